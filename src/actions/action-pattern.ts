@@ -1,0 +1,54 @@
+import type { ActionCatalog, CatalogAction } from './action-catalog.js';
+
+/** Why a pattern in a policy matched no action of the catalog. */
+export const UNKNOWN_PATTERN_REASONS = ['unknown-service', 'unknown-action', 'malformed'] as const;
+/** One of {@link UNKNOWN_PATTERN_REASONS}. */
+export type UnknownPatternReason = (typeof UNKNOWN_PATTERN_REASONS)[number];
+
+/** The outcome of expanding one `Action`/`NotAction` pattern. */
+export type PatternExpansion =
+  | { readonly kind: 'matched'; readonly actions: readonly CatalogAction[] }
+  | { readonly kind: 'unknown'; readonly reason: UnknownPatternReason };
+
+/**
+ * Turns an IAM action glob into an anchored, case-insensitive regular expression: `*` matches any
+ * run of characters, `?` exactly one, everything else literally.
+ */
+export function toActionRegExp(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+/** Whether `action` (any case) matches the IAM glob `pattern`. */
+export function actionMatchesPattern(action: string, pattern: string): boolean {
+  return toActionRegExp(pattern).test(action);
+}
+
+/**
+ * Expands an IAM action pattern (`s3:Get*`, `*`, `iam:?etRole`, `S3:LISTBUCKET`) against the
+ * catalog. A pattern that matches nothing is returned as `unknown` with a reason rather than as an
+ * empty list, so that callers can report it: an audit must not drop what it does not understand.
+ */
+export function expandActionPattern(catalog: ActionCatalog, pattern: string): PatternExpansion {
+  if (pattern === '*') return { kind: 'matched', actions: catalog.actions };
+  const colon = pattern.indexOf(':');
+  if (colon <= 0 || colon === pattern.length - 1 || /\s/.test(pattern)) {
+    return { kind: 'unknown', reason: 'malformed' };
+  }
+  const prefix = pattern.slice(0, colon);
+  const regExp = toActionRegExp(pattern);
+  const candidates = /[*?]/.test(prefix)
+    ? catalog.actions
+    : catalog.hasPrefix(prefix)
+      ? catalog.actionsOf(prefix)
+      : undefined;
+  if (candidates === undefined) return { kind: 'unknown', reason: 'unknown-service' };
+  const actions = candidates.filter((action) => regExp.test(action.name));
+  if (actions.length === 0) {
+    return { kind: 'unknown', reason: /[*?]/.test(prefix) ? 'unknown-service' : 'unknown-action' };
+  }
+  return { kind: 'matched', actions };
+}

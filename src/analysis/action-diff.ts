@@ -1,0 +1,93 @@
+/**
+ * How a principal's use of an action compares with its grants, with CloudTracker's symbols:
+ * `used` (` `), granted and `unused` although CloudTrail would have recorded it (`-`), granted and
+ * `unknown` because these logs cannot show it (`?`), used but `ungranted` (`+`).
+ */
+export const DIFF_STATUSES = ['used', 'unused', 'unknown', 'ungranted'] as const;
+/** One of {@link DIFF_STATUSES}. */
+export type DiffStatus = (typeof DIFF_STATUSES)[number];
+
+/** The symbol CloudTracker prints for each status. */
+export const DIFF_SYMBOLS: Readonly<Record<DiffStatus, string>> = {
+  used: ' ',
+  unused: '-',
+  unknown: '?',
+  ungranted: '+',
+};
+
+/** One line of the diff. */
+export interface ActionDiffLine {
+  readonly action: string;
+  readonly status: DiffStatus;
+}
+
+/** Inputs of {@link diffActions}. */
+export interface ActionDiffInput {
+  /** Actions the principal used (successful calls only), canonical names. */
+  readonly used: Iterable<string>;
+  /** Actions the principal is granted, canonical names. */
+  readonly granted: Iterable<string>;
+  /** Whether these logs would show a call authorised by the action, had it been made. */
+  readonly isRecorded: (action: string) => boolean;
+}
+
+/** CloudTracker's output filters. */
+export interface DiffFilter {
+  /** Only used and ungranted lines (`--show-used`). */
+  readonly showUsed: boolean;
+  /** Drop `List*` and `Describe*` actions everywhere (`--ignore-benign`). */
+  readonly ignoreBenign: boolean;
+  /** Drop `?` lines (`--ignore-unknown`). */
+  readonly ignoreUnknown: boolean;
+}
+
+/** No filtering: every line. */
+export const DEFAULT_DIFF_FILTER: DiffFilter = { showUsed: false, ignoreBenign: false, ignoreUnknown: false };
+
+/**
+ * Compares used and granted actions. Lines are sorted by action name ignoring case, so output is
+ * stable whatever order the inputs came in.
+ */
+export function diffActions(input: ActionDiffInput): ActionDiffLine[] {
+  const used = new Set(input.used);
+  const granted = new Set(input.granted);
+  const lines: ActionDiffLine[] = [];
+  for (const action of new Set([...used, ...granted])) {
+    const status: DiffStatus = used.has(action)
+      ? granted.has(action)
+        ? 'used'
+        : 'ungranted'
+      : input.isRecorded(action)
+        ? 'unused'
+        : 'unknown';
+    lines.push({ action, status });
+  }
+  return lines.sort((a, b) => compareIgnoringCase(a.action, b.action));
+}
+
+/** Applies CloudTracker's `--show-used`, `--ignore-benign` and `--ignore-unknown` filters. */
+export function filterDiff(lines: readonly ActionDiffLine[], filter: Partial<DiffFilter>): ActionDiffLine[] {
+  const { showUsed, ignoreBenign, ignoreUnknown } = { ...DEFAULT_DIFF_FILTER, ...filter };
+  return lines.filter((line) => {
+    if (ignoreBenign && isBenign(line.action)) return false;
+    if (showUsed) return line.status === 'used' || line.status === 'ungranted';
+    return !(ignoreUnknown && line.status === 'unknown');
+  });
+}
+
+/** CloudTracker's "benign" actions: those whose name starts with `List` or `Describe`. */
+export function isBenign(action: string): boolean {
+  const name = action.slice(action.indexOf(':') + 1).toLowerCase();
+  return name.startsWith('list') || name.startsWith('describe');
+}
+
+/** Plain-text diff lines, `<symbol> <action>`, one per line. */
+export function renderDiffLines(lines: readonly ActionDiffLine[]): string {
+  return lines.map((line) => `${DIFF_SYMBOLS[line.status]} ${line.action}\n`).join('');
+}
+
+function compareIgnoringCase(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}

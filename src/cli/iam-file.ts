@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+
+import { InputDataError } from '../errors.js';
+import { AuthorizationDetailsError, parseAuthorizationDetails } from '../iam/authorization-details.js';
+import type { AuthorizationDetails } from '../iam/authorization-details.js';
+import { JsonSyntaxError, parseJsonDocuments } from '../iam/json-documents.js';
+
+const HOW_TO_MAKE = 'aws iam get-account-authorization-details --output json > FILE';
+
+/**
+ * Reads an authorization-details file: plain or gzipped JSON, one document, an array of pages, or
+ * concatenated pages. Every failure is an {@link InputDataError} that names the file and, for
+ * content errors, the JSON path of the bad part.
+ */
+export function readAuthorizationDetailsFile(file: string): AuthorizationDetails {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const what =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EISDIR'
+          ? 'is a folder'
+          : `cannot be read (${code ?? 'error'})`;
+    throw new InputDataError(`IAM file ${file} ${what}`, {
+      suggestions: [`Create it with: ${HOW_TO_MAKE}`],
+      cause: error,
+    });
+  }
+  let text: string;
+  try {
+    text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+  } catch (error) {
+    throw new InputDataError(`IAM file ${file} is not valid gzip: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    const documents = parseJsonDocuments(text);
+    const pages = documents.length === 1 && Array.isArray(documents[0]) ? documents[0] : documents;
+    return parseAuthorizationDetails(pages);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError || error instanceof AuthorizationDetailsError) {
+      throw new InputDataError(`IAM file ${file}: ${error.message}`, {
+        suggestions: [`Regenerate it with: ${HOW_TO_MAKE}`],
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}

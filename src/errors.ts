@@ -1,0 +1,67 @@
+/**
+ * The kinds of failure iamtrail distinguishes; each maps to one exit code so scripts can tell a
+ * mistake in the invocation (2) from an AWS or engine failure (3).
+ */
+export const ERROR_KINDS = ['usage', 'config', 'input', 'aws', 'engine'] as const;
+/** One of {@link ERROR_KINDS}. */
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** Options shared by every iamtrail error. */
+export interface IamtrailErrorOptions {
+  /** What the user can do about it, one suggestion per entry (printed as "Try this:"). */
+  readonly suggestions?: readonly string[];
+  /** The lower-level error this one wraps. */
+  readonly cause?: unknown;
+}
+
+/**
+ * Base class of every error iamtrail raises on purpose. The field names (`code`, `exitCode`,
+ * `suggestions`, `cause`) are the ones oclif prints, so commands can let these errors propagate.
+ */
+export abstract class IamtrailError extends Error {
+  /** Stable machine-readable code, e.g. `IAMTRAIL_INPUT`. */
+  readonly code: string;
+  /** Process exit code: 2 for usage, config and input errors, 3 for AWS and engine failures. */
+  readonly exitCode: number;
+  /** What the user can do about it. */
+  readonly suggestions: readonly string[];
+  /** The kind of failure. */
+  abstract readonly kind: ErrorKind;
+
+  protected constructor(message: string, code: string, exitCode: number, options: IamtrailErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+    this.suggestions = options.suggestions ?? [];
+  }
+}
+
+/** A flag or argument is wrong or missing. */
+export class UsageError extends IamtrailError {
+  readonly kind = 'usage';
+  constructor(message: string, options?: IamtrailErrorOptions) {
+    super(message, 'IAMTRAIL_USAGE', 2, options);
+  }
+}
+
+/** The config file is missing, unreadable or invalid. */
+export class ConfigError extends IamtrailError {
+  readonly kind = 'config';
+  constructor(message: string, options?: IamtrailErrorOptions) {
+    super(message, 'IAMTRAIL_CONFIG', 2, options);
+  }
+}
+
+/** An input file (IAM authorization details, CloudTrail logs) is unreadable or malformed. */
+export class InputDataError extends IamtrailError {
+  readonly kind = 'input';
+  constructor(message: string, options?: IamtrailErrorOptions) {
+    super(message, 'IAMTRAIL_INPUT', 2, options);
+  }
+}
+
+/** Type guard for errors raised by iamtrail itself. */
+export function isIamtrailError(error: unknown): error is IamtrailError {
+  return error instanceof IamtrailError;
+}

@@ -1,0 +1,298 @@
+import type { ActionCatalog, CatalogAction } from '../actions/action-catalog.js';
+import { expandActionPattern } from '../actions/action-pattern.js';
+import type { UnknownPatternReason } from '../actions/action-pattern.js';
+import type { AuthorizationDetails, IamPrincipal } from './authorization-details.js';
+import type { PolicyDocument, PolicyStatement } from './policy-document.js';
+
+/** Where a policy reached the principal from. */
+export const POLICY_KINDS = ['inline', 'managed', 'group-inline', 'group-managed', 'boundary'] as const;
+/** One of {@link POLICY_KINDS}. */
+export type PolicyKind = (typeof POLICY_KINDS)[number];
+
+/** One statement that grants (or limits) an action, for the JSON output's provenance. */
+export interface StatementRef {
+  readonly kind: PolicyKind;
+  /** Policy name. */
+  readonly policy: string;
+  /** Managed policy ARN; absent for inline policies. */
+  readonly policyArn?: string;
+  /** Group the policy came through, for group policies. */
+  readonly group?: string;
+  /** Index in the policy's `Statement` list. */
+  readonly statement: number;
+  readonly sid?: string;
+}
+
+/** A statement that allows an action, and whether it limits the grant. */
+export interface GrantSource extends StatementRef {
+  /** True when the Allow is scoped to resources (not `*`, or `NotResource`) or has a Condition. */
+  readonly limited: boolean;
+}
+
+/** An action the principal is granted. */
+export interface GrantedAction {
+  /** Canonical action name. */
+  readonly action: string;
+  /**
+   * True when no source grants it unconditionally on every resource, when a Deny with resources
+   * or a condition may take it away, or when the permissions boundary only allows it so.
+   */
+  readonly limited: boolean;
+  /** Every Allow statement that grants it. */
+  readonly sources: readonly GrantSource[];
+  /** Deny statements with resources or conditions that may take it away. */
+  readonly limitedBy: readonly StatementRef[];
+}
+
+/** A pattern a policy names that matches no known action; reported, never silently dropped. */
+export interface UnknownActionPattern extends StatementRef {
+  readonly pattern: string;
+  readonly field: 'Action' | 'NotAction';
+  readonly effect: PolicyStatement['effect'];
+  readonly reason: UnknownPatternReason;
+}
+
+/** Something in the IAM data that prevented a complete answer, e.g. a missing managed policy. */
+export interface GrantProblem {
+  readonly code: 'missing-managed-policy' | 'missing-default-version' | 'missing-group';
+  readonly message: string;
+}
+
+/** What a principal is granted, with provenance. */
+export interface GrantedActions {
+  readonly principal: IamPrincipal;
+  /** Granted actions sorted by name. */
+  readonly actions: readonly GrantedAction[];
+  readonly unknownPatterns: readonly UnknownActionPattern[];
+  /** Actions an Allow grants that an unconditional Deny on all resources removes, sorted. */
+  readonly denied: readonly string[];
+  /** Actions an Allow grants that the permissions boundary does not allow, sorted. */
+  readonly outsideBoundary: readonly string[];
+  readonly problems: readonly GrantProblem[];
+}
+
+interface ResolvedPolicy {
+  readonly ref: Omit<StatementRef, 'statement' | 'sid'>;
+  readonly document: PolicyDocument;
+}
+
+/**
+ * Computes the actions a user or role is granted, as DESIGN.md defines it: the union of the Allow
+ * statements of its inline and attached managed policies (default version) and, for users, of its
+ * groups' policies; minus every action of an unconditional Deny on all resources (`Action` or
+ * `NotAction`); intersected with the permissions boundary when one is set. Patterns are matched
+ * case-insensitively against the catalog; `NotAction` is the catalog minus its matches.
+ */
+export function computeGrantedActions(
+  details: AuthorizationDetails,
+  principal: IamPrincipal,
+  catalog: ActionCatalog,
+): GrantedActions {
+  const problems: GrantProblem[] = [];
+  const unknownPatterns: UnknownActionPattern[] = [];
+  const policies = resolvePolicies(details, principal, problems);
+
+  const allowed = new Map<CatalogAction, GrantSource[]>();
+  const partialDenies = new Map<CatalogAction, StatementRef[]>();
+  const fullyDenied = new Set<CatalogAction>();
+  for (const policy of policies) {
+    for (const statement of policy.document.statements) {
+      const ref = statementRef(policy, statement);
+      const actions = statementActions(catalog, statement, ref, unknownPatterns);
+      if (statement.effect === 'Allow') {
+        const source: GrantSource = { ...ref, limited: isLimited(statement) };
+        for (const action of actions) push(allowed, action, source);
+      } else if (isLimited(statement)) {
+        for (const action of actions) push(partialDenies, action, ref);
+      } else {
+        for (const action of actions) fullyDenied.add(action);
+      }
+    }
+  }
+
+  const boundary = resolveBoundary(details, principal, catalog, problems, unknownPatterns);
+  const granted: GrantedAction[] = [];
+  const denied: string[] = [];
+  const outsideBoundary: string[] = [];
+  for (const [action, sources] of allowed) {
+    if (fullyDenied.has(action)) {
+      denied.push(action.name);
+      continue;
+    }
+    const boundaryLimit = boundary?.get(action);
+    if (boundary !== undefined && boundaryLimit === undefined) {
+      outsideBoundary.push(action.name);
+      continue;
+    }
+    const limitedBy = [...(partialDenies.get(action) ?? []), ...(boundaryLimit ?? [])];
+    granted.push({
+      action: action.name,
+      limited: limitedBy.length > 0 || sources.every((source) => source.limited),
+      sources,
+      limitedBy,
+    });
+  }
+  granted.sort((a, b) => compareNames(a.action, b.action));
+  return {
+    principal,
+    actions: granted,
+    unknownPatterns,
+    denied: denied.sort(compareNames),
+    outsideBoundary: outsideBoundary.sort(compareNames),
+    problems,
+  };
+}
+
+/**
+ * The boundary as a map from each action it allows to the statements that limit it there (an
+ * empty list when it allows the action on everything). `undefined` when no boundary is set.
+ */
+function resolveBoundary(
+  details: AuthorizationDetails,
+  principal: IamPrincipal,
+  catalog: ActionCatalog,
+  problems: GrantProblem[],
+  unknownPatterns: UnknownActionPattern[],
+): Map<CatalogAction, StatementRef[]> | undefined {
+  const arn = principal.permissionsBoundaryArn;
+  if (arn === undefined) return undefined;
+  const policy = details.policies.get(arn);
+  const name = arn.slice(arn.lastIndexOf('/') + 1);
+  if (policy?.document === undefined) {
+    problems.push({
+      code: policy === undefined ? 'missing-managed-policy' : 'missing-default-version',
+      message: `permissions boundary ${arn} is not in the file; nothing is allowed through it`,
+    });
+    return new Map();
+  }
+  const resolved: ResolvedPolicy = {
+    ref: { kind: 'boundary', policy: name, policyArn: arn },
+    document: policy.document,
+  };
+  const allowedEverywhere = new Set<CatalogAction>();
+  const allowedLimited = new Map<CatalogAction, StatementRef[]>();
+  const denied = new Set<CatalogAction>();
+  const limits = new Map<CatalogAction, StatementRef[]>();
+  for (const statement of policy.document.statements) {
+    const ref = statementRef(resolved, statement);
+    const limited = isLimited(statement);
+    for (const action of statementActions(catalog, statement, ref, unknownPatterns)) {
+      if (statement.effect === 'Allow') {
+        if (limited) push(allowedLimited, action, ref);
+        else allowedEverywhere.add(action);
+      } else if (limited) {
+        push(limits, action, ref);
+      } else {
+        denied.add(action);
+      }
+    }
+  }
+  const result = new Map<CatalogAction, StatementRef[]>();
+  for (const action of new Set([...allowedEverywhere, ...allowedLimited.keys()])) {
+    if (denied.has(action)) continue;
+    const allowLimits = allowedEverywhere.has(action) ? [] : (allowedLimited.get(action) ?? []);
+    result.set(action, [...allowLimits, ...(limits.get(action) ?? [])]);
+  }
+  return result;
+}
+
+function resolvePolicies(
+  details: AuthorizationDetails,
+  principal: IamPrincipal,
+  problems: GrantProblem[],
+): ResolvedPolicy[] {
+  const resolved: ResolvedPolicy[] = [];
+  const addManaged = (arn: string, name: string, kind: 'managed' | 'group-managed', group?: string): void => {
+    const policy = details.policies.get(arn);
+    if (policy?.document === undefined) {
+      problems.push({
+        code: policy === undefined ? 'missing-managed-policy' : 'missing-default-version',
+        message:
+          policy === undefined
+            ? `managed policy ${arn} is attached${group === undefined ? '' : ` to group ${group}`} but not in the file; its grants are missing`
+            : `managed policy ${arn} has no default version in the file; its grants are missing`,
+      });
+      return;
+    }
+    resolved.push({
+      ref: { kind, policy: name, policyArn: arn, ...(group === undefined ? {} : { group }) },
+      document: policy.document,
+    });
+  };
+  if (principal.type === 'user') {
+    for (const groupName of principal.groups) {
+      const group = details.groups.get(groupName);
+      if (group === undefined) {
+        problems.push({
+          code: 'missing-group',
+          message: `group ${groupName} is not in the file; its grants are missing`,
+        });
+        continue;
+      }
+      for (const policy of group.inlinePolicies) {
+        resolved.push({
+          ref: { kind: 'group-inline', policy: policy.name, group: group.name },
+          document: policy.document,
+        });
+      }
+      for (const policy of group.attachedPolicies)
+        addManaged(policy.arn, policy.name, 'group-managed', group.name);
+    }
+  }
+  for (const policy of principal.inlinePolicies) {
+    resolved.push({ ref: { kind: 'inline', policy: policy.name }, document: policy.document });
+  }
+  for (const policy of principal.attachedPolicies) addManaged(policy.arn, policy.name, 'managed');
+  return resolved;
+}
+
+function statementActions(
+  catalog: ActionCatalog,
+  statement: PolicyStatement,
+  ref: StatementRef,
+  unknownPatterns: UnknownActionPattern[],
+): Iterable<CatalogAction> {
+  const matched = new Set<CatalogAction>();
+  for (const pattern of statement.action.patterns) {
+    const expansion = expandActionPattern(catalog, pattern);
+    if (expansion.kind === 'unknown') {
+      unknownPatterns.push({
+        ...ref,
+        pattern,
+        field: statement.action.not ? 'NotAction' : 'Action',
+        effect: statement.effect,
+        reason: expansion.reason,
+      });
+      continue;
+    }
+    for (const action of expansion.actions) matched.add(action);
+  }
+  if (!statement.action.not) return matched;
+  return catalog.actions.filter((action) => !matched.has(action));
+}
+
+/** A statement limits its effect when it is scoped to resources or carries a Condition. */
+function isLimited(statement: PolicyStatement): boolean {
+  if (statement.hasCondition) return true;
+  const resource = statement.resource;
+  if (resource === undefined) return false;
+  return resource.not || !resource.patterns.includes('*');
+}
+
+function statementRef(policy: ResolvedPolicy, statement: PolicyStatement): StatementRef {
+  return {
+    ...policy.ref,
+    statement: statement.index,
+    ...(statement.sid === undefined ? {} : { sid: statement.sid }),
+  };
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

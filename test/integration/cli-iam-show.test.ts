@@ -1,0 +1,188 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { describe, expect, it } from 'vitest';
+
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const FIXTURE = join(REPO_ROOT, 'test/fixtures/authz-cli-shape.json');
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-cli-'));
+
+/** Runs the built binary as a user would, without a terminal. */
+function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/run.js'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('iamtrail (built binary)', () => {
+  it('--help lists the iam topic', () => {
+    const result = run('--help');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('iam');
+  });
+
+  it('--version prints the package version', () => {
+    expect(run('--version').stdout).toMatch(/^iamtrail\/0\.1\.0 /);
+  });
+});
+
+describe('iamtrail iam show', () => {
+  it('prints exactly one canonical action per line, sorted, and nothing else on stdout', () => {
+    const result = run('iam', 'show', '--iam', FIXTURE, '--user', 'alice');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        'cloudwatch:DescribeAlarms',
+        'cloudwatch:GetDashboard',
+        'ec2:DescribeInstances',
+        'ec2:StartInstances',
+        's3:GetBucketAcl',
+        's3:ListBucket',
+        'sts:AssumeRole',
+        '',
+      ].join('\n'),
+    );
+    expect(result.stderr).toContain('"nosuchservice:Do*", which matches no known action (unknown-service)');
+  });
+
+  it('reads gzipped files and finds names case-insensitively', () => {
+    const gz = join(work, 'authz.json.gz');
+    writeFileSync(
+      gz,
+      gzipSync(
+        Buffer.from(
+          JSON.stringify(
+            JSON.parse(
+              '{"RoleDetailList":[{"RoleName":"Admin","Arn":"arn:aws:iam::1:role/Admin","RolePolicyList":[{"PolicyName":"p","PolicyDocument":{"Statement":{"Effect":"Allow","Action":"sts:get*","Resource":"*"}}}]}]}',
+            ),
+          ),
+        ),
+      ),
+    );
+    const result = run('iam', 'show', '--iam', gz, '--role', 'admin');
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n').filter(Boolean)).toEqual([
+      'sts:GetAccessKeyInfo',
+      'sts:GetCallerIdentity',
+      'sts:GetDelegatedAccessToken',
+      'sts:GetFederationToken',
+      'sts:GetServiceBearerToken',
+      'sts:GetSessionToken',
+      'sts:GetWebIdentityToken',
+    ]);
+  });
+
+  it('--format json gives the documented schema with provenance and unknown actions', () => {
+    const result = run('iam', 'show', '--iam', FIXTURE, '--user', 'alice', '--format', 'json');
+    expect(result.status).toBe(0);
+    const document = JSON.parse(result.stdout) as {
+      schema: string;
+      actionCatalog: { version: string };
+      principals: {
+        name: string;
+        grantedCount: number;
+        actions: { action: string; limited: boolean }[];
+        unknownPatterns: { pattern: string }[];
+      }[];
+    };
+    expect(document.schema).toBe('iamtrail.iam-show/v1');
+    expect(document.actionCatalog.version).toBe('0.21.202609261');
+    expect(document.principals[0]?.grantedCount).toBe(7);
+    expect(document.principals[0]?.actions.find((a) => a.action === 'sts:AssumeRole')?.limited).toBe(true);
+    expect(document.principals[0]?.unknownPatterns.map((u) => u.pattern)).toEqual(['nosuchservice:Do*']);
+  });
+
+  it('--json gives the same document as --format json', () => {
+    const viaFlag = JSON.parse(
+      run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--json').stdout,
+    ) as unknown;
+    const viaFormat = JSON.parse(
+      run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--format', 'json').stdout,
+    ) as unknown;
+    expect(viaFlag).toEqual(viaFormat);
+  });
+
+  it('--all prints one summary row per principal', () => {
+    const result = run('iam', 'show', '--iam', FIXTURE, '--all');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^TYPE +NAME +GRANTED +LIMITED +UNKNOWN +PROBLEMS$/);
+    expect(lines.slice(1).map((line) => line.split(/ +/).slice(0, 3))).toEqual([
+      ['user', 'alice', '7'],
+      ['user', 'bob', '180'],
+      ['role', 'admin', '22091'],
+      ['role', 'AWSServiceRoleForSupport', '0'],
+    ]);
+  });
+
+  describe('bad input: exit code 2 and a message that names the problem', () => {
+    const badJson = join(work, 'truncated.json');
+    writeFileSync(badJson, '{"UserDetailList": [{"UserName": "a",');
+    const badPolicy = join(work, 'bad-policy.json');
+    writeFileSync(
+      badPolicy,
+      JSON.stringify({
+        UserDetailList: [
+          {
+            UserName: 'a',
+            Arn: 'arn:aws:iam::1:user/a',
+            UserPolicyList: [
+              { PolicyName: 'p', PolicyDocument: { Statement: [{ Effect: 'allow', Action: '*' }] } },
+            ],
+          },
+        ],
+      }),
+    );
+    const notGzip = join(work, 'broken.json.gz');
+    writeFileSync(notGzip, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01]));
+
+    it.each([
+      {
+        name: 'a missing file',
+        args: ['--iam', join(work, 'nope.json'), '--user', 'a'],
+        message: `IAM file ${join(work, 'nope.json')} does not exist`,
+      },
+      { name: 'a folder', args: ['--iam', work, '--user', 'a'], message: `IAM file ${work} is a folder` },
+      { name: 'truncated JSON', args: ['--iam', badJson, '--user', 'a'], message: 'invalid JSON at line 1' },
+      {
+        name: 'a bad Effect',
+        args: ['--iam', badPolicy, '--user', 'a'],
+        message:
+          'UserDetailList[0].UserPolicyList[0].PolicyDocument.Statement[0].Effect: expected "Allow" or "Deny", got "allow"',
+      },
+      { name: 'broken gzip', args: ['--iam', notGzip, '--user', 'a'], message: 'is not valid gzip' },
+      {
+        name: 'an unknown user',
+        args: ['--iam', FIXTURE, '--user', 'alcie'],
+        message: 'unknown user "alcie"',
+      },
+      {
+        name: 'no principal flag',
+        args: ['--iam', FIXTURE],
+        message: 'Exactly one of the following must be provided: --all, --role, --user',
+      },
+      {
+        name: 'a bad format',
+        args: ['--iam', FIXTURE, '--all', '--format', 'xml'],
+        message: 'Expected --format=xml to be one of: text, json',
+      },
+    ])('$name', ({ args, message }) => {
+      const result = run('iam', 'show', ...args);
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.replace(/\s*\n\s*›?\s*/g, ' ')).toContain(message);
+    });
+
+    it('suggests close names for an unknown user', () => {
+      const result = run('iam', 'show', '--iam', FIXTURE, '--user', 'alcie');
+      expect(result.stderr).toContain('Did you mean: alice?');
+    });
+  });
+});

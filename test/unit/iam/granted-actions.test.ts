@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { loadActionData } from '../../../src/cli/action-data.js';
+import { parseAuthorizationDetails } from '../../../src/iam/authorization-details.js';
+import { grantedNames, grantsOf } from '../../helpers/iam.js';
+
+const fixture = JSON.parse(
+  readFileSync(new URL('../../fixtures/authz-cli-shape.json', import.meta.url), 'utf8'),
+) as unknown;
+const details = parseAuthorizationDetails([fixture]);
+const { catalog } = loadActionData();
+
+describe('computeGrantedActions on a user with groups, managed and inline policies', () => {
+  const alice = grantsOf(details, 'user', 'alice');
+  const byName = new Map(alice.actions.map((a) => [a.action, a]));
+
+  it('unions inline (Statement array), attached managed (default version only) and group policies, minus the group NotAction deny', () => {
+    expect(alice.actions.map((a) => a.action)).toEqual([
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:GetDashboard',
+      'ec2:DescribeInstances',
+      'ec2:StartInstances',
+      's3:GetBucketAcl',
+      's3:ListBucket',
+      'sts:AssumeRole',
+    ]);
+  });
+
+  it('takes the version flagged IsDefaultVersion, not the first one', () => {
+    expect(byName.has('ec2:RunInstances')).toBe(false);
+  });
+
+  it('marks grants limited by resource or condition, and keeps provenance', () => {
+    expect(byName.get('sts:AssumeRole')).toEqual({
+      action: 'sts:AssumeRole',
+      limited: true,
+      sources: [{ kind: 'inline', policy: 'alice-inline', statement: 0, limited: true }],
+      limitedBy: [],
+    });
+    expect(byName.get('ec2:StartInstances')?.sources).toEqual([
+      {
+        kind: 'managed',
+        policy: 'ec2-read',
+        policyArn: 'arn:aws:iam::111111111111:policy/ec2-read',
+        statement: 1,
+        limited: true,
+      },
+    ]);
+    expect(byName.get('ec2:DescribeInstances')?.limited).toBe(false);
+    expect(byName.get('cloudwatch:GetDashboard')?.sources).toEqual([
+      { kind: 'group-inline', policy: 'cw', group: 'auditors', statement: 0, limited: false },
+    ]);
+  });
+
+  it('subtracts a Deny with NotAction from the group grants, including the NotResource-limited lambda grant', () => {
+    expect(byName.has('cloudwatch:DescribeAlarmHistory')).toBe(false);
+    expect(byName.has('lambda:InvokeFunction')).toBe(false);
+    expect(alice.denied).toContain('cloudwatch:DescribeAlarmHistory');
+    expect(alice.denied).toContain('lambda:InvokeFunction');
+  });
+
+  it('reports the unknown pattern instead of dropping it', () => {
+    expect(alice.unknownPatterns).toEqual([
+      {
+        kind: 'group-inline',
+        policy: 'cw',
+        group: 'auditors',
+        statement: 0,
+        pattern: 'nosuchservice:Do*',
+        field: 'Action',
+        effect: 'Allow',
+        reason: 'unknown-service',
+      },
+    ]);
+    expect(alice.problems).toEqual([]);
+  });
+});
+
+describe('computeGrantedActions with NotAction and a permissions boundary', () => {
+  const bob = grantsOf(details, 'user', 'bob');
+
+  it('intersects the NotAction grant with the boundary, minus the boundary deny', () => {
+    // Allow NotAction [iam:*, organizations:*] ∩ boundary {s3:*, iam:GetUser, sqs:SendMessage on one queue} − s3:DeleteBucket.
+    const s3 = catalog
+      .actionsOf('s3')
+      .map((a) => a.name)
+      .filter((n) => n !== 's3:DeleteBucket');
+    expect(bob.actions.map((a) => a.action)).toEqual(
+      [...s3, 'sqs:SendMessage'].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+  });
+
+  it('marks an action the boundary allows only on some resources as limited', () => {
+    const sendMessage = bob.actions.find((a) => a.action === 'sqs:SendMessage');
+    expect(sendMessage?.limited).toBe(true);
+    expect(sendMessage?.limitedBy).toEqual([
+      {
+        kind: 'boundary',
+        policy: 'boundary',
+        policyArn: 'arn:aws:iam::111111111111:policy/boundary',
+        statement: 1,
+      },
+    ]);
+  });
+
+  it('lists what the boundary cuts off', () => {
+    expect(bob.outsideBoundary).toContain('ec2:RunInstances');
+    expect(bob.outsideBoundary).toContain('s3:DeleteBucket');
+    expect(bob.outsideBoundary).not.toContain('iam:GetUser');
+  });
+
+  it('reports a missing group and a missing managed policy as problems', () => {
+    expect(bob.problems).toEqual([
+      { code: 'missing-group', message: 'group no-such-group is not in the file; its grants are missing' },
+      {
+        code: 'missing-managed-policy',
+        message:
+          'managed policy arn:aws:iam::111111111111:policy/gone is attached but not in the file; its grants are missing',
+      },
+    ]);
+  });
+});
+
+describe('computeGrantedActions on roles', () => {
+  it('expands Action "*" to the whole catalog', () => {
+    const admin = grantsOf(details, 'role', 'admin');
+    expect(admin.actions).toHaveLength(catalog.actions.length);
+    expect(admin.actions.every((a) => !a.limited)).toBe(true);
+  });
+
+  it('grants nothing to a role without policies', () => {
+    expect(grantsOf(details, 'role', 'AWSServiceRoleForSupport').actions).toEqual([]);
+  });
+});
+
+describe('statement semantics', () => {
+  interface Case {
+    name: string;
+    input: Record<string, unknown>[][];
+    expected: string[];
+  }
+  const cases: Case[] = [
+    {
+      name: 'wildcards ignore case',
+      input: [[{ Effect: 'Allow', Action: 'IAM:?ETROLE', Resource: '*' }]],
+      expected: ['iam:GetRole'],
+    },
+    {
+      name: 'Deny NotAction on * keeps only the NotAction actions',
+      input: [
+        [
+          { Effect: 'Allow', Action: 's3:Get*', Resource: '*' },
+          { Effect: 'Deny', NotAction: 's3:GetObject', Resource: '*' },
+        ],
+      ],
+      expected: ['s3:GetObject'],
+    },
+    {
+      name: 'a Deny with NotResource removes nothing',
+      input: [
+        [
+          { Effect: 'Allow', Action: 'sts:GetFederationToken', Resource: '*' },
+          { Effect: 'Deny', Action: '*', NotResource: 'arn:aws:s3:::x' },
+        ],
+      ],
+      expected: ['sts:GetFederationToken'],
+    },
+    {
+      name: 'a Deny in one policy removes a grant of another policy',
+      input: [
+        [{ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*' }],
+        [{ Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' }],
+      ],
+      expected: ['kms:Encrypt'],
+    },
+    {
+      name: 'an Allow without Resource is kept',
+      input: [[{ Effect: 'Allow', Action: 'sqs:ListQueues' }]],
+      expected: ['sqs:ListQueues'],
+    },
+    {
+      name: 'Deny * on * leaves nothing',
+      input: [
+        [
+          { Effect: 'Allow', Action: '*', Resource: '*' },
+          { Effect: 'Deny', Action: '*', Resource: '*' },
+        ],
+      ],
+      expected: [],
+    },
+  ];
+  it.each(cases)('$name', ({ input, expected }) => {
+    expect(grantedNames(...input)).toEqual(expected);
+  });
+});
