@@ -3,15 +3,25 @@
 // script always writes byte-identical files (no clock, no randomness).
 //
 //   node scripts/generate-demo.mjs [--out DIR]     (default: examples/demo)
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+import {
+  createRandom,
+  makeRecord,
+  roleSessionIdentity,
+  serviceIdentity,
+  userIdentity,
+  writeLogFiles,
+} from './lib/cloudtrail-writer.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outIndex = process.argv.indexOf('--out');
 const outDir = outIndex > 0 ? resolve(process.argv[outIndex + 1] ?? '') : join(repoRoot, 'examples', 'demo');
 
-export const ACCOUNTS = { demo: '111111111111', backup: '222222222222' };
+const ACCOUNTS = { demo: '111111111111', backup: '222222222222' };
 const CREATED = '2025-01-06T09:00:00Z';
 
 const doc = (...Statement) => ({ Version: '2012-10-17', Statement });
@@ -144,6 +154,7 @@ function demoAccount() {
   return {
     UserDetailList: [
       user(id, 'alice', { groups: ['developers'], inline: { 'assume-admin': assumeAdmin } }),
+      user(id, 'erin', { groups: ['readers'] }),
       user(id, 'bob', {
         groups: ['readers'],
         inline: {
@@ -227,7 +238,456 @@ function backupAccount() {
   };
 }
 
-mkdirSync(join(outDir, 'iam'), { recursive: true });
-writeFileSync(join(outDir, 'iam', 'demo.json'), `${JSON.stringify(demoAccount(), null, 2)}\n`);
-writeFileSync(join(outDir, 'iam', 'backup.json'), `${JSON.stringify(backupAccount(), null, 2)}\n`);
-console.error(`demo organisation written to ${outDir}`);
+// ---------------------------------------------------------------------------------------------
+// Logs: 2026-10-01..2026-10-31, organisation trail o-demo12345, us-east-1 and eu-west-1.
+// ---------------------------------------------------------------------------------------------
+const ORG_ID = 'o-demo12345';
+const FIRST_DAY = '2026-10-01';
+const DAYS = 31;
+const REGIONS = ['us-east-1', 'eu-west-1'];
+
+function demoLogs(random) {
+  const records = [];
+  const { demo, backup } = ACCOUNTS;
+  const at = (day, hour, minute = random.int(60), second = random.int(60)) =>
+    new Date(
+      Date.parse(`${FIRST_DAY}T00:00:00Z`) + day * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000,
+    );
+  const emit = (spec) => records.push(makeRecord(random, spec));
+  const s3Data = (bucket, key) => [
+    { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${bucket}/${key}` },
+    { accountId: demo, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` },
+  ];
+  const alice = userIdentity(random, demo, 'alice', 'AKIAALICEDEMOKEY0001');
+  const bob = userIdentity(random, demo, 'bob', 'AKIABOBDEMOKEY000001');
+  const charlie = userIdentity(random, demo, 'charlie', 'AKIACHARLIEDEMOKEY01');
+  const dave = userIdentity(random, demo, 'dave', 'AKIADAVEDEMOKEY00001');
+  const ops = userIdentity(random, backup, 'ops', 'AKIAOPSBACKUPKEY0001');
+
+  // An AssumeRole call and the session it opens: the event lands in the caller's account and,
+  // across accounts, in the role's account too; the session's calls carry the returned key id.
+  const assume = (caller, callerName, account, roleName, day, hour, calls) => {
+    const time = at(day, hour, 0, random.int(60));
+    const accessKeyId = `ASIA${random.token(16)}`;
+    const sessionName = `${callerName}-${random.token(6, '0123456789')}`;
+    const roleArn = `arn:aws:iam::${account}:role/${roleName}`;
+    const event = {
+      time,
+      source: 'sts.amazonaws.com',
+      name: 'AssumeRole',
+      identity: caller,
+      requestParameters: { roleArn, roleSessionName: sessionName, durationSeconds: 3600 },
+      responseElements: {
+        credentials: {
+          accessKeyId,
+          sessionToken: random.token(64),
+          expiration: new Date(time.getTime() + 3_600_000).toUTCString(),
+        },
+        assumedRoleUser: {
+          assumedRoleId: `AROA${roleName.toUpperCase()}:${sessionName}`,
+          arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
+        },
+      },
+      resources: [{ accountId: account, type: 'AWS::IAM::Role', ARN: roleArn }],
+      readOnly: true,
+    };
+    emit({ ...event, account: caller.accountId, region: 'us-east-1' });
+    if (account !== caller.accountId) emit({ ...event, account, region: 'us-east-1' });
+    const session = roleSessionIdentity(account, roleName, sessionName, accessKeyId, {
+      creationDate: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
+    calls.forEach(([source, name, region = 'us-east-1', extra = {}], index) => {
+      emit({
+        time: new Date(time.getTime() + (index + 1) * 47_000),
+        account,
+        region,
+        source,
+        name,
+        identity: session,
+        ...extra,
+      });
+    });
+  };
+
+  for (let day = 0; day < DAYS; day += 1) {
+    const weekday = (day + 3) % 7; // 2026-10-01 is a Thursday: 0 = Monday
+    const workday = weekday < 5;
+
+    if (workday) {
+      for (const hour of [9, 11, 14, 16]) {
+        emit({
+          time: at(day, hour),
+          account: demo,
+          region: 'us-east-1',
+          source: 's3.amazonaws.com',
+          name: 'ListBuckets',
+          identity: alice,
+        });
+        emit({
+          time: at(day, hour),
+          account: demo,
+          region: 'us-east-1',
+          source: 's3.amazonaws.com',
+          name: 'GetBucketAcl',
+          identity: alice,
+          requestParameters: { bucketName: 'demo-app-data', acl: '' },
+        });
+        for (let i = 0; i < 3; i += 1) {
+          const key = `reports/2026/10/${String(day + 1).padStart(2, '0')}/part-${i}.csv`;
+          emit({
+            time: at(day, hour),
+            account: demo,
+            region: 'us-east-1',
+            source: 's3.amazonaws.com',
+            name: 'GetObject',
+            identity: alice,
+            category: 'Data',
+            requestParameters: { bucketName: 'demo-app-data', key },
+            resources: s3Data('demo-app-data', key),
+          });
+        }
+        emit({
+          time: at(day, hour),
+          account: demo,
+          region: 'us-east-1',
+          source: 'monitoring.amazonaws.com',
+          name: 'DescribeAlarms',
+          identity: alice,
+          requestParameters: { maxRecords: 100 },
+        });
+        emit({
+          time: at(day, hour),
+          account: demo,
+          region: 'eu-west-1',
+          source: 'lambda.amazonaws.com',
+          name: 'ListFunctions20150331',
+          identity: alice,
+        });
+        emit({
+          time: at(day, hour),
+          account: demo,
+          region: 'eu-west-1',
+          source: 'lambda.amazonaws.com',
+          name: 'Invoke',
+          identity: alice,
+          category: 'Data',
+          requestParameters: { functionName: `arn:aws:lambda:eu-west-1:${demo}:function:report-builder` },
+          resources: [
+            {
+              accountId: demo,
+              type: 'AWS::Lambda::Function',
+              ARN: `arn:aws:lambda:eu-west-1:${demo}:function:report-builder`,
+            },
+          ],
+          readOnly: false,
+        });
+      }
+      const upload = `uploads/${day + 1}.json`;
+      emit({
+        time: at(day, 10),
+        account: demo,
+        region: 'us-east-1',
+        source: 's3.amazonaws.com',
+        name: 'PutObject',
+        identity: alice,
+        category: 'Data',
+        requestParameters: { bucketName: 'demo-app-data', key: upload },
+        resources: s3Data('demo-app-data', upload),
+      });
+      emit({
+        time: at(day, 10),
+        account: demo,
+        region: 'us-east-1',
+        source: 'sts.amazonaws.com',
+        name: 'GetCallerIdentity',
+        identity: alice,
+      });
+      emit({
+        time: at(day, 12),
+        account: demo,
+        region: 'us-east-1',
+        source: 'logs.amazonaws.com',
+        name: 'DescribeLogGroups',
+        identity: alice,
+      });
+      // No longer granted: she lost EC2 access, but her scripts still call it.
+      emit({
+        time: at(day, 13),
+        account: demo,
+        region: 'eu-west-1',
+        source: 'ec2.amazonaws.com',
+        name: 'DescribeInstances',
+        identity: alice,
+        requestParameters: { instancesSet: {}, filterSet: {} },
+      });
+      if (weekday === 0) {
+        emit({
+          time: at(day, 15),
+          account: demo,
+          region: 'us-east-1',
+          source: 's3.amazonaws.com',
+          name: 'DeleteBucket',
+          identity: alice,
+          errorCode: 'AccessDenied',
+          requestParameters: { bucketName: 'demo-app-old' },
+        });
+        emit({
+          time: at(day, 15),
+          account: demo,
+          region: 'us-east-1',
+          source: 'iam.amazonaws.com',
+          name: 'CreateAccessKey',
+          identity: alice,
+          errorCode: 'AccessDenied',
+          requestParameters: { userName: 'alice' },
+        });
+      }
+    }
+    if (workday && day % 3 === 0) {
+      assume(alice, 'alice', demo, 'admin', day, 15, [
+        ['iam.amazonaws.com', 'ListUsers'],
+        ['iam.amazonaws.com', 'GetUser'],
+        ['cloudtrail.amazonaws.com', 'LookupEvents'],
+        ['ec2.amazonaws.com', 'DescribeInstances', 'eu-west-1'],
+        ...(day === 6
+          ? [
+              [
+                'iam.amazonaws.com',
+                'CreateUser',
+                'us-east-1',
+                { requestParameters: { userName: 'temp-contractor' } },
+              ],
+            ]
+          : []),
+      ]);
+    }
+    if (weekday === 1) {
+      assume(alice, 'alice', backup, 'admin', day, 17, [
+        ['backup.amazonaws.com', 'ListBackupPlans'],
+        ['backup.amazonaws.com', 'StartBackupJob', 'eu-west-1', { readOnly: false }],
+        ['s3.amazonaws.com', 'ListBuckets'],
+      ]);
+    }
+
+    if (day < 7) {
+      for (const region of REGIONS) {
+        emit({
+          time: at(day, 8),
+          account: demo,
+          region,
+          source: 'ec2.amazonaws.com',
+          name: 'DescribeInstances',
+          identity: bob,
+        });
+        emit({
+          time: at(day, 8),
+          account: demo,
+          region,
+          source: 'ec2.amazonaws.com',
+          name: 'StartInstances',
+          identity: bob,
+          requestParameters: { instancesSet: { items: [{ instanceId: 'i-0a1b2c3d4e5f60718' }] } },
+        });
+      }
+      emit({
+        time: at(day, 9),
+        account: demo,
+        region: 'us-east-1',
+        source: 'iam.amazonaws.com',
+        name: 'GetUser',
+        identity: bob,
+      });
+    }
+
+    if (day % 2 === 0) {
+      emit({
+        time: at(day, 7),
+        account: demo,
+        region: 'us-east-1',
+        source: 's3.amazonaws.com',
+        name: 'ListBuckets',
+        identity: charlie,
+      });
+      emit({
+        time: at(day, 7),
+        account: demo,
+        region: 'us-east-1',
+        source: 's3.amazonaws.com',
+        name: 'GetBucketPolicy',
+        identity: charlie,
+        requestParameters: { bucketName: 'demo-app-data', policy: '' },
+      });
+      emit({
+        time: at(day, 7),
+        account: demo,
+        region: 'us-east-1',
+        source: 'kms.amazonaws.com',
+        name: 'Decrypt',
+        identity: charlie,
+        readOnly: true,
+      });
+      emit({
+        time: at(day, 7),
+        account: demo,
+        region: 'eu-west-1',
+        source: 'ec2.amazonaws.com',
+        name: 'DescribeVolumes',
+        identity: charlie,
+      });
+      // Outside his permissions boundary: granted by his policy, stopped by the boundary.
+      emit({
+        time: at(day, 7),
+        account: demo,
+        region: 'us-east-1',
+        source: 'kms.amazonaws.com',
+        name: 'Encrypt',
+        identity: charlie,
+        errorCode: 'AccessDenied',
+      });
+    }
+    if (day % 5 === 2) {
+      assume(charlie, 'charlie', demo, 'admin', day, 20, [
+        ['ec2.amazonaws.com', 'RunInstances', 'eu-west-1', { readOnly: false }],
+        ['iam.amazonaws.com', 'ListRoles'],
+      ]);
+      assume(charlie, 'charlie', backup, 'admin', day, 21, [
+        ['backup.amazonaws.com', 'ListBackupJobs'],
+        [
+          'dynamodb.amazonaws.com',
+          'DescribeTable',
+          'us-east-1',
+          { requestParameters: { tableName: 'orders' } },
+        ],
+      ]);
+    }
+
+    // dave left on 2026-10-11 and was deleted from IAM; his keys were used until then.
+    if (day <= 10 && workday) {
+      emit({
+        time: at(day, 10),
+        account: demo,
+        region: 'us-east-1',
+        source: 'iam.amazonaws.com',
+        name: 'ListUsers',
+        identity: dave,
+      });
+      emit({
+        time: at(day, 10),
+        account: demo,
+        region: 'us-east-1',
+        source: 's3.amazonaws.com',
+        name: 'ListBuckets',
+        identity: dave,
+      });
+    }
+
+    // The Support service-linked role, and AWS services acting on their own.
+    const support = roleSessionIdentity(
+      demo,
+      'AWSServiceRoleForSupport',
+      'SupportRoleSession',
+      `ASIA${random.token(16)}`,
+      { path: '/aws-service-role/support.amazonaws.com/' },
+    );
+    emit({
+      time: at(day, 3),
+      account: demo,
+      region: 'us-east-1',
+      source: 'support.amazonaws.com',
+      name: 'DescribeTrustedAdvisorChecks',
+      identity: support,
+    });
+    emit({
+      time: at(day, 4),
+      account: demo,
+      region: 'us-east-1',
+      source: 'kms.amazonaws.com',
+      name: 'Decrypt',
+      identity: serviceIdentity('cloudtrail.amazonaws.com'),
+    });
+
+    emit({
+      time: at(day, 6),
+      account: backup,
+      region: 'eu-west-1',
+      source: 'backup.amazonaws.com',
+      name: 'ListBackupJobs',
+      identity: ops,
+    });
+    emit({
+      time: at(day, 6),
+      account: backup,
+      region: 'eu-west-1',
+      source: 's3.amazonaws.com',
+      name: 'ListBuckets',
+      identity: ops,
+    });
+  }
+  return records;
+}
+
+function writeDemo() {
+  const random = createRandom(20261001);
+  rmSync(join(outDir, 'logs'), { recursive: true, force: true });
+  mkdirSync(join(outDir, 'iam'), { recursive: true });
+  writeFileSync(join(outDir, 'iam', 'demo.json'), `${JSON.stringify(demoAccount(), null, 2)}\n`);
+  writeFileSync(join(outDir, 'iam', 'backup.json'), `${JSON.stringify(backupAccount(), null, 2)}\n`);
+  const records = demoLogs(random);
+  const files = writeLogFiles(random, join(outDir, 'logs'), ORG_ID, records);
+
+  // One corrupt file (cut in the middle of its gzip stream) and one digest file, as a real trail has.
+  const corruptSource =
+    files.find((file) => file.includes(`${ACCOUNTS.demo}_CloudTrail_us-east-1_20261015T09`)) ?? files[0];
+  const corrupt = corruptSource.replace(/_[A-Za-z0-9]{16}\.json\.gz$/, '_CorruptedInTransit.json.gz');
+  const whole = readFileSync(corruptSource);
+  writeFileSync(corrupt, whole.subarray(0, Math.floor(whole.length / 2)));
+  const digestDir = join(
+    outDir,
+    'logs',
+    'AWSLogs',
+    ORG_ID,
+    ACCOUNTS.demo,
+    'CloudTrail-Digest',
+    'us-east-1',
+    '2026',
+    '10',
+    '01',
+  );
+  mkdirSync(digestDir, { recursive: true });
+  writeFileSync(
+    join(
+      digestDir,
+      `${ACCOUNTS.demo}_CloudTrail-Digest_us-east-1_demo-trail_us-east-1_20261001T000000Z.json.gz`,
+    ),
+    gzipSync(
+      JSON.stringify({
+        awsAccountId: ACCOUNTS.demo,
+        digestStartTime: '2026-09-30T23:00:00Z',
+        digestEndTime: '2026-10-01T00:00:00Z',
+        logFiles: [],
+      }),
+    ),
+  );
+
+  writeFileSync(
+    join(outDir, 'config.example.yaml'),
+    [
+      "# The bundled demo organisation, in CloudTracker's config format plus `logs:`.",
+      '# Paths are relative to this file. Its logs cover 2026-10-01..2026-10-31.',
+      'logs: logs',
+      'accounts:',
+      '  - name: demo',
+      `    id: ${ACCOUNTS.demo}`,
+      '    iam: iam/demo.json',
+      '  - name: backup',
+      `    id: ${ACCOUNTS.backup}`,
+      '    iam: iam/backup.json',
+      '',
+    ].join('\n'),
+  );
+  console.error(
+    `demo organisation written to ${outDir}: ${records.length} events in ${files.length} log files, 1 corrupt file, 1 digest file`,
+  );
+}
+
+writeDemo();

@@ -1,0 +1,244 @@
+import type { ActionCatalog } from '../actions/action-catalog.js';
+import type { EventMapper } from '../actions/event-mapper.js';
+import type { IamPrincipal } from '../iam/authorization-details.js';
+import type { GrantedActions } from '../iam/granted-actions.js';
+import type { ActivityRow } from '../trail/activity-summary.js';
+import { diffActions } from './action-diff.js';
+import type { DiffStatus } from './action-diff.js';
+
+/** One identity of `--list users|roles`. */
+export interface IdentityActivity {
+  readonly name: string;
+  readonly arn: string;
+  /** Whether it made at least one successful call in the window. */
+  readonly active: boolean;
+  /** UTC day of its last successful call in the window. */
+  readonly lastActivity: string | undefined;
+  readonly calls: number;
+  readonly deniedCalls: number;
+  /** For roles: managed by an AWS service. */
+  readonly serviceLinked: boolean;
+}
+
+/** An identity seen in the logs that the IAM data does not list (deleted, or another account's). */
+export interface UnknownIdentity {
+  readonly name: string;
+  readonly arn: string;
+  readonly lastActivity: string | undefined;
+  readonly calls: number;
+  readonly deniedCalls: number;
+}
+
+/** The answer to `--list users|roles`. */
+export interface IdentityListReport {
+  readonly identities: readonly IdentityActivity[];
+  readonly notInIam: readonly UnknownIdentity[];
+}
+
+interface Tally {
+  calls: number;
+  deniedCalls: number;
+  lastActivity: string | undefined;
+}
+
+/**
+ * Compares the users (or roles) of an account with their activity. Users are matched on
+ * `userIdentity.arn`, roles on the session issuer's ARN, both exactly (paths included). Only
+ * successful calls make an identity active, as in CloudTracker.
+ */
+export function buildIdentityListReport(
+  principals: readonly IamPrincipal[],
+  type: 'user' | 'role',
+  accountId: string,
+  rows: readonly ActivityRow[],
+): IdentityListReport {
+  const actorType = type === 'user' ? 'IAMUser' : 'AssumedRole';
+  const marker = type === 'user' ? ':user/' : ':role/';
+  const tallies = new Map<string, Tally>();
+  for (const row of rows) {
+    if (
+      row.actorType !== actorType ||
+      arnAccount(row.actorArn) !== accountId ||
+      !row.actorArn.includes(marker)
+    )
+      continue;
+    const tally = tallies.get(row.actorArn) ?? { calls: 0, deniedCalls: 0, lastActivity: undefined };
+    if (row.outcome === 'ok') {
+      tally.calls += row.calls;
+      if (tally.lastActivity === undefined || row.day > tally.lastActivity) tally.lastActivity = row.day;
+    } else {
+      tally.deniedCalls += row.calls;
+    }
+    tallies.set(row.actorArn, tally);
+  }
+  const known = new Set(principals.map((principal) => principal.arn));
+  const identities = principals
+    .map((principal) => {
+      const tally = tallies.get(principal.arn);
+      return {
+        name: principal.name,
+        arn: principal.arn,
+        active: (tally?.calls ?? 0) > 0,
+        lastActivity: tally?.lastActivity,
+        calls: tally?.calls ?? 0,
+        deniedCalls: tally?.deniedCalls ?? 0,
+        serviceLinked: principal.type === 'role' && principal.serviceLinked,
+      };
+    })
+    .sort((a, b) => compare(a.name, b.name));
+  const notInIam = [...tallies.entries()]
+    .filter(([arn]) => !known.has(arn))
+    .map(([arn, tally]) => ({ name: arn.slice(arn.lastIndexOf('/') + 1), arn, ...tally }))
+    .sort((a, b) => compare(a.name, b.name));
+  return { identities, notInIam };
+}
+
+/** One line of the per-principal diff, with what the logs say about it. */
+export interface ActionUsage {
+  readonly action: string;
+  readonly status: DiffStatus;
+  readonly calls: number;
+  readonly lastSeen: string | undefined;
+  /** Granted only with a resource or condition limit (see `iam show`). */
+  readonly limited: boolean;
+  /** Counted as used because a call may check it (CopyObject and `s3:GetObject`), not seen by name. */
+  readonly possiblyUsed: boolean;
+  /** How CloudTrail records the action: management, data or not-recorded. */
+  readonly recorded: string;
+}
+
+/** Events of the principal that are not actions, reported rather than dropped. */
+export interface EventTally {
+  readonly event: string;
+  readonly reason: string;
+  readonly calls: number;
+}
+
+/** An action the principal tried and was denied; never counted as use. */
+export interface DeniedAction {
+  readonly action: string;
+  readonly calls: number;
+  readonly lastSeen: string;
+}
+
+/** The answer to `--user NAME` or `--role NAME`. */
+export interface PrincipalDiffReport {
+  readonly actions: readonly ActionUsage[];
+  readonly denied: readonly DeniedAction[];
+  readonly unmappedEvents: readonly EventTally[];
+  readonly noPermissionEvents: readonly EventTally[];
+  /** Data-event resource types the account's logs hold in the window; their actions count as recorded. */
+  readonly dataEventTypesLogged: readonly string[];
+}
+
+/** Inputs of {@link buildPrincipalDiffReport}. */
+export interface PrincipalDiffInput {
+  readonly grants: GrantedActions;
+  /** Whose activity counts: the principal's ARN (a role's for its sessions). */
+  readonly actorArn: string;
+  /** The account whose logs decide which data events are recorded. */
+  readonly accountId: string;
+  readonly rows: readonly ActivityRow[];
+  readonly mapper: EventMapper;
+  readonly catalog: ActionCatalog;
+}
+
+/**
+ * Compares what a principal did with what it is granted. Successful calls are mapped to actions;
+ * an action is `-` (unused) only when CloudTrail would have recorded it: management actions
+ * always, data actions when the account's logs hold data events of that resource type;
+ * otherwise `?`.
+ */
+export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDiffReport {
+  const { mapper, catalog } = input;
+  const dataTypes = new Set<string>();
+  for (const row of input.rows) {
+    if (row.accountId !== input.accountId) continue;
+    const mapping = mapper.map(row.eventSource, row.eventName);
+    if (mapping.kind !== 'action') continue;
+    for (const action of mapping.actions) {
+      const type = catalog.get(action)?.dataResourceType;
+      if (type !== undefined) dataTypes.add(type);
+    }
+  }
+
+  const used = new Map<string, { calls: number; lastSeen: string }>();
+  const possibly = new Set<string>();
+  const denied = new Map<string, { calls: number; lastSeen: string }>();
+  const unmapped = new Map<string, EventTally>();
+  const noPermission = new Map<string, EventTally>();
+  for (const row of input.rows) {
+    if (row.actorArn !== input.actorArn) continue;
+    const mapping = mapper.map(row.eventSource, row.eventName);
+    if (mapping.kind === 'unmapped' || mapping.kind === 'no-permission') {
+      const target = mapping.kind === 'unmapped' ? unmapped : noPermission;
+      const seen = target.get(mapping.event);
+      target.set(mapping.event, {
+        event: mapping.event,
+        reason: mapping.reason,
+        calls: (seen?.calls ?? 0) + row.calls,
+      });
+      // sts:GetCallerIdentity needs no permission but is also an IAM action: a grant of it was
+      // exercised, so it is not "unused"; ungranted, it is no "+" either.
+      const sameName = catalog.get(mapping.event);
+      if (mapping.kind === 'no-permission' && sameName !== undefined && row.outcome === 'ok')
+        possibly.add(sameName.name);
+      continue;
+    }
+    for (const action of mapping.actions) tally(row.outcome === 'ok' ? used : denied, action, row);
+    if (row.outcome === 'ok') for (const action of mapping.also) possibly.add(action);
+  }
+
+  const grantedByName = new Map(input.grants.actions.map((grant) => [grant.action, grant]));
+  const recordedKind = (action: string): string => catalog.get(action)?.recorded ?? 'unknown';
+  const isRecorded = (action: string): boolean => {
+    const entry = catalog.get(action);
+    if (entry === undefined) return false;
+    if (entry.recorded === 'management') return true;
+    return (
+      entry.recorded === 'data' &&
+      entry.dataResourceType !== undefined &&
+      dataTypes.has(entry.dataResourceType)
+    );
+  };
+  const usedNames = [...used.keys(), ...[...possibly].filter((action) => grantedByName.has(action))];
+  const lines = diffActions({ used: usedNames, granted: grantedByName.keys(), isRecorded });
+  return {
+    actions: lines.map((line) => ({
+      action: line.action,
+      status: line.status,
+      calls: used.get(line.action)?.calls ?? 0,
+      lastSeen: used.get(line.action)?.lastSeen,
+      limited: grantedByName.get(line.action)?.limited ?? false,
+      possiblyUsed: !used.has(line.action) && possibly.has(line.action),
+      recorded: recordedKind(line.action),
+    })),
+    denied: [...denied.entries()]
+      .map(([action, value]) => ({ action, ...value }))
+      .sort((a, b) => compare(a.action, b.action)),
+    unmappedEvents: [...unmapped.values()].sort((a, b) => compare(a.event, b.event)),
+    noPermissionEvents: [...noPermission.values()].sort((a, b) => compare(a.event, b.event)),
+    dataEventTypesLogged: [...dataTypes].sort(),
+  };
+}
+
+function tally(
+  map: Map<string, { calls: number; lastSeen: string }>,
+  action: string,
+  row: ActivityRow,
+): void {
+  const seen = map.get(action);
+  map.set(action, {
+    calls: (seen?.calls ?? 0) + row.calls,
+    lastSeen: seen === undefined || row.lastSeen > seen.lastSeen ? row.lastSeen : seen.lastSeen,
+  });
+}
+
+/** The account id of an ARN (`arn:aws:iam::123456789012:user/x` → `123456789012`). */
+export function arnAccount(arn: string): string | undefined {
+  return arn.split(':')[4];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

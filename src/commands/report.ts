@@ -1,0 +1,124 @@
+import { Flags } from '@oclif/core';
+
+import { BaseCommand } from '../cli/base-command.js';
+import { createPalette, renderReportCsv, renderReportText, toReportDocument } from '../cli/render-report.js';
+import type { ReportDocument } from '../cli/render-report.js';
+import { runReport } from '../cli/run-report.js';
+import type { ReportQuestion } from '../cli/run-report.js';
+import { describeWindow, resolveWindow } from '../cli/window.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
+
+/**
+ * The CloudTracker-compatible main job. `iamtrail --account demo --user alice` (flags first, as
+ * CloudTracker took them) runs this command; `iamtrail report ...` is the same.
+ */
+export default class Report extends BaseCommand {
+  static override summary =
+    "Compare what users and roles did (CloudTrail) with what they are granted (IAM): CloudTracker's job.";
+  static override description =
+    'With --list users|roles: every user or role of the account and the last day it was active in the window; ' +
+    '"-" marks those that were not. With --user or --role: one line per action, "  " used, "-" granted and ' +
+    'never used although CloudTrail would have recorded it, "?" granted but not knowable from these logs, ' +
+    '"+" used but no longer granted. The flags-first form `iamtrail --account ... --user ...` runs this command.';
+  static override examples = [
+    '<%= config.bin %> --config examples/demo/config.example.yaml --account demo --list users --start 2026-10-01 --end 2026-10-31',
+    '<%= config.bin %> --config examples/demo/config.example.yaml --account demo --user alice --start 2026-10-01 --end 2026-10-31',
+    '<%= config.bin %> --account 111111111111 --role admin --show-used --format json',
+  ];
+  static override flags = {
+    config: Flags.string({ default: DEFAULT_CONFIG_FILE, description: 'Config file (CloudTracker format).' }),
+    account: Flags.string({ required: true, description: 'Account name or id from the config.' }),
+    list: Flags.option({
+      options: ['users', 'roles'] as const,
+      description: 'List users or roles with their activity.',
+      exactlyOne: ['list', 'user', 'role'],
+    })(),
+    user: Flags.string({ description: 'IAM user to compare.', exactlyOne: ['list', 'user', 'role'] }),
+    role: Flags.string({ description: 'IAM role to compare.', exactlyOne: ['list', 'user', 'role'] }),
+    logs: Flags.string({
+      description: 'Folder holding the CloudTrail tree (AWSLogs/...); overrides logs: in the config.',
+    }),
+    start: Flags.string({ description: 'First UTC day, YYYY-MM-DD (default: 364 days before --end).' }),
+    end: Flags.string({ description: 'Last UTC day, YYYY-MM-DD, inclusive (default: today, UTC).' }),
+    'show-used': Flags.boolean({ description: 'Only used ("  ") and ungranted ("+") actions.' }),
+    'ignore-benign': Flags.boolean({ description: 'Hide List* and Describe* actions.' }),
+    'ignore-unknown': Flags.boolean({ description: 'Hide "?" lines.' }),
+    color: Flags.boolean({
+      default: true,
+      allowNo: true,
+      description: 'Colour text output (--no-color, or NO_COLOR, turns it off).',
+    }),
+    format: Flags.option({
+      options: ['text', 'json', 'csv'] as const,
+      default: 'text' as const,
+      description: 'Output format.',
+    })(),
+  };
+
+  async run(): Promise<ReportDocument> {
+    const { flags } = await this.parse(Report);
+    const window = resolveWindow(flags.start, flags.end);
+    const config = loadConfig(flags.config);
+    for (const key of config.unknownKeys)
+      this.warnLine(`config file ${flags.config}: unknown key "${key}" ignored`);
+    const question: ReportQuestion =
+      flags.list !== undefined
+        ? { kind: 'list', type: flags.list === 'users' ? 'user' : 'role' }
+        : flags.user !== undefined
+          ? { kind: 'principal', type: 'user', name: flags.user }
+          : { kind: 'principal', type: 'role', name: flags.role ?? '' };
+
+    const result = await runReport({
+      config,
+      account: flags.account,
+      question,
+      window,
+      logs: flags.logs,
+      reporter: {
+        warn: (message) => {
+          this.warnLine(message);
+        },
+      },
+    });
+    const document = toReportDocument(result, {
+      showUsed: flags['show-used'],
+      ignoreBenign: flags['ignore-benign'],
+      ignoreUnknown: flags['ignore-unknown'],
+    });
+    this.#describe(result, window);
+    if (this.jsonEnabled()) return document;
+    if (flags.format === 'json') process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    else if (flags.format === 'csv') process.stdout.write(renderReportCsv(document));
+    else {
+      const colour =
+        flags.color &&
+        process.env.NO_COLOR === undefined &&
+        (process.stdout.isTTY || process.env.FORCE_COLOR !== undefined);
+      process.stdout.write(renderReportText(document, createPalette(colour)));
+    }
+    return document;
+  }
+
+  /** Context on stderr, so stdout holds only the answer. */
+  #describe(result: Awaited<ReturnType<typeof runReport>>, window: ReturnType<typeof resolveWindow>): void {
+    const where = `account ${result.account.name} (${result.account.id}), ${describeWindow(window)}`;
+    if (result.kind === 'principal') {
+      const created =
+        result.principal.createDate === undefined ? '' : `, created ${result.principal.createDate}`;
+      process.stderr.write(
+        `Getting info on ${result.principal.type} ${result.principal.name}${created}; ${where}\n`,
+      );
+      for (const event of result.report.unmappedEvents) {
+        this.warnLine(
+          `${event.calls} call(s) of ${event.event} map to no known IAM action (${event.reason}); not counted`,
+        );
+      }
+    } else {
+      process.stderr.write(`Listing ${result.type}s of ${where}\n`);
+    }
+    const skipped = result.logs.skippedFiles.length;
+    process.stderr.write(
+      `${result.logs.filesRead} log file(s) read${skipped > 0 ? `, ${skipped} skipped (see warnings above)` : ''}\n`,
+    );
+  }
+}

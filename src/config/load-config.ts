@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+import { parseDocument } from 'yaml';
+
+import { ConfigError, UsageError } from '../errors.js';
+import { configSchema } from './config-schema.js';
+
+/** One configured account, paths resolved. */
+export interface AccountConfig {
+  readonly name: string;
+  readonly id: string;
+  /** Absolute path of its authorization-details file, when one is configured. */
+  readonly iam: string | undefined;
+}
+
+/** The loaded config file, paths resolved against its folder. */
+export interface Config {
+  /** Absolute path of the file it was read from. */
+  readonly file: string;
+  readonly accounts: readonly AccountConfig[];
+  /** Absolute path of the local CloudTrail folder, when configured. */
+  readonly logs: string | undefined;
+  /** CloudTracker's `athena:` section, kept as written for the Athena engine. */
+  readonly athena: Readonly<Record<string, unknown>> | undefined;
+  /** Top-level keys iamtrail does not know (reported as warnings, not errors). */
+  readonly unknownKeys: readonly string[];
+}
+
+/** The config file used when `--config` is not given. */
+export const DEFAULT_CONFIG_FILE = 'config.yaml';
+const KNOWN_KEYS = new Set(['accounts', 'logs', 'athena']);
+
+/**
+ * Loads a config file: CloudTracker's `config.yaml` loads unchanged. Relative paths (`iam`, `logs`)
+ * resolve against the config file's folder. Every problem is a {@link ConfigError} naming the file,
+ * the key and what to do.
+ */
+export function loadConfig(file: string): Config {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      `config file ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`}`,
+      {
+        suggestions: [
+          'Pass --config FILE, or create config.yaml here; examples/demo/config.example.yaml shows the format',
+        ],
+        cause: error,
+      },
+    );
+  }
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const yamlError = document.errors[0];
+  if (yamlError !== undefined) {
+    throw new ConfigError(
+      `config file ${file} is not valid YAML: ${yamlError.message.split('\n')[0] ?? ''}`,
+      { cause: yamlError },
+    );
+  }
+  const result = configSchema.safeParse(document.toJS());
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue === undefined || issue.path.length === 0 ? '(top level)' : formatPath(issue.path);
+    throw new ConfigError(`config file ${file}: ${where} ${issue?.message ?? 'is invalid'}`, {
+      suggestions: ['See "Config file" in the README for every key'],
+    });
+  }
+  const content = result.data;
+  const names = new Set<string>();
+  for (const account of content.accounts) {
+    if (names.has(account.name))
+      throw new ConfigError(`config file ${file}: account name "${account.name}" is listed twice`);
+    names.add(account.name);
+  }
+  const base = dirname(path);
+  return {
+    file: path,
+    accounts: content.accounts.map((account) => ({
+      name: account.name,
+      id: account.id,
+      iam: account.iam === undefined ? undefined : resolve(base, account.iam),
+    })),
+    logs: content.logs === undefined ? undefined : resolve(base, content.logs),
+    athena: content.athena,
+    unknownKeys: Object.keys(content).filter((key) => !KNOWN_KEYS.has(key)),
+  };
+}
+
+/** Finds an account by name or id, as CloudTracker did; an unknown one lists the configured ones. */
+export function findAccount(config: Config, nameOrId: string): AccountConfig {
+  const account = config.accounts.find(
+    (candidate) => candidate.name === nameOrId || candidate.id === nameOrId,
+  );
+  if (account === undefined) {
+    const listed = config.accounts.map((candidate) => `${candidate.name} (${candidate.id})`).join(', ');
+    throw new UsageError(`unknown account "${nameOrId}" (config lists: ${listed})`, {
+      suggestions: [`Use one of the names or ids in ${config.file}`],
+    });
+  }
+  return account;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+    )
+    .join('');
+}

@@ -1,0 +1,35 @@
+import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler } from 'kysely';
+
+import { DuckDbAdapter } from './duckdb-adapter.js';
+import { DuckDbDriver } from './duckdb-driver.js';
+import type { DuckDbConnectionLike } from './duckdb-driver.js';
+import { DuckDbIntrospector } from './duckdb-introspector.js';
+import { DuckDbQueryCompiler } from './duckdb-query-compiler.js';
+
+/** Configuration of {@link DuckDbDialect}. */
+export interface DuckDbDialectConfig {
+  /** An open `@duckdb/node-api` connection, owned by the caller. */
+  readonly connection: DuckDbConnectionLike;
+}
+
+/** kysely dialect for embedded DuckDB through `@duckdb/node-api`. */
+export class DuckDbDialect implements Dialect {
+  constructor(private readonly config: DuckDbDialectConfig) {}
+
+  createDriver(): Driver {
+    return new DuckDbDriver(this.config.connection);
+  }
+
+  createQueryCompiler(): QueryCompiler {
+    return new DuckDbQueryCompiler();
+  }
+
+  createAdapter(): DialectAdapter {
+    return new DuckDbAdapter();
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new DuckDbIntrospector(db);
+  }
+}

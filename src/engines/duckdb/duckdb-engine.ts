@@ -1,0 +1,210 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { gunzipSync } from 'node:zlib';
+
+import { DuckDBInstance, listValue } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { Kysely } from 'kysely';
+
+import { InputDataError } from '../../errors.js';
+import { buildActivitySummaryQuery, mergeActivityRows, toActivityRow } from '../../trail/activity-summary.js';
+import type { ActivityRow } from '../../trail/activity-summary.js';
+import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
+import type { Engine, EngineReporter, SkippedFile, SummaryRequest, SummaryResult } from '../engine.js';
+import { DuckDbDialect } from './duckdb-dialect.js';
+import { BATCH_FILES_SQL, CLOUDTRAIL_VIEW_SQL, LOAD_BATCH_SQL } from './duckdb-sql.js';
+import { listLogFiles } from './log-files.js';
+import type { LogFile } from './log-files.js';
+
+/** Options of {@link DuckDbEngine}. */
+export interface DuckDbEngineOptions {
+  /** Folder holding the CloudTrail tree (`AWSLogs/...` below it, at any depth). */
+  readonly logsDir: string;
+  /** Where warnings go. */
+  readonly reporter: EngineReporter;
+  /** Most files read by one DuckDB query. */
+  readonly batchFiles: number;
+  /** Most compressed bytes read by one DuckDB query. */
+  readonly batchBytes: number;
+  /** DuckDB worker threads. */
+  readonly threads: number;
+}
+
+/** Defaults of {@link DuckDbEngineOptions}: batches that keep memory bounded, one thread per core. */
+export const DEFAULT_DUCKDB_ENGINE_OPTIONS: Omit<DuckDbEngineOptions, 'logsDir' | 'reporter'> = {
+  batchFiles: 2000,
+  batchBytes: 256 * 1024 * 1024,
+  threads: Math.max(1, cpus().length),
+};
+
+/**
+ * The local engine: reads CloudTrail files on disk with embedded DuckDB and aggregates them into the
+ * activity summary. Files are read in batches; a file DuckDB cannot read is isolated by splitting
+ * its batch and skipped with one warning, so one bad file never costs the others.
+ */
+export class DuckDbEngine implements Engine {
+  readonly name = 'local';
+  readonly source: string;
+  readonly #options: DuckDbEngineOptions;
+  readonly #instance: DuckDBInstance;
+  readonly #connection: DuckDBConnection;
+  readonly #db: Kysely<CloudTrailDatabase>;
+  #closed = false;
+  #viewCreated = false;
+
+  private constructor(options: DuckDbEngineOptions, instance: DuckDBInstance, connection: DuckDBConnection) {
+    this.#options = options;
+    this.source = options.logsDir;
+    this.#instance = instance;
+    this.#connection = connection;
+    this.#db = new Kysely<CloudTrailDatabase>({ dialect: new DuckDbDialect({ connection }) });
+  }
+
+  /** Opens an in-memory DuckDB for a log folder, which must exist. */
+  static async create(
+    options: Partial<DuckDbEngineOptions> & Pick<DuckDbEngineOptions, 'logsDir' | 'reporter'>,
+  ): Promise<DuckDbEngine> {
+    const resolved: DuckDbEngineOptions = { ...DEFAULT_DUCKDB_ENGINE_OPTIONS, ...options };
+    if (!existsSync(resolved.logsDir) || !statSync(resolved.logsDir).isDirectory()) {
+      throw new InputDataError(`log folder ${resolved.logsDir} does not exist or is not a folder`, {
+        suggestions: ['Pass --logs DIR, the folder that holds AWSLogs/, or set logs: in the config file'],
+      });
+    }
+    const instance = await DuckDBInstance.create(':memory:', { threads: String(resolved.threads) });
+    const connection = await instance.connect();
+    return new DuckDbEngine(resolved, instance, connection);
+  }
+
+  async summarize(request: SummaryRequest): Promise<SummaryResult> {
+    const listing = listLogFiles(this.#options.logsDir, request.startDay, request.endDay);
+    const skippedFiles: SkippedFile[] = [];
+    const rows: ActivityRow[] = [];
+    for (const batch of this.#batches(listing.files)) {
+      rows.push(...(await this.#summarizeBatch(batch, request, skippedFiles)));
+    }
+    return {
+      rows: mergeActivityRows(rows),
+      filesRead: listing.files.length - skippedFiles.length,
+      skippedFiles,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#db.destroy();
+    this.#connection.closeSync();
+    this.#instance.closeSync();
+  }
+
+  *#batches(files: readonly LogFile[]): Generator<LogFile[]> {
+    let batch: LogFile[] = [];
+    let bytes = 0;
+    for (const file of files) {
+      if (
+        batch.length > 0 &&
+        (batch.length >= this.#options.batchFiles || bytes + file.bytes > this.#options.batchBytes)
+      ) {
+        yield batch;
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(file);
+      bytes += file.bytes;
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  async #summarizeBatch(
+    files: readonly LogFile[],
+    request: SummaryRequest,
+    skipped: SkippedFile[],
+  ): Promise<ActivityRow[]> {
+    try {
+      await this.#connection.run(LOAD_BATCH_SQL, [listValue(files.map((file) => file.path))]);
+    } catch (error) {
+      if (files.length === 1 && files[0] !== undefined) {
+        this.#skip(skipped, files[0].path, diagnoseLogFile(files[0].path) ?? describeDuckDbError(error));
+        return [];
+      }
+      // Find the unreadable file(s) by halving: the readable halves still count.
+      const middle = Math.ceil(files.length / 2);
+      return [
+        ...(await this.#summarizeBatch(files.slice(0, middle), request, skipped)),
+        ...(await this.#summarizeBatch(files.slice(middle), request, skipped)),
+      ];
+    }
+    if (!this.#viewCreated) {
+      await this.#connection.run(CLOUDTRAIL_VIEW_SQL);
+      this.#viewCreated = true;
+    }
+    const reader = await this.#connection.runAndReadAll(BATCH_FILES_SQL);
+    const withRecords = new Set<string>();
+    for (const row of reader.getRowObjectsJS()) {
+      if (row.has_records === true && typeof row.filename === 'string') withRecords.add(row.filename);
+    }
+    for (const file of files) {
+      // DuckDB reads a garbled gzip header or a bare JSON array without complaint but finds no
+      // Records in it: such files are not CloudTrail logs as far as this run can tell.
+      if (!withRecords.has(file.path)) {
+        this.#skip(
+          skipped,
+          file.path,
+          diagnoseLogFile(file.path) ?? 'not a CloudTrail log file: it holds no "Records" list',
+        );
+      }
+    }
+    const records = await buildActivitySummaryQuery(this.#db, request).execute();
+    return records.map(toActivityRow);
+  }
+
+  #skip(skipped: SkippedFile[], file: string, reason: string): void {
+    skipped.push({ file, reason });
+    this.#options.reporter.warn(`skipped ${file}: ${reason}`);
+  }
+}
+
+/** Turns a DuckDB read error into a short reason: `malformed JSON at byte 48: unexpected end of data`. */
+function describeDuckDbError(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  return message
+    .replace(/^[A-Za-z ]+Error: /, '')
+    .replace(/ in file "[^"]*",?/, '')
+    .replace(/ in record\/value \d+/, '')
+    .replace(/^Malformed JSON/, 'malformed JSON')
+    .replace(/^Input is not a GZIP stream/, 'not a valid gzip stream')
+    .trim();
+}
+
+/**
+ * Says what is wrong with a log file DuckDB could not use, reading it in Node; `undefined` when the
+ * file looks like a CloudTrail log (the problem is then deeper inside its records). Only called for
+ * the rare bad file, so the second read costs nothing in normal runs.
+ */
+export function diagnoseLogFile(path: string): string | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    return `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  let text: string;
+  try {
+    text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+  } catch (error) {
+    return `not a valid gzip stream (${(error as Error).message})`;
+  }
+  if (text.trim() === '') return 'empty file';
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `not valid JSON (${(error as Error).message.split('\n')[0] ?? ''})`;
+  }
+  if (Array.isArray(value))
+    return 'not a CloudTrail log file: the top level is an array, not {"Records": [...]}';
+  if (typeof value !== 'object' || value === null || !('Records' in value)) {
+    return 'not a CloudTrail log file: the top level has no "Records" list';
+  }
+  return Array.isArray(value.Records) ? undefined : 'not a CloudTrail log file: "Records" is not a list';
+}

@@ -1,0 +1,100 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { addDays } from '../../trail/utc-days.js';
+
+/** One CloudTrail log file found on disk. */
+export interface LogFile {
+  readonly path: string;
+  readonly bytes: number;
+  /** The UTC day of the folder it lies in (`YYYY-MM-DD`), when it lies in the S3 key layout. */
+  readonly folderDay: string | undefined;
+}
+
+/** What {@link listLogFiles} found. */
+export interface LogFileListing {
+  readonly files: readonly LogFile[];
+  /** Files outside the window by their folder's day. */
+  readonly prunedFiles: number;
+  /** Files that are not CloudTrail logs by name or place (digests, Insights, other files). */
+  readonly ignoredFiles: number;
+}
+
+const LOG_NAME = /\.json(\.gz)?$/i;
+const YEAR = /^\d{4}$/;
+const TWO_DIGITS = /^\d{2}$/;
+/** Folders that hold files that are not CloudTrail event logs. */
+const NON_LOG_FOLDERS = new Set(['CloudTrail-Digest', 'CloudTrail-Insight', 'CloudTrail-NetworkActivity']);
+
+/**
+ * Finds the CloudTrail log files under `root` for a window of days. The tree follows the S3 key
+ * layout `[prefix/]AWSLogs/[o-xxxx/]<account>/CloudTrail/<region>/<yyyy>/<MM>/<dd>/*.json[.gz]`;
+ * folders of days outside the window are not even listed. CloudTrail delivers a file up to about
+ * 15 minutes after its last event, so the day after the window is read too (the records' own
+ * `eventTime` decides what counts). Files outside that layout are read whatever their place,
+ * except digests and Insights files.
+ */
+export function listLogFiles(root: string, startDay: string, endDay: string): LogFileListing {
+  const lastFolderDay = addDays(endDay, 1);
+  const files: LogFile[] = [];
+  let prunedFiles = 0;
+  let ignoredFiles = 0;
+
+  const visit = (dir: string, trail: readonly string[]): void => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const cloudTrailIndex = trail.lastIndexOf('CloudTrail');
+    // Below CloudTrail/<region>/: year, month and day folders, pruned by the window.
+    const depth = cloudTrailIndex >= 0 ? trail.length - cloudTrailIndex - 2 : -1;
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && statSync(path).isDirectory());
+      if (isDirectory) {
+        if (NON_LOG_FOLDERS.has(entry.name)) {
+          ignoredFiles += countFiles(path);
+          continue;
+        }
+        if (
+          depth >= 0 &&
+          depth <= 2 &&
+          !dateFolderInWindow([...trail.slice(cloudTrailIndex + 2), entry.name], startDay, lastFolderDay)
+        ) {
+          prunedFiles += countFiles(path);
+          continue;
+        }
+        visit(path, [...trail, entry.name]);
+        continue;
+      }
+      if (!LOG_NAME.test(entry.name) || entry.name.includes('CloudTrail-Digest')) {
+        ignoredFiles += 1;
+        continue;
+      }
+      const folderDay =
+        depth === 3 ? `${trail.at(-3) ?? ''}-${trail.at(-2) ?? ''}-${trail.at(-1) ?? ''}` : undefined;
+      files.push({ path, bytes: statSync(path).size, folderDay });
+    }
+  };
+  visit(root, []);
+  return { files, prunedFiles, ignoredFiles };
+}
+
+/**
+ * Whether a partial date path (`[yyyy]`, `[yyyy, MM]`, `[yyyy, MM, dd]`) can hold days in
+ * `[first, last]`. Folders not shaped like dates are kept.
+ */
+function dateFolderInWindow(parts: readonly string[], first: string, last: string): boolean {
+  const [year, month, day] = parts;
+  if (year === undefined || !YEAR.test(year)) return true;
+  if (month !== undefined && !TWO_DIGITS.test(month)) return true;
+  if (day !== undefined && !TWO_DIGITS.test(day)) return true;
+  const low = [year, month ?? '01', day ?? '01'].join('-');
+  const high = [year, month ?? '12', day ?? '31'].join('-');
+  return high >= first && low <= last;
+}
+
+function countFiles(dir: string): number {
+  let count = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    count += entry.isDirectory() ? countFiles(join(dir, entry.name)) : 1;
+  }
+  return count;
+}

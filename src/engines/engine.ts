@@ -1,0 +1,51 @@
+import type { ActivityRow } from '../trail/activity-summary.js';
+
+/** What an engine is asked for: every activity of a range of whole UTC days. */
+export interface SummaryRequest {
+  /** First UTC day, `YYYY-MM-DD`, inclusive. */
+  readonly startDay: string;
+  /** Last UTC day, `YYYY-MM-DD`, inclusive. */
+  readonly endDay: string;
+  /**
+   * Accounts to read (12-digit ids), matched on the record's `recipientAccountId`. Absent: every
+   * account the logs hold.
+   */
+  readonly accountIds?: readonly string[];
+}
+
+/** A log file the engine could not read and skipped. */
+export interface SkippedFile {
+  readonly file: string;
+  readonly reason: string;
+}
+
+/** The engine's answer to a {@link SummaryRequest}. */
+export interface SummaryResult {
+  /** Aggregated activity, one row per (account, day, actor, event source, event name, outcome). */
+  readonly rows: readonly ActivityRow[];
+  /** Log files read successfully. */
+  readonly filesRead: number;
+  /** Log files skipped, each with why. */
+  readonly skippedFiles: readonly SkippedFile[];
+}
+
+/** Receives what an engine wants the user to know while it works (stderr, never stdout). */
+export interface EngineReporter {
+  /** One warning line, e.g. a skipped file. */
+  warn(message: string): void;
+}
+
+/**
+ * The port every engine implements (local DuckDB, Athena). Engines never return raw events, only
+ * the activity summary of DESIGN.md; they know nothing of IAM.
+ */
+export interface Engine {
+  /** Short name for messages and the cache, e.g. `local`. */
+  readonly name: string;
+  /** Where the logs come from, for messages and cache keys (a folder, an S3 location). */
+  readonly source: string;
+  /** Summarises the activity of a range of days. */
+  summarize(request: SummaryRequest): Promise<SummaryResult>;
+  /** Releases the engine's resources. Safe to call twice. */
+  close(): Promise<void>;
+}

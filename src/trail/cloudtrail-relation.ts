@@ -1,0 +1,38 @@
+import { sql } from 'kysely';
+import type { RawBuilder } from 'kysely';
+
+/**
+ * The `cloudtrail` relation every engine exposes, with the column names of the Athena CloudTrail
+ * table (lower case). DuckDB builds it as a view over `read_json`; Athena has the real table.
+ * Only the columns the queries read are declared.
+ */
+export interface CloudTrailTable {
+  eventtime: string;
+  eventsource: string;
+  eventname: string;
+  errorcode: string | null;
+  awsregion: string;
+  recipientaccountid: string;
+  eventcategory: string | null;
+  /** A struct: `type, arn, accountid, accesskeyid, username, sessioncontext.sessionissuer.arn, ...` */
+  useridentity: unknown;
+}
+
+/** The database the trail queries are written against. */
+export interface CloudTrailDatabase {
+  cloudtrail: CloudTrailTable;
+}
+
+const FIELD = /^[a-z]+$/;
+
+/**
+ * A field of the `useridentity` struct, e.g. `identityField('sessioncontext', 'sessionissuer',
+ * 'arn')`. Struct paths are written as dot paths, which both DuckDB and Trino read; the names are
+ * constants of this codebase, checked against a strict pattern, never user input.
+ */
+export function identityField(...path: string[]): RawBuilder<string | null> {
+  for (const part of path) {
+    if (!FIELD.test(part)) throw new Error(`invalid struct field ${JSON.stringify(part)}`);
+  }
+  return sql<string | null>`${sql.raw(['useridentity', ...path].join('.'))}`;
+}
