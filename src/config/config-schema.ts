@@ -1,10 +1,13 @@
 import { z } from 'zod';
 
-/** An AWS account id as CloudTracker's config may write it: a YAML number or a string. */
+/**
+ * An AWS account id. CloudTracker's configs write it as a bare YAML number; the file is read with
+ * YAML's failsafe schema, so it arrives as the exact digits written, leading zeros included.
+ */
 const accountId = z
-  .union([z.string(), z.number().int().nonnegative()])
-  .transform((value) => (typeof value === 'number' ? String(value).padStart(12, '0') : value.trim()))
-  .pipe(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'));
+  .string()
+  .trim()
+  .regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 
 /** One entry of `accounts:`. */
 const accountSchema = z.strictObject({

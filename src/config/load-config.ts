@@ -53,7 +53,8 @@ export function loadConfig(file: string): Config {
       },
     );
   }
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // Failsafe: every scalar is a string, so `id: 012345678901` keeps its leading zero.
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, schema: 'failsafe' });
   const yamlError = document.errors[0];
   if (yamlError !== undefined) {
     throw new ConfigError(

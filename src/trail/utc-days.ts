@@ -6,7 +6,8 @@ const DAY_MS = 86_400_000;
 export function isUtcDay(value: string): boolean {
   const match = DAY_PATTERN.exec(value);
   if (match === null) return false;
-  return new Date(Date.parse(`${value}T00:00:00Z`)).toISOString().slice(0, 10) === value;
+  const time = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value;
 }
 
 /** `day` plus `days` days (negative to go back). */

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,20 +5,14 @@ import { gzipSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
+import { flatten, runCli } from '../helpers/cli.js';
+import type { CliRun } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/authz-cli-shape.json');
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-cli-'));
 
-/** Runs the built binary as a user would, without a terminal. */
-function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/run.js'), ...args], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (...args: string[]): CliRun => runCli(args);
 
 describe('iamtrail (built binary)', () => {
   it('--help lists the iam topic', () => {
@@ -177,7 +170,7 @@ describe('iamtrail iam show', () => {
       const result = run('iam', 'show', ...args);
       expect(result.status).toBe(2);
       expect(result.stdout).toBe('');
-      expect(result.stderr.replace(/\s*\n\s*›?\s*/g, ' ')).toContain(message);
+      expect(flatten(result.stderr)).toContain(message);
     });
 
     it('suggests close names for an unknown user', () => {

@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+import { REPO_ROOT } from './paths.js';
+
+/** What a run of the built binary printed. */
+export interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built `bin/run.js` as a user would, without a terminal and with colours off unless asked. */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete baseEnv.FORCE_COLOR;
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/run.js'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    cwd: REPO_ROOT,
+    env: { ...baseEnv, ...env },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** stderr with oclif's wrapping and `›` markers undone, for matching messages. */
+export function flatten(text: string): string {
+  return text.replace(/\s*\n\s*›?\s*/g, ' ');
+}

@@ -1,0 +1,123 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+import type { EventMapper } from '../../src/actions/event-mapper.js';
+import type { ActivityRow } from '../../src/trail/activity-summary.js';
+
+interface RawRecord {
+  eventTime?: string;
+  eventSource?: string;
+  eventName?: string;
+  errorCode?: string;
+  recipientAccountId?: string;
+  userIdentity?: { type?: string; arn?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
+}
+
+/** What the plain reader found. */
+export interface ReferenceSummary {
+  readonly rows: ActivityRow[];
+  readonly unreadable: string[];
+}
+
+/**
+ * A deliberately plain, independent reader of a CloudTrail tree: every `.json`/`.json.gz` file
+ * under a `CloudTrail` folder, gunzip, JSON.parse, `Records`, one event at a time. Tests compare
+ * the engine's answers with it: two independent paths must agree.
+ */
+export function readTrailPlainly(root: string, startDay: string, endDay: string): ReferenceSummary {
+  const groups = new Map<string, ActivityRow>();
+  const unreadable: string[] = [];
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) {
+        if (!name.startsWith('CloudTrail-')) walk(path);
+      } else if (/\.json(\.gz)?$/.test(name)) files.push(path);
+    }
+  };
+  walk(root);
+  for (const file of files) {
+    let records: RawRecord[];
+    try {
+      const bytes = readFileSync(file);
+      const text = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+      const value = JSON.parse(text) as { Records?: unknown };
+      if (!Array.isArray(value.Records)) throw new Error('no Records');
+      records = value.Records as RawRecord[];
+    } catch {
+      unreadable.push(file);
+      continue;
+    }
+    for (const record of records) {
+      const time = record.eventTime ?? '';
+      const day = time.slice(0, 10);
+      if (day < startDay || day > endDay) continue;
+      const identity = record.userIdentity ?? {};
+      const actorArn =
+        identity.type === 'AssumedRole' ? identity.sessionContext?.sessionIssuer?.arn : identity.arn;
+      if (actorArn === undefined) continue;
+      const row: ActivityRow = {
+        accountId: record.recipientAccountId ?? '',
+        day,
+        actorArn,
+        actorType: identity.type ?? '',
+        eventSource: record.eventSource ?? '',
+        eventName: record.eventName ?? '',
+        outcome: record.errorCode === undefined ? 'ok' : 'denied',
+        calls: 1,
+        firstSeen: time,
+        lastSeen: time,
+      };
+      const key = [
+        row.accountId,
+        row.day,
+        row.actorArn,
+        row.actorType,
+        row.eventSource,
+        row.eventName,
+        row.outcome,
+      ].join('|');
+      const seen = groups.get(key);
+      groups.set(
+        key,
+        seen === undefined
+          ? row
+          : {
+              ...seen,
+              calls: seen.calls + 1,
+              firstSeen: time < seen.firstSeen ? time : seen.firstSeen,
+              lastSeen: time > seen.lastSeen ? time : seen.lastSeen,
+            },
+      );
+    }
+  }
+  return { rows: sortRows([...groups.values()]), unreadable: unreadable.sort() };
+}
+
+/** Rows in a canonical order, for comparisons. */
+export function sortRows(rows: readonly ActivityRow[]): ActivityRow[] {
+  const key = (row: ActivityRow): string =>
+    [row.accountId, row.day, row.actorArn, row.actorType, row.eventSource, row.eventName, row.outcome].join(
+      '|',
+    );
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** For every actor, the actions its successful calls used, through the shared event mapper. */
+export function usedActionsByActor(rows: readonly ActivityRow[], mapper: EventMapper): Map<string, string[]> {
+  const byActor = new Map<string, Set<string>>();
+  for (const row of rows) {
+    if (row.outcome !== 'ok') continue;
+    const mapping = mapper.map(row.eventSource, row.eventName);
+    const actions = byActor.get(row.actorArn) ?? new Set<string>();
+    if (mapping.kind === 'action') for (const action of mapping.actions) actions.add(action);
+    byActor.set(row.actorArn, actions);
+  }
+  return new Map(
+    [...byActor.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([actor, actions]) => [actor, [...actions].sort()]),
+  );
+}

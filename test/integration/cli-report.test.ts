@@ -1,0 +1,317 @@
+import { describe, expect, it } from 'vitest';
+
+import { flatten, runCli } from '../helpers/cli.js';
+
+const DEMO = [
+  '--config',
+  'examples/demo/config.example.yaml',
+  '--start',
+  '2026-10-01',
+  '--end',
+  '2026-10-31',
+];
+const demo = (...args: string[]) => runCli([...DEMO, ...args]);
+
+describe('iamtrail --list (demo organisation)', () => {
+  it('lists users with their last active day, marks the inactive one, and lists the deleted one apart', () => {
+    const result = demo('--account', 'demo', '--list', 'users');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        '  alice    2026-10-30',
+        '  bob      2026-10-07',
+        '  charlie  2026-10-31',
+        '- erin     not active in window',
+        '',
+        "Seen in the logs but not in the IAM data (deleted, or not this account's users):",
+        '! dave  2026-10-09',
+        '',
+      ].join('\n'),
+    );
+    expect(result.stderr).toContain(
+      'Listing users of account demo (111111111111), 2026-10-01..2026-10-31 (31 days)',
+    );
+  });
+
+  it('lists roles and marks the service-linked one', () => {
+    expect(demo('--account', 'demo', '--list', 'roles').stdout).toBe(
+      [
+        '  AWSServiceRoleForSupport  2026-10-31  [service-linked]',
+        '  admin                     2026-10-28',
+        '- readonly                  not active in window',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('answers for an account given by id, and a narrower window changes the answer', () => {
+    const result = runCli([
+      '--config',
+      'examples/demo/config.example.yaml',
+      '--account',
+      '111111111111',
+      '--list',
+      'users',
+      '--start',
+      '2026-10-10',
+      '--end',
+      '2026-10-31',
+    ]);
+    expect(result.stdout.split('\n').slice(0, 4)).toEqual([
+      '  alice    2026-10-30',
+      '- bob      not active in window',
+      '  charlie  2026-10-31',
+      '- erin     not active in window',
+    ]);
+  });
+
+  it('warns once about the corrupt file and says how many files were read', () => {
+    const result = demo('--account', 'demo', '--list', 'users');
+    const warnings = result.stderr.split('\n').filter((line) => line.startsWith('warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^warning: skipped .*_CorruptedInTransit\.json\.gz: not a valid gzip stream \(unexpected end of file\)$/,
+    );
+    expect(result.stderr).toContain('436 log file(s) read, 1 skipped');
+  });
+});
+
+describe('iamtrail --user / --role (demo organisation)', () => {
+  it('--user alice --show-used: used and ungranted actions in canonical names', () => {
+    const result = demo('--account', 'demo', '--user', 'alice', '--show-used');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        '  cloudwatch:DescribeAlarms',
+        '+ ec2:DescribeInstances',
+        '  lambda:InvokeFunction',
+        '  lambda:ListFunctions',
+        '  logs:DescribeLogGroups',
+        '  s3:GetBucketAcl',
+        '  s3:GetObject',
+        '  s3:ListAllMyBuckets',
+        '  s3:PutObject',
+        '  sts:AssumeRole',
+        '  sts:GetCallerIdentity',
+        '',
+      ].join('\n'),
+    );
+    expect(result.stderr).toContain('Getting info on user alice, created 2025-01-06T09:00:00Z');
+  });
+
+  it('--user alice: S3 and Lambda data actions count as recorded because the logs hold such data events', () => {
+    const lines = demo('--account', 'demo', '--user', 'alice').stdout.trimEnd().split('\n');
+    const bySymbol = (symbol: string) => lines.filter((line) => line.startsWith(`${symbol} `)).length;
+    expect({
+      used: bySymbol(' '),
+      ungranted: bySymbol('+'),
+      unused: bySymbol('-'),
+      unknown: bySymbol('?'),
+    }).toEqual({ used: 10, ungranted: 1, unused: 248, unknown: 1 });
+    expect(lines).toContain('- s3:DeleteObject');
+    expect(lines).toContain('- lambda:UpdateFunctionCode');
+    expect(lines).toContain('? s3:BypassGovernanceRetention');
+    expect(lines).toContain('- sts:DecodeAuthorizationMessage');
+  });
+
+  it('--ignore-benign drops List* and Describe* everywhere, --ignore-unknown drops "?"', () => {
+    const lines = demo('--account', 'demo', '--user', 'alice', '--ignore-benign', '--ignore-unknown')
+      .stdout.trimEnd()
+      .split('\n');
+    expect(lines.some((line) => /:(List|Describe)/.test(line))).toBe(false);
+    expect(lines.some((line) => line.startsWith('?'))).toBe(false);
+    expect(lines).toContain('  s3:GetObject');
+  });
+
+  it('--role admin --show-used: what the admin sessions did in demo', () => {
+    expect(demo('--account', 'demo', '--role', 'admin', '--show-used').stdout).toBe(
+      [
+        '  cloudtrail:LookupEvents',
+        '  ec2:DescribeInstances',
+        '  ec2:RunInstances',
+        '  iam:CreateUser',
+        '  iam:GetUser',
+        '  iam:ListRoles',
+        '  iam:ListUsers',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--role admin in backup counts only the backup account role', () => {
+    expect(demo('--account', 'backup', '--role', 'admin', '--show-used').stdout).toBe(
+      [
+        '  backup:ListBackupJobs',
+        '  backup:ListBackupPlans',
+        '  backup:StartBackupJob',
+        '  dynamodb:DescribeTable',
+        '  s3:ListAllMyBuckets',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('the report subcommand is the same as the flags-first form', () => {
+    const viaRoot = demo('--account', 'demo', '--user', 'charlie');
+    const viaCommand = runCli(['report', ...DEMO, '--account', 'demo', '--user', 'charlie']);
+    expect(viaCommand.stdout).toBe(viaRoot.stdout);
+    // charlie's permissions boundary (s3, sts:AssumeRole, ec2:Describe*, cloudwatch) cuts off the
+    // kms:Decrypt and ec2:* his inline policy grants: his Decrypt calls are "+", RunInstances absent.
+    expect(viaRoot.stdout).toContain('+ kms:Decrypt');
+    expect(viaRoot.stdout).toContain('  ec2:DescribeVolumes');
+    expect(viaRoot.stdout).not.toContain('ec2:RunInstances');
+  });
+});
+
+describe('output formats', () => {
+  it('--format json has the documented schema, with denied calls apart', () => {
+    const document = JSON.parse(
+      demo('--account', 'demo', '--user', 'alice', '--format', 'json', '--show-used').stdout,
+    ) as {
+      schema: string;
+      principal: { name: string };
+      actions: { action: string; status: string; symbol: string; calls: number }[];
+      denied: { action: string; calls: number }[];
+      dataEventTypesLogged: string[];
+      noPermissionEvents: { event: string }[];
+      logs: { filesRead: number; skippedFiles: unknown[] };
+    };
+    expect(document.schema).toBe('iamtrail.diff/v1');
+    expect(document.principal.name).toBe('alice');
+    expect(document.actions.find((a) => a.action === 'ec2:DescribeInstances')).toMatchObject({
+      status: 'ungranted',
+      symbol: '+',
+    });
+    expect(document.denied.map((d) => d.action)).toEqual(['iam:CreateAccessKey', 's3:DeleteBucket']);
+    expect(document.denied.every((d) => d.calls === 4)).toBe(true);
+    expect(document.dataEventTypesLogged).toEqual(['AWS::Lambda::Function', 'AWS::S3::Object']);
+    expect(document.noPermissionEvents.map((e) => e.event)).toEqual(['sts:GetCallerIdentity']);
+    expect(document.logs.filesRead).toBe(436);
+    expect(document.logs.skippedFiles).toHaveLength(1);
+  });
+
+  it('--json gives the same document as --format json', () => {
+    const a = JSON.parse(demo('--account', 'demo', '--list', 'roles', '--json').stdout) as unknown;
+    const b = JSON.parse(demo('--account', 'demo', '--list', 'roles', '--format', 'json').stdout) as unknown;
+    expect(a).toEqual(b);
+  });
+
+  it('--format csv has a header and one row per identity', () => {
+    const lines = demo('--account', 'demo', '--list', 'users', '--format', 'csv')
+      .stdout.trimEnd()
+      .split('\n');
+    expect(lines[0]).toBe('mark,name,arn,known_to,active,last_activity,calls,denied_calls,service_linked');
+    expect(lines).toContain('-,erin,arn:aws:iam::111111111111:user/erin,iam,false,,0,0,false');
+    expect(lines).toContain(
+      '!,dave,arn:aws:iam::111111111111:user/dave,logs-only,true,2026-10-09,14,0,false',
+    );
+  });
+
+  it("colours lines with CloudTracker's colours when forced, and not with --no-color or NO_COLOR", () => {
+    const coloured = runCli([...DEMO, '--account', 'demo', '--user', 'alice', '--show-used'], {
+      NO_COLOR: undefined,
+      FORCE_COLOR: '1',
+    }).stdout;
+    expect(coloured).toContain('\u001b[32m+ ec2:DescribeInstances\u001b[39m');
+    expect(coloured).toContain('\u001b[37m  s3:GetObject\u001b[39m');
+    const unused = runCli([...DEMO, '--account', 'demo', '--role', 'readonly'], {
+      NO_COLOR: undefined,
+      FORCE_COLOR: '1',
+    }).stdout;
+    expect(unused).toContain('\u001b[31m- ec2:Describe');
+    expect(unused).toContain('\u001b[33m? ');
+    expect(
+      runCli([...DEMO, '--account', 'demo', '--user', 'alice', '--no-color'], {
+        NO_COLOR: undefined,
+        FORCE_COLOR: '1',
+      }).stdout,
+    ).not.toContain('\u001b[');
+    expect(
+      runCli([...DEMO, '--account', 'demo', '--user', 'alice'], { FORCE_COLOR: '1' }).stdout,
+    ).not.toContain('\u001b[');
+  });
+});
+
+describe('errors that help: exit code 2, one clear message, nothing on stdout', () => {
+  it.each([
+    {
+      name: 'unknown account',
+      args: [...DEMO, '--account', 'prod', '--list', 'users'],
+      message: 'unknown account "prod" (config lists: demo (111111111111), backup (222222222222))',
+    },
+    {
+      name: 'unknown user',
+      args: [...DEMO, '--account', 'demo', '--user', 'alcie'],
+      message: 'unknown user "alcie" in account demo (111111111111)',
+    },
+    {
+      name: 'unknown role',
+      args: [...DEMO, '--account', 'demo', '--role', 'admn'],
+      message: 'Did you mean: admin?',
+    },
+    {
+      name: 'missing log folder',
+      args: [...DEMO, '--account', 'demo', '--list', 'users', '--logs', 'no/such/folder'],
+      message: 'log folder no/such/folder does not exist or is not a folder',
+    },
+    {
+      name: 'bad date',
+      args: [
+        '--config',
+        'examples/demo/config.example.yaml',
+        '--account',
+        'demo',
+        '--list',
+        'users',
+        '--start',
+        '2026-10-32',
+      ],
+      message: '--start "2026-10-32" is not a date',
+    },
+    {
+      name: 'reversed dates',
+      args: [
+        '--config',
+        'examples/demo/config.example.yaml',
+        '--account',
+        'demo',
+        '--list',
+        'users',
+        '--start',
+        '2026-10-31',
+        '--end',
+        '2026-10-01',
+      ],
+      message: '--start 2026-10-31 is after --end 2026-10-01',
+    },
+    {
+      name: 'missing config',
+      args: ['--account', 'demo', '--list', 'users'],
+      message: 'config file config.yaml does not exist',
+    },
+    {
+      name: 'two questions',
+      args: [...DEMO, '--account', 'demo', '--list', 'users', '--user', 'alice'],
+      message: '--user cannot also be provided when using --list',
+    },
+    {
+      name: 'no question',
+      args: [...DEMO, '--account', 'demo'],
+      message: 'Exactly one of the following must be provided: --list, --role, --user',
+    },
+    {
+      name: 'bad --list value',
+      args: [...DEMO, '--account', 'demo', '--list', 'groups'],
+      message: 'Expected --list=groups to be one of: users, roles',
+    },
+  ])('$name', ({ args, message }) => {
+    const result = runCli(args);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(flatten(result.stderr)).toContain(message);
+  });
+
+  it('suggests the close user name', () => {
+    expect(flatten(demo('--account', 'demo', '--user', 'alcie').stderr)).toContain('Did you mean: alice?');
+  });
+});

@@ -1,0 +1,201 @@
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { loadActionData } from '../../src/cli/action-data.js';
+import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
+import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
+import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
+import { readTrailPlainly, sortRows, usedActionsByActor } from '../helpers/reference-reader.js';
+
+const { mapper } = loadActionData();
+const DEMO_LOGS = join(REPO_ROOT, 'examples/demo/logs');
+const DEMO_WINDOW: SummaryRequest = { startDay: '2026-10-01', endDay: '2026-10-31' };
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-engine-'));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function summarize(
+  logsDir: string,
+  request: SummaryRequest,
+  options: { batchFiles?: number } = {},
+): Promise<SummaryResult & { warnings: string[] }> {
+  const warnings: string[] = [];
+  const engine = await DuckDbEngine.create({
+    logsDir,
+    reporter: { warn: (message) => void warnings.push(message) },
+    ...options,
+  });
+  try {
+    return { ...(await engine.summarize(request)), warnings };
+  } finally {
+    await engine.close();
+  }
+}
+
+describe('DuckDbEngine on the demo organisation', () => {
+  it('agrees with a plain reader, row for row, and so actor for actor', async () => {
+    const engine = await summarize(DEMO_LOGS, DEMO_WINDOW);
+    const reference = readTrailPlainly(DEMO_LOGS, DEMO_WINDOW.startDay, DEMO_WINDOW.endDay);
+    expect(sortRows(engine.rows)).toEqual(reference.rows);
+    const engineActors = usedActionsByActor(engine.rows, mapper);
+    expect(engineActors).toEqual(usedActionsByActor(reference.rows, mapper));
+    // alice, bob, charlie, dave (deleted), ops, both admin roles, the Support service-linked role.
+    expect(engineActors.size).toBe(8);
+  });
+
+  it('skips the one corrupt file with one warning, and the digest file silently', async () => {
+    const result = await summarize(DEMO_LOGS, DEMO_WINDOW);
+    expect(result.skippedFiles).toHaveLength(1);
+    expect(result.skippedFiles[0]?.file).toMatch(/_CorruptedInTransit\.json\.gz$/);
+    expect(result.skippedFiles[0]?.reason).toBe('not a valid gzip stream (unexpected end of file)');
+    expect(result.warnings).toEqual([
+      `skipped ${result.skippedFiles[0]?.file ?? ''}: not a valid gzip stream (unexpected end of file)`,
+    ]);
+    expect(readTrailPlainly(DEMO_LOGS, '2026-10-01', '2026-10-31').unreadable).toEqual([
+      result.skippedFiles[0]?.file,
+    ]);
+  });
+
+  it('gives the same answer whatever the batch size (files split across DuckDB queries)', async () => {
+    const whole = await summarize(DEMO_LOGS, DEMO_WINDOW);
+    const small = await summarize(DEMO_LOGS, DEMO_WINDOW, { batchFiles: 7 });
+    expect(sortRows(small.rows)).toEqual(sortRows(whole.rows));
+  });
+
+  it('counts only the days of the window, by eventTime', async () => {
+    const week = await summarize(DEMO_LOGS, { startDay: '2026-10-05', endDay: '2026-10-11' });
+    const days = new Set(week.rows.map((row) => row.day));
+    expect([...days].sort()).toEqual([
+      '2026-10-05',
+      '2026-10-06',
+      '2026-10-07',
+      '2026-10-08',
+      '2026-10-09',
+      '2026-10-10',
+      '2026-10-11',
+    ]);
+    expect(sortRows(week.rows)).toEqual(readTrailPlainly(DEMO_LOGS, '2026-10-05', '2026-10-11').rows);
+    // Folders outside the window (and the day after it) are not even read.
+    expect(week.filesRead).toBeLessThan((await summarize(DEMO_LOGS, DEMO_WINDOW)).filesRead / 3);
+  });
+
+  it('restricts to the requested accounts by recipientAccountId', async () => {
+    const backup = await summarize(DEMO_LOGS, { ...DEMO_WINDOW, accountIds: ['222222222222'] });
+    expect(new Set(backup.rows.map((row) => row.accountId))).toEqual(new Set(['222222222222']));
+    expect(backup.rows.length).toBeGreaterThan(0);
+  });
+});
+
+describe.runIf(hasDatasets())('DuckDbEngine on invictus-stratus-cloudtrail', () => {
+  const root = join(DATASETS_DIR, 'invictus-stratus-cloudtrail');
+  const window = { startDay: '2023-07-10', endDay: '2023-07-10' };
+
+  it('agrees with a plain reader for every actor, taking the account from the records', async () => {
+    const engine = await summarize(root, window);
+    const reference = readTrailPlainly(root, window.startDay, window.endDay);
+    expect(engine.skippedFiles).toEqual([]);
+    expect(engine.filesRead).toBe(55);
+    expect(sortRows(engine.rows)).toEqual(reference.rows);
+    const actors = usedActionsByActor(engine.rows, mapper);
+    expect(actors).toEqual(usedActionsByActor(reference.rows, mapper));
+    // 12 actors; 5 stratus roles were only ever denied, so 7 used actions.
+    expect(new Set(engine.rows.map((row) => row.actorArn)).size).toBe(12);
+    expect([...actors.keys()]).toEqual([
+      'arn:aws:iam::123837392027:role/aws-service-role/inspector2.amazonaws.com/AWSServiceRoleForAmazonInspector2',
+      'arn:aws:iam::123837392027:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS',
+      'arn:aws:iam::123837392027:role/stratus-red-team-ec2-enumerate-role',
+      'arn:aws:iam::123837392027:role/stratus-red-team-ec2-steal-credentials-role',
+      'arn:aws:iam::123837392027:user/benjamin',
+      'arn:aws:iam::123837392027:user/bert-jan',
+      'arn:aws:iam::123837392027:user/stratus-red-team-nmfalu-gfjyeaypjt',
+    ]);
+    // The file names say 218007301253; every record says 123837392027.
+    expect(new Set(engine.rows.map((row) => row.accountId))).toEqual(new Set(['123837392027']));
+    expect(engine.rows.reduce((sum, row) => sum + row.calls, 0)).toBe(2900 - 77);
+  });
+});
+
+describe('DuckDbEngine with bad files', () => {
+  const tree = join(work, 'bad-files');
+  const day = join(tree, 'AWSLogs', '111111111111', 'CloudTrail', 'us-east-1', '2026', '10', '05');
+  cpSync(join(DEMO_LOGS, 'AWSLogs/o-demo12345/111111111111/CloudTrail/us-east-1/2026/10/05'), day, {
+    recursive: true,
+  });
+  const clean = join(work, 'clean');
+  cpSync(tree, clean, { recursive: true });
+  const good = readdirSync(day).sort()[0] ?? '';
+  const bad: Record<string, Buffer | string> = {
+    'bad-gzip.json.gz': Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x67, 0x61, 0x72, 0x62]),
+    'truncated.json': '{"Records": [{"eventTime": "2026-10-05T10:00:00Z", "eventSource": "s3.amaz',
+    'truncated-gzip.json.gz': gzipSync('{"Records": [{"eventTime": "2026-10-05T10:00:00Z"').subarray(0, 30),
+    'bare-array.json':
+      '[{"eventTime": "2026-10-05T10:00:00Z", "eventSource": "s3.amazonaws.com", "eventName": "ListBuckets"}]',
+    'not-cloudtrail.json': '{"hello": "world"}',
+    'empty.json': '',
+    'wrong-types.json':
+      '{"Records": [{"eventTime": "2026-10-05T10:00:00Z", "userIdentity": "not an object"}]}',
+  };
+  for (const [name, content] of Object.entries(bad)) writeFileSync(join(day, name), content);
+  writeFileSync(join(day, 'README.txt'), 'not a log');
+
+  it('skips each bad file with one warning and leaves the other results unchanged', async () => {
+    const withBad = await summarize(tree, { startDay: '2026-10-05', endDay: '2026-10-05' });
+    const without = await summarize(clean, { startDay: '2026-10-05', endDay: '2026-10-05' });
+    expect(sortRows(withBad.rows)).toEqual(sortRows(without.rows));
+    expect(withBad.rows.length).toBeGreaterThan(0);
+    expect(withBad.filesRead).toBe(without.filesRead);
+    const reasons = Object.fromEntries(
+      withBad.skippedFiles.map((skip) => [skip.file.slice(day.length + 1), skip.reason]),
+    );
+    const { 'truncated.json': truncated, 'wrong-types.json': wrongTypes, ...exact } = reasons;
+    expect(truncated).toMatch(/^not valid JSON \(/);
+    expect(wrongTypes).toMatch(/^JSON transform error/);
+    expect(exact).toEqual({
+      'bad-gzip.json.gz': 'not a valid gzip stream (unexpected end of file)',
+      'bare-array.json': 'not a CloudTrail log file: the top level is an array, not {"Records": [...]}',
+      'empty.json': 'empty file',
+      'not-cloudtrail.json': 'not a CloudTrail log file: the top level has no "Records" list',
+      'truncated-gzip.json.gz': 'not a valid gzip stream (unexpected end of file)',
+    });
+    expect(withBad.warnings).toHaveLength(7);
+    expect(good).not.toBe('');
+  });
+
+  it('reads a log file over 16 MiB', async () => {
+    const big = join(work, 'big', 'AWSLogs', '333333333333', 'CloudTrail', 'us-east-1', '2026', '10', '05');
+    mkdirSync(big, { recursive: true });
+    const records = Array.from({ length: 15_000 }, (_, index) => ({
+      eventTime: `2026-10-05T10:${String(Math.floor(index / 1000) % 60).padStart(2, '0')}:00Z`,
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      recipientAccountId: '333333333333',
+      userIdentity: {
+        type: 'IAMUser',
+        arn: 'arn:aws:iam::333333333333:user/bulk',
+        accountId: '333333333333',
+      },
+      requestParameters: { bucketName: 'bulk', key: `k/${'x'.repeat(1100)}/${index}` },
+    }));
+    const json = JSON.stringify({ Records: records });
+    expect(json.length).toBeGreaterThan(16 * 1024 * 1024);
+    writeFileSync(join(big, 'big.json'), json);
+    writeFileSync(join(big, 'big.json.gz'), gzipSync(json));
+    const result = await summarize(dirname(dirname(dirname(dirname(dirname(dirname(big)))))), {
+      startDay: '2026-10-05',
+      endDay: '2026-10-05',
+    });
+    expect(result.skippedFiles).toEqual([]);
+    expect(result.rows.reduce((sum, row) => sum + row.calls, 0)).toBe(30_000);
+  });
+
+  it('refuses a log folder that does not exist, naming it', async () => {
+    await expect(
+      summarize(join(work, 'nope'), { startDay: '2026-10-05', endDay: '2026-10-05' }),
+    ).rejects.toThrow(`log folder ${join(work, 'nope')} does not exist or is not a folder`);
+  });
+});

@@ -1,0 +1,72 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { listLogFiles } from '../../src/engines/duckdb/log-files.js';
+
+const root = mkdtempSync(join(tmpdir(), 'iamtrail-tree-'));
+const put = (path: string): void => {
+  mkdirSync(join(root, path, '..'), { recursive: true });
+  writeFileSync(join(root, path), '{}');
+};
+// Organisation trail with a prefix, single-account trail, digests, Insights, other files.
+for (const day of [
+  '2026/09/30',
+  '2026/10/01',
+  '2026/10/15',
+  '2026/10/31',
+  '2026/11/01',
+  '2026/11/02',
+  '2025/10/15',
+]) {
+  put(
+    `prefix/AWSLogs/o-abc123/111111111111/CloudTrail/us-east-1/${day}/111111111111_CloudTrail_us-east-1_x.json.gz`,
+  );
+}
+put('AWSLogs/222222222222/CloudTrail/eu-west-1/2026/10/10/222222222222_CloudTrail_eu-west-1_y.json');
+put(
+  'AWSLogs/222222222222/CloudTrail-Digest/eu-west-1/2026/10/10/222222222222_CloudTrail-Digest_eu-west-1_z.json.gz',
+);
+put('AWSLogs/222222222222/CloudTrail-Insight/eu-west-1/2026/10/10/insight.json.gz');
+put('AWSLogs/222222222222/CloudTrail/eu-west-1/2026/10/10/notes.txt');
+put('loose/events.json');
+
+describe('listLogFiles', () => {
+  it('keeps the days of the window plus the next day, in both layouts, and ignores non-log files', () => {
+    const listing = listLogFiles(root, '2026-10-01', '2026-10-31');
+    expect(listing.files.map((file) => [relative(root, file.path), file.folderDay])).toEqual([
+      [
+        'AWSLogs/222222222222/CloudTrail/eu-west-1/2026/10/10/222222222222_CloudTrail_eu-west-1_y.json',
+        '2026-10-10',
+      ],
+      ['loose/events.json', undefined],
+      [
+        'prefix/AWSLogs/o-abc123/111111111111/CloudTrail/us-east-1/2026/10/01/111111111111_CloudTrail_us-east-1_x.json.gz',
+        '2026-10-01',
+      ],
+      [
+        'prefix/AWSLogs/o-abc123/111111111111/CloudTrail/us-east-1/2026/10/15/111111111111_CloudTrail_us-east-1_x.json.gz',
+        '2026-10-15',
+      ],
+      [
+        'prefix/AWSLogs/o-abc123/111111111111/CloudTrail/us-east-1/2026/10/31/111111111111_CloudTrail_us-east-1_x.json.gz',
+        '2026-10-31',
+      ],
+      [
+        'prefix/AWSLogs/o-abc123/111111111111/CloudTrail/us-east-1/2026/11/01/111111111111_CloudTrail_us-east-1_x.json.gz',
+        '2026-11-01',
+      ],
+    ]);
+    expect(listing.prunedFiles).toBe(3);
+    expect(listing.ignoredFiles).toBe(3);
+  });
+
+  it('prunes whole years and months', () => {
+    expect(listLogFiles(root, '2025-10-15', '2025-10-15').files.map((file) => file.folderDay)).toEqual([
+      undefined,
+      '2025-10-15',
+    ]);
+  });
+});

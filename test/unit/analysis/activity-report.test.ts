@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+
+import { buildIdentityListReport, buildPrincipalDiffReport } from '../../../src/analysis/activity-report.js';
+import { loadActionData } from '../../../src/cli/action-data.js';
+import type { ActivityRow } from '../../../src/trail/activity-summary.js';
+import { grantsOf, roleWithStatements } from '../../helpers/iam.js';
+import { parseAuthorizationDetails } from '../../../src/iam/authorization-details.js';
+
+const { mapper, catalog } = loadActionData();
+const ACCOUNT = '111111111111';
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/test_role`;
+const row = (overrides: Partial<ActivityRow>): ActivityRow => ({
+  accountId: ACCOUNT,
+  day: '2026-10-01',
+  actorArn: ROLE,
+  actorType: 'AssumedRole',
+  eventSource: 's3.amazonaws.com',
+  eventName: 'ListBuckets',
+  outcome: 'ok',
+  calls: 1,
+  firstSeen: '2026-10-01T10:00:00Z',
+  lastSeen: '2026-10-01T10:00:00Z',
+  ...overrides,
+});
+
+describe('buildPrincipalDiffReport', () => {
+  const grants = grantsOf(
+    roleWithStatements([
+      {
+        Effect: 'Allow',
+        Action: [
+          's3:ListAllMyBuckets',
+          's3:GetObject',
+          's3:PutObject',
+          'sqs:SendMessage',
+          'iam:PassRole',
+          'sts:GetCallerIdentity',
+          'kms:Decrypt',
+        ],
+        Resource: '*',
+      },
+    ]),
+    'role',
+    'test_role',
+  );
+  const diff = (rows: ActivityRow[]) =>
+    buildPrincipalDiffReport({ grants, actorArn: ROLE, accountId: ACCOUNT, rows, mapper, catalog });
+
+  it('classifies used, unused, unknown and ungranted actions', () => {
+    const report = diff([
+      row({ eventName: 'ListBuckets', calls: 3, lastSeen: '2026-10-01T12:00:00Z' }),
+      row({ eventSource: 'ec2.amazonaws.com', eventName: 'DescribeInstances' }),
+    ]);
+    expect(report.actions.map((a) => [a.status, a.action])).toEqual([
+      ['ungranted', 'ec2:DescribeInstances'],
+      ['unknown', 'iam:PassRole'], // permission-only: never logged
+      ['unused', 'kms:Decrypt'],
+      ['unknown', 's3:GetObject'], // S3 data events not in these logs
+      ['used', 's3:ListAllMyBuckets'],
+      ['unknown', 's3:PutObject'],
+      ['unknown', 'sqs:SendMessage'],
+      ['unused', 'sts:GetCallerIdentity'],
+    ]);
+    expect(report.actions.find((a) => a.action === 's3:ListAllMyBuckets')).toMatchObject({
+      calls: 3,
+      lastSeen: '2026-10-01T12:00:00Z',
+    });
+  });
+
+  it("counts a service's data actions as recorded once the account's logs hold its data events, from any actor", () => {
+    const report = diff([
+      row({ actorArn: `arn:aws:iam::${ACCOUNT}:user/other`, actorType: 'IAMUser', eventName: 'GetObject' }),
+    ]);
+    expect(report.dataEventTypesLogged).toEqual(['AWS::S3::Object']);
+    expect(report.actions.find((a) => a.action === 's3:PutObject')?.status).toBe('unused');
+    expect(report.actions.find((a) => a.action === 'sqs:SendMessage')?.status).toBe('unknown');
+  });
+
+  it('never counts denied calls as use, and lists them apart', () => {
+    const report = diff([
+      row({ eventSource: 'kms.amazonaws.com', eventName: 'Decrypt', outcome: 'denied', calls: 4 }),
+    ]);
+    expect(report.actions.find((a) => a.action === 'kms:Decrypt')?.status).toBe('unused');
+    expect(report.denied).toEqual([{ action: 'kms:Decrypt', calls: 4, lastSeen: '2026-10-01T10:00:00Z' }]);
+  });
+
+  it('treats a call that may check another action as possibly using it', () => {
+    const report = diff([row({ eventName: 'CopyObject' })]);
+    const getObject = report.actions.find((a) => a.action === 's3:GetObject');
+    expect(getObject).toMatchObject({ status: 'used', possiblyUsed: true, calls: 0 });
+    expect(report.actions.find((a) => a.action === 's3:PutObject')).toMatchObject({
+      status: 'used',
+      possiblyUsed: false,
+    });
+  });
+
+  it('reports events that need no permission or map to nothing, and counts a granted GetCallerIdentity as used', () => {
+    const report = diff([
+      row({ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', calls: 2 }),
+      row({ eventSource: 'signin.amazonaws.com', eventName: 'ConsoleLogin' }),
+      row({ eventName: 'GetStorageLensDashboardDataInternal' }),
+    ]);
+    expect(report.noPermissionEvents).toEqual([
+      { event: 'signin:ConsoleLogin', reason: 'sign-in', calls: 1 },
+      { event: 'sts:GetCallerIdentity', reason: 'no-permission', calls: 2 },
+    ]);
+    expect(report.unmappedEvents).toEqual([
+      { event: 's3:GetStorageLensDashboardDataInternal', reason: 'unknown-action', calls: 1 },
+    ]);
+    expect(report.actions.find((a) => a.action === 'sts:GetCallerIdentity')?.status).toBe('used');
+    expect(report.actions.some((a) => a.action === 'signin:ConsoleLogin')).toBe(false);
+  });
+
+  it("ignores other actors' calls", () => {
+    const report = diff([row({ actorArn: `arn:aws:iam::${ACCOUNT}:role/other` })]);
+    expect(report.actions.find((a) => a.action === 's3:ListAllMyBuckets')?.status).toBe('unused');
+  });
+});
+
+describe('buildIdentityListReport', () => {
+  const details = parseAuthorizationDetails([
+    {
+      UserDetailList: [
+        { UserName: 'alice', Arn: `arn:aws:iam::${ACCOUNT}:user/alice` },
+        { UserName: 'bob', Arn: `arn:aws:iam::${ACCOUNT}:user/team/bob` },
+        { UserName: 'carol', Arn: `arn:aws:iam::${ACCOUNT}:user/carol` },
+      ],
+    },
+  ]);
+  const user = (name: string, overrides: Partial<ActivityRow> = {}): ActivityRow =>
+    row({ actorArn: `arn:aws:iam::${ACCOUNT}:user/${name}`, actorType: 'IAMUser', ...overrides });
+
+  it('marks users without a successful call, gives the last active day, and lists unknown users apart', () => {
+    const report = buildIdentityListReport(details.users, 'user', ACCOUNT, [
+      user('alice', { day: '2026-10-03', calls: 2 }),
+      user('alice', { day: '2026-10-07' }),
+      user('team/bob', { outcome: 'denied', calls: 5 }),
+      user('dave', { day: '2026-10-02' }),
+      user('mallory', { accountId: '999999999999' }),
+      row({ actorArn: `arn:aws:iam::999999999999:user/eve`, actorType: 'IAMUser' }),
+    ]);
+    expect(report.identities).toEqual([
+      {
+        name: 'alice',
+        arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+        active: true,
+        lastActivity: '2026-10-07',
+        calls: 3,
+        deniedCalls: 0,
+        serviceLinked: false,
+      },
+      {
+        name: 'bob',
+        arn: `arn:aws:iam::${ACCOUNT}:user/team/bob`,
+        active: false,
+        lastActivity: undefined,
+        calls: 0,
+        deniedCalls: 5,
+        serviceLinked: false,
+      },
+      {
+        name: 'carol',
+        arn: `arn:aws:iam::${ACCOUNT}:user/carol`,
+        active: false,
+        lastActivity: undefined,
+        calls: 0,
+        deniedCalls: 0,
+        serviceLinked: false,
+      },
+    ]);
+    expect(report.notInIam).toEqual([
+      {
+        name: 'dave',
+        arn: `arn:aws:iam::${ACCOUNT}:user/dave`,
+        lastActivity: '2026-10-02',
+        calls: 1,
+        deniedCalls: 0,
+      },
+      {
+        name: 'mallory',
+        arn: `arn:aws:iam::${ACCOUNT}:user/mallory`,
+        lastActivity: '2026-10-01',
+        calls: 1,
+        deniedCalls: 0,
+      },
+    ]);
+  });
+
+  it('matches roles on the session issuer ARN and marks service-linked roles', () => {
+    const roles = parseAuthorizationDetails([
+      {
+        RoleDetailList: [
+          { RoleName: 'admin', Arn: `arn:aws:iam::${ACCOUNT}:role/admin` },
+          {
+            RoleName: 'AWSServiceRoleForSupport',
+            Arn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport`,
+            Path: '/aws-service-role/support.amazonaws.com/',
+          },
+        ],
+      },
+    ]).roles;
+    const report = buildIdentityListReport(roles, 'role', ACCOUNT, [
+      row({ actorArn: `arn:aws:iam::${ACCOUNT}:role/admin` }),
+      user('alice'),
+    ]);
+    expect(
+      report.identities.map((identity) => [identity.name, identity.active, identity.serviceLinked]),
+    ).toEqual([
+      ['AWSServiceRoleForSupport', false, true],
+      ['admin', true, false],
+    ]);
+    expect(report.notInIam).toEqual([]);
+  });
+});

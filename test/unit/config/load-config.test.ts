@@ -1,0 +1,112 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { findAccount, loadConfig } from '../../../src/config/load-config.js';
+import { ConfigError, UsageError } from '../../../src/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'iamtrail-config-'));
+const write = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('loadConfig', () => {
+  it("loads CloudTracker's config.yaml unchanged", () => {
+    const file = write(
+      'cloudtracker.yaml',
+      [
+        'athena:',
+        '  s3_bucket: my_log_bucket',
+        '  path: my_prefix',
+        '  org_id: o-myid123',
+        '  output_s3_bucket: s3://my-results',
+        '  workgroup: wg',
+        'accounts:',
+        '  - name: demo',
+        '    id: 111111111111',
+        '    iam: account-data/demo_iam.json',
+        '  - name: backup',
+        "    id: '222222222222'",
+        '    iam: /abs/backup.json',
+        '',
+      ].join('\n'),
+    );
+    const config = loadConfig(file);
+    expect(config.accounts).toEqual([
+      { name: 'demo', id: '111111111111', iam: join(dir, 'account-data/demo_iam.json') },
+      { name: 'backup', id: '222222222222', iam: '/abs/backup.json' },
+    ]);
+    expect(config.athena).toEqual({
+      s3_bucket: 'my_log_bucket',
+      path: 'my_prefix',
+      org_id: 'o-myid123',
+      output_s3_bucket: 's3://my-results',
+      workgroup: 'wg',
+    });
+    expect(config.logs).toBeUndefined();
+    expect(config.unknownKeys).toEqual([]);
+  });
+
+  it('resolves logs: against the config folder and keeps an id with leading zeros', () => {
+    const config = loadConfig(
+      write('zeros.yaml', 'logs: trail\naccounts:\n  - name: a\n    id: 012345678901\n'),
+    );
+    expect(config.logs).toBe(join(dir, 'trail'));
+    expect(config.accounts[0]?.id).toBe('012345678901');
+  });
+
+  it('reports unknown top-level keys without failing', () => {
+    expect(
+      loadConfig(write('extra.yaml', 'elasticsearch: {}\naccounts:\n  - {name: a, id: 111111111111}\n'))
+        .unknownKeys,
+    ).toEqual(['elasticsearch']);
+  });
+
+  it.each([
+    ['missing.yaml', undefined, /config file .*missing\.yaml does not exist/],
+    ['bad-yaml.yaml', 'accounts: [\n', /is not valid YAML/],
+    ['no-accounts.yaml', 'logs: x\n', /accounts expected array|accounts .*Invalid input/],
+    [
+      'bad-id.yaml',
+      'accounts:\n  - {name: a, id: 1234}\n',
+      /accounts\[0\]\.id must be a 12-digit AWS account id/,
+    ],
+    [
+      'typo.yaml',
+      'accounts:\n  - {name: a, id: 111111111111, iam_file: x.json}\n',
+      /accounts\[0\] Unrecognized key: "iam_file"/,
+    ],
+    [
+      'dup.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\n  - {name: a, id: 222222222222}\n',
+      /account name "a" is listed twice/,
+    ],
+  ])('%s gives a config error that names the problem', (name, text, message) => {
+    const path = text === undefined ? join(dir, name) : write(name, text);
+    expect(() => loadConfig(path)).toThrow(ConfigError);
+    expect(() => loadConfig(path)).toThrow(message);
+  });
+});
+
+describe('findAccount', () => {
+  const config = loadConfig(
+    write(
+      'two.yaml',
+      'accounts:\n  - {name: demo, id: 111111111111}\n  - {name: backup, id: 222222222222}\n',
+    ),
+  );
+  it('finds by name or id', () => {
+    expect(findAccount(config, 'backup').id).toBe('222222222222');
+    expect(findAccount(config, '111111111111').name).toBe('demo');
+  });
+  it('lists the configured accounts when the name is unknown', () => {
+    expect(() => findAccount(config, 'prod')).toThrow(UsageError);
+    expect(() => findAccount(config, 'prod')).toThrow(
+      'unknown account "prod" (config lists: demo (111111111111), backup (222222222222))',
+    );
+  });
+});
