@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 
 import type { CloudTrailDatabase } from './cloudtrail-relation.js';
 import { identityField } from './cloudtrail-relation.js';
@@ -54,6 +54,34 @@ export interface ActivitySummaryOptions {
   readonly endDay: string;
   /** Restrict to these accounts (validated 12-digit ids); absent or empty: all. */
   readonly accountIds?: readonly string[];
+  /**
+   * Also return one row per log file (`log_file` set, summary columns null) saying whether the
+   * file held a `Records` list, computed in the same pass. Needs a relation with `log_file` and
+   * `has_records` columns and one row per file whose `eventtime` is null (DuckDB's; see
+   * `engines/duckdb/duckdb-sql.ts`).
+   */
+  readonly perFile?: boolean;
+}
+
+/**
+ * A row of the summary query's result: a summary row, or with `perFile` a per-file row (only
+ * `log_file` and `has_records` set).
+ */
+export type SummaryRecord = ActivitySummaryRecord & {
+  readonly log_file?: string | null;
+  readonly has_records?: boolean | null;
+};
+
+/** The built summary query: compile it (Athena) or execute it (DuckDB through kysely). */
+export interface SummaryQuery {
+  compile(): CompiledQuery<SummaryRecord>;
+  execute(): Promise<SummaryRecord[]>;
+}
+
+/** A per-file row of the summary query (see {@link ActivitySummaryOptions.perFile}). */
+export interface LogFileRecord {
+  readonly log_file: string;
+  readonly has_records: boolean;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -67,13 +95,7 @@ const ACCOUNT_ID = /^\d{12}$/;
 export function buildActivitySummaryQuery(
   db: Kysely<CloudTrailDatabase>,
   options: ActivitySummaryOptions,
-): SelectQueryBuilder<
-  CloudTrailDatabase & {
-    events: Omit<ActivitySummaryRecord, 'calls' | 'first_seen' | 'last_seen'> & { eventtime: string };
-  },
-  'events',
-  ActivitySummaryRecord
-> {
+): SummaryQuery {
   if (!isUtcDay(options.startDay) || !isUtcDay(options.endDay)) {
     throw new Error(`summary days must be YYYY-MM-DD, got ${options.startDay}..${options.endDay}`);
   }
@@ -83,9 +105,21 @@ export function buildActivitySummaryQuery(
       throw new Error(`account ids must be 12 digits, got ${JSON.stringify(account)}`);
   }
   const identityType = identityField('type');
-  return db
-    .with('events', (qb) => {
-      let inner = qb
+  const perFile = options.perFile === true;
+  const groupColumns = [
+    'account_id',
+    'day',
+    'actor_arn',
+    'actor_type',
+    'event_source',
+    'event_name',
+    'outcome',
+  ] as const;
+  const windowStart = `${options.startDay}T00:00:00Z`;
+  const windowEnd = `${addDays(options.endDay, 1)}T00:00:00Z`;
+  const query = db
+    .with('events', (qb) =>
+      qb
         .selectFrom('cloudtrail')
         .select([
           sql<string>`recipientaccountid`.as('account_id'),
@@ -98,35 +132,42 @@ export function buildActivitySummaryQuery(
           sql<string>`eventname`.as('event_name'),
           sql<Outcome>`CASE WHEN errorcode IS NULL THEN 'ok' ELSE 'denied' END`.as('outcome'),
           sql<string>`eventtime`.as('eventtime'),
+          ...(perFile
+            ? [sql<string>`log_file`.as('log_file'), sql<boolean>`has_records`.as('has_records')]
+            : []),
         ])
-        .where(sql<boolean>`eventtime >= ${`${options.startDay}T00:00:00Z`}`)
-        .where(sql<boolean>`eventtime < ${`${addDays(options.endDay, 1)}T00:00:00Z`}`);
-      if (accounts.length > 0) {
-        inner = inner.where(sql<boolean>`recipientaccountid IN (${sql.join(accounts)})`);
-      }
-      return inner;
-    })
+        .where((eb) => {
+          const inWindow = eb.and([
+            sql<boolean>`eventtime >= ${windowStart}`,
+            sql<boolean>`eventtime < ${windowEnd}`,
+            ...(accounts.length > 0 ? [sql<boolean>`recipientaccountid IN (${sql.join(accounts)})`] : []),
+          ]);
+          // The per-file sentinel rows have no eventtime; they must reach the file grouping set.
+          return perFile ? eb.or([inWindow, sql<boolean>`eventtime IS NULL`]) : inWindow;
+        }),
+    )
     .selectFrom('events')
     .select((eb) => [
-      'account_id',
-      'day',
-      'actor_arn',
-      'actor_type',
-      'event_source',
-      'event_name',
-      'outcome',
-      eb.fn.countAll<number>().as('calls'),
+      ...groupColumns,
+      eb.fn.count<number>('eventtime').as('calls'),
       eb.fn.min<string>('eventtime').as('first_seen'),
       eb.fn.max<string>('eventtime').as('last_seen'),
-    ])
-    .where('actor_arn', 'is not', null)
-    .groupBy(['account_id', 'day', 'actor_arn', 'actor_type', 'event_source', 'event_name', 'outcome'])
-    .orderBy('account_id')
-    .orderBy('day')
-    .orderBy('actor_arn')
-    .orderBy('event_source')
-    .orderBy('event_name')
-    .orderBy('outcome');
+    ]);
+  if (!perFile) {
+    return query
+      .where('actor_arn', 'is not', null)
+      .groupBy([...groupColumns])
+      .orderBy('account_id')
+      .orderBy('day')
+      .orderBy('actor_arn')
+      .orderBy('event_source')
+      .orderBy('event_name')
+      .orderBy('outcome');
+  }
+  return query
+    .select([sql<string>`log_file`.as('log_file'), sql<boolean>`bool_or(has_records)`.as('has_records')])
+    .groupBy(sql`GROUPING SETS ((${sql.join(groupColumns.map((column) => sql.ref(column)))}), (log_file))`)
+    .having(sql<boolean>`GROUPING(log_file) = 0 OR (actor_arn IS NOT NULL AND day IS NOT NULL)`);
 }
 
 /** Converts a result record of the summary query to an {@link ActivityRow}. */

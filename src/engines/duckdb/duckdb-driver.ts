@@ -10,23 +10,27 @@ export interface DuckDbConnectionLike {
   runAndReadAll(sql: string, values?: DuckDBValue[]): ReturnType<DuckDBConnection['runAndReadAll']>;
 }
 
-/** Runs compiled queries on one DuckDB connection. */
+/**
+ * Runs compiled queries on one DuckDB connection. SELECT results come back as one JSON document
+ * per row (`to_json`), parsed in JS: several times faster than reading each value through the
+ * bindings, which matters for summaries of hundreds of thousands of rows. JSON keeps every value
+ * iamtrail selects exactly (strings, booleans, counts far below 2^53).
+ */
 class DuckDbDatabaseConnection implements DatabaseConnection {
   constructor(private readonly connection: DuckDbConnectionLike) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const parameters = compiledQuery.parameters as DuckDBValue[];
+    if (compiledQuery.query.kind !== 'SelectQueryNode') {
+      const reader = await this.connection.runAndReadAll(compiledQuery.sql, parameters);
+      return { rows: reader.getRowObjectsJS() as R[], numAffectedRows: BigInt(reader.rowsChanged) };
+    }
     const reader = await this.connection.runAndReadAll(
-      compiledQuery.sql,
-      compiledQuery.parameters as DuckDBValue[],
+      `SELECT to_json(q)::VARCHAR AS row FROM (${compiledQuery.sql}) q`,
+      parameters,
     );
-    const rows = reader.getRowObjectsJS().map((row) => {
-      // COUNT and SUM are BIGINT in DuckDB; counts of log events fit a double exactly.
-      const converted: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(row))
-        converted[key] = typeof value === 'bigint' ? Number(value) : value;
-      return converted as R;
-    });
-    return { rows };
+    const [column] = reader.getColumnsJS();
+    return { rows: (column ?? []).map((json) => JSON.parse(json as string) as R) };
   }
 
   streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {

@@ -12,7 +12,7 @@ import type { ActivityRow } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import type { Engine, EngineReporter, SkippedFile, SummaryRequest, SummaryResult } from '../engine.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
-import { BATCH_FILES_SQL, CLOUDTRAIL_VIEW_SQL, LOAD_BATCH_SQL } from './duckdb-sql.js';
+import { CLOUDTRAIL_VIEW_SQL, SET_LOG_FILES_SQL } from './duckdb-sql.js';
 import { listLogFiles } from './log-files.js';
 import type { LogFile } from './log-files.js';
 
@@ -120,8 +120,14 @@ export class DuckDbEngine implements Engine {
     request: SummaryRequest,
     skipped: SkippedFile[],
   ): Promise<ActivityRow[]> {
+    await this.#connection.run(SET_LOG_FILES_SQL, [listValue(files.map((file) => file.path))]);
+    if (!this.#viewCreated) {
+      await this.#connection.run(CLOUDTRAIL_VIEW_SQL);
+      this.#viewCreated = true;
+    }
+    let records;
     try {
-      await this.#connection.run(LOAD_BATCH_SQL, [listValue(files.map((file) => file.path))]);
+      records = await buildActivitySummaryQuery(this.#db, { ...request, perFile: true }).execute();
     } catch (error) {
       if (files.length === 1 && files[0] !== undefined) {
         this.#skip(skipped, files[0].path, diagnoseLogFile(files[0].path) ?? describeDuckDbError(error));
@@ -134,28 +140,23 @@ export class DuckDbEngine implements Engine {
         ...(await this.#summarizeBatch(files.slice(middle), request, skipped)),
       ];
     }
-    if (!this.#viewCreated) {
-      await this.#connection.run(CLOUDTRAIL_VIEW_SQL);
-      this.#viewCreated = true;
-    }
-    const reader = await this.#connection.runAndReadAll(BATCH_FILES_SQL);
-    const withRecords = new Set<string>();
-    for (const row of reader.getRowObjectsJS()) {
-      if (row.has_records === true && typeof row.filename === 'string') withRecords.add(row.filename);
+    const hasRecords = new Map<string, boolean>();
+    const rows: ActivityRow[] = [];
+    for (const record of records) {
+      if (typeof record.log_file === 'string') hasRecords.set(record.log_file, record.has_records === true);
+      else rows.push(toActivityRow(record));
     }
     for (const file of files) {
-      // DuckDB reads a garbled gzip header or a bare JSON array without complaint but finds no
-      // Records in it: such files are not CloudTrail logs as far as this run can tell.
-      if (!withRecords.has(file.path)) {
-        this.#skip(
-          skipped,
-          file.path,
-          diagnoseLogFile(file.path) ?? 'not a CloudTrail log file: it holds no "Records" list',
-        );
-      }
+      const found = hasRecords.get(file.path);
+      if (found === true) continue;
+      // DuckDB reads a garbled gzip stream or an empty file as no rows, and a JSON object without
+      // Records as a row without records, all without complaint: say what is wrong with them.
+      const problem = diagnoseLogFile(file.path);
+      if (problem !== undefined) this.#skip(skipped, file.path, problem);
+      else if (found === false)
+        this.#skip(skipped, file.path, 'not a CloudTrail log file: it holds no "Records" list');
     }
-    const records = await buildActivitySummaryQuery(this.#db, request).execute();
-    return records.map(toActivityRow);
+    return rows;
   }
 
   #skip(skipped: SkippedFile[], file: string, reason: string): void {

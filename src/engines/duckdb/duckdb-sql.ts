@@ -20,21 +20,23 @@ const RECORD_TYPE = `STRUCT(
 /** Largest JSON document (one log file) read in one piece; CloudTrail files can exceed 16 MiB. */
 export const MAXIMUM_OBJECT_SIZE = 1 << 30;
 
+/** Binds the batch of files (`$1`, a list of paths) the `cloudtrail` view reads. */
+export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
+
 /**
- * Loads a batch of files (`$1`, a list of paths) into `ct_batch`: one row per file with its
- * `Records` list, NULL when the file has none.
+ * The `cloudtrail` relation, with the Athena table's column names, streamed from the files bound
+ * by {@link SET_LOG_FILES_SQL}. Each readable file also yields one sentinel row (all columns null
+ * but `log_file` and `has_records`), so the summary query can tell, in the same pass, which files
+ * were read and which held no `Records` list.
  */
-export const LOAD_BATCH_SQL = `CREATE OR REPLACE TEMP TABLE ct_batch AS
-SELECT filename, Records
-FROM read_json($1, columns = {'Records': '${RECORD_TYPE.replace(/\s+/g, ' ')}[]'},
-  format = 'unstructured', records = true, filename = true, maximum_object_size = ${MAXIMUM_OBJECT_SIZE})`;
-
-/** Which files of the batch produced a row, and whether it had a `Records` list. */
-export const BATCH_FILES_SQL = `SELECT filename, bool_or(Records IS NOT NULL) AS has_records FROM ct_batch GROUP BY filename`;
-
-/** The `cloudtrail` relation over the loaded batch, with the Athena table's column names. */
 export const CLOUDTRAIL_VIEW_SQL = `CREATE OR REPLACE TEMP VIEW cloudtrail AS
 SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
   r.errorCode AS errorcode, r.awsRegion AS awsregion, r.recipientAccountId AS recipientaccountid,
-  r.eventCategory AS eventcategory, r.userIdentity AS useridentity
-FROM (SELECT unnest(Records) AS r FROM ct_batch)`;
+  r.eventCategory AS eventcategory, r.userIdentity AS useridentity,
+  filename AS log_file, has_records
+FROM (
+  SELECT filename, Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r
+  FROM read_json(getvariable('iamtrail_log_files'),
+    columns = {'Records': '${RECORD_TYPE.replace(/\s+/g, ' ')}[]'},
+    format = 'unstructured', records = true, filename = true, maximum_object_size = ${MAXIMUM_OBJECT_SIZE})
+)`;

@@ -2,6 +2,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { expectGolden } from '../../helpers/golden.js';
+
 import { DuckDbDialect } from '../../../src/engines/duckdb/duckdb-dialect.js';
 import {
   buildActivitySummaryQuery,
@@ -22,29 +24,23 @@ afterAll(async () => {
 });
 
 describe('the activity-summary query', () => {
-  it('compiles for DuckDB with every value bound', () => {
-    const compiled = buildActivitySummaryQuery(db, {
-      startDay: '2026-10-01',
-      endDay: '2026-10-31',
-      accountIds: ['111111111111', '222222222222'],
-    }).compile();
-    expect(compiled.sql).toBe(
-      'with "events" as (select recipientaccountid as "account_id", substr(eventtime, 1, 10) as "day", ' +
-        'CASE WHEN useridentity.type = \'AssumedRole\' THEN useridentity.sessioncontext.sessionissuer.arn ELSE useridentity.arn END as "actor_arn", ' +
-        'useridentity.type as "actor_type", eventsource as "event_source", eventname as "event_name", ' +
-        'CASE WHEN errorcode IS NULL THEN \'ok\' ELSE \'denied\' END as "outcome", eventtime as "eventtime" ' +
-        'from "cloudtrail" where eventtime >= $1 and eventtime < $2 and recipientaccountid IN ($3, $4)) ' +
-        'select "account_id", "day", "actor_arn", "actor_type", "event_source", "event_name", "outcome", count(*) as "calls", ' +
-        'min("eventtime") as "first_seen", max("eventtime") as "last_seen" from "events" where "actor_arn" is not null ' +
-        'group by "account_id", "day", "actor_arn", "actor_type", "event_source", "event_name", "outcome" ' +
-        'order by "account_id", "day", "actor_arn", "event_source", "event_name", "outcome"',
-    );
-    expect(compiled.parameters).toEqual([
-      '2026-10-01T00:00:00Z',
-      '2026-11-01T00:00:00Z',
-      '111111111111',
-      '222222222222',
-    ]);
+  // The SQL is a contract between the query definition and the engines: golden files, rewritten
+  // with UPDATE_GOLDEN=1 and reviewed in the diff.
+  it.each([
+    [
+      'summary.duckdb.sql',
+      { startDay: '2026-10-01', endDay: '2026-10-31', accountIds: ['111111111111', '222222222222'] },
+      ['2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', '111111111111', '222222222222'],
+    ],
+    [
+      'summary-per-file.duckdb.sql',
+      { startDay: '2026-10-01', endDay: '2026-10-31', perFile: true },
+      ['2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z'],
+    ],
+  ] as const)('compiles for DuckDB as %s, every value bound', (golden, options, parameters) => {
+    const compiled = buildActivitySummaryQuery(db, options).compile();
+    expectGolden(golden, `${compiled.sql}\n`);
+    expect(compiled.parameters).toEqual(parameters);
   });
 
   it('runs on DuckDB over a cloudtrail relation and aggregates by actor, event and outcome', async () => {
