@@ -5,5 +5,6 @@ import { execute } from '@oclif/core';
 // does iamtrail: flags first means the `report` command.
 const args = process.argv.slice(2);
 const [first] = args;
-const isRootFlag = first !== undefined && first.startsWith('-') && !['-h', '--help', '-v', '--version'].includes(first);
+const isRootFlag =
+  first !== undefined && first.startsWith('-') && !['-h', '--help', '-v', '--version'].includes(first);
 await execute({ dir: import.meta.url, args: isRootFlag ? ['report', ...args] : args });
