@@ -61,6 +61,14 @@ export class InputDataError extends IamtrailError {
   }
 }
 
+/** An engine, the cache or an AWS API failed. */
+export class EngineError extends IamtrailError {
+  readonly kind = 'engine';
+  constructor(message: string, options?: IamtrailErrorOptions) {
+    super(message, 'IAMTRAIL_ENGINE', 3, options);
+  }
+}
+
 /** Type guard for errors raised by iamtrail itself. */
 export function isIamtrailError(error: unknown): error is IamtrailError {
   return error instanceof IamtrailError;

@@ -131,14 +131,19 @@ export interface PrincipalDiffReport {
   readonly dataEventTypesLogged: readonly string[];
 }
 
+/** An event name logged in an account, by anyone. */
+export interface LoggedEvent {
+  readonly eventSource: string;
+  readonly eventName: string;
+}
+
 /** Inputs of {@link buildPrincipalDiffReport}. */
 export interface PrincipalDiffInput {
   readonly grants: GrantedActions;
-  /** Whose activity counts: the principal's ARN (a role's for its sessions). */
-  readonly actorArn: string;
-  /** The account whose logs decide which data events are recorded. */
-  readonly accountId: string;
-  readonly rows: readonly ActivityRow[];
+  /** The activity of the principal (for a role, of its sessions) in the window. */
+  readonly actorRows: readonly ActivityRow[];
+  /** The distinct events the account's logs hold in the window: they tell which data events are logged. */
+  readonly accountEvents: readonly LoggedEvent[];
   readonly mapper: EventMapper;
   readonly catalog: ActionCatalog;
 }
@@ -152,9 +157,8 @@ export interface PrincipalDiffInput {
 export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDiffReport {
   const { mapper, catalog } = input;
   const dataTypes = new Set<string>();
-  for (const row of input.rows) {
-    if (row.accountId !== input.accountId) continue;
-    const mapping = mapper.map(row.eventSource, row.eventName);
+  for (const event of input.accountEvents) {
+    const mapping = mapper.map(event.eventSource, event.eventName);
     if (mapping.kind !== 'action') continue;
     for (const action of mapping.actions) {
       const type = catalog.get(action)?.dataResourceType;
@@ -167,8 +171,7 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
   const denied = new Map<string, { calls: number; lastSeen: string }>();
   const unmapped = new Map<string, EventTally>();
   const noPermission = new Map<string, EventTally>();
-  for (const row of input.rows) {
-    if (row.actorArn !== input.actorArn) continue;
+  for (const row of input.actorRows) {
     const mapping = mapper.map(row.eventSource, row.eventName);
     if (mapping.kind === 'unmapped' || mapping.kind === 'no-permission') {
       const target = mapping.kind === 'unmapped' ? unmapped : noPermission;

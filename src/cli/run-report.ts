@@ -1,3 +1,6 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
 import type { ActionData } from './action-data.js';
 import { loadActionData } from './action-data.js';
 import { readAuthorizationDetailsFile } from './iam-file.js';
@@ -5,6 +8,7 @@ import { closeMatches } from './suggest.js';
 import type { DayWindow } from './window.js';
 import { buildIdentityListReport, buildPrincipalDiffReport } from '../analysis/activity-report.js';
 import type { IdentityListReport, PrincipalDiffReport } from '../analysis/activity-report.js';
+import { ALL_ACCOUNTS, CacheStore, toRanges } from '../cache/cache-store.js';
 import type { AccountConfig, Config } from '../config/load-config.js';
 import { findAccount } from '../config/load-config.js';
 import { DuckDbEngine } from '../engines/duckdb/duckdb-engine.js';
@@ -14,11 +18,25 @@ import type { AuthorizationDetails, IamPrincipal } from '../iam/authorization-de
 import { computeGrantedActions } from '../iam/granted-actions.js';
 import { findPrincipal, principalsOf } from '../iam/principals.js';
 import type { PrincipalType } from '../iam/principals.js';
+import type { ActivityRow } from '../trail/activity-summary.js';
+import { addDays, utcDayOf } from '../trail/utc-days.js';
 
 /** What the user asked the root command for. */
 export type ReportQuestion =
   | { readonly kind: 'list'; readonly type: PrincipalType }
   | { readonly kind: 'principal'; readonly type: PrincipalType; readonly name: string };
+
+/** How the report uses the cache. */
+export interface CacheSettings {
+  /** The cache file; `undefined` for the default location. */
+  readonly path: string | undefined;
+  /** `false` for `--no-cache`: an in-memory store for this run only. */
+  readonly enabled: boolean;
+  /** `--refresh`: read the whole window from the logs again. */
+  readonly refresh: boolean;
+  /** How long to wait for another process that has the cache open. */
+  readonly lockTimeoutMs: number;
+}
 
 /** Inputs of {@link runReport}. */
 export interface ReportOptions {
@@ -28,13 +46,23 @@ export interface ReportOptions {
   readonly window: DayWindow;
   /** `--logs DIR`, overriding the config's `logs:`. */
   readonly logs: string | undefined;
+  readonly cache: CacheSettings;
   readonly reporter: EngineReporter;
+  /** The current time, for which days may still receive logs. */
+  readonly now?: Date;
 }
 
-/** What the log side of a report saw. */
+/** What the log side of a report did. */
 export interface LogsSummary {
   readonly engine: string;
   readonly source: string;
+  /** The cache file, or `null` with `--no-cache`. */
+  readonly cache: string | null;
+  /** Calls made to the engine: one per contiguous range of days missing from the cache. */
+  readonly engineCalls: number;
+  /** Days read from the logs in this run, and days answered from the cache. */
+  readonly daysRead: number;
+  readonly daysFromCache: number;
   readonly filesRead: number;
   readonly skippedFiles: readonly SkippedFile[];
 }
@@ -59,9 +87,21 @@ export type ReportResult =
     };
 
 /**
+ * The default cache file: `$XDG_CACHE_HOME/iamtrail/cache.duckdb`, or `~/.cache/iamtrail/...`.
+ */
+export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
+  const base =
+    env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== ''
+      ? env.XDG_CACHE_HOME
+      : join(homedir(), '.cache');
+  return join(base, 'iamtrail', 'cache.duckdb');
+}
+
+/**
  * Answers the root command's question: resolves the account, reads its IAM data, checks the user
- * or role exists (before any log is read), summarises the window's logs with the engine, and runs
- * the analysis.
+ * or role exists (before any log is read), brings the cache up to date for the window (the engine
+ * reads only the days the cache lacks, one call per contiguous range), and runs the analysis on
+ * what the cache holds.
  */
 export async function runReport(
   options: ReportOptions,
@@ -85,40 +125,113 @@ export async function runReport(
   const principal =
     options.question.kind === 'principal' ? requirePrincipal(details, options.question, account) : undefined;
 
-  const engine = await DuckDbEngine.create({ logsDir, reporter: options.reporter });
-  let summary;
-  try {
-    summary = await engine.summarize({ startDay: options.window.startDay, endDay: options.window.endDay });
-  } finally {
-    await engine.close();
-  }
-  const logs: LogsSummary = {
-    engine: engine.name,
-    source: engine.source,
-    filesRead: summary.filesRead,
-    skippedFiles: summary.skippedFiles,
-  };
+  const cachePath = options.cache.enabled ? resolve(options.cache.path ?? defaultCachePath()) : ':memory:';
+  const openStore = (): Promise<CacheStore> =>
+    CacheStore.open(cachePath, {
+      lockTimeoutMs: options.cache.lockTimeoutMs,
+      onNotice: (message) => {
+        options.reporter.warn(message);
+      },
+    });
+  const source = `local:${resolve(logsDir)}`;
+  const { window } = options;
 
-  if (principal === undefined) {
-    const type = options.question.type;
-    return {
-      kind: 'list',
-      type,
-      account,
-      window: options.window,
-      report: buildIdentityListReport(principalsOf(details, type), type, account.id, summary.rows),
-      logs,
+  let store = await openStore();
+  try {
+    const missing = options.cache.refresh
+      ? allDays(window)
+      : await store.missingDays(
+          source,
+          ALL_ACCOUNTS,
+          window.startDay,
+          window.endDay,
+          utcDayOf(options.now ?? new Date()),
+        );
+    const ranges = toRanges(missing);
+    let filesRead = 0;
+    const skippedFiles: SkippedFile[] = [];
+    if (ranges.length > 0) {
+      // The cache file stays closed while the logs are read, so other processes can use it.
+      if (options.cache.enabled) await store.close();
+      const loaded: { days: string[]; rows: readonly ActivityRow[] }[] = [];
+      const engine = await DuckDbEngine.create({ logsDir, reporter: options.reporter });
+      try {
+        for (const range of ranges) {
+          const summary = await engine.summarize({ startDay: range.startDay, endDay: range.endDay });
+          filesRead += summary.filesRead;
+          skippedFiles.push(...summary.skippedFiles);
+          loaded.push({ days: allDays(range), rows: summary.rows });
+        }
+      } finally {
+        await engine.close();
+      }
+      if (options.cache.enabled) store = await openStore();
+      for (const range of loaded)
+        await store.writeDays(source, ALL_ACCOUNTS, range.days, range.rows, slowCommitForTests);
+    }
+    const logs: LogsSummary = {
+      engine: 'local',
+      source,
+      cache: options.cache.enabled ? cachePath : null,
+      engineCalls: ranges.length,
+      daysRead: missing.length,
+      daysFromCache: allDays(window).length - missing.length,
+      filesRead,
+      skippedFiles,
     };
+
+    if (principal === undefined) {
+      const type = options.question.type;
+      const rows = await store.actorRollup(
+        source,
+        window,
+        account.id,
+        type === 'user' ? 'IAMUser' : 'AssumedRole',
+      );
+      return {
+        kind: 'list',
+        type,
+        account,
+        window,
+        report: buildIdentityListReport(principalsOf(details, type), type, account.id, rows),
+        logs,
+      };
+    }
+    const report = buildPrincipalDiffReport({
+      grants: computeGrantedActions(details, principal, data.catalog),
+      actorRows: await store.actorActivity(source, window, principal.arn),
+      accountEvents: await store.accountEvents(source, window, account.id),
+      mapper: data.mapper,
+      catalog: data.catalog,
+    });
+    return { kind: 'principal', account, window, principal, report, logs };
+  } finally {
+    await store.close();
   }
-  const report = buildPrincipalDiffReport({
-    grants: computeGrantedActions(details, principal, data.catalog),
-    actorArn: principal.arn,
-    accountId: account.id,
-    rows: summary.rows,
-    mapper: data.mapper,
-    catalog: data.catalog,
-  });
-  return { kind: 'principal', account, window: options.window, principal, report, logs };
+}
+
+/** Every day of a window. */
+function allDays(window: { readonly startDay: string; readonly endDay: string }): string[] {
+  const days: string[] = [];
+  for (let day = window.startDay; day <= window.endDay; day = addDays(day, 1)) days.push(day);
+  return days;
+}
+
+let commitsSeen = 0;
+
+/**
+ * Test seam for the crash test: with `IAMTRAIL_TEST_SLOW_COMMIT_MS`, once
+ * `IAMTRAIL_TEST_SLOW_COMMIT_AFTER` (default 0) days have committed, each day's cache transaction
+ * is held open that long before it commits, so a test can kill the process mid-transaction.
+ */
+async function slowCommitForTests(): Promise<void> {
+  const ms = Number(process.env.IAMTRAIL_TEST_SLOW_COMMIT_MS ?? 0);
+  const after = Number(process.env.IAMTRAIL_TEST_SLOW_COMMIT_AFTER ?? 0);
+  commitsSeen += 1;
+  if (ms > 0 && commitsSeen > after) {
+    process.stderr.write(`cache: transaction ${commitsSeen} open\n`);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
 }
 
 function requirePrincipal(

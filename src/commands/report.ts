@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
+import { cachePathFlag, cacheWaitFlag } from '../cli/cache-flags.js';
 import { createPalette, renderReportCsv, renderReportText, toReportDocument } from '../cli/render-report.js';
 import type { ReportDocument } from '../cli/render-report.js';
 import { runReport } from '../cli/run-report.js';
@@ -48,6 +49,12 @@ export default class Report extends BaseCommand {
       allowNo: true,
       description: 'Colour text output (--no-color, or NO_COLOR, turns it off).',
     }),
+    cache: cachePathFlag,
+    'no-cache': Flags.boolean({ description: 'Read the logs without the cache (nothing is stored).' }),
+    refresh: Flags.boolean({
+      description: 'Read the whole window from the logs again and replace it in the cache.',
+    }),
+    'cache-wait': cacheWaitFlag,
     format: Flags.option({
       options: ['text', 'json', 'csv'] as const,
       default: 'text' as const,
@@ -74,6 +81,12 @@ export default class Report extends BaseCommand {
       question,
       window,
       logs: flags.logs,
+      cache: {
+        path: flags.cache,
+        enabled: !flags['no-cache'],
+        refresh: flags.refresh,
+        lockTimeoutMs: flags['cache-wait'] * 1000,
+      },
       reporter: {
         warn: (message) => {
           this.warnLine(message);
@@ -116,9 +129,14 @@ export default class Report extends BaseCommand {
     } else {
       process.stderr.write(`Listing ${result.type}s of ${where}\n`);
     }
-    const skipped = result.logs.skippedFiles.length;
-    process.stderr.write(
-      `${result.logs.filesRead} log file(s) read${skipped > 0 ? `, ${skipped} skipped (see warnings above)` : ''}\n`,
-    );
+    const { logs } = result;
+    const skipped = logs.skippedFiles.length;
+    const read =
+      logs.daysRead === 0
+        ? 'no log read'
+        : `${logs.daysRead} day(s) read from the logs in ${logs.engineCalls} engine call(s): ${logs.filesRead} file(s)${skipped > 0 ? `, ${skipped} skipped (see warnings above)` : ''}`;
+    const cached =
+      logs.cache === null ? 'no cache' : `${logs.daysFromCache} day(s) from the cache ${logs.cache}`;
+    process.stderr.write(`${read}; ${cached}\n`);
   }
 }

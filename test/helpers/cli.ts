@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { REPO_ROOT } from './paths.js';
@@ -10,9 +12,15 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the built `bin/run.js` as a user would, without a terminal and with colours off unless asked. */
+/** A cache folder for this test process, so tests never touch the user's ~/.cache. */
+const CACHE_HOME = mkdtempSync(join(tmpdir(), 'iamtrail-cache-home-'));
+
+/**
+ * Runs the built `bin/run.js` as a user would, without a terminal, with colours off unless asked
+ * and the default cache in a folder of this test process.
+ */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  const baseEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: CACHE_HOME };
   delete baseEnv.FORCE_COLOR;
   const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/run.js'), ...args], {
     encoding: 'utf8',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { flatten, runCli } from '../helpers/cli.js';
 
+// --no-cache: every test here reads the logs, whatever ran before it (the cache has its own tests).
 const DEMO = [
   '--config',
   'examples/demo/config.example.yaml',
@@ -9,6 +10,7 @@ const DEMO = [
   '2026-10-01',
   '--end',
   '2026-10-31',
+  '--no-cache',
 ];
 const demo = (...args: string[]) => runCli([...DEMO, ...args]);
 
@@ -72,7 +74,9 @@ describe('iamtrail --list (demo organisation)', () => {
     expect(warnings[0]).toMatch(
       /^warning: skipped .*_CorruptedInTransit\.json\.gz: not a valid gzip stream \(unexpected end of file\)$/,
     );
-    expect(result.stderr).toContain('436 log file(s) read, 1 skipped');
+    expect(result.stderr).toContain(
+      '31 day(s) read from the logs in 1 engine call(s): 436 file(s), 1 skipped (see warnings above); no cache',
+    );
   });
 });
 

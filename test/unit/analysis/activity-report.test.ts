@@ -43,8 +43,17 @@ describe('buildPrincipalDiffReport', () => {
     'role',
     'test_role',
   );
+  // As the cache answers: the actor's rows, and the distinct events of the account.
   const diff = (rows: ActivityRow[]) =>
-    buildPrincipalDiffReport({ grants, actorArn: ROLE, accountId: ACCOUNT, rows, mapper, catalog });
+    buildPrincipalDiffReport({
+      grants,
+      actorRows: rows.filter((r) => r.actorArn === ROLE),
+      accountEvents: rows
+        .filter((r) => r.accountId === ACCOUNT)
+        .map((r) => ({ eventSource: r.eventSource, eventName: r.eventName })),
+      mapper,
+      catalog,
+    });
 
   it('classifies used, unused, unknown and ungranted actions', () => {
     const report = diff([

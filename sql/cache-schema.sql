@@ -1,0 +1,38 @@
+-- iamtrail cache: the activity summary and what of it is loaded. Readable reference of the schema
+-- src/cache/cache-store.ts creates; CACHE_SCHEMA_VERSION there changes whenever this does.
+
+-- No primary keys: rows are replaced by DELETE then INSERT in one transaction, which DuckDB's
+-- unique indexes do not allow within a transaction.
+
+-- Bookkeeping: schema_version, created_at.
+CREATE TABLE IF NOT EXISTS meta (
+  key VARCHAR NOT NULL,
+  value VARCHAR NOT NULL
+);
+
+-- Which days of a source are loaded. scope is an account id, or '*' when the engine loaded every
+-- account the source holds (the local engine reads whole trees).
+CREATE TABLE IF NOT EXISTS coverage (
+  source VARCHAR NOT NULL,
+  scope VARCHAR NOT NULL,
+  day VARCHAR NOT NULL,
+  loaded_at VARCHAR NOT NULL,
+  rows BIGINT NOT NULL
+);
+
+-- The activity summary of DESIGN.md, one row per (source, account, day, actor, caller, event,
+-- outcome). A day's rows and its coverage row are written in one transaction.
+CREATE TABLE IF NOT EXISTS activity (
+  source VARCHAR NOT NULL,
+  scope VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  day VARCHAR NOT NULL,
+  actor_arn VARCHAR NOT NULL,
+  actor_type VARCHAR NOT NULL,
+  event_source VARCHAR NOT NULL,
+  event_name VARCHAR NOT NULL,
+  outcome VARCHAR NOT NULL,
+  calls BIGINT NOT NULL,
+  first_seen VARCHAR NOT NULL,
+  last_seen VARCHAR NOT NULL
+);

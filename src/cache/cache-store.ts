@@ -1,0 +1,504 @@
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { Kysely, sql } from 'kysely';
+
+import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
+import { EngineError } from '../errors.js';
+import type { ActivityRow, Outcome } from '../trail/activity-summary.js';
+import { addDays } from '../trail/utc-days.js';
+
+/**
+ * Version of the cache schema (`sql/cache-schema.sql`). A cache written with another version is
+ * dropped and rebuilt: it is a cache, the logs are the truth.
+ */
+export const CACHE_SCHEMA_VERSION = '1';
+
+/** The schema, as readable SQL shipped with the package. */
+const SCHEMA_SQL = readFileSync(
+  fileURLToPath(new URL('../../sql/cache-schema.sql', import.meta.url)),
+  'utf8',
+);
+
+/** Account scope of coverage rows written by an engine that loads every account of its source. */
+export const ALL_ACCOUNTS = '*';
+
+interface CacheDatabase {
+  meta: { key: string; value: string };
+  coverage: { source: string; scope: string; day: string; loaded_at: string; rows: number };
+  activity: {
+    source: string;
+    scope: string;
+    account_id: string;
+    day: string;
+    actor_arn: string;
+    actor_type: string;
+    event_source: string;
+    event_name: string;
+    outcome: Outcome;
+    calls: number;
+    first_seen: string;
+    last_seen: string;
+  };
+}
+
+/** Options of {@link CacheStore.open}. */
+export interface CacheStoreOptions {
+  /** How long to wait for another iamtrail process that has the cache open. */
+  readonly lockTimeoutMs: number;
+  /** Told when an old cache is rebuilt. */
+  readonly onNotice: (message: string) => void;
+}
+
+/** Defaults of {@link CacheStoreOptions}. */
+export const DEFAULT_CACHE_STORE_OPTIONS: CacheStoreOptions = {
+  lockTimeoutMs: 60_000,
+  onNotice: () => undefined,
+};
+
+/** A contiguous run of loaded days. */
+export interface DayRange {
+  readonly startDay: string;
+  readonly endDay: string;
+}
+
+/** What `cache status` reports for one source. */
+export interface CacheSourceStatus {
+  readonly source: string;
+  readonly scope: string;
+  readonly accounts: readonly string[];
+  readonly loadedDays: number;
+  readonly ranges: readonly DayRange[];
+  readonly rows: number;
+  readonly lastLoadedAt: string | undefined;
+}
+
+/** Which days {@link CacheStore.clear} removes; both filters together narrow the set. */
+export interface CacheClearFilter {
+  /** Only the days that hold this account's activity. */
+  readonly accountId?: string;
+  /** Only days before this day. */
+  readonly before?: string;
+}
+
+/**
+ * The cache: a DuckDB file (or an in-memory database for `--no-cache`) holding the activity
+ * summary and, per (source, account scope, day), whether the day is loaded. Each day's rows and
+ * its coverage row are written in one transaction, so a process killed mid-load leaves the day
+ * absent, never partial. DuckDB lets one process at a time open a file; {@link CacheStore.open}
+ * waits a bounded time for the other to finish.
+ */
+export class CacheStore {
+  readonly #instance: DuckDBInstance;
+  readonly #connection: DuckDBConnection;
+  readonly #db: Kysely<CacheDatabase>;
+  /** The file, or `:memory:`. */
+  readonly path: string;
+  #closed = false;
+
+  private constructor(path: string, instance: DuckDBInstance, connection: DuckDBConnection) {
+    this.path = path;
+    this.#instance = instance;
+    this.#connection = connection;
+    this.#db = new Kysely<CacheDatabase>({ dialect: new DuckDbDialect({ connection }) });
+  }
+
+  /**
+   * Opens (creating if needed) the cache at `path`, or an in-memory one for `:memory:`. Rebuilds a
+   * cache of another schema version. Waits up to `lockTimeoutMs` while another process has it
+   * open, then fails with an {@link EngineError} that says so.
+   */
+  static async open(path: string, options: Partial<CacheStoreOptions> = {}): Promise<CacheStore> {
+    const { lockTimeoutMs, onNotice } = { ...DEFAULT_CACHE_STORE_OPTIONS, ...options };
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const deadline = Date.now() + lockTimeoutMs;
+    let delay = 50;
+    for (;;) {
+      let instance: DuckDBInstance;
+      try {
+        instance = await DuckDBInstance.create(path);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!/Could not set lock on file/.test(message)) {
+          throw new EngineError(`cannot open the cache ${path}: ${message.split('\n')[0] ?? ''}`, {
+            suggestions: ['Move it aside, or pass --cache OTHER_PATH or --no-cache'],
+            cause: error,
+          });
+        }
+        if (Date.now() >= deadline) {
+          const holder = /PID (\d+)/.exec(message)?.[1];
+          throw new EngineError(
+            `the cache ${path} is in use by another iamtrail process${holder === undefined ? '' : ` (PID ${holder})`}; waited ${Math.round(lockTimeoutMs / 1000)} s`,
+            {
+              suggestions: ['Try again when it has finished, or pass --cache OTHER_PATH or --no-cache'],
+              cause: error,
+            },
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 1000);
+        continue;
+      }
+      const connection = await instance.connect();
+      const store = new CacheStore(path, instance, connection);
+      try {
+        await store.#ensureSchema(onNotice);
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+      return store;
+    }
+  }
+
+  async #ensureSchema(onNotice: (message: string) => void): Promise<void> {
+    const tables = await sql<{
+      name: string;
+    }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'main'`.execute(
+      this.#db,
+    );
+    const names = new Set(tables.rows.map((row) => row.name));
+    if (names.has('meta')) {
+      const version = await this.#db
+        .selectFrom('meta')
+        .select('value')
+        .where('key', '=', 'schema_version')
+        .executeTakeFirst();
+      if (version?.value === CACHE_SCHEMA_VERSION) return;
+      onNotice(
+        `the cache ${this.path} has schema version ${version?.value ?? 'unknown'}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
+      );
+    }
+    await this.#transaction(async () => {
+      for (const table of ['meta', 'coverage', 'activity', ...names].filter(
+        (name, index, all) => all.indexOf(name) === index,
+      )) {
+        // Table names come from information_schema of our own file or the constant list above.
+        if (/^[a-z_]+$/.test(table)) await this.#connection.run(`DROP TABLE IF EXISTS ${table}`);
+      }
+      await this.#connection.run(SCHEMA_SQL);
+      await this.#db
+        .insertInto('meta')
+        .values([
+          { key: 'schema_version', value: CACHE_SCHEMA_VERSION },
+          { key: 'created_at', value: new Date().toISOString() },
+        ])
+        .execute();
+    });
+  }
+
+  /**
+   * The days of `[startDay, endDay]` that must be read from the source: those not loaded for
+   * `scope` (or for all accounts), plus `today` and the day before, which may still receive logs.
+   */
+  async missingDays(
+    source: string,
+    scope: string,
+    startDay: string,
+    endDay: string,
+    today: string,
+  ): Promise<string[]> {
+    const loaded = await this.#db
+      .selectFrom('coverage')
+      .select('day')
+      .where('source', '=', source)
+      .where('scope', 'in', [scope, ALL_ACCOUNTS])
+      .where('day', '>=', startDay)
+      .where('day', '<=', endDay)
+      .execute();
+    const loadedDays = new Set(loaded.map((row) => row.day));
+    const fresh = new Set([today, addDays(today, -1)]);
+    const missing: string[] = [];
+    for (let day = startDay; day <= endDay; day = addDays(day, 1)) {
+      if (!loadedDays.has(day) || fresh.has(day)) missing.push(day);
+    }
+    return missing;
+  }
+
+  /**
+   * Replaces the rows of `days` for a source and scope with `rows`, and marks each day loaded:
+   * one transaction per day. `beforeCommit` is a test seam to hold a transaction open.
+   */
+  async writeDays(
+    source: string,
+    scope: string,
+    days: readonly string[],
+    rows: readonly ActivityRow[],
+    beforeCommit: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
+    const byDay = new Map<string, ActivityRow[]>(days.map((day) => [day, []]));
+    for (const row of rows) byDay.get(row.day)?.push(row);
+    const loadedAt = new Date().toISOString();
+    for (const [day, dayRows] of byDay) {
+      await this.#transaction(async () => {
+        await this.#db
+          .deleteFrom('activity')
+          .where('source', '=', source)
+          .where('scope', '=', scope)
+          .where('day', '=', day)
+          .execute();
+        await this.#db
+          .deleteFrom('coverage')
+          .where('source', '=', source)
+          .where('scope', '=', scope)
+          .where('day', '=', day)
+          .execute();
+        const appender = await this.#connection.createAppender('activity');
+        for (const row of dayRows) {
+          appender.appendVarchar(source);
+          appender.appendVarchar(scope);
+          appender.appendVarchar(row.accountId);
+          appender.appendVarchar(row.day);
+          appender.appendVarchar(row.actorArn);
+          appender.appendVarchar(row.actorType);
+          appender.appendVarchar(row.eventSource);
+          appender.appendVarchar(row.eventName);
+          appender.appendVarchar(row.outcome);
+          appender.appendBigInt(BigInt(row.calls));
+          appender.appendVarchar(row.firstSeen);
+          appender.appendVarchar(row.lastSeen);
+          appender.endRow();
+        }
+        appender.flushSync();
+        appender.closeSync();
+        await this.#db
+          .insertInto('coverage')
+          .values({ source, scope, day, loaded_at: loadedAt, rows: dayRows.length })
+          .execute();
+        await beforeCommit();
+      });
+    }
+  }
+
+  /**
+   * Per actor of an account and identity type, the summed calls and last day by outcome: what
+   * `--list users|roles` needs, as rows (`day` is the last day, `calls` the total).
+   */
+  async actorRollup(
+    source: string,
+    window: DayRange,
+    accountId: string,
+    actorType: string,
+  ): Promise<ActivityRow[]> {
+    const records = await this.#scoped(source, window)
+      .where(sql<string>`split_part(actor_arn, ':', 5)`, '=', accountId)
+      .where('actor_type', '=', actorType)
+      .select((eb) => [
+        'account_id',
+        'actor_arn',
+        'actor_type',
+        'outcome',
+        eb.fn.max('day').as('day'),
+        eb.fn.sum<number>('calls').as('calls'),
+        eb.fn.min('first_seen').as('first_seen'),
+        eb.fn.max('last_seen').as('last_seen'),
+      ])
+      .groupBy(['account_id', 'actor_arn', 'actor_type', 'outcome'])
+      .execute();
+    return records.map((record) => ({
+      accountId: record.account_id,
+      day: record.day,
+      actorArn: record.actor_arn,
+      actorType: record.actor_type,
+      eventSource: '',
+      eventName: '',
+      outcome: record.outcome,
+      calls: record.calls,
+      firstSeen: record.first_seen,
+      lastSeen: record.last_seen,
+    }));
+  }
+
+  /** Every row of one actor in the window (all accounts: a role's sessions, a user's calls). */
+  async actorActivity(source: string, window: DayRange, actorArn: string): Promise<ActivityRow[]> {
+    const records = await this.#scoped(source, window)
+      .where('actor_arn', '=', actorArn)
+      .selectAll()
+      .orderBy('day')
+      .orderBy('event_source')
+      .orderBy('event_name')
+      .execute();
+    return records.map((record) => ({
+      accountId: record.account_id,
+      day: record.day,
+      actorArn: record.actor_arn,
+      actorType: record.actor_type,
+      eventSource: record.event_source,
+      eventName: record.event_name,
+      outcome: record.outcome,
+      calls: record.calls,
+      firstSeen: record.first_seen,
+      lastSeen: record.last_seen,
+    }));
+  }
+
+  /** The distinct events logged in an account in the window, by anyone (which data events it logs). */
+  async accountEvents(
+    source: string,
+    window: DayRange,
+    accountId: string,
+  ): Promise<{ eventSource: string; eventName: string }[]> {
+    const records = await this.#scoped(source, window)
+      .where('account_id', '=', accountId)
+      .select(['event_source', 'event_name'])
+      .distinct()
+      .execute();
+    return records.map((record) => ({ eventSource: record.event_source, eventName: record.event_name }));
+  }
+
+  /** What the cache holds, per source and scope. */
+  async status(): Promise<CacheSourceStatus[]> {
+    const coverage = await this.#db
+      .selectFrom('coverage')
+      .select(['source', 'scope', 'day', 'loaded_at'])
+      .orderBy('source')
+      .orderBy('scope')
+      .orderBy('day')
+      .execute();
+    const counts = await this.#db
+      .selectFrom('activity')
+      .select((eb) => [
+        'source',
+        'scope',
+        eb.fn.countAll<number>().as('rows'),
+        sql<string[]>`list_sort(list_distinct(list(account_id)))`.as('accounts'),
+      ])
+      .groupBy(['source', 'scope'])
+      .execute();
+    const result: CacheSourceStatus[] = [];
+    const keyOf = (source: string, scope: string): string => `${source}\u0000${scope}`;
+    const grouped = new Map<
+      string,
+      { source: string; scope: string; days: string[]; lastLoadedAt: string | undefined }
+    >();
+    for (const row of coverage) {
+      const key = keyOf(row.source, row.scope);
+      const entry = grouped.get(key) ?? {
+        source: row.source,
+        scope: row.scope,
+        days: [],
+        lastLoadedAt: undefined,
+      };
+      entry.days.push(row.day);
+      if (entry.lastLoadedAt === undefined || row.loaded_at > entry.lastLoadedAt)
+        entry.lastLoadedAt = row.loaded_at;
+      grouped.set(key, entry);
+    }
+    for (const entry of grouped.values()) {
+      const count = counts.find((row) => row.source === entry.source && row.scope === entry.scope);
+      result.push({
+        source: entry.source,
+        scope: entry.scope,
+        accounts: count?.accounts ?? [],
+        loadedDays: entry.days.length,
+        ranges: toRanges(entry.days),
+        rows: count?.rows ?? 0,
+        lastLoadedAt: entry.lastLoadedAt,
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Removes cached days. With `before`, the days before it; with `accountId`, the days that hold
+   * that account's activity. A day is removed whole, with its coverage row, so the next run that
+   * needs it reads it again: an engine that loads every account at once (scope `*`) caches whole
+   * days, so clearing one account unloads its days for every account.
+   */
+  async clear(filter: CacheClearFilter = {}): Promise<{ rows: number; days: number }> {
+    return this.#transaction(async () => {
+      let days = this.#db.selectFrom('coverage').select(['source', 'scope', 'day']);
+      if (filter.before !== undefined) days = days.where('day', '<', filter.before);
+      if (filter.accountId !== undefined) {
+        const accountId = filter.accountId;
+        days = days.where((eb) =>
+          eb.or([
+            eb('scope', '=', accountId),
+            eb.and([
+              eb('scope', '=', ALL_ACCOUNTS),
+              eb.exists(
+                eb
+                  .selectFrom('activity as a')
+                  .select('a.day')
+                  .whereRef('a.source', '=', 'coverage.source')
+                  .whereRef('a.scope', '=', 'coverage.scope')
+                  .whereRef('a.day', '=', 'coverage.day')
+                  .where('a.account_id', '=', accountId),
+              ),
+            ]),
+          ]),
+        );
+      }
+      const affected = await days.execute();
+      let rows = 0;
+      for (const day of affected) {
+        const removed = await this.#db
+          .deleteFrom('activity')
+          .where('source', '=', day.source)
+          .where('scope', '=', day.scope)
+          .where('day', '=', day.day)
+          .executeTakeFirst();
+        rows += Number(removed.numDeletedRows);
+        await this.#db
+          .deleteFrom('coverage')
+          .where('source', '=', day.source)
+          .where('scope', '=', day.scope)
+          .where('day', '=', day.day)
+          .execute();
+      }
+      return { rows, days: affected.length };
+    });
+  }
+
+  /** Bytes on disk of the cache file and its write-ahead log. */
+  sizeOnDisk(): number {
+    if (this.path === ':memory:') return 0;
+    return [this.path, `${this.path}.wal`].reduce(
+      (sum, file) => sum + (existsSync(file) ? statSync(file).size : 0),
+      0,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#db.destroy();
+    this.#connection.closeSync();
+    this.#instance.closeSync();
+  }
+
+  #scoped(source: string, window: DayRange) {
+    return this.#db
+      .selectFrom('activity')
+      .where('source', '=', source)
+      .where('day', '>=', window.startDay)
+      .where('day', '<=', window.endDay);
+  }
+
+  async #transaction<T>(body: () => Promise<T>): Promise<T> {
+    await this.#connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await body();
+      await this.#connection.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.#connection.run('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+/** Contiguous ranges of sorted `YYYY-MM-DD` days. */
+export function toRanges(days: readonly string[]): DayRange[] {
+  const ranges: DayRange[] = [];
+  for (const day of [...days].sort()) {
+    const last = ranges.at(-1);
+    if (last !== undefined && addDays(last.endDay, 1) === day)
+      ranges[ranges.length - 1] = { startDay: last.startDay, endDay: day };
+    else if (last?.endDay !== day) ranges.push({ startDay: day, endDay: day });
+  }
+  return ranges;
+}

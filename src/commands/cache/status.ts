@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { BaseCommand, formatFlag } from '../../cli/base-command.js';
+import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
+import { defaultCachePath } from '../../cli/run-report.js';
+import { CACHE_SCHEMA_VERSION, CacheStore } from '../../cache/cache-store.js';
+import type { CacheSourceStatus } from '../../cache/cache-store.js';
+
+/** `iamtrail cache status` as JSON (schema `iamtrail.cache-status/v1`). */
+export interface CacheStatusDocument {
+  readonly schema: 'iamtrail.cache-status/v1';
+  readonly path: string;
+  readonly exists: boolean;
+  readonly bytes: number;
+  readonly schemaVersion: string;
+  readonly sources: readonly CacheSourceStatus[];
+}
+
+/** `iamtrail cache status`: what the cache holds. */
+export default class CacheStatus extends BaseCommand {
+  static override summary = 'Show what the cache holds: sources, accounts, loaded days, rows, size on disk.';
+  static override examples = [
+    '<%= config.bin %> cache status',
+    '<%= config.bin %> cache status --cache /tmp/iamtrail.duckdb --format json',
+  ];
+  static override flags = { cache: cachePathFlag, 'cache-wait': cacheWaitFlag, format: formatFlag };
+
+  async run(): Promise<CacheStatusDocument> {
+    const { flags } = await this.parse(CacheStatus);
+    const path = resolve(flags.cache ?? defaultCachePath());
+    let document: CacheStatusDocument = {
+      schema: 'iamtrail.cache-status/v1',
+      path,
+      exists: false,
+      bytes: 0,
+      schemaVersion: CACHE_SCHEMA_VERSION,
+      sources: [],
+    };
+    if (existsSync(path)) {
+      const store = await CacheStore.open(path, {
+        lockTimeoutMs: flags['cache-wait'] * 1000,
+        onNotice: (message) => {
+          this.warnLine(message);
+        },
+      });
+      try {
+        document = { ...document, exists: true, sources: await store.status(), bytes: store.sizeOnDisk() };
+      } finally {
+        await store.close();
+      }
+    }
+    if (this.jsonEnabled()) return document;
+    if (flags.format === 'json') {
+      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      return document;
+    }
+    const lines = [
+      `cache ${path}: ${document.exists ? `${formatBytes(document.bytes)}, schema ${document.schemaVersion}` : 'does not exist yet'}`,
+    ];
+    if (document.exists && document.sources.length === 0) lines.push('  empty');
+    for (const source of document.sources) {
+      lines.push(`${source.source} (${source.scope === '*' ? 'all accounts' : `account ${source.scope}`})`);
+      lines.push(
+        `  accounts:   ${source.accounts.length > 0 ? source.accounts.join(', ') : 'none with activity'}`,
+      );
+      lines.push(
+        `  days:       ${source.loadedDays} loaded: ${source.ranges.map((range) => (range.startDay === range.endDay ? range.startDay : `${range.startDay}..${range.endDay}`)).join(', ')}`,
+      );
+      lines.push(`  rows:       ${source.rows}`);
+      lines.push(`  loaded at:  ${source.lastLoadedAt ?? '-'} (latest)`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return document;
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+    : `${(bytes / 1024).toFixed(1)} KiB`;
+}
