@@ -36,3 +36,22 @@ CREATE TABLE IF NOT EXISTS activity (
   first_seen VARCHAR NOT NULL,
   last_seen VARCHAR NOT NULL
 );
+
+-- Athena objects iamtrail created (database, table, workgroup): cleanup removes exactly these.
+CREATE TABLE IF NOT EXISTS athena_resources (
+  kind VARCHAR NOT NULL,
+  name VARCHAR NOT NULL,
+  region VARCHAR NOT NULL,
+  created_at VARCHAR NOT NULL
+);
+
+-- Athena queries iamtrail ran, with where their results were written and what they scanned.
+CREATE TABLE IF NOT EXISTS athena_queries (
+  query_id VARCHAR NOT NULL,
+  region VARCHAR NOT NULL,
+  workgroup VARCHAR NOT NULL,
+  output_location VARCHAR,
+  submitted_at VARCHAR NOT NULL,
+  state VARCHAR NOT NULL,
+  bytes_scanned BIGINT NOT NULL
+);

@@ -15,7 +15,7 @@ import { addDays } from '../trail/utc-days.js';
  * Version of the cache schema (`sql/cache-schema.sql`). A cache written with another version is
  * dropped and rebuilt: it is a cache, the logs are the truth.
  */
-export const CACHE_SCHEMA_VERSION = '1';
+export const CACHE_SCHEMA_VERSION = '2';
 
 /** The schema, as readable SQL shipped with the package. */
 const SCHEMA_SQL = readFileSync(
@@ -26,7 +26,35 @@ const SCHEMA_SQL = readFileSync(
 /** Account scope of coverage rows written by an engine that loads every account of its source. */
 export const ALL_ACCOUNTS = '*';
 
+/** An Athena or Glue object iamtrail created. */
+export interface AthenaResource {
+  readonly kind: 'database' | 'table' | 'workgroup';
+  /** `database`, `database.table`, or the workgroup name. */
+  readonly name: string;
+  readonly region: string;
+}
+
+/** An Athena query iamtrail ran. */
+export interface AthenaQueryRecord {
+  readonly queryId: string;
+  readonly region: string;
+  readonly workgroup: string;
+  readonly outputLocation: string | null;
+  readonly state: string;
+  readonly bytesScanned: number;
+}
+
 interface CacheDatabase {
+  athena_resources: { kind: AthenaResource['kind']; name: string; region: string; created_at: string };
+  athena_queries: {
+    query_id: string;
+    region: string;
+    workgroup: string;
+    output_location: string | null;
+    submitted_at: string;
+    state: string;
+    bytes_scanned: number;
+  };
   meta: { key: string; value: string };
   coverage: { source: string; scope: string; day: string; loaded_at: string; rows: number };
   activity: {
@@ -173,9 +201,14 @@ export class CacheStore {
       );
     }
     await this.#transaction(async () => {
-      for (const table of ['meta', 'coverage', 'activity', ...names].filter(
-        (name, index, all) => all.indexOf(name) === index,
-      )) {
+      for (const table of [
+        'meta',
+        'coverage',
+        'activity',
+        'athena_resources',
+        'athena_queries',
+        ...names,
+      ].filter((name, index, all) => all.indexOf(name) === index)) {
         // Table names come from information_schema of our own file or the constant list above.
         if (/^[a-z_]+$/.test(table)) await this.#connection.run(`DROP TABLE IF EXISTS ${table}`);
       }
@@ -451,6 +484,81 @@ export class CacheStore {
       }
       return { rows, days: affected.length };
     });
+  }
+
+  /** Remembers an object iamtrail created, so that cleanup can remove it and nothing else. */
+  async recordAthenaResource(resource: AthenaResource): Promise<void> {
+    await this.#db
+      .insertInto('athena_resources')
+      .values({
+        kind: resource.kind,
+        name: resource.name,
+        region: resource.region,
+        created_at: new Date().toISOString(),
+      })
+      .execute();
+  }
+
+  /** The objects iamtrail created in a region. */
+  async athenaResources(region: string): Promise<AthenaResource[]> {
+    return this.#db
+      .selectFrom('athena_resources')
+      .select(['kind', 'name', 'region'])
+      .where('region', '=', region)
+      .distinct()
+      .orderBy('kind')
+      .orderBy('name')
+      .execute();
+  }
+
+  /** Forgets a created object (after cleanup removed it). */
+  async forgetAthenaResource(resource: AthenaResource): Promise<void> {
+    await this.#db
+      .deleteFrom('athena_resources')
+      .where('kind', '=', resource.kind)
+      .where('name', '=', resource.name)
+      .where('region', '=', resource.region)
+      .execute();
+  }
+
+  /** Remembers a query iamtrail ran and where its results are. */
+  async recordAthenaQuery(query: AthenaQueryRecord): Promise<void> {
+    await this.#db
+      .insertInto('athena_queries')
+      .values({
+        query_id: query.queryId,
+        region: query.region,
+        workgroup: query.workgroup,
+        output_location: query.outputLocation,
+        submitted_at: new Date().toISOString(),
+        state: query.state,
+        bytes_scanned: query.bytesScanned,
+      })
+      .execute();
+  }
+
+  /** The queries iamtrail ran in a region. */
+  async athenaQueries(region: string): Promise<AthenaQueryRecord[]> {
+    const rows = await this.#db
+      .selectFrom('athena_queries')
+      .selectAll()
+      .where('region', '=', region)
+      .orderBy('submitted_at')
+      .execute();
+    return rows.map((row) => ({
+      queryId: row.query_id,
+      region: row.region,
+      workgroup: row.workgroup,
+      outputLocation: row.output_location,
+      state: row.state,
+      bytesScanned: row.bytes_scanned,
+    }));
+  }
+
+  /** Forgets queries whose results cleanup removed. */
+  async forgetAthenaQueries(queryIds: readonly string[]): Promise<void> {
+    if (queryIds.length > 0)
+      await this.#db.deleteFrom('athena_queries').where('query_id', 'in', queryIds).execute();
   }
 
   /** Bytes on disk of the cache file and its write-ahead log. */

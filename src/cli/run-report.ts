@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 
 import type { ActionData } from './action-data.js';
 import { loadActionData } from './action-data.js';
+import { createAwsClients, createIamClient } from './aws-clients.js';
+import { fetchAuthorizationDetails } from './iam-api.js';
 import { readAuthorizationDetailsFile } from './iam-file.js';
 import { closeMatches } from './suggest.js';
 import type { DayWindow } from './window.js';
@@ -11,8 +13,12 @@ import type { IdentityListReport, PrincipalDiffReport } from '../analysis/activi
 import { ALL_ACCOUNTS, CacheStore, toRanges } from '../cache/cache-store.js';
 import type { AccountConfig, Config } from '../config/load-config.js';
 import { findAccount } from '../config/load-config.js';
+import type { AthenaConfig } from '../config/config-schema.js';
+import { AthenaEngine } from '../engines/athena/athena-engine.js';
+import { applyAthenaSetup, planAthenaSetup } from '../engines/athena/athena-setup.js';
+import { buildCloudTrailTableInput } from '../engines/athena/athena-table.js';
 import { DuckDbEngine } from '../engines/duckdb/duckdb-engine.js';
-import type { EngineReporter, SkippedFile } from '../engines/engine.js';
+import type { Engine, EngineReporter, SkippedFile } from '../engines/engine.js';
 import { UsageError } from '../errors.js';
 import type { AuthorizationDetails, IamPrincipal } from '../iam/authorization-details.js';
 import { computeGrantedActions } from '../iam/granted-actions.js';
@@ -38,6 +44,11 @@ export interface CacheSettings {
   readonly lockTimeoutMs: number;
 }
 
+/** Which engine reads the logs. */
+export const ENGINE_NAMES = ['local', 'athena'] as const;
+/** One of {@link ENGINE_NAMES}. */
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
 /** Inputs of {@link runReport}. */
 export interface ReportOptions {
   readonly config: Config;
@@ -47,7 +58,11 @@ export interface ReportOptions {
   /** `--logs DIR`, overriding the config's `logs:`. */
   readonly logs: string | undefined;
   readonly cache: CacheSettings;
-  readonly reporter: EngineReporter;
+  /** `--engine`; default: local when a log folder is configured, else athena. */
+  readonly engine: EngineName | undefined;
+  /** `--skip-setup`: do not check or create the Athena table first. */
+  readonly skipSetup: boolean;
+  readonly reporter: EngineReporter & { progress(message: string): void };
   /** The current time, for which days may still receive logs. */
   readonly now?: Date;
 }
@@ -65,6 +80,8 @@ export interface LogsSummary {
   readonly daysFromCache: number;
   readonly filesRead: number;
   readonly skippedFiles: readonly SkippedFile[];
+  /** Athena only: queries run, data scanned and its price at $5 per TB. */
+  readonly athena?: { readonly queries: number; readonly bytesScanned: number; readonly dollars: number };
 }
 
 /** The result of a report, ready to render. */
@@ -108,20 +125,31 @@ export async function runReport(
   data: ActionData = loadActionData(),
 ): Promise<ReportResult> {
   const account = findAccount(options.config, options.account);
-  if (account.iam === undefined) {
-    throw new UsageError(`account ${account.name} has no iam: file in ${options.config.file}`, {
-      suggestions: [
-        `Add iam: FILE to it; make FILE with: aws iam get-account-authorization-details --output json > FILE`,
-      ],
-    });
-  }
   const logsDir = options.logs ?? options.config.logs;
-  if (logsDir === undefined) {
-    throw new UsageError('no log folder: pass --logs DIR or set logs: in the config file', {
-      suggestions: ['DIR is the folder that holds AWSLogs/ (a copy of the trail bucket)'],
+  const engineName: EngineName =
+    options.engine ?? (logsDir !== undefined || options.config.athena === undefined ? 'local' : 'athena');
+  if (engineName === 'local' && logsDir === undefined) {
+    throw new UsageError(
+      'no log folder: pass --logs DIR or set logs: in the config file (or configure athena: and use --engine athena)',
+      {
+        suggestions: ['DIR is the folder that holds AWSLogs/ (a copy of the trail bucket)'],
+      },
+    );
+  }
+  const athena = options.config.athena;
+  if (engineName === 'athena' && athena === undefined) {
+    throw new UsageError(`--engine athena needs an athena: section in ${options.config.file}`, {
+      suggestions: ['See "Athena" in the README'],
     });
   }
-  const details = readAuthorizationDetailsFile(account.iam);
+  const aws = engineName === 'athena' ? await createAwsClients(athena?.region) : undefined;
+  const details =
+    account.iam === undefined
+      ? await fetchAuthorizationDetails(
+          await createIamClient(athena?.region, account.role),
+          `account ${account.name} (${account.id})`,
+        )
+      : readAuthorizationDetailsFile(account.iam);
   const principal =
     options.question.kind === 'principal' ? requirePrincipal(details, options.question, account) : undefined;
 
@@ -133,11 +161,39 @@ export async function runReport(
         options.reporter.warn(message);
       },
     });
-  const source = `local:${resolve(logsDir)}`;
   const { window } = options;
 
   let store = await openStore();
   try {
+    let createEngine: () => Promise<Engine>;
+    let source: string;
+    if (aws !== undefined && athena !== undefined) {
+      const outputLocation = athenaOutputLocation(athena);
+      const accountIds = options.config.accounts.map((entry) => entry.id);
+      if (!options.skipSetup) {
+        const plan = await planAthenaSetup(aws, athena, buildCloudTrailTableInput(athena, accountIds));
+        await applyAthenaSetup(aws, athena, plan, outputLocation, aws.region, (resource) =>
+          store.recordAthenaResource(resource),
+        );
+      }
+      source = `athena:${aws.region}:${athena.database}.${athena.table}`;
+      createEngine = () =>
+        Promise.resolve(
+          new AthenaEngine({
+            athena,
+            region: aws.region,
+            accountIds,
+            client: aws.athena,
+            outputLocation,
+            reporter: options.reporter,
+          }),
+        );
+    } else {
+      const folder = resolve(logsDir ?? '.');
+      source = `local:${folder}`;
+      createEngine = async () => DuckDbEngine.create({ logsDir: folder, reporter: options.reporter });
+    }
+
     const missing = options.cache.refresh
       ? allDays(window)
       : await store.missingDays(
@@ -150,11 +206,12 @@ export async function runReport(
     const ranges = toRanges(missing);
     let filesRead = 0;
     const skippedFiles: SkippedFile[] = [];
+    let athenaCost: LogsSummary['athena'];
     if (ranges.length > 0) {
       // The cache file stays closed while the logs are read, so other processes can use it.
       if (options.cache.enabled) await store.close();
       const loaded: { days: string[]; rows: readonly ActivityRow[] }[] = [];
-      const engine = await DuckDbEngine.create({ logsDir, reporter: options.reporter });
+      const engine = await createEngine();
       try {
         for (const range of ranges) {
           const summary = await engine.summarize({ startDay: range.startDay, endDay: range.endDay });
@@ -164,13 +221,18 @@ export async function runReport(
         }
       } finally {
         await engine.close();
+        if (options.cache.enabled) store = await openStore();
+        if (engine instanceof AthenaEngine) {
+          for (const query of engine.queries) await store.recordAthenaQuery(query);
+          const cost = engine.cost();
+          athenaCost = { queries: engine.queries.length, ...cost };
+        }
       }
-      if (options.cache.enabled) store = await openStore();
       for (const range of loaded)
         await store.writeDays(source, ALL_ACCOUNTS, range.days, range.rows, slowCommitForTests);
     }
     const logs: LogsSummary = {
-      engine: 'local',
+      engine: engineName,
       source,
       cache: options.cache.enabled ? cachePath : null,
       engineCalls: ranges.length,
@@ -178,6 +240,7 @@ export async function runReport(
       daysFromCache: allDays(window).length - missing.length,
       filesRead,
       skippedFiles,
+      ...(athenaCost === undefined ? {} : { athena: athenaCost }),
     };
 
     if (principal === undefined) {
@@ -208,6 +271,12 @@ export async function runReport(
   } finally {
     await store.close();
   }
+}
+
+/** Where iamtrail's Athena results go: `output_s3_bucket` (or the log bucket) plus iamtrail's prefix. */
+export function athenaOutputLocation(athena: AthenaConfig): string {
+  const base = (athena.output_s3_bucket ?? `s3://${athena.s3_bucket}`).replace(/\/+$/, '');
+  return `${base}/${athena.results_prefix.replace(/^\/+/, '').replace(/\/*$/, '/')}`;
 }
 
 /** Every day of a window. */

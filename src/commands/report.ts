@@ -4,10 +4,11 @@ import { BaseCommand } from '../cli/base-command.js';
 import { cachePathFlag, cacheWaitFlag } from '../cli/cache-flags.js';
 import { createPalette, renderReportCsv, renderReportText, toReportDocument } from '../cli/render-report.js';
 import type { ReportDocument } from '../cli/render-report.js';
-import { runReport } from '../cli/run-report.js';
+import { ENGINE_NAMES, runReport } from '../cli/run-report.js';
 import type { ReportQuestion } from '../cli/run-report.js';
 import { describeWindow, resolveWindow } from '../cli/window.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
+import { formatBytes } from '../engines/athena/athena-engine.js';
 
 /**
  * The CloudTracker-compatible main job. `iamtrail --account demo --user alice` (flags first, as
@@ -55,6 +56,14 @@ export default class Report extends BaseCommand {
       description: 'Read the whole window from the logs again and replace it in the cache.',
     }),
     'cache-wait': cacheWaitFlag,
+    engine: Flags.option({
+      options: ENGINE_NAMES,
+      description:
+        'Where the logs are read: local files (DuckDB) or Athena. Default: local when a log folder is configured, else athena.',
+    })(),
+    'skip-setup': Flags.boolean({
+      description: 'Athena: do not check or create the database and table first.',
+    }),
     format: Flags.option({
       options: ['text', 'json', 'csv'] as const,
       default: 'text' as const,
@@ -81,6 +90,8 @@ export default class Report extends BaseCommand {
       question,
       window,
       logs: flags.logs,
+      engine: flags.engine,
+      skipSetup: flags['skip-setup'],
       cache: {
         path: flags.cache,
         enabled: !flags['no-cache'],
@@ -90,6 +101,9 @@ export default class Report extends BaseCommand {
       reporter: {
         warn: (message) => {
           this.warnLine(message);
+        },
+        progress: (message) => {
+          process.stderr.write(`${message}\n`);
         },
       },
     });
@@ -138,5 +152,10 @@ export default class Report extends BaseCommand {
     const cached =
       logs.cache === null ? 'no cache' : `${logs.daysFromCache} day(s) from the cache ${logs.cache}`;
     process.stderr.write(`${read}; ${cached}\n`);
+    if (logs.athena !== undefined) {
+      process.stderr.write(
+        `athena: ${logs.athena.queries} query(ies), ${formatBytes(logs.athena.bytesScanned)} scanned, about $${logs.athena.dollars.toFixed(4)} at $5 per TB\n`,
+      );
+    }
   }
 }

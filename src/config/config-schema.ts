@@ -14,7 +14,75 @@ const accountSchema = z.strictObject({
   name: z.string().min(1, 'must not be empty'),
   id: accountId,
   iam: z.string().min(1).optional(),
+  /** Role to assume in the account to read its IAM data from the API when `iam` is not set. */
+  role: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
+    .optional(),
 });
+
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const list = (item: z.ZodString) => z.union([z.array(item), item.transform((value) => [value])]);
+
+/**
+ * The `athena:` section. CloudTracker's keys (`s3_bucket`, `path`, `org_id`, `output_s3_bucket`,
+ * `workgroup`) mean what they meant there; the rest is new. Values arrive as strings (failsafe
+ * YAML) and are checked against strict patterns: several end up in SQL text and S3 keys.
+ */
+export const athenaSchema = z.strictObject({
+  // Legacy us-east-1 buckets may hold capitals and underscores (CloudTracker's example: my_log_bucket).
+  s3_bucket: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/, 'must be an S3 bucket name'),
+  path: z
+    .string()
+    .regex(/^[A-Za-z0-9!_.*'()/-]*$/, "must be an S3 key prefix (letters, digits, / and !_.*'()-)")
+    .transform((value) => value.replace(/^\/+|\/+$/g, ''))
+    .default(''),
+  org_id: z
+    .string()
+    .regex(/^o-[a-z0-9]{1,32}$/, 'must be an organization id like o-abc123defg')
+    .optional(),
+  output_s3_bucket: z
+    .string()
+    .regex(
+      /^s3:\/\/[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/,
+      'must be an s3://bucket[/prefix] location',
+    )
+    .optional(),
+  workgroup: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be an Athena workgroup name')
+    .default('primary'),
+  region: z.string().regex(AWS_REGION, 'must be an AWS region like us-east-1').optional(),
+  database: z
+    .string()
+    .regex(/^[a-z0-9_]{1,255}$/, 'must be lower-case letters, digits and _')
+    .default('iamtrail'),
+  table: z
+    .string()
+    .regex(/^[a-z0-9_]{1,255}$/, 'must be lower-case letters, digits and _')
+    .default('cloudtrail'),
+  regions: list(z.string().regex(AWS_REGION, 'must be AWS regions like us-east-1')).optional(),
+  account_projection: z.enum(['enum', 'injected']).default('enum'),
+  date_range_start: z
+    .string()
+    .regex(
+      /^\d{4}\/\d{2}\/\d{2}$|^NOW-\d+(DAYS|MONTHS|YEARS)$/,
+      'must be yyyy/MM/dd or NOW-<n>DAYS|MONTHS|YEARS',
+    )
+    .default('2013/11/01'),
+  results_prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9!_.*'()/-]+$/, 'must be an S3 key prefix')
+    .default('iamtrail-results/'),
+  scan_cap_gb: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of gigabytes')
+    .transform(Number)
+    .optional(),
+});
+
+/** The `athena:` section, validated. */
+export type AthenaConfig = z.infer<typeof athenaSchema>;
 
 /**
  * The config file: CloudTracker's keys (`accounts`, `athena`) plus `logs`, the local CloudTrail
@@ -23,7 +91,7 @@ const accountSchema = z.strictObject({
 export const configSchema = z.looseObject({
   accounts: z.array(accountSchema).min(1, 'must list at least one account'),
   logs: z.string().min(1).optional(),
-  athena: z.record(z.string(), z.unknown()).optional(),
+  athena: athenaSchema.optional(),
 });
 
 /** The config file as parsed, before paths are resolved. */

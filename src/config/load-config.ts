@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml';
 
 import { ConfigError, UsageError } from '../errors.js';
 import { configSchema } from './config-schema.js';
+import type { AthenaConfig } from './config-schema.js';
 
 /** One configured account, paths resolved. */
 export interface AccountConfig {
@@ -12,6 +13,8 @@ export interface AccountConfig {
   readonly id: string;
   /** Absolute path of its authorization-details file, when one is configured. */
   readonly iam: string | undefined;
+  /** Role to assume to read its IAM data from the API, when one is configured. */
+  readonly role: string | undefined;
 }
 
 /** The loaded config file, paths resolved against its folder. */
@@ -21,8 +24,8 @@ export interface Config {
   readonly accounts: readonly AccountConfig[];
   /** Absolute path of the local CloudTrail folder, when configured. */
   readonly logs: string | undefined;
-  /** CloudTracker's `athena:` section, kept as written for the Athena engine. */
-  readonly athena: Readonly<Record<string, unknown>> | undefined;
+  /** The `athena:` section, validated, with defaults applied. */
+  readonly athena: AthenaConfig | undefined;
   /** Top-level keys iamtrail does not know (reported as warnings, not errors). */
   readonly unknownKeys: readonly string[];
 }
@@ -84,6 +87,7 @@ export function loadConfig(file: string): Config {
       name: account.name,
       id: account.id,
       iam: account.iam === undefined ? undefined : resolve(base, account.iam),
+      role: account.role,
     })),
     logs: content.logs === undefined ? undefined : resolve(base, content.logs),
     athena: content.athena,

@@ -155,7 +155,7 @@ function parseRole(value: unknown, path: string): IamRole {
     serviceLinked: base.path.startsWith('/aws-service-role/'),
     assumeRolePolicyDocument: record.AssumeRolePolicyDocument,
     lastUsedDate: isRecord(lastUsed)
-      ? optionalString(lastUsed, 'LastUsedDate', `${path}.RoleLastUsed`)
+      ? optionalDate(lastUsed, 'LastUsedDate', `${path}.RoleLastUsed`)
       : undefined,
   };
 }
@@ -189,7 +189,7 @@ function parsePrincipalBase(
     name: stringAt(record, nameKey, path),
     arn: stringAt(record, 'Arn', path),
     path: optionalString(record, 'Path', path) ?? '/',
-    createDate: optionalString(record, 'CreateDate', path),
+    createDate: optionalDate(record, 'CreateDate', path),
     inlinePolicies: inlinePoliciesAt(record, inlineKey, path),
     attachedPolicies: attachedPoliciesAt(record, path),
     permissionsBoundaryArn,
@@ -287,6 +287,13 @@ function stringAt(record: Record<string, unknown>, key: string, path: string): s
     );
   }
   return value;
+}
+
+/** A timestamp: a string in files, a Date when the IAM API answer comes through the SDK. */
+function optionalDate(record: Record<string, unknown>, key: string, path: string): string | undefined {
+  const value = record[key];
+  if (value instanceof Date) return value.toISOString().replace(/\.000Z$/, 'Z');
+  return optionalString(record, key, path);
 }
 
 function optionalString(record: Record<string, unknown>, key: string, path: string): string | undefined {

@@ -61,6 +61,12 @@ export interface ActivitySummaryOptions {
    * `engines/duckdb/duckdb-sql.ts`).
    */
   readonly perFile?: boolean;
+  /**
+   * The relation is Athena's projected table: add predicates on its `date` (`yyyy/MM/dd`, through
+   * the day after the window, where late deliveries land) and `account` partitions. They are
+   * literals, validated here, because injected projection accepts nothing else.
+   */
+  readonly partitions?: boolean;
 }
 
 /**
@@ -141,6 +147,15 @@ export function buildActivitySummaryQuery(
             sql<boolean>`eventtime >= ${windowStart}`,
             sql<boolean>`eventtime < ${windowEnd}`,
             ...(accounts.length > 0 ? [sql<boolean>`recipientaccountid IN (${sql.join(accounts)})`] : []),
+            ...(options.partitions === true
+              ? [
+                  sql<boolean>`"date" >= ${sql.lit(options.startDay.replace(/-/g, '/'))}`,
+                  sql<boolean>`"date" <= ${sql.lit(addDays(options.endDay, 1).replace(/-/g, '/'))}`,
+                  ...(accounts.length > 0
+                    ? [sql<boolean>`"account" IN (${sql.join(accounts.map((account) => sql.lit(account)))})`]
+                    : []),
+                ]
+              : []),
           ]);
           // The per-file sentinel rows have no eventtime; they must reach the file grouping set.
           return perFile ? eb.or([inWindow, sql<boolean>`eventtime IS NULL`]) : inWindow;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
+import { join } from 'node:path';
+
 import { flatten, runCli } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
 
 // --no-cache: every test here reads the logs, whatever ran before it (the cache has its own tests).
 const DEMO = [
@@ -256,7 +259,7 @@ describe('errors that help: exit code 2, one clear message, nothing on stdout', 
     {
       name: 'missing log folder',
       args: [...DEMO, '--account', 'demo', '--list', 'users', '--logs', 'no/such/folder'],
-      message: 'log folder no/such/folder does not exist or is not a folder',
+      message: `log folder ${join(REPO_ROOT, 'no/such/folder')} does not exist or is not a folder`,
     },
     {
       name: 'bad date',

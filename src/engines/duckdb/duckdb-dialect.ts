@@ -3,7 +3,7 @@ import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, Que
 import { DuckDbAdapter } from './duckdb-adapter.js';
 import { DuckDbDriver } from './duckdb-driver.js';
 import type { DuckDbConnectionLike } from './duckdb-driver.js';
-import { DuckDbIntrospector } from './duckdb-introspector.js';
+import { InformationSchemaIntrospector } from '../information-schema-introspector.js';
 import { DuckDbQueryCompiler } from './duckdb-query-compiler.js';
 
 /** Configuration of {@link DuckDbDialect}. */
@@ -30,6 +30,6 @@ export class DuckDbDialect implements Dialect {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
-    return new DuckDbIntrospector(db);
+    return new InformationSchemaIntrospector(db);
   }
 }

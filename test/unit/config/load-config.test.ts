@@ -40,7 +40,7 @@ describe('loadConfig', () => {
       { name: 'demo', id: '111111111111', iam: join(dir, 'account-data/demo_iam.json') },
       { name: 'backup', id: '222222222222', iam: '/abs/backup.json' },
     ]);
-    expect(config.athena).toEqual({
+    expect(config.athena).toMatchObject({
       s3_bucket: 'my_log_bucket',
       path: 'my_prefix',
       org_id: 'o-myid123',

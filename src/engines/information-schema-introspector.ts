@@ -11,8 +11,8 @@ interface ColumnRecord {
   column_default: string | null;
 }
 
-/** Lists DuckDB schemas, tables and columns from `information_schema`. */
-export class DuckDbIntrospector implements DatabaseIntrospector {
+/** Lists schemas, tables and columns from the SQL-standard `information_schema` (DuckDB and Athena have it). */
+export class InformationSchemaIntrospector implements DatabaseIntrospector {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(private readonly db: Kysely<any>) {}
 

@@ -1,0 +1,71 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+
+import { awsCall } from '../engines/athena/athena-setup.js';
+import { UsageError } from '../errors.js';
+
+/** The AWS clients iamtrail uses, for one region. */
+export interface AwsClients {
+  readonly region: string;
+  readonly athena: AthenaClient;
+  readonly glue: GlueClient;
+  readonly s3: S3Client;
+}
+
+/** SDK retries: throttling and TooManyRequests (concurrent query limit) back off and retry. */
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Creates the clients with the SDK's standard configuration (profiles, `AWS_REGION`,
+ * `AWS_ENDPOINT_URL`, SSO, ...); `region` from the config wins when given. Credentials are
+ * never read or printed by iamtrail itself.
+ */
+export async function createAwsClients(region: string | undefined): Promise<AwsClients> {
+  const probe = new AthenaClient({ ...(region === undefined ? {} : { region }) });
+  const resolved = await probe.config.region().catch(() => undefined);
+  probe.destroy();
+  if (resolved === undefined || resolved === '') {
+    throw new UsageError(
+      'no AWS region: set athena.region in the config, or AWS_REGION, or a region in your AWS profile',
+    );
+  }
+  const common = { region: resolved, maxAttempts: MAX_ATTEMPTS };
+  return {
+    region: resolved,
+    athena: new AthenaClient(common),
+    glue: new GlueClient(common),
+    // A custom endpoint (AWS_ENDPOINT_URL, e.g. a local S3-compatible service) needs path-style addressing.
+    s3: new S3Client({
+      ...common,
+      forcePathStyle:
+        process.env.AWS_ENDPOINT_URL !== undefined || process.env.AWS_ENDPOINT_URL_S3 !== undefined,
+    }),
+  };
+}
+
+/** An IAM client for an account, assuming `roleArn` first when one is configured. */
+export async function createIamClient(
+  region: string | undefined,
+  roleArn: string | undefined,
+): Promise<IAMClient> {
+  const base = { ...(region === undefined ? {} : { region }), maxAttempts: MAX_ATTEMPTS };
+  if (roleArn === undefined) return new IAMClient(base);
+  const sts = new STSClient(base);
+  const assumed = await awsCall(`STS AssumeRole ${roleArn}`, () =>
+    sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'iamtrail', DurationSeconds: 900 })),
+  );
+  sts.destroy();
+  const credentials = assumed.Credentials;
+  if (credentials?.AccessKeyId === undefined || credentials.SecretAccessKey === undefined) {
+    throw new UsageError(`STS AssumeRole ${roleArn} returned no credentials`);
+  }
+  const identity = {
+    accessKeyId: credentials.AccessKeyId,
+    secretAccessKey: credentials.SecretAccessKey,
+    ...(credentials.SessionToken === undefined ? {} : { sessionToken: credentials.SessionToken }),
+  };
+  return new IAMClient({ ...base, credentials: identity });
+}

@@ -1,0 +1,95 @@
+import { Flags } from '@oclif/core';
+
+import { createAthenaContext } from '../../cli/athena-context.js';
+import { BaseCommand, formatFlag } from '../../cli/base-command.js';
+import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
+import { athenaOutputLocation } from '../../cli/run-report.js';
+import { CacheStore } from '../../cache/cache-store.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load-config.js';
+import { applyAthenaSetup, planAthenaSetup } from '../../engines/athena/athena-setup.js';
+import type { SetupPlan } from '../../engines/athena/athena-setup.js';
+import { buildCloudTrailTableInput } from '../../engines/athena/athena-table.js';
+
+/** `iamtrail athena setup` as JSON (schema `iamtrail.athena-setup/v1`). */
+export interface AthenaSetupDocument extends SetupPlan {
+  readonly schema: 'iamtrail.athena-setup/v1';
+  readonly region: string;
+  readonly dryRun: boolean;
+  readonly outputLocation: string;
+}
+
+/** `iamtrail athena setup`: the Glue database and CloudTrail table, through the Glue API. */
+export default class AthenaSetup extends BaseCommand {
+  static override summary =
+    'Create or update the Glue database and CloudTrail table (partition projection) that Athena queries.';
+  static override description =
+    'Uses the Glue API, never Athena DDL queries, and changes only what differs from what iamtrail would create. ' +
+    'A table iamtrail did not create is never changed. The report command runs this first unless --skip-setup.';
+  static override examples = [
+    '<%= config.bin %> athena setup --dry-run',
+    '<%= config.bin %> athena setup --config org.yaml',
+  ];
+  static override flags = {
+    config: Flags.string({ default: DEFAULT_CONFIG_FILE, description: 'Config file.' }),
+    'dry-run': Flags.boolean({ description: 'Print what would be created or changed; change nothing.' }),
+    cache: cachePathFlag,
+    'cache-wait': cacheWaitFlag,
+    format: formatFlag,
+  };
+
+  async run(): Promise<AthenaSetupDocument> {
+    const { flags } = await this.parse(AthenaSetup);
+    const context = await createAthenaContext(loadConfig(flags.config), flags.cache);
+    const { athena, clients } = context;
+    const outputLocation = athenaOutputLocation(athena);
+    const plan = await planAthenaSetup(
+      clients,
+      athena,
+      buildCloudTrailTableInput(athena, context.accountIds),
+    );
+    if (!flags['dry-run']) {
+      const store = await CacheStore.open(context.cachePath, {
+        lockTimeoutMs: flags['cache-wait'] * 1000,
+        onNotice: (message) => {
+          this.warnLine(message);
+        },
+      });
+      try {
+        await applyAthenaSetup(clients, athena, plan, outputLocation, clients.region, (resource) =>
+          store.recordAthenaResource(resource),
+        );
+      } finally {
+        await store.close();
+      }
+    }
+    const document: AthenaSetupDocument = {
+      schema: 'iamtrail.athena-setup/v1',
+      region: clients.region,
+      dryRun: flags['dry-run'],
+      outputLocation,
+      ...plan,
+    };
+    if (this.jsonEnabled()) return document;
+    if (flags.format === 'json') {
+      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      return document;
+    }
+    const verb = flags['dry-run'] ? 'would' : 'did';
+    const lines = plan.steps.map((step) =>
+      step.action === 'none'
+        ? `table ${step.target} is up to date`
+        : `${verb} ${step.action.replace('-', ' ')} ${step.target}${step.changes === undefined ? '' : ` (${step.changes.join(', ')})`}`,
+    );
+    const parameters = plan.tableInput.Parameters ?? {};
+    lines.push(
+      `region ${clients.region}; results to ${outputLocation}`,
+      `table location ${plan.tableInput.StorageDescriptor?.Location ?? ''}`,
+      `  storage.location.template ${parameters['storage.location.template'] ?? ''}`,
+      `  projection account ${parameters['projection.account.type'] ?? ''}${parameters['projection.account.values'] === undefined ? '' : ` ${parameters['projection.account.values']}`}`,
+      `  projection region enum ${parameters['projection.region.values'] ?? ''}`,
+      `  projection date ${parameters['projection.date.format'] ?? ''} ${parameters['projection.date.range'] ?? ''}`,
+    );
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return document;
+  }
+}

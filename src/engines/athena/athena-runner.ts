@@ -1,0 +1,270 @@
+import {
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
+
+import pRetry from 'p-retry';
+
+import { EngineError } from '../../errors.js';
+import { awsCall } from './athena-setup.js';
+
+/** Errors Athena answers when called too often or with too many queries running. */
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'SlowDown',
+  'RequestLimitExceeded',
+]);
+
+/**
+ * Sends an Athena request, retrying throttling with exponential backoff and jitter. The SDK's
+ * standard retry strategy already does this within one call; this outer loop outlasts longer
+ * bursts (CONCURRENT_QUERY_LIMIT_EXCEEDED while other queries run).
+ */
+async function sendWithRetry<T>(
+  what: string,
+  call: () => Promise<T>,
+  retries: number,
+  minTimeout: number,
+): Promise<T> {
+  return awsCall(what, () =>
+    pRetry(call, {
+      retries,
+      minTimeout,
+      maxTimeout: 20_000,
+      randomize: true,
+      shouldRetry: (error) => THROTTLING.has((error as { name?: string }).name ?? ''),
+    }),
+  );
+}
+
+/** Price of Athena scans: $5 per TB (10 MB minimum per query). */
+export const DOLLARS_PER_TB = 5;
+const MIN_BILLED_BYTES = 10 * 1024 * 1024;
+
+/** A column of a result. */
+export interface AthenaColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** The result of one query execution. */
+export interface AthenaQueryResult {
+  readonly queryId: string;
+  readonly columns: readonly AthenaColumn[];
+  /** Cells as Athena returns them (strings; `undefined` for NULL), header row removed. */
+  readonly rows: readonly (string | undefined)[][];
+  readonly bytesScanned: number;
+  readonly outputLocation: string | undefined;
+}
+
+/** Progress of a running query, for stderr. */
+export interface AthenaProgress {
+  readonly queryId: string;
+  readonly state: string;
+  readonly elapsedMs: number;
+  readonly bytesScanned: number;
+}
+
+/** Options of {@link AthenaRunner}. */
+export interface AthenaRunnerOptions {
+  readonly database: string;
+  readonly workgroup: string;
+  /** Where results go; omitted when the workgroup decides (managed results or enforced settings). */
+  readonly outputLocation: string | undefined;
+  /** First and longest wait between two GetQueryExecution polls. */
+  readonly pollInitialMs: number;
+  readonly pollMaxMs: number;
+  /** How many times a query that failed with a retryable Athena error is started again. */
+  readonly retries: number;
+  /** How many times a throttled request is sent again, and the first wait before that. */
+  readonly throttleRetries: number;
+  readonly throttleBackoffMs: number;
+  readonly onProgress: (progress: AthenaProgress) => void;
+  /** Told of every query started and how it ended, for the cost report and cleanup. */
+  readonly onQueryDone: (result: {
+    queryId: string;
+    state: string;
+    bytesScanned: number;
+    outputLocation: string | undefined;
+  }) => Promise<void>;
+}
+
+/** Defaults of {@link AthenaRunnerOptions} that are not about where to run. */
+export const DEFAULT_ATHENA_RUNNER_OPTIONS = {
+  pollInitialMs: 250,
+  pollMaxMs: 5000,
+  retries: 2,
+  throttleRetries: 6,
+  throttleBackoffMs: 1000,
+} as const;
+
+/**
+ * Runs Athena queries: StartQueryExecution, polling with backoff, every result page (header row
+ * skipped). Throttling and `TooManyRequestsException` (CONCURRENT_QUERY_LIMIT_EXCEEDED) are
+ * retried by the SDK's standard retry strategy; a query that FAILED with a retryable Athena error
+ * is started again. Ctrl-C stops the running query (StopQueryExecution) before iamtrail exits.
+ */
+export class AthenaRunner {
+  constructor(
+    private readonly client: Pick<AthenaClient, 'send'>,
+    private readonly options: AthenaRunnerOptions,
+  ) {}
+
+  async run(sql: string, parameters: readonly string[]): Promise<AthenaQueryResult> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.#runOnce(sql, parameters);
+      } catch (error) {
+        if (!(error instanceof RetryableQueryError) || attempt >= this.options.retries) {
+          throw error instanceof RetryableQueryError ? error.failure : error;
+        }
+      }
+    }
+  }
+
+  async #runOnce(sql: string, parameters: readonly string[]): Promise<AthenaQueryResult> {
+    const { throttleRetries, throttleBackoffMs } = this.options;
+    const started = await sendWithRetry(
+      'Athena StartQueryExecution',
+      () =>
+        this.client.send(
+          new StartQueryExecutionCommand({
+            QueryString: sql,
+            QueryExecutionContext: { Database: this.options.database },
+            WorkGroup: this.options.workgroup,
+            ...(this.options.outputLocation === undefined
+              ? {}
+              : { ResultConfiguration: { OutputLocation: this.options.outputLocation } }),
+            ...(parameters.length > 0 ? { ExecutionParameters: [...parameters] } : {}),
+          }),
+        ),
+      throttleRetries,
+      throttleBackoffMs,
+    );
+    const queryId = started.QueryExecutionId;
+    if (queryId === undefined) throw new EngineError('Athena StartQueryExecution returned no query id');
+
+    const interrupt = { requested: false };
+    const onInterrupt = (): void => {
+      interrupt.requested = true;
+    };
+    process.once('SIGINT', onInterrupt);
+    const startedAt = Date.now();
+    let execution: QueryExecution | undefined;
+    try {
+      let delay = this.options.pollInitialMs;
+      for (;;) {
+        execution = (
+          await sendWithRetry(
+            'Athena GetQueryExecution',
+            () => this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
+            throttleRetries,
+            throttleBackoffMs,
+          )
+        ).QueryExecution;
+        const state = execution?.Status?.State ?? 'UNKNOWN';
+        this.options.onProgress({
+          queryId,
+          state,
+          elapsedMs: Date.now() - startedAt,
+          bytesScanned: execution?.Statistics?.DataScannedInBytes ?? 0,
+        });
+        if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') break;
+        if (interrupt.requested) {
+          await awsCall('Athena StopQueryExecution', () =>
+            this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryId })),
+          );
+          await this.#done(queryId, 'CANCELLED', execution);
+          throw new EngineError(`interrupted: Athena query ${queryId} was stopped`, {
+            suggestions: ['Canceled queries are billed for the data they scanned'],
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(Math.round(delay * 1.5), this.options.pollMaxMs);
+      }
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
+
+    const state = execution?.Status?.State ?? 'UNKNOWN';
+    await this.#done(queryId, state, execution);
+    if (state !== 'SUCCEEDED') {
+      const athenaError = execution?.Status?.AthenaError;
+      const reason = athenaError?.ErrorMessage ?? execution?.Status?.StateChangeReason ?? 'no reason given';
+      const failure = new EngineError(`Athena query ${queryId} ${state}: ${reason}`, {
+        suggestions:
+          state === 'CANCELLED'
+            ? [
+                'Someone stopped the query, or the workgroup data-usage limit (BytesScannedCutoffPerQuery) was hit; narrow --start/--end',
+              ]
+            : ['Check the table with `iamtrail athena setup --dry-run`, and the query in the Athena console'],
+      });
+      if (state === 'FAILED' && athenaError?.Retryable === true) throw new RetryableQueryError(failure);
+      throw failure;
+    }
+
+    const columns: AthenaColumn[] = [];
+    const rows: (string | undefined)[][] = [];
+    let nextToken: string | undefined;
+    let first = true;
+    do {
+      const token = nextToken;
+      const page = await sendWithRetry(
+        'Athena GetQueryResults',
+        () =>
+          this.client.send(
+            new GetQueryResultsCommand({
+              QueryExecutionId: queryId,
+              MaxResults: 1000,
+              ...(token === undefined ? {} : { NextToken: token }),
+            }),
+          ),
+        throttleRetries,
+        throttleBackoffMs,
+      );
+      if (first) {
+        for (const info of page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [])
+          columns.push({ name: info.Name ?? '', type: info.Type ?? 'varchar' });
+      }
+      const pageRows = (page.ResultSet?.Rows ?? []).map((row) =>
+        (row.Data ?? []).map((cell) => cell.VarCharValue),
+      );
+      // For SELECT, the first row of the first page is the header.
+      rows.push(...(first ? pageRows.slice(1) : pageRows));
+      first = false;
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+    return {
+      queryId,
+      columns,
+      rows,
+      bytesScanned: execution?.Statistics?.DataScannedInBytes ?? 0,
+      outputLocation: execution?.ResultConfiguration?.OutputLocation,
+    };
+  }
+
+  async #done(queryId: string, state: string, execution: QueryExecution | undefined): Promise<void> {
+    await this.options.onQueryDone({
+      queryId,
+      state,
+      bytesScanned: execution?.Statistics?.DataScannedInBytes ?? 0,
+      outputLocation: execution?.ResultConfiguration?.OutputLocation,
+    });
+  }
+}
+
+/** The dollar cost of a scan at Athena's price, with its per-query minimum. */
+export function scanCost(bytesScannedPerQuery: readonly number[]): number {
+  const billed = bytesScannedPerQuery.reduce((sum, bytes) => sum + Math.max(bytes, MIN_BILLED_BYTES), 0);
+  return (billed / 1024 ** 4) * DOLLARS_PER_TB;
+}
+
+class RetryableQueryError extends Error {
+  constructor(readonly failure: EngineError) {
+    super(failure.message);
+  }
+}

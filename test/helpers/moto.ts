@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A running moto_server on loopback. */
+export interface MotoServer {
+  readonly endpoint: string;
+  /** Environment for the SDK (and child processes) to talk to it with dummy credentials. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Queues canned Athena results: each later query execution gets the next set (moto does not run SQL). */
+  queueAthenaResults(
+    rows: readonly (readonly (string | null)[])[],
+    columns: readonly { name: string; type: string }[],
+  ): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new Error('no port'));
+      });
+    });
+  });
+}
+
+/** Starts `moto_server` (Python moto, preinstalled on the build machines) and waits until it answers. */
+export async function startMoto(): Promise<MotoServer> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${endpoint}/moto-api/`);
+      if (response.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`moto_server did not start on ${endpoint}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    endpoint,
+    env: {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    async queueAthenaResults(rows, columns) {
+      const toRow = (cells: readonly (string | null)[]) => ({
+        Data: cells.map((cell) => (cell === null ? {} : { VarCharValue: cell })),
+      });
+      const response = await fetch(`${endpoint}/moto-api/static/athena/query-results`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          account_id: '123456789012',
+          region: 'us-east-1',
+          results: [
+            {
+              rows: [toRow(columns.map((column) => column.name)), ...rows.map(toRow)],
+              column_info: columns.map((column) => ({
+                Name: column.name,
+                Type: column.type,
+                Nullable: 'UNKNOWN',
+              })),
+            },
+          ],
+        }),
+      });
+      if (!response.ok) throw new Error(`moto refused the canned results: ${response.status}`);
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,439 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetWorkGroupCommand,
+  ListQueryExecutionsCommand,
+} from '@aws-sdk/client-athena';
+import { CreateTableCommand, GetDatabaseCommand, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
+import { CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { flatten, runCli } from '../helpers/cli.js';
+import type { CliRun } from '../helpers/cli.js';
+import { startMoto } from '../helpers/moto.js';
+import type { MotoServer } from '../helpers/moto.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-athena-'));
+let moto: MotoServer;
+let athena: AthenaClient;
+let glue: GlueClient;
+let s3: S3Client;
+let iam: IAMClient;
+
+const SUMMARY_COLUMNS = [
+  { name: 'account_id', type: 'varchar' },
+  { name: 'day', type: 'varchar' },
+  { name: 'actor_arn', type: 'varchar' },
+  { name: 'actor_type', type: 'varchar' },
+  { name: 'event_source', type: 'varchar' },
+  { name: 'event_name', type: 'varchar' },
+  { name: 'outcome', type: 'varchar' },
+  { name: 'calls', type: 'bigint' },
+  { name: 'first_seen', type: 'varchar' },
+  { name: 'last_seen', type: 'varchar' },
+];
+const summaryRow = (
+  account: string,
+  day: string,
+  actor: string,
+  type: string,
+  source: string,
+  name: string,
+  outcome = 'ok',
+  calls = '3',
+) => [account, day, actor, type, source, name, outcome, calls, `${day}T10:00:00Z`, `${day}T11:00:00Z`];
+
+function writeConfig(name: string, athenaLines: string[], accounts: string[]): string {
+  const path = join(work, name);
+  writeFileSync(
+    path,
+    ['athena:', ...athenaLines.map((line) => `  ${line}`), 'accounts:', ...accounts, ''].join('\n'),
+  );
+  return path;
+}
+const ORG_ATHENA = [
+  'config_marker: removed-below',
+  's3_bucket: org-trail-bucket',
+  'path: logs',
+  'org_id: o-abc1234567',
+  'output_s3_bucket: s3://query-results-bucket',
+  'workgroup: iamtrail-wg',
+  'regions: [us-east-1, eu-west-1]',
+  'scan_cap_gb: 50',
+].filter((line) => !line.startsWith('config_marker'));
+const DEMO_ACCOUNTS = [
+  '  - name: demo',
+  '    id: 111111111111',
+  `    iam: ${join(REPO_ROOT, 'examples/demo/iam/demo.json')}`,
+  '  - name: backup',
+  '    id: 222222222222',
+  `    iam: ${join(REPO_ROOT, 'examples/demo/iam/backup.json')}`,
+];
+let config: string;
+let cache: string;
+const cli = (...args: string[]): CliRun => runCli([...args], moto.env);
+const queryCount = async (): Promise<number> =>
+  ((await athena.send(new ListQueryExecutionsCommand({ WorkGroup: 'iamtrail-wg' }))).QueryExecutionIds ?? [])
+    .length;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const clientConfig = {
+    region: 'us-east-1',
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  };
+  athena = new AthenaClient(clientConfig);
+  glue = new GlueClient(clientConfig);
+  s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  iam = new IAMClient(clientConfig);
+  config = writeConfig('org.yaml', ORG_ATHENA, DEMO_ACCOUNTS);
+  cache = join(work, 'cache.duckdb');
+  for (const Bucket of ['org-trail-bucket', 'query-results-bucket'])
+    await s3.send(new CreateBucketCommand({ Bucket }));
+}, 60_000);
+afterAll(async () => {
+  for (const client of [athena, glue, s3, iam]) client.destroy();
+  await moto.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('iamtrail athena setup (moto over HTTP)', () => {
+  it('--dry-run prints the plan and creates nothing', async () => {
+    const result = cli('athena', 'setup', '--config', config, '--cache', cache, '--dry-run');
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.split('\n').slice(0, 3)).toEqual([
+      'would create database iamtrail',
+      'would create table iamtrail.cloudtrail',
+      'would create workgroup iamtrail-wg',
+    ]);
+    expect(result.stdout).toContain(
+      '  storage.location.template s3://org-trail-bucket/logs/AWSLogs/o-abc1234567/${account}/CloudTrail/${region}/${date}/',
+    );
+    await expect(glue.send(new GetDatabaseCommand({ Name: 'iamtrail' }))).rejects.toThrow();
+  });
+
+  it('creates the database, the projected table and the workgroup through the APIs, with no Athena query', async () => {
+    const result = cli('athena', 'setup', '--config', config, '--cache', cache);
+    expect(result.status, result.stderr).toBe(0);
+    const table = (await glue.send(new GetTableCommand({ DatabaseName: 'iamtrail', Name: 'cloudtrail' })))
+      .Table;
+    expect(table?.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.account.type': 'enum',
+      'projection.account.values': '111111111111,222222222222',
+      'projection.region.values': 'eu-west-1,us-east-1',
+      'projection.date.format': 'yyyy/MM/dd',
+      'storage.location.template':
+        's3://org-trail-bucket/logs/AWSLogs/o-abc1234567/${account}/CloudTrail/${region}/${date}/',
+    });
+    expect(table?.StorageDescriptor?.SerdeInfo?.SerializationLibrary).toBe(
+      'org.apache.hive.hcatalog.data.JsonSerDe',
+    );
+    expect(
+      table?.StorageDescriptor?.Columns?.find((column) => column.Name === 'useridentity')?.Type,
+    ).toContain('sourceidentity:string');
+    const workgroup = (await athena.send(new GetWorkGroupCommand({ WorkGroup: 'iamtrail-wg' }))).WorkGroup;
+    expect(workgroup?.Configuration?.BytesScannedCutoffPerQuery).toBe(50 * 1024 ** 3);
+    expect(await queryCount()).toBe(0);
+  });
+
+  it('is idempotent, and changes only what differs', () => {
+    expect(cli('athena', 'setup', '--config', config, '--cache', cache).stdout.split('\n')[0]).toBe(
+      'table iamtrail.cloudtrail is up to date',
+    );
+    const wider = writeConfig(
+      'wider.yaml',
+      ORG_ATHENA.map((line) =>
+        line.startsWith('regions') ? 'regions: [us-east-1, eu-west-1, ap-south-1]' : line,
+      ),
+      DEMO_ACCOUNTS,
+    );
+    expect(cli('athena', 'setup', '--config', wider, '--cache', cache).stdout.split('\n')[0]).toBe(
+      'did update table iamtrail.cloudtrail (parameter projection.region.values)',
+    );
+    expect(cli('athena', 'setup', '--config', config, '--cache', cache).stdout.split('\n')[0]).toBe(
+      'did update table iamtrail.cloudtrail (parameter projection.region.values)',
+    );
+  });
+
+  it('never changes a table it did not create', async () => {
+    await glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'iamtrail',
+        TableInput: { Name: 'someone_elses', Parameters: { owner: 'data-team' } },
+      }),
+    );
+    const foreign = writeConfig('foreign.yaml', [...ORG_ATHENA, 'table: someone_elses'], DEMO_ACCOUNTS);
+    const result = cli('athena', 'setup', '--config', foreign, '--cache', cache);
+    expect(result.status).toBe(2);
+    expect(flatten(result.stderr)).toContain(
+      'the table iamtrail.someone_elses exists and was not created by iamtrail; iamtrail does not change it',
+    );
+  });
+});
+
+describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
+  it('answers --user with one Athena query per window, whose partitions are literals and values bound', async () => {
+    const before = await queryCount();
+    await moto.queueAthenaResults(
+      [
+        summaryRow(
+          '111111111111',
+          '2026-10-02',
+          'arn:aws:iam::111111111111:user/alice',
+          'IAMUser',
+          's3.amazonaws.com',
+          'ListBuckets',
+        ),
+        summaryRow(
+          '111111111111',
+          '2026-10-03',
+          'arn:aws:iam::111111111111:user/alice',
+          'IAMUser',
+          'ec2.amazonaws.com',
+          'DescribeInstances',
+        ),
+        summaryRow(
+          '111111111111',
+          '2026-10-03',
+          'arn:aws:iam::111111111111:user/alice',
+          'IAMUser',
+          's3.amazonaws.com',
+          'DeleteBucket',
+          'denied',
+          '1',
+        ),
+        summaryRow(
+          '111111111111',
+          '2026-10-03',
+          'arn:aws:iam::111111111111:user/bob',
+          'IAMUser',
+          'iam.amazonaws.com',
+          'GetUser',
+        ),
+      ],
+      SUMMARY_COLUMNS,
+    );
+    const result = cli(
+      '--config',
+      config,
+      '--cache',
+      cache,
+      '--engine',
+      'athena',
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--start',
+      '2026-10-01',
+      '--end',
+      '2026-10-31',
+      '--show-used',
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe('+ ec2:DescribeInstances\n  s3:ListAllMyBuckets\n');
+    expect(result.stderr).toMatch(/athena [0-9a-f-]+: SUCCEEDED/);
+    expect(result.stderr).toContain('athena: 1 query(ies), 0 B scanned, about $0.0000 at $5 per TB');
+    expect(await queryCount()).toBe(before + 1);
+
+    const ids =
+      (await athena.send(new ListQueryExecutionsCommand({ WorkGroup: 'iamtrail-wg' }))).QueryExecutionIds ??
+      [];
+    const executions = await Promise.all(
+      ids.map((id) => athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))),
+    );
+    const summary = executions
+      .map((execution) => execution.QueryExecution)
+      .find((execution) => execution?.Query?.includes('"date" >=') === true);
+    expect(summary?.Query).toContain(
+      `"date" >= '2026/10/01' and "date" <= '2026/11/01' and "account" IN ('111111111111', '222222222222')`,
+    );
+    expect(summary?.ExecutionParameters).toEqual([
+      "'2026-10-01T00:00:00Z'",
+      "'2026-11-01T00:00:00Z'",
+      "'111111111111'",
+      "'222222222222'",
+    ]);
+    expect(summary?.QueryExecutionContext?.Database).toBe('iamtrail');
+  });
+
+  it('answers another question of the same window from the cache, with no Athena query', async () => {
+    const before = await queryCount();
+    const result = cli(
+      '--config',
+      config,
+      '--cache',
+      cache,
+      '--engine',
+      'athena',
+      '--account',
+      'demo',
+      '--list',
+      'users',
+      '--start',
+      '2026-10-01',
+      '--end',
+      '2026-10-31',
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.split('\n').slice(0, 4)).toEqual([
+      '  alice    2026-10-03',
+      '  bob      2026-10-03',
+      '- charlie  not active in window',
+      '- erin     not active in window',
+    ]);
+    expect(await queryCount()).toBe(before);
+  });
+});
+
+describe('iamtrail athena cleanup (moto over HTTP)', () => {
+  it('removes exactly what iamtrail created: its result objects, table and workgroup; foreign objects survive', async () => {
+    const executions =
+      (await athena.send(new ListQueryExecutionsCommand({ WorkGroup: 'iamtrail-wg' }))).QueryExecutionIds ??
+      [];
+    // Athena writes <id>.csv and .csv.metadata; moto does not, so put them where Athena would.
+    for (const id of executions) {
+      for (const suffix of ['.csv', '.csv.metadata']) {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: 'query-results-bucket',
+            Key: `iamtrail-results/${id}${suffix}`,
+            Body: 'a,b\n',
+          }),
+        );
+      }
+    }
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'query-results-bucket',
+        Key: 'iamtrail-results/someone-elses.csv',
+        Body: 'x',
+      }),
+    );
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'query-results-bucket', Key: 'other-team/result.csv', Body: 'x' }),
+    );
+    const logKey =
+      'logs/AWSLogs/o-abc1234567/111111111111/CloudTrail/us-east-1/2026/10/02/111111111111_CloudTrail_us-east-1_20261002T1000Z_a.json.gz';
+    await s3.send(new PutObjectCommand({ Bucket: 'org-trail-bucket', Key: logKey, Body: 'x' }));
+
+    const dryRun = cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run');
+    expect(dryRun.status, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain('would remove table iamtrail.cloudtrail');
+    const noTerminal = cli('athena', 'cleanup', '--config', config, '--cache', cache);
+    expect(noTerminal.status).toBe(2);
+    expect(flatten(noTerminal.stderr)).toContain('Pass --yes to remove them');
+
+    const result = cli('athena', 'cleanup', '--config', config, '--cache', cache, '--yes');
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'kept database iamtrail: it holds tables iamtrail did not create (someone_elses)',
+    );
+    const keys = async (Bucket: string) =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket }))).Contents ?? [])
+        .map((object) => object.Key)
+        .sort();
+    expect(await keys('query-results-bucket')).toEqual([
+      'iamtrail-results/someone-elses.csv',
+      'other-team/result.csv',
+    ]);
+    expect(await keys('org-trail-bucket')).toEqual([logKey]);
+    await expect(
+      glue.send(new GetTableCommand({ DatabaseName: 'iamtrail', Name: 'cloudtrail' })),
+    ).rejects.toThrow();
+    expect(
+      (await glue.send(new GetTableCommand({ DatabaseName: 'iamtrail', Name: 'someone_elses' }))).Table?.Name,
+    ).toBe('someone_elses');
+    expect(
+      (await athena.send(new GetWorkGroupCommand({ WorkGroup: 'iamtrail-wg' }))).WorkGroup?.Name,
+    ).toBeUndefined();
+    // A second cleanup finds nothing left of its own (the kept database stays on record).
+    expect(cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run').stdout).toBe(
+      'would remove database iamtrail\n',
+    );
+  });
+});
+
+describe('IAM data from the API (moto over HTTP)', () => {
+  it('reads IAM data from the API, assuming the configured role, when an account has no iam: file', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'carol' }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'carol',
+        PolicyName: 'read',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['s3:ListAllMyBuckets', 's3:GetObject'], Resource: '*' }],
+        }),
+      }),
+    );
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'iamtrail-reader',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+      }),
+    );
+    const apiConfig = writeConfig('api.yaml', ORG_ATHENA, [
+      '  - name: moto',
+      '    id: 123456789012',
+      '    role: arn:aws:iam::123456789012:role/iamtrail-reader',
+    ]);
+    await moto.queueAthenaResults(
+      [
+        summaryRow(
+          '123456789012',
+          '2026-10-05',
+          'arn:aws:iam::123456789012:user/carol',
+          'IAMUser',
+          's3.amazonaws.com',
+          'ListBuckets',
+        ),
+      ],
+      SUMMARY_COLUMNS,
+    );
+    const result = cli(
+      '--config',
+      apiConfig,
+      '--cache',
+      join(work, 'api-cache.duckdb'),
+      '--engine',
+      'athena',
+      '--account',
+      'moto',
+      '--user',
+      'carol',
+      '--start',
+      '2026-10-01',
+      '--end',
+      '2026-10-31',
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe('? s3:GetObject\n  s3:ListAllMyBuckets\n');
+  });
+});
+
+describe('iamtrail permissions', () => {
+  it('prints a least-privilege policy naming the configured bucket, database, table and workgroup', () => {
+    const result = cli('permissions', '--config', config);
+    expect(result.status).toBe(0);
+    const policy = JSON.parse(result.stdout) as { Statement: { Sid: string; Resource: string | string[] }[] };
+    expect(policy.Statement.map((statement) => statement.Sid)).toEqual([
+      'GlueCatalogForTheTrailTable',
+      'AthenaQueriesInTheWorkgroup',
+      'ReadTheTrail',
+      'WriteAndRemoveQueryResults',
+      'ReadIamDataWhenNoFileIsGiven',
+    ]);
+    expect(JSON.stringify(policy)).toContain('arn:aws:s3:::org-trail-bucket/logs/AWSLogs/*');
+    expect(JSON.stringify(policy)).toContain('arn:aws:s3:::query-results-bucket/iamtrail-results/*');
+    expect(JSON.stringify(policy)).toContain('workgroup/iamtrail-wg');
+  });
+});
