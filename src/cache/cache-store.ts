@@ -8,7 +8,8 @@ import { Kysely, sql } from 'kysely';
 
 import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
 import { EngineError } from '../errors.js';
-import type { ActivityRow, Outcome } from '../trail/activity-summary.js';
+import { toActivityRow } from '../trail/activity-summary.js';
+import type { ActivityRow, ActivitySummaryRecord } from '../trail/activity-summary.js';
 import { addDays } from '../trail/utc-days.js';
 
 /**
@@ -57,20 +58,8 @@ interface CacheDatabase {
   };
   meta: { key: string; value: string };
   coverage: { source: string; scope: string; day: string; loaded_at: string; rows: number };
-  activity: {
-    source: string;
-    scope: string;
-    account_id: string;
-    day: string;
-    actor_arn: string;
-    actor_type: string;
-    event_source: string;
-    event_name: string;
-    outcome: Outcome;
-    calls: number;
-    first_seen: string;
-    last_seen: string;
-  };
+  /** The summary query's columns, plus where the row came from. */
+  activity: ActivitySummaryRecord & { source: string; scope: string };
 }
 
 /** Options of {@link CacheStore.open}. */
@@ -354,18 +343,7 @@ export class CacheStore {
       .orderBy('event_source')
       .orderBy('event_name')
       .execute();
-    return records.map((record) => ({
-      accountId: record.account_id,
-      day: record.day,
-      actorArn: record.actor_arn,
-      actorType: record.actor_type,
-      eventSource: record.event_source,
-      eventName: record.event_name,
-      outcome: record.outcome,
-      calls: record.calls,
-      firstSeen: record.first_seen,
-      lastSeen: record.last_seen,
-    }));
+    return records.map(toActivityRow);
   }
 
   /** The distinct events logged in an account in the window, by anyone (which data events it logs). */

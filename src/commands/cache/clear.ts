@@ -1,12 +1,9 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
-import { defaultCachePath } from '../../cli/run-report.js';
-import { CacheStore } from '../../cache/cache-store.js';
+import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/cache-flags.js';
 import { UsageError } from '../../errors.js';
 import { isUtcDay } from '../../trail/utc-days.js';
 
@@ -46,14 +43,11 @@ export default class CacheClear extends BaseCommand {
         suggestions: ['Write it as YYYY-MM-DD'],
       });
     }
-    const path = resolve(flags.cache ?? defaultCachePath());
+    const path = cachePathOf(flags);
     let result: CacheClearResult = { path, rowsRemoved: 0, daysUnloaded: 0 };
     if (existsSync(path)) {
-      const store = await CacheStore.open(path, {
-        lockTimeoutMs: flags['cache-wait'] * 1000,
-        onNotice: (message) => {
-          this.warnLine(message);
-        },
+      const store = await openCacheOf(flags, (message) => {
+        this.warnLine(message);
       });
       try {
         const removed = await store.clear({

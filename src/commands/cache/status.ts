@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 
 import { BaseCommand, formatFlag } from '../../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
-import { defaultCachePath } from '../../cli/run-report.js';
-import { CACHE_SCHEMA_VERSION, CacheStore } from '../../cache/cache-store.js';
+import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/cache-flags.js';
+import { CACHE_SCHEMA_VERSION } from '../../cache/cache-store.js';
 import type { CacheSourceStatus } from '../../cache/cache-store.js';
 
 /** `iamtrail cache status` as JSON (schema `iamtrail.cache-status/v1`). */
@@ -28,7 +26,7 @@ export default class CacheStatus extends BaseCommand {
 
   async run(): Promise<CacheStatusDocument> {
     const { flags } = await this.parse(CacheStatus);
-    const path = resolve(flags.cache ?? defaultCachePath());
+    const path = cachePathOf(flags);
     let document: CacheStatusDocument = {
       schema: 'iamtrail.cache-status/v1',
       path,
@@ -38,11 +36,8 @@ export default class CacheStatus extends BaseCommand {
       sources: [],
     };
     if (existsSync(path)) {
-      const store = await CacheStore.open(path, {
-        lockTimeoutMs: flags['cache-wait'] * 1000,
-        onNotice: (message) => {
-          this.warnLine(message);
-        },
+      const store = await openCacheOf(flags, (message) => {
+        this.warnLine(message);
       });
       try {
         document = { ...document, exists: true, sources: await store.status(), bytes: store.sizeOnDisk() };
