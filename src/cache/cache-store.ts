@@ -7,7 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { Kysely, sql } from 'kysely';
 
 import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
-import { EngineError } from '../errors.js';
+import { EngineError, UsageError } from '../errors.js';
 import { toActivityRow } from '../trail/activity-summary.js';
 import type { ActivityRow, ActivitySummaryRecord } from '../trail/activity-summary.js';
 import { addDays } from '../trail/utc-days.js';
@@ -130,7 +130,14 @@ export class CacheStore {
    */
   static async open(path: string, options: Partial<CacheStoreOptions> = {}): Promise<CacheStore> {
     const { lockTimeoutMs, onNotice } = { ...DEFAULT_CACHE_STORE_OPTIONS, ...options };
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      if (existsSync(path) && statSync(path).isDirectory()) {
+        throw new UsageError(`the cache ${path} is a folder`, {
+          suggestions: ['Pass --cache with a file path, e.g. --cache /tmp/iamtrail.duckdb'],
+        });
+      }
+      mkdirSync(dirname(path), { recursive: true });
+    }
     const deadline = Date.now() + lockTimeoutMs;
     let delay = 50;
     for (;;) {

@@ -259,6 +259,21 @@ describe('iamtrail with the cache', () => {
     ).toMatchObject({ engineCalls: 1, daysRead: 4 });
   });
 
+  it('refuses a folder as the cache file with exit code 2', () => {
+    const result = runCli([
+      ...DEMO_CONFIG,
+      ...window,
+      '--account',
+      'demo',
+      '--list',
+      'roles',
+      '--cache',
+      work,
+    ]);
+    expect(result.status).toBe(2);
+    expect(flatten(result.stderr)).toContain(`the cache ${work} is a folder`);
+  });
+
   it('--no-cache writes nothing', () => {
     const cache = freshCache();
     json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'roles', '--cache', cache, '--no-cache']);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -68,5 +68,20 @@ describe('listLogFiles', () => {
       undefined,
       '2025-10-15',
     ]);
+  });
+});
+
+describe('listLogFiles on awkward trees', () => {
+  it('follows a link back up the tree only once, and reports a dangling link as unreadable', () => {
+    const tree = mkdtempSync(join(tmpdir(), 'iamtrail-links-'));
+    mkdirSync(join(tree, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/05'), { recursive: true });
+    writeFileSync(join(tree, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/05/a.json'), '{}');
+    symlinkSync(tree, join(tree, 'AWSLogs/loop'));
+    symlinkSync(join(tree, 'missing'), join(tree, 'AWSLogs/dangling'));
+    const listing = listLogFiles(tree, '2026-10-01', '2026-10-31');
+    expect(listing.files.map((file) => relative(tree, file.path))).toEqual([
+      'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/05/a.json',
+    ]);
+    expect(listing.unreadable).toEqual([{ path: join(tree, 'AWSLogs/dangling'), reason: 'ENOENT' }]);
   });
 });

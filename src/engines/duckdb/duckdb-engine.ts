@@ -78,6 +78,8 @@ export class DuckDbEngine implements Engine {
   async summarize(request: SummaryRequest): Promise<SummaryResult> {
     const listing = listLogFiles(this.#options.logsDir, request.startDay, request.endDay);
     const skippedFiles: SkippedFile[] = [];
+    for (const entry of listing.unreadable)
+      this.#skip(skippedFiles, entry.path, `cannot be read (${entry.reason})`);
     const rows: ActivityRow[] = [];
     for (const batch of this.#batches(listing.files)) {
       rows.push(...(await this.#summarizeBatch(batch, request, skippedFiles)));

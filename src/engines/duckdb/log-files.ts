@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { addDays } from '../../trail/utc-days.js';
@@ -18,6 +18,8 @@ export interface LogFileListing {
   readonly prunedFiles: number;
   /** Files that are not CloudTrail logs by name or place (digests, Insights, other files). */
   readonly ignoredFiles: number;
+  /** Entries that could not be read (permissions, broken or looping links), with why. */
+  readonly unreadable: readonly { readonly path: string; readonly reason: string }[];
 }
 
 const LOG_NAME = /\.json(\.gz)?$/i;
@@ -39,15 +41,36 @@ export function listLogFiles(root: string, startDay: string, endDay: string): Lo
   const files: LogFile[] = [];
   let prunedFiles = 0;
   let ignoredFiles = 0;
+  const unreadable: { path: string; reason: string }[] = [];
+  // Each real folder once: a link back up the tree must not make the walk endless.
+  const visited = new Set<string>();
 
   const visit = (dir: string, trail: readonly string[]): void => {
-    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    let entries;
+    try {
+      const real = realpathSync(dir);
+      if (visited.has(real)) return;
+      visited.add(real);
+      entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    } catch (error) {
+      unreadable.push({ path: dir, reason: (error as NodeJS.ErrnoException).code ?? 'unreadable' });
+      return;
+    }
     const cloudTrailIndex = trail.lastIndexOf('CloudTrail');
     // Below CloudTrail/<region>/: year, month and day folders, pruned by the window.
     const depth = cloudTrailIndex >= 0 ? trail.length - cloudTrailIndex - 2 : -1;
     for (const entry of entries) {
       const path = join(dir, entry.name);
-      const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && statSync(path).isDirectory());
+      let isDirectory: boolean;
+      let bytes = 0;
+      try {
+        const stat = statSync(path);
+        isDirectory = stat.isDirectory();
+        bytes = stat.size;
+      } catch (error) {
+        unreadable.push({ path, reason: (error as NodeJS.ErrnoException).code ?? 'unreadable' });
+        continue;
+      }
       if (isDirectory) {
         if (NON_LOG_FOLDERS.has(entry.name)) {
           ignoredFiles += countFiles(path);
@@ -70,11 +93,11 @@ export function listLogFiles(root: string, startDay: string, endDay: string): Lo
       }
       const folderDay =
         depth === 3 ? `${trail.at(-3) ?? ''}-${trail.at(-2) ?? ''}-${trail.at(-1) ?? ''}` : undefined;
-      files.push({ path, bytes: statSync(path).size, folderDay });
+      files.push({ path, bytes, folderDay });
     }
   };
   visit(root, []);
-  return { files, prunedFiles, ignoredFiles };
+  return { files, prunedFiles, ignoredFiles, unreadable };
 }
 
 /**
@@ -93,8 +116,12 @@ function dateFolderInWindow(parts: readonly string[], first: string, last: strin
 
 function countFiles(dir: string): number {
   let count = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    count += entry.isDirectory() ? countFiles(join(dir, entry.name)) : 1;
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      count += entry.isDirectory() ? countFiles(join(dir, entry.name)) : 1;
+    }
+  } catch {
+    // Only a statistic: an unreadable folder counts as empty.
   }
   return count;
 }
