@@ -249,7 +249,9 @@ export class CacheStore {
 
   /**
    * Replaces the rows of `days` for a source and scope with `rows`, and marks each day loaded:
-   * one transaction per day. `beforeCommit` is a test seam to hold a transaction open.
+   * one transaction per day with activity, one for each run of up to 1000 empty days. A killed
+   * process leaves every day complete or absent. `beforeCommit` is a test seam to hold a
+   * transaction open.
    */
   async writeDays(
     source: string,
@@ -261,7 +263,33 @@ export class CacheStore {
     const byDay = new Map<string, ActivityRow[]>(days.map((day) => [day, []]));
     for (const row of rows) byDay.get(row.day)?.push(row);
     const loadedAt = new Date().toISOString();
+    // Days without activity hold only their coverage row: mark them all in one transaction
+    // (all or none), rather than paying a commit per empty day on long windows.
+    const emptyDays = [...byDay].filter(([, dayRows]) => dayRows.length === 0).map(([day]) => day);
+    for (let index = 0; index < emptyDays.length; index += 1000) {
+      const chunk = emptyDays.slice(index, index + 1000);
+      await this.#transaction(async () => {
+        await this.#db
+          .deleteFrom('activity')
+          .where('source', '=', source)
+          .where('scope', '=', scope)
+          .where('day', 'in', chunk)
+          .execute();
+        await this.#db
+          .deleteFrom('coverage')
+          .where('source', '=', source)
+          .where('scope', '=', scope)
+          .where('day', 'in', chunk)
+          .execute();
+        await this.#db
+          .insertInto('coverage')
+          .values(chunk.map((day) => ({ source, scope, day, loaded_at: loadedAt, rows: 0 })))
+          .execute();
+        await beforeCommit();
+      });
+    }
     for (const [day, dayRows] of byDay) {
+      if (dayRows.length === 0) continue;
       await this.#transaction(async () => {
         await this.#db
           .deleteFrom('activity')
