@@ -2,7 +2,7 @@
  * The kinds of failure iamtrail distinguishes; each maps to one exit code so scripts can tell a
  * mistake in the invocation (2) from an AWS or engine failure (3).
  */
-export const ERROR_KINDS = ['usage', 'config', 'input', 'aws', 'engine'] as const;
+export const ERROR_KINDS = ['usage', 'config', 'input', 'aws', 'engine', 'interrupted'] as const;
 /** One of {@link ERROR_KINDS}. */
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
@@ -66,6 +66,14 @@ export class EngineError extends IamtrailError {
   readonly kind = 'engine';
   constructor(message: string, options?: IamtrailErrorOptions) {
     super(message, 'IAMTRAIL_ENGINE', 3, options);
+  }
+}
+
+/** The user interrupted the run (Ctrl-C); exit code 130, as shells report SIGINT. */
+export class InterruptedError extends IamtrailError {
+  readonly kind = 'interrupted';
+  constructor(message: string, options?: IamtrailErrorOptions) {
+    super(message, 'IAMTRAIL_INTERRUPTED', 130, options);
   }
 }
 

@@ -65,6 +65,8 @@ export interface ReportOptions {
   readonly reporter: EngineReporter & { progress(message: string): void };
   /** The current time, for which days may still receive logs. */
   readonly now?: Date;
+  /** Aborted on Ctrl-C: the engine stops (Athena stops its query) and nothing more is cached. */
+  readonly signal?: AbortSignal;
 }
 
 /** What the log side of a report did. */
@@ -214,7 +216,11 @@ export async function runReport(
       const engine = await createEngine();
       try {
         for (const range of ranges) {
-          const summary = await engine.summarize({ startDay: range.startDay, endDay: range.endDay });
+          const summary = await engine.summarize({
+            startDay: range.startDay,
+            endDay: range.endDay,
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+          });
           filesRead += summary.filesRead;
           skippedFiles.push(...summary.skippedFiles);
           loaded.push({ days: allDays(range), rows: summary.rows });

@@ -84,29 +84,44 @@ export default class Report extends BaseCommand {
           ? { kind: 'principal', type: 'user', name: flags.user }
           : { kind: 'principal', type: 'role', name: flags.role ?? '' };
 
-    const result = await runReport({
-      config,
-      account: flags.account,
-      question,
-      window,
-      logs: flags.logs,
-      engine: flags.engine,
-      skipSetup: flags['skip-setup'],
-      cache: {
-        path: flags.cache,
-        enabled: !flags['no-cache'],
-        refresh: flags.refresh,
-        lockTimeoutMs: flags['cache-wait'] * 1000,
-      },
-      reporter: {
-        warn: (message) => {
-          this.warnLine(message);
+    // First Ctrl-C: stop cleanly (Athena stops its query, nothing half-written is cached);
+    // a second one exits at once.
+    const interrupt = new AbortController();
+    const onInterrupt = (): void => {
+      if (interrupt.signal.aborted) process.exit(130);
+      process.stderr.write('interrupted: stopping (Ctrl-C again to quit at once)\n');
+      interrupt.abort();
+    };
+    process.on('SIGINT', onInterrupt);
+    let result;
+    try {
+      result = await runReport({
+        config,
+        account: flags.account,
+        question,
+        window,
+        logs: flags.logs,
+        engine: flags.engine,
+        skipSetup: flags['skip-setup'],
+        signal: interrupt.signal,
+        cache: {
+          path: flags.cache,
+          enabled: !flags['no-cache'],
+          refresh: flags.refresh,
+          lockTimeoutMs: flags['cache-wait'] * 1000,
         },
-        progress: (message) => {
-          process.stderr.write(`${message}\n`);
+        reporter: {
+          warn: (message) => {
+            this.warnLine(message);
+          },
+          progress: (message) => {
+            process.stderr.write(`${message}\n`);
+          },
         },
-      },
-    });
+      });
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
     const document = toReportDocument(result, {
       showUsed: flags['show-used'],
       ignoreBenign: flags['ignore-benign'],

@@ -11,6 +11,8 @@ export interface SummaryRequest {
    * account the logs hold.
    */
   readonly accountIds?: readonly string[];
+  /** Aborted when the user interrupts (Ctrl-C): the engine stops its work and throws. */
+  readonly signal?: AbortSignal;
 }
 
 /** A log file the engine could not read and skipped. */

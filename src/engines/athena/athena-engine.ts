@@ -36,11 +36,12 @@ export class AthenaEngine implements Engine {
   readonly queries: AthenaQueryRecord[] = [];
   readonly #db: Kysely<CloudTrailDatabase>;
   readonly #options: AthenaEngineOptions;
+  readonly #runner: AthenaRunner;
 
   constructor(options: AthenaEngineOptions) {
     this.#options = options;
     this.source = `athena:${options.region}:${options.athena.database}.${options.athena.table}`;
-    const runner = new AthenaRunner(options.client, {
+    this.#runner = new AthenaRunner(options.client, {
       ...DEFAULT_ATHENA_RUNNER_OPTIONS,
       ...(options.pollInitialMs === undefined
         ? {}
@@ -63,10 +64,11 @@ export class AthenaEngine implements Engine {
         return Promise.resolve();
       },
     });
-    this.#db = new Kysely<CloudTrailDatabase>({ dialect: new AthenaDialect({ runner }) });
+    this.#db = new Kysely<CloudTrailDatabase>({ dialect: new AthenaDialect({ runner: this.#runner }) });
   }
 
   async summarize(request: SummaryRequest): Promise<SummaryResult> {
+    this.#runner.signal = request.signal;
     const records = await buildActivitySummaryQuery(this.#db, {
       startDay: request.startDay,
       endDay: request.endDay,

@@ -8,7 +8,7 @@ import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
 
 import pRetry from 'p-retry';
 
-import { EngineError } from '../../errors.js';
+import { EngineError, InterruptedError } from '../../errors.js';
 import { awsCall } from './athena-setup.js';
 
 /** Errors Athena answers when called too often or with too many queries running. */
@@ -106,13 +106,17 @@ export const DEFAULT_ATHENA_RUNNER_OPTIONS = {
  * Runs Athena queries: StartQueryExecution, polling with backoff, every result page (header row
  * skipped). Throttling and `TooManyRequestsException` (CONCURRENT_QUERY_LIMIT_EXCEEDED) are
  * retried by the SDK's standard retry strategy; a query that FAILED with a retryable Athena error
- * is started again. Ctrl-C stops the running query (StopQueryExecution) before iamtrail exits.
+ * is started again. When {@link AthenaRunner.signal} is aborted (Ctrl-C), the running query is
+ * stopped (StopQueryExecution) before the run fails.
  */
 export class AthenaRunner {
   constructor(
     private readonly client: Pick<AthenaClient, 'send'>,
     private readonly options: AthenaRunnerOptions,
   ) {}
+
+  /** Aborting it stops the running query (StopQueryExecution); set by the engine per request. */
+  signal: AbortSignal | undefined;
 
   async run(sql: string, parameters: readonly string[]): Promise<AthenaQueryResult> {
     for (let attempt = 0; ; attempt += 1) {
@@ -148,14 +152,9 @@ export class AthenaRunner {
     const queryId = started.QueryExecutionId;
     if (queryId === undefined) throw new EngineError('Athena StartQueryExecution returned no query id');
 
-    const interrupt = { requested: false };
-    const onInterrupt = (): void => {
-      interrupt.requested = true;
-    };
-    process.once('SIGINT', onInterrupt);
     const startedAt = Date.now();
     let execution: QueryExecution | undefined;
-    try {
+    {
       let delay = this.options.pollInitialMs;
       for (;;) {
         execution = (
@@ -174,20 +173,18 @@ export class AthenaRunner {
           bytesScanned: execution?.Statistics?.DataScannedInBytes ?? 0,
         });
         if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') break;
-        if (interrupt.requested) {
+        if (this.signal?.aborted === true) {
           await awsCall('Athena StopQueryExecution', () =>
             this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryId })),
           );
           await this.#done(queryId, 'CANCELLED', execution);
-          throw new EngineError(`interrupted: Athena query ${queryId} was stopped`, {
+          throw new InterruptedError(`interrupted: Athena query ${queryId} was stopped`, {
             suggestions: ['Canceled queries are billed for the data they scanned'],
           });
         }
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(Math.round(delay * 1.5), this.options.pollMaxMs);
       }
-    } finally {
-      process.removeListener('SIGINT', onInterrupt);
     }
 
     const state = execution?.Status?.State ?? 'UNKNOWN';

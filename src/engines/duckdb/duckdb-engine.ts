@@ -6,7 +6,7 @@ import { DuckDBInstance, listValue } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Kysely } from 'kysely';
 
-import { InputDataError } from '../../errors.js';
+import { InputDataError, InterruptedError } from '../../errors.js';
 import { buildActivitySummaryQuery, mergeActivityRows, toActivityRow } from '../../trail/activity-summary.js';
 import type { ActivityRow } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
@@ -82,6 +82,8 @@ export class DuckDbEngine implements Engine {
       this.#skip(skippedFiles, entry.path, `cannot be read (${entry.reason})`);
     const rows: ActivityRow[] = [];
     for (const batch of this.#batches(listing.files)) {
+      if (request.signal?.aborted === true)
+        throw new InterruptedError('interrupted: stopped reading the logs; nothing of this run was cached');
       rows.push(...(await this.#summarizeBatch(batch, request, skippedFiles)));
     }
     return {

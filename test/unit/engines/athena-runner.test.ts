@@ -3,6 +3,7 @@ import {
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -168,6 +169,42 @@ describe('AthenaRunner', () => {
     await expect(runner.run('SELECT 1', [])).rejects.toThrow(
       'Athena query q5 CANCELLED: Query cancelled by user',
     );
+  });
+
+  it('stops the running query when the user interrupts (StopQueryExecution), and fails saying so', async () => {
+    const interrupt = new AbortController();
+    const interruptible = new AthenaRunner(new AthenaClient({ region: 'us-east-1' }), {
+      ...DEFAULT_ATHENA_RUNNER_OPTIONS,
+      pollInitialMs: 1,
+      pollMaxMs: 2,
+      database: 'iamtrail',
+      workgroup: 'primary',
+      outputLocation: undefined,
+      // Ctrl-C arrives while the query runs.
+      onProgress: (progress) => {
+        if (progress.state === 'RUNNING') interrupt.abort();
+      },
+      onQueryDone: (query) => {
+        done.push({ queryId: query.queryId, state: query.state });
+        return Promise.resolve();
+      },
+    });
+    interruptible.signal = interrupt.signal;
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q6' });
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolves({ QueryExecution: { Status: { State: 'RUNNING' }, Statistics: { DataScannedInBytes: 5 } } });
+    athena.on(StopQueryExecutionCommand).resolves({});
+    await expect(interruptible.run('SELECT 1', [])).rejects.toThrow(
+      'interrupted: Athena query q6 was stopped',
+    );
+    expect(athena.commandCalls(StopQueryExecutionCommand).map((call) => call.args[0].input)).toEqual([
+      { QueryExecutionId: 'q6' },
+    ]);
+    expect(done).toEqual([{ queryId: 'q6', state: 'CANCELLED' }]);
+    expect(
+      athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input.ResultConfiguration,
+    ).toBeUndefined();
   });
 
   it('prices scans at $5 per TB with a 10 MB minimum per query', () => {
