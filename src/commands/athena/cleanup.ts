@@ -11,7 +11,7 @@ import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
 import { CacheStore } from '../../cache/cache-store.js';
 import type { AthenaResource } from '../../cache/cache-store.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load-config.js';
-import { awsCall } from '../../engines/athena/athena-setup.js';
+import { awsCall } from '../../engines/aws-call.js';
 import { UsageError } from '../../errors.js';
 
 /** One thing cleanup removes. */

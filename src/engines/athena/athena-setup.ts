@@ -13,7 +13,8 @@ import { isDeepStrictEqual } from 'node:util';
 
 import type { AthenaResource } from '../../cache/cache-store.js';
 import type { AthenaConfig } from '../../config/config-schema.js';
-import { ConfigError, EngineError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
+import { awsCall } from '../aws-call.js';
 import { IAMTRAIL_MARKER } from './athena-table.js';
 
 /** One step of the Athena set-up. */
@@ -198,25 +199,4 @@ function normaliseColumns(
   columns: readonly { Name?: string | undefined; Type?: string | undefined }[] | undefined,
 ): string[] {
   return (columns ?? []).map((column) => `${column.Name ?? ''}:${column.Type ?? ''}`);
-}
-
-/** Runs an AWS call, wrapping its failure once, with the call named. */
-export async function awsCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof EngineError || error instanceof ConfigError) throw error;
-    const name = (error as { name?: string }).name ?? 'Error';
-    const message = error instanceof Error ? error.message : String(error);
-    const credentials =
-      /credential|Could not load credentials|ExpiredToken|InvalidClientTokenId|UnrecognizedClient/i.test(
-        `${name} ${message}`,
-      );
-    throw new EngineError(`${what} failed: ${name}: ${message}`, {
-      suggestions: credentials
-        ? ['Check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO login) and AWS_REGION']
-        : ['Run `iamtrail permissions` for the IAM policy iamtrail needs'],
-      cause: error,
-    });
-  }
 }
