@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS activity (
   day VARCHAR NOT NULL,
   actor_arn VARCHAR NOT NULL,
   actor_type VARCHAR NOT NULL,
+  caller_arn VARCHAR,
+  via_arn VARCHAR,
   event_source VARCHAR NOT NULL,
   event_name VARCHAR NOT NULL,
   outcome VARCHAR NOT NULL,

@@ -16,7 +16,7 @@ import { addDays } from '../trail/utc-days.js';
  * Version of the cache schema (`sql/cache-schema.sql`). A cache written with another version is
  * dropped and rebuilt: it is a cache, the logs are the truth.
  */
-export const CACHE_SCHEMA_VERSION = '2';
+export const CACHE_SCHEMA_VERSION = '3';
 
 /** The schema, as readable SQL shipped with the package. */
 const SCHEMA_SQL = readFileSync(
@@ -91,6 +91,20 @@ export interface CacheSourceStatus {
   readonly ranges: readonly DayRange[];
   readonly rows: number;
   readonly lastLoadedAt: string | undefined;
+}
+
+/** One caller of a role in a window (see {@link CacheStore.roleCallers}). */
+export interface RoleCaller {
+  readonly roleArn: string;
+  /** The identity that opened the sessions, or `null` when no AssumeRole call or sourceIdentity says. */
+  readonly callerArn: string | null;
+  /** The role the chain came through, for a chain of roles. */
+  readonly viaArn: string | null;
+  readonly calls: number;
+  readonly denied: number;
+  readonly days: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
 }
 
 /** Which days {@link CacheStore.clear} removes; both filters together narrow the set. */
@@ -311,6 +325,10 @@ export class CacheStore {
           appender.appendVarchar(row.day);
           appender.appendVarchar(row.actorArn);
           appender.appendVarchar(row.actorType);
+          if (row.callerArn === null) appender.appendNull();
+          else appender.appendVarchar(row.callerArn);
+          if (row.viaArn === null) appender.appendNull();
+          else appender.appendVarchar(row.viaArn);
           appender.appendVarchar(row.eventSource);
           appender.appendVarchar(row.eventName);
           appender.appendVarchar(row.outcome);
@@ -360,6 +378,8 @@ export class CacheStore {
       day: record.day,
       actorArn: record.actor_arn,
       actorType: record.actor_type,
+      callerArn: null,
+      viaArn: null,
       eventSource: '',
       eventName: '',
       outcome: record.outcome,
@@ -369,16 +389,72 @@ export class CacheStore {
     }));
   }
 
-  /** Every row of one actor in the window (all accounts: a role's sessions, a user's calls). */
-  async actorActivity(source: string, window: DayRange, actorArn: string): Promise<ActivityRow[]> {
-    const records = await this.#scoped(source, window)
-      .where('actor_arn', '=', actorArn)
+  /**
+   * Every row of one actor in the window (all accounts: a role's sessions, a user's calls); with
+   * `callers`, only the role sessions those identities opened (ARNs or `sourceIdentity` values).
+   */
+  async actorActivity(
+    source: string,
+    window: DayRange,
+    actorArn: string,
+    callers?: readonly string[],
+  ): Promise<ActivityRow[]> {
+    let query = this.#scoped(source, window).where('actor_arn', '=', actorArn);
+    if (callers !== undefined) {
+      if (callers.length === 0) return [];
+      query = query.where((eb) => eb.or([eb('caller_arn', 'in', callers), eb('via_arn', 'in', callers)]));
+    }
+    const records = await query
       .selectAll()
       .orderBy('day')
       .orderBy('event_source')
       .orderBy('event_name')
       .execute();
     return records.map(toActivityRow);
+  }
+
+  /**
+   * Who opened sessions of roles in the window: per (role, caller), the calls made in those
+   * sessions, on how many days, and when first and last. A role chain is listed under the identity
+   * that began it, with the role it came through as `via`. Rows without a known caller come with
+   * `callerArn: null`. With `roleArn`, one role; else every role whose ARN is in `accountId`.
+   */
+  async roleCallers(
+    source: string,
+    window: DayRange,
+    role: { readonly roleArn: string } | { readonly accountId: string },
+  ): Promise<RoleCaller[]> {
+    let query = this.#scoped(source, window).where('actor_type', '=', 'AssumedRole');
+    query =
+      'roleArn' in role
+        ? query.where('actor_arn', '=', role.roleArn)
+        : query.where(sql<string>`split_part(actor_arn, ':', 5)`, '=', role.accountId);
+    const records = await query
+      .select((eb) => [
+        'actor_arn',
+        'caller_arn',
+        'via_arn',
+        sql<number>`CAST(sum(calls) AS BIGINT)`.as('calls'),
+        sql<number>`CAST(sum(CASE WHEN outcome = 'denied' THEN calls ELSE 0 END) AS BIGINT)`.as('denied'),
+        sql<number>`count(DISTINCT day)`.as('days'),
+        eb.fn.min('first_seen').as('first_seen'),
+        eb.fn.max('last_seen').as('last_seen'),
+      ])
+      .groupBy(['actor_arn', 'caller_arn', 'via_arn'])
+      .orderBy('actor_arn')
+      .orderBy(sql`caller_arn NULLS LAST`)
+      .orderBy('via_arn')
+      .execute();
+    return records.map((record) => ({
+      roleArn: record.actor_arn,
+      callerArn: record.caller_arn,
+      viaArn: record.via_arn,
+      calls: Number(record.calls),
+      denied: Number(record.denied),
+      days: Number(record.days),
+      firstSeen: record.first_seen,
+      lastSeen: record.last_seen,
+    }));
   }
 
   /** The distinct events logged in an account in the window, by anyone (which data events it logs). */

@@ -1,4 +1,4 @@
-import type { ActivityRow } from '../trail/activity-summary.js';
+import type { ActivityRow, SessionStats } from '../trail/activity-summary.js';
 
 /** What an engine is asked for: every activity of a range of whole UTC days. */
 export interface SummaryRequest {
@@ -23,12 +23,14 @@ export interface SkippedFile {
 
 /** The engine's answer to a {@link SummaryRequest}. */
 export interface SummaryResult {
-  /** Aggregated activity, one row per (account, day, actor, event source, event name, outcome). */
+  /** Aggregated activity, one row per (account, day, actor, caller, event source, event name, outcome). */
   readonly rows: readonly ActivityRow[];
   /** Log files read successfully. */
   readonly filesRead: number;
   /** Log files skipped, each with why. */
   readonly skippedFiles: readonly SkippedFile[];
+  /** Role sessions active in the range and how many have a known caller, when the engine counts them. */
+  readonly sessions?: SessionStats;
 }
 
 /** Receives what an engine wants the user to know while it works (stderr, never stdout). */

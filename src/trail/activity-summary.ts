@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, QueryCreator } from 'kysely';
 
 import type { CloudTrailDatabase } from './cloudtrail-relation.js';
 import { identityField } from './cloudtrail-relation.js';
@@ -23,6 +23,14 @@ export interface ActivityRow {
   readonly actorArn: string;
   /** `userIdentity.type`: `IAMUser`, `AssumedRole`, `Root`, `FederatedUser`, ... */
   readonly actorType: string;
+  /**
+   * For a role session, who opened it: the first identity of the chain of AssumeRole calls that
+   * the logs hold (an ARN; an AWS service's name such as `ec2.amazonaws.com`; `SAMLUser:name` or
+   * `WebIdentityUser:name`), else the session's `sourceIdentity`; `null` when unknown.
+   */
+  readonly callerArn: string | null;
+  /** For a chain of roles, the role whose session assumed this one (the caller's last hop). */
+  readonly viaArn: string | null;
   readonly eventSource: string;
   readonly eventName: string;
   readonly outcome: Outcome;
@@ -38,12 +46,51 @@ export interface ActivitySummaryRecord {
   day: string;
   actor_arn: string;
   actor_type: string;
+  caller_arn: string | null;
+  via_arn: string | null;
   event_source: string;
   event_name: string;
   outcome: Outcome;
   calls: number;
   first_seen: string;
   last_seen: string;
+}
+
+/**
+ * A row of the first, per-session stage of the summary (see {@link buildStageQuery}): activity
+ * grouped by role session (`session_key`), an AssumeRole call that issued credentials
+ * (`issued_key`), or with `perFile` a log file (`log_file`). Columns of the other kinds are null.
+ */
+export interface StagedRecord {
+  account_id: string | null;
+  day: string | null;
+  actor_arn: string | null;
+  actor_type: string | null;
+  session_key: string | null;
+  source_identity: string | null;
+  event_source: string | null;
+  event_name: string | null;
+  outcome: Outcome | null;
+  issued_key: string | null;
+  assumer_arn: string | null;
+  assumer_type: string | null;
+  assumer_key: string | null;
+  log_file: string | null;
+  has_records: boolean | null;
+  calls: number;
+  first_seen: string | null;
+  last_seen: string | null;
+}
+
+/** A database holding the staged rows: DuckDB's temporary table, or a CTE of the whole query. */
+export interface StagedDatabase {
+  staged: StagedRecord;
+}
+
+/** A built summary query: compile it (Athena) or execute it (DuckDB through kysely). */
+export interface SummaryQuery {
+  compile(): CompiledQuery<ActivitySummaryRecord>;
+  execute(): Promise<ActivitySummaryRecord[]>;
 }
 
 /** Inputs of {@link buildActivitySummaryQuery}. */
@@ -55,136 +102,310 @@ export interface ActivitySummaryOptions {
   /** Restrict to these accounts (validated 12-digit ids); absent or empty: all. */
   readonly accountIds?: readonly string[];
   /**
-   * Also return one row per log file (`log_file` set, summary columns null) saying whether the
-   * file held a `Records` list, computed in the same pass. Needs a relation with `log_file` and
-   * `has_records` columns and one row per file whose `eventtime` is null (DuckDB's; see
-   * `engines/duckdb/duckdb-sql.ts`).
+   * Also stage one row per log file (`log_file` set) saying whether the file held a `Records`
+   * list, computed in the same pass. Needs a relation with `log_file` and `has_records` columns
+   * and one row per file whose `eventtime` is null (DuckDB's; see `engines/duckdb/duckdb-sql.ts`).
    */
   readonly perFile?: boolean;
   /**
-   * The relation is Athena's projected table: add predicates on its `date` (`yyyy/MM/dd`, through
-   * the day after the window, where late deliveries land) and `account` partitions. They are
-   * literals, validated here, because injected projection accepts nothing else.
+   * The relation is Athena's projected table: add predicates on its `date` (`yyyy/MM/dd`, from
+   * the look-back day through the day after the window, where late deliveries land) and
+   * `account` partitions. They are literals, validated here, because injected projection accepts
+   * nothing else.
    */
   readonly partitions?: boolean;
 }
 
-/**
- * A row of the summary query's result: a summary row, or with `perFile` a per-file row (only
- * `log_file` and `has_records` set).
- */
-export type SummaryRecord = ActivitySummaryRecord & {
-  readonly log_file?: string | null;
-  readonly has_records?: boolean | null;
-};
-
-/** The built summary query: compile it (Athena) or execute it (DuckDB through kysely). */
-export interface SummaryQuery {
-  compile(): CompiledQuery<SummaryRecord>;
-  execute(): Promise<SummaryRecord[]>;
-}
-
-/** A per-file row of the summary query (see {@link ActivitySummaryOptions.perFile}). */
+/** A per-file row of the stage query (see {@link ActivitySummaryOptions.perFile}). */
 export interface LogFileRecord {
   readonly log_file: string;
   readonly has_records: boolean;
 }
 
+/** Role sessions seen in a summary, and how many of them have a known caller. */
+export interface SessionStats {
+  readonly sessions: number;
+  readonly attributed: number;
+}
+
 const ACCOUNT_ID = /^\d{12}$/;
+
+/** The STS calls whose returned access key id opens a role session. */
+export const ASSUME_ROLE_EVENTS = ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'] as const;
+
+/**
+ * How many AssumeRole hops are followed back from a session to the identity that began the chain.
+ * Role chaining is rare beyond two hops; the bound keeps the query's joins fixed.
+ */
+export const MAX_CHAIN_DEPTH = 5;
+
+/**
+ * The days before the window read for AssumeRole calls only: a role session lasts at most 12
+ * hours, so a session active in the window was opened on its first day or the day before.
+ */
+export const LOOKBACK_DAYS = 1;
+
+const ACTIVITY_KEYS = [
+  'account_id',
+  'day',
+  'actor_arn',
+  'actor_type',
+  'session_key',
+  'source_identity',
+  'event_source',
+  'event_name',
+  'outcome',
+] as const;
+const ASSUMPTION_KEYS = ['issued_key', 'assumer_arn', 'assumer_type', 'assumer_key'] as const;
+const SUMMARY_KEYS = [
+  'account_id',
+  'day',
+  'actor_arn',
+  'actor_type',
+  'caller_arn',
+  'via_arn',
+  'event_source',
+  'event_name',
+  'outcome',
+] as const;
+
+function checkOptions(options: ActivitySummaryOptions): void {
+  if (!isUtcDay(options.startDay) || !isUtcDay(options.endDay)) {
+    throw new Error(`summary days must be YYYY-MM-DD, got ${options.startDay}..${options.endDay}`);
+  }
+  for (const account of options.accountIds ?? []) {
+    if (!ACCOUNT_ID.test(account))
+      throw new Error(`account ids must be 12 digits, got ${JSON.stringify(account)}`);
+  }
+}
+
+/**
+ * The first stage over the `cloudtrail` relation: every event of the window (and the AssumeRole
+ * calls of the look-back day) projected to the columns the summary needs, then grouped by role
+ * session, by issued credentials and, with `perFile`, by log file, in one pass.
+ */
+function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySummaryOptions) {
+  const accounts = options.accountIds ?? [];
+  const identityType = identityField('type');
+  const perFile = options.perFile === true;
+  const lookbackDay = addDays(options.startDay, -LOOKBACK_DAYS);
+  const lookbackStart = `${lookbackDay}T00:00:00Z`;
+  const windowStart = `${options.startDay}T00:00:00Z`;
+  const windowEnd = `${addDays(options.endDay, 1)}T00:00:00Z`;
+  const actorArn = sql<string>`CASE WHEN ${identityType} = 'AssumedRole' THEN ${identityField('sessioncontext', 'sessionissuer', 'arn')} ELSE ${identityField('arn')} END`;
+  const isAssumeRole = sql<boolean>`(eventsource = 'sts.amazonaws.com' AND eventname IN (${sql.join(ASSUME_ROLE_EVENTS.map((name) => sql.lit(name)))}))`;
+  return db.with('events', (qb) =>
+    qb
+      .selectFrom('cloudtrail')
+      .select([
+        sql<string>`recipientaccountid`.as('account_id'),
+        // Null on the look-back day: those events only contribute their issued credentials.
+        sql<string | null>`CASE WHEN eventtime >= ${windowStart} THEN substr(eventtime, 1, 10) END`.as('day'),
+        actorArn.as('actor_arn'),
+        sql<string>`${identityType}`.as('actor_type'),
+        sql<
+          string | null
+        >`CASE WHEN ${identityType} = 'AssumedRole' THEN ${identityField('accesskeyid')} END`.as(
+          'session_key',
+        ),
+        sql<string | null>`${identityField('sessioncontext', 'sourceidentity')}`.as('source_identity'),
+        sql<string>`eventsource`.as('event_source'),
+        sql<string>`eventname`.as('event_name'),
+        sql<Outcome>`CASE WHEN errorcode IS NULL THEN 'ok' ELSE 'denied' END`.as('outcome'),
+        sql<
+          string | null
+        >`CASE WHEN errorcode IS NULL AND ${isAssumeRole} THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId') END`.as(
+          'issued_key',
+        ),
+        sql<
+          string | null
+        >`coalesce(${actorArn}, ${identityField('invokedby')}, ${identityType} || ':' || ${identityField('username')})`.as(
+          'assumer_arn',
+        ),
+        sql<string>`${identityType}`.as('assumer_type'),
+        sql<string | null>`${identityField('accesskeyid')}`.as('assumer_key'),
+        sql<string>`eventtime`.as('eventtime'),
+        ...(perFile
+          ? [sql<string>`log_file`.as('log_file'), sql<boolean>`has_records`.as('has_records')]
+          : []),
+      ])
+      .where((eb) => {
+        const inRange = eb.and([
+          sql<boolean>`eventtime >= ${lookbackStart}`,
+          sql<boolean>`eventtime < ${windowEnd}`,
+          eb.or([sql<boolean>`eventtime >= ${windowStart}`, isAssumeRole]),
+          ...(accounts.length > 0 ? [sql<boolean>`recipientaccountid IN (${sql.join(accounts)})`] : []),
+          ...(options.partitions === true
+            ? [
+                sql<boolean>`"date" >= ${sql.lit(lookbackDay.replace(/-/g, '/'))}`,
+                sql<boolean>`"date" <= ${sql.lit(addDays(options.endDay, 1).replace(/-/g, '/'))}`,
+                ...(accounts.length > 0
+                  ? [sql<boolean>`"account" IN (${sql.join(accounts.map((account) => sql.lit(account)))})`]
+                  : []),
+              ]
+            : []),
+        ]);
+        // The per-file sentinel rows have no eventtime; they must reach the file grouping set.
+        return perFile ? eb.or([inRange, sql<boolean>`eventtime IS NULL`]) : inRange;
+      }),
+  );
+}
+
+type EventsCreator = ReturnType<typeof withEvents>;
+
+function stageSelect(db: EventsCreator, perFile: boolean) {
+  return db
+    .selectFrom('events')
+    .select((eb) => [
+      ...ACTIVITY_KEYS,
+      ...ASSUMPTION_KEYS,
+      perFile
+        ? sql<string | null>`log_file`.as('log_file')
+        : sql<string | null>`CAST(NULL AS VARCHAR)`.as('log_file'),
+      perFile
+        ? sql<boolean | null>`bool_or(has_records)`.as('has_records')
+        : sql<boolean | null>`CAST(NULL AS BOOLEAN)`.as('has_records'),
+      eb.fn.count<number>('eventtime').as('calls'),
+      eb.fn.min<string>('eventtime').as('first_seen'),
+      eb.fn.max<string>('eventtime').as('last_seen'),
+    ])
+    .groupBy(
+      sql`GROUPING SETS (${sql.join(
+        [ACTIVITY_KEYS, ASSUMPTION_KEYS, ...(perFile ? [['log_file'] as const] : [])].map(
+          (keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`,
+        ),
+      )})`,
+    )
+    .having(
+      sql<boolean>`(GROUPING(event_name) = 0 AND day IS NOT NULL AND actor_arn IS NOT NULL) OR (GROUPING(issued_key) = 0 AND issued_key IS NOT NULL)${perFile ? sql` OR GROUPING(log_file) = 0` : sql``}`,
+    );
+}
+
+/**
+ * The staged rows' role sessions with their callers: each session key is matched with the
+ * AssumeRole call that issued it (calls logged twice, in the caller's and the role's account,
+ * count once), and a caller that was itself a role session is followed back, up to
+ * {@link MAX_CHAIN_DEPTH} hops, to the identity that began the chain.
+ */
+function withSessions(db: QueryCreator<StagedDatabase>) {
+  return db
+    .with('assumptions', (qb) =>
+      qb
+        .selectFrom('staged')
+        .select((eb) => [
+          'issued_key',
+          eb.fn.min('assumer_arn').as('assumer_arn'),
+          eb.fn.min('assumer_type').as('assumer_type'),
+          eb.fn.min('assumer_key').as('assumer_key'),
+        ])
+        .where('issued_key', 'is not', null)
+        .groupBy('issued_key'),
+    )
+    .with('sessions', (qb) => {
+      const hops = Array.from({ length: MAX_CHAIN_DEPTH }, (_, index) => `a${index + 1}`);
+      let query = qb
+        .selectFrom(
+          qb
+            .selectFrom('staged')
+            .select('session_key')
+            .distinct()
+            .where('session_key', 'is not', null)
+            .where('day', 'is not', null)
+            .as('s'),
+        )
+        .innerJoin('assumptions as a1', 'a1.issued_key', 's.session_key');
+      for (let hop = 2; hop <= MAX_CHAIN_DEPTH; hop += 1) {
+        // Only a role session's key can have been issued by an earlier AssumeRole call.
+        query = query.leftJoin(`assumptions as a${hop}` as 'assumptions as a1', (join) =>
+          join.on(
+            sql<boolean>`${sql.ref(`a${hop - 1}.assumer_type`)} = 'AssumedRole' AND ${sql.ref(`a${hop}.issued_key`)} = ${sql.ref(`a${hop - 1}.assumer_key`)}`,
+          ),
+        );
+      }
+      return query.select([
+        's.session_key',
+        sql<string>`coalesce(${sql.join(
+          [...hops].reverse().map((hop) => sql.ref(`${hop}.assumer_arn`)),
+        )})`.as('caller_arn'),
+        sql<string | null>`CASE WHEN a2.issued_key IS NOT NULL THEN a1.assumer_arn END`.as('via_arn'),
+      ]);
+    });
+}
+
+/**
+ * The second stage: the staged rows of every batch (or the stage CTE) resolved into the activity
+ * summary of DESIGN.md, one row per (account, day, actor, caller, event source, event name,
+ * outcome), the caller taken from the session's AssumeRole chain or else its `sourceIdentity`.
+ */
+function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
+  const query = withSessions(db)
+    .selectFrom('staged as st')
+    .leftJoin('sessions as se', 'se.session_key', 'st.session_key')
+    .where('st.day', 'is not', null)
+    .select([
+      sql<string>`st.account_id`.as('account_id'),
+      sql<string>`st.day`.as('day'),
+      sql<string>`st.actor_arn`.as('actor_arn'),
+      sql<string>`st.actor_type`.as('actor_type'),
+      sql<string | null>`coalesce(se.caller_arn, st.source_identity)`.as('caller_arn'),
+      sql<string | null>`se.via_arn`.as('via_arn'),
+      sql<string>`st.event_source`.as('event_source'),
+      sql<string>`st.event_name`.as('event_name'),
+      sql<Outcome>`st.outcome`.as('outcome'),
+      sql<number>`CAST(sum(st.calls) AS BIGINT)`.as('calls'),
+      sql<string>`min(st.first_seen)`.as('first_seen'),
+      sql<string>`max(st.last_seen)`.as('last_seen'),
+    ])
+    .groupBy(SUMMARY_KEYS.map((_, index) => sql.lit(index + 1)));
+  return SUMMARY_KEYS.reduce((ordered, _, index) => ordered.orderBy(sql.lit(index + 1)), query);
+}
 
 /**
  * The activity-summary query of DESIGN.md over the `cloudtrail` relation, one definition for every
- * engine: DuckDB and Athena compile the same builder with their own dialect. Values (days,
- * accounts) are bound parameters; nested columns are grouped through a CTE alias, as Athena
+ * engine: DuckDB and Athena compile the same builder with their own dialect. It stages the events
+ * by role session in a CTE and resolves the sessions' callers in the same statement. Values
+ * (days, accounts) are bound parameters; nested columns are grouped through a CTE alias, as Athena
  * engine v3 requires.
  */
 export function buildActivitySummaryQuery(
   db: Kysely<CloudTrailDatabase>,
   options: ActivitySummaryOptions,
 ): SummaryQuery {
-  if (!isUtcDay(options.startDay) || !isUtcDay(options.endDay)) {
-    throw new Error(`summary days must be YYYY-MM-DD, got ${options.startDay}..${options.endDay}`);
-  }
-  const accounts = options.accountIds ?? [];
-  for (const account of accounts) {
-    if (!ACCOUNT_ID.test(account))
-      throw new Error(`account ids must be 12 digits, got ${JSON.stringify(account)}`);
-  }
-  const identityType = identityField('type');
-  const perFile = options.perFile === true;
-  const groupColumns = [
-    'account_id',
-    'day',
-    'actor_arn',
-    'actor_type',
-    'event_source',
-    'event_name',
-    'outcome',
-  ] as const;
-  const windowStart = `${options.startDay}T00:00:00Z`;
-  const windowEnd = `${addDays(options.endDay, 1)}T00:00:00Z`;
-  const query = db
-    .with('events', (qb) =>
-      qb
-        .selectFrom('cloudtrail')
-        .select([
-          sql<string>`recipientaccountid`.as('account_id'),
-          sql<string>`substr(eventtime, 1, 10)`.as('day'),
-          sql<string>`CASE WHEN ${identityType} = 'AssumedRole' THEN ${identityField('sessioncontext', 'sessionissuer', 'arn')} ELSE ${identityField('arn')} END`.as(
-            'actor_arn',
-          ),
-          sql<string>`${identityType}`.as('actor_type'),
-          sql<string>`eventsource`.as('event_source'),
-          sql<string>`eventname`.as('event_name'),
-          sql<Outcome>`CASE WHEN errorcode IS NULL THEN 'ok' ELSE 'denied' END`.as('outcome'),
-          sql<string>`eventtime`.as('eventtime'),
-          ...(perFile
-            ? [sql<string>`log_file`.as('log_file'), sql<boolean>`has_records`.as('has_records')]
-            : []),
-        ])
-        .where((eb) => {
-          const inWindow = eb.and([
-            sql<boolean>`eventtime >= ${windowStart}`,
-            sql<boolean>`eventtime < ${windowEnd}`,
-            ...(accounts.length > 0 ? [sql<boolean>`recipientaccountid IN (${sql.join(accounts)})`] : []),
-            ...(options.partitions === true
-              ? [
-                  sql<boolean>`"date" >= ${sql.lit(options.startDay.replace(/-/g, '/'))}`,
-                  sql<boolean>`"date" <= ${sql.lit(addDays(options.endDay, 1).replace(/-/g, '/'))}`,
-                  ...(accounts.length > 0
-                    ? [sql<boolean>`"account" IN (${sql.join(accounts.map((account) => sql.lit(account)))})`]
-                    : []),
-                ]
-              : []),
-          ]);
-          // The per-file sentinel rows have no eventtime; they must reach the file grouping set.
-          return perFile ? eb.or([inWindow, sql<boolean>`eventtime IS NULL`]) : inWindow;
-        }),
-    )
-    .selectFrom('events')
-    .select((eb) => [
-      ...groupColumns,
-      eb.fn.count<number>('eventtime').as('calls'),
-      eb.fn.min<string>('eventtime').as('first_seen'),
-      eb.fn.max<string>('eventtime').as('last_seen'),
-    ]);
-  if (!perFile) {
-    return query
-      .where('actor_arn', 'is not', null)
-      .groupBy([...groupColumns])
-      .orderBy('account_id')
-      .orderBy('day')
-      .orderBy('actor_arn')
-      .orderBy('event_source')
-      .orderBy('event_name')
-      .orderBy('outcome');
-  }
-  return query
-    .select([sql<string>`log_file`.as('log_file'), sql<boolean>`bool_or(has_records)`.as('has_records')])
-    .groupBy(sql`GROUPING SETS ((${sql.join(groupColumns.map((column) => sql.ref(column)))}), (log_file))`)
-    .having(sql<boolean>`GROUPING(log_file) = 0 OR (actor_arn IS NOT NULL AND day IS NOT NULL)`);
+  checkOptions(options);
+  const staged = withEvents(db, { ...options, perFile: false }).with('staged', (qb) =>
+    stageSelect(qb, false),
+  );
+  return resolveOf(staged as unknown as QueryCreator<StagedDatabase>);
 }
 
+/**
+ * The first stage alone, for an engine that reads the logs in batches (DuckDB): each batch's
+ * staged rows are inserted into a `staged` table, and {@link buildResolveQuery} resolves them all.
+ */
+export function buildStageQuery(db: Kysely<CloudTrailDatabase>, options: ActivitySummaryOptions) {
+  checkOptions(options);
+  return stageSelect(withEvents(db, options), options.perFile === true);
+}
+
+/** The second stage alone, over a `staged` table holding the rows of {@link buildStageQuery}. */
+export function buildResolveQuery(db: Kysely<StagedDatabase>) {
+  return resolveOf(db);
+}
+
+/** How many role sessions the staged rows hold, and how many of them have a known caller. */
+export function buildSessionStatsQuery(db: Kysely<StagedDatabase>) {
+  return withSessions(db)
+    .selectFrom('staged as st')
+    .leftJoin('sessions as se', 'se.session_key', 'st.session_key')
+    .where('st.day', 'is not', null)
+    .where('st.session_key', 'is not', null)
+    .select([
+      sql<number>`count(DISTINCT st.session_key)`.as('sessions'),
+      sql<number>`count(DISTINCT CASE WHEN coalesce(se.caller_arn, st.source_identity) IS NOT NULL THEN st.session_key END)`.as(
+        'attributed',
+      ),
+    ]);
+}
 /** Converts a result record of the summary query to an {@link ActivityRow}. */
 export function toActivityRow(record: ActivitySummaryRecord): ActivityRow {
   return {
@@ -192,6 +413,8 @@ export function toActivityRow(record: ActivitySummaryRecord): ActivityRow {
     day: record.day,
     actorArn: record.actor_arn,
     actorType: record.actor_type,
+    callerArn: record.caller_arn,
+    viaArn: record.via_arn,
     eventSource: record.event_source,
     eventName: record.event_name,
     outcome: record.outcome,
@@ -199,33 +422,4 @@ export function toActivityRow(record: ActivitySummaryRecord): ActivityRow {
     firstSeen: record.first_seen,
     lastSeen: record.last_seen,
   };
-}
-
-/** Merges rows of the same group (from several batches of files) by adding calls and widening times. */
-export function mergeActivityRows(rows: Iterable<ActivityRow>): ActivityRow[] {
-  const merged = new Map<string, ActivityRow>();
-  for (const row of rows) {
-    const key = [
-      row.accountId,
-      row.day,
-      row.actorArn,
-      row.actorType,
-      row.eventSource,
-      row.eventName,
-      row.outcome,
-    ].join('\u0000');
-    const seen = merged.get(key);
-    merged.set(
-      key,
-      seen === undefined
-        ? row
-        : {
-            ...seen,
-            calls: seen.calls + row.calls,
-            firstSeen: row.firstSeen < seen.firstSeen ? row.firstSeen : seen.firstSeen,
-            lastSeen: row.lastSeen > seen.lastSeen ? row.lastSeen : seen.lastSeen,
-          },
-    );
-  }
-  return [...merged.values()];
 }

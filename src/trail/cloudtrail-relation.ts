@@ -14,6 +14,8 @@ export interface CloudTrailTable {
   awsregion: string;
   recipientaccountid: string;
   eventcategory: string | null;
+  /** JSON text of the response (Athena); DuckDB holds the JSON value. Read with `json_extract_scalar`. */
+  responseelements: string | null;
   /** A struct: `type, arn, accountid, accesskeyid, username, sessioncontext.sessionissuer.arn, ...` */
   useridentity: unknown;
 }

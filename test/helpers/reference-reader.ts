@@ -11,8 +11,24 @@ interface RawRecord {
   eventName?: string;
   errorCode?: string;
   recipientAccountId?: string;
-  userIdentity?: { type?: string; arn?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
+  responseElements?: { credentials?: { accessKeyId?: string } } | null;
+  userIdentity?: {
+    type?: string;
+    arn?: string;
+    accessKeyId?: string;
+    invokedBy?: string;
+    userName?: string;
+    sessionContext?: { sourceIdentity?: string; sessionIssuer?: { arn?: string } };
+  };
 }
+
+interface Assumption {
+  readonly assumerArn: string | undefined;
+  readonly assumerType: string | undefined;
+  readonly assumerKey: string | undefined;
+}
+
+const ASSUME_ROLE = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
 
 /** What the plain reader found. */
 export interface ReferenceSummary {
@@ -38,60 +54,96 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
     }
   };
   walk(root);
+  const events: RawRecord[] = [];
   for (const file of files) {
-    let records: RawRecord[];
     try {
       const bytes = readFileSync(file);
       const text = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
       const value = JSON.parse(text) as { Records?: unknown };
       if (!Array.isArray(value.Records)) throw new Error('no Records');
-      records = value.Records as RawRecord[];
+      events.push(...(value.Records as RawRecord[]));
     } catch {
       unreadable.push(file);
-      continue;
     }
-    for (const record of records) {
-      const time = record.eventTime ?? '';
-      const day = time.slice(0, 10);
-      if (day < startDay || day > endDay) continue;
-      const identity = record.userIdentity ?? {};
-      const actorArn =
-        identity.type === 'AssumedRole' ? identity.sessionContext?.sessionIssuer?.arn : identity.arn;
-      if (actorArn === undefined) continue;
-      const row: ActivityRow = {
-        accountId: record.recipientAccountId ?? '',
-        day,
-        actorArn,
-        actorType: identity.type ?? '',
-        eventSource: record.eventSource ?? '',
-        eventName: record.eventName ?? '',
-        outcome: record.errorCode === undefined ? 'ok' : 'denied',
-        calls: 1,
-        firstSeen: time,
-        lastSeen: time,
-      };
-      const key = [
-        row.accountId,
-        row.day,
-        row.actorArn,
-        row.actorType,
-        row.eventSource,
-        row.eventName,
-        row.outcome,
-      ].join('|');
-      const seen = groups.get(key);
-      groups.set(
-        key,
-        seen === undefined
-          ? row
-          : {
-              ...seen,
-              calls: seen.calls + 1,
-              firstSeen: time < seen.firstSeen ? time : seen.firstSeen,
-              lastSeen: time > seen.lastSeen ? time : seen.lastSeen,
-            },
-      );
+  }
+  // AssumeRole calls of the window and the day before: issued key -> who called.
+  const lookback = new Date(Date.parse(`${startDay}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  const assumptions = new Map<string, Assumption>();
+  for (const record of events) {
+    const day = (record.eventTime ?? '').slice(0, 10);
+    const key = record.responseElements?.credentials?.accessKeyId;
+    if (day < lookback || day > endDay || record.errorCode !== undefined || key === undefined) continue;
+    if (record.eventSource !== 'sts.amazonaws.com' || !ASSUME_ROLE.has(record.eventName ?? '')) continue;
+    const identity = record.userIdentity ?? {};
+    const actor =
+      identity.type === 'AssumedRole' ? identity.sessionContext?.sessionIssuer?.arn : identity.arn;
+    assumptions.set(key, {
+      assumerArn: actor ?? identity.invokedBy ?? `${identity.type ?? ''}:${identity.userName ?? ''}`,
+      assumerType: identity.type,
+      assumerKey: identity.accessKeyId,
+    });
+  }
+  const callerOf = (sessionKey: string | undefined): { caller: string | undefined; via: string | undefined } => {
+    const chain: Assumption[] = [];
+    let next = sessionKey === undefined ? undefined : assumptions.get(sessionKey);
+    while (next !== undefined && chain.length < 5) {
+      chain.push(next);
+      next =
+        next.assumerType === 'AssumedRole' && next.assumerKey !== undefined
+          ? assumptions.get(next.assumerKey)
+          : undefined;
     }
+    return { caller: chain.at(-1)?.assumerArn, via: chain.length > 1 ? chain[0]?.assumerArn : undefined };
+  };
+  for (const record of events) {
+    const time = record.eventTime ?? '';
+    const day = time.slice(0, 10);
+    if (day < startDay || day > endDay) continue;
+    const identity = record.userIdentity ?? {};
+    const actorArn =
+      identity.type === 'AssumedRole' ? identity.sessionContext?.sessionIssuer?.arn : identity.arn;
+    if (actorArn === undefined) continue;
+    const { caller, via } =
+      identity.type === 'AssumedRole'
+        ? callerOf(identity.accessKeyId)
+        : { caller: undefined, via: undefined };
+    const row: ActivityRow = {
+      accountId: record.recipientAccountId ?? '',
+      day,
+      actorArn,
+      actorType: identity.type ?? '',
+      callerArn: caller ?? identity.sessionContext?.sourceIdentity ?? null,
+      viaArn: via ?? null,
+      eventSource: record.eventSource ?? '',
+      eventName: record.eventName ?? '',
+      outcome: record.errorCode === undefined ? 'ok' : 'denied',
+      calls: 1,
+      firstSeen: time,
+      lastSeen: time,
+    };
+    const key = [
+      row.accountId,
+      row.day,
+      row.actorArn,
+      row.actorType,
+      row.callerArn,
+      row.viaArn,
+      row.eventSource,
+      row.eventName,
+      row.outcome,
+    ].join('|');
+    const seen = groups.get(key);
+    groups.set(
+      key,
+      seen === undefined
+        ? row
+        : {
+            ...seen,
+            calls: seen.calls + 1,
+            firstSeen: time < seen.firstSeen ? time : seen.firstSeen,
+            lastSeen: time > seen.lastSeen ? time : seen.lastSeen,
+          },
+    );
   }
   return { rows: sortRows([...groups.values()]), unreadable: unreadable.sort() };
 }
@@ -99,9 +151,17 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
 /** Rows in a canonical order, for comparisons. */
 export function sortRows(rows: readonly ActivityRow[]): ActivityRow[] {
   const key = (row: ActivityRow): string =>
-    [row.accountId, row.day, row.actorArn, row.actorType, row.eventSource, row.eventName, row.outcome].join(
-      '|',
-    );
+    [
+      row.accountId,
+      row.day,
+      row.actorArn,
+      row.actorType,
+      row.callerArn,
+      row.viaArn,
+      row.eventSource,
+      row.eventName,
+      row.outcome,
+    ].join('|');
   return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 

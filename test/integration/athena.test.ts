@@ -31,6 +31,8 @@ const SUMMARY_COLUMNS = [
   { name: 'day', type: 'varchar' },
   { name: 'actor_arn', type: 'varchar' },
   { name: 'actor_type', type: 'varchar' },
+  { name: 'caller_arn', type: 'varchar' },
+  { name: 'via_arn', type: 'varchar' },
   { name: 'event_source', type: 'varchar' },
   { name: 'event_name', type: 'varchar' },
   { name: 'outcome', type: 'varchar' },
@@ -47,7 +49,21 @@ const summaryRow = (
   name: string,
   outcome = 'ok',
   calls = '3',
-) => [account, day, actor, type, source, name, outcome, calls, `${day}T10:00:00Z`, `${day}T11:00:00Z`];
+  caller: string | null = null,
+) => [
+  account,
+  day,
+  actor,
+  type,
+  caller,
+  null,
+  source,
+  name,
+  outcome,
+  calls,
+  `${day}T10:00:00Z`,
+  `${day}T11:00:00Z`,
+];
 
 function writeConfig(name: string, athenaLines: string[], accounts: string[]): string {
   const path = join(work, name);
@@ -254,11 +270,13 @@ describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
       .map((execution) => execution.QueryExecution)
       .find((execution) => execution?.Query?.includes('"date" >=') === true);
     expect(summary?.Query).toContain(
-      `"date" >= '2026/10/01' and "date" <= '2026/11/01' and "account" IN ('111111111111', '222222222222')`,
+      `"date" >= '2026/09/30' and "date" <= '2026/11/01' and "account" IN ('111111111111', '222222222222')`,
     );
     expect(summary?.ExecutionParameters).toEqual([
       "'2026-10-01T00:00:00Z'",
+      "'2026-09-30T00:00:00Z'",
       "'2026-11-01T00:00:00Z'",
+      "'2026-10-01T00:00:00Z'",
       "'111111111111'",
       "'222222222222'",
     ]);

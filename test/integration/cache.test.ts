@@ -24,6 +24,8 @@ const row = (day: string, overrides: Partial<ActivityRow> = {}): ActivityRow => 
   day,
   actorArn: 'arn:aws:iam::111111111111:user/alice',
   actorType: 'IAMUser',
+  callerArn: null,
+  viaArn: null,
   eventSource: 's3.amazonaws.com',
   eventName: 'ListBuckets',
   outcome: 'ok',

@@ -4,16 +4,29 @@ import { gunzipSync } from 'node:zlib';
 
 import { DuckDBInstance, listValue } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Kysely } from 'kysely';
+import { CompiledQuery, Kysely } from 'kysely';
 
 import { InputDataError, InterruptedError } from '../../errors.js';
-import { buildActivitySummaryQuery, mergeActivityRows, toActivityRow } from '../../trail/activity-summary.js';
-import type { ActivityRow } from '../../trail/activity-summary.js';
+import {
+  buildResolveQuery,
+  buildSessionStatsQuery,
+  buildStageQuery,
+  LOOKBACK_DAYS,
+  toActivityRow,
+} from '../../trail/activity-summary.js';
+import type { LogFileRecord, StagedDatabase } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import type { Engine, EngineReporter, SkippedFile, SummaryRequest, SummaryResult } from '../engine.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
-import { CLOUDTRAIL_VIEW_SQL, SET_LOG_FILES_SQL } from './duckdb-sql.js';
+import {
+  CLOUDTRAIL_VIEW_SQL,
+  CREATE_STAGED_SQL,
+  JSON_EXTRACT_SCALAR_MACRO_SQL,
+  SET_LOG_FILES_SQL,
+  TAKE_FILE_ROWS_SQL,
+} from './duckdb-sql.js';
 import { listLogFiles } from './log-files.js';
+import { addDays } from '../../trail/utc-days.js';
 import type { LogFile } from './log-files.js';
 
 /** Options of {@link DuckDbEngine}. */
@@ -49,6 +62,8 @@ export class DuckDbEngine implements Engine {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
   readonly #db: Kysely<CloudTrailDatabase>;
+  /** The same connection, typed for the staged table. */
+  readonly #staged: Kysely<StagedDatabase>;
   #closed = false;
   #viewCreated = false;
 
@@ -58,6 +73,7 @@ export class DuckDbEngine implements Engine {
     this.#instance = instance;
     this.#connection = connection;
     this.#db = new Kysely<CloudTrailDatabase>({ dialect: new DuckDbDialect({ connection }) });
+    this.#staged = new Kysely<StagedDatabase>({ dialect: new DuckDbDialect({ connection }) });
   }
 
   /** Opens an in-memory DuckDB for a log folder, which must exist. */
@@ -75,21 +91,35 @@ export class DuckDbEngine implements Engine {
     return new DuckDbEngine(resolved, instance, connection);
   }
 
+  /**
+   * Reads the window's files (and the day before, for the AssumeRole calls that opened sessions
+   * active on its first day) batch by batch into a staged table inside DuckDB, then resolves every
+   * session's caller over all batches at once: a session and its AssumeRole call may be in
+   * different batches, days or accounts.
+   */
   async summarize(request: SummaryRequest): Promise<SummaryResult> {
-    const listing = listLogFiles(this.#options.logsDir, request.startDay, request.endDay);
+    const listing = listLogFiles(
+      this.#options.logsDir,
+      addDays(request.startDay, -LOOKBACK_DAYS),
+      request.endDay,
+    );
     const skippedFiles: SkippedFile[] = [];
     for (const entry of listing.unreadable)
       this.#skip(skippedFiles, entry.path, `cannot be read (${entry.reason})`);
-    const rows: ActivityRow[] = [];
+    await this.#connection.run(CREATE_STAGED_SQL);
     for (const batch of this.#batches(listing.files)) {
       if (request.signal?.aborted === true)
         throw new InterruptedError('interrupted: stopped reading the logs; nothing of this run was cached');
-      rows.push(...(await this.#summarizeBatch(batch, request, skippedFiles)));
+      await this.#stageBatch(batch, request, skippedFiles);
     }
+    const records = await buildResolveQuery(this.#staged).execute();
+    const [stats] = await buildSessionStatsQuery(this.#staged).execute();
+    await this.#connection.run('DROP TABLE staged');
     return {
-      rows: mergeActivityRows(rows),
+      rows: records.map(toActivityRow),
       filesRead: listing.files.length - skippedFiles.length,
       skippedFiles,
+      sessions: { sessions: Number(stats?.sessions ?? 0), attributed: Number(stats?.attributed ?? 0) },
     };
   }
 
@@ -97,6 +127,7 @@ export class DuckDbEngine implements Engine {
     if (this.#closed) return;
     this.#closed = true;
     await this.#db.destroy();
+    await this.#staged.destroy();
     this.#connection.closeSync();
     this.#instance.closeSync();
   }
@@ -119,37 +150,39 @@ export class DuckDbEngine implements Engine {
     if (batch.length > 0) yield batch;
   }
 
-  async #summarizeBatch(
+  async #prepare(): Promise<void> {
+    if (this.#viewCreated) return;
+    await this.#connection.run(CLOUDTRAIL_VIEW_SQL);
+    await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
+    this.#viewCreated = true;
+  }
+
+  /** Stages one batch of files; a batch DuckDB cannot read is halved until the bad file is found. */
+  async #stageBatch(
     files: readonly LogFile[],
     request: SummaryRequest,
     skipped: SkippedFile[],
-  ): Promise<ActivityRow[]> {
+  ): Promise<void> {
     await this.#connection.run(SET_LOG_FILES_SQL, [listValue(files.map((file) => file.path))]);
-    if (!this.#viewCreated) {
-      await this.#connection.run(CLOUDTRAIL_VIEW_SQL);
-      this.#viewCreated = true;
-    }
-    let records;
+    await this.#prepare();
+    const stage = buildStageQuery(this.#db, { ...request, perFile: true }).compile();
     try {
-      records = await buildActivitySummaryQuery(this.#db, { ...request, perFile: true }).execute();
+      // One statement: a batch that fails leaves nothing in the staged table.
+      await this.#db.executeQuery(
+        CompiledQuery.raw(`INSERT INTO staged BY NAME ${stage.sql}`, [...stage.parameters]),
+      );
     } catch (error) {
       if (files.length === 1 && files[0] !== undefined) {
         this.#skip(skipped, files[0].path, diagnoseLogFile(files[0].path) ?? describeDuckDbError(error));
-        return [];
+        return;
       }
-      // Find the unreadable file(s) by halving: the readable halves still count.
       const middle = Math.ceil(files.length / 2);
-      return [
-        ...(await this.#summarizeBatch(files.slice(0, middle), request, skipped)),
-        ...(await this.#summarizeBatch(files.slice(middle), request, skipped)),
-      ];
+      await this.#stageBatch(files.slice(0, middle), request, skipped);
+      await this.#stageBatch(files.slice(middle), request, skipped);
+      return;
     }
-    const hasRecords = new Map<string, boolean>();
-    const rows: ActivityRow[] = [];
-    for (const record of records) {
-      if (typeof record.log_file === 'string') hasRecords.set(record.log_file, record.has_records === true);
-      else rows.push(toActivityRow(record));
-    }
+    const fileRows = await this.#db.executeQuery<LogFileRecord>(CompiledQuery.raw(TAKE_FILE_ROWS_SQL));
+    const hasRecords = new Map(fileRows.rows.map((row) => [row.log_file, row.has_records]));
     for (const file of files) {
       const found = hasRecords.get(file.path);
       if (found === true) continue;
@@ -160,7 +193,6 @@ export class DuckDbEngine implements Engine {
       else if (found === false)
         this.#skip(skipped, file.path, 'not a CloudTrail log file: it holds no "Records" list');
     }
-    return rows;
   }
 
   #skip(skipped: SkippedFile[], file: string, reason: string): void {

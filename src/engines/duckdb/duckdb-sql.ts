@@ -6,7 +6,7 @@
 /** The fields of a CloudTrail record the engine reads; everything else in a record is skipped. */
 const RECORD_TYPE = `STRUCT(
   eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR, awsRegion VARCHAR,
-  recipientAccountId VARCHAR, eventCategory VARCHAR,
+  recipientAccountId VARCHAR, eventCategory VARCHAR, responseElements JSON,
   userIdentity STRUCT(
     "type" VARCHAR, principalId VARCHAR, arn VARCHAR, accountId VARCHAR, accessKeyId VARCHAR,
     userName VARCHAR, invokedBy VARCHAR,
@@ -32,7 +32,7 @@ export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
 export const CLOUDTRAIL_VIEW_SQL = `CREATE OR REPLACE TEMP VIEW cloudtrail AS
 SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
   r.errorCode AS errorcode, r.awsRegion AS awsregion, r.recipientAccountId AS recipientaccountid,
-  r.eventCategory AS eventcategory, r.userIdentity AS useridentity,
+  r.eventCategory AS eventcategory, r.responseElements AS responseelements, r.userIdentity AS useridentity,
   filename AS log_file, has_records
 FROM (
   SELECT filename, Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r
@@ -40,3 +40,22 @@ FROM (
     columns = {'Records': '${RECORD_TYPE.replace(/\s+/g, ' ')}[]'},
     format = 'unstructured', records = true, filename = true, maximum_object_size = ${MAXIMUM_OBJECT_SIZE})
 )`;
+
+/**
+ * Trino's `json_extract_scalar`, which the shared queries use on `responseelements` (a JSON string
+ * in the Athena table, a JSON value here).
+ */
+export const JSON_EXTRACT_SCALAR_MACRO_SQL =
+  'CREATE OR REPLACE TEMP MACRO json_extract_scalar(document, path) AS json_extract_string(document, path)';
+
+/** The table each batch's staged rows go into (`StagedRecord` of `trail/activity-summary.ts`). */
+export const CREATE_STAGED_SQL = `CREATE OR REPLACE TEMP TABLE staged (
+  account_id VARCHAR, day VARCHAR, actor_arn VARCHAR, actor_type VARCHAR, session_key VARCHAR,
+  source_identity VARCHAR, event_source VARCHAR, event_name VARCHAR, outcome VARCHAR,
+  issued_key VARCHAR, assumer_arn VARCHAR, assumer_type VARCHAR, assumer_key VARCHAR,
+  log_file VARCHAR, has_records BOOLEAN, calls BIGINT, first_seen VARCHAR, last_seen VARCHAR
+)`;
+
+/** Takes a batch's per-file rows out of the staged table once they have been read. */
+export const TAKE_FILE_ROWS_SQL =
+  'DELETE FROM staged WHERE log_file IS NOT NULL RETURNING log_file, has_records';

@@ -14,6 +14,8 @@ const row = (overrides: Partial<ActivityRow>): ActivityRow => ({
   day: '2026-10-01',
   actorArn: ROLE,
   actorType: 'AssumedRole',
+  callerArn: null,
+  viaArn: null,
   eventSource: 's3.amazonaws.com',
   eventName: 'ListBuckets',
   outcome: 'ok',

@@ -37,7 +37,9 @@ describe('the Athena summary query', () => {
     expectGolden('summary.athena.sql', `${compiled.sql}\n`);
     expect(compiled.parameters.map(toExecutionParameter)).toEqual([
       "'2026-10-01T00:00:00Z'",
+      "'2026-09-30T00:00:00Z'",
       "'2026-11-01T00:00:00Z'",
+      "'2026-10-01T00:00:00Z'",
       "'111111111111'",
       "'222222222222'",
     ]);
@@ -53,9 +55,9 @@ describe('the Athena summary query', () => {
     expect(duck.parameters).toEqual(compiled.parameters);
   });
 
-  it('puts the partitions in as literals, for injected projection and pruning', () => {
+  it('puts the partitions in as literals (from the look-back day), for injected projection and pruning', () => {
     expect(compiled.sql).toContain(
-      `"date" >= '2026/10/01' and "date" <= '2026/11/01' and "account" IN ('111111111111', '222222222222')`,
+      `"date" >= '2026/09/30' and "date" <= '2026/11/01' and "account" IN ('111111111111', '222222222222')`,
     );
   });
 

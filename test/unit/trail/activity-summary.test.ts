@@ -7,7 +7,7 @@ import { expectGolden } from '../../helpers/golden.js';
 import { DuckDbDialect } from '../../../src/engines/duckdb/duckdb-dialect.js';
 import {
   buildActivitySummaryQuery,
-  mergeActivityRows,
+  buildStageQuery,
   toActivityRow,
 } from '../../../src/trail/activity-summary.js';
 import type { ActivityRow } from '../../../src/trail/activity-summary.js';
@@ -23,6 +23,11 @@ afterAll(async () => {
   instance.closeSync();
 });
 
+const WINDOW_START = '2026-10-01T00:00:00Z';
+// The day before the window is read for the AssumeRole calls of sessions still open at midnight.
+const LOOKBACK_START = '2026-09-30T00:00:00Z';
+const WINDOW_END = '2026-11-01T00:00:00Z';
+
 describe('the activity-summary query', () => {
   // The SQL is a contract between the query definition and the engines: golden files, rewritten
   // with UPDATE_GOLDEN=1 and reviewed in the diff.
@@ -30,72 +35,106 @@ describe('the activity-summary query', () => {
     [
       'summary.duckdb.sql',
       { startDay: '2026-10-01', endDay: '2026-10-31', accountIds: ['111111111111', '222222222222'] },
-      ['2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', '111111111111', '222222222222'],
+      [WINDOW_START, LOOKBACK_START, WINDOW_END, WINDOW_START, '111111111111', '222222222222'],
     ],
     [
-      'summary-per-file.duckdb.sql',
+      'stage-per-file.duckdb.sql',
       { startDay: '2026-10-01', endDay: '2026-10-31', perFile: true },
-      ['2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z'],
+      [WINDOW_START, LOOKBACK_START, WINDOW_END, WINDOW_START],
     ],
   ] as const)('compiles for DuckDB as %s, every value bound', (golden, options, parameters) => {
-    const compiled = buildActivitySummaryQuery(db, options).compile();
+    const compiled = (
+      'perFile' in options ? buildStageQuery(db, options) : buildActivitySummaryQuery(db, options)
+    ).compile();
     expectGolden(golden, `${compiled.sql}\n`);
     expect(compiled.parameters).toEqual(parameters);
   });
 
-  it('runs on DuckDB over a cloudtrail relation and aggregates by actor, event and outcome', async () => {
-    await connection.run(`CREATE TABLE cloudtrail AS SELECT * FROM (VALUES
-      ('2026-10-01T10:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', {'type': 'IAMUser', 'arn': 'arn:aws:iam::111111111111:user/alice', 'sessioncontext': NULL}),
-      ('2026-10-01T11:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', {'type': 'IAMUser', 'arn': 'arn:aws:iam::111111111111:user/alice', 'sessioncontext': NULL}),
-      ('2026-10-01T12:00:00Z', 's3.amazonaws.com', 'ListBuckets', 'AccessDenied', '111111111111', {'type': 'IAMUser', 'arn': 'arn:aws:iam::111111111111:user/alice', 'sessioncontext': NULL}),
-      ('2026-10-02T09:00:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', {'type': 'AssumedRole', 'arn': 'arn:aws:sts::111111111111:assumed-role/admin/s1', 'sessioncontext': {'sessionissuer': {'arn': 'arn:aws:iam::111111111111:role/admin'}}}),
-      ('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', {'type': 'AWSService', 'arn': NULL, 'sessioncontext': NULL}),
-      ('2026-11-01T00:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', {'type': 'IAMUser', 'arn': 'arn:aws:iam::111111111111:user/alice', 'sessioncontext': NULL}),
-      ('2026-10-03T09:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '999999999999', {'type': 'IAMUser', 'arn': 'arn:aws:iam::999999999999:user/eve', 'sessioncontext': NULL})
-    ) AS t(eventtime, eventsource, eventname, errorcode, recipientaccountid, useridentity)`);
+  it('runs on DuckDB over a cloudtrail relation and aggregates by actor, caller, event and outcome', async () => {
+    const identity = `STRUCT("type" VARCHAR, arn VARCHAR, accesskeyid VARCHAR, invokedby VARCHAR, username VARCHAR,
+      sessioncontext STRUCT(sourceidentity VARCHAR, sessionissuer STRUCT(arn VARCHAR)))`;
+    await connection.run(`CREATE TABLE cloudtrail (eventtime VARCHAR, eventsource VARCHAR, eventname VARCHAR,
+      errorcode VARCHAR, recipientaccountid VARCHAR, responseelements VARCHAR, useridentity ${identity})`);
+    await connection.run(
+      `CREATE TEMP MACRO json_extract_scalar(document, path) AS json_extract_string(document, path)`,
+    );
+    const user = (name: string, account = '111111111111', key = 'AKIAUSER') =>
+      `{'type': 'IAMUser', 'arn': 'arn:aws:iam::${account}:user/${name}', 'accesskeyid': '${key}', 'invokedby': NULL, 'username': '${name}', 'sessioncontext': NULL}`;
+    const session = (role: string, key: string, account = '111111111111', source: string | null = null) =>
+      `{'type': 'AssumedRole', 'arn': 'arn:aws:sts::${account}:assumed-role/${role}/s', 'accesskeyid': '${key}', 'invokedby': NULL, 'username': NULL, 'sessioncontext': {'sourceidentity': ${source === null ? 'NULL' : `'${source}'`}, 'sessionissuer': {'arn': 'arn:aws:iam::${account}:role/${role}'}}}`;
+    const issued = (key: string) => `'{"credentials":{"accessKeyId":"${key}"}}'`;
+    const rows = [
+      // alice: two calls and one denied call
+      `('2026-10-01T10:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')})`,
+      `('2026-10-01T11:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')})`,
+      `('2026-10-01T12:00:00Z', 's3.amazonaws.com', 'ListBuckets', 'AccessDenied', '111111111111', NULL, ${user('alice')})`,
+      // alice assumed admin at 23:30 the day before the window; the session's calls are the next day
+      `('2026-09-30T23:30:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '111111111111', ${issued('ASIA1')}, ${user('alice')})`,
+      `('2026-09-30T23:40:00Z', 'iam.amazonaws.com', 'ListRoles', NULL, '111111111111', NULL, ${session('admin', 'ASIA1')})`,
+      `('2026-10-01T00:10:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA1')})`,
+      // admin's session assumed deploy in another account: logged in both accounts, counted once
+      `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '111111111111', ${issued('ASIA2')}, ${session('admin', 'ASIA1')})`,
+      `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '222222222222', ${issued('ASIA2')}, ${session('admin', 'ASIA1')})`,
+      `('2026-10-01T00:30:00Z', 'ec2.amazonaws.com', 'RunInstances', NULL, '222222222222', NULL, ${session('deploy', 'ASIA2', '222222222222')})`,
+      // a session opened before the look-back day: only its sourceIdentity says who
+      `('2026-10-02T09:00:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA9', '111111111111', 'bob')})`,
+      // nothing says who: no caller
+      `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, ${session('admin', 'ASIA8')})`,
+      // a denied AssumeRole issues nothing
+      `('2026-10-02T09:30:00Z', 'sts.amazonaws.com', 'AssumeRole', 'AccessDenied', '111111111111', ${issued('ASIA8')}, ${user('eve')})`,
+      `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, {'type': 'AWSService', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': 'kms.amazonaws.com', 'username': NULL, 'sessioncontext': NULL})`,
+      `('2026-11-01T00:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')})`,
+      `('2026-10-03T09:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '999999999999', NULL, ${user('mallory', '999999999999')})`,
+    ];
+    await connection.run(`INSERT INTO cloudtrail VALUES ${rows.join(',\n')}`);
     const records = await buildActivitySummaryQuery(db, {
       startDay: '2026-10-01',
       endDay: '2026-10-31',
-      accountIds: ['111111111111'],
+      accountIds: ['111111111111', '222222222222'],
     }).execute();
-    expect(records.map(toActivityRow)).toEqual([
-      {
-        accountId: '111111111111',
-        day: '2026-10-01',
-        actorArn: 'arn:aws:iam::111111111111:user/alice',
-        actorType: 'IAMUser',
-        eventSource: 's3.amazonaws.com',
-        eventName: 'ListBuckets',
-        outcome: 'denied',
-        calls: 1,
-        firstSeen: '2026-10-01T12:00:00Z',
-        lastSeen: '2026-10-01T12:00:00Z',
-      },
-      {
-        accountId: '111111111111',
-        day: '2026-10-01',
-        actorArn: 'arn:aws:iam::111111111111:user/alice',
-        actorType: 'IAMUser',
-        eventSource: 's3.amazonaws.com',
-        eventName: 'ListBuckets',
-        outcome: 'ok',
-        calls: 2,
-        firstSeen: '2026-10-01T10:00:00Z',
-        lastSeen: '2026-10-01T11:00:00Z',
-      },
-      {
-        accountId: '111111111111',
-        day: '2026-10-02',
-        actorArn: 'arn:aws:iam::111111111111:role/admin',
-        actorType: 'AssumedRole',
-        eventSource: 'iam.amazonaws.com',
-        eventName: 'ListUsers',
-        outcome: 'ok',
-        calls: 1,
-        firstSeen: '2026-10-02T09:00:00Z',
-        lastSeen: '2026-10-02T09:00:00Z',
-      },
+    const alice = 'arn:aws:iam::111111111111:user/alice';
+    const admin = 'arn:aws:iam::111111111111:role/admin';
+    const brief = records
+      .map(toActivityRow)
+      .map((row) => [
+        row.accountId.slice(0, 1),
+        row.day,
+        row.actorArn.split(':').at(-1),
+        row.callerArn,
+        row.viaArn,
+        row.eventName,
+        row.outcome,
+        row.calls,
+      ]);
+    // The session opened at 23:30 the day before counts for alice; ListRoles on that day does not.
+    expect(brief).toEqual([
+      ['1', '2026-10-01', 'role/admin', alice, null, 'ListUsers', 'ok', 1],
+      ['1', '2026-10-01', 'role/admin', alice, null, 'AssumeRole', 'ok', 1],
+      ['1', '2026-10-01', 'user/alice', null, null, 'ListBuckets', 'denied', 1],
+      ['1', '2026-10-01', 'user/alice', null, null, 'ListBuckets', 'ok', 2],
+      // only the session's sourceIdentity says who
+      ['1', '2026-10-02', 'role/admin', 'bob', null, 'ListUsers', 'ok', 1],
+      // nothing says who (eve's denied AssumeRole issued no key)
+      ['1', '2026-10-02', 'role/admin', null, null, 'Decrypt', 'ok', 1],
+      ['1', '2026-10-02', 'user/eve', null, null, 'AssumeRole', 'denied', 1],
+      // the AssumeRole logged in both accounts: a row in each, and the chain followed back to alice
+      ['2', '2026-10-01', 'role/admin', alice, null, 'AssumeRole', 'ok', 1],
+      ['2', '2026-10-01', 'role/deploy', alice, admin, 'RunInstances', 'ok', 1],
     ]);
+    expect(toActivityRow(records[3])).toEqual({
+      accountId: '111111111111',
+      day: '2026-10-01',
+      actorArn: alice,
+      actorType: 'IAMUser',
+      callerArn: null,
+      viaArn: null,
+      eventSource: 's3.amazonaws.com',
+      eventName: 'ListBuckets',
+      outcome: 'ok',
+      calls: 2,
+      firstSeen: '2026-10-01T10:00:00Z',
+      lastSeen: '2026-10-01T11:00:00Z',
+    });
   });
 
   it.each([
@@ -110,32 +149,5 @@ describe('the activity-summary query', () => {
 
   it('builds struct paths only from plain field names', () => {
     expect(() => identityField('arn; DROP TABLE x')).toThrow(/invalid struct field/);
-  });
-});
-
-describe('mergeActivityRows', () => {
-  it('adds calls and widens first and last seen for the same group', () => {
-    const base: ActivityRow = {
-      accountId: '1',
-      day: 'd',
-      actorArn: 'a',
-      actorType: 'IAMUser',
-      eventSource: 's',
-      eventName: 'n',
-      outcome: 'ok',
-      calls: 2,
-      firstSeen: 't2',
-      lastSeen: 't5',
-    };
-    expect(
-      mergeActivityRows([
-        base,
-        { ...base, calls: 3, firstSeen: 't1', lastSeen: 't3' },
-        { ...base, outcome: 'denied' },
-      ]),
-    ).toEqual([
-      { ...base, calls: 5, firstSeen: 't1', lastSeen: 't5' },
-      { ...base, outcome: 'denied' },
-    ]);
   });
 });
