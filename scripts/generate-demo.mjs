@@ -151,9 +151,17 @@ function demoAccount() {
       `arn:aws:iam::${ACCOUNTS.backup}:role/admin`,
     ]),
   );
+  // alice may also assume any read* role of the demo account, and never does: the first thing to remove.
+  const assumeAdminOrRead = doc(
+    allow('sts:AssumeRole', [
+      `arn:aws:iam::${ACCOUNTS.demo}:role/admin`,
+      `arn:aws:iam::${ACCOUNTS.backup}:role/admin`,
+      `arn:aws:iam::${ACCOUNTS.demo}:role/read*`,
+    ]),
+  );
   return {
     UserDetailList: [
-      user(id, 'alice', { groups: ['developers'], inline: { 'assume-admin': assumeAdmin } }),
+      user(id, 'alice', { groups: ['developers'], inline: { 'assume-admin': assumeAdminOrRead } }),
       user(id, 'erin', { groups: ['readers'] }),
       user(id, 'bob', {
         groups: ['readers'],
@@ -266,8 +274,8 @@ function demoLogs(random) {
 
   // An AssumeRole call and the session it opens: the event lands in the caller's account and,
   // across accounts, in the role's account too; the session's calls carry the returned key id.
-  const assume = (caller, callerName, account, roleName, day, hour, calls) => {
-    const time = at(day, hour, 0, random.int(60));
+  const assume = (caller, callerName, account, roleName, day, hour, calls, minute = 0) => {
+    const time = at(day, hour, minute, random.int(60));
     const accessKeyId = `ASIA${random.token(16)}`;
     const sessionName = `${callerName}-${random.token(6, '0123456789')}`;
     const roleArn = `arn:aws:iam::${account}:role/${roleName}`;
@@ -306,7 +314,7 @@ function demoLogs(random) {
         identity: session,
         ...extra,
       });
-    });
+    });    return session;
   };
 
   for (let day = 0; day < DAYS; day += 1) {
@@ -546,7 +554,7 @@ function demoLogs(random) {
       });
     }
     if (day % 5 === 2) {
-      assume(charlie, 'charlie', demo, 'admin', day, 20, [
+      const charlieAdmin = assume(charlie, 'charlie', demo, 'admin', day, 20, [
         ['ec2.amazonaws.com', 'RunInstances', 'eu-west-1', { readOnly: false }],
         ['iam.amazonaws.com', 'ListRoles'],
       ]);
@@ -559,6 +567,24 @@ function demoLogs(random) {
           { requestParameters: { tableName: 'orders' } },
         ],
       ]);
+      // A role chain that crosses midnight: charlie's demo admin session assumes backup's admin at
+      // 23:59 on 2026-10-28; that session's calls fall on both days and are charlie's, via demo admin.
+      if (day === 27) {
+        assume(
+          charlieAdmin,
+          'charlie-chain',
+          backup,
+          'admin',
+          day,
+          23,
+          [
+            ['backup.amazonaws.com', 'ListBackupVaults'],
+            ['backup.amazonaws.com', 'ListRecoveryPointsByBackupVault'],
+            ['backup.amazonaws.com', 'DeleteRecoveryPoint', 'us-east-1', { readOnly: false }],
+          ],
+          59,
+        );
+      }
     }
 
     // dave left on 2026-10-11 and was deleted from IAM; his keys were used until then.

@@ -71,7 +71,8 @@ export interface GrantedActions {
   readonly problems: readonly GrantProblem[];
 }
 
-interface ResolvedPolicy {
+/** A policy that applies to a principal, with where it came from. */
+export interface ResolvedPolicy {
   readonly ref: Omit<StatementRef, 'statement' | 'sid'>;
   readonly document: PolicyDocument;
 }
@@ -196,7 +197,11 @@ function resolveBoundary(
   return result;
 }
 
-function resolvePolicies(
+/**
+ * The identity policies of a principal: its inline and attached policies and, for a user, its
+ * groups'. Policies the file lacks are reported in `problems`.
+ */
+export function resolvePolicies(
   details: AuthorizationDetails,
   principal: IamPrincipal,
   problems: GrantProblem[],
@@ -272,14 +277,15 @@ function statementActions(
 }
 
 /** A statement limits its effect when it is scoped to resources or carries a Condition. */
-function isLimited(statement: PolicyStatement): boolean {
+export function isLimited(statement: PolicyStatement): boolean {
   if (statement.hasCondition) return true;
   const resource = statement.resource;
   if (resource === undefined) return false;
   return resource.not || !resource.patterns.includes('*');
 }
 
-function statementRef(policy: ResolvedPolicy, statement: PolicyStatement): StatementRef {
+/** Where a statement is: its policy and index. */
+export function statementRef(policy: ResolvedPolicy, statement: PolicyStatement): StatementRef {
   return {
     ...policy.ref,
     statement: statement.index,

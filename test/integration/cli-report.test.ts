@@ -78,7 +78,7 @@ describe('iamtrail --list (demo organisation)', () => {
       /^warning: skipped .*_CorruptedInTransit\.json\.gz: not a valid gzip stream \(unexpected end of file\)$/,
     );
     expect(result.stderr).toContain(
-      '31 day(s) read from the logs in 1 engine call(s): 436 file(s), 1 skipped (see warnings above); no cache',
+      '31 day(s) read from the logs in 1 engine call(s): 439 file(s), 1 skipped (see warnings above); no cache',
     );
   });
 });
@@ -140,6 +140,8 @@ describe('iamtrail --user / --role (demo organisation)', () => {
         '  iam:GetUser',
         '  iam:ListRoles',
         '  iam:ListUsers',
+        // charlie's admin session assumed backup's admin once (a role chain)
+        '  sts:AssumeRole',
         '',
       ].join('\n'),
     );
@@ -148,8 +150,12 @@ describe('iamtrail --user / --role (demo organisation)', () => {
   it('--role admin in backup counts only the backup account role', () => {
     expect(demo('--account', 'backup', '--role', 'admin', '--show-used').stdout).toBe(
       [
+        // the chained session that crossed midnight on 2026-10-28
+        '  backup:DeleteRecoveryPoint',
         '  backup:ListBackupJobs',
         '  backup:ListBackupPlans',
+        '  backup:ListBackupVaults',
+        '  backup:ListRecoveryPointsByBackupVault',
         '  backup:StartBackupJob',
         '  dynamodb:DescribeTable',
         '  s3:ListAllMyBuckets',
@@ -193,7 +199,7 @@ describe('output formats', () => {
     expect(document.denied.every((d) => d.calls === 4)).toBe(true);
     expect(document.dataEventTypesLogged).toEqual(['AWS::Lambda::Function', 'AWS::S3::Object']);
     expect(document.noPermissionEvents.map((e) => e.event)).toEqual(['sts:GetCallerIdentity']);
-    expect(document.logs.filesRead).toBe(436);
+    expect(document.logs.filesRead).toBe(439);
     expect(document.logs.skippedFiles).toHaveLength(1);
   });
 

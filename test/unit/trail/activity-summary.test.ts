@@ -121,7 +121,7 @@ describe('the activity-summary query', () => {
       ['2', '2026-10-01', 'role/admin', alice, null, 'AssumeRole', 'ok', 1],
       ['2', '2026-10-01', 'role/deploy', alice, admin, 'RunInstances', 'ok', 1],
     ]);
-    expect(toActivityRow(records[3])).toEqual({
+    expect(records.map(toActivityRow)[3]).toEqual({
       accountId: '111111111111',
       day: '2026-10-01',
       actorArn: alice,
