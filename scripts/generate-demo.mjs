@@ -314,7 +314,8 @@ function demoLogs(random) {
         identity: session,
         ...extra,
       });
-    });    return session;
+    });
+    return session;
   };
 
   for (let day = 0; day < DAYS; day += 1) {

@@ -18,6 +18,26 @@ export interface IdentityActivity {
   readonly deniedCalls: number;
   /** For roles: managed by an AWS service. */
   readonly serviceLinked: boolean;
+  /** For roles: who opened its sessions in the window, most calls first. */
+  readonly callers?: readonly CallerTally[];
+}
+
+/** One caller of a role: the identity that began the sessions (`null`: unknown), and its use. */
+export interface CallerTally {
+  readonly caller: string | null;
+  /** The role a chain came through, when the caller assumed this role from another role's session. */
+  readonly via: string | null;
+  readonly calls: number;
+  readonly lastSeen: string;
+}
+
+/** A (role, caller) pair with its calls; the cache's per-caller rollup has this shape. */
+export interface RoleCallerRow {
+  readonly roleArn: string;
+  readonly callerArn: string | null;
+  readonly viaArn: string | null;
+  readonly calls: number;
+  readonly lastSeen: string;
 }
 
 /** An identity seen in the logs that the IAM data does not list (deleted, or another account's). */
@@ -51,7 +71,16 @@ export function buildIdentityListReport(
   type: 'user' | 'role',
   accountId: string,
   rows: readonly ActivityRow[],
+  roleCallers: readonly RoleCallerRow[] = [],
 ): IdentityListReport {
+  const callersByRole = new Map<string, CallerTally[]>();
+  for (const row of roleCallers) {
+    const list = callersByRole.get(row.roleArn) ?? [];
+    list.push({ caller: row.callerArn, via: row.viaArn, calls: row.calls, lastSeen: row.lastSeen });
+    callersByRole.set(row.roleArn, list);
+  }
+  for (const list of callersByRole.values())
+    list.sort((a, b) => b.calls - a.calls || compare(a.caller ?? '~', b.caller ?? '~'));
   const actorType = type === 'user' ? 'IAMUser' : 'AssumedRole';
   const marker = type === 'user' ? ':user/' : ':role/';
   const tallies = new Map<string, Tally>();
@@ -83,6 +112,7 @@ export function buildIdentityListReport(
         calls: tally?.calls ?? 0,
         deniedCalls: tally?.deniedCalls ?? 0,
         serviceLinked: principal.type === 'role' && principal.serviceLinked,
+        ...(type === 'role' ? { callers: callersByRole.get(principal.arn) ?? [] } : {}),
       };
     })
     .sort((a, b) => compare(a.name, b.name));

@@ -417,18 +417,24 @@ export class CacheStore {
    * Who opened sessions of roles in the window: per (role, caller), the calls made in those
    * sessions, on how many days, and when first and last. A role chain is listed under the identity
    * that began it, with the role it came through as `via`. Rows without a known caller come with
-   * `callerArn: null`. With `roleArn`, one role; else every role whose ARN is in `accountId`.
+   * `callerArn: null`. With `roleArn`, one role; with `accountId`, every role whose ARN is in that
+   * account; with `callers`, every role those identities opened sessions of (first or last hop).
    */
   async roleCallers(
     source: string,
     window: DayRange,
-    role: { readonly roleArn: string } | { readonly accountId: string },
+    role:
+      { readonly roleArn: string } | { readonly accountId: string } | { readonly callers: readonly string[] },
   ): Promise<RoleCaller[]> {
     let query = this.#scoped(source, window).where('actor_type', '=', 'AssumedRole');
-    query =
-      'roleArn' in role
-        ? query.where('actor_arn', '=', role.roleArn)
-        : query.where(sql<string>`split_part(actor_arn, ':', 5)`, '=', role.accountId);
+    if ('roleArn' in role) query = query.where('actor_arn', '=', role.roleArn);
+    else if ('accountId' in role)
+      query = query.where(sql<string>`split_part(actor_arn, ':', 5)`, '=', role.accountId);
+    else if (role.callers.length === 0) return [];
+    else {
+      const { callers } = role;
+      query = query.where((eb) => eb.or([eb('caller_arn', 'in', callers), eb('via_arn', 'in', callers)]));
+    }
     const records = await query
       .select((eb) => [
         'actor_arn',
@@ -442,16 +448,17 @@ export class CacheStore {
       ])
       .groupBy(['actor_arn', 'caller_arn', 'via_arn'])
       .orderBy('actor_arn')
+      .orderBy(sql`sum(calls)`, 'desc')
       .orderBy(sql`caller_arn NULLS LAST`)
-      .orderBy('via_arn')
+      .orderBy(sql`via_arn NULLS FIRST`)
       .execute();
     return records.map((record) => ({
       roleArn: record.actor_arn,
       callerArn: record.caller_arn,
       viaArn: record.via_arn,
-      calls: Number(record.calls),
-      denied: Number(record.denied),
-      days: Number(record.days),
+      calls: record.calls,
+      denied: record.denied,
+      days: record.days,
       firstSeen: record.first_seen,
       lastSeen: record.last_seen,
     }));

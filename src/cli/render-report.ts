@@ -11,7 +11,8 @@ import type {
 } from '../analysis/activity-report.js';
 import { DIFF_SYMBOLS, filterDiff } from '../analysis/action-diff.js';
 import type { DiffFilter, DiffStatus } from '../analysis/action-diff.js';
-import type { LogsSummary, ReportResult } from './run-report.js';
+import type { RoleCaller } from '../cache/cache-store.js';
+import type { AssumableRoleUsage, LogsSummary, OtherRoleUsed, ReportResult } from './run-report.js';
 
 /** `iamtrail --list users|roles` as JSON (schema `iamtrail.list/v1`). */
 export interface IdentityListDocument {
@@ -41,11 +42,35 @@ export interface PrincipalDiffDocument {
   readonly unmappedEvents: readonly EventTally[];
   readonly noPermissionEvents: readonly EventTally[];
   readonly dataEventTypesLogged: readonly string[];
+  /**
+   * With `--destrole`: the role whose sessions (opened by the principal) were compared with the
+   * role's grants, and whether the principal's own policies allow assuming it.
+   */
+  readonly destination?: {
+    readonly account: { readonly name: string; readonly id: string };
+    readonly role: { readonly name: string; readonly arn: string };
+    readonly assumable: boolean;
+  };
+  /** Without `--destrole`: the roles the principal's policies let it assume, and their use. */
+  readonly assumableRoles?: readonly AssumableRoleUsage[];
+  /** Roles the principal opened sessions of that its own policies do not name. */
+  readonly otherRolesUsed?: readonly OtherRoleUsed[];
   readonly logs: LogsSummary;
 }
 
-/** Either JSON document. */
-export type ReportDocument = IdentityListDocument | PrincipalDiffDocument;
+/** `iamtrail --destrole ROLE` without `--user`/`--role` as JSON (schema `iamtrail.callers/v1`). */
+export interface RoleCallersDocument {
+  readonly schema: 'iamtrail.callers/v1';
+  readonly account: { readonly name: string; readonly id: string };
+  readonly window: { readonly start: string; readonly end: string };
+  readonly role: { readonly name: string; readonly arn: string };
+  /** One entry per (caller, via); `caller: null` gathers sessions nothing in the logs attributes. */
+  readonly callers: readonly RoleCaller[];
+  readonly logs: LogsSummary;
+}
+
+/** Any JSON document. */
+export type ReportDocument = IdentityListDocument | PrincipalDiffDocument | RoleCallersDocument;
 
 /** Builds the JSON document of a report, applying the diff filter to its action lines. */
 export function toReportDocument(result: ReportResult, filter: DiffFilter): ReportDocument {
@@ -59,6 +84,16 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
       type: result.type,
       identities: result.report.identities,
       notInIam: result.report.notInIam,
+      logs: result.logs,
+    };
+  }
+  if (result.kind === 'callers') {
+    return {
+      schema: 'iamtrail.callers/v1',
+      account,
+      window,
+      role: { name: result.role.name, arn: result.role.arn },
+      callers: result.callers,
       logs: result.logs,
     };
   }
@@ -81,8 +116,73 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
     unmappedEvents: result.report.unmappedEvents,
     noPermissionEvents: result.report.noPermissionEvents,
     dataEventTypesLogged: result.report.dataEventTypesLogged,
+    ...(result.destination === undefined
+      ? {}
+      : {
+          destination: {
+            account: { name: result.destination.account.name, id: result.destination.account.id },
+            role: { name: result.destination.role.name, arn: result.destination.role.arn },
+            assumable: result.destination.assumable,
+          },
+        }),
+    ...(result.assumableRoles === undefined
+      ? {}
+      : {
+          assumableRoles: filter.showUsed
+            ? result.assumableRoles.filter((role) => role.used)
+            : result.assumableRoles,
+        }),
+    ...(result.otherRolesUsed === undefined ? {} : { otherRolesUsed: result.otherRolesUsed }),
     logs: result.logs,
   };
+}
+
+/**
+ * A caller as text: an IAM ARN of the same account shortened to `user/alice`, of another account
+ * to `111111111111:user/alice`; service names and sourceIdentity values as they are.
+ */
+export function shortIdentity(identity: string | null, accountId: string): string {
+  if (identity === null) return '(unknown caller)';
+  const match = /^arn:aws[\w-]*:iam::(\d{12}):(.+)$/.exec(identity);
+  if (match === null) return identity;
+  return match[1] === accountId ? (match[2] ?? identity) : `${match[1] ?? ''}:${match[2] ?? ''}`;
+}
+
+function describeCaller(caller: string | null, via: string | null, accountId: string): string {
+  return `${shortIdentity(caller, accountId)}${via === null ? '' : ` via ${shortIdentity(via, accountId)}`}`;
+}
+
+function renderAssumableRoles(document: PrincipalDiffDocument, palette: ChalkInstance): string[] {
+  const roles = document.assumableRoles ?? [];
+  const others = document.otherRolesUsed ?? [];
+  if (roles.length === 0 && others.length === 0) return [];
+  const lines = [
+    '',
+    `Roles ${document.principal.name} may assume (sts:AssumeRole in its policies) and their use in the window:`,
+  ];
+  const label = (role: AssumableRoleUsage): string =>
+    role.account.id === document.account.id ? role.name : `${role.name} (${role.account.name})`;
+  const rows = [
+    ...roles.map((role) => ({
+      symbol: role.used ? ' ' : '-',
+      name: label(role),
+      detail: role.used ? `${role.calls} call(s), last ${role.lastSeen ?? ''}` : 'not assumed in the window',
+      suffix: role.conditional ? '  [conditional]' : '',
+    })),
+    ...others.map((role) => ({
+      symbol: '+',
+      name: shortIdentity(role.arn, document.account.id),
+      detail: `${role.calls} call(s), last ${role.lastSeen}; not named by its policies`,
+      suffix: '',
+    })),
+  ];
+  if (roles.length === 0) lines.push('  (none)');
+  const width = Math.max(...rows.map((row) => row.name.length));
+  for (const row of rows) {
+    const text = `${row.symbol} ${row.name.padEnd(width)}  ${row.detail}${row.suffix}`;
+    lines.push(row.symbol === '-' ? palette.red(text) : row.symbol === '+' ? palette.green(text) : text);
+  }
+  return lines;
 }
 
 /** Creates the colouring used for text output: CloudTracker's four basic colours, or none. */
@@ -102,7 +202,11 @@ export function renderReportText(document: ReportDocument, palette: ChalkInstanc
   if (document.schema === 'iamtrail.list/v1') {
     const width = Math.max(0, ...document.identities.map((identity) => identity.name.length));
     const lines = document.identities.map((identity) => {
-      const text = `${identity.active ? ' ' : '-'} ${identity.name.padEnd(width)}  ${identity.lastActivity ?? 'not active in window'}${identity.serviceLinked ? '  [service-linked]' : ''}`;
+      const callers =
+        identity.callers === undefined || identity.callers.length === 0
+          ? ''
+          : `  callers: ${identity.callers.map((caller) => describeCaller(caller.caller, caller.via, document.account.id)).join(', ')}`;
+      const text = `${identity.active ? ' ' : '-'} ${identity.name.padEnd(width)}  ${identity.lastActivity ?? 'not active in window'}${identity.serviceLinked ? '  [service-linked]' : ''}${callers}`;
       return identity.active ? palette.white(text) : palette.red(text);
     });
     if (document.notInIam.length > 0) {
@@ -118,9 +222,21 @@ export function renderReportText(document: ReportDocument, palette: ChalkInstanc
     }
     return lines.map((line) => `${line}\n`).join('');
   }
-  return document.actions
-    .map((line) => `${palette[STATUS_COLOURS[line.status]](`${line.symbol} ${line.action}`)}\n`)
-    .join('');
+  if (document.schema === 'iamtrail.callers/v1') {
+    if (document.callers.length === 0) return '';
+    const rows = document.callers.map((caller) => ({
+      mark: caller.callerArn === null ? '?' : ' ',
+      who: describeCaller(caller.callerArn, caller.viaArn, document.account.id),
+      detail: `${caller.calls} call(s)${caller.denied > 0 ? ` (${caller.denied} denied)` : ''} on ${caller.days} day(s), last ${caller.lastSeen}`,
+    }));
+    const width = Math.max(...rows.map((row) => row.who.length));
+    return rows.map((row) => `${row.mark} ${row.who.padEnd(width)}  ${row.detail}\n`).join('');
+  }
+  const lines = document.actions.map((line) =>
+    palette[STATUS_COLOURS[line.status]](`${line.symbol} ${line.action}`),
+  );
+  lines.push(...renderAssumableRoles(document, palette));
+  return lines.map((line) => `${line}\n`).join('');
 }
 
 /** CSV output: one row per identity or per action, with a header. */
@@ -165,6 +281,24 @@ export function renderReportCsv(document: ReportDocument): string {
           'service_linked',
         ],
         cast: { boolean: String },
+      },
+    );
+  }
+  if (document.schema === 'iamtrail.callers/v1') {
+    return stringify(
+      document.callers.map((caller) => [
+        document.role.arn,
+        caller.callerArn ?? '',
+        caller.viaArn ?? '',
+        caller.calls,
+        caller.denied,
+        caller.days,
+        caller.firstSeen,
+        caller.lastSeen,
+      ]),
+      {
+        header: true,
+        columns: ['role', 'caller', 'via', 'calls', 'denied_calls', 'days', 'first_seen', 'last_seen'],
       },
     );
   }

@@ -11,6 +11,7 @@ import type { DayWindow } from './window.js';
 import { buildIdentityListReport, buildPrincipalDiffReport } from '../analysis/activity-report.js';
 import type { IdentityListReport, PrincipalDiffReport } from '../analysis/activity-report.js';
 import { ALL_ACCOUNTS, CacheStore, toRanges } from '../cache/cache-store.js';
+import type { RoleCaller } from '../cache/cache-store.js';
 import type { AccountConfig, Config } from '../config/load-config.js';
 import { findAccount } from '../config/load-config.js';
 import type { AthenaConfig } from '../config/config-schema.js';
@@ -21,6 +22,8 @@ import { DuckDbEngine } from '../engines/duckdb/duckdb-engine.js';
 import type { Engine, EngineReporter, SkippedFile } from '../engines/engine.js';
 import { UsageError } from '../errors.js';
 import type { AuthorizationDetails, IamPrincipal } from '../iam/authorization-details.js';
+import { assumableRoles } from '../iam/assumable-roles.js';
+import type { KnownRole } from '../iam/assumable-roles.js';
 import { computeGrantedActions } from '../iam/granted-actions.js';
 import { findPrincipal, principalsOf } from '../iam/principals.js';
 import type { PrincipalType } from '../iam/principals.js';
@@ -30,7 +33,36 @@ import { addDays, utcDayOf } from '../trail/utc-days.js';
 /** What the user asked the root command for. */
 export type ReportQuestion =
   | { readonly kind: 'list'; readonly type: PrincipalType }
-  | { readonly kind: 'principal'; readonly type: PrincipalType; readonly name: string };
+  | {
+      readonly kind: 'principal';
+      readonly type: PrincipalType;
+      readonly name: string;
+      /** `--destrole`: what the principal did in this role's sessions, against this role's grants. */
+      readonly destRole?: string;
+      /** `--destaccount`: the destination role's account (default: the principal's). */
+      readonly destAccount?: string;
+    }
+  | { readonly kind: 'callers'; readonly destRole: string; readonly destAccount?: string };
+
+/** A role the principal's policies let it assume, and whether it did in the window. */
+export interface AssumableRoleUsage {
+  readonly name: string;
+  readonly arn: string;
+  readonly account: { readonly name: string; readonly id: string };
+  /** Only under a Condition of the policy. */
+  readonly conditional: boolean;
+  readonly used: boolean;
+  /** Calls made in its sessions that the principal opened (directly or through a chain). */
+  readonly calls: number;
+  readonly lastSeen: string | undefined;
+}
+
+/** A role the principal opened sessions of that its own policies do not name (trust policy, SCP, other account). */
+export interface OtherRoleUsed {
+  readonly arn: string;
+  readonly calls: number;
+  readonly lastSeen: string;
+}
 
 /** How the report uses the cache. */
 export interface CacheSettings {
@@ -101,7 +133,25 @@ export type ReportResult =
       readonly account: AccountConfig;
       readonly window: DayWindow;
       readonly principal: IamPrincipal;
+      /** With `--destrole`: the role whose sessions were compared, and its account. */
+      readonly destination?: {
+        readonly account: AccountConfig;
+        readonly role: IamPrincipal;
+        /** Whether the principal's own policies allow it to assume the role. */
+        readonly assumable: boolean;
+      };
       readonly report: PrincipalDiffReport;
+      /** Without `--destrole`: the roles its policies let it assume, used or not. */
+      readonly assumableRoles?: readonly AssumableRoleUsage[];
+      readonly otherRolesUsed?: readonly OtherRoleUsed[];
+      readonly logs: LogsSummary;
+    }
+  | {
+      readonly kind: 'callers';
+      readonly account: AccountConfig;
+      readonly window: DayWindow;
+      readonly role: IamPrincipal;
+      readonly callers: readonly RoleCaller[];
       readonly logs: LogsSummary;
     };
 
@@ -145,15 +195,27 @@ export async function runReport(
     });
   }
   const aws = engineName === 'athena' ? await createAwsClients(athena?.region) : undefined;
-  const details =
-    account.iam === undefined
-      ? await fetchAuthorizationDetails(
-          await createIamClient(athena?.region, account.role),
-          `account ${account.name} (${account.id})`,
+  const loadDetails = async (target: AccountConfig): Promise<AuthorizationDetails> =>
+    target.iam === undefined
+      ? fetchAuthorizationDetails(
+          await createIamClient(athena?.region, target.role),
+          `account ${target.name} (${target.id})`,
         )
-      : readAuthorizationDetailsFile(account.iam);
-  const principal =
-    options.question.kind === 'principal' ? requirePrincipal(details, options.question, account) : undefined;
+      : readAuthorizationDetailsFile(target.iam);
+  const { question } = options;
+  const details = await loadDetails(account);
+  // Everything the question names is checked before any log is read.
+  const principal = question.kind === 'principal' ? requirePrincipal(details, question, account) : undefined;
+  const destRoleName = question.kind === 'list' ? undefined : question.destRole;
+  const destAccount =
+    question.kind === 'list' || question.destAccount === undefined
+      ? account
+      : findAccount(options.config, question.destAccount);
+  const destDetails = destAccount === account ? details : await loadDetails(destAccount);
+  const destRole =
+    destRoleName === undefined
+      ? undefined
+      : requirePrincipal(destDetails, { type: 'role', name: destRoleName }, destAccount);
 
   const cachePath = options.cache.enabled ? resolve(options.cache.path ?? defaultCachePath()) : ':memory:';
   const openStore = (): Promise<CacheStore> =>
@@ -249,20 +311,62 @@ export async function runReport(
       ...(athenaCost === undefined ? {} : { athena: athenaCost }),
     };
 
-    if (principal === undefined) {
-      const type = options.question.type;
+    if (question.kind === 'callers') {
+      if (destRole === undefined) throw new Error('a callers question names its role');
+      const callers = await store.roleCallers(source, window, { roleArn: destRole.arn });
+      return { kind: 'callers', account: destAccount, window, role: destRole, callers, logs };
+    }
+    if (question.kind === 'list') {
+      const type = question.type;
       const rows = await store.actorRollup(
         source,
         window,
         account.id,
         type === 'user' ? 'IAMUser' : 'AssumedRole',
       );
+      const callers =
+        type === 'role' ? await store.roleCallers(source, window, { accountId: account.id }) : [];
       return {
         kind: 'list',
         type,
         account,
         window,
-        report: buildIdentityListReport(principalsOf(details, type), type, account.id, rows),
+        report: buildIdentityListReport(principalsOf(details, type), type, account.id, rows, callers),
+        logs,
+      };
+    }
+    if (principal === undefined) throw new Error('a principal question names its principal');
+    // The identities a role session opened by this principal may carry: its ARN, or its name as
+    // the session's sourceIdentity.
+    const callerIds = principal.type === 'user' ? [principal.arn, principal.name] : [principal.arn];
+    const knownRoles = knownRolesOf(options.config, [
+      [account, details],
+      [destAccount, destDetails],
+    ]);
+    const assumable = assumableRoles(
+      details,
+      principal,
+      knownRoles.filter((role) => role.arn !== principal.arn),
+    ).roles;
+    if (destRole !== undefined) {
+      const report = buildPrincipalDiffReport({
+        grants: computeGrantedActions(destDetails, destRole, data.catalog),
+        actorRows: await store.actorActivity(source, window, destRole.arn, callerIds),
+        accountEvents: await store.accountEvents(source, window, destAccount.id),
+        mapper: data.mapper,
+        catalog: data.catalog,
+      });
+      return {
+        kind: 'principal',
+        account,
+        window,
+        principal,
+        destination: {
+          account: destAccount,
+          role: destRole,
+          assumable: assumable.some((role) => role.arn === destRole.arn),
+        },
+        report,
         logs,
       };
     }
@@ -273,10 +377,77 @@ export async function runReport(
       mapper: data.mapper,
       catalog: data.catalog,
     });
-    return { kind: 'principal', account, window, principal, report, logs };
+    const used = await store.roleCallers(source, window, { callers: callerIds });
+    const usage = new Map<string, { calls: number; lastSeen: string }>();
+    for (const entry of used) {
+      const seen = usage.get(entry.roleArn);
+      usage.set(entry.roleArn, {
+        calls: (seen?.calls ?? 0) + entry.calls - entry.denied,
+        lastSeen: seen === undefined || entry.lastSeen > seen.lastSeen ? entry.lastSeen : seen.lastSeen,
+      });
+    }
+    const assumableRolesUsage = assumable.map((role) => {
+      const seen = usage.get(role.arn);
+      return {
+        name: role.name,
+        arn: role.arn,
+        account: { name: role.accountName, id: role.accountId },
+        conditional: role.conditional,
+        used: seen !== undefined && seen.calls > 0,
+        calls: seen?.calls ?? 0,
+        lastSeen: seen?.lastSeen,
+      };
+    });
+    const named = new Set(assumable.map((role) => role.arn));
+    const otherRolesUsed = [...usage]
+      .filter(([arn]) => !named.has(arn))
+      .map(([arn, seen]) => ({ arn, ...seen }))
+      .sort((a, b) => (a.arn < b.arn ? -1 : 1));
+    return {
+      kind: 'principal',
+      account,
+      window,
+      principal,
+      report,
+      assumableRoles: assumableRolesUsage,
+      otherRolesUsed,
+      logs,
+    };
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The roles assumable-role analysis expands wildcards against: those of every account whose IAM
+ * data is a file, and of the accounts already loaded for this question (read through the API);
+ * service-linked roles aside.
+ */
+function knownRolesOf(
+  config: Config,
+  loaded: readonly (readonly [AccountConfig, AuthorizationDetails])[],
+): KnownRole[] {
+  const byAccount = new Map<string, { account: AccountConfig; details: AuthorizationDetails }>();
+  for (const [account, details] of loaded) byAccount.set(account.id, { account, details });
+  for (const account of config.accounts) {
+    if (byAccount.has(account.id) || account.iam === undefined) continue;
+    try {
+      byAccount.set(account.id, { account, details: readAuthorizationDetailsFile(account.iam) });
+    } catch {
+      // Another account's unreadable IAM file does not stop this question; it is reported when asked about.
+    }
+  }
+  return [...byAccount.values()].flatMap(({ account, details }) =>
+    // Service-linked roles trust only their AWS service: no user or role can assume them.
+    details.roles
+      .filter((role) => !role.serviceLinked)
+      .map((role) => ({
+        arn: role.arn,
+        name: role.name,
+        accountId: account.id,
+        accountName: account.name,
+      })),
+  );
 }
 
 /** Where iamtrail's Athena results go: `output_s3_bucket` (or the log bucket) plus iamtrail's prefix. */

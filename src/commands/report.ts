@@ -9,6 +9,7 @@ import type { ReportQuestion } from '../cli/run-report.js';
 import { describeWindow, resolveWindow } from '../cli/window.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
 import { formatBytes } from '../engines/athena/athena-engine.js';
+import { UsageError } from '../errors.js';
 
 /**
  * The CloudTracker-compatible main job. `iamtrail --account demo --user alice` (flags first, as
@@ -26,17 +27,27 @@ export default class Report extends BaseCommand {
     '<%= config.bin %> --config examples/demo/config.example.yaml --account demo --list users --start 2026-10-01 --end 2026-10-31',
     '<%= config.bin %> --config examples/demo/config.example.yaml --account demo --user alice --start 2026-10-01 --end 2026-10-31',
     '<%= config.bin %> --account 111111111111 --role admin --show-used --format json',
+    '<%= config.bin %> --config examples/demo/config.example.yaml --account demo --user alice --destrole admin --destaccount backup --start 2026-10-01 --end 2026-10-31',
+    '<%= config.bin %> --config examples/demo/config.example.yaml --account backup --destrole admin --start 2026-10-01 --end 2026-10-31',
   ];
   static override flags = {
     config: Flags.string({ default: DEFAULT_CONFIG_FILE, description: 'Config file (CloudTracker format).' }),
     account: Flags.string({ required: true, description: 'Account name or id from the config.' }),
     list: Flags.option({
       options: ['users', 'roles'] as const,
-      description: 'List users or roles with their activity.',
-      exactlyOne: ['list', 'user', 'role'],
+      description: 'List users or roles with their activity (roles: with their callers).',
+      exclusive: ['user', 'role', 'destrole'],
     })(),
-    user: Flags.string({ description: 'IAM user to compare.', exactlyOne: ['list', 'user', 'role'] }),
-    role: Flags.string({ description: 'IAM role to compare.', exactlyOne: ['list', 'user', 'role'] }),
+    user: Flags.string({ description: 'IAM user to compare.', exclusive: ['list', 'role'] }),
+    role: Flags.string({ description: 'IAM role to compare.', exclusive: ['list', 'user'] }),
+    destrole: Flags.string({
+      description:
+        'A role assumed by --user/--role: compare what they did in its sessions with its grants. Alone: list who assumed it.',
+    }),
+    destaccount: Flags.string({
+      description: "Account (name or id) of --destrole; default: --account's.",
+      dependsOn: ['destrole'],
+    }),
     logs: Flags.string({
       description: 'Folder holding the CloudTrail tree (AWSLogs/...); overrides logs: in the config.',
     }),
@@ -77,12 +88,7 @@ export default class Report extends BaseCommand {
     const config = loadConfig(flags.config);
     for (const key of config.unknownKeys)
       this.warnLine(`config file ${flags.config}: unknown key "${key}" ignored`);
-    const question: ReportQuestion =
-      flags.list !== undefined
-        ? { kind: 'list', type: flags.list === 'users' ? 'user' : 'role' }
-        : flags.user !== undefined
-          ? { kind: 'principal', type: 'user', name: flags.user }
-          : { kind: 'principal', type: 'role', name: flags.role ?? '' };
+    const question = questionOf(flags);
 
     // First Ctrl-C: stop cleanly (Athena stops its query, nothing half-written is cached);
     // a second one exits at once.
@@ -144,12 +150,24 @@ export default class Report extends BaseCommand {
   /** Context on stderr, so stdout holds only the answer. */
   #describe(result: Awaited<ReturnType<typeof runReport>>, window: ReturnType<typeof resolveWindow>): void {
     const where = `account ${result.account.name} (${result.account.id}), ${describeWindow(window)}`;
-    if (result.kind === 'principal') {
+    if (result.kind === 'callers') {
+      process.stderr.write(`Callers of role ${result.role.name}; ${where}\n`);
+    } else if (result.kind === 'principal') {
       const created =
         result.principal.createDate === undefined ? '' : `, created ${result.principal.createDate}`;
       process.stderr.write(
         `Getting info on ${result.principal.type} ${result.principal.name}${created}; ${where}\n`,
       );
+      const destination = result.destination;
+      if (destination !== undefined) {
+        process.stderr.write(
+          `Getting info for AssumeRole into role ${destination.role.name} of account ${destination.account.name} (${destination.account.id}): its sessions opened by ${result.principal.name}, against its grants\n`,
+        );
+        if (!destination.assumable)
+          this.warnLine(
+            `the policies of ${result.principal.type} ${result.principal.name} do not name role ${destination.role.arn} for sts:AssumeRole (a trust policy may still allow it)`,
+          );
+      }
       for (const event of result.report.unmappedEvents) {
         this.warnLine(
           `${event.calls} call(s) of ${event.event} map to no known IAM action (${event.reason}); not counted`,
@@ -173,4 +191,28 @@ export default class Report extends BaseCommand {
       );
     }
   }
+}
+
+/** The question the flags ask; flags that do not fit together are a usage error. */
+function questionOf(flags: {
+  list?: 'users' | 'roles' | undefined;
+  user?: string | undefined;
+  role?: string | undefined;
+  destrole?: string | undefined;
+  destaccount?: string | undefined;
+}): ReportQuestion {
+  const dest = {
+    ...(flags.destrole === undefined ? {} : { destRole: flags.destrole }),
+    ...(flags.destaccount === undefined ? {} : { destAccount: flags.destaccount }),
+  };
+  if (flags.list !== undefined) return { kind: 'list', type: flags.list === 'users' ? 'user' : 'role' };
+  if (flags.user !== undefined) return { kind: 'principal', type: 'user', name: flags.user, ...dest };
+  if (flags.role !== undefined) return { kind: 'principal', type: 'role', name: flags.role, ...dest };
+  if (flags.destrole !== undefined) return { kind: 'callers', destRole: flags.destrole, ...dest };
+  throw new UsageError(
+    'say what to report: --list users|roles, --user NAME, --role NAME or --destrole NAME',
+    {
+      suggestions: ['iamtrail --account demo --list users', 'iamtrail --account demo --user alice'],
+    },
+  );
 }

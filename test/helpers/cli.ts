@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,6 +14,9 @@ export interface CliRun {
 
 /** A cache folder for this test process, so tests never touch the user's ~/.cache. */
 const CACHE_HOME = mkdtempSync(join(tmpdir(), 'iamtrail-cache-home-'));
+process.on('exit', () => {
+  rmSync(CACHE_HOME, { recursive: true, force: true });
+});
 
 /**
  * Runs the built `bin/run.js` as a user would, without a terminal, with colours off unless asked

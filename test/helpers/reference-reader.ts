@@ -83,7 +83,9 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
       assumerKey: identity.accessKeyId,
     });
   }
-  const callerOf = (sessionKey: string | undefined): { caller: string | undefined; via: string | undefined } => {
+  const callerOf = (
+    sessionKey: string | undefined,
+  ): { caller: string | undefined; via: string | undefined } => {
     const chain: Assumption[] = [];
     let next = sessionKey === undefined ? undefined : assumptions.get(sessionKey);
     while (next !== undefined && chain.length < 5) {

@@ -234,6 +234,18 @@ describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
           'iam.amazonaws.com',
           'GetUser',
         ),
+        // a session of backup's admin that alice opened
+        summaryRow(
+          '222222222222',
+          '2026-10-04',
+          'arn:aws:iam::222222222222:role/admin',
+          'AssumedRole',
+          'backup.amazonaws.com',
+          'ListBackupPlans',
+          'ok',
+          '2',
+          'arn:aws:iam::111111111111:user/alice',
+        ),
       ],
       SUMMARY_COLUMNS,
     );
@@ -255,7 +267,16 @@ describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
       '--show-used',
     );
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toBe('+ ec2:DescribeInstances\n  s3:ListAllMyBuckets\n');
+    expect(result.stdout).toBe(
+      [
+        '+ ec2:DescribeInstances',
+        '  s3:ListAllMyBuckets',
+        '',
+        'Roles alice may assume (sts:AssumeRole in its policies) and their use in the window:',
+        '  admin (backup)  2 call(s), last 2026-10-04T11:00:00Z',
+        '',
+      ].join('\n'),
+    );
     expect(result.stderr).toMatch(/athena [0-9a-f-]+: SUCCEEDED/);
     expect(result.stderr).toContain('athena: 1 query(ies), 0 B scanned, about $0.0000 at $5 per TB');
     expect(await queryCount()).toBe(before + 1);
@@ -308,6 +329,31 @@ describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
       '- charlie  not active in window',
       '- erin     not active in window',
     ]);
+    expect(await queryCount()).toBe(before);
+  });
+
+  it('answers destination-role questions of the cached window with no Athena query', async () => {
+    const before = await queryCount();
+    const window = ['--start', '2026-10-01', '--end', '2026-10-31'];
+    const common = ['--config', config, '--cache', cache, '--engine', 'athena', ...window];
+    const asAdmin = cli(
+      ...common,
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--destrole',
+      'admin',
+      '--destaccount',
+      'backup',
+      '--show-used',
+    );
+    expect(asAdmin.status, asAdmin.stderr).toBe(0);
+    expect(asAdmin.stdout).toBe('  backup:ListBackupPlans\n');
+    const callers = cli(...common, '--account', 'backup', '--destrole', 'admin');
+    expect(callers.stdout).toBe(
+      '  111111111111:user/alice  2 call(s) on 1 day(s), last 2026-10-04T11:00:00Z\n',
+    );
     expect(await queryCount()).toBe(before);
   });
 });

@@ -41,8 +41,8 @@ describe('iamtrail --list (demo organisation)', () => {
   it('lists roles and marks the service-linked one', () => {
     expect(demo('--account', 'demo', '--list', 'roles').stdout).toBe(
       [
-        '  AWSServiceRoleForSupport  2026-10-31  [service-linked]',
-        '  admin                     2026-10-28',
+        '  AWSServiceRoleForSupport  2026-10-31  [service-linked]  callers: (unknown caller)',
+        '  admin                     2026-10-28  callers: user/alice, user/charlie',
         '- readonly                  not active in window',
         '',
       ].join('\n'),
@@ -101,13 +101,18 @@ describe('iamtrail --user / --role (demo organisation)', () => {
         '  sts:AssumeRole',
         '  sts:GetCallerIdentity',
         '',
+        'Roles alice may assume (sts:AssumeRole in its policies) and their use in the window:',
+        '  admin           29 call(s), last 2026-10-28T15:03:15Z',
+        '  admin (backup)  12 call(s), last 2026-10-27T17:02:21Z',
+        '',
       ].join('\n'),
     );
     expect(result.stderr).toContain('Getting info on user alice, created 2025-01-06T09:00:00Z');
   });
 
   it('--user alice: S3 and Lambda data actions count as recorded because the logs hold such data events', () => {
-    const lines = demo('--account', 'demo', '--user', 'alice').stdout.trimEnd().split('\n');
+    // The diff: the lines before the assumable-roles section.
+    const lines = (demo('--account', 'demo', '--user', 'alice').stdout.split('\n\n')[0] ?? '').split('\n');
     const bySymbol = (symbol: string) => lines.filter((line) => line.startsWith(`${symbol} `)).length;
     expect({
       used: bySymbol(' '),
@@ -142,6 +147,9 @@ describe('iamtrail --user / --role (demo organisation)', () => {
         '  iam:ListUsers',
         // charlie's admin session assumed backup's admin once (a role chain)
         '  sts:AssumeRole',
+        '',
+        'Roles admin may assume (sts:AssumeRole in its policies) and their use in the window:',
+        '  admin (backup)  3 call(s), last 2026-10-29T00:01:45Z',
         '',
       ].join('\n'),
     );
@@ -305,12 +313,12 @@ describe('errors that help: exit code 2, one clear message, nothing on stdout', 
     {
       name: 'two questions',
       args: [...DEMO, '--account', 'demo', '--list', 'users', '--user', 'alice'],
-      message: '--user cannot also be provided when using --list',
+      message: '--user=alice cannot also be provided when using --list',
     },
     {
       name: 'no question',
       args: [...DEMO, '--account', 'demo'],
-      message: 'Exactly one of the following must be provided: --list, --role, --user',
+      message: 'say what to report: --list users|roles, --user NAME, --role NAME or --destrole NAME',
     },
     {
       name: 'bad --list value',

@@ -119,7 +119,7 @@ export class DuckDbEngine implements Engine {
       rows: records.map(toActivityRow),
       filesRead: listing.files.length - skippedFiles.length,
       skippedFiles,
-      sessions: { sessions: Number(stats?.sessions ?? 0), attributed: Number(stats?.attributed ?? 0) },
+      sessions: { sessions: stats?.sessions ?? 0, attributed: stats?.attributed ?? 0 },
     };
   }
 

@@ -10,7 +10,6 @@ import {
   buildStageQuery,
   toActivityRow,
 } from '../../../src/trail/activity-summary.js';
-import type { ActivityRow } from '../../../src/trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../../src/trail/cloudtrail-relation.js';
 import { identityField } from '../../../src/trail/cloudtrail-relation.js';
 

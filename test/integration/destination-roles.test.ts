@@ -1,0 +1,298 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
+import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
+import { flatten, runCli } from '../helpers/cli.js';
+import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
+import { readTrailPlainly, sortRows } from '../helpers/reference-reader.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-destrole-'));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+const WINDOW = ['--start', '2026-10-01', '--end', '2026-10-31'];
+const DEMO = ['--config', 'examples/demo/config.example.yaml', ...WINDOW, '--no-cache'];
+const demo = (...args: string[]) => runCli([...DEMO, ...args]);
+const DEMO_ID = '111111111111';
+
+async function summarize(
+  logsDir: string,
+  request: SummaryRequest,
+  options: { batchFiles?: number } = {},
+): Promise<SummaryResult> {
+  const engine = await DuckDbEngine.create({ logsDir, reporter: { warn: () => undefined }, ...options });
+  try {
+    return await engine.summarize(request);
+  } finally {
+    await engine.close();
+  }
+}
+
+describe('--destrole on the demo organisation', () => {
+  it('alice as admin in her own account: what she did in the admin sessions she opened', () => {
+    const result = demo('--account', 'demo', '--user', 'alice', '--destrole', 'admin', '--show-used');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        '  cloudtrail:LookupEvents',
+        '  ec2:DescribeInstances',
+        '  iam:CreateUser',
+        '  iam:GetUser',
+        '  iam:ListUsers',
+        '',
+      ].join('\n'),
+    );
+    expect(flatten(result.stderr)).toContain(
+      `Getting info for AssumeRole into role admin of account demo (${DEMO_ID}): its sessions opened by alice, against its grants`,
+    );
+    // charlie's sessions of the same role (RunInstances, ListRoles, the chained AssumeRole) are not alice's.
+    expect(result.stdout).not.toContain('ec2:RunInstances');
+  });
+
+  it('alice as admin in the backup account, across accounts, with the full diff against backup admin grants', () => {
+    const used = demo(
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--destrole',
+      'admin',
+      '--destaccount',
+      'backup',
+      '--show-used',
+    );
+    expect(used.stdout).toBe(
+      ['  backup:ListBackupPlans', '  backup:StartBackupJob', '  s3:ListAllMyBuckets', ''].join('\n'),
+    );
+    const full = demo(
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--destrole',
+      'admin',
+      '--destaccount',
+      '222222222222',
+    );
+    expect(full.status).toBe(0);
+    // backup's admin has AdministratorAccess: everything else it grants is "-" or "?".
+    expect(full.stdout.split('\n').filter((line) => line.startsWith('- ')).length).toBeGreaterThan(10_000);
+    expect(full.stdout).not.toContain('\nRoles alice may assume');
+  });
+
+  it('lists every caller of backup admin, with the role chain that crossed midnight', () => {
+    const result = demo('--account', 'backup', '--destrole', 'admin');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        `  ${DEMO_ID}:user/alice                                12 call(s) on 4 day(s), last 2026-10-27T17:02:21Z`,
+        `  ${DEMO_ID}:user/charlie                              12 call(s) on 6 day(s), last 2026-10-28T21:02:19Z`,
+        `  ${DEMO_ID}:user/charlie via ${DEMO_ID}:role/admin  3 call(s) on 1 day(s), last 2026-10-29T00:01:45Z`,
+        '',
+      ].join('\n'),
+    );
+    const json = JSON.parse(
+      demo('--account', 'backup', '--destrole', 'admin', '--format', 'json').stdout,
+    ) as {
+      schema: string;
+      callers: { callerArn: string | null; viaArn: string | null; days: number; firstSeen: string }[];
+    };
+    expect(json.schema).toBe('iamtrail.callers/v1');
+    // The chained session was opened at 23:59 on 2026-10-28; its calls fall on the 29th.
+    const chain = json.callers.find((caller) => caller.viaArn !== null);
+    expect(chain).toMatchObject({
+      callerArn: `arn:aws:iam::${DEMO_ID}:user/charlie`,
+      viaArn: `arn:aws:iam::${DEMO_ID}:role/admin`,
+      days: 1,
+    });
+    expect(chain?.firstSeen.startsWith('2026-10-29T00:0')).toBe(true);
+  });
+
+  it('--role admin --destrole admin --destaccount backup: what the demo admin role did as backup admin (the chain)', () => {
+    const result = demo(
+      '--account',
+      'demo',
+      '--role',
+      'admin',
+      '--destrole',
+      'admin',
+      '--destaccount',
+      'backup',
+      '--show-used',
+    );
+    expect(result.stdout).toBe(
+      [
+        '  backup:DeleteRecoveryPoint',
+        '  backup:ListBackupVaults',
+        '  backup:ListRecoveryPointsByBackupVault',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--user alice lists the roles her policies let her assume; the read* role she never used is "-"', () => {
+    const result = demo('--account', 'demo', '--user', 'alice');
+    expect(result.status).toBe(0);
+    const section = result.stdout.slice(result.stdout.indexOf('\nRoles alice may assume'));
+    expect(section).toBe(
+      [
+        '',
+        'Roles alice may assume (sts:AssumeRole in its policies) and their use in the window:',
+        '  admin           29 call(s), last 2026-10-28T15:03:15Z',
+        '- readonly        not assumed in the window',
+        '  admin (backup)  12 call(s), last 2026-10-27T17:02:21Z',
+        '',
+      ].join('\n'),
+    );
+    const json = JSON.parse(demo('--account', 'demo', '--user', 'alice', '--format', 'json').stdout) as {
+      assumableRoles: { arn: string; used: boolean; calls: number }[];
+      otherRolesUsed: unknown[];
+    };
+    expect(json.assumableRoles.map((role) => [role.arn, role.used])).toEqual([
+      [`arn:aws:iam::${DEMO_ID}:role/admin`, true],
+      [`arn:aws:iam::${DEMO_ID}:role/readonly`, false],
+      ['arn:aws:iam::222222222222:role/admin', true],
+    ]);
+    expect(json.otherRolesUsed).toEqual([]);
+  });
+
+  it('--list roles shows each role with its callers, in text and JSON', () => {
+    const result = demo('--account', 'demo', '--list', 'roles');
+    expect(result.stdout).toContain(
+      '  admin                     2026-10-28  callers: user/alice, user/charlie\n',
+    );
+    const json = JSON.parse(demo('--account', 'demo', '--list', 'roles', '--format', 'json').stdout) as {
+      identities: { name: string; callers: { caller: string | null; calls: number }[] }[];
+    };
+    const admin = json.identities.find((identity) => identity.name === 'admin');
+    expect(admin?.callers.map((caller) => [caller.caller, caller.calls])).toEqual([
+      [`arn:aws:iam::${DEMO_ID}:user/alice`, 29],
+      // 13 calls, plus the chained AssumeRole counted again from its copy in the backup account's trail
+      [`arn:aws:iam::${DEMO_ID}:user/charlie`, 14],
+    ]);
+  });
+
+  it('rejects what does not fit, with exit code 2', () => {
+    const unknown = demo('--account', 'demo', '--user', 'alice', '--destrole', 'admni');
+    expect(unknown.status).toBe(2);
+    expect(flatten(unknown.stderr)).toContain(`unknown role "admni" in account demo (${DEMO_ID})`);
+    expect(flatten(unknown.stderr)).toContain('Did you mean: admin?');
+    const account = demo('--account', 'demo', '--destrole', 'admin', '--destaccount', 'nowhere');
+    expect(account.status).toBe(2);
+    expect(flatten(account.stderr)).toContain('unknown account "nowhere"');
+    expect(demo('--account', 'demo', '--user', 'alice', '--destaccount', 'backup').status).toBe(2);
+    expect(demo('--account', 'demo', '--list', 'roles', '--destrole', 'admin').status).toBe(2);
+    const nothing = demo('--account', 'demo');
+    expect(nothing.status).toBe(2);
+    expect(flatten(nothing.stderr)).toContain('say what to report');
+  });
+
+  it('answers destrole questions about a cached window from the cache, without reading the logs', () => {
+    const cache = join(work, 'cache.duckdb');
+    const cached = [
+      '--config',
+      'examples/demo/config.example.yaml',
+      ...WINDOW,
+      '--cache',
+      cache,
+      '--format',
+      'json',
+    ];
+    const first = runCli([...cached, '--account', 'demo', '--user', 'alice']);
+    expect((JSON.parse(first.stdout) as { logs: { engineCalls: number } }).logs.engineCalls).toBe(1);
+    for (const question of [
+      ['--account', 'demo', '--user', 'alice', '--destrole', 'admin', '--destaccount', 'backup'],
+      ['--account', 'backup', '--destrole', 'admin'],
+    ]) {
+      const again = runCli([...cached, ...question]);
+      expect(again.status).toBe(0);
+      const document = JSON.parse(again.stdout) as { logs: { engineCalls: number; daysFromCache: number } };
+      expect(document.logs).toMatchObject({ engineCalls: 0, daysFromCache: 31 });
+      expect(again.stdout).toBe(
+        runCli([...DEMO, ...question, '--format', 'json'])
+          .stdout.replace(/"cache": null/, `"cache": ${JSON.stringify(cache)}`)
+          .replace(/"engineCalls": 1/, '"engineCalls": 0')
+          .replace(/"daysRead": 31/, '"daysRead": 0')
+          .replace(/"daysFromCache": 0/, '"daysFromCache": 31')
+          .replace(/"filesRead": 439/, '"filesRead": 0')
+          .replace(/"skippedFiles": \[[^\]]*\]/, '"skippedFiles": []'),
+      );
+    }
+  });
+});
+
+describe('session attribution by the local engine', () => {
+  it('attributes the same sessions whatever the batches: a session and its AssumeRole call may be in different ones', async () => {
+    const logs = join(REPO_ROOT, 'examples/demo/logs');
+    const window = { startDay: '2026-10-01', endDay: '2026-10-31' };
+    const whole = await summarize(logs, window);
+    const fileByFile = await summarize(logs, window, { batchFiles: 1 });
+    expect(sortRows(fileByFile.rows)).toEqual(sortRows(whole.rows));
+    expect(sortRows(whole.rows)).toEqual(readTrailPlainly(logs, window.startDay, window.endDay).rows);
+    // A window that starts the day after an AssumeRole still attributes the session's calls
+    // there: the engine reads the day before for AssumeRole calls.
+    const chainDay = await summarize(logs, { startDay: '2026-10-29', endDay: '2026-10-29' });
+    const chained = chainDay.rows.filter((row) => row.viaArn !== null);
+    expect(chained.map((row) => [row.actorArn, row.callerArn, row.viaArn, row.eventName])).toEqual([
+      [
+        'arn:aws:iam::222222222222:role/admin',
+        `arn:aws:iam::${DEMO_ID}:user/charlie`,
+        `arn:aws:iam::${DEMO_ID}:role/admin`,
+        'DeleteRecoveryPoint',
+      ],
+      [
+        'arn:aws:iam::222222222222:role/admin',
+        `arn:aws:iam::${DEMO_ID}:user/charlie`,
+        `arn:aws:iam::${DEMO_ID}:role/admin`,
+        'ListBackupVaults',
+      ],
+      [
+        'arn:aws:iam::222222222222:role/admin',
+        `arn:aws:iam::${DEMO_ID}:user/charlie`,
+        `arn:aws:iam::${DEMO_ID}:role/admin`,
+        'ListRecoveryPointsByBackupVault',
+      ],
+    ]);
+  });
+
+  it.runIf(hasDatasets())(
+    'invictus-stratus-cloudtrail: every role session with an access key is attributed; bert-jan opened five roles',
+    async () => {
+      const logs = join(DATASETS_DIR, 'invictus-stratus-cloudtrail');
+      const window = { startDay: '2023-07-01', endDay: '2023-07-31' };
+      const result = await summarize(logs, window);
+      expect(result.sessions).toEqual({ sessions: 8, attributed: 8 });
+      expect(sortRows(result.rows)).toEqual(readTrailPlainly(logs, window.startDay, window.endDay).rows);
+      const bertJan = 'arn:aws:iam::123837392027:user/bert-jan';
+      const roles = new Set(
+        result.rows.filter((row) => row.callerArn === bertJan).map((row) => row.actorArn),
+      );
+      expect([...roles].sort()).toEqual(
+        [
+          'stratus-red-team-ec2-get-password-data-role',
+          'stratus-red-team-ec2lui-role-pcccexdthk',
+          'stratus-red-team-ec2lui-role-wuzemnoeqa',
+          'stratus-red-team-get-usr-data-role',
+          'stratus-red-team-leave-org-role',
+        ].map((name) => `arn:aws:iam::123837392027:role/${name}`),
+      );
+      // The other sessions are EC2 instance roles, opened by the EC2 service.
+      const others = new Set(
+        result.rows
+          .filter((row) => row.actorType === 'AssumedRole' && row.callerArn !== bertJan)
+          .map((row) => `${row.actorArn.split('/').at(-1) ?? ''} <- ${row.callerArn ?? 'unknown'}`),
+      );
+      expect([...others].sort()).toEqual([
+        'AWSServiceRoleForAmazonInspector2 <- unknown',
+        'AWSServiceRoleForRDS <- unknown',
+        'stratus-red-team-ec2-enumerate-role <- ec2.amazonaws.com',
+        'stratus-red-team-ec2-steal-credentials-role <- ec2.amazonaws.com',
+      ]);
+    },
+  );
+});
