@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** Builds dist/ once before the suite, so end-to-end tests run the code under test, not a stale build. */
+/** Builds dist/ and oclif.manifest.json once before the suite, so end-to-end tests run the code under test, not a stale build. */
 export default function setup(): void {
   const root = fileURLToPath(new URL('..', import.meta.url));
   execFileSync(
@@ -12,4 +12,6 @@ export default function setup(): void {
       stdio: 'inherit',
     },
   );
+  // oclif reads commands' flags from the manifest: rewrite it with the build.
+  execFileSync(process.execPath, [`${root}scripts/write-manifest.mjs`], { cwd: root, stdio: 'inherit' });
 }

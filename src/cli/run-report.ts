@@ -3,8 +3,6 @@ import { join, resolve } from 'node:path';
 
 import type { ActionData } from './action-data.js';
 import { loadActionData } from './action-data.js';
-import { createAwsClients, createIamClient } from './aws-clients.js';
-import { fetchAuthorizationDetails } from './iam-api.js';
 import { readAuthorizationDetailsFile } from './iam-file.js';
 import { closeMatches } from './suggest.js';
 import type { DayWindow } from './window.js';
@@ -15,9 +13,7 @@ import type { RoleCaller } from '../cache/cache-store.js';
 import type { AccountConfig, Config } from '../config/load-config.js';
 import { findAccount } from '../config/load-config.js';
 import type { AthenaConfig } from '../config/config-schema.js';
-import { AthenaEngine } from '../engines/athena/athena-engine.js';
-import { applyAthenaSetup, planAthenaSetup } from '../engines/athena/athena-setup.js';
-import { buildCloudTrailTableInput } from '../engines/athena/athena-table.js';
+import type { AthenaEngine } from '../engines/athena/athena-engine.js';
 import { DuckDbEngine } from '../engines/duckdb/duckdb-engine.js';
 import type { Engine, EngineReporter, SkippedFile } from '../engines/engine.js';
 import { UsageError } from '../errors.js';
@@ -194,14 +190,22 @@ export async function runReport(
       suggestions: ['See "Athena" in the README'],
     });
   }
-  const aws = engineName === 'athena' ? await createAwsClients(athena?.region) : undefined;
-  const loadDetails = async (target: AccountConfig): Promise<AuthorizationDetails> =>
-    target.iam === undefined
-      ? fetchAuthorizationDetails(
-          await createIamClient(athena?.region, target.role),
-          `account ${target.name} (${target.id})`,
-        )
-      : readAuthorizationDetailsFile(target.iam);
+  // The AWS SDK is loaded only for questions that call AWS: local runs start faster without it.
+  const aws =
+    engineName === 'athena'
+      ? await (await import('./aws-clients.js')).createAwsClients(athena?.region)
+      : undefined;
+  const loadDetails = async (target: AccountConfig): Promise<AuthorizationDetails> => {
+    if (target.iam !== undefined) return readAuthorizationDetailsFile(target.iam);
+    const [{ createIamClient }, { fetchAuthorizationDetails }] = await Promise.all([
+      import('./aws-clients.js'),
+      import('./iam-api.js'),
+    ]);
+    return fetchAuthorizationDetails(
+      await createIamClient(athena?.region, target.role),
+      `account ${target.name} (${target.id})`,
+    );
+  };
   const { question } = options;
   const details = await loadDetails(account);
   // Everything the question names is checked before any log is read.
@@ -231,7 +235,14 @@ export async function runReport(
   try {
     let createEngine: () => Promise<Engine>;
     let source: string;
+    let athenaEngine: AthenaEngine | undefined;
     if (aws !== undefined && athena !== undefined) {
+      const [{ AthenaEngine }, { applyAthenaSetup, planAthenaSetup }, { buildCloudTrailTableInput }] =
+        await Promise.all([
+          import('../engines/athena/athena-engine.js'),
+          import('../engines/athena/athena-setup.js'),
+          import('../engines/athena/athena-table.js'),
+        ]);
       const outputLocation = athenaOutputLocation(athena);
       const accountIds = options.config.accounts.map((entry) => entry.id);
       if (!options.skipSetup) {
@@ -241,17 +252,17 @@ export async function runReport(
         );
       }
       source = `athena:${aws.region}:${athena.database}.${athena.table}`;
-      createEngine = () =>
-        Promise.resolve(
-          new AthenaEngine({
-            athena,
-            region: aws.region,
-            accountIds,
-            client: aws.athena,
-            outputLocation,
-            reporter: options.reporter,
-          }),
-        );
+      createEngine = () => {
+        athenaEngine = new AthenaEngine({
+          athena,
+          region: aws.region,
+          accountIds,
+          client: aws.athena,
+          outputLocation,
+          reporter: options.reporter,
+        });
+        return Promise.resolve(athenaEngine);
+      };
     } else {
       const folder = resolve(logsDir ?? '.');
       source = `local:${folder}`;
@@ -290,10 +301,10 @@ export async function runReport(
       } finally {
         await engine.close();
         if (options.cache.enabled) store = await openStore();
-        if (engine instanceof AthenaEngine) {
-          for (const query of engine.queries) await store.recordAthenaQuery(query);
-          const cost = engine.cost();
-          athenaCost = { queries: engine.queries.length, ...cost };
+        if (athenaEngine !== undefined) {
+          for (const query of athenaEngine.queries) await store.recordAthenaQuery(query);
+          const cost = athenaEngine.cost();
+          athenaCost = { queries: athenaEngine.queries.length, ...cost };
         }
       }
       for (const range of loaded)

@@ -8,7 +8,7 @@ import { ENGINE_NAMES, runReport } from '../cli/run-report.js';
 import type { ReportQuestion } from '../cli/run-report.js';
 import { describeWindow, resolveWindow } from '../cli/window.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
-import { formatBytes } from '../engines/athena/athena-engine.js';
+import { formatBytes } from '../engines/format-bytes.js';
 import { UsageError } from '../errors.js';
 
 /**

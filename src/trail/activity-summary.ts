@@ -225,8 +225,13 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
         sql<string>`${identityType}`.as('assumer_type'),
         sql<string | null>`${identityField('accesskeyid')}`.as('assumer_key'),
         sql<string>`eventtime`.as('eventtime'),
+        // Only each file's sentinel row (no eventtime) carries the file: grouping every event by
+        // its long path costs more than the rest of the stage.
         ...(perFile
-          ? [sql<string>`log_file`.as('log_file'), sql<boolean>`has_records`.as('has_records')]
+          ? [
+              sql<string | null>`CASE WHEN eventtime IS NULL THEN log_file END`.as('log_file'),
+              sql<boolean>`has_records`.as('has_records'),
+            ]
           : []),
       ])
       .where((eb) => {
@@ -277,7 +282,7 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
       )})`,
     )
     .having(
-      sql<boolean>`(GROUPING(event_name) = 0 AND day IS NOT NULL AND actor_arn IS NOT NULL) OR (GROUPING(issued_key) = 0 AND issued_key IS NOT NULL)${perFile ? sql` OR GROUPING(log_file) = 0` : sql``}`,
+      sql<boolean>`(GROUPING(event_name) = 0 AND day IS NOT NULL AND actor_arn IS NOT NULL) OR (GROUPING(issued_key) = 0 AND issued_key IS NOT NULL)${perFile ? sql` OR (GROUPING(log_file) = 0 AND log_file IS NOT NULL)` : sql``}`,
     );
 }
 

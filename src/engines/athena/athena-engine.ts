@@ -5,6 +5,7 @@ import type { AthenaConfig } from '../../config/config-schema.js';
 import { buildActivitySummaryQuery, toActivityRow } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import type { Engine, EngineReporter, SummaryRequest, SummaryResult } from '../engine.js';
+import { formatBytes } from '../format-bytes.js';
 import { AthenaDialect } from './athena-dialect.js';
 import { AthenaRunner, DEFAULT_ATHENA_RUNNER_OPTIONS, scanCost } from './athena-runner.js';
 import type { AthenaQueryRecord } from '../../cache/cache-store.js';
@@ -87,16 +88,4 @@ export class AthenaEngine implements Engine {
   async close(): Promise<void> {
     await this.#db.destroy();
   }
-}
-
-/** `1.2 MB` style sizes for progress lines. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit] ?? 'B'}`;
 }

@@ -45,7 +45,7 @@ export interface DuckDbEngineOptions {
 
 /** Defaults of {@link DuckDbEngineOptions}: batches that keep memory bounded, one thread per core. */
 export const DEFAULT_DUCKDB_ENGINE_OPTIONS: Omit<DuckDbEngineOptions, 'logsDir' | 'reporter'> = {
-  batchFiles: 2000,
+  batchFiles: 10_000,
   batchBytes: 256 * 1024 * 1024,
   threads: Math.max(1, cpus().length),
 };

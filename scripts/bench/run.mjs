@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+// The project's benchmark: generates synthetic organisation trails (scripts/generate-trail.mjs)
+// and times, each as a whole process, on the same tree in the same run:
+//   (a) iamtrail --list users over the window, no cache
+//   (b) the zcat | jq | sort -u pipeline a user would write for the (identity, eventSource,
+//       eventName) set
+//   (c) one hand-written DuckDB query doing only that extraction (the floor)
+//   (d) the same iamtrail question answered from the cache
+//   (e) iamtrail --help
+// with each one's peak resident memory, and writes docs/benchmarks.md. Every run also checks that
+// the set iamtrail stored equals the jq pipeline's; a difference fails the run (exit 1).
+//
+//   npm run bench                                  1,000,000 and 5,000,000 events, docs/benchmarks.md
+//   npm run bench -- --sizes 100000 --no-write     the CI smoke run
+//   options: --sizes N[,N...]  --work DIR (trees are kept and reused there)  --repeat K  --no-write
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const START = '2026-10-01';
+const DAYS = 30;
+const END = '2026-10-30';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000000,5000000' },
+    work: { type: 'string', default: join(tmpdir(), 'iamtrail-bench') },
+    repeat: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+if (sizes.some((size) => !Number.isInteger(size) || size <= 0)) {
+  console.error(`--sizes must be positive integers, got ${values.sizes}`);
+  process.exit(2);
+}
+for (const tool of ['jq', 'zcat', 'sort']) {
+  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+    console.error(`${tool} is needed for the pipeline being compared (Debian: apt-get install ${tool})`);
+    process.exit(2);
+  }
+}
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/** Runs a shell command once; its wall time (s) and the peak RSS (MB) of its largest process. */
+function measure(command, { env = {} } = {}) {
+  const started = process.hrtime.bigint();
+  const wrapped = TIME === undefined ? ['sh', ['-c', command]] : [TIME, ['-f', '%M', 'sh', '-c', command]];
+  const result = spawnSync(wrapped[0], wrapped[1], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) {
+    console.error(`failed (${result.status}): ${command}\n${result.stderr}`);
+    process.exit(1);
+  }
+  const rssLine = TIME === undefined ? undefined : result.stderr.trim().split('\n').at(-1);
+  return {
+    seconds,
+    rssMb: rssLine === undefined ? undefined : Number(rssLine) / 1024,
+    stdout: result.stdout,
+  };
+}
+
+/** The median of K measurements. */
+function timed(label, command, repeat, options) {
+  const runs = Array.from({ length: repeat }, () => measure(command, options));
+  runs.sort((a, b) => a.seconds - b.seconds);
+  const median = runs[Math.floor(runs.length / 2)];
+  console.error(
+    `  ${label}: ${runs.map((run) => run.seconds.toFixed(2)).join(' / ')} s, peak ${median.rssMb?.toFixed(0) ?? '?'} MB`,
+  );
+  return { ...median, runs: runs.map((run) => run.seconds) };
+}
+
+function ensureTree(size) {
+  const dir = join(values.work, `trail-${size}`);
+  const marker = join(dir, '.complete');
+  if (!existsSync(marker)) {
+    rmSync(dir, { recursive: true, force: true });
+    console.error(`generating ${size} events into ${dir} ...`);
+    const generated = spawnSync(
+      process.execPath,
+      [
+        'scripts/generate-trail.mjs',
+        '--events',
+        String(size),
+        '--out',
+        dir,
+        '--days',
+        String(DAYS),
+        '--start',
+        START,
+      ],
+      { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    if (generated.status !== 0) process.exit(1);
+    writeFileSync(marker, `${size}\n`);
+  }
+  return dir;
+}
+
+const sh = (value) => `'${value.replace(/'/g, "'\\''")}'`;
+const IDENTITY_JQ =
+  'if .userIdentity.type == "AssumedRole" then .userIdentity.sessionContext.sessionIssuer.arn else .userIdentity.arn end';
+
+function commandsFor(dir) {
+  const config = join(dir, 'config.yaml');
+  const iamtrail = `node bin/run.js --config ${sh(config)} --account acct1 --list users --start ${START} --end ${END}`;
+  const files = `find ${sh(join(dir, 'logs'))} -name '*.json.gz' -print0 | xargs -0`;
+  return {
+    a: `${iamtrail} --no-cache > /dev/null`,
+    b:
+      `${files} zcat | jq -r '.Records[] | select(.eventTime >= "${START}" and .eventTime < "2026-10-31")` +
+      ` | [(${IDENTITY_JQ}), .eventSource, .eventName] | select(.[0] != null) | @tsv' | LC_ALL=C sort -u > ${sh(join(dir, 'jq-set.tsv'))}`,
+    c: `node scripts/bench/duckdb-floor.mjs ${sh(join(dir, 'logs'))} ${START} 2026-10-31 > ${sh(join(dir, 'duckdb-set.tsv'))}`,
+    warm: `${iamtrail} --cache ${sh(join(dir, 'cache.duckdb'))} --refresh > /dev/null`,
+    d: `${iamtrail} --cache ${sh(join(dir, 'cache.duckdb'))} > /dev/null`,
+    e: 'node bin/run.js --help > /dev/null',
+    set: `node scripts/bench/cached-set.mjs ${sh(join(dir, 'cache.duckdb'))} | LC_ALL=C sort -u`,
+  };
+}
+
+const results = [];
+let failed = false;
+for (const size of sizes) {
+  const dir = ensureTree(size);
+  const repeat = Number(values.repeat ?? (size <= 1_000_000 ? 3 : 1));
+  const commands = commandsFor(dir);
+  console.error(`${size} events (${dir}), ${repeat} run(s) each, median:`);
+  const a = timed('(a) iamtrail --list users, no cache', commands.a, repeat);
+  const b = timed('(b) zcat | jq | sort -u', commands.b, 1);
+  const c = timed('(c) DuckDB extraction (floor)', commands.c, repeat);
+  measure(commands.warm);
+  const d = timed('(d) iamtrail from the cache', commands.d, repeat);
+  const e = timed('(e) iamtrail --help', commands.e, repeat);
+  const jqSet = readFileSync(join(dir, 'jq-set.tsv'), 'utf8');
+  const engineSet = measure(commands.set).stdout;
+  const duckSet = readFileSync(join(dir, 'duckdb-set.tsv'), 'utf8');
+  const agree = engineSet === jqSet && duckSet === jqSet;
+  const lines = jqSet.split('\n').filter(Boolean).length;
+  console.error(
+    `  (identity, eventSource, eventName) set: jq ${lines}, iamtrail ${engineSet.split('\n').filter(Boolean).length}, DuckDB ${duckSet.split('\n').filter(Boolean).length}: ${agree ? 'identical' : 'DIFFERENT'}`,
+  );
+  if (!agree) failed = true;
+  results.push({ size, repeat, a, b, c, d, e, lines, agree, commands });
+}
+
+if (!values['no-write']) writeReport(results);
+if (failed) {
+  console.error('the engine answer differs from the jq pipeline: see the counts above');
+  process.exit(1);
+}
+
+function writeReport(rows) {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const f = (value, digits = 2) => value.toFixed(digits);
+  const mb = (value) => (value === undefined ? '?' : f(value, 0));
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` (scripts/bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}.`,
+    `Machine: ${cpus().length} × ${cpu}, ${f(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${process.platform}.`,
+    `Trees: scripts/generate-trail.mjs, ${DAYS} days from ${START}, 5 accounts, 3 regions, 300 users, 75 roles, AssumeRole sessions, about 1.2 KB per event.`,
+    'Times are wall-clock seconds of whole processes (median of the runs shown); memory is the peak resident set of the largest process (GNU time %M).',
+    '',
+    '| events | (a) iamtrail, no cache | (b) zcat \\| jq \\| sort -u | (c) DuckDB floor | (d) iamtrail, cached | (e) --help | a/b | a/c | a/d |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (row) =>
+        `| ${row.size.toLocaleString('en-US')} | ${f(row.a.seconds)} s, ${mb(row.a.rssMb)} MB | ${f(row.b.seconds)} s, ${mb(row.b.rssMb)} MB | ${f(row.c.seconds)} s, ${mb(row.c.rssMb)} MB | ${f(row.d.seconds)} s, ${mb(row.d.rssMb)} MB | ${f(row.e.seconds)} s, ${mb(row.e.rssMb)} MB | ${f(row.b.seconds / row.a.seconds, 1)}× faster | ${f(row.a.seconds / row.c.seconds)} | ${f(row.a.seconds / row.d.seconds, 1)}× |`,
+    ),
+    '',
+    'Targets: a/b ≥ 8 (iamtrail at least 8 times faster than the jq pipeline); a/c ≤ 1.25; (a) under 2 GB at 5,000,000 events; a/d ≥ 20 at 5,000,000 events; (e) under 0.5 s.',
+    '',
+    'Every run checks that the (identity, eventSource, eventName) set iamtrail stored equals the jq pipeline’s and the DuckDB query’s:',
+    ...rows.map(
+      (row) =>
+        `- ${row.size.toLocaleString('en-US')} events: ${row.lines} tuples, ${row.agree ? 'identical' : 'DIFFERENT'}.`,
+    ),
+    '',
+    '## Commands',
+    '',
+    'With TREE the generated tree (`node scripts/generate-trail.mjs --events N --out TREE`):',
+    '',
+    '```sh',
+    ...Object.entries(rows[0].commands)
+      .filter(([key]) => key !== 'set')
+      .map(
+        ([key, command]) =>
+          `# ${key}\n${command.replaceAll(join(values.work, `trail-${rows[0].size}`), 'TREE')}`,
+      ),
+    '```',
+    '',
+  ];
+  const file = join(REPO, 'docs/benchmarks.md');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  console.error(`wrote ${file}`);
+}
