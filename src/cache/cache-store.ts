@@ -262,39 +262,50 @@ export class CacheStore {
   }
 
   /**
-   * Replaces the rows of `days` for a source and scope with `rows`, and marks each day loaded:
-   * one transaction per day with activity, one for each run of up to 1000 empty days. A killed
-   * process leaves every day complete or absent. `beforeCommit` is a test seam to hold a
-   * transaction open.
+   * Replaces the rows of `days` for a source and scope with `rows` (or the rows of a Parquet file
+   * an engine spilled them to), and marks each day loaded: one transaction per day with activity,
+   * one for each run of up to 1000 empty days. A killed process leaves every day complete or
+   * absent. `beforeCommit` is a test seam to hold a transaction open.
    */
   async writeDays(
     source: string,
     scope: string,
     days: readonly string[],
-    rows: readonly ActivityRow[],
+    rows: readonly ActivityRow[] | { readonly file: string },
     beforeCommit: () => Promise<void> = () => Promise.resolve(),
   ): Promise<void> {
-    const byDay = new Map<string, ActivityRow[]>(days.map((day) => [day, []]));
-    for (const row of rows) byDay.get(row.day)?.push(row);
+    const counts = new Map<string, number>(days.map((day) => [day, 0]));
+    let insertDay: (day: string) => Promise<void>;
+    if ('file' in rows) {
+      // The spilled rows go from Parquet to the cache inside DuckDB, never through JavaScript.
+      await this.#connection.run('CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM read_parquet($1)', [
+        rows.file,
+      ]);
+      const perDay = await this.#connection.runAndReadAll(
+        'SELECT day, count(*)::INTEGER FROM incoming GROUP BY day',
+      );
+      for (const [day, count] of perDay.getRowsJS() as [string, number][])
+        if (counts.has(day)) counts.set(day, count);
+      insertDay = async (day) => {
+        await this.#connection.run(
+          `INSERT INTO activity BY NAME SELECT $1 AS source, $2 AS scope, * FROM incoming WHERE day = $3`,
+          [source, scope, day],
+        );
+      };
+    } else {
+      const byDay = new Map<string, ActivityRow[]>(days.map((day) => [day, []]));
+      for (const row of rows) byDay.get(row.day)?.push(row);
+      for (const [day, dayRows] of byDay) counts.set(day, dayRows.length);
+      insertDay = (day) => this.#append(source, scope, byDay.get(day) ?? []);
+    }
     const loadedAt = new Date().toISOString();
     // Days without activity hold only their coverage row: mark them all in one transaction
     // (all or none), rather than paying a commit per empty day on long windows.
-    const emptyDays = [...byDay].filter(([, dayRows]) => dayRows.length === 0).map(([day]) => day);
+    const emptyDays = [...counts].filter(([, count]) => count === 0).map(([day]) => day);
     for (let index = 0; index < emptyDays.length; index += 1000) {
       const chunk = emptyDays.slice(index, index + 1000);
       await this.#transaction(async () => {
-        await this.#db
-          .deleteFrom('activity')
-          .where('source', '=', source)
-          .where('scope', '=', scope)
-          .where('day', 'in', chunk)
-          .execute();
-        await this.#db
-          .deleteFrom('coverage')
-          .where('source', '=', source)
-          .where('scope', '=', scope)
-          .where('day', 'in', chunk)
-          .execute();
+        await this.#forgetDays(source, scope, chunk);
         await this.#db
           .insertInto('coverage')
           .values(chunk.map((day) => ({ source, scope, day, loaded_at: loadedAt, rows: 0 })))
@@ -302,50 +313,59 @@ export class CacheStore {
         await beforeCommit();
       });
     }
-    for (const [day, dayRows] of byDay) {
-      if (dayRows.length === 0) continue;
+    for (const [day, count] of counts) {
+      if (count === 0) continue;
       await this.#transaction(async () => {
-        await this.#db
-          .deleteFrom('activity')
-          .where('source', '=', source)
-          .where('scope', '=', scope)
-          .where('day', '=', day)
-          .execute();
-        await this.#db
-          .deleteFrom('coverage')
-          .where('source', '=', source)
-          .where('scope', '=', scope)
-          .where('day', '=', day)
-          .execute();
-        const appender = await this.#connection.createAppender('activity');
-        for (const row of dayRows) {
-          appender.appendVarchar(source);
-          appender.appendVarchar(scope);
-          appender.appendVarchar(row.accountId);
-          appender.appendVarchar(row.day);
-          appender.appendVarchar(row.actorArn);
-          appender.appendVarchar(row.actorType);
-          if (row.callerArn === null) appender.appendNull();
-          else appender.appendVarchar(row.callerArn);
-          if (row.viaArn === null) appender.appendNull();
-          else appender.appendVarchar(row.viaArn);
-          appender.appendVarchar(row.eventSource);
-          appender.appendVarchar(row.eventName);
-          appender.appendVarchar(row.outcome);
-          appender.appendBigInt(BigInt(row.calls));
-          appender.appendVarchar(row.firstSeen);
-          appender.appendVarchar(row.lastSeen);
-          appender.endRow();
-        }
-        appender.flushSync();
-        appender.closeSync();
+        await this.#forgetDays(source, scope, [day]);
+        await insertDay(day);
         await this.#db
           .insertInto('coverage')
-          .values({ source, scope, day, loaded_at: loadedAt, rows: dayRows.length })
+          .values({ source, scope, day, loaded_at: loadedAt, rows: count })
           .execute();
         await beforeCommit();
       });
     }
+    if ('file' in rows) await this.#connection.run('DROP TABLE IF EXISTS incoming');
+  }
+
+  async #forgetDays(source: string, scope: string, days: readonly string[]): Promise<void> {
+    await this.#db
+      .deleteFrom('activity')
+      .where('source', '=', source)
+      .where('scope', '=', scope)
+      .where('day', 'in', days)
+      .execute();
+    await this.#db
+      .deleteFrom('coverage')
+      .where('source', '=', source)
+      .where('scope', '=', scope)
+      .where('day', 'in', days)
+      .execute();
+  }
+
+  async #append(source: string, scope: string, rows: readonly ActivityRow[]): Promise<void> {
+    const appender = await this.#connection.createAppender('activity');
+    for (const row of rows) {
+      appender.appendVarchar(source);
+      appender.appendVarchar(scope);
+      appender.appendVarchar(row.accountId);
+      appender.appendVarchar(row.day);
+      appender.appendVarchar(row.actorArn);
+      appender.appendVarchar(row.actorType);
+      if (row.callerArn === null) appender.appendNull();
+      else appender.appendVarchar(row.callerArn);
+      if (row.viaArn === null) appender.appendNull();
+      else appender.appendVarchar(row.viaArn);
+      appender.appendVarchar(row.eventSource);
+      appender.appendVarchar(row.eventName);
+      appender.appendVarchar(row.outcome);
+      appender.appendBigInt(BigInt(row.calls));
+      appender.appendVarchar(row.firstSeen);
+      appender.appendVarchar(row.lastSeen);
+      appender.endRow();
+    }
+    appender.flushSync();
+    appender.closeSync();
   }
 
   /**

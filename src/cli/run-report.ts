@@ -1,4 +1,5 @@
-import { homedir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import type { ActionData } from './action-data.js';
@@ -232,6 +233,7 @@ export async function runReport(
   const { window } = options;
 
   let store = await openStore();
+  let spillDir: string | undefined;
   try {
     let createEngine: () => Promise<Engine>;
     let source: string;
@@ -266,7 +268,11 @@ export async function runReport(
     } else {
       const folder = resolve(logsDir ?? '.');
       source = `local:${folder}`;
-      createEngine = async () => DuckDbEngine.create({ logsDir: folder, reporter: options.reporter });
+      createEngine = async () => {
+        // The summary reaches the cache as a Parquet file, DuckDB to DuckDB; removed below.
+        spillDir = mkdtempSync(join(tmpdir(), 'iamtrail-summary-'));
+        return DuckDbEngine.create({ logsDir: folder, reporter: options.reporter, spillDir });
+      };
     }
 
     const missing = options.cache.refresh
@@ -285,7 +291,7 @@ export async function runReport(
     if (ranges.length > 0) {
       // The cache file stays closed while the logs are read, so other processes can use it.
       if (options.cache.enabled) await store.close();
-      const loaded: { days: string[]; rows: readonly ActivityRow[] }[] = [];
+      const loaded: { days: string[]; rows: readonly ActivityRow[] | { readonly file: string } }[] = [];
       const engine = await createEngine();
       try {
         for (const range of ranges) {
@@ -296,7 +302,10 @@ export async function runReport(
           });
           filesRead += summary.filesRead;
           skippedFiles.push(...summary.skippedFiles);
-          loaded.push({ days: allDays(range), rows: summary.rows });
+          loaded.push({
+            days: allDays(range),
+            rows: summary.rowsFile === undefined ? summary.rows : { file: summary.rowsFile },
+          });
         }
       } finally {
         await engine.close();
@@ -426,6 +435,7 @@ export async function runReport(
     };
   } finally {
     await store.close();
+    if (spillDir !== undefined) rmSync(spillDir, { recursive: true, force: true });
   }
 }
 

@@ -25,6 +25,11 @@ export interface SkippedFile {
 export interface SummaryResult {
   /** Aggregated activity, one row per (account, day, actor, caller, event source, event name, outcome). */
   readonly rows: readonly ActivityRow[];
+  /**
+   * When the engine was asked to spill (local engine, `spillDir`): the rows are in this Parquet
+   * file, with the summary query's column names, and `rows` is empty. The caller deletes it.
+   */
+  readonly rowsFile?: string;
   /** Log files read successfully. */
   readonly filesRead: number;
   /** Log files skipped, each with why. */

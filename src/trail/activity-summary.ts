@@ -225,12 +225,12 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
         sql<string>`${identityType}`.as('assumer_type'),
         sql<string | null>`${identityField('accesskeyid')}`.as('assumer_key'),
         sql<string>`eventtime`.as('eventtime'),
-        // Only each file's sentinel row (no eventtime) carries the file: grouping every event by
-        // its long path costs more than the rest of the stage.
+        // Only each file's sentinel row (no eventtime) carries the file, so the file rows are
+        // groups of their own within the activity grouping set, at no cost to the events.
         ...(perFile
           ? [
               sql<string | null>`CASE WHEN eventtime IS NULL THEN log_file END`.as('log_file'),
-              sql<boolean>`has_records`.as('has_records'),
+              sql<boolean | null>`CASE WHEN eventtime IS NULL THEN has_records END`.as('has_records'),
             ]
           : []),
       ])
@@ -268,7 +268,7 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
         ? sql<string | null>`log_file`.as('log_file')
         : sql<string | null>`CAST(NULL AS VARCHAR)`.as('log_file'),
       perFile
-        ? sql<boolean | null>`bool_or(has_records)`.as('has_records')
+        ? sql<boolean | null>`has_records`.as('has_records')
         : sql<boolean | null>`CAST(NULL AS BOOLEAN)`.as('has_records'),
       eb.fn.count<number>('eventtime').as('calls'),
       eb.fn.min<string>('eventtime').as('first_seen'),
@@ -276,13 +276,13 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
     ])
     .groupBy(
       sql`GROUPING SETS (${sql.join(
-        [ACTIVITY_KEYS, ASSUMPTION_KEYS, ...(perFile ? [['log_file'] as const] : [])].map(
+        [perFile ? [...ACTIVITY_KEYS, 'log_file', 'has_records'] : ACTIVITY_KEYS, ASSUMPTION_KEYS].map(
           (keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`,
         ),
       )})`,
     )
     .having(
-      sql<boolean>`(GROUPING(event_name) = 0 AND day IS NOT NULL AND actor_arn IS NOT NULL) OR (GROUPING(issued_key) = 0 AND issued_key IS NOT NULL)${perFile ? sql` OR (GROUPING(log_file) = 0 AND log_file IS NOT NULL)` : sql``}`,
+      sql<boolean>`(GROUPING(event_name) = 0 AND ((day IS NOT NULL AND actor_arn IS NOT NULL)${perFile ? sql` OR log_file IS NOT NULL` : sql``})) OR (GROUPING(issued_key) = 0 AND issued_key IS NOT NULL)`,
     );
 }
 

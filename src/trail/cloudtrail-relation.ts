@@ -11,9 +11,7 @@ export interface CloudTrailTable {
   eventsource: string;
   eventname: string;
   errorcode: string | null;
-  awsregion: string;
   recipientaccountid: string;
-  eventcategory: string | null;
   /** JSON text of the response (Athena); DuckDB holds the JSON value. Read with `json_extract_scalar`. */
   responseelements: string | null;
   /** A struct: `type, arn, accountid, accesskeyid, username, sessioncontext.sessionissuer.arn, ...` */

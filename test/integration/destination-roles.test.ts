@@ -25,7 +25,12 @@ async function summarize(
   request: SummaryRequest,
   options: { batchFiles?: number } = {},
 ): Promise<SummaryResult> {
-  const engine = await DuckDbEngine.create({ logsDir, reporter: { warn: () => undefined }, ...options });
+  const engine = await DuckDbEngine.create({
+    logsDir,
+    reporter: { warn: () => undefined },
+    countSessions: true,
+    ...options,
+  });
   try {
     return await engine.summarize(request);
   } finally {

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 
 import { DuckDBInstance, listValue } from '@duckdb/node-api';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { CompiledQuery, Kysely } from 'kysely';
 
 import { InputDataError, InterruptedError } from '../../errors.js';
@@ -14,7 +15,7 @@ import {
   LOOKBACK_DAYS,
   toActivityRow,
 } from '../../trail/activity-summary.js';
-import type { LogFileRecord, StagedDatabase } from '../../trail/activity-summary.js';
+import type { ActivityRow, LogFileRecord, StagedDatabase } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import type { Engine, EngineReporter, SkippedFile, SummaryRequest, SummaryResult } from '../engine.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
@@ -41,6 +42,13 @@ export interface DuckDbEngineOptions {
   readonly batchBytes: number;
   /** DuckDB worker threads. */
   readonly threads: number;
+  /**
+   * A folder to write each summary into as a Parquet file (`SummaryResult.rowsFile`) instead of
+   * returning its rows: a cache loads it without the rows ever crossing into JavaScript.
+   */
+  readonly spillDir?: string;
+  /** Also count role sessions and attributed ones (`SummaryResult.sessions`): one more query. */
+  readonly countSessions?: boolean;
 }
 
 /** Defaults of {@link DuckDbEngineOptions}: batches that keep memory bounded, one thread per core. */
@@ -65,6 +73,7 @@ export class DuckDbEngine implements Engine {
   /** The same connection, typed for the staged table. */
   readonly #staged: Kysely<StagedDatabase>;
   #closed = false;
+  #spills = 0;
   #viewCreated = false;
 
   private constructor(options: DuckDbEngineOptions, instance: DuckDBInstance, connection: DuckDBConnection) {
@@ -112,14 +121,29 @@ export class DuckDbEngine implements Engine {
         throw new InterruptedError('interrupted: stopped reading the logs; nothing of this run was cached');
       await this.#stageBatch(batch, request, skippedFiles);
     }
-    const records = await buildResolveQuery(this.#staged).execute();
-    const [stats] = await buildSessionStatsQuery(this.#staged).execute();
+    const resolve = buildResolveQuery(this.#staged);
+    let rows: ActivityRow[] = [];
+    let rowsFile: string | undefined;
+    if (this.#options.spillDir === undefined) rows = (await resolve.execute()).map(toActivityRow);
+    else {
+      this.#spills += 1;
+      rowsFile = join(this.#options.spillDir, `summary-${this.#spills}.parquet`);
+      const compiled = resolve.compile();
+      // The file name is bound, like every value.
+      await this.#connection.run(
+        `COPY (${compiled.sql}) TO $${compiled.parameters.length + 1} (FORMAT parquet)`,
+        [...(compiled.parameters as DuckDBValue[]), rowsFile],
+      );
+    }
+    const [stats] =
+      this.#options.countSessions === true ? await buildSessionStatsQuery(this.#staged).execute() : [];
     await this.#connection.run('DROP TABLE staged');
     return {
-      rows: records.map(toActivityRow),
+      rows,
+      ...(rowsFile === undefined ? {} : { rowsFile }),
       filesRead: listing.files.length - skippedFiles.length,
       skippedFiles,
-      sessions: { sessions: stats?.sessions ?? 0, attributed: stats?.attributed ?? 0 },
+      ...(stats === undefined ? {} : { sessions: stats }),
     };
   }
 
