@@ -275,6 +275,36 @@ export class CacheStore {
     beforeCommit: () => Promise<void> = () => Promise.resolve(),
   ): Promise<void> {
     const counts = new Map<string, number>(days.map((day) => [day, 0]));
+    if (this.path === ':memory:') {
+      // Nothing of an in-memory store outlives the process: one transaction for every day.
+      await this.#transaction(async () => {
+        await this.#forgetDays(source, scope, days);
+        if ('file' in rows) {
+          await this.#connection.run(
+            'INSERT INTO activity BY NAME SELECT $1 AS source, $2 AS scope, * FROM read_parquet($3)',
+            [source, scope, rows.file],
+          );
+        } else await this.#append(source, scope, rows);
+        const perDay = await this.#connection.runAndReadAll(
+          'SELECT day, count(*)::INTEGER FROM activity WHERE source = $1 AND scope = $2 GROUP BY day',
+          [source, scope],
+        );
+        for (const [day, count] of perDay.getRowsJS() as [string, number][])
+          if (counts.has(day)) counts.set(day, count);
+        const loadedAt = new Date().toISOString();
+        for (let index = 0; index < days.length; index += 1000) {
+          await this.#db
+            .insertInto('coverage')
+            .values(
+              days
+                .slice(index, index + 1000)
+                .map((day) => ({ source, scope, day, loaded_at: loadedAt, rows: counts.get(day) ?? 0 })),
+            )
+            .execute();
+        }
+      });
+      return;
+    }
     let insertDay: (day: string) => Promise<void>;
     if ('file' in rows) {
       // The spilled rows go from Parquet to the cache inside DuckDB, never through JavaScript.
@@ -298,6 +328,9 @@ export class CacheStore {
       for (const [day, dayRows] of byDay) counts.set(day, dayRows.length);
       insertDay = (day) => this.#append(source, scope, byDay.get(day) ?? []);
     }
+    // Forget the days first, in one transaction: a day is then absent until its own transaction
+    // commits it whole (deleting per day scanned the activity table once per day).
+    await this.#transaction(() => this.#forgetDays(source, scope, days));
     const loadedAt = new Date().toISOString();
     // Days without activity hold only their coverage row: mark them all in one transaction
     // (all or none), rather than paying a commit per empty day on long windows.
@@ -305,7 +338,6 @@ export class CacheStore {
     for (let index = 0; index < emptyDays.length; index += 1000) {
       const chunk = emptyDays.slice(index, index + 1000);
       await this.#transaction(async () => {
-        await this.#forgetDays(source, scope, chunk);
         await this.#db
           .insertInto('coverage')
           .values(chunk.map((day) => ({ source, scope, day, loaded_at: loadedAt, rows: 0 })))
@@ -316,7 +348,6 @@ export class CacheStore {
     for (const [day, count] of counts) {
       if (count === 0) continue;
       await this.#transaction(async () => {
-        await this.#forgetDays(source, scope, [day]);
         await insertDay(day);
         await this.#db
           .insertInto('coverage')
@@ -329,18 +360,21 @@ export class CacheStore {
   }
 
   async #forgetDays(source: string, scope: string, days: readonly string[]): Promise<void> {
-    await this.#db
-      .deleteFrom('activity')
-      .where('source', '=', source)
-      .where('scope', '=', scope)
-      .where('day', 'in', days)
-      .execute();
-    await this.#db
-      .deleteFrom('coverage')
-      .where('source', '=', source)
-      .where('scope', '=', scope)
-      .where('day', 'in', days)
-      .execute();
+    for (let index = 0; index < days.length; index += 1000) {
+      const chunk = days.slice(index, index + 1000);
+      await this.#db
+        .deleteFrom('activity')
+        .where('source', '=', source)
+        .where('scope', '=', scope)
+        .where('day', 'in', chunk)
+        .execute();
+      await this.#db
+        .deleteFrom('coverage')
+        .where('source', '=', source)
+        .where('scope', '=', scope)
+        .where('day', 'in', chunk)
+        .execute();
+    }
   }
 
   async #append(source: string, scope: string, rows: readonly ActivityRow[]): Promise<void> {

@@ -242,7 +242,7 @@ describe('session attribution by the local engine', () => {
     // A window that starts the day after an AssumeRole still attributes the session's calls
     // there: the engine reads the day before for AssumeRole calls.
     const chainDay = await summarize(logs, { startDay: '2026-10-29', endDay: '2026-10-29' });
-    const chained = chainDay.rows.filter((row) => row.viaArn !== null);
+    const chained = sortRows(chainDay.rows.filter((row) => row.viaArn !== null));
     expect(chained.map((row) => [row.actorArn, row.callerArn, row.viaArn, row.eventName])).toEqual([
       [
         'arn:aws:iam::222222222222:role/admin',
