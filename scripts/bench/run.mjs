@@ -178,7 +178,35 @@ function writeReport(rows) {
         `| ${row.size.toLocaleString('en-US')} | ${f(row.a.seconds)} s, ${mb(row.a.rssMb)} MB | ${f(row.b.seconds)} s, ${mb(row.b.rssMb)} MB | ${f(row.c.seconds)} s, ${mb(row.c.rssMb)} MB | ${f(row.d.seconds)} s, ${mb(row.d.rssMb)} MB | ${f(row.e.seconds)} s, ${mb(row.e.rssMb)} MB | ${f(row.b.seconds / row.a.seconds, 1)}× faster | ${f(row.a.seconds / row.c.seconds)} | ${f(row.a.seconds / row.d.seconds, 1)}× |`,
     ),
     '',
-    'Targets: a/b ≥ 8 (iamtrail at least 8 times faster than the jq pipeline); a/c ≤ 1.25; (a) under 2 GB at 5,000,000 events; a/d ≥ 20 at 5,000,000 events; (e) under 0.5 s.',
+    '(b)’s memory is what GNU time reports for the shell running the pipeline: the largest stage it waited for, which may leave a stage out.',
+    '',
+    '## Targets, as measured in this run',
+    '',
+    ...rows.flatMap((row) => {
+      const big = row.size >= 5_000_000;
+      const check = (ok) => (ok ? 'met' : '**missed**');
+      return [
+        `${row.size.toLocaleString('en-US')} events:`,
+        `- (a) at least 8 times faster than (b): ${f(row.b.seconds / row.a.seconds, 1)}× — ${check(row.b.seconds / row.a.seconds >= 8)}`,
+        `- (a) at most 1.25 times (c): ${f(row.a.seconds / row.c.seconds)} — ${check(row.a.seconds / row.c.seconds <= 1.25)}`,
+        ...(big
+          ? [
+              `- (a)’s peak memory under 2 GB: ${mb(row.a.rssMb)} MB — ${check((row.a.rssMb ?? Infinity) < 2048)}`,
+              `- (d) at least 20 times faster than (a): ${f(row.a.seconds / row.d.seconds, 1)}× — ${check(row.a.seconds / row.d.seconds >= 20)}`,
+            ]
+          : []),
+        `- (e) under 0.5 s: ${f(row.e.seconds)} s — ${check(row.e.seconds < 0.5)}`,
+        '',
+      ];
+    }),
+    '## What bounds (a)',
+    '',
+    '(c) only inflates and parses each record for three fields and keeps a set of about 20,000 tuples. (a) answers more, in one pass:',
+    'it reads the fields attribution needs as well (access key, sourceIdentity, invokedBy, userName, errorCode, recipientAccountId, the AssumeRole response),',
+    'keeps one sentinel row per file to name unreadable files, and aggregates by account, day, actor, role session, event and outcome —',
+    'on these trees about one group for every two events — then resolves each role session’s caller over all batches and writes the summary',
+    'into the cache (as Parquet, DuckDB to DuckDB). (b)/(c) is the speed of the jq pipeline against the floor: an (a)/(b) of 8 needs (a) within',
+    '(b)/(c) ÷ 8 of the floor.',
     '',
     'Every run checks that the (identity, eventSource, eventName) set iamtrail stored equals the jq pipeline’s and the DuckDB query’s:',
     ...rows.map(
