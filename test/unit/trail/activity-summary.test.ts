@@ -79,6 +79,11 @@ describe('the activity-summary query', () => {
       `('2026-10-02T09:00:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA9', '111111111111', 'bob')})`,
       // nothing says who: no caller
       `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, ${session('admin', 'ASIA8')})`,
+      // federation: a SAML sign-in and a web-identity token open sessions too
+      `('2026-10-03T08:00:00Z', 'sts.amazonaws.com', 'AssumeRoleWithSAML', NULL, '111111111111', ${issued('ASIA5')}, {'type': 'SAMLUser', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': NULL, 'username': 'carol@example.com', 'sessioncontext': NULL})`,
+      `('2026-10-03T08:05:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${session('readonly', 'ASIA5')})`,
+      `('2026-10-03T09:00:00Z', 'sts.amazonaws.com', 'AssumeRoleWithWebIdentity', NULL, '111111111111', ${issued('ASIA6')}, {'type': 'WebIdentityUser', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': NULL, 'username': 'repo:org/app', 'sessioncontext': NULL})`,
+      `('2026-10-03T09:05:00Z', 'ecr.amazonaws.com', 'GetAuthorizationToken', NULL, '111111111111', NULL, ${session('deploy', 'ASIA6')})`,
       // a denied AssumeRole issues nothing
       `('2026-10-02T09:30:00Z', 'sts.amazonaws.com', 'AssumeRole', 'AccessDenied', '111111111111', ${issued('ASIA8')}, ${user('eve')})`,
       `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, {'type': 'AWSService', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': 'kms.amazonaws.com', 'username': NULL, 'sessioncontext': NULL})`,
@@ -118,6 +123,17 @@ describe('the activity-summary query', () => {
         // nothing says who (eve's denied AssumeRole issued no key)
         ['1', '2026-10-02', 'role/admin', null, null, 'Decrypt', 'ok', 1],
         ['1', '2026-10-02', 'user/eve', null, null, 'AssumeRole', 'denied', 1],
+        ['1', '2026-10-03', 'role/readonly', 'SAMLUser:carol@example.com', null, 'ListBuckets', 'ok', 1],
+        [
+          '1',
+          '2026-10-03',
+          'role/deploy',
+          'WebIdentityUser:repo:org/app',
+          null,
+          'GetAuthorizationToken',
+          'ok',
+          1,
+        ],
         // the AssumeRole logged in both accounts: a row in each, and the chain followed back to alice
         ['2', '2026-10-01', 'role/admin', alice, null, 'AssumeRole', 'ok', 1],
         ['2', '2026-10-01', 'role/deploy', alice, admin, 'RunInstances', 'ok', 1],
