@@ -11,15 +11,21 @@ export type PatternExpansion =
   | { readonly kind: 'unknown'; readonly reason: UnknownPatternReason };
 
 /**
- * Turns an IAM action glob into an anchored, case-insensitive regular expression: `*` matches any
- * run of characters, `?` exactly one, everything else literally.
+ * Turns an IAM policy glob into an anchored regular expression: `*` matches any run of
+ * characters, `?` exactly one, everything else literally. Actions match in any case; resource
+ * ARNs (`caseSensitive`) do not.
  */
-export function toActionRegExp(pattern: string): RegExp {
+export function globToRegExp(pattern: string, caseSensitive = false): RegExp {
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
+  return new RegExp(`^${body}$`, caseSensitive ? '' : 'i');
+}
+
+/** An IAM action glob as an anchored, case-insensitive regular expression. */
+export function toActionRegExp(pattern: string): RegExp {
+  return globToRegExp(pattern);
 }
 
 /** Whether `action` (any case) matches the IAM glob `pattern`. */

@@ -1,4 +1,4 @@
-import { actionMatchesPattern } from '../actions/action-pattern.js';
+import { actionMatchesPattern, globToRegExp } from '../actions/action-pattern.js';
 import type { IamPrincipal } from './authorization-details.js';
 import type { AuthorizationDetails } from './authorization-details.js';
 import { isLimited, resolvePolicies, statementRef } from './granted-actions.js';
@@ -82,9 +82,5 @@ function resourceMatches(statement: PolicyStatement, arn: string): boolean {
 
 /** IAM resource matching: `*` any run of characters, `?` one, everything else literally (case matters). */
 export function arnMatchesPattern(arn: string, pattern: string): boolean {
-  const body = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`).test(arn);
+  return globToRegExp(pattern, true).test(arn);
 }

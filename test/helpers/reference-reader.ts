@@ -123,17 +123,7 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
       firstSeen: time,
       lastSeen: time,
     };
-    const key = [
-      row.accountId,
-      row.day,
-      row.actorArn,
-      row.actorType,
-      row.callerArn,
-      row.viaArn,
-      row.eventSource,
-      row.eventName,
-      row.outcome,
-    ].join('|');
+    const key = groupKey(row);
     const seen = groups.get(key);
     groups.set(
       key,
@@ -150,21 +140,24 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
   return { rows: sortRows([...groups.values()]), unreadable: unreadable.sort() };
 }
 
+/** The summary's group of a row: everything but the counts and times. */
+function groupKey(row: ActivityRow): string {
+  return [
+    row.accountId,
+    row.day,
+    row.actorArn,
+    row.actorType,
+    row.callerArn,
+    row.viaArn,
+    row.eventSource,
+    row.eventName,
+    row.outcome,
+  ].join('|');
+}
+
 /** Rows in a canonical order, for comparisons. */
 export function sortRows(rows: readonly ActivityRow[]): ActivityRow[] {
-  const key = (row: ActivityRow): string =>
-    [
-      row.accountId,
-      row.day,
-      row.actorArn,
-      row.actorType,
-      row.callerArn,
-      row.viaArn,
-      row.eventSource,
-      row.eventName,
-      row.outcome,
-    ].join('|');
-  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return [...rows].sort((a, b) => (groupKey(a) < groupKey(b) ? -1 : groupKey(a) > groupKey(b) ? 1 : 0));
 }
 
 /** For every actor, the actions its successful calls used, through the shared event mapper. */
