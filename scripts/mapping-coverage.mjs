@@ -4,65 +4,28 @@
 // need no permission, and the full list of the rest with reasons.
 //
 //   node scripts/mapping-coverage.mjs [DATASETS_DIR] [--json]     (default: ../shared/datasets)
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 
 import { loadActionData } from '../dist/cli/action-data.js';
+import { datasetRecords } from './lib/dataset-records.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const root = resolve(args.find((arg) => !arg.startsWith('--')) ?? join(repoRoot, '..', 'shared', 'datasets'));
 
-/** Records of one file: `{"Records": [...]}`, a bare array, or JSON Lines. */
-function recordsOf(file) {
-  const bytes = readFileSync(file);
-  const text = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
-  try {
-    const value = JSON.parse(text);
-    return Array.isArray(value) ? value : Array.isArray(value.Records) ? value.Records : [];
-  } catch {
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line));
-  }
-}
-
-function* walk(dir) {
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* walk(path);
-    else if (/\.json(\.gz)?$/.test(name) && !name.includes('Digest')) yield path;
-  }
-}
-
 const { mapper } = loadActionData();
 const pairs = new Map();
-for (const dataset of readdirSync(root).sort()) {
-  const dir = join(root, dataset);
-  if (!statSync(dir).isDirectory()) continue;
-  for (const file of walk(dir)) {
-    let records;
-    try {
-      records = recordsOf(file);
-    } catch {
-      continue; // authorization-details dumps and other non-CloudTrail JSON
-    }
-    for (const record of records) {
-      if (typeof record?.eventSource !== 'string' || typeof record?.eventName !== 'string') continue;
-      const key = `${record.eventSource}\t${record.eventName}`;
-      const entry = pairs.get(key) ?? {
-        eventSource: record.eventSource,
-        eventName: record.eventName,
-        datasets: new Set(),
-      };
-      entry.datasets.add(dataset);
-      pairs.set(key, entry);
-    }
-  }
+for (const { dataset, record } of datasetRecords(root)) {
+  const key = `${record.eventSource}\t${record.eventName}`;
+  const entry = pairs.get(key) ?? {
+    eventSource: record.eventSource,
+    eventName: record.eventName,
+    datasets: new Set(),
+  };
+  entry.datasets.add(dataset);
+  pairs.set(key, entry);
 }
 
 const rows = [...pairs.values()]

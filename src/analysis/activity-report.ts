@@ -1,10 +1,13 @@
-import type { ActionCatalog } from '../actions/action-catalog.js';
+import type { ActionCatalog, RecordingEvidence } from '../actions/action-catalog.js';
+import { recordingClassOf } from '../actions/action-catalog.js';
 import type { EventMapper } from '../actions/event-mapper.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
 import type { GrantedActions } from '../iam/granted-actions.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import { diffActions } from './action-diff.js';
 import type { DiffStatus } from './action-diff.js';
+import { createRecordingJudge, inferLoggedEvidence } from './trail-recording.js';
+import type { TrailSelectors } from './trail-recording.js';
 
 /** One identity of `--list users|roles`. */
 export interface IdentityActivity {
@@ -133,8 +136,12 @@ export interface ActionUsage {
   readonly limited: boolean;
   /** Counted as used because a call may check it (CopyObject and `s3:GetObject`), not seen by name. */
   readonly possiblyUsed: boolean;
-  /** How CloudTrail records the action: management, data or not-recorded. */
+  /** How CloudTrail records the action: `management`, `data:<type>`, `not-recorded` or `unknown`. */
   readonly recorded: string;
+  /** What that class rests on (real logs, a cited page, the API model). */
+  readonly evidence: RecordingEvidence;
+  /** Why the action has its symbol: whether, and why, these logs would show a call it authorises. */
+  readonly basis: string;
 }
 
 /** Events of the principal that are not actions, reported rather than dropped. */
@@ -159,6 +166,10 @@ export interface PrincipalDiffReport {
   readonly noPermissionEvents: readonly EventTally[];
   /** Data-event resource types the account's logs hold in the window; their actions count as recorded. */
   readonly dataEventTypesLogged: readonly string[];
+  /** The logs hold management calls but no read-only one: read actions are `?`, not `-`. */
+  readonly writeOnlySuspected: boolean;
+  /** The event selectors file that decided what the trail records, if one was given. */
+  readonly eventSelectors: string | null;
 }
 
 /** An event name logged in an account, by anyone. */
@@ -176,25 +187,20 @@ export interface PrincipalDiffInput {
   readonly accountEvents: readonly LoggedEvent[];
   readonly mapper: EventMapper;
   readonly catalog: ActionCatalog;
+  /** The trail's event selectors (`--event-selectors`): exact, instead of what the logs suggest. */
+  readonly selectors?: TrailSelectors;
 }
 
 /**
  * Compares what a principal did with what it is granted. Successful calls are mapped to actions;
- * an action is `-` (unused) only when CloudTrail would have recorded it: management actions
- * always, data actions when the account's logs hold data events of that resource type;
- * otherwise `?`.
+ * an action is `-` (unused) only when these logs would have recorded it (see
+ * {@link createRecordingJudge}): management actions unless the trail looks write-only or its
+ * selectors leave them out, data actions when their resource type is logged; otherwise `?`.
  */
 export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDiffReport {
   const { mapper, catalog } = input;
-  const dataTypes = new Set<string>();
-  for (const event of input.accountEvents) {
-    const mapping = mapper.map(event.eventSource, event.eventName);
-    if (mapping.kind !== 'action') continue;
-    for (const action of mapping.actions) {
-      const type = catalog.get(action)?.dataResourceType;
-      if (type !== undefined) dataTypes.add(type);
-    }
-  }
+  const logged = inferLoggedEvidence(input.accountEvents, mapper, catalog);
+  const judge = createRecordingJudge(catalog, mapper, logged, input.selectors);
 
   const used = new Map<string, { calls: number; lastSeen: string }>();
   const possibly = new Set<string>();
@@ -223,35 +229,43 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
   }
 
   const grantedByName = new Map(input.grants.actions.map((grant) => [grant.action, grant]));
-  const recordedKind = (action: string): string => catalog.get(action)?.recorded ?? 'unknown';
-  const isRecorded = (action: string): boolean => {
-    const entry = catalog.get(action);
-    if (entry === undefined) return false;
-    if (entry.recorded === 'management') return true;
-    return (
-      entry.recorded === 'data' &&
-      entry.dataResourceType !== undefined &&
-      dataTypes.has(entry.dataResourceType)
-    );
-  };
   const usedNames = [...used.keys(), ...[...possibly].filter((action) => grantedByName.has(action))];
-  const lines = diffActions({ used: usedNames, granted: grantedByName.keys(), isRecorded });
+  const lines = diffActions({
+    used: usedNames,
+    granted: grantedByName.keys(),
+    isRecorded: (action) => judge(action).recorded,
+  });
+  const unknownAction = { recorded: 'unknown', evidence: { kind: 'none', detail: '' } } as const;
   return {
-    actions: lines.map((line) => ({
-      action: line.action,
-      status: line.status,
-      calls: used.get(line.action)?.calls ?? 0,
-      lastSeen: used.get(line.action)?.lastSeen,
-      limited: grantedByName.get(line.action)?.limited ?? false,
-      possiblyUsed: !used.has(line.action) && possibly.has(line.action),
-      recorded: recordedKind(line.action),
-    })),
+    actions: lines.map((line) => {
+      const entry = catalog.get(line.action);
+      const verdict = judge(line.action);
+      return {
+        action: line.action,
+        status: line.status,
+        calls: used.get(line.action)?.calls ?? 0,
+        lastSeen: used.get(line.action)?.lastSeen,
+        limited: grantedByName.get(line.action)?.limited ?? false,
+        possiblyUsed: !used.has(line.action) && possibly.has(line.action),
+        ...(entry === undefined
+          ? unknownAction
+          : { recorded: recordingClassOf(entry), evidence: entry.evidence }),
+        basis:
+          line.status === 'used'
+            ? 'used in the window'
+            : line.status === 'ungranted'
+              ? 'used in the window, but no policy grants it'
+              : verdict.basis,
+      };
+    }),
     denied: [...denied.entries()]
       .map(([action, value]) => ({ action, ...value }))
       .sort((a, b) => compare(a.action, b.action)),
     unmappedEvents: [...unmapped.values()].sort((a, b) => compare(a.event, b.event)),
     noPermissionEvents: [...noPermission.values()].sort((a, b) => compare(a.event, b.event)),
-    dataEventTypesLogged: [...dataTypes].sort(),
+    dataEventTypesLogged: [...logged.dataTypesLogged].sort(),
+    writeOnlySuspected: input.selectors === undefined && logged.writeOnlySuspected,
+    eventSelectors: input.selectors?.source ?? null,
   };
 }
 

@@ -42,6 +42,10 @@ export interface PrincipalDiffDocument {
   readonly unmappedEvents: readonly EventTally[];
   readonly noPermissionEvents: readonly EventTally[];
   readonly dataEventTypesLogged: readonly string[];
+  /** The logs hold management calls but no read-only one: unused read actions are `?`. */
+  readonly writeOnlySuspected: boolean;
+  /** The `--event-selectors` file that decided what the trail records, or `null`. */
+  readonly eventSelectors: string | null;
   /**
    * With `--destrole`: the role whose sessions (opened by the principal) were compared with the
    * role's grants, and whether the principal's own policies allow assuming it.
@@ -116,6 +120,8 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
     unmappedEvents: result.report.unmappedEvents,
     noPermissionEvents: result.report.noPermissionEvents,
     dataEventTypesLogged: result.report.dataEventTypesLogged,
+    writeOnlySuspected: result.report.writeOnlySuspected,
+    eventSelectors: result.report.eventSelectors,
     ...(result.destination === undefined
       ? {}
       : {
@@ -312,10 +318,25 @@ export function renderReportCsv(document: ReportDocument): string {
       line.limited,
       line.possiblyUsed,
       line.recorded,
+      line.evidence.kind,
+      line.evidence.detail,
+      line.basis,
     ]),
     {
       header: true,
-      columns: ['symbol', 'status', 'action', 'calls', 'last_seen', 'limited', 'possibly_used', 'recorded'],
+      columns: [
+        'symbol',
+        'status',
+        'action',
+        'calls',
+        'last_seen',
+        'limited',
+        'possibly_used',
+        'recorded',
+        'evidence',
+        'evidence_detail',
+        'basis',
+      ],
       cast: { boolean: String },
     },
   );

@@ -9,6 +9,7 @@ import { closeMatches } from './suggest.js';
 import type { DayWindow } from './window.js';
 import { buildIdentityListReport, buildPrincipalDiffReport } from '../analysis/activity-report.js';
 import type { IdentityListReport, PrincipalDiffReport } from '../analysis/activity-report.js';
+import type { TrailSelectors } from '../analysis/trail-recording.js';
 import { ALL_ACCOUNTS, CacheStore, toRanges } from '../cache/cache-store.js';
 import type { RoleCaller } from '../cache/cache-store.js';
 import type { AccountConfig, Config } from '../config/load-config.js';
@@ -92,6 +93,8 @@ export interface ReportOptions {
   /** `--skip-setup`: do not check or create the Athena table first. */
   readonly skipSetup: boolean;
   readonly reporter: EngineReporter & { progress(message: string): void };
+  /** `--event-selectors`: what the trail records, exactly; otherwise inferred from the logs. */
+  readonly selectors?: TrailSelectors;
   /** The current time, for which days may still receive logs. */
   readonly now?: Date;
   /** Aborted on Ctrl-C: the engine stops (Athena stops its query) and nothing more is cached. */
@@ -375,6 +378,7 @@ export async function runReport(
         accountEvents: await store.accountEvents(source, window, destAccount.id),
         mapper: data.mapper,
         catalog: data.catalog,
+        ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
       });
       return {
         kind: 'principal',
@@ -396,6 +400,7 @@ export async function runReport(
       accountEvents: await store.accountEvents(source, window, account.id),
       mapper: data.mapper,
       catalog: data.catalog,
+      ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
     });
     const used = await store.roleCallers(source, window, { callers: callerIds });
     const usage = new Map<string, { calls: number; lastSeen: string }>();

@@ -6,6 +6,7 @@ import { createPalette, renderReportCsv, renderReportText, toReportDocument } fr
 import type { ReportDocument } from '../cli/render-report.js';
 import { ENGINE_NAMES, runReport } from '../cli/run-report.js';
 import type { ReportQuestion } from '../cli/run-report.js';
+import { readEventSelectorsFile } from '../cli/event-selectors-file.js';
 import { describeWindow, resolveWindow } from '../cli/window.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
 import { formatBytes } from '../engines/format-bytes.js';
@@ -51,6 +52,10 @@ export default class Report extends BaseCommand {
     logs: Flags.string({
       description: 'Folder holding the CloudTrail tree (AWSLogs/...); overrides logs: in the config.',
     }),
+    'event-selectors': Flags.string({
+      description:
+        "The trail's event selectors (output of `aws cloudtrail get-event-selectors`): what the trail records is then exact, not inferred from the logs.",
+    }),
     start: Flags.string({ description: 'First UTC day, YYYY-MM-DD (default: 364 days before --end).' }),
     end: Flags.string({ description: 'Last UTC day, YYYY-MM-DD, inclusive (default: today, UTC).' }),
     'show-used': Flags.boolean({ description: 'Only used ("  ") and ungranted ("+") actions.' }),
@@ -89,6 +94,8 @@ export default class Report extends BaseCommand {
     for (const key of config.unknownKeys)
       this.warnLine(`config file ${flags.config}: unknown key "${key}" ignored`);
     const question = questionOf(flags);
+    const selectors =
+      flags['event-selectors'] === undefined ? undefined : readEventSelectorsFile(flags['event-selectors']);
 
     // First Ctrl-C: stop cleanly (Athena stops its query, nothing half-written is cached);
     // a second one exits at once.
@@ -109,6 +116,7 @@ export default class Report extends BaseCommand {
         logs: flags.logs,
         engine: flags.engine,
         skipSetup: flags['skip-setup'],
+        ...(selectors === undefined ? {} : { selectors }),
         signal: interrupt.signal,
         cache: {
           path: flags.cache,
@@ -168,6 +176,10 @@ export default class Report extends BaseCommand {
             `the policies of ${result.principal.type} ${result.principal.name} do not name role ${destination.role.arn} for sts:AssumeRole (a trust policy may still allow it)`,
           );
       }
+      if (result.report.writeOnlySuspected)
+        this.warnLine(
+          `the logs of account ${result.account.name} hold management calls but no read-only one (Describe/Get/List): the trail looks write-only, so unused read actions are "?" (pass --event-selectors FILE to be exact)`,
+        );
       for (const event of result.report.unmappedEvents) {
         this.warnLine(
           `${event.calls} call(s) of ${event.event} map to no known IAM action (${event.reason}); not counted`,

@@ -276,12 +276,26 @@ function statementActions(
   return catalog.actions.filter((action) => !matched.has(action));
 }
 
-/** A statement limits its effect when it is scoped to resources or carries a Condition. */
+/**
+ * A statement limits its effect when it is scoped to resources or carries a Condition. A Resource
+ * that matches every ARN (`*`, `arn:*`, `arn:*:*:*:*:*`) is no scope: a Deny on it is as
+ * unconditional as one on `*`.
+ */
 export function isLimited(statement: PolicyStatement): boolean {
   if (statement.hasCondition) return true;
   const resource = statement.resource;
   if (resource === undefined) return false;
-  return resource.not || !resource.patterns.includes('*');
+  return resource.not || !resource.patterns.some(matchesEveryArn);
+}
+
+/**
+ * Whether a resource pattern matches every ARN. An ARN has at least five colons after `arn`
+ * (`arn:partition:service:region:account:resource`) and `*` matches colons too, so `arn` followed by
+ * one to five segments made only of `*` matches them all; a sixth segment would demand a colon
+ * inside the resource.
+ */
+export function matchesEveryArn(pattern: string): boolean {
+  return /^\*+$/.test(pattern) || /^arn(?::\*+){1,5}$/.test(pattern);
 }
 
 /** Where a statement is: its policy and index. */

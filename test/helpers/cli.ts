@@ -38,3 +38,17 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cl
 export function flatten(text: string): string {
   return text.replace(/\s*\n\s*›?\s*/g, ' ');
 }
+
+/**
+ * The demo organisation over its whole month, without the cache: every test that uses it reads
+ * the logs, whatever ran before it (the cache has its own tests).
+ */
+export const DEMO_ARGS: readonly string[] = [
+  '--config',
+  'examples/demo/config.example.yaml',
+  '--start',
+  '2026-10-01',
+  '--end',
+  '2026-10-31',
+  '--no-cache',
+];

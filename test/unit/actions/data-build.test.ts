@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { recordingClassOf } from '../../../src/actions/action-catalog.js';
 import { expandActionPattern } from '../../../src/actions/action-pattern.js';
 import { loadActionData } from '../../../src/cli/action-data.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
@@ -20,11 +21,83 @@ describe('data/ regeneration', () => {
     execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build-data.mjs'), '--out', outDir], {
       stdio: 'pipe',
     });
-  });
-  it.each(GENERATED)('npm run data:build would not change %s', (file) => {
-    expect(readFileSync(join(outDir, file), 'utf8')).toBe(
-      readFileSync(join(REPO_ROOT, 'data', file), 'utf8'),
+    execFileSync(
+      process.execPath,
+      [join(REPO_ROOT, 'scripts/extract-observed-events.mjs'), '--out', join(outDir, 'observed_events.json')],
+      { stdio: 'pipe' },
     );
+    execFileSync(
+      'python3',
+      [join(REPO_ROOT, 'scripts/extract-api-operations.py'), '--out', join(outDir, 'api_operations.json')],
+      {
+        stdio: 'pipe',
+      },
+    );
+  }, 60_000);
+  it.each([...GENERATED, 'observed_events.json', 'api_operations.json'])(
+    'npm run data:build would not change %s',
+    (file) => {
+      expect(readFileSync(join(outDir, file), 'utf8')).toBe(
+        readFileSync(join(REPO_ROOT, 'data', file), 'utf8'),
+      );
+    },
+  );
+});
+
+describe('recording classes', () => {
+  const { catalog, mapper } = loadActionData();
+  const observed = JSON.parse(readFileSync(join(REPO_ROOT, 'data/observed_events.json'), 'utf8')) as {
+    rows: { eventSource: string; eventName: string; category: string | null; resourceTypes: string[] }[];
+  };
+
+  // Each expectation restates a fact of ../shared/notes/cloudtrail-coverage-facts.md or of the data
+  // sets, independently of the build script.
+  it.each([
+    ['lambda:InvokeFunctionUrl', 'unknown', 'documented'],
+    ['rds-db:connect', 'not-recorded', 'documented'],
+    ['es:ESHttpGet', 'not-recorded', 'documented'],
+    ['kafka-cluster:Connect', 'not-recorded', 'documented'],
+    ['kafka-cluster:CreateTopic', 'management', 'documented'],
+    ['cloudwatch:GetMetricData', 'data:AWS::CloudWatch::Metric', 'documented'],
+    ['sqs:GetQueueAttributes', 'data:AWS::SQS::Queue', 'documented'],
+    ['logs:PutLogEvents', 'unknown', 'documented'],
+    ['iam:PassRole', 'not-recorded', 'documented'],
+    ['sts:TagSession', 'not-recorded', 'documented'],
+    ['s3:GetObject', 'data:AWS::S3::Object', 'observed'],
+    ['s3:ListBucket', 'data:AWS::S3::Object', 'observed'],
+    ['ec2:DescribeInstances', 'management', 'observed'],
+    ['s3:ListAllMyBuckets', 'management', 'observed'],
+    ['execute-api:Invoke', 'not-recorded', 'no-operation'],
+    ['cloudwatch:DescribeAlarmHistory', 'management', 'api-operation'],
+  ])('%s is %s (%s)', (name, recorded, evidence) => {
+    const action = catalog.get(name);
+    expect(action && recordingClassOf(action)).toBe(recorded);
+    expect(action?.evidence.kind).toBe(evidence);
+  });
+
+  it('an action with no API model and no source is unknown, never management', () => {
+    // ec2messages has no botocore model and no cited page (the notes find no statement).
+    for (const action of catalog.actionsOf('ec2messages')) {
+      expect(action.recorded, action.name).toBe('unknown');
+      expect(action.evidence.kind).toBe('none');
+    }
+  });
+
+  it('every management or data event of the data sets gives its actions that class, as the event mapper maps them', () => {
+    let checked = 0;
+    for (const row of observed.rows) {
+      if (row.category !== 'Management' && row.category !== 'Data') continue;
+      const mapping = mapper.map(row.eventSource, row.eventName);
+      if (mapping.kind !== 'action') continue;
+      for (const name of mapping.actions) {
+        const action = catalog.get(name);
+        expect(action?.evidence.kind, name).toBe('observed');
+        if (row.category === 'Management') expect(action?.recorded, name).toBe('management');
+        else expect(row.resourceTypes, name).toContain(action?.dataResourceType);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(250);
   });
 });
 
@@ -55,13 +128,22 @@ describe('data/ invariants', () => {
     }
   });
 
-  it('every data-event and not-recorded pattern matches at least one action', () => {
-    const patterns = [
-      ...readRows('data_events.json').flatMap((row) => row.actions as string[]),
-      ...readRows('not_recorded.json').map((row) => row.action as string),
-    ];
-    for (const pattern of patterns)
-      expect(expandActionPattern(catalog, pattern).kind, pattern).toBe('matched');
+  it('every recording fact pattern matches at least one action, and every data type is in the table', () => {
+    const types = new Set(
+      (
+        JSON.parse(readFileSync(join(REPO_ROOT, 'data/data_event_types.json'), 'utf8')) as {
+          types: { resourceType: string }[];
+        }
+      ).types.map((t) => t.resourceType),
+    );
+    expect(types.size).toBe(250);
+    for (const row of readRows('recording_facts.json')) {
+      for (const pattern of row.actions as string[])
+        expect(expandActionPattern(catalog, pattern).kind, pattern).toBe('matched');
+      const recorded = String(row.recorded);
+      if (recorded.startsWith('data:')) expect(types.has(recorded.slice(5)), recorded).toBe(true);
+      else expect(['management', 'not-recorded', 'unknown']).toContain(recorded);
+    }
   });
 
   it('every curated row cites an AWS documentation page', () => {
@@ -69,8 +151,7 @@ describe('data/ invariants', () => {
       'eventsource_prefixes.json',
       'event_renames.json',
       'no_permission_events.json',
-      'data_events.json',
-      'not_recorded.json',
+      'recording_facts.json',
     ]) {
       for (const row of readRows(file))
         expect(String(row.source), file).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);

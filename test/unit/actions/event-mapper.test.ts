@@ -172,6 +172,17 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Secrets Manager BatchGetSecretValue also reads each secret with GetSecretValue',
+    input: ['secretsmanager.amazonaws.com', 'BatchGetSecretValue'],
+    expected: {
+      kind: 'action',
+      event: 'secretsmanager:BatchGetSecretValue',
+      actions: ['secretsmanager:BatchGetSecretValue'],
+      also: ['secretsmanager:GetSecretValue'],
+      via: 'rename',
+    },
+  },
+  {
     name: 'KMS ReEncrypt needs two actions',
     input: ['kms.amazonaws.com', 'ReEncrypt'],
     expected: {

@@ -190,6 +190,26 @@ describe('statement semantics', () => {
       ],
       expected: [],
     },
+    ...['arn:*', 'arn:*:*:*:*:*', 'arn:*:*'].map((resource) => ({
+      name: `a Deny on Resource ${resource} (every ARN) is unconditional, like *`,
+      input: [
+        [
+          { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*' },
+          { Effect: 'Deny', Action: 'kms:Decrypt', Resource: resource },
+        ],
+      ],
+      expected: ['kms:Encrypt'],
+    })),
+    {
+      name: 'a Deny on arn:*:*:*:*:*:* (a sixth segment needs a colon in the resource) removes nothing',
+      input: [
+        [
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' },
+          { Effect: 'Deny', Action: 'kms:Decrypt', Resource: 'arn:*:*:*:*:*:*' },
+        ],
+      ],
+      expected: ['kms:Decrypt'],
+    },
   ];
   it.each(cases)('$name', ({ input, expected }) => {
     expect(grantedNames(...input)).toEqual(expected);

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+import type { ManagementLogging, ReadWrite, TrailSelectors } from './trail-recording.js';
+
+const FieldSelector = z.object({
+  Field: z.string(),
+  Equals: z.array(z.string()).optional(),
+  StartsWith: z.array(z.string()).optional(),
+  EndsWith: z.array(z.string()).optional(),
+  NotEquals: z.array(z.string()).optional(),
+  NotStartsWith: z.array(z.string()).optional(),
+  NotEndsWith: z.array(z.string()).optional(),
+});
+type FieldSelector = z.infer<typeof FieldSelector>;
+
+/** The output of `aws cloudtrail get-event-selectors --trail-name NAME`. */
+const EventSelectorsOutput = z
+  .object({
+    TrailARN: z.string().optional(),
+    EventSelectors: z
+      .array(
+        z.object({
+          ReadWriteType: z.enum(['ReadOnly', 'WriteOnly', 'All']).default('All'),
+          IncludeManagementEvents: z.boolean().default(true),
+          DataResources: z
+            .array(z.object({ Type: z.string(), Values: z.array(z.string()).default([]) }))
+            .default([]),
+          ExcludeManagementEventSources: z.array(z.string()).default([]),
+        }),
+      )
+      .optional(),
+    AdvancedEventSelectors: z
+      .array(z.object({ Name: z.string().optional(), FieldSelectors: z.array(FieldSelector) }))
+      .optional(),
+  })
+  .refine((value) => value.EventSelectors !== undefined || value.AdvancedEventSelectors !== undefined, {
+    message: 'has neither EventSelectors nor AdvancedEventSelectors',
+  });
+
+/** A problem with an event selectors document: where (a JSON path) and what. */
+export class EventSelectorsError extends Error {
+  override readonly name = 'EventSelectorsError';
+}
+
+/**
+ * A basic DataResources value that selects every resource of its type: `arn:aws:s3`,
+ * `arn:aws:s3:::`, `arn:aws:lambda`, `arn:aws:dynamodb` (the partition and service, no resource).
+ */
+const ALL_RESOURCES = /^arn:[a-z-]+:[a-z0-9-]+(?::::?)?$/;
+
+interface MutableManagement {
+  logged: boolean;
+  excluded: Set<string> | undefined;
+}
+
+/**
+ * Parses the output of `aws cloudtrail get-event-selectors` (basic or advanced selectors) into what
+ * the trail logs. Conservative where a selector is narrower than this model can express: a data
+ * selector with any filter but its type and `readOnly` selects "some resources only", and a
+ * management selector with a field other than `readOnly` and `eventSource` NotEquals proves
+ * nothing, so those calls stay `?`.
+ */
+export function parseEventSelectors(value: unknown, source: string): TrailSelectors {
+  const parsed = EventSelectorsOutput.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
+    throw new EventSelectorsError(
+      `not the output of get-event-selectors${path}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  const management = {
+    read: { logged: false, excluded: undefined } as MutableManagement,
+    write: { logged: false, excluded: undefined } as MutableManagement,
+  };
+  const data = new Map<string, ReadWrite & { allResources: boolean }>();
+  const logManagement = (directions: ReadWrite, excludedSources: readonly string[]): void => {
+    for (const direction of ['read', 'write'] as const) {
+      if (!directions[direction]) continue;
+      const entry = management[direction];
+      entry.logged = true;
+      // A source is left out only when every selector that logs this direction leaves it out.
+      const mine = new Set(excludedSources.map((s) => s.toLowerCase()));
+      entry.excluded =
+        entry.excluded === undefined ? mine : new Set([...entry.excluded].filter((s) => mine.has(s)));
+    }
+  };
+  const logData = (type: string, directions: ReadWrite, allResources: boolean): void => {
+    // Selectors add up; a direction counts only from a selector that covers every resource.
+    const seen = data.get(type) ?? { read: false, write: false, allResources: false };
+    data.set(type, {
+      read: seen.read || (allResources && directions.read),
+      write: seen.write || (allResources && directions.write),
+      allResources: seen.allResources || allResources,
+    });
+  };
+
+  for (const selector of parsed.data.EventSelectors ?? []) {
+    const directions = {
+      read: selector.ReadWriteType !== 'WriteOnly',
+      write: selector.ReadWriteType !== 'ReadOnly',
+    };
+    if (selector.IncludeManagementEvents) logManagement(directions, selector.ExcludeManagementEventSources);
+    for (const resource of selector.DataResources)
+      logData(
+        resource.Type,
+        directions,
+        resource.Values.some((v) => ALL_RESOURCES.test(v)),
+      );
+  }
+  for (const selector of parsed.data.AdvancedEventSelectors ?? []) {
+    const fields = new Map<string, FieldSelector>(selector.FieldSelectors.map((f) => [f.Field, f]));
+    const category = fields.get('eventCategory')?.Equals ?? [];
+    const readOnly = fields.get('readOnly')?.Equals;
+    const directions = {
+      read: readOnly === undefined || readOnly.includes('true'),
+      write: readOnly === undefined || readOnly.includes('false'),
+    };
+    const others = [...fields.keys()].filter((f) => f !== 'eventCategory' && f !== 'readOnly');
+    if (category.includes('Management')) {
+      const eventSource = fields.get('eventSource');
+      const onlyExclusions =
+        eventSource === undefined ||
+        Object.keys(eventSource).every((key) => key === 'Field' || key === 'NotEquals');
+      if (others.every((f) => f === 'eventSource') && onlyExclusions)
+        logManagement(directions, eventSource?.NotEquals ?? []);
+    } else if (category.includes('Data')) {
+      for (const type of fields.get('resources.type')?.Equals ?? [])
+        logData(
+          type,
+          directions,
+          others.every((f) => f === 'resources.type'),
+        );
+    }
+  }
+  const freeze = (entry: MutableManagement): ManagementLogging => ({
+    logged: entry.logged,
+    excludedSources: [...(entry.excluded ?? [])].sort(),
+  });
+  return { source, management: { read: freeze(management.read), write: freeze(management.write) }, data };
+}

@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import {
+  createRandom,
+  makeRecord,
+  userIdentity,
+  writeLogFiles,
+} from '../../scripts/lib/cloudtrail-writer.mjs';
+import { actionClassesFromTsv } from '../helpers/action-classes.js';
+import { DEMO_ARGS, flatten, runCli } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const SELECTORS = join(REPO_ROOT, 'test/fixtures/event-selectors');
+
+interface DiffAction {
+  action: string;
+  status: string;
+  symbol: string;
+  recorded: string;
+  evidence: { kind: string; detail: string };
+  basis: string;
+}
+
+/** The demo's role admin (granted "*"), with more flags. */
+const admin = (...args: string[]) => runCli([...DEMO_ARGS, '--account', 'demo', '--role', 'admin', ...args]);
+
+describe('"-" only for actions CloudTrail would have recorded (demo role admin, granted "*")', () => {
+  const result = admin('--format', 'json');
+  const document = JSON.parse(result.stdout) as { actions: DiffAction[]; dataEventTypesLogged: string[] };
+
+  it('counts "-" as the management actions plus those of the data types the logs hold, less the used ones', () => {
+    expect(result.status).toBe(0);
+    // The demo's logs hold S3 object and Lambda invoke data events (scripts/generate-demo.mjs).
+    expect(document.dataEventTypesLogged).toEqual(['AWS::Lambda::Function', 'AWS::S3::Object']);
+    const classes = actionClassesFromTsv();
+    const used = new Set(document.actions.filter((a) => a.status === 'used').map((a) => a.action));
+    const recordable = [...classes].filter(
+      ([action, recorded]) =>
+        !used.has(action) &&
+        (recorded === 'management' ||
+          recorded === 'data:AWS::S3::Object' ||
+          recorded === 'data:AWS::Lambda::Function'),
+    );
+    const unused = document.actions.filter((a) => a.symbol === '-');
+    expect(unused.length).toBe(recordable.length);
+    expect(document.actions.filter((a) => a.symbol === '?').length).toBe(
+      classes.size - used.size - recordable.length,
+    );
+  });
+
+  it.each([
+    ['lambda:InvokeFunctionUrl', 'unknown'],
+    ['rds-db:connect', 'not-recorded'],
+    ['execute-api:Invoke', 'not-recorded'],
+    ['cloudwatch:GetMetricData', 'data:AWS::CloudWatch::Metric'],
+    ['logs:PutLogEvents', 'unknown'],
+    ['iam:PassRole', 'not-recorded'],
+  ])('%s is "?" (%s), with its evidence and why', (name, recorded) => {
+    const line = document.actions.find((a) => a.action === name);
+    expect(line).toMatchObject({ symbol: '?', status: 'unknown', recorded });
+    expect(line?.evidence.kind).toMatch(/^(documented|no-operation|observed|api-operation|none)$/);
+    expect(line?.basis.length).toBeGreaterThan(10);
+  });
+
+  it('a data action of a type the logs hold is "-", and says so', () => {
+    expect(document.actions.find((a) => a.action === 's3:DeleteObject')).toMatchObject({
+      symbol: '-',
+      recorded: 'data:AWS::S3::Object',
+      basis: 'a data event of type AWS::S3::Object, and the logs hold data events of that type',
+    });
+  });
+
+  it('CSV carries the class, its evidence and the basis', () => {
+    const csv = admin('--format', 'csv').stdout.split('\n');
+    expect(csv[0]).toBe(
+      'symbol,status,action,calls,last_seen,limited,possibly_used,recorded,evidence,evidence_detail,basis',
+    );
+    expect(csv.find((line) => line.includes(',rds-db:connect,'))).toBe(
+      '?,unknown,rds-db:connect,0,,false,false,not-recorded,documented,https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.html#UsingWithRDS.IAMDBAuth.Limitations,CloudTrail records no event of its own for this action',
+    );
+  });
+});
+
+describe('--event-selectors', () => {
+  const withSelectors = (file: string) =>
+    admin('--format', 'json', '--event-selectors', join(SELECTORS, file));
+
+  it('makes what the trail records exact: KMS excluded, S3 narrowed to one bucket, every Lambda function', () => {
+    const result = withSelectors('advanced-no-kms.json');
+    expect(result.status).toBe(0);
+    const document = JSON.parse(result.stdout) as { actions: DiffAction[]; eventSelectors: string };
+    const symbolOf = (name: string) => document.actions.find((a) => a.action === name)?.symbol;
+    expect(symbolOf('kms:Decrypt')).toBe('?');
+    expect(symbolOf('s3:DeleteObject')).toBe('?');
+    expect(symbolOf('lambda:InvokeFunction')).not.toBe('?');
+    expect(symbolOf('iam:DeleteUser')).toBe('-');
+    expect(document.eventSelectors).toBe(join(SELECTORS, 'advanced-no-kms.json'));
+  });
+
+  it('a write-only trail makes unused reads "?"', () => {
+    const document = JSON.parse(withSelectors('basic-write-only-s3-all.json').stdout) as {
+      actions: DiffAction[];
+    };
+    expect(document.actions.find((a) => a.action === 'iam:GetRole')?.symbol).toBe('?');
+    expect(document.actions.find((a) => a.action === 'iam:DeleteRole')?.symbol).toBe('-');
+  });
+
+  it('a missing file or one that is not get-event-selectors output is exit 2 naming the file', () => {
+    const missing = withSelectors('no-such-file.json');
+    expect(missing.status).toBe(2);
+    expect(flatten(missing.stderr)).toContain(
+      `event selectors file ${join(SELECTORS, 'no-such-file.json')} does not exist`,
+    );
+    const wrong = withSelectors('not-selectors.json');
+    expect(wrong.status).toBe(2);
+    expect(flatten(wrong.stderr)).toContain('not the output of get-event-selectors');
+  });
+});
+
+describe('a trail that looks write-only', () => {
+  const root = mkdtempSync(join(tmpdir(), 'iamtrail-write-only-'));
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+  const random = createRandom(11);
+  const identity = userIdentity(random, '111111111111', 'alice');
+  // Only write calls, as a trail with ReadWriteType WriteOnly delivers them.
+  const records = ['UpdateFunctionCode20150331v2', 'UpdateFunctionCode20150331v2'].map((name, index) =>
+    makeRecord(random, {
+      time: new Date(Date.UTC(2026, 9, 5, 10, index)),
+      account: '111111111111',
+      region: 'us-east-1',
+      source: 'lambda.amazonaws.com',
+      name,
+      identity,
+      readOnly: false,
+    }),
+  );
+  writeLogFiles(random, root, 'o-demo12345', records);
+
+  it('warns, and makes the unused read actions "?" while unused writes stay "-"', () => {
+    const result = runCli([
+      '--config',
+      'examples/demo/config.example.yaml',
+      '--logs',
+      root,
+      '--no-cache',
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--start',
+      '2026-10-05',
+      '--end',
+      '2026-10-05',
+      '--format',
+      'json',
+    ]);
+    expect(result.status).toBe(0);
+    expect(flatten(result.stderr)).toContain('the trail looks write-only');
+    const document = JSON.parse(result.stdout) as { actions: DiffAction[]; writeOnlySuspected: boolean };
+    expect(document.writeOnlySuspected).toBe(true);
+    const symbolOf = (name: string) => document.actions.find((a) => a.action === name)?.symbol;
+    // alice's grants (examples/demo/iam/demo.json, `iamtrail iam show --user alice`).
+    expect(symbolOf('s3:ListAllMyBuckets')).toBe('?');
+    expect(symbolOf('cloudwatch:DescribeAlarms')).toBe('?');
+    expect(symbolOf('lambda:UpdateFunctionCode')).toBe(' ');
+    expect(symbolOf('s3:CreateAccessPoint')).toBe('-');
+  });
+});
