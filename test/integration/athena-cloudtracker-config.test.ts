@@ -2,10 +2,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { GetDatabaseCommand, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
+import {
+  AthenaClient,
+  CreateWorkGroupCommand,
+  DeleteWorkGroupCommand,
+  GetWorkGroupCommand,
+  ListTagsForResourceCommand,
+  UntagResourceCommand,
+} from '@aws-sdk/client-athena';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  GetDatabaseCommand,
+  GetTableCommand,
+  GlueClient,
+} from '@aws-sdk/client-glue';
 import {
   CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -29,7 +44,8 @@ import { REPO_ROOT } from '../helpers/paths.js';
 
 /**
  * CloudTracker's `athena:` section, unchanged (its keys only, no `regions:`), against moto over
- * HTTP: set-up finds the regions in the trail bucket. Each test makes its own state.
+ * HTTP: set-up finds the regions in the trail bucket; cleanup removes only what still carries
+ * iamtrail's marker and goes on when the results bucket is gone. Each test makes its own state.
  */
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-ct-config-'));
@@ -261,6 +277,108 @@ describe('athena setup when listing the trail is denied (aws-sdk-client-mock)', 
     expect(result.status).toBe(3);
     expect(flatten(result.stderr)).toMatch(
       /S3 ListObjectsV2 s3:\/\/bucket-that-does-not-exist\/AWSLogs\/(111111111111|222222222222)\/CloudTrail\/ failed: NoSuchBucket/,
+    );
+  });
+});
+
+describe('athena cleanup checks ownership (moto over HTTP)', () => {
+  it('keeps a table and a workgroup recreated under the same names without the marker', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'ct-results-keep' }));
+    const config = cloudTrackerConfig('keep', 'ct-results-keep', ['database: ct_keep']);
+    const cache = join(work, 'keep.duckdb');
+    expect(cli('athena', 'setup', '--config', config, '--cache', cache).status).toBe(0);
+    expect(
+      (await glue.send(new GetTableCommand({ DatabaseName: 'ct_keep', Name: 'cloudtrail' }))).Table
+        ?.Parameters?.['iamtrail.managed'],
+    ).toBe('true');
+
+    // Someone else drops both and recreates them under the same names.
+    await glue.send(new DeleteTableCommand({ DatabaseName: 'ct_keep', Name: 'cloudtrail' }));
+    await glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'ct_keep',
+        TableInput: { Name: 'cloudtrail', Parameters: { owner: 'data-team' } },
+      }),
+    );
+    const arn = 'arn:aws:athena:us-east-1:123456789012:workgroup/keep-wg';
+    await athena.send(new DeleteWorkGroupCommand({ WorkGroup: 'keep-wg' }));
+    // moto keeps a deleted workgroup's tags (its tagger is keyed by ARN); AWS drops them with it.
+    await athena.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ['iamtrail.managed'] }));
+    await athena.send(
+      new CreateWorkGroupCommand({ Name: 'keep-wg', Tags: [{ Key: 'team', Value: 'data' }] }),
+    );
+    expect((await athena.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toEqual([
+      { Key: 'team', Value: 'data' },
+    ]);
+
+    const dryRun = cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run');
+    expect(dryRun.status, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toBe('would remove database ct_keep\n');
+    expect(flatten(dryRun.stderr)).toContain(
+      "would keep table ct_keep.cloudtrail: it no longer carries iamtrail's marker (iamtrail.managed): someone else recreated it under this name",
+    );
+
+    const result = cli('athena', 'cleanup', '--config', config, '--cache', cache, '--yes');
+    expect(result.status, result.stderr).toBe(0);
+    const stderr = flatten(result.stderr);
+    expect(stderr).toContain(
+      "kept table ct_keep.cloudtrail: it no longer carries iamtrail's marker (iamtrail.managed): someone else recreated it under this name",
+    );
+    expect(stderr).toContain(
+      "kept workgroup keep-wg: it no longer carries iamtrail's marker (iamtrail.managed): someone else recreated it under this name",
+    );
+    expect(stderr).toContain('kept database ct_keep: it holds tables iamtrail did not create (cloudtrail)');
+    expect(
+      (await glue.send(new GetTableCommand({ DatabaseName: 'ct_keep', Name: 'cloudtrail' }))).Table
+        ?.Parameters,
+    ).toEqual({ owner: 'data-team' });
+    expect((await athena.send(new GetWorkGroupCommand({ WorkGroup: 'keep-wg' }))).WorkGroup?.Name).toBe(
+      'keep-wg',
+    );
+    // The recreated objects are no longer on record as iamtrail's; its own database still is.
+    expect(cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run').stdout).toBe(
+      'would remove database ct_keep\n',
+    );
+  });
+
+  it('goes on when the results bucket is gone, removing the table, workgroup and database', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'ct-results-gone' }));
+    const config = cloudTrackerConfig('gone', 'ct-results-gone', ['database: ct_gone']);
+    const cache = join(work, 'gone.duckdb');
+    await moto.queueAthenaResults([], [{ name: 'account_id', type: 'varchar' }]);
+    const report = cli(
+      ...['--config', config, '--cache', cache, '--engine', 'athena', '--account', 'demo'],
+      ...['--list', 'users', '--start', '2026-10-01', '--end', '2026-10-31'],
+    );
+    expect(report.status, report.stderr).toBe(0);
+    const dryRun = cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run');
+    const objects = dryRun.stdout.split('\n').filter((line) => line.startsWith('would remove result-object'));
+    expect(objects).toHaveLength(2);
+    expect(objects[0]).toMatch(
+      /^would remove result-object s3:\/\/ct-results-gone\/iamtrail-results\/[0-9a-f-]+\.csv$/,
+    );
+
+    // Someone removes the results bucket (emptied first, as S3 requires).
+    for (const object of (await s3.send(new ListObjectsV2Command({ Bucket: 'ct-results-gone' }))).Contents ??
+      [])
+      await s3.send(new DeleteObjectCommand({ Bucket: 'ct-results-gone', Key: object.Key }));
+    await s3.send(new DeleteBucketCommand({ Bucket: 'ct-results-gone' }));
+    const result = cli('athena', 'cleanup', '--config', config, '--cache', cache, '--yes');
+    expect(result.status, result.stderr).toBe(0);
+    expect(flatten(result.stderr)).toContain(
+      'the results bucket ct-results-gone does not exist any more: its 2 result object(s) went with it',
+    );
+    expect(result.stdout).toContain('removed 3 item(s)');
+    await expect(
+      glue.send(new GetTableCommand({ DatabaseName: 'ct_gone', Name: 'cloudtrail' })),
+    ).rejects.toThrow();
+    await expect(glue.send(new GetDatabaseCommand({ Name: 'ct_gone' }))).rejects.toThrow();
+    expect(
+      (await athena.send(new GetWorkGroupCommand({ WorkGroup: 'gone-wg' }))).WorkGroup?.Name,
+    ).toBeUndefined();
+    // Nothing is left on record: the queries' objects are gone with their bucket.
+    expect(cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run').stdout).toMatch(
+      /^nothing to clean up in us-east-1/,
     );
   });
 });
