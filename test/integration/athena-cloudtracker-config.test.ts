@@ -15,6 +15,7 @@ import {
   DeleteTableCommand,
   GetDatabaseCommand,
   GetTableCommand,
+  GetTablesCommand,
   GlueClient,
 } from '@aws-sdk/client-glue';
 import {
@@ -379,6 +380,53 @@ describe('athena cleanup checks ownership (moto over HTTP)', () => {
     // Nothing is left on record: the queries' objects are gone with their bucket.
     expect(cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run').stdout).toMatch(
       /^nothing to clean up in us-east-1/,
+    );
+  });
+
+  it('exits 3 when a removal fails, after doing the rest, and keeps the failure on record (Glue refused by aws-sdk-client-mock)', async () => {
+    const config = cloudTrackerConfig('fail', 'ct-results-fail', ['database: ct_fail']);
+    const cache = join(work, 'fail.duckdb');
+    expect(cli('athena', 'setup', '--config', config, '--cache', cache).status).toBe(0);
+    const mock = mockClient(GlueClient);
+    const saved = { ...process.env };
+    try {
+      mock
+        .on(GetTableCommand)
+        .resolves({ Table: { Name: 'cloudtrail', Parameters: { 'iamtrail.managed': 'true' } } });
+      mock
+        .on(GetDatabaseCommand)
+        .resolves({ Database: { Name: 'ct_fail', Parameters: { 'iamtrail.managed': 'true' } } });
+      mock
+        .on(DeleteTableCommand)
+        .rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
+      mock
+        .on(GetTablesCommand)
+        .resolves({ TableList: [{ Name: 'cloudtrail', Parameters: { 'iamtrail.managed': 'true' } }] });
+      Object.assign(process.env, moto.env);
+      const { stderr, error } = await runCommand(
+        ['athena', 'cleanup', '--config', config, '--cache', cache, '--yes'],
+        { root: REPO_ROOT },
+      );
+      expect(error?.oclif?.exit).toBe(3);
+      expect(flatten(error?.message ?? '')).toContain(
+        'cleanup incomplete: 1 item(s) could not be removed or checked; the rest was done',
+      );
+      expect(flatten(stderr)).toContain(
+        'could not remove table ct_fail.cloudtrail: Glue DeleteTable failed: AccessDeniedException: not allowed',
+      );
+      expect(flatten(stderr)).toContain(
+        "kept database ct_fail: it still holds iamtrail's table(s) that could not be removed (cloudtrail)",
+      );
+    } finally {
+      mock.restore();
+      process.env = saved;
+    }
+    expect(
+      (await athena.send(new GetWorkGroupCommand({ WorkGroup: 'fail-wg' }))).WorkGroup?.Name,
+    ).toBeUndefined();
+    // The table that could not be removed is still on record for the next cleanup.
+    expect(cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run').stdout).toBe(
+      'would remove table ct_fail.cloudtrail\nwould remove database ct_fail\n',
     );
   });
 });

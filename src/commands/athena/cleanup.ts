@@ -249,8 +249,11 @@ export default class AthenaCleanup extends BaseCommand {
         }
       });
       if (tables === undefined) return undefined;
+      const foreign = tables.filter((table) => table.Parameters?.[IAMTRAIL_MARKER] !== 'true');
+      if (foreign.length > 0)
+        return `it holds tables iamtrail did not create (${foreign.map((table) => table.Name).join(', ')})`;
       if (tables.length > 0)
-        return `it holds tables iamtrail did not create (${tables.map((table) => table.Name).join(', ')})`;
+        return `it still holds iamtrail's table(s) that could not be removed (${tables.map((table) => table.Name).join(', ')})`;
       await awsCall('Glue DeleteDatabase', () =>
         clients.glue.send(new DeleteDatabaseCommand({ Name: resource.name })),
       );
