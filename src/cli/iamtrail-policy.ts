@@ -9,15 +9,25 @@ export interface IamtrailPolicy {
     readonly Effect: 'Allow';
     readonly Action: readonly string[];
     readonly Resource: string | readonly string[];
+    readonly Condition?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
   }[];
+}
+
+/** What of a config the policy depends on: the `athena:` section and the accounts' `role:`. */
+export interface PolicyConfig {
+  readonly athena: AthenaConfig | undefined;
+  readonly accounts: readonly { readonly role?: string | undefined }[];
 }
 
 /**
  * The least-privilege policy iamtrail needs: Glue set-up and cleanup of its own database and
- * table, Athena queries in its workgroup, reading the trail, writing and deleting its results,
- * and reading IAM authorization details. Placeholders when there is no config.
+ * table, Athena queries in its workgroup (and reading its marker tag), reading the trail, listing
+ * the trail's region folders (set-up without `athena.regions`), writing and deleting its results,
+ * reading IAM authorization details, and assuming each account's `role:`. Placeholders when there
+ * is no config.
  */
-export function buildIamtrailPolicy(athena: AthenaConfig | undefined): IamtrailPolicy {
+export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailPolicy {
+  const athena = config?.athena;
   const bucket = athena?.s3_bucket ?? 'TRAIL_BUCKET';
   const prefix = athena === undefined ? 'PREFIX/' : athena.path === '' ? '' : `${athena.path}/`;
   const database = athena?.database ?? 'iamtrail';
@@ -29,6 +39,14 @@ export function buildIamtrailPolicy(athena: AthenaConfig | undefined): IamtrailP
   const resultsBucket = results.split('/')[0] ?? '';
   const resultsPrefix = results.slice(resultsBucket.length + 1);
   const region = athena?.region ?? '*';
+  const roles =
+    config === undefined
+      ? ['arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME']
+      : [
+          ...new Set(
+            config.accounts.flatMap((account) => (account.role === undefined ? [] : [account.role])),
+          ),
+        ];
   return {
     Version: '2012-10-17',
     Statement: [
@@ -64,14 +82,23 @@ export function buildIamtrailPolicy(athena: AthenaConfig | undefined): IamtrailP
           'athena:CreateWorkGroup',
           'athena:DeleteWorkGroup',
           'athena:TagResource',
+          'athena:ListTagsForResource',
         ],
         Resource: `arn:aws:athena:${region}:*:workgroup/${workgroup}`,
       },
       {
         Sid: 'ReadTheTrail',
         Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketLocation'],
+        Action: ['s3:GetObject', 's3:GetBucketLocation'],
         Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${prefix}AWSLogs/*`],
+      },
+      {
+        // Athena lists the partitions it reads; set-up lists .../<account>/CloudTrail/ to find regions.
+        Sid: 'ListTheTrail',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: `arn:aws:s3:::${bucket}`,
+        Condition: { StringLike: { 's3:prefix': [`${prefix}AWSLogs/`, `${prefix}AWSLogs/*`] } },
       },
       {
         Sid: 'WriteAndRemoveQueryResults',
@@ -93,6 +120,16 @@ export function buildIamtrailPolicy(athena: AthenaConfig | undefined): IamtrailP
         Action: ['iam:GetAccountAuthorizationDetails'],
         Resource: '*',
       },
+      ...(roles.length === 0
+        ? []
+        : [
+            {
+              Sid: 'AssumeTheAccountsReadRoles',
+              Effect: 'Allow' as const,
+              Action: ['sts:AssumeRole'],
+              Resource: roles,
+            },
+          ]),
     ],
   };
 }

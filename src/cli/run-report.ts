@@ -242,16 +242,27 @@ export async function runReport(
     let source: string;
     let athenaEngine: AthenaEngine | undefined;
     if (aws !== undefined && athena !== undefined) {
-      const [{ AthenaEngine }, { applyAthenaSetup, planAthenaSetup }, { buildCloudTrailTableInput }] =
-        await Promise.all([
-          import('../engines/athena/athena-engine.js'),
-          import('../engines/athena/athena-setup.js'),
-          import('../engines/athena/athena-table.js'),
-        ]);
+      const [
+        { AthenaEngine },
+        { applyAthenaSetup, planAthenaSetup },
+        { buildCloudTrailTableInput },
+        { describeTrailRegions, resolveTrailRegions },
+      ] = await Promise.all([
+        import('../engines/athena/athena-engine.js'),
+        import('../engines/athena/athena-setup.js'),
+        import('../engines/athena/athena-table.js'),
+        import('../engines/athena/athena-regions.js'),
+      ]);
       const outputLocation = athenaOutputLocation(athena);
       const accountIds = options.config.accounts.map((entry) => entry.id);
       if (!options.skipSetup) {
-        const plan = await planAthenaSetup(aws, athena, buildCloudTrailTableInput(athena, accountIds));
+        const trail = await resolveTrailRegions(aws, athena, accountIds, aws.region);
+        if (trail.source !== 'config') options.reporter.progress(describeTrailRegions(trail));
+        const plan = await planAthenaSetup(
+          aws,
+          athena,
+          buildCloudTrailTableInput({ ...athena, regions: [...trail.regions] }, accountIds),
+        );
         await applyAthenaSetup(aws, athena, plan, outputLocation, aws.region, (resource) =>
           store.recordAthenaResource(resource),
         );

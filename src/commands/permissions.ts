@@ -10,8 +10,8 @@ export default class Permissions extends BaseCommand {
   static override summary =
     'Print the least-privilege IAM policy iamtrail needs (for the Athena engine and the IAM API).';
   static override description =
-    'With a config file that has an athena: section, the policy names its bucket, database, table and workgroup; ' +
-    'without one, placeholders in capitals.';
+    'With a config file that has an athena: section, the policy names its bucket, database, table and workgroup, ' +
+    "and sts:AssumeRole on every account's role:; without one, placeholders in capitals.";
   static override examples = [
     '<%= config.bin %> permissions',
     '<%= config.bin %> permissions --config org.yaml > iamtrail-policy.json',
@@ -23,7 +23,7 @@ export default class Permissions extends BaseCommand {
   async run(): Promise<IamtrailPolicy> {
     const { flags } = await this.parse(Permissions);
     const config = flags.config === undefined ? tryLoad(DEFAULT_CONFIG_FILE) : loadConfig(flags.config);
-    const policy = buildIamtrailPolicy(config?.athena);
+    const policy = buildIamtrailPolicy(config);
     if (!this.jsonEnabled()) process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
     return policy;
   }

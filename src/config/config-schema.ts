@@ -21,7 +21,8 @@ const accountSchema = z.strictObject({
     .optional(),
 });
 
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** An AWS region name (`us-east-1`, `us-gov-west-1`, `us-isob-east-1`); nothing else reaches a projection. */
+export const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const list = (item: z.ZodString) => z.union([z.array(item), item.transform((value) => [value])]);
 
 /**
@@ -52,7 +53,7 @@ export const athenaSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be an Athena workgroup name')
     .default('primary'),
-  region: z.string().regex(AWS_REGION, 'must be an AWS region like us-east-1').optional(),
+  region: z.string().regex(AWS_REGION_PATTERN, 'must be an AWS region like us-east-1').optional(),
   database: z
     .string()
     .regex(/^[a-z0-9_]{1,255}$/, 'must be lower-case letters, digits and _')
@@ -61,7 +62,7 @@ export const athenaSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9_]{1,255}$/, 'must be lower-case letters, digits and _')
     .default('cloudtrail'),
-  regions: list(z.string().regex(AWS_REGION, 'must be AWS regions like us-east-1')).optional(),
+  regions: list(z.string().regex(AWS_REGION_PATTERN, 'must be AWS regions like us-east-1')).optional(),
   account_projection: z.enum(['enum', 'injected']).default('enum'),
   date_range_start: z
     .string()

@@ -493,11 +493,44 @@ describe('iamtrail permissions', () => {
       'GlueCatalogForTheTrailTable',
       'AthenaQueriesInTheWorkgroup',
       'ReadTheTrail',
+      'ListTheTrail',
       'WriteAndRemoveQueryResults',
       'ReadIamDataWhenNoFileIsGiven',
     ]);
+    expect(policy.Statement.find((statement) => statement.Sid === 'ListTheTrail')).toEqual({
+      Sid: 'ListTheTrail',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: 'arn:aws:s3:::org-trail-bucket',
+      Condition: { StringLike: { 's3:prefix': ['logs/AWSLogs/', 'logs/AWSLogs/*'] } },
+    });
     expect(JSON.stringify(policy)).toContain('arn:aws:s3:::org-trail-bucket/logs/AWSLogs/*');
     expect(JSON.stringify(policy)).toContain('arn:aws:s3:::query-results-bucket/iamtrail-results/*');
     expect(JSON.stringify(policy)).toContain('workgroup/iamtrail-wg');
+    expect(policy.Statement.some((statement) => statement.Sid === 'AssumeTheAccountsReadRoles')).toBe(false);
+  });
+
+  it("allows sts:AssumeRole on every account's role: and nothing else", () => {
+    const roles = [
+      'arn:aws:iam::333333333333:role/iamtrail-reader',
+      'arn:aws:iam::444444444444:role/audit/reader',
+    ];
+    const withRoles = writeConfig('roles.yaml', ORG_ATHENA, [
+      ...DEMO_ACCOUNTS,
+      ...roles.flatMap((role, index) => [
+        `  - name: api${index}`,
+        `    id: ${role.slice(13, 25)}`,
+        `    role: ${role}`,
+      ]),
+    ]);
+    const result = cli('permissions', '--config', withRoles);
+    expect(result.status, result.stderr).toBe(0);
+    const policy = JSON.parse(result.stdout) as { Statement: { Sid: string }[] };
+    expect(policy.Statement.at(-1)).toEqual({
+      Sid: 'AssumeTheAccountsReadRoles',
+      Effect: 'Allow',
+      Action: ['sts:AssumeRole'],
+      Resource: roles,
+    });
   });
 });

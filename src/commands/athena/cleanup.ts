@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { DeleteWorkGroupCommand } from '@aws-sdk/client-athena';
 import { DeleteDatabaseCommand, DeleteTableCommand, GetTablesCommand } from '@aws-sdk/client-glue';
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Flags } from '@oclif/core';
 
 import { createAthenaContext } from '../../cli/athena-context.js';
@@ -11,8 +12,11 @@ import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
 import { CacheStore } from '../../cache/cache-store.js';
 import type { AthenaResource } from '../../cache/cache-store.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load-config.js';
+import { checkOwnership } from '../../engines/athena/athena-ownership.js';
+import type { Ownership } from '../../engines/athena/athena-ownership.js';
+import { IAMTRAIL_MARKER } from '../../engines/athena/athena-table.js';
 import { awsCall } from '../../engines/aws-call.js';
-import { UsageError } from '../../errors.js';
+import { EngineError, UsageError } from '../../errors.js';
 
 /** One thing cleanup removes. */
 export interface CleanupItem {
@@ -20,19 +24,33 @@ export interface CleanupItem {
   readonly name: string;
 }
 
-/** What `iamtrail athena cleanup` removed (or would remove). */
+/** What `iamtrail athena cleanup` removed (or would remove), kept, and failed to remove. */
 export interface CleanupResult {
   readonly dryRun: boolean;
   readonly removed: readonly CleanupItem[];
   readonly kept: readonly (CleanupItem & { readonly reason: string })[];
+  /** Removals that failed; they stay recorded in the cache, so the next cleanup tries again. */
+  readonly failed: readonly (CleanupItem & { readonly error: string })[];
 }
+
+type Clients = Awaited<ReturnType<typeof createAthenaContext>>['clients'];
+
+const NOT_OURS = `it no longer carries iamtrail's marker (${IAMTRAIL_MARKER}): someone else recreated it under this name`;
 
 /**
  * `iamtrail athena cleanup`: removes what iamtrail created and only that: the result objects of
- * the queries it ran, its table, its database and its workgroup, as recorded in the cache.
+ * the queries it ran, its table, its database and its workgroup, as recorded in the cache, and
+ * each object only while it still carries iamtrail's marker. One failure does not stop the rest;
+ * the exit code is 3 when anything could not be removed.
  */
 export default class AthenaCleanup extends BaseCommand {
   static override summary = 'Remove the Athena objects and query results iamtrail created, and nothing else.';
+  static override description =
+    "A table, database or workgroup is removed only while it carries iamtrail's marker (a table or database " +
+    'parameter, a workgroup tag); one recreated by someone else under the same name is kept. A missing results ' +
+    'bucket is reported and the rest goes on. Exit code 0 when everything recorded is removed, already gone or ' +
+    "kept as not iamtrail's; 3 when a removal failed (the rest is still done, and what failed stays recorded " +
+    'for the next cleanup).';
   static override examples = [
     '<%= config.bin %> athena cleanup --dry-run',
     '<%= config.bin %> athena cleanup --yes',
@@ -47,6 +65,7 @@ export default class AthenaCleanup extends BaseCommand {
 
   async run(): Promise<CleanupResult> {
     const { flags } = await this.parse(AthenaCleanup);
+    const dryRun = flags['dry-run'];
     const { clients, cachePath } = await createAthenaContext(loadConfig(flags.config), flags.cache);
     const store = await CacheStore.open(cachePath, {
       lockTimeoutMs: flags['cache-wait'] * 1000,
@@ -56,62 +75,157 @@ export default class AthenaCleanup extends BaseCommand {
     });
     try {
       const queries = await store.athenaQueries(clients.region);
-      const resources = await store.athenaResources(clients.region);
+      const resources = order(await store.athenaResources(clients.region));
       const objects = queries.flatMap((query) =>
         query.outputLocation === null ? [] : [query.outputLocation, `${query.outputLocation}.metadata`],
       );
-      const items: CleanupItem[] = [
-        ...objects.map((name) => ({ kind: 'result-object' as const, name })),
-        ...order(resources).map((resource) => ({ kind: resource.kind, name: resource.name })),
-      ];
-      for (const item of items)
-        this.log(`${flags['dry-run'] ? 'would remove' : 'remove'} ${item.kind} ${item.name}`);
-      if (items.length === 0)
+      if (objects.length === 0 && resources.length === 0) {
         this.log(
           `nothing to clean up in ${clients.region}: the cache ${cachePath} records no Athena object or query of iamtrail`,
         );
-      if (flags['dry-run'] || items.length === 0)
-        return { dryRun: flags['dry-run'], removed: flags['dry-run'] ? items : [], kept: [] };
-      if (!flags.yes) await this.#confirm(items.length);
+        return { dryRun, removed: [], kept: [], failed: [] };
+      }
 
+      // Ownership is read before anything is asked or removed, so a dry run tells the truth too.
+      const workgroupArn = memoiseWorkgroupArn(clients);
       const removed: CleanupItem[] = [];
       const kept: (CleanupItem & { reason: string })[] = [];
-      for (const [bucket, keys] of groupByBucket(objects)) {
-        for (let index = 0; index < keys.length; index += 1000) {
-          const batch = keys.slice(index, index + 1000);
-          await awsCall('S3 DeleteObjects', () =>
-            clients.s3.send(
-              new DeleteObjectsCommand({
-                Bucket: bucket,
-                Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-              }),
-            ),
-          );
-          removed.push(
-            ...batch.map((key) => ({ kind: 'result-object' as const, name: `s3://${bucket}/${key}` })),
-          );
+      const failed: (CleanupItem & { error: string })[] = [];
+      const plan: { resource: AthenaResource; ownership: Ownership }[] = [];
+      for (const resource of resources) {
+        try {
+          plan.push({ resource, ownership: await checkOwnership(clients, resource, workgroupArn) });
+        } catch (error) {
+          failed.push({ kind: resource.kind, name: resource.name, error: messageOf(error) });
         }
       }
-      await store.forgetAthenaQueries(queries.map((query) => query.queryId));
-      for (const resource of order(resources)) {
-        const outcome = await this.#remove(clients, resource);
-        if (outcome === undefined) removed.push({ kind: resource.kind, name: resource.name });
-        else kept.push({ kind: resource.kind, name: resource.name, reason: outcome });
-        if (outcome === undefined) await store.forgetAthenaResource(resource);
+      const toRemove: CleanupItem[] = [
+        ...objects.map((name) => ({ kind: 'result-object' as const, name })),
+        ...plan
+          .filter((step) => step.ownership === 'owned')
+          .map(({ resource }) => ({ kind: resource.kind, name: resource.name })),
+      ];
+      for (const item of toRemove)
+        this.log(`${dryRun ? 'would remove' : 'remove'} ${item.kind} ${item.name}`);
+      for (const { resource, ownership } of plan) {
+        if (ownership === 'foreign')
+          this.warnLine(`${dryRun ? 'would keep' : 'kept'} ${resource.kind} ${resource.name}: ${NOT_OURS}`);
+        if (ownership === 'gone') this.log(`${resource.kind} ${resource.name} is already gone`);
       }
-      for (const item of kept) this.warnLine(`kept ${item.kind} ${item.name}: ${item.reason}`);
+      if (dryRun) {
+        this.#reportFailures(failed);
+        return {
+          dryRun,
+          removed: toRemove,
+          kept: plan
+            .filter((step) => step.ownership === 'foreign')
+            .map(({ resource }) => ({ kind: resource.kind, name: resource.name, reason: NOT_OURS })),
+          failed,
+        };
+      }
+      if (toRemove.length > 0 && !flags.yes) await this.#confirm(toRemove.length);
+
+      const cleared = await this.#removeResultObjects(clients, objects, removed, failed);
+      await store.forgetAthenaQueries(
+        queries
+          .filter(
+            (query) =>
+              query.outputLocation === null ||
+              (cleared.has(query.outputLocation) && cleared.has(`${query.outputLocation}.metadata`)),
+          )
+          .map((query) => query.queryId),
+      );
+      for (const { resource, ownership } of plan) {
+        const item = { kind: resource.kind, name: resource.name };
+        if (ownership === 'foreign') {
+          // No longer iamtrail's: kept, and no longer on record as created by iamtrail.
+          kept.push({ ...item, reason: NOT_OURS });
+          await store.forgetAthenaResource(resource);
+          continue;
+        }
+        if (ownership === 'gone') {
+          await store.forgetAthenaResource(resource);
+          continue;
+        }
+        try {
+          const why = await this.#remove(clients, resource);
+          if (why === undefined) {
+            removed.push(item);
+            await store.forgetAthenaResource(resource);
+          } else {
+            kept.push({ ...item, reason: why });
+            this.warnLine(`kept ${item.kind} ${item.name}: ${why}`);
+          }
+        } catch (error) {
+          failed.push({ ...item, error: messageOf(error) });
+        }
+      }
       this.log(`removed ${removed.length} item(s)`);
-      return { dryRun: false, removed, kept };
+      this.#reportFailures(failed);
+      return { dryRun: false, removed, kept, failed };
     } finally {
       await store.close();
     }
   }
 
-  /** Removes one object; returns why it was kept, if it was. */
-  async #remove(
-    clients: Awaited<ReturnType<typeof createAthenaContext>>['clients'],
-    resource: AthenaResource,
-  ): Promise<string | undefined> {
+  /**
+   * Deletes result objects bucket by bucket; returns the locations now absent (deleted, or their
+   * bucket is gone). A missing bucket or a refused batch is reported and the rest goes on.
+   */
+  async #removeResultObjects(
+    clients: Clients,
+    objects: readonly string[],
+    removed: CleanupItem[],
+    failed: (CleanupItem & { error: string })[],
+  ): Promise<Set<string>> {
+    const cleared = new Set<string>();
+    for (const [bucket, keys] of groupByBucket(objects)) {
+      for (let index = 0; index < keys.length; index += 1000) {
+        const batch = keys.slice(index, index + 1000);
+        const location = (key: string) => `s3://${bucket}/${key}`;
+        try {
+          const response = await clients.s3.send(
+            new DeleteObjectsCommand({
+              Bucket: bucket,
+              Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+            }),
+          );
+          const errors = new Map((response.Errors ?? []).map((error) => [error.Key ?? '', error]));
+          for (const key of batch) {
+            const error = errors.get(key);
+            if (error === undefined) {
+              removed.push({ kind: 'result-object', name: location(key) });
+              cleared.add(location(key));
+            } else {
+              failed.push({
+                kind: 'result-object',
+                name: location(key),
+                error: `S3 DeleteObjects: ${error.Code ?? 'Error'}: ${error.Message ?? ''}`,
+              });
+            }
+          }
+        } catch (error) {
+          if ((error as { name?: string }).name === 'NoSuchBucket') {
+            this.warnLine(
+              `the results bucket ${bucket} does not exist any more: its ${batch.length} result object(s) went with it`,
+            );
+            for (const key of batch) cleared.add(location(key));
+            continue;
+          }
+          for (const key of batch)
+            failed.push({
+              kind: 'result-object',
+              name: location(key),
+              error: `S3 DeleteObjects: ${messageOf(error)}`,
+            });
+        }
+      }
+    }
+    return cleared;
+  }
+
+  /** Removes one object iamtrail owns; returns why it was kept, if it was. */
+  async #remove(clients: Clients, resource: AthenaResource): Promise<string | undefined> {
     if (resource.kind === 'table') {
       const [database, table] = resource.name.split('.');
       await awsCall('Glue DeleteTable', async () => {
@@ -135,8 +249,11 @@ export default class AthenaCleanup extends BaseCommand {
         }
       });
       if (tables === undefined) return undefined;
+      const foreign = tables.filter((table) => table.Parameters?.[IAMTRAIL_MARKER] !== 'true');
+      if (foreign.length > 0)
+        return `it holds tables iamtrail did not create (${foreign.map((table) => table.Name).join(', ')})`;
       if (tables.length > 0)
-        return `it holds tables iamtrail did not create (${tables.map((table) => table.Name).join(', ')})`;
+        return `it still holds iamtrail's table(s) that could not be removed (${tables.map((table) => table.Name).join(', ')})`;
       await awsCall('Glue DeleteDatabase', () =>
         clients.glue.send(new DeleteDatabaseCommand({ Name: resource.name })),
       );
@@ -148,6 +265,21 @@ export default class AthenaCleanup extends BaseCommand {
       ),
     );
     return undefined;
+  }
+
+  /** Warns about each failed removal, then fails the command (exit 3) if there was any. */
+  #reportFailures(failed: readonly (CleanupItem & { error: string })[]): void {
+    if (failed.length === 0) return;
+    for (const item of failed) this.warnLine(`could not remove ${item.kind} ${item.name}: ${item.error}`);
+    throw new EngineError(
+      `cleanup incomplete: ${failed.length} item(s) could not be removed or checked; the rest was done`,
+      {
+        suggestions: [
+          'What failed stays recorded in the cache: fix the cause (see the warnings above) and run cleanup again',
+          'Run `iamtrail permissions` for the IAM policy cleanup needs',
+        ],
+      },
+    );
   }
 
   async #confirm(count: number): Promise<void> {
@@ -182,4 +314,31 @@ function groupByBucket(locations: readonly string[]): Map<string, string[]> {
     byBucket.set(match[1], keys);
   }
   return byBucket;
+}
+
+/** The workgroup ARN for ListTagsForResource; the account comes from STS once, when first needed. */
+function memoiseWorkgroupArn(clients: Clients): (name: string) => Promise<string> {
+  let account: Promise<string> | undefined;
+  return async (name) => {
+    account ??= awsCall('STS GetCallerIdentity', async () => {
+      const sts = new STSClient({ region: clients.region });
+      try {
+        const identity = await sts.send(new GetCallerIdentityCommand({}));
+        if (identity.Account === undefined) throw new Error('no account in the answer');
+        return identity.Account;
+      } finally {
+        sts.destroy();
+      }
+    });
+    const partition = clients.region.startsWith('cn-')
+      ? 'aws-cn'
+      : clients.region.startsWith('us-gov-')
+        ? 'aws-us-gov'
+        : 'aws';
+    return `arn:${partition}:athena:${clients.region}:${await account}:workgroup/${name}`;
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -8,6 +8,8 @@ import { CacheStore } from '../../cache/cache-store.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load-config.js';
 import { applyAthenaSetup, planAthenaSetup } from '../../engines/athena/athena-setup.js';
 import type { SetupPlan } from '../../engines/athena/athena-setup.js';
+import { describeTrailRegions, resolveTrailRegions } from '../../engines/athena/athena-regions.js';
+import type { TrailRegions } from '../../engines/athena/athena-regions.js';
 import { buildCloudTrailTableInput } from '../../engines/athena/athena-table.js';
 
 /** `iamtrail athena setup` as JSON (schema `iamtrail.athena-setup/v1`). */
@@ -16,6 +18,8 @@ export interface AthenaSetupDocument extends SetupPlan {
   readonly region: string;
   readonly dryRun: boolean;
   readonly outputLocation: string;
+  /** The projected regions and where they came from (config, listing of the trail, standard list). */
+  readonly trailRegions: TrailRegions;
 }
 
 /** `iamtrail athena setup`: the Glue database and CloudTrail table, through the Glue API. */
@@ -24,7 +28,9 @@ export default class AthenaSetup extends BaseCommand {
     'Create or update the Glue database and CloudTrail table (partition projection) that Athena queries.';
   static override description =
     'Uses the Glue API, never Athena DDL queries, and changes only what differs from what iamtrail would create. ' +
-    'A table iamtrail did not create is never changed. The report command runs this first unless --skip-setup.';
+    "A table iamtrail did not create is never changed. Without athena.regions (CloudTracker's config has none), " +
+    "the projected regions are the folders found under each account's CloudTrail/ prefix of the trail bucket, " +
+    'or the 17 standard regions when that listing is denied. The report command runs this first unless --skip-setup.';
   static override examples = [
     '<%= config.bin %> athena setup --dry-run',
     '<%= config.bin %> athena setup --config org.yaml',
@@ -42,10 +48,11 @@ export default class AthenaSetup extends BaseCommand {
     const context = await createAthenaContext(loadConfig(flags.config), flags.cache);
     const { athena, clients } = context;
     const outputLocation = athenaOutputLocation(athena);
+    const trailRegions = await resolveTrailRegions(clients, athena, context.accountIds, clients.region);
     const plan = await planAthenaSetup(
       clients,
       athena,
-      buildCloudTrailTableInput(athena, context.accountIds),
+      buildCloudTrailTableInput({ ...athena, regions: [...trailRegions.regions] }, context.accountIds),
     );
     if (!flags['dry-run']) {
       const store = await CacheStore.open(context.cachePath, {
@@ -67,6 +74,7 @@ export default class AthenaSetup extends BaseCommand {
       region: clients.region,
       dryRun: flags['dry-run'],
       outputLocation,
+      trailRegions,
       ...plan,
     };
     if (this.jsonEnabled()) return document;
@@ -82,6 +90,7 @@ export default class AthenaSetup extends BaseCommand {
     );
     const parameters = plan.tableInput.Parameters ?? {};
     lines.push(
+      describeTrailRegions(trailRegions),
       `region ${clients.region}; results to ${outputLocation}`,
       `table location ${plan.tableInput.StorageDescriptor?.Location ?? ''}`,
       `  storage.location.template ${parameters['storage.location.template'] ?? ''}`,

@@ -1,5 +1,6 @@
 import type { TableInput } from '@aws-sdk/client-glue';
 
+import { AWS_REGION_PATTERN } from '../../config/config-schema.js';
 import type { AthenaConfig } from '../../config/config-schema.js';
 import { ConfigError } from '../../errors.js';
 
@@ -81,6 +82,7 @@ export function trailLocation(athena: AthenaConfig): TrailLocation {
  * The Glue table for the trail: JsonSerDe with CloudTrailInputFormat and partition projection on
  * account (enum, or injected for large organisations), region (enum) and date (`yyyy/MM/dd`).
  * Everything is validated here, before any API call: a bad projection silently returns no rows.
+ * `athena.regions` is what `resolveTrailRegions` (athena-regions.ts) settled on (the config's, or discovered).
  */
 export function buildCloudTrailTableInput(athena: AthenaConfig, accountIds: readonly string[]): TableInput {
   const regions = athena.regions ?? [];
@@ -102,6 +104,10 @@ export function buildCloudTrailTableInput(athena: AthenaConfig, accountIds: read
         },
       );
     }
+  }
+  for (const region of regions) {
+    if (!AWS_REGION_PATTERN.test(region))
+      throw new ConfigError(`region "${region}" is not an AWS region name`);
   }
   for (const account of accountIds) {
     if (!/^\d{12}$/.test(account)) throw new ConfigError(`account id "${account}" is not 12 digits`);
