@@ -4,7 +4,8 @@
 -- No primary keys: rows are replaced by DELETE then INSERT in one transaction, which DuckDB's
 -- unique indexes do not allow within a transaction.
 
--- Bookkeeping: schema_version, created_at.
+-- Bookkeeping: application = 'iamtrail' (the mark of iamtrail's own cache), schema_version,
+-- created_at.
 CREATE TABLE IF NOT EXISTS meta (
   key VARCHAR NOT NULL,
   value VARCHAR NOT NULL

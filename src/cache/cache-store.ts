@@ -1,13 +1,20 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, linkSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { Kysely, sql } from 'kysely';
 
 import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
 import { EngineError, UsageError } from '../errors.js';
+import {
+  createCacheFolder,
+  hasCacheSignature,
+  inspectCacheFile,
+  isDamage,
+  toCacheError,
+} from './cache-file.js';
 import { toActivityRow } from '../trail/activity-summary.js';
 import type { ActivityRow, ActivitySummaryRecord } from '../trail/activity-summary.js';
 import { addDays } from '../trail/utc-days.js';
@@ -17,6 +24,25 @@ import { addDays } from '../trail/utc-days.js';
  * dropped and rebuilt: it is a cache, the logs are the truth.
  */
 export const CACHE_SCHEMA_VERSION = '3';
+
+/**
+ * The mark of a cache iamtrail created: this row in its `meta` table. iamtrail opens for writing,
+ * rebuilds or deletes only a file that carries it (or that {@link isLegacyCache} recognises).
+ */
+export const CACHE_MARKER = { key: 'application', value: 'iamtrail' } as const;
+
+/**
+ * The tables of the caches iamtrail wrote before it marked them (schema versions 1 to 3): their
+ * `meta` table (key, value) held only `schema_version` and `created_at`.
+ */
+const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
+  '1': ['activity', 'coverage', 'meta'],
+  '2': ['activity', 'athena_queries', 'athena_resources', 'coverage', 'meta'],
+  '3': ['activity', 'athena_queries', 'athena_resources', 'coverage', 'meta'],
+};
+
+/** DuckDB settings of the cache: never fetch an extension (a SQLite file would ask for one). */
+const DUCKDB_OPTIONS = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
 
 /** The schema, as readable SQL shipped with the package. */
 const SCHEMA_SQL = readFileSync(
@@ -130,42 +156,118 @@ export class CacheStore {
   readonly path: string;
   #closed = false;
 
-  private constructor(path: string, instance: DuckDBInstance, connection: DuckDBConnection) {
+  /** The path errors name: {@link path}, or for a cache being created, where it will be. */
+  readonly #reportedPath: string;
+
+  private constructor(
+    path: string,
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    reportedPath: string = path,
+  ) {
     this.path = path;
+    this.#reportedPath = reportedPath;
     this.#instance = instance;
     this.#connection = connection;
-    this.#db = new Kysely<CacheDatabase>({ dialect: new DuckDbDialect({ connection }) });
+    // Every query's DuckDB error about the file (damage, a full disk) becomes iamtrail's own.
+    const mapped = {
+      runAndReadAll: (text: string, values?: DuckDBValue[]) =>
+        connection.runAndReadAll(text, values).catch((error: unknown) => {
+          throw toCacheError(error, reportedPath);
+        }),
+    };
+    this.#db = new Kysely<CacheDatabase>({ dialect: new DuckDbDialect({ connection: mapped }) });
   }
 
   /**
    * Opens (creating if needed) the cache at `path`, or an in-memory one for `:memory:`. Rebuilds a
    * cache of another schema version. Waits up to `lockTimeoutMs` while another process has it
    * open, then fails with an {@link EngineError} that says so.
+   *
+   * Nothing is written to a file before it is known to be iamtrail's: an existing file is first
+   * opened read-only and must carry {@link CACHE_MARKER} (or be a cache of schema 1 to 3, written
+   * before the marker); anything else is refused with a {@link UsageError}, untouched. A new cache
+   * is built beside its path and moved into place whole, so no process ever sees an unmarked
+   * cache. A damaged file and a full disk are {@link EngineError}s (see `cache-file.ts`).
    */
   static async open(path: string, options: Partial<CacheStoreOptions> = {}): Promise<CacheStore> {
     const { lockTimeoutMs, onNotice } = { ...DEFAULT_CACHE_STORE_OPTIONS, ...options };
-    if (path !== ':memory:') {
-      if (existsSync(path) && statSync(path).isDirectory()) {
-        throw new UsageError(`the cache ${path} is a folder`, {
-          suggestions: ['Pass --cache with a file path, e.g. --cache /tmp/iamtrail.duckdb'],
-        });
+    if (path === ':memory:') return CacheStore.#connect(path, await DuckDBInstance.create(path), onNotice);
+    return CacheStore.#waitForLock(path, lockTimeoutMs, async () => {
+      const state = inspectCacheFile(path);
+      if (state === 'duckdb') {
+        if (!verifiedFiles.has(fileIdentity(path)))
+          await CacheStore.#withOwnFile(path, () => Promise.resolve());
+      } else {
+        createCacheFolder(path);
+        await CacheStore.#createFile(path, state);
       }
-      mkdirSync(dirname(path), { recursive: true });
-    }
+      let instance: DuckDBInstance;
+      try {
+        instance = await DuckDBInstance.create(path, DUCKDB_OPTIONS);
+      } catch (error) {
+        throw CacheStore.#openError(path, error);
+      }
+      const store = await CacheStore.#connect(path, instance, onNotice);
+      verifiedFiles.add(fileIdentity(path));
+      return store;
+    });
+  }
+
+  /**
+   * Deletes the cache file at `path` (and its write-ahead log) for `cache clear --force`, when it is
+   * iamtrail's: it carries the marker, or DuckDB reports it damaged and its bytes still hold the
+   * names of iamtrail's tables and columns. Refuses anything else with a {@link UsageError},
+   * untouched. Returns whether there was a file to delete.
+   */
+  static async remove(path: string, options: Partial<CacheStoreOptions> = {}): Promise<boolean> {
+    const { lockTimeoutMs } = { ...DEFAULT_CACHE_STORE_OPTIONS, ...options };
+    return CacheStore.#waitForLock(path, lockTimeoutMs, async () => {
+      const state = inspectCacheFile(path);
+      if (state === 'absent') return false;
+      const removeFiles = (): void => {
+        verifiedFiles.delete(fileIdentity(path));
+        rmSync(`${path}.wal`, { force: true });
+        unlinkSync(path);
+      };
+      if (state === 'empty') {
+        unlinkSync(path);
+        return true;
+      }
+      try {
+        // Deleted while the read-only open holds its lock, so no other process is inside.
+        await CacheStore.#withOwnFile(path, () => {
+          removeFiles();
+          return Promise.resolve();
+        });
+      } catch (error) {
+        const cause = error instanceof EngineError ? error.cause : undefined;
+        if (!(cause instanceof Error) || !isDamage(cause.message, path)) throw error;
+        if (!hasCacheSignature(path)) {
+          throw new UsageError(
+            `the cache ${path} is damaged and none of iamtrail's table names can be found in it, so iamtrail cannot tell it is its own and leaves it untouched`,
+            {
+              suggestions: [`If it is the cache iamtrail wrote, delete it yourself: rm ${path}`],
+              cause: error,
+            },
+          );
+        }
+        removeFiles();
+      }
+      return true;
+    });
+  }
+
+  /** Runs `attempt`, again while another process holds the file's lock, up to `lockTimeoutMs`. */
+  static async #waitForLock<T>(path: string, lockTimeoutMs: number, attempt: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + lockTimeoutMs;
     let delay = 50;
     for (;;) {
-      let instance: DuckDBInstance;
       try {
-        instance = await DuckDBInstance.create(path);
+        return await attempt();
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        if (!/Could not set lock on file/.test(message)) {
-          throw new EngineError(`cannot open the cache ${path}: ${message.split('\n')[0] ?? ''}`, {
-            suggestions: ['Move it aside, or pass --cache OTHER_PATH or --no-cache'],
-            cause: error,
-          });
-        }
+        if (!/Could not set lock on file/.test(message)) throw error;
         if (Date.now() >= deadline) {
           const holder = /PID (\d+)/.exec(message)?.[1];
           throw new EngineError(
@@ -178,18 +280,142 @@ export class CacheStore {
         }
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, 1000);
-        continue;
       }
-      const connection = await instance.connect();
-      const store = new CacheStore(path, instance, connection);
-      try {
-        await store.#ensureSchema(onNotice);
-      } catch (error) {
-        await store.close();
-        throw error;
-      }
-      return store;
     }
+  }
+
+  /**
+   * Opens an existing DuckDB file read-only (which writes nothing, not even a pending write-ahead
+   * log) and runs `body` while it is open, if the file is iamtrail's; otherwise throws a
+   * {@link UsageError}. A lock conflict is rethrown as DuckDB worded it, for the caller to wait.
+   */
+  static async #withOwnFile(path: string, body: () => Promise<void>): Promise<void> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, { ...DUCKDB_OPTIONS, access_mode: 'READ_ONLY' });
+    } catch (error) {
+      throw CacheStore.#openError(path, error);
+    }
+    try {
+      const connection = await instance.connect();
+      try {
+        let own: boolean;
+        try {
+          own = await isOwnCache(connection);
+        } catch (error) {
+          throw CacheStore.#openError(path, error);
+        }
+        if (!own) {
+          throw new UsageError(
+            `the cache ${path} is a DuckDB database that iamtrail did not create (it has no iamtrail marker); iamtrail leaves it untouched`,
+            {
+              suggestions: [
+                'Pass --cache with a new path (iamtrail creates the file) or the cache file iamtrail wrote, or --no-cache',
+              ],
+            },
+          );
+        }
+        await body();
+      } finally {
+        connection.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+  }
+
+  /**
+   * Creates a new cache at `path` (absent, or an empty file): built under a temporary name beside
+   * it, checkpointed, then moved into place, so that an interrupted run leaves no unmarked or
+   * half-built file at `path`. If another process created `path` meanwhile, its file is kept.
+   */
+  static async #createFile(path: string, state: 'absent' | 'empty'): Promise<void> {
+    const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.new`);
+    const removeTemporary = (): void => {
+      rmSync(temporary, { force: true });
+      rmSync(`${temporary}.wal`, { force: true });
+    };
+    removeTemporary();
+    try {
+      let instance: DuckDBInstance;
+      try {
+        instance = await DuckDBInstance.create(temporary, DUCKDB_OPTIONS);
+      } catch (error) {
+        throw CacheStore.#openError(path, error);
+      }
+      const store = await CacheStore.#connect(temporary, instance, () => undefined, path);
+      try {
+        // A checkpoint that fails (a full disk) says so here; closing would keep quiet.
+        await store.#connection.run('CHECKPOINT').catch((error: unknown) => {
+          throw toCacheError(error, path);
+        });
+      } finally {
+        await store.close();
+      }
+      if (existsSync(`${temporary}.wal`)) {
+        throw new EngineError(
+          `could not write the new cache ${path}: its write-ahead log was not checkpointed`,
+          {
+            suggestions: ['Check the free space of the disk, or pass --cache with a path on another disk'],
+          },
+        );
+      }
+      if (state === 'empty') {
+        if (statSync(path).size === 0) renameSync(temporary, path);
+        return;
+      }
+      try {
+        // A hard link fails if the path exists by now, where a rename would replace that file.
+        linkSync(temporary, path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST') {
+          if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw toCacheError(error, path);
+          renameSync(temporary, path);
+        }
+      }
+    } finally {
+      removeTemporary();
+    }
+  }
+
+  /** Sets up a store on an open instance, the schema checked (and rebuilt or created). */
+  static async #connect(
+    path: string,
+    instance: DuckDBInstance,
+    onNotice: (message: string) => void,
+    reportedPath: string = path,
+  ): Promise<CacheStore> {
+    let connection: DuckDBConnection;
+    try {
+      connection = await instance.connect();
+    } catch (error) {
+      instance.closeSync();
+      throw CacheStore.#openError(reportedPath, error);
+    }
+    const store = new CacheStore(path, instance, connection, reportedPath);
+    try {
+      await store.#ensureSchema(onNotice);
+    } catch (error) {
+      // The schema's error is the one to report, not a second one from closing.
+      await store.close().catch(() => undefined);
+      throw toCacheError(error, reportedPath);
+    }
+    return store;
+  }
+
+  /** A DuckDB error at opening: lock conflicts as they are (to wait), the rest iamtrail's own. */
+  static #openError(path: string, error: unknown): unknown {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/Could not set lock on file/.test(message)) return error;
+    const mapped = toCacheError(error, path);
+    if (mapped !== error) return mapped;
+    return new EngineError(`cannot open the cache ${path}: ${message.split('\n')[0] ?? ''}`, {
+      suggestions: [
+        `Run \`iamtrail cache clear --force --cache ${path}\`, or pass --cache OTHER_PATH or --no-cache`,
+      ],
+      cause: error,
+    });
   }
 
   async #ensureSchema(onNotice: (message: string) => void): Promise<void> {
@@ -205,7 +431,16 @@ export class CacheStore {
         .select('value')
         .where('key', '=', 'schema_version')
         .executeTakeFirst();
-      if (version?.value === CACHE_SCHEMA_VERSION) return;
+      if (version?.value === CACHE_SCHEMA_VERSION) {
+        // A cache of this version written before the marker existed: mark it now.
+        const marked = await this.#db
+          .selectFrom('meta')
+          .select('value')
+          .where('key', '=', CACHE_MARKER.key)
+          .executeTakeFirst();
+        if (marked === undefined) await this.#db.insertInto('meta').values(CACHE_MARKER).execute();
+        return;
+      }
       onNotice(
         `the cache ${this.path} has schema version ${version?.value ?? 'unknown'}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
       );
@@ -226,6 +461,7 @@ export class CacheStore {
       await this.#db
         .insertInto('meta')
         .values([
+          CACHE_MARKER,
           { key: 'schema_version', value: CACHE_SCHEMA_VERSION },
           { key: 'created_at', value: new Date().toISOString() },
         ])
@@ -723,9 +959,13 @@ export class CacheStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#db.destroy();
-    this.#connection.closeSync();
-    this.#instance.closeSync();
+    try {
+      await this.#db.destroy();
+      this.#connection.closeSync();
+      this.#instance.closeSync();
+    } catch (error) {
+      throw toCacheError(error, this.#reportedPath);
+    }
   }
 
   #scoped(source: string, window: DayRange) {
@@ -743,8 +983,13 @@ export class CacheStore {
       await this.#connection.run('COMMIT');
       return result;
     } catch (error) {
-      await this.#connection.run('ROLLBACK');
-      throw error;
+      try {
+        await this.#connection.run('ROLLBACK');
+      } catch {
+        // A COMMIT that failed (a full disk) has ended the transaction already; DuckDB's "cannot
+        // rollback" would hide why. The first error is the one to report.
+      }
+      throw toCacheError(error, this.#reportedPath);
     }
   }
 }
@@ -759,4 +1004,59 @@ export function toRanges(days: readonly string[]): DayRange[] {
     else if (last?.endDay !== day) ranges.push({ startDay: day, endDay: day });
   }
   return ranges;
+}
+
+/**
+ * The files (device, inode, creation time) this process has opened as its own cache: a report opens the cache
+ * twice, and the second open need not check the marker again. A file replaced meanwhile is another
+ * inode, checked anew.
+ */
+const verifiedFiles = new Set<string>();
+
+function fileIdentity(path: string): string {
+  const stats = statSync(path);
+  // The creation time tells a new file from an old one that had the same, since reused, inode.
+  return `${stats.dev}:${stats.ino}:${stats.birthtimeMs}`;
+}
+
+/**
+ * Whether an open DuckDB database is an iamtrail cache: its `meta` table (key, value) carries
+ * {@link CACHE_MARKER}, or it is a cache of schema 1 to 3 written before the marker (a `meta` table
+ * of only `schema_version` and `created_at`, and exactly the tables of that version). Reads only.
+ */
+async function isOwnCache(connection: DuckDBConnection): Promise<boolean> {
+  const columns = await connection.runAndReadAll(
+    `SELECT column_name, data_type FROM duckdb_columns()
+     WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'meta'
+     ORDER BY column_index`,
+  );
+  if (
+    JSON.stringify(columns.getRowsJS()) !==
+    JSON.stringify([
+      ['key', 'VARCHAR'],
+      ['value', 'VARCHAR'],
+    ])
+  )
+    return false;
+  const meta = (await connection.runAndReadAll('SELECT key, value FROM meta')).getRowsJS() as [
+    string,
+    string,
+  ][];
+  if (meta.some(([key, value]) => key === CACHE_MARKER.key && value === CACHE_MARKER.value)) return true;
+  const version = meta.find(([key]) => key === 'schema_version')?.[1];
+  const legacyTables = version === undefined ? undefined : LEGACY_TABLES[version];
+  if (legacyTables === undefined || meta.some(([key]) => key !== 'schema_version' && key !== 'created_at'))
+    return false;
+  const objects = await connection.runAndReadAll(
+    `SELECT schema_name || '.' || table_name FROM duckdb_tables()
+       WHERE database_name = current_database() AND NOT internal
+     UNION ALL
+     SELECT schema_name || '.' || view_name FROM duckdb_views()
+       WHERE database_name = current_database() AND NOT internal
+     ORDER BY 1`,
+  );
+  return (
+    JSON.stringify(objects.getRowsJS().map(([name]) => name)) ===
+    JSON.stringify(legacyTables.map((table) => `main.${table}`))
+  );
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -137,15 +137,17 @@ describe('CacheStore', () => {
     const path = freshCache();
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
-    await connection.run(`CREATE TABLE meta (key VARCHAR, value VARCHAR); INSERT INTO meta VALUES ('schema_version', '0');
-      CREATE TABLE activity (source VARCHAR, old_column INTEGER); INSERT INTO activity VALUES ('x', 1);`);
+    // A cache as iamtrail 2 wrote it (its schema, before caches carried a marker), with a row.
+    await connection.run(`${readFileSync(join(REPO_ROOT, 'test/fixtures/cache/schema-v2.sql'), 'utf8')}
+      INSERT INTO meta VALUES ('schema_version', '2'), ('created_at', '2026-11-01T00:00:00.000Z');
+      INSERT INTO coverage VALUES ('src', '*', '2026-10-01', '2026-11-01T00:00:00Z', 0);`);
     connection.closeSync();
     instance.closeSync();
     const notices: string[] = [];
     const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
     try {
       expect(notices).toEqual([
-        `the cache ${path} has schema version 0, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
+        `the cache ${path} has schema version 2, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
       ]);
       expect(await store.status()).toEqual([]);
       await store.writeDays('src', ALL_ACCOUNTS, ['2026-10-01'], [row('2026-10-01')]);
@@ -317,9 +319,8 @@ describe('iamtrail with the cache', () => {
     const cache = freshCache();
     const instance = await DuckDBInstance.create(cache);
     const connection = await instance.connect();
-    await connection.run(
-      `CREATE TABLE meta (key VARCHAR, value VARCHAR); INSERT INTO meta VALUES ('schema_version', 'old')`,
-    );
+    await connection.run(`${readFileSync(join(REPO_ROOT, 'test/fixtures/cache/schema-v1.sql'), 'utf8')}
+      INSERT INTO meta VALUES ('schema_version', '1'), ('created_at', '2026-11-01T00:00:00.000Z')`);
     connection.closeSync();
     instance.closeSync();
     const result = runCli([
@@ -334,7 +335,7 @@ describe('iamtrail with the cache', () => {
     ]);
     expect(result.status).toBe(0);
     expect(result.stderr).toContain(
-      `warning: the cache ${cache} has schema version old, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
+      `warning: the cache ${cache} has schema version 1, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
     );
     expect(result.stdout).toContain('- readonly');
   });

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../cli/base-command.js';
+import { CacheStore } from '../../cache/cache-store.js';
 import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/cache-flags.js';
 import { UsageError } from '../../errors.js';
 import { isUtcDay } from '../../trail/utc-days.js';
@@ -12,6 +13,8 @@ export interface CacheClearResult {
   readonly path: string;
   readonly rowsRemoved: number;
   readonly daysUnloaded: number;
+  /** With `--force`: whether the file was deleted. */
+  readonly deleted: boolean;
 }
 
 /** `iamtrail cache clear`: forget cached activity, all of it or some. */
@@ -20,17 +23,23 @@ export default class CacheClear extends BaseCommand {
   static override description =
     'Removed days are read from the logs again by the next question that needs them. Days are removed whole: ' +
     'with --account, the days that hold activity of that account are removed for every account (the local ' +
-    'engine caches whole days).';
+    'engine caches whole days). With --force, the cache file itself is deleted, even a damaged one that cannot ' +
+    'be opened, but only a file iamtrail made: one that carries its marker, or a damaged DuckDB file whose bytes ' +
+    'still hold the names of its tables; any other file is left untouched (exit code 2).';
   static override examples = [
     '<%= config.bin %> cache clear',
     '<%= config.bin %> cache clear --account 111111111111',
     '<%= config.bin %> cache clear --before 2026-01-01',
+    '<%= config.bin %> cache clear --force',
   ];
   static override flags = {
     account: Flags.string({ description: 'Only this account (12-digit id).' }),
     before: Flags.string({ description: 'Only days before this one (YYYY-MM-DD).' }),
     cache: cachePathFlag,
     'cache-wait': cacheWaitFlag,
+    force: Flags.boolean({
+      description: 'Delete the cache file itself, even a damaged one; only a file iamtrail made.',
+    }),
   };
 
   async run(): Promise<CacheClearResult> {
@@ -44,7 +53,20 @@ export default class CacheClear extends BaseCommand {
       });
     }
     const path = cachePathOf(flags);
-    let result: CacheClearResult = { path, rowsRemoved: 0, daysUnloaded: 0 };
+    if (flags.force) {
+      if (flags.account !== undefined || flags.before !== undefined) {
+        throw new UsageError(
+          '--force deletes the whole cache file; it does not go with --account or --before',
+          {
+            suggestions: ['Drop --force to remove some days, or drop --account and --before'],
+          },
+        );
+      }
+      const deleted = await CacheStore.remove(path, { lockTimeoutMs: flags['cache-wait'] * 1000 });
+      this.log(`cache ${path}: ${deleted ? 'deleted; the next run creates a new one' : 'does not exist'}`);
+      return { path, rowsRemoved: 0, daysUnloaded: 0, deleted };
+    }
+    let result: CacheClearResult = { path, rowsRemoved: 0, daysUnloaded: 0, deleted: false };
     if (existsSync(path)) {
       const store = await openCacheOf(flags, (message) => {
         this.warnLine(message);
@@ -54,7 +76,7 @@ export default class CacheClear extends BaseCommand {
           ...(flags.account === undefined ? {} : { accountId: flags.account }),
           ...(flags.before === undefined ? {} : { before: flags.before }),
         });
-        result = { path, rowsRemoved: removed.rows, daysUnloaded: removed.days };
+        result = { path, rowsRemoved: removed.rows, daysUnloaded: removed.days, deleted: false };
       } finally {
         await store.close();
       }

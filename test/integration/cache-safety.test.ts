@@ -1,0 +1,444 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { toCacheError } from '../../src/cache/cache-file.js';
+import { ALL_ACCOUNTS, CACHE_MARKER, CACHE_SCHEMA_VERSION, CacheStore } from '../../src/cache/cache-store.js';
+import { EngineError, UsageError } from '../../src/errors.js';
+import { flatten, runCli } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-cache-safety-'));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+let counter = 0;
+/** A path in a folder of its own, so a test can see every file that appears beside it. */
+const freshPath = (name = 'cache.duckdb'): string => {
+  const folder = join(work, `case-${(counter += 1)}`);
+  mkdirSync(folder);
+  return join(folder, name);
+};
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+/** Every file of a folder with its hash: what "untouched" compares. */
+const snapshot = (folder: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(folder)
+      .sort()
+      .map((name) => [name, sha256(join(folder, name))]),
+  );
+
+const REPORT = [
+  '--config',
+  'examples/demo/config.example.yaml',
+  '--account',
+  'demo',
+  '--user',
+  'alice',
+  '--start',
+  '2026-10-01',
+  '--end',
+  '2026-10-31',
+];
+
+/** Writes a DuckDB file with plain DuckDB, as another program would. */
+async function writeDuckDb(path: string, statements: string): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  try {
+    await connection.run(statements);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Writes a cache of an older schema version (the SQL it shipped with) as that iamtrail did. */
+async function writeLegacyCache(path: string, version: '1' | '2' | '3', rows: string): Promise<void> {
+  const schema = readFileSync(join(REPO_ROOT, `test/fixtures/cache/schema-v${version}.sql`), 'utf8');
+  await writeDuckDb(
+    path,
+    `${schema}
+    INSERT INTO meta VALUES ('schema_version', '${version}'), ('created_at', '2026-11-01T00:00:00.000Z');
+    ${rows}`,
+  );
+}
+
+/** Flips `length` bytes of a file at `offset`. */
+function flipBytes(path: string, offset: number, length: number): void {
+  const bytes = readFileSync(path).subarray(offset, offset + length);
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(
+      fd,
+      bytes.map((byte) => byte ^ 0xff),
+      0,
+      length,
+      offset,
+    );
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function openError(path: string): Promise<unknown> {
+  return CacheStore.open(path).then(
+    async (store) => {
+      await store.close();
+      return undefined;
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe('a file iamtrail did not create', () => {
+  it('refuses a DuckDB database without the marker with exit code 2, leaving it and its write-ahead log byte for byte', async () => {
+    const path = freshPath('other-tool.duckdb');
+    // Another program's database, left with a pending write-ahead log (it exited without closing):
+    // a read-write open would fold the log into the file.
+    const script = `import { DuckDBInstance } from '@duckdb/node-api';
+      const instance = await DuckDBInstance.create(process.argv[1]);
+      const connection = await instance.connect();
+      await connection.run("CREATE TABLE orders AS SELECT range AS id FROM range(1000); CREATE TABLE meta (key VARCHAR, value VARCHAR)");
+      process.exit(0);`;
+    const writer = spawnSync(process.execPath, ['--input-type=module', '-e', script, path], {
+      cwd: REPO_ROOT,
+    });
+    expect(writer.status, writer.stderr.toString()).toBe(0);
+    expect(existsSync(`${path}.wal`)).toBe(true);
+    const before = snapshot(join(path, '..'));
+
+    const error = await openError(path);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe(
+      `the cache ${path} is a DuckDB database that iamtrail did not create (it has no iamtrail marker); iamtrail leaves it untouched`,
+    );
+    const result = runCli([...REPORT, '--cache', path]);
+    expect(result.status).toBe(2);
+    expect(flatten(result.stderr)).toContain(
+      `the cache ${path} is a DuckDB database that iamtrail did not create`,
+    );
+    const clear = runCli(['cache', 'clear', '--force', '--cache', path]);
+    expect(clear.status).toBe(2);
+    expect(snapshot(join(path, '..'))).toEqual(before);
+  });
+
+  it('tells an unmarked look-alike from an older iamtrail cache: other versions, other tables, other meta rows', async () => {
+    const lookAlikes: Record<string, string> = {
+      'schema version 0': `CREATE TABLE meta (key VARCHAR, value VARCHAR); INSERT INTO meta VALUES ('schema_version', '0')`,
+      'schema 3 plus a table of its own': `${readFileSync(join(REPO_ROOT, 'test/fixtures/cache/schema-v3.sql'), 'utf8')}
+        INSERT INTO meta VALUES ('schema_version', '3'), ('created_at', 'x'); CREATE TABLE invoices (id INTEGER)`,
+      'schema 1 with another meta row': `${readFileSync(join(REPO_ROOT, 'test/fixtures/cache/schema-v1.sql'), 'utf8')}
+        INSERT INTO meta VALUES ('schema_version', '1'), ('owner', 'billing')`,
+      'a meta table of other columns': `CREATE TABLE meta (key VARCHAR, value VARCHAR, note VARCHAR);
+        INSERT INTO meta VALUES ('application', 'iamtrail', 'copied')`,
+      'no tables at all': `SELECT 1`,
+    };
+    for (const [name, statements] of Object.entries(lookAlikes)) {
+      const path = freshPath();
+      await writeDuckDb(path, statements);
+      const before = snapshot(join(path, '..'));
+      expect(await openError(path), name).toBeInstanceOf(UsageError);
+      expect(snapshot(join(path, '..')), name).toEqual(before);
+    }
+  });
+
+  it('refuses files that are not DuckDB databases (text, SQLite, JSON, gzip) with exit code 2, untouched', async () => {
+    const sqlite = freshPath('app.sqlite');
+    const made = spawnSync('sqlite3', [sqlite, 'CREATE TABLE t (a); INSERT INTO t VALUES (1);']);
+    const text = freshPath('notes.txt');
+    const json = freshPath('details');
+    const gzip = freshPath('logs');
+    writeFileSync(text, 'remember the milk\n');
+    writeFileSync(json, '{"UserDetailList": []}');
+    writeFileSync(gzip, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    const files: Record<string, { path: string; says: string }> = {
+      text: { path: text, says: ' (it looks like text)' },
+      json: { path: json, says: ' (it looks like JSON)' },
+      gzip: { path: gzip, says: ' (it is gzip-compressed)' },
+    };
+    // The SQLite case needs the sqlite3 program; without it the other files still count.
+    if (made.status === 0) files.sqlite = { path: sqlite, says: ' (it is a SQLite database)' };
+    for (const [name, { path, says }] of Object.entries(files)) {
+      const before = snapshot(join(path, '..'));
+      const error = await openError(path);
+      expect(error, name).toBeInstanceOf(UsageError);
+      expect((error as Error).message, name).toBe(
+        `the cache ${path} is not a DuckDB database${says}; iamtrail leaves it untouched`,
+      );
+      expect(snapshot(join(path, '..')), name).toEqual(before);
+    }
+    const viaCli = runCli([...REPORT, '--cache', text]);
+    expect(viaCli.status).toBe(2);
+    expect(flatten(viaCli.stderr)).toContain(
+      `the cache ${text} is not a DuckDB database (it looks like text)`,
+    );
+  });
+
+  it('creates a marked cache in an empty file and at a new path, leaving nothing else beside it', async () => {
+    const empty = freshPath();
+    writeFileSync(empty, '');
+    const absent = freshPath();
+    for (const path of [empty, absent]) {
+      const store = await CacheStore.open(path);
+      await store.close();
+      expect(readdirSync(join(path, '..'))).toEqual(['cache.duckdb']);
+      const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+      const connection = await instance.connect();
+      const meta = (await connection.runAndReadAll('SELECT key, value FROM meta ORDER BY key')).getRowsJS();
+      connection.closeSync();
+      instance.closeSync();
+      expect(meta.filter(([key]) => key !== 'created_at')).toEqual([
+        [CACHE_MARKER.key, CACHE_MARKER.value],
+        ['schema_version', CACHE_SCHEMA_VERSION],
+      ]);
+    }
+  });
+});
+
+describe('caches iamtrail wrote before the marker', () => {
+  it('recognises caches of schema 1 and 2 as its own and rebuilds them, with a notice', async () => {
+    for (const version of ['1', '2'] as const) {
+      const path = freshPath();
+      await writeLegacyCache(
+        path,
+        version,
+        `INSERT INTO coverage VALUES ('src', '*', '2026-10-01', '2026-11-01T00:00:00Z', 0);`,
+      );
+      const notices: string[] = [];
+      const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
+      try {
+        expect(notices).toEqual([
+          `the cache ${path} has schema version ${version}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
+        ]);
+        expect(await store.status()).toEqual([]);
+      } finally {
+        await store.close();
+      }
+      // Rebuilt, it carries the marker: the next open neither rebuilds nor refuses it.
+      const again = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
+      await again.close();
+      expect(notices).toHaveLength(1);
+    }
+  });
+
+  it('keeps the days of an unmarked cache of schema 3 and marks it', async () => {
+    const path = freshPath();
+    await writeLegacyCache(
+      path,
+      '3',
+      `INSERT INTO coverage VALUES ('src', '*', '2026-10-01', '2026-11-01T00:00:00Z', 0);`,
+    );
+    const notices: string[] = [];
+    const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
+    try {
+      expect(notices).toEqual([]);
+      expect(await store.missingDays('src', ALL_ACCOUNTS, '2026-10-01', '2026-10-02', '2026-11-22')).toEqual([
+        '2026-10-02',
+      ]);
+    } finally {
+      await store.close();
+    }
+    const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    const connection = await instance.connect();
+    const marker = (
+      await connection.runAndReadAll(`SELECT value FROM meta WHERE key = '${CACHE_MARKER.key}'`)
+    ).getRowsJS();
+    connection.closeSync();
+    instance.closeSync();
+    expect(marker).toEqual([[CACHE_MARKER.value]]);
+  });
+});
+
+describe('a damaged cache', () => {
+  /** A cache iamtrail wrote for the demo question, copied for each test to damage. */
+  let written: string;
+  beforeAll(() => {
+    written = freshPath();
+    const result = runCli([...REPORT, '--cache', written]);
+    expect(result.status, result.stderr).toBe(0);
+  });
+  /** DuckDB's file layout: a 4 KiB file header and two 4 KiB database headers, then 256 KiB blocks. */
+  const FIRST_BLOCK = 3 * 4096;
+
+  const damages: Record<string, (path: string) => void> = {
+    'truncated to half its size': (path) => {
+      truncateSync(path, Math.floor(statSync(path).size / 2));
+    },
+    'with bytes flipped inside its first data block (a checksum error)': (path) => {
+      flipBytes(path, FIRST_BLOCK + 100, 16);
+    },
+  };
+  for (const [name, damage] of Object.entries(damages)) {
+    it(`fails with exit code 3 when ${name}, naming the file and cache clear --force; cache clear --force deletes it`, () => {
+      const path = freshPath();
+      copyFileSync(written, path);
+      damage(path);
+      const before = sha256(path);
+      const result = runCli([...REPORT, '--cache', path]);
+      expect(result.status).toBe(3);
+      const stderr = flatten(result.stderr);
+      expect(stderr).toContain(`the cache ${path} is damaged: IO Error: `);
+      expect(stderr).toMatch(/Could not read enough bytes from file|Corrupt database file/);
+      expect(stderr).toContain(`Run \`iamtrail cache clear --force --cache ${path}\` (or delete the file)`);
+      // Failing left it as it was.
+      expect(sha256(path)).toBe(before);
+
+      const clear = runCli(['cache', 'clear', '--force', '--cache', path]);
+      expect(clear.status, clear.stderr).toBe(0);
+      expect(clear.stdout).toBe(`cache ${path}: deleted; the next run creates a new one\n`);
+      expect(readdirSync(join(path, '..'))).toEqual([]);
+      const rerun = runCli([...REPORT, '--cache', path, '--format', 'json']);
+      expect(rerun.status, rerun.stderr).toBe(0);
+      expect((JSON.parse(rerun.stdout) as { logs: { engineCalls: number } }).logs.engineCalls).toBe(1);
+    });
+  }
+
+  it('cache clear --force deletes a healthy cache, and refuses to go with --account or --before', () => {
+    const path = freshPath();
+    copyFileSync(written, path);
+    const mixed = runCli(['cache', 'clear', '--force', '--before', '2026-10-10', '--cache', path]);
+    expect(mixed.status).toBe(2);
+    expect(existsSync(path)).toBe(true);
+    expect(runCli(['cache', 'clear', '--force', '--cache', path]).status).toBe(0);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('cache clear --force leaves a damaged DuckDB file alone when nothing in it says it is iamtrail’s', async () => {
+    const path = freshPath('orders.duckdb');
+    await writeDuckDb(
+      path,
+      'CREATE TABLE orders AS SELECT range AS id, range * 2 AS amount FROM range(200000)',
+    );
+    truncateSync(path, Math.floor(statSync(path).size / 2));
+    const before = sha256(path);
+    const clear = runCli(['cache', 'clear', '--force', '--cache', path]);
+    expect(clear.status).toBe(2);
+    expect(flatten(clear.stderr)).toContain(
+      `the cache ${path} is damaged and none of iamtrail's table names can be found in it, so iamtrail cannot tell it is its own and leaves it untouched`,
+    );
+    expect(sha256(path)).toBe(before);
+  });
+});
+
+describe('cache paths that cannot work', () => {
+  it('refuses a path under a regular file with exit code 2, naming it', () => {
+    const file = freshPath('notes.txt');
+    writeFileSync(file, 'not a folder\n');
+    const result = runCli([...REPORT, '--cache', join(file, 'cache.duckdb')]);
+    expect(result.status).toBe(2);
+    expect(flatten(result.stderr)).toContain(
+      `cannot create the cache ${join(file, 'cache.duckdb')}: ${file} is a file, not a folder`,
+    );
+  });
+
+  it('refuses a path named like the files iamtrail reads, creating nothing', async () => {
+    for (const name of ['authz.json', 'config.yaml', 'config.yml', 'trail.json.gz', 'DETAILS.JSON']) {
+      const path = freshPath(name);
+      const error = await openError(path);
+      expect(error, name).toBeInstanceOf(UsageError);
+      expect((error as Error).message, name).toContain(`the cache ${path} ends in .`);
+      expect(readdirSync(join(path, '..')), name).toEqual([]);
+    }
+    const path = freshPath('authz.json');
+    const result = runCli([...REPORT, '--cache', path]);
+    expect(result.status).toBe(2);
+    expect(flatten(result.stderr)).toContain(
+      `the cache ${path} ends in .json, like the files iamtrail reads`,
+    );
+  });
+
+  it('returns at once with exit code 2 for --cache /proc/x/y, whose folder cannot be created', () => {
+    const started = Date.now();
+    // Node's recursive mkdir spins forever on this path: a time limit turns a hang into a failure.
+    const result = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'bin/run.js'), ...REPORT, '--cache', '/proc/x/y'],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+        timeout: 45_000,
+      },
+    );
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(2);
+    expect(flatten(result.stderr)).toContain('cannot create the folder /proc/x for the cache /proc/x/y');
+    expect(Date.now() - started).toBeLessThan(45_000);
+  });
+});
+
+describe('a full disk', () => {
+  it('maps DuckDB’s out-of-space error (as observed on a full tmpfs) to exit code 3 saying so', () => {
+    // The text DuckDB 1.5.6 gave when a COMMIT could not write the write-ahead log of a full tmpfs.
+    const observed = new Error(
+      'TransactionContext Error: Failed to commit: Could not write file "/tmp/full/c.duckdb.wal": No space left on device',
+    );
+    const mapped = toCacheError(observed, '/tmp/full/c.duckdb');
+    expect(mapped).toBeInstanceOf(EngineError);
+    expect((mapped as EngineError).exitCode).toBe(3);
+    expect((mapped as EngineError).message).toBe(
+      'no space left on device to write the cache /tmp/full/c.duckdb',
+    );
+    expect((mapped as EngineError).cause).toBe(observed);
+  });
+
+  // A small tmpfs is a real full disk; mounting one needs root, so elsewhere this is skipped.
+  const disk = join(work, 'small-disk');
+  mkdirSync(disk);
+  const canMount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', disk]).status === 0;
+  afterAll(() => {
+    if (canMount) spawnSync('umount', [disk]);
+  });
+
+  it.runIf(canMount)(
+    'fails with exit code 3 and "no space left on device" on a full disk, never "cannot rollback", and leaves no half-written cache',
+    () => {
+      const path = join(disk, 'cache.duckdb');
+      // 300 KiB: not even the empty cache fits; nothing is left at the path.
+      const tooSmall = runCli([...REPORT, '--cache', path]);
+      expect(tooSmall.status).toBe(3);
+      expect(flatten(tooSmall.stderr)).toContain(`no space left on device to write the cache ${path}`);
+      expect(tooSmall.stderr).not.toContain('cannot rollback');
+      expect(readdirSync(disk)).toEqual([]);
+
+      // 640 KiB: the cache is created, and the disk fills while days are written.
+      expect(spawnSync('mount', ['-o', 'remount,size=640k', disk]).status).toBe(0);
+      const midway = runCli([...REPORT, '--cache', path]);
+      expect(midway.status).toBe(3);
+      expect(flatten(midway.stderr)).toContain(`no space left on device to write the cache ${path}`);
+      expect(midway.stderr).not.toContain('cannot rollback');
+      expect(existsSync(path)).toBe(true);
+
+      // With room again, the same cache answers as a run without any cache: no day is half there.
+      expect(spawnSync('mount', ['-o', 'remount,size=16m', disk]).status).toBe(0);
+      const resumed = runCli([...REPORT, '--cache', path, '--format', 'json']);
+      expect(resumed.status, resumed.stderr).toBe(0);
+      const uncached = runCli([...REPORT, '--no-cache', '--format', 'json']);
+      const withoutLogs = (stdout: string): unknown => ({
+        ...(JSON.parse(stdout) as object),
+        logs: undefined,
+      });
+      expect(withoutLogs(resumed.stdout)).toEqual(withoutLogs(uncached.stdout));
+    },
+  );
+});
