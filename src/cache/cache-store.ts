@@ -24,6 +24,13 @@ const SCHEMA_SQL = readFileSync(
   'utf8',
 );
 
+/**
+ * The activity rows of a summary an engine spilled to Parquet (the file is the parameter named by
+ * `placeholder`); its coverage rows (`actor_arn` null) come separately, as the engine's `coverage`.
+ */
+const activityOfSpill = (placeholder: '$1' | '$3'): string =>
+  `SELECT * EXCLUDE (log_files) FROM read_parquet(${placeholder}) WHERE actor_arn IS NOT NULL`;
+
 /** Account scope of coverage rows written by an engine that loads every account of its source. */
 export const ALL_ACCOUNTS = '*';
 
@@ -281,7 +288,7 @@ export class CacheStore {
         await this.#forgetDays(source, scope, days);
         if ('file' in rows) {
           await this.#connection.run(
-            'INSERT INTO activity BY NAME SELECT $1 AS source, $2 AS scope, * FROM read_parquet($3)',
+            `INSERT INTO activity BY NAME SELECT $1 AS source, $2 AS scope, * FROM (${activityOfSpill('$3')})`,
             [source, scope, rows.file],
           );
         } else await this.#append(source, scope, rows);
@@ -308,7 +315,7 @@ export class CacheStore {
     let insertDay: (day: string) => Promise<void>;
     if ('file' in rows) {
       // The spilled rows go from Parquet to the cache inside DuckDB, never through JavaScript.
-      await this.#connection.run('CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM read_parquet($1)', [
+      await this.#connection.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${activityOfSpill('$1')}`, [
         rows.file,
       ]);
       const perDay = await this.#connection.runAndReadAll(
