@@ -77,7 +77,8 @@ export interface ActivitySummaryRecord {
  */
 export type SummaryRecord = Omit<ActivitySummaryRecord, 'actor_arn'> & {
   actor_arn: string | null;
-  log_files: number;
+  /** A number from Athena, a bigint (BIGINT) from DuckDB. */
+  log_files: number | bigint;
 };
 
 /**

@@ -19,8 +19,8 @@ export default class CacheClear extends BaseCommand {
   static override summary = 'Remove cached activity: everything, one account, or the days before a date.';
   static override description =
     'Removed days are read from the logs again by the next question that needs them. Days are removed whole: ' +
-    'with --account, the days that hold activity of that account are removed for every account (the local ' +
-    'engine caches whole days).';
+    'with --account, the days loaded for that account are removed for every account (a day is read for all ' +
+    'accounts at once).';
   static override examples = [
     '<%= config.bin %> cache clear',
     '<%= config.bin %> cache clear --account 111111111111',
