@@ -496,7 +496,8 @@ describe('iamtrail --engine athena and the coverage of its logs (moto over HTTP,
     expect(ask(config, 'demo').status).toBe(0);
     expect(ask(config, 'backup').status).toBe(0);
     expect(await newExecutions(before)).toHaveLength(0);
-  });
+    // Seven runs of the binary: more than the default minute on a busy machine.
+  }, 240_000);
 
   it('refuses, with exit code 2, an account the table holds no log of in the window', async () => {
     await moto.queueAthenaResults(
