@@ -11,21 +11,23 @@ CREATE TABLE IF NOT EXISTS meta (
   value VARCHAR NOT NULL
 );
 
--- Which days of a source are loaded. scope is an account id, or '*' when the engine loaded every
--- account the source holds (the local engine reads whole trees).
+-- Which days of a source are loaded, per account: a row says that the load of the day found log
+-- files holding records of the account (how many). An account's day without a row is read again
+-- by the next question about that account: a day without logs is never a day without activity.
+-- Days after the day of the load are never loaded.
 CREATE TABLE IF NOT EXISTS coverage (
   source VARCHAR NOT NULL,
-  scope VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
   day VARCHAR NOT NULL,
   loaded_at VARCHAR NOT NULL,
-  rows BIGINT NOT NULL
+  files BIGINT NOT NULL
 );
 
 -- The activity summary of DESIGN.md, one row per (source, account, day, actor, caller, event,
--- outcome). A day's rows and its coverage row are written in one transaction.
+-- outcome). A day's rows and its coverage rows are written in one transaction, and replaced
+-- together when the day is read again.
 CREATE TABLE IF NOT EXISTS activity (
   source VARCHAR NOT NULL,
-  scope VARCHAR NOT NULL,
   account_id VARCHAR NOT NULL,
   day VARCHAR NOT NULL,
   actor_arn VARCHAR NOT NULL,

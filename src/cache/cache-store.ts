@@ -16,14 +16,14 @@ import {
   toCacheError,
 } from './cache-file.js';
 import { toActivityRow } from '../trail/activity-summary.js';
-import type { ActivityRow, ActivitySummaryRecord } from '../trail/activity-summary.js';
+import type { ActivityRow, ActivitySummaryRecord, DayCoverage } from '../trail/activity-summary.js';
 import { addDays } from '../trail/utc-days.js';
 
 /**
  * Version of the cache schema (`sql/cache-schema.sql`). A cache written with another version is
  * dropped and rebuilt: it is a cache, the logs are the truth.
  */
-export const CACHE_SCHEMA_VERSION = '3';
+export const CACHE_SCHEMA_VERSION = '4';
 
 /**
  * The mark of a cache iamtrail created: this row in its `meta` table. iamtrail opens for writing,
@@ -50,8 +50,12 @@ const SCHEMA_SQL = readFileSync(
   'utf8',
 );
 
-/** Account scope of coverage rows written by an engine that loads every account of its source. */
-export const ALL_ACCOUNTS = '*';
+/**
+ * The activity rows of a summary an engine spilled to Parquet (the file is the parameter named by
+ * `placeholder`); its coverage rows (`actor_arn` null) come separately, as the engine's `coverage`.
+ */
+const activityOfSpill = (placeholder: '$1' | '$2'): string =>
+  `SELECT * EXCLUDE (log_files) FROM read_parquet(${placeholder}) WHERE actor_arn IS NOT NULL`;
 
 /** An Athena or Glue object iamtrail created. */
 export interface AthenaResource {
@@ -83,9 +87,10 @@ interface CacheDatabase {
     bytes_scanned: number;
   };
   meta: { key: string; value: string };
-  coverage: { source: string; scope: string; day: string; loaded_at: string; rows: number };
+  /** `files` is written as a number and read back as DuckDB's BIGINT, a JavaScript bigint. */
+  coverage: { source: string; account_id: string; day: string; loaded_at: string; files: number | bigint };
   /** The summary query's columns, plus where the row came from. */
-  activity: ActivitySummaryRecord & { source: string; scope: string };
+  activity: ActivitySummaryRecord & { source: string };
 }
 
 /** Options of {@link CacheStore.open}. */
@@ -111,8 +116,9 @@ export interface DayRange {
 /** What `cache status` reports for one source. */
 export interface CacheSourceStatus {
   readonly source: string;
-  readonly scope: string;
+  /** Accounts with at least one loaded day (a day whose logs hold records of them). */
   readonly accounts: readonly string[];
+  /** Days loaded for at least one account. */
   readonly loadedDays: number;
   readonly ranges: readonly DayRange[];
   readonly rows: number;
@@ -135,7 +141,7 @@ export interface RoleCaller {
 
 /** Which days {@link CacheStore.clear} removes; both filters together narrow the set. */
 export interface CacheClearFilter {
-  /** Only the days that hold this account's activity. */
+  /** Only the days loaded for this account (whose logs hold its records). */
   readonly accountId?: string;
   /** Only days before this day. */
   readonly before?: string;
@@ -143,8 +149,9 @@ export interface CacheClearFilter {
 
 /**
  * The cache: a DuckDB file (or an in-memory database for `--no-cache`) holding the activity
- * summary and, per (source, account scope, day), whether the day is loaded. Each day's rows and
- * its coverage row are written in one transaction, so a process killed mid-load leaves the day
+ * summary and, per (source, account, day), whether the day is loaded for the account: only when
+ * its logs held records of the account, with how many files did. Each day's rows and its coverage
+ * rows are written in one transaction, so a process killed mid-load leaves the day
  * absent, never partial. DuckDB lets one process at a time open a file; {@link CacheStore.open}
  * waits a bounded time for the other to finish.
  */
@@ -470,81 +477,96 @@ export class CacheStore {
   }
 
   /**
-   * The days of `[startDay, endDay]` that must be read from the source: those not loaded for
-   * `scope` (or for all accounts), plus `today` and the day before, which may still receive logs.
+   * The days of `[startDay, endDay]` that must be read from the source for a question about
+   * `accountIds`: those not loaded for every one of them (a day whose logs held no record of an
+   * account is never loaded for it, so it is read again), plus `today` and the day before, which
+   * may still receive logs. Days after `today` are never returned: they have no logs yet.
    */
   async missingDays(
     source: string,
-    scope: string,
+    accountIds: readonly string[],
     startDay: string,
     endDay: string,
     today: string,
   ): Promise<string[]> {
+    const accounts = [...new Set(accountIds)];
+    if (accounts.length === 0) throw new Error('missingDays needs at least one account');
+    const lastDay = endDay < today ? endDay : today;
+    if (startDay > lastDay) return [];
     const loaded = await this.#db
       .selectFrom('coverage')
-      .select('day')
+      .select((eb) => ['day', eb.fn.count<bigint>('account_id').distinct().as('accounts')])
       .where('source', '=', source)
-      .where('scope', 'in', [scope, ALL_ACCOUNTS])
+      .where('account_id', 'in', accounts)
       .where('day', '>=', startDay)
-      .where('day', '<=', endDay)
+      .where('day', '<=', lastDay)
+      .groupBy('day')
       .execute();
-    const loadedDays = new Set(loaded.map((row) => row.day));
+    const loadedDays = new Set(
+      loaded.filter((row) => Number(row.accounts) === accounts.length).map((row) => row.day),
+    );
     const fresh = new Set([today, addDays(today, -1)]);
     const missing: string[] = [];
-    for (let day = startDay; day <= endDay; day = addDays(day, 1)) {
+    for (let day = startDay; day <= lastDay; day = addDays(day, 1)) {
       if (!loadedDays.has(day) || fresh.has(day)) missing.push(day);
     }
     return missing;
   }
 
   /**
-   * Replaces the rows of `days` for a source and scope with `rows` (or the rows of a Parquet file
-   * an engine spilled them to), and marks each day loaded: one transaction per day with activity,
-   * one for each run of up to 1000 empty days. A killed process leaves every day complete or
-   * absent. `beforeCommit` is a test seam to hold a transaction open.
+   * Replaces `days` of a source with what one engine load returned: its activity `rows` (or the
+   * rows of a Parquet file the engine spilled them to) and its `coverage`, which marks each day
+   * loaded for the accounts whose records its logs held, and for no other (see
+   * {@link CacheStore.missingDays}). Whatever the days held before is forgotten first (one
+   * transaction); then one transaction per day with activity writes its rows and coverage
+   * together, and one for each run of up to 1000 days with coverage but no activity. A killed
+   * process leaves every day complete or absent. `beforeCommit` is a test seam to hold a
+   * transaction open.
    */
   async writeDays(
     source: string,
-    scope: string,
     days: readonly string[],
     rows: readonly ActivityRow[] | { readonly file: string },
+    coverage: readonly DayCoverage[],
     beforeCommit: () => Promise<void> = () => Promise.resolve(),
   ): Promise<void> {
     const counts = new Map<string, number>(days.map((day) => [day, 0]));
+    const loadedAt = new Date().toISOString();
+    const coverageOf = new Map<string, CacheDatabase['coverage'][]>(days.map((day) => [day, []]));
+    for (const entry of coverage) {
+      coverageOf.get(entry.day)?.push({
+        source,
+        account_id: entry.accountId,
+        day: entry.day,
+        loaded_at: loadedAt,
+        files: entry.files,
+      });
+    }
+    const insertCoverage = async (entries: readonly CacheDatabase['coverage'][]): Promise<void> => {
+      for (let index = 0; index < entries.length; index += 1000)
+        await this.#db
+          .insertInto('coverage')
+          .values(entries.slice(index, index + 1000))
+          .execute();
+    };
     if (this.path === ':memory:') {
       // Nothing of an in-memory store outlives the process: one transaction for every day.
       await this.#transaction(async () => {
-        await this.#forgetDays(source, scope, days);
+        await this.#forgetDays(source, days);
         if ('file' in rows) {
           await this.#connection.run(
-            'INSERT INTO activity BY NAME SELECT $1 AS source, $2 AS scope, * FROM read_parquet($3)',
-            [source, scope, rows.file],
+            `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM (${activityOfSpill('$2')})`,
+            [source, rows.file],
           );
-        } else await this.#append(source, scope, rows);
-        const perDay = await this.#connection.runAndReadAll(
-          'SELECT day, count(*)::INTEGER FROM activity WHERE source = $1 AND scope = $2 GROUP BY day',
-          [source, scope],
-        );
-        for (const [day, count] of perDay.getRowsJS() as [string, number][])
-          if (counts.has(day)) counts.set(day, count);
-        const loadedAt = new Date().toISOString();
-        for (let index = 0; index < days.length; index += 1000) {
-          await this.#db
-            .insertInto('coverage')
-            .values(
-              days
-                .slice(index, index + 1000)
-                .map((day) => ({ source, scope, day, loaded_at: loadedAt, rows: counts.get(day) ?? 0 })),
-            )
-            .execute();
-        }
+        } else await this.#append(source, rows);
+        await insertCoverage([...coverageOf.values()].flat());
       });
       return;
     }
     let insertDay: (day: string) => Promise<void>;
     if ('file' in rows) {
       // The spilled rows go from Parquet to the cache inside DuckDB, never through JavaScript.
-      await this.#connection.run('CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM read_parquet($1)', [
+      await this.#connection.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${activityOfSpill('$1')}`, [
         rows.file,
       ]);
       const perDay = await this.#connection.runAndReadAll(
@@ -554,30 +576,28 @@ export class CacheStore {
         if (counts.has(day)) counts.set(day, count);
       insertDay = async (day) => {
         await this.#connection.run(
-          `INSERT INTO activity BY NAME SELECT $1 AS source, $2 AS scope, * FROM incoming WHERE day = $3`,
-          [source, scope, day],
+          `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE day = $2`,
+          [source, day],
         );
       };
     } else {
       const byDay = new Map<string, ActivityRow[]>(days.map((day) => [day, []]));
       for (const row of rows) byDay.get(row.day)?.push(row);
       for (const [day, dayRows] of byDay) counts.set(day, dayRows.length);
-      insertDay = (day) => this.#append(source, scope, byDay.get(day) ?? []);
+      insertDay = (day) => this.#append(source, byDay.get(day) ?? []);
     }
     // Forget the days first, in one transaction: a day is then absent until its own transaction
     // commits it whole (deleting per day scanned the activity table once per day).
-    await this.#transaction(() => this.#forgetDays(source, scope, days));
-    const loadedAt = new Date().toISOString();
-    // Days without activity hold only their coverage row: mark them all in one transaction
-    // (all or none), rather than paying a commit per empty day on long windows.
-    const emptyDays = [...counts].filter(([, count]) => count === 0).map(([day]) => day);
-    for (let index = 0; index < emptyDays.length; index += 1000) {
-      const chunk = emptyDays.slice(index, index + 1000);
+    await this.#transaction(() => this.#forgetDays(source, days));
+    // Days with logs but no activity row (only AWS services' calls) hold only their coverage:
+    // mark them in few transactions (each all or none), rather than a commit per day. Days
+    // without coverage are not marked at all.
+    const quietDays = days.filter((day) => counts.get(day) === 0);
+    for (let index = 0; index < quietDays.length; index += 1000) {
+      const entries = quietDays.slice(index, index + 1000).flatMap((day) => coverageOf.get(day) ?? []);
+      if (entries.length === 0) continue;
       await this.#transaction(async () => {
-        await this.#db
-          .insertInto('coverage')
-          .values(chunk.map((day) => ({ source, scope, day, loaded_at: loadedAt, rows: 0 })))
-          .execute();
+        await insertCoverage(entries);
         await beforeCommit();
       });
     }
@@ -585,39 +605,46 @@ export class CacheStore {
       if (count === 0) continue;
       await this.#transaction(async () => {
         await insertDay(day);
-        await this.#db
-          .insertInto('coverage')
-          .values({ source, scope, day, loaded_at: loadedAt, rows: count })
-          .execute();
+        await insertCoverage(coverageOf.get(day) ?? []);
         await beforeCommit();
       });
     }
     if ('file' in rows) await this.#connection.run('DROP TABLE IF EXISTS incoming');
   }
 
-  async #forgetDays(source: string, scope: string, days: readonly string[]): Promise<void> {
+  /**
+   * What the cache holds of a source's logs in a window: per account and day loaded for it, the
+   * files that held its records. Sorted by account, then day.
+   */
+  async coverage(source: string, window: DayRange): Promise<DayCoverage[]> {
+    const records = await this.#db
+      .selectFrom('coverage')
+      .select(['account_id', 'day', 'files'])
+      .where('source', '=', source)
+      .where('day', '>=', window.startDay)
+      .where('day', '<=', window.endDay)
+      .orderBy('account_id')
+      .orderBy('day')
+      .execute();
+    return records.map((record) => ({
+      accountId: record.account_id,
+      day: record.day,
+      files: Number(record.files),
+    }));
+  }
+
+  async #forgetDays(source: string, days: readonly string[]): Promise<void> {
     for (let index = 0; index < days.length; index += 1000) {
       const chunk = days.slice(index, index + 1000);
-      await this.#db
-        .deleteFrom('activity')
-        .where('source', '=', source)
-        .where('scope', '=', scope)
-        .where('day', 'in', chunk)
-        .execute();
-      await this.#db
-        .deleteFrom('coverage')
-        .where('source', '=', source)
-        .where('scope', '=', scope)
-        .where('day', 'in', chunk)
-        .execute();
+      await this.#db.deleteFrom('activity').where('source', '=', source).where('day', 'in', chunk).execute();
+      await this.#db.deleteFrom('coverage').where('source', '=', source).where('day', 'in', chunk).execute();
     }
   }
 
-  async #append(source: string, scope: string, rows: readonly ActivityRow[]): Promise<void> {
+  async #append(source: string, rows: readonly ActivityRow[]): Promise<void> {
     const appender = await this.#connection.createAppender('activity');
     for (const row of rows) {
       appender.appendVarchar(source);
-      appender.appendVarchar(scope);
       appender.appendVarchar(row.accountId);
       appender.appendVarchar(row.day);
       appender.appendVarchar(row.actorArn);
@@ -768,103 +795,56 @@ export class CacheStore {
     return records.map((record) => ({ eventSource: record.event_source, eventName: record.event_name }));
   }
 
-  /** What the cache holds, per source and scope. */
+  /** What the cache holds, per source. */
   async status(): Promise<CacheSourceStatus[]> {
     const coverage = await this.#db
       .selectFrom('coverage')
-      .select(['source', 'scope', 'day', 'loaded_at'])
+      .select((eb) => [
+        'source',
+        sql<string[]>`list_sort(list_distinct(list(account_id)))`.as('accounts'),
+        sql<string[]>`list_sort(list_distinct(list(day)))`.as('days'),
+        eb.fn.max('loaded_at').as('last_loaded_at'),
+      ])
+      .groupBy('source')
       .orderBy('source')
-      .orderBy('scope')
-      .orderBy('day')
       .execute();
     const counts = await this.#db
       .selectFrom('activity')
-      .select((eb) => [
-        'source',
-        'scope',
-        eb.fn.countAll<number>().as('rows'),
-        sql<string[]>`list_sort(list_distinct(list(account_id)))`.as('accounts'),
-      ])
-      .groupBy(['source', 'scope'])
+      .select((eb) => ['source', eb.fn.countAll<bigint>().as('rows')])
+      .groupBy('source')
       .execute();
-    const result: CacheSourceStatus[] = [];
-    const keyOf = (source: string, scope: string): string => `${source}\u0000${scope}`;
-    const grouped = new Map<
-      string,
-      { source: string; scope: string; days: string[]; lastLoadedAt: string | undefined }
-    >();
-    for (const row of coverage) {
-      const key = keyOf(row.source, row.scope);
-      const entry = grouped.get(key) ?? {
-        source: row.source,
-        scope: row.scope,
-        days: [],
-        lastLoadedAt: undefined,
-      };
-      entry.days.push(row.day);
-      if (entry.lastLoadedAt === undefined || row.loaded_at > entry.lastLoadedAt)
-        entry.lastLoadedAt = row.loaded_at;
-      grouped.set(key, entry);
-    }
-    for (const entry of grouped.values()) {
-      const count = counts.find((row) => row.source === entry.source && row.scope === entry.scope);
-      result.push({
-        source: entry.source,
-        scope: entry.scope,
-        accounts: count?.accounts ?? [],
-        loadedDays: entry.days.length,
-        ranges: toRanges(entry.days),
-        rows: count?.rows ?? 0,
-        lastLoadedAt: entry.lastLoadedAt,
-      });
-    }
-    return result;
+    return coverage.map((entry) => ({
+      source: entry.source,
+      accounts: entry.accounts,
+      loadedDays: entry.days.length,
+      ranges: toRanges(entry.days),
+      rows: Number(counts.find((row) => row.source === entry.source)?.rows ?? 0),
+      lastLoadedAt: entry.last_loaded_at,
+    }));
   }
 
   /**
-   * Removes cached days. With `before`, the days before it; with `accountId`, the days that hold
-   * that account's activity. A day is removed whole, with its coverage row, so the next run that
-   * needs it reads it again: an engine that loads every account at once (scope `*`) caches whole
-   * days, so clearing one account unloads its days for every account.
+   * Removes cached days. With `before`, the days before it; with `accountId`, the days loaded for
+   * that account. A day is removed whole, with its rows and coverage for every account (one load
+   * wrote them together), so the next run that needs it reads it again.
    */
   async clear(filter: CacheClearFilter = {}): Promise<{ rows: number; days: number }> {
     return this.#transaction(async () => {
-      let days = this.#db.selectFrom('coverage').select(['source', 'scope', 'day']);
+      let days = this.#db.selectFrom('coverage').select(['source', 'day']).distinct();
       if (filter.before !== undefined) days = days.where('day', '<', filter.before);
-      if (filter.accountId !== undefined) {
-        const accountId = filter.accountId;
-        days = days.where((eb) =>
-          eb.or([
-            eb('scope', '=', accountId),
-            eb.and([
-              eb('scope', '=', ALL_ACCOUNTS),
-              eb.exists(
-                eb
-                  .selectFrom('activity as a')
-                  .select('a.day')
-                  .whereRef('a.source', '=', 'coverage.source')
-                  .whereRef('a.scope', '=', 'coverage.scope')
-                  .whereRef('a.day', '=', 'coverage.day')
-                  .where('a.account_id', '=', accountId),
-              ),
-            ]),
-          ]),
-        );
-      }
+      if (filter.accountId !== undefined) days = days.where('account_id', '=', filter.accountId);
       const affected = await days.execute();
       let rows = 0;
       for (const day of affected) {
         const removed = await this.#db
           .deleteFrom('activity')
           .where('source', '=', day.source)
-          .where('scope', '=', day.scope)
           .where('day', '=', day.day)
           .executeTakeFirst();
         rows += Number(removed.numDeletedRows);
         await this.#db
           .deleteFrom('coverage')
           .where('source', '=', day.source)
-          .where('scope', '=', day.scope)
           .where('day', '=', day.day)
           .execute();
       }

@@ -11,6 +11,7 @@ import type {
 } from '../analysis/activity-report.js';
 import { DIFF_SYMBOLS, filterDiff } from '../analysis/action-diff.js';
 import type { DiffFilter, DiffStatus } from '../analysis/action-diff.js';
+import { describeSpans } from '../analysis/log-coverage.js';
 import type { RoleCaller } from '../cache/cache-store.js';
 import type { AssumableRoleUsage, LogsSummary, OtherRoleUsed, ReportResult } from './run-report.js';
 
@@ -20,7 +21,11 @@ export interface IdentityListDocument {
   readonly account: { readonly name: string; readonly id: string };
   readonly window: { readonly start: string; readonly end: string };
   readonly type: 'user' | 'role';
-  readonly identities: readonly IdentityActivity[];
+  /**
+   * Identities, in the analysis's order. An inactive one carries `windowIncomplete: true` when the
+   * logs miss days of the window (see `logs.coverage`): it was not seen on the days with logs.
+   */
+  readonly identities: readonly (IdentityActivity & { readonly windowIncomplete?: true })[];
   readonly notInIam: readonly UnknownIdentity[];
   readonly logs: LogsSummary;
 }
@@ -37,7 +42,11 @@ export interface PrincipalDiffDocument {
     readonly createDate: string | undefined;
   };
   readonly filter: DiffFilter;
-  readonly actions: readonly (ActionUsage & { readonly symbol: string })[];
+  /**
+   * Action lines. An `unused` (`-`) one carries `windowIncomplete: true` when the logs miss days
+   * of the window (see `logs.coverage`): it was not used on the days with logs.
+   */
+  readonly actions: readonly (ActionUsage & { readonly symbol: string; readonly windowIncomplete?: true })[];
   readonly denied: readonly DeniedAction[];
   readonly unmappedEvents: readonly EventTally[];
   readonly noPermissionEvents: readonly EventTally[];
@@ -86,7 +95,11 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
       account,
       window,
       type: result.type,
-      identities: result.report.identities,
+      identities: result.report.identities.map((identity) =>
+        !identity.active && !result.logs.complete
+          ? { ...identity, windowIncomplete: true as const }
+          : identity,
+      ),
       notInIam: result.report.notInIam,
       logs: result.logs,
     };
@@ -115,7 +128,11 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
     filter,
     actions: result.report.actions
       .filter((line) => kept.has(line.action))
-      .map((line) => ({ ...line, symbol: DIFF_SYMBOLS[line.status] })),
+      .map((line) => ({
+        ...line,
+        symbol: DIFF_SYMBOLS[line.status],
+        ...(line.status === 'unused' && !result.logs.complete ? { windowIncomplete: true as const } : {}),
+      })),
     denied: result.report.denied,
     unmappedEvents: result.report.unmappedEvents,
     noPermissionEvents: result.report.noPermissionEvents,
@@ -203,6 +220,25 @@ const STATUS_COLOURS: Readonly<Record<DiffStatus, 'white' | 'green' | 'red' | 'y
   unknown: 'yellow',
 };
 
+/**
+ * The note under a text report whose window the logs do not wholly cover: the `-` and inactive
+ * verdicts above it rest only on the days with logs.
+ */
+function renderIncompleteNote(logs: LogsSummary): string[] {
+  if (logs.complete) return [];
+  const lines = [
+    '',
+    'Note: the logs do not cover the whole window; "-" and inactivity rest on the days with logs only.',
+  ];
+  for (const entry of logs.coverage) {
+    if (entry.gaps.length === 0) continue;
+    lines.push(
+      `  no logs for account ${entry.account.name} (${entry.account.id}) on ${describeSpans(entry.gaps)}; logs on ${entry.daysWithLogs} day(s)`,
+    );
+  }
+  return lines;
+}
+
 /** Text output: CloudTracker's lines, coloured when the palette has colours. */
 export function renderReportText(document: ReportDocument, palette: ChalkInstance): string {
   if (document.schema === 'iamtrail.list/v1') {
@@ -226,6 +262,7 @@ export function renderReportText(document: ReportDocument, palette: ChalkInstanc
           `! ${identity.name.padEnd(unknownWidth)}  ${identity.lastActivity ?? 'denied calls only'}`,
         );
     }
+    lines.push(...renderIncompleteNote(document.logs));
     return lines.map((line) => `${line}\n`).join('');
   }
   if (document.schema === 'iamtrail.callers/v1') {
@@ -242,6 +279,7 @@ export function renderReportText(document: ReportDocument, palette: ChalkInstanc
     palette[STATUS_COLOURS[line.status]](`${line.symbol} ${line.action}`),
   );
   lines.push(...renderAssumableRoles(document, palette));
+  lines.push(...renderIncompleteNote(document.logs));
   return lines.map((line) => `${line}\n`).join('');
 }
 

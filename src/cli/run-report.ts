@@ -10,7 +10,9 @@ import type { DayWindow } from './window.js';
 import { buildIdentityListReport, buildPrincipalDiffReport } from '../analysis/activity-report.js';
 import type { IdentityListReport, PrincipalDiffReport } from '../analysis/activity-report.js';
 import type { TrailSelectors } from '../analysis/trail-recording.js';
-import { ALL_ACCOUNTS, CacheStore, toRanges } from '../cache/cache-store.js';
+import { describeSpans, summarizeCoverage } from '../analysis/log-coverage.js';
+import type { AccountCoverage, WindowCoverage } from '../analysis/log-coverage.js';
+import { CacheStore, toRanges } from '../cache/cache-store.js';
 import type { RoleCaller } from '../cache/cache-store.js';
 import type { AccountConfig, Config } from '../config/load-config.js';
 import { findAccount } from '../config/load-config.js';
@@ -18,14 +20,14 @@ import type { AthenaConfig } from '../config/config-schema.js';
 import type { AthenaEngine } from '../engines/athena/athena-engine.js';
 import { DuckDbEngine } from '../engines/duckdb/duckdb-engine.js';
 import type { Engine, EngineReporter, SkippedFile } from '../engines/engine.js';
-import { UsageError } from '../errors.js';
+import { InputDataError, UsageError } from '../errors.js';
 import type { AuthorizationDetails, IamPrincipal } from '../iam/authorization-details.js';
 import { assumableRoles } from '../iam/assumable-roles.js';
 import type { KnownRole } from '../iam/assumable-roles.js';
 import { computeGrantedActions } from '../iam/granted-actions.js';
 import { findPrincipal, principalsOf } from '../iam/principals.js';
 import type { PrincipalType } from '../iam/principals.js';
-import type { ActivityRow } from '../trail/activity-summary.js';
+import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import { addDays, utcDayOf } from '../trail/utc-days.js';
 
 /** What the user asked the root command for. */
@@ -109,11 +111,24 @@ export interface LogsSummary {
   readonly cache: string | null;
   /** Calls made to the engine: one per contiguous range of days missing from the cache. */
   readonly engineCalls: number;
-  /** Days read from the logs in this run, and days answered from the cache. */
+  /**
+   * Days read from the logs in this run, and days answered from the cache; days after today are
+   * neither (they have no logs yet: see `coverage`).
+   */
   readonly daysRead: number;
   readonly daysFromCache: number;
   readonly filesRead: number;
   readonly skippedFiles: readonly SkippedFile[];
+  /**
+   * Per account of the question (`--account`, and `--destaccount`), the days of the window with
+   * logs and the gaps, from what this run read and what the cache holds alike.
+   */
+  readonly coverage: readonly AccountCoverage[];
+  /**
+   * Whether the logs cover every day of the window for those accounts; when not, inactivity and
+   * `-` rest only on the days with logs.
+   */
+  readonly complete: boolean;
   /** Athena only: queries run, data scanned and its price at $5 per TB. */
   readonly athena?: { readonly queries: number; readonly bytesScanned: number; readonly dollars: number };
 }
@@ -240,12 +255,14 @@ export async function runReport(
   try {
     let createEngine: () => Promise<Engine>;
     let source: string;
+    /** Where the logs were looked for, and what to check there, for the no-log error. */
+    let where: { readonly text: string; readonly check: string };
     let athenaEngine: AthenaEngine | undefined;
     if (aws !== undefined && athena !== undefined) {
       const [
         { AthenaEngine },
         { applyAthenaSetup, planAthenaSetup },
-        { buildCloudTrailTableInput },
+        { buildCloudTrailTableInput, trailLocation },
         { describeTrailRegions, resolveTrailRegions },
       ] = await Promise.all([
         import('../engines/athena/athena-engine.js'),
@@ -268,6 +285,11 @@ export async function runReport(
         );
       }
       source = `athena:${aws.region}:${athena.database}.${athena.table}`;
+      const root = trailLocation(athena).root;
+      where = {
+        text: `the Athena table ${athena.database}.${athena.table} (${aws.region}), over ${root}`,
+        check: `that the trail delivers to ${root}<account>/CloudTrail/ (athena: s3_bucket, path and org_id in ${options.config.file})`,
+      };
       createEngine = () => {
         athenaEngine = new AthenaEngine({
           athena,
@@ -282,6 +304,11 @@ export async function runReport(
     } else {
       const folder = resolve(logsDir ?? '.');
       source = `local:${folder}`;
+      where = {
+        text: `the folder ${folder}`,
+        check:
+          'that the folder holds AWSLogs/[o-xxxx/]<account>/CloudTrail/<region>/<yyyy>/<MM>/<dd>/ (pass --logs with the folder above AWSLogs/)',
+      };
       createEngine = async () => {
         // The summary reaches the cache as a Parquet file, DuckDB to DuckDB; removed below.
         spillDir = mkdtempSync(join(tmpdir(), 'iamtrail-summary-'));
@@ -289,14 +316,22 @@ export async function runReport(
       };
     }
 
+    const today = utcDayOf(options.now ?? new Date());
+    // The accounts whose logs the answer rests on; days after today have no logs yet and are
+    // never read.
+    const questionAccounts = [account, ...(destAccount.id === account.id ? [] : [destAccount])];
+    const readableDays = allDays({
+      startDay: window.startDay,
+      endDay: window.endDay < today ? window.endDay : today,
+    });
     const missing = options.cache.refresh
-      ? allDays(window)
+      ? readableDays
       : await store.missingDays(
           source,
-          ALL_ACCOUNTS,
+          questionAccounts.map((entry) => entry.id),
           window.startDay,
           window.endDay,
-          utcDayOf(options.now ?? new Date()),
+          today,
         );
     const ranges = toRanges(missing);
     let filesRead = 0;
@@ -305,7 +340,11 @@ export async function runReport(
     if (ranges.length > 0) {
       // The cache file stays closed while the logs are read, so other processes can use it.
       if (options.cache.enabled) await store.close();
-      const loaded: { days: string[]; rows: readonly ActivityRow[] | { readonly file: string } }[] = [];
+      const loaded: {
+        days: string[];
+        rows: readonly ActivityRow[] | { readonly file: string };
+        coverage: readonly DayCoverage[];
+      }[] = [];
       const engine = await createEngine();
       try {
         for (const range of ranges) {
@@ -319,6 +358,7 @@ export async function runReport(
           loaded.push({
             days: allDays(range),
             rows: summary.rowsFile === undefined ? summary.rows : { file: summary.rowsFile },
+            coverage: summary.coverage,
           });
         }
       } finally {
@@ -331,17 +371,23 @@ export async function runReport(
         }
       }
       for (const range of loaded)
-        await store.writeDays(source, ALL_ACCOUNTS, range.days, range.rows, slowCommitForTests);
+        await store.writeDays(source, range.days, range.rows, range.coverage, slowCommitForTests);
     }
+    const held = await store.coverage(source, window);
+    const coverage = summarizeCoverage(window, questionAccounts, held);
+    requireSomeLogs(coverage, held, { window, today, where: where.text, check: where.check });
+    warnAboutGaps(coverage, window, today, options.reporter);
     const logs: LogsSummary = {
       engine: engineName,
       source,
       cache: options.cache.enabled ? cachePath : null,
       engineCalls: ranges.length,
       daysRead: missing.length,
-      daysFromCache: allDays(window).length - missing.length,
+      daysFromCache: readableDays.length - missing.length,
       filesRead,
       skippedFiles,
+      coverage: coverage.accounts,
+      complete: coverage.complete,
       ...(athenaCost === undefined ? {} : { athena: athenaCost }),
     };
 
@@ -491,6 +537,66 @@ function knownRolesOf(
 export function athenaOutputLocation(athena: AthenaConfig): string {
   const base = (athena.output_s3_bucket ?? `s3://${athena.s3_bucket}`).replace(/\/+$/, '');
   return `${base}/${athena.results_prefix.replace(/^\/+/, '').replace(/\/*$/, '/')}`;
+}
+
+/**
+ * Refuses to answer about an account the logs hold nothing of in the whole window: every identity
+ * would look inactive and every grant unused. Says where the logs were looked for, what they do
+ * hold, and what to check.
+ */
+function requireSomeLogs(
+  coverage: WindowCoverage,
+  held: readonly DayCoverage[],
+  context: {
+    readonly window: DayWindow;
+    readonly today: string;
+    readonly where: string;
+    readonly check: string;
+  },
+): void {
+  const { window, today } = context;
+  const empty = coverage.accounts.find((entry) => entry.daysWithLogs === 0);
+  if (empty === undefined) return;
+  const span = `${window.startDay}..${window.endDay}`;
+  if (window.startDay > today) {
+    throw new InputDataError(
+      `no CloudTrail log for account ${empty.account.name} (${empty.account.id}) in ${span}: the window starts after today (${today}, UTC), and no log exists yet`,
+      { suggestions: [`Pick a window that starts on ${today} or earlier (--start, --end)`] },
+    );
+  }
+  const others = new Map<string, number>();
+  for (const entry of held) others.set(entry.accountId, (others.get(entry.accountId) ?? 0) + 1);
+  const found =
+    others.size === 0
+      ? 'no log file there holds a record of any account in that window'
+      : `the logs there hold records of ${[...others].map(([id, days]) => `${id} (${days} day(s))`).join(', ')} in that window`;
+  throw new InputDataError(
+    `no CloudTrail log for account ${empty.account.name} (${empty.account.id}) in ${span} in ${context.where}: ${found}`,
+    {
+      suggestions: [
+        `Check ${context.check}`,
+        `Check the dates: the logs must hold events of ${span} (UTC)`,
+        `Check the account id of "${empty.account.name}" in the config: records name their account in recipientAccountId`,
+      ],
+    },
+  );
+}
+
+/** One warning line per account whose logs leave days of the window uncovered. */
+function warnAboutGaps(
+  coverage: WindowCoverage,
+  window: DayWindow,
+  today: string,
+  reporter: EngineReporter,
+): void {
+  for (const entry of coverage.accounts) {
+    if (entry.gaps.length === 0) continue;
+    const missing = coverage.windowDays - entry.daysWithLogs;
+    const future = window.endDay > today ? ` (days after today, ${today}, have no logs yet)` : '';
+    reporter.warn(
+      `no logs for account ${entry.account.name} (${entry.account.id}) on ${missing} of ${coverage.windowDays} days: ${describeSpans(entry.gaps)}${future}; "-" and inactivity rest on the other ${entry.daysWithLogs} day(s)`,
+    );
+  }
 }
 
 /** Every day of a window. */

@@ -1,4 +1,4 @@
-import type { ActivityRow, SessionStats } from '../trail/activity-summary.js';
+import type { ActivityRow, DayCoverage, SessionStats } from '../trail/activity-summary.js';
 
 /** What an engine is asked for: every activity of a range of whole UTC days. */
 export interface SummaryRequest {
@@ -27,9 +27,19 @@ export interface SummaryResult {
   readonly rows: readonly ActivityRow[];
   /**
    * When the engine was asked to spill (local engine, `spillDir`): the rows are in this Parquet
-   * file, with the summary query's column names, and `rows` is empty. The caller deletes it.
+   * file, with the summary query's column names, and `rows` is empty. The file also holds the
+   * coverage rows (`actor_arn` null, see `SummaryRecord`), which {@link SummaryResult.coverage}
+   * lists too: readers of activity keep `actor_arn IS NOT NULL`. The caller deletes it.
    */
   readonly rowsFile?: string;
+  /**
+   * Which (account, day) pairs of the range the engine found logs for, with how many log files
+   * (local engine: files read; Athena: distinct `"$path"`) hold records of each. Accounts and days
+   * are the records' own (`recipientAccountId`, the UTC day of `eventTime`), as in `rows`, so a
+   * pair with activity always has coverage. A pair that is absent had no log at all: the caller
+   * must report it as missing, never read it as inactivity.
+   */
+  readonly coverage: readonly DayCoverage[];
   /** Log files read successfully. */
   readonly filesRead: number;
   /** Log files skipped, each with why. */

@@ -40,7 +40,21 @@ export interface ActivityRow {
   readonly lastSeen: string;
 }
 
-/** Column names of the summary query's result, as the SQL returns them. */
+/**
+ * Log files that hold records of one account on one UTC day, the account and the day taken as the
+ * activity rows take them (`recipientAccountId`, the day of `eventTime`), not from the file's path:
+ * a file delivered after midnight counts for the day its records are of, and a file whose path
+ * names one account but whose records are another's counts for the records' account. An (account,
+ * day) without any is a day without logs for that account, never a day without activity.
+ */
+export interface DayCoverage {
+  readonly accountId: string;
+  readonly day: string;
+  /** Distinct log files holding at least one record of the account on the day. */
+  readonly files: number;
+}
+
+/** Column names of an activity row of the summary query's result (and of the cache's table). */
 export interface ActivitySummaryRecord {
   account_id: string;
   day: string;
@@ -57,9 +71,21 @@ export interface ActivitySummaryRecord {
 }
 
 /**
+ * A record of the summary query's result: an activity row (`log_files` 0), or the coverage of one
+ * (account, day), whose `actor_arn` (and every other key but `account_id` and `day`) is null and
+ * whose `log_files` counts the files holding records of it (see {@link DayCoverage}).
+ */
+export type SummaryRecord = Omit<ActivitySummaryRecord, 'actor_arn'> & {
+  actor_arn: string | null;
+  /** A number from Athena, a bigint (BIGINT) from DuckDB. */
+  log_files: number | bigint;
+};
+
+/**
  * A row of the first, per-session stage of the summary (see {@link buildStageQuery}): activity
  * grouped by role session (`session_key`), an AssumeRole call that issued credentials
- * (`issued_key`), or with `perFile` a log file (`log_file`). Columns of the other kinds are null.
+ * (`issued_key`), a file holding records of an (account, day) (`log_path`, for the coverage), or
+ * with `perFile` a log file read (`log_file`). Columns of the other kinds are null.
  */
 export interface StagedRecord {
   account_id: string | null;
@@ -77,6 +103,7 @@ export interface StagedRecord {
   assumer_key: string | null;
   log_file: string | null;
   has_records: boolean | null;
+  log_path: string | null;
   calls: number;
   first_seen: string | null;
   last_seen: string | null;
@@ -89,8 +116,8 @@ export interface StagedDatabase {
 
 /** A built summary query: compile it (Athena) or execute it (DuckDB through kysely). */
 export interface SummaryQuery {
-  compile(): CompiledQuery<ActivitySummaryRecord>;
-  execute(): Promise<ActivitySummaryRecord[]>;
+  compile(): CompiledQuery<SummaryRecord>;
+  execute(): Promise<SummaryRecord[]>;
 }
 
 /** Inputs of {@link buildActivitySummaryQuery}. */
@@ -103,8 +130,8 @@ export interface ActivitySummaryOptions {
   readonly accountIds?: readonly string[];
   /**
    * Also stage one row per log file (`log_file` set) saying whether the file held a `Records`
-   * list, computed in the same pass. Needs a relation with `log_file` and `has_records` columns
-   * and one row per file whose `eventtime` is null (DuckDB's; see `engines/duckdb/duckdb-sql.ts`).
+   * list, computed in the same pass. Needs a relation with a `has_records` column and one row per
+   * file whose `eventtime` is null (DuckDB's; see `engines/duckdb/duckdb-sql.ts`).
    */
   readonly perFile?: boolean;
   /**
@@ -157,6 +184,8 @@ const ACTIVITY_KEYS = [
   'outcome',
 ] as const;
 const ASSUMPTION_KEYS = ['issued_key', 'assumer_arn', 'assumer_type', 'assumer_key'] as const;
+/** A file holding records of an account on a day of the window (look-back events have no day). */
+const COVERAGE_KEYS = ['account_id', 'day', 'log_path'] as const;
 const SUMMARY_KEYS = [
   'account_id',
   'day',
@@ -182,7 +211,8 @@ function checkOptions(options: ActivitySummaryOptions): void {
 /**
  * The first stage over the `cloudtrail` relation: every event of the window (and the AssumeRole
  * calls of the look-back day) projected to the columns the summary needs, then grouped by role
- * session, by issued credentials and, with `perFile`, by log file, in one pass.
+ * session, by issued credentials, by (account, day, file) for the coverage and, with `perFile`,
+ * by log file, in one pass: the coverage costs no second scan of the logs.
  */
 function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySummaryOptions) {
   const accounts = options.accountIds ?? [];
@@ -227,11 +257,12 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
         sql<string | null>`CASE WHEN ${issuing} THEN ${identityType} END`.as('assumer_type'),
         sql<string | null>`CASE WHEN ${issuing} THEN ${identityField('accesskeyid')} END`.as('assumer_key'),
         sql<string>`eventtime`.as('eventtime'),
+        sql<string>`"$path"`.as('log_path'),
         // Only each file's sentinel row (no eventtime) carries the file, so the file rows are
         // groups of their own within the activity grouping set, at no cost to the events.
         ...(perFile
           ? [
-              sql<string | null>`CASE WHEN eventtime IS NULL THEN log_file END`.as('log_file'),
+              sql<string | null>`CASE WHEN eventtime IS NULL THEN "$path" END`.as('log_file'),
               sql<boolean | null>`CASE WHEN eventtime IS NULL THEN has_records END`.as('has_records'),
             ]
           : []),
@@ -272,19 +303,22 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
       perFile
         ? sql<boolean | null>`has_records`.as('has_records')
         : sql<boolean | null>`CAST(NULL AS BOOLEAN)`.as('has_records'),
+      'log_path',
       eb.fn.count<number>('eventtime').as('calls'),
       eb.fn.min<string>('eventtime').as('first_seen'),
       eb.fn.max<string>('eventtime').as('last_seen'),
     ])
     .groupBy(
       sql`GROUPING SETS (${sql.join(
-        [perFile ? [...ACTIVITY_KEYS, 'log_file', 'has_records'] : ACTIVITY_KEYS, ASSUMPTION_KEYS].map(
-          (keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`,
-        ),
+        [
+          perFile ? [...ACTIVITY_KEYS, 'log_file', 'has_records'] : ACTIVITY_KEYS,
+          ASSUMPTION_KEYS,
+          COVERAGE_KEYS,
+        ].map((keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`),
       )})`,
     )
     .having(
-      sql<boolean>`(GROUPING(event_name) = 0 AND ((day IS NOT NULL AND actor_arn IS NOT NULL)${perFile ? sql` OR log_file IS NOT NULL` : sql``})) OR (GROUPING(issued_key) = 0 AND issued_key IS NOT NULL)`,
+      sql<boolean>`(GROUPING(event_name) = 0 AND ((day IS NOT NULL AND actor_arn IS NOT NULL)${perFile ? sql` OR log_file IS NOT NULL` : sql``})) OR (GROUPING(issued_key) = 0 AND issued_key IS NOT NULL) OR (GROUPING(log_path) = 0 AND day IS NOT NULL AND log_path IS NOT NULL)`,
     );
 }
 
@@ -342,8 +376,11 @@ function withSessions(db: QueryCreator<StagedDatabase>) {
 /**
  * The second stage: the staged rows of every batch (or the stage CTE) resolved into the activity
  * summary of DESIGN.md, one row per (account, day, actor, caller, event source, event name,
- * outcome), the caller taken from the session's AssumeRole chain or else its `sourceIdentity`.
- * Unordered: the rows go to the cache, and sorting about half a row per event costs.
+ * outcome), the caller taken from the session's AssumeRole chain or else its `sourceIdentity`;
+ * plus one coverage row per (account, day) with logs (see {@link SummaryRecord}), which the staged
+ * file rows fold into in the same aggregation (no second read of the staged rows, which Athena
+ * would pay as a second scan). Unordered: the rows go to the cache, and sorting about half a row
+ * per event costs.
  */
 function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
   return withSessions(db)
@@ -353,7 +390,7 @@ function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
     .select([
       sql<string>`st.account_id`.as('account_id'),
       sql<string>`st.day`.as('day'),
-      sql<string>`st.actor_arn`.as('actor_arn'),
+      sql<string | null>`st.actor_arn`.as('actor_arn'),
       sql<string>`st.actor_type`.as('actor_type'),
       sql<string | null>`coalesce(se.caller_arn, st.source_identity)`.as('caller_arn'),
       sql<string | null>`se.via_arn`.as('via_arn'),
@@ -363,6 +400,8 @@ function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
       sql<number>`CAST(sum(st.calls) AS BIGINT)`.as('calls'),
       sql<string>`min(st.first_seen)`.as('first_seen'),
       sql<string>`max(st.last_seen)`.as('last_seen'),
+      // Each (account, day, file) is one staged row, and a file is in one batch only.
+      sql<number>`CAST(count(st.log_path) AS BIGINT)`.as('log_files'),
     ])
     .groupBy(SUMMARY_KEYS.map((_, index) => sql.lit(index + 1)));
 }
@@ -413,7 +452,17 @@ export function buildSessionStatsQuery(db: Kysely<StagedDatabase>) {
       ),
     ]);
 }
-/** Converts a result record of the summary query to an {@link ActivityRow}. */
+/** Whether a result record of the summary query is an activity row (else it is a coverage row). */
+export function isActivityRecord(record: SummaryRecord): record is SummaryRecord & ActivitySummaryRecord {
+  return record.actor_arn !== null;
+}
+
+/** Converts a coverage record of the summary query (see {@link SummaryRecord}) to a {@link DayCoverage}. */
+export function toDayCoverage(record: SummaryRecord): DayCoverage {
+  return { accountId: record.account_id, day: record.day, files: Number(record.log_files) };
+}
+
+/** Converts an activity record of the summary query (or of the cache) to an {@link ActivityRow}. */
 export function toActivityRow(record: ActivitySummaryRecord): ActivityRow {
   return {
     accountId: record.account_id,

@@ -16,6 +16,11 @@ export interface CloudTrailTable {
   responseelements: string | null;
   /** A struct: `type, arn, accountid, accesskeyid, username, sessioncontext.sessionissuer.arn, ...` */
   useridentity: unknown;
+  /**
+   * The log file the record was read from: Athena's hidden `"$path"` column (the S3 URI); the
+   * DuckDB view's `filename` under the same name. Only counted, never parsed.
+   */
+  $path: string;
 }
 
 /** The database the trail queries are written against. */

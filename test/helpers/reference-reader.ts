@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import type { EventMapper } from '../../src/actions/event-mapper.js';
-import type { ActivityRow } from '../../src/trail/activity-summary.js';
+import type { ActivityRow, DayCoverage } from '../../src/trail/activity-summary.js';
 
 interface RawRecord {
   eventTime?: string;
@@ -33,6 +33,8 @@ const ASSUME_ROLE = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWith
 /** What the plain reader found. */
 export interface ReferenceSummary {
   readonly rows: ActivityRow[];
+  /** Per (account, day) of the window by the records, the files holding records of it; sorted. */
+  readonly coverage: DayCoverage[];
   readonly unreadable: string[];
 }
 
@@ -55,13 +57,21 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
   };
   walk(root);
   const events: RawRecord[] = [];
+  const filesOf = new Map<string, Set<string>>();
   for (const file of files) {
     try {
       const bytes = readFileSync(file);
       const text = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
       const value = JSON.parse(text) as { Records?: unknown };
       if (!Array.isArray(value.Records)) throw new Error('no Records');
-      events.push(...(value.Records as RawRecord[]));
+      const records = value.Records as RawRecord[];
+      events.push(...records);
+      for (const record of records) {
+        const day = (record.eventTime ?? '').slice(0, 10);
+        if (day < startDay || day > endDay || record.recipientAccountId === undefined) continue;
+        const key = `${record.recipientAccountId} ${day}`;
+        filesOf.set(key, (filesOf.get(key) ?? new Set()).add(file));
+      }
     } catch {
       unreadable.push(file);
     }
@@ -137,7 +147,13 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
           },
     );
   }
-  return { rows: sortRows([...groups.values()]), unreadable: unreadable.sort() };
+  const coverage = [...filesOf]
+    .map(([key, set]) => {
+      const [accountId = '', day = ''] = key.split(' ');
+      return { accountId, day, files: set.size };
+    })
+    .sort(byAccountAndDay);
+  return { rows: sortRows([...groups.values()]), coverage, unreadable: unreadable.sort() };
 }
 
 /** The summary's group of a row: everything but the counts and times. */
@@ -175,4 +191,9 @@ export function usedActionsByActor(rows: readonly ActivityRow[], mapper: EventMa
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([actor, actions]) => [actor, [...actions].sort()]),
   );
+}
+
+/** Orders coverage entries by account, then day. */
+export function byAccountAndDay(a: DayCoverage, b: DayCoverage): number {
+  return a.accountId === b.accountId ? a.day.localeCompare(b.day) : a.accountId.localeCompare(b.accountId);
 }

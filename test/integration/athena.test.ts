@@ -39,6 +39,7 @@ const SUMMARY_COLUMNS = [
   { name: 'calls', type: 'bigint' },
   { name: 'first_seen', type: 'varchar' },
   { name: 'last_seen', type: 'varchar' },
+  { name: 'log_files', type: 'bigint' },
 ];
 const summaryRow = (
   account: string,
@@ -63,7 +64,44 @@ const summaryRow = (
   calls,
   `${day}T10:00:00Z`,
   `${day}T11:00:00Z`,
+  '0',
 ];
+/** The summary query's coverage row of an (account, day): `files` log files hold its records. */
+const coverageRow = (account: string, day: string, files = '2') => [
+  account,
+  day,
+  ...Array.from({ length: 7 }, () => null),
+  '5',
+  `${day}T00:01:00Z`,
+  `${day}T23:59:00Z`,
+  files,
+];
+/** Coverage rows for every day from `start` to `end` of each account. */
+const coverageRows = (accounts: readonly string[], start: string, end: string) => {
+  const rows: (string | null)[][] = [];
+  for (
+    let time = Date.parse(`${start}T00:00:00Z`);
+    time <= Date.parse(`${end}T00:00:00Z`);
+    time += 86_400_000
+  )
+    for (const account of accounts)
+      rows.push(coverageRow(account, new Date(time).toISOString().slice(0, 10)));
+  return rows;
+};
+/** The query executions started since `before` (a list of ids), with their SQL and parameters. */
+const newExecutions = async (before: readonly string[]) => {
+  const ids =
+    (await athena.send(new ListQueryExecutionsCommand({ WorkGroup: 'iamtrail-wg' }))).QueryExecutionIds ?? [];
+  const added = ids.filter((id) => !before.includes(id));
+  return Promise.all(
+    added.map(
+      async (id) =>
+        (await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution,
+    ),
+  );
+};
+const executionIds = async (): Promise<string[]> =>
+  (await athena.send(new ListQueryExecutionsCommand({ WorkGroup: 'iamtrail-wg' }))).QueryExecutionIds ?? [];
 
 function writeConfig(name: string, athenaLines: string[], accounts: string[]): string {
   const path = join(work, name);
@@ -246,6 +284,7 @@ describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
           '2',
           'arn:aws:iam::111111111111:user/alice',
         ),
+        ...coverageRows(['111111111111', '222222222222'], '2026-10-01', '2026-10-31'),
       ],
       SUMMARY_COLUMNS,
     );
@@ -358,6 +397,142 @@ describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
   });
 });
 
+describe('iamtrail --engine athena and the coverage of its logs (moto over HTTP, canned results)', () => {
+  // Windows the other questions did not read, in the same cache: cleanup then finds every query.
+  const window = ['--start', '2026-09-01', '--end', '2026-09-03'];
+
+  it('reads again, for an account added to the config, the days cached for the other account', async () => {
+    const demoOnly = writeConfig('demo-only.yaml', ORG_ATHENA, DEMO_ACCOUNTS.slice(0, 3));
+    const ask = (configFile: string, account: string) =>
+      cli(
+        '--config',
+        configFile,
+        '--cache',
+        cache,
+        '--engine',
+        'athena',
+        '--skip-setup',
+        '--account',
+        account,
+        '--list',
+        'users',
+        ...window,
+        '--format',
+        'json',
+      );
+    await moto.queueAthenaResults(
+      [
+        summaryRow(
+          '111111111111',
+          '2026-10-02',
+          'arn:aws:iam::111111111111:user/alice',
+          'IAMUser',
+          's3.amazonaws.com',
+          'ListBuckets',
+        ),
+        ...coverageRows(['111111111111'], '2026-09-01', '2026-09-03'),
+      ],
+      SUMMARY_COLUMNS,
+    );
+    let before = await executionIds();
+    const first = ask(demoOnly, 'demo');
+    expect(first.status, first.stderr).toBe(0);
+    let executions = await newExecutions(before);
+    expect(executions).toHaveLength(1);
+    expect(executions[0]?.ExecutionParameters?.filter((value) => /^'\d{12}'$/.test(value))).toEqual([
+      "'111111111111'",
+    ]);
+    expect(ask(demoOnly, 'demo').status).toBe(0);
+    expect(await newExecutions(before)).toHaveLength(1);
+
+    // backup joins the config: its days were never read, though they are cached for demo.
+    await moto.queueAthenaResults(
+      [
+        summaryRow(
+          '111111111111',
+          '2026-10-02',
+          'arn:aws:iam::111111111111:user/alice',
+          'IAMUser',
+          's3.amazonaws.com',
+          'ListBuckets',
+        ),
+        summaryRow(
+          '222222222222',
+          '2026-10-03',
+          'arn:aws:iam::222222222222:user/erin',
+          'IAMUser',
+          'backup.amazonaws.com',
+          'ListBackupPlans',
+        ),
+        ...coverageRows(['111111111111', '222222222222'], '2026-09-01', '2026-09-03'),
+      ],
+      SUMMARY_COLUMNS,
+    );
+    before = await executionIds();
+    const backup = ask(config, 'backup');
+    expect(backup.status, backup.stderr).toBe(0);
+    expect((JSON.parse(backup.stdout) as { logs: unknown }).logs).toMatchObject({
+      engineCalls: 1,
+      daysRead: 3,
+      complete: true,
+      coverage: [
+        {
+          account: { name: 'backup', id: '222222222222' },
+          daysWithLogs: 3,
+          days: [{ startDay: '2026-09-01', endDay: '2026-09-03' }],
+          gaps: [],
+          files: 6,
+        },
+      ],
+    });
+    executions = await newExecutions(before);
+    expect(executions).toHaveLength(1);
+    expect(executions[0]?.ExecutionParameters?.filter((value) => /^'\d{12}'$/.test(value))).toEqual([
+      "'111111111111'",
+      "'222222222222'",
+    ]);
+    // Now both accounts' days are loaded: no query for either.
+    before = await executionIds();
+    expect(ask(config, 'demo').status).toBe(0);
+    expect(ask(config, 'backup').status).toBe(0);
+    expect(await newExecutions(before)).toHaveLength(0);
+    // Seven runs of the binary: more than the default minute on a busy machine.
+  }, 240_000);
+
+  it('refuses, with exit code 2, an account the table holds no log of in the window', async () => {
+    await moto.queueAthenaResults(
+      coverageRows(['222222222222'], '2026-08-01', '2026-08-03'),
+      SUMMARY_COLUMNS,
+    );
+    const result = cli(
+      '--config',
+      config,
+      '--cache',
+      cache,
+      '--engine',
+      'athena',
+      '--skip-setup',
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--start',
+      '2026-08-01',
+      '--end',
+      '2026-08-03',
+    );
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    const message = flatten(result.stderr);
+    expect(message).toContain(
+      'no CloudTrail log for account demo (111111111111) in 2026-08-01..2026-08-03 in the Athena table iamtrail.cloudtrail (us-east-1), over s3://org-trail-bucket/logs/AWSLogs/o-abc1234567/: the logs there hold records of 222222222222 (3 day(s)) in that window',
+    );
+    expect(message).toContain(
+      'Check that the trail delivers to s3://org-trail-bucket/logs/AWSLogs/o-abc1234567/<account>/CloudTrail/',
+    );
+  });
+});
+
 describe('iamtrail athena cleanup (moto over HTTP)', () => {
   it('removes exactly what iamtrail created: its result objects, table and workgroup; foreign objects survive', async () => {
     const executions =
@@ -460,6 +635,7 @@ describe('IAM data from the API (moto over HTTP)', () => {
           's3.amazonaws.com',
           'ListBuckets',
         ),
+        ...coverageRows(['123456789012'], '2026-10-01', '2026-10-31'),
       ],
       SUMMARY_COLUMNS,
     );

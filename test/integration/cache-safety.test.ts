@@ -22,7 +22,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { toCacheError } from '../../src/cache/cache-file.js';
-import { ALL_ACCOUNTS, CACHE_MARKER, CACHE_SCHEMA_VERSION, CacheStore } from '../../src/cache/cache-store.js';
+import { CACHE_MARKER, CACHE_SCHEMA_VERSION, CacheStore } from '../../src/cache/cache-store.js';
 import { EngineError, UsageError } from '../../src/errors.js';
 import { flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -216,8 +216,8 @@ describe('a file iamtrail did not create', () => {
 });
 
 describe('caches iamtrail wrote before the marker', () => {
-  it('recognises caches of schema 1 and 2 as its own and rebuilds them, with a notice', async () => {
-    for (const version of ['1', '2'] as const) {
+  it('recognises caches of schema 1, 2 and 3 as its own and rebuilds them, with a notice', async () => {
+    for (const version of ['1', '2', '3'] as const) {
       const path = freshPath();
       await writeLegacyCache(
         path,
@@ -239,33 +239,6 @@ describe('caches iamtrail wrote before the marker', () => {
       await again.close();
       expect(notices).toHaveLength(1);
     }
-  });
-
-  it('keeps the days of an unmarked cache of schema 3 and marks it', async () => {
-    const path = freshPath();
-    await writeLegacyCache(
-      path,
-      '3',
-      `INSERT INTO coverage VALUES ('src', '*', '2026-10-01', '2026-11-01T00:00:00Z', 0);`,
-    );
-    const notices: string[] = [];
-    const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
-    try {
-      expect(notices).toEqual([]);
-      expect(await store.missingDays('src', ALL_ACCOUNTS, '2026-10-01', '2026-10-02', '2026-11-22')).toEqual([
-        '2026-10-02',
-      ]);
-    } finally {
-      await store.close();
-    }
-    const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-    const connection = await instance.connect();
-    const marker = (
-      await connection.runAndReadAll(`SELECT value FROM meta WHERE key = '${CACHE_MARKER.key}'`)
-    ).getRowsJS();
-    connection.closeSync();
-    instance.closeSync();
-    expect(marker).toEqual([[CACHE_MARKER.value]]);
   });
 });
 

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { ALL_ACCOUNTS, CACHE_SCHEMA_VERSION, CacheStore, toRanges } from '../../src/cache/cache-store.js';
-import type { ActivityRow } from '../../src/trail/activity-summary.js';
+import { CACHE_SCHEMA_VERSION, CacheStore, toRanges } from '../../src/cache/cache-store.js';
+import type { ActivityRow, DayCoverage } from '../../src/trail/activity-summary.js';
 import { addDays, utcDayOf } from '../../src/trail/utc-days.js';
 import { flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { daysFrom, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-cache-'));
 afterAll(() => {
@@ -35,28 +36,26 @@ const row = (day: string, overrides: Partial<ActivityRow> = {}): ActivityRow => 
   ...overrides,
 });
 
+const A = '111111111111';
+const B = '222222222222';
+/** Coverage of one file per listed account on each listed day. */
+const logsOf = (days: readonly string[], accounts: readonly string[] = [A]): DayCoverage[] =>
+  days.flatMap((day) => accounts.map((accountId) => ({ accountId, day, files: 1 })));
+
 describe('CacheStore', () => {
   it('knows which days are missing, and always re-reads today and yesterday', async () => {
     const store = await CacheStore.open(freshCache());
     try {
-      await store.writeDays(
-        'src',
-        ALL_ACCOUNTS,
-        ['2026-10-01', '2026-10-02', '2026-10-03'],
-        [row('2026-10-01')],
-      );
-      expect(await store.missingDays('src', ALL_ACCOUNTS, '2026-09-30', '2026-10-04', '2026-11-22')).toEqual([
+      const days = ['2026-10-01', '2026-10-02', '2026-10-03'];
+      await store.writeDays('src', days, [row('2026-10-01')], logsOf(days));
+      expect(await store.missingDays('src', [A], '2026-09-30', '2026-10-04', '2026-11-22')).toEqual([
         '2026-09-30',
         '2026-10-04',
       ]);
-      // Coverage of all accounts counts for one account.
-      expect(
-        await store.missingDays('src', '111111111111', '2026-10-01', '2026-10-03', '2026-11-22'),
-      ).toEqual([]);
-      expect(
-        await store.missingDays('other', ALL_ACCOUNTS, '2026-10-01', '2026-10-01', '2026-11-22'),
-      ).toEqual(['2026-10-01']);
-      expect(await store.missingDays('src', ALL_ACCOUNTS, '2026-10-01', '2026-10-03', '2026-10-03')).toEqual([
+      expect(await store.missingDays('other', [A], '2026-10-01', '2026-10-01', '2026-11-22')).toEqual([
+        '2026-10-01',
+      ]);
+      expect(await store.missingDays('src', [A], '2026-10-01', '2026-10-03', '2026-10-03')).toEqual([
         '2026-10-02',
         '2026-10-03',
       ]);
@@ -65,11 +64,65 @@ describe('CacheStore', () => {
     }
   });
 
+  it('marks a day loaded only for the accounts its logs held, and never a day after today', async () => {
+    const store = await CacheStore.open(freshCache());
+    try {
+      // Read for all accounts: A has logs on the 1st and 3rd, B on the 1st only.
+      const days = ['2026-10-01', '2026-10-02', '2026-10-03'];
+      await store.writeDays(
+        'src',
+        days,
+        [row('2026-10-01'), row('2026-10-03')],
+        [...logsOf(['2026-10-01', '2026-10-03']), ...logsOf(['2026-10-01'], [B])],
+      );
+      expect(await store.missingDays('src', [A], '2026-10-01', '2026-10-03', '2026-11-22')).toEqual([
+        '2026-10-02',
+      ]);
+      expect(await store.missingDays('src', [B], '2026-10-01', '2026-10-03', '2026-11-22')).toEqual([
+        '2026-10-02',
+        '2026-10-03',
+      ]);
+      // A question about both needs every day loaded for both.
+      expect(await store.missingDays('src', [A, B], '2026-10-01', '2026-10-03', '2026-11-22')).toEqual([
+        '2026-10-02',
+        '2026-10-03',
+      ]);
+      // Nothing after today is ever missing: it has no logs yet.
+      expect(await store.missingDays('src', [A], '2026-10-03', '2026-10-09', '2026-10-05')).toEqual([
+        '2026-10-04',
+        '2026-10-05',
+      ]);
+      expect(await store.missingDays('src', [A], '2026-10-06', '2026-10-09', '2026-10-05')).toEqual([]);
+      expect(await store.coverage('src', { startDay: '2026-10-01', endDay: '2026-10-31' })).toEqual([
+        { accountId: A, day: '2026-10-01', files: 1 },
+        { accountId: A, day: '2026-10-03', files: 1 },
+        { accountId: B, day: '2026-10-01', files: 1 },
+      ]);
+      // Read again, a day is replaced whole: B's logs of the 3rd turned up, A's of the 1st are gone.
+      await store.writeDays(
+        'src',
+        ['2026-10-01', '2026-10-03'],
+        [row('2026-10-03')],
+        [...logsOf(['2026-10-03'], [A, B])],
+      );
+      expect(await store.coverage('src', { startDay: '2026-10-01', endDay: '2026-10-31' })).toEqual([
+        { accountId: A, day: '2026-10-03', files: 1 },
+        { accountId: B, day: '2026-10-03', files: 1 },
+      ]);
+      expect(
+        await store.actorActivity('src', { startDay: '2026-10-01', endDay: '2026-10-01' }, row('x').actorArn),
+      ).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('replaces a day when it is written again, never duplicating rows', async () => {
     const store = await CacheStore.open(freshCache());
     try {
-      await store.writeDays('src', ALL_ACCOUNTS, ['2026-10-01'], [row('2026-10-01', { calls: 2 })]);
-      await store.writeDays('src', ALL_ACCOUNTS, ['2026-10-01'], [row('2026-10-01', { calls: 5 })]);
+      const days = ['2026-10-01'];
+      await store.writeDays('src', days, [row('2026-10-01', { calls: 2 })], logsOf(days));
+      await store.writeDays('src', days, [row('2026-10-01', { calls: 5 })], logsOf(days));
       const window = { startDay: '2026-10-01', endDay: '2026-10-01' };
       expect(await store.actorActivity('src', window, 'arn:aws:iam::111111111111:user/alice')).toEqual([
         row('2026-10-01', { calls: 5 }),
@@ -85,7 +138,6 @@ describe('CacheStore', () => {
     try {
       await store.writeDays(
         'src',
-        ALL_ACCOUNTS,
         ['2026-10-01', '2026-10-02'],
         [
           row('2026-10-01', { calls: 2 }),
@@ -94,6 +146,7 @@ describe('CacheStore', () => {
           row('2026-10-02', { accountId: '222222222222', actorArn: 'arn:aws:iam::222222222222:user/bob' }),
           row('2026-10-02', { actorArn: 'arn:aws:iam::111111111111:role/admin', actorType: 'AssumedRole' }),
         ],
+        logsOf(['2026-10-01', '2026-10-02'], [A, B]),
       );
       const rollup = await store.actorRollup(
         'src',
@@ -114,15 +167,20 @@ describe('CacheStore', () => {
     const store = await CacheStore.open(freshCache());
     try {
       const days = ['2026-10-01', '2026-10-02', '2026-10-03'];
-      await store.writeDays('src', ALL_ACCOUNTS, days, [
-        row('2026-10-01'),
-        row('2026-10-02'),
-        row('2026-10-02', { accountId: '222222222222', actorArn: 'arn:aws:iam::222222222222:user/bob' }),
-        row('2026-10-03'),
-      ]);
+      await store.writeDays(
+        'src',
+        days,
+        [
+          row('2026-10-01'),
+          row('2026-10-02'),
+          row('2026-10-02', { accountId: B, actorArn: 'arn:aws:iam::222222222222:user/bob' }),
+          row('2026-10-03'),
+        ],
+        [...logsOf(days), ...logsOf(['2026-10-02'], [B])],
+      );
       expect(await store.clear({ before: '2026-10-02' })).toEqual({ rows: 1, days: 1 });
-      expect(await store.clear({ accountId: '222222222222' })).toEqual({ rows: 2, days: 1 });
-      expect(await store.missingDays('src', ALL_ACCOUNTS, '2026-10-01', '2026-10-03', '2026-11-22')).toEqual([
+      expect(await store.clear({ accountId: B })).toEqual({ rows: 2, days: 1 });
+      expect(await store.missingDays('src', [A], '2026-10-01', '2026-10-03', '2026-11-22')).toEqual([
         '2026-10-01',
         '2026-10-02',
       ]);
@@ -150,7 +208,7 @@ describe('CacheStore', () => {
         `the cache ${path} has schema version 2, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
       ]);
       expect(await store.status()).toEqual([]);
-      await store.writeDays('src', ALL_ACCOUNTS, ['2026-10-01'], [row('2026-10-01')]);
+      await store.writeDays('src', ['2026-10-01'], [row('2026-10-01')], logsOf(['2026-10-01']));
       expect((await store.status())[0]?.rows).toBe(1);
     } finally {
       await store.close();
@@ -173,6 +231,8 @@ interface Logs {
   daysRead: number;
   daysFromCache: number;
   cache: string | null;
+  coverage: unknown[];
+  complete: boolean;
 }
 const DEMO_CONFIG = ['--config', 'examples/demo/config.example.yaml'];
 const json = (args: string[]): { logs: Logs; [key: string]: unknown } => {
@@ -212,6 +272,10 @@ describe('iamtrail with the cache', () => {
     expect(withoutLogs(repeat)).toEqual(withoutLogs(first));
     expect(withoutLogs(uncached)).toEqual(withoutLogs(first));
     expect(uncached.logs.cache).toBeNull();
+    // The coverage of a cached answer is the one read from the logs.
+    expect(repeat.logs.coverage).toEqual(first.logs.coverage);
+    expect(uncached.logs.coverage).toEqual(first.logs.coverage);
+    expect(first.logs.complete).toBe(true);
   });
 
   it('loads only the day that was added to the window, in one engine call', () => {
@@ -250,15 +314,21 @@ describe('iamtrail with the cache', () => {
   it('re-reads today and yesterday, which may still receive logs, and everything with --refresh', () => {
     const cache = freshCache();
     const today = utcDayOf(new Date());
+    // Logs of the demo account for the last four days, today included.
+    const logs = writeTrail(
+      join(work, 'recent-logs'),
+      daysFrom(addDays(today, -3), today).map((day) => ({ account: '111111111111', day })),
+    );
+    const config = ['--config', writeDemoConfig(join(work, 'recent.yaml'), logs)];
     const recent = ['--start', addDays(today, -3), '--end', today];
     expect(
-      json([...DEMO_CONFIG, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache]).logs,
+      json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache]).logs,
     ).toMatchObject({ engineCalls: 1, daysRead: 4 });
     expect(
-      json([...DEMO_CONFIG, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache]).logs,
+      json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache]).logs,
     ).toMatchObject({ engineCalls: 1, daysRead: 2, daysFromCache: 2 });
     expect(
-      json([...DEMO_CONFIG, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache, '--refresh'])
+      json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache, '--refresh'])
         .logs,
     ).toMatchObject({ engineCalls: 1, daysRead: 4 });
   });
@@ -441,9 +511,9 @@ describe('two processes and crashes', () => {
     try {
       const source = `local:${logsCopy}`;
       const loaded = ['2026-10-01', '2026-10-02', '2026-10-03', '2026-10-04', '2026-10-05'];
-      expect(
-        await crashed.missingDays(source, ALL_ACCOUNTS, '2026-10-01', '2026-10-31', '2026-11-22'),
-      ).toEqual(Array.from({ length: 26 }, (_, index) => addDays('2026-10-06', index)));
+      expect(await crashed.missingDays(source, [A, B], '2026-10-01', '2026-10-31', '2026-11-22')).toEqual(
+        Array.from({ length: 26 }, (_, index) => addDays('2026-10-06', index)),
+      );
       const status = await crashed.status();
       expect(status[0]?.ranges).toEqual([{ startDay: '2026-10-01', endDay: '2026-10-05' }]);
       // The committed days are complete, and the interrupted day has no rows at all.

@@ -9,7 +9,12 @@ import { loadActionData } from '../../src/cli/action-data.js';
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
-import { readTrailPlainly, sortRows, usedActionsByActor } from '../helpers/reference-reader.js';
+import {
+  byAccountAndDay,
+  readTrailPlainly,
+  sortRows,
+  usedActionsByActor,
+} from '../helpers/reference-reader.js';
 
 const { mapper } = loadActionData();
 const DEMO_LOGS = join(REPO_ROOT, 'examples/demo/logs');
@@ -22,7 +27,7 @@ afterAll(() => {
 async function summarize(
   logsDir: string,
   request: SummaryRequest,
-  options: { batchFiles?: number } = {},
+  options: { batchFiles?: number; spillDir?: string } = {},
 ): Promise<SummaryResult & { warnings: string[] }> {
   const warnings: string[] = [];
   const engine = await DuckDbEngine.create({
@@ -65,6 +70,31 @@ describe('DuckDbEngine on the demo organisation', () => {
     const whole = await summarize(DEMO_LOGS, DEMO_WINDOW);
     const small = await summarize(DEMO_LOGS, DEMO_WINDOW, { batchFiles: 7 });
     expect(sortRows(small.rows)).toEqual(sortRows(whole.rows));
+    expect([...small.coverage].sort(byAccountAndDay)).toEqual([...whole.coverage].sort(byAccountAndDay));
+  });
+
+  it('reports the files holding records of each account and day, as a plain reader counts them', async () => {
+    const result = await summarize(DEMO_LOGS, DEMO_WINDOW);
+    const reference = readTrailPlainly(DEMO_LOGS, DEMO_WINDOW.startDay, DEMO_WINDOW.endDay);
+    expect([...result.coverage].sort(byAccountAndDay)).toEqual(reference.coverage);
+    // Both demo accounts have logs on each of the 31 days.
+    for (const account of ['111111111111', '222222222222'])
+      expect(result.coverage.filter((entry) => entry.accountId === account)).toHaveLength(31);
+    // Spilled to Parquet, the same coverage comes back, and no coverage row is left among the rows.
+    const spillDir = join(work, 'spill');
+    mkdirSync(spillDir, { recursive: true });
+    const spilled = await summarize(DEMO_LOGS, DEMO_WINDOW, { spillDir });
+    expect([...spilled.coverage].sort(byAccountAndDay)).toEqual(reference.coverage);
+    expect(spilled.rows).toEqual([]);
+  });
+
+  it('reports no coverage for an account or days the logs do not hold', async () => {
+    const other = await summarize(DEMO_LOGS, { ...DEMO_WINDOW, accountIds: ['333333333333'] });
+    expect(other.rows).toEqual([]);
+    expect(other.coverage).toEqual([]);
+    expect(other.filesRead).toBeGreaterThan(0);
+    const before = await summarize(DEMO_LOGS, { startDay: '2026-09-01', endDay: '2026-09-29' });
+    expect(before.coverage).toEqual([]);
   });
 
   it('counts only the days of the window, by eventTime', async () => {
@@ -101,6 +131,15 @@ describe.runIf(hasDatasets())('DuckDbEngine on invictus-stratus-cloudtrail', () 
     expect(engine.skippedFiles).toEqual([]);
     expect(engine.filesRead).toBe(55);
     expect(sortRows(engine.rows)).toEqual(reference.rows);
+    // Coverage, like the rows, goes by the records' account, not the one in the files' path.
+    expect([...engine.coverage].sort(byAccountAndDay)).toEqual(reference.coverage);
+    // The files lie under AWSLogs/218007301253/; their records are all of 123837392027.
+    expect(engine.coverage.map((entry) => [entry.accountId, entry.day])).toEqual([
+      ['123837392027', '2023-07-10'],
+    ]);
+    expect(new Set(engine.coverage.map((entry) => entry.accountId))).toEqual(
+      new Set(engine.rows.map((row) => row.accountId)),
+    );
     const actors = usedActionsByActor(engine.rows, mapper);
     expect(actors).toEqual(usedActionsByActor(reference.rows, mapper));
     // 12 actors; 5 stratus roles were only ever denied, so 7 used actions.

@@ -22,8 +22,8 @@ export default class CacheClear extends BaseCommand {
   static override summary = 'Remove cached activity: everything, one account, or the days before a date.';
   static override description =
     'Removed days are read from the logs again by the next question that needs them. Days are removed whole: ' +
-    'with --account, the days that hold activity of that account are removed for every account (the local ' +
-    'engine caches whole days). With --force, the cache file itself is deleted, even a damaged one that cannot ' +
+    'with --account, the days loaded for that account are removed for every account (a day is read for all ' +
+    'accounts at once). With --force, the cache file itself is deleted, even a damaged one that cannot ' +
     'be opened, but only a file iamtrail made: one that carries its marker, or a damaged DuckDB file whose bytes ' +
     'still hold the names of its tables; any other file is left untouched (exit code 2).';
   static override examples = [

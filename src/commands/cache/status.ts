@@ -55,7 +55,7 @@ export default class CacheStatus extends BaseCommand {
     ];
     if (document.exists && document.sources.length === 0) lines.push('  empty');
     for (const source of document.sources) {
-      lines.push(`${source.source} (${source.scope === '*' ? 'all accounts' : `account ${source.scope}`})`);
+      lines.push(source.source);
       lines.push(
         `  accounts:   ${source.accounts.length > 0 ? source.accounts.join(', ') : 'none with activity'}`,
       );

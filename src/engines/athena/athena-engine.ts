@@ -2,7 +2,12 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import { Kysely } from 'kysely';
 
 import type { AthenaConfig } from '../../config/config-schema.js';
-import { buildActivitySummaryQuery, toActivityRow } from '../../trail/activity-summary.js';
+import {
+  buildActivitySummaryQuery,
+  isActivityRecord,
+  toActivityRow,
+  toDayCoverage,
+} from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import type { Engine, EngineReporter, SummaryRequest, SummaryResult } from '../engine.js';
 import { formatBytes } from '../format-bytes.js';
@@ -76,7 +81,12 @@ export class AthenaEngine implements Engine {
       accountIds: request.accountIds ?? this.#options.accountIds,
       partitions: true,
     }).execute();
-    return { rows: records.map(toActivityRow), filesRead: 0, skippedFiles: [] };
+    return {
+      rows: records.filter(isActivityRecord).map(toActivityRow),
+      coverage: records.filter((record) => !isActivityRecord(record)).map(toDayCoverage),
+      filesRead: 0,
+      skippedFiles: [],
+    };
   }
 
   /** Data scanned by this engine's queries, and its price. */

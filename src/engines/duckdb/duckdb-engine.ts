@@ -12,10 +12,18 @@ import {
   buildResolveQuery,
   buildSessionStatsQuery,
   buildStageQuery,
+  isActivityRecord,
   LOOKBACK_DAYS,
   toActivityRow,
+  toDayCoverage,
 } from '../../trail/activity-summary.js';
-import type { ActivityRow, LogFileRecord, StagedDatabase } from '../../trail/activity-summary.js';
+import type {
+  ActivityRow,
+  DayCoverage,
+  LogFileRecord,
+  StagedDatabase,
+  SummaryRecord,
+} from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import type { Engine, EngineReporter, SkippedFile, SummaryRequest, SummaryResult } from '../engine.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
@@ -123,9 +131,13 @@ export class DuckDbEngine implements Engine {
     }
     const resolve = buildResolveQuery(this.#staged);
     let rows: ActivityRow[] = [];
+    let coverage: DayCoverage[];
     let rowsFile: string | undefined;
-    if (this.#options.spillDir === undefined) rows = (await resolve.execute()).map(toActivityRow);
-    else {
+    if (this.#options.spillDir === undefined) {
+      const records = await resolve.execute();
+      rows = records.filter(isActivityRecord).map(toActivityRow);
+      coverage = records.filter((record) => !isActivityRecord(record)).map(toDayCoverage);
+    } else {
       this.#spills += 1;
       rowsFile = join(this.#options.spillDir, `summary-${this.#spills}.parquet`);
       const compiled = resolve.compile();
@@ -134,6 +146,12 @@ export class DuckDbEngine implements Engine {
         `COPY (${compiled.sql}) TO $${compiled.parameters.length + 1} (FORMAT parquet)`,
         [...(compiled.parameters as DuckDBValue[]), rowsFile],
       );
+      // A few rows per account and day, read back from the file's one column group that holds them.
+      const read = await this.#connection.runAndReadAll(
+        'SELECT * FROM read_parquet($1) WHERE actor_arn IS NULL',
+        [rowsFile],
+      );
+      coverage = (read.getRowObjectsJS() as unknown as SummaryRecord[]).map(toDayCoverage);
     }
     const [stats] =
       this.#options.countSessions === true ? await buildSessionStatsQuery(this.#staged).execute() : [];
@@ -141,6 +159,7 @@ export class DuckDbEngine implements Engine {
     return {
       rows,
       ...(rowsFile === undefined ? {} : { rowsFile }),
+      coverage,
       filesRead: listing.files.length - skippedFiles.length,
       skippedFiles,
       ...(stats === undefined ? {} : { sessions: stats }),

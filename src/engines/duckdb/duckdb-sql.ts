@@ -23,16 +23,17 @@ export const MAXIMUM_OBJECT_SIZE = 1 << 30;
 export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
 
 /**
- * The `cloudtrail` relation, with the Athena table's column names, streamed from the files bound
- * by {@link SET_LOG_FILES_SQL}. Each readable file also yields one sentinel row (all columns null
- * but `log_file` and `has_records`), so the summary query can tell, in the same pass, which files
- * were read and which held no `Records` list.
+ * The `cloudtrail` relation, with the Athena table's column names (the file of each record is
+ * `"$path"`, like Athena's hidden column), streamed from the files bound by
+ * {@link SET_LOG_FILES_SQL}. Each readable file also yields one sentinel row (all columns null but
+ * `"$path"` and `has_records`), so the summary query can tell, in the same pass, which files were
+ * read and which held no `Records` list.
  */
 export const CLOUDTRAIL_VIEW_SQL = `CREATE OR REPLACE TEMP VIEW cloudtrail AS
 SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
   r.errorCode AS errorcode, r.recipientAccountId AS recipientaccountid,
   r.responseElements AS responseelements, r.userIdentity AS useridentity,
-  filename AS log_file, has_records
+  filename AS "$path", has_records
 FROM (
   SELECT filename, Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r
   FROM read_json(getvariable('iamtrail_log_files'),
@@ -52,7 +53,8 @@ export const CREATE_STAGED_SQL = `CREATE OR REPLACE TEMP TABLE staged (
   account_id VARCHAR, day VARCHAR, actor_arn VARCHAR, actor_type VARCHAR, session_key VARCHAR,
   source_identity VARCHAR, event_source VARCHAR, event_name VARCHAR, outcome VARCHAR,
   issued_key VARCHAR, assumer_arn VARCHAR, assumer_type VARCHAR, assumer_key VARCHAR,
-  log_file VARCHAR, has_records BOOLEAN, calls BIGINT, first_seen VARCHAR, last_seen VARCHAR
+  log_file VARCHAR, has_records BOOLEAN, log_path VARCHAR, calls BIGINT, first_seen VARCHAR,
+  last_seen VARCHAR
 )`;
 
 /** Takes a batch's per-file rows out of the staged table once they have been read. */

@@ -8,7 +8,9 @@ import { DuckDbDialect } from '../../../src/engines/duckdb/duckdb-dialect.js';
 import {
   buildActivitySummaryQuery,
   buildStageQuery,
+  isActivityRecord,
   toActivityRow,
+  toDayCoverage,
 } from '../../../src/trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../../src/trail/cloudtrail-relation.js';
 import { identityField } from '../../../src/trail/cloudtrail-relation.js';
@@ -53,7 +55,8 @@ describe('the activity-summary query', () => {
     const identity = `STRUCT("type" VARCHAR, arn VARCHAR, accesskeyid VARCHAR, invokedby VARCHAR, username VARCHAR,
       sessioncontext STRUCT(sourceidentity VARCHAR, sessionissuer STRUCT(arn VARCHAR)))`;
     await connection.run(`CREATE TABLE cloudtrail (eventtime VARCHAR, eventsource VARCHAR, eventname VARCHAR,
-      errorcode VARCHAR, recipientaccountid VARCHAR, responseelements VARCHAR, useridentity ${identity})`);
+      errorcode VARCHAR, recipientaccountid VARCHAR, responseelements VARCHAR, useridentity ${identity},
+      "$path" VARCHAR)`);
     await connection.run(
       `CREATE TEMP MACRO json_extract_scalar(document, path) AS json_extract_string(document, path)`,
     );
@@ -64,31 +67,31 @@ describe('the activity-summary query', () => {
     const issued = (key: string) => `'{"credentials":{"accessKeyId":"${key}"}}'`;
     const rows = [
       // alice: two calls and one denied call
-      `('2026-10-01T10:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')})`,
-      `('2026-10-01T11:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')})`,
-      `('2026-10-01T12:00:00Z', 's3.amazonaws.com', 'ListBuckets', 'AccessDenied', '111111111111', NULL, ${user('alice')})`,
+      `('2026-10-01T10:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')}, 's3://trail/f1.json.gz')`,
+      `('2026-10-01T11:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')}, 's3://trail/f1.json.gz')`,
+      `('2026-10-01T12:00:00Z', 's3.amazonaws.com', 'ListBuckets', 'AccessDenied', '111111111111', NULL, ${user('alice')}, 's3://trail/f2.json.gz')`,
       // alice assumed admin at 23:30 the day before the window; the session's calls are the next day
-      `('2026-09-30T23:30:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '111111111111', ${issued('ASIA1')}, ${user('alice')})`,
-      `('2026-09-30T23:40:00Z', 'iam.amazonaws.com', 'ListRoles', NULL, '111111111111', NULL, ${session('admin', 'ASIA1')})`,
-      `('2026-10-01T00:10:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA1')})`,
+      `('2026-09-30T23:30:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '111111111111', ${issued('ASIA1')}, ${user('alice')}, 's3://trail/f0.json.gz')`,
+      `('2026-09-30T23:40:00Z', 'iam.amazonaws.com', 'ListRoles', NULL, '111111111111', NULL, ${session('admin', 'ASIA1')}, 's3://trail/f0.json.gz')`,
+      `('2026-10-01T00:10:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA1')}, 's3://trail/f0.json.gz')`,
       // admin's session assumed deploy in another account: logged in both accounts, counted once
-      `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '111111111111', ${issued('ASIA2')}, ${session('admin', 'ASIA1')})`,
-      `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '222222222222', ${issued('ASIA2')}, ${session('admin', 'ASIA1')})`,
-      `('2026-10-01T00:30:00Z', 'ec2.amazonaws.com', 'RunInstances', NULL, '222222222222', NULL, ${session('deploy', 'ASIA2', '222222222222')})`,
+      `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '111111111111', ${issued('ASIA2')}, ${session('admin', 'ASIA1')}, 's3://trail/f1.json.gz')`,
+      `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '222222222222', ${issued('ASIA2')}, ${session('admin', 'ASIA1')}, 's3://trail/f3.json.gz')`,
+      `('2026-10-01T00:30:00Z', 'ec2.amazonaws.com', 'RunInstances', NULL, '222222222222', NULL, ${session('deploy', 'ASIA2', '222222222222')}, 's3://trail/f3.json.gz')`,
       // a session opened before the look-back day: only its sourceIdentity says who
-      `('2026-10-02T09:00:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA9', '111111111111', 'bob')})`,
+      `('2026-10-02T09:00:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA9', '111111111111', 'bob')}, 's3://trail/f4.json.gz')`,
       // nothing says who: no caller
-      `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, ${session('admin', 'ASIA8')})`,
+      `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, ${session('admin', 'ASIA8')}, 's3://trail/f4.json.gz')`,
       // federation: a SAML sign-in and a web-identity token open sessions too
-      `('2026-10-03T08:00:00Z', 'sts.amazonaws.com', 'AssumeRoleWithSAML', NULL, '111111111111', ${issued('ASIA5')}, {'type': 'SAMLUser', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': NULL, 'username': 'carol@example.com', 'sessioncontext': NULL})`,
-      `('2026-10-03T08:05:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${session('readonly', 'ASIA5')})`,
-      `('2026-10-03T09:00:00Z', 'sts.amazonaws.com', 'AssumeRoleWithWebIdentity', NULL, '111111111111', ${issued('ASIA6')}, {'type': 'WebIdentityUser', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': NULL, 'username': 'repo:org/app', 'sessioncontext': NULL})`,
-      `('2026-10-03T09:05:00Z', 'ecr.amazonaws.com', 'GetAuthorizationToken', NULL, '111111111111', NULL, ${session('deploy', 'ASIA6')})`,
+      `('2026-10-03T08:00:00Z', 'sts.amazonaws.com', 'AssumeRoleWithSAML', NULL, '111111111111', ${issued('ASIA5')}, {'type': 'SAMLUser', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': NULL, 'username': 'carol@example.com', 'sessioncontext': NULL}, 's3://trail/f5.json.gz')`,
+      `('2026-10-03T08:05:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${session('readonly', 'ASIA5')}, 's3://trail/f5.json.gz')`,
+      `('2026-10-03T09:00:00Z', 'sts.amazonaws.com', 'AssumeRoleWithWebIdentity', NULL, '111111111111', ${issued('ASIA6')}, {'type': 'WebIdentityUser', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': NULL, 'username': 'repo:org/app', 'sessioncontext': NULL}, 's3://trail/f6.json.gz')`,
+      `('2026-10-03T09:05:00Z', 'ecr.amazonaws.com', 'GetAuthorizationToken', NULL, '111111111111', NULL, ${session('deploy', 'ASIA6')}, 's3://trail/f6.json.gz')`,
       // a denied AssumeRole issues nothing
-      `('2026-10-02T09:30:00Z', 'sts.amazonaws.com', 'AssumeRole', 'AccessDenied', '111111111111', ${issued('ASIA8')}, ${user('eve')})`,
-      `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, {'type': 'AWSService', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': 'kms.amazonaws.com', 'username': NULL, 'sessioncontext': NULL})`,
-      `('2026-11-01T00:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')})`,
-      `('2026-10-03T09:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '999999999999', NULL, ${user('mallory', '999999999999')})`,
+      `('2026-10-02T09:30:00Z', 'sts.amazonaws.com', 'AssumeRole', 'AccessDenied', '111111111111', ${issued('ASIA8')}, ${user('eve')}, 's3://trail/f4.json.gz')`,
+      `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, {'type': 'AWSService', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': 'kms.amazonaws.com', 'username': NULL, 'sessioncontext': NULL}, 's3://trail/f7.json.gz')`,
+      `('2026-11-01T00:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')}, 's3://trail/f8.json.gz')`,
+      `('2026-10-03T09:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '999999999999', NULL, ${user('mallory', '999999999999')}, 's3://trail/f5.json.gz')`,
     ];
     await connection.run(`INSERT INTO cloudtrail VALUES ${rows.join(',\n')}`);
     const records = await buildActivitySummaryQuery(db, {
@@ -99,6 +102,7 @@ describe('the activity-summary query', () => {
     const alice = 'arn:aws:iam::111111111111:user/alice';
     const admin = 'arn:aws:iam::111111111111:role/admin';
     const brief = records
+      .filter(isActivityRecord)
       .map(toActivityRow)
       .map((row) => [
         row.accountId.slice(0, 1),
@@ -140,7 +144,10 @@ describe('the activity-summary query', () => {
       ]),
     );
     expect(
-      records.map(toActivityRow).find((row) => row.outcome === 'ok' && row.actorType === 'IAMUser'),
+      records
+        .filter(isActivityRecord)
+        .map(toActivityRow)
+        .find((row) => row.outcome === 'ok' && row.actorType === 'IAMUser'),
     ).toEqual({
       accountId: '111111111111',
       day: '2026-10-01',
@@ -155,6 +162,21 @@ describe('the activity-summary query', () => {
       firstSeen: '2026-10-01T10:00:00Z',
       lastSeen: '2026-10-01T11:00:00Z',
     });
+    // Coverage: the files holding records of each (account, day) of the window, by the records'
+    // account and eventTime. f0 holds events of 09-30 and 10-01: it counts for 10-01 only; f7
+    // holds only an AWS service's call (no activity row) and still counts; f8 (after the window)
+    // and mallory's account (not asked) count nowhere.
+    expect(
+      records
+        .filter((record) => !isActivityRecord(record))
+        .map(toDayCoverage)
+        .sort((a, b) => `${a.accountId}${a.day}`.localeCompare(`${b.accountId}${b.day}`)),
+    ).toEqual([
+      { accountId: '111111111111', day: '2026-10-01', files: 3 },
+      { accountId: '111111111111', day: '2026-10-02', files: 2 },
+      { accountId: '111111111111', day: '2026-10-03', files: 2 },
+      { accountId: '222222222222', day: '2026-10-01', files: 1 },
+    ]);
   });
 
   it.each([

@@ -1,0 +1,97 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { REPO_ROOT } from './paths.js';
+
+/** The demo organisation's accounts, with their IAM files. */
+export const DEMO_ACCOUNTS = {
+  demo: { id: '111111111111', iam: join(REPO_ROOT, 'examples/demo/iam/demo.json') },
+  backup: { id: '222222222222', iam: join(REPO_ROOT, 'examples/demo/iam/backup.json') },
+} as const;
+
+/** One log file to write: alice's `s3:ListBuckets` at 10:00 of `day`, logged in `account`. */
+export interface FixtureFile {
+  /** Account of the records (`recipientAccountId`, and alice's ARN). */
+  readonly account: string;
+  /** UTC day of the records. */
+  readonly day: string;
+  /** Account of the folder the file lies in; default: `account`. */
+  readonly pathAccount?: string;
+}
+
+/**
+ * Writes a small CloudTrail tree in the S3 key layout under `root`
+ * (`AWSLogs/<account>/CloudTrail/us-east-1/<yyyy>/<MM>/<dd>/`), one gzipped file per entry, and
+ * returns `root`.
+ */
+export function writeTrail(root: string, files: readonly FixtureFile[]): string {
+  mkdirSync(root, { recursive: true });
+  files.forEach((file, index) => {
+    const [year = '', month = '', dayOfMonth = ''] = file.day.split('-');
+    const folder = join(
+      root,
+      'AWSLogs',
+      file.pathAccount ?? file.account,
+      'CloudTrail',
+      'us-east-1',
+      year,
+      month,
+      dayOfMonth,
+    );
+    mkdirSync(folder, { recursive: true });
+    const record = {
+      eventVersion: '1.09',
+      eventTime: `${file.day}T10:00:00Z`,
+      eventSource: 's3.amazonaws.com',
+      eventName: 'ListBuckets',
+      awsRegion: 'us-east-1',
+      recipientAccountId: file.account,
+      userIdentity: {
+        type: 'IAMUser',
+        arn: `arn:aws:iam::${file.account}:user/alice`,
+        accountId: file.account,
+        accessKeyId: 'AKIAFIXTURE',
+        userName: 'alice',
+      },
+    };
+    writeFileSync(
+      join(
+        folder,
+        `${file.account}_CloudTrail_us-east-1_${file.day.replace(/-/g, '')}T1000Z_${index}.json.gz`,
+      ),
+      gzipSync(JSON.stringify({ Records: [record] })),
+    );
+  });
+  return root;
+}
+
+/** Writes a config file naming `logs` and the demo accounts given, and returns its path. */
+export function writeDemoConfig(
+  path: string,
+  logs: string,
+  accounts: readonly (keyof typeof DEMO_ACCOUNTS)[] = ['demo', 'backup'],
+): string {
+  const lines = [`logs: ${logs}`, 'accounts:'];
+  for (const name of accounts) {
+    lines.push(
+      `  - name: ${name}`,
+      `    id: ${DEMO_ACCOUNTS[name].id}`,
+      `    iam: ${DEMO_ACCOUNTS[name].iam}`,
+    );
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** Every day from `start` to `end`, both included. */
+export function daysFrom(start: string, end: string): string[] {
+  const days: string[] = [];
+  for (
+    let time = Date.parse(`${start}T00:00:00Z`);
+    time <= Date.parse(`${end}T00:00:00Z`);
+    time += 86_400_000
+  )
+    days.push(new Date(time).toISOString().slice(0, 10));
+  return days;
+}
