@@ -85,6 +85,7 @@ export default class Report extends BaseCommand {
   async run(): Promise<ReportDocument> {
     const { flags } = await this.parse(Report);
     const window = resolveWindow(flags.start, flags.end);
+    for (const notice of window.notices) this.warnLine(notice);
     const config = loadConfig(flags.config);
     for (const key of config.unknownKeys)
       this.warnLine(`config file ${flags.config}: unknown key "${key}" ignored`);
