@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 
 import { isIamtrailError } from '../errors.js';
+import { toPrintable } from './printable.js';
 
 /** Output formats every reporting command accepts. */
 export const OUTPUT_FORMATS = ['text', 'json'] as const;
@@ -21,19 +22,21 @@ export const formatFlag = Flags.option({
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
 
-  /** Prints one warning line on stderr. */
+  /** Prints one warning line on stderr; what it quotes from data cannot reach the terminal raw. */
   protected warnLine(message: string): void {
-    process.stderr.write(`warning: ${message}\n`);
+    process.stderr.write(`warning: ${toPrintable(message)}\n`);
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (isIamtrailError(error)) {
-      this.error(error.message, {
+      this.error(toPrintable(error.message), {
         exit: error.exitCode,
         code: error.code,
-        suggestions: [...error.suggestions],
+        suggestions: error.suggestions.map(toPrintable),
       });
     }
+    // oclif's own messages (bad flags) quote values and may span lines: escape line by line.
+    error.message = error.message.split('\n').map(toPrintable).join('\n');
     return super.catch(error);
   }
 }

@@ -283,7 +283,26 @@ export function renderReportText(document: ReportDocument, palette: ChalkInstanc
   return lines.map((line) => `${line}\n`).join('');
 }
 
-/** CSV output: one row per identity or per action, with a header. */
+/** The fixed marks of the first column (`mark`, `symbol`): iamtrail's own, never data. */
+const CSV_MARKS = new Set([' ', '-', '+', '?', '!']);
+
+/**
+ * CSV options for data from IAM files and logs: a cell that a spreadsheet would run as a formula
+ * (starting with `=`, `+`, `-`, `@`, tab or CR; OWASP's list) gets a leading `'`, except the
+ * fixed marks of the first column, which stay machine-readable.
+ */
+const CSV_SAFETY = {
+  escape_formulas: true,
+  cast: {
+    string: (value: string, context: { column?: number | string }) =>
+      context.column === 0 && CSV_MARKS.has(value) ? { value, escape_formulas: false } : value,
+  },
+} as const;
+
+/**
+ * CSV output: one row per identity or per action, with a header. Cells that look like
+ * spreadsheet formulas are neutralised ({@link CSV_SAFETY}).
+ */
 export function renderReportCsv(document: ReportDocument): string {
   if (document.schema === 'iamtrail.list/v1') {
     return stringify(
@@ -324,7 +343,8 @@ export function renderReportCsv(document: ReportDocument): string {
           'denied_calls',
           'service_linked',
         ],
-        cast: { boolean: String },
+        ...CSV_SAFETY,
+        cast: { ...CSV_SAFETY.cast, boolean: String },
       },
     );
   }
@@ -343,6 +363,7 @@ export function renderReportCsv(document: ReportDocument): string {
       {
         header: true,
         columns: ['role', 'caller', 'via', 'calls', 'denied_calls', 'days', 'first_seen', 'last_seen'],
+        ...CSV_SAFETY,
       },
     );
   }
@@ -375,7 +396,8 @@ export function renderReportCsv(document: ReportDocument): string {
         'evidence_detail',
         'basis',
       ],
-      cast: { boolean: String },
+      ...CSV_SAFETY,
+      cast: { ...CSV_SAFETY.cast, boolean: String },
     },
   );
 }

@@ -7,18 +7,30 @@ export interface DayWindow {
   readonly endDay: string;
 }
 
+/** A window as resolved from the flags, with what was changed to fit it in the days logs can hold. */
+export interface ResolvedWindow extends DayWindow {
+  /** One line per end moved into bounds, for stderr. */
+  readonly notices: readonly string[];
+}
+
 /** Length of the default window, as in CloudTracker: the last 365 days, today included. */
 export const DEFAULT_WINDOW_DAYS = 365;
+
+/** CloudTrail's first day (it launched on 13 November 2013; earlier days can hold no log). */
+export const CLOUDTRAIL_FIRST_DAY = '2013-11-01';
 
 /**
  * Resolves `--start` / `--end` into a window of UTC days. Defaults: `--end` today (UTC),
  * `--start` 364 days before `--end`. Bad or reversed dates are usage errors that quote the value.
+ * Logs can only hold days from {@link CLOUDTRAIL_FIRST_DAY} to tomorrow (UTC, for clocks ahead of
+ * this one): an end outside them is moved to the bound with a notice, so `--end 9999-12-31` costs
+ * no more than `--end` tomorrow; a window wholly outside them is a usage error.
  */
 export function resolveWindow(
   start: string | undefined,
   end: string | undefined,
   now: Date = new Date(),
-): DayWindow {
+): ResolvedWindow {
   for (const [flag, value] of [
     ['--start', start],
     ['--end', end],
@@ -29,14 +41,34 @@ export function resolveWindow(
       });
     }
   }
-  const endDay = end ?? utcDayOf(now);
-  const startDay = start ?? addDays(endDay, -(DEFAULT_WINDOW_DAYS - 1));
+  let endDay = end ?? utcDayOf(now);
+  let startDay = start ?? addDays(endDay, -(DEFAULT_WINDOW_DAYS - 1));
   if (startDay > endDay) {
     throw new UsageError(`--start ${startDay} is after --end ${endDay}`, {
       suggestions: ['Swap the two dates'],
     });
   }
-  return { startDay, endDay };
+  const tomorrow = addDays(utcDayOf(now), 1);
+  if (endDay < CLOUDTRAIL_FIRST_DAY || startDay > tomorrow) {
+    throw new UsageError(
+      `the window ${startDay}..${endDay} holds no day CloudTrail can have logged (${CLOUDTRAIL_FIRST_DAY}..${tomorrow})`,
+      { suggestions: [`Give --start and --end between ${CLOUDTRAIL_FIRST_DAY} and ${tomorrow}`] },
+    );
+  }
+  const notices: string[] = [];
+  if (startDay < CLOUDTRAIL_FIRST_DAY) {
+    notices.push(
+      `the window starts on ${CLOUDTRAIL_FIRST_DAY}, CloudTrail's first month, not ${startDay}: no log holds earlier days`,
+    );
+    startDay = CLOUDTRAIL_FIRST_DAY;
+  }
+  if (endDay > tomorrow) {
+    notices.push(
+      `the window ends on ${tomorrow} (tomorrow, UTC), not ${endDay}: no log holds later days yet`,
+    );
+    endDay = tomorrow;
+  }
+  return { startDay, endDay, notices };
 }
 
 /** Human description of a window: `2026-10-01..2026-10-31 (31 days)`. */

@@ -7,6 +7,7 @@ import type { ReportDocument } from '../cli/render-report.js';
 import { ENGINE_NAMES, runReport } from '../cli/run-report.js';
 import type { ReportQuestion } from '../cli/run-report.js';
 import { readEventSelectorsFile } from '../cli/event-selectors-file.js';
+import { toPrintable, toPrintableDeep } from '../cli/printable.js';
 import { describeWindow, resolveWindow } from '../cli/window.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
 import { formatBytes } from '../engines/format-bytes.js';
@@ -90,6 +91,7 @@ export default class Report extends BaseCommand {
   async run(): Promise<ReportDocument> {
     const { flags } = await this.parse(Report);
     const window = resolveWindow(flags.start, flags.end);
+    for (const notice of window.notices) this.warnLine(notice);
     const config = loadConfig(flags.config);
     for (const key of config.unknownKeys)
       this.warnLine(`config file ${flags.config}: unknown key "${key}" ignored`);
@@ -129,7 +131,7 @@ export default class Report extends BaseCommand {
             this.warnLine(message);
           },
           progress: (message) => {
-            process.stderr.write(`${message}\n`);
+            process.stderr.write(`${toPrintable(message)}\n`);
           },
         },
       });
@@ -144,13 +146,14 @@ export default class Report extends BaseCommand {
     this.#describe(result, window);
     if (this.jsonEnabled()) return document;
     if (flags.format === 'json') process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-    else if (flags.format === 'csv') process.stdout.write(renderReportCsv(document));
+    // Text and CSV show names from IAM files and logs: escaped here (JSON escapes its own).
+    else if (flags.format === 'csv') process.stdout.write(renderReportCsv(toPrintableDeep(document)));
     else {
       const colour =
         flags.color &&
         process.env.NO_COLOR === undefined &&
         (process.stdout.isTTY || process.env.FORCE_COLOR !== undefined);
-      process.stdout.write(renderReportText(document, createPalette(colour)));
+      process.stdout.write(renderReportText(toPrintableDeep(document), createPalette(colour)));
     }
     return document;
   }
@@ -159,17 +162,17 @@ export default class Report extends BaseCommand {
   #describe(result: Awaited<ReturnType<typeof runReport>>, window: ReturnType<typeof resolveWindow>): void {
     const where = `account ${result.account.name} (${result.account.id}), ${describeWindow(window)}`;
     if (result.kind === 'callers') {
-      process.stderr.write(`Callers of role ${result.role.name}; ${where}\n`);
+      process.stderr.write(`${toPrintable(`Callers of role ${result.role.name}; ${where}`)}\n`);
     } else if (result.kind === 'principal') {
       const created =
         result.principal.createDate === undefined ? '' : `, created ${result.principal.createDate}`;
       process.stderr.write(
-        `Getting info on ${result.principal.type} ${result.principal.name}${created}; ${where}\n`,
+        `${toPrintable(`Getting info on ${result.principal.type} ${result.principal.name}${created}; ${where}`)}\n`,
       );
       const destination = result.destination;
       if (destination !== undefined) {
         process.stderr.write(
-          `Getting info for AssumeRole into role ${destination.role.name} of account ${destination.account.name} (${destination.account.id}): its sessions opened by ${result.principal.name}, against its grants\n`,
+          `${toPrintable(`Getting info for AssumeRole into role ${destination.role.name} of account ${destination.account.name} (${destination.account.id}): its sessions opened by ${result.principal.name}, against its grants`)}\n`,
         );
         if (!destination.assumable)
           this.warnLine(
@@ -186,7 +189,7 @@ export default class Report extends BaseCommand {
         );
       }
     } else {
-      process.stderr.write(`Listing ${result.type}s of ${where}\n`);
+      process.stderr.write(`${toPrintable(`Listing ${result.type}s of ${where}`)}\n`);
     }
     const { logs } = result;
     const skipped = logs.skippedFiles.length;

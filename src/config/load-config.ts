@@ -33,6 +33,15 @@ export interface Config {
 /** The config file used when `--config` is not given. */
 export const DEFAULT_CONFIG_FILE = 'config.yaml';
 const KNOWN_KEYS = new Set(['accounts', 'logs', 'athena']);
+/** How far YAML aliases may expand (the `yaml` package's default, its `maxAliasCount`): no real config comes near. */
+const MAX_ALIAS_COUNT = 100;
+const FORMAT_HINT = 'examples/demo/config.example.yaml shows the format';
+/** What to do about the YAML errors people make most, by the `yaml` package's error code. */
+const YAML_FIXES: Readonly<Partial<Record<string, string>>> = {
+  TAB_AS_INDENT: 'Indent with spaces: YAML does not allow tabs for indentation',
+  DUPLICATE_KEY: 'Keep one of the two keys: a key may appear once in a mapping',
+  BAD_INDENT: 'Line the entries of a list or mapping up at the same indentation',
+};
 
 /**
  * Loads a config file: CloudTracker's `config.yaml` loads unchanged. Relative paths (`iam`, `logs`)
@@ -57,15 +66,39 @@ export function loadConfig(file: string): Config {
     );
   }
   // Failsafe: every scalar is a string, so `id: 012345678901` keeps its leading zero.
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, schema: 'failsafe' });
+  const document = parseDocument(text, {
+    prettyErrors: true,
+    uniqueKeys: true,
+    schema: 'failsafe',
+  });
   const yamlError = document.errors[0];
   if (yamlError !== undefined) {
+    const where = (yamlError.message.split('\n')[0] ?? '').replace(/:$/, '');
+    throw new ConfigError(`config file ${file} is not valid YAML: ${where}`, {
+      suggestions: [YAML_FIXES[yamlError.code] ?? FORMAT_HINT],
+      cause: yamlError,
+    });
+  }
+  let plain: unknown;
+  try {
+    plain = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // yaml refuses, as a ReferenceError, aliases whose expansion passes maxAliasCount.
+    const aliases = error instanceof ReferenceError;
     throw new ConfigError(
-      `config file ${file} is not valid YAML: ${yamlError.message.split('\n')[0] ?? ''}`,
-      { cause: yamlError },
+      aliases
+        ? `config file ${file} expands its YAML aliases (*name) past the limit of ${MAX_ALIAS_COUNT}: an alias bomb, not a config`
+        : `config file ${file} is not valid YAML: ${(error as Error).message}`,
+      {
+        suggestions: [
+          ...(aliases ? ['Write the values out instead of repeating them through aliases'] : []),
+          FORMAT_HINT,
+        ],
+        cause: error,
+      },
     );
   }
-  const result = configSchema.safeParse(document.toJS());
+  const result = configSchema.safeParse(plain);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? '(top level)' : formatPath(issue.path);

@@ -1,7 +1,18 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -27,7 +38,7 @@ afterAll(() => {
 async function summarize(
   logsDir: string,
   request: SummaryRequest,
-  options: { batchFiles?: number; spillDir?: string } = {},
+  options: { batchFiles?: number; spillDir?: string; maxLogFileBytes?: number } = {},
 ): Promise<SummaryResult & { warnings: string[] }> {
   const warnings: string[] = [];
   const engine = await DuckDbEngine.create({
@@ -159,6 +170,8 @@ describe.runIf(hasDatasets())('DuckDbEngine on invictus-stratus-cloudtrail', () 
   });
 });
 
+const DAY_5: SummaryRequest = { startDay: '2026-10-05', endDay: '2026-10-05' };
+
 describe('DuckDbEngine with bad files', () => {
   const tree = join(work, 'bad-files');
   const day = join(tree, 'AWSLogs', '111111111111', 'CloudTrail', 'us-east-1', '2026', '10', '05');
@@ -230,6 +243,40 @@ describe('DuckDbEngine with bad files', () => {
     });
     expect(result.skippedFiles).toEqual([]);
     expect(result.rows.reduce((sum, row) => sum + row.calls, 0)).toBe(30_000);
+  });
+
+  it('skips a gzip bomb and a plain file past the size limit before DuckDB reads them', async () => {
+    const limit = 1024 * 1024;
+    const bombTree = join(work, 'bomb');
+    const bombDay = join(bombTree, 'AWSLogs', '111111111111', 'CloudTrail', 'us-east-1', '2026', '10', '05');
+    cpSync(join(clean, 'AWSLogs'), join(bombTree, 'AWSLogs'), { recursive: true });
+    const cleanTree = join(work, 'bomb-clean');
+    cpSync(bombTree, cleanTree, { recursive: true });
+    // Every file already there inflates to less than the limit, so only the new ones can be refused.
+    for (const name of readdirSync(bombDay).filter((file) => file.endsWith('.gz')))
+      expect(gunzipSync(readFileSync(join(bombDay, name))).length).toBeLessThan(limit);
+    // A CloudTrail-shaped file that inflates to 64 MiB from about 250 KB, written as a stream.
+    const record = JSON.stringify({ eventTime: '2026-10-05T10:00:00Z', eventName: 'GetObject' });
+    const chunk = `${record},`.repeat(1000);
+    function* bombText(): Generator<string> {
+      yield '{"Records": [';
+      for (let written = 0; written <= 64 * 1024 * 1024; written += chunk.length) yield chunk;
+    }
+    await pipeline(Readable.from(bombText()), createGzip(), createWriteStream(join(bombDay, 'bomb.json.gz')));
+    writeFileSync(join(bombDay, 'huge.json'), `{"Records": [${chunk.repeat(20)}]}`);
+
+    const withBomb = await summarize(bombTree, DAY_5, { maxLogFileBytes: limit });
+    const without = await summarize(cleanTree, DAY_5, { maxLogFileBytes: limit });
+    expect(sortRows(withBomb.rows)).toEqual(sortRows(without.rows));
+    expect(withBomb.rows.length).toBeGreaterThan(0);
+    const hugeMegabytes =
+      Math.round((readFileSync(join(bombDay, 'huge.json')).length / 1024 / 1024) * 10) / 10;
+    const tip = 'the limit for one log file; IAMTRAIL_MAX_LOG_FILE_MB raises it';
+    expect(withBomb.warnings.filter((warning) => !without.warnings.includes(warning))).toEqual([
+      `skipped ${join(bombDay, 'bomb.json.gz')}: inflates past 1 MB (${tip})`,
+      `skipped ${join(bombDay, 'huge.json')}: is ${hugeMegabytes} MB, past 1 MB (${tip})`,
+    ]);
+    expect(withBomb.filesRead).toBe(without.filesRead);
   });
 
   it('refuses a log folder that does not exist, naming it', async () => {

@@ -10,6 +10,7 @@ import {
   toIamShowPrincipal,
 } from '../../cli/render-grants.js';
 import type { IamShowDocument } from '../../cli/render-grants.js';
+import { toPrintableDeep } from '../../cli/printable.js';
 import { closeMatches } from '../../cli/suggest.js';
 import { UsageError } from '../../errors.js';
 import { computeGrantedActions } from '../../iam/granted-actions.js';
@@ -91,7 +92,7 @@ export default class IamShow extends BaseCommand {
     }
     process.stdout.write(
       flags.all
-        ? renderGrantSummaryTable(document.principals)
+        ? renderGrantSummaryTable(toPrintableDeep(document.principals))
         : grants.map(renderGrantedActionNames).join(''),
     );
     return document;

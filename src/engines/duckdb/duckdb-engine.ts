@@ -28,12 +28,18 @@ import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import type { Engine, EngineReporter, SkippedFile, SummaryRequest, SummaryResult } from '../engine.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
 import {
-  CLOUDTRAIL_VIEW_SQL,
+  createCloudTrailViewSql,
   CREATE_STAGED_SQL,
   JSON_EXTRACT_SCALAR_MACRO_SQL,
   SET_LOG_FILES_SQL,
   TAKE_FILE_ROWS_SQL,
 } from './duckdb-sql.js';
+import {
+  DEFAULT_MAX_LOG_FILE_BYTES,
+  findOversizeProblem,
+  formatMegabytes,
+  parseMaxLogFileBytes,
+} from './log-file-size.js';
 import { listLogFiles } from './log-files.js';
 import { addDays } from '../../trail/utc-days.js';
 import type { LogFile } from './log-files.js';
@@ -51,6 +57,11 @@ export interface DuckDbEngineOptions {
   /** DuckDB worker threads. */
   readonly threads: number;
   /**
+   * Largest log file, once inflated; a larger one (a gzip bomb) is skipped with a warning before
+   * DuckDB opens it. Default: `IAMTRAIL_MAX_LOG_FILE_MB` MiB, else 256 MiB.
+   */
+  readonly maxLogFileBytes: number;
+  /**
    * A folder to write each summary into as a Parquet file (`SummaryResult.rowsFile`) instead of
    * returning its rows: a cache loads it without the rows ever crossing into JavaScript.
    */
@@ -64,6 +75,7 @@ export const DEFAULT_DUCKDB_ENGINE_OPTIONS: Omit<DuckDbEngineOptions, 'logsDir' 
   batchFiles: 10_000,
   batchBytes: 256 * 1024 * 1024,
   threads: Math.max(1, cpus().length),
+  maxLogFileBytes: DEFAULT_MAX_LOG_FILE_BYTES,
 };
 
 /**
@@ -97,7 +109,11 @@ export class DuckDbEngine implements Engine {
   static async create(
     options: Partial<DuckDbEngineOptions> & Pick<DuckDbEngineOptions, 'logsDir' | 'reporter'>,
   ): Promise<DuckDbEngine> {
-    const resolved: DuckDbEngineOptions = { ...DEFAULT_DUCKDB_ENGINE_OPTIONS, ...options };
+    const resolved: DuckDbEngineOptions = {
+      ...DEFAULT_DUCKDB_ENGINE_OPTIONS,
+      maxLogFileBytes: parseMaxLogFileBytes(process.env),
+      ...options,
+    };
     if (!existsSync(resolved.logsDir) || !statSync(resolved.logsDir).isDirectory()) {
       throw new InputDataError(`log folder ${resolved.logsDir} does not exist or is not a folder`, {
         suggestions: ['Pass --logs DIR, the folder that holds AWSLogs/, or set logs: in the config file'],
@@ -123,8 +139,15 @@ export class DuckDbEngine implements Engine {
     const skippedFiles: SkippedFile[] = [];
     for (const entry of listing.unreadable)
       this.#skip(skippedFiles, entry.path, `cannot be read (${entry.reason})`);
+    // A file too large once inflated never reaches DuckDB, whose reader would buffer it.
+    const files: LogFile[] = [];
+    for (const file of listing.files) {
+      const problem = await findOversizeProblem(file.path, file.bytes, this.#options.maxLogFileBytes);
+      if (problem === undefined) files.push(file);
+      else this.#skip(skippedFiles, file.path, problem);
+    }
     await this.#connection.run(CREATE_STAGED_SQL);
-    for (const batch of this.#batches(listing.files)) {
+    for (const batch of this.#batches(files)) {
       if (request.signal?.aborted === true)
         throw new InterruptedError('interrupted: stopped reading the logs; nothing of this run was cached');
       await this.#stageBatch(batch, request, skippedFiles);
@@ -195,7 +218,7 @@ export class DuckDbEngine implements Engine {
 
   async #prepare(): Promise<void> {
     if (this.#viewCreated) return;
-    await this.#connection.run(CLOUDTRAIL_VIEW_SQL);
+    await this.#connection.run(createCloudTrailViewSql(this.#options.maxLogFileBytes));
     await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
     this.#viewCreated = true;
   }
@@ -216,7 +239,11 @@ export class DuckDbEngine implements Engine {
       );
     } catch (error) {
       if (files.length === 1 && files[0] !== undefined) {
-        this.#skip(skipped, files[0].path, diagnoseLogFile(files[0].path) ?? describeDuckDbError(error));
+        this.#skip(
+          skipped,
+          files[0].path,
+          diagnoseLogFile(files[0].path, this.#options.maxLogFileBytes) ?? describeDuckDbError(error),
+        );
         return;
       }
       const middle = Math.ceil(files.length / 2);
@@ -231,7 +258,7 @@ export class DuckDbEngine implements Engine {
       if (found === true) continue;
       // DuckDB reads a garbled gzip stream or an empty file as no rows, and a JSON object without
       // Records as a row without records, all without complaint: say what is wrong with them.
-      const problem = diagnoseLogFile(file.path);
+      const problem = diagnoseLogFile(file.path, this.#options.maxLogFileBytes);
       if (problem !== undefined) this.#skip(skipped, file.path, problem);
       else if (found === false)
         this.#skip(skipped, file.path, 'not a CloudTrail log file: it holds no "Records" list');
@@ -259,9 +286,10 @@ function describeDuckDbError(error: unknown): string {
 /**
  * Says what is wrong with a log file DuckDB could not use, reading it in Node; `undefined` when the
  * file looks like a CloudTrail log (the problem is then deeper inside its records). Only called for
- * the rare bad file, so the second read costs nothing in normal runs.
+ * the rare bad file, so the second read costs nothing in normal runs. Files reach it already
+ * checked against `maxBytes`; inflating stops there all the same.
  */
-export function diagnoseLogFile(path: string): string | undefined {
+export function diagnoseLogFile(path: string, maxBytes: number): string | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -270,8 +298,11 @@ export function diagnoseLogFile(path: string): string | undefined {
   }
   let text: string;
   try {
-    text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+    const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    text = (gzip ? gunzipSync(bytes, { maxOutputLength: maxBytes }) : bytes).toString('utf8');
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      return `inflates past ${formatMegabytes(maxBytes)}`;
     return `not a valid gzip stream (${(error as Error).message})`;
   }
   if (text.trim() === '') return 'empty file';

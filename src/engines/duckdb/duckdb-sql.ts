@@ -16,9 +16,6 @@ const RECORD_TYPE = `STRUCT(
   )
 )`;
 
-/** Largest JSON document (one log file) read in one piece; CloudTrail files can exceed 16 MiB. */
-export const MAXIMUM_OBJECT_SIZE = 1 << 30;
-
 /** Binds the batch of files (`$1`, a list of paths) the `cloudtrail` view reads. */
 export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
 
@@ -27,9 +24,14 @@ export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
  * `"$path"`, like Athena's hidden column), streamed from the files bound by
  * {@link SET_LOG_FILES_SQL}. Each readable file also yields one sentinel row (all columns null but
  * `"$path"` and `has_records`), so the summary query can tell, in the same pass, which files were
- * read and which held no `Records` list.
+ * read and which held no `Records` list. `maxFileBytes` is the largest log file (one JSON
+ * document) read in one piece: CloudTrail files can exceed DuckDB's default of 16 MiB, and the
+ * reader buffers up to twice this much of a file before it gives up.
  */
-export const CLOUDTRAIL_VIEW_SQL = `CREATE OR REPLACE TEMP VIEW cloudtrail AS
+export function createCloudTrailViewSql(maxFileBytes: number): string {
+  if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0)
+    throw new RangeError(`maximum log file size ${maxFileBytes} is not a positive integer`);
+  return `CREATE OR REPLACE TEMP VIEW cloudtrail AS
 SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
   r.errorCode AS errorcode, r.recipientAccountId AS recipientaccountid,
   r.responseElements AS responseelements, r.userIdentity AS useridentity,
@@ -38,8 +40,9 @@ FROM (
   SELECT filename, Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r
   FROM read_json(getvariable('iamtrail_log_files'),
     columns = {'Records': '${RECORD_TYPE.replace(/\s+/g, ' ')}[]'},
-    format = 'unstructured', records = true, filename = true, maximum_object_size = ${MAXIMUM_OBJECT_SIZE})
+    format = 'unstructured', records = true, filename = true, maximum_object_size = ${maxFileBytes})
 )`;
+}
 
 /**
  * Trino's `json_extract_scalar`, which the shared queries use on `responseelements` (a JSON string

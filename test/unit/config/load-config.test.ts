@@ -68,7 +68,7 @@ describe('loadConfig', () => {
 
   it.each([
     ['missing.yaml', undefined, /config file .*missing\.yaml does not exist/],
-    ['bad-yaml.yaml', 'accounts: [\n', /is not valid YAML/],
+    ['bad-yaml.yaml', 'accounts: [\n', /bad-yaml\.yaml is not valid YAML/],
     ['no-accounts.yaml', 'logs: x\n', /accounts expected array|accounts .*Invalid input/],
     [
       'bad-id.yaml',
@@ -84,6 +84,34 @@ describe('loadConfig', () => {
       'dup.yaml',
       'accounts:\n  - {name: a, id: 111111111111}\n  - {name: a, id: 222222222222}\n',
       /account name "a" is listed twice/,
+    ],
+    [
+      'alias-bomb.yaml',
+      [
+        'a: &a [x, x, x, x, x, x, x, x, x]',
+        ...'bcdefghi'.split('').map((key, index) => {
+          const previous = 'abcdefghi'[index] ?? '';
+          return `${key}: &${key} [${Array(9).fill(`*${previous}`).join(', ')}]`;
+        }),
+        'accounts: []',
+        '',
+      ].join('\n'),
+      /alias-bomb\.yaml expands its YAML aliases \(\*name\) past the limit of 100: an alias bomb, not a config$/,
+    ],
+    [
+      'syntax.yaml',
+      'accounts:\n  - name: demo\n    id: [1\n',
+      /syntax\.yaml is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a \] at line 4, column 1$/,
+    ],
+    [
+      'duplicate-key.yaml',
+      'logs: a\nlogs: b\naccounts: []\n',
+      /duplicate-key\.yaml is not valid YAML: Map keys must be unique at line 2, column 1$/,
+    ],
+    [
+      'tabs.yaml',
+      'accounts:\n\t- name: demo\n',
+      /tabs\.yaml is not valid YAML: Tabs are not allowed as indentation at line 2, column 1$/,
     ],
   ])('%s gives a config error that names the problem', (name, text, message) => {
     const path = text === undefined ? join(dir, name) : write(name, text);
@@ -108,5 +136,38 @@ describe('findAccount', () => {
     expect(() => findAccount(config, 'prod')).toThrow(
       'unknown account "prod" (config lists: demo (111111111111), backup (222222222222))',
     );
+  });
+});
+
+describe('loadConfig on hostile YAML', () => {
+  it('says what to do about tabs and duplicate keys, and refuses an alias bomb without expanding it', () => {
+    const suggestionsOf = (text: string): readonly string[] => {
+      try {
+        loadConfig(write('hostile.yaml', text));
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).suggestions;
+      }
+      throw new Error('no error');
+    };
+    expect(suggestionsOf('accounts:\n\t- name: demo\n')).toEqual([
+      'Indent with spaces: YAML does not allow tabs for indentation',
+    ]);
+    expect(suggestionsOf('logs: a\nlogs: b\n')).toEqual([
+      'Keep one of the two keys: a key may appear once in a mapping',
+    ]);
+    // Nine levels of nine aliases: 387,420,489 strings if expanded.
+    const levels = 'abcdefghi'.split('');
+    const bomb = levels.map((key, index) =>
+      index === 0
+        ? 'a: &a [x, x, x, x, x, x, x, x, x]'
+        : `${key}: &${key} [${Array(9)
+            .fill(`*${levels[index - 1] ?? ''}`)
+            .join(', ')}]`,
+    );
+    expect(suggestionsOf(`${bomb.join('\n')}\n`)).toEqual([
+      'Write the values out instead of repeating them through aliases',
+      'examples/demo/config.example.yaml shows the format',
+    ]);
   });
 });

@@ -1,0 +1,251 @@
+import {
+  cpSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { flatten, runCli } from '../helpers/cli.js';
+import type { CliRun } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-bad-input-'));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+const DEMO = join(REPO_ROOT, 'examples/demo');
+const WINDOW = ['--start', '2026-10-01', '--end', '2026-10-31', '--no-cache'];
+
+/** A config file of the demo organisation whose logs are `logs`. */
+function writeConfig(name: string, logs: string): string {
+  const file = join(work, name);
+  writeFileSync(
+    file,
+    [
+      `logs: ${logs}`,
+      'accounts:',
+      '  - name: demo',
+      '    id: "111111111111"',
+      `    iam: ${join(DEMO, 'iam/demo.json')}`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** Runs the built binary and reads its peak resident set size (which counts DuckDB's memory too). */
+function runMeasured(args: readonly string[]): CliRun & { peakRssMb: number } {
+  const preload = join(work, 'peak-rss.cjs');
+  writeFileSync(
+    preload,
+    "process.on('exit', () => process.stderr.write(`peak-rss-kb ${process.resourceUsage().maxRSS}\\n`));\n",
+  );
+  const run = runCli(args, { NODE_OPTIONS: `--require ${preload}` });
+  const kilobytes = /peak-rss-kb (\d+)/.exec(run.stderr)?.[1];
+  expect(kilobytes).toBeDefined();
+  return { ...run, peakRssMb: Number(kilobytes) / 1024 };
+}
+
+describe('a gzip bomb in the log folder', () => {
+  it('is skipped with a warning, the other results unchanged, at no cost in memory', async () => {
+    const logs = join(work, 'bomb-logs');
+    cpSync(join(DEMO, 'logs'), logs, { recursive: true });
+    const config = writeConfig('bomb.yaml', logs);
+    const args = ['--config', config, '--account', 'demo', '--list', 'users', ...WINDOW];
+    const before = runMeasured(args);
+    expect(before.status).toBe(0);
+
+    // 300 MiB of CloudTrail-shaped JSON, past the default limit of 256 MiB, written as a stream.
+    const inflatedBytes = 300 * 1024 * 1024;
+    const record = JSON.stringify({ eventTime: '2026-10-05T10:00:00Z', eventName: 'GetObject' });
+    const chunk = `${record},`.repeat(1000);
+    function* bombText(): Generator<string> {
+      yield '{"Records": [';
+      for (let written = 0; written < inflatedBytes; written += chunk.length) yield chunk;
+    }
+    const bomb = join(logs, 'AWSLogs/o-demo12345/111111111111/CloudTrail/us-east-1/2026/10/05/bomb.json.gz');
+    await pipeline(Readable.from(bombText()), createGzip(), createWriteStream(bomb));
+
+    const after = runMeasured(args);
+    expect(after.status).toBe(0);
+    // Reading the bomb, or even DuckDB buffering it up to the limit, would cost 256 MiB or more.
+    expect(after.peakRssMb - before.peakRssMb).toBeLessThan(64);
+    expect(after.stdout).toBe(before.stdout);
+    expect(after.stderr).toContain(
+      `warning: skipped ${bomb}: inflates past 256 MB (the limit for one log file; IAMTRAIL_MAX_LOG_FILE_MB raises it)\n`,
+    );
+  });
+});
+
+describe('windows outside the days CloudTrail can have logged', () => {
+  const list = (...window: string[]): CliRun =>
+    runCli([
+      '--config',
+      'examples/demo/config.example.yaml',
+      '--account',
+      'demo',
+      '--list',
+      'users',
+      '--no-cache',
+      ...window,
+    ]);
+
+  it('moves --start 2000-01-01 to 2013-11-01 with a notice and answers as for that window', () => {
+    const early = list('--start', '2000-01-01', '--end', '2026-10-31');
+    expect(early.status).toBe(0);
+    expect(early.stderr).toContain(
+      "warning: the window starts on 2013-11-01, CloudTrail's first month, not 2000-01-01: no log holds earlier days\n",
+    );
+    expect(early.stdout).toBe(list('--start', '2013-11-01', '--end', '2026-10-31').stdout);
+  });
+
+  it('moves --end 9999-12-31 to tomorrow with a notice', () => {
+    const late = list('--start', '2020-01-01', '--end', '9999-12-31');
+    expect(late.status).toBe(0);
+    expect(late.stderr).toMatch(
+      /warning: the window ends on \d{4}-\d{2}-\d{2} \(tomorrow, UTC\), not 9999-12-31: no log holds later days yet\n/,
+    );
+  });
+
+  it('refuses a window wholly before CloudTrail, exit 2', () => {
+    const before = list('--start', '2000-01-01', '--end', '2001-01-01');
+    expect(before.status).toBe(2);
+    expect(flatten(before.stderr)).toContain(
+      'the window 2000-01-01..2001-01-01 holds no day CloudTrail can have logged',
+    );
+  });
+});
+
+describe('hostile YAML in the config file', () => {
+  it.each([
+    [
+      'alias-bomb.yaml',
+      [
+        'a: &a [x, x, x, x, x, x, x, x, x]',
+        ...'bcdefghi'.split('').map(
+          (key, index) =>
+            `${key}: &${key} [${Array(9)
+              .fill(`*${'abcdefghi'[index] ?? ''}`)
+              .join(', ')}]`,
+        ),
+        'accounts: []',
+        '',
+      ].join('\n'),
+      'expands its YAML aliases (*name) past the limit of 100: an alias bomb, not a config',
+    ],
+    [
+      'syntax.yaml',
+      'accounts:\n  - name: demo\n    id: [1\n',
+      'is not valid YAML: Flow sequence in block collection',
+    ],
+  ])('%s is exit 2 naming the file', (name, text, message) => {
+    const file = join(work, name);
+    writeFileSync(file, text);
+    const run = runCli(['--config', file, '--account', 'demo', '--list', 'users']);
+    expect(run.status).toBe(2);
+    expect(flatten(run.stderr)).toContain(`config file ${file} ${message}`);
+  });
+});
+
+describe('names with control characters and formulas, from an IAM file and a log record', () => {
+  const ANSI_NAME = 'evil\u001b[31m\u001b]0;pwned\u0007';
+  const ANSI_SHOWN = 'evil\\x1b[31m\\x1b]0;pwned\\x07';
+  const FORMULA_NAME = "=cmd|' /C calc'!A0";
+  const GHOST_NAME = 'ghost\r\u001b[2K';
+  const dir = join(work, 'hostile');
+  const logs = join(dir, 'logs');
+  const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/05');
+  mkdirSync(day, { recursive: true });
+  const iam = JSON.parse(readFileSync(join(DEMO, 'iam/demo.json'), 'utf8')) as {
+    UserDetailList: object[];
+  };
+  const arnOf = (name: string): string => `arn:aws:iam::111111111111:user/${name}`;
+  for (const name of [ANSI_NAME, FORMULA_NAME]) {
+    iam.UserDetailList.push({
+      Path: '/',
+      UserName: name,
+      UserId: `AIDA${name.length}`,
+      Arn: arnOf(name),
+      CreateDate: '2025-01-06T09:00:00Z',
+      UserPolicyList: [
+        {
+          PolicyName: 'list',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+          },
+        },
+      ],
+      GroupList: [],
+      AttachedManagedPolicies: [],
+      Tags: [],
+    });
+  }
+  writeFileSync(join(dir, 'demo.json'), JSON.stringify(iam));
+  const records = [ANSI_NAME, FORMULA_NAME, GHOST_NAME].map((name) => ({
+    eventTime: '2026-10-05T10:00:00Z',
+    eventSource: 's3.amazonaws.com',
+    eventName: 'ListBuckets',
+    recipientAccountId: '111111111111',
+    userIdentity: { type: 'IAMUser', arn: arnOf(name), accountId: '111111111111', userName: name },
+  }));
+  writeFileSync(join(day, 'hostile.json'), JSON.stringify({ Records: records }));
+  writeFileSync(join(day, `bad\u001b[2J.json`), 'not json');
+  const config = join(dir, 'config.yaml');
+  writeFileSync(
+    config,
+    `logs: logs\naccounts:\n  - name: demo\n    id: "111111111111"\n    iam: demo.json\n`,
+  );
+  const run = (...args: string[]): CliRun =>
+    runCli([
+      '--config',
+      config,
+      '--account',
+      'demo',
+      '--start',
+      '2026-10-01',
+      '--end',
+      '2026-10-31',
+      '--no-cache',
+      ...args,
+    ]);
+  // Any C0 control but the newline that ends a line, DEL or C1 control.
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+  it('shows them escaped in text output, warnings and errors, never raw', () => {
+    const listed = run('--list', 'users');
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toContain(`  ${ANSI_SHOWN}  2026-10-05\n`);
+    expect(listed.stdout).toContain('! ghost\\r\\x1b[2K  2026-10-05\n');
+    expect(listed.stderr).toContain(`warning: skipped ${day}/bad\\x1b[2J.json: `);
+    const diff = run('--user', ANSI_NAME);
+    expect(diff.status).toBe(0);
+    expect(diff.stderr).toContain(`Getting info on user ${ANSI_SHOWN}, created`);
+    const unknown = run('--user', `${ANSI_NAME}x`);
+    expect(unknown.status).toBe(2);
+    expect(flatten(unknown.stderr)).toContain(`unknown user "${ANSI_SHOWN}x"`);
+    for (const output of [listed.stdout, listed.stderr, diff.stdout, diff.stderr, unknown.stderr])
+      expect(output).not.toMatch(RAW_CONTROL);
+  });
+
+  it('neutralises formula-looking CSV cells and keeps the mark column as it is', () => {
+    const csv = run('--list', 'users', '--format', 'csv');
+    expect(csv.status).toBe(0);
+    const rows = csv.stdout.split('\n');
+    expect(rows).toContain(` ,'${FORMULA_NAME},${arnOf(FORMULA_NAME)},iam,true,2026-10-05,1,0,false`);
+    expect(rows).toContain('-,erin,arn:aws:iam::111111111111:user/erin,iam,false,,0,0,false');
+    expect(csv.stdout).not.toMatch(RAW_CONTROL);
+  });
+});
