@@ -10,6 +10,8 @@
 //   documented     a cited AWS page says so (recording_facts.json)
 //   api-operation  an API operation of that name (or one a curated rename maps to it) exists in the
 //                  service's botocore model (api_operations.json): a management event
+//   data-plane     the operation exists only in a data-plane model (…-runtime, …-data): CloudTrail
+//                  records such calls as data events or not at all, so unknown
 //   no-operation   the service has a model but no operation of that name: permission-only or
 //                  console-only, so no event of its own (not-recorded)
 //   none           no model and no source: unknown
@@ -113,9 +115,17 @@ for (const row of observed.rows) {
 
 // API models: the operations of each IAM prefix (a model counts for the prefixes of its endpoint
 // prefix and signing name, as eventSources map to prefixes).
+// Data-plane models (bedrock-runtime, sagemaker-featurestore-runtime, iot-data, rds-data, …) hold the
+// calls CloudTrail records as data events, or not at all, unless a cited page says otherwise.
+const isDataPlaneModel = (name) => /runtime|-data$|data$/.test(name);
 /** @type {Map<string, Map<string, string>>} prefix -> lower-case operation -> "model.Operation" */
 const operationsByPrefix = new Map();
-for (const model of apiOperations.models) {
+// Control-plane models first, so an operation in both kinds of model counts as control plane.
+const modelsInOrder = [
+  ...apiOperations.models.filter((m) => !isDataPlaneModel(m.model)),
+  ...apiOperations.models.filter((m) => isDataPlaneModel(m.model)),
+];
+for (const model of modelsInOrder) {
   const prefixes = new Set(
     [model.endpointPrefix, model.signingName]
       .filter(Boolean)
@@ -167,7 +177,10 @@ for (const { action, prefix, accessLevel } of actions) {
     const op =
       operationsByPrefix.get(prefix)?.get(action.slice(prefix.length + 1).toLowerCase()) ??
       renamedOperation.get(action);
-    if (op !== undefined) {
+    if (op !== undefined && isDataPlaneModel(op.split('.')[0])) {
+      recorded = 'unknown';
+      evidence = `data-plane:${op}`;
+    } else if (op !== undefined) {
       recorded = 'management';
       evidence = `api-operation:${op}`;
     } else if (operationsByPrefix.has(prefix)) {

@@ -23,6 +23,17 @@ CREATE TABLE IF NOT EXISTS coverage (
   files BIGINT NOT NULL
 );
 
+-- Log files a load could not read (bad gzip, a gzip bomb, not CloudTrail), by the day and
+-- account of their path (account null: a path outside CloudTrail's layout, which counts for all): the verdicts of a window that holds any rest on incomplete logs, whether the day was read
+-- in this run or an earlier one. Replaced with the day.
+CREATE TABLE IF NOT EXISTS skipped_files (
+  source VARCHAR NOT NULL,
+  day VARCHAR NOT NULL,
+  account_id VARCHAR,
+  file VARCHAR NOT NULL,
+  reason VARCHAR NOT NULL
+);
+
 -- The activity summary of DESIGN.md, one row per (source, account, day, actor, caller, event,
 -- outcome). A day's rows and its coverage rows are written in one transaction, and replaced
 -- together when the day is read again.

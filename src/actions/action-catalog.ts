@@ -10,10 +10,18 @@ export type RecordingKind = (typeof RECORDING_KINDS)[number];
 
 /**
  * What a recording kind rests on, strongest first: the action's event was `observed` in real logs;
- * a cited AWS page (`documented`); an `api-operation` of that name in the service's API model; the
- * model has `no-operation` of that name (permission-only or console-only); `none` at all.
+ * a cited AWS page (`documented`); an `api-operation` of that name in the service's API model; an
+ * operation only in a `data-plane` model (`…-runtime`, `…-data`: recorded as a data event or not at
+ * all); the model has `no-operation` of that name (permission-only or console-only); `none` at all.
  */
-export const EVIDENCE_KINDS = ['observed', 'documented', 'api-operation', 'no-operation', 'none'] as const;
+export const EVIDENCE_KINDS = [
+  'observed',
+  'documented',
+  'api-operation',
+  'data-plane',
+  'no-operation',
+  'none',
+] as const;
 /** One of {@link EVIDENCE_KINDS}. */
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 

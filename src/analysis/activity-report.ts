@@ -6,7 +6,12 @@ import type { GrantedActions } from '../iam/granted-actions.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import { diffActions } from './action-diff.js';
 import type { DiffStatus } from './action-diff.js';
-import { createRecordingJudge, inferLoggedEvidence } from './trail-recording.js';
+import {
+  createRecordingJudge,
+  inferLoggedEvidence,
+  isReadOnlySuspected,
+  isWriteOnlySuspected,
+} from './trail-recording.js';
 import type { TrailSelectors } from './trail-recording.js';
 
 /** One identity of `--list users|roles`. */
@@ -168,6 +173,8 @@ export interface PrincipalDiffReport {
   readonly dataEventTypesLogged: readonly string[];
   /** The logs hold management calls but no read-only one: read actions are `?`, not `-`. */
   readonly writeOnlySuspected: boolean;
+  /** The logs hold management calls but no write: write actions are `?`, not `-`. */
+  readonly readOnlySuspected: boolean;
   /** The event selectors file that decided what the trail records, if one was given. */
   readonly eventSelectors: string | null;
 }
@@ -263,8 +270,9 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
       .sort((a, b) => compare(a.action, b.action)),
     unmappedEvents: [...unmapped.values()].sort((a, b) => compare(a.event, b.event)),
     noPermissionEvents: [...noPermission.values()].sort((a, b) => compare(a.event, b.event)),
-    dataEventTypesLogged: [...logged.dataTypesLogged].sort(),
-    writeOnlySuspected: input.selectors === undefined && logged.writeOnlySuspected,
+    dataEventTypesLogged: [...logged.dataTypesLogged.keys()].sort(),
+    writeOnlySuspected: input.selectors === undefined && isWriteOnlySuspected(logged),
+    readOnlySuspected: input.selectors === undefined && isReadOnlySuspected(logged),
     eventSelectors: input.selectors?.source ?? null,
   };
 }

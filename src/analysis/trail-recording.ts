@@ -27,15 +27,27 @@ export interface TrailSelectors {
   readonly data: ReadonlyMap<string, ReadWrite & { readonly allResources: boolean }>;
 }
 
-/** What the logs themselves say about how the trail records, for one account and window. */
+/**
+ * What the logs themselves say about how the trail records, for one account and window: which
+ * directions (read: an event of a `Read` or `List` action; write: any other) they hold, for
+ * management events and per data resource type. A direction never seen proves nothing about its
+ * unused actions: a trail may log only writes (or only reads), and a data selector may too.
+ */
 export interface LoggedEvidence {
-  /** Data resource types whose events the account's logs hold: their actions are recorded. */
-  readonly dataTypesLogged: ReadonlySet<string>;
-  /**
-   * The logs hold management calls but not one read-only call (no event that maps to a `Read` or
-   * `List` action): the trail looks write-only, so unused reads prove nothing.
-   */
-  readonly writeOnlySuspected: boolean;
+  /** Data resource types whose events the account's logs hold, with the directions seen. */
+  readonly dataTypesLogged: ReadonlyMap<string, ReadWrite>;
+  /** The directions of the management events seen. */
+  readonly management: ReadWrite;
+}
+
+/** The logs hold management writes but not one read: the trail looks write-only. */
+export function isWriteOnlySuspected(logged: LoggedEvidence): boolean {
+  return logged.management.write && !logged.management.read;
+}
+
+/** The logs hold management reads but not one write: the trail looks read-only. */
+export function isReadOnlySuspected(logged: LoggedEvidence): boolean {
+  return logged.management.read && !logged.management.write;
 }
 
 /** Whether these logs would show a call the action authorises, and why (`basis`, one sentence). */
@@ -53,31 +65,32 @@ export function isReadAction(action: Pick<CatalogAction, 'accessLevel'>): boolea
 }
 
 /**
- * What the account's logged events say about the trail: the data resource types present, and
- * whether no read-only management call is among them although management calls are (write-only).
+ * What the account's logged events say about the trail: the directions of its management events,
+ * and the data resource types present with theirs.
  */
 export function inferLoggedEvidence(
   events: readonly { readonly eventSource: string; readonly eventName: string }[],
   mapper: EventMapper,
   catalog: ActionCatalog,
 ): LoggedEvidence {
-  const dataTypesLogged = new Set<string>();
-  let management = 0;
-  let reads = 0;
+  const dataTypesLogged = new Map<string, { read: boolean; write: boolean }>();
+  const management = { read: false, write: false };
   for (const event of events) {
     const mapping = mapper.map(event.eventSource, event.eventName);
     if (mapping.kind !== 'action') continue;
     for (const name of mapping.actions) {
       const action = catalog.get(name);
       if (action === undefined) continue;
-      if (action.dataResourceType !== undefined) dataTypesLogged.add(action.dataResourceType);
-      if (action.recorded === 'management') {
-        management += 1;
-        if (isReadAction(action)) reads += 1;
+      const direction = isReadAction(action) ? 'read' : 'write';
+      if (action.dataResourceType !== undefined) {
+        const seen = dataTypesLogged.get(action.dataResourceType) ?? { read: false, write: false };
+        seen[direction] = true;
+        dataTypesLogged.set(action.dataResourceType, seen);
       }
+      if (action.recorded === 'management') management[direction] = true;
     }
   }
-  return { dataTypesLogged, writeOnlySuspected: management > 0 && reads === 0 };
+  return { dataTypesLogged, management };
 }
 
 /**
@@ -131,11 +144,16 @@ export function createRecordingJudge(
             basis: `a management event, which the event selectors of ${selectors.source} log`,
           };
         }
-        if (read && logged.writeOnlySuspected)
+        if (read && isWriteOnlySuspected(logged))
           return {
             recorded: false,
             basis:
               'a read action, and the logs hold no read-only management event: the trail looks write-only',
+          };
+        if (!read && isReadOnlySuspected(logged))
+          return {
+            recorded: false,
+            basis: 'a write action, and the logs hold no write management event: the trail looks read-only',
           };
         return { recorded: true, basis: 'a management event, which trails log by default' };
       }
@@ -163,10 +181,16 @@ export function createRecordingJudge(
             basis: `a data event of type ${type}, which the event selectors of ${selectors.source} log`,
           };
         }
-        if (logged.dataTypesLogged.has(type))
+        const seen = logged.dataTypesLogged.get(type);
+        if (seen !== undefined && seen[direction])
           return {
             recorded: true,
             basis: `a data event of type ${type}, and the logs hold data events of that type`,
+          };
+        if (seen !== undefined)
+          return {
+            recorded: false,
+            basis: `a ${direction} data event of type ${type}, and the logs hold only ${read ? 'write' : 'read'} ones of that type: the trail may select only those`,
           };
         return {
           recorded: false,

@@ -6,6 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { Kysely, sql } from 'kysely';
 
+import type { SkippedFile } from '../engines/engine.js';
 import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
 import { EngineError, UsageError } from '../errors.js';
 import {
@@ -23,7 +24,7 @@ import { addDays } from '../trail/utc-days.js';
  * Version of the cache schema (`sql/cache-schema.sql`). A cache written with another version is
  * dropped and rebuilt: it is a cache, the logs are the truth.
  */
-export const CACHE_SCHEMA_VERSION = '4';
+export const CACHE_SCHEMA_VERSION = '5';
 
 /**
  * The mark of a cache iamtrail created: this row in its `meta` table. iamtrail opens for writing,
@@ -89,6 +90,7 @@ interface CacheDatabase {
   meta: { key: string; value: string };
   /** `files` is written as a number and read back as DuckDB's BIGINT, a JavaScript bigint. */
   coverage: { source: string; account_id: string; day: string; loaded_at: string; files: number | bigint };
+  skipped_files: { source: string; day: string; account_id: string | null; file: string; reason: string };
   /** The summary query's columns, plus where the row came from. */
   activity: ActivitySummaryRecord & { source: string };
 }
@@ -438,16 +440,8 @@ export class CacheStore {
         .select('value')
         .where('key', '=', 'schema_version')
         .executeTakeFirst();
-      if (version?.value === CACHE_SCHEMA_VERSION) {
-        // A cache of this version written before the marker existed: mark it now.
-        const marked = await this.#db
-          .selectFrom('meta')
-          .select('value')
-          .where('key', '=', CACHE_MARKER.key)
-          .executeTakeFirst();
-        if (marked === undefined) await this.#db.insertInto('meta').values(CACHE_MARKER).execute();
-        return;
-      }
+      // Every cache of this version carries the marker (it came with schema 4): nothing to do.
+      if (version?.value === CACHE_SCHEMA_VERSION) return;
       onNotice(
         `the cache ${this.path} has schema version ${version?.value ?? 'unknown'}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
       );
@@ -456,6 +450,7 @@ export class CacheStore {
       for (const table of [
         'meta',
         'coverage',
+        'skipped_files',
         'activity',
         'athena_resources',
         'athena_queries',
@@ -529,7 +524,18 @@ export class CacheStore {
     rows: readonly ActivityRow[] | { readonly file: string },
     coverage: readonly DayCoverage[],
     beforeCommit: () => Promise<void> = () => Promise.resolve(),
+    skipped: readonly SkippedFile[] = [],
   ): Promise<void> {
+    const skippedRows = skipped.map((entry) => ({
+      source,
+      day: dayOfLogPath(entry.file) ?? days[0] ?? '',
+      account_id: accountOfLogPath(entry.file) ?? null,
+      file: entry.file,
+      reason: entry.reason,
+    }));
+    const insertSkipped = async (): Promise<void> => {
+      if (skippedRows.length > 0) await this.#db.insertInto('skipped_files').values(skippedRows).execute();
+    };
     const counts = new Map<string, number>(days.map((day) => [day, 0]));
     const loadedAt = new Date().toISOString();
     const coverageOf = new Map<string, CacheDatabase['coverage'][]>(days.map((day) => [day, []]));
@@ -553,6 +559,7 @@ export class CacheStore {
       // Nothing of an in-memory store outlives the process: one transaction for every day.
       await this.#transaction(async () => {
         await this.#forgetDays(source, days);
+        await insertSkipped();
         if ('file' in rows) {
           await this.#connection.run(
             `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM (${activityOfSpill('$2')})`,
@@ -588,7 +595,10 @@ export class CacheStore {
     }
     // Forget the days first, in one transaction: a day is then absent until its own transaction
     // commits it whole (deleting per day scanned the activity table once per day).
-    await this.#transaction(() => this.#forgetDays(source, days));
+    await this.#transaction(async () => {
+      await this.#forgetDays(source, days);
+      await insertSkipped();
+    });
     // Days with logs but no activity row (only AWS services' calls) hold only their coverage:
     // mark them in few transactions (each all or none), rather than a commit per day. Days
     // without coverage are not marked at all.
@@ -633,9 +643,39 @@ export class CacheStore {
     }));
   }
 
+  /**
+   * The log files of a source that loads of the window's days could not read, of these accounts
+   * (by their path; a file whose path names no account counts for every account).
+   */
+  async skippedFiles(
+    source: string,
+    window: DayRange,
+    accountIds: readonly string[],
+  ): Promise<SkippedFile[]> {
+    const records = await this.#db
+      .selectFrom('skipped_files')
+      .select(['file', 'reason'])
+      .where('source', '=', source)
+      .where('day', '>=', window.startDay)
+      .where('day', '<=', window.endDay)
+      .where((eb) =>
+        accountIds.length === 0
+          ? eb('account_id', 'is', null)
+          : eb.or([eb('account_id', 'is', null), eb('account_id', 'in', accountIds)]),
+      )
+      .orderBy('file')
+      .execute();
+    return records.map((record) => ({ file: record.file, reason: record.reason }));
+  }
+
   async #forgetDays(source: string, days: readonly string[]): Promise<void> {
     for (let index = 0; index < days.length; index += 1000) {
       const chunk = days.slice(index, index + 1000);
+      await this.#db
+        .deleteFrom('skipped_files')
+        .where('source', '=', source)
+        .where('day', 'in', chunk)
+        .execute();
       await this.#db.deleteFrom('activity').where('source', '=', source).where('day', 'in', chunk).execute();
       await this.#db.deleteFrom('coverage').where('source', '=', source).where('day', 'in', chunk).execute();
     }
@@ -1039,4 +1079,20 @@ async function isOwnCache(connection: DuckDBConnection): Promise<boolean> {
     JSON.stringify(objects.getRowsJS().map(([name]) => name)) ===
     JSON.stringify(legacyTables.map((table) => `main.${table}`))
   );
+}
+
+/**
+ * The account a CloudTrail log file's key names (`.../AWSLogs/[o-org/]<account>/CloudTrail/...`),
+ * or `undefined` for a file outside that layout.
+ */
+export function accountOfLogPath(file: string): string | undefined {
+  return /\/AWSLogs\/(?:o-[a-z0-9]+\/)?(\d{12})\/CloudTrail\//.exec(file)?.[1];
+}
+
+/**
+ * The UTC day a CloudTrail log file's key names, or `undefined` for a file outside that layout.
+ */
+export function dayOfLogPath(file: string): string | undefined {
+  const match = /\/CloudTrail\/[^/]+\/(\d{4})\/(\d{2})\/(\d{2})\//.exec(file);
+  return match === null ? undefined : `${match[1]}-${match[2]}-${match[3]}`;
 }

@@ -53,6 +53,8 @@ export interface PrincipalDiffDocument {
   readonly dataEventTypesLogged: readonly string[];
   /** The logs hold management calls but no read-only one: unused read actions are `?`. */
   readonly writeOnlySuspected: boolean;
+  /** The logs hold management calls but no write: unused write actions are `?`. */
+  readonly readOnlySuspected: boolean;
   /** The `--event-selectors` file that decided what the trail records, or `null`. */
   readonly eventSelectors: string | null;
   /**
@@ -138,6 +140,7 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
     noPermissionEvents: result.report.noPermissionEvents,
     dataEventTypesLogged: result.report.dataEventTypesLogged,
     writeOnlySuspected: result.report.writeOnlySuspected,
+    readOnlySuspected: result.report.readOnlySuspected,
     eventSelectors: result.report.eventSelectors,
     ...(result.destination === undefined
       ? {}
@@ -226,16 +229,21 @@ const STATUS_COLOURS: Readonly<Record<DiffStatus, 'white' | 'green' | 'red' | 'y
  */
 function renderIncompleteNote(logs: LogsSummary): string[] {
   if (logs.complete) return [];
-  const lines = [
-    '',
-    'Note: the logs do not cover the whole window; "-" and inactivity rest on the days with logs only.',
-  ];
-  for (const entry of logs.coverage) {
-    if (entry.gaps.length === 0) continue;
+  const lines = [''];
+  const gaps = logs.coverage.filter((entry) => entry.gaps.length > 0);
+  if (gaps.length > 0)
+    lines.push(
+      'Note: the logs do not cover the whole window; "-" and inactivity rest on the days with logs only.',
+    );
+  for (const entry of gaps) {
     lines.push(
       `  no logs for account ${entry.account.name} (${entry.account.id}) on ${describeSpans(entry.gaps)}; logs on ${entry.daysWithLogs} day(s)`,
     );
   }
+  if (logs.unreadableFiles.length > 0)
+    lines.push(
+      `Note: ${logs.unreadableFiles.length} log file(s) of the window could not be read (JSON: logs.unreadableFiles); "-" and inactivity may miss their calls.`,
+    );
   return lines;
 }
 
@@ -317,6 +325,7 @@ export function renderReportCsv(document: ReportDocument): string {
           identity.calls,
           identity.deniedCalls,
           identity.serviceLinked,
+          identity.windowIncomplete === true,
         ]),
         ...document.notInIam.map((identity) => [
           '!',
@@ -327,6 +336,7 @@ export function renderReportCsv(document: ReportDocument): string {
           identity.lastActivity ?? '',
           identity.calls,
           identity.deniedCalls,
+          false,
           false,
         ]),
       ],
@@ -342,6 +352,7 @@ export function renderReportCsv(document: ReportDocument): string {
           'calls',
           'denied_calls',
           'service_linked',
+          'window_incomplete',
         ],
         ...CSV_SAFETY,
         cast: { ...CSV_SAFETY.cast, boolean: String },
@@ -380,6 +391,7 @@ export function renderReportCsv(document: ReportDocument): string {
       line.evidence.kind,
       line.evidence.detail,
       line.basis,
+      line.windowIncomplete === true,
     ]),
     {
       header: true,
@@ -395,6 +407,7 @@ export function renderReportCsv(document: ReportDocument): string {
         'evidence',
         'evidence_detail',
         'basis',
+        'window_incomplete',
       ],
       ...CSV_SAFETY,
       cast: { ...CSV_SAFETY.cast, boolean: String },

@@ -120,6 +120,11 @@ export interface LogsSummary {
   readonly filesRead: number;
   readonly skippedFiles: readonly SkippedFile[];
   /**
+   * Every log file of the window that could not be read, in this run or when the cache loaded its
+   * day: while there is one, the window is incomplete.
+   */
+  readonly unreadableFiles: readonly SkippedFile[];
+  /**
    * Per account of the question (`--account`, and `--destaccount`), the days of the window with
    * logs and the gaps, from what this run read and what the cache holds alike.
    */
@@ -274,7 +279,12 @@ export async function runReport(
       const accountIds = options.config.accounts.map((entry) => entry.id);
       if (!options.skipSetup) {
         const trail = await resolveTrailRegions(aws, athena, accountIds, aws.region);
-        if (trail.source !== 'config') options.reporter.progress(describeTrailRegions(trail));
+        // The standard list misses opt-in regions: calls made there would be invisible, so say so.
+        if (trail.source === 'standard')
+          options.reporter.warn(
+            `${describeTrailRegions(trail)}; calls in other (opt-in) regions are not read: set athena.regions to be sure`,
+          );
+        else if (trail.source !== 'config') options.reporter.progress(describeTrailRegions(trail));
         const plan = await planAthenaSetup(
           aws,
           athena,
@@ -344,6 +354,7 @@ export async function runReport(
         days: string[];
         rows: readonly ActivityRow[] | { readonly file: string };
         coverage: readonly DayCoverage[];
+        skipped: readonly SkippedFile[];
       }[] = [];
       const engine = await createEngine();
       try {
@@ -359,6 +370,7 @@ export async function runReport(
             days: allDays(range),
             rows: summary.rowsFile === undefined ? summary.rows : { file: summary.rowsFile },
             coverage: summary.coverage,
+            skipped: summary.skippedFiles,
           });
         }
       } finally {
@@ -371,12 +383,32 @@ export async function runReport(
         }
       }
       for (const range of loaded)
-        await store.writeDays(source, range.days, range.rows, range.coverage, slowCommitForTests);
+        await store.writeDays(
+          source,
+          range.days,
+          range.rows,
+          range.coverage,
+          slowCommitForTests,
+          range.skipped,
+        );
     }
     const held = await store.coverage(source, window);
     const coverage = summarizeCoverage(window, questionAccounts, held);
     requireSomeLogs(coverage, held, { window, today, where: where.text, check: where.check });
     warnAboutGaps(coverage, window, today, options.reporter);
+    // Files skipped when a day was read, in this run or an earlier one (the cache keeps them): the
+    // verdicts may miss their calls, cached or not.
+    const unreadableFiles = await store.skippedFiles(
+      source,
+      window,
+      questionAccounts.map((entry) => entry.id),
+    );
+    const skippedNow = new Set(skippedFiles.map((entry) => entry.file));
+    const skippedBefore = unreadableFiles.filter((entry) => !skippedNow.has(entry.file)).length;
+    if (skippedBefore > 0)
+      options.reporter.warn(
+        `${skippedBefore} log file(s) of the window could not be read when their days were loaded (the cache remembers them): "-" and inactivity may miss their calls`,
+      );
     const logs: LogsSummary = {
       engine: engineName,
       source,
@@ -386,8 +418,9 @@ export async function runReport(
       daysFromCache: readableDays.length - missing.length,
       filesRead,
       skippedFiles,
+      unreadableFiles,
       coverage: coverage.accounts,
-      complete: coverage.complete,
+      complete: coverage.complete && unreadableFiles.length === 0,
       ...(athenaCost === undefined ? {} : { athena: athenaCost }),
     };
 

@@ -179,9 +179,15 @@ export default class Report extends BaseCommand {
             `the policies of ${result.principal.type} ${result.principal.name} do not name role ${destination.role.arn} for sts:AssumeRole (a trust policy may still allow it)`,
           );
       }
+      // The trail evidence comes from the account whose grants were compared (--destaccount's with --destrole).
+      const evidenceAccount = result.destination?.account ?? result.account;
       if (result.report.writeOnlySuspected)
         this.warnLine(
-          `the logs of account ${result.account.name} hold management calls but no read-only one (Describe/Get/List): the trail looks write-only, so unused read actions are "?" (pass --event-selectors FILE to be exact)`,
+          `the logs of account ${evidenceAccount.name} hold management calls but no read-only one (Describe/Get/List): the trail looks write-only, so unused read actions are "?" (pass --event-selectors FILE to be exact)`,
+        );
+      if (result.report.readOnlySuspected)
+        this.warnLine(
+          `the logs of account ${evidenceAccount.name} hold management calls but no write: the trail looks read-only, so unused write actions are "?" (pass --event-selectors FILE to be exact)`,
         );
       for (const event of result.report.unmappedEvents) {
         this.warnLine(

@@ -39,6 +39,7 @@ import {
 } from '../../src/engines/athena/athena-regions.js';
 import { flatten, runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
+import { SUMMARY_COLUMNS, coverageRows } from '../helpers/athena-results.js';
 import { startMoto } from '../helpers/moto.js';
 import type { MotoServer } from '../helpers/moto.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -164,7 +165,10 @@ describe('athena setup with CloudTracker config (no regions:)', () => {
   it("the report's implicit set-up says which regions it found, on stderr", async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'ct-results-report' }));
     const config = cloudTrackerConfig('report', 'ct-results-report', ['database: ct_report']);
-    await moto.queueAthenaResults([], [{ name: 'account_id', type: 'varchar' }]);
+    await moto.queueAthenaResults(
+      coverageRows(['111111111111'], '2026-10-01', '2026-10-31'),
+      SUMMARY_COLUMNS,
+    );
     const result = cli(
       '--config',
       config,
@@ -346,7 +350,10 @@ describe('athena cleanup checks ownership (moto over HTTP)', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'ct-results-gone' }));
     const config = cloudTrackerConfig('gone', 'ct-results-gone', ['database: ct_gone']);
     const cache = join(work, 'gone.duckdb');
-    await moto.queueAthenaResults([], [{ name: 'account_id', type: 'varchar' }]);
+    await moto.queueAthenaResults(
+      coverageRows(['111111111111'], '2026-10-01', '2026-10-31'),
+      SUMMARY_COLUMNS,
+    );
     const report = cli(
       ...['--config', config, '--cache', cache, '--engine', 'athena', '--account', 'demo'],
       ...['--list', 'users', '--start', '2026-10-01', '--end', '2026-10-31'],

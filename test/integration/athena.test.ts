@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { flatten, runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
+import { SUMMARY_COLUMNS, coverageRows, summaryRow } from '../helpers/athena-results.js';
 import { startMoto } from '../helpers/moto.js';
 import type { MotoServer } from '../helpers/moto.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -26,68 +27,6 @@ let glue: GlueClient;
 let s3: S3Client;
 let iam: IAMClient;
 
-const SUMMARY_COLUMNS = [
-  { name: 'account_id', type: 'varchar' },
-  { name: 'day', type: 'varchar' },
-  { name: 'actor_arn', type: 'varchar' },
-  { name: 'actor_type', type: 'varchar' },
-  { name: 'caller_arn', type: 'varchar' },
-  { name: 'via_arn', type: 'varchar' },
-  { name: 'event_source', type: 'varchar' },
-  { name: 'event_name', type: 'varchar' },
-  { name: 'outcome', type: 'varchar' },
-  { name: 'calls', type: 'bigint' },
-  { name: 'first_seen', type: 'varchar' },
-  { name: 'last_seen', type: 'varchar' },
-  { name: 'log_files', type: 'bigint' },
-];
-const summaryRow = (
-  account: string,
-  day: string,
-  actor: string,
-  type: string,
-  source: string,
-  name: string,
-  outcome = 'ok',
-  calls = '3',
-  caller: string | null = null,
-) => [
-  account,
-  day,
-  actor,
-  type,
-  caller,
-  null,
-  source,
-  name,
-  outcome,
-  calls,
-  `${day}T10:00:00Z`,
-  `${day}T11:00:00Z`,
-  '0',
-];
-/** The summary query's coverage row of an (account, day): `files` log files hold its records. */
-const coverageRow = (account: string, day: string, files = '2') => [
-  account,
-  day,
-  ...Array.from({ length: 7 }, () => null),
-  '5',
-  `${day}T00:01:00Z`,
-  `${day}T23:59:00Z`,
-  files,
-];
-/** Coverage rows for every day from `start` to `end` of each account. */
-const coverageRows = (accounts: readonly string[], start: string, end: string) => {
-  const rows: (string | null)[][] = [];
-  for (
-    let time = Date.parse(`${start}T00:00:00Z`);
-    time <= Date.parse(`${end}T00:00:00Z`);
-    time += 86_400_000
-  )
-    for (const account of accounts)
-      rows.push(coverageRow(account, new Date(time).toISOString().slice(0, 10)));
-  return rows;
-};
 /** The query executions started since `before` (a list of ids), with their SQL and parameters. */
 const newExecutions = async (before: readonly string[]) => {
   const ids =

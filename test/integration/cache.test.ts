@@ -275,7 +275,13 @@ describe('iamtrail with the cache', () => {
     // The coverage of a cached answer is the one read from the logs.
     expect(repeat.logs.coverage).toEqual(first.logs.coverage);
     expect(uncached.logs.coverage).toEqual(first.logs.coverage);
-    expect(first.logs.complete).toBe(true);
+    // Every day has logs, but the demo's corrupt file of 2026-10-15 could not be read: the cached
+    // answer says so as the first one did.
+    expect((first.logs.coverage as { gaps: unknown[] }[]).every((entry) => entry.gaps.length === 0)).toBe(
+      true,
+    );
+    expect(first.logs.complete).toBe(false);
+    expect(repeat.logs.complete).toBe(false);
   });
 
   it('loads only the day that was added to the window, in one engine call', () => {

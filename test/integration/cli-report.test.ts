@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 
 import { actionClassesFromTsv } from '../helpers/action-classes.js';
-import { DEMO_ARGS, flatten, runCli } from '../helpers/cli.js';
+import { DEMO_ARGS, DEMO_UNREADABLE_NOTE, flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const demo = (...args: string[]) => runCli([...DEMO_ARGS, ...args]);
@@ -21,6 +21,7 @@ describe('iamtrail --list (demo organisation)', () => {
         '',
         "Seen in the logs but not in the IAM data (deleted, or not this account's users):",
         '! dave  2026-10-09',
+        ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),
     );
@@ -35,6 +36,7 @@ describe('iamtrail --list (demo organisation)', () => {
         '  AWSServiceRoleForSupport  2026-10-31  [service-linked]  callers: (unknown caller)',
         '  admin                     2026-10-28  callers: user/alice, user/charlie',
         '- readonly                  not active in window',
+        ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),
     );
@@ -95,6 +97,7 @@ describe('iamtrail --user / --role (demo organisation)', () => {
         'Roles alice may assume (sts:AssumeRole in its policies) and their use in the window:',
         '  admin           29 call(s), last 2026-10-28T15:03:15Z',
         '  admin (backup)  12 call(s), last 2026-10-27T17:02:21Z',
+        ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),
     );
@@ -144,6 +147,7 @@ describe('iamtrail --user / --role (demo organisation)', () => {
         '',
         'Roles admin may assume (sts:AssumeRole in its policies) and their use in the window:',
         '  admin (backup)  3 call(s), last 2026-10-29T00:01:45Z',
+        ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),
     );
@@ -215,10 +219,13 @@ describe('output formats', () => {
     const lines = demo('--account', 'demo', '--list', 'users', '--format', 'csv')
       .stdout.trimEnd()
       .split('\n');
-    expect(lines[0]).toBe('mark,name,arn,known_to,active,last_activity,calls,denied_calls,service_linked');
-    expect(lines).toContain('-,erin,arn:aws:iam::111111111111:user/erin,iam,false,,0,0,false');
+    expect(lines[0]).toBe(
+      'mark,name,arn,known_to,active,last_activity,calls,denied_calls,service_linked,window_incomplete',
+    );
+    // erin's inactivity rests on a window with an unreadable file (the demo's corrupt one).
+    expect(lines).toContain('-,erin,arn:aws:iam::111111111111:user/erin,iam,false,,0,0,false,true');
     expect(lines).toContain(
-      '!,dave,arn:aws:iam::111111111111:user/dave,logs-only,true,2026-10-09,14,0,false',
+      '!,dave,arn:aws:iam::111111111111:user/dave,logs-only,true,2026-10-09,14,0,false,false',
     );
   });
 

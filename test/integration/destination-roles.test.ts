@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
-import { flatten, runCli } from '../helpers/cli.js';
+import { DEMO_UNREADABLE_NOTE, flatten, runCli } from '../helpers/cli.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
 import { readTrailPlainly, sortRows } from '../helpers/reference-reader.js';
 
@@ -49,6 +49,7 @@ describe('--destrole on the demo organisation', () => {
         '  iam:CreateUser',
         '  iam:GetUser',
         '  iam:ListUsers',
+        ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),
     );
@@ -72,7 +73,13 @@ describe('--destrole on the demo organisation', () => {
       '--show-used',
     );
     expect(used.stdout).toBe(
-      ['  backup:ListBackupPlans', '  backup:StartBackupJob', '  s3:ListAllMyBuckets', ''].join('\n'),
+      [
+        '  backup:ListBackupPlans',
+        '  backup:StartBackupJob',
+        '  s3:ListAllMyBuckets',
+        ...DEMO_UNREADABLE_NOTE,
+        '',
+      ].join('\n'),
     );
     const full = demo(
       '--account',
@@ -135,6 +142,7 @@ describe('--destrole on the demo organisation', () => {
         '  backup:DeleteRecoveryPoint',
         '  backup:ListBackupVaults',
         '  backup:ListRecoveryPointsByBackupVault',
+        ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),
     );
@@ -151,6 +159,7 @@ describe('--destrole on the demo organisation', () => {
         '  admin           29 call(s), last 2026-10-28T15:03:15Z',
         '- readonly        not assumed in the window',
         '  admin (backup)  12 call(s), last 2026-10-27T17:02:21Z',
+        ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),
     );

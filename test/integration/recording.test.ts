@@ -77,10 +77,10 @@ describe('"-" only for actions CloudTrail would have recorded (demo role admin, 
   it('CSV carries the class, its evidence and the basis', () => {
     const csv = admin('--format', 'csv').stdout.split('\n');
     expect(csv[0]).toBe(
-      'symbol,status,action,calls,last_seen,limited,possibly_used,recorded,evidence,evidence_detail,basis',
+      'symbol,status,action,calls,last_seen,limited,possibly_used,recorded,evidence,evidence_detail,basis,window_incomplete',
     );
     expect(csv.find((line) => line.includes(',rds-db:connect,'))).toBe(
-      '?,unknown,rds-db:connect,0,,false,false,not-recorded,documented,https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.html#UsingWithRDS.IAMDBAuth.Limitations,CloudTrail records no event of its own for this action',
+      '?,unknown,rds-db:connect,0,,false,false,not-recorded,documented,https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.html#UsingWithRDS.IAMDBAuth.Limitations,CloudTrail records no event of its own for this action,false',
     );
   });
 });
@@ -170,5 +170,52 @@ describe('a trail that looks write-only', () => {
     expect(symbolOf('cloudwatch:DescribeAlarms')).toBe('?');
     expect(symbolOf('lambda:UpdateFunctionCode')).toBe(' ');
     expect(symbolOf('s3:CreateAccessPoint')).toBe('-');
+  });
+});
+
+describe('a log file that could not be read', () => {
+  const cache = join(mkdtempSync(join(tmpdir(), 'iamtrail-unreadable-')), 'cache.duckdb');
+  afterAll(() => {
+    rmSync(join(cache, '..'), { recursive: true, force: true });
+  });
+  const list = () =>
+    runCli([
+      '--config',
+      'examples/demo/config.example.yaml',
+      '--start',
+      '2026-10-01',
+      '--end',
+      '2026-10-31',
+      '--cache',
+      cache,
+      '--account',
+      'demo',
+      '--list',
+      'users',
+      '--format',
+      'json',
+    ]);
+
+  it('leaves the window incomplete, in the run that read it and in every cached run after it', () => {
+    // The demo holds one corrupt file (examples/demo/logs/.../2026/10/15/..._CorruptedInTransit.json.gz).
+    const first = list();
+    const cached = list();
+    for (const [run, engineCalls] of [
+      [first, 1],
+      [cached, 0],
+    ] as const) {
+      expect(run.status).toBe(0);
+      const { logs } = JSON.parse(run.stdout) as {
+        logs: { complete: boolean; engineCalls: number; unreadableFiles: { file: string }[] };
+      };
+      expect(logs.engineCalls).toBe(engineCalls);
+      expect(logs.complete).toBe(false);
+      expect(logs.unreadableFiles.map((entry) => entry.file.split('/').at(-1))).toEqual([
+        '111111111111_CloudTrail_us-east-1_20261015T0900Z_CorruptedInTransit.json.gz',
+      ]);
+    }
+    expect(flatten(cached.stderr)).toContain(
+      '1 log file(s) of the window could not be read when their days were loaded',
+    );
   });
 });

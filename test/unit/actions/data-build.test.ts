@@ -69,6 +69,10 @@ describe('recording classes', () => {
     ['s3:ListAllMyBuckets', 'management', 'observed'],
     ['execute-api:Invoke', 'not-recorded', 'no-operation'],
     ['cloudwatch:DescribeAlarmHistory', 'management', 'api-operation'],
+    ['sagemaker:PutRecord', 'unknown', 'data-plane'],
+    ['bedrock:GetAsyncInvoke', 'data:AWS::Bedrock::AsyncInvoke', 'documented'],
+    ['rds-data:ExecuteStatement', 'management', 'documented'],
+    ['verifiedpermissions:IsAuthorized', 'unknown', 'documented'],
   ])('%s is %s (%s)', (name, recorded, evidence) => {
     const action = catalog.get(name);
     expect(action && recordingClassOf(action)).toBe(recorded);

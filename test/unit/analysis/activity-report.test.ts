@@ -61,6 +61,13 @@ describe('buildPrincipalDiffReport', () => {
     const report = diff([
       row({ eventName: 'ListBuckets', calls: 3, lastSeen: '2026-10-01T12:00:00Z' }),
       row({ eventSource: 'ec2.amazonaws.com', eventName: 'DescribeInstances' }),
+      // Someone else's write: the trail logs writes too, so unused writes can be "-".
+      row({
+        actorArn: `arn:aws:iam::${ACCOUNT}:user/other`,
+        actorType: 'IAMUser',
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'CreateUser',
+      }),
     ]);
     expect(report.actions.map((a) => [a.status, a.action])).toEqual([
       ['ungranted', 'ec2:DescribeInstances'],
@@ -79,12 +86,22 @@ describe('buildPrincipalDiffReport', () => {
   });
 
   it("counts a service's data actions as recorded once the account's logs hold its data events, from any actor", () => {
+    const other = { actorArn: `arn:aws:iam::${ACCOUNT}:user/other`, actorType: 'IAMUser' };
     const report = diff([
-      row({ actorArn: `arn:aws:iam::${ACCOUNT}:user/other`, actorType: 'IAMUser', eventName: 'GetObject' }),
+      row({ ...other, eventName: 'GetObject' }),
+      row({ ...other, eventName: 'PutObject' }),
     ]);
     expect(report.dataEventTypesLogged).toEqual(['AWS::S3::Object']);
     expect(report.actions.find((a) => a.action === 's3:PutObject')?.status).toBe('unused');
+    expect(report.actions.find((a) => a.action === 's3:GetObject')?.status).toBe('unused');
     expect(report.actions.find((a) => a.action === 'sqs:SendMessage')?.status).toBe('unknown');
+  });
+
+  it('keeps "?" for the direction of a data type the logs never show (a write-only data selector)', () => {
+    const other = { actorArn: `arn:aws:iam::${ACCOUNT}:user/other`, actorType: 'IAMUser' };
+    const report = diff([row({ ...other, eventName: 'PutObject' })]);
+    expect(report.actions.find((a) => a.action === 's3:GetObject')?.status).toBe('unknown');
+    expect(report.actions.find((a) => a.action === 's3:PutObject')?.status).toBe('unused');
   });
 
   it('never counts denied calls as use, and lists them apart', () => {

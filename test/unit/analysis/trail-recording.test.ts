@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { EventSelectorsError, parseEventSelectors } from '../../../src/analysis/event-selectors.js';
-import { createRecordingJudge, inferLoggedEvidence } from '../../../src/analysis/trail-recording.js';
+import {
+  createRecordingJudge,
+  inferLoggedEvidence,
+  isReadOnlySuspected,
+  isWriteOnlySuspected,
+} from '../../../src/analysis/trail-recording.js';
 import type { LoggedEvidence } from '../../../src/analysis/trail-recording.js';
 import { loadActionData } from '../../../src/cli/action-data.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
@@ -13,7 +18,11 @@ const { catalog, mapper } = loadActionData();
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/event-selectors', name), 'utf8')) as unknown;
 const selectorsOf = (name: string) => parseEventSelectors(fixture(name), name);
-const NOTHING_LOGGED: LoggedEvidence = { dataTypesLogged: new Set(), writeOnlySuspected: false };
+const NOTHING_LOGGED: LoggedEvidence = {
+  dataTypesLogged: new Map(),
+  management: { read: true, write: true },
+};
+const BOTH = { read: true, write: true };
 
 describe('inferLoggedEvidence', () => {
   it('finds the data types of the logged events and a trail that holds reads', () => {
@@ -26,8 +35,10 @@ describe('inferLoggedEvidence', () => {
       mapper,
       catalog,
     );
-    expect([...logged.dataTypesLogged]).toEqual(['AWS::S3::Object']);
-    expect(logged.writeOnlySuspected).toBe(false);
+    expect(Object.fromEntries(logged.dataTypesLogged)).toEqual({
+      'AWS::S3::Object': { read: true, write: false },
+    });
+    expect(logged.management).toEqual(BOTH);
   });
 
   it('suspects a write-only trail when management calls hold no read', () => {
@@ -39,11 +50,22 @@ describe('inferLoggedEvidence', () => {
       mapper,
       catalog,
     );
-    expect(logged.writeOnlySuspected).toBe(true);
+    expect(isWriteOnlySuspected(logged)).toBe(true);
+    expect(isReadOnlySuspected(logged)).toBe(false);
+  });
+
+  it('suspects a read-only trail when management calls hold no write', () => {
+    const logged = inferLoggedEvidence(
+      [{ eventSource: 'ec2.amazonaws.com', eventName: 'DescribeInstances' }],
+      mapper,
+      catalog,
+    );
+    expect(isReadOnlySuspected(logged)).toBe(true);
   });
 
   it('suspects nothing when there is no management call at all', () => {
-    expect(inferLoggedEvidence([], mapper, catalog).writeOnlySuspected).toBe(false);
+    const logged = inferLoggedEvidence([], mapper, catalog);
+    expect(isWriteOnlySuspected(logged) || isReadOnlySuspected(logged)).toBe(false);
   });
 });
 
@@ -62,21 +84,48 @@ describe('createRecordingJudge', () => {
     { name: 'data type absent', action: 's3:GetObject', recorded: false, basis: /hold none of that type/ },
     {
       name: 'data type present in the logs',
-      logged: { dataTypesLogged: new Set(['AWS::S3::Object']), writeOnlySuspected: false },
+      logged: { dataTypesLogged: new Map([['AWS::S3::Object', BOTH]]), management: BOTH },
       action: 's3:GetObject',
       recorded: true,
       basis: /hold data events of that type/,
     },
     {
+      name: 'a data read when the logs hold only writes of that type (a write-only data selector)',
+      logged: {
+        dataTypesLogged: new Map([['AWS::S3::Object', { read: false, write: true }]]),
+        management: BOTH,
+      },
+      action: 's3:GetObject',
+      recorded: false,
+      basis: /hold only write ones of that type/,
+    },
+    {
+      name: 'a data write when the logs hold writes of that type',
+      logged: {
+        dataTypesLogged: new Map([['AWS::S3::Object', { read: false, write: true }]]),
+        management: BOTH,
+      },
+      action: 's3:DeleteObject',
+      recorded: true,
+      basis: /hold data events of that type/,
+    },
+    {
+      name: 'a write on a read-only-looking trail',
+      logged: { dataTypesLogged: new Map(), management: { read: true, write: false } },
+      action: 'iam:CreateUser',
+      recorded: false,
+      basis: /looks read-only/,
+    },
+    {
       name: 'a read on a write-only-looking trail',
-      logged: { dataTypesLogged: new Set(), writeOnlySuspected: true },
+      logged: { dataTypesLogged: new Map(), management: { read: false, write: true } },
       action: 'ec2:DescribeInstances',
       recorded: false,
       basis: /looks write-only/,
     },
     {
       name: 'a write on a write-only-looking trail',
-      logged: { dataTypesLogged: new Set(), writeOnlySuspected: true },
+      logged: { dataTypesLogged: new Map(), management: { read: false, write: true } },
       action: 'iam:CreateUser',
       recorded: true,
       basis: /by default/,
@@ -90,7 +139,7 @@ describe('createRecordingJudge', () => {
     },
     {
       name: 'selectors outrank the logs: data type present but not selected',
-      logged: { dataTypesLogged: new Set(['AWS::S3::Object']), writeOnlySuspected: false },
+      logged: { dataTypesLogged: new Map([['AWS::S3::Object', BOTH]]), management: BOTH },
       selectors: 'basic-all.json',
       action: 's3:GetObject',
       recorded: false,

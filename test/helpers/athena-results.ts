@@ -1,0 +1,67 @@
+// Canned Athena results of the summary query, for tests that run it against moto (which returns
+// queued rows instead of executing SQL).
+
+/** The summary query's result columns, as Athena describes them. */
+export const SUMMARY_COLUMNS = [
+  { name: 'account_id', type: 'varchar' },
+  { name: 'day', type: 'varchar' },
+  { name: 'actor_arn', type: 'varchar' },
+  { name: 'actor_type', type: 'varchar' },
+  { name: 'caller_arn', type: 'varchar' },
+  { name: 'via_arn', type: 'varchar' },
+  { name: 'event_source', type: 'varchar' },
+  { name: 'event_name', type: 'varchar' },
+  { name: 'outcome', type: 'varchar' },
+  { name: 'calls', type: 'bigint' },
+  { name: 'first_seen', type: 'varchar' },
+  { name: 'last_seen', type: 'varchar' },
+  { name: 'log_files', type: 'bigint' },
+];
+/** An activity row of the summary query. */
+export const summaryRow = (
+  account: string,
+  day: string,
+  actor: string,
+  type: string,
+  source: string,
+  name: string,
+  outcome = 'ok',
+  calls = '3',
+  caller: string | null = null,
+) => [
+  account,
+  day,
+  actor,
+  type,
+  caller,
+  null,
+  source,
+  name,
+  outcome,
+  calls,
+  `${day}T10:00:00Z`,
+  `${day}T11:00:00Z`,
+  '0',
+];
+/** The summary query's coverage row of an (account, day): `files` log files hold its records. */
+export const coverageRow = (account: string, day: string, files = '2') => [
+  account,
+  day,
+  ...Array.from({ length: 7 }, () => null),
+  '5',
+  `${day}T00:01:00Z`,
+  `${day}T23:59:00Z`,
+  files,
+];
+/** Coverage rows for every day from `start` to `end` of each account. */
+export const coverageRows = (accounts: readonly string[], start: string, end: string) => {
+  const rows: (string | null)[][] = [];
+  for (
+    let time = Date.parse(`${start}T00:00:00Z`);
+    time <= Date.parse(`${end}T00:00:00Z`);
+    time += 86_400_000
+  )
+    for (const account of accounts)
+      rows.push(coverageRow(account, new Date(time).toISOString().slice(0, 10)));
+  return rows;
+};
