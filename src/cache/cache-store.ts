@@ -33,13 +33,15 @@ export const CACHE_SCHEMA_VERSION = '5';
 export const CACHE_MARKER = { key: 'application', value: 'iamtrail' } as const;
 
 /**
- * The tables of the caches iamtrail wrote before it marked them (schema versions 1 to 3): their
+ * The tables of the caches iamtrail wrote before it marked them (schema versions 1 to 4): their
  * `meta` table (key, value) held only `schema_version` and `created_at`.
  */
 const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
   '1': ['activity', 'coverage', 'meta'],
   '2': ['activity', 'athena_queries', 'athena_resources', 'coverage', 'meta'],
   '3': ['activity', 'athena_queries', 'athena_resources', 'coverage', 'meta'],
+  // Schema 4 (coverage per account) was written unmarked by the commits that introduced it.
+  '4': ['activity', 'athena_queries', 'athena_resources', 'coverage', 'meta'],
 };
 
 /** DuckDB settings of the cache: never fetch an extension (a SQLite file would ask for one). */

@@ -73,7 +73,7 @@ async function writeDuckDb(path: string, statements: string): Promise<void> {
 }
 
 /** Writes a cache of an older schema version (the SQL it shipped with) as that iamtrail did. */
-async function writeLegacyCache(path: string, version: '1' | '2' | '3', rows: string): Promise<void> {
+async function writeLegacyCache(path: string, version: '1' | '2' | '3' | '4', rows: string): Promise<void> {
   const schema = readFileSync(join(REPO_ROOT, `test/fixtures/cache/schema-v${version}.sql`), 'utf8');
   await writeDuckDb(
     path,
@@ -216,8 +216,8 @@ describe('a file iamtrail did not create', () => {
 });
 
 describe('caches iamtrail wrote before the marker', () => {
-  it('recognises caches of schema 1, 2 and 3 as its own and rebuilds them, with a notice', async () => {
-    for (const version of ['1', '2', '3'] as const) {
+  it('recognises caches of schema 1, 2, 3 and 4 as its own and rebuilds them, with a notice', async () => {
+    for (const version of ['1', '2', '3', '4'] as const) {
       const path = freshPath();
       await writeLegacyCache(
         path,
