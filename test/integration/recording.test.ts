@@ -180,12 +180,7 @@ describe('a log file that could not be read', () => {
   });
   const list = () =>
     runCli([
-      '--config',
-      'examples/demo/config.example.yaml',
-      '--start',
-      '2026-10-01',
-      '--end',
-      '2026-10-31',
+      ...DEMO_ARGS.filter((arg) => arg !== '--no-cache'),
       '--cache',
       cache,
       '--account',

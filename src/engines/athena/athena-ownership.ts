@@ -1,10 +1,9 @@
 import { GetWorkGroupCommand, ListTagsForResourceCommand } from '@aws-sdk/client-athena';
-import type { AthenaClient } from '@aws-sdk/client-athena';
 import { EntityNotFoundException, GetDatabaseCommand, GetTableCommand } from '@aws-sdk/client-glue';
-import type { GlueClient } from '@aws-sdk/client-glue';
 
 import type { AthenaResource } from '../../cache/cache-store.js';
 import { awsCall } from '../aws-call.js';
+import type { SetupClients } from './athena-setup.js';
 import { IAMTRAIL_MARKER } from './athena-table.js';
 
 /**
@@ -14,19 +13,13 @@ import { IAMTRAIL_MARKER } from './athena-table.js';
  */
 export type Ownership = 'owned' | 'gone' | 'foreign';
 
-/** The clients the ownership check calls. */
-export interface OwnershipClients {
-  readonly glue: Pick<GlueClient, 'send'>;
-  readonly athena: Pick<AthenaClient, 'send'>;
-}
-
 /**
  * Reads the marker of one object, as set-up wrote it: the `iamtrail.managed` parameter of a Glue
  * table or database, the `iamtrail.managed` tag of a workgroup. `workgroupArn` names the workgroup
  * for ListTagsForResource (the only Athena call that returns tags). Reads only.
  */
 export async function checkOwnership(
-  clients: OwnershipClients,
+  clients: SetupClients,
   resource: AthenaResource,
   workgroupArn: (name: string) => Promise<string>,
 ): Promise<Ownership> {
