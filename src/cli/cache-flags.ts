@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 
 import { CacheStore } from '../cache/cache-store.js';
-import { defaultCachePath } from './run-report.js';
+import { defaultCachePath } from '../app/cache/cache-settings.js';
 
 /** `--cache PATH`, shared by the report and the cache commands. */
 export const cachePathFlag = Flags.string({

@@ -12,8 +12,8 @@ import type {
 import { DIFF_SYMBOLS, filterDiff } from '../analysis/action-diff.js';
 import type { DiffFilter, DiffStatus } from '../analysis/action-diff.js';
 import { describeSpans } from '../analysis/log-coverage.js';
-import type { RoleCaller } from '../cache/cache-store.js';
-import type { AssumableRoleUsage, LogsSummary, OtherRoleUsed, ReportResult } from './run-report.js';
+import type { RoleCaller } from '../cache/activity-queries.js';
+import type { AssumableRoleUsage, LogsSummary, OtherRoleUsed, ReportResult } from '../app/report/report-types.js';
 
 /** `iamtrail --list users|roles` as JSON (schema `iamtrail.list/v1`). */
 export interface IdentityListDocument {

@@ -1,4 +1,5 @@
 import type { ActivityRow, DayCoverage, SessionStats } from '../trail/activity-summary.js';
+import type { AthenaQueryRecord } from './athena/athena-ledger.js';
 
 /** What an engine is asked for: every activity of a range of whole UTC days. */
 export interface SummaryRequest {
@@ -55,14 +56,25 @@ export interface EngineReporter {
 }
 
 /**
+ * The capability of an engine whose service bills by data scanned (Athena): the queries it ran,
+ * for the cache's ledger (which `athena cleanup` reads) and the cost line of the report.
+ */
+export interface EngineCostReport {
+  /** Every query the engine ran so far. */
+  queries(): readonly AthenaQueryRecord[];
+  /** Data scanned by those queries, and its price. */
+  cost(): { readonly bytesScanned: number; readonly dollars: number };
+}
+
+/**
  * The port every engine implements (local DuckDB, Athena). Engines never return raw events, only
- * the activity summary of DESIGN.md; they know nothing of IAM.
+ * the activity summary of DESIGN.md; they know nothing of IAM. What only some engines do is a
+ * declared capability, present or absent, never a cast to the concrete class: `costReport`
+ * (Athena), and `SummaryResult.rowsFile` for an engine created with a spill folder (local).
  */
 export interface Engine {
-  /** Short name for messages and the cache, e.g. `local`. */
-  readonly name: string;
-  /** Where the logs come from, for messages and cache keys (a folder, an S3 location). */
-  readonly source: string;
+  /** Present when the engine's service bills by data scanned. */
+  readonly costReport?: EngineCostReport;
   /** Summarises the activity of a range of days. */
   summarize(request: SummaryRequest): Promise<SummaryResult>;
   /** Releases the engine's resources. Safe to call twice. */

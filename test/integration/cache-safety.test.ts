@@ -22,7 +22,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { toCacheError } from '../../src/cache/cache-file.js';
-import { CACHE_MARKER, CACHE_SCHEMA_VERSION, CacheStore } from '../../src/cache/cache-store.js';
+import { CACHE_MARKER, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+import { CacheStore } from '../../src/cache/cache-store.js';
 import { EngineError, UsageError } from '../../src/errors.js';
 import { flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { CACHE_SCHEMA_VERSION, CacheStore, toRanges } from '../../src/cache/cache-store.js';
+import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+import { CacheStore } from '../../src/cache/cache-store.js';
+import { toRanges } from '../../src/cache/day-ranges.js';
 import type { ActivityRow, DayCoverage } from '../../src/trail/activity-summary.js';
 import { addDays, utcDayOf } from '../../src/trail/utc-days.js';
 import { flatten, runCli } from '../helpers/cli.js';

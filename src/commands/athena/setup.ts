@@ -1,16 +1,15 @@
 import { Flags } from '@oclif/core';
 
-import { createAthenaContext } from '../../cli/athena-context.js';
+import { createAthenaContext } from '../../app/athena/athena-context.js';
+import { setUpAthena } from '../../app/athena/set-up-athena.js';
+import type { AthenaSetupOutcome } from '../../app/athena/set-up-athena.js';
 import { BaseCommand, formatFlag } from '../../cli/base-command.js';
 import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
-import { athenaOutputLocation } from '../../cli/run-report.js';
 import { CacheStore } from '../../cache/cache-store.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load-config.js';
-import { applyAthenaSetup, planAthenaSetup } from '../../engines/athena/athena-setup.js';
 import type { SetupPlan } from '../../engines/athena/athena-setup.js';
-import { describeTrailRegions, resolveTrailRegions } from '../../engines/athena/athena-regions.js';
+import { describeTrailRegions } from '../../engines/athena/athena-regions.js';
 import type { TrailRegions } from '../../engines/athena/athena-regions.js';
-import { buildCloudTrailTableInput } from '../../engines/athena/athena-table.js';
 
 /** `iamtrail athena setup` as JSON (schema `iamtrail.athena-setup/v1`). */
 export interface AthenaSetupDocument extends SetupPlan {
@@ -46,33 +45,32 @@ export default class AthenaSetup extends BaseCommand {
   async run(): Promise<AthenaSetupDocument> {
     const { flags } = await this.parse(AthenaSetup);
     const context = await createAthenaContext(loadConfig(flags.config), flags.cache);
-    const { athena, clients } = context;
-    const outputLocation = athenaOutputLocation(athena);
-    const trailRegions = await resolveTrailRegions(clients, athena, context.accountIds, clients.region);
-    const plan = await planAthenaSetup(
-      clients,
-      athena,
-      buildCloudTrailTableInput({ ...athena, regions: [...trailRegions.regions] }, context.accountIds),
-    );
-    if (!flags['dry-run']) {
-      const store = await CacheStore.open(context.cachePath, {
-        lockTimeoutMs: flags['cache-wait'] * 1000,
-        onNotice: (message) => {
-          this.warnLine(message);
-        },
-      });
-      try {
-        await applyAthenaSetup(clients, athena, plan, outputLocation, clients.region, (resource) =>
-          store.recordAthenaResource(resource),
-        );
-      } finally {
-        await store.close();
-      }
+    const { clients } = context;
+    const dryRun = flags['dry-run'];
+    const store = dryRun
+      ? undefined
+      : await CacheStore.open(context.cachePath, {
+          lockTimeoutMs: flags['cache-wait'] * 1000,
+          onNotice: (message) => {
+            this.warnLine(message);
+          },
+        });
+    let outcome: AthenaSetupOutcome;
+    try {
+      outcome = await setUpAthena(
+        clients,
+        context.athena,
+        context.accountIds,
+        store === undefined ? undefined : (resource) => store.recordAthenaResource(resource),
+      );
+    } finally {
+      await store?.close();
     }
+    const { plan, trailRegions, outputLocation } = outcome;
     const document: AthenaSetupDocument = {
       schema: 'iamtrail.athena-setup/v1',
       region: clients.region,
-      dryRun: flags['dry-run'],
+      dryRun,
       outputLocation,
       trailRegions,
       ...plan,

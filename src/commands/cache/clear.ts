@@ -1,21 +1,11 @@
-import { existsSync } from 'node:fs';
-
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../cli/base-command.js';
-import { CacheStore } from '../../cache/cache-store.js';
+import { clearCache, deleteCache } from '../../app/cache/clear-cache.js';
+import type { CacheClearResult } from '../../app/cache/clear-cache.js';
 import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/cache-flags.js';
 import { UsageError } from '../../errors.js';
 import { isUtcDay } from '../../trail/utc-days.js';
-
-/** What `iamtrail cache clear` removed. */
-export interface CacheClearResult {
-  readonly path: string;
-  readonly rowsRemoved: number;
-  readonly daysUnloaded: number;
-  /** With `--force`: whether the file was deleted. */
-  readonly deleted: boolean;
-}
 
 /** `iamtrail cache clear`: forget cached activity, all of it or some. */
 export default class CacheClear extends BaseCommand {
@@ -62,25 +52,23 @@ export default class CacheClear extends BaseCommand {
           },
         );
       }
-      const deleted = await CacheStore.remove(path, { lockTimeoutMs: flags['cache-wait'] * 1000 });
-      this.log(`cache ${path}: ${deleted ? 'deleted; the next run creates a new one' : 'does not exist'}`);
-      return { path, rowsRemoved: 0, daysUnloaded: 0, deleted };
+      const result = await deleteCache(path, flags['cache-wait'] * 1000);
+      this.log(
+        `cache ${path}: ${result.deleted ? 'deleted; the next run creates a new one' : 'does not exist'}`,
+      );
+      return result;
     }
-    let result: CacheClearResult = { path, rowsRemoved: 0, daysUnloaded: 0, deleted: false };
-    if (existsSync(path)) {
-      const store = await openCacheOf(flags, (message) => {
-        this.warnLine(message);
-      });
-      try {
-        const removed = await store.clear({
-          ...(flags.account === undefined ? {} : { accountId: flags.account }),
-          ...(flags.before === undefined ? {} : { before: flags.before }),
-        });
-        result = { path, rowsRemoved: removed.rows, daysUnloaded: removed.days, deleted: false };
-      } finally {
-        await store.close();
-      }
-    }
+    const result = await clearCache(
+      path,
+      {
+        ...(flags.account === undefined ? {} : { accountId: flags.account }),
+        ...(flags.before === undefined ? {} : { before: flags.before }),
+      },
+      () =>
+        openCacheOf(flags, (message) => {
+          this.warnLine(message);
+        }),
+    );
     this.log(
       `cache ${path}: ${result.rowsRemoved} row(s) removed, ${result.daysUnloaded} day(s) marked unloaded`,
     );

@@ -1,19 +1,7 @@
-import { existsSync } from 'node:fs';
-
 import { BaseCommand, formatFlag } from '../../cli/base-command.js';
 import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/cache-flags.js';
-import { CACHE_SCHEMA_VERSION } from '../../cache/cache-store.js';
-import type { CacheSourceStatus } from '../../cache/cache-store.js';
-
-/** `iamtrail cache status` as JSON (schema `iamtrail.cache-status/v1`). */
-export interface CacheStatusDocument {
-  readonly schema: 'iamtrail.cache-status/v1';
-  readonly path: string;
-  readonly exists: boolean;
-  readonly bytes: number;
-  readonly schemaVersion: string;
-  readonly sources: readonly CacheSourceStatus[];
-}
+import { readCacheStatus } from '../../app/cache/cache-status.js';
+import type { CacheStatusDocument } from '../../app/cache/cache-status.js';
 
 /** `iamtrail cache status`: what the cache holds. */
 export default class CacheStatus extends BaseCommand {
@@ -27,24 +15,11 @@ export default class CacheStatus extends BaseCommand {
   async run(): Promise<CacheStatusDocument> {
     const { flags } = await this.parse(CacheStatus);
     const path = cachePathOf(flags);
-    let document: CacheStatusDocument = {
-      schema: 'iamtrail.cache-status/v1',
-      path,
-      exists: false,
-      bytes: 0,
-      schemaVersion: CACHE_SCHEMA_VERSION,
-      sources: [],
-    };
-    if (existsSync(path)) {
-      const store = await openCacheOf(flags, (message) => {
+    const document = await readCacheStatus(path, () =>
+      openCacheOf(flags, (message) => {
         this.warnLine(message);
-      });
-      try {
-        document = { ...document, exists: true, sources: await store.status(), bytes: store.sizeOnDisk() };
-      } finally {
-        await store.close();
-      }
-    }
+      }),
+    );
     if (this.jsonEnabled()) return document;
     if (flags.format === 'json') {
       process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);

@@ -9,11 +9,11 @@ import {
   toDayCoverage,
 } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
-import type { Engine, EngineReporter, SummaryRequest, SummaryResult } from '../engine.js';
+import type { Engine, EngineCostReport, EngineReporter, SummaryRequest, SummaryResult } from '../engine.js';
 import { formatBytes } from '../format-bytes.js';
 import { AthenaDialect } from './athena-dialect.js';
 import { AthenaRunner, DEFAULT_ATHENA_RUNNER_OPTIONS, scanCost } from './athena-runner.js';
-import type { AthenaQueryRecord } from '../../cache/cache-store.js';
+import type { AthenaQueryRecord } from './athena-ledger.js';
 
 /** Options of {@link AthenaEngine}. */
 export interface AthenaEngineOptions {
@@ -36,17 +36,21 @@ export interface AthenaEngineOptions {
  * date and account partitions as validated literals and every other value bound.
  */
 export class AthenaEngine implements Engine {
-  readonly name = 'athena';
-  readonly source: string;
   /** Every query this engine ran, for the cost report and cleanup. */
-  readonly queries: AthenaQueryRecord[] = [];
+  readonly #queries: AthenaQueryRecord[] = [];
+  readonly costReport: EngineCostReport = {
+    queries: () => [...this.#queries],
+    cost: () => {
+      const bytes = this.#queries.map((query) => query.bytesScanned);
+      return { bytesScanned: bytes.reduce((sum, value) => sum + value, 0), dollars: scanCost(bytes) };
+    },
+  };
   readonly #db: Kysely<CloudTrailDatabase>;
   readonly #options: AthenaEngineOptions;
   readonly #runner: AthenaRunner;
 
   constructor(options: AthenaEngineOptions) {
     this.#options = options;
-    this.source = `athena:${options.region}:${options.athena.database}.${options.athena.table}`;
     this.#runner = new AthenaRunner(options.client, {
       ...DEFAULT_ATHENA_RUNNER_OPTIONS,
       ...(options.pollInitialMs === undefined
@@ -61,7 +65,7 @@ export class AthenaEngine implements Engine {
         );
       },
       onQueryDone: (query) => {
-        this.queries.push({
+        this.#queries.push({
           ...query,
           outputLocation: query.outputLocation ?? null,
           region: options.region,
@@ -87,12 +91,6 @@ export class AthenaEngine implements Engine {
       filesRead: 0,
       skippedFiles: [],
     };
-  }
-
-  /** Data scanned by this engine's queries, and its price. */
-  cost(): { bytesScanned: number; dollars: number } {
-    const bytes = this.queries.map((query) => query.bytesScanned);
-    return { bytesScanned: bytes.reduce((sum, value) => sum + value, 0), dollars: scanCost(bytes) };
   }
 
   async close(): Promise<void> {

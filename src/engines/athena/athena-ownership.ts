@@ -1,10 +1,10 @@
 import { GetWorkGroupCommand, ListTagsForResourceCommand } from '@aws-sdk/client-athena';
 import { EntityNotFoundException, GetDatabaseCommand, GetTableCommand } from '@aws-sdk/client-glue';
 
-import type { AthenaResource } from '../../cache/cache-store.js';
-import { awsCall } from '../aws-call.js';
+import type { AthenaResource } from './athena-ledger.js';
+import { awsCall } from '../../aws/aws-call.js';
 import type { SetupClients } from './athena-setup.js';
-import { IAMTRAIL_MARKER } from './athena-table.js';
+import { IAMTRAIL_MARKER } from './athena-sql.js';
 
 /**
  * Whether an object the cache says iamtrail created is still iamtrail's: `owned` (it carries the

@@ -4,8 +4,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { AWS_REGION_PATTERN } from '../../config/config-schema.js';
 import type { AthenaConfig } from '../../config/config-schema.js';
 import { ConfigError } from '../../errors.js';
-import { awsCall } from '../aws-call.js';
-import { trailLocation } from './athena-table.js';
+import { awsCall } from '../../aws/aws-call.js';
+import { trailLocation } from './athena-sql.js';
 
 /**
  * The regions every account of a partition has enabled by default: AWS enables the regions

@@ -9,7 +9,7 @@ import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
 import pRetry from 'p-retry';
 
 import { EngineError, InterruptedError } from '../../errors.js';
-import { awsCall } from '../aws-call.js';
+import { awsCall } from '../../aws/aws-call.js';
 
 /** Errors Athena answers when called too often or with too many queries running. */
 const THROTTLING = new Set([

@@ -11,11 +11,11 @@ import { CreateWorkGroupCommand, GetWorkGroupCommand } from '@aws-sdk/client-ath
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { isDeepStrictEqual } from 'node:util';
 
-import type { AthenaResource } from '../../cache/cache-store.js';
+import type { AthenaResource } from './athena-ledger.js';
 import type { AthenaConfig } from '../../config/config-schema.js';
 import { ConfigError } from '../../errors.js';
-import { awsCall } from '../aws-call.js';
-import { IAMTRAIL_MARKER } from './athena-table.js';
+import { awsCall } from '../../aws/aws-call.js';
+import { IAMTRAIL_MARKER } from './athena-sql.js';
 
 /** One step of the Athena set-up. */
 export interface SetupStep {

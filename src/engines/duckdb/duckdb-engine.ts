@@ -84,8 +84,6 @@ export const DEFAULT_DUCKDB_ENGINE_OPTIONS: Omit<DuckDbEngineOptions, 'logsDir' 
  * its batch and skipped with one warning, so one bad file never costs the others.
  */
 export class DuckDbEngine implements Engine {
-  readonly name = 'local';
-  readonly source: string;
   readonly #options: DuckDbEngineOptions;
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
@@ -98,7 +96,6 @@ export class DuckDbEngine implements Engine {
 
   private constructor(options: DuckDbEngineOptions, instance: DuckDBInstance, connection: DuckDBConnection) {
     this.#options = options;
-    this.source = options.logsDir;
     this.#instance = instance;
     this.#connection = connection;
     this.#db = new Kysely<CloudTrailDatabase>({ dialect: new DuckDbDialect({ connection }) });

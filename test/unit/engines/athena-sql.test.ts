@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { athenaSchema } from '../../../src/config/config-schema.js';
 import { AthenaDialect } from '../../../src/engines/athena/athena-dialect.js';
 import { toExecutionParameter } from '../../../src/engines/athena/athena-driver.js';
-import { buildCloudTrailTableInput } from '../../../src/engines/athena/athena-table.js';
+import { buildCloudTrailTableInput } from '../../../src/engines/athena/athena-sql.js';
 import { DuckDbDialect } from '../../../src/engines/duckdb/duckdb-dialect.js';
 import { ConfigError } from '../../../src/errors.js';
 import { buildActivitySummaryQuery } from '../../../src/trail/activity-summary.js';

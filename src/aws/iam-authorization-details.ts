@@ -1,7 +1,7 @@
 import { paginateGetAccountAuthorizationDetails } from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
 
-import { awsCall } from '../engines/aws-call.js';
+import { awsCall } from './aws-call.js';
 import { InputDataError } from '../errors.js';
 import { AuthorizationDetailsError, parseAuthorizationDetails } from '../iam/authorization-details.js';
 import type { AuthorizationDetails } from '../iam/authorization-details.js';

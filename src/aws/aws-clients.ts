@@ -4,7 +4,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
-import { awsCall } from '../engines/aws-call.js';
+import { awsCall } from './aws-call.js';
 import { UsageError } from '../errors.js';
 
 /** The AWS clients iamtrail uses, for one region. */

@@ -150,3 +150,9 @@ export function buildCloudTrailTableInput(athena: AthenaConfig, accountIds: read
     },
   };
 }
+
+/** Where iamtrail's Athena results go: `output_s3_bucket` (or the log bucket) plus iamtrail's prefix. */
+export function athenaOutputLocation(athena: AthenaConfig): string {
+  const base = (athena.output_s3_bucket ?? `s3://${athena.s3_bucket}`).replace(/\/+$/, '');
+  return `${base}/${athena.results_prefix.replace(/^\/+/, '').replace(/\/*$/, '/')}`;
+}

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 
-import type { AthenaConfig } from '../config/config-schema.js';
-import type { Config } from '../config/load-config.js';
-import { UsageError } from '../errors.js';
-import { createAwsClients } from './aws-clients.js';
-import type { AwsClients } from './aws-clients.js';
-import { defaultCachePath } from './run-report.js';
+import type { AthenaConfig } from '../../config/config-schema.js';
+import type { Config } from '../../config/load-config.js';
+import { UsageError } from '../../errors.js';
+import { createAwsClients } from '../../aws/aws-clients.js';
+import type { AwsClients } from '../../aws/aws-clients.js';
+import { defaultCachePath } from '../cache/cache-settings.js';
 
 /** What the athena commands need: the section, the clients and the cache file. */
 export interface AthenaContext {

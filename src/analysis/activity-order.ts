@@ -1,0 +1,54 @@
+import type { RoleCallerRow } from './activity-report.js';
+
+/*
+ * The order iamtrail shows what the cache returns: the cache answers unordered, and these sort.
+ * Text compares by UTF-16 code unit, as DuckDB's default collation does for the ASCII of ARNs,
+ * account ids and days.
+ */
+
+/** Compares two strings by code unit (not locale), for a stable order of ids and days. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Loaded (account, day) pairs, by account then day. */
+export function sortDayCoverage<T extends { readonly accountId: string; readonly day: string }>(
+  rows: readonly T[],
+): T[] {
+  return [...rows].sort((a, b) => compareText(a.accountId, b.accountId) || compareText(a.day, b.day));
+}
+
+/** Activity rows by day, then event source, then event name. */
+export function sortActivityRows<
+  T extends { readonly day: string; readonly eventSource: string; readonly eventName: string },
+>(rows: readonly T[]): T[] {
+  return [...rows].sort(
+    (a, b) =>
+      compareText(a.day, b.day) ||
+      compareText(a.eventSource, b.eventSource) ||
+      compareText(a.eventName, b.eventName),
+  );
+}
+
+/**
+ * Callers of roles by role, then most calls first; among equals, known callers before unknown
+ * (`null`) ones, and direct sessions (`via` null) before chains.
+ */
+export function sortRoleCallers<T extends RoleCallerRow>(rows: readonly T[]): T[] {
+  const nullsLast = (a: string | null, b: string | null): number =>
+    a === b ? 0 : a === null ? 1 : b === null ? -1 : compareText(a, b);
+  const nullsFirst = (a: string | null, b: string | null): number =>
+    a === b ? 0 : a === null ? -1 : b === null ? 1 : compareText(a, b);
+  return [...rows].sort(
+    (a, b) =>
+      compareText(a.roleArn, b.roleArn) ||
+      b.calls - a.calls ||
+      nullsLast(a.callerArn, b.callerArn) ||
+      nullsFirst(a.viaArn, b.viaArn),
+  );
+}
+
+/** Files by name. */
+export function sortByFile<T extends { readonly file: string }>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => compareText(a.file, b.file));
+}

@@ -1,0 +1,169 @@
+import { compareText } from '../../analysis/activity-order.js';
+import type { AwsClients } from '../../aws/aws-clients.js';
+import type { CacheStore } from '../../cache/cache-store.js';
+import type { AthenaResource } from '../../engines/athena/athena-ledger.js';
+import { checkOwnership } from '../../engines/athena/athena-ownership.js';
+import type { Ownership } from '../../engines/athena/athena-ownership.js';
+import { IAMTRAIL_MARKER } from '../../engines/athena/athena-sql.js';
+import {
+  memoiseWorkgroupArn,
+  messageOf,
+  removeAthenaResource,
+  removeResultObjects,
+} from '../../engines/athena/athena-teardown.js';
+import type { CleanupItem } from '../../engines/athena/athena-teardown.js';
+import { EngineError } from '../../errors.js';
+
+/** What `iamtrail athena cleanup` removed (or would remove), kept, and failed to remove. */
+export interface CleanupResult {
+  readonly dryRun: boolean;
+  readonly removed: readonly CleanupItem[];
+  readonly kept: readonly (CleanupItem & { readonly reason: string })[];
+  /** Removals that failed; they stay recorded in the cache, so the next cleanup tries again. */
+  readonly failed: readonly (CleanupItem & { readonly error: string })[];
+}
+
+/** Where cleanup says what it does, and asks before removing. */
+export interface CleanupReporter {
+  log(line: string): void;
+  warn(line: string): void;
+  /** Asks to go on with removing `count` items; throws to stop. */
+  confirm(count: number): Promise<void>;
+}
+
+const NOT_OURS = `it no longer carries iamtrail's marker (${IAMTRAIL_MARKER}): someone else recreated it under this name`;
+
+/**
+ * Removes what iamtrail created and only that: the result objects of the queries it ran, its
+ * table, its database and its workgroup, as recorded in the cache, and each object only while it
+ * still carries iamtrail's marker. One failure does not stop the rest; when anything could not be
+ * removed, an {@link EngineError} (exit code 3) follows once the rest is done.
+ */
+export async function cleanUpAthena(
+  clients: AwsClients,
+  cachePath: string,
+  dryRun: boolean,
+  openStore: () => Promise<CacheStore>,
+  reporter: CleanupReporter,
+): Promise<CleanupResult> {
+  const store = await openStore();
+  try {
+    const queries = await store.athenaQueries(clients.region);
+    const resources = order(await store.athenaResources(clients.region));
+    const objects = queries.flatMap((query) =>
+      query.outputLocation === null ? [] : [query.outputLocation, `${query.outputLocation}.metadata`],
+    );
+    if (objects.length === 0 && resources.length === 0) {
+      reporter.log(
+        `nothing to clean up in ${clients.region}: the cache ${cachePath} records no Athena object or query of iamtrail`,
+      );
+      return { dryRun, removed: [], kept: [], failed: [] };
+    }
+
+    // Ownership is read before anything is asked or removed, so a dry run tells the truth too.
+    const workgroupArn = memoiseWorkgroupArn(clients);
+    const removed: CleanupItem[] = [];
+    const kept: (CleanupItem & { reason: string })[] = [];
+    const failed: (CleanupItem & { error: string })[] = [];
+    const plan: { resource: AthenaResource; ownership: Ownership }[] = [];
+    for (const resource of resources) {
+      try {
+        plan.push({ resource, ownership: await checkOwnership(clients, resource, workgroupArn) });
+      } catch (error) {
+        failed.push({ kind: resource.kind, name: resource.name, error: messageOf(error) });
+      }
+    }
+    const toRemove: CleanupItem[] = [
+      ...objects.map((name) => ({ kind: 'result-object' as const, name })),
+      ...plan
+        .filter((step) => step.ownership === 'owned')
+        .map(({ resource }) => ({ kind: resource.kind, name: resource.name })),
+    ];
+    for (const item of toRemove)
+      reporter.log(`${dryRun ? 'would remove' : 'remove'} ${item.kind} ${item.name}`);
+    for (const { resource, ownership } of plan) {
+      if (ownership === 'foreign')
+        reporter.warn(`${dryRun ? 'would keep' : 'kept'} ${resource.kind} ${resource.name}: ${NOT_OURS}`);
+      if (ownership === 'gone') reporter.log(`${resource.kind} ${resource.name} is already gone`);
+    }
+    if (dryRun) {
+      reportFailures(failed, reporter);
+      return {
+        dryRun,
+        removed: toRemove,
+        kept: plan
+          .filter((step) => step.ownership === 'foreign')
+          .map(({ resource }) => ({ kind: resource.kind, name: resource.name, reason: NOT_OURS })),
+        failed,
+      };
+    }
+    if (toRemove.length > 0) await reporter.confirm(toRemove.length);
+
+    const cleared = await removeResultObjects(clients, objects, removed, failed, (message) => {
+      reporter.warn(message);
+    });
+    await store.forgetAthenaQueries(
+      queries
+        .filter(
+          (query) =>
+            query.outputLocation === null ||
+            (cleared.has(query.outputLocation) && cleared.has(`${query.outputLocation}.metadata`)),
+        )
+        .map((query) => query.queryId),
+    );
+    for (const { resource, ownership } of plan) {
+      const item = { kind: resource.kind, name: resource.name };
+      if (ownership === 'foreign') {
+        // No longer iamtrail's: kept, and no longer on record as created by iamtrail.
+        kept.push({ ...item, reason: NOT_OURS });
+        await store.forgetAthenaResource(resource);
+        continue;
+      }
+      if (ownership === 'gone') {
+        await store.forgetAthenaResource(resource);
+        continue;
+      }
+      try {
+        const why = await removeAthenaResource(clients, resource);
+        if (why === undefined) {
+          removed.push(item);
+          await store.forgetAthenaResource(resource);
+        } else {
+          kept.push({ ...item, reason: why });
+          reporter.warn(`kept ${item.kind} ${item.name}: ${why}`);
+        }
+      } catch (error) {
+        failed.push({ ...item, error: messageOf(error) });
+      }
+    }
+    reporter.log(`removed ${removed.length} item(s)`);
+    reportFailures(failed, reporter);
+    return { dryRun: false, removed, kept, failed };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Warns about each failed removal, then fails the command (exit 3) if there was any. */
+function reportFailures(
+  failed: readonly (CleanupItem & { error: string })[],
+  reporter: CleanupReporter,
+): void {
+  if (failed.length === 0) return;
+  for (const item of failed) reporter.warn(`could not remove ${item.kind} ${item.name}: ${item.error}`);
+  throw new EngineError(
+    `cleanup incomplete: ${failed.length} item(s) could not be removed or checked; the rest was done`,
+    {
+      suggestions: [
+        'What failed stays recorded in the cache: fix the cause (see the warnings above) and run cleanup again',
+        'Run `iamtrail permissions` for the IAM policy cleanup needs',
+      ],
+    },
+  );
+}
+
+/** Tables before databases, so a database is empty when its turn comes; by name within a kind. */
+function order(resources: readonly AthenaResource[]): AthenaResource[] {
+  const rank = { table: 0, workgroup: 1, database: 2 } as const;
+  return [...resources].sort((a, b) => rank[a.kind] - rank[b.kind] || compareText(a.name, b.name));
+}

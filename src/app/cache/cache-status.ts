@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+
+import { compareText } from '../../analysis/activity-order.js';
+import type { CacheSourceStatus } from '../../cache/cache-coverage.js';
+import { CACHE_SCHEMA_VERSION } from '../../cache/cache-schema.js';
+import type { CacheStore } from '../../cache/cache-store.js';
+
+/** `iamtrail cache status` as JSON (schema `iamtrail.cache-status/v1`). */
+export interface CacheStatusDocument {
+  readonly schema: 'iamtrail.cache-status/v1';
+  readonly path: string;
+  readonly exists: boolean;
+  readonly bytes: number;
+  readonly schemaVersion: string;
+  readonly sources: readonly CacheSourceStatus[];
+}
+
+/**
+ * What the cache at `path` holds: per source (sorted), its accounts (sorted), loaded days and
+ * rows. A cache that does not exist yet is reported as such, never created.
+ */
+export async function readCacheStatus(
+  path: string,
+  openStore: () => Promise<CacheStore>,
+): Promise<CacheStatusDocument> {
+  const document: CacheStatusDocument = {
+    schema: 'iamtrail.cache-status/v1',
+    path,
+    exists: false,
+    bytes: 0,
+    schemaVersion: CACHE_SCHEMA_VERSION,
+    sources: [],
+  };
+  if (!existsSync(path)) return document;
+  const store = await openStore();
+  try {
+    const sources = (await store.status())
+      .map((source) => ({ ...source, accounts: [...source.accounts].sort(compareText) }))
+      .sort((a, b) => compareText(a.source, b.source));
+    return { ...document, exists: true, sources, bytes: store.sizeOnDisk() };
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,159 @@
+import { sql } from 'kysely';
+
+import { toActivityRow } from '../trail/activity-summary.js';
+import type { ActivityRow } from '../trail/activity-summary.js';
+import type { CacheConnection } from './cache-connection.js';
+import type { DayRange } from './day-ranges.js';
+
+/*
+ * The activity a question reads from the cache. Rows come back unordered: the application and
+ * analysis sort what they show.
+ */
+
+/** One caller of a role in a window (see {@link roleCallers}). */
+export interface RoleCaller {
+  readonly roleArn: string;
+  /** The identity that opened the sessions, or `null` when no AssumeRole call or sourceIdentity says. */
+  readonly callerArn: string | null;
+  /** The role the chain came through, for a chain of roles. */
+  readonly viaArn: string | null;
+  readonly calls: number;
+  readonly denied: number;
+  readonly days: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+}
+
+/**
+ * Per actor of an account and identity type, the summed calls and last day by outcome: what
+ * `--list users|roles` needs, as rows (`day` is the last day, `calls` the total).
+ */
+export async function actorRollup(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+  accountId: string,
+  actorType: string,
+): Promise<ActivityRow[]> {
+  const records = await scoped(cache, source, window)
+    .where(sql<string>`split_part(actor_arn, ':', 5)`, '=', accountId)
+    .where('actor_type', '=', actorType)
+    .select((eb) => [
+      'account_id',
+      'actor_arn',
+      'actor_type',
+      'outcome',
+      eb.fn.max('day').as('day'),
+      eb.fn.sum<number>('calls').as('calls'),
+      eb.fn.min('first_seen').as('first_seen'),
+      eb.fn.max('last_seen').as('last_seen'),
+    ])
+    .groupBy(['account_id', 'actor_arn', 'actor_type', 'outcome'])
+    .execute();
+  return records.map((record) => ({
+    accountId: record.account_id,
+    day: record.day,
+    actorArn: record.actor_arn,
+    actorType: record.actor_type,
+    callerArn: null,
+    viaArn: null,
+    eventSource: '',
+    eventName: '',
+    outcome: record.outcome,
+    calls: record.calls,
+    firstSeen: record.first_seen,
+    lastSeen: record.last_seen,
+  }));
+}
+
+/**
+ * Every row of one actor in the window (all accounts: a role's sessions, a user's calls); with
+ * `callers`, only the role sessions those identities opened (ARNs or `sourceIdentity` values).
+ */
+export async function actorActivity(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+  actorArn: string,
+  callers?: readonly string[],
+): Promise<ActivityRow[]> {
+  let query = scoped(cache, source, window).where('actor_arn', '=', actorArn);
+  if (callers !== undefined) {
+    if (callers.length === 0) return [];
+    query = query.where((eb) => eb.or([eb('caller_arn', 'in', callers), eb('via_arn', 'in', callers)]));
+  }
+  const records = await query.selectAll().execute();
+  return records.map(toActivityRow);
+}
+
+/**
+ * Who opened sessions of roles in the window: per (role, caller), the calls made in those
+ * sessions, on how many days, and when first and last. A role chain is listed under the identity
+ * that began it, with the role it came through as `via`. Rows without a known caller come with
+ * `callerArn: null`. With `roleArn`, one role; with `accountId`, every role whose ARN is in that
+ * account; with `callers`, every role those identities opened sessions of (first or last hop).
+ */
+export async function roleCallers(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+  role:
+    { readonly roleArn: string } | { readonly accountId: string } | { readonly callers: readonly string[] },
+): Promise<RoleCaller[]> {
+  let query = scoped(cache, source, window).where('actor_type', '=', 'AssumedRole');
+  if ('roleArn' in role) query = query.where('actor_arn', '=', role.roleArn);
+  else if ('accountId' in role)
+    query = query.where(sql<string>`split_part(actor_arn, ':', 5)`, '=', role.accountId);
+  else if (role.callers.length === 0) return [];
+  else {
+    const { callers } = role;
+    query = query.where((eb) => eb.or([eb('caller_arn', 'in', callers), eb('via_arn', 'in', callers)]));
+  }
+  const records = await query
+    .select((eb) => [
+      'actor_arn',
+      'caller_arn',
+      'via_arn',
+      sql<number>`CAST(sum(calls) AS BIGINT)`.as('calls'),
+      sql<number>`CAST(sum(CASE WHEN outcome = 'denied' THEN calls ELSE 0 END) AS BIGINT)`.as('denied'),
+      sql<number>`count(DISTINCT day)`.as('days'),
+      eb.fn.min('first_seen').as('first_seen'),
+      eb.fn.max('last_seen').as('last_seen'),
+    ])
+    .groupBy(['actor_arn', 'caller_arn', 'via_arn'])
+    .execute();
+  return records.map((record) => ({
+    roleArn: record.actor_arn,
+    callerArn: record.caller_arn,
+    viaArn: record.via_arn,
+    calls: record.calls,
+    denied: record.denied,
+    days: record.days,
+    firstSeen: record.first_seen,
+    lastSeen: record.last_seen,
+  }));
+}
+
+/** The distinct events logged in an account in the window, by anyone (which data events it logs). */
+export async function accountEvents(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+  accountId: string,
+): Promise<{ eventSource: string; eventName: string }[]> {
+  const records = await scoped(cache, source, window)
+    .where('account_id', '=', accountId)
+    .select(['event_source', 'event_name'])
+    .distinct()
+    .execute();
+  return records.map((record) => ({ eventSource: record.event_source, eventName: record.event_name }));
+}
+
+/** The activity rows of a source in a window. */
+function scoped(cache: CacheConnection, source: string, window: DayRange) {
+  return cache.db
+    .selectFrom('activity')
+    .where('source', '=', source)
+    .where('day', '>=', window.startDay)
+    .where('day', '<=', window.endDay);
+}

@@ -1,0 +1,209 @@
+import type { SkippedFile } from '../engines/engine.js';
+import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
+import type { CacheConnection } from './cache-connection.js';
+import type { CacheDatabase } from './cache-schema.js';
+import type { missingDays } from './cache-coverage.js';
+import { accountOfLogPath, dayOfLogPath } from './log-paths.js';
+
+/**
+ * The activity rows of a summary an engine spilled to Parquet (the file is the parameter named by
+ * `placeholder`); its coverage rows (`actor_arn` null) come separately, as the engine's `coverage`.
+ */
+const activityOfSpill = (placeholder: '$1' | '$2'): string =>
+  `SELECT * EXCLUDE (log_files) FROM read_parquet(${placeholder}) WHERE actor_arn IS NOT NULL`;
+
+/** Which days {@link clearDays} removes; both filters together narrow the set. */
+export interface CacheClearFilter {
+  /** Only the days loaded for this account (whose logs hold its records). */
+  readonly accountId?: string;
+  /** Only days before this day. */
+  readonly before?: string;
+}
+
+/**
+ * Replaces `days` of a source with what one engine load returned: its activity `rows` (or the
+ * rows of a Parquet file the engine spilled them to) and its `coverage`, which marks each day
+ * loaded for the accounts whose records its logs held, and for no other (see
+ * {@link missingDays}). Whatever the days held before is forgotten first (one
+ * transaction); then one transaction per day with activity writes its rows and coverage
+ * together, and one for each run of up to 1000 days with coverage but no activity. A killed
+ * process leaves every day complete or absent. `beforeCommit` is a test seam to hold a
+ * transaction open.
+ */
+export async function writeDays(
+  cache: CacheConnection,
+  source: string,
+  days: readonly string[],
+  rows: readonly ActivityRow[] | { readonly file: string },
+  coverage: readonly DayCoverage[],
+  beforeCommit: () => Promise<void> = () => Promise.resolve(),
+  skipped: readonly SkippedFile[] = [],
+): Promise<void> {
+  const skippedRows = skipped.map((entry) => ({
+    source,
+    day: dayOfLogPath(entry.file) ?? days[0] ?? '',
+    account_id: accountOfLogPath(entry.file) ?? null,
+    file: entry.file,
+    reason: entry.reason,
+  }));
+  const insertSkipped = async (): Promise<void> => {
+    if (skippedRows.length > 0) await cache.db.insertInto('skipped_files').values(skippedRows).execute();
+  };
+  const counts = new Map<string, number>(days.map((day) => [day, 0]));
+  const loadedAt = new Date().toISOString();
+  const coverageOf = new Map<string, CacheDatabase['coverage'][]>(days.map((day) => [day, []]));
+  for (const entry of coverage) {
+    coverageOf.get(entry.day)?.push({
+      source,
+      account_id: entry.accountId,
+      day: entry.day,
+      loaded_at: loadedAt,
+      files: entry.files,
+    });
+  }
+  const insertCoverage = async (entries: readonly CacheDatabase['coverage'][]): Promise<void> => {
+    for (let index = 0; index < entries.length; index += 1000)
+      await cache.db
+        .insertInto('coverage')
+        .values(entries.slice(index, index + 1000))
+        .execute();
+  };
+  if (cache.path === ':memory:') {
+    // Nothing of an in-memory store outlives the process: one transaction for every day.
+    await cache.transaction(async () => {
+      await forgetDays(cache, source, days);
+      await insertSkipped();
+      if ('file' in rows) {
+        await cache.connection.run(
+          `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM (${activityOfSpill('$2')})`,
+          [source, rows.file],
+        );
+      } else await appendRows(cache, source, rows);
+      await insertCoverage([...coverageOf.values()].flat());
+    });
+    return;
+  }
+  let insertDay: (day: string) => Promise<void>;
+  if ('file' in rows) {
+    // The spilled rows go from Parquet to the cache inside DuckDB, never through JavaScript.
+    await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${activityOfSpill('$1')}`, [
+      rows.file,
+    ]);
+    const perDay = await cache.connection.runAndReadAll(
+      'SELECT day, count(*)::INTEGER FROM incoming GROUP BY day',
+    );
+    for (const [day, count] of perDay.getRowsJS() as [string, number][])
+      if (counts.has(day)) counts.set(day, count);
+    insertDay = async (day) => {
+      await cache.connection.run(
+        `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE day = $2`,
+        [source, day],
+      );
+    };
+  } else {
+    const byDay = new Map<string, ActivityRow[]>(days.map((day) => [day, []]));
+    for (const row of rows) byDay.get(row.day)?.push(row);
+    for (const [day, dayRows] of byDay) counts.set(day, dayRows.length);
+    insertDay = (day) => appendRows(cache, source, byDay.get(day) ?? []);
+  }
+  // Forget the days first, in one transaction: a day is then absent until its own transaction
+  // commits it whole (deleting per day scanned the activity table once per day).
+  await cache.transaction(async () => {
+    await forgetDays(cache, source, days);
+    await insertSkipped();
+  });
+  // Days with logs but no activity row (only AWS services' calls) hold only their coverage:
+  // mark them in few transactions (each all or none), rather than a commit per day. Days
+  // without coverage are not marked at all.
+  const quietDays = days.filter((day) => counts.get(day) === 0);
+  for (let index = 0; index < quietDays.length; index += 1000) {
+    const entries = quietDays.slice(index, index + 1000).flatMap((day) => coverageOf.get(day) ?? []);
+    if (entries.length === 0) continue;
+    await cache.transaction(async () => {
+      await insertCoverage(entries);
+      await beforeCommit();
+    });
+  }
+  for (const [day, count] of counts) {
+    if (count === 0) continue;
+    await cache.transaction(async () => {
+      await insertDay(day);
+      await insertCoverage(coverageOf.get(day) ?? []);
+      await beforeCommit();
+    });
+  }
+  if ('file' in rows) await cache.connection.run('DROP TABLE IF EXISTS incoming');
+}
+
+/**
+ * Removes cached days. With `before`, the days before it; with `accountId`, the days loaded for
+ * that account. A day is removed whole, with its rows and coverage for every account (one load
+ * wrote them together), so the next run that needs it reads it again.
+ */
+export async function clearDays(
+  cache: CacheConnection,
+  filter: CacheClearFilter = {},
+): Promise<{ rows: number; days: number }> {
+  return cache.transaction(async () => {
+    let days = cache.db.selectFrom('coverage').select(['source', 'day']).distinct();
+    if (filter.before !== undefined) days = days.where('day', '<', filter.before);
+    if (filter.accountId !== undefined) days = days.where('account_id', '=', filter.accountId);
+    const affected = await days.execute();
+    let rows = 0;
+    for (const day of affected) {
+      const removed = await cache.db
+        .deleteFrom('activity')
+        .where('source', '=', day.source)
+        .where('day', '=', day.day)
+        .executeTakeFirst();
+      rows += Number(removed.numDeletedRows);
+      await cache.db
+        .deleteFrom('coverage')
+        .where('source', '=', day.source)
+        .where('day', '=', day.day)
+        .execute();
+    }
+    return { rows, days: affected.length };
+  });
+}
+
+async function forgetDays(cache: CacheConnection, source: string, days: readonly string[]): Promise<void> {
+  for (let index = 0; index < days.length; index += 1000) {
+    const chunk = days.slice(index, index + 1000);
+    await cache.db
+      .deleteFrom('skipped_files')
+      .where('source', '=', source)
+      .where('day', 'in', chunk)
+      .execute();
+    await cache.db.deleteFrom('activity').where('source', '=', source).where('day', 'in', chunk).execute();
+    await cache.db.deleteFrom('coverage').where('source', '=', source).where('day', 'in', chunk).execute();
+  }
+}
+
+async function appendRows(
+  cache: CacheConnection,
+  source: string,
+  rows: readonly ActivityRow[],
+): Promise<void> {
+  const appender = await cache.connection.createAppender('activity');
+  for (const row of rows) {
+    appender.appendVarchar(source);
+    appender.appendVarchar(row.accountId);
+    appender.appendVarchar(row.day);
+    appender.appendVarchar(row.actorArn);
+    appender.appendVarchar(row.actorType);
+    if (row.callerArn === null) appender.appendNull();
+    else appender.appendVarchar(row.callerArn);
+    if (row.viaArn === null) appender.appendNull();
+    else appender.appendVarchar(row.viaArn);
+    appender.appendVarchar(row.eventSource);
+    appender.appendVarchar(row.eventName);
+    appender.appendVarchar(row.outcome);
+    appender.appendBigInt(BigInt(row.calls));
+    appender.appendVarchar(row.firstSeen);
+    appender.appendVarchar(row.lastSeen);
+    appender.endRow();
+  }
+  appender.flushSync();
+  appender.closeSync();
+}

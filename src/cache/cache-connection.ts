@@ -1,0 +1,373 @@
+import { existsSync, linkSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { Kysely } from 'kysely';
+import pRetry from 'p-retry';
+
+import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
+import { EngineError, UsageError } from '../errors.js';
+import {
+  createCacheFolder,
+  hasCacheSignature,
+  inspectCacheFile,
+  isDamage,
+  toCacheError,
+} from './cache-file.js';
+import { DUCKDB_OPTIONS, ensureSchema, isOwnCache } from './cache-schema.js';
+import type { CacheDatabase } from './cache-schema.js';
+
+/** Options of {@link CacheConnection.open}. */
+export interface CacheConnectionOptions {
+  /** How long to wait for another iamtrail process that has the cache open. */
+  readonly lockTimeoutMs: number;
+  /** Told when an old cache is rebuilt. */
+  readonly onNotice: (message: string) => void;
+}
+
+/** Defaults of {@link CacheConnectionOptions}. */
+export const DEFAULT_CACHE_CONNECTION_OPTIONS: CacheConnectionOptions = {
+  lockTimeoutMs: 60_000,
+  onNotice: () => undefined,
+};
+
+/**
+ * An open cache: a DuckDB file (or an in-memory database for `--no-cache`) whose schema has been
+ * checked. DuckDB lets one process at a time open a file; {@link CacheConnection.open} waits a
+ * bounded time for the other to finish, and never writes to a file that is not iamtrail's.
+ */
+export class CacheConnection {
+  readonly #instance: DuckDBInstance;
+  /** The DuckDB connection, for what kysely cannot say (appenders, Parquet reads). */
+  readonly connection: DuckDBConnection;
+  /** The same connection through kysely, with errors about the file mapped to iamtrail's. */
+  readonly db: Kysely<CacheDatabase>;
+  /** The file, or `:memory:`. */
+  readonly path: string;
+  #closed = false;
+
+  /** The path errors name: {@link path}, or for a cache being created, where it will be. */
+  readonly reportedPath: string;
+
+  private constructor(
+    path: string,
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    reportedPath: string = path,
+  ) {
+    this.path = path;
+    this.reportedPath = reportedPath;
+    this.#instance = instance;
+    this.connection = connection;
+    // Every query's DuckDB error about the file (damage, a full disk) becomes iamtrail's own.
+    const mapped = {
+      runAndReadAll: (text: string, values?: DuckDBValue[]) =>
+        connection.runAndReadAll(text, values).catch((error: unknown) => {
+          throw toCacheError(error, reportedPath);
+        }),
+    };
+    this.db = new Kysely<CacheDatabase>({ dialect: new DuckDbDialect({ connection: mapped }) });
+  }
+
+  /**
+   * Opens (creating if needed) the cache at `path`, or an in-memory one for `:memory:`. Rebuilds a
+   * cache of another schema version. Waits up to `lockTimeoutMs` while another process has it
+   * open, then fails with an {@link EngineError} that says so.
+   *
+   * Nothing is written to a file before it is known to be iamtrail's: an existing file is first
+   * opened read-only and must carry {@link CACHE_MARKER} (or be a cache of schema 1 to 3, written
+   * before the marker); anything else is refused with a {@link UsageError}, untouched. A new cache
+   * is built beside its path and moved into place whole, so no process ever sees an unmarked
+   * cache. A damaged file and a full disk are {@link EngineError}s (see `cache-file.ts`).
+   */
+  static async open(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<CacheConnection> {
+    const { lockTimeoutMs, onNotice } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
+    if (path === ':memory:')
+      return CacheConnection.#connect(path, await DuckDBInstance.create(path), onNotice);
+    return CacheConnection.#waitForLock(path, lockTimeoutMs, async () => {
+      const state = inspectCacheFile(path);
+      if (state === 'duckdb') {
+        if (!verifiedFiles.has(fileIdentity(path)))
+          await CacheConnection.#withOwnFile(path, () => Promise.resolve());
+      } else {
+        createCacheFolder(path);
+        await CacheConnection.#createFile(path, state);
+      }
+      let instance: DuckDBInstance;
+      try {
+        instance = await DuckDBInstance.create(path, DUCKDB_OPTIONS);
+      } catch (error) {
+        throw CacheConnection.#openError(path, error);
+      }
+      const store = await CacheConnection.#connect(path, instance, onNotice);
+      verifiedFiles.add(fileIdentity(path));
+      return store;
+    });
+  }
+
+  /**
+   * Deletes the cache file at `path` (and its write-ahead log) for `cache clear --force`, when it is
+   * iamtrail's: it carries the marker, or DuckDB reports it damaged and its bytes still hold the
+   * names of iamtrail's tables and columns. Refuses anything else with a {@link UsageError},
+   * untouched. Returns whether there was a file to delete.
+   */
+  static async remove(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<boolean> {
+    const { lockTimeoutMs } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
+    return CacheConnection.#waitForLock(path, lockTimeoutMs, async () => {
+      const state = inspectCacheFile(path);
+      if (state === 'absent') return false;
+      const removeFiles = (): void => {
+        verifiedFiles.delete(fileIdentity(path));
+        rmSync(`${path}.wal`, { force: true });
+        unlinkSync(path);
+      };
+      if (state === 'empty') {
+        unlinkSync(path);
+        return true;
+      }
+      try {
+        // Deleted while the read-only open holds its lock, so no other process is inside.
+        await CacheConnection.#withOwnFile(path, () => {
+          removeFiles();
+          return Promise.resolve();
+        });
+      } catch (error) {
+        const cause = error instanceof EngineError ? error.cause : undefined;
+        if (!(cause instanceof Error) || !isDamage(cause.message, path)) throw error;
+        if (!hasCacheSignature(path)) {
+          throw new UsageError(
+            `the cache ${path} is damaged and none of iamtrail's table names can be found in it, so iamtrail cannot tell it is its own and leaves it untouched`,
+            {
+              suggestions: [`If it is the cache iamtrail wrote, delete it yourself: rm ${path}`],
+              cause: error,
+            },
+          );
+        }
+        removeFiles();
+      }
+      return true;
+    });
+  }
+
+  /**
+   * Runs `attempt`, again while another process holds the file's lock (backing off from 50 ms to
+   * 1 s), up to `lockTimeoutMs`; then fails with an {@link EngineError} naming the holder.
+   */
+  static async #waitForLock<T>(path: string, lockTimeoutMs: number, attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await pRetry(attempt, {
+        retries: 5,
+        forever: true,
+        factor: 2,
+        minTimeout: 50,
+        maxTimeout: 1000,
+        // p-retry treats 0 as "no limit"; a zero timeout is one attempt.
+        maxRetryTime: Math.max(lockTimeoutMs, 1),
+        shouldRetry: (error) => isLockConflict(error),
+      });
+    } catch (error) {
+      if (!isLockConflict(error)) throw error;
+      const holder = /PID (\d+)/.exec(error.message)?.[1];
+      throw new EngineError(
+        `the cache ${path} is in use by another iamtrail process${holder === undefined ? '' : ` (PID ${holder})`}; waited ${Math.round(lockTimeoutMs / 1000)} s`,
+        {
+          suggestions: ['Try again when it has finished, or pass --cache OTHER_PATH or --no-cache'],
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /**
+   * Opens an existing DuckDB file read-only (which writes nothing, not even a pending write-ahead
+   * log) and runs `body` while it is open, if the file is iamtrail's; otherwise throws a
+   * {@link UsageError}. A lock conflict is rethrown as DuckDB worded it, for the caller to wait.
+   */
+  static async #withOwnFile(path: string, body: () => Promise<void>): Promise<void> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, { ...DUCKDB_OPTIONS, access_mode: 'READ_ONLY' });
+    } catch (error) {
+      throw CacheConnection.#openError(path, error);
+    }
+    try {
+      const connection = await instance.connect();
+      try {
+        let own: boolean;
+        try {
+          own = await isOwnCache(connection);
+        } catch (error) {
+          throw CacheConnection.#openError(path, error);
+        }
+        if (!own) {
+          throw new UsageError(
+            `the cache ${path} is a DuckDB database that iamtrail did not create (it has no iamtrail marker); iamtrail leaves it untouched`,
+            {
+              suggestions: [
+                'Pass --cache with a new path (iamtrail creates the file) or the cache file iamtrail wrote, or --no-cache',
+              ],
+            },
+          );
+        }
+        await body();
+      } finally {
+        connection.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+  }
+
+  /**
+   * Creates a new cache at `path` (absent, or an empty file): built under a temporary name beside
+   * it, checkpointed, then moved into place, so that an interrupted run leaves no unmarked or
+   * half-built file at `path`. If another process created `path` meanwhile, its file is kept.
+   */
+  static async #createFile(path: string, state: 'absent' | 'empty'): Promise<void> {
+    const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.new`);
+    const removeTemporary = (): void => {
+      rmSync(temporary, { force: true });
+      rmSync(`${temporary}.wal`, { force: true });
+    };
+    removeTemporary();
+    try {
+      let instance: DuckDBInstance;
+      try {
+        instance = await DuckDBInstance.create(temporary, DUCKDB_OPTIONS);
+      } catch (error) {
+        throw CacheConnection.#openError(path, error);
+      }
+      const store = await CacheConnection.#connect(temporary, instance, () => undefined, path);
+      try {
+        // A checkpoint that fails (a full disk) says so here; closing would keep quiet.
+        await store.connection.run('CHECKPOINT').catch((error: unknown) => {
+          throw toCacheError(error, path);
+        });
+      } finally {
+        await store.close();
+      }
+      if (existsSync(`${temporary}.wal`)) {
+        throw new EngineError(
+          `could not write the new cache ${path}: its write-ahead log was not checkpointed`,
+          {
+            suggestions: ['Check the free space of the disk, or pass --cache with a path on another disk'],
+          },
+        );
+      }
+      if (state === 'empty') {
+        if (statSync(path).size === 0) renameSync(temporary, path);
+        return;
+      }
+      try {
+        // A hard link fails if the path exists by now, where a rename would replace that file.
+        linkSync(temporary, path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST') {
+          if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw toCacheError(error, path);
+          renameSync(temporary, path);
+        }
+      }
+    } finally {
+      removeTemporary();
+    }
+  }
+
+  /** Sets up a store on an open instance, the schema checked (and rebuilt or created). */
+  static async #connect(
+    path: string,
+    instance: DuckDBInstance,
+    onNotice: (message: string) => void,
+    reportedPath: string = path,
+  ): Promise<CacheConnection> {
+    let connection: DuckDBConnection;
+    try {
+      connection = await instance.connect();
+    } catch (error) {
+      instance.closeSync();
+      throw CacheConnection.#openError(reportedPath, error);
+    }
+    const store = new CacheConnection(path, instance, connection, reportedPath);
+    try {
+      await ensureSchema(store, onNotice);
+    } catch (error) {
+      // The schema's error is the one to report, not a second one from closing.
+      await store.close().catch(() => undefined);
+      throw toCacheError(error, reportedPath);
+    }
+    return store;
+  }
+
+  /** A DuckDB error at opening: lock conflicts as they are (to wait), the rest iamtrail's own. */
+  static #openError(path: string, error: unknown): unknown {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/Could not set lock on file/.test(message)) return error;
+    const mapped = toCacheError(error, path);
+    if (mapped !== error) return mapped;
+    return new EngineError(`cannot open the cache ${path}: ${message.split('\n')[0] ?? ''}`, {
+      suggestions: [
+        `Run \`iamtrail cache clear --force --cache ${path}\`, or pass --cache OTHER_PATH or --no-cache`,
+      ],
+      cause: error,
+    });
+  }
+
+  /** Bytes on disk of the cache file and its write-ahead log. */
+  sizeOnDisk(): number {
+    if (this.path === ':memory:') return 0;
+    return [this.path, `${this.path}.wal`].reduce(
+      (sum, file) => sum + (existsSync(file) ? statSync(file).size : 0),
+      0,
+    );
+  }
+
+  /** Closes the connection and the database. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.db.destroy();
+      this.connection.closeSync();
+      this.#instance.closeSync();
+    } catch (error) {
+      throw toCacheError(error, this.reportedPath);
+    }
+  }
+
+  /** Runs `body` in one transaction: committed whole, or rolled back with the first error. */
+  async transaction<T>(body: () => Promise<T>): Promise<T> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await body();
+      await this.connection.run('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await this.connection.run('ROLLBACK');
+      } catch {
+        // A COMMIT that failed (a full disk) has ended the transaction already; DuckDB's "cannot
+        // rollback" would hide why. The first error is the one to report.
+      }
+      throw toCacheError(error, this.reportedPath);
+    }
+  }
+}
+
+/**
+ * The files (device, inode, creation time) this process has opened as its own cache: a report opens the cache
+ * twice, and the second open need not check the marker again. A file replaced meanwhile is another
+ * inode, checked anew.
+ */
+const verifiedFiles = new Set<string>();
+
+function fileIdentity(path: string): string {
+  const stats = statSync(path);
+  // The creation time tells a new file from an old one that had the same, since reused, inode.
+  return `${stats.dev}:${stats.ino}:${stats.birthtimeMs}`;
+}
+
+/** Whether DuckDB refused to open the file because another process holds its lock. */
+function isLockConflict(error: unknown): error is Error {
+  return error instanceof Error && /Could not set lock on file/.test(error.message);
+}

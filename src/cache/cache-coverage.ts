@@ -1,0 +1,133 @@
+import { sql } from 'kysely';
+
+import type { SkippedFile } from '../engines/engine.js';
+import type { DayCoverage } from '../trail/activity-summary.js';
+import { addDays } from '../trail/utc-days.js';
+import type { CacheConnection } from './cache-connection.js';
+import { toRanges } from './day-ranges.js';
+import type { DayRange } from './day-ranges.js';
+
+/** What `cache status` reports for one source. */
+export interface CacheSourceStatus {
+  readonly source: string;
+  /** Accounts with at least one loaded day (a day whose logs hold records of them). */
+  readonly accounts: readonly string[];
+  /** Days loaded for at least one account. */
+  readonly loadedDays: number;
+  readonly ranges: readonly DayRange[];
+  readonly rows: number;
+  readonly lastLoadedAt: string | undefined;
+}
+
+/**
+ * The days of `[startDay, endDay]` that must be read from the source for a question about
+ * `accountIds`: those not loaded for every one of them (a day whose logs held no record of an
+ * account is never loaded for it, so it is read again), plus `today` and the day before, which
+ * may still receive logs. Days after `today` are never returned: they have no logs yet.
+ */
+export async function missingDays(
+  cache: CacheConnection,
+  source: string,
+  accountIds: readonly string[],
+  startDay: string,
+  endDay: string,
+  today: string,
+): Promise<string[]> {
+  const accounts = [...new Set(accountIds)];
+  if (accounts.length === 0) throw new Error('missingDays needs at least one account');
+  const lastDay = endDay < today ? endDay : today;
+  if (startDay > lastDay) return [];
+  const loaded = await cache.db
+    .selectFrom('coverage')
+    .select((eb) => ['day', eb.fn.count<bigint>('account_id').distinct().as('accounts')])
+    .where('source', '=', source)
+    .where('account_id', 'in', accounts)
+    .where('day', '>=', startDay)
+    .where('day', '<=', lastDay)
+    .groupBy('day')
+    .execute();
+  const loadedDays = new Set(
+    loaded.filter((row) => Number(row.accounts) === accounts.length).map((row) => row.day),
+  );
+  const fresh = new Set([today, addDays(today, -1)]);
+  const missing: string[] = [];
+  for (let day = startDay; day <= lastDay; day = addDays(day, 1)) {
+    if (!loadedDays.has(day) || fresh.has(day)) missing.push(day);
+  }
+  return missing;
+}
+
+/**
+ * What the cache holds of a source's logs in a window: per account and day loaded for it, the
+ * files that held its records. Unordered.
+ */
+export async function loadedCoverage(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+): Promise<DayCoverage[]> {
+  const records = await cache.db
+    .selectFrom('coverage')
+    .select(['account_id', 'day', 'files'])
+    .where('source', '=', source)
+    .where('day', '>=', window.startDay)
+    .where('day', '<=', window.endDay)
+    .execute();
+  return records.map((record) => ({
+    accountId: record.account_id,
+    day: record.day,
+    files: Number(record.files),
+  }));
+}
+
+/**
+ * The log files of a source that loads of the window's days could not read, of these accounts
+ * (by their path; a file whose path names no account counts for every account).
+ */
+export async function skippedFiles(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+  accountIds: readonly string[],
+): Promise<SkippedFile[]> {
+  const records = await cache.db
+    .selectFrom('skipped_files')
+    .select(['file', 'reason'])
+    .where('source', '=', source)
+    .where('day', '>=', window.startDay)
+    .where('day', '<=', window.endDay)
+    .where((eb) =>
+      accountIds.length === 0
+        ? eb('account_id', 'is', null)
+        : eb.or([eb('account_id', 'is', null), eb('account_id', 'in', accountIds)]),
+    )
+    .execute();
+  return records.map((record) => ({ file: record.file, reason: record.reason }));
+}
+
+/** What the cache holds, per source; unordered (the caller sorts what it shows). */
+export async function cacheStatus(cache: CacheConnection): Promise<CacheSourceStatus[]> {
+  const coverage = await cache.db
+    .selectFrom('coverage')
+    .select((eb) => [
+      'source',
+      sql<string[]>`list_distinct(list(account_id))`.as('accounts'),
+      sql<string[]>`list_distinct(list(day))`.as('days'),
+      eb.fn.max('loaded_at').as('last_loaded_at'),
+    ])
+    .groupBy('source')
+    .execute();
+  const counts = await cache.db
+    .selectFrom('activity')
+    .select((eb) => ['source', eb.fn.countAll<bigint>().as('rows')])
+    .groupBy('source')
+    .execute();
+  return coverage.map((entry) => ({
+    source: entry.source,
+    accounts: entry.accounts,
+    loadedDays: entry.days.length,
+    ranges: toRanges(entry.days),
+    rows: Number(counts.find((row) => row.source === entry.source)?.rows ?? 0),
+    lastLoadedAt: entry.last_loaded_at,
+  }));
+}
