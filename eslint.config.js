@@ -3,8 +3,119 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+/*
+ * Layering (DEVELOPERS.md, "Layout"). Dependencies point one way:
+ *   commands → cli → app → engines | cache | aws | config → iam | actions | trail | analysis
+ * and cache → engines (the cache stores what engines return, and the Athena ledger types live with
+ * the Athena engine); engines → aws (the adapters' error wrapping). Nothing imports commands/.
+ * Each folder gets ONE no-restricted-imports entry below: in flat config a later entry for the same
+ * file replaces an earlier one instead of adding to it.
+ */
+
 /** Modules that must stay pure: they take data, never touch I/O, SDKs, engines or the terminal. */
 const PURE_FOLDERS = ['src/iam/**', 'src/actions/**', 'src/analysis/**', 'src/trail/**'];
+
+/** Packages and built-ins that do I/O. */
+const IO_MODULES = [
+  '@aws-sdk/*',
+  '@duckdb/*',
+  '@oclif/*',
+  'chalk',
+  'node:fs',
+  'node:fs/*',
+  'fs',
+  'fs/*',
+  'node:os',
+  'os',
+  'node:zlib',
+  'zlib',
+  'node:child_process',
+  'child_process',
+];
+
+/** A `no-restricted-imports` pattern that bans imports from these folders of src/. */
+function folders(names, message) {
+  return { group: names.map((name) => `**/${name}/**`), message };
+}
+
+const NOT_COMMANDS = folders(['commands'], 'nothing imports src/commands/: commands are the top layer');
+
+/** The `no-restricted-imports` rule for a folder, with the commands ban every folder has. */
+function restricted(...patterns) {
+  return { 'no-restricted-imports': ['error', { patterns: [NOT_COMMANDS, ...patterns] }] };
+}
+
+const NO_AWS_SDK = {
+  group: ['@aws-sdk/*'],
+  message: 'commands call into src/app/; AWS calls live in src/aws/ and src/engines/',
+};
+
+const LAYERS = [
+  {
+    files: PURE_FOLDERS,
+    rules: {
+      ...restricted(
+        { group: IO_MODULES, message: 'pure modules take data, not I/O' },
+        folders(
+          ['app', 'aws', 'cache', 'cli', 'config', 'engines'],
+          'pure modules import only other pure modules (iam, actions, trail, analysis)',
+        ),
+      ),
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'pure modules take settings as arguments' },
+      ],
+    },
+  },
+  {
+    files: ['src/engines/**'],
+    rules: restricted(
+      folders(['app', 'cache', 'cli'], 'engines sit below the application, the cache and the CLI'),
+    ),
+  },
+  {
+    files: ['src/cache/**'],
+    rules: restricted(folders(['app', 'aws', 'cli'], 'the cache sits below the application and the CLI')),
+  },
+  {
+    files: ['src/aws/**'],
+    rules: restricted(
+      folders(
+        ['app', 'cache', 'cli', 'engines'],
+        'AWS adapters depend on nothing but config, errors and pure code',
+      ),
+    ),
+  },
+  {
+    files: ['src/config/**'],
+    rules: restricted(
+      folders(['app', 'aws', 'cache', 'cli', 'engines'], 'the config is read by the layers above it'),
+    ),
+  },
+  {
+    files: ['src/app/**'],
+    rules: restricted({
+      group: ['**/cli/render-*', '**/cli/base-command*', '**/cli/printable*', '**/cli/flags*'],
+      message: 'the application returns results; rendering and flags belong to cli/ and commands/',
+    }),
+  },
+  {
+    // A command imports no other command: not a sibling (./x.js), nor one of another topic (../x.js).
+    files: ['src/commands/*.ts'],
+    rules: restricted(NO_AWS_SDK, { group: ['./*'], message: NOT_COMMANDS.message }),
+  },
+  {
+    files: ['src/commands/*/**'],
+    rules: restricted(NO_AWS_SDK, {
+      regex: String.raw`^\./|^\.\./(?!\.\./)`,
+      message: NOT_COMMANDS.message,
+    }),
+  },
+  {
+    files: ['src/cli/**', 'src/*.ts'],
+    rules: restricted(),
+  },
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**', 'data/**'] },
@@ -23,22 +134,7 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: PURE_FOLDERS,
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@aws-sdk/*', '@duckdb/*', '@oclif/*', 'chalk', 'node:fs', 'node:fs/*', 'fs'],
-              message: 'pure modules take data, not I/O',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...LAYERS,
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -65,8 +65,11 @@ export function diffActions(input: ActionDiffInput): ActionDiffLine[] {
   return lines.sort((a, b) => compareIgnoringCase(a.action, b.action));
 }
 
-/** Applies CloudTracker's `--show-used`, `--ignore-benign` and `--ignore-unknown` filters. */
-export function filterDiff(lines: readonly ActionDiffLine[], filter: Partial<DiffFilter>): ActionDiffLine[] {
+/**
+ * Applies CloudTracker's `--show-used`, `--ignore-benign` and `--ignore-unknown` filters to the lines
+ * of a diff (or anything carrying an action and its status), keeping their order.
+ */
+export function filterDiff<T extends ActionDiffLine>(lines: readonly T[], filter: Partial<DiffFilter>): T[] {
   const { showUsed, ignoreBenign, ignoreUnknown } = { ...DEFAULT_DIFF_FILTER, ...filter };
   return lines.filter((line) => {
     if (ignoreBenign && isBenign(line.action)) return false;
@@ -79,11 +82,6 @@ export function filterDiff(lines: readonly ActionDiffLine[], filter: Partial<Dif
 export function isBenign(action: string): boolean {
   const name = action.slice(action.indexOf(':') + 1).toLowerCase();
   return name.startsWith('list') || name.startsWith('describe');
-}
-
-/** Plain-text diff lines, `<symbol> <action>`, one per line. */
-export function renderDiffLines(lines: readonly ActionDiffLine[]): string {
-  return lines.map((line) => `${DIFF_SYMBOLS[line.status]} ${line.action}\n`).join('');
 }
 
 function compareIgnoringCase(a: string, b: string): number {

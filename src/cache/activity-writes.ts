@@ -2,7 +2,6 @@ import type { SkippedFile } from '../engines/engine.js';
 import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import type { CacheConnection } from './cache-connection.js';
 import type { CacheDatabase } from './cache-schema.js';
-import type { missingDays } from './cache-coverage.js';
 import { accountOfLogPath, dayOfLogPath } from './log-paths.js';
 
 /**
@@ -24,7 +23,7 @@ export interface CacheClearFilter {
  * Replaces `days` of a source with what one engine load returned: its activity `rows` (or the
  * rows of a Parquet file the engine spilled them to) and its `coverage`, which marks each day
  * loaded for the accounts whose records its logs held, and for no other (see
- * {@link missingDays}). Whatever the days held before is forgotten first (one
+ * `missingDays` in cache-coverage.ts). Whatever the days held before is forgotten first (one
  * transaction); then one transaction per day with activity writes its rows and coverage
  * together, and one for each run of up to 1000 days with coverage but no activity. A killed
  * process leaves every day complete or absent. `beforeCommit` is a test seam to hold a

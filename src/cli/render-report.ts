@@ -9,11 +9,16 @@ import type {
   IdentityActivity,
   UnknownIdentity,
 } from '../analysis/activity-report.js';
-import { DIFF_SYMBOLS, filterDiff } from '../analysis/action-diff.js';
+import { DIFF_SYMBOLS } from '../analysis/action-diff.js';
 import type { DiffFilter, DiffStatus } from '../analysis/action-diff.js';
 import { describeSpans } from '../analysis/log-coverage.js';
 import type { RoleCaller } from '../cache/activity-queries.js';
-import type { AssumableRoleUsage, LogsSummary, OtherRoleUsed, ReportResult } from '../app/report/report-types.js';
+import type {
+  AssumableRoleUsage,
+  LogsSummary,
+  OtherRoleUsed,
+  ReportResult,
+} from '../app/report/report-types.js';
 
 /** `iamtrail --list users|roles` as JSON (schema `iamtrail.list/v1`). */
 export interface IdentityListDocument {
@@ -87,8 +92,8 @@ export interface RoleCallersDocument {
 /** Any JSON document. */
 export type ReportDocument = IdentityListDocument | PrincipalDiffDocument | RoleCallersDocument;
 
-/** Builds the JSON document of a report, applying the diff filter to its action lines. */
-export function toReportDocument(result: ReportResult, filter: DiffFilter): ReportDocument {
+/** Builds the JSON document of a report (a principal's diff comes filtered by the application). */
+export function toReportDocument(result: ReportResult): ReportDocument {
   const account = { name: result.account.name, id: result.account.id };
   const window = { start: result.window.startDay, end: result.window.endDay };
   if (result.kind === 'list') {
@@ -116,7 +121,6 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
       logs: result.logs,
     };
   }
-  const kept = new Set(filterDiff(result.report.actions, filter).map((line) => line.action));
   return {
     schema: 'iamtrail.diff/v1',
     account,
@@ -127,14 +131,12 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
       arn: result.principal.arn,
       createDate: result.principal.createDate,
     },
-    filter,
-    actions: result.report.actions
-      .filter((line) => kept.has(line.action))
-      .map((line) => ({
-        ...line,
-        symbol: DIFF_SYMBOLS[line.status],
-        ...(line.status === 'unused' && !result.logs.complete ? { windowIncomplete: true as const } : {}),
-      })),
+    filter: result.filter,
+    actions: result.report.actions.map((line) => ({
+      ...line,
+      symbol: DIFF_SYMBOLS[line.status],
+      ...(line.status === 'unused' && !result.logs.complete ? { windowIncomplete: true as const } : {}),
+    })),
     denied: result.report.denied,
     unmappedEvents: result.report.unmappedEvents,
     noPermissionEvents: result.report.noPermissionEvents,
@@ -151,13 +153,7 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
             assumable: result.destination.assumable,
           },
         }),
-    ...(result.assumableRoles === undefined
-      ? {}
-      : {
-          assumableRoles: filter.showUsed
-            ? result.assumableRoles.filter((role) => role.used)
-            : result.assumableRoles,
-        }),
+    ...(result.assumableRoles === undefined ? {} : { assumableRoles: result.assumableRoles }),
     ...(result.otherRolesUsed === undefined ? {} : { otherRolesUsed: result.otherRolesUsed }),
     logs: result.logs,
   };

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { buildIamtrailPolicy } from '../cli/iamtrail-policy.js';
-import type { IamtrailPolicy } from '../cli/iamtrail-policy.js';
+import { buildIamtrailPolicy } from '../app/permissions/iamtrail-policy.js';
+import type { IamtrailPolicy } from '../app/permissions/iamtrail-policy.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
 
 /** `iamtrail permissions`: the least-privilege IAM policy iamtrail itself needs. */

@@ -119,6 +119,11 @@ export default class Report extends BaseCommand {
         logs: flags.logs,
         engine: flags.engine,
         skipSetup: flags['skip-setup'],
+        filter: {
+          showUsed: flags['show-used'],
+          ignoreBenign: flags['ignore-benign'],
+          ignoreUnknown: flags['ignore-unknown'],
+        },
         ...(selectors === undefined ? {} : { selectors }),
         signal: interrupt.signal,
         cache: {
@@ -139,11 +144,7 @@ export default class Report extends BaseCommand {
     } finally {
       process.removeListener('SIGINT', onInterrupt);
     }
-    const document = toReportDocument(result, {
-      showUsed: flags['show-used'],
-      ignoreBenign: flags['ignore-benign'],
-      ignoreUnknown: flags['ignore-unknown'],
-    });
+    const document = toReportDocument(result);
     this.#describe(result, window);
     if (this.jsonEnabled()) return document;
     if (flags.format === 'json') process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);

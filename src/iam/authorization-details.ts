@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 import { describe, isRecord, parsePolicyDocument, PolicyDocumentError } from './policy-document.js';
 import type { PolicyDocument } from './policy-document.js';
 
@@ -81,6 +83,98 @@ export class AuthorizationDetailsError extends Error {
   }
 }
 
+/** Zod's message for a value of the wrong kind, in this module's words: `expected a list, got null`. */
+const expected = (what: string) => ({
+  error: (issue: { readonly input?: unknown }) => `expected ${what}, got ${describe(issue.input)}`,
+});
+
+const nonEmptyString = z.string(expected('a non-empty string')).min(1, expected('a non-empty string'));
+const optionalString = z.string(expected('a string')).nullish();
+/** A timestamp: a string in files, a Date when the IAM API answer comes through the SDK. */
+const optionalDate = z
+  .union(
+    [z.date().transform((date) => date.toISOString().replace(/\.000Z$/, 'Z')), z.string()],
+    expected('a string'),
+  )
+  .nullish();
+/** A list that may be absent or null (then empty). */
+const listOf = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item, expected('a list'))
+    .nullish()
+    .transform((list) => list ?? []);
+const object = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape, expected('an object'));
+
+/** A policy document is checked by `parsePolicyDocument` (it has its own JSON paths) once the rest is valid. */
+const inlinePolicy = object({ PolicyName: nonEmptyString, PolicyDocument: z.unknown().optional() });
+const attachedPolicy = object({ PolicyName: nonEmptyString, PolicyArn: nonEmptyString });
+const principalFields = {
+  Arn: nonEmptyString,
+  Path: optionalString,
+  CreateDate: optionalDate,
+  AttachedManagedPolicies: listOf(attachedPolicy),
+  PermissionsBoundary: object({ PermissionsBoundaryArn: nonEmptyString }).nullish(),
+};
+const userSchema = object({
+  ...principalFields,
+  UserName: nonEmptyString,
+  UserPolicyList: listOf(inlinePolicy),
+  GroupList: listOf(z.string(expected('a string'))),
+});
+const roleSchema = object({
+  ...principalFields,
+  RoleName: nonEmptyString,
+  RolePolicyList: listOf(inlinePolicy),
+  AssumeRolePolicyDocument: z.unknown().optional(),
+  // Anything but an object is read as "never used", as the API leaves it out.
+  RoleLastUsed: z.preprocess(
+    (value) => (isRecord(value) ? value : undefined),
+    object({ LastUsedDate: optionalDate }).optional(),
+  ),
+});
+const groupSchema = object({
+  GroupName: nonEmptyString,
+  Arn: nonEmptyString,
+  GroupPolicyList: listOf(inlinePolicy),
+  AttachedManagedPolicies: listOf(attachedPolicy),
+});
+const managedPolicySchema = object({
+  PolicyName: nonEmptyString,
+  Arn: nonEmptyString,
+  DefaultVersionId: optionalString,
+  PolicyVersionList: listOf(z.unknown()),
+});
+const policyVersionSchema = object({ Document: z.unknown().optional() });
+const DETAIL_LISTS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'] as const;
+/** What makes a page authorization details at all: an object with one of the lists. */
+const pageShapeSchema = object({}).refine((page) => DETAIL_LISTS.some((key) => key in page), {
+  error: `has none of ${DETAIL_LISTS.join(', ')}: this is not get-account-authorization-details output`,
+});
+const pageSchema = object({
+  UserDetailList: listOf(userSchema),
+  GroupDetailList: listOf(groupSchema),
+  RoleDetailList: listOf(roleSchema),
+  Policies: listOf(managedPolicySchema),
+});
+
+/** The JSON path of a zod issue under `base`: `UserDetailList[3].UserName`, or `$` for the root. */
+function pathOf(base: string, path: readonly PropertyKey[]): string {
+  const text = path
+    .map((key, index) =>
+      typeof key === 'number' ? `[${key}]` : `${index === 0 && base === '' ? '' : '.'}${String(key)}`,
+    )
+    .join('');
+  return base === '' && text === '' ? '$' : `${base}${text}`;
+}
+
+/** Validates `value` against `schema`, throwing the first issue as an {@link AuthorizationDetailsError}. */
+function parseAt<T extends z.ZodType>(schema: T, value: unknown, base: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new AuthorizationDetailsError(pathOf(base, issue?.path ?? []), issue?.message ?? 'invalid');
+}
+
 /**
  * Parses authorization-details pages, as printed by `aws iam get-account-authorization-details`
  * (policy documents as objects) or returned by the raw API (documents as URL-encoded JSON strings).
@@ -92,33 +186,47 @@ export function parseAuthorizationDetails(pages: readonly unknown[]): Authorizat
   const roles = new Map<string, IamRole>();
   const groups = new Map<string, IamGroup>();
   const policies = new Map<string, ManagedPolicy>();
-  for (const [pageIndex, page] of pages.entries()) {
+  for (const [pageIndex, value] of pages.entries()) {
     const at = pages.length > 1 ? `[page ${pageIndex + 1}] ` : '';
     wrapPath(at, () => {
-      if (!isRecord(page))
-        throw new AuthorizationDetailsError('$', `expected an object, got ${describe(page)}`);
-      const known = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'];
-      if (!known.some((key) => key in page)) {
-        throw new AuthorizationDetailsError(
-          '$',
-          `has none of ${known.join(', ')}: this is not get-account-authorization-details output`,
+      const page = parseAt(pageSchema, parseAt(pageShapeSchema, value, ''), '');
+      for (const [index, user] of page.UserDetailList.entries()) {
+        const path = `UserDetailList[${index}]`;
+        users.set(user.Arn, {
+          type: 'user',
+          ...toPrincipalBase(
+            user,
+            user.UserName,
+            inlinePolicies(user.UserPolicyList, `${path}.UserPolicyList`),
+          ),
+          groups: user.GroupList,
+        });
+      }
+      for (const [index, role] of page.RoleDetailList.entries()) {
+        const path = `RoleDetailList[${index}]`;
+        const base = toPrincipalBase(
+          role,
+          role.RoleName,
+          inlinePolicies(role.RolePolicyList, `${path}.RolePolicyList`),
         );
+        roles.set(role.Arn, {
+          type: 'role',
+          ...base,
+          serviceLinked: base.path.startsWith('/aws-service-role/'),
+          assumeRolePolicyDocument: role.AssumeRolePolicyDocument,
+          lastUsedDate: role.RoleLastUsed?.LastUsedDate ?? undefined,
+        });
       }
-      for (const [index, value] of listAt(page, 'UserDetailList').entries()) {
-        const user = parseUser(value, `UserDetailList[${index}]`);
-        users.set(user.arn, user);
+      for (const [index, group] of page.GroupDetailList.entries()) {
+        groups.set(group.GroupName, {
+          name: group.GroupName,
+          arn: group.Arn,
+          inlinePolicies: inlinePolicies(group.GroupPolicyList, `GroupDetailList[${index}].GroupPolicyList`),
+          attachedPolicies: attachedPolicies(group.AttachedManagedPolicies),
+        });
       }
-      for (const [index, value] of listAt(page, 'RoleDetailList').entries()) {
-        const role = parseRole(value, `RoleDetailList[${index}]`);
-        roles.set(role.arn, role);
-      }
-      for (const [index, value] of listAt(page, 'GroupDetailList').entries()) {
-        const group = parseGroup(value, `GroupDetailList[${index}]`);
-        groups.set(group.name, group);
-      }
-      for (const [index, value] of listAt(page, 'Policies').entries()) {
-        const policy = parseManagedPolicy(value, `Policies[${index}]`);
-        policies.set(policy.arn, policy);
+      for (const [index, policy] of page.Policies.entries()) {
+        policies.set(policy.Arn, toManagedPolicy(policy, `Policies[${index}]`));
       }
     });
   }
@@ -136,70 +244,25 @@ function wrapPath(prefix: string, body: () => void): void {
   }
 }
 
-function parseUser(value: unknown, path: string): IamUser {
-  const record = recordAt(value, path);
+function toPrincipalBase(
+  record: z.output<typeof userSchema> | z.output<typeof roleSchema>,
+  name: string,
+  inline: InlinePolicy[],
+): PrincipalBase {
   return {
-    type: 'user',
-    ...parsePrincipalBase(record, path, 'UserName', 'UserPolicyList'),
-    groups: stringListAt(record, 'GroupList', path),
+    name,
+    arn: record.Arn,
+    path: record.Path ?? '/',
+    createDate: record.CreateDate ?? undefined,
+    inlinePolicies: inline,
+    attachedPolicies: attachedPolicies(record.AttachedManagedPolicies),
+    permissionsBoundaryArn: record.PermissionsBoundary?.PermissionsBoundaryArn,
   };
 }
 
-function parseRole(value: unknown, path: string): IamRole {
-  const record = recordAt(value, path);
-  const base = parsePrincipalBase(record, path, 'RoleName', 'RolePolicyList');
-  const lastUsed = record.RoleLastUsed;
-  return {
-    type: 'role',
-    ...base,
-    serviceLinked: base.path.startsWith('/aws-service-role/'),
-    assumeRolePolicyDocument: record.AssumeRolePolicyDocument,
-    lastUsedDate: isRecord(lastUsed)
-      ? optionalDate(lastUsed, 'LastUsedDate', `${path}.RoleLastUsed`)
-      : undefined,
-  };
-}
-
-function parseGroup(value: unknown, path: string): IamGroup {
-  const record = recordAt(value, path);
-  return {
-    name: stringAt(record, 'GroupName', path),
-    arn: stringAt(record, 'Arn', path),
-    inlinePolicies: inlinePoliciesAt(record, 'GroupPolicyList', path),
-    attachedPolicies: attachedPoliciesAt(record, path),
-  };
-}
-
-function parsePrincipalBase(
-  record: Record<string, unknown>,
-  path: string,
-  nameKey: string,
-  inlineKey: string,
-): Omit<PrincipalBase, never> {
-  const boundary = record.PermissionsBoundary;
-  let permissionsBoundaryArn: string | undefined;
-  if (boundary !== undefined && boundary !== null) {
-    permissionsBoundaryArn = stringAt(
-      recordAt(boundary, `${path}.PermissionsBoundary`),
-      'PermissionsBoundaryArn',
-      `${path}.PermissionsBoundary`,
-    );
-  }
-  return {
-    name: stringAt(record, nameKey, path),
-    arn: stringAt(record, 'Arn', path),
-    path: optionalString(record, 'Path', path) ?? '/',
-    createDate: optionalDate(record, 'CreateDate', path),
-    inlinePolicies: inlinePoliciesAt(record, inlineKey, path),
-    attachedPolicies: attachedPoliciesAt(record, path),
-    permissionsBoundaryArn,
-  };
-}
-
-function parseManagedPolicy(value: unknown, path: string): ManagedPolicy {
-  const record = recordAt(value, path);
-  const defaultVersionId = optionalString(record, 'DefaultVersionId', path);
-  const versions = listAt(record, 'PolicyVersionList', path);
+function toManagedPolicy(policy: z.output<typeof managedPolicySchema>, path: string): ManagedPolicy {
+  const defaultVersionId = policy.DefaultVersionId ?? undefined;
+  const versions = policy.PolicyVersionList;
   // The default version is the one flagged IsDefaultVersion (CloudTracker took the first entry,
   // whatever its flag); DefaultVersionId is the fallback for files that omit the flag.
   let chosen = versions.findIndex((version) => isRecord(version) && version.IsDefaultVersion === true);
@@ -210,32 +273,22 @@ function parseManagedPolicy(value: unknown, path: string): ManagedPolicy {
   const document =
     chosen < 0
       ? undefined
-      : documentAt(recordAt(versions[chosen], versionPath).Document, `${versionPath}.Document`);
-  return {
-    name: stringAt(record, 'PolicyName', path),
-    arn: stringAt(record, 'Arn', path),
-    defaultVersionId,
-    document,
-  };
+      : documentAt(
+          parseAt(policyVersionSchema, versions[chosen], versionPath).Document,
+          `${versionPath}.Document`,
+        );
+  return { name: policy.PolicyName, arn: policy.Arn, defaultVersionId, document };
 }
 
-function inlinePoliciesAt(record: Record<string, unknown>, key: string, path: string): InlinePolicy[] {
-  return listAt(record, key, path).map((value, index) => {
-    const itemPath = `${path}.${key}[${index}]`;
-    const item = recordAt(value, itemPath);
-    return {
-      name: stringAt(item, 'PolicyName', itemPath),
-      document: documentAt(item.PolicyDocument, `${itemPath}.PolicyDocument`),
-    };
-  });
+function inlinePolicies(list: readonly z.output<typeof inlinePolicy>[], path: string): InlinePolicy[] {
+  return list.map((item, index) => ({
+    name: item.PolicyName,
+    document: documentAt(item.PolicyDocument, `${path}[${index}].PolicyDocument`),
+  }));
 }
 
-function attachedPoliciesAt(record: Record<string, unknown>, path: string): AttachedPolicyRef[] {
-  return listAt(record, 'AttachedManagedPolicies', path).map((value, index) => {
-    const itemPath = `${path}.AttachedManagedPolicies[${index}]`;
-    const item = recordAt(value, itemPath);
-    return { name: stringAt(item, 'PolicyName', itemPath), arn: stringAt(item, 'PolicyArn', itemPath) };
-  });
+function attachedPolicies(list: readonly z.output<typeof attachedPolicy>[]): AttachedPolicyRef[] {
+  return list.map((item) => ({ name: item.PolicyName, arn: item.PolicyArn }));
 }
 
 function documentAt(value: unknown, path: string): PolicyDocument {
@@ -246,61 +299,4 @@ function documentAt(value: unknown, path: string): PolicyDocument {
     if (error instanceof PolicyDocumentError) throw new AuthorizationDetailsError(error.path, error.problem);
     throw error;
   }
-}
-
-function recordAt(value: unknown, path: string): Record<string, unknown> {
-  if (!isRecord(value))
-    throw new AuthorizationDetailsError(path, `expected an object, got ${describe(value)}`);
-  return value;
-}
-
-function listAt(record: Record<string, unknown>, key: string, path = ''): unknown[] {
-  const value = record[key];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) {
-    throw new AuthorizationDetailsError(
-      path === '' ? key : `${path}.${key}`,
-      `expected a list, got ${describe(value)}`,
-    );
-  }
-  return value;
-}
-
-function stringListAt(record: Record<string, unknown>, key: string, path: string): string[] {
-  return listAt(record, key, path).map((value, index) => {
-    if (typeof value !== 'string') {
-      throw new AuthorizationDetailsError(
-        `${path}.${key}[${index}]`,
-        `expected a string, got ${describe(value)}`,
-      );
-    }
-    return value;
-  });
-}
-
-function stringAt(record: Record<string, unknown>, key: string, path: string): string {
-  const value = record[key];
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new AuthorizationDetailsError(
-      `${path}.${key}`,
-      `expected a non-empty string, got ${describe(value)}`,
-    );
-  }
-  return value;
-}
-
-/** A timestamp: a string in files, a Date when the IAM API answer comes through the SDK. */
-function optionalDate(record: Record<string, unknown>, key: string, path: string): string | undefined {
-  const value = record[key];
-  if (value instanceof Date) return value.toISOString().replace(/\.000Z$/, 'Z');
-  return optionalString(record, key, path);
-}
-
-function optionalString(record: Record<string, unknown>, key: string, path: string): string | undefined {
-  const value = record[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    throw new AuthorizationDetailsError(`${path}.${key}`, `expected a string, got ${describe(value)}`);
-  }
-  return value;
 }

@@ -3,8 +3,7 @@
 // comment says why CloudTracker was wrong (see ../shared/notes/cloudtracker-behaviour.md §9-§10).
 import { describe, expect, it } from 'vitest';
 
-import { diffActions, filterDiff, renderDiffLines } from '../../src/analysis/action-diff.js';
-import { diffActors, renderActorLines } from '../../src/analysis/actor-diff.js';
+import { diffActions, filterDiff } from '../../src/analysis/action-diff.js';
 import { loadActionData } from '../../src/cli/action-data.js';
 import { parsePolicyDocument } from '../../src/iam/policy-document.js';
 import { findPrincipal } from '../../src/iam/principals.js';
@@ -123,13 +122,6 @@ describe('CloudTracker parity', () => {
     });
   });
 
-  it('8 print_actor_diff (agrees)', () => {
-    expect(renderActorLines(diffActors([], []).known)).toBe('');
-    expect(renderActorLines(diffActors(['alice', 'bob'], ['alice', 'bob', 'charlie']).known)).toBe(
-      '  alice\n  bob\n- charlie\n',
-    );
-  });
-
   describe('9 print_diff', () => {
     // CloudTracker mocked is_recorded_by_cloudtrail so that only s3:putobject was unrecorded.
     // iamtrail needs no mock: s3:PutObject is an S3 data event in its catalog, and these logs hold
@@ -150,29 +142,32 @@ describe('CloudTracker parity', () => {
     const lines = diffActions({ used: performed, granted, isRecorded });
 
     it('empty input prints nothing (agrees)', () => {
-      expect(renderDiffLines(diffActions({ used: [], granted: [], isRecorded }))).toBe('');
+      expect(diffActions({ used: [], granted: [], isRecorded })).toEqual([]);
     });
     it('used and granted (agrees)', () => {
       expect(
-        renderDiffLines(
-          diffActions({
-            used: usedOf([['s3.amazonaws.com', 'CreateBucket']]),
-            granted: ['s3:CreateBucket'],
-            isRecorded,
-          }),
-        ),
-      ).toBe('  s3:CreateBucket\n');
+        diffActions({
+          used: usedOf([['s3.amazonaws.com', 'CreateBucket']]),
+          granted: ['s3:CreateBucket'],
+          isRecorded,
+        }),
+      ).toEqual([{ action: 's3:CreateBucket', status: 'used' }]);
     });
     it('used, unused and unknown (agrees)', () => {
-      expect(renderDiffLines(lines)).toBe('  s3:CreateBucket\n- s3:DeleteBucket\n? s3:PutObject\n');
+      expect(lines).toEqual([
+        { action: 's3:CreateBucket', status: 'used' },
+        { action: 's3:DeleteBucket', status: 'unused' },
+        { action: 's3:PutObject', status: 'unknown' },
+      ]);
     });
     it('--show-used (agrees)', () => {
-      expect(renderDiffLines(filterDiff(lines, { showUsed: true }))).toBe('  s3:CreateBucket\n');
+      expect(filterDiff(lines, { showUsed: true })).toEqual([{ action: 's3:CreateBucket', status: 'used' }]);
     });
     it('--ignore-unknown (agrees)', () => {
-      expect(renderDiffLines(filterDiff(lines, { ignoreUnknown: true }))).toBe(
-        '  s3:CreateBucket\n- s3:DeleteBucket\n',
-      );
+      expect(filterDiff(lines, { ignoreUnknown: true })).toEqual([
+        { action: 's3:CreateBucket', status: 'used' },
+        { action: 's3:DeleteBucket', status: 'unused' },
+      ]);
     });
   });
 

@@ -1,3 +1,4 @@
+import type { DiffFilter } from '../../analysis/action-diff.js';
 import type { IdentityListReport, PrincipalDiffReport } from '../../analysis/activity-report.js';
 import type { AccountCoverage } from '../../analysis/log-coverage.js';
 import type { TrailSelectors } from '../../analysis/trail-recording.js';
@@ -66,6 +67,8 @@ export interface ReportOptions {
   readonly selectors?: TrailSelectors;
   /** The current time, for which days may still receive logs. */
   readonly now?: Date;
+  /** `--show-used`, `--ignore-benign`, `--ignore-unknown`: which lines of a principal's diff to keep. */
+  readonly filter?: Partial<DiffFilter>;
   /** Aborted on Ctrl-C: the engine stops (Athena stops its query) and nothing more is cached. */
   readonly signal?: AbortSignal;
 }
@@ -127,8 +130,11 @@ export type ReportResult =
         /** Whether the principal's own policies allow it to assume the role. */
         readonly assumable: boolean;
       };
+      /** The diff, its action lines already filtered by {@link ReportResult} `filter`. */
       readonly report: PrincipalDiffReport;
-      /** Without `--destrole`: the roles its policies let it assume, used or not. */
+      /** The filter applied to the action lines (and, with `showUsed`, to the assumable roles). */
+      readonly filter: DiffFilter;
+      /** Without `--destrole`: the roles its policies let it assume, used or not (only used ones with `showUsed`). */
       readonly assumableRoles?: readonly AssumableRoleUsage[];
       readonly otherRolesUsed?: readonly OtherRoleUsed[];
       readonly logs: LogsSummary;

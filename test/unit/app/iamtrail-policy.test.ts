@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { buildIamtrailPolicy } from '../../../src/cli/iamtrail-policy.js';
+import { buildIamtrailPolicy } from '../../../src/app/permissions/iamtrail-policy.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
 
 describe("the README's IAM permissions", () => {

@@ -1,5 +1,5 @@
-import type { AthenaConfig } from '../config/config-schema.js';
-import { athenaOutputLocation } from '../engines/athena/athena-sql.js';
+import type { AthenaConfig } from '../../config/config-schema.js';
+import { athenaOutputLocation } from '../../engines/athena/athena-sql.js';
 
 /** An IAM policy document. */
 export interface IamtrailPolicy {
