@@ -1,3 +1,4 @@
+import type { ActivityRow } from '../trail/activity-summary.js';
 import type { RoleCallerRow } from './activity-report.js';
 
 /*
@@ -18,15 +19,21 @@ export function sortDayCoverage<T extends { readonly accountId: string; readonly
   return [...rows].sort((a, b) => compareText(a.accountId, b.accountId) || compareText(a.day, b.day));
 }
 
-/** Activity rows by day, then event source, then event name. */
-export function sortActivityRows<
-  T extends { readonly day: string; readonly eventSource: string; readonly eventName: string },
->(rows: readonly T[]): T[] {
+/**
+ * Activity rows by day, then event source, then event name; ties by outcome, account, actor,
+ * caller and the role a chain came through, so the order is total.
+ */
+export function sortActivityRows(rows: readonly ActivityRow[]): ActivityRow[] {
   return [...rows].sort(
     (a, b) =>
       compareText(a.day, b.day) ||
       compareText(a.eventSource, b.eventSource) ||
-      compareText(a.eventName, b.eventName),
+      compareText(a.eventName, b.eventName) ||
+      compareText(a.outcome, b.outcome) ||
+      compareText(a.accountId, b.accountId) ||
+      compareText(a.actorArn, b.actorArn) ||
+      compareText(a.callerArn ?? '', b.callerArn ?? '') ||
+      compareText(a.viaArn ?? '', b.viaArn ?? ''),
   );
 }
 

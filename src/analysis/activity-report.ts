@@ -4,8 +4,8 @@ import type { EventMapper } from '../actions/event-mapper.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
 import type { GrantedActions } from '../iam/granted-actions.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
-import { diffActions } from './action-diff.js';
-import type { DiffStatus } from './action-diff.js';
+import { diffActions, filterDiff } from './action-diff.js';
+import type { DiffFilter, DiffStatus } from './action-diff.js';
 import {
   createRecordingJudge,
   inferLoggedEvidence,
@@ -296,4 +296,15 @@ export function arnAccount(arn: string): string | undefined {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A principal's diff with CloudTracker's filters (`--show-used`, `--ignore-benign`,
+ * `--ignore-unknown`) applied to its action lines; the rest of the report is kept whole.
+ */
+export function filterDiffReport(
+  report: PrincipalDiffReport,
+  filter: Partial<DiffFilter>,
+): PrincipalDiffReport {
+  return { ...report, actions: filterDiff(report.actions, filter) };
 }

@@ -1,10 +1,5 @@
-import type { AthenaQueryRecord, AthenaResource } from '../engines/athena/athena-ledger.js';
-import type { SkippedFile } from '../engines/engine.js';
-import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import { accountEvents, actorActivity, actorRollup, roleCallers } from './activity-queries.js';
-import type { RoleCaller } from './activity-queries.js';
 import { clearDays, writeDays } from './activity-writes.js';
-import type { CacheClearFilter } from './activity-writes.js';
 import {
   athenaQueries,
   athenaResources,
@@ -16,8 +11,9 @@ import {
 import { CacheConnection } from './cache-connection.js';
 import type { CacheConnectionOptions } from './cache-connection.js';
 import { cacheStatus, loadedCoverage, missingDays, skippedFiles } from './cache-coverage.js';
-import type { CacheSourceStatus } from './cache-coverage.js';
-import type { DayRange } from './day-ranges.js';
+
+/** The parameters of a cache operation after the connection it runs on. */
+type Rest<F> = F extends (cache: CacheConnection, ...rest: infer R) => unknown ? R : never;
 
 /**
  * The cache, as the application uses it: one open {@link CacheConnection} and the operations of
@@ -48,115 +44,83 @@ export class CacheStore {
   }
 
   /** See {@link missingDays}. */
-  missingDays(
-    source: string,
-    accountIds: readonly string[],
-    startDay: string,
-    endDay: string,
-    today: string,
-  ): Promise<string[]> {
-    return missingDays(this.#cache, source, accountIds, startDay, endDay, today);
+  missingDays(...args: Rest<typeof missingDays>): ReturnType<typeof missingDays> {
+    return missingDays(this.#cache, ...args);
   }
 
   /** See {@link writeDays}. */
-  writeDays(
-    source: string,
-    days: readonly string[],
-    rows: readonly ActivityRow[] | { readonly file: string },
-    coverage: readonly DayCoverage[],
-    beforeCommit?: () => Promise<void>,
-    skipped?: readonly SkippedFile[],
-  ): Promise<void> {
-    return writeDays(this.#cache, source, days, rows, coverage, beforeCommit, skipped);
+  writeDays(...args: Rest<typeof writeDays>): ReturnType<typeof writeDays> {
+    return writeDays(this.#cache, ...args);
   }
 
   /** See {@link loadedCoverage}. */
-  coverage(source: string, window: DayRange): Promise<DayCoverage[]> {
-    return loadedCoverage(this.#cache, source, window);
+  coverage(...args: Rest<typeof loadedCoverage>): ReturnType<typeof loadedCoverage> {
+    return loadedCoverage(this.#cache, ...args);
   }
 
   /** See {@link skippedFiles}. */
-  skippedFiles(source: string, window: DayRange, accountIds: readonly string[]): Promise<SkippedFile[]> {
-    return skippedFiles(this.#cache, source, window, accountIds);
+  skippedFiles(...args: Rest<typeof skippedFiles>): ReturnType<typeof skippedFiles> {
+    return skippedFiles(this.#cache, ...args);
   }
 
   /** See {@link actorRollup}. */
-  actorRollup(
-    source: string,
-    window: DayRange,
-    accountId: string,
-    actorType: string,
-  ): Promise<ActivityRow[]> {
-    return actorRollup(this.#cache, source, window, accountId, actorType);
+  actorRollup(...args: Rest<typeof actorRollup>): ReturnType<typeof actorRollup> {
+    return actorRollup(this.#cache, ...args);
   }
 
   /** See {@link actorActivity}. */
-  actorActivity(
-    source: string,
-    window: DayRange,
-    actorArn: string,
-    callers?: readonly string[],
-  ): Promise<ActivityRow[]> {
-    return actorActivity(this.#cache, source, window, actorArn, callers);
+  actorActivity(...args: Rest<typeof actorActivity>): ReturnType<typeof actorActivity> {
+    return actorActivity(this.#cache, ...args);
   }
 
   /** See {@link roleCallers}. */
-  roleCallers(
-    source: string,
-    window: DayRange,
-    role:
-      { readonly roleArn: string } | { readonly accountId: string } | { readonly callers: readonly string[] },
-  ): Promise<RoleCaller[]> {
-    return roleCallers(this.#cache, source, window, role);
+  roleCallers(...args: Rest<typeof roleCallers>): ReturnType<typeof roleCallers> {
+    return roleCallers(this.#cache, ...args);
   }
 
   /** See {@link accountEvents}. */
-  accountEvents(
-    source: string,
-    window: DayRange,
-    accountId: string,
-  ): Promise<{ eventSource: string; eventName: string }[]> {
-    return accountEvents(this.#cache, source, window, accountId);
+  accountEvents(...args: Rest<typeof accountEvents>): ReturnType<typeof accountEvents> {
+    return accountEvents(this.#cache, ...args);
   }
 
   /** See {@link cacheStatus}. */
-  status(): Promise<CacheSourceStatus[]> {
-    return cacheStatus(this.#cache);
+  status(...args: Rest<typeof cacheStatus>): ReturnType<typeof cacheStatus> {
+    return cacheStatus(this.#cache, ...args);
   }
 
   /** See {@link clearDays}. */
-  clear(filter: CacheClearFilter = {}): Promise<{ rows: number; days: number }> {
-    return clearDays(this.#cache, filter);
+  clear(...args: Rest<typeof clearDays>): ReturnType<typeof clearDays> {
+    return clearDays(this.#cache, ...args);
   }
 
   /** See {@link recordAthenaResource}. */
-  recordAthenaResource(resource: AthenaResource): Promise<void> {
-    return recordAthenaResource(this.#cache, resource);
+  recordAthenaResource(...args: Rest<typeof recordAthenaResource>): ReturnType<typeof recordAthenaResource> {
+    return recordAthenaResource(this.#cache, ...args);
   }
 
   /** See {@link athenaResources}. */
-  athenaResources(region: string): Promise<AthenaResource[]> {
-    return athenaResources(this.#cache, region);
+  athenaResources(...args: Rest<typeof athenaResources>): ReturnType<typeof athenaResources> {
+    return athenaResources(this.#cache, ...args);
   }
 
   /** See {@link forgetAthenaResource}. */
-  forgetAthenaResource(resource: AthenaResource): Promise<void> {
-    return forgetAthenaResource(this.#cache, resource);
+  forgetAthenaResource(...args: Rest<typeof forgetAthenaResource>): ReturnType<typeof forgetAthenaResource> {
+    return forgetAthenaResource(this.#cache, ...args);
   }
 
   /** See {@link recordAthenaQuery}. */
-  recordAthenaQuery(query: AthenaQueryRecord): Promise<void> {
-    return recordAthenaQuery(this.#cache, query);
+  recordAthenaQuery(...args: Rest<typeof recordAthenaQuery>): ReturnType<typeof recordAthenaQuery> {
+    return recordAthenaQuery(this.#cache, ...args);
   }
 
   /** See {@link athenaQueries}. */
-  athenaQueries(region: string): Promise<AthenaQueryRecord[]> {
-    return athenaQueries(this.#cache, region);
+  athenaQueries(...args: Rest<typeof athenaQueries>): ReturnType<typeof athenaQueries> {
+    return athenaQueries(this.#cache, ...args);
   }
 
   /** See {@link forgetAthenaQueries}. */
-  forgetAthenaQueries(queryIds: readonly string[]): Promise<void> {
-    return forgetAthenaQueries(this.#cache, queryIds);
+  forgetAthenaQueries(...args: Rest<typeof forgetAthenaQueries>): ReturnType<typeof forgetAthenaQueries> {
+    return forgetAthenaQueries(this.#cache, ...args);
   }
 
   /** Bytes on disk of the cache file and its write-ahead log. */

@@ -2,9 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { DEFAULT_DIFF_FILTER, filterDiff } from '../../analysis/action-diff.js';
+import { DEFAULT_DIFF_FILTER } from '../../analysis/action-diff.js';
 import type { DiffFilter } from '../../analysis/action-diff.js';
-import { buildIdentityListReport, buildPrincipalDiffReport } from '../../analysis/activity-report.js';
+import {
+  buildIdentityListReport,
+  buildPrincipalDiffReport,
+  filterDiffReport,
+} from '../../analysis/activity-report.js';
 import type { PrincipalDiffReport } from '../../analysis/activity-report.js';
 import {
   sortActivityRows,
@@ -24,7 +28,7 @@ import { createEngine } from '../../engines/create-engine.js';
 import type { EngineSpec } from '../../engines/create-engine.js';
 import type { SkippedFile } from '../../engines/engine.js';
 import { UsageError } from '../../errors.js';
-import type { AuthorizationDetails } from '../../iam/authorization-details.js';
+import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization-details.js';
 import { assumableRoles } from '../../iam/assumable-roles.js';
 import { computeGrantedActions } from '../../iam/granted-actions.js';
 import { principalsOf } from '../../iam/principals.js';
@@ -298,10 +302,6 @@ export async function runReport(
     }
     if (principal === undefined) throw new Error('a principal question names its principal');
     const filter: DiffFilter = { ...DEFAULT_DIFF_FILTER, ...options.filter };
-    const filtered = (report: PrincipalDiffReport): PrincipalDiffReport => ({
-      ...report,
-      actions: filterDiff(report.actions, filter),
-    });
     // The identities a role session opened by this principal may carry: its ARN, or its name as
     // the session's sourceIdentity.
     const callerIds = principal.type === 'user' ? [principal.arn, principal.name] : [principal.arn];
@@ -314,38 +314,47 @@ export async function runReport(
       principal,
       knownRoles.filter((role) => role.arn !== principal.arn),
     ).roles;
-    if (destRole !== undefined) {
-      const report = buildPrincipalDiffReport({
-        grants: computeGrantedActions(destDetails, destRole, data.catalog),
-        actorRows: sortActivityRows(await store.actorActivity(source, window, destRole.arn, callerIds)),
-        accountEvents: await store.accountEvents(source, window, destAccount.id),
-        mapper: data.mapper,
-        catalog: data.catalog,
-        ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
-      });
-      return {
-        kind: 'principal',
-        account,
-        window,
-        principal,
+    /** The diff of `grantee`'s grants against the rows of `actorArn`, with the evidence of its account. */
+    const diffOf = async (
+      grantsOf: AuthorizationDetails,
+      grantee: IamPrincipal,
+      evidenceAccount: AccountConfig,
+      actorRows: readonly ActivityRow[],
+    ): Promise<PrincipalDiffReport> =>
+      filterDiffReport(
+        buildPrincipalDiffReport({
+          grants: computeGrantedActions(grantsOf, grantee, data.catalog),
+          actorRows: sortActivityRows(actorRows),
+          accountEvents: await store.accountEvents(source, window, evidenceAccount.id),
+          mapper: data.mapper,
+          catalog: data.catalog,
+          ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
+        }),
         filter,
+      );
+    const answered = { kind: 'principal', account, window, principal, filter, logs } as const;
+    if (destRole !== undefined) {
+      return {
+        ...answered,
         destination: {
           account: destAccount,
           role: destRole,
           assumable: assumable.some((role) => role.arn === destRole.arn),
         },
-        report: filtered(report),
-        logs,
+        report: await diffOf(
+          destDetails,
+          destRole,
+          destAccount,
+          await store.actorActivity(source, window, destRole.arn, callerIds),
+        ),
       };
     }
-    const report = buildPrincipalDiffReport({
-      grants: computeGrantedActions(details, principal, data.catalog),
-      actorRows: sortActivityRows(await store.actorActivity(source, window, principal.arn)),
-      accountEvents: await store.accountEvents(source, window, account.id),
-      mapper: data.mapper,
-      catalog: data.catalog,
-      ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
-    });
+    const report = await diffOf(
+      details,
+      principal,
+      account,
+      await store.actorActivity(source, window, principal.arn),
+    );
     const used = sortRoleCallers(await store.roleCallers(source, window, { callers: callerIds }));
     const usage = new Map<string, { calls: number; lastSeen: string }>();
     for (const entry of used) {
@@ -373,15 +382,10 @@ export async function runReport(
       .map(([arn, seen]) => ({ arn, ...seen }))
       .sort((a, b) => (a.arn < b.arn ? -1 : 1));
     return {
-      kind: 'principal',
-      account,
-      window,
-      principal,
-      filter,
-      report: filtered(report),
+      ...answered,
+      report,
       assumableRoles: filter.showUsed ? assumableRolesUsage.filter((role) => role.used) : assumableRolesUsage,
       otherRolesUsed,
-      logs,
     };
   } finally {
     await store.close();

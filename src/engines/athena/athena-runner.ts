@@ -118,15 +118,17 @@ export class AthenaRunner {
   /** Aborting it stops the running query (StopQueryExecution); set by the engine per request. */
   signal: AbortSignal | undefined;
 
+  /** Runs a query; one that FAILED with a retryable Athena error is started again, `retries` times. */
   async run(sql: string, parameters: readonly string[]): Promise<AthenaQueryResult> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await this.#runOnce(sql, parameters);
-      } catch (error) {
-        if (!(error instanceof RetryableQueryError) || attempt >= this.options.retries) {
-          throw error instanceof RetryableQueryError ? error.failure : error;
-        }
-      }
+    try {
+      return await pRetry(() => this.#runOnce(sql, parameters), {
+        retries: this.options.retries,
+        minTimeout: 0,
+        factor: 1,
+        shouldRetry: (error) => error instanceof RetryableQueryError,
+      });
+    } catch (error) {
+      throw error instanceof RetryableQueryError ? error.failure : error;
     }
   }
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { buildIamtrailPolicy } from '../../../src/app/permissions/iamtrail-policy.js';
-import { REPO_ROOT } from '../../helpers/paths.js';
+import { buildIamtrailPolicy } from '../../../../src/app/permissions/iamtrail-policy.js';
+import { REPO_ROOT } from '../../../helpers/paths.js';
 
 describe("the README's IAM permissions", () => {
   it('show the policy `iamtrail permissions` prints without a config', () => {
