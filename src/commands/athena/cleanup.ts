@@ -8,10 +8,10 @@ import { Flags } from '@oclif/core';
 
 import { createAthenaContext } from '../../cli/athena-context.js';
 import { BaseCommand } from '../../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
+import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf } from '../../cli/flags.js';
 import { CacheStore } from '../../cache/cache-store.js';
 import type { AthenaResource } from '../../cache/cache-store.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load-config.js';
+import { loadConfig } from '../../config/load-config.js';
 import { checkOwnership } from '../../engines/athena/athena-ownership.js';
 import type { Ownership } from '../../engines/athena/athena-ownership.js';
 import { IAMTRAIL_MARKER } from '../../engines/athena/athena-table.js';
@@ -56,7 +56,7 @@ export default class AthenaCleanup extends BaseCommand {
     '<%= config.bin %> athena cleanup --yes',
   ];
   static override flags = {
-    config: Flags.string({ default: DEFAULT_CONFIG_FILE, description: 'Config file.' }),
+    config: configFlag,
     'dry-run': Flags.boolean({ description: 'List what would be removed; remove nothing.' }),
     yes: Flags.boolean({ description: 'Remove without asking.' }),
     cache: cachePathFlag,
@@ -66,7 +66,7 @@ export default class AthenaCleanup extends BaseCommand {
   async run(): Promise<CleanupResult> {
     const { flags } = await this.parse(AthenaCleanup);
     const dryRun = flags['dry-run'];
-    const { clients, cachePath } = await createAthenaContext(loadConfig(flags.config), flags.cache);
+    const { clients, cachePath } = await createAthenaContext(loadConfig(configPathOf(flags)), flags.cache);
     const store = await CacheStore.open(cachePath, {
       lockTimeoutMs: flags['cache-wait'] * 1000,
       onNotice: (message) => {

@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core';
 
 import { createAthenaContext } from '../../cli/athena-context.js';
-import { BaseCommand, formatFlag } from '../../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf, formatFlag } from '../../cli/flags.js';
 import { athenaOutputLocation } from '../../cli/run-report.js';
 import { CacheStore } from '../../cache/cache-store.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load-config.js';
+import { loadConfig } from '../../config/load-config.js';
 import { applyAthenaSetup, planAthenaSetup } from '../../engines/athena/athena-setup.js';
 import type { SetupPlan } from '../../engines/athena/athena-setup.js';
 import { describeTrailRegions, resolveTrailRegions } from '../../engines/athena/athena-regions.js';
@@ -36,7 +36,7 @@ export default class AthenaSetup extends BaseCommand {
     '<%= config.bin %> athena setup --config org.yaml',
   ];
   static override flags = {
-    config: Flags.string({ default: DEFAULT_CONFIG_FILE, description: 'Config file.' }),
+    config: configFlag,
     'dry-run': Flags.boolean({ description: 'Print what would be created or changed; change nothing.' }),
     cache: cachePathFlag,
     'cache-wait': cacheWaitFlag,
@@ -45,7 +45,7 @@ export default class AthenaSetup extends BaseCommand {
 
   async run(): Promise<AthenaSetupDocument> {
     const { flags } = await this.parse(AthenaSetup);
-    const context = await createAthenaContext(loadConfig(flags.config), flags.cache);
+    const context = await createAthenaContext(loadConfig(configPathOf(flags)), flags.cache);
     const { athena, clients } = context;
     const outputLocation = athenaOutputLocation(athena);
     const trailRegions = await resolveTrailRegions(clients, athena, context.accountIds, clients.region);

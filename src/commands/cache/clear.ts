@@ -4,7 +4,7 @@ import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../cli/base-command.js';
 import { CacheStore } from '../../cache/cache-store.js';
-import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/cache-flags.js';
+import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/flags.js';
 import { UsageError } from '../../errors.js';
 import { isUtcDay } from '../../trail/utc-days.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 
-import { BaseCommand, formatFlag } from '../../cli/base-command.js';
-import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/cache-flags.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { cachePathFlag, cachePathOf, cacheWaitFlag, formatFlag, openCacheOf } from '../../cli/flags.js';
 import { CACHE_SCHEMA_VERSION } from '../../cache/cache-store.js';
 import type { CacheSourceStatus } from '../../cache/cache-store.js';
 

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 
 import { loadActionData } from '../../cli/action-data.js';
-import { BaseCommand, formatFlag } from '../../cli/base-command.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { formatFlag } from '../../cli/flags.js';
 import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
 import {
   describeGrantWarnings,
