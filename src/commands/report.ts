@@ -165,10 +165,11 @@ export default class Report extends BaseCommand {
     } finally {
       process.removeListener('SIGINT', onInterrupt);
     }
+    // oclif leaves a boolean flag that was not given undefined: JSON's filter states all three.
     const document = toReportDocument(result, {
-      showUsed: flags['show-used'],
-      ignoreBenign: flags['ignore-benign'],
-      ignoreUnknown: flags['ignore-unknown'],
+      showUsed: Boolean(flags['show-used']),
+      ignoreBenign: Boolean(flags['ignore-benign']),
+      ignoreUnknown: Boolean(flags['ignore-unknown']),
     });
     this.#describe(result, window);
     if (this.jsonEnabled()) return document;
