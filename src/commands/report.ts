@@ -85,9 +85,13 @@ export default class Report extends BaseCommand {
       helpValue: 'YYYY-MM-DD',
       description: 'Last UTC day, YYYY-MM-DD, inclusive (default: today, UTC).',
     }),
-    'show-used': Flags.boolean({ description: 'Only used ("  ") and ungranted ("+") actions.' }),
-    'ignore-benign': Flags.boolean({ description: 'Hide List* and Describe* actions.' }),
-    'ignore-unknown': Flags.boolean({ description: 'Hide "?" lines.' }),
+    // The three filters default to false, not oclif's undefined: JSON's filter states all three.
+    'show-used': Flags.boolean({
+      default: false,
+      description: 'Only used ("  ") and ungranted ("+") actions.',
+    }),
+    'ignore-benign': Flags.boolean({ default: false, description: 'Hide List* and Describe* actions.' }),
+    'ignore-unknown': Flags.boolean({ default: false, description: 'Hide "?" lines.' }),
     color: Flags.boolean({
       default: true,
       allowNo: true,
@@ -165,11 +169,10 @@ export default class Report extends BaseCommand {
     } finally {
       process.removeListener('SIGINT', onInterrupt);
     }
-    // oclif leaves a boolean flag that was not given undefined: JSON's filter states all three.
     const document = toReportDocument(result, {
-      showUsed: Boolean(flags['show-used']),
-      ignoreBenign: Boolean(flags['ignore-benign']),
-      ignoreUnknown: Boolean(flags['ignore-unknown']),
+      showUsed: flags['show-used'],
+      ignoreBenign: flags['ignore-benign'],
+      ignoreUnknown: flags['ignore-unknown'],
     });
     this.#describe(result, window);
     if (this.jsonEnabled()) return document;
