@@ -12,6 +12,11 @@ export default function setup(): void {
       stdio: 'inherit',
     },
   );
-  // oclif reads commands' flags from the manifest: rewrite it with the build.
-  execFileSync(process.execPath, [`${root}scripts/write-manifest.mjs`], { cwd: root, stdio: 'inherit' });
+  // oclif reads commands' flags from the manifest: rewrite it with the build (`oclif manifest`,
+  // without its check for a newer oclif on the registry).
+  execFileSync(process.execPath, [`${root}node_modules/oclif/bin/run.js`, 'manifest'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
+  });
 }

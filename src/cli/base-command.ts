@@ -1,23 +1,20 @@
-import { Command, Flags } from '@oclif/core';
+import { Command, Errors } from '@oclif/core';
+import type { Interfaces } from '@oclif/core';
 
-import { isIamtrailError } from '../errors.js';
+import { isIamtrailError, UsageError } from '../errors.js';
+import { toErrorDocument } from './error-document.js';
 import { toPrintable } from './printable.js';
+import { closeMatches } from '../close-matches.js';
 
-/** Output formats every reporting command accepts. */
-export const OUTPUT_FORMATS = ['text', 'json'] as const;
-/** One of {@link OUTPUT_FORMATS}. */
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-/** The `--format` flag, shared by reporting commands. */
-export const formatFlag = Flags.option({
-  options: OUTPUT_FORMATS,
-  default: 'text' as const,
-  description: 'Output format: text for people and pipes, json for programs (same document as --json).',
-})();
+/** oclif's `FlagOutput` / `ArgOutput` (not exported by `@oclif/core`): parsed values by name. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shape oclif's own signature uses
+type ParsedValues = Record<string, any>;
 
 /**
  * Base of every iamtrail command: turns iamtrail's own errors into oclif errors with their exit
- * code, code and suggestions, and gives commands a stderr warning helper that keeps stdout clean.
+ * code, code and suggestions (under `--json`, into a JSON error document on stdout with the same
+ * exit code), suggests the closest flag for a mistyped one, refuses `--json` with another
+ * `--format`, and gives commands a stderr warning helper that keeps stdout clean.
  */
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
@@ -27,7 +24,33 @@ export abstract class BaseCommand extends Command {
     process.stderr.write(`warning: ${toPrintable(message)}\n`);
   }
 
+  /** oclif's parse, then: `--json` with a `--format` other than json is a usage error. */
+  protected override async parse<F extends ParsedValues, B extends ParsedValues, A extends ParsedValues>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const output = await super.parse(options, argv);
+    const format = (output.flags as Record<string, unknown>).format;
+    const given = output.metadata.flags.format?.setFromDefault !== true;
+    if (this.jsonEnabled() && given && typeof format === 'string' && format !== 'json') {
+      throw new UsageError(`--json prints JSON; it does not go with --format ${format}`, {
+        suggestions: [`Drop --json to get ${format}, or drop --format ${format} to get JSON`],
+      });
+    }
+    return output;
+  }
+
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    // `this.exit(n)` is an exit, not a failure: nothing to report.
+    if (error instanceof Errors.ExitError) throw error;
+    const flagHint = this.#flagSuggestion(error);
+    if (flagHint !== undefined) Object.assign(error, { suggestions: [flagHint] });
+    if (this.jsonEnabled()) {
+      const document = toErrorDocument(error);
+      process.exitCode = document.error.exitCode;
+      this.logJson(document);
+      return undefined;
+    }
     if (isIamtrailError(error)) {
       this.error(toPrintable(error.message), {
         exit: error.exitCode,
@@ -37,6 +60,27 @@ export abstract class BaseCommand extends Command {
     }
     // oclif's own messages (bad flags) quote values and may span lines: escape line by line.
     error.message = error.message.split('\n').map(toPrintable).join('\n');
+    if (flagHint !== undefined) {
+      const exit = (error as { oclif?: { exit?: number } }).oclif?.exit ?? 2;
+      this.error(error.message, { exit, suggestions: [toPrintable(flagHint)] });
+    }
     return super.catch(error);
+  }
+
+  /** "Did you mean --account?" for oclif's nonexistent-flag error, from this command's flags. */
+  #flagSuggestion(error: Error): string | undefined {
+    const typed = (error as { flags?: unknown }).flags;
+    if (error.constructor.name !== 'NonExistentFlagsError' || !Array.isArray(typed)) return undefined;
+    const names = Object.entries(this.ctor.flags).flatMap(([name, flag]) =>
+      flag.type === 'boolean' && flag.allowNo ? [name, `no-${name}`] : [name],
+    );
+    const hints = typed
+      .filter((entry): entry is string => typeof entry === 'string')
+      .flatMap((entry) => {
+        const name = entry.replace(/^-+/, '').replace(/=.*$/s, '');
+        const close = closeMatches(name, names, 1);
+        return close.map((match) => `Did you mean --${match} (not ${entry})?`);
+      });
+    return hints.length === 0 ? undefined : hints.join(' ');
   }
 }

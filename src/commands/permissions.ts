@@ -1,6 +1,5 @@
-import { Flags } from '@oclif/core';
-
 import { BaseCommand } from '../cli/base-command.js';
+import { configFlag } from '../cli/flags.js';
 import { buildIamtrailPolicy } from '../app/permissions/iamtrail-policy.js';
 import type { IamtrailPolicy } from '../app/permissions/iamtrail-policy.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
@@ -17,7 +16,7 @@ export default class Permissions extends BaseCommand {
     '<%= config.bin %> permissions --config org.yaml > iamtrail-policy.json',
   ];
   static override flags = {
-    config: Flags.string({ description: `Config file (default ${DEFAULT_CONFIG_FILE} when it exists).` }),
+    config: configFlag,
   };
 
   async run(): Promise<IamtrailPolicy> {

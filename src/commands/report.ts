@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag } from '../cli/cache-flags.js';
+import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf } from '../cli/flags.js';
 import { createPalette, renderReportCsv, renderReportText, toReportDocument } from '../cli/render-report.js';
 import type { ReportDocument } from '../cli/render-report.js';
 import { runReport } from '../app/report/run-report.js';
@@ -10,7 +10,7 @@ import type { ReportQuestion } from '../app/report/report-types.js';
 import { readEventSelectorsFile } from '../cli/event-selectors-file.js';
 import { toPrintable, toPrintableDeep } from '../cli/printable.js';
 import { describeWindow, resolveWindow } from '../cli/window.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
 import { formatBytes } from '../engines/format-bytes.js';
 import { UsageError } from '../errors.js';
 
@@ -26,6 +26,10 @@ export default class Report extends BaseCommand {
     '"-" marks those that were not. With --user or --role: one line per action, "  " used, "-" granted and ' +
     'never used although CloudTrail would have recorded it, "?" granted but not knowable from these logs, ' +
     '"+" used but no longer granted. The flags-first form `iamtrail --account ... --user ...` runs this command.';
+  /** Flags-first, as CloudTracker users type it; the help shows it with and without `report`. */
+  static override usage = [
+    '--account NAME (--list users|roles | --user NAME | --role NAME | --destrole ROLE) [FLAGS]',
+  ];
   static override examples = [
     '<%= config.bin %> --config examples/demo/config.example.yaml --account demo --list users --start 2026-10-01 --end 2026-10-31',
     '<%= config.bin %> --config examples/demo/config.example.yaml --account demo --user alice --start 2026-10-01 --end 2026-10-31',
@@ -34,35 +38,61 @@ export default class Report extends BaseCommand {
     '<%= config.bin %> --config examples/demo/config.example.yaml --account backup --destrole admin --start 2026-10-01 --end 2026-10-31',
   ];
   static override flags = {
-    config: Flags.string({ default: DEFAULT_CONFIG_FILE, description: 'Config file (CloudTracker format).' }),
-    account: Flags.string({ required: true, description: 'Account name or id from the config.' }),
+    config: configFlag,
+    account: Flags.string({
+      required: true,
+      helpValue: 'NAME_OR_ID',
+      description: 'Account name or id from the config.',
+    }),
     list: Flags.option({
       options: ['users', 'roles'] as const,
       description: 'List users or roles with their activity (roles: with their callers).',
       exclusive: ['user', 'role', 'destrole'],
     })(),
-    user: Flags.string({ description: 'IAM user to compare.', exclusive: ['list', 'role'] }),
-    role: Flags.string({ description: 'IAM role to compare.', exclusive: ['list', 'user'] }),
+    user: Flags.string({
+      helpValue: 'NAME',
+      description: 'IAM user to compare.',
+      exclusive: ['list', 'role'],
+    }),
+    role: Flags.string({
+      helpValue: 'NAME',
+      description: 'IAM role to compare.',
+      exclusive: ['list', 'user'],
+    }),
     destrole: Flags.string({
+      helpValue: 'ROLE',
       description:
         'A role assumed by --user/--role: compare what they did in its sessions with its grants. Alone: list who assumed it.',
     }),
     destaccount: Flags.string({
+      helpValue: 'NAME_OR_ID',
       description: "Account (name or id) of --destrole; default: --account's.",
       dependsOn: ['destrole'],
     }),
     logs: Flags.string({
+      helpValue: 'DIR',
       description: 'Folder holding the CloudTrail tree (AWSLogs/...); overrides logs: in the config.',
     }),
     'event-selectors': Flags.string({
+      helpValue: 'FILE',
       description:
         "The trail's event selectors (output of `aws cloudtrail get-event-selectors`): what the trail records is then exact, not inferred from the logs.",
     }),
-    start: Flags.string({ description: 'First UTC day, YYYY-MM-DD (default: 364 days before --end).' }),
-    end: Flags.string({ description: 'Last UTC day, YYYY-MM-DD, inclusive (default: today, UTC).' }),
-    'show-used': Flags.boolean({ description: 'Only used ("  ") and ungranted ("+") actions.' }),
-    'ignore-benign': Flags.boolean({ description: 'Hide List* and Describe* actions.' }),
-    'ignore-unknown': Flags.boolean({ description: 'Hide "?" lines.' }),
+    start: Flags.string({
+      helpValue: 'YYYY-MM-DD',
+      description: 'First UTC day, YYYY-MM-DD (default: 364 days before --end).',
+    }),
+    end: Flags.string({
+      helpValue: 'YYYY-MM-DD',
+      description: 'Last UTC day, YYYY-MM-DD, inclusive (default: today, UTC).',
+    }),
+    // The three filters default to false, not oclif's undefined: JSON's filter states all three.
+    'show-used': Flags.boolean({
+      default: false,
+      description: 'Only used ("  ") and ungranted ("+") actions.',
+    }),
+    'ignore-benign': Flags.boolean({ default: false, description: 'Hide List* and Describe* actions.' }),
+    'ignore-unknown': Flags.boolean({ default: false, description: 'Hide "?" lines.' }),
     color: Flags.boolean({
       default: true,
       allowNo: true,
@@ -93,9 +123,10 @@ export default class Report extends BaseCommand {
     const { flags } = await this.parse(Report);
     const window = resolveWindow(flags.start, flags.end);
     for (const notice of window.notices) this.warnLine(notice);
-    const config = loadConfig(flags.config);
+    const configPath = configPathOf(flags);
+    const config = loadConfig(configPath);
     for (const key of config.unknownKeys)
-      this.warnLine(`config file ${flags.config}: unknown key "${key}" ignored`);
+      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
     const question = questionOf(flags);
     const selectors =
       flags['event-selectors'] === undefined ? undefined : readEventSelectorsFile(flags['event-selectors']);

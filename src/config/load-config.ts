@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 
 import { parseDocument } from 'yaml';
 
+import { closeMatches } from '../close-matches.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { configSchema } from './config-schema.js';
 import type { AthenaConfig } from './config-schema.js';
@@ -128,15 +129,25 @@ export function loadConfig(file: string): Config {
   };
 }
 
-/** Finds an account by name or id, as CloudTracker did; an unknown one lists the configured ones. */
+/**
+ * Finds an account by name or id, as CloudTracker did; an unknown one lists the configured ones
+ * and, as for users and roles, suggests the closest names or ids.
+ */
 export function findAccount(config: Config, nameOrId: string): AccountConfig {
   const account = config.accounts.find(
     (candidate) => candidate.name === nameOrId || candidate.id === nameOrId,
   );
   if (account === undefined) {
     const listed = config.accounts.map((candidate) => `${candidate.name} (${candidate.id})`).join(', ');
+    const close = closeMatches(
+      nameOrId,
+      config.accounts.flatMap((candidate) => [candidate.name, candidate.id]),
+    );
     throw new UsageError(`unknown account "${nameOrId}" (config lists: ${listed})`, {
-      suggestions: [`Use one of the names or ids in ${config.file}`],
+      suggestions: [
+        ...(close.length > 0 ? [`Did you mean: ${close.join(', ')}?`] : []),
+        `Use one of the names or ids in ${config.file}`,
+      ],
     });
   }
   return account;

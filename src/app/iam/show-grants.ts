@@ -1,6 +1,6 @@
 import { loadActionData } from '../../cli/action-data.js';
 import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
-import { closeMatches } from '../../cli/suggest.js';
+import { closeMatches } from '../../close-matches.js';
 import { UsageError } from '../../errors.js';
 import { computeGrantedActions } from '../../iam/granted-actions.js';
 import type { GrantedActions } from '../../iam/granted-actions.js';

@@ -1,4 +1,4 @@
-import { closeMatches } from '../../cli/suggest.js';
+import { closeMatches } from '../../close-matches.js';
 import type { AccountConfig } from '../../config/load-config.js';
 import { UsageError } from '../../errors.js';
 import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization-details.js';

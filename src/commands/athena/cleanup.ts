@@ -6,9 +6,9 @@ import { createAthenaContext } from '../../app/athena/athena-context.js';
 import { cleanUpAthena } from '../../app/athena/clean-up-athena.js';
 import type { CleanupResult } from '../../app/athena/clean-up-athena.js';
 import { BaseCommand } from '../../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
+import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf } from '../../cli/flags.js';
 import { CacheStore } from '../../cache/cache-store.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load-config.js';
+import { loadConfig } from '../../config/load-config.js';
 import { UsageError } from '../../errors.js';
 
 /**
@@ -30,7 +30,7 @@ export default class AthenaCleanup extends BaseCommand {
     '<%= config.bin %> athena cleanup --yes',
   ];
   static override flags = {
-    config: Flags.string({ default: DEFAULT_CONFIG_FILE, description: 'Config file.' }),
+    config: configFlag,
     'dry-run': Flags.boolean({ description: 'List what would be removed; remove nothing.' }),
     yes: Flags.boolean({ description: 'Remove without asking.' }),
     cache: cachePathFlag,
@@ -39,7 +39,7 @@ export default class AthenaCleanup extends BaseCommand {
 
   async run(): Promise<CleanupResult> {
     const { flags } = await this.parse(AthenaCleanup);
-    const { clients, cachePath } = await createAthenaContext(loadConfig(flags.config), flags.cache);
+    const { clients, cachePath } = await createAthenaContext(loadConfig(configPathOf(flags)), flags.cache);
     return cleanUpAthena(
       clients,
       cachePath,

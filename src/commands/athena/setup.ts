@@ -3,10 +3,10 @@ import { Flags } from '@oclif/core';
 import { createAthenaContext } from '../../app/athena/athena-context.js';
 import { setUpAthena } from '../../app/athena/set-up-athena.js';
 import type { AthenaSetupOutcome } from '../../app/athena/set-up-athena.js';
-import { BaseCommand, formatFlag } from '../../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag } from '../../cli/cache-flags.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf, formatFlag } from '../../cli/flags.js';
 import { CacheStore } from '../../cache/cache-store.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load-config.js';
+import { loadConfig } from '../../config/load-config.js';
 import type { SetupPlan } from '../../engines/athena/athena-setup.js';
 import { describeTrailRegions } from '../../engines/athena/athena-regions.js';
 import type { TrailRegions } from '../../engines/athena/athena-regions.js';
@@ -35,7 +35,7 @@ export default class AthenaSetup extends BaseCommand {
     '<%= config.bin %> athena setup --config org.yaml',
   ];
   static override flags = {
-    config: Flags.string({ default: DEFAULT_CONFIG_FILE, description: 'Config file.' }),
+    config: configFlag,
     'dry-run': Flags.boolean({ description: 'Print what would be created or changed; change nothing.' }),
     cache: cachePathFlag,
     'cache-wait': cacheWaitFlag,
@@ -44,7 +44,7 @@ export default class AthenaSetup extends BaseCommand {
 
   async run(): Promise<AthenaSetupDocument> {
     const { flags } = await this.parse(AthenaSetup);
-    const context = await createAthenaContext(loadConfig(flags.config), flags.cache);
+    const context = await createAthenaContext(loadConfig(configPathOf(flags)), flags.cache);
     const { clients } = context;
     const dryRun = flags['dry-run'];
     const store = dryRun

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { clearCache, deleteCache } from '../../app/cache/clear-cache.js';
 import type { CacheClearResult } from '../../app/cache/clear-cache.js';
-import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/cache-flags.js';
+import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/flags.js';
 import { UsageError } from '../../errors.js';
 import { isUtcDay } from '../../trail/utc-days.js';
 

@@ -1,5 +1,5 @@
-import { BaseCommand, formatFlag } from '../../cli/base-command.js';
-import { cachePathFlag, cachePathOf, cacheWaitFlag, openCacheOf } from '../../cli/cache-flags.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { cachePathFlag, cachePathOf, cacheWaitFlag, formatFlag, openCacheOf } from '../../cli/flags.js';
 import { readCacheStatus } from '../../app/cache/cache-status.js';
 import type { CacheStatusDocument } from '../../app/cache/cache-status.js';
 

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 
 import { showGrants } from '../../app/iam/show-grants.js';
-import { BaseCommand, formatFlag } from '../../cli/base-command.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { formatFlag } from '../../cli/flags.js';
 import {
   describeGrantWarnings,
   renderGrantedActionNames,

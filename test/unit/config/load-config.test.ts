@@ -137,6 +137,20 @@ describe('findAccount', () => {
       'unknown account "prod" (config lists: demo (111111111111), backup (222222222222))',
     );
   });
+  it('suggests the closest configured names and ids, as for mistyped users', () => {
+    const suggestionsOf = (nameOrId: string): readonly string[] => {
+      try {
+        findAccount(config, nameOrId);
+      } catch (error) {
+        if (error instanceof UsageError) return error.suggestions;
+      }
+      throw new Error(`findAccount(${nameOrId}) did not fail`);
+    };
+    expect(suggestionsOf('bakup')[0]).toBe('Did you mean: backup?');
+    expect(suggestionsOf('111111111112')[0]).toBe('Did you mean: 111111111111?');
+    // Nothing close: only where to look.
+    expect(suggestionsOf('production')).toEqual([`Use one of the names or ids in ${config.file}`]);
+  });
 });
 
 describe('loadConfig on hostile YAML', () => {

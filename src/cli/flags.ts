@@ -1,0 +1,66 @@
+import { resolve } from 'node:path';
+
+import { Flags } from '@oclif/core';
+
+import { CacheStore } from '../cache/cache-store.js';
+import { DEFAULT_CONFIG_FILE } from '../config/load-config.js';
+import { defaultCachePath } from '../app/cache/cache-settings.js';
+
+/**
+ * The flags several commands share, each defined once here so that its name, help text and
+ * default read the same in every command's `--help`.
+ */
+
+/**
+ * `--config FILE`: CloudTracker's config file. It has no oclif default so a command can tell "not
+ * given" (`iamtrail permissions` then prints placeholders); {@link configPathOf} applies the default.
+ */
+export const configFlag = Flags.string({
+  description: `Config file (CloudTracker's format plus logs:; default ${DEFAULT_CONFIG_FILE}).`,
+  helpValue: 'FILE',
+});
+
+/** The config file a command reads: `--config`, else {@link DEFAULT_CONFIG_FILE}. */
+export function configPathOf(flags: { readonly config?: string | undefined }): string {
+  return flags.config ?? DEFAULT_CONFIG_FILE;
+}
+
+/** Output formats every reporting command accepts. */
+export const OUTPUT_FORMATS = ['text', 'json'] as const;
+/** One of {@link OUTPUT_FORMATS}. */
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** `--format text|json`, shared by reporting commands (the report adds csv). */
+export const formatFlag = Flags.option({
+  options: OUTPUT_FORMATS,
+  default: 'text' as const,
+  description: 'Output format: text for people and pipes, json for programs (same document as --json).',
+})();
+
+/** `--cache PATH`, shared by the report, the cache and the Athena commands. */
+export const cachePathFlag = Flags.string({
+  description:
+    'Cache file (default: $XDG_CACHE_HOME/iamtrail/cache.duckdb, else ~/.cache/iamtrail/cache.duckdb).',
+  helpValue: 'PATH',
+});
+
+/** `--cache-wait SECONDS`: how long to wait for another process using the cache. */
+export const cacheWaitFlag = Flags.integer({
+  default: 60,
+  min: 0,
+  description: 'Seconds to wait for another iamtrail process using the cache.',
+  helpValue: 'SECONDS',
+});
+
+/** The cache file a command uses: `--cache`, else the default location. */
+export function cachePathOf(flags: { readonly cache?: string | undefined }): string {
+  return resolve(flags.cache ?? defaultCachePath());
+}
+
+/** Opens the cache file of a command's flags, waiting `--cache-wait` seconds for another process. */
+export function openCacheOf(
+  flags: { readonly cache?: string | undefined; readonly 'cache-wait': number },
+  warn: (message: string) => void,
+): Promise<CacheStore> {
+  return CacheStore.open(cachePathOf(flags), { lockTimeoutMs: flags['cache-wait'] * 1000, onNotice: warn });
+}
