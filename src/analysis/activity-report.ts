@@ -23,7 +23,10 @@ export interface IdentityActivity {
   /** UTC day of its last successful call in the window. */
   readonly lastActivity: string | undefined;
   readonly calls: number;
+  /** Calls refused for access (outcome `denied`); never use. */
   readonly deniedCalls: number;
+  /** Calls that failed with another error (outcome `failed`, e.g. NoSuchKey); never use. */
+  readonly failedCalls: number;
   /** For roles: managed by an AWS service. */
   readonly serviceLinked: boolean;
   /** For roles: who opened its sessions in the window, most calls first. */
@@ -55,6 +58,7 @@ export interface UnknownIdentity {
   readonly lastActivity: string | undefined;
   readonly calls: number;
   readonly deniedCalls: number;
+  readonly failedCalls: number;
 }
 
 /** The answer to `--list users|roles`. */
@@ -66,6 +70,7 @@ export interface IdentityListReport {
 interface Tally {
   calls: number;
   deniedCalls: number;
+  failedCalls: number;
   lastActivity: string | undefined;
 }
 
@@ -99,12 +104,19 @@ export function buildIdentityListReport(
       !row.actorArn.includes(marker)
     )
       continue;
-    const tally = tallies.get(row.actorArn) ?? { calls: 0, deniedCalls: 0, lastActivity: undefined };
+    const tally = tallies.get(row.actorArn) ?? {
+      calls: 0,
+      deniedCalls: 0,
+      failedCalls: 0,
+      lastActivity: undefined,
+    };
     if (row.outcome === 'ok') {
       tally.calls += row.calls;
       if (tally.lastActivity === undefined || row.day > tally.lastActivity) tally.lastActivity = row.day;
-    } else {
+    } else if (row.outcome === 'denied') {
       tally.deniedCalls += row.calls;
+    } else {
+      tally.failedCalls += row.calls;
     }
     tallies.set(row.actorArn, tally);
   }
@@ -119,6 +131,7 @@ export function buildIdentityListReport(
         lastActivity: tally?.lastActivity,
         calls: tally?.calls ?? 0,
         deniedCalls: tally?.deniedCalls ?? 0,
+        failedCalls: tally?.failedCalls ?? 0,
         serviceLinked: principal.type === 'role' && principal.serviceLinked,
         ...(type === 'role' ? { callers: callersByRole.get(principal.arn) ?? [] } : {}),
       };
@@ -156,7 +169,11 @@ export interface EventTally {
   readonly calls: number;
 }
 
-/** An action the principal tried and was denied; never counted as use. */
+/**
+ * An action the principal tried and was refused (`denied`), or whose calls failed with another
+ * error (`failed`, e.g. NoSuchKey: the call may have been authorised, but nothing says it was);
+ * never counted as use.
+ */
 export interface DeniedAction {
   readonly action: string;
   readonly calls: number;
@@ -166,7 +183,10 @@ export interface DeniedAction {
 /** The answer to `--user NAME` or `--role NAME`. */
 export interface PrincipalDiffReport {
   readonly actions: readonly ActionUsage[];
+  /** Actions whose calls were refused for access. */
   readonly denied: readonly DeniedAction[];
+  /** Actions whose calls failed with another error (not an access error). */
+  readonly failed: readonly DeniedAction[];
   readonly unmappedEvents: readonly EventTally[];
   readonly noPermissionEvents: readonly EventTally[];
   /** Data-event resource types the account's logs hold in the window; their actions count as recorded. */
@@ -212,6 +232,7 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
   const used = new Map<string, { calls: number; lastSeen: string }>();
   const possibly = new Set<string>();
   const denied = new Map<string, { calls: number; lastSeen: string }>();
+  const failed = new Map<string, { calls: number; lastSeen: string }>();
   const unmapped = new Map<string, EventTally>();
   const noPermission = new Map<string, EventTally>();
   for (const row of input.actorRows) {
@@ -231,7 +252,8 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
         possibly.add(sameName.name);
       continue;
     }
-    for (const action of mapping.actions) tally(row.outcome === 'ok' ? used : denied, action, row);
+    const target = row.outcome === 'ok' ? used : row.outcome === 'denied' ? denied : failed;
+    for (const action of mapping.actions) tally(target, action, row);
     if (row.outcome === 'ok') for (const action of mapping.also) possibly.add(action);
   }
 
@@ -265,9 +287,8 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
               : verdict.basis,
       };
     }),
-    denied: [...denied.entries()]
-      .map(([action, value]) => ({ action, ...value }))
-      .sort((a, b) => compare(a.action, b.action)),
+    denied: toActionTallies(denied),
+    failed: toActionTallies(failed),
     unmappedEvents: [...unmapped.values()].sort((a, b) => compare(a.event, b.event)),
     noPermissionEvents: [...noPermission.values()].sort((a, b) => compare(a.event, b.event)),
     dataEventTypesLogged: [...logged.dataTypesLogged.keys()].sort(),
@@ -275,6 +296,12 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
     readOnlySuspected: input.selectors === undefined && isReadOnlySuspected(logged),
     eventSelectors: input.selectors?.source ?? null,
   };
+}
+
+function toActionTallies(map: Map<string, { calls: number; lastSeen: string }>): DeniedAction[] {
+  return [...map.entries()]
+    .map(([action, value]) => ({ action, ...value }))
+    .sort((a, b) => compare(a.action, b.action));
 }
 
 function tally(

@@ -24,7 +24,8 @@ import { addDays } from '../trail/utc-days.js';
  * Version of the cache schema (`sql/cache-schema.sql`). A cache written with another version is
  * dropped and rebuilt: it is a cache, the logs are the truth.
  */
-export const CACHE_SCHEMA_VERSION = '5';
+// 6: `outcome` splits errors into `denied` (access errors) and `failed`; in 5, `denied` was any error.
+export const CACHE_SCHEMA_VERSION = '6';
 
 /**
  * The mark of a cache iamtrail created: this row in its `meta` table. iamtrail opens for writing,
@@ -137,7 +138,10 @@ export interface RoleCaller {
   /** The role the chain came through, for a chain of roles. */
   readonly viaArn: string | null;
   readonly calls: number;
+  /** Of `calls`, those refused for access (outcome `denied`). */
   readonly denied: number;
+  /** Of `calls`, those that failed with another error (outcome `failed`). */
+  readonly failed: number;
   readonly days: number;
   readonly firstSeen: string;
   readonly lastSeen: string;
@@ -801,6 +805,7 @@ export class CacheStore {
         'via_arn',
         sql<number>`CAST(sum(calls) AS BIGINT)`.as('calls'),
         sql<number>`CAST(sum(CASE WHEN outcome = 'denied' THEN calls ELSE 0 END) AS BIGINT)`.as('denied'),
+        sql<number>`CAST(sum(CASE WHEN outcome = 'failed' THEN calls ELSE 0 END) AS BIGINT)`.as('failed'),
         sql<number>`count(DISTINCT day)`.as('days'),
         eb.fn.min('first_seen').as('first_seen'),
         eb.fn.max('last_seen').as('last_seen'),
@@ -817,6 +822,7 @@ export class CacheStore {
       viaArn: record.via_arn,
       calls: record.calls,
       denied: record.denied,
+      failed: record.failed,
       days: record.days,
       firstSeen: record.first_seen,
       lastSeen: record.last_seen,

@@ -47,7 +47,10 @@ export interface PrincipalDiffDocument {
    * of the window (see `logs.coverage`): it was not used on the days with logs.
    */
   readonly actions: readonly (ActionUsage & { readonly symbol: string; readonly windowIncomplete?: true })[];
+  /** Actions whose calls were refused for access (`AccessDenied`, `UnauthorizedOperation`, ...). */
   readonly denied: readonly DeniedAction[];
+  /** Actions whose calls failed with another error (`NoSuchKey`, throttling, ...). */
+  readonly failed: readonly DeniedAction[];
   readonly unmappedEvents: readonly EventTally[];
   readonly noPermissionEvents: readonly EventTally[];
   readonly dataEventTypesLogged: readonly string[];
@@ -136,6 +139,7 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
         ...(line.status === 'unused' && !result.logs.complete ? { windowIncomplete: true as const } : {}),
       })),
     denied: result.report.denied,
+    failed: result.report.failed,
     unmappedEvents: result.report.unmappedEvents,
     noPermissionEvents: result.report.noPermissionEvents,
     dataEventTypesLogged: result.report.dataEventTypesLogged,
@@ -211,6 +215,12 @@ function renderAssumableRoles(document: PrincipalDiffDocument, palette: ChalkIns
   return lines;
 }
 
+/** ` (2 denied, 1 failed)` after a call count, or nothing when every call succeeded. */
+function describeErrors(denied: number, failed: number): string {
+  const parts = [...(denied > 0 ? [`${denied} denied`] : []), ...(failed > 0 ? [`${failed} failed`] : [])];
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
+
 /** Creates the colouring used for text output: CloudTracker's four basic colours, or none. */
 export function createPalette(enabled: boolean): ChalkInstance {
   return new Chalk({ level: enabled ? 1 : 0 });
@@ -267,7 +277,7 @@ export function renderReportText(document: ReportDocument, palette: ChalkInstanc
       const unknownWidth = Math.max(...document.notInIam.map((identity) => identity.name.length));
       for (const identity of document.notInIam)
         lines.push(
-          `! ${identity.name.padEnd(unknownWidth)}  ${identity.lastActivity ?? 'denied calls only'}`,
+          `! ${identity.name.padEnd(unknownWidth)}  ${identity.lastActivity ?? 'failed or denied calls only'}`,
         );
     }
     lines.push(...renderIncompleteNote(document.logs));
@@ -278,7 +288,7 @@ export function renderReportText(document: ReportDocument, palette: ChalkInstanc
     const rows = document.callers.map((caller) => ({
       mark: caller.callerArn === null ? '?' : ' ',
       who: describeCaller(caller.callerArn, caller.viaArn, document.account.id),
-      detail: `${caller.calls} call(s)${caller.denied > 0 ? ` (${caller.denied} denied)` : ''} on ${caller.days} day(s), last ${caller.lastSeen}`,
+      detail: `${caller.calls} call(s)${describeErrors(caller.denied, caller.failed)} on ${caller.days} day(s), last ${caller.lastSeen}`,
     }));
     const width = Math.max(...rows.map((row) => row.who.length));
     return rows.map((row) => `${row.mark} ${row.who.padEnd(width)}  ${row.detail}\n`).join('');
@@ -324,6 +334,7 @@ export function renderReportCsv(document: ReportDocument): string {
           identity.lastActivity ?? '',
           identity.calls,
           identity.deniedCalls,
+          identity.failedCalls,
           identity.serviceLinked,
           identity.windowIncomplete === true,
         ]),
@@ -336,6 +347,7 @@ export function renderReportCsv(document: ReportDocument): string {
           identity.lastActivity ?? '',
           identity.calls,
           identity.deniedCalls,
+          identity.failedCalls,
           false,
           false,
         ]),
@@ -351,6 +363,7 @@ export function renderReportCsv(document: ReportDocument): string {
           'last_activity',
           'calls',
           'denied_calls',
+          'failed_calls',
           'service_linked',
           'window_incomplete',
         ],
@@ -367,13 +380,24 @@ export function renderReportCsv(document: ReportDocument): string {
         caller.viaArn ?? '',
         caller.calls,
         caller.denied,
+        caller.failed,
         caller.days,
         caller.firstSeen,
         caller.lastSeen,
       ]),
       {
         header: true,
-        columns: ['role', 'caller', 'via', 'calls', 'denied_calls', 'days', 'first_seen', 'last_seen'],
+        columns: [
+          'role',
+          'caller',
+          'via',
+          'calls',
+          'denied_calls',
+          'failed_calls',
+          'days',
+          'first_seen',
+          'last_seen',
+        ],
         ...CSV_SAFETY,
       },
     );

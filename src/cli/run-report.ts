@@ -497,7 +497,7 @@ export async function runReport(
     for (const entry of used) {
       const seen = usage.get(entry.roleArn);
       usage.set(entry.roleArn, {
-        calls: (seen?.calls ?? 0) + entry.calls - entry.denied,
+        calls: (seen?.calls ?? 0) + entry.calls - entry.denied - entry.failed,
         lastSeen: seen === undefined || entry.lastSeen > seen.lastSeen ? entry.lastSeen : seen.lastSeen,
       });
     }
