@@ -3,6 +3,8 @@ import { recordingClassOf } from '../actions/action-catalog.js';
 import type { EventMapper } from '../actions/event-mapper.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
 import type { GrantedActions } from '../iam/granted-actions.js';
+import { toGrantingPolicies } from '../iam/granted-by.js';
+import type { GrantingPolicy } from '../iam/granted-by.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import { diffActions } from './action-diff.js';
 import type { DiffStatus } from './action-diff.js';
@@ -144,6 +146,25 @@ export function buildIdentityListReport(
   return { identities, notInIam };
 }
 
+/**
+ * The identity of the logs, absent from the IAM data, that a `--user`/`--role` name asks about:
+ * one of the `!` list of {@link buildIdentityListReport}, matched on its name exactly, else
+ * ignoring case (IAM names are unique regardless of case). `undefined` when the logs hold none.
+ */
+export function findLogsOnlyIdentity(
+  principals: readonly IamPrincipal[],
+  type: 'user' | 'role',
+  accountId: string,
+  rows: readonly ActivityRow[],
+  name: string,
+): UnknownIdentity | undefined {
+  const { notInIam } = buildIdentityListReport(principals, type, accountId, rows);
+  return (
+    notInIam.find((identity) => identity.name === name) ??
+    notInIam.find((identity) => identity.name.toLowerCase() === name.toLowerCase())
+  );
+}
+
 /** One line of the per-principal diff, with what the logs say about it. */
 export interface ActionUsage {
   readonly action: string;
@@ -160,6 +181,8 @@ export interface ActionUsage {
   readonly evidence: RecordingEvidence;
   /** Why the action has its symbol: whether, and why, these logs would show a call it authorises. */
   readonly basis: string;
+  /** The policies that grant it (empty for `ungranted`): what to edit to take it away. */
+  readonly grantedBy: readonly GrantingPolicy[];
 }
 
 /** Events of the principal that are not actions, reported rather than dropped. */
@@ -216,6 +239,8 @@ export interface PrincipalDiffInput {
   readonly catalog: ActionCatalog;
   /** The trail's event selectors (`--event-selectors`): exact, instead of what the logs suggest. */
   readonly selectors?: TrailSelectors;
+  /** With `--destrole`: the role whose grants `grants` are, named as every policy's `via`. */
+  readonly grantsVia?: string;
 }
 
 /**
@@ -269,16 +294,21 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
     actions: lines.map((line) => {
       const entry = catalog.get(line.action);
       const verdict = judge(line.action);
+      const grant = grantedByName.get(line.action);
       return {
         action: line.action,
         status: line.status,
         calls: used.get(line.action)?.calls ?? 0,
         lastSeen: used.get(line.action)?.lastSeen,
-        limited: grantedByName.get(line.action)?.limited ?? false,
+        limited: grant?.limited ?? false,
         possiblyUsed: !used.has(line.action) && possibly.has(line.action),
         ...(entry === undefined
           ? unknownAction
           : { recorded: recordingClassOf(entry), evidence: entry.evidence }),
+        grantedBy:
+          grant === undefined
+            ? []
+            : toGrantingPolicies(grant, input.grantsVia === undefined ? {} : { role: input.grantsVia }),
         basis:
           line.status === 'used'
             ? 'used in the window'

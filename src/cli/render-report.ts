@@ -11,7 +11,10 @@ import type {
 } from '../analysis/activity-report.js';
 import { DIFF_SYMBOLS, filterDiff } from '../analysis/action-diff.js';
 import type { DiffFilter, DiffStatus } from '../analysis/action-diff.js';
+import { countDiffStatuses, describeDiffTotals, describeHidden } from '../analysis/diff-totals.js';
+import type { DiffTotalsReport } from '../analysis/diff-totals.js';
 import { describeSpans } from '../analysis/log-coverage.js';
+import { describeGrantingPolicy } from '../iam/granted-by.js';
 import type { RoleCaller } from '../cache/cache-store.js';
 import type { AssumableRoleUsage, LogsSummary, OtherRoleUsed, ReportResult } from './run-report.js';
 
@@ -40,8 +43,15 @@ export interface PrincipalDiffDocument {
     readonly name: string;
     readonly arn: string;
     readonly createDate: string | undefined;
+    /**
+     * `iam` for a user or role of the IAM data; `logs-only` for one seen only in the logs (the `!`
+     * list of `--list`): nothing grants it anything, so every action it used is `+`.
+     */
+    readonly knownTo: 'iam' | 'logs-only';
   };
   readonly filter: DiffFilter;
+  /** Lines per status: of the whole diff (`all`, before the filters) and of those shown. */
+  readonly totals: DiffTotalsReport;
   /**
    * Action lines. An `unused` (`-`) one carries `windowIncomplete: true` when the logs miss days
    * of the window (see `logs.coverage`): it was not used on the days with logs.
@@ -120,6 +130,7 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
     };
   }
   const kept = new Set(filterDiff(result.report.actions, filter).map((line) => line.action));
+  const shown = result.report.actions.filter((line) => kept.has(line.action));
   return {
     schema: 'iamtrail.diff/v1',
     account,
@@ -129,15 +140,15 @@ export function toReportDocument(result: ReportResult, filter: DiffFilter): Repo
       name: result.principal.name,
       arn: result.principal.arn,
       createDate: result.principal.createDate,
+      knownTo: result.logsOnly === true ? 'logs-only' : 'iam',
     },
     filter,
-    actions: result.report.actions
-      .filter((line) => kept.has(line.action))
-      .map((line) => ({
-        ...line,
-        symbol: DIFF_SYMBOLS[line.status],
-        ...(line.status === 'unused' && !result.logs.complete ? { windowIncomplete: true as const } : {}),
-      })),
+    totals: { all: countDiffStatuses(result.report.actions), shown: countDiffStatuses(shown) },
+    actions: shown.map((line) => ({
+      ...line,
+      symbol: DIFF_SYMBOLS[line.status],
+      ...(line.status === 'unused' && !result.logs.complete ? { windowIncomplete: true as const } : {}),
+    })),
     denied: result.report.denied,
     failed: result.report.failed,
     unmappedEvents: result.report.unmappedEvents,
@@ -257,8 +268,40 @@ function renderIncompleteNote(logs: LogsSummary): string[] {
   return lines;
 }
 
+/** Options of {@link renderReportText}. */
+export interface TextOptions {
+  /** `--explain`: under each action line, the policies that grant it. */
+  readonly explain: boolean;
+}
+
+/**
+ * The totals line of a diff, for stderr (stdout keeps CloudTracker's lines only): the lines of the
+ * whole diff per status, and what the filters hid, e.g. `Totals (whole diff): 12 used, 340
+ * unused, 65 unknown, 2 not granted (--show-used: 340 unused, 65 unknown not shown)`.
+ */
+export function renderDiffTotals(document: PrincipalDiffDocument): string {
+  const hidden = describeHidden(document.totals);
+  const filters = [
+    ...(document.filter.showUsed ? ['--show-used'] : []),
+    ...(document.filter.ignoreBenign ? ['--ignore-benign'] : []),
+    ...(document.filter.ignoreUnknown ? ['--ignore-unknown'] : []),
+  ];
+  const note = hidden === undefined ? '' : ` (${filters.join(' ')}: ${hidden} not shown)`;
+  return `Totals (whole diff): ${describeDiffTotals(document.totals.all)}${note}\n`;
+}
+
+/** The `--explain` lines under an action: who grants it, or that nothing does. */
+function explainLines(line: PrincipalDiffDocument['actions'][number]): string[] {
+  if (line.grantedBy.length === 0) return ['    granted by: no policy'];
+  return line.grantedBy.map((entry) => `    granted by: ${describeGrantingPolicy(entry)}`);
+}
+
 /** Text output: CloudTracker's lines, coloured when the palette has colours. */
-export function renderReportText(document: ReportDocument, palette: ChalkInstance): string {
+export function renderReportText(
+  document: ReportDocument,
+  palette: ChalkInstance,
+  options: Partial<TextOptions> = {},
+): string {
   if (document.schema === 'iamtrail.list/v1') {
     const width = Math.max(0, ...document.identities.map((identity) => identity.name.length));
     const lines = document.identities.map((identity) => {
@@ -293,9 +336,10 @@ export function renderReportText(document: ReportDocument, palette: ChalkInstanc
     const width = Math.max(...rows.map((row) => row.who.length));
     return rows.map((row) => `${row.mark} ${row.who.padEnd(width)}  ${row.detail}\n`).join('');
   }
-  const lines = document.actions.map((line) =>
+  const lines = document.actions.flatMap((line) => [
     palette[STATUS_COLOURS[line.status]](`${line.symbol} ${line.action}`),
-  );
+    ...(options.explain === true ? explainLines(line) : []),
+  ]);
   lines.push(...renderAssumableRoles(document, palette));
   lines.push(...renderIncompleteNote(document.logs));
   return lines.map((line) => `${line}\n`).join('');
@@ -416,6 +460,7 @@ export function renderReportCsv(document: ReportDocument): string {
       line.evidence.detail,
       line.basis,
       line.windowIncomplete === true,
+      line.grantedBy.map((entry) => describeGrantingPolicy(entry, { full: true })).join(';'),
     ]),
     {
       header: true,
@@ -432,6 +477,7 @@ export function renderReportCsv(document: ReportDocument): string {
         'evidence_detail',
         'basis',
         'window_incomplete',
+        'granted_by',
       ],
       ...CSV_SAFETY,
       cast: { ...CSV_SAFETY.cast, boolean: String },

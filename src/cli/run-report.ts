@@ -7,7 +7,11 @@ import { loadActionData } from './action-data.js';
 import { readAuthorizationDetailsFile } from './iam-file.js';
 import { closeMatches } from './suggest.js';
 import type { DayWindow } from './window.js';
-import { buildIdentityListReport, buildPrincipalDiffReport } from '../analysis/activity-report.js';
+import {
+  buildIdentityListReport,
+  buildPrincipalDiffReport,
+  findLogsOnlyIdentity,
+} from '../analysis/activity-report.js';
 import type { IdentityListReport, PrincipalDiffReport } from '../analysis/activity-report.js';
 import type { TrailSelectors } from '../analysis/trail-recording.js';
 import { describeSpans, summarizeCoverage } from '../analysis/log-coverage.js';
@@ -25,7 +29,7 @@ import type { AuthorizationDetails, IamPrincipal } from '../iam/authorization-de
 import { assumableRoles } from '../iam/assumable-roles.js';
 import type { KnownRole } from '../iam/assumable-roles.js';
 import { computeGrantedActions } from '../iam/granted-actions.js';
-import { findPrincipal, principalsOf } from '../iam/principals.js';
+import { createLogsOnlyPrincipal, findPrincipal, principalsOf } from '../iam/principals.js';
 import type { PrincipalType } from '../iam/principals.js';
 import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import { addDays, utcDayOf } from '../trail/utc-days.js';
@@ -94,7 +98,7 @@ export interface ReportOptions {
   readonly engine: EngineName | undefined;
   /** `--skip-setup`: do not check or create the Athena table first. */
   readonly skipSetup: boolean;
-  readonly reporter: EngineReporter & { progress(message: string): void };
+  readonly reporter: EngineReporter & { note(message: string): void };
   /** `--event-selectors`: what the trail records, exactly; otherwise inferred from the logs. */
   readonly selectors?: TrailSelectors;
   /** The current time, for which days may still receive logs. */
@@ -153,6 +157,8 @@ export type ReportResult =
       readonly account: AccountConfig;
       readonly window: DayWindow;
       readonly principal: IamPrincipal;
+      /** The principal is not in the IAM data, only in the logs: it is granted nothing. */
+      readonly logsOnly?: true;
       /** With `--destrole`: the role whose sessions were compared, and its account. */
       readonly destination?: {
         readonly account: AccountConfig;
@@ -232,8 +238,10 @@ export async function runReport(
   };
   const { question } = options;
   const details = await loadDetails(account);
-  // Everything the question names is checked before any log is read.
-  const principal = question.kind === 'principal' ? requirePrincipal(details, question, account) : undefined;
+  // Everything the question names is checked before any log is read, but for a user or role
+  // the IAM data lacks: the logs may hold it (see below).
+  const principalInIam =
+    question.kind === 'principal' ? findPrincipal(details, question.type, question.name) : undefined;
   const destRoleName = question.kind === 'list' ? undefined : question.destRole;
   const destAccount =
     question.kind === 'list' || question.destAccount === undefined
@@ -284,7 +292,7 @@ export async function runReport(
           options.reporter.warn(
             `${describeTrailRegions(trail)}; calls in other (opt-in) regions are not read: set athena.regions to be sure`,
           );
-        else if (trail.source !== 'config') options.reporter.progress(describeTrailRegions(trail));
+        else if (trail.source !== 'config') options.reporter.note(describeTrailRegions(trail));
         const plan = await planAthenaSetup(
           aws,
           athena,
@@ -424,6 +432,29 @@ export async function runReport(
       ...(athenaCost === undefined ? {} : { athena: athenaCost }),
     };
 
+    // A name the IAM data lacks may be one the logs hold (the "!" list of --list): asked about, it
+    // gets the diff of its calls, all "+"; a name in neither is the usual error.
+    let principal = principalInIam;
+    if (question.kind === 'principal' && principal === undefined) {
+      const actors = await store.actorRollup(
+        source,
+        window,
+        account.id,
+        question.type === 'user' ? 'IAMUser' : 'AssumedRole',
+      );
+      const seen = findLogsOnlyIdentity(
+        principalsOf(details, question.type),
+        question.type,
+        account.id,
+        actors,
+        question.name,
+      );
+      if (seen === undefined) throw unknownPrincipalError(details, question, account, namesInLogs(actors));
+      principal = createLogsOnlyPrincipal(question.type, seen.name, seen.arn);
+    }
+    const logsOnly =
+      principal !== undefined && principal !== principalInIam ? { logsOnly: true as const } : {};
+
     if (question.kind === 'callers') {
       if (destRole === undefined) throw new Error('a callers question names its role');
       const callers = await store.roleCallers(source, window, { roleArn: destRole.arn });
@@ -464,6 +495,7 @@ export async function runReport(
     if (destRole !== undefined) {
       const report = buildPrincipalDiffReport({
         grants: computeGrantedActions(destDetails, destRole, data.catalog),
+        grantsVia: destRole.name,
         actorRows: await store.actorActivity(source, window, destRole.arn, callerIds),
         accountEvents: await store.accountEvents(source, window, destAccount.id),
         mapper: data.mapper,
@@ -475,6 +507,7 @@ export async function runReport(
         account,
         window,
         principal,
+        ...logsOnly,
         destination: {
           account: destAccount,
           role: destRole,
@@ -523,6 +556,7 @@ export async function runReport(
       account,
       window,
       principal,
+      ...logsOnly,
       report,
       assumableRoles: assumableRolesUsage,
       otherRolesUsed,
@@ -663,9 +697,26 @@ function requirePrincipal(
 ): IamPrincipal {
   const principal = findPrincipal(details, question.type, question.name);
   if (principal !== undefined) return principal;
-  const names = principalsOf(details, question.type).map((candidate) => candidate.name);
+  throw unknownPrincipalError(details, question, account);
+}
+
+/** The names (last ARN part) of actors of the logs. */
+function namesInLogs(actors: readonly ActivityRow[]): string[] {
+  return actors.map((actor) => actor.actorArn.slice(actor.actorArn.lastIndexOf('/') + 1));
+}
+
+/** A user or role neither in the IAM data nor in `seenInLogs`, with the close names of both. */
+function unknownPrincipalError(
+  details: AuthorizationDetails,
+  question: { readonly type: PrincipalType; readonly name: string },
+  account: AccountConfig,
+  seenInLogs: readonly string[] = [],
+): UsageError {
+  const names = [
+    ...new Set([...principalsOf(details, question.type).map((candidate) => candidate.name), ...seenInLogs]),
+  ];
   const close = closeMatches(question.name, names);
-  throw new UsageError(
+  return new UsageError(
     `unknown ${question.type} "${question.name}" in account ${account.name} (${account.id})`,
     {
       suggestions:
