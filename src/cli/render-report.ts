@@ -293,7 +293,13 @@ export function renderDiffTotals(document: PrincipalDiffDocument): string {
 /** The `--explain` lines under an action: who grants it, or that nothing does. */
 function explainLines(line: PrincipalDiffDocument['actions'][number]): string[] {
   if (line.grantedBy.length === 0) return ['    granted by: no policy'];
-  return line.grantedBy.map((entry) => `    granted by: ${describeGrantingPolicy(entry)}`);
+  return [
+    ...line.grantedBy.map((entry) => `    granted by: ${describeGrantingPolicy(entry)}`),
+    // A Deny or the boundary may narrow it, or every grant names resources or conditions.
+    ...(line.limited
+      ? ['    limited: only on some resources or under conditions (see `iamtrail iam show`)']
+      : []),
+  ];
 }
 
 /** Text output: CloudTracker's lines, coloured when the palette has colours. */

@@ -147,6 +147,10 @@ describe('which policy grants each action', () => {
       '  s3:ListAllMyBuckets\n    granted by: DeveloperAccess (group-managed via developers)\n',
     );
     expect(run('--user', 'alice', '--show-used').stdout).toBe('  s3:ListAllMyBuckets\n');
+    // s3:GetObject comes only from DeveloperAccess's s3:* on demo-app-* buckets: a limited grant.
+    expect(run('--user', 'alice', '--explain').stdout).toMatch(
+      /\n[-?] s3:GetObject\n {4}granted by: DeveloperAccess \(group-managed via developers\)\n {4}limited: only on some resources or under conditions/,
+    );
   });
 });
 
