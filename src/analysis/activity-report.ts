@@ -3,9 +3,13 @@ import { recordingClassOf } from '../actions/action-catalog.js';
 import type { EventMapper } from '../actions/event-mapper.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
 import type { GrantedActions } from '../iam/granted-actions.js';
+import { toGrantingPolicies } from '../iam/granted-by.js';
+import type { GrantingPolicy } from '../iam/granted-by.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import { diffActions, filterDiff } from './action-diff.js';
 import type { DiffFilter, DiffStatus } from './action-diff.js';
+import { countDiffStatuses } from './diff-totals.js';
+import type { DiffTotalsReport } from './diff-totals.js';
 import {
   createRecordingJudge,
   inferLoggedEvidence,
@@ -23,7 +27,10 @@ export interface IdentityActivity {
   /** UTC day of its last successful call in the window. */
   readonly lastActivity: string | undefined;
   readonly calls: number;
+  /** Calls refused for access (outcome `denied`); never use. */
   readonly deniedCalls: number;
+  /** Calls that failed with another error (outcome `failed`, e.g. NoSuchKey); never use. */
+  readonly failedCalls: number;
   /** For roles: managed by an AWS service. */
   readonly serviceLinked: boolean;
   /** For roles: who opened its sessions in the window, most calls first. */
@@ -55,6 +62,7 @@ export interface UnknownIdentity {
   readonly lastActivity: string | undefined;
   readonly calls: number;
   readonly deniedCalls: number;
+  readonly failedCalls: number;
 }
 
 /** The answer to `--list users|roles`. */
@@ -66,6 +74,7 @@ export interface IdentityListReport {
 interface Tally {
   calls: number;
   deniedCalls: number;
+  failedCalls: number;
   lastActivity: string | undefined;
 }
 
@@ -99,12 +108,19 @@ export function buildIdentityListReport(
       !row.actorArn.includes(marker)
     )
       continue;
-    const tally = tallies.get(row.actorArn) ?? { calls: 0, deniedCalls: 0, lastActivity: undefined };
+    const tally = tallies.get(row.actorArn) ?? {
+      calls: 0,
+      deniedCalls: 0,
+      failedCalls: 0,
+      lastActivity: undefined,
+    };
     if (row.outcome === 'ok') {
       tally.calls += row.calls;
       if (tally.lastActivity === undefined || row.day > tally.lastActivity) tally.lastActivity = row.day;
-    } else {
+    } else if (row.outcome === 'denied') {
       tally.deniedCalls += row.calls;
+    } else {
+      tally.failedCalls += row.calls;
     }
     tallies.set(row.actorArn, tally);
   }
@@ -119,6 +135,7 @@ export function buildIdentityListReport(
         lastActivity: tally?.lastActivity,
         calls: tally?.calls ?? 0,
         deniedCalls: tally?.deniedCalls ?? 0,
+        failedCalls: tally?.failedCalls ?? 0,
         serviceLinked: principal.type === 'role' && principal.serviceLinked,
         ...(type === 'role' ? { callers: callersByRole.get(principal.arn) ?? [] } : {}),
       };
@@ -129,6 +146,25 @@ export function buildIdentityListReport(
     .map(([arn, tally]) => ({ name: arn.slice(arn.lastIndexOf('/') + 1), arn, ...tally }))
     .sort((a, b) => compare(a.name, b.name));
   return { identities, notInIam };
+}
+
+/**
+ * The identity of the logs, absent from the IAM data, that a `--user`/`--role` name asks about:
+ * one of the `!` list of {@link buildIdentityListReport}, matched on its name exactly, else
+ * ignoring case (IAM names are unique regardless of case). `undefined` when the logs hold none.
+ */
+export function findLogsOnlyIdentity(
+  principals: readonly IamPrincipal[],
+  type: 'user' | 'role',
+  accountId: string,
+  rows: readonly ActivityRow[],
+  name: string,
+): UnknownIdentity | undefined {
+  const { notInIam } = buildIdentityListReport(principals, type, accountId, rows);
+  return (
+    notInIam.find((identity) => identity.name === name) ??
+    notInIam.find((identity) => identity.name.toLowerCase() === name.toLowerCase())
+  );
 }
 
 /** One line of the per-principal diff, with what the logs say about it. */
@@ -147,6 +183,8 @@ export interface ActionUsage {
   readonly evidence: RecordingEvidence;
   /** Why the action has its symbol: whether, and why, these logs would show a call it authorises. */
   readonly basis: string;
+  /** The policies that grant it (empty for `ungranted`): what to edit to take it away. */
+  readonly grantedBy: readonly GrantingPolicy[];
 }
 
 /** Events of the principal that are not actions, reported rather than dropped. */
@@ -156,7 +194,11 @@ export interface EventTally {
   readonly calls: number;
 }
 
-/** An action the principal tried and was denied; never counted as use. */
+/**
+ * An action the principal tried and was refused (`denied`), or whose calls failed with another
+ * error (`failed`, e.g. NoSuchKey: the call may have been authorised, but nothing says it was);
+ * never counted as use.
+ */
 export interface DeniedAction {
   readonly action: string;
   readonly calls: number;
@@ -166,7 +208,10 @@ export interface DeniedAction {
 /** The answer to `--user NAME` or `--role NAME`. */
 export interface PrincipalDiffReport {
   readonly actions: readonly ActionUsage[];
+  /** Actions whose calls were refused for access. */
   readonly denied: readonly DeniedAction[];
+  /** Actions whose calls failed with another error (not an access error). */
+  readonly failed: readonly DeniedAction[];
   readonly unmappedEvents: readonly EventTally[];
   readonly noPermissionEvents: readonly EventTally[];
   /** Data-event resource types the account's logs hold in the window; their actions count as recorded. */
@@ -196,6 +241,8 @@ export interface PrincipalDiffInput {
   readonly catalog: ActionCatalog;
   /** The trail's event selectors (`--event-selectors`): exact, instead of what the logs suggest. */
   readonly selectors?: TrailSelectors;
+  /** With `--destrole`: the role whose grants `grants` are, named as every policy's `via`. */
+  readonly grantsVia?: string;
 }
 
 /**
@@ -212,6 +259,7 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
   const used = new Map<string, { calls: number; lastSeen: string }>();
   const possibly = new Set<string>();
   const denied = new Map<string, { calls: number; lastSeen: string }>();
+  const failed = new Map<string, { calls: number; lastSeen: string }>();
   const unmapped = new Map<string, EventTally>();
   const noPermission = new Map<string, EventTally>();
   for (const row of input.actorRows) {
@@ -231,7 +279,8 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
         possibly.add(sameName.name);
       continue;
     }
-    for (const action of mapping.actions) tally(row.outcome === 'ok' ? used : denied, action, row);
+    const target = row.outcome === 'ok' ? used : row.outcome === 'denied' ? denied : failed;
+    for (const action of mapping.actions) tally(target, action, row);
     if (row.outcome === 'ok') for (const action of mapping.also) possibly.add(action);
   }
 
@@ -247,16 +296,21 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
     actions: lines.map((line) => {
       const entry = catalog.get(line.action);
       const verdict = judge(line.action);
+      const grant = grantedByName.get(line.action);
       return {
         action: line.action,
         status: line.status,
         calls: used.get(line.action)?.calls ?? 0,
         lastSeen: used.get(line.action)?.lastSeen,
-        limited: grantedByName.get(line.action)?.limited ?? false,
+        limited: grant?.limited ?? false,
         possiblyUsed: !used.has(line.action) && possibly.has(line.action),
         ...(entry === undefined
           ? unknownAction
           : { recorded: recordingClassOf(entry), evidence: entry.evidence }),
+        grantedBy:
+          grant === undefined
+            ? []
+            : toGrantingPolicies(grant, input.grantsVia === undefined ? {} : { role: input.grantsVia }),
         basis:
           line.status === 'used'
             ? 'used in the window'
@@ -265,9 +319,8 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
               : verdict.basis,
       };
     }),
-    denied: [...denied.entries()]
-      .map(([action, value]) => ({ action, ...value }))
-      .sort((a, b) => compare(a.action, b.action)),
+    denied: toActionTallies(denied),
+    failed: toActionTallies(failed),
     unmappedEvents: [...unmapped.values()].sort((a, b) => compare(a.event, b.event)),
     noPermissionEvents: [...noPermission.values()].sort((a, b) => compare(a.event, b.event)),
     dataEventTypesLogged: [...logged.dataTypesLogged.keys()].sort(),
@@ -275,6 +328,12 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
     readOnlySuspected: input.selectors === undefined && isReadOnlySuspected(logged),
     eventSelectors: input.selectors?.source ?? null,
   };
+}
+
+function toActionTallies(map: Map<string, { calls: number; lastSeen: string }>): DeniedAction[] {
+  return [...map.entries()]
+    .map(([action, value]) => ({ action, ...value }))
+    .sort((a, b) => compare(a.action, b.action));
 }
 
 function tally(
@@ -298,13 +357,24 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A principal's diff after the display filters, with the totals of the whole diff and of what is shown. */
+export interface FilteredDiffReport extends PrincipalDiffReport {
+  readonly totals: DiffTotalsReport;
+}
+
 /**
  * A principal's diff with CloudTracker's filters (`--show-used`, `--ignore-benign`,
- * `--ignore-unknown`) applied to its action lines; the rest of the report is kept whole.
+ * `--ignore-unknown`) applied to its action lines; the rest of the report is kept whole, and the
+ * totals count the lines before and after the filters.
  */
 export function filterDiffReport(
   report: PrincipalDiffReport,
   filter: Partial<DiffFilter>,
-): PrincipalDiffReport {
-  return { ...report, actions: filterDiff(report.actions, filter) };
+): FilteredDiffReport {
+  const actions = filterDiff(report.actions, filter);
+  return {
+    ...report,
+    actions,
+    totals: { all: countDiffStatuses(report.actions), shown: countDiffStatuses(actions) },
+  };
 }

@@ -18,7 +18,10 @@ export interface RoleCaller {
   /** The role the chain came through, for a chain of roles. */
   readonly viaArn: string | null;
   readonly calls: number;
+  /** Of `calls`, those refused for access (outcome `denied`). */
   readonly denied: number;
+  /** Of `calls`, those that failed with another error (outcome `failed`). */
+  readonly failed: number;
   readonly days: number;
   readonly firstSeen: string;
   readonly lastSeen: string;
@@ -116,6 +119,7 @@ export async function roleCallers(
       'via_arn',
       sql<number>`CAST(sum(calls) AS BIGINT)`.as('calls'),
       sql<number>`CAST(sum(CASE WHEN outcome = 'denied' THEN calls ELSE 0 END) AS BIGINT)`.as('denied'),
+      sql<number>`CAST(sum(CASE WHEN outcome = 'failed' THEN calls ELSE 0 END) AS BIGINT)`.as('failed'),
       sql<number>`count(DISTINCT day)`.as('days'),
       eb.fn.min('first_seen').as('first_seen'),
       eb.fn.max('last_seen').as('last_seen'),
@@ -128,6 +132,7 @@ export async function roleCallers(
     viaArn: record.via_arn,
     calls: record.calls,
     denied: record.denied,
+    failed: record.failed,
     days: record.days,
     firstSeen: record.first_seen,
     lastSeen: record.last_seen,

@@ -12,7 +12,8 @@ import type { CacheConnection } from './cache-connection.js';
  * Version of the cache schema (`sql/cache-schema.sql`). A cache written with another version is
  * dropped and rebuilt: it is a cache, the logs are the truth.
  */
-export const CACHE_SCHEMA_VERSION = '5';
+// 6: `outcome` splits errors into `denied` (access errors) and `failed`; in 5, `denied` was any error.
+export const CACHE_SCHEMA_VERSION = '6';
 
 /**
  * The mark of a cache iamtrail created: this row in its `meta` table. iamtrail opens for writing,

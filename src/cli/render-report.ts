@@ -11,6 +11,8 @@ import type {
 } from '../analysis/activity-report.js';
 import { DIFF_SYMBOLS } from '../analysis/action-diff.js';
 import type { DiffFilter, DiffStatus } from '../analysis/action-diff.js';
+import { describeDiffTotals, describeHidden } from '../analysis/diff-totals.js';
+import type { DiffTotalsReport } from '../analysis/diff-totals.js';
 import { describeSpans } from '../analysis/log-coverage.js';
 import type { RoleCaller } from '../cache/activity-queries.js';
 import type {
@@ -19,6 +21,7 @@ import type {
   OtherRoleUsed,
   ReportResult,
 } from '../app/report/report-types.js';
+import { describeGrantingPolicy } from '../iam/granted-by.js';
 
 /** `iamtrail --list users|roles` as JSON (schema `iamtrail.list/v1`). */
 export interface IdentityListDocument {
@@ -45,14 +48,24 @@ export interface PrincipalDiffDocument {
     readonly name: string;
     readonly arn: string;
     readonly createDate: string | undefined;
+    /**
+     * `iam` for a user or role of the IAM data; `logs-only` for one seen only in the logs (the `!`
+     * list of `--list`): nothing grants it anything, so every action it used is `+`.
+     */
+    readonly knownTo: 'iam' | 'logs-only';
   };
   readonly filter: DiffFilter;
+  /** Lines per status: of the whole diff (`all`, before the filters) and of those shown. */
+  readonly totals: DiffTotalsReport;
   /**
    * Action lines. An `unused` (`-`) one carries `windowIncomplete: true` when the logs miss days
    * of the window (see `logs.coverage`): it was not used on the days with logs.
    */
   readonly actions: readonly (ActionUsage & { readonly symbol: string; readonly windowIncomplete?: true })[];
+  /** Actions whose calls were refused for access (`AccessDenied`, `UnauthorizedOperation`, ...). */
   readonly denied: readonly DeniedAction[];
+  /** Actions whose calls failed with another error (`NoSuchKey`, throttling, ...). */
+  readonly failed: readonly DeniedAction[];
   readonly unmappedEvents: readonly EventTally[];
   readonly noPermissionEvents: readonly EventTally[];
   readonly dataEventTypesLogged: readonly string[];
@@ -130,14 +143,17 @@ export function toReportDocument(result: ReportResult): ReportDocument {
       name: result.principal.name,
       arn: result.principal.arn,
       createDate: result.principal.createDate,
+      knownTo: result.logsOnly === true ? 'logs-only' : 'iam',
     },
     filter: result.filter,
+    totals: result.report.totals,
     actions: result.report.actions.map((line) => ({
       ...line,
       symbol: DIFF_SYMBOLS[line.status],
       ...(line.status === 'unused' && !result.logs.complete ? { windowIncomplete: true as const } : {}),
     })),
     denied: result.report.denied,
+    failed: result.report.failed,
     unmappedEvents: result.report.unmappedEvents,
     noPermissionEvents: result.report.noPermissionEvents,
     dataEventTypesLogged: result.report.dataEventTypesLogged,
@@ -207,6 +223,12 @@ function renderAssumableRoles(document: PrincipalDiffDocument, palette: ChalkIns
   return lines;
 }
 
+/** ` (2 denied, 1 failed)` after a call count, or nothing when every call succeeded. */
+function describeErrors(denied: number, failed: number): string {
+  const parts = [...(denied > 0 ? [`${denied} denied`] : []), ...(failed > 0 ? [`${failed} failed`] : [])];
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
+
 /** Creates the colouring used for text output: CloudTracker's four basic colours, or none. */
 export function createPalette(enabled: boolean): ChalkInstance {
   return new Chalk({ level: enabled ? 1 : 0 });
@@ -243,8 +265,46 @@ function renderIncompleteNote(logs: LogsSummary): string[] {
   return lines;
 }
 
+/** Options of {@link renderReportText}. */
+export interface TextOptions {
+  /** `--explain`: under each action line, the policies that grant it. */
+  readonly explain: boolean;
+}
+
+/**
+ * The totals line of a diff, for stderr (stdout keeps CloudTracker's lines only): the lines of the
+ * whole diff per status, and what the filters hid, e.g. `Totals (whole diff): 12 used, 340
+ * unused, 65 unknown, 2 not granted (--show-used: 340 unused, 65 unknown not shown)`.
+ */
+export function renderDiffTotals(document: PrincipalDiffDocument): string {
+  const hidden = describeHidden(document.totals);
+  const filters = [
+    ...(document.filter.showUsed ? ['--show-used'] : []),
+    ...(document.filter.ignoreBenign ? ['--ignore-benign'] : []),
+    ...(document.filter.ignoreUnknown ? ['--ignore-unknown'] : []),
+  ];
+  const note = hidden === undefined ? '' : ` (${filters.join(' ')}: ${hidden} not shown)`;
+  return `Totals (whole diff): ${describeDiffTotals(document.totals.all)}${note}\n`;
+}
+
+/** The `--explain` lines under an action: who grants it, or that nothing does. */
+function explainLines(line: PrincipalDiffDocument['actions'][number]): string[] {
+  if (line.grantedBy.length === 0) return ['    granted by: no policy'];
+  return [
+    ...line.grantedBy.map((entry) => `    granted by: ${describeGrantingPolicy(entry)}`),
+    // A Deny or the boundary may narrow it, or every grant names resources or conditions.
+    ...(line.limited
+      ? ['    limited: only on some resources or under conditions (see `iamtrail iam show`)']
+      : []),
+  ];
+}
+
 /** Text output: CloudTracker's lines, coloured when the palette has colours. */
-export function renderReportText(document: ReportDocument, palette: ChalkInstance): string {
+export function renderReportText(
+  document: ReportDocument,
+  palette: ChalkInstance,
+  options: Partial<TextOptions> = {},
+): string {
   if (document.schema === 'iamtrail.list/v1') {
     const width = Math.max(0, ...document.identities.map((identity) => identity.name.length));
     const lines = document.identities.map((identity) => {
@@ -263,7 +323,7 @@ export function renderReportText(document: ReportDocument, palette: ChalkInstanc
       const unknownWidth = Math.max(...document.notInIam.map((identity) => identity.name.length));
       for (const identity of document.notInIam)
         lines.push(
-          `! ${identity.name.padEnd(unknownWidth)}  ${identity.lastActivity ?? 'denied calls only'}`,
+          `! ${identity.name.padEnd(unknownWidth)}  ${identity.lastActivity ?? 'failed or denied calls only'}`,
         );
     }
     lines.push(...renderIncompleteNote(document.logs));
@@ -274,14 +334,15 @@ export function renderReportText(document: ReportDocument, palette: ChalkInstanc
     const rows = document.callers.map((caller) => ({
       mark: caller.callerArn === null ? '?' : ' ',
       who: describeCaller(caller.callerArn, caller.viaArn, document.account.id),
-      detail: `${caller.calls} call(s)${caller.denied > 0 ? ` (${caller.denied} denied)` : ''} on ${caller.days} day(s), last ${caller.lastSeen}`,
+      detail: `${caller.calls} call(s)${describeErrors(caller.denied, caller.failed)} on ${caller.days} day(s), last ${caller.lastSeen}`,
     }));
     const width = Math.max(...rows.map((row) => row.who.length));
     return rows.map((row) => `${row.mark} ${row.who.padEnd(width)}  ${row.detail}\n`).join('');
   }
-  const lines = document.actions.map((line) =>
+  const lines = document.actions.flatMap((line) => [
     palette[STATUS_COLOURS[line.status]](`${line.symbol} ${line.action}`),
-  );
+    ...(options.explain === true ? explainLines(line) : []),
+  ]);
   lines.push(...renderAssumableRoles(document, palette));
   lines.push(...renderIncompleteNote(document.logs));
   return lines.map((line) => `${line}\n`).join('');
@@ -320,6 +381,7 @@ export function renderReportCsv(document: ReportDocument): string {
           identity.lastActivity ?? '',
           identity.calls,
           identity.deniedCalls,
+          identity.failedCalls,
           identity.serviceLinked,
           identity.windowIncomplete === true,
         ]),
@@ -332,6 +394,7 @@ export function renderReportCsv(document: ReportDocument): string {
           identity.lastActivity ?? '',
           identity.calls,
           identity.deniedCalls,
+          identity.failedCalls,
           false,
           false,
         ]),
@@ -347,6 +410,7 @@ export function renderReportCsv(document: ReportDocument): string {
           'last_activity',
           'calls',
           'denied_calls',
+          'failed_calls',
           'service_linked',
           'window_incomplete',
         ],
@@ -363,13 +427,24 @@ export function renderReportCsv(document: ReportDocument): string {
         caller.viaArn ?? '',
         caller.calls,
         caller.denied,
+        caller.failed,
         caller.days,
         caller.firstSeen,
         caller.lastSeen,
       ]),
       {
         header: true,
-        columns: ['role', 'caller', 'via', 'calls', 'denied_calls', 'days', 'first_seen', 'last_seen'],
+        columns: [
+          'role',
+          'caller',
+          'via',
+          'calls',
+          'denied_calls',
+          'failed_calls',
+          'days',
+          'first_seen',
+          'last_seen',
+        ],
         ...CSV_SAFETY,
       },
     );
@@ -388,6 +463,7 @@ export function renderReportCsv(document: ReportDocument): string {
       line.evidence.detail,
       line.basis,
       line.windowIncomplete === true,
+      line.grantedBy.map((entry) => describeGrantingPolicy(entry, { full: true })).join(';'),
     ]),
     {
       header: true,
@@ -404,6 +480,7 @@ export function renderReportCsv(document: ReportDocument): string {
         'evidence_detail',
         'basis',
         'window_incomplete',
+        'granted_by',
       ],
       ...CSV_SAFETY,
       cast: { ...CSV_SAFETY.cast, boolean: String },

@@ -2,7 +2,14 @@ import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
 import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf } from '../cli/flags.js';
-import { createPalette, renderReportCsv, renderReportText, toReportDocument } from '../cli/render-report.js';
+import { createReadProgressRenderer } from '../cli/read-progress-bar.js';
+import {
+  createPalette,
+  renderDiffTotals,
+  renderReportCsv,
+  renderReportText,
+  toReportDocument,
+} from '../cli/render-report.js';
 import type { ReportDocument } from '../cli/render-report.js';
 import { runReport } from '../app/report/run-report.js';
 import { ENGINE_NAMES } from '../app/report/report-types.js';
@@ -93,6 +100,11 @@ export default class Report extends BaseCommand {
     }),
     'ignore-benign': Flags.boolean({ default: false, description: 'Hide List* and Describe* actions.' }),
     'ignore-unknown': Flags.boolean({ default: false, description: 'Hide "?" lines.' }),
+    explain: Flags.boolean({
+      default: false,
+      description:
+        'Text output: under each action, the policies that grant it (JSON and CSV always carry them).',
+    }),
     color: Flags.boolean({
       default: true,
       allowNo: true,
@@ -140,6 +152,8 @@ export default class Report extends BaseCommand {
       interrupt.abort();
     };
     process.on('SIGINT', onInterrupt);
+    // A bar on a terminal only (never in pipes, CI or tests) while the local engine reads.
+    const progressBar = createReadProgressRenderer(process.stderr, process.env);
     let result;
     try {
       result = await runReport({
@@ -165,14 +179,19 @@ export default class Report extends BaseCommand {
         },
         reporter: {
           warn: (message) => {
+            progressBar.clear();
             this.warnLine(message);
           },
-          progress: (message) => {
+          progress: (update) => {
+            progressBar.update(update);
+          },
+          note: (message) => {
             process.stderr.write(`${toPrintable(message)}\n`);
           },
         },
       });
     } finally {
+      progressBar.stop();
       process.removeListener('SIGINT', onInterrupt);
     }
     const document = toReportDocument(result);
@@ -186,7 +205,11 @@ export default class Report extends BaseCommand {
         flags.color &&
         process.env.NO_COLOR === undefined &&
         (process.stdout.isTTY || process.env.FORCE_COLOR !== undefined);
-      process.stdout.write(renderReportText(toPrintableDeep(document), createPalette(colour)));
+      process.stdout.write(
+        renderReportText(toPrintableDeep(document), createPalette(colour), { explain: flags.explain }),
+      );
+      // On stderr, like the other context lines: stdout keeps CloudTracker's lines.
+      if (document.schema === 'iamtrail.diff/v1') process.stderr.write(renderDiffTotals(document));
     }
     return document;
   }
@@ -202,6 +225,10 @@ export default class Report extends BaseCommand {
       process.stderr.write(
         `${toPrintable(`Getting info on ${result.principal.type} ${result.principal.name}${created}; ${where}`)}\n`,
       );
+      if (result.logsOnly === true)
+        this.warnLine(
+          `${result.principal.type} ${result.principal.name} (${result.principal.arn}) is not in the IAM data of account ${result.account.name}, only in the logs (deleted, or another account's): nothing grants it anything here, so every action it used is "+"`,
+        );
       const destination = result.destination;
       if (destination !== undefined) {
         process.stderr.write(

@@ -49,10 +49,25 @@ export interface SummaryResult {
   readonly sessions?: SessionStats;
 }
 
+/** How far an engine is through reading the logs of a request. */
+export interface ReadProgress {
+  /** Log files read (or skipped) so far, of `filesTotal`. */
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  /** Days (of the files' folders) whose every file is done, of `daysTotal`. */
+  readonly daysDone: number;
+  readonly daysTotal: number;
+}
+
 /** Receives what an engine wants the user to know while it works (stderr, never stdout). */
 export interface EngineReporter {
   /** One warning line, e.g. a skipped file. */
   warn(message: string): void;
+  /**
+   * Where the reading is: called once before the first file and after each batch, with counts
+   * that never decrease. Optional: engines that cannot tell (Athena) never call it.
+   */
+  progress?(update: ReadProgress): void;
 }
 
 /**

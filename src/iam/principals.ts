@@ -25,3 +25,28 @@ export function findPrincipal(
     candidates.find((principal) => principal.name.toLowerCase() === name.toLowerCase())
   );
 }
+
+/**
+ * A user or role seen in the logs but absent from the IAM data (deleted, or another account's): no
+ * policy, no group, no boundary, so it is granted nothing and every action it used is `+`.
+ */
+export function createLogsOnlyPrincipal(type: PrincipalType, name: string, arn: string): IamPrincipal {
+  const base = {
+    name,
+    arn,
+    path: arn.slice(arn.indexOf('/'), arn.lastIndexOf('/') + 1),
+    createDate: undefined,
+    inlinePolicies: [],
+    attachedPolicies: [],
+    permissionsBoundaryArn: undefined,
+  };
+  return type === 'user'
+    ? { ...base, type: 'user', groups: [] }
+    : {
+        ...base,
+        type: 'role',
+        serviceLinked: false,
+        assumeRolePolicyDocument: undefined,
+        lastUsedDate: undefined,
+      };
+}

@@ -1,14 +1,11 @@
 import { sql } from 'kysely';
 import type { CompiledQuery, Kysely, QueryCreator } from 'kysely';
 
+import { outcomeSql } from './call-outcome.js';
+import type { Outcome } from './call-outcome.js';
 import type { CloudTrailDatabase } from './cloudtrail-relation.js';
 import { identityField } from './cloudtrail-relation.js';
 import { addDays, isUtcDay } from './utc-days.js';
-
-/** Whether a call succeeded; any `errorCode` makes it `denied`. */
-export const OUTCOMES = ['ok', 'denied'] as const;
-/** One of {@link OUTCOMES}. */
-export type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * One row of the activity summary: the contract between engines and everything else. Engines
@@ -33,6 +30,7 @@ export interface ActivityRow {
   readonly viaArn: string | null;
   readonly eventSource: string;
   readonly eventName: string;
+  /** How the calls ended (see {@link Outcome}): only `ok` calls are use. */
   readonly outcome: Outcome;
   readonly calls: number;
   /** Earliest and latest `eventTime` of the group, ISO-8601. */
@@ -242,7 +240,7 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
         sql<string | null>`${identityField('sessioncontext', 'sourceidentity')}`.as('source_identity'),
         sql<string>`eventsource`.as('event_source'),
         sql<string>`eventname`.as('event_name'),
-        sql<Outcome>`CASE WHEN errorcode IS NULL THEN 'ok' ELSE 'denied' END`.as('outcome'),
+        outcomeSql(sql`errorcode`).as('outcome'),
         // Who called, only for the successful AssumeRole calls: nothing to compute for other events.
         sql<
           string | null

@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 
 import type { EventMapper } from '../../src/actions/event-mapper.js';
 import type { ActivityRow, DayCoverage } from '../../src/trail/activity-summary.js';
+import { outcomeOf } from '../../src/trail/call-outcome.js';
 
 interface RawRecord {
   eventTime?: string;
@@ -128,7 +129,7 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
       viaArn: via ?? null,
       eventSource: record.eventSource ?? '',
       eventName: record.eventName ?? '',
-      outcome: record.errorCode === undefined ? 'ok' : 'denied',
+      outcome: outcomeOf(record.errorCode),
       calls: 1,
       firstSeen: time,
       lastSeen: time,

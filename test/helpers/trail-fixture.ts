@@ -10,7 +10,10 @@ export const DEMO_ACCOUNTS = {
   backup: { id: '222222222222', iam: join(REPO_ROOT, 'examples/demo/iam/backup.json') },
 } as const;
 
-/** One log file to write: alice's `s3:ListBuckets` at 10:00 of `day`, logged in `account`. */
+/**
+ * One log file to write: alice's `s3:ListBuckets` at 10:00 of `day`, logged in `account` (or the
+ * given `records`).
+ */
 export interface FixtureFile {
   /** Account of the records (`recipientAccountId`, and alice's ARN). */
   readonly account: string;
@@ -18,6 +21,8 @@ export interface FixtureFile {
   readonly day: string;
   /** Account of the folder the file lies in; default: `account`. */
   readonly pathAccount?: string;
+  /** The file's records instead of alice's one call. */
+  readonly records?: readonly object[];
 }
 
 /**
@@ -60,7 +65,7 @@ export function writeTrail(root: string, files: readonly FixtureFile[]): string 
         folder,
         `${file.account}_CloudTrail_us-east-1_${file.day.replace(/-/g, '')}T1000Z_${index}.json.gz`,
       ),
-      gzipSync(JSON.stringify({ Records: [record] })),
+      gzipSync(JSON.stringify({ Records: file.records ?? [record] })),
     );
   });
   return root;

@@ -246,9 +246,9 @@ describe('names with control characters and formulas, from an IAM file and a log
     const csv = run('--list', 'users', '--format', 'csv');
     expect(csv.status).toBe(0);
     const rows = csv.stdout.split('\n');
-    expect(rows).toContain(` ,'${FORMULA_NAME},${arnOf(FORMULA_NAME)},iam,true,2026-10-05,1,0,false,false`);
+    expect(rows).toContain(` ,'${FORMULA_NAME},${arnOf(FORMULA_NAME)},iam,true,2026-10-05,1,0,0,false,false`);
     // Logs on 2026-10-05 only: erin's inactivity rests on an incomplete window.
-    expect(rows).toContain('-,erin,arn:aws:iam::111111111111:user/erin,iam,false,,0,0,false,true');
+    expect(rows).toContain('-,erin,arn:aws:iam::111111111111:user/erin,iam,false,,0,0,0,false,true');
     expect(csv.stdout).not.toMatch(RAW_CONTROL);
   });
 });

@@ -220,12 +220,13 @@ describe('output formats', () => {
       .stdout.trimEnd()
       .split('\n');
     expect(lines[0]).toBe(
-      'mark,name,arn,known_to,active,last_activity,calls,denied_calls,service_linked,window_incomplete',
+      'mark,name,arn,known_to,active,last_activity,calls,denied_calls,failed_calls,service_linked,window_incomplete',
     );
-    // erin's inactivity rests on a window with an unreadable file (the demo's corrupt one).
-    expect(lines).toContain('-,erin,arn:aws:iam::111111111111:user/erin,iam,false,,0,0,false,true');
+    // erin's inactivity rests on a window with an unreadable file (the demo's corrupt one). The
+    // demo's only errorCode is AccessDenied, so no call failed.
+    expect(lines).toContain('-,erin,arn:aws:iam::111111111111:user/erin,iam,false,,0,0,0,false,true');
     expect(lines).toContain(
-      '!,dave,arn:aws:iam::111111111111:user/dave,logs-only,true,2026-10-09,14,0,false,false',
+      '!,dave,arn:aws:iam::111111111111:user/dave,logs-only,true,2026-10-09,14,0,0,false,false',
     );
   });
 

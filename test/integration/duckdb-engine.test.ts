@@ -167,6 +167,15 @@ describe.runIf(hasDatasets())('DuckDbEngine on invictus-stratus-cloudtrail', () 
     // The file names say 218007301253; every record says 123837392027.
     expect(new Set(engine.rows.map((row) => row.accountId))).toEqual(new Set(['123837392027']));
     expect(engine.rows.reduce((sum, row) => sum + row.calls, 0)).toBe(2900 - 77);
+    // SOURCE.md: 300 events with an errorCode, all with an actor; 16 AccessDenied and 44
+    // Client.UnauthorizedOperation are access errors, the rest (ThrottlingException 102, ...) failed.
+    const byOutcome = new Map<string, number>();
+    for (const row of engine.rows) byOutcome.set(row.outcome, (byOutcome.get(row.outcome) ?? 0) + row.calls);
+    expect(Object.fromEntries(byOutcome)).toEqual({
+      ok: 2900 - 77 - 300,
+      denied: 16 + 44,
+      failed: 300 - 16 - 44,
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import type { DiffFilter } from '../../analysis/action-diff.js';
-import type { IdentityListReport, PrincipalDiffReport } from '../../analysis/activity-report.js';
+import type { FilteredDiffReport, IdentityListReport } from '../../analysis/activity-report.js';
 import type { AccountCoverage } from '../../analysis/log-coverage.js';
 import type { TrailSelectors } from '../../analysis/trail-recording.js';
 import type { RoleCaller } from '../../cache/activity-queries.js';
@@ -62,7 +62,7 @@ export interface ReportOptions {
   readonly engine: EngineName | undefined;
   /** `--skip-setup`: do not check or create the Athena table first. */
   readonly skipSetup: boolean;
-  readonly reporter: EngineReporter & { progress(message: string): void };
+  readonly reporter: EngineReporter & { note(message: string): void };
   /** `--event-selectors`: what the trail records, exactly; otherwise inferred from the logs. */
   readonly selectors?: TrailSelectors;
   /** The current time, for which days may still receive logs. */
@@ -123,6 +123,8 @@ export type ReportResult =
       readonly account: AccountConfig;
       readonly window: DayWindow;
       readonly principal: IamPrincipal;
+      /** The principal is not in the IAM data, only in the logs: it is granted nothing. */
+      readonly logsOnly?: true;
       /** With `--destrole`: the role whose sessions were compared, and its account. */
       readonly destination?: {
         readonly account: AccountConfig;
@@ -131,7 +133,7 @@ export type ReportResult =
         readonly assumable: boolean;
       };
       /** The diff, its action lines already filtered by {@link ReportResult} `filter`. */
-      readonly report: PrincipalDiffReport;
+      readonly report: FilteredDiffReport;
       /** The filter applied to the action lines (and, with `showUsed`, to the assumable roles). */
       readonly filter: DiffFilter;
       /** Without `--destrole`: the roles its policies let it assume, used or not (only used ones with `showUsed`). */

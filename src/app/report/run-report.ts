@@ -8,8 +8,9 @@ import {
   buildIdentityListReport,
   buildPrincipalDiffReport,
   filterDiffReport,
+  findLogsOnlyIdentity,
 } from '../../analysis/activity-report.js';
-import type { PrincipalDiffReport } from '../../analysis/activity-report.js';
+import type { FilteredDiffReport } from '../../analysis/activity-report.js';
 import {
   sortActivityRows,
   sortByFile,
@@ -31,14 +32,14 @@ import { UsageError } from '../../errors.js';
 import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization-details.js';
 import { assumableRoles } from '../../iam/assumable-roles.js';
 import { computeGrantedActions } from '../../iam/granted-actions.js';
-import { principalsOf } from '../../iam/principals.js';
+import { createLogsOnlyPrincipal, findPrincipal, principalsOf } from '../../iam/principals.js';
 import type { ActivityRow, DayCoverage } from '../../trail/activity-summary.js';
 import { addDays, utcDayOf } from '../../trail/utc-days.js';
 import { defaultCachePath } from '../cache/cache-settings.js';
 import { requireSomeLogs, warnAboutGaps } from './coverage-checks.js';
 import { knownRolesOf } from './known-roles.js';
 import type { EngineName, LogsSummary, ReportOptions, ReportResult } from './report-types.js';
-import { requirePrincipal } from './require-principal.js';
+import { namesInLogs, requirePrincipal, unknownPrincipalError } from './require-principal.js';
 
 /**
  * Answers the root command's question: resolves the account, reads its IAM data, checks the user
@@ -86,8 +87,10 @@ export async function runReport(
   };
   const { question } = options;
   const details = await loadDetails(account);
-  // Everything the question names is checked before any log is read.
-  const principal = question.kind === 'principal' ? requirePrincipal(details, question, account) : undefined;
+  // Everything the question names is checked before any log is read, but for a user or role
+  // the IAM data lacks: the logs may hold it (see below).
+  const principalInIam =
+    question.kind === 'principal' ? findPrincipal(details, question.type, question.name) : undefined;
   const destRoleName = question.kind === 'list' ? undefined : question.destRole;
   const destAccount =
     question.kind === 'list' || question.destAccount === undefined
@@ -138,7 +141,7 @@ export async function runReport(
               options.reporter.warn(
                 `${describeTrailRegions(trail)}; calls in other (opt-in) regions are not read: set athena.regions to be sure`,
               );
-            else if (trail.source !== 'config') options.reporter.progress(describeTrailRegions(trail));
+            else if (trail.source !== 'config') options.reporter.note(describeTrailRegions(trail));
           },
         );
       }
@@ -274,6 +277,27 @@ export async function runReport(
       ...(athenaCost === undefined ? {} : { athena: athenaCost }),
     };
 
+    // A name the IAM data lacks may be one the logs hold (the "!" list of --list): asked about, it
+    // gets the diff of its calls, all "+"; a name in neither is the usual error.
+    let principal = principalInIam;
+    if (question.kind === 'principal' && principal === undefined) {
+      const actors = await store.actorRollup(
+        source,
+        window,
+        account.id,
+        question.type === 'user' ? 'IAMUser' : 'AssumedRole',
+      );
+      const seen = findLogsOnlyIdentity(
+        principalsOf(details, question.type),
+        question.type,
+        account.id,
+        actors,
+        question.name,
+      );
+      if (seen === undefined) throw unknownPrincipalError(details, question, account, namesInLogs(actors));
+      principal = createLogsOnlyPrincipal(question.type, seen.name, seen.arn);
+    }
+
     if (question.kind === 'callers') {
       if (destRole === undefined) throw new Error('a callers question names its role');
       const callers = sortRoleCallers(await store.roleCallers(source, window, { roleArn: destRole.arn }));
@@ -301,6 +325,8 @@ export async function runReport(
       };
     }
     if (principal === undefined) throw new Error('a principal question names its principal');
+    const self = principal;
+    const logsOnly = principal === principalInIam ? {} : { logsOnly: true as const };
     const filter: DiffFilter = { ...DEFAULT_DIFF_FILTER, ...options.filter };
     // The identities a role session opened by this principal may carry: its ARN, or its name as
     // the session's sourceIdentity.
@@ -312,7 +338,7 @@ export async function runReport(
     const assumable = assumableRoles(
       details,
       principal,
-      knownRoles.filter((role) => role.arn !== principal.arn),
+      knownRoles.filter((role) => role.arn !== self.arn),
     ).roles;
     /** The diff of `grantee`'s grants against the rows of `actorArn`, with the evidence of its account. */
     const diffOf = async (
@@ -320,10 +346,12 @@ export async function runReport(
       grantee: IamPrincipal,
       evidenceAccount: AccountConfig,
       actorRows: readonly ActivityRow[],
-    ): Promise<PrincipalDiffReport> =>
+      grantsVia?: string,
+    ): Promise<FilteredDiffReport> =>
       filterDiffReport(
         buildPrincipalDiffReport({
           grants: computeGrantedActions(grantsOf, grantee, data.catalog),
+          ...(grantsVia === undefined ? {} : { grantsVia }),
           actorRows: sortActivityRows(actorRows),
           accountEvents: await store.accountEvents(source, window, evidenceAccount.id),
           mapper: data.mapper,
@@ -332,7 +360,7 @@ export async function runReport(
         }),
         filter,
       );
-    const answered = { kind: 'principal', account, window, principal, filter, logs } as const;
+    const answered = { kind: 'principal', account, window, principal, ...logsOnly, filter, logs } as const;
     if (destRole !== undefined) {
       return {
         ...answered,
@@ -346,6 +374,7 @@ export async function runReport(
           destRole,
           destAccount,
           await store.actorActivity(source, window, destRole.arn, callerIds),
+          destRole.name,
         ),
       };
     }
@@ -360,7 +389,7 @@ export async function runReport(
     for (const entry of used) {
       const seen = usage.get(entry.roleArn);
       usage.set(entry.roleArn, {
-        calls: (seen?.calls ?? 0) + entry.calls - entry.denied,
+        calls: (seen?.calls ?? 0) + entry.calls - entry.denied - entry.failed,
         lastSeen: seen === undefined || entry.lastSeen > seen.lastSeen ? entry.lastSeen : seen.lastSeen,
       });
     }

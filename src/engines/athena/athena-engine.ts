@@ -25,7 +25,7 @@ export interface AthenaEngineOptions {
   readonly client: Pick<AthenaClient, 'send'>;
   /** Where query results go, unless the workgroup decides. */
   readonly outputLocation: string;
-  readonly reporter: EngineReporter & { progress(message: string): void };
+  readonly reporter: EngineReporter & { note(message: string): void };
   /** Polling of query state; tests shorten it. */
   readonly pollInitialMs?: number;
 }
@@ -60,7 +60,7 @@ export class AthenaEngine implements Engine {
       workgroup: options.athena.workgroup,
       outputLocation: options.outputLocation,
       onProgress: (progress) => {
-        options.reporter.progress(
+        options.reporter.note(
           `athena ${progress.queryId}: ${progress.state}, ${(progress.elapsedMs / 1000).toFixed(1)} s, ${formatBytes(progress.bytesScanned)} scanned`,
         );
       },

@@ -25,7 +25,14 @@ import type {
   SummaryRecord,
 } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
-import type { Engine, EngineReporter, SkippedFile, SummaryRequest, SummaryResult } from '../engine.js';
+import type {
+  Engine,
+  EngineReporter,
+  ReadProgress,
+  SkippedFile,
+  SummaryRequest,
+  SummaryResult,
+} from '../engine.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
 import {
   createCloudTrailViewSql,
@@ -144,10 +151,13 @@ export class DuckDbEngine implements Engine {
       else this.#skip(skippedFiles, file.path, problem);
     }
     await this.#connection.run(CREATE_STAGED_SQL);
+    const progress = createProgressCounter(listing.files, files);
+    this.#options.reporter.progress?.(progress.advance([]));
     for (const batch of this.#batches(files)) {
       if (request.signal?.aborted === true)
         throw new InterruptedError('interrupted: stopped reading the logs; nothing of this run was cached');
       await this.#stageBatch(batch, request, skippedFiles);
+      this.#options.reporter.progress?.(progress.advance(batch));
     }
     const resolve = buildResolveQuery(this.#staged);
     let rows: ActivityRow[] = [];
@@ -315,4 +325,42 @@ export function diagnoseLogFile(path: string, maxBytes: number): string | undefi
     return 'not a CloudTrail log file: the top level has no "Records" list';
   }
   return Array.isArray(value.Records) ? undefined : 'not a CloudTrail log file: "Records" is not a list';
+}
+
+/**
+ * Counts files and days done as batches finish. Every listed file counts, those skipped before
+ * reading (too large) as done from the start; a file outside the S3 key layout has no day.
+ */
+function createProgressCounter(
+  listed: readonly LogFile[],
+  toRead: readonly LogFile[],
+): {
+  advance(batch: readonly LogFile[]): ReadProgress;
+} {
+  const left = new Map<string, number>();
+  for (const file of listed)
+    if (file.folderDay !== undefined) left.set(file.folderDay, (left.get(file.folderDay) ?? 0) + 1);
+  const daysTotal = left.size;
+  let filesLeft = listed.length;
+  let started = false;
+  return {
+    advance(batch) {
+      const reading = new Set(toRead);
+      const done = started ? batch : listed.filter((file) => !reading.has(file));
+      started = true;
+      for (const file of done) {
+        filesLeft -= 1;
+        if (file.folderDay === undefined) continue;
+        const remaining = (left.get(file.folderDay) ?? 1) - 1;
+        if (remaining === 0) left.delete(file.folderDay);
+        else left.set(file.folderDay, remaining);
+      }
+      return {
+        filesDone: listed.length - filesLeft,
+        filesTotal: listed.length,
+        daysDone: daysTotal - left.size,
+        daysTotal,
+      };
+    },
+  };
 }

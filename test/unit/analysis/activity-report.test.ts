@@ -110,6 +110,17 @@ describe('buildPrincipalDiffReport', () => {
     ]);
     expect(report.actions.find((a) => a.action === 'kms:Decrypt')?.status).toBe('unused');
     expect(report.denied).toEqual([{ action: 'kms:Decrypt', calls: 4, lastSeen: '2026-10-01T10:00:00Z' }]);
+    expect(report.failed).toEqual([]);
+  });
+
+  it('lists calls that failed with another error (NoSuchKey) apart from denied ones, never as use', () => {
+    const report = diff([
+      row({ eventName: 'GetObject', outcome: 'failed', calls: 3, lastSeen: '2026-10-01T11:00:00Z' }),
+      row({ eventName: 'PutObject', outcome: 'denied', calls: 2 }),
+    ]);
+    expect(report.actions.find((a) => a.action === 's3:GetObject')?.status).not.toBe('used');
+    expect(report.failed).toEqual([{ action: 's3:GetObject', calls: 3, lastSeen: '2026-10-01T11:00:00Z' }]);
+    expect(report.denied).toEqual([{ action: 's3:PutObject', calls: 2, lastSeen: '2026-10-01T10:00:00Z' }]);
   });
 
   it('treats a call that may check another action as possibly using it', () => {
@@ -163,6 +174,7 @@ describe('buildIdentityListReport', () => {
       user('alice', { day: '2026-10-03', calls: 2 }),
       user('alice', { day: '2026-10-07' }),
       user('team/bob', { outcome: 'denied', calls: 5 }),
+      user('carol', { outcome: 'failed', calls: 2 }),
       user('dave', { day: '2026-10-02' }),
       user('mallory', { accountId: '999999999999' }),
       row({ actorArn: `arn:aws:iam::999999999999:user/eve`, actorType: 'IAMUser' }),
@@ -175,6 +187,7 @@ describe('buildIdentityListReport', () => {
         lastActivity: '2026-10-07',
         calls: 3,
         deniedCalls: 0,
+        failedCalls: 0,
         serviceLinked: false,
       },
       {
@@ -184,6 +197,7 @@ describe('buildIdentityListReport', () => {
         lastActivity: undefined,
         calls: 0,
         deniedCalls: 5,
+        failedCalls: 0,
         serviceLinked: false,
       },
       {
@@ -193,6 +207,7 @@ describe('buildIdentityListReport', () => {
         lastActivity: undefined,
         calls: 0,
         deniedCalls: 0,
+        failedCalls: 2,
         serviceLinked: false,
       },
     ]);
@@ -203,6 +218,7 @@ describe('buildIdentityListReport', () => {
         lastActivity: '2026-10-02',
         calls: 1,
         deniedCalls: 0,
+        failedCalls: 0,
       },
       {
         name: 'mallory',
@@ -210,6 +226,7 @@ describe('buildIdentityListReport', () => {
         lastActivity: '2026-10-01',
         calls: 1,
         deniedCalls: 0,
+        failedCalls: 0,
       },
     ]);
   });

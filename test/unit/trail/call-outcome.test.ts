@@ -1,0 +1,81 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Kysely, sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { DuckDbDialect } from '../../../src/engines/duckdb/duckdb-dialect.js';
+import { outcomeOf, outcomeSql } from '../../../src/trail/call-outcome.js';
+import type { Outcome } from '../../../src/trail/call-outcome.js';
+
+/**
+ * Every `errorCode` of ../shared/datasets (invictus-stratus-cloudtrail, stratus-detonation-logs;
+ * the other sets have none), with the outcome it must get: the access errors are the ones whose
+ * `errorMessage` there says "is not authorized to perform" / "You are not authorized".
+ */
+const DATASET_CODES: readonly (readonly [string, Outcome])[] = [
+  ['AccessDenied', 'denied'],
+  ['Client.UnauthorizedOperation', 'denied'],
+  ['BucketNotEmpty', 'failed'],
+  ['Client.InvalidAllocationID.NotFound', 'failed'],
+  ['Client.InvalidParameterValue', 'failed'],
+  ['Client.InvalidRouteTableID.NotFound', 'failed'],
+  ['Client.VcpuLimitExceeded', 'failed'],
+  ['EntityTemporarilyUnmodifiableException', 'failed'],
+  // Security Hub's "not subscribed", not an authorisation refusal.
+  ['InvalidAccessException', 'failed'],
+  ['InvalidParameterValueException', 'failed'],
+  ['NoSuchBucketPolicy', 'failed'],
+  ['NoSuchEntityException', 'failed'],
+  ['ObjectLockConfigurationNotFoundError', 'failed'],
+  ['ResourceNotFoundException', 'failed'],
+  ['ThrottlingException', 'failed'],
+  ['TrailNotFoundException', 'failed'],
+];
+
+/** Codes the datasets lack, from the services' documented error lists. */
+const DOCUMENTED_CODES: readonly (readonly [string, Outcome])[] = [
+  ['AccessDeniedException', 'denied'],
+  ['UnauthorizedOperation', 'denied'],
+  ['AuthorizationErrorException', 'denied'],
+  ['Forbidden', 'denied'],
+  ['NoSuchKey', 'failed'],
+  ['ValidationException', 'failed'],
+  // Matching is exact or by the two families' fragments, never case-folded.
+  ['accessdenied', 'failed'],
+];
+
+const CASES = [...DATASET_CODES, ...DOCUMENTED_CODES];
+
+const instance = await DuckDBInstance.create(':memory:');
+const connection = await instance.connect();
+const db = new Kysely<{ calls: { errorcode: string | null } }>({
+  dialect: new DuckDbDialect({ connection }),
+});
+afterAll(async () => {
+  await db.destroy();
+  connection.closeSync();
+  instance.closeSync();
+});
+
+describe('the outcome of a call', () => {
+  it('is ok without an errorCode', () => {
+    expect(outcomeOf(null)).toBe('ok');
+    expect(outcomeOf(undefined)).toBe('ok');
+  });
+
+  it.each(CASES)('is %s → %s', (code, expected) => {
+    expect(outcomeOf(code)).toBe(expected);
+  });
+
+  it('is the same in SQL, run on DuckDB, codes bound as values', async () => {
+    await connection.run('CREATE TABLE calls (errorcode VARCHAR)');
+    for (const [code] of CASES) await sql`INSERT INTO calls VALUES (${code})`.execute(db);
+    await sql`INSERT INTO calls VALUES (NULL)`.execute(db);
+    const rows = await db
+      .selectFrom('calls')
+      .select([sql<string | null>`errorcode`.as('code'), outcomeSql(sql`errorcode`).as('outcome')])
+      .execute();
+    const sorted = (pairs: unknown[][]) => pairs.map((pair) => JSON.stringify(pair)).sort();
+    const expected = [...CASES.map(([code, outcome]) => [code, outcome]), [null, 'ok']];
+    expect(sorted(rows.map((row) => [row.code, row.outcome]))).toEqual(sorted(expected));
+  });
+});
