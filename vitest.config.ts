@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
+// `npm test`: unit tests and commands run in-process (test/helpers/cli.ts); the built binary's
+// end-to-end set is `npm run test:e2e` (vitest.e2e.config.ts).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/e2e/**', '**/node_modules/**'],
     environment: 'node',
     globalSetup: ['test/global-setup.ts'],
     env: { TZ: 'UTC' },

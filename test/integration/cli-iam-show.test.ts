@@ -12,23 +12,23 @@ import { REPO_ROOT } from '../helpers/paths.js';
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/authz-cli-shape.json');
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-cli-'));
 
-const run = (...args: string[]): CliRun => runCli(args);
+const run = (...args: string[]): Promise<CliRun> => runCli(args);
 
 describe('iamtrail (built binary)', () => {
-  it('--help lists the iam topic', () => {
-    const result = run('--help');
+  it('--help lists the iam topic', async () => {
+    const result = await run('--help');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('iam');
   });
 
-  it('--version prints the package version', () => {
-    expect(run('--version').stdout).toMatch(/^iamtrail\/0\.1\.0 /);
+  it('--version prints the package version', async () => {
+    expect((await run('--version')).stdout).toMatch(/^iamtrail\/0\.1\.0 /);
   });
 });
 
 describe('iamtrail iam show', () => {
-  it('prints exactly one canonical action per line, sorted, and nothing else on stdout', () => {
-    const result = run('iam', 'show', '--iam', FIXTURE, '--user', 'alice');
+  it('prints exactly one canonical action per line, sorted, and nothing else on stdout', async () => {
+    const result = await run('iam', 'show', '--iam', FIXTURE, '--user', 'alice');
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(
       [
@@ -45,7 +45,7 @@ describe('iamtrail iam show', () => {
     expect(result.stderr).toContain('"nosuchservice:Do*", which matches no known action (unknown-service)');
   });
 
-  it('reads gzipped files and finds names case-insensitively', () => {
+  it('reads gzipped files and finds names case-insensitively', async () => {
     const gz = join(work, 'authz.json.gz');
     writeFileSync(
       gz,
@@ -59,7 +59,7 @@ describe('iamtrail iam show', () => {
         ),
       ),
     );
-    const result = run('iam', 'show', '--iam', gz, '--role', 'admin');
+    const result = await run('iam', 'show', '--iam', gz, '--role', 'admin');
     expect(result.status).toBe(0);
     expect(result.stdout.split('\n').filter(Boolean)).toEqual([
       'sts:GetAccessKeyInfo',
@@ -72,8 +72,8 @@ describe('iamtrail iam show', () => {
     ]);
   });
 
-  it('--format json gives the documented schema with provenance and unknown actions', () => {
-    const result = run('iam', 'show', '--iam', FIXTURE, '--user', 'alice', '--format', 'json');
+  it('--format json gives the documented schema with provenance and unknown actions', async () => {
+    const result = await run('iam', 'show', '--iam', FIXTURE, '--user', 'alice', '--format', 'json');
     expect(result.status).toBe(0);
     const document = JSON.parse(result.stdout) as {
       schema: string;
@@ -92,18 +92,18 @@ describe('iamtrail iam show', () => {
     expect(document.principals[0]?.unknownPatterns.map((u) => u.pattern)).toEqual(['nosuchservice:Do*']);
   });
 
-  it('--json gives the same document as --format json', () => {
+  it('--json gives the same document as --format json', async () => {
     const viaFlag = JSON.parse(
-      run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--json').stdout,
+      (await run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--json')).stdout,
     ) as unknown;
     const viaFormat = JSON.parse(
-      run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--format', 'json').stdout,
+      (await run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--format', 'json')).stdout,
     ) as unknown;
     expect(viaFlag).toEqual(viaFormat);
   });
 
-  it('--all prints one summary row per principal', () => {
-    const result = run('iam', 'show', '--iam', FIXTURE, '--all');
+  it('--all prints one summary row per principal', async () => {
+    const result = await run('iam', 'show', '--iam', FIXTURE, '--all');
     expect(result.status).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^TYPE +NAME +GRANTED +LIMITED +UNKNOWN +PROBLEMS$/);
@@ -166,15 +166,15 @@ describe('iamtrail iam show', () => {
         args: ['--iam', FIXTURE, '--all', '--format', 'xml'],
         message: 'Expected --format=xml to be one of: text, json',
       },
-    ])('$name', ({ args, message }) => {
-      const result = run('iam', 'show', ...args);
+    ])('$name', async ({ args, message }) => {
+      const result = await run('iam', 'show', ...args);
       expect(result.status).toBe(2);
       expect(result.stdout).toBe('');
       expect(flatten(result.stderr)).toContain(message);
     });
 
-    it('suggests close names for an unknown user', () => {
-      const result = run('iam', 'show', '--iam', FIXTURE, '--user', 'alcie');
+    it('suggests close names for an unknown user', async () => {
+      const result = await run('iam', 'show', '--iam', FIXTURE, '--user', 'alcie');
       expect(result.stderr).toContain('Did you mean: alice?');
     });
   });
