@@ -121,7 +121,9 @@ describe('colour', () => {
     expect(unused).toContain('\u001b[33m? ');
     const noColor = runBinary([...DEMO_ARGS, '--account', 'demo', '--user', 'alice', '--no-color'], forced);
     expect(noColor.stdout).not.toContain('\u001b[');
-    const envNoColor = runBinary([...DEMO_ARGS, '--account', 'demo', '--user', 'alice'], { FORCE_COLOR: '1' });
+    const envNoColor = runBinary([...DEMO_ARGS, '--account', 'demo', '--user', 'alice'], {
+      FORCE_COLOR: '1',
+    });
     expect(envNoColor.stdout).not.toContain('\u001b[');
   });
 });

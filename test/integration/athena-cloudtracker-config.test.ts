@@ -385,9 +385,9 @@ describe('athena cleanup checks ownership (moto over HTTP)', () => {
       (await athena.send(new GetWorkGroupCommand({ WorkGroup: 'gone-wg' }))).WorkGroup?.Name,
     ).toBeUndefined();
     // Nothing is left on record: the queries' objects are gone with their bucket.
-    expect((await cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run')).stdout).toMatch(
-      /^nothing to clean up in us-east-1/,
-    );
+    expect(
+      (await cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run')).stdout,
+    ).toMatch(/^nothing to clean up in us-east-1/);
   });
 
   it('exits 3 when a removal fails, after doing the rest, and keeps the failure on record (Glue refused by aws-sdk-client-mock)', async () => {

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -252,7 +252,16 @@ describe('iamtrail with the cache', () => {
 
   it('answers a repeat question, and a question about another user, with zero engine calls and the same answer', async () => {
     const cache = freshCache();
-    const first = await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--user', 'alice', '--cache', cache]);
+    const first = await json([
+      ...DEMO_CONFIG,
+      ...window,
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--cache',
+      cache,
+    ]);
     const repeat = await json([
       ...DEMO_CONFIG,
       ...window,
@@ -263,8 +272,25 @@ describe('iamtrail with the cache', () => {
       '--cache',
       cache,
     ]);
-    const other = await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--user', 'bob', '--cache', cache]);
-    const uncached = await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--user', 'alice', '--no-cache']);
+    const other = await json([
+      ...DEMO_CONFIG,
+      ...window,
+      '--account',
+      'demo',
+      '--user',
+      'bob',
+      '--cache',
+      cache,
+    ]);
+    const uncached = await json([
+      ...DEMO_CONFIG,
+      ...window,
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--no-cache',
+    ]);
     expect(first.logs).toMatchObject({ engineCalls: 1, daysRead: 31, daysFromCache: 0, cache });
     expect(repeat.logs).toMatchObject({ engineCalls: 0, daysRead: 0, daysFromCache: 31 });
     expect(other.logs).toMatchObject({ engineCalls: 0, daysRead: 0, daysFromCache: 31 });
@@ -311,8 +337,9 @@ describe('iamtrail with the cache', () => {
     expect(upTo30.logs).toMatchObject({ engineCalls: 1, daysRead: 30 });
     expect(upTo31.logs).toMatchObject({ engineCalls: 1, daysRead: 1, daysFromCache: 30 });
     expect(withoutLogs(upTo31).identities).toEqual(
-      withoutLogs(await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--no-cache']))
-        .identities,
+      withoutLogs(
+        await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--no-cache']),
+      ).identities,
     );
   });
 
@@ -333,8 +360,19 @@ describe('iamtrail with the cache', () => {
       (await json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache])).logs,
     ).toMatchObject({ engineCalls: 1, daysRead: 2, daysFromCache: 2 });
     expect(
-      (await json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache, '--refresh']))
-        .logs,
+      (
+        await json([
+          ...config,
+          ...recent,
+          '--account',
+          'demo',
+          '--list',
+          'roles',
+          '--cache',
+          cache,
+          '--refresh',
+        ])
+      ).logs,
     ).toMatchObject({ engineCalls: 1, daysRead: 4 });
   });
 
@@ -355,14 +393,26 @@ describe('iamtrail with the cache', () => {
 
   it('--no-cache writes nothing', async () => {
     const cache = freshCache();
-    await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'roles', '--cache', cache, '--no-cache']);
+    await json([
+      ...DEMO_CONFIG,
+      ...window,
+      '--account',
+      'demo',
+      '--list',
+      'roles',
+      '--cache',
+      cache,
+      '--no-cache',
+    ]);
     expect(existsSync(cache)).toBe(false);
   });
 
   it('cache status and cache clear report what the cache holds and remove it', async () => {
     const cache = freshCache();
     await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache]);
-    const status = JSON.parse((await runCli(['cache', 'status', '--cache', cache, '--format', 'json'])).stdout) as {
+    const status = JSON.parse(
+      (await runCli(['cache', 'status', '--cache', cache, '--format', 'json'])).stdout,
+    ) as {
       exists: boolean;
       bytes: number;
       sources: { source: string; accounts: string[]; loadedDays: number; ranges: unknown[]; rows: number }[];
@@ -382,7 +432,8 @@ describe('iamtrail with the cache', () => {
       /row\(s\) removed, 10 day\(s\) marked unloaded/,
     );
     expect(
-      (await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache])).logs,
+      (await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache]))
+        .logs,
     ).toMatchObject({ engineCalls: 1, daysRead: 10, daysFromCache: 21 });
     const bad = await runCli(['cache', 'clear', '--cache', cache, '--before', '2026-13-01']);
     expect(bad.status).toBe(2);

@@ -1,17 +1,6 @@
-import {
-  cpSync,
-  createWriteStream,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -25,24 +14,6 @@ afterAll(() => {
 });
 
 const DEMO = join(REPO_ROOT, 'examples/demo');
-const WINDOW = ['--start', '2026-10-01', '--end', '2026-10-31', '--no-cache'];
-
-/** A config file of the demo organisation whose logs are `logs`. */
-function writeConfig(name: string, logs: string): string {
-  const file = join(work, name);
-  writeFileSync(
-    file,
-    [
-      `logs: ${logs}`,
-      'accounts:',
-      '  - name: demo',
-      '    id: "111111111111"',
-      `    iam: ${join(DEMO, 'iam/demo.json')}`,
-      '',
-    ].join('\n'),
-  );
-  return file;
-}
 
 describe('windows outside the days CloudTrail can have logged', () => {
   const list = (...window: string[]): Promise<CliRun> =>

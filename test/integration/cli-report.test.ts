@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 
 import { actionClassesFromTsv } from '../helpers/action-classes.js';
-import { DEMO_ARGS, DEMO_UNREADABLE_NOTE, flatten, runCli } from '../helpers/cli.js';
+import { DEMO_ARGS, DEMO_CACHED_ARGS, DEMO_UNREADABLE_NOTE, flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
-const demo = (...args: string[]) => runCli([...DEMO_ARGS, ...args]);
+const demo = (...args: string[]) => runCli([...DEMO_CACHED_ARGS, ...args]);
+/** The demo read from its logs, for what reading them says. */
+const uncached = (...args: string[]) => runCli([...DEMO_ARGS, ...args]);
 
 describe('iamtrail --list (demo organisation)', () => {
   it('lists users with their last active day, marks the inactive one, and lists the deleted one apart', async () => {
@@ -44,16 +46,11 @@ describe('iamtrail --list (demo organisation)', () => {
 
   it('answers for an account given by id, and a narrower window changes the answer', async () => {
     const result = await runCli([
-      '--config',
-      'examples/demo/config.example.yaml',
+      ...DEMO_CACHED_ARGS.map((arg) => (arg === '2026-10-01' ? '2026-10-10' : arg)),
       '--account',
       '111111111111',
       '--list',
       'users',
-      '--start',
-      '2026-10-10',
-      '--end',
-      '2026-10-31',
     ]);
     expect(result.stdout.split('\n').slice(0, 4)).toEqual([
       '  alice    2026-10-30',
@@ -64,7 +61,7 @@ describe('iamtrail --list (demo organisation)', () => {
   });
 
   it('warns once about the corrupt file and says how many files were read', async () => {
-    const result = await demo('--account', 'demo', '--list', 'users');
+    const result = await uncached('--account', 'demo', '--list', 'users');
     const warnings = result.stderr.split('\n').filter((line) => line.startsWith('warning:'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
@@ -106,7 +103,9 @@ describe('iamtrail --user / --role (demo organisation)', () => {
 
   it('--user alice: S3 and Lambda data actions count as recorded because the logs hold such data events', async () => {
     // The diff: the lines before the assumable-roles section.
-    const lines = ((await demo('--account', 'demo', '--user', 'alice')).stdout.split('\n\n')[0] ?? '').split('\n');
+    const lines = ((await demo('--account', 'demo', '--user', 'alice')).stdout.split('\n\n')[0] ?? '').split(
+      '\n',
+    );
     // Each "-" and "?" agrees with the action's class in the data file (read here with a plain split):
     // "-" for management actions and the data types the demo's logs hold, "?" for the rest.
     const classes = actionClassesFromTsv();
@@ -124,8 +123,10 @@ describe('iamtrail --user / --role (demo organisation)', () => {
   });
 
   it('--ignore-benign drops List* and Describe* everywhere, --ignore-unknown drops "?"', async () => {
-    const lines = (await demo('--account', 'demo', '--user', 'alice', '--ignore-benign', '--ignore-unknown'))
-      .stdout.trimEnd()
+    const lines = (
+      await demo('--account', 'demo', '--user', 'alice', '--ignore-benign', '--ignore-unknown')
+    ).stdout
+      .trimEnd()
       .split('\n');
     expect(lines.some((line) => /:(List|Describe)/.test(line))).toBe(false);
     expect(lines.some((line) => line.startsWith('?'))).toBe(false);
@@ -172,7 +173,14 @@ describe('iamtrail --user / --role (demo organisation)', () => {
 
   it('the report subcommand is the same as the flags-first form', async () => {
     const viaRoot = await demo('--account', 'demo', '--user', 'charlie');
-    const viaCommand = await runCli(['report', ...DEMO_ARGS, '--account', 'demo', '--user', 'charlie']);
+    const viaCommand = await runCli([
+      'report',
+      ...DEMO_CACHED_ARGS,
+      '--account',
+      'demo',
+      '--user',
+      'charlie',
+    ]);
     expect(viaCommand.stdout).toBe(viaRoot.stdout);
     // charlie's permissions boundary (s3, sts:AssumeRole, ec2:Describe*, cloudwatch) cuts off the
     // kms:Decrypt and ec2:* his inline policy grants: his Decrypt calls are "+", RunInstances absent.
@@ -185,7 +193,7 @@ describe('iamtrail --user / --role (demo organisation)', () => {
 describe('output formats', () => {
   it('--format json has the documented schema, with denied calls apart', async () => {
     const document = JSON.parse(
-      (await demo('--account', 'demo', '--user', 'alice', '--format', 'json', '--show-used')).stdout,
+      (await uncached('--account', 'demo', '--user', 'alice', '--format', 'json', '--show-used')).stdout,
     ) as {
       schema: string;
       principal: { name: string };
@@ -211,13 +219,15 @@ describe('output formats', () => {
 
   it('--json gives the same document as --format json', async () => {
     const a = JSON.parse((await demo('--account', 'demo', '--list', 'roles', '--json')).stdout) as unknown;
-    const b = JSON.parse((await demo('--account', 'demo', '--list', 'roles', '--format', 'json')).stdout) as unknown;
+    const b = JSON.parse(
+      (await demo('--account', 'demo', '--list', 'roles', '--format', 'json')).stdout,
+    ) as unknown;
     expect(a).toEqual(b);
   });
 
   it('--format csv has a header and one row per identity', async () => {
-    const lines = (await demo('--account', 'demo', '--list', 'users', '--format', 'csv'))
-      .stdout.trimEnd()
+    const lines = (await demo('--account', 'demo', '--list', 'users', '--format', 'csv')).stdout
+      .trimEnd()
       .split('\n');
     expect(lines[0]).toBe(
       'mark,name,arn,known_to,active,last_activity,calls,denied_calls,service_linked,window_incomplete',
@@ -234,22 +244,22 @@ describe('errors that help: exit code 2, one clear message, nothing on stdout', 
   it.each([
     {
       name: 'unknown account',
-      args: [...DEMO_ARGS, '--account', 'prod', '--list', 'users'],
+      args: [...DEMO_CACHED_ARGS, '--account', 'prod', '--list', 'users'],
       message: 'unknown account "prod" (config lists: demo (111111111111), backup (222222222222))',
     },
     {
       name: 'unknown user',
-      args: [...DEMO_ARGS, '--account', 'demo', '--user', 'alcie'],
+      args: [...DEMO_CACHED_ARGS, '--account', 'demo', '--user', 'alcie'],
       message: 'unknown user "alcie" in account demo (111111111111)',
     },
     {
       name: 'unknown role',
-      args: [...DEMO_ARGS, '--account', 'demo', '--role', 'admn'],
+      args: [...DEMO_CACHED_ARGS, '--account', 'demo', '--role', 'admn'],
       message: 'Did you mean: admin?',
     },
     {
       name: 'missing log folder',
-      args: [...DEMO_ARGS, '--account', 'demo', '--list', 'users', '--logs', 'no/such/folder'],
+      args: [...DEMO_CACHED_ARGS, '--account', 'demo', '--list', 'users', '--logs', 'no/such/folder'],
       message: `log folder ${join(REPO_ROOT, 'no/such/folder')} does not exist or is not a folder`,
     },
     {
@@ -289,17 +299,17 @@ describe('errors that help: exit code 2, one clear message, nothing on stdout', 
     },
     {
       name: 'two questions',
-      args: [...DEMO_ARGS, '--account', 'demo', '--list', 'users', '--user', 'alice'],
+      args: [...DEMO_CACHED_ARGS, '--account', 'demo', '--list', 'users', '--user', 'alice'],
       message: '--user=alice cannot also be provided when using --list',
     },
     {
       name: 'no question',
-      args: [...DEMO_ARGS, '--account', 'demo'],
+      args: [...DEMO_CACHED_ARGS, '--account', 'demo'],
       message: 'say what to report: --list users|roles, --user NAME, --role NAME or --destrole NAME',
     },
     {
       name: 'bad --list value',
-      args: [...DEMO_ARGS, '--account', 'demo', '--list', 'groups'],
+      args: [...DEMO_CACHED_ARGS, '--account', 'demo', '--list', 'groups'],
       message: 'Expected --list=groups to be one of: users, roles',
     },
   ])('$name', async ({ args, message }) => {
@@ -310,6 +320,8 @@ describe('errors that help: exit code 2, one clear message, nothing on stdout', 
   });
 
   it('suggests the close user name', async () => {
-    expect(flatten((await demo('--account', 'demo', '--user', 'alcie')).stderr)).toContain('Did you mean: alice?');
+    expect(flatten((await demo('--account', 'demo', '--user', 'alcie')).stderr)).toContain(
+      'Did you mean: alice?',
+    );
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
-import { DEMO_UNREADABLE_NOTE, flatten, runCli } from '../helpers/cli.js';
+import { DEMO_CACHED_ARGS, DEMO_UNREADABLE_NOTE, flatten, runCli } from '../helpers/cli.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
 import { readTrailPlainly, sortRows } from '../helpers/reference-reader.js';
 
@@ -17,7 +17,7 @@ afterAll(() => {
 
 const WINDOW = ['--start', '2026-10-01', '--end', '2026-10-31'];
 const DEMO = ['--config', 'examples/demo/config.example.yaml', ...WINDOW, '--no-cache'];
-const demo = (...args: string[]) => runCli([...DEMO, ...args]);
+const demo = (...args: string[]) => runCli([...DEMO_CACHED_ARGS, ...args]);
 const DEMO_ID = '111111111111';
 
 async function summarize(
@@ -163,7 +163,9 @@ describe('--destrole on the demo organisation', () => {
         '',
       ].join('\n'),
     );
-    const json = JSON.parse((await demo('--account', 'demo', '--user', 'alice', '--format', 'json')).stdout) as {
+    const json = JSON.parse(
+      (await demo('--account', 'demo', '--user', 'alice', '--format', 'json')).stdout,
+    ) as {
       assumableRoles: { arn: string; used: boolean; calls: number }[];
       otherRolesUsed: unknown[];
     };
@@ -180,7 +182,9 @@ describe('--destrole on the demo organisation', () => {
     expect(result.stdout).toContain(
       '  admin                     2026-10-28  callers: user/alice, user/charlie\n',
     );
-    const json = JSON.parse((await demo('--account', 'demo', '--list', 'roles', '--format', 'json')).stdout) as {
+    const json = JSON.parse(
+      (await demo('--account', 'demo', '--list', 'roles', '--format', 'json')).stdout,
+    ) as {
       identities: { name: string; callers: { caller: string | null; calls: number }[] }[];
     };
     const admin = json.identities.find((identity) => identity.name === 'admin');
@@ -228,8 +232,8 @@ describe('--destrole on the demo organisation', () => {
       const document = JSON.parse(again.stdout) as { logs: { engineCalls: number; daysFromCache: number } };
       expect(document.logs).toMatchObject({ engineCalls: 0, daysFromCache: 31 });
       expect(again.stdout).toBe(
-        (await runCli([...DEMO, ...question, '--format', 'json']))
-          .stdout.replace(/"cache": null/, `"cache": ${JSON.stringify(cache)}`)
+        (await runCli([...DEMO, ...question, '--format', 'json'])).stdout
+          .replace(/"cache": null/, `"cache": ${JSON.stringify(cache)}`)
           .replace(/"engineCalls": 1/, '"engineCalls": 0')
           .replace(/"daysRead": 31/, '"daysRead": 0')
           .replace(/"daysFromCache": 0/, '"daysFromCache": 31')

@@ -102,7 +102,7 @@ describe('no answer from missing logs', () => {
       `no CloudTrail log for account demo (${DEMO}) in 2026-10-01..2026-10-03 in the folder ${logs}: the logs there hold records of ${BACKUP} (3 day(s)) in that window`,
     );
     // What the failed run read stays true for the other account: its days come from the cache.
-    const backup = await runJson([
+    const backup = (await runJson([
       '--config',
       config,
       ...window,
@@ -112,7 +112,7 @@ describe('no answer from missing logs', () => {
       'users',
       '--cache',
       cache,
-    ]) as Run<ListDocument>;
+    ])) as Run<ListDocument>;
     expect(backup.document.logs).toMatchObject({ engineCalls: 0, daysFromCache: 3, complete: true });
     // A --destaccount whose logs are missing fails the same way, naming that account.
     const demoLogs = writeTrail(
@@ -177,7 +177,7 @@ describe('no answer from missing logs', () => {
         files: 4,
       },
     ];
-    const first = await runJson([...question, '--cache', cache]) as Run<DiffDocument>;
+    const first = (await runJson([...question, '--cache', cache])) as Run<DiffDocument>;
     expect(first.document.logs).toMatchObject({
       engineCalls: 1,
       daysRead: 10,
@@ -197,10 +197,10 @@ describe('no answer from missing logs', () => {
     expect(listBuckets?.windowIncomplete).toBeUndefined();
 
     // Days without logs were not marked loaded: the next run reads exactly them, one call per gap.
-    const second = await runJson([...question, '--cache', cache]) as Run<DiffDocument>;
+    const second = (await runJson([...question, '--cache', cache])) as Run<DiffDocument>;
     expect(second.document.logs).toMatchObject({ engineCalls: 3, daysRead: 6, daysFromCache: 4 });
     expect(second.document.logs.coverage).toEqual(expectedCoverage);
-    const uncached = await runJson([...question, '--no-cache']) as Run<DiffDocument>;
+    const uncached = (await runJson([...question, '--no-cache'])) as Run<DiffDocument>;
     expect(uncached.document.actions).toEqual(first.document.actions);
     expect(uncached.document.logs.coverage).toEqual(expectedCoverage);
 
@@ -215,13 +215,13 @@ describe('no answer from missing logs', () => {
         '',
       ].join('\n'),
     );
-    const list = await runJson([
+    const list = (await runJson([
       ...question.filter((arg) => arg !== '--user' && arg !== 'alice'),
       '--list',
       'users',
       '--cache',
       cache,
-    ]) as Run<ListDocument>;
+    ])) as Run<ListDocument>;
     const bob = list.document.identities.find((identity) => identity.name === 'bob');
     expect(bob).toMatchObject({ active: false, windowIncomplete: true });
     expect(
@@ -240,13 +240,13 @@ describe('no answer from missing logs', () => {
     // Tomorrow is the last day a window may hold (later ends are moved to it).
     const window = { startDay: addDays(today, -1), endDay: addDays(today, 1) };
     const question = ['--config', config, '--account', 'demo', '--list', 'users', '--cache', cache];
-    const first = await runJson([
+    const first = (await runJson([
       ...question,
       '--start',
       window.startDay,
       '--end',
       window.endDay,
-    ]) as Run<ListDocument>;
+    ])) as Run<ListDocument>;
     // Two days read (yesterday, today), none after today, and tomorrow is a gap.
     expect(first.document.logs).toMatchObject({
       engineCalls: 1,
@@ -269,13 +269,13 @@ describe('no answer from missing logs', () => {
       await store.close();
     }
     // Yesterday and today are read again (logs still arrive); the future still is not.
-    const second = await runJson([
+    const second = (await runJson([
       ...question,
       '--start',
       window.startDay,
       '--end',
       window.endDay,
-    ]) as Run<ListDocument>;
+    ])) as Run<ListDocument>;
     expect(second.document.logs).toMatchObject({ engineCalls: 1, daysRead: 2, daysFromCache: 0 });
 
     const future = await runCli([...question, '--start', addDays(today, 1), '--end', addDays(today, 1)]);

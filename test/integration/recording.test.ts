@@ -11,7 +11,7 @@ import {
   writeLogFiles,
 } from '../../scripts/lib/cloudtrail-writer.mjs';
 import { actionClassesFromTsv } from '../helpers/action-classes.js';
-import { DEMO_ARGS, flatten, runCli } from '../helpers/cli.js';
+import { DEMO_ARGS, DEMO_CACHED_ARGS, flatten, runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -27,7 +27,8 @@ interface DiffAction {
 }
 
 /** The demo's role admin (granted "*"), with more flags. */
-const admin = (...args: string[]) => runCli([...DEMO_ARGS, '--account', 'demo', '--role', 'admin', ...args]);
+const admin = (...args: string[]) =>
+  runCli([...DEMO_CACHED_ARGS, '--account', 'demo', '--role', 'admin', ...args]);
 
 describe('"-" only for actions CloudTrail would have recorded (demo role admin, granted "*")', () => {
   let result: CliRun;
