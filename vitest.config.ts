@@ -7,6 +7,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**', '**/node_modules/**'],
     environment: 'node',
+    // Test files of a worker share its module graph: importing DuckDB, the AWS SDK and oclif once
+    // per worker instead of once per file. Files restore what they patch (aws-sdk-client-mock).
+    isolate: false,
     globalSetup: ['test/global-setup.ts'],
     env: { TZ: 'UTC' },
     // The JSON report is what .ci/run reads for its closing 'tests: N passed, N failed' line.

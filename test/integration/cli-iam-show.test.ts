@@ -14,18 +14,6 @@ const work = mkdtempSync(join(tmpdir(), 'iamtrail-cli-'));
 
 const run = (...args: string[]): Promise<CliRun> => runCli(args);
 
-describe('iamtrail (built binary)', () => {
-  it('--help lists the iam topic', async () => {
-    const result = await run('--help');
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain('iam');
-  });
-
-  it('--version prints the package version', async () => {
-    expect((await run('--version')).stdout).toMatch(/^iamtrail\/0\.1\.0 /);
-  });
-});
-
 describe('iamtrail iam show', () => {
   it('prints exactly one canonical action per line, sorted, and nothing else on stdout', async () => {
     const result = await run('iam', 'show', '--iam', FIXTURE, '--user', 'alice');
