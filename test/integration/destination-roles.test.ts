@@ -237,7 +237,7 @@ describe('--destrole on the demo organisation', () => {
           .replace(/"engineCalls": 1/, '"engineCalls": 0')
           .replace(/"daysRead": 31/, '"daysRead": 0')
           .replace(/"daysFromCache": 0/, '"daysFromCache": 31')
-          .replace(/"filesRead": 439/, '"filesRead": 0')
+          .replace(/"filesRead": \d+/, '"filesRead": 0')
           .replace(/"skippedFiles": \[[^\]]*\]/, '"skippedFiles": []'),
       );
     }
