@@ -29,8 +29,10 @@ describe('bin/run.js', () => {
   it('--help lists every topic of package.json with its description', () => {
     const result = runBinary(['--help']);
     expect(result.status).toBe(0);
+    // Help wraps long descriptions: compare with white space runs as one space.
+    const text = result.stdout.replace(/\s+/g, ' ');
     for (const [topic, { description }] of Object.entries(pjson.oclif.topics)) {
-      expect(result.stdout).toMatch(new RegExp(`^ {2}${topic} +${description.slice(0, 40)}`, 'm'));
+      expect(text).toContain(` ${topic} ${description}`);
     }
   });
 
