@@ -180,7 +180,7 @@ describe('two processes and crashes', () => {
     const cache = freshCache();
     const interrupted = startUntil(
       [...base, '--cache', cache],
-      { IAMTRAIL_TEST_SLOW_COMMIT_MS: '1000', IAMTRAIL_TEST_SLOW_COMMIT_AFTER: '2' },
+      { IAMTRAIL_TEST_SLOW_COMMIT_MS: '300', IAMTRAIL_TEST_SLOW_COMMIT_AFTER: '2' },
       'cache: transaction 3 open',
     );
     await interrupted.reached;
