@@ -7,6 +7,7 @@ import { Console } from 'node:console';
 import { Config } from '@oclif/core';
 import { Exit, handle } from '@oclif/core/handle';
 import { captureOutput, runCommand } from '@oclif/test';
+import { expect } from 'vitest';
 
 import { toCommandArgv } from '../../src/cli/root-argv.js';
 import { REPO_ROOT } from './paths.js';
@@ -137,6 +138,23 @@ export function runBinary(args: readonly string[], env: NodeJS.ProcessEnv = {}):
     env: { ...baseEnv, ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A report's JSON document; `logs` says how it was answered (engine calls, days from the cache). */
+export interface JsonAnswer<Logs> {
+  readonly logs: Logs;
+  readonly [key: string]: unknown;
+}
+
+/** The run's JSON document, which must have succeeded. */
+export function parseJsonAnswer<Logs>(run: CliRun): JsonAnswer<Logs> {
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as JsonAnswer<Logs>;
+}
+
+/** A JSON answer without its `logs` summary: what two ways of answering must agree on. */
+export function withoutLogs({ logs: _logs, ...rest }: JsonAnswer<unknown>): Record<string, unknown> {
+  return rest;
 }
 
 /** stderr with oclif's wrapping and `›` markers undone, for matching messages. */

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CACHE_SCHEMA_VERSION, CacheStore, toRanges } from '../../src/cache/cache-store.js';
 import type { ActivityRow, DayCoverage } from '../../src/trail/activity-summary.js';
 import { addDays, utcDayOf } from '../../src/trail/utc-days.js';
-import { flatten, runCli } from '../helpers/cli.js';
+import { flatten, parseJsonAnswer, runCli, withoutLogs } from '../helpers/cli.js';
+import type { JsonAnswer } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { daysFrom, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 
@@ -234,18 +235,8 @@ interface Logs {
   complete: boolean;
 }
 const DEMO_CONFIG = ['--config', 'examples/demo/config.example.yaml'];
-const json = async (args: string[]): Promise<{ logs: Logs; [key: string]: unknown }> => {
-  const result = await runCli([...args, '--format', 'json']);
-  expect(result.status, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as { logs: Logs };
-};
-const withoutLogs = ({
-  logs: _logs,
-  ...rest
-}: {
-  logs: Logs;
-  [key: string]: unknown;
-}): Record<string, unknown> => rest;
+const json = async (args: string[]): Promise<JsonAnswer<Logs>> =>
+  parseJsonAnswer<Logs>(await runCli([...args, '--format', 'json']));
 
 describe('iamtrail with the cache', () => {
   const window = ['--start', '2026-10-01', '--end', '2026-10-31'];
