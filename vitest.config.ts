@@ -1,11 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+// `npm test`: unit tests and commands run in-process (test/helpers/cli.ts); the built binary's
+// end-to-end set is `npm run test:e2e` (vitest.e2e.config.ts).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/e2e/**', '**/node_modules/**'],
     environment: 'node',
+    // Test files of a worker share its module graph: importing DuckDB, the AWS SDK and oclif once
+    // per worker instead of once per file. Files restore what they patch (aws-sdk-client-mock).
+    isolate: false,
     globalSetup: ['test/global-setup.ts'],
-    env: { TZ: 'UTC' },
+    // As bin/run.js: the SDK's notice about Node versions concerns whoever upgrades the SDK.
+    env: { TZ: 'UTC', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     // The JSON report is what .ci/run reads for its closing 'tests: N passed, N failed' line.
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-report.json' },

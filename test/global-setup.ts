@@ -1,9 +1,40 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Builds dist/ and oclif.manifest.json once before the suite, so end-to-end tests run the code under test, not a stale build. */
+const root = fileURLToPath(new URL('..', import.meta.url));
+/** Written after a build; a build is current while nothing it reads is newer. */
+const STAMP = join(root, 'dist/.build-stamp');
+
+/** The newest modification time of a file or folder under `path` (a deletion touches its folder). */
+function newestUnder(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce(
+    (newest, name) => Math.max(newest, newestUnder(join(path, name))),
+    stat.mtimeMs,
+  );
+}
+
+function isBuildCurrent(): boolean {
+  try {
+    const built = statSync(STAMP).mtimeMs;
+    statSync(join(root, 'oclif.manifest.json'));
+    const inputs = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+    return inputs.every((input) => newestUnder(join(root, input)) < built);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds dist/ and oclif.manifest.json before the suite (unless the build is newer than every
+ * source), so the in-process runs (which load commands as oclif does, from the manifest and
+ * dist/) and the end-to-end tests run the code under test, not a stale build.
+ */
 export default function setup(): void {
-  const root = fileURLToPath(new URL('..', import.meta.url));
+  if (isBuildCurrent()) return;
   execFileSync(
     process.execPath,
     [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`],
@@ -19,4 +50,5 @@ export default function setup(): void {
     stdio: 'inherit',
     env: { ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
   });
+  writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 }

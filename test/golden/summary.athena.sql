@@ -1,1 +1,253 @@
-with "events" as (select recipientaccountid as "account_id", CASE WHEN eventtime >= ? THEN substr(eventtime, 1, 10) END as "day", CASE WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn ELSE useridentity.arn END as "actor_arn", useridentity.type as "actor_type", CASE WHEN useridentity.type = 'AssumedRole' THEN useridentity.accesskeyid END as "session_key", useridentity.sessioncontext.sourceidentity as "source_identity", eventsource as "event_source", eventname as "event_name", CASE WHEN errorcode IS NULL THEN 'ok' WHEN errorcode IN ('AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Client.UnauthorizedOperation', 'UnauthorizedAccess', 'UnauthorizedException', 'NotAuthorized', 'NotAuthorizedException', 'AuthorizationError', 'AuthorizationErrorException', 'Forbidden', 'ForbiddenException') OR errorcode LIKE '%AccessDenied%' OR errorcode LIKE '%UnauthorizedOperation%' THEN 'denied' ELSE 'failed' END as "outcome", CASE WHEN errorcode IS NULL AND (eventsource = 'sts.amazonaws.com' AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')) THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId') END as "issued_key", CASE WHEN errorcode IS NULL AND (eventsource = 'sts.amazonaws.com' AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')) THEN coalesce(CASE WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn ELSE useridentity.arn END, useridentity.invokedby, useridentity.type || ':' || useridentity.username) END as "assumer_arn", CASE WHEN errorcode IS NULL AND (eventsource = 'sts.amazonaws.com' AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')) THEN useridentity.type END as "assumer_type", CASE WHEN errorcode IS NULL AND (eventsource = 'sts.amazonaws.com' AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')) THEN useridentity.accesskeyid END as "assumer_key", eventtime as "eventtime", "$path" as "log_path" from "cloudtrail" where (eventtime >= ? and eventtime < ? and (eventtime >= ? or (eventsource = 'sts.amazonaws.com' AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'))) and recipientaccountid IN (?, ?) and "date" >= '2026/09/30' and "date" <= '2026/11/01' and "account" IN ('111111111111', '222222222222'))), "staged" as (select "account_id", "day", "actor_arn", "actor_type", "session_key", "source_identity", "event_source", "event_name", "outcome", "issued_key", "assumer_arn", "assumer_type", "assumer_key", CAST(NULL AS VARCHAR) as "log_file", CAST(NULL AS BOOLEAN) as "has_records", "log_path", count("eventtime") as "calls", min("eventtime") as "first_seen", max("eventtime") as "last_seen" from "events" group by GROUPING SETS (("account_id", "day", "actor_arn", "actor_type", "session_key", "source_identity", "event_source", "event_name", "outcome"), ("issued_key", "assumer_arn", "assumer_type", "assumer_key"), ("account_id", "day", "log_path")) having (GROUPING(event_name) = 0 AND ((day IS NOT NULL AND actor_arn IS NOT NULL))) OR (GROUPING(issued_key) = 0 AND issued_key IS NOT NULL) OR (GROUPING(log_path) = 0 AND day IS NOT NULL AND log_path IS NOT NULL)), "assumptions" as (select "issued_key", min("assumer_arn") as "assumer_arn", min("assumer_type") as "assumer_type", min("assumer_key") as "assumer_key" from "staged" where "issued_key" is not null group by "issued_key"), "sessions" as (select "s"."session_key", coalesce("a5"."assumer_arn", "a4"."assumer_arn", "a3"."assumer_arn", "a2"."assumer_arn", "a1"."assumer_arn") as "caller_arn", CASE WHEN a2.issued_key IS NOT NULL THEN a1.assumer_arn END as "via_arn" from (select distinct "session_key" from "staged" where "session_key" is not null and "day" is not null) as "s" inner join "assumptions" as "a1" on "a1"."issued_key" = "s"."session_key" left join "assumptions" as "a2" on "a1"."assumer_type" = 'AssumedRole' AND "a2"."issued_key" = "a1"."assumer_key" left join "assumptions" as "a3" on "a2"."assumer_type" = 'AssumedRole' AND "a3"."issued_key" = "a2"."assumer_key" left join "assumptions" as "a4" on "a3"."assumer_type" = 'AssumedRole' AND "a4"."issued_key" = "a3"."assumer_key" left join "assumptions" as "a5" on "a4"."assumer_type" = 'AssumedRole' AND "a5"."issued_key" = "a4"."assumer_key") select st.account_id as "account_id", st.day as "day", st.actor_arn as "actor_arn", st.actor_type as "actor_type", coalesce(se.caller_arn, st.source_identity) as "caller_arn", se.via_arn as "via_arn", st.event_source as "event_source", st.event_name as "event_name", st.outcome as "outcome", CAST(sum(st.calls) AS BIGINT) as "calls", min(st.first_seen) as "first_seen", max(st.last_seen) as "last_seen", CAST(count(st.log_path) AS BIGINT) as "log_files" from "staged" as "st" left join "sessions" as "se" on "se"."session_key" = "st"."session_key" where "st"."day" is not null group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+with
+  "events" as (
+    select
+      recipientaccountid as "account_id",
+      CASE
+        WHEN eventtime >= ? THEN substr(eventtime, 1, 10)
+      END as "day",
+      CASE
+        WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
+        ELSE useridentity.arn
+      END as "actor_arn",
+      useridentity.type as "actor_type",
+      CASE
+        WHEN useridentity.type = 'AssumedRole' THEN useridentity.accesskeyid
+      END as "session_key",
+      useridentity.sessioncontext.sourceidentity as "source_identity",
+      eventsource as "event_source",
+      eventname as "event_name",
+      CASE
+        WHEN errorcode IS NULL THEN 'ok'
+        WHEN errorcode IN (
+          'AccessDenied',
+          'AccessDeniedException',
+          'UnauthorizedOperation',
+          'Client.UnauthorizedOperation',
+          'UnauthorizedAccess',
+          'UnauthorizedException',
+          'NotAuthorized',
+          'NotAuthorizedException',
+          'AuthorizationError',
+          'AuthorizationErrorException',
+          'Forbidden',
+          'ForbiddenException'
+        )
+        OR errorcode LIKE '%AccessDenied%'
+        OR errorcode LIKE '%UnauthorizedOperation%' THEN 'denied'
+        ELSE 'failed'
+      END as "outcome",
+      CASE
+        WHEN errorcode IS NULL
+        AND (
+          eventsource = 'sts.amazonaws.com'
+          AND eventname IN (
+            'AssumeRole',
+            'AssumeRoleWithSAML',
+            'AssumeRoleWithWebIdentity'
+          )
+        ) THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId')
+      END as "issued_key",
+      CASE
+        WHEN errorcode IS NULL
+        AND (
+          eventsource = 'sts.amazonaws.com'
+          AND eventname IN (
+            'AssumeRole',
+            'AssumeRoleWithSAML',
+            'AssumeRoleWithWebIdentity'
+          )
+        ) THEN coalesce(
+          CASE
+            WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
+            ELSE useridentity.arn
+          END,
+          useridentity.invokedby,
+          useridentity.type || ':' || useridentity.username
+        )
+      END as "assumer_arn",
+      CASE
+        WHEN errorcode IS NULL
+        AND (
+          eventsource = 'sts.amazonaws.com'
+          AND eventname IN (
+            'AssumeRole',
+            'AssumeRoleWithSAML',
+            'AssumeRoleWithWebIdentity'
+          )
+        ) THEN useridentity.type
+      END as "assumer_type",
+      CASE
+        WHEN errorcode IS NULL
+        AND (
+          eventsource = 'sts.amazonaws.com'
+          AND eventname IN (
+            'AssumeRole',
+            'AssumeRoleWithSAML',
+            'AssumeRoleWithWebIdentity'
+          )
+        ) THEN useridentity.accesskeyid
+      END as "assumer_key",
+      eventtime as "eventtime",
+      "$path" as "log_path"
+    from
+      "cloudtrail"
+    where
+      (
+        eventtime >= ?
+        and eventtime < ?
+        and (
+          eventtime >= ?
+          or (
+            eventsource = 'sts.amazonaws.com'
+            AND eventname IN (
+              'AssumeRole',
+              'AssumeRoleWithSAML',
+              'AssumeRoleWithWebIdentity'
+            )
+          )
+        )
+        and recipientaccountid IN (?, ?)
+        and "date" >= '2026/09/30'
+        and "date" <= '2026/11/01'
+        and "account" IN ('111111111111', '222222222222')
+      )
+  ),
+  "staged" as (
+    select
+      "account_id",
+      "day",
+      "actor_arn",
+      "actor_type",
+      "session_key",
+      "source_identity",
+      "event_source",
+      "event_name",
+      "outcome",
+      "issued_key",
+      "assumer_arn",
+      "assumer_type",
+      "assumer_key",
+      CAST(NULL AS VARCHAR) as "log_file",
+      CAST(NULL AS BOOLEAN) as "has_records",
+      "log_path",
+      count("eventtime") as "calls",
+      min("eventtime") as "first_seen",
+      max("eventtime") as "last_seen"
+    from
+      "events"
+    group by
+      GROUPING SETS (
+        (
+          "account_id",
+          "day",
+          "actor_arn",
+          "actor_type",
+          "session_key",
+          "source_identity",
+          "event_source",
+          "event_name",
+          "outcome"
+        ),
+        (
+          "issued_key",
+          "assumer_arn",
+          "assumer_type",
+          "assumer_key"
+        ),
+        ("account_id", "day", "log_path")
+      )
+    having
+      (
+        GROUPING (event_name) = 0
+        AND (
+          (
+            day IS NOT NULL
+            AND actor_arn IS NOT NULL
+          )
+        )
+      )
+      OR (
+        GROUPING (issued_key) = 0
+        AND issued_key IS NOT NULL
+      )
+      OR (
+        GROUPING (log_path) = 0
+        AND day IS NOT NULL
+        AND log_path IS NOT NULL
+      )
+  ),
+  "assumptions" as (
+    select
+      "issued_key",
+      min("assumer_arn") as "assumer_arn",
+      min("assumer_type") as "assumer_type",
+      min("assumer_key") as "assumer_key"
+    from
+      "staged"
+    where
+      "issued_key" is not null
+    group by
+      "issued_key"
+  ),
+  "sessions" as (
+    select
+      "s"."session_key",
+      coalesce(
+        "a5"."assumer_arn",
+        "a4"."assumer_arn",
+        "a3"."assumer_arn",
+        "a2"."assumer_arn",
+        "a1"."assumer_arn"
+      ) as "caller_arn",
+      CASE
+        WHEN a2.issued_key IS NOT NULL THEN a1.assumer_arn
+      END as "via_arn"
+    from
+      (
+        select distinct
+          "session_key"
+        from
+          "staged"
+        where
+          "session_key" is not null
+          and "day" is not null
+      ) as "s"
+      inner join "assumptions" as "a1" on "a1"."issued_key" = "s"."session_key"
+      left join "assumptions" as "a2" on "a1"."assumer_type" = 'AssumedRole'
+      AND "a2"."issued_key" = "a1"."assumer_key"
+      left join "assumptions" as "a3" on "a2"."assumer_type" = 'AssumedRole'
+      AND "a3"."issued_key" = "a2"."assumer_key"
+      left join "assumptions" as "a4" on "a3"."assumer_type" = 'AssumedRole'
+      AND "a4"."issued_key" = "a3"."assumer_key"
+      left join "assumptions" as "a5" on "a4"."assumer_type" = 'AssumedRole'
+      AND "a5"."issued_key" = "a4"."assumer_key"
+  )
+select
+  st.account_id as "account_id",
+  st.day as "day",
+  st.actor_arn as "actor_arn",
+  st.actor_type as "actor_type",
+  coalesce(se.caller_arn, st.source_identity) as "caller_arn",
+  se.via_arn as "via_arn",
+  st.event_source as "event_source",
+  st.event_name as "event_name",
+  st.outcome as "outcome",
+  CAST(sum(st.calls) AS BIGINT) as "calls",
+  min(st.first_seen) as "first_seen",
+  max(st.last_seen) as "last_seen",
+  CAST(count(st.log_path) AS BIGINT) as "log_files"
+from
+  "staged" as "st"
+  left join "sessions" as "se" on "se"."session_key" = "st"."session_key"
+where
+  "st"."day" is not null
+group by
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9

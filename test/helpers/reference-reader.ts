@@ -37,6 +37,8 @@ export interface ReferenceSummary {
   /** Per (account, day) of the window by the records, the files holding records of it; sorted. */
   readonly coverage: DayCoverage[];
   readonly unreadable: string[];
+  /** The log files it read, sorted. */
+  readonly read: string[];
 }
 
 /**
@@ -59,6 +61,7 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
   walk(root);
   const events: RawRecord[] = [];
   const filesOf = new Map<string, Set<string>>();
+  const read: string[] = [];
   for (const file of files) {
     try {
       const bytes = readFileSync(file);
@@ -66,6 +69,7 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
       const value = JSON.parse(text) as { Records?: unknown };
       if (!Array.isArray(value.Records)) throw new Error('no Records');
       const records = value.Records as RawRecord[];
+      read.push(file);
       events.push(...records);
       for (const record of records) {
         const day = (record.eventTime ?? '').slice(0, 10);
@@ -154,7 +158,7 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
       return { accountId, day, files: set.size };
     })
     .sort(byAccountAndDay);
-  return { rows: sortRows([...groups.values()]), coverage, unreadable: unreadable.sort() };
+  return { rows: sortRows([...groups.values()]), coverage, unreadable: unreadable.sort(), read: read.sort() };
 }
 
 /** The summary's group of a row: everything but the counts and times. */

@@ -80,7 +80,7 @@ let moto: MotoServer;
 let athena: AthenaClient;
 let glue: GlueClient;
 let s3: S3Client;
-const cli = (...args: string[]): CliRun => runCli(args, moto.env);
+const cli = (...args: string[]): Promise<CliRun> => runCli(args, moto.env);
 
 /** A config whose athena: section holds CloudTracker's keys only, plus `extra` (iamtrail's) when given. */
 function cloudTrackerConfig(name: string, resultsBucket: string, extra: string[] = []): string {
@@ -142,20 +142,20 @@ describe('athena setup with CloudTracker config (no regions:)', () => {
         .sort()
         .join(', ')})`;
 
-    const dryRun = cli('athena', 'setup', '--config', config, '--cache', cache, '--dry-run');
+    const dryRun = await cli('athena', 'setup', '--config', config, '--cache', cache, '--dry-run');
     expect(dryRun.status, dryRun.stderr).toBe(0);
     expect(dryRun.stdout).toContain(`\n${regionsLine}\n`);
     expect(dryRun.stdout).toContain(`  projection region enum ${EXPECTED_REGIONS.join(',')}\n`);
     await expect(glue.send(new GetDatabaseCommand({ Name: 'ct_found' }))).rejects.toThrow();
 
-    const result = cli('athena', 'setup', '--config', config, '--cache', cache);
+    const result = await cli('athena', 'setup', '--config', config, '--cache', cache);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain(`\n${regionsLine}\n`);
     const table = (await glue.send(new GetTableCommand({ DatabaseName: 'ct_found', Name: 'cloudtrail' })))
       .Table;
     expect(table?.Parameters?.['projection.region.values']).toBe(EXPECTED_REGIONS.join(','));
 
-    const json = cli('athena', 'setup', '--config', config, '--cache', cache, '--dry-run', '--json');
+    const json = await cli('athena', 'setup', '--config', config, '--cache', cache, '--dry-run', '--json');
     expect(JSON.parse(json.stdout)).toMatchObject({
       steps: [{ action: 'none', target: 'ct_found.cloudtrail' }],
       trailRegions: { source: 'listing', regions: EXPECTED_REGIONS },
@@ -169,7 +169,7 @@ describe('athena setup with CloudTracker config (no regions:)', () => {
       coverageRows(['111111111111'], '2026-10-01', '2026-10-31'),
       SUMMARY_COLUMNS,
     );
-    const result = cli(
+    const result = await cli(
       '--config',
       config,
       '--cache',
@@ -265,7 +265,7 @@ describe('athena setup when listing the trail is denied (aws-sdk-client-mock)', 
     }
   });
 
-  it('another S3 failure stops set-up with exit code 3 and names the location', () => {
+  it('another S3 failure stops set-up with exit code 3 and names the location', async () => {
     const config = join(work, 'nobucket.yaml');
     writeFileSync(
       config,
@@ -278,7 +278,7 @@ describe('athena setup when listing the trail is denied (aws-sdk-client-mock)', 
         '',
       ].join('\n'),
     );
-    const result = cli('athena', 'setup', '--config', config, '--cache', join(work, 'nobucket.duckdb'));
+    const result = await cli('athena', 'setup', '--config', config, '--cache', join(work, 'nobucket.duckdb'));
     expect(result.status).toBe(3);
     expect(flatten(result.stderr)).toMatch(
       /S3 ListObjectsV2 s3:\/\/bucket-that-does-not-exist\/AWSLogs\/(111111111111|222222222222)\/CloudTrail\/ failed: NoSuchBucket/,
@@ -291,7 +291,7 @@ describe('athena cleanup checks ownership (moto over HTTP)', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'ct-results-keep' }));
     const config = cloudTrackerConfig('keep', 'ct-results-keep', ['database: ct_keep']);
     const cache = join(work, 'keep.duckdb');
-    expect(cli('athena', 'setup', '--config', config, '--cache', cache).status).toBe(0);
+    expect((await cli('athena', 'setup', '--config', config, '--cache', cache)).status).toBe(0);
     expect(
       (await glue.send(new GetTableCommand({ DatabaseName: 'ct_keep', Name: 'cloudtrail' }))).Table
         ?.Parameters?.['iamtrail.managed'],
@@ -316,14 +316,14 @@ describe('athena cleanup checks ownership (moto over HTTP)', () => {
       { Key: 'team', Value: 'data' },
     ]);
 
-    const dryRun = cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run');
+    const dryRun = await cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run');
     expect(dryRun.status, dryRun.stderr).toBe(0);
     expect(dryRun.stdout).toBe('would remove database ct_keep\n');
     expect(flatten(dryRun.stderr)).toContain(
       "would keep table ct_keep.cloudtrail: it no longer carries iamtrail's marker (iamtrail.managed): someone else recreated it under this name",
     );
 
-    const result = cli('athena', 'cleanup', '--config', config, '--cache', cache, '--yes');
+    const result = await cli('athena', 'cleanup', '--config', config, '--cache', cache, '--yes');
     expect(result.status, result.stderr).toBe(0);
     const stderr = flatten(result.stderr);
     expect(stderr).toContain(
@@ -341,7 +341,7 @@ describe('athena cleanup checks ownership (moto over HTTP)', () => {
       'keep-wg',
     );
     // The recreated objects are no longer on record as iamtrail's; its own database still is.
-    expect(cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run').stdout).toBe(
+    expect((await cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run')).stdout).toBe(
       'would remove database ct_keep\n',
     );
   });
@@ -354,12 +354,12 @@ describe('athena cleanup checks ownership (moto over HTTP)', () => {
       coverageRows(['111111111111'], '2026-10-01', '2026-10-31'),
       SUMMARY_COLUMNS,
     );
-    const report = cli(
+    const report = await cli(
       ...['--config', config, '--cache', cache, '--engine', 'athena', '--account', 'demo'],
       ...['--list', 'users', '--start', '2026-10-01', '--end', '2026-10-31'],
     );
     expect(report.status, report.stderr).toBe(0);
-    const dryRun = cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run');
+    const dryRun = await cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run');
     const objects = dryRun.stdout.split('\n').filter((line) => line.startsWith('would remove result-object'));
     expect(objects).toHaveLength(2);
     expect(objects[0]).toMatch(
@@ -371,7 +371,7 @@ describe('athena cleanup checks ownership (moto over HTTP)', () => {
       [])
       await s3.send(new DeleteObjectCommand({ Bucket: 'ct-results-gone', Key: object.Key }));
     await s3.send(new DeleteBucketCommand({ Bucket: 'ct-results-gone' }));
-    const result = cli('athena', 'cleanup', '--config', config, '--cache', cache, '--yes');
+    const result = await cli('athena', 'cleanup', '--config', config, '--cache', cache, '--yes');
     expect(result.status, result.stderr).toBe(0);
     expect(flatten(result.stderr)).toContain(
       'the results bucket ct-results-gone does not exist any more: its 2 result object(s) went with it',
@@ -385,15 +385,15 @@ describe('athena cleanup checks ownership (moto over HTTP)', () => {
       (await athena.send(new GetWorkGroupCommand({ WorkGroup: 'gone-wg' }))).WorkGroup?.Name,
     ).toBeUndefined();
     // Nothing is left on record: the queries' objects are gone with their bucket.
-    expect(cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run').stdout).toMatch(
-      /^nothing to clean up in us-east-1/,
-    );
+    expect(
+      (await cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run')).stdout,
+    ).toMatch(/^nothing to clean up in us-east-1/);
   });
 
   it('exits 3 when a removal fails, after doing the rest, and keeps the failure on record (Glue refused by aws-sdk-client-mock)', async () => {
     const config = cloudTrackerConfig('fail', 'ct-results-fail', ['database: ct_fail']);
     const cache = join(work, 'fail.duckdb');
-    expect(cli('athena', 'setup', '--config', config, '--cache', cache).status).toBe(0);
+    expect((await cli('athena', 'setup', '--config', config, '--cache', cache)).status).toBe(0);
     const mock = mockClient(GlueClient);
     const saved = { ...process.env };
     try {
@@ -432,7 +432,7 @@ describe('athena cleanup checks ownership (moto over HTTP)', () => {
       (await athena.send(new GetWorkGroupCommand({ WorkGroup: 'fail-wg' }))).WorkGroup?.Name,
     ).toBeUndefined();
     // The table that could not be removed is still on record for the next cleanup.
-    expect(cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run').stdout).toBe(
+    expect((await cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run')).stdout).toBe(
       'would remove table ct_fail.cloudtrail\nwould remove database ct_fail\n',
     );
   });

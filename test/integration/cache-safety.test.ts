@@ -133,12 +133,12 @@ describe('a file iamtrail did not create', () => {
     expect((error as UsageError).message).toBe(
       `the cache ${path} is a DuckDB database that iamtrail did not create (it has no iamtrail marker); iamtrail leaves it untouched`,
     );
-    const result = runCli([...REPORT, '--cache', path]);
+    const result = await runCli([...REPORT, '--cache', path]);
     expect(result.status).toBe(2);
     expect(flatten(result.stderr)).toContain(
       `the cache ${path} is a DuckDB database that iamtrail did not create`,
     );
-    const clear = runCli(['cache', 'clear', '--force', '--cache', path]);
+    const clear = await runCli(['cache', 'clear', '--force', '--cache', path]);
     expect(clear.status).toBe(2);
     expect(snapshot(join(path, '..'))).toEqual(before);
   });
@@ -188,7 +188,7 @@ describe('a file iamtrail did not create', () => {
       );
       expect(snapshot(join(path, '..')), name).toEqual(before);
     }
-    const viaCli = runCli([...REPORT, '--cache', text]);
+    const viaCli = await runCli([...REPORT, '--cache', text]);
     expect(viaCli.status).toBe(2);
     expect(flatten(viaCli.stderr)).toContain(
       `the cache ${text} is not a DuckDB database (it looks like text)`,
@@ -246,9 +246,9 @@ describe('caches iamtrail wrote before the marker', () => {
 describe('a damaged cache', () => {
   /** A cache iamtrail wrote for the demo question, copied for each test to damage. */
   let written: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     written = freshPath();
-    const result = runCli([...REPORT, '--cache', written]);
+    const result = await runCli([...REPORT, '--cache', written]);
     expect(result.status, result.stderr).toBe(0);
   });
   /** DuckDB's file layout: a 4 KiB file header and two 4 KiB database headers, then 256 KiB blocks. */
@@ -263,12 +263,12 @@ describe('a damaged cache', () => {
     },
   };
   for (const [name, damage] of Object.entries(damages)) {
-    it(`fails with exit code 3 when ${name}, naming the file and cache clear --force; cache clear --force deletes it`, () => {
+    it(`fails with exit code 3 when ${name}, naming the file and cache clear --force; cache clear --force deletes it`, async () => {
       const path = freshPath();
       copyFileSync(written, path);
       damage(path);
       const before = sha256(path);
-      const result = runCli([...REPORT, '--cache', path]);
+      const result = await runCli([...REPORT, '--cache', path]);
       expect(result.status).toBe(3);
       const stderr = flatten(result.stderr);
       expect(stderr).toContain(`the cache ${path} is damaged: IO Error: `);
@@ -277,23 +277,23 @@ describe('a damaged cache', () => {
       // Failing left it as it was.
       expect(sha256(path)).toBe(before);
 
-      const clear = runCli(['cache', 'clear', '--force', '--cache', path]);
+      const clear = await runCli(['cache', 'clear', '--force', '--cache', path]);
       expect(clear.status, clear.stderr).toBe(0);
       expect(clear.stdout).toBe(`cache ${path}: deleted; the next run creates a new one\n`);
       expect(readdirSync(join(path, '..'))).toEqual([]);
-      const rerun = runCli([...REPORT, '--cache', path, '--format', 'json']);
+      const rerun = await runCli([...REPORT, '--cache', path, '--format', 'json']);
       expect(rerun.status, rerun.stderr).toBe(0);
       expect((JSON.parse(rerun.stdout) as { logs: { engineCalls: number } }).logs.engineCalls).toBe(1);
     });
   }
 
-  it('cache clear --force deletes a healthy cache, and refuses to go with --account or --before', () => {
+  it('cache clear --force deletes a healthy cache, and refuses to go with --account or --before', async () => {
     const path = freshPath();
     copyFileSync(written, path);
-    const mixed = runCli(['cache', 'clear', '--force', '--before', '2026-10-10', '--cache', path]);
+    const mixed = await runCli(['cache', 'clear', '--force', '--before', '2026-10-10', '--cache', path]);
     expect(mixed.status).toBe(2);
     expect(existsSync(path)).toBe(true);
-    expect(runCli(['cache', 'clear', '--force', '--cache', path]).status).toBe(0);
+    expect((await runCli(['cache', 'clear', '--force', '--cache', path])).status).toBe(0);
     expect(existsSync(path)).toBe(false);
   });
 
@@ -305,7 +305,7 @@ describe('a damaged cache', () => {
     );
     truncateSync(path, Math.floor(statSync(path).size / 2));
     const before = sha256(path);
-    const clear = runCli(['cache', 'clear', '--force', '--cache', path]);
+    const clear = await runCli(['cache', 'clear', '--force', '--cache', path]);
     expect(clear.status).toBe(2);
     expect(flatten(clear.stderr)).toContain(
       `the cache ${path} is damaged and none of iamtrail's table names can be found in it, so iamtrail cannot tell it is its own and leaves it untouched`,
@@ -315,10 +315,10 @@ describe('a damaged cache', () => {
 });
 
 describe('cache paths that cannot work', () => {
-  it('refuses a path under a regular file with exit code 2, naming it', () => {
+  it('refuses a path under a regular file with exit code 2, naming it', async () => {
     const file = freshPath('notes.txt');
     writeFileSync(file, 'not a folder\n');
-    const result = runCli([...REPORT, '--cache', join(file, 'cache.duckdb')]);
+    const result = await runCli([...REPORT, '--cache', join(file, 'cache.duckdb')]);
     expect(result.status).toBe(2);
     expect(flatten(result.stderr)).toContain(
       `cannot create the cache ${join(file, 'cache.duckdb')}: ${file} is a file, not a folder`,
@@ -334,30 +334,11 @@ describe('cache paths that cannot work', () => {
       expect(readdirSync(join(path, '..')), name).toEqual([]);
     }
     const path = freshPath('authz.json');
-    const result = runCli([...REPORT, '--cache', path]);
+    const result = await runCli([...REPORT, '--cache', path]);
     expect(result.status).toBe(2);
     expect(flatten(result.stderr)).toContain(
       `the cache ${path} ends in .json, like the files iamtrail reads`,
     );
-  });
-
-  it('returns at once with exit code 2 for --cache /proc/x/y, whose folder cannot be created', () => {
-    const started = Date.now();
-    // Node's recursive mkdir spins forever on this path: a time limit turns a hang into a failure.
-    const result = spawnSync(
-      process.execPath,
-      [join(REPO_ROOT, 'bin/run.js'), ...REPORT, '--cache', '/proc/x/y'],
-      {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, NO_COLOR: '1' },
-        timeout: 45_000,
-      },
-    );
-    expect(result.signal).toBeNull();
-    expect(result.status).toBe(2);
-    expect(flatten(result.stderr)).toContain('cannot create the folder /proc/x for the cache /proc/x/y');
-    expect(Date.now() - started).toBeLessThan(45_000);
   });
 });
 
@@ -386,10 +367,10 @@ describe('a full disk', () => {
 
   it.runIf(canMount)(
     'fails with exit code 3 and "no space left on device" on a full disk, never "cannot rollback", and leaves no half-written cache',
-    () => {
+    async () => {
       const path = join(disk, 'cache.duckdb');
       // 300 KiB: not even the empty cache fits; nothing is left at the path.
-      const tooSmall = runCli([...REPORT, '--cache', path]);
+      const tooSmall = await runCli([...REPORT, '--cache', path]);
       expect(tooSmall.status).toBe(3);
       expect(flatten(tooSmall.stderr)).toContain(`no space left on device to write the cache ${path}`);
       expect(tooSmall.stderr).not.toContain('cannot rollback');
@@ -397,7 +378,7 @@ describe('a full disk', () => {
 
       // 640 KiB: the cache is created, and the disk fills while days are written.
       expect(spawnSync('mount', ['-o', 'remount,size=640k', disk]).status).toBe(0);
-      const midway = runCli([...REPORT, '--cache', path]);
+      const midway = await runCli([...REPORT, '--cache', path]);
       expect(midway.status).toBe(3);
       expect(flatten(midway.stderr)).toContain(`no space left on device to write the cache ${path}`);
       expect(midway.stderr).not.toContain('cannot rollback');
@@ -405,9 +386,9 @@ describe('a full disk', () => {
 
       // With room again, the same cache answers as a run without any cache: no day is half there.
       expect(spawnSync('mount', ['-o', 'remount,size=16m', disk]).status).toBe(0);
-      const resumed = runCli([...REPORT, '--cache', path, '--format', 'json']);
+      const resumed = await runCli([...REPORT, '--cache', path, '--format', 'json']);
       expect(resumed.status, resumed.stderr).toBe(0);
-      const uncached = runCli([...REPORT, '--no-cache', '--format', 'json']);
+      const uncached = await runCli([...REPORT, '--no-cache', '--format', 'json']);
       const withoutLogs = (stdout: string): unknown => ({
         ...(JSON.parse(stdout) as object),
         logs: undefined,

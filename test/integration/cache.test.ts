@@ -1,18 +1,18 @@
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { sortActivityRows, sortDayCoverage } from '../../src/analysis/activity-order.js';
+import { sortDayCoverage } from '../../src/analysis/activity-order.js';
 import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { toRanges } from '../../src/cache/day-ranges.js';
 import type { ActivityRow, DayCoverage } from '../../src/trail/activity-summary.js';
 import { addDays, utcDayOf } from '../../src/trail/utc-days.js';
-import { flatten, runCli } from '../helpers/cli.js';
+import { flatten, parseJsonAnswer, runCli, withoutLogs } from '../helpers/cli.js';
+import type { JsonAnswer } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { daysFrom, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 
@@ -242,26 +242,15 @@ interface Logs {
   complete: boolean;
 }
 const DEMO_CONFIG = ['--config', 'examples/demo/config.example.yaml'];
-const json = (args: string[]): { logs: Logs; [key: string]: unknown } => {
-  const result = runCli([...args, '--format', 'json']);
-  expect(result.status, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as { logs: Logs };
-};
-const withoutLogs = ({
-  logs: _logs,
-  ...rest
-}: {
-  logs: Logs;
-  [key: string]: unknown;
-}): Record<string, unknown> => rest;
+const json = async (args: string[]): Promise<JsonAnswer<Logs>> =>
+  parseJsonAnswer<Logs>(await runCli([...args, '--format', 'json']));
 
 describe('iamtrail with the cache', () => {
   const window = ['--start', '2026-10-01', '--end', '2026-10-31'];
 
-  it('answers a repeat question, and a question about another user, with zero engine calls and the same answer', () => {
+  it('answers a repeat question, and a question about another user, with zero engine calls and the same answer', async () => {
     const cache = freshCache();
-    const first = json([...DEMO_CONFIG, ...window, '--account', 'demo', '--user', 'alice', '--cache', cache]);
-    const repeat = json([
+    const first = await json([
       ...DEMO_CONFIG,
       ...window,
       '--account',
@@ -271,8 +260,35 @@ describe('iamtrail with the cache', () => {
       '--cache',
       cache,
     ]);
-    const other = json([...DEMO_CONFIG, ...window, '--account', 'demo', '--user', 'bob', '--cache', cache]);
-    const uncached = json([...DEMO_CONFIG, ...window, '--account', 'demo', '--user', 'alice', '--no-cache']);
+    const repeat = await json([
+      ...DEMO_CONFIG,
+      ...window,
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--cache',
+      cache,
+    ]);
+    const other = await json([
+      ...DEMO_CONFIG,
+      ...window,
+      '--account',
+      'demo',
+      '--user',
+      'bob',
+      '--cache',
+      cache,
+    ]);
+    const uncached = await json([
+      ...DEMO_CONFIG,
+      ...window,
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--no-cache',
+    ]);
     expect(first.logs).toMatchObject({ engineCalls: 1, daysRead: 31, daysFromCache: 0, cache });
     expect(repeat.logs).toMatchObject({ engineCalls: 0, daysRead: 0, daysFromCache: 31 });
     expect(other.logs).toMatchObject({ engineCalls: 0, daysRead: 0, daysFromCache: 31 });
@@ -291,9 +307,9 @@ describe('iamtrail with the cache', () => {
     expect(repeat.logs.complete).toBe(false);
   });
 
-  it('loads only the day that was added to the window, in one engine call', () => {
+  it('loads only the day that was added to the window, in one engine call', async () => {
     const cache = freshCache();
-    const upTo30 = json([
+    const upTo30 = await json([
       ...DEMO_CONFIG,
       '--start',
       '2026-10-01',
@@ -306,7 +322,7 @@ describe('iamtrail with the cache', () => {
       '--cache',
       cache,
     ]);
-    const upTo31 = json([
+    const upTo31 = await json([
       ...DEMO_CONFIG,
       ...window,
       '--account',
@@ -319,12 +335,13 @@ describe('iamtrail with the cache', () => {
     expect(upTo30.logs).toMatchObject({ engineCalls: 1, daysRead: 30 });
     expect(upTo31.logs).toMatchObject({ engineCalls: 1, daysRead: 1, daysFromCache: 30 });
     expect(withoutLogs(upTo31).identities).toEqual(
-      withoutLogs(json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--no-cache']))
-        .identities,
+      withoutLogs(
+        await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--no-cache']),
+      ).identities,
     );
   });
 
-  it('re-reads today and yesterday, which may still receive logs, and everything with --refresh', () => {
+  it('re-reads today and yesterday, which may still receive logs, and everything with --refresh', async () => {
     const cache = freshCache();
     const today = utcDayOf(new Date());
     // Logs of the demo account for the last four days, today included.
@@ -335,19 +352,30 @@ describe('iamtrail with the cache', () => {
     const config = ['--config', writeDemoConfig(join(work, 'recent.yaml'), logs)];
     const recent = ['--start', addDays(today, -3), '--end', today];
     expect(
-      json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache]).logs,
+      (await json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache])).logs,
     ).toMatchObject({ engineCalls: 1, daysRead: 4 });
     expect(
-      json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache]).logs,
+      (await json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache])).logs,
     ).toMatchObject({ engineCalls: 1, daysRead: 2, daysFromCache: 2 });
     expect(
-      json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache, '--refresh'])
-        .logs,
+      (
+        await json([
+          ...config,
+          ...recent,
+          '--account',
+          'demo',
+          '--list',
+          'roles',
+          '--cache',
+          cache,
+          '--refresh',
+        ])
+      ).logs,
     ).toMatchObject({ engineCalls: 1, daysRead: 4 });
   });
 
-  it('refuses a folder as the cache file with exit code 2', () => {
-    const result = runCli([
+  it('refuses a folder as the cache file with exit code 2', async () => {
+    const result = await runCli([
       ...DEMO_CONFIG,
       ...window,
       '--account',
@@ -361,16 +389,28 @@ describe('iamtrail with the cache', () => {
     expect(flatten(result.stderr)).toContain(`the cache ${work} is a folder`);
   });
 
-  it('--no-cache writes nothing', () => {
+  it('--no-cache writes nothing', async () => {
     const cache = freshCache();
-    json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'roles', '--cache', cache, '--no-cache']);
+    await json([
+      ...DEMO_CONFIG,
+      ...window,
+      '--account',
+      'demo',
+      '--list',
+      'roles',
+      '--cache',
+      cache,
+      '--no-cache',
+    ]);
     expect(existsSync(cache)).toBe(false);
   });
 
-  it('cache status and cache clear report what the cache holds and remove it', () => {
+  it('cache status and cache clear report what the cache holds and remove it', async () => {
     const cache = freshCache();
-    json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache]);
-    const status = JSON.parse(runCli(['cache', 'status', '--cache', cache, '--format', 'json']).stdout) as {
+    await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache]);
+    const status = JSON.parse(
+      (await runCli(['cache', 'status', '--cache', cache, '--format', 'json'])).stdout,
+    ) as {
       exists: boolean;
       bytes: number;
       sources: { source: string; accounts: string[]; loadedDays: number; ranges: unknown[]; rows: number }[];
@@ -384,18 +424,19 @@ describe('iamtrail with the cache', () => {
       loadedDays: 31,
       ranges: [{ startDay: '2026-10-01', endDay: '2026-10-31' }],
     });
-    const text = runCli(['cache', 'status', '--cache', cache]).stdout;
+    const text = (await runCli(['cache', 'status', '--cache', cache])).stdout;
     expect(text).toContain('  days:       31 loaded: 2026-10-01..2026-10-31');
-    expect(runCli(['cache', 'clear', '--cache', cache, '--before', '2026-10-11']).stdout).toMatch(
+    expect((await runCli(['cache', 'clear', '--cache', cache, '--before', '2026-10-11'])).stdout).toMatch(
       /row\(s\) removed, 10 day\(s\) marked unloaded/,
     );
     expect(
-      json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache]).logs,
+      (await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache]))
+        .logs,
     ).toMatchObject({ engineCalls: 1, daysRead: 10, daysFromCache: 21 });
-    const bad = runCli(['cache', 'clear', '--cache', cache, '--before', '2026-13-01']);
+    const bad = await runCli(['cache', 'clear', '--cache', cache, '--before', '2026-13-01']);
     expect(bad.status).toBe(2);
     expect(flatten(bad.stderr)).toContain('--before "2026-13-01" is not a date');
-    expect(runCli(['cache', 'clear', '--cache', cache, '--account', 'demo']).status).toBe(2);
+    expect((await runCli(['cache', 'clear', '--cache', cache, '--account', 'demo'])).status).toBe(2);
   });
 
   it('rebuilds an old cache and still answers', async () => {
@@ -406,7 +447,7 @@ describe('iamtrail with the cache', () => {
       INSERT INTO meta VALUES ('schema_version', '1'), ('created_at', '2026-11-01T00:00:00.000Z')`);
     connection.closeSync();
     instance.closeSync();
-    const result = runCli([
+    const result = await runCli([
       ...DEMO_CONFIG,
       ...window,
       '--account',
@@ -421,133 +462,5 @@ describe('iamtrail with the cache', () => {
       `warning: the cache ${cache} has schema version 1, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
     );
     expect(result.stdout).toContain('- readonly');
-  });
-});
-
-/** Starts the built binary in the background and resolves when its stderr shows `marker`. */
-function startUntil(args: string[], env: NodeJS.ProcessEnv, marker: string) {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/run.js'), ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      resolve(code);
-    }),
-  );
-  const reached = new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes(marker)) resolve();
-    });
-    child.on('exit', () => {
-      reject(new Error(`exited before "${marker}": ${stderr}`));
-    });
-  });
-  return { child, reached, exited, stderr: () => stderr };
-}
-
-describe('two processes and crashes', () => {
-  const logsCopy = join(work, 'logs');
-  cpSync(join(REPO_ROOT, 'examples/demo/logs'), logsCopy, { recursive: true });
-  const base = [
-    '--config',
-    'examples/demo/config.example.yaml',
-    '--logs',
-    logsCopy,
-    '--account',
-    'demo',
-    '--list',
-    'users',
-    '--start',
-    '2026-10-01',
-    '--end',
-    '2026-10-31',
-  ];
-
-  it('a second process waits for the first, up to --cache-wait, then fails clearly', async () => {
-    const cache = freshCache();
-    const first = startUntil(
-      [...base, '--cache', cache],
-      { IAMTRAIL_TEST_SLOW_COMMIT_MS: '2500', IAMTRAIL_TEST_SLOW_COMMIT_AFTER: '0' },
-      'cache: transaction 1 open',
-    );
-    await first.reached;
-    const impatient = runCli([...base, '--cache', cache, '--cache-wait', '1']);
-    expect(impatient.status).toBe(3);
-    expect(flatten(impatient.stderr)).toMatch(
-      new RegExp(`the cache ${cache} is in use by another iamtrail process \\(PID \\d+\\); waited 1 s`),
-    );
-    first.child.kill('SIGKILL');
-    await first.exited;
-    // Once the holder is gone, the cache opens and answers.
-    const after = runCli([...base, '--cache', cache, '--format', 'json']);
-    expect(after.status).toBe(0);
-  });
-
-  it('a second process with time to wait gets the cache once the first is done, and uses what it loaded', async () => {
-    const cache = freshCache();
-    const first = startUntil(
-      [...base, '--cache', cache],
-      { IAMTRAIL_TEST_SLOW_COMMIT_MS: '150', IAMTRAIL_TEST_SLOW_COMMIT_AFTER: '0' },
-      'cache: transaction 1 open',
-    );
-    await first.reached;
-    const started = Date.now();
-    const patient = runCli([...base, '--cache', cache, '--cache-wait', '60', '--format', 'json']);
-    expect(await first.exited).toBe(0);
-    expect(patient.status, patient.stderr).toBe(0);
-    expect(Date.now() - started).toBeGreaterThan(2000);
-    expect((JSON.parse(patient.stdout) as { logs: Logs }).logs).toMatchObject({
-      engineCalls: 0,
-      daysFromCache: 31,
-    });
-  });
-
-  it('a process killed with SIGKILL in the middle of a load leaves that day absent, never partial', async () => {
-    const cache = freshCache();
-    const killed = startUntil(
-      [...base, '--cache', cache],
-      { IAMTRAIL_TEST_SLOW_COMMIT_MS: '30000', IAMTRAIL_TEST_SLOW_COMMIT_AFTER: '5' },
-      'cache: transaction 6 open',
-    );
-    await killed.reached;
-    killed.child.kill('SIGKILL');
-    expect(await killed.exited).toBeNull();
-
-    // The reference: the same days loaded by an uninterrupted run into another cache.
-    const reference = freshCache();
-    json([...base, '--cache', reference]);
-    const [crashed, whole] = [await CacheStore.open(cache), await CacheStore.open(reference)];
-    try {
-      const source = `local:${logsCopy}`;
-      const loaded = ['2026-10-01', '2026-10-02', '2026-10-03', '2026-10-04', '2026-10-05'];
-      expect(await crashed.missingDays(source, [A, B], '2026-10-01', '2026-10-31', '2026-11-22')).toEqual(
-        Array.from({ length: 26 }, (_, index) => addDays('2026-10-06', index)),
-      );
-      const status = await crashed.status();
-      expect(status[0]?.ranges).toEqual([{ startDay: '2026-10-01', endDay: '2026-10-05' }]);
-      // The committed days are complete, and the interrupted day has no rows at all.
-      for (const day of [...loaded, '2026-10-06']) {
-        const window = { startDay: day, endDay: day };
-        for (const actor of ['arn:aws:iam::111111111111:user/alice', 'arn:aws:iam::111111111111:user/bob']) {
-          expect(
-            sortActivityRows(await crashed.actorActivity(source, window, actor)),
-            `${day} ${actor}`,
-          ).toEqual(
-            day === '2026-10-06' ? [] : sortActivityRows(await whole.actorActivity(source, window, actor)),
-          );
-        }
-      }
-    } finally {
-      await crashed.close();
-      await whole.close();
-    }
-    // The next run loads the rest and answers as an uninterrupted one.
-    const resumed = json([...base, '--cache', cache]);
-    expect(resumed.logs).toMatchObject({ engineCalls: 1, daysRead: 26, daysFromCache: 5 });
-    expect(withoutLogs(resumed)).toEqual(withoutLogs(json([...base, '--no-cache'])));
   });
 });

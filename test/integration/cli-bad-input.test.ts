@@ -1,17 +1,6 @@
-import {
-  cpSync,
-  createWriteStream,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -25,73 +14,9 @@ afterAll(() => {
 });
 
 const DEMO = join(REPO_ROOT, 'examples/demo');
-const WINDOW = ['--start', '2026-10-01', '--end', '2026-10-31', '--no-cache'];
-
-/** A config file of the demo organisation whose logs are `logs`. */
-function writeConfig(name: string, logs: string): string {
-  const file = join(work, name);
-  writeFileSync(
-    file,
-    [
-      `logs: ${logs}`,
-      'accounts:',
-      '  - name: demo',
-      '    id: "111111111111"',
-      `    iam: ${join(DEMO, 'iam/demo.json')}`,
-      '',
-    ].join('\n'),
-  );
-  return file;
-}
-
-/** Runs the built binary and reads its peak resident set size (which counts DuckDB's memory too). */
-function runMeasured(args: readonly string[]): CliRun & { peakRssMb: number } {
-  const preload = join(work, 'peak-rss.cjs');
-  writeFileSync(
-    preload,
-    "process.on('exit', () => process.stderr.write(`peak-rss-kb ${process.resourceUsage().maxRSS}\\n`));\n",
-  );
-  const run = runCli(args, { NODE_OPTIONS: `--require ${preload}` });
-  const kilobytes = /peak-rss-kb (\d+)/.exec(run.stderr)?.[1];
-  expect(kilobytes).toBeDefined();
-  return { ...run, peakRssMb: Number(kilobytes) / 1024 };
-}
-
-describe('a gzip bomb in the log folder', () => {
-  it('is skipped with a warning, the other results unchanged, at no cost in memory', async () => {
-    const logs = join(work, 'bomb-logs');
-    cpSync(join(DEMO, 'logs'), logs, { recursive: true });
-    const config = writeConfig('bomb.yaml', logs);
-    const args = ['--config', config, '--account', 'demo', '--list', 'users', ...WINDOW];
-    const before = runMeasured(args);
-    expect(before.status).toBe(0);
-
-    // 300 MiB of CloudTrail-shaped JSON, past the default limit of 256 MiB, written as a stream.
-    const inflatedBytes = 300 * 1024 * 1024;
-    const record = JSON.stringify({ eventTime: '2026-10-05T10:00:00Z', eventName: 'GetObject' });
-    const chunk = `${record},`.repeat(1000);
-    function* bombText(): Generator<string> {
-      yield '{"Records": [';
-      for (let written = 0; written < inflatedBytes; written += chunk.length) yield chunk;
-    }
-    const bomb = join(logs, 'AWSLogs/o-demo12345/111111111111/CloudTrail/us-east-1/2026/10/05/bomb.json.gz');
-    await pipeline(Readable.from(bombText()), createGzip(), createWriteStream(bomb));
-
-    const after = runMeasured(args);
-    expect(after.status).toBe(0);
-    // Reading the bomb, or even DuckDB buffering it up to the limit, would cost 256 MiB or more.
-    expect(after.peakRssMb - before.peakRssMb).toBeLessThan(64);
-    // The same answer, but one more file the window could not read (the demo holds one already).
-    expect(before.stdout).toContain('Note: 1 log file(s) of the window could not be read');
-    expect(after.stdout).toBe(before.stdout.replace('Note: 1 log file(s)', 'Note: 2 log file(s)'));
-    expect(after.stderr).toContain(
-      `warning: skipped ${bomb}: inflates past 256 MB (the limit for one log file; IAMTRAIL_MAX_LOG_FILE_MB raises it)\n`,
-    );
-  });
-});
 
 describe('windows outside the days CloudTrail can have logged', () => {
-  const list = (...window: string[]): CliRun =>
+  const list = (...window: string[]): Promise<CliRun> =>
     runCli([
       '--config',
       'examples/demo/config.example.yaml',
@@ -103,25 +28,25 @@ describe('windows outside the days CloudTrail can have logged', () => {
       ...window,
     ]);
 
-  it('moves --start 2000-01-01 to 2013-11-01 with a notice and answers as for that window', () => {
-    const early = list('--start', '2000-01-01', '--end', '2026-10-31');
+  it('moves --start 2000-01-01 to 2013-11-01 with a notice and answers as for that window', async () => {
+    const early = await list('--start', '2000-01-01', '--end', '2026-10-31');
     expect(early.status).toBe(0);
     expect(early.stderr).toContain(
       "warning: the window starts on 2013-11-01, CloudTrail's first month, not 2000-01-01: no log holds earlier days\n",
     );
-    expect(early.stdout).toBe(list('--start', '2013-11-01', '--end', '2026-10-31').stdout);
+    expect(early.stdout).toBe((await list('--start', '2013-11-01', '--end', '2026-10-31')).stdout);
   });
 
-  it('moves --end 9999-12-31 to tomorrow with a notice', () => {
-    const late = list('--start', '2020-01-01', '--end', '9999-12-31');
+  it('moves --end 9999-12-31 to tomorrow with a notice', async () => {
+    const late = await list('--start', '2020-01-01', '--end', '9999-12-31');
     expect(late.status).toBe(0);
     expect(late.stderr).toMatch(
       /warning: the window ends on \d{4}-\d{2}-\d{2} \(tomorrow, UTC\), not 9999-12-31: no log holds later days yet\n/,
     );
   });
 
-  it('refuses a window wholly before CloudTrail, exit 2', () => {
-    const before = list('--start', '2000-01-01', '--end', '2001-01-01');
+  it('refuses a window wholly before CloudTrail, exit 2', async () => {
+    const before = await list('--start', '2000-01-01', '--end', '2001-01-01');
     expect(before.status).toBe(2);
     expect(flatten(before.stderr)).toContain(
       'the window 2000-01-01..2001-01-01 holds no day CloudTrail can have logged',
@@ -151,10 +76,10 @@ describe('hostile YAML in the config file', () => {
       'accounts:\n  - name: demo\n    id: [1\n',
       'is not valid YAML: Flow sequence in block collection',
     ],
-  ])('%s is exit 2 naming the file', (name, text, message) => {
+  ])('%s is exit 2 naming the file', async (name, text, message) => {
     const file = join(work, name);
     writeFileSync(file, text);
-    const run = runCli(['--config', file, '--account', 'demo', '--list', 'users']);
+    const run = await runCli(['--config', file, '--account', 'demo', '--list', 'users']);
     expect(run.status).toBe(2);
     expect(flatten(run.stderr)).toContain(`config file ${file} ${message}`);
   });
@@ -209,7 +134,7 @@ describe('names with control characters and formulas, from an IAM file and a log
     config,
     `logs: logs\naccounts:\n  - name: demo\n    id: "111111111111"\n    iam: demo.json\n`,
   );
-  const run = (...args: string[]): CliRun =>
+  const run = (...args: string[]): Promise<CliRun> =>
     runCli([
       '--config',
       config,
@@ -226,24 +151,24 @@ describe('names with control characters and formulas, from an IAM file and a log
   // eslint-disable-next-line no-control-regex -- looking for control characters is the point
   const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
-  it('shows them escaped in text output, warnings and errors, never raw', () => {
-    const listed = run('--list', 'users');
+  it('shows them escaped in text output, warnings and errors, never raw', async () => {
+    const listed = await run('--list', 'users');
     expect(listed.status).toBe(0);
     expect(listed.stdout).toContain(`  ${ANSI_SHOWN}  2026-10-05\n`);
     expect(listed.stdout).toContain('! ghost\\r\\x1b[2K  2026-10-05\n');
     expect(listed.stderr).toContain(`warning: skipped ${day}/bad\\x1b[2J.json: `);
-    const diff = run('--user', ANSI_NAME);
+    const diff = await run('--user', ANSI_NAME);
     expect(diff.status).toBe(0);
     expect(diff.stderr).toContain(`Getting info on user ${ANSI_SHOWN}, created`);
-    const unknown = run('--user', `${ANSI_NAME}x`);
+    const unknown = await run('--user', `${ANSI_NAME}x`);
     expect(unknown.status).toBe(2);
     expect(flatten(unknown.stderr)).toContain(`unknown user "${ANSI_SHOWN}x"`);
     for (const output of [listed.stdout, listed.stderr, diff.stdout, diff.stderr, unknown.stderr])
       expect(output).not.toMatch(RAW_CONTROL);
   });
 
-  it('neutralises formula-looking CSV cells and keeps the mark column as it is', () => {
-    const csv = run('--list', 'users', '--format', 'csv');
+  it('neutralises formula-looking CSV cells and keeps the mark column as it is', async () => {
+    const csv = await run('--list', 'users', '--format', 'csv');
     expect(csv.status).toBe(0);
     const rows = csv.stdout.split('\n');
     expect(rows).toContain(` ,'${FORMULA_NAME},${arnOf(FORMULA_NAME)},iam,true,2026-10-05,1,0,0,false,false`);

@@ -12,40 +12,28 @@ import { REPO_ROOT } from '../helpers/paths.js';
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/authz-cli-shape.json');
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-cli-'));
 
-const run = (...args: string[]): CliRun => runCli(args);
+/** What test/fixtures/authz-cli-shape.json grants alice, read from its policies by hand. */
+const ALICE_ACTIONS = [
+  'cloudwatch:DescribeAlarms',
+  'cloudwatch:GetDashboard',
+  'ec2:DescribeInstances',
+  'ec2:StartInstances',
+  's3:GetBucketAcl',
+  's3:ListBucket',
+  'sts:AssumeRole',
+];
 
-describe('iamtrail (built binary)', () => {
-  it('--help lists the iam topic', () => {
-    const result = run('--help');
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain('iam');
-  });
-
-  it('--version prints the package version', () => {
-    expect(run('--version').stdout).toMatch(/^iamtrail\/0\.1\.0 /);
-  });
-});
+const run = (...args: string[]): Promise<CliRun> => runCli(args);
 
 describe('iamtrail iam show', () => {
-  it('prints exactly one canonical action per line, sorted, and nothing else on stdout', () => {
-    const result = run('iam', 'show', '--iam', FIXTURE, '--user', 'alice');
+  it('prints exactly one canonical action per line, sorted, and nothing else on stdout', async () => {
+    const result = await run('iam', 'show', '--iam', FIXTURE, '--user', 'alice');
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe(
-      [
-        'cloudwatch:DescribeAlarms',
-        'cloudwatch:GetDashboard',
-        'ec2:DescribeInstances',
-        'ec2:StartInstances',
-        's3:GetBucketAcl',
-        's3:ListBucket',
-        'sts:AssumeRole',
-        '',
-      ].join('\n'),
-    );
+    expect(result.stdout).toBe([...ALICE_ACTIONS, ''].join('\n'));
     expect(result.stderr).toContain('"nosuchservice:Do*", which matches no known action (unknown-service)');
   });
 
-  it('reads gzipped files and finds names case-insensitively', () => {
+  it('reads gzipped files and finds names case-insensitively', async () => {
     const gz = join(work, 'authz.json.gz');
     writeFileSync(
       gz,
@@ -59,7 +47,7 @@ describe('iamtrail iam show', () => {
         ),
       ),
     );
-    const result = run('iam', 'show', '--iam', gz, '--role', 'admin');
+    const result = await run('iam', 'show', '--iam', gz, '--role', 'admin');
     expect(result.status).toBe(0);
     expect(result.stdout.split('\n').filter(Boolean)).toEqual([
       'sts:GetAccessKeyInfo',
@@ -72,8 +60,8 @@ describe('iamtrail iam show', () => {
     ]);
   });
 
-  it('--format json gives the documented schema with provenance and unknown actions', () => {
-    const result = run('iam', 'show', '--iam', FIXTURE, '--user', 'alice', '--format', 'json');
+  it('--format json gives the documented schema with provenance and unknown actions', async () => {
+    const result = await run('iam', 'show', '--iam', FIXTURE, '--user', 'alice', '--format', 'json');
     expect(result.status).toBe(0);
     const document = JSON.parse(result.stdout) as {
       schema: string;
@@ -87,23 +75,24 @@ describe('iamtrail iam show', () => {
     };
     expect(document.schema).toBe('iamtrail.iam-show/v1');
     expect(document.actionCatalog.version).toBe('0.21.202609261');
-    expect(document.principals[0]?.grantedCount).toBe(7);
+    expect(document.principals[0]?.actions.map((a) => a.action)).toEqual(ALICE_ACTIONS);
+    expect(document.principals[0]?.grantedCount).toBe(ALICE_ACTIONS.length);
     expect(document.principals[0]?.actions.find((a) => a.action === 'sts:AssumeRole')?.limited).toBe(true);
     expect(document.principals[0]?.unknownPatterns.map((u) => u.pattern)).toEqual(['nosuchservice:Do*']);
   });
 
-  it('--json gives the same document as --format json', () => {
+  it('--json gives the same document as --format json', async () => {
     const viaFlag = JSON.parse(
-      run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--json').stdout,
+      (await run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--json')).stdout,
     ) as unknown;
     const viaFormat = JSON.parse(
-      run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--format', 'json').stdout,
+      (await run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--format', 'json')).stdout,
     ) as unknown;
     expect(viaFlag).toEqual(viaFormat);
   });
 
-  it('--all prints one summary row per principal', () => {
-    const result = run('iam', 'show', '--iam', FIXTURE, '--all');
+  it('--all prints one summary row per principal', async () => {
+    const result = await run('iam', 'show', '--iam', FIXTURE, '--all');
     expect(result.status).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^TYPE +NAME +GRANTED +LIMITED +UNKNOWN +PROBLEMS$/);
@@ -166,15 +155,15 @@ describe('iamtrail iam show', () => {
         args: ['--iam', FIXTURE, '--all', '--format', 'xml'],
         message: 'Expected --format=xml to be one of: text, json',
       },
-    ])('$name', ({ args, message }) => {
-      const result = run('iam', 'show', ...args);
+    ])('$name', async ({ args, message }) => {
+      const result = await run('iam', 'show', ...args);
       expect(result.status).toBe(2);
       expect(result.stdout).toBe('');
       expect(flatten(result.stderr)).toContain(message);
     });
 
-    it('suggests close names for an unknown user', () => {
-      const result = run('iam', 'show', '--iam', FIXTURE, '--user', 'alcie');
+    it('suggests close names for an unknown user', async () => {
+      const result = await run('iam', 'show', '--iam', FIXTURE, '--user', 'alcie');
       expect(result.stderr).toContain('Did you mean: alice?');
     });
   });

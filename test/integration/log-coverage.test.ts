@@ -46,15 +46,15 @@ interface ListDocument {
 }
 
 /** A JSON run that must succeed: its document (cast by the caller) and its flattened stderr. */
-function runJson(args: string[]): { document: unknown; stderr: string } {
-  const result = runCli([...args, '--format', 'json']);
+async function runJson(args: string[]): Promise<{ document: unknown; stderr: string }> {
+  const result = await runCli([...args, '--format', 'json']);
   expect(result.status, result.stderr).toBe(0);
   return { document: JSON.parse(result.stdout), stderr: flatten(result.stderr) };
 }
 type Run<T> = { document: T; stderr: string };
 
 describe('no answer from missing logs', () => {
-  it('an empty log folder is an error (exit 2) naming the account, the window and the folder', () => {
+  it('an empty log folder is an error (exit 2) naming the account, the window and the folder', async () => {
     const empty = fresh('empty');
     mkdirSync(empty);
     const config = writeDemoConfig(`${fresh('config')}.yaml`, empty);
@@ -64,7 +64,7 @@ describe('no answer from missing logs', () => {
       ['--user', 'alice', '--cache', cache],
       ['--list', 'users', '--no-cache'],
     ]) {
-      const result = runCli([...args, ...question]);
+      const result = await runCli([...args, ...question]);
       expect(result.status).toBe(2);
       expect(result.stdout).toBe('');
       const message = flatten(result.stderr);
@@ -78,7 +78,7 @@ describe('no answer from missing logs', () => {
     }
   });
 
-  it('a folder whose logs hold only another account is an error for the asked account', () => {
+  it('a folder whose logs hold only another account is an error for the asked account', async () => {
     const logs = writeTrail(
       fresh('logs'),
       daysFrom('2026-10-01', '2026-10-03').map((day) => ({ account: BACKUP, day })),
@@ -86,7 +86,7 @@ describe('no answer from missing logs', () => {
     const config = writeDemoConfig(`${fresh('config')}.yaml`, logs);
     const cache = `${fresh('cache')}.duckdb`;
     const window = ['--start', '2026-10-01', '--end', '2026-10-03'];
-    const demo = runCli([
+    const demo = await runCli([
       '--config',
       config,
       ...window,
@@ -102,7 +102,7 @@ describe('no answer from missing logs', () => {
       `no CloudTrail log for account demo (${DEMO}) in 2026-10-01..2026-10-03 in the folder ${logs}: the logs there hold records of ${BACKUP} (3 day(s)) in that window`,
     );
     // What the failed run read stays true for the other account: its days come from the cache.
-    const backup = runJson([
+    const backup = (await runJson([
       '--config',
       config,
       ...window,
@@ -112,14 +112,14 @@ describe('no answer from missing logs', () => {
       'users',
       '--cache',
       cache,
-    ]) as Run<ListDocument>;
+    ])) as Run<ListDocument>;
     expect(backup.document.logs).toMatchObject({ engineCalls: 0, daysFromCache: 3, complete: true });
     // A --destaccount whose logs are missing fails the same way, naming that account.
     const demoLogs = writeTrail(
       fresh('logs'),
       daysFrom('2026-10-01', '2026-10-03').map((day) => ({ account: DEMO, day })),
     );
-    const dest = runCli([
+    const dest = await runCli([
       '--config',
       writeDemoConfig(`${fresh('config')}.yaml`, demoLogs),
       ...window,
@@ -139,7 +139,7 @@ describe('no answer from missing logs', () => {
     );
   });
 
-  it('a window partly outside the logs lists the gaps, qualifies the verdicts, and reads only the gaps again', () => {
+  it('a window partly outside the logs lists the gaps, qualifies the verdicts, and reads only the gaps again', async () => {
     // Logs of the demo account on the 3rd to the 5th and on the 8th; the window is the 1st to the 10th.
     const withLogs = [...daysFrom('2026-10-03', '2026-10-05'), '2026-10-08'];
     const logs = writeTrail(
@@ -177,7 +177,7 @@ describe('no answer from missing logs', () => {
         files: 4,
       },
     ];
-    const first = runJson([...question, '--cache', cache]) as Run<DiffDocument>;
+    const first = (await runJson([...question, '--cache', cache])) as Run<DiffDocument>;
     expect(first.document.logs).toMatchObject({
       engineCalls: 1,
       daysRead: 10,
@@ -197,15 +197,15 @@ describe('no answer from missing logs', () => {
     expect(listBuckets?.windowIncomplete).toBeUndefined();
 
     // Days without logs were not marked loaded: the next run reads exactly them, one call per gap.
-    const second = runJson([...question, '--cache', cache]) as Run<DiffDocument>;
+    const second = (await runJson([...question, '--cache', cache])) as Run<DiffDocument>;
     expect(second.document.logs).toMatchObject({ engineCalls: 3, daysRead: 6, daysFromCache: 4 });
     expect(second.document.logs.coverage).toEqual(expectedCoverage);
-    const uncached = runJson([...question, '--no-cache']) as Run<DiffDocument>;
+    const uncached = (await runJson([...question, '--no-cache'])) as Run<DiffDocument>;
     expect(uncached.document.actions).toEqual(first.document.actions);
     expect(uncached.document.logs.coverage).toEqual(expectedCoverage);
 
     // Text output says it under the diff and under --list.
-    const text = runCli([...question, '--cache', cache]);
+    const text = await runCli([...question, '--cache', cache]);
     expect(text.status).toBe(0);
     expect(text.stdout).toContain(
       [
@@ -215,13 +215,13 @@ describe('no answer from missing logs', () => {
         '',
       ].join('\n'),
     );
-    const list = runJson([
+    const list = (await runJson([
       ...question.filter((arg) => arg !== '--user' && arg !== 'alice'),
       '--list',
       'users',
       '--cache',
       cache,
-    ]) as Run<ListDocument>;
+    ])) as Run<ListDocument>;
     const bob = list.document.identities.find((identity) => identity.name === 'bob');
     expect(bob).toMatchObject({ active: false, windowIncomplete: true });
     expect(
@@ -240,13 +240,13 @@ describe('no answer from missing logs', () => {
     // Tomorrow is the last day a window may hold (later ends are moved to it).
     const window = { startDay: addDays(today, -1), endDay: addDays(today, 1) };
     const question = ['--config', config, '--account', 'demo', '--list', 'users', '--cache', cache];
-    const first = runJson([
+    const first = (await runJson([
       ...question,
       '--start',
       window.startDay,
       '--end',
       window.endDay,
-    ]) as Run<ListDocument>;
+    ])) as Run<ListDocument>;
     // Two days read (yesterday, today), none after today, and tomorrow is a gap.
     expect(first.document.logs).toMatchObject({
       engineCalls: 1,
@@ -269,16 +269,16 @@ describe('no answer from missing logs', () => {
       await store.close();
     }
     // Yesterday and today are read again (logs still arrive); the future still is not.
-    const second = runJson([
+    const second = (await runJson([
       ...question,
       '--start',
       window.startDay,
       '--end',
       window.endDay,
-    ]) as Run<ListDocument>;
+    ])) as Run<ListDocument>;
     expect(second.document.logs).toMatchObject({ engineCalls: 1, daysRead: 2, daysFromCache: 0 });
 
-    const future = runCli([...question, '--start', addDays(today, 1), '--end', addDays(today, 1)]);
+    const future = await runCli([...question, '--start', addDays(today, 1), '--end', addDays(today, 1)]);
     expect(future.status).toBe(2);
     expect(flatten(future.stderr)).toContain(
       `no CloudTrail log for account demo (${DEMO}) in ${addDays(today, 1)}..${addDays(today, 1)}: the window starts after today (${today}, UTC), and no log exists yet`,

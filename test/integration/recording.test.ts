@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   createRandom,
@@ -11,7 +11,8 @@ import {
   writeLogFiles,
 } from '../../scripts/lib/cloudtrail-writer.mjs';
 import { actionClassesFromTsv } from '../helpers/action-classes.js';
-import { DEMO_ARGS, flatten, runCli } from '../helpers/cli.js';
+import { DEMO_ARGS, DEMO_CACHED_ARGS, flatten, runCli } from '../helpers/cli.js';
+import type { CliRun } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const SELECTORS = join(REPO_ROOT, 'test/fixtures/event-selectors');
@@ -26,11 +27,16 @@ interface DiffAction {
 }
 
 /** The demo's role admin (granted "*"), with more flags. */
-const admin = (...args: string[]) => runCli([...DEMO_ARGS, '--account', 'demo', '--role', 'admin', ...args]);
+const admin = (...args: string[]) =>
+  runCli([...DEMO_CACHED_ARGS, '--account', 'demo', '--role', 'admin', ...args]);
 
 describe('"-" only for actions CloudTrail would have recorded (demo role admin, granted "*")', () => {
-  const result = admin('--format', 'json');
-  const document = JSON.parse(result.stdout) as { actions: DiffAction[]; dataEventTypesLogged: string[] };
+  let result: CliRun;
+  let document: { actions: DiffAction[]; dataEventTypesLogged: string[] };
+  beforeAll(async () => {
+    result = await admin('--format', 'json');
+    document = JSON.parse(result.stdout) as typeof document;
+  });
 
   it('counts "-" as the management actions plus those of the data types the logs hold, less the used ones', () => {
     expect(result.status).toBe(0);
@@ -74,13 +80,14 @@ describe('"-" only for actions CloudTrail would have recorded (demo role admin, 
     });
   });
 
-  it('CSV carries the class, its evidence and the basis', () => {
-    const csv = admin('--format', 'csv').stdout.split('\n');
+  // admin's one policy is the AWS-managed AdministratorAccess (examples/demo/iam/demo.json).
+  it('CSV carries the class, its evidence, the basis and the granting policy', async () => {
+    const csv = (await admin('--format', 'csv')).stdout.split('\n');
     expect(csv[0]).toBe(
-      'symbol,status,action,calls,last_seen,limited,possibly_used,recorded,evidence,evidence_detail,basis,window_incomplete',
+      'symbol,status,action,calls,last_seen,limited,possibly_used,recorded,evidence,evidence_detail,basis,window_incomplete,granted_by',
     );
     expect(csv.find((line) => line.includes(',rds-db:connect,'))).toBe(
-      '?,unknown,rds-db:connect,0,,false,false,not-recorded,documented,https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.html#UsingWithRDS.IAMDBAuth.Limitations,CloudTrail records no event of its own for this action,false',
+      '?,unknown,rds-db:connect,0,,false,false,not-recorded,documented,https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.html#UsingWithRDS.IAMDBAuth.Limitations,CloudTrail records no event of its own for this action,false,arn:aws:iam::aws:policy/AdministratorAccess (aws-managed)',
     );
   });
 });
@@ -89,8 +96,8 @@ describe('--event-selectors', () => {
   const withSelectors = (file: string) =>
     admin('--format', 'json', '--event-selectors', join(SELECTORS, file));
 
-  it('makes what the trail records exact: KMS excluded, S3 narrowed to one bucket, every Lambda function', () => {
-    const result = withSelectors('advanced-no-kms.json');
+  it('makes what the trail records exact: KMS excluded, S3 narrowed to one bucket, every Lambda function', async () => {
+    const result = await withSelectors('advanced-no-kms.json');
     expect(result.status).toBe(0);
     const document = JSON.parse(result.stdout) as { actions: DiffAction[]; eventSelectors: string };
     const symbolOf = (name: string) => document.actions.find((a) => a.action === name)?.symbol;
@@ -101,21 +108,21 @@ describe('--event-selectors', () => {
     expect(document.eventSelectors).toBe(join(SELECTORS, 'advanced-no-kms.json'));
   });
 
-  it('a write-only trail makes unused reads "?"', () => {
-    const document = JSON.parse(withSelectors('basic-write-only-s3-all.json').stdout) as {
+  it('a write-only trail makes unused reads "?"', async () => {
+    const document = JSON.parse((await withSelectors('basic-write-only-s3-all.json')).stdout) as {
       actions: DiffAction[];
     };
     expect(document.actions.find((a) => a.action === 'iam:GetRole')?.symbol).toBe('?');
     expect(document.actions.find((a) => a.action === 'iam:DeleteRole')?.symbol).toBe('-');
   });
 
-  it('a missing file or one that is not get-event-selectors output is exit 2 naming the file', () => {
-    const missing = withSelectors('no-such-file.json');
+  it('a missing file or one that is not get-event-selectors output is exit 2 naming the file', async () => {
+    const missing = await withSelectors('no-such-file.json');
     expect(missing.status).toBe(2);
     expect(flatten(missing.stderr)).toContain(
       `event selectors file ${join(SELECTORS, 'no-such-file.json')} does not exist`,
     );
-    const wrong = withSelectors('not-selectors.json');
+    const wrong = await withSelectors('not-selectors.json');
     expect(wrong.status).toBe(2);
     expect(flatten(wrong.stderr)).toContain('not the output of get-event-selectors');
   });
@@ -142,8 +149,8 @@ describe('a trail that looks write-only', () => {
   );
   writeLogFiles(random, root, 'o-demo12345', records);
 
-  it('warns, and makes the unused read actions "?" while unused writes stay "-"', () => {
-    const result = runCli([
+  it('warns, and makes the unused read actions "?" while unused writes stay "-"', async () => {
+    const result = await runCli([
       '--config',
       'examples/demo/config.example.yaml',
       '--logs',
@@ -191,10 +198,10 @@ describe('a log file that could not be read', () => {
       'json',
     ]);
 
-  it('leaves the window incomplete, in the run that read it and in every cached run after it', () => {
+  it('leaves the window incomplete, in the run that read it and in every cached run after it', async () => {
     // The demo holds one corrupt file (examples/demo/logs/.../2026/10/15/..._CorruptedInTransit.json.gz).
-    const first = list();
-    const cached = list();
+    const first = await list();
+    const cached = await list();
     for (const [run, engineCalls] of [
       [first, 1],
       [cached, 0],

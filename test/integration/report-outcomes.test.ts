@@ -68,15 +68,15 @@ interface DiffDocument {
   denied: { action: string; calls: number }[];
   failed: { action: string; calls: number }[];
 }
-const diffOf = (...args: string[]): DiffDocument => {
-  const result = run(...args, '--format', 'json');
+const diffOf = async (...args: string[]): Promise<DiffDocument> => {
+  const result = await run(...args, '--format', 'json');
   expect(result.status, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as DiffDocument;
 };
 
 describe('denied and failed calls', () => {
-  it('lists a NoSuchKey call as failed and an AccessDenied one as denied, neither as use', () => {
-    const document = diffOf('--user', 'alice');
+  it('lists a NoSuchKey call as failed and an AccessDenied one as denied, neither as use', async () => {
+    const document = await diffOf('--user', 'alice');
     expect(document.denied).toEqual([
       { action: 's3:DeleteBucket', calls: 2, lastSeen: '2026-10-01T10:03:00Z' },
     ]);
@@ -85,8 +85,8 @@ describe('denied and failed calls', () => {
     expect(used).toEqual(['s3:ListAllMyBuckets']);
   });
 
-  it('counts them apart in --list users', () => {
-    const result = run('--list', 'users', '--format', 'csv');
+  it('counts them apart in --list users', async () => {
+    const result = await run('--list', 'users', '--format', 'csv');
     expect(result.status, result.stderr).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(
@@ -102,7 +102,7 @@ describe('denied and failed calls', () => {
 
   it('are cached as such, and a cache of schema 5 (where denied meant any error) is rebuilt', async () => {
     const cache = join(work, 'cache.duckdb');
-    const first = runCli([...ARGS, '--cache', cache, '--user', 'alice', '--format', 'json']);
+    const first = await runCli([...ARGS, '--cache', cache, '--user', 'alice', '--format', 'json']);
     expect(first.status, first.stderr).toBe(0);
     const instance = await DuckDBInstance.create(cache);
     const connection = await instance.connect();
@@ -110,14 +110,14 @@ describe('denied and failed calls', () => {
     await connection.run(`UPDATE meta SET value = '5' WHERE key = 'schema_version'`);
     connection.closeSync();
     instance.closeSync();
-    const second = runCli([...ARGS, '--cache', cache, '--user', 'alice', '--format', 'json']);
+    const second = await runCli([...ARGS, '--cache', cache, '--user', 'alice', '--format', 'json']);
     expect(second.status, second.stderr).toBe(0);
     expect(flatten(second.stderr)).toContain('has schema version 5, this iamtrail uses 6: rebuilding it');
     const document = JSON.parse(second.stdout) as DiffDocument;
     expect(document.failed.map((entry) => entry.action)).toEqual(['s3:GetObject']);
     expect(document.denied.map((entry) => entry.action)).toEqual(['s3:DeleteBucket']);
     // Read from the cache now (no log read): the same answer.
-    const third = runCli([...ARGS, '--cache', cache, '--user', 'alice', '--format', 'json']);
+    const third = await runCli([...ARGS, '--cache', cache, '--user', 'alice', '--format', 'json']);
     const cached = JSON.parse(third.stdout) as DiffDocument & { logs: { daysRead: number } };
     expect(cached.logs.daysRead).toBe(0);
     const answer = ({ actions, denied, failed, totals }: DiffDocument) => ({
@@ -131,32 +131,32 @@ describe('denied and failed calls', () => {
 });
 
 describe('which policy grants each action', () => {
-  it('is in the JSON, the CSV and, with --explain, the text', () => {
-    const listBuckets = diffOf('--user', 'alice').actions.find(
+  it('is in the JSON, the CSV and, with --explain, the text', async () => {
+    const listBuckets = (await diffOf('--user', 'alice')).actions.find(
       (line) => line.action === 's3:ListAllMyBuckets',
     );
     expect(listBuckets?.grantedBy).toEqual([
       { policy: DEVELOPER_ACCESS, type: 'group-managed', via: 'developers' },
     ]);
-    const csv = run('--user', 'alice', '--show-used', '--format', 'csv').stdout.trimEnd().split('\n');
+    const csv = (await run('--user', 'alice', '--show-used', '--format', 'csv')).stdout.trimEnd().split('\n');
     expect(csv[0]?.endsWith(',window_incomplete,granted_by')).toBe(true);
     expect(csv[1]?.startsWith(' ,used,s3:ListAllMyBuckets,')).toBe(true);
     expect(csv[1]?.endsWith(`,${DEVELOPER_ACCESS} (group-managed via developers)`)).toBe(true);
-    const text = run('--user', 'alice', '--show-used', '--explain');
+    const text = await run('--user', 'alice', '--show-used', '--explain');
     expect(text.stdout).toBe(
       '  s3:ListAllMyBuckets\n    granted by: DeveloperAccess (group-managed via developers)\n',
     );
-    expect(run('--user', 'alice', '--show-used').stdout).toBe('  s3:ListAllMyBuckets\n');
+    expect((await run('--user', 'alice', '--show-used')).stdout).toBe('  s3:ListAllMyBuckets\n');
     // s3:GetObject comes only from DeveloperAccess's s3:* on demo-app-* buckets: a limited grant.
-    expect(run('--user', 'alice', '--explain').stdout).toMatch(
+    expect((await run('--user', 'alice', '--explain')).stdout).toMatch(
       /\n[-?] s3:GetObject\n {4}granted by: DeveloperAccess \(group-managed via developers\)\n {4}limited: only on some resources or under conditions/,
     );
   });
 });
 
 describe('the totals of a diff', () => {
-  it('count every line before the filters, in JSON and on stderr, saying what the filters hid', () => {
-    const all = diffOf('--user', 'alice');
+  it('count every line before the filters, in JSON and on stderr, saying what the filters hid', async () => {
+    const all = await diffOf('--user', 'alice');
     const count = (status: string) => all.actions.filter((line) => line.status === status).length;
     expect(all.totals.all).toEqual({
       used: 1,
@@ -165,13 +165,13 @@ describe('the totals of a diff', () => {
       ungranted: 0,
     });
     expect(all.totals.shown).toEqual(all.totals.all);
-    const filtered = diffOf('--user', 'alice', '--show-used');
+    const filtered = await diffOf('--user', 'alice', '--show-used');
     expect(filtered.totals).toEqual({
       all: all.totals.all,
       shown: { used: 1, unused: 0, unknown: 0, ungranted: 0 },
     });
     const { unused, unknown } = all.totals.all;
-    const text = run('--user', 'alice', '--show-used');
+    const text = await run('--user', 'alice', '--show-used');
     expect(text.stderr).toContain(
       `Totals (whole diff): 1 used, ${unused} unused, ${unknown} unknown, 0 not granted (--show-used: ${unused} unused, ${unknown} unknown not shown)\n`,
     );
@@ -180,15 +180,15 @@ describe('the totals of a diff', () => {
 });
 
 describe('an identity seen in the logs but not in the IAM data', () => {
-  it('can be asked about: what it did, all "+", with a note', () => {
-    const result = run('--user', 'dave');
+  it('can be asked about: what it did, all "+", with a note', async () => {
+    const result = await run('--user', 'dave');
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toBe('+ iam:ListUsers\n+ s3:ListAllMyBuckets\n');
     expect(flatten(result.stderr)).toContain(
       `user dave (arn:aws:iam::${ACCOUNT}:user/dave) is not in the IAM data of account demo, only in the logs`,
     );
     expect(result.stderr).toContain('Totals (whole diff): 0 used, 0 unused, 0 unknown, 2 not granted\n');
-    const document = diffOf('--user', 'dave');
+    const document = await diffOf('--user', 'dave');
     expect(document.principal).toMatchObject({ name: 'dave', knownTo: 'logs-only' });
     expect(document.actions.map((line) => [line.action, line.status, line.grantedBy])).toEqual([
       ['iam:ListUsers', 'ungranted', []],
@@ -196,8 +196,8 @@ describe('an identity seen in the logs but not in the IAM data', () => {
     ]);
   });
 
-  it('a name in neither is still an error, with the close names of both', () => {
-    const result = run('--user', 'davd');
+  it('a name in neither is still an error, with the close names of both', async () => {
+    const result = await run('--user', 'davd');
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(flatten(result.stderr)).toContain(`unknown user "davd" in account demo (${ACCOUNT})`);

@@ -1,48 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { recordingClassOf } from '../../../src/actions/action-catalog.js';
 import { expandActionPattern } from '../../../src/actions/action-pattern.js';
 import { loadActionData } from '../../../src/cli/action-data.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
-
-const GENERATED = ['aws_actions.txt', 'cloudtrail_supported_actions.tsv', 'SOURCES.json'];
-const outDir = mkdtempSync(join(tmpdir(), 'iamtrail-data-'));
-afterAll(() => {
-  rmSync(outDir, { recursive: true, force: true });
-});
-
-describe('data/ regeneration', () => {
-  beforeAll(() => {
-    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build-data.mjs'), '--out', outDir], {
-      stdio: 'pipe',
-    });
-    execFileSync(
-      process.execPath,
-      [join(REPO_ROOT, 'scripts/extract-observed-events.mjs'), '--out', join(outDir, 'observed_events.json')],
-      { stdio: 'pipe' },
-    );
-    execFileSync(
-      'python3',
-      [join(REPO_ROOT, 'scripts/extract-api-operations.py'), '--out', join(outDir, 'api_operations.json')],
-      {
-        stdio: 'pipe',
-      },
-    );
-  }, 60_000);
-  it.each([...GENERATED, 'observed_events.json', 'api_operations.json'])(
-    'npm run data:build would not change %s',
-    (file) => {
-      expect(readFileSync(join(outDir, file), 'utf8')).toBe(
-        readFileSync(join(REPO_ROOT, 'data', file), 'utf8'),
-      );
-    },
-  );
-});
 
 describe('recording classes', () => {
   const { catalog, mapper } = loadActionData();

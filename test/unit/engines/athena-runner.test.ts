@@ -6,7 +6,7 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
 import {
   AthenaRunner,
@@ -50,6 +50,10 @@ const succeeded = {
 };
 const throttled = (name: string) => Object.assign(new Error('Rate exceeded'), { name, $metadata: {} });
 
+// Test files may share a worker (vitest.config.ts: isolate false): give AthenaClient back.
+afterAll(() => {
+  athena.restore();
+});
 beforeEach(() => {
   athena.reset();
   done.length = 0;

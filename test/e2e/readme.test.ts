@@ -1,4 +1,4 @@
-// These tests run the built binary (`runCli`) and the oclif CLI as processes: `oclif readme` reads
+// These tests run the built binary (`runBinary`) and the oclif CLI as processes: `oclif readme` reads
 // the built commands, and the README's examples are what a user runs.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { visit } from 'jsonc-parser';
 import { format, resolveConfig } from 'prettier';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { DEMO_ARGS, runCli } from '../helpers/cli.js';
+import { DEMO_ARGS, runBinary } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const README_PATH = join(REPO_ROOT, 'README.md');
@@ -116,7 +116,7 @@ describe("README's examples are what the commands print for the demo", () => {
   // The demo's month with a cache of this file, so only the first run reads the logs.
   const demoArgs = [...DEMO_ARGS.filter((arg) => arg !== '--no-cache'), '--cache', cache];
   const demo = (args: string): string => {
-    const run = runCli([...demoArgs, ...args.split(' ')]);
+    const run = runBinary([...demoArgs, ...args.split(' ')]);
     expect(run.status, run.stderr).toBe(0);
     return run.stdout;
   };
@@ -135,7 +135,7 @@ describe("README's examples are what the commands print for the demo", () => {
     // The demo's policies name no unknown action and miss no policy: the CLI-shape fixture does both.
     'iamtrail.iam-show/v1': () =>
       ['examples/demo/iam/demo.json', 'test/fixtures/authz-cli-shape.json'].map((file) => {
-        const run = runCli(['iam', 'show', '--iam', file, '--all', '--json']);
+        const run = runBinary(['iam', 'show', '--iam', file, '--all', '--json']);
         expect(run.status, run.stderr).toBe(0);
         return run.stdout;
       }),
@@ -165,7 +165,7 @@ describe("README's examples are what the commands print for the demo", () => {
     expect(blocks.length).toBeGreaterThanOrEqual(2);
     for (const block of blocks) expect(() => JSON.parse(block) as unknown, block.slice(0, 80)).not.toThrow();
     const documented = JSON.parse(fencedAfter(README, '### Errors under `--json`')) as unknown;
-    const run = runCli([
+    const run = runBinary([
       '--config',
       'examples/demo/config.example.yaml',
       '--account',
@@ -185,7 +185,7 @@ describe("README's examples are what the commands print for the demo", () => {
     );
     expect(command.startsWith('$ iamtrail ')).toBe(true);
     const argv = command.slice('$ iamtrail '.length).split(' ');
-    const run = runCli([...argv, '--cache', cache]);
+    const run = runBinary([...argv, '--cache', cache]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toBe(printedLines.join('\n'));
     // The roles example is the end of alice's answer.

@@ -1,4 +1,4 @@
-// Every test here needs the built binary as a process (`runCli`): the flags-first routing of
+// Every test here needs the built binary as a process (`runBinary`): the flags-first routing of
 // bin/run.js, the help class, the plugins and the command_not_found hook are wired by bin/run.js and
 // package.json, and "no terminal" is a property of the process.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import type { ErrorDocument } from '../../src/cli/error-document.js';
-import { flatten, runCli } from '../helpers/cli.js';
+import { flatten, runBinary } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 interface ManifestCommand {
@@ -58,7 +58,7 @@ describe('help', () => {
   it.each([[['--help']], [['help']], [['-h']]])(
     'iamtrail %j shows the main job, then the other commands',
     (argv) => {
-      const run = runCli(argv);
+      const run = runBinary(argv);
       expect(run.status, run.stderr).toBe(0);
       expectReportHelp(run.stdout);
       expect(squeeze(run.stdout)).toContain('$ iamtrail COMMAND');
@@ -77,7 +77,7 @@ describe('help', () => {
   it.each([[['report', '--help']], [['--account', 'demo', '--help']]])(
     'iamtrail %j shows the report command in both forms',
     (argv) => {
-      const run = runCli(argv);
+      const run = runBinary(argv);
       expect(run.status, run.stderr).toBe(0);
       expectReportHelp(run.stdout);
       expect(run.stdout).not.toContain('$ iamtrail COMMAND');
@@ -91,7 +91,7 @@ describe('mistyped commands, without a terminal', () => {
     ['cahce status', 'Did you mean "iamtrail cache status"?'],
     ['iam shwo', 'Did you mean "iamtrail iam show"?'],
   ])('iamtrail %s suggests the closest command and exits 2 without asking', (typed, suggestion) => {
-    const run = runCli(typed.split(' '));
+    const run = runBinary(typed.split(' '));
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     const stderr = flatten(run.stderr);
@@ -101,7 +101,7 @@ describe('mistyped commands, without a terminal', () => {
   });
 
   it('says where to look when nothing is close', () => {
-    const run = runCli(['frobnicate']);
+    const run = runBinary(['frobnicate']);
     expect(run.status).toBe(2);
     expect(flatten(run.stderr)).not.toContain('Did you mean');
     expect(flatten(run.stderr)).toContain('Run "iamtrail help" for the list of commands');
@@ -115,7 +115,7 @@ describe('mistyped flags', () => {
     [[...DEMO_CONFIG, '--account', 'demo', '--user', 'alice', '--show-use'], '--show-used', '--show-use'],
     [['iam', 'show', '--iam', 'examples/demo/iam/demo.json', '--rol', 'admin'], '--role', '--rol'],
   ])('%j: did you mean %s', (argv, meant, typed) => {
-    const run = runCli(argv);
+    const run = runBinary(argv);
     expect(run.status).toBe(2);
     const stderr = flatten(run.stderr);
     expect(stderr).toContain(`Nonexistent flag: ${typed}`);
@@ -125,7 +125,7 @@ describe('mistyped flags', () => {
 
 describe('--account not in the config', () => {
   it('suggests the closest configured account, as for users', () => {
-    const run = runCli([...DEMO_CONFIG, '--account', 'bakup', '--user', 'alice', '--no-cache']);
+    const run = runBinary([...DEMO_CONFIG, '--account', 'bakup', '--user', 'alice', '--no-cache']);
     expect(run.status).toBe(2);
     expect(flatten(run.stderr)).toContain('unknown account "bakup"');
     expect(flatten(run.stderr)).toContain('Did you mean: backup?');
@@ -153,8 +153,8 @@ describe('errors under --json', () => {
   it.each(cases)(
     '%s: one JSON error document on stdout, the same exit code as without --json',
     (_name, argv) => {
-      const plain = runCli(argv);
-      const json = runCli([...argv, '--json']);
+      const plain = runBinary(argv);
+      const json = runBinary([...argv, '--json']);
       expect(plain.status).not.toBe(0);
       expect(json.status).toBe(plain.status);
       const document = JSON.parse(json.stdout) as ErrorDocument;
@@ -178,7 +178,7 @@ describe('errors under --json', () => {
       ['iam', 'show', '--iam', 'examples/demo/iam/demo.json', '--user', 'alice'],
     ],
   ])('%j with --json is a usage error (exit 2)', (format, argv) => {
-    const run = runCli([...argv, ...format, '--json']);
+    const run = runBinary([...argv, ...format, '--json']);
     expect(run.status).toBe(2);
     const document = JSON.parse(run.stdout) as ErrorDocument;
     expect(document.error.code).toBe('IAMTRAIL_USAGE');
@@ -188,7 +188,7 @@ describe('errors under --json', () => {
   });
 
   it('--format json with --json is the document, not an error', () => {
-    const run = runCli([
+    const run = runBinary([
       'iam',
       'show',
       '--iam',
@@ -206,14 +206,14 @@ describe('errors under --json', () => {
 
 describe('shell completion', () => {
   it.each(['bash', 'zsh', 'powershell'])('iamtrail autocomplete %s says how to install it', (shell) => {
-    const run = runCli(['autocomplete', shell]);
+    const run = runBinary(['autocomplete', shell]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain(`iamtrail autocomplete script ${shell}`);
   });
 
   it('completes every command, and every flag of report (bash)', () => {
     const home = join(WORK, 'completion');
-    const run = runCli(['autocomplete', '--refresh-cache'], { XDG_CACHE_HOME: home });
+    const run = runBinary(['autocomplete', '--refresh-cache'], { XDG_CACHE_HOME: home });
     expect(run.status, run.stderr).toBe(0);
     const script = readFileSync(join(home, 'iamtrail/autocomplete/functions/bash/iamtrail.bash'), 'utf8');
     const visible = Object.entries(MANIFEST.commands).filter(([, command]) => command.hidden !== true);

@@ -1,0 +1,165 @@
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { describe, expect, it } from 'vitest';
+
+import { REPO_ROOT } from '../helpers/paths.js';
+
+/** What a flag promises users and scripts: its name, kind, and how it combines with others. */
+interface FlagContract {
+  readonly type: 'boolean' | 'option';
+  readonly required?: true;
+  readonly char?: string;
+  readonly multiple?: true;
+  readonly allowNo?: true;
+  readonly options?: readonly string[];
+  readonly default?: unknown;
+  readonly exclusive?: readonly string[];
+  readonly dependsOn?: readonly string[];
+  readonly exactlyOne?: readonly string[];
+}
+
+/** Every command's flags, written out by hand: a change to a command's flags must change this too. */
+const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<string, FlagContract> }> = {
+  report: {
+    json: true,
+    flags: {
+      config: { type: 'option' },
+      account: { type: 'option', required: true },
+      list: { type: 'option', options: ['users', 'roles'], exclusive: ['user', 'role', 'destrole'] },
+      user: { type: 'option', exclusive: ['list', 'role'] },
+      role: { type: 'option', exclusive: ['list', 'user'] },
+      destrole: { type: 'option' },
+      destaccount: { type: 'option', dependsOn: ['destrole'] },
+      logs: { type: 'option' },
+      'event-selectors': { type: 'option' },
+      start: { type: 'option' },
+      end: { type: 'option' },
+      'show-used': { type: 'boolean' },
+      'ignore-benign': { type: 'boolean' },
+      'ignore-unknown': { type: 'boolean' },
+      explain: { type: 'boolean' },
+      color: { type: 'boolean', allowNo: true, default: true },
+      cache: { type: 'option' },
+      'no-cache': { type: 'boolean' },
+      refresh: { type: 'boolean' },
+      'cache-wait': { type: 'option', default: 60 },
+      engine: { type: 'option', options: ['local', 'athena'] },
+      'skip-setup': { type: 'boolean' },
+      format: { type: 'option', options: ['text', 'json', 'csv'], default: 'text' },
+    },
+  },
+  'iam show': {
+    json: true,
+    flags: {
+      iam: { type: 'option', required: true },
+      user: { type: 'option', exactlyOne: ['user', 'role', 'all'] },
+      role: { type: 'option', exactlyOne: ['user', 'role', 'all'] },
+      all: { type: 'boolean' },
+      format: { type: 'option', options: ['text', 'json'], default: 'text' },
+    },
+  },
+  'cache status': {
+    json: true,
+    flags: {
+      cache: { type: 'option' },
+      'cache-wait': { type: 'option', default: 60 },
+      format: { type: 'option', options: ['text', 'json'], default: 'text' },
+    },
+  },
+  'cache clear': {
+    json: true,
+    flags: {
+      account: { type: 'option' },
+      before: { type: 'option' },
+      cache: { type: 'option' },
+      'cache-wait': { type: 'option', default: 60 },
+      force: { type: 'boolean' },
+    },
+  },
+  'athena setup': {
+    json: true,
+    flags: {
+      config: { type: 'option' },
+      'dry-run': { type: 'boolean' },
+      cache: { type: 'option' },
+      'cache-wait': { type: 'option', default: 60 },
+      format: { type: 'option', options: ['text', 'json'], default: 'text' },
+    },
+  },
+  'athena cleanup': {
+    json: true,
+    flags: {
+      config: { type: 'option' },
+      'dry-run': { type: 'boolean' },
+      yes: { type: 'boolean' },
+      cache: { type: 'option' },
+      'cache-wait': { type: 'option', default: 60 },
+    },
+  },
+  permissions: {
+    json: true,
+    flags: {
+      config: { type: 'option' },
+    },
+  },
+};
+
+interface DefinedFlag {
+  readonly type: 'boolean' | 'option';
+  readonly [key: string]: unknown;
+}
+
+/** A defined flag reduced to its contract: the keys above, set and not empty. */
+function toContract(flag: DefinedFlag): FlagContract {
+  const contract: Record<string, unknown> = { type: flag.type };
+  for (const key of ['required', 'char', 'multiple', 'allowNo', 'options', 'default'] as const) {
+    const value = flag[key];
+    if (value !== undefined && value !== false) contract[key] = value;
+  }
+  for (const key of ['exclusive', 'dependsOn', 'exactlyOne'] as const) {
+    const value = flag[key];
+    if (Array.isArray(value) && value.length > 0) contract[key] = value;
+  }
+  return contract as unknown as FlagContract;
+}
+
+/** Every command module under src/commands, by command id (`iam/show.ts` is `iam show`). */
+function commandFiles(dir = join(REPO_ROOT, 'src/commands')): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) for (const [id, file] of commandFiles(path)) found.set(id, file);
+    else if (entry.name.endsWith('.ts')) {
+      const id = relative(join(REPO_ROOT, 'src/commands'), path).replace(/\.ts$/, '').split('/').join(' ');
+      found.set(id, path);
+    }
+  }
+  return found;
+}
+
+describe('the flags of every command (a contract)', () => {
+  const files = commandFiles();
+
+  it('the contract names exactly the commands there are', () => {
+    expect([...files.keys()].sort()).toEqual(Object.keys(CONTRACT).sort());
+  });
+
+  it.each(Object.entries(CONTRACT))('%s', async (id, expected) => {
+    const file = files.get(id);
+    expect(file, id).toBeDefined();
+    const command = (
+      (await import(pathToFileURL(file ?? '').href)) as {
+        default: { flags: Record<string, DefinedFlag>; enableJsonFlag?: boolean };
+      }
+    ).default;
+    expect(command.enableJsonFlag === true, `${id} --json`).toBe(expected.json);
+    const actual = Object.fromEntries(
+      Object.entries(command.flags)
+        .filter(([name]) => name !== 'json')
+        .map(([name, flag]) => [name, toContract(flag)]),
+    );
+    expect(actual).toEqual(expected.flags);
+  });
+});

@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+
+import { DEMO_CACHED_ARGS, runCli } from '../helpers/cli.js';
+import {
+  cacheStatusDocument,
+  callersDocument,
+  diffDocument,
+  iamShowDocument,
+  listDocument,
+} from './json-schemas.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-contract-'));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+const cache = DEMO_CACHED_ARGS[DEMO_CACHED_ARGS.indexOf('--cache') + 1] ?? '';
+
+/** Every JSON-emitting question, with the schema its document must satisfy. */
+const CASES: readonly { name: string; args: string[]; schema: z.ZodType; schemaName: string }[] = [
+  {
+    name: '--list users',
+    args: [...DEMO_CACHED_ARGS, '--account', 'demo', '--list', 'users'],
+    schema: listDocument,
+    schemaName: 'iamtrail.list/v1',
+  },
+  {
+    name: '--list roles (with callers)',
+    args: [...DEMO_CACHED_ARGS, '--account', 'demo', '--list', 'roles'],
+    schema: listDocument,
+    schemaName: 'iamtrail.list/v1',
+  },
+  {
+    name: '--user alice (with assumable roles, denied calls)',
+    args: [...DEMO_CACHED_ARGS, '--account', 'demo', '--user', 'alice'],
+    schema: diffDocument,
+    schemaName: 'iamtrail.diff/v1',
+  },
+  {
+    name: '--role admin --show-used',
+    args: [...DEMO_CACHED_ARGS, '--account', 'demo', '--role', 'admin', '--show-used'],
+    schema: diffDocument,
+    schemaName: 'iamtrail.diff/v1',
+  },
+  {
+    name: '--user alice --destrole admin --destaccount backup',
+    args: [
+      ...DEMO_CACHED_ARGS,
+      ...['--account', 'demo', '--user', 'alice', '--destrole', 'admin', '--destaccount', 'backup'],
+    ],
+    schema: diffDocument,
+    schemaName: 'iamtrail.diff/v1',
+  },
+  {
+    name: '--destrole admin (callers)',
+    args: [...DEMO_CACHED_ARGS, '--account', 'backup', '--destrole', 'admin'],
+    schema: callersDocument,
+    schemaName: 'iamtrail.callers/v1',
+  },
+  {
+    name: 'iam show --all',
+    args: ['iam', 'show', '--iam', 'test/fixtures/authz-cli-shape.json', '--all'],
+    schema: iamShowDocument,
+    schemaName: 'iamtrail.iam-show/v1',
+  },
+  {
+    name: 'iam show --user (unknown patterns)',
+    args: ['iam', 'show', '--iam', 'test/fixtures/authz-cli-shape.json', '--user', 'alice'],
+    schema: iamShowDocument,
+    schemaName: 'iamtrail.iam-show/v1',
+  },
+  {
+    name: 'cache status of the demo cache',
+    args: ['cache', 'status', '--cache', cache],
+    schema: cacheStatusDocument,
+    schemaName: 'iamtrail.cache-status/v1',
+  },
+  {
+    name: 'cache status of no cache',
+    args: ['cache', 'status', '--cache', join(work, 'none.duckdb')],
+    schema: cacheStatusDocument,
+    schemaName: 'iamtrail.cache-status/v1',
+  },
+];
+
+describe('documented JSON documents, validated against real output', () => {
+  it.each(CASES)('$name: $schemaName', async ({ args, schema, schemaName }) => {
+    for (const flag of [['--format', 'json'], ['--json']]) {
+      const run = await runCli([...args, ...flag]);
+      expect(run.status, run.stderr).toBe(0);
+      const document = JSON.parse(run.stdout) as { schema?: unknown };
+      expect(document.schema).toBe(schemaName);
+      const parsed = schema.safeParse(document);
+      expect(parsed.success ? [] : parsed.error.issues, flag.join(' ')).toEqual([]);
+    }
+  });
+
+  it('a schema rejects a document with a field it does not document', () => {
+    // The contract is strict: were it not, the cases above could not fail on an added field.
+    const extra = { schema: 'iamtrail.cache-status/v1', path: '/x', exists: false, bytes: 0 };
+    expect(
+      cacheStatusDocument.safeParse({ ...extra, schemaVersion: '5', sources: [], more: 1 }).success,
+    ).toBe(false);
+    expect(cacheStatusDocument.safeParse({ ...extra, schemaVersion: '5', sources: [] }).success).toBe(true);
+  });
+});

@@ -1,0 +1,255 @@
+import { z } from 'zod';
+
+// The JSON documents iamtrail prints, as the README documents them (schema names
+// `iamtrail.<kind>/v1`), written out here by hand: a field renamed, removed or added without this
+// file (and the README) changing fails the contract tests. Top-level documents are strict.
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const time = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+const count = z.number().int().nonnegative();
+const account = z.strictObject({ name: z.string(), id: z.string().regex(/^\d{12}$/) });
+const window = z.strictObject({ start: day, end: day });
+const dayRange = z.strictObject({ startDay: day, endDay: day });
+
+const logs = z.strictObject({
+  engine: z.enum(['local', 'athena']),
+  source: z.string(),
+  cache: z.string().nullable(),
+  engineCalls: count,
+  daysRead: count,
+  daysFromCache: count,
+  filesRead: count,
+  skippedFiles: z.array(z.strictObject({ file: z.string(), reason: z.string() })),
+  unreadableFiles: z.array(z.strictObject({ file: z.string(), reason: z.string() })),
+  coverage: z.array(
+    z.strictObject({
+      account,
+      daysWithLogs: count,
+      days: z.array(dayRange),
+      gaps: z.array(dayRange),
+      files: count,
+    }),
+  ),
+  complete: z.boolean(),
+  athena: z
+    .strictObject({ queries: count, bytesScanned: count, dollars: z.number().nonnegative() })
+    .optional(),
+});
+
+const identity = z.strictObject({
+  name: z.string(),
+  arn: z.string().startsWith('arn:'),
+  active: z.boolean(),
+  lastActivity: day.optional(),
+  calls: count,
+  deniedCalls: count,
+  failedCalls: count,
+  serviceLinked: z.boolean(),
+  callers: z
+    .array(
+      z.strictObject({
+        caller: z.string().nullable(),
+        via: z.string().nullable(),
+        calls: count,
+        lastSeen: time,
+      }),
+    )
+    .optional(),
+  windowIncomplete: z.literal(true).optional(),
+});
+
+/** `iamtrail --list users|roles --format json`. */
+export const listDocument = z.strictObject({
+  schema: z.literal('iamtrail.list/v1'),
+  account,
+  window,
+  type: z.enum(['user', 'role']),
+  identities: z.array(identity),
+  notInIam: z.array(
+    z.strictObject({
+      name: z.string(),
+      arn: z.string().startsWith('arn:'),
+      lastActivity: day.optional(),
+      calls: count,
+      deniedCalls: count,
+      failedCalls: count,
+    }),
+  ),
+  logs,
+});
+
+const action = z.strictObject({
+  action: z.string().regex(/^[a-z0-9-]+:\S+$/),
+  status: z.enum(['used', 'unused', 'unknown', 'ungranted']),
+  symbol: z.enum([' ', '-', '?', '+']),
+  calls: count,
+  lastSeen: time.optional(),
+  limited: z.boolean(),
+  possiblyUsed: z.boolean(),
+  recorded: z.string().regex(/^(management|data:.+|not-recorded|unknown)$/),
+  evidence: z.strictObject({ kind: z.string(), detail: z.string() }),
+  basis: z.string(),
+  grantedBy: z.array(
+    z.strictObject({
+      policy: z.string().min(1),
+      type: z.enum([
+        'inline',
+        'managed',
+        'aws-managed',
+        'group-inline',
+        'group-managed',
+        'group-aws-managed',
+      ]),
+      via: z.string().nullable(),
+    }),
+  ),
+  windowIncomplete: z.literal(true).optional(),
+});
+const tally = z.strictObject({ event: z.string(), reason: z.string(), calls: count });
+const actionTally = z.strictObject({ action: z.string(), calls: count, lastSeen: time });
+const totals = z.strictObject({ used: count, unused: count, unknown: count, ungranted: count });
+const roleRef = z.strictObject({ name: z.string(), arn: z.string().startsWith('arn:') });
+
+/** `iamtrail --user|--role NAME --format json`. */
+export const diffDocument = z.strictObject({
+  schema: z.literal('iamtrail.diff/v1'),
+  account,
+  window,
+  principal: z.strictObject({
+    type: z.enum(['user', 'role']),
+    name: z.string(),
+    arn: z.string().startsWith('arn:'),
+    createDate: time.optional(),
+    knownTo: z.enum(['iam', 'logs-only']),
+  }),
+  filter: z.strictObject({
+    showUsed: z.boolean(),
+    ignoreBenign: z.boolean(),
+    ignoreUnknown: z.boolean(),
+  }),
+  totals: z.strictObject({ all: totals, shown: totals }),
+  actions: z.array(action),
+  denied: z.array(actionTally),
+  failed: z.array(actionTally),
+  unmappedEvents: z.array(tally),
+  noPermissionEvents: z.array(tally),
+  dataEventTypesLogged: z.array(z.string().startsWith('AWS::')),
+  writeOnlySuspected: z.boolean(),
+  readOnlySuspected: z.boolean(),
+  eventSelectors: z.string().nullable(),
+  destination: z.strictObject({ account, role: roleRef, assumable: z.boolean() }).optional(),
+  assumableRoles: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        arn: z.string().startsWith('arn:'),
+        account,
+        conditional: z.boolean(),
+        used: z.boolean(),
+        calls: count,
+        lastSeen: time.optional(),
+      }),
+    )
+    .optional(),
+  otherRolesUsed: z
+    .array(z.strictObject({ arn: z.string().startsWith('arn:'), calls: count, lastSeen: time }))
+    .optional(),
+  logs,
+});
+
+/** `iamtrail --destrole ROLE --format json` (no --user/--role). */
+export const callersDocument = z.strictObject({
+  schema: z.literal('iamtrail.callers/v1'),
+  account,
+  window,
+  role: roleRef,
+  callers: z.array(
+    z.strictObject({
+      roleArn: z.string().startsWith('arn:'),
+      callerArn: z.string().nullable(),
+      viaArn: z.string().nullable(),
+      calls: count,
+      denied: count,
+      failed: count,
+      days: count,
+      firstSeen: time,
+      lastSeen: time,
+    }),
+  ),
+  logs,
+});
+
+const statementRef = {
+  kind: z.string(),
+  policy: z.string(),
+  policyArn: z.string().startsWith('arn:').optional(),
+  group: z.string().optional(),
+  statement: count,
+  sid: z.string().optional(),
+};
+
+/** `iamtrail iam show --format json`. */
+export const iamShowDocument = z.strictObject({
+  schema: z.literal('iamtrail.iam-show/v1'),
+  iamFile: z.string(),
+  actionCatalog: z.strictObject({
+    source: z.string(),
+    package: z.string(),
+    version: z.string(),
+    updatedAt: z.string(),
+    license: z.string(),
+  }),
+  principals: z.array(
+    z.strictObject({
+      type: z.enum(['user', 'role']),
+      name: z.string(),
+      arn: z.string().startsWith('arn:'),
+      grantedCount: count,
+      limitedCount: count,
+      actions: z.array(
+        z.strictObject({
+          action: z.string(),
+          limited: z.boolean(),
+          sources: z.array(z.strictObject({ ...statementRef, limited: z.boolean() })),
+          limitedBy: z.array(z.strictObject(statementRef)),
+        }),
+      ),
+      unknownPatterns: z.array(
+        z.strictObject({
+          ...statementRef,
+          pattern: z.string(),
+          field: z.string(),
+          effect: z.enum(['Allow', 'Deny']),
+          reason: z.string(),
+        }),
+      ),
+      denied: z.array(z.string()),
+      outsideBoundary: z.array(z.string()),
+      problems: z.array(
+        z.strictObject({
+          code: z.enum(['missing-managed-policy', 'missing-default-version', 'missing-group']),
+          message: z.string(),
+        }),
+      ),
+    }),
+  ),
+});
+
+/** `iamtrail cache status --format json`. */
+export const cacheStatusDocument = z.strictObject({
+  schema: z.literal('iamtrail.cache-status/v1'),
+  path: z.string(),
+  exists: z.boolean(),
+  bytes: count,
+  schemaVersion: z.string(),
+  sources: z.array(
+    z.strictObject({
+      source: z.string(),
+      accounts: z.array(z.string()),
+      loadedDays: count,
+      ranges: z.array(dayRange),
+      rows: count,
+      lastLoadedAt: z.string(),
+    }),
+  ),
+});
