@@ -10,6 +10,9 @@ export default defineConfig({
     // Test files of a worker share its module graph: importing DuckDB, the AWS SDK and oclif once
     // per worker instead of once per file. Files restore what they patch (aws-sdk-client-mock).
     isolate: false,
+    // Both cores (vitest keeps one free by default): runs wait on DuckDB's files, moto and child
+    // processes part of the time, so two workers finish sooner than one.
+    maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
     // As bin/run.js: the SDK's notice about Node versions concerns whoever upgrades the SDK.
     env: { TZ: 'UTC', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

@@ -343,6 +343,7 @@ describe('cache paths that cannot work', () => {
 });
 
 describe('a full disk', () => {
+  // A real full disk (a small tmpfs) is test/e2e/full-disk.test.ts.
   it('maps DuckDB’s out-of-space error (as observed on a full tmpfs) to exit code 3 saying so', () => {
     // The text DuckDB 1.5.6 gave when a COMMIT could not write the write-ahead log of a full tmpfs.
     const observed = new Error(
@@ -356,44 +357,4 @@ describe('a full disk', () => {
     );
     expect((mapped as EngineError).cause).toBe(observed);
   });
-
-  // A small tmpfs is a real full disk; mounting one needs root, so elsewhere this is skipped.
-  const disk = join(work, 'small-disk');
-  mkdirSync(disk);
-  const canMount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', disk]).status === 0;
-  afterAll(() => {
-    if (canMount) spawnSync('umount', [disk]);
-  });
-
-  it.runIf(canMount)(
-    'fails with exit code 3 and "no space left on device" on a full disk, never "cannot rollback", and leaves no half-written cache',
-    async () => {
-      const path = join(disk, 'cache.duckdb');
-      // 300 KiB: not even the empty cache fits; nothing is left at the path.
-      const tooSmall = await runCli([...REPORT, '--cache', path]);
-      expect(tooSmall.status).toBe(3);
-      expect(flatten(tooSmall.stderr)).toContain(`no space left on device to write the cache ${path}`);
-      expect(tooSmall.stderr).not.toContain('cannot rollback');
-      expect(readdirSync(disk)).toEqual([]);
-
-      // 640 KiB: the cache is created, and the disk fills while days are written.
-      expect(spawnSync('mount', ['-o', 'remount,size=640k', disk]).status).toBe(0);
-      const midway = await runCli([...REPORT, '--cache', path]);
-      expect(midway.status).toBe(3);
-      expect(flatten(midway.stderr)).toContain(`no space left on device to write the cache ${path}`);
-      expect(midway.stderr).not.toContain('cannot rollback');
-      expect(existsSync(path)).toBe(true);
-
-      // With room again, the same cache answers as a run without any cache: no day is half there.
-      expect(spawnSync('mount', ['-o', 'remount,size=16m', disk]).status).toBe(0);
-      const resumed = await runCli([...REPORT, '--cache', path, '--format', 'json']);
-      expect(resumed.status, resumed.stderr).toBe(0);
-      const uncached = await runCli([...REPORT, '--no-cache', '--format', 'json']);
-      const withoutLogs = (stdout: string): unknown => ({
-        ...(JSON.parse(stdout) as object),
-        logs: undefined,
-      });
-      expect(withoutLogs(resumed.stdout)).toEqual(withoutLogs(uncached.stdout));
-    },
-  );
 });
