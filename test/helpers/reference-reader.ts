@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import type { EventMapper } from '../../src/actions/event-mapper.js';
 import type { ActivityRow, DayCoverage } from '../../src/trail/activity-summary.js';
 import { outcomeOf } from '../../src/trail/call-outcome.js';
+import { REPO_ROOT } from './paths.js';
 
 interface RawRecord {
   eventTime?: string;
@@ -201,4 +202,33 @@ export function usedActionsByActor(rows: readonly ActivityRow[], mapper: EventMa
 /** Orders coverage entries by account, then day. */
 export function byAccountAndDay(a: DayCoverage, b: DayCoverage): number {
   return a.accountId === b.accountId ? a.day.localeCompare(b.day) : a.accountId.localeCompare(b.accountId);
+}
+
+let demoMonth: ReferenceSummary | undefined;
+/** The demo organisation's month (examples/demo/logs, October 2026), read plainly once per worker. */
+export function demoMonthPlainly(): ReferenceSummary {
+  demoMonth ??= readTrailPlainly(join(REPO_ROOT, 'examples/demo/logs'), '2026-10-01', '2026-10-31');
+  return demoMonth;
+}
+
+/**
+ * What the sessions of `roleArn` opened by one of `callerIds` (first of the chain, by ARN or by
+ * sourceIdentity name) did, as the report's "Roles ... may assume" section words it:
+ * `N call(s), last T` (successful calls; the last call whatever its outcome).
+ */
+export function describeRoleSessionUse(
+  rows: readonly ActivityRow[],
+  roleArn: string,
+  callerIds: readonly string[],
+): string {
+  const sessions = rows.filter(
+    (row) => row.actorArn === roleArn && row.callerArn !== null && callerIds.includes(row.callerArn),
+  );
+  const calls = sessions.filter((row) => row.outcome === 'ok').reduce((sum, row) => sum + row.calls, 0);
+  const last =
+    sessions
+      .map((row) => row.lastSeen)
+      .sort()
+      .at(-1) ?? 'never';
+  return `${calls} call(s), last ${last}`;
 }

@@ -10,11 +10,15 @@ import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { toRanges } from '../../src/cache/day-ranges.js';
 import type { ActivityRow, DayCoverage } from '../../src/trail/activity-summary.js';
-import { addDays, utcDayOf } from '../../src/trail/utc-days.js';
+import { addDays } from '../../src/trail/utc-days.js';
 import { flatten, parseJsonAnswer, runCli, withoutLogs } from '../helpers/cli.js';
 import type { JsonAnswer } from '../helpers/cli.js';
+import { onDay } from '../helpers/clock.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { daysFrom, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
+
+/** The day tests of "today" run on (any day after the demo's month). */
+const TODAY = '2026-11-20';
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-cache-'));
 afterAll(() => {
@@ -341,38 +345,40 @@ describe('iamtrail with the cache', () => {
     );
   });
 
-  it('re-reads today and yesterday, which may still receive logs, and everything with --refresh', async () => {
-    const cache = freshCache();
-    const today = utcDayOf(new Date());
-    // Logs of the demo account for the last four days, today included.
-    const logs = writeTrail(
-      join(work, 'recent-logs'),
-      daysFrom(addDays(today, -3), today).map((day) => ({ account: '111111111111', day })),
-    );
-    const config = ['--config', writeDemoConfig(join(work, 'recent.yaml'), logs)];
-    const recent = ['--start', addDays(today, -3), '--end', today];
-    expect(
-      (await json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache])).logs,
-    ).toMatchObject({ engineCalls: 1, daysRead: 4 });
-    expect(
-      (await json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache])).logs,
-    ).toMatchObject({ engineCalls: 1, daysRead: 2, daysFromCache: 2 });
-    expect(
-      (
-        await json([
-          ...config,
-          ...recent,
-          '--account',
-          'demo',
-          '--list',
-          'roles',
-          '--cache',
-          cache,
-          '--refresh',
-        ])
-      ).logs,
-    ).toMatchObject({ engineCalls: 1, daysRead: 4 });
-  });
+  it('re-reads today and yesterday, which may still receive logs, and everything with --refresh', () =>
+    // A fixed day, not the day the test runs: iamtrail's "today" is this day's (test/helpers/clock.ts).
+    onDay(TODAY, async () => {
+      const cache = freshCache();
+      const today = TODAY;
+      // Logs of the demo account for the last four days, today included.
+      const logs = writeTrail(
+        join(work, 'recent-logs'),
+        daysFrom(addDays(today, -3), today).map((day) => ({ account: '111111111111', day })),
+      );
+      const config = ['--config', writeDemoConfig(join(work, 'recent.yaml'), logs)];
+      const recent = ['--start', addDays(today, -3), '--end', today];
+      expect(
+        (await json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache])).logs,
+      ).toMatchObject({ engineCalls: 1, daysRead: 4 });
+      expect(
+        (await json([...config, ...recent, '--account', 'demo', '--list', 'roles', '--cache', cache])).logs,
+      ).toMatchObject({ engineCalls: 1, daysRead: 2, daysFromCache: 2 });
+      expect(
+        (
+          await json([
+            ...config,
+            ...recent,
+            '--account',
+            'demo',
+            '--list',
+            'roles',
+            '--cache',
+            cache,
+            '--refresh',
+          ])
+        ).logs,
+      ).toMatchObject({ engineCalls: 1, daysRead: 4 });
+    }));
 
   it('refuses a folder as the cache file with exit code 2', async () => {
     const result = await runCli([

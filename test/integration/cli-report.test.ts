@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 
 import { join } from 'node:path';
 
-import { readTrailPlainly } from '../helpers/reference-reader.js';
+import { demoMonthPlainly, describeRoleSessionUse } from '../helpers/reference-reader.js';
 
 import { actionClassesFromTsv } from '../helpers/action-classes.js';
 import { DEMO_ARGS, DEMO_CACHED_ARGS, DEMO_UNREADABLE_NOTE, flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
+/** alice's ARN and name: how a role session names who opened it. */
+const ALICE = ['arn:aws:iam::111111111111:user/alice', 'alice'];
+
 /** The demo's October logs as a plain reader sees them: the files it reads, the one it cannot. */
-const demoLogs = readTrailPlainly(join(REPO_ROOT, 'examples/demo/logs'), '2026-10-01', '2026-10-31');
+const demoLogs = demoMonthPlainly();
 
 const demo = (...args: string[]) => runCli([...DEMO_CACHED_ARGS, ...args]);
 /** The demo read from its logs, for what reading them says. */
@@ -97,8 +100,8 @@ describe('iamtrail --user / --role (demo organisation)', () => {
         '  sts:GetCallerIdentity',
         '',
         'Roles alice may assume (sts:AssumeRole in its policies) and their use in the window:',
-        '  admin           29 call(s), last 2026-10-28T15:03:15Z',
-        '  admin (backup)  12 call(s), last 2026-10-27T17:02:21Z',
+        `  admin           ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::111111111111:role/admin', ALICE)}`,
+        `  admin (backup)  ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::222222222222:role/admin', ALICE)}`,
         ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),

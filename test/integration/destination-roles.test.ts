@@ -8,7 +8,15 @@ import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
 import { DEMO_CACHED_ARGS, DEMO_UNREADABLE_NOTE, flatten, runCli } from '../helpers/cli.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
-import { readTrailPlainly, sortRows } from '../helpers/reference-reader.js';
+import {
+  demoMonthPlainly,
+  describeRoleSessionUse,
+  readTrailPlainly,
+  sortRows,
+} from '../helpers/reference-reader.js';
+
+/** alice's ARN and name: how a role session names who opened it. */
+const ALICE = ['arn:aws:iam::111111111111:user/alice', 'alice'];
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-destrole-'));
 afterAll(() => {
@@ -156,9 +164,9 @@ describe('--destrole on the demo organisation', () => {
       [
         '',
         'Roles alice may assume (sts:AssumeRole in its policies) and their use in the window:',
-        '  admin           29 call(s), last 2026-10-28T15:03:15Z',
+        `  admin           ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::111111111111:role/admin', ALICE)}`,
         '- readonly        not assumed in the window',
-        '  admin (backup)  12 call(s), last 2026-10-27T17:02:21Z',
+        `  admin (backup)  ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::222222222222:role/admin', ALICE)}`,
         ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),

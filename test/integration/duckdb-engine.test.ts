@@ -79,9 +79,7 @@ describe('DuckDbEngine on the demo organisation', () => {
     expect(result.warnings).toEqual([
       `skipped ${result.skippedFiles[0]?.file ?? ''}: not a valid gzip stream (unexpected end of file)`,
     ]);
-    expect(plainDemo().unreadable).toEqual([
-      result.skippedFiles[0]?.file,
-    ]);
+    expect(plainDemo().unreadable).toEqual([result.skippedFiles[0]?.file]);
   });
 
   it('gives the same answer whatever the batch size (files split across DuckDB queries)', async () => {

@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { CacheStore } from '../../src/cache/cache-store.js';
-import { addDays, utcDayOf } from '../../src/trail/utc-days.js';
+import { addDays } from '../../src/trail/utc-days.js';
 import { flatten, runCli } from '../helpers/cli.js';
+import { onDay } from '../helpers/clock.js';
 import { daysFrom, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
+
+/** The day tests of "today" run on (any day after the demo's month). */
+const TODAY = '2026-11-20';
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-coverage-'));
 afterAll(() => {
@@ -229,59 +233,61 @@ describe('no answer from missing logs', () => {
     ).toBeUndefined();
   });
 
-  it('never queries nor caches a day after today, and refuses a window that starts after it', async () => {
-    const today = utcDayOf(new Date());
-    const logs = writeTrail(fresh('logs'), [
-      { account: DEMO, day: addDays(today, -1) },
-      { account: DEMO, day: today },
-    ]);
-    const config = writeDemoConfig(`${fresh('config')}.yaml`, logs);
-    const cache = `${fresh('cache')}.duckdb`;
-    // Tomorrow is the last day a window may hold (later ends are moved to it).
-    const window = { startDay: addDays(today, -1), endDay: addDays(today, 1) };
-    const question = ['--config', config, '--account', 'demo', '--list', 'users', '--cache', cache];
-    const first = (await runJson([
-      ...question,
-      '--start',
-      window.startDay,
-      '--end',
-      window.endDay,
-    ])) as Run<ListDocument>;
-    // Two days read (yesterday, today), none after today, and tomorrow is a gap.
-    expect(first.document.logs).toMatchObject({
-      engineCalls: 1,
-      daysRead: 2,
-      daysFromCache: 0,
-      complete: false,
-    });
-    expect(first.document.logs.coverage[0]?.gaps).toEqual([
-      { startDay: addDays(today, 1), endDay: addDays(today, 1) },
-    ]);
-    expect(first.stderr).toContain(`(days after today, ${today}, have no logs yet)`);
-    const store = await CacheStore.open(cache);
-    try {
-      expect((await store.coverage(`local:${logs}`, window)).map((entry) => entry.day).sort()).toEqual([
-        addDays(today, -1),
-        today,
+  it('never queries nor caches a day after today, and refuses a window that starts after it', () =>
+    // A fixed day, not the day the test runs: iamtrail's "today" is this day's (test/helpers/clock.ts).
+    onDay(TODAY, async () => {
+      const today = TODAY;
+      const logs = writeTrail(fresh('logs'), [
+        { account: DEMO, day: addDays(today, -1) },
+        { account: DEMO, day: today },
       ]);
-      expect((await store.status())[0]?.ranges).toEqual([{ startDay: addDays(today, -1), endDay: today }]);
-    } finally {
-      await store.close();
-    }
-    // Yesterday and today are read again (logs still arrive); the future still is not.
-    const second = (await runJson([
-      ...question,
-      '--start',
-      window.startDay,
-      '--end',
-      window.endDay,
-    ])) as Run<ListDocument>;
-    expect(second.document.logs).toMatchObject({ engineCalls: 1, daysRead: 2, daysFromCache: 0 });
+      const config = writeDemoConfig(`${fresh('config')}.yaml`, logs);
+      const cache = `${fresh('cache')}.duckdb`;
+      // Tomorrow is the last day a window may hold (later ends are moved to it).
+      const window = { startDay: addDays(today, -1), endDay: addDays(today, 1) };
+      const question = ['--config', config, '--account', 'demo', '--list', 'users', '--cache', cache];
+      const first = (await runJson([
+        ...question,
+        '--start',
+        window.startDay,
+        '--end',
+        window.endDay,
+      ])) as Run<ListDocument>;
+      // Two days read (yesterday, today), none after today, and tomorrow is a gap.
+      expect(first.document.logs).toMatchObject({
+        engineCalls: 1,
+        daysRead: 2,
+        daysFromCache: 0,
+        complete: false,
+      });
+      expect(first.document.logs.coverage[0]?.gaps).toEqual([
+        { startDay: addDays(today, 1), endDay: addDays(today, 1) },
+      ]);
+      expect(first.stderr).toContain(`(days after today, ${today}, have no logs yet)`);
+      const store = await CacheStore.open(cache);
+      try {
+        expect((await store.coverage(`local:${logs}`, window)).map((entry) => entry.day).sort()).toEqual([
+          addDays(today, -1),
+          today,
+        ]);
+        expect((await store.status())[0]?.ranges).toEqual([{ startDay: addDays(today, -1), endDay: today }]);
+      } finally {
+        await store.close();
+      }
+      // Yesterday and today are read again (logs still arrive); the future still is not.
+      const second = (await runJson([
+        ...question,
+        '--start',
+        window.startDay,
+        '--end',
+        window.endDay,
+      ])) as Run<ListDocument>;
+      expect(second.document.logs).toMatchObject({ engineCalls: 1, daysRead: 2, daysFromCache: 0 });
 
-    const future = await runCli([...question, '--start', addDays(today, 1), '--end', addDays(today, 1)]);
-    expect(future.status).toBe(2);
-    expect(flatten(future.stderr)).toContain(
-      `no CloudTrail log for account demo (${DEMO}) in ${addDays(today, 1)}..${addDays(today, 1)}: the window starts after today (${today}, UTC), and no log exists yet`,
-    );
-  });
+      const future = await runCli([...question, '--start', addDays(today, 1), '--end', addDays(today, 1)]);
+      expect(future.status).toBe(2);
+      expect(flatten(future.stderr)).toContain(
+        `no CloudTrail log for account demo (${DEMO}) in ${addDays(today, 1)}..${addDays(today, 1)}: the window starts after today (${today}, UTC), and no log exists yet`,
+      );
+    }));
 });
