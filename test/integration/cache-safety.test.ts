@@ -48,6 +48,7 @@ const snapshot = (folder: string): Record<string, string> =>
       .map((name) => [name, sha256(join(folder, name))]),
   );
 
+/** A question about a week of the demo: enough to write a cache of several blocks, quick to read. */
 const REPORT = [
   '--config',
   'examples/demo/config.example.yaml',
@@ -56,9 +57,9 @@ const REPORT = [
   '--user',
   'alice',
   '--start',
-  '2026-10-01',
+  '2026-10-13',
   '--end',
-  '2026-10-31',
+  '2026-10-19',
 ];
 
 /** Writes a DuckDB file with plain DuckDB, as another program would. */
