@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** Written after a build; a build is current while nothing it reads is newer. */
+/** Touched by `npm run build` and by this setup after a build; a build is current while nothing it reads is newer. */
 const STAMP = join(root, 'dist/.build-stamp');
 
 /** The newest modification time of a file or folder under `path` (a deletion touches its folder). */
