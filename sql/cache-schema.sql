@@ -71,3 +71,40 @@ CREATE TABLE IF NOT EXISTS athena_queries (
   state VARCHAR NOT NULL,
   bytes_scanned BIGINT NOT NULL
 );
+
+-- IAM Access Advisor, appended: one row per collect (or import) of a principal (user, role,
+-- group, customer managed policy). A snapshot and its services and actions are written in one
+-- transaction: a killed collect leaves whole principals or nothing. Queries read the latest
+-- snapshot of each ARN unless they ask for history.
+CREATE TABLE IF NOT EXISTS advisor_snapshots (
+  snapshot_id VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  arn VARCHAR NOT NULL,
+  entity_type VARCHAR NOT NULL,
+  collected_at VARCHAR NOT NULL,
+  job_completed_at VARCHAR,
+  origin VARCHAR NOT NULL
+);
+
+-- The services of a snapshot; last_authenticated null: not in the tracking period.
+CREATE TABLE IF NOT EXISTS advisor_services (
+  snapshot_id VARCHAR NOT NULL,
+  service_namespace VARCHAR NOT NULL,
+  service_name VARCHAR NOT NULL,
+  last_authenticated VARCHAR,
+  last_authenticated_entity VARCHAR,
+  last_authenticated_region VARCHAR,
+  total_authenticated_entities BIGINT NOT NULL,
+  -- Whether AWS gave action-level data for this service (then advisor_actions holds its actions).
+  tracked BOOLEAN NOT NULL
+);
+
+-- The actions of the services AWS tracks at action level (action_name without its prefix).
+CREATE TABLE IF NOT EXISTS advisor_actions (
+  snapshot_id VARCHAR NOT NULL,
+  service_namespace VARCHAR NOT NULL,
+  action_name VARCHAR NOT NULL,
+  last_accessed VARCHAR,
+  last_accessed_entity VARCHAR,
+  last_accessed_region VARCHAR
+);

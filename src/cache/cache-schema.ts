@@ -13,7 +13,8 @@ import type { CacheConnection } from './cache-connection.js';
  * dropped and rebuilt: it is a cache, the logs are the truth.
  */
 // 6: `outcome` splits errors into `denied` (access errors) and `failed`; in 5, `denied` was any error.
-export const CACHE_SCHEMA_VERSION = '6';
+// 7: Access Advisor snapshots (advisor_snapshots, advisor_services, advisor_actions).
+export const CACHE_SCHEMA_VERSION = '7';
 
 /**
  * The mark of a cache iamtrail created: this row in its `meta` table. iamtrail opens for writing,
@@ -60,6 +61,33 @@ export interface CacheDatabase {
   skipped_files: { source: string; day: string; account_id: string | null; file: string; reason: string };
   /** The summary query's columns, plus where the row came from. */
   activity: ActivitySummaryRecord & { source: string };
+  advisor_snapshots: {
+    snapshot_id: string;
+    account_id: string;
+    arn: string;
+    entity_type: string;
+    collected_at: string;
+    job_completed_at: string | null;
+    origin: string;
+  };
+  advisor_services: {
+    snapshot_id: string;
+    service_namespace: string;
+    service_name: string;
+    last_authenticated: string | null;
+    last_authenticated_entity: string | null;
+    last_authenticated_region: string | null;
+    total_authenticated_entities: number | bigint;
+    tracked: boolean;
+  };
+  advisor_actions: {
+    snapshot_id: string;
+    service_namespace: string;
+    action_name: string;
+    last_accessed: string | null;
+    last_accessed_entity: string | null;
+    last_accessed_region: string | null;
+  };
 }
 
 /**
@@ -94,6 +122,9 @@ export async function ensureSchema(
       'activity',
       'athena_resources',
       'athena_queries',
+      'advisor_snapshots',
+      'advisor_services',
+      'advisor_actions',
       ...names,
     ].filter((name, index, all) => all.indexOf(name) === index)) {
       // Table names come from information_schema of our own file or the constant list above.

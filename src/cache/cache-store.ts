@@ -1,4 +1,5 @@
 import { accountEvents, actorActivity, actorRollup, roleCallers } from './activity-queries.js';
+import { advisorSnapshots, writeAdvisorSnapshot } from './advisor-store.js';
 import { clearDays, writeDays } from './activity-writes.js';
 import {
   athenaQueries,
@@ -121,6 +122,16 @@ export class CacheStore {
   /** See {@link forgetAthenaQueries}. */
   forgetAthenaQueries(...args: Rest<typeof forgetAthenaQueries>): ReturnType<typeof forgetAthenaQueries> {
     return forgetAthenaQueries(this.#cache, ...args);
+  }
+
+  /** See {@link writeAdvisorSnapshot}. */
+  writeAdvisorSnapshot(...args: Rest<typeof writeAdvisorSnapshot>): ReturnType<typeof writeAdvisorSnapshot> {
+    return writeAdvisorSnapshot(this.#cache, ...args);
+  }
+
+  /** See {@link advisorSnapshots}. */
+  advisorSnapshots(...args: Rest<typeof advisorSnapshots>): ReturnType<typeof advisorSnapshots> {
+    return advisorSnapshots(this.#cache, ...args);
   }
 
   /** Bytes on disk of the cache file and its write-ahead log. */
