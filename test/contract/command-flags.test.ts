@@ -104,6 +104,16 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       config: { type: 'option' },
     },
   },
+  serve: {
+    json: false,
+    flags: {
+      host: { type: 'option', default: '127.0.0.1' },
+      port: { type: 'option', default: 5000 },
+      cache: { type: 'option' },
+      'cache-wait': { type: 'option', default: 60 },
+      config: { type: 'option' },
+    },
+  },
 };
 
 interface DefinedFlag {

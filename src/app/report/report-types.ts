@@ -69,6 +69,11 @@ export interface ReportOptions {
   readonly now?: Date;
   /** `--show-used`, `--ignore-benign`, `--ignore-unknown`: which lines of a principal's diff to keep. */
   readonly filter?: Partial<DiffFilter>;
+  /**
+   * Answer from what the cache holds, reading no log (`serve`): days the cache lacks are gaps of
+   * the coverage, as days without logs are.
+   */
+  readonly cacheOnly?: boolean;
   /** Aborted on Ctrl-C: the engine stops (Athena stops its query) and nothing more is cached. */
   readonly signal?: AbortSignal;
 }

@@ -192,7 +192,9 @@ export async function runReport(
           window.endDay,
           today,
         );
-    const ranges = toRanges(missing);
+    // Cache only (`serve`): the days the cache lacks stay unread, and the coverage shows them as gaps.
+    const toRead = options.cacheOnly === true ? [] : missing;
+    const ranges = toRanges(toRead);
     let filesRead = 0;
     const skippedFiles: SkippedFile[] = [];
     let athenaCost: LogsSummary['athena'];
@@ -267,7 +269,7 @@ export async function runReport(
       source,
       cache: options.cache.enabled ? cachePath : null,
       engineCalls: ranges.length,
-      daysRead: missing.length,
+      daysRead: toRead.length,
       daysFromCache: readableDays.length - missing.length,
       filesRead,
       skippedFiles,

@@ -1,0 +1,134 @@
+import swagger from '@fastify/swagger';
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { isIamtrailError } from '../../errors.js';
+import { registerAardvarkRoute } from './aardvark-route.js';
+import type { CacheAccess } from './cache-access.js';
+import { registerPrincipalRoutes } from './principal-routes.js';
+import type { UsageRequest } from './principal-usage.js';
+import { registerUsageRoute } from './usage-route.js';
+
+/** Options of {@link buildServer}. */
+export interface ServeOptions {
+  /** How routes open the cache (see `cache-access.ts`). */
+  readonly cache: CacheAccess;
+  /**
+   * A principal's CloudTrail usage (the report's document), when a config was given; without it
+   * `/api/v1/principals/:arn/usage` is not served.
+   */
+  readonly usage?: (request: UsageRequest) => Promise<unknown>;
+  /** The current time, for Aardvark's `USED_LAST_90_DAYS`. */
+  readonly now: () => Date;
+  /** The version `/openapi.json` states. */
+  readonly version: string;
+}
+
+/** Defaults of {@link ServeOptions}. */
+export const DEFAULT_SERVE_OPTIONS: Pick<ServeOptions, 'now' | 'version'> = {
+  now: () => new Date(),
+  version: '0.0.0',
+};
+
+/**
+ * The HTTP API of `iamtrail serve`, read-only (only GET routes, and Aardvark's POST query): Aardvark's
+ * `/api/1/advisors`, iamtrail's `/api/v1/...` and the OpenAPI document of both at `/openapi.json`.
+ * Every parameter is checked against its route's JSON Schema; a bad one is a 400 with a JSON
+ * message naming it and quoting the value. Not listening yet: the caller calls `listen`.
+ */
+export async function buildServer(
+  options: Partial<ServeOptions> & Pick<ServeOptions, 'cache'>,
+): Promise<FastifyInstance> {
+  const { cache, usage, now, version } = { ...DEFAULT_SERVE_OPTIONS, ...options };
+  const server = Fastify({ logger: false });
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'iamtrail',
+        version,
+        description:
+          "Access Advisor data and CloudTrail usage from iamtrail's cache, read-only. /api/1/advisors answers as Netflix's Aardvark does.",
+      },
+      tags: [
+        { name: 'aardvark', description: "Aardvark's API, unchanged for its clients (Repokid)" },
+        { name: 'iamtrail', description: "iamtrail's own API" },
+      ],
+    },
+  });
+  server.setErrorHandler(toErrorReply);
+  server.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `no route ${request.method} ${request.url.split('?')[0] ?? ''} (this API is read-only: see /openapi.json)`,
+    }),
+  );
+  registerAardvarkRoute(server, cache, now);
+  registerPrincipalRoutes(server, cache);
+  if (usage !== undefined) registerUsageRoute(server, cache, usage);
+  server.get('/openapi.json', { schema: { hide: true } }, () => server.swagger());
+  return server;
+}
+
+/** HTTP status names of the errors this API answers with. */
+const STATUS_NAMES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Errors as JSON: a parameter that fails its schema, or iamtrail's usage, config and input errors
+ * (a regex that does not compile) are 400s; the cache busy or broken is a 503; Fastify's own
+ * client errors keep their status (a body that is not JSON).
+ */
+function toErrorReply(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let statusCode: number;
+  let message = error.message;
+  if (error.validation !== undefined) {
+    statusCode = 400;
+    message = describeValidation(error, request);
+  } else if (isIamtrailError(error)) {
+    statusCode = error.kind === 'engine' || error.kind === 'aws' ? 503 : 400;
+    if (error.suggestions.length > 0) message = `${message} (${error.suggestions.join('; ')})`;
+  } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    statusCode = error.statusCode;
+  } else {
+    statusCode = 500;
+  }
+  return reply.code(statusCode).send({
+    statusCode,
+    error: STATUS_NAMES[statusCode] ?? 'Error',
+    message,
+  });
+}
+
+/** `parameter page "0": must be >= 1`, from the first schema error and the value sent. */
+function describeValidation(error: FastifyError, request: FastifyRequest): string {
+  const [first] = error.validation ?? [];
+  if (first === undefined) return error.message;
+  const context = error.validationContext ?? 'querystring';
+  const where = context === 'body' ? 'body field' : context === 'params' ? 'path parameter' : 'parameter';
+  const source: unknown =
+    context === 'body' ? request.body : context === 'params' ? request.params : request.query;
+  const path = first.instancePath.split('/').filter((part) => part !== '');
+  const missing = (first.params as { missingProperty?: string }).missingProperty;
+  const name = path.length > 0 ? path.join('.') : (missing ?? context);
+  // The query string as sent (validation coerces it in place: "0" became 0).
+  const sent =
+    context === 'querystring' && path[0] !== undefined
+      ? new URL(request.url, 'http://serve').searchParams.getAll(path[0])
+      : [];
+  const value = path.reduce<unknown>(
+    (current, key) =>
+      current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined,
+    source,
+  );
+  const raw = sent.length === 0 ? value : sent[path[1] === undefined ? 0 : Number(path[1])];
+  const quoted = raw === undefined ? '' : ` ${JSON.stringify(raw)}`;
+  return `${where} ${name}${quoted}: ${first.message ?? 'is not valid'}`;
+}

@@ -1,0 +1,89 @@
+import { Flags } from '@oclif/core';
+
+import { BaseCommand } from '../cli/base-command.js';
+import { cachePathFlag, cachePathOf, cacheWaitFlag, configFlag, openCacheOf } from '../cli/flags.js';
+import { toReportDocument } from '../cli/render-report.js';
+import { buildServer } from '../app/serve/build-server.js';
+import { createCacheAccess } from '../app/serve/cache-access.js';
+import { createUsageReader } from '../app/serve/principal-usage.js';
+import { isLoopbackHost, serveUntilStopped } from '../app/serve/serve-until-stopped.js';
+import { loadConfig } from '../config/load-config.js';
+
+/** `iamtrail serve`: the cache over HTTP, read-only, until SIGINT or SIGTERM. */
+export default class Serve extends BaseCommand {
+  static override enableJsonFlag = false;
+  static override summary =
+    "Serve the cache over HTTP, read-only: Aardvark's /api/1/advisors, iamtrail's /api/v1 and /openapi.json.";
+  static override description =
+    'Listens on 127.0.0.1:5000 by default. There is no authentication: bound to another address, anyone who ' +
+    'can reach it reads the Access Advisor data, so put it behind a proxy that authenticates. With --config, ' +
+    '/api/v1/principals/{arn}/usage answers the report of a user or role from the cache (no log is read). ' +
+    'The cache is opened for each request and closed after it, so `advisor collect` can run meanwhile. ' +
+    'Stops on Ctrl-C or SIGTERM.';
+  static override examples = [
+    '<%= config.bin %> serve',
+    '<%= config.bin %> serve --port 8080 --cache /tmp/iamtrail.duckdb',
+    'curl "localhost:5000/api/1/advisors?phrase=SecurityMonkey"',
+  ];
+  static override flags = {
+    host: Flags.string({
+      default: '127.0.0.1',
+      helpValue: 'ADDRESS',
+      description: 'Address to listen on (a warning when it is not a loopback address).',
+    }),
+    port: Flags.integer({
+      default: 5000,
+      min: 0,
+      max: 65535,
+      helpValue: 'PORT',
+      description: 'Port to listen on (0: any free port).',
+    }),
+    cache: cachePathFlag,
+    'cache-wait': cacheWaitFlag,
+    config: configFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Serve);
+    const warn = (message: string): void => {
+      this.warnLine(message);
+    };
+    const config = flags.config === undefined ? undefined : loadConfig(flags.config);
+    for (const key of config?.unknownKeys ?? [])
+      warn(`config file ${flags.config ?? ''}: unknown key "${key}" ignored`);
+    const cache = createCacheAccess(cachePathOf(flags), () => openCacheOf(flags, warn));
+    const server = await buildServer({
+      cache,
+      version: this.config.version,
+      ...(config === undefined
+        ? {}
+        : {
+            usage: createUsageReader({
+              config,
+              cache: { path: flags.cache, lockTimeoutMs: flags['cache-wait'] * 1000 },
+              toDocument: toReportDocument,
+              warn,
+            }),
+          }),
+    });
+    const stop = new AbortController();
+    const onSignal = (): void => {
+      process.stderr.write('stopping\n');
+      stop.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    if (!isLoopbackHost(flags.host))
+      warn(
+        `listening on ${flags.host}, not a loopback address: anyone who can reach it reads the cache without authentication; put it behind a proxy that authenticates`,
+      );
+    try {
+      await serveUntilStopped(server, { host: flags.host, port: flags.port }, stop.signal, (url) => {
+        process.stderr.write(`iamtrail serve: listening on ${url} (read-only; Ctrl-C stops)\n`);
+      });
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+  }
+}
