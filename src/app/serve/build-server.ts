@@ -94,7 +94,7 @@ function toErrorReply(error: FastifyError, request: FastifyRequest, reply: Fasti
     message = describeValidation(error, request);
   } else if (isIamtrailError(error)) {
     statusCode = error.kind === 'engine' || error.kind === 'aws' ? 503 : 400;
-    if (error.suggestions.length > 0) message = `${message} (${error.suggestions.join('; ')})`;
+    if (error.suggestions.length > 0) message = `${message}. ${error.suggestions.join('. ')}`;
   } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     statusCode = error.statusCode;
   } else {
