@@ -94,39 +94,15 @@ export async function advisorSnapshots(
   filter: AdvisorFilter = {},
 ): Promise<AdvisorSnapshot[]> {
   if (filter.regex !== undefined) await requireRegex(cache, filter.regex);
-  let query = cache.db
-    .selectFrom('advisor_snapshots')
-    .select([
-      'snapshot_id',
-      'account_id',
-      'arn',
-      'entity_type',
-      'collected_at',
-      'job_completed_at',
-      'origin',
-    ]);
-  if (filter.arns !== undefined) {
-    const wanted = filter.arns.map((arn) => arn.toLowerCase());
-    query =
-      wanted.length === 0 ? query.where(sql<boolean>`false`) : query.where(sql`lower(arn)`, 'in', wanted);
-  }
-  if (filter.phrase !== undefined)
-    query = query.where(sql<boolean>`contains(lower(arn), lower(${filter.phrase}))`);
-  if (filter.regex !== undefined) query = query.where(sql<boolean>`regexp_matches(arn, ${filter.regex})`);
-  if (filter.accountIds !== undefined)
-    query =
-      filter.accountIds.length === 0
-        ? query.where(sql<boolean>`false`)
-        : query.where('account_id', 'in', [...filter.accountIds]);
-  if (filter.entityTypes !== undefined)
-    query =
-      filter.entityTypes.length === 0
-        ? query.where(sql<boolean>`false`)
-        : query.where('entity_type', 'in', [...filter.entityTypes]);
-  if (filter.history !== true)
-    query = query.where(
-      sql<boolean>`collected_at = (SELECT max(latest.collected_at) FROM advisor_snapshots AS latest WHERE latest.arn = advisor_snapshots.arn)`,
-    );
+  const query = matching(cache, filter).select([
+    'snapshot_id',
+    'account_id',
+    'arn',
+    'entity_type',
+    'collected_at',
+    'job_completed_at',
+    'origin',
+  ]);
   const snapshots = await query.orderBy('arn').orderBy('collected_at').orderBy('snapshot_id').execute();
   if (snapshots.length === 0) return [];
   const ids = snapshots.map((row) => row.snapshot_id);
@@ -161,6 +137,50 @@ export async function advisorSnapshots(
       toService(service, actions.get(row.snapshot_id) ?? []),
     ),
   }));
+}
+
+/**
+ * The ARNs that match `filter` (one per principal with its latest snapshot, or one per snapshot
+ * with history), in ARN order: what a page of them is cut from before their snapshots are read.
+ * A regex DuckDB cannot compile is a usage error.
+ */
+export async function advisorArns(cache: CacheConnection, filter: AdvisorFilter = {}): Promise<string[]> {
+  if (filter.regex !== undefined) await requireRegex(cache, filter.regex);
+  const rows = await matching(cache, filter)
+    .select('arn')
+    .orderBy('arn')
+    .orderBy('collected_at')
+    .orderBy('snapshot_id')
+    .execute();
+  return rows.map((row) => row.arn);
+}
+
+/** The snapshots table with `filter`'s conditions. */
+function matching(cache: CacheConnection, filter: AdvisorFilter) {
+  let query = cache.db.selectFrom('advisor_snapshots');
+  if (filter.arns !== undefined) {
+    const wanted = filter.arns.map((arn) => arn.toLowerCase());
+    query =
+      wanted.length === 0 ? query.where(sql<boolean>`false`) : query.where(sql`lower(arn)`, 'in', wanted);
+  }
+  if (filter.phrase !== undefined)
+    query = query.where(sql<boolean>`contains(lower(arn), lower(${filter.phrase}))`);
+  if (filter.regex !== undefined) query = query.where(sql<boolean>`regexp_matches(arn, ${filter.regex})`);
+  if (filter.accountIds !== undefined)
+    query =
+      filter.accountIds.length === 0
+        ? query.where(sql<boolean>`false`)
+        : query.where('account_id', 'in', [...filter.accountIds]);
+  if (filter.entityTypes !== undefined)
+    query =
+      filter.entityTypes.length === 0
+        ? query.where(sql<boolean>`false`)
+        : query.where('entity_type', 'in', [...filter.entityTypes]);
+  if (filter.history !== true)
+    query = query.where(
+      sql<boolean>`collected_at = (SELECT max(latest.collected_at) FROM advisor_snapshots AS latest WHERE latest.arn = advisor_snapshots.arn)`,
+    );
+  return query;
 }
 
 type AdvisorServiceRow = {

@@ -1,5 +1,5 @@
 import { accountEvents, actorActivity, actorRollup, roleCallers } from './activity-queries.js';
-import { advisorSnapshots, writeAdvisorSnapshot } from './advisor-store.js';
+import { advisorArns, advisorSnapshots, writeAdvisorSnapshot } from './advisor-store.js';
 import { clearDays, writeDays } from './activity-writes.js';
 import {
   athenaQueries,
@@ -132,6 +132,11 @@ export class CacheStore {
   /** See {@link advisorSnapshots}. */
   advisorSnapshots(...args: Rest<typeof advisorSnapshots>): ReturnType<typeof advisorSnapshots> {
     return advisorSnapshots(this.#cache, ...args);
+  }
+
+  /** See {@link advisorArns}. */
+  advisorArns(...args: Rest<typeof advisorArns>): ReturnType<typeof advisorArns> {
+    return advisorArns(this.#cache, ...args);
   }
 
   /** Bytes on disk of the cache file and its write-ahead log. */

@@ -11,6 +11,7 @@ import { createUsageReader } from '../../src/app/serve/principal-usage.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { toReportDocument } from '../../src/cli/render-report.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { diffDocument } from '../contract/json-schemas.js';
 import { DEMO_ARGS, parseJsonAnswer, runCli, withoutLogs } from '../helpers/cli.js';
 import type { JsonAnswer } from '../helpers/cli.js';
 
@@ -82,6 +83,7 @@ describe('/api/v1/principals/:arn/usage', () => {
     expect(status).toBe(200);
     expect(body.schema).toBe('iamtrail.diff/v1');
     expect(withoutLogs(body)).toEqual(withoutLogs(cli));
+    expect(() => diffDocument.parse(body)).not.toThrow();
     expect(body.logs).toMatchObject({ engineCalls: 0, daysRead: 0, daysFromCache: 15 });
   });
 

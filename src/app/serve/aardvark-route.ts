@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 
 import { UsageError } from '../../errors.js';
-import { combineAardvarkServices, pageOf, splitArnParameter, toAardvarkPage } from './aardvark-document.js';
+import { combineAardvarkServices, splitArnParameter, toAardvarkPage } from './aardvark-document.js';
 import type { AardvarkQuery } from './aardvark-document.js';
 import type { CacheAccess } from './cache-access.js';
+import { pageOfSnapshots } from './cache-access.js';
 import {
   AARDVARK_BODY_SCHEMA,
   AARDVARK_QUERY_SCHEMA,
@@ -38,18 +39,20 @@ export function registerAardvarkRoute(server: FastifyInstance, cache: CacheAcces
     response: { 200: AARDVARK_RESPONSE_SCHEMA, 400: ERROR_SCHEMA },
   };
   const answer = async (query: AardvarkQuery) => {
-    const snapshots = await cache.read((store) =>
-      store.advisorSnapshots({
-        ...(query.phrase === undefined ? {} : { phrase: query.phrase }),
-        ...(query.regex === undefined ? {} : { regex: query.regex }),
-        ...(query.arns === undefined ? {} : { arns: query.arns }),
-      }),
+    const { total, snapshots } = await cache.read((store) =>
+      pageOfSnapshots(
+        store,
+        {
+          ...(query.phrase === undefined ? {} : { phrase: query.phrase }),
+          ...(query.regex === undefined ? {} : { regex: query.regex }),
+          ...(query.arns === undefined ? {} : { arns: query.arns }),
+        },
+        query,
+      ),
     );
-    const page = pageOf(snapshots, query);
-    if (!query.combine) return toAardvarkPage(query.page, snapshots.length, page);
-    if (snapshots.length > page.length)
-      throw new UsageError(`Error: Please specify a count of at least ${snapshots.length}.`);
-    return combineAardvarkServices(page, now());
+    if (!query.combine) return toAardvarkPage(query.page, total, snapshots);
+    if (total > snapshots.length) throw new UsageError(`Error: Please specify a count of at least ${total}.`);
+    return combineAardvarkServices(snapshots, now());
   };
   server.get<{ Querystring: AardvarkQueryString }>('/api/1/advisors', { schema }, (request) =>
     answer(toAardvarkQuery(request.query, null)),

@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 
 import pLimit from 'p-limit';
 
+import type { AdvisorFilter } from '../../cache/advisor-store.js';
 import { CacheStore } from '../../cache/cache-store.js';
+import type { AdvisorSnapshot } from '../../iam/access-advisor.js';
+import { pageOf } from './aardvark-document.js';
 
 /** How `serve`'s routes reach the cache; see {@link createCacheAccess}. */
 export interface CacheAccess {
@@ -33,5 +36,23 @@ export function createCacheAccess(path: string, open: () => Promise<CacheStore>)
         }
       }),
     alone: <T>(body: () => Promise<T>): Promise<T> => limit(body),
+  };
+}
+
+/**
+ * One page of the latest snapshots that match `filter`, and how many match: the ARNs are listed
+ * first, and only the page's snapshots read (reading every snapshot of a large cache takes
+ * seconds).
+ */
+export async function pageOfSnapshots(
+  store: CacheStore,
+  filter: AdvisorFilter,
+  page: { readonly page: number; readonly count: number },
+): Promise<{ readonly total: number; readonly snapshots: AdvisorSnapshot[] }> {
+  const arns = await store.advisorArns(filter);
+  const wanted = pageOf(arns, page);
+  return {
+    total: arns.length,
+    snapshots: wanted.length === 0 ? [] : await store.advisorSnapshots({ arns: wanted }),
   };
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 import type { AdvisorEntityType, AdvisorSnapshot } from '../../iam/access-advisor.js';
-import { pageOf } from './aardvark-document.js';
 import type { CacheAccess } from './cache-access.js';
+import { pageOfSnapshots } from './cache-access.js';
 import {
   ARN_PARAMS_SCHEMA,
   ERROR_SCHEMA,
@@ -80,20 +80,24 @@ export function registerPrincipalRoutes(server: FastifyInstance, cache: CacheAcc
     },
     async (request): Promise<PrincipalsDocument> => {
       const { query } = request;
-      const snapshots = await cache.read((store) =>
-        store.advisorSnapshots({
-          ...(query.account === undefined ? {} : { accountIds: query.account }),
-          ...(query.type === undefined ? {} : { entityTypes: query.type }),
-          ...(query.phrase === undefined ? {} : { phrase: query.phrase }),
-          ...(query.regex === undefined ? {} : { regex: query.regex }),
-          ...(query.arn === undefined ? {} : { arns: query.arn }),
-        }),
+      const { total, snapshots } = await cache.read((store) =>
+        pageOfSnapshots(
+          store,
+          {
+            ...(query.account === undefined ? {} : { accountIds: query.account }),
+            ...(query.type === undefined ? {} : { entityTypes: query.type }),
+            ...(query.phrase === undefined ? {} : { phrase: query.phrase }),
+            ...(query.regex === undefined ? {} : { regex: query.regex }),
+            ...(query.arn === undefined ? {} : { arns: query.arn }),
+          },
+          query,
+        ),
       );
       return {
         schema: 'iamtrail.advisor-principals/v1',
         page: query.page,
-        total: snapshots.length,
-        principals: pageOf(snapshots, query).map(toSummary),
+        total,
+        principals: snapshots.map(toSummary),
       };
     },
   );
