@@ -19,6 +19,35 @@ afterAll(() => {
 
 const ROLE = 'arn:aws:iam::000000000000:role/SecurityMonkey';
 
+/**
+ * Starts the built binary with `args` and resolves once its stderr matches `marker` (by default,
+ * serve's URL line), with what the match captured.
+ */
+async function start(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  marker = /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+) {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/run.js'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const found = marker.exec(stderr);
+      if (found !== null) resolve(found[1] ?? found[0]);
+    });
+    child.on('exit', () => {
+      reject(new Error(`${args.join(' ')} exited: ${stderr}`));
+    });
+  });
+  return { child, exited, url, stderr: () => stderr };
+}
+
 describe('iamtrail serve (the binary)', () => {
   it('prints its URL, answers, lets other processes use the cache, and stops on SIGTERM', async () => {
     const cachePath = join(work, 'cache.duckdb');
@@ -45,23 +74,7 @@ describe('iamtrail serve (the binary)', () => {
     } finally {
       await store.close();
     }
-    const child = spawn(
-      process.execPath,
-      [join(REPO_ROOT, 'bin/run.js'), 'serve', '--port', '0', '--cache', cachePath],
-      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const found = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-        if (found !== undefined) resolve(found);
-      });
-      child.on('exit', () => {
-        reject(new Error(`serve exited: ${stderr}`));
-      });
-    });
+    const { child, exited, url, stderr } = await start(['serve', '--port', '0', '--cache', cachePath]);
     try {
       const response = await fetch(`${url}/api/1/advisors?phrase=securitymonkey`);
       expect(response.status).toBe(200);
@@ -97,7 +110,47 @@ describe('iamtrail serve (the binary)', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(stderr).toContain('stopping');
-    expect(stderr).not.toContain('warning');
+    expect(stderr()).toContain('stopping');
+    expect(stderr()).not.toContain('warning');
+  });
+
+  it('answers 503 while another process holds the cache past --cache-wait, and 200 once it is free', async () => {
+    const cachePath = join(work, 'busy.duckdb');
+    // A report holding its first day's cache transaction open for a minute.
+    const report = await start(
+      [
+        '--config',
+        'examples/demo/config.example.yaml',
+        '--account',
+        'demo',
+        '--list',
+        'users',
+        '--start',
+        '2026-10-01',
+        '--end',
+        '2026-10-01',
+        '--cache',
+        cachePath,
+      ],
+      { IAMTRAIL_TEST_SLOW_COMMIT_MS: '60000', IAMTRAIL_TEST_SLOW_COMMIT_AFTER: '0' },
+      /cache: transaction 1 open/,
+    );
+    const serve = await start(['serve', '--port', '0', '--cache', cachePath, '--cache-wait', '0']);
+    try {
+      const busy = await fetch(`${serve.url}/api/1/advisors`);
+      expect(busy.status).toBe(503);
+      expect(((await busy.json()) as { message: string }).message).toContain(
+        `the cache ${cachePath} is in use by another iamtrail process (PID ${report.child.pid ?? ''})`,
+      );
+      report.child.kill('SIGKILL');
+      await report.exited;
+      const free = await fetch(`${serve.url}/api/1/advisors`);
+      expect(free.status).toBe(200);
+      expect(await free.json()).toEqual({ page: 1, total: 0, count: 0 });
+    } finally {
+      report.child.kill('SIGKILL');
+      serve.child.kill('SIGTERM');
+    }
+    expect(await serve.exited).toBe(0);
   });
 });

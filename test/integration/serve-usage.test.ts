@@ -96,6 +96,12 @@ describe('/api/v1/principals/:arn/usage', () => {
     ]);
   });
 
+  it('is in /openapi.json when served', async () => {
+    const response = await fetch(`${base.replace('/api/v1/principals', '')}/openapi.json`);
+    const paths = ((await response.json()) as { paths: Record<string, unknown> }).paths;
+    expect(Object.keys(paths)).toContain('/api/v1/principals/{arn}/usage');
+  });
+
   it.each([
     [
       'a group ARN',
