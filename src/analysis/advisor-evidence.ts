@@ -127,7 +127,7 @@ export function settleWithAdvisor(
         collectedAt: null,
         jobCompletedAt: null,
         origin: null,
-        detail: 'the cache holds no Access Advisor snapshot of this principal (iamtrail advisor collect)',
+        detail: 'the cache holds no snapshot of this principal (iamtrail advisor collect)',
         settled: { unused: 0, used: 0 },
         serviceUsed: 0,
       },
@@ -144,7 +144,7 @@ export function settleWithAdvisor(
       advisor: {
         state: 'not-covering',
         ...about,
-        detail: `the Access Advisor snapshot as of ${asOf} does not cover the window, which ends at the end of ${window.endDay} (an access may take ${ADVISOR_LAG_HOURS} hours to show): end the window on ${lastCoveredDay(snapshot)} or earlier, or collect again`,
+        detail: `the snapshot as of ${asOf} does not cover the window, which ends at the end of ${window.endDay} (an access may take ${ADVISOR_LAG_HOURS} hours to show): end the window on ${lastCoveredDay(snapshot)} or earlier, or collect again`,
         settled: { unused: 0, used: 0 },
         serviceUsed: 0,
       },
@@ -188,7 +188,7 @@ export function settleWithAdvisor(
     advisor: {
       state: 'applied',
       ...about,
-      detail: `the Access Advisor snapshot as of ${asOf} (${snapshot.origin}) covers the window`,
+      detail: `the snapshot as of ${asOf} (${snapshot.origin}) covers the window`,
       settled,
       serviceUsed,
     },
