@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CacheStore } from '../../src/cache/cache-store.js';
-import type { AdvisorService } from '../../src/iam/access-advisor.js';
 import { diffDocument } from '../contract/json-schemas.js';
+import { advisorService as service } from '../helpers/advisor.js';
 import { DEMO_CACHED_ARGS, runCli } from '../helpers/cli.js';
 
 /*
@@ -57,22 +57,6 @@ const unknownOf = (diff: Diff, prefix: string): string[] =>
   diff.actions
     .filter((line) => line.status === 'unknown' && line.action.startsWith(`${prefix}:`))
     .map((line) => line.action);
-
-function service(
-  namespace: string,
-  lastAuthenticated: string | null,
-  tracked?: AdvisorService['trackedActions'],
-): AdvisorService {
-  return {
-    serviceNamespace: namespace,
-    serviceName: namespace,
-    lastAuthenticated,
-    lastAuthenticatedEntity: null,
-    lastAuthenticatedRegion: lastAuthenticated === null ? null : 'us-east-1',
-    totalAuthenticatedEntities: lastAuthenticated === null ? 0 : 1,
-    ...(tracked === undefined ? {} : { trackedActions: tracked }),
-  };
-}
 
 let plainAlice: Diff;
 let plainBob: Diff;

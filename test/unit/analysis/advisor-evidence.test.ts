@@ -3,10 +3,18 @@ import { describe, expect, it } from 'vitest';
 import type { ActionUsage, PrincipalDiffReport } from '../../../src/analysis/activity-report.js';
 import { advisorCoversWindow, settleWithAdvisor } from '../../../src/analysis/advisor-evidence.js';
 import type { AdvisorService, AdvisorSnapshot } from '../../../src/iam/access-advisor.js';
+import { advisorService } from '../../helpers/advisor.js';
 
 const ARN = 'arn:aws:iam::111111111111:user/alice';
 /** October 2026: from 2026-10-01T00:00Z to 2026-11-01T00:00Z. */
 const WINDOW = { startDay: '2026-10-01', endDay: '2026-10-31' };
+
+/** A service authenticated (unless never) by alice. */
+const service = (
+  namespace: string,
+  lastAuthenticated: string | null,
+  tracked?: AdvisorService['trackedActions'],
+) => advisorService(namespace, lastAuthenticated, tracked, ARN);
 
 /** A diff line as buildPrincipalDiffReport makes it; `?` by default. */
 function line(action: string, overrides: Partial<ActionUsage> = {}): ActionUsage {
@@ -36,22 +44,6 @@ function diff(actions: ActionUsage[], denied: PrincipalDiffReport['denied'] = []
     writeOnlySuspected: false,
     readOnlySuspected: false,
     eventSelectors: null,
-  };
-}
-
-function service(
-  namespace: string,
-  lastAuthenticated: string | null,
-  tracked?: AdvisorService['trackedActions'],
-): AdvisorService {
-  return {
-    serviceNamespace: namespace,
-    serviceName: namespace,
-    lastAuthenticated,
-    lastAuthenticatedEntity: lastAuthenticated === null ? null : ARN,
-    lastAuthenticatedRegion: lastAuthenticated === null ? null : 'us-east-1',
-    totalAuthenticatedEntities: lastAuthenticated === null ? 0 : 1,
-    ...(tracked === undefined ? {} : { trackedActions: tracked }),
   };
 }
 
