@@ -1,4 +1,4 @@
-import type { AdvisorService, AdvisorSnapshot } from '../iam/access-advisor.js';
+import type { AdvisorAction, AdvisorService, AdvisorSnapshot } from '../iam/access-advisor.js';
 import { addDays } from '../trail/utc-days.js';
 import type { ActionUsage, PrincipalDiffReport } from './activity-report.js';
 
@@ -221,10 +221,7 @@ function settleUnknownLine(
   context: SettleContext,
   serviceInLogs: boolean,
 ): ActionUsage {
-  const name = nameOf(line.action);
-  const tracked = service.trackedActions?.find(
-    (action) => nameOf(action.actionName).toLowerCase() === name.toLowerCase(),
-  );
+  const tracked = trackedActionOf(service, line.action);
   if (tracked !== undefined) {
     const placement = placementOf(tracked.lastAccessed, context);
     const access =
@@ -249,10 +246,7 @@ function settleUnknownLine(
         evidence,
         basis: `${line.basis}; Access Advisor: ${access}, so not in the window (${POLICY_CAVEAT})`,
       };
-    return {
-      ...line,
-      basis: `${line.basis}; Access Advisor: ${access}${placement === 'after' ? ', after the window: it cannot tell about the window' : `, but its ${ADVISOR_TRACKING_DAYS}-day tracking period does not reach the window's start`}`,
-    };
+    return undecided(line, access, placement);
   }
   const placement = placementOf(service.lastAuthenticated, context);
   const access =
@@ -269,7 +263,7 @@ function settleUnknownLine(
   if (serviceInLogs)
     return {
       ...line,
-      basis: `${line.basis}; service used: these logs hold calls of ${service.serviceNamespace} in the window, although the Access Advisor snapshot says ${access}`,
+      basis: `${line.basis}; service used: these logs hold calls of ${service.serviceNamespace} in the window (the Access Advisor snapshot says ${access})`,
     };
   if (placement === 'before' || (placement === 'never' && context.neverReachesStart))
     return {
@@ -278,10 +272,16 @@ function settleUnknownLine(
       evidence,
       basis: `${line.basis}; Access Advisor: ${access}, so no action of it was used in the window (${POLICY_CAVEAT})`,
     };
-  return {
-    ...line,
-    basis: `${line.basis}; Access Advisor: ${access}${placement === 'after' ? ', after the window: it cannot tell about the window' : `, but its ${ADVISOR_TRACKING_DAYS}-day tracking period does not reach the window's start`}`,
-  };
+  return undecided(line, access, placement);
+}
+
+/** A `?` line Access Advisor cannot settle: an access after the window, or "never" beyond its tracking period. */
+function undecided(line: ActionUsage, access: string, placement: Placement): ActionUsage {
+  const why =
+    placement === 'after'
+      ? 'after the window: it cannot tell about the window'
+      : `but its ${ADVISOR_TRACKING_DAYS}-day tracking period does not reach the window's start`;
+  return { ...line, basis: `${line.basis}; Access Advisor: ${access}, ${why}` };
 }
 
 /** A `-` line stays `-`; an access Access Advisor saw in the window is explained in its basis. */
@@ -291,8 +291,7 @@ function noteUnusedLine(
   context: SettleContext,
   attempts: { readonly calls: number } | undefined,
 ): ActionUsage {
-  const name = nameOf(line.action).toLowerCase();
-  const tracked = service.trackedActions?.find((action) => nameOf(action.actionName).toLowerCase() === name);
+  const tracked = trackedActionOf(service, line.action);
   if (tracked === undefined || placementOf(tracked.lastAccessed, context) !== 'within') return line;
   const why =
     attempts === undefined
@@ -302,6 +301,12 @@ function noteUnusedLine(
     ...line,
     basis: `${line.basis}; Access Advisor says it was last accessed ${tracked.lastAccessed ?? ''}, within the window: ${why}`,
   };
+}
+
+/** The service's tracked entry for an action, matched on the name after the prefix, ignoring case. */
+function trackedActionOf(service: AdvisorService, action: string): AdvisorAction | undefined {
+  const name = nameOf(action).toLowerCase();
+  return service.trackedActions?.find((entry) => nameOf(entry.actionName).toLowerCase() === name);
 }
 
 function describeWhere(region: string | null, entity: string | null): string {
