@@ -25,6 +25,7 @@ const CACHE = join(work, 'demo-with-advisor.duckdb');
 const ARGS = DEMO_CACHED_ARGS.map((arg) => (arg === DEMO_CACHE ? CACHE : arg));
 const ALICE = 'arn:aws:iam::111111111111:user/alice';
 const BOB = 'arn:aws:iam::111111111111:user/bob';
+const CHARLIE = 'arn:aws:iam::111111111111:user/charlie';
 /** As of two days after October: the 4 hours an access may take to show have passed. */
 const AS_OF = '2026-11-02T06:00:00Z';
 
@@ -113,6 +114,16 @@ beforeAll(async () => {
       jobCompletedAt: AS_OF,
       origin: 'import:test',
       services: [service('sqs', '2026-03-01T00:00:00Z'), service('kms', null)],
+    });
+    // charlie's snapshot is from the window's last day: it cannot speak for the whole window.
+    await store.writeAdvisorSnapshot({
+      accountId: '111111111111',
+      arn: CHARLIE,
+      entityType: 'user',
+      collectedAt: '2026-10-31T12:00:00Z',
+      jobCompletedAt: '2026-10-31T12:00:00Z',
+      origin: 'import:test',
+      services: [service('ec2', '2026-10-20T00:00:00Z')],
     });
   } finally {
     await store.close();
@@ -210,6 +221,23 @@ describe('Access Advisor settles "?" in the report (demo, October)', () => {
     const settled = unknownOf(plainBob, 'sqs').length + unknownOf(plainBob, 'kms').length;
     expect(run.stderr).toContain(
       `Access Advisor: the snapshot as of ${AS_OF} (import:test) covers the window; "?" settled: ${settled} to "-", 0 to used; 0 kept "?" (service used)`,
+    );
+  });
+
+  it('leaves the diff alone with a snapshot that does not cover the window, and says which end would do', async () => {
+    const run = await runCli([...ARGS, '--account', 'demo', '--user', 'charlie', '--format', 'json']);
+    expect(run.status, run.stderr).toBe(0);
+    const charlie = JSON.parse(run.stdout) as Diff;
+    expect(charlie.actions).toEqual((await diffOf('charlie', '--no-advisor')).actions);
+    // Lines the snapshot would note "service used", were it to cover the window.
+    expect(unknownOf(charlie, 'ec2').length).toBeGreaterThan(0);
+    expect(charlie.accessAdvisor).toMatchObject({
+      state: 'not-covering',
+      collectedAt: '2026-10-31T12:00:00Z',
+    });
+    // 12:00 less the 4 hours is still the 31st: a window ending on the 30th is covered.
+    expect(run.stderr).toContain(
+      'Access Advisor not used: the snapshot as of 2026-10-31T12:00:00Z does not cover the window, which ends at the end of 2026-10-31 (an access may take 4 hours to show): end the window on 2026-10-30 or earlier, or collect again',
     );
   });
 
