@@ -6,6 +6,7 @@ import type { GrantedActions } from '../iam/granted-actions.js';
 import { toGrantingPolicies } from '../iam/granted-by.js';
 import type { GrantingPolicy } from '../iam/granted-by.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
+import type { AdvisorEvidence } from './advisor-evidence.js';
 import { diffActions, filterDiff } from './action-diff.js';
 import type { DiffFilter, DiffStatus } from './action-diff.js';
 import { countDiffStatuses } from './diff-totals.js';
@@ -179,8 +180,12 @@ export interface ActionUsage {
   readonly possiblyUsed: boolean;
   /** How CloudTrail records the action: `management`, `data:<type>`, `not-recorded` or `unknown`. */
   readonly recorded: string;
-  /** What that class rests on (real logs, a cited page, the API model). */
-  readonly evidence: RecordingEvidence;
+  /**
+   * What that class rests on (real logs, a cited page, the API model); for a line Access Advisor
+   * decided, or noted "service used", what Access Advisor said instead (`access-advisor:*`, see
+   * `settleWithAdvisor`).
+   */
+  readonly evidence: RecordingEvidence | AdvisorEvidence;
   /** Why the action has its symbol: whether, and why, these logs would show a call it authorises. */
   readonly basis: string;
   /** The policies that grant it (empty for `ungranted`): what to edit to take it away. */

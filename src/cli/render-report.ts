@@ -14,6 +14,7 @@ import type { DiffFilter, DiffStatus } from '../analysis/action-diff.js';
 import { describeDiffTotals, describeHidden } from '../analysis/diff-totals.js';
 import type { DiffTotalsReport } from '../analysis/diff-totals.js';
 import { describeSpans } from '../analysis/log-coverage.js';
+import type { AdvisorUse } from '../analysis/advisor-evidence.js';
 import type { RoleCaller } from '../cache/activity-queries.js';
 import type {
   AssumableRoleUsage,
@@ -59,7 +60,8 @@ export interface PrincipalDiffDocument {
   readonly totals: DiffTotalsReport;
   /**
    * Action lines. An `unused` (`-`) one carries `windowIncomplete: true` when the logs miss days
-   * of the window (see `logs.coverage`): it was not used on the days with logs.
+   * of the window (see `logs.coverage`): it was not used on the days with logs (not one Access
+   * Advisor decided: its evidence does not rest on the logs).
    */
   readonly actions: readonly (ActionUsage & { readonly symbol: string; readonly windowIncomplete?: true })[];
   /** Actions whose calls were refused for access (`AccessDenied`, `UnauthorizedOperation`, ...). */
@@ -88,6 +90,8 @@ export interface PrincipalDiffDocument {
   readonly assumableRoles?: readonly AssumableRoleUsage[];
   /** Roles the principal opened sessions of that its own policies do not name. */
   readonly otherRolesUsed?: readonly OtherRoleUsed[];
+  /** The Access Advisor snapshot that settled `?` lines, or why none did; `null` with `--no-advisor`. */
+  readonly accessAdvisor: AdvisorUse | null;
   readonly logs: LogsSummary;
 }
 
@@ -150,7 +154,11 @@ export function toReportDocument(result: ReportResult): ReportDocument {
     actions: result.report.actions.map((line) => ({
       ...line,
       symbol: DIFF_SYMBOLS[line.status],
-      ...(line.status === 'unused' && !result.logs.complete ? { windowIncomplete: true as const } : {}),
+      ...(line.status === 'unused' &&
+      !result.logs.complete &&
+      !line.evidence.kind.startsWith('access-advisor:')
+        ? { windowIncomplete: true as const }
+        : {}),
     })),
     denied: result.report.denied,
     failed: result.report.failed,
@@ -171,6 +179,7 @@ export function toReportDocument(result: ReportResult): ReportDocument {
         }),
     ...(result.assumableRoles === undefined ? {} : { assumableRoles: result.assumableRoles }),
     ...(result.otherRolesUsed === undefined ? {} : { otherRolesUsed: result.otherRolesUsed }),
+    accessAdvisor: result.accessAdvisor,
     logs: result.logs,
   };
 }

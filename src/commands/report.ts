@@ -116,6 +116,10 @@ export default class Report extends BaseCommand {
       description: 'Read the whole window from the logs again and replace it in the cache.',
     }),
     'cache-wait': cacheWaitFlag,
+    'no-advisor': Flags.boolean({
+      description:
+        'Leave Access Advisor out: "?" lines stay as CloudTrail leaves them (default: the principal\'s latest snapshot in the cache settles those it can).',
+    }),
     engine: Flags.option({
       options: ENGINE_NAMES,
       description:
@@ -164,6 +168,7 @@ export default class Report extends BaseCommand {
         logs: flags.logs,
         engine: flags.engine,
         skipSetup: flags['skip-setup'],
+        advisor: !flags['no-advisor'],
         filter: {
           showUsed: flags['show-used'],
           ignoreBenign: flags['ignore-benign'],
@@ -249,6 +254,13 @@ export default class Report extends BaseCommand {
         this.warnLine(
           `the logs of account ${evidenceAccount.name} hold management calls but no write: the trail looks read-only, so unused write actions are "?" (pass --event-selectors FILE to be exact)`,
         );
+      const advisor = result.accessAdvisor;
+      if (advisor?.state === 'applied')
+        process.stderr.write(
+          `${toPrintable(`Access Advisor: ${advisor.detail}; "?" settled: ${advisor.settled.unused} to "-", ${advisor.settled.used} to used; ${advisor.serviceUsed} kept "?" (service used)`)}\n`,
+        );
+      else if (advisor !== null && advisor.state !== 'no-snapshot')
+        process.stderr.write(`${toPrintable(`Access Advisor not used: ${advisor.detail}`)}\n`);
       for (const event of result.report.unmappedEvents) {
         this.warnLine(
           `${event.calls} call(s) of ${event.event} map to no known IAM action (${event.reason}); not counted`,

@@ -45,6 +45,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       'no-cache': { type: 'boolean' },
       refresh: { type: 'boolean' },
       'cache-wait': { type: 'option', default: 60 },
+      'no-advisor': { type: 'boolean' },
       engine: { type: 'option', options: ['local', 'athena'] },
       'skip-setup': { type: 'boolean' },
       format: { type: 'option', options: ['text', 'json', 'csv'], default: 'text' },

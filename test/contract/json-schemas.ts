@@ -154,6 +154,17 @@ export const diffDocument = z.strictObject({
   otherRolesUsed: z
     .array(z.strictObject({ arn: z.string().startsWith('arn:'), calls: count, lastSeen: time }))
     .optional(),
+  accessAdvisor: z
+    .strictObject({
+      state: z.enum(['applied', 'no-snapshot', 'not-covering', 'not-applicable']),
+      collectedAt: time.nullable(),
+      jobCompletedAt: time.nullable(),
+      origin: z.string().nullable(),
+      detail: z.string(),
+      settled: z.strictObject({ unused: count, used: count }),
+      serviceUsed: count,
+    })
+    .nullable(),
   logs,
 });
 

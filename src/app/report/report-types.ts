@@ -1,6 +1,7 @@
 import type { DiffFilter } from '../../analysis/action-diff.js';
 import type { FilteredDiffReport, IdentityListReport } from '../../analysis/activity-report.js';
 import type { AccountCoverage } from '../../analysis/log-coverage.js';
+import type { AdvisorUse } from '../../analysis/advisor-evidence.js';
 import type { TrailSelectors } from '../../analysis/trail-recording.js';
 import type { RoleCaller } from '../../cache/activity-queries.js';
 import type { AccountConfig, Config } from '../../config/load-config.js';
@@ -76,6 +77,11 @@ export interface ReportOptions {
   readonly cacheOnly?: boolean;
   /** Aborted on Ctrl-C: the engine stops (Athena stops its query) and nothing more is cached. */
   readonly signal?: AbortSignal;
+  /**
+   * Whether the principal's latest Access Advisor snapshot in the cache may settle `?` lines
+   * (default true); `--no-advisor` turns it off.
+   */
+  readonly advisor?: boolean;
 }
 
 /** What the log side of a report did. */
@@ -144,6 +150,8 @@ export type ReportResult =
       /** Without `--destrole`: the roles its policies let it assume, used or not (only used ones with `showUsed`). */
       readonly assumableRoles?: readonly AssumableRoleUsage[];
       readonly otherRolesUsed?: readonly OtherRoleUsed[];
+      /** The Access Advisor snapshot the diff used, or why none was; `null` with `--no-advisor`. */
+      readonly accessAdvisor: AdvisorUse | null;
       readonly logs: LogsSummary;
     }
   | {

@@ -10,7 +10,9 @@ import {
   filterDiffReport,
   findLogsOnlyIdentity,
 } from '../../analysis/activity-report.js';
-import type { FilteredDiffReport } from '../../analysis/activity-report.js';
+import type { PrincipalDiffReport } from '../../analysis/activity-report.js';
+import { settleWithAdvisor } from '../../analysis/advisor-evidence.js';
+import type { AdvisorUse } from '../../analysis/advisor-evidence.js';
 import {
   sortActivityRows,
   sortByFile,
@@ -349,21 +351,32 @@ export async function runReport(
       evidenceAccount: AccountConfig,
       actorRows: readonly ActivityRow[],
       grantsVia?: string,
-    ): Promise<FilteredDiffReport> =>
-      filterDiffReport(
-        buildPrincipalDiffReport({
-          grants: computeGrantedActions(grantsOf, grantee, data.catalog),
-          ...(grantsVia === undefined ? {} : { grantsVia }),
-          actorRows: sortActivityRows(actorRows),
-          accountEvents: await store.accountEvents(source, window, evidenceAccount.id),
-          mapper: data.mapper,
-          catalog: data.catalog,
-          ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
-        }),
-        filter,
-      );
+    ): Promise<PrincipalDiffReport> =>
+      buildPrincipalDiffReport({
+        grants: computeGrantedActions(grantsOf, grantee, data.catalog),
+        ...(grantsVia === undefined ? {} : { grantsVia }),
+        actorRows: sortActivityRows(actorRows),
+        accountEvents: await store.accountEvents(source, window, evidenceAccount.id),
+        mapper: data.mapper,
+        catalog: data.catalog,
+        ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
+      });
     const answered = { kind: 'principal', account, window, principal, ...logsOnly, filter, logs } as const;
+    const useAdvisor = options.advisor ?? true;
     if (destRole !== undefined) {
+      // The role's Access Advisor data counts every session of the role, not only those this
+      // principal opened: it cannot settle what the principal did in them.
+      const accessAdvisor: AdvisorUse | null = useAdvisor
+        ? {
+            state: 'not-applicable',
+            collectedAt: null,
+            jobCompletedAt: null,
+            origin: null,
+            detail: `with --destrole, Access Advisor data of role ${destRole.name} counts all its sessions, not only those ${principal.name} opened`,
+            settled: { unused: 0, used: 0 },
+            serviceUsed: 0,
+          }
+        : null;
       return {
         ...answered,
         destination: {
@@ -371,21 +384,31 @@ export async function runReport(
           role: destRole,
           assumable: assumable.some((role) => role.arn === destRole.arn),
         },
-        report: await diffOf(
-          destDetails,
-          destRole,
-          destAccount,
-          await store.actorActivity(source, window, destRole.arn, callerIds),
-          destRole.name,
+        report: filterDiffReport(
+          await diffOf(
+            destDetails,
+            destRole,
+            destAccount,
+            await store.actorActivity(source, window, destRole.arn, callerIds),
+            destRole.name,
+          ),
+          filter,
         ),
+        accessAdvisor,
       };
     }
-    const report = await diffOf(
+    const plainReport = await diffOf(
       details,
       principal,
       account,
       await store.actorActivity(source, window, principal.arn),
     );
+    // Access Advisor settles "?" lines before the filters, so --ignore-unknown and the totals see
+    // the settled statuses.
+    const settled = useAdvisor
+      ? settleWithAdvisor(plainReport, (await store.advisorSnapshots({ arns: [principal.arn] }))[0], window)
+      : undefined;
+    const report = filterDiffReport(settled?.report ?? plainReport, filter);
     const used = sortRoleCallers(await store.roleCallers(source, window, { callers: callerIds }));
     const usage = new Map<string, { calls: number; lastSeen: string }>();
     for (const entry of used) {
@@ -417,6 +440,7 @@ export async function runReport(
       report,
       assumableRoles: filter.showUsed ? assumableRolesUsage.filter((role) => role.used) : assumableRolesUsage,
       otherRolesUsed,
+      accessAdvisor: settled?.advisor ?? null,
     };
   } finally {
     await store.close();
