@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+
 import { flatten, runCli } from '../helpers/cli.js';
 import { writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 
@@ -112,7 +114,9 @@ describe('denied and failed calls', () => {
     instance.closeSync();
     const second = await runCli([...ARGS, '--cache', cache, '--user', 'alice', '--format', 'json']);
     expect(second.status, second.stderr).toBe(0);
-    expect(flatten(second.stderr)).toContain('has schema version 5, this iamtrail uses 6: rebuilding it');
+    expect(flatten(second.stderr)).toContain(
+      `has schema version 5, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
+    );
     const document = JSON.parse(second.stdout) as DiffDocument;
     expect(document.failed.map((entry) => entry.action)).toEqual(['s3:GetObject']);
     expect(document.denied.map((entry) => entry.action)).toEqual(['s3:DeleteBucket']);
