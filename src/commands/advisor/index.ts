@@ -44,9 +44,13 @@ export default class Advisor extends BaseCommand {
       description: 'Only services granted and not authenticated for N days before the snapshot.',
     }),
     history: Flags.boolean({
+      default: false,
       description: 'Every snapshot of each principal, oldest first, not only the latest.',
     }),
-    actions: Flags.boolean({ description: 'Text output: list tracked actions under their service.' }),
+    actions: Flags.boolean({
+      default: false,
+      description: 'Text output: list tracked actions under their service.',
+    }),
     format: Flags.option({
       options: ['text', 'json', 'csv'] as const,
       default: 'text' as const,
