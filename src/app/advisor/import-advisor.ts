@@ -123,15 +123,22 @@ export async function importAdvisor(
       const account = accounts.get(region.account) ?? { ids: new Set(), imported: 0, present: 0, skipped: 0 };
       accounts.set(region.account, account);
       account.skipped += snapshots.skipped;
+      // What the cache already holds of these principals, read once per folder.
+      const keyOf = (snapshot: AdvisorSnapshot): string =>
+        JSON.stringify([snapshot.arn.toLowerCase(), snapshot.collectedAt, snapshot.origin]);
+      const held = new Set(
+        snapshots.read.length === 0
+          ? []
+          : (
+              await store.advisorSnapshots({
+                arns: snapshots.read.map((snapshot) => snapshot.arn),
+                history: true,
+              })
+            ).map(keyOf),
+      );
       for (const snapshot of snapshots.read) {
         account.ids.add(snapshot.accountId);
-        const held = await store.advisorSnapshots({ arns: [snapshot.arn], history: true });
-        if (
-          held.some(
-            (existing) =>
-              existing.collectedAt === snapshot.collectedAt && existing.origin === snapshot.origin,
-          )
-        ) {
+        if (held.has(keyOf(snapshot))) {
           account.present += 1;
           continue;
         }
