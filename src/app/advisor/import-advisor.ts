@@ -136,15 +136,12 @@ export async function importAdvisor(
               })
             ).map(keyOf),
       );
-      for (const snapshot of snapshots.read) {
-        account.ids.add(snapshot.accountId);
-        if (held.has(keyOf(snapshot))) {
-          account.present += 1;
-          continue;
-        }
-        await store.writeAdvisorSnapshot(snapshot);
-        account.imported += 1;
-      }
+      for (const snapshot of snapshots.read) account.ids.add(snapshot.accountId);
+      const fresh = snapshots.read.filter((snapshot) => !held.has(keyOf(snapshot)));
+      // One transaction per folder: an interrupted import leaves whole folders or nothing.
+      if (fresh.length > 0) await store.writeAdvisorSnapshots(fresh);
+      account.imported += fresh.length;
+      account.present += snapshots.read.length - fresh.length;
     }
   } finally {
     await store.close();
