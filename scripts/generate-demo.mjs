@@ -16,6 +16,7 @@ import {
   userIdentity,
   writeLogFiles,
 } from './lib/cloudtrail-writer.mjs';
+import { writeDemoAdvisor } from './lib/demo-advisor.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outIndex = process.argv.indexOf('--out');
@@ -656,6 +657,7 @@ function demoLogs(random) {
 function writeDemo() {
   const random = createRandom(20261001);
   rmSync(join(outDir, 'logs'), { recursive: true, force: true });
+  rmSync(join(outDir, 'advisor'), { recursive: true, force: true });
   mkdirSync(join(outDir, 'iam'), { recursive: true });
   writeFileSync(join(outDir, 'iam', 'demo.json'), `${JSON.stringify(demoAccount(), null, 2)}\n`);
   writeFileSync(join(outDir, 'iam', 'backup.json'), `${JSON.stringify(backupAccount(), null, 2)}\n`);
@@ -712,8 +714,9 @@ function writeDemo() {
       '',
     ].join('\n'),
   );
+  const advisorPrincipals = writeDemoAdvisor(outDir);
   console.error(
-    `demo organisation written to ${outDir}: ${records.length} events in ${files.length} log files, 1 corrupt file, 1 digest file`,
+    `demo organisation written to ${outDir}: ${records.length} events in ${files.length} log files, 1 corrupt file, 1 digest file; Access Advisor data of ${advisorPrincipals} principals`,
   );
 }
 

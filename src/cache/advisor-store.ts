@@ -35,37 +35,43 @@ export async function writeAdvisorSnapshot(
   cache: CacheConnection,
   snapshot: AdvisorSnapshot,
 ): Promise<string> {
-  const id = randomUUID();
-  await cache.transaction(async () => {
-    await cache.db
-      .insertInto('advisor_snapshots')
-      .values({
-        snapshot_id: id,
-        account_id: snapshot.accountId,
-        arn: snapshot.arn,
-        entity_type: snapshot.entityType,
-        collected_at: snapshot.collectedAt,
-        job_completed_at: snapshot.jobCompletedAt,
-        origin: snapshot.origin,
-      })
-      .execute();
-    if (snapshot.services.length > 0)
-      await cache.db
-        .insertInto('advisor_services')
-        .values(
-          snapshot.services.map((service) => ({
-            snapshot_id: id,
-            service_namespace: service.serviceNamespace,
-            service_name: service.serviceName,
-            last_authenticated: service.lastAuthenticated,
-            last_authenticated_entity: service.lastAuthenticatedEntity,
-            last_authenticated_region: service.lastAuthenticatedRegion,
-            total_authenticated_entities: service.totalAuthenticatedEntities,
-            tracked: service.trackedActions !== undefined,
-          })),
-        )
-        .execute();
-    const actions = snapshot.services.flatMap((service) =>
+  const [id] = await writeAdvisorSnapshots(cache, [snapshot]);
+  return id ?? '';
+}
+
+/**
+ * Appends several snapshots in one transaction (all or none), as `advisor import` writes a folder:
+ * rows go in multi-row inserts, not a few statements per principal. Returns their ids, in order.
+ */
+export async function writeAdvisorSnapshots(
+  cache: CacheConnection,
+  snapshots: readonly AdvisorSnapshot[],
+): Promise<string[]> {
+  const ids = snapshots.map(() => randomUUID());
+  const rows = snapshots.map((snapshot, at) => ({ id: ids[at] ?? '', snapshot }));
+  const snapshotRows = rows.map(({ id, snapshot }) => ({
+    snapshot_id: id,
+    account_id: snapshot.accountId,
+    arn: snapshot.arn,
+    entity_type: snapshot.entityType,
+    collected_at: snapshot.collectedAt,
+    job_completed_at: snapshot.jobCompletedAt,
+    origin: snapshot.origin,
+  }));
+  const serviceRows = rows.flatMap(({ id, snapshot }) =>
+    snapshot.services.map((service) => ({
+      snapshot_id: id,
+      service_namespace: service.serviceNamespace,
+      service_name: service.serviceName,
+      last_authenticated: service.lastAuthenticated,
+      last_authenticated_entity: service.lastAuthenticatedEntity,
+      last_authenticated_region: service.lastAuthenticatedRegion,
+      total_authenticated_entities: service.totalAuthenticatedEntities,
+      tracked: service.trackedActions !== undefined,
+    })),
+  );
+  const actionRows = rows.flatMap(({ id, snapshot }) =>
+    snapshot.services.flatMap((service) =>
       (service.trackedActions ?? []).map((action) => ({
         snapshot_id: id,
         service_namespace: service.serviceNamespace,
@@ -74,15 +80,27 @@ export async function writeAdvisorSnapshot(
         last_accessed_entity: action.lastAccessedEntity,
         last_accessed_region: action.lastAccessedRegion,
       })),
-    );
+    ),
+  );
+  await cache.transaction(async () => {
     // DuckDB takes a few thousand parameters a statement comfortably: insert in slices.
-    for (let index = 0; index < actions.length; index += 500)
+    for (let index = 0; index < snapshotRows.length; index += 500)
+      await cache.db
+        .insertInto('advisor_snapshots')
+        .values(snapshotRows.slice(index, index + 500))
+        .execute();
+    for (let index = 0; index < serviceRows.length; index += 500)
+      await cache.db
+        .insertInto('advisor_services')
+        .values(serviceRows.slice(index, index + 500))
+        .execute();
+    for (let index = 0; index < actionRows.length; index += 500)
       await cache.db
         .insertInto('advisor_actions')
-        .values(actions.slice(index, index + 500))
+        .values(actionRows.slice(index, index + 500))
         .execute();
   });
-  return id;
+  return ids;
 }
 
 /**

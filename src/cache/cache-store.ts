@@ -1,5 +1,10 @@
 import { accountEvents, actorActivity, actorRollup, roleCallers } from './activity-queries.js';
-import { advisorArns, advisorSnapshots, writeAdvisorSnapshot } from './advisor-store.js';
+import {
+  advisorArns,
+  advisorSnapshots,
+  writeAdvisorSnapshot,
+  writeAdvisorSnapshots,
+} from './advisor-store.js';
 import { clearDays, writeDays } from './activity-writes.js';
 import {
   athenaQueries,
@@ -127,6 +132,13 @@ export class CacheStore {
   /** See {@link writeAdvisorSnapshot}. */
   writeAdvisorSnapshot(...args: Rest<typeof writeAdvisorSnapshot>): ReturnType<typeof writeAdvisorSnapshot> {
     return writeAdvisorSnapshot(this.#cache, ...args);
+  }
+
+  /** See {@link writeAdvisorSnapshots}. */
+  writeAdvisorSnapshots(
+    ...args: Rest<typeof writeAdvisorSnapshots>
+  ): ReturnType<typeof writeAdvisorSnapshots> {
+    return writeAdvisorSnapshots(this.#cache, ...args);
   }
 
   /** See {@link advisorSnapshots}. */

@@ -115,6 +115,31 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       config: { type: 'option' },
     },
   },
+  advisor: {
+    json: true,
+    flags: {
+      arn: { type: 'option', multiple: true },
+      phrase: { type: 'option' },
+      regex: { type: 'option' },
+      account: { type: 'option' },
+      service: { type: 'option' },
+      'unused-days': { type: 'option' },
+      history: { type: 'boolean' },
+      actions: { type: 'boolean' },
+      format: { type: 'option', options: ['text', 'json', 'csv'], default: 'text' },
+      config: { type: 'option' },
+      cache: { type: 'option' },
+      'cache-wait': { type: 'option', default: 60 },
+    },
+  },
+  'advisor import': {
+    json: true,
+    flags: {
+      cache: { type: 'option' },
+      'cache-wait': { type: 'option', default: 60 },
+      format: { type: 'option', options: ['text', 'json'], default: 'text' },
+    },
+  },
 };
 
 interface DefinedFlag {
@@ -136,14 +161,18 @@ function toContract(flag: DefinedFlag): FlagContract {
   return contract as unknown as FlagContract;
 }
 
-/** Every command module under src/commands, by command id (`iam/show.ts` is `iam show`). */
+/** Every command module under src/commands, by command id (`iam/show.ts` is `iam show`, `advisor/index.ts` is `advisor`). */
 function commandFiles(dir = join(REPO_ROOT, 'src/commands')): Map<string, string> {
   const found = new Map<string, string>();
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) for (const [id, file] of commandFiles(path)) found.set(id, file);
     else if (entry.name.endsWith('.ts')) {
-      const id = relative(join(REPO_ROOT, 'src/commands'), path).replace(/\.ts$/, '').split('/').join(' ');
+      const id = relative(join(REPO_ROOT, 'src/commands'), path)
+        .replace(/\.ts$/, '')
+        .replace(/(^|\/)index$/, '')
+        .split('/')
+        .join(' ');
       found.set(id, path);
     }
   }

@@ -7,6 +7,8 @@ import type { z } from 'zod';
 
 import { DEMO_CACHED_ARGS, runCli } from '../helpers/cli.js';
 import {
+  advisorDocument,
+  advisorImportDocument,
   cacheStatusDocument,
   callersDocument,
   diffDocument,
@@ -85,6 +87,49 @@ const CASES: readonly { name: string; args: string[]; schema: z.ZodType; schemaN
     args: ['cache', 'status', '--cache', join(work, 'none.duckdb')],
     schema: cacheStatusDocument,
     schemaName: 'iamtrail.cache-status/v1',
+  },
+  {
+    name: 'advisor import of the demo fixture',
+    args: [
+      'advisor',
+      'import',
+      'examples/demo/advisor/account-data',
+      '--cache',
+      join(work, 'advisor.duckdb'),
+    ],
+    schema: advisorImportDocument,
+    schemaName: 'iamtrail.advisor-import/v1',
+  },
+  {
+    name: 'advisor (after the import above) with every filter',
+    args: [
+      ...[
+        'advisor',
+        '--cache',
+        join(work, 'advisor.duckdb'),
+        '--config',
+        'examples/demo/config.example.yaml',
+      ],
+      ...[
+        '--account',
+        'demo',
+        '--phrase',
+        'a',
+        '--regex',
+        'user/',
+        '--arn',
+        'arn:aws:iam::111111111111:user/alice',
+      ],
+      ...['--service', 's3', '--history'],
+    ],
+    schema: advisorDocument,
+    schemaName: 'iamtrail.advisor/v1',
+  },
+  {
+    name: 'advisor --unused-days (after the import above)',
+    args: ['advisor', '--cache', join(work, 'advisor.duckdb'), '--unused-days', '90'],
+    schema: advisorDocument,
+    schemaName: 'iamtrail.advisor/v1',
   },
 ];
 

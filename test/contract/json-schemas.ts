@@ -264,3 +264,78 @@ export const cacheStatusDocument = z.strictObject({
     }),
   ),
 });
+
+const accountId = z.string().regex(/^\d{12}$/);
+const advisorService = z.strictObject({
+  serviceNamespace: z.string(),
+  serviceName: z.string(),
+  lastAuthenticated: time.nullable(),
+  lastAuthenticatedEntity: z.string().nullable(),
+  lastAuthenticatedRegion: z.string().nullable(),
+  totalAuthenticatedEntities: count,
+  trackedActions: z
+    .array(
+      z.strictObject({
+        actionName: z.string(),
+        lastAccessed: time.nullable(),
+        lastAccessedEntity: z.string().nullable(),
+        lastAccessedRegion: z.string().nullable(),
+      }),
+    )
+    .nullable(),
+});
+
+/** `iamtrail advisor --format json`. */
+export const advisorDocument = z.strictObject({
+  schema: z.literal('iamtrail.advisor/v1'),
+  filter: z.strictObject({
+    arns: z.array(z.string()).nullable(),
+    phrase: z.string().nullable(),
+    regex: z.string().nullable(),
+    account: z.strictObject({ name: z.string().nullable(), id: accountId }).nullable(),
+    service: z.string().nullable(),
+    history: z.boolean(),
+    unusedDays: count.nullable(),
+  }),
+  principals: z.array(
+    z.strictObject({
+      arn: z.string(),
+      accountId,
+      accountName: z.string().nullable(),
+      entityType: z.enum(['user', 'role', 'group', 'policy']),
+      collectedAt: time,
+      jobCompletedAt: time.nullable(),
+      origin: z.string(),
+      services: z.array(advisorService),
+      unused: z
+        .strictObject({
+          days: count,
+          asOf: time,
+          since: time,
+          grantedFrom: z.enum(['iam', 'access-advisor']),
+          notInSnapshot: z.array(z.string()),
+        })
+        .nullable(),
+    }),
+  ),
+});
+
+/** `iamtrail advisor import --format json`. */
+export const advisorImportDocument = z.strictObject({
+  schema: z.literal('iamtrail.advisor-import/v1'),
+  directory: z.string(),
+  collectedAtFrom: z.literal('JobCompletionDate, else the job file modification time'),
+  accounts: z.array(
+    z.strictObject({
+      folder: z.string(),
+      accountIds: z.array(accountId),
+      imported: count,
+      alreadyInCache: count,
+      skipped: count,
+    }),
+  ),
+  imported: count,
+  alreadyInCache: count,
+  skipped: count,
+  warnings: z.array(z.strictObject({ file: z.string(), reason: z.string() })),
+});
