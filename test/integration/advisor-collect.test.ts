@@ -19,6 +19,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CacheStore } from '../../src/cache/cache-store.js';
+import { advisorCollectDocument } from '../contract/json-schemas.js';
 import type { AdvisorService } from '../../src/iam/access-advisor.js';
 import { runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
@@ -167,6 +168,7 @@ describe('iamtrail advisor collect (Access Advisor emulator over HTTP)', () => {
     const cache = join(work, 'collect.duckdb');
     const result = await cli('advisor', 'collect', '--config', config, '--cache', cache, '--format', 'json');
     expect(result.status, result.stderr).toBe(3);
+    expect(() => advisorCollectDocument.parse(JSON.parse(result.stdout))).not.toThrow();
     const document = JSON.parse(result.stdout) as {
       accounts: {
         name: string;
