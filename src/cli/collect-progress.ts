@@ -1,6 +1,5 @@
-import cliProgress from 'cli-progress';
-
 import type { CollectListener } from '../app/advisor/collect-advisor.js';
+import { createProgressBar, isProgressTerminal } from './read-progress-bar.js';
 import type { ProgressStream } from './read-progress-bar.js';
 import { toPrintable } from './printable.js';
 
@@ -19,20 +18,15 @@ export function createCollectProgressRenderer(
   stream: ProgressStream,
   env: NodeJS.ProcessEnv,
 ): CollectProgressRenderer {
-  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
   const plain = (line: string): void => {
     stream.write(`${toPrintable(line)}\n`);
   };
-  if (stream.isTTY !== true || ci) return { progress: () => undefined, note: plain, stop: () => undefined };
-  const bar = new cliProgress.SingleBar({
+  if (!isProgressTerminal(stream, env))
+    return { progress: () => undefined, note: plain, stop: () => undefined };
+  const bar = createProgressBar(
     stream,
-    format:
-      'advisor collect [{bar}] {value}/{total} principals, {accountsDone}/{accountsTotal} accounts | {duration_formatted} elapsed',
-    barsize: 24,
-    clearOnComplete: true,
-    hideCursor: null,
-    fps: 5,
-  });
+    'advisor collect [{bar}] {value}/{total} principals, {accountsDone}/{accountsTotal} accounts | {duration_formatted} elapsed',
+  );
   let running = false;
   return {
     progress(progress) {

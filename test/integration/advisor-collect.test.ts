@@ -85,17 +85,23 @@ let config: string;
 const cli = (...args: string[]): Promise<CliRun> =>
   runCli(args, { ...moto.env, IAMTRAIL_ADVISOR_POLL_MS: '20' });
 
+/** The SDK configuration of a test client talking to `server`. */
+const sdkConfig = (server: MotoServer) => ({
+  region: 'us-east-1',
+  endpoint: server.endpoint,
+  credentials: server.credentials,
+});
+
 /** An IAM client in `account`, through moto's STS (the target account's backend answers). */
 async function iamIn(account: string): Promise<IAMClient> {
-  const sts = new STSClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: moto.credentials });
+  const sts = new STSClient(sdkConfig(moto));
   clients.push(sts);
   const assumed = await sts.send(
     new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/set-up`, RoleSessionName: 'set-up' }),
   );
   const credentials = assumed.Credentials;
   const iam = new IAMClient({
-    region: 'us-east-1',
-    endpoint: moto.endpoint,
+    ...sdkConfig(moto),
     credentials: {
       accessKeyId: credentials?.AccessKeyId ?? '',
       secretAccessKey: credentials?.SecretAccessKey ?? '',
@@ -117,11 +123,7 @@ const POLICY = JSON.stringify({
 
 beforeAll(async () => {
   moto = await startMotoAdvisor();
-  const organizations = new OrganizationsClient({
-    region: 'us-east-1',
-    endpoint: moto.endpoint,
-    credentials: moto.credentials,
-  });
+  const organizations = new OrganizationsClient(sdkConfig(moto));
   clients.push(organizations);
   await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
   const create = async (name: string) =>
@@ -295,17 +297,7 @@ describe('iamtrail advisor collect (Access Advisor emulator over HTTP)', () => {
     writeFileSync(slow, JSON.stringify({ ...FIXTURE, inProgressPolls: 1_000_000 }));
     const slowMoto = await startMotoAdvisor(slow);
     try {
-      const organizations = new OrganizationsClient({
-        region: 'us-east-1',
-        endpoint: slowMoto.endpoint,
-        credentials: slowMoto.credentials,
-      });
-      clients.push(organizations);
-      const iam = new IAMClient({
-        region: 'us-east-1',
-        endpoint: slowMoto.endpoint,
-        credentials: slowMoto.credentials,
-      });
+      const iam = new IAMClient(sdkConfig(slowMoto));
       clients.push(iam);
       await iam.send(new CreateUserCommand({ UserName: 'slow' }));
       const slowConfig = join(work, 'slow.yaml');
