@@ -326,6 +326,44 @@ describe('iamtrail advisor collect (Access Advisor emulator over HTTP)', () => {
     }
   }, 60_000);
 
+  it('--json prints one document, then exits 3 when something was missed; a second collect appends', async () => {
+    const cache = join(work, 'twice.duckdb');
+    const first = await cli(
+      'advisor',
+      'collect',
+      '--config',
+      config,
+      '--account',
+      'b',
+      '--cache',
+      cache,
+      '--json',
+    );
+    expect(first.status, first.stderr).toBe(0);
+    const second = await cli(
+      'advisor',
+      'collect',
+      '--config',
+      config,
+      '--account',
+      'a',
+      '--cache',
+      cache,
+      '--json',
+    );
+    expect(second.status).toBe(3);
+    const document = advisorCollectDocument.parse(JSON.parse(second.stdout));
+    expect(document.accounts.map((account) => account.name)).toEqual(['a']);
+    expect(document.totals.failed).toBe(1);
+    const store = await CacheStore.open(cache);
+    try {
+      const accounts = new Set((await store.advisorSnapshots()).map((snapshot) => snapshot.accountId));
+      expect([...accounts].sort()).toEqual([accountA, accountB].sort());
+    } finally {
+      await store.close();
+    }
+  });
+
   it('--role without --org, and --org without a role, are usage errors', async () => {
     const noOrg = await cli('advisor', 'collect', '--config', config, '--role', 'x');
     expect(noOrg.status).toBe(2);
