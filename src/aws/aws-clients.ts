@@ -2,9 +2,12 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
 import { awsCall } from './aws-call.js';
+import { instrumentClient } from './client-instrumentation.js';
+import type { AwsCallCounts, ThrottlingRetryOptions } from './client-instrumentation.js';
 import { UsageError } from '../errors.js';
 
 /** The AWS clients iamtrail uses, for one region. */
@@ -46,14 +49,33 @@ export async function createAwsClients(region: string | undefined): Promise<AwsC
   };
 }
 
-/** An IAM client for an account, assuming `roleArn` first when one is configured. */
+/** Instrumentation for the clients of a long fan-out: see {@link instrumentClient}. */
+export interface ClientInstrumentation {
+  readonly counts: AwsCallCounts;
+  readonly retry?: ThrottlingRetryOptions;
+}
+
+/**
+ * An IAM client for an account, assuming `roleArn` first when one is configured. With
+ * `instrumentation`, its calls (and the AssumeRole) are counted and throttling is retried by
+ * iamtrail (see {@link instrumentClient}) instead of the SDK.
+ */
 export async function createIamClient(
   region: string | undefined,
   roleArn: string | undefined,
+  instrumentation?: ClientInstrumentation,
 ): Promise<IAMClient> {
-  const base = { ...(region === undefined ? {} : { region }), maxAttempts: MAX_ATTEMPTS };
-  if (roleArn === undefined) return new IAMClient(base);
-  const sts = new STSClient(base);
+  const base = {
+    ...(region === undefined ? {} : { region }),
+    maxAttempts: instrumentation === undefined ? MAX_ATTEMPTS : 1,
+  };
+  const instrument = <C extends IAMClient | STSClient>(client: C): C => {
+    if (instrumentation !== undefined)
+      instrumentClient(client, instrumentation.counts, instrumentation.retry);
+    return client;
+  };
+  if (roleArn === undefined) return instrument(new IAMClient(base));
+  const sts = instrument(new STSClient(base));
   const assumed = await awsCall(`STS AssumeRole ${roleArn}`, () =>
     sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'iamtrail', DurationSeconds: 900 })),
   );
@@ -67,5 +89,19 @@ export async function createIamClient(
     secretAccessKey: credentials.SecretAccessKey,
     ...(credentials.SessionToken === undefined ? {} : { sessionToken: credentials.SessionToken }),
   };
-  return new IAMClient({ ...base, credentials: identity });
+  return instrument(new IAMClient({ ...base, credentials: identity }));
+}
+
+/**
+ * An Organizations client (for `advisor collect --org`), counted and retried as
+ * {@link createIamClient} with `instrumentation`. Loaded lazily: only `--org` needs it.
+ */
+export async function createOrganizationsClient(
+  region: string | undefined,
+  instrumentation: ClientInstrumentation,
+): Promise<OrganizationsClient> {
+  const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
+  const client = new OrganizationsClient({ ...(region === undefined ? {} : { region }), maxAttempts: 1 });
+  instrumentClient(client, instrumentation.counts, instrumentation.retry);
+  return client;
 }

@@ -21,6 +21,24 @@ const SILENT: ReadProgressRenderer = {
   stop: () => undefined,
 };
 
+/** Whether progress is drawn on `stream`: only a terminal, and not under `CI`. */
+export function isProgressTerminal(stream: ProgressStream, env: NodeJS.ProcessEnv): boolean {
+  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
+  return stream.isTTY === true && !ci;
+}
+
+/** A cli-progress bar on `stream` with iamtrail's look, showing `format`. */
+export function createProgressBar(stream: ProgressStream, format: string): cliProgress.SingleBar {
+  return new cliProgress.SingleBar({
+    stream,
+    format,
+    barsize: 24,
+    clearOnComplete: true,
+    hideCursor: null,
+    fps: 5,
+  });
+}
+
 /**
  * A progress bar on `stream` (files and days done, elapsed time, ETA), only when it is a terminal
  * and `CI` is not set: pipes, files, CI logs and tests get no progress noise at all.
@@ -29,17 +47,11 @@ export function createReadProgressRenderer(
   stream: ProgressStream,
   env: NodeJS.ProcessEnv,
 ): ReadProgressRenderer {
-  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
-  if (stream.isTTY !== true || ci) return SILENT;
-  const bar = new cliProgress.SingleBar({
+  if (!isProgressTerminal(stream, env)) return SILENT;
+  const bar = createProgressBar(
     stream,
-    format:
-      'reading logs [{bar}] {value}/{total} files, {daysDone}/{daysTotal} days | {duration_formatted} elapsed | ETA {eta_formatted}',
-    barsize: 24,
-    clearOnComplete: true,
-    hideCursor: null,
-    fps: 5,
-  });
+    'reading logs [{bar}] {value}/{total} files, {daysDone}/{daysTotal} days | {duration_formatted} elapsed | ETA {eta_formatted}',
+  );
   let running = false;
   return {
     update(progress) {

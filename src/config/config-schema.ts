@@ -85,6 +85,15 @@ export const athenaSchema = z.strictObject({
 /** The `athena:` section, validated. */
 export type AthenaConfig = z.infer<typeof athenaSchema>;
 
+/** An IAM role name (not an ARN): what `advisor collect --org` assumes in every account. */
+export const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+
+/** The `advisor:` section: `advisor collect`'s settings. */
+export const advisorSchema = z.strictObject({
+  /** The role name `advisor collect --org` assumes in every account (`--role` wins). */
+  role: z.string().regex(ROLE_NAME_PATTERN, 'must be an IAM role name (not an ARN)').optional(),
+});
+
 /**
  * The config file: CloudTracker's keys (`accounts`, `athena`) plus `logs`, the local CloudTrail
  * folder. `athena:` is accepted as CloudTracker wrote it and kept for the Athena engine.
@@ -93,6 +102,7 @@ export const configSchema = z.looseObject({
   accounts: z.array(accountSchema).min(1, 'must list at least one account'),
   logs: z.string().min(1).optional(),
   athena: athenaSchema.optional(),
+  advisor: advisorSchema.optional(),
 });
 
 /** The config file as parsed, before paths are resolved. */

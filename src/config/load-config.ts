@@ -27,13 +27,15 @@ export interface Config {
   readonly logs: string | undefined;
   /** The `athena:` section, validated, with defaults applied. */
   readonly athena: AthenaConfig | undefined;
+  /** The `advisor:` section (`advisor collect`), when present. */
+  readonly advisor: { readonly role?: string | undefined } | undefined;
   /** Top-level keys iamtrail does not know (reported as warnings, not errors). */
   readonly unknownKeys: readonly string[];
 }
 
 /** The config file used when `--config` is not given. */
 export const DEFAULT_CONFIG_FILE = 'config.yaml';
-const KNOWN_KEYS = new Set(['accounts', 'logs', 'athena']);
+const KNOWN_KEYS = new Set(['accounts', 'logs', 'athena', 'advisor']);
 /** How far YAML aliases may expand (the `yaml` package's default, its `maxAliasCount`): no real config comes near. */
 const MAX_ALIAS_COUNT = 100;
 const FORMAT_HINT = 'examples/demo/config.example.yaml shows the format';
@@ -125,6 +127,7 @@ export function loadConfig(file: string): Config {
     })),
     logs: content.logs === undefined ? undefined : resolve(base, content.logs),
     athena: content.athena,
+    advisor: content.advisor,
     unknownKeys: Object.keys(content).filter((key) => !KNOWN_KEYS.has(key)),
   };
 }

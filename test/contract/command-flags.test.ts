@@ -99,6 +99,20 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       'cache-wait': { type: 'option', default: 60 },
     },
   },
+  'advisor collect': {
+    json: true,
+    flags: {
+      config: { type: 'option' },
+      account: { type: 'option', multiple: true },
+      org: { type: 'boolean' },
+      role: { type: 'option', dependsOn: ['org'] },
+      concurrency: { type: 'option', default: 5 },
+      'job-timeout': { type: 'option', default: 300 },
+      cache: { type: 'option' },
+      'cache-wait': { type: 'option', default: 60 },
+      format: { type: 'option', options: ['text', 'json'], default: 'text' },
+    },
+  },
   permissions: {
     json: true,
     flags: {

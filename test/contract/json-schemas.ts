@@ -339,3 +339,43 @@ export const advisorImportDocument = z.strictObject({
   skipped: count,
   warnings: z.array(z.strictObject({ file: z.string(), reason: z.string() })),
 });
+
+const collectMiss = z.strictObject({
+  arn: z.string(),
+  entityType: z.enum(['user', 'role', 'group', 'policy']),
+  reason: z.string().min(1),
+});
+
+/** `iamtrail advisor collect --format json` (validated in test/integration/advisor-collect.test.ts). */
+export const advisorCollectDocument = z.strictObject({
+  schema: z.literal('iamtrail.advisor-collect/v1'),
+  cache: z.string(),
+  collectedAt: z.string(),
+  concurrency: count,
+  jobTimeoutSeconds: z.number().positive(),
+  accounts: z.array(
+    z.strictObject({
+      name: z.string(),
+      id: z.string().regex(/^\d{12}$/),
+      role: z.string().nullable(),
+      status: z.enum(['collected', 'partial', 'failed']),
+      error: z.string().nullable(),
+      listed: count,
+      collected: z.array(z.string()),
+      skipped: z.array(collectMiss),
+      failed: z.array(collectMiss),
+    }),
+  ),
+  totals: z.strictObject({
+    accounts: count,
+    accountsFailed: count,
+    listed: count,
+    collected: count,
+    skipped: count,
+    failed: count,
+  }),
+  awsCalls: z.record(z.string().regex(/^[a-z]+:[A-Za-z]+$/), count),
+  awsCallsTotal: count,
+  elapsedMs: count,
+  complete: z.boolean(),
+});

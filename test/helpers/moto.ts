@@ -1,12 +1,17 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+import { REPO_ROOT } from './paths.js';
 
 /** A running moto_server on loopback. */
 export interface MotoServer {
   readonly endpoint: string;
   /** Environment for the SDK (and child processes) to talk to it with dummy credentials. */
   readonly env: Readonly<Record<string, string>>;
+  /** The dummy credentials of {@link env}, for the tests' own SDK clients. */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Queues canned Athena results: each later query execution gets the next set (moto does not run SQL). */
   queueAthenaResults(
     rows: readonly (readonly (string | null)[])[],
@@ -29,13 +34,36 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The Access Advisor emulator: moto_server plus the Access Advisor API (see the file). */
+export const MOTO_ADVISOR_LAUNCHER = join(REPO_ROOT, 'test/moto/moto_advisor.py');
+/** Its default fixture: the answers it gives. */
+export const MOTO_ADVISOR_FIXTURE = join(REPO_ROOT, 'test/moto/advisor-fixture.json');
+
+/**
+ * Starts the Access Advisor emulator ({@link MOTO_ADVISOR_LAUNCHER}) on a free loopback port,
+ * answering from `fixture`; the same server as {@link startMoto} otherwise.
+ */
+export function startMotoAdvisor(fixture: string = MOTO_ADVISOR_FIXTURE): Promise<MotoServer> {
+  return startMoto({ launcher: MOTO_ADVISOR_LAUNCHER, fixture });
+}
+
 /** Starts `moto_server` (Python moto, preinstalled on the build machines) and waits until it answers. */
-export async function startMoto(): Promise<MotoServer> {
+export async function startMoto(
+  options: { readonly launcher?: string; readonly fixture?: string } = {},
+): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: 'ignore',
-  });
+  const args = ['-H', '127.0.0.1', '-p', String(port)];
+  const child: ChildProcess =
+    options.launcher === undefined
+      ? spawn('moto_server', args, { stdio: 'ignore' })
+      : spawn('python3', [options.launcher, ...args], {
+          stdio: 'ignore',
+          env: {
+            ...process.env,
+            ...(options.fixture === undefined ? {} : { MOTO_ADVISOR_FIXTURE: options.fixture }),
+          },
+        });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -52,6 +80,7 @@ export async function startMoto(): Promise<MotoServer> {
   }
   return {
     endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     env: {
       AWS_ENDPOINT_URL: endpoint,
       AWS_ACCESS_KEY_ID: 'testing',

@@ -626,6 +626,8 @@ describe('iamtrail permissions', () => {
       'ListTheTrail',
       'WriteAndRemoveQueryResults',
       'ReadIamDataWhenNoFileIsGiven',
+      'CollectAccessAdvisor',
+      'ListTheOrganizationsAccounts',
     ]);
     expect(policy.Statement.find((statement) => statement.Sid === 'ListTheTrail')).toEqual({
       Sid: 'ListTheTrail',

@@ -17,14 +17,17 @@ export interface IamtrailPolicy {
 export interface PolicyConfig {
   readonly athena: AthenaConfig | undefined;
   readonly accounts: readonly { readonly role?: string | undefined }[];
+  /** `advisor.role`: the role name `advisor collect --org` assumes in every account. */
+  readonly advisor?: { readonly role?: string | undefined } | undefined;
 }
 
 /**
  * The least-privilege policy iamtrail needs: Glue set-up and cleanup of its own database and
  * table, Athena queries in its workgroup (and reading its marker tag), reading the trail, listing
  * the trail's region folders (set-up without `athena.regions`), writing and deleting its results,
- * reading IAM authorization details, and assuming each account's `role:`. Placeholders when there
- * is no config.
+ * reading IAM authorization details, collecting Access Advisor (`advisor collect`: its jobs, the
+ * listing of principals and, with `--org`, of the organisation's accounts), and assuming each
+ * account's `role:` (and `advisor.role` in every account). Placeholders when there is no config.
  */
 export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailPolicy {
   const athena = config?.athena;
@@ -43,9 +46,10 @@ export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailP
     config === undefined
       ? ['arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME']
       : [
-          ...new Set(
-            config.accounts.flatMap((account) => (account.role === undefined ? [] : [account.role])),
-          ),
+          ...new Set([
+            ...config.accounts.flatMap((account) => (account.role === undefined ? [] : [account.role])),
+            ...(config.advisor?.role === undefined ? [] : [`arn:aws:iam::*:role/${config.advisor.role}`]),
+          ]),
         ];
   return {
     Version: '2012-10-17',
@@ -118,6 +122,27 @@ export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailP
         Sid: 'ReadIamDataWhenNoFileIsGiven',
         Effect: 'Allow',
         Action: ['iam:GetAccountAuthorizationDetails'],
+        Resource: '*',
+      },
+      {
+        // In each account collected (the role assumed there, or the caller's own account).
+        Sid: 'CollectAccessAdvisor',
+        Effect: 'Allow',
+        Action: [
+          'iam:GenerateServiceLastAccessedDetails',
+          'iam:GetServiceLastAccessedDetails',
+          'iam:ListRoles',
+          'iam:ListUsers',
+          'iam:ListGroups',
+          'iam:ListPolicies',
+        ],
+        Resource: '*',
+      },
+      {
+        // `advisor collect --org`, in the management (or a delegated administrator) account.
+        Sid: 'ListTheOrganizationsAccounts',
+        Effect: 'Allow',
+        Action: ['organizations:ListAccounts'],
         Resource: '*',
       },
       ...(roles.length === 0

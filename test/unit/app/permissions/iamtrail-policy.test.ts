@@ -15,3 +15,27 @@ describe("the README's IAM permissions", () => {
     expect(JSON.parse(block ?? '')).toEqual(buildIamtrailPolicy(undefined));
   });
 });
+
+describe('the policy for advisor collect', () => {
+  it('allows the Access Advisor jobs, the listings, ListAccounts, and assuming advisor.role in any account', () => {
+    const policy = buildIamtrailPolicy({
+      athena: undefined,
+      accounts: [{ role: 'arn:aws:iam::333333333333:role/reader' }],
+      advisor: { role: 'iamtrail-advisor' },
+    });
+    const statement = (sid: string) => policy.Statement.find((entry) => entry.Sid === sid);
+    expect(statement('CollectAccessAdvisor')?.Action).toEqual([
+      'iam:GenerateServiceLastAccessedDetails',
+      'iam:GetServiceLastAccessedDetails',
+      'iam:ListRoles',
+      'iam:ListUsers',
+      'iam:ListGroups',
+      'iam:ListPolicies',
+    ]);
+    expect(statement('ListTheOrganizationsAccounts')?.Action).toEqual(['organizations:ListAccounts']);
+    expect(statement('AssumeTheAccountsReadRoles')?.Resource).toEqual([
+      'arn:aws:iam::333333333333:role/reader',
+      'arn:aws:iam::*:role/iamtrail-advisor',
+    ]);
+  });
+});

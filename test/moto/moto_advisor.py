@@ -1,0 +1,251 @@
+"""moto_server with IAM Access Advisor: the local AWS emulator of iamtrail's tests.
+
+moto 5.2.1 does not implement GenerateServiceLastAccessedDetails, GetServiceLastAccessedDetails
+or GetServiceLastAccessedDetailsWithEntities. moto dispatches an IAM action to the same-named
+snake_case method of its response class, so adding these methods to IamResponse serves them; the
+answers go through moto's own serializer (the botocore model of IAM), so the SDK reads the same
+XML it reads from AWS.
+
+The answers come from a fixture file (JSON, path in MOTO_ADVISOR_FIXTURE; see
+test/moto/advisor-fixture.json for its keys):
+- every principal moto knows gets the fixture's `services` (`{arn}` in a string is replaced by the
+  principal's ARN); an ARN moto does not know (deleted, or of another account) is NoSuchEntity;
+- a job answers IN_PROGRESS to its first `inProgressPolls` reads, then COMPLETED (or FAILED with
+  `Error` for an ARN matching a `failed` pattern); ServicesLastAccessed is paged with
+  MaxItems/Marker (default page size `defaultMaxItems`, AWS's is 100);
+- the first `calls` calls of an operation for an ARN matching a `throttled` pattern fail with
+  `Throttling: Rate exceeded`;
+- a principal matching a `deleteOnGenerate` pattern is deleted from moto when its job is asked
+  for (someone deleted it between listing and collecting), so the answer is NoSuchEntity;
+- a job is read with the credentials that started it, as AWS requires: another access key, or
+  an unknown JobId, is NoSuchEntity;
+- STS AssumeRole of a role ARN matching `refuseAssumeRole` is AccessDenied (moto's STS never
+  refuses: the one way to test a refused account).
+
+Run: python3 test/moto/moto_advisor.py -H 127.0.0.1 -p PORT (the arguments of moto_server).
+"""
+
+import copy
+import json
+import os
+import re
+import sys
+import threading
+import uuid
+from datetime import datetime, timezone
+
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult
+from moto.iam.exceptions import NotFoundException
+from moto.iam.responses import IamResponse
+from moto.sts.responses import TokenResponse
+
+FIXTURE_PATH = os.environ.get(
+    "MOTO_ADVISOR_FIXTURE", os.path.join(os.path.dirname(__file__), "advisor-fixture.json")
+)
+with open(FIXTURE_PATH, encoding="utf-8") as handle:
+    FIXTURE = json.load(handle)
+
+LOCK = threading.Lock()
+JOBS: dict = {}
+THROTTLE_COUNTS: dict = {}
+ARN_PATTERN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):(user|role|group|policy)/(?:.*/)?([^/]+)$")
+
+
+class Throttling(ServiceException):
+    code = "Throttling"
+    message = "Rate exceeded"
+
+
+class AccessDenied(ServiceException):
+    code = "AccessDenied"
+
+
+class InvalidInput(ServiceException):
+    code = "InvalidInput"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _matches(patterns: list, arn: str) -> dict | None:
+    for entry in patterns:
+        if re.search(entry["pattern"], arn):
+            return entry
+    return None
+
+
+def _throttle(operation: str, arn: str) -> None:
+    rule = _matches(FIXTURE.get("throttled", []), arn)
+    if rule is None or operation not in rule.get("operations", [operation]):
+        return
+    with LOCK:
+        key = (operation, arn)
+        THROTTLE_COUNTS[key] = THROTTLE_COUNTS.get(key, 0) + 1
+        count = THROTTLE_COUNTS[key]
+    if count <= rule["calls"]:
+        raise Throttling()
+
+
+def _substitute(value, arn: str):
+    if isinstance(value, str):
+        return value.replace("{arn}", arn)
+    if isinstance(value, list):
+        return [_substitute(item, arn) for item in value]
+    if isinstance(value, dict):
+        return {key: _substitute(item, arn) for key, item in value.items()}
+    return value
+
+
+def _require_entity(response: IamResponse, arn: str) -> None:
+    """NoSuchEntity unless moto holds the entity in the caller's account, as IAM answers."""
+    match = ARN_PATTERN.match(arn or "")
+    if match is None:
+        raise InvalidInput(f"ARN {arn} is not valid.")
+    account, kind, name = match.groups()
+    backend = response.backend
+    if _matches(FIXTURE.get("deleteOnGenerate", []), arn) is not None and account == response.current_account:
+        try:
+            if kind == "role":
+                backend.delete_role(name)
+            elif kind == "user":
+                backend.delete_user(name)
+        except Exception:  # already gone
+            pass
+    if account != response.current_account:
+        raise NotFoundException(f"The entity {arn} cannot be found.")
+    try:
+        if kind == "role":
+            backend.get_role(name)
+        elif kind == "user":
+            backend.get_user(name)
+        elif kind == "group":
+            backend.get_group(name)
+        else:
+            backend.get_policy(arn)
+    except Exception as error:
+        raise NotFoundException(f"The entity {arn} cannot be found.") from error
+
+
+def _job_of(response: IamResponse) -> dict:
+    job_id = response._get_param("JobId")
+    with LOCK:
+        job = JOBS.get(job_id)
+    if job is None or job["accessKey"] != response.get_access_key():
+        raise NotFoundException(f"No job found with JobId {job_id}.")
+    return job
+
+
+def _poll(job: dict) -> str:
+    with LOCK:
+        job["polls"] += 1
+        polls = job["polls"]
+    if polls <= FIXTURE.get("inProgressPolls", 1):
+        return "IN_PROGRESS"
+    if _matches(FIXTURE.get("failed", []), job["arn"]) is not None:
+        return "FAILED"
+    return "COMPLETED"
+
+
+def _page(response: IamResponse, items: list) -> tuple[list, dict]:
+    max_items = int(response._get_param("MaxItems") or FIXTURE.get("defaultMaxItems", 100))
+    start = int(response._get_param("Marker") or 0)
+    page = items[start : start + max_items]
+    more = start + max_items < len(items)
+    return page, ({"IsTruncated": True, "Marker": str(start + max_items)} if more else {"IsTruncated": False})
+
+
+def generate_service_last_accessed_details(self: IamResponse) -> ActionResult:
+    arn = self._get_param("Arn")
+    _throttle("GenerateServiceLastAccessedDetails", arn)
+    _require_entity(self, arn)
+    job_id = str(uuid.uuid4())
+    with LOCK:
+        JOBS[job_id] = {
+            "arn": arn,
+            "granularity": self._get_param("Granularity") or "SERVICE_LEVEL",
+            "accessKey": self.get_access_key(),
+            "created": _now(),
+            "polls": 0,
+        }
+    return ActionResult({"JobId": job_id})
+
+
+def _finished(job: dict, status: str) -> dict:
+    result = {"JobStatus": status, "JobCreationDate": job["created"]}
+    if status == "COMPLETED":
+        result["JobCompletionDate"] = FIXTURE.get("jobCompletionDate", job["created"])
+    if status == "FAILED":
+        rule = _matches(FIXTURE["failed"], job["arn"])
+        result["JobCompletionDate"] = job["created"]
+        result["Error"] = {"Message": rule["message"], "Code": rule.get("code", "InternalError")}
+    return result
+
+
+def get_service_last_accessed_details(self: IamResponse) -> ActionResult:
+    job = _job_of(self)
+    _throttle("GetServiceLastAccessedDetails", job["arn"])
+    status = _poll(job)
+    result = _finished(job, status)
+    result["JobType"] = job["granularity"]
+    services = []
+    if status == "COMPLETED":
+        for service in _substitute(copy.deepcopy(FIXTURE["services"]), job["arn"]):
+            if job["granularity"] != "ACTION_LEVEL":
+                service.pop("TrackedActionsLastAccessed", None)
+            services.append(service)
+    page, paging = _page(self, services)
+    result["ServicesLastAccessed"] = page
+    result.update(paging)
+    return ActionResult(result)
+
+
+def get_service_last_accessed_details_with_entities(self: IamResponse) -> ActionResult:
+    job = _job_of(self)
+    namespace = self._get_param("ServiceNamespace")
+    status = _poll(job)
+    result = _finished(job, status)
+    entities = []
+    if status == "COMPLETED":
+        for service in _substitute(copy.deepcopy(FIXTURE["services"]), job["arn"]):
+            entity = service.get("LastAuthenticatedEntity")
+            if service["ServiceNamespace"] == namespace and entity:
+                match = ARN_PATTERN.match(entity)
+                kind = match.group(2).upper() if match else "USER"
+                name = match.group(3) if match else entity
+                entities.append(
+                    {
+                        "EntityInfo": {"Arn": entity, "Name": name, "Type": kind, "Id": name.upper()},
+                        "LastAuthenticated": service.get("LastAuthenticated"),
+                    }
+                )
+    page, paging = _page(self, entities)
+    result["EntityDetailsList"] = page
+    result.update(paging)
+    return ActionResult(result)
+
+
+ORIGINAL_ASSUME_ROLE = TokenResponse.assume_role
+
+
+def assume_role(self: TokenResponse) -> ActionResult:
+    role_arn = self._get_param("RoleArn") or ""
+    for pattern in FIXTURE.get("refuseAssumeRole", []):
+        if re.search(pattern, role_arn):
+            raise AccessDenied(
+                f"User: arn:aws:iam::{self.current_account}:user/moto is not authorized to perform: "
+                f"sts:AssumeRole on resource: {role_arn}"
+            )
+    return ORIGINAL_ASSUME_ROLE(self)
+
+
+IamResponse.generate_service_last_accessed_details = generate_service_last_accessed_details
+IamResponse.get_service_last_accessed_details = get_service_last_accessed_details
+IamResponse.get_service_last_accessed_details_with_entities = get_service_last_accessed_details_with_entities
+TokenResponse.assume_role = assume_role
+
+if __name__ == "__main__":
+    from moto.server import main
+
+    main(sys.argv[1:])
