@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// `npm test`: unit tests and commands run in-process (test/helpers/cli.ts); the built binary's
-// end-to-end set is `npm run test:e2e` (vitest.e2e.config.ts).
+// `npm test`: unit tests and commands run in-process (test/helpers/cli.ts); what needs processes
+// of its own (the built binary in test/e2e, the AWS emulator moto_server in test/aws) is
+// `npm run test:e2e` (vitest.e2e.config.ts).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**', '**/node_modules/**'],
+    exclude: ['test/e2e/**', 'test/aws/**', '**/node_modules/**'],
     environment: 'node',
     // Test files of a worker share its module graph: importing DuckDB, the AWS SDK and oclif once
     // per worker instead of once per file. Files restore what they patch (aws-sdk-client-mock).

@@ -346,7 +346,7 @@ const collectMiss = z.strictObject({
   reason: z.string().min(1),
 });
 
-/** `iamtrail advisor collect --format json` (validated in test/integration/advisor-collect.test.ts). */
+/** `iamtrail advisor collect --format json` (validated in test/aws/advisor-collect.test.ts). */
 export const advisorCollectDocument = z.strictObject({
   schema: z.literal('iamtrail.advisor-collect/v1'),
   cache: z.string(),
