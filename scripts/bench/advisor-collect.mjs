@@ -72,6 +72,8 @@ const stop = () => {
   rmSync(work, { recursive: true, force: true });
 };
 process.on('exit', stop);
+// Interrupted: exit through 'exit', so the emulator is stopped too.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
 for (let tries = 0; ; tries += 1) {
   try {
@@ -221,3 +223,5 @@ console.log(
 console.log(`AWS calls (default run): ${JSON.stringify(fast.document.awsCalls)}`);
 organizations.destroy();
 sts.destroy();
+// Open keep-alive sockets would hold the process (and the emulator) up: end here.
+process.exit(0);
