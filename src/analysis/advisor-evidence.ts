@@ -58,7 +58,12 @@ export interface AdvisorWindow {
   readonly endDay: string;
 }
 
-/** The time Access Advisor's data is as of: AWS's job completion, else when iamtrail collected it. */
+/**
+ * The time Access Advisor's data is as of: AWS's job completion, else (for display only) when
+ * iamtrail collected or imported it. Only the job's completion time can make a snapshot cover a
+ * window: an import's file time says when the file was last written (a checkout, an unpacked
+ * archive), not when its data was true.
+ */
 export function advisorAsOf(snapshot: Pick<AdvisorSnapshot, 'collectedAt' | 'jobCompletedAt'>): string {
   return snapshot.jobCompletedAt ?? snapshot.collectedAt;
 }
@@ -75,7 +80,8 @@ export function advisorCoversWindow(
   snapshot: Pick<AdvisorSnapshot, 'collectedAt' | 'jobCompletedAt'>,
   window: AdvisorWindow,
 ): boolean {
-  return Date.parse(advisorAsOf(snapshot)) - ADVISOR_LAG_HOURS * HOUR_MS >= windowEndMs(window);
+  if (snapshot.jobCompletedAt === null) return false;
+  return Date.parse(snapshot.jobCompletedAt) - ADVISOR_LAG_HOURS * HOUR_MS >= windowEndMs(window);
 }
 
 function windowStartMs(window: AdvisorWindow): number {
@@ -144,7 +150,10 @@ export function settleWithAdvisor(
       advisor: {
         state: 'not-covering',
         ...about,
-        detail: `the snapshot as of ${asOf} does not cover the window, which ends at the end of ${window.endDay} (an access may take ${ADVISOR_LAG_HOURS} hours to show): end the window on ${lastCoveredDay(snapshot)} or earlier, or collect again`,
+        detail:
+          snapshot.jobCompletedAt === null
+            ? `the snapshot of ${asOf} (${snapshot.origin}) has no JobCompletionDate, so when its data was true is unknown: it settles nothing (collect again)`
+            : `the snapshot as of ${asOf} does not cover the window, which ends at the end of ${window.endDay} (an access may take ${ADVISOR_LAG_HOURS} hours to show): end the window on ${lastCoveredDay(snapshot)} or earlier, or collect again`,
         settled: { unused: 0, used: 0 },
         serviceUsed: 0,
       },

@@ -121,7 +121,7 @@ export async function advisorSnapshots(
     'job_completed_at',
     'origin',
   ]);
-  const snapshots = await query.orderBy('arn').orderBy('collected_at').orderBy('snapshot_id').execute();
+  const snapshots = await query.orderBy('arn').orderBy(COLLECTED_AT_ORDER).orderBy('snapshot_id').execute();
   if (snapshots.length === 0) return [];
   const ids = snapshots.map((row) => row.snapshot_id);
   const services = new Map<string, AdvisorServiceRow[]>();
@@ -167,7 +167,7 @@ export async function advisorArns(cache: CacheConnection, filter: AdvisorFilter 
   const rows = await matching(cache, filter)
     .select('arn')
     .orderBy('arn')
-    .orderBy('collected_at')
+    .orderBy(COLLECTED_AT_ORDER)
     .orderBy('snapshot_id')
     .execute();
   return rows.map((row) => row.arn);
@@ -194,12 +194,19 @@ function matching(cache: CacheConnection, filter: AdvisorFilter) {
       filter.entityTypes.length === 0
         ? query.where(sql<boolean>`false`)
         : query.where('entity_type', 'in', [...filter.entityTypes]);
+  // One snapshot per principal (ARNs compare in any case, as the filters do): the latest by time,
+  // compared as times, not as text ('…:03.127Z' is after '…:03Z'); of two at the same time, one.
   if (filter.history !== true)
     query = query.where(
-      sql<boolean>`collected_at = (SELECT max(latest.collected_at) FROM advisor_snapshots AS latest WHERE latest.arn = advisor_snapshots.arn)`,
+      sql<boolean>`snapshot_id = (SELECT latest.snapshot_id FROM advisor_snapshots AS latest WHERE lower(latest.arn) = lower(advisor_snapshots.arn) ORDER BY ${COLLECTED_AT_TIME} DESC, latest.snapshot_id DESC LIMIT 1)`,
     );
   return query;
 }
+
+/** `collected_at` (ISO-8601 UTC, `Z`) as a timestamp of the subquery's row, for ordering. */
+const COLLECTED_AT_TIME = sql`CAST(replace(latest.collected_at, 'Z', '') AS TIMESTAMP)`;
+/** The same, of the outer row. */
+const COLLECTED_AT_ORDER = sql`CAST(replace(collected_at, 'Z', '') AS TIMESTAMP)`;
 
 type AdvisorServiceRow = {
   readonly snapshot_id: string;

@@ -18,7 +18,8 @@ export default class Serve extends BaseCommand {
     'Listens on 127.0.0.1:5000 by default. There is no authentication: bound to another address, anyone who ' +
     'can reach it reads the Access Advisor data, so put it behind a proxy that authenticates. With --config, ' +
     '/api/v1/principals/{arn}/usage answers the report of a user or role from the cache (no log is read). ' +
-    'The cache is opened for each request and closed after it, so `advisor collect` can run meanwhile. ' +
+    'The cache is opened for each request and closed after it, so other iamtrail commands can use it between requests ' +
+    '(while `advisor collect` holds it, requests wait up to --cache-wait, then answer 503). ' +
     'Stops on Ctrl-C or SIGTERM.';
   static override examples = [
     '<%= config.bin %> serve',

@@ -79,8 +79,11 @@ export interface ServiceLastAccessedInput {
 /** An AWS timestamp (a Date from the SDK, a string or epoch seconds in JSON files) as ISO-8601 UTC. */
 export function toIsoTime(value: Date | string | number | undefined | null): string | null {
   if (value === undefined || value === null || value === '') return null;
+  // A time written without a zone (some tools drop AWS's) is UTC, never the local time zone.
+  const text =
+    typeof value === 'string' && /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
   const date =
-    value instanceof Date ? value : typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+    text instanceof Date ? text : typeof text === 'number' ? new Date(text * 1000) : new Date(text);
   if (Number.isNaN(date.getTime())) throw new Error(`not a time: ${String(value)}`);
   return date.toISOString().replace('.000Z', 'Z');
 }

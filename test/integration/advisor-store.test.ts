@@ -77,6 +77,34 @@ describe('Access Advisor snapshots in the cache', () => {
     }
   });
 
+  it('takes the latest snapshot by time, not by text, one per principal whatever the case of its ARN', async () => {
+    const store = await CacheStore.open(':memory:');
+    try {
+      // Within one second, '…:03.127Z' is after '…:03Z' although it sorts before it as text.
+      await store.writeAdvisorSnapshot(snapshot(ROLE, '2026-11-02T06:00:03.127Z', '2026-11-01T10:00:00Z'));
+      await store.writeAdvisorSnapshot(snapshot(ROLE, '2026-11-02T06:00:03Z', undefined));
+      // The same principal written in another case, at the same time as another snapshot: one answer.
+      await store.writeAdvisorSnapshot(snapshot(USER, '2026-11-01T00:00:00Z', undefined));
+      await store.writeAdvisorSnapshot({
+        ...snapshot(USER, '2026-11-01T00:00:00Z', undefined),
+        arn: USER.toUpperCase().replace('ARN:AWS:IAM', 'arn:aws:iam'),
+      });
+      const latest = await store.advisorSnapshots();
+      expect(latest.map((entry) => entry.collectedAt)).toEqual([
+        '2026-11-02T06:00:03.127Z',
+        '2026-11-01T00:00:00Z',
+      ]);
+      expect(await store.advisorArns()).toHaveLength(2);
+      const history = await store.advisorSnapshots({ arns: [ROLE], history: true });
+      expect(history.map((entry) => entry.collectedAt)).toEqual([
+        '2026-11-02T06:00:03Z',
+        '2026-11-02T06:00:03.127Z',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('filters as Aardvark does: arn (any case), phrase, regex; account and type', async () => {
     const store = await CacheStore.open(':memory:');
     try {

@@ -217,7 +217,16 @@ function readRegionFolder(
   const jobIdFolder = join(regionPath, JOB_ID_FOLDER);
   for (const name of readdirSync(jobIdFolder).sort()) {
     const file = join(jobIdFolder, name);
-    const outcome = readPrincipal(file, name, regionPath);
+    let outcome: AdvisorSnapshot | AdvisorImportWarning;
+    try {
+      outcome = readPrincipal(file, name, regionPath);
+    } catch (error) {
+      // An entry that cannot be read at all (a dangling link, no permission) is skipped too.
+      outcome = {
+        file,
+        reason: `cannot be read (${error instanceof Error ? error.message : String(error)})`,
+      };
+    }
     if ('reason' in outcome) {
       skipped += 1;
       warn(outcome.file, outcome.reason);

@@ -30,11 +30,17 @@ export interface UsageReaderOptions<D> {
  * A user's or role's CloudTrail usage as the report computes it (`--user/--role NAME --format
  * json`, schema `iamtrail.diff/v1`), answered from the cache alone: no log is read, and days the
  * cache lacks show as gaps of `logs.coverage`. The account is the ARN's, which the config must
- * list; its IAM data comes from its `iam:` file, else from AWS.
+ * list with an `iam:` file (the HTTP API never calls AWS).
  */
 export function createUsageReader<D>(options: UsageReaderOptions<D>): (request: UsageRequest) => Promise<D> {
   return async (request) => {
     const principal = parsePrincipalArn(request.arn);
+    // An anonymous request never makes iamtrail call AWS: the account's IAM data must be a file.
+    const account = options.config.accounts.find((entry) => entry.id === principal.accountId);
+    if (account !== undefined && account.iam === undefined)
+      throw new UsageError(
+        `account ${account.name} (${account.id}) has no iam: file in ${options.config.file}: the HTTP API does not read IAM data from AWS`,
+      );
     const window = resolveWindow(request.start, request.end);
     const result = await runReport({
       config: options.config,

@@ -90,10 +90,11 @@ describe('advisorCoversWindow', () => {
       covers: false,
     },
     {
-      name: 'no job time: when it was collected',
+      // An import without JobCompletionDate: the file's time says nothing of when the data was true.
+      name: 'no job time, however late it was collected',
       jobCompletedAt: null,
       collectedAt: '2026-11-03T00:00:00Z',
-      covers: true,
+      covers: false,
     },
   ];
   it.each(cases)('$name: $covers', ({ jobCompletedAt, collectedAt, covers }) => {
@@ -281,6 +282,18 @@ describe('settleWithAdvisor', () => {
     expect(advisor.state).toBe('not-covering');
     // 12:00 less 4 hours is on the 31st: the 30th is the last whole day before it.
     expect(advisor.detail).toContain('end the window on 2026-10-30 or earlier');
+  });
+
+  it('settles nothing with a snapshot that has no job completion time, and says why', () => {
+    const lines = [line('lambda:GetAccountSettings')];
+    const settled = settleWithAdvisor(
+      diff(lines),
+      { ...snapshot([service('lambda', null)]), jobCompletedAt: null, collectedAt: '2026-11-20T00:00:00Z' },
+      WINDOW,
+    );
+    expect(settled.report.actions).toEqual(lines);
+    expect(settled.advisor.state).toBe('not-covering');
+    expect(settled.advisor.detail).toContain('has no JobCompletionDate');
   });
 
   it('says when there is no snapshot', () => {
