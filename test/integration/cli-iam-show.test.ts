@@ -83,10 +83,10 @@ describe('iamtrail iam show', () => {
 
   it('--json gives the same document as --format json', async () => {
     const viaFlag = JSON.parse(
-      (await run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--json')).stdout,
+      (await run('iam', 'show', '--iam', FIXTURE, '--user', 'alice', '--json')).stdout,
     ) as unknown;
     const viaFormat = JSON.parse(
-      (await run('iam', 'show', '--iam', FIXTURE, '--role', 'admin', '--format', 'json')).stdout,
+      (await run('iam', 'show', '--iam', FIXTURE, '--user', 'alice', '--format', 'json')).stdout,
     ) as unknown;
     expect(viaFlag).toEqual(viaFormat);
   });
