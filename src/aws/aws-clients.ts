@@ -77,7 +77,9 @@ export async function createIamClient(
   if (roleArn === undefined) return instrument(new IAMClient(base));
   const sts = instrument(new STSClient(base));
   const assumed = await awsCall(`STS AssumeRole ${roleArn}`, () =>
-    sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'iamtrail', DurationSeconds: 900 })),
+    // An hour: the longest a role allows unless its MaxSessionDuration says more (and the limit of
+    // a chained role); the credentials are not refreshed, so one account's work must fit in it.
+    sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'iamtrail', DurationSeconds: 3600 })),
   );
   sts.destroy();
   const credentials = assumed.Credentials;

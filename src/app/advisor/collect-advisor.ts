@@ -23,7 +23,8 @@ import type { AdvisorSnapshot } from '../../iam/access-advisor.js';
 /*
  * `iamtrail advisor collect`: Access Advisor for every principal of the accounts, into the cache.
  * One ACTION_LEVEL job per principal, up to `concurrency` at once per account and
- * `globalConcurrency` in all; each principal's snapshot is written as soon as its job is read,
+ * `globalConcurrency` in all (accounts taken `globalConcurrency / concurrency` at a time, each
+ * assuming its role when its turn comes); each principal's snapshot is written as soon as its job is read,
  * so a killed collect leaves whole principals. One account failing is a row of the result, not
  * an exception.
  */
@@ -311,9 +312,12 @@ export async function collectAdvisor(
     };
   };
 
+  // Accounts a few at a time (as many as the global cap keeps busy): each assumes its role when
+  // its turn comes, so credentials (an hour) never wait in a queue behind other accounts' jobs.
+  const accountsAtOnce = pLimit(Math.max(1, Math.floor(options.globalConcurrency / options.concurrency)));
   const results = await Promise.all(
     accounts.map(async (account) => {
-      const result = await collectAccount(account);
+      const result = await accountsAtOnce(() => collectAccount(account));
       state.accountsDone += 1;
       listener.note(
         result.status === 'failed'
