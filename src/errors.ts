@@ -81,3 +81,8 @@ export class InterruptedError extends IamtrailError {
 export function isIamtrailError(error: unknown): error is IamtrailError {
   return error instanceof IamtrailError;
 }
+
+/** An error's message, or what it is when it is not an Error. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,4 +1,4 @@
-import { ConfigError, EngineError } from '../errors.js';
+import { ConfigError, EngineError, messageOf } from '../errors.js';
 
 /** Runs an AWS call, wrapping its failure once, with the call named. */
 export async function awsCall<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -7,7 +7,7 @@ export async function awsCall<T>(what: string, call: () => Promise<T>): Promise<
   } catch (error) {
     if (error instanceof EngineError || error instanceof ConfigError) throw error;
     const name = (error as { name?: string }).name ?? 'Error';
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     const credentials =
       /credential|Could not load credentials|ExpiredToken|InvalidClientTokenId|UnrecognizedClient/i.test(
         `${name} ${message}`,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { sql } from 'kysely';
 
-import { UsageError } from '../errors.js';
+import { messageOf, UsageError } from '../errors.js';
 import type {
   AdvisorAction,
   AdvisorEntityType,
@@ -252,7 +252,7 @@ async function requireRegex(cache: CacheConnection, regex: string): Promise<void
     await sql`SELECT regexp_matches('', ${regex})`.execute(cache.db);
   } catch (error) {
     throw new UsageError(
-      `the regular expression ${JSON.stringify(regex)} does not compile: ${error instanceof Error ? error.message : String(error)}`,
+      `the regular expression ${JSON.stringify(regex)} does not compile: ${messageOf(error)}`,
       { suggestions: ['Regular expressions use RE2 syntax (as DuckDB)'] },
     );
   }

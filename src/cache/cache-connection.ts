@@ -7,7 +7,7 @@ import { Kysely } from 'kysely';
 import pRetry from 'p-retry';
 
 import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
-import { EngineError, UsageError } from '../errors.js';
+import { EngineError, messageOf, UsageError } from '../errors.js';
 import {
   createCacheFolder,
   hasCacheSignature,
@@ -301,7 +301,7 @@ export class CacheConnection {
 
   /** A DuckDB error at opening: lock conflicts as they are (to wait), the rest iamtrail's own. */
   static #openError(path: string, error: unknown): unknown {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (/Could not set lock on file/.test(message)) return error;
     const mapped = toCacheError(error, path);
     if (mapped !== error) return mapped;

@@ -16,7 +16,7 @@ import type { CacheStore } from '../../cache/cache-store.js';
 import { ROLE_NAME_PATTERN } from '../../config/config-schema.js';
 import { findAccount } from '../../config/load-config.js';
 import type { Config } from '../../config/load-config.js';
-import { UsageError } from '../../errors.js';
+import { messageOf, UsageError } from '../../errors.js';
 import { toAdvisorServices, toIsoTime } from '../../iam/access-advisor.js';
 import type { AdvisorSnapshot } from '../../iam/access-advisor.js';
 
@@ -366,10 +366,6 @@ function failedAccount(
     skipped: [],
     failed: [],
   };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function unique(accounts: readonly CollectAccount[]): CollectAccount[] {

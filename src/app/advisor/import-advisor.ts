@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 import type { CacheStore } from '../../cache/cache-store.js';
-import { InputDataError, UsageError } from '../../errors.js';
+import { InputDataError, messageOf, UsageError } from '../../errors.js';
 import { advisorEntityTypeOf, toAdvisorServices, toIsoTime } from '../../iam/access-advisor.js';
 import type { AdvisorSnapshot } from '../../iam/access-advisor.js';
 
@@ -224,7 +224,7 @@ function readRegionFolder(
       // An entry that cannot be read at all (a dangling link, no permission) is skipped too.
       outcome = {
         file,
-        reason: `cannot be read (${error instanceof Error ? error.message : String(error)})`,
+        reason: `cannot be read (${messageOf(error)})`,
       };
     }
     if ('reason' in outcome) {
@@ -296,7 +296,7 @@ function readPrincipal(
       ),
     };
   } catch (error) {
-    return skip(error instanceof Error ? error.message : String(error), detailsFile);
+    return skip(messageOf(error), detailsFile);
   }
 }
 

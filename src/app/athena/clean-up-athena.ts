@@ -7,12 +7,11 @@ import type { Ownership } from '../../engines/athena/athena-ownership.js';
 import { IAMTRAIL_MARKER } from '../../engines/athena/athena-sql.js';
 import {
   memoiseWorkgroupArn,
-  messageOf,
   removeAthenaResource,
   removeResultObjects,
 } from '../../engines/athena/athena-teardown.js';
 import type { CleanupItem } from '../../engines/athena/athena-teardown.js';
-import { EngineError } from '../../errors.js';
+import { EngineError, messageOf } from '../../errors.js';
 
 /** What `iamtrail athena cleanup` removed (or would remove), kept, and failed to remove. */
 export interface CleanupResult {

@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 
 import { awsCall } from '../../aws/aws-call.js';
+import { messageOf } from '../../errors.js';
 import type { AthenaResource } from './athena-ledger.js';
 import { IAMTRAIL_MARKER } from './athena-sql.js';
 
@@ -174,8 +175,4 @@ export function memoiseWorkgroupArn(clients: TeardownClients): (name: string) =>
         : 'aws';
     return `arn:${partition}:athena:${clients.region}:${await account}:workgroup/${name}`;
   };
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

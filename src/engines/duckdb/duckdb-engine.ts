@@ -7,7 +7,7 @@ import { DuckDBInstance, listValue } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { CompiledQuery, Kysely } from 'kysely';
 
-import { InputDataError, InterruptedError } from '../../errors.js';
+import { InputDataError, InterruptedError, messageOf } from '../../errors.js';
 import {
   buildResolveQuery,
   buildSessionStatsQuery,
@@ -280,7 +280,7 @@ export class DuckDbEngine implements Engine {
 
 /** Turns a DuckDB read error into a short reason: `malformed JSON at byte 48: unexpected end of data`. */
 function describeDuckDbError(error: unknown): string {
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const message = messageOf(error).split('\n')[0] ?? '';
   return message
     .replace(/^[A-Za-z ]+Error: /, '')
     .replace(/ in file "[^"]*",?/, '')
