@@ -23,8 +23,6 @@ export const ACCESS_ANALYZER_FINDING_TYPES = [
 export const IAMTRAIL_FINDING_TYPES = [
   /** A user with no activity at all (no calls, no key or password use) for `--unused-days`. */
   'UnusedIAMUser',
-  /** An access key that was never used, older than `--unused-days`. */
-  'NeverUsedIAMUserAccessKey',
   /** An active access key older than `--key-max-age` days, never rotated. */
   'AccessKeyNotRotated',
   /** A user with two active access keys. */
