@@ -53,6 +53,33 @@ CREATE TABLE IF NOT EXISTS activity (
   last_seen VARCHAR NOT NULL
 );
 
+-- IAM change events (trail/iam-changes.ts), one row per (source, account, event id): who created,
+-- changed or removed a user, a key, a password, a role or a policy, and with what outcome. Read in
+-- the same pass as the activity, written in the day's transaction with it, and replaced (or
+-- cleared) with the day.
+CREATE TABLE IF NOT EXISTS iam_changes (
+  source VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  day VARCHAR NOT NULL,
+  event_time VARCHAR NOT NULL,
+  event_id VARCHAR NOT NULL,
+  event_name VARCHAR NOT NULL,
+  actor_arn VARCHAR NOT NULL,
+  actor_type VARCHAR NOT NULL,
+  caller_arn VARCHAR,
+  source_ip VARCHAR,
+  user_name VARCHAR,
+  role_name VARCHAR,
+  group_name VARCHAR,
+  access_key_id VARCHAR,
+  policy_arn VARCHAR,
+  policy_name VARCHAR,
+  key_status VARCHAR,
+  created_key_id VARCHAR,
+  outcome VARCHAR NOT NULL,
+  error_code VARCHAR
+);
+
 -- Athena objects iamtrail created (database, table, workgroup): cleanup removes exactly these.
 CREATE TABLE IF NOT EXISTS athena_resources (
   kind VARCHAR NOT NULL,

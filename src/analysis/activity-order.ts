@@ -1,4 +1,5 @@
 import type { ActivityRow } from '../trail/activity-summary.js';
+import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { RoleCallerRow } from './activity-report.js';
 
 /*
@@ -53,6 +54,11 @@ export function sortRoleCallers<T extends RoleCallerRow>(rows: readonly T[]): T[
       nullsLast(a.callerArn, b.callerArn) ||
       nullsFirst(a.viaArn, b.viaArn),
   );
+}
+
+/** IAM change events by time, then event id (unique), so the order is total. */
+export function sortIamChanges<T extends Pick<IamChangeRow, 'eventTime' | 'eventId'>>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => compareText(a.eventTime, b.eventTime) || compareText(a.eventId, b.eventId));
 }
 
 /** Files by name. */

@@ -1,15 +1,24 @@
 import type { SkippedFile } from '../engines/engine.js';
 import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
+import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { CacheConnection } from './cache-connection.js';
 import type { CacheDatabase } from './cache-schema.js';
 import { accountOfLogPath, dayOfLogPath } from './log-paths.js';
+
+/** The columns of the summary query that only its IAM change rows fill (`ChangeColumns`). */
+const CHANGE_COLUMNS =
+  'event_id, source_ip, user_name, role_name, group_name, access_key_id, policy_arn, policy_name, key_status, created_key_id, error_code';
 
 /**
  * The activity rows of a summary an engine spilled to Parquet (the file is the parameter named by
  * `placeholder`); its coverage rows (`actor_arn` null) come separately, as the engine's `coverage`.
  */
 const activityOfSpill = (placeholder: '$1' | '$2'): string =>
-  `SELECT * EXCLUDE (log_files) FROM read_parquet(${placeholder}) WHERE actor_arn IS NOT NULL`;
+  `SELECT * EXCLUDE (log_files, ${CHANGE_COLUMNS}) FROM read_parquet(${placeholder}) WHERE actor_arn IS NOT NULL AND event_id IS NULL`;
+
+/** The IAM change rows of a spilled summary, with the `iam_changes` table's column names. */
+const changesOfSpill = (placeholder: '$1' | '$2'): string =>
+  `SELECT account_id, day, first_seen AS event_time, event_name, actor_arn, actor_type, caller_arn, outcome, ${CHANGE_COLUMNS} FROM read_parquet(${placeholder}) WHERE event_id IS NOT NULL`;
 
 /** Which days {@link clearDays} removes; both filters together narrow the set. */
 export interface CacheClearFilter {
@@ -20,8 +29,9 @@ export interface CacheClearFilter {
 }
 
 /**
- * Replaces `days` of a source with what one engine load returned: its activity `rows` (or the
- * rows of a Parquet file the engine spilled them to) and its `coverage`, which marks each day
+ * Replaces `days` of a source with what one engine load returned: its activity `rows` and IAM
+ * `changes` (or the rows of a Parquet file the engine spilled both to) and its `coverage`, which
+ * marks each day
  * loaded for the accounts whose records its logs held, and for no other (see
  * `missingDays` in cache-coverage.ts). Whatever the days held before is forgotten first (one
  * transaction); then one transaction per day with activity writes its rows and coverage
@@ -37,6 +47,7 @@ export async function writeDays(
   coverage: readonly DayCoverage[],
   beforeCommit: () => Promise<void> = () => Promise.resolve(),
   skipped: readonly SkippedFile[] = [],
+  changes: readonly IamChangeRow[] = [],
 ): Promise<void> {
   const skippedRows = skipped.map((entry) => ({
     source,
@@ -77,7 +88,18 @@ export async function writeDays(
           `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM (${activityOfSpill('$2')})`,
           [source, rows.file],
         );
-      } else await appendRows(cache, source, rows);
+        await cache.connection.run(
+          `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM (${changesOfSpill('$2')})`,
+          [source, rows.file],
+        );
+      } else {
+        await appendRows(cache, source, rows);
+        await appendChanges(
+          cache,
+          source,
+          changes.filter((change) => counts.has(change.day)),
+        );
+      }
       await insertCoverage([...coverageOf.values()].flat());
     });
     return;
@@ -88,8 +110,13 @@ export async function writeDays(
     await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${activityOfSpill('$1')}`, [
       rows.file,
     ]);
+    await cache.connection.run(
+      `CREATE OR REPLACE TEMP TABLE incoming_changes AS ${changesOfSpill('$1')}`,
+      [rows.file],
+    );
+    // A day with IAM changes has activity too (each change is a call): counting both is the same.
     const perDay = await cache.connection.runAndReadAll(
-      'SELECT day, count(*)::INTEGER FROM incoming GROUP BY day',
+      'SELECT day, count(*)::INTEGER FROM (SELECT day FROM incoming UNION ALL SELECT day FROM incoming_changes) GROUP BY day',
     );
     for (const [day, count] of perDay.getRowsJS() as [string, number][])
       if (counts.has(day)) counts.set(day, count);
@@ -98,12 +125,22 @@ export async function writeDays(
         `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE day = $2`,
         [source, day],
       );
+      await cache.connection.run(
+        `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM incoming_changes WHERE day = $2`,
+        [source, day],
+      );
     };
   } else {
     const byDay = new Map<string, ActivityRow[]>(days.map((day) => [day, []]));
     for (const row of rows) byDay.get(row.day)?.push(row);
-    for (const [day, dayRows] of byDay) counts.set(day, dayRows.length);
-    insertDay = (day) => appendRows(cache, source, byDay.get(day) ?? []);
+    const changesByDay = new Map<string, IamChangeRow[]>(days.map((day) => [day, []]));
+    for (const change of changes) changesByDay.get(change.day)?.push(change);
+    for (const [day, dayRows] of byDay)
+      counts.set(day, dayRows.length + (changesByDay.get(day)?.length ?? 0));
+    insertDay = async (day) => {
+      await appendRows(cache, source, byDay.get(day) ?? []);
+      await appendChanges(cache, source, changesByDay.get(day) ?? []);
+    };
   }
   // Forget the days first, in one transaction: a day is then absent until its own transaction
   // commits it whole (deleting per day scanned the activity table once per day).
@@ -131,7 +168,10 @@ export async function writeDays(
       await beforeCommit();
     });
   }
-  if ('file' in rows) await cache.connection.run('DROP TABLE IF EXISTS incoming');
+  if ('file' in rows) {
+    await cache.connection.run('DROP TABLE IF EXISTS incoming');
+    await cache.connection.run('DROP TABLE IF EXISTS incoming_changes');
+  }
 }
 
 /**
@@ -157,6 +197,11 @@ export async function clearDays(
         .executeTakeFirst();
       rows += Number(removed.numDeletedRows);
       await cache.db
+        .deleteFrom('iam_changes')
+        .where('source', '=', day.source)
+        .where('day', '=', day.day)
+        .execute();
+      await cache.db
         .deleteFrom('coverage')
         .where('source', '=', day.source)
         .where('day', '=', day.day)
@@ -175,6 +220,11 @@ async function forgetDays(cache: CacheConnection, source: string, days: readonly
       .where('day', 'in', chunk)
       .execute();
     await cache.db.deleteFrom('activity').where('source', '=', source).where('day', 'in', chunk).execute();
+    await cache.db
+      .deleteFrom('iam_changes')
+      .where('source', '=', source)
+      .where('day', 'in', chunk)
+      .execute();
     await cache.db.deleteFrom('coverage').where('source', '=', source).where('day', 'in', chunk).execute();
   }
 }
@@ -201,6 +251,48 @@ async function appendRows(
     appender.appendBigInt(BigInt(row.calls));
     appender.appendVarchar(row.firstSeen);
     appender.appendVarchar(row.lastSeen);
+    appender.endRow();
+  }
+  appender.flushSync();
+  appender.closeSync();
+}
+
+async function appendChanges(
+  cache: CacheConnection,
+  source: string,
+  changes: readonly IamChangeRow[],
+): Promise<void> {
+  if (changes.length === 0) return;
+  const appender = await cache.connection.createAppender('iam_changes');
+  const text = (value: string | null): void => {
+    if (value === null) appender.appendNull();
+    else appender.appendVarchar(value);
+  };
+  // In the table's column order (sql/cache-schema.sql).
+  for (const change of changes) {
+    for (const value of [
+      source,
+      change.accountId,
+      change.day,
+      change.eventTime,
+      change.eventId,
+      change.eventName,
+      change.actorArn,
+      change.actorType,
+      change.callerArn,
+      change.sourceIp,
+      change.userName,
+      change.roleName,
+      change.groupName,
+      change.accessKeyId,
+      change.policyArn,
+      change.policyName,
+      change.status,
+      change.createdAccessKeyId,
+      change.outcome,
+      change.errorCode,
+    ])
+      text(value);
     appender.endRow();
   }
   appender.flushSync();

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 
 import type { AthenaResource } from '../engines/athena/athena-ledger.js';
 import type { ActivitySummaryRecord } from '../trail/activity-summary.js';
+import type { Outcome } from '../trail/call-outcome.js';
 import type { CacheConnection } from './cache-connection.js';
 
 /**
@@ -14,7 +15,26 @@ import type { CacheConnection } from './cache-connection.js';
  */
 // 6: `outcome` splits errors into `denied` (access errors) and `failed`; in 5, `denied` was any error.
 // 7: Access Advisor snapshots (advisor_snapshots, advisor_services, advisor_actions).
-export const CACHE_SCHEMA_VERSION = '7';
+// 8: IAM change events (iam_changes), read with the days' activity; migrated from 7 (see below).
+export const CACHE_SCHEMA_VERSION = '8';
+
+/**
+ * The tables of a version-7 cache that a migration to 8 keeps: Access Advisor snapshots (collected
+ * from AWS, which the logs cannot give back) and the Athena ledger (which cleanup relies on).
+ */
+const KEPT_FROM_7 = [
+  'athena_resources',
+  'athena_queries',
+  'advisor_snapshots',
+  'advisor_services',
+  'advisor_actions',
+] as const;
+
+/**
+ * What a migration from 7 to 8 empties: the loaded days, read without their IAM changes, so that
+ * the next question reads them again (the logs are the truth).
+ */
+const EMPTIED_FROM_7 = ['activity', 'coverage', 'skipped_files'] as const;
 
 /**
  * The mark of a cache iamtrail created: this row in its `meta` table. iamtrail opens for writing,
@@ -61,6 +81,29 @@ export interface CacheDatabase {
   skipped_files: { source: string; day: string; account_id: string | null; file: string; reason: string };
   /** The summary query's columns, plus where the row came from. */
   activity: ActivitySummaryRecord & { source: string };
+  /** One IAM change event (see `IamChangeRow`). */
+  iam_changes: {
+    source: string;
+    account_id: string;
+    day: string;
+    event_time: string;
+    event_id: string;
+    event_name: string;
+    actor_arn: string;
+    actor_type: string;
+    caller_arn: string | null;
+    source_ip: string | null;
+    user_name: string | null;
+    role_name: string | null;
+    group_name: string | null;
+    access_key_id: string | null;
+    policy_arn: string | null;
+    policy_name: string | null;
+    key_status: string | null;
+    created_key_id: string | null;
+    outcome: Outcome;
+    error_code: string | null;
+  };
   advisor_snapshots: {
     snapshot_id: string;
     account_id: string;
@@ -91,8 +134,9 @@ export interface CacheDatabase {
 }
 
 /**
- * Checks the schema of a freshly opened cache: nothing to do when it is this version; otherwise
- * (another version, or a new file) drops every table and creates the schema, marked.
+ * Checks the schema of a freshly opened cache: nothing to do when it is this version; version 7 is
+ * migrated (see {@link migrateFrom7}); otherwise (another version, or a new file) drops every
+ * table and creates the schema, marked.
  */
 export async function ensureSchema(
   cache: CacheConnection,
@@ -110,6 +154,13 @@ export async function ensureSchema(
       .executeTakeFirst();
     // Every cache of this version carries the marker (it came with schema 4): nothing to do.
     if (version?.value === CACHE_SCHEMA_VERSION) return;
+    if (version?.value === '7' && [...KEPT_FROM_7, ...EMPTIED_FROM_7].every((table) => names.has(table))) {
+      await migrateFrom7(cache);
+      onNotice(
+        `the cache ${cache.path} has schema version 7, this iamtrail uses ${CACHE_SCHEMA_VERSION}: kept its Access Advisor snapshots and Athena ledger; its log days will be read again (for their IAM changes)`,
+      );
+      return;
+    }
     onNotice(
       `the cache ${cache.path} has schema version ${version?.value ?? 'unknown'}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
     );
@@ -120,6 +171,7 @@ export async function ensureSchema(
       'coverage',
       'skipped_files',
       'activity',
+      'iam_changes',
       'athena_resources',
       'athena_queries',
       'advisor_snapshots',
@@ -138,6 +190,24 @@ export async function ensureSchema(
         { key: 'schema_version', value: CACHE_SCHEMA_VERSION },
         { key: 'created_at', value: new Date().toISOString() },
       ])
+      .execute();
+  });
+}
+
+/**
+ * Version 7 to 8, in one transaction: keeps the tables of {@link KEPT_FROM_7} as they are, empties
+ * the loaded days ({@link EMPTIED_FROM_7}: each day is read again, with its IAM changes, when a
+ * question needs it) and creates `iam_changes`. A version-7 cache is marked (schema 4 on).
+ */
+async function migrateFrom7(cache: CacheConnection): Promise<void> {
+  await cache.transaction(async () => {
+    // Constant table names of this file, never data.
+    for (const table of EMPTIED_FROM_7) await cache.connection.run(`DELETE FROM ${table}`);
+    await cache.connection.run(SCHEMA_SQL);
+    await cache.db
+      .updateTable('meta')
+      .set({ value: CACHE_SCHEMA_VERSION })
+      .where('key', '=', 'schema_version')
       .execute();
   });
 }

@@ -1,4 +1,4 @@
-import { accountEvents, actorActivity, actorRollup, roleCallers } from './activity-queries.js';
+import { accountEvents, actorActivity, actorRollup, iamChanges, roleCallers } from './activity-queries.js';
 import {
   advisorArns,
   advisorSnapshots,
@@ -87,6 +87,11 @@ export class CacheStore {
   /** See {@link accountEvents}. */
   accountEvents(...args: Rest<typeof accountEvents>): ReturnType<typeof accountEvents> {
     return accountEvents(this.#cache, ...args);
+  }
+
+  /** See {@link iamChanges}. */
+  iamChanges(...args: Rest<typeof iamChanges>): ReturnType<typeof iamChanges> {
+    return iamChanges(this.#cache, ...args);
   }
 
   /** See {@link cacheStatus}. */

@@ -1,4 +1,5 @@
 import type { ActivityRow, DayCoverage, SessionStats } from '../trail/activity-summary.js';
+import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { AthenaQueryRecord } from './athena/athena-ledger.js';
 
 /** What an engine is asked for: every activity of a range of whole UTC days. */
@@ -27,10 +28,17 @@ export interface SummaryResult {
   /** Aggregated activity, one row per (account, day, actor, caller, event source, event name, outcome). */
   readonly rows: readonly ActivityRow[];
   /**
+   * The IAM change events of the range (`trail/iam-changes.ts`), one row per event (`eventID`),
+   * read in the same pass as `rows`; empty when they were spilled to {@link SummaryResult.rowsFile}.
+   */
+  readonly changes: readonly IamChangeRow[];
+  /**
    * When the engine was asked to spill (local engine, `spillDir`): the rows are in this Parquet
-   * file, with the summary query's column names, and `rows` is empty. The file also holds the
-   * coverage rows (`actor_arn` null, see `SummaryRecord`), which {@link SummaryResult.coverage}
-   * lists too: readers of activity keep `actor_arn IS NOT NULL`. The caller deletes it.
+   * file, with the summary query's column names, and `rows` and `changes` are empty. The file
+   * also holds the coverage rows (`actor_arn` null, see `SummaryRecord`), which
+   * {@link SummaryResult.coverage} lists too, and the IAM change rows (`event_id` not null):
+   * readers of activity keep `actor_arn IS NOT NULL AND event_id IS NULL`, readers of changes
+   * `event_id IS NOT NULL`. The caller deletes it.
    */
   readonly rowsFile?: string;
   /**

@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
-import type { CompiledQuery, Kysely, QueryCreator } from 'kysely';
+import type { CompiledQuery, Kysely, QueryCreator, RawBuilder } from 'kysely';
 
 import { outcomeSql } from './call-outcome.js';
 import type { Outcome } from './call-outcome.js';
 import type { CloudTrailDatabase } from './cloudtrail-relation.js';
 import { identityField } from './cloudtrail-relation.js';
+import { IAM_CHANGE_EVENTS } from './iam-changes.js';
+import type { IamChangeEventName, IamChangeRow } from './iam-changes.js';
 import { addDays, isUtcDay } from './utc-days.js';
 
 /**
@@ -69,23 +71,45 @@ export interface ActivitySummaryRecord {
 }
 
 /**
- * A record of the summary query's result: an activity row (`log_files` 0), or the coverage of one
- * (account, day), whose `actor_arn` (and every other key but `account_id` and `day`) is null and
- * whose `log_files` counts the files holding records of it (see {@link DayCoverage}).
+ * The columns of an IAM change (see {@link IamChangeRow}) that the summary query adds to its
+ * records and stages: all null but on the records of an IAM change event.
  */
-export type SummaryRecord = Omit<ActivitySummaryRecord, 'actor_arn'> & {
-  actor_arn: string | null;
-  /** A number from Athena, a bigint (BIGINT) from DuckDB. */
-  log_files: number | bigint;
-};
+export interface ChangeColumns {
+  event_id: string | null;
+  source_ip: string | null;
+  user_name: string | null;
+  role_name: string | null;
+  group_name: string | null;
+  access_key_id: string | null;
+  policy_arn: string | null;
+  policy_name: string | null;
+  key_status: string | null;
+  created_key_id: string | null;
+  error_code: string | null;
+}
+
+/**
+ * A record of the summary query's result: an activity row (`log_files` 0, `event_id` null); the
+ * coverage of one (account, day), whose `actor_arn` (and every other key but `account_id` and
+ * `day`) is null and whose `log_files` counts the files holding records of it (see
+ * {@link DayCoverage}); or an IAM change event, one record per `event_id` (its `first_seen` is the
+ * event's time, see {@link toIamChangeRow}).
+ */
+export type SummaryRecord = Omit<ActivitySummaryRecord, 'actor_arn'> &
+  ChangeColumns & {
+    actor_arn: string | null;
+    /** A number from Athena, a bigint (BIGINT) from DuckDB. */
+    log_files: number | bigint;
+  };
 
 /**
  * A row of the first, per-session stage of the summary (see {@link buildStageQuery}): activity
- * grouped by role session (`session_key`), an AssumeRole call that issued credentials
+ * grouped by role session (`session_key`), each IAM change event in a group of its own (its
+ * {@link ChangeColumns} set, null for every other event), an AssumeRole call that issued credentials
  * (`issued_key`), a file holding records of an (account, day) (`log_path`, for the coverage), or
  * with `perFile` a log file read (`log_file`). Columns of the other kinds are null.
  */
-export interface StagedRecord {
+export interface StagedRecord extends ChangeColumns {
   account_id: string | null;
   day: string | null;
   actor_arn: string | null;
@@ -181,6 +205,24 @@ const ACTIVITY_KEYS = [
   'event_name',
   'outcome',
 ] as const;
+/**
+ * The columns of an IAM change event: part of the activity grouping set, where they are null for
+ * every other event (so the groups of those are what they would be without them), and of a
+ * grouping set of their own in the resolve stage.
+ */
+const CHANGE_KEYS = [
+  'event_id',
+  'source_ip',
+  'user_name',
+  'role_name',
+  'group_name',
+  'access_key_id',
+  'policy_arn',
+  'policy_name',
+  'key_status',
+  'created_key_id',
+  'error_code',
+] as const satisfies readonly (keyof ChangeColumns)[];
 const ASSUMPTION_KEYS = ['issued_key', 'assumer_arn', 'assumer_type', 'assumer_key'] as const;
 /** A file holding records of an account on a day of the window (look-back events have no day). */
 const COVERAGE_KEYS = ['account_id', 'day', 'log_path'] as const;
@@ -223,6 +265,10 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
   const actorArn = sql<string>`CASE WHEN ${identityType} = 'AssumedRole' THEN ${identityField('sessioncontext', 'sessionissuer', 'arn')} ELSE ${identityField('arn')} END`;
   const isAssumeRole = sql<boolean>`(eventsource = 'sts.amazonaws.com' AND eventname IN (${sql.join(ASSUME_ROLE_EVENTS.map((name) => sql.lit(name)))}))`;
   const issuing = sql<boolean>`errorcode IS NULL AND ${isAssumeRole}`;
+  // IAM change events are in the window only (never among the look-back day's AssumeRole calls).
+  const isChange = sql<boolean>`(eventsource = 'iam.amazonaws.com' AND eventname IN (${sql.join(IAM_CHANGE_EVENTS.map((name) => sql.lit(name)))}))`;
+  const ofChange = (value: RawBuilder<unknown>) => sql<string | null>`CASE WHEN ${isChange} THEN ${value} END`;
+  const parameter = (field: string) => sql`json_extract_scalar(requestparameters, ${sql.lit(`$.${field}`)})`;
   return db.with('events', (qb) =>
     qb
       .selectFrom('cloudtrail')
@@ -254,6 +300,22 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
         ),
         sql<string | null>`CASE WHEN ${issuing} THEN ${identityType} END`.as('assumer_type'),
         sql<string | null>`CASE WHEN ${issuing} THEN ${identityField('accesskeyid')} END`.as('assumer_key'),
+        // Only IAM change events have these (each event its own group): nothing parsed for others.
+        ofChange(sql`eventid`).as('event_id'),
+        ofChange(sql`sourceipaddress`).as('source_ip'),
+        ofChange(parameter('userName')).as('user_name'),
+        ofChange(parameter('roleName')).as('role_name'),
+        ofChange(parameter('groupName')).as('group_name'),
+        ofChange(parameter('accessKeyId')).as('access_key_id'),
+        ofChange(sql`coalesce(${parameter('policyArn')}, ${parameter('permissionsBoundary')})`).as('policy_arn'),
+        ofChange(parameter('policyName')).as('policy_name'),
+        ofChange(parameter('status')).as('key_status'),
+        sql<
+          string | null
+        >`CASE WHEN ${isChange} AND eventname = 'CreateAccessKey' THEN json_extract_scalar(responseelements, '$.accessKey.accessKeyId') END`.as(
+          'created_key_id',
+        ),
+        ofChange(sql`errorcode`).as('error_code'),
         sql<string>`eventtime`.as('eventtime'),
         sql<string>`"$path"`.as('log_path'),
         // Only each file's sentinel row (no eventtime) carries the file, so the file rows are
@@ -294,6 +356,7 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
     .selectFrom('events')
     .select((eb) => [
       ...ACTIVITY_KEYS,
+      ...CHANGE_KEYS,
       ...ASSUMPTION_KEYS,
       perFile
         ? sql<string | null>`log_file`.as('log_file')
@@ -309,7 +372,9 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
     .groupBy(
       sql`GROUPING SETS (${sql.join(
         [
-          perFile ? [...ACTIVITY_KEYS, 'log_file', 'has_records'] : ACTIVITY_KEYS,
+          perFile
+            ? [...ACTIVITY_KEYS, ...CHANGE_KEYS, 'log_file', 'has_records']
+            : [...ACTIVITY_KEYS, ...CHANGE_KEYS],
           ASSUMPTION_KEYS,
           COVERAGE_KEYS,
         ].map((keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`),
@@ -377,31 +442,61 @@ function withSessions(db: QueryCreator<StagedDatabase>) {
  * outcome), the caller taken from the session's AssumeRole chain or else its `sourceIdentity`;
  * plus one coverage row per (account, day) with logs (see {@link SummaryRecord}), which the staged
  * file rows fold into in the same aggregation (no second read of the staged rows, which Athena
- * would pay as a second scan). Unordered: the rows go to the cache, and sorting about half a row
- * per event costs.
+ * would pay as a second scan); plus, from a grouping set of its own over the same rows, one row per
+ * IAM change event (`event_id`), with the caller of its session as the activity rows have it: the
+ * same event staged twice (delivered twice, or in two batches) is one row. Unordered: the rows go
+ * to the cache, and sorting about half a row per event costs.
  */
 function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
   return withSessions(db)
-    .selectFrom('staged as st')
-    .leftJoin('sessions as se', 'se.session_key', 'st.session_key')
-    .where('st.day', 'is not', null)
+    .with('resolved', (qb) =>
+      qb
+        .selectFrom('staged as st')
+        .leftJoin('sessions as se', 'se.session_key', 'st.session_key')
+        .where('st.day', 'is not', null)
+        .select([
+          'st.account_id',
+          'st.day',
+          'st.actor_arn',
+          'st.actor_type',
+          sql<string | null>`coalesce(se.caller_arn, st.source_identity)`.as('caller_arn'),
+          'se.via_arn',
+          'st.event_source',
+          'st.event_name',
+          'st.outcome',
+          'st.calls',
+          'st.first_seen',
+          'st.last_seen',
+          'st.log_path',
+          ...CHANGE_KEYS.map((key) => `st.${key}` as const),
+        ]),
+    )
+    .selectFrom('resolved')
     .select([
-      sql<string>`st.account_id`.as('account_id'),
-      sql<string>`st.day`.as('day'),
-      sql<string | null>`st.actor_arn`.as('actor_arn'),
-      sql<string>`st.actor_type`.as('actor_type'),
-      sql<string | null>`coalesce(se.caller_arn, st.source_identity)`.as('caller_arn'),
-      sql<string | null>`se.via_arn`.as('via_arn'),
-      sql<string>`st.event_source`.as('event_source'),
-      sql<string>`st.event_name`.as('event_name'),
-      sql<Outcome>`st.outcome`.as('outcome'),
-      sql<number>`CAST(sum(st.calls) AS BIGINT)`.as('calls'),
-      sql<string>`min(st.first_seen)`.as('first_seen'),
-      sql<string>`max(st.last_seen)`.as('last_seen'),
+      sql<string>`account_id`.as('account_id'),
+      sql<string>`day`.as('day'),
+      sql<string | null>`actor_arn`.as('actor_arn'),
+      sql<string>`actor_type`.as('actor_type'),
+      sql<string | null>`caller_arn`.as('caller_arn'),
+      sql<string | null>`via_arn`.as('via_arn'),
+      sql<string>`event_source`.as('event_source'),
+      sql<string>`event_name`.as('event_name'),
+      sql<Outcome>`outcome`.as('outcome'),
+      sql<number>`CAST(sum(calls) AS BIGINT)`.as('calls'),
+      sql<string>`min(first_seen)`.as('first_seen'),
+      sql<string>`max(last_seen)`.as('last_seen'),
       // Each (account, day, file) is one staged row, and a file is in one batch only.
-      sql<number>`CAST(count(st.log_path) AS BIGINT)`.as('log_files'),
+      sql<number>`CAST(count(log_path) AS BIGINT)`.as('log_files'),
+      ...CHANGE_KEYS.map((key) => sql<string | null>`${sql.ref(key)}`.as(key)),
     ])
-    .groupBy(SUMMARY_KEYS.map((_, index) => sql.lit(index + 1)));
+    .groupBy(
+      sql`GROUPING SETS (${sql.join(
+        [SUMMARY_KEYS, [...SUMMARY_KEYS, ...CHANGE_KEYS]].map(
+          (keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`,
+        ),
+      )})`,
+    )
+    .having(sql<boolean>`GROUPING(event_id) = 1 OR event_id IS NOT NULL`);
 }
 
 /**
@@ -450,9 +545,47 @@ export function buildSessionStatsQuery(db: Kysely<StagedDatabase>) {
       ),
     ]);
 }
-/** Whether a result record of the summary query is an activity row (else it is a coverage row). */
+/** Whether a result record of the summary query is an activity row. */
 export function isActivityRecord(record: SummaryRecord): record is SummaryRecord & ActivitySummaryRecord {
-  return record.actor_arn !== null;
+  return record.actor_arn !== null && (record.event_id ?? null) === null;
+}
+
+/** Whether a result record of the summary query is the coverage of an (account, day). */
+export function isCoverageRecord(record: SummaryRecord): boolean {
+  return record.actor_arn === null;
+}
+
+/** Whether a result record of the summary query is an IAM change event. */
+export function isIamChangeRecord(
+  record: SummaryRecord,
+): record is SummaryRecord & { actor_arn: string; event_id: string } {
+  return record.actor_arn !== null && (record.event_id ?? null) !== null;
+}
+
+/** Converts an IAM change record of the summary query to an {@link IamChangeRow}. */
+export function toIamChangeRow(record: SummaryRecord & { actor_arn: string; event_id: string }): IamChangeRow {
+  return {
+    accountId: record.account_id,
+    day: record.day,
+    // The event's group holds the event alone (or its copies): its first and last time are its own.
+    eventTime: record.first_seen,
+    eventId: record.event_id,
+    eventName: record.event_name as IamChangeEventName,
+    actorArn: record.actor_arn,
+    actorType: record.actor_type,
+    callerArn: record.caller_arn,
+    sourceIp: record.source_ip,
+    userName: record.user_name,
+    roleName: record.role_name,
+    groupName: record.group_name,
+    accessKeyId: record.access_key_id,
+    policyArn: record.policy_arn,
+    policyName: record.policy_name,
+    status: record.key_status,
+    createdAccessKeyId: record.created_key_id,
+    outcome: record.outcome,
+    errorCode: record.error_code,
+  };
 }
 
 /** Converts a coverage record of the summary query (see {@link SummaryRecord}) to a {@link DayCoverage}. */

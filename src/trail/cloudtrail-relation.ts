@@ -14,6 +14,16 @@ export interface CloudTrailTable {
   recipientaccountid: string;
   /** JSON text of the response (Athena); DuckDB holds the JSON value. Read with `json_extract_scalar`. */
   responseelements: string | null;
+  /**
+   * JSON text of the request (Athena). DuckDB holds, for IAM events only, the JSON of the few
+   * fields the IAM changes read (see `engines/duckdb/duckdb-sql.ts`), null for other events.
+   * Read with `json_extract_scalar`, only for IAM change events.
+   */
+  requestparameters: string | null;
+  /** `eventID`: unique per event (a copy delivered twice has the same). */
+  eventid: string | null;
+  /** `sourceIPAddress`: an IP, or an AWS service's name. */
+  sourceipaddress: string | null;
   /** A struct: `type, arn, accountid, accesskeyid, username, sessioncontext.sessionissuer.arn, ...` */
   useridentity: unknown;
   /**

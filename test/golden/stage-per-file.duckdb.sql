@@ -87,6 +87,384 @@ with
           )
         ) THEN useridentity.accesskeyid
       END as "assumer_key",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN eventid
+      END as "event_id",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN sourceipaddress
+      END as "source_ip",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar (requestparameters, '$.userName')
+      END as "user_name",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar (requestparameters, '$.roleName')
+      END as "role_name",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar (requestparameters, '$.groupName')
+      END as "group_name",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar (requestparameters, '$.accessKeyId')
+      END as "access_key_id",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN coalesce(
+          json_extract_scalar (requestparameters, '$.policyArn'),
+          json_extract_scalar (requestparameters, '$.permissionsBoundary')
+        )
+      END as "policy_arn",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar (requestparameters, '$.policyName')
+      END as "policy_name",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar (requestparameters, '$.status')
+      END as "key_status",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        )
+        AND eventname = 'CreateAccessKey' THEN json_extract_scalar (responseelements, '$.accessKey.accessKeyId')
+      END as "created_key_id",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN errorcode
+      END as "error_code",
       eventtime as "eventtime",
       "$path" as "log_path",
       CASE
@@ -127,6 +505,17 @@ select
   "event_source",
   "event_name",
   "outcome",
+  "event_id",
+  "source_ip",
+  "user_name",
+  "role_name",
+  "group_name",
+  "access_key_id",
+  "policy_arn",
+  "policy_name",
+  "key_status",
+  "created_key_id",
+  "error_code",
   "issued_key",
   "assumer_arn",
   "assumer_type",
@@ -151,6 +540,17 @@ group by
       "event_source",
       "event_name",
       "outcome",
+      "event_id",
+      "source_ip",
+      "user_name",
+      "role_name",
+      "group_name",
+      "access_key_id",
+      "policy_arn",
+      "policy_name",
+      "key_status",
+      "created_key_id",
+      "error_code",
       "log_file",
       "has_records"
     ),

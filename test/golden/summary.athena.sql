@@ -87,6 +87,384 @@ with
           )
         ) THEN useridentity.accesskeyid
       END as "assumer_key",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN eventid
+      END as "event_id",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN sourceipaddress
+      END as "source_ip",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar(requestparameters, '$.userName')
+      END as "user_name",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar(requestparameters, '$.roleName')
+      END as "role_name",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar(requestparameters, '$.groupName')
+      END as "group_name",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar(requestparameters, '$.accessKeyId')
+      END as "access_key_id",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN coalesce(
+          json_extract_scalar(requestparameters, '$.policyArn'),
+          json_extract_scalar(requestparameters, '$.permissionsBoundary')
+        )
+      END as "policy_arn",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar(requestparameters, '$.policyName')
+      END as "policy_name",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN json_extract_scalar(requestparameters, '$.status')
+      END as "key_status",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        )
+        AND eventname = 'CreateAccessKey' THEN json_extract_scalar(responseelements, '$.accessKey.accessKeyId')
+      END as "created_key_id",
+      CASE
+        WHEN (
+          eventsource = 'iam.amazonaws.com'
+          AND eventname IN (
+            'CreateUser',
+            'DeleteUser',
+            'CreateAccessKey',
+            'UpdateAccessKey',
+            'DeleteAccessKey',
+            'CreateLoginProfile',
+            'UpdateLoginProfile',
+            'DeleteLoginProfile',
+            'AttachUserPolicy',
+            'DetachUserPolicy',
+            'PutUserPolicy',
+            'DeleteUserPolicy',
+            'AttachRolePolicy',
+            'DetachRolePolicy',
+            'PutRolePolicy',
+            'DeleteRolePolicy',
+            'AttachGroupPolicy',
+            'DetachGroupPolicy',
+            'PutGroupPolicy',
+            'DeleteGroupPolicy',
+            'CreateRole',
+            'DeleteRole',
+            'UpdateAssumeRolePolicy',
+            'PutUserPermissionsBoundary',
+            'DeleteUserPermissionsBoundary',
+            'PutRolePermissionsBoundary',
+            'DeleteRolePermissionsBoundary'
+          )
+        ) THEN errorcode
+      END as "error_code",
       eventtime as "eventtime",
       "$path" as "log_path"
     from
@@ -123,6 +501,17 @@ with
       "event_source",
       "event_name",
       "outcome",
+      "event_id",
+      "source_ip",
+      "user_name",
+      "role_name",
+      "group_name",
+      "access_key_id",
+      "policy_arn",
+      "policy_name",
+      "key_status",
+      "created_key_id",
+      "error_code",
       "issued_key",
       "assumer_arn",
       "assumer_type",
@@ -146,7 +535,18 @@ with
           "source_identity",
           "event_source",
           "event_name",
-          "outcome"
+          "outcome",
+          "event_id",
+          "source_ip",
+          "user_name",
+          "role_name",
+          "group_name",
+          "access_key_id",
+          "policy_arn",
+          "policy_name",
+          "key_status",
+          "created_key_id",
+          "error_code"
         ),
         (
           "issued_key",
@@ -221,33 +621,102 @@ with
       AND "a4"."issued_key" = "a3"."assumer_key"
       left join "assumptions" as "a5" on "a4"."assumer_type" = 'AssumedRole'
       AND "a5"."issued_key" = "a4"."assumer_key"
+  ),
+  "resolved" as (
+    select
+      "st"."account_id",
+      "st"."day",
+      "st"."actor_arn",
+      "st"."actor_type",
+      coalesce(se.caller_arn, st.source_identity) as "caller_arn",
+      "se"."via_arn",
+      "st"."event_source",
+      "st"."event_name",
+      "st"."outcome",
+      "st"."calls",
+      "st"."first_seen",
+      "st"."last_seen",
+      "st"."log_path",
+      "st"."event_id",
+      "st"."source_ip",
+      "st"."user_name",
+      "st"."role_name",
+      "st"."group_name",
+      "st"."access_key_id",
+      "st"."policy_arn",
+      "st"."policy_name",
+      "st"."key_status",
+      "st"."created_key_id",
+      "st"."error_code"
+    from
+      "staged" as "st"
+      left join "sessions" as "se" on "se"."session_key" = "st"."session_key"
+    where
+      "st"."day" is not null
   )
 select
-  st.account_id as "account_id",
-  st.day as "day",
-  st.actor_arn as "actor_arn",
-  st.actor_type as "actor_type",
-  coalesce(se.caller_arn, st.source_identity) as "caller_arn",
-  se.via_arn as "via_arn",
-  st.event_source as "event_source",
-  st.event_name as "event_name",
-  st.outcome as "outcome",
-  CAST(sum(st.calls) AS BIGINT) as "calls",
-  min(st.first_seen) as "first_seen",
-  max(st.last_seen) as "last_seen",
-  CAST(count(st.log_path) AS BIGINT) as "log_files"
+  account_id as "account_id",
+  day as "day",
+  actor_arn as "actor_arn",
+  actor_type as "actor_type",
+  caller_arn as "caller_arn",
+  via_arn as "via_arn",
+  event_source as "event_source",
+  event_name as "event_name",
+  outcome as "outcome",
+  CAST(sum(calls) AS BIGINT) as "calls",
+  min(first_seen) as "first_seen",
+  max(last_seen) as "last_seen",
+  CAST(count(log_path) AS BIGINT) as "log_files",
+  "event_id" as "event_id",
+  "source_ip" as "source_ip",
+  "user_name" as "user_name",
+  "role_name" as "role_name",
+  "group_name" as "group_name",
+  "access_key_id" as "access_key_id",
+  "policy_arn" as "policy_arn",
+  "policy_name" as "policy_name",
+  "key_status" as "key_status",
+  "created_key_id" as "created_key_id",
+  "error_code" as "error_code"
 from
-  "staged" as "st"
-  left join "sessions" as "se" on "se"."session_key" = "st"."session_key"
-where
-  "st"."day" is not null
+  "resolved"
 group by
-  1,
-  2,
-  3,
-  4,
-  5,
-  6,
-  7,
-  8,
-  9
+  GROUPING SETS (
+    (
+      "account_id",
+      "day",
+      "actor_arn",
+      "actor_type",
+      "caller_arn",
+      "via_arn",
+      "event_source",
+      "event_name",
+      "outcome"
+    ),
+    (
+      "account_id",
+      "day",
+      "actor_arn",
+      "actor_type",
+      "caller_arn",
+      "via_arn",
+      "event_source",
+      "event_name",
+      "outcome",
+      "event_id",
+      "source_ip",
+      "user_name",
+      "role_name",
+      "group_name",
+      "access_key_id",
+      "policy_arn",
+      "policy_name",
+      "key_status",
+      "created_key_id",
+      "error_code"
+    )
+  )
+having
+  GROUPING (event_id) = 1
+  OR event_id IS NOT NULL

@@ -29,7 +29,7 @@ import { findAccount } from '../../config/load-config.js';
 import type { AccountConfig } from '../../config/load-config.js';
 import { createEngine } from '../../engines/create-engine.js';
 import type { EngineSpec } from '../../engines/create-engine.js';
-import type { SkippedFile } from '../../engines/engine.js';
+import type { SkippedFile, SummaryResult } from '../../engines/engine.js';
 import { UsageError } from '../../errors.js';
 import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization-details.js';
 import { assumableRoles } from '../../iam/assumable-roles.js';
@@ -206,6 +206,7 @@ export async function runReport(
       const loaded: {
         days: string[];
         rows: readonly ActivityRow[] | { readonly file: string };
+        changes: SummaryResult['changes'];
         coverage: readonly DayCoverage[];
         skipped: readonly SkippedFile[];
       }[] = [];
@@ -222,6 +223,7 @@ export async function runReport(
           loaded.push({
             days: allDays(range),
             rows: summary.rowsFile === undefined ? summary.rows : { file: summary.rowsFile },
+            changes: summary.changes,
             coverage: summary.coverage,
             skipped: summary.skippedFiles,
           });
@@ -245,6 +247,7 @@ export async function runReport(
           range.coverage,
           slowCommitForTests,
           range.skipped,
+          range.changes,
         );
     }
     const held = sortDayCoverage(await store.coverage(source, window));

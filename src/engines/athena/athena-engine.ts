@@ -5,8 +5,11 @@ import type { AthenaConfig } from '../../config/config-schema.js';
 import {
   buildActivitySummaryQuery,
   isActivityRecord,
+  isCoverageRecord,
+  isIamChangeRecord,
   toActivityRow,
   toDayCoverage,
+  toIamChangeRow,
 } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import type { Engine, EngineCostReport, EngineReporter, SummaryRequest, SummaryResult } from '../engine.js';
@@ -87,7 +90,8 @@ export class AthenaEngine implements Engine {
     }).execute();
     return {
       rows: records.filter(isActivityRecord).map(toActivityRow),
-      coverage: records.filter((record) => !isActivityRecord(record)).map(toDayCoverage),
+      changes: records.filter(isIamChangeRecord).map(toIamChangeRow),
+      coverage: records.filter(isCoverageRecord).map(toDayCoverage),
       filesRead: 0,
       skippedFiles: [],
     };

@@ -13,9 +13,12 @@ import {
   buildSessionStatsQuery,
   buildStageQuery,
   isActivityRecord,
+  isCoverageRecord,
+  isIamChangeRecord,
   LOOKBACK_DAYS,
   toActivityRow,
   toDayCoverage,
+  toIamChangeRow,
 } from '../../trail/activity-summary.js';
 import type {
   ActivityRow,
@@ -25,6 +28,7 @@ import type {
   SummaryRecord,
 } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
+import type { IamChangeRow } from '../../trail/iam-changes.js';
 import type {
   Engine,
   EngineReporter,
@@ -161,12 +165,14 @@ export class DuckDbEngine implements Engine {
     }
     const resolve = buildResolveQuery(this.#staged);
     let rows: ActivityRow[] = [];
+    let changes: IamChangeRow[] = [];
     let coverage: DayCoverage[];
     let rowsFile: string | undefined;
     if (this.#options.spillDir === undefined) {
       const records = await resolve.execute();
       rows = records.filter(isActivityRecord).map(toActivityRow);
-      coverage = records.filter((record) => !isActivityRecord(record)).map(toDayCoverage);
+      changes = records.filter(isIamChangeRecord).map(toIamChangeRow);
+      coverage = records.filter(isCoverageRecord).map(toDayCoverage);
     } else {
       this.#spills += 1;
       rowsFile = join(this.#options.spillDir, `summary-${this.#spills}.parquet`);
@@ -188,6 +194,7 @@ export class DuckDbEngine implements Engine {
     await this.#connection.run('DROP TABLE staged');
     return {
       rows,
+      changes,
       ...(rowsFile === undefined ? {} : { rowsFile }),
       coverage,
       filesRead: listing.files.length - skippedFiles.length,

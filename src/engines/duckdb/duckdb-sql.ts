@@ -4,12 +4,30 @@
  */
 
 /**
+ * The `requestParameters` fields the IAM changes read (`trail/activity-summary.ts`): read as a
+ * struct of these strings only, never the whole object (serialising every event's parameters as
+ * JSON would cost on every event), and handed to the shared query as JSON text for IAM events
+ * alone, the shape of Athena's `requestparameters` column.
+ */
+const REQUEST_FIELDS = [
+  'userName',
+  'roleName',
+  'groupName',
+  'accessKeyId',
+  'policyArn',
+  'permissionsBoundary',
+  'policyName',
+  'status',
+] as const;
+
+/**
  * The fields of a CloudTrail record the shared queries read; everything else in a record is
  * skipped by the JSON reader without being materialised (each field costs time on every event).
  */
 const RECORD_TYPE = `STRUCT(
   eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR,
-  recipientAccountId VARCHAR, responseElements JSON,
+  recipientAccountId VARCHAR, responseElements JSON, eventID VARCHAR, sourceIPAddress VARCHAR,
+  requestParameters STRUCT(${REQUEST_FIELDS.map((field) => `${field} VARCHAR`).join(', ')}),
   userIdentity STRUCT(
     "type" VARCHAR, arn VARCHAR, accessKeyId VARCHAR, userName VARCHAR, invokedBy VARCHAR,
     sessionContext STRUCT(sourceIdentity VARCHAR, sessionIssuer STRUCT(arn VARCHAR))
@@ -35,6 +53,8 @@ export function createCloudTrailViewSql(maxFileBytes: number): string {
 SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
   r.errorCode AS errorcode, r.recipientAccountId AS recipientaccountid,
   r.responseElements AS responseelements, r.userIdentity AS useridentity,
+  r.eventID AS eventid, r.sourceIPAddress AS sourceipaddress,
+  CASE WHEN r.eventSource = 'iam.amazonaws.com' THEN to_json(r.requestParameters) END AS requestparameters,
   filename AS "$path", has_records
 FROM (
   SELECT filename, Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r
@@ -57,7 +77,9 @@ export const CREATE_STAGED_SQL = `CREATE OR REPLACE TEMP TABLE staged (
   source_identity VARCHAR, event_source VARCHAR, event_name VARCHAR, outcome VARCHAR,
   issued_key VARCHAR, assumer_arn VARCHAR, assumer_type VARCHAR, assumer_key VARCHAR,
   log_file VARCHAR, has_records BOOLEAN, log_path VARCHAR, calls BIGINT, first_seen VARCHAR,
-  last_seen VARCHAR
+  last_seen VARCHAR, event_id VARCHAR, source_ip VARCHAR, user_name VARCHAR, role_name VARCHAR,
+  group_name VARCHAR, access_key_id VARCHAR, policy_arn VARCHAR, policy_name VARCHAR,
+  key_status VARCHAR, created_key_id VARCHAR, error_code VARCHAR
 )`;
 
 /** Takes a batch's per-file rows out of the staged table once they have been read. */

@@ -56,7 +56,7 @@ describe('the activity-summary query', () => {
       sessioncontext STRUCT(sourceidentity VARCHAR, sessionissuer STRUCT(arn VARCHAR)))`;
     await connection.run(`CREATE TABLE cloudtrail (eventtime VARCHAR, eventsource VARCHAR, eventname VARCHAR,
       errorcode VARCHAR, recipientaccountid VARCHAR, responseelements VARCHAR, useridentity ${identity},
-      "$path" VARCHAR)`);
+      "$path" VARCHAR, eventid VARCHAR, sourceipaddress VARCHAR, requestparameters VARCHAR)`);
     await connection.run(
       `CREATE TEMP MACRO json_extract_scalar(document, path) AS json_extract_string(document, path)`,
     );
@@ -93,7 +93,9 @@ describe('the activity-summary query', () => {
       `('2026-11-01T00:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')}, 's3://trail/f8.json.gz')`,
       `('2026-10-03T09:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '999999999999', NULL, ${user('mallory', '999999999999')}, 's3://trail/f5.json.gz')`,
     ];
-    await connection.run(`INSERT INTO cloudtrail VALUES ${rows.join(',\n')}`);
+    await connection.run(
+      `INSERT INTO cloudtrail (eventtime, eventsource, eventname, errorcode, recipientaccountid, responseelements, useridentity, "$path") VALUES ${rows.join(',\n')}`,
+    );
     const records = await buildActivitySummaryQuery(db, {
       startDay: '2026-10-01',
       endDay: '2026-10-31',
