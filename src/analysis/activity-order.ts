@@ -57,7 +57,9 @@ export function sortRoleCallers<T extends RoleCallerRow>(rows: readonly T[]): T[
 }
 
 /** IAM change events by time, then event id (unique), so the order is total. */
-export function sortIamChanges<T extends Pick<IamChangeRow, 'eventTime' | 'eventId'>>(rows: readonly T[]): T[] {
+export function sortIamChanges<T extends Pick<IamChangeRow, 'eventTime' | 'eventId'>>(
+  rows: readonly T[],
+): T[] {
   return [...rows].sort((a, b) => compareText(a.eventTime, b.eventTime) || compareText(a.eventId, b.eventId));
 }
 

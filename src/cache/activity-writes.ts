@@ -110,10 +110,9 @@ export async function writeDays(
     await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${activityOfSpill('$1')}`, [
       rows.file,
     ]);
-    await cache.connection.run(
-      `CREATE OR REPLACE TEMP TABLE incoming_changes AS ${changesOfSpill('$1')}`,
-      [rows.file],
-    );
+    await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming_changes AS ${changesOfSpill('$1')}`, [
+      rows.file,
+    ]);
     // A day with IAM changes has activity too (each change is a call): counting both is the same.
     const perDay = await cache.connection.runAndReadAll(
       'SELECT day, count(*)::INTEGER FROM (SELECT day FROM incoming UNION ALL SELECT day FROM incoming_changes) GROUP BY day',
@@ -220,11 +219,7 @@ async function forgetDays(cache: CacheConnection, source: string, days: readonly
       .where('day', 'in', chunk)
       .execute();
     await cache.db.deleteFrom('activity').where('source', '=', source).where('day', 'in', chunk).execute();
-    await cache.db
-      .deleteFrom('iam_changes')
-      .where('source', '=', source)
-      .where('day', 'in', chunk)
-      .execute();
+    await cache.db.deleteFrom('iam_changes').where('source', '=', source).where('day', 'in', chunk).execute();
     await cache.db.deleteFrom('coverage').where('source', '=', source).where('day', 'in', chunk).execute();
   }
 }

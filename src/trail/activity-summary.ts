@@ -267,7 +267,8 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
   const issuing = sql<boolean>`errorcode IS NULL AND ${isAssumeRole}`;
   // IAM change events are in the window only (never among the look-back day's AssumeRole calls).
   const isChange = sql<boolean>`(eventsource = 'iam.amazonaws.com' AND eventname IN (${sql.join(IAM_CHANGE_EVENTS.map((name) => sql.lit(name)))}))`;
-  const ofChange = (value: RawBuilder<unknown>) => sql<string | null>`CASE WHEN ${isChange} THEN ${value} END`;
+  const ofChange = (value: RawBuilder<unknown>) =>
+    sql<string | null>`CASE WHEN ${isChange} THEN ${value} END`;
   const parameter = (field: string) => sql`json_extract_scalar(requestparameters, ${sql.lit(`$.${field}`)})`;
   return db.with('events', (qb) =>
     qb
@@ -307,7 +308,9 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
         ofChange(parameter('roleName')).as('role_name'),
         ofChange(parameter('groupName')).as('group_name'),
         ofChange(parameter('accessKeyId')).as('access_key_id'),
-        ofChange(sql`coalesce(${parameter('policyArn')}, ${parameter('permissionsBoundary')})`).as('policy_arn'),
+        ofChange(sql`coalesce(${parameter('policyArn')}, ${parameter('permissionsBoundary')})`).as(
+          'policy_arn',
+        ),
         ofChange(parameter('policyName')).as('policy_name'),
         ofChange(parameter('status')).as('key_status'),
         sql<
@@ -563,7 +566,9 @@ export function isIamChangeRecord(
 }
 
 /** Converts an IAM change record of the summary query to an {@link IamChangeRow}. */
-export function toIamChangeRow(record: SummaryRecord & { actor_arn: string; event_id: string }): IamChangeRow {
+export function toIamChangeRow(
+  record: SummaryRecord & { actor_arn: string; event_id: string },
+): IamChangeRow {
   return {
     accountId: record.account_id,
     day: record.day,
