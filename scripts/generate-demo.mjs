@@ -654,6 +654,168 @@ function demoLogs(random) {
   return records;
 }
 
+// ---------------------------------------------------------------------------------------------
+// IAM changes: who created, changed and removed users, keys, passwords and policies. Their own
+// random stream and their own log files (a second delivery in the hour's folder, as CloudTrail
+// makes), so the files above are the same with or without them. The IAM dumps are the state at
+// the end of the month: carol comes and goes, dave is removed, bob's key is made inactive, ops
+// has a second key, readonly's inline policy is put then deleted.
+// ---------------------------------------------------------------------------------------------
+function demoIamChanges(random) {
+  const records = [];
+  const { demo, backup } = ACCOUNTS;
+  const at = (date, time) => new Date(`${date}T${time}Z`);
+  const emit = (spec) => records.push(makeRecord(random, { region: 'us-east-1', ...spec }));
+  const alice = userIdentity(random, demo, 'alice', 'AKIAALICEDEMOKEY0001');
+  const ops = userIdentity(random, backup, 'ops', 'AKIAOPSBACKUPKEY0001');
+  // A session of `roleName` opened at `time` by `caller` (an AssumeRole event in `account`).
+  const open = (caller, callerName, account, roleName, time) => {
+    const accessKeyId = `ASIA${random.token(16)}`;
+    const sessionName = `${callerName}-${random.token(6, '0123456789')}`;
+    const roleArn = `arn:aws:iam::${account}:role/${roleName}`;
+    emit({
+      time,
+      account,
+      source: 'sts.amazonaws.com',
+      name: 'AssumeRole',
+      identity: caller,
+      requestParameters: { roleArn, roleSessionName: sessionName, durationSeconds: 3600 },
+      responseElements: {
+        credentials: {
+          accessKeyId,
+          sessionToken: random.token(64),
+          expiration: new Date(time.getTime() + 3_600_000).toUTCString(),
+        },
+        assumedRoleUser: {
+          assumedRoleId: `AROA${roleName.toUpperCase()}:${sessionName}`,
+          arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
+        },
+      },
+      resources: [{ accountId: account, type: 'AWS::IAM::Role', ARN: roleArn }],
+      readOnly: true,
+    });
+    return roleSessionIdentity(account, roleName, sessionName, accessKeyId, {
+      creationDate: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
+  };
+  // Calls one minute apart from `start`, in `account`, by `identity`.
+  const calls = (identity, account, start, list) => {
+    list.forEach(([name, requestParameters, extra = {}], index) => {
+      emit({
+        time: new Date(start.getTime() + (index + 1) * 60_000),
+        account,
+        source: 'iam.amazonaws.com',
+        name,
+        identity,
+        requestParameters,
+        readOnly: false,
+        ...extra,
+      });
+    });
+  };
+  const readOnlyAccess = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+  const trustDemoRoot = JSON.stringify(trust(`arn:aws:iam::${demo}:root`));
+
+  // 2026-10-12: dave left on the 11th; alice, as admin, removes his key, password and user.
+  let time = at('2026-10-12', '09:30:00');
+  calls(open(alice, 'alice', demo, 'admin', time), demo, time, [
+    ['DeleteAccessKey', { userName: 'dave', accessKeyId: 'AKIADAVEDEMOKEY00001' }],
+    ['DeleteLoginProfile', { userName: 'dave' }],
+    ['DeleteUser', { userName: 'dave' }],
+  ]);
+  // 2026-10-19: carol, an auditor for a week, gets a user, a key, a password and ReadOnlyAccess;
+  // readonly gets an inline policy and its trust policy rewritten (to what it was).
+  time = at('2026-10-19', '10:05:00');
+  calls(open(alice, 'alice', demo, 'admin', time), demo, time, [
+    [
+      'CreateUser',
+      { userName: 'carol' },
+      {
+        responseElements: {
+          user: {
+            path: '/',
+            userName: 'carol',
+            userId: 'AIDACAROLXXXXXXXXXX',
+            arn: `arn:aws:iam::${demo}:user/carol`,
+            createDate: 'Oct 19, 2026, 10:06:00 AM',
+          },
+        },
+      },
+    ],
+    [
+      'CreateAccessKey',
+      { userName: 'carol' },
+      {
+        responseElements: {
+          accessKey: {
+            userName: 'carol',
+            accessKeyId: 'AKIACAROLDEMOKEY0001',
+            status: 'Active',
+            createDate: 'Oct 19, 2026, 10:07:00 AM',
+          },
+        },
+      },
+    ],
+    ['CreateLoginProfile', { userName: 'carol', passwordResetRequired: true }],
+    ['AttachUserPolicy', { userName: 'carol', policyArn: readOnlyAccess }],
+    [
+      'PutRolePolicy',
+      {
+        roleName: 'readonly',
+        policyName: 'deny-iam-writes',
+        policyDocument: JSON.stringify(doc(deny(['iam:Create*', 'iam:Delete*', 'iam:Put*']))),
+      },
+    ],
+    ['UpdateAssumeRolePolicy', { roleName: 'readonly', policyDocument: trustDemoRoot }],
+  ]);
+  // 2026-10-20: bob's key, unused since the 7th, is made inactive.
+  time = at('2026-10-20', '11:15:00');
+  calls(open(alice, 'alice', demo, 'admin', time), demo, time, [
+    ['UpdateAccessKey', { userName: 'bob', accessKeyId: 'AKIABOBDEMOKEY000001', status: 'Inactive' }],
+  ]);
+  // 2026-10-22: from her admin session alice tries readonly, which may not create users.
+  time = at('2026-10-22', '14:40:00');
+  const admin = open(alice, 'alice', demo, 'admin', time);
+  const readonlyAt = new Date(time.getTime() + 30_000);
+  calls(open(admin, 'alice-readonly', demo, 'readonly', readonlyAt), demo, readonlyAt, [
+    ['CreateUser', { userName: 'carol-test' }, { errorCode: 'AccessDenied' }],
+  ]);
+  // 2026-10-26: carol's week is over; readonly's inline policy goes too.
+  time = at('2026-10-26', '16:20:00');
+  calls(open(alice, 'alice', demo, 'admin', time), demo, time, [
+    ['DeleteLoginProfile', { userName: 'carol' }],
+    ['DeleteAccessKey', { userName: 'carol', accessKeyId: 'AKIACAROLDEMOKEY0001' }],
+    ['DetachUserPolicy', { userName: 'carol', policyArn: readOnlyAccess }],
+    ['DeleteUser', { userName: 'carol' }],
+    ['DeleteRolePolicy', { roleName: 'readonly', policyName: 'deny-iam-writes' }],
+  ]);
+  // backup: ops starts rotating his key (a second one, never used in October), and is refused
+  // AdministratorAccess.
+  time = at('2026-10-29', '07:10:00');
+  calls(ops, backup, time, [
+    [
+      'CreateAccessKey',
+      { userName: 'ops' },
+      {
+        responseElements: {
+          accessKey: {
+            userName: 'ops',
+            accessKeyId: 'AKIAOPSBACKUPKEY0002',
+            status: 'Active',
+            createDate: 'Oct 29, 2026, 7:11:00 AM',
+          },
+        },
+      },
+    ],
+    [
+      'AttachUserPolicy',
+      { userName: 'ops', policyArn: administratorAccess.Arn },
+      { errorCode: 'AccessDenied' },
+    ],
+  ]);
+  return records;
+}
+
 function writeDemo() {
   const random = createRandom(20261001);
   rmSync(join(outDir, 'logs'), { recursive: true, force: true });
@@ -663,6 +825,9 @@ function writeDemo() {
   writeFileSync(join(outDir, 'iam', 'backup.json'), `${JSON.stringify(backupAccount(), null, 2)}\n`);
   const records = demoLogs(random);
   const files = writeLogFiles(random, join(outDir, 'logs'), ORG_ID, records);
+  const changeRandom = createRandom(20261019);
+  const changes = demoIamChanges(changeRandom);
+  const changeFiles = writeLogFiles(changeRandom, join(outDir, 'logs'), ORG_ID, changes);
 
   // One corrupt file (cut in the middle of its gzip stream) and one digest file, as a real trail has.
   const corruptSource =
@@ -716,7 +881,7 @@ function writeDemo() {
   );
   const advisorPrincipals = writeDemoAdvisor(outDir);
   console.error(
-    `demo organisation written to ${outDir}: ${records.length} events in ${files.length} log files, 1 corrupt file, 1 digest file; Access Advisor data of ${advisorPrincipals} principals`,
+    `demo organisation written to ${outDir}: ${records.length + changes.length} events (${changes.length} of them the IAM changes and the AssumeRole calls of their sessions) in ${files.length + changeFiles.length} log files, 1 corrupt file, 1 digest file; Access Advisor data of ${advisorPrincipals} principals`,
   );
 }
 
