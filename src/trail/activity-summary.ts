@@ -451,6 +451,9 @@ function withSessions(db: QueryCreator<StagedDatabase>) {
  * to the cache, and sorting about half a row per event costs.
  */
 function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
+  const caller = sql<string | null>`coalesce(se.caller_arn, st.source_identity)`;
+  const resolvedKey = (key: (typeof SUMMARY_KEYS)[number]) =>
+    key === 'caller_arn' ? caller : key === 'via_arn' ? sql.ref('se.via_arn') : sql.ref(`st.${key}`);
   return withSessions(db)
     .with('resolved', (qb) =>
       qb
@@ -458,33 +461,27 @@ function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
         .leftJoin('sessions as se', 'se.session_key', 'st.session_key')
         .where('st.day', 'is not', null)
         .select([
-          'st.account_id',
-          'st.day',
-          'st.actor_arn',
-          'st.actor_type',
-          sql<string | null>`coalesce(se.caller_arn, st.source_identity)`.as('caller_arn'),
-          'se.via_arn',
-          'st.event_source',
-          'st.event_name',
-          'st.outcome',
+          ...SUMMARY_KEYS.map((key) => sql<string | null>`${resolvedKey(key)}`.as(key)),
           'st.calls',
           'st.first_seen',
           'st.last_seen',
           'st.log_path',
           ...CHANGE_KEYS.map((key) => `st.${key}` as const),
+          // The keys again, for the change rows only: the change grouping set groups every other
+          // row into one group (all its keys null), which costs no memory.
+          ...SUMMARY_KEYS.map((key) =>
+            sql<string | null>`CASE WHEN st.event_id IS NOT NULL THEN ${resolvedKey(key)} END`.as(
+              `change_${key}`,
+            ),
+          ),
         ]),
     )
     .selectFrom('resolved')
     .select([
-      sql<string>`account_id`.as('account_id'),
-      sql<string>`day`.as('day'),
-      sql<string | null>`actor_arn`.as('actor_arn'),
-      sql<string>`actor_type`.as('actor_type'),
-      sql<string | null>`caller_arn`.as('caller_arn'),
-      sql<string | null>`via_arn`.as('via_arn'),
-      sql<string>`event_source`.as('event_source'),
-      sql<string>`event_name`.as('event_name'),
-      sql<Outcome>`outcome`.as('outcome'),
+      // Null in the grouping set it is not part of: each row takes its own set's.
+      ...SUMMARY_KEYS.map((key) =>
+        sql<string>`coalesce(${sql.ref(key)}, ${sql.ref(`change_${key}`)})`.as(key),
+      ),
       sql<number>`CAST(sum(calls) AS BIGINT)`.as('calls'),
       sql<string>`min(first_seen)`.as('first_seen'),
       sql<string>`max(last_seen)`.as('last_seen'),
@@ -494,12 +491,13 @@ function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
     ])
     .groupBy(
       sql`GROUPING SETS (${sql.join(
-        [SUMMARY_KEYS, [...SUMMARY_KEYS, ...CHANGE_KEYS]].map(
+        [SUMMARY_KEYS, [...CHANGE_KEYS, ...SUMMARY_KEYS.map((key) => `change_${key}`)]].map(
           (keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`,
         ),
       )})`,
     )
-    .having(sql<boolean>`GROUPING(event_id) = 1 OR event_id IS NOT NULL`);
+    .having(sql<boolean>`GROUPING(event_id) = 1 OR event_id IS NOT NULL`)
+    .$castTo<SummaryRecord>();
 }
 
 /**

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { flatten, runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
-import { SUMMARY_COLUMNS, coverageRows, summaryRow } from '../helpers/athena-results.js';
+import { SUMMARY_COLUMNS, coverageRows, createUserRow, summaryRow } from '../helpers/athena-results.js';
+import { CacheStore } from '../../src/cache/cache-store.js';
 import { startMoto } from '../helpers/moto.js';
 import type { MotoServer } from '../helpers/moto.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -229,6 +230,26 @@ describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
             '2',
             'arn:aws:iam::111111111111:user/alice',
           ),
+          // alice, as demo's admin, created carol: an activity row, and the change row of the event
+          summaryRow(
+            '111111111111',
+            '2026-10-05',
+            'arn:aws:iam::111111111111:role/admin',
+            'AssumedRole',
+            'iam.amazonaws.com',
+            'CreateUser',
+            'ok',
+            '1',
+            'arn:aws:iam::111111111111:user/alice',
+          ),
+          createUserRow(
+            '111111111111',
+            '2026-10-05T09:00:00Z',
+            'arn:aws:iam::111111111111:role/admin',
+            'e-athena-create-carol',
+            'carol',
+            'arn:aws:iam::111111111111:user/alice',
+          ),
           ...coverageRows(['111111111111', '222222222222'], '2026-10-01', '2026-10-31'),
         ],
         SUMMARY_COLUMNS,
@@ -293,6 +314,45 @@ describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
       "'222222222222'",
     ]);
     expect(summary?.QueryExecutionContext?.Database).toBe('iamtrail');
+  });
+
+  it("keeps the summary's IAM change rows in the cache, with the window's days", async () => {
+    const { result } = await askAlice();
+    expect(result.status, result.stderr).toBe(0);
+    const store = await CacheStore.open(cache);
+    try {
+      const [status] = await store.status();
+      expect(status?.source).toMatch(/^athena:/);
+      const changes = await store.iamChanges(status?.source ?? '', {
+        startDay: '2026-10-01',
+        endDay: '2026-10-31',
+      });
+      expect(changes).toEqual([
+        {
+          accountId: '111111111111',
+          day: '2026-10-05',
+          eventTime: '2026-10-05T09:00:00Z',
+          eventId: 'e-athena-create-carol',
+          eventName: 'CreateUser',
+          actorArn: 'arn:aws:iam::111111111111:role/admin',
+          actorType: 'AssumedRole',
+          callerArn: 'arn:aws:iam::111111111111:user/alice',
+          sourceIp: '203.0.113.9',
+          userName: 'carol',
+          roleName: null,
+          groupName: null,
+          accessKeyId: null,
+          policyArn: null,
+          policyName: null,
+          status: null,
+          createdAccessKeyId: null,
+          outcome: 'ok',
+          errorCode: null,
+        },
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('answers another question of the same window from the cache, with no Athena query', async () => {

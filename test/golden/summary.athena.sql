@@ -624,15 +624,15 @@ with
   ),
   "resolved" as (
     select
-      "st"."account_id",
-      "st"."day",
-      "st"."actor_arn",
-      "st"."actor_type",
+      "st"."account_id" as "account_id",
+      "st"."day" as "day",
+      "st"."actor_arn" as "actor_arn",
+      "st"."actor_type" as "actor_type",
       coalesce(se.caller_arn, st.source_identity) as "caller_arn",
-      "se"."via_arn",
-      "st"."event_source",
-      "st"."event_name",
-      "st"."outcome",
+      "se"."via_arn" as "via_arn",
+      "st"."event_source" as "event_source",
+      "st"."event_name" as "event_name",
+      "st"."outcome" as "outcome",
       "st"."calls",
       "st"."first_seen",
       "st"."last_seen",
@@ -647,7 +647,34 @@ with
       "st"."policy_name",
       "st"."key_status",
       "st"."created_key_id",
-      "st"."error_code"
+      "st"."error_code",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN "st"."account_id"
+      END as "change_account_id",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN "st"."day"
+      END as "change_day",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN "st"."actor_arn"
+      END as "change_actor_arn",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN "st"."actor_type"
+      END as "change_actor_type",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN coalesce(se.caller_arn, st.source_identity)
+      END as "change_caller_arn",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN "se"."via_arn"
+      END as "change_via_arn",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN "st"."event_source"
+      END as "change_event_source",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN "st"."event_name"
+      END as "change_event_name",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN "st"."outcome"
+      END as "change_outcome"
     from
       "staged" as "st"
       left join "sessions" as "se" on "se"."session_key" = "st"."session_key"
@@ -655,15 +682,15 @@ with
       "st"."day" is not null
   )
 select
-  account_id as "account_id",
-  day as "day",
-  actor_arn as "actor_arn",
-  actor_type as "actor_type",
-  caller_arn as "caller_arn",
-  via_arn as "via_arn",
-  event_source as "event_source",
-  event_name as "event_name",
-  outcome as "outcome",
+  coalesce("account_id", "change_account_id") as "account_id",
+  coalesce("day", "change_day") as "day",
+  coalesce("actor_arn", "change_actor_arn") as "actor_arn",
+  coalesce("actor_type", "change_actor_type") as "actor_type",
+  coalesce("caller_arn", "change_caller_arn") as "caller_arn",
+  coalesce("via_arn", "change_via_arn") as "via_arn",
+  coalesce("event_source", "change_event_source") as "event_source",
+  coalesce("event_name", "change_event_name") as "event_name",
+  coalesce("outcome", "change_outcome") as "outcome",
   CAST(sum(calls) AS BIGINT) as "calls",
   min(first_seen) as "first_seen",
   max(last_seen) as "last_seen",
@@ -695,15 +722,6 @@ group by
       "outcome"
     ),
     (
-      "account_id",
-      "day",
-      "actor_arn",
-      "actor_type",
-      "caller_arn",
-      "via_arn",
-      "event_source",
-      "event_name",
-      "outcome",
       "event_id",
       "source_ip",
       "user_name",
@@ -714,7 +732,16 @@ group by
       "policy_name",
       "key_status",
       "created_key_id",
-      "error_code"
+      "error_code",
+      "change_account_id",
+      "change_day",
+      "change_actor_arn",
+      "change_actor_type",
+      "change_caller_arn",
+      "change_via_arn",
+      "change_event_source",
+      "change_event_name",
+      "change_outcome"
     )
   )
 having

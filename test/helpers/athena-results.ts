@@ -16,7 +16,22 @@ export const SUMMARY_COLUMNS = [
   { name: 'first_seen', type: 'varchar' },
   { name: 'last_seen', type: 'varchar' },
   { name: 'log_files', type: 'bigint' },
+  ...[
+    'event_id',
+    'source_ip',
+    'user_name',
+    'role_name',
+    'group_name',
+    'access_key_id',
+    'policy_arn',
+    'policy_name',
+    'key_status',
+    'created_key_id',
+    'error_code',
+  ].map((name) => ({ name, type: 'varchar' })),
 ];
+/** The IAM change columns of an activity or coverage row: none. */
+const NO_CHANGE = Array.from({ length: 11 }, () => null);
 /** An activity row of the summary query. */
 export const summaryRow = (
   account: string,
@@ -42,6 +57,34 @@ export const summaryRow = (
   `${day}T10:00:00Z`,
   `${day}T11:00:00Z`,
   '0',
+  ...NO_CHANGE,
+];
+/** An IAM change row of the summary query: `userName` created by `actor` at `time`. */
+export const createUserRow = (
+  account: string,
+  time: string,
+  actor: string,
+  eventId: string,
+  userName: string,
+  caller: string | null = null,
+) => [
+  account,
+  time.slice(0, 10),
+  actor,
+  'AssumedRole',
+  caller,
+  null,
+  'iam.amazonaws.com',
+  'CreateUser',
+  'ok',
+  '1',
+  time,
+  time,
+  '0',
+  eventId,
+  '203.0.113.9',
+  userName,
+  ...Array.from({ length: 9 }, () => null),
 ];
 /** The summary query's coverage row of an (account, day): `files` log files hold its records. */
 export const coverageRow = (account: string, day: string, files = '2') => [
@@ -52,6 +95,7 @@ export const coverageRow = (account: string, day: string, files = '2') => [
   `${day}T00:01:00Z`,
   `${day}T23:59:00Z`,
   files,
+  ...NO_CHANGE,
 ];
 /** Coverage rows for every day from `start` to `end` of each account. */
 export const coverageRows = (accounts: readonly string[], start: string, end: string) => {

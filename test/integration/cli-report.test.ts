@@ -45,7 +45,8 @@ describe('iamtrail --list (demo organisation)', () => {
       [
         '  AWSServiceRoleForSupport  2026-10-31  [service-linked]  callers: (unknown caller)',
         '  admin                     2026-10-28  callers: user/alice, user/charlie',
-        '- readonly                  not active in window',
+        // its one session (demoIamChanges: alice, from her admin session) was refused its one call
+        '- readonly                  not active in window  callers: user/alice via role/admin',
         ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),
@@ -147,11 +148,23 @@ describe('iamtrail --user / --role (demo organisation)', () => {
         '  cloudtrail:LookupEvents',
         '  ec2:DescribeInstances',
         '  ec2:RunInstances',
+        // the IAM changes alice made as admin (scripts/generate-demo.mjs, demoIamChanges)
+        '  iam:AttachUserPolicy',
+        '  iam:CreateAccessKey',
+        '  iam:CreateLoginProfile',
         '  iam:CreateUser',
+        '  iam:DeleteAccessKey',
+        '  iam:DeleteLoginProfile',
+        '  iam:DeleteRolePolicy',
+        '  iam:DeleteUser',
+        '  iam:DetachUserPolicy',
         '  iam:GetUser',
         '  iam:ListRoles',
         '  iam:ListUsers',
-        // charlie's admin session assumed backup's admin once (a role chain)
+        '  iam:PutRolePolicy',
+        '  iam:UpdateAccessKey',
+        '  iam:UpdateAssumeRolePolicy',
+        // charlie's admin session assumed backup's admin once (a role chain), alice's readonly
         '  sts:AssumeRole',
         '',
         'Roles admin may assume (sts:AssumeRole in its policies) and their use in the window:',

@@ -52,9 +52,23 @@ describe('--destrole on the demo organisation', () => {
       [
         '  cloudtrail:LookupEvents',
         '  ec2:DescribeInstances',
+        // the IAM changes she made as admin (scripts/generate-demo.mjs, demoIamChanges)
+        '  iam:AttachUserPolicy',
+        '  iam:CreateAccessKey',
+        '  iam:CreateLoginProfile',
         '  iam:CreateUser',
+        '  iam:DeleteAccessKey',
+        '  iam:DeleteLoginProfile',
+        '  iam:DeleteRolePolicy',
+        '  iam:DeleteUser',
+        '  iam:DetachUserPolicy',
         '  iam:GetUser',
         '  iam:ListUsers',
+        '  iam:PutRolePolicy',
+        '  iam:UpdateAccessKey',
+        '  iam:UpdateAssumeRolePolicy',
+        // and from one of those sessions she assumed readonly
+        '  sts:AssumeRole',
         ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),
@@ -195,7 +209,8 @@ describe('--destrole on the demo organisation', () => {
     };
     const admin = json.identities.find((identity) => identity.name === 'admin');
     expect(admin?.callers.map((caller) => [caller.caller, caller.calls])).toEqual([
-      [`arn:aws:iam::${DEMO_ID}:user/alice`, 29],
+      // 29 calls, plus the 16 of her sessions of demoIamChanges (15 IAM changes, 1 AssumeRole)
+      [`arn:aws:iam::${DEMO_ID}:user/alice`, 45],
       // 13 calls, plus the chained AssumeRole counted again from its copy in the backup account's trail
       [`arn:aws:iam::${DEMO_ID}:user/charlie`, 14],
     ]);
