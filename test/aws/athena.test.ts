@@ -285,6 +285,8 @@ describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
         '  s3:ListAllMyBuckets',
         '',
         'Roles alice may assume (sts:AssumeRole in its policies) and their use in the window:',
+        // the queued CreateUser row of demo's admin, in a session alice opened
+        '  admin           1 call(s), last 2026-10-05T11:00:00Z',
         '  admin (backup)  2 call(s), last 2026-10-04T11:00:00Z',
         '',
       ].join('\n'),
