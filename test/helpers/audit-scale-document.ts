@@ -3,6 +3,7 @@ import type { Finding } from '../../src/analysis/audit-findings.js';
 import type { AuditAccount, AuditDocument, AuditPrincipal } from '../../src/app/audit/audit-types.js';
 import { IAM_CHANGE_EVENTS } from '../../src/trail/iam-changes.js';
 import type { IamChangeRow } from '../../src/trail/iam-changes.js';
+import { buildAuditDocument } from '../fixtures/audit/audit-document.js';
 
 /** The size of a generated audit. */
 export interface ScaleOptions {
@@ -146,51 +147,5 @@ export function generateAuditDocument(options: ScaleOptions): AuditDocument {
       errorCode: c % 50 === 0 ? 'AccessDenied' : null,
     });
   }
-  const count = (pick: (finding: Finding) => string): Record<string, number> =>
-    findings.reduce<Record<string, number>>((counts, finding) => {
-      counts[pick(finding)] = (counts[pick(finding)] ?? 0) + 1;
-      return counts;
-    }, {});
-  const bySeverity = count((finding) => finding.severity);
-  return {
-    schema: 'iamtrail.audit/v1',
-    generatedAt: '2026-11-01T06:00:00Z',
-    window: { startDay: '2026-08-03', endDay: '2026-10-31' },
-    settings: { unusedDays: 90, keyMaxAgeDays: 90, failOn: null },
-    cloudTrail: {
-      used: true,
-      logs: {
-        engine: 'local',
-        source: 'local:/logs',
-        cache: null,
-        engineCalls: 1,
-        daysRead: 90,
-        daysFromCache: 0,
-        filesRead: 0,
-        skippedFiles: [],
-        unreadableFiles: [],
-        coverage: [],
-        complete: true,
-      },
-    },
-    accessAdvisor: { used: false, principals: 0 },
-    accounts,
-    findings,
-    suppressed: {},
-    iamChanges,
-    totals: {
-      accounts: options.accounts,
-      accountsFailed: 0,
-      principals: options.accounts * options.principalsPerAccount,
-      findings: findings.length,
-      byType: count((finding) => finding.findingType),
-      bySeverity: {
-        low: bySeverity.low ?? 0,
-        medium: bySeverity.medium ?? 0,
-        high: bySeverity.high ?? 0,
-        critical: bySeverity.critical ?? 0,
-      },
-    },
-    complete: true,
-  };
+  return buildAuditDocument({ accounts, findings, iamChanges });
 }
