@@ -327,13 +327,27 @@ describe('the report as HTML (--format html) on the demo', () => {
     return run.stdout;
   }
 
-  it('--list users: the cards and the table match --format json', async () => {
-    const json = JSON.parse(answer(['--list', 'users', '--format', 'json'])) as IdentityListDocument;
+  /** Runs the question with --format json and html, opens the page, and checks it against the JSON. */
+  async function checkPage(
+    question: readonly string[],
+    check: (page: Page, json: unknown) => Promise<void>,
+  ): Promise<void> {
+    const json: unknown = JSON.parse(answer([...question, '--format', 'json']));
     const { page, problems, close } = await openHtml(
-      'list.html',
-      answer(['--list', 'users', '--format', 'html']),
+      `${question.join('-')}.html`,
+      answer([...question, '--format', 'html']),
     );
     try {
+      await check(page, json);
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  }
+
+  it('--list users: the cards and the table match --format json', async () => {
+    await checkPage(['--list', 'users'], async (page, answered) => {
+      const json = answered as IdentityListDocument;
       const active = json.identities.filter((identity) => identity.active).length;
       expect(await cardValues(page, 'totals')).toEqual({
         identities: String(json.identities.length),
@@ -343,19 +357,12 @@ describe('the report as HTML (--format html) on the demo', () => {
       });
       const names = await columnTexts(page, 'identities', 'name');
       expect(names).toEqual([...json.identities, ...json.notInIam].map((identity) => identity.name));
-      expect(problems).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('--user alice: the status cards, the filtered actions and their CSV match --format json', async () => {
-    const json = JSON.parse(answer(['--user', 'alice', '--format', 'json'])) as PrincipalDiffDocument;
-    const { page, problems, close } = await openHtml(
-      'alice.html',
-      answer(['--user', 'alice', '--format', 'html']),
-    );
-    try {
+    await checkPage(['--user', 'alice'], async (page, answered) => {
+      const json = answered as PrincipalDiffDocument;
       const counts = countBy(json.actions, (line) => line.status);
       expect(await cardValues(page, 'statuses')).toEqual({
         used: String(counts.get('used') ?? 0),
@@ -372,10 +379,7 @@ describe('the report as HTML (--format html) on the demo', () => {
         unknown.map((line) => line.action),
       );
       expect(csv.rows.slice(1).every((row) => row[header.indexOf('symbol')] === '?')).toBe(true);
-      expect(problems).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('--destrole alone with --format html is a usage error', () => {

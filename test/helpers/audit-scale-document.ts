@@ -3,7 +3,7 @@ import type { Finding } from '../../src/analysis/audit-findings.js';
 import type { AuditAccount, AuditDocument, AuditPrincipal } from '../../src/app/audit/audit-types.js';
 import { IAM_CHANGE_EVENTS } from '../../src/trail/iam-changes.js';
 import type { IamChangeRow } from '../../src/trail/iam-changes.js';
-import { buildAuditDocument } from '../fixtures/audit/audit-document.js';
+import { buildAuditDocument, iamChange } from '../fixtures/audit/audit-document.js';
 
 /** The size of a generated audit. */
 export interface ScaleOptions {
@@ -125,26 +125,16 @@ export function generateAuditDocument(options: ScaleOptions): AuditDocument {
   for (let c = 0; c < options.iamChanges; c += 1) {
     const accountId = String(100000000000 + (c % options.accounts));
     const eventTime = `2026-10-${String((c % 28) + 1).padStart(2, '0')}T${String(c % 24).padStart(2, '0')}:00:00Z`;
+    const eventName = IAM_CHANGE_EVENTS[c % IAM_CHANGE_EVENTS.length] ?? 'CreateUser';
     iamChanges.push({
-      accountId,
-      day: eventTime.slice(0, 10),
-      eventTime,
+      ...iamChange(
+        accountId,
+        eventTime,
+        eventName,
+        { userName: `user-${String(c % 1000).padStart(4, '0')}` },
+        c % 50 === 0 ? 'denied' : 'ok',
+      ),
       eventId: `event-${c}`,
-      eventName: IAM_CHANGE_EVENTS[c % IAM_CHANGE_EVENTS.length] ?? 'CreateUser',
-      actorArn: `arn:aws:iam::${accountId}:role/admin`,
-      actorType: 'AssumedRole',
-      callerArn: `arn:aws:iam::${accountId}:user/user-0000`,
-      sourceIp: '198.51.100.1',
-      userName: `user-${String(c % 1000).padStart(4, '0')}`,
-      roleName: null,
-      groupName: null,
-      accessKeyId: null,
-      policyArn: null,
-      policyName: null,
-      status: null,
-      createdAccessKeyId: null,
-      outcome: c % 50 === 0 ? 'denied' : 'ok',
-      errorCode: c % 50 === 0 ? 'AccessDenied' : null,
     });
   }
   return buildAuditDocument({ accounts, findings, iamChanges });
