@@ -11,6 +11,7 @@ import {
   toReportDocument,
 } from '../cli/render-report.js';
 import type { ReportDocument } from '../cli/render-report.js';
+import { renderReportHtml } from '../cli/render-html/render-report-html.js';
 import { runReport } from '../app/report/run-report.js';
 import { ENGINE_NAMES } from '../app/report/report-types.js';
 import type { ReportQuestion } from '../app/report/report-types.js';
@@ -129,9 +130,10 @@ export default class Report extends BaseCommand {
       description: 'Athena: do not check or create the database and table first.',
     }),
     format: Flags.option({
-      options: ['text', 'json', 'csv'] as const,
+      options: ['text', 'json', 'csv', 'html'] as const,
       default: 'text' as const,
-      description: 'Output format.',
+      description:
+        'Output format; html (--list and --user/--role): one self-contained page with the JSON document embedded.',
     })(),
   };
 
@@ -144,6 +146,10 @@ export default class Report extends BaseCommand {
     for (const key of config.unknownKeys)
       this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
     const question = questionOf(flags);
+    if (flags.format === 'html' && question.kind === 'callers')
+      throw new UsageError('--format html is for --list and --user/--role; --destrole alone lists callers', {
+        suggestions: ['--format text, json or csv for the callers of a role'],
+      });
     const selectors =
       flags['event-selectors'] === undefined ? undefined : readEventSelectorsFile(flags['event-selectors']);
 
@@ -203,6 +209,9 @@ export default class Report extends BaseCommand {
     this.#describe(result, window);
     if (this.jsonEnabled()) return document;
     if (flags.format === 'json') process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    // HTML embeds the JSON document and inserts its text with textContent only: no escaping here.
+    else if (flags.format === 'html' && document.schema !== 'iamtrail.callers/v1')
+      process.stdout.write(renderReportHtml(document));
     // Text and CSV show names from IAM files and logs: escaped here (JSON escapes its own).
     else if (flags.format === 'csv') process.stdout.write(renderReportCsv(toPrintableDeep(document)));
     else {

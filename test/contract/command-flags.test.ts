@@ -48,7 +48,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       'no-advisor': { type: 'boolean' },
       engine: { type: 'option', options: ['local', 'athena'] },
       'skip-setup': { type: 'boolean' },
-      format: { type: 'option', options: ['text', 'json', 'csv'], default: 'text' },
+      format: { type: 'option', options: ['text', 'json', 'csv', 'html'], default: 'text' },
     },
   },
   'iam show': {
