@@ -661,6 +661,7 @@ function writeDemo() {
   mkdirSync(join(outDir, 'iam'), { recursive: true });
   writeFileSync(join(outDir, 'iam', 'demo.json'), `${JSON.stringify(demoAccount(), null, 2)}\n`);
   writeFileSync(join(outDir, 'iam', 'backup.json'), `${JSON.stringify(backupAccount(), null, 2)}\n`);
+  writeDemoCredentialReports();
   const records = demoLogs(random);
   const files = writeLogFiles(random, join(outDir, 'logs'), ORG_ID, records);
 
@@ -708,9 +709,11 @@ function writeDemo() {
       '  - name: demo',
       `    id: ${ACCOUNTS.demo}`,
       '    iam: iam/demo.json',
+      '    credential_report: credentials/demo.csv',
       '  - name: backup',
       `    id: ${ACCOUNTS.backup}`,
       '    iam: iam/backup.json',
+      '    credential_report: credentials/backup.csv',
       '',
     ].join('\n'),
   );
@@ -721,3 +724,127 @@ function writeDemo() {
 }
 
 writeDemo();
+
+/**
+ * The demo's credential reports (examples/demo/credentials/*.csv), as `aws iam get-credential-report
+ * --query Content --output text | base64 -d` writes them, seen on 2026-10-31 (the logs' last day).
+ * One row per user of iam/*.json (created 2025-01-06T09:00:00Z) plus the root row, consistent with
+ * the logs (each key's last use is its user's last call there) and chosen to exercise the audit:
+ * - demo: alice (password and MFA, a key rotated 2026-08-03 and used 2026-10-30); bob (no
+ *   password, two active keys: the first from 2025-01-06, never rotated, used 2026-10-07, the
+ *   second created 2026-04-20 and never used); charlie (password without MFA, used 2026-10-31; a
+ *   key rotated 2026-07-15); erin (MFA, password last used 2026-03-02, an inactive key); root with
+ *   MFA and no key.
+ * - backup: ops (no password, a key from 2025-01-06 never rotated, used 2026-10-31 in
+ *   eu-west-1); root without MFA and with an active key last used 2025-06-01.
+ */
+function writeDemoCredentialReports() {
+  const header =
+    'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated';
+  const time = (iso) => iso.replace(/Z$/, '+00:00');
+  const created = time(CREATED);
+  const noKey = ['false', 'N/A', 'N/A', 'N/A', 'N/A'];
+  const key = ({ active = true, rotated, used }) => [
+    String(active),
+    time(rotated),
+    ...(used === undefined ? ['N/A', 'N/A', 'N/A'] : [time(used.at), used.region, used.service]),
+  ];
+  const row = (account, name, { password, mfa = false, keys = [] }) => [
+    name,
+    name === '<root_account>' ? `arn:aws:iam::${account}:root` : `arn:aws:iam::${account}:user/${name}`,
+    name === '<root_account>' ? time('2024-03-01T08:00:00Z') : created,
+    ...(name === '<root_account>'
+      ? [
+          'not_supported',
+          password.lastUsed === undefined ? 'no_information' : time(password.lastUsed),
+          'not_supported',
+          'not_supported',
+        ]
+      : password === undefined
+        ? ['false', 'N/A', 'N/A', 'N/A']
+        : [
+            'true',
+            password.lastUsed === undefined ? 'no_information' : time(password.lastUsed),
+            time(password.changed),
+            'N/A',
+          ]),
+    String(mfa),
+    ...(keys[0] === undefined ? noKey : key(keys[0])),
+    ...(keys[1] === undefined ? noKey : key(keys[1])),
+    'false',
+    'N/A',
+    'false',
+    'N/A',
+  ];
+  const demo = ACCOUNTS.demo;
+  const backup = ACCOUNTS.backup;
+  const reports = {
+    demo: [
+      row(demo, '<root_account>', { password: { lastUsed: '2026-09-14T07:31:00Z' }, mfa: true }),
+      row(demo, 'alice', {
+        password: { lastUsed: '2026-10-30T08:12:00Z', changed: '2025-01-06T09:05:00Z' },
+        mfa: true,
+        keys: [
+          {
+            rotated: '2026-08-03T10:00:00Z',
+            used: { at: '2026-10-30T16:57:00Z', region: 'us-east-1', service: 's3' },
+          },
+        ],
+      }),
+      row(demo, 'erin', {
+        password: { lastUsed: '2026-03-02T15:20:00Z', changed: '2025-01-06T09:05:00Z' },
+        mfa: true,
+        keys: [
+          {
+            active: false,
+            rotated: '2025-01-06T09:30:00Z',
+            used: { at: '2025-11-20T11:00:00Z', region: 'us-east-1', service: 'sts' },
+          },
+        ],
+      }),
+      row(demo, 'bob', {
+        keys: [
+          {
+            rotated: '2025-01-06T09:30:00Z',
+            used: { at: '2026-10-07T09:23:00Z', region: 'us-east-1', service: 'iam' },
+          },
+          { rotated: '2026-04-20T14:00:00Z' },
+        ],
+      }),
+      row(demo, 'charlie', {
+        password: { lastUsed: '2026-10-31T07:40:00Z', changed: '2025-01-06T09:05:00Z' },
+        keys: [
+          {
+            rotated: '2026-07-15T09:00:00Z',
+            used: { at: '2026-10-31T07:55:00Z', region: 'us-east-1', service: 'kms' },
+          },
+        ],
+      }),
+    ],
+    backup: [
+      row(backup, '<root_account>', {
+        password: { lastUsed: '2026-01-15T12:00:00Z' },
+        keys: [
+          {
+            rotated: '2025-02-10T10:00:00Z',
+            used: { at: '2025-06-01T09:00:00Z', region: 'us-east-1', service: 'iam' },
+          },
+        ],
+      }),
+      row(backup, 'ops', {
+        keys: [
+          {
+            rotated: '2025-01-06T09:30:00Z',
+            used: { at: '2026-10-31T06:39:00Z', region: 'eu-west-1', service: 's3' },
+          },
+        ],
+      }),
+    ],
+  };
+  mkdirSync(join(outDir, 'credentials'), { recursive: true });
+  for (const [name, rows] of Object.entries(reports))
+    writeFileSync(
+      join(outDir, 'credentials', `${name}.csv`),
+      `${[header, ...rows.map((cells) => cells.join(','))].join('\n')}\n`,
+    );
+}

@@ -16,6 +16,8 @@ const accountSchema = z.strictObject({
   name: z.string().min(1, 'must not be empty'),
   id: accountId,
   iam: z.string().min(1).optional(),
+  /** The account's credential report as CSV (`aws iam get-credential-report --query Content --output text | base64 -d`), for `audit` from files. */
+  credential_report: z.string().min(1).optional(),
   /** Role to assume in the account to read its IAM data from the API when `iam` is not set. */
   role: z
     .string()

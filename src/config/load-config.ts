@@ -16,6 +16,8 @@ export interface AccountConfig {
   readonly iam: string | undefined;
   /** Role to assume to read its IAM data from the API, when one is configured. */
   readonly role: string | undefined;
+  /** Absolute path of its credential report file (`credential_report:`), when one is configured. */
+  readonly credentialReport?: string | undefined;
 }
 
 /** The loaded config file, paths resolved against its folder. */
@@ -49,7 +51,7 @@ const YAML_FIXES: Readonly<Partial<Record<string, string>>> = {
 };
 
 /**
- * Loads a config file: CloudTracker's `config.yaml` loads unchanged. Relative paths (`iam`, `logs`)
+ * Loads a config file: CloudTracker's `config.yaml` loads unchanged. Relative paths (`iam`, `credential_report`, `logs`)
  * resolve against the config file's folder. Every problem is a {@link ConfigError} naming the file,
  * the key and what to do.
  */
@@ -126,6 +128,8 @@ export function loadConfig(file: string): Config {
       id: account.id,
       iam: account.iam === undefined ? undefined : resolve(base, account.iam),
       role: account.role,
+      credentialReport:
+        account.credential_report === undefined ? undefined : resolve(base, account.credential_report),
     })),
     logs: content.logs === undefined ? undefined : resolve(base, content.logs),
     athena: content.athena,

@@ -25,6 +25,8 @@ interface PrincipalBase {
   readonly attachedPolicies: readonly AttachedPolicyRef[];
   /** ARN of the permissions boundary, if one is set. */
   readonly permissionsBoundaryArn: string | undefined;
+  /** The principal's tags (`Tags`), by key; `{}` when it has none or the file leaves them out. */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** An IAM user from `UserDetailList`. */
@@ -114,6 +116,7 @@ const principalFields = {
   CreateDate: optionalDate,
   AttachedManagedPolicies: listOf(attachedPolicy),
   PermissionsBoundary: object({ PermissionsBoundaryArn: nonEmptyString }).nullish(),
+  Tags: listOf(object({ Key: nonEmptyString, Value: z.string(expected('a string')) })),
 };
 const userSchema = object({
   ...principalFields,
@@ -257,6 +260,7 @@ function toPrincipalBase(
     inlinePolicies: inline,
     attachedPolicies: attachedPolicies(record.AttachedManagedPolicies),
     permissionsBoundaryArn: record.PermissionsBoundary?.PermissionsBoundaryArn,
+    tags: Object.fromEntries(record.Tags.map((tag) => [tag.Key, tag.Value])),
   };
 }
 

@@ -39,6 +39,7 @@ export function createLogsOnlyPrincipal(type: PrincipalType, name: string, arn: 
     inlinePolicies: [],
     attachedPolicies: [],
     permissionsBoundaryArn: undefined,
+    tags: {},
   };
   return type === 'user'
     ? { ...base, type: 'user', groups: [] }

@@ -51,6 +51,19 @@ describe('loadConfig', () => {
     expect(config.unknownKeys).toEqual([]);
   });
 
+  it("resolves an account's credential_report: against the config folder", () => {
+    const config = loadConfig(
+      write(
+        'report.yaml',
+        'accounts:\n  - name: a\n    id: 111111111111\n    iam: iam/a.json\n    credential_report: credentials/a.csv\n  - name: b\n    id: 222222222222\n',
+      ),
+    );
+    expect(config.accounts.map((account) => [account.name, account.credentialReport])).toEqual([
+      ['a', join(dir, 'credentials/a.csv')],
+      ['b', undefined],
+    ]);
+  });
+
   it('resolves logs: against the config folder and keeps an id with leading zeros', () => {
     const config = loadConfig(
       write('zeros.yaml', 'logs: trail\naccounts:\n  - name: a\n    id: 012345678901\n'),

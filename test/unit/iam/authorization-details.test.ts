@@ -52,6 +52,45 @@ describe('parseAuthorizationDetails', () => {
     }
   });
 
+  it("reads users' and roles' Tags by key, absent or empty as none", () => {
+    const details = parseAuthorizationDetails([
+      {
+        UserDetailList: [
+          {
+            UserName: 'alice',
+            Arn: 'arn:aws:iam::111111111111:user/alice',
+            Tags: [
+              { Key: 'team', Value: 'payments' },
+              { Key: 'audit-exempt', Value: '' },
+            ],
+          },
+          { UserName: 'bob', Arn: 'arn:aws:iam::111111111111:user/bob' },
+        ],
+        RoleDetailList: [
+          {
+            RoleName: 'ci',
+            Arn: 'arn:aws:iam::111111111111:role/ci',
+            Tags: [{ Key: 'owner', Value: 'build' }],
+          },
+          { RoleName: 'old', Arn: 'arn:aws:iam::111111111111:role/old', Tags: [] },
+        ],
+      },
+    ]);
+    expect(details.users.map((user) => [user.name, user.tags])).toEqual([
+      ['alice', { team: 'payments', 'audit-exempt': '' }],
+      ['bob', {}],
+    ]);
+    expect(details.roles.map((role) => [role.name, role.tags])).toEqual([
+      ['ci', { owner: 'build' }],
+      ['old', {}],
+    ]);
+    expect(() =>
+      parseAuthorizationDetails([
+        { UserDetailList: [{ UserName: 'eve', Arn: 'arn:aws:iam::1:user/eve', Tags: [{ Key: 'team' }] }] },
+      ]),
+    ).toThrow('UserDetailList[0].Tags[0].Value: expected a string, got nothing');
+  });
+
   it('merges several pages, keeping an entity present on two pages once', () => {
     const page1 = {
       UserDetailList: cliShape.UserDetailList,

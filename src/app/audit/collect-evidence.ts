@@ -1,0 +1,243 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
+import pLimit from 'p-limit';
+
+import type { AccountEvidence, AuditAccountTarget, UserCredentials } from './audit-types.js';
+import { credentialsFromReport, joinAccessKeys, mfaTypeOf } from './user-credentials.js';
+import { createIamClient } from '../../aws/aws-clients.js';
+import { DEFAULT_THROTTLING_RETRY } from '../../aws/client-instrumentation.js';
+import type { AwsCallCounts, ThrottlingRetryOptions } from '../../aws/client-instrumentation.js';
+import { DEFAULT_CREDENTIAL_REPORT_WAIT, fetchCredentialReport } from '../../aws/credential-report.js';
+import type { CredentialReportWaitOptions } from '../../aws/credential-report.js';
+import { fetchAuthorizationDetails } from '../../aws/iam-authorization-details.js';
+import { listAccessKeys, listMfaSerials, listVirtualMfaUsers } from '../../aws/user-credentials.js';
+import { readCredentialReportFile } from '../../cli/credential-report-file.js';
+import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
+import { messageOf } from '../../errors.js';
+import type { AuthorizationDetails } from '../../iam/authorization-details.js';
+import { parseCredentialReport } from '../../iam/credential-report.js';
+import type { CredentialReportRow } from '../../iam/credential-report.js';
+
+/*
+ * The audit's evidence per account: the credential report (users, passwords, keys, MFA), the key
+ * ids and MFA types, and the IAM data (grants, RoleLastUsed, tags), read from AWS (assuming the
+ * account's role) or from the config's files. Accounts run a few at a time; an account that
+ * fails is a `failed` entry with its error, never an exception and never fatal to the others.
+ */
+
+/** How the evidence is collected. */
+export interface CollectEvidenceOptions {
+  /** Accounts read at once (`--concurrency`). */
+  readonly concurrency: number;
+  /** ListAccessKeys / ListMFADevices calls at once within an account. */
+  readonly userConcurrency: number;
+  /** The SDK region (`undefined`: the SDK's own resolution). */
+  readonly region: string | undefined;
+  readonly retry: ThrottlingRetryOptions;
+  readonly reportWait: CredentialReportWaitOptions;
+  /** Where every AWS call is counted, by `service:Operation`. */
+  readonly counts: AwsCallCounts;
+}
+
+/** Five accounts at once, five user calls at once in each. */
+export const DEFAULT_EVIDENCE_OPTIONS: Omit<CollectEvidenceOptions, 'counts'> = {
+  concurrency: 5,
+  userConcurrency: 5,
+  region: undefined,
+  retry: DEFAULT_THROTTLING_RETRY,
+  reportWait: DEFAULT_CREDENTIAL_REPORT_WAIT,
+};
+
+/** Where the collection is, for a progress display. */
+export interface EvidenceProgress {
+  readonly accountsDone: number;
+  readonly accountsTotal: number;
+  readonly elapsedMs: number;
+}
+
+/** What the collection tells as it goes. */
+export interface EvidenceListener {
+  progress(progress: EvidenceProgress): void;
+  /** A line about one account (read, failed). */
+  note(line: string): void;
+}
+
+/** What a target's files hold, read before any AWS call. */
+interface TargetFiles {
+  readonly details: AuthorizationDetails | undefined;
+  readonly reportRows: CredentialReportRow[] | undefined;
+}
+
+/**
+ * Reads the evidence of every target, in the targets' order. The files of the config (`iam:`,
+ * `credential_report:`) are read first, so a bad file stops the run (an `InputDataError`, exit
+ * code 2) before AWS is asked anything; what a target has no file for comes from AWS. An AWS
+ * failure (assume-role refused, AccessDenied, a report that never completes) makes that account
+ * a `failed` entry.
+ */
+export async function collectAccountEvidence(
+  targets: readonly AuditAccountTarget[],
+  options: CollectEvidenceOptions,
+  listener: EvidenceListener,
+): Promise<AccountEvidence[]> {
+  const started = Date.now();
+  const files = targets.map((target): TargetFiles => ({
+    details: target.iamFile === undefined ? undefined : readAuthorizationDetailsFile(target.iamFile),
+    reportRows:
+      target.credentialReportFile === undefined
+        ? undefined
+        : readCredentialReportFile(target.credentialReportFile),
+  }));
+  let accountsDone = 0;
+  const report = (): void => {
+    listener.progress({ accountsDone, accountsTotal: targets.length, elapsedMs: Date.now() - started });
+  };
+  report();
+  const accountLimit = pLimit(options.concurrency);
+  return Promise.all(
+    targets.map((target, index) =>
+      accountLimit(async () => {
+        const evidence = await readAccount(
+          target,
+          files[index] ?? { details: undefined, reportRows: undefined },
+          options,
+        );
+        accountsDone += 1;
+        listener.note(
+          evidence.status === 'failed'
+            ? `account ${labelOf(target)}: failed: ${evidence.error}`
+            : `account ${labelOf(target)}: ${evidence.users.length} users, ${evidence.details.roles.length} roles${evidence.warnings.length > 0 ? `, ${evidence.warnings.length} warning(s)` : ''}`,
+        );
+        report();
+        return evidence;
+      }),
+    ),
+  );
+}
+
+const labelOf = (target: AuditAccountTarget): string => `${target.name} (${target.id})`;
+
+async function readAccount(
+  target: AuditAccountTarget,
+  files: TargetFiles,
+  options: CollectEvidenceOptions,
+): Promise<AccountEvidence> {
+  const label = labelOf(target);
+  if (files.details !== undefined && files.reportRows !== undefined)
+    return read(target, null, files.reportRows.map(credentialsFromReport), files.details, []);
+  let client: IAMClient | undefined;
+  try {
+    // The role is assumed when the account's turn comes: its credentials last an hour.
+    client = await createIamClient(options.region, target.roleArn, {
+      counts: options.counts,
+      retry: options.retry,
+    });
+    const iam = client;
+    const warnings: string[] = [];
+    let generatedAt: string | null = null;
+    let users: UserCredentials[];
+    if (files.reportRows === undefined) {
+      const fetched = await fetchCredentialReport(iam, label, options.reportWait);
+      generatedAt = fetched.generatedAt;
+      users = await withApiCredentials(
+        iam,
+        label,
+        parseCredentialReport(fetched.csv, `the credential report of ${label}`),
+        options.userConcurrency,
+        warnings,
+      );
+    } else users = files.reportRows.map(credentialsFromReport);
+    const details = files.details ?? (await fetchAuthorizationDetails(iam, label));
+    return read(target, generatedAt, users, details, warnings);
+  } catch (error) {
+    return { status: 'failed', account: target, errorCode: awsErrorCode(error), error: messageOf(error) };
+  } finally {
+    client?.destroy();
+  }
+}
+
+function read(
+  target: AuditAccountTarget,
+  generatedAt: string | null,
+  users: UserCredentials[],
+  details: AuthorizationDetails,
+  warnings: string[],
+): AccountEvidence {
+  // The report and the IAM data are read moments (or, from files, days) apart: say where they differ.
+  const inReport = new Set(users.filter((user) => !user.report.isRoot).map((user) => user.report.arn));
+  const inDetails = new Set(details.users.map((user) => user.arn));
+  for (const arn of inDetails)
+    if (!inReport.has(arn)) warnings.push(`${arn} is in the IAM data but not in the credential report`);
+  for (const arn of inReport)
+    if (!inDetails.has(arn)) warnings.push(`${arn} is in the credential report but not in the IAM data`);
+  return {
+    status: 'read',
+    account: target,
+    credentialReportGeneratedAt: generatedAt,
+    users,
+    details,
+    warnings,
+  };
+}
+
+/**
+ * The report rows joined with ListAccessKeys (users whose row shows a key) and ListMFADevices
+ * (users with `mfa_active`); the root user's MFA type from ListVirtualMFADevices. A refused or
+ * empty listing is a warning and leaves the id `null` or the type `unknown`.
+ */
+async function withApiCredentials(
+  client: IAMClient,
+  label: string,
+  rows: readonly CredentialReportRow[],
+  concurrency: number,
+  warnings: string[],
+): Promise<UserCredentials[]> {
+  const limit = pLimit(concurrency);
+  return Promise.all(
+    rows.map((row) =>
+      limit(async (): Promise<UserCredentials> => {
+        if (row.isRoot) {
+          let mfaType: UserCredentials['mfaType'] = row.mfaActive ? 'unknown' : 'none';
+          if (row.mfaActive)
+            try {
+              const virtual = await listVirtualMfaUsers(client, label);
+              // Not virtual: a hardware token or a security key, which no API tells apart for root.
+              if (virtual.includes(row.arn)) mfaType = 'virtual';
+            } catch (error) {
+              warnings.push(`root user: MFA type unknown: ${messageOf(error)}`);
+            }
+          // ListAccessKeys lists the caller's keys, never the root user's: the ids stay unknown.
+          return { report: row, mfaType, accessKeys: joinAccessKeys(row, null) };
+        }
+        let listed = null;
+        if (row.accessKeys.length > 0)
+          try {
+            listed = await listAccessKeys(client, row.user, label);
+          } catch (error) {
+            warnings.push(`${row.user}: access key ids unknown: ${messageOf(error)}`);
+          }
+        let mfaType: UserCredentials['mfaType'] = 'none';
+        if (row.mfaActive)
+          try {
+            mfaType = mfaTypeOf(await listMfaSerials(client, row.user, label));
+            if (mfaType === 'unknown')
+              warnings.push(
+                `${row.user}: the credential report says mfa_active, ListMFADevices lists no device`,
+              );
+          } catch (error) {
+            mfaType = 'unknown';
+            warnings.push(`${row.user}: MFA type unknown: ${messageOf(error)}`);
+          }
+        return { report: row, mfaType, accessKeys: joinAccessKeys(row, listed) };
+      }),
+    ),
+  );
+}
+
+/** The AWS error code (`AccessDenied`) of an SDK error somewhere in `error`'s cause chain, else `null`. */
+export function awsErrorCode(error: unknown): string | null {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 10; depth += 1) {
+    if ('$metadata' in current) return current.name;
+    current = current.cause;
+  }
+  return null;
+}
