@@ -73,12 +73,33 @@ export function renderAuditText(document: AuditDocument): string {
     );
   if (document.iamChanges !== null) lines.push(`IAM changes in the window: ${document.iamChanges.length}`);
   if (document.findings.length > 0) lines.push('');
+  // UnusedPermission comes one finding per service: the text shows one line per principal.
+  const permissions = new Map<string, Finding[]>();
   for (const finding of document.findings) {
+    if (finding.findingType === 'UnusedPermission') {
+      const seen = permissions.get(finding.resource);
+      if (seen === undefined) permissions.set(finding.resource, [finding]);
+      else seen.push(finding);
+      continue;
+    }
     lines.push(
       `${finding.severity.toUpperCase().padEnd(8)} ${finding.findingType} ${finding.accountName} ${finding.resource}`,
     );
     lines.push(`         ${finding.title}`);
     for (const evidence of finding.evidence) lines.push(`         ${evidence.source}: ${evidence.detail}`);
+  }
+  for (const [resource, findings] of permissions) {
+    const services = findings.map((finding) => serviceOf(finding));
+    const actions = findings.reduce((sum, finding) => sum + actionCount(finding), 0);
+    const first = findings[0];
+    lines.push(
+      `${(first?.severity ?? 'low').toUpperCase().padEnd(8)} UnusedPermission ${first?.accountName ?? ''} ${resource}`,
+    );
+    lines.push(
+      `         ${actions} granted action(s) unused in ${services.length} service(s): ${services.slice(0, 8).join(', ')}${services.length > 8 ? ', …' : ''} (every action: --format json or csv)`,
+    );
+    if (first !== undefined && first.evidence[0] !== undefined)
+      lines.push(`         ${first.evidence[0].source}: ${first.evidence[0].detail}`);
   }
   if (!document.complete) {
     lines.push('');
@@ -90,6 +111,18 @@ export function renderAuditText(document: AuditDocument): string {
     );
   }
   return `${lines.map(toPrintable).join('\n')}\n`;
+}
+
+function serviceOf(finding: Finding): string {
+  for (const detail of finding.findingDetails)
+    if ('unusedPermissionDetails' in detail) return detail.unusedPermissionDetails.serviceNamespace;
+  return '';
+}
+
+function actionCount(finding: Finding): number {
+  for (const detail of finding.findingDetails)
+    if ('unusedPermissionDetails' in detail) return detail.unusedPermissionDetails.actions.length;
+  return 0;
 }
 
 /** The credential audit scripts' columns, then iamtrail's. */

@@ -385,9 +385,7 @@ function principalsOf(
 
 /** A principal's tags (none for a principal the IAM data lacks). */
 function tagsOf(principal: IamPrincipal | undefined): Readonly<Record<string, string>> {
-  if (principal === undefined || !('tags' in principal)) return {};
-  const tags = (principal as { tags?: unknown }).tags;
-  return typeof tags === 'object' && tags !== null ? (tags as Record<string, string>) : {};
+  return principal?.tags ?? {};
 }
 
 /** The config's `audit.exclude` as suppression rules. */
@@ -415,7 +413,10 @@ async function readIamChanges(
   return Promise.resolve(null);
 }
 
-/** The accounts to audit. Wired at merge: helper B's shared account resolution. */
+/**
+ * The accounts to audit: the config's (with their files) or the organisation's, as `advisor
+ * collect` resolves them. To be replaced by helper B's shared resolution when it lands.
+ */
 async function resolveAuditTargets(options: AuditOptions): Promise<readonly AuditAccountTarget[]> {
   const { resolveCollectAccounts } = await import('../advisor/collect-advisor.js');
   const { AwsCallCounts } = await import('../../aws/client-instrumentation.js');
@@ -430,14 +431,36 @@ async function resolveAuditTargets(options: AuditOptions): Promise<readonly Audi
     return {
       ...target,
       ...(configured?.iam === undefined ? {} : { iamFile: configured.iam }),
+      ...(configured?.credentialReport === undefined
+        ? {}
+        : { credentialReportFile: configured.credentialReport }),
     };
   });
 }
 
-/** The evidence fan-out. Wired at merge: helper B's `collectAccountEvidence`. */
-function collectAccountEvidenceOf(
-  _targets: readonly AuditAccountTarget[],
-  _options: AuditOptions,
+/** The evidence fan-out (AWS or the config's files), one result per account. */
+async function collectAccountEvidenceOf(
+  targets: readonly AuditAccountTarget[],
+  options: AuditOptions,
 ): Promise<readonly AccountEvidence[]> {
-  return Promise.reject(new Error('the evidence fan-out (collectAccountEvidence) is wired at merge'));
+  // The AWS SDK is loaded only when the audit runs.
+  const [{ collectAccountEvidence, DEFAULT_EVIDENCE_OPTIONS }, { AwsCallCounts }] = await Promise.all([
+    import('./collect-evidence.js'),
+    import('../../aws/client-instrumentation.js'),
+  ]);
+  return collectAccountEvidence(
+    targets,
+    {
+      ...DEFAULT_EVIDENCE_OPTIONS,
+      concurrency: options.concurrency,
+      region: options.config?.athena?.region,
+      counts: new AwsCallCounts(),
+    },
+    {
+      progress: () => undefined,
+      note: (line) => {
+        options.reporter.note(line);
+      },
+    },
+  );
 }
