@@ -143,6 +143,7 @@ export const CREDENTIALS_CSV_COLUMNS = [
   'last_used_region',
   'user_creation_time',
   'mfa_active',
+  'error_code',
   'error',
 ] as const;
 
@@ -151,18 +152,15 @@ const CSV_OPTIONS = { header: true, escape_formulas: true } as const;
 
 /**
  * `credentials.csv`: one row per user and access key (a user without keys: one row with the key
- * columns empty), the root user included; a failed account is one row with only its id, name and
- * `error`.
+ * columns empty), the root user included; a failed account is one row with only its id, name,
+ * `error_code` and `error`.
  */
 export function renderCredentialsCsv(document: AuditDocument): string {
   const rows: Record<string, string>[] = [];
   for (const account of document.accounts) {
     const base = { account_id: account.id, account_name: account.name };
     if (account.status === 'failed') {
-      rows.push({
-        ...base,
-        error: account.errorCode === null ? account.error : `${account.errorCode}: ${account.error}`,
-      });
+      rows.push({ ...base, error_code: account.errorCode ?? '', error: account.error });
       continue;
     }
     for (const principal of account.principals) rows.push(...credentialRows(base, principal));

@@ -213,7 +213,7 @@ export default class Audit extends BaseCommand {
     } else this.#write(flags.out, renderAuditText(document));
     if (failed > 0) {
       this.warnLine(
-        `${failed} of ${document.totals.accounts} account(s) could not be audited (see above): exit code 3`,
+        `${failed} of ${document.totals.accounts} account(s) could not be audited (their error is in the output): exit code 3`,
       );
       this.exit(3);
     }
