@@ -77,6 +77,8 @@ function resourcesOf(type: string): string[] {
 describe('iamtrail audit on the demo organisation', () => {
   it('finds what the credential reports hold', () => {
     expect(document.cloudTrail.used).toBe(true);
+    // No --start: the window is the unused period, the 7 days ending with --end.
+    expect(document.window).toEqual({ startDay: '2026-10-25', endDay: '2026-10-31' });
     expect(document.accounts.map((account) => [account.name, account.status])).toEqual([
       ['demo', 'audited'],
       ['backup', 'audited'],

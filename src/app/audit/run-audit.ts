@@ -1,6 +1,6 @@
 import { describeSpans } from '../../analysis/log-coverage.js';
 import type { AccountCoverage } from '../../analysis/log-coverage.js';
-import { buildFindings, SEVERITIES } from '../../analysis/audit-findings.js';
+import { buildFindings, FINDING_TYPES, SEVERITIES } from '../../analysis/audit-findings.js';
 import type {
   FindingsAccount,
   FindingsTrail,
@@ -189,15 +189,18 @@ export async function runAudit(
           warnings: entry.warnings,
         },
   );
+  // Counts in the order of FINDING_TYPES and SEVERITIES, whatever the order of the findings.
   const byType: Partial<Record<FindingType, number>> = {};
-  const bySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<
-    Severity,
-    number
-  >;
-  for (const finding of findings) {
-    byType[finding.findingType] = (byType[finding.findingType] ?? 0) + 1;
-    bySeverity[finding.severity] += 1;
+  for (const type of FINDING_TYPES) {
+    const count = findings.filter((finding) => finding.findingType === type).length;
+    if (count > 0) byType[type] = count;
   }
+  const bySeverity = Object.fromEntries(
+    SEVERITIES.map((severity) => [
+      severity,
+      findings.filter((finding) => finding.severity === severity).length,
+    ]),
+  ) as Record<Severity, number>;
   const accountsFailed = evidence.length - read.length;
   return {
     schema: 'iamtrail.audit/v1',
