@@ -279,7 +279,9 @@ async function readTrails(
     const byActor = new Map<string, ActivityRow[]>();
     const lastActivity = new Map<string, string>();
     for (const row of rows) {
-      byActor.set(row.actorArn, [...(byActor.get(row.actorArn) ?? []), row]);
+      const list = byActor.get(row.actorArn);
+      if (list === undefined) byActor.set(row.actorArn, [row]);
+      else list.push(row);
       if (row.outcome !== 'ok') continue;
       const seen = lastActivity.get(row.actorArn);
       if (seen === undefined || row.lastSeen > seen) lastActivity.set(row.actorArn, row.lastSeen);
