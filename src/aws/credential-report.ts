@@ -37,8 +37,19 @@ export interface FetchedCredentialReport {
 /** The report is not there yet (State not COMPLETE, or ReportInProgress / NotPresent / Expired). */
 class ReportPending extends Error {}
 
-/** GetCredentialReport's errors that mean "ask again": being made, or to be made again. */
-const NOT_READY = new Set(['ReportInProgress', 'ReportNotPresent', 'ReportExpired']);
+/**
+ * GetCredentialReport's errors that mean "ask again": being made, or to be made again. The SDK
+ * names them after its exception classes; the wire codes are ReportInProgress, ReportNotPresent
+ * and ReportExpired.
+ */
+const NOT_READY = new Set([
+  'CredentialReportNotReadyException',
+  'CredentialReportNotPresentException',
+  'CredentialReportExpiredException',
+  'ReportInProgress',
+  'ReportNotPresent',
+  'ReportExpired',
+]);
 
 /**
  * Reads the account's credential report, generating it when there is none or it expired, waiting

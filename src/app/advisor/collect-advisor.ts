@@ -8,17 +8,14 @@ import {
   runAdvisorJob,
 } from '../../aws/access-advisor.js';
 import type { AdvisorJobOptions, AdvisorPrincipal } from '../../aws/access-advisor.js';
-import { createIamClient, createOrganizationsClient } from '../../aws/aws-clients.js';
+import { createIamClient } from '../../aws/aws-clients.js';
 import { DEFAULT_THROTTLING_RETRY } from '../../aws/client-instrumentation.js';
 import type { AwsCallCounts, ThrottlingRetryOptions } from '../../aws/client-instrumentation.js';
-import { listActiveAccounts } from '../../aws/organizations.js';
 import type { CacheStore } from '../../cache/cache-store.js';
-import { ROLE_NAME_PATTERN } from '../../config/config-schema.js';
-import { findAccount } from '../../config/load-config.js';
-import type { Config } from '../../config/load-config.js';
-import { messageOf, UsageError } from '../../errors.js';
+import { messageOf } from '../../errors.js';
 import { toAdvisorServices, toIsoTime } from '../../iam/access-advisor.js';
 import type { AdvisorSnapshot } from '../../iam/access-advisor.js';
+import type { CollectAccount } from '../accounts/resolve-accounts.js';
 
 /*
  * `iamtrail advisor collect`: Access Advisor for every principal of the accounts, into the cache.
@@ -28,13 +25,6 @@ import type { AdvisorSnapshot } from '../../iam/access-advisor.js';
  * so a killed collect leaves whole principals. One account failing is a row of the result, not
  * an exception.
  */
-
-/** An account to collect, and the role assumed there (none: the caller's own credentials). */
-export interface CollectAccount {
-  readonly name: string;
-  readonly id: string;
-  readonly roleArn: string | undefined;
-}
 
 /** How a collect runs. */
 export interface CollectAdvisorOptions {
@@ -121,71 +111,6 @@ export interface CollectAdvisorDocument {
   readonly elapsedMs: number;
   /** `false` when something was missed (an account or a principal failed): exit code 3. */
   readonly complete: boolean;
-}
-
-/** What the command asked for: which accounts, and how to reach them. */
-export interface CollectAccountsRequest {
-  /** `--account` values (names or ids); empty: every account. */
-  readonly accounts: readonly string[];
-  readonly org: boolean;
-  /** `--role`: the role name assumed in every account with `--org`. */
-  readonly role: string | undefined;
-}
-
-/**
- * The accounts to collect: those of the config (each with its `role:`), or with `org` every
- * ACTIVE account of the organisation assuming `role` (else the config's `advisor.role`).
- * `--account` narrows either list by name or id; an unknown one is a usage error.
- */
-export async function resolveCollectAccounts(
-  config: Config | undefined,
-  request: CollectAccountsRequest,
-  region: string | undefined,
-  counts: AwsCallCounts,
-): Promise<CollectAccount[]> {
-  if (!request.org) {
-    if (request.role !== undefined)
-      throw new UsageError('--role goes with --org; accounts of the config take their role: from the config');
-    if (config === undefined)
-      throw new UsageError('no config file: pass --config FILE, or --org --role NAME');
-    const chosen =
-      request.accounts.length === 0
-        ? config.accounts
-        : request.accounts.map((nameOrId) => findAccount(config, nameOrId));
-    return unique(chosen.map((account) => ({ name: account.name, id: account.id, roleArn: account.role })));
-  }
-  const roleName = request.role ?? config?.advisor?.role;
-  if (roleName === undefined)
-    throw new UsageError('--org needs the role to assume in each account', {
-      suggestions: ['Pass --role NAME, or set advisor: { role: NAME } in the config'],
-    });
-  if (!ROLE_NAME_PATTERN.test(roleName))
-    throw new UsageError(`--role ${JSON.stringify(roleName)} is not an IAM role name`, {
-      suggestions: ['Give the name only (iamtrail-advisor), not an ARN'],
-    });
-  const client = await createOrganizationsClient(region, { counts });
-  let listed;
-  try {
-    listed = await listActiveAccounts(client);
-  } finally {
-    client.destroy();
-  }
-  const accounts = listed.map((account) => ({
-    name: account.name,
-    id: account.id,
-    roleArn: `arn:aws:iam::${account.id}:role/${roleName}`,
-  }));
-  if (request.accounts.length === 0) return accounts;
-  return unique(
-    request.accounts.map((nameOrId) => {
-      const found = accounts.find((account) => account.name === nameOrId || account.id === nameOrId);
-      if (found === undefined)
-        throw new UsageError(
-          `unknown account "${nameOrId}" (the organisation's ACTIVE accounts: ${accounts.map((account) => `${account.name} (${account.id})`).join(', ')})`,
-        );
-      return found;
-    }),
-  );
 }
 
 /**
@@ -366,10 +291,4 @@ function failedAccount(
     skipped: [],
     failed: [],
   };
-}
-
-function unique(accounts: readonly CollectAccount[]): CollectAccount[] {
-  return accounts.filter(
-    (account, index) => accounts.findIndex((other) => other.id === account.id) === index,
-  );
 }

@@ -1,5 +1,7 @@
-import { collectAdvisor, DEFAULT_COLLECT_OPTIONS, resolveCollectAccounts } from './collect-advisor.js';
-import type { CollectAccountsRequest, CollectAdvisorDocument, CollectListener } from './collect-advisor.js';
+import { collectAdvisor, DEFAULT_COLLECT_OPTIONS } from './collect-advisor.js';
+import type { CollectAdvisorDocument, CollectListener } from './collect-advisor.js';
+import { resolveAccounts } from '../accounts/resolve-accounts.js';
+import type { AccountsRequest } from '../accounts/resolve-accounts.js';
 import { AwsCallCounts } from '../../aws/client-instrumentation.js';
 import type { CacheStore } from '../../cache/cache-store.js';
 import type { Config } from '../../config/load-config.js';
@@ -7,7 +9,7 @@ import type { Config } from '../../config/load-config.js';
 /** What `advisor collect` was asked. */
 export interface CollectCommandInput {
   readonly config: Config | undefined;
-  readonly request: CollectAccountsRequest;
+  readonly request: AccountsRequest;
   readonly concurrency: number;
   readonly jobTimeoutMs: number;
   /** The first wait between two reads of a job (default {@link DEFAULT_COLLECT_OPTIONS}'). */
@@ -23,7 +25,10 @@ export interface CollectCommandInput {
 export async function collectAdvisorCommand(input: CollectCommandInput): Promise<CollectAdvisorDocument> {
   const counts = new AwsCallCounts();
   const region = input.config?.athena?.region;
-  const accounts = await resolveCollectAccounts(input.config, input.request, region, counts);
+  const accounts = await resolveAccounts(input.config, input.request, region, counts, {
+    name: input.config?.advisor?.role,
+    section: 'advisor',
+  });
   const store = await input.openStore();
   try {
     return await collectAdvisor(store, accounts, counts, input.listener, {

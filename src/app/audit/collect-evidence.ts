@@ -192,45 +192,63 @@ async function withApiCredentials(
   warnings: string[],
 ): Promise<UserCredentials[]> {
   const limit = pLimit(concurrency);
-  return Promise.all(
+  const results = await Promise.all(
     rows.map((row) =>
-      limit(async (): Promise<UserCredentials> => {
-        if (row.isRoot) {
-          let mfaType: UserCredentials['mfaType'] = row.mfaActive ? 'unknown' : 'none';
-          if (row.mfaActive)
-            try {
-              const virtual = await listVirtualMfaUsers(client, label);
-              // Not virtual: a hardware token or a security key, which no API tells apart for root.
-              if (virtual.includes(row.arn)) mfaType = 'virtual';
-            } catch (error) {
-              warnings.push(`root user: MFA type unknown: ${messageOf(error)}`);
-            }
-          // ListAccessKeys lists the caller's keys, never the root user's: the ids stay unknown.
-          return { report: row, mfaType, accessKeys: joinAccessKeys(row, null) };
-        }
-        let listed = null;
-        if (row.accessKeys.length > 0)
-          try {
-            listed = await listAccessKeys(client, row.user, label);
-          } catch (error) {
-            warnings.push(`${row.user}: access key ids unknown: ${messageOf(error)}`);
-          }
-        let mfaType: UserCredentials['mfaType'] = 'none';
-        if (row.mfaActive)
-          try {
-            mfaType = mfaTypeOf(await listMfaSerials(client, row.user, label));
-            if (mfaType === 'unknown')
-              warnings.push(
-                `${row.user}: the credential report says mfa_active, ListMFADevices lists no device`,
-              );
-          } catch (error) {
-            mfaType = 'unknown';
-            warnings.push(`${row.user}: MFA type unknown: ${messageOf(error)}`);
-          }
-        return { report: row, mfaType, accessKeys: joinAccessKeys(row, listed) };
-      }),
+      limit(() => (row.isRoot ? rootCredentials(client, label, row) : userCredentials(client, label, row))),
     ),
   );
+  // In the report's order, whichever call finished first.
+  for (const result of results) warnings.push(...result.warnings);
+  return results.map((result) => result.credentials);
+}
+
+interface JoinedCredentials {
+  readonly credentials: UserCredentials;
+  readonly warnings: readonly string[];
+}
+
+async function rootCredentials(
+  client: IAMClient,
+  label: string,
+  row: CredentialReportRow,
+): Promise<JoinedCredentials> {
+  const warnings: string[] = [];
+  let mfaType: UserCredentials['mfaType'] = row.mfaActive ? 'unknown' : 'none';
+  if (row.mfaActive)
+    try {
+      // Not virtual: a hardware token or a security key, which no API tells apart for root.
+      if ((await listVirtualMfaUsers(client, label)).includes(row.arn)) mfaType = 'virtual';
+    } catch (error) {
+      warnings.push(`root user: MFA type unknown: ${messageOf(error)}`);
+    }
+  // ListAccessKeys lists the caller's keys, never the root user's: the ids stay unknown.
+  return { credentials: { report: row, mfaType, accessKeys: joinAccessKeys(row, null) }, warnings };
+}
+
+async function userCredentials(
+  client: IAMClient,
+  label: string,
+  row: CredentialReportRow,
+): Promise<JoinedCredentials> {
+  const warnings: string[] = [];
+  let listed = null;
+  if (row.accessKeys.length > 0)
+    try {
+      listed = await listAccessKeys(client, row.user, label);
+    } catch (error) {
+      warnings.push(`${row.user}: access key ids unknown: ${messageOf(error)}`);
+    }
+  let mfaType: UserCredentials['mfaType'] = 'none';
+  if (row.mfaActive)
+    try {
+      mfaType = mfaTypeOf(await listMfaSerials(client, row.user, label));
+      if (mfaType === 'unknown')
+        warnings.push(`${row.user}: the credential report says mfa_active, ListMFADevices lists no device`);
+    } catch (error) {
+      mfaType = 'unknown';
+      warnings.push(`${row.user}: MFA type unknown: ${messageOf(error)}`);
+    }
+  return { credentials: { report: row, mfaType, accessKeys: joinAccessKeys(row, listed) }, warnings };
 }
 
 /** The AWS error code (`AccessDenied`) of an SDK error somewhere in `error`'s cause chain, else `null`. */
