@@ -419,28 +419,24 @@ async function readIamChanges(
 }
 
 /**
- * The accounts to audit: the config's (with their files) or the organisation's, as `advisor
- * collect` resolves them. To be replaced by helper B's shared resolution when it lands.
+ * The accounts to audit: the config's (with their files) or the organisation's, resolved as
+ * `advisor collect` resolves them; `--role` defaults to `audit.role` of the config.
  */
 async function resolveAuditTargets(options: AuditOptions): Promise<readonly AuditAccountTarget[]> {
-  const { resolveCollectAccounts } = await import('../advisor/collect-advisor.js');
-  const { AwsCallCounts } = await import('../../aws/client-instrumentation.js');
-  const targets = await resolveCollectAccounts(
+  const [{ resolveAccounts }, { AwsCallCounts }] = await Promise.all([
+    import('../accounts/resolve-accounts.js'),
+    import('../../aws/client-instrumentation.js'),
+  ]);
+  return resolveAccounts(
     options.config,
-    { ...options.request, role: options.request.role ?? options.config?.audit?.role },
+    options.request,
     options.config?.athena?.region,
     new AwsCallCounts(),
+    {
+      name: options.config?.audit?.role,
+      section: 'audit',
+    },
   );
-  return targets.map((target) => {
-    const configured = options.config?.accounts.find((account) => account.id === target.id);
-    return {
-      ...target,
-      ...(configured?.iam === undefined ? {} : { iamFile: configured.iam }),
-      ...(configured?.credentialReport === undefined
-        ? {}
-        : { credentialReportFile: configured.credentialReport }),
-    };
-  });
 }
 
 /** The evidence fan-out (AWS or the config's files), one result per account. */
