@@ -1,30 +1,17 @@
-import type { ActionCatalog } from '../actions/action-catalog.js';
-import type { EventMapper } from '../actions/event-mapper.js';
 import type { AdvisorSnapshot } from '../iam/access-advisor.js';
 import type { AuthorizationDetails, IamPrincipal } from '../iam/authorization-details.js';
 import { computeGrantedActions } from '../iam/granted-actions.js';
-import type { ActivityRow } from '../trail/activity-summary.js';
 import { sortActivityRows } from './activity-order.js';
 import { buildPrincipalDiffReport } from './activity-report.js';
-import type { LoggedEvent, PrincipalDiffReport } from './activity-report.js';
+import type { PrincipalDiffInput, PrincipalDiffReport } from './activity-report.js';
 import { settleWithAdvisor } from './advisor-evidence.js';
 import type { AdvisorUse, AdvisorWindow } from './advisor-evidence.js';
-import type { TrailSelectors } from './trail-recording.js';
 
-/** Inputs of {@link judgePrincipal}. */
-export interface PrincipalVerdictInput {
+/** Inputs of {@link judgePrincipal}: the diff's, with the IAM data its grants are computed from. */
+export interface PrincipalVerdictInput extends Omit<PrincipalDiffInput, 'grants'> {
   /** The IAM data whose policies grant `principal` its actions. */
   readonly details: AuthorizationDetails;
   readonly principal: IamPrincipal;
-  /** Its activity in the window (for a role, its sessions'). */
-  readonly actorRows: readonly ActivityRow[];
-  /** The distinct events of its account's logs in the window (which data events are logged). */
-  readonly accountEvents: readonly LoggedEvent[];
-  readonly mapper: EventMapper;
-  readonly catalog: ActionCatalog;
-  readonly selectors?: TrailSelectors;
-  /** With `--destrole`: the role whose grants these are, named as every policy's `via`. */
-  readonly grantsVia?: string;
   /**
    * Its latest Access Advisor snapshot (`undefined`: none) and the window it must cover to settle
    * `?` lines; absent: Access Advisor is left out (`--no-advisor`, `--destrole`).

@@ -4,7 +4,6 @@ import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
 import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf } from '../cli/flags.js';
-import { createReadProgressRenderer } from '../cli/read-progress-bar.js';
 import { describeCloudTrail, renderAuditText, writeAuditCsvFiles } from '../cli/render-audit.js';
 import { toPrintable } from '../cli/printable.js';
 import { resolveWindow } from '../cli/window.js';
@@ -148,17 +147,8 @@ export default class Audit extends BaseCommand {
     for (const key of config?.unknownKeys ?? [])
       this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
 
-    const interrupt = new AbortController();
-    const onInterrupt = (): void => {
-      if (interrupt.signal.aborted) process.exit(130);
-      process.stderr.write('interrupted: stopping (Ctrl-C again to quit at once)\n');
-      interrupt.abort();
-    };
-    process.on('SIGINT', onInterrupt);
-    const progressBar = createReadProgressRenderer(process.stderr, process.env);
-    let document: AuditDocument;
-    try {
-      document = await runAudit({
+    const document = await this.withLogReading(({ signal, reporter }) =>
+      runAudit({
         config,
         request: { accounts: flags.account ?? [], org: flags.org, role: flags.role },
         window,
@@ -176,24 +166,10 @@ export default class Audit extends BaseCommand {
         },
         advisor: !flags['no-advisor'],
         concurrency: flags.concurrency,
-        signal: interrupt.signal,
-        reporter: {
-          warn: (message) => {
-            progressBar.clear();
-            this.warnLine(message);
-          },
-          progress: (update) => {
-            progressBar.update(update);
-          },
-          note: (message) => {
-            process.stderr.write(`${toPrintable(message)}\n`);
-          },
-        },
-      });
-    } finally {
-      progressBar.stop();
-      process.removeListener('SIGINT', onInterrupt);
-    }
+        signal,
+        reporter,
+      }),
+    );
 
     const failed = document.totals.accountsFailed;
     const matched =
