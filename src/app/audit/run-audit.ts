@@ -111,6 +111,8 @@ export async function runAudit(
   let advisorPrincipals = 0;
   if (plan === null || options.config === undefined) {
     cloudTrail = { used: false, reason: trailReason ?? 'no logs configured' };
+  } else if (read.length === 0) {
+    cloudTrail = { used: false, reason: 'no account could be read' };
   } else {
     const config = options.config;
     const accounts = read.map((entry) => ({ name: entry.account.name, id: entry.account.id }));
