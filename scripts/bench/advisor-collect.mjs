@@ -7,13 +7,11 @@
 // own, and prints wall time, AWS calls (from the JSON result) and peak memory (/usr/bin/time).
 //
 //   npm run build && node scripts/bench/advisor-collect.mjs [--principals 1000] [--poll-ms 50]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import {
@@ -30,6 +28,8 @@ import {
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
+
+import { startMotoServer } from '../lib/moto-server.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseArgs({
@@ -50,40 +50,9 @@ if (!existsSync(join(REPO, 'dist/commands/advisor/collect.js'))) {
 }
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-const port = await new Promise((done, fail) => {
-  const server = createServer();
-  server.once('error', fail);
-  server.listen(0, '127.0.0.1', () => {
-    const { port: free } = server.address();
-    server.close(() => done(free));
-  });
-});
-const endpoint = `http://127.0.0.1:${port}`;
-const moto = spawn(
-  'python3',
-  [join(REPO, 'test/moto/moto_advisor.py'), '-H', '127.0.0.1', '-p', String(port)],
-  {
-    stdio: 'ignore',
-  },
-);
+const endpoint = await startMotoServer({ launcher: join(REPO, 'test/moto/moto_advisor.py') });
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-bench-advisor-'));
-const stop = () => {
-  moto.kill('SIGTERM');
-  rmSync(work, { recursive: true, force: true });
-};
-process.on('exit', stop);
-// Interrupted: exit through 'exit', so the emulator is stopped too.
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
-
-for (let tries = 0; ; tries += 1) {
-  try {
-    if ((await globalThis.fetch(`${endpoint}/moto-api/`)).ok) break;
-  } catch {
-    // not up yet
-  }
-  if (tries > 150) throw new Error(`the emulator did not start on ${endpoint}`);
-  await sleep(200);
-}
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const common = { region: 'us-east-1', endpoint, credentials };

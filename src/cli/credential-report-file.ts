@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-
+import { readInputFile } from './read-input-file.js';
 import { InputDataError } from '../errors.js';
 import { CredentialReportError, parseCredentialReport } from '../iam/credential-report.js';
 import type { CredentialReportRow } from '../iam/credential-report.js';
@@ -13,22 +12,7 @@ const HOW_TO_MAKE =
  * errors, the line and column.
  */
 export function readCredentialReportFile(file: string): CredentialReportRow[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const what =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EISDIR'
-          ? 'is a folder'
-          : `cannot be read (${code ?? 'error'})`;
-    throw new InputDataError(`credential report file ${file} ${what}`, {
-      suggestions: [`Create it with: ${HOW_TO_MAKE}`],
-      cause: error,
-    });
-  }
+  const text = readInputFile(file, 'credential report file', HOW_TO_MAKE).toString('utf8');
   try {
     return parseCredentialReport(text, `credential report file ${file}`);
   } catch (error) {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
+import { readInputFile } from './read-input-file.js';
 import { InputDataError } from '../errors.js';
 import { AuthorizationDetailsError, parseAuthorizationDetails } from '../iam/authorization-details.js';
 import type { AuthorizationDetails } from '../iam/authorization-details.js';
@@ -14,22 +14,7 @@ const HOW_TO_MAKE = 'aws iam get-account-authorization-details --output json > F
  * content errors, the JSON path of the bad part.
  */
 export function readAuthorizationDetailsFile(file: string): AuthorizationDetails {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const what =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EISDIR'
-          ? 'is a folder'
-          : `cannot be read (${code ?? 'error'})`;
-    throw new InputDataError(`IAM file ${file} ${what}`, {
-      suggestions: [`Create it with: ${HOW_TO_MAKE}`],
-      cause: error,
-    });
-  }
+  const bytes = readInputFile(file, 'IAM file', HOW_TO_MAKE);
   let text: string;
   try {
     text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
