@@ -91,6 +91,24 @@ export async function actorActivity(
 }
 
 /**
+ * Every row of every actor of an account in the window (the actors whose ARN names the account:
+ * its users, its roles' sessions, its root), wherever the calls were made: what the audit reads
+ * once per account instead of {@link actorActivity} once per principal.
+ */
+export async function accountActorActivity(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+  accountId: string,
+): Promise<ActivityRow[]> {
+  const records = await scoped(cache, source, window)
+    .where(sql<string>`split_part(actor_arn, ':', 5)`, '=', accountId)
+    .selectAll()
+    .execute();
+  return records.map(toActivityRow);
+}
+
+/**
  * Who opened sessions of roles in the window: per (role, caller), the calls made in those
  * sessions, on how many days, and when first and last. A role chain is listed under the identity
  * that began it, with the role it came through as `via`. Rows without a known caller come with

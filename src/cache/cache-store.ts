@@ -1,4 +1,11 @@
-import { accountEvents, actorActivity, actorRollup, iamChanges, roleCallers } from './activity-queries.js';
+import {
+  accountActorActivity,
+  accountEvents,
+  actorActivity,
+  actorRollup,
+  iamChanges,
+  roleCallers,
+} from './activity-queries.js';
 import {
   advisorArns,
   advisorSnapshots,
@@ -77,6 +84,11 @@ export class CacheStore {
   /** See {@link actorActivity}. */
   actorActivity(...args: Rest<typeof actorActivity>): ReturnType<typeof actorActivity> {
     return actorActivity(this.#cache, ...args);
+  }
+
+  /** See {@link accountActorActivity}. */
+  accountActorActivity(...args: Rest<typeof accountActorActivity>): ReturnType<typeof accountActorActivity> {
+    return accountActorActivity(this.#cache, ...args);
   }
 
   /** See {@link roleCallers}. */

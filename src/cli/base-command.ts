@@ -1,9 +1,11 @@
 import { Command, Errors } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';
 
+import type { EngineReporter } from '../engines/engine.js';
 import { isIamtrailError, UsageError } from '../errors.js';
 import { toErrorDocument } from './error-document.js';
 import { toPrintable } from './printable.js';
+import { createReadProgressRenderer } from './read-progress-bar.js';
 import { closeMatches } from '../close-matches.js';
 
 /** oclif's `FlagOutput` / `ArgOutput` (not exported by `@oclif/core`): parsed values by name. */
@@ -22,6 +24,48 @@ export abstract class BaseCommand extends Command {
   /** Prints one warning line on stderr; what it quotes from data cannot reach the terminal raw. */
   protected warnLine(message: string): void {
     process.stderr.write(`warning: ${toPrintable(message)}\n`);
+  }
+
+  /**
+   * Runs a job that reads logs with what it needs from the terminal: an abort signal on the first
+   * Ctrl-C (Athena stops its query, nothing half-written is cached; a second one exits at once),
+   * and a reporter whose warnings go to stderr and whose progress is a bar on a terminal only
+   * (never in pipes, CI or tests).
+   */
+  protected async withLogReading<T>(
+    job: (context: {
+      readonly signal: AbortSignal;
+      readonly reporter: EngineReporter & { note(message: string): void };
+    }) => Promise<T>,
+  ): Promise<T> {
+    const interrupt = new AbortController();
+    const onInterrupt = (): void => {
+      if (interrupt.signal.aborted) process.exit(130);
+      process.stderr.write('interrupted: stopping (Ctrl-C again to quit at once)\n');
+      interrupt.abort();
+    };
+    process.on('SIGINT', onInterrupt);
+    const progressBar = createReadProgressRenderer(process.stderr, process.env);
+    try {
+      return await job({
+        signal: interrupt.signal,
+        reporter: {
+          warn: (message) => {
+            progressBar.clear();
+            this.warnLine(message);
+          },
+          progress: (update) => {
+            progressBar.update(update);
+          },
+          note: (message) => {
+            process.stderr.write(`${toPrintable(message)}\n`);
+          },
+        },
+      });
+    } finally {
+      progressBar.stop();
+      process.removeListener('SIGINT', onInterrupt);
+    }
   }
 
   /** oclif's parse, then: `--json` with a `--format` other than json is a usage error. */

@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
 import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf } from '../cli/flags.js';
-import { createReadProgressRenderer } from '../cli/read-progress-bar.js';
 import {
   createPalette,
   renderDiffTotals,
@@ -153,20 +152,8 @@ export default class Report extends BaseCommand {
     const selectors =
       flags['event-selectors'] === undefined ? undefined : readEventSelectorsFile(flags['event-selectors']);
 
-    // First Ctrl-C: stop cleanly (Athena stops its query, nothing half-written is cached);
-    // a second one exits at once.
-    const interrupt = new AbortController();
-    const onInterrupt = (): void => {
-      if (interrupt.signal.aborted) process.exit(130);
-      process.stderr.write('interrupted: stopping (Ctrl-C again to quit at once)\n');
-      interrupt.abort();
-    };
-    process.on('SIGINT', onInterrupt);
-    // A bar on a terminal only (never in pipes, CI or tests) while the local engine reads.
-    const progressBar = createReadProgressRenderer(process.stderr, process.env);
-    let result;
-    try {
-      result = await runReport({
+    const result = await this.withLogReading(({ signal, reporter }) =>
+      runReport({
         config,
         account: flags.account,
         question,
@@ -181,30 +168,16 @@ export default class Report extends BaseCommand {
           ignoreUnknown: flags['ignore-unknown'],
         },
         ...(selectors === undefined ? {} : { selectors }),
-        signal: interrupt.signal,
+        signal,
         cache: {
           path: flags.cache,
           enabled: !flags['no-cache'],
           refresh: flags.refresh,
           lockTimeoutMs: flags['cache-wait'] * 1000,
         },
-        reporter: {
-          warn: (message) => {
-            progressBar.clear();
-            this.warnLine(message);
-          },
-          progress: (update) => {
-            progressBar.update(update);
-          },
-          note: (message) => {
-            process.stderr.write(`${toPrintable(message)}\n`);
-          },
-        },
-      });
-    } finally {
-      progressBar.stop();
-      process.removeListener('SIGINT', onInterrupt);
-    }
+        reporter,
+      }),
+    );
     const document = toReportDocument(result);
     this.#describe(result, window);
     if (this.jsonEnabled()) return document;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { FINDING_TYPES } from '../analysis/audit-findings.js';
+
 /**
  * An AWS account id. CloudTracker's configs write it as a bare YAML number; the file is read with
  * YAML's failsafe schema, so it arrives as the exact digits written, leading zeros included.
@@ -96,6 +98,46 @@ export const advisorSchema = z.strictObject({
   role: z.string().regex(ROLE_NAME_PATTERN, 'must be an IAM role name (not an ARN)').optional(),
 });
 
+/** A pattern of `audit.exclude[].arn`: it must compile (JavaScript's RegExp, Unicode mode). */
+const arnPattern = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine(
+    (value) => {
+      try {
+        new RegExp(value, 'u');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: (issue) => `is not a valid regular expression: ${JSON.stringify(issue.input)}` },
+  );
+
+/** One entry of `audit.exclude`: findings it matches (every field given must match) are hidden and counted. */
+const auditExcludeSchema = z.strictObject({
+  /** Account names or ids. */
+  accounts: list(z.string().min(1)).optional(),
+  /** A regular expression matched against the principal's ARN. */
+  arn: arnPattern.optional(),
+  /** A tag the principal carries (the value, when given, must match too). */
+  tag: z.strictObject({ key: z.string().min(1), value: z.string().optional() }).optional(),
+  /** Finding types (`UnusedIAMRole`, ...). */
+  findings: z
+    .union([z.array(z.enum(FINDING_TYPES)), z.enum(FINDING_TYPES).transform((value) => [value])])
+    .optional(),
+});
+
+/** The `audit:` section: `iamtrail audit`'s settings. */
+export const auditSchema = z.strictObject({
+  /** The role name `audit --org` assumes in every account (`--role` wins). */
+  role: z.string().regex(ROLE_NAME_PATTERN, 'must be an IAM role name (not an ARN)').optional(),
+  exclude: z.array(auditExcludeSchema).default([]),
+});
+
+/** The `audit:` section, validated. */
+export type AuditConfig = z.infer<typeof auditSchema>;
+
 /**
  * The config file: CloudTracker's keys (`accounts`, `athena`) plus `logs`, the local CloudTrail
  * folder. `athena:` is accepted as CloudTracker wrote it and kept for the Athena engine.
@@ -105,6 +147,7 @@ export const configSchema = z.looseObject({
   logs: z.string().min(1).optional(),
   athena: athenaSchema.optional(),
   advisor: advisorSchema.optional(),
+  audit: auditSchema.optional(),
 });
 
 /** The config file as parsed, before paths are resolved. */

@@ -6,7 +6,7 @@ import { parseDocument } from 'yaml';
 import { closeMatches } from '../close-matches.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { configSchema } from './config-schema.js';
-import type { AthenaConfig } from './config-schema.js';
+import type { AthenaConfig, AuditConfig } from './config-schema.js';
 
 /** One configured account, paths resolved. */
 export interface AccountConfig {
@@ -31,13 +31,15 @@ export interface Config {
   readonly athena: AthenaConfig | undefined;
   /** The `advisor:` section (`advisor collect`), when present. */
   readonly advisor: { readonly role?: string | undefined } | undefined;
+  /** The `audit:` section (`iamtrail audit`), when present. */
+  readonly audit: AuditConfig | undefined;
   /** Top-level keys iamtrail does not know (reported as warnings, not errors). */
   readonly unknownKeys: readonly string[];
 }
 
 /** The config file used when `--config` is not given. */
 export const DEFAULT_CONFIG_FILE = 'config.yaml';
-const KNOWN_KEYS = new Set(['accounts', 'logs', 'athena', 'advisor']);
+const KNOWN_KEYS = new Set(['accounts', 'logs', 'athena', 'advisor', 'audit']);
 /** How far YAML aliases may expand (the `yaml` package's default, its `maxAliasCount`): no real config comes near. */
 const MAX_ALIAS_COUNT = 100;
 const FORMAT_HINT = 'examples/demo/config.example.yaml shows the format';
@@ -132,6 +134,7 @@ export function loadConfig(file: string): Config {
     logs: content.logs === undefined ? undefined : resolve(base, content.logs),
     athena: content.athena,
     advisor: content.advisor,
+    audit: content.audit,
     unknownKeys: Object.keys(content).filter((key) => !KNOWN_KEYS.has(key)),
   };
 }

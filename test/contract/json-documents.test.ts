@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { DEMO_CACHED_ARGS, runCli } from '../helpers/cli.js';
 import {
   advisorDocument,
+  auditDocument,
   advisorImportDocument,
   cacheStatusDocument,
   callersDocument,
@@ -130,6 +131,12 @@ const CASES: readonly { name: string; args: string[]; schema: z.ZodType; schemaN
     args: ['advisor', '--cache', join(work, 'advisor.duckdb'), '--unused-days', '90'],
     schema: advisorDocument,
     schemaName: 'iamtrail.advisor/v1',
+  },
+  {
+    name: 'audit of the demo organisation (its month, from the cache)',
+    args: ['audit', ...DEMO_CACHED_ARGS],
+    schema: auditDocument,
+    schemaName: 'iamtrail.audit/v1',
   },
 ];
 

@@ -379,3 +379,180 @@ export const advisorCollectDocument = z.strictObject({
   elapsedMs: count,
   complete: z.boolean(),
 });
+
+const severity = z.enum(['low', 'medium', 'high', 'critical']);
+const findingType = z.enum([
+  'UnusedIAMRole',
+  'UnusedIAMUserAccessKey',
+  'UnusedIAMUserPassword',
+  'UnusedPermission',
+  'UnusedIAMUser',
+  'AccessKeyNotRotated',
+  'TwoActiveAccessKeys',
+  'ConsolePasswordWithoutMfa',
+  'RootAccessKey',
+  'RootUsed',
+]);
+const byType = z.partialRecord(findingType, count);
+const lastAccessed = time.nullable();
+const findingDetail = z.union([
+  z.strictObject({ unusedIamRoleDetails: z.strictObject({ lastAccessed }) }),
+  z.strictObject({
+    unusedIamUserAccessKeyDetails: z.strictObject({ accessKeyId: z.string().min(1), lastAccessed }),
+  }),
+  z.strictObject({ unusedIamUserPasswordDetails: z.strictObject({ lastAccessed }) }),
+  z.strictObject({
+    unusedPermissionDetails: z.strictObject({
+      serviceNamespace: z.string().min(1),
+      lastAccessed,
+      actions: z.array(z.strictObject({ action: z.string().includes(':'), lastAccessed })).min(1),
+    }),
+  }),
+  z.strictObject({
+    iamtrailDetails: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  }),
+]);
+const finding = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{16}$/),
+  findingType,
+  severity,
+  resource: z.string().startsWith('arn:'),
+  resourceType: z.enum(['AWS::IAM::User', 'AWS::IAM::Role']),
+  resourceOwnerAccount: z.string().regex(/^\d{12}$/),
+  accountName: z.string(),
+  title: z.string().min(1),
+  findingDetails: z.array(findingDetail).min(1),
+  evidence: z
+    .array(
+      z.strictObject({
+        source: z.enum(['cloudtrail', 'credential-report', 'role-last-used', 'access-advisor', 'iam']),
+        detail: z.string().min(1),
+        lastUsed: lastAccessed,
+        covers: z.string().nullable(),
+      }),
+    )
+    .min(1),
+});
+const credentialRow = z.strictObject({
+  user: z.string(),
+  arn: z.string().startsWith('arn:'),
+  isRoot: z.boolean(),
+  userCreationTime: time.nullable(),
+  passwordEnabled: z.boolean().nullable(),
+  passwordLastUsed: time.nullable(),
+  passwordLastUsedState: z.enum(['used', 'never', 'no-password']),
+  passwordLastChanged: time.nullable(),
+  passwordNextRotation: time.nullable(),
+  mfaActive: z.boolean(),
+  accessKeys: z.array(
+    z.strictObject({
+      slot: z.union([z.literal(1), z.literal(2)]),
+      active: z.boolean(),
+      lastRotated: time,
+      lastUsedDate: time.nullable(),
+      lastUsedRegion: z.string().nullable(),
+      lastUsedService: z.string().nullable(),
+    }),
+  ),
+  certificates: z.array(
+    z.strictObject({ slot: z.union([z.literal(1), z.literal(2)]), active: z.boolean(), lastRotated: time }),
+  ),
+});
+const auditPrincipal = z.strictObject({
+  type: z.enum(['user', 'role', 'root']),
+  name: z.string(),
+  arn: z.string().startsWith('arn:'),
+  createdAt: time.nullable(),
+  lastActivity: time.nullable().optional(),
+  roleLastUsed: time.nullable().optional(),
+  credentials: z
+    .strictObject({
+      report: credentialRow,
+      mfaType: z.enum(['virtual', 'hardware', 'none', 'unknown']),
+      accessKeys: z.array(
+        z.strictObject({
+          slot: z.union([z.literal(1), z.literal(2)]),
+          accessKeyId: z.string().nullable(),
+          status: z.enum(['Active', 'Inactive']),
+          created: time,
+          lastUsedDate: time.nullable(),
+          lastUsedService: z.string().nullable(),
+          lastUsedRegion: z.string().nullable(),
+        }),
+      ),
+    })
+    .optional(),
+  actions: z
+    .strictObject({ used: z.array(z.string()), unused: z.array(z.string()), unknown: z.array(z.string()) })
+    .optional(),
+  tags: z.record(z.string(), z.string()),
+});
+const iamChange = z.strictObject({
+  accountId: z.string().regex(/^\d{12}$/),
+  day,
+  eventTime: time,
+  eventId: z.string(),
+  eventName: z.string(),
+  actorArn: z.string(),
+  actorType: z.string(),
+  callerArn: z.string().nullable(),
+  sourceIp: z.string().nullable(),
+  userName: z.string().nullable(),
+  roleName: z.string().nullable(),
+  groupName: z.string().nullable(),
+  accessKeyId: z.string().nullable(),
+  policyArn: z.string().nullable(),
+  policyName: z.string().nullable(),
+  status: z.string().nullable(),
+  createdAccessKeyId: z.string().nullable(),
+  outcome: z.enum(['ok', 'denied', 'failed']),
+  errorCode: z.string().nullable(),
+});
+
+/** `iamtrail audit --format json`. */
+export const auditDocument = z.strictObject({
+  schema: z.literal('iamtrail.audit/v1'),
+  generatedAt: time,
+  window: dayRange,
+  settings: z.strictObject({
+    unusedDays: z.number().int().positive(),
+    keyMaxAgeDays: z.number().int().positive(),
+    failOn: severity.nullable(),
+  }),
+  cloudTrail: z.union([
+    z.strictObject({ used: z.literal(true), logs }),
+    z.strictObject({ used: z.literal(false), reason: z.string().min(1) }),
+  ]),
+  accessAdvisor: z.strictObject({ used: z.boolean(), principals: count }),
+  accounts: z.array(
+    z.union([
+      z.strictObject({
+        name: z.string(),
+        id: z.string().regex(/^\d{12}$/),
+        status: z.literal('audited'),
+        credentialReportGeneratedAt: time.nullable(),
+        principals: z.array(auditPrincipal),
+        warnings: z.array(z.string()),
+      }),
+      z.strictObject({
+        name: z.string(),
+        id: z.string().regex(/^\d{12}$/),
+        status: z.literal('failed'),
+        errorCode: z.string().nullable(),
+        error: z.string().min(1),
+      }),
+    ]),
+  ),
+  findings: z.array(finding),
+  suppressed: byType,
+  iamChanges: z.array(iamChange).nullable(),
+  totals: z.strictObject({
+    accounts: count,
+    accountsFailed: count,
+    principals: count,
+    findings: count,
+    byType,
+    bySeverity: z.strictObject({ low: count, medium: count, high: count, critical: count }),
+  }),
+  complete: z.boolean(),
+});

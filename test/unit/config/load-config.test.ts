@@ -79,6 +79,32 @@ describe('loadConfig', () => {
     ).toEqual(['elasticsearch']);
   });
 
+  it('reads audit: (role and exclude rules, a single value as a list)', () => {
+    const config = loadConfig(
+      write(
+        'audit.yaml',
+        [
+          'accounts:',
+          '  - {name: a, id: 111111111111}',
+          'audit:',
+          '  role: audit-reader',
+          '  exclude:',
+          '    - {accounts: a, findings: UnusedIAMRole}',
+          "    - {arn: ':role/ci-', tag: {key: owner, value: platform}}",
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(config.audit).toEqual({
+      role: 'audit-reader',
+      exclude: [
+        { accounts: ['a'], findings: ['UnusedIAMRole'] },
+        { arn: ':role/ci-', tag: { key: 'owner', value: 'platform' } },
+      ],
+    });
+    expect(config.unknownKeys).toEqual([]);
+  });
+
   it.each([
     ['missing.yaml', undefined, /config file .*missing\.yaml does not exist/],
     ['bad-yaml.yaml', 'accounts: [\n', /bad-yaml\.yaml is not valid YAML/],
@@ -120,6 +146,16 @@ describe('loadConfig', () => {
       'duplicate-key.yaml',
       'logs: a\nlogs: b\naccounts: []\n',
       /duplicate-key\.yaml is not valid YAML: Map keys must be unique at line 2, column 1$/,
+    ],
+    [
+      'audit-bad-arn.yaml',
+      "accounts:\n  - {name: a, id: 111111111111}\naudit:\n  exclude:\n    - {arn: ':role/ci'}\n    - {arn: 'role/(ci'}\n",
+      /audit-bad-arn\.yaml: audit\.exclude\[1\]\.arn is not a valid regular expression: "role\/\(ci"/,
+    ],
+    [
+      'audit-bad-type.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\naudit:\n  exclude:\n    - {findings: [UnusedRole]}\n',
+      /audit-bad-type\.yaml: audit\.exclude\[0\]\.findings/,
     ],
     [
       'tabs.yaml',

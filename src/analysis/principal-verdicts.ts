@@ -1,0 +1,45 @@
+import type { AdvisorSnapshot } from '../iam/access-advisor.js';
+import type { AuthorizationDetails, IamPrincipal } from '../iam/authorization-details.js';
+import { computeGrantedActions } from '../iam/granted-actions.js';
+import { sortActivityRows } from './activity-order.js';
+import { buildPrincipalDiffReport } from './activity-report.js';
+import type { PrincipalDiffInput, PrincipalDiffReport } from './activity-report.js';
+import { settleWithAdvisor } from './advisor-evidence.js';
+import type { AdvisorUse, AdvisorWindow } from './advisor-evidence.js';
+
+/** Inputs of {@link judgePrincipal}: the diff's, with the IAM data its grants are computed from. */
+export interface PrincipalVerdictInput extends Omit<PrincipalDiffInput, 'grants'> {
+  /** The IAM data whose policies grant `principal` its actions. */
+  readonly details: AuthorizationDetails;
+  readonly principal: IamPrincipal;
+  /**
+   * Its latest Access Advisor snapshot (`undefined`: none) and the window it must cover to settle
+   * `?` lines; absent: Access Advisor is left out (`--no-advisor`, `--destrole`).
+   */
+  readonly advisor?: { readonly snapshot: AdvisorSnapshot | undefined; readonly window: AdvisorWindow };
+}
+
+/** A principal's verdicts, and the Access Advisor snapshot they used (`null`: left out). */
+export interface PrincipalVerdicts {
+  readonly report: PrincipalDiffReport;
+  readonly advisor: AdvisorUse | null;
+}
+
+/**
+ * The `-`/`+`/`?` verdicts of one principal, as the report gives them and the audit's
+ * UnusedPermission findings rest on: its granted actions against its calls in the window, then
+ * Access Advisor settling the `?` lines it can.
+ */
+export function judgePrincipal(input: PrincipalVerdictInput): PrincipalVerdicts {
+  const report = buildPrincipalDiffReport({
+    grants: computeGrantedActions(input.details, input.principal, input.catalog),
+    ...(input.grantsVia === undefined ? {} : { grantsVia: input.grantsVia }),
+    actorRows: sortActivityRows(input.actorRows),
+    accountEvents: input.accountEvents,
+    mapper: input.mapper,
+    catalog: input.catalog,
+    ...(input.selectors === undefined ? {} : { selectors: input.selectors }),
+  });
+  if (input.advisor === undefined) return { report, advisor: null };
+  return settleWithAdvisor(report, input.advisor.snapshot, input.advisor.window);
+}

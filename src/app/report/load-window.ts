@@ -1,0 +1,306 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { sortByFile, sortDayCoverage } from '../../analysis/activity-order.js';
+import { summarizeCoverage } from '../../analysis/log-coverage.js';
+import type { WindowCoverage } from '../../analysis/log-coverage.js';
+import { toRanges } from '../../cache/day-ranges.js';
+import { CacheStore } from '../../cache/cache-store.js';
+import type { DayWindow } from '../../cli/window.js';
+import type { Config } from '../../config/load-config.js';
+import { createEngine } from '../../engines/create-engine.js';
+import type { EngineSpec } from '../../engines/create-engine.js';
+import type { EngineReporter, SkippedFile, SummaryResult } from '../../engines/engine.js';
+import { UsageError } from '../../errors.js';
+import type { ActivityRow, DayCoverage } from '../../trail/activity-summary.js';
+import { addDays, utcDayOf } from '../../trail/utc-days.js';
+import { defaultCachePath } from '../cache/cache-settings.js';
+import type { CacheSettings } from '../cache/cache-settings.js';
+import { requireSomeLogs, warnAboutGaps } from './coverage-checks.js';
+import type { EngineName, LogsSummary } from './report-types.js';
+
+/*
+ * The log side shared by the report and the audit: which engine reads which logs, the cache brought
+ * up to date for a window (the engine reads only the days the cache lacks, one call per contiguous
+ * range), and what the logs cover.
+ */
+
+/** Where the logs are read from, decided from the flags and the config before anything is read. */
+export interface LogPlan {
+  readonly engineName: EngineName;
+  /** The local log folder (`--logs`, else the config's `logs:`); `undefined` for Athena. */
+  readonly logsDir: string | undefined;
+}
+
+/**
+ * The engine and log folder of a run: `--engine`, else local when a log folder is configured
+ * (`--logs` or `logs:`) and Athena when only `athena:` is. A local engine without a folder, or
+ * Athena without its section, is a usage error.
+ */
+export function planLogs(config: Config, logs: string | undefined, engine: EngineName | undefined): LogPlan {
+  const logsDir = logs ?? config.logs;
+  const engineName: EngineName =
+    engine ?? (logsDir !== undefined || config.athena === undefined ? 'local' : 'athena');
+  if (engineName === 'local' && logsDir === undefined) {
+    throw new UsageError(
+      'no log folder: pass --logs DIR or set logs: in the config file (or configure athena: and use --engine athena)',
+      {
+        suggestions: ['DIR is the folder that holds AWSLogs/ (a copy of the trail bucket)'],
+      },
+    );
+  }
+  if (engineName === 'athena' && config.athena === undefined) {
+    throw new UsageError(`--engine athena needs an athena: section in ${config.file}`, {
+      suggestions: ['See "Athena" in the README'],
+    });
+  }
+  return { engineName, logsDir };
+}
+
+/** Inputs of {@link loadWindow}. */
+export interface LoadWindowOptions {
+  readonly config: Config;
+  readonly plan: LogPlan;
+  readonly cache: CacheSettings;
+  readonly window: DayWindow;
+  /** The accounts the answer rests on: their days are read and their coverage summarized. */
+  readonly accounts: readonly { readonly name: string; readonly id: string }[];
+  /** Athena: the accounts its table projects (default: the config's). */
+  readonly athenaAccountIds?: readonly string[];
+  readonly skipSetup: boolean;
+  readonly reporter: EngineReporter & { note(message: string): void };
+  readonly signal?: AbortSignal;
+  /** The current time, for which days may still receive logs. */
+  readonly now?: Date;
+  /** Read no log: days the cache lacks are gaps of the coverage (`serve`). */
+  readonly cacheOnly?: boolean;
+  /**
+   * An account without any log in the window: `error` (the report: every verdict would rest on
+   * nothing) or `gap` (the audit: the account's findings then rest on IAM's evidence alone).
+   */
+  readonly noLogs?: 'error' | 'gap';
+}
+
+/** The cache, up to date for the window, and what the logs cover. */
+export interface LoadedWindow {
+  /** Open: the caller closes it. */
+  readonly store: CacheStore;
+  /** The cache's key for these logs (`local:/path`, `athena:region:db.table`). */
+  readonly source: string;
+  readonly logs: LogsSummary;
+  readonly coverage: WindowCoverage;
+}
+
+/**
+ * Opens the cache, reads the days of the window it lacks for `accounts` with the engine (local
+ * DuckDB or Athena), writes them, and summarizes the coverage. The store is returned open; on
+ * failure it is closed.
+ */
+export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWindow> {
+  const { config, plan, window } = options;
+  const athena = config.athena;
+  // The AWS SDK is loaded only for questions that call AWS: local runs start faster without it.
+  const aws =
+    plan.engineName === 'athena'
+      ? await (await import('../../aws/aws-clients.js')).createAwsClients(athena?.region)
+      : undefined;
+  const cachePath = options.cache.enabled ? resolve(options.cache.path ?? defaultCachePath()) : ':memory:';
+  const openStore = (): Promise<CacheStore> =>
+    CacheStore.open(cachePath, {
+      lockTimeoutMs: options.cache.lockTimeoutMs,
+      onNotice: (message) => {
+        options.reporter.warn(message);
+      },
+    });
+
+  let store = await openStore();
+  let spillDir: string | undefined;
+  try {
+    /** What the engine is built from, once the cache says days are missing. */
+    let engineSpec: () => EngineSpec;
+    let source: string;
+    /** Where the logs were looked for, and what to check there, for the no-log error. */
+    let where: { readonly text: string; readonly check: string };
+    if (aws !== undefined && athena !== undefined) {
+      const [{ setUpAthena }, { athenaOutputLocation, trailLocation }, { describeTrailRegions }] =
+        await Promise.all([
+          import('../athena/set-up-athena.js'),
+          import('../../engines/athena/athena-sql.js'),
+          import('../../engines/athena/athena-regions.js'),
+        ]);
+      const outputLocation = athenaOutputLocation(athena);
+      const accountIds = [...(options.athenaAccountIds ?? config.accounts.map((entry) => entry.id))];
+      if (!options.skipSetup) {
+        await setUpAthena(
+          aws,
+          athena,
+          accountIds,
+          (resource) => store.recordAthenaResource(resource),
+          (trail) => {
+            // The standard list misses opt-in regions: calls made there would be invisible, so say so.
+            if (trail.source === 'standard')
+              options.reporter.warn(
+                `${describeTrailRegions(trail)}; calls in other (opt-in) regions are not read: set athena.regions to be sure`,
+              );
+            else if (trail.source !== 'config') options.reporter.note(describeTrailRegions(trail));
+          },
+        );
+      }
+      source = `athena:${aws.region}:${athena.database}.${athena.table}`;
+      const root = trailLocation(athena).root;
+      where = {
+        text: `the Athena table ${athena.database}.${athena.table} (${aws.region}), over ${root}`,
+        check: `that the trail delivers to ${root}<account>/CloudTrail/ (athena: s3_bucket, path and org_id in ${config.file})`,
+      };
+      engineSpec = () => ({
+        kind: 'athena',
+        athena,
+        region: aws.region,
+        accountIds,
+        client: aws.athena,
+        outputLocation,
+        reporter: options.reporter,
+      });
+    } else {
+      const folder = resolve(plan.logsDir ?? '.');
+      source = `local:${folder}`;
+      where = {
+        text: `the folder ${folder}`,
+        check:
+          'that the folder holds AWSLogs/[o-xxxx/]<account>/CloudTrail/<region>/<yyyy>/<MM>/<dd>/ (pass --logs with the folder above AWSLogs/)',
+      };
+      engineSpec = () => {
+        // The summary reaches the cache as a Parquet file, DuckDB to DuckDB; removed below.
+        spillDir = mkdtempSync(join(tmpdir(), 'iamtrail-summary-'));
+        return { kind: 'local', logsDir: folder, reporter: options.reporter, spillDir };
+      };
+    }
+
+    const today = utcDayOf(options.now ?? new Date());
+    const accountIds = options.accounts.map((entry) => entry.id);
+    // Days after today have no logs yet and are never read.
+    const readableDays = allDays({
+      startDay: window.startDay,
+      endDay: window.endDay < today ? window.endDay : today,
+    });
+    const missing = options.cache.refresh
+      ? readableDays
+      : await store.missingDays(source, accountIds, window.startDay, window.endDay, today);
+    // Cache only (`serve`): the days the cache lacks stay unread, and the coverage shows them as gaps.
+    const toRead = options.cacheOnly === true ? [] : missing;
+    const ranges = toRanges(toRead);
+    let filesRead = 0;
+    const skippedFiles: SkippedFile[] = [];
+    let athenaCost: LogsSummary['athena'];
+    if (ranges.length > 0) {
+      // The cache file stays closed while the logs are read, so other processes can use it.
+      if (options.cache.enabled) await store.close();
+      const loaded: {
+        days: string[];
+        rows: readonly ActivityRow[] | { readonly file: string };
+        changes: SummaryResult['changes'];
+        coverage: readonly DayCoverage[];
+        skipped: readonly SkippedFile[];
+      }[] = [];
+      const engine = await createEngine(engineSpec());
+      try {
+        for (const range of ranges) {
+          const summary = await engine.summarize({
+            startDay: range.startDay,
+            endDay: range.endDay,
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+          });
+          filesRead += summary.filesRead;
+          skippedFiles.push(...summary.skippedFiles);
+          loaded.push({
+            days: allDays(range),
+            rows: summary.rowsFile === undefined ? summary.rows : { file: summary.rowsFile },
+            changes: summary.changes,
+            coverage: summary.coverage,
+            skipped: summary.skippedFiles,
+          });
+        }
+      } finally {
+        await engine.close();
+        if (options.cache.enabled) store = await openStore();
+        // An engine that bills by data scanned (Athena) reports its queries: the ledger for
+        // cleanup, and the cost line.
+        if (engine.costReport !== undefined) {
+          const queries = engine.costReport.queries();
+          for (const query of queries) await store.recordAthenaQuery(query);
+          athenaCost = { queries: queries.length, ...engine.costReport.cost() };
+        }
+      }
+      for (const range of loaded)
+        await store.writeDays(
+          source,
+          range.days,
+          range.rows,
+          range.coverage,
+          slowCommitForTests,
+          range.skipped,
+          range.changes,
+        );
+    }
+    const held = sortDayCoverage(await store.coverage(source, window));
+    const coverage = summarizeCoverage(window, options.accounts, held);
+    if (options.noLogs !== 'gap')
+      requireSomeLogs(coverage, held, { window, today, where: where.text, check: where.check });
+    warnAboutGaps(coverage, window, today, options.reporter);
+    // Files skipped when a day was read, in this run or an earlier one (the cache keeps them): the
+    // verdicts may miss their calls, cached or not.
+    const unreadableFiles = sortByFile(await store.skippedFiles(source, window, accountIds));
+    const skippedNow = new Set(skippedFiles.map((entry) => entry.file));
+    const skippedBefore = unreadableFiles.filter((entry) => !skippedNow.has(entry.file)).length;
+    if (skippedBefore > 0)
+      options.reporter.warn(
+        `${skippedBefore} log file(s) of the window could not be read when their days were loaded (the cache remembers them): "-" and inactivity may miss their calls`,
+      );
+    const logs: LogsSummary = {
+      engine: plan.engineName,
+      source,
+      cache: options.cache.enabled ? cachePath : null,
+      engineCalls: ranges.length,
+      daysRead: toRead.length,
+      daysFromCache: readableDays.length - missing.length,
+      filesRead,
+      skippedFiles,
+      unreadableFiles,
+      coverage: coverage.accounts,
+      complete: coverage.complete && unreadableFiles.length === 0,
+      ...(athenaCost === undefined ? {} : { athena: athenaCost }),
+    };
+    return { store, source, logs, coverage };
+  } catch (error) {
+    await store.close();
+    throw error;
+  } finally {
+    // The summary's Parquet file is in the cache now (or the run failed): it is not needed again.
+    if (spillDir !== undefined) rmSync(spillDir, { recursive: true, force: true });
+  }
+}
+
+/** Every day of a window. */
+function allDays(window: { readonly startDay: string; readonly endDay: string }): string[] {
+  const days: string[] = [];
+  for (let day = window.startDay; day <= window.endDay; day = addDays(day, 1)) days.push(day);
+  return days;
+}
+
+let commitsSeen = 0;
+
+/**
+ * Test seam for the crash test: with `IAMTRAIL_TEST_SLOW_COMMIT_MS`, once
+ * `IAMTRAIL_TEST_SLOW_COMMIT_AFTER` (default 0) days have committed, each day's cache transaction
+ * is held open that long before it commits, so a test can kill the process mid-transaction.
+ */
+async function slowCommitForTests(): Promise<void> {
+  const ms = Number(process.env.IAMTRAIL_TEST_SLOW_COMMIT_MS ?? 0);
+  const after = Number(process.env.IAMTRAIL_TEST_SLOW_COMMIT_AFTER ?? 0);
+  commitsSeen += 1;
+  if (ms > 0 && commitsSeen > after) {
+    process.stderr.write(`cache: transaction ${commitsSeen} open\n`);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}

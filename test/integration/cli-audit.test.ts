@@ -1,0 +1,275 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { AuditDocument } from '../../src/app/audit/audit-types.js';
+import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+/*
+ * `iamtrail audit` in-process on the demo organisation (examples/demo: IAM files, credential
+ * reports, a month of logs), over its last week with --unused-days 7 so that the logs cover the
+ * whole unused period. What is expected is read from the demo's credential reports here, not
+ * copied from the command's output.
+ */
+
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-audit-'));
+const cache = join(work, 'cache.duckdb');
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+const DEMO = ['audit', '--config', 'examples/demo/config.example.yaml', '--end', '2026-10-31'];
+const WEEK = [...DEMO, '--unused-days', '7', '--cache', cache];
+/** The audit is as of the end of 2026-10-31; the unused period of 7 days starts 2026-10-25. */
+const AS_OF = Date.parse('2026-11-01T00:00:00Z');
+const PERIOD_START = Date.parse('2026-10-25T00:00:00Z');
+const DAY_MS = 86_400_000;
+
+type ReportCsvRow = Record<string, string>;
+/** The demo's credential reports, as the files hold them, with their account. */
+const reports: { account: string; row: ReportCsvRow }[] = [
+  ['111111111111', 'demo'],
+  ['222222222222', 'backup'],
+].flatMap(([id = '', name = '']) =>
+  parse<ReportCsvRow>(readFileSync(join(REPO_ROOT, `examples/demo/credentials/${name}.csv`), 'utf8'), {
+    columns: true,
+  }).map((row) => ({ account: id, row })),
+);
+const users = reports.filter(({ row }) => row.user !== '<root_account>');
+const keysOf = (row: ReportCsvRow) =>
+  ([1, 2] as const)
+    .filter((slot) => row[`access_key_${slot}_active`] === 'true')
+    .map((slot) => ({
+      slot,
+      rotated: Date.parse(row[`access_key_${slot}_last_rotated`] ?? ''),
+      used: row[`access_key_${slot}_last_used_date`] ?? 'N/A',
+    }));
+
+let document: AuditDocument;
+beforeAll(async () => {
+  const run = await runCli([...WEEK, '--format', 'json']);
+  expect(run.status, run.stderr).toBe(0);
+  document = JSON.parse(run.stdout) as AuditDocument;
+});
+
+/** The resources of the findings of a type, sorted (keys: `<arn> <key>`). */
+function resourcesOf(type: string): string[] {
+  return document.findings
+    .filter((finding) => finding.findingType === type)
+    .map((finding) => {
+      const detail = finding.findingDetails[0];
+      if (detail !== undefined && 'unusedIamUserAccessKeyDetails' in detail)
+        return `${finding.resource} ${detail.unusedIamUserAccessKeyDetails.accessKeyId}`;
+      if (
+        detail !== undefined &&
+        'iamtrailDetails' in detail &&
+        typeof detail.iamtrailDetails.accessKeyId === 'string'
+      )
+        return `${finding.resource} ${detail.iamtrailDetails.accessKeyId}`;
+      return finding.resource;
+    })
+    .sort();
+}
+
+describe('iamtrail audit on the demo organisation', () => {
+  it('finds what the credential reports hold', () => {
+    expect(document.cloudTrail.used).toBe(true);
+    // No --start: the window is the unused period, the 7 days ending with --end.
+    expect(document.window).toEqual({ startDay: '2026-10-25', endDay: '2026-10-31' });
+    expect(document.accounts.map((account) => [account.name, account.status])).toEqual([
+      ['demo', 'audited'],
+      ['backup', 'audited'],
+    ]);
+    expect(resourcesOf('ConsolePasswordWithoutMfa')).toEqual(
+      users
+        .filter(({ row }) => row.password_enabled === 'true' && row.mfa_active === 'false')
+        .map(({ row }) => row.arn)
+        .sort(),
+    );
+    expect(resourcesOf('TwoActiveAccessKeys')).toEqual(
+      users.filter(({ row }) => keysOf(row).length === 2).map(({ row }) => row.arn),
+    );
+    expect(resourcesOf('RootAccessKey')).toEqual(
+      reports
+        .filter(({ row }) => row.user === '<root_account>' && keysOf(row).length > 0)
+        .map(({ account }) => `arn:aws:iam::${account}:root`),
+    );
+    // A report file gives no key id: the key is named <user>:key<slot>.
+    expect(resourcesOf('AccessKeyNotRotated')).toEqual(
+      users
+        .flatMap(({ row }) =>
+          keysOf(row)
+            .filter((key) => Math.floor((AS_OF - key.rotated) / DAY_MS) > 90)
+            .map((key) => `${row.arn} ${row.user}:key${key.slot}`),
+        )
+        .sort(),
+    );
+    expect(resourcesOf('UnusedIAMUserAccessKey')).toEqual(
+      users
+        .flatMap(({ row }) =>
+          keysOf(row)
+            .filter((key) =>
+              key.used === 'N/A' ? key.rotated < PERIOD_START : Date.parse(key.used) < PERIOD_START,
+            )
+            .map((key) => `${row.arn} ${row.user}:key${key.slot}`),
+        )
+        .sort(),
+    );
+    expect(document.totals.findings).toBe(document.findings.length);
+    expect(document.complete).toBe(true);
+  });
+
+  it('judges unused permissions from "-" verdicts only, and roles by RoleLastUsed cleared by the logs', () => {
+    const principals = document.accounts.flatMap((account) =>
+      account.status === 'audited' ? account.principals : [],
+    );
+    const verdicts = new Map(
+      principals.map((principal) => [
+        principal.arn,
+        { unused: new Set(principal.actions?.unused), unknown: new Set(principal.actions?.unknown) },
+      ]),
+    );
+    const permissionFindings = document.findings.filter((entry) => entry.findingType === 'UnusedPermission');
+    expect(permissionFindings.length).toBeGreaterThan(0);
+    const misjudged = permissionFindings.flatMap((finding) => {
+      const detail = finding.findingDetails[0];
+      const lines = verdicts.get(finding.resource);
+      if (detail === undefined || !('unusedPermissionDetails' in detail) || lines === undefined)
+        return [finding.resource];
+      return detail.unusedPermissionDetails.actions
+        .filter(({ action }) => !lines.unused.has(action) || lines.unknown.has(action))
+        .map(({ action }) => `${finding.resource} ${action}`);
+    });
+    expect(misjudged).toEqual([]);
+    // Every "-" of a principal is in its findings, and no "?".
+    const inFindings = new Set(
+      permissionFindings.flatMap((finding) =>
+        finding.findingDetails.flatMap((detail) =>
+          'unusedPermissionDetails' in detail
+            ? detail.unusedPermissionDetails.actions.map(({ action }) => `${finding.resource} ${action}`)
+            : [],
+        ),
+      ),
+    );
+    const alice = principals.find((principal) => principal.name === 'alice');
+    expect(alice?.actions?.unused.length).toBeGreaterThan(0);
+    for (const action of alice?.actions?.unused ?? [])
+      expect(inFindings.has(`${alice?.arn ?? ''} ${action}`)).toBe(true);
+    for (const action of alice?.actions?.unknown ?? [])
+      expect(inFindings.has(`${alice?.arn ?? ''} ${action}`)).toBe(false);
+    // The demo's IAM files say no role was ever used (RoleLastUsed empty): only the roles without
+    // an ok call in the logs of the week, service-linked ones aside, are unused.
+    const unusedRoles = principals
+      .filter(
+        (principal) =>
+          principal.type === 'role' &&
+          !principal.arn.includes('/aws-service-role/') &&
+          principal.lastActivity === null,
+      )
+      .map((principal) => principal.arn)
+      .sort();
+    expect(resourcesOf('UnusedIAMRole')).toEqual(unusedRoles);
+    expect(principals.some((principal) => principal.type === 'role' && principal.lastActivity !== null)).toBe(
+      true,
+    );
+  });
+
+  it('--no-trail: says so in every output, no unused permission and no IAM changes (null)', async () => {
+    const json = await runCli([...DEMO, '--no-trail', '--format', 'json']);
+    expect(json.status, json.stderr).toBe(0);
+    const bare = JSON.parse(json.stdout) as AuditDocument;
+    expect(bare.cloudTrail).toEqual({ used: false, reason: '--no-trail' });
+    expect(bare.iamChanges).toBeNull();
+    expect(bare.findings.filter((finding) => finding.findingType === 'UnusedPermission')).toEqual([]);
+    const text = await runCli([...DEMO, '--no-trail']);
+    expect(text.stdout).toContain('CloudTrail evidence was not used: --no-trail');
+    const out = join(work, 'bare-csv');
+    const csv = await runCli([...DEMO, '--no-trail', '--format', 'csv', '--out', out]);
+    expect(csv.stdout).toContain('CloudTrail evidence was not used: --no-trail');
+    expect(existsSync(join(out, 'iam-changes.csv'))).toBe(false);
+  });
+
+  it('--fail-on: 1 when a finding is at or above it, 0 when none is', async () => {
+    // backup's root user has an active key (critical); demo has no critical finding but high ones.
+    const args = [...DEMO, '--no-trail', '--format', 'json'];
+    expect((await runCli([...args, '--fail-on', 'critical'])).status).toBe(1);
+    expect((await runCli([...args, '--account', 'demo', '--fail-on', 'critical'])).status).toBe(0);
+    const high = await runCli([...args, '--account', 'demo', '--fail-on', 'high']);
+    expect(high.status).toBe(1);
+    expect(high.stderr).toMatch(/finding\(s\) at or above --fail-on high: exit code 1/);
+  });
+
+  it('an account that cannot be reached is a row with its error and exit code 3, after the whole output', async () => {
+    const config = join(work, 'ghost.yaml');
+    writeFileSync(
+      config,
+      [
+        `logs: ${join(REPO_ROOT, 'examples/demo/logs')}`,
+        'accounts:',
+        '  - name: demo',
+        '    id: 111111111111',
+        `    iam: ${join(REPO_ROOT, 'examples/demo/iam/demo.json')}`,
+        `    credential_report: ${join(REPO_ROOT, 'examples/demo/credentials/demo.csv')}`,
+        '  - name: ghost',
+        '    id: 333333333333',
+        '    role: arn:aws:iam::333333333333:role/audit',
+        '',
+      ].join('\n'),
+    );
+    // Nothing listens on the discard port of loopback: assuming the role fails at once.
+    const env = {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      // One attempt: the refusal is the point, the SDK's retries with backoff would only wait.
+      AWS_MAX_ATTEMPTS: '1',
+    };
+    const out = join(work, 'csv');
+    const args = ['audit', '--config', config, '--end', '2026-10-31', '--no-trail'];
+    // --fail-on low matches, but a failed account wins: 3.
+    const run = await runCli([...args, '--format', 'csv', '--out', out, '--fail-on', 'low'], env);
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(/1 of 2 account\(s\) could not be audited/);
+    const credentials = parse<ReportCsvRow>(readFileSync(join(out, 'credentials.csv'), 'utf8'), {
+      columns: true,
+    });
+    expect(Object.keys(credentials[0] ?? {})).toEqual([
+      ...['account_id', 'account_name', 'user', 'password_status', 'password_last_used', 'access_key_id'],
+      ...['status', 'created', 'last_used_date', 'last_used_service', 'mfa_type'],
+      ...['arn', 'key_slot', 'last_used_region', 'user_creation_time', 'mfa_active', 'error_code', 'error'],
+    ]);
+    const ghost = credentials.filter((row) => row.account_id === '333333333333');
+    expect(ghost).toHaveLength(1);
+    expect(ghost[0]?.error).toContain('arn:aws:iam::333333333333:role/audit');
+    // One row per user without keys or per key, for every user of the demo report.
+    const demoRows = credentials.filter((row) => row.account_id === '111111111111');
+    const demoReport = reports.filter(({ account }) => account === '111111111111');
+    expect(demoRows.length).toBe(
+      demoReport.reduce(
+        (sum, { row }) =>
+          sum + Math.max(1, [1, 2].filter((slot) => row[`access_key_${slot}_last_rotated`] !== 'N/A').length),
+        0,
+      ),
+    );
+    const findings = readFileSync(join(out, 'findings.csv'), 'utf8').split('\n')[0];
+    expect(findings).toBe(
+      'id,severity,finding_type,account_id,account_name,resource_type,resource,title,details,evidence',
+    );
+
+    const text = await runCli(args, env);
+    expect(text.status).toBe(3);
+    expect(text.stdout).toMatch(/ghost \(333333333333\): FAILED: .*role\/audit/);
+    expect(text.stdout).toContain('Accounts: 1 audited, 1 failed');
+  });
+
+  it('refuses csv without --out and html in this build (exit 2)', async () => {
+    expect((await runCli([...DEMO, '--no-trail', '--format', 'csv'])).status).toBe(2);
+    const html = await runCli([...DEMO, '--no-trail', '--out', join(work, 'a.html')]);
+    expect(html.status).toBe(2);
+    expect(html.stderr).toContain('html: not in this build');
+  });
+});
