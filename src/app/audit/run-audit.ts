@@ -315,7 +315,10 @@ async function readTrails(
       verdicts.set(principal.arn, { arn: principal.arn, unused, advisor: snapshot });
     }
     const coverage = logs.coverage.find((candidate) => candidate.account.id === accountId);
-    const unreadable = logs.unreadableFiles.length > 0;
+    // Files of this account's period (or of no known account) that could not be read.
+    const unreadable =
+      (await store.skippedFiles(source, { startDay: periodStartDay, endDay: window.endDay }, [accountId]))
+        .length > 0;
     trails.set(accountId, {
       findings: {
         ...periodCoverage(coverage, periodStartDay, window, options.unusedDays, unreadable),
