@@ -39,10 +39,14 @@ function folders(names, message) {
 }
 
 const NOT_COMMANDS = folders(['commands'], 'nothing imports src/commands/: commands are the top layer');
+const NOT_BROWSER = folders(
+  ['browser'],
+  "src/browser/ is the HTML pages' app, bundled by scripts/build-browser.mjs: the renderer inlines the bundle",
+);
 
-/** The `no-restricted-imports` rule for a folder, with the commands ban every folder has. */
+/** The `no-restricted-imports` rule for a folder, with the bans every folder has. */
 function restricted(...patterns) {
-  return { 'no-restricted-imports': ['error', { patterns: [NOT_COMMANDS, ...patterns] }] };
+  return { 'no-restricted-imports': ['error', { patterns: [NOT_COMMANDS, NOT_BROWSER, ...patterns] }] };
 }
 
 const NO_AWS_SDK = {
@@ -115,7 +119,47 @@ const LAYERS = [
     files: ['src/cli/**', 'src/*.ts'],
     rules: restricted(),
   },
+  {
+    // The browser app runs in the page: its own modules, and only types from the rest of src/.
+    files: ['src/browser/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: String.raw`^\.\./`,
+              allowTypeImports: true,
+              message: 'the browser app imports its own modules, and only types from the rest of src/',
+            },
+            { regex: '^[^.]', message: 'the browser app is bundled alone: no package, no Node built-in' },
+          ],
+        },
+      ],
+    },
+  },
 ];
+
+/**
+ * Browser globals the app uses (src/browser/). tsc checks the rest: tsconfig.browser.json has the
+ * DOM library and no Node types, so `process` or `Buffer` there fail `npm run typecheck`.
+ */
+const BROWSER_GLOBALS = Object.fromEntries(
+  [
+    'window',
+    'document',
+    'performance',
+    'Node',
+    'HTMLElement',
+    'Blob',
+    'URL',
+    'Response',
+    'DecompressionStream',
+    'atob',
+    'setTimeout',
+    'clearTimeout',
+  ].map((name) => [name, 'readonly']),
+);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**', 'data/**'] },
@@ -132,6 +176,18 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
+    },
+  },
+  {
+    // tsconfig.json leaves src/browser/ to its own project (DOM library, no Node types).
+    files: ['src/browser/**'],
+    languageOptions: {
+      globals: BROWSER_GLOBALS,
+      parserOptions: {
+        projectService: false,
+        project: './tsconfig.browser.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
   },
   ...LAYERS,

@@ -21,7 +21,14 @@ function isBuildCurrent(): boolean {
   try {
     const built = statSync(STAMP).mtimeMs;
     statSync(join(root, 'oclif.manifest.json'));
-    const inputs = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+    const inputs = [
+      'src',
+      'package.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'tsconfig.browser.json',
+      'scripts/build-browser.mjs',
+    ];
     return inputs.every((input) => newestUnder(join(root, input)) < built);
   } catch {
     return false;
@@ -29,9 +36,10 @@ function isBuildCurrent(): boolean {
 }
 
 /**
- * Builds dist/ and oclif.manifest.json before the suite (unless the build is newer than every
- * source), so the in-process runs (which load commands as oclif does, from the manifest and
- * dist/) and the end-to-end tests run the code under test, not a stale build.
+ * Builds dist/ (with the HTML pages' bundled app) and oclif.manifest.json before the suite
+ * (unless the build is newer than every source), so the in-process runs (which load commands as
+ * oclif does, from the manifest and dist/) and the end-to-end tests run the code under test, not a
+ * stale build.
  */
 export default function setup(): void {
   if (isBuildCurrent()) return;
@@ -43,6 +51,8 @@ export default function setup(): void {
       stdio: 'inherit',
     },
   );
+  // The HTML pages' app (src/browser/), bundled by esbuild into dist/browser/report-app.js.
+  execFileSync(process.execPath, [`${root}scripts/build-browser.mjs`], { cwd: root, stdio: 'inherit' });
   // oclif reads commands' flags from the manifest: rewrite it with the build (`oclif manifest`,
   // without its check for a newer oclif on the registry).
   execFileSync(process.execPath, [`${root}node_modules/oclif/bin/run.js`, 'manifest'], {

@@ -7,7 +7,8 @@ import { HTML_STYLES } from './html-styles.js';
  * The shell of iamtrail's self-contained HTML pages: one file, no CDN, no request of any kind.
  * The document is embedded as JSON (gzipped when large) in a script element that is never run,
  * and a small inline
- * vanilla-JS app builds the page from it with createElement and textContent only.
+ * app (src/browser/, bundled by esbuild at build time: html-app-script.ts) builds the page from it
+ * with createElement and textContent only.
  */
 
 /**

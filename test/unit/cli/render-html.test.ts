@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
 
@@ -114,6 +115,10 @@ describe('the HTML pages', () => {
   });
 
   it('carry an app script that compiles and uses no innerHTML or eval', () => {
+    // The script is esbuild's bundle of src/browser/ (built by the global setup), wrapped.
+    const bundle = readFileSync(new URL('../../../dist/browser/report-app.js', import.meta.url), 'utf8');
+    expect(bundle.length).toBeGreaterThan(10_000);
+    expect(HTML_APP_SCRIPT).toContain(bundle.trim());
     expect(() => new Script(HTML_APP_SCRIPT)).not.toThrow();
     expect(HTML_APP_SCRIPT).not.toMatch(
       /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/,
