@@ -896,12 +896,12 @@ writeDemo();
  * One row per user of iam/*.json (created 2025-01-06T09:00:00Z) plus the root row, consistent with
  * the logs (each key's last use is its user's last call there) and chosen to exercise the audit:
  * - demo: alice (password and MFA, a key rotated 2026-08-03 and used 2026-10-30); bob (no
- *   password, two active keys: the first from 2025-01-06, never rotated, used 2026-10-07, the
- *   second created 2026-04-20 and never used); charlie (password without MFA, used 2026-10-31; a
+ *   password, two keys: the first from 2025-01-06, used 2026-10-07 and made inactive on 2026-10-20
+ *   as the logs say, the second created 2026-04-20, active and never used); charlie (password without MFA, used 2026-10-31; a
  *   key rotated 2026-07-15); erin (MFA, password last used 2026-03-02, an inactive key); root with
  *   MFA and no key.
- * - backup: ops (no password, a key from 2025-01-06 never rotated, used 2026-10-31 in
- *   eu-west-1); root without MFA and with an active key last used 2025-06-01.
+ * - backup: ops (no password, two active keys: one from 2025-01-06 never rotated, used
+ *   2026-10-31 in eu-west-1, and one created 2026-10-29 as the logs say, never used); root without MFA and with an active key last used 2025-06-01.
  */
 function writeDemoCredentialReports() {
   const header =
@@ -970,6 +970,8 @@ function writeDemoCredentialReports() {
       row(demo, 'bob', {
         keys: [
           {
+            // Made inactive on 2026-10-20 (UpdateAccessKey in the logs).
+            active: false,
             rotated: '2025-01-06T09:30:00Z',
             used: { at: '2026-10-07T09:23:00Z', region: 'us-east-1', service: 'iam' },
           },
@@ -1002,6 +1004,8 @@ function writeDemoCredentialReports() {
             rotated: '2025-01-06T09:30:00Z',
             used: { at: '2026-10-31T06:39:00Z', region: 'eu-west-1', service: 's3' },
           },
+          // Created 2026-10-29 (CreateAccessKey AKIAOPSBACKUPKEY0002 in the logs), never used.
+          { rotated: '2026-10-29T07:11:00Z' },
         ],
       }),
     ],

@@ -64,12 +64,14 @@ describe('collectAccountEvidence from files', () => {
       ['<root_account>', 'unknown', null, []],
       ['alice', 'unknown', true, ['Active']],
       ['erin', 'unknown', true, ['Inactive']],
-      ['bob', 'none', false, ['Active', 'Active never used']],
+      // bob's first key was made inactive on 2026-10-20 (UpdateAccessKey in the demo's logs).
+      ['bob', 'none', false, ['Inactive', 'Active never used']],
       ['charlie', 'none', true, ['Active']],
     ]);
     expect(summary(backup)).toEqual([
       ['<root_account>', 'none', null, ['Active']],
-      ['ops', 'none', false, ['Active']],
+      // ops's second key was created on 2026-10-29 (CreateAccessKey in the demo's logs).
+      ['ops', 'none', false, ['Active', 'Active never used']],
     ]);
     // alice 1, erin 1, bob 2, charlie 1 keys.
     expect(demo.users.flatMap((user) => user.accessKeys.map((key) => key.accessKeyId))).toEqual(

@@ -266,10 +266,12 @@ describe('iamtrail audit on the demo organisation', () => {
     expect(text.stdout).toContain('Accounts: 1 audited, 1 failed');
   });
 
-  it('refuses csv without --out and html in this build (exit 2)', async () => {
+  it('refuses csv without --out (exit 2); --out FILE.html writes the HTML page', async () => {
     expect((await runCli([...DEMO, '--no-trail', '--format', 'csv'])).status).toBe(2);
     const html = await runCli([...DEMO, '--no-trail', '--out', join(work, 'a.html')]);
-    expect(html.status).toBe(2);
-    expect(html.stderr).toContain('html: not in this build');
+    expect(html.status).toBe(0);
+    const page = readFileSync(join(work, 'a.html'), 'utf8');
+    expect(page.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(page).toContain('id="iamtrail-data"');
   });
 });

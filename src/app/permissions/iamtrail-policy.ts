@@ -19,6 +19,8 @@ export interface PolicyConfig {
   readonly accounts: readonly { readonly role?: string | undefined }[];
   /** `advisor.role`: the role name `advisor collect --org` assumes in every account. */
   readonly advisor?: { readonly role?: string | undefined } | undefined;
+  /** `audit.role`: the role name `audit --org` assumes in every account. */
+  readonly audit?: { readonly role?: string | undefined } | undefined;
 }
 
 /**
@@ -26,8 +28,9 @@ export interface PolicyConfig {
  * table, Athena queries in its workgroup (and reading its marker tag), reading the trail, listing
  * the trail's region folders (set-up without `athena.regions`), writing and deleting its results,
  * reading IAM authorization details, collecting Access Advisor (`advisor collect`: its jobs, the
- * listing of principals and, with `--org`, of the organisation's accounts), and assuming each
- * account's `role:` (and `advisor.role` in every account). Placeholders when there is no config.
+ * listing of principals and, with `--org`, of the organisation's accounts), auditing credentials
+ * (`audit`: the credential report, access keys and MFA devices), and assuming each account's
+ * `role:` (and `advisor.role` and `audit.role` in every account). Placeholders when there is no config.
  */
 export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailPolicy {
   const athena = config?.athena;
@@ -49,6 +52,7 @@ export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailP
           ...new Set([
             ...config.accounts.flatMap((account) => (account.role === undefined ? [] : [account.role])),
             ...(config.advisor?.role === undefined ? [] : [`arn:aws:iam::*:role/${config.advisor.role}`]),
+            ...(config.audit?.role === undefined ? [] : [`arn:aws:iam::*:role/${config.audit.role}`]),
           ]),
         ];
   return {
@@ -139,7 +143,20 @@ export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailP
         Resource: '*',
       },
       {
-        // `advisor collect --org`, in the management (or a delegated administrator) account.
+        // `audit`, in each account audited: one credential report, then key ids and MFA types.
+        Sid: 'AuditCredentials',
+        Effect: 'Allow',
+        Action: [
+          'iam:GenerateCredentialReport',
+          'iam:GetCredentialReport',
+          'iam:ListAccessKeys',
+          'iam:ListMFADevices',
+          'iam:ListVirtualMFADevices',
+        ],
+        Resource: '*',
+      },
+      {
+        // `advisor collect --org` and `audit --org`, in the management (or a delegated administrator) account.
         Sid: 'ListTheOrganizationsAccounts',
         Effect: 'Allow',
         Action: ['organizations:ListAccounts'],

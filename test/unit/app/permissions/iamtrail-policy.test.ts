@@ -39,3 +39,22 @@ describe('the policy for advisor collect', () => {
     ]);
   });
 });
+
+describe('the policy for audit', () => {
+  it('allows the credential report, key and MFA listings, and assuming audit.role in any account', () => {
+    const policy = buildIamtrailPolicy({
+      athena: undefined,
+      accounts: [],
+      audit: { role: 'iamtrail-audit' },
+    });
+    const statement = (sid: string) => policy.Statement.find((entry) => entry.Sid === sid);
+    expect(statement('AuditCredentials')?.Action).toEqual([
+      'iam:GenerateCredentialReport',
+      'iam:GetCredentialReport',
+      'iam:ListAccessKeys',
+      'iam:ListMFADevices',
+      'iam:ListVirtualMFADevices',
+    ]);
+    expect(statement('AssumeTheAccountsReadRoles')?.Resource).toEqual(['arn:aws:iam::*:role/iamtrail-audit']);
+  });
+});
