@@ -1,5 +1,5 @@
 with
-  "events" as (
+  "records" as (
     select
       recipientaccountid as "account_id",
       CASE
@@ -122,349 +122,39 @@ with
         ) THEN eventid
       END as "event_id",
       CASE
-        WHEN (
-          eventsource = 'iam.amazonaws.com'
-          AND eventname IN (
-            'CreateUser',
-            'DeleteUser',
-            'CreateAccessKey',
-            'UpdateAccessKey',
-            'DeleteAccessKey',
-            'CreateLoginProfile',
-            'UpdateLoginProfile',
-            'DeleteLoginProfile',
-            'AttachUserPolicy',
-            'DetachUserPolicy',
-            'PutUserPolicy',
-            'DeleteUserPolicy',
-            'AttachRolePolicy',
-            'DetachRolePolicy',
-            'PutRolePolicy',
-            'DeleteRolePolicy',
-            'AttachGroupPolicy',
-            'DetachGroupPolicy',
-            'PutGroupPolicy',
-            'DeleteGroupPolicy',
-            'CreateRole',
-            'DeleteRole',
-            'UpdateAssumeRolePolicy',
-            'PutUserPermissionsBoundary',
-            'DeleteUserPermissionsBoundary',
-            'PutRolePermissionsBoundary',
-            'DeleteRolePermissionsBoundary'
-          )
-        ) THEN sourceipaddress
-      END as "source_ip",
+        WHEN eventsource = 'iam.amazonaws.com' THEN sourceipaddress
+      END as "iam_source_ip",
       CASE
-        WHEN (
-          eventsource = 'iam.amazonaws.com'
-          AND eventname IN (
-            'CreateUser',
-            'DeleteUser',
-            'CreateAccessKey',
-            'UpdateAccessKey',
-            'DeleteAccessKey',
-            'CreateLoginProfile',
-            'UpdateLoginProfile',
-            'DeleteLoginProfile',
-            'AttachUserPolicy',
-            'DetachUserPolicy',
-            'PutUserPolicy',
-            'DeleteUserPolicy',
-            'AttachRolePolicy',
-            'DetachRolePolicy',
-            'PutRolePolicy',
-            'DeleteRolePolicy',
-            'AttachGroupPolicy',
-            'DetachGroupPolicy',
-            'PutGroupPolicy',
-            'DeleteGroupPolicy',
-            'CreateRole',
-            'DeleteRole',
-            'UpdateAssumeRolePolicy',
-            'PutUserPermissionsBoundary',
-            'DeleteUserPermissionsBoundary',
-            'PutRolePermissionsBoundary',
-            'DeleteRolePermissionsBoundary'
-          )
-        ) THEN json_extract_scalar(requestparameters, '$.userName')
-      END as "user_name",
+        WHEN eventsource = 'iam.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.userName')
+      END as "iam_user_name",
       CASE
-        WHEN (
-          eventsource = 'iam.amazonaws.com'
-          AND eventname IN (
-            'CreateUser',
-            'DeleteUser',
-            'CreateAccessKey',
-            'UpdateAccessKey',
-            'DeleteAccessKey',
-            'CreateLoginProfile',
-            'UpdateLoginProfile',
-            'DeleteLoginProfile',
-            'AttachUserPolicy',
-            'DetachUserPolicy',
-            'PutUserPolicy',
-            'DeleteUserPolicy',
-            'AttachRolePolicy',
-            'DetachRolePolicy',
-            'PutRolePolicy',
-            'DeleteRolePolicy',
-            'AttachGroupPolicy',
-            'DetachGroupPolicy',
-            'PutGroupPolicy',
-            'DeleteGroupPolicy',
-            'CreateRole',
-            'DeleteRole',
-            'UpdateAssumeRolePolicy',
-            'PutUserPermissionsBoundary',
-            'DeleteUserPermissionsBoundary',
-            'PutRolePermissionsBoundary',
-            'DeleteRolePermissionsBoundary'
-          )
-        ) THEN json_extract_scalar(requestparameters, '$.roleName')
-      END as "role_name",
+        WHEN eventsource = 'iam.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.roleName')
+      END as "iam_role_name",
       CASE
-        WHEN (
-          eventsource = 'iam.amazonaws.com'
-          AND eventname IN (
-            'CreateUser',
-            'DeleteUser',
-            'CreateAccessKey',
-            'UpdateAccessKey',
-            'DeleteAccessKey',
-            'CreateLoginProfile',
-            'UpdateLoginProfile',
-            'DeleteLoginProfile',
-            'AttachUserPolicy',
-            'DetachUserPolicy',
-            'PutUserPolicy',
-            'DeleteUserPolicy',
-            'AttachRolePolicy',
-            'DetachRolePolicy',
-            'PutRolePolicy',
-            'DeleteRolePolicy',
-            'AttachGroupPolicy',
-            'DetachGroupPolicy',
-            'PutGroupPolicy',
-            'DeleteGroupPolicy',
-            'CreateRole',
-            'DeleteRole',
-            'UpdateAssumeRolePolicy',
-            'PutUserPermissionsBoundary',
-            'DeleteUserPermissionsBoundary',
-            'PutRolePermissionsBoundary',
-            'DeleteRolePermissionsBoundary'
-          )
-        ) THEN json_extract_scalar(requestparameters, '$.groupName')
-      END as "group_name",
+        WHEN eventsource = 'iam.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.groupName')
+      END as "iam_group_name",
       CASE
-        WHEN (
-          eventsource = 'iam.amazonaws.com'
-          AND eventname IN (
-            'CreateUser',
-            'DeleteUser',
-            'CreateAccessKey',
-            'UpdateAccessKey',
-            'DeleteAccessKey',
-            'CreateLoginProfile',
-            'UpdateLoginProfile',
-            'DeleteLoginProfile',
-            'AttachUserPolicy',
-            'DetachUserPolicy',
-            'PutUserPolicy',
-            'DeleteUserPolicy',
-            'AttachRolePolicy',
-            'DetachRolePolicy',
-            'PutRolePolicy',
-            'DeleteRolePolicy',
-            'AttachGroupPolicy',
-            'DetachGroupPolicy',
-            'PutGroupPolicy',
-            'DeleteGroupPolicy',
-            'CreateRole',
-            'DeleteRole',
-            'UpdateAssumeRolePolicy',
-            'PutUserPermissionsBoundary',
-            'DeleteUserPermissionsBoundary',
-            'PutRolePermissionsBoundary',
-            'DeleteRolePermissionsBoundary'
-          )
-        ) THEN json_extract_scalar(requestparameters, '$.accessKeyId')
-      END as "access_key_id",
+        WHEN eventsource = 'iam.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.accessKeyId')
+      END as "iam_access_key_id",
       CASE
-        WHEN (
-          eventsource = 'iam.amazonaws.com'
-          AND eventname IN (
-            'CreateUser',
-            'DeleteUser',
-            'CreateAccessKey',
-            'UpdateAccessKey',
-            'DeleteAccessKey',
-            'CreateLoginProfile',
-            'UpdateLoginProfile',
-            'DeleteLoginProfile',
-            'AttachUserPolicy',
-            'DetachUserPolicy',
-            'PutUserPolicy',
-            'DeleteUserPolicy',
-            'AttachRolePolicy',
-            'DetachRolePolicy',
-            'PutRolePolicy',
-            'DeleteRolePolicy',
-            'AttachGroupPolicy',
-            'DetachGroupPolicy',
-            'PutGroupPolicy',
-            'DeleteGroupPolicy',
-            'CreateRole',
-            'DeleteRole',
-            'UpdateAssumeRolePolicy',
-            'PutUserPermissionsBoundary',
-            'DeleteUserPermissionsBoundary',
-            'PutRolePermissionsBoundary',
-            'DeleteRolePermissionsBoundary'
-          )
-        ) THEN coalesce(
+        WHEN eventsource = 'iam.amazonaws.com' THEN coalesce(
           json_extract_scalar(requestparameters, '$.policyArn'),
           json_extract_scalar(requestparameters, '$.permissionsBoundary')
         )
-      END as "policy_arn",
+      END as "iam_policy_arn",
       CASE
-        WHEN (
-          eventsource = 'iam.amazonaws.com'
-          AND eventname IN (
-            'CreateUser',
-            'DeleteUser',
-            'CreateAccessKey',
-            'UpdateAccessKey',
-            'DeleteAccessKey',
-            'CreateLoginProfile',
-            'UpdateLoginProfile',
-            'DeleteLoginProfile',
-            'AttachUserPolicy',
-            'DetachUserPolicy',
-            'PutUserPolicy',
-            'DeleteUserPolicy',
-            'AttachRolePolicy',
-            'DetachRolePolicy',
-            'PutRolePolicy',
-            'DeleteRolePolicy',
-            'AttachGroupPolicy',
-            'DetachGroupPolicy',
-            'PutGroupPolicy',
-            'DeleteGroupPolicy',
-            'CreateRole',
-            'DeleteRole',
-            'UpdateAssumeRolePolicy',
-            'PutUserPermissionsBoundary',
-            'DeleteUserPermissionsBoundary',
-            'PutRolePermissionsBoundary',
-            'DeleteRolePermissionsBoundary'
-          )
-        ) THEN json_extract_scalar(requestparameters, '$.policyName')
-      END as "policy_name",
+        WHEN eventsource = 'iam.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.policyName')
+      END as "iam_policy_name",
       CASE
-        WHEN (
-          eventsource = 'iam.amazonaws.com'
-          AND eventname IN (
-            'CreateUser',
-            'DeleteUser',
-            'CreateAccessKey',
-            'UpdateAccessKey',
-            'DeleteAccessKey',
-            'CreateLoginProfile',
-            'UpdateLoginProfile',
-            'DeleteLoginProfile',
-            'AttachUserPolicy',
-            'DetachUserPolicy',
-            'PutUserPolicy',
-            'DeleteUserPolicy',
-            'AttachRolePolicy',
-            'DetachRolePolicy',
-            'PutRolePolicy',
-            'DeleteRolePolicy',
-            'AttachGroupPolicy',
-            'DetachGroupPolicy',
-            'PutGroupPolicy',
-            'DeleteGroupPolicy',
-            'CreateRole',
-            'DeleteRole',
-            'UpdateAssumeRolePolicy',
-            'PutUserPermissionsBoundary',
-            'DeleteUserPermissionsBoundary',
-            'PutRolePermissionsBoundary',
-            'DeleteRolePermissionsBoundary'
-          )
-        ) THEN json_extract_scalar(requestparameters, '$.status')
-      END as "key_status",
+        WHEN eventsource = 'iam.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.status')
+      END as "iam_key_status",
       CASE
-        WHEN (
-          eventsource = 'iam.amazonaws.com'
-          AND eventname IN (
-            'CreateUser',
-            'DeleteUser',
-            'CreateAccessKey',
-            'UpdateAccessKey',
-            'DeleteAccessKey',
-            'CreateLoginProfile',
-            'UpdateLoginProfile',
-            'DeleteLoginProfile',
-            'AttachUserPolicy',
-            'DetachUserPolicy',
-            'PutUserPolicy',
-            'DeleteUserPolicy',
-            'AttachRolePolicy',
-            'DetachRolePolicy',
-            'PutRolePolicy',
-            'DeleteRolePolicy',
-            'AttachGroupPolicy',
-            'DetachGroupPolicy',
-            'PutGroupPolicy',
-            'DeleteGroupPolicy',
-            'CreateRole',
-            'DeleteRole',
-            'UpdateAssumeRolePolicy',
-            'PutUserPermissionsBoundary',
-            'DeleteUserPermissionsBoundary',
-            'PutRolePermissionsBoundary',
-            'DeleteRolePermissionsBoundary'
-          )
-        )
+        WHEN eventsource = 'iam.amazonaws.com'
         AND eventname = 'CreateAccessKey' THEN json_extract_scalar(responseelements, '$.accessKey.accessKeyId')
-      END as "created_key_id",
+      END as "iam_created_key_id",
       CASE
-        WHEN (
-          eventsource = 'iam.amazonaws.com'
-          AND eventname IN (
-            'CreateUser',
-            'DeleteUser',
-            'CreateAccessKey',
-            'UpdateAccessKey',
-            'DeleteAccessKey',
-            'CreateLoginProfile',
-            'UpdateLoginProfile',
-            'DeleteLoginProfile',
-            'AttachUserPolicy',
-            'DetachUserPolicy',
-            'PutUserPolicy',
-            'DeleteUserPolicy',
-            'AttachRolePolicy',
-            'DetachRolePolicy',
-            'PutRolePolicy',
-            'DeleteRolePolicy',
-            'AttachGroupPolicy',
-            'DetachGroupPolicy',
-            'PutGroupPolicy',
-            'DeleteGroupPolicy',
-            'CreateRole',
-            'DeleteRole',
-            'UpdateAssumeRolePolicy',
-            'PutUserPermissionsBoundary',
-            'DeleteUserPermissionsBoundary',
-            'PutRolePermissionsBoundary',
-            'DeleteRolePermissionsBoundary'
-          )
-        ) THEN errorcode
-      END as "error_code",
+        WHEN eventsource = 'iam.amazonaws.com' THEN errorcode
+      END as "iam_error_code",
       eventtime as "eventtime",
       "$path" as "log_path"
     from
@@ -489,6 +179,42 @@ with
         and "date" <= '2026/11/01'
         and "account" IN ('111111111111', '222222222222')
       )
+  ),
+  "events" as (
+    select
+      *,
+      CASE
+        WHEN event_id IS NOT NULL THEN "iam_source_ip"
+      END as "source_ip",
+      CASE
+        WHEN event_id IS NOT NULL THEN "iam_user_name"
+      END as "user_name",
+      CASE
+        WHEN event_id IS NOT NULL THEN "iam_role_name"
+      END as "role_name",
+      CASE
+        WHEN event_id IS NOT NULL THEN "iam_group_name"
+      END as "group_name",
+      CASE
+        WHEN event_id IS NOT NULL THEN "iam_access_key_id"
+      END as "access_key_id",
+      CASE
+        WHEN event_id IS NOT NULL THEN "iam_policy_arn"
+      END as "policy_arn",
+      CASE
+        WHEN event_id IS NOT NULL THEN "iam_policy_name"
+      END as "policy_name",
+      CASE
+        WHEN event_id IS NOT NULL THEN "iam_key_status"
+      END as "key_status",
+      CASE
+        WHEN event_id IS NOT NULL THEN "iam_created_key_id"
+      END as "created_key_id",
+      CASE
+        WHEN event_id IS NOT NULL THEN "iam_error_code"
+      END as "error_code"
+    from
+      "records"
   ),
   "staged" as (
     select
