@@ -41,6 +41,7 @@ import { DuckDbDialect } from './duckdb-dialect.js';
 import {
   createCloudTrailViewSql,
   CREATE_STAGED_SQL,
+  SCAN_LOG_FILES_SQL,
   JSON_EXTRACT_SCALAR_MACRO_SQL,
   SET_LOG_FILES_SQL,
   TAKE_FILE_ROWS_SQL,
@@ -260,6 +261,21 @@ export class DuckDbEngine implements Engine {
         );
         return;
       }
+      // Find the files DuckDB cannot read with a plain scan of them (no aggregation to plan or
+      // run at each halving), then stage the others in one go; if the scan reads them all, the
+      // failure is in the records: halve the batch with the stage query itself.
+      const unreadable = await this.#unreadableFiles(files);
+      if (unreadable.size > 0) {
+        for (const [path, error] of unreadable)
+          this.#skip(
+            skipped,
+            path,
+            diagnoseLogFile(path, this.#options.maxLogFileBytes) ?? describeDuckDbError(error),
+          );
+        const readable = files.filter((file) => !unreadable.has(file.path));
+        if (readable.length > 0) await this.#stageBatch(readable, request, skipped);
+        return;
+      }
       const middle = Math.ceil(files.length / 2);
       await this.#stageBatch(files.slice(0, middle), request, skipped);
       await this.#stageBatch(files.slice(middle), request, skipped);
@@ -277,6 +293,32 @@ export class DuckDbEngine implements Engine {
       else if (found === false)
         this.#skip(skipped, file.path, 'not a CloudTrail log file: it holds no "Records" list');
     }
+  }
+
+  /**
+   * The files of a batch that DuckDB's reader refuses, each with its error, found by halving the
+   * batch with a scan of the `cloudtrail` view (which reads and parses every record, as the stage
+   * query does, without its aggregation). Leaves the view bound to another batch.
+   */
+  async #unreadableFiles(files: readonly LogFile[]): Promise<Map<string, unknown>> {
+    const found = new Map<string, unknown>();
+    const scan = async (part: readonly LogFile[]): Promise<void> => {
+      await this.#connection.run(SET_LOG_FILES_SQL, [listValue(part.map((file) => file.path))]);
+      try {
+        await this.#connection.run(SCAN_LOG_FILES_SQL);
+        return;
+      } catch (error) {
+        if (part.length === 1 && part[0] !== undefined) {
+          found.set(part[0].path, error);
+          return;
+        }
+      }
+      const middle = Math.ceil(part.length / 2);
+      await scan(part.slice(0, middle));
+      await scan(part.slice(middle));
+    };
+    await scan(files);
+    return found;
   }
 
   #skip(skipped: SkippedFile[], file: string, reason: string): void {
