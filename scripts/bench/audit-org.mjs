@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Benchmark of the audit's evidence fan-out (collectAccountEvidence, from dist/) against
+// Benchmark of the audit's evidence fan-out (collectAccountEvidence, from dist/), then of the whole
+// `iamtrail audit --org --role iamtrail-audit --no-trail` command, against
 // moto_server: an organisation of --accounts accounts with --users users each, every user with an
 // access key, reached with --org --role iamtrail-audit. Prints the set-up time, then the accounts
 // and users read, the AWS calls by operation and the elapsed time of the collection.
 //
 //   npm run build && node scripts/bench/audit-org.mjs [--accounts 100] [--users 100] [--concurrency 5]
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -146,5 +149,37 @@ if (read.length !== ACCOUNTS || users !== ACCOUNTS * USERS || keyIds !== ACCOUNT
   console.error(`expected ${ACCOUNTS} accounts, ${ACCOUNTS * USERS} users and key ids`);
   process.exit(1);
 }
+
+// The whole command, as a user runs it: `iamtrail audit --org --role iamtrail-audit --no-trail`
+// (every ACTIVE account of the organisation, the management account included), in a process of
+// its own, its JSON document read back.
+const cliStarted = process.hrtime.bigint();
+const cli = spawnSync(
+  process.execPath,
+  [
+    join(REPO, 'bin/run.js'),
+    'audit',
+    '--org',
+    '--role',
+    'iamtrail-audit',
+    '--no-trail',
+    '--concurrency',
+    String(CONCURRENCY),
+    '--format',
+    'json',
+  ],
+  { cwd: mkdtempSync(join(tmpdir(), 'iamtrail-bench-')), encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 },
+);
+const cliSeconds = Number(process.hrtime.bigint() - cliStarted) / 1e9;
+if (cli.status !== 0) {
+  console.error(`iamtrail audit exited ${String(cli.status)}: ${cli.stderr}`);
+  process.exit(1);
+}
+const document = JSON.parse(cli.stdout);
+console.log(
+  `iamtrail audit --org --role iamtrail-audit --no-trail --concurrency ${CONCURRENCY}: ${document.totals.accounts} accounts (${document.totals.accountsFailed} failed), ${document.totals.principals} principals, ${document.totals.findings} findings, in ${cliSeconds.toFixed(1)} s`,
+);
+for (const [type, count] of Object.entries(document.totals.byType))
+  console.log(`  ${type.padEnd(40)} ${count}`);
 // moto_server is stopped on 'exit' (scripts/lib/moto-server.mjs).
 process.exit(0);

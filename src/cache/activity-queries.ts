@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 
-import { toActivityRow } from '../trail/activity-summary.js';
+import { toActivityRow, toIamChangeRow } from '../trail/activity-summary.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
-import type { IamChangeEventName, IamChangeRow } from '../trail/iam-changes.js';
+import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { CacheConnection } from './cache-connection.js';
 import type { DayRange } from './day-ranges.js';
 
@@ -192,27 +192,7 @@ export async function iamChanges(
     .where('day', '<=', window.endDay);
   if (accountIds !== undefined) query = query.where('account_id', 'in', accountIds);
   const records = await query.execute();
-  return records.map((record) => ({
-    accountId: record.account_id,
-    day: record.day,
-    eventTime: record.event_time,
-    eventId: record.event_id,
-    eventName: record.event_name as IamChangeEventName,
-    actorArn: record.actor_arn,
-    actorType: record.actor_type,
-    callerArn: record.caller_arn,
-    sourceIp: record.source_ip,
-    userName: record.user_name,
-    roleName: record.role_name,
-    groupName: record.group_name,
-    accessKeyId: record.access_key_id,
-    policyArn: record.policy_arn,
-    policyName: record.policy_name,
-    status: record.key_status,
-    createdAccessKeyId: record.created_key_id,
-    outcome: record.outcome,
-    errorCode: record.error_code,
-  }));
+  return records.map((record) => toIamChangeRow(record, record.event_time));
 }
 
 /** The activity rows of a source in a window. */

@@ -585,15 +585,29 @@ export function isIamChangeRecord(
   return record.actor_arn !== null && (record.event_id ?? null) !== null;
 }
 
-/** Converts an IAM change record of the summary query to an {@link IamChangeRow}. */
-export function toIamChangeRow(
-  record: SummaryRecord & { actor_arn: string; event_id: string },
-): IamChangeRow {
+/**
+ * The columns of an IAM change as the summary query's records (`first_seen` its time) and the
+ * cache's `iam_changes` rows (`event_time`) hold them.
+ */
+export type IamChangeColumns = ChangeColumns &
+  Pick<
+    ActivitySummaryRecord,
+    'account_id' | 'day' | 'actor_type' | 'caller_arn' | 'event_name' | 'outcome'
+  > & {
+    actor_arn: string;
+    event_id: string;
+  };
+
+/**
+ * Converts an IAM change record (of the summary query, or of the cache) to an {@link IamChangeRow};
+ * `eventTime` is the event's time (a summary record's `first_seen`: its group holds the event
+ * alone, or its copies).
+ */
+export function toIamChangeRow(record: IamChangeColumns, eventTime: string): IamChangeRow {
   return {
     accountId: record.account_id,
     day: record.day,
-    // The event's group holds the event alone (or its copies): its first and last time are its own.
-    eventTime: record.first_seen,
+    eventTime,
     eventId: record.event_id,
     eventName: record.event_name as IamChangeEventName,
     actorArn: record.actor_arn,

@@ -689,6 +689,7 @@ describe('iamtrail permissions', () => {
       'WriteAndRemoveQueryResults',
       'ReadIamDataWhenNoFileIsGiven',
       'CollectAccessAdvisor',
+      'AuditCredentials',
       'ListTheOrganizationsAccounts',
     ]);
     expect(policy.Statement.find((statement) => statement.Sid === 'ListTheTrail')).toEqual({

@@ -90,7 +90,7 @@ export class AthenaEngine implements Engine {
     }).execute();
     return {
       rows: records.filter(isActivityRecord).map(toActivityRow),
-      changes: records.filter(isIamChangeRecord).map(toIamChangeRow),
+      changes: records.filter(isIamChangeRecord).map((record) => toIamChangeRow(record, record.first_seen)),
       coverage: records.filter(isCoverageRecord).map(toDayCoverage),
       filesRead: 0,
       skippedFiles: [],

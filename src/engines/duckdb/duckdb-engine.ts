@@ -172,7 +172,7 @@ export class DuckDbEngine implements Engine {
     if (this.#options.spillDir === undefined) {
       const records = await resolve.execute();
       rows = records.filter(isActivityRecord).map(toActivityRow);
-      changes = records.filter(isIamChangeRecord).map(toIamChangeRow);
+      changes = records.filter(isIamChangeRecord).map((record) => toIamChangeRow(record, record.first_seen));
       coverage = records.filter(isCoverageRecord).map(toDayCoverage);
     } else {
       this.#spills += 1;
