@@ -166,6 +166,8 @@ export interface FindingsRole {
   readonly createDate: string | null;
   /** RoleLastUsed (GetAccountAuthorizationDetails), ISO-8601; `null`: none in IAM's tracking period. */
   readonly lastUsed: string | null;
+  /** Whether the IAM data holds RoleLastUsed at all (an older dump may not): without it, no verdict. */
+  readonly lastUsedKnown: boolean;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -197,6 +199,12 @@ export interface FindingsAccount {
   readonly users: readonly FindingsUser[];
   readonly roles: readonly FindingsRole[];
   readonly trail: FindingsTrail | null;
+  /**
+   * When the account's IAM evidence is older than the audit (a credential report file, which
+   * carries no generation time): the time its IAM-evidence rules are judged as of, instead of
+   * {@link FindingsInput.asOf}. Nothing after it can be known from that evidence.
+   */
+  readonly evidenceAsOf?: string;
 }
 
 /** Inputs of {@link buildFindings}. */
@@ -242,19 +250,10 @@ interface Draft {
  * every day of the period). Suppressions hide matching findings and count them by type.
  */
 export function buildFindings(input: FindingsInput): FindingsResult {
-  const asOfMs = Date.parse(input.asOf);
-  const periodStartMs = asOfMs - input.unusedDays * DAY_MS;
-  const periodStart = new Date(periodStartMs).toISOString();
-  const period = `${periodStart.slice(0, 10)}..${new Date(asOfMs - 1).toISOString().slice(0, 10)}`;
-  const before = (time: string | null | undefined): boolean =>
-    time === null || time === undefined || Date.parse(time) < periodStartMs;
-  const existedAllPeriod = (created: string | null | undefined): boolean =>
-    created !== null && created !== undefined && Date.parse(created) <= periodStartMs;
-  const context = { input, period, periodStart, before, existedAllPeriod };
-
   const findings: Finding[] = [];
   const suppressed: Partial<Record<FindingType, number>> = {};
   for (const account of input.accounts) {
+    const context = ruleContext(input, account.evidenceAsOf);
     const drafts = [
       ...account.users.flatMap((user) =>
         user.report.isRoot ? rootDrafts(user, account, context) : userDrafts(user, account, context),
@@ -292,8 +291,27 @@ export function buildFindings(input: FindingsInput): FindingsResult {
   return { findings, suppressed };
 }
 
+/** The unused period ending at `asOf` (the account's evidence time when older than the audit). */
+function ruleContext(input: FindingsInput, evidenceAsOf: string | undefined): RuleContext {
+  const asOf =
+    evidenceAsOf !== undefined && Date.parse(evidenceAsOf) < Date.parse(input.asOf)
+      ? evidenceAsOf
+      : input.asOf;
+  const asOfMs = Date.parse(asOf);
+  const periodStartMs = asOfMs - input.unusedDays * DAY_MS;
+  const periodStart = new Date(periodStartMs).toISOString();
+  const period = `${periodStart.slice(0, 10)}..${new Date(asOfMs - 1).toISOString().slice(0, 10)}`;
+  const before = (time: string | null | undefined): boolean =>
+    time === null || time === undefined || Date.parse(time) < periodStartMs;
+  const existedAllPeriod = (created: string | null | undefined): boolean =>
+    created !== null && created !== undefined && Date.parse(created) <= periodStartMs;
+  return { input, asOf, period, periodStart, before, existedAllPeriod };
+}
+
 interface RuleContext {
   readonly input: FindingsInput;
+  /** The time the rules are judged as of: the audit's, or the account's older evidence's. */
+  readonly asOf: string;
   /** The unused period, as days (`2026-08-03..2026-10-31`). */
   readonly period: string;
   readonly periodStart: string;
@@ -345,7 +363,7 @@ function userDrafts(user: FindingsUser, account: FindingsAccount, context: RuleC
           ),
         ],
       });
-    const ageDays = Math.floor((Date.parse(input.asOf) - Date.parse(key.created)) / DAY_MS);
+    const ageDays = Math.floor((Date.parse(context.asOf) - Date.parse(key.created)) / DAY_MS);
     if (ageDays > input.keyMaxAgeDays)
       drafts.push({
         ...base,
@@ -525,7 +543,13 @@ function rootDrafts(user: FindingsUser, account: FindingsAccount, context: RuleC
 }
 
 function roleDrafts(role: FindingsRole, account: FindingsAccount, context: RuleContext): Draft[] {
-  if (role.path.startsWith('/aws-service-role/') || !context.existedAllPeriod(role.createDate)) return [];
+  // No RoleLastUsed in the data (an older dump): IAM says nothing, and the logs alone never make "unused".
+  if (
+    role.path.startsWith('/aws-service-role/') ||
+    !role.lastUsedKnown ||
+    !context.existedAllPeriod(role.createDate)
+  )
+    return [];
   const trailUse = account.trail?.lastActivity.get(role.arn) ?? null;
   if (!context.before(role.lastUsed) || !context.before(trailUse)) return [];
   const lastAccessed = latest([role.lastUsed, trailUse]);

@@ -43,6 +43,12 @@ export interface IamRole extends PrincipalBase {
   /** The trust policy, kept as given: destination-role analysis reads it. */
   readonly assumeRolePolicyDocument: unknown;
   readonly lastUsedDate: string | undefined;
+  /**
+   * Whether the data says when the role was last used: GetAccountAuthorizationDetails always
+   * gives `RoleLastUsed` (`{}` when never used in IAM's tracking period); a file without it (an
+   * older dump) says nothing, and `lastUsedDate` is then no evidence of non-use.
+   */
+  readonly lastUsedKnown: boolean;
 }
 
 /** A user or a role. */
@@ -218,6 +224,7 @@ export function parseAuthorizationDetails(pages: readonly unknown[]): Authorizat
           serviceLinked: base.path.startsWith('/aws-service-role/'),
           assumeRolePolicyDocument: role.AssumeRolePolicyDocument,
           lastUsedDate: role.RoleLastUsed?.LastUsedDate ?? undefined,
+          lastUsedKnown: role.RoleLastUsed !== undefined,
         });
       }
       for (const [index, group] of page.GroupDetailList.entries()) {

@@ -49,5 +49,6 @@ export function createLogsOnlyPrincipal(type: PrincipalType, name: string, arn: 
         serviceLinked: false,
         assumeRolePolicyDocument: undefined,
         lastUsedDate: undefined,
+        lastUsedKnown: false,
       };
 }

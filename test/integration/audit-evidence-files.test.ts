@@ -144,3 +144,23 @@ describe('collectAccountEvidence from files', () => {
     },
   );
 });
+
+describe('a credential report of another account', () => {
+  it('is refused, naming the file and both accounts, before anything is read', async () => {
+    const [demo, backup] = targets as [AuditAccountTarget, AuditAccountTarget];
+    const swapped: AuditAccountTarget = { ...backup, credentialReportFile: demo.credentialReportFile ?? '' };
+    const failure = await collectAccountEvidence(
+      [swapped],
+      { ...DEFAULT_EVIDENCE_OPTIONS, counts: new AwsCallCounts() },
+      { progress: () => undefined, note: () => undefined },
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(InputDataError);
+    expect((failure as Error).message).toContain(
+      `${demo.credentialReportFile ?? ''}: the credential report is of account ${demo.id}`,
+    );
+    expect((failure as Error).message).toContain(`not of ${backup.name} (${backup.id})`);
+  });
+});

@@ -12,7 +12,7 @@ import { fetchAuthorizationDetails } from '../../aws/iam-authorization-details.j
 import { listAccessKeys, listMfaSerials, listVirtualMfaUsers } from '../../aws/user-credentials.js';
 import { readCredentialReportFile } from '../../cli/credential-report-file.js';
 import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
-import { messageOf } from '../../errors.js';
+import { InputDataError, messageOf } from '../../errors.js';
 import type { AuthorizationDetails } from '../../iam/authorization-details.js';
 import { parseCredentialReport } from '../../iam/credential-report.js';
 import type { CredentialReportRow } from '../../iam/credential-report.js';
@@ -80,13 +80,23 @@ export async function collectAccountEvidence(
   listener: EvidenceListener,
 ): Promise<AccountEvidence[]> {
   const started = Date.now();
-  const files = targets.map((target): TargetFiles => ({
-    details: target.iamFile === undefined ? undefined : readAuthorizationDetailsFile(target.iamFile),
-    reportRows:
+  const files = targets.map((target): TargetFiles => {
+    const reportRows =
       target.credentialReportFile === undefined
         ? undefined
-        : readCredentialReportFile(target.credentialReportFile),
-  }));
+        : readCredentialReportFile(target.credentialReportFile);
+    // A report of another account (a file given to the wrong entry) would judge the wrong users.
+    const foreign = reportRows?.find((row) => accountOfArn(row.arn) !== target.id);
+    if (foreign !== undefined && target.credentialReportFile !== undefined)
+      throw new InputDataError(
+        `${target.credentialReportFile}: the credential report is of account ${accountOfArn(foreign.arn) ?? '(unknown)'} (${foreign.arn}), not of ${labelOf(target)}`,
+        { suggestions: ['Give each account of the config its own credential_report: file'] },
+      );
+    return {
+      details: target.iamFile === undefined ? undefined : readAuthorizationDetailsFile(target.iamFile),
+      reportRows,
+    };
+  });
   let accountsDone = 0;
   const report = (): void => {
     listener.progress({ accountsDone, accountsTotal: targets.length, elapsedMs: Date.now() - started });
@@ -116,6 +126,11 @@ export async function collectAccountEvidence(
 
 const labelOf = (target: AuditAccountTarget): string => `${target.name} (${target.id})`;
 
+/** The account of an IAM ARN (`arn:aws:iam::<id>:...`), or `undefined`. */
+function accountOfArn(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(arn)?.[1];
+}
+
 async function readAccount(
   target: AuditAccountTarget,
   files: TargetFiles,
@@ -138,13 +153,14 @@ async function readAccount(
     if (files.reportRows === undefined) {
       const fetched = await fetchCredentialReport(iam, label, options.reportWait);
       generatedAt = fetched.generatedAt;
-      users = await withApiCredentials(
-        iam,
-        label,
-        parseCredentialReport(fetched.csv, `the credential report of ${label}`),
-        options.userConcurrency,
-        warnings,
-      );
+      const rows = parseCredentialReport(fetched.csv, `the credential report of ${label}`);
+      // The credentials used (the role, or the caller's own without one) must reach this account.
+      const foreign = rows.find((row) => accountOfArn(row.arn) !== target.id);
+      if (foreign !== undefined)
+        throw new Error(
+          `the credentials used reach account ${accountOfArn(foreign.arn) ?? '(unknown)'}, not ${label} (its credential report lists ${foreign.arn}): give the account a role: to assume`,
+        );
+      users = await withApiCredentials(iam, label, rows, options.userConcurrency, warnings);
     } else users = files.reportRows.map(credentialsFromReport);
     const details = files.details ?? (await fetchAuthorizationDetails(iam, label));
     return read(target, generatedAt, users, details, warnings);

@@ -161,9 +161,11 @@ export async function runAudit(
       path: role.path,
       createDate: role.createDate ?? null,
       lastUsed: role.lastUsedDate ?? null,
+      lastUsedKnown: role.lastUsedKnown,
       tags: tagsOf(role),
     })),
     trail: trails.get(entry.account.id)?.findings ?? null,
+    ...(entry.credentialReportGeneratedAt === null ? { evidenceAsOf: fileEvidenceAsOf(entry) } : {}),
   }));
   const { findings, suppressed } = buildFindings({
     accounts: findingsAccounts,
@@ -189,7 +191,7 @@ export async function runAudit(
           status: 'audited',
           credentialReportGeneratedAt: entry.credentialReportGeneratedAt,
           principals: principalsOf(entry, trails.get(entry.account.id)),
-          warnings: entry.warnings,
+          warnings: [...entry.warnings, ...staleEvidenceWarning(entry, asOf)],
         },
   );
   // Counts in the order of FINDING_TYPES and SEVERITIES, whatever the order of the findings.
@@ -467,4 +469,38 @@ async function collectAccountEvidenceOf(
       },
     },
   );
+}
+
+/**
+ * When a credential report read from a file (which carries no generation time) was made: at the
+ * latest the end of the day of the newest time it or the IAM data holds. Its IAM evidence says
+ * nothing of what came after: the unused rules judge it as of then.
+ */
+function fileEvidenceAsOf(entry: Extract<AccountEvidence, { status: 'read' }>): string {
+  const times: string[] = [];
+  for (const user of entry.users) {
+    const report = user.report;
+    for (const time of [report.userCreationTime, report.passwordLastUsed, report.passwordLastChanged])
+      if (time !== null) times.push(time);
+    for (const key of report.accessKeys) {
+      times.push(key.lastRotated);
+      if (key.lastUsedDate !== null) times.push(key.lastUsedDate);
+    }
+  }
+  for (const principal of [...entry.details.users, ...entry.details.roles]) {
+    if (principal.createDate !== undefined) times.push(principal.createDate);
+    if (principal.type === 'role' && principal.lastUsedDate !== undefined) times.push(principal.lastUsedDate);
+  }
+  const newest = times.reduce<number>((latest, time) => Math.max(latest, Date.parse(time) || 0), 0);
+  return `${addDays(new Date(newest).toISOString().slice(0, 10), 1)}T00:00:00.000Z`;
+}
+
+/** The warning of an account whose file evidence is older than the audit (see {@link fileEvidenceAsOf}). */
+function staleEvidenceWarning(entry: Extract<AccountEvidence, { status: 'read' }>, asOf: string): string[] {
+  if (entry.credentialReportGeneratedAt !== null) return [];
+  const evidenceAsOf = fileEvidenceAsOf(entry);
+  if (Date.parse(evidenceAsOf) >= Date.parse(asOf)) return [];
+  return [
+    `the credential report file holds nothing after ${addDays(evidenceAsOf.slice(0, 10), -1)}: its unused findings are judged as of ${evidenceAsOf}, not ${asOf} (give a newer report, or --end ${addDays(evidenceAsOf.slice(0, 10), -1)})`,
+  ];
 }

@@ -71,6 +71,7 @@ function role(name: string, overrides: Partial<FindingsRole> = {}): FindingsRole
     path: '/',
     createDate: LONG_AGO,
     lastUsed: null,
+    lastUsedKnown: true,
     tags: {},
     ...overrides,
   };
@@ -557,5 +558,39 @@ describe('finding ids and severities', () => {
     expect(severities).toEqual(['critical', 'high', 'high', 'medium']);
     expect(atOrAbove(FINDING_SEVERITIES.UnusedPermission, 'low')).toBe(true);
     expect(atOrAbove(FINDING_SEVERITIES.UnusedIAMRole, 'high')).toBe(false);
+  });
+});
+
+describe('evidence older than the audit (a credential report file)', () => {
+  it('judges the account as of its evidence: nothing after it counts as unused', () => {
+    // A key last used on 2026-09-01: unused for 90 days as of 2026-12-01, not as of 2026-11-01.
+    const users = [
+      user('bob', {}, [key({ created: '2025-01-01T00:00:00Z', lastUsedDate: '2026-09-01T00:00:00Z' })]),
+    ];
+    const later = {
+      asOf: '2026-12-01T00:00:00.000Z',
+      window: { startDay: '2026-09-02', endDay: '2026-11-30' },
+    };
+    expect(ofType('UnusedIAMUserAccessKey', [account({ users })], later).length).toBe(1);
+    expect(ofType('UnusedIAMUserAccessKey', [account({ users, evidenceAsOf: AS_OF })], later).length).toBe(0);
+    // Key age too is counted to the evidence's time: created 2026-08-01, 122 days old on 2026-12-01, 75 on 2026-10-15.
+    const young = [user('ann', {}, [key({ created: '2026-08-01T00:00:00Z', lastUsedDate: AS_OF })])];
+    expect(ofType('AccessKeyNotRotated', [account({ users: young })], later).length).toBe(1);
+    expect(
+      ofType(
+        'AccessKeyNotRotated',
+        [account({ users: young, evidenceAsOf: '2026-10-15T00:00:00.000Z' })],
+        later,
+      ).length,
+    ).toBe(0);
+  });
+});
+
+describe('RoleLastUsed absent from the IAM data', () => {
+  it('is no evidence: no UnusedIAMRole (and the logs never make one alone)', () => {
+    const roles = [role('app', { lastUsedKnown: false })];
+    expect(ofType('UnusedIAMRole', [account({ roles })]).length).toBe(0);
+    expect(ofType('UnusedIAMRole', [account({ roles, trail: trail() })]).length).toBe(0);
+    expect(ofType('UnusedIAMRole', [account({ roles: [role('app')] })]).length).toBe(1);
   });
 });
