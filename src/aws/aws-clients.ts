@@ -66,7 +66,7 @@ export async function createIamClient(
   instrumentation?: ClientInstrumentation,
 ): Promise<IAMClient> {
   const base = {
-    ...(region === undefined ? {} : { region }),
+    region: await globalServiceRegion(region),
     maxAttempts: instrumentation === undefined ? MAX_ATTEMPTS : 1,
   };
   const instrument = <C extends IAMClient | STSClient>(client: C): C => {
@@ -103,7 +103,20 @@ export async function createOrganizationsClient(
   instrumentation: ClientInstrumentation,
 ): Promise<OrganizationsClient> {
   const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
-  const client = new OrganizationsClient({ ...(region === undefined ? {} : { region }), maxAttempts: 1 });
+  const client = new OrganizationsClient({ region: await globalServiceRegion(region), maxAttempts: 1 });
   instrumentClient(client, instrumentation.counts, instrumentation.retry);
   return client;
+}
+
+/**
+ * The region for a global service (IAM, STS's global endpoint, Organizations): the one given, else
+ * the SDK's own (`AWS_REGION`, the profile), else us-east-1, where these services live: a caller
+ * without a configured region can still audit.
+ */
+async function globalServiceRegion(region: string | undefined): Promise<string> {
+  if (region !== undefined) return region;
+  const probe = new IAMClient({});
+  const resolved = await probe.config.region().catch(() => undefined);
+  probe.destroy();
+  return resolved === undefined || resolved === '' ? 'us-east-1' : resolved;
 }

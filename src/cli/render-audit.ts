@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { stringify } from 'csv-stringify/sync';
@@ -296,6 +296,8 @@ export function writeAuditCsvFiles(dir: string, document: AuditDocument): string
   ];
   try {
     mkdirSync(dir, { recursive: true });
+    // Without CloudTrail there are no IAM changes: an earlier run's file must not pass for this one's.
+    if (document.iamChanges === null) rmSync(join(dir, 'iam-changes.csv'), { force: true });
     return files.map(([name, text]) => {
       const path = join(dir, name);
       writeFileSync(path, text);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -187,6 +187,9 @@ describe('iamtrail audit on the demo organisation', () => {
     const text = await runCli([...DEMO, '--no-trail']);
     expect(text.stdout).toContain('CloudTrail evidence was not used: --no-trail');
     const out = join(work, 'bare-csv');
+    // An earlier run's file in the folder is removed, not left to pass for this run's.
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'iam-changes.csv'), 'from an earlier run\n');
     const csv = await runCli([...DEMO, '--no-trail', '--format', 'csv', '--out', out]);
     expect(csv.stdout).toContain('CloudTrail evidence was not used: --no-trail');
     expect(existsSync(join(out, 'iam-changes.csv'))).toBe(false);
