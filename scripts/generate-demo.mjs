@@ -255,6 +255,40 @@ const FIRST_DAY = '2026-10-01';
 const DAYS = 31;
 const REGIONS = ['us-east-1', 'eu-west-1'];
 
+/**
+ * An AssumeRole call by `caller` of `roleName` in `account` at `time` (its event, without account
+ * and region: the caller places it) and the session it opens, whose calls carry the returned key id.
+ */
+function assumeRoleCall(random, caller, callerName, account, roleName, time) {
+  const accessKeyId = `ASIA${random.token(16)}`;
+  const sessionName = `${callerName}-${random.token(6, '0123456789')}`;
+  const roleArn = `arn:aws:iam::${account}:role/${roleName}`;
+  const event = {
+    time,
+    source: 'sts.amazonaws.com',
+    name: 'AssumeRole',
+    identity: caller,
+    requestParameters: { roleArn, roleSessionName: sessionName, durationSeconds: 3600 },
+    responseElements: {
+      credentials: {
+        accessKeyId,
+        sessionToken: random.token(64),
+        expiration: new Date(time.getTime() + 3_600_000).toUTCString(),
+      },
+      assumedRoleUser: {
+        assumedRoleId: `AROA${roleName.toUpperCase()}:${sessionName}`,
+        arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
+      },
+    },
+    resources: [{ accountId: account, type: 'AWS::IAM::Role', ARN: roleArn }],
+    readOnly: true,
+  };
+  const session = roleSessionIdentity(account, roleName, sessionName, accessKeyId, {
+    creationDate: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  });
+  return { event, session };
+}
+
 function demoLogs(random) {
   const records = [];
   const { demo, backup } = ACCOUNTS;
@@ -277,34 +311,9 @@ function demoLogs(random) {
   // across accounts, in the role's account too; the session's calls carry the returned key id.
   const assume = (caller, callerName, account, roleName, day, hour, calls, minute = 0) => {
     const time = at(day, hour, minute, random.int(60));
-    const accessKeyId = `ASIA${random.token(16)}`;
-    const sessionName = `${callerName}-${random.token(6, '0123456789')}`;
-    const roleArn = `arn:aws:iam::${account}:role/${roleName}`;
-    const event = {
-      time,
-      source: 'sts.amazonaws.com',
-      name: 'AssumeRole',
-      identity: caller,
-      requestParameters: { roleArn, roleSessionName: sessionName, durationSeconds: 3600 },
-      responseElements: {
-        credentials: {
-          accessKeyId,
-          sessionToken: random.token(64),
-          expiration: new Date(time.getTime() + 3_600_000).toUTCString(),
-        },
-        assumedRoleUser: {
-          assumedRoleId: `AROA${roleName.toUpperCase()}:${sessionName}`,
-          arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
-        },
-      },
-      resources: [{ accountId: account, type: 'AWS::IAM::Role', ARN: roleArn }],
-      readOnly: true,
-    };
+    const { event, session } = assumeRoleCall(random, caller, callerName, account, roleName, time);
     emit({ ...event, account: caller.accountId, region: 'us-east-1' });
     if (account !== caller.accountId) emit({ ...event, account, region: 'us-east-1' });
-    const session = roleSessionIdentity(account, roleName, sessionName, accessKeyId, {
-      creationDate: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    });
     calls.forEach(([source, name, region = 'us-east-1', extra = {}], index) => {
       emit({
         time: new Date(time.getTime() + (index + 1) * 47_000),
@@ -670,33 +679,9 @@ function demoIamChanges(random) {
   const ops = userIdentity(random, backup, 'ops', 'AKIAOPSBACKUPKEY0001');
   // A session of `roleName` opened at `time` by `caller` (an AssumeRole event in `account`).
   const open = (caller, callerName, account, roleName, time) => {
-    const accessKeyId = `ASIA${random.token(16)}`;
-    const sessionName = `${callerName}-${random.token(6, '0123456789')}`;
-    const roleArn = `arn:aws:iam::${account}:role/${roleName}`;
-    emit({
-      time,
-      account,
-      source: 'sts.amazonaws.com',
-      name: 'AssumeRole',
-      identity: caller,
-      requestParameters: { roleArn, roleSessionName: sessionName, durationSeconds: 3600 },
-      responseElements: {
-        credentials: {
-          accessKeyId,
-          sessionToken: random.token(64),
-          expiration: new Date(time.getTime() + 3_600_000).toUTCString(),
-        },
-        assumedRoleUser: {
-          assumedRoleId: `AROA${roleName.toUpperCase()}:${sessionName}`,
-          arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
-        },
-      },
-      resources: [{ accountId: account, type: 'AWS::IAM::Role', ARN: roleArn }],
-      readOnly: true,
-    });
-    return roleSessionIdentity(account, roleName, sessionName, accessKeyId, {
-      creationDate: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    });
+    const { event, session } = assumeRoleCall(random, caller, callerName, account, roleName, time);
+    emit({ ...event, account });
+    return session;
   };
   // Calls one minute apart from `start`, in `account`, by `identity`.
   const calls = (identity, account, start, list) => {
