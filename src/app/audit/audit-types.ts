@@ -1,4 +1,4 @@
-import type { Finding, FindingType, Severity } from '../../analysis/audit-findings.js';
+import type { Finding, FindingsAccessKey, FindingType, Severity } from '../../analysis/audit-findings.js';
 import type { AuthorizationDetails } from '../../iam/authorization-details.js';
 import type { CredentialReportRow } from '../../iam/credential-report.js';
 import type { IamChangeRow } from '../../trail/iam-changes.js';
@@ -23,15 +23,8 @@ export interface AuditAccountTarget {
 /** MFA type of a user, from ListMFADevices (only asked for users whose report says `mfa_active`). */
 export type MfaType = 'virtual' | 'hardware' | 'none' | 'unknown';
 
-/** An access key of a user: the report's slot joined with ListAccessKeys' id. */
-export interface AuditAccessKey {
-  readonly slot: 1 | 2;
-  /** `null` when the id could not be listed (from a report file alone). */
-  readonly accessKeyId: string | null;
-  readonly status: 'Active' | 'Inactive';
-  readonly created: string;
-  readonly lastUsedDate: string | null;
-  readonly lastUsedService: string | null;
+/** An access key of a user: the report's slot joined with ListAccessKeys' id (the findings' key, and its region). */
+export interface AuditAccessKey extends FindingsAccessKey {
   readonly lastUsedRegion: string | null;
 }
 
