@@ -21,12 +21,31 @@ export interface PolicyStatement {
   readonly resource: PatternList | undefined;
   /** Whether the statement has a non-empty `Condition` block. */
   readonly hasCondition: boolean;
+  /** The `Condition` block, one clause per operator and key (empty without a Condition). */
+  readonly conditions: readonly ConditionClause[];
+}
+
+/**
+ * One operator-and-key pair of a `Condition` block: `{"StringEquals": {"aws:username": ["a", "b"]}}`
+ * is `{operator: 'StringEquals', key: 'aws:username', values: ['a', 'b']}`. The operator is kept
+ * as written, with its `ForAllValues:`/`ForAnyValue:` prefix and `IfExists` suffix; booleans and
+ * numbers in the policy become their JSON text (`true`, `10`), as IAM compares them.
+ */
+export interface ConditionClause {
+  readonly operator: string;
+  readonly key: string;
+  readonly values: readonly string[];
 }
 
 /** A parsed identity policy document. */
 export interface PolicyDocument {
   readonly version: string | undefined;
   readonly statements: readonly PolicyStatement[];
+  /**
+   * The document as given (JSON text, URL-encoded text, or an object), kept for
+   * `statementSpan` (src/iam/policy-positions.ts), which finds a statement's line and column.
+   */
+  readonly source: unknown;
 }
 
 /** A problem in a policy document, with the JSON path (relative to the document) of the bad part. */
@@ -59,7 +78,7 @@ export function parsePolicyDocument(value: unknown, path: string): PolicyDocumen
         parseStatement(statement, index, `${path}.Statement[${index}]`),
       )
     : [parseStatement(statementValue, 0, `${path}.Statement`)];
-  return { version, statements };
+  return { version, statements, source: value };
 }
 
 function parseStatement(value: unknown, index: number, path: string): PolicyStatement {
@@ -79,14 +98,41 @@ function parseStatement(value: unknown, index: number, path: string): PolicyStat
   if (condition !== undefined && !isRecord(condition)) {
     throw new PolicyDocumentError(`${path}.Condition`, `expected an object, got ${describe(condition)}`);
   }
+  const conditions = condition === undefined ? [] : parseConditions(condition, `${path}.Condition`);
   return {
     index,
     sid,
     effect,
     action,
     resource: parsePatternPair(value, 'Resource', 'NotResource', path),
-    hasCondition: condition !== undefined && Object.keys(condition).length > 0,
+    hasCondition: conditions.length > 0,
+    conditions,
   };
+}
+
+function parseConditions(condition: Record<string, unknown>, path: string): ConditionClause[] {
+  const clauses: ConditionClause[] = [];
+  for (const [operator, keys] of Object.entries(condition)) {
+    if (!isRecord(keys)) {
+      throw new PolicyDocumentError(
+        `${path}.${operator}`,
+        `expected an object of condition keys, got ${describe(keys)}`,
+      );
+    }
+    for (const [key, value] of Object.entries(keys)) {
+      const list = Array.isArray(value) ? value : [value];
+      const values = list.map((item, index) => {
+        if (typeof item === 'string') return item;
+        if (typeof item === 'boolean' || typeof item === 'number') return JSON.stringify(item);
+        throw new PolicyDocumentError(
+          `${path}.${operator}.${key}${Array.isArray(value) ? `[${index}]` : ''}`,
+          `expected a string, number or boolean, got ${describe(item)}`,
+        );
+      });
+      clauses.push({ operator, key, values });
+    }
+  }
+  return clauses;
 }
 
 function parsePatternPair(
@@ -149,5 +195,5 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (Array.isArray(value)) return 'a list';
-  return `a ${typeof value === 'object' ? 'object' : typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -146,7 +146,7 @@ describe('parseAuthorizationDetails', () => {
     {
       name: 'a list that is not a list',
       pages: [{ UserDetailList: {} }],
-      message: 'UserDetailList: expected a list, got a object',
+      message: 'UserDetailList: expected a list, got an object',
     },
     {
       name: 'a bad managed policy document on the second page',

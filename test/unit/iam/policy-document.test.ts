@@ -16,8 +16,40 @@ describe('parsePolicyDocument', () => {
         action: { not: false, patterns: ['hello'] },
         resource: { not: false, patterns: ['*'] },
         hasCondition: false,
+        conditions: [],
       },
     ]);
+  });
+
+  it('reads a Condition block into one clause per operator and key, booleans and numbers as their JSON text', () => {
+    const document = parsePolicyDocument(
+      {
+        Statement: {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: '*',
+          Condition: {
+            Bool: { 'aws:MultiFactorAuthPresent': true },
+            'ForAnyValue:StringLike': { 'aws:TagKeys': ['a*', 'b'] },
+            NumericLessThan: { 'aws:MultiFactorAuthAge': 3600 },
+          },
+        },
+      },
+      'doc',
+    );
+    expect(document.statements[0]?.conditions).toEqual([
+      { operator: 'Bool', key: 'aws:MultiFactorAuthPresent', values: ['true'] },
+      { operator: 'ForAnyValue:StringLike', key: 'aws:TagKeys', values: ['a*', 'b'] },
+      { operator: 'NumericLessThan', key: 'aws:MultiFactorAuthAge', values: ['3600'] },
+    ]);
+    expect(() =>
+      parsePolicyDocument(
+        { Statement: { Effect: 'Allow', Action: '*', Condition: { Bool: { 'aws:SecureTransport': [{}] } } } },
+        'doc',
+      ),
+    ).toThrow(
+      'doc.Statement.Condition.Bool.aws:SecureTransport[0]: expected a string, number or boolean, got an object',
+    );
   });
 
   it('takes Statement and Action as arrays, NotAction and NotResource, and notices conditions', () => {

@@ -1,0 +1,101 @@
+import type { ContextEntry, Decision, DecidingStatement } from '../../iam/policy-evaluation.js';
+
+/*
+ * `iamtrail test`: the parsed test file (aws-iam-tester's format) and the result document (JSON
+ * schema `iamtrail.test/v1`) that every output (table, JSON, JUnit, one file per test) renders.
+ */
+
+/** A regular expression of the test file, with its text and line for messages. */
+export interface PrincipalPattern {
+  readonly source: string;
+  readonly regex: RegExp;
+  readonly line: number;
+}
+
+/** One entry of the test file's `tests:` list. */
+export interface PolicyTestCase {
+  /** Position in `tests:`, from 0. */
+  readonly index: number;
+  /** `test-<n>` (from 1), or the entry's `name:` (an iamtrail extension). */
+  readonly name: string;
+  /** Line of the entry in the test file. */
+  readonly line: number;
+  /** As written; wildcards allowed (`iam:Create*`, `*:*`). */
+  readonly actions: readonly string[];
+  /** As written; `{account_id}` is filled in per account. */
+  readonly resources: readonly string[];
+  readonly expected: 'fail' | 'succeed';
+  readonly limitTo: readonly PrincipalPattern[];
+  readonly exemptions: readonly PrincipalPattern[];
+  /** `custom_context`, added to (and overriding) the default context. */
+  readonly context: readonly ContextEntry[];
+}
+
+/** A whole test file. */
+export interface PolicyTestFile {
+  readonly path: string;
+  readonly userLandingAccount: string | undefined;
+  readonly globalExemptions: readonly PrincipalPattern[];
+  readonly globalLimitTo: readonly PrincipalPattern[];
+  readonly tests: readonly PolicyTestCase[];
+}
+
+/** The simulator's decision for one request (`--simulator`). */
+export interface SimulatorDecision {
+  readonly decision: Exclude<Decision, 'inconclusive'>;
+  /** `MatchedStatements`: the policy id and the start and end of each statement. */
+  readonly matched: readonly {
+    readonly policy: string;
+    readonly type: string | undefined;
+    readonly start: string | undefined;
+    readonly end: string | undefined;
+  }[];
+  readonly missingContextValues: readonly string[];
+}
+
+/**
+ * How one principal fared on one action pattern and resource of a test. A pattern is expanded to
+ * the known actions it matches and each is decided; the case's decision is the one that matters
+ * for the expectation: for `fail`, `allowed` when any action is allowed, else `inconclusive` when
+ * any is, else denied; for `succeed`, `allowed` only when every action is.
+ */
+export interface PolicyTestOutcome {
+  readonly test: number;
+  readonly accountId: string;
+  readonly principalArn: string;
+  readonly principalType: 'user' | 'role';
+  /** The action pattern as written in the test. */
+  readonly action: string;
+  /** The resource with `{account_id}` filled in. */
+  readonly resource: string;
+  readonly expected: 'fail' | 'succeed';
+  readonly decision: Decision;
+  /** How many of the pattern's actions got each decision. */
+  readonly counts: Readonly<Record<Decision, number>>;
+  /**
+   * Up to 20 of the actions that decide the case (for `fail`, the allowed ones; for `succeed`, the
+   * ones not allowed), each with the statements its decision rests on.
+   */
+  readonly examples: readonly {
+    readonly action: string;
+    readonly decision: Decision;
+    readonly deciding: readonly DecidingStatement[];
+    readonly missingContextKeys: readonly string[];
+  }[];
+  /** `pass`, `fail` (a finding), or `inconclusive` (a missing context key decides). */
+  readonly status: 'pass' | 'fail' | 'inconclusive';
+  /** With `--simulator`: the simulator's decision for the same case, when it was asked. */
+  readonly simulator?: SimulatorDecision;
+  /**
+   * What CloudTrail saw: the principal's successful calls of the pattern's actions in the window
+   * (from the cache). `null` when CloudTrail was not read for this account.
+   */
+  readonly cloudTrail: {
+    readonly calls: number;
+    readonly lastSeen: string | null;
+    /** The actions seen, sorted. */
+    readonly actions: readonly string[];
+  } | null;
+  /** A `fail` test whose actions CloudTrail saw succeed: a critical finding. */
+  readonly contradicted: boolean;
+}

@@ -1,0 +1,142 @@
+import type { ResolvedPolicy } from './granted-actions.js';
+import type { Effect, PolicyDocument } from './policy-document.js';
+import type { StatementSpan } from './policy-positions.js';
+import type { IamPrincipal } from './authorization-details.js';
+
+/*
+ * The types of iamtrail's policy evaluator (src/iam/policy-evaluator.ts): IAM's evaluation logic
+ * for one request (principal, action, resource, context) over the principal's identity policies,
+ * its permissions boundary and the SCPs above its account. Pure: no I/O.
+ */
+
+/** The types of a context entry, as IAM's simulator names them (`ContextKeyType`). */
+export const CONTEXT_KEY_TYPES = [
+  'string',
+  'stringList',
+  'numeric',
+  'numericList',
+  'boolean',
+  'booleanList',
+  'ip',
+  'ipList',
+  'binary',
+  'binaryList',
+  'date',
+  'dateList',
+] as const;
+/** One of {@link CONTEXT_KEY_TYPES}. */
+export type ContextKeyType = (typeof CONTEXT_KEY_TYPES)[number];
+
+/** A condition key's value(s) in a request: a test's `custom_context` entry, or a default. */
+export interface ContextEntry {
+  /** As written (`aws:MultiFactorAuthPresent`); keys compare case-insensitively. */
+  readonly key: string;
+  readonly values: readonly string[];
+  readonly type: ContextKeyType;
+}
+
+/**
+ * Where a policy comes from. Identity policies, the boundary: as `ResolvedPolicy['ref']`
+ * (src/iam/granted-actions.ts). An SCP: `kind: 'scp'`, its name, its id in `policyArn`, and the
+ * root, OU or account id it is attached to in `target`.
+ */
+export type EvaluatedPolicyRef =
+  | ResolvedPolicy['ref']
+  | {
+      readonly kind: 'scp';
+      readonly policy: string;
+      readonly policyArn?: string;
+      readonly target: string;
+    };
+
+/** A policy the evaluator reads, with where it comes from. */
+export interface EvaluatedPolicy {
+  readonly ref: EvaluatedPolicyRef;
+  readonly document: PolicyDocument;
+}
+
+/** One level of the organisation above an account (the root, an OU, the account): its SCPs. */
+export interface ScpLevel {
+  /** `r-…`, `ou-…` or the 12-digit account id. */
+  readonly target: string;
+  /** The SCPs attached there; an action must be allowed by one of them (and denied by none). */
+  readonly policies: readonly EvaluatedPolicy[];
+}
+
+/** Everything that governs one principal's requests. */
+export interface PrincipalPolicies {
+  readonly principal: IamPrincipal;
+  readonly accountId: string;
+  /** Inline and attached policies, and for a user its groups' (see `resolvePolicies`). */
+  readonly identity: readonly EvaluatedPolicy[];
+  /**
+   * The permissions boundary; `undefined` when none is set. `null` when one is set but its policy is
+   * not in the data: nothing is allowed through it (the decision says why).
+   */
+  readonly boundary: EvaluatedPolicy | null | undefined;
+  /**
+   * The SCP levels from the root down to the account; `undefined` when SCPs were not given (or do
+   * not apply: the management account, service-linked roles).
+   */
+  readonly scps: readonly ScpLevel[] | undefined;
+}
+
+/** One request to decide. */
+export interface EvaluationRequest {
+  /** A concrete action (`s3:GetObject`); no wildcards. Compared case-insensitively. */
+  readonly action: string;
+  /** A resource ARN, or `*`. */
+  readonly resource: string;
+  /**
+   * Condition keys the request supplies. Keys the principal implies (`aws:username`,
+   * `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:PrincipalTag/…`) are
+   * added by the evaluator unless given here.
+   */
+  readonly context: readonly ContextEntry[];
+}
+
+/**
+ * IAM's decisions, as the simulator names them, and `inconclusive`: the outcome depends on a
+ * condition key the context does not supply (`missingContextKeys`).
+ */
+export const DECISIONS = ['allowed', 'explicitDeny', 'implicitDeny', 'inconclusive'] as const;
+/** One of {@link DECISIONS}. */
+export type Decision = (typeof DECISIONS)[number];
+
+/** The policy layers a request must pass: identity policies, the boundary, each SCP level. */
+export type EvaluationLayer = 'identity' | 'boundary' | `scp:${string}`;
+
+/** A statement the decision rests on. */
+export interface DecidingStatement {
+  readonly policy: EvaluatedPolicyRef;
+  /** Index in the policy's `Statement` list. */
+  readonly statement: number;
+  readonly sid?: string;
+  readonly effect: Effect;
+  readonly layer: EvaluationLayer;
+  /**
+   * `true`: the statement applies to the request. `'unknown'`: whether it applies depends on
+   * condition keys the context does not supply.
+   */
+  readonly applies: true | 'unknown';
+  /** Its place in the policy's text (line:column); `undefined` when it cannot be located. */
+  readonly span: StatementSpan | undefined;
+}
+
+/** The evaluator's answer for one request. */
+export interface EvaluationResult {
+  readonly decision: Decision;
+  /**
+   * What the decision rests on. `explicitDeny`: the Deny statements that apply. `allowed`: the
+   * Allow statements that apply, in every layer. `implicitDeny`: the Allows of the layers that
+   * allow (none for the layer that does not, named in `noAllowIn`). `inconclusive`: the statements
+   * that apply only for some values of the missing keys, and the Allows that do apply.
+   */
+  readonly deciding: readonly DecidingStatement[];
+  /** For `implicitDeny`: the first layer without an applicable Allow. */
+  readonly noAllowIn?: EvaluationLayer;
+  /** Condition keys the decision depends on that the context does not supply; sorted, as written. */
+  readonly missingContextKeys: readonly string[];
+  /** Why the decision could not be complete, e.g. a boundary policy missing from the data. */
+  readonly problems: readonly string[];
+}
