@@ -41,7 +41,7 @@ export function statementSpan(document: PolicyDocument, index: number): Statemen
     TEXTS.set(document, known);
   }
   const offsets = known?.statementOffsets[index];
-  if (known === null || known === undefined || offsets === undefined) return undefined;
+  if (known === null || offsets === undefined) return undefined;
   return {
     start: positionAt(known.lineStarts, offsets[0]),
     end: positionAt(known.lineStarts, offsets[1]),
