@@ -140,3 +140,9 @@ export interface EvaluationResult {
   /** Why the decision could not be complete, e.g. a boundary policy missing from the data. */
   readonly problems: readonly string[];
 }
+
+/**
+ * A principal's policies compiled for repeated questions (src/iam/policy-evaluator.ts,
+ * `compilePolicies`): decides one request.
+ */
+export type PrincipalEvaluator = (request: EvaluationRequest) => EvaluationResult;

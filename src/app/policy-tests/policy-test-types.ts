@@ -99,3 +99,78 @@ export interface PolicyTestOutcome {
   /** A `fail` test whose actions CloudTrail saw succeed: a critical finding. */
   readonly contradicted: boolean;
 }
+
+/** Local and simulator decisions that differ for one case (`--simulator`). */
+export interface SimulatorDisagreement {
+  readonly test: number;
+  readonly accountId: string;
+  readonly principalArn: string;
+  /** A concrete action. */
+  readonly action: string;
+  readonly resource: string;
+  readonly local: Decision;
+  readonly simulator: SimulatorDecision['decision'];
+}
+
+/** One test's outcomes. */
+export interface PolicyTestReport {
+  readonly index: number;
+  readonly name: string;
+  readonly line: number;
+  readonly expected: 'fail' | 'succeed';
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  /** Principals the test covered (after limit_to and exemptions), over all accounts. */
+  readonly principals: number;
+  readonly outcomes: readonly PolicyTestOutcome[];
+  readonly summary: PolicyTestSummary;
+}
+
+/** Counts of outcomes by status; `contradicted` counts those CloudTrail contradicts. */
+export interface PolicyTestSummary {
+  readonly cases: number;
+  readonly pass: number;
+  readonly fail: number;
+  readonly inconclusive: number;
+  readonly contradicted: number;
+}
+
+/** An account the tests ran over. */
+export interface PolicyTestAccount {
+  readonly name: string;
+  readonly id: string;
+  readonly status: 'read' | 'failed';
+  /** Why the account could not be tested (AWS failure). */
+  readonly error?: string;
+  /** Users and roles tested. */
+  readonly principals: number;
+  /** Where the IAM data came from. */
+  readonly iamSource: 'file' | 'aws' | null;
+  /** Whether SCPs were applied to its principals (`--scps`, not the management account). */
+  readonly scps: boolean;
+}
+
+/** The result document of `iamtrail test` (JSON schema `iamtrail.test/v1`). */
+export interface PolicyTestDocument {
+  readonly schema: 'iamtrail.test/v1';
+  readonly generatedAt: string;
+  readonly testsFile: string;
+  readonly scpsFile: string | null;
+  /** `true` with `--simulator`: outcomes also carry the simulator's decision. */
+  readonly simulator: boolean;
+  /** The context every request gets unless a test's `custom_context` overrides a key. */
+  readonly defaultContext: readonly ContextEntry[];
+  readonly accounts: readonly PolicyTestAccount[];
+  /** Whether CloudTrail (the cache) was read for the cross-check, over which window, or why not. */
+  readonly cloudTrail:
+    | {
+        readonly used: true;
+        readonly start: string;
+        readonly end: string;
+        readonly warnings: readonly string[];
+      }
+    | { readonly used: false; readonly reason: string };
+  readonly tests: readonly PolicyTestReport[];
+  readonly disagreements: readonly SimulatorDisagreement[];
+  readonly summary: PolicyTestSummary;
+}
