@@ -146,3 +146,16 @@ export interface EvaluationResult {
  * `compilePolicies`): decides one request.
  */
 export type PrincipalEvaluator = (request: EvaluationRequest) => EvaluationResult;
+
+/** The simulator's decision for one request (`--simulator`). */
+export interface SimulatorDecision {
+  readonly decision: Exclude<Decision, 'inconclusive'>;
+  /** `MatchedStatements`: the policy id and the start and end of each statement. */
+  readonly matched: readonly {
+    readonly policy: string;
+    readonly type: string | undefined;
+    readonly start: string | undefined;
+    readonly end: string | undefined;
+  }[];
+  readonly missingContextValues: readonly string[];
+}

@@ -1,4 +1,9 @@
-import type { ContextEntry, Decision, DecidingStatement } from '../../iam/policy-evaluation.js';
+import type {
+  ContextEntry,
+  Decision,
+  DecidingStatement,
+  SimulatorDecision,
+} from '../../iam/policy-evaluation.js';
 
 /*
  * `iamtrail test`: the parsed test file (aws-iam-tester's format) and the result document (JSON
@@ -38,19 +43,6 @@ export interface PolicyTestFile {
   readonly globalExemptions: readonly PrincipalPattern[];
   readonly globalLimitTo: readonly PrincipalPattern[];
   readonly tests: readonly PolicyTestCase[];
-}
-
-/** The simulator's decision for one request (`--simulator`). */
-export interface SimulatorDecision {
-  readonly decision: Exclude<Decision, 'inconclusive'>;
-  /** `MatchedStatements`: the policy id and the start and end of each statement. */
-  readonly matched: readonly {
-    readonly policy: string;
-    readonly type: string | undefined;
-    readonly start: string | undefined;
-    readonly end: string | undefined;
-  }[];
-  readonly missingContextValues: readonly string[];
 }
 
 /**
