@@ -1,20 +1,185 @@
+import { BlockList, isIP } from 'node:net';
+
+import { matchesEveryArn } from './granted-actions.js';
+import type { ConditionClause, PolicyStatement } from './policy-document.js';
 import type {
+  ContextEntry,
+  DecidingStatement,
+  EvaluatedPolicy,
+  EvaluationLayer,
   EvaluationRequest,
   EvaluationResult,
   PrincipalEvaluator,
   PrincipalPolicies,
 } from './policy-evaluation.js';
+import { statementSpan } from './policy-positions.js';
+import type { StatementSpan } from './policy-positions.js';
+import { principalContext } from './principal-policies.js';
 
-/* eslint-disable @typescript-eslint/no-meaningless-void-operator -- interface placeholder of the foundation commit: helper A replaces the bodies */
+/*
+ * IAM's evaluation logic for identity policies, permissions boundaries and SCPs, for one request.
+ * Sources (AWS IAM User Guide):
+ * - Policy evaluation logic, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+ *   and https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policies_evaluation.html:
+ *   an explicit Deny in any policy wins; otherwise every policy type that applies (identity
+ *   policies, the boundary, each SCP level) must allow the request, else it is implicitly denied.
+ * - Permissions boundaries, https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html:
+ *   the effective permissions are the intersection of the identity policies and the boundary.
+ * - SCP evaluation, https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html:
+ *   at every level from the root down to the account an SCP must allow the action; SCPs do not
+ *   affect service-linked roles (the caller passes `scps: undefined` for them).
+ * - Action and NotAction, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html and
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html:
+ *   case-insensitive, `*` and `?` over the whole `service:Action`; NotAction applies to every
+ *   action it does not list.
+ * - Resource, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html:
+ *   wildcards within each of the ARN's colon-separated segments; a `*` that ends a segment may
+ *   expand beyond the colon; the resource segment (after the fifth colon) may hold colons. A
+ *   request for resource `*` (as the simulator takes it) matches only patterns that match every ARN.
+ * - Condition operators, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html:
+ *   a key absent from the request makes a clause false, except negated operators (true),
+ *   `…IfExists` (true) and `Null`.
+ * - Several keys and values, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html:
+ *   operators and keys are ANDed, values ORed (NOR for a negated operator); `ForAllValues:` holds
+ *   when every request value matches (also for an absent or empty key), `ForAnyValue:` when one does
+ *   (false for an absent key).
+ * - Policy variables, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html:
+ *   `${key}` and `${key, 'default'}` in Resource and in String/ARN condition values, in policies of
+ *   Version 2012-10-17 only; `${*}`, `${?}`, `${$}` stand for the characters; a variable without a
+ *   value (and no default) makes its pattern or value match nothing.
+ *
+ * Keys the request does not supply: the keys a principal implies (aws:username, aws:PrincipalTag/…,
+ * aws:PrincipalArn, …) are KNOWN, absent when the principal does not imply them; every other key
+ * is UNKNOWN: it might be present with any value. A clause on an unknown key is `unknown`, and
+ * statements combine with Kleene's three-valued logic. A decision is only `allowed` or a deny when
+ * no value of the unknown keys could change it; otherwise it is `inconclusive` and names the keys.
+ */
 
-/** Compiles a principal's policies once; the returned function decides one request. */
+/** Kleene's three values: true, false, or depends on keys the request does not supply. */
+type Tri = boolean | 'unknown';
+
+const ABSENT = Symbol('absent');
+const UNKNOWN = Symbol('unknown');
+type Lookup = ContextEntry | typeof ABSENT | typeof UNKNOWN;
+
+/** What one evaluation accumulates: missing keys per statement, problems. */
+interface Scratch {
+  missing: string[];
+  problems: Set<string>;
+  lookup: (key: string) => Lookup;
+}
+
+interface CompiledStatement {
+  readonly policy: EvaluatedPolicy;
+  readonly statement: PolicyStatement;
+  readonly layer: EvaluationLayer;
+  readonly matchesAction: (action: string) => boolean;
+  /** `undefined`: no Resource/NotResource, every resource. */
+  readonly resource: ((resource: string, scratch: Scratch) => Tri) | undefined;
+  readonly conditions: readonly ((scratch: Scratch) => Tri)[];
+  span?: StatementSpan | undefined | null;
+}
+
+interface CompiledLayer {
+  readonly layer: EvaluationLayer;
+  readonly statements: readonly CompiledStatement[];
+}
+
+interface Applicable {
+  readonly statement: CompiledStatement;
+  readonly applies: true | 'unknown';
+  readonly missing: readonly string[];
+}
+
+/** The keys a principal implies; absent from a principal that does not imply them. */
+const PRINCIPAL_FAMILY = new Set([
+  'aws:username',
+  'aws:principalarn',
+  'aws:principalaccount',
+  'aws:principaltype',
+  'aws:principalisawsservice',
+]);
+
+function isPrincipalFamily(lowerKey: string): boolean {
+  return PRINCIPAL_FAMILY.has(lowerKey) || lowerKey.startsWith('aws:principaltag/');
+}
+
+/**
+ * Compiles a principal's policies once (action and resource patterns to matchers, conditions to
+ * functions); the returned function decides one request. `options.now` gives `aws:CurrentTime` and
+ * `aws:EpochTime` unless the request's context does (default: the time of compilation).
+ */
 export function compilePolicies(
   policies: PrincipalPolicies,
   options?: { readonly now?: Date },
 ): PrincipalEvaluator {
-  void policies;
-  void options;
-  throw new Error('compilePolicies: not implemented yet');
+  const now = options?.now ?? new Date();
+  const implied = new Map<string, ContextEntry>();
+  for (const entry of principalContext(policies.principal, policies.accountId)) {
+    implied.set(entry.key.toLowerCase(), entry);
+  }
+  implied.set('aws:currenttime', { key: 'aws:CurrentTime', values: [now.toISOString()], type: 'date' });
+  implied.set('aws:epochtime', {
+    key: 'aws:EpochTime',
+    values: [String(Math.floor(now.getTime() / 1000))],
+    type: 'date',
+  });
+
+  const layers: CompiledLayer[] = [compileLayer('identity', policies.identity)];
+  const fixedProblems: string[] = [];
+  if (policies.boundary !== undefined) {
+    if (policies.boundary === null) {
+      fixedProblems.push(
+        `the permissions boundary ${policies.principal.permissionsBoundaryArn ?? ''} is not in the data; nothing is allowed through it`,
+      );
+    }
+    layers.push(compileLayer('boundary', policies.boundary === null ? [] : [policies.boundary]));
+  }
+  for (const level of policies.scps ?? []) {
+    layers.push(compileLayer(`scp:${level.target}`, level.policies));
+  }
+
+  /** Per lowercased action: the statements of each layer whose Action/NotAction matches it. */
+  const byAction = new Map<string, (readonly CompiledStatement[])[]>();
+  const statementsFor = (action: string): (readonly CompiledStatement[])[] => {
+    const lower = action.toLowerCase();
+    let found = byAction.get(lower);
+    if (found === undefined) {
+      found = layers.map((layer) => layer.statements.filter((statement) => statement.matchesAction(lower)));
+      byAction.set(lower, found);
+    }
+    return found;
+  };
+
+  let lastContext: readonly ContextEntry[] | undefined;
+  let lastLookup: ((key: string) => Lookup) | undefined;
+  const lookupFor = (context: readonly ContextEntry[]): ((key: string) => Lookup) => {
+    if (context === lastContext && lastLookup !== undefined) return lastLookup;
+    const given = new Map<string, ContextEntry>();
+    for (const entry of context) given.set(entry.key.toLowerCase(), entry);
+    const lookup = (key: string): Lookup => {
+      const lower = key.toLowerCase();
+      const entry = given.get(lower) ?? implied.get(lower);
+      if (entry !== undefined) return entry;
+      return isPrincipalFamily(lower) ? ABSENT : UNKNOWN;
+    };
+    lastContext = context;
+    lastLookup = lookup;
+    return lookup;
+  };
+
+  return (request: EvaluationRequest): EvaluationResult => {
+    const candidates = statementsFor(request.action);
+    const scratch: Scratch = {
+      missing: [],
+      problems: new Set(),
+      lookup: lookupFor(request.context),
+    };
+    const perLayer = candidates.map((statements) =>
+      applicableStatements(statements, request.resource, scratch),
+    );
+    return decide(layers, perLayer, [...fixedProblems, ...scratch.problems]);
+  };
 }
 
 /** Decides one request: `compilePolicies(policies, options)(request)`. */
@@ -24,4 +189,525 @@ export function evaluate(
   options?: { readonly now?: Date },
 ): EvaluationResult {
   return compilePolicies(policies, options)(request);
+}
+
+interface LayerOutcome {
+  readonly denyTrue: Applicable[];
+  readonly denyUnknown: Applicable[];
+  readonly allowTrue: Applicable[];
+  readonly allowUnknown: Applicable[];
+}
+
+function applicableStatements(
+  statements: readonly CompiledStatement[],
+  resource: string,
+  scratch: Scratch,
+): LayerOutcome {
+  const outcome: LayerOutcome = { denyTrue: [], denyUnknown: [], allowTrue: [], allowUnknown: [] };
+  for (const statement of statements) {
+    scratch.missing = [];
+    const applies = statementApplies(statement, resource, scratch);
+    if (applies === false) continue;
+    const entry: Applicable = { statement, applies, missing: applies === true ? [] : scratch.missing };
+    const deny = statement.statement.effect === 'Deny';
+    if (applies === true) (deny ? outcome.denyTrue : outcome.allowTrue).push(entry);
+    else (deny ? outcome.denyUnknown : outcome.allowUnknown).push(entry);
+  }
+  return outcome;
+}
+
+function statementApplies(statement: CompiledStatement, resource: string, scratch: Scratch): Tri {
+  let result: Tri = statement.resource === undefined ? true : statement.resource(resource, scratch);
+  if (result === false) return false;
+  for (const condition of statement.conditions) {
+    const value = condition(scratch);
+    if (value === false) return false;
+    if (value === 'unknown') result = 'unknown';
+  }
+  return result;
+}
+
+function decide(
+  layers: readonly CompiledLayer[],
+  outcomes: readonly LayerOutcome[],
+  problems: string[],
+): EvaluationResult {
+  const uniqueProblems = [...new Set(problems)];
+  const denies = outcomes.flatMap((outcome) => outcome.denyTrue);
+  if (denies.length > 0) {
+    return {
+      decision: 'explicitDeny',
+      deciding: denies.map(toDeciding),
+      missingContextKeys: [],
+      problems: uniqueProblems,
+    };
+  }
+  const closed = outcomes.findIndex(
+    (outcome) => outcome.allowTrue.length + outcome.allowUnknown.length === 0,
+  );
+  if (closed !== -1) {
+    const deciding = outcomes.flatMap((outcome, index) =>
+      index === closed ? [] : [...outcome.allowTrue, ...outcome.allowUnknown],
+    );
+    return {
+      decision: 'implicitDeny',
+      deciding: deciding.map(toDeciding),
+      noAllowIn: layers[closed]?.layer ?? 'identity',
+      missingContextKeys: [],
+      problems: uniqueProblems,
+    };
+  }
+  const denyUnknown = outcomes.flatMap((outcome) => outcome.denyUnknown);
+  const uncertainAllows = outcomes.flatMap((outcome) =>
+    outcome.allowTrue.length > 0 ? [] : outcome.allowUnknown,
+  );
+  const allowTrue = outcomes.flatMap((outcome) => outcome.allowTrue);
+  if (denyUnknown.length === 0 && uncertainAllows.length === 0) {
+    return {
+      decision: 'allowed',
+      deciding: allowTrue.map(toDeciding),
+      missingContextKeys: [],
+      problems: uniqueProblems,
+    };
+  }
+  const uncertain = [...denyUnknown, ...uncertainAllows];
+  const missing = [...new Set(uncertain.flatMap((entry) => entry.missing))].sort();
+  return {
+    decision: 'inconclusive',
+    deciding: [...uncertain, ...allowTrue].map(toDeciding),
+    missingContextKeys: missing,
+    problems: uniqueProblems,
+  };
+}
+
+function toDeciding({ statement, applies }: Applicable): DecidingStatement {
+  if (statement.span === undefined) {
+    statement.span = statementSpan(statement.policy.document, statement.statement.index) ?? null;
+  }
+  const { sid, effect, index } = statement.statement;
+  return {
+    policy: statement.policy.ref,
+    statement: index,
+    ...(sid === undefined ? {} : { sid }),
+    effect,
+    layer: statement.layer,
+    applies,
+    span: statement.span ?? undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compilation of statements
+
+function compileLayer(layer: EvaluationLayer, policies: readonly EvaluatedPolicy[]): CompiledLayer {
+  const statements: CompiledStatement[] = [];
+  for (const policy of policies) {
+    const variables = policy.document.version === '2012-10-17';
+    for (const statement of policy.document.statements) {
+      const where = `statement ${statement.index}${statement.sid === undefined ? '' : ` (${statement.sid})`} of ${policy.ref.policy}`;
+      statements.push({
+        policy,
+        statement,
+        layer,
+        matchesAction: compileActionMatcher(statement),
+        resource: compileResourceMatcher(statement, variables),
+        conditions: statement.conditions.map((clause) => compileCondition(clause, variables, where)),
+      });
+    }
+  }
+  return { layer, statements };
+}
+
+function compileActionMatcher(statement: PolicyStatement): (action: string) => boolean {
+  const matchers = statement.action.patterns.map((pattern) => {
+    const lower = pattern.toLowerCase();
+    if (lower === '*') return () => true;
+    if (!/[*?]/.test(lower)) return (action: string) => action === lower;
+    const regex = new RegExp(`^${globSource(lower, false)}$`, 's');
+    return (action: string) => regex.test(action);
+  });
+  const any = (action: string) => matchers.some((matcher) => matcher(action));
+  return statement.action.not ? (action) => !any(action) : any;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** A glob's regular expression: `*` any run, `?` one character (within a segment: no colon). */
+function globSource(glob: string, segment: boolean): string {
+  let source = '';
+  for (const char of glob) {
+    if (char === '*') source += segment ? '[^:]*' : '.*';
+    else if (char === '?') source += segment ? '[^:]' : '.';
+    else source += escapeRegex(char);
+  }
+  return source;
+}
+
+/** A piece of a pattern or value: wildcard-active text, literal text, or a policy variable. */
+type Token =
+  | { readonly kind: 'text'; readonly value: string }
+  | { readonly kind: 'literal'; readonly value: string }
+  | { readonly kind: 'variable'; readonly key: string; readonly fallback: string | undefined };
+
+/** Splits `${…}` policy variables out of a pattern (Version 2012-10-17 only). */
+function tokenize(pattern: string, variables: boolean): Token[] {
+  if (!variables || !pattern.includes('${')) return [{ kind: 'text', value: pattern }];
+  const tokens: Token[] = [];
+  let last = 0;
+  for (const match of pattern.matchAll(/\$\{([^}]*)\}/g)) {
+    if (match.index > last) tokens.push({ kind: 'text', value: pattern.slice(last, match.index) });
+    last = match.index + match[0].length;
+    const inner = match[1] ?? '';
+    if (inner === '*' || inner === '?' || inner === '$') {
+      tokens.push({ kind: 'literal', value: inner });
+      continue;
+    }
+    const variable = /^\s*([^\s,']+)\s*(?:,\s*'((?:[^']|'')*)'\s*)?$/.exec(inner);
+    if (variable === null) tokens.push({ kind: 'text', value: match[0] });
+    else {
+      tokens.push({
+        kind: 'variable',
+        key: variable[1] ?? '',
+        fallback: variable[2]?.replaceAll("''", "'"),
+      });
+    }
+  }
+  if (last < pattern.length) tokens.push({ kind: 'text', value: pattern.slice(last) });
+  return tokens;
+}
+
+/**
+ * Resolves a token list's variables: the tokens with values as literals, `false` when a variable
+ * has no value and no default (the pattern matches nothing), `'unknown'` for an unknown key.
+ */
+function resolveTokens(tokens: readonly Token[], scratch: Scratch): Token[] | false | 'unknown' {
+  let unknown = false;
+  const resolved: Token[] = [];
+  for (const token of tokens) {
+    if (token.kind !== 'variable') {
+      resolved.push(token);
+      continue;
+    }
+    const found = scratch.lookup(token.key);
+    if (found === UNKNOWN) {
+      // a default does not make the value known: the key may be present with any value
+      unknown = true;
+      scratch.missing.push(token.key);
+      continue;
+    }
+    const value = found === ABSENT ? undefined : found.values[0];
+    if (value === undefined || (found !== ABSENT && found.values.length !== 1)) {
+      if (token.fallback === undefined) return false;
+      resolved.push({ kind: 'literal', value: token.fallback });
+    } else resolved.push({ kind: 'literal', value });
+  }
+  return unknown ? 'unknown' : resolved;
+}
+
+/**
+ * An ARN pattern's regular expression: wildcards stay within a segment (the first five colons
+ * separate them) except in the resource segment, and a `*` ending a segment may expand beyond the
+ * colon.
+ */
+function arnRegex(tokens: readonly Token[]): RegExp {
+  let source = '';
+  let colons = 0;
+  const flat: { char: string; wild: boolean }[] = [];
+  for (const token of tokens) {
+    for (const char of token.kind === 'variable' ? '' : token.value) {
+      flat.push({ char, wild: token.kind === 'text' && (char === '*' || char === '?') });
+    }
+  }
+  flat.forEach(({ char, wild }, index) => {
+    const inResource = colons >= 5;
+    if (!wild) {
+      if (char === ':') colons += 1;
+      source += escapeRegex(char);
+      return;
+    }
+    const next = flat[index + 1];
+    const endsSegment = next === undefined || next.char === ':';
+    if (char === '*') source += inResource || endsSegment ? '.*' : '[^:]*';
+    else source += inResource ? '.' : '[^:]';
+  });
+  return new RegExp(`^${source}$`, 's');
+}
+
+function compileResourceMatcher(
+  statement: PolicyStatement,
+  variables: boolean,
+): ((resource: string, scratch: Scratch) => Tri) | undefined {
+  const element = statement.resource;
+  if (element === undefined) return undefined;
+  const matchers = element.patterns.map((pattern) => compileArnPattern(pattern, variables, true));
+  return (resource, scratch) => {
+    let result: Tri = false;
+    for (const matcher of matchers) {
+      const value = matcher(resource, scratch);
+      if (value === true) {
+        result = true;
+        break;
+      }
+      if (value === 'unknown') result = 'unknown';
+    }
+    return element.not ? not(result) : result;
+  };
+}
+
+/** One ARN pattern (Resource, or an Arn condition value) as a three-valued matcher. */
+function compileArnPattern(
+  pattern: string,
+  variables: boolean,
+  starMeansEvery: boolean,
+): (value: string, scratch: Scratch) => Tri {
+  if (pattern === '*') return () => true;
+  const every = matchesEveryArn(pattern);
+  const tokens = tokenize(pattern, variables);
+  if (tokens.every((token) => token.kind !== 'variable')) {
+    const regex = arnRegex(tokens);
+    return (value) => (starMeansEvery && value === '*' ? every : regex.test(value));
+  }
+  const cache = new Map<string, RegExp>();
+  return (value, scratch) => {
+    if (starMeansEvery && value === '*') return every;
+    const resolved = resolveTokens(tokens, scratch);
+    if (resolved === false || resolved === 'unknown') return resolved;
+    const cacheKey = JSON.stringify(resolved);
+    let regex = cache.get(cacheKey);
+    if (regex === undefined) {
+      regex = arnRegex(resolved);
+      cache.set(cacheKey, regex);
+    }
+    return regex.test(value);
+  };
+}
+
+function not(value: Tri): Tri {
+  return value === 'unknown' ? value : !value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conditions
+
+/** Compares one request value with one policy value: true, false, or unknown (variable). */
+type ValueMatcher = (contextValue: string, scratch: Scratch) => Tri;
+
+interface OperatorSpec {
+  readonly negated: boolean;
+  /** Builds the matcher of one policy value. */
+  readonly compile: (policyValue: string, variables: boolean) => ValueMatcher;
+}
+
+function joinTokens(tokens: readonly Token[]): string {
+  return tokens.map((token) => (token.kind === 'variable' ? '' : token.value)).join('');
+}
+
+const stringValue =
+  (compare: (contextValue: string, policyValue: string) => boolean) =>
+  (policyValue: string, variables: boolean): ValueMatcher => {
+    const tokens = tokenize(policyValue, variables);
+    if (tokens.every((token) => token.kind !== 'variable')) {
+      const plain = joinTokens(tokens);
+      return (contextValue) => compare(contextValue, plain);
+    }
+    return (contextValue, scratch) => {
+      const resolved = resolveTokens(tokens, scratch);
+      if (resolved === false || resolved === 'unknown') return resolved;
+      return compare(contextValue, joinTokens(resolved));
+    };
+  };
+
+const likeValue = (policyValue: string, variables: boolean): ValueMatcher => {
+  const toRegex = (tokens: readonly Token[]) =>
+    new RegExp(
+      `^${tokens.map((token) => (token.kind === 'text' ? globSource(token.value, false) : token.kind === 'literal' ? escapeRegex(token.value) : '')).join('')}$`,
+      's',
+    );
+  const tokens = tokenize(policyValue, variables);
+  if (tokens.every((token) => token.kind !== 'variable')) {
+    const regex = toRegex(tokens);
+    return (contextValue) => regex.test(contextValue);
+  }
+  return (contextValue, scratch) => {
+    const resolved = resolveTokens(tokens, scratch);
+    if (resolved === false || resolved === 'unknown') return resolved;
+    return toRegex(resolved).test(contextValue);
+  };
+};
+
+const arnValue = (policyValue: string, variables: boolean): ValueMatcher => {
+  const matcher = compileArnPattern(policyValue, variables, false);
+  return (contextValue, scratch) => matcher(contextValue, scratch);
+};
+
+function parseNumber(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text);
+}
+
+const numericValue =
+  (compare: (a: number, b: number) => boolean) =>
+  (policyValue: string): ValueMatcher => {
+    const expected = parseNumber(policyValue);
+    return (contextValue) => {
+      const actual = parseNumber(contextValue);
+      return !Number.isNaN(actual) && !Number.isNaN(expected) && compare(actual, expected);
+    };
+  };
+
+/** A date in ISO 8601 or as epoch seconds, in milliseconds. */
+function parseDate(text: string): number {
+  const trimmed = text.trim();
+  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  return Date.parse(trimmed);
+}
+
+const dateValue =
+  (compare: (a: number, b: number) => boolean) =>
+  (policyValue: string): ValueMatcher => {
+    const expected = parseDate(policyValue);
+    return (contextValue) => {
+      const actual = parseDate(contextValue);
+      return !Number.isNaN(actual) && !Number.isNaN(expected) && compare(actual, expected);
+    };
+  };
+
+const ipValue = (policyValue: string): ValueMatcher => {
+  const [address = '', prefixText] = policyValue.trim().split('/');
+  const family = isIP(address);
+  if (family === 0) return () => false;
+  const list = new BlockList();
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  const prefix = prefixText === undefined ? (family === 4 ? 32 : 128) : Number(prefixText);
+  try {
+    list.addSubnet(address, prefix, type);
+  } catch {
+    return () => false;
+  }
+  return (contextValue) => {
+    const actual = contextValue.trim();
+    const actualFamily = isIP(actual);
+    if (actualFamily === 0) return false;
+    return list.check(actual, actualFamily === 4 ? 'ipv4' : 'ipv6');
+  };
+};
+
+const eq = (a: number, b: number) => a === b;
+const lt = (a: number, b: number) => a < b;
+const le = (a: number, b: number) => a <= b;
+const gt = (a: number, b: number) => a > b;
+const ge = (a: number, b: number) => a >= b;
+const positive = (compile: OperatorSpec['compile']): OperatorSpec => ({ negated: false, compile });
+const negated = (compile: OperatorSpec['compile']): OperatorSpec => ({ negated: true, compile });
+const exact = stringValue((a, b) => a === b);
+const ignoreCase = stringValue((a, b) => a.toLowerCase() === b.toLowerCase());
+const numericEquals = numericValue(eq);
+const dateEquals = dateValue(eq);
+
+/** The operators IAM documents, without `ForAllValues:`/`ForAnyValue:` and `IfExists`. */
+const OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map([
+  ['StringEquals', positive(exact)],
+  ['StringNotEquals', negated(exact)],
+  ['StringEqualsIgnoreCase', positive(ignoreCase)],
+  ['StringNotEqualsIgnoreCase', negated(ignoreCase)],
+  ['StringLike', positive(likeValue)],
+  ['StringNotLike', negated(likeValue)],
+  ['NumericEquals', positive(numericEquals)],
+  ['NumericNotEquals', negated(numericEquals)],
+  ['NumericLessThan', positive(numericValue(lt))],
+  ['NumericLessThanEquals', positive(numericValue(le))],
+  ['NumericGreaterThan', positive(numericValue(gt))],
+  ['NumericGreaterThanEquals', positive(numericValue(ge))],
+  ['DateEquals', positive(dateEquals)],
+  ['DateNotEquals', negated(dateEquals)],
+  ['DateLessThan', positive(dateValue(lt))],
+  ['DateLessThanEquals', positive(dateValue(le))],
+  ['DateGreaterThan', positive(dateValue(gt))],
+  ['DateGreaterThanEquals', positive(dateValue(ge))],
+  ['Bool', positive(stringValue((a, b) => a.toLowerCase() === b.toLowerCase()))],
+  ['BinaryEquals', positive(exact)],
+  ['IpAddress', positive(ipValue)],
+  ['NotIpAddress', negated(ipValue)],
+  ['ArnEquals', positive(arnValue)],
+  ['ArnLike', positive(arnValue)],
+  ['ArnNotEquals', negated(arnValue)],
+  ['ArnNotLike', negated(arnValue)],
+]);
+
+function orAll(values: Iterable<Tri>): Tri {
+  let result: Tri = false;
+  for (const value of values) {
+    if (value === true) return true;
+    if (value === 'unknown') result = 'unknown';
+  }
+  return result;
+}
+
+function andAll(values: Iterable<Tri>): Tri {
+  let result: Tri = true;
+  for (const value of values) {
+    if (value === false) return false;
+    if (value === 'unknown') result = 'unknown';
+  }
+  return result;
+}
+
+/** Compiles one clause (operator, key, values) into a three-valued test of the request. */
+function compileCondition(
+  clause: ConditionClause,
+  variables: boolean,
+  where: string,
+): (scratch: Scratch) => Tri {
+  let operator = clause.operator;
+  let set: 'all' | 'any' | undefined;
+  if (operator.startsWith('ForAllValues:')) {
+    set = 'all';
+    operator = operator.slice('ForAllValues:'.length);
+  } else if (operator.startsWith('ForAnyValue:')) {
+    set = 'any';
+    operator = operator.slice('ForAnyValue:'.length);
+  }
+  const ifExists = operator.endsWith('IfExists') && operator !== 'IfExists';
+  if (ifExists) operator = operator.slice(0, -'IfExists'.length);
+  const key = clause.key;
+
+  const unknownKey = (scratch: Scratch): 'unknown' => {
+    scratch.missing.push(key);
+    return 'unknown';
+  };
+
+  if (operator === 'Null' && set === undefined && !ifExists) {
+    const wanted = clause.values.map((value) => value.toLowerCase());
+    return (scratch) => {
+      const found = scratch.lookup(key);
+      if (found === UNKNOWN) return unknownKey(scratch);
+      const absent = found === ABSENT || found.values.length === 0;
+      return wanted.some((value) => (value === 'true' ? absent : value === 'false' ? !absent : false));
+    };
+  }
+  const spec = OPERATORS.get(operator);
+  if (spec === undefined) {
+    const problem = `${where}: condition operator "${clause.operator}" is not known to iamtrail's evaluator; the clause is taken as unknown`;
+    return (scratch) => {
+      scratch.problems.add(problem);
+      return 'unknown';
+    };
+  }
+  const matchers = clause.values.map((value) => spec.compile(value, variables));
+  /** Whether one request value satisfies the clause: matches a policy value (none, negated). */
+  const one = (contextValue: string, scratch: Scratch): Tri => {
+    const any = orAll(matchers.map((matcher) => matcher(contextValue, scratch)));
+    return spec.negated ? not(any) : any;
+  };
+  return (scratch) => {
+    const found = scratch.lookup(key);
+    if (found === UNKNOWN) return unknownKey(scratch);
+    const values = found === ABSENT ? [] : found.values;
+    if (set === 'all') return andAll(values.map((value) => one(value, scratch)));
+    if (set === 'any') return orAll(values.map((value) => one(value, scratch)));
+    if (found === ABSENT || values.length === 0) return ifExists || spec.negated;
+    if (spec.negated) return andAll(values.map((value) => one(value, scratch)));
+    return orAll(values.map((value) => one(value, scratch)));
+  };
 }
