@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { readAuthorizationDetailsFile } from '../../../src/cli/iam-file.js';
-import type { AuthorizationDetails, IamPrincipal } from '../../../src/iam/authorization-details.js';
+import type { AuthorizationDetails, IamPrincipal, IamUser } from '../../../src/iam/authorization-details.js';
 import type { ContextEntry, EvaluationResult } from '../../../src/iam/policy-evaluation.js';
 import { compilePolicies } from '../../../src/iam/policy-evaluator.js';
 import { principalPolicies } from '../../../src/iam/principal-policies.js';
@@ -115,7 +115,8 @@ describe.skipIf(!hasDatasets())('the evaluator on the cloudsplaining dump', () =
   it('a boundary from the dump blocks what the identity policy allows outside it', () => {
     if (details === undefined) throw new Error('no data');
     const user = principal('user', 'fn4-exploitableNotAction-user');
-    const bounded = {
+    if (user.type !== 'user') throw new Error('not a user');
+    const bounded: IamUser = {
       ...user,
       permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/privesc-sre-admin-policy`,
     };
