@@ -74,6 +74,8 @@ interface CompiledStatement {
   readonly statement: PolicyStatement;
   readonly layer: EvaluationLayer;
   readonly matchesAction: (action: string) => boolean;
+  /** The services (lowercased prefixes) its Action names; `null`: any (NotAction, `*`, `s*:…`). */
+  readonly services: ReadonlySet<string> | null;
   /** `undefined`: no Resource/NotResource, every resource. */
   readonly resource: ((resource: string, scratch: Scratch) => Tri) | undefined;
   readonly conditions: readonly ((scratch: Scratch) => Tri)[];
@@ -139,16 +141,45 @@ export function compilePolicies(
     layers.push(compileLayer(`scp:${level.target}`, level.policies));
   }
 
-  /** Per lowercased action: the statements of each layer whose Action/NotAction matches it. */
-  const byAction = new Map<string, (readonly CompiledStatement[])[]>();
-  const statementsFor = (action: string): (readonly CompiledStatement[])[] => {
+  /**
+   * Per service prefix, then per lowercased action: the statements of each layer whose
+   * Action/NotAction matches it. Most actions of a `*:*` expansion fall in services no statement
+   * names, so the service lists (usually empty) spare the pattern tests.
+   */
+  const byService = new Map<string, (readonly CompiledStatement[])[] | null>();
+  const byAction = new Map<string, (readonly CompiledStatement[])[] | null>();
+  const statementsFor = (action: string): (readonly CompiledStatement[])[] | null => {
+    const colon = action.indexOf(':');
+    const service = (colon === -1 ? action : action.slice(0, colon)).toLowerCase();
+    let perService = byService.get(service);
+    if (perService === undefined) {
+      const lists = layers.map((layer) =>
+        layer.statements.filter(
+          (statement) => statement.services === null || statement.services.has(service),
+        ),
+      );
+      perService = lists.every((statements) => statements.length === 0) ? null : lists;
+      byService.set(service, perService);
+    }
+    if (perService === null) return null;
     const lower = action.toLowerCase();
     let found = byAction.get(lower);
     if (found === undefined) {
-      found = layers.map((layer) => layer.statements.filter((statement) => statement.matchesAction(lower)));
+      const matched = perService.map((statements) =>
+        statements.filter((statement) => statement.matchesAction(lower)),
+      );
+      found = matched.every((statements) => statements.length === 0) ? null : matched;
       byAction.set(lower, found);
     }
     return found;
+  };
+  /** The answer when no statement of any layer names the action: denied by default. */
+  const nothingApplies: EvaluationResult = {
+    decision: 'implicitDeny',
+    deciding: [],
+    noAllowIn: layers[0]?.layer ?? 'identity',
+    missingContextKeys: [],
+    problems: fixedProblems,
   };
 
   let lastContext: readonly ContextEntry[] | undefined;
@@ -170,6 +201,7 @@ export function compilePolicies(
 
   return (request: EvaluationRequest): EvaluationResult => {
     const candidates = statementsFor(request.action);
+    if (candidates === null) return nothingApplies;
     const scratch: Scratch = {
       missing: [],
       problems: new Set(),
@@ -310,12 +342,25 @@ function compileLayer(layer: EvaluationLayer, policies: readonly EvaluatedPolicy
         statement,
         layer,
         matchesAction: compileActionMatcher(statement),
+        services: statementServices(statement),
         resource: compileResourceMatcher(statement, variables),
         conditions: statement.conditions.map((clause) => compileCondition(clause, variables, where)),
       });
     }
   }
   return { layer, statements };
+}
+
+function statementServices(statement: PolicyStatement): ReadonlySet<string> | null {
+  if (statement.action.not) return null;
+  const services = new Set<string>();
+  for (const pattern of statement.action.patterns) {
+    const colon = pattern.indexOf(':');
+    const service = colon === -1 ? pattern : pattern.slice(0, colon);
+    if (colon === -1 || /[*?]/.test(service)) return null;
+    services.add(service.toLowerCase());
+  }
+  return services;
 }
 
 function compileActionMatcher(statement: PolicyStatement): (action: string) => boolean {
