@@ -109,7 +109,10 @@ function isPrincipalFamily(lowerKey: string): boolean {
 /**
  * Compiles a principal's policies once (action and resource patterns to matchers, conditions to
  * functions); the returned function decides one request. `options.now` gives `aws:CurrentTime` and
- * `aws:EpochTime` unless the request's context does (default: the time of compilation).
+ * `aws:EpochTime` unless the request's context does (default: the time of compilation). The
+ * evaluator reads a request's `context` array once and reuses it while the next request passes
+ * the same array (a runner passes one array for all requests of a test): do not mutate it between
+ * requests.
  */
 export function compilePolicies(
   policies: PrincipalPolicies,
