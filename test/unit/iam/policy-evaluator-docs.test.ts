@@ -112,6 +112,7 @@ describe('the IAM documentation examples', () => {
     const pages = new Set(cases.map((testCase) => testCase.source.url.replace(/.*\//, '')));
     expect([...pages].sort()).toEqual([
       'access_policies_boundaries.html',
+      'orgs_manage_policies_scps.html',
       'orgs_manage_policies_scps_evaluation.html',
       'reference_policies_condition_examples-multi-valued-context-keys.html',
       'reference_policies_elements_action.html',
