@@ -106,20 +106,27 @@ export function createRateBudget(callsPerSecond: number): RateBudget {
       const now = performance.now();
       const slot = Math.max(now, next);
       next = slot + interval;
-      const wait = slot - now;
-      if (wait <= 0) return Promise.resolve();
+      if (slot <= now) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
         const onAbort = (): void => {
           clearTimeout(timer);
           // Give the slot back when it was the last one reserved (later waiters keep theirs).
           if (next === slot + interval) next = slot;
           reject(abortReason(signal));
         };
-        const timer = setTimeout(() => {
+        // Timers have millisecond granularity and may fire a little early: wait until the slot.
+        const wake = (): void => {
+          const left = slot - performance.now();
+          if (left > 0) {
+            timer = setTimeout(wake, Math.ceil(left));
+            return;
+          }
           signal?.removeEventListener('abort', onAbort);
           resolve();
-        }, wait);
+        };
         signal?.addEventListener('abort', onAbort, { once: true });
+        wake();
       });
     },
   };
