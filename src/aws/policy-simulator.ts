@@ -61,6 +61,18 @@ export const SIMULATOR_RETRY: ThrottlingRetryOptions = {
   maxTimeoutMs: 10_000,
 };
 
+/**
+ * The instrumentation retry of an IAM client made for {@link simulatePrincipal}
+ * (`createIamClient(region, roleArn, { counts, retry: SIMULATOR_CLIENT_RETRY })`): its calls are
+ * counted but not retried there, so that the retries are simulatePrincipal's alone (bounded, and
+ * each one within the account's budget).
+ */
+export const SIMULATOR_CLIENT_RETRY: ThrottlingRetryOptions = {
+  retries: 0,
+  minTimeoutMs: 0,
+  maxTimeoutMs: 0,
+};
+
 /** How {@link simulatePrincipal} calls the API (the defaults suit AWS; tests make them small). */
 export interface SimulationOptions {
   readonly retry?: ThrottlingRetryOptions;
