@@ -215,18 +215,29 @@ describe('simulatePrincipal against the emulator', () => {
     expect(chunked).toEqual(whole);
   });
 
-  it('retries a throttled first call and then answers', async () => {
+  it('retries a throttled first call and then answers; every HTTP attempt, those of the SDK too, takes from the budget', async () => {
     const arn = arns['sim-throttled'] ?? '';
     const throttle = FIXTURE.throttled.find((one) => new RegExp(one.pattern).test(arn));
     expect(throttle?.operations).toContain('SimulatePrincipalPolicy');
     const from = logLength();
+    // A client with the SDK's own retries (the other tests' has none: simulatePrincipal retries).
+    const retrying = new IAMClient({ ...motoSdkConfig(moto), maxAttempts: 3 });
+    const budget = unlimited();
+    let takes = 0;
     const decisions = await simulatePrincipal(
-      iam,
+      retrying,
       { principalArn: arn, actions: ['ec2:DescribeInstances'], resources: [], context: [] },
-      unlimited(),
+      {
+        take: (signal) => {
+          takes += 1;
+          return budget.take(signal);
+        },
+      },
       undefined,
       FAST_RETRY,
-    );
+    ).finally(() => {
+      retrying.destroy();
+    });
     const allowed = rule('user/sim-throttled', 'ec2:Describe*');
     expect(decisions).toEqual([
       {
@@ -236,6 +247,7 @@ describe('simulatePrincipal against the emulator', () => {
       },
     ]);
     expect(requestsOf(arn, from)).toHaveLength((throttle?.calls ?? 0) + 1);
+    expect(takes).toBe((throttle?.calls ?? 0) + 1);
   });
 
   it('reports MissingContextValues without the context key, and sends ContextEntries that change the answer', async () => {
