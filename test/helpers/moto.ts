@@ -41,15 +41,23 @@ export const MOTO_ADVISOR_FIXTURE = join(REPO_ROOT, 'test/moto/advisor-fixture.j
 
 /**
  * Starts the Access Advisor emulator ({@link MOTO_ADVISOR_LAUNCHER}) on a free loopback port,
- * answering from `fixture`; the same server as {@link startMoto} otherwise.
+ * answering from `fixture`, with `env` added to its environment (e.g. MOTO_SIMULATOR_LOG); the
+ * same server as {@link startMoto} otherwise.
  */
-export function startMotoAdvisor(fixture: string = MOTO_ADVISOR_FIXTURE): Promise<MotoServer> {
-  return startMoto({ launcher: MOTO_ADVISOR_LAUNCHER, fixture });
+export function startMotoAdvisor(
+  fixture: string = MOTO_ADVISOR_FIXTURE,
+  env: Readonly<Record<string, string>> = {},
+): Promise<MotoServer> {
+  return startMoto({ launcher: MOTO_ADVISOR_LAUNCHER, fixture, env });
 }
 
 /** Starts `moto_server` (Python moto, preinstalled on the build machines) and waits until it answers. */
 export async function startMoto(
-  options: { readonly launcher?: string; readonly fixture?: string } = {},
+  options: {
+    readonly launcher?: string;
+    readonly fixture?: string;
+    readonly env?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -62,6 +70,7 @@ export async function startMoto(
           env: {
             ...process.env,
             ...(options.fixture === undefined ? {} : { MOTO_ADVISOR_FIXTURE: options.fixture }),
+            ...options.env,
           },
         });
   const deadline = Date.now() + 30_000;

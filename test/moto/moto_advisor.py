@@ -19,6 +19,29 @@ test/moto/advisor-fixture.json for its keys):
   for (someone deleted it between listing and collecting), so the answer is NoSuchEntity;
 - a job is read with the credentials that started it, as AWS requires: another access key, or
   an unknown JobId, is NoSuchEntity;
+- IAM SimulatePrincipalPolicy (moto has none) answers from the fixture's `simulator` key, or from
+  the JSON file in MOTO_SIMULATOR_FIXTURE when that is set (the same keys at its top level):
+  - `rules`, the first that matches wins: `principal` (a regex searched in PolicySourceArn),
+    `action` (a glob, case-insensitive as IAM actions are), `resource` (a glob; default `*`),
+    optional `context` ({key: [values]}: the rule applies only when the request's ContextEntries
+    give that key, case-insensitively, one of these values) → `decision` (`allowed`,
+    `explicitDeny`, `implicitDeny`), `matched` (MatchedStatements: SourcePolicyId,
+    SourcePolicyType, StartPosition/EndPosition {Line, Column}), `missingContextValues` (listed
+    only while the request's ContextEntries do not give that key), `details` (merged into the
+    result: EvalDecisionDetails, PermissionsBoundaryDecisionDetail, OrganizationsDecisionDetail).
+    No rule: `implicitDeny`, nothing matched;
+  - one EvaluationResult per (action, resource) (resource `*` without ResourceArns), in request
+    order; for a principal matching a `groupByAction` pattern, one per action with
+    EvalResourceName `*` and the per-resource answers in ResourceSpecificResults (decision:
+    explicitDeny if any resource's is, allowed if all are, else implicitDeny);
+  - paged with MaxItems/Marker (default page size `defaultMaxItems`, AWS's is 100);
+  - throttled as above (operation name `SimulatePrincipalPolicy`); a principal moto does not know
+    is NoSuchEntity; no ActionNames, an action without a `service:` prefix, a MaxItems outside
+    1..1000, a Marker it did not give, a ContextEntry without a name or with an unknown type is
+    InvalidInput;
+  - each request is appended as one JSON line (principal, actions, resources, context entries,
+    MaxItems, Marker) to the file in MOTO_SIMULATOR_LOG when that is set: the response has no
+    field that echoes the context, so tests read what was sent there.
 - STS AssumeRole of a role ARN matching `refuseAssumeRole` is AccessDenied (moto's STS never
   refuses: the one way to test a refused account).
 
@@ -26,6 +49,7 @@ Run: python3 test/moto/moto_advisor.py -H 127.0.0.1 -p PORT (the arguments of mo
 """
 
 import copy
+import fnmatch
 import json
 import os
 import re
@@ -45,6 +69,13 @@ FIXTURE_PATH = os.environ.get(
 )
 with open(FIXTURE_PATH, encoding="utf-8") as handle:
     FIXTURE = json.load(handle)
+SIMULATOR_FIXTURE_PATH = os.environ.get("MOTO_SIMULATOR_FIXTURE")
+if SIMULATOR_FIXTURE_PATH:
+    with open(SIMULATOR_FIXTURE_PATH, encoding="utf-8") as handle:
+        SIMULATOR = json.load(handle)
+else:
+    SIMULATOR = FIXTURE.get("simulator", {})
+SIMULATOR_LOG = os.environ.get("MOTO_SIMULATOR_LOG")
 
 LOCK = threading.Lock()
 JOBS: dict = {}
@@ -226,6 +257,151 @@ def get_service_last_accessed_details_with_entities(self: IamResponse) -> Action
     return ActionResult(result)
 
 
+DECISIONS = ("allowed", "explicitDeny", "implicitDeny")
+CONTEXT_KEY_TYPES = (
+    "string", "stringList", "numeric", "numericList", "boolean", "booleanList",
+    "ip", "ipList", "binary", "binaryList", "date", "dateList",
+)
+
+
+def _simulation_context(entries: list) -> dict:
+    """The request's ContextEntries by lower-cased key name → values; InvalidInput when malformed."""
+    context = {}
+    for entry in entries:
+        name = entry.get("ContextKeyName")
+        kind = entry.get("ContextKeyType")
+        if not name:
+            raise InvalidInput("ContextKeyName is required in every ContextEntry.")
+        if kind not in CONTEXT_KEY_TYPES:
+            raise InvalidInput(f"Invalid ContextKeyType {kind} for the context key {name}.")
+        context[name.lower()] = [str(value) for value in entry.get("ContextKeyValues") or []]
+    return context
+
+
+def _simulated(principal: str, action: str, resource: str, context: dict) -> dict:
+    """The fixture's answer for one (action, resource): decision, matched statements, missing keys."""
+    for rule in SIMULATOR.get("rules", []):
+        if not re.search(rule["principal"], principal):
+            continue
+        if not fnmatch.fnmatchcase(action.lower(), rule.get("action", "*").lower()):
+            continue
+        if not fnmatch.fnmatchcase(resource, rule.get("resource", "*")):
+            continue
+        wanted = rule.get("context", {})
+        if any(not set(values) & set(context.get(key.lower(), [])) for key, values in wanted.items()):
+            continue
+        if rule["decision"] not in DECISIONS:
+            raise ValueError(f"fixture: decision {rule['decision']} is not one of {DECISIONS}")
+        return {
+            "decision": rule["decision"],
+            "matched": copy.deepcopy(rule.get("matched", [])),
+            "missing": [key for key in rule.get("missingContextValues", []) if key.lower() not in context],
+            "details": copy.deepcopy(rule.get("details", {})),
+        }
+    return {"decision": "implicitDeny", "matched": [], "missing": [], "details": {}}
+
+
+def _log_simulation(request: dict) -> None:
+    if not SIMULATOR_LOG:
+        return
+    with LOCK, open(SIMULATOR_LOG, "a", encoding="utf-8") as log:
+        log.write(json.dumps(request) + "\n")
+
+
+def simulate_principal_policy(self: IamResponse) -> ActionResult:
+    arn = self._get_param("PolicySourceArn") or ""
+    actions = self._get_param("ActionNames", []) or []
+    resources = self._get_param("ResourceArns", []) or []
+    entries = self._get_param("ContextEntries", []) or []
+    max_items = self._get_param("MaxItems")
+    marker = self._get_param("Marker")
+    _log_simulation(
+        {
+            "principal": arn,
+            "actions": actions,
+            "resources": resources,
+            "contextEntries": entries,
+            "maxItems": max_items,
+            "marker": marker,
+        }
+    )
+    _throttle("SimulatePrincipalPolicy", arn)
+    if not actions:
+        raise InvalidInput("ActionNames must contain at least one action.")
+    for action in actions:
+        if not re.match(r"^[\w-]+:[\w*?-]+$", action):
+            raise InvalidInput(f"Action {action} is not valid: it must be service:Action.")
+    if max_items is not None and not 1 <= int(max_items) <= 1000:
+        raise InvalidInput(f"MaxItems {max_items} is not between 1 and 1000.")
+    if marker is not None and not re.match(r"^sim-\d+$", marker):
+        raise InvalidInput(f"Marker {marker} is not valid.")
+    context = _simulation_context(entries)
+    match = ARN_PATTERN.match(arn)
+    if match is None or match.group(2) == "policy":
+        raise InvalidInput(f"PolicySourceArn {arn} is not the ARN of a user, group or role.")
+    _require_entity(self, arn)
+
+    grouped = _matches([{"pattern": pattern} for pattern in SIMULATOR.get("groupByAction", [])], arn) is not None
+    results = []
+    for action in actions:
+        answers = [(resource, _simulated(arn, action, resource, context)) for resource in resources or ["*"]]
+        if grouped:
+            decisions = [answer["decision"] for _, answer in answers]
+            decision = (
+                "explicitDeny"
+                if "explicitDeny" in decisions
+                else "allowed"
+                if all(one == "allowed" for one in decisions)
+                else "implicitDeny"
+            )
+            results.append(
+                {
+                    "EvalActionName": action,
+                    "EvalResourceName": "*",
+                    "EvalDecision": decision,
+                    "MatchedStatements": [statement for _, answer in answers for statement in answer["matched"]],
+                    "MissingContextValues": sorted({key for _, answer in answers for key in answer["missing"]}),
+                    "ResourceSpecificResults": [
+                        {
+                            "EvalResourceName": resource,
+                            "EvalResourceDecision": answer["decision"],
+                            "MatchedStatements": answer["matched"],
+                            "MissingContextValues": answer["missing"],
+                            **{
+                                key: value
+                                for key, value in answer["details"].items()
+                                if key in ("EvalDecisionDetails", "PermissionsBoundaryDecisionDetail")
+                            },
+                        }
+                        for resource, answer in answers
+                    ],
+                }
+            )
+        else:
+            for resource, answer in answers:
+                results.append(
+                    {
+                        "EvalActionName": action,
+                        "EvalResourceName": resource,
+                        "EvalDecision": answer["decision"],
+                        "MatchedStatements": answer["matched"],
+                        "MissingContextValues": answer["missing"],
+                        **answer["details"],
+                    }
+                )
+
+    size = int(max_items or SIMULATOR.get("defaultMaxItems", 100))
+    start = int(marker[4:]) if marker else 0
+    if start > len(results):
+        raise InvalidInput(f"Marker {marker} is not valid.")
+    page = results[start : start + size]
+    more = start + size < len(results)
+    answer = {"EvaluationResults": page, "IsTruncated": more}
+    if more:
+        answer["Marker"] = f"sim-{start + size}"
+    return ActionResult(answer)
+
+
 ORIGINAL_ASSUME_ROLE = TokenResponse.assume_role
 
 
@@ -243,6 +419,7 @@ def assume_role(self: TokenResponse) -> ActionResult:
 IamResponse.generate_service_last_accessed_details = generate_service_last_accessed_details
 IamResponse.get_service_last_accessed_details = get_service_last_accessed_details
 IamResponse.get_service_last_accessed_details_with_entities = get_service_last_accessed_details_with_entities
+IamResponse.simulate_principal_policy = simulate_principal_policy
 TokenResponse.assume_role = assume_role
 
 if __name__ == "__main__":
