@@ -339,7 +339,7 @@ export function renderPolicyTestsJunit(document: PolicyTestDocument): string {
       '@_errors': '0',
       '@_skipped': String(skipped),
       '@_timestamp': document.generatedAt,
-      '@_file': xmlSafe(`${document.testsFile}:${report.line}`),
+      '@_file': xmlSafe(document.testsFile),
       testcase: cases.map((entry) => entry.node),
     });
   }

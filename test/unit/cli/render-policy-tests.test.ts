@@ -1,8 +1,14 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 
-import { renderPolicyTestsJunit, renderPolicyTestsText } from '../../../src/cli/render-policy-tests.js';
 import {
+  describeDecidingStatement,
+  renderPolicyTestsJunit,
+  renderPolicyTestsText,
+} from '../../../src/cli/render-policy-tests.js';
+import type { DecidingStatement } from '../../../src/iam/policy-evaluation.js';
+import {
+  ADMIN_STATEMENT,
   ALICE,
   BOB,
   DEPLOYER_DEV,
@@ -25,6 +31,45 @@ const ESC = '\u001b';
 function rowOf(lines: readonly string[], arn: string): number {
   return lines.findIndex((line) => line.includes(arn));
 }
+
+describe('describeDecidingStatement', () => {
+  const cases: { name: string; statement: DecidingStatement; expected: string }[] = [
+    {
+      name: 'a managed policy by index',
+      statement: ADMIN_STATEMENT,
+      expected: 'AdministratorAccess (managed) Allow #0 L4:C9',
+    },
+    {
+      name: 'an SCP by Sid, at its target',
+      statement: {
+        policy: { kind: 'scp', policy: 'DenyLeave', policyArn: 'p-denyleave', target: 'ou-ab12-11111111' },
+        statement: 0,
+        sid: 'NoLeaving',
+        effect: 'Deny',
+        layer: 'scp:ou-ab12-11111111',
+        applies: true,
+        span: { start: { line: 2, column: 17 }, end: { line: 7, column: 4 }, text: 'stored' },
+      },
+      expected: 'DenyLeave (scp at ou-ab12-11111111) Deny Sid NoLeaving L2:C17',
+    },
+    {
+      name: 'a boundary statement that cannot be located, applying depending on missing keys',
+      statement: {
+        policy: { kind: 'boundary', policy: 'dev-boundary' },
+        statement: 3,
+        effect: 'Allow',
+        layer: 'boundary',
+        applies: 'unknown',
+        span: undefined,
+      },
+      expected: 'dev-boundary (boundary) Allow #3 (applies depending on missing keys)',
+    },
+  ];
+  for (const entry of cases)
+    it(entry.name, () => {
+      expect(describeDecidingStatement(entry.statement)).toBe(entry.expected);
+    });
+});
 
 describe('renderPolicyTestsText', () => {
   const text = renderPolicyTestsText(policyTestDocument(), { color: false, verbose: false });
