@@ -236,7 +236,6 @@ export function renderPolicyTestsText(
   lines.push(
     `Policy tests of ${printable.testsFile} over ${read.length} account(s)${printable.scpsFile === null ? '' : `, SCPs from ${printable.scpsFile}`}${printable.simulator ? ', with the IAM policy simulator' : ''}`,
   );
-  lines.push(describePolicyTestCloudTrail(printable));
   for (const report of printable.tests) {
     lines.push('');
     lines.push(...renderTest(report, printable, palette, options.verbose));
@@ -248,8 +247,9 @@ export function renderPolicyTestsText(
     for (const account of failed)
       lines.push(palette.red(`  ${account.name} (${account.id}): ${account.error ?? 'failed'}`));
   }
+  lines.push('');
+  lines.push(describePolicyTestCloudTrail(printable));
   if (printable.simulator) {
-    lines.push('');
     lines.push(`Simulator disagreements: ${printable.disagreements.length}`);
     for (const entry of printable.disagreements) {
       const test = printable.tests.find((report) => report.index === entry.test);
