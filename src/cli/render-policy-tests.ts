@@ -1,4 +1,4 @@
-import { XMLBuilder } from 'fast-xml-parser';
+import XMLBuilder from 'fast-xml-builder';
 
 import type {
   PolicyTestDocument,
@@ -364,8 +364,6 @@ export function renderPolicyTestsJunit(document: PolicyTestDocument): string {
       })),
     });
   }
-  // fast-xml-parser's builder (the package is a dependency; its builder now lives in fast-xml-builder, the same code).
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- see above
   const builder = new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true });
   return builder.build({
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
