@@ -140,6 +140,11 @@ export interface PolicyTestAccount {
   readonly iamSource: 'file' | 'aws' | null;
   /** Whether SCPs were applied to its principals (`--scps`, not the management account). */
   readonly scps: boolean;
+  /**
+   * What limits its outcomes: policies missing from the IAM data, `--simulator` not asked for IAM
+   * data read from a file. Absent when there is nothing to say.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** The result document of `iamtrail test` (JSON schema `iamtrail.test/v1`). */
