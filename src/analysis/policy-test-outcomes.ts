@@ -80,7 +80,9 @@ export function aggregateCase(expected: ExpectedResult, decisions: readonly Acti
   const deciding =
     expected === 'succeed' && decision !== 'allowed'
       ? [
-          ...decisions.filter(({ result }) => result.decision === 'explicitDeny' || result.decision === 'implicitDeny'),
+          ...decisions.filter(
+            ({ result }) => result.decision === 'explicitDeny' || result.decision === 'implicitDeny',
+          ),
           ...decisions.filter(({ result }) => result.decision === 'inconclusive'),
         ]
       : decisions.filter(({ result }) => result.decision === decision);

@@ -46,7 +46,9 @@ function renderPrincipal(document: AccessDocument, result: AccessResult): string
     `Result:   ${result.decision}`,
   ];
   if (result.missingContextKeys.length > 0)
-    lines.push(`Missing context keys: ${result.missingContextKeys.join(', ')} (pass them with --context KEY=VALUE[:TYPE])`);
+    lines.push(
+      `Missing context keys: ${result.missingContextKeys.join(', ')} (pass them with --context KEY=VALUE[:TYPE])`,
+    );
   for (const problem of result.problems) lines.push(`Problem: ${problem}`);
   if (result.deciding.length === 0) {
     lines.push('', 'No statement applies: nothing allows the request.');
@@ -60,7 +62,9 @@ function renderPrincipal(document: AccessDocument, result: AccessResult): string
         policyName(statement.policy),
         policyType(statement),
         statement.applies === 'unknown' ? `${statement.effect}?` : statement.effect,
-        statement.sid === undefined ? `#${statement.statement}` : `${statement.sid} (#${statement.statement})`,
+        statement.sid === undefined
+          ? `#${statement.statement}`
+          : `${statement.sid} (#${statement.statement})`,
         statement.span === undefined ? '-' : `${statement.span.start.line}:${statement.span.start.column}`,
         statement.span === undefined ? '-' : `${statement.span.end.line}:${statement.span.end.column}`,
       ]),
@@ -71,17 +75,18 @@ function renderPrincipal(document: AccessDocument, result: AccessResult): string
 
 function policyName(ref: EvaluatedPolicyRef): string {
   if (ref.kind === 'scp') return `${ref.policy} (on ${ref.target})`;
-  return 'group' in ref && ref.group !== undefined ? `${ref.policy} (group ${ref.group})` : ref.policy;
+  return ref.group === undefined ? ref.policy : `${ref.policy} (group ${ref.group})`;
 }
 
 function policyType(statement: DecidingStatement): string {
-  return statement.policy.kind === 'scp' ? 'scp' : statement.policy.kind;
+  return statement.policy.kind;
 }
 
 /** Left-aligned columns, two spaces apart. */
 function table(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
+  for (const row of rows)
+    row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
   return rows.map((row) =>
     row
       .map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0)))

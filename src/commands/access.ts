@@ -35,13 +35,21 @@ export default class Access extends BaseCommand {
     }),
     user: Flags.string({ helpValue: 'NAME', exclusive: ['role'], description: 'The IAM user asked about.' }),
     role: Flags.string({ helpValue: 'NAME', exclusive: ['user'], description: 'The IAM role asked about.' }),
-    action: Flags.string({ required: true, helpValue: 'ACTION', description: 'One action (service:Action).' }),
+    action: Flags.string({
+      required: true,
+      helpValue: 'ACTION',
+      description: 'One action (service:Action).',
+    }),
     resource: Flags.string({ default: '*', helpValue: 'ARN', description: 'The resource ARN.' }),
-    scps: Flags.string({ helpValue: 'FILE', description: 'Service control policies and their targets (see iamtrail test).' }),
+    scps: Flags.string({
+      helpValue: 'FILE',
+      description: 'Service control policies and their targets (see iamtrail test).',
+    }),
     context: Flags.string({
       multiple: true,
       helpValue: 'KEY=VALUE[:TYPE]',
-      description: 'A condition key of the request (repeatable); TYPE as the simulator names it (default string; list types take a,b,c).',
+      description:
+        'A condition key of the request (repeatable); TYPE as the simulator names it (default string; list types take a,b,c).',
     }),
     format: formatFlag,
   };

@@ -32,7 +32,7 @@ export default class Test extends BaseCommand {
     "The test file (--tests, default ./policy-tests.yaml) is aws-iam-tester's YAML unchanged: user_landing_account, " +
     'global_exemptions, global_limit_to and tests:, each with actions (wildcards expand to the known actions), ' +
     'resources ({account_id} filled in), expected_result fail|succeed, limit_to, exemptions and custom_context; ' +
-    'iamtrail adds an optional name:. Each case is decided by iamtrail\'s evaluator over the principal\'s identity ' +
+    "iamtrail adds an optional name:. Each case is decided by iamtrail's evaluator over the principal's identity " +
     'policies, groups, permissions boundary and, with --scps FILE, the SCPs above its account. The SCP file is JSON ' +
     '(or YAML): {"managementAccount": "1111…" (optional), "policies": [{"id", "name", "content" (the policy, object ' +
     'or JSON text), "targets": ["r-…", "ou-…", account ids]}], "accounts": {"2222…": ["r-…", "ou-…"]} (per account, ' +
@@ -74,7 +74,8 @@ export default class Test extends BaseCommand {
     }),
     scps: Flags.string({
       helpValue: 'FILE',
-      description: 'Service control policies and where they are attached (JSON or YAML; see the description).',
+      description:
+        'Service control policies and where they are attached (JSON or YAML; see the description).',
     }),
     simulator: Flags.boolean({
       description:
@@ -94,7 +95,8 @@ export default class Test extends BaseCommand {
     'include-system-roles': Flags.boolean({
       default: true,
       allowNo: true,
-      description: 'Test roles only AWS services can assume (--no-include-system-roles: only roles people can assume).',
+      description:
+        'Test roles only AWS services can assume (--no-include-system-roles: only roles people can assume).',
     }),
     start: Flags.string({
       helpValue: 'YYYY-MM-DD',
@@ -186,7 +188,9 @@ export default class Test extends BaseCommand {
       try {
         writeFileSync(flags.junit, renderPolicyTestsJunit(document));
       } catch (error) {
-        throw new UsageError(`--junit ${flags.junit}: cannot write there: ${messageOf(error)}`, { cause: error });
+        throw new UsageError(`--junit ${flags.junit}: cannot write there: ${messageOf(error)}`, {
+          cause: error,
+        });
       }
       process.stderr.write(`${toPrintable(`written: ${flags.junit}`)}\n`);
     }

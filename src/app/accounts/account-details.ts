@@ -73,7 +73,7 @@ export async function loadAccountDetails(
         options.note?.(
           result.status === 'failed'
             ? `account ${label}: failed: ${result.error}`
-            : `account ${label}: ${result.details.users.length} users, ${result.details.roles.length} roles (${result.source === 'file' ? target.iamFile ?? '' : 'AWS'})`,
+            : `account ${label}: ${result.details.users.length} users, ${result.details.roles.length} roles (${result.source === 'file' ? (target.iamFile ?? '') : 'AWS'})`,
         );
         return result;
       }),

@@ -89,7 +89,10 @@ export function parseContextFlag(value: string): ContextEntry {
   const equals = value.indexOf('=');
   if (equals <= 0)
     throw new UsageError(`--context ${JSON.stringify(value)} is not KEY=VALUE[:TYPE]`, {
-      suggestions: ['--context aws:MultiFactorAuthPresent=false:boolean', '--context aws:SourceIp=10.0.0.1:ip'],
+      suggestions: [
+        '--context aws:MultiFactorAuthPresent=false:boolean',
+        '--context aws:SourceIp=10.0.0.1:ip',
+      ],
     });
   const key = value.slice(0, equals);
   let rest = value.slice(equals + 1);
@@ -114,7 +117,9 @@ export async function checkAccess(
     loadDetails: dependencies.loadDetails ?? loadDetailsOf,
   };
   if (/[*?]/.test(options.action))
-    throw new UsageError(`--action ${options.action}: give one action, without wildcards (iamtrail test expands them)`);
+    throw new UsageError(
+      `--action ${options.action}: give one action, without wildcards (iamtrail test expands them)`,
+    );
   const known = deps.data.catalog.get(options.action);
   if (known === undefined)
     options.note?.(`action ${options.action} is not in iamtrail's action data: evaluated as written`);
@@ -122,8 +127,7 @@ export async function checkAccess(
   const scps = options.scpsFile === undefined ? undefined : readScpFile(options.scpsFile);
   const levels = scps === undefined ? undefined : scpLevelsOf(scps, target.id);
   const read = await deps.loadDetails(target, options);
-  if (read.status === 'failed')
-    throw new EngineError(`account ${target.name} (${target.id}): ${read.error}`);
+  if (read.status === 'failed') throw new EngineError(`account ${target.name} (${target.id}): ${read.error}`);
   const { details } = read;
   let principals: IamPrincipal[];
   if (options.principal === undefined)
@@ -176,7 +180,9 @@ export async function checkAccess(
       options.principal === undefined
         ? results
             .filter((result) => result.decision === 'allowed' || result.decision === 'inconclusive')
-            .sort((a, b) => order[a.decision] - order[b.decision] || a.principalArn.localeCompare(b.principalArn))
+            .sort(
+              (a, b) => order[a.decision] - order[b.decision] || a.principalArn.localeCompare(b.principalArn),
+            )
         : results,
     evaluated: results.length,
   };

@@ -68,18 +68,24 @@ export function parseScpFile(text: string, path: string): ScpFile {
   }
   const fail = (where: string, problem: string): InputDataError =>
     new InputDataError(`SCP file ${path}: ${where}: ${problem}`);
-  if (!isRecord(value)) throw fail('$', `expected an object with policies and accounts, got ${describe(value)}`);
+  if (!isRecord(value))
+    throw fail('$', `expected an object with policies and accounts, got ${describe(value)}`);
   unknownKeys(value, TOP_KEYS, '$', fail);
   const management = value.managementAccount;
   if (management !== undefined && (typeof management !== 'string' || !ACCOUNT_ID.test(management)))
-    throw fail('$.managementAccount', `expected a 12-digit account id as a string, got ${describe(management)}`);
-  if (!Array.isArray(value.policies)) throw fail('$.policies', `expected a list, got ${describe(value.policies)}`);
+    throw fail(
+      '$.managementAccount',
+      `expected a 12-digit account id as a string, got ${describe(management)}`,
+    );
+  if (!Array.isArray(value.policies))
+    throw fail('$.policies', `expected a list, got ${describe(value.policies)}`);
   const policies = value.policies.map((entry: unknown, index): ScpPolicy => {
     const where = `$.policies[${index}]`;
     if (!isRecord(entry)) throw fail(where, `expected an object, got ${describe(entry)}`);
     unknownKeys(entry, POLICY_KEYS, where, fail);
     const id = entry.id;
-    if (typeof id !== 'string' || id.length === 0) throw fail(`${where}.id`, `expected a string, got ${describe(id)}`);
+    if (typeof id !== 'string' || id.length === 0)
+      throw fail(`${where}.id`, `expected a string, got ${describe(id)}`);
     const name = entry.name ?? id;
     if (typeof name !== 'string') throw fail(`${where}.name`, `expected a string, got ${describe(name)}`);
     let document: PolicyDocument;
@@ -91,7 +97,10 @@ export function parseScpFile(text: string, path: string): ScpFile {
       throw error;
     }
     const targets = entry.targets;
-    if (!Array.isArray(targets) || targets.some((target) => typeof target !== 'string' || !TARGET_ID.test(target)))
+    if (
+      !Array.isArray(targets) ||
+      targets.some((target) => typeof target !== 'string' || !TARGET_ID.test(target))
+    )
       throw fail(
         `${where}.targets`,
         `expected a list of root, OU or account ids (r-…, ou-…-…, 12 digits), got ${describe(targets)}`,
@@ -99,12 +108,16 @@ export function parseScpFile(text: string, path: string): ScpFile {
     return { id, name, document, targets: targets as string[] };
   });
   const accountsValue = value.accounts;
-  if (!isRecord(accountsValue)) throw fail('$.accounts', `expected an object, got ${describe(accountsValue)}`);
+  if (!isRecord(accountsValue))
+    throw fail('$.accounts', `expected an object, got ${describe(accountsValue)}`);
   const accounts = new Map<string, readonly string[]>();
   for (const [accountId, path_] of Object.entries(accountsValue)) {
     const where = `$.accounts.${accountId}`;
     if (!ACCOUNT_ID.test(accountId)) throw fail(where, 'the key must be a 12-digit account id');
-    if (!Array.isArray(path_) || path_.some((target) => typeof target !== 'string' || !TARGET_ID.test(target)))
+    if (
+      !Array.isArray(path_) ||
+      path_.some((target) => typeof target !== 'string' || !TARGET_ID.test(target))
+    )
       throw fail(where, `expected the list of ids from the root to the parent OU, got ${describe(path_)}`);
     accounts.set(accountId, path_ as string[]);
   }

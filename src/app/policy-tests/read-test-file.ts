@@ -63,26 +63,23 @@ export function parsePolicyTestFile(text: string, path: string): PolicyTestFile 
   const root = document.contents;
   if (!isMap(root)) throw reader.error(root, 'the file', 'must be a mapping with a tests: list');
   const top = reader.entries(root, TOP_KEYS, 'the file');
+  const landing = top.get('user_landing_account');
+  const userLandingAccount =
+    landing === undefined ? undefined : reader.scalarText(landing, 'user_landing_account');
+  const globalExemptions = reader.patterns(top.get('global_exemptions'), 'global_exemptions');
+  const globalLimitTo = reader.patterns(top.get('global_limit_to'), 'global_limit_to');
   const testsNode = top.get('tests');
   if (testsNode === undefined) throw reader.error(root, 'tests', 'is missing: the file has no test');
   const tests = reader.list(testsNode, 'tests').map((node, index) => reader.testCase(node, index));
   if (tests.length === 0) throw reader.error(testsNode, 'tests', 'is empty');
-  const landing = top.get('user_landing_account');
-  return {
-    path,
-    userLandingAccount: landing === undefined ? undefined : reader.scalarText(landing, 'user_landing_account'),
-    globalExemptions: reader.patterns(top.get('global_exemptions'), 'global_exemptions'),
-    globalLimitTo: reader.patterns(top.get('global_limit_to'), 'global_limit_to'),
-    tests,
-  };
+  return { path, userLandingAccount, globalExemptions, globalLimitTo, tests };
 }
 
 /** Turns one of the file's regexes (Python `re.match`: anchored at the start) into a RegExp. */
 export function compilePrincipalPattern(source: string): RegExp | { readonly error: string } {
-  if (/\(\?P</.test(source))
-    return { error: 'uses a Python named group (?P<name>...): write (?<name>...)' };
+  if (/\(\?P</.test(source)) return { error: 'uses a Python named group (?P<name>...): write (?<name>...)' };
   if (/\(\?P[=>]/.test(source)) return { error: 'uses a Python back-reference (?P=name): write \\k<name>' };
-  if (/\\Z/.test(source)) return { error: 'uses Python\'s \\Z: write $' };
+  if (/\\Z/.test(source)) return { error: "uses Python's \\Z: write $" };
   if (/\(\?[aiLmsux]+\)/.test(source))
     return { error: 'uses a Python inline flag such as (?i): spell the cases out ([Aa]dmin)' };
   try {
@@ -159,14 +156,16 @@ class TestFileReader {
   patterns(node: Node | null | undefined, key: string): PrincipalPattern[] {
     return this.strings(node, key).map(({ value, node: item }) => {
       const compiled = compilePrincipalPattern(value);
-      if ('error' in compiled) throw this.error(item, key, `regex ${JSON.stringify(value)} ${compiled.error}`);
+      if ('error' in compiled)
+        throw this.error(item, key, `regex ${JSON.stringify(value)} ${compiled.error}`);
       return { source: value, regex: compiled, line: this.lineOf(item) };
     });
   }
 
   testCase(node: Node, index: number): PolicyTestCase {
     const where = `tests[${index}]`;
-    if (!isMap(node)) throw this.error(node, where, 'must be a mapping (actions:, resources:, expected_result:)');
+    if (!isMap(node))
+      throw this.error(node, where, 'must be a mapping (actions:, resources:, expected_result:)');
     const fields = this.entries(node, TEST_KEYS, where);
     const required = (key: (typeof TEST_KEYS)[number]): Node | null => {
       const value = fields.get(key);
@@ -177,7 +176,11 @@ class TestFileReader {
     if (actions.length === 0) throw this.error(fields.get('actions'), `${where}.actions`, 'is empty');
     for (const { value, node: item } of actions)
       if (value !== '*' && !/^[^:\s]+:[^:\s]+$/.test(value))
-        throw this.error(item, `${where}.actions`, `"${value}" is not an action (service:Action, wildcards allowed)`);
+        throw this.error(
+          item,
+          `${where}.actions`,
+          `"${value}" is not an action (service:Action, wildcards allowed)`,
+        );
     const resources = this.strings(required('resources'), `${where}.resources`);
     if (resources.length === 0) throw this.error(fields.get('resources'), `${where}.resources`, 'is empty');
     for (const { value, node: item } of resources) {

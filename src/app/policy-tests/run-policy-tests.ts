@@ -17,7 +17,12 @@ import type { Config } from '../../config/load-config.js';
 import type { EngineReporter } from '../../engines/engine.js';
 import { messageOf } from '../../errors.js';
 import type { IamPrincipal } from '../../iam/authorization-details.js';
-import type { ContextEntry, PrincipalEvaluator, ScpLevel, SimulatorDecision } from '../../iam/policy-evaluation.js';
+import type {
+  ContextEntry,
+  PrincipalEvaluator,
+  ScpLevel,
+  SimulatorDecision,
+} from '../../iam/policy-evaluation.js';
 import { compilePolicies } from '../../iam/policy-evaluator.js';
 import { principalPolicies } from '../../iam/principal-policies.js';
 import type { AccountDetails } from '../accounts/account-details.js';
@@ -39,7 +44,6 @@ import type {
 } from './policy-test-types.js';
 import { readPolicyTestFile } from './read-test-file.js';
 import { readScpFile, scpLevelsOf } from './read-scp-file.js';
-import type { ScpFile } from './read-scp-file.js';
 import { candidatePrincipals, isServiceRole, testCovers } from './select-principals.js';
 import type { PrincipalSelection } from './select-principals.js';
 
@@ -94,10 +98,7 @@ export interface PolicyTestDependencies {
     options: PolicyTestOptions,
   ) => Promise<readonly AccountDetails[]>;
   /** An account's simulator: one call per request, within the account's rate budget. */
-  readonly createSimulator: (
-    target: AccountTarget,
-    options: PolicyTestOptions,
-  ) => Promise<AccountSimulator>;
+  readonly createSimulator: (target: AccountTarget, options: PolicyTestOptions) => Promise<AccountSimulator>;
 }
 
 /** The simulator of one account (`--simulator`). */
@@ -158,7 +159,9 @@ export async function runPolicyTests(
       cache: options.cache,
       window: options.window,
       accounts,
-      athenaAccountIds: [...new Set([...config.accounts.map((entry) => entry.id), ...accounts.map((entry) => entry.id)])],
+      athenaAccountIds: [
+        ...new Set([...config.accounts.map((entry) => entry.id), ...accounts.map((entry) => entry.id)]),
+      ],
       skipSetup: false,
       reporter: options.reporter,
       noLogs: 'gap',
@@ -170,7 +173,8 @@ export async function runPolicyTests(
       for (const account of accounts) {
         const coverage = loaded.logs.coverage.find((entry) => entry.account.id === account.id);
         const label = `${account.name} (${account.id})`;
-        const unreadable = (await loaded.store.skippedFiles(loaded.source, options.window, [account.id])).length;
+        const unreadable = (await loaded.store.skippedFiles(loaded.source, options.window, [account.id]))
+          .length;
         if (coverage === undefined || coverage.daysWithLogs === 0) {
           trailWarnings.push(
             `account ${label}: no log in the window: its outcomes carry no CloudTrail evidence (neither exercised nor not)`,
@@ -321,7 +325,9 @@ async function testAccount(run: AccountRun): Promise<{
   let simulator: AccountSimulator | undefined;
   let simulatorError: string | undefined;
   if (options.simulator !== null && entry.source === 'file')
-    warnings.push('--simulator: the IAM data comes from a file: the simulator was not asked for this account');
+    warnings.push(
+      '--simulator: the IAM data comes from a file: the simulator was not asked for this account',
+    );
   if (options.simulator !== null && entry.source === 'aws')
     try {
       simulator = await run.deps.createSimulator(entry.account, options);
@@ -348,13 +354,21 @@ async function testAccount(run: AccountRun): Promise<{
               resources,
               context,
             });
-            simulated = new Map(answers.map((answer) => [simulationKey(answer.action, answer.resource), answer.decision]));
+            simulated = new Map(
+              answers.map((answer) => [simulationKey(answer.action, answer.resource), answer.decision]),
+            );
           } catch (error) {
             simulatorError = messageOf(error);
           }
         for (const pattern of patterns)
           for (const resource of resources) {
-            const { verdict, decisions } = decideCase(evaluate, test.expected, pattern.actions, resource, context);
+            const { verdict, decisions } = decideCase(
+              evaluate,
+              test.expected,
+              pattern.actions,
+              resource,
+              context,
+            );
             const trail = calls === null ? null : caseTrail(calls, pattern.actions);
             let simulatorDecision: SimulatorDecision | undefined;
             if (simulated !== undefined) {
@@ -396,7 +410,8 @@ async function testAccount(run: AccountRun): Promise<{
     simulator?.close();
   }
   const failedSimulator = simulatorError === undefined ? {} : { error: `--simulator: ${simulatorError}` };
-  if (simulatorError !== undefined) options.reporter.note(`account ${label}: the simulator failed: ${simulatorError}`);
+  if (simulatorError !== undefined)
+    options.reporter.note(`account ${label}: the simulator failed: ${simulatorError}`);
   return {
     account: {
       name: entry.account.name,
@@ -418,7 +433,12 @@ async function testAccount(run: AccountRun): Promise<{
 function compilePrincipal(run: AccountRun, principal: IamPrincipal, warnings: string[]): PrincipalEvaluator {
   // SCPs do not apply to service-linked roles.
   const levels = principal.type === 'role' && isServiceRole(principal) ? undefined : run.levels;
-  const { policies, problems } = principalPolicies(run.entry.details, principal, run.entry.account.id, levels);
+  const { policies, problems } = principalPolicies(
+    run.entry.details,
+    principal,
+    run.entry.account.id,
+    levels,
+  );
   for (const problem of problems) warnings.push(`${principal.arn}: ${problem}`);
   return compilePolicies(policies, run.options.now === undefined ? {} : { now: run.options.now });
 }
@@ -443,10 +463,16 @@ async function resolveTestTargets(options: PolicyTestOptions): Promise<readonly 
     import('../accounts/resolve-accounts.js'),
     import('../../aws/client-instrumentation.js'),
   ]);
-  return resolveAccounts(options.config, options.request, options.config?.athena?.region, new AwsCallCounts(), {
-    name: undefined,
-    section: 'test',
-  });
+  return resolveAccounts(
+    options.config,
+    options.request,
+    options.config?.athena?.region,
+    new AwsCallCounts(),
+    {
+      name: undefined,
+      section: 'test',
+    },
+  );
 }
 
 /** The IAM data of every account (files or AWS), one result per account. */
@@ -473,11 +499,13 @@ async function createAccountSimulator(
   target: AccountTarget,
   options: PolicyTestOptions,
 ): Promise<AccountSimulator> {
-  const [{ createIamClient }, { createRateBudget, simulatePrincipal }, { AwsCallCounts }] = await Promise.all([
-    import('../../aws/aws-clients.js'),
-    import('../../aws/policy-simulator.js'),
-    import('../../aws/client-instrumentation.js'),
-  ]);
+  const [{ createIamClient }, { createRateBudget, simulatePrincipal }, { AwsCallCounts }] = await Promise.all(
+    [
+      import('../../aws/aws-clients.js'),
+      import('../../aws/policy-simulator.js'),
+      import('../../aws/client-instrumentation.js'),
+    ],
+  );
   const client: IAMClient = await createIamClient(options.config?.athena?.region, target.roleArn, {
     counts: new AwsCallCounts(),
   });

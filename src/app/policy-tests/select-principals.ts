@@ -65,7 +65,8 @@ function readTrustPolicy(value: unknown): { Effect?: unknown; Principal?: unknow
   const statement = (document as { Statement?: unknown }).Statement;
   const list = Array.isArray(statement) ? statement : [statement];
   return list.filter(
-    (entry): entry is { Effect?: unknown; Principal?: unknown } => typeof entry === 'object' && entry !== null,
+    (entry): entry is { Effect?: unknown; Principal?: unknown } =>
+      typeof entry === 'object' && entry !== null,
   );
 }
 
