@@ -1,10 +1,14 @@
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import {
   compilePrincipalPattern,
   parsePolicyTestFile,
+  readPolicyTestFile,
 } from '../../../../src/app/policy-tests/read-test-file.js';
 import { InputDataError } from '../../../../src/errors.js';
+import { REPO_ROOT } from '../../../helpers/paths.js';
 
 /** aws-iam-tester's README example, abridged (its global section, a limit_to test with custom_context). */
 const TESTER_EXAMPLE = `user_landing_account: 0123456789 # ID of AWS Account
@@ -133,6 +137,19 @@ describe('parsePolicyTestFile', () => {
       expect((caught as InputDataError).exitCode).toBe(2);
       if (suggestion !== undefined) expect((caught as InputDataError).suggestions).toContain(suggestion);
     });
+});
+
+describe("the demo's test file", () => {
+  it('parses, with fail tests and a succeed test', () => {
+    const file = readPolicyTestFile(join(REPO_ROOT, 'examples/demo/policy-tests.yaml'));
+    expect(file.tests.map((test) => [test.name, test.expected])).toEqual([
+      ['no-iam-user-management', 'fail'],
+      ['no-new-access-keys', 'fail'],
+      ['developers-use-app-buckets', 'succeed'],
+      ['readonly-needs-mfa', 'fail'],
+      ['app-buckets-stay', 'fail'],
+    ]);
+  });
 });
 
 describe('compilePrincipalPattern', () => {
