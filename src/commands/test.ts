@@ -86,8 +86,7 @@ export default class Test extends BaseCommand {
       min: 1,
       max: 100,
       helpValue: 'N',
-      dependsOn: ['simulator'],
-      description: 'Simulator calls per second per account.',
+      description: 'With --simulator: simulator calls per second per account.',
     }),
     'include-service-roles': Flags.boolean({
       description: 'Also test service-linked roles (path /aws-service-role/).',

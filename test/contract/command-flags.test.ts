@@ -148,7 +148,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       role: { type: 'option', dependsOn: ['org'] },
       scps: { type: 'option' },
       simulator: { type: 'boolean' },
-      'simulator-rate': { type: 'option', default: 5, dependsOn: ['simulator'] },
+      'simulator-rate': { type: 'option', default: 5 },
       'include-service-roles': { type: 'boolean' },
       'include-system-roles': { type: 'boolean', allowNo: true, default: true },
       start: { type: 'option' },

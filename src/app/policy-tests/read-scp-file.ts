@@ -52,7 +52,11 @@ const TARGET_ID = /^(?:r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})
 
 /** Reads and parses an SCP file; every problem is an InputDataError (exit code 2). */
 export function readScpFile(path: string): ScpFile {
-  const text = readInputFile(path, 'SCP file', 'see "Policy tests" in the README').toString('utf8');
+  const text = readInputFile(
+    path,
+    'SCP file',
+    'a JSON file of the policies and their targets (README: "Policy tests")',
+  ).toString('utf8');
   return parseScpFile(text, path);
 }
 

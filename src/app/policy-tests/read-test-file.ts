@@ -46,7 +46,11 @@ const EXPECTED_RESULTS = ['fail', 'succeed'] as const;
 
 /** Reads and parses a test file; a missing file or a bad one is an InputDataError (exit code 2). */
 export function readPolicyTestFile(path: string): PolicyTestFile {
-  const text = readInputFile(path, 'test file', 'see "Policy tests" in the README').toString('utf8');
+  const text = readInputFile(
+    path,
+    'test file',
+    'a YAML file in aws-iam-tester\'s format (README: "Policy tests")',
+  ).toString('utf8');
   return parsePolicyTestFile(text, path);
 }
 
