@@ -18,7 +18,7 @@ import { findPrincipal, principalsOf } from '../../iam/principals.js';
 import type { AccountDetails } from '../accounts/account-details.js';
 import type { AccountTarget } from '../accounts/resolve-accounts.js';
 import { readScpFile, scpLevelsOf } from './read-scp-file.js';
-import { DEFAULT_TEST_CONTEXT } from './run-policy-tests.js';
+import { withDefaultContext } from './run-policy-tests.js';
 import { candidatePrincipals, isServiceRole } from './select-principals.js';
 
 /*
@@ -144,11 +144,7 @@ export async function checkAccess(
     }
     principals = [found];
   }
-  const custom = new Set(options.context.map((entry) => entry.key.toLowerCase()));
-  const context = [
-    ...DEFAULT_TEST_CONTEXT.filter((entry) => !custom.has(entry.key.toLowerCase())),
-    ...options.context,
-  ];
+  const context = withDefaultContext(options.context);
   const action = known?.name ?? options.action;
   const results = principals.map((principal): AccessResult => {
     const applied = principal.type === 'role' && isServiceRole(principal) ? undefined : levels;

@@ -283,8 +283,13 @@ export function summarize(outcomes: readonly PolicyTestOutcome[]): PolicyTestSum
 
 /** A test's context: the defaults, with `custom_context` overriding by key (case-insensitively). */
 export function testContext(test: PolicyTestCase): ContextEntry[] {
-  const custom = new Set(test.context.map((entry) => entry.key.toLowerCase()));
-  return [...DEFAULT_TEST_CONTEXT.filter((entry) => !custom.has(entry.key.toLowerCase())), ...test.context];
+  return withDefaultContext(test.context);
+}
+
+/** {@link DEFAULT_TEST_CONTEXT} with `custom` added, overriding a key given in any case. */
+export function withDefaultContext(custom: readonly ContextEntry[]): ContextEntry[] {
+  const keys = new Set(custom.map((entry) => entry.key.toLowerCase()));
+  return [...DEFAULT_TEST_CONTEXT.filter((entry) => !keys.has(entry.key.toLowerCase())), ...custom];
 }
 
 /** A test's resource for an account: `{account_id}` filled in. */
