@@ -133,6 +133,39 @@ export function aggregateSimulator(
   return { decision, matched: [...matched.values()], missingContextValues: [...missing].sort() };
 }
 
+/** A concrete action whose local decision differs from the simulator's. */
+export interface DecisionDisagreement {
+  readonly action: string;
+  readonly local: Decision;
+  readonly simulator: SimulatorDecision['decision'];
+}
+
+/**
+ * A case's actions against the simulator's answers (`answerOf`; `undefined` when it gave none for an
+ * action): the simulator's case decision ({@link aggregateSimulator}) and every action whose
+ * decisions differ. A local `inconclusive` differs from any simulator decision: the simulator never
+ * says inconclusive (it fills a missing key with nothing), so the two answers are not the same.
+ */
+export function compareWithSimulator(
+  expected: ExpectedResult,
+  decisions: readonly ActionDecision[],
+  answerOf: (action: string) => SimulatorDecision | undefined,
+): {
+  readonly simulator: SimulatorDecision | undefined;
+  readonly disagreements: readonly DecisionDisagreement[];
+} {
+  const answers: SimulatorDecision[] = [];
+  const disagreements: DecisionDisagreement[] = [];
+  for (const { action, result } of decisions) {
+    const answer = answerOf(action);
+    if (answer === undefined) continue;
+    answers.push(answer);
+    if (answer.decision !== result.decision)
+      disagreements.push({ action, local: result.decision, simulator: answer.decision });
+  }
+  return { simulator: aggregateSimulator(expected, answers), disagreements };
+}
+
 /** A principal's successful calls of one IAM action in the window. */
 export interface ActionCalls {
   readonly calls: number;

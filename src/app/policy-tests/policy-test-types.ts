@@ -92,7 +92,10 @@ export interface PolicyTestOutcome {
   readonly contradicted: boolean;
 }
 
-/** Local and simulator decisions that differ for one case (`--simulator`). */
+/**
+ * Local and simulator decisions that differ for one case (`--simulator`). A local `inconclusive`
+ * differs from every simulator decision (the simulator never says inconclusive).
+ */
 export interface SimulatorDisagreement {
   readonly test: number;
   readonly accountId: string;

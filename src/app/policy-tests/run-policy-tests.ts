@@ -1,8 +1,8 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 
 import {
-  aggregateSimulator,
   callsByAction,
+  compareWithSimulator,
   caseTrail,
   decideCase,
   isContradicted,
@@ -377,23 +377,21 @@ async function testAccount(run: AccountRun): Promise<{
             const trail = calls === null ? null : caseTrail(calls, pattern.actions);
             let simulatorDecision: SimulatorDecision | undefined;
             if (simulated !== undefined) {
-              const answers: SimulatorDecision[] = [];
-              for (const decision of decisions) {
-                const answer = simulated.get(simulationKey(decision.action, resource));
-                if (answer === undefined) continue;
-                answers.push(answer);
-                if (answer.decision !== decision.result.decision)
-                  disagreements.push({
-                    test: test.index,
-                    accountId,
-                    principalArn: principal.arn,
-                    action: decision.action,
-                    resource,
-                    local: decision.result.decision,
-                    simulator: answer.decision,
-                  });
-              }
-              simulatorDecision = aggregateSimulator(test.expected, answers);
+              const answers = simulated;
+              const compared = compareWithSimulator(test.expected, decisions, (action) =>
+                answers.get(simulationKey(action, resource)),
+              );
+              simulatorDecision = compared.simulator;
+              for (const { action, local, simulator: answer } of compared.disagreements)
+                disagreements.push({
+                  test: test.index,
+                  accountId,
+                  principalArn: principal.arn,
+                  action,
+                  resource,
+                  local,
+                  simulator: answer,
+                });
             }
             outcomes[test.index]?.push({
               test: test.index,

@@ -4,6 +4,7 @@ import {
   aggregateCase,
   aggregateSimulator,
   callsByAction,
+  compareWithSimulator,
   caseTrail,
   decideCase,
   isContradicted,
@@ -216,5 +217,47 @@ describe('CloudTrail tallies', () => {
     expect(isContradicted('fail', caseTrail(calls, ['iam:CreateRole']))).toBe(false);
     expect(isContradicted('succeed', caseTrail(calls, ['iam:CreateUser']))).toBe(false);
     expect(isContradicted('fail', null)).toBe(false);
+  });
+});
+
+describe('compareWithSimulator', () => {
+  const local = (action: string, decision: Decision) => ({
+    action,
+    result: { decision, deciding: [], missingContextKeys: [], problems: [] },
+  });
+  const simulator = (decision: SimulatorDecision['decision']): SimulatorDecision => ({
+    decision,
+    matched: [],
+    missingContextValues: [],
+  });
+
+  it('lists the actions whose decisions differ, a local inconclusive included, and skips unanswered ones', () => {
+    const answers: Record<string, SimulatorDecision> = {
+      'iam:CreateUser': simulator('allowed'),
+      'iam:DeleteUser': simulator('implicitDeny'),
+      'iam:CreateRole': simulator('implicitDeny'),
+    };
+    const compared = compareWithSimulator(
+      'fail',
+      [
+        local('iam:CreateUser', 'allowed'),
+        local('iam:DeleteUser', 'explicitDeny'),
+        local('iam:CreateRole', 'inconclusive'),
+        local('iam:CreateGroup', 'allowed'),
+      ],
+      (action) => answers[action],
+    );
+    expect(compared.disagreements).toEqual([
+      { action: 'iam:DeleteUser', local: 'explicitDeny', simulator: 'implicitDeny' },
+      { action: 'iam:CreateRole', local: 'inconclusive', simulator: 'implicitDeny' },
+    ]);
+    expect(compared.simulator?.decision).toBe('allowed');
+  });
+
+  it('gives no simulator decision when it answered for no action', () => {
+    expect(compareWithSimulator('succeed', [local('s3:GetObject', 'allowed')], () => undefined)).toEqual({
+      simulator: undefined,
+      disagreements: [],
+    });
   });
 });
