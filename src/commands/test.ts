@@ -70,7 +70,7 @@ export default class Test extends BaseCommand {
     role: Flags.string({
       helpValue: 'NAME',
       dependsOn: ['org'],
-      description: 'With --org: the role name to assume in each account.',
+      description: 'With --org: the role name to assume in each account (default: audit.role of the config).',
     }),
     scps: Flags.string({
       helpValue: 'FILE',

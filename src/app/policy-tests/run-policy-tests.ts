@@ -460,7 +460,10 @@ function whyNoTrail(options: PolicyTestOptions): string | null {
   return null;
 }
 
-/** The accounts to test: the config's or the organisation's; `--role` has no config default. */
+/**
+ * The accounts to test: the config's or the organisation's; `--role` defaults to `audit.role` of
+ * the config (the audit reads the same IAM data).
+ */
 async function resolveTestTargets(options: PolicyTestOptions): Promise<readonly AccountTarget[]> {
   const [{ resolveAccounts }, { AwsCallCounts }] = await Promise.all([
     import('../accounts/resolve-accounts.js'),
