@@ -474,10 +474,7 @@ async function resolveTestTargets(options: PolicyTestOptions): Promise<readonly 
     options.request,
     options.config?.athena?.region,
     new AwsCallCounts(),
-    {
-      name: undefined,
-      section: 'test',
-    },
+    { name: options.config?.audit?.role, section: 'audit' },
   );
 }
 
