@@ -690,6 +690,7 @@ describe('iamtrail permissions', () => {
       'ReadIamDataWhenNoFileIsGiven',
       'CollectAccessAdvisor',
       'AuditCredentials',
+      'SimulatePolicyTests',
       'ListTheOrganizationsAccounts',
     ]);
     expect(policy.Statement.find((statement) => statement.Sid === 'ListTheTrail')).toEqual({

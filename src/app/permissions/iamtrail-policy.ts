@@ -156,6 +156,13 @@ export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailP
         Resource: '*',
       },
       {
+        // `test --simulator`, in each account tested through AWS: IAM's own policy simulator.
+        Sid: 'SimulatePolicyTests',
+        Effect: 'Allow',
+        Action: ['iam:SimulatePrincipalPolicy'],
+        Resource: '*',
+      },
+      {
         // `advisor collect --org` and `audit --org`, in the management (or a delegated administrator) account.
         Sid: 'ListTheOrganizationsAccounts',
         Effect: 'Allow',

@@ -92,7 +92,10 @@ export interface PolicyTestOutcome {
   readonly contradicted: boolean;
 }
 
-/** Local and simulator decisions that differ for one case (`--simulator`). */
+/**
+ * Local and simulator decisions that differ for one case (`--simulator`). A local `inconclusive`
+ * differs from every simulator decision (the simulator never says inconclusive).
+ */
 export interface SimulatorDisagreement {
   readonly test: number;
   readonly accountId: string;
@@ -140,6 +143,11 @@ export interface PolicyTestAccount {
   readonly iamSource: 'file' | 'aws' | null;
   /** Whether SCPs were applied to its principals (`--scps`, not the management account). */
   readonly scps: boolean;
+  /**
+   * What limits its outcomes: policies missing from the IAM data, `--simulator` not asked for IAM
+   * data read from a file. Absent when there is nothing to say.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** The result document of `iamtrail test` (JSON schema `iamtrail.test/v1`). */

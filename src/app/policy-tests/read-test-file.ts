@@ -1,0 +1,247 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Node, YAMLMap } from 'yaml';
+
+import { readInputFile } from '../../cli/read-input-file.js';
+import { closeMatches } from '../../close-matches.js';
+import { InputDataError } from '../../errors.js';
+import { CONTEXT_KEY_TYPES } from '../../iam/policy-evaluation.js';
+import type { ContextEntry, ContextKeyType } from '../../iam/policy-evaluation.js';
+import type { PolicyTestCase, PolicyTestFile, PrincipalPattern } from './policy-test-types.js';
+
+/*
+ * The test file of `iamtrail test`: aws-iam-tester's YAML format unchanged, so existing files work.
+ *
+ *   user_landing_account: "123456789012"   # read, not used by the local evaluator
+ *   global_exemptions: [regex, ...]         # principal ARNs left out of every test
+ *   global_limit_to: [regex, ...]           # only these principal ARNs in every test
+ *   tests:
+ *     - name: no-iam-writes                 # optional (iamtrail): default test-<n>
+ *       actions: ["iam:Create*", "sts:AssumeRole"]
+ *       resources: ["*", "arn:aws:s3:::bucket-{account_id}/*"]
+ *       expected_result: fail               # fail | succeed
+ *       limit_to: [regex, ...]              # wins over every exemption (the test's and the global ones)
+ *       exemptions: [regex, ...]
+ *       custom_context:
+ *         - context_key_name: aws:MultiFactorAuthPresent
+ *           context_key_values: false       # a scalar or a list
+ *           context_key_type: boolean       # one of CONTEXT_KEY_TYPES
+ *
+ * The regexes are Python's `re.match` in aws-iam-tester: anchored at the start only. Every mistake
+ * (unknown key, wrong type, bad regex, `{…}` other than `{account_id}`) is an InputDataError naming
+ * the file, the line and the key.
+ */
+
+const TOP_KEYS = ['user_landing_account', 'global_exemptions', 'global_limit_to', 'tests'] as const;
+const TEST_KEYS = [
+  'name',
+  'actions',
+  'resources',
+  'expected_result',
+  'limit_to',
+  'exemptions',
+  'custom_context',
+] as const;
+const CONTEXT_KEYS = ['context_key_name', 'context_key_values', 'context_key_type'] as const;
+const EXPECTED_RESULTS = ['fail', 'succeed'] as const;
+
+/** Reads and parses a test file; a missing file or a bad one is an InputDataError (exit code 2). */
+export function readPolicyTestFile(path: string): PolicyTestFile {
+  const text = readInputFile(
+    path,
+    'test file',
+    'a YAML file in aws-iam-tester\'s format (README: "Policy tests")',
+  ).toString('utf8');
+  return parsePolicyTestFile(text, path);
+}
+
+/** Parses the text of a test file; `path` names it in messages. */
+export function parsePolicyTestFile(text: string, path: string): PolicyTestFile {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: true });
+  const first = document.errors[0];
+  if (first !== undefined)
+    throw new InputDataError(
+      `${path}:${first.linePos?.[0].line ?? 1}: not valid YAML: ${first.message.split('\n')[0] ?? ''}`,
+    );
+  const reader = new TestFileReader(path, text, lineCounter);
+  const root = document.contents;
+  if (!isMap(root)) throw reader.error(root, 'the file', 'must be a mapping with a tests: list');
+  const top = reader.entries(root, TOP_KEYS, 'the file');
+  const landing = top.get('user_landing_account');
+  const userLandingAccount =
+    landing === undefined ? undefined : reader.scalarText(landing, 'user_landing_account');
+  const globalExemptions = reader.patterns(top.get('global_exemptions'), 'global_exemptions');
+  const globalLimitTo = reader.patterns(top.get('global_limit_to'), 'global_limit_to');
+  const testsNode = top.get('tests');
+  if (testsNode === undefined) throw reader.error(root, 'tests', 'is missing: the file has no test');
+  const tests = reader.list(testsNode, 'tests').map((node, index) => reader.testCase(node, index));
+  if (tests.length === 0) throw reader.error(testsNode, 'tests', 'is empty');
+  return { path, userLandingAccount, globalExemptions, globalLimitTo, tests };
+}
+
+/** Turns one of the file's regexes (Python `re.match`: anchored at the start) into a RegExp. */
+export function compilePrincipalPattern(source: string): RegExp | { readonly error: string } {
+  if (/\(\?P</.test(source)) return { error: 'uses a Python named group (?P<name>...): write (?<name>...)' };
+  if (/\(\?P[=>]/.test(source)) return { error: 'uses a Python back-reference (?P=name): write \\k<name>' };
+  if (/\\Z/.test(source)) return { error: "uses Python's \\Z: write $" };
+  if (/\(\?[aiLmsux]+\)/.test(source))
+    return { error: 'uses a Python inline flag such as (?i): spell the cases out ([Aa]dmin)' };
+  try {
+    return new RegExp(`^(?:${source})`);
+  } catch (error) {
+    return { error: `is not a valid regular expression: ${(error as Error).message}` };
+  }
+}
+
+/** Reads nodes of one file, with the line of each for messages. */
+class TestFileReader {
+  constructor(
+    private readonly path: string,
+    private readonly text: string,
+    private readonly lines: LineCounter,
+  ) {}
+
+  lineOf(node: Node | null | undefined): number {
+    const offset = node?.range?.[0];
+    return offset === undefined ? 1 : this.lines.linePos(offset).line;
+  }
+
+  error(node: Node | null | undefined, key: string, problem: string, suggestions?: string[]): InputDataError {
+    return new InputDataError(
+      `${this.path}:${this.lineOf(node)}: ${key} ${problem}`,
+      suggestions === undefined || suggestions.length === 0 ? undefined : { suggestions },
+    );
+  }
+
+  /** A mapping's entries by key; an unknown key is an error with the close matches. */
+  entries<K extends string>(map: YAMLMap, known: readonly K[], where: string): Map<K, Node | null> {
+    const result = new Map<K, Node | null>();
+    for (const pair of map.items) {
+      const keyNode = pair.key as Node | null;
+      const key = isScalar(keyNode) ? String(keyNode.value) : '';
+      if (!(known as readonly string[]).includes(key)) {
+        const close = closeMatches(key, known);
+        throw this.error(
+          keyNode,
+          `unknown key "${key}" in ${where}`,
+          `(known: ${known.join(', ')})`,
+          close.length === 0 ? [] : [`Did you mean ${close.map((name) => `"${name}"`).join(' or ')}?`],
+        );
+      }
+      result.set(key as K, (pair.value as Node | null) ?? null);
+    }
+    return result;
+  }
+
+  list(node: Node | null, key: string): Node[] {
+    if (!isSeq(node)) throw this.error(node, key, 'must be a list');
+    return node.items as Node[];
+  }
+
+  /** A list of strings; `null` (the key with no value) is an empty list. */
+  strings(node: Node | null | undefined, key: string): { value: string; node: Node }[] {
+    if (node === undefined || (isScalar(node) && node.value === null)) return [];
+    return this.list(node ?? null, key).map((item) => {
+      if (!isScalar(item) || typeof item.value !== 'string' || item.value.length === 0)
+        throw this.error(item, key, 'must list strings');
+      return { value: item.value, node: item };
+    });
+  }
+
+  /** A scalar as written (an account id keeps its leading zeros). */
+  scalarText(node: Node | null, key: string): string {
+    if (!isScalar(node) || node.value === null || typeof node.value === 'object')
+      throw this.error(node, key, 'must be a single value');
+    if (typeof node.value === 'string') return node.value;
+    const [start, end] = node.range ?? [0, 0];
+    return this.text.slice(start, end).trim();
+  }
+
+  patterns(node: Node | null | undefined, key: string): PrincipalPattern[] {
+    return this.strings(node, key).map(({ value, node: item }) => {
+      const compiled = compilePrincipalPattern(value);
+      if ('error' in compiled)
+        throw this.error(item, key, `regex ${JSON.stringify(value)} ${compiled.error}`);
+      return { source: value, regex: compiled, line: this.lineOf(item) };
+    });
+  }
+
+  testCase(node: Node, index: number): PolicyTestCase {
+    const where = `tests[${index}]`;
+    if (!isMap(node))
+      throw this.error(node, where, 'must be a mapping (actions:, resources:, expected_result:)');
+    const fields = this.entries(node, TEST_KEYS, where);
+    const required = (key: (typeof TEST_KEYS)[number]): Node | null => {
+      const value = fields.get(key);
+      if (value === undefined) throw this.error(node, `${where}.${key}`, 'is missing');
+      return value;
+    };
+    const actions = this.strings(required('actions'), `${where}.actions`);
+    if (actions.length === 0) throw this.error(fields.get('actions'), `${where}.actions`, 'is empty');
+    for (const { value, node: item } of actions)
+      if (value !== '*' && !/^[^:\s]+:[^:\s]+$/.test(value))
+        throw this.error(
+          item,
+          `${where}.actions`,
+          `"${value}" is not an action (service:Action, wildcards allowed)`,
+        );
+    const resources = this.strings(required('resources'), `${where}.resources`);
+    if (resources.length === 0) throw this.error(fields.get('resources'), `${where}.resources`, 'is empty');
+    for (const { value, node: item } of resources) {
+      const placeholder = /\{([^}]*)\}/g.exec(value.replaceAll('{account_id}', ''));
+      if (placeholder !== null)
+        throw this.error(
+          item,
+          `${where}.resources`,
+          `"${value}" holds {${placeholder[1] ?? ''}}: the only placeholder is {account_id}`,
+        );
+    }
+    const expectedNode = required('expected_result');
+    const expected = this.scalarText(expectedNode, `${where}.expected_result`);
+    if (!(EXPECTED_RESULTS as readonly string[]).includes(expected))
+      throw this.error(expectedNode, `${where}.expected_result`, `"${expected}" must be fail or succeed`);
+    const nameNode = fields.get('name');
+    return {
+      index,
+      name: nameNode === undefined ? `test-${index + 1}` : this.scalarText(nameNode, `${where}.name`),
+      line: this.lineOf(node),
+      actions: actions.map(({ value }) => value),
+      resources: resources.map(({ value }) => value),
+      expected: expected as 'fail' | 'succeed',
+      limitTo: this.patterns(fields.get('limit_to'), `${where}.limit_to`),
+      exemptions: this.patterns(fields.get('exemptions'), `${where}.exemptions`),
+      context: this.context(fields.get('custom_context'), `${where}.custom_context`),
+    };
+  }
+
+  context(node: Node | null | undefined, key: string): ContextEntry[] {
+    if (node === undefined || (isScalar(node) && node.value === null)) return [];
+    return this.list(node ?? null, key).map((item, index) => {
+      const where = `${key}[${index}]`;
+      if (!isMap(item)) throw this.error(item, where, 'must be a mapping (context_key_name, ...)');
+      const fields = this.entries(item, CONTEXT_KEYS, where);
+      const get = (name: (typeof CONTEXT_KEYS)[number]): Node | null => {
+        const value = fields.get(name);
+        if (value === undefined) throw this.error(item, `${where}.${name}`, 'is missing');
+        return value;
+      };
+      const keyName = this.scalarText(get('context_key_name'), `${where}.context_key_name`);
+      const typeNode = get('context_key_type');
+      const type = this.scalarText(typeNode, `${where}.context_key_type`);
+      if (!(CONTEXT_KEY_TYPES as readonly string[]).includes(type)) {
+        const close = closeMatches(type, CONTEXT_KEY_TYPES);
+        throw this.error(
+          typeNode,
+          `${where}.context_key_type`,
+          `"${type}" is not a context key type (${CONTEXT_KEY_TYPES.join(', ')})`,
+          close.length === 0 ? [] : [`Did you mean ${close.map((name) => `"${name}"`).join(' or ')}?`],
+        );
+      }
+      const valuesNode = get('context_key_values');
+      const values = isSeq(valuesNode)
+        ? (valuesNode.items as Node[]).map((value) => this.scalarText(value, `${where}.context_key_values`))
+        : [this.scalarText(valuesNode, `${where}.context_key_values`)];
+      return { key: keyName, values, type: type as ContextKeyType };
+    });
+  }
+}

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { AccessDocument } from '../../src/app/policy-tests/check-access.js';
+import type { PolicyTestDocument, PolicyTestOutcome } from '../../src/app/policy-tests/policy-test-types.js';
+import { flatten, runCli } from '../helpers/cli.js';
+
+/*
+ * `iamtrail test` and `iamtrail access` in-process on the demo organisation. What is expected comes
+ * from the demo's IAM files (examples/demo/iam/*.json) and its generator (scripts/generate-demo.mjs:
+ * each IAM call of a session is made one minute after the previous one), not from the output:
+ *  - demo's admin role has AdministratorAccess; alice's admin sessions call CreateUser twice
+ *    (temp-contractor on the month's seventh day; carol, 2026-10-19 10:05 + 1 min) and DeleteUser
+ *    twice (dave, 2026-10-12 09:30 + 3 min; carol, 2026-10-26 16:20 + 4 min);
+ *  - backup's ops has only BackupOperator (backup:*, s3:Get*, s3:List*, dynamodb:DescribeTable),
+ *    yet calls CreateAccessKey successfully on 2026-10-29 07:10 + 1 min;
+ *  - alice (group developers, DeveloperAccess: s3:* on demo-app-*) reads and writes demo-app-data
+ *    every day; DeveloperAccess's fourth statement denies s3:DeleteBucket.
+ */
+
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-policy-tests-'));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+const CONFIG = ['--config', 'examples/demo/config.example.yaml'];
+const DEMO_ADMIN = 'arn:aws:iam::111111111111:role/admin';
+const BACKUP_ADMIN = 'arn:aws:iam::222222222222:role/admin';
+const OPS = 'arn:aws:iam::222222222222:user/ops';
+const ALICE = 'arn:aws:iam::111111111111:user/alice';
+
+let document: PolicyTestDocument;
+let status: number | null;
+let stderr: string;
+beforeAll(async () => {
+  const run = await runCli([
+    'test',
+    ...CONFIG,
+    '--tests',
+    'examples/demo/policy-tests.yaml',
+    '--end',
+    '2026-10-31',
+    '--cache',
+    join(work, 'cache.duckdb'),
+    '--format',
+    'json',
+  ]);
+  status = run.status;
+  stderr = run.stderr;
+  document = JSON.parse(run.stdout) as PolicyTestDocument;
+});
+
+const outcomesOf = (test: string): readonly PolicyTestOutcome[] =>
+  document.tests.find((entry) => entry.name === test)?.outcomes ?? [];
+
+describe('iamtrail test on the demo', () => {
+  it('exits 1: fail tests the admin roles break, and calls CloudTrail saw', () => {
+    expect(status, stderr).toBe(1);
+    expect(document.cloudTrail.used).toBe(true);
+    expect(document.accounts.map((account) => [account.id, account.status, account.iamSource])).toEqual([
+      ['111111111111', 'read', 'file'],
+      ['222222222222', 'read', 'file'],
+    ]);
+  });
+
+  it('finds the admin roles allowed to manage users, and the demo one contradicted by CloudTrail', () => {
+    const failing = outcomesOf('no-iam-user-management')
+      .filter((outcome) => outcome.status === 'fail')
+      .map((outcome) => `${outcome.principalArn} ${outcome.action}`)
+      .sort();
+    expect(failing).toEqual([
+      `${DEMO_ADMIN} iam:CreateUser`,
+      `${DEMO_ADMIN} iam:DeleteUser`,
+      `${BACKUP_ADMIN} iam:CreateUser`,
+      `${BACKUP_ADMIN} iam:DeleteUser`,
+    ]);
+    const contradicted = outcomesOf('no-iam-user-management').filter(
+      (outcome) => outcome.principalArn === DEMO_ADMIN && outcome.contradicted,
+    );
+    expect(
+      contradicted.map((outcome) => [
+        outcome.action,
+        outcome.cloudTrail?.calls,
+        outcome.cloudTrail?.lastSeen?.slice(0, 19),
+      ]),
+    ).toEqual([
+      ['iam:CreateUser', 2, '2026-10-19T10:06:00'],
+      ['iam:DeleteUser', 2, '2026-10-26T16:24:00'],
+    ]);
+  });
+
+  it('contradicts a fail test the IAM data passes: ops created a key IAM does not grant him', () => {
+    const ops = outcomesOf('no-new-access-keys').find((outcome) => outcome.principalArn === OPS);
+    expect(ops?.decision).toBe('implicitDeny');
+    expect(ops?.status).toBe('pass');
+    expect(ops?.contradicted).toBe(true);
+    expect(ops?.cloudTrail?.lastSeen?.slice(0, 19)).toBe('2026-10-29T07:11:00');
+    expect(
+      outcomesOf('no-new-access-keys')
+        .filter((outcome) => outcome.contradicted)
+        .map((outcome) => outcome.principalArn),
+    ).toEqual([OPS]);
+  });
+
+  it("passes alice's succeed test, exercised in the logs", () => {
+    const alice = outcomesOf('developers-use-app-buckets');
+    expect(alice.map((outcome) => [outcome.principalArn, outcome.action, outcome.status])).toEqual([
+      [ALICE, 's3:GetObject', 'pass'],
+      [ALICE, 's3:PutObject', 'pass'],
+    ]);
+    for (const outcome of alice) expect(outcome.cloudTrail?.calls).toBeGreaterThan(0);
+  });
+
+  it('says the logs do not cover the 90-day window (they hold October only)', () => {
+    expect(document.cloudTrail).toMatchObject({ used: true, start: '2026-08-03', end: '2026-10-31' });
+    expect(document.cloudTrail.used && document.cloudTrail.warnings.join('\n')).toContain('2026-10-01');
+  });
+});
+
+describe('iamtrail access on the demo', () => {
+  it("names DeveloperAccess's Deny that stops alice deleting the app's bucket", async () => {
+    const run = await runCli([
+      'access',
+      ...CONFIG,
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--action',
+      's3:DeleteBucket',
+      '--resource',
+      'arn:aws:s3:::demo-app-data',
+      '--format',
+      'json',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const access = JSON.parse(run.stdout) as AccessDocument;
+    expect(access.results.map((result) => result.decision)).toEqual(['explicitDeny']);
+    expect(
+      access.results[0]?.deciding.map((statement) => [
+        statement.policy.policy,
+        statement.statement,
+        statement.effect,
+      ]),
+    ).toEqual([['DeveloperAccess', 3, 'Deny']]);
+  });
+
+  it('refuses an unknown user with the close match, exit 2', async () => {
+    const run = await runCli([
+      'access',
+      ...CONFIG,
+      '--account',
+      'demo',
+      '--user',
+      'alcie',
+      '--action',
+      's3:GetObject',
+    ]);
+    expect(run.status).toBe(2);
+    expect(flatten(run.stderr)).toContain('unknown user "alcie" in account demo (111111111111)');
+    expect(flatten(run.stderr)).toContain('Did you mean: alice?');
+  });
+});

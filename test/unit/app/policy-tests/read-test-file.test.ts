@@ -1,0 +1,169 @@
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import {
+  compilePrincipalPattern,
+  parsePolicyTestFile,
+  readPolicyTestFile,
+} from '../../../../src/app/policy-tests/read-test-file.js';
+import { InputDataError } from '../../../../src/errors.js';
+import { REPO_ROOT } from '../../../helpers/paths.js';
+
+/** aws-iam-tester's README example, abridged (its global section, a limit_to test with custom_context). */
+const TESTER_EXAMPLE = `user_landing_account: 0123456789 # ID of AWS Account
+global_exemptions: # ignored in all tests
+- "^arn:aws:iam::(\\\\d{12}):user/(.*)(ADMIN|admin)(.*)$"
+- "^arn:aws:iam::(\\\\d{12}):role/AWSCloudFormationStackSetExecutionRole$"
+tests:
+- actions:
+  - "*:*"
+  - iam:Create*
+  expected_result: fail
+  resources:
+  - "*"
+- actions:
+  - iam:*
+  expected_result: fail
+  resources:
+  - "*"
+  limit_to:
+  - "^arn:aws:iam::(\\\\d*):role/(.*)(ADMIN|admin)(.*)$"
+  custom_context:
+    - context_key_name: aws:MultiFactorAuthPresent
+      context_key_values: false
+      context_key_type: boolean
+- name: worker-writes
+  actions:
+  - "secretsmanager:GetSecretValue"
+  expected_result: succeed
+  resources:
+  - "arn:aws:secretsmanager:eu-central-1:{account_id}:secret:my-secret/*"
+`;
+
+describe('parsePolicyTestFile', () => {
+  it("reads aws-iam-tester's format: globals, tests, limit_to, custom_context, lines", () => {
+    const file = parsePolicyTestFile(TESTER_EXAMPLE, 'tests.yaml');
+    expect(file.userLandingAccount).toBe('0123456789');
+    expect(file.globalExemptions.map((pattern) => [pattern.source, pattern.line])).toEqual([
+      ['^arn:aws:iam::(\\d{12}):user/(.*)(ADMIN|admin)(.*)$', 3],
+      ['^arn:aws:iam::(\\d{12}):role/AWSCloudFormationStackSetExecutionRole$', 4],
+    ]);
+    expect(file.tests.map((test) => [test.index, test.name, test.line, test.expected])).toEqual([
+      [0, 'test-1', 6, 'fail'],
+      [1, 'test-2', 12, 'fail'],
+      [2, 'worker-writes', 23, 'succeed'],
+    ]);
+    expect(file.tests[0]?.actions).toEqual(['*:*', 'iam:Create*']);
+    expect(file.tests[1]?.context).toEqual([
+      { key: 'aws:MultiFactorAuthPresent', values: ['false'], type: 'boolean' },
+    ]);
+    expect(file.tests[1]?.limitTo[0]?.regex.test('arn:aws:iam::111111111111:role/team-admin')).toBe(true);
+    expect(file.tests[2]?.resources).toEqual([
+      'arn:aws:secretsmanager:eu-central-1:{account_id}:secret:my-secret/*',
+    ]);
+  });
+
+  const bad: { name: string; text: string; message: string; suggestion?: string }[] = [
+    {
+      name: 'a misspelt key, with the close match',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_resut: fail\n',
+      message: 't.yaml:4: unknown key "expected_resut" in tests[0]',
+      suggestion: 'Did you mean "expected_result"?',
+    },
+    {
+      name: 'an unknown top-level key',
+      text: 'global_exemption: []\ntests: []\n',
+      message: 't.yaml:1: unknown key "global_exemption" in the file',
+      suggestion: 'Did you mean "global_exemptions"?',
+    },
+    {
+      name: 'a wrong expected_result',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: denied\n',
+      message: 't.yaml:4: tests[0].expected_result "denied" must be fail or succeed',
+    },
+    {
+      name: 'actions not a list',
+      text: 'tests:\n- actions: s3:GetObject\n  resources: ["*"]\n  expected_result: fail\n',
+      message: 't.yaml:2: tests[0].actions must be a list',
+    },
+    {
+      name: 'a missing resources key',
+      text: 'tests:\n- actions: [s3:GetObject]\n  expected_result: fail\n',
+      message: 't.yaml:2: tests[0].resources is missing',
+    },
+    {
+      name: 'a placeholder other than {account_id}',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources:\n  - "arn:aws:s3:::{bucket}/*"\n  expected_result: fail\n',
+      message: 't.yaml:4: tests[0].resources "arn:aws:s3:::{bucket}/*" holds {bucket}',
+    },
+    {
+      name: 'a Python named group',
+      text: 'global_limit_to:\n- "^arn:aws:iam::(?P<id>\\\\d+):role/x"\ntests: []\n',
+      message:
+        't.yaml:2: global_limit_to regex "^arn:aws:iam::(?P<id>\\\\d+):role/x" uses a Python named group (?P<name>...): write (?<name>...)',
+    },
+    {
+      name: 'a regex that does not compile',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n  exemptions:\n  - "role/(x"\n',
+      message: 't.yaml:6: tests[0].exemptions regex "role/(x" is not a valid regular expression',
+    },
+    {
+      name: 'an unknown context key type',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n  custom_context:\n  - context_key_name: aws:SourceIp\n    context_key_values: 10.0.0.1\n    context_key_type: ipaddress\n',
+      message: 't.yaml:8: tests[0].custom_context[0].context_key_type "ipaddress" is not a context key type',
+    },
+    {
+      name: 'YAML that does not parse',
+      text: 'tests:\n- actions: [s3:GetObject\n',
+      message: 't.yaml:',
+    },
+    {
+      name: 'an action without a service',
+      text: 'tests:\n- actions: [GetObject]\n  resources: ["*"]\n  expected_result: fail\n',
+      message: 't.yaml:2: tests[0].actions "GetObject" is not an action',
+    },
+  ];
+  for (const { name, text, message, suggestion } of bad)
+    it(`refuses ${name}, naming the file and line`, () => {
+      let caught: unknown;
+      try {
+        parsePolicyTestFile(text, 't.yaml');
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InputDataError);
+      expect((caught as InputDataError).message).toContain(message);
+      expect((caught as InputDataError).exitCode).toBe(2);
+      if (suggestion !== undefined) expect((caught as InputDataError).suggestions).toContain(suggestion);
+    });
+});
+
+describe("the demo's test file", () => {
+  it('parses, with fail tests and a succeed test', () => {
+    const file = readPolicyTestFile(join(REPO_ROOT, 'examples/demo/policy-tests.yaml'));
+    expect(file.tests.map((test) => [test.name, test.expected])).toEqual([
+      ['no-iam-user-management', 'fail'],
+      ['no-new-access-keys', 'fail'],
+      ['developers-use-app-buckets', 'succeed'],
+      ['readonly-needs-mfa', 'fail'],
+      ['app-buckets-stay', 'fail'],
+    ]);
+  });
+});
+
+describe('compilePrincipalPattern', () => {
+  it("matches at the start only, as Python's re.match", () => {
+    const regex = compilePrincipalPattern('arn:aws:iam::\\d{12}:role/admin');
+    expect(regex).toBeInstanceOf(RegExp);
+    expect((regex as RegExp).test('arn:aws:iam::111111111111:role/admin-2')).toBe(true);
+    expect((regex as RegExp).test('x-arn:aws:iam::111111111111:role/admin')).toBe(false);
+  });
+
+  it('refuses Python-only syntax with the JavaScript spelling', () => {
+    expect(compilePrincipalPattern('role/(?P<n>x)')).toEqual({
+      error: 'uses a Python named group (?P<name>...): write (?<name>...)',
+    });
+    expect(compilePrincipalPattern('role/x\\Z')).toEqual({ error: "uses Python's \\Z: write $" });
+  });
+});
