@@ -22,6 +22,20 @@ export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
 
   /** Prints one warning line on stderr; what it quotes from data cannot reach the terminal raw. */
+  /**
+   * `this.exit(code)` once everything written to stdout has been handed to the OS: `exit` ends the
+   * process at once, which would cut a piped output longer than the pipe's buffer (64 KiB) short.
+   * A stream calls write callbacks in order, so an empty write's callback comes after the rest.
+   */
+  protected async exitWhenWritten(code: number): Promise<never> {
+    await new Promise<void>((resolve) => {
+      process.stdout.write('', () => {
+        resolve();
+      });
+    });
+    return this.exit(code);
+  }
+
   protected warnLine(message: string): void {
     process.stderr.write(`warning: ${toPrintable(message)}\n`);
   }

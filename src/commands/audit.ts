@@ -192,13 +192,13 @@ export default class Audit extends BaseCommand {
       this.warnLine(
         `${failed} of ${document.totals.accounts} account(s) could not be audited (their error is in the output): exit code 3`,
       );
-      this.exit(3);
+      await this.exitWhenWritten(3);
     }
     if (matched > 0) {
       this.warnLine(
         `${matched} finding(s) at or above --fail-on ${document.settings.failOn ?? ''}: exit code 1`,
       );
-      this.exit(1);
+      await this.exitWhenWritten(1);
     }
     return document;
   }

@@ -209,14 +209,14 @@ export default class Test extends BaseCommand {
     const exitCode = failed > 0 ? 3 : findings > 0 ? 1 : 0;
     if (this.jsonEnabled() && exitCode === 0) return document;
     if (this.jsonEnabled() || flags.format === 'json')
-      await writeStdout(`${JSON.stringify(document, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     else {
       const colour =
         flags.color &&
         process.env.NO_COLOR === undefined &&
         (process.stdout.isTTY || process.env.FORCE_COLOR !== undefined);
       // Names come from IAM files and logs: escaped here (JSON escapes its own).
-      await writeStdout(
+      process.stdout.write(
         renderPolicyTestsText(toPrintableDeep(document), { color: colour, verbose: flags.verbose }),
       );
     }
@@ -226,27 +226,14 @@ export default class Test extends BaseCommand {
       this.warnLine(
         `${failed} of ${document.accounts.length} account(s) could not be tested (their error is in the output): exit code 3`,
       );
-      this.exit(3);
+      await this.exitWhenWritten(3);
     }
     if (findings > 0) {
       this.warnLine(
         `${summary.fail} failed case(s), ${summary.contradicted} contradicted by CloudTrail${flags['fail-on-inconclusive'] ? `, ${summary.inconclusive} inconclusive` : ''}: exit code 1`,
       );
-      this.exit(1);
+      await this.exitWhenWritten(1);
     }
     return document;
   }
-}
-
-/**
- * Writes to stdout and resolves once the text is handed to the OS: `this.exit` ends the process at
- * once, which would cut a piped output longer than the pipe's buffer (64 KiB) short.
- */
-function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    process.stdout.write(text, 'utf8', (error) => {
-      if (error === null || error === undefined) resolve();
-      else reject(error);
-    });
-  });
 }

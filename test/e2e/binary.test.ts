@@ -100,6 +100,26 @@ describe('exit codes as the shell sees them', () => {
     expect(flatten(result.stderr)).toContain('cannot create the folder /proc/x for the cache /proc/x/y');
   });
 
+  it('prints a whole piped output longer than the pipe buffer before a non-zero exit code', () => {
+    // --fail-on low makes the demo's audit exit 1; its JSON is megabytes, far over a pipe's 64 KiB.
+    const result = runBinary([
+      'audit',
+      '--config',
+      'examples/demo/config.example.yaml',
+      '--end',
+      '2026-10-31',
+      '--no-cache',
+      '--format',
+      'json',
+      '--fail-on',
+      'low',
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stdout.length).toBeGreaterThan(1 << 16);
+    const document = JSON.parse(result.stdout) as { schema: string };
+    expect(document.schema).toBe('iamtrail.audit/v1');
+  });
+
   it('answers with stdin closed, as under CI', () => {
     const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/run.js'), ...question, ...window], {
       cwd: REPO_ROOT,

@@ -103,7 +103,7 @@ export default class AdvisorCollect extends BaseCommand {
       this.warnLine(
         `advisor collect missed ${document.totals.failed} principal(s) and ${document.totals.accountsFailed} account(s): exit code 3; what was collected is in the cache`,
       );
-      this.exit(3);
+      await this.exitWhenWritten(3);
     }
     return document;
   }
