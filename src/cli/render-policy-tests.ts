@@ -220,7 +220,7 @@ export function describePolicyTestCloudTrail(document: PolicyTestDocument): stri
 export function describePolicyTestSummary(document: PolicyTestDocument): string {
   const { summary } = document;
   const failed = document.accounts.filter((account) => account.status === 'failed').length;
-  return `Summary: ${document.tests.length} test(s), ${summary.cases} case(s): ${summary.fail} fail (${summary.contradicted} contradicted by CloudTrail), ${summary.inconclusive} inconclusive, ${summary.pass} pass; ${document.accounts.length - failed} account(s) tested, ${failed} failed`;
+  return `Summary: ${document.tests.length} test(s), ${summary.cases} case(s): ${summary.fail} fail, ${summary.inconclusive} inconclusive, ${summary.pass} pass, ${summary.contradicted} contradicted by CloudTrail; ${document.accounts.length - failed} account(s) tested, ${failed} failed`;
 }
 
 /** The text output of `iamtrail test`: the outcomes as a table, findings first, and the summary. */

@@ -144,7 +144,7 @@ describe('renderPolicyTestsText', () => {
       '',
     ]);
     expect(lines.at(-2)).toBe(
-      'Summary: 2 test(s), 6 case(s): 3 fail (1 contradicted by CloudTrail), 1 inconclusive, 2 pass; 2 account(s) tested, 1 failed',
+      'Summary: 2 test(s), 6 case(s): 3 fail, 1 inconclusive, 2 pass, 1 contradicted by CloudTrail; 2 account(s) tested, 1 failed',
     );
   });
 
