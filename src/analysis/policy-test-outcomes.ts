@@ -201,19 +201,30 @@ export interface CaseTrail {
   readonly actions: readonly string[];
 }
 
-/** The calls among `actions` (a pattern's expansion), from {@link callsByAction}. */
+/** A pattern's expansion by lower-cased name, per expansion (the same list serves every principal). */
+const LOWERED = new WeakMap<readonly string[], ReadonlyMap<string, string>>();
+
+/**
+ * The calls among `actions` (a pattern's expansion), from {@link callsByAction}. Walks the
+ * principal's called actions (a few) rather than the expansion (`*:*` is every known action).
+ */
 export function caseTrail(calls: ReadonlyMap<string, ActionCalls>, actions: readonly string[]): CaseTrail {
+  let names = LOWERED.get(actions);
+  if (names === undefined) {
+    names = new Map(actions.map((action) => [action.toLowerCase(), action]));
+    LOWERED.set(actions, names);
+  }
   let total = 0;
   let lastSeen: string | null = null;
-  const seen = new Set<string>();
-  for (const action of actions) {
-    const entry = calls.get(action.toLowerCase());
-    if (entry === undefined) continue;
+  const seen: string[] = [];
+  for (const [key, entry] of calls) {
+    const action = names.get(key);
+    if (action === undefined) continue;
     total += entry.calls;
-    seen.add(action);
+    seen.push(action);
     if (lastSeen === null || entry.lastSeen > lastSeen) lastSeen = entry.lastSeen;
   }
-  return { calls: total, lastSeen, actions: [...seen].sort() };
+  return { calls: total, lastSeen, actions: seen.sort() };
 }
 
 /** A `fail` test CloudTrail contradicts: the principal called one of its actions successfully. */
