@@ -5,6 +5,7 @@ import { Flags } from '@oclif/core';
 import { CacheStore } from '../cache/cache-store.js';
 import { DEFAULT_CONFIG_FILE } from '../config/load-config.js';
 import { defaultCachePath } from '../app/cache/cache-settings.js';
+import { ENGINE_NAMES } from '../app/report/report-types.js';
 
 /**
  * The flags several commands share, each defined once here so that its name, help text and
@@ -64,3 +65,21 @@ export function openCacheOf(
 ): Promise<CacheStore> {
   return CacheStore.open(cachePathOf(flags), { lockTimeoutMs: flags['cache-wait'] * 1000, onNotice: warn });
 }
+
+/** `--logs DIR` of the commands that read CloudTrail over accounts (`audit`, `test`). */
+export const logsFlag = Flags.string({
+  helpValue: 'DIR',
+  description: 'Folder holding the CloudTrail tree (AWSLogs/...); overrides logs: in the config.',
+});
+
+/** `--engine` of the commands that read CloudTrail over accounts (`audit`, `test`). */
+export const engineFlag = Flags.option({
+  options: ENGINE_NAMES,
+  description:
+    'Where the logs are read: local files (DuckDB) or Athena. Default: local when a log folder is configured, else athena.',
+})();
+
+/** `--no-cache` of the commands that read CloudTrail over accounts (`audit`, `test`). */
+export const noCacheFlag = Flags.boolean({
+  description: 'Read the logs without the cache (nothing is stored).',
+});

@@ -3,14 +3,21 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf } from '../cli/flags.js';
+import {
+  cachePathFlag,
+  cacheWaitFlag,
+  configFlag,
+  configPathOf,
+  engineFlag,
+  logsFlag,
+  noCacheFlag,
+} from '../cli/flags.js';
 import { describeCloudTrail, renderAuditText, writeAuditCsvFiles } from '../cli/render-audit.js';
 import { renderAuditHtml } from '../cli/render-html/render-audit-html.js';
 import { toPrintable } from '../cli/printable.js';
 import { resolveWindow } from '../cli/window.js';
 import { runAudit } from '../app/audit/run-audit.js';
 import type { AuditDocument } from '../app/audit/audit-types.js';
-import { ENGINE_NAMES } from '../app/report/report-types.js';
 import {
   atOrAbove,
   DEFAULT_KEY_MAX_AGE_DAYS,
@@ -89,17 +96,10 @@ export default class Audit extends BaseCommand {
       description:
         "Leave CloudTrail out: findings rest on IAM's own evidence (no unused permissions, no IAM changes).",
     }),
-    logs: Flags.string({
-      helpValue: 'DIR',
-      description: 'Folder holding the CloudTrail tree (AWSLogs/...); overrides logs: in the config.',
-    }),
-    engine: Flags.option({
-      options: ENGINE_NAMES,
-      description:
-        'Where the logs are read: local files (DuckDB) or Athena. Default: local when a log folder is configured, else athena.',
-    })(),
+    logs: logsFlag,
+    engine: engineFlag,
     cache: cachePathFlag,
-    'no-cache': Flags.boolean({ description: 'Read the logs without the cache (nothing is stored).' }),
+    'no-cache': noCacheFlag,
     'cache-wait': cacheWaitFlag,
     'no-advisor': Flags.boolean({
       description:

@@ -3,14 +3,22 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf, formatFlag } from '../cli/flags.js';
+import {
+  cachePathFlag,
+  cacheWaitFlag,
+  configFlag,
+  configPathOf,
+  engineFlag,
+  formatFlag,
+  logsFlag,
+  noCacheFlag,
+} from '../cli/flags.js';
 import { toPrintable, toPrintableDeep } from '../cli/printable.js';
 import { renderPolicyTestsJunit, renderPolicyTestsText } from '../cli/render-policy-tests.js';
 import { resolveWindow } from '../cli/window.js';
 import type { PolicyTestDocument } from '../app/policy-tests/policy-test-types.js';
 import { DEFAULT_TEST_WINDOW_DAYS, runPolicyTests } from '../app/policy-tests/run-policy-tests.js';
 import { writePolicyTestFiles } from '../app/policy-tests/write-test-files.js';
-import { ENGINE_NAMES } from '../app/report/report-types.js';
 import { loadConfig } from '../config/load-config.js';
 import { messageOf, UsageError } from '../errors.js';
 import { addDays } from '../trail/utc-days.js';
@@ -106,17 +114,10 @@ export default class Test extends BaseCommand {
       description: 'Last UTC day of the CloudTrail cross-check, inclusive (default: today, UTC).',
     }),
     'no-trail': Flags.boolean({ description: 'Leave the CloudTrail cross-check out.' }),
-    logs: Flags.string({
-      helpValue: 'DIR',
-      description: 'Folder holding the CloudTrail tree (AWSLogs/...); overrides logs: in the config.',
-    }),
-    engine: Flags.option({
-      options: ENGINE_NAMES,
-      description:
-        'Where the logs are read: local files (DuckDB) or Athena. Default: local when a log folder is configured, else athena.',
-    })(),
+    logs: logsFlag,
+    engine: engineFlag,
     cache: cachePathFlag,
-    'no-cache': Flags.boolean({ description: 'Read the logs without the cache (nothing is stored).' }),
+    'no-cache': noCacheFlag,
     'cache-wait': cacheWaitFlag,
     concurrency: Flags.integer({
       default: 5,

@@ -23,7 +23,8 @@ import type { ActivityRow } from '../../trail/activity-summary.js';
 import type { IamChangeRow } from '../../trail/iam-changes.js';
 import { addDays } from '../../trail/utc-days.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
-import { loadWindow, planLogs } from '../report/load-window.js';
+import { loadAccountsWindow, planLogs } from '../report/load-window.js';
+import { resolveAuditRoleTargets, whyNoTrail } from '../accounts/fan-out-options.js';
 import type { EngineName, LogsSummary } from '../report/report-types.js';
 import type {
   AccountEvidence,
@@ -89,7 +90,7 @@ export async function runAudit(
   const deps: AuditDependencies = {
     data: dependencies.data ?? loadActionData(),
     collectEvidence: dependencies.collectEvidence ?? collectAccountEvidenceOf,
-    resolveTargets: dependencies.resolveTargets ?? resolveAuditTargets,
+    resolveTargets: dependencies.resolveTargets ?? resolveAuditRoleTargets,
   };
   const generatedAt = (options.now ?? new Date()).toISOString();
   const { window } = options;
@@ -117,18 +118,13 @@ export async function runAudit(
   } else {
     const config = options.config;
     const accounts = read.map((entry) => ({ name: entry.account.name, id: entry.account.id }));
-    const loaded = await loadWindow({
+    const loaded = await loadAccountsWindow({
       config,
       plan,
       cache: options.cache,
       window,
       accounts,
-      athenaAccountIds: [
-        ...new Set([...config.accounts.map((entry) => entry.id), ...accounts.map((entry) => entry.id)]),
-      ],
-      skipSetup: false,
       reporter: options.reporter,
-      noLogs: 'gap',
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.now === undefined ? {} : { now: options.now }),
     });
@@ -235,16 +231,6 @@ export async function runAudit(
     },
     complete: accountsFailed === 0,
   };
-}
-
-/** Why CloudTrail evidence is not used (`null`: it is). */
-function whyNoTrail(options: AuditOptions): string | null {
-  if (!options.trail) return '--no-trail';
-  const config = options.config;
-  if (options.logs === undefined && config?.logs === undefined && config?.athena === undefined)
-    return 'no logs configured (no --logs, no logs: and no athena: in the config)';
-  if (config === undefined) return 'no config file (--logs needs the config of the accounts)';
-  return null;
 }
 
 /** The CloudTrail side of one account. */
@@ -421,27 +407,6 @@ async function readIamChanges(
   accountIds: readonly string[],
 ): Promise<readonly IamChangeRow[]> {
   return sortIamChanges(await store.iamChanges(source, window, accountIds));
-}
-
-/**
- * The accounts to audit: the config's (with their files) or the organisation's, resolved as
- * `advisor collect` resolves them; `--role` defaults to `audit.role` of the config.
- */
-async function resolveAuditTargets(options: AuditOptions): Promise<readonly AuditAccountTarget[]> {
-  const [{ resolveAccounts }, { AwsCallCounts }] = await Promise.all([
-    import('../accounts/resolve-accounts.js'),
-    import('../../aws/client-instrumentation.js'),
-  ]);
-  return resolveAccounts(
-    options.config,
-    options.request,
-    options.config?.athena?.region,
-    new AwsCallCounts(),
-    {
-      name: options.config?.audit?.role,
-      section: 'audit',
-    },
-  );
 }
 
 /** The evidence fan-out (AWS or the config's files), one result per account. */

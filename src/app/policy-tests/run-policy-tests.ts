@@ -28,7 +28,8 @@ import { principalPolicies } from '../../iam/principal-policies.js';
 import type { AccountDetails } from '../accounts/account-details.js';
 import type { AccountsRequest, AccountTarget } from '../accounts/resolve-accounts.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
-import { loadWindow, planLogs } from '../report/load-window.js';
+import { loadAccountsWindow, planLogs } from '../report/load-window.js';
+import { resolveAuditRoleTargets, whyNoTrail } from '../accounts/fan-out-options.js';
 import type { EngineName } from '../report/report-types.js';
 import { expandTestActions } from './expand-test-actions.js';
 import type { ExpandedPattern } from './expand-test-actions.js';
@@ -114,7 +115,7 @@ export async function runPolicyTests(
 ): Promise<PolicyTestDocument> {
   const deps: PolicyTestDependencies = {
     data: dependencies.data ?? loadActionData(),
-    resolveTargets: dependencies.resolveTargets ?? resolveTestTargets,
+    resolveTargets: dependencies.resolveTargets ?? resolveAuditRoleTargets,
     loadDetails: dependencies.loadDetails ?? loadDetailsOf,
     createSimulator: dependencies.createSimulator ?? createAccountSimulator,
   };
@@ -153,18 +154,13 @@ export async function runPolicyTests(
   else {
     const config = options.config;
     const accounts = readAccounts.map((entry) => ({ name: entry.account.name, id: entry.account.id }));
-    const loaded = await loadWindow({
+    const loaded = await loadAccountsWindow({
       config,
       plan,
       cache: options.cache,
       window: options.window,
       accounts,
-      athenaAccountIds: [
-        ...new Set([...config.accounts.map((entry) => entry.id), ...accounts.map((entry) => entry.id)]),
-      ],
-      skipSetup: false,
       reporter: options.reporter,
-      noLogs: 'gap',
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.now === undefined ? {} : { now: options.now }),
     });
@@ -448,34 +444,6 @@ function compilePrincipal(run: AccountRun, principal: IamPrincipal, warnings: st
 
 function simulationKey(action: string, resource: string): string {
   return `${action.toLowerCase()}|${resource}`;
-}
-
-/** Why CloudTrail is not read (`null`: it is). */
-function whyNoTrail(options: PolicyTestOptions): string | null {
-  if (!options.trail) return '--no-trail';
-  const config = options.config;
-  if (options.logs === undefined && config?.logs === undefined && config?.athena === undefined)
-    return 'no logs configured (no --logs, no logs: and no athena: in the config)';
-  if (config === undefined) return 'no config file (--logs needs the config of the accounts)';
-  return null;
-}
-
-/**
- * The accounts to test: the config's or the organisation's; `--role` defaults to `audit.role` of
- * the config (the audit reads the same IAM data).
- */
-async function resolveTestTargets(options: PolicyTestOptions): Promise<readonly AccountTarget[]> {
-  const [{ resolveAccounts }, { AwsCallCounts }] = await Promise.all([
-    import('../accounts/resolve-accounts.js'),
-    import('../../aws/client-instrumentation.js'),
-  ]);
-  return resolveAccounts(
-    options.config,
-    options.request,
-    options.config?.athena?.region,
-    new AwsCallCounts(),
-    { name: options.config?.audit?.role, section: 'audit' },
-  );
 }
 
 /** The IAM data of every account (files or AWS), one result per account. */

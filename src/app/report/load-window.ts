@@ -93,6 +93,29 @@ export interface LoadedWindow {
 }
 
 /**
+ * {@link loadWindow} for a fan-out over accounts (`audit`, `test`): the accounts read, Athena's
+ * table projecting them and the config's, and an account without logs a gap, not an error.
+ */
+export function loadAccountsWindow(
+  options: Pick<
+    LoadWindowOptions,
+    'config' | 'plan' | 'cache' | 'window' | 'accounts' | 'reporter' | 'signal' | 'now'
+  >,
+): Promise<LoadedWindow> {
+  return loadWindow({
+    ...options,
+    athenaAccountIds: [
+      ...new Set([
+        ...options.config.accounts.map((entry) => entry.id),
+        ...options.accounts.map((entry) => entry.id),
+      ]),
+    ],
+    skipSetup: false,
+    noLogs: 'gap',
+  });
+}
+
+/**
  * Opens the cache, reads the days of the window it lacks for `accounts` with the engine (local
  * DuckDB or Athena), writes them, and summarizes the coverage. The store is returned open; on
  * failure it is closed.
