@@ -25,14 +25,14 @@ export abstract class BaseCommand extends Command {
   /**
    * `this.exit(code)` once everything written to stdout has been handed to the OS: `exit` ends the
    * process at once, which would cut a piped output longer than the pipe's buffer (64 KiB) short.
-   * A stream calls write callbacks in order, so an empty write's callback comes after the rest.
+   * `writableLength` counts what the stream still holds (also a write in progress); a stream that
+   * stops taking data (a reader that never reads) is given up on after a minute.
    */
   protected async exitWhenWritten(code: number): Promise<never> {
-    await new Promise<void>((resolve) => {
-      process.stdout.write('', () => {
-        resolve();
-      });
-    });
+    const deadline = Date.now() + 60_000;
+    while (process.stdout.writableLength > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     return this.exit(code);
   }
 
