@@ -21,7 +21,6 @@ type ParsedValues = Record<string, any>;
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
 
-  /** Prints one warning line on stderr; what it quotes from data cannot reach the terminal raw. */
   /**
    * `this.exit(code)` once everything written to stdout has been handed to the OS: `exit` ends the
    * process at once, which would cut a piped output longer than the pipe's buffer (64 KiB) short.
@@ -29,13 +28,16 @@ export abstract class BaseCommand extends Command {
    */
   protected async exitWhenWritten(code: number): Promise<never> {
     await new Promise<void>((resolve) => {
-      process.stdout.write('', () => {
+      // With an encoding: a write(chunk, callback) of a replaced stdout may never call back
+      // (@oclif/test's capture, which runs commands in-process, does not).
+      process.stdout.write('', 'utf8', () => {
         resolve();
       });
     });
     return this.exit(code);
   }
 
+  /** Prints one warning line on stderr; what it quotes from data cannot reach the terminal raw. */
   protected warnLine(message: string): void {
     process.stderr.write(`warning: ${toPrintable(message)}\n`);
   }
