@@ -21,7 +21,6 @@ type ParsedValues = Record<string, any>;
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
 
-  /** Prints one warning line on stderr; what it quotes from data cannot reach the terminal raw. */
   /**
    * `this.exit(code)` once everything written to stdout has been handed to the OS: `exit` ends the
    * process at once, which would cut a piped output longer than the pipe's buffer (64 KiB) short.
@@ -36,6 +35,7 @@ export abstract class BaseCommand extends Command {
     return this.exit(code);
   }
 
+  /** Prints one warning line on stderr; what it quotes from data cannot reach the terminal raw. */
   protected warnLine(message: string): void {
     process.stderr.write(`warning: ${toPrintable(message)}\n`);
   }

@@ -44,6 +44,9 @@ test/moto/advisor-fixture.json for its keys):
     field that echoes the context, so tests read what was sent there.
 - STS AssumeRole of a role ARN matching `refuseAssumeRole` is AccessDenied (moto's STS never
   refuses: the one way to test a refused account).
+- GetAccountAuthorizationDetails gives each entry of `Policies` its PolicyName and PolicyId, as
+  AWS does (moto 5.2.1's serializer looks for `policy_name`/`policy_id`, which its managed
+  policies lack, and leaves both out).
 
 Run: python3 test/moto/moto_advisor.py -H 127.0.0.1 -p PORT (the arguments of moto_server).
 """
@@ -61,6 +64,7 @@ from datetime import datetime, timezone
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from moto.iam.exceptions import NotFoundException
+from moto.iam.models import ManagedPolicy
 from moto.iam.responses import IamResponse
 from moto.sts.responses import TokenResponse
 
@@ -421,6 +425,8 @@ IamResponse.get_service_last_accessed_details = get_service_last_accessed_detail
 IamResponse.get_service_last_accessed_details_with_entities = get_service_last_accessed_details_with_entities
 IamResponse.simulate_principal_policy = simulate_principal_policy
 TokenResponse.assume_role = assume_role
+ManagedPolicy.policy_name = property(lambda self: self.name)
+ManagedPolicy.policy_id = property(lambda self: self.id)
 
 if __name__ == "__main__":
     from moto.server import main

@@ -470,15 +470,20 @@ async function createAccountSimulator(
   target: AccountTarget,
   options: PolicyTestOptions,
 ): Promise<AccountSimulator> {
-  const [{ createIamClient }, { createRateBudget, simulatePrincipal }, { AwsCallCounts }] = await Promise.all(
-    [
-      import('../../aws/aws-clients.js'),
-      import('../../aws/policy-simulator.js'),
-      import('../../aws/client-instrumentation.js'),
-    ],
-  );
+  const [
+    { createIamClient },
+    { createRateBudget, SIMULATOR_CLIENT_RETRY, simulatePrincipal },
+    { AwsCallCounts },
+  ] = await Promise.all([
+    import('../../aws/aws-clients.js'),
+    import('../../aws/policy-simulator.js'),
+    import('../../aws/client-instrumentation.js'),
+  ]);
+  // The client counts its calls but does not retry them: simulatePrincipal's bounded retries are
+  // the only ones (each within the budget), not nested inside the client's own.
   const client: IAMClient = await createIamClient(options.config?.athena?.region, target.roleArn, {
     counts: new AwsCallCounts(),
+    retry: SIMULATOR_CLIENT_RETRY,
   });
   const budget: RateBudget = createRateBudget(options.simulator?.callsPerSecond ?? 5);
   return {
