@@ -56,6 +56,8 @@ export interface UnknownActionPattern extends StatementRef {
 export interface GrantProblem {
   readonly code: 'missing-managed-policy' | 'missing-default-version' | 'missing-group';
   readonly message: string;
+  /** What is missing: the managed policy's ARN, or `group <name>`. */
+  readonly missing?: string;
 }
 
 /** What a principal is granted, with provenance. */
@@ -212,6 +214,7 @@ export function resolvePolicies(
     if (policy?.document === undefined) {
       problems.push({
         code: policy === undefined ? 'missing-managed-policy' : 'missing-default-version',
+        missing: arn,
         message:
           policy === undefined
             ? `managed policy ${arn} is attached${group === undefined ? '' : ` to group ${group}`} but not in the file; its grants are missing`
@@ -230,6 +233,7 @@ export function resolvePolicies(
       if (group === undefined) {
         problems.push({
           code: 'missing-group',
+          missing: `group ${groupName}`,
           message: `group ${groupName} is not in the file; its grants are missing`,
         });
         continue;

@@ -71,9 +71,18 @@ export interface PrincipalPolicies {
   readonly identity: readonly EvaluatedPolicy[];
   /**
    * The permissions boundary; `undefined` when none is set. `null` when one is set but its policy is
-   * not in the data: nothing is allowed through it (the decision says why).
+   * not in the data: a layer whose verdict is unknown (pseudo key {@link BOUNDARY_NOT_IN_DATA}), so
+   * a request the other layers allow is `inconclusive`, never silently denied or allowed.
    */
   readonly boundary: EvaluatedPolicy | null | undefined;
+  /**
+   * The identity policies and groups the principal has that are missing from the data (a managed
+   * policy's ARN, `group <name>`); empty when all were read. When not empty, a request the identity
+   * layer would deny implicitly is `inconclusive` (pseudo key {@link IDENTITY_NOT_IN_DATA}: the
+   * missing policies might allow it); `allowed` stays `allowed` and `explicitDeny` stays, with the
+   * missing data named in the result's `problems`.
+   */
+  readonly incomplete: readonly string[];
   /**
    * The SCP levels from the root down to the account; `undefined` when SCPs were not given (or do
    * not apply: the management account, service-linked roles).
@@ -81,11 +90,28 @@ export interface PrincipalPolicies {
   readonly scps: readonly ScpLevel[] | undefined;
 }
 
+/**
+ * Pseudo keys of `missingContextKeys`: what a decision depends on that is not a condition key.
+ * `(resource)`: the request's resource is `*` and a statement's Resource/NotResource does not
+ * settle it for every resource (iamtrail's rule for `*`, documented in the README).
+ */
+export const RESOURCE_KEY = '(resource)';
+/** Pseudo key: the permissions boundary is set but its policy is not in the data. */
+export const BOUNDARY_NOT_IN_DATA = '(permissions boundary not in the data)';
+/** Pseudo key: identity policies or groups of the principal are missing from the data. */
+export const IDENTITY_NOT_IN_DATA = '(identity policies not in the data)';
+
 /** One request to decide. */
 export interface EvaluationRequest {
   /** A concrete action (`s3:GetObject`); no wildcards. Compared case-insensitively. */
   readonly action: string;
-  /** A resource ARN, or `*`. */
+  /**
+   * A resource ARN, or `*`: any resource. With `*`, a statement whose Resource/NotResource does not
+   * settle the question for every resource (a pattern matching every ARN settles it; NotResource
+   * with such a pattern settles "does not apply") applies only for some resources, as a statement
+   * on an unknown condition key does (pseudo key {@link RESOURCE_KEY}): the decision is
+   * `inconclusive` when the resource could change it.
+   */
   readonly resource: string;
   /**
    * Condition keys the request supplies. Keys the principal implies (`aws:username`,
@@ -116,7 +142,7 @@ export interface DecidingStatement {
   readonly layer: EvaluationLayer;
   /**
    * `true`: the statement applies to the request. `'unknown'`: whether it applies depends on
-   * condition keys the context does not supply.
+   * condition keys the context does not supply (or, for a request on `*`, on the resource).
    */
   readonly applies: true | 'unknown';
   /** Its place in the policy's text (line:column); `undefined` when it cannot be located. */
@@ -131,11 +157,19 @@ export interface EvaluationResult {
    * Allow statements that apply, in every layer. `implicitDeny`: the Allows of the layers that
    * allow (none for the layer that does not, named in `noAllowIn`). `inconclusive`: the statements
    * that apply only for some values of the missing keys, and the Allows that do apply.
+   *
+   * `implicitDeny` is certain as a denial, not in its kind: when a layer has no Allow and a Deny
+   * applies only for some values of the missing keys, the decision is `implicitDeny` though for
+   * those values the denial is explicit.
    */
   readonly deciding: readonly DecidingStatement[];
   /** For `implicitDeny`: the first layer without an applicable Allow. */
   readonly noAllowIn?: EvaluationLayer;
-  /** Condition keys the decision depends on that the context does not supply; sorted, as written. */
+  /**
+   * What an `inconclusive` decision depends on that the request does not supply, sorted: condition
+   * keys as written, and the pseudo keys {@link RESOURCE_KEY} (`(resource)`, a request on `*`),
+   * {@link BOUNDARY_NOT_IN_DATA} and {@link IDENTITY_NOT_IN_DATA} (policies missing from the data).
+   */
   readonly missingContextKeys: readonly string[];
   /** Why the decision could not be complete, e.g. a boundary policy missing from the data. */
   readonly problems: readonly string[];

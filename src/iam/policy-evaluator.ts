@@ -2,6 +2,7 @@ import { BlockList, isIP } from 'node:net';
 
 import { matchesEveryArn } from './granted-actions.js';
 import type { ConditionClause, PolicyStatement } from './policy-document.js';
+import { BOUNDARY_NOT_IN_DATA, IDENTITY_NOT_IN_DATA, RESOURCE_KEY } from './policy-evaluation.js';
 import type {
   ContextEntry,
   DecidingStatement,
@@ -14,7 +15,7 @@ import type {
 } from './policy-evaluation.js';
 import { statementSpan } from './policy-positions.js';
 import type { StatementSpan } from './policy-positions.js';
-import { principalContext } from './principal-policies.js';
+import { principalContext, sessionTagsPossible } from './principal-policies.js';
 
 /*
  * IAM's evaluation logic for identity policies, permissions boundaries and SCPs, for one request.
@@ -35,7 +36,9 @@ import { principalContext } from './principal-policies.js';
  * - Resource, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html:
  *   wildcards within each of the ARN's colon-separated segments; a `*` that ends a segment may
  *   expand beyond the colon; the resource segment (after the fifth colon) may hold colons. A
- *   request for resource `*` (as the simulator takes it) matches only patterns that match every ARN.
+ *   request for resource `*` (iamtrail's rule, documented in the README): a Resource with a
+ *   pattern matching every ARN applies, a NotResource with one does not, any other applies only
+ *   for some resources: `unknown`, pseudo key `(resource)`.
  * - Condition operators, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html:
  *   a key absent from the request makes a clause false, except negated operators (true),
  *   `…IfExists` (true) and `Null`.
@@ -49,10 +52,15 @@ import { principalContext } from './principal-policies.js';
  *   value (and no default) makes its pattern or value match nothing.
  *
  * Keys the request does not supply: the keys a principal implies (aws:username, aws:PrincipalTag/…,
- * aws:PrincipalArn, …) are KNOWN, absent when the principal does not imply them; every other key
- * is UNKNOWN: it might be present with any value. A clause on an unknown key is `unknown`, and
+ * aws:PrincipalArn, …) are KNOWN, absent when the principal does not imply them (but a role's
+ * aws:PrincipalTag/… keys are UNKNOWN when its sessions may carry session tags, see
+ * `sessionTagsPossible`); every other key is UNKNOWN: it might be present with any value. A clause on an unknown key is `unknown`, and
  * statements combine with Kleene's three-valued logic. A decision is only `allowed` or a deny when
  * no value of the unknown keys could change it; otherwise it is `inconclusive` and names the keys.
+ *
+ * Missing data never decides silently: a boundary set but not in the data is a layer whose verdict
+ * is unknown, and identity policies missing from the data turn what would be the identity layer's
+ * implicit denial into `inconclusive` (see `PrincipalPolicies`).
  */
 
 /** Kleene's three values: true, false, or depends on keys the request does not supply. */
@@ -85,6 +93,11 @@ interface CompiledStatement {
 interface CompiledLayer {
   readonly layer: EvaluationLayer;
   readonly statements: readonly CompiledStatement[];
+  /**
+   * A pseudo key when part of the layer is not in the data: without an Allow that applies, its
+   * verdict is unknown rather than "nothing allowed".
+   */
+  readonly unread?: string;
 }
 
 interface Applicable {
@@ -130,15 +143,23 @@ export function compilePolicies(
     type: 'date',
   });
 
-  const layers: CompiledLayer[] = [compileLayer('identity', policies.identity)];
+  const sessionTags = sessionTagsPossible(policies.principal);
   const fixedProblems: string[] = [];
-  if (policies.boundary !== undefined) {
-    if (policies.boundary === null) {
-      fixedProblems.push(
-        `the permissions boundary ${policies.principal.permissionsBoundaryArn ?? ''} is not in the data; nothing is allowed through it`,
-      );
-    }
-    layers.push(compileLayer('boundary', policies.boundary === null ? [] : [policies.boundary]));
+  const identity = compileLayer('identity', policies.identity);
+  const incomplete = policies.incomplete.length > 0;
+  const layers: CompiledLayer[] = [incomplete ? { ...identity, unread: IDENTITY_NOT_IN_DATA } : identity];
+  if (incomplete) {
+    fixedProblems.push(
+      `identity policies missing from the data: ${policies.incomplete.join(', ')}; the decision does not account for them`,
+    );
+  }
+  if (policies.boundary === null) {
+    fixedProblems.push(
+      `the permissions boundary ${policies.principal.permissionsBoundaryArn ?? ''} is not in the data; what it allows is unknown`,
+    );
+    layers.push({ layer: 'boundary', statements: [], unread: BOUNDARY_NOT_IN_DATA });
+  } else if (policies.boundary !== undefined) {
+    layers.push(compileLayer('boundary', [policies.boundary]));
   }
   for (const level of policies.scps ?? []) {
     layers.push(compileLayer(`scp:${level.target}`, level.policies));
@@ -176,14 +197,12 @@ export function compilePolicies(
     }
     return found;
   };
-  /** The answer when no statement of any layer names the action: denied by default. */
-  const nothingApplies: EvaluationResult = {
-    decision: 'implicitDeny',
-    deciding: [],
-    noAllowIn: layers[0]?.layer ?? 'identity',
-    missingContextKeys: [],
-    problems: fixedProblems,
-  };
+  /** The answer when no statement of any layer names the action: denied by default (or unknown). */
+  const nothingApplies = decide(
+    layers,
+    layers.map(() => ({ denyTrue: [], denyUnknown: [], allowTrue: [], allowUnknown: [] })),
+    fixedProblems,
+  );
 
   let lastContext: readonly ContextEntry[] | undefined;
   let lastLookup: ((key: string) => Lookup) | undefined;
@@ -195,6 +214,7 @@ export function compilePolicies(
       const lower = key.toLowerCase();
       const entry = given.get(lower) ?? implied.get(lower);
       if (entry !== undefined) return entry;
+      if (sessionTags && lower.startsWith('aws:principaltag/')) return UNKNOWN;
       return isPrincipalFamily(lower) ? ABSENT : UNKNOWN;
     };
     lastContext = context;
@@ -277,8 +297,11 @@ function decide(
       problems: uniqueProblems,
     };
   }
+  // a layer without an Allow denies implicitly, whatever a Deny on unknown keys would do (the
+  // denial is certain, its kind is not); a layer with unread data does not settle it
   const closed = outcomes.findIndex(
-    (outcome) => outcome.allowTrue.length + outcome.allowUnknown.length === 0,
+    (outcome, index) =>
+      outcome.allowTrue.length + outcome.allowUnknown.length === 0 && layers[index]?.unread === undefined,
   );
   if (closed !== -1) {
     const deciding = outcomes.flatMap((outcome, index) =>
@@ -297,7 +320,10 @@ function decide(
     outcome.allowTrue.length > 0 ? [] : outcome.allowUnknown,
   );
   const allowTrue = outcomes.flatMap((outcome) => outcome.allowTrue);
-  if (denyUnknown.length === 0 && uncertainAllows.length === 0) {
+  const unread = layers.flatMap((layer, index) =>
+    layer.unread !== undefined && outcomes[index]?.allowTrue.length === 0 ? [layer.unread] : [],
+  );
+  if (denyUnknown.length === 0 && uncertainAllows.length === 0 && unread.length === 0) {
     return {
       decision: 'allowed',
       deciding: allowTrue.map(toDeciding),
@@ -306,7 +332,7 @@ function decide(
     };
   }
   const uncertain = [...denyUnknown, ...uncertainAllows];
-  const missing = [...new Set(uncertain.flatMap((entry) => entry.missing))].sort();
+  const missing = [...new Set([...uncertain.flatMap((entry) => entry.missing), ...unread])].sort();
   return {
     decision: 'inconclusive',
     deciding: [...uncertain, ...allowTrue].map(toDeciding),
@@ -489,8 +515,15 @@ function compileResourceMatcher(
 ): ((resource: string, scratch: Scratch) => Tri) | undefined {
   const element = statement.resource;
   if (element === undefined) return undefined;
-  const matchers = element.patterns.map((pattern) => compileArnPattern(pattern, variables, true));
+  const matchers = element.patterns.map((pattern) => compileArnPattern(pattern, variables));
+  const every = element.patterns.some((pattern) => matchesEveryArn(pattern));
   return (resource, scratch) => {
+    if (resource === '*') {
+      // any resource: settled only by a pattern matching every ARN
+      if (every) return !element.not;
+      scratch.missing.push(RESOURCE_KEY);
+      return 'unknown';
+    }
     let result: Tri = false;
     for (const matcher of matchers) {
       const value = matcher(resource, scratch);
@@ -505,21 +538,15 @@ function compileResourceMatcher(
 }
 
 /** One ARN pattern (Resource, or an Arn condition value) as a three-valued matcher. */
-function compileArnPattern(
-  pattern: string,
-  variables: boolean,
-  starMeansEvery: boolean,
-): (value: string, scratch: Scratch) => Tri {
+function compileArnPattern(pattern: string, variables: boolean): (value: string, scratch: Scratch) => Tri {
   if (pattern === '*') return () => true;
-  const every = matchesEveryArn(pattern);
   const tokens = tokenize(pattern, variables);
   if (tokens.every((token) => token.kind !== 'variable')) {
     const regex = arnRegex(tokens);
-    return (value) => (starMeansEvery && value === '*' ? every : regex.test(value));
+    return (value) => regex.test(value);
   }
   const cache = new Map<string, RegExp>();
   return (value, scratch) => {
-    if (starMeansEvery && value === '*') return every;
     const resolved = resolveTokens(tokens, scratch);
     if (resolved === false || resolved === 'unknown') return resolved;
     const cacheKey = JSON.stringify(resolved);
@@ -586,7 +613,7 @@ const likeValue = (policyValue: string, variables: boolean): ValueMatcher => {
 };
 
 const arnValue = (policyValue: string, variables: boolean): ValueMatcher => {
-  const matcher = compileArnPattern(policyValue, variables, false);
+  const matcher = compileArnPattern(policyValue, variables);
   return (contextValue, scratch) => matcher(contextValue, scratch);
 };
 

@@ -6,8 +6,8 @@ import type { ContextEntry, EvaluatedPolicy, PrincipalPolicies, ScpLevel } from 
 /**
  * Everything that governs a principal's requests, from the IAM data and the SCPs above its
  * account: its identity policies (inline, attached, and for a user its groups', as
- * `resolvePolicies` finds them), its permissions boundary (`null` with a problem when the data
- * lacks the policy), and `scps` as given, except for service-linked roles, which SCPs do not
+ * `resolvePolicies` finds them; those the data lacks in `incomplete`, with a problem), its
+ * permissions boundary (`null` with a problem when the data lacks the policy), and `scps` as given, except for service-linked roles, which SCPs do not
  * affect (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
  */
 export function principalPolicies(
@@ -22,6 +22,9 @@ export function principalPolicies(
     document: policy.document,
   }));
   const problems = grantProblems.map((problem) => problem.message);
+  const incomplete = grantProblems.flatMap((problem) =>
+    problem.missing === undefined ? [] : [problem.missing],
+  );
   let boundary: EvaluatedPolicy | null | undefined;
   const boundaryArn = principal.permissionsBoundaryArn;
   if (boundaryArn !== undefined) {
@@ -30,8 +33,8 @@ export function principalPolicies(
       boundary = null;
       problems.push(
         policy === undefined
-          ? `permissions boundary ${boundaryArn} is not in the file; nothing is allowed through it`
-          : `permissions boundary ${boundaryArn} has no default version in the file; nothing is allowed through it`,
+          ? `permissions boundary ${boundaryArn} is not in the file; what it allows is unknown`
+          : `permissions boundary ${boundaryArn} has no default version in the file; what it allows is unknown`,
       );
     } else {
       boundary = {
@@ -42,7 +45,14 @@ export function principalPolicies(
   }
   const serviceLinked = principal.type === 'role' && principal.serviceLinked;
   return {
-    policies: { principal, accountId, identity, boundary, scps: serviceLinked ? undefined : scps },
+    policies: {
+      principal,
+      accountId,
+      identity,
+      boundary,
+      scps: serviceLinked ? undefined : scps,
+      incomplete,
+    },
     problems,
   };
 }
@@ -53,7 +63,9 @@ export function principalPolicies(
  * `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType` (`User`, or `AssumedRole` for a
  * role's sessions), `aws:username` (users only), `aws:PrincipalTag/<key>` per tag, and
  * `aws:PrincipalIsAWSService` = false. The evaluator takes a key the principal does not imply as
- * absent (a role has no `aws:username`), not as unknown.
+ * absent (a role has no `aws:username`), not as unknown; except a role's tags when its sessions
+ * may carry session tags ({@link sessionTagsPossible}): then no `aws:PrincipalTag/…` is implied and
+ * the evaluator takes every such key as unknown.
  */
 export function principalContext(principal: IamPrincipal, accountId: string): ContextEntry[] {
   const entries: ContextEntry[] = [
@@ -68,8 +80,77 @@ export function principalContext(principal: IamPrincipal, accountId: string): Co
   ];
   if (principal.type === 'user')
     entries.push({ key: 'aws:username', values: [principal.name], type: 'string' });
+  if (sessionTagsPossible(principal)) return entries;
   for (const [key, value] of Object.entries(principal.tags)) {
     entries.push({ key: `aws:PrincipalTag/${key}`, values: [value], type: 'string' });
   }
   return entries;
+}
+
+/** The trust policy actions through which a role session gets session tags. */
+const SESSION_TAG_ACTIONS = ['sts:tagsession', 'sts:assumerolewithsaml', 'sts:assumerolewithwebidentity'];
+
+/**
+ * Whether a role's sessions may carry session tags, which override the role's tags of the same key
+ * in `aws:PrincipalTag/…` (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html):
+ * its trust policy has an Allow statement whose Action (or NotAction) admits `sts:TagSession` or a
+ * federation action (`sts:AssumeRoleWithSAML`, `sts:AssumeRoleWithWebIdentity`, which pass the
+ * identity provider's tags), or the trust policy cannot be read. Users: never (their tags are
+ * known).
+ */
+export function sessionTagsPossible(principal: IamPrincipal): boolean {
+  if (principal.type === 'user') return false;
+  const statements = trustPolicyStatements(principal.assumeRolePolicyDocument);
+  if (statements === undefined) return true;
+  return statements.some((statement) => {
+    if (statement.Effect !== 'Allow') return false;
+    const not = statement.Action === undefined && statement.NotAction !== undefined;
+    const listed = not ? statement.NotAction : statement.Action;
+    const patterns = (Array.isArray(listed) ? listed : [listed]).filter(
+      (value): value is string => typeof value === 'string',
+    );
+    const matchers = patterns.map(
+      (pattern) =>
+        new RegExp(
+          `^${pattern
+            .toLowerCase()
+            .replace(/[.+^${}()|[\]\\/]/g, '\\$&')
+            .replaceAll('*', '.*')
+            .replaceAll('?', '.')}$`,
+          's',
+        ),
+    );
+    return SESSION_TAG_ACTIONS.some((action) => {
+      const listedHere = matchers.some((regex) => regex.test(action));
+      return not ? !listedHere : listedHere;
+    });
+  });
+}
+
+/** A trust policy statement, as given. */
+export interface TrustStatement {
+  readonly Effect?: unknown;
+  readonly Principal?: unknown;
+  readonly Action?: unknown;
+  readonly NotAction?: unknown;
+}
+
+/**
+ * A role's trust policy statements (the document as an object, JSON text or URL-encoded JSON);
+ * `undefined` when it cannot be read.
+ */
+export function trustPolicyStatements(value: unknown): TrustStatement[] | undefined {
+  let document = value;
+  try {
+    if (typeof document === 'string') {
+      const text = document.trimStart().startsWith('{') ? document : decodeURIComponent(document);
+      document = JSON.parse(text) as unknown;
+    }
+  } catch {
+    return undefined;
+  }
+  if (typeof document !== 'object' || document === null) return undefined;
+  const statement = (document as { Statement?: unknown }).Statement;
+  const list = Array.isArray(statement) ? statement : [statement];
+  return list.filter((entry): entry is TrustStatement => typeof entry === 'object' && entry !== null);
 }

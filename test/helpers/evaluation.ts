@@ -49,7 +49,18 @@ export function inlinePolicy(name: string, document: unknown): EvaluatedPolicy {
 export function testPolicies(
   principal: IamPrincipal,
   identity: readonly EvaluatedPolicy[],
-  extra: { boundary?: EvaluatedPolicy | null; scps?: readonly ScpLevel[] } = {},
+  extra: {
+    boundary?: EvaluatedPolicy | null;
+    scps?: readonly ScpLevel[];
+    incomplete?: readonly string[];
+  } = {},
 ): PrincipalPolicies {
-  return { principal, accountId: TEST_ACCOUNT, identity, boundary: extra.boundary, scps: extra.scps };
+  return {
+    principal,
+    accountId: TEST_ACCOUNT,
+    identity,
+    boundary: extra.boundary,
+    scps: extra.scps,
+    incomplete: extra.incomplete ?? [],
+  };
 }

@@ -1,4 +1,5 @@
 import type { IamPrincipal, IamRole } from '../../iam/authorization-details.js';
+import { trustPolicyStatements } from '../../iam/principal-policies.js';
 import type { PolicyTestCase, PolicyTestFile, PrincipalPattern } from './policy-test-types.js';
 
 /*
@@ -39,7 +40,7 @@ export function isServiceRole(role: IamRole): boolean {
  * that cannot be read counts as human-assumable: the role stays in the tests.
  */
 export function isSystemRole(role: IamRole): boolean {
-  const trust = readTrustPolicy(role.assumeRolePolicyDocument);
+  const trust = trustPolicyStatements(role.assumeRolePolicyDocument);
   if (trust === undefined) return false;
   const allows = trust.filter((statement) => statement.Effect === 'Allow');
   if (allows.length === 0) return false;
@@ -49,25 +50,6 @@ export function isSystemRole(role: IamRole): boolean {
     const keys = Object.keys(principal);
     return keys.length > 0 && keys.every((key) => key === 'Service');
   });
-}
-
-function readTrustPolicy(value: unknown): { Effect?: unknown; Principal?: unknown }[] | undefined {
-  let document = value;
-  try {
-    if (typeof document === 'string') {
-      const text = document.trimStart().startsWith('{') ? document : decodeURIComponent(document);
-      document = JSON.parse(text) as unknown;
-    }
-  } catch {
-    return undefined;
-  }
-  if (typeof document !== 'object' || document === null) return undefined;
-  const statement = (document as { Statement?: unknown }).Statement;
-  const list = Array.isArray(statement) ? statement : [statement];
-  return list.filter(
-    (entry): entry is { Effect?: unknown; Principal?: unknown } =>
-      typeof entry === 'object' && entry !== null,
-  );
 }
 
 /**

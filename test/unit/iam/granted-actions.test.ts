@@ -113,9 +113,14 @@ describe('computeGrantedActions with NotAction and a permissions boundary', () =
 
   it('reports a missing group and a missing managed policy as problems', () => {
     expect(bob.problems).toEqual([
-      { code: 'missing-group', message: 'group no-such-group is not in the file; its grants are missing' },
+      {
+        code: 'missing-group',
+        missing: 'group no-such-group',
+        message: 'group no-such-group is not in the file; its grants are missing',
+      },
       {
         code: 'missing-managed-policy',
+        missing: 'arn:aws:iam::111111111111:policy/gone',
         message:
           'managed policy arn:aws:iam::111111111111:policy/gone is attached but not in the file; its grants are missing',
       },

@@ -197,7 +197,7 @@ describe('evaluation properties (fast-check)', () => {
     );
   });
 
-  it('a decision taken with keys missing holds for every value of those keys', () => {
+  it('a decision taken with keys missing (or on resource "*") holds for every value of those keys, absent included, and every resource', () => {
     fc.assert(
       fc.property(policySet, request, (statements, req) => {
         const policies = build(statements);
@@ -208,18 +208,27 @@ describe('evaluation properties (fast-check)', () => {
         const missing = KEY_NAMES.filter(
           (key) => used.has(key) && !given.has(key) && key !== 'aws:PrincipalTag/team',
         );
-        // every assignment of the missing keys: each request value, or (for the list key) none
+        // every assignment of the missing keys: each request value, or absent (an empty entry,
+        // which the evaluator takes as absent)
         let assignments: ContextEntry[][] = [[]];
         for (const key of missing) {
-          const options = KEYS[key].request.map((value) => [entry(key, [value])]);
-          if (key === 'aws:TagKeys') options.push([entry(key, [])]);
+          const options = [...KEYS[key].request.map((value) => [entry(key, [value])]), [entry(key, [])]];
           assignments = assignments.flatMap((partial) => options.map((option) => [...partial, ...option]));
         }
+        // and for a request on "*", every concrete resource
+        const resources = req.resource === '*' ? RESOURCES : [req.resource];
         const evaluator = compilePolicies(policies);
-        for (const assignment of assignments) {
-          const assigned = evaluator({ ...req, context: [...req.context, ...assignment] }).decision;
-          if (decision === 'allowed') expect(assigned).toBe('allowed');
-          else expect(assigned).not.toBe('allowed');
+        for (const resource of resources) {
+          for (const assignment of assignments) {
+            const assigned = evaluator({
+              ...req,
+              resource,
+              context: [...req.context, ...assignment],
+            }).decision;
+            if (decision === 'allowed') expect(assigned).toBe('allowed');
+            else expect(assigned).not.toBe('allowed');
+            if (decision === 'explicitDeny') expect(assigned).toBe('explicitDeny');
+          }
         }
       }),
       RUNS,

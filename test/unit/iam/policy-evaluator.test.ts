@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import type { AuthorizationDetails } from '../../../src/iam/authorization-details.js';
-import type { ContextEntry } from '../../../src/iam/policy-evaluation.js';
+import type {
+  ContextEntry,
+  Decision,
+  PrincipalPolicies,
+  ScpLevel,
+} from '../../../src/iam/policy-evaluation.js';
 import { compilePolicies, evaluate } from '../../../src/iam/policy-evaluator.js';
 import { principalContext, principalPolicies } from '../../../src/iam/principal-policies.js';
 import { inlinePolicy, TEST_ACCOUNT, testPolicies, testRole, testUser } from '../../helpers/evaluation.js';
@@ -271,17 +276,328 @@ describe('three-valued conditions', () => {
   });
 });
 
-describe('resource "*" in the request', () => {
-  it('matches only patterns that match every ARN', () => {
-    const policy = inlinePolicy('p', {
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::*' },
-        { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:*' },
-      ],
+/** A table case: identity policies' statements (and extras) and the expected decision. */
+interface TableCase {
+  readonly name: string;
+  readonly statements: readonly object[];
+  readonly action: string;
+  readonly context?: ContextEntry[];
+  readonly expected: { decision: Decision; missingContextKeys?: readonly string[]; noAllowIn?: string };
+}
+
+function runTable(
+  cases: readonly TableCase[],
+  setUp: (statements: readonly object[]) => PrincipalPolicies,
+): void {
+  for (const testCase of cases) {
+    it(testCase.name, () => {
+      const policies = setUp(testCase.statements);
+      const result = evaluate(policies, request(testCase.action, '*', testCase.context ?? []));
+      expect({
+        decision: result.decision,
+        missingContextKeys: result.missingContextKeys,
+        noAllowIn: result.noAllowIn,
+      }).toEqual({ missingContextKeys: [], noAllowIn: undefined, ...testCase.expected });
     });
-    expect(evaluate(testPolicies(alice, [policy]), request('s3:GetObject')).decision).toBe('implicitDeny');
-    expect(evaluate(testPolicies(alice, [policy]), request('s3:PutObject')).decision).toBe('allowed');
+  }
+}
+
+const statementsPolicy = (statements: readonly object[]) =>
+  inlinePolicy('p', { Version: '2012-10-17', Statement: statements });
+
+// iamtrail's rule for a request on "*" (any resource), documented in the README: a statement
+// whose Resource/NotResource does not settle every resource applies only for some resources.
+describe('resource "*" in the request: a statement that does not settle every resource is unknown', () => {
+  const allowEverything = { Effect: 'Allow', Action: '*', Resource: '*' };
+  runTable(
+    [
+      {
+        name: 'Allow s3:* on arn:aws:s3:::* may allow s3:DeleteBucket on "*": inconclusive, (resource)',
+        statements: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::*' }],
+        action: 's3:DeleteBucket',
+        expected: { decision: 'inconclusive', missingContextKeys: ['(resource)'] },
+      },
+      {
+        name: 'Allow s3:* with NotResource one bucket: inconclusive, (resource)',
+        statements: [{ Effect: 'Allow', Action: 's3:*', NotResource: 'arn:aws:s3:::secret' }],
+        action: 's3:DeleteBucket',
+        expected: { decision: 'inconclusive', missingContextKeys: ['(resource)'] },
+      },
+      {
+        name: 'Allow on arn:* (every ARN): allowed',
+        statements: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:*' }],
+        action: 's3:DeleteBucket',
+        expected: { decision: 'allowed' },
+      },
+      {
+        name: 'Allow on arn:aws:*:*:*:* (not every partition): inconclusive',
+        statements: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:*:*:*:*' }],
+        action: 's3:DeleteBucket',
+        expected: { decision: 'inconclusive', missingContextKeys: ['(resource)'] },
+      },
+      {
+        name: 'NotResource listing "*" applies to no resource: implicitDeny',
+        statements: [{ Effect: 'Allow', Action: 's3:*', NotResource: ['arn:aws:s3:::secret', '*'] }],
+        action: 's3:DeleteBucket',
+        expected: { decision: 'implicitDeny', noAllowIn: 'identity' },
+      },
+      {
+        name: 'Allow * on * with a Deny scoped to one bucket: inconclusive',
+        statements: [allowEverything, { Effect: 'Deny', Action: 's3:*', Resource: 'arn:aws:s3:::secret' }],
+        action: 's3:DeleteBucket',
+        expected: { decision: 'inconclusive', missingContextKeys: ['(resource)'] },
+      },
+      {
+        name: 'Allow * on * with a Deny on NotResource one prefix: inconclusive',
+        statements: [allowEverything, { Effect: 'Deny', Action: 's3:*', NotResource: 'arn:aws:s3:::ok/*' }],
+        action: 's3:GetObject',
+        expected: { decision: 'inconclusive', missingContextKeys: ['(resource)'] },
+      },
+      {
+        name: 'an unconditional Deny on "*" still gives explicitDeny',
+        statements: [
+          { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::*' },
+          { Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' },
+        ],
+        action: 's3:DeleteBucket',
+        expected: { decision: 'explicitDeny' },
+      },
+      {
+        name: 'no Allow naming the action still gives implicitDeny (a scoped Deny cannot change it)',
+        statements: [
+          { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::*' },
+          { Effect: 'Deny', Action: 's3:*', Resource: 'arn:aws:s3:::secret' },
+        ],
+        action: 's3:DeleteBucket',
+        expected: { decision: 'implicitDeny', noAllowIn: 'identity' },
+      },
+      {
+        name: 'a scoped Allow with an unknown condition names both the resource and the key',
+        statements: [
+          {
+            Effect: 'Allow',
+            Action: 's3:*',
+            Resource: 'arn:aws:s3:::*',
+            Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+          },
+        ],
+        action: 's3:DeleteBucket',
+        expected: {
+          decision: 'inconclusive',
+          missingContextKeys: ['(resource)', 'aws:MultiFactorAuthPresent'],
+        },
+      },
+    ],
+    (statements) => testPolicies(alice, [statementsPolicy(statements)]),
+  );
+
+  it('a concrete ARN is matched as before', () => {
+    const policies = testPolicies(alice, [
+      statementsPolicy([{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::*' }]),
+    ]);
+    expect(evaluate(policies, request('s3:DeleteBucket', 'arn:aws:s3:::b')).decision).toBe('allowed');
+    expect(evaluate(policies, request('s3:DeleteBucket', 'arn:aws:iam::111122223333:user/x')).decision).toBe(
+      'implicitDeny',
+    );
+  });
+});
+
+// Missing data never decides silently (iamtrail's rule): a boundary set but not in the data is a
+// layer whose verdict is unknown; identity policies missing from the data may allow.
+describe('policies missing from the data', () => {
+  const gone = `arn:aws:iam::${TEST_ACCOUNT}:policy/gone`;
+  const bounded = { ...testUser('dave'), permissionsBoundaryArn: gone };
+  const scp = (statements: readonly object[]): ScpLevel => ({
+    target: 'r-abcd',
+    policies: [{ ...statementsPolicy(statements), ref: { kind: 'scp', policy: 'scp', target: 'r-abcd' } }],
+  });
+  describe('a boundary set but not in the data (boundary: null)', () => {
+    runTable(
+      [
+        {
+          name: 'what the identity policies allow is inconclusive',
+          statements: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+          action: 'iam:CreateUser',
+          expected: {
+            decision: 'inconclusive',
+            missingContextKeys: ['(permissions boundary not in the data)'],
+          },
+        },
+        {
+          name: 'what they do not allow stays implicitDeny',
+          statements: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+          action: 'iam:CreateUser',
+          expected: { decision: 'implicitDeny', noAllowIn: 'identity' },
+        },
+        {
+          name: 'what they deny stays explicitDeny',
+          statements: [
+            { Effect: 'Allow', Action: '*', Resource: '*' },
+            { Effect: 'Deny', Action: 'iam:*', Resource: '*' },
+          ],
+          action: 'iam:CreateUser',
+          expected: { decision: 'explicitDeny' },
+        },
+      ],
+      (statements) => testPolicies(bounded, [statementsPolicy(statements)], { boundary: null }),
+    );
+  });
+  describe('identity policies missing from the data (incomplete)', () => {
+    runTable(
+      [
+        {
+          name: 'an implicit denial by the identity layer becomes inconclusive',
+          statements: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+          action: 'iam:CreateUser',
+          expected: { decision: 'inconclusive', missingContextKeys: ['(identity policies not in the data)'] },
+        },
+        {
+          name: 'allowed stays allowed',
+          statements: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }],
+          action: 'iam:CreateUser',
+          expected: { decision: 'allowed' },
+        },
+        {
+          name: 'explicitDeny stays',
+          statements: [
+            { Effect: 'Allow', Action: '*', Resource: '*' },
+            { Effect: 'Deny', Action: 'iam:*', Resource: '*' },
+          ],
+          action: 'iam:CreateUser',
+          expected: { decision: 'explicitDeny' },
+        },
+      ],
+      (statements) => testPolicies(alice, [statementsPolicy(statements)], { incomplete: [gone] }),
+    );
+    it('an SCP level without an Allow still denies implicitly: the missing identity policies cannot change it', () => {
+      const policies = testPolicies(alice, [], {
+        incomplete: [gone],
+        scps: [scp([{ Effect: 'Allow', Action: 's3:*', Resource: '*' }])],
+      });
+      expect(evaluate(policies, request('iam:CreateUser'))).toMatchObject({
+        decision: 'implicitDeny',
+        noAllowIn: 'scp:r-abcd',
+      });
+    });
+    it('the result names the missing data in problems, allowed or not', () => {
+      const allowed = evaluate(
+        testPolicies(alice, [allowAll], { incomplete: [gone, 'group ops'] }),
+        request('s3:GetObject'),
+      );
+      expect(allowed.decision).toBe('allowed');
+      expect(allowed.problems).toEqual([
+        `identity policies missing from the data: ${gone}, group ops; the decision does not account for them`,
+      ]);
+      const unknown = evaluate(
+        testPolicies(alice, [], { incomplete: ['group ops'] }),
+        request('s3:GetObject'),
+      );
+      expect(unknown.problems).toEqual([
+        'identity policies missing from the data: group ops; the decision does not account for them',
+      ]);
+    });
+  });
+});
+
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html: session tags (passed
+// with sts:TagSession, or by a SAML / web identity provider) override the role's tags of the same
+// key in aws:PrincipalTag/<key>.
+describe('principal tags of roles whose sessions may carry session tags', () => {
+  const abac = statementsPolicy([
+    {
+      Effect: 'Allow',
+      Action: 'iam:*',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalTag/team': 'admins' } },
+    },
+  ]);
+  const trusting = (...actions: unknown[]) => ({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${TEST_ACCOUNT}:root` }, Action: actions },
+    ],
+  });
+  const cases: { name: string; trust: unknown; tags: Record<string, string>; decision: Decision }[] = [
+    {
+      name: 'sts:AssumeRole only, tagged team=admins: known, allowed',
+      trust: trusting('sts:AssumeRole'),
+      tags: { team: 'admins' },
+      decision: 'allowed',
+    },
+    {
+      name: 'sts:AssumeRole only, untagged: known absent, implicitDeny',
+      trust: trusting('sts:AssumeRole'),
+      tags: {},
+      decision: 'implicitDeny',
+    },
+    {
+      name: 'sts:TagSession allowed, tagged team=dev: unknown',
+      trust: trusting('sts:AssumeRole', 'sts:TagSession'),
+      tags: { team: 'dev' },
+      decision: 'inconclusive',
+    },
+    {
+      name: 'sts:* allowed, untagged: unknown',
+      trust: trusting('sts:*'),
+      tags: {},
+      decision: 'inconclusive',
+    },
+    { name: 'Action "*" allowed: unknown', trust: trusting('*'), tags: {}, decision: 'inconclusive' },
+    {
+      name: 'sts:AssumeRoleWithSAML (federation) allowed: unknown',
+      trust: trusting('sts:AssumeRoleWithSAML'),
+      tags: {},
+      decision: 'inconclusive',
+    },
+    {
+      name: 'sts:AssumeRoleWithWebIdentity as URL-encoded JSON: unknown',
+      trust: encodeURIComponent(JSON.stringify(trusting('STS:AssumeRoleWithWebIdentity'))),
+      tags: {},
+      decision: 'inconclusive',
+    },
+    {
+      name: 'sts:TagSession only in a Deny: known',
+      trust: {
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' },
+          { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:TagSession' },
+        ],
+      },
+      tags: { team: 'admins' },
+      decision: 'allowed',
+    },
+    {
+      name: 'a trust policy not in the data: unknown',
+      trust: undefined,
+      tags: { team: 'admins' },
+      decision: 'inconclusive',
+    },
+  ];
+  for (const testCase of cases) {
+    it(testCase.name, () => {
+      const role = { ...testRole('dev', testCase.tags), assumeRolePolicyDocument: testCase.trust };
+      const result = evaluate(testPolicies(role, [abac]), request('iam:CreateUser'));
+      expect(result.decision).toBe(testCase.decision);
+      expect(result.missingContextKeys).toEqual(
+        testCase.decision === 'inconclusive' ? ['aws:PrincipalTag/team'] : [],
+      );
+    });
+  }
+  it('the request context decides the key', () => {
+    const role = { ...testRole('dev'), assumeRolePolicyDocument: trusting('sts:TagSession') };
+    const tag = (value: string): ContextEntry[] => [
+      { key: 'aws:PrincipalTag/team', values: [value], type: 'string' },
+    ];
+    expect(evaluate(testPolicies(role, [abac]), request('iam:CreateUser', '*', tag('admins'))).decision).toBe(
+      'allowed',
+    );
+    expect(evaluate(testPolicies(role, [abac]), request('iam:CreateUser', '*', tag('dev'))).decision).toBe(
+      'implicitDeny',
+    );
+  });
+  it("a user's tags stay known", () => {
+    const user = testUser('erin', { team: 'admins' });
+    expect(evaluate(testPolicies(user, [abac]), request('iam:CreateUser')).decision).toBe('allowed');
   });
 });
 
@@ -291,6 +607,7 @@ describe('principalPolicies and principalContext', () => {
     ...testUser('carol'),
     groups: ['missing-group'],
     permissionsBoundaryArn: boundaryArn,
+    attachedPolicies: [{ arn: `arn:aws:iam::${TEST_ACCOUNT}:policy/absent`, name: 'absent' }],
     inlinePolicies: [{ name: 'all', document: allowAll.document }],
   };
   const details: AuthorizationDetails = {
@@ -300,17 +617,26 @@ describe('principalPolicies and principalContext', () => {
     policies: new Map(),
   };
 
-  it('a boundary missing from the data is null: nothing is allowed through it, and both say why', () => {
+  it('policies missing from the data: incomplete lists them, the boundary is null, and both say why', () => {
     const { policies, problems } = principalPolicies(details, bounded, TEST_ACCOUNT, undefined);
     expect(policies.boundary).toBeNull();
+    expect(policies.incomplete).toEqual([
+      'group missing-group',
+      `arn:aws:iam::${TEST_ACCOUNT}:policy/absent`,
+    ]);
     expect(problems).toEqual([
       'group missing-group is not in the file; its grants are missing',
-      `permissions boundary ${boundaryArn} is not in the file; nothing is allowed through it`,
+      `managed policy arn:aws:iam::${TEST_ACCOUNT}:policy/absent is attached but not in the file; its grants are missing`,
+      `permissions boundary ${boundaryArn} is not in the file; what it allows is unknown`,
     ]);
     const result = evaluate(policies, request('s3:GetObject'));
-    expect(result).toMatchObject({ decision: 'implicitDeny', noAllowIn: 'boundary' });
+    expect(result).toMatchObject({
+      decision: 'inconclusive',
+      missingContextKeys: ['(permissions boundary not in the data)'],
+    });
     expect(result.problems).toEqual([
-      `the permissions boundary ${boundaryArn} is not in the data; nothing is allowed through it`,
+      `identity policies missing from the data: group missing-group, arn:aws:iam::${TEST_ACCOUNT}:policy/absent; the decision does not account for them`,
+      `the permissions boundary ${boundaryArn} is not in the data; what it allows is unknown`,
     ]);
   });
 
