@@ -240,6 +240,8 @@ export const iamShowDocument = z.strictObject({
         z.strictObject({
           code: z.enum(['missing-managed-policy', 'missing-default-version', 'missing-group']),
           message: z.string(),
+          /** The missing policy's ARN, or `group <name>`. */
+          missing: z.string().optional(),
         }),
       ),
     }),
