@@ -35,7 +35,7 @@ export function renderAccessText(document: AccessDocument): string {
   }
   if (document.scope === 'account' && document.warnings.length > 0)
     lines.push(
-      '',
+      ...(lines.at(-1) === '' ? [] : ['']),
       'What limits the answer (IAM data):',
       ...document.warnings.map((warning) => `  ${warning}`),
     );

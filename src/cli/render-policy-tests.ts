@@ -213,7 +213,13 @@ function renderTest(
       if (outcome !== undefined) lines.push(...outcomeDetails(outcome));
     });
   }
-  if (!verbose && passes > 0) lines.push(`  ${passes} passing case(s) not listed (--verbose lists them)`);
+  if (!verbose && passes > 0) {
+    const incomplete = report.outcomes.filter(
+      (outcome) => outcomeStanding(outcome) === 'pass' && outcome.problems.length > 0,
+    ).length;
+    const note = incomplete > 0 ? `; ${incomplete} of them rest on incomplete IAM data` : '';
+    lines.push(`  ${passes} passing case(s) not listed (--verbose lists them${note})`);
+  }
   const unproven = report.outcomes.map(describeUnprovenCalls).filter((line) => line !== undefined);
   for (const line of unproven) lines.push(`  CloudTrail (not a finding): ${line}`);
   return lines;

@@ -504,6 +504,15 @@ describe('the review: coverage, unproven calls, missing IAM data, unchecked test
     );
   });
 
+  it('counts the collapsed passes that rest on incomplete IAM data', () => {
+    const quiet = renderPolicyTestsText(document, { color: false, verbose: false }).split('\n');
+    // Test 1: bob's case passes (implicitDeny on a fail test) with a problem; alice's, the
+    // deployers' are findings or inconclusive.
+    expect(quiet).toContain(
+      '  1 passing case(s) not listed (--verbose lists them; 1 of them rest on incomplete IAM data)',
+    );
+  });
+
   it("prints a principal's missing IAM data under its row, and the accounts' warnings", () => {
     expect(lines[rowOf(lines, BOB) + 1]).toBe('      IAM data: managed policy Gone not found');
     const heading = lines.indexOf('What limits the outcomes (IAM data):');
