@@ -7,6 +7,7 @@ import type {
   PrincipalEvaluator,
   SimulatorDecision,
 } from '../iam/policy-evaluation.js';
+import { matchesEveryArn } from '../iam/granted-actions.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 
 /*
@@ -227,7 +228,22 @@ export function caseTrail(calls: ReadonlyMap<string, ActionCalls>, actions: read
   return { calls: total, lastSeen, actions: seen.sort() };
 }
 
-/** A `fail` test CloudTrail contradicts: the principal called one of its actions successfully. */
-export function isContradicted(expected: ExpectedResult, trail: CaseTrail | null): boolean {
-  return expected === 'fail' && trail !== null && trail.calls > 0;
+/**
+ * Whether calls of a case's actions prove its resource: the logs summary keeps no resource, so only
+ * a case on `*` (or a pattern matching every ARN) is proven by any call of the action.
+ */
+export function callsProveResource(resource: string): boolean {
+  return matchesEveryArn(resource);
+}
+
+/**
+ * A `fail` test CloudTrail contradicts: the principal called one of its actions successfully, on a
+ * resource the calls prove (`resourceKnown`: the case's resource is `*`). Calls of a scoped case are
+ * information only.
+ */
+export function isContradicted(
+  expected: ExpectedResult,
+  trail: { readonly calls: number; readonly resourceKnown: boolean } | null,
+): boolean {
+  return expected === 'fail' && trail !== null && trail.resourceKnown && trail.calls > 0;
 }

@@ -33,6 +33,12 @@ export function renderAccessText(document: AccessDocument): string {
         ]),
       );
   }
+  if (document.scope === 'account' && document.warnings.length > 0)
+    lines.push(
+      ...(lines.at(-1) === '' ? [] : ['']),
+      'What limits the answer (IAM data):',
+      ...document.warnings.map((warning) => `  ${warning}`),
+    );
   if (!document.knownAction)
     lines.push('', `Note: ${document.action} is not in iamtrail's action data: evaluated as written.`);
   return `${lines.join('\n')}\n`;

@@ -1,6 +1,7 @@
 import XMLBuilder from 'fast-xml-builder';
 
 import type {
+  PolicyTestCoverage,
   PolicyTestDocument,
   PolicyTestOutcome,
   PolicyTestReport,
@@ -78,11 +79,39 @@ function decidingCell(outcome: PolicyTestOutcome): string {
   return statements.length > 2 ? `${shown.join('; ')}; +${statements.length - 2} more` : shown.join('; ');
 }
 
-function cloudTrailCell(outcome: PolicyTestOutcome): string {
+/** Whether the logs cover every day of the window for the outcome's account, every file read. */
+function fullCoverage(coverage: PolicyTestCoverage): boolean {
+  return coverage.daysWithLogs >= coverage.windowDays && coverage.unreadableFiles === 0;
+}
+
+/**
+ * The CloudTrail column: `never seen` only when the logs cover the whole window (else `not seen
+ * (logs for 31 of 90 days)`: a call on the missing days is unknown); calls of a scoped resource are
+ * marked, the logs summary keeping no resource.
+ */
+export function cloudTrailCell(outcome: PolicyTestOutcome): string {
   const trail = outcome.cloudTrail;
   if (trail === null) return 'not read';
-  if (trail.calls === 0) return 'never seen';
-  return `${trail.calls} call(s), last ${trail.lastSeen ?? '?'}`;
+  const { coverage } = trail;
+  if (trail.calls === 0) {
+    if (fullCoverage(coverage)) return 'never seen';
+    const unreadable = coverage.unreadableFiles > 0 ? `, ${coverage.unreadableFiles} file(s) unreadable` : '';
+    return `not seen (logs for ${coverage.daysWithLogs} of ${coverage.windowDays} days${unreadable})`;
+  }
+  const calls = `${trail.calls} call(s), last ${trail.lastSeen ?? '?'}`;
+  return trail.resourceKnown ? calls : `${calls} (of the action; resource not kept)`;
+}
+
+/**
+ * A `fail` case whose actions CloudTrail saw called on a resource the logs summary does not keep:
+ * information, never a finding (the calls may have been on other resources).
+ */
+export function describeUnprovenCalls(outcome: PolicyTestOutcome): string | undefined {
+  const trail = outcome.cloudTrail;
+  if (outcome.expected !== 'fail' || trail === null || trail.resourceKnown || trail.calls === 0)
+    return undefined;
+  const last = trail.lastSeen === null ? '' : `, last ${trail.lastSeen}`;
+  return `${outcome.principalArn}: ${trail.actions.join(', ')} called ${trail.calls} time(s)${last}, on resources the logs summary does not keep (not proof for ${outcome.resource})`;
 }
 
 const STANDING_ORDER: Readonly<Record<OutcomeStanding, number>> = {
@@ -140,6 +169,7 @@ function renderTest(
     ),
   );
   lines.push(`  actions: ${report.actions.join(', ')}; resources: ${report.resources.join(', ')}`);
+  for (const warning of report.warnings ?? []) lines.push(palette.yellow(`  warning: ${warning}`));
   const shown = report.outcomes
     .filter((outcome) => verbose || outcomeStanding(outcome) !== 'pass')
     .sort((a, b) => STANDING_ORDER[outcomeStanding(a)] - STANDING_ORDER[outcomeStanding(b)]);
@@ -183,7 +213,15 @@ function renderTest(
       if (outcome !== undefined) lines.push(...outcomeDetails(outcome));
     });
   }
-  if (!verbose && passes > 0) lines.push(`  ${passes} passing case(s) not listed (--verbose lists them)`);
+  if (!verbose && passes > 0) {
+    const incomplete = report.outcomes.filter(
+      (outcome) => outcomeStanding(outcome) === 'pass' && outcome.problems.length > 0,
+    ).length;
+    const note = incomplete > 0 ? `; ${incomplete} of them rest on incomplete IAM data` : '';
+    lines.push(`  ${passes} passing case(s) not listed (--verbose lists them${note})`);
+  }
+  const unproven = report.outcomes.map(describeUnprovenCalls).filter((line) => line !== undefined);
+  for (const line of unproven) lines.push(`  CloudTrail (not a finding): ${line}`);
   return lines;
 }
 
@@ -191,10 +229,15 @@ function renderTest(
 function outcomeDetails(outcome: PolicyTestOutcome): string[] {
   const standing = outcomeStanding(outcome);
   const indent = '      ';
-  if (standing === 'pass') return [];
+  const problems = outcome.problems.map((problem) => `${indent}IAM data: ${problem}`);
+  if (standing === 'pass') return problems;
   if (standing === 'inconclusive')
-    return [`${indent}missing context keys: ${missingContextKeys(outcome).join(', ') || '(none named)'}`];
+    return [
+      `${indent}missing context keys: ${missingContextKeys(outcome).join(', ') || '(none named)'}`,
+      ...problems,
+    ];
   const lines = [
+    ...problems,
     `${indent}${standing === 'critical' ? describeContradiction(outcome) : describeFailure(outcome)}`,
   ];
   for (const example of outcome.examples.slice(0, 3)) {
@@ -220,7 +263,8 @@ export function describePolicyTestCloudTrail(document: PolicyTestDocument): stri
 export function describePolicyTestSummary(document: PolicyTestDocument): string {
   const { summary } = document;
   const failed = document.accounts.filter((account) => account.status === 'failed').length;
-  return `Summary: ${document.tests.length} test(s), ${summary.cases} case(s): ${summary.fail} fail, ${summary.inconclusive} inconclusive, ${summary.pass} pass, ${summary.contradicted} contradicted by CloudTrail; ${document.accounts.length - failed} account(s) tested, ${failed} failed`;
+  const unchecked = summary.unchecked > 0 ? `, ${summary.unchecked} succeed test(s) unchecked` : '';
+  return `Summary: ${document.tests.length} test(s), ${summary.cases} case(s): ${summary.fail} fail, ${summary.inconclusive} inconclusive, ${summary.pass} pass, ${summary.contradicted} contradicted by CloudTrail${unchecked}; ${document.accounts.length - failed} account(s) tested, ${failed} failed`;
 }
 
 /** The text output of `iamtrail test`: the outcomes as a table, findings first, and the summary. */
@@ -246,6 +290,14 @@ export function renderPolicyTestsText(
     lines.push(palette.red(`Accounts that could not be tested: ${failed.length}`));
     for (const account of failed)
       lines.push(palette.red(`  ${account.name} (${account.id}): ${account.error ?? 'failed'}`));
+  }
+  const warned = printable.accounts.filter((account) => (account.warnings ?? []).length > 0);
+  if (warned.length > 0) {
+    lines.push('');
+    lines.push(palette.yellow('What limits the outcomes (IAM data):'));
+    for (const account of warned)
+      for (const warning of account.warnings ?? [])
+        lines.push(palette.yellow(`  ${account.name} (${account.id}): ${warning}`));
   }
   lines.push('');
   lines.push(describePolicyTestCloudTrail(printable));
@@ -312,6 +364,13 @@ function junitCase(
       '@_message': xmlSafe(`missing context keys: ${missingContextKeys(outcome).join(', ')}`),
     };
   }
+  const notes = [
+    ...outcome.problems.map((problem) => `IAM data: ${problem}`),
+    ...[describeUnprovenCalls(outcome)]
+      .filter((line) => line !== undefined)
+      .map((line) => `CloudTrail (not a finding): ${line}`),
+  ];
+  if (notes.length > 0) node['system-err'] = xmlSafe(notes.join('\n'));
   return { node, standing };
 }
 
@@ -319,7 +378,9 @@ function junitCase(
  * The outcomes as JUnit XML (the Ant/Jenkins form of Jenkins xUnit's junit-10.xsd): one test suite
  * per test, one test case per outcome (`classname` the account, `name` principal, action and
  * resource); a finding is a `<failure>` (`CloudTrailContradiction` or `PolicyTestFailure`), an
- * inconclusive case is `<skipped>`; failed accounts are `<error>` cases of a last suite, `accounts`.
+ * inconclusive case is `<skipped>`; failed accounts are `<error>` cases of a last suite, `accounts`,
+ * whose `<system-err>` carries the accounts' warnings (missing IAM data, CloudTrail coverage); a
+ * test's warnings are its suite's `<system-err>`, a case's IAM data problems its own.
  */
 export function renderPolicyTestsJunit(document: PolicyTestDocument): string {
   const suites: XmlNode[] = [];
@@ -341,10 +402,19 @@ export function renderPolicyTestsJunit(document: PolicyTestDocument): string {
       '@_timestamp': document.generatedAt,
       '@_file': xmlSafe(document.testsFile),
       testcase: cases.map((entry) => entry.node),
+      ...(report.warnings === undefined || report.warnings.length === 0
+        ? {}
+        : { 'system-err': xmlSafe(report.warnings.join('\n')) }),
     });
   }
   const failedAccounts = document.accounts.filter((account) => account.status === 'failed');
-  if (failedAccounts.length > 0) {
+  const accountWarnings = [
+    ...document.accounts.flatMap((account) =>
+      (account.warnings ?? []).map((warning) => `${account.name} (${account.id}): ${warning}`),
+    ),
+    ...(document.cloudTrail.used ? document.cloudTrail.warnings : []),
+  ];
+  if (failedAccounts.length > 0 || accountWarnings.length > 0) {
     tests += failedAccounts.length;
     errors += failedAccounts.length;
     suites.push({
@@ -362,6 +432,7 @@ export function renderPolicyTestsJunit(document: PolicyTestDocument): string {
           '@_type': JUNIT_FAILURE_TYPES.account,
         },
       })),
+      ...(accountWarnings.length === 0 ? {} : { 'system-err': xmlSafe(accountWarnings.join('\n')) }),
     });
   }
   const builder = new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true });

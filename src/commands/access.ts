@@ -75,6 +75,7 @@ export default class Access extends BaseCommand {
         this.warnLine(line);
       },
     });
+    for (const warning of document.warnings) this.warnLine(warning);
     if (this.jsonEnabled()) return document;
     if (flags.format === 'json') process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     // Names come from IAM files: escaped here (JSON escapes its own).

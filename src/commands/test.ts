@@ -47,7 +47,9 @@ export default class Test extends BaseCommand {
     'its path from the root to its parent OU)}; every level needs at least one SCP. Default context: ' +
     'aws:MultiFactorAuthPresent=true and redshift:DbUser=admin; a condition key nobody supplies makes a case ' +
     'inconclusive. CloudTrail (the cache, the last 90 days by default) tells for each case whether the principal ' +
-    'really called the actions: a fail test it contradicts is a critical finding. Exit codes: 3 when an account ' +
+    'really called the actions: a fail test on * it contradicts is a critical finding (the logs keep no resource: ' +
+    'calls on a scoped resource are shown, not a finding). A succeed test covering no principal is unchecked: a ' +
+    'finding. Exit codes: 3 when an account ' +
     'failed (after the whole output), else 1 for findings, else 0; 2 for bad input.';
   static override examples = [
     '<%= config.bin %> test --config examples/demo/config.example.yaml --tests examples/demo/policy-tests.yaml --end 2026-10-31',
@@ -206,6 +208,7 @@ export default class Test extends BaseCommand {
       document.tests
         .flatMap((test) => test.outcomes)
         .filter((outcome) => outcome.status === 'fail' || outcome.contradicted).length +
+      summary.unchecked +
       (flags['fail-on-inconclusive'] ? summary.inconclusive : 0);
     const exitCode = failed > 0 ? 3 : findings > 0 ? 1 : 0;
     if (this.jsonEnabled() && exitCode === 0) return document;
@@ -221,6 +224,9 @@ export default class Test extends BaseCommand {
         renderPolicyTestsText(toPrintableDeep(document), { color: colour, verbose: flags.verbose }),
       );
     }
+    for (const account of document.accounts)
+      for (const warning of account.warnings ?? [])
+        this.warnLine(`account ${account.name} (${account.id}): ${warning}`);
     for (const warning of document.cloudTrail.used ? document.cloudTrail.warnings : [])
       this.warnLine(warning);
     if (failed > 0) {
@@ -231,7 +237,7 @@ export default class Test extends BaseCommand {
     }
     if (findings > 0) {
       this.warnLine(
-        `${summary.fail} failed case(s), ${summary.contradicted} contradicted by CloudTrail${flags['fail-on-inconclusive'] ? `, ${summary.inconclusive} inconclusive` : ''}: exit code 1`,
+        `${summary.fail} failed case(s), ${summary.contradicted} contradicted by CloudTrail${summary.unchecked > 0 ? `, ${summary.unchecked} succeed test(s) unchecked (no principal tested)` : ''}${flags['fail-on-inconclusive'] ? `, ${summary.inconclusive} inconclusive` : ''}: exit code 1`,
       );
       await this.exitWhenWritten(1);
     }

@@ -77,6 +77,55 @@ describe('iamtrail test, bad input', () => {
     expect(squeezed(run.stderr)).toContain(squeeze('account 222222222222 is not under accounts:'));
   });
 
+  it('refuses an account id in an SCP path, naming accounts.<id>', () => {
+    const scps = file(
+      'scps-path.json',
+      JSON.stringify({
+        policies: [
+          {
+            id: 'p-FullAWSAccess',
+            content: { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+            targets: ['r-ab12'],
+          },
+        ],
+        accounts: { '111111111111': ['r-ab12', '222222222222'] },
+      }),
+    );
+    const run = runBinary([
+      'test',
+      ...CONFIG,
+      '--tests',
+      'examples/demo/policy-tests.yaml',
+      '--scps',
+      scps,
+      '--no-trail',
+    ]);
+    expect(run.status).toBe(2);
+    expect(squeezed(run.stderr)).toContain(squeeze('$.accounts.111111111111:'));
+    expect(squeezed(run.stderr)).toContain(squeeze('"222222222222" is not an OU id'));
+  });
+
+  it('refuses a context value not of its type and a resource that is no ARN, with file:line', () => {
+    const context = file(
+      'context.yaml',
+      'tests:\n- actions: [iam:CreateUser]\n  resources: ["*"]\n  expected_result: fail\n  custom_context:\n  - context_key_name: aws:MultiFactorAuthPresent\n    context_key_values: maybe\n    context_key_type: boolean\n',
+    );
+    const run = runBinary(['test', ...CONFIG, '--tests', context, '--no-trail']);
+    expect(run.status).toBe(2);
+    expect(squeezed(run.stderr)).toContain(
+      squeeze(`${context}:7: tests[0].custom_context[0].context_key_values "maybe" is not a boolean`),
+    );
+    const resource = file(
+      'resource.yaml',
+      'tests:\n- actions: [s3:GetObject]\n  resources:\n  - "s3://demo-app-data/*"\n  expected_result: fail\n',
+    );
+    const bad = runBinary(['test', ...CONFIG, '--tests', resource, '--no-trail']);
+    expect(bad.status).toBe(2);
+    expect(squeezed(bad.stderr)).toContain(
+      squeeze(`${resource}:4: tests[0].resources "s3://demo-app-data/*" is neither * nor an ARN`),
+    );
+  });
+
   it('refuses a missing test file', () => {
     const run = runBinary(['test', ...CONFIG, '--tests', join(work, 'none.yaml'), '--no-trail']);
     expect(run.status).toBe(2);
@@ -102,6 +151,20 @@ describe('iamtrail access, bad input', () => {
     ]);
     expect(context.status).toBe(2);
     expect(squeezed(context.stderr)).toContain(squeeze('--context "aws:SourceIp" is not KEY=VALUE[:TYPE]'));
+    const typed = runBinary([
+      'access',
+      ...CONFIG,
+      '--account',
+      'demo',
+      '--action',
+      's3:GetObject',
+      '--context',
+      'aws:SourceIp=10.0.0.256:ip',
+    ]);
+    expect(typed.status).toBe(2);
+    expect(squeezed(typed.stderr)).toContain(
+      squeeze('--context "aws:SourceIp=10.0.0.256:ip": "10.0.0.256" is not an IP address or CIDR block'),
+    );
   });
 
   it('needs --account when the config lists several', () => {

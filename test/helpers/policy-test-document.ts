@@ -58,6 +58,9 @@ const CONDITIONED_STATEMENT: DecidingStatement = {
   span: { start: { line: 3, column: 5 }, end: { line: 9, column: 6 }, text: 'stored' },
 };
 
+/** The logs cover the whole window (2026-10-01..2026-10-31). */
+export const FULL_COVERAGE = { daysWithLogs: 31, windowDays: 31, unreadableFiles: 0 };
+
 function counts(partial: Partial<Record<Decision, number>>): Record<Decision, number> {
   return { allowed: 0, explicitDeny: 0, implicitDeny: 0, inconclusive: 0, ...partial };
 }
@@ -76,8 +79,9 @@ function outcome(
     counts: counts({ implicitDeny: 3 }),
     examples: [],
     status: 'pass',
-    cloudTrail: { calls: 0, lastSeen: null, actions: [] },
+    cloudTrail: { calls: 0, lastSeen: null, actions: [], resourceKnown: true, coverage: FULL_COVERAGE },
     contradicted: false,
+    problems: [],
     ...fields,
   };
 }
@@ -139,11 +143,17 @@ const TEST_1: PolicyTestReport = {
       ],
       status: 'fail',
       simulator: { decision: 'allowed', matched: [], missingContextValues: [] },
-      cloudTrail: { calls: 4, lastSeen: '2026-10-30T12:00:00Z', actions: ['iam:CreateRole'] },
+      cloudTrail: {
+        calls: 4,
+        lastSeen: '2026-10-30T12:00:00Z',
+        actions: ['iam:CreateRole'],
+        resourceKnown: true,
+        coverage: FULL_COVERAGE,
+      },
       contradicted: true,
     }),
   ],
-  summary: { cases: 4, pass: 1, fail: 2, inconclusive: 1, contradicted: 1 },
+  summary: { cases: 4, pass: 1, fail: 2, inconclusive: 1, contradicted: 1, unchecked: 0 },
 };
 
 const TEST_2: PolicyTestReport = {
@@ -165,7 +175,13 @@ const TEST_2: PolicyTestReport = {
       counts: counts({ allowed: 1 }),
       status: 'pass',
       simulator: { decision: 'allowed', matched: [], missingContextValues: [] },
-      cloudTrail: { calls: 120, lastSeen: '2026-10-31T08:15:00Z', actions: ['s3:PutObject'] },
+      cloudTrail: {
+        calls: 120,
+        lastSeen: '2026-10-31T08:15:00Z',
+        actions: ['s3:PutObject'],
+        resourceKnown: false,
+        coverage: FULL_COVERAGE,
+      },
     }),
     outcome({
       test: 1,
@@ -181,7 +197,7 @@ const TEST_2: PolicyTestReport = {
       cloudTrail: null,
     }),
   ],
-  summary: { cases: 2, pass: 1, fail: 1, inconclusive: 0, contradicted: 0 },
+  summary: { cases: 2, pass: 1, fail: 1, inconclusive: 0, contradicted: 0, unchecked: 0 },
 };
 
 /** The document; `overrides` replace top-level fields. */
@@ -222,7 +238,7 @@ export function policyTestDocument(overrides: Partial<PolicyTestDocument> = {}):
         simulator: 'allowed',
       },
     ],
-    summary: { cases: 6, pass: 2, fail: 3, inconclusive: 1, contradicted: 1 },
+    summary: { cases: 6, pass: 2, fail: 3, inconclusive: 1, contradicted: 1, unchecked: 0 },
     ...overrides,
   };
 }

@@ -111,6 +111,17 @@ describe('iamtrail test on the demo', () => {
       [ALICE, 's3:PutObject', 'pass'],
     ]);
     for (const outcome of alice) expect(outcome.cloudTrail?.calls).toBeGreaterThan(0);
+    // Its resource is scoped (demo-app-data/*): the calls are of the action, the resource not kept.
+    for (const outcome of alice) expect(outcome.cloudTrail?.resourceKnown).toBe(false);
+  });
+
+  it("gives each outcome its account's coverage: October's 31 days of the 90-day window", () => {
+    const ops = outcomesOf('no-new-access-keys').find((outcome) => outcome.principalArn === OPS);
+    expect(ops?.cloudTrail).toMatchObject({
+      resourceKnown: true,
+      coverage: { daysWithLogs: 31, windowDays: 90, unreadableFiles: 0 },
+    });
+    expect(document.summary.unchecked).toBe(0);
   });
 
   it('says the logs do not cover the 90-day window (they hold October only)', () => {

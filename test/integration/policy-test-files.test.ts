@@ -56,7 +56,14 @@ describe('writePolicyTestFiles into a directory', () => {
     expect(first.tests.map((report) => [report.name, report.outcomes.length])).toEqual([
       ['no IAM writes', 4],
     ]);
-    expect(first.summary).toEqual({ cases: 4, pass: 1, fail: 2, inconclusive: 1, contradicted: 1 });
+    expect(first.summary).toEqual({
+      cases: 4,
+      pass: 1,
+      fail: 2,
+      inconclusive: 1,
+      contradicted: 1,
+      unchecked: 0,
+    });
     expect(first.disagreements).toEqual([]);
     expect(first.accounts.map((account) => [account.name, account.status])).toEqual([
       ['prod', 'read'],
@@ -71,7 +78,14 @@ describe('writePolicyTestFiles into a directory', () => {
       readFileSync(join(directory, 'summary.json'), 'utf8'),
     ) as PolicyTestSummaryFile;
     expect(summary.schema).toBe('iamtrail.test-summary/v1');
-    expect(summary.summary).toEqual({ cases: 6, pass: 2, fail: 3, inconclusive: 1, contradicted: 1 });
+    expect(summary.summary).toEqual({
+      cases: 6,
+      pass: 2,
+      fail: 3,
+      inconclusive: 1,
+      contradicted: 1,
+      unchecked: 0,
+    });
     expect(summary.tests.map((test) => [test.name, test.file, test.summary.fail])).toEqual([
       ['no IAM writes', '01-no-iam-writes.json', 2],
       ['worker can put objects', '02-worker-can-put-objects.json', 1],

@@ -17,6 +17,7 @@ import { principalPolicies } from '../../iam/principal-policies.js';
 import { findPrincipal, principalsOf } from '../../iam/principals.js';
 import type { AccountDetails } from '../accounts/account-details.js';
 import type { AccountTarget } from '../accounts/resolve-accounts.js';
+import { contextKeyProblem, contextValueProblem } from './context-values.js';
 import { readScpFile, scpLevelsOf } from './read-scp-file.js';
 import { withDefaultContext } from './run-policy-tests.js';
 import { candidatePrincipals, isServiceRole } from './select-principals.js';
@@ -73,6 +74,11 @@ export interface AccessDocument {
   readonly results: readonly AccessResult[];
   /** `account`: how many principals were evaluated. */
   readonly evaluated: number;
+  /**
+   * What is missing from the IAM data of every principal evaluated (`ARN: problem`), those not
+   * listed in `results` included: a missing policy might have allowed them.
+   */
+  readonly warnings: readonly string[];
 }
 
 /** What the check needs from outside, replaceable for tests. */
@@ -83,7 +89,8 @@ export interface AccessDependencies {
 
 /**
  * Parses one `--context KEY=VALUE[:TYPE]`: the type is the part after the last `:` when it is one
- * of the context key types (default `string`); a list type takes comma-separated values.
+ * of the context key types (default `string`); a list type takes comma-separated values. A value
+ * not of its type, or an empty key, is a UsageError (exit code 2).
  */
 export function parseContextFlag(value: string): ContextEntry {
   const equals = value.indexOf('=');
@@ -104,6 +111,16 @@ export function parseContextFlag(value: string): ContextEntry {
     rest = rest.slice(0, colon);
   }
   const values = type.endsWith('List') ? rest.split(',') : [rest];
+  const keyProblem = contextKeyProblem(key);
+  if (keyProblem !== undefined)
+    throw new UsageError(`--context ${JSON.stringify(value)}: the key ${keyProblem}`);
+  for (const entry of values) {
+    const problem = contextValueProblem(type, entry);
+    if (problem !== undefined)
+      throw new UsageError(
+        `--context ${JSON.stringify(value)}: ${JSON.stringify(entry)} ${problem} (type ${type})`,
+      );
+  }
   return { key, values, type };
 }
 
@@ -181,6 +198,9 @@ export async function checkAccess(
             )
         : results,
     evaluated: results.length,
+    warnings: results.flatMap((result) =>
+      result.problems.map((problem) => `${result.principalArn}: ${problem}`),
+    ),
   };
 }
 

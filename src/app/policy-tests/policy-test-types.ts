@@ -87,9 +87,28 @@ export interface PolicyTestOutcome {
     readonly lastSeen: string | null;
     /** The actions seen, sorted. */
     readonly actions: readonly string[];
+    /**
+     * Whether the calls prove the case's resource: only when it is `*` (or matches every ARN). The
+     * logs summary keeps no resource, so calls of a scoped case are information, not evidence.
+     */
+    readonly resourceKnown: boolean;
+    /** What the logs cover for the account: days with logs of the window's days, unreadable files. */
+    readonly coverage: PolicyTestCoverage;
   } | null;
-  /** A `fail` test whose actions CloudTrail saw succeed: a critical finding. */
+  /**
+   * A `fail` test whose actions CloudTrail saw succeed on a resource the calls prove (`*`): a
+   * critical finding.
+   */
   readonly contradicted: boolean;
+  /** What is missing from the principal's IAM data (policies not found): its decision may be wrong. */
+  readonly problems: readonly string[];
+}
+
+/** How much of the window the logs cover for an account. */
+export interface PolicyTestCoverage {
+  readonly daysWithLogs: number;
+  readonly windowDays: number;
+  readonly unreadableFiles: number;
 }
 
 /**
@@ -119,6 +138,8 @@ export interface PolicyTestReport {
   readonly principals: number;
   readonly outcomes: readonly PolicyTestOutcome[];
   readonly summary: PolicyTestSummary;
+  /** Why the test checks nothing (it covers no principal, or has no case). Absent when nothing to say. */
+  readonly warnings?: readonly string[];
 }
 
 /** Counts of outcomes by status; `contradicted` counts those CloudTrail contradicts. */
@@ -128,6 +149,11 @@ export interface PolicyTestSummary {
   readonly fail: number;
   readonly inconclusive: number;
   readonly contradicted: number;
+  /**
+   * `succeed` tests with no case (no principal covered): a promise nobody was tested against is not
+   * kept, so each is a finding.
+   */
+  readonly unchecked: number;
 }
 
 /** An account the tests ran over. */

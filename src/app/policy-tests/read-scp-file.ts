@@ -118,14 +118,36 @@ export function parseScpFile(text: string, path: string): ScpFile {
   for (const [accountId, path_] of Object.entries(accountsValue)) {
     const where = `$.accounts.${accountId}`;
     if (!ACCOUNT_ID.test(accountId)) throw fail(where, 'the key must be a 12-digit account id');
-    if (
-      !Array.isArray(path_) ||
-      path_.some((target) => typeof target !== 'string' || !TARGET_ID.test(target))
-    )
-      throw fail(where, `expected the list of ids from the root to the parent OU, got ${describe(path_)}`);
+    const problem = accountPathProblem(path_);
+    if (problem !== undefined)
+      throw fail(
+        where,
+        `expected the list of ids from the root to the parent OU (one r-…, then distinct ou-…-…), got ${describe(path_)}: ${problem}`,
+      );
     accounts.set(accountId, path_ as string[]);
   }
   return { path, managementAccount: management, policies, accounts };
+}
+
+const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
+const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+
+/**
+ * Why an account's path is not one: it must be exactly one root id (`r-…`), then zero or more
+ * distinct OU ids (`ou-…-…`), nothing else (no account id: the account itself is the last level).
+ */
+export function accountPathProblem(path: unknown): string | undefined {
+  if (!Array.isArray(path)) return 'not a list';
+  const [root, ...ous] = path as unknown[];
+  if (typeof root !== 'string' || !ROOT_ID.test(root)) return 'the first id must be the root (r-…)';
+  const seen = new Set<string>();
+  for (const ou of ous) {
+    if (typeof ou !== 'string' || !OU_ID.test(ou))
+      return `${JSON.stringify(ou)} is not an OU id (ou-…-…): after the root come only OUs`;
+    if (seen.has(ou)) return `${ou} is listed twice`;
+    seen.add(ou);
+  }
+  return undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import { closeMatches } from '../../close-matches.js';
 import { InputDataError } from '../../errors.js';
 import { CONTEXT_KEY_TYPES } from '../../iam/policy-evaluation.js';
 import type { ContextEntry, ContextKeyType } from '../../iam/policy-evaluation.js';
+import { contextKeyProblem, contextValueProblem } from './context-values.js';
 import type { PolicyTestCase, PolicyTestFile, PrincipalPattern } from './policy-test-types.js';
 
 /*
@@ -27,8 +28,9 @@ import type { PolicyTestCase, PolicyTestFile, PrincipalPattern } from './policy-
  *           context_key_type: boolean       # one of CONTEXT_KEY_TYPES
  *
  * The regexes are Python's `re.match` in aws-iam-tester: anchored at the start only. Every mistake
- * (unknown key, wrong type, bad regex, `{…}` other than `{account_id}`) is an InputDataError naming
- * the file, the line and the key.
+ * (unknown key, wrong type, bad regex or a Python-only one such as `\Z`, `{…}` other than
+ * `{account_id}`, a resource neither `*` nor an ARN, a context value not of its type) is an
+ * InputDataError naming the file, the line and the key.
  */
 
 const TOP_KEYS = ['user_landing_account', 'global_exemptions', 'global_limit_to', 'tests'] as const;
@@ -43,6 +45,8 @@ const TEST_KEYS = [
 ] as const;
 const CONTEXT_KEYS = ['context_key_name', 'context_key_values', 'context_key_type'] as const;
 const EXPECTED_RESULTS = ['fail', 'succeed'] as const;
+/** An ARN: `arn:` then partition, service, region, account and a non-empty resource. */
+const RESOURCE_ARN = /^arn:[^:]+:[^:]*:[^:]*:[^:]*:.+/;
 
 /** Reads and parses a test file; a missing file or a bad one is an InputDataError (exit code 2). */
 export function readPolicyTestFile(path: string): PolicyTestFile {
@@ -83,7 +87,12 @@ export function parsePolicyTestFile(text: string, path: string): PolicyTestFile 
 export function compilePrincipalPattern(source: string): RegExp | { readonly error: string } {
   if (/\(\?P</.test(source)) return { error: 'uses a Python named group (?P<name>...): write (?<name>...)' };
   if (/\(\?P[=>]/.test(source)) return { error: 'uses a Python back-reference (?P=name): write \\k<name>' };
-  if (/\\Z/.test(source)) return { error: "uses Python's \\Z: write $" };
+  // An unescaped \A, \z or \Z (after an even run of backslashes): JavaScript reads them as the
+  // letters A, z and Z, so the pattern would silently match something else.
+  const anchor = /(?<!\\)(?:\\\\)*\\([AzZ])/.exec(source)?.[1];
+  if (anchor === 'A')
+    return { error: "uses Python's \\A: write ^ (the pattern is anchored at the start anyway)" };
+  if (anchor !== undefined) return { error: `uses Python's \\${anchor}: write $` };
   if (/\(\?[aiLmsux]+\)/.test(source))
     return { error: 'uses a Python inline flag such as (?i): spell the cases out ([Aa]dmin)' };
   try {
@@ -195,6 +204,12 @@ class TestFileReader {
           `${where}.resources`,
           `"${value}" holds {${placeholder[1] ?? ''}}: the only placeholder is {account_id}`,
         );
+      if (value !== '*' && !RESOURCE_ARN.test(value.replaceAll('{account_id}', '123456789012')))
+        throw this.error(
+          item,
+          `${where}.resources`,
+          `"${value}" is neither * nor an ARN (arn:partition:service:region:account:resource)`,
+        );
     }
     const expectedNode = required('expected_result');
     const expected = this.scalarText(expectedNode, `${where}.expected_result`);
@@ -225,7 +240,10 @@ class TestFileReader {
         if (value === undefined) throw this.error(item, `${where}.${name}`, 'is missing');
         return value;
       };
-      const keyName = this.scalarText(get('context_key_name'), `${where}.context_key_name`);
+      const keyNode = get('context_key_name');
+      const keyName = this.scalarText(keyNode, `${where}.context_key_name`);
+      const keyProblem = contextKeyProblem(keyName);
+      if (keyProblem !== undefined) throw this.error(keyNode, `${where}.context_key_name`, keyProblem);
       const typeNode = get('context_key_type');
       const type = this.scalarText(typeNode, `${where}.context_key_type`);
       if (!(CONTEXT_KEY_TYPES as readonly string[]).includes(type)) {
@@ -238,9 +256,18 @@ class TestFileReader {
         );
       }
       const valuesNode = get('context_key_values');
-      const values = isSeq(valuesNode)
-        ? (valuesNode.items as Node[]).map((value) => this.scalarText(value, `${where}.context_key_values`))
-        : [this.scalarText(valuesNode, `${where}.context_key_values`)];
+      const valueNodes = isSeq(valuesNode) ? (valuesNode.items as Node[]) : [valuesNode];
+      const values = valueNodes.map((value) => {
+        const text = this.scalarText(value, `${where}.context_key_values`);
+        const problem = contextValueProblem(type as ContextKeyType, text);
+        if (problem !== undefined)
+          throw this.error(
+            value,
+            `${where}.context_key_values`,
+            `${JSON.stringify(text)} ${problem} (type ${type})`,
+          );
+        return text;
+      });
       return { key: keyName, values, type: type as ContextKeyType };
     });
   }

@@ -3,6 +3,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import {
   callsByAction,
   compareWithSimulator,
+  callsProveResource,
   caseTrail,
   decideCase,
   isContradicted,
@@ -31,11 +32,13 @@ import type { CacheSettings } from '../cache/cache-settings.js';
 import { loadAccountsWindow, planLogs } from '../report/load-window.js';
 import { resolveAuditRoleTargets, whyNoTrail } from '../accounts/fan-out-options.js';
 import type { EngineName } from '../report/report-types.js';
+import { daysInWindow } from '../../trail/utc-days.js';
 import { expandTestActions } from './expand-test-actions.js';
 import type { ExpandedPattern } from './expand-test-actions.js';
 import type {
   PolicyTestAccount,
   PolicyTestCase,
+  PolicyTestCoverage,
   PolicyTestDocument,
   PolicyTestFile,
   PolicyTestOutcome,
@@ -52,7 +55,8 @@ import type { PrincipalSelection } from './select-principals.js';
  * `iamtrail test`: aws-iam-tester's tests over every principal of every account, decided by
  * iamtrail's evaluator (and, with `--simulator`, by IAM's SimulatePrincipalPolicy too), and for
  * each case what CloudTrail saw the principal do. The cross-check is per action: the cache keeps
- * no resource, so a call of an action counts for every resource of the test.
+ * no resource, so a call of an action proves only a case on `*`; on a scoped resource it is shown,
+ * never a finding.
  */
 
 /**
@@ -166,15 +170,19 @@ export async function runPolicyTests(
     });
     try {
       trails = new Map();
+      const windowDays = daysInWindow(options.window.startDay, options.window.endDay);
       for (const account of accounts) {
         const coverage = loaded.logs.coverage.find((entry) => entry.account.id === account.id);
         const label = `${account.name} (${account.id})`;
         const unreadable = (await loaded.store.skippedFiles(loaded.source, options.window, [account.id]))
           .length;
-        if (coverage === undefined || coverage.daysWithLogs === 0) {
+        const daysWithLogs = coverage?.daysWithLogs ?? 0;
+        const accountCoverage = { daysWithLogs, windowDays, unreadableFiles: unreadable };
+        if (coverage === undefined || daysWithLogs === 0) {
           trailWarnings.push(
             `account ${label}: no log in the window: its outcomes carry no CloudTrail evidence (neither exercised nor not)`,
           );
+          trails.set(account.id, { calls: new Map(), coverage: accountCoverage });
           continue;
         }
         if (coverage.gaps.length > 0 || unreadable > 0)
@@ -192,6 +200,7 @@ export async function runPolicyTests(
           calls: new Map(
             [...byActor].map(([arn, actorRows]) => [arn, callsByAction(actorRows, deps.data.mapper)]),
           ),
+          coverage: accountCoverage,
         });
       }
     } finally {
@@ -239,6 +248,9 @@ export async function runPolicyTests(
 
   const tests: PolicyTestReport[] = file.tests.map((test, index) => {
     const list = outcomes[index] ?? [];
+    const principals = covered[index]?.size ?? 0;
+    const warnings = uncheckedWarnings(file.path, test, principals, list.length);
+    for (const warning of warnings) options.reporter.warn(warning);
     return {
       index: test.index,
       name: test.name,
@@ -246,9 +258,10 @@ export async function runPolicyTests(
       expected: test.expected,
       actions: test.actions,
       resources: test.resources,
-      principals: covered[index]?.size ?? 0,
+      principals,
       outcomes: list,
-      summary: summarize(list),
+      summary: summarize(list, test.expected),
+      ...(warnings.length === 0 ? {} : { warnings }),
     };
   });
   return {
@@ -262,19 +275,48 @@ export async function runPolicyTests(
     cloudTrail,
     tests,
     disagreements,
-    summary: summarize(tests.flatMap((test) => test.outcomes)),
+    summary: {
+      ...summarize(tests.flatMap((test) => test.outcomes)),
+      unchecked: tests.reduce((sum, test) => sum + test.summary.unchecked, 0),
+    },
   };
 }
 
-/** Counts outcomes by status. */
-export function summarize(outcomes: readonly PolicyTestOutcome[]): PolicyTestSummary {
+/**
+ * Counts outcomes by status. With `expected` (one test's outcomes): `unchecked` is 1 for a `succeed`
+ * test without any case; without it, 0 (the caller adds the tests' counts).
+ */
+export function summarize(
+  outcomes: readonly PolicyTestOutcome[],
+  expected?: 'fail' | 'succeed',
+): PolicyTestSummary {
   return {
     cases: outcomes.length,
     pass: outcomes.filter((outcome) => outcome.status === 'pass').length,
     fail: outcomes.filter((outcome) => outcome.status === 'fail').length,
     inconclusive: outcomes.filter((outcome) => outcome.status === 'inconclusive').length,
     contradicted: outcomes.filter((outcome) => outcome.contradicted).length,
+    unchecked: expected === 'succeed' && outcomes.length === 0 ? 1 : 0,
   };
+}
+
+/** Why a test checks nothing: it covers no principal, or it has no case. Empty when it checks something. */
+export function uncheckedWarnings(
+  path: string,
+  test: Pick<PolicyTestCase, 'name' | 'line' | 'expected'>,
+  principals: number,
+  cases: number,
+): string[] {
+  if (cases > 0) return [];
+  const why =
+    principals === 0
+      ? 'its selection (limit_to, exemptions, global ones) covers no principal of the accounts tested'
+      : 'it has no case (no action of its patterns is known)';
+  const consequence =
+    test.expected === 'succeed'
+      ? 'a promise nobody was tested against is not kept: counted unchecked, a finding (exit code 1)'
+      : 'it checks nothing';
+  return [`test "${test.name}" (${path}:${test.line}): ${why}: ${consequence}`];
 }
 
 /** A test's context: the defaults, with `custom_context` overriding by key (case-insensitively). */
@@ -296,6 +338,7 @@ export function fillResource(resource: string, accountId: string): string {
 /** The CloudTrail side of one account: per actor ARN, its successful calls per action. */
 interface AccountTrail {
   readonly calls: ReadonlyMap<string, ReadonlyMap<string, ActionCalls>>;
+  readonly coverage: PolicyTestCoverage;
 }
 
 interface AccountRun {
@@ -339,7 +382,7 @@ async function testAccount(run: AccountRun): Promise<{
     for (const principal of principals) {
       const tests = file.tests.filter((test) => testCovers(file, test, principal.arn));
       if (tests.length === 0) continue;
-      const evaluate = compilePrincipal(run, principal, warnings);
+      const { evaluate, problems } = compilePrincipal(run, principal, warnings);
       const calls = run.trail === undefined ? null : (run.trail.calls.get(principal.arn) ?? new Map());
       for (const test of tests) {
         covered[test.index]?.push(principal.arn);
@@ -370,7 +413,14 @@ async function testAccount(run: AccountRun): Promise<{
               resource,
               context,
             );
-            const trail = calls === null ? null : caseTrail(calls, pattern.actions);
+            const trail =
+              calls === null || run.trail === undefined
+                ? null
+                : {
+                    ...caseTrail(calls, pattern.actions),
+                    resourceKnown: callsProveResource(resource),
+                    coverage: run.trail.coverage,
+                  };
             let simulatorDecision: SimulatorDecision | undefined;
             if (simulated !== undefined) {
               const answers = simulated;
@@ -401,6 +451,7 @@ async function testAccount(run: AccountRun): Promise<{
               ...(simulatorDecision === undefined ? {} : { simulator: simulatorDecision }),
               cloudTrail: trail,
               contradicted: isContradicted(test.expected, trail),
+              problems,
             });
           }
       }
@@ -429,7 +480,11 @@ async function testAccount(run: AccountRun): Promise<{
 }
 
 /** A principal's policies, compiled once for all its requests; their problems become warnings. */
-function compilePrincipal(run: AccountRun, principal: IamPrincipal, warnings: string[]): PrincipalEvaluator {
+function compilePrincipal(
+  run: AccountRun,
+  principal: IamPrincipal,
+  warnings: string[],
+): { readonly evaluate: PrincipalEvaluator; readonly problems: readonly string[] } {
   // SCPs do not apply to service-linked roles.
   const levels = principal.type === 'role' && isServiceRole(principal) ? undefined : run.levels;
   const { policies, problems } = principalPolicies(
@@ -439,7 +494,10 @@ function compilePrincipal(run: AccountRun, principal: IamPrincipal, warnings: st
     levels,
   );
   for (const problem of problems) warnings.push(`${principal.arn}: ${problem}`);
-  return compilePolicies(policies, run.options.now === undefined ? {} : { now: run.options.now });
+  return {
+    evaluate: compilePolicies(policies, run.options.now === undefined ? {} : { now: run.options.now }),
+    problems,
+  };
 }
 
 function simulationKey(action: string, resource: string): string {

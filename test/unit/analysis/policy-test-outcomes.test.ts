@@ -7,6 +7,7 @@ import {
   compareWithSimulator,
   caseTrail,
   decideCase,
+  callsProveResource,
   isContradicted,
   MAX_CASE_EXAMPLES,
 } from '../../../src/analysis/policy-test-outcomes.js';
@@ -212,11 +213,23 @@ describe('CloudTrail tallies', () => {
     expect(caseTrail(calls, ['iam:CreateRole'])).toEqual({ calls: 0, lastSeen: null, actions: [] });
   });
 
-  it('contradicts a fail test only when CloudTrail saw a call', () => {
-    expect(isContradicted('fail', caseTrail(calls, ['iam:CreateUser']))).toBe(true);
-    expect(isContradicted('fail', caseTrail(calls, ['iam:CreateRole']))).toBe(false);
-    expect(isContradicted('succeed', caseTrail(calls, ['iam:CreateUser']))).toBe(false);
+  it('contradicts a fail test only when CloudTrail saw a call on a resource the calls prove', () => {
+    const onStar = (actions: string[]) => ({ ...caseTrail(calls, actions), resourceKnown: true });
+    expect(isContradicted('fail', onStar(['iam:CreateUser']))).toBe(true);
+    expect(isContradicted('fail', onStar(['iam:CreateRole']))).toBe(false);
+    expect(isContradicted('succeed', onStar(['iam:CreateUser']))).toBe(false);
     expect(isContradicted('fail', null)).toBe(false);
+    // The logs summary keeps no resource: a call of the action says nothing of a scoped resource.
+    expect(isContradicted('fail', { ...caseTrail(calls, ['iam:CreateUser']), resourceKnown: false })).toBe(
+      false,
+    );
+  });
+
+  it('takes calls as proof of the resource only for * and the patterns matching every ARN', () => {
+    expect(callsProveResource('*')).toBe(true);
+    expect(callsProveResource('arn:*:*:*:*:*')).toBe(true);
+    expect(callsProveResource('arn:aws:iam::111111111111:user/*')).toBe(false);
+    expect(callsProveResource('arn:aws:s3:::demo-app-data')).toBe(false);
   });
 });
 

@@ -1,7 +1,12 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 
+import type {
+  PolicyTestDocument,
+  PolicyTestOutcome,
+} from '../../../src/app/policy-tests/policy-test-types.js';
 import {
+  cloudTrailCell,
   describeDecidingStatement,
   renderPolicyTestsJunit,
   renderPolicyTestsText,
@@ -18,6 +23,7 @@ import {
   SANDBOX,
   WORKER_DEV,
   WORKER_PROD,
+  FULL_COVERAGE,
   policyTestDocument,
 } from '../../helpers/policy-test-document.js';
 
@@ -235,14 +241,18 @@ const JUNIT_10: Readonly<
   failure: { attributes: ['type', 'message'], required: [], children: [], text: true },
   error: { attributes: ['type', 'message'], required: [], children: [], text: true },
   skipped: { attributes: ['type', 'message'], required: [], children: [], text: true },
+  'system-out': { attributes: [], required: [], children: [], text: true },
+  'system-err': { attributes: [], required: [], children: [], text: true },
 };
 
 type Parsed = Record<string, unknown>;
 
 /** Every violation of {@link JUNIT_10} under `node`, as `path: problem`. */
-function junitViolations(name: string, node: Parsed, path: string): string[] {
+function junitViolations(name: string, node: Parsed | string, path: string): string[] {
   const rule = JUNIT_10[name];
   if (rule === undefined) return [`${path}: element <${name}> is not in the schema`];
+  // An element holding only text parses to its string.
+  if (typeof node === 'string') return rule.text ? [] : [`${path}: text not allowed`];
   const problems: string[] = [];
   const attributes = Object.keys(node)
     .filter((key) => key.startsWith('@_'))
@@ -400,5 +410,142 @@ describe('renderPolicyTestsJunit', () => {
       'worker can put objects',
     ]);
     expect(root2['@_errors']).toBe('0');
+  });
+});
+
+/**
+ * The review's cases over the helper document: its second test's dev worker (a `succeed` case)
+ * with partial logs, the first test's bob (a `fail` case on `*`, passing) moved to a scoped
+ * resource CloudTrail saw the action called on, a principal with missing IAM data, an account
+ * warning, and a third `succeed` test that covered no principal.
+ */
+function reviewDocument(): PolicyTestDocument {
+  const base = policyTestDocument();
+  const [first, second] = base.tests;
+  if (first === undefined || second === undefined) throw new Error('the helper document has two tests');
+  const change = (
+    outcomes: readonly PolicyTestOutcome[],
+    arn: string,
+    fields: Partial<PolicyTestOutcome>,
+  ): PolicyTestOutcome[] =>
+    outcomes.map((outcome) => (outcome.principalArn === arn ? { ...outcome, ...fields } : outcome));
+  return {
+    ...base,
+    accounts: base.accounts.map((account) =>
+      account.id === PROD ? { ...account, warnings: [`${ALICE}: managed policy Gone not found`] } : account,
+    ),
+    tests: [
+      {
+        ...first,
+        outcomes: change(first.outcomes, BOB, {
+          resource: 'arn:aws:iam::111111111111:user/*',
+          cloudTrail: {
+            calls: 2,
+            lastSeen: '2026-10-29T07:11:00Z',
+            actions: ['iam:CreateAccessKey'],
+            resourceKnown: false,
+            coverage: FULL_COVERAGE,
+          },
+          problems: ['managed policy Gone not found'],
+        }),
+      },
+      {
+        ...second,
+        outcomes: change(second.outcomes, WORKER_PROD, {
+          cloudTrail: {
+            calls: 0,
+            lastSeen: null,
+            actions: [],
+            resourceKnown: false,
+            coverage: { daysWithLogs: 31, windowDays: 90, unreadableFiles: 2 },
+          },
+        }),
+      },
+      {
+        index: 2,
+        name: 'nobody-left',
+        line: 20,
+        expected: 'succeed',
+        actions: ['s3:GetObject'],
+        resources: ['*'],
+        principals: 0,
+        outcomes: [],
+        summary: { cases: 0, pass: 0, fail: 0, inconclusive: 0, contradicted: 0, unchecked: 1 },
+        warnings: ['test "nobody-left" (tests.yaml:20): covers no principal: counted unchecked'],
+      },
+    ],
+    summary: { ...base.summary, unchecked: 1 },
+  };
+}
+
+describe('the review: coverage, unproven calls, missing IAM data, unchecked tests', () => {
+  const document = reviewDocument();
+  const text = renderPolicyTestsText(document, { color: false, verbose: true });
+  const lines = text.split('\n');
+
+  it('says never seen only when the logs cover the whole window', () => {
+    const worker = document.tests[1]?.outcomes.find((outcome) => outcome.principalArn === WORKER_PROD);
+    if (worker?.cloudTrail == null) throw new Error('no worker outcome with CloudTrail');
+    expect(cloudTrailCell(worker)).toBe('not seen (logs for 31 of 90 days, 2 file(s) unreadable)');
+    expect(cloudTrailCell({ ...worker, cloudTrail: { ...worker.cloudTrail, coverage: FULL_COVERAGE } })).toBe(
+      'never seen',
+    );
+    expect(lines[rowOf(lines, WORKER_PROD)]).toContain(
+      'not seen (logs for 31 of 90 days, 2 file(s) unreadable)',
+    );
+  });
+
+  it('shows calls on a scoped resource as information, not a contradiction', () => {
+    expect(lines[rowOf(lines, BOB)]).toContain(
+      '2 call(s), last 2026-10-29T07:11:00Z (of the action; resource not kept)',
+    );
+    expect(lines).toContain(
+      `  CloudTrail (not a finding): ${BOB}: iam:CreateAccessKey called 2 time(s), last 2026-10-29T07:11:00Z, on resources the logs summary does not keep (not proof for arn:aws:iam::111111111111:user/*)`,
+    );
+  });
+
+  it('counts the collapsed passes that rest on incomplete IAM data', () => {
+    const quiet = renderPolicyTestsText(document, { color: false, verbose: false }).split('\n');
+    // Test 1: bob's case passes (implicitDeny on a fail test) with a problem; alice's, the
+    // deployers' are findings or inconclusive.
+    expect(quiet).toContain(
+      '  1 passing case(s) not listed (--verbose lists them; 1 of them rest on incomplete IAM data)',
+    );
+  });
+
+  it("prints a principal's missing IAM data under its row, and the accounts' warnings", () => {
+    expect(lines[rowOf(lines, BOB) + 1]).toBe('      IAM data: managed policy Gone not found');
+    const heading = lines.indexOf('What limits the outcomes (IAM data):');
+    expect(heading).toBeGreaterThan(0);
+    expect(lines[heading + 1]).toBe(`  prod (${PROD}): ${ALICE}: managed policy Gone not found`);
+  });
+
+  it("prints a test's warning under its heading and counts the unchecked succeed test", () => {
+    const heading = lines.findIndex((line) => line.startsWith('Test 3 "nobody-left"'));
+    expect(lines[heading + 2]).toBe(
+      '  warning: test "nobody-left" (tests.yaml:20): covers no principal: counted unchecked',
+    );
+    expect(lines.find((line) => line.startsWith('Summary:'))).toContain(
+      'contradicted by CloudTrail, 1 succeed test(s) unchecked;',
+    );
+  });
+
+  it('carries the warnings and problems in JUnit system-err, keeping to junit-10.xsd', () => {
+    const parsed = parseJunit(renderPolicyTestsJunit(document));
+    const root = parsed.testsuites as Parsed;
+    expect(junitViolations('testsuites', root, 'testsuites')).toEqual([]);
+    const suites = root.testsuite as Parsed[];
+    const byName = (name: string) => suites.find((suite) => suite['@_name'] === name);
+    expect(byName('nobody-left')?.['system-err']).toEqual([
+      'test "nobody-left" (tests.yaml:20): covers no principal: counted unchecked',
+    ]);
+    expect(String((byName('accounts')?.['system-err'] as string[])[0])).toContain(
+      `prod (${PROD}): ${ALICE}: managed policy Gone not found`,
+    );
+    const bob = (byName('no IAM writes')?.testcase as Parsed[]).find((entry) =>
+      String(entry['@_name']).startsWith(`${BOB} `),
+    );
+    expect(String((bob?.['system-err'] as string[])[0])).toContain('IAM data: managed policy Gone not found');
+    expect(bob?.failure).toBeUndefined();
   });
 });

@@ -95,6 +95,36 @@ describe('parseScpFile', () => {
       value: { policies: [], accounts: { demo: ['r-ab12'] } },
       message: 'SCP file s.json: $.accounts.demo: the key must be a 12-digit account id',
     },
+    {
+      name: 'an account id in a path',
+      value: { policies: [], accounts: { '222222222222': ['r-ab12', '333333333333'] } },
+      message:
+        'SCP file s.json: $.accounts.222222222222: expected the list of ids from the root to the parent OU',
+    },
+    {
+      name: 'a path that does not start at the root',
+      value: { policies: [], accounts: { '222222222222': ['ou-ab12-11111111'] } },
+      message: 'the first id must be the root (r-…)',
+    },
+    {
+      name: 'an empty path',
+      value: { policies: [], accounts: { '222222222222': [] } },
+      message: '$.accounts.222222222222: expected the list of ids from the root to the parent OU',
+    },
+    {
+      name: 'two roots in a path',
+      value: { policies: [], accounts: { '222222222222': ['r-ab12', 'r-cd34'] } },
+      message: '"r-cd34" is not an OU id (ou-…-…): after the root come only OUs',
+    },
+    {
+      name: 'an OU twice in a path',
+      value: {
+        policies: [],
+        accounts: { '222222222222': ['r-ab12', 'ou-ab12-11111111', 'ou-ab12-11111111'] },
+      },
+      message:
+        '$.accounts.222222222222: expected the list of ids from the root to the parent OU (one r-…, then distinct ou-…-…), got a list: ou-ab12-11111111 is listed twice',
+    },
   ];
   for (const { name, value, message } of bad)
     it(`refuses ${name}`, () => {

@@ -64,6 +64,8 @@ describe('parsePolicyTestFile', () => {
     ]);
   });
 
+  const CONTEXT_IP =
+    'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n  custom_context:\n  - context_key_name: aws:SourceIp\n    context_key_values:\n    - 10.0.0.0/8\n    - 10.0.0.300\n    context_key_type: ipList\n';
   const bad: { name: string; text: string; message: string; suggestion?: string }[] = [
     {
       name: 'a misspelt key, with the close match',
@@ -119,6 +121,59 @@ describe('parsePolicyTestFile', () => {
       message: 't.yaml:',
     },
     {
+      name: "Python's \\A",
+      text: 'global_exemptions:\n- "\\\\Aarn:aws:iam::\\\\d{12}:role/admin"\ntests: []\n',
+      message:
+        't.yaml:2: global_exemptions regex "\\\\Aarn:aws:iam::\\\\d{12}:role/admin" uses Python\'s \\A: write ^',
+    },
+    {
+      name: "Python's \\z",
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n  limit_to:\n  - "arn:aws:iam::\\\\d{12}:role/admin\\\\z"\n',
+      message:
+        't.yaml:6: tests[0].limit_to regex "arn:aws:iam::\\\\d{12}:role/admin\\\\z" uses Python\'s \\z: write $',
+    },
+    {
+      name: 'a resource neither * nor an ARN',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources:\n  - "*"\n  - "demo-app-data/*"\n  expected_result: fail\n',
+      message: 't.yaml:5: tests[0].resources "demo-app-data/*" is neither * nor an ARN',
+    },
+    {
+      name: 'an ARN without a resource part',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["arn:aws:iam::{account_id}"]\n  expected_result: fail\n',
+      message: 't.yaml:3: tests[0].resources "arn:aws:iam::{account_id}" is neither * nor an ARN',
+    },
+    {
+      name: 'an ip context value that is no address',
+      text: CONTEXT_IP,
+      message:
+        't.yaml:9: tests[0].custom_context[0].context_key_values "10.0.0.300" is not an IP address or CIDR block',
+    },
+    {
+      name: 'a boolean context value that is not true/false',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n  custom_context:\n  - context_key_name: aws:X\n    context_key_values: yes\n    context_key_type: boolean\n',
+      message: 't.yaml:7: tests[0].custom_context[0].context_key_values "yes" is not a boolean',
+    },
+    {
+      name: 'a numeric context value that is no number',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n  custom_context:\n  - context_key_name: aws:X\n    context_key_values: ten\n    context_key_type: numeric\n',
+      message: 't.yaml:7: tests[0].custom_context[0].context_key_values "ten" is not a number',
+    },
+    {
+      name: 'a date context value that is no date',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n  custom_context:\n  - context_key_name: aws:X\n    context_key_values: 31/10/2026\n    context_key_type: date\n',
+      message: 't.yaml:7: tests[0].custom_context[0].context_key_values "31/10/2026" is not a date',
+    },
+    {
+      name: 'a binary context value that is not base64',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n  custom_context:\n  - context_key_name: aws:X\n    context_key_values: "not base64!"\n    context_key_type: binary\n',
+      message: 't.yaml:7: tests[0].custom_context[0].context_key_values "not base64!" is not base64',
+    },
+    {
+      name: 'an empty context key name',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n  custom_context:\n  - context_key_name: " "\n    context_key_values: x\n    context_key_type: string\n',
+      message: 't.yaml:6: tests[0].custom_context[0].context_key_name is empty',
+    },
+    {
       name: 'an action without a service',
       text: 'tests:\n- actions: [GetObject]\n  resources: ["*"]\n  expected_result: fail\n',
       message: 't.yaml:2: tests[0].actions "GetObject" is not an action',
@@ -165,5 +220,33 @@ describe('compilePrincipalPattern', () => {
       error: 'uses a Python named group (?P<name>...): write (?<name>...)',
     });
     expect(compilePrincipalPattern('role/x\\Z')).toEqual({ error: "uses Python's \\Z: write $" });
+    expect(compilePrincipalPattern('role/x\\z')).toEqual({ error: "uses Python's \\z: write $" });
+    expect(compilePrincipalPattern('\\Arole/x')).toEqual({
+      error: "uses Python's \\A: write ^ (the pattern is anchored at the start anyway)",
+    });
+  });
+
+  it('takes an escaped backslash before A or z as written', () => {
+    // `\\z` is a backslash then the letter z: no Python anchor.
+    const regex = compilePrincipalPattern('role/a\\\\z');
+    expect(regex).toBeInstanceOf(RegExp);
+    expect((regex as RegExp).test('role/a\\z')).toBe(true);
+  });
+
+  it('accepts context values of their type', () => {
+    const text = (type: string, value: string) =>
+      `tests:\n- actions: [s3:GetObject]\n  resources: ["arn:aws:s3:::b-{account_id}/*"]\n  expected_result: fail\n  custom_context:\n  - context_key_name: k\n    context_key_values: ${value}\n    context_key_type: ${type}\n`;
+    const accepted: [string, string][] = [
+      ['ip', '10.0.0.1'],
+      ['ip', '2001:db8::/32'],
+      ['boolean', 'TRUE'],
+      ['numeric', '-1.5e3'],
+      ['date', '2026-10-31T12:00:00Z'],
+      ['date', '1793404800'],
+      ['binary', 'aGVsbG8='],
+      ['string', '"anything at all"'],
+    ];
+    for (const [type, value] of accepted)
+      expect(parsePolicyTestFile(text(type, value), 't.yaml').tests[0]?.context[0]?.type).toBe(type);
   });
 });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 
 import { parseContextFlag } from '../../../../src/app/policy-tests/check-access.js';
 import { parsePolicyTestFile } from '../../../../src/app/policy-tests/read-test-file.js';
-import { fillResource, testContext } from '../../../../src/app/policy-tests/run-policy-tests.js';
+import {
+  fillResource,
+  summarize,
+  testContext,
+  uncheckedWarnings,
+} from '../../../../src/app/policy-tests/run-policy-tests.js';
 import { UsageError } from '../../../../src/errors.js';
 
 describe('testContext', () => {
@@ -59,5 +64,35 @@ describe('parseContextFlag', () => {
   });
   it('refuses a value without =', () => {
     expect(() => parseContextFlag('aws:SourceIp')).toThrow(UsageError);
+  });
+  it('refuses a value not of its type, naming the flag and the value', () => {
+    expect(() => parseContextFlag('aws:SourceIp=10.0.0.1,999.0.0.1:ipList')).toThrow(
+      '--context "aws:SourceIp=10.0.0.1,999.0.0.1:ipList": "999.0.0.1" is not an IP address or CIDR block',
+    );
+    expect(() => parseContextFlag('aws:MultiFactorAuthPresent=yes:boolean')).toThrow(UsageError);
+    expect(() => parseContextFlag('aws:CurrentTime=tomorrow:date')).toThrow('"tomorrow" is not a date');
+    expect(() => parseContextFlag(' =x')).toThrow('the key is empty');
+    expect(parseContextFlag('aws:MultiFactorAuthPresent=False:boolean').values).toEqual(['False']);
+  });
+});
+
+describe('summarize and uncheckedWarnings', () => {
+  it('counts a succeed test without any case as unchecked, and says why', () => {
+    expect(summarize([], 'succeed')).toEqual({
+      cases: 0,
+      pass: 0,
+      fail: 0,
+      inconclusive: 0,
+      contradicted: 0,
+      unchecked: 1,
+    });
+    expect(summarize([], 'fail').unchecked).toBe(0);
+    expect(uncheckedWarnings('t.yaml', { name: 'keep', line: 7, expected: 'succeed' }, 0, 0)).toEqual([
+      'test "keep" (t.yaml:7): its selection (limit_to, exemptions, global ones) covers no principal of the accounts tested: a promise nobody was tested against is not kept: counted unchecked, a finding (exit code 1)',
+    ]);
+    expect(uncheckedWarnings('t.yaml', { name: 'deny', line: 3, expected: 'fail' }, 0, 0)[0]).toContain(
+      'covers no principal of the accounts tested: it checks nothing',
+    );
+    expect(uncheckedWarnings('t.yaml', { name: 'deny', line: 3, expected: 'fail' }, 2, 4)).toEqual([]);
   });
 });

@@ -1,0 +1,58 @@
+import { isIP } from 'node:net';
+
+import type { ContextKeyType } from '../../iam/policy-evaluation.js';
+
+/*
+ * The values of a request's context keys (a test file's `custom_context`, `access --context`),
+ * checked against their type before anything is evaluated: a value IAM could not read as its type
+ * would silently make a condition false (or a case inconclusive) instead of being the mistake it is.
+ */
+
+const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const EPOCH_SECONDS = /^\d+$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The type of a list type's members (`ipList` → `ip`); a scalar type is its own. */
+function memberType(type: ContextKeyType): string {
+  return type.endsWith('List') ? type.slice(0, -'List'.length) : type;
+}
+
+/** Whether `value` is an IP address or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`). */
+function isAddressOrCidr(value: string): boolean {
+  const slash = value.indexOf('/');
+  if (slash < 0) return isIP(value) !== 0;
+  const version = isIP(value.slice(0, slash));
+  const prefix = value.slice(slash + 1);
+  if (version === 0 || !/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * Why `value` is not a value of `type`, or `undefined` when it is: ip (an address or CIDR block),
+ * boolean (`true`/`false`, any case, as IAM reads them), numeric, date (ISO 8601 or epoch seconds),
+ * binary (base64); strings take anything.
+ */
+export function contextValueProblem(type: ContextKeyType, value: string): string | undefined {
+  switch (memberType(type)) {
+    case 'ip':
+      return isAddressOrCidr(value) ? undefined : 'is not an IP address or CIDR block (10.0.0.1, 10.0.0.0/8)';
+    case 'boolean':
+      return /^(?:true|false)$/i.test(value) ? undefined : 'is not a boolean (true or false)';
+    case 'numeric':
+      return NUMERIC.test(value) ? undefined : 'is not a number';
+    case 'date':
+      return EPOCH_SECONDS.test(value) || (ISO_DATE.test(value) && !Number.isNaN(Date.parse(value)))
+        ? undefined
+        : 'is not a date (ISO 8601 such as 2026-10-31T12:00:00Z, or epoch seconds)';
+    case 'binary':
+      return value.length > 0 && BASE64.test(value) ? undefined : 'is not base64';
+    default:
+      return undefined;
+  }
+}
+
+/** Why a context key name is not one (empty, or blank), or `undefined`. */
+export function contextKeyProblem(key: string): string | undefined {
+  return key.trim().length === 0 ? 'is empty: a context key needs a name (aws:SourceIp)' : undefined;
+}
