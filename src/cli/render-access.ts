@@ -1,3 +1,4 @@
+import { BOUNDARY_NOT_IN_DATA, IDENTITY_NOT_IN_DATA, RESOURCE_KEY } from '../iam/policy-evaluation.js';
 import type { AccessDocument, AccessResult } from '../app/policy-tests/check-access.js';
 import type { DecidingStatement, EvaluatedPolicyRef } from '../iam/policy-evaluation.js';
 
@@ -53,7 +54,7 @@ function renderPrincipal(document: AccessDocument, result: AccessResult): string
   ];
   if (result.missingContextKeys.length > 0)
     lines.push(
-      `Missing context keys: ${result.missingContextKeys.join(', ')} (pass them with --context KEY=VALUE[:TYPE])`,
+      `Missing context keys: ${result.missingContextKeys.join(', ')} (${settleHint(result.missingContextKeys)})`,
     );
   for (const problem of result.problems) lines.push(`Problem: ${problem}`);
   if (result.deciding.length === 0) {
@@ -99,4 +100,15 @@ function table(rows: readonly (readonly string[])[]): string[] {
       .join('  ')
       .trimEnd(),
   );
+}
+
+/** How to settle an inconclusive answer, from its missing keys (condition keys or pseudo keys). */
+function settleHint(keys: readonly string[]): string {
+  const hints: string[] = [];
+  if (keys.includes(RESOURCE_KEY)) hints.push('name the resource with --resource ARN');
+  if (keys.includes(BOUNDARY_NOT_IN_DATA) || keys.includes(IDENTITY_NOT_IN_DATA))
+    hints.push('complete the IAM data: the policies it lacks are named below');
+  if (keys.some((key) => !key.startsWith('(')))
+    hints.push('pass condition keys with --context KEY=VALUE[:TYPE]');
+  return hints.join('; ');
 }

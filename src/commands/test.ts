@@ -52,7 +52,7 @@ export default class Test extends BaseCommand {
     'finding. Exit codes: 3 when an account ' +
     'failed (after the whole output), else 1 for findings, else 0; 2 for bad input.';
   static override examples = [
-    '<%= config.bin %> test --config examples/demo/config.example.yaml --tests examples/demo/policy-tests.yaml --end 2026-10-31',
+    '<%= config.bin %> test --config examples/demo/config.example.yaml --tests examples/policy-tests/demo.yaml --end 2026-10-31',
     '<%= config.bin %> test --org --role iamtrail-audit --tests policy-tests.yaml --no-trail --junit junit.xml',
     '<%= config.bin %> test --config config.yaml --scps scps.json --simulator --format json > tests.json',
   ];

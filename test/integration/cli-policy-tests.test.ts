@@ -39,7 +39,7 @@ beforeAll(async () => {
     'test',
     ...CONFIG,
     '--tests',
-    'examples/demo/policy-tests.yaml',
+    'examples/policy-tests/demo.yaml',
     '--end',
     '2026-10-31',
     '--cache',

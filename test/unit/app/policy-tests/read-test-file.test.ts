@@ -196,7 +196,7 @@ describe('parsePolicyTestFile', () => {
 
 describe("the demo's test file", () => {
   it('parses, with fail tests and a succeed test', () => {
-    const file = readPolicyTestFile(join(REPO_ROOT, 'examples/demo/policy-tests.yaml'));
+    const file = readPolicyTestFile(join(REPO_ROOT, 'examples/policy-tests/demo.yaml'));
     expect(file.tests.map((test) => [test.name, test.expected])).toEqual([
       ['no-iam-user-management', 'fail'],
       ['no-new-access-keys', 'fail'],
