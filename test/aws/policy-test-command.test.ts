@@ -588,6 +588,7 @@ describe('iamtrail test --simulator against the emulator', () => {
       fail: 0,
       inconclusive: 0,
       contradicted: 0,
+      unchecked: 0,
     });
     expect(again.disagreements).toEqual([]);
     const outcomes = again.tests.flatMap((test) => test.outcomes);
