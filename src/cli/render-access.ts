@@ -72,8 +72,8 @@ function renderPrincipal(document: AccessDocument, result: AccessResult): string
         statement.sid === undefined
           ? `#${statement.statement}`
           : `${statement.sid} (#${statement.statement})`,
-        statement.span === undefined ? '-' : `${statement.span.start.line}:${statement.span.start.column}`,
-        statement.span === undefined ? '-' : `${statement.span.end.line}:${statement.span.end.column}`,
+        statement.span === undefined ? '-' : `L${statement.span.start.line}:C${statement.span.start.column}`,
+        statement.span === undefined ? '-' : `L${statement.span.end.line}:C${statement.span.end.column}`,
       ]),
     ]),
   );

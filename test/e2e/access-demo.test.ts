@@ -128,8 +128,8 @@ describe('iamtrail access on the demo (binary)', () => {
     const close = lines.findIndex(
       (line, index) => index > statementList + 1 && line.startsWith(`${' '.repeat(indent)}}`),
     );
-    const start = `${statementList + 2}:${indent + 1}`;
-    const end = `${close + 1}:${indent + 1}`;
+    const start = `L${statementList + 2}:C${indent + 1}`;
+    const end = `L${close + 1}:C${indent + 1}`;
 
     const run = runBinary(['access', ...DEMO, '--role', 'admin', '--action', ACTION]);
     expect(run.status, run.stderr).toBe(0);
