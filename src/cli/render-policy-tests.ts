@@ -322,6 +322,7 @@ export const JUNIT_FAILURE_TYPES = {
   contradiction: 'CloudTrailContradiction',
   failure: 'PolicyTestFailure',
   account: 'AccountFailure',
+  unchecked: 'UncheckedTest',
 } as const;
 
 /** Characters XML 1.0 cannot carry, even escaped (C0 controls but tab, LF, CR; U+FFFE/U+FFFF). */
@@ -389,19 +390,37 @@ export function renderPolicyTestsJunit(document: PolicyTestDocument): string {
   let errors = 0;
   for (const report of document.tests) {
     const cases = report.outcomes.map((outcome) => junitCase(report, outcome));
-    const failed = cases.filter((entry) => entry.standing === 'critical' || entry.standing === 'fail').length;
+    // A `succeed` test nobody was tested against is a finding (summary.unchecked): one failed case.
+    const unchecked =
+      report.expected === 'succeed' && report.outcomes.length === 0
+        ? [
+            {
+              '@_classname': 'unchecked',
+              '@_name': xmlSafe(`${report.name}: no principal tested`),
+              failure: {
+                '@_message': xmlSafe(
+                  `the test's selection covers no principal of the accounts tested: nothing was checked`,
+                ),
+                '@_type': JUNIT_FAILURE_TYPES.unchecked,
+              },
+            },
+          ]
+        : [];
+    const failed =
+      cases.filter((entry) => entry.standing === 'critical' || entry.standing === 'fail').length +
+      unchecked.length;
     const skipped = cases.filter((entry) => entry.standing === 'inconclusive').length;
-    tests += cases.length;
+    tests += cases.length + unchecked.length;
     failures += failed;
     suites.push({
       '@_name': xmlSafe(report.name),
-      '@_tests': String(cases.length),
+      '@_tests': String(cases.length + unchecked.length),
       '@_failures': String(failed),
       '@_errors': '0',
       '@_skipped': String(skipped),
       '@_timestamp': document.generatedAt,
       '@_file': xmlSafe(document.testsFile),
-      testcase: cases.map((entry) => entry.node),
+      testcase: [...cases.map((entry) => entry.node), ...unchecked],
       ...(report.warnings === undefined || report.warnings.length === 0
         ? {}
         : { 'system-err': xmlSafe(report.warnings.join('\n')) }),

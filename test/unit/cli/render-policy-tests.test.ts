@@ -539,6 +539,13 @@ describe('the review: coverage, unproven calls, missing IAM data, unchecked test
     expect(byName('nobody-left')?.['system-err']).toEqual([
       'test "nobody-left" (tests.yaml:20): covers no principal: counted unchecked',
     ]);
+    // The unchecked succeed test is a finding: one failed case of its suite, counted at the top.
+    const unchecked = byName('nobody-left');
+    expect(unchecked?.['@_tests']).toBe('1');
+    expect(unchecked?.['@_failures']).toBe('1');
+    expect(((unchecked?.testcase as Parsed[])[0]?.failure as Parsed[])[0]?.['@_type']).toBe('UncheckedTest');
+    const failuresInSuites = suites.reduce((sum, suite) => sum + Number(suite['@_failures']), 0);
+    expect(root['@_failures']).toBe(String(failuresInSuites));
     expect(String((byName('accounts')?.['system-err'] as string[])[0])).toContain(
       `prod (${PROD}): ${ALICE}: managed policy Gone not found`,
     );
