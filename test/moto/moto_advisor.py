@@ -47,6 +47,15 @@ test/moto/advisor-fixture.json for its keys):
 - GetAccountAuthorizationDetails gives each entry of `Policies` its PolicyName and PolicyId, as
   AWS does (moto 5.2.1's serializer looks for `policy_name`/`policy_id`, which its managed
   policies lack, and leaves both out).
+- IAM PutUserPermissionsBoundary and DeleteUserPermissionsBoundary (moto has only the role
+  variants) behave as moto's role variants: the boundary must be a policy ARN (else
+  InvalidParameterValue), an unknown user is NoSuchEntity; the user's boundary
+  (`permissions_boundary_arn`, as on moto's Role) shows in GetUser and in the UserDetailList of
+  GetAccountAuthorizationDetails (PermissionsBoundaryType PermissionsBoundaryPolicy). Deleting a
+  boundary the user does not have succeeds, as for a role.
+- moto's CreatePolicy and CreatePolicyVersion do not enforce the 6,144-character limit of a
+  managed policy (only the 5-version limit); the emulator leaves it so: iamtrail checks the size
+  itself.
 
 Run: python3 test/moto/moto_advisor.py -H 127.0.0.1 -p PORT (the arguments of moto_server).
 """
@@ -62,9 +71,9 @@ import uuid
 from datetime import datetime, timezone
 
 from moto.core.exceptions import ServiceException
-from moto.core.responses import ActionResult
-from moto.iam.exceptions import NotFoundException
-from moto.iam.models import ManagedPolicy
+from moto.core.responses import ActionResult, EmptyResult
+from moto.iam.exceptions import IAMException, NotFoundException
+from moto.iam.models import ManagedPolicy, User
 from moto.iam.responses import IamResponse
 from moto.sts.responses import TokenResponse
 
@@ -406,6 +415,33 @@ def simulate_principal_policy(self: IamResponse) -> ActionResult:
     return ActionResult(answer)
 
 
+def put_user_permissions_boundary(self: IamResponse) -> EmptyResult:
+    boundary = self._get_param("PermissionsBoundary") or ""
+    user_name = self._get_param("UserName")
+    # moto's put_role_permissions_boundary checks the ARN before the entity, as here.
+    if not self.backend.policy_arn_regex.match(boundary):
+        raise IAMException(
+            "InvalidParameterValue",
+            f"Value ({boundary}) for parameter PermissionsBoundary is invalid.",
+        )
+    user = self.backend.get_user(user_name)
+    user.permissions_boundary_arn = boundary
+    return EmptyResult()
+
+
+def delete_user_permissions_boundary(self: IamResponse) -> EmptyResult:
+    user = self.backend.get_user(self._get_param("UserName"))
+    user.permissions_boundary_arn = None
+    return EmptyResult()
+
+
+def _user_permissions_boundary(user: User) -> dict | None:
+    arn = getattr(user, "permissions_boundary_arn", None)
+    if not arn:
+        return None
+    return {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn}
+
+
 ORIGINAL_ASSUME_ROLE = TokenResponse.assume_role
 
 
@@ -424,6 +460,9 @@ IamResponse.generate_service_last_accessed_details = generate_service_last_acces
 IamResponse.get_service_last_accessed_details = get_service_last_accessed_details
 IamResponse.get_service_last_accessed_details_with_entities = get_service_last_accessed_details_with_entities
 IamResponse.simulate_principal_policy = simulate_principal_policy
+IamResponse.put_user_permissions_boundary = put_user_permissions_boundary
+IamResponse.delete_user_permissions_boundary = delete_user_permissions_boundary
+User.permissions_boundary = property(_user_permissions_boundary)
 TokenResponse.assume_role = assume_role
 ManagedPolicy.policy_name = property(lambda self: self.name)
 ManagedPolicy.policy_id = property(lambda self: self.id)
