@@ -53,6 +53,9 @@ test/moto/advisor-fixture.json for its keys):
   (`permissions_boundary_arn`, as on moto's Role) shows in GetUser and in the UserDetailList of
   GetAccountAuthorizationDetails (PermissionsBoundaryType PermissionsBoundaryPolicy). Deleting a
   boundary the user does not have succeeds, as for a role.
+- SetDefaultPolicyVersion of the version that is already the default keeps it the default (moto
+  5.2.1 clears its IsDefaultVersion flag: it sets the new default's flag, then clears the old
+  default's, the same version).
 - moto's CreatePolicy and CreatePolicyVersion do not enforce the 6,144-character limit of a
   managed policy (only the 5-version limit); the emulator leaves it so: iamtrail checks the size
   itself.
@@ -73,7 +76,7 @@ from datetime import datetime, timezone
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.exceptions import IAMException, NotFoundException
-from moto.iam.models import ManagedPolicy, User
+from moto.iam.models import ManagedPolicy, Policy, User
 from moto.iam.responses import IamResponse
 from moto.sts.responses import TokenResponse
 
@@ -442,6 +445,12 @@ def _user_permissions_boundary(user: User) -> dict | None:
     return {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn}
 
 
+def update_default_version(self: Policy, new_default_version_id: str) -> None:
+    for version in self.versions:
+        version.is_default = version.version_id == new_default_version_id
+    self.default_version_id = new_default_version_id
+
+
 ORIGINAL_ASSUME_ROLE = TokenResponse.assume_role
 
 
@@ -463,6 +472,7 @@ IamResponse.simulate_principal_policy = simulate_principal_policy
 IamResponse.put_user_permissions_boundary = put_user_permissions_boundary
 IamResponse.delete_user_permissions_boundary = delete_user_permissions_boundary
 User.permissions_boundary = property(_user_permissions_boundary)
+Policy.update_default_version = update_default_version
 TokenResponse.assume_role = assume_role
 ManagedPolicy.policy_name = property(lambda self: self.name)
 ManagedPolicy.policy_id = property(lambda self: self.id)
