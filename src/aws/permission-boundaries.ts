@@ -154,13 +154,15 @@ export async function readBoundaryPolicy(
 
 /**
  * A policy's default version id (GetPolicy) and versions without their documents
- * (ListPolicyVersions, every page), oldest first; `null` when the policy does not exist. A version
+ * (ListPolicyVersions, every page), oldest first; `null` when the policy does not exist (unless
+ * `nullWhenMissing` is false: then GetPolicy's NoSuchEntity is the error). A version
  * is the default when GetPolicy names it, whatever its IsDefaultVersion flag says: what decides
  * which version may be deleted is IAM's own record of the default.
  */
 async function listPolicyVersions(
   target: BoundaryTarget,
   policyArn: string,
+  nullWhenMissing = true,
 ): Promise<{ defaultVersionId: string; versions: Omit<BoundaryPolicyVersion, 'document'>[] } | null> {
   const client = target.client as IAMClient;
   const where = `policy ${policyArn} in ${target.accountLabel}`;
@@ -168,7 +170,7 @@ async function listPolicyVersions(
     try {
       return (await client.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy ?? null;
     } catch (error) {
-      if (isNoSuchEntity(error)) return null;
+      if (nullWhenMissing && isNoSuchEntity(error)) return null;
       throw error;
     }
   });
@@ -256,10 +258,8 @@ export async function addBoundaryPolicyVersion(
   setAsDefault = true,
 ): Promise<WrittenPolicyVersion> {
   const where = `policy ${policyArn} in ${target.accountLabel}`;
-  const listed = await listPolicyVersions(target, policyArn);
-  if (listed === null)
-    throw new EngineError(`IAM GetPolicy for ${where} failed: NoSuchEntity: the policy does not exist`);
-  const { versions } = listed;
+  const listed = await listPolicyVersions(target, policyArn, false);
+  const versions = listed?.versions ?? [];
   const oldest = versionToDelete(versions);
   let deleted: BoundaryPolicyVersion | null = null;
   if (oldest !== undefined) {
