@@ -691,6 +691,8 @@ describe('iamtrail permissions', () => {
       'CollectAccessAdvisor',
       'AuditCredentials',
       'SimulatePolicyTests',
+      'ManageBoundaryPolicies',
+      'SetPrincipalBoundariesAndTags',
       'ListTheOrganizationsAccounts',
     ]);
     expect(policy.Statement.find((statement) => statement.Sid === 'ListTheTrail')).toEqual({

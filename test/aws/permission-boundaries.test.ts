@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { buildIamtrailPolicy } from '../../src/app/permissions/iamtrail-policy.js';
 import { AwsCallCounts, instrumentClient } from '../../src/aws/client-instrumentation.js';
 import {
   addBoundaryPolicyVersion,
@@ -420,5 +421,17 @@ describe("tags within IAM's limits, refused before any change", () => {
     expect(failure).toBeInstanceOf(InputDataError);
     expect((failure as Error).message).toContain('51 keys to remove; IAM takes 50 at a time');
     expect(calls).toEqual({});
+  });
+});
+
+describe('iamtrail permissions', () => {
+  // Last in the file: by now the adapter has made every kind of call it makes.
+  it('allows exactly the IAM calls the adapter made above, in the two boundary statements', () => {
+    const policy = buildIamtrailPolicy(undefined);
+    const allowed = policy.Statement.filter((statement) =>
+      ['ManageBoundaryPolicies', 'SetPrincipalBoundariesAndTags'].includes(statement.Sid),
+    ).flatMap((statement) => statement.Action);
+    // Exactly: every call made is allowed, and nothing is allowed that no call needs.
+    expect(Object.keys(counts.toRecord())).toEqual([...allowed].sort());
   });
 });

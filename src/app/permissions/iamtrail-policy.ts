@@ -29,7 +29,9 @@ export interface PolicyConfig {
  * the trail's region folders (set-up without `athena.regions`), writing and deleting its results,
  * reading IAM authorization details, collecting Access Advisor (`advisor collect`: its jobs, the
  * listing of principals and, with `--org`, of the organisation's accounts), auditing credentials
- * (`audit`: the credential report, access keys and MFA devices), and assuming each account's
+ * (`audit`: the credential report, access keys and MFA devices), setting permission boundaries
+ * (`boundary apply` and `rollback`: iamtrail's `iamtrail-boundary-*` policies and their versions,
+ * the principals' boundaries and tags), and assuming each account's
  * `role:` (and `advisor.role` and `audit.role` in every account). Placeholders when there is no config.
  */
 export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailPolicy {
@@ -161,6 +163,42 @@ export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailP
         Effect: 'Allow',
         Action: ['iam:SimulatePrincipalPolicy'],
         Resource: '*',
+      },
+      {
+        // `boundary apply` and `rollback`, in each account changed: only iamtrail's own boundary policies.
+        Sid: 'ManageBoundaryPolicies',
+        Effect: 'Allow',
+        Action: [
+          'iam:CreatePolicy',
+          'iam:GetPolicy',
+          'iam:ListPolicyVersions',
+          'iam:GetPolicyVersion',
+          'iam:CreatePolicyVersion',
+          'iam:DeletePolicyVersion',
+          'iam:SetDefaultPolicyVersion',
+        ],
+        Resource: 'arn:aws:iam::*:policy/iamtrail-boundary-*',
+      },
+      {
+        // The principals' boundaries and tags. Not limited by iam:PermissionsBoundary to iamtrail's
+        // policies: a rollback puts back whatever boundary the principal had before.
+        Sid: 'SetPrincipalBoundariesAndTags',
+        Effect: 'Allow',
+        Action: [
+          'iam:GetRole',
+          'iam:GetUser',
+          'iam:ListRoleTags',
+          'iam:ListUserTags',
+          'iam:PutRolePermissionsBoundary',
+          'iam:DeleteRolePermissionsBoundary',
+          'iam:PutUserPermissionsBoundary',
+          'iam:DeleteUserPermissionsBoundary',
+          'iam:TagRole',
+          'iam:UntagRole',
+          'iam:TagUser',
+          'iam:UntagUser',
+        ],
+        Resource: ['arn:aws:iam::*:role/*', 'arn:aws:iam::*:user/*'],
       },
       {
         // `advisor collect --org` and `audit --org`, in the management (or a delegated administrator) account.

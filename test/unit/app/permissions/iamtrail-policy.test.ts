@@ -58,3 +58,29 @@ describe('the policy for audit', () => {
     expect(statement('AssumeTheAccountsReadRoles')?.Resource).toEqual(['arn:aws:iam::*:role/iamtrail-audit']);
   });
 });
+
+describe('the policy for boundary apply and rollback', () => {
+  it("changes only iamtrail's own boundary policies, and the boundaries and tags of roles and users", () => {
+    const policy = buildIamtrailPolicy(undefined);
+    const statement = (sid: string) => policy.Statement.find((entry) => entry.Sid === sid);
+    expect(statement('ManageBoundaryPolicies')?.Resource).toBe('arn:aws:iam::*:policy/iamtrail-boundary-*');
+    expect(statement('ManageBoundaryPolicies')?.Action).toEqual([
+      'iam:CreatePolicy',
+      'iam:GetPolicy',
+      'iam:ListPolicyVersions',
+      'iam:GetPolicyVersion',
+      'iam:CreatePolicyVersion',
+      'iam:DeletePolicyVersion',
+      'iam:SetDefaultPolicyVersion',
+    ]);
+    expect(statement('SetPrincipalBoundariesAndTags')?.Resource).toEqual([
+      'arn:aws:iam::*:role/*',
+      'arn:aws:iam::*:user/*',
+    ]);
+    // No statement grants a policy action on every resource: the boundary policies are the only ones touched.
+    const policyActions = ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion'];
+    for (const entry of policy.Statement)
+      if (entry.Action.some((action) => policyActions.includes(action)))
+        expect(entry.Sid).toBe('ManageBoundaryPolicies');
+  });
+});
