@@ -85,13 +85,15 @@ export function versionToDelete<T extends { readonly id: string; readonly isDefa
   return sortPolicyVersions(versions).find((version) => !version.isDefault);
 }
 
-// IAM's tag character set (TagRole/TagUser `Tag` shape): letters, digits, spaces and _.:/=+-@.
+// IAM's tag character set (the API's `Tag` shape, https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html):
+// letters, digits, spaces and _.:/=+-@.
 const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /**
  * Why IAM would refuse to add `added` to a principal that has `existing` tags, one message per
  * reason (empty when it would not): more than 50 tags once added (a key already there, compared
- * without case as IAM does, is replaced, not added), a key empty, longer than 128 characters,
+ * without case as IAM does for users and roles, is replaced, not added: IAM User Guide, "Tags for
+ * IAM resources", Case sensitivity; moto 5.2.1 compares with case), a key empty, longer than 128 characters,
  * starting with `aws:` or with a character IAM refuses, a value longer than 256 characters or with
  * such a character, or one key twice.
  */
