@@ -138,6 +138,43 @@ export const auditSchema = z.strictObject({
 /** The `audit:` section, validated. */
 export type AuditConfig = z.infer<typeof auditSchema>;
 
+/** An IAM action name or pattern (`ec2:DescribeInstances`, `s3:List*`); the catalog check is the plan's. */
+const actionPattern = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$/, 'must be an IAM action like ec2:DescribeInstances or s3:List*');
+
+/**
+ * One entry of `boundary.exclude`: a principal name (matched exactly), or, starting with `arn:`, a
+ * regular expression the principal's whole ARN must match.
+ */
+const boundaryExcludeEntry = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine(
+    (value) => {
+      if (!value.startsWith('arn:')) return true;
+      try {
+        new RegExp(value, 'u');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: (issue) => `is not a valid regular expression: ${JSON.stringify(issue.input)}` },
+  );
+
+/** The `boundary:` section: `iamtrail boundary plan`'s settings (the sample's base actions and do-not-list). */
+export const boundarySchema = z.strictObject({
+  /** Actions every boundary allows, used or not (the sample's `base_actions.txt`). */
+  base_actions: list(actionPattern).default([]),
+  /** Principals never given a boundary: names, or `arn:` regular expressions over the whole ARN. */
+  exclude: list(boundaryExcludeEntry).default([]),
+});
+
+/** The `boundary:` section, validated. */
+export type BoundaryConfig = z.infer<typeof boundarySchema>;
+
 /**
  * The config file: CloudTracker's keys (`accounts`, `athena`) plus `logs`, the local CloudTrail
  * folder. `athena:` is accepted as CloudTracker wrote it and kept for the Athena engine.
@@ -148,6 +185,7 @@ export const configSchema = z.looseObject({
   athena: athenaSchema.optional(),
   advisor: advisorSchema.optional(),
   audit: auditSchema.optional(),
+  boundary: boundarySchema.optional(),
 });
 
 /** The config file as parsed, before paths are resolved. */
