@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { BoundaryPlanDocument } from '../../src/app/boundary/plan-boundaries.js';
+import { boundaryPlanDocument } from '../contract/json-schemas.js';
 import { runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -111,8 +112,8 @@ beforeAll(async () => {
 describe('boundary plan on the demo account', () => {
   const records = demoRecords();
 
-  it('covers every role of the IAM file: service-linked ones skipped, the others planned', () => {
-    expect(document.schema).toBe('iamtrail.boundary-plan/v1');
+  it('matches its JSON contract and covers every role of the IAM file: service-linked ones skipped, the others planned', () => {
+    expect(() => boundaryPlanDocument.parse(document)).not.toThrow();
     expect(document.window).toEqual({ startDay: '2026-10-01', endDay: '2026-10-31' });
     expect(document.coverage.coversPeriod).toBe(true);
     expect(document.principals.map((entry) => entry.name).sort()).toEqual(
