@@ -98,21 +98,24 @@ export const advisorSchema = z.strictObject({
   role: z.string().regex(ROLE_NAME_PATTERN, 'must be an IAM role name (not an ARN)').optional(),
 });
 
+/** Whether a string compiles as a JavaScript regular expression in Unicode mode. */
+function compilesAsRegExp(value: string): boolean {
+  try {
+    new RegExp(value, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The message of a pattern that does not compile. */
+const notARegExp = {
+  error: (issue: { readonly input: unknown }) =>
+    `is not a valid regular expression: ${JSON.stringify(issue.input)}`,
+};
+
 /** A pattern of `audit.exclude[].arn`: it must compile (JavaScript's RegExp, Unicode mode). */
-const arnPattern = z
-  .string()
-  .min(1, 'must not be empty')
-  .refine(
-    (value) => {
-      try {
-        new RegExp(value, 'u');
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { error: (issue) => `is not a valid regular expression: ${JSON.stringify(issue.input)}` },
-  );
+const arnPattern = z.string().min(1, 'must not be empty').refine(compilesAsRegExp, notARegExp);
 
 /** One entry of `audit.exclude`: findings it matches (every field given must match) are hidden and counted. */
 const auditExcludeSchema = z.strictObject({
@@ -151,18 +154,7 @@ const actionPattern = z
 const boundaryExcludeEntry = z
   .string()
   .min(1, 'must not be empty')
-  .refine(
-    (value) => {
-      if (!value.startsWith('arn:')) return true;
-      try {
-        new RegExp(value, 'u');
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { error: (issue) => `is not a valid regular expression: ${JSON.stringify(issue.input)}` },
-  );
+  .refine((value) => !value.startsWith('arn:') || compilesAsRegExp(value), notARegExp);
 
 /** The `boundary:` section: `iamtrail boundary plan`'s settings (the sample's base actions and do-not-list). */
 export const boundarySchema = z.strictObject({

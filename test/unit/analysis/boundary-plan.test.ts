@@ -55,20 +55,24 @@ function user(): IamUser {
   };
 }
 
-const ROLE_DENIES = [
-  {
-    Sid: 'IamtrailDenyBoundaryChange',
-    Effect: 'Deny',
-    Action: ['iam:DeleteRolePermissionsBoundary', 'iam:PutRolePermissionsBoundary'],
-    Resource: ROLE_ARN,
-  },
-  {
-    Sid: 'IamtrailDenyBoundaryPolicyChange',
-    Effect: 'Deny',
-    Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
-    Resource: `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-deploy`,
-  },
-] as const;
+/** The two Deny statements the issue asks for, written out for a role or a user. */
+function denies(kind: 'Role' | 'User', arn: string, name: string): BoundaryDocument['Statement'] {
+  return [
+    {
+      Sid: 'IamtrailDenyBoundaryChange',
+      Effect: 'Deny',
+      Action: [`iam:Delete${kind}PermissionsBoundary`, `iam:Put${kind}PermissionsBoundary`],
+      Resource: arn,
+    },
+    {
+      Sid: 'IamtrailDenyBoundaryPolicyChange',
+      Effect: 'Deny',
+      Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
+      Resource: `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-${name}`,
+    },
+  ];
+}
+const ROLE_DENIES = denies('Role', ROLE_ARN, 'deploy');
 
 describe('buildBoundary', () => {
   it('service level: svc:* per used service, base actions not already allowed, the role denies', () => {
@@ -110,18 +114,7 @@ describe('buildBoundary', () => {
           Resource: '*',
         },
         { Sid: 'IamtrailBaseActions', Effect: 'Allow', Action: ['s3:List*'], Resource: '*' },
-        {
-          Sid: 'IamtrailDenyBoundaryChange',
-          Effect: 'Deny',
-          Action: ['iam:DeleteUserPermissionsBoundary', 'iam:PutUserPermissionsBoundary'],
-          Resource: USER_ARN,
-        },
-        {
-          Sid: 'IamtrailDenyBoundaryPolicyChange',
-          Effect: 'Deny',
-          Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
-          Resource: `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-alice`,
-        },
+        ...denies('User', USER_ARN, 'alice'),
       ],
     });
   });
