@@ -164,7 +164,6 @@ export function buildBoundary(input: BoundaryInput): PlannedBoundary {
     );
     for (const service of byCount) {
       if (policySize(document) <= maxChars) break;
-      if (usedActions.filter((action) => serviceOf(action) === service).length < 2) break;
       fallback.add(service);
       fallbackServices.push(service);
       document = documentFor(fallback);

@@ -32,7 +32,7 @@ export function renderBoundaryPlanText(document: BoundaryPlanDocument): string {
   const planned = document.principals.filter((entry) => entry.status === 'planned');
   const skipped = document.principals.filter((entry) => entry.status === 'skipped');
   lines.push(`Planned: ${totals.planned} of ${totals.principals} principal(s)`);
-  for (const entry of planned) lines.push(...renderPlanned(entry));
+  for (const entry of planned) lines.push(...renderPlanned(entry, document.settings));
   if (skipped.length > 0) {
     lines.push('');
     lines.push(`Skipped: ${totals.skipped}`);
@@ -46,7 +46,7 @@ export function renderBoundaryPlanText(document: BoundaryPlanDocument): string {
   return `${lines.map(toPrintable).join('\n')}\n`;
 }
 
-function renderPlanned(entry: BoundaryPrincipalPlan): string[] {
+function renderPlanned(entry: BoundaryPrincipalPlan, settings: BoundaryPlanDocument['settings']): string[] {
   if (entry.status !== 'planned') return [];
   const { counts, boundary, replay } = entry;
   const coverage = counts.coveragePercent === null ? 'n/a' : `${counts.coveragePercent}%`;
@@ -56,14 +56,17 @@ function renderPlanned(entry: BoundaryPrincipalPlan): string[] {
     `    replay: ${replay.allowed} of ${replay.total} used action(s) allowed by the proposed boundary`,
   ];
   if (replay.notAllowed.length > 0) lines.push(`    NOT ALLOWED (a bug): ${replay.notAllowed.join(', ')}`);
-  if (entry.zeroUse) lines.push('    no use in the whole period: the boundary allows the base actions only');
+  if (entry.zeroUse)
+    lines.push(
+      `    no use in the whole period: the boundary allows the base actions only${settings.baseActions.length === 0 ? ' (none configured: it allows nothing)' : ''}`,
+    );
   if (boundary.fallbackServices.length > 0)
     lines.push(
       `    action level did not fit: allowed whole (service level): ${boundary.fallbackServices.map((service) => `${service}:*`).join(', ')}`,
     );
   if (entry.advisorServices.length > 0)
     lines.push(
-      `    Access Advisor saw used with no action in the logs: ${entry.advisorServices.join(', ')}${boundary.document.Statement.some((statement) => statement.Action.includes(`${entry.advisorServices[0] ?? ''}:*`)) ? ' (allowed whole)' : ' (not allowed at action level: use --level service)'}`,
+      `    Access Advisor saw used, with no action of them in the logs: ${entry.advisorServices.join(', ')}${settings.level === 'service' ? ' (allowed whole)' : ' (not allowed at action level: --level service allows them)'}`,
     );
   const allow = boundary.document.Statement.filter((statement) => statement.Effect === 'Allow');
   for (const statement of allow) lines.push(`    allow ${statement.Action.join(', ')}`);
