@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
 
 import { planBoundaries } from '../../../../src/app/boundary/plan-boundaries.js';
+import type { BoundarySelection } from '../../../../src/app/boundary/plan-boundaries.js';
 import type { Config } from '../../../../src/config/load-config.js';
-import { ConfigError } from '../../../../src/errors.js';
+import { ConfigError, UsageError } from '../../../../src/errors.js';
+import { REPO_ROOT } from '../../../helpers/paths.js';
 
 /*
- * The config's base actions are checked against the catalog before anything is read (no IAM data,
- * no logs: the paths below do not exist, and reading them would be another error).
+ * What is checked before any log is read: the config's base actions against the catalog (before
+ * the IAM data too: the paths below do not exist, and reading them would be another error), and
+ * the principal a plan names against the IAM data.
  */
 
-function configWith(baseActions: string[]): Config {
+function configWith(baseActions: string[], iam = '/nowhere/iam.json'): Config {
   return {
     file: '/nowhere/config.yaml',
-    accounts: [{ name: 'demo', id: '111111111111', iam: '/nowhere/iam.json', role: undefined }],
+    accounts: [{ name: 'demo', id: '111111111111', iam, role: undefined }],
     logs: '/nowhere/logs',
     athena: undefined,
     advisor: undefined,
@@ -22,10 +25,10 @@ function configWith(baseActions: string[]): Config {
   };
 }
 
-const options = (config: Config) => ({
+const options = (config: Config, selection: BoundarySelection = { kind: 'all-roles' }) => ({
   config,
   account: 'demo',
-  selection: { kind: 'all-roles' } as const,
+  selection,
   window: { startDay: '2026-10-01', endDay: '2026-10-31' },
   unusedDays: 31,
   level: 'service' as const,
@@ -45,5 +48,14 @@ describe('planBoundaries: boundary.base_actions against the catalog', () => {
     await expect(run).rejects.toThrow(
       `config file /nowhere/config.yaml: boundary.base_actions[${index}] ${JSON.stringify(pattern)} matches no IAM action (${reason})`,
     );
+  });
+});
+
+describe('planBoundaries: the principal named', () => {
+  it('an unknown role is a usage error with the closest names, before any log is read', async () => {
+    const config = configWith([], `${REPO_ROOT}examples/demo/iam/demo.json`);
+    const run = planBoundaries(options(config, { kind: 'role', name: 'admn' }));
+    await expect(run).rejects.toThrow(UsageError);
+    await expect(run).rejects.toThrow('unknown role "admn" in account demo (111111111111)');
   });
 });
