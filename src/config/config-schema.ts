@@ -98,21 +98,24 @@ export const advisorSchema = z.strictObject({
   role: z.string().regex(ROLE_NAME_PATTERN, 'must be an IAM role name (not an ARN)').optional(),
 });
 
+/** Whether a string compiles as a JavaScript regular expression in Unicode mode. */
+function compilesAsRegExp(value: string): boolean {
+  try {
+    new RegExp(value, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The message of a pattern that does not compile. */
+const notARegExp = {
+  error: (issue: { readonly input: unknown }) =>
+    `is not a valid regular expression: ${JSON.stringify(issue.input)}`,
+};
+
 /** A pattern of `audit.exclude[].arn`: it must compile (JavaScript's RegExp, Unicode mode). */
-const arnPattern = z
-  .string()
-  .min(1, 'must not be empty')
-  .refine(
-    (value) => {
-      try {
-        new RegExp(value, 'u');
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { error: (issue) => `is not a valid regular expression: ${JSON.stringify(issue.input)}` },
-  );
+const arnPattern = z.string().min(1, 'must not be empty').refine(compilesAsRegExp, notARegExp);
 
 /** One entry of `audit.exclude`: findings it matches (every field given must match) are hidden and counted. */
 const auditExcludeSchema = z.strictObject({
@@ -138,6 +141,32 @@ export const auditSchema = z.strictObject({
 /** The `audit:` section, validated. */
 export type AuditConfig = z.infer<typeof auditSchema>;
 
+/** An IAM action name or pattern (`ec2:DescribeInstances`, `s3:List*`); the catalog check is the plan's. */
+const actionPattern = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$/, 'must be an IAM action like ec2:DescribeInstances or s3:List*');
+
+/**
+ * One entry of `boundary.exclude`: a principal name (matched exactly), or, starting with `arn:`, a
+ * regular expression the principal's whole ARN must match.
+ */
+const boundaryExcludeEntry = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((value) => !value.startsWith('arn:') || compilesAsRegExp(value), notARegExp);
+
+/** The `boundary:` section: `iamtrail boundary plan`'s settings (the sample's base actions and do-not-list). */
+export const boundarySchema = z.strictObject({
+  /** Actions every boundary allows, used or not (the sample's `base_actions.txt`). */
+  base_actions: list(actionPattern).default([]),
+  /** Principals never given a boundary: names, or `arn:` regular expressions over the whole ARN. */
+  exclude: list(boundaryExcludeEntry).default([]),
+});
+
+/** The `boundary:` section, validated. */
+export type BoundaryConfig = z.infer<typeof boundarySchema>;
+
 /**
  * The config file: CloudTracker's keys (`accounts`, `athena`) plus `logs`, the local CloudTrail
  * folder. `athena:` is accepted as CloudTracker wrote it and kept for the Athena engine.
@@ -148,6 +177,7 @@ export const configSchema = z.looseObject({
   athena: athenaSchema.optional(),
   advisor: advisorSchema.optional(),
   audit: auditSchema.optional(),
+  boundary: boundarySchema.optional(),
 });
 
 /** The config file as parsed, before paths are resolved. */

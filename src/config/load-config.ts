@@ -6,7 +6,7 @@ import { parseDocument } from 'yaml';
 import { closeMatches } from '../close-matches.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { configSchema } from './config-schema.js';
-import type { AthenaConfig, AuditConfig } from './config-schema.js';
+import type { AthenaConfig, AuditConfig, BoundaryConfig } from './config-schema.js';
 
 /** One configured account, paths resolved. */
 export interface AccountConfig {
@@ -33,13 +33,15 @@ export interface Config {
   readonly advisor: { readonly role?: string | undefined } | undefined;
   /** The `audit:` section (`iamtrail audit`), when present. */
   readonly audit: AuditConfig | undefined;
+  /** The `boundary:` section (`iamtrail boundary plan`), when present. */
+  readonly boundary?: BoundaryConfig | undefined;
   /** Top-level keys iamtrail does not know (reported as warnings, not errors). */
   readonly unknownKeys: readonly string[];
 }
 
 /** The config file used when `--config` is not given. */
 export const DEFAULT_CONFIG_FILE = 'config.yaml';
-const KNOWN_KEYS = new Set(['accounts', 'logs', 'athena', 'advisor', 'audit']);
+const KNOWN_KEYS = new Set(['accounts', 'logs', 'athena', 'advisor', 'audit', 'boundary']);
 /** How far YAML aliases may expand (the `yaml` package's default, its `maxAliasCount`): no real config comes near. */
 const MAX_ALIAS_COUNT = 100;
 const FORMAT_HINT = 'examples/demo/config.example.yaml shows the format';
@@ -135,6 +137,7 @@ export function loadConfig(file: string): Config {
     athena: content.athena,
     advisor: content.advisor,
     audit: content.audit,
+    boundary: content.boundary,
     unknownKeys: Object.keys(content).filter((key) => !KNOWN_KEYS.has(key)),
   };
 }

@@ -137,6 +137,25 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       out: { type: 'option' },
     },
   },
+  'boundary plan': {
+    json: true,
+    flags: {
+      config: { type: 'option' },
+      account: { type: 'option', required: true },
+      role: { type: 'option', exactlyOne: ['role', 'all-roles', 'user'] },
+      'all-roles': { type: 'boolean', exactlyOne: ['role', 'all-roles', 'user'] },
+      user: { type: 'option', exactlyOne: ['role', 'all-roles', 'user'] },
+      'unused-days': { type: 'option', default: 90 },
+      end: { type: 'option' },
+      level: { type: 'option', options: ['service', 'action'], default: 'service' },
+      logs: { type: 'option' },
+      engine: { type: 'option', options: ['local', 'athena'] },
+      cache: { type: 'option' },
+      'no-cache': { type: 'boolean' },
+      'cache-wait': { type: 'option', default: 60 },
+      format: { type: 'option', options: ['text', 'json'], default: 'text' },
+    },
+  },
   test: {
     json: true,
     flags: {

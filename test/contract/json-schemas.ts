@@ -558,3 +558,75 @@ export const auditDocument = z.strictObject({
   }),
   complete: z.boolean(),
 });
+
+const boundaryStatement = z.strictObject({
+  Sid: z.string(),
+  Effect: z.enum(['Allow', 'Deny']),
+  Action: z.array(z.string().regex(/^[\w*?-]+:[\w*?]+$/)).min(1),
+  Resource: z.string(),
+});
+const principalRef = {
+  type: z.enum(['user', 'role']),
+  name: z.string(),
+  arn: z.string().startsWith('arn:'),
+};
+
+/** `iamtrail boundary plan --format json`. */
+export const boundaryPlanDocument = z.strictObject({
+  schema: z.literal('iamtrail.boundary-plan/v1'),
+  generatedAt: time,
+  account,
+  window: dayRange,
+  settings: z.strictObject({
+    unusedDays: count,
+    level: z.enum(['service', 'action']),
+    baseActions: z.array(z.string()),
+    exclude: z.array(z.string()),
+  }),
+  coverage: z.strictObject({ covers: z.string(), coversPeriod: z.boolean(), unreadableFiles: count }),
+  logs,
+  accessAdvisor: z.strictObject({ principals: count }),
+  principals: z.array(
+    z.union([
+      z.strictObject({
+        ...principalRef,
+        status: z.literal('planned'),
+        used: z.array(z.string()),
+        advisorServices: z.array(z.string()),
+        counts: z.strictObject({
+          granted: count,
+          proposed: count,
+          usedGranted: count,
+          coveragePercent: z.number().min(0).max(100).nullable(),
+        }),
+        zeroUse: z.boolean(),
+        boundary: z.strictObject({
+          policyName: z.string().startsWith('iamtrail-boundary-'),
+          policyArn: z.string().startsWith('arn:'),
+          document: z.strictObject({
+            Version: z.literal('2012-10-17'),
+            Statement: z.array(boundaryStatement),
+          }),
+          size: count,
+          maxChars: count,
+          fits: z.boolean(),
+          fallbackServices: z.array(z.string()),
+        }),
+        replay: z.strictObject({ total: count, allowed: count, notAllowed: z.array(z.string()) }),
+      }),
+      z.strictObject({
+        ...principalRef,
+        status: z.literal('skipped'),
+        reason: z.enum(['excluded', 'service-linked', 'younger-than-period', 'no-evidence']),
+        detail: z.string(),
+      }),
+    ]),
+  ),
+  totals: z.strictObject({
+    principals: count,
+    planned: count,
+    skipped: count,
+    notFitting: count,
+    replayFailures: count,
+  }),
+});

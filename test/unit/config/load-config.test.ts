@@ -105,7 +105,43 @@ describe('loadConfig', () => {
     expect(config.unknownKeys).toEqual([]);
   });
 
+  it('reads boundary: (base actions and exclude entries, a single value as a list)', () => {
+    const config = loadConfig(
+      write(
+        'boundary.yaml',
+        [
+          'accounts:',
+          '  - {name: a, id: 111111111111}',
+          'boundary:',
+          '  base_actions: [ec2:DescribeInstances, "s3:List*"]',
+          "  exclude: 'arn:aws:iam::\\d{12}:role/break-glass-.*'",
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(config.boundary).toEqual({
+      base_actions: ['ec2:DescribeInstances', 's3:List*'],
+      exclude: ['arn:aws:iam::\\d{12}:role/break-glass-.*'],
+    });
+    expect(config.unknownKeys).toEqual([]);
+  });
+
   it.each([
+    [
+      'boundary-bad-action.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\nboundary:\n  base_actions: [ec2:DescribeInstances, DescribeRegions]\n',
+      /boundary-bad-action\.yaml: boundary\.base_actions\[1\] must be an IAM action like ec2:DescribeInstances/,
+    ],
+    [
+      'boundary-bad-arn.yaml',
+      "accounts:\n  - {name: a, id: 111111111111}\nboundary:\n  exclude: [ci, 'arn:aws:iam::(']\n",
+      /boundary-bad-arn\.yaml: boundary\.exclude\[1\] is not a valid regular expression: "arn:aws:iam::\("/,
+    ],
+    [
+      'boundary-typo.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\nboundary:\n  base_action: [ec2:DescribeInstances]\n',
+      /boundary-typo\.yaml: boundary Unrecognized key: "base_action"/,
+    ],
     ['missing.yaml', undefined, /config file .*missing\.yaml does not exist/],
     ['bad-yaml.yaml', 'accounts: [\n', /bad-yaml\.yaml is not valid YAML/],
     ['no-accounts.yaml', 'logs: x\n', /accounts expected array|accounts .*Invalid input/],

@@ -1,0 +1,337 @@
+import { actionMatchesPattern } from '../actions/action-pattern.js';
+import type { IamPrincipal } from '../iam/authorization-details.js';
+import { parsePolicyDocument } from '../iam/policy-document.js';
+import { RESOURCE_KEY } from '../iam/policy-evaluation.js';
+import { compilePolicies } from '../iam/policy-evaluator.js';
+
+/*
+ * The permission boundary a usage-driven run would set on a principal (`iamtrail boundary plan`):
+ * a customer managed policy allowing what the principal used in the period (per service or per
+ * action) plus the config's base actions, and denying changes to its own boundary; its size
+ * against the managed-policy limit; which principals get none and why; and the replay of the used
+ * actions against it. Pure: the use case brings the verdicts and the coverage.
+ */
+
+/** How finely a boundary allows: whole services (`s3:*`) or the actions used. */
+export const BOUNDARY_LEVELS = ['service', 'action'] as const;
+/** One of {@link BOUNDARY_LEVELS}. */
+export type BoundaryLevel = (typeof BOUNDARY_LEVELS)[number];
+
+/** IAM's limit on a customer managed policy, in characters without whitespace. */
+export const MANAGED_POLICY_MAX_CHARS = 6144;
+
+/** The name every boundary policy iamtrail plans starts with. */
+export const BOUNDARY_POLICY_PREFIX = 'iamtrail-boundary-';
+
+/** The statement ids of a boundary document, so that replay and later runs can tell them apart. */
+export const BOUNDARY_SIDS = {
+  used: 'IamtrailUsedInPeriod',
+  base: 'IamtrailBaseActions',
+  denyPrincipal: 'IamtrailDenyBoundaryChange',
+  denyPolicy: 'IamtrailDenyBoundaryPolicyChange',
+} as const;
+
+/** One statement of a boundary document, as IAM takes it. */
+export interface BoundaryStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: readonly string[];
+  readonly Resource: string;
+}
+
+/** A boundary policy document, as IAM takes it. */
+export interface BoundaryDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly BoundaryStatement[];
+}
+
+/** The name of a principal's boundary policy. */
+export function boundaryPolicyName(principalName: string): string {
+  return `${BOUNDARY_POLICY_PREFIX}${principalName}`;
+}
+
+/** The ARN the boundary policy will have in the principal's account (path `/`). */
+export function boundaryPolicyArn(principalArn: string, principalName: string): string {
+  const [arn = 'arn', partition = 'aws', , , account = ''] = principalArn.split(':');
+  return `${arn}:${partition}:iam::${account}:policy/${boundaryPolicyName(principalName)}`;
+}
+
+/** A document's size as IAM counts it against its limits: characters, whitespace excluded. */
+export function policySize(document: BoundaryDocument): number {
+  return JSON.stringify(document).replace(/\s/g, '').length;
+}
+
+/** The service prefix of an action, lower case (`S3:GetObject` → `s3`). */
+function serviceOf(action: string): string {
+  return action.slice(0, action.indexOf(':')).toLowerCase();
+}
+
+function sortedUnique(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a < b ? -1 : 1));
+}
+
+/** Inputs of {@link buildBoundary}. */
+export interface BoundaryInput {
+  readonly principal: Pick<IamPrincipal, 'type' | 'name' | 'arn'>;
+  /** Actions the principal used in the period (canonical names). */
+  readonly used: readonly string[];
+  /** Services Access Advisor says were used in the period beyond `used` (service level only). */
+  readonly advisorServices?: readonly string[];
+  /** The config's `boundary.base_actions`, as written. */
+  readonly baseActions: readonly string[];
+  readonly level: BoundaryLevel;
+  /** The size limit (default {@link MANAGED_POLICY_MAX_CHARS}). */
+  readonly maxChars?: number;
+}
+
+/** A planned boundary document and what was done to fit it. */
+export interface PlannedBoundary {
+  readonly policyName: string;
+  readonly policyArn: string;
+  readonly document: BoundaryDocument;
+  /** Characters without whitespace. */
+  readonly size: number;
+  readonly maxChars: number;
+  readonly fits: boolean;
+  /** At action level: services allowed whole (`svc:*`) because their actions did not fit. */
+  readonly fallbackServices: readonly string[];
+}
+
+/**
+ * The boundary document of a principal: an Allow on `*` of what it used (`svc:*` per service, or
+ * each action), an Allow of the base actions not already covered, and the Deny statements on
+ * changing or removing its own boundary (the principal's Put/Delete…PermissionsBoundary on
+ * itself, and a new, deleted or default version of the boundary policy). At action level, a
+ * document over the limit allows whole services instead, largest first, until it fits.
+ */
+export function buildBoundary(input: BoundaryInput): PlannedBoundary {
+  const maxChars = input.maxChars ?? MANAGED_POLICY_MAX_CHARS;
+  const policyName = boundaryPolicyName(input.principal.name);
+  const policyArn = boundaryPolicyArn(input.principal.arn, input.principal.name);
+  const usedActions = sortedUnique(input.used);
+  const fallback = new Set<string>(
+    input.level === 'service'
+      ? [...usedActions.map(serviceOf), ...(input.advisorServices ?? []).map((name) => name.toLowerCase())]
+      : [],
+  );
+  const documentFor = (whole: ReadonlySet<string>): BoundaryDocument => {
+    const allowed = sortedUnique([
+      ...[...whole].map((service) => `${service}:*`),
+      ...usedActions.filter((action) => !whole.has(serviceOf(action))),
+    ]);
+    const base = sortedUnique(
+      input.baseActions.filter(
+        (pattern) =>
+          !whole.has(serviceOf(pattern)) &&
+          !allowed.some((action) => action.toLowerCase() === pattern.toLowerCase()),
+      ),
+    );
+    const isUser = input.principal.type === 'user';
+    return {
+      Version: '2012-10-17',
+      Statement: [
+        ...(allowed.length > 0
+          ? [{ Sid: BOUNDARY_SIDS.used, Effect: 'Allow' as const, Action: allowed, Resource: '*' }]
+          : []),
+        ...(base.length > 0
+          ? [{ Sid: BOUNDARY_SIDS.base, Effect: 'Allow' as const, Action: base, Resource: '*' }]
+          : []),
+        {
+          Sid: BOUNDARY_SIDS.denyPrincipal,
+          Effect: 'Deny',
+          Action: isUser
+            ? ['iam:DeleteUserPermissionsBoundary', 'iam:PutUserPermissionsBoundary']
+            : ['iam:DeleteRolePermissionsBoundary', 'iam:PutRolePermissionsBoundary'],
+          Resource: input.principal.arn,
+        },
+        {
+          Sid: BOUNDARY_SIDS.denyPolicy,
+          Effect: 'Deny',
+          Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
+          Resource: policyArn,
+        },
+      ],
+    };
+  };
+  let document = documentFor(fallback);
+  const fallbackServices: string[] = [];
+  if (input.level === 'action') {
+    // The services with the most actions save the most characters when allowed whole.
+    const byCount = sortedUnique(usedActions.map(serviceOf)).sort(
+      (a, b) =>
+        usedActions.filter((action) => serviceOf(action) === b).length -
+          usedActions.filter((action) => serviceOf(action) === a).length || (a < b ? -1 : 1),
+    );
+    for (const service of byCount) {
+      if (policySize(document) <= maxChars) break;
+      fallback.add(service);
+      fallbackServices.push(service);
+      document = documentFor(fallback);
+    }
+  }
+  const size = policySize(document);
+  return {
+    policyName,
+    policyArn,
+    document,
+    size,
+    maxChars,
+    fits: size <= maxChars,
+    fallbackServices: fallbackServices.sort(),
+  };
+}
+
+/** Whether a boundary document allows an action (on some resource): one of its Allow patterns matches it. */
+export function boundaryAllows(document: BoundaryDocument, action: string): boolean {
+  return document.Statement.some(
+    (statement) =>
+      statement.Effect === 'Allow' &&
+      statement.Action.some((pattern) => actionMatchesPattern(action, pattern)),
+  );
+}
+
+/** Granted actions before and after the boundary, and how much of the grant was used. */
+export interface BoundaryCounts {
+  readonly granted: number;
+  /** Granted actions the boundary still allows: the principal's permissions once it is set. */
+  readonly proposed: number;
+  /** Granted actions used in the period. */
+  readonly usedGranted: number;
+  /** `usedGranted / granted` in percent, rounded to one decimal; `null` when nothing is granted. */
+  readonly coveragePercent: number | null;
+}
+
+/** Counts {@link BoundaryCounts} from the granted and the used actions. */
+export function countBoundary(
+  document: BoundaryDocument,
+  granted: readonly string[],
+  used: readonly string[],
+): BoundaryCounts {
+  const usedSet = new Set(used.map((action) => action.toLowerCase()));
+  const usedGranted = granted.filter((action) => usedSet.has(action.toLowerCase())).length;
+  return {
+    granted: granted.length,
+    proposed: granted.filter((action) => boundaryAllows(document, action)).length,
+    usedGranted,
+    coveragePercent: granted.length === 0 ? null : Math.round((usedGranted / granted.length) * 1000) / 10,
+  };
+}
+
+/** Why a principal gets no boundary. */
+export const SKIP_REASONS = ['excluded', 'service-linked', 'younger-than-period', 'no-evidence'] as const;
+/** One of {@link SKIP_REASONS}. */
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** A skipped principal's reason and the sentence that explains it. */
+export interface BoundarySkip {
+  readonly reason: SkipReason;
+  readonly detail: string;
+}
+
+/** Inputs of {@link whySkip}. */
+export interface SkipInput {
+  readonly principal: IamPrincipal;
+  /** `boundary.exclude`: names, or `arn:` regular expressions over the whole ARN. */
+  readonly exclude: readonly string[];
+  /** The period's first day (`YYYY-MM-DD`). */
+  readonly periodStartDay: string;
+  /** Whether the account's logs hold every day of the period, every file read. */
+  readonly coversPeriod: boolean;
+  /** What the logs hold of the period, in words. */
+  readonly covers: string;
+}
+
+/** The `boundary.exclude` entry that names a principal, or `undefined`. */
+export function excludedBy(
+  principal: Pick<IamPrincipal, 'name' | 'arn'>,
+  exclude: readonly string[],
+): string | undefined {
+  return exclude.find((entry) =>
+    entry.startsWith('arn:')
+      ? new RegExp(`^(?:${entry})$`, 'u').test(principal.arn)
+      : entry === principal.name,
+  );
+}
+
+/**
+ * Why a principal gets no boundary, or `null`: excluded by the config, a service-linked role
+ * (AWS manages it), created after the period began or at an unknown time (its period is shorter
+ * than asked), or the logs do not hold every day of the period (a boundary is never built from
+ * missing data).
+ */
+export function whySkip(input: SkipInput): BoundarySkip | null {
+  const { principal } = input;
+  const entry = excludedBy(principal, input.exclude);
+  if (entry !== undefined)
+    return { reason: 'excluded', detail: `boundary.exclude lists ${JSON.stringify(entry)}` };
+  if (principal.type === 'role' && principal.serviceLinked)
+    return { reason: 'service-linked', detail: 'a service-linked role: AWS manages its permissions' };
+  const periodStart = Date.parse(`${input.periodStartDay}T00:00:00Z`);
+  if (principal.createDate === undefined)
+    return {
+      reason: 'younger-than-period',
+      detail: 'the IAM data does not say when it was created: it may be younger than the period',
+    };
+  if (Date.parse(principal.createDate) > periodStart)
+    return {
+      reason: 'younger-than-period',
+      detail: `created ${principal.createDate}, after the period began (${input.periodStartDay})`,
+    };
+  if (!input.coversPeriod)
+    return { reason: 'no-evidence', detail: `the logs do not cover the whole period: ${input.covers}` };
+  return null;
+}
+
+/** The replay of the used actions against a planned boundary. */
+export interface BoundaryReplay {
+  readonly total: number;
+  readonly allowed: number;
+  /** Used actions the boundary would not allow: a bug of the plan, listed. */
+  readonly notAllowed: readonly string[];
+}
+
+/**
+ * Checks every used action against the planned document alone with iamtrail's evaluator, on
+ * resource `*`: its Allow statements are all on `*`, so the decision is certain; an action it
+ * allows everywhere but on the principal itself or its boundary policy (its own Deny statements,
+ * which name those ARNs) counts as allowed.
+ */
+export function replayBoundary(
+  document: BoundaryDocument,
+  principal: IamPrincipal,
+  accountId: string,
+  used: readonly string[],
+): BoundaryReplay {
+  const evaluate = compilePolicies({
+    principal,
+    accountId,
+    identity: [
+      {
+        ref: { kind: 'boundary', policy: boundaryPolicyName(principal.name) },
+        document: parsePolicyDocument(document, '$'),
+      },
+    ],
+    boundary: undefined,
+    incomplete: [],
+    scps: undefined,
+  });
+  const selfDeny = new Set<string>([BOUNDARY_SIDS.denyPrincipal, BOUNDARY_SIDS.denyPolicy]);
+  const notAllowed = sortedUnique(used).filter((action) => {
+    const result = evaluate({ action, resource: '*', context: [] });
+    if (result.decision === 'allowed') return false;
+    const onlySelf =
+      result.decision === 'inconclusive' &&
+      result.missingContextKeys.length === 1 &&
+      result.missingContextKeys[0] === RESOURCE_KEY &&
+      result.deciding.some((statement) => statement.effect === 'Allow' && statement.applies === true) &&
+      result.deciding
+        .filter((statement) => statement.effect === 'Deny')
+        .every((statement) => statement.sid !== undefined && selfDeny.has(statement.sid));
+    return !onlySelf;
+  });
+  return {
+    total: sortedUnique(used).length,
+    allowed: sortedUnique(used).length - notAllowed.length,
+    notAllowed,
+  };
+}

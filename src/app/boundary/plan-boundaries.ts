@@ -1,0 +1,262 @@
+import { expandActionPattern } from '../../actions/action-pattern.js';
+import { buildBoundary, countBoundary, replayBoundary, whySkip } from '../../analysis/boundary-plan.js';
+import type {
+  BoundaryCounts,
+  BoundaryLevel,
+  BoundaryReplay,
+  BoundarySkip,
+  PlannedBoundary,
+} from '../../analysis/boundary-plan.js';
+import { judgePrincipal } from '../../analysis/principal-verdicts.js';
+import type { ActionData } from '../../cli/action-data.js';
+import { loadActionData } from '../../cli/action-data.js';
+import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
+import type { DayWindow } from '../../cli/window.js';
+import { findAccount } from '../../config/load-config.js';
+import type { AccountConfig, Config } from '../../config/load-config.js';
+import type { EngineReporter } from '../../engines/engine.js';
+import { ConfigError } from '../../errors.js';
+import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization-details.js';
+import type { CacheSettings } from '../cache/cache-settings.js';
+import { periodCoverage } from '../audit/run-audit.js';
+import { loadWindow, planLogs } from '../report/load-window.js';
+import type { EngineName, LogsSummary } from '../report/report-types.js';
+import { requirePrincipal } from '../report/require-principal.js';
+
+/*
+ * `iamtrail boundary plan`: per principal of one account, the permission boundary a usage-driven
+ * run would set (read-only: nothing is written to AWS). The verdicts are the report's and the
+ * audit's (`judgePrincipal`, Access Advisor included when collected) over the period the logs
+ * must cover whole; the document, its size, the skip rules and the replay are pure in
+ * `analysis/boundary-plan`.
+ */
+
+/** Which principals a plan is about. */
+export type BoundarySelection =
+  | { readonly kind: 'role'; readonly name: string }
+  | { readonly kind: 'user'; readonly name: string }
+  | { readonly kind: 'all-roles' };
+
+/** What the plan was asked. */
+export interface BoundaryPlanOptions {
+  readonly config: Config;
+  /** `--account` (name or id). */
+  readonly account: string;
+  readonly selection: BoundarySelection;
+  /** The period: `--unused-days` days ending `--end`. */
+  readonly window: DayWindow;
+  readonly unusedDays: number;
+  readonly level: BoundaryLevel;
+  readonly logs: string | undefined;
+  readonly engine: EngineName | undefined;
+  readonly cache: CacheSettings;
+  readonly reporter: EngineReporter & { note(message: string): void };
+  readonly signal?: AbortSignal;
+  readonly now?: Date;
+}
+
+/** One principal's plan: a boundary, or why it gets none. */
+export type BoundaryPrincipalPlan = {
+  readonly type: 'user' | 'role';
+  readonly name: string;
+  readonly arn: string;
+} & (
+  | {
+      readonly status: 'planned';
+      /** Actions used in the period (the report's used and `+` lines, Access Advisor's settled use). */
+      readonly used: readonly string[];
+      /** Services Access Advisor says were used with no action of them in the logs (service level: allowed). */
+      readonly advisorServices: readonly string[];
+      readonly counts: BoundaryCounts;
+      /** Full coverage and no use: the boundary allows the base actions only. */
+      readonly zeroUse: boolean;
+      readonly boundary: PlannedBoundary;
+      readonly replay: BoundaryReplay;
+    }
+  | ({ readonly status: 'skipped' } & BoundarySkip)
+);
+
+/** `iamtrail boundary plan --format json` (schema `iamtrail.boundary-plan/v1`). */
+export interface BoundaryPlanDocument {
+  readonly schema: 'iamtrail.boundary-plan/v1';
+  readonly generatedAt: string;
+  readonly account: { readonly name: string; readonly id: string };
+  readonly window: { readonly startDay: string; readonly endDay: string };
+  readonly settings: {
+    readonly unusedDays: number;
+    readonly level: BoundaryLevel;
+    readonly baseActions: readonly string[];
+    readonly exclude: readonly string[];
+  };
+  /** What the logs of the account hold of the period. */
+  readonly coverage: {
+    readonly covers: string;
+    /** Every day of the period holds logs of the account: the condition for any boundary. */
+    readonly coversPeriod: boolean;
+    /** Log files of the period that could not be read: their calls are missing from what was used. */
+    readonly unreadableFiles: number;
+  };
+  readonly logs: LogsSummary;
+  readonly accessAdvisor: { readonly principals: number };
+  readonly principals: readonly BoundaryPrincipalPlan[];
+  readonly totals: {
+    readonly principals: number;
+    readonly planned: number;
+    readonly skipped: number;
+    readonly notFitting: number;
+    readonly replayFailures: number;
+  };
+}
+
+/** Plans the boundaries; throws a usage or config error (exit 2) before reading any log. */
+export async function planBoundaries(
+  options: BoundaryPlanOptions,
+  data: ActionData = loadActionData(),
+): Promise<BoundaryPlanDocument> {
+  const { config, window } = options;
+  const account = findAccount(config, options.account);
+  const plan = planLogs(config, options.logs, options.engine);
+  const baseActions = config.boundary?.base_actions ?? [];
+  const exclude = config.boundary?.exclude ?? [];
+  for (const [index, pattern] of baseActions.entries()) {
+    const expansion = expandActionPattern(data.catalog, pattern);
+    if (expansion.kind === 'unknown')
+      throw new ConfigError(
+        `config file ${config.file}: boundary.base_actions[${index}] ${JSON.stringify(pattern)} matches no IAM action (${expansion.reason})`,
+        { suggestions: ['Write actions as iamtrail iam show prints them (ec2:DescribeInstances, s3:List*)'] },
+      );
+  }
+  const details = await loadDetails(account, config);
+  const principals: IamPrincipal[] =
+    options.selection.kind === 'all-roles'
+      ? [...details.roles]
+      : [requirePrincipal(details, { type: options.selection.kind, name: options.selection.name }, account)];
+
+  const loaded = await loadWindow({
+    config,
+    plan,
+    cache: options.cache,
+    window,
+    accounts: [account],
+    skipSetup: false,
+    reporter: options.reporter,
+    noLogs: 'gap',
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const { store, source, logs } = loaded;
+  try {
+    // A day counts as covered when the logs hold it; files of it that could not be read are said
+    // (their calls are missing from the verdicts), not taken as a missing day.
+    const unreadableFiles = (await store.skippedFiles(source, window, [account.id])).length;
+    const coverage = {
+      ...periodCoverage(
+        logs.coverage.find((entry) => entry.account.id === account.id),
+        window.startDay,
+        window,
+        options.unusedDays,
+        false,
+      ),
+      unreadableFiles,
+    };
+    const rows = await store.accountActorActivity(source, window, account.id);
+    const accountEvents = await store.accountEvents(source, window, account.id);
+    const snapshots = new Map(
+      (await store.advisorSnapshots({ accountIds: [account.id] })).map((snapshot) => [
+        snapshot.arn.toLowerCase(),
+        snapshot,
+      ]),
+    );
+    let advisorPrincipals = 0;
+    const plans = principals.map((principal): BoundaryPrincipalPlan => {
+      const about = { type: principal.type, name: principal.name, arn: principal.arn };
+      const skip = whySkip({
+        principal,
+        exclude,
+        periodStartDay: window.startDay,
+        coversPeriod: coverage.coversPeriod,
+        covers: coverage.covers,
+      });
+      if (skip !== null) return { ...about, status: 'skipped', ...skip };
+      const judged = judgePrincipal({
+        details,
+        principal,
+        actorRows: rows.filter((row) => row.actorArn === principal.arn),
+        accountEvents,
+        mapper: data.mapper,
+        catalog: data.catalog,
+        advisor: { snapshot: snapshots.get(principal.arn.toLowerCase()), window },
+      });
+      if (judged.advisor?.state === 'applied') advisorPrincipals += 1;
+      const lines = judged.report.actions;
+      const used = lines
+        .filter((line) => line.status === 'used' || line.status === 'ungranted')
+        .map((line) => line.action);
+      const usedServices = new Set(used.map((action) => action.slice(0, action.indexOf(':')).toLowerCase()));
+      // "?" lines Access Advisor noted "service used": the service was used, which action is unknown.
+      const advisorServices = [
+        ...new Set(
+          lines
+            .filter((line) => line.status === 'unknown' && line.evidence.kind === 'access-advisor:service')
+            .map((line) => line.action.slice(0, line.action.indexOf(':')).toLowerCase()),
+        ),
+      ]
+        .filter((service) => !usedServices.has(service))
+        .sort();
+      const boundary = buildBoundary({
+        principal,
+        used,
+        advisorServices,
+        baseActions,
+        level: options.level,
+      });
+      const granted = lines.filter((line) => line.status !== 'ungranted').map((line) => line.action);
+      return {
+        ...about,
+        status: 'planned',
+        used,
+        advisorServices,
+        counts: countBoundary(boundary.document, granted, used),
+        zeroUse: used.length === 0,
+        boundary,
+        replay: replayBoundary(boundary.document, principal, account.id, used),
+      };
+    });
+    const planned = plans.filter((entry) => entry.status === 'planned');
+    return {
+      schema: 'iamtrail.boundary-plan/v1',
+      generatedAt: (options.now ?? new Date()).toISOString(),
+      account: { name: account.name, id: account.id },
+      window: { startDay: window.startDay, endDay: window.endDay },
+      settings: { unusedDays: options.unusedDays, level: options.level, baseActions, exclude },
+      coverage,
+      logs,
+      accessAdvisor: { principals: advisorPrincipals },
+      principals: plans,
+      totals: {
+        principals: plans.length,
+        planned: planned.length,
+        skipped: plans.length - planned.length,
+        notFitting: planned.filter((entry) => !entry.boundary.fits).length,
+        replayFailures: planned.filter((entry) => entry.replay.notAllowed.length > 0).length,
+      },
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/** The account's IAM data: its `iam:` file, else AWS (the SDK loaded only then). */
+async function loadDetails(account: AccountConfig, config: Config): Promise<AuthorizationDetails> {
+  if (account.iam !== undefined) return readAuthorizationDetailsFile(account.iam);
+  const [{ createIamClient }, { fetchAuthorizationDetails }] = await Promise.all([
+    import('../../aws/aws-clients.js'),
+    import('../../aws/iam-authorization-details.js'),
+  ]);
+  const client = await createIamClient(config.athena?.region, account.role);
+  try {
+    return await fetchAuthorizationDetails(client, `account ${account.name} (${account.id})`);
+  } finally {
+    client.destroy();
+  }
+}

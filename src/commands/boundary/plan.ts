@@ -1,0 +1,124 @@
+import { Flags } from '@oclif/core';
+
+import { planBoundaries } from '../../app/boundary/plan-boundaries.js';
+import type { BoundaryPlanDocument, BoundarySelection } from '../../app/boundary/plan-boundaries.js';
+import { BOUNDARY_LEVELS } from '../../analysis/boundary-plan.js';
+import { DEFAULT_UNUSED_DAYS } from '../../analysis/audit-findings.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import {
+  cachePathFlag,
+  cacheWaitFlag,
+  configFlag,
+  configPathOf,
+  engineFlag,
+  formatFlag,
+  logsFlag,
+  noCacheFlag,
+} from '../../cli/flags.js';
+import { renderBoundaryPlanText } from '../../cli/render-boundary-plan.js';
+import { resolveWindow } from '../../cli/window.js';
+import { loadConfig } from '../../config/load-config.js';
+import { addDays } from '../../trail/utc-days.js';
+
+/** `iamtrail boundary plan`: the permission boundaries a usage-driven run would set; read-only. */
+export default class BoundaryPlan extends BaseCommand {
+  static override summary =
+    'Plan usage-driven permission boundaries: what each principal used in the period, as a managed policy (read-only).';
+  static override description =
+    'Per principal of the account: the customer managed policy iamtrail-boundary-<name> allowing what it used in ' +
+    'the --unused-days days ending --end (whole services or the actions; the logs must cover every day of them), ' +
+    'plus boundary.base_actions of the config, and denying changes to its own boundary. Shows granted → proposed ' +
+    'actions, coverage (used / granted), the size against the 6,144-character limit and the replay of the used ' +
+    'actions; lists the principals skipped (boundary.exclude, service-linked roles, younger than the period, ' +
+    'logs not covering the period). Nothing is written to AWS. Exit codes: 2 bad input, 3 AWS failure.';
+  static override examples = [
+    '<%= config.bin %> boundary plan --config examples/demo/config.example.yaml --account demo --all-roles --end 2026-10-31 --unused-days 31',
+    '<%= config.bin %> boundary plan --account prod --role deploy --level action --format json',
+  ];
+  static override flags = {
+    config: configFlag,
+    account: Flags.string({
+      required: true,
+      helpValue: 'NAME_OR_ID',
+      description: 'The account (name or id).',
+    }),
+    role: Flags.string({
+      helpValue: 'NAME',
+      description: 'Plan the boundary of this role.',
+      exactlyOne: ['role', 'all-roles', 'user'],
+    }),
+    'all-roles': Flags.boolean({
+      description: 'Plan the boundary of every role of the account.',
+      exactlyOne: ['role', 'all-roles', 'user'],
+    }),
+    user: Flags.string({
+      helpValue: 'NAME',
+      description: 'Plan the boundary of this user.',
+      exactlyOne: ['role', 'all-roles', 'user'],
+    }),
+    'unused-days': Flags.integer({
+      default: DEFAULT_UNUSED_DAYS,
+      min: 1,
+      max: 36500,
+      helpValue: 'N',
+      description: 'The period: the N days ending with --end; what was not used in it is left out.',
+    }),
+    end: Flags.string({
+      helpValue: 'YYYY-MM-DD',
+      description: 'Last UTC day of the period (default: today, UTC).',
+    }),
+    level: Flags.option({
+      options: BOUNDARY_LEVELS,
+      default: 'service' as const,
+      description: 'Allow whole services (svc:*) or only the actions used.',
+    })(),
+    logs: logsFlag,
+    engine: engineFlag,
+    cache: cachePathFlag,
+    'no-cache': noCacheFlag,
+    'cache-wait': cacheWaitFlag,
+    format: formatFlag,
+  };
+
+  async run(): Promise<BoundaryPlanDocument> {
+    const { flags } = await this.parse(BoundaryPlan);
+    const ended = resolveWindow(undefined, flags.end);
+    const window = resolveWindow(addDays(ended.endDay, -(flags['unused-days'] - 1)), ended.endDay);
+    for (const notice of window.notices) this.warnLine(notice);
+    const configPath = configPathOf(flags);
+    const config = loadConfig(configPath);
+    for (const key of config.unknownKeys)
+      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
+    const selection: BoundarySelection =
+      flags.role !== undefined
+        ? { kind: 'role', name: flags.role }
+        : flags.user !== undefined
+          ? { kind: 'user', name: flags.user }
+          : { kind: 'all-roles' };
+    const document = await this.withLogReading(({ signal, reporter }) =>
+      planBoundaries({
+        config,
+        account: flags.account,
+        selection,
+        window,
+        unusedDays: flags['unused-days'],
+        level: flags.level,
+        logs: flags.logs,
+        engine: flags.engine,
+        cache: {
+          path: flags.cache,
+          enabled: !flags['no-cache'],
+          refresh: false,
+          lockTimeoutMs: flags['cache-wait'] * 1000,
+        },
+        signal,
+        reporter,
+      }),
+    );
+    if (this.jsonEnabled()) return document;
+    process.stdout.write(
+      flags.format === 'json' ? `${JSON.stringify(document, null, 2)}\n` : renderBoundaryPlanText(document),
+    );
+    return document;
+  }
+}

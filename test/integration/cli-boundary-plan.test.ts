@@ -1,0 +1,177 @@
+import { readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { BoundaryPlanDocument } from '../../src/app/boundary/plan-boundaries.js';
+import { boundaryPlanDocument } from '../contract/json-schemas.js';
+import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+/*
+ * `iamtrail boundary plan` in-process on the demo account over its whole month (the logs cover
+ * 2026-10-01..2026-10-31), with the demo's config plus a boundary: section. What is expected is
+ * read here from the demo's logs and IAM file, not copied from the command's output.
+ */
+
+const DEMO = join(REPO_ROOT, 'examples/demo');
+const ACCOUNT = '111111111111';
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-boundary-'));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+const config = join(work, 'config.yaml');
+writeFileSync(
+  config,
+  [
+    `logs: ${join(DEMO, 'logs')}`,
+    'accounts:',
+    `  - {name: demo, id: '${ACCOUNT}', iam: ${join(DEMO, 'iam/demo.json')}}`,
+    'boundary:',
+    '  base_actions: [s3:ListAllMyBuckets, ec2:DescribeRegions]',
+    '',
+  ].join('\n'),
+);
+
+interface LoggedRecord {
+  readonly eventSource: string;
+  readonly errorCode?: string;
+  readonly userIdentity: {
+    readonly type?: string;
+    readonly sessionContext?: { sessionIssuer?: { arn?: string } };
+  };
+}
+
+/** Every record of the demo account's CloudTrail files (the unreadable one left out, as iamtrail does). */
+function demoRecords(): LoggedRecord[] {
+  const root = join(DEMO, 'logs/AWSLogs/o-demo12345', ACCOUNT, 'CloudTrail');
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) =>
+    file.endsWith('.json.gz'),
+  );
+  return files.flatMap((file) => {
+    try {
+      return (
+        JSON.parse(gunzipSync(readFileSync(join(root, file))).toString('utf8')) as { Records: LoggedRecord[] }
+      ).Records;
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The services (event source prefixes) a role's sessions called successfully. */
+function servicesUsedBy(records: readonly LoggedRecord[], roleArn: string): string[] {
+  return [
+    ...new Set(
+      records
+        .filter(
+          (record) =>
+            record.userIdentity.type === 'AssumedRole' &&
+            record.userIdentity.sessionContext?.sessionIssuer?.arn === roleArn &&
+            record.errorCode === undefined,
+        )
+        .map((record) => record.eventSource.slice(0, record.eventSource.indexOf('.'))),
+    ),
+  ].sort();
+}
+
+interface DemoRole {
+  readonly RoleName: string;
+  readonly Arn: string;
+  readonly Path: string;
+}
+const roles = (
+  JSON.parse(readFileSync(join(DEMO, 'iam/demo.json'), 'utf8')) as { RoleDetailList: DemoRole[] }
+).RoleDetailList;
+
+let document: BoundaryPlanDocument;
+beforeAll(async () => {
+  const run = await runCli([
+    'boundary',
+    'plan',
+    '--config',
+    config,
+    '--account',
+    'demo',
+    '--all-roles',
+    '--end',
+    '2026-10-31',
+    '--unused-days',
+    '31',
+    '--cache',
+    join(work, 'cache.duckdb'),
+    '--format',
+    'json',
+  ]);
+  expect(run.status, run.stderr).toBe(0);
+  document = JSON.parse(run.stdout) as BoundaryPlanDocument;
+});
+
+describe('boundary plan on the demo account', () => {
+  const records = demoRecords();
+
+  it('matches its JSON contract and covers every role of the IAM file: service-linked ones skipped, the others planned', () => {
+    expect(() => boundaryPlanDocument.parse(document)).not.toThrow();
+    expect(document.window).toEqual({ startDay: '2026-10-01', endDay: '2026-10-31' });
+    expect(document.coverage.coversPeriod).toBe(true);
+    expect(document.principals.map((entry) => entry.name).sort()).toEqual(
+      roles.map((role) => role.RoleName).sort(),
+    );
+    for (const role of roles) {
+      const entry = document.principals.find((candidate) => candidate.arn === role.Arn);
+      if (role.Path.startsWith('/aws-service-role/'))
+        expect(entry?.status === 'skipped' && entry.reason).toBe('service-linked');
+      else expect(entry?.status).toBe('planned');
+    }
+  });
+
+  it('allows each service a role used (from the logs) plus the base actions not already covered, and replays clean', () => {
+    const planned = document.principals.filter((entry) => entry.status === 'planned');
+    expect(planned.length).toBeGreaterThan(0);
+    for (const entry of planned) {
+      const services = servicesUsedBy(records, entry.arn);
+      const base = ['ec2:DescribeRegions', 's3:ListAllMyBuckets'].filter(
+        (action) => !services.includes(action.slice(0, action.indexOf(':'))),
+      );
+      expect(entry.boundary.document).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          ...(services.length > 0
+            ? [
+                {
+                  Sid: 'IamtrailUsedInPeriod',
+                  Effect: 'Allow',
+                  Action: services.map((name) => `${name}:*`),
+                  Resource: '*',
+                },
+              ]
+            : []),
+          ...(base.length > 0
+            ? [{ Sid: 'IamtrailBaseActions', Effect: 'Allow', Action: base, Resource: '*' }]
+            : []),
+          {
+            Sid: 'IamtrailDenyBoundaryChange',
+            Effect: 'Deny',
+            Action: ['iam:DeleteRolePermissionsBoundary', 'iam:PutRolePermissionsBoundary'],
+            Resource: entry.arn,
+          },
+          {
+            Sid: 'IamtrailDenyBoundaryPolicyChange',
+            Effect: 'Deny',
+            Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
+            Resource: `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-${entry.name}`,
+          },
+        ],
+      });
+      expect(entry.zeroUse).toBe(services.length === 0);
+      expect(entry.replay.notAllowed).toEqual([]);
+      expect(entry.replay.allowed).toBe(entry.replay.total);
+      expect(entry.boundary.fits).toBe(true);
+    }
+    // The demo has both kinds: a role with calls (admin) and one whose only call was refused (readonly).
+    expect(planned.some((entry) => entry.zeroUse)).toBe(true);
+    expect(planned.some((entry) => !entry.zeroUse)).toBe(true);
+  });
+});

@@ -1,0 +1,277 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  buildBoundary,
+  countBoundary,
+  MANAGED_POLICY_MAX_CHARS,
+  policySize,
+  replayBoundary,
+  whySkip,
+} from '../../../src/analysis/boundary-plan.js';
+import type { BoundaryDocument, SkipInput } from '../../../src/analysis/boundary-plan.js';
+import type { IamRole, IamUser } from '../../../src/iam/authorization-details.js';
+
+/*
+ * The boundary documents below are written out from the issue's rules (Allow of what was used,
+ * per service or per action, plus base actions; Deny of the principal's own boundary changes and
+ * of new, deleted or default versions of its boundary policy), not taken from the code's output.
+ */
+
+const ACCOUNT = '123456789012';
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/deploy`;
+const USER_ARN = `arn:aws:iam::${ACCOUNT}:user/alice`;
+
+function role(overrides: Partial<IamRole> = {}): IamRole {
+  return {
+    type: 'role',
+    name: 'deploy',
+    arn: ROLE_ARN,
+    path: '/',
+    createDate: '2025-01-01T00:00:00Z',
+    inlinePolicies: [],
+    attachedPolicies: [],
+    permissionsBoundaryArn: undefined,
+    tags: {},
+    serviceLinked: false,
+    assumeRolePolicyDocument: {},
+    lastUsedDate: undefined,
+    lastUsedKnown: true,
+    ...overrides,
+  };
+}
+
+function user(): IamUser {
+  return {
+    type: 'user',
+    name: 'alice',
+    arn: USER_ARN,
+    path: '/',
+    createDate: '2025-01-01T00:00:00Z',
+    inlinePolicies: [],
+    attachedPolicies: [],
+    permissionsBoundaryArn: undefined,
+    tags: {},
+    groups: [],
+  };
+}
+
+/** The two Deny statements the issue asks for, written out for a role or a user. */
+function denies(kind: 'Role' | 'User', arn: string, name: string): BoundaryDocument['Statement'] {
+  return [
+    {
+      Sid: 'IamtrailDenyBoundaryChange',
+      Effect: 'Deny',
+      Action: [`iam:Delete${kind}PermissionsBoundary`, `iam:Put${kind}PermissionsBoundary`],
+      Resource: arn,
+    },
+    {
+      Sid: 'IamtrailDenyBoundaryPolicyChange',
+      Effect: 'Deny',
+      Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
+      Resource: `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-${name}`,
+    },
+  ];
+}
+const ROLE_DENIES = denies('Role', ROLE_ARN, 'deploy');
+
+describe('buildBoundary', () => {
+  it('service level: svc:* per used service, base actions not already allowed, the role denies', () => {
+    const planned = buildBoundary({
+      principal: role(),
+      used: ['s3:GetObject', 'ec2:DescribeInstances', 's3:PutObject'],
+      baseActions: ['ec2:DescribeRegions', 'sts:GetCallerIdentity'],
+      level: 'service',
+    });
+    const expected: BoundaryDocument = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'IamtrailUsedInPeriod', Effect: 'Allow', Action: ['ec2:*', 's3:*'], Resource: '*' },
+        { Sid: 'IamtrailBaseActions', Effect: 'Allow', Action: ['sts:GetCallerIdentity'], Resource: '*' },
+        ...ROLE_DENIES,
+      ],
+    };
+    expect(planned.document).toEqual(expected);
+    expect(planned.policyName).toBe('iamtrail-boundary-deploy');
+    expect(planned.policyArn).toBe(`arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-deploy`);
+    expect(planned.fits).toBe(true);
+    expect(planned.fallbackServices).toEqual([]);
+  });
+
+  it('action level for a user: each used action, the User variants of the boundary denies', () => {
+    const planned = buildBoundary({
+      principal: user(),
+      used: ['s3:PutObject', 's3:GetObject', 's3:GetObject'],
+      baseActions: ['s3:GetObject', 's3:List*'],
+      level: 'action',
+    });
+    expect(planned.document).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'IamtrailUsedInPeriod',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: '*',
+        },
+        { Sid: 'IamtrailBaseActions', Effect: 'Allow', Action: ['s3:List*'], Resource: '*' },
+        ...denies('User', USER_ARN, 'alice'),
+      ],
+    });
+  });
+
+  it('no use and no base actions: the denies only (nothing allowed)', () => {
+    const planned = buildBoundary({ principal: role(), used: [], baseActions: [], level: 'service' });
+    expect(planned.document).toEqual({ Version: '2012-10-17', Statement: [...ROLE_DENIES] });
+  });
+
+  it('service level adds the services Access Advisor saw used', () => {
+    const planned = buildBoundary({
+      principal: role(),
+      used: ['s3:GetObject'],
+      advisorServices: ['kms'],
+      baseActions: [],
+      level: 'service',
+    });
+    expect(planned.document.Statement[0]?.Action).toEqual(['kms:*', 's3:*']);
+  });
+
+  it('action level over the limit: the service with most actions is allowed whole, and said', () => {
+    const used = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 'ec2:RunInstances'];
+    const fallback: BoundaryDocument = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'IamtrailUsedInPeriod', Effect: 'Allow', Action: ['ec2:RunInstances', 's3:*'], Resource: '*' },
+        ...ROLE_DENIES,
+      ],
+    };
+    const planned = buildBoundary({
+      principal: role(),
+      used,
+      baseActions: [],
+      level: 'action',
+      maxChars: policySize(fallback),
+    });
+    expect(planned.document).toEqual(fallback);
+    expect(planned.fallbackServices).toEqual(['s3']);
+    expect(planned.fits).toBe(true);
+  });
+
+  it('says when even whole services do not fit the 6,144 characters', () => {
+    // 700 services of 8 characters each make well over 6,144 characters on their own.
+    const used = Array.from({ length: 700 }, (_, index) => `svc${String(index).padStart(4, '0')}:Get`);
+    const planned = buildBoundary({ principal: role(), used, baseActions: [], level: 'service' });
+    expect(planned.maxChars).toBe(MANAGED_POLICY_MAX_CHARS);
+    expect(planned.size).toBeGreaterThan(700 * '"svc0000:*",'.length);
+    expect(planned.fits).toBe(false);
+  });
+});
+
+describe('policySize', () => {
+  it('counts characters without whitespace', () => {
+    const document: BoundaryDocument = { Version: '2012-10-17', Statement: [] };
+    expect(policySize(document)).toBe('{"Version":"2012-10-17","Statement":[]}'.length);
+  });
+});
+
+describe('countBoundary', () => {
+  it('granted → proposed, and coverage as used / granted', () => {
+    const document: BoundaryDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'x', Effect: 'Allow', Action: ['s3:*'], Resource: '*' }],
+    };
+    expect(
+      countBoundary(
+        document,
+        ['s3:GetObject', 's3:PutObject', 'ec2:RunInstances', 'iam:GetUser'],
+        ['s3:GetObject'],
+      ),
+    ).toEqual({ granted: 4, proposed: 2, usedGranted: 1, coveragePercent: 25 });
+    expect(countBoundary(document, [], [])).toEqual({
+      granted: 0,
+      proposed: 0,
+      usedGranted: 0,
+      coveragePercent: null,
+    });
+  });
+});
+
+describe('whySkip', () => {
+  const base: SkipInput = {
+    principal: role(),
+    exclude: [],
+    periodStartDay: '2026-10-01',
+    coversPeriod: true,
+    covers: '2026-10-01..2026-10-31 (31 of the 31 days of the period)',
+  };
+  const cases: { name: string; input: Partial<SkipInput>; expected: string | null }[] = [
+    { name: 'an ordinary role with full coverage', input: {}, expected: null },
+    { name: 'excluded by name', input: { exclude: ['other', 'deploy'] }, expected: 'excluded' },
+    {
+      name: 'excluded by an ARN regular expression',
+      input: { exclude: ['arn:aws:iam::\\d{12}:role/dep.*'] },
+      expected: 'excluded',
+    },
+    {
+      name: 'an ARN expression must match the whole ARN',
+      input: { exclude: ['arn:aws:iam::\\d{12}:role/dep'] },
+      expected: null,
+    },
+    { name: 'a name is not a pattern', input: { exclude: ['dep'] }, expected: null },
+    {
+      name: 'service-linked role',
+      input: { principal: role({ serviceLinked: true, name: 'AWSServiceRoleForSupport' }) },
+      expected: 'service-linked',
+    },
+    {
+      name: 'created after the period began',
+      input: { principal: role({ createDate: '2026-10-01T00:00:01Z' }) },
+      expected: 'younger-than-period',
+    },
+    {
+      name: 'created when the period began',
+      input: { principal: role({ createDate: '2026-10-01T00:00:00Z' }) },
+      expected: null,
+    },
+    {
+      name: 'creation date unknown',
+      input: { principal: role({ createDate: undefined }) },
+      expected: 'younger-than-period',
+    },
+    { name: 'logs missing days of the period', input: { coversPeriod: false }, expected: 'no-evidence' },
+  ];
+  for (const entry of cases)
+    it(entry.name, () => {
+      expect(whySkip({ ...base, ...entry.input })?.reason ?? null).toBe(entry.expected);
+    });
+});
+
+describe('replayBoundary', () => {
+  it('allows every used action of a planned boundary, the role-boundary action on other roles included', () => {
+    const used = ['iam:PutRolePermissionsBoundary', 's3:GetObject', 'ec2:RunInstances'];
+    for (const level of ['service', 'action'] as const) {
+      const planned = buildBoundary({ principal: role(), used, baseActions: [], level });
+      expect(replayBoundary(planned.document, role(), ACCOUNT, used)).toEqual({
+        total: 3,
+        allowed: 3,
+        notAllowed: [],
+      });
+    }
+  });
+
+  it('lists a used action the document would not allow', () => {
+    const document: BoundaryDocument = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'a', Effect: 'Allow', Action: ['s3:GetObject', 'kms:Decrypt'], Resource: '*' },
+        { Sid: 'b', Effect: 'Deny', Action: ['kms:Decrypt'], Resource: '*' },
+      ],
+    };
+    expect(
+      replayBoundary(document, role(), ACCOUNT, ['s3:GetObject', 'ec2:RunInstances', 'kms:Decrypt']),
+    ).toEqual({
+      total: 3,
+      allowed: 1,
+      notAllowed: ['ec2:RunInstances', 'kms:Decrypt'],
+    });
+  });
+});
