@@ -5,6 +5,7 @@ import { Flags } from '@oclif/core';
 import { CacheStore } from '../cache/cache-store.js';
 import { DEFAULT_CONFIG_FILE } from '../config/load-config.js';
 import { defaultCachePath } from '../app/cache/cache-settings.js';
+import type { CacheSettings } from '../app/cache/cache-settings.js';
 import { ENGINE_NAMES } from '../app/report/report-types.js';
 
 /**
@@ -83,3 +84,17 @@ export const engineFlag = Flags.option({
 export const noCacheFlag = Flags.boolean({
   description: 'Read the logs without the cache (nothing is stored).',
 });
+
+/** The cache settings of a command with `--cache`, `--no-cache` and `--cache-wait` (and no `--refresh`). */
+export function cacheSettingsOf(flags: {
+  readonly cache?: string | undefined;
+  readonly 'no-cache': boolean;
+  readonly 'cache-wait': number;
+}): CacheSettings {
+  return {
+    path: flags.cache,
+    enabled: !flags['no-cache'],
+    refresh: false,
+    lockTimeoutMs: flags['cache-wait'] * 1000,
+  };
+}

@@ -11,6 +11,7 @@ import {
   engineFlag,
   logsFlag,
   noCacheFlag,
+  cacheSettingsOf,
 } from '../cli/flags.js';
 import { describeCloudTrail, renderAuditText, writeAuditCsvFiles } from '../cli/render-audit.js';
 import { renderAuditHtml } from '../cli/render-html/render-audit-html.js';
@@ -158,12 +159,7 @@ export default class Audit extends BaseCommand {
         trail: !flags['no-trail'],
         logs: flags.logs,
         engine: flags.engine,
-        cache: {
-          path: flags.cache,
-          enabled: !flags['no-cache'],
-          refresh: false,
-          lockTimeoutMs: flags['cache-wait'] * 1000,
-        },
+        cache: cacheSettingsOf(flags),
         advisor: !flags['no-advisor'],
         concurrency: flags.concurrency,
         signal,

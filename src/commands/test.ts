@@ -12,6 +12,7 @@ import {
   formatFlag,
   logsFlag,
   noCacheFlag,
+  cacheSettingsOf,
 } from '../cli/flags.js';
 import { toPrintable, toPrintableDeep } from '../cli/printable.js';
 import { renderPolicyTestsJunit, renderPolicyTestsText } from '../cli/render-policy-tests.js';
@@ -173,12 +174,7 @@ export default class Test extends BaseCommand {
         window: { startDay: window.startDay, endDay: window.endDay },
         logs: flags.logs,
         engine: flags.engine,
-        cache: {
-          path: flags.cache,
-          enabled: !flags['no-cache'],
-          refresh: false,
-          lockTimeoutMs: flags['cache-wait'] * 1000,
-        },
+        cache: cacheSettingsOf(flags),
         simulator: flags.simulator ? { callsPerSecond: flags['simulator-rate'] } : null,
         concurrency: flags.concurrency,
         signal,

@@ -14,6 +14,7 @@ import {
   formatFlag,
   logsFlag,
   noCacheFlag,
+  cacheSettingsOf,
 } from '../../cli/flags.js';
 import { renderBoundaryPlanText } from '../../cli/render-boundary-plan.js';
 import { resolveWindow } from '../../cli/window.js';
@@ -105,12 +106,7 @@ export default class BoundaryPlan extends BaseCommand {
         level: flags.level,
         logs: flags.logs,
         engine: flags.engine,
-        cache: {
-          path: flags.cache,
-          enabled: !flags['no-cache'],
-          refresh: false,
-          lockTimeoutMs: flags['cache-wait'] * 1000,
-        },
+        cache: cacheSettingsOf(flags),
         signal,
         reporter,
       }),
