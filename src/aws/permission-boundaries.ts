@@ -22,9 +22,10 @@ import {
 import type { IAMClient, Tag } from '@aws-sdk/client-iam';
 
 import { awsCall } from './aws-call.js';
-import { EngineError, InputDataError } from '../errors.js';
+import { EngineError, InputDataError, messageOf } from '../errors.js';
 import {
   IAM_LIMITS,
+  policyDocumentChars,
   sortPolicyVersions,
   tagLimitViolations,
   versionToDelete,
@@ -258,6 +259,12 @@ export async function addBoundaryPolicyVersion(
   setAsDefault = true,
 ): Promise<WrittenPolicyVersion> {
   const where = `policy ${policyArn} in ${target.accountLabel}`;
+  // Checked before a version is deleted: a document IAM would refuse must not cost one.
+  const chars = policyDocumentChars(document);
+  if (chars > IAM_LIMITS.managedPolicyChars)
+    throw new InputDataError(
+      `the new version of ${where} has ${chars} characters (whitespace excluded); IAM allows ${IAM_LIMITS.managedPolicyChars}: nothing was changed`,
+    );
   const listed = await listPolicyVersions(target, policyArn, false);
   const versions = listed?.versions ?? [];
   const oldest = versionToDelete(versions);
@@ -271,7 +278,7 @@ export async function addBoundaryPolicyVersion(
     // Unreachable with IAM (one default among five), said plainly rather than failing in CreatePolicyVersion.
     throw new EngineError(`${where} has ${versions.length} versions and none that is not the default`);
   }
-  const versionId = await awsCall(`IAM CreatePolicyVersion for ${where}`, async () => {
+  const create = awsCall(`IAM CreatePolicyVersion for ${where}`, async () => {
     const answer = await target.client.send(
       new CreatePolicyVersionCommand({
         PolicyArn: policyArn,
@@ -283,7 +290,31 @@ export async function addBoundaryPolicyVersion(
     if (id === undefined) throw new Error('no VersionId in the answer');
     return id;
   });
+  let versionId: string;
+  try {
+    versionId = await create;
+  } catch (error) {
+    if (deleted === null) throw error;
+    // The version deleted to make room is gone: its document goes with the error, for the caller's snapshot.
+    throw new PolicyVersionLostError(
+      `${messageOf(error)} (version ${deleted.id}, deleted to make room, is gone: its document is in this error)`,
+      deleted,
+      error,
+    );
+  }
   return { policyArn, versionId, deleted };
+}
+
+/** CreatePolicyVersion failed after the oldest version was deleted to make room: that version, to restore it. */
+export class PolicyVersionLostError extends EngineError {
+  constructor(
+    message: string,
+    readonly deleted: BoundaryPolicyVersion,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'PolicyVersionLostError';
+  }
 }
 
 /** Makes `versionId` the policy's default version (SetDefaultPolicyVersion). */

@@ -61,7 +61,14 @@ export const IAM_LIMITS = {
   tagsPerPrincipal: 50,
   tagKeyLength: 128,
   tagValueLength: 256,
+  /** Characters of a customer managed policy document, whitespace excluded. */
+  managedPolicyChars: 6144,
 } as const;
+
+/** A policy document's size as IAM counts it against its limits: characters, whitespace excluded. */
+export function policyDocumentChars(document: string): number {
+  return document.replace(/\s/g, '').length;
+}
 
 /** The numeric part of a version id (`v12` → 12); versions without one sort first. */
 function versionNumber(id: string): number {

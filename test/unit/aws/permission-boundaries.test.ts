@@ -16,9 +16,10 @@ import {
   addBoundaryPolicyVersion,
   createBoundaryPolicy,
   isNoSuchEntity,
+  PolicyVersionLostError,
   tagPrincipal,
 } from '../../../src/aws/permission-boundaries.js';
-import { EngineError } from '../../../src/errors.js';
+import { EngineError, InputDataError } from '../../../src/errors.js';
 
 /*
  * The adapter's failure paths the emulator cannot produce (AccessDenied, a version that became the
@@ -117,6 +118,38 @@ describe('the permission-boundary adapter (failure paths with aws-sdk-client-moc
       versionId: 'v6',
       deleted: { id: 'v2', isDefault: false, createDate: '', document: '{}' },
     });
+  });
+
+  it('keeps the deleted version in the error when CreatePolicyVersion fails after making room', async () => {
+    const { target, mock } = scripted();
+    mock.on(GetPolicyCommand).resolves({ Policy: { Arn: POLICY, DefaultVersionId: 'v5' } });
+    mock.on(ListPolicyVersionsCommand).resolves({
+      Versions: ['v1', 'v2', 'v3', 'v4', 'v5'].map((id) => ({
+        VersionId: id,
+        IsDefaultVersion: id === 'v5',
+      })),
+      IsTruncated: false,
+    });
+    const oldDocument = '{"Version":"2012-10-17","Statement":[]}';
+    mock
+      .on(GetPolicyVersionCommand)
+      .resolves({ PolicyVersion: { Document: encodeURIComponent(oldDocument), VersionId: 'v1' } });
+    mock.on(DeletePolicyVersionCommand).resolves({});
+    mock.on(CreatePolicyVersionCommand).rejects(awsError('ServiceFailure', 'internal error', 500));
+    const failure = await failureOf(addBoundaryPolicyVersion(target, POLICY, '{}'));
+    expect(failure).toBeInstanceOf(PolicyVersionLostError);
+    expect((failure as PolicyVersionLostError).deleted).toMatchObject({ id: 'v1', document: oldDocument });
+    expect((failure as Error).message).toContain('version v1, deleted to make room, is gone');
+  });
+
+  it('refuses a document over the managed-policy limit before deleting anything', async () => {
+    const { target, mock } = scripted();
+    // 6,145 characters once whitespace is removed: one over IAM's limit.
+    const document = JSON.stringify({ Sid: 'x'.repeat(6145 - '{"Sid":""}'.length) }, null, 2);
+    const failure = await failureOf(addBoundaryPolicyVersion(target, POLICY, document));
+    expect(failure).toBeInstanceOf(InputDataError);
+    expect((failure as Error).message).toContain('6145 characters (whitespace excluded); IAM allows 6144');
+    expect(mock.calls()).toHaveLength(0);
   });
 
   it('names the policy when it does not exist, and creates nothing', async () => {
