@@ -20,7 +20,7 @@ export function renderBoundaryPlanText(document: BoundaryPlanDocument): string {
   );
   if (document.coverage.unreadableFiles > 0)
     lines.push(
-      `Warning: ${document.coverage.unreadableFiles} log file(s) of the period could not be read: calls only they hold are missing from what was used, and from the replay`,
+      `Warning: ${document.coverage.unreadableFiles} log file(s) of the period could not be read: the calls they hold are unknown, so no boundary is planned`,
     );
   if (document.accessAdvisor.principals > 0)
     lines.push(
