@@ -56,6 +56,18 @@ export function boundaryPolicyArn(principalArn: string, principalName: string): 
   return `${arn}:${partition}:iam::${account}:policy/${boundaryPolicyName(principalName)}`;
 }
 
+/** The ARN pattern of every iamtrail boundary policy in the principal's account. */
+export function allBoundaryPoliciesArn(principalArn: string): string {
+  const [arn = 'arn', partition = 'aws', , , account = ''] = principalArn.split(':');
+  return `${arn}:${partition}:iam::${account}:policy/${BOUNDARY_POLICY_PREFIX}*`;
+}
+
+/** Whether a policy ARN is one of iamtrail's boundary policies (`…:policy/iamtrail-boundary-*`). */
+export function isIamtrailBoundaryArn(policyArn: string): boolean {
+  const resource = policyArn.split(':').slice(5).join(':');
+  return resource.startsWith(`policy/${BOUNDARY_POLICY_PREFIX}`);
+}
+
 /** A document's size as IAM counts it against its limits: characters, whitespace excluded. */
 export function policySize(document: BoundaryDocument): number {
   return JSON.stringify(document).replace(/\s/g, '').length;
@@ -73,9 +85,14 @@ function sortedUnique(values: Iterable<string>): string[] {
 /** Inputs of {@link buildBoundary}. */
 export interface BoundaryInput {
   readonly principal: Pick<IamPrincipal, 'type' | 'name' | 'arn'>;
-  /** Actions the principal used in the period (canonical names). */
+  /** Granted actions the principal used in the period (canonical names). */
   readonly used: readonly string[];
-  /** Services Access Advisor says were used in the period beyond `used` (service level only). */
+  /**
+   * Granted actions whose use is unknown (`?`): kept, since nothing proves them unused (service
+   * level: their services whole; action level: the actions themselves).
+   */
+  readonly unknown?: readonly string[];
+  /** Services Access Advisor says were used in the period with no action of them in `used`: allowed whole. */
   readonly advisorServices?: readonly string[];
   /** The config's `boundary.base_actions`, as written. */
   readonly baseActions: readonly string[];
@@ -98,21 +115,23 @@ export interface PlannedBoundary {
 }
 
 /**
- * The boundary document of a principal: an Allow on `*` of what it used (`svc:*` per service, or
- * each action), an Allow of the base actions not already covered, and the Deny statements on
- * changing or removing its own boundary (the principal's Put/Delete…PermissionsBoundary on
- * itself, and a new, deleted or default version of the boundary policy). At action level, a
- * document over the limit allows whole services instead, largest first, until it fits.
+ * The boundary document of a principal: an Allow on `*` of what it used and of its granted `?`
+ * actions (`svc:*` per service, or each action; services Access Advisor saw used with no action
+ * known are allowed whole at both levels), an Allow of the base actions not already covered, and
+ * the Deny statements on changing or removing its own boundary (the principal's
+ * Put/Delete…PermissionsBoundary on itself, and a new, deleted or default version of any iamtrail
+ * boundary policy of the account). At action level, a document over the limit allows whole
+ * services instead, largest first, until it fits.
  */
 export function buildBoundary(input: BoundaryInput): PlannedBoundary {
   const maxChars = input.maxChars ?? MANAGED_POLICY_MAX_CHARS;
   const policyName = boundaryPolicyName(input.principal.name);
   const policyArn = boundaryPolicyArn(input.principal.arn, input.principal.name);
-  const usedActions = sortedUnique(input.used);
+  // What the boundary must allow: the used actions and the kept unknown ones.
+  const usedActions = sortedUnique([...input.used, ...(input.unknown ?? [])]);
+  const advisorServices = (input.advisorServices ?? []).map((name) => name.toLowerCase());
   const fallback = new Set<string>(
-    input.level === 'service'
-      ? [...usedActions.map(serviceOf), ...(input.advisorServices ?? []).map((name) => name.toLowerCase())]
-      : [],
+    input.level === 'service' ? [...usedActions.map(serviceOf), ...advisorServices] : advisorServices,
   );
   const documentFor = (whole: ReadonlySet<string>): BoundaryDocument => {
     const allowed = sortedUnique([
@@ -148,7 +167,7 @@ export function buildBoundary(input: BoundaryInput): PlannedBoundary {
           Sid: BOUNDARY_SIDS.denyPolicy,
           Effect: 'Deny',
           Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
-          Resource: policyArn,
+          Resource: allBoundaryPoliciesArn(input.principal.arn),
         },
       ],
     };
@@ -157,7 +176,7 @@ export function buildBoundary(input: BoundaryInput): PlannedBoundary {
   const fallbackServices: string[] = [];
   if (input.level === 'action') {
     // The services with the most actions save the most characters when allowed whole.
-    const byCount = sortedUnique(usedActions.map(serviceOf)).sort(
+    const byCount = sortedUnique(usedActions.map(serviceOf).filter((service) => !fallback.has(service))).sort(
       (a, b) =>
         usedActions.filter((action) => serviceOf(action) === b).length -
           usedActions.filter((action) => serviceOf(action) === a).length || (a < b ? -1 : 1),
@@ -199,6 +218,8 @@ export interface BoundaryCounts {
   readonly usedGranted: number;
   /** `usedGranted / granted` in percent, rounded to one decimal; `null` when nothing is granted. */
   readonly coveragePercent: number | null;
+  /** Granted actions of unknown use (`?`) the boundary keeps. */
+  readonly unknownKept: number;
 }
 
 /** Counts {@link BoundaryCounts} from the granted and the used actions. */
@@ -206,6 +227,7 @@ export function countBoundary(
   document: BoundaryDocument,
   granted: readonly string[],
   used: readonly string[],
+  unknown: readonly string[] = [],
 ): BoundaryCounts {
   const usedSet = new Set(used.map((action) => action.toLowerCase()));
   const usedGranted = granted.filter((action) => usedSet.has(action.toLowerCase())).length;
@@ -214,11 +236,18 @@ export function countBoundary(
     proposed: granted.filter((action) => boundaryAllows(document, action)).length,
     usedGranted,
     coveragePercent: granted.length === 0 ? null : Math.round((usedGranted / granted.length) * 1000) / 10,
+    unknownKept: sortedUnique(unknown).filter((action) => boundaryAllows(document, action)).length,
   };
 }
 
 /** Why a principal gets no boundary. */
-export const SKIP_REASONS = ['excluded', 'service-linked', 'younger-than-period', 'no-evidence'] as const;
+export const SKIP_REASONS = [
+  'excluded',
+  'service-linked',
+  'has-boundary',
+  'younger-than-period',
+  'no-evidence',
+] as const;
 /** One of {@link SKIP_REASONS}. */
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -235,13 +264,15 @@ export interface SkipInput {
   readonly exclude: readonly string[];
   /** The period's first day (`YYYY-MM-DD`). */
   readonly periodStartDay: string;
-  /** Whether the account's logs hold every day of the period, every file read. */
+  /** Whether the account's logs hold every day of the period. */
   readonly coversPeriod: boolean;
   /** What the logs hold of the period, in words. */
   readonly covers: string;
+  /** Log files of the account's period that could not be read: any makes the evidence incomplete. */
+  readonly unreadableFiles: number;
 }
 
-/** The `boundary.exclude` entry that names a principal, or `undefined`. */
+/** The `boundary.exclude` entry that names a principal (names in any case, as IAM's are unique so), or `undefined`. */
 export function excludedBy(
   principal: Pick<IamPrincipal, 'name' | 'arn'>,
   exclude: readonly string[],
@@ -249,15 +280,16 @@ export function excludedBy(
   return exclude.find((entry) =>
     entry.startsWith('arn:')
       ? new RegExp(`^(?:${entry})$`, 'u').test(principal.arn)
-      : entry === principal.name,
+      : entry.toLowerCase() === principal.name.toLowerCase(),
   );
 }
 
 /**
  * Why a principal gets no boundary, or `null`: excluded by the config, a service-linked role
- * (AWS manages it), created after the period began or at an unknown time (its period is shorter
- * than asked), or the logs do not hold every day of the period (a boundary is never built from
- * missing data).
+ * (AWS manages it), a boundary iamtrail did not create (a plan would replace it), created after
+ * the period began or at an unknown time (its period is shorter than asked), or the logs do not
+ * hold every day of the period or some of its files could not be read (a boundary is never built
+ * from missing data).
  */
 export function whySkip(input: SkipInput): BoundarySkip | null {
   const { principal } = input;
@@ -266,6 +298,12 @@ export function whySkip(input: SkipInput): BoundarySkip | null {
     return { reason: 'excluded', detail: `boundary.exclude lists ${JSON.stringify(entry)}` };
   if (principal.type === 'role' && principal.serviceLinked)
     return { reason: 'service-linked', detail: 'a service-linked role: AWS manages its permissions' };
+  const current = principal.permissionsBoundaryArn;
+  if (current !== undefined && !isIamtrailBoundaryArn(current))
+    return {
+      reason: 'has-boundary',
+      detail: `has boundary ${current} iamtrail did not create: a plan would replace it`,
+    };
   const periodStart = Date.parse(`${input.periodStartDay}T00:00:00Z`);
   if (principal.createDate === undefined)
     return {
@@ -279,19 +317,34 @@ export function whySkip(input: SkipInput): BoundarySkip | null {
     };
   if (!input.coversPeriod)
     return { reason: 'no-evidence', detail: `the logs do not cover the whole period: ${input.covers}` };
+  if (input.unreadableFiles > 0)
+    return {
+      reason: 'no-evidence',
+      detail: `${input.unreadableFiles} log file(s) of the period could not be read: the calls they hold are unknown`,
+    };
   return null;
 }
 
-/** The replay of the used actions against a planned boundary. */
+/** The skip of a principal with no use seen at all (no action in the logs, no service in Access Advisor), or `null`. */
+export function whyNoUseSkip(
+  used: readonly string[],
+  advisorServices: readonly string[],
+): BoundarySkip | null {
+  return used.length === 0 && advisorServices.length === 0
+    ? { reason: 'no-evidence', detail: 'no use seen in the period: never a boundary from no data' }
+    : null;
+}
+
+/** The replay of the used and the kept `?` actions against a planned boundary. */
 export interface BoundaryReplay {
   readonly total: number;
   readonly allowed: number;
-  /** Used actions the boundary would not allow: a bug of the plan, listed. */
+  /** Replayed actions the boundary would not allow: a bug of the plan, listed. */
   readonly notAllowed: readonly string[];
 }
 
 /**
- * Checks every used action against the planned document alone with iamtrail's evaluator, on
+ * Checks every action given (the used and the kept `?` ones) against the planned document alone with iamtrail's evaluator, on
  * resource `*`: its Allow statements are all on `*`, so the decision is certain; an action it
  * allows everywhere but on the principal itself or its boundary policy (its own Deny statements,
  * which name those ARNs) counts as allowed.
@@ -315,8 +368,9 @@ export function replayBoundary(
     incomplete: [],
     scps: undefined,
   });
+  const actions = sortedUnique(used);
   const selfDeny = new Set<string>([BOUNDARY_SIDS.denyPrincipal, BOUNDARY_SIDS.denyPolicy]);
-  const notAllowed = sortedUnique(used).filter((action) => {
+  const notAllowed = actions.filter((action) => {
     const result = evaluate({ action, resource: '*', context: [] });
     if (result.decision === 'allowed') return false;
     const onlySelf =
@@ -330,8 +384,8 @@ export function replayBoundary(
     return !onlySelf;
   });
   return {
-    total: sortedUnique(used).length,
-    allowed: sortedUnique(used).length - notAllowed.length,
+    total: actions.length,
+    allowed: actions.length - notAllowed.length,
     notAllowed,
   };
 }

@@ -4,7 +4,8 @@ import { describeWindow } from './window.js';
 
 /*
  * `iamtrail boundary plan`'s text output (JSON is the document itself): per principal granted →
- * proposed, coverage, size and replay, then the skipped principals with their reason.
+ * proposed, coverage, size and replay, the `?` actions kept and the `+` ones left out, then the
+ * skipped principals with their reason.
  */
 
 /** The text of a boundary plan. */
@@ -19,7 +20,7 @@ export function renderBoundaryPlanText(document: BoundaryPlanDocument): string {
   );
   if (document.coverage.unreadableFiles > 0)
     lines.push(
-      `Warning: ${document.coverage.unreadableFiles} log file(s) of the period could not be read: calls only they hold are missing from what was used, and from the replay`,
+      `Warning: ${document.coverage.unreadableFiles} log file(s) of the period could not be read: the calls they hold are unknown, so no boundary is planned`,
     );
   if (document.accessAdvisor.principals > 0)
     lines.push(
@@ -32,7 +33,7 @@ export function renderBoundaryPlanText(document: BoundaryPlanDocument): string {
   const planned = document.principals.filter((entry) => entry.status === 'planned');
   const skipped = document.principals.filter((entry) => entry.status === 'skipped');
   lines.push(`Planned: ${totals.planned} of ${totals.principals} principal(s)`);
-  for (const entry of planned) lines.push(...renderPlanned(entry, document.settings));
+  for (const entry of planned) lines.push(...renderPlanned(entry));
   if (skipped.length > 0) {
     lines.push('');
     lines.push(`Skipped: ${totals.skipped}`);
@@ -41,32 +42,34 @@ export function renderBoundaryPlanText(document: BoundaryPlanDocument): string {
   }
   lines.push('');
   lines.push(
-    `Nothing was changed in AWS. ${totals.notFitting} boundary(ies) over the size limit; ${totals.replayFailures} with a used action not allowed.`,
+    `Nothing was changed in AWS. ${totals.notFitting} boundary(ies) over the size limit; ${totals.replayFailures} with a used or kept action not allowed.`,
   );
   return `${lines.map(toPrintable).join('\n')}\n`;
 }
 
-function renderPlanned(entry: BoundaryPrincipalPlan, settings: BoundaryPlanDocument['settings']): string[] {
+function renderPlanned(entry: BoundaryPrincipalPlan): string[] {
   if (entry.status !== 'planned') return [];
   const { counts, boundary, replay } = entry;
   const coverage = counts.coveragePercent === null ? 'n/a' : `${counts.coveragePercent}%`;
   const lines = [
     `  ${entry.type} ${entry.name}: granted ${counts.granted} → proposed ${counts.proposed} action(s), coverage ${coverage} (${counts.usedGranted} used of ${counts.granted} granted)`,
     `    policy ${boundary.policyName}: ${boundary.size} of ${boundary.maxChars} characters${boundary.fits ? '' : ': DOES NOT FIT the managed-policy limit'}`,
-    `    replay: ${replay.allowed} of ${replay.total} used action(s) allowed by the proposed boundary`,
+    `    replay: ${replay.allowed} of ${replay.total} used or kept ? action(s) allowed by the proposed boundary`,
   ];
   if (replay.notAllowed.length > 0) lines.push(`    NOT ALLOWED (a bug): ${replay.notAllowed.join(', ')}`);
-  if (entry.zeroUse)
+  if (entry.unknown.length > 0)
     lines.push(
-      `    no use in the whole period: the boundary allows the base actions only${settings.baseActions.length === 0 ? ' (none configured: it allows nothing)' : ''}`,
+      `    kept ${counts.unknownKept} granted action(s) of unknown use (?): nothing proves them unused`,
     );
+  if (entry.ungranted.length > 0)
+    lines.push(`    ungranted used (not in the boundary): ${entry.ungranted.join(', ')}`);
   if (boundary.fallbackServices.length > 0)
     lines.push(
       `    action level did not fit: allowed whole (service level): ${boundary.fallbackServices.map((service) => `${service}:*`).join(', ')}`,
     );
   if (entry.advisorServices.length > 0)
     lines.push(
-      `    Access Advisor saw used, with no action of them in the logs: ${entry.advisorServices.join(', ')}${settings.level === 'service' ? ' (allowed whole)' : ' (not allowed at action level: --level service allows them)'}`,
+      `    Access Advisor saw used, with no action of them in the logs: ${entry.advisorServices.join(', ')} (allowed whole)`,
     );
   const allow = boundary.document.Statement.filter((statement) => statement.Effect === 'Allow');
   for (const statement of allow) lines.push(`    allow ${statement.Action.join(', ')}`);

@@ -693,6 +693,7 @@ describe('iamtrail permissions', () => {
       'SimulatePolicyTests',
       'ManageBoundaryPolicies',
       'SetPrincipalBoundariesAndTags',
+      'TagPrincipalsWithIamtrailKeys',
       'ListTheOrganizationsAccounts',
     ]);
     expect(policy.Statement.find((statement) => statement.Sid === 'ListTheTrail')).toEqual({

@@ -426,10 +426,12 @@ describe("tags within IAM's limits, refused before any change", () => {
 
 describe('iamtrail permissions', () => {
   // Last in the file: by now the adapter has made every kind of call it makes.
-  it('allows exactly the IAM calls the adapter made above, in the two boundary statements', () => {
+  it('allows exactly the IAM calls the adapter made above, in the three boundary statements', () => {
     const policy = buildIamtrailPolicy(undefined);
     const allowed = policy.Statement.filter((statement) =>
-      ['ManageBoundaryPolicies', 'SetPrincipalBoundariesAndTags'].includes(statement.Sid),
+      ['ManageBoundaryPolicies', 'SetPrincipalBoundariesAndTags', 'TagPrincipalsWithIamtrailKeys'].includes(
+        statement.Sid,
+      ),
     ).flatMap((statement) => statement.Action);
     // Exactly: every call made is allowed, and nothing is allowed that no call needs.
     expect(Object.keys(counts.toRecord())).toEqual([...allowed].sort());

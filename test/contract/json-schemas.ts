@@ -590,16 +590,19 @@ export const boundaryPlanDocument = z.strictObject({
     z.union([
       z.strictObject({
         ...principalRef,
+        currentBoundary: z.string().startsWith('arn:').nullable(),
         status: z.literal('planned'),
         used: z.array(z.string()),
+        ungranted: z.array(z.string()),
+        unknown: z.array(z.string()),
         advisorServices: z.array(z.string()),
         counts: z.strictObject({
           granted: count,
           proposed: count,
           usedGranted: count,
           coveragePercent: z.number().min(0).max(100).nullable(),
+          unknownKept: count,
         }),
-        zeroUse: z.boolean(),
         boundary: z.strictObject({
           policyName: z.string().startsWith('iamtrail-boundary-'),
           policyArn: z.string().startsWith('arn:'),
@@ -616,8 +619,9 @@ export const boundaryPlanDocument = z.strictObject({
       }),
       z.strictObject({
         ...principalRef,
+        currentBoundary: z.string().startsWith('arn:').nullable(),
         status: z.literal('skipped'),
-        reason: z.enum(['excluded', 'service-linked', 'younger-than-period', 'no-evidence']),
+        reason: z.enum(['excluded', 'service-linked', 'has-boundary', 'younger-than-period', 'no-evidence']),
         detail: z.string(),
       }),
     ]),

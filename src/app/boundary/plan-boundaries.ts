@@ -1,5 +1,11 @@
 import { expandActionPattern } from '../../actions/action-pattern.js';
-import { buildBoundary, countBoundary, replayBoundary, whySkip } from '../../analysis/boundary-plan.js';
+import {
+  buildBoundary,
+  countBoundary,
+  replayBoundary,
+  whyNoUseSkip,
+  whySkip,
+} from '../../analysis/boundary-plan.js';
 import type {
   BoundaryCounts,
   BoundaryLevel,
@@ -60,16 +66,23 @@ export type BoundaryPrincipalPlan = {
   readonly type: 'user' | 'role';
   readonly name: string;
   readonly arn: string;
+  /** The principal's permission boundary now (ARN), or `null`. */
+  readonly currentBoundary: string | null;
 } & (
   | {
       readonly status: 'planned';
-      /** Actions used in the period (the report's used and `+` lines, Access Advisor's settled use). */
+      /** Granted actions used in the period (the report's used lines, Access Advisor's settled use). */
       readonly used: readonly string[];
-      /** Services Access Advisor says were used with no action of them in the logs (service level: allowed). */
+      /**
+       * Actions used but not granted (the report's `+` lines): allowed by something else (a
+       * resource policy, a group…); not put in the boundary, which cannot widen a grant.
+       */
+      readonly ungranted: readonly string[];
+      /** Granted actions of unknown use (`?`): kept in the boundary, nothing proves them unused. */
+      readonly unknown: readonly string[];
+      /** Services Access Advisor says were used with no action of them in the logs: allowed whole. */
       readonly advisorServices: readonly string[];
       readonly counts: BoundaryCounts;
-      /** Full coverage and no use: the boundary allows the base actions only. */
-      readonly zeroUse: boolean;
       readonly boundary: PlannedBoundary;
       readonly replay: BoundaryReplay;
     }
@@ -169,13 +182,19 @@ export async function planBoundaries(
     );
     let advisorPrincipals = 0;
     const plans = principals.map((principal): BoundaryPrincipalPlan => {
-      const about = { type: principal.type, name: principal.name, arn: principal.arn };
+      const about = {
+        type: principal.type,
+        name: principal.name,
+        arn: principal.arn,
+        currentBoundary: principal.permissionsBoundaryArn ?? null,
+      };
       const skip = whySkip({
         principal,
         exclude,
         periodStartDay: window.startDay,
         coversPeriod: coverage.coversPeriod,
         covers: coverage.covers,
+        unreadableFiles: coverage.unreadableFiles,
       });
       if (skip !== null) return { ...about, status: 'skipped', ...skip };
       const judged = judgePrincipal({
@@ -189,9 +208,9 @@ export async function planBoundaries(
       });
       if (judged.advisor?.state === 'applied') advisorPrincipals += 1;
       const lines = judged.report.actions;
-      const used = lines
-        .filter((line) => line.status === 'used' || line.status === 'ungranted')
-        .map((line) => line.action);
+      const used = lines.filter((line) => line.status === 'used').map((line) => line.action);
+      const ungranted = lines.filter((line) => line.status === 'ungranted').map((line) => line.action);
+      const unknown = lines.filter((line) => line.status === 'unknown').map((line) => line.action);
       const usedServices = new Set(used.map((action) => action.slice(0, action.indexOf(':')).toLowerCase()));
       // "?" lines Access Advisor noted "service used": the service was used, which action is unknown.
       const advisorServices = [
@@ -203,9 +222,12 @@ export async function planBoundaries(
       ]
         .filter((service) => !usedServices.has(service))
         .sort();
+      const noUse = whyNoUseSkip(used, advisorServices);
+      if (noUse !== null) return { ...about, status: 'skipped', ...noUse };
       const boundary = buildBoundary({
         principal,
         used,
+        unknown,
         advisorServices,
         baseActions,
         level: options.level,
@@ -215,11 +237,12 @@ export async function planBoundaries(
         ...about,
         status: 'planned',
         used,
+        ungranted,
+        unknown,
         advisorServices,
-        counts: countBoundary(boundary.document, granted, used),
-        zeroUse: used.length === 0,
+        counts: countBoundary(boundary.document, granted, used, unknown),
         boundary,
-        replay: replayBoundary(boundary.document, principal, account.id, used),
+        replay: replayBoundary(boundary.document, principal, account.id, [...used, ...unknown]),
       };
     });
     const planned = plans.filter((entry) => entry.status === 'planned');

@@ -193,12 +193,16 @@ export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailP
           'iam:DeleteRolePermissionsBoundary',
           'iam:PutUserPermissionsBoundary',
           'iam:DeleteUserPermissionsBoundary',
-          'iam:TagRole',
-          'iam:UntagRole',
-          'iam:TagUser',
-          'iam:UntagUser',
         ],
         Resource: ['arn:aws:iam::*:role/*', 'arn:aws:iam::*:user/*'],
+      },
+      {
+        // The principals' tags: only iamtrail's own keys (`iamtrail:*`) are added or removed.
+        Sid: 'TagPrincipalsWithIamtrailKeys',
+        Effect: 'Allow',
+        Action: ['iam:TagRole', 'iam:UntagRole', 'iam:TagUser', 'iam:UntagUser'],
+        Resource: ['arn:aws:iam::*:role/*', 'arn:aws:iam::*:user/*'],
+        Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['iamtrail:*'] } },
       },
       {
         // `advisor collect --org` and `audit --org`, in the management (or a delegated administrator) account.

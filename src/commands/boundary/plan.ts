@@ -33,7 +33,7 @@ export default class BoundaryPlan extends BaseCommand {
     'actions; lists the principals skipped (boundary.exclude, service-linked roles, younger than the period, ' +
     'logs not covering the period). Nothing is written to AWS. Exit codes: 2 bad input, 3 AWS failure.';
   static override examples = [
-    '<%= config.bin %> boundary plan --config examples/demo/config.example.yaml --account demo --all-roles --end 2026-10-31 --unused-days 31',
+    '<%= config.bin %> boundary plan --config examples/demo/config.example.yaml --account demo --all-roles --end 2026-10-31 --unused-days 16',
     '<%= config.bin %> boundary plan --account prod --role deploy --level action --format json',
   ];
   static override flags = {

@@ -6,15 +6,17 @@ import {
   MANAGED_POLICY_MAX_CHARS,
   policySize,
   replayBoundary,
+  whyNoUseSkip,
   whySkip,
 } from '../../../src/analysis/boundary-plan.js';
 import type { BoundaryDocument, SkipInput } from '../../../src/analysis/boundary-plan.js';
 import type { IamRole, IamUser } from '../../../src/iam/authorization-details.js';
 
 /*
- * The boundary documents below are written out from the issue's rules (Allow of what was used,
- * per service or per action, plus base actions; Deny of the principal's own boundary changes and
- * of new, deleted or default versions of its boundary policy), not taken from the code's output.
+ * The boundary documents below are written out from the issue's rules (Allow of what was used and
+ * of the granted `?` actions, per service or per action, plus base actions; Deny of the
+ * principal's own boundary changes and of new, deleted or default versions of any iamtrail
+ * boundary policy), not taken from the code's output.
  */
 
 const ACCOUNT = '123456789012';
@@ -56,7 +58,7 @@ function user(): IamUser {
 }
 
 /** The two Deny statements the issue asks for, written out for a role or a user. */
-function denies(kind: 'Role' | 'User', arn: string, name: string): BoundaryDocument['Statement'] {
+function denies(kind: 'Role' | 'User', arn: string): BoundaryDocument['Statement'] {
   return [
     {
       Sid: 'IamtrailDenyBoundaryChange',
@@ -68,11 +70,12 @@ function denies(kind: 'Role' | 'User', arn: string, name: string): BoundaryDocum
       Sid: 'IamtrailDenyBoundaryPolicyChange',
       Effect: 'Deny',
       Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
-      Resource: `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-${name}`,
+      // Every iamtrail boundary of the account, not only its own: no principal rewrites another's.
+      Resource: `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-*`,
     },
   ];
 }
-const ROLE_DENIES = denies('Role', ROLE_ARN, 'deploy');
+const ROLE_DENIES = denies('Role', ROLE_ARN);
 
 describe('buildBoundary', () => {
   it('service level: svc:* per used service, base actions not already allowed, the role denies', () => {
@@ -114,14 +117,39 @@ describe('buildBoundary', () => {
           Resource: '*',
         },
         { Sid: 'IamtrailBaseActions', Effect: 'Allow', Action: ['s3:List*'], Resource: '*' },
-        ...denies('User', USER_ARN, 'alice'),
+        ...denies('User', USER_ARN),
       ],
     });
   });
 
-  it('no use and no base actions: the denies only (nothing allowed)', () => {
-    const planned = buildBoundary({ principal: role(), used: [], baseActions: [], level: 'service' });
-    expect(planned.document).toEqual({ Version: '2012-10-17', Statement: [...ROLE_DENIES] });
+  it('keeps the granted ? actions: their services at service level, the actions at action level', () => {
+    const service = buildBoundary({
+      principal: role(),
+      used: ['s3:GetObject'],
+      unknown: ['kms:Decrypt', 'kms:Encrypt'],
+      baseActions: [],
+      level: 'service',
+    });
+    expect(service.document.Statement[0]?.Action).toEqual(['kms:*', 's3:*']);
+    const action = buildBoundary({
+      principal: role(),
+      used: ['s3:GetObject'],
+      unknown: ['kms:Decrypt', 'kms:Encrypt'],
+      baseActions: [],
+      level: 'action',
+    });
+    expect(action.document.Statement[0]?.Action).toEqual(['kms:Decrypt', 'kms:Encrypt', 's3:GetObject']);
+  });
+
+  it('action level allows whole the services Access Advisor saw used with no action known', () => {
+    const planned = buildBoundary({
+      principal: role(),
+      used: ['s3:GetObject'],
+      advisorServices: ['kms'],
+      baseActions: [],
+      level: 'action',
+    });
+    expect(planned.document.Statement[0]?.Action).toEqual(['kms:*', 's3:GetObject']);
   });
 
   it('service level adds the services Access Advisor saw used', () => {
@@ -185,13 +213,26 @@ describe('countBoundary', () => {
         ['s3:GetObject', 's3:PutObject', 'ec2:RunInstances', 'iam:GetUser'],
         ['s3:GetObject'],
       ),
-    ).toEqual({ granted: 4, proposed: 2, usedGranted: 1, coveragePercent: 25 });
+    ).toEqual({ granted: 4, proposed: 2, usedGranted: 1, coveragePercent: 25, unknownKept: 0 });
     expect(countBoundary(document, [], [])).toEqual({
       granted: 0,
       proposed: 0,
       usedGranted: 0,
       coveragePercent: null,
+      unknownKept: 0,
     });
+  });
+
+  it('counts the ? actions the boundary keeps', () => {
+    const document: BoundaryDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'x', Effect: 'Allow', Action: ['s3:*', 'kms:Decrypt'], Resource: '*' }],
+    };
+    const granted = ['s3:GetObject', 's3:PutObject', 'kms:Decrypt', 'kms:Encrypt'];
+    expect(
+      countBoundary(document, granted, ['s3:GetObject'], ['s3:PutObject', 'kms:Decrypt', 'kms:Encrypt'])
+        .unknownKept,
+    ).toBe(2);
   });
 });
 
@@ -202,6 +243,7 @@ describe('whySkip', () => {
     periodStartDay: '2026-10-01',
     coversPeriod: true,
     covers: '2026-10-01..2026-10-31 (31 of the 31 days of the period)',
+    unreadableFiles: 0,
   };
   const cases: { name: string; input: Partial<SkipInput>; expected: string | null }[] = [
     { name: 'an ordinary role with full coverage', input: {}, expected: null },
@@ -217,6 +259,37 @@ describe('whySkip', () => {
       expected: null,
     },
     { name: 'a name is not a pattern', input: { exclude: ['dep'] }, expected: null },
+    {
+      name: 'a name matches in any case (IAM names are unique so)',
+      input: { exclude: ['DePloy'] },
+      expected: 'excluded',
+    },
+    {
+      name: 'a boundary iamtrail did not create',
+      input: {
+        principal: role({ permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/DeveloperBoundary` }),
+      },
+      expected: 'has-boundary',
+    },
+    {
+      name: "a boundary named like iamtrail's but on a path is not iamtrail's",
+      input: {
+        principal: role({
+          permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/team/iamtrail-boundary-deploy`,
+        }),
+      },
+      expected: 'has-boundary',
+    },
+    {
+      name: 'an iamtrail boundary already set',
+      input: {
+        principal: role({
+          permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-deploy`,
+        }),
+      },
+      expected: null,
+    },
+    { name: 'unreadable log files in the period', input: { unreadableFiles: 2 }, expected: 'no-evidence' },
     {
       name: 'service-linked role',
       input: { principal: role({ serviceLinked: true, name: 'AWSServiceRoleForSupport' }) },
@@ -243,6 +316,22 @@ describe('whySkip', () => {
     it(entry.name, () => {
       expect(whySkip({ ...base, ...entry.input })?.reason ?? null).toBe(entry.expected);
     });
+
+  it('names the boundary it would replace, and the count of unreadable files', () => {
+    const arn = `arn:aws:iam::${ACCOUNT}:policy/DeveloperBoundary`;
+    expect(whySkip({ ...base, principal: role({ permissionsBoundaryArn: arn }) })?.detail).toBe(
+      `has boundary ${arn} iamtrail did not create: a plan would replace it`,
+    );
+    expect(whySkip({ ...base, unreadableFiles: 3 })?.detail).toContain('3 log file(s)');
+  });
+});
+
+describe('whyNoUseSkip', () => {
+  it('skips a principal with no action used and no service seen by Access Advisor', () => {
+    expect(whyNoUseSkip([], [])?.reason).toBe('no-evidence');
+    expect(whyNoUseSkip(['s3:GetObject'], [])).toBeNull();
+    expect(whyNoUseSkip([], ['kms'])).toBeNull();
+  });
 });
 
 describe('replayBoundary', () => {
@@ -256,6 +345,30 @@ describe('replayBoundary', () => {
         notAllowed: [],
       });
     }
+  });
+
+  it('fails when a kept ? action is left out of the document', () => {
+    const planned = buildBoundary({
+      principal: role(),
+      used: ['s3:GetObject'],
+      baseActions: [],
+      level: 'action',
+    });
+    expect(replayBoundary(planned.document, role(), ACCOUNT, ['s3:GetObject', 'kms:Decrypt'])).toEqual({
+      total: 2,
+      allowed: 1,
+      notAllowed: ['kms:Decrypt'],
+    });
+    const kept = buildBoundary({
+      principal: role(),
+      used: ['s3:GetObject'],
+      unknown: ['kms:Decrypt'],
+      baseActions: [],
+      level: 'action',
+    });
+    expect(
+      replayBoundary(kept.document, role(), ACCOUNT, ['s3:GetObject', 'kms:Decrypt']).notAllowed,
+    ).toEqual([]);
   });
 
   it('lists a used action the document would not allow', () => {

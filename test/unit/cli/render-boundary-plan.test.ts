@@ -5,12 +5,11 @@ import { renderBoundaryPlanText } from '../../../src/cli/render-boundary-plan.js
 
 /*
  * The text of a plan says what a reader must not miss: a boundary over the size limit, a used
- * action the boundary would not allow, a boundary that allows nothing, services allowed whole for
- * lack of room, and why each skipped principal got no boundary.
+ * action the boundary would not allow, the `?` actions kept and the `+` ones left out, services
+ * allowed whole for lack of room, and why each skipped principal got no boundary.
  */
 
 const ARN = 'arn:aws:iam::111111111111:role/';
-const denyOnly = { Version: '2012-10-17', Statement: [] } as const;
 
 const document: BoundaryPlanDocument = {
   schema: 'iamtrail.boundary-plan/v1',
@@ -42,11 +41,13 @@ const document: BoundaryPlanDocument = {
       type: 'role',
       name: 'big',
       arn: `${ARN}big`,
+      currentBoundary: null,
       status: 'planned',
       used: ['s3:GetObject', 'kms:Decrypt'],
+      ungranted: ['sqs:SendMessage'],
+      unknown: ['s3:PutObject', 's3:DeleteObject'],
       advisorServices: [],
-      counts: { granted: 40, proposed: 30, usedGranted: 2, coveragePercent: 5 },
-      zeroUse: false,
+      counts: { granted: 40, proposed: 30, usedGranted: 2, coveragePercent: 5, unknownKept: 2 },
       boundary: {
         policyName: 'iamtrail-boundary-big',
         policyArn: 'arn:aws:iam::111111111111:policy/iamtrail-boundary-big',
@@ -59,38 +60,38 @@ const document: BoundaryPlanDocument = {
         fits: false,
         fallbackServices: ['s3'],
       },
-      replay: { total: 2, allowed: 1, notAllowed: ['kms:Decrypt'] },
+      replay: { total: 4, allowed: 3, notAllowed: ['kms:Decrypt'] },
     },
     {
       type: 'role',
       name: 'idle',
       arn: `${ARN}idle`,
-      status: 'planned',
-      used: [],
-      advisorServices: [],
-      counts: { granted: 3, proposed: 0, usedGranted: 0, coveragePercent: 0 },
-      zeroUse: true,
-      boundary: {
-        policyName: 'iamtrail-boundary-idle',
-        policyArn: 'arn:aws:iam::111111111111:policy/iamtrail-boundary-idle',
-        document: denyOnly,
-        size: 400,
-        maxChars: 6144,
-        fits: true,
-        fallbackServices: [],
-      },
-      replay: { total: 0, allowed: 0, notAllowed: [] },
+      currentBoundary: null,
+      status: 'skipped',
+      reason: 'no-evidence',
+      detail: 'no use seen in the period: never a boundary from no data',
+    },
+    {
+      type: 'user',
+      name: 'charlie',
+      arn: 'arn:aws:iam::111111111111:user/charlie',
+      currentBoundary: 'arn:aws:iam::111111111111:policy/DeveloperBoundary',
+      status: 'skipped',
+      reason: 'has-boundary',
+      detail:
+        'has boundary arn:aws:iam::111111111111:policy/DeveloperBoundary iamtrail did not create: a plan would replace it',
     },
     {
       type: 'role',
       name: 'ci',
       arn: `${ARN}ci`,
+      currentBoundary: null,
       status: 'skipped',
       reason: 'excluded',
       detail: 'boundary.exclude lists "ci"',
     },
   ],
-  totals: { principals: 3, planned: 2, skipped: 1, notFitting: 1, replayFailures: 1 },
+  totals: { principals: 4, planned: 1, skipped: 3, notFitting: 1, replayFailures: 1 },
 };
 
 describe('renderBoundaryPlanText', () => {
@@ -98,12 +99,15 @@ describe('renderBoundaryPlanText', () => {
   it.each([
     '  role big: granted 40 → proposed 30 action(s), coverage 5% (2 used of 40 granted)',
     '    policy iamtrail-boundary-big: 7000 of 6144 characters: DOES NOT FIT the managed-policy limit',
-    '    replay: 1 of 2 used action(s) allowed by the proposed boundary',
+    '    replay: 3 of 4 used or kept ? action(s) allowed by the proposed boundary',
     '    NOT ALLOWED (a bug): kms:Decrypt',
+    '    kept 2 granted action(s) of unknown use (?): nothing proves them unused',
+    '    ungranted used (not in the boundary): sqs:SendMessage',
     '    action level did not fit: allowed whole (service level): s3:*',
-    '    no use in the whole period: the boundary allows the base actions only (none configured: it allows nothing)',
+    '  role idle: no-evidence: no use seen in the period: never a boundary from no data',
+    '  user charlie: has-boundary: has boundary arn:aws:iam::111111111111:policy/DeveloperBoundary iamtrail did not create: a plan would replace it',
     '  role ci: excluded: boundary.exclude lists "ci"',
-    'Nothing was changed in AWS. 1 boundary(ies) over the size limit; 1 with a used action not allowed.',
+    'Nothing was changed in AWS. 1 boundary(ies) over the size limit; 1 with a used or kept action not allowed.',
   ])('has the line %s', (line) => {
     expect(text.split('\n')).toContain(line);
   });

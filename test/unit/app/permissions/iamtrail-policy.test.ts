@@ -77,6 +77,18 @@ describe('the policy for boundary apply and rollback', () => {
       'arn:aws:iam::*:role/*',
       'arn:aws:iam::*:user/*',
     ]);
+    // Tags: only iamtrail's own keys, on roles and users.
+    expect(statement('TagPrincipalsWithIamtrailKeys')).toEqual({
+      Sid: 'TagPrincipalsWithIamtrailKeys',
+      Effect: 'Allow',
+      Action: ['iam:TagRole', 'iam:UntagRole', 'iam:TagUser', 'iam:UntagUser'],
+      Resource: ['arn:aws:iam::*:role/*', 'arn:aws:iam::*:user/*'],
+      Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['iamtrail:*'] } },
+    });
+    const tagActions = ['iam:TagRole', 'iam:UntagRole', 'iam:TagUser', 'iam:UntagUser'];
+    for (const entry of policy.Statement)
+      if (entry.Action.some((action) => tagActions.includes(action)))
+        expect(entry.Sid).toBe('TagPrincipalsWithIamtrailKeys');
     // No statement grants a policy action on every resource: the boundary policies are the only ones touched.
     const policyActions = ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion'];
     for (const entry of policy.Statement)
