@@ -1,3 +1,4 @@
+import { IAM_LIMITS, policyDocumentChars } from '../iam/boundary-state.js';
 import { actionMatchesPattern } from '../actions/action-pattern.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
 import { parsePolicyDocument } from '../iam/policy-document.js';
@@ -18,7 +19,7 @@ export const BOUNDARY_LEVELS = ['service', 'action'] as const;
 export type BoundaryLevel = (typeof BOUNDARY_LEVELS)[number];
 
 /** IAM's limit on a customer managed policy, in characters without whitespace. */
-export const MANAGED_POLICY_MAX_CHARS = 6144;
+export const MANAGED_POLICY_MAX_CHARS = IAM_LIMITS.managedPolicyChars;
 
 /** The name every boundary policy iamtrail plans starts with. */
 export const BOUNDARY_POLICY_PREFIX = 'iamtrail-boundary-';
@@ -70,7 +71,7 @@ export function isIamtrailBoundaryArn(policyArn: string): boolean {
 
 /** A document's size as IAM counts it against its limits: characters, whitespace excluded. */
 export function policySize(document: BoundaryDocument): number {
-  return JSON.stringify(document).replace(/\s/g, '').length;
+  return policyDocumentChars(JSON.stringify(document));
 }
 
 /** The service prefix of an action, lower case (`S3:GetObject` → `s3`). */
