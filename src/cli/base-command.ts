@@ -1,12 +1,17 @@
+import { existsSync } from 'node:fs';
+
 import { Command, Errors } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';
 
+import { loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/load-config.js';
 import type { EngineReporter } from '../engines/engine.js';
 import { isIamtrailError, UsageError } from '../errors.js';
 import { toErrorDocument } from './error-document.js';
 import { toPrintable } from './printable.js';
 import { createReadProgressRenderer } from './read-progress-bar.js';
 import { closeMatches } from '../close-matches.js';
+import { configPathOf } from './flags.js';
 
 /** oclif's `FlagOutput` / `ArgOutput` (not exported by `@oclif/core`): parsed values by name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shape oclif's own signature uses
@@ -33,6 +38,23 @@ export abstract class BaseCommand extends Command {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     return this.exit(code);
+  }
+
+  /**
+   * The config of a command that fans out over accounts (`audit`, `test`): optional with `--org`
+   * when no config file was named and the default one does not exist; its unknown keys warned
+   * about.
+   */
+  protected loadFanOutConfig(flags: {
+    readonly config?: string | undefined;
+    readonly org: boolean;
+  }): Config | undefined {
+    const configPath = configPathOf(flags);
+    const config =
+      flags.org && flags.config === undefined && !existsSync(configPath) ? undefined : loadConfig(configPath);
+    for (const key of config?.unknownKeys ?? [])
+      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
+    return config;
   }
 
   /** Prints one warning line on stderr; what it quotes from data cannot reach the terminal raw. */

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 
 import { Flags } from '@oclif/core';
 
@@ -7,7 +7,6 @@ import {
   cachePathFlag,
   cacheWaitFlag,
   configFlag,
-  configPathOf,
   engineFlag,
   logsFlag,
   noCacheFlag,
@@ -25,7 +24,6 @@ import {
   DEFAULT_UNUSED_DAYS,
   SEVERITIES,
 } from '../analysis/audit-findings.js';
-import { loadConfig } from '../config/load-config.js';
 import { messageOf, UsageError } from '../errors.js';
 import { addDays } from '../trail/utc-days.js';
 
@@ -141,12 +139,8 @@ export default class Audit extends BaseCommand {
       });
     const window = auditWindow(flags.start, flags.end, flags['unused-days']);
     for (const notice of window.notices) this.warnLine(notice);
-    const configPath = configPathOf(flags);
     // With --org the config is optional; without, it lists the accounts.
-    const config =
-      flags.org && flags.config === undefined && !existsSync(configPath) ? undefined : loadConfig(configPath);
-    for (const key of config?.unknownKeys ?? [])
-      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
+    const config = this.loadFanOutConfig(flags);
 
     const document = await this.withLogReading(({ signal, reporter }) =>
       runAudit({

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 
 import { Flags } from '@oclif/core';
 
@@ -7,7 +7,6 @@ import {
   cachePathFlag,
   cacheWaitFlag,
   configFlag,
-  configPathOf,
   engineFlag,
   formatFlag,
   logsFlag,
@@ -20,7 +19,6 @@ import { resolveWindow } from '../cli/window.js';
 import type { PolicyTestDocument } from '../app/policy-tests/policy-test-types.js';
 import { DEFAULT_TEST_WINDOW_DAYS, runPolicyTests } from '../app/policy-tests/run-policy-tests.js';
 import { writePolicyTestFiles } from '../app/policy-tests/write-test-files.js';
-import { loadConfig } from '../config/load-config.js';
 import { messageOf, UsageError } from '../errors.js';
 import { addDays } from '../trail/utc-days.js';
 
@@ -154,11 +152,8 @@ export default class Test extends BaseCommand {
         ? resolveWindow(addDays(resolved.endDay, -(DEFAULT_TEST_WINDOW_DAYS - 1)), resolved.endDay)
         : resolved;
     if (!flags['no-trail']) for (const notice of window.notices) this.warnLine(notice);
-    const configPath = configPathOf(flags);
-    const config =
-      flags.org && flags.config === undefined && !existsSync(configPath) ? undefined : loadConfig(configPath);
-    for (const key of config?.unknownKeys ?? [])
-      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
+    // With --org the config is optional; without, it lists the accounts.
+    const config = this.loadFanOutConfig(flags);
 
     const document = await this.withLogReading(({ signal, reporter }) =>
       runPolicyTests({

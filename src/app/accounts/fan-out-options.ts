@@ -1,4 +1,7 @@
 import type { Config } from '../../config/load-config.js';
+import { planLogs } from '../report/load-window.js';
+import type { LogPlan } from '../report/load-window.js';
+import type { EngineName } from '../report/report-types.js';
 import type { AccountsRequest, AccountTarget } from './resolve-accounts.js';
 
 /*
@@ -14,6 +17,8 @@ export interface FanOutOptions {
   readonly trail: boolean;
   /** `--logs DIR`. */
   readonly logs: string | undefined;
+  /** `--engine`. */
+  readonly engine: EngineName | undefined;
 }
 
 /**
@@ -39,11 +44,29 @@ export async function resolveAuditRoleTargets(options: FanOutOptions): Promise<A
 }
 
 /** Why CloudTrail is not read (`null`: it is). */
-export function whyNoTrail(options: FanOutOptions): string | null {
+function whyNoTrail(options: FanOutOptions): string | null {
   if (!options.trail) return '--no-trail';
   const config = options.config;
   if (options.logs === undefined && config?.logs === undefined && config?.athena === undefined)
     return 'no logs configured (no --logs, no logs: and no athena: in the config)';
   if (config === undefined) return 'no config file (--logs needs the config of the accounts)';
   return null;
+}
+
+/**
+ * Whether CloudTrail is read, and how: the plan of the logs (checked before anything is read), or
+ * why they are not read.
+ */
+export function planTrail(options: FanOutOptions): {
+  readonly reason: string | null;
+  readonly plan: LogPlan | null;
+} {
+  const reason = whyNoTrail(options);
+  return {
+    reason,
+    plan:
+      reason === null && options.config !== undefined
+        ? planLogs(options.config, options.logs, options.engine)
+        : null,
+  };
 }

@@ -23,8 +23,8 @@ import type { ActivityRow } from '../../trail/activity-summary.js';
 import type { IamChangeRow } from '../../trail/iam-changes.js';
 import { addDays } from '../../trail/utc-days.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
-import { loadAccountsWindow, planLogs } from '../report/load-window.js';
-import { resolveAuditRoleTargets, whyNoTrail } from '../accounts/fan-out-options.js';
+import { loadAccountsWindow } from '../report/load-window.js';
+import { planTrail, resolveAuditRoleTargets } from '../accounts/fan-out-options.js';
 import type { EngineName, LogsSummary } from '../report/report-types.js';
 import type {
   AccountEvidence,
@@ -97,11 +97,7 @@ export async function runAudit(
   const asOf = `${addDays(window.endDay, 1)}T00:00:00.000Z`;
   const suppressions = toSuppressions(options.config);
   // Flags and config are checked before anything is read.
-  const trailReason = whyNoTrail(options);
-  const plan =
-    trailReason === null && options.config !== undefined
-      ? planLogs(options.config, options.logs, options.engine)
-      : null;
+  const { reason: trailReason, plan } = planTrail(options);
 
   const targets = await deps.resolveTargets(options);
   const evidence = await deps.collectEvidence(targets, options);

@@ -29,8 +29,8 @@ import { principalPolicies } from '../../iam/principal-policies.js';
 import type { AccountDetails } from '../accounts/account-details.js';
 import type { AccountsRequest, AccountTarget } from '../accounts/resolve-accounts.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
-import { loadAccountsWindow, planLogs } from '../report/load-window.js';
-import { resolveAuditRoleTargets, whyNoTrail } from '../accounts/fan-out-options.js';
+import { loadAccountsWindow } from '../report/load-window.js';
+import { planTrail, resolveAuditRoleTargets } from '../accounts/fan-out-options.js';
 import type { EngineName } from '../report/report-types.js';
 import { daysInWindow } from '../../trail/utc-days.js';
 import { expandTestActions } from './expand-test-actions.js';
@@ -132,11 +132,7 @@ export async function runPolicyTests(
     for (const warning of expanded.warnings) options.reporter.warn(warning);
     return expanded.patterns;
   });
-  const trailReason = whyNoTrail(options);
-  const plan =
-    trailReason === null && options.config !== undefined
-      ? planLogs(options.config, options.logs, options.engine)
-      : null;
+  const { reason: trailReason, plan } = planTrail(options);
 
   const targets = await deps.resolveTargets(options);
   const read = await deps.loadDetails(targets, options);
