@@ -80,6 +80,46 @@ CREATE TABLE IF NOT EXISTS iam_changes (
   error_code VARCHAR
 );
 
+-- The resources of successful calls (trail/resource-usage.ts), one row per (source, account, day,
+-- actor, event, kind, resource): `kind` 'target' is the resource the call acted on (from the
+-- record's `resources` list or the ARNs of its requestParameters), 'passed_role' a role the call
+-- passed (iam:PassRole), 'copy_source' the object a copy read. `resource` is an ARN, or for S3
+-- objects the ARN of the object's folder ending in `/*`. Read in the same pass as the activity,
+-- written in the day's transaction with it, and replaced (or cleared) with the day.
+CREATE TABLE IF NOT EXISTS resource_usage (
+  source VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  day VARCHAR NOT NULL,
+  actor_arn VARCHAR NOT NULL,
+  event_source VARCHAR NOT NULL,
+  event_name VARCHAR NOT NULL,
+  kind VARCHAR NOT NULL,
+  resource VARCHAR NOT NULL,
+  calls BIGINT NOT NULL
+);
+
+-- What `boundary apply` (operation 'apply') or `boundary rollback` ('rollback') found before it
+-- changed a principal: its permission boundary (null: none), its tags (JSON [{Key, Value}]), and
+-- the iamtrail boundary policy's default version and document before (null: the policy did not
+-- exist). Written before any change (state 'pending'), then marked 'applied' or 'failed'; a
+-- rollback restores from it. Never emptied by a migration: the logs cannot give it back.
+CREATE TABLE IF NOT EXISTS boundary_snapshots (
+  snapshot_id VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  principal_arn VARCHAR NOT NULL,
+  principal_type VARCHAR NOT NULL,
+  taken_at VARCHAR NOT NULL,
+  operation VARCHAR NOT NULL,
+  previous_boundary_arn VARCHAR,
+  previous_tags VARCHAR NOT NULL,
+  policy_arn VARCHAR NOT NULL,
+  policy_existed BOOLEAN NOT NULL,
+  previous_default_version VARCHAR,
+  previous_policy_document VARCHAR,
+  new_version VARCHAR,
+  state VARCHAR NOT NULL
+);
+
 -- Athena objects iamtrail created (database, table, workgroup): cleanup removes exactly these.
 CREATE TABLE IF NOT EXISTS athena_resources (
   kind VARCHAR NOT NULL,

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { toActivityRow, toIamChangeRow } from '../trail/activity-summary.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
+import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { CacheConnection } from './cache-connection.js';
 import type { DayRange } from './day-ranges.js';
 
@@ -193,6 +194,41 @@ export async function iamChanges(
   if (accountIds !== undefined) query = query.where('account_id', 'in', accountIds);
   const records = await query.execute();
   return records.map((record) => toIamChangeRow(record, record.event_time));
+}
+
+/**
+ * The resources of one actor's successful calls in a window (see `ResourceUsageRow`), of one
+ * account, summed over the window's days (`day` is the last day the resource was used).
+ * Unordered.
+ */
+export async function resourceUsage(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+  accountId: string,
+  actorArn: string,
+): Promise<ResourceUsageRow[]> {
+  const records = await cache.db
+    .selectFrom('resource_usage')
+    .select(['account_id', 'actor_arn', 'event_source', 'event_name', 'kind', 'resource'])
+    .select((eb) => [eb.fn.max('day').as('day'), eb.fn.sum<number | bigint>('calls').as('calls')])
+    .where('source', '=', source)
+    .where('day', '>=', window.startDay)
+    .where('day', '<=', window.endDay)
+    .where('account_id', '=', accountId)
+    .where('actor_arn', '=', actorArn)
+    .groupBy(['account_id', 'actor_arn', 'event_source', 'event_name', 'kind', 'resource'])
+    .execute();
+  return records.map((record) => ({
+    accountId: record.account_id,
+    day: record.day,
+    actorArn: record.actor_arn,
+    eventSource: record.event_source,
+    eventName: record.event_name,
+    kind: record.kind,
+    resource: record.resource,
+    calls: Number(record.calls),
+  }));
 }
 
 /** The activity rows of a source in a window. */

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 
 import type { AthenaResource } from '../engines/athena/athena-ledger.js';
 import type { ActivitySummaryRecord } from '../trail/activity-summary.js';
+import type { ResourceUseKind } from '../trail/resource-usage.js';
 import type { Outcome } from '../trail/call-outcome.js';
 import type { CacheConnection } from './cache-connection.js';
 
@@ -16,25 +17,31 @@ import type { CacheConnection } from './cache-connection.js';
 // 6: `outcome` splits errors into `denied` (access errors) and `failed`; in 5, `denied` was any error.
 // 7: Access Advisor snapshots (advisor_snapshots, advisor_services, advisor_actions).
 // 8: IAM change events (iam_changes), read with the days' activity; migrated from 7 (see below).
-export const CACHE_SCHEMA_VERSION = '8';
+// 9: the resources of successful calls (resource_usage), read with the days' activity, and the
+//    boundary snapshots of `boundary apply` (boundary_snapshots); migrated from 7 and 8.
+export const CACHE_SCHEMA_VERSION = '9';
 
 /**
- * The tables of a version-7 cache that a migration to 8 keeps: Access Advisor snapshots (collected
- * from AWS, which the logs cannot give back) and the Athena ledger (which cleanup relies on).
+ * What a migration keeps, from each older version it knows: what the logs cannot give back —
+ * Access Advisor snapshots (collected from AWS), the Athena ledger (which cleanup relies on) and,
+ * from 9 on, the boundary snapshots (which rollback relies on).
  */
-const KEPT_FROM_7 = [
-  'athena_resources',
-  'athena_queries',
-  'advisor_snapshots',
-  'advisor_services',
-  'advisor_actions',
-] as const;
+const KEPT_FROM: Readonly<Record<string, readonly string[]>> = {
+  '7': ['athena_resources', 'athena_queries', 'advisor_snapshots', 'advisor_services', 'advisor_actions'],
+  '8': ['athena_resources', 'athena_queries', 'advisor_snapshots', 'advisor_services', 'advisor_actions'],
+};
 
 /**
- * What a migration from 7 to 8 empties: the loaded days, read without their IAM changes, so that
- * the next question reads them again (the logs are the truth).
+ * What a migration empties: the loaded days, read without what this version reads with them, so
+ * that the next question reads them again (the logs are the truth); and why, for the notice.
  */
-const EMPTIED_FROM_7 = ['activity', 'coverage', 'skipped_files'] as const;
+const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason: string }>> = {
+  '7': { tables: ['activity', 'coverage', 'skipped_files'], reason: 'for their IAM changes and resources' },
+  '8': {
+    tables: ['activity', 'coverage', 'skipped_files', 'iam_changes'],
+    reason: 'for the resources of their calls',
+  },
+};
 
 /**
  * The mark of a cache iamtrail created: this row in its `meta` table. iamtrail opens for writing,
@@ -104,6 +111,35 @@ export interface CacheDatabase {
     outcome: Outcome;
     error_code: string | null;
   };
+  /** The resources of a day's successful calls (see `ResourceUsageRow`). */
+  resource_usage: {
+    source: string;
+    account_id: string;
+    day: string;
+    actor_arn: string;
+    event_source: string;
+    event_name: string;
+    kind: ResourceUseKind;
+    resource: string;
+    calls: number | bigint;
+  };
+  /** What `boundary apply` found before changing a principal (see `sql/cache-schema.sql`). */
+  boundary_snapshots: {
+    snapshot_id: string;
+    account_id: string;
+    principal_arn: string;
+    principal_type: 'user' | 'role';
+    taken_at: string;
+    operation: 'apply' | 'rollback';
+    previous_boundary_arn: string | null;
+    previous_tags: string;
+    policy_arn: string;
+    policy_existed: boolean;
+    previous_default_version: string | null;
+    previous_policy_document: string | null;
+    new_version: string | null;
+    state: 'pending' | 'applied' | 'failed' | 'rolled-back';
+  };
   advisor_snapshots: {
     snapshot_id: string;
     account_id: string;
@@ -135,7 +171,7 @@ export interface CacheDatabase {
 
 /**
  * Checks the schema of a freshly opened cache: nothing to do when it is this version; version 7 is
- * migrated (see {@link migrateFrom7}); otherwise (another version, or a new file) drops every
+ * migrated (see {@link migrateFrom}); otherwise (another version, or a new file) drops every
  * table and creates the schema, marked.
  */
 export async function ensureSchema(
@@ -154,10 +190,17 @@ export async function ensureSchema(
       .executeTakeFirst();
     // Every cache of this version carries the marker (it came with schema 4): nothing to do.
     if (version?.value === CACHE_SCHEMA_VERSION) return;
-    if (version?.value === '7' && [...KEPT_FROM_7, ...EMPTIED_FROM_7].every((table) => names.has(table))) {
-      await migrateFrom7(cache);
+    const from = version?.value;
+    const kept = from === undefined ? undefined : KEPT_FROM[from];
+    const emptied = from === undefined ? undefined : EMPTIED_FROM[from];
+    if (
+      kept !== undefined &&
+      emptied !== undefined &&
+      [...kept, ...emptied.tables].every((table) => names.has(table))
+    ) {
+      await migrateFrom(cache, emptied.tables);
       onNotice(
-        `the cache ${cache.path} has schema version 7, this iamtrail uses ${CACHE_SCHEMA_VERSION}: kept its Access Advisor snapshots and Athena ledger; its log days will be read again (for their IAM changes)`,
+        `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: kept its Access Advisor snapshots and Athena ledger; its log days will be read again (${emptied.reason})`,
       );
       return;
     }
@@ -177,6 +220,8 @@ export async function ensureSchema(
       'advisor_snapshots',
       'advisor_services',
       'advisor_actions',
+      'resource_usage',
+      'boundary_snapshots',
       ...names,
     ].filter((name, index, all) => all.indexOf(name) === index)) {
       // Table names come from information_schema of our own file or the constant list above.
@@ -195,14 +240,15 @@ export async function ensureSchema(
 }
 
 /**
- * Version 7 to 8, in one transaction: keeps the tables of {@link KEPT_FROM_7} as they are, empties
- * the loaded days ({@link EMPTIED_FROM_7}: each day is read again, with its IAM changes, when a
- * question needs it) and creates `iam_changes`. A version-7 cache is marked (schema 4 on).
+ * An older version (7 or 8) to this one, in one transaction: keeps the tables of {@link KEPT_FROM}
+ * as they are, empties the loaded days (`emptied`, from {@link EMPTIED_FROM}: each day is read
+ * again when a question needs it) and creates the tables the older version lacks. Versions 7 and
+ * 8 are marked (schema 4 on).
  */
-async function migrateFrom7(cache: CacheConnection): Promise<void> {
+async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): Promise<void> {
   await cache.transaction(async () => {
     // Constant table names of this file, never data.
-    for (const table of EMPTIED_FROM_7) await cache.connection.run(`DELETE FROM ${table}`);
+    for (const table of emptied) await cache.connection.run(`DELETE FROM ${table}`);
     await cache.connection.run(SCHEMA_SQL);
     await cache.db
       .updateTable('meta')

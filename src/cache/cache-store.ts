@@ -4,6 +4,7 @@ import {
   actorActivity,
   actorRollup,
   iamChanges,
+  resourceUsage,
   roleCallers,
 } from './activity-queries.js';
 import {
@@ -104,6 +105,11 @@ export class CacheStore {
   /** See {@link iamChanges}. */
   iamChanges(...args: Rest<typeof iamChanges>): ReturnType<typeof iamChanges> {
     return iamChanges(this.#cache, ...args);
+  }
+
+  /** See {@link resourceUsage}. */
+  resourceUsage(...args: Rest<typeof resourceUsage>): ReturnType<typeof resourceUsage> {
+    return resourceUsage(this.#cache, ...args);
   }
 
   /** See {@link cacheStatus}. */

@@ -1,5 +1,6 @@
 import type { ActivityRow, DayCoverage, SessionStats } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
+import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { AthenaQueryRecord } from './athena/athena-ledger.js';
 
 /** What an engine is asked for: every activity of a range of whole UTC days. */
@@ -32,6 +33,11 @@ export interface SummaryResult {
    * read in the same pass as `rows`; empty when they were spilled to {@link SummaryResult.rowsFile}.
    */
   readonly changes: readonly IamChangeRow[];
+  /**
+   * The resources of the range's successful calls (`trail/resource-usage.ts`), read in the same
+   * pass as `rows`; empty when they were spilled to {@link SummaryResult.rowsFile}.
+   */
+  readonly resources: readonly ResourceUsageRow[];
   /**
    * When the engine was asked to spill (local engine, `spillDir`): the rows are in this Parquet
    * file, with the summary query's column names, and `rows` and `changes` are empty. The file

@@ -420,7 +420,7 @@ describe('IAM change events', () => {
     const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
     try {
       expect(notices).toEqual([
-        `the cache ${path} has schema version 7, this iamtrail uses ${CACHE_SCHEMA_VERSION}: kept its Access Advisor snapshots and Athena ledger; its log days will be read again (for their IAM changes)`,
+        `the cache ${path} has schema version 7, this iamtrail uses ${CACHE_SCHEMA_VERSION}: kept its Access Advisor snapshots and Athena ledger; its log days will be read again (for their IAM changes and resources)`,
       ]);
       expect(await store.athenaResources('us-east-1')).toEqual([
         { kind: 'table', name: 'iamtrail.cloudtrail', region: 'us-east-1' },
@@ -437,7 +437,7 @@ describe('IAM change events', () => {
     } finally {
       await store.close();
     }
-    // Opened again, it is a version-8 cache: nothing more to migrate.
+    // Opened again, it is a current cache: nothing more to migrate.
     const again: string[] = [];
     const reopened = await CacheStore.open(path, { onNotice: (message) => void again.push(message) });
     await reopened.close();

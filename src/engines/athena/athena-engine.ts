@@ -91,6 +91,7 @@ export class AthenaEngine implements Engine {
     return {
       rows: records.filter(isActivityRecord).map(toActivityRow),
       changes: records.filter(isIamChangeRecord).map((record) => toIamChangeRow(record, record.first_seen)),
+      resources: [],
       coverage: records.filter(isCoverageRecord).map(toDayCoverage),
       filesRead: 0,
       skippedFiles: [],

@@ -196,6 +196,7 @@ export class DuckDbEngine implements Engine {
     return {
       rows,
       changes,
+      resources: [],
       ...(rowsFile === undefined ? {} : { rowsFile }),
       coverage,
       filesRead: listing.files.length - skippedFiles.length,
