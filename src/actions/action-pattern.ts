@@ -10,17 +10,29 @@ export type PatternExpansion =
   | { readonly kind: 'matched'; readonly actions: readonly CatalogAction[] }
   | { readonly kind: 'unknown'; readonly reason: UnknownPatternReason };
 
+/** Compiled globs, by case then pattern: policies repeat a few patterns across many checks. */
+const compiled = { sensitive: new Map<string, RegExp>(), insensitive: new Map<string, RegExp>() };
+/** Most globs kept compiled per case; past it the map starts over (a bound, not a tuning knob). */
+const MAX_COMPILED = 20_000;
+
 /**
  * Turns an IAM policy glob into an anchored regular expression: `*` matches any run of
  * characters, `?` exactly one, everything else literally. Actions match in any case; resource
- * ARNs (`caseSensitive`) do not.
+ * ARNs (`caseSensitive`) do not. Compiled once per pattern (the expression has no `g` flag, so
+ * sharing it is safe).
  */
 export function globToRegExp(pattern: string, caseSensitive = false): RegExp {
+  const cache = caseSensitive ? compiled.sensitive : compiled.insensitive;
+  const known = cache.get(pattern);
+  if (known !== undefined) return known;
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, caseSensitive ? '' : 'i');
+  const expression = new RegExp(`^${body}$`, caseSensitive ? '' : 'i');
+  if (cache.size >= MAX_COMPILED) cache.clear();
+  cache.set(pattern, expression);
+  return expression;
 }
 
 /** An IAM action glob as an anchored, case-insensitive regular expression. */
