@@ -111,7 +111,17 @@ export function createRecordingJudge(
     read: excludedPrefixes(selectors?.management.read ?? { logged: true, excludedSources: [] }),
     write: excludedPrefixes(selectors?.management.write ?? { logged: true, excludedSources: [] }),
   };
+  // A principal's report asks about each granted action more than once: one verdict per name.
+  const verdicts = new Map<string, RecordingVerdict>();
   return (name) => {
+    const known = verdicts.get(name);
+    if (known !== undefined) return known;
+    const verdict = judge(name);
+    verdicts.set(name, verdict);
+    return verdict;
+  };
+
+  function judge(name: string): RecordingVerdict {
     const action = catalog.get(name);
     if (action === undefined) return { recorded: false, basis: 'not in the IAM action catalog' };
     const read = isReadAction(action);
@@ -198,5 +208,5 @@ export function createRecordingJudge(
         };
       }
     }
-  };
+  }
 }
