@@ -108,8 +108,9 @@ export const DEFAULT_ATHENA_RUNNER_OPTIONS = {
 } as const;
 
 /**
- * Runs Athena queries: StartQueryExecution, polling with backoff, every result page (header row
- * skipped). Throttling and `TooManyRequestsException` (CONCURRENT_QUERY_LIMIT_EXCEEDED) are
+ * Runs Athena queries: StartQueryExecution, polling with backoff, then either every result page
+ * (GetQueryResults, header row skipped: {@link AthenaRunner.run}, small answers) or nothing, the
+ * result left in S3 for the caller to load ({@link AthenaRunner.execute}, the summary). Throttling and `TooManyRequestsException` (CONCURRENT_QUERY_LIMIT_EXCEEDED) are
  * retried by the SDK's standard retry strategy; a query that FAILED with a retryable Athena error
  * is started again. When {@link AthenaRunner.signal} is aborted (Ctrl-C), the running query is
  * stopped (StopQueryExecution) before the run fails.
