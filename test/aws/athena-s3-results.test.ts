@@ -186,6 +186,10 @@ describe('the Athena summary read from its S3 result object (moto over HTTP)', (
     expect(result.stderr).toContain(`athena ${queryId}: ${rowsInObject} row(s),`);
     expect(squeezed(result.stderr)).toContain(squeezed(`read from s3://${RESULTS_BUCKET}/${object}`));
     expect(result.stdout).toContain('  bob      2026-10-03\n');
+    // For the closing note of issue 18: what moto saw.
+    console.log(
+      `athena summary through S3: ${rowsInObject} result rows loaded from s3://${RESULTS_BUCKET}/${object}; moto saw ${athenaCalls(requests, 'StartQueryExecution')} StartQueryExecution, ${athenaCalls(requests, 'GetQueryResults')} GetQueryResults, ${resultObjectReads(requests).length} GetObject of the results bucket`,
+    );
 
     expect(
       await cacheRows(
