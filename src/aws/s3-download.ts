@@ -19,19 +19,26 @@ export function parseS3Location(location: string): { bucket: string; key: string
 /**
  * Streams one S3 object (GetObject) into a local file, never holding it in memory, and returns
  * its size in bytes. A missing object (NoSuchKey) or bucket, and any other failure, is an
- * {@link EngineError} naming the object.
+ * {@link EngineError} naming the object. Aborting `signal` stops the transfer (the caller tells an
+ * interruption from a failure by the signal).
  */
 export async function downloadS3Object(
   client: Pick<S3Client, 'send'>,
   location: string,
   file: string,
+  signal?: AbortSignal,
 ): Promise<number> {
   const parsed = parseS3Location(location);
   if (parsed === undefined) throw new EngineError(`${location} is not an s3://bucket/key location`);
   return awsCall(`S3 GetObject ${location}`, async () => {
     let body: unknown;
     try {
-      body = (await client.send(new GetObjectCommand({ Bucket: parsed.bucket, Key: parsed.key }))).Body;
+      body = (
+        await client.send(
+          new GetObjectCommand({ Bucket: parsed.bucket, Key: parsed.key }),
+          signal === undefined ? {} : { abortSignal: signal },
+        )
+      ).Body;
     } catch (error) {
       const name = (error as { name?: string }).name;
       if (name === 'NoSuchKey' || name === 'NoSuchBucket' || name === 'NotFound')
@@ -44,7 +51,7 @@ export async function downloadS3Object(
       throw error;
     }
     if (!(body instanceof Readable)) throw new EngineError(`S3 GetObject ${location} returned no stream`);
-    await pipeline(body, createWriteStream(file));
+    await pipeline(body, createWriteStream(file), signal === undefined ? {} : { signal });
     return (await stat(file)).size;
   });
 }

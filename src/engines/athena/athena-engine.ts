@@ -20,7 +20,7 @@ import {
 import type { SummaryRecord } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import { downloadS3Object } from '../../aws/s3-download.js';
-import { EngineError } from '../../errors.js';
+import { EngineError, InterruptedError } from '../../errors.js';
 import type { Engine, EngineCostReport, EngineReporter, SummaryRequest, SummaryResult } from '../engine.js';
 import { formatBytes } from '../format-bytes.js';
 import { AthenaDialect } from './athena-dialect.js';
@@ -110,7 +110,7 @@ export class AthenaEngine implements Engine {
       partitions: true,
     });
     if (this.#options.spillDir !== undefined)
-      return this.#summarizeThroughS3(query.compile(), this.#options.spillDir);
+      return this.#summarizeThroughS3(query.compile(), this.#options.spillDir, request.signal);
     const records = await query.execute();
     return {
       rows: records.filter(isActivityRecord).map(toActivityRow),
@@ -130,6 +130,7 @@ export class AthenaEngine implements Engine {
   async #summarizeThroughS3(
     compiled: CompiledQuery<SummaryRecord>,
     spillDir: string,
+    signal: AbortSignal | undefined,
   ): Promise<SummaryResult> {
     const s3 = this.#options.s3;
     if (s3 === undefined)
@@ -151,7 +152,16 @@ export class AthenaEngine implements Engine {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      const bytes = await downloadS3Object(s3, location, csvFile);
+      let bytes: number;
+      try {
+        bytes = await downloadS3Object(s3, location, csvFile, signal);
+      } catch (error) {
+        if (signal?.aborted === true)
+          throw new InterruptedError(
+            `interrupted: stopped reading the result of Athena query ${execution.queryId}; nothing of this window was cached`,
+          );
+        throw error;
+      }
       const rows = await convertResultCsv(connection, csvFile, rowsFile, location);
       this.#options.reporter.note(
         `athena ${execution.queryId}: ${rows} row(s), ${formatBytes(bytes)} read from ${location}`,

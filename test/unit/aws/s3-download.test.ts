@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -60,5 +65,30 @@ describe('downloadS3Object failures', () => {
     );
     expect((caught as EngineError).message).toBe('results/q.csv is not an s3://bucket/key location');
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('stops the transfer when the signal is aborted (Ctrl-C)', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'iamtrail-s3-download-'));
+    try {
+      // A body that never ends, as a large object still arriving.
+      const endless = new Readable({
+        read() {
+          setTimeout(() => this.push('"a"\n'), 5);
+        },
+      });
+      s3.on(GetObjectCommand).resolves({ Body: endless as never });
+      const controller = new AbortController();
+      setTimeout(() => {
+        controller.abort();
+      }, 50);
+      const caught = await downloadS3Object(client, LOCATION, join(work, 'q.csv'), controller.signal).catch(
+        (thrown: unknown) => thrown,
+      );
+      expect(caught).toBeInstanceOf(Error);
+      expect(controller.signal.aborted).toBe(true);
+      expect(endless.destroyed).toBe(true);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
