@@ -39,8 +39,9 @@ export interface SummaryResult {
    */
   readonly resources: readonly ResourceUsageRow[];
   /**
-   * When the engine was asked to spill (local engine, `spillDir`): the rows are in this Parquet
-   * file, with the summary query's column names, and `rows` and `changes` are empty. The file
+   * When the engine was asked to spill (`spillDir`; the local engine, or Athena, which converts its
+   * S3 result object): the rows are in this Parquet file, with the summary query's column names
+   * and types (`SUMMARY_RESULT_COLUMNS`), and `rows` and `changes` are empty. The file
    * also holds the coverage rows (`actor_arn` null, see `SummaryRecord`), which
    * {@link SummaryResult.coverage} lists too, and the IAM change rows (`event_id` not null):
    * readers of activity keep `actor_arn IS NOT NULL AND event_id IS NULL`, readers of changes
@@ -99,7 +100,7 @@ export interface EngineCostReport {
  * The port every engine implements (local DuckDB, Athena). Engines never return raw events, only
  * the activity summary of DESIGN.md; they know nothing of IAM. What only some engines do is a
  * declared capability, present or absent, never a cast to the concrete class: `costReport`
- * (Athena), and `SummaryResult.rowsFile` for an engine created with a spill folder (local).
+ * (Athena), and `SummaryResult.rowsFile` for an engine created with a spill folder (either).
  */
 export interface Engine {
   /** Present when the engine's service bills by data scanned. */

@@ -102,6 +102,44 @@ export type SummaryRecord = Omit<ActivitySummaryRecord, 'actor_arn'> &
     log_files: number | bigint;
   };
 
+/** The DuckDB types a column of the summary query's result may have. */
+export const SUMMARY_COLUMN_TYPES = ['VARCHAR', 'BIGINT'] as const;
+/** One of {@link SUMMARY_COLUMN_TYPES}. */
+export type SummaryColumnType = (typeof SUMMARY_COLUMN_TYPES)[number];
+
+/**
+ * The summary query's result columns (every key of {@link SummaryRecord}) and their DuckDB types:
+ * the one contract a result read from a file is checked against (Athena's result object, see
+ * `engines/athena/athena-results.ts`). A column added to the query is added here, in the query's
+ * order; the type checker refuses a key that {@link SummaryRecord} lacks or misses one it has.
+ */
+export const SUMMARY_RESULT_COLUMNS = {
+  account_id: 'VARCHAR',
+  day: 'VARCHAR',
+  actor_arn: 'VARCHAR',
+  actor_type: 'VARCHAR',
+  caller_arn: 'VARCHAR',
+  via_arn: 'VARCHAR',
+  event_source: 'VARCHAR',
+  event_name: 'VARCHAR',
+  outcome: 'VARCHAR',
+  calls: 'BIGINT',
+  first_seen: 'VARCHAR',
+  last_seen: 'VARCHAR',
+  log_files: 'BIGINT',
+  event_id: 'VARCHAR',
+  source_ip: 'VARCHAR',
+  user_name: 'VARCHAR',
+  role_name: 'VARCHAR',
+  group_name: 'VARCHAR',
+  access_key_id: 'VARCHAR',
+  policy_arn: 'VARCHAR',
+  policy_name: 'VARCHAR',
+  key_status: 'VARCHAR',
+  created_key_id: 'VARCHAR',
+  error_code: 'VARCHAR',
+} as const satisfies Record<keyof SummaryRecord, SummaryColumnType>;
+
 /**
  * A row of the first, per-session stage of the summary (see {@link buildStageQuery}): activity
  * grouped by role session (`session_key`), each IAM change event in a group of its own (its

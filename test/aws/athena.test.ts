@@ -173,6 +173,9 @@ describe('iamtrail athena setup (moto over HTTP)', () => {
   });
 });
 
+// The canned rows queued for a query are written by moto, when the query starts, as its CSV result
+// object (`<OutputLocation><id>.csv`): the engine reads the summary from there (S3 GetObject), never
+// through GetQueryResults (test/aws/athena-s3-results.test.ts counts the calls).
 describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
   /**
    * alice's question over October, read through Athena (canned results) into the cache, once: the
@@ -554,7 +557,8 @@ describe('iamtrail athena cleanup (moto over HTTP)', () => {
     const executions =
       (await athena.send(new ListQueryExecutionsCommand({ WorkGroup: 'iamtrail-wg' }))).QueryExecutionIds ??
       [];
-    // Athena writes <id>.csv and .csv.metadata; moto does not, so put them where Athena would.
+    // Athena writes <id>.csv and .csv.metadata; moto writes only the .csv of a query it had canned
+    // rows for, so put both where Athena would.
     for (const id of executions) {
       for (const suffix of ['.csv', '.csv.metadata']) {
         await s3.send(

@@ -51,7 +51,10 @@ export function startMotoAdvisor(
   return startMoto({ launcher: MOTO_ADVISOR_LAUNCHER, fixture, env });
 }
 
-/** Starts `moto_server` (Python moto, preinstalled on the build machines) and waits until it answers. */
+/**
+ * Starts `moto_server` (Python moto, preinstalled on the build machines) and waits until it answers;
+ * `env` is added to its environment (e.g. MOTO_ENABLE_RECORDING, for {@link readMotoRecording}).
+ */
 export async function startMoto(
   options: {
     readonly launcher?: string;
@@ -64,7 +67,7 @@ export async function startMoto(
   const args = ['-H', '127.0.0.1', '-p', String(port)];
   const child: ChildProcess =
     options.launcher === undefined
-      ? spawn('moto_server', args, { stdio: 'ignore' })
+      ? spawn('moto_server', args, { stdio: 'ignore', env: { ...process.env, ...options.env } })
       : spawn('python3', [options.launcher, ...args], {
           stdio: 'ignore',
           env: {
@@ -129,4 +132,35 @@ export async function startMoto(
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** One request moto_server recorded (MOTO_ENABLE_RECORDING, MOTO_RECORDER_FILEPATH). */
+export interface MotoRecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The requests moto_server received since the recording was last reset, as its recorder wrote
+ * them: what the SDK really sent over HTTP, whoever sent it. `reset` empties the recording.
+ */
+export async function readMotoRecording(
+  moto: MotoServer,
+  options: { readonly reset?: boolean } = {},
+): Promise<MotoRecordedRequest[]> {
+  const response = await fetch(`${moto.endpoint}/moto-api/recorder/download-recording`);
+  if (!response.ok) throw new Error(`moto refused the recording: ${response.status}`);
+  const text = await response.text();
+  if (options.reset === true) await resetMotoRecording(moto);
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as MotoRecordedRequest);
+}
+
+/** Empties moto_server's recording. */
+export async function resetMotoRecording(moto: MotoServer): Promise<void> {
+  const response = await fetch(`${moto.endpoint}/moto-api/recorder/reset-recording`, { method: 'POST' });
+  if (!response.ok) throw new Error(`moto refused to reset the recording: ${response.status}`);
 }

@@ -176,15 +176,22 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
         text: `the Athena table ${athena.database}.${athena.table} (${aws.region}), over ${root}`,
         check: `that the trail delivers to ${root}<account>/CloudTrail/ (athena: s3_bucket, path and org_id in ${config.file})`,
       };
-      engineSpec = () => ({
-        kind: 'athena',
-        athena,
-        region: aws.region,
-        accountIds,
-        client: aws.athena,
-        outputLocation,
-        reporter: options.reporter,
-      });
+      engineSpec = () => {
+        // The summary goes from its S3 result object to a Parquet file, then to the cache, DuckDB
+        // to DuckDB, never through GetQueryResults; removed below.
+        spillDir = mkdtempSync(join(tmpdir(), 'iamtrail-summary-'));
+        return {
+          kind: 'athena',
+          athena,
+          region: aws.region,
+          accountIds,
+          client: aws.athena,
+          s3: aws.s3,
+          outputLocation,
+          reporter: options.reporter,
+          spillDir,
+        };
+      };
     } else {
       const folder = resolve(plan.logsDir ?? '.');
       source = `local:${folder}`;

@@ -51,14 +51,19 @@ export interface AthenaColumn {
   readonly type: string;
 }
 
-/** The result of one query execution. */
-export interface AthenaQueryResult {
+/** A query execution that SUCCEEDED, its rows not read. */
+export interface AthenaExecution {
   readonly queryId: string;
+  readonly bytesScanned: number;
+  /** Where Athena wrote the result (`…/<id>.csv`); `undefined` with managed query results. */
+  readonly outputLocation: string | undefined;
+}
+
+/** The result of one query execution, its rows read through GetQueryResults. */
+export interface AthenaQueryResult extends AthenaExecution {
   readonly columns: readonly AthenaColumn[];
   /** Cells as Athena returns them (strings; `undefined` for NULL), header row removed. */
   readonly rows: readonly (string | undefined)[][];
-  readonly bytesScanned: number;
-  readonly outputLocation: string | undefined;
 }
 
 /** Progress of a running query, for stderr. */
@@ -103,8 +108,9 @@ export const DEFAULT_ATHENA_RUNNER_OPTIONS = {
 } as const;
 
 /**
- * Runs Athena queries: StartQueryExecution, polling with backoff, every result page (header row
- * skipped). Throttling and `TooManyRequestsException` (CONCURRENT_QUERY_LIMIT_EXCEEDED) are
+ * Runs Athena queries: StartQueryExecution, polling with backoff, then either every result page
+ * (GetQueryResults, header row skipped: {@link AthenaRunner.run}, small answers) or nothing, the
+ * result left in S3 for the caller to load ({@link AthenaRunner.execute}, the summary). Throttling and `TooManyRequestsException` (CONCURRENT_QUERY_LIMIT_EXCEEDED) are
  * retried by the SDK's standard retry strategy; a query that FAILED with a retryable Athena error
  * is started again. When {@link AthenaRunner.signal} is aborted (Ctrl-C), the running query is
  * stopped (StopQueryExecution) before the run fails.
@@ -118,10 +124,26 @@ export class AthenaRunner {
   /** Aborting it stops the running query (StopQueryExecution); set by the engine per request. */
   signal: AbortSignal | undefined;
 
-  /** Runs a query; one that FAILED with a retryable Athena error is started again, `retries` times. */
+  /**
+   * Runs a query and reads its rows (GetQueryResults, 1,000 a call): for small answers. One that
+   * FAILED with a retryable Athena error is started again, `retries` times.
+   */
   async run(sql: string, parameters: readonly string[]): Promise<AthenaQueryResult> {
+    return this.#retried(async () => this.#readRows(await this.#execute(sql, parameters)));
+  }
+
+  /**
+   * Runs a query and leaves its result where Athena wrote it (the execution's output location):
+   * for large answers, which are read from S3, never through GetQueryResults. Retried as
+   * {@link AthenaRunner.run}.
+   */
+  async execute(sql: string, parameters: readonly string[]): Promise<AthenaExecution> {
+    return this.#retried(() => this.#execute(sql, parameters));
+  }
+
+  async #retried<T>(attempt: () => Promise<T>): Promise<T> {
     try {
-      return await pRetry(() => this.#runOnce(sql, parameters), {
+      return await pRetry(attempt, {
         retries: this.options.retries,
         minTimeout: 0,
         factor: 1,
@@ -132,7 +154,7 @@ export class AthenaRunner {
     }
   }
 
-  async #runOnce(sql: string, parameters: readonly string[]): Promise<AthenaQueryResult> {
+  async #execute(sql: string, parameters: readonly string[]): Promise<AthenaExecution> {
     const { throttleRetries, throttleBackoffMs } = this.options;
     const started = await sendWithRetry(
       'Athena StartQueryExecution',
@@ -205,7 +227,16 @@ export class AthenaRunner {
       if (state === 'FAILED' && athenaError?.Retryable === true) throw new RetryableQueryError(failure);
       throw failure;
     }
+    return {
+      queryId,
+      bytesScanned: execution?.Statistics?.DataScannedInBytes ?? 0,
+      outputLocation: execution?.ResultConfiguration?.OutputLocation,
+    };
+  }
 
+  async #readRows(execution: AthenaExecution): Promise<AthenaQueryResult> {
+    const { throttleRetries, throttleBackoffMs } = this.options;
+    const { queryId } = execution;
     const columns: AthenaColumn[] = [];
     const rows: (string | undefined)[][] = [];
     let nextToken: string | undefined;
@@ -237,13 +268,7 @@ export class AthenaRunner {
       first = false;
       nextToken = page.NextToken;
     } while (nextToken !== undefined);
-    return {
-      queryId,
-      columns,
-      rows,
-      bytesScanned: execution?.Statistics?.DataScannedInBytes ?? 0,
-      outputLocation: execution?.ResultConfiguration?.OutputLocation,
-    };
+    return { ...execution, columns, rows };
   }
 
   async #done(queryId: string, state: string, execution: QueryExecution | undefined): Promise<void> {

@@ -102,6 +102,21 @@ describe('AthenaRunner', () => {
     expect(done).toEqual([{ queryId: 'q1', state: 'SUCCEEDED' }]);
   });
 
+  it('execute leaves the result in S3: no GetQueryResults call, the output location returned', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q1' });
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolvesOnce({ QueryExecution: { Status: { State: 'RUNNING' } } })
+      .resolves(succeeded);
+    expect(await runner.execute('SELECT 1', ["'x'"])).toEqual({
+      queryId: 'q1',
+      bytesScanned: 2048,
+      outputLocation: 's3://results/iamtrail-results/q1.csv',
+    });
+    expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
+    expect(done).toEqual([{ queryId: 'q1', state: 'SUCCEEDED' }]);
+  });
+
   it('retries throttling and the concurrent-query limit', async () => {
     athena
       .on(StartQueryExecutionCommand)
