@@ -6,7 +6,7 @@ import { IAM_LIMITS, policyDocumentChars } from '../iam/boundary-state.js';
 import { RESOURCE_KEY } from '../iam/policy-evaluation.js';
 import type { ContextEntry, PrincipalEvaluator, PrincipalPolicies } from '../iam/policy-evaluation.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
-import { DEFAULT_EXACT_LIMIT, generaliseResources } from './resource-patterns.js';
+import { DEFAULT_EXACT_LIMIT, generaliseResources, longestCommonPrefix } from './resource-patterns.js';
 
 /*
  * `iamtrail policy generate`, the pure part: from what a principal used (actions, and the
@@ -422,14 +422,15 @@ export function mergeWildcards(actions: readonly string[], catalog: ActionCatalo
     const members = sortedUnique(list);
     const memberSet = new Set(members.map((action) => action.toLowerCase()));
     const known = catalog.actionsOf(service).map((action) => action.name);
-    const colon = members[0]?.indexOf(':') ?? 0;
-    const prefixOf = members[0]?.slice(0, colon) ?? service;
+    const prefixOf = members[0]?.slice(0, members[0].indexOf(':')) ?? service;
     const cover = (prefix: string, group: readonly string[]): void => {
       const lower = `${service}:${prefix}`.toLowerCase();
       const catalogHere = known.filter((name) => name.toLowerCase().startsWith(lower));
       if (group.length >= 2 && catalogHere.every((name) => memberSet.has(name.toLowerCase()))) {
-        const sample = group[0] ?? '';
-        merged.push(`${prefixOf}:${sample.slice(colon + 1, colon + 1 + prefix.length)}*`);
+        // As long as the group's own common prefix (`sqs:Get*`, not `sqs:G*`): narrower, and read more easily.
+        const names = group.map((action) => action.slice(action.indexOf(':') + 1));
+        const common = longestCommonPrefix(names.map((name) => name.toLowerCase()));
+        merged.push(`${prefixOf}:${(names[0] ?? '').slice(0, common.length)}*`);
         return;
       }
       const next = new Map<string, string[]>();

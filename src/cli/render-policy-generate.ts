@@ -22,8 +22,9 @@ function hclString(value: string): string {
     .replaceAll('\\', '\\\\')
     .replaceAll('"', '\\"')
     .replaceAll('\n', '\\n')
-    .replaceAll('${', '$${')
-    .replaceAll('%{', '%%{');
+    // A function, not a string: `$$` in a replacement string means one `$`.
+    .replaceAll('${', () => '$${')
+    .replaceAll('%{', () => '%%{');
   return `"${escaped}"`;
 }
 
