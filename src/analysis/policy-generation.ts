@@ -201,7 +201,9 @@ function scopeWithinGrant(
     grant
       .allowPatterns(action)
       .filter((pattern) => matching === undefined || globToRegExp(pattern, true).test(matching))
-      .filter(check);
+      // A pattern with a policy variable (`…/home/${aws:username}/*`) cannot be asked as a resource
+      // name: it is the grant's own, kept as written, and IAM resolves it as it does in the grant.
+      .filter((pattern) => pattern.includes('${') || check(pattern));
   const kept = new Set<string>();
   const ungranted: string[] = [];
   let narrowed = false;
@@ -264,15 +266,10 @@ export function generatePolicies(input: GenerationInput): GenerationResult {
   const maxChars = input.maxChars ?? IAM_LIMITS.managedPolicyChars;
   const limit = input.exactLimit ?? DEFAULT_EXACT_LIMIT;
   const seenByAction = seenResources(input.resourceRows, input.mapper);
+  // iam:PassRole and the copy source's s3:GetObject: needed by the calls, whatever the mapper lists.
+  const dependents = input.resourceRows.flatMap((row) => dependentAction(row.kind) ?? []);
   const canonical = (action: string): string => input.catalog.get(action)?.name ?? action;
-  const actions = sortedUnique(
-    [
-      ...input.used,
-      ...input.unknown,
-      // iam:PassRole and the copy source's s3:GetObject: needed by the calls, whatever the mapper lists.
-      ...[...seenByAction.keys()].filter((action) => dependentActionNames.has(action.toLowerCase())),
-    ].map(canonical),
-  );
+  const actions = sortedUnique([...input.used, ...input.unknown, ...dependents].map(canonical));
   const seenLower = new Map(
     [...seenByAction].map(([action, resources]) => [action.toLowerCase(), resources]),
   );
@@ -341,8 +338,6 @@ export function generatePolicies(input: GenerationInput): GenerationResult {
     fits: fitted.policies.every((policy) => policy.size <= maxChars),
   };
 }
-
-const dependentActionNames = new Set(['iam:passrole', 's3:getobject']);
 
 /** A document's size as IAM counts it: characters without whitespace. */
 export function documentSize(document: GeneratedPolicyDocument): number {

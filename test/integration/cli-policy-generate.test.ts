@@ -105,6 +105,8 @@ beforeAll(async () => {
       '--end',
       '2026-10-31',
       '--json',
+      '--output',
+      join(work, `${name}.json`),
     ]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/replay: (\d+) of \1 observed calls allowed/);
@@ -125,6 +127,14 @@ describe('policy generate on the demo account', () => {
       if (principal === undefined) throw new Error(`the demo has no ${type} ${name}`);
       expect(document.principal.arn).toBe(principal.arn);
       expect(document.coverage).toMatchObject({ windowDays: 16, daysWithLogs: 16, complete: true });
+      // --output: one file per policy, FILE alone or FILE-1, FILE-2, ... when split.
+      const files =
+        document.policies.length === 1
+          ? [`${name}.json`]
+          : document.policies.map((_, index) => `${name}-${index + 1}.json`);
+      expect(files.map((file) => JSON.parse(readFileSync(join(work, file), 'utf8')) as unknown)).toEqual(
+        document.policies.map((policy) => policy.document),
+      );
       for (const policy of document.policies) {
         expect(() => generatedPolicyDocument.parse(policy.document)).not.toThrow();
         expect(JSON.stringify(policy.document).replace(/\s/g, '').length).toBeLessThanOrEqual(6144);

@@ -187,6 +187,35 @@ describe('generatePolicies: resources and the grant', () => {
     ]);
   });
 
+  it('keeps a grant pattern with a policy variable as written, and scopes a seen resource within it', () => {
+    const home = grantOf([
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: 'arn:aws:s3:::home/${aws:username}/*',
+      },
+    ]);
+    const result = generate({
+      grant: home.view,
+      used: ['s3:GetObject', 's3:PutObject'],
+      resourceRows: [resourceRow('s3.amazonaws.com', 'PutObject', 'arn:aws:s3:::home/dev/drafts/*')],
+    });
+    expect(statementsOf(result)).toEqual([
+      {
+        Sid: 'S3Scoped1',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: 'arn:aws:s3:::home/${aws:username}/*',
+      },
+      {
+        Sid: 'S3Scoped2',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: 'arn:aws:s3:::home/dev/drafts/*',
+      },
+    ]);
+  });
+
   it('--resources star: no resource from the logs, still within the grant', () => {
     const result = generate({
       grant: grant.view,
