@@ -24,8 +24,9 @@ import { DEFAULT_EXACT_LIMIT, generaliseResources, longestCommonPrefix } from '.
  *    the pattern is `*`), the Resource patterns of the grant's Allow statements for the action
  *    (identity policies and boundary) that the current policies allow take its place; what the
  *    grant allows nowhere is left out and said.
- * A grant conditioned on keys other than the resource keeps the pattern; the condition is not
- * copied, and the notes say so.
+ * A grant conditioned on keys other than the resource keeps the pattern; so does one that allows
+ * the action everywhere except where a Deny names some resources. Neither the condition nor the
+ * Deny is copied: the notes say so.
  */
 
 /** How `--resources` scopes statements: from the logs, or `*` everywhere (both within the grant). */
@@ -125,7 +126,11 @@ export interface ScopedAction {
   readonly seen: number;
   /** Replaced by (some of) the grant's patterns: the seen or generalised ones were broader than the grant. */
   readonly narrowedToGrant: boolean;
-  /** Condition keys the grant's statements depend on (not copied into the policy). */
+  /**
+   * Condition keys the grant's statements depend on (not copied into the policy), and
+   * {@link DENIED_SOMEWHERE} when the current policies deny it on some resources (the Deny is not
+   * copied either).
+   */
   readonly conditionalGrant: readonly string[];
 }
 
@@ -169,10 +174,25 @@ function grantAllows(
 ): { readonly allows: 'yes' | 'conditional' | 'no'; readonly keys: readonly string[] } {
   const result = grant.evaluate({ action, resource, context });
   if (result.decision === 'allowed') return { allows: 'yes', keys: [] };
-  if (result.decision === 'inconclusive' && !result.missingContextKeys.includes(RESOURCE_KEY))
+  if (result.decision !== 'inconclusive') return { allows: 'no', keys: [] };
+  if (!result.missingContextKeys.includes(RESOURCE_KEY))
     return { allows: 'conditional', keys: result.missingContextKeys };
+  // Allowed everywhere but where a Deny names some resources: the pattern is kept (narrowing it
+  // to the grant's Allow patterns would give nothing), the Deny is not copied, and a note says so.
+  const allowedEverywhere = result.deciding.some(
+    (statement) => statement.effect === 'Allow' && statement.applies === true,
+  );
+  const denied = result.deciding.some((statement) => statement.effect === 'Deny');
+  if (allowedEverywhere && denied)
+    return {
+      allows: 'conditional',
+      keys: [DENIED_SOMEWHERE, ...result.missingContextKeys.filter((key) => key !== RESOURCE_KEY)],
+    };
   return { allows: 'no', keys: [] };
 }
+
+/** The pseudo condition of a grant whose Deny statements name some resources (see {@link ScopedAction.conditionalGrant}). */
+export const DENIED_SOMEWHERE = '(a Deny on some resources)';
 
 function passRoleContext(service: string): ContextEntry[] {
   return [{ key: 'iam:PassedToService', values: [service], type: 'string' }];

@@ -228,9 +228,12 @@ export async function generatePolicy(
     const conditional = generation.actions.filter((entry) => entry.conditionalGrant.length > 0);
     if (conditional.length > 0)
       notes.push(
-        `${conditional.length} action(s) are granted now only under conditions the generated policy does not copy (keys ${[
+        `${conditional.length} action(s) are granted now only under conditions or with Deny statements the generated policy does not copy (${[
           ...new Set(conditional.flatMap((entry) => entry.conditionalGrant)),
-        ].join(', ')}): review them`,
+        ].join(', ')}): review them (${conditional
+          .slice(0, 10)
+          .map((entry) => entry.action)
+          .join(', ')}${conditional.length > 10 ? ', …' : ''})`,
       );
     for (const entry of generation.dropped) notes.push(`left out ${entry.action}: ${entry.reason}`);
     for (const entry of generation.ungrantedResources)

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { expandActionPattern } from '../../../src/actions/action-pattern.js';
 import {
+  DENIED_SOMEWHERE,
   createGrantView,
   documentSize,
   fitPolicies,
@@ -214,6 +215,18 @@ describe('generatePolicies: resources and the grant', () => {
         Resource: 'arn:aws:s3:::home/dev/drafts/*',
       },
     ]);
+  });
+
+  it('keeps * for an action the grant allows everywhere but where a Deny names some resources, and says so', () => {
+    const withDeny = grantOf([
+      { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+      { Effect: 'Deny', Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::prod-*/*' },
+    ]);
+    const result = generate({ grant: withDeny.view, used: ['s3:DeleteObject'] });
+    expect(statementsOf(result)).toEqual([
+      { Sid: 'S3All', Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: '*' },
+    ]);
+    expect(result.actions[0]?.conditionalGrant).toEqual([DENIED_SOMEWHERE]);
   });
 
   it('--resources star: no resource from the logs, still within the grant', () => {
