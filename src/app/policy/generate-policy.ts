@@ -22,6 +22,7 @@ import type { CacheSettings } from '../cache/cache-settings.js';
 import { loadWindow, planLogs } from '../report/load-window.js';
 import type { EngineName, LogsSummary } from '../report/report-types.js';
 import { requirePrincipal } from '../report/require-principal.js';
+import type { ResourceUsageRow } from '../../trail/resource-usage.js';
 
 /*
  * `iamtrail policy generate`: the identity policy a principal needs for what it did in a window,
@@ -152,7 +153,11 @@ export async function generatePolicy(
       (row) => row.actorArn === principal.arn,
     );
     const accountEvents = await store.accountEvents(source, window, account.id);
-    const resourceRows = await store.resourceUsage(source, window, account.id, principal.arn);
+    // Its calls to other accounts are logged (and their resources kept) under those accounts.
+    const recipients = [...new Set([account.id, ...rows.map((row) => row.accountId)])].sort();
+    const resourceRows: ResourceUsageRow[] = [];
+    for (const recipient of recipients)
+      resourceRows.push(...(await store.resourceUsage(source, window, recipient, principal.arn)));
     const snapshot = (await store.advisorSnapshots({ accountIds: [account.id] })).find(
       (entry) => entry.arn.toLowerCase() === principal.arn.toLowerCase(),
     );
