@@ -156,6 +156,26 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       format: { type: 'option', options: ['text', 'json'], default: 'text' },
     },
   },
+  'policy generate': {
+    json: true,
+    flags: {
+      config: { type: 'option' },
+      account: { type: 'option', required: true },
+      user: { type: 'option', exactlyOne: ['user', 'role'] },
+      role: { type: 'option', exactlyOne: ['user', 'role'] },
+      start: { type: 'option' },
+      end: { type: 'option' },
+      'keep-unknown': { type: 'boolean', allowNo: true, default: true },
+      resources: { type: 'option', options: ['scoped', 'star'], default: 'scoped' },
+      format: { type: 'option', options: ['json', 'yaml', 'terraform'], default: 'json' },
+      output: { type: 'option' },
+      logs: { type: 'option' },
+      engine: { type: 'option', options: ['local', 'athena'] },
+      cache: { type: 'option' },
+      'no-cache': { type: 'boolean' },
+      'cache-wait': { type: 'option', default: 60 },
+    },
+  },
   test: {
     json: true,
     flags: {

@@ -634,3 +634,105 @@ export const boundaryPlanDocument = z.strictObject({
     replayFailures: count,
   }),
 });
+
+const generatedStatement = z.strictObject({
+  Sid: z.string().regex(/^[A-Za-z0-9]+$/),
+  Effect: z.literal('Allow'),
+  Action: z.array(z.string().regex(/^[\w-]+:[\w*?]+$/)).min(1),
+  Resource: z.union([z.string().min(1), z.array(z.string().min(1)).min(2)]),
+  Condition: z
+    .strictObject({
+      StringEquals: z.strictObject({
+        'iam:PassedToService': z.union([z.string().endsWith('.amazonaws.com'), z.array(z.string()).min(2)]),
+      }),
+    })
+    .optional(),
+});
+
+/** A generated IAM policy document (`policy generate`'s stdout with `--format json`, one policy). */
+export const generatedPolicyDocument = z.strictObject({
+  Version: z.literal('2012-10-17'),
+  Statement: z.array(generatedStatement).min(1),
+});
+
+const replayMiss = z.strictObject({
+  kind: z.enum(['call', 'resource']),
+  event: z.string(),
+  action: z.string(),
+  resource: z.string(),
+  passedToService: z.string().optional(),
+  calls: count,
+});
+const replayTally = z.strictObject({ total: count, allowed: count, outsideGrant: count });
+
+/** `iamtrail policy generate --json`. */
+export const policyGenerateDocument = z.strictObject({
+  schema: z.literal('iamtrail.policy-generate/v1'),
+  generatedAt: time,
+  account,
+  principal: z.strictObject({
+    type: z.enum(['user', 'role']),
+    name: z.string(),
+    arn: z.string().startsWith('arn:'),
+  }),
+  window: dayRange,
+  settings: z.strictObject({
+    keepUnknown: z.boolean(),
+    resources: z.enum(['scoped', 'star']),
+    maxChars: count,
+    exactLimit: count,
+  }),
+  coverage: z.strictObject({
+    windowDays: count,
+    daysWithLogs: count,
+    gaps: z.array(dayRange),
+    unreadableFiles: count,
+    complete: z.boolean(),
+  }),
+  logs,
+  accessAdvisor: z.strictObject({ state: z.string(), detail: z.string() }),
+  counts: z.strictObject({
+    used: count,
+    unknownKept: count,
+    unknownDropped: count,
+    ungranted: count,
+    actions: count,
+    dropped: count,
+    scopedActions: count,
+    statements: count,
+    policies: count,
+    sizeBefore: count,
+    resourceRows: count,
+  }),
+  policies: z
+    .array(
+      z.strictObject({
+        name: z.string().startsWith('iamtrail-'),
+        document: generatedPolicyDocument,
+        size: count,
+        maxChars: count,
+        fits: z.boolean(),
+      }),
+    )
+    .min(1),
+  scoped: z.array(
+    z.strictObject({
+      action: z.string(),
+      scopes: z.array(
+        z.strictObject({ resources: z.array(z.string()).min(1), services: z.array(z.string()).optional() }),
+      ),
+      seen: count,
+      narrowedToGrant: z.boolean(),
+      conditionalGrant: z.array(z.string()),
+    }),
+  ),
+  ungranted: z.array(z.string()),
+  dropped: z.array(z.strictObject({ action: z.string(), reason: z.string() })),
+  notes: z.array(z.string()),
+  replay: z.strictObject({
+    calls: replayTally,
+    resourceUses: replayTally,
+    denied: z.array(replayMiss),
+    outsideGrant: z.array(replayMiss),
+  }),
+});

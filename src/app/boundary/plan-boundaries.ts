@@ -269,8 +269,8 @@ export async function planBoundaries(
   }
 }
 
-/** The account's IAM data: its `iam:` file, else AWS (the SDK loaded only then). */
-async function loadDetails(account: AccountConfig, config: Config): Promise<AuthorizationDetails> {
+/** The account's IAM data: its `iam:` file, else AWS (the SDK loaded only then); shared with `policy generate`. */
+export async function loadDetails(account: AccountConfig, config: Config): Promise<AuthorizationDetails> {
   if (account.iam !== undefined) return readAuthorizationDetailsFile(account.iam);
   const [{ createIamClient }, { fetchAuthorizationDetails }] = await Promise.all([
     import('../../aws/aws-clients.js'),

@@ -1,0 +1,183 @@
+import { dependentAction, passedToService } from '../actions/call-dependencies.js';
+import type { EventMapper } from '../actions/event-mapper.js';
+import type { IamPrincipal } from '../iam/authorization-details.js';
+import { parsePolicyDocument } from '../iam/policy-document.js';
+import type { ContextEntry, PrincipalEvaluator } from '../iam/policy-evaluation.js';
+import { compilePolicies } from '../iam/policy-evaluator.js';
+import type { ActivityRow } from '../trail/activity-summary.js';
+import type { ResourceUsageRow } from '../trail/resource-usage.js';
+import type { GeneratedPolicy } from './policy-generation.js';
+
+/*
+ * The replay of `policy generate`: every successful call the window holds of the principal,
+ * checked with iamtrail's evaluator against the generated policies (their union). Two kinds of
+ * check:
+ * - a call (an activity row with outcome `ok`, `calls` times): each action its event maps to, on
+ *   resource `*` (the activity rows do not say which resource): allowed when the generated
+ *   policies allow the action on some resource (decision `allowed`, or `inconclusive` only for
+ *   want of the resource or a condition key);
+ * - a resource use (a `resource_usage` row): the action on that resource (each action of the
+ *   event for a target; `iam:PassRole` with `iam:PassedToService` for a passed role; `s3:GetObject`
+ *   for a copy source): allowed only when the decision is `allowed`.
+ * A check the generated policies do not allow is checked the same way against the current
+ * policies: if they do not allow it either, the call was allowed by something outside the identity
+ * policies (a resource policy, another account's grant…) and a generated policy, never broader than
+ * the grant, cannot allow it: it is counted apart (`outsideGrant`), not as denied. Denied checks are
+ * a regression of the generated policy (or `--resources` narrowed on purpose).
+ */
+
+/** One check that the generated policies do not allow. */
+export interface ReplayMiss {
+  readonly kind: 'call' | 'resource';
+  /** `prefix:EventName` as the logs name it. */
+  readonly event: string;
+  readonly action: string;
+  /** `*` for a call (resource unknown). */
+  readonly resource: string;
+  /** For a passed role: the service it was passed to. */
+  readonly passedToService?: string;
+  readonly calls: number;
+}
+
+/** The replay's counts and misses. */
+export interface PolicyReplay {
+  /** Calls (activity rows' `calls`, times their actions) whose action the current policies grant. */
+  readonly calls: { readonly total: number; readonly allowed: number; readonly outsideGrant: number };
+  /** Resource uses checked: one per (event, resource, kind) row, `calls` counted. */
+  readonly resourceUses: { readonly total: number; readonly allowed: number; readonly outsideGrant: number };
+  /** Checks the generated policies would deny though the current ones allow them. */
+  readonly denied: readonly ReplayMiss[];
+  /** Checks neither allows: allowed by something else, left out of the totals above. */
+  readonly outsideGrant: readonly ReplayMiss[];
+}
+
+/** Compiles generated policies for the evaluator, as the principal's only identity policies. */
+export function compileGenerated(
+  policies: readonly GeneratedPolicy[],
+  principal: IamPrincipal,
+  accountId: string,
+): PrincipalEvaluator {
+  return compilePolicies({
+    principal,
+    accountId,
+    identity: policies.map((policy) => ({
+      ref: { kind: 'inline' as const, policy: policy.name },
+      document: parsePolicyDocument(policy.document, '$'),
+    })),
+    boundary: undefined,
+    incomplete: [],
+    scps: undefined,
+  });
+}
+
+interface Check {
+  readonly kind: 'call' | 'resource';
+  readonly event: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly context: readonly ContextEntry[];
+  readonly passedToService?: string;
+  readonly calls: number;
+}
+
+function allows(evaluate: PrincipalEvaluator, check: Check): boolean {
+  const result = evaluate({ action: check.action, resource: check.resource, context: check.context });
+  if (result.decision === 'allowed') return true;
+  return check.kind === 'call' && result.decision === 'inconclusive';
+}
+
+/** Replays the principal's successful calls and resource uses against `generated`; see the module comment. */
+export function replayCalls(input: {
+  readonly generated: PrincipalEvaluator;
+  readonly current: PrincipalEvaluator;
+  readonly activity: readonly ActivityRow[];
+  readonly resourceRows: readonly ResourceUsageRow[];
+  readonly mapper: EventMapper;
+}): PolicyReplay {
+  const checks: Check[] = [];
+  const NO_CONTEXT: readonly ContextEntry[] = [];
+  for (const row of input.activity) {
+    if (row.outcome !== 'ok') continue;
+    const mapping = input.mapper.map(row.eventSource, row.eventName);
+    if (mapping.kind !== 'action') continue;
+    for (const action of mapping.actions)
+      checks.push({
+        kind: 'call',
+        event: mapping.event,
+        action,
+        resource: '*',
+        context: NO_CONTEXT,
+        calls: row.calls,
+      });
+  }
+  for (const row of input.resourceRows) {
+    const mapping = input.mapper.map(row.eventSource, row.eventName);
+    const event = mapping.event;
+    const dependent = dependentAction(row.kind);
+    if (dependent !== undefined) {
+      const service = row.kind === 'passed_role' ? passedToService(row.eventSource) : undefined;
+      checks.push({
+        kind: 'resource',
+        event,
+        action: dependent,
+        resource: row.resource,
+        context:
+          service === undefined
+            ? NO_CONTEXT
+            : [{ key: 'iam:PassedToService', values: [service], type: 'string' }],
+        ...(service === undefined ? {} : { passedToService: service }),
+        calls: row.calls,
+      });
+      continue;
+    }
+    if (mapping.kind !== 'action') continue;
+    for (const action of mapping.actions)
+      checks.push({
+        kind: 'resource',
+        event,
+        action,
+        resource: row.resource,
+        context: NO_CONTEXT,
+        calls: row.calls,
+      });
+  }
+  const calls = { total: 0, allowed: 0, outsideGrant: 0 };
+  const resourceUses = { total: 0, allowed: 0, outsideGrant: 0 };
+  const denied: ReplayMiss[] = [];
+  const outsideGrant: ReplayMiss[] = [];
+  for (const check of checks) {
+    const tally = check.kind === 'call' ? calls : resourceUses;
+    const miss: ReplayMiss = {
+      kind: check.kind,
+      event: check.event,
+      action: check.action,
+      resource: check.resource,
+      ...(check.passedToService === undefined ? {} : { passedToService: check.passedToService }),
+      calls: check.calls,
+    };
+    if (allows(input.generated, check)) {
+      tally.total += check.calls;
+      tally.allowed += check.calls;
+    } else if (allows(input.current, check)) {
+      tally.total += check.calls;
+      denied.push(miss);
+    } else {
+      tally.outsideGrant += check.calls;
+      outsideGrant.push(miss);
+    }
+  }
+  return { calls, resourceUses, denied: mergeMisses(denied), outsideGrant: mergeMisses(outsideGrant) };
+}
+
+/** Misses of the same check summed, sorted by event, action, resource. */
+function mergeMisses(misses: readonly ReplayMiss[]): ReplayMiss[] {
+  const merged = new Map<string, ReplayMiss>();
+  for (const miss of misses) {
+    const key = [miss.kind, miss.event, miss.action, miss.resource, miss.passedToService ?? ''].join(
+      '\u0000',
+    );
+    const seen = merged.get(key);
+    merged.set(key, seen === undefined ? miss : { ...seen, calls: seen.calls + miss.calls });
+  }
+  return [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, miss]) => miss);
+}

@@ -1,0 +1,77 @@
+/*
+ * The smallest resource patterns covering the resources an action was seen on, for `policy
+ * generate`. The rule:
+ * - S3 objects come as folder patterns (`arn:aws:s3:::bucket/logs/2026/*`, see
+ *   `trail/resource-usage.ts`): per bucket, one pattern, the longest folder prefix common to all of
+ *   the bucket's (`arn:aws:s3:::bucket/logs/*`; `arn:aws:s3:::bucket/*` when they share none).
+ *   Bucket ARNs (`arn:aws:s3:::bucket`) stay as they are.
+ * - Then, for every service: the patterns are listed exactly up to {@link DEFAULT_EXACT_LIMIT};
+ *   beyond it, one pattern: their longest common prefix cut back to its last `/` or `:`, plus `*`
+ *   (`arn:aws:dynamodb:us-east-1:111111111111:table/*`).
+ * Intersecting with what the principal is granted is the caller's (`analysis/policy-generation`).
+ */
+
+/** How many resources a statement lists exactly before they are generalised to a prefix. */
+export const DEFAULT_EXACT_LIMIT = 10;
+
+const S3_ARN = /^(arn:[^:]+:s3:::)([^/]+)(\/.*)?$/;
+
+/** The longest common prefix of strings (the empty string for none). */
+export function longestCommonPrefix(values: readonly string[]): string {
+  const [first, ...rest] = values;
+  if (first === undefined) return '';
+  let length = first.length;
+  for (const value of rest) {
+    let index = 0;
+    while (index < length && index < value.length && value[index] === first[index]) index += 1;
+    length = index;
+  }
+  return first.slice(0, length);
+}
+
+/** `prefix` cut back to just after its last `/` or `:` (empty when it has neither). */
+function toBoundary(prefix: string): string {
+  const cut = Math.max(prefix.lastIndexOf('/'), prefix.lastIndexOf(':'));
+  return cut === -1 ? '' : prefix.slice(0, cut + 1);
+}
+
+/** S3 object folder patterns reduced to one per bucket (the longest common folder); others unchanged. */
+function reduceS3Folders(resources: readonly string[]): string[] {
+  const folders = new Map<string, { base: string; paths: string[] }>();
+  const others: string[] = [];
+  for (const resource of resources) {
+    const match = S3_ARN.exec(resource);
+    const path = match?.[3];
+    if (match === null || path === undefined) {
+      others.push(resource);
+      continue;
+    }
+    const key = `${match[1] ?? ''}${match[2] ?? ''}`;
+    const entry = folders.get(key) ?? { base: key, paths: [] };
+    // `/logs/2026/*` → `/logs/2026/`; an object named without `/*` counts as its folder.
+    const folder = path.endsWith('/*') ? path.slice(0, -1) : path.slice(0, path.lastIndexOf('/') + 1);
+    entry.paths.push(folder);
+    folders.set(key, entry);
+  }
+  const reduced = [...folders.values()].map(({ base, paths }) => {
+    const common = longestCommonPrefix(paths);
+    return `${base}${common.slice(0, common.lastIndexOf('/') + 1) || '/'}*`;
+  });
+  return [...others, ...reduced];
+}
+
+/**
+ * The patterns covering `resources` by the rule of this module, sorted; `['*']` for none seen.
+ * `limit` is how many are listed exactly.
+ */
+export function generaliseResources(
+  resources: readonly string[],
+  limit: number = DEFAULT_EXACT_LIMIT,
+): string[] {
+  const unique = [...new Set(resources)];
+  if (unique.length === 0 || unique.includes('*')) return ['*'];
+  const patterns = [...new Set(reduceS3Folders(unique))].sort();
+  if (patterns.length <= limit) return patterns;
+  const prefix = toBoundary(longestCommonPrefix(patterns));
+  return [prefix.length === 0 ? '*' : `${prefix}*`];
+}

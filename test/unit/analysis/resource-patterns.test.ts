@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+
+import { generaliseResources, longestCommonPrefix } from '../../../src/analysis/resource-patterns.js';
+
+const TABLE = 'arn:aws:dynamodb:us-east-1:111122223333:table';
+
+const CASES: readonly {
+  name: string;
+  input: readonly string[];
+  limit?: number;
+  expected: readonly string[];
+}[] = [
+  { name: 'nothing seen: everything', input: [], expected: ['*'] },
+  {
+    name: 'S3 folders of one bucket: their common folder',
+    input: [
+      'arn:aws:s3:::logs-bucket/app/2026/10/*',
+      'arn:aws:s3:::logs-bucket/app/2026/11/*',
+      'arn:aws:s3:::logs-bucket/app/2025/*',
+    ],
+    expected: ['arn:aws:s3:::logs-bucket/app/*'],
+  },
+  {
+    name: 'S3 folders sharing a name prefix but no folder: the folder above',
+    input: ['arn:aws:s3:::b/logs-a/*', 'arn:aws:s3:::b/logs-b/*'],
+    expected: ['arn:aws:s3:::b/*'],
+  },
+  {
+    name: 'S3: one pattern per bucket, bucket ARNs as they are',
+    input: ['arn:aws:s3:::one/x/y/*', 'arn:aws:s3:::two/*', 'arn:aws:s3:::one', 'arn:aws:s3:::one/x/z/*'],
+    expected: ['arn:aws:s3:::one', 'arn:aws:s3:::one/x/*', 'arn:aws:s3:::two/*'],
+  },
+  {
+    name: 'up to the limit: exactly, sorted, once each',
+    input: [`${TABLE}/orders`, `${TABLE}/carts`, `${TABLE}/orders`],
+    expected: [`${TABLE}/carts`, `${TABLE}/orders`],
+  },
+  {
+    name: 'over the limit: the common prefix cut at a / boundary',
+    input: [`${TABLE}/app-orders`, `${TABLE}/app-carts`, `${TABLE}/app-users`],
+    limit: 2,
+    expected: [`${TABLE}/*`],
+  },
+  {
+    name: 'over the limit across regions: cut at a : boundary',
+    input: [
+      'arn:aws:lambda:us-east-1:111122223333:function:a',
+      'arn:aws:lambda:us-west-2:111122223333:function:b',
+    ],
+    limit: 1,
+    expected: ['arn:aws:lambda:*'],
+  },
+  { name: 'a * seen: everything', input: ['*', `${TABLE}/a`], expected: ['*'] },
+];
+
+describe('generaliseResources', () => {
+  for (const entry of CASES)
+    it(entry.name, () => {
+      expect(generaliseResources(entry.input, entry.limit)).toEqual(entry.expected);
+    });
+
+  it('the longest common prefix', () => {
+    expect(longestCommonPrefix(['abcd', 'abce', 'abx'])).toBe('ab');
+    expect(longestCommonPrefix([])).toBe('');
+  });
+});
