@@ -59,6 +59,8 @@ export interface BoundaryPlanOptions {
   readonly reporter: EngineReporter & { note(message: string): void };
   readonly signal?: AbortSignal;
   readonly now?: Date;
+  /** `boundary apply --replace-boundary`: a principal whose boundary iamtrail did not create is planned, not skipped. */
+  readonly replaceBoundary?: boolean;
 }
 
 /** One principal's plan: a boundary, or why it gets none. */
@@ -126,6 +128,20 @@ export async function planBoundaries(
   options: BoundaryPlanOptions,
   data: ActionData = loadActionData(),
 ): Promise<BoundaryPlanDocument> {
+  return (await planBoundariesOf(options, data)).document;
+}
+
+/** A plan and the principals it is about, as the IAM data gives them (by ARN), for `boundary apply`'s replay. */
+export interface BoundaryPlanWithPrincipals {
+  readonly document: BoundaryPlanDocument;
+  readonly principals: ReadonlyMap<string, IamPrincipal>;
+}
+
+/** {@link planBoundaries}, with the principals of the IAM data. */
+export async function planBoundariesOf(
+  options: BoundaryPlanOptions,
+  data: ActionData = loadActionData(),
+): Promise<BoundaryPlanWithPrincipals> {
   const { config, window } = options;
   const account = findAccount(config, options.account);
   const plan = planLogs(config, options.logs, options.engine);
@@ -195,6 +211,7 @@ export async function planBoundaries(
         coversPeriod: coverage.coversPeriod,
         covers: coverage.covers,
         unreadableFiles: coverage.unreadableFiles,
+        replaceBoundary: options.replaceBoundary === true,
       });
       if (skip !== null) return { ...about, status: 'skipped', ...skip };
       const judged = judgePrincipal({
@@ -246,7 +263,7 @@ export async function planBoundaries(
       };
     });
     const planned = plans.filter((entry) => entry.status === 'planned');
-    return {
+    const document: BoundaryPlanDocument = {
       schema: 'iamtrail.boundary-plan/v1',
       generatedAt: (options.now ?? new Date()).toISOString(),
       account: { name: account.name, id: account.id },
@@ -264,6 +281,7 @@ export async function planBoundaries(
         replayFailures: planned.filter((entry) => entry.replay.notAllowed.length > 0).length,
       },
     };
+    return { document, principals: new Map(principals.map((principal) => [principal.arn, principal])) };
   } finally {
     await store.close();
   }

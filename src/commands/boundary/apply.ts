@@ -1,0 +1,151 @@
+import { Flags } from '@oclif/core';
+
+import { applyBoundaries } from '../../app/boundary/apply-boundaries.js';
+import type { BoundaryApplyDocument } from '../../app/boundary/apply-boundaries.js';
+import type { BoundarySelection } from '../../app/boundary/plan-boundaries.js';
+import { BOUNDARY_LEVELS } from '../../analysis/boundary-plan.js';
+import { DEFAULT_UNUSED_DAYS } from '../../analysis/audit-findings.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { askYes, boundaryAccountFlag, canAsk, yesFlag } from '../../cli/boundary-flags.js';
+import {
+  cachePathFlag,
+  cacheWaitFlag,
+  configFlag,
+  configPathOf,
+  engineFlag,
+  formatFlag,
+  logsFlag,
+} from '../../cli/flags.js';
+import { renderBoundaryApplyText } from '../../cli/render-boundary-apply.js';
+import { resolveWindow } from '../../cli/window.js';
+import { loadConfig } from '../../config/load-config.js';
+import { addDays } from '../../trail/utc-days.js';
+
+/** `iamtrail boundary apply`: sets the planned boundaries (a dry run unless --yes). */
+export default class BoundaryApply extends BaseCommand {
+  static override summary =
+    'Apply usage-driven permission boundaries: the plan of boundary plan, set on each principal (a dry run unless --yes).';
+  static override description =
+    'Computes the plan of boundary plan, then per planned principal: replays the actions it was seen using in the ' +
+    'period (used and ungranted) against the new boundary and refuses the principal when one would be denied; ' +
+    'reads its boundary, tags and the policy iamtrail-boundary-<name> from IAM; refuses a boundary iamtrail did ' +
+    'not create (unless --replace-boundary) and tags that would pass IAM limits. With --yes (or yes to the ' +
+    'question at a terminal) it writes a snapshot of what it found to the cache, creates the policy or adds a ' +
+    'new default version (IAM keeps five: the oldest that is not the default is deleted), sets it as the ' +
+    'boundary and adds the iamtrail:* tags; boundary rollback undoes it. Without --yes nothing is changed. ' +
+    'Exit codes: 1 a principal was refused, 2 bad input, 3 an AWS call failed (the snapshot says what was changed).';
+  static override examples = [
+    '<%= config.bin %> boundary apply --account prod --role deploy --unused-days 90',
+    '<%= config.bin %> boundary apply --account prod --role deploy --unused-days 90 --yes',
+  ];
+  static override flags = {
+    config: configFlag,
+    account: boundaryAccountFlag,
+    role: Flags.string({
+      helpValue: 'NAME',
+      description: 'Apply the boundary of this role.',
+      exactlyOne: ['role', 'all-roles', 'user'],
+    }),
+    'all-roles': Flags.boolean({
+      description: 'Apply the boundary of every role of the account that the plan gives one.',
+      exactlyOne: ['role', 'all-roles', 'user'],
+    }),
+    user: Flags.string({
+      helpValue: 'NAME',
+      description: 'Apply the boundary of this user.',
+      exactlyOne: ['role', 'all-roles', 'user'],
+    }),
+    'unused-days': Flags.integer({
+      default: DEFAULT_UNUSED_DAYS,
+      min: 1,
+      max: 36500,
+      helpValue: 'N',
+      description: 'The period: the N days ending with --end; what was not used in it is left out.',
+    }),
+    end: Flags.string({
+      helpValue: 'YYYY-MM-DD',
+      description: 'Last UTC day of the period (default: today, UTC).',
+    }),
+    level: Flags.option({
+      options: BOUNDARY_LEVELS,
+      default: 'service' as const,
+      description: 'Allow whole services (svc:*) or only the actions used.',
+    })(),
+    'replace-boundary': Flags.boolean({
+      description:
+        'Replace a boundary iamtrail did not create (the snapshot keeps it; rollback restores it).',
+    }),
+    yes: yesFlag,
+    logs: logsFlag,
+    engine: engineFlag,
+    cache: cachePathFlag,
+    'cache-wait': cacheWaitFlag,
+    format: formatFlag,
+  };
+
+  async run(): Promise<BoundaryApplyDocument> {
+    const { flags } = await this.parse(BoundaryApply);
+    const ended = resolveWindow(undefined, flags.end);
+    const window = resolveWindow(addDays(ended.endDay, -(flags['unused-days'] - 1)), ended.endDay);
+    for (const notice of window.notices) this.warnLine(notice);
+    const configPath = configPathOf(flags);
+    const config = loadConfig(configPath);
+    for (const key of config.unknownKeys)
+      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
+    const selection: BoundarySelection =
+      flags.role !== undefined
+        ? { kind: 'role', name: flags.role }
+        : flags.user !== undefined
+          ? { kind: 'user', name: flags.user }
+          : { kind: 'all-roles' };
+    const json = this.jsonEnabled() || flags.format === 'json';
+    const render = (document: BoundaryApplyDocument): string =>
+      json ? `${JSON.stringify(document, null, 2)}\n` : renderBoundaryApplyText(document);
+    let shown: BoundaryApplyDocument | undefined;
+    const document = await this.withLogReading(({ signal, reporter }) =>
+      applyBoundaries({
+        config,
+        account: flags.account,
+        selection,
+        window,
+        unusedDays: flags['unused-days'],
+        level: flags.level,
+        logs: flags.logs,
+        engine: flags.engine,
+        cache: {
+          path: flags.cache,
+          enabled: true,
+          refresh: false,
+          lockTimeoutMs: flags['cache-wait'] * 1000,
+        },
+        replaceBoundary: flags['replace-boundary'],
+        confirm: async (preview) => {
+          if (flags.yes) return true;
+          if (json || !canAsk()) return false;
+          process.stdout.write(render(preview));
+          shown = preview;
+          return askYes(
+            `Apply ${preview.totals.wouldApply} boundary(ies) in account ${preview.account.name}?`,
+          );
+        },
+        signal,
+        reporter,
+      }),
+    );
+    if (document !== shown) {
+      if (this.jsonEnabled() && document.totals.failed + document.totals.refused === 0) return document;
+      process.stdout.write(render(document));
+    }
+    if (document.totals.failed > 0) {
+      this.warnLine(
+        `${document.totals.failed} principal(s) failed (the snapshot says what was changed): exit code 3`,
+      );
+      await this.exitWhenWritten(3);
+    }
+    if (document.totals.refused > 0) {
+      this.warnLine(`${document.totals.refused} principal(s) refused, nothing changed for them: exit code 1`);
+      await this.exitWhenWritten(1);
+    }
+    return document;
+  }
+}

@@ -1,0 +1,86 @@
+import { Flags } from '@oclif/core';
+
+import { rollbackBoundary } from '../../app/boundary/rollback-boundary.js';
+import type { BoundaryRollbackDocument } from '../../app/boundary/rollback-boundary.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { askYes, boundaryAccountFlag, canAsk, principalOf, yesFlag } from '../../cli/boundary-flags.js';
+import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf, formatFlag } from '../../cli/flags.js';
+import { renderBoundaryRollbackText } from '../../cli/render-boundary-apply.js';
+import { loadConfig } from '../../config/load-config.js';
+
+/** `iamtrail boundary rollback`: restores what a boundary apply found (a dry run unless --yes). */
+export default class BoundaryRollback extends BaseCommand {
+  static override summary =
+    "Roll back a boundary apply: the principal's previous boundary, tags and policy version (a dry run unless --yes).";
+  static override description =
+    'From the latest applied snapshot of the principal (or --to SNAPSHOT_ID, an applied or failed apply): puts ' +
+    'back the previous permission boundary (or removes it when there was none), removes the iamtrail:* tags apply ' +
+    'added and gives back the previous value of any it overwrote, and makes the previous default version of ' +
+    'iamtrail-boundary-<name> the default again (a policy apply created is deleted unless another principal uses ' +
+    'it as boundary). Writes a snapshot of its own and marks the restored one rolled-back. Without --yes nothing ' +
+    'is changed. Exit codes: 2 bad input (no such snapshot), 3 an AWS call failed.';
+  static override examples = [
+    '<%= config.bin %> boundary rollback --account prod --role deploy',
+    '<%= config.bin %> boundary rollback --account prod --role deploy --to 20261201T101500Z-deploy-a1b2c3 --yes',
+  ];
+  static override flags = {
+    config: configFlag,
+    account: boundaryAccountFlag,
+    role: Flags.string({
+      helpValue: 'NAME',
+      description: 'Roll back the boundary of this role.',
+      exactlyOne: ['role', 'user'],
+    }),
+    user: Flags.string({
+      helpValue: 'NAME',
+      description: 'Roll back the boundary of this user.',
+      exactlyOne: ['role', 'user'],
+    }),
+    to: Flags.string({
+      helpValue: 'SNAPSHOT_ID',
+      description:
+        'The apply snapshot to restore (boundary history lists them); default the latest applied one.',
+    }),
+    yes: yesFlag,
+    cache: cachePathFlag,
+    'cache-wait': cacheWaitFlag,
+    format: formatFlag,
+  };
+
+  async run(): Promise<BoundaryRollbackDocument> {
+    const { flags } = await this.parse(BoundaryRollback);
+    const configPath = configPathOf(flags);
+    const config = loadConfig(configPath);
+    for (const key of config.unknownKeys)
+      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
+    const principal = principalOf(flags);
+    if (principal === undefined) throw new Error('unreachable: oclif requires --role or --user');
+    const json = this.jsonEnabled() || flags.format === 'json';
+    const render = (document: BoundaryRollbackDocument): string =>
+      json ? `${JSON.stringify(document, null, 2)}\n` : renderBoundaryRollbackText(document);
+    let shown: BoundaryRollbackDocument | undefined;
+    const document = await rollbackBoundary({
+      config,
+      account: flags.account,
+      principal,
+      to: flags.to,
+      cache: { path: flags.cache, enabled: true, refresh: false, lockTimeoutMs: flags['cache-wait'] * 1000 },
+      onNotice: (message) => {
+        this.warnLine(message);
+      },
+      confirm: async (preview) => {
+        if (flags.yes) return true;
+        if (json || !canAsk()) return false;
+        process.stdout.write(render(preview));
+        shown = preview;
+        return askYes(`Roll back ${preview.principal.type} ${preview.principal.name}?`);
+      },
+    });
+    if (document !== shown) {
+      if (this.jsonEnabled() && document.status !== 'failed') return document;
+      process.stdout.write(render(document));
+    }
+    if (document.status === 'failed') await this.exitWhenWritten(3);
+    return document;
+  }
+}
