@@ -149,7 +149,11 @@ const fold = (key: string): string => key.toLowerCase();
 export function planRollback(snapshot: BoundarySnapshot, current: BoundaryState): RollbackPlan {
   const steps: RollbackStep[] = [];
   const notes: string[] = [];
-  if (current.boundaryArn !== null && current.boundaryArn !== snapshot.policyArn)
+  if (
+    current.boundaryArn !== null &&
+    current.boundaryArn !== snapshot.policyArn &&
+    current.boundaryArn !== snapshot.previousBoundaryArn
+  )
     notes.push(
       `its boundary is now ${current.boundaryArn}, not ${snapshot.policyArn} that apply set: it changed since; rollback puts back the boundary before apply all the same`,
     );

@@ -16,7 +16,10 @@ import {
   ListUserTagsCommand,
   PutRolePermissionsBoundaryCommand,
   GetPolicyVersionCommand,
+  NoSuchEntityException,
+  TagRoleCommand,
 } from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { BoundaryApplyDocument } from '../../src/app/boundary/apply-boundaries.js';
@@ -434,5 +437,53 @@ describe('boundary apply and rollback against moto', () => {
     expect(await boundaryOf('ci')).toBeNull();
     expect(await tagsOf('ci')).toEqual(ownTags('ci'));
     expect(await versionsOf('ci')).toBeNull();
+  });
+});
+
+describe('boundary apply when IAM refuses a call mid-way (aws-sdk-client-mock)', () => {
+  it('marks the snapshot failed, says what was changed before and how to roll back, and exits 3', async () => {
+    const mock = mockClient(IAMClient);
+    try {
+      const roleArn = `arn:aws:iam::${ACCOUNT}:role/app`;
+      mock.on(GetRoleCommand).resolves({
+        Role: {
+          RoleName: 'app',
+          Arn: roleArn,
+          Path: '/',
+          RoleId: 'AROAAPP',
+          CreateDate: new Date('2025-01-01'),
+        },
+      });
+      mock.on(ListRoleTagsCommand).resolves({ Tags: [] });
+      mock
+        .on(GetPolicyCommand)
+        .rejects(new NoSuchEntityException({ message: 'Policy not found', $metadata: {} }));
+      mock.on(CreatePolicyCommand).resolves({ Policy: { Arn: policyArnOf('app'), DefaultVersionId: 'v1' } });
+      mock
+        .on(PutRolePermissionsBoundaryCommand)
+        .rejects(
+          Object.assign(new Error('not authorized to perform iam:PutRolePermissionsBoundary'), {
+            name: 'AccessDenied',
+          }),
+        );
+      const failed = await run('boundary', 'apply', '--role', 'app', ...PERIOD, '--yes');
+      expect(failed.status).toBe(3);
+      expect(mock.commandCalls(CreatePolicyCommand)).toHaveLength(1);
+      expect(mock.commandCalls(TagRoleCommand)).toHaveLength(0);
+      const history = JSON.parse(
+        (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+      ) as BoundaryHistoryDocument;
+      const last = history.snapshots.at(-1);
+      expect(last?.state).toBe('failed');
+      expect(last?.newVersion).toBe('v1');
+      expect(last?.message).toContain('PutRolePermissionsBoundary');
+      expect(last?.message).toContain(`created the policy ${policyArnOf('app')}`);
+      expect(last?.message).toContain(
+        `boundary rollback --account moto --role app --to ${last?.id ?? ''} --yes`,
+      );
+      expect(failed.stdout).toContain('FAILED');
+    } finally {
+      mock.restore();
+    }
   });
 });
