@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 
 import { Flags } from '@oclif/core';
 
+import { UsageError } from '../errors.js';
 import type { BoundaryPrincipal } from '../iam/boundary-state.js';
 
 /*
@@ -15,6 +16,35 @@ export const boundaryAccountFlag = Flags.string({
   helpValue: 'NAME_OR_ID',
   description: 'The account (name or id).',
 });
+
+/** `--account` of the commands that also take `--org`: required without it, a narrowing with it. */
+export const orgAccountFlag = Flags.string({
+  helpValue: 'NAME_OR_ID',
+  description: 'The account (name or id); with --org, only this account of the organisation.',
+});
+
+/** `--org`: every ACTIVE account of the organisation. */
+export const boundaryOrgFlag = Flags.boolean({
+  description:
+    'Every ACTIVE account of the organisation (Organizations ListAccounts), assuming --assume-role in each; one account failing does not stop the others (exit code 3).',
+});
+
+/** `--assume-role NAME`: the role assumed in each account with `--org`. */
+export const assumeRoleFlag = Flags.string({
+  helpValue: 'NAME',
+  description: 'With --org: the role name to assume in each account (default: audit.role of the config).',
+  dependsOn: ['org'],
+});
+
+/** The account of a command with `--org`: `--account`, required without `--org`. */
+export function requireAccount(flags: {
+  readonly account?: string | undefined;
+  readonly org: boolean;
+}): string {
+  if (flags.account === undefined)
+    throw new UsageError('pass --account NAME_OR_ID, or --org for every account');
+  return flags.account;
+}
 
 /** `--yes`: make the changes; without it a boundary change is a dry run. */
 export const yesFlag = Flags.boolean({

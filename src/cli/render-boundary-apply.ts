@@ -3,6 +3,7 @@ import type {
   BoundaryApplyEntry,
   PolicyChange,
 } from '../app/boundary/apply-boundaries.js';
+import type { BoundaryOrgDocument } from '../app/boundary/org-fan-out.js';
 import type { BoundaryHistoryDocument, BoundaryRollbackDocument } from '../app/boundary/rollback-boundary.js';
 import type { PrincipalTag } from '../iam/boundary-state.js';
 import { toPrintable } from './printable.js';
@@ -110,4 +111,18 @@ export function renderBoundaryHistoryText(document: BoundaryHistoryDocument): st
     if (snapshot.message !== null) lines.push(`      ${snapshot.message}`);
   }
   return `${lines.map(toPrintable).join('\n')}\n`;
+}
+
+/** The text of a `--org` run: each account's own text, or its error; then how many failed. */
+export function renderBoundaryOrgText<T>(
+  document: BoundaryOrgDocument<T>,
+  renderOne: (one: T) => string,
+): string {
+  const parts = document.accounts.map((result) =>
+    result.status === 'done'
+      ? `== account ${result.account.name} (${result.account.id})\n${renderOne(result.document)}`
+      : `== account ${result.account.name} (${result.account.id}): FAILED: ${toPrintable(result.error)}\n`,
+  );
+  const { totals } = document;
+  return `${parts.join('\n')}\n${totals.failed} of ${totals.accounts} account(s) failed\n`;
 }

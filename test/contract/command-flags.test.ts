@@ -141,7 +141,9 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
     json: true,
     flags: {
       config: { type: 'option' },
-      account: { type: 'option', required: true },
+      account: { type: 'option' },
+      org: { type: 'boolean' },
+      'assume-role': { type: 'option', dependsOn: ['org'] },
       role: { type: 'option', exactlyOne: ['role', 'all-roles', 'user'] },
       'all-roles': { type: 'boolean', exactlyOne: ['role', 'all-roles', 'user'] },
       user: { type: 'option', exactlyOne: ['role', 'all-roles', 'user'] },
@@ -160,7 +162,9 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
     json: true,
     flags: {
       config: { type: 'option' },
-      account: { type: 'option', required: true },
+      account: { type: 'option' },
+      org: { type: 'boolean' },
+      'assume-role': { type: 'option', dependsOn: ['org'] },
       role: { type: 'option', exactlyOne: ['role', 'all-roles', 'user'] },
       'all-roles': { type: 'boolean', exactlyOne: ['role', 'all-roles', 'user'] },
       user: { type: 'option', exactlyOne: ['role', 'all-roles', 'user'] },
@@ -180,7 +184,9 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
     json: true,
     flags: {
       config: { type: 'option' },
-      account: { type: 'option', required: true },
+      account: { type: 'option' },
+      org: { type: 'boolean' },
+      'assume-role': { type: 'option', dependsOn: ['org'] },
       role: { type: 'option', exactlyOne: ['role', 'user'] },
       user: { type: 'option', exactlyOne: ['role', 'user'] },
       to: { type: 'option' },

@@ -3,11 +3,11 @@ import type { BoundarySnapshot, BoundaryTagInput } from '../../analysis/boundary
 import { replayBoundary } from '../../analysis/boundary-plan.js';
 import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
-import { findAccount } from '../../config/load-config.js';
 import { messageOf } from '../../errors.js';
 import { versionToDelete } from '../../iam/boundary-state.js';
 import type { BoundaryState, PrincipalTag } from '../../iam/boundary-state.js';
 import {
+  resolveBoundaryAccount,
   isoSeconds,
   newSnapshotId,
   openBoundaryTarget,
@@ -104,7 +104,7 @@ export async function applyBoundaries(
   data: ActionData = loadActionData(),
 ): Promise<BoundaryApplyDocument> {
   const cachePath = snapshotCachePath(options.cache);
-  const account = findAccount(options.config, options.account);
+  const account = resolveBoundaryAccount(options.config, options.account);
   const { document: plan, principals } = await planBoundariesOf(options, data);
   const now = options.now ?? new Date();
   const target = await openBoundaryTarget(account, options.config);

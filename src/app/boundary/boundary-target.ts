@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 
 import type { BoundaryTarget } from '../../aws/permission-boundaries.js';
 import { CacheStore } from '../../cache/cache-store.js';
+import { findAccount } from '../../config/load-config.js';
 import type { AccountConfig, Config } from '../../config/load-config.js';
 import { UsageError } from '../../errors.js';
 import { defaultCachePath } from '../cache/cache-settings.js';
@@ -61,4 +62,12 @@ export function newSnapshotId(now: Date, principalName: string): string {
 /** An ISO time to the second. */
 export function isoSeconds(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** An account as `--account` names it (looked up in the config), or as `--org` resolved it. */
+export type BoundaryAccount = string | AccountConfig;
+
+/** The config's entry of `--account`, or the account `--org` resolved. */
+export function resolveBoundaryAccount(config: Config, account: BoundaryAccount): AccountConfig {
+  return typeof account === 'string' ? findAccount(config, account) : account;
 }

@@ -18,7 +18,6 @@ import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
 import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
 import type { DayWindow } from '../../cli/window.js';
-import { findAccount } from '../../config/load-config.js';
 import type { AccountConfig, Config } from '../../config/load-config.js';
 import type { EngineReporter } from '../../engines/engine.js';
 import { ConfigError } from '../../errors.js';
@@ -28,6 +27,8 @@ import { periodCoverage } from '../audit/run-audit.js';
 import { loadWindow, planLogs } from '../report/load-window.js';
 import type { EngineName, LogsSummary } from '../report/report-types.js';
 import { requirePrincipal } from '../report/require-principal.js';
+import { resolveBoundaryAccount } from './boundary-target.js';
+import type { BoundaryAccount } from './boundary-target.js';
 
 /*
  * `iamtrail boundary plan`: per principal of one account, the permission boundary a usage-driven
@@ -46,8 +47,8 @@ export type BoundarySelection =
 /** What the plan was asked. */
 export interface BoundaryPlanOptions {
   readonly config: Config;
-  /** `--account` (name or id). */
-  readonly account: string;
+  /** `--account` (name or id), or the account `--org` resolved. */
+  readonly account: BoundaryAccount;
   readonly selection: BoundarySelection;
   /** The period: `--unused-days` days ending `--end`. */
   readonly window: DayWindow;
@@ -143,7 +144,7 @@ export async function planBoundariesOf(
   data: ActionData = loadActionData(),
 ): Promise<BoundaryPlanWithPrincipals> {
   const { config, window } = options;
-  const account = findAccount(config, options.account);
+  const account = resolveBoundaryAccount(config, options.account);
   const plan = planLogs(config, options.logs, options.engine);
   const baseActions = config.boundary?.base_actions ?? [];
   const exclude = config.boundary?.exclude ?? [];

@@ -2,19 +2,20 @@ import { existsSync } from 'node:fs';
 
 import { describeRollbackStep, planRollback } from '../../analysis/boundary-changes.js';
 import type { BoundarySnapshot, RollbackStep } from '../../analysis/boundary-changes.js';
-import { findAccount } from '../../config/load-config.js';
 import type { Config } from '../../config/load-config.js';
 import { UsageError, messageOf } from '../../errors.js';
 import type { BoundaryPrincipal } from '../../iam/boundary-state.js';
 import type * as PermissionBoundaries from '../../aws/permission-boundaries.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
 import {
+  resolveBoundaryAccount,
   isoSeconds,
   newSnapshotId,
   openBoundaryTarget,
   openSnapshotStore,
   snapshotCachePath,
 } from './boundary-target.js';
+import type { BoundaryAccount } from './boundary-target.js';
 
 /*
  * `iamtrail boundary rollback` and `boundary history`. Rollback takes an apply snapshot of the
@@ -27,7 +28,8 @@ import {
 /** What `boundary rollback` was asked. */
 export interface BoundaryRollbackOptions {
   readonly config: Config;
-  readonly account: string;
+  /** `--account` (name or id), or the account `--org` resolved. */
+  readonly account: BoundaryAccount;
   readonly principal: BoundaryPrincipal;
   /** `--to`: the snapshot to restore; default the principal's latest applied one. */
   readonly to: string | undefined;
@@ -58,7 +60,7 @@ export interface BoundaryRollbackDocument {
 
 /** Picks the snapshot, computes the steps, asks, and rolls back when confirmed. */
 export async function rollbackBoundary(options: BoundaryRollbackOptions): Promise<BoundaryRollbackDocument> {
-  const account = findAccount(options.config, options.account);
+  const account = resolveBoundaryAccount(options.config, options.account);
   const cachePath = snapshotCachePath(options.cache);
   const who = `${options.principal.kind} ${options.principal.name} of account ${account.name} (${account.id})`;
   if (!existsSync(cachePath))
@@ -249,7 +251,7 @@ export interface BoundaryHistoryDocument {
 
 /** The snapshots of the account (or of one principal); a cache that does not exist has none (and is not created). */
 export async function boundaryHistory(options: BoundaryHistoryOptions): Promise<BoundaryHistoryDocument> {
-  const account = findAccount(options.config, options.account);
+  const account = resolveBoundaryAccount(options.config, options.account);
   const cachePath = snapshotCachePath(options.cache);
   const base = {
     schema: 'iamtrail.boundary-history/v1' as const,

@@ -1,12 +1,22 @@
 import { Flags } from '@oclif/core';
 
 import { applyBoundaries } from '../../app/boundary/apply-boundaries.js';
-import type { BoundaryApplyDocument } from '../../app/boundary/apply-boundaries.js';
+import type { BoundaryApplyDocument, BoundaryApplyOptions } from '../../app/boundary/apply-boundaries.js';
+import { forEachOrgAccount, resolveOrgAccounts } from '../../app/boundary/org-fan-out.js';
+import type { BoundaryOrgDocument } from '../../app/boundary/org-fan-out.js';
 import type { BoundarySelection } from '../../app/boundary/plan-boundaries.js';
 import { BOUNDARY_LEVELS } from '../../analysis/boundary-plan.js';
 import { DEFAULT_UNUSED_DAYS } from '../../analysis/audit-findings.js';
 import { BaseCommand } from '../../cli/base-command.js';
-import { askYes, boundaryAccountFlag, canAsk, yesFlag } from '../../cli/boundary-flags.js';
+import {
+  askYes,
+  assumeRoleFlag,
+  boundaryOrgFlag,
+  canAsk,
+  orgAccountFlag,
+  requireAccount,
+  yesFlag,
+} from '../../cli/boundary-flags.js';
 import {
   cachePathFlag,
   cacheWaitFlag,
@@ -16,7 +26,7 @@ import {
   formatFlag,
   logsFlag,
 } from '../../cli/flags.js';
-import { renderBoundaryApplyText } from '../../cli/render-boundary-apply.js';
+import { renderBoundaryApplyText, renderBoundaryOrgText } from '../../cli/render-boundary-apply.js';
 import { resolveWindow } from '../../cli/window.js';
 import { loadConfig } from '../../config/load-config.js';
 import { addDays } from '../../trail/utc-days.js';
@@ -37,10 +47,13 @@ export default class BoundaryApply extends BaseCommand {
   static override examples = [
     '<%= config.bin %> boundary apply --account prod --role deploy --unused-days 90',
     '<%= config.bin %> boundary apply --account prod --role deploy --unused-days 90 --yes',
+    '<%= config.bin %> boundary apply --org --assume-role iamtrail-boundary --role deploy --yes',
   ];
   static override flags = {
     config: configFlag,
-    account: boundaryAccountFlag,
+    account: orgAccountFlag,
+    org: boundaryOrgFlag,
+    'assume-role': assumeRoleFlag,
     role: Flags.string({
       helpValue: 'NAME',
       description: 'Apply the boundary of this role.',
@@ -83,7 +96,7 @@ export default class BoundaryApply extends BaseCommand {
     format: formatFlag,
   };
 
-  async run(): Promise<BoundaryApplyDocument> {
+  async run(): Promise<BoundaryApplyDocument | BoundaryOrgDocument<BoundaryApplyDocument>> {
     const { flags } = await this.parse(BoundaryApply);
     const ended = resolveWindow(undefined, flags.end);
     const window = resolveWindow(addDays(ended.endDay, -(flags['unused-days'] - 1)), ended.endDay);
@@ -101,51 +114,69 @@ export default class BoundaryApply extends BaseCommand {
     const json = this.jsonEnabled() || flags.format === 'json';
     const render = (document: BoundaryApplyDocument): string =>
       json ? `${JSON.stringify(document, null, 2)}\n` : renderBoundaryApplyText(document);
-    let shown: BoundaryApplyDocument | undefined;
-    const document = await this.withLogReading(({ signal, reporter }) =>
-      applyBoundaries({
+    const shown = new Set<BoundaryApplyDocument>();
+    const common: Omit<BoundaryApplyOptions, 'account' | 'signal' | 'reporter'> = {
+      config,
+      selection,
+      window,
+      unusedDays: flags['unused-days'],
+      level: flags.level,
+      logs: flags.logs,
+      engine: flags.engine,
+      cache: { path: flags.cache, enabled: true, refresh: false, lockTimeoutMs: flags['cache-wait'] * 1000 },
+      replaceBoundary: flags['replace-boundary'],
+      confirm: async (preview) => {
+        if (flags.yes) return true;
+        if (json || !canAsk()) return false;
+        process.stdout.write(render(preview));
+        shown.add(preview);
+        return askYes(`Apply ${preview.totals.wouldApply} boundary(ies) in account ${preview.account.name}?`);
+      },
+    };
+    if (flags.org) {
+      const accounts = await resolveOrgAccounts({
         config,
-        account: flags.account,
-        selection,
-        window,
-        unusedDays: flags['unused-days'],
-        level: flags.level,
-        logs: flags.logs,
-        engine: flags.engine,
-        cache: {
-          path: flags.cache,
-          enabled: true,
-          refresh: false,
-          lockTimeoutMs: flags['cache-wait'] * 1000,
-        },
-        replaceBoundary: flags['replace-boundary'],
-        confirm: async (preview) => {
-          if (flags.yes) return true;
-          if (json || !canAsk()) return false;
-          process.stdout.write(render(preview));
-          shown = preview;
-          return askYes(
-            `Apply ${preview.totals.wouldApply} boundary(ies) in account ${preview.account.name}?`,
-          );
-        },
-        signal,
-        reporter,
-      }),
+        assumeRole: flags['assume-role'],
+        accounts: flags.account === undefined ? [] : [flags.account],
+      });
+      const org = await this.withLogReading(({ signal, reporter }) =>
+        forEachOrgAccount('apply', accounts, (account) =>
+          applyBoundaries({ ...common, account, signal, reporter }),
+        ),
+      );
+      const done = org.accounts.flatMap((result) => (result.status === 'done' ? [result.document] : []));
+      const refused = done.reduce((sum, document) => sum + document.totals.refused, 0);
+      const failed = org.totals.failed + done.filter((document) => document.totals.failed > 0).length;
+      if (this.jsonEnabled() && failed + refused === 0) return org;
+      process.stdout.write(
+        json ? `${JSON.stringify(org, null, 2)}\n` : renderBoundaryOrgText(org, renderBoundaryApplyText),
+      );
+      await this.exitFor(failed, refused);
+      return org;
+    }
+    const account = requireAccount(flags);
+    const document = await this.withLogReading(({ signal, reporter }) =>
+      applyBoundaries({ ...common, account, signal, reporter }),
     );
-    if (document !== shown) {
+    if (!shown.has(document)) {
       if (this.jsonEnabled() && document.totals.failed + document.totals.refused === 0) return document;
       process.stdout.write(render(document));
     }
-    if (document.totals.failed > 0) {
+    await this.exitFor(document.totals.failed, document.totals.refused);
+    return document;
+  }
+
+  /** Exit code 3 when something failed, 1 when a principal was refused. */
+  private async exitFor(failed: number, refused: number): Promise<void> {
+    if (failed > 0) {
       this.warnLine(
-        `${document.totals.failed} principal(s) failed (the snapshot says what was changed): exit code 3`,
+        `${failed} principal(s) or account(s) failed (the snapshot or the error says what was changed): exit code 3`,
       );
       await this.exitWhenWritten(3);
     }
-    if (document.totals.refused > 0) {
-      this.warnLine(`${document.totals.refused} principal(s) refused, nothing changed for them: exit code 1`);
+    if (refused > 0) {
+      this.warnLine(`${refused} principal(s) refused, nothing changed for them: exit code 1`);
       await this.exitWhenWritten(1);
     }
-    return document;
   }
 }

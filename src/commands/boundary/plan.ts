@@ -1,10 +1,17 @@
 import { Flags } from '@oclif/core';
 
+import { forEachOrgAccount, resolveOrgAccounts } from '../../app/boundary/org-fan-out.js';
+import type { BoundaryOrgDocument } from '../../app/boundary/org-fan-out.js';
 import { planBoundaries } from '../../app/boundary/plan-boundaries.js';
-import type { BoundaryPlanDocument, BoundarySelection } from '../../app/boundary/plan-boundaries.js';
+import type {
+  BoundaryPlanDocument,
+  BoundaryPlanOptions,
+  BoundarySelection,
+} from '../../app/boundary/plan-boundaries.js';
 import { BOUNDARY_LEVELS } from '../../analysis/boundary-plan.js';
 import { DEFAULT_UNUSED_DAYS } from '../../analysis/audit-findings.js';
 import { BaseCommand } from '../../cli/base-command.js';
+import { assumeRoleFlag, boundaryOrgFlag, orgAccountFlag, requireAccount } from '../../cli/boundary-flags.js';
 import {
   cachePathFlag,
   cacheWaitFlag,
@@ -16,6 +23,7 @@ import {
   noCacheFlag,
   cacheSettingsOf,
 } from '../../cli/flags.js';
+import { renderBoundaryOrgText } from '../../cli/render-boundary-apply.js';
 import { renderBoundaryPlanText } from '../../cli/render-boundary-plan.js';
 import { resolveWindow } from '../../cli/window.js';
 import { loadConfig } from '../../config/load-config.js';
@@ -35,14 +43,13 @@ export default class BoundaryPlan extends BaseCommand {
   static override examples = [
     '<%= config.bin %> boundary plan --config examples/demo/config.example.yaml --account demo --all-roles --end 2026-10-31 --unused-days 16',
     '<%= config.bin %> boundary plan --account prod --role deploy --level action --format json',
+    '<%= config.bin %> boundary plan --org --assume-role iamtrail-boundary --all-roles',
   ];
   static override flags = {
     config: configFlag,
-    account: Flags.string({
-      required: true,
-      helpValue: 'NAME_OR_ID',
-      description: 'The account (name or id).',
-    }),
+    account: orgAccountFlag,
+    org: boundaryOrgFlag,
+    'assume-role': assumeRoleFlag,
     role: Flags.string({
       helpValue: 'NAME',
       description: 'Plan the boundary of this role.',
@@ -81,7 +88,7 @@ export default class BoundaryPlan extends BaseCommand {
     format: formatFlag,
   };
 
-  async run(): Promise<BoundaryPlanDocument> {
+  async run(): Promise<BoundaryPlanDocument | BoundaryOrgDocument<BoundaryPlanDocument>> {
     const { flags } = await this.parse(BoundaryPlan);
     const ended = resolveWindow(undefined, flags.end);
     const window = resolveWindow(addDays(ended.endDay, -(flags['unused-days'] - 1)), ended.endDay);
@@ -96,20 +103,44 @@ export default class BoundaryPlan extends BaseCommand {
         : flags.user !== undefined
           ? { kind: 'user', name: flags.user }
           : { kind: 'all-roles' };
-    const document = await this.withLogReading(({ signal, reporter }) =>
-      planBoundaries({
+    const common: Omit<BoundaryPlanOptions, 'account' | 'signal' | 'reporter'> = {
+      config,
+      selection,
+      window,
+      unusedDays: flags['unused-days'],
+      level: flags.level,
+      logs: flags.logs,
+      engine: flags.engine,
+      cache: cacheSettingsOf(flags),
+    };
+    if (flags.org) {
+      const accounts = await resolveOrgAccounts({
         config,
-        account: flags.account,
-        selection,
-        window,
-        unusedDays: flags['unused-days'],
-        level: flags.level,
-        logs: flags.logs,
-        engine: flags.engine,
-        cache: cacheSettingsOf(flags),
-        signal,
-        reporter,
-      }),
+        assumeRole: flags['assume-role'],
+        accounts: flags.account === undefined ? [] : [flags.account],
+      });
+      const org = await this.withLogReading(({ signal, reporter }) =>
+        forEachOrgAccount('plan', accounts, (account) =>
+          planBoundaries({ ...common, account, signal, reporter }),
+        ),
+      );
+      if (this.jsonEnabled() && org.totals.failed === 0) return org;
+      process.stdout.write(
+        flags.format === 'json' || this.jsonEnabled()
+          ? `${JSON.stringify(org, null, 2)}\n`
+          : renderBoundaryOrgText(org, renderBoundaryPlanText),
+      );
+      if (org.totals.failed > 0) {
+        this.warnLine(
+          `${org.totals.failed} of ${org.totals.accounts} account(s) failed (their error is in the output): exit code 3`,
+        );
+        await this.exitWhenWritten(3);
+      }
+      return org;
+    }
+    const account = requireAccount(flags);
+    const document = await this.withLogReading(({ signal, reporter }) =>
+      planBoundaries({ ...common, account, signal, reporter }),
     );
     if (this.jsonEnabled()) return document;
     process.stdout.write(

@@ -1,11 +1,25 @@
 import { Flags } from '@oclif/core';
 
+import { forEachOrgAccount, resolveOrgAccounts } from '../../app/boundary/org-fan-out.js';
+import type { BoundaryOrgDocument } from '../../app/boundary/org-fan-out.js';
 import { rollbackBoundary } from '../../app/boundary/rollback-boundary.js';
-import type { BoundaryRollbackDocument } from '../../app/boundary/rollback-boundary.js';
+import type {
+  BoundaryRollbackDocument,
+  BoundaryRollbackOptions,
+} from '../../app/boundary/rollback-boundary.js';
 import { BaseCommand } from '../../cli/base-command.js';
-import { askYes, boundaryAccountFlag, canAsk, principalOf, yesFlag } from '../../cli/boundary-flags.js';
+import {
+  askYes,
+  assumeRoleFlag,
+  boundaryOrgFlag,
+  canAsk,
+  orgAccountFlag,
+  principalOf,
+  requireAccount,
+  yesFlag,
+} from '../../cli/boundary-flags.js';
 import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf, formatFlag } from '../../cli/flags.js';
-import { renderBoundaryRollbackText } from '../../cli/render-boundary-apply.js';
+import { renderBoundaryOrgText, renderBoundaryRollbackText } from '../../cli/render-boundary-apply.js';
 import { loadConfig } from '../../config/load-config.js';
 
 /** `iamtrail boundary rollback`: restores what a boundary apply found (a dry run unless --yes). */
@@ -25,7 +39,9 @@ export default class BoundaryRollback extends BaseCommand {
   ];
   static override flags = {
     config: configFlag,
-    account: boundaryAccountFlag,
+    account: orgAccountFlag,
+    org: boundaryOrgFlag,
+    'assume-role': assumeRoleFlag,
     role: Flags.string({
       helpValue: 'NAME',
       description: 'Roll back the boundary of this role.',
@@ -47,7 +63,7 @@ export default class BoundaryRollback extends BaseCommand {
     format: formatFlag,
   };
 
-  async run(): Promise<BoundaryRollbackDocument> {
+  async run(): Promise<BoundaryRollbackDocument | BoundaryOrgDocument<BoundaryRollbackDocument>> {
     const { flags } = await this.parse(BoundaryRollback);
     const configPath = configPathOf(flags);
     const config = loadConfig(configPath);
@@ -58,10 +74,9 @@ export default class BoundaryRollback extends BaseCommand {
     const json = this.jsonEnabled() || flags.format === 'json';
     const render = (document: BoundaryRollbackDocument): string =>
       json ? `${JSON.stringify(document, null, 2)}\n` : renderBoundaryRollbackText(document);
-    let shown: BoundaryRollbackDocument | undefined;
-    const document = await rollbackBoundary({
+    const shown = new Set<BoundaryRollbackDocument>();
+    const common: Omit<BoundaryRollbackOptions, 'account'> = {
       config,
-      account: flags.account,
       principal,
       to: flags.to,
       cache: { path: flags.cache, enabled: true, refresh: false, lockTimeoutMs: flags['cache-wait'] * 1000 },
@@ -72,11 +87,37 @@ export default class BoundaryRollback extends BaseCommand {
         if (flags.yes) return true;
         if (json || !canAsk()) return false;
         process.stdout.write(render(preview));
-        shown = preview;
-        return askYes(`Roll back ${preview.principal.type} ${preview.principal.name}?`);
+        shown.add(preview);
+        return askYes(
+          `Roll back ${preview.principal.type} ${preview.principal.name} in account ${preview.account.name}?`,
+        );
       },
-    });
-    if (document !== shown) {
+    };
+    if (flags.org) {
+      const accounts = await resolveOrgAccounts({
+        config,
+        assumeRole: flags['assume-role'],
+        accounts: flags.account === undefined ? [] : [flags.account],
+      });
+      const org = await forEachOrgAccount('rollback', accounts, (account) =>
+        rollbackBoundary({ ...common, account }),
+      );
+      const failed =
+        org.totals.failed +
+        org.accounts.filter((result) => result.status === 'done' && result.document.status === 'failed')
+          .length;
+      if (this.jsonEnabled() && failed === 0) return org;
+      process.stdout.write(
+        json ? `${JSON.stringify(org, null, 2)}\n` : renderBoundaryOrgText(org, renderBoundaryRollbackText),
+      );
+      if (failed > 0) {
+        this.warnLine(`${failed} account(s) failed (their error is in the output): exit code 3`);
+        await this.exitWhenWritten(3);
+      }
+      return org;
+    }
+    const document = await rollbackBoundary({ ...common, account: requireAccount(flags) });
+    if (!shown.has(document)) {
       if (this.jsonEnabled() && document.status !== 'failed') return document;
       process.stdout.write(render(document));
     }
