@@ -2,8 +2,18 @@ import { createInterface } from 'node:readline/promises';
 
 import { Flags } from '@oclif/core';
 
+import type { OrgRequest } from '../app/boundary/org-fan-out.js';
+import type { BoundaryPlanOptions, BoundarySelection } from '../app/boundary/plan-boundaries.js';
+import type { EngineName } from '../app/report/report-types.js';
+import { DEFAULT_UNUSED_DAYS } from '../analysis/audit-findings.js';
+import { BOUNDARY_LEVELS } from '../analysis/boundary-plan.js';
+import type { BoundaryLevel } from '../analysis/boundary-plan.js';
+import type { Config } from '../config/load-config.js';
 import { UsageError } from '../errors.js';
 import type { BoundaryPrincipal } from '../iam/boundary-state.js';
+import { addDays } from '../trail/utc-days.js';
+import { resolveWindow } from './window.js';
+import type { ResolvedWindow } from './window.js';
 
 /*
  * What the `boundary` commands share: `--account`, the principal flags, `--yes`, and the question
@@ -75,4 +85,114 @@ export async function askYes(question: string): Promise<boolean> {
   } finally {
     reader.close();
   }
+}
+
+const SELECTION = ['role', 'all-roles', 'user'];
+
+/** `--role` / `--all-roles` / `--user` of plan and apply (`verb`: what is done to the boundary). */
+export function selectionFlags(verb: 'Plan' | 'Apply') {
+  return {
+    role: Flags.string({
+      helpValue: 'NAME',
+      description: `${verb} the boundary of this role.`,
+      exactlyOne: SELECTION,
+    }),
+    'all-roles': Flags.boolean({
+      description: `${verb} the boundary of every role of the account.`,
+      exactlyOne: SELECTION,
+    }),
+    user: Flags.string({
+      helpValue: 'NAME',
+      description: `${verb} the boundary of this user.`,
+      exactlyOne: SELECTION,
+    }),
+  };
+}
+
+/** `--unused-days`, `--end` and `--level` of plan and apply. */
+export const periodFlags = {
+  'unused-days': Flags.integer({
+    default: DEFAULT_UNUSED_DAYS,
+    min: 1,
+    max: 36500,
+    helpValue: 'N',
+    description: 'The period: the N days ending with --end; what was not used in it is left out.',
+  }),
+  end: Flags.string({
+    helpValue: 'YYYY-MM-DD',
+    description: 'Last UTC day of the period (default: today, UTC).',
+  }),
+  level: Flags.option({
+    options: BOUNDARY_LEVELS,
+    default: 'service' as const,
+    description: 'Allow whole services (svc:*) or only the actions used.',
+  })(),
+};
+
+/** The principals `--role` / `--all-roles` / `--user` select. */
+export function selectionOf(flags: {
+  readonly role?: string | undefined;
+  readonly user?: string | undefined;
+}): BoundarySelection {
+  const principal = principalOf(flags);
+  return principal === undefined ? { kind: 'all-roles' } : principal;
+}
+
+/** The period of `--unused-days` days ending `--end`, with the notices of the window. */
+export function periodOf(flags: {
+  readonly end?: string | undefined;
+  readonly 'unused-days': number;
+}): ResolvedWindow {
+  const ended = resolveWindow(undefined, flags.end);
+  return resolveWindow(addDays(ended.endDay, -(flags['unused-days'] - 1)), ended.endDay);
+}
+
+/**
+ * The `confirm` of a boundary change: yes with `--yes`; at a terminal (text output) the preview
+ * is printed (and remembered in `shown`, not to print it twice) and the question asked; else no.
+ */
+export function confirmOf<T>(options: {
+  readonly yes: boolean;
+  readonly json: boolean;
+  readonly render: (preview: T) => string;
+  readonly question: (preview: T) => string;
+  readonly shown: Set<T>;
+}): (preview: T) => Promise<boolean> {
+  return async (preview) => {
+    if (options.yes) return true;
+    if (options.json || !canAsk()) return false;
+    process.stdout.write(options.render(preview));
+    options.shown.add(preview);
+    return askYes(options.question(preview));
+  };
+}
+
+/** What plan and apply take from their selection and period flags. */
+export function planInputsOf(flags: {
+  readonly role?: string | undefined;
+  readonly user?: string | undefined;
+  readonly 'unused-days': number;
+  readonly level: BoundaryLevel;
+  readonly logs?: string | undefined;
+  readonly engine?: EngineName | undefined;
+}): Pick<BoundaryPlanOptions, 'selection' | 'unusedDays' | 'level' | 'logs' | 'engine'> {
+  return {
+    selection: selectionOf(flags),
+    unusedDays: flags['unused-days'],
+    level: flags.level,
+    logs: flags.logs,
+    engine: flags.engine,
+  };
+}
+
+/** What `--org` asks of the organisation: `--assume-role`, and `--account` narrowing it. */
+export function orgRequestOf(
+  flags: { readonly account?: string | undefined; readonly 'assume-role'?: string | undefined },
+  config: Config,
+): OrgRequest {
+  return {
+    config,
+    assumeRole: flags['assume-role'],
+    accounts: flags.account === undefined ? [] : [flags.account],
+  };
 }

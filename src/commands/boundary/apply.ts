@@ -4,32 +4,29 @@ import { applyBoundaries } from '../../app/boundary/apply-boundaries.js';
 import type { BoundaryApplyDocument, BoundaryApplyOptions } from '../../app/boundary/apply-boundaries.js';
 import { forEachOrgAccount, resolveOrgAccounts } from '../../app/boundary/org-fan-out.js';
 import type { BoundaryOrgDocument } from '../../app/boundary/org-fan-out.js';
-import type { BoundarySelection } from '../../app/boundary/plan-boundaries.js';
-import { BOUNDARY_LEVELS } from '../../analysis/boundary-plan.js';
-import { DEFAULT_UNUSED_DAYS } from '../../analysis/audit-findings.js';
 import { BaseCommand } from '../../cli/base-command.js';
 import {
-  askYes,
   assumeRoleFlag,
   boundaryOrgFlag,
-  canAsk,
+  confirmOf,
   orgAccountFlag,
+  periodFlags,
+  periodOf,
   requireAccount,
+  selectionFlags,
+  planInputsOf,
+  orgRequestOf,
   yesFlag,
 } from '../../cli/boundary-flags.js';
 import {
   cachePathFlag,
   cacheWaitFlag,
   configFlag,
-  configPathOf,
   engineFlag,
   formatFlag,
   logsFlag,
 } from '../../cli/flags.js';
 import { renderBoundaryApplyText, renderBoundaryOrgText } from '../../cli/render-boundary-apply.js';
-import { resolveWindow } from '../../cli/window.js';
-import { loadConfig } from '../../config/load-config.js';
-import { addDays } from '../../trail/utc-days.js';
 
 /** `iamtrail boundary apply`: sets the planned boundaries (a dry run unless --yes). */
 export default class BoundaryApply extends BaseCommand {
@@ -54,36 +51,8 @@ export default class BoundaryApply extends BaseCommand {
     account: orgAccountFlag,
     org: boundaryOrgFlag,
     'assume-role': assumeRoleFlag,
-    role: Flags.string({
-      helpValue: 'NAME',
-      description: 'Apply the boundary of this role.',
-      exactlyOne: ['role', 'all-roles', 'user'],
-    }),
-    'all-roles': Flags.boolean({
-      description: 'Apply the boundary of every role of the account that the plan gives one.',
-      exactlyOne: ['role', 'all-roles', 'user'],
-    }),
-    user: Flags.string({
-      helpValue: 'NAME',
-      description: 'Apply the boundary of this user.',
-      exactlyOne: ['role', 'all-roles', 'user'],
-    }),
-    'unused-days': Flags.integer({
-      default: DEFAULT_UNUSED_DAYS,
-      min: 1,
-      max: 36500,
-      helpValue: 'N',
-      description: 'The period: the N days ending with --end; what was not used in it is left out.',
-    }),
-    end: Flags.string({
-      helpValue: 'YYYY-MM-DD',
-      description: 'Last UTC day of the period (default: today, UTC).',
-    }),
-    level: Flags.option({
-      options: BOUNDARY_LEVELS,
-      default: 'service' as const,
-      description: 'Allow whole services (svc:*) or only the actions used.',
-    })(),
+    ...selectionFlags('Apply'),
+    ...periodFlags,
     'replace-boundary': Flags.boolean({
       description:
         'Replace a boundary iamtrail did not create (the snapshot keeps it; rollback restores it).',
@@ -98,47 +67,30 @@ export default class BoundaryApply extends BaseCommand {
 
   async run(): Promise<BoundaryApplyDocument | BoundaryOrgDocument<BoundaryApplyDocument>> {
     const { flags } = await this.parse(BoundaryApply);
-    const ended = resolveWindow(undefined, flags.end);
-    const window = resolveWindow(addDays(ended.endDay, -(flags['unused-days'] - 1)), ended.endDay);
+    const window = periodOf(flags);
     for (const notice of window.notices) this.warnLine(notice);
-    const configPath = configPathOf(flags);
-    const config = loadConfig(configPath);
-    for (const key of config.unknownKeys)
-      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
-    const selection: BoundarySelection =
-      flags.role !== undefined
-        ? { kind: 'role', name: flags.role }
-        : flags.user !== undefined
-          ? { kind: 'user', name: flags.user }
-          : { kind: 'all-roles' };
+    const config = this.loadWarnedConfig(flags);
     const json = this.jsonEnabled() || flags.format === 'json';
     const render = (document: BoundaryApplyDocument): string =>
       json ? `${JSON.stringify(document, null, 2)}\n` : renderBoundaryApplyText(document);
     const shown = new Set<BoundaryApplyDocument>();
     const common: Omit<BoundaryApplyOptions, 'account' | 'signal' | 'reporter'> = {
       config,
-      selection,
       window,
-      unusedDays: flags['unused-days'],
-      level: flags.level,
-      logs: flags.logs,
-      engine: flags.engine,
+      ...planInputsOf(flags),
       cache: { path: flags.cache, enabled: true, refresh: false, lockTimeoutMs: flags['cache-wait'] * 1000 },
       replaceBoundary: flags['replace-boundary'],
-      confirm: async (preview) => {
-        if (flags.yes) return true;
-        if (json || !canAsk()) return false;
-        process.stdout.write(render(preview));
-        shown.add(preview);
-        return askYes(`Apply ${preview.totals.wouldApply} boundary(ies) in account ${preview.account.name}?`);
-      },
+      confirm: confirmOf({
+        yes: flags.yes,
+        json,
+        render,
+        shown,
+        question: (preview) =>
+          `Apply ${preview.totals.wouldApply} boundary(ies) in account ${preview.account.name}?`,
+      }),
     };
     if (flags.org) {
-      const accounts = await resolveOrgAccounts({
-        config,
-        assumeRole: flags['assume-role'],
-        accounts: flags.account === undefined ? [] : [flags.account],
-      });
+      const accounts = await resolveOrgAccounts(orgRequestOf(flags, config));
       const org = await this.withLogReading(({ signal, reporter }) =>
         forEachOrgAccount('apply', accounts, (account) =>
           applyBoundaries({ ...common, account, signal, reporter }),

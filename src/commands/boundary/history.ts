@@ -4,9 +4,8 @@ import { boundaryHistory } from '../../app/boundary/rollback-boundary.js';
 import type { BoundaryHistoryDocument } from '../../app/boundary/rollback-boundary.js';
 import { BaseCommand } from '../../cli/base-command.js';
 import { boundaryAccountFlag, principalOf } from '../../cli/boundary-flags.js';
-import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf, formatFlag } from '../../cli/flags.js';
+import { cachePathFlag, cacheWaitFlag, configFlag, formatFlag } from '../../cli/flags.js';
 import { renderBoundaryHistoryText } from '../../cli/render-boundary-apply.js';
-import { loadConfig } from '../../config/load-config.js';
 
 /** `iamtrail boundary history`: the snapshots boundary apply and rollback kept. */
 export default class BoundaryHistory extends BaseCommand {
@@ -40,10 +39,7 @@ export default class BoundaryHistory extends BaseCommand {
 
   async run(): Promise<BoundaryHistoryDocument> {
     const { flags } = await this.parse(BoundaryHistory);
-    const configPath = configPathOf(flags);
-    const config = loadConfig(configPath);
-    for (const key of config.unknownKeys)
-      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
+    const config = this.loadWarnedConfig(flags);
     const document = await boundaryHistory({
       config,
       account: flags.account,

@@ -1,22 +1,23 @@
-import { Flags } from '@oclif/core';
-
 import { forEachOrgAccount, resolveOrgAccounts } from '../../app/boundary/org-fan-out.js';
 import type { BoundaryOrgDocument } from '../../app/boundary/org-fan-out.js';
 import { planBoundaries } from '../../app/boundary/plan-boundaries.js';
-import type {
-  BoundaryPlanDocument,
-  BoundaryPlanOptions,
-  BoundarySelection,
-} from '../../app/boundary/plan-boundaries.js';
-import { BOUNDARY_LEVELS } from '../../analysis/boundary-plan.js';
-import { DEFAULT_UNUSED_DAYS } from '../../analysis/audit-findings.js';
+import type { BoundaryPlanDocument, BoundaryPlanOptions } from '../../app/boundary/plan-boundaries.js';
 import { BaseCommand } from '../../cli/base-command.js';
-import { assumeRoleFlag, boundaryOrgFlag, orgAccountFlag, requireAccount } from '../../cli/boundary-flags.js';
+import {
+  assumeRoleFlag,
+  boundaryOrgFlag,
+  orgAccountFlag,
+  periodFlags,
+  periodOf,
+  requireAccount,
+  selectionFlags,
+  planInputsOf,
+  orgRequestOf,
+} from '../../cli/boundary-flags.js';
 import {
   cachePathFlag,
   cacheWaitFlag,
   configFlag,
-  configPathOf,
   engineFlag,
   formatFlag,
   logsFlag,
@@ -25,9 +26,6 @@ import {
 } from '../../cli/flags.js';
 import { renderBoundaryOrgText } from '../../cli/render-boundary-apply.js';
 import { renderBoundaryPlanText } from '../../cli/render-boundary-plan.js';
-import { resolveWindow } from '../../cli/window.js';
-import { loadConfig } from '../../config/load-config.js';
-import { addDays } from '../../trail/utc-days.js';
 
 /** `iamtrail boundary plan`: the permission boundaries a usage-driven run would set; read-only. */
 export default class BoundaryPlan extends BaseCommand {
@@ -50,36 +48,8 @@ export default class BoundaryPlan extends BaseCommand {
     account: orgAccountFlag,
     org: boundaryOrgFlag,
     'assume-role': assumeRoleFlag,
-    role: Flags.string({
-      helpValue: 'NAME',
-      description: 'Plan the boundary of this role.',
-      exactlyOne: ['role', 'all-roles', 'user'],
-    }),
-    'all-roles': Flags.boolean({
-      description: 'Plan the boundary of every role of the account.',
-      exactlyOne: ['role', 'all-roles', 'user'],
-    }),
-    user: Flags.string({
-      helpValue: 'NAME',
-      description: 'Plan the boundary of this user.',
-      exactlyOne: ['role', 'all-roles', 'user'],
-    }),
-    'unused-days': Flags.integer({
-      default: DEFAULT_UNUSED_DAYS,
-      min: 1,
-      max: 36500,
-      helpValue: 'N',
-      description: 'The period: the N days ending with --end; what was not used in it is left out.',
-    }),
-    end: Flags.string({
-      helpValue: 'YYYY-MM-DD',
-      description: 'Last UTC day of the period (default: today, UTC).',
-    }),
-    level: Flags.option({
-      options: BOUNDARY_LEVELS,
-      default: 'service' as const,
-      description: 'Allow whole services (svc:*) or only the actions used.',
-    })(),
+    ...selectionFlags('Plan'),
+    ...periodFlags,
     logs: logsFlag,
     engine: engineFlag,
     cache: cachePathFlag,
@@ -90,35 +60,17 @@ export default class BoundaryPlan extends BaseCommand {
 
   async run(): Promise<BoundaryPlanDocument | BoundaryOrgDocument<BoundaryPlanDocument>> {
     const { flags } = await this.parse(BoundaryPlan);
-    const ended = resolveWindow(undefined, flags.end);
-    const window = resolveWindow(addDays(ended.endDay, -(flags['unused-days'] - 1)), ended.endDay);
+    const window = periodOf(flags);
     for (const notice of window.notices) this.warnLine(notice);
-    const configPath = configPathOf(flags);
-    const config = loadConfig(configPath);
-    for (const key of config.unknownKeys)
-      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
-    const selection: BoundarySelection =
-      flags.role !== undefined
-        ? { kind: 'role', name: flags.role }
-        : flags.user !== undefined
-          ? { kind: 'user', name: flags.user }
-          : { kind: 'all-roles' };
+    const config = this.loadWarnedConfig(flags);
     const common: Omit<BoundaryPlanOptions, 'account' | 'signal' | 'reporter'> = {
       config,
-      selection,
       window,
-      unusedDays: flags['unused-days'],
-      level: flags.level,
-      logs: flags.logs,
-      engine: flags.engine,
+      ...planInputsOf(flags),
       cache: cacheSettingsOf(flags),
     };
     if (flags.org) {
-      const accounts = await resolveOrgAccounts({
-        config,
-        assumeRole: flags['assume-role'],
-        accounts: flags.account === undefined ? [] : [flags.account],
-      });
+      const accounts = await resolveOrgAccounts(orgRequestOf(flags, config));
       const org = await this.withLogReading(({ signal, reporter }) =>
         forEachOrgAccount('plan', accounts, (account) =>
           planBoundaries({ ...common, account, signal, reporter }),

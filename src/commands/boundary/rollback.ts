@@ -9,18 +9,17 @@ import type {
 } from '../../app/boundary/rollback-boundary.js';
 import { BaseCommand } from '../../cli/base-command.js';
 import {
-  askYes,
   assumeRoleFlag,
   boundaryOrgFlag,
-  canAsk,
+  orgRequestOf,
+  confirmOf,
   orgAccountFlag,
   principalOf,
   requireAccount,
   yesFlag,
 } from '../../cli/boundary-flags.js';
-import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf, formatFlag } from '../../cli/flags.js';
+import { cachePathFlag, cacheWaitFlag, configFlag, formatFlag } from '../../cli/flags.js';
 import { renderBoundaryOrgText, renderBoundaryRollbackText } from '../../cli/render-boundary-apply.js';
-import { loadConfig } from '../../config/load-config.js';
 
 /** `iamtrail boundary rollback`: restores what a boundary apply found (a dry run unless --yes). */
 export default class BoundaryRollback extends BaseCommand {
@@ -65,10 +64,7 @@ export default class BoundaryRollback extends BaseCommand {
 
   async run(): Promise<BoundaryRollbackDocument | BoundaryOrgDocument<BoundaryRollbackDocument>> {
     const { flags } = await this.parse(BoundaryRollback);
-    const configPath = configPathOf(flags);
-    const config = loadConfig(configPath);
-    for (const key of config.unknownKeys)
-      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
+    const config = this.loadWarnedConfig(flags);
     const principal = principalOf(flags);
     if (principal === undefined) throw new Error('unreachable: oclif requires --role or --user');
     const json = this.jsonEnabled() || flags.format === 'json';
@@ -83,22 +79,17 @@ export default class BoundaryRollback extends BaseCommand {
       onNotice: (message) => {
         this.warnLine(message);
       },
-      confirm: async (preview) => {
-        if (flags.yes) return true;
-        if (json || !canAsk()) return false;
-        process.stdout.write(render(preview));
-        shown.add(preview);
-        return askYes(
+      confirm: confirmOf({
+        yes: flags.yes,
+        json,
+        render,
+        shown,
+        question: (preview) =>
           `Roll back ${preview.principal.type} ${preview.principal.name} in account ${preview.account.name}?`,
-        );
-      },
+      }),
     };
     if (flags.org) {
-      const accounts = await resolveOrgAccounts({
-        config,
-        assumeRole: flags['assume-role'],
-        accounts: flags.account === undefined ? [] : [flags.account],
-      });
+      const accounts = await resolveOrgAccounts(orgRequestOf(flags, config));
       const org = await forEachOrgAccount('rollback', accounts, (account) =>
         rollbackBoundary({ ...common, account }),
       );
