@@ -22,11 +22,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { BoundaryApplyDocument } from '../../src/app/boundary/apply-boundaries.js';
-import type {
-  BoundaryHistoryDocument,
-  BoundaryRollbackDocument,
-} from '../../src/app/boundary/rollback-boundary.js';
+import type { BoundaryHistoryDocument } from '../../src/app/boundary/rollback-boundary.js';
+import {
+  boundaryApplyDocument,
+  boundaryHistoryDocument,
+  boundaryRollbackDocument,
+} from '../contract/json-schemas.js';
 import { runCli } from '../helpers/cli.js';
 import { startMotoAdvisor } from '../helpers/moto.js';
 import type { MotoServer } from '../helpers/moto.js';
@@ -312,7 +313,7 @@ describe('boundary apply and rollback against moto', () => {
   it('apply --yes sets the boundary and tags; rollback --yes gives back exactly what was there', async () => {
     const applied = await run('boundary', 'apply', '--role', 'app', ...PERIOD, '--yes', '--format', 'json');
     expect(applied.status, applied.stderr).toBe(0);
-    expect((JSON.parse(applied.stdout) as BoundaryApplyDocument).dryRun).toBe(false);
+    expect(boundaryApplyDocument.parse(JSON.parse(applied.stdout)).dryRun).toBe(false);
     expect(await boundaryOf('app')).toBe(policyArnOf('app'));
     expect(await versionsOf('app')).toEqual([{ id: 'v1', isDefault: true }]);
     expect(await allowedOf('app', 'v1')).toEqual(usedServices('app'));
@@ -330,7 +331,7 @@ describe('boundary apply and rollback against moto', () => {
 
     const history = await run('boundary', 'history', '--role', 'app', '--json');
     expect(history.status, history.stderr).toBe(0);
-    const snapshots = (JSON.parse(history.stdout) as BoundaryHistoryDocument).snapshots;
+    const snapshots = boundaryHistoryDocument.parse(JSON.parse(history.stdout)).snapshots;
     expect(snapshots.map((s) => [s.operation, s.state, s.previousBoundaryArn, s.policyExisted])).toEqual([
       ['apply', 'applied', null, false],
     ]);
@@ -342,7 +343,7 @@ describe('boundary apply and rollback against moto', () => {
 
     const rolled = await run('boundary', 'rollback', '--role', 'app', '--yes', '--json');
     expect(rolled.status, rolled.stderr).toBe(0);
-    expect((JSON.parse(rolled.stdout) as BoundaryRollbackDocument).status).toBe('rolled-back');
+    expect(boundaryRollbackDocument.parse(JSON.parse(rolled.stdout)).status).toBe('rolled-back');
     expect(await boundaryOf('app')).toBeNull();
     expect(await tagsOf('app')).toEqual(ownTags('app'));
     // apply created the policy and nothing else uses it: gone.
@@ -459,13 +460,11 @@ describe('boundary apply when IAM refuses a call mid-way (aws-sdk-client-mock)',
         .on(GetPolicyCommand)
         .rejects(new NoSuchEntityException({ message: 'Policy not found', $metadata: {} }));
       mock.on(CreatePolicyCommand).resolves({ Policy: { Arn: policyArnOf('app'), DefaultVersionId: 'v1' } });
-      mock
-        .on(PutRolePermissionsBoundaryCommand)
-        .rejects(
-          Object.assign(new Error('not authorized to perform iam:PutRolePermissionsBoundary'), {
-            name: 'AccessDenied',
-          }),
-        );
+      mock.on(PutRolePermissionsBoundaryCommand).rejects(
+        Object.assign(new Error('not authorized to perform iam:PutRolePermissionsBoundary'), {
+          name: 'AccessDenied',
+        }),
+      );
       const failed = await run('boundary', 'apply', '--role', 'app', ...PERIOD, '--yes');
       expect(failed.status).toBe(3);
       expect(mock.commandCalls(CreatePolicyCommand)).toHaveLength(1);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { BoundaryApplyDocument } from '../../src/app/boundary/apply-boundaries.js';
 import type { BoundaryOrgDocument } from '../../src/app/boundary/org-fan-out.js';
+import { boundaryApplyDocument, boundaryOrgDocument } from '../contract/json-schemas.js';
 import { runCli } from '../helpers/cli.js';
 import { startMoto } from '../helpers/moto.js';
 import type { MotoServer } from '../helpers/moto.js';
@@ -90,6 +91,7 @@ describe('boundary apply --org against moto', () => {
     );
     expect(run.status, run.stderr).toBe(3);
     const document = JSON.parse(run.stdout) as BoundaryOrgDocument<BoundaryApplyDocument>;
+    expect(() => boundaryOrgDocument(boundaryApplyDocument).parse(document)).not.toThrow();
     const byId = new Map(document.accounts.map((result) => [result.account.id, result]));
     for (const account of org.slice(0, 2)) {
       const result = byId.get(account.id);
