@@ -37,7 +37,8 @@ export default class BoundaryPlan extends BaseCommand {
     'plus boundary.base_actions of the config, and denying changes to its own boundary. Shows granted → proposed ' +
     'actions, coverage (used / granted), the size against the 6,144-character limit and the replay of the used ' +
     'actions; lists the principals skipped (boundary.exclude, service-linked roles, younger than the period, ' +
-    'logs not covering the period). Nothing is written to AWS. Exit codes: 2 bad input, 3 AWS failure.';
+    'logs not covering the period). Nothing is written to AWS. With --org, every account of the organisation ' +
+    '(one failing does not stop the others). Exit codes: 2 bad input, 3 AWS failure (with --org: an account failed).';
   static override examples = [
     '<%= config.bin %> boundary plan --config examples/demo/config.example.yaml --account demo --all-roles --end 2026-10-31 --unused-days 16',
     '<%= config.bin %> boundary plan --account prod --role deploy --level action --format json',
