@@ -121,7 +121,9 @@ export function renderBoundaryOrgText<T>(
   const parts = document.accounts.map((result) =>
     result.status === 'done'
       ? `== account ${result.account.name} (${result.account.id})\n${renderOne(result.document)}`
-      : `== account ${result.account.name} (${result.account.id}): FAILED: ${toPrintable(result.error)}\n`,
+      : result.status === 'nothing'
+        ? `== account ${result.account.name} (${result.account.id}): nothing to do: ${toPrintable(result.reason)}\n`
+        : `== account ${result.account.name} (${result.account.id}): FAILED: ${toPrintable(result.error)}\n`,
   );
   const { totals } = document;
   return `${parts.join('\n')}\n${totals.failed} of ${totals.accounts} account(s) failed\n`;

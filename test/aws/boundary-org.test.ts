@@ -8,7 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { BoundaryApplyDocument } from '../../src/app/boundary/apply-boundaries.js';
 import type { BoundaryOrgDocument } from '../../src/app/boundary/org-fan-out.js';
-import { boundaryApplyDocument, boundaryOrgDocument } from '../contract/json-schemas.js';
+import {
+  boundaryApplyDocument,
+  boundaryOrgDocument,
+  boundaryRollbackDocument,
+} from '../contract/json-schemas.js';
 import { runCli } from '../helpers/cli.js';
 import { startMoto } from '../helpers/moto.js';
 import type { MotoServer } from '../helpers/moto.js';
@@ -114,5 +118,33 @@ describe('boundary apply --org against moto', () => {
       expect((await iam.send(new ListRoleTagsCommand({ RoleName: 'deploy' }))).Tags ?? []).toEqual([]);
       iam.destroy();
     }
+  });
+
+  it('rollback --org: an account without a snapshot of the principal has nothing to do, which is no failure', async () => {
+    const run = await runCli(
+      [
+        'boundary',
+        'rollback',
+        '--org',
+        '--assume-role',
+        'iamtrail-boundary',
+        '--role',
+        'deploy',
+        '--config',
+        join(work, 'config.yaml'),
+        '--cache',
+        join(work, 'cache.duckdb'),
+        '--yes',
+        '--format',
+        'json',
+      ],
+      moto.env,
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const document = boundaryOrgDocument(boundaryRollbackDocument).parse(JSON.parse(run.stdout));
+    // Nothing was ever applied (the first test changed nothing): no account has a snapshot.
+    for (const account of org)
+      expect(document.accounts.find((result) => result.account.id === account.id)?.status).toBe('nothing');
+    expect(document.totals.failed).toBe(0);
   });
 });

@@ -736,6 +736,7 @@ export function boundaryOrgDocument<T extends z.ZodType>(document: T) {
     accounts: z.array(
       z.union([
         z.strictObject({ account, status: z.literal('done'), document }),
+        z.strictObject({ account, status: z.literal('nothing'), reason: z.string() }),
         z.strictObject({ account, status: z.literal('failed'), error: z.string(), exitCode: count }),
       ]),
     ),

@@ -23,6 +23,8 @@ export type OrgAccountResult<T> = {
   readonly account: { readonly name: string; readonly id: string };
 } & (
   | { readonly status: 'done'; readonly document: T }
+  /** Nothing to do there (rollback: no snapshot of the principal in the account). */
+  | { readonly status: 'nothing'; readonly reason: string }
   | { readonly status: 'failed'; readonly error: string; readonly exitCode: number }
 );
 
@@ -55,11 +57,13 @@ export async function resolveOrgAccounts(request: OrgRequest): Promise<AccountCo
   }));
 }
 
-/** Runs `run` for every account in turn; an account's error is kept as its result. */
+/** Runs `run` for every account in turn; an account's error is kept as its result (or as nothing to do there). */
 export async function forEachOrgAccount<T>(
   operation: BoundaryOrgDocument<T>['operation'],
   accounts: readonly AccountConfig[],
   run: (account: AccountConfig) => Promise<T>,
+  /** An error that means "nothing to do in this account" rather than a failure. */
+  isNothing: (error: unknown) => boolean = () => false,
 ): Promise<BoundaryOrgDocument<T>> {
   const results: OrgAccountResult<T>[] = [];
   for (const account of accounts) {
@@ -68,6 +72,10 @@ export async function forEachOrgAccount<T>(
       results.push({ account: about, status: 'done', document: await run(account) });
     } catch (error) {
       if (error instanceof InterruptedError) throw error;
+      if (isNothing(error)) {
+        results.push({ account: about, status: 'nothing', reason: messageOf(error) });
+        continue;
+      }
       const exitCode = (error as { exitCode?: unknown }).exitCode;
       results.push({
         account: about,

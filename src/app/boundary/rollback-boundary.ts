@@ -58,13 +58,16 @@ export interface BoundaryRollbackDocument {
   readonly error: string | null;
 }
 
+/** Rollback found no snapshot to restore (exit 2; with `--org`, nothing to do in that account). */
+export class NoSnapshotError extends UsageError {}
+
 /** Picks the snapshot, computes the steps, asks, and rolls back when confirmed. */
 export async function rollbackBoundary(options: BoundaryRollbackOptions): Promise<BoundaryRollbackDocument> {
   const account = resolveBoundaryAccount(options.config, options.account);
   const cachePath = snapshotCachePath(options.cache);
   const who = `${options.principal.kind} ${options.principal.name} of account ${account.name} (${account.id})`;
   if (!existsSync(cachePath))
-    throw new UsageError(`no boundary snapshot of ${who}: the cache ${cachePath} does not exist`, {
+    throw new NoSnapshotError(`no boundary snapshot of ${who}: the cache ${cachePath} does not exist`, {
       suggestions: ['Pass --cache with the file boundary apply used'],
     });
   const now = options.now ?? new Date();
@@ -185,7 +188,7 @@ function pickSnapshot(
   }
   const latest = applies.filter((snapshot) => snapshot.state === 'applied').at(-1);
   if (latest === undefined)
-    throw new UsageError(`no applied boundary snapshot of ${who} in ${cachePath}`, {
+    throw new NoSnapshotError(`no applied boundary snapshot of ${who} in ${cachePath}`, {
       suggestions: ['boundary history lists the snapshots; pass --to SNAPSHOT_ID for a failed apply'],
     });
   return latest;

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 
 import { forEachOrgAccount, resolveOrgAccounts } from '../../app/boundary/org-fan-out.js';
 import type { BoundaryOrgDocument } from '../../app/boundary/org-fan-out.js';
-import { rollbackBoundary } from '../../app/boundary/rollback-boundary.js';
+import { NoSnapshotError, rollbackBoundary } from '../../app/boundary/rollback-boundary.js';
 import type {
   BoundaryRollbackDocument,
   BoundaryRollbackOptions,
@@ -90,8 +90,11 @@ export default class BoundaryRollback extends BaseCommand {
     };
     if (flags.org) {
       const accounts = await resolveOrgAccounts(orgRequestOf(flags, config));
-      const org = await forEachOrgAccount('rollback', accounts, (account) =>
-        rollbackBoundary({ ...common, account }),
+      const org = await forEachOrgAccount(
+        'rollback',
+        accounts,
+        (account) => rollbackBoundary({ ...common, account }),
+        (error) => error instanceof NoSnapshotError,
       );
       const failed =
         org.totals.failed +
