@@ -107,6 +107,22 @@ export async function applyBoundaries(
   const account = resolveBoundaryAccount(options.config, options.account);
   const { document: plan, principals } = await planBoundariesOf(options, data);
   const now = options.now ?? new Date();
+  // No AWS call (nor AssumeRole) when the plan gives no principal a boundary.
+  if (plan.principals.every((planned) => planned.status === 'skipped'))
+    return documentOf(
+      plan,
+      plan.principals.map((planned) =>
+        blank(
+          { type: planned.type, name: planned.name, arn: planned.arn },
+          'skipped',
+          [planned.detail],
+          planned.currentBoundary,
+        ),
+      ),
+      true,
+      cachePath,
+      now,
+    );
   const target = await openBoundaryTarget(account, options.config);
   try {
     const entries: BoundaryApplyEntry[] = [];
