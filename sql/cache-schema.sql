@@ -99,15 +99,19 @@ CREATE TABLE IF NOT EXISTS resource_usage (
 );
 
 -- What `boundary apply` (operation 'apply') or `boundary rollback` ('rollback') found before it
--- changed a principal: its permission boundary (null: none), its tags (JSON [{Key, Value}]), and
+-- changed a principal: its permission boundary (null: none), its tags (JSON [{key, value}]), and
 -- the iamtrail boundary policy's default version and document before (null: the policy did not
--- exist). Written before any change (state 'pending'), then marked 'applied' or 'failed'; a
--- rollback restores from it. Never emptied by a migration: the logs cannot give it back.
+-- exist); the tags it set (JSON [{key, value}]: apply's iamtrail:* tags, rollback's restored
+-- values), the version it made the default, the apply snapshot a rollback restored, and what
+-- happened (the error of a failed change, with what had been changed before it). Written before
+-- any change (state 'pending'), then marked 'applied' or 'failed'; an applied apply that was
+-- rolled back becomes 'rolled-back'. Never emptied by a migration: the logs cannot give it back.
 CREATE TABLE IF NOT EXISTS boundary_snapshots (
   snapshot_id VARCHAR NOT NULL,
   account_id VARCHAR NOT NULL,
   principal_arn VARCHAR NOT NULL,
   principal_type VARCHAR NOT NULL,
+  principal_name VARCHAR NOT NULL,
   taken_at VARCHAR NOT NULL,
   operation VARCHAR NOT NULL,
   previous_boundary_arn VARCHAR,
@@ -117,6 +121,9 @@ CREATE TABLE IF NOT EXISTS boundary_snapshots (
   previous_default_version VARCHAR,
   previous_policy_document VARCHAR,
   new_version VARCHAR,
+  applied_tags VARCHAR NOT NULL,
+  restores_snapshot_id VARCHAR,
+  message VARCHAR,
   state VARCHAR NOT NULL
 );
 

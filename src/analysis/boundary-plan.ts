@@ -271,6 +271,8 @@ export interface SkipInput {
   readonly covers: string;
   /** Log files of the account's period that could not be read: any makes the evidence incomplete. */
   readonly unreadableFiles: number;
+  /** A boundary iamtrail did not create is to be replaced (`boundary apply --replace-boundary`), not a reason to skip. */
+  readonly replaceBoundary?: boolean;
 }
 
 /** The `boundary.exclude` entry that names a principal (names in any case, as IAM's are unique so), or `undefined`. */
@@ -300,7 +302,7 @@ export function whySkip(input: SkipInput): BoundarySkip | null {
   if (principal.type === 'role' && principal.serviceLinked)
     return { reason: 'service-linked', detail: 'a service-linked role: AWS manages its permissions' };
   const current = principal.permissionsBoundaryArn;
-  if (current !== undefined && !isIamtrailBoundaryArn(current))
+  if (current !== undefined && !isIamtrailBoundaryArn(current) && input.replaceBoundary !== true)
     return {
       reason: 'has-boundary',
       detail: `has boundary ${current} iamtrail did not create: a plan would replace it`,

@@ -1,6 +1,7 @@
 import {
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
+  DeletePolicyCommand,
   DeletePolicyVersionCommand,
   DeleteRolePermissionsBoundaryCommand,
   DeleteUserPermissionsBoundaryCommand,
@@ -8,6 +9,7 @@ import {
   GetPolicyVersionCommand,
   GetRoleCommand,
   GetUserCommand,
+  paginateListEntitiesForPolicy,
   paginateListPolicyVersions,
   paginateListRoleTags,
   paginateListUserTags,
@@ -433,4 +435,40 @@ export async function untagPrincipal(
     await awsCall(`IAM UntagUser for ${who}`, () =>
       target.client.send(new UntagUserCommand({ UserName: principal.name, TagKeys: [...keys] })),
     );
+}
+
+/**
+ * The roles and users that have the policy as their permission boundary (ListEntitiesForPolicy
+ * with PolicyUsageFilter PermissionsBoundary, every page), as `role/NAME` and `user/NAME`.
+ */
+export async function boundaryPolicyUsers(target: BoundaryTarget, policyArn: string): Promise<string[]> {
+  const client = target.client as IAMClient;
+  return awsCall(`IAM ListEntitiesForPolicy ${policyArn} in ${target.accountLabel}`, async () => {
+    const users: string[] = [];
+    for await (const page of paginateListEntitiesForPolicy(
+      { client },
+      { PolicyArn: policyArn, PolicyUsageFilter: 'PermissionsBoundary' },
+    )) {
+      for (const role of page.PolicyRoles ?? []) users.push(`role/${role.RoleName ?? ''}`);
+      for (const user of page.PolicyUsers ?? []) users.push(`user/${user.UserName ?? ''}`);
+    }
+    return users;
+  });
+}
+
+/**
+ * Deletes a managed policy: its versions that are not the default (DeletePolicyVersion each, as
+ * IAM requires), then the policy with its default version (DeletePolicy).
+ */
+export async function deleteBoundaryPolicy(target: BoundaryTarget, policyArn: string): Promise<void> {
+  const where = `policy ${policyArn} in ${target.accountLabel}`;
+  const listed = await listPolicyVersions(target, policyArn, false);
+  for (const version of listed?.versions ?? [])
+    if (!version.isDefault)
+      await awsCall(`IAM DeletePolicyVersion ${version.id} of ${where}`, () =>
+        target.client.send(new DeletePolicyVersionCommand({ PolicyArn: policyArn, VersionId: version.id })),
+      );
+  await awsCall(`IAM DeletePolicy ${where}`, () =>
+    target.client.send(new DeletePolicyCommand({ PolicyArn: policyArn })),
+  );
 }

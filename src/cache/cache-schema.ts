@@ -129,6 +129,7 @@ export interface CacheDatabase {
     account_id: string;
     principal_arn: string;
     principal_type: 'user' | 'role';
+    principal_name: string;
     taken_at: string;
     operation: 'apply' | 'rollback';
     previous_boundary_arn: string | null;
@@ -138,6 +139,9 @@ export interface CacheDatabase {
     previous_default_version: string | null;
     previous_policy_document: string | null;
     new_version: string | null;
+    applied_tags: string;
+    restores_snapshot_id: string | null;
+    message: string | null;
     state: 'pending' | 'applied' | 'failed' | 'rolled-back';
   };
   advisor_snapshots: {

@@ -14,6 +14,7 @@ import {
   writeAdvisorSnapshots,
 } from './advisor-store.js';
 import { clearDays, writeDays } from './activity-writes.js';
+import { boundarySnapshots, markBoundarySnapshot, writeBoundarySnapshot } from './boundary-snapshot-store.js';
 import {
   athenaQueries,
   athenaResources,
@@ -172,6 +173,23 @@ export class CacheStore {
   /** See {@link advisorArns}. */
   advisorArns(...args: Rest<typeof advisorArns>): ReturnType<typeof advisorArns> {
     return advisorArns(this.#cache, ...args);
+  }
+
+  /** See {@link writeBoundarySnapshot}. */
+  writeBoundarySnapshot(
+    ...args: Rest<typeof writeBoundarySnapshot>
+  ): ReturnType<typeof writeBoundarySnapshot> {
+    return writeBoundarySnapshot(this.#cache, ...args);
+  }
+
+  /** See {@link markBoundarySnapshot}. */
+  markBoundarySnapshot(...args: Rest<typeof markBoundarySnapshot>): ReturnType<typeof markBoundarySnapshot> {
+    return markBoundarySnapshot(this.#cache, ...args);
+  }
+
+  /** See {@link boundarySnapshots}. */
+  boundarySnapshots(...args: Rest<typeof boundarySnapshots>): ReturnType<typeof boundarySnapshots> {
+    return boundarySnapshots(this.#cache, ...args);
   }
 
   /** Bytes on disk of the cache file and its write-ahead log. */

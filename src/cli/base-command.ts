@@ -57,6 +57,15 @@ export abstract class BaseCommand extends Command {
     return config;
   }
 
+  /** The config file of `--config` (or the default one), its unknown keys warned about. */
+  protected loadWarnedConfig(flags: { readonly config?: string | undefined }): Config {
+    const configPath = configPathOf(flags);
+    const config = loadConfig(configPath);
+    for (const key of config.unknownKeys)
+      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
+    return config;
+  }
+
   /** Prints one warning line on stderr; what it quotes from data cannot reach the terminal raw. */
   protected warnLine(message: string): void {
     process.stderr.write(`warning: ${toPrintable(message)}\n`);

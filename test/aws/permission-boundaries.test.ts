@@ -20,7 +20,9 @@ import { buildIamtrailPolicy } from '../../src/app/permissions/iamtrail-policy.j
 import { AwsCallCounts, instrumentClient } from '../../src/aws/client-instrumentation.js';
 import {
   addBoundaryPolicyVersion,
+  boundaryPolicyUsers,
   createBoundaryPolicy,
+  deleteBoundaryPolicy,
   deletePermissionsBoundary,
   isNoSuchEntity,
   putPermissionsBoundary,
@@ -421,6 +423,31 @@ describe("tags within IAM's limits, refused before any change", () => {
     expect(failure).toBeInstanceOf(InputDataError);
     expect((failure as Error).message).toContain('51 keys to remove; IAM takes 50 at a time');
     expect(calls).toEqual({});
+  });
+});
+
+describe('removing a boundary policy apply created (rollback)', () => {
+  it('lists no principal using it as boundary once none does, then deletes its versions and the policy', async () => {
+    const arn = await policyWithVersions(
+      'iamtrail-boundary-removed',
+      [boundaryDocument('s3:GetObject'), boundaryDocument('s3:PutObject'), boundaryDocument('s3:ListBucket')],
+      2,
+    );
+    const role: BoundaryPrincipal = { kind: 'role', name: 'removed-role' };
+    await createPrincipal(role);
+    await putPermissionsBoundary(target, role, arn);
+    await deletePermissionsBoundary(target, role);
+    // moto 5.2.1 ignores PolicyUsageFilter and lists attached entities only: none here either way.
+    expect(await boundaryPolicyUsers(target, arn)).toEqual([]);
+    const calls = await callsDuring(() => deleteBoundaryPolicy(target, arn));
+    // The two versions that are not the default, one by one, then the policy with its default.
+    expect(calls).toEqual({
+      'iam:GetPolicy': 1,
+      'iam:ListPolicyVersions': 1,
+      'iam:DeletePolicyVersion': 2,
+      'iam:DeletePolicy': 1,
+    });
+    await expect(iam.send(new GetPolicyCommand({ PolicyArn: arn }))).rejects.toThrow();
   });
 });
 

@@ -736,3 +736,112 @@ export const policyGenerateDocument = z.strictObject({
     outsideGrant: z.array(replayMiss),
   }),
 });
+
+const tag = z.strictObject({ key: z.string(), value: z.string() });
+const arnOrNull = z.string().startsWith('arn:').nullable();
+
+/** `iamtrail boundary apply --format json`. */
+export const boundaryApplyDocument = z.strictObject({
+  schema: z.literal('iamtrail.boundary-apply/v1'),
+  generatedAt: time,
+  account,
+  window: dayRange,
+  dryRun: z.boolean(),
+  cache: z.string(),
+  principals: z.array(
+    z.strictObject({
+      ...principalRef,
+      status: z.enum(['skipped', 'refused', 'would-apply', 'applied', 'failed']),
+      reasons: z.array(z.string()),
+      denied: z.array(z.string()),
+      policyArn: arnOrNull,
+      boundaryBefore: arnOrNull,
+      boundaryAfter: arnOrNull,
+      policy: z
+        .union([
+          z.strictObject({ kind: z.literal('create') }),
+          z.strictObject({
+            kind: z.literal('new-version'),
+            previousDefault: z.string(),
+            deletes: z.string().nullable(),
+          }),
+          z.strictObject({ kind: z.literal('unchanged'), defaultVersion: z.string() }),
+        ])
+        .nullable(),
+      tags: z.array(tag),
+      snapshotId: z.string().nullable(),
+      newVersion: z.string().nullable(),
+    }),
+  ),
+  totals: z.strictObject({
+    principals: count,
+    skipped: count,
+    refused: count,
+    wouldApply: count,
+    applied: count,
+    failed: count,
+  }),
+});
+
+/** A boundary snapshot, as `boundary history` and `rollback` print it. */
+const boundarySnapshot = z.strictObject({
+  id: z.string(),
+  accountId: z.string().regex(/^\d{12}$/),
+  principal: z.strictObject({
+    kind: z.enum(['role', 'user']),
+    name: z.string(),
+    arn: z.string().startsWith('arn:'),
+  }),
+  takenAt: time,
+  operation: z.enum(['apply', 'rollback']),
+  previousBoundaryArn: arnOrNull,
+  previousTags: z.array(tag),
+  policyArn: z.string().startsWith('arn:'),
+  policyExisted: z.boolean(),
+  previousDefaultVersion: z.string().nullable(),
+  previousPolicyDocument: z.string().nullable(),
+  newVersion: z.string().nullable(),
+  appliedTags: z.array(tag),
+  restoresSnapshotId: z.string().nullable(),
+  message: z.string().nullable(),
+  state: z.enum(['pending', 'applied', 'failed', 'rolled-back']),
+});
+
+/** `iamtrail boundary rollback --format json`. */
+export const boundaryRollbackDocument = z.strictObject({
+  schema: z.literal('iamtrail.boundary-rollback/v1'),
+  generatedAt: time,
+  account,
+  principal: z.strictObject(principalRef),
+  restores: boundarySnapshot,
+  dryRun: z.boolean(),
+  steps: z.array(z.string()),
+  notes: z.array(z.string()),
+  status: z.enum(['would-roll-back', 'rolled-back', 'nothing-to-do', 'failed']),
+  snapshotId: z.string().nullable(),
+  error: z.string().nullable(),
+});
+
+/** `iamtrail boundary history --format json`. */
+export const boundaryHistoryDocument = z.strictObject({
+  schema: z.literal('iamtrail.boundary-history/v1'),
+  account,
+  cache: z.string(),
+  snapshots: z.array(boundarySnapshot),
+});
+
+/** `iamtrail boundary plan | apply | rollback --org --format json`: one document per account, or its error. */
+export function boundaryOrgDocument<T extends z.ZodType>(document: T) {
+  return z.strictObject({
+    schema: z.literal('iamtrail.boundary-org/v1'),
+    operation: z.enum(['plan', 'apply', 'rollback']),
+    accounts: z.array(
+      z.union([
+        z.strictObject({ account, status: z.literal('done'), document }),
+        z.strictObject({ account, status: z.literal('nothing'), reason: z.string() }),
+        z.strictObject({ account, status: z.literal('failed'), error: z.string(), exitCode: count }),
+      ]),
+    ),
+    totals: z.strictObject({ accounts: count, failed: count }),
+  });
+}

@@ -18,7 +18,6 @@ import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
 import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
 import type { DayWindow } from '../../cli/window.js';
-import { findAccount } from '../../config/load-config.js';
 import type { AccountConfig, Config } from '../../config/load-config.js';
 import type { EngineReporter } from '../../engines/engine.js';
 import { ConfigError } from '../../errors.js';
@@ -28,6 +27,8 @@ import { periodCoverage } from '../audit/run-audit.js';
 import { loadWindow, planLogs } from '../report/load-window.js';
 import type { EngineName, LogsSummary } from '../report/report-types.js';
 import { requirePrincipal } from '../report/require-principal.js';
+import { resolveBoundaryAccount } from './boundary-target.js';
+import type { BoundaryAccount } from './boundary-target.js';
 
 /*
  * `iamtrail boundary plan`: per principal of one account, the permission boundary a usage-driven
@@ -46,8 +47,8 @@ export type BoundarySelection =
 /** What the plan was asked. */
 export interface BoundaryPlanOptions {
   readonly config: Config;
-  /** `--account` (name or id). */
-  readonly account: string;
+  /** `--account` (name or id), or the account `--org` resolved. */
+  readonly account: BoundaryAccount;
   readonly selection: BoundarySelection;
   /** The period: `--unused-days` days ending `--end`. */
   readonly window: DayWindow;
@@ -59,6 +60,8 @@ export interface BoundaryPlanOptions {
   readonly reporter: EngineReporter & { note(message: string): void };
   readonly signal?: AbortSignal;
   readonly now?: Date;
+  /** `boundary apply --replace-boundary`: a principal whose boundary iamtrail did not create is planned, not skipped. */
+  readonly replaceBoundary?: boolean;
 }
 
 /** One principal's plan: a boundary, or why it gets none. */
@@ -126,8 +129,22 @@ export async function planBoundaries(
   options: BoundaryPlanOptions,
   data: ActionData = loadActionData(),
 ): Promise<BoundaryPlanDocument> {
+  return (await planBoundariesOf(options, data)).document;
+}
+
+/** A plan and the principals it is about, as the IAM data gives them (by ARN), for `boundary apply`'s replay. */
+export interface BoundaryPlanWithPrincipals {
+  readonly document: BoundaryPlanDocument;
+  readonly principals: ReadonlyMap<string, IamPrincipal>;
+}
+
+/** {@link planBoundaries}, with the principals of the IAM data. */
+export async function planBoundariesOf(
+  options: BoundaryPlanOptions,
+  data: ActionData = loadActionData(),
+): Promise<BoundaryPlanWithPrincipals> {
   const { config, window } = options;
-  const account = findAccount(config, options.account);
+  const account = resolveBoundaryAccount(config, options.account);
   const plan = planLogs(config, options.logs, options.engine);
   const baseActions = config.boundary?.base_actions ?? [];
   const exclude = config.boundary?.exclude ?? [];
@@ -195,6 +212,7 @@ export async function planBoundaries(
         coversPeriod: coverage.coversPeriod,
         covers: coverage.covers,
         unreadableFiles: coverage.unreadableFiles,
+        replaceBoundary: options.replaceBoundary === true,
       });
       if (skip !== null) return { ...about, status: 'skipped', ...skip };
       const judged = judgePrincipal({
@@ -246,7 +264,7 @@ export async function planBoundaries(
       };
     });
     const planned = plans.filter((entry) => entry.status === 'planned');
-    return {
+    const document: BoundaryPlanDocument = {
       schema: 'iamtrail.boundary-plan/v1',
       generatedAt: (options.now ?? new Date()).toISOString(),
       account: { name: account.name, id: account.id },
@@ -264,6 +282,7 @@ export async function planBoundaries(
         replayFailures: planned.filter((entry) => entry.replay.notAllowed.length > 0).length,
       },
     };
+    return { document, principals: new Map(principals.map((principal) => [principal.arn, principal])) };
   } finally {
     await store.close();
   }

@@ -176,6 +176,9 @@ export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailP
           'iam:CreatePolicyVersion',
           'iam:DeletePolicyVersion',
           'iam:SetDefaultPolicyVersion',
+          // `boundary rollback`: a policy apply created is removed when no principal uses it any more.
+          'iam:ListEntitiesForPolicy',
+          'iam:DeletePolicy',
         ],
         Resource: 'arn:aws:iam::*:policy/iamtrail-boundary-*',
       },

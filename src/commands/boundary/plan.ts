@@ -1,25 +1,31 @@
-import { Flags } from '@oclif/core';
-
+import { forEachOrgAccount, resolveOrgAccounts } from '../../app/boundary/org-fan-out.js';
+import type { BoundaryOrgDocument } from '../../app/boundary/org-fan-out.js';
 import { planBoundaries } from '../../app/boundary/plan-boundaries.js';
-import type { BoundaryPlanDocument, BoundarySelection } from '../../app/boundary/plan-boundaries.js';
-import { BOUNDARY_LEVELS } from '../../analysis/boundary-plan.js';
-import { DEFAULT_UNUSED_DAYS } from '../../analysis/audit-findings.js';
+import type { BoundaryPlanDocument, BoundaryPlanOptions } from '../../app/boundary/plan-boundaries.js';
 import { BaseCommand } from '../../cli/base-command.js';
+import {
+  assumeRoleFlag,
+  boundaryOrgFlag,
+  orgAccountFlag,
+  periodFlags,
+  periodOf,
+  requireAccount,
+  selectionFlags,
+  planInputsOf,
+  orgRequestOf,
+} from '../../cli/boundary-flags.js';
 import {
   cachePathFlag,
   cacheWaitFlag,
   configFlag,
-  configPathOf,
   engineFlag,
   formatFlag,
   logsFlag,
   noCacheFlag,
   cacheSettingsOf,
 } from '../../cli/flags.js';
+import { renderBoundaryOrgText } from '../../cli/render-boundary-apply.js';
 import { renderBoundaryPlanText } from '../../cli/render-boundary-plan.js';
-import { resolveWindow } from '../../cli/window.js';
-import { loadConfig } from '../../config/load-config.js';
-import { addDays } from '../../trail/utc-days.js';
 
 /** `iamtrail boundary plan`: the permission boundaries a usage-driven run would set; read-only. */
 export default class BoundaryPlan extends BaseCommand {
@@ -31,48 +37,20 @@ export default class BoundaryPlan extends BaseCommand {
     'plus boundary.base_actions of the config, and denying changes to its own boundary. Shows granted → proposed ' +
     'actions, coverage (used / granted), the size against the 6,144-character limit and the replay of the used ' +
     'actions; lists the principals skipped (boundary.exclude, service-linked roles, younger than the period, ' +
-    'logs not covering the period). Nothing is written to AWS. Exit codes: 2 bad input, 3 AWS failure.';
+    'logs not covering the period). Nothing is written to AWS. With --org, every account of the organisation ' +
+    '(one failing does not stop the others). Exit codes: 2 bad input, 3 AWS failure (with --org: an account failed).';
   static override examples = [
     '<%= config.bin %> boundary plan --config examples/demo/config.example.yaml --account demo --all-roles --end 2026-10-31 --unused-days 16',
     '<%= config.bin %> boundary plan --account prod --role deploy --level action --format json',
+    '<%= config.bin %> boundary plan --org --assume-role iamtrail-boundary --all-roles',
   ];
   static override flags = {
     config: configFlag,
-    account: Flags.string({
-      required: true,
-      helpValue: 'NAME_OR_ID',
-      description: 'The account (name or id).',
-    }),
-    role: Flags.string({
-      helpValue: 'NAME',
-      description: 'Plan the boundary of this role.',
-      exactlyOne: ['role', 'all-roles', 'user'],
-    }),
-    'all-roles': Flags.boolean({
-      description: 'Plan the boundary of every role of the account.',
-      exactlyOne: ['role', 'all-roles', 'user'],
-    }),
-    user: Flags.string({
-      helpValue: 'NAME',
-      description: 'Plan the boundary of this user.',
-      exactlyOne: ['role', 'all-roles', 'user'],
-    }),
-    'unused-days': Flags.integer({
-      default: DEFAULT_UNUSED_DAYS,
-      min: 1,
-      max: 36500,
-      helpValue: 'N',
-      description: 'The period: the N days ending with --end; what was not used in it is left out.',
-    }),
-    end: Flags.string({
-      helpValue: 'YYYY-MM-DD',
-      description: 'Last UTC day of the period (default: today, UTC).',
-    }),
-    level: Flags.option({
-      options: BOUNDARY_LEVELS,
-      default: 'service' as const,
-      description: 'Allow whole services (svc:*) or only the actions used.',
-    })(),
+    account: orgAccountFlag,
+    org: boundaryOrgFlag,
+    'assume-role': assumeRoleFlag,
+    ...selectionFlags('Plan'),
+    ...periodFlags,
     logs: logsFlag,
     engine: engineFlag,
     cache: cachePathFlag,
@@ -81,35 +59,41 @@ export default class BoundaryPlan extends BaseCommand {
     format: formatFlag,
   };
 
-  async run(): Promise<BoundaryPlanDocument> {
+  async run(): Promise<BoundaryPlanDocument | BoundaryOrgDocument<BoundaryPlanDocument>> {
     const { flags } = await this.parse(BoundaryPlan);
-    const ended = resolveWindow(undefined, flags.end);
-    const window = resolveWindow(addDays(ended.endDay, -(flags['unused-days'] - 1)), ended.endDay);
+    const window = periodOf(flags);
     for (const notice of window.notices) this.warnLine(notice);
-    const configPath = configPathOf(flags);
-    const config = loadConfig(configPath);
-    for (const key of config.unknownKeys)
-      this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
-    const selection: BoundarySelection =
-      flags.role !== undefined
-        ? { kind: 'role', name: flags.role }
-        : flags.user !== undefined
-          ? { kind: 'user', name: flags.user }
-          : { kind: 'all-roles' };
+    const config = this.loadWarnedConfig(flags);
+    const common: Omit<BoundaryPlanOptions, 'account' | 'signal' | 'reporter'> = {
+      config,
+      window,
+      ...planInputsOf(flags),
+      cache: cacheSettingsOf(flags),
+    };
+    if (flags.org) {
+      const accounts = await resolveOrgAccounts(orgRequestOf(flags, config));
+      const org = await this.withLogReading(({ signal, reporter }) =>
+        forEachOrgAccount('plan', accounts, (account) =>
+          planBoundaries({ ...common, account, signal, reporter }),
+        ),
+      );
+      if (this.jsonEnabled() && org.totals.failed === 0) return org;
+      process.stdout.write(
+        flags.format === 'json' || this.jsonEnabled()
+          ? `${JSON.stringify(org, null, 2)}\n`
+          : renderBoundaryOrgText(org, renderBoundaryPlanText),
+      );
+      if (org.totals.failed > 0) {
+        this.warnLine(
+          `${org.totals.failed} of ${org.totals.accounts} account(s) failed (their error is in the output): exit code 3`,
+        );
+        await this.exitWhenWritten(3);
+      }
+      return org;
+    }
+    const account = requireAccount(flags);
     const document = await this.withLogReading(({ signal, reporter }) =>
-      planBoundaries({
-        config,
-        account: flags.account,
-        selection,
-        window,
-        unusedDays: flags['unused-days'],
-        level: flags.level,
-        logs: flags.logs,
-        engine: flags.engine,
-        cache: cacheSettingsOf(flags),
-        signal,
-        reporter,
-      }),
+      planBoundaries({ ...common, account, signal, reporter }),
     );
     if (this.jsonEnabled()) return document;
     process.stdout.write(

@@ -72,6 +72,9 @@ describe('the policy for boundary apply and rollback', () => {
       'iam:CreatePolicyVersion',
       'iam:DeletePolicyVersion',
       'iam:SetDefaultPolicyVersion',
+      // rollback of an apply that created the policy: removed when no principal uses it as boundary.
+      'iam:ListEntitiesForPolicy',
+      'iam:DeletePolicy',
     ]);
     expect(statement('SetPrincipalBoundariesAndTags')?.Resource).toEqual([
       'arn:aws:iam::*:role/*',
@@ -90,7 +93,12 @@ describe('the policy for boundary apply and rollback', () => {
       if (entry.Action.some((action) => tagActions.includes(action)))
         expect(entry.Sid).toBe('TagPrincipalsWithIamtrailKeys');
     // No statement grants a policy action on every resource: the boundary policies are the only ones touched.
-    const policyActions = ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion'];
+    const policyActions = [
+      'iam:CreatePolicy',
+      'iam:CreatePolicyVersion',
+      'iam:DeletePolicyVersion',
+      'iam:DeletePolicy',
+    ];
     for (const entry of policy.Statement)
       if (entry.Action.some((action) => policyActions.includes(action)))
         expect(entry.Sid).toBe('ManageBoundaryPolicies');

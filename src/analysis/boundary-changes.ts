@@ -1,0 +1,227 @@
+import { tagLimitViolations } from '../iam/boundary-state.js';
+import type {
+  BoundaryPolicyState,
+  BoundaryPrincipal,
+  BoundaryState,
+  PrincipalTag,
+} from '../iam/boundary-state.js';
+import { isIamtrailBoundaryArn } from './boundary-plan.js';
+import type { BoundaryCounts } from './boundary-plan.js';
+
+/*
+ * What `boundary apply` and `boundary rollback` change on a principal, decided before any call:
+ * the iamtrail:* tags apply sets (within IAM's limits, never at the cost of the principal's own
+ * tags), the snapshot it keeps of what was there before, and the steps a rollback takes from such
+ * a snapshot and the principal's state now. Pure: the use cases read IAM and make the calls.
+ */
+
+/** The tag keys `boundary apply` sets; every one starts with `iamtrail:`. */
+export const BOUNDARY_TAG_KEYS = {
+  coverage: 'iamtrail:coverage-percent',
+  granted: 'iamtrail:granted',
+  unused: 'iamtrail:unused',
+  window: 'iamtrail:window',
+  appliedAt: 'iamtrail:applied-at',
+} as const;
+
+/** What a boundary apply found before it changed a principal, and what became of the change. */
+export interface BoundarySnapshot {
+  /** `YYYYMMDDTHHMMSSZ-<principal>-<random>`: sorts by time, names the principal. */
+  readonly id: string;
+  readonly accountId: string;
+  readonly principal: BoundaryPrincipal & { readonly arn: string };
+  /** ISO-8601 UTC. */
+  readonly takenAt: string;
+  readonly operation: 'apply' | 'rollback';
+  /** The boundary before (`null`: none). */
+  readonly previousBoundaryArn: string | null;
+  /** Every tag before, in IAM's order. */
+  readonly previousTags: readonly PrincipalTag[];
+  /** The iamtrail boundary policy the operation wrote or restored. */
+  readonly policyArn: string;
+  readonly policyExisted: boolean;
+  /** The policy's default version before (`null`: it did not exist). */
+  readonly previousDefaultVersion: string | null;
+  /** That version's document (JSON text), to write it back should the version be gone. */
+  readonly previousPolicyDocument: string | null;
+  /** The version the operation made the default (`null`: none yet, or none needed). */
+  readonly newVersion: string | null;
+  /** The tags the operation set. */
+  readonly appliedTags: readonly PrincipalTag[];
+  /** A rollback's: the apply snapshot it restored. */
+  readonly restoresSnapshotId: string | null;
+  /** A failure's error and what had been changed before it; a rollback's notes. */
+  readonly message: string | null;
+  readonly state: BoundarySnapshotState;
+}
+
+/** Where a snapshot's change stands. */
+export const BOUNDARY_SNAPSHOT_STATES = ['pending', 'applied', 'failed', 'rolled-back'] as const;
+/** One of {@link BOUNDARY_SNAPSHOT_STATES}. */
+export type BoundarySnapshotState = (typeof BOUNDARY_SNAPSHOT_STATES)[number];
+
+/** The figures apply writes as tags. */
+export interface BoundaryTagInput {
+  readonly counts: BoundaryCounts;
+  /** Granted actions seen unused in the period. */
+  readonly unused: number;
+  /** The period, `YYYY-MM-DD`. */
+  readonly startDay: string;
+  readonly endDay: string;
+  /** When apply runs. */
+  readonly appliedAt: Date;
+}
+
+/** The tags apply sets, or why the principal cannot take them. */
+export type BoundaryTagPlan =
+  | { readonly ok: true; readonly tags: readonly PrincipalTag[] }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * The iamtrail:* tags of a principal whose boundary is applied (coverage, granted and unused
+ * counts, the period, the time), checked against IAM's limits with the tags it has: a tag of
+ * its own is never dropped to make room, so a principal whose tags would pass 50 is refused.
+ */
+export function planBoundaryTags(
+  existing: readonly PrincipalTag[],
+  input: BoundaryTagInput,
+): BoundaryTagPlan {
+  const tags: PrincipalTag[] = [
+    {
+      key: BOUNDARY_TAG_KEYS.coverage,
+      value: input.counts.coveragePercent === null ? 'none granted' : String(input.counts.coveragePercent),
+    },
+    { key: BOUNDARY_TAG_KEYS.granted, value: String(input.counts.granted) },
+    { key: BOUNDARY_TAG_KEYS.unused, value: String(input.unused) },
+    { key: BOUNDARY_TAG_KEYS.window, value: `${input.startDay}/${input.endDay}` },
+    { key: BOUNDARY_TAG_KEYS.appliedAt, value: input.appliedAt.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+  ];
+  const problems = tagLimitViolations(existing, tags);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, tags };
+}
+
+/**
+ * Why apply must not touch the principal now, or `null`: its boundary is a policy iamtrail did
+ * not create (replaced only with `--replace-boundary`, the snapshot then keeping its ARN).
+ */
+export function whyRefuseBoundary(current: string | null, replaceBoundary: boolean): string | null {
+  if (current === null || isIamtrailBoundaryArn(current) || replaceBoundary) return null;
+  return `its permission boundary is ${current}, which iamtrail did not create: pass --replace-boundary to replace it (rollback restores it)`;
+}
+
+/** Whether two policy documents (JSON text) say the same: equal once parsed. */
+export function sameDocument(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return a === b;
+  }
+}
+
+/** One change of a rollback, in the order it is made. */
+export type RollbackStep =
+  | { readonly kind: 'put-boundary'; readonly policyArn: string }
+  | { readonly kind: 'delete-boundary' }
+  | { readonly kind: 'untag'; readonly keys: readonly string[] }
+  | { readonly kind: 'tag'; readonly tags: readonly PrincipalTag[] }
+  | { readonly kind: 'set-default-version'; readonly policyArn: string; readonly versionId: string }
+  /** The previous default version is gone (deleted to keep five): its document written back as the default. */
+  | { readonly kind: 'restore-version'; readonly policyArn: string; readonly document: string }
+  /** The policy did not exist before: removed, unless some other principal uses it as boundary (checked then). */
+  | { readonly kind: 'delete-policy-if-unused'; readonly policyArn: string };
+
+/** A rollback's steps and what it says about the state found. */
+export interface RollbackPlan {
+  readonly steps: readonly RollbackStep[];
+  readonly notes: readonly string[];
+}
+
+const fold = (key: string): string => key.toLowerCase();
+
+/**
+ * The steps that bring a principal back to what `snapshot` (an apply's) found: the boundary it
+ * had (put back, or removed when it had none), the tags exactly (each key apply set removed, or
+ * given back its previous value when apply overwrote it; other tags untouched), and the policy's
+ * previous default version (made the default again, or written back from the snapshot when that
+ * version is gone; a policy apply created is removed when nothing else uses it). What is already
+ * as it was needs no step. `current` is the principal's state now, with the policy's.
+ */
+export function planRollback(snapshot: BoundarySnapshot, current: BoundaryState): RollbackPlan {
+  const steps: RollbackStep[] = [];
+  const notes: string[] = [];
+  if (
+    current.boundaryArn !== null &&
+    current.boundaryArn !== snapshot.policyArn &&
+    current.boundaryArn !== snapshot.previousBoundaryArn
+  )
+    notes.push(
+      `its boundary is now ${current.boundaryArn}, not ${snapshot.policyArn} that apply set: it changed since; rollback puts back the boundary before apply all the same`,
+    );
+  if (snapshot.previousBoundaryArn === null) {
+    if (current.boundaryArn !== null) steps.push({ kind: 'delete-boundary' });
+  } else if (current.boundaryArn !== snapshot.previousBoundaryArn) {
+    steps.push({ kind: 'put-boundary', policyArn: snapshot.previousBoundaryArn });
+  }
+
+  const previous = new Map(snapshot.previousTags.map((tag) => [fold(tag.key), tag]));
+  const now = new Map(current.tags.map((tag) => [fold(tag.key), tag]));
+  const untag: string[] = [];
+  const retag: PrincipalTag[] = [];
+  for (const applied of snapshot.appliedTags) {
+    const before = previous.get(fold(applied.key));
+    const present = now.get(fold(applied.key));
+    if (before === undefined) {
+      if (present !== undefined) untag.push(present.key);
+    } else if (present?.value !== before.value || present.key !== before.key) {
+      retag.push(before);
+    }
+  }
+  if (untag.length > 0) steps.push({ kind: 'untag', keys: untag });
+  if (retag.length > 0) steps.push({ kind: 'tag', tags: retag });
+
+  const policy: BoundaryPolicyState | null | undefined = current.policy;
+  if (!snapshot.policyExisted) {
+    if (policy !== null && policy !== undefined)
+      steps.push({ kind: 'delete-policy-if-unused', policyArn: snapshot.policyArn });
+  } else if (policy === null || policy === undefined) {
+    notes.push(`the policy ${snapshot.policyArn} no longer exists: its previous version cannot be restored`);
+  } else if (
+    snapshot.previousDefaultVersion !== null &&
+    policy.defaultVersionId !== snapshot.previousDefaultVersion
+  ) {
+    const kept = policy.versions.find((version) => version.id === snapshot.previousDefaultVersion);
+    if (kept !== undefined)
+      steps.push({ kind: 'set-default-version', policyArn: snapshot.policyArn, versionId: kept.id });
+    else if (snapshot.previousPolicyDocument !== null)
+      steps.push({
+        kind: 'restore-version',
+        policyArn: snapshot.policyArn,
+        document: snapshot.previousPolicyDocument,
+      });
+    else
+      notes.push(
+        `version ${snapshot.previousDefaultVersion} of ${snapshot.policyArn} is gone and the snapshot holds no document of it`,
+      );
+  }
+  return { steps, notes };
+}
+
+/** A rollback step in words. */
+export function describeRollbackStep(step: RollbackStep): string {
+  switch (step.kind) {
+    case 'put-boundary':
+      return `set the permission boundary back to ${step.policyArn}`;
+    case 'delete-boundary':
+      return 'remove the permission boundary (there was none before)';
+    case 'untag':
+      return `remove the tags ${step.keys.join(', ')}`;
+    case 'tag':
+      return `give back the tags ${step.tags.map((tag) => `${tag.key}=${tag.value}`).join(', ')}`;
+    case 'set-default-version':
+      return `make version ${step.versionId} of ${step.policyArn} the default again`;
+    case 'restore-version':
+      return `write the previous default document of ${step.policyArn} back as a new default version (its version is gone)`;
+    case 'delete-policy-if-unused':
+      return `delete ${step.policyArn} (apply created it) unless another principal uses it as boundary`;
+  }
+}

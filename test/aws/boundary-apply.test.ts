@@ -1,0 +1,488 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  GetPolicyCommand,
+  GetRoleCommand,
+  GetUserCommand,
+  IAMClient,
+  ListPolicyVersionsCommand,
+  ListRoleTagsCommand,
+  ListUserTagsCommand,
+  PutRolePermissionsBoundaryCommand,
+  GetPolicyVersionCommand,
+  NoSuchEntityException,
+  TagRoleCommand,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { BoundaryHistoryDocument } from '../../src/app/boundary/rollback-boundary.js';
+import {
+  boundaryApplyDocument,
+  boundaryHistoryDocument,
+  boundaryRollbackDocument,
+} from '../contract/json-schemas.js';
+import { runCli } from '../helpers/cli.js';
+import { startMotoAdvisor } from '../helpers/moto.js';
+import type { MotoServer } from '../helpers/moto.js';
+import { motoSdkConfig } from '../helpers/moto-org.js';
+import { daysFrom, writeTrail } from '../helpers/trail-fixture.js';
+
+/*
+ * `boundary apply --yes`, `history` and `rollback --yes` against the emulator (moto_server plus
+ * the user-boundary operations, test/moto/moto_advisor.py). The set-up writes an IAM file (what
+ * each principal is granted, created long before the period) and three days of CloudTrail logs
+ * (what each one called), and makes the same principals in moto with their own tags, boundaries
+ * and policies. Every expectation is derived from that set-up and read back from moto with a plain
+ * SDK client (GetRole/GetUser, List*Tags, ListPolicyVersions), never from iamtrail's own answers.
+ */
+
+const ACCOUNT = '123456789012';
+const DAYS = daysFrom('2026-10-29', '2026-10-31');
+const PERIOD = ['--end', '2026-10-31', '--unused-days', String(DAYS.length)];
+const policyArnOf = (name: string): string => `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-${name}`;
+const CORP_BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/corp-boundary`;
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+/** What each principal is granted (its one inline policy) and calls successfully every day of the period. */
+const PRINCIPALS = {
+  app: {
+    kind: 'role',
+    granted: ['s3:GetObject', 'dynamodb:GetItem', 'sqs:SendMessage'],
+    calls: [
+      ['s3.amazonaws.com', 'GetObject'],
+      ['dynamodb.amazonaws.com', 'GetItem'],
+    ],
+    tags: [
+      { key: 'team', value: 'payments' },
+      // A key apply writes too: rollback must give this value back.
+      { key: 'iamtrail:window', value: 'set-by-hand' },
+    ],
+  },
+  legacy: {
+    kind: 'role',
+    granted: ['s3:GetObject', 'sqs:SendMessage'],
+    calls: [['s3.amazonaws.com', 'GetObject']],
+    tags: [],
+  },
+  versions: {
+    kind: 'role',
+    granted: ['s3:GetObject', 'sqs:SendMessage'],
+    calls: [['sqs.amazonaws.com', 'SendMessage']],
+    tags: [],
+  },
+  // Calls sqs:SendMessage, which its policy does not grant (a queue policy allows it): a boundary
+  // of what it was granted and used would deny that call.
+  wide: {
+    kind: 'role',
+    granted: ['s3:GetObject'],
+    calls: [
+      ['s3.amazonaws.com', 'GetObject'],
+      ['sqs.amazonaws.com', 'SendMessage'],
+    ],
+    tags: [],
+  },
+  ci: {
+    kind: 'user',
+    granted: ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:PutImage'],
+    calls: [['ecr.amazonaws.com', 'GetAuthorizationToken']],
+    tags: [{ key: 'owner', value: 'platform' }],
+  },
+} as const;
+type Name = keyof typeof PRINCIPALS;
+
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-boundary-apply-'));
+const cache = join(work, 'cache.duckdb');
+const config = join(work, 'config.yaml');
+let moto: MotoServer;
+let iam: IAMClient;
+
+function writeIamFile(): string {
+  const policy = (name: Name) => [
+    {
+      PolicyName: 'grants',
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: [...PRINCIPALS[name].granted], Resource: '*' }],
+      },
+    },
+  ];
+  const names = Object.keys(PRINCIPALS) as Name[];
+  const details = {
+    RoleDetailList: names
+      .filter((name) => PRINCIPALS[name].kind === 'role')
+      .map((name) => ({
+        Path: '/',
+        RoleName: name,
+        RoleId: `AROA${name.toUpperCase()}`,
+        Arn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+        CreateDate: '2025-01-01T00:00:00Z',
+        AssumeRolePolicyDocument: JSON.parse(TRUST) as object,
+        RolePolicyList: policy(name),
+        AttachedManagedPolicies: [],
+        InstanceProfileList: [],
+        Tags: [],
+      })),
+    UserDetailList: names
+      .filter((name) => PRINCIPALS[name].kind === 'user')
+      .map((name) => ({
+        Path: '/',
+        UserName: name,
+        UserId: `AIDA${name.toUpperCase()}`,
+        Arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
+        CreateDate: '2025-01-01T00:00:00Z',
+        UserPolicyList: policy(name),
+        GroupList: [],
+        AttachedManagedPolicies: [],
+        Tags: [],
+      })),
+    GroupDetailList: [],
+    Policies: [],
+  };
+  const file = join(work, 'iam.json');
+  writeFileSync(file, JSON.stringify(details));
+  return file;
+}
+
+function writeLogs(): string {
+  const identity = (name: Name) =>
+    PRINCIPALS[name].kind === 'user'
+      ? {
+          type: 'IAMUser',
+          arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
+          accountId: ACCOUNT,
+          accessKeyId: 'AKIAFIXTURE',
+          userName: name,
+        }
+      : {
+          type: 'AssumedRole',
+          arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/session`,
+          accountId: ACCOUNT,
+          accessKeyId: 'ASIAFIXTURE',
+          sessionContext: {
+            sessionIssuer: {
+              type: 'Role',
+              arn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+              accountId: ACCOUNT,
+              userName: name,
+            },
+          },
+        };
+  return writeTrail(
+    join(work, 'logs'),
+    DAYS.map((day) => ({
+      account: ACCOUNT,
+      day,
+      records: (Object.keys(PRINCIPALS) as Name[]).flatMap((name) =>
+        PRINCIPALS[name].calls.map(([eventSource, eventName]) => ({
+          eventVersion: '1.09',
+          eventTime: `${day}T10:00:00Z`,
+          eventSource,
+          eventName,
+          awsRegion: 'us-east-1',
+          recipientAccountId: ACCOUNT,
+          userIdentity: identity(name),
+        })),
+      ),
+    })),
+  );
+}
+
+const boundaryDocument = (...actions: string[]): string =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] });
+
+beforeAll(async () => {
+  moto = await startMotoAdvisor();
+  iam = new IAMClient(motoSdkConfig(moto));
+  writeFileSync(
+    config,
+    [
+      `logs: ${writeLogs()}`,
+      'accounts:',
+      `  - {name: moto, id: '${ACCOUNT}', iam: ${writeIamFile()}}`,
+      '',
+    ].join('\n'),
+  );
+  for (const [name, principal] of Object.entries(PRINCIPALS)) {
+    const Tags = principal.tags.map((tag) => ({ Key: tag.key, Value: tag.value }));
+    if (principal.kind === 'role')
+      await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST, Tags }));
+    else await iam.send(new CreateUserCommand({ UserName: name, Tags }));
+  }
+  await iam.send(
+    new CreatePolicyCommand({ PolicyName: 'corp-boundary', PolicyDocument: boundaryDocument('*') }),
+  );
+  await iam.send(
+    new PutRolePermissionsBoundaryCommand({ RoleName: 'legacy', PermissionsBoundary: CORP_BOUNDARY }),
+  );
+  // iamtrail-boundary-versions at IAM's five versions, v1 the default: v2 is the oldest that is not.
+  await iam.send(
+    new CreatePolicyCommand({
+      PolicyName: 'iamtrail-boundary-versions',
+      PolicyDocument: boundaryDocument('s3:v1'),
+    }),
+  );
+  for (const version of [2, 3, 4, 5])
+    await iam.send(
+      new CreatePolicyVersionCommand({
+        PolicyArn: policyArnOf('versions'),
+        PolicyDocument: boundaryDocument(`s3:V${version}`),
+        SetAsDefault: false,
+      }),
+    );
+}, 120_000);
+
+afterAll(async () => {
+  iam.destroy();
+  await moto.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const run = (...args: string[]) =>
+  runCli([...args, '--config', config, '--account', 'moto', '--cache', cache], moto.env);
+
+async function boundaryOf(name: Name): Promise<string | null> {
+  const arn =
+    PRINCIPALS[name].kind === 'role'
+      ? (await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.PermissionsBoundary
+          ?.PermissionsBoundaryArn
+      : (await iam.send(new GetUserCommand({ UserName: name }))).User?.PermissionsBoundary
+          ?.PermissionsBoundaryArn;
+  return arn ?? null;
+}
+
+async function tagsOf(name: Name): Promise<Record<string, string>> {
+  const tags =
+    PRINCIPALS[name].kind === 'role'
+      ? (await iam.send(new ListRoleTagsCommand({ RoleName: name }))).Tags
+      : (await iam.send(new ListUserTagsCommand({ UserName: name }))).Tags;
+  return Object.fromEntries((tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+}
+
+const ownTags = (name: Name): Record<string, string> =>
+  Object.fromEntries(PRINCIPALS[name].tags.map((tag) => [tag.key, tag.value]));
+
+async function versionsOf(name: Name): Promise<{ id: string; isDefault: boolean }[] | null> {
+  try {
+    await iam.send(new GetPolicyCommand({ PolicyArn: policyArnOf(name) }));
+  } catch {
+    return null;
+  }
+  const versions =
+    (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: policyArnOf(name) }))).Versions ?? [];
+  return versions
+    .map((version) => ({ id: version.VersionId ?? '', isDefault: version.IsDefaultVersion === true }))
+    .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+}
+
+async function allowedOf(name: Name, versionId: string): Promise<string[]> {
+  const text =
+    (await iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArnOf(name), VersionId: versionId })))
+      .PolicyVersion?.Document ?? '';
+  const document = JSON.parse(text.startsWith('{') ? text : decodeURIComponent(text)) as {
+    Statement: { Effect: string; Action: string[] }[];
+  };
+  return document.Statement.filter((statement) => statement.Effect === 'Allow').flatMap((s) => s.Action);
+}
+
+/** The services of the principal's calls, allowed whole (the default service level). */
+const usedServices = (name: Name): string[] =>
+  [...new Set(PRINCIPALS[name].calls.map(([source]) => `${source.split('.')[0] ?? ''}:*`))].sort();
+
+describe('boundary apply and rollback against moto', () => {
+  it('a dry run (no --yes, no terminal) changes nothing and says so', async () => {
+    const answer = await run('boundary', 'apply', '--role', 'app', ...PERIOD);
+    expect(answer.status, answer.stderr).toBe(0);
+    expect(answer.stdout).toContain('dry run: nothing changed; run again with --yes to apply');
+    expect(answer.stdout).toContain(`create the policy ${policyArnOf('app')}`);
+    expect(answer.stdout).toContain(`boundary: none → ${policyArnOf('app')}`);
+    expect(await boundaryOf('app')).toBeNull();
+    expect(await tagsOf('app')).toEqual(ownTags('app'));
+    expect(await versionsOf('app')).toBeNull();
+  });
+
+  it('apply --yes sets the boundary and tags; rollback --yes gives back exactly what was there', async () => {
+    const applied = await run('boundary', 'apply', '--role', 'app', ...PERIOD, '--yes', '--format', 'json');
+    expect(applied.status, applied.stderr).toBe(0);
+    expect(boundaryApplyDocument.parse(JSON.parse(applied.stdout)).dryRun).toBe(false);
+    expect(await boundaryOf('app')).toBe(policyArnOf('app'));
+    expect(await versionsOf('app')).toEqual([{ id: 'v1', isDefault: true }]);
+    expect(await allowedOf('app', 'v1')).toEqual(usedServices('app'));
+    const granted = PRINCIPALS.app.granted.length;
+    const used = PRINCIPALS.app.calls.length;
+    const tags = await tagsOf('app');
+    expect(tags).toMatchObject({
+      team: 'payments',
+      'iamtrail:coverage-percent': String(Math.round((used / granted) * 1000) / 10),
+      'iamtrail:granted': String(granted),
+      'iamtrail:unused': String(granted - used),
+      'iamtrail:window': `${DAYS[0]}/${DAYS.at(-1)}`,
+    });
+    expect(tags['iamtrail:applied-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    const history = await run('boundary', 'history', '--role', 'app', '--json');
+    expect(history.status, history.stderr).toBe(0);
+    const snapshots = boundaryHistoryDocument.parse(JSON.parse(history.stdout)).snapshots;
+    expect(snapshots.map((s) => [s.operation, s.state, s.previousBoundaryArn, s.policyExisted])).toEqual([
+      ['apply', 'applied', null, false],
+    ]);
+
+    const dry = await run('boundary', 'rollback', '--role', 'app');
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('dry run: nothing changed');
+    expect(await boundaryOf('app')).toBe(policyArnOf('app'));
+
+    const rolled = await run('boundary', 'rollback', '--role', 'app', '--yes', '--json');
+    expect(rolled.status, rolled.stderr).toBe(0);
+    expect(boundaryRollbackDocument.parse(JSON.parse(rolled.stdout)).status).toBe('rolled-back');
+    expect(await boundaryOf('app')).toBeNull();
+    expect(await tagsOf('app')).toEqual(ownTags('app'));
+    // apply created the policy and nothing else uses it: gone.
+    expect(await versionsOf('app')).toBeNull();
+
+    const after = JSON.parse(
+      (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+    ) as BoundaryHistoryDocument;
+    expect(after.snapshots.map((s) => [s.operation, s.state])).toEqual([
+      ['apply', 'rolled-back'],
+      ['rollback', 'applied'],
+    ]);
+    expect(after.snapshots[1]?.restoresSnapshotId).toBe(after.snapshots[0]?.id);
+    // Nothing left to roll back.
+    const again = await run('boundary', 'rollback', '--role', 'app', '--yes');
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('no applied boundary snapshot of role app');
+  });
+
+  it('refuses a role whose boundary iamtrail did not create; --replace-boundary replaces it and rollback puts it back', async () => {
+    const refused = await run('boundary', 'apply', '--role', 'legacy', ...PERIOD, '--yes');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain(CORP_BOUNDARY);
+    expect(refused.stdout).toContain('--replace-boundary');
+    expect(await boundaryOf('legacy')).toBe(CORP_BOUNDARY);
+    expect(await versionsOf('legacy')).toBeNull();
+    expect(await tagsOf('legacy')).toEqual({});
+
+    const replaced = await run(
+      'boundary',
+      'apply',
+      '--role',
+      'legacy',
+      ...PERIOD,
+      '--yes',
+      '--replace-boundary',
+    );
+    expect(replaced.status, replaced.stderr).toBe(0);
+    expect(await boundaryOf('legacy')).toBe(policyArnOf('legacy'));
+    const rolled = await run('boundary', 'rollback', '--role', 'legacy', '--yes');
+    expect(rolled.status, rolled.stderr).toBe(0);
+    expect(await boundaryOf('legacy')).toBe(CORP_BOUNDARY);
+    expect(await tagsOf('legacy')).toEqual({});
+  });
+
+  it('a policy at five versions loses its oldest non-default one; rollback makes the old default the default again', async () => {
+    const applied = await run('boundary', 'apply', '--role', 'versions', ...PERIOD, '--yes');
+    expect(applied.status, applied.stderr).toBe(0);
+    expect(await versionsOf('versions')).toEqual([
+      { id: 'v1', isDefault: false },
+      { id: 'v3', isDefault: false },
+      { id: 'v4', isDefault: false },
+      { id: 'v5', isDefault: false },
+      { id: 'v6', isDefault: true },
+    ]);
+    expect(await allowedOf('versions', 'v6')).toEqual(usedServices('versions'));
+    const rolled = await run('boundary', 'rollback', '--role', 'versions', '--yes');
+    expect(rolled.status, rolled.stderr).toBe(0);
+    // The policy existed before: kept, its previous default the default again.
+    expect((await versionsOf('versions'))?.filter((version) => version.isDefault)).toEqual([
+      { id: 'v1', isDefault: true },
+    ]);
+    expect(await boundaryOf('versions')).toBeNull();
+  });
+
+  it('refuses a role whose new boundary would deny a call it was seen making, and changes nothing', async () => {
+    const refused = await run('boundary', 'apply', '--role', 'wide', ...PERIOD, '--yes');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain('would deny: sqs:SendMessage');
+    expect(await boundaryOf('wide')).toBeNull();
+    expect(await versionsOf('wide')).toBeNull();
+    expect(await tagsOf('wide')).toEqual({});
+  });
+
+  it('a user: apply --yes then rollback --yes', async () => {
+    const applied = await run('boundary', 'apply', '--user', 'ci', ...PERIOD, '--yes');
+    expect(applied.status, applied.stderr).toBe(0);
+    expect(await boundaryOf('ci')).toBe(policyArnOf('ci'));
+    expect(await allowedOf('ci', 'v1')).toEqual(usedServices('ci'));
+    expect(Object.keys(await tagsOf('ci')).sort()).toEqual(
+      [
+        'owner',
+        'iamtrail:coverage-percent',
+        'iamtrail:granted',
+        'iamtrail:unused',
+        'iamtrail:window',
+        'iamtrail:applied-at',
+      ].sort(),
+    );
+    const rolled = await run('boundary', 'rollback', '--user', 'ci', '--yes');
+    expect(rolled.status, rolled.stderr).toBe(0);
+    expect(await boundaryOf('ci')).toBeNull();
+    expect(await tagsOf('ci')).toEqual(ownTags('ci'));
+    expect(await versionsOf('ci')).toBeNull();
+  });
+});
+
+describe('boundary apply when IAM refuses a call mid-way (aws-sdk-client-mock)', () => {
+  it('marks the snapshot failed, says what was changed before and how to roll back, and exits 3', async () => {
+    const mock = mockClient(IAMClient);
+    try {
+      const roleArn = `arn:aws:iam::${ACCOUNT}:role/app`;
+      mock.on(GetRoleCommand).resolves({
+        Role: {
+          RoleName: 'app',
+          Arn: roleArn,
+          Path: '/',
+          RoleId: 'AROAAPP',
+          CreateDate: new Date('2025-01-01'),
+        },
+      });
+      mock.on(ListRoleTagsCommand).resolves({ Tags: [] });
+      mock
+        .on(GetPolicyCommand)
+        .rejects(new NoSuchEntityException({ message: 'Policy not found', $metadata: {} }));
+      mock.on(CreatePolicyCommand).resolves({ Policy: { Arn: policyArnOf('app'), DefaultVersionId: 'v1' } });
+      mock.on(PutRolePermissionsBoundaryCommand).rejects(
+        Object.assign(new Error('not authorized to perform iam:PutRolePermissionsBoundary'), {
+          name: 'AccessDenied',
+        }),
+      );
+      const failed = await run('boundary', 'apply', '--role', 'app', ...PERIOD, '--yes');
+      expect(failed.status).toBe(3);
+      expect(mock.commandCalls(CreatePolicyCommand)).toHaveLength(1);
+      expect(mock.commandCalls(TagRoleCommand)).toHaveLength(0);
+      const history = JSON.parse(
+        (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+      ) as BoundaryHistoryDocument;
+      const last = history.snapshots.at(-1);
+      expect(last?.state).toBe('failed');
+      expect(last?.newVersion).toBe('v1');
+      expect(last?.message).toContain('PutRolePermissionsBoundary');
+      expect(last?.message).toContain(`created the policy ${policyArnOf('app')}`);
+      expect(last?.message).toContain(
+        `boundary rollback --account moto --role app --to ${last?.id ?? ''} --yes`,
+      );
+      expect(failed.stdout).toContain('FAILED');
+    } finally {
+      mock.restore();
+    }
+  });
+});

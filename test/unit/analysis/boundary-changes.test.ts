@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  BOUNDARY_TAG_KEYS,
+  planBoundaryTags,
+  planRollback,
+  sameDocument,
+  whyRefuseBoundary,
+} from '../../../src/analysis/boundary-changes.js';
+import type { BoundarySnapshot, BoundaryTagInput } from '../../../src/analysis/boundary-changes.js';
+import type { BoundaryPolicyVersion, BoundaryState, PrincipalTag } from '../../../src/iam/boundary-state.js';
+
+/*
+ * The tags apply sets within IAM's limits (50 tags per principal, 256-character values, the
+ * principal's own tags never dropped) and the steps a rollback takes from an apply snapshot and
+ * the principal's state now. Expected values are written from IAM's rules and the snapshot's
+ * meaning, not from the code's output.
+ */
+
+const ROLE_ARN = 'arn:aws:iam::111122223333:role/deploy';
+const POLICY = 'arn:aws:iam::111122223333:policy/iamtrail-boundary-deploy';
+const CORP = 'arn:aws:iam::111122223333:policy/corp-boundary';
+
+const input: BoundaryTagInput = {
+  counts: { granted: 40, proposed: 12, usedGranted: 5, coveragePercent: 12.5, unknownKept: 3 },
+  unused: 32,
+  startDay: '2026-08-03',
+  endDay: '2026-10-31',
+  appliedAt: new Date('2026-11-01T09:30:15.123Z'),
+};
+
+const ownTags = (count: number): PrincipalTag[] =>
+  Array.from({ length: count }, (_, index) => ({ key: `team-${index}`, value: `v${index}` }));
+
+describe('planBoundaryTags', () => {
+  it('sets the five iamtrail:* tags from the counts, the period and the time (to the second)', () => {
+    expect(planBoundaryTags([{ key: 'team', value: 'payments' }], input)).toEqual({
+      ok: true,
+      tags: [
+        { key: 'iamtrail:coverage-percent', value: '12.5' },
+        { key: 'iamtrail:granted', value: '40' },
+        { key: 'iamtrail:unused', value: '32' },
+        { key: 'iamtrail:window', value: '2026-08-03/2026-10-31' },
+        { key: 'iamtrail:applied-at', value: '2026-11-01T09:30:15Z' },
+      ],
+    });
+  });
+
+  it('fits 45 own tags (45 + 5 = 50, IAM limit) and refuses 46 instead of dropping one', () => {
+    expect(planBoundaryTags(ownTags(45), input).ok).toBe(true);
+    const refused = planBoundaryTags(ownTags(46), input);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.problems.join(' ')).toContain('51 tags');
+  });
+
+  it('counts a key the principal already has (any case) once: it is replaced, not added', () => {
+    const tags = [...ownTags(46), { key: 'IAMTRAIL:WINDOW', value: 'by hand' }];
+    // 46 own + the 5 iamtrail keys, one of which replaces the existing IAMTRAIL:WINDOW: 51 > 50.
+    expect(planBoundaryTags(tags, input).ok).toBe(false);
+    const fits = [...ownTags(45), { key: 'IAMTRAIL:WINDOW', value: 'by hand' }];
+    expect(planBoundaryTags(fits, input).ok).toBe(true);
+  });
+
+  it('says "none granted" when nothing is granted (no coverage to give)', () => {
+    const plan = planBoundaryTags([], {
+      ...input,
+      counts: { ...input.counts, granted: 0, coveragePercent: null },
+    });
+    expect(plan.ok && plan.tags.find((tag) => tag.key === BOUNDARY_TAG_KEYS.coverage)?.value).toBe(
+      'none granted',
+    );
+  });
+});
+
+describe('whyRefuseBoundary', () => {
+  it("refuses a boundary iamtrail did not create unless told to replace it; none or iamtrail's is fine", () => {
+    expect(whyRefuseBoundary(null, false)).toBeNull();
+    expect(whyRefuseBoundary(POLICY, false)).toBeNull();
+    expect(whyRefuseBoundary(CORP, false)).toContain(CORP);
+    expect(whyRefuseBoundary(CORP, true)).toBeNull();
+  });
+});
+
+describe('sameDocument', () => {
+  it('compares documents once parsed (IAM may return them re-spaced)', () => {
+    expect(sameDocument('{"a": [1, 2]}', '{"a":[1,2]}')).toBe(true);
+    expect(sameDocument('{"a":[1,2]}', '{"a":[2,1]}')).toBe(false);
+  });
+});
+
+const version = (id: string, isDefault: boolean, document = `{"v":"${id}"}`): BoundaryPolicyVersion => ({
+  id,
+  isDefault,
+  createDate: '2026-10-01T00:00:00Z',
+  document,
+});
+
+const APPLIED_TAGS: PrincipalTag[] = [
+  { key: 'iamtrail:coverage-percent', value: '12.5' },
+  { key: 'iamtrail:window', value: '2026-08-03/2026-10-31' },
+];
+
+function snapshot(overrides: Partial<BoundarySnapshot> = {}): BoundarySnapshot {
+  return {
+    id: '20261101T093015Z-deploy-abcdef',
+    accountId: '111122223333',
+    principal: { kind: 'role', name: 'deploy', arn: ROLE_ARN },
+    takenAt: '2026-11-01T09:30:15Z',
+    operation: 'apply',
+    previousBoundaryArn: null,
+    previousTags: [{ key: 'team', value: 'payments' }],
+    policyArn: POLICY,
+    policyExisted: false,
+    previousDefaultVersion: null,
+    previousPolicyDocument: null,
+    newVersion: 'v1',
+    appliedTags: APPLIED_TAGS,
+    restoresSnapshotId: null,
+    message: null,
+    state: 'applied',
+    ...overrides,
+  };
+}
+
+/** The state apply leaves: its policy as boundary, the own tags plus the applied ones. */
+function afterApply(overrides: Partial<BoundaryState> = {}): BoundaryState {
+  return {
+    principal: { kind: 'role', name: 'deploy', arn: ROLE_ARN },
+    boundaryArn: POLICY,
+    tags: [{ key: 'team', value: 'payments' }, ...APPLIED_TAGS],
+    policy: { arn: POLICY, defaultVersionId: 'v1', versions: [version('v1', true)] },
+    ...overrides,
+  };
+}
+
+describe('planRollback', () => {
+  it('removes the boundary, the added tags and the policy apply created', () => {
+    expect(planRollback(snapshot(), afterApply())).toEqual({
+      steps: [
+        { kind: 'delete-boundary' },
+        { kind: 'untag', keys: ['iamtrail:coverage-percent', 'iamtrail:window'] },
+        { kind: 'delete-policy-if-unused', policyArn: POLICY },
+      ],
+      notes: [],
+    });
+  });
+
+  it('puts back a previous boundary, gives back an overwritten tag value, and the previous default version', () => {
+    const before = snapshot({
+      previousBoundaryArn: CORP,
+      previousTags: [
+        { key: 'team', value: 'payments' },
+        { key: 'iamtrail:window', value: 'set-by-hand' },
+      ],
+      policyExisted: true,
+      previousDefaultVersion: 'v2',
+      previousPolicyDocument: '{"v":"v2"}',
+      newVersion: 'v3',
+    });
+    const now = afterApply({
+      policy: {
+        arn: POLICY,
+        defaultVersionId: 'v3',
+        versions: [version('v1', false), version('v2', false), version('v3', true)],
+      },
+    });
+    expect(planRollback(before, now).steps).toEqual([
+      { kind: 'put-boundary', policyArn: CORP },
+      { kind: 'untag', keys: ['iamtrail:coverage-percent'] },
+      { kind: 'tag', tags: [{ key: 'iamtrail:window', value: 'set-by-hand' }] },
+      { kind: 'set-default-version', policyArn: POLICY, versionId: 'v2' },
+    ]);
+  });
+
+  it('writes the previous default document back when its version is gone (deleted by a later apply)', () => {
+    const before = snapshot({
+      policyExisted: true,
+      previousDefaultVersion: 'v1',
+      previousPolicyDocument: '{"old":1}',
+    });
+    const now = afterApply({
+      policy: {
+        arn: POLICY,
+        defaultVersionId: 'v7',
+        versions: ['v3', 'v4', 'v5', 'v6'].map((id) => version(id, false)).concat(version('v7', true)),
+      },
+    });
+    expect(planRollback(before, now).steps).toContainEqual({
+      kind: 'restore-version',
+      policyArn: POLICY,
+      document: '{"old":1}',
+    });
+  });
+
+  it('takes no step for what is already as it was, and notes a boundary changed since', () => {
+    const before = snapshot({ previousBoundaryArn: CORP });
+    const now = afterApply({ boundaryArn: CORP, tags: [{ key: 'team', value: 'payments' }], policy: null });
+    expect(planRollback(before, now)).toEqual({ steps: [], notes: [] });
+    const changed = planRollback(snapshot(), afterApply({ boundaryArn: CORP }));
+    expect(changed.steps[0]).toEqual({ kind: 'delete-boundary' });
+    expect(changed.notes.join(' ')).toContain(CORP);
+  });
+
+  it('never touches a tag apply did not set', () => {
+    const now = afterApply({ tags: [{ key: 'team', value: 'changed-since' }, ...APPLIED_TAGS] });
+    const steps = planRollback(snapshot(), now).steps;
+    expect(JSON.stringify(steps)).not.toContain('team');
+  });
+});
