@@ -223,6 +223,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
         days: string[];
         rows: readonly ActivityRow[] | { readonly file: string };
         changes: SummaryResult['changes'];
+        resources: SummaryResult['resources'];
         coverage: readonly DayCoverage[];
         skipped: readonly SkippedFile[];
       }[] = [];
@@ -240,6 +241,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
             days: allDays(range),
             rows: summary.rowsFile === undefined ? summary.rows : { file: summary.rowsFile },
             changes: summary.changes,
+            resources: summary.resources,
             coverage: summary.coverage,
             skipped: summary.skippedFiles,
           });
@@ -264,6 +266,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           slowCommitForTests,
           range.skipped,
           range.changes,
+          range.resources,
         );
     }
     const held = sortDayCoverage(await store.coverage(source, window));
