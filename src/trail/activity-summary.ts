@@ -7,7 +7,7 @@ import type { CloudTrailDatabase } from './cloudtrail-relation.js';
 import { identityField } from './cloudtrail-relation.js';
 import { IAM_CHANGE_EVENTS } from './iam-changes.js';
 import type { IamChangeEventName, IamChangeRow } from './iam-changes.js';
-import { resourceUsesSql } from './resource-extraction.js';
+import { RESOURCE_USE_COLUMNS, resourceUseColumnsSql, resourceUsesSql } from './resource-extraction.js';
 import type { ListDialect } from './resource-extraction.js';
 import type { ResourceUsageRow, ResourceUseKind } from './resource-usage.js';
 import { addDays, isUtcDay } from './utc-days.js';
@@ -143,11 +143,15 @@ export interface StagedRecord extends ChangeColumns {
   has_records: boolean | null;
   log_path: string | null;
   /**
-   * The `[kind, resource]` pairs a successful call used (see `trail/resource-extraction.ts`), a
-   * key of the activity grouping: calls of one actor and event with the same resources are one
-   * row. Null for every other row, and for calls that used none the logs name.
+   * The resources a successful call used (see `RESOURCE_USE_COLUMNS`), keys of the activity
+   * grouping: calls of one actor and event with the same resources are one row. Null for every
+   * other row, and for calls that used none the logs name.
    */
-  resource_uses: string[][] | null;
+  res_arns: string[] | null;
+  res_target: string | null;
+  res_role: string | null;
+  res_second_role: string | null;
+  res_copy_source: string | null;
   calls: number;
   first_seen: string | null;
   last_seen: string | null;
@@ -364,11 +368,10 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
               'iam_created_key_id',
             ),
             ofIam(sql`errorcode`).as('iam_error_code'),
-            // The resources of a successful call of the window (null for the look-back day's).
-            resourceUsesSql(
-              options.lists ?? 'trino',
-              sql<boolean>`errorcode IS NULL AND eventtime >= ${windowStart}`,
-            ).as('resource_uses'),
+            // The resources of a successful call (kept for the window's only, in `events`).
+            ...Object.entries(
+              resourceUseColumnsSql(options.lists ?? 'trino', sql<boolean>`errorcode IS NULL`),
+            ).map(([name, value]) => value.as(`raw_${name}`)),
             sql<string>`eventtime`.as('eventtime'),
             sql<string>`"$path"`.as('log_path'),
             // Only each file's sentinel row (no eventtime) carries the file, so the file rows are
@@ -408,11 +411,15 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
         qb
           .selectFrom('records')
           .selectAll()
-          .select(
-            CHANGE_KEYS.filter((key) => key !== 'event_id').map((key) =>
+          .select([
+            ...CHANGE_KEYS.filter((key) => key !== 'event_id').map((key) =>
               sql<string | null>`CASE WHEN event_id IS NOT NULL THEN ${sql.ref(`iam_${key}`)} END`.as(key),
             ),
-          ),
+            // The look-back day's calls only issue credentials: no resources.
+            ...RESOURCE_USE_COLUMNS.map((name) =>
+              sql`CASE WHEN day IS NOT NULL THEN ${sql.ref(`raw_${name}`)} END`.as(name),
+            ),
+          ]),
       )
   );
 }
@@ -425,7 +432,7 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
     .select((eb) => [
       ...ACTIVITY_KEYS,
       ...CHANGE_KEYS,
-      'resource_uses',
+      ...RESOURCE_USE_COLUMNS,
       ...ASSUMPTION_KEYS,
       perFile
         ? sql<string | null>`log_file`.as('log_file')
@@ -442,8 +449,8 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
       sql`GROUPING SETS (${sql.join(
         [
           perFile
-            ? [...ACTIVITY_KEYS, ...CHANGE_KEYS, 'resource_uses', 'log_file', 'has_records']
-            : [...ACTIVITY_KEYS, ...CHANGE_KEYS, 'resource_uses'],
+            ? [...ACTIVITY_KEYS, ...CHANGE_KEYS, ...RESOURCE_USE_COLUMNS, 'log_file', 'has_records']
+            : [...ACTIVITY_KEYS, ...CHANGE_KEYS, ...RESOURCE_USE_COLUMNS],
           ASSUMPTION_KEYS,
           COVERAGE_KEYS,
         ].map((keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`),
@@ -516,7 +523,7 @@ function withSessions(db: QueryCreator<StagedDatabase>) {
  * same event staged twice (delivered twice, or in two batches) is one row. Unordered: the rows go
  * to the cache, and sorting about half a row per event costs.
  */
-function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
+function resolveOf(db: QueryCreator<StagedDatabase>, lists: ListDialect): SummaryQuery {
   const caller = sql<string | null>`coalesce(se.caller_arn, st.source_identity)`;
   const resolvedKey = (key: (typeof SUMMARY_KEYS)[number]) =>
     key === 'caller_arn' ? caller : key === 'via_arn' ? sql.ref('se.via_arn') : sql.ref(`st.${key}`);
@@ -531,7 +538,7 @@ function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
         // Each staged row once per resource its calls used (once when none): the row's own
         // columns count on its first (`use_index` 1) only, the resource's on each.
         .crossJoin(
-          sql`UNNEST(coalesce(st.resource_uses, ARRAY[ARRAY[NULL, NULL]])) WITH ORDINALITY`.as<'u'>(
+          sql`UNNEST(coalesce(${resourceUsesSql(lists, (name) => sql.ref(`st.${name}`))}, ARRAY[ARRAY[CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)]])) WITH ORDINALITY`.as<'u'>(
             sql`u (resource_use, use_index)`,
           ),
         )
@@ -611,7 +618,7 @@ export function buildActivitySummaryQuery(
   const staged = withEvents(db, { ...options, perFile: false }).with('staged', (qb) =>
     stageSelect(qb, false),
   );
-  return resolveOf(staged as unknown as QueryCreator<StagedDatabase>);
+  return resolveOf(staged as unknown as QueryCreator<StagedDatabase>, options.lists ?? 'trino');
 }
 
 /**
@@ -623,9 +630,12 @@ export function buildStageQuery(db: Kysely<CloudTrailDatabase>, options: Activit
   return stageSelect(withEvents(db, options), options.perFile === true);
 }
 
-/** The second stage alone, over a `staged` table holding the rows of {@link buildStageQuery}. */
-export function buildResolveQuery(db: Kysely<StagedDatabase>) {
-  return resolveOf(db);
+/**
+ * The second stage alone, over a `staged` table holding the rows of {@link buildStageQuery},
+ * compiled for `lists` (see {@link ActivitySummaryOptions.lists}).
+ */
+export function buildResolveQuery(db: Kysely<StagedDatabase>, lists: ListDialect = 'trino') {
+  return resolveOf(db, lists);
 }
 
 /** How many role sessions the staged rows hold, and how many of them have a known caller. */
@@ -710,11 +720,8 @@ export function isResourceUseRecord(
   return record.actor_arn !== null && (record.resource ?? null) !== null && record.kind !== null;
 }
 
-/**
- * Converts a resource use record (of the summary query, or of the cache's `resource_usage`) to a
- * {@link ResourceUsageRow}.
- */
-export function toResourceUsageRow(record: {
+/** The columns of a resource use, as the summary query's records and the cache's `resource_usage` rows hold them. */
+export interface ResourceUsageRecord {
   account_id: string;
   day: string;
   actor_arn: string;
@@ -722,8 +729,15 @@ export function toResourceUsageRow(record: {
   event_name: string;
   kind: ResourceUseKind;
   resource: string;
+  /** A number from Athena, a bigint (BIGINT) from DuckDB. */
   calls: number | bigint;
-}): ResourceUsageRow {
+}
+
+/**
+ * Converts a resource use record (of the summary query, or of the cache's `resource_usage`) to a
+ * {@link ResourceUsageRow}.
+ */
+export function toResourceUsageRow(record: ResourceUsageRecord): ResourceUsageRow {
   return {
     accountId: record.account_id,
     day: record.day,

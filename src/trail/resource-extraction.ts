@@ -75,11 +75,13 @@ function regionalArn(service: string): RawBuilder<string> {
 /**
  * An S3 object ARN (`arn:aws:s3:::bucket/key`) as its folder's pattern (`arn:aws:s3:::bucket/dir/*`,
  * `arn:aws:s3:::bucket/*` at the root), any other ARN as it is: rows per folder, not per object.
+ * String functions, not a pattern: this runs inside a lambda, where DuckDB compiles a regular
+ * expression again for every list (it cost more than reading the logs on the benchmark).
  */
 function folderOfArn(arn: RawBuilder<unknown>): RawBuilder<string | null> {
   return sql<
     string | null
-  >`CASE WHEN ${arn} LIKE 'arn:%:s3:::%/%' THEN ${capture(arn, '(?s)^(arn:[^:]*:s3:::[^/]*/(.*/)?)')} || '*' ELSE ${arn} END`;
+  >`CASE WHEN ${arn} LIKE 'arn:%:s3:::%/%' THEN substr(${arn}, 1, length(${arn}) - strpos(reverse(${arn}), '/') + 1) || '*' ELSE ${arn} END`;
 }
 
 /** The folder pattern of an object `bucket/key` (a key without a folder: `bucket/*`). */
@@ -154,26 +156,74 @@ function copySource(): RawBuilder<string | null> {
 }
 
 /**
- * The resources a successful call of the window used, as a list of `[kind, resource]` pairs
- * (`ResourceUseKind`, an ARN or an S3 folder pattern), null when it used none the logs name (or
- * failed): the record's `resources` ARNs as targets, else the target its `requestParameters` name
- * (see {@link RESOURCE_PARAMETER_SOURCES}); then the roles it passed and the object it copied.
- * `applies` is the condition under which to compute it (a successful call in the window).
+ * The columns a staged row holds of the resources its calls used, computed per event as scalars
+ * and one plain list (nested lists and lambdas cost DuckDB far more per event than per staged
+ * row): `res_arns` the record's `resources` ARNs (S3 objects as their folders; entries may be
+ * null), `res_target` else the target its `requestParameters` name, `res_role` and
+ * `res_second_role` the roles it passed, `res_copy_source` the object it copied. All null for a
+ * call that failed or used none the logs name. Keys of the activity grouping: calls of one actor
+ * and event with the same resources are one staged row. {@link resourceUsesSql} pairs them with
+ * their kinds.
+ */
+export const RESOURCE_USE_COLUMNS = [
+  'res_arns',
+  'res_target',
+  'res_role',
+  'res_second_role',
+  'res_copy_source',
+] as const;
+
+/** One of {@link RESOURCE_USE_COLUMNS}. */
+export type ResourceUseColumn = (typeof RESOURCE_USE_COLUMNS)[number];
+
+const listFunctions = (dialect: ListDialect) =>
+  dialect === 'trino'
+    ? { transform: sql.raw('transform'), cardinality: sql.raw('cardinality') }
+    : { transform: sql.raw('list_transform'), cardinality: sql.raw('len') };
+
+/**
+ * {@link RESOURCE_USE_COLUMNS} as SQL over the `cloudtrail` relation, computed when `applies` (a
+ * successful call of the window): the record's `resources` when it has any, else the target of its
+ * `requestParameters` (see {@link RESOURCE_PARAMETER_SOURCES}); the passed roles and copy source
+ * of the few calls that have them.
+ */
+export function resourceUseColumnsSql(
+  dialect: ListDialect,
+  applies: RawBuilder<boolean>,
+): Record<ResourceUseColumn, RawBuilder<unknown>> {
+  const { transform, cardinality } = listFunctions(dialect);
+  const [role, secondRole] = passedRoles();
+  const listed = sql<boolean>`coalesce(${cardinality}(resources), 0) > 0`;
+  return {
+    res_arns: sql<
+      string[] | null
+    >`CASE WHEN ${applies} AND ${listed} THEN ${transform}(resources, record_resource -> ${folderOfArn(sql`record_resource.arn`)}) END`,
+    res_target: sql<
+      string | null
+    >`CASE WHEN ${applies} AND NOT ${listed} AND eventsource IN (${literals(RESOURCE_PARAMETER_SOURCES)}) THEN ${parameterTarget()} END`,
+    res_role: sql<string | null>`CASE WHEN ${applies} THEN ${role} END`,
+    res_second_role: sql<string | null>`CASE WHEN ${applies} THEN ${secondRole} END`,
+    res_copy_source: sql<string | null>`CASE WHEN ${applies} THEN ${copySource()} END`,
+  };
+}
+
+/**
+ * The resources a staged row's calls used, as a list of `[kind, resource]` pairs (`ResourceUseKind`,
+ * an ARN or an S3 folder pattern): `target` for each of `res_arns` (else `res_target`), then
+ * `passed_role` and `copy_source`; null when it has none. `column` names a staged column.
  */
 export function resourceUsesSql(
   dialect: ListDialect,
-  applies: RawBuilder<boolean>,
+  column: (name: ResourceUseColumn) => RawBuilder<unknown>,
 ): RawBuilder<string[][] | null> {
-  const transform = dialect === 'trino' ? sql.raw('transform') : sql.raw('list_transform');
-  const cardinality = dialect === 'trino' ? sql.raw('cardinality') : sql.raw('len');
-  const [role, secondRole] = passedRoles();
-  const fromResources = sql`${transform}(resources, record_resource -> ARRAY['target', ${folderOfArn(sql`record_resource.arn`)}])`;
+  const { transform } = listFunctions(dialect);
   const uses = sql<string[][]>`filter(
-    CASE WHEN ${cardinality}(resources) > 0 THEN ${fromResources} ELSE ARRAY[ARRAY['target', ${parameterTarget()}]] END
-      || ARRAY[ARRAY['passed_role', ${role}], ARRAY['passed_role', ${secondRole}], ARRAY['copy_source', ${copySource()}]],
+    coalesce(${transform}(${column('res_arns')}, resource_arn -> ARRAY['target', resource_arn]), ARRAY[ARRAY['target', ${column('res_target')}]])
+      || ARRAY[ARRAY['passed_role', ${column('res_role')}], ARRAY['passed_role', ${column('res_second_role')}], ARRAY['copy_source', ${column('res_copy_source')}]],
     resource_use -> resource_use[2] IS NOT NULL)`;
-  const parameterSources = sql<boolean>`eventsource IN (${literals(RESOURCE_PARAMETER_SOURCES)})`;
-  return sql<
-    string[][] | null
-  >`CASE WHEN ${applies} AND (${cardinality}(resources) > 0 OR ${parameterSources}) THEN nullif(${uses}, ARRAY[]) END`;
+  const any = sql.join(
+    RESOURCE_USE_COLUMNS.map((name) => sql`${column(name)} IS NOT NULL`),
+    sql` OR `,
+  );
+  return sql<string[][] | null>`CASE WHEN ${any} THEN nullif(${uses}, ARRAY[]) END`;
 }

@@ -167,7 +167,7 @@ export class DuckDbEngine implements Engine {
       await this.#stageBatch(batch, request, skippedFiles);
       this.#options.reporter.progress?.(progress.advance(batch));
     }
-    const resolve = buildResolveQuery(this.#staged);
+    const resolve = buildResolveQuery(this.#staged, 'duckdb');
     let rows: ActivityRow[] = [];
     let changes: IamChangeRow[] = [];
     let resources: ResourceUsageRow[] = [];

@@ -73,7 +73,8 @@ export const CREATE_STAGED_SQL = `CREATE OR REPLACE TEMP TABLE staged (
   source_identity VARCHAR, event_source VARCHAR, event_name VARCHAR, outcome VARCHAR,
   issued_key VARCHAR, assumer_arn VARCHAR, assumer_type VARCHAR, assumer_key VARCHAR,
   log_file VARCHAR, has_records BOOLEAN, log_path VARCHAR, calls BIGINT, first_seen VARCHAR,
-  last_seen VARCHAR, resource_uses VARCHAR[][], event_id VARCHAR, source_ip VARCHAR, user_name VARCHAR, role_name VARCHAR,
+  last_seen VARCHAR, res_arns VARCHAR[], res_target VARCHAR, res_role VARCHAR,
+  res_second_role VARCHAR, res_copy_source VARCHAR, event_id VARCHAR, source_ip VARCHAR, user_name VARCHAR, role_name VARCHAR,
   group_name VARCHAR, access_key_id VARCHAR, policy_arn VARCHAR, policy_name VARCHAR,
   key_status VARCHAR, created_key_id VARCHAR, error_code VARCHAR
 )`;

@@ -38,7 +38,6 @@ describe('the Athena summary query', () => {
     expectGolden('summary.athena.sql', `${compiled.sql}\n`);
     expect(compiled.parameters.map(toExecutionParameter)).toEqual([
       "'2026-10-01T00:00:00Z'",
-      "'2026-10-01T00:00:00Z'",
       "'2026-09-30T00:00:00Z'",
       "'2026-11-01T00:00:00Z'",
       "'2026-10-01T00:00:00Z'",

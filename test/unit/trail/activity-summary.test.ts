@@ -42,12 +42,12 @@ describe('the activity-summary query', () => {
         accountIds: ['111111111111', '222222222222'],
         lists: 'duckdb',
       },
-      [WINDOW_START, WINDOW_START, LOOKBACK_START, WINDOW_END, WINDOW_START, '111111111111', '222222222222'],
+      [WINDOW_START, LOOKBACK_START, WINDOW_END, WINDOW_START, '111111111111', '222222222222'],
     ],
     [
       'stage-per-file.duckdb.sql',
       { startDay: '2026-10-01', endDay: '2026-10-31', perFile: true, lists: 'duckdb' },
-      [WINDOW_START, WINDOW_START, LOOKBACK_START, WINDOW_END, WINDOW_START],
+      [WINDOW_START, LOOKBACK_START, WINDOW_END, WINDOW_START],
     ],
   ] as const)('compiles for DuckDB as %s, every value bound', (golden, options, parameters) => {
     const compiled = (

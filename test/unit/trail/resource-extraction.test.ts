@@ -13,7 +13,7 @@ import {
   SET_LOG_FILES_SQL,
 } from '../../../src/engines/duckdb/duckdb-sql.js';
 import type { CloudTrailDatabase } from '../../../src/trail/cloudtrail-relation.js';
-import { resourceUsesSql } from '../../../src/trail/resource-extraction.js';
+import { resourceUseColumnsSql, resourceUsesSql } from '../../../src/trail/resource-extraction.js';
 
 /*
  * The resource extraction on hand-written CloudTrail records, read through the local engine's
@@ -286,6 +286,18 @@ const CASES: readonly Case[] = [
   },
 ];
 
+/** The stage's columns of every record of the `cloudtrail` relation, as SQL text. */
+function compileColumns(dialect: 'trino' | 'duckdb') {
+  const columns = resourceUseColumnsSql(dialect, sql<boolean>`errorcode IS NULL`);
+  return sql.raw(
+    db
+      .selectFrom('cloudtrail')
+      .select(['eventid', ...Object.entries(columns).map(([name, value]) => value.as(name))])
+      .where('eventid', 'is not', null)
+      .compile().sql,
+  );
+}
+
 async function usesOf(cases: readonly Case[]): Promise<Map<string, unknown>> {
   const file = join(work, 'records.json');
   writeFileSync(
@@ -309,12 +321,14 @@ async function usesOf(cases: readonly Case[]): Promise<Map<string, unknown>> {
   await connection.run(SET_LOG_FILES_SQL, [listValue([file])]);
   await connection.run(createCloudTrailViewSql(1024 * 1024));
   await connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
-  const rows = await db
-    .selectFrom('cloudtrail')
-    .select(['eventid', resourceUsesSql('duckdb', sql<boolean>`errorcode IS NULL`).as('uses')])
-    .where('eventid', 'is not', null)
-    .execute();
-  return new Map(rows.map((row) => [row.eventid ?? '', row.uses]));
+  // The columns as the stage computes them per event, then their pairs as the resolve builds them.
+  const { rows } = await sql<{
+    eventid: string;
+    uses: unknown;
+  }>`SELECT eventid, ${resourceUsesSql('duckdb', (name) => sql.ref(name))} AS uses FROM (${compileColumns('duckdb')}) AS staged`.execute(
+    db,
+  );
+  return new Map(rows.map((row) => [row.eventid, row.uses]));
 }
 
 // One read of every case's record, as the engine reads a file.
@@ -327,12 +341,12 @@ describe('the resources a call used', () => {
 
   it('compiles with the Trino names of the list functions for Athena, the DuckDB ones for DuckDB', () => {
     const compile = (dialect: 'trino' | 'duckdb') =>
-      db
-        .selectFrom('cloudtrail')
-        .select(resourceUsesSql(dialect, sql<boolean>`true`).as('uses'))
-        .compile().sql;
-    expect(compile('trino')).toMatch(/cardinality\(resources\) > 0 THEN transform\(resources, /);
-    expect(compile('duckdb')).toMatch(/len\(resources\) > 0 THEN list_transform\(resources, /);
+      sql`SELECT ${resourceUsesSql(dialect, (name) => sql.ref(name))} FROM (${compileColumns(dialect)})`.compile(
+        db,
+      ).sql;
+    expect(compile('trino')).toMatch(/cardinality\(resources\), 0\) > 0 THEN transform\(resources, /);
+    expect(compile('duckdb')).toMatch(/len\(resources\), 0\) > 0 THEN list_transform\(resources, /);
+    expect(compile('trino')).toMatch(/coalesce\(transform\("res_arns", /);
     expect(
       compile('trino')
         .replace(/\btransform\b/g, 'list_transform')
