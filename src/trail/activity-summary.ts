@@ -527,7 +527,8 @@ function resolveOf(db: QueryCreator<StagedDatabase>, lists: ListDialect): Summar
   const caller = sql<string | null>`coalesce(se.caller_arn, st.source_identity)`;
   const resolvedKey = (key: (typeof SUMMARY_KEYS)[number]) =>
     key === 'caller_arn' ? caller : key === 'via_arn' ? sql.ref('se.via_arn') : sql.ref(`st.${key}`);
-  const used = sql<boolean>`u.resource_use[2] IS NOT NULL`;
+  const uses = resourceUsesSql(lists, (name) => sql.ref(`st.${name}`));
+  const used = sql<boolean>`u.resource IS NOT NULL`;
   const useKeyOf = (key: (typeof SUMMARY_KEYS)[number]) =>
     (USE_KEYS as readonly string[]).includes(`use_${key}`) ? sql.ref(`use_${key}`) : undefined;
   return withSessions(db)
@@ -537,11 +538,7 @@ function resolveOf(db: QueryCreator<StagedDatabase>, lists: ListDialect): Summar
         .leftJoin('sessions as se', 'se.session_key', 'st.session_key')
         // Each staged row once per resource its calls used (once when none): the row's own
         // columns count on its first (`use_index` 1) only, the resource's on each.
-        .crossJoin(
-          sql`UNNEST(coalesce(${resourceUsesSql(lists, (name) => sql.ref(`st.${name}`))}, ARRAY[ARRAY[CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)]])) WITH ORDINALITY`.as<'u'>(
-            sql`u (resource_use, use_index)`,
-          ),
-        )
+        .crossJoin(sql`UNNEST(${uses.list}) WITH ORDINALITY`.as<'u'>(sql`u (resource, use_index)`))
         .where('st.day', 'is not', null)
         .select([
           ...SUMMARY_KEYS.map((key) => sql<string | null>`${resolvedKey(key)}`.as(key)),
@@ -563,8 +560,8 @@ function resolveOf(db: QueryCreator<StagedDatabase>, lists: ListDialect): Summar
               key,
             ),
           ),
-          sql<string | null>`CASE WHEN ${used} THEN u.resource_use[1] END`.as('use_kind'),
-          sql<string | null>`u.resource_use[2]`.as('use_resource'),
+          sql<string | null>`CASE WHEN ${used} THEN ${uses.kindAt(sql`u.use_index`)} END`.as('use_kind'),
+          sql<string | null>`u.resource`.as('use_resource'),
           sql<number>`st.calls`.as('use_calls'),
         ]),
     )

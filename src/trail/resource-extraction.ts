@@ -208,22 +208,27 @@ export function resourceUseColumnsSql(
 }
 
 /**
- * The resources a staged row's calls used, as a list of `[kind, resource]` pairs (`ResourceUseKind`,
- * an ARN or an S3 folder pattern): `target` for each of `res_arns` (else `res_target`), then
- * `passed_role` and `copy_source`; null when it has none. `column` names a staged column.
+ * The resources a staged row's calls used, to unnest with their positions: a flat list (no
+ * nesting, no lambda: the resolve stage builds it once a staged row) of `res_arns` (else
+ * `res_target`), then the two passed roles and the copy source, null entries left for the caller
+ * to drop; `[NULL]` for a row with none. `kindAt` gives the `ResourceUseKind` of the entry at a
+ * 1-based position. `column` names a staged column.
  */
 export function resourceUsesSql(
   dialect: ListDialect,
   column: (name: ResourceUseColumn) => RawBuilder<unknown>,
-): RawBuilder<string[][] | null> {
-  const { transform } = listFunctions(dialect);
-  const uses = sql<string[][]>`filter(
-    coalesce(${transform}(${column('res_arns')}, resource_arn -> ARRAY['target', resource_arn]), ARRAY[ARRAY['target', ${column('res_target')}]])
-      || ARRAY[ARRAY['passed_role', ${column('res_role')}], ARRAY['passed_role', ${column('res_second_role')}], ARRAY['copy_source', ${column('res_copy_source')}]],
-    resource_use -> resource_use[2] IS NOT NULL)`;
+): { list: RawBuilder<(string | null)[]>; kindAt: (position: RawBuilder<unknown>) => RawBuilder<string> } {
+  const { cardinality } = listFunctions(dialect);
   const any = sql.join(
     RESOURCE_USE_COLUMNS.map((name) => sql`${column(name)} IS NOT NULL`),
     sql` OR `,
   );
-  return sql<string[][] | null>`CASE WHEN ${any} THEN nullif(${uses}, ARRAY[]) END`;
+  const targets = sql`coalesce(${cardinality}(${column('res_arns')}), 1)`;
+  return {
+    list: sql<
+      (string | null)[]
+    >`CASE WHEN ${any} THEN coalesce(${column('res_arns')}, ARRAY[${column('res_target')}]) || ARRAY[${column('res_role')}, ${column('res_second_role')}, ${column('res_copy_source')}] ELSE ARRAY[CAST(NULL AS VARCHAR)] END`,
+    kindAt: (position) =>
+      sql<string>`CASE WHEN ${position} <= ${targets} THEN 'target' WHEN ${position} <= ${targets} + 2 THEN 'passed_role' ELSE 'copy_source' END`,
+  };
 }

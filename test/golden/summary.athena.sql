@@ -665,60 +665,48 @@ with
         WHEN st.event_id IS NOT NULL THEN "st"."outcome"
       END as "change_outcome",
       CASE
-        WHEN u.resource_use[2] IS NOT NULL THEN "st"."account_id"
+        WHEN u.resource IS NOT NULL THEN "st"."account_id"
       END as "use_account_id",
       CASE
-        WHEN u.resource_use[2] IS NOT NULL THEN "st"."day"
+        WHEN u.resource IS NOT NULL THEN "st"."day"
       END as "use_day",
       CASE
-        WHEN u.resource_use[2] IS NOT NULL THEN "st"."actor_arn"
+        WHEN u.resource IS NOT NULL THEN "st"."actor_arn"
       END as "use_actor_arn",
       CASE
-        WHEN u.resource_use[2] IS NOT NULL THEN "st"."event_source"
+        WHEN u.resource IS NOT NULL THEN "st"."event_source"
       END as "use_event_source",
       CASE
-        WHEN u.resource_use[2] IS NOT NULL THEN "st"."event_name"
+        WHEN u.resource IS NOT NULL THEN "st"."event_name"
       END as "use_event_name",
       CASE
-        WHEN u.resource_use[2] IS NOT NULL THEN u.resource_use[1]
+        WHEN u.resource IS NOT NULL THEN CASE
+          WHEN u.use_index <= coalesce(cardinality("st"."res_arns"), 1) THEN 'target'
+          WHEN u.use_index <= coalesce(cardinality("st"."res_arns"), 1) + 2 THEN 'passed_role'
+          ELSE 'copy_source'
+        END
       END as "use_kind",
-      u.resource_use[2] as "use_resource",
+      u.resource as "use_resource",
       st.calls as "use_calls"
     from
       "staged" as "st"
       left join "sessions" as "se" on "se"."session_key" = "st"."session_key"
       cross join UNNEST (
-        coalesce(
-          CASE
-            WHEN "st"."res_arns" IS NOT NULL
-            OR "st"."res_target" IS NOT NULL
-            OR "st"."res_role" IS NOT NULL
-            OR "st"."res_second_role" IS NOT NULL
-            OR "st"."res_copy_source" IS NOT NULL THEN nullif(
-              filter(
-                coalesce(
-                  transform(
-                    "st"."res_arns",
-                    resource_arn -> ARRAY['target', resource_arn]
-                  ),
-                  ARRAY[ARRAY['target', "st"."res_target"]]
-                ) || ARRAY[
-                  ARRAY['passed_role', "st"."res_role"],
-                  ARRAY['passed_role', "st"."res_second_role"],
-                  ARRAY['copy_source', "st"."res_copy_source"]
-                ],
-                resource_use -> resource_use[2] IS NOT NULL
-              ),
-              ARRAY[]
-            )
-          END,
-          ARRAY[
-            ARRAY[CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)]
+        CASE
+          WHEN "st"."res_arns" IS NOT NULL
+          OR "st"."res_target" IS NOT NULL
+          OR "st"."res_role" IS NOT NULL
+          OR "st"."res_second_role" IS NOT NULL
+          OR "st"."res_copy_source" IS NOT NULL THEN coalesce("st"."res_arns", ARRAY["st"."res_target"]) || ARRAY[
+            "st"."res_role",
+            "st"."res_second_role",
+            "st"."res_copy_source"
           ]
-        )
+          ELSE ARRAY[CAST(NULL AS VARCHAR)]
+        END
       )
     WITH
-      ORDINALITY as u (resource_use, use_index)
+      ORDINALITY as u (resource, use_index)
     where
       "st"."day" is not null
   )

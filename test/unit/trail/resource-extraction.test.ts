@@ -321,13 +321,14 @@ async function usesOf(cases: readonly Case[]): Promise<Map<string, unknown>> {
   await connection.run(SET_LOG_FILES_SQL, [listValue([file])]);
   await connection.run(createCloudTrailViewSql(1024 * 1024));
   await connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
-  // The columns as the stage computes them per event, then their pairs as the resolve builds them.
+  // The columns as the stage computes them per event, then their pairs as the resolve unnests them.
+  const uses = resourceUsesSql('duckdb', (name) => sql.ref(`staged.${name}`));
   const { rows } = await sql<{
     eventid: string;
     uses: unknown;
-  }>`SELECT eventid, ${resourceUsesSql('duckdb', (name) => sql.ref(name))} AS uses FROM (${compileColumns('duckdb')}) AS staged`.execute(
-    db,
-  );
+  }>`SELECT eventid, list(ARRAY[${uses.kindAt(sql`u.position`)}, u.resource] ORDER BY u.position) FILTER (WHERE u.resource IS NOT NULL) AS uses
+    FROM (${compileColumns('duckdb')}) AS staged CROSS JOIN UNNEST(${uses.list}) WITH ORDINALITY AS u (resource, position)
+    GROUP BY eventid`.execute(db);
   return new Map(rows.map((row) => [row.eventid, row.uses]));
 }
 
@@ -340,13 +341,14 @@ describe('the resources a call used', () => {
   });
 
   it('compiles with the Trino names of the list functions for Athena, the DuckDB ones for DuckDB', () => {
-    const compile = (dialect: 'trino' | 'duckdb') =>
-      sql`SELECT ${resourceUsesSql(dialect, (name) => sql.ref(name))} FROM (${compileColumns(dialect)})`.compile(
-        db,
-      ).sql;
+    const compile = (dialect: 'trino' | 'duckdb') => {
+      const uses = resourceUsesSql(dialect, (name) => sql.ref(name));
+      return sql`SELECT ${uses.list}, ${uses.kindAt(sql`1`)} FROM (${compileColumns(dialect)})`.compile(db)
+        .sql;
+    };
     expect(compile('trino')).toMatch(/cardinality\(resources\), 0\) > 0 THEN transform\(resources, /);
     expect(compile('duckdb')).toMatch(/len\(resources\), 0\) > 0 THEN list_transform\(resources, /);
-    expect(compile('trino')).toMatch(/coalesce\(transform\("res_arns", /);
+    expect(compile('trino')).toMatch(/coalesce\(cardinality\("res_arns"\), 1\)/);
     expect(
       compile('trino')
         .replace(/\btransform\b/g, 'list_transform')
