@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import { toActivityRow, toIamChangeRow } from '../trail/activity-summary.js';
+import { toActivityRow, toIamChangeRow, toResourceUsageRow } from '../trail/activity-summary.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
@@ -219,16 +219,7 @@ export async function resourceUsage(
     .where('actor_arn', '=', actorArn)
     .groupBy(['account_id', 'actor_arn', 'event_source', 'event_name', 'kind', 'resource'])
     .execute();
-  return records.map((record) => ({
-    accountId: record.account_id,
-    day: record.day,
-    actorArn: record.actor_arn,
-    eventSource: record.event_source,
-    eventName: record.event_name,
-    kind: record.kind,
-    resource: record.resource,
-    calls: Number(record.calls),
-  }));
+  return records.map(toResourceUsageRow);
 }
 
 /** The activity rows of a source in a window. */

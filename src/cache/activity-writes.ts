@@ -1,6 +1,7 @@
 import type { SkippedFile } from '../engines/engine.js';
 import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
+import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { CacheConnection } from './cache-connection.js';
 import type { CacheDatabase } from './cache-schema.js';
 import { accountOfLogPath, dayOfLogPath } from './log-paths.js';
@@ -14,7 +15,11 @@ const CHANGE_COLUMNS =
  * `placeholder`); its coverage rows (`actor_arn` null) come separately, as the engine's `coverage`.
  */
 const activityOfSpill = (placeholder: '$1' | '$2'): string =>
-  `SELECT * EXCLUDE (log_files, ${CHANGE_COLUMNS}) FROM read_parquet(${placeholder}) WHERE actor_arn IS NOT NULL AND event_id IS NULL`;
+  `SELECT * EXCLUDE (log_files, ${CHANGE_COLUMNS}, kind, resource) FROM read_parquet(${placeholder}) WHERE actor_arn IS NOT NULL AND event_id IS NULL AND resource IS NULL`;
+
+/** The resource rows of a spilled summary, with the `resource_usage` table's column names. */
+const resourcesOfSpill = (placeholder: '$1' | '$2'): string =>
+  `SELECT account_id, day, actor_arn, event_source, event_name, kind, resource, calls FROM read_parquet(${placeholder}) WHERE resource IS NOT NULL`;
 
 /** The IAM change rows of a spilled summary, with the `iam_changes` table's column names. */
 const changesOfSpill = (placeholder: '$1' | '$2'): string =>
@@ -29,8 +34,9 @@ export interface CacheClearFilter {
 }
 
 /**
- * Replaces `days` of a source with what one engine load returned: its activity `rows` and IAM
- * `changes` (or the rows of a Parquet file the engine spilled both to) and its `coverage`, which
+ * Replaces `days` of a source with what one engine load returned: its activity `rows`, IAM
+ * `changes` and `resources` (or the rows of a Parquet file the engine spilled them to) and its
+ * `coverage`, which
  * marks each day
  * loaded for the accounts whose records its logs held, and for no other (see
  * `missingDays` in cache-coverage.ts). Whatever the days held before is forgotten first (one
@@ -48,6 +54,7 @@ export async function writeDays(
   beforeCommit: () => Promise<void> = () => Promise.resolve(),
   skipped: readonly SkippedFile[] = [],
   changes: readonly IamChangeRow[] = [],
+  resources: readonly ResourceUsageRow[] = [],
 ): Promise<void> {
   const skippedRows = skipped.map((entry) => ({
     source,
@@ -92,12 +99,21 @@ export async function writeDays(
           `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM (${changesOfSpill('$2')})`,
           [source, rows.file],
         );
+        await cache.connection.run(
+          `INSERT INTO resource_usage BY NAME SELECT $1 AS source, * FROM (${resourcesOfSpill('$2')})`,
+          [source, rows.file],
+        );
       } else {
         await appendRows(cache, source, rows);
         await appendChanges(
           cache,
           source,
           changes.filter((change) => counts.has(change.day)),
+        );
+        await appendResources(
+          cache,
+          source,
+          resources.filter((resource) => counts.has(resource.day)),
         );
       }
       await insertCoverage([...coverageOf.values()].flat());
@@ -113,7 +129,12 @@ export async function writeDays(
     await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming_changes AS ${changesOfSpill('$1')}`, [
       rows.file,
     ]);
-    // A day with IAM changes has activity too (each change is a call): counting both is the same.
+    await cache.connection.run(
+      `CREATE OR REPLACE TEMP TABLE incoming_resources AS ${resourcesOfSpill('$1')}`,
+      [rows.file],
+    );
+    // A day with IAM changes or resources has activity too (each is of a call): counting the
+    // activity and changes is enough.
     const perDay = await cache.connection.runAndReadAll(
       'SELECT day, count(*)::INTEGER FROM (SELECT day FROM incoming UNION ALL SELECT day FROM incoming_changes) GROUP BY day',
     );
@@ -128,17 +149,24 @@ export async function writeDays(
         `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM incoming_changes WHERE day = $2`,
         [source, day],
       );
+      await cache.connection.run(
+        `INSERT INTO resource_usage BY NAME SELECT $1 AS source, * FROM incoming_resources WHERE day = $2`,
+        [source, day],
+      );
     };
   } else {
     const byDay = new Map<string, ActivityRow[]>(days.map((day) => [day, []]));
     for (const row of rows) byDay.get(row.day)?.push(row);
     const changesByDay = new Map<string, IamChangeRow[]>(days.map((day) => [day, []]));
     for (const change of changes) changesByDay.get(change.day)?.push(change);
+    const resourcesByDay = new Map<string, ResourceUsageRow[]>(days.map((day) => [day, []]));
+    for (const resource of resources) resourcesByDay.get(resource.day)?.push(resource);
     for (const [day, dayRows] of byDay)
       counts.set(day, dayRows.length + (changesByDay.get(day)?.length ?? 0));
     insertDay = async (day) => {
       await appendRows(cache, source, byDay.get(day) ?? []);
       await appendChanges(cache, source, changesByDay.get(day) ?? []);
+      await appendResources(cache, source, resourcesByDay.get(day) ?? []);
     };
   }
   // Forget the days first, in one transaction: a day is then absent until its own transaction
@@ -170,6 +198,7 @@ export async function writeDays(
   if ('file' in rows) {
     await cache.connection.run('DROP TABLE IF EXISTS incoming');
     await cache.connection.run('DROP TABLE IF EXISTS incoming_changes');
+    await cache.connection.run('DROP TABLE IF EXISTS incoming_resources');
   }
 }
 
@@ -201,6 +230,11 @@ export async function clearDays(
         .where('day', '=', day.day)
         .execute();
       await cache.db
+        .deleteFrom('resource_usage')
+        .where('source', '=', day.source)
+        .where('day', '=', day.day)
+        .execute();
+      await cache.db
         .deleteFrom('coverage')
         .where('source', '=', day.source)
         .where('day', '=', day.day)
@@ -220,6 +254,11 @@ async function forgetDays(cache: CacheConnection, source: string, days: readonly
       .execute();
     await cache.db.deleteFrom('activity').where('source', '=', source).where('day', 'in', chunk).execute();
     await cache.db.deleteFrom('iam_changes').where('source', '=', source).where('day', 'in', chunk).execute();
+    await cache.db
+      .deleteFrom('resource_usage')
+      .where('source', '=', source)
+      .where('day', 'in', chunk)
+      .execute();
     await cache.db.deleteFrom('coverage').where('source', '=', source).where('day', 'in', chunk).execute();
   }
 }
@@ -288,6 +327,33 @@ async function appendChanges(
       change.errorCode,
     ])
       text(value);
+    appender.endRow();
+  }
+  appender.flushSync();
+  appender.closeSync();
+}
+
+async function appendResources(
+  cache: CacheConnection,
+  source: string,
+  resources: readonly ResourceUsageRow[],
+): Promise<void> {
+  if (resources.length === 0) return;
+  const appender = await cache.connection.createAppender('resource_usage');
+  // In the table's column order (sql/cache-schema.sql).
+  for (const resource of resources) {
+    for (const value of [
+      source,
+      resource.accountId,
+      resource.day,
+      resource.actorArn,
+      resource.eventSource,
+      resource.eventName,
+      resource.kind,
+      resource.resource,
+    ])
+      appender.appendVarchar(value);
+    appender.appendBigInt(BigInt(resource.calls));
     appender.endRow();
   }
   appender.flushSync();

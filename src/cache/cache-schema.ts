@@ -5,8 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sql } from 'kysely';
 
 import type { AthenaResource } from '../engines/athena/athena-ledger.js';
-import type { ActivitySummaryRecord } from '../trail/activity-summary.js';
-import type { ResourceUseKind } from '../trail/resource-usage.js';
+import type { ActivitySummaryRecord, ResourceUsageRecord } from '../trail/activity-summary.js';
 import type { Outcome } from '../trail/call-outcome.js';
 import type { CacheConnection } from './cache-connection.js';
 
@@ -112,17 +111,7 @@ export interface CacheDatabase {
     error_code: string | null;
   };
   /** The resources of a day's successful calls (see `ResourceUsageRow`). */
-  resource_usage: {
-    source: string;
-    account_id: string;
-    day: string;
-    actor_arn: string;
-    event_source: string;
-    event_name: string;
-    kind: ResourceUseKind;
-    resource: string;
-    calls: number | bigint;
-  };
+  resource_usage: ResourceUsageRecord & { source: string };
   /** What `boundary apply` found before changing a principal (see `sql/cache-schema.sql`). */
   boundary_snapshots: {
     snapshot_id: string;

@@ -41,11 +41,12 @@ export interface SummaryResult {
   /**
    * When the engine was asked to spill (`spillDir`; the local engine, or Athena, which converts its
    * S3 result object): the rows are in this Parquet file, with the summary query's column names
-   * and types (`SUMMARY_RESULT_COLUMNS`), and `rows` and `changes` are empty. The file
-   * also holds the coverage rows (`actor_arn` null, see `SummaryRecord`), which
-   * {@link SummaryResult.coverage} lists too, and the IAM change rows (`event_id` not null):
-   * readers of activity keep `actor_arn IS NOT NULL AND event_id IS NULL`, readers of changes
-   * `event_id IS NOT NULL`. The caller deletes it.
+   * and types (`SUMMARY_RESULT_COLUMNS`), and `rows`, `changes` and `resources` are empty.
+   * The file also holds the coverage rows (`actor_arn` null, see `SummaryRecord`), which
+   * {@link SummaryResult.coverage} lists too, the IAM change rows (`event_id` not null) and the
+   * resource rows (`resource` not null): readers of activity keep `actor_arn IS NOT NULL AND
+   * event_id IS NULL AND resource IS NULL`, readers of changes `event_id IS NOT NULL`, readers of
+   * resources `resource IS NOT NULL`. The caller deletes it.
    */
   readonly rowsFile?: string;
   /**

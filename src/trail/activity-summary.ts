@@ -7,6 +7,9 @@ import type { CloudTrailDatabase } from './cloudtrail-relation.js';
 import { identityField } from './cloudtrail-relation.js';
 import { IAM_CHANGE_EVENTS } from './iam-changes.js';
 import type { IamChangeEventName, IamChangeRow } from './iam-changes.js';
+import { RESOURCE_USE_COLUMNS, resourceUseColumnsSql, resourceUsesSql } from './resource-extraction.js';
+import type { ListDialect } from './resource-extraction.js';
+import type { ResourceUsageRow, ResourceUseKind } from './resource-usage.js';
 import { addDays, isUtcDay } from './utc-days.js';
 
 /**
@@ -89,14 +92,27 @@ export interface ChangeColumns {
 }
 
 /**
- * A record of the summary query's result: an activity row (`log_files` 0, `event_id` null); the
- * coverage of one (account, day), whose `actor_arn` (and every other key but `account_id` and
- * `day`) is null and whose `log_files` counts the files holding records of it (see
- * {@link DayCoverage}); or an IAM change event, one record per `event_id` (its `first_seen` is the
- * event's time, see {@link toIamChangeRow}).
+ * The columns of a resource use (see {@link ResourceUsageRow}) that the summary query adds to its
+ * records: both null but on a resource use record.
+ */
+export interface ResourceUseColumns {
+  kind: ResourceUseKind | null;
+  resource: string | null;
+}
+
+/**
+ * A record of the summary query's result: an activity row (`log_files` 0, `event_id` and
+ * `resource` null); the coverage of one (account, day), whose `actor_arn` (and every other key but
+ * `account_id` and `day`) is null and whose `log_files` counts the files holding records of it
+ * (see {@link DayCoverage}); an IAM change event, one record per `event_id` (its `first_seen` is
+ * the event's time, see {@link toIamChangeRow}); or a resource that the successful calls of an
+ * (account, day, actor, event) used, `kind` and `resource` set (see {@link toResourceUsageRow}),
+ * whose keys but those and `account_id`, `day`, `actor_arn`, `event_source`, `event_name` are
+ * null.
  */
 export type SummaryRecord = Omit<ActivitySummaryRecord, 'actor_arn'> &
-  ChangeColumns & {
+  ChangeColumns &
+  ResourceUseColumns & {
     actor_arn: string | null;
     /** A number from Athena, a bigint (BIGINT) from DuckDB. */
     log_files: number | bigint;
@@ -138,6 +154,8 @@ export const SUMMARY_RESULT_COLUMNS = {
   key_status: 'VARCHAR',
   created_key_id: 'VARCHAR',
   error_code: 'VARCHAR',
+  kind: 'VARCHAR',
+  resource: 'VARCHAR',
 } as const satisfies Record<keyof SummaryRecord, SummaryColumnType>;
 
 /**
@@ -164,6 +182,16 @@ export interface StagedRecord extends ChangeColumns {
   log_file: string | null;
   has_records: boolean | null;
   log_path: string | null;
+  /**
+   * The resources a successful call used (see `RESOURCE_USE_COLUMNS`), keys of the activity
+   * grouping: calls of one actor and event with the same resources are one row. Null for every
+   * other row, and for calls that used none the logs name.
+   */
+  res_arns: string[] | null;
+  res_target: string | null;
+  res_role: string | null;
+  res_second_role: string | null;
+  res_copy_source: string | null;
   calls: number;
   first_seen: string | null;
   last_seen: string | null;
@@ -201,6 +229,11 @@ export interface ActivitySummaryOptions {
    * nothing else.
    */
   readonly partitions?: boolean;
+  /**
+   * The dialect the query is compiled for, where list functions differ (see `ListDialect`):
+   * `trino` (Athena, the default) or `duckdb`.
+   */
+  readonly lists?: ListDialect;
 }
 
 /** A per-file row of the stage query (see {@link ActivitySummaryOptions.perFile}). */
@@ -262,6 +295,17 @@ const CHANGE_KEYS = [
   'error_code',
 ] as const satisfies readonly (keyof ChangeColumns)[];
 const ASSUMPTION_KEYS = ['issued_key', 'assumer_arn', 'assumer_type', 'assumer_key'] as const;
+/**
+ * The keys of a resource use in the resolve stage: null but on the rows of a resource a call
+ * used, so that the grouping set of these keys groups every other row into one group.
+ */
+const USE_KEYS = [
+  'use_account_id',
+  'use_day',
+  'use_actor_arn',
+  'use_event_source',
+  'use_event_name',
+] as const;
 /** A file holding records of an account on a day of the window (look-back events have no day). */
 const COVERAGE_KEYS = ['account_id', 'day', 'log_path'] as const;
 const SUMMARY_KEYS = [
@@ -364,6 +408,10 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
               'iam_created_key_id',
             ),
             ofIam(sql`errorcode`).as('iam_error_code'),
+            // The resources of a successful call (kept for the window's only, in `events`).
+            ...Object.entries(
+              resourceUseColumnsSql(options.lists ?? 'trino', sql<boolean>`errorcode IS NULL`),
+            ).map(([name, value]) => value.as(`raw_${name}`)),
             sql<string>`eventtime`.as('eventtime'),
             sql<string>`"$path"`.as('log_path'),
             // Only each file's sentinel row (no eventtime) carries the file, so the file rows are
@@ -403,11 +451,15 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
         qb
           .selectFrom('records')
           .selectAll()
-          .select(
-            CHANGE_KEYS.filter((key) => key !== 'event_id').map((key) =>
+          .select([
+            ...CHANGE_KEYS.filter((key) => key !== 'event_id').map((key) =>
               sql<string | null>`CASE WHEN event_id IS NOT NULL THEN ${sql.ref(`iam_${key}`)} END`.as(key),
             ),
-          ),
+            // The look-back day's calls only issue credentials: no resources.
+            ...RESOURCE_USE_COLUMNS.map((name) =>
+              sql`CASE WHEN day IS NOT NULL THEN ${sql.ref(`raw_${name}`)} END`.as(name),
+            ),
+          ]),
       )
   );
 }
@@ -420,6 +472,7 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
     .select((eb) => [
       ...ACTIVITY_KEYS,
       ...CHANGE_KEYS,
+      ...RESOURCE_USE_COLUMNS,
       ...ASSUMPTION_KEYS,
       perFile
         ? sql<string | null>`log_file`.as('log_file')
@@ -436,8 +489,8 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
       sql`GROUPING SETS (${sql.join(
         [
           perFile
-            ? [...ACTIVITY_KEYS, ...CHANGE_KEYS, 'log_file', 'has_records']
-            : [...ACTIVITY_KEYS, ...CHANGE_KEYS],
+            ? [...ACTIVITY_KEYS, ...CHANGE_KEYS, ...RESOURCE_USE_COLUMNS, 'log_file', 'has_records']
+            : [...ACTIVITY_KEYS, ...CHANGE_KEYS, ...RESOURCE_USE_COLUMNS],
           ASSUMPTION_KEYS,
           COVERAGE_KEYS,
         ].map((keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`),
@@ -510,19 +563,26 @@ function withSessions(db: QueryCreator<StagedDatabase>) {
  * same event staged twice (delivered twice, or in two batches) is one row. Unordered: the rows go
  * to the cache, and sorting about half a row per event costs.
  */
-function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
+function resolveOf(db: QueryCreator<StagedDatabase>, lists: ListDialect): SummaryQuery {
   const caller = sql<string | null>`coalesce(se.caller_arn, st.source_identity)`;
   const resolvedKey = (key: (typeof SUMMARY_KEYS)[number]) =>
     key === 'caller_arn' ? caller : key === 'via_arn' ? sql.ref('se.via_arn') : sql.ref(`st.${key}`);
+  const uses = resourceUsesSql(lists, (name) => sql.ref(`st.${name}`));
+  const used = sql<boolean>`u.resource IS NOT NULL`;
+  const useKeyOf = (key: (typeof SUMMARY_KEYS)[number]) =>
+    (USE_KEYS as readonly string[]).includes(`use_${key}`) ? sql.ref(`use_${key}`) : undefined;
   return withSessions(db)
     .with('resolved', (qb) =>
       qb
         .selectFrom('staged as st')
         .leftJoin('sessions as se', 'se.session_key', 'st.session_key')
+        // Each staged row once per resource its calls used (once when none): the row's own
+        // columns count on its first (`use_index` 1) only, the resource's on each.
+        .crossJoin(sql`UNNEST(${uses.list}) WITH ORDINALITY`.as<'u'>(sql`u (resource, use_index)`))
         .where('st.day', 'is not', null)
         .select([
           ...SUMMARY_KEYS.map((key) => sql<string | null>`${resolvedKey(key)}`.as(key)),
-          'st.calls',
+          sql<number | null>`CASE WHEN u.use_index = 1 THEN st.calls END`.as('calls'),
           'st.first_seen',
           'st.last_seen',
           'st.log_path',
@@ -534,29 +594,49 @@ function resolveOf(db: QueryCreator<StagedDatabase>): SummaryQuery {
               `change_${key}`,
             ),
           ),
+          // And for the resources used, likewise.
+          ...USE_KEYS.map((key) =>
+            sql<string | null>`CASE WHEN ${used} THEN ${sql.ref(`st.${key.slice('use_'.length)}`)} END`.as(
+              key,
+            ),
+          ),
+          sql<string | null>`CASE WHEN ${used} THEN ${uses.kindAt(sql`u.use_index`)} END`.as('use_kind'),
+          sql<string | null>`u.resource`.as('use_resource'),
+          sql<number>`st.calls`.as('use_calls'),
         ]),
     )
     .selectFrom('resolved')
     .select([
       // Null in the grouping set it is not part of: each row takes its own set's.
-      ...SUMMARY_KEYS.map((key) =>
-        sql<string>`coalesce(${sql.ref(key)}, ${sql.ref(`change_${key}`)})`.as(key),
+      ...SUMMARY_KEYS.map((key) => {
+        const useKey = useKeyOf(key);
+        return sql<string>`coalesce(${sql.join([sql.ref(key), sql.ref(`change_${key}`), ...(useKey === undefined ? [] : [useKey])])})`.as(
+          key,
+        );
+      }),
+      sql<number>`CAST(CASE WHEN GROUPING(use_resource) = 0 THEN sum(use_calls) ELSE sum(calls) END AS BIGINT)`.as(
+        'calls',
       ),
-      sql<number>`CAST(sum(calls) AS BIGINT)`.as('calls'),
       sql<string>`min(first_seen)`.as('first_seen'),
       sql<string>`max(last_seen)`.as('last_seen'),
       // Each (account, day, file) is one staged row, and a file is in one batch only.
       sql<number>`CAST(count(log_path) AS BIGINT)`.as('log_files'),
       ...CHANGE_KEYS.map((key) => sql<string | null>`${sql.ref(key)}`.as(key)),
+      sql<string | null>`use_kind`.as('kind'),
+      sql<string | null>`use_resource`.as('resource'),
     ])
     .groupBy(
       sql`GROUPING SETS (${sql.join(
-        [SUMMARY_KEYS, [...CHANGE_KEYS, ...SUMMARY_KEYS.map((key) => `change_${key}`)]].map(
-          (keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`,
-        ),
+        [
+          SUMMARY_KEYS,
+          [...CHANGE_KEYS, ...SUMMARY_KEYS.map((key) => `change_${key}`)],
+          [...USE_KEYS, 'use_kind', 'use_resource'],
+        ].map((keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`),
       )})`,
     )
-    .having(sql<boolean>`GROUPING(event_id) = 1 OR event_id IS NOT NULL`)
+    .having(
+      sql<boolean>`(GROUPING(event_id) = 1 AND GROUPING(use_resource) = 1) OR event_id IS NOT NULL OR use_resource IS NOT NULL`,
+    )
     .$castTo<SummaryRecord>();
 }
 
@@ -575,7 +655,7 @@ export function buildActivitySummaryQuery(
   const staged = withEvents(db, { ...options, perFile: false }).with('staged', (qb) =>
     stageSelect(qb, false),
   );
-  return resolveOf(staged as unknown as QueryCreator<StagedDatabase>);
+  return resolveOf(staged as unknown as QueryCreator<StagedDatabase>, options.lists ?? 'trino');
 }
 
 /**
@@ -587,9 +667,12 @@ export function buildStageQuery(db: Kysely<CloudTrailDatabase>, options: Activit
   return stageSelect(withEvents(db, options), options.perFile === true);
 }
 
-/** The second stage alone, over a `staged` table holding the rows of {@link buildStageQuery}. */
-export function buildResolveQuery(db: Kysely<StagedDatabase>) {
-  return resolveOf(db);
+/**
+ * The second stage alone, over a `staged` table holding the rows of {@link buildStageQuery},
+ * compiled for `lists` (see {@link ActivitySummaryOptions.lists}).
+ */
+export function buildResolveQuery(db: Kysely<StagedDatabase>, lists: ListDialect = 'trino') {
+  return resolveOf(db, lists);
 }
 
 /** How many role sessions the staged rows hold, and how many of them have a known caller. */
@@ -608,7 +691,9 @@ export function buildSessionStatsQuery(db: Kysely<StagedDatabase>) {
 }
 /** Whether a result record of the summary query is an activity row. */
 export function isActivityRecord(record: SummaryRecord): record is SummaryRecord & ActivitySummaryRecord {
-  return record.actor_arn !== null && (record.event_id ?? null) === null;
+  return (
+    record.actor_arn !== null && (record.event_id ?? null) === null && (record.resource ?? null) === null
+  );
 }
 
 /** Whether a result record of the summary query is the coverage of an (account, day). */
@@ -662,6 +747,43 @@ export function toIamChangeRow(record: IamChangeColumns, eventTime: string): Iam
     createdAccessKeyId: record.created_key_id,
     outcome: record.outcome,
     errorCode: record.error_code,
+  };
+}
+
+/** Whether a result record of the summary query is a resource that calls used. */
+export function isResourceUseRecord(
+  record: SummaryRecord,
+): record is SummaryRecord & { actor_arn: string; kind: ResourceUseKind; resource: string } {
+  return record.actor_arn !== null && (record.resource ?? null) !== null && record.kind !== null;
+}
+
+/** The columns of a resource use, as the summary query's records and the cache's `resource_usage` rows hold them. */
+export interface ResourceUsageRecord {
+  account_id: string;
+  day: string;
+  actor_arn: string;
+  event_source: string;
+  event_name: string;
+  kind: ResourceUseKind;
+  resource: string;
+  /** A number from Athena, a bigint (BIGINT) from DuckDB. */
+  calls: number | bigint;
+}
+
+/**
+ * Converts a resource use record (of the summary query, or of the cache's `resource_usage`) to a
+ * {@link ResourceUsageRow}.
+ */
+export function toResourceUsageRow(record: ResourceUsageRecord): ResourceUsageRow {
+  return {
+    accountId: record.account_id,
+    day: record.day,
+    actorArn: record.actor_arn,
+    eventSource: record.event_source,
+    eventName: record.event_name,
+    kind: record.kind,
+    resource: record.resource,
+    calls: Number(record.calls),
   };
 }
 

@@ -15,11 +15,18 @@ export interface CloudTrailTable {
   /** JSON text of the response (Athena); DuckDB holds the JSON value. Read with `json_extract_scalar`. */
   responseelements: string | null;
   /**
-   * JSON text of the request (Athena). DuckDB holds, for IAM events only, the JSON of the few
-   * fields the IAM changes read (see `engines/duckdb/duckdb-sql.ts`), null for other events.
-   * Read with `json_extract_scalar`, only for IAM change events.
+   * JSON text of the request (Athena). DuckDB holds it for the events of IAM and of the services
+   * whose resources the extraction reads (see `engines/duckdb/duckdb-sql.ts`), null for other
+   * events. Read with `json_extract_scalar`, only for those events.
    */
   requestparameters: string | null;
+  /** `awsRegion`: the region the call was made in. */
+  awsregion: string | null;
+  /**
+   * The resources CloudTrail lists for the call (`resources[].ARN`; Athena's struct also holds
+   * `accountid` and `type`), read as `r.arn`; null when the record has none.
+   */
+  resources: readonly { arn: string | null }[] | null;
   /** `eventID`: unique per event (a copy delivered twice has the same). */
   eventid: string | null;
   /** `sourceIPAddress`: an IP, or an AWS service's name. */

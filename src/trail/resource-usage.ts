@@ -2,7 +2,8 @@
  * Resource usage: which resources the successful calls of a day acted on, per actor and event,
  * read by the engines in the same pass as the activity summary and kept in the cache per day like
  * it (table `resource_usage`). `policy generate` scopes its statements from these rows and replays
- * the observed calls against what it generated.
+ * the observed calls against what it generated. Which resources a call used, and from which of its
+ * fields, is `resource-extraction.ts`.
  */
 
 /**

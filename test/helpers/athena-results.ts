@@ -28,10 +28,12 @@ export const SUMMARY_COLUMNS = [
     'key_status',
     'created_key_id',
     'error_code',
+    'kind',
+    'resource',
   ].map((name) => ({ name, type: 'varchar' })),
 ];
-/** The IAM change columns of an activity or coverage row: none. */
-const NO_CHANGE = Array.from({ length: 11 }, () => null);
+/** The IAM change and resource columns of an activity or coverage row: none. */
+const NO_CHANGE = Array.from({ length: 13 }, () => null);
 /** An activity row of the summary query. */
 export const summaryRow = (
   account: string,
@@ -84,7 +86,7 @@ export const createUserRow = (
   eventId,
   '203.0.113.9',
   userName,
-  ...Array.from({ length: 9 }, () => null),
+  ...Array.from({ length: 11 }, () => null),
 ];
 /** The summary query's coverage row of an (account, day): `files` log files hold its records. */
 export const coverageRow = (account: string, day: string, files = '2') => [

@@ -114,7 +114,7 @@ describe('SUMMARY_RESULT_COLUMNS', () => {
   it("is the summary query's result: its columns, in its order, with DuckDB's types of them", async () => {
     await connection.run(CREATE_STAGED_SQL);
     const db = new Kysely<StagedDatabase>({ dialect: new DuckDbDialect({ connection }) });
-    const compiled = buildResolveQuery(db).compile();
+    const compiled = buildResolveQuery(db, 'duckdb').compile();
     const described = await connection.runAndReadAll(`DESCRIBE ${compiled.sql}`, [
       ...compiled.parameters,
     ] as never);

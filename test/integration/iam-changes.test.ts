@@ -444,3 +444,50 @@ describe('IAM change events', () => {
     expect(again).toEqual([]);
   });
 });
+
+describe('a version-8 cache', () => {
+  it('migrates to 9: its advisor snapshots and Athena ledger stay, its days (and their IAM changes) are read again for their resources', async () => {
+    const path = join(work, 'v8.duckdb');
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run(`${readFileSync(join(REPO_ROOT, 'test/fixtures/cache/schema-v8.sql'), 'utf8')}
+      INSERT INTO meta VALUES ('application', 'iamtrail'), ('schema_version', '8'), ('created_at', '2026-11-01T00:00:00.000Z');
+      INSERT INTO coverage VALUES ('local', '${DEMO}', '2026-10-05', '2026-11-01T00:00:00Z', 1);
+      INSERT INTO activity VALUES ('local', '${DEMO}', '2026-10-05', '${ALICE}', 'IAMUser', NULL, NULL,
+        'iam.amazonaws.com', 'CreateUser', 'ok', 1, '2026-10-05T09:00:00Z', '2026-10-05T09:00:00Z');
+      INSERT INTO iam_changes VALUES ('local', '${DEMO}', '2026-10-05', '2026-10-05T09:00:00Z', 'e-1', 'CreateUser',
+        '${ALICE}', 'IAMUser', NULL, '203.0.113.7', 'carol', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'ok', NULL);
+      INSERT INTO athena_queries VALUES ('q-1', 'us-east-1', 'primary', 's3://results/q-1.csv', '2026-11-01T00:00:00Z', 'SUCCEEDED', 10);
+      INSERT INTO advisor_snapshots VALUES ('snap-1', '${DEMO}', '${ALICE}', 'user', '2026-11-01T00:00:00Z', NULL, 'api');
+      INSERT INTO advisor_services VALUES ('snap-1', 's3', 'Amazon S3', '2026-10-30T00:00:00Z', '${ALICE}', 'us-east-1', 1, true);
+      INSERT INTO advisor_actions VALUES ('snap-1', 's3', 'GetObject', '2026-10-30T00:00:00Z', '${ALICE}', 'us-east-1');`);
+    connection.closeSync();
+    instance.closeSync();
+    const notices: string[] = [];
+    const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
+    try {
+      expect(notices).toEqual([
+        `the cache ${path} has schema version 8, this iamtrail uses ${CACHE_SCHEMA_VERSION}: kept its Access Advisor snapshots and Athena ledger; its log days will be read again (for the resources of their calls)`,
+      ]);
+      expect((await store.athenaQueries('us-east-1')).map((query) => query.queryId)).toEqual(['q-1']);
+      const [snapshot] = await store.advisorSnapshots();
+      expect(snapshot).toMatchObject({ arn: ALICE, accountId: DEMO, origin: 'api' });
+      expect(snapshot?.services[0]?.trackedActions?.map((action) => action.actionName)).toEqual([
+        'GetObject',
+      ]);
+      // The day loaded without its resources is missing again, and nothing of it is left.
+      expect(await store.missingDays('local', [DEMO], '2026-10-05', '2026-10-05', '2026-11-20')).toEqual([
+        '2026-10-05',
+      ]);
+      expect(await store.status()).toEqual([]);
+      expect(await store.iamChanges('local', WINDOW)).toEqual([]);
+      expect(await store.resourceUsage('local', WINDOW, DEMO, ALICE)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    const again: string[] = [];
+    const reopened = await CacheStore.open(path, { onNotice: (message) => void again.push(message) });
+    await reopened.close();
+    expect(again).toEqual([]);
+  });
+});

@@ -230,6 +230,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
         days: string[];
         rows: readonly ActivityRow[] | { readonly file: string };
         changes: SummaryResult['changes'];
+        resources: SummaryResult['resources'];
         coverage: readonly DayCoverage[];
         skipped: readonly SkippedFile[];
       }[] = [];
@@ -247,6 +248,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
             days: allDays(range),
             rows: summary.rowsFile === undefined ? summary.rows : { file: summary.rowsFile },
             changes: summary.changes,
+            resources: summary.resources,
             coverage: summary.coverage,
             skipped: summary.skippedFiles,
           });
@@ -271,6 +273,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           slowCommitForTests,
           range.skipped,
           range.changes,
+          range.resources,
         );
     }
     const held = sortDayCoverage(await store.coverage(source, window));

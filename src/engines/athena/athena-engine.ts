@@ -13,9 +13,11 @@ import {
   isActivityRecord,
   isCoverageRecord,
   isIamChangeRecord,
+  isResourceUseRecord,
   toActivityRow,
   toDayCoverage,
   toIamChangeRow,
+  toResourceUsageRow,
 } from '../../trail/activity-summary.js';
 import type { SummaryRecord } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
@@ -115,7 +117,7 @@ export class AthenaEngine implements Engine {
     return {
       rows: records.filter(isActivityRecord).map(toActivityRow),
       changes: records.filter(isIamChangeRecord).map((record) => toIamChangeRow(record, record.first_seen)),
-      resources: [],
+      resources: records.filter(isResourceUseRecord).map(toResourceUsageRow),
       coverage: records.filter(isCoverageRecord).map(toDayCoverage),
       filesRead: 0,
       skippedFiles: [],

@@ -15,10 +15,12 @@ import {
   isActivityRecord,
   isCoverageRecord,
   isIamChangeRecord,
+  isResourceUseRecord,
   LOOKBACK_DAYS,
   toActivityRow,
   toDayCoverage,
   toIamChangeRow,
+  toResourceUsageRow,
 } from '../../trail/activity-summary.js';
 import type {
   ActivityRow,
@@ -29,6 +31,7 @@ import type {
 } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import type { IamChangeRow } from '../../trail/iam-changes.js';
+import type { ResourceUsageRow } from '../../trail/resource-usage.js';
 import type {
   Engine,
   EngineReporter,
@@ -164,9 +167,10 @@ export class DuckDbEngine implements Engine {
       await this.#stageBatch(batch, request, skippedFiles);
       this.#options.reporter.progress?.(progress.advance(batch));
     }
-    const resolve = buildResolveQuery(this.#staged);
+    const resolve = buildResolveQuery(this.#staged, 'duckdb');
     let rows: ActivityRow[] = [];
     let changes: IamChangeRow[] = [];
+    let resources: ResourceUsageRow[] = [];
     let coverage: DayCoverage[];
     let rowsFile: string | undefined;
     if (this.#options.spillDir === undefined) {
@@ -174,6 +178,7 @@ export class DuckDbEngine implements Engine {
       rows = records.filter(isActivityRecord).map(toActivityRow);
       changes = records.filter(isIamChangeRecord).map((record) => toIamChangeRow(record, record.first_seen));
       coverage = records.filter(isCoverageRecord).map(toDayCoverage);
+      resources = records.filter(isResourceUseRecord).map(toResourceUsageRow);
     } else {
       this.#spills += 1;
       rowsFile = join(this.#options.spillDir, `summary-${this.#spills}.parquet`);
@@ -196,7 +201,7 @@ export class DuckDbEngine implements Engine {
     return {
       rows,
       changes,
-      resources: [],
+      resources,
       ...(rowsFile === undefined ? {} : { rowsFile }),
       coverage,
       filesRead: listing.files.length - skippedFiles.length,
@@ -247,7 +252,7 @@ export class DuckDbEngine implements Engine {
   ): Promise<void> {
     await this.#connection.run(SET_LOG_FILES_SQL, [listValue(files.map((file) => file.path))]);
     await this.#prepare();
-    const stage = buildStageQuery(this.#db, { ...request, perFile: true }).compile();
+    const stage = buildStageQuery(this.#db, { ...request, perFile: true, lists: 'duckdb' }).compile();
     try {
       // One statement: a batch that fails leaves nothing in the staged table.
       await this.#db.executeQuery(

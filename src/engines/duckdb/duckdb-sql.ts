@@ -1,3 +1,5 @@
+import { RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
+
 /**
  * DuckDB-side SQL that is not part of the shared trail queries: how the `cloudtrail` relation is
  * built from CloudTrail files. Everything here is constant text; file names are bound parameters.
@@ -6,19 +8,26 @@
 /**
  * The fields of a CloudTrail record the shared queries read; everything else in a record is
  * skipped by the JSON reader without being materialised (each field costs time on every event).
- * `requestParameters` (read by the IAM changes, for IAM events only) is kept as JSON text, like
- * Athena's column: a struct type would refuse a whole file over one value that is not an object,
- * and costs more on the benchmark's records.
+ * `requestParameters` (read by the IAM changes and the resource extraction, for the events of
+ * their services only) is kept as JSON text, like Athena's column: a struct type would refuse a
+ * whole file over one value that is not an object, and costs more on the benchmark's records.
+ * `resources` keeps only each entry's ARN; CloudTrail always writes it as a list (a record where
+ * it is not makes its file unreadable, skipped with a warning, as a malformed `userIdentity` does).
  */
 const RECORD_TYPE = `STRUCT(
-  eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR,
+  eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR, awsRegion VARCHAR,
   recipientAccountId VARCHAR, responseElements JSON, eventID VARCHAR, sourceIPAddress VARCHAR,
-  requestParameters JSON,
+  requestParameters JSON, resources STRUCT(ARN VARCHAR)[],
   userIdentity STRUCT(
     "type" VARCHAR, arn VARCHAR, accessKeyId VARCHAR, userName VARCHAR, invokedBy VARCHAR,
     sessionContext STRUCT(sourceIdentity VARCHAR, sessionIssuer STRUCT(arn VARCHAR))
   )
 )`;
+
+/** The event sources whose `requestParameters` the shared queries read, as SQL literals (constants). */
+const PARAMETER_SOURCES = ['iam.amazonaws.com', ...RESOURCE_PARAMETER_SOURCES]
+  .map((source) => `'${source}'`)
+  .join(', ');
 
 /** Binds the batch of files (`$1`, a list of paths) the `cloudtrail` view reads. */
 export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
@@ -37,11 +46,11 @@ export function createCloudTrailViewSql(maxFileBytes: number): string {
     throw new RangeError(`maximum log file size ${maxFileBytes} is not a positive integer`);
   return `CREATE OR REPLACE TEMP VIEW cloudtrail AS
 SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
-  r.errorCode AS errorcode, r.recipientAccountId AS recipientaccountid,
+  r.errorCode AS errorcode, r.awsRegion AS awsregion, r.recipientAccountId AS recipientaccountid,
   r.responseElements AS responseelements, r.userIdentity AS useridentity,
   r.eventID AS eventid, r.sourceIPAddress AS sourceipaddress,
-  CASE WHEN r.eventSource = 'iam.amazonaws.com' THEN r.requestParameters END AS requestparameters,
-  filename AS "$path", has_records
+  CASE WHEN r.eventSource IN (${PARAMETER_SOURCES}) THEN r.requestParameters END AS requestparameters,
+  r.resources AS resources, filename AS "$path", has_records
 FROM (
   SELECT filename, Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r
   FROM read_json(getvariable('iamtrail_log_files'),
@@ -51,11 +60,12 @@ FROM (
 }
 
 /**
- * Trino's `json_extract_scalar`, which the shared queries use on `responseelements` (a JSON string
- * in the Athena table, a JSON value here).
+ * Trino's `json_extract_scalar`, which the shared queries use on `responseelements` and
+ * `requestparameters` (a JSON string in the Athena table, a JSON value here). Trino's path
+ * `$["x-amz-copy-source"]` (a name with dashes) is DuckDB's `$."x-amz-copy-source"`; paths are
+ * constants of the queries, so the rewrite is folded once per query, not run per row.
  */
-export const JSON_EXTRACT_SCALAR_MACRO_SQL =
-  'CREATE OR REPLACE TEMP MACRO json_extract_scalar(document, path) AS json_extract_string(document, path)';
+export const JSON_EXTRACT_SCALAR_MACRO_SQL = `CREATE OR REPLACE TEMP MACRO json_extract_scalar(document, path) AS json_extract_string(document, replace(replace(path, '["', '."'), '"]', '"'))`;
 
 /** The table each batch's staged rows go into (`StagedRecord` of `trail/activity-summary.ts`). */
 export const CREATE_STAGED_SQL = `CREATE OR REPLACE TEMP TABLE staged (
@@ -63,7 +73,8 @@ export const CREATE_STAGED_SQL = `CREATE OR REPLACE TEMP TABLE staged (
   source_identity VARCHAR, event_source VARCHAR, event_name VARCHAR, outcome VARCHAR,
   issued_key VARCHAR, assumer_arn VARCHAR, assumer_type VARCHAR, assumer_key VARCHAR,
   log_file VARCHAR, has_records BOOLEAN, log_path VARCHAR, calls BIGINT, first_seen VARCHAR,
-  last_seen VARCHAR, event_id VARCHAR, source_ip VARCHAR, user_name VARCHAR, role_name VARCHAR,
+  last_seen VARCHAR, res_arns VARCHAR[], res_target VARCHAR, res_role VARCHAR,
+  res_second_role VARCHAR, res_copy_source VARCHAR, event_id VARCHAR, source_ip VARCHAR, user_name VARCHAR, role_name VARCHAR,
   group_name VARCHAR, access_key_id VARCHAR, policy_arn VARCHAR, policy_name VARCHAR,
   key_status VARCHAR, created_key_id VARCHAR, error_code VARCHAR
 )`;
@@ -77,4 +88,4 @@ export const TAKE_FILE_ROWS_SQL =
  * the reader refuses (a broken gzip stream, malformed JSON) at the cost of a scan.
  */
 export const SCAN_LOG_FILES_SQL =
-  'SELECT count(eventtime), count(useridentity), count(requestparameters), count(responseelements) FROM cloudtrail';
+  'SELECT count(eventtime), count(useridentity), count(requestparameters), count(responseelements), count(resources) FROM cloudtrail';

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectGolden } from '../../helpers/golden.js';
 
 import { DuckDbDialect } from '../../../src/engines/duckdb/duckdb-dialect.js';
+import { JSON_EXTRACT_SCALAR_MACRO_SQL } from '../../../src/engines/duckdb/duckdb-sql.js';
 import {
   buildActivitySummaryQuery,
   buildStageQuery,
@@ -35,12 +36,17 @@ describe('the activity-summary query', () => {
   it.each([
     [
       'summary.duckdb.sql',
-      { startDay: '2026-10-01', endDay: '2026-10-31', accountIds: ['111111111111', '222222222222'] },
+      {
+        startDay: '2026-10-01',
+        endDay: '2026-10-31',
+        accountIds: ['111111111111', '222222222222'],
+        lists: 'duckdb',
+      },
       [WINDOW_START, LOOKBACK_START, WINDOW_END, WINDOW_START, '111111111111', '222222222222'],
     ],
     [
       'stage-per-file.duckdb.sql',
-      { startDay: '2026-10-01', endDay: '2026-10-31', perFile: true },
+      { startDay: '2026-10-01', endDay: '2026-10-31', perFile: true, lists: 'duckdb' },
       [WINDOW_START, LOOKBACK_START, WINDOW_END, WINDOW_START],
     ],
   ] as const)('compiles for DuckDB as %s, every value bound', (golden, options, parameters) => {
@@ -56,10 +62,9 @@ describe('the activity-summary query', () => {
       sessioncontext STRUCT(sourceidentity VARCHAR, sessionissuer STRUCT(arn VARCHAR)))`;
     await connection.run(`CREATE TABLE cloudtrail (eventtime VARCHAR, eventsource VARCHAR, eventname VARCHAR,
       errorcode VARCHAR, recipientaccountid VARCHAR, responseelements VARCHAR, useridentity ${identity},
-      "$path" VARCHAR, eventid VARCHAR, sourceipaddress VARCHAR, requestparameters VARCHAR)`);
-    await connection.run(
-      `CREATE TEMP MACRO json_extract_scalar(document, path) AS json_extract_string(document, path)`,
-    );
+      "$path" VARCHAR, eventid VARCHAR, sourceipaddress VARCHAR, requestparameters VARCHAR,
+      awsregion VARCHAR, resources STRUCT(arn VARCHAR)[])`);
+    await connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
     const user = (name: string, account = '111111111111', key = 'AKIAUSER') =>
       `{'type': 'IAMUser', 'arn': 'arn:aws:iam::${account}:user/${name}', 'accesskeyid': '${key}', 'invokedby': NULL, 'username': '${name}', 'sessioncontext': NULL}`;
     const session = (role: string, key: string, account = '111111111111', source: string | null = null) =>
@@ -100,6 +105,7 @@ describe('the activity-summary query', () => {
       startDay: '2026-10-01',
       endDay: '2026-10-31',
       accountIds: ['111111111111', '222222222222'],
+      lists: 'duckdb',
     }).execute();
     const alice = 'arn:aws:iam::111111111111:user/alice';
     const admin = 'arn:aws:iam::111111111111:role/admin';

@@ -1,0 +1,234 @@
+import { sql } from 'kysely';
+import type { RawBuilder } from 'kysely';
+
+/*
+ * Which resources a successful call used, as SQL over the record's own fields (`resources`,
+ * `requestParameters`, `awsRegion`, `recipientAccountId`): one list per event, computed while the
+ * events are staged, so nothing larger than the list is carried past the first stage. Every JSON
+ * path and pattern below is a constant of this file; no value read from a log becomes SQL text.
+ */
+
+/**
+ * The SQL dialect a query is compiled for, where the list functions differ: Trino's (Athena)
+ * `transform` and `cardinality` are DuckDB's `list_transform` and `len`. Everything else the
+ * extraction calls is spelled alike in both (`filter`, `regexp_extract`, `url_decode`,
+ * `json_extract_scalar`, which DuckDB's engine defines as a macro).
+ */
+export type ListDialect = 'trino' | 'duckdb';
+
+/**
+ * The event sources whose `requestParameters` the extraction reads; the local engine keeps
+ * `requestParameters` for these (and IAM's) only.
+ */
+export const RESOURCE_PARAMETER_SOURCES = [
+  's3.amazonaws.com',
+  'dynamodb.amazonaws.com',
+  'sqs.amazonaws.com',
+  'sns.amazonaws.com',
+  'kms.amazonaws.com',
+  'lambda.amazonaws.com',
+  'secretsmanager.amazonaws.com',
+  'ssm.amazonaws.com',
+  'cloudformation.amazonaws.com',
+  'ecs.amazonaws.com',
+  'glue.amazonaws.com',
+  'sagemaker.amazonaws.com',
+] as const;
+
+/** The SSM calls whose `name` is a parameter's (CreateDocument and others name documents). */
+const SSM_PARAMETER_EVENTS = [
+  'GetParameter',
+  'PutParameter',
+  'DeleteParameter',
+  'GetParameterHistory',
+  'LabelParameterVersion',
+  'UnlabelParameterVersion',
+] as const;
+
+/** The S3 calls that read another object (`x-amz-copy-source`), which S3 checks as `s3:GetObject` on it. */
+const S3_COPY_EVENTS = ['CopyObject', 'UploadPartCopy'] as const;
+
+const literals = (values: readonly string[]) => sql.join(values.map((value) => sql.lit(value)));
+
+/** A string field of `requestParameters` (`$.a.b`, or `$["x-amz-copy-source"]` for a name with dashes). */
+function parameter(path: string): RawBuilder<string | null> {
+  if (!/^(\$(\.[A-Za-z]+)+|\$\["[a-z-]+"\])$/.test(path)) throw new Error(`invalid JSON path ${path}`);
+  return sql<string | null>`json_extract_scalar(requestparameters, ${sql.lit(path)})`;
+}
+
+/**
+ * `regexp_extract(value, pattern, 1)`, null when the pattern does not match or captures nothing:
+ * Trino answers null and DuckDB an empty string for no match, so both are read as null.
+ */
+function capture(value: RawBuilder<unknown>, pattern: string): RawBuilder<string | null> {
+  return sql<string | null>`nullif(regexp_extract(${value}, ${sql.lit(pattern)}, 1), '')`;
+}
+
+/** The ARN partition of the record's region (`aws-cn` in China, `aws-us-gov` in GovCloud). */
+const PARTITION = sql<string>`CASE WHEN awsregion LIKE 'cn-%' THEN 'aws-cn' WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov' ELSE 'aws' END`;
+
+/** `arn:<partition>:<service>:<region>:<account>:`, the record's region and account. */
+function regionalArn(service: string): RawBuilder<string> {
+  return sql<string>`'arn:' || ${PARTITION} || ${sql.lit(`:${service}:`)} || awsregion || ':' || recipientaccountid || ':'`;
+}
+
+/**
+ * An S3 object ARN (`arn:aws:s3:::bucket/key`) as its folder's pattern (`arn:aws:s3:::bucket/dir/*`,
+ * `arn:aws:s3:::bucket/*` at the root), any other ARN as it is: rows per folder, not per object.
+ * String functions, not a pattern: this runs inside a lambda, where DuckDB compiles a regular
+ * expression again for every list (it cost more than reading the logs on the benchmark).
+ */
+function folderOfArn(arn: RawBuilder<unknown>): RawBuilder<string | null> {
+  return sql<
+    string | null
+  >`CASE WHEN ${arn} LIKE 'arn:%:s3:::%/%' THEN substr(${arn}, 1, length(${arn}) - strpos(reverse(${arn}), '/') + 1) || '*' ELSE ${arn} END`;
+}
+
+/** The folder pattern of an object `bucket/key` (a key without a folder: `bucket/*`). */
+function folderOfObject(object: RawBuilder<unknown>): RawBuilder<string | null> {
+  return sql<
+    string | null
+  >`'arn:' || ${PARTITION} || ':s3:::' || ${capture(object, '(?s)^([^/]+/(.*/)?)')} || '*'`;
+}
+
+/** The target named by `requestParameters`, for the services whose parameters name it. */
+function parameterTarget(): RawBuilder<string | null> {
+  const bucket = parameter('$.bucketName');
+  const key = parameter('$.key');
+  const table = parameter('$.tableName');
+  const queueUrl = parameter('$.queueUrl');
+  const topic = parameter('$.topicArn');
+  const keyId = parameter('$.keyId');
+  const fn = parameter('$.functionName');
+  const secret = parameter('$.secretId');
+  const name = parameter('$.name');
+  return sql<string | null>`CASE eventsource
+    WHEN 's3.amazonaws.com' THEN CASE WHEN ${key} IS NOT NULL THEN ${folderOfObject(sql`${bucket} || '/' || ${key}`)} ELSE 'arn:' || ${PARTITION} || ':s3:::' || ${bucket} END
+    WHEN 'dynamodb.amazonaws.com' THEN CASE WHEN ${table} LIKE 'arn:%' THEN ${table} ELSE ${regionalArn('dynamodb')} || 'table/' || ${table} END
+    WHEN 'sqs.amazonaws.com' THEN 'arn:' || ${PARTITION} || ':sqs:' || awsregion || ':' || ${capture(queueUrl, '^https?://[^/]+/([0-9]{12})/[^/?#]+')} || ':' || ${capture(queueUrl, '^https?://[^/]+/[0-9]{12}/([^/?#]+)')}
+    WHEN 'sns.amazonaws.com' THEN CASE WHEN ${topic} LIKE 'arn:%' THEN ${topic} END
+    WHEN 'kms.amazonaws.com' THEN CASE WHEN ${keyId} LIKE 'arn:%' THEN ${keyId} WHEN ${keyId} LIKE 'alias/%' THEN ${regionalArn('kms')} || ${keyId} ELSE ${regionalArn('kms')} || 'key/' || ${keyId} END
+    WHEN 'lambda.amazonaws.com' THEN CASE
+      WHEN ${fn} LIKE 'arn:%' THEN ${capture(fn, '^(arn:[^:]+:lambda:[^:]+:[0-9]{12}:function:[^:]+)')}
+      WHEN ${fn} LIKE '%:function:%' THEN 'arn:' || ${PARTITION} || ':lambda:' || awsregion || ':' || ${capture(fn, '^([0-9]{12}):function:[^:]+')} || ':function:' || ${capture(fn, '^[0-9]{12}:function:([^:]+)')}
+      ELSE ${regionalArn('lambda')} || 'function:' || ${capture(fn, '^([^:]+)')} END
+    WHEN 'secretsmanager.amazonaws.com' THEN CASE WHEN ${secret} LIKE 'arn:%' THEN ${secret} END
+    WHEN 'ssm.amazonaws.com' THEN CASE WHEN eventname NOT IN (${literals(SSM_PARAMETER_EVENTS)}) THEN NULL WHEN ${name} LIKE 'arn:%' THEN ${name} ELSE ${regionalArn('ssm')} || 'parameter/' || ${capture(name, '^/?([^:]+)')} END
+  END`;
+}
+
+/** A role ARN, or null for anything else (a role's name, an instance profile). */
+function roleArn(value: RawBuilder<string | null>): RawBuilder<string | null> {
+  return sql<string | null>`CASE WHEN ${value} LIKE 'arn:%:iam::%:role/%' THEN ${value} END`;
+}
+
+/**
+ * The roles a call passed to a service (`iam:PassRole`), first and second: Lambda's function role
+ * (CreateFunction, UpdateFunctionConfiguration), CloudFormation's stack role (`roleARN`), ECS's
+ * task and execution roles (RegisterTaskDefinition), Glue's and SageMaker's job roles (`role`,
+ * `roleArn`, `executionRoleArn`) when given as ARNs. EC2 RunInstances passes the role of an
+ * instance profile whose ARN CloudTrail does not record (only the profile's), so it has none.
+ */
+function passedRoles(): [RawBuilder<string | null>, RawBuilder<string | null>] {
+  const first = sql<string | null>`CASE eventsource
+    WHEN 'lambda.amazonaws.com' THEN CASE WHEN eventname LIKE 'CreateFunction%' OR eventname LIKE 'UpdateFunctionConfiguration%' THEN ${parameter('$.role')} END
+    WHEN 'cloudformation.amazonaws.com' THEN ${parameter('$.roleARN')}
+    WHEN 'ecs.amazonaws.com' THEN CASE WHEN eventname = 'RegisterTaskDefinition' THEN ${parameter('$.taskRoleArn')} END
+    WHEN 'glue.amazonaws.com' THEN coalesce(${parameter('$.role')}, ${parameter('$.roleArn')})
+    WHEN 'sagemaker.amazonaws.com' THEN ${parameter('$.roleArn')}
+  END`;
+  const second = sql<string | null>`CASE eventsource
+    WHEN 'ecs.amazonaws.com' THEN CASE WHEN eventname = 'RegisterTaskDefinition' THEN ${parameter('$.executionRoleArn')} END
+    WHEN 'sagemaker.amazonaws.com' THEN ${parameter('$.executionRoleArn')}
+  END`;
+  return [roleArn(first), roleArn(second)];
+}
+
+/**
+ * The object a copy read: `x-amz-copy-source` (`bucket/key`, maybe with a leading slash, URL-encoded
+ * and with `?versionId=`), as its folder's pattern.
+ */
+function copySource(): RawBuilder<string | null> {
+  const source = parameter('$["x-amz-copy-source"]');
+  return sql<
+    string | null
+  >`CASE WHEN eventsource = 's3.amazonaws.com' AND eventname IN (${literals(S3_COPY_EVENTS)}) THEN ${folderOfObject(sql`url_decode(${capture(source, '^/?([^?]+)')})`)} END`;
+}
+
+/**
+ * The columns a staged row holds of the resources its calls used, computed per event as scalars
+ * and one plain list (nested lists and lambdas cost DuckDB far more per event than per staged
+ * row): `res_arns` the record's `resources` ARNs (S3 objects as their folders; entries may be
+ * null), `res_target` else the target its `requestParameters` name, `res_role` and
+ * `res_second_role` the roles it passed, `res_copy_source` the object it copied. All null for a
+ * call that failed or used none the logs name. Keys of the activity grouping: calls of one actor
+ * and event with the same resources are one staged row. {@link resourceUsesSql} pairs them with
+ * their kinds.
+ */
+export const RESOURCE_USE_COLUMNS = [
+  'res_arns',
+  'res_target',
+  'res_role',
+  'res_second_role',
+  'res_copy_source',
+] as const;
+
+/** One of {@link RESOURCE_USE_COLUMNS}. */
+export type ResourceUseColumn = (typeof RESOURCE_USE_COLUMNS)[number];
+
+const listFunctions = (dialect: ListDialect) =>
+  dialect === 'trino'
+    ? { transform: sql.raw('transform'), cardinality: sql.raw('cardinality') }
+    : { transform: sql.raw('list_transform'), cardinality: sql.raw('len') };
+
+/**
+ * {@link RESOURCE_USE_COLUMNS} as SQL over the `cloudtrail` relation, computed when `applies` (a
+ * successful call of the window): the record's `resources` when it has any, else the target of its
+ * `requestParameters` (see {@link RESOURCE_PARAMETER_SOURCES}); the passed roles and copy source
+ * of the few calls that have them.
+ */
+export function resourceUseColumnsSql(
+  dialect: ListDialect,
+  applies: RawBuilder<boolean>,
+): Record<ResourceUseColumn, RawBuilder<unknown>> {
+  const { transform, cardinality } = listFunctions(dialect);
+  const [role, secondRole] = passedRoles();
+  const listed = sql<boolean>`coalesce(${cardinality}(resources), 0) > 0`;
+  return {
+    res_arns: sql<
+      string[] | null
+    >`CASE WHEN ${applies} AND ${listed} THEN ${transform}(resources, record_resource -> ${folderOfArn(sql`record_resource.arn`)}) END`,
+    res_target: sql<
+      string | null
+    >`CASE WHEN ${applies} AND NOT ${listed} AND eventsource IN (${literals(RESOURCE_PARAMETER_SOURCES)}) THEN ${parameterTarget()} END`,
+    res_role: sql<string | null>`CASE WHEN ${applies} THEN ${role} END`,
+    res_second_role: sql<string | null>`CASE WHEN ${applies} THEN ${secondRole} END`,
+    res_copy_source: sql<string | null>`CASE WHEN ${applies} THEN ${copySource()} END`,
+  };
+}
+
+/**
+ * The resources a staged row's calls used, to unnest with their positions: a flat list (no
+ * nesting, no lambda: the resolve stage builds it once a staged row) of `res_arns` (else
+ * `res_target`), then the two passed roles and the copy source, null entries left for the caller
+ * to drop; `[NULL]` for a row with none. `kindAt` gives the `ResourceUseKind` of the entry at a
+ * 1-based position. `column` names a staged column.
+ */
+export function resourceUsesSql(
+  dialect: ListDialect,
+  column: (name: ResourceUseColumn) => RawBuilder<unknown>,
+): { list: RawBuilder<(string | null)[]>; kindAt: (position: RawBuilder<unknown>) => RawBuilder<string> } {
+  const { cardinality } = listFunctions(dialect);
+  const any = sql.join(
+    RESOURCE_USE_COLUMNS.map((name) => sql`${column(name)} IS NOT NULL`),
+    sql` OR `,
+  );
+  const targets = sql`coalesce(${cardinality}(${column('res_arns')}), 1)`;
+  return {
+    list: sql<
+      (string | null)[]
+    >`CASE WHEN ${any} THEN coalesce(${column('res_arns')}, ARRAY[${column('res_target')}]) || ARRAY[${column('res_role')}, ${column('res_second_role')}, ${column('res_copy_source')}] ELSE ARRAY[CAST(NULL AS VARCHAR)] END`,
+    kindAt: (position) =>
+      sql<string>`CASE WHEN ${position} <= ${targets} THEN 'target' WHEN ${position} <= ${targets} + 2 THEN 'passed_role' ELSE 'copy_source' END`,
+  };
+}
