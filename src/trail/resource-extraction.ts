@@ -73,22 +73,28 @@ function regionalArn(service: string): RawBuilder<string> {
 }
 
 /**
- * An S3 object ARN (`arn:aws:s3:::bucket/key`) as its folder's pattern (`arn:aws:s3:::bucket/dir/*`,
- * `arn:aws:s3:::bucket/*` at the root), any other ARN as it is: rows per folder, not per object.
+ * An S3 object ARN (`arn:aws:s3:::bucket/key`) as the pattern of its key's top folder
+ * (`arn:aws:s3:::bucket/dir/*` for `bucket/dir/sub/file`; `arn:aws:s3:::bucket/*` at the root), any
+ * other ARN as it is. Rows per top folder, not per object nor per deeper folder: keys with
+ * generated folders (a date, a request id) made one row per object, and on the benchmark's trail
+ * (random folders under a prefix) the resource rows outnumbered the activity rows; the policies
+ * `policy generate` writes are scoped to `bucket/dir/*`, the issue's own example.
  * String functions, not a pattern: this runs inside a lambda, where DuckDB compiles a regular
  * expression again for every list (it cost more than reading the logs on the benchmark).
  */
 function folderOfArn(arn: RawBuilder<unknown>): RawBuilder<string | null> {
+  // The ARN's first `/` ends the bucket (`arn:aws:s3:::bucket` has none); the next one, the top folder.
+  const afterBucket = sql`substr(${arn}, strpos(${arn}, '/') + 1)`;
   return sql<
     string | null
-  >`CASE WHEN ${arn} LIKE 'arn:%:s3:::%/%' THEN substr(${arn}, 1, length(${arn}) - strpos(reverse(${arn}), '/') + 1) || '*' ELSE ${arn} END`;
+  >`CASE WHEN ${arn} LIKE 'arn:%:s3:::%/%' THEN substr(${arn}, 1, strpos(${arn}, '/') + strpos(${afterBucket}, '/')) || '*' ELSE ${arn} END`;
 }
 
-/** The folder pattern of an object `bucket/key` (a key without a folder: `bucket/*`). */
+/** The pattern of an object `bucket/key`'s top folder (a key without a folder: `bucket/*`). */
 function folderOfObject(object: RawBuilder<unknown>): RawBuilder<string | null> {
   return sql<
     string | null
-  >`'arn:' || ${PARTITION} || ':s3:::' || ${capture(object, '(?s)^([^/]+/(.*/)?)')} || '*'`;
+  >`'arn:' || ${PARTITION} || ':s3:::' || ${capture(object, '(?s)^([^/]+/([^/]*/)?)')} || '*'`;
 }
 
 /** The target named by `requestParameters`, for the services whose parameters name it. */

@@ -163,7 +163,13 @@ with
             WHEN record_resource.arn LIKE 'arn:%:s3:::%/%' THEN substr(
               record_resource.arn,
               1,
-              length(record_resource.arn) - strpos(reverse(record_resource.arn), '/') + 1
+              strpos(record_resource.arn, '/') + strpos(
+                substr(
+                  record_resource.arn,
+                  strpos(record_resource.arn, '/') + 1
+                ),
+                '/'
+              )
             ) || '*'
             ELSE record_resource.arn
           END
@@ -194,7 +200,7 @@ with
             END || ':s3:::' || nullif(
               regexp_extract(
                 json_extract_scalar(requestparameters, '$.bucketName') || '/' || json_extract_scalar(requestparameters, '$.key'),
-                '(?s)^([^/]+/(.*/)?)',
+                '(?s)^([^/]+/([^/]*/)?)',
                 1
               ),
               ''
@@ -384,7 +390,7 @@ with
                   ''
                 )
               ),
-              '(?s)^([^/]+/(.*/)?)',
+              '(?s)^([^/]+/([^/]*/)?)',
               1
             ),
             ''

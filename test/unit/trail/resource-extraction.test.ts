@@ -48,7 +48,7 @@ interface Case {
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/service-role/resize-role`;
 const CASES: readonly Case[] = [
   {
-    name: 'an S3 data event: its resources, the object as its folder',
+    name: 'an S3 data event: its resources, the object as its top folder',
     source: 's3.amazonaws.com',
     event: 'GetObject',
     request: { bucketName: 'logs-bucket', key: 'app/2026/10/05/events.json' },
@@ -57,7 +57,7 @@ const CASES: readonly Case[] = [
       { accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::logs-bucket' },
     ],
     expected: [
-      ['target', 'arn:aws:s3:::logs-bucket/app/2026/10/05/*'],
+      ['target', 'arn:aws:s3:::logs-bucket/app/*'],
       ['target', 'arn:aws:s3:::logs-bucket'],
     ],
   },
@@ -78,11 +78,11 @@ const CASES: readonly Case[] = [
     expected: [['target', 'arn:aws:s3:::logs-bucket/*']],
   },
   {
-    name: 'a key with several folders, from requestParameters',
+    name: 'a key with several folders, from requestParameters: its top folder',
     source: 's3.amazonaws.com',
     event: 'GetObject',
     request: { bucketName: 'logs-bucket', key: 'a/b/c/d.txt' },
-    expected: [['target', 'arn:aws:s3:::logs-bucket/a/b/c/*']],
+    expected: [['target', 'arn:aws:s3:::logs-bucket/a/*']],
   },
   {
     name: 'a bucket call',
@@ -100,7 +100,7 @@ const CASES: readonly Case[] = [
     expected: [['target', 'arn:aws-cn:s3:::cn-bucket']],
   },
   {
-    name: 'a copy: the object written and the folder read (URL-encoded, with a version)',
+    name: 'a copy: the object written and the top folder read (URL-encoded, with a version)',
     source: 's3.amazonaws.com',
     event: 'CopyObject',
     request: {
@@ -110,7 +110,7 @@ const CASES: readonly Case[] = [
     },
     expected: [
       ['target', 'arn:aws:s3:::dest/copies/*'],
-      ['copy_source', 'arn:aws:s3:::src-bucket/in box/2026/*'],
+      ['copy_source', 'arn:aws:s3:::src-bucket/in box/*'],
     ],
   },
   {
