@@ -42,13 +42,47 @@ const CASES: readonly {
     expected: [`${TABLE}/*`],
   },
   {
-    name: 'over the limit across regions: cut at a : boundary',
+    name: 'over the limit across regions: the region stays exact, one pattern per region',
     input: [
       'arn:aws:lambda:us-east-1:111122223333:function:a',
-      'arn:aws:lambda:us-west-2:111122223333:function:b',
+      'arn:aws:lambda:us-east-1:111122223333:function:b',
+      'arn:aws:lambda:us-west-2:111122223333:function:c',
     ],
     limit: 1,
-    expected: ['arn:aws:lambda:*'],
+    expected: [
+      'arn:aws:lambda:us-east-1:111122223333:function:*',
+      'arn:aws:lambda:us-west-2:111122223333:function:c',
+    ],
+  },
+  {
+    name: 'over the limit across accounts: the account stays exact',
+    input: [
+      'arn:aws:sqs:us-east-1:111111111111:q1',
+      'arn:aws:sqs:us-east-1:111111111111:q2',
+      'arn:aws:sqs:us-east-1:222222222222:q3',
+      'arn:aws:sqs:us-east-1:222222222222:q4',
+    ],
+    limit: 3,
+    expected: ['arn:aws:sqs:us-east-1:111111111111:*', 'arn:aws:sqs:us-east-1:222222222222:*'],
+  },
+  {
+    name: 'over the limit: one pattern per resource type, a type of one resource exact',
+    input: [
+      'arn:aws:lambda:us-east-1:111122223333:function:fn1',
+      'arn:aws:lambda:us-east-1:111122223333:function:fn2',
+      'arn:aws:lambda:us-east-1:111122223333:layer:l1:3',
+    ],
+    limit: 2,
+    expected: [
+      'arn:aws:lambda:us-east-1:111122223333:function:*',
+      'arn:aws:lambda:us-east-1:111122223333:layer:l1:3',
+    ],
+  },
+  {
+    name: 'over the limit: the prefix shared after the type, cut at its last /',
+    input: [`${TABLE}/app/orders`, `${TABLE}/app/carts`, `${TABLE}/app/users`],
+    limit: 2,
+    expected: [`${TABLE}/app/*`],
   },
   { name: 'a * seen: everything', input: ['*', `${TABLE}/a`], expected: ['*'] },
 ];
