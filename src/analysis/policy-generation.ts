@@ -7,7 +7,6 @@ import type { ConditionClause, PolicyStatement } from '../iam/policy-document.js
 import { IDENTITY_NOT_IN_DATA, RESOURCE_KEY } from '../iam/policy-evaluation.js';
 import type {
   ContextEntry,
-  DecidingStatement,
   EvaluatedPolicy,
   PrincipalEvaluator,
   PrincipalPolicies,
@@ -15,7 +14,13 @@ import type {
 import { compilePolicies } from '../iam/policy-evaluator.js';
 import { principalContext } from '../iam/principal-policies.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
-import { DEFAULT_EXACT_LIMIT, generaliseResources, longestCommonPrefix } from './resource-patterns.js';
+import {
+  DEFAULT_EXACT_LIMIT,
+  generaliseResources,
+  globCovers,
+  globsIntersect,
+  longestCommonPrefix,
+} from './resource-patterns.js';
 
 /*
  * `iamtrail policy generate`, the pure part: from what a principal used (actions, and the
@@ -27,18 +32,21 @@ import { DEFAULT_EXACT_LIMIT, generaliseResources, longestCommonPrefix } from '.
  *    `iam:PassRole` on the role, conditioned on `iam:PassedToService`; `copy_source` rows give
  *    `s3:GetObject` on the source, see `actions/call-dependencies`), generalised by
  *    `generaliseResources`; none seen, or `--resources star`: `*`;
- * 2. each pattern is checked against the current policies' Allow statements with the evaluator
- *    (the pattern taken as a resource name, its `*` standing for any text: a grant's `?` does not
- *    allow it): kept when they allow it; otherwise the resources seen under it are checked one by
- *    one, and where the grant does not allow one (or the pattern is `*`), the Resource patterns of
- *    the identity Allow statements for the action that the current policies allow take its place
- *    (those under a seen S3 folder too; a pattern with a policy variable is checked as IAM resolves
- *    it for the principal, kept as written, left out when it cannot be resolved); for `*`, an
- *    identity Allow with NotResource is copied; what the grant allows nowhere is left out and said.
- * 3. an Allow granted only under a Condition gets that Condition (identity statements; the
- *    boundary's stays in force where it is attached); the identity policies' Deny statements whose
- *    Action admits a generated action are copied into every generated policy as they are (a Deny
- *    never broadens), so a pattern is checked against the Allow statements alone.
+ * 2. each pattern is checked against the current identity Allow statements: kept when one of them
+ *    alone covers every resource it names (`globCovers`: a grant's `?` does not cover a `*`; a
+ *    NotResource must meet none), the evaluator agreeing on its probes, no unconditional Deny
+ *    covers it all, and the boundary may allow some of it (attached, it stays in force: boundary
+ *    statements only restrict, they never give a pattern); otherwise the resources seen under it
+ *    are checked one by one, and where the grant does not allow one (or the pattern is `*`), the
+ *    identity Allow patterns for the action that allow it or lie under it (a seen S3 folder wider
+ *    than the grant) take its place, and the identity Allows with NotResource that leave part of it
+ *    allowed are copied; a pattern with a policy variable is checked as IAM resolves it for the
+ *    principal, kept as written, left out when it cannot be resolved; what the grant allows nowhere
+ *    is left out and said.
+ * 3. an Allow granted only under a Condition gets that Condition (one statement per Condition;
+ *    what the grant allows there under none or under others is added); the identity policies' Deny
+ *    statements whose Action admits a generated action are copied into every generated policy as
+ *    they are (a Deny never broadens), so a pattern is checked against the Allow statements alone.
  * `iam:PassRole` is only ever allowed with `iam:PassedToService`: without a passed role in the logs
  * it is left out.
  */
@@ -85,24 +93,39 @@ interface NotResourceAllow {
   readonly condition: ConditionBlock | undefined;
 }
 
+/** One identity Allow statement, on its own. */
+export interface AllowStatementView {
+  /** Whether its Resource (NotResource) admits every resource the glob `candidate` names, its variables resolved. */
+  readonly covers: (candidate: string) => boolean;
+  /** The statement alone compiled (no boundary): whether the request settles its Condition. */
+  readonly evaluate: PrincipalEvaluator;
+  readonly condition: ConditionBlock | undefined;
+}
+
 /** What the principal's current policies grant, as generation asks it. */
 export interface GrantView {
   /** The current policies compiled (identity, boundary), Deny statements included. */
   readonly evaluate: PrincipalEvaluator;
   /**
-   * The current policies' Allow statements only: their Deny statements are copied into the
-   * generated policy (identity) or stay in force (the boundary's), so a pattern is within the grant
-   * when the Allows allow it.
+   * The current identity policies' Allow statements only: their Deny statements are copied into the
+   * generated policy, and the boundary's Allows and Denies stay in force where it is attached, so a
+   * pattern is within the grant when these allow it.
    */
   readonly evaluateAllows: PrincipalEvaluator;
+  /** Whether an unconditional identity Deny covers every resource the glob `candidate` names. */
+  readonly deniedEverywhere: (action: string, candidate: string) => boolean;
+  /**
+   * Whether the boundary (attached, it stays in force) may allow `action` on some resource the
+   * glob `candidate` names: no boundary, or one not in the data, or one of its Allow statements
+   * whose Resource meets the candidate. A pattern it allows nowhere would be of no use.
+   */
+  readonly boundaryMayAllow: (action: string, candidate: string) => boolean;
   /** The Resource patterns of the identity Allow statements whose Action admits `action` (the boundary only restricts). */
   readonly allowPatterns: (action: string) => readonly string[];
   /** The identity Allow statements with NotResource whose Action admits `action`. */
   readonly notResourceAllows: (action: string) => readonly NotResourceAllow[];
-  /** Whether the boundary (when there is one in the data) allows `action` on every resource. */
-  readonly boundaryAllowsEverywhere: (action: string, context: readonly ContextEntry[]) => boolean;
-  /** The `Condition` of an identity statement the evaluator names (`undefined`: none, or not found). */
-  readonly conditionOf: (statement: DecidingStatement) => ConditionBlock | undefined;
+  /** The identity Allow statements whose Action admits `action`, each on its own. */
+  readonly allowStatements: (action: string) => readonly AllowStatementView[];
   /** The identity Deny statements whose Action/NotAction admits one of `actions`, as statements. */
   readonly denies: (actions: readonly string[]) => GeneratedStatement[];
   /**
@@ -171,23 +194,12 @@ export function createGrantView(
   evaluate: PrincipalEvaluator = compilePolicies(policies),
 ): GrantView {
   const identity = policies.identity.flatMap((policy) => policy.document.statements);
-  const byRef = new Map(policies.identity.map((policy) => [policy.ref, policy.document]));
   const evaluateAllows = compilePolicies({
     ...policies,
     identity: policies.identity.map(allowsOnly),
-    boundary: policies.boundary ? allowsOnly(policies.boundary) : policies.boundary,
+    boundary: undefined,
     scps: undefined,
   });
-  const boundary = policies.boundary;
-  const evaluateBoundary = boundary
-    ? compilePolicies({
-        ...policies,
-        identity: [allowsOnly(boundary)],
-        boundary: undefined,
-        incomplete: [],
-        scps: undefined,
-      })
-    : undefined;
   const implied = new Map(
     principalContext(policies.principal, policies.accountId).map((entry) => [
       entry.key.toLowerCase(),
@@ -195,9 +207,72 @@ export function createGrantView(
     ]),
   );
   const allows = identity.filter((statement) => statement.effect === 'Allow');
+  const resolve = (pattern: string): string | undefined => {
+    const unresolved: string[] = [];
+    const resolved = pattern.replace(VARIABLE, (_, body: string) => {
+      if (body === '*' || body === '?' || body === '$') return body;
+      const match = VARIABLE_BODY.exec(body);
+      const value = match === null ? undefined : (implied.get((match[1] ?? '').toLowerCase()) ?? match[2]);
+      if (value === undefined) unresolved.push(body);
+      return value ?? '';
+    });
+    return unresolved.length > 0 ? undefined : resolved;
+  };
+  /** Whether a statement's Resource (NotResource) admits every resource the glob `candidate` names. */
+  const coversOf = (statement: PolicyStatement): ((candidate: string) => boolean) => {
+    const element = statement.resource;
+    if (element === undefined) return () => true;
+    // A variable without a value matches nothing (and `${*}` is a literal: such a Resource is not relied on).
+    const patterns = element.patterns
+      .filter((pattern) => element.not || !/\$\{[*?]\}/.test(pattern))
+      .flatMap((pattern) => resolve(pattern) ?? []);
+    return element.not
+      ? (candidate) => patterns.every((pattern) => !globsIntersect(pattern, candidate))
+      : (candidate) => patterns.some((pattern) => globCovers(pattern, candidate));
+  };
+  const denyViews = identity
+    .filter((statement) => statement.effect === 'Deny' && statement.conditions.length === 0)
+    .map((statement) => ({ statement, covers: coversOf(statement) }));
+  const allowViews = policies.identity.flatMap((policy) =>
+    policy.document.statements
+      .filter((statement) => statement.effect === 'Allow')
+      .map((statement) => {
+        let compiled: PrincipalEvaluator | undefined;
+        const view: AllowStatementView = {
+          covers: coversOf(statement),
+          evaluate: (request) => {
+            compiled ??= compilePolicies({
+              ...policies,
+              identity: [{ ref: policy.ref, document: { ...policy.document, statements: [statement] } }],
+              boundary: undefined,
+              incomplete: [],
+              scps: undefined,
+            });
+            return compiled(request);
+          },
+          condition: conditionBlock(statement.conditions),
+        };
+        return { statement, view };
+      }),
+  );
   return {
     evaluate,
     evaluateAllows,
+    deniedEverywhere: (action, candidate) =>
+      denyViews.some((view) => admits(view.statement, action) && view.covers(candidate)),
+    boundaryMayAllow: (action, candidate) => {
+      const boundary = policies.boundary;
+      if (!boundary) return true;
+      return boundary.document.statements.some((statement) => {
+        if (statement.effect !== 'Allow' || !admits(statement, action)) return false;
+        const element = statement.resource;
+        if (element === undefined || element.not) return true;
+        return element.patterns.some((pattern) => {
+          const resolved = resolve(pattern);
+          return resolved !== undefined && globsIntersect(resolved, candidate);
+        });
+      });
+    },
     allowPatterns: (action) => [
       ...new Set(
         allows
@@ -212,19 +287,8 @@ export function createGrantView(
           patterns: statement.resource?.patterns ?? [],
           condition: conditionBlock(statement.conditions),
         })),
-    boundaryAllowsEverywhere: (action, context) => {
-      if (evaluateBoundary === undefined) return true;
-      const result = evaluateBoundary({ action, resource: '*', context });
-      return (
-        result.decision === 'allowed' ||
-        (result.decision === 'inconclusive' && !result.missingContextKeys.includes(RESOURCE_KEY))
-      );
-    },
-    conditionOf: (deciding) => {
-      const document = byRef.get(deciding.policy);
-      const statement = document?.statements.find((entry) => entry.index === deciding.statement);
-      return statement === undefined ? undefined : conditionBlock(statement.conditions);
-    },
+    allowStatements: (action) =>
+      allowViews.filter((view) => admits(view.statement, action)).map((view) => view.view),
     denies: (actions) => {
       const copied = new Map<string, PolicyStatement>();
       for (const statement of identity)
@@ -234,17 +298,7 @@ export function createGrantView(
         copyStatement(statement, all.length === 1 ? 'Deny' : `Deny${index + 1}`),
       );
     },
-    resolve: (pattern) => {
-      const unresolved: string[] = [];
-      const resolved = pattern.replace(VARIABLE, (_, body: string) => {
-        if (body === '*' || body === '?' || body === '$') return body;
-        const match = VARIABLE_BODY.exec(body);
-        const value = match === null ? undefined : (implied.get((match[1] ?? '').toLowerCase()) ?? match[2]);
-        if (value === undefined) unresolved.push(body);
-        return value ?? '';
-      });
-      return unresolved.length > 0 ? undefined : resolved;
-    },
+    resolve,
   };
 }
 
@@ -333,47 +387,38 @@ function serviceOf(action: string): string {
 type Alternatives = readonly (ConditionBlock | undefined)[];
 
 /**
- * Whether the current Allows allow `action` on `resource` (a name): unconditionally (`[undefined]`),
- * under the Condition of one of the identity Allow statements that may apply (their blocks), or
- * not (`[]`). Decisions resting on the resource or on identity policies missing from the data are
- * not allowed: nothing proves them granted.
+ * Whether the current identity Allows allow `action` on `resource` (a name), maybe
+ * under conditions the request does not settle. Decisions resting on the resource or on identity
+ * policies missing from the data are not: nothing proves them granted.
  */
-function allowedUnder(
+function grantAllows(
   grant: GrantView,
   action: string,
   resource: string,
   context: readonly ContextEntry[],
-): Alternatives {
+): boolean {
   const result = grant.evaluateAllows({ action, resource, context });
-  if (result.decision === 'allowed') return [undefined];
-  if (result.decision !== 'inconclusive') return [];
-  if (result.missingContextKeys.some((key) => key === RESOURCE_KEY || key === IDENTITY_NOT_IN_DATA))
-    return [];
-  const identity = result.deciding.filter(
-    (statement) => statement.layer === 'identity' && statement.effect === 'Allow',
+  if (result.decision === 'allowed') return true;
+  return (
+    result.decision === 'inconclusive' &&
+    !result.missingContextKeys.some((key) => key === RESOURCE_KEY || key === IDENTITY_NOT_IN_DATA)
   );
-  // The boundary's conditions stay in force where it is attached: only the identity layer's are copied.
-  if (identity.some((statement) => statement.applies === true)) return [undefined];
-  const blocks = new Map<string, ConditionBlock>();
-  for (const statement of identity) {
-    const block = grant.conditionOf(statement);
-    // An Allow without Condition that may apply rests on a variable of its Resource: not copied.
-    if (block !== undefined) blocks.set(JSON.stringify(block), block);
-  }
-  return [...blocks.values()];
 }
 
 /**
- * A string no `?` run of a policy matches and no literal text either: a candidate's `*` is checked
- * as both the empty string and this, so a grant pattern allows the candidate only when it allows
- * what its `*` stands for (`b/logs/?` does not allow `b/logs/*`).
+ * A string no `?` run of a policy matches and no literal text either: a candidate's `*` is probed
+ * as both the empty string and this.
  */
 const WILDCARD_PROBE = '\u0000'.repeat(64);
 
 /**
- * Whether the grant allows `action` on every resource a `candidate` pattern names (its `*` a
- * wildcard, see {@link WILDCARD_PROBE}), and under which conditions; `[]` when not, or when a Deny
- * of the current policies covers the whole pattern.
+ * Whether the grant allows `action` on every resource the glob `candidate` names, and under which
+ * conditions; `[]` when not, or when an unconditional Deny of the current policies covers it all. One
+ * identity Allow statement must cover the candidate alone (its Resource every resource the
+ * candidate names, see `globCovers`: a grant's `?` does not cover a `*`; its NotResource none of
+ * them): unconditionally when the request settles its Condition, else under it (copied). The
+ * identity Allows as a whole must allow the candidate's probes (its `*` as nothing and as
+ * {@link WILDCARD_PROBE}), and the boundary may allow some of it.
  */
 function patternAllowed(
   grant: GrantView,
@@ -381,20 +426,27 @@ function patternAllowed(
   candidate: string,
   context: readonly ContextEntry[],
 ): Alternatives {
-  if (candidate === '*') return allowedUnder(grant, action, '*', context);
-  const probes = candidate.includes('*')
-    ? [candidate.replaceAll('*', ''), candidate.replaceAll('*', WILDCARD_PROBE)]
-    : [candidate];
-  let found: Alternatives | undefined;
-  let denied = 0;
-  for (const probe of probes) {
-    const alternatives = allowedUnder(grant, action, probe, context);
-    if (alternatives.length === 0) return [];
-    if (found !== undefined && JSON.stringify(found) !== JSON.stringify(alternatives)) return [];
-    found = alternatives;
-    if (grant.evaluate({ action, resource: probe, context }).decision === 'explicitDeny') denied += 1;
+  const probes =
+    candidate === '*' || !candidate.includes('*')
+      ? [candidate]
+      : [candidate.replaceAll('*', ''), candidate.replaceAll('*', WILDCARD_PROBE)];
+  if (grant.deniedEverywhere(action, candidate) || !grant.boundaryMayAllow(action, candidate)) return [];
+  if (!probes.every((probe) => grantAllows(grant, action, probe, context))) return [];
+  const blocks = new Map<string, ConditionBlock>();
+  for (const statement of grant.allowStatements(action)) {
+    if (!statement.covers(candidate)) continue;
+    const decisions = probes.map(
+      (probe) => statement.evaluate({ action, resource: probe, context }).decision,
+    );
+    if (decisions.every((decision) => decision === 'allowed')) return [undefined];
+    // Inconclusive only for its Condition (a statement without one would rest on a variable of its Resource).
+    if (
+      statement.condition !== undefined &&
+      decisions.every((decision) => decision === 'allowed' || decision === 'inconclusive')
+    )
+      blocks.set(JSON.stringify(statement.condition), statement.condition);
   }
-  return denied === probes.length ? [] : (found ?? []);
+  return [...blocks.values()];
 }
 
 function passRoleContext(service: string): ContextEntry[] {
@@ -458,21 +510,46 @@ function scopeWithinGrant(
     }
     return found;
   };
+  /**
+   * The grant's own patterns for `resource` (a seen one, or every resource): its identity Allow
+   * patterns that allow it or lie under it, and its NotResource Allows that leave part of it
+   * allowed (copied; the boundary, where attached, still applies). Whether there was one.
+   */
+  const conditionKey = (condition: ConditionBlock | undefined): string =>
+    condition === undefined ? '' : JSON.stringify(condition);
+  /** `already`: the conditions the resource is kept under; the grant's patterns add only others. */
+  const fromGrant = (resource: string | undefined, already?: Alternatives): boolean => {
+    const known = new Set((already ?? []).map(conditionKey));
+    const fresh = (alternatives: Alternatives): Alternatives =>
+      alternatives.filter((condition) => !known.has(conditionKey(condition)));
+    const patterns = grantPatterns(resource)
+      .map(([pattern, allowed]): [string, Alternatives] => [pattern, fresh(allowed)])
+      .filter(([, allowed]) => allowed.length > 0);
+    for (const [pattern, allowed] of patterns) keep([pattern], allowed);
+    const everyBut = grant
+      .notResourceAllows(action)
+      .filter(
+        (statement) =>
+          fresh([statement.condition]).length > 0 &&
+          (resource === undefined || !statement.patterns.some((pattern) => globCovers(pattern, resource))),
+      );
+    for (const statement of everyBut) keep(statement.patterns, [statement.condition], true);
+    return patterns.length > 0 || everyBut.length > 0;
+  };
   const ungranted: string[] = [];
   let narrowed = false;
   for (const candidate of candidates) {
     const alternatives = check(candidate);
     if (alternatives.length > 0) {
       keep([candidate], alternatives);
+      // Granted only under Conditions: what the grant allows there without them (or under others) too.
+      if (!alternatives.includes(undefined))
+        fromGrant(candidate === '*' ? undefined : candidate, alternatives);
       continue;
     }
     narrowed = true;
     if (candidate === '*') {
-      for (const [pattern, allowed] of grantPatterns(undefined)) keep([pattern], allowed);
-      // An Allow on every resource but some (NotResource): copied when the boundary allows the action everywhere.
-      if (grant.boundaryAllowsEverywhere(action, context))
-        for (const statement of grant.notResourceAllows(action))
-          keep(statement.patterns, [statement.condition], true);
+      fromGrant(undefined);
       continue;
     }
     const under = globToRegExp(candidate, true);
@@ -480,11 +557,10 @@ function scopeWithinGrant(
       const allowed = check(resource);
       if (allowed.length > 0) {
         keep([resource], allowed);
+        if (!allowed.includes(undefined)) fromGrant(resource, allowed);
         continue;
       }
-      const patterns = grantPatterns(resource);
-      if (patterns.length === 0) ungranted.push(resource);
-      for (const [pattern, patternAllowed] of patterns) keep([pattern], patternAllowed);
+      if (!fromGrant(resource)) ungranted.push(resource);
     }
   }
   const scopes = [...kept.entries()]

@@ -106,3 +106,52 @@ export function generaliseResources(
   }
   return [...new Set(generalised)].sort();
 }
+
+/**
+ * Whether glob `outer` matches every string glob `inner` matches (`*` any run, `?` one
+ * character, case-sensitive, as resources compare). A sufficient test: each wildcard of `inner`
+ * must be absorbed by a `*` of `outer` (a `?` also by a `?`), so `b/logs/?` does not cover
+ * `b/logs/*`, nor `a*` cover `*`.
+ */
+export function globCovers(outer: string, inner: string): boolean {
+  const memo = new Map<number, boolean>();
+  const go = (i: number, j: number): boolean => {
+    const key = i * (inner.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const char = outer[i];
+    const other = inner[j];
+    let result: boolean;
+    if (char === undefined) result = other === undefined;
+    else if (char === '*') result = go(i + 1, j) || (other !== undefined && go(i, j + 1));
+    else if (other === undefined || other === '*') result = false;
+    else result = (char === '?' || (other !== '?' && char === other)) && go(i + 1, j + 1);
+    memo.set(key, result);
+    return result;
+  };
+  return go(0, 0);
+}
+
+/** Whether globs `a` and `b` match some string in common (`*` any run, `?` one character). */
+export function globsIntersect(a: string, b: string): boolean {
+  const memo = new Map<number, boolean>();
+  const go = (i: number, j: number): boolean => {
+    const key = i * (b.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const x = a[i];
+    const y = b[j];
+    let result: boolean;
+    if (x === undefined && y === undefined) result = true;
+    else if (x === '*' && go(i + 1, j)) result = true;
+    else if (y === '*' && go(i, j + 1)) result = true;
+    else if (x === undefined || y === undefined) result = false;
+    // A star eats one character (or `?`) of the other.
+    else if (x === '*') result = go(i, j + 1);
+    else if (y === '*') result = go(i + 1, j);
+    else result = (x === '?' || y === '?' || x === y) && go(i + 1, j + 1);
+    memo.set(key, result);
+    return result;
+  };
+  return go(0, 0);
+}

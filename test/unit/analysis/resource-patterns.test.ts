@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { generaliseResources, longestCommonPrefix } from '../../../src/analysis/resource-patterns.js';
+import {
+  generaliseResources,
+  globCovers,
+  globsIntersect,
+  longestCommonPrefix,
+} from '../../../src/analysis/resource-patterns.js';
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:111122223333:table';
 
@@ -96,5 +101,25 @@ describe('generaliseResources', () => {
   it('the longest common prefix', () => {
     expect(longestCommonPrefix(['abcd', 'abce', 'abx'])).toBe('ab');
     expect(longestCommonPrefix([])).toBe('');
+  });
+});
+
+describe('globCovers and globsIntersect', () => {
+  it('a glob covers another when its wildcards absorb the other one’s', () => {
+    expect(globCovers('arn:aws:s3:::b/*', 'arn:aws:s3:::b/logs/*')).toBe(true);
+    expect(globCovers('arn:aws:s3:::b/logs/*', 'arn:aws:s3:::b/*')).toBe(false);
+    // `?` is one character; the `*` of the other may be none or many.
+    expect(globCovers('arn:aws:s3:::b/logs/?', 'arn:aws:s3:::b/logs/*')).toBe(false);
+    expect(globCovers('arn:aws:s3:::b/logs/?', 'arn:aws:s3:::b/logs/?')).toBe(true);
+    expect(globCovers('a*', '*')).toBe(false);
+    expect(globCovers('*', '*')).toBe(true);
+    expect(globCovers('arn:aws:s3:::b/x', 'arn:aws:s3:::b/?')).toBe(false);
+  });
+
+  it('two globs intersect when some string matches both', () => {
+    expect(globsIntersect('arn:aws:s3:::a/x/?', 'arn:aws:s3:::a/*')).toBe(true);
+    expect(globsIntersect('arn:aws:s3:::a/x/*', 'arn:aws:s3:::a/y/*')).toBe(false);
+    expect(globsIntersect('*x', 'y*')).toBe(true);
+    expect(globsIntersect('a?c', 'ab')).toBe(false);
   });
 });
