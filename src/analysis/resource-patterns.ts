@@ -108,50 +108,52 @@ export function generaliseResources(
 }
 
 /**
+ * A walk over two globs, position by position, each pair decided once: `step(x, y, go)` decides
+ * the pair at the characters `x` of `a` and `y` of `b` (`undefined` past the end), `go(di, dj)`
+ * the pair that many characters on.
+ */
+function walkGlobs(
+  a: string,
+  b: string,
+  step: (x: string | undefined, y: string | undefined, go: (di: number, dj: number) => boolean) => boolean,
+): boolean {
+  const memo = new Map<number, boolean>();
+  const at = (i: number, j: number): boolean => {
+    const key = i * (b.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const result = step(a[i], b[j], (di, dj) => at(i + di, j + dj));
+    memo.set(key, result);
+    return result;
+  };
+  return at(0, 0);
+}
+
+/**
  * Whether glob `outer` matches every string glob `inner` matches (`*` any run, `?` one
  * character, case-sensitive, as resources compare). A sufficient test: each wildcard of `inner`
  * must be absorbed by a `*` of `outer` (a `?` also by a `?`), so `b/logs/?` does not cover
  * `b/logs/*`, nor `a*` cover `*`.
  */
 export function globCovers(outer: string, inner: string): boolean {
-  const memo = new Map<number, boolean>();
-  const go = (i: number, j: number): boolean => {
-    const key = i * (inner.length + 1) + j;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    const char = outer[i];
-    const other = inner[j];
-    let result: boolean;
-    if (char === undefined) result = other === undefined;
-    else if (char === '*') result = go(i + 1, j) || (other !== undefined && go(i, j + 1));
-    else if (other === undefined || other === '*') result = false;
-    else result = (char === '?' || (other !== '?' && char === other)) && go(i + 1, j + 1);
-    memo.set(key, result);
-    return result;
-  };
-  return go(0, 0);
+  return walkGlobs(outer, inner, (char, other, go) => {
+    if (char === undefined) return other === undefined;
+    if (char === '*') return go(1, 0) || (other !== undefined && go(0, 1));
+    if (other === undefined || other === '*') return false;
+    return (char === '?' || (other !== '?' && char === other)) && go(1, 1);
+  });
 }
 
 /** Whether globs `a` and `b` match some string in common (`*` any run, `?` one character). */
 export function globsIntersect(a: string, b: string): boolean {
-  const memo = new Map<number, boolean>();
-  const go = (i: number, j: number): boolean => {
-    const key = i * (b.length + 1) + j;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    const x = a[i];
-    const y = b[j];
-    let result: boolean;
-    if (x === undefined && y === undefined) result = true;
-    else if (x === '*' && go(i + 1, j)) result = true;
-    else if (y === '*' && go(i, j + 1)) result = true;
-    else if (x === undefined || y === undefined) result = false;
+  return walkGlobs(a, b, (x, y, go) => {
+    if (x === undefined && y === undefined) return true;
+    if (x === '*' && go(1, 0)) return true;
+    if (y === '*' && go(0, 1)) return true;
+    if (x === undefined || y === undefined) return false;
     // A star eats one character (or `?`) of the other.
-    else if (x === '*') result = go(i, j + 1);
-    else if (y === '*') result = go(i + 1, j);
-    else result = (x === '?' || y === '?' || x === y) && go(i + 1, j + 1);
-    memo.set(key, result);
-    return result;
-  };
-  return go(0, 0);
+    if (x === '*') return go(0, 1);
+    if (y === '*') return go(1, 0);
+    return (x === '?' || y === '?' || x === y) && go(1, 1);
+  });
 }
