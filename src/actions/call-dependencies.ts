@@ -39,6 +39,8 @@ export const CALL_DEPENDENCIES: readonly CallDependency[] = [
       'lambda:CreateFunction',
       'lambda:UpdateFunctionConfiguration',
       'ecs:RegisterTaskDefinition',
+      'ecs:CreateService',
+      'ecs:UpdateService',
       'cloudformation:CreateStack',
       'cloudformation:UpdateStack',
       'glue:CreateJob',
@@ -54,18 +56,54 @@ export function dependentAction(kind: string): string | undefined {
 }
 
 /**
- * Event sources whose role is passed to another service principal than the event source's own
- * host (ECS runs task roles as `ecs-tasks.amazonaws.com`).
+ * Whether `action`, listed among an event's other actions, is the check a resource row of another
+ * kind names the resource of (the `iam:PassRole` of CreateFunction is on the passed role, not on the
+ * function): `actions` are the event (`s3:CopyObject`) and its own actions.
  */
+export function suppliedByDependency(actions: readonly string[], action: string): boolean {
+  const lowerActions = actions.map((entry) => entry.toLowerCase());
+  return CALL_DEPENDENCIES.some(
+    (dependency) =>
+      dependency.action.toLowerCase() === action.toLowerCase() &&
+      dependency.events.some((event) => lowerActions.includes(event.toLowerCase())),
+  );
+}
+
+/**
+ * The service principal a call passes its role to, by event (`source EventName`), where it is not
+ * the event source's own host. ECS: the role of CreateService/UpdateService (`role`) is for ECS
+ * itself, `ecs.amazonaws.com`, which calls the load balancer with it
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html, parameter
+ * `role`); a task definition's task and execution roles (RegisterTaskDefinition, and RunTask or
+ * StartTask overrides) are assumed by `ecs-tasks.amazonaws.com`
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html). EC2: an instance
+ * profile's role is passed to `ec2.amazonaws.com`
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html), the event
+ * source itself. The rows name the event, not the request parameter: an event whose parameters pass
+ * roles to different services would need the parameter (none of these does).
+ */
+const PASSED_TO_SERVICE_BY_EVENT: ReadonlyMap<string, string> = new Map([
+  ['ecs.amazonaws.com CreateService', 'ecs.amazonaws.com'],
+  ['ecs.amazonaws.com UpdateService', 'ecs.amazonaws.com'],
+  ['ecs.amazonaws.com RegisterTaskDefinition', 'ecs-tasks.amazonaws.com'],
+  ['ecs.amazonaws.com RunTask', 'ecs-tasks.amazonaws.com'],
+  ['ecs.amazonaws.com StartTask', 'ecs-tasks.amazonaws.com'],
+  ['ec2.amazonaws.com RunInstances', 'ec2.amazonaws.com'],
+  ['ec2.amazonaws.com AssociateIamInstanceProfile', 'ec2.amazonaws.com'],
+  ['ec2.amazonaws.com ReplaceIamInstanceProfileAssociation', 'ec2.amazonaws.com'],
+]);
+
+/** Event sources whose other events pass roles to another principal than the source's own host. */
 const PASSED_TO_SERVICE: ReadonlyMap<string, string> = new Map([
   ['ecs.amazonaws.com', 'ecs-tasks.amazonaws.com'],
 ]);
 
 /**
- * The `iam:PassedToService` value of a role passed by a call to `eventSource`: the event source
- * itself (`lambda.amazonaws.com`), except where the table above says otherwise.
+ * The `iam:PassedToService` value of a role passed by the call `eventName` to `eventSource`: by
+ * the tables above, else the event source itself (`lambda.amazonaws.com`).
  */
-export function passedToService(eventSource: string): string {
+export function passedToService(eventSource: string, eventName = ''): string {
   const source = eventSource.toLowerCase();
-  return PASSED_TO_SERVICE.get(source) ?? source;
+  return PASSED_TO_SERVICE_BY_EVENT.get(`${source} ${eventName}`) ?? PASSED_TO_SERVICE.get(source) ?? source;
 }

@@ -1,12 +1,26 @@
 import type { ActionCatalog } from '../actions/action-catalog.js';
 import { globToRegExp } from '../actions/action-pattern.js';
-import { dependentAction, passedToService } from '../actions/call-dependencies.js';
+import { dependentAction, passedToService, suppliedByDependency } from '../actions/call-dependencies.js';
 import type { EventMapper } from '../actions/event-mapper.js';
 import { IAM_LIMITS, policyDocumentChars } from '../iam/boundary-state.js';
-import { RESOURCE_KEY } from '../iam/policy-evaluation.js';
-import type { ContextEntry, PrincipalEvaluator, PrincipalPolicies } from '../iam/policy-evaluation.js';
+import type { ConditionClause, PolicyStatement } from '../iam/policy-document.js';
+import { IDENTITY_NOT_IN_DATA, RESOURCE_KEY } from '../iam/policy-evaluation.js';
+import type {
+  ContextEntry,
+  EvaluatedPolicy,
+  PrincipalEvaluator,
+  PrincipalPolicies,
+} from '../iam/policy-evaluation.js';
+import { compilePolicies } from '../iam/policy-evaluator.js';
+import { principalContext } from '../iam/principal-policies.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
-import { DEFAULT_EXACT_LIMIT, generaliseResources, longestCommonPrefix } from './resource-patterns.js';
+import {
+  DEFAULT_EXACT_LIMIT,
+  generaliseResources,
+  globCovers,
+  globsIntersect,
+  longestCommonPrefix,
+} from './resource-patterns.js';
 
 /*
  * `iamtrail policy generate`, the pure part: from what a principal used (actions, and the
@@ -18,15 +32,23 @@ import { DEFAULT_EXACT_LIMIT, generaliseResources, longestCommonPrefix } from '.
  *    `iam:PassRole` on the role, conditioned on `iam:PassedToService`; `copy_source` rows give
  *    `s3:GetObject` on the source, see `actions/call-dependencies`), generalised by
  *    `generaliseResources`; none seen, or `--resources star`: `*`;
- * 2. each pattern is checked against the current policies with the evaluator (the pattern taken
- *    as a resource name, its `*` matched literally): kept when they allow it; otherwise the
- *    resources seen under it are checked one by one, and where the grant does not allow one (or
- *    the pattern is `*`), the Resource patterns of the grant's Allow statements for the action
- *    (identity policies and boundary) that the current policies allow take its place; what the
- *    grant allows nowhere is left out and said.
- * A grant conditioned on keys other than the resource keeps the pattern; so does one that allows
- * the action everywhere except where a Deny names some resources. Neither the condition nor the
- * Deny is copied: the notes say so.
+ * 2. each pattern is checked against the current identity Allow statements: kept when one of them
+ *    alone covers every resource it names (`globCovers`: a grant's `?` does not cover a `*`; a
+ *    NotResource must meet none), the evaluator agreeing on its probes, no unconditional Deny
+ *    covers it all, and the boundary may allow some of it (attached, it stays in force: boundary
+ *    statements only restrict, they never give a pattern); otherwise the resources seen under it
+ *    are checked one by one, and where the grant does not allow one (or the pattern is `*`), the
+ *    identity Allow patterns for the action that allow it or lie under it (a seen S3 folder wider
+ *    than the grant) take its place, and the identity Allows with NotResource that leave part of it
+ *    allowed are copied; a pattern with a policy variable is checked as IAM resolves it for the
+ *    principal, kept as written, left out when it cannot be resolved; what the grant allows nowhere
+ *    is left out and said.
+ * 3. an Allow granted only under a Condition gets that Condition (one statement per Condition;
+ *    what the grant allows there under none or under others is added); the identity policies' Deny
+ *    statements whose Action admits a generated action are copied into every generated policy as
+ *    they are (a Deny never broadens), so a pattern is checked against the Allow statements alone.
+ * `iam:PassRole` is only ever allowed with `iam:PassedToService`: without a passed role in the logs
+ * it is left out.
  */
 
 /** How `--resources` scopes statements: from the logs, or `*` everywhere (both within the grant). */
@@ -34,18 +56,21 @@ export const RESOURCE_SCOPES = ['scoped', 'star'] as const;
 /** One of {@link RESOURCE_SCOPES}. */
 export type ResourceScope = (typeof RESOURCE_SCOPES)[number];
 
-/** The condition `policy generate` writes: the service a role may be passed to. */
-export interface PassRoleCondition {
-  readonly StringEquals: { readonly 'iam:PassedToService': string | readonly string[] };
-}
+/** A statement's `Condition` block, as IAM takes it: operator → key → value(s). */
+export type ConditionBlock = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 
-/** One statement of a generated policy, as IAM takes it. */
+/**
+ * One statement of a generated policy, as IAM takes it: an Allow (Action, and Resource or
+ * NotResource), or a Deny copied as it is from the current identity policies.
+ */
 export interface GeneratedStatement {
   readonly Sid: string;
-  readonly Effect: 'Allow';
-  readonly Action: readonly string[];
-  readonly Resource: string | readonly string[];
-  readonly Condition?: PassRoleCondition;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action?: readonly string[];
+  readonly NotAction?: readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly NotResource?: string | readonly string[];
+  readonly Condition?: ConditionBlock;
 }
 
 /** A generated identity policy document. */
@@ -62,35 +87,218 @@ export interface GeneratedPolicy {
   readonly size: number;
 }
 
-/** What the principal's current policies grant, as generation asks it. */
-export interface GrantView {
-  /** The current policies compiled (identity, boundary). */
-  readonly evaluate: PrincipalEvaluator;
-  /** The Resource patterns of the Allow statements whose Action admits `action` (identity and boundary). */
-  readonly allowPatterns: (action: string) => readonly string[];
+/** An identity Allow statement with NotResource, for an action. */
+interface NotResourceAllow {
+  readonly patterns: readonly string[];
+  readonly condition: ConditionBlock | undefined;
 }
 
+/** One identity Allow statement, on its own. */
+export interface AllowStatementView {
+  /** Whether its Resource (NotResource) admits every resource the glob `candidate` names, its variables resolved. */
+  readonly covers: (candidate: string) => boolean;
+  /** The statement alone compiled (no boundary): whether the request settles its Condition. */
+  readonly evaluate: PrincipalEvaluator;
+  readonly condition: ConditionBlock | undefined;
+}
+
+/** What the principal's current policies grant, as generation asks it. */
+export interface GrantView {
+  /** The current policies compiled (identity, boundary), Deny statements included. */
+  readonly evaluate: PrincipalEvaluator;
+  /**
+   * The current identity policies' Allow statements only: their Deny statements are copied into the
+   * generated policy, and the boundary's Allows and Denies stay in force where it is attached, so a
+   * pattern is within the grant when these allow it.
+   */
+  readonly evaluateAllows: PrincipalEvaluator;
+  /** Whether an unconditional identity Deny covers every resource the glob `candidate` names. */
+  readonly deniedEverywhere: (action: string, candidate: string) => boolean;
+  /**
+   * Whether the boundary (attached, it stays in force) may allow `action` on some resource the
+   * glob `candidate` names: no boundary, or one not in the data, or one of its Allow statements
+   * whose Resource meets the candidate. A pattern it allows nowhere would be of no use.
+   */
+  readonly boundaryMayAllow: (action: string, candidate: string) => boolean;
+  /** The Resource patterns of the identity Allow statements whose Action admits `action` (the boundary only restricts). */
+  readonly allowPatterns: (action: string) => readonly string[];
+  /** The identity Allow statements with NotResource whose Action admits `action`. */
+  readonly notResourceAllows: (action: string) => readonly NotResourceAllow[];
+  /** The identity Allow statements whose Action admits `action`, each on its own. */
+  readonly allowStatements: (action: string) => readonly AllowStatementView[];
+  /** The identity Deny statements whose Action/NotAction admits one of `actions`, as statements. */
+  readonly denies: (actions: readonly string[]) => GeneratedStatement[];
+  /**
+   * `pattern` with its policy variables resolved from what the principal implies (`aws:username`
+   * for a user, its known `aws:PrincipalTag/…`); `undefined` when one has no known value.
+   */
+  readonly resolve: (pattern: string) => string | undefined;
+}
+
+function conditionBlock(clauses: readonly ConditionClause[]): ConditionBlock | undefined {
+  if (clauses.length === 0) return undefined;
+  const block: Record<string, Record<string, string | readonly string[]>> = {};
+  for (const clause of clauses) {
+    const operator = (block[clause.operator] ??= {});
+    operator[clause.key] = clause.values.length === 1 ? (clause.values[0] ?? '') : [...clause.values];
+  }
+  return block;
+}
+
+function oneOrMany(values: readonly string[]): string | readonly string[] {
+  return values.length === 1 ? (values[0] ?? '') : [...values];
+}
+
+/** A statement of a current policy as a generated one (a Deny copied as it is). */
+function copyStatement(statement: PolicyStatement, sid: string): GeneratedStatement {
+  const condition = conditionBlock(statement.conditions);
+  const resource = statement.resource;
+  return {
+    Sid: sid,
+    Effect: statement.effect,
+    ...(statement.action.not
+      ? { NotAction: [...statement.action.patterns] }
+      : { Action: [...statement.action.patterns] }),
+    ...(resource === undefined
+      ? { Resource: '*' }
+      : resource.not
+        ? { NotResource: oneOrMany(resource.patterns) }
+        : { Resource: oneOrMany(resource.patterns) }),
+    ...(condition === undefined ? {} : { Condition: condition }),
+  };
+}
+
+function admits(statement: PolicyStatement, action: string): boolean {
+  return (
+    statement.action.patterns.some((pattern) => globToRegExp(pattern).test(action)) !== statement.action.not
+  );
+}
+
+/** The document without its Deny statements. */
+function allowsOnly(policy: EvaluatedPolicy): EvaluatedPolicy {
+  return {
+    ref: policy.ref,
+    document: {
+      ...policy.document,
+      statements: policy.document.statements.filter((statement) => statement.effect === 'Allow'),
+    },
+  };
+}
+
+const VARIABLE = /\$\{([^}]*)\}/g;
+const VARIABLE_BODY = /^\s*([^\s,]+)\s*(?:,\s*'([^']*)'\s*)?$/;
+
 /** A {@link GrantView} of a principal's current policies. */
-export function createGrantView(policies: PrincipalPolicies, evaluate: PrincipalEvaluator): GrantView {
-  const documents = [...policies.identity, ...(policies.boundary ? [policies.boundary] : [])];
-  const statements = documents.flatMap((policy) =>
+export function createGrantView(
+  policies: PrincipalPolicies,
+  evaluate: PrincipalEvaluator = compilePolicies(policies),
+): GrantView {
+  const identity = policies.identity.flatMap((policy) => policy.document.statements);
+  const evaluateAllows = compilePolicies({
+    ...policies,
+    identity: policies.identity.map(allowsOnly),
+    boundary: undefined,
+    scps: undefined,
+  });
+  const implied = new Map(
+    principalContext(policies.principal, policies.accountId).map((entry) => [
+      entry.key.toLowerCase(),
+      entry.values[0],
+    ]),
+  );
+  const allows = identity.filter((statement) => statement.effect === 'Allow');
+  const resolve = (pattern: string): string | undefined => {
+    const unresolved: string[] = [];
+    const resolved = pattern.replace(VARIABLE, (_, body: string) => {
+      if (body === '*' || body === '?' || body === '$') return body;
+      const match = VARIABLE_BODY.exec(body);
+      const value = match === null ? undefined : (implied.get((match[1] ?? '').toLowerCase()) ?? match[2]);
+      if (value === undefined) unresolved.push(body);
+      return value ?? '';
+    });
+    return unresolved.length > 0 ? undefined : resolved;
+  };
+  /** Whether a statement's Resource (NotResource) admits every resource the glob `candidate` names. */
+  const coversOf = (statement: PolicyStatement): ((candidate: string) => boolean) => {
+    const element = statement.resource;
+    if (element === undefined) return () => true;
+    // A variable without a value matches nothing (and `${*}` is a literal: such a Resource is not relied on).
+    const patterns = element.patterns
+      .filter((pattern) => element.not || !/\$\{[*?]\}/.test(pattern))
+      .flatMap((pattern) => resolve(pattern) ?? []);
+    return element.not
+      ? (candidate) => patterns.every((pattern) => !globsIntersect(pattern, candidate))
+      : (candidate) => patterns.some((pattern) => globCovers(pattern, candidate));
+  };
+  const denyViews = identity
+    .filter((statement) => statement.effect === 'Deny' && statement.conditions.length === 0)
+    .map((statement) => ({ statement, covers: coversOf(statement) }));
+  const allowViews = policies.identity.flatMap((policy) =>
     policy.document.statements
-      .filter((statement) => statement.effect === 'Allow' && statement.resource?.not === false)
-      .map((statement) => ({
-        actions: statement.action.patterns.map((pattern) => globToRegExp(pattern)),
-        not: statement.action.not,
-        resources: statement.resource?.patterns ?? [],
-      })),
+      .filter((statement) => statement.effect === 'Allow')
+      .map((statement) => {
+        let compiled: PrincipalEvaluator | undefined;
+        const view: AllowStatementView = {
+          covers: coversOf(statement),
+          evaluate: (request) => {
+            compiled ??= compilePolicies({
+              ...policies,
+              identity: [{ ref: policy.ref, document: { ...policy.document, statements: [statement] } }],
+              boundary: undefined,
+              incomplete: [],
+              scps: undefined,
+            });
+            return compiled(request);
+          },
+          condition: conditionBlock(statement.conditions),
+        };
+        return { statement, view };
+      }),
   );
   return {
     evaluate,
+    evaluateAllows,
+    deniedEverywhere: (action, candidate) =>
+      denyViews.some((view) => admits(view.statement, action) && view.covers(candidate)),
+    boundaryMayAllow: (action, candidate) => {
+      const boundary = policies.boundary;
+      if (!boundary) return true;
+      return boundary.document.statements.some((statement) => {
+        if (statement.effect !== 'Allow' || !admits(statement, action)) return false;
+        const element = statement.resource;
+        if (element === undefined || element.not) return true;
+        return element.patterns.some((pattern) => {
+          const resolved = resolve(pattern);
+          return resolved !== undefined && globsIntersect(resolved, candidate);
+        });
+      });
+    },
     allowPatterns: (action) => [
       ...new Set(
-        statements
-          .filter((statement) => statement.actions.some((regex) => regex.test(action)) !== statement.not)
-          .flatMap((statement) => statement.resources),
+        allows
+          .filter((statement) => statement.resource?.not === false && admits(statement, action))
+          .flatMap((statement) => statement.resource?.patterns ?? []),
       ),
     ],
+    notResourceAllows: (action) =>
+      allows
+        .filter((statement) => statement.resource?.not === true && admits(statement, action))
+        .map((statement) => ({
+          patterns: statement.resource?.patterns ?? [],
+          condition: conditionBlock(statement.conditions),
+        })),
+    allowStatements: (action) =>
+      allowViews.filter((view) => admits(view.statement, action)).map((view) => view.view),
+    denies: (actions) => {
+      const copied = new Map<string, PolicyStatement>();
+      for (const statement of identity)
+        if (statement.effect === 'Deny' && actions.some((action) => admits(statement, action)))
+          copied.set(JSON.stringify(copyStatement(statement, '')), statement);
+      return [...copied.values()].map((statement, index, all) =>
+        copyStatement(statement, all.length === 1 ? 'Deny' : `Deny${index + 1}`),
+      );
+    },
+    resolve,
   };
 }
 
@@ -114,24 +322,26 @@ export interface GenerationInput {
   readonly maxChars?: number;
 }
 
+/** One set of resources an action's statement allows. */
+export interface ActionScope {
+  readonly resources: readonly string[];
+  /** The resources are a NotResource (copied from a current Allow statement). */
+  readonly notResource?: boolean;
+  /** For `iam:PassRole`: the service the roles were passed to (`iam:PassedToService`). */
+  readonly services?: readonly string[];
+  /** The current Allow statement's Condition under which the grant allows it, copied. */
+  readonly condition?: ConditionBlock;
+}
+
 /** What generation did to the resources of one action. */
 export interface ScopedAction {
   readonly action: string;
-  /** The patterns its statement allows (several entries for `iam:PassRole` passed to several services). */
-  readonly scopes: readonly {
-    readonly resources: readonly string[];
-    readonly services?: readonly string[];
-  }[];
+  /** The scopes its statements allow (several for `iam:PassRole` passed to several services, or several conditions). */
+  readonly scopes: readonly ActionScope[];
   /** Resources seen in the logs. */
   readonly seen: number;
   /** Replaced by (some of) the grant's patterns: the seen or generalised ones were broader than the grant. */
   readonly narrowedToGrant: boolean;
-  /**
-   * Condition keys the grant's statements depend on (not copied into the policy), and
-   * {@link DENIED_SOMEWHERE} when the current policies deny it on some resources (the Deny is not
-   * copied either).
-   */
-  readonly conditionalGrant: readonly string[];
 }
 
 /** The generated policies and what was done. */
@@ -140,8 +350,16 @@ export interface GenerationResult {
   readonly actions: readonly ScopedAction[];
   /** Actions left out: the grant allows them on no resource (or only where the seen ones are not). */
   readonly dropped: readonly { readonly action: string; readonly reason: string }[];
+  /** Grant patterns with policy variables left out, and why. */
+  readonly droppedPatterns: readonly {
+    readonly action: string;
+    readonly pattern: string;
+    readonly reason: string;
+  }[];
   /** Resources seen that the grant does not allow (the call was allowed by something else). */
   readonly ungrantedResources: readonly { readonly action: string; readonly resource: string }[];
+  /** The Deny statements of the current identity policies copied into each policy. */
+  readonly denies: readonly GeneratedStatement[];
   /** Wildcards merged to fit the limit: each with the actions it stands for. */
   readonly wildcards: readonly { readonly pattern: string; readonly actions: number }[];
   /** Characters of the whole document before any merge or split. */
@@ -165,90 +383,199 @@ function serviceOf(action: string): string {
   return action.slice(0, action.indexOf(':')).toLowerCase();
 }
 
-/** Whether a grant allows `action` on `resource` (a name or a pattern taken literally): `yes`, `conditional` (on `keys`), or `no`. */
+/** The conditions under which the grant allows a request: `undefined` for none; empty: not allowed. */
+type Alternatives = readonly (ConditionBlock | undefined)[];
+
+/**
+ * Whether the current identity Allows allow `action` on `resource` (a name), maybe
+ * under conditions the request does not settle. Decisions resting on the resource or on identity
+ * policies missing from the data are not: nothing proves them granted.
+ */
 function grantAllows(
   grant: GrantView,
   action: string,
   resource: string,
   context: readonly ContextEntry[],
-): { readonly allows: 'yes' | 'conditional' | 'no'; readonly keys: readonly string[] } {
-  const result = grant.evaluate({ action, resource, context });
-  if (result.decision === 'allowed') return { allows: 'yes', keys: [] };
-  if (result.decision !== 'inconclusive') return { allows: 'no', keys: [] };
-  if (!result.missingContextKeys.includes(RESOURCE_KEY))
-    return { allows: 'conditional', keys: result.missingContextKeys };
-  // Allowed everywhere but where a Deny names some resources: the pattern is kept (narrowing it
-  // to the grant's Allow patterns would give nothing), the Deny is not copied, and a note says so.
-  const allowedEverywhere = result.deciding.some(
-    (statement) => statement.effect === 'Allow' && statement.applies === true,
+): boolean {
+  const result = grant.evaluateAllows({ action, resource, context });
+  if (result.decision === 'allowed') return true;
+  return (
+    result.decision === 'inconclusive' &&
+    !result.missingContextKeys.some((key) => key === RESOURCE_KEY || key === IDENTITY_NOT_IN_DATA)
   );
-  const denied = result.deciding.some((statement) => statement.effect === 'Deny');
-  if (allowedEverywhere && denied)
-    return {
-      allows: 'conditional',
-      keys: [DENIED_SOMEWHERE, ...result.missingContextKeys.filter((key) => key !== RESOURCE_KEY)],
-    };
-  return { allows: 'no', keys: [] };
 }
 
-/** The pseudo condition of a grant whose Deny statements name some resources (see {@link ScopedAction.conditionalGrant}). */
-export const DENIED_SOMEWHERE = '(a Deny on some resources)';
+/**
+ * A string no `?` run of a policy matches and no literal text either: a candidate's `*` is probed
+ * as both the empty string and this.
+ */
+const WILDCARD_PROBE = '\u0000'.repeat(64);
+
+/**
+ * Whether the grant allows `action` on every resource the glob `candidate` names, and under which
+ * conditions; `[]` when not, or when an unconditional Deny of the current policies covers it all. One
+ * identity Allow statement must cover the candidate alone (its Resource every resource the
+ * candidate names, see `globCovers`: a grant's `?` does not cover a `*`; its NotResource none of
+ * them): unconditionally when the request settles its Condition, else under it (copied). The
+ * identity Allows as a whole must allow the candidate's probes (its `*` as nothing and as
+ * {@link WILDCARD_PROBE}), and the boundary may allow some of it.
+ */
+function patternAllowed(
+  grant: GrantView,
+  action: string,
+  candidate: string,
+  context: readonly ContextEntry[],
+): Alternatives {
+  const probes =
+    candidate === '*' || !candidate.includes('*')
+      ? [candidate]
+      : [candidate.replaceAll('*', ''), candidate.replaceAll('*', WILDCARD_PROBE)];
+  if (grant.deniedEverywhere(action, candidate) || !grant.boundaryMayAllow(action, candidate)) return [];
+  if (!probes.every((probe) => grantAllows(grant, action, probe, context))) return [];
+  const blocks = new Map<string, ConditionBlock>();
+  for (const statement of grant.allowStatements(action)) {
+    if (!statement.covers(candidate)) continue;
+    const decisions = probes.map(
+      (probe) => statement.evaluate({ action, resource: probe, context }).decision,
+    );
+    if (decisions.every((decision) => decision === 'allowed')) return [undefined];
+    // Inconclusive only for its Condition (a statement without one would rest on a variable of its Resource).
+    if (
+      statement.condition !== undefined &&
+      decisions.every((decision) => decision === 'allowed' || decision === 'inconclusive')
+    )
+      blocks.set(JSON.stringify(statement.condition), statement.condition);
+  }
+  return [...blocks.values()];
+}
 
 function passRoleContext(service: string): ContextEntry[] {
   return [{ key: 'iam:PassedToService', values: [service], type: 'string' }];
 }
 
 /**
- * The patterns of one action (or of one PassRole service group) within the grant: the rule of
- * this module's comment, step 2.
+ * The scopes of one action (or of one PassRole service) within the grant: the rule of this
+ * module's comment, step 2.
  */
 function scopeWithinGrant(
   grant: GrantView,
   action: string,
   candidates: readonly string[],
   seen: readonly string[],
-  services: readonly string[],
-): { resources: string[]; narrowed: boolean; conditional: string[]; ungranted: string[] } {
-  const contexts = services.length === 0 ? [[]] : services.map(passRoleContext);
-  const conditional = new Set<string>();
-  const check = (resource: string): boolean =>
-    contexts.every((context) => {
-      const verdict = grantAllows(grant, action, resource, context);
-      for (const key of verdict.keys) conditional.add(key);
-      return verdict.allows !== 'no';
-    });
-  const grantPatterns = (matching: string | undefined): string[] =>
-    grant
-      .allowPatterns(action)
-      .filter((pattern) => matching === undefined || globToRegExp(pattern, true).test(matching))
-      // A pattern with a policy variable (`…/home/${aws:username}/*`) cannot be asked as a resource
-      // name: it is the grant's own, kept as written, and IAM resolves it as it does in the grant.
-      .filter((pattern) => pattern.includes('${') || check(pattern));
-  const kept = new Set<string>();
+  service: string | undefined,
+): {
+  scopes: ActionScope[];
+  narrowed: boolean;
+  ungranted: string[];
+  droppedPatterns: { pattern: string; reason: string }[];
+} {
+  const context = service === undefined ? [] : passRoleContext(service);
+  const check = (resource: string): Alternatives => patternAllowed(grant, action, resource, context);
+  const kept = new Map<
+    string,
+    { condition: ConditionBlock | undefined; resources: Set<string>; not: boolean }
+  >();
+  const keep = (resources: readonly string[], alternatives: Alternatives, not = false): void => {
+    for (const condition of alternatives) {
+      const key = `${not ? 'not' : ''}\u0000${condition === undefined ? '' : JSON.stringify(condition)}${not ? `\u0000${resources.join('\u0001')}` : ''}`;
+      const entry = kept.get(key) ?? { condition, resources: new Set<string>(), not };
+      for (const resource of resources) entry.resources.add(resource);
+      kept.set(key, entry);
+    }
+  };
+  const droppedPatterns = new Map<string, string>();
+  const grantPatterns = (matching: string | undefined): [string, Alternatives][] => {
+    const found: [string, Alternatives][] = [];
+    for (const pattern of grant.allowPatterns(action)) {
+      // A pattern with a policy variable is checked as IAM resolves it for the principal, and kept as written.
+      const resolved = pattern.includes('${') ? grant.resolve(pattern) : pattern;
+      if (resolved === undefined) {
+        droppedPatterns.set(pattern, 'a policy variable in it has no known value for the principal');
+        continue;
+      }
+      // Patterns allowing the seen resource, or lying under it (a grant narrower than a seen folder).
+      if (
+        matching !== undefined &&
+        !globToRegExp(resolved, true).test(matching) &&
+        !globToRegExp(matching, true).test(resolved)
+      )
+        continue;
+      const alternatives = check(resolved);
+      if (alternatives.length === 0) {
+        if (resolved !== pattern)
+          droppedPatterns.set(pattern, `resolved to ${resolved}, which the current policies do not allow`);
+        continue;
+      }
+      found.push([pattern, alternatives]);
+    }
+    return found;
+  };
+  /**
+   * The grant's own patterns for `resource` (a seen one, or every resource): its identity Allow
+   * patterns that allow it or lie under it, and its NotResource Allows that leave part of it
+   * allowed (copied; the boundary, where attached, still applies). Whether there was one.
+   */
+  const conditionKey = (condition: ConditionBlock | undefined): string =>
+    condition === undefined ? '' : JSON.stringify(condition);
+  /** `already`: the conditions the resource is kept under; the grant's patterns add only others. */
+  const fromGrant = (resource: string | undefined, already?: Alternatives): boolean => {
+    const known = new Set((already ?? []).map(conditionKey));
+    const fresh = (alternatives: Alternatives): Alternatives =>
+      alternatives.filter((condition) => !known.has(conditionKey(condition)));
+    const patterns = grantPatterns(resource)
+      .map(([pattern, allowed]): [string, Alternatives] => [pattern, fresh(allowed)])
+      .filter(([, allowed]) => allowed.length > 0);
+    for (const [pattern, allowed] of patterns) keep([pattern], allowed);
+    const everyBut = grant
+      .notResourceAllows(action)
+      .filter(
+        (statement) =>
+          fresh([statement.condition]).length > 0 &&
+          (resource === undefined || !statement.patterns.some((pattern) => globCovers(pattern, resource))),
+      );
+    for (const statement of everyBut) keep(statement.patterns, [statement.condition], true);
+    return patterns.length > 0 || everyBut.length > 0;
+  };
   const ungranted: string[] = [];
   let narrowed = false;
   for (const candidate of candidates) {
-    if (check(candidate)) {
-      kept.add(candidate);
+    const alternatives = check(candidate);
+    if (alternatives.length > 0) {
+      keep([candidate], alternatives);
+      // Granted only under Conditions: what the grant allows there without them (or under others) too.
+      if (!alternatives.includes(undefined))
+        fromGrant(candidate === '*' ? undefined : candidate, alternatives);
       continue;
     }
     narrowed = true;
     if (candidate === '*') {
-      for (const pattern of grantPatterns(undefined)) kept.add(pattern);
+      fromGrant(undefined);
       continue;
     }
     const under = globToRegExp(candidate, true);
     for (const resource of seen.filter((entry) => under.test(entry) || entry === candidate)) {
-      if (check(resource)) {
-        kept.add(resource);
+      const allowed = check(resource);
+      if (allowed.length > 0) {
+        keep([resource], allowed);
+        if (!allowed.includes(undefined)) fromGrant(resource, allowed);
         continue;
       }
-      const patterns = grantPatterns(resource);
-      if (patterns.length === 0) ungranted.push(resource);
-      for (const pattern of patterns) kept.add(pattern);
+      if (!fromGrant(resource)) ungranted.push(resource);
     }
   }
-  return { resources: sortedUnique(kept), narrowed, conditional: sortedUnique(conditional), ungranted };
+  const scopes = [...kept.entries()]
+    .sort(([a], [b]) => compare(a, b))
+    .map(([, entry]) => ({
+      resources: entry.not ? [...entry.resources] : sortedUnique(entry.resources),
+      ...(entry.not ? { notResource: true } : {}),
+      ...(entry.condition === undefined ? {} : { condition: entry.condition }),
+    }));
+  return {
+    scopes,
+    narrowed,
+    ungranted,
+    droppedPatterns: [...droppedPatterns].map(([pattern, reason]) => ({ pattern, reason })),
+  };
 }
 
 /** Per action, the resources seen (and for PassRole, the services each role was passed to). */
@@ -267,12 +594,19 @@ function seenResources(
   for (const row of rows) {
     const dependent = dependentAction(row.kind);
     if (dependent !== undefined) {
-      add(dependent, row.resource, row.kind === 'passed_role' ? passedToService(row.eventSource) : undefined);
+      add(
+        dependent,
+        row.resource,
+        row.kind === 'passed_role' ? passedToService(row.eventSource, row.eventName) : undefined,
+      );
       continue;
     }
     const mapping = mapper.map(row.eventSource, row.eventName);
     if (mapping.kind !== 'action') continue;
-    for (const action of mapping.actions) add(action, row.resource, undefined);
+    // The event's other actions act on the same target, but for those a dependent row names.
+    const named = [mapping.event, ...mapping.actions];
+    const also = mapping.also.filter((action) => !suppliedByDependency(named, action));
+    for (const action of [...mapping.actions, ...also]) add(action, row.resource, undefined);
   }
   return byAction;
 }
@@ -280,7 +614,8 @@ function seenResources(
 /**
  * Generates the policies: every used and kept action, scoped by the rule of this module, grouped
  * into statements by service, resources and condition (actions and resources sorted, Sids from the
- * service and the group's rank), then fitted to the limit by {@link fitPolicies}.
+ * service and the group's rank), the current identity Deny statements on those actions copied,
+ * then fitted to the limit by {@link fitPolicies}.
  */
 export function generatePolicies(input: GenerationInput): GenerationResult {
   const maxChars = input.maxChars ?? IAM_LIMITS.managedPolicyChars;
@@ -293,70 +628,99 @@ export function generatePolicies(input: GenerationInput): GenerationResult {
   const seenLower = new Map(
     [...seenByAction].map(([action, resources]) => [action.toLowerCase(), resources]),
   );
+  const star = input.resources === 'star';
   const scoped: ScopedAction[] = [];
   const dropped: { action: string; reason: string }[] = [];
+  const droppedPatterns: { action: string; pattern: string; reason: string }[] = [];
   const ungrantedResources: { action: string; resource: string }[] = [];
   for (const action of actions) {
-    const seen = input.resources === 'star' ? undefined : seenLower.get(action.toLowerCase());
-    // Group the seen resources by the services they were passed to (PassRole), one group otherwise.
-    const groups = new Map<string, { services: string[]; resources: string[] }>();
-    for (const [resource, services] of seen ?? new Map<string, Set<string>>()) {
-      const list = sortedUnique(services);
-      const key = list.join(',');
-      const group = groups.get(key) ?? { services: list, resources: [] };
-      group.resources.push(resource);
-      groups.set(key, group);
+    const seen = seenLower.get(action.toLowerCase());
+    const passRole = action.toLowerCase() === PASS_ROLE;
+    // One group per service a role was passed to (PassRole, under any --resources), one otherwise.
+    const groups = new Map<string, string[]>();
+    for (const [resource, services] of seen ?? new Map<string, Set<string>>())
+      for (const service of services.size === 0 ? [''] : services) {
+        const group = groups.get(service) ?? [];
+        group.push(resource);
+        groups.set(service, group);
+      }
+    if (passRole) groups.delete('');
+    if (passRole && groups.size === 0) {
+      dropped.push({
+        action,
+        reason:
+          'no role passed to a service is in the logs, so there is no iam:PassedToService to restrict it to: an iam:PassRole without it lets the roles be passed to any service',
+      });
+      continue;
     }
-    if (groups.size === 0) groups.set('', { services: [], resources: [] });
-    const scopes: { resources: string[]; services?: string[] }[] = [];
+    if (groups.size === 0) groups.set('', []);
+    const scopes: ActionScope[] = [];
     let narrowed = false;
-    const conditional = new Set<string>();
-    for (const group of [...groups.values()].sort((a, b) =>
-      compare(a.services.join(','), b.services.join(',')),
-    )) {
-      const candidates = generaliseResources(group.resources, limit);
-      const within = scopeWithinGrant(input.grant, action, candidates, group.resources, group.services);
+    for (const [service, resources] of [...groups.entries()].sort(([a], [b]) => compare(a, b))) {
+      const candidates = star ? ['*'] : generaliseResources(resources, limit);
+      const within = scopeWithinGrant(
+        input.grant,
+        action,
+        candidates,
+        star ? [] : resources,
+        service === '' ? undefined : service,
+      );
       narrowed ||= within.narrowed;
-      for (const key of within.conditional) conditional.add(key);
       for (const resource of within.ungranted) ungrantedResources.push({ action, resource });
-      if (within.resources.length > 0)
-        scopes.push({
-          resources: within.resources,
-          ...(group.services.length > 0 ? { services: group.services } : {}),
-        });
+      for (const entry of within.droppedPatterns) droppedPatterns.push({ action, ...entry });
+      for (const scope of within.scopes)
+        scopes.push({ ...scope, ...(service === '' ? {} : { services: [service] }) });
     }
     if (scopes.length === 0) {
       dropped.push({
         action,
         reason:
-          seen === undefined
+          seen === undefined || star
             ? 'the current policies allow it on no resource'
             : 'the current policies allow it on none of the resources seen',
       });
       continue;
     }
-    scoped.push({
-      action,
-      scopes,
-      seen: seen?.size ?? 0,
-      narrowedToGrant: narrowed,
-      conditionalGrant: sortedUnique(conditional),
-    });
+    scoped.push({ action, scopes, seen: star ? 0 : (seen?.size ?? 0), narrowedToGrant: narrowed });
   }
   const statements = groupStatements(scoped);
-  const whole: GeneratedPolicyDocument = { Version: '2012-10-17', Statement: statements };
+  const denies = input.grant.denies(scoped.map((entry) => entry.action));
+  const whole: GeneratedPolicyDocument = { Version: '2012-10-17', Statement: [...statements, ...denies] };
   const sizeBefore = documentSize(whole);
-  const fitted = fitPolicies(statements, input.catalog, input.name, maxChars);
+  const fitted = fitPolicies(statements, input.catalog, input.name, maxChars, denies);
   return {
     policies: fitted.policies,
     actions: scoped,
     dropped,
+    droppedPatterns,
     ungrantedResources,
+    denies,
     wildcards: fitted.wildcards,
     sizeBefore,
     maxChars,
     fits: fitted.policies.every((policy) => policy.size <= maxChars),
   };
+}
+
+const PASS_ROLE = 'iam:passrole';
+
+/**
+ * Whether anything the current policies grant is evidenced: a granted action used, or a role
+ * passed (to its service) or a source copied that they allow. Without it, no policy is generated.
+ */
+export function grantEvidenced(
+  used: readonly string[],
+  resourceRows: readonly ResourceUsageRow[],
+  evaluate: PrincipalEvaluator,
+): boolean {
+  if (used.length > 0) return true;
+  return resourceRows.some((row) => {
+    const action = dependentAction(row.kind);
+    if (action === undefined) return false;
+    const context =
+      row.kind === 'passed_role' ? passRoleContext(passedToService(row.eventSource, row.eventName)) : [];
+    return evaluate({ action, resource: row.resource, context }).decision === 'allowed';
+  });
 }
 
 /** A document's size as IAM counts it: characters without whitespace. */
@@ -372,26 +736,49 @@ function sidOf(service: string): string {
   return clean.charAt(0).toUpperCase() + clean.slice(1);
 }
 
+/** A scope's condition with `iam:PassedToService` added for the services a role was passed to. */
+function scopeCondition(scope: ActionScope): ConditionBlock | undefined {
+  const services = scope.services ?? [];
+  if (services.length === 0) return scope.condition;
+  return {
+    ...scope.condition,
+    StringEquals: { ...scope.condition?.StringEquals, 'iam:PassedToService': oneOrMany(services) },
+  };
+}
+
 /** Statements by service, resources and condition: sorted, with stable Sids. */
 export function groupStatements(actions: readonly ScopedAction[]): GeneratedStatement[] {
   const groups = new Map<
     string,
-    { service: string; resources: string[]; services: string[]; actions: string[] }
+    {
+      service: string;
+      resources: readonly string[];
+      notResource: boolean;
+      condition: ConditionBlock | undefined;
+      actions: string[];
+    }
   >();
   for (const entry of actions) {
     for (const scope of entry.scopes) {
       const service = serviceOf(entry.action);
-      const services = [...(scope.services ?? [])];
-      const key = `${service}\u0000${scope.resources.join('\u0001')}\u0000${services.join('\u0001')}`;
-      const group = groups.get(key) ?? { service, resources: [...scope.resources], services, actions: [] };
+      const condition = scopeCondition(scope);
+      const notResource = scope.notResource === true;
+      const key = `${service}\u0000${scope.resources.join('\u0001')}\u0000${condition === undefined ? '' : JSON.stringify(condition)}\u0000${notResource ? 'not' : ''}`;
+      const group = groups.get(key) ?? {
+        service,
+        resources: [...scope.resources],
+        notResource,
+        condition,
+        actions: [],
+      };
       group.actions.push(entry.action);
       groups.set(key, group);
     }
   }
   const sorted = [...groups.entries()].sort(([a], [b]) => compare(a, b)).map(([, group]) => group);
   // Sid: the service, `All` (on `*`) or `Scoped`, and a rank when the service has several of the kind.
-  const kindOf = (group: { service: string; resources: readonly string[] }): string =>
-    `${sidOf(group.service)}${group.resources.length === 1 && group.resources[0] === '*' ? 'All' : 'Scoped'}`;
+  const kindOf = (group: { service: string; resources: readonly string[]; notResource: boolean }): string =>
+    `${sidOf(group.service)}${!group.notResource && group.resources.length === 1 && group.resources[0] === '*' ? 'All' : 'Scoped'}`;
   const perKind = new Map<string, number>();
   for (const group of sorted) perKind.set(kindOf(group), (perKind.get(kindOf(group)) ?? 0) + 1);
   const rank = new Map<string, number>();
@@ -400,30 +787,22 @@ export function groupStatements(actions: readonly ScopedAction[]): GeneratedStat
     const index = (rank.get(kind) ?? 0) + 1;
     rank.set(kind, index);
     const sid = (perKind.get(kind) ?? 0) > 1 ? `${kind}${index}` : kind;
-    const resource = group.resources.length === 1 ? (group.resources[0] ?? '*') : group.resources;
+    const resource = oneOrMany(group.resources);
     return {
       Sid: sid,
       Effect: 'Allow' as const,
       Action: sortedUnique(group.actions),
-      Resource: resource,
-      ...(group.services.length > 0
-        ? {
-            Condition: {
-              StringEquals: {
-                'iam:PassedToService':
-                  group.services.length === 1 ? (group.services[0] ?? '') : group.services,
-              },
-            },
-          }
-        : {}),
+      ...(group.notResource ? { NotResource: resource } : { Resource: resource }),
+      ...(group.condition === undefined ? {} : { Condition: group.condition }),
     };
   });
 }
 
 /**
  * The fewest `svc:Prefix*` patterns (and exact names) that stand for `actions` of one service,
- * where a wildcard is used only when every action of the catalog it matches is in `actions` (so it
- * allows nothing outside them, today) and it stands for at least two.
+ * where a wildcard is used only when the catalog holds every action of the group and every action
+ * of the catalog it matches is in `actions` (so it allows nothing outside them, today: never for a
+ * service or an action the catalog does not know) and it stands for at least two.
  */
 export function mergeWildcards(actions: readonly string[], catalog: ActionCatalog): string[] {
   const byService = new Map<string, string[]>();
@@ -437,11 +816,16 @@ export function mergeWildcards(actions: readonly string[], catalog: ActionCatalo
     const members = sortedUnique(list);
     const memberSet = new Set(members.map((action) => action.toLowerCase()));
     const known = catalog.actionsOf(service).map((action) => action.name);
+    const knownSet = new Set(known.map((name) => name.toLowerCase()));
     const prefixOf = members[0]?.slice(0, members[0].indexOf(':')) ?? service;
     const cover = (prefix: string, group: readonly string[]): void => {
       const lower = `${service}:${prefix}`.toLowerCase();
       const catalogHere = known.filter((name) => name.toLowerCase().startsWith(lower));
-      if (group.length >= 2 && catalogHere.every((name) => memberSet.has(name.toLowerCase()))) {
+      if (
+        group.length >= 2 &&
+        group.every((action) => knownSet.has(action.toLowerCase())) &&
+        catalogHere.every((name) => memberSet.has(name.toLowerCase()))
+      ) {
         // As long as the group's own common prefix (`sqs:Get*`, not `sqs:G*`): narrower, and read more easily.
         const names = group.map((action) => action.slice(action.indexOf(':') + 1));
         const common = longestCommonPrefix(names.map((name) => name.toLowerCase()));
@@ -471,65 +855,77 @@ export function mergeWildcards(actions: readonly string[], catalog: ActionCatalo
   return sortedUnique(merged);
 }
 
-function withActions(
-  statement: GeneratedStatement,
-  actions: readonly string[],
-  sid: string,
-): GeneratedStatement {
-  return { ...statement, Sid: sid, Action: actions };
-}
-
 /**
- * Fits statements to the managed-policy limit: as they are when the document fits; else each
- * statement's actions merged into wildcards ({@link mergeWildcards}); if it still does not fit,
- * the statements packed in order into as many policies as needed, a statement too large for one
- * policy cut into parts (`Sid` + `Part2`, …). One policy keeps `name`; several are `name-1`, `name-2`, …
+ * Fits statements to the managed-policy limit, `denies` (the copied Deny statements) in every
+ * policy: as they are when the document fits; else each statement's actions merged into wildcards
+ * ({@link mergeWildcards}); if it still does not fit, the statements packed in order into as many
+ * policies as needed, a statement too large for one policy cut into parts (by actions, then by
+ * resources; `Sid` + `Part2`, …). One policy keeps `name`; several are `name-1`, `name-2`, …
  */
 export function fitPolicies(
   statements: readonly GeneratedStatement[],
   catalog: ActionCatalog,
   name: string,
   maxChars: number = IAM_LIMITS.managedPolicyChars,
+  denies: readonly GeneratedStatement[] = [],
 ): { policies: GeneratedPolicy[]; wildcards: { pattern: string; actions: number }[] } {
   const documentOf = (list: readonly GeneratedStatement[]): GeneratedPolicyDocument => ({
     Version: '2012-10-17',
-    Statement: list,
+    Statement: [...list, ...denies],
   });
   const whole = documentOf(statements);
   if (documentSize(whole) <= maxChars)
     return { policies: [{ name, document: whole, size: documentSize(whole) }], wildcards: [] };
   const wildcards: { pattern: string; actions: number }[] = [];
   const merged = statements.map((statement) => {
-    const actions = mergeWildcards(statement.Action, catalog);
+    const given = statement.Action ?? [];
+    const actions = mergeWildcards(given, catalog);
     for (const pattern of actions.filter((action) => action.includes('*')))
       wildcards.push({
         pattern,
-        actions: statement.Action.filter((action) => globToRegExp(pattern).test(action)).length,
+        actions: given.filter((action) => globToRegExp(pattern).test(action)).length,
       });
-    return withActions(statement, actions, statement.Sid);
+    return { ...statement, Action: actions };
   });
   const mergedWhole = documentOf(merged);
   if (documentSize(mergedWhole) <= maxChars)
     return { policies: [{ name, document: mergedWhole, size: documentSize(mergedWhole) }], wildcards };
-  // Cut statements too large for a policy of their own into parts that fit.
+  const fitsAlone = (statement: GeneratedStatement): boolean =>
+    documentSize(documentOf([statement])) <= maxChars;
+  /** `values` cut greedily into the fewest runs whose statement fits alone. */
+  const cut = (
+    values: readonly string[],
+    make: (part: readonly string[]) => GeneratedStatement,
+  ): GeneratedStatement[] => {
+    const out: GeneratedStatement[] = [];
+    let current: string[] = [];
+    for (const value of values) {
+      if (current.length > 0 && !fitsAlone(make([...current, value]))) {
+        out.push(make(current));
+        current = [value];
+      } else current.push(value);
+    }
+    if (current.length > 0) out.push(make(current));
+    return out;
+  };
+  // Cut statements too large for a policy of their own into parts that fit: by actions, then by
+  // resources (never a NotResource: fewer of them would allow more).
   const parts: GeneratedStatement[] = [];
   for (const statement of merged) {
-    if (documentSize(documentOf([statement])) <= maxChars) {
+    if (fitsAlone(statement)) {
       parts.push(statement);
       continue;
     }
-    let current: string[] = [];
-    let part = 1;
-    const sidFor = (n: number): string => (n === 1 ? statement.Sid : `${statement.Sid}Part${n}`);
-    for (const action of statement.Action) {
-      const tried = withActions(statement, [...current, action], sidFor(part));
-      if (current.length > 0 && documentSize(documentOf([tried])) > maxChars) {
-        parts.push(withActions(statement, current, sidFor(part)));
-        part += 1;
-        current = [action];
-      } else current.push(action);
-    }
-    if (current.length > 0) parts.push(withActions(statement, current, sidFor(part)));
+    const pieces = cut(statement.Action, (actions) => ({ ...statement, Action: actions })).flatMap(
+      (piece) => {
+        const resources = piece.Resource;
+        if (fitsAlone(piece) || resources === undefined || typeof resources === 'string') return [piece];
+        return cut(resources, (list) => ({ ...piece, Resource: oneOrMany(list) }));
+      },
+    );
+    pieces.forEach((piece, index) =>
+      parts.push({ ...piece, Sid: index === 0 ? statement.Sid : `${statement.Sid}Part${index + 1}` }),
+    );
   }
   const groups: GeneratedStatement[][] = [];
   for (const statement of parts) {

@@ -1,3 +1,4 @@
+import { globToRegExp } from '../actions/action-pattern.js';
 import { dependentAction, passedToService } from '../actions/call-dependencies.js';
 import type { EventMapper } from '../actions/event-mapper.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
@@ -18,7 +19,9 @@ import type { GeneratedPolicy } from './policy-generation.js';
  *   want of the resource or a condition key);
  * - a resource use (a `resource_usage` row): the action on that resource (each action of the
  *   event for a target; `iam:PassRole` with `iam:PassedToService` for a passed role; `s3:GetObject`
- *   for a copy source): allowed only when the decision is `allowed`.
+ *   for a copy source): allowed only when the decision is `allowed`, or, for an S3 folder row
+ *   (`…/logs/*`: the objects of the calls are under it), when a Resource pattern under the folder
+ *   of the policies' Allow statements is allowed (some object under it is, as for a call).
  * A check the generated policies do not allow is checked the same way against the current
  * policies: if they do not allow it either, the call was allowed by something outside the identity
  * policies (a resource policy, another account's grant…) and a generated policy, never broader than
@@ -80,10 +83,43 @@ interface Check {
   readonly calls: number;
 }
 
-function allows(evaluate: PrincipalEvaluator, check: Check): boolean {
+/** The Resource patterns of a set of policies' Allow statements whose Action admits an action. */
+export type AllowPatterns = (action: string) => readonly string[];
+
+function allows(evaluate: PrincipalEvaluator, check: Check, patterns: AllowPatterns | undefined): boolean {
   const result = evaluate({ action: check.action, resource: check.resource, context: check.context });
   if (result.decision === 'allowed') return true;
-  return check.kind === 'call' && result.decision === 'inconclusive';
+  if (check.kind === 'call') return result.decision === 'inconclusive';
+  if (patterns === undefined || !check.resource.endsWith('/*')) return false;
+  // A folder row: allowed when some object under it is (a pattern of the policies under the folder).
+  const folder = globToRegExp(check.resource, true);
+  return patterns(check.action).some(
+    (pattern) =>
+      !pattern.includes('${') &&
+      folder.test(pattern) &&
+      evaluate({ action: check.action, resource: pattern.replaceAll('*', 'x'), context: check.context })
+        .decision === 'allowed',
+  );
+}
+
+/** {@link AllowPatterns} of generated policies. */
+export function generatedAllowPatterns(policies: readonly GeneratedPolicy[]): AllowPatterns {
+  const statements = policies.flatMap((policy) =>
+    policy.document.Statement.filter((statement) => statement.Effect === 'Allow'),
+  );
+  return (action) => [
+    ...new Set(
+      statements
+        .filter((statement) => (statement.Action ?? []).some((pattern) => globToRegExp(pattern).test(action)))
+        .flatMap((statement) =>
+          statement.Resource === undefined
+            ? []
+            : typeof statement.Resource === 'string'
+              ? [statement.Resource]
+              : statement.Resource,
+        ),
+    ),
+  ];
 }
 
 /** Replays the principal's successful calls and resource uses against `generated`; see the module comment. */
@@ -93,6 +129,8 @@ export function replayCalls(input: {
   readonly activity: readonly ActivityRow[];
   readonly resourceRows: readonly ResourceUsageRow[];
   readonly mapper: EventMapper;
+  /** The Allow patterns of the generated and of the current policies, to judge S3 folder rows. */
+  readonly patterns?: { readonly generated: AllowPatterns; readonly current: AllowPatterns };
 }): PolicyReplay {
   const checks: Check[] = [];
   const NO_CONTEXT: readonly ContextEntry[] = [];
@@ -115,7 +153,8 @@ export function replayCalls(input: {
     const event = mapping.event;
     const dependent = dependentAction(row.kind);
     if (dependent !== undefined) {
-      const service = row.kind === 'passed_role' ? passedToService(row.eventSource) : undefined;
+      const service =
+        row.kind === 'passed_role' ? passedToService(row.eventSource, row.eventName) : undefined;
       checks.push({
         kind: 'resource',
         event,
@@ -155,10 +194,10 @@ export function replayCalls(input: {
       ...(check.passedToService === undefined ? {} : { passedToService: check.passedToService }),
       calls: check.calls,
     };
-    if (allows(input.generated, check)) {
+    if (allows(input.generated, check, input.patterns?.generated)) {
       tally.total += check.calls;
       tally.allowed += check.calls;
-    } else if (allows(input.current, check)) {
+    } else if (allows(input.current, check, input.patterns?.current)) {
       tally.total += check.calls;
       denied.push(miss);
     } else {

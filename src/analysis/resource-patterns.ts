@@ -5,9 +5,12 @@
  *   `trail/resource-usage.ts`): per bucket, one pattern, the longest folder prefix common to all of
  *   the bucket's (`arn:aws:s3:::bucket/logs/*`; `arn:aws:s3:::bucket/*` when they share none).
  *   Bucket ARNs (`arn:aws:s3:::bucket`) stay as they are.
- * - Then, for every service: the patterns are listed exactly up to {@link DEFAULT_EXACT_LIMIT};
- *   beyond it, one pattern: their longest common prefix cut back to its last `/` or `:`, plus `*`
- *   (`arn:aws:dynamodb:us-east-1:111111111111:table/*`).
+ * - Then: the patterns are listed exactly up to {@link DEFAULT_EXACT_LIMIT}; beyond it, they are
+ *   grouped by ARN segment (partition, service, region, account, and resource type: the resource
+ *   part up to its first `/` or `:`, `table/`, `function:`), which stay exact, and each group of
+ *   several becomes one pattern: the longest prefix its resources share after the type, cut back to
+ *   its last `/` or `:`, plus `*` (`arn:aws:dynamodb:us-east-1:111111111111:table/*`). Several
+ *   groups give several patterns; what is not an ARN stays as it is.
  * Intersecting with what the principal is granted is the caller's (`analysis/policy-generation`).
  */
 
@@ -60,6 +63,17 @@ function reduceS3Folders(resources: readonly string[]): string[] {
   return [...others, ...reduced];
 }
 
+const ARN_HEAD = /^(arn:[^:]*:[^:]*:[^:]*:[^:]*:)(.*)$/s;
+
+/** The ARN up to its resource type included (`arn:aws:dynamodb:us-east-1:1…:table/`); `undefined` for no ARN. */
+function groupOf(pattern: string): string | undefined {
+  const match = ARN_HEAD.exec(pattern);
+  if (match === null) return undefined;
+  const [, head = '', rest = ''] = match;
+  const cut = /[/:]/.exec(rest);
+  return `${head}${cut === null ? '' : rest.slice(0, cut.index + 1)}`;
+}
+
 /**
  * The patterns covering `resources` by the rule of this module, sorted; `['*']` for none seen.
  * `limit` is how many are listed exactly.
@@ -72,6 +86,74 @@ export function generaliseResources(
   if (unique.length === 0 || unique.includes('*')) return ['*'];
   const patterns = [...new Set(reduceS3Folders(unique))].sort();
   if (patterns.length <= limit) return patterns;
-  const prefix = toBoundary(longestCommonPrefix(patterns));
-  return [prefix.length === 0 ? '*' : `${prefix}*`];
+  const groups = new Map<string, string[]>();
+  const generalised: string[] = [];
+  for (const pattern of patterns) {
+    const group = groupOf(pattern);
+    if (group === undefined) {
+      generalised.push(pattern);
+      continue;
+    }
+    groups.set(group, [...(groups.get(group) ?? []), pattern]);
+  }
+  for (const [group, members] of groups) {
+    if (members.length === 1) {
+      generalised.push(...members);
+      continue;
+    }
+    const common = toBoundary(longestCommonPrefix(members.map((member) => member.slice(group.length))));
+    generalised.push(`${group}${common}*`);
+  }
+  return [...new Set(generalised)].sort();
+}
+
+/**
+ * A walk over two globs, position by position, each pair decided once: `step(x, y, go)` decides
+ * the pair at the characters `x` of `a` and `y` of `b` (`undefined` past the end), `go(di, dj)`
+ * the pair that many characters on.
+ */
+function walkGlobs(
+  a: string,
+  b: string,
+  step: (x: string | undefined, y: string | undefined, go: (di: number, dj: number) => boolean) => boolean,
+): boolean {
+  const memo = new Map<number, boolean>();
+  const at = (i: number, j: number): boolean => {
+    const key = i * (b.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const result = step(a[i], b[j], (di, dj) => at(i + di, j + dj));
+    memo.set(key, result);
+    return result;
+  };
+  return at(0, 0);
+}
+
+/**
+ * Whether glob `outer` matches every string glob `inner` matches (`*` any run, `?` one
+ * character, case-sensitive, as resources compare). A sufficient test: each wildcard of `inner`
+ * must be absorbed by a `*` of `outer` (a `?` also by a `?`), so `b/logs/?` does not cover
+ * `b/logs/*`, nor `a*` cover `*`.
+ */
+export function globCovers(outer: string, inner: string): boolean {
+  return walkGlobs(outer, inner, (char, other, go) => {
+    if (char === undefined) return other === undefined;
+    if (char === '*') return go(1, 0) || (other !== undefined && go(0, 1));
+    if (other === undefined || other === '*') return false;
+    return (char === '?' || (other !== '?' && char === other)) && go(1, 1);
+  });
+}
+
+/** Whether globs `a` and `b` match some string in common (`*` any run, `?` one character). */
+export function globsIntersect(a: string, b: string): boolean {
+  return walkGlobs(a, b, (x, y, go) => {
+    if (x === undefined && y === undefined) return true;
+    if (x === '*' && go(1, 0)) return true;
+    if (y === '*' && go(0, 1)) return true;
+    if (x === undefined || y === undefined) return false;
+    // A star eats one character (or `?`) of the other.
+    if (x === '*') return go(0, 1);
+    if (y === '*') return go(1, 0);
+    return (x === '?' || y === '?' || x === y) && go(1, 1);
+  });
 }

@@ -39,27 +39,34 @@ export function terraformName(name: string): string {
   return /^[A-Za-z_]/.test(clean) ? clean : `_${clean}`;
 }
 
+function listOf(value: string | readonly string[] | undefined): readonly string[] | undefined {
+  return value === undefined ? undefined : typeof value === 'string' ? [value] : value;
+}
+
 function terraformStatement(statement: GeneratedStatement): string {
-  const resources = typeof statement.Resource === 'string' ? [statement.Resource] : [...statement.Resource];
   const lines = [
     '  statement {',
     `    sid       = ${hclString(statement.Sid)}`,
     `    effect    = ${hclString(statement.Effect)}`,
-    `    actions   = ${hclList(statement.Action, '    ')}`,
-    `    resources = ${hclList(resources, '    ')}`,
   ];
-  const condition = statement.Condition?.StringEquals['iam:PassedToService'];
-  if (condition !== undefined) {
-    const values = typeof condition === 'string' ? [condition] : [...condition];
-    lines.push(
-      '',
-      '    condition {',
-      `      test     = ${hclString('StringEquals')}`,
-      `      variable = ${hclString('iam:PassedToService')}`,
-      `      values   = ${hclList(values, '      ')}`,
-      '    }',
-    );
-  }
+  const lists: [string, readonly string[] | undefined][] = [
+    ['actions', statement.Action],
+    ['not_actions', statement.NotAction],
+    ['resources', listOf(statement.Resource)],
+    ['not_resources', listOf(statement.NotResource)],
+  ];
+  for (const [name, values] of lists)
+    if (values !== undefined) lines.push(`    ${name.padEnd(9)} = ${hclList(values, '    ')}`);
+  for (const [test, keys] of Object.entries(statement.Condition ?? {}))
+    for (const [variable, value] of Object.entries(keys))
+      lines.push(
+        '',
+        '    condition {',
+        `      test     = ${hclString(test)}`,
+        `      variable = ${hclString(variable)}`,
+        `      values   = ${hclList(listOf(value) ?? [], '      ')}`,
+        '    }',
+      );
   lines.push('  }');
   return lines.join('\n');
 }
@@ -81,7 +88,9 @@ export function renderPolicyTerraform(policies: readonly GeneratedPolicy[]): str
 export function renderPolicies(policies: readonly GeneratedPolicy[], format: PolicyFormat): string {
   if (format === 'terraform') return renderPolicyTerraform(policies);
   const documents = policies.map((policy) => policy.document);
-  if (format === 'yaml') return documents.map((document) => stringify(document)).join('---\n');
+  // YAML 1.1 strings: a 1.1 parser reads an unquoted `2012-10-17` as a date, `yes` as a boolean.
+  if (format === 'yaml')
+    return documents.map((document) => stringify(document, { version: '1.1' })).join('---\n');
   return `${JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2)}\n`;
 }
 

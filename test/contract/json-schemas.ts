@@ -635,19 +635,31 @@ export const boundaryPlanDocument = z.strictObject({
   }),
 });
 
-const generatedStatement = z.strictObject({
-  Sid: z.string().regex(/^[A-Za-z0-9]+$/),
-  Effect: z.literal('Allow'),
-  Action: z.array(z.string().regex(/^[\w-]+:[\w*?]+$/)).min(1),
-  Resource: z.union([z.string().min(1), z.array(z.string().min(1)).min(2)]),
-  Condition: z
-    .strictObject({
-      StringEquals: z.strictObject({
-        'iam:PassedToService': z.union([z.string().endsWith('.amazonaws.com'), z.array(z.string()).min(2)]),
-      }),
-    })
-    .optional(),
-});
+const patternOrPatterns = z.union([z.string().min(1), z.array(z.string().min(1)).min(2)]);
+const conditionBlock = z.record(
+  z.string().min(1),
+  z.record(z.string().min(1), z.union([z.string(), z.array(z.string()).min(2)])),
+);
+/** An Allow (Action; Resource or NotResource; a Condition copied, `iam:PassedToService` for PassRole), or a copied Deny. */
+const generatedStatement = z.union([
+  z.strictObject({
+    Sid: z.string().regex(/^[A-Za-z0-9]+$/),
+    Effect: z.literal('Allow'),
+    Action: z.array(z.string().regex(/^[\w-]+:[\w*?]+$/)).min(1),
+    Resource: patternOrPatterns.optional(),
+    NotResource: patternOrPatterns.optional(),
+    Condition: conditionBlock.optional(),
+  }),
+  z.strictObject({
+    Sid: z.string().regex(/^[A-Za-z0-9]+$/),
+    Effect: z.literal('Deny'),
+    Action: z.array(z.string().min(1)).min(1).optional(),
+    NotAction: z.array(z.string().min(1)).min(1).optional(),
+    Resource: patternOrPatterns.optional(),
+    NotResource: patternOrPatterns.optional(),
+    Condition: conditionBlock.optional(),
+  }),
+]);
 
 /** A generated IAM policy document (`policy generate`'s stdout with `--format json`, one policy). */
 export const generatedPolicyDocument = z.strictObject({
@@ -719,11 +731,15 @@ export const policyGenerateDocument = z.strictObject({
     z.strictObject({
       action: z.string(),
       scopes: z.array(
-        z.strictObject({ resources: z.array(z.string()).min(1), services: z.array(z.string()).optional() }),
+        z.strictObject({
+          resources: z.array(z.string()).min(1),
+          notResource: z.literal(true).optional(),
+          services: z.array(z.string()).min(1).optional(),
+          condition: conditionBlock.optional(),
+        }),
       ),
       seen: count,
       narrowedToGrant: z.boolean(),
-      conditionalGrant: z.array(z.string()),
     }),
   ),
   ungranted: z.array(z.string()),

@@ -174,9 +174,9 @@ describe('policy generate on the demo account', () => {
     const statements = runs.get('alice')?.policies.flatMap((policy) => policy.document.Statement) ?? [];
     const resourcesOf = (action: string): string[] =>
       statements
-        .filter((statement) => statement.Action.includes(action))
+        .filter((statement) => statement.Action?.includes(action) === true)
         .flatMap((statement) =>
-          typeof statement.Resource === 'string' ? [statement.Resource] : statement.Resource,
+          typeof statement.Resource === 'string' ? [statement.Resource] : (statement.Resource ?? []),
         );
     // From the demo's IAM file: DeveloperAccess allows s3:* on these two; assume-admin sts:AssumeRole on three roles.
     expect(resourcesOf('s3:GetObject')).toEqual(['arn:aws:s3:::demo-app-*', 'arn:aws:s3:::demo-app-*/*']);

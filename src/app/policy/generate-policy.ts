@@ -1,8 +1,8 @@
 import { describeSpans } from '../../analysis/log-coverage.js';
 import type { DaySpan } from '../../analysis/log-coverage.js';
-import { createGrantView, generatePolicies } from '../../analysis/policy-generation.js';
+import { createGrantView, generatePolicies, grantEvidenced } from '../../analysis/policy-generation.js';
 import type { GeneratedPolicy, ResourceScope, ScopedAction } from '../../analysis/policy-generation.js';
-import { compileGenerated, replayCalls } from '../../analysis/policy-replay.js';
+import { compileGenerated, generatedAllowPatterns, replayCalls } from '../../analysis/policy-replay.js';
 import type { PolicyReplay } from '../../analysis/policy-replay.js';
 import { judgePrincipal } from '../../analysis/principal-verdicts.js';
 import { DEFAULT_EXACT_LIMIT } from '../../analysis/resource-patterns.js';
@@ -174,21 +174,22 @@ export async function generatePolicy(
     const used = lines.filter((line) => line.status === 'used').map((line) => line.action);
     const unknown = lines.filter((line) => line.status === 'unknown').map((line) => line.action);
     const ungranted = lines.filter((line) => line.status === 'ungranted').map((line) => line.action);
-    if (used.length === 0 && resourceRows.length === 0)
+    const current = principalPolicies(details, principal, account.id, undefined);
+    const currentEvaluator = compilePolicies(current.policies);
+    const evidenced = grantEvidenced(used, resourceRows, currentEvaluator);
+    if (!evidenced)
       throw new InputDataError(
         `no policy for ${about}: no successful call of it granted by its policies in ${describeWindow(window)} (${daysWithLogs} day(s) with logs${gaps.length > 0 ? `; missing: ${describeSpans(gaps, 8)}` : ''})${ungranted.length > 0 ? `; used but not granted: ${ungranted.join(', ')}` : ''}`,
         { suggestions: ['Pick a window in which it was used: a policy is never generated from no evidence'] },
       );
-
-    const current = principalPolicies(details, principal, account.id, undefined);
-    const currentEvaluator = compilePolicies(current.policies);
+    const grant = createGrantView(current.policies, currentEvaluator);
     const generation = generatePolicies({
       used,
       unknown: options.keepUnknown ? unknown : [],
       resourceRows,
       mapper: data.mapper,
       catalog: data.catalog,
-      grant: createGrantView(current.policies, currentEvaluator),
+      grant,
       resources: options.resources,
       name: `iamtrail-${principal.type}-${principal.name}`,
     });
@@ -198,7 +199,15 @@ export async function generatePolicy(
       activity: rows,
       resourceRows,
       mapper: data.mapper,
+      patterns: { generated: generatedAllowPatterns(generation.policies), current: grant.allowPatterns },
     });
+    if (generation.actions.length === 0)
+      throw new InputDataError(
+        `no policy for ${about}: its current policies allow none of what it used on the resources its calls named (${generation.dropped
+          .map((entry) => `${entry.action}: ${entry.reason}`)
+          .join('; ')}); a policy with no statement is never printed`,
+        { suggestions: ['Check the resources its calls named (--json lists them), or use --resources star'] },
+      );
 
     const notes: string[] = [];
     if (gaps.length > 0)
@@ -230,16 +239,22 @@ export async function generatePolicy(
           .map((entry) => entry.action)
           .join(', ')}${narrowed.length > 10 ? ', …' : ''}`,
       );
-    const conditional = generation.actions.filter((entry) => entry.conditionalGrant.length > 0);
-    if (conditional.length > 0)
+    const conditioned = generation.actions.filter((entry) =>
+      entry.scopes.some((scope) => scope.condition !== undefined),
+    );
+    if (conditioned.length > 0)
       notes.push(
-        `${conditional.length} action(s) are granted now only under conditions or with Deny statements the generated policy does not copy (${[
-          ...new Set(conditional.flatMap((entry) => entry.conditionalGrant)),
-        ].join(', ')}): review them (${conditional
+        `${conditioned.length} action(s) are granted now only under a Condition, copied into their statements: ${conditioned
           .slice(0, 10)
           .map((entry) => entry.action)
-          .join(', ')}${conditional.length > 10 ? ', …' : ''})`,
+          .join(', ')}${conditioned.length > 10 ? ', …' : ''}`,
       );
+    if (generation.denies.length > 0)
+      notes.push(
+        `copied ${generation.denies.length} Deny statement(s) of the current identity policies that apply to these actions into each policy`,
+      );
+    for (const entry of generation.droppedPatterns)
+      notes.push(`left out ${entry.pattern} for ${entry.action}: ${entry.reason}`);
     for (const entry of generation.dropped) notes.push(`left out ${entry.action}: ${entry.reason}`);
     for (const entry of generation.ungrantedResources)
       notes.push(`${entry.action} on ${entry.resource}: not granted by the current policies, left out`);

@@ -2,15 +2,19 @@ import { describe, expect, it } from 'vitest';
 
 import { expandActionPattern } from '../../../src/actions/action-pattern.js';
 import {
-  DENIED_SOMEWHERE,
   createGrantView,
   documentSize,
   fitPolicies,
   generatePolicies,
+  grantEvidenced,
   mergeWildcards,
 } from '../../../src/analysis/policy-generation.js';
 import type { GeneratedStatement, GenerationInput } from '../../../src/analysis/policy-generation.js';
-import { compileGenerated, replayCalls } from '../../../src/analysis/policy-replay.js';
+import {
+  compileGenerated,
+  generatedAllowPatterns,
+  replayCalls,
+} from '../../../src/analysis/policy-replay.js';
 import { loadActionData } from '../../../src/cli/action-data.js';
 import { compilePolicies } from '../../../src/iam/policy-evaluator.js';
 import type { ActivityRow } from '../../../src/trail/activity-summary.js';
@@ -217,16 +221,23 @@ describe('generatePolicies: resources and the grant', () => {
     ]);
   });
 
-  it('keeps * for an action the grant allows everywhere but where a Deny names some resources, and says so', () => {
+  it('keeps * for an action the grant allows everywhere but where a Deny names some resources, and copies the Deny', () => {
     const withDeny = grantOf([
       { Effect: 'Allow', Action: 's3:*', Resource: '*' },
       { Effect: 'Deny', Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::prod-*/*' },
+      { Effect: 'Deny', Action: 'ec2:*', Resource: '*' },
     ]);
     const result = generate({ grant: withDeny.view, used: ['s3:DeleteObject'] });
+    // The Deny on s3:DeleteObject as written; the one on ec2:* concerns no generated action.
     expect(statementsOf(result)).toEqual([
       { Sid: 'S3All', Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: '*' },
+      { Sid: 'Deny', Effect: 'Deny', Action: ['s3:DeleteObject'], Resource: 'arn:aws:s3:::prod-*/*' },
     ]);
-    expect(result.actions[0]?.conditionalGrant).toEqual([DENIED_SOMEWHERE]);
+    const evaluate = compileGenerated(result.policies, user, TEST_ACCOUNT);
+    const decide = (resource: string): string =>
+      evaluate({ action: 's3:DeleteObject', resource, context: [] }).decision;
+    expect(decide('arn:aws:s3:::prod-a/key')).toBe('explicitDeny');
+    expect(decide('arn:aws:s3:::dev-a/key')).toBe('allowed');
   });
 
   it('--resources star: no resource from the logs, still within the grant', () => {
@@ -401,7 +412,7 @@ describe('fitPolicies', () => {
       Resource: '*',
     }));
     const given = new Set(
-      statements.flatMap((statement) => statement.Action.map((action) => action.toLowerCase())),
+      statements.flatMap((statement) => (statement.Action ?? []).map((action) => action.toLowerCase())),
     );
     const fitted = fitPolicies(statements, data.catalog, 'big');
     expect(fitted.policies.length).toBeGreaterThan(1);
@@ -454,5 +465,400 @@ describe('fitPolicies', () => {
     expect(fitted.policies).toHaveLength(1);
     expect(fitted.policies[0]?.document.Statement).toEqual(statements);
     expect(fitted.wildcards).toEqual([]);
+  });
+});
+
+describe('generatePolicies: never broader than the grant (review findings)', () => {
+  const decisionOf = (
+    result: ReturnType<typeof generate>,
+    action: string,
+    resource: string,
+    context: readonly { key: string; values: string[]; type: 'string' | 'ip' }[] = [],
+  ): string => compileGenerated(result.policies, user, TEST_ACCOUNT)({ action, resource, context }).decision;
+
+  it('copies a Deny with its Condition (and NotAction) as written; a Deny on no generated action is not copied', () => {
+    const regionLocked = grantOf([
+      { Effect: 'Allow', Action: 'ec2:*', Resource: '*' },
+      {
+        Effect: 'Deny',
+        NotAction: ['iam:*', 'sts:*'],
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+      },
+      { Effect: 'Deny', Action: 's3:*', Resource: '*' },
+    ]);
+    const result = generate({ grant: regionLocked.view, used: ['ec2:RunInstances'] });
+    expect(statementsOf(result)).toEqual([
+      { Sid: 'Ec2All', Effect: 'Allow', Action: ['ec2:RunInstances'], Resource: '*' },
+      {
+        Sid: 'Deny',
+        Effect: 'Deny',
+        NotAction: ['iam:*', 'sts:*'],
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+      },
+    ]);
+    const region = (value: string) => [
+      { key: 'aws:RequestedRegion', values: [value], type: 'string' as const },
+    ];
+    expect(decisionOf(result, 'ec2:RunInstances', '*', region('eu-west-1'))).toBe('allowed');
+    expect(decisionOf(result, 'ec2:RunInstances', '*', region('us-east-1'))).toBe('explicitDeny');
+  });
+
+  it('a Deny covering the whole pattern: the action is left out', () => {
+    const home = grantOf([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${aws:username}/*' },
+      { Effect: 'Deny', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/dev/*' },
+    ]);
+    const result = generate({ grant: home.view, used: ['s3:GetObject'] });
+    expect(statementsOf(result)).toEqual([]);
+    expect(result.dropped.map((entry) => entry.action)).toEqual(['s3:GetObject']);
+  });
+
+  it('carries the Condition of an Allow granted only under it; one statement per condition', () => {
+    const conditional = grantOf([
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: '*',
+        Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::a/*',
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+      },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' },
+    ]);
+    const result = generate({
+      grant: conditional.view,
+      used: ['s3:GetObject', 'sqs:SendMessage'],
+      resourceRows: [resourceRow('s3.amazonaws.com', 'GetObject', 'arn:aws:s3:::a/x/*')],
+    });
+    // Both Allows may apply to a/x/*: either condition grants it, so each gets its statement.
+    expect(statementsOf(result)).toEqual([
+      {
+        Sid: 'S3Scoped1',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: 'arn:aws:s3:::a/x/*',
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+      },
+      {
+        Sid: 'S3Scoped2',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: 'arn:aws:s3:::a/x/*',
+        Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+      },
+      { Sid: 'SqsAll', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: '*' },
+    ]);
+    const ip = (value: string) => [{ key: 'aws:SourceIp', values: [value], type: 'ip' as const }];
+    expect(decisionOf(result, 's3:GetObject', 'arn:aws:s3:::a/x/1', ip('10.1.2.3'))).toBe('allowed');
+    expect(
+      decisionOf(result, 's3:GetObject', 'arn:aws:s3:::a/x/1', [
+        ...ip('192.168.0.1'),
+        { key: 'aws:MultiFactorAuthPresent', values: ['false'], type: 'string' },
+      ]),
+    ).toBe('implicitDeny');
+  });
+
+  it('a boundary pattern is never a candidate, and a variable is resolved for the principal before the check', () => {
+    const policies = testPolicies(
+      user,
+      [
+        inlinePolicy('current', {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/admin/*' },
+            { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::home/${aws:username}/*' },
+            {
+              Effect: 'Allow',
+              Action: 's3:PutObject',
+              Resource: 'arn:aws:s3:::team/${aws:PrincipalTag/team}/*',
+            },
+          ],
+        }),
+      ],
+      {
+        boundary: inlinePolicy('boundary', {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::home/${aws:username}/*' }],
+        }),
+      },
+    );
+    const result = generate({ grant: createGrantView(policies), used: ['s3:GetObject', 's3:PutObject'] });
+    // dev's boundary allows home/dev/* only: home/admin/* (identity) is outside it, and the
+    // boundary's own pattern grants nothing; dev has no tag `team`, so the team pattern is unresolved.
+    expect(statementsOf(result)).toEqual([
+      {
+        Sid: 'S3Scoped',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: 'arn:aws:s3:::home/${aws:username}/*',
+      },
+    ]);
+    expect(result.dropped).toEqual([
+      { action: 's3:GetObject', reason: 'the current policies allow it on no resource' },
+    ]);
+    expect(result.droppedPatterns).toEqual([
+      {
+        action: 's3:PutObject',
+        pattern: 'arn:aws:s3:::team/${aws:PrincipalTag/team}/*',
+        reason: 'a policy variable in it has no known value for the principal',
+      },
+    ]);
+    const tagged = testPolicies(testUser('dev', { team: 'red' }), [
+      inlinePolicy('current', {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:PutObject',
+            Resource: 'arn:aws:s3:::team/${aws:PrincipalTag/team}/*',
+          },
+        ],
+      }),
+    ]);
+    expect(statementsOf(generate({ grant: createGrantView(tagged), used: ['s3:PutObject'] }))).toEqual([
+      {
+        Sid: 'S3Scoped',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: 'arn:aws:s3:::team/${aws:PrincipalTag/team}/*',
+      },
+    ]);
+  });
+
+  it('never iam:PassRole without iam:PassedToService: dropped without a passed role, grouped by service under --resources star', () => {
+    const open = grantOf([
+      { Effect: 'Allow', Action: ['iam:PassRole', 'lambda:CreateFunction'], Resource: '*' },
+    ]);
+    const kept = generate({ grant: open.view, used: ['lambda:CreateFunction'], unknown: ['iam:PassRole'] });
+    expect(statementsOf(kept)).toEqual([
+      { Sid: 'LambdaAll', Effect: 'Allow', Action: ['lambda:CreateFunction'], Resource: '*' },
+    ]);
+    expect(kept.dropped).toHaveLength(1);
+    expect(kept.dropped[0]?.action).toBe('iam:PassRole');
+    expect(kept.dropped[0]?.reason).toContain('iam:PassedToService');
+    const role = `arn:aws:iam::${TEST_ACCOUNT}:role/fn`;
+    const star = generate({
+      grant: open.view,
+      used: ['lambda:CreateFunction'],
+      resources: 'star',
+      resourceRows: [resourceRow('lambda.amazonaws.com', 'CreateFunction20150331', role, 'passed_role')],
+    });
+    expect(statementsOf(star)[0]).toEqual({
+      Sid: 'IamAll',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: '*',
+      Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
+    });
+  });
+
+  it('passes the role of ecs:CreateService to ecs.amazonaws.com, of RegisterTaskDefinition to ecs-tasks.amazonaws.com', () => {
+    const open = grantOf([{ Effect: 'Allow', Action: ['iam:PassRole', 'ecs:*'], Resource: '*' }]);
+    const role = (name: string) => `arn:aws:iam::${TEST_ACCOUNT}:role/${name}`;
+    const result = generate({
+      grant: open.view,
+      used: ['ecs:CreateService', 'ecs:RegisterTaskDefinition'],
+      resourceRows: [
+        resourceRow('ecs.amazonaws.com', 'CreateService', role('svc'), 'passed_role'),
+        resourceRow('ecs.amazonaws.com', 'RegisterTaskDefinition', role('task'), 'passed_role'),
+      ],
+    });
+    expect(statementsOf(result).filter((statement) => statement.Sid.startsWith('Iam'))).toEqual([
+      {
+        Sid: 'IamScoped1',
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: role('svc'),
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs.amazonaws.com' } },
+      },
+      {
+        Sid: 'IamScoped2',
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: role('task'),
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  it('a grant narrower than a seen S3 folder: its pattern under the folder, and the replay allows the folder row', () => {
+    const narrow = grantOf([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/logs/2026/report-*' },
+    ]);
+    const rows = [resourceRow('s3.amazonaws.com', 'GetObject', 'arn:aws:s3:::b/logs/2026/*', 'target', 5)];
+    const result = generate({ grant: narrow.view, used: ['s3:GetObject'], resourceRows: rows });
+    expect(statementsOf(result)).toEqual([
+      {
+        Sid: 'S3Scoped',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: 'arn:aws:s3:::b/logs/2026/report-*',
+      },
+    ]);
+    const replay = replayCalls({
+      generated: compileGenerated(result.policies, user, TEST_ACCOUNT),
+      current: narrow.evaluate,
+      activity: [activityRow('s3.amazonaws.com', 'GetObject', 5)],
+      resourceRows: rows,
+      mapper: data.mapper,
+      patterns: { generated: generatedAllowPatterns(result.policies), current: narrow.view.allowPatterns },
+    });
+    expect(replay.resourceUses).toEqual({ total: 5, allowed: 5, outsideGrant: 0 });
+    expect(replay.outsideGrant).toEqual([]);
+  });
+
+  it('replay: a folder row under an exact object grant is allowed, not outside the grant', () => {
+    const exact = grantOf([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::cfg/app/config.json' },
+    ]);
+    const rows = [resourceRow('s3.amazonaws.com', 'GetObject', 'arn:aws:s3:::cfg/app/*', 'target', 5)];
+    const result = generate({ grant: exact.view, used: ['s3:GetObject'], resourceRows: rows });
+    expect(statementsOf(result).map((statement) => statement.Resource)).toEqual([
+      'arn:aws:s3:::cfg/app/config.json',
+    ]);
+    const replay = replayCalls({
+      generated: compileGenerated(result.policies, user, TEST_ACCOUNT),
+      current: exact.evaluate,
+      activity: [],
+      resourceRows: rows,
+      mapper: data.mapper,
+      patterns: { generated: generatedAllowPatterns(result.policies), current: exact.view.allowPatterns },
+    });
+    expect(replay.resourceUses).toEqual({ total: 5, allowed: 5, outsideGrant: 0 });
+  });
+
+  it('an Allow with NotResource: copied for an action with no resource seen', () => {
+    const notSecret = grantOf([{ Effect: 'Allow', Action: 's3:*', NotResource: 'arn:aws:s3:::secret/*' }]);
+    const result = generate({ grant: notSecret.view, used: ['s3:GetObject'] });
+    expect(statementsOf(result)).toEqual([
+      { Sid: 'S3Scoped', Effect: 'Allow', Action: ['s3:GetObject'], NotResource: 'arn:aws:s3:::secret/*' },
+    ]);
+    expect(decisionOf(result, 's3:GetObject', 'arn:aws:s3:::secret/k')).toBe('implicitDeny');
+    expect(decisionOf(result, 's3:GetObject', 'arn:aws:s3:::public/k')).toBe('allowed');
+  });
+
+  it('a ? of the grant does not allow the * of a seen folder: the grant pattern instead', () => {
+    const one = grantOf([{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/logs/?' }]);
+    const result = generate({
+      grant: one.view,
+      used: ['s3:GetObject'],
+      resourceRows: [resourceRow('s3.amazonaws.com', 'GetObject', 'arn:aws:s3:::b/logs/*')],
+    });
+    expect(statementsOf(result).map((statement) => statement.Resource)).toEqual(['arn:aws:s3:::b/logs/?']);
+    expect(decisionOf(result, 's3:GetObject', 'arn:aws:s3:::b/logs/ab')).toBe('implicitDeny');
+  });
+
+  it("a target row scopes the event's other actions too, but not one a dependent row names", () => {
+    const open = grantOf([{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }]);
+    const table = `arn:aws:dynamodb:us-east-1:${TEST_ACCOUNT}:table/T`;
+    const mapping = data.mapper.map('dynamodb.amazonaws.com', 'TransactWriteItems');
+    expect(mapping.kind === 'action' ? [...mapping.actions, ...mapping.also].sort() : []).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    const result = generate({
+      grant: open.view,
+      used: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceRows: [resourceRow('dynamodb.amazonaws.com', 'TransactWriteItems', table)],
+    });
+    expect(statementsOf(result)).toEqual([
+      {
+        Sid: 'DynamodbScoped',
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
+        Resource: table,
+      },
+    ]);
+  });
+
+  it('a statement alone over the limit is cut by resources: every policy within it, every resource kept', () => {
+    const open = grantOf([{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }]);
+    const queues = Array.from(
+      { length: 9 },
+      (_, index) => `arn:aws:sqs:us-east-1:${TEST_ACCOUNT}:${'q'.repeat(700)}${index}`,
+    );
+    const result = generate({
+      grant: open.view,
+      used: ['sqs:SendMessage'],
+      resourceRows: queues.map((queue) => resourceRow('sqs.amazonaws.com', 'SendMessage', queue)),
+    });
+    // 9 queues of ~735 characters: over 6,144 in one statement.
+    expect(result.sizeBefore).toBeGreaterThan(6144);
+    expect(result.fits).toBe(true);
+    expect(result.policies.length).toBeGreaterThan(1);
+    for (const policy of result.policies) expect(policy.size).toBeLessThanOrEqual(6144);
+    for (const queue of queues) expect(decisionOf(result, 'sqs:SendMessage', queue)).toBe('allowed');
+    expect(decisionOf(result, 'sqs:SendMessage', `arn:aws:sqs:us-east-1:${TEST_ACCOUNT}:other`)).toBe(
+      'implicitDeny',
+    );
+  });
+
+  it('mergeWildcards: no wildcard for a service or actions the catalog does not know', () => {
+    expect(mergeWildcards(['newsvc:GetThing', 'newsvc:PutThing'], data.catalog)).toEqual([
+      'newsvc:GetThing',
+      'newsvc:PutThing',
+    ]);
+    expect(
+      mergeWildcards(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:GetQueueMadeUp'], data.catalog),
+    ).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueMadeUp', 'sqs:GetQueueUrl']);
+  });
+});
+
+describe('grantEvidenced', () => {
+  it('a used action, or a passed role / copy source the grant allows; not a passed role it does not allow, nor a target row', () => {
+    const grant = grantOf([
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: `arn:aws:iam::${TEST_ACCOUNT}:role/*`,
+        Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::src/*' },
+    ]);
+    const role = `arn:aws:iam::${TEST_ACCOUNT}:role/fn`;
+    expect(grantEvidenced(['s3:GetObject'], [], grant.evaluate)).toBe(true);
+    expect(grantEvidenced([], [], grant.evaluate)).toBe(false);
+    // Passed to Lambda: the grant allows passing to EC2 only.
+    expect(
+      grantEvidenced(
+        [],
+        [resourceRow('lambda.amazonaws.com', 'CreateFunction20150331', role, 'passed_role')],
+        grant.evaluate,
+      ),
+    ).toBe(false);
+    expect(
+      grantEvidenced(
+        [],
+        [resourceRow('ec2.amazonaws.com', 'RunInstances', role, 'passed_role')],
+        grant.evaluate,
+      ),
+    ).toBe(true);
+    expect(
+      grantEvidenced(
+        [],
+        [resourceRow('s3.amazonaws.com', 'CopyObject', 'arn:aws:s3:::src/a/*', 'copy_source')],
+        grant.evaluate,
+      ),
+    ).toBe(true);
+    expect(
+      grantEvidenced(
+        [],
+        [resourceRow('s3.amazonaws.com', 'GetObject', 'arn:aws:s3:::src/a/*')],
+        grant.evaluate,
+      ),
+    ).toBe(false);
   });
 });

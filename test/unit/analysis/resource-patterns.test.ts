@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { generaliseResources, longestCommonPrefix } from '../../../src/analysis/resource-patterns.js';
+import {
+  generaliseResources,
+  globCovers,
+  globsIntersect,
+  longestCommonPrefix,
+} from '../../../src/analysis/resource-patterns.js';
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:111122223333:table';
 
@@ -42,13 +47,47 @@ const CASES: readonly {
     expected: [`${TABLE}/*`],
   },
   {
-    name: 'over the limit across regions: cut at a : boundary',
+    name: 'over the limit across regions: the region stays exact, one pattern per region',
     input: [
       'arn:aws:lambda:us-east-1:111122223333:function:a',
-      'arn:aws:lambda:us-west-2:111122223333:function:b',
+      'arn:aws:lambda:us-east-1:111122223333:function:b',
+      'arn:aws:lambda:us-west-2:111122223333:function:c',
     ],
     limit: 1,
-    expected: ['arn:aws:lambda:*'],
+    expected: [
+      'arn:aws:lambda:us-east-1:111122223333:function:*',
+      'arn:aws:lambda:us-west-2:111122223333:function:c',
+    ],
+  },
+  {
+    name: 'over the limit across accounts: the account stays exact',
+    input: [
+      'arn:aws:sqs:us-east-1:111111111111:q1',
+      'arn:aws:sqs:us-east-1:111111111111:q2',
+      'arn:aws:sqs:us-east-1:222222222222:q3',
+      'arn:aws:sqs:us-east-1:222222222222:q4',
+    ],
+    limit: 3,
+    expected: ['arn:aws:sqs:us-east-1:111111111111:*', 'arn:aws:sqs:us-east-1:222222222222:*'],
+  },
+  {
+    name: 'over the limit: one pattern per resource type, a type of one resource exact',
+    input: [
+      'arn:aws:lambda:us-east-1:111122223333:function:fn1',
+      'arn:aws:lambda:us-east-1:111122223333:function:fn2',
+      'arn:aws:lambda:us-east-1:111122223333:layer:l1:3',
+    ],
+    limit: 2,
+    expected: [
+      'arn:aws:lambda:us-east-1:111122223333:function:*',
+      'arn:aws:lambda:us-east-1:111122223333:layer:l1:3',
+    ],
+  },
+  {
+    name: 'over the limit: the prefix shared after the type, cut at its last /',
+    input: [`${TABLE}/app/orders`, `${TABLE}/app/carts`, `${TABLE}/app/users`],
+    limit: 2,
+    expected: [`${TABLE}/app/*`],
   },
   { name: 'a * seen: everything', input: ['*', `${TABLE}/a`], expected: ['*'] },
 ];
@@ -62,5 +101,25 @@ describe('generaliseResources', () => {
   it('the longest common prefix', () => {
     expect(longestCommonPrefix(['abcd', 'abce', 'abx'])).toBe('ab');
     expect(longestCommonPrefix([])).toBe('');
+  });
+});
+
+describe('globCovers and globsIntersect', () => {
+  it('a glob covers another when its wildcards absorb the other one’s', () => {
+    expect(globCovers('arn:aws:s3:::b/*', 'arn:aws:s3:::b/logs/*')).toBe(true);
+    expect(globCovers('arn:aws:s3:::b/logs/*', 'arn:aws:s3:::b/*')).toBe(false);
+    // `?` is one character; the `*` of the other may be none or many.
+    expect(globCovers('arn:aws:s3:::b/logs/?', 'arn:aws:s3:::b/logs/*')).toBe(false);
+    expect(globCovers('arn:aws:s3:::b/logs/?', 'arn:aws:s3:::b/logs/?')).toBe(true);
+    expect(globCovers('a*', '*')).toBe(false);
+    expect(globCovers('*', '*')).toBe(true);
+    expect(globCovers('arn:aws:s3:::b/x', 'arn:aws:s3:::b/?')).toBe(false);
+  });
+
+  it('two globs intersect when some string matches both', () => {
+    expect(globsIntersect('arn:aws:s3:::a/x/?', 'arn:aws:s3:::a/*')).toBe(true);
+    expect(globsIntersect('arn:aws:s3:::a/x/*', 'arn:aws:s3:::a/y/*')).toBe(false);
+    expect(globsIntersect('*x', 'y*')).toBe(true);
+    expect(globsIntersect('a?c', 'ab')).toBe(false);
   });
 });

@@ -75,6 +75,71 @@ describe('renderPolicyTerraform', () => {
     );
   });
 
+  it('a copied Deny (NotAction, Condition) and an Allow with NotResource', () => {
+    const policy: GeneratedPolicy = {
+      name: 'p',
+      size: 0,
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'S3Scoped',
+            Effect: 'Allow',
+            Action: ['s3:GetObject'],
+            NotResource: 'arn:aws:s3:::secret/*',
+          },
+          {
+            Sid: 'Deny',
+            Effect: 'Deny',
+            NotAction: ['iam:*'],
+            Resource: '*',
+            Condition: {
+              StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1', 'eu-central-1'] },
+              Bool: { 'aws:MultiFactorAuthPresent': 'false' },
+            },
+          },
+        ],
+      },
+    };
+    expect(renderPolicyTerraform([policy])).toBe(
+      [
+        'data "aws_iam_policy_document" "p" {',
+        '  version = "2012-10-17"',
+        '',
+        '  statement {',
+        '    sid       = "S3Scoped"',
+        '    effect    = "Allow"',
+        '    actions   = ["s3:GetObject"]',
+        '    not_resources = ["arn:aws:s3:::secret/*"]',
+        '  }',
+        '',
+        '  statement {',
+        '    sid       = "Deny"',
+        '    effect    = "Deny"',
+        '    not_actions = ["iam:*"]',
+        '    resources = ["*"]',
+        '',
+        '    condition {',
+        '      test     = "StringNotEquals"',
+        '      variable = "aws:RequestedRegion"',
+        '      values   = [',
+        '        "eu-west-1",',
+        '        "eu-central-1",',
+        '      ]',
+        '    }',
+        '',
+        '    condition {',
+        '      test     = "Bool"',
+        '      variable = "aws:MultiFactorAuthPresent"',
+        '      values   = ["false"]',
+        '    }',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('names a data source Terraform accepts', () => {
     expect(terraformName('iamtrail-role-app.prod-1')).toBe('iamtrail_role_app_prod_1');
     expect(terraformName('1st')).toBe('_1st');
@@ -90,6 +155,13 @@ describe('renderPolicies', () => {
       POLICY.document,
       POLICY.document,
     ]);
+  });
+
+  it('YAML: a YAML 1.1 parser reads the Version as a string, not a date', () => {
+    const yaml = renderPolicies([POLICY], 'yaml');
+    const parsed = parse(yaml, { version: '1.1' }) as { Version: unknown };
+    expect(parsed.Version).toBe('2012-10-17');
+    expect(parse(yaml, { version: '1.1' })).toEqual(POLICY.document);
   });
 
   it('one file per policy with --output', () => {
