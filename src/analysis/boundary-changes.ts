@@ -109,6 +109,22 @@ export function whyRefuseBoundary(current: string | null, replaceBoundary: boole
   return `its permission boundary is ${current}, which iamtrail did not create: pass --replace-boundary to replace it (rollback restores it)`;
 }
 
+/**
+ * Why apply must not write the principal's boundary policy, or `null`: something other than the
+ * principal uses it (`entities`: every role, user and group ListEntitiesForPolicy lists, as
+ * boundary or attached, as `role/NAME`…): a new version would change that one's permissions too.
+ */
+export function whyRefuseSharedPolicy(
+  policyArn: string,
+  entities: readonly string[],
+  principal: BoundaryPrincipal,
+): string | null {
+  const self = `${principal.kind}/${principal.name}`.toLowerCase();
+  const others = entities.filter((entity) => entity.toLowerCase() !== self);
+  if (others.length === 0) return null;
+  return `the policy ${policyArn} is used by ${others.join(', ')} (as boundary or attached): a new version would change their permissions too`;
+}
+
 /** Whether two policy documents (JSON text) say the same: equal once parsed. */
 export function sameDocument(a: string, b: string): boolean {
   try {

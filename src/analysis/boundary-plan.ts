@@ -46,15 +46,27 @@ export interface BoundaryDocument {
   readonly Statement: readonly BoundaryStatement[];
 }
 
-/** The name of a principal's boundary policy. */
-export function boundaryPolicyName(principalName: string): string {
-  return `${BOUNDARY_POLICY_PREFIX}${principalName}`;
+/** IAM's limit on a managed policy's name. */
+export const POLICY_NAME_MAX_CHARS = 128;
+
+/**
+ * The name of a principal's boundary policy, by type (`iamtrail-boundary-role-<name>`,
+ * `iamtrail-boundary-user-<name>`): a role and a user may have the same name, never the same
+ * policy. IAM names are at most 64 characters, so the name stays within IAM's 128.
+ */
+export function boundaryPolicyName(type: 'user' | 'role', principalName: string): string {
+  const name = `${BOUNDARY_POLICY_PREFIX}${type}-${principalName}`;
+  if (name.length > POLICY_NAME_MAX_CHARS)
+    throw new RangeError(
+      `the boundary policy name ${name} has ${name.length} characters; IAM allows ${POLICY_NAME_MAX_CHARS}`,
+    );
+  return name;
 }
 
 /** The ARN the boundary policy will have in the principal's account (path `/`). */
-export function boundaryPolicyArn(principalArn: string, principalName: string): string {
-  const [arn = 'arn', partition = 'aws', , , account = ''] = principalArn.split(':');
-  return `${arn}:${partition}:iam::${account}:policy/${boundaryPolicyName(principalName)}`;
+export function boundaryPolicyArn(principal: Pick<IamPrincipal, 'type' | 'name' | 'arn'>): string {
+  const [arn = 'arn', partition = 'aws', , , account = ''] = principal.arn.split(':');
+  return `${arn}:${partition}:iam::${account}:policy/${boundaryPolicyName(principal.type, principal.name)}`;
 }
 
 /** The ARN pattern of every iamtrail boundary policy in the principal's account. */
@@ -126,8 +138,8 @@ export interface PlannedBoundary {
  */
 export function buildBoundary(input: BoundaryInput): PlannedBoundary {
   const maxChars = input.maxChars ?? MANAGED_POLICY_MAX_CHARS;
-  const policyName = boundaryPolicyName(input.principal.name);
-  const policyArn = boundaryPolicyArn(input.principal.arn, input.principal.name);
+  const policyName = boundaryPolicyName(input.principal.type, input.principal.name);
+  const policyArn = boundaryPolicyArn(input.principal);
   // What the boundary must allow: the used actions and the kept unknown ones.
   const usedActions = sortedUnique([...input.used, ...(input.unknown ?? [])]);
   const advisorServices = (input.advisorServices ?? []).map((name) => name.toLowerCase());
@@ -363,7 +375,7 @@ export function replayBoundary(
     accountId,
     identity: [
       {
-        ref: { kind: 'boundary', policy: boundaryPolicyName(principal.name) },
+        ref: { kind: 'boundary', policy: boundaryPolicyName(principal.type, principal.name) },
         document: parsePolicyDocument(document, '$'),
       },
     ],

@@ -46,7 +46,8 @@ import { daysFrom, writeTrail } from '../helpers/trail-fixture.js';
 const ACCOUNT = '123456789012';
 const DAYS = daysFrom('2026-10-29', '2026-10-31');
 const PERIOD = ['--end', '2026-10-31', '--unused-days', String(DAYS.length)];
-const policyArnOf = (name: string): string => `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-${name}`;
+const policyArnOf = (name: Name): string =>
+  `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-${PRINCIPALS[name].kind}-${name}`;
 const CORP_BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/corp-boundary`;
 const TRUST = JSON.stringify({
   Version: '2012-10-17',
@@ -224,10 +225,10 @@ beforeAll(async () => {
   await iam.send(
     new PutRolePermissionsBoundaryCommand({ RoleName: 'legacy', PermissionsBoundary: CORP_BOUNDARY }),
   );
-  // iamtrail-boundary-versions at IAM's five versions, v1 the default: v2 is the oldest that is not.
+  // iamtrail-boundary-role-versions at IAM's five versions, v1 the default: v2 is the oldest that is not.
   await iam.send(
     new CreatePolicyCommand({
-      PolicyName: 'iamtrail-boundary-versions',
+      PolicyName: 'iamtrail-boundary-role-versions',
       PolicyDocument: boundaryDocument('s3:v1'),
     }),
   );

@@ -1,4 +1,9 @@
-import { planBoundaryTags, sameDocument, whyRefuseBoundary } from '../../analysis/boundary-changes.js';
+import {
+  planBoundaryTags,
+  sameDocument,
+  whyRefuseBoundary,
+  whyRefuseSharedPolicy,
+} from '../../analysis/boundary-changes.js';
 import type { BoundarySnapshot, BoundaryTagInput } from '../../analysis/boundary-changes.js';
 import { replayBoundary } from '../../analysis/boundary-plan.js';
 import type { ActionData } from '../../cli/action-data.js';
@@ -23,7 +28,7 @@ import type { BoundaryPlanOptions, BoundaryPrincipalPlan } from './plan-boundari
  * of its observed calls (used and ungranted actions of the period) against the new boundary (a
  * call it would deny refuses the principal), its state read from IAM, and, once confirmed
  * (`--yes`, or the question at a terminal), a snapshot written to the cache before any change,
- * the policy iamtrail-boundary-<name> created or given a new default version, set as its
+ * the policy iamtrail-boundary-<role|user>-<name> created (refused when anything else uses it) or given a new default version, set as its
  * boundary, and the iamtrail:* tags; the snapshot is then marked applied or failed. Without
  * confirmation nothing is changed: the result says what would be. Only the principals asked
  * about and only policies named iamtrail-boundary-* are touched; a boundary iamtrail did not
@@ -152,6 +157,8 @@ export async function applyBoundaries(
       const state = await readState(target, planned);
       const refusal = whyRefuseBoundary(state.boundaryArn, options.replaceBoundary);
       if (refusal !== null) reasons.push(refusal);
+      const shared = await whyShared(target, planned, state);
+      if (shared !== null) reasons.push(shared);
       const tagInput: BoundaryTagInput = {
         counts: planned.counts,
         unused: planned.counts.granted - planned.counts.usedGranted - planned.unknown.length,
@@ -226,6 +233,17 @@ function blank(
   };
 }
 
+/** {@link whyRefuseSharedPolicy} of the principal's policy, when it exists (ListEntitiesForPolicy, no filter). */
+async function whyShared(target: OpenTarget, planned: Planned, state: BoundaryState): Promise<string | null> {
+  if (state.policy === null || state.policy === undefined) return null;
+  const { policyEntities } = await import('../../aws/permission-boundaries.js');
+  const entities = await policyEntities(target, planned.boundary.policyArn);
+  return whyRefuseSharedPolicy(planned.boundary.policyArn, entities, {
+    kind: planned.type,
+    name: planned.name,
+  });
+}
+
 async function readState(target: OpenTarget, planned: Planned): Promise<BoundaryState> {
   const { readBoundaryState } = await import('../../aws/permission-boundaries.js');
   return readBoundaryState(target, { kind: planned.type, name: planned.name }, planned.boundary.policyArn);
@@ -296,14 +314,16 @@ async function applyOne(
   const document = policyDocumentText(planned);
   const state = await aws.readBoundaryState(target, principal, policyArn);
   const refusal = whyRefuseBoundary(state.boundaryArn, context.replaceBoundary);
+  const shared = await whyShared(target, planned, state);
   const tagPlan = planBoundaryTags(state.tags, tagInput);
-  if (refusal !== null || !tagPlan.ok)
+  if (refusal !== null || shared !== null || !tagPlan.ok)
     return {
       ...entry,
       status: 'refused',
       reasons: [
         'its state changed since the dry run',
         ...(refusal === null ? [] : [refusal]),
+        ...(shared === null ? [] : [shared]),
         ...(tagPlan.ok ? [] : tagPlan.problems),
       ],
     };

@@ -223,12 +223,11 @@ async function runStep(
     case 'restore-version':
       return (await aws.addBoundaryPolicyVersion(target, step.policyArn, step.document)).versionId;
     case 'delete-policy-if-unused': {
-      const users = await aws.boundaryPolicyUsers(target, step.policyArn);
-      if (users.length > 0) {
-        notes.push(`${step.policyArn} is left: ${users.join(', ')} use(s) it as boundary`);
-        return null;
-      }
-      await aws.deleteBoundaryPolicy(target, step.policyArn);
+      const users = await aws.deleteBoundaryPolicyIfUnused(target, step.policyArn);
+      if (users.length > 0)
+        notes.push(
+          `${step.policyArn} is left whole: ${users.join(', ')} use(s) it (as boundary or attached)`,
+        );
       return null;
     }
   }

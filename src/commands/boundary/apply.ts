@@ -35,7 +35,7 @@ export default class BoundaryApply extends BaseCommand {
   static override description =
     'Computes the plan of boundary plan, then per planned principal: replays the actions it was seen using in the ' +
     'period (used and ungranted) against the new boundary and refuses the principal when one would be denied; ' +
-    'reads its boundary, tags and the policy iamtrail-boundary-<name> from IAM; refuses a boundary iamtrail did ' +
+    'reads its boundary, tags and the policy iamtrail-boundary-<role|user>-<name> from IAM; refuses a boundary iamtrail did ' +
     'not create (unless --replace-boundary) and tags that would pass IAM limits. With --yes (or yes to the ' +
     'question at a terminal) it writes a snapshot of what it found to the cache, creates the policy or adds a ' +
     'new default version (IAM keeps five: the oldest that is not the default is deleted), sets it as the ' +

@@ -29,7 +29,7 @@ export default class BoundaryRollback extends BaseCommand {
     'From the latest applied snapshot of the principal (or --to SNAPSHOT_ID, an applied or failed apply): puts ' +
     'back the previous permission boundary (or removes it when there was none), removes the iamtrail:* tags apply ' +
     'added and gives back the previous value of any it overwrote, and makes the previous default version of ' +
-    'iamtrail-boundary-<name> the default again (a policy apply created is deleted unless another principal uses ' +
+    'iamtrail-boundary-<role|user>-<name> the default again (a policy apply created is deleted unless another principal uses ' +
     'it as boundary). Writes a snapshot of its own and marks the restored one rolled-back. Without --yes nothing ' +
     'is changed. Exit codes: 2 bad input (no such snapshot), 3 an AWS call failed.';
   static override examples = [

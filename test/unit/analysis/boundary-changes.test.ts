@@ -6,6 +6,7 @@ import {
   planRollback,
   sameDocument,
   whyRefuseBoundary,
+  whyRefuseSharedPolicy,
 } from '../../../src/analysis/boundary-changes.js';
 import type { BoundarySnapshot, BoundaryTagInput } from '../../../src/analysis/boundary-changes.js';
 import type { BoundaryPolicyVersion, BoundaryState, PrincipalTag } from '../../../src/iam/boundary-state.js';
@@ -18,7 +19,7 @@ import type { BoundaryPolicyVersion, BoundaryState, PrincipalTag } from '../../.
  */
 
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/deploy';
-const POLICY = 'arn:aws:iam::111122223333:policy/iamtrail-boundary-deploy';
+const POLICY = 'arn:aws:iam::111122223333:policy/iamtrail-boundary-role-deploy';
 const CORP = 'arn:aws:iam::111122223333:policy/corp-boundary';
 
 const input: BoundaryTagInput = {
@@ -78,6 +79,20 @@ describe('whyRefuseBoundary', () => {
     expect(whyRefuseBoundary(POLICY, false)).toBeNull();
     expect(whyRefuseBoundary(CORP, false)).toContain(CORP);
     expect(whyRefuseBoundary(CORP, true)).toBeNull();
+  });
+});
+
+describe('whyRefuseSharedPolicy', () => {
+  const deploy = { kind: 'role', name: 'deploy' } as const;
+  it('lets apply write a policy used by nothing else than its principal (any case, as IAM names are)', () => {
+    expect(whyRefuseSharedPolicy(POLICY, [], deploy)).toBeNull();
+    expect(whyRefuseSharedPolicy(POLICY, ['role/Deploy'], deploy)).toBeNull();
+  });
+  it('refuses when a user of the same name, another role or a group uses it (boundary or attached), naming them', () => {
+    const why = whyRefuseSharedPolicy(POLICY, ['role/deploy', 'user/deploy', 'group/ops'], deploy);
+    expect(why).toContain(POLICY);
+    expect(why).toContain('user/deploy, group/ops');
+    expect(why).not.toContain('role/deploy');
   });
 });
 

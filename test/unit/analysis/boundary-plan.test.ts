@@ -94,8 +94,8 @@ describe('buildBoundary', () => {
       ],
     };
     expect(planned.document).toEqual(expected);
-    expect(planned.policyName).toBe('iamtrail-boundary-deploy');
-    expect(planned.policyArn).toBe(`arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-deploy`);
+    expect(planned.policyName).toBe('iamtrail-boundary-role-deploy');
+    expect(planned.policyArn).toBe(`arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-role-deploy`);
     expect(planned.fits).toBe(true);
     expect(planned.fallbackServices).toEqual([]);
   });
@@ -120,6 +120,22 @@ describe('buildBoundary', () => {
         ...denies('User', USER_ARN),
       ],
     });
+  });
+
+  it('names the policy by type: a role and a user of the same name never share one', () => {
+    const same = { used: ['s3:GetObject'], baseActions: [], level: 'service' as const };
+    const asRole = buildBoundary({ ...same, principal: role({ name: 'ci' }) });
+    const asUser = buildBoundary({
+      ...same,
+      principal: { ...user(), name: 'ci', arn: `arn:aws:iam::${ACCOUNT}:user/ci` },
+    });
+    expect(asRole.policyName).toBe('iamtrail-boundary-role-ci');
+    expect(asUser.policyName).toBe('iamtrail-boundary-user-ci');
+    expect(asUser.policyArn).toBe(`arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-user-ci`);
+    // IAM's longest name (64 characters) stays within its 128-character policy-name limit.
+    expect(buildBoundary({ ...same, principal: role({ name: 'r'.repeat(64) }) }).policyName).toHaveLength(
+      'iamtrail-boundary-role-'.length + 64,
+    );
   });
 
   it('keeps the granted ? actions: their services at service level, the actions at action level', () => {
