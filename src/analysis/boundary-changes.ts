@@ -5,8 +5,8 @@ import type {
   BoundaryState,
   PrincipalTag,
 } from '../iam/boundary-state.js';
-import { isIamtrailBoundaryArn } from './boundary-plan.js';
-import type { BoundaryCounts } from './boundary-plan.js';
+import { boundaryAllows, isIamtrailBoundaryArn } from './boundary-plan.js';
+import type { BoundaryCounts, BoundaryDocument } from './boundary-plan.js';
 
 /*
  * What `boundary apply` and `boundary rollback` change on a principal, decided before any call:
@@ -30,7 +30,7 @@ export interface BoundarySnapshot {
   readonly id: string;
   readonly accountId: string;
   readonly principal: BoundaryPrincipal & { readonly arn: string };
-  /** ISO-8601 UTC. */
+  /** ISO-8601 UTC, to the millisecond (older snapshots: to the second); orders the snapshots. */
   readonly takenAt: string;
   readonly operation: 'apply' | 'rollback';
   /** The boundary before (`null`: none). */
@@ -53,6 +53,17 @@ export interface BoundarySnapshot {
   /** A failure's error and what had been changed before it; a rollback's notes. */
   readonly message: string | null;
   readonly state: BoundarySnapshotState;
+}
+
+/**
+ * The order of snapshots: by the time they were taken (parsed, so a time to the second and one to
+ * the millisecond compare rightly), then by id. The id's random part never decides between two
+ * snapshots of different times.
+ */
+export function compareSnapshots(a: BoundarySnapshot, b: BoundarySnapshot): number {
+  const byTime = Date.parse(a.takenAt) - Date.parse(b.takenAt);
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** Where a snapshot's change stands. */
@@ -123,6 +134,26 @@ export function whyRefuseSharedPolicy(
   const others = entities.filter((entity) => entity.toLowerCase() !== self);
   if (others.length === 0) return null;
   return `the policy ${policyArn} is used by ${others.join(', ')} (as boundary or attached): a new version would change their permissions too`;
+}
+
+/**
+ * Why `--replace-boundary` must not replace the principal's boundary, or `null`: the new boundary
+ * would allow an action its policies grant that the current boundary blocks (`outsideBoundary`,
+ * computeGrantedActions' set): replacing it would widen what the principal can do. `current` is
+ * the boundary IAM has now, `known` the one the IAM data describes (what `outsideBoundary` was
+ * computed with): when they differ, what the current boundary blocks is unknown.
+ */
+export function whyRefuseWidening(
+  current: string,
+  known: string | undefined,
+  document: BoundaryDocument,
+  outsideBoundary: readonly string[],
+): string | null {
+  if (known !== current)
+    return `its permission boundary is ${current} in IAM but ${known ?? 'none'} in the IAM data: what the current boundary blocks is unknown, so replacing it might widen its permissions (refresh the IAM data)`;
+  const widened = outsideBoundary.filter((action) => boundaryAllows(document, action));
+  if (widened.length === 0) return null;
+  return `the new boundary would allow ${widened.length} granted action(s) its boundary ${current} blocks, widening its permissions: ${widened.join(', ')}`;
 }
 
 /** Whether two policy documents (JSON text) say the same: equal once parsed. */

@@ -92,6 +92,14 @@ const PRINCIPALS = {
     ],
     tags: [],
   },
+  // Granted s3:GetObject and s3:PutObject, its boundary narrow-boundary allows s3:GetObject only:
+  // a boundary of s3:* would let it put objects, which it cannot today.
+  narrow: {
+    kind: 'role',
+    granted: ['s3:GetObject', 's3:PutObject'],
+    calls: [['s3.amazonaws.com', 'GetObject']],
+    tags: [],
+  },
   ci: {
     kind: 'user',
     granted: ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:PutImage'],
@@ -100,6 +108,13 @@ const PRINCIPALS = {
   },
 } as const;
 type Name = keyof typeof PRINCIPALS;
+
+/** The boundaries set before iamtrail runs (in moto and in the IAM file) and what they allow. */
+const BOUNDARIES: Partial<Record<Name, { policy: string; allows: string[] }>> = {
+  legacy: { policy: 'corp-boundary', allows: ['*'] },
+  narrow: { policy: 'narrow-boundary', allows: ['s3:GetObject'] },
+};
+const boundaryArnOf = (policy: string): string => `arn:aws:iam::${ACCOUNT}:policy/${policy}`;
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-boundary-apply-'));
 const cache = join(work, 'cache.duckdb');
@@ -130,6 +145,14 @@ function writeIamFile(): string {
         AssumeRolePolicyDocument: JSON.parse(TRUST) as object,
         RolePolicyList: policy(name),
         AttachedManagedPolicies: [],
+        ...(BOUNDARIES[name] === undefined
+          ? {}
+          : {
+              PermissionsBoundary: {
+                PermissionsBoundaryType: 'Policy',
+                PermissionsBoundaryArn: boundaryArnOf(BOUNDARIES[name].policy),
+              },
+            }),
         InstanceProfileList: [],
         Tags: [],
       })),
@@ -147,7 +170,26 @@ function writeIamFile(): string {
         Tags: [],
       })),
     GroupDetailList: [],
-    Policies: [],
+    Policies: Object.values(BOUNDARIES).map(({ policy, allows }) => ({
+      PolicyName: policy,
+      PolicyId: `ANPA${policy.toUpperCase().replace(/-/g, '')}`,
+      Arn: boundaryArnOf(policy),
+      Path: '/',
+      DefaultVersionId: 'v1',
+      AttachmentCount: 1,
+      PermissionsBoundaryUsageCount: 1,
+      IsAttachable: true,
+      CreateDate: '2025-01-01T00:00:00Z',
+      UpdateDate: '2025-01-01T00:00:00Z',
+      PolicyVersionList: [
+        {
+          Document: JSON.parse(boundaryDocument(...allows)) as object,
+          VersionId: 'v1',
+          IsDefaultVersion: true,
+          CreateDate: '2025-01-01T00:00:00Z',
+        },
+      ],
+    })),
   };
   const file = join(work, 'iam.json');
   writeFileSync(file, JSON.stringify(details));
@@ -219,12 +261,14 @@ beforeAll(async () => {
       await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST, Tags }));
     else await iam.send(new CreateUserCommand({ UserName: name, Tags }));
   }
-  await iam.send(
-    new CreatePolicyCommand({ PolicyName: 'corp-boundary', PolicyDocument: boundaryDocument('*') }),
-  );
-  await iam.send(
-    new PutRolePermissionsBoundaryCommand({ RoleName: 'legacy', PermissionsBoundary: CORP_BOUNDARY }),
-  );
+  for (const [name, { policy, allows }] of Object.entries(BOUNDARIES)) {
+    await iam.send(
+      new CreatePolicyCommand({ PolicyName: policy, PolicyDocument: boundaryDocument(...allows) }),
+    );
+    await iam.send(
+      new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: boundaryArnOf(policy) }),
+    );
+  }
   // iamtrail-boundary-role-versions at IAM's five versions, v1 the default: v2 is the oldest that is not.
   await iam.send(
     new CreatePolicyCommand({
@@ -364,11 +408,11 @@ describe('boundary apply and rollback against moto', () => {
     expect(again.stderr).toContain('no applied boundary snapshot of role app');
   });
 
-  it('refuses a role whose boundary iamtrail did not create; --replace-boundary replaces it and rollback puts it back', async () => {
+  it('leaves alone a role whose boundary iamtrail did not create; --replace-boundary replaces it and rollback puts it back', async () => {
     const refused = await run('boundary', 'apply', '--role', 'legacy', ...PERIOD, '--yes');
-    expect(refused.status).toBe(1);
+    // The plan skips it (the IAM file gives its boundary): nothing to apply, nothing changed.
+    expect(refused.status, refused.stderr).toBe(0);
     expect(refused.stdout).toContain(CORP_BOUNDARY);
-    expect(refused.stdout).toContain('--replace-boundary');
     expect(await boundaryOf('legacy')).toBe(CORP_BOUNDARY);
     expect(await versionsOf('legacy')).toBeNull();
     expect(await tagsOf('legacy')).toEqual({});
@@ -388,6 +432,24 @@ describe('boundary apply and rollback against moto', () => {
     expect(rolled.status, rolled.stderr).toBe(0);
     expect(await boundaryOf('legacy')).toBe(CORP_BOUNDARY);
     expect(await tagsOf('legacy')).toEqual({});
+  });
+
+  it('--replace-boundary refuses a boundary whose replacement would allow a granted action it blocks', async () => {
+    const refused = await run(
+      'boundary',
+      'apply',
+      '--role',
+      'narrow',
+      ...PERIOD,
+      '--yes',
+      '--replace-boundary',
+    );
+    expect(refused.status).toBe(1);
+    // narrow-boundary blocks s3:PutObject, which it is granted; the new boundary allows s3:* (its one service).
+    expect(refused.stdout).toContain('widening its permissions: s3:PutObject');
+    expect(await boundaryOf('narrow')).toBe(boundaryArnOf('narrow-boundary'));
+    expect(await versionsOf('narrow')).toBeNull();
+    expect(await tagsOf('narrow')).toEqual({});
   });
 
   it('a policy at five versions loses its oldest non-default one; rollback makes the old default the default again', async () => {

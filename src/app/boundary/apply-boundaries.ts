@@ -3,9 +3,15 @@ import {
   sameDocument,
   whyRefuseBoundary,
   whyRefuseSharedPolicy,
+  whyRefuseWidening,
 } from '../../analysis/boundary-changes.js';
 import type { BoundarySnapshot, BoundaryTagInput } from '../../analysis/boundary-changes.js';
-import { replayBoundary } from '../../analysis/boundary-plan.js';
+import {
+  isIamtrailBoundaryArn,
+  replayBoundary,
+  selfLockouts,
+  unmappedOutsideBoundary,
+} from '../../analysis/boundary-plan.js';
 import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
 import { messageOf } from '../../errors.js';
@@ -13,7 +19,7 @@ import { versionToDelete } from '../../iam/boundary-state.js';
 import type { BoundaryState, PrincipalTag } from '../../iam/boundary-state.js';
 import {
   resolveBoundaryAccount,
-  isoSeconds,
+  snapshotTime,
   newSnapshotId,
   openBoundaryTarget,
   openSnapshotStore,
@@ -21,7 +27,7 @@ import {
 } from './boundary-target.js';
 import type { OpenTarget } from './boundary-target.js';
 import { planBoundariesOf } from './plan-boundaries.js';
-import type { BoundaryPlanOptions, BoundaryPrincipalPlan } from './plan-boundaries.js';
+import type { ApplyEvidence, BoundaryPlanOptions, BoundaryPrincipalPlan } from './plan-boundaries.js';
 
 /*
  * `iamtrail boundary apply`: the plan of `boundary plan`, then per planned principal: the replay
@@ -110,7 +116,7 @@ export async function applyBoundaries(
 ): Promise<BoundaryApplyDocument> {
   const cachePath = snapshotCachePath(options.cache);
   const account = resolveBoundaryAccount(options.config, options.account);
-  const { document: plan, principals } = await planBoundariesOf(options, data);
+  const { document: plan, principals, evidence } = await planBoundariesOf(options, data);
   const now = options.now ?? new Date();
   // No AWS call (nor AssumeRole) when the plan gives no principal a boundary.
   if (plan.principals.every((planned) => planned.status === 'skipped'))
@@ -131,7 +137,12 @@ export async function applyBoundaries(
   const target = await openBoundaryTarget(account, options.config);
   try {
     const entries: BoundaryApplyEntry[] = [];
-    const ready: { entry: BoundaryApplyEntry; planned: Planned; tagInput: BoundaryTagInput }[] = [];
+    const ready: {
+      entry: BoundaryApplyEntry;
+      planned: Planned;
+      tagInput: BoundaryTagInput;
+      gate: StateGate;
+    }[] = [];
     for (const planned of plan.principals) {
       const about = { type: planned.type, name: planned.name, arn: planned.arn };
       if (planned.status === 'skipped') {
@@ -145,6 +156,7 @@ export async function applyBoundaries(
           ? planned.replay
           : replayBoundary(planned.boundary.document, principal, account.id, observed);
       const denied = [...new Set([...replay.notAllowed, ...planned.replay.notAllowed])].sort();
+      const proof = evidence.get(planned.arn);
       const reasons: string[] = [];
       if (!planned.boundary.fits)
         reasons.push(
@@ -154,11 +166,20 @@ export async function applyBoundaries(
         reasons.push(
           `the new boundary would deny ${denied.length} action(s) it was seen using in the period`,
         );
+      const unmapped = unmappedOutsideBoundary(planned.boundary.document, proof?.unmapped ?? []);
+      if (unmapped.length > 0)
+        reasons.push(
+          `it made successful calls the action tables cannot map, of services the new boundary does not allow whole (it might deny them): ${unmapped.map((entry) => `${entry.event} (${entry.calls} call(s))`).join(', ')}`,
+        );
+      for (const lockout of selfLockouts(planned.boundary.document, observed, proof?.resources ?? []))
+        reasons.push(`it would lock itself out: ${lockout.why}`);
+      const gate = {
+        replaceBoundary: options.replaceBoundary,
+        known: principal?.permissionsBoundaryArn,
+        proof,
+      };
       const state = await readState(target, planned);
-      const refusal = whyRefuseBoundary(state.boundaryArn, options.replaceBoundary);
-      if (refusal !== null) reasons.push(refusal);
-      const shared = await whyShared(target, planned, state);
-      if (shared !== null) reasons.push(shared);
+      reasons.push(...(await stateReasons(target, planned, state, gate)));
       const tagInput: BoundaryTagInput = {
         counts: planned.counts,
         unused: planned.counts.granted - planned.counts.usedGranted - planned.unknown.length,
@@ -182,7 +203,7 @@ export async function applyBoundaries(
         newVersion: null,
       };
       entries.push(entry);
-      if (reasons.length === 0) ready.push({ entry, planned, tagInput });
+      if (reasons.length === 0) ready.push({ entry, planned, tagInput, gate });
     }
     const preview = documentOf(plan, entries, true, cachePath, now);
     if (ready.length === 0 || !(await options.confirm(preview))) return preview;
@@ -197,11 +218,12 @@ export async function applyBoundaries(
         now,
         replaceBoundary: options.replaceBoundary,
       };
-      for (const { entry, planned, tagInput } of ready)
+      for (const { entry, planned, tagInput, gate } of ready)
         entries[entries.indexOf(entry)] = await applyOne(target, store, context, {
           entry,
           planned,
           tagInput,
+          gate,
         });
     } finally {
       await store.close();
@@ -231,6 +253,42 @@ function blank(
     snapshotId: null,
     newVersion: null,
   };
+}
+
+/** What the checks of the principal's state need besides it. */
+interface StateGate {
+  readonly replaceBoundary: boolean;
+  /** The boundary the IAM data gives the principal. */
+  readonly known: string | undefined;
+  readonly proof: ApplyEvidence | undefined;
+}
+
+/**
+ * Why the principal's state in IAM refuses it: a boundary iamtrail did not create (unless
+ * replaced, and then only when the new boundary allows nothing it blocks), or a policy something
+ * else uses.
+ */
+async function stateReasons(
+  target: OpenTarget,
+  planned: Planned,
+  state: BoundaryState,
+  gate: StateGate,
+): Promise<string[]> {
+  const reasons: string[] = [];
+  const refusal = whyRefuseBoundary(state.boundaryArn, gate.replaceBoundary);
+  if (refusal !== null) reasons.push(refusal);
+  else if (state.boundaryArn !== null && !isIamtrailBoundaryArn(state.boundaryArn)) {
+    const widening = whyRefuseWidening(
+      state.boundaryArn,
+      gate.known,
+      planned.boundary.document,
+      gate.proof?.outsideBoundary ?? [],
+    );
+    if (widening !== null) reasons.push(widening);
+  }
+  const shared = await whyShared(target, planned, state);
+  if (shared !== null) reasons.push(shared);
+  return reasons;
 }
 
 /** {@link whyRefuseSharedPolicy} of the principal's policy, when it exists (ListEntitiesForPolicy, no filter). */
@@ -306,26 +364,25 @@ async function applyOne(
   target: OpenTarget,
   store: Awaited<ReturnType<typeof openSnapshotStore>>,
   context: ApplyContext,
-  { entry, planned, tagInput }: { entry: BoundaryApplyEntry; planned: Planned; tagInput: BoundaryTagInput },
+  {
+    entry,
+    planned,
+    tagInput,
+    gate,
+  }: { entry: BoundaryApplyEntry; planned: Planned; tagInput: BoundaryTagInput; gate: StateGate },
 ): Promise<BoundaryApplyEntry> {
   const aws = await import('../../aws/permission-boundaries.js');
   const principal = { kind: planned.type, name: planned.name };
   const policyArn = planned.boundary.policyArn;
   const document = policyDocumentText(planned);
   const state = await aws.readBoundaryState(target, principal, policyArn);
-  const refusal = whyRefuseBoundary(state.boundaryArn, context.replaceBoundary);
-  const shared = await whyShared(target, planned, state);
+  const refusals = await stateReasons(target, planned, state, gate);
   const tagPlan = planBoundaryTags(state.tags, tagInput);
-  if (refusal !== null || shared !== null || !tagPlan.ok)
+  if (refusals.length > 0 || !tagPlan.ok)
     return {
       ...entry,
       status: 'refused',
-      reasons: [
-        'its state changed since the dry run',
-        ...(refusal === null ? [] : [refusal]),
-        ...(shared === null ? [] : [shared]),
-        ...(tagPlan.ok ? [] : tagPlan.problems),
-      ],
+      reasons: ['its state changed since the dry run', ...refusals, ...(tagPlan.ok ? [] : tagPlan.problems)],
     };
   const policy = state.policy ?? null;
   const previousDefault = policy?.versions.find((version) => version.id === policy.defaultVersionId);
@@ -333,7 +390,7 @@ async function applyOne(
     id: newSnapshotId(context.now, planned.name),
     accountId: context.accountId,
     principal: { ...principal, arn: state.principal.arn || planned.arn },
-    takenAt: isoSeconds(new Date()),
+    takenAt: snapshotTime(),
     operation: 'apply',
     previousBoundaryArn: state.boundaryArn,
     previousTags: state.tags,

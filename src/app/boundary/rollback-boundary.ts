@@ -9,7 +9,7 @@ import type * as PermissionBoundaries from '../../aws/permission-boundaries.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
 import {
   resolveBoundaryAccount,
-  isoSeconds,
+  snapshotTime,
   newSnapshotId,
   openBoundaryTarget,
   openSnapshotStore,
@@ -113,7 +113,7 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
         id: newSnapshotId(now, principal.name),
         accountId: account.id,
         principal: { ...principal, arn: base.principal.arn },
-        takenAt: isoSeconds(new Date()),
+        takenAt: snapshotTime(),
         operation: 'rollback',
         previousBoundaryArn: current.boundaryArn,
         previousTags: current.tags,

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import {
   BOUNDARY_TAG_KEYS,
+  compareSnapshots,
   planBoundaryTags,
   planRollback,
   sameDocument,
   whyRefuseBoundary,
   whyRefuseSharedPolicy,
+  whyRefuseWidening,
 } from '../../../src/analysis/boundary-changes.js';
 import type { BoundarySnapshot, BoundaryTagInput } from '../../../src/analysis/boundary-changes.js';
 import type { BoundaryPolicyVersion, BoundaryState, PrincipalTag } from '../../../src/iam/boundary-state.js';
@@ -93,6 +95,29 @@ describe('whyRefuseSharedPolicy', () => {
     expect(why).toContain(POLICY);
     expect(why).toContain('user/deploy, group/ops');
     expect(why).not.toContain('role/deploy');
+  });
+});
+
+describe('whyRefuseWidening (--replace-boundary)', () => {
+  // The new boundary allows s3 whole and sqs:SendMessage.
+  const document = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'IamtrailUsedInPeriod', Effect: 'Allow', Action: ['s3:*', 'sqs:SendMessage'], Resource: '*' },
+    ],
+  } as const;
+  it('refuses when the new boundary allows a granted action the current one blocks, naming it', () => {
+    const why = whyRefuseWidening(CORP, CORP, document, ['ec2:RunInstances', 's3:DeleteBucket']);
+    expect(why).toContain('s3:DeleteBucket');
+    expect(why).not.toContain('ec2:RunInstances');
+    expect(why).toContain(CORP);
+  });
+  it('lets it replace a boundary that blocks nothing the new one allows', () => {
+    expect(whyRefuseWidening(CORP, CORP, document, ['ec2:RunInstances', 'sqs:DeleteQueue'])).toBeNull();
+    expect(whyRefuseWidening(CORP, CORP, document, [])).toBeNull();
+  });
+  it('refuses when the IAM data describes another boundary than IAM has (what it blocks is unknown)', () => {
+    expect(whyRefuseWidening(CORP, undefined, document, [])).toContain('refresh the IAM data');
   });
 });
 
@@ -220,5 +245,23 @@ describe('planRollback', () => {
     const now = afterApply({ tags: [{ key: 'team', value: 'changed-since' }, ...APPLIED_TAGS] });
     const steps = planRollback(snapshot(), now).steps;
     expect(JSON.stringify(steps)).not.toContain('team');
+  });
+});
+
+describe('compareSnapshots', () => {
+  it('orders by time, never by the random part of the id', () => {
+    // Same second: the apply (taken first) has the larger random suffix.
+    const apply = snapshot({ id: '20261101T093015Z-deploy-ffffff', takenAt: '2026-11-01T09:30:15.100Z' });
+    const rollback = snapshot({
+      id: '20261101T093015Z-deploy-000000',
+      takenAt: '2026-11-01T09:30:15.900Z',
+      operation: 'rollback',
+    });
+    expect([rollback, apply].sort(compareSnapshots).map((s) => s.operation)).toEqual(['apply', 'rollback']);
+  });
+  it('compares a time to the second with one to the millisecond by their instants', () => {
+    const older = snapshot({ id: 'b', takenAt: '2026-11-01T09:30:15Z' });
+    const newer = snapshot({ id: 'a', takenAt: '2026-11-01T09:30:15.001Z' });
+    expect([newer, older].sort(compareSnapshots)).toEqual([older, newer]);
   });
 });
