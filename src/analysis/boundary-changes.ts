@@ -187,7 +187,8 @@ const fold = (key: string): string => key.toLowerCase();
 
 /**
  * The steps that bring a principal back to what `snapshot` (an apply's) found: the boundary it
- * had (put back, or removed when it had none), the tags exactly (each key apply set removed, or
+ * had (put back, or removed when it had none) when its boundary is still the policy apply set (a
+ * boundary someone set since is left, and so is a policy apply created), the tags exactly (each key apply set removed, or
  * given back its previous value when apply overwrote it; other tags untouched), and the policy's
  * previous default version (made the default again, or written back from the snapshot when that
  * version is gone; a policy apply created is removed when nothing else uses it). What is already
@@ -196,18 +197,16 @@ const fold = (key: string): string => key.toLowerCase();
 export function planRollback(snapshot: BoundarySnapshot, current: BoundaryState): RollbackPlan {
   const steps: RollbackStep[] = [];
   const notes: string[] = [];
-  if (
-    current.boundaryArn !== null &&
-    current.boundaryArn !== snapshot.policyArn &&
-    current.boundaryArn !== snapshot.previousBoundaryArn
-  )
+  // Someone set (or removed) the boundary since apply: theirs is kept, and so is the policy.
+  const changedSince =
+    current.boundaryArn !== snapshot.policyArn && current.boundaryArn !== snapshot.previousBoundaryArn;
+  if (changedSince)
     notes.push(
-      `its boundary is now ${current.boundaryArn}, not ${snapshot.policyArn} that apply set: it changed since; rollback puts back the boundary before apply all the same`,
+      `its boundary is now ${current.boundaryArn ?? 'none'}, not ${snapshot.policyArn} that apply set: someone changed it since, so rollback leaves the boundary as it is${snapshot.policyExisted ? '' : ` and does not delete ${snapshot.policyArn}`}`,
     );
-  if (snapshot.previousBoundaryArn === null) {
-    if (current.boundaryArn !== null) steps.push({ kind: 'delete-boundary' });
-  } else if (current.boundaryArn !== snapshot.previousBoundaryArn) {
-    steps.push({ kind: 'put-boundary', policyArn: snapshot.previousBoundaryArn });
+  else if (current.boundaryArn === snapshot.policyArn) {
+    if (snapshot.previousBoundaryArn === null) steps.push({ kind: 'delete-boundary' });
+    else steps.push({ kind: 'put-boundary', policyArn: snapshot.previousBoundaryArn });
   }
 
   const previous = new Map(snapshot.previousTags.map((tag) => [fold(tag.key), tag]));
@@ -228,7 +227,7 @@ export function planRollback(snapshot: BoundarySnapshot, current: BoundaryState)
 
   const policy: BoundaryPolicyState | null | undefined = current.policy;
   if (!snapshot.policyExisted) {
-    if (policy !== null && policy !== undefined)
+    if (policy !== null && policy !== undefined && !changedSince)
       steps.push({ kind: 'delete-policy-if-unused', policyArn: snapshot.policyArn });
   } else if (policy === null || policy === undefined) {
     notes.push(`the policy ${snapshot.policyArn} no longer exists: its previous version cannot be restored`);

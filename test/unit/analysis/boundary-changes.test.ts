@@ -232,13 +232,24 @@ describe('planRollback', () => {
     });
   });
 
-  it('takes no step for what is already as it was, and notes a boundary changed since', () => {
+  it('takes no step for what is already as it was', () => {
     const before = snapshot({ previousBoundaryArn: CORP });
     const now = afterApply({ boundaryArn: CORP, tags: [{ key: 'team', value: 'payments' }], policy: null });
     expect(planRollback(before, now)).toEqual({ steps: [], notes: [] });
+  });
+
+  it('leaves a boundary someone set after apply, and the policy apply created, and says so', () => {
     const changed = planRollback(snapshot(), afterApply({ boundaryArn: CORP }));
-    expect(changed.steps[0]).toEqual({ kind: 'delete-boundary' });
+    // Only the tags apply added are taken back: no boundary step, no policy deletion.
+    expect(changed.steps).toEqual([
+      { kind: 'untag', keys: ['iamtrail:coverage-percent', 'iamtrail:window'] },
+    ]);
     expect(changed.notes.join(' ')).toContain(CORP);
+    expect(changed.notes.join(' ')).toContain(`does not delete ${POLICY}`);
+    // Removed since (apply found CORP, set its own, someone removed it): not put back either.
+    const removed = planRollback(snapshot({ previousBoundaryArn: CORP }), afterApply({ boundaryArn: null }));
+    expect(removed.steps.map((step) => step.kind)).toEqual(['untag']);
+    expect(removed.notes.join(' ')).toContain('now none');
   });
 
   it('never touches a tag apply did not set', () => {
