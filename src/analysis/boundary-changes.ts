@@ -271,3 +271,55 @@ export function describeRollbackStep(step: RollbackStep): string {
       return `delete ${step.policyArn} (apply created it) unless another principal uses it as boundary`;
   }
 }
+
+/** The snapshot a rollback restores, or why there is none. */
+export type RollbackChoice =
+  | { readonly kind: 'found'; readonly snapshot: BoundarySnapshot; readonly note: string | null }
+  /** `--to` names no snapshot of the principal. */
+  | { readonly kind: 'unknown-id' }
+  /** `--to` names a rollback's snapshot, or one already rolled back. */
+  | { readonly kind: 'not-restorable'; readonly why: string }
+  /** No apply snapshot left to roll back. */
+  | { readonly kind: 'none' };
+
+/**
+ * Which apply snapshot a rollback restores (`snapshots` oldest first): `--to`'s (an applied,
+ * failed or pending apply: rollback works from the state now, so an apply that stopped midway
+ * is undone as well), else the latest applied one, else the latest pending or failed one (said
+ * in `note`). A rolled-back snapshot is never restored again.
+ */
+export function chooseRollbackSnapshot(
+  snapshots: readonly BoundarySnapshot[],
+  to: string | undefined,
+): RollbackChoice {
+  if (to !== undefined) {
+    const found = snapshots.find((snapshot) => snapshot.id === to);
+    if (found === undefined) return { kind: 'unknown-id' };
+    if (found.operation !== 'apply')
+      return {
+        kind: 'not-restorable',
+        why: `a ${found.operation} snapshot; rollback restores what an apply found`,
+      };
+    if (found.state === 'rolled-back') return { kind: 'not-restorable', why: 'it was rolled back already' };
+    return {
+      kind: 'found',
+      snapshot: found,
+      note:
+        found.state === 'pending'
+          ? `snapshot ${found.id} is pending (its apply did not finish): rolling back from the state now`
+          : null,
+    };
+  }
+  const applies = snapshots.filter((snapshot) => snapshot.operation === 'apply');
+  const applied = applies.filter((snapshot) => snapshot.state === 'applied').at(-1);
+  if (applied !== undefined) return { kind: 'found', snapshot: applied, note: null };
+  const unfinished = applies
+    .filter((snapshot) => snapshot.state === 'pending' || snapshot.state === 'failed')
+    .at(-1);
+  if (unfinished === undefined) return { kind: 'none' };
+  return {
+    kind: 'found',
+    snapshot: unfinished,
+    note: `no applied snapshot: picked the latest ${unfinished.state} one, ${unfinished.id} (taken ${unfinished.takenAt}${unfinished.message === null ? '' : `: ${unfinished.message}`})`,
+  };
+}

@@ -18,6 +18,7 @@ import {
   GetPolicyVersionCommand,
   NoSuchEntityException,
   TagRoleCommand,
+  UntagRoleCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -547,5 +548,32 @@ describe('boundary apply when IAM refuses a call mid-way (aws-sdk-client-mock)',
     } finally {
       mock.restore();
     }
+  });
+
+  it('rollback picks the failed snapshot when no applied one is left; a dry run with nothing to do writes nothing', async () => {
+    // The mocked apply above changed nothing in moto; its snapshot saw no tags, so the tag key it
+    // would have set, which app has in moto, is removed by hand: nothing is left to undo.
+    await iam.send(new UntagRoleCommand({ RoleName: 'app', TagKeys: ['iamtrail:window'] }));
+    const failedId = (
+      JSON.parse(
+        (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+      ) as BoundaryHistoryDocument
+    ).snapshots.at(-1)?.id;
+    const dry = await run('boundary', 'rollback', '--role', 'app', '--json');
+    expect(dry.status, dry.stderr).toBe(0);
+    const document = boundaryRollbackDocument.parse(JSON.parse(dry.stdout));
+    expect(document.restores.id).toBe(failedId);
+    expect(document.status).toBe('nothing-to-do');
+    expect(document.notes.join(' ')).toContain(`picked the latest failed one, ${failedId ?? ''}`);
+    const stateOf = async (): Promise<string | undefined> =>
+      (
+        JSON.parse(
+          (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+        ) as BoundaryHistoryDocument
+      ).snapshots.find((snapshot) => snapshot.id === failedId)?.state;
+    expect(await stateOf()).toBe('failed');
+    const confirmed = await run('boundary', 'rollback', '--role', 'app', '--yes');
+    expect(confirmed.status, confirmed.stderr).toBe(0);
+    expect(await stateOf()).toBe('rolled-back');
   });
 });

@@ -75,6 +75,7 @@ export default class BoundaryRollback extends BaseCommand {
       config,
       principal,
       to: flags.to,
+      yes: flags.yes,
       cache: { path: flags.cache, enabled: true, refresh: false, lockTimeoutMs: flags['cache-wait'] * 1000 },
       onNotice: (message) => {
         this.warnLine(message);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   BOUNDARY_TAG_KEYS,
+  chooseRollbackSnapshot,
   compareSnapshots,
   planBoundaryTags,
   planRollback,
@@ -274,5 +275,31 @@ describe('compareSnapshots', () => {
     const older = snapshot({ id: 'b', takenAt: '2026-11-01T09:30:15Z' });
     const newer = snapshot({ id: 'a', takenAt: '2026-11-01T09:30:15.001Z' });
     expect([newer, older].sort(compareSnapshots)).toEqual([older, newer]);
+  });
+});
+
+describe('chooseRollbackSnapshot', () => {
+  const applied = snapshot({ id: 'a1', takenAt: '2026-11-01T09:00:00.000Z', state: 'applied' });
+  const pending = snapshot({ id: 'p2', takenAt: '2026-11-02T09:00:00.000Z', state: 'pending' });
+  const rollback = snapshot({ id: 'r3', takenAt: '2026-11-03T09:00:00.000Z', operation: 'rollback' });
+  it('restores a pending snapshot named by --to (rollback works from the state now), and says it is pending', () => {
+    const choice = chooseRollbackSnapshot([applied, pending], 'p2');
+    expect(choice.kind === 'found' && choice.snapshot.id).toBe('p2');
+    expect(choice.kind === 'found' && choice.note).toContain('pending');
+  });
+  it('refuses --to of a rollback snapshot, of one rolled back, or of no snapshot', () => {
+    expect(chooseRollbackSnapshot([rollback], 'r3').kind).toBe('not-restorable');
+    expect(chooseRollbackSnapshot([{ ...applied, state: 'rolled-back' }], 'a1').kind).toBe('not-restorable');
+    expect(chooseRollbackSnapshot([applied], 'zz').kind).toBe('unknown-id');
+  });
+  it('by default takes the latest applied one, else the latest pending or failed one and says which', () => {
+    const byDefault = chooseRollbackSnapshot([applied, pending], undefined);
+    expect(byDefault).toEqual({ kind: 'found', snapshot: applied, note: null });
+    const unfinished = chooseRollbackSnapshot([{ ...applied, state: 'rolled-back' }, pending], undefined);
+    expect(unfinished.kind === 'found' && unfinished.snapshot.id).toBe('p2');
+    expect(unfinished.kind === 'found' && unfinished.note).toContain('picked the latest pending one, p2');
+    expect(chooseRollbackSnapshot([{ ...applied, state: 'rolled-back' }, rollback], undefined).kind).toBe(
+      'none',
+    );
   });
 });
