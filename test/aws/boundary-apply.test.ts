@@ -550,6 +550,66 @@ describe('boundary apply when IAM refuses a call mid-way (aws-sdk-client-mock)',
     }
   });
 
+  it('a principal IAM no longer has (a stale IAM file) fails alone: "changed nothing", the document printed, exit 3', async () => {
+    const mock = mockClient(IAMClient);
+    try {
+      mock
+        .on(GetRoleCommand)
+        .rejects(
+          new NoSuchEntityException({ message: 'The role with name app cannot be found.', $metadata: {} }),
+        );
+      const failed = await run('boundary', 'apply', '--role', 'app', ...PERIOD, '--yes', '--format', 'json');
+      expect(failed.status).toBe(3);
+      const document = boundaryApplyDocument.parse(JSON.parse(failed.stdout));
+      expect(document.principals.map((entry) => [entry.name, entry.status])).toEqual([['app', 'failed']]);
+      expect(document.principals[0]?.reasons.join(' ')).toMatch(/GetRole.*changed nothing/s);
+      expect(mock.commandCalls(CreatePolicyCommand)).toHaveLength(0);
+    } finally {
+      mock.restore();
+    }
+  });
+
+  it('Ctrl-C before the change: the principal is "not applied (interrupted)", nothing is written, exit 130', async () => {
+    const mock = mockClient(IAMClient);
+    try {
+      mock.on(GetRoleCommand).callsFake(() => {
+        // Ctrl-C while apply reads the role's state (the command's handler aborts the run).
+        process.emit('SIGINT');
+        return {
+          Role: {
+            RoleName: 'app',
+            Arn: `arn:aws:iam::${ACCOUNT}:role/app`,
+            Path: '/',
+            RoleId: 'AROAAPP',
+            CreateDate: new Date('2025-01-01'),
+          },
+        };
+      });
+      mock.on(ListRoleTagsCommand).resolves({ Tags: [] });
+      mock
+        .on(GetPolicyCommand)
+        .rejects(new NoSuchEntityException({ message: 'Policy not found', $metadata: {} }));
+      const before = (
+        JSON.parse(
+          (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+        ) as BoundaryHistoryDocument
+      ).snapshots.length;
+      const stopped = await run('boundary', 'apply', '--role', 'app', ...PERIOD, '--yes');
+      expect(stopped.status).toBe(130);
+      expect(stopped.stdout).toContain('role app: not applied (interrupted)');
+      expect(mock.commandCalls(CreatePolicyCommand)).toHaveLength(0);
+      expect(mock.commandCalls(PutRolePermissionsBoundaryCommand)).toHaveLength(0);
+      const after = (
+        JSON.parse(
+          (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+        ) as BoundaryHistoryDocument
+      ).snapshots.length;
+      expect(after).toBe(before);
+    } finally {
+      mock.restore();
+    }
+  });
+
   it('rollback picks the failed snapshot when no applied one is left; a dry run with nothing to do writes nothing', async () => {
     // The mocked apply above changed nothing in moto; its snapshot saw no tags, so the tag key it
     // would have set, which app has in moto, is removed by hand: nothing is left to undo.

@@ -751,7 +751,7 @@ export const boundaryApplyDocument = z.strictObject({
   principals: z.array(
     z.strictObject({
       ...principalRef,
-      status: z.enum(['skipped', 'refused', 'would-apply', 'applied', 'failed']),
+      status: z.enum(['skipped', 'refused', 'would-apply', 'applied', 'failed', 'interrupted']),
       reasons: z.array(z.string()),
       denied: z.array(z.string()),
       policyArn: arnOrNull,
@@ -780,6 +780,7 @@ export const boundaryApplyDocument = z.strictObject({
     wouldApply: count,
     applied: count,
     failed: count,
+    interrupted: count,
   }),
 });
 

@@ -14,7 +14,7 @@ import {
 } from '../../analysis/boundary-plan.js';
 import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
-import { messageOf } from '../../errors.js';
+import { InterruptedError, messageOf } from '../../errors.js';
 import { versionToDelete } from '../../iam/boundary-state.js';
 import type { BoundaryState, PrincipalTag } from '../../iam/boundary-state.js';
 import {
@@ -65,9 +65,11 @@ export interface BoundaryApplyEntry {
   /**
    * `skipped` (the plan gives none), `refused` (replay denies an observed call, a boundary
    * iamtrail did not create, tags over IAM's limits, a document over the size limit), `would-apply`
-   * (dry run), `applied`, `failed` (an AWS call failed: `error` says what was changed before).
+   * (dry run), `applied`, `failed` (an AWS call or the snapshot's write failed: the reason says
+   * what was changed before, or "changed nothing"), `interrupted` (Ctrl-C came before its turn:
+   * not applied).
    */
-  readonly status: 'skipped' | 'refused' | 'would-apply' | 'applied' | 'failed';
+  readonly status: 'skipped' | 'refused' | 'would-apply' | 'applied' | 'failed' | 'interrupted';
   /** Why skipped or refused, the error of a failure. */
   readonly reasons: readonly string[];
   /** Observed actions the new boundary would deny (refused). */
@@ -102,8 +104,12 @@ export interface BoundaryApplyDocument {
     readonly wouldApply: number;
     readonly applied: number;
     readonly failed: number;
+    readonly interrupted: number;
   };
 }
+
+/** The reason of a principal Ctrl-C came before. */
+export const INTERRUPTED_REASON = 'not applied (interrupted)';
 
 type Planned = Extract<BoundaryPrincipalPlan, { status: 'planned' }>;
 
@@ -123,10 +129,10 @@ export async function applyBoundaries(
     return documentOf(
       plan,
       plan.principals.map((planned) =>
-        blank(
+        unchanged(
           { type: planned.type, name: planned.name, arn: planned.arn },
           'skipped',
-          [planned.detail],
+          planned.detail,
           planned.currentBoundary,
         ),
       ),
@@ -146,7 +152,11 @@ export async function applyBoundaries(
     for (const planned of plan.principals) {
       const about = { type: planned.type, name: planned.name, arn: planned.arn };
       if (planned.status === 'skipped') {
-        entries.push(blank(about, 'skipped', [planned.detail], planned.currentBoundary));
+        entries.push(unchanged(about, 'skipped', planned.detail, planned.currentBoundary));
+        continue;
+      }
+      if (interrupted(options.signal)) {
+        entries.push(unchanged(about, 'interrupted', INTERRUPTED_REASON, planned.currentBoundary));
         continue;
       }
       const principal = principals.get(planned.arn);
@@ -178,8 +188,18 @@ export async function applyBoundaries(
         known: principal?.permissionsBoundaryArn,
         proof,
       };
-      const state = await readState(target, planned);
-      reasons.push(...(await stateReasons(target, planned, state, gate)));
+      let state: BoundaryState;
+      try {
+        state = await readState(target, planned);
+        reasons.push(...(await stateReasons(target, planned, state, gate)));
+      } catch (error) {
+        if (error instanceof InterruptedError) throw error;
+        // A principal the IAM data names that IAM no longer has, or a read IAM refused: this one alone.
+        entries.push(
+          unchanged(about, 'failed', `${messageOf(error)}; changed nothing`, planned.currentBoundary),
+        );
+        continue;
+      }
       const tagInput: BoundaryTagInput = {
         counts: planned.counts,
         unused: planned.counts.granted - planned.counts.usedGranted - planned.unknown.length,
@@ -205,6 +225,17 @@ export async function applyBoundaries(
       entries.push(entry);
       if (reasons.length === 0) ready.push({ entry, planned, tagInput, gate });
     }
+    if (interrupted(options.signal)) {
+      // Ctrl-C before the question: none of them is applied.
+      for (const { entry } of ready)
+        entries[entries.indexOf(entry)] = {
+          ...entry,
+          status: 'interrupted',
+          reasons: [INTERRUPTED_REASON],
+          boundaryAfter: entry.boundaryBefore,
+        };
+      return documentOf(plan, entries, true, cachePath, now);
+    }
     const preview = documentOf(plan, entries, true, cachePath, now);
     if (ready.length === 0 || !(await options.confirm(preview))) return preview;
 
@@ -218,13 +249,29 @@ export async function applyBoundaries(
         now,
         replaceBoundary: options.replaceBoundary,
       };
-      for (const { entry, planned, tagInput, gate } of ready)
-        entries[entries.indexOf(entry)] = await applyOne(target, store, context, {
-          entry,
-          planned,
-          tagInput,
-          gate,
-        });
+      for (const { entry, planned, tagInput, gate } of ready) {
+        const at = entries.indexOf(entry);
+        if (interrupted(options.signal)) {
+          entries[at] = {
+            ...entry,
+            status: 'interrupted',
+            reasons: [INTERRUPTED_REASON],
+            boundaryAfter: entry.boundaryBefore,
+          };
+          continue;
+        }
+        try {
+          entries[at] = await applyOne(target, store, context, { entry, planned, tagInput, gate });
+        } catch (error) {
+          // Before its snapshot was written (its state read again, the snapshot's write): nothing changed.
+          entries[at] = {
+            ...entry,
+            status: 'failed',
+            reasons: [`${messageOf(error)}; changed nothing`],
+            boundaryAfter: entry.boundaryBefore,
+          };
+        }
+      }
     } finally {
       await store.close();
     }
@@ -234,16 +281,17 @@ export async function applyBoundaries(
   }
 }
 
-function blank(
+/** An entry of a principal nothing was done to: skipped, interrupted, or failed before any change. */
+function unchanged(
   about: { type: 'user' | 'role'; name: string; arn: string },
-  status: 'skipped',
-  reasons: string[],
+  status: 'skipped' | 'interrupted' | 'failed',
+  reason: string,
   boundary: string | null,
 ): BoundaryApplyEntry {
   return {
     ...about,
     status,
-    reasons,
+    reasons: [reason],
     denied: [],
     policyArn: null,
     boundaryBefore: boundary,
@@ -344,6 +392,7 @@ function documentOf(
       wouldApply: count('would-apply'),
       applied: count('applied'),
       failed: count('failed'),
+      interrupted: count('interrupted'),
     },
   };
 }
@@ -430,8 +479,15 @@ async function applyOne(
     }
     await aws.tagPrincipal(target, principal, tagPlan.tags, state.tags);
     done.push('tagged it');
-    await store.markBoundarySnapshot(snapshot.id, { state: 'applied', newVersion });
-    return { ...entry, status: 'applied', snapshotId: snapshot.id, newVersion, tags: tagPlan.tags };
+    const marked = await markQuietly(store, snapshot.id, { state: 'applied', newVersion });
+    return {
+      ...entry,
+      status: 'applied',
+      snapshotId: snapshot.id,
+      newVersion,
+      tags: tagPlan.tags,
+      reasons: marked === null ? [] : [marked],
+    };
   } catch (error) {
     const lost = error instanceof aws.PolicyVersionLostError ? error.deleted : null;
     const message =
@@ -442,7 +498,35 @@ async function applyOne(
       (done.length === 0
         ? ''
         : `; to undo: iamtrail boundary rollback --account ${context.accountName} --${planned.type} ${planned.name} --to ${snapshot.id} --yes`);
-    await store.markBoundarySnapshot(snapshot.id, { state: 'failed', newVersion, message });
-    return { ...entry, status: 'failed', reasons: [message], snapshotId: snapshot.id, newVersion };
+    const marked = await markQuietly(store, snapshot.id, { state: 'failed', newVersion, message });
+    return {
+      ...entry,
+      status: 'failed',
+      reasons: [message, ...(marked === null ? [] : [marked])],
+      snapshotId: snapshot.id,
+      newVersion,
+    };
   }
+}
+
+/**
+ * Marks a snapshot; a failure to is said (returned), never thrown: the change it records is made
+ * and the result must say so.
+ */
+async function markQuietly(
+  store: Awaited<ReturnType<typeof openSnapshotStore>>,
+  snapshotId: string,
+  outcome: Parameters<Awaited<ReturnType<typeof openSnapshotStore>>['markBoundarySnapshot']>[1],
+): Promise<string | null> {
+  try {
+    await store.markBoundarySnapshot(snapshotId, outcome);
+    return null;
+  } catch (error) {
+    return `the snapshot ${snapshotId} could not be marked ${outcome.state} in the cache (${messageOf(error)}): it still says pending`;
+  }
+}
+
+/** Whether Ctrl-C was pressed (read afresh at each call). */
+function interrupted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }

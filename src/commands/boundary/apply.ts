@@ -89,37 +89,52 @@ export default class BoundaryApply extends BaseCommand {
           `Apply ${preview.totals.wouldApply} boundary(ies) in account ${preview.account.name}?`,
       }),
     };
+    // The question is asked with the progress bar off the terminal.
+    const askedAfter =
+      (stopProgress: () => void) =>
+      (preview: BoundaryApplyDocument): Promise<boolean> => {
+        stopProgress();
+        return common.confirm(preview);
+      };
     if (flags.org) {
       const accounts = await resolveOrgAccounts(orgRequestOf(flags, config));
-      const org = await this.withLogReading(({ signal, reporter }) =>
+      const org = await this.withLogReading(({ signal, reporter, stopProgress }) =>
         forEachOrgAccount('apply', accounts, (account) =>
-          applyBoundaries({ ...common, account, signal, reporter }),
+          applyBoundaries({ ...common, account, signal, reporter, confirm: askedAfter(stopProgress) }),
         ),
       );
       const done = org.accounts.flatMap((result) => (result.status === 'done' ? [result.document] : []));
       const refused = done.reduce((sum, document) => sum + document.totals.refused, 0);
       const failed = org.totals.failed + done.filter((document) => document.totals.failed > 0).length;
-      if (this.jsonEnabled() && failed + refused === 0) return org;
+      const interrupted = done.reduce((sum, document) => sum + document.totals.interrupted, 0);
+      if (this.jsonEnabled() && failed + refused + interrupted === 0) return org;
       process.stdout.write(
         json ? `${JSON.stringify(org, null, 2)}\n` : renderBoundaryOrgText(org, renderBoundaryApplyText),
       );
-      await this.exitFor(failed, refused);
+      await this.exitFor(failed, refused, interrupted);
       return org;
     }
     const account = requireAccount(flags);
-    const document = await this.withLogReading(({ signal, reporter }) =>
-      applyBoundaries({ ...common, account, signal, reporter }),
+    const document = await this.withLogReading(({ signal, reporter, stopProgress }) =>
+      applyBoundaries({ ...common, account, signal, reporter, confirm: askedAfter(stopProgress) }),
     );
     if (!shown.has(document)) {
-      if (this.jsonEnabled() && document.totals.failed + document.totals.refused === 0) return document;
+      const { failed, refused, interrupted } = document.totals;
+      if (this.jsonEnabled() && failed + refused + interrupted === 0) return document;
       process.stdout.write(render(document));
     }
-    await this.exitFor(document.totals.failed, document.totals.refused);
+    await this.exitFor(document.totals.failed, document.totals.refused, document.totals.interrupted);
     return document;
   }
 
-  /** Exit code 3 when something failed, 1 when a principal was refused. */
-  private async exitFor(failed: number, refused: number): Promise<void> {
+  /** Exit code 130 when Ctrl-C stopped it, 3 when something failed, 1 when a principal was refused. */
+  private async exitFor(failed: number, refused: number, interrupted: number): Promise<void> {
+    if (interrupted > 0) {
+      this.warnLine(
+        `interrupted: ${interrupted} principal(s) not applied (the output says which were): exit code 130`,
+      );
+      await this.exitWhenWritten(130);
+    }
     if (failed > 0) {
       this.warnLine(
         `${failed} principal(s) or account(s) failed (the snapshot or the error says what was changed): exit code 3`,
