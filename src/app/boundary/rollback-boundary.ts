@@ -7,7 +7,7 @@ import {
 } from '../../analysis/boundary-changes.js';
 import type { BoundarySnapshot, RollbackStep } from '../../analysis/boundary-changes.js';
 import type { Config } from '../../config/load-config.js';
-import { UsageError, messageOf } from '../../errors.js';
+import { InterruptedError, UsageError, messageOf } from '../../errors.js';
 import type { BoundaryPrincipal } from '../../iam/boundary-state.js';
 import type * as PermissionBoundaries from '../../aws/permission-boundaries.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
@@ -45,6 +45,8 @@ export interface BoundaryRollbackOptions {
    * nothing to the cache).
    */
   readonly yes: boolean;
+  /** Ctrl-C: checked before the principal's state is read and before its change. */
+  readonly signal?: AbortSignal;
   readonly now?: Date;
 }
 
@@ -84,6 +86,7 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
   try {
     const snapshots = await store.boundarySnapshots({ accountId: account.id, principal: options.principal });
     const { snapshot: restores, note: picked } = pickSnapshot(snapshots, options.to, who, cachePath);
+    stopIfInterrupted(options.signal, who);
     const aws = await import('../../aws/permission-boundaries.js');
     const target = await openBoundaryTarget(account, options.config);
     try {
@@ -115,6 +118,7 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
         error: null,
       };
       if (!(await options.confirm(preview))) return preview;
+      stopIfInterrupted(options.signal, who);
 
       const restoredTags = plan.steps.flatMap((step) => (step.kind === 'tag' ? step.tags : []));
       const own: BoundarySnapshot = {
@@ -194,6 +198,11 @@ function pickSnapshot(
         suggestions: ['boundary history lists the snapshots'],
       });
   }
+}
+
+/** Ctrl-C before the principal's turn: nothing of it is changed. */
+function stopIfInterrupted(signal: AbortSignal | undefined, who: string): void {
+  if (signal?.aborted === true) throw new InterruptedError(`interrupted: ${who} was not rolled back`);
 }
 
 type BoundaryAws = typeof PermissionBoundaries;

@@ -99,14 +99,21 @@ export default class BoundaryApply extends BaseCommand {
     if (flags.org) {
       const accounts = await resolveOrgAccounts(orgRequestOf(flags, config));
       const org = await this.withLogReading(({ signal, reporter, stopProgress }) =>
-        forEachOrgAccount('apply', accounts, (account) =>
-          applyBoundaries({ ...common, account, signal, reporter, confirm: askedAfter(stopProgress) }),
+        forEachOrgAccount(
+          'apply',
+          accounts,
+          (account) =>
+            applyBoundaries({ ...common, account, signal, reporter, confirm: askedAfter(stopProgress) }),
+          undefined,
+          signal,
         ),
       );
       const done = org.accounts.flatMap((result) => (result.status === 'done' ? [result.document] : []));
       const refused = done.reduce((sum, document) => sum + document.totals.refused, 0);
       const failed = org.totals.failed + done.filter((document) => document.totals.failed > 0).length;
-      const interrupted = done.reduce((sum, document) => sum + document.totals.interrupted, 0);
+      const interrupted =
+        done.reduce((sum, document) => sum + document.totals.interrupted, 0) +
+        org.accounts.filter((result) => result.status === 'failed' && result.exitCode === 130).length;
       if (this.jsonEnabled() && failed + refused + interrupted === 0) return org;
       process.stdout.write(
         json ? `${JSON.stringify(org, null, 2)}\n` : renderBoundaryOrgText(org, renderBoundaryApplyText),

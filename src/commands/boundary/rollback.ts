@@ -91,11 +91,14 @@ export default class BoundaryRollback extends BaseCommand {
     };
     if (flags.org) {
       const accounts = await resolveOrgAccounts(orgRequestOf(flags, config));
-      const org = await forEachOrgAccount(
-        'rollback',
-        accounts,
-        (account) => rollbackBoundary({ ...common, account }),
-        (error) => error instanceof NoSnapshotError,
+      const org = await this.withLogReading(({ signal }) =>
+        forEachOrgAccount(
+          'rollback',
+          accounts,
+          (account) => rollbackBoundary({ ...common, account, signal }),
+          (error) => error instanceof NoSnapshotError,
+          signal,
+        ),
       );
       const failed =
         org.totals.failed +
@@ -105,13 +108,23 @@ export default class BoundaryRollback extends BaseCommand {
       process.stdout.write(
         json ? `${JSON.stringify(org, null, 2)}\n` : renderBoundaryOrgText(org, renderBoundaryRollbackText),
       );
+      if (org.accounts.some((result) => result.status === 'failed' && result.exitCode === 130)) {
+        this.warnLine(
+          'interrupted: the accounts after it were not rolled back (the output says which were): exit code 130',
+        );
+        await this.exitWhenWritten(130);
+      }
       if (failed > 0) {
         this.warnLine(`${failed} account(s) failed (their error is in the output): exit code 3`);
         await this.exitWhenWritten(3);
       }
       return org;
     }
-    const document = await rollbackBoundary({ ...common, account: requireAccount(flags) });
+    const account = requireAccount(flags);
+    // Ctrl-C is caught (rollback stops before the change it has not begun), not a kill mid-way.
+    const document = await this.withLogReading(({ signal }) =>
+      rollbackBoundary({ ...common, account, signal }),
+    );
     if (!shown.has(document)) {
       if (this.jsonEnabled() && document.status !== 'failed') return document;
       process.stdout.write(render(document));
