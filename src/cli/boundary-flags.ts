@@ -77,8 +77,22 @@ export function canAsk(): boolean {
 }
 
 /** Asks `question` on stderr and reads the answer from stdin: yes only for y or yes. */
-export async function askYes(question: string): Promise<boolean> {
-  const reader = createInterface({ input: process.stdin, output: process.stderr });
+export async function askYes(
+  question: string,
+  streams: {
+    readonly input: NodeJS.ReadableStream;
+    readonly output: NodeJS.WritableStream;
+    readonly terminal?: boolean;
+  } = {
+    input: process.stdin,
+    output: process.stderr,
+  },
+): Promise<boolean> {
+  const reader = createInterface({
+    input: streams.input,
+    output: streams.output,
+    ...(streams.terminal === undefined ? {} : { terminal: streams.terminal }),
+  });
   // At a terminal, Ctrl-C at the question comes as the reader's SIGINT (raw mode), not the process's.
   const interrupt = new AbortController();
   reader.on('SIGINT', () => {
