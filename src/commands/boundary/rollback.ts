@@ -26,12 +26,12 @@ export default class BoundaryRollback extends BaseCommand {
   static override summary =
     "Roll back a boundary apply: the principal's previous boundary, tags and policy version (a dry run unless --yes).";
   static override description =
-    'From the latest applied snapshot of the principal (or --to SNAPSHOT_ID, an applied or failed apply): puts ' +
+    'From the latest applied snapshot of the principal (else its latest pending or failed one; or --to SNAPSHOT_ID): puts ' +
     'back the previous permission boundary (or removes it when there was none), removes the iamtrail:* tags apply ' +
     'added and gives back the previous value of any it overwrote, and makes the previous default version of ' +
-    'iamtrail-boundary-<role|user>-<name> the default again (a policy apply created is deleted unless another principal uses ' +
-    'it as boundary). Writes a snapshot of its own and marks the restored one rolled-back. Without --yes nothing ' +
-    'is changed. Exit codes: 2 bad input (no such snapshot), 3 an AWS call failed.';
+    'iamtrail-boundary-<role|user>-<name> the default again (a policy apply created is deleted unless anything uses ' +
+    'it). A boundary someone set after apply is left. Writes a snapshot of its own and marks the restored one rolled-back. Without --yes nothing ' +
+    'is changed. Exit codes: 2 bad input (no such snapshot), 3 an AWS call failed, 130 interrupted.';
   static override examples = [
     '<%= config.bin %> boundary rollback --account prod --role deploy',
     '<%= config.bin %> boundary rollback --account prod --role deploy --to 20261201T101500Z-deploy-a1b2c3 --yes',
