@@ -505,24 +505,31 @@ describe('boundary apply and rollback against moto', () => {
   });
 });
 
+/** GetRole's answer for role app, as IAM gives it. */
+const APP_ROLE = {
+  Role: {
+    RoleName: 'app',
+    Arn: `arn:aws:iam::${ACCOUNT}:role/app`,
+    Path: '/',
+    RoleId: 'AROAAPP',
+    CreateDate: new Date('2025-01-01'),
+  },
+};
+
+/** The scripted IAM has no tag on the role and no boundary policy of it. */
+function untaggedWithoutPolicy(mock: ReturnType<typeof mockClient>): void {
+  mock.on(ListRoleTagsCommand).resolves({ Tags: [] });
+  mock
+    .on(GetPolicyCommand)
+    .rejects(new NoSuchEntityException({ message: 'Policy not found', $metadata: {} }));
+}
+
 describe('boundary apply when IAM refuses a call mid-way (aws-sdk-client-mock)', () => {
   it('marks the snapshot failed, says what was changed before and how to roll back, and exits 3', async () => {
     const mock = mockClient(IAMClient);
     try {
-      const roleArn = `arn:aws:iam::${ACCOUNT}:role/app`;
-      mock.on(GetRoleCommand).resolves({
-        Role: {
-          RoleName: 'app',
-          Arn: roleArn,
-          Path: '/',
-          RoleId: 'AROAAPP',
-          CreateDate: new Date('2025-01-01'),
-        },
-      });
-      mock.on(ListRoleTagsCommand).resolves({ Tags: [] });
-      mock
-        .on(GetPolicyCommand)
-        .rejects(new NoSuchEntityException({ message: 'Policy not found', $metadata: {} }));
+      mock.on(GetRoleCommand).resolves(APP_ROLE);
+      untaggedWithoutPolicy(mock);
       mock.on(CreatePolicyCommand).resolves({ Policy: { Arn: policyArnOf('app'), DefaultVersionId: 'v1' } });
       mock.on(PutRolePermissionsBoundaryCommand).rejects(
         Object.assign(new Error('not authorized to perform iam:PutRolePermissionsBoundary'), {
@@ -575,20 +582,9 @@ describe('boundary apply when IAM refuses a call mid-way (aws-sdk-client-mock)',
       mock.on(GetRoleCommand).callsFake(() => {
         // Ctrl-C while apply reads the role's state (the command's handler aborts the run).
         process.emit('SIGINT');
-        return {
-          Role: {
-            RoleName: 'app',
-            Arn: `arn:aws:iam::${ACCOUNT}:role/app`,
-            Path: '/',
-            RoleId: 'AROAAPP',
-            CreateDate: new Date('2025-01-01'),
-          },
-        };
+        return APP_ROLE;
       });
-      mock.on(ListRoleTagsCommand).resolves({ Tags: [] });
-      mock
-        .on(GetPolicyCommand)
-        .rejects(new NoSuchEntityException({ message: 'Policy not found', $metadata: {} }));
+      untaggedWithoutPolicy(mock);
       const before = (
         JSON.parse(
           (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
