@@ -101,6 +101,23 @@ const PRINCIPALS = {
     calls: [['s3.amazonaws.com', 'GetObject']],
     tags: [],
   },
+  // Also calls an API the action tables do not know (a service they lack): its action is unknown.
+  odd: {
+    kind: 'role',
+    granted: ['s3:GetObject'],
+    calls: [
+      ['s3.amazonaws.com', 'GetObject'],
+      ['newsvc.amazonaws.com', 'DoThing'],
+    ],
+    tags: [],
+  },
+  // Writes policy versions: its boundary denies that on iamtrail's boundary policies.
+  releaser: {
+    kind: 'role',
+    granted: ['iam:CreatePolicyVersion'],
+    calls: [['iam.amazonaws.com', 'CreatePolicyVersion']],
+    tags: [],
+  },
   ci: {
     kind: 'user',
     granted: ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:PutImage'],
@@ -480,6 +497,24 @@ describe('boundary apply and rollback against moto', () => {
     expect(await boundaryOf('wide')).toBeNull();
     expect(await versionsOf('wide')).toBeNull();
     expect(await tagsOf('wide')).toEqual({});
+  });
+
+  it('refuses a role with successful calls the action tables cannot map, of a service the boundary does not allow whole', async () => {
+    const refused = await run('boundary', 'apply', '--role', 'odd', ...PERIOD, '--yes');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain(`newsvc:DoThing (${DAYS.length} call(s))`);
+    expect(await boundaryOf('odd')).toBeNull();
+    expect(await versionsOf('odd')).toBeNull();
+  });
+
+  it('refuses a role its boundary would lock out of what it did (no resource record clears it)', async () => {
+    const refused = await run('boundary', 'apply', '--role', 'releaser', ...PERIOD, '--yes');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain(
+      'it would lock itself out: the new boundary denies iam:CreatePolicyVersion',
+    );
+    expect(await boundaryOf('releaser')).toBeNull();
+    expect(await versionsOf('releaser')).toBeNull();
   });
 
   it('a user: apply --yes then rollback --yes', async () => {
