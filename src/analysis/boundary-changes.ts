@@ -5,8 +5,8 @@ import type {
   BoundaryState,
   PrincipalTag,
 } from '../iam/boundary-state.js';
-import { isIamtrailBoundaryArn } from './boundary-plan.js';
-import type { BoundaryCounts } from './boundary-plan.js';
+import { boundaryAllows, isIamtrailBoundaryArn } from './boundary-plan.js';
+import type { BoundaryCounts, BoundaryDocument } from './boundary-plan.js';
 
 /*
  * What `boundary apply` and `boundary rollback` change on a principal, decided before any call:
@@ -30,7 +30,7 @@ export interface BoundarySnapshot {
   readonly id: string;
   readonly accountId: string;
   readonly principal: BoundaryPrincipal & { readonly arn: string };
-  /** ISO-8601 UTC. */
+  /** ISO-8601 UTC, to the millisecond (older snapshots: to the second); orders the snapshots. */
   readonly takenAt: string;
   readonly operation: 'apply' | 'rollback';
   /** The boundary before (`null`: none). */
@@ -53,6 +53,17 @@ export interface BoundarySnapshot {
   /** A failure's error and what had been changed before it; a rollback's notes. */
   readonly message: string | null;
   readonly state: BoundarySnapshotState;
+}
+
+/**
+ * The order of snapshots: by the time they were taken (parsed, so a time to the second and one to
+ * the millisecond compare rightly), then by id. The id's random part never decides between two
+ * snapshots of different times.
+ */
+export function compareSnapshots(a: BoundarySnapshot, b: BoundarySnapshot): number {
+  const byTime = Date.parse(a.takenAt) - Date.parse(b.takenAt);
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** Where a snapshot's change stands. */
@@ -109,6 +120,42 @@ export function whyRefuseBoundary(current: string | null, replaceBoundary: boole
   return `its permission boundary is ${current}, which iamtrail did not create: pass --replace-boundary to replace it (rollback restores it)`;
 }
 
+/**
+ * Why apply must not write the principal's boundary policy, or `null`: something other than the
+ * principal uses it (`entities`: every role, user and group ListEntitiesForPolicy lists, as
+ * boundary or attached, as `role/NAME`…): a new version would change that one's permissions too.
+ */
+export function whyRefuseSharedPolicy(
+  policyArn: string,
+  entities: readonly string[],
+  principal: BoundaryPrincipal,
+): string | null {
+  const self = `${principal.kind}/${principal.name}`.toLowerCase();
+  const others = entities.filter((entity) => entity.toLowerCase() !== self);
+  if (others.length === 0) return null;
+  return `the policy ${policyArn} is used by ${others.join(', ')} (as boundary or attached): a new version would change their permissions too`;
+}
+
+/**
+ * Why `--replace-boundary` must not replace the principal's boundary, or `null`: the new boundary
+ * would allow an action its policies grant that the current boundary blocks (`outsideBoundary`,
+ * computeGrantedActions' set): replacing it would widen what the principal can do. `current` is
+ * the boundary IAM has now, `known` the one the IAM data describes (what `outsideBoundary` was
+ * computed with): when they differ, what the current boundary blocks is unknown.
+ */
+export function whyRefuseWidening(
+  current: string,
+  known: string | undefined,
+  document: BoundaryDocument,
+  outsideBoundary: readonly string[],
+): string | null {
+  if (known !== current)
+    return `its permission boundary is ${current} in IAM but ${known ?? 'none'} in the IAM data: what the current boundary blocks is unknown, so replacing it might widen its permissions (refresh the IAM data)`;
+  const widened = outsideBoundary.filter((action) => boundaryAllows(document, action));
+  if (widened.length === 0) return null;
+  return `the new boundary would allow ${widened.length} granted action(s) its boundary ${current} blocks, widening its permissions: ${widened.join(', ')}`;
+}
+
 /** Whether two policy documents (JSON text) say the same: equal once parsed. */
 export function sameDocument(a: string, b: string): boolean {
   try {
@@ -140,7 +187,8 @@ const fold = (key: string): string => key.toLowerCase();
 
 /**
  * The steps that bring a principal back to what `snapshot` (an apply's) found: the boundary it
- * had (put back, or removed when it had none), the tags exactly (each key apply set removed, or
+ * had (put back, or removed when it had none) when its boundary is still the policy apply set (a
+ * boundary someone set since is left, and so is a policy apply created), the tags exactly (each key apply set removed, or
  * given back its previous value when apply overwrote it; other tags untouched), and the policy's
  * previous default version (made the default again, or written back from the snapshot when that
  * version is gone; a policy apply created is removed when nothing else uses it). What is already
@@ -149,18 +197,16 @@ const fold = (key: string): string => key.toLowerCase();
 export function planRollback(snapshot: BoundarySnapshot, current: BoundaryState): RollbackPlan {
   const steps: RollbackStep[] = [];
   const notes: string[] = [];
-  if (
-    current.boundaryArn !== null &&
-    current.boundaryArn !== snapshot.policyArn &&
-    current.boundaryArn !== snapshot.previousBoundaryArn
-  )
+  // Someone set (or removed) the boundary since apply: theirs is kept, and so is the policy.
+  const changedSince =
+    current.boundaryArn !== snapshot.policyArn && current.boundaryArn !== snapshot.previousBoundaryArn;
+  if (changedSince)
     notes.push(
-      `its boundary is now ${current.boundaryArn}, not ${snapshot.policyArn} that apply set: it changed since; rollback puts back the boundary before apply all the same`,
+      `its boundary is now ${current.boundaryArn ?? 'none'}, not ${snapshot.policyArn} that apply set: someone changed it since, so rollback leaves the boundary as it is${snapshot.policyExisted ? '' : ` and does not delete ${snapshot.policyArn}`}`,
     );
-  if (snapshot.previousBoundaryArn === null) {
-    if (current.boundaryArn !== null) steps.push({ kind: 'delete-boundary' });
-  } else if (current.boundaryArn !== snapshot.previousBoundaryArn) {
-    steps.push({ kind: 'put-boundary', policyArn: snapshot.previousBoundaryArn });
+  else if (current.boundaryArn === snapshot.policyArn) {
+    if (snapshot.previousBoundaryArn === null) steps.push({ kind: 'delete-boundary' });
+    else steps.push({ kind: 'put-boundary', policyArn: snapshot.previousBoundaryArn });
   }
 
   const previous = new Map(snapshot.previousTags.map((tag) => [fold(tag.key), tag]));
@@ -181,7 +227,7 @@ export function planRollback(snapshot: BoundarySnapshot, current: BoundaryState)
 
   const policy: BoundaryPolicyState | null | undefined = current.policy;
   if (!snapshot.policyExisted) {
-    if (policy !== null && policy !== undefined)
+    if (policy !== null && policy !== undefined && !changedSince)
       steps.push({ kind: 'delete-policy-if-unused', policyArn: snapshot.policyArn });
   } else if (policy === null || policy === undefined) {
     notes.push(`the policy ${snapshot.policyArn} no longer exists: its previous version cannot be restored`);
@@ -224,4 +270,56 @@ export function describeRollbackStep(step: RollbackStep): string {
     case 'delete-policy-if-unused':
       return `delete ${step.policyArn} (apply created it) unless another principal uses it as boundary`;
   }
+}
+
+/** The snapshot a rollback restores, or why there is none. */
+export type RollbackChoice =
+  | { readonly kind: 'found'; readonly snapshot: BoundarySnapshot; readonly note: string | null }
+  /** `--to` names no snapshot of the principal. */
+  | { readonly kind: 'unknown-id' }
+  /** `--to` names a rollback's snapshot, or one already rolled back. */
+  | { readonly kind: 'not-restorable'; readonly why: string }
+  /** No apply snapshot left to roll back. */
+  | { readonly kind: 'none' };
+
+/**
+ * Which apply snapshot a rollback restores (`snapshots` oldest first): `--to`'s (an applied,
+ * failed or pending apply: rollback works from the state now, so an apply that stopped midway
+ * is undone as well), else the latest applied one, else the latest pending or failed one (said
+ * in `note`). A rolled-back snapshot is never restored again.
+ */
+export function chooseRollbackSnapshot(
+  snapshots: readonly BoundarySnapshot[],
+  to: string | undefined,
+): RollbackChoice {
+  if (to !== undefined) {
+    const found = snapshots.find((snapshot) => snapshot.id === to);
+    if (found === undefined) return { kind: 'unknown-id' };
+    if (found.operation !== 'apply')
+      return {
+        kind: 'not-restorable',
+        why: `a ${found.operation} snapshot; rollback restores what an apply found`,
+      };
+    if (found.state === 'rolled-back') return { kind: 'not-restorable', why: 'it was rolled back already' };
+    return {
+      kind: 'found',
+      snapshot: found,
+      note:
+        found.state === 'pending'
+          ? `snapshot ${found.id} is pending (its apply did not finish): rolling back from the state now`
+          : null,
+    };
+  }
+  const applies = snapshots.filter((snapshot) => snapshot.operation === 'apply');
+  const applied = applies.filter((snapshot) => snapshot.state === 'applied').at(-1);
+  if (applied !== undefined) return { kind: 'found', snapshot: applied, note: null };
+  const unfinished = applies
+    .filter((snapshot) => snapshot.state === 'pending' || snapshot.state === 'failed')
+    .at(-1);
+  if (unfinished === undefined) return { kind: 'none' };
+  return {
+    kind: 'found',
+    snapshot: unfinished,
+    note: `no applied snapshot: picked the latest ${unfinished.state} one, ${unfinished.id} (taken ${unfinished.takenAt}${unfinished.message === null ? '' : `: ${unfinished.message}`})`,
+  };
 }

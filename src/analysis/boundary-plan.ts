@@ -1,5 +1,6 @@
 import { IAM_LIMITS, policyDocumentChars } from '../iam/boundary-state.js';
 import { actionMatchesPattern } from '../actions/action-pattern.js';
+import { arnMatchesPattern } from '../iam/assumable-roles.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
 import { parsePolicyDocument } from '../iam/policy-document.js';
 import { RESOURCE_KEY } from '../iam/policy-evaluation.js';
@@ -46,15 +47,27 @@ export interface BoundaryDocument {
   readonly Statement: readonly BoundaryStatement[];
 }
 
-/** The name of a principal's boundary policy. */
-export function boundaryPolicyName(principalName: string): string {
-  return `${BOUNDARY_POLICY_PREFIX}${principalName}`;
+/** IAM's limit on a managed policy's name. */
+export const POLICY_NAME_MAX_CHARS = 128;
+
+/**
+ * The name of a principal's boundary policy, by type (`iamtrail-boundary-role-<name>`,
+ * `iamtrail-boundary-user-<name>`): a role and a user may have the same name, never the same
+ * policy. IAM names are at most 64 characters, so the name stays within IAM's 128.
+ */
+export function boundaryPolicyName(type: 'user' | 'role', principalName: string): string {
+  const name = `${BOUNDARY_POLICY_PREFIX}${type}-${principalName}`;
+  if (name.length > POLICY_NAME_MAX_CHARS)
+    throw new RangeError(
+      `the boundary policy name ${name} has ${name.length} characters; IAM allows ${POLICY_NAME_MAX_CHARS}`,
+    );
+  return name;
 }
 
 /** The ARN the boundary policy will have in the principal's account (path `/`). */
-export function boundaryPolicyArn(principalArn: string, principalName: string): string {
-  const [arn = 'arn', partition = 'aws', , , account = ''] = principalArn.split(':');
-  return `${arn}:${partition}:iam::${account}:policy/${boundaryPolicyName(principalName)}`;
+export function boundaryPolicyArn(principal: Pick<IamPrincipal, 'type' | 'name' | 'arn'>): string {
+  const [arn = 'arn', partition = 'aws', , , account = ''] = principal.arn.split(':');
+  return `${arn}:${partition}:iam::${account}:policy/${boundaryPolicyName(principal.type, principal.name)}`;
 }
 
 /** The ARN pattern of every iamtrail boundary policy in the principal's account. */
@@ -126,8 +139,8 @@ export interface PlannedBoundary {
  */
 export function buildBoundary(input: BoundaryInput): PlannedBoundary {
   const maxChars = input.maxChars ?? MANAGED_POLICY_MAX_CHARS;
-  const policyName = boundaryPolicyName(input.principal.name);
-  const policyArn = boundaryPolicyArn(input.principal.arn, input.principal.name);
+  const policyName = boundaryPolicyName(input.principal.type, input.principal.name);
+  const policyArn = boundaryPolicyArn(input.principal);
   // What the boundary must allow: the used actions and the kept unknown ones.
   const usedActions = sortedUnique([...input.used, ...(input.unknown ?? [])]);
   const advisorServices = (input.advisorServices ?? []).map((name) => name.toLowerCase());
@@ -363,7 +376,7 @@ export function replayBoundary(
     accountId,
     identity: [
       {
-        ref: { kind: 'boundary', policy: boundaryPolicyName(principal.name) },
+        ref: { kind: 'boundary', policy: boundaryPolicyName(principal.type, principal.name) },
         document: parsePolicyDocument(document, '$'),
       },
     ],
@@ -391,4 +404,86 @@ export function replayBoundary(
     allowed: actions.length - notAllowed.length,
     notAllowed,
   };
+}
+
+/** Successful calls of one event the mapper cannot map to an action. */
+export interface UnmappedCalls {
+  /** `prefix:EventName`, as the mapper names it. */
+  readonly event: string;
+  readonly calls: number;
+}
+
+/** Whether the document allows a whole service (an Allow of `*` or `svc:*`). */
+export function allowsServiceWhole(document: BoundaryDocument, service: string): boolean {
+  const whole = `${service.toLowerCase()}:*`;
+  return document.Statement.some(
+    (statement) =>
+      statement.Effect === 'Allow' &&
+      statement.Action.some((pattern) => pattern === '*' || pattern.toLowerCase() === whole),
+  );
+}
+
+/**
+ * The unmapped successful calls the boundary might deny: those whose service it does not allow
+ * whole (which action an unmapped call needs is unknown, so only a whole service is sure to allow
+ * it).
+ */
+export function unmappedOutsideBoundary(
+  document: BoundaryDocument,
+  unmapped: readonly UnmappedCalls[],
+): UnmappedCalls[] {
+  return unmapped.filter((entry) => !allowsServiceWhole(document, serviceOf(entry.event)));
+}
+
+/** A resource a successful call of an action acted on (the cache's resource usage, mapped to actions). */
+export interface ObservedResource {
+  readonly action: string;
+  readonly resource: string;
+}
+
+/** An observed action the boundary's own Deny statements would refuse, and why it is taken to. */
+export interface SelfLockout {
+  readonly action: string;
+  readonly why: string;
+}
+
+/**
+ * The observed actions the boundary denies on the principal itself or on iamtrail's boundary
+ * policies (its `IamtrailDenyBoundaryChange` and `IamtrailDenyBoundaryPolicyChange` statements):
+ * the principal would lock itself out of what it did. One is cleared only when the resources its
+ * calls acted on are known (`resources` holds rows of it) and none is a denied ARN.
+ */
+export function selfLockouts(
+  document: BoundaryDocument,
+  observed: readonly string[],
+  resources: readonly ObservedResource[],
+): SelfLockout[] {
+  const selfDeny = new Set<string>([BOUNDARY_SIDS.denyPrincipal, BOUNDARY_SIDS.denyPolicy]);
+  const lockouts: SelfLockout[] = [];
+  for (const action of sortedUnique(observed)) {
+    const statement = document.Statement.find(
+      (candidate) =>
+        candidate.Effect === 'Deny' &&
+        selfDeny.has(candidate.Sid) &&
+        candidate.Action.some((pattern) => actionMatchesPattern(action, pattern)),
+    );
+    if (statement === undefined) continue;
+    const rows = resources.filter((row) => row.action.toLowerCase() === action.toLowerCase());
+    if (rows.length === 0) {
+      lockouts.push({
+        action,
+        why: `the new boundary denies ${action} on ${statement.Resource}, and no resource record shows which resources its calls were on`,
+      });
+      continue;
+    }
+    const hits = sortedUnique(
+      rows.filter((row) => arnMatchesPattern(row.resource, statement.Resource)).map((row) => row.resource),
+    );
+    if (hits.length > 0)
+      lockouts.push({
+        action,
+        why: `the new boundary denies ${action} on ${statement.Resource}, and it called it on ${hits.join(', ')}`,
+      });
+  }
+  return lockouts;
 }

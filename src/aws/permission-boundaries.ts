@@ -438,29 +438,34 @@ export async function untagPrincipal(
 }
 
 /**
- * The roles and users that have the policy as their permission boundary (ListEntitiesForPolicy
- * with PolicyUsageFilter PermissionsBoundary, every page), as `role/NAME` and `user/NAME`.
+ * Every role, user and group that uses the policy, as boundary or attached (ListEntitiesForPolicy
+ * without PolicyUsageFilter, every page), as `role/NAME`, `user/NAME` and `group/NAME`.
  */
-export async function boundaryPolicyUsers(target: BoundaryTarget, policyArn: string): Promise<string[]> {
+export async function policyEntities(target: BoundaryTarget, policyArn: string): Promise<string[]> {
   const client = target.client as IAMClient;
   return awsCall(`IAM ListEntitiesForPolicy ${policyArn} in ${target.accountLabel}`, async () => {
-    const users: string[] = [];
-    for await (const page of paginateListEntitiesForPolicy(
-      { client },
-      { PolicyArn: policyArn, PolicyUsageFilter: 'PermissionsBoundary' },
-    )) {
-      for (const role of page.PolicyRoles ?? []) users.push(`role/${role.RoleName ?? ''}`);
-      for (const user of page.PolicyUsers ?? []) users.push(`user/${user.UserName ?? ''}`);
+    const entities: string[] = [];
+    for await (const page of paginateListEntitiesForPolicy({ client }, { PolicyArn: policyArn })) {
+      for (const role of page.PolicyRoles ?? []) entities.push(`role/${role.RoleName ?? ''}`);
+      for (const user of page.PolicyUsers ?? []) entities.push(`user/${user.UserName ?? ''}`);
+      for (const group of page.PolicyGroups ?? []) entities.push(`group/${group.GroupName ?? ''}`);
     }
-    return users;
+    return [...new Set(entities)];
   });
 }
 
 /**
- * Deletes a managed policy: its versions that are not the default (DeletePolicyVersion each, as
- * IAM requires), then the policy with its default version (DeletePolicy).
+ * Deletes a managed policy unless anything uses it: {@link policyEntities} first, before any
+ * version is deleted (a policy in use is left whole, and its users returned); then its versions
+ * that are not the default (DeletePolicyVersion each, as IAM requires), then the policy with its
+ * default version (DeletePolicy). Returns `[]` once deleted.
  */
-export async function deleteBoundaryPolicy(target: BoundaryTarget, policyArn: string): Promise<void> {
+export async function deleteBoundaryPolicyIfUnused(
+  target: BoundaryTarget,
+  policyArn: string,
+): Promise<string[]> {
+  const users = await policyEntities(target, policyArn);
+  if (users.length > 0) return users;
   const where = `policy ${policyArn} in ${target.accountLabel}`;
   const listed = await listPolicyVersions(target, policyArn, false);
   for (const version of listed?.versions ?? [])
@@ -471,4 +476,5 @@ export async function deleteBoundaryPolicy(target: BoundaryTarget, policyArn: st
   await awsCall(`IAM DeletePolicy ${where}`, () =>
     target.client.send(new DeletePolicyCommand({ PolicyArn: policyArn })),
   );
+  return [];
 }

@@ -1,3 +1,4 @@
+import { compareSnapshots } from '../analysis/boundary-changes.js';
 import type { BoundarySnapshot, BoundarySnapshotState } from '../analysis/boundary-changes.js';
 import type { PrincipalTag } from '../iam/boundary-state.js';
 import { InputDataError } from '../errors.js';
@@ -91,7 +92,7 @@ export interface BoundarySnapshotQuery {
   readonly principal?: { readonly kind: 'role' | 'user'; readonly name: string };
 }
 
-/** The snapshots asked for, oldest first (by time, then id). */
+/** The snapshots asked for, oldest first ({@link compareSnapshots}: by time, then id). */
 export async function boundarySnapshots(
   cache: CacheConnection,
   query: BoundarySnapshotQuery,
@@ -124,7 +125,5 @@ export async function boundarySnapshots(
       message: row.message,
       state: row.state,
     }))
-    .sort((a, b) =>
-      a.takenAt < b.takenAt ? -1 : a.takenAt > b.takenAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-    );
+    .sort(compareSnapshots);
 }

@@ -81,6 +81,8 @@ export abstract class BaseCommand extends Command {
     job: (context: {
       readonly signal: AbortSignal;
       readonly reporter: EngineReporter & { note(message: string): void };
+      /** Takes the progress bar off the terminal (before a question is asked). */
+      readonly stopProgress: () => void;
     }) => Promise<T>,
   ): Promise<T> {
     const interrupt = new AbortController();
@@ -105,6 +107,9 @@ export abstract class BaseCommand extends Command {
           note: (message) => {
             process.stderr.write(`${toPrintable(message)}\n`);
           },
+        },
+        stopProgress: () => {
+          progressBar.stop();
         },
       });
     } finally {

@@ -9,7 +9,7 @@ import { DEFAULT_UNUSED_DAYS } from '../analysis/audit-findings.js';
 import { BOUNDARY_LEVELS } from '../analysis/boundary-plan.js';
 import type { BoundaryLevel } from '../analysis/boundary-plan.js';
 import type { Config } from '../config/load-config.js';
-import { UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import type { BoundaryPrincipal } from '../iam/boundary-state.js';
 import { addDays } from '../trail/utc-days.js';
 import { resolveWindow } from './window.js';
@@ -77,11 +77,34 @@ export function canAsk(): boolean {
 }
 
 /** Asks `question` on stderr and reads the answer from stdin: yes only for y or yes. */
-export async function askYes(question: string): Promise<boolean> {
-  const reader = createInterface({ input: process.stdin, output: process.stderr });
+export async function askYes(
+  question: string,
+  streams: {
+    readonly input: NodeJS.ReadableStream;
+    readonly output: NodeJS.WritableStream;
+    readonly terminal?: boolean;
+  } = {
+    input: process.stdin,
+    output: process.stderr,
+  },
+): Promise<boolean> {
+  const reader = createInterface({
+    input: streams.input,
+    output: streams.output,
+    ...(streams.terminal === undefined ? {} : { terminal: streams.terminal }),
+  });
+  // At a terminal, Ctrl-C at the question comes as the reader's SIGINT (raw mode), not the process's.
+  const interrupt = new AbortController();
+  reader.on('SIGINT', () => {
+    interrupt.abort();
+  });
   try {
-    const answer = await reader.question(`${question} [y/N] `);
+    const answer = await reader.question(`${question} [y/N] `, { signal: interrupt.signal });
     return /^y(es)?$/i.test(answer.trim());
+  } catch (error) {
+    if (interrupt.signal.aborted)
+      throw new InterruptedError('interrupted at the question: nothing was changed', { cause: error });
+    throw error;
   } finally {
     reader.close();
   }

@@ -44,7 +44,9 @@ function renderEntry(entry: BoundaryApplyEntry, dryRun: boolean): string[] {
         ...(entry.denied.length > 0 ? [`    would deny: ${entry.denied.join(', ')}`] : []),
       ];
     case 'failed':
-      return [`${head}: FAILED (snapshot ${entry.snapshotId ?? '?'}): ${entry.reasons.join('; ')}`];
+      return [`${head}: FAILED (snapshot ${entry.snapshotId ?? 'none'}): ${entry.reasons.join('; ')}`];
+    case 'interrupted':
+      return [`${head}: ${entry.reasons.join('; ')}`];
     case 'would-apply':
     case 'applied':
       return [
@@ -68,6 +70,7 @@ export function renderBoundaryApplyText(document: BoundaryApplyDocument): string
     document.dryRun
       ? `${totals.wouldApply} would be applied, ${totals.refused} refused, ${totals.skipped} skipped`
       : `${totals.applied} applied, ${totals.failed} failed, ${totals.refused} refused, ${totals.skipped} skipped`,
+    ...(totals.interrupted > 0 ? [`${totals.interrupted} not applied (interrupted)`] : []),
   ];
   if (document.dryRun) lines.push(DRY_RUN_LINE);
   if (totals.applied > 0)

@@ -18,6 +18,7 @@ import {
   GetPolicyVersionCommand,
   NoSuchEntityException,
   TagRoleCommand,
+  UntagRoleCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,8 @@ import { daysFrom, writeTrail } from '../helpers/trail-fixture.js';
 const ACCOUNT = '123456789012';
 const DAYS = daysFrom('2026-10-29', '2026-10-31');
 const PERIOD = ['--end', '2026-10-31', '--unused-days', String(DAYS.length)];
-const policyArnOf = (name: string): string => `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-${name}`;
+const policyArnOf = (name: Name): string =>
+  `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-${PRINCIPALS[name].kind}-${name}`;
 const CORP_BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/corp-boundary`;
 const TRUST = JSON.stringify({
   Version: '2012-10-17',
@@ -91,6 +93,31 @@ const PRINCIPALS = {
     ],
     tags: [],
   },
+  // Granted s3:GetObject and s3:PutObject, its boundary narrow-boundary allows s3:GetObject only:
+  // a boundary of s3:* would let it put objects, which it cannot today.
+  narrow: {
+    kind: 'role',
+    granted: ['s3:GetObject', 's3:PutObject'],
+    calls: [['s3.amazonaws.com', 'GetObject']],
+    tags: [],
+  },
+  // Also calls an API the action tables do not know (a service they lack): its action is unknown.
+  odd: {
+    kind: 'role',
+    granted: ['s3:GetObject'],
+    calls: [
+      ['s3.amazonaws.com', 'GetObject'],
+      ['newsvc.amazonaws.com', 'DoThing'],
+    ],
+    tags: [],
+  },
+  // Writes policy versions: its boundary denies that on iamtrail's boundary policies.
+  releaser: {
+    kind: 'role',
+    granted: ['iam:CreatePolicyVersion'],
+    calls: [['iam.amazonaws.com', 'CreatePolicyVersion']],
+    tags: [],
+  },
   ci: {
     kind: 'user',
     granted: ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:PutImage'],
@@ -99,6 +126,13 @@ const PRINCIPALS = {
   },
 } as const;
 type Name = keyof typeof PRINCIPALS;
+
+/** The boundaries set before iamtrail runs (in moto and in the IAM file) and what they allow. */
+const BOUNDARIES: Partial<Record<Name, { policy: string; allows: string[] }>> = {
+  legacy: { policy: 'corp-boundary', allows: ['*'] },
+  narrow: { policy: 'narrow-boundary', allows: ['s3:GetObject'] },
+};
+const boundaryArnOf = (policy: string): string => `arn:aws:iam::${ACCOUNT}:policy/${policy}`;
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-boundary-apply-'));
 const cache = join(work, 'cache.duckdb');
@@ -129,6 +163,14 @@ function writeIamFile(): string {
         AssumeRolePolicyDocument: JSON.parse(TRUST) as object,
         RolePolicyList: policy(name),
         AttachedManagedPolicies: [],
+        ...(BOUNDARIES[name] === undefined
+          ? {}
+          : {
+              PermissionsBoundary: {
+                PermissionsBoundaryType: 'Policy',
+                PermissionsBoundaryArn: boundaryArnOf(BOUNDARIES[name].policy),
+              },
+            }),
         InstanceProfileList: [],
         Tags: [],
       })),
@@ -146,7 +188,26 @@ function writeIamFile(): string {
         Tags: [],
       })),
     GroupDetailList: [],
-    Policies: [],
+    Policies: Object.values(BOUNDARIES).map(({ policy, allows }) => ({
+      PolicyName: policy,
+      PolicyId: `ANPA${policy.toUpperCase().replace(/-/g, '')}`,
+      Arn: boundaryArnOf(policy),
+      Path: '/',
+      DefaultVersionId: 'v1',
+      AttachmentCount: 1,
+      PermissionsBoundaryUsageCount: 1,
+      IsAttachable: true,
+      CreateDate: '2025-01-01T00:00:00Z',
+      UpdateDate: '2025-01-01T00:00:00Z',
+      PolicyVersionList: [
+        {
+          Document: JSON.parse(boundaryDocument(...allows)) as object,
+          VersionId: 'v1',
+          IsDefaultVersion: true,
+          CreateDate: '2025-01-01T00:00:00Z',
+        },
+      ],
+    })),
   };
   const file = join(work, 'iam.json');
   writeFileSync(file, JSON.stringify(details));
@@ -218,16 +279,18 @@ beforeAll(async () => {
       await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST, Tags }));
     else await iam.send(new CreateUserCommand({ UserName: name, Tags }));
   }
-  await iam.send(
-    new CreatePolicyCommand({ PolicyName: 'corp-boundary', PolicyDocument: boundaryDocument('*') }),
-  );
-  await iam.send(
-    new PutRolePermissionsBoundaryCommand({ RoleName: 'legacy', PermissionsBoundary: CORP_BOUNDARY }),
-  );
-  // iamtrail-boundary-versions at IAM's five versions, v1 the default: v2 is the oldest that is not.
+  for (const [name, { policy, allows }] of Object.entries(BOUNDARIES)) {
+    await iam.send(
+      new CreatePolicyCommand({ PolicyName: policy, PolicyDocument: boundaryDocument(...allows) }),
+    );
+    await iam.send(
+      new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: boundaryArnOf(policy) }),
+    );
+  }
+  // iamtrail-boundary-role-versions at IAM's five versions, v1 the default: v2 is the oldest that is not.
   await iam.send(
     new CreatePolicyCommand({
-      PolicyName: 'iamtrail-boundary-versions',
+      PolicyName: 'iamtrail-boundary-role-versions',
       PolicyDocument: boundaryDocument('s3:v1'),
     }),
   );
@@ -363,11 +426,11 @@ describe('boundary apply and rollback against moto', () => {
     expect(again.stderr).toContain('no applied boundary snapshot of role app');
   });
 
-  it('refuses a role whose boundary iamtrail did not create; --replace-boundary replaces it and rollback puts it back', async () => {
+  it('leaves alone a role whose boundary iamtrail did not create; --replace-boundary replaces it and rollback puts it back', async () => {
     const refused = await run('boundary', 'apply', '--role', 'legacy', ...PERIOD, '--yes');
-    expect(refused.status).toBe(1);
+    // The plan skips it (the IAM file gives its boundary): nothing to apply, nothing changed.
+    expect(refused.status, refused.stderr).toBe(0);
     expect(refused.stdout).toContain(CORP_BOUNDARY);
-    expect(refused.stdout).toContain('--replace-boundary');
     expect(await boundaryOf('legacy')).toBe(CORP_BOUNDARY);
     expect(await versionsOf('legacy')).toBeNull();
     expect(await tagsOf('legacy')).toEqual({});
@@ -387,6 +450,24 @@ describe('boundary apply and rollback against moto', () => {
     expect(rolled.status, rolled.stderr).toBe(0);
     expect(await boundaryOf('legacy')).toBe(CORP_BOUNDARY);
     expect(await tagsOf('legacy')).toEqual({});
+  });
+
+  it('--replace-boundary refuses a boundary whose replacement would allow a granted action it blocks', async () => {
+    const refused = await run(
+      'boundary',
+      'apply',
+      '--role',
+      'narrow',
+      ...PERIOD,
+      '--yes',
+      '--replace-boundary',
+    );
+    expect(refused.status).toBe(1);
+    // narrow-boundary blocks s3:PutObject, which it is granted; the new boundary allows s3:* (its one service).
+    expect(refused.stdout).toContain('widening its permissions: s3:PutObject');
+    expect(await boundaryOf('narrow')).toBe(boundaryArnOf('narrow-boundary'));
+    expect(await versionsOf('narrow')).toBeNull();
+    expect(await tagsOf('narrow')).toEqual({});
   });
 
   it('a policy at five versions loses its oldest non-default one; rollback makes the old default the default again', async () => {
@@ -418,6 +499,24 @@ describe('boundary apply and rollback against moto', () => {
     expect(await tagsOf('wide')).toEqual({});
   });
 
+  it('refuses a role with successful calls the action tables cannot map, of a service the boundary does not allow whole', async () => {
+    const refused = await run('boundary', 'apply', '--role', 'odd', ...PERIOD, '--yes');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain(`newsvc:DoThing (${DAYS.length} call(s))`);
+    expect(await boundaryOf('odd')).toBeNull();
+    expect(await versionsOf('odd')).toBeNull();
+  });
+
+  it('refuses a role its boundary would lock out of what it did (no resource record clears it)', async () => {
+    const refused = await run('boundary', 'apply', '--role', 'releaser', ...PERIOD, '--yes');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain(
+      'it would lock itself out: the new boundary denies iam:CreatePolicyVersion',
+    );
+    expect(await boundaryOf('releaser')).toBeNull();
+    expect(await versionsOf('releaser')).toBeNull();
+  });
+
   it('a user: apply --yes then rollback --yes', async () => {
     const applied = await run('boundary', 'apply', '--user', 'ci', ...PERIOD, '--yes');
     expect(applied.status, applied.stderr).toBe(0);
@@ -441,24 +540,31 @@ describe('boundary apply and rollback against moto', () => {
   });
 });
 
+/** GetRole's answer for role app, as IAM gives it. */
+const APP_ROLE = {
+  Role: {
+    RoleName: 'app',
+    Arn: `arn:aws:iam::${ACCOUNT}:role/app`,
+    Path: '/',
+    RoleId: 'AROAAPP',
+    CreateDate: new Date('2025-01-01'),
+  },
+};
+
+/** The scripted IAM has no tag on the role and no boundary policy of it. */
+function untaggedWithoutPolicy(mock: ReturnType<typeof mockClient>): void {
+  mock.on(ListRoleTagsCommand).resolves({ Tags: [] });
+  mock
+    .on(GetPolicyCommand)
+    .rejects(new NoSuchEntityException({ message: 'Policy not found', $metadata: {} }));
+}
+
 describe('boundary apply when IAM refuses a call mid-way (aws-sdk-client-mock)', () => {
   it('marks the snapshot failed, says what was changed before and how to roll back, and exits 3', async () => {
     const mock = mockClient(IAMClient);
     try {
-      const roleArn = `arn:aws:iam::${ACCOUNT}:role/app`;
-      mock.on(GetRoleCommand).resolves({
-        Role: {
-          RoleName: 'app',
-          Arn: roleArn,
-          Path: '/',
-          RoleId: 'AROAAPP',
-          CreateDate: new Date('2025-01-01'),
-        },
-      });
-      mock.on(ListRoleTagsCommand).resolves({ Tags: [] });
-      mock
-        .on(GetPolicyCommand)
-        .rejects(new NoSuchEntityException({ message: 'Policy not found', $metadata: {} }));
+      mock.on(GetRoleCommand).resolves(APP_ROLE);
+      untaggedWithoutPolicy(mock);
       mock.on(CreatePolicyCommand).resolves({ Policy: { Arn: policyArnOf('app'), DefaultVersionId: 'v1' } });
       mock.on(PutRolePermissionsBoundaryCommand).rejects(
         Object.assign(new Error('not authorized to perform iam:PutRolePermissionsBoundary'), {
@@ -484,5 +590,81 @@ describe('boundary apply when IAM refuses a call mid-way (aws-sdk-client-mock)',
     } finally {
       mock.restore();
     }
+  });
+
+  it('a principal IAM no longer has (a stale IAM file) fails alone: "changed nothing", the document printed, exit 3', async () => {
+    const mock = mockClient(IAMClient);
+    try {
+      mock
+        .on(GetRoleCommand)
+        .rejects(
+          new NoSuchEntityException({ message: 'The role with name app cannot be found.', $metadata: {} }),
+        );
+      const failed = await run('boundary', 'apply', '--role', 'app', ...PERIOD, '--yes', '--format', 'json');
+      expect(failed.status).toBe(3);
+      const document = boundaryApplyDocument.parse(JSON.parse(failed.stdout));
+      expect(document.principals.map((entry) => [entry.name, entry.status])).toEqual([['app', 'failed']]);
+      expect(document.principals[0]?.reasons.join(' ')).toMatch(/GetRole.*changed nothing/s);
+      expect(mock.commandCalls(CreatePolicyCommand)).toHaveLength(0);
+    } finally {
+      mock.restore();
+    }
+  });
+
+  it('Ctrl-C before the change: the principal is "not applied (interrupted)", nothing is written, exit 130', async () => {
+    const mock = mockClient(IAMClient);
+    try {
+      mock.on(GetRoleCommand).callsFake(() => {
+        // Ctrl-C while apply reads the role's state (the command's handler aborts the run).
+        process.emit('SIGINT');
+        return APP_ROLE;
+      });
+      untaggedWithoutPolicy(mock);
+      const before = (
+        JSON.parse(
+          (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+        ) as BoundaryHistoryDocument
+      ).snapshots.length;
+      const stopped = await run('boundary', 'apply', '--role', 'app', ...PERIOD, '--yes');
+      expect(stopped.status).toBe(130);
+      expect(stopped.stdout).toContain('role app: not applied (interrupted)');
+      expect(mock.commandCalls(CreatePolicyCommand)).toHaveLength(0);
+      expect(mock.commandCalls(PutRolePermissionsBoundaryCommand)).toHaveLength(0);
+      const after = (
+        JSON.parse(
+          (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+        ) as BoundaryHistoryDocument
+      ).snapshots.length;
+      expect(after).toBe(before);
+    } finally {
+      mock.restore();
+    }
+  });
+
+  it('rollback picks the failed snapshot when no applied one is left; a dry run with nothing to do writes nothing', async () => {
+    // The mocked apply above changed nothing in moto; its snapshot saw no tags, so the tag key it
+    // would have set, which app has in moto, is removed by hand: nothing is left to undo.
+    await iam.send(new UntagRoleCommand({ RoleName: 'app', TagKeys: ['iamtrail:window'] }));
+    const failedId = (
+      JSON.parse(
+        (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+      ) as BoundaryHistoryDocument
+    ).snapshots.at(-1)?.id;
+    const dry = await run('boundary', 'rollback', '--role', 'app', '--json');
+    expect(dry.status, dry.stderr).toBe(0);
+    const document = boundaryRollbackDocument.parse(JSON.parse(dry.stdout));
+    expect(document.restores.id).toBe(failedId);
+    expect(document.status).toBe('nothing-to-do');
+    expect(document.notes.join(' ')).toContain(`picked the latest failed one, ${failedId ?? ''}`);
+    const stateOf = async (): Promise<string | undefined> =>
+      (
+        JSON.parse(
+          (await run('boundary', 'history', '--role', 'app', '--json')).stdout,
+        ) as BoundaryHistoryDocument
+      ).snapshots.find((snapshot) => snapshot.id === failedId)?.state;
+    expect(await stateOf()).toBe('failed');
+    const confirmed = await run('boundary', 'rollback', '--role', 'app', '--yes');
+    expect(confirmed.status, confirmed.stderr).toBe(0);
+    expect(await stateOf()).toBe('rolled-back');
   });
 });

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRoleTagsCommand } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, GetRoleCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { BoundaryApplyDocument } from '../../src/app/boundary/apply-boundaries.js';
@@ -16,7 +16,7 @@ import {
 import { runCli } from '../helpers/cli.js';
 import { startMoto } from '../helpers/moto.js';
 import type { MotoServer } from '../helpers/moto.js';
-import { buildMotoOrg, motoSdkConfig } from '../helpers/moto-org.js';
+import { buildMotoOrg, setUpIamOf } from '../helpers/moto-org.js';
 import type { MotoOrgAccount } from '../helpers/moto-org.js';
 
 /*
@@ -35,21 +35,7 @@ const TRUST = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-async function iamOf(accountId: string): Promise<IAMClient> {
-  const sts = new STSClient(motoSdkConfig(moto));
-  const answer = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/set-up`, RoleSessionName: 'test' }),
-  );
-  sts.destroy();
-  return new IAMClient({
-    ...motoSdkConfig(moto),
-    credentials: {
-      accessKeyId: answer.Credentials?.AccessKeyId ?? '',
-      secretAccessKey: answer.Credentials?.SecretAccessKey ?? '',
-      sessionToken: answer.Credentials?.SessionToken ?? '',
-    },
-  });
-}
+const iamOf = (accountId: string): Promise<IAMClient> => setUpIamOf(moto, accountId);
 
 beforeAll(async () => {
   moto = await startMoto();

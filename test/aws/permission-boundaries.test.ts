@@ -1,6 +1,8 @@
 import {
+  AttachRolePolicyCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
+  DetachRolePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
   GetAccountAuthorizationDetailsCommand,
@@ -20,9 +22,8 @@ import { buildIamtrailPolicy } from '../../src/app/permissions/iamtrail-policy.j
 import { AwsCallCounts, instrumentClient } from '../../src/aws/client-instrumentation.js';
 import {
   addBoundaryPolicyVersion,
-  boundaryPolicyUsers,
   createBoundaryPolicy,
-  deleteBoundaryPolicy,
+  deleteBoundaryPolicyIfUnused,
   deletePermissionsBoundary,
   isNoSuchEntity,
   putPermissionsBoundary,
@@ -427,7 +428,7 @@ describe("tags within IAM's limits, refused before any change", () => {
 });
 
 describe('removing a boundary policy apply created (rollback)', () => {
-  it('lists no principal using it as boundary once none does, then deletes its versions and the policy', async () => {
+  it('leaves whole a policy still attached to a role (checked before any version is deleted), deletes it once unused', async () => {
     const arn = await policyWithVersions(
       'iamtrail-boundary-removed',
       [boundaryDocument('s3:GetObject'), boundaryDocument('s3:PutObject'), boundaryDocument('s3:ListBucket')],
@@ -437,11 +438,23 @@ describe('removing a boundary policy apply created (rollback)', () => {
     await createPrincipal(role);
     await putPermissionsBoundary(target, role, arn);
     await deletePermissionsBoundary(target, role);
-    // moto 5.2.1 ignores PolicyUsageFilter and lists attached entities only: none here either way.
-    expect(await boundaryPolicyUsers(target, arn)).toEqual([]);
-    const calls = await callsDuring(() => deleteBoundaryPolicy(target, arn));
-    // The two versions that are not the default, one by one, then the policy with its default.
+    // Someone attached it to a role as a permissions policy: in use, nothing deleted.
+    await iam.send(new AttachRolePolicyCommand({ RoleName: role.name, PolicyArn: arn }));
+    let left: string[] = [];
+    const refused = await callsDuring(async () => {
+      left = await deleteBoundaryPolicyIfUnused(target, arn);
+    });
+    expect(left).toEqual([`role/${role.name}`]);
+    expect(refused).toEqual({ 'iam:ListEntitiesForPolicy': 1 });
+    expect((await iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }))).Versions).toHaveLength(3);
+    await iam.send(new DetachRolePolicyCommand({ RoleName: role.name, PolicyArn: arn }));
+    const calls = await callsDuring(async () => {
+      left = await deleteBoundaryPolicyIfUnused(target, arn);
+    });
+    expect(left).toEqual([]);
+    // Checked unused, then the two versions that are not the default, one by one, then the policy with its default.
     expect(calls).toEqual({
+      'iam:ListEntitiesForPolicy': 1,
       'iam:GetPolicy': 1,
       'iam:ListPolicyVersions': 1,
       'iam:DeletePolicyVersion': 2,

@@ -767,7 +767,7 @@ export const boundaryApplyDocument = z.strictObject({
   principals: z.array(
     z.strictObject({
       ...principalRef,
-      status: z.enum(['skipped', 'refused', 'would-apply', 'applied', 'failed']),
+      status: z.enum(['skipped', 'refused', 'would-apply', 'applied', 'failed', 'interrupted']),
       reasons: z.array(z.string()),
       denied: z.array(z.string()),
       policyArn: arnOrNull,
@@ -796,6 +796,7 @@ export const boundaryApplyDocument = z.strictObject({
     wouldApply: count,
     applied: count,
     failed: count,
+    interrupted: count,
   }),
 });
 

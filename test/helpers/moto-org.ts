@@ -62,6 +62,26 @@ export const motoSdkConfig = (moto: MotoServer) => ({
   credentials: moto.credentials,
 });
 
+/** An IAM client of `accountId` of the organisation, through its `set-up` role (the caller destroys it). */
+export async function setUpIamOf(moto: MotoServer, accountId: string): Promise<IAMClient> {
+  const sts = new STSClient(motoSdkConfig(moto));
+  try {
+    const answer = await sts.send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/set-up`, RoleSessionName: 'test' }),
+    );
+    return new IAMClient({
+      ...motoSdkConfig(moto),
+      credentials: {
+        accessKeyId: answer.Credentials?.AccessKeyId ?? '',
+        secretAccessKey: answer.Credentials?.SecretAccessKey ?? '',
+        sessionToken: answer.Credentials?.SessionToken ?? '',
+      },
+    });
+  } finally {
+    sts.destroy();
+  }
+}
+
 /** Clients made by the set-up, to destroy at the end. */
 type Destroyable = { destroy(): void };
 

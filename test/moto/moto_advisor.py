@@ -477,6 +477,20 @@ TokenResponse.assume_role = assume_role
 ManagedPolicy.policy_name = property(lambda self: self.name)
 ManagedPolicy.policy_id = property(lambda self: self.id)
 
+# MOTO_ADVISOR_CREATED_AT (ISO time): every role created is dated so, as if made long ago, for
+# tests whose period must begin after the role was created (moto dates it now).
+CREATED_AT = os.environ.get("MOTO_ADVISOR_CREATED_AT")
+if CREATED_AT:
+    from moto.iam.models import Role
+
+    ORIGINAL_ROLE_INIT = Role.__init__
+
+    def _dated_role_init(self, *args, **kwargs):
+        ORIGINAL_ROLE_INIT(self, *args, **kwargs)
+        self.create_date = datetime.fromisoformat(CREATED_AT.replace("Z", "+00:00"))
+
+    Role.__init__ = _dated_role_init
+
 if __name__ == "__main__":
     from moto.server import main
 

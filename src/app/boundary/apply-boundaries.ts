@@ -1,14 +1,25 @@
-import { planBoundaryTags, sameDocument, whyRefuseBoundary } from '../../analysis/boundary-changes.js';
+import {
+  planBoundaryTags,
+  sameDocument,
+  whyRefuseBoundary,
+  whyRefuseSharedPolicy,
+  whyRefuseWidening,
+} from '../../analysis/boundary-changes.js';
 import type { BoundarySnapshot, BoundaryTagInput } from '../../analysis/boundary-changes.js';
-import { replayBoundary } from '../../analysis/boundary-plan.js';
+import {
+  isIamtrailBoundaryArn,
+  replayBoundary,
+  selfLockouts,
+  unmappedOutsideBoundary,
+} from '../../analysis/boundary-plan.js';
 import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
-import { messageOf } from '../../errors.js';
+import { InterruptedError, messageOf } from '../../errors.js';
 import { versionToDelete } from '../../iam/boundary-state.js';
 import type { BoundaryState, PrincipalTag } from '../../iam/boundary-state.js';
 import {
   resolveBoundaryAccount,
-  isoSeconds,
+  snapshotTime,
   newSnapshotId,
   openBoundaryTarget,
   openSnapshotStore,
@@ -16,14 +27,14 @@ import {
 } from './boundary-target.js';
 import type { OpenTarget } from './boundary-target.js';
 import { planBoundariesOf } from './plan-boundaries.js';
-import type { BoundaryPlanOptions, BoundaryPrincipalPlan } from './plan-boundaries.js';
+import type { ApplyEvidence, BoundaryPlanOptions, BoundaryPrincipalPlan } from './plan-boundaries.js';
 
 /*
  * `iamtrail boundary apply`: the plan of `boundary plan`, then per planned principal: the replay
  * of its observed calls (used and ungranted actions of the period) against the new boundary (a
  * call it would deny refuses the principal), its state read from IAM, and, once confirmed
  * (`--yes`, or the question at a terminal), a snapshot written to the cache before any change,
- * the policy iamtrail-boundary-<name> created or given a new default version, set as its
+ * the policy iamtrail-boundary-<role|user>-<name> created (refused when anything else uses it) or given a new default version, set as its
  * boundary, and the iamtrail:* tags; the snapshot is then marked applied or failed. Without
  * confirmation nothing is changed: the result says what would be. Only the principals asked
  * about and only policies named iamtrail-boundary-* are touched; a boundary iamtrail did not
@@ -54,9 +65,11 @@ export interface BoundaryApplyEntry {
   /**
    * `skipped` (the plan gives none), `refused` (replay denies an observed call, a boundary
    * iamtrail did not create, tags over IAM's limits, a document over the size limit), `would-apply`
-   * (dry run), `applied`, `failed` (an AWS call failed: `error` says what was changed before).
+   * (dry run), `applied`, `failed` (an AWS call or the snapshot's write failed: the reason says
+   * what was changed before, or "changed nothing"), `interrupted` (Ctrl-C came before its turn:
+   * not applied).
    */
-  readonly status: 'skipped' | 'refused' | 'would-apply' | 'applied' | 'failed';
+  readonly status: 'skipped' | 'refused' | 'would-apply' | 'applied' | 'failed' | 'interrupted';
   /** Why skipped or refused, the error of a failure. */
   readonly reasons: readonly string[];
   /** Observed actions the new boundary would deny (refused). */
@@ -91,8 +104,12 @@ export interface BoundaryApplyDocument {
     readonly wouldApply: number;
     readonly applied: number;
     readonly failed: number;
+    readonly interrupted: number;
   };
 }
+
+/** The reason of a principal Ctrl-C came before. */
+export const INTERRUPTED_REASON = 'not applied (interrupted)';
 
 type Planned = Extract<BoundaryPrincipalPlan, { status: 'planned' }>;
 
@@ -105,17 +122,17 @@ export async function applyBoundaries(
 ): Promise<BoundaryApplyDocument> {
   const cachePath = snapshotCachePath(options.cache);
   const account = resolveBoundaryAccount(options.config, options.account);
-  const { document: plan, principals } = await planBoundariesOf(options, data);
+  const { document: plan, principals, evidence } = await planBoundariesOf(options, data);
   const now = options.now ?? new Date();
   // No AWS call (nor AssumeRole) when the plan gives no principal a boundary.
   if (plan.principals.every((planned) => planned.status === 'skipped'))
     return documentOf(
       plan,
       plan.principals.map((planned) =>
-        blank(
+        unchanged(
           { type: planned.type, name: planned.name, arn: planned.arn },
           'skipped',
-          [planned.detail],
+          planned.detail,
           planned.currentBoundary,
         ),
       ),
@@ -126,11 +143,20 @@ export async function applyBoundaries(
   const target = await openBoundaryTarget(account, options.config);
   try {
     const entries: BoundaryApplyEntry[] = [];
-    const ready: { entry: BoundaryApplyEntry; planned: Planned; tagInput: BoundaryTagInput }[] = [];
+    const ready: {
+      entry: BoundaryApplyEntry;
+      planned: Planned;
+      tagInput: BoundaryTagInput;
+      gate: StateGate;
+    }[] = [];
     for (const planned of plan.principals) {
       const about = { type: planned.type, name: planned.name, arn: planned.arn };
       if (planned.status === 'skipped') {
-        entries.push(blank(about, 'skipped', [planned.detail], planned.currentBoundary));
+        entries.push(unchanged(about, 'skipped', planned.detail, planned.currentBoundary));
+        continue;
+      }
+      if (interrupted(options.signal)) {
+        entries.push(unchanged(about, 'interrupted', INTERRUPTED_REASON, planned.currentBoundary));
         continue;
       }
       const principal = principals.get(planned.arn);
@@ -140,6 +166,7 @@ export async function applyBoundaries(
           ? planned.replay
           : replayBoundary(planned.boundary.document, principal, account.id, observed);
       const denied = [...new Set([...replay.notAllowed, ...planned.replay.notAllowed])].sort();
+      const proof = evidence.get(planned.arn);
       const reasons: string[] = [];
       if (!planned.boundary.fits)
         reasons.push(
@@ -149,9 +176,30 @@ export async function applyBoundaries(
         reasons.push(
           `the new boundary would deny ${denied.length} action(s) it was seen using in the period`,
         );
-      const state = await readState(target, planned);
-      const refusal = whyRefuseBoundary(state.boundaryArn, options.replaceBoundary);
-      if (refusal !== null) reasons.push(refusal);
+      const unmapped = unmappedOutsideBoundary(planned.boundary.document, proof?.unmapped ?? []);
+      if (unmapped.length > 0)
+        reasons.push(
+          `it made successful calls the action tables cannot map, of services the new boundary does not allow whole (it might deny them): ${unmapped.map((entry) => `${entry.event} (${entry.calls} call(s))`).join(', ')}`,
+        );
+      for (const lockout of selfLockouts(planned.boundary.document, observed, proof?.resources ?? []))
+        reasons.push(`it would lock itself out: ${lockout.why}`);
+      const gate = {
+        replaceBoundary: options.replaceBoundary,
+        known: principal?.permissionsBoundaryArn,
+        proof,
+      };
+      let state: BoundaryState;
+      try {
+        state = await readState(target, planned);
+        reasons.push(...(await stateReasons(target, planned, state, gate)));
+      } catch (error) {
+        if (error instanceof InterruptedError) throw error;
+        // A principal the IAM data names that IAM no longer has, or a read IAM refused: this one alone.
+        entries.push(
+          unchanged(about, 'failed', `${messageOf(error)}; changed nothing`, planned.currentBoundary),
+        );
+        continue;
+      }
       const tagInput: BoundaryTagInput = {
         counts: planned.counts,
         unused: planned.counts.granted - planned.counts.usedGranted - planned.unknown.length,
@@ -175,7 +223,18 @@ export async function applyBoundaries(
         newVersion: null,
       };
       entries.push(entry);
-      if (reasons.length === 0) ready.push({ entry, planned, tagInput });
+      if (reasons.length === 0) ready.push({ entry, planned, tagInput, gate });
+    }
+    if (interrupted(options.signal)) {
+      // Ctrl-C before the question: none of them is applied.
+      for (const { entry } of ready)
+        entries[entries.indexOf(entry)] = {
+          ...entry,
+          status: 'interrupted',
+          reasons: [INTERRUPTED_REASON],
+          boundaryAfter: entry.boundaryBefore,
+        };
+      return documentOf(plan, entries, true, cachePath, now);
     }
     const preview = documentOf(plan, entries, true, cachePath, now);
     if (ready.length === 0 || !(await options.confirm(preview))) return preview;
@@ -190,12 +249,29 @@ export async function applyBoundaries(
         now,
         replaceBoundary: options.replaceBoundary,
       };
-      for (const { entry, planned, tagInput } of ready)
-        entries[entries.indexOf(entry)] = await applyOne(target, store, context, {
-          entry,
-          planned,
-          tagInput,
-        });
+      for (const { entry, planned, tagInput, gate } of ready) {
+        const at = entries.indexOf(entry);
+        if (interrupted(options.signal)) {
+          entries[at] = {
+            ...entry,
+            status: 'interrupted',
+            reasons: [INTERRUPTED_REASON],
+            boundaryAfter: entry.boundaryBefore,
+          };
+          continue;
+        }
+        try {
+          entries[at] = await applyOne(target, store, context, { entry, planned, tagInput, gate });
+        } catch (error) {
+          // Before its snapshot was written (its state read again, the snapshot's write): nothing changed.
+          entries[at] = {
+            ...entry,
+            status: 'failed',
+            reasons: [`${messageOf(error)}; changed nothing`],
+            boundaryAfter: entry.boundaryBefore,
+          };
+        }
+      }
     } finally {
       await store.close();
     }
@@ -205,16 +281,17 @@ export async function applyBoundaries(
   }
 }
 
-function blank(
+/** An entry of a principal nothing was done to: skipped, interrupted, or failed before any change. */
+function unchanged(
   about: { type: 'user' | 'role'; name: string; arn: string },
-  status: 'skipped',
-  reasons: string[],
+  status: 'skipped' | 'interrupted' | 'failed',
+  reason: string,
   boundary: string | null,
 ): BoundaryApplyEntry {
   return {
     ...about,
     status,
-    reasons,
+    reasons: [reason],
     denied: [],
     policyArn: null,
     boundaryBefore: boundary,
@@ -224,6 +301,53 @@ function blank(
     snapshotId: null,
     newVersion: null,
   };
+}
+
+/** What the checks of the principal's state need besides it. */
+interface StateGate {
+  readonly replaceBoundary: boolean;
+  /** The boundary the IAM data gives the principal. */
+  readonly known: string | undefined;
+  readonly proof: ApplyEvidence | undefined;
+}
+
+/**
+ * Why the principal's state in IAM refuses it: a boundary iamtrail did not create (unless
+ * replaced, and then only when the new boundary allows nothing it blocks), or a policy something
+ * else uses.
+ */
+async function stateReasons(
+  target: OpenTarget,
+  planned: Planned,
+  state: BoundaryState,
+  gate: StateGate,
+): Promise<string[]> {
+  const reasons: string[] = [];
+  const refusal = whyRefuseBoundary(state.boundaryArn, gate.replaceBoundary);
+  if (refusal !== null) reasons.push(refusal);
+  else if (state.boundaryArn !== null && !isIamtrailBoundaryArn(state.boundaryArn)) {
+    const widening = whyRefuseWidening(
+      state.boundaryArn,
+      gate.known,
+      planned.boundary.document,
+      gate.proof?.outsideBoundary ?? [],
+    );
+    if (widening !== null) reasons.push(widening);
+  }
+  const shared = await whyShared(target, planned, state);
+  if (shared !== null) reasons.push(shared);
+  return reasons;
+}
+
+/** {@link whyRefuseSharedPolicy} of the principal's policy, when it exists (ListEntitiesForPolicy, no filter). */
+async function whyShared(target: OpenTarget, planned: Planned, state: BoundaryState): Promise<string | null> {
+  if (state.policy === null || state.policy === undefined) return null;
+  const { policyEntities } = await import('../../aws/permission-boundaries.js');
+  const entities = await policyEntities(target, planned.boundary.policyArn);
+  return whyRefuseSharedPolicy(planned.boundary.policyArn, entities, {
+    kind: planned.type,
+    name: planned.name,
+  });
 }
 
 async function readState(target: OpenTarget, planned: Planned): Promise<BoundaryState> {
@@ -268,6 +392,7 @@ function documentOf(
       wouldApply: count('would-apply'),
       applied: count('applied'),
       failed: count('failed'),
+      interrupted: count('interrupted'),
     },
   };
 }
@@ -288,24 +413,25 @@ async function applyOne(
   target: OpenTarget,
   store: Awaited<ReturnType<typeof openSnapshotStore>>,
   context: ApplyContext,
-  { entry, planned, tagInput }: { entry: BoundaryApplyEntry; planned: Planned; tagInput: BoundaryTagInput },
+  {
+    entry,
+    planned,
+    tagInput,
+    gate,
+  }: { entry: BoundaryApplyEntry; planned: Planned; tagInput: BoundaryTagInput; gate: StateGate },
 ): Promise<BoundaryApplyEntry> {
   const aws = await import('../../aws/permission-boundaries.js');
   const principal = { kind: planned.type, name: planned.name };
   const policyArn = planned.boundary.policyArn;
   const document = policyDocumentText(planned);
   const state = await aws.readBoundaryState(target, principal, policyArn);
-  const refusal = whyRefuseBoundary(state.boundaryArn, context.replaceBoundary);
+  const refusals = await stateReasons(target, planned, state, gate);
   const tagPlan = planBoundaryTags(state.tags, tagInput);
-  if (refusal !== null || !tagPlan.ok)
+  if (refusals.length > 0 || !tagPlan.ok)
     return {
       ...entry,
       status: 'refused',
-      reasons: [
-        'its state changed since the dry run',
-        ...(refusal === null ? [] : [refusal]),
-        ...(tagPlan.ok ? [] : tagPlan.problems),
-      ],
+      reasons: ['its state changed since the dry run', ...refusals, ...(tagPlan.ok ? [] : tagPlan.problems)],
     };
   const policy = state.policy ?? null;
   const previousDefault = policy?.versions.find((version) => version.id === policy.defaultVersionId);
@@ -313,7 +439,7 @@ async function applyOne(
     id: newSnapshotId(context.now, planned.name),
     accountId: context.accountId,
     principal: { ...principal, arn: state.principal.arn || planned.arn },
-    takenAt: isoSeconds(new Date()),
+    takenAt: snapshotTime(),
     operation: 'apply',
     previousBoundaryArn: state.boundaryArn,
     previousTags: state.tags,
@@ -353,8 +479,15 @@ async function applyOne(
     }
     await aws.tagPrincipal(target, principal, tagPlan.tags, state.tags);
     done.push('tagged it');
-    await store.markBoundarySnapshot(snapshot.id, { state: 'applied', newVersion });
-    return { ...entry, status: 'applied', snapshotId: snapshot.id, newVersion, tags: tagPlan.tags };
+    const marked = await markQuietly(store, snapshot.id, { state: 'applied', newVersion });
+    return {
+      ...entry,
+      status: 'applied',
+      snapshotId: snapshot.id,
+      newVersion,
+      tags: tagPlan.tags,
+      reasons: marked === null ? [] : [marked],
+    };
   } catch (error) {
     const lost = error instanceof aws.PolicyVersionLostError ? error.deleted : null;
     const message =
@@ -365,7 +498,35 @@ async function applyOne(
       (done.length === 0
         ? ''
         : `; to undo: iamtrail boundary rollback --account ${context.accountName} --${planned.type} ${planned.name} --to ${snapshot.id} --yes`);
-    await store.markBoundarySnapshot(snapshot.id, { state: 'failed', newVersion, message });
-    return { ...entry, status: 'failed', reasons: [message], snapshotId: snapshot.id, newVersion };
+    const marked = await markQuietly(store, snapshot.id, { state: 'failed', newVersion, message });
+    return {
+      ...entry,
+      status: 'failed',
+      reasons: [message, ...(marked === null ? [] : [marked])],
+      snapshotId: snapshot.id,
+      newVersion,
+    };
   }
+}
+
+/**
+ * Marks a snapshot; a failure to is said (returned), never thrown: the change it records is made
+ * and the result must say so.
+ */
+async function markQuietly(
+  store: Awaited<ReturnType<typeof openSnapshotStore>>,
+  snapshotId: string,
+  outcome: Parameters<Awaited<ReturnType<typeof openSnapshotStore>>['markBoundarySnapshot']>[1],
+): Promise<string | null> {
+  try {
+    await store.markBoundarySnapshot(snapshotId, outcome);
+    return null;
+  } catch (error) {
+    return `the snapshot ${snapshotId} could not be marked ${outcome.state} in the cache (${messageOf(error)}): it still says pending`;
+  }
+}
+
+/** Whether Ctrl-C was pressed (read afresh at each call). */
+function interrupted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }

@@ -59,6 +59,17 @@ export function newSnapshotId(now: Date, principalName: string): string {
   return `${time}-${principalName}-${randomBytes(3).toString('hex')}`;
 }
 
+let lastSnapshotTime = 0;
+
+/**
+ * The time a snapshot is taken, ISO to the millisecond, and strictly later than any this process
+ * gave before (two snapshots in the same millisecond still sort in the order they were taken).
+ */
+export function snapshotTime(now: Date = new Date()): string {
+  lastSnapshotTime = Math.max(now.getTime(), lastSnapshotTime + 1);
+  return new Date(lastSnapshotTime).toISOString();
+}
+
 /** An ISO time to the second. */
 export function isoSeconds(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -57,21 +57,39 @@ export async function resolveOrgAccounts(request: OrgRequest): Promise<AccountCo
   }));
 }
 
-/** Runs `run` for every account in turn; an account's error is kept as its result (or as nothing to do there). */
+/** The error of an account Ctrl-C stopped or came before (its exit code is 130). */
+export const ORG_INTERRUPTED = 'interrupted: nothing more was done in this account';
+
+/**
+ * Runs `run` for every account in turn; an account's error is kept as its result (or as nothing to
+ * do there). Ctrl-C (`signal`, or an InterruptedError) stops the run: that account and the ones
+ * after it are failed with exit code 130, the results of the accounts before are kept.
+ */
 export async function forEachOrgAccount<T>(
   operation: BoundaryOrgDocument<T>['operation'],
   accounts: readonly AccountConfig[],
   run: (account: AccountConfig) => Promise<T>,
   /** An error that means "nothing to do in this account" rather than a failure. */
   isNothing: (error: unknown) => boolean = () => false,
+  signal?: AbortSignal,
 ): Promise<BoundaryOrgDocument<T>> {
   const results: OrgAccountResult<T>[] = [];
+  let stopped = false;
   for (const account of accounts) {
     const about = { name: account.name, id: account.id };
+    if (stopped || signal?.aborted === true) {
+      stopped = true;
+      results.push({ account: about, status: 'failed', error: ORG_INTERRUPTED, exitCode: 130 });
+      continue;
+    }
     try {
       results.push({ account: about, status: 'done', document: await run(account) });
     } catch (error) {
-      if (error instanceof InterruptedError) throw error;
+      if (error instanceof InterruptedError) {
+        stopped = true;
+        results.push({ account: about, status: 'failed', error: messageOf(error), exitCode: 130 });
+        continue;
+      }
       if (isNothing(error)) {
         results.push({ account: about, status: 'nothing', reason: messageOf(error) });
         continue;

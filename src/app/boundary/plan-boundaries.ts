@@ -3,6 +3,7 @@ import {
   buildBoundary,
   countBoundary,
   replayBoundary,
+  selfLockouts,
   whyNoUseSkip,
   whySkip,
 } from '../../analysis/boundary-plan.js';
@@ -11,7 +12,9 @@ import type {
   BoundaryLevel,
   BoundaryReplay,
   BoundarySkip,
+  ObservedResource,
   PlannedBoundary,
+  UnmappedCalls,
 } from '../../analysis/boundary-plan.js';
 import { judgePrincipal } from '../../analysis/principal-verdicts.js';
 import type { ActionData } from '../../cli/action-data.js';
@@ -22,6 +25,7 @@ import type { AccountConfig, Config } from '../../config/load-config.js';
 import type { EngineReporter } from '../../engines/engine.js';
 import { ConfigError } from '../../errors.js';
 import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization-details.js';
+import { computeGrantedActions } from '../../iam/granted-actions.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
 import { periodCoverage } from '../audit/run-audit.js';
 import { loadWindow, planLogs } from '../report/load-window.js';
@@ -136,6 +140,21 @@ export async function planBoundaries(
 export interface BoundaryPlanWithPrincipals {
   readonly document: BoundaryPlanDocument;
   readonly principals: ReadonlyMap<string, IamPrincipal>;
+  /** Per planned principal (by ARN), what `boundary apply` checks before it sets the boundary. */
+  readonly evidence: ReadonlyMap<string, ApplyEvidence>;
+}
+
+/** What apply's gates need of a planned principal, read with the plan. */
+export interface ApplyEvidence {
+  /** Actions its policies grant that its current boundary blocks (computeGrantedActions). */
+  readonly outsideBoundary: readonly string[];
+  /** Its successful calls the mapper cannot map, by event. */
+  readonly unmapped: readonly UnmappedCalls[];
+  /**
+   * The resources its successful calls of the actions the new boundary denies on itself acted on
+   * (the cache's resource usage, `target` rows): read only when it was seen making such calls.
+   */
+  readonly resources: readonly ObservedResource[];
 }
 
 /** {@link planBoundaries}, with the principals of the IAM data. */
@@ -264,6 +283,38 @@ export async function planBoundariesOf(
       };
     });
     const planned = plans.filter((entry) => entry.status === 'planned');
+    const byArn = new Map(principals.map((principal) => [principal.arn, principal]));
+    const evidence = new Map<string, ApplyEvidence>();
+    for (const entry of planned) {
+      const principal = byArn.get(entry.arn);
+      if (principal === undefined) continue;
+      const unmapped = new Map<string, number>();
+      for (const row of rows)
+        if (row.actorArn === entry.arn && row.outcome === 'ok') {
+          const mapping = data.mapper.map(row.eventSource, row.eventName);
+          if (mapping.kind === 'unmapped')
+            unmapped.set(mapping.event, (unmapped.get(mapping.event) ?? 0) + row.calls);
+        }
+      const observed = [...entry.used, ...entry.ungranted];
+      const resources =
+        selfLockouts(entry.boundary.document, observed, []).length === 0
+          ? []
+          : (await store.resourceUsage(source, window, account.id, entry.arn))
+              .filter((row) => row.kind === 'target')
+              .flatMap((row) => {
+                const mapping = data.mapper.map(row.eventSource, row.eventName);
+                return mapping.kind === 'action'
+                  ? mapping.actions.map((action) => ({ action, resource: row.resource }))
+                  : [];
+              });
+      evidence.set(entry.arn, {
+        outsideBoundary: computeGrantedActions(details, principal, data.catalog).outsideBoundary,
+        unmapped: [...unmapped]
+          .map(([event, calls]) => ({ event, calls }))
+          .sort((a, b) => (a.event < b.event ? -1 : 1)),
+        resources,
+      });
+    }
     const document: BoundaryPlanDocument = {
       schema: 'iamtrail.boundary-plan/v1',
       generatedAt: (options.now ?? new Date()).toISOString(),
@@ -282,7 +333,7 @@ export async function planBoundariesOf(
         replayFailures: planned.filter((entry) => entry.replay.notAllowed.length > 0).length,
       },
     };
-    return { document, principals: new Map(principals.map((principal) => [principal.arn, principal])) };
+    return { document, principals: byArn, evidence };
   } finally {
     await store.close();
   }

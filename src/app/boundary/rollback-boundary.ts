@@ -1,15 +1,19 @@
 import { existsSync } from 'node:fs';
 
-import { describeRollbackStep, planRollback } from '../../analysis/boundary-changes.js';
+import {
+  chooseRollbackSnapshot,
+  describeRollbackStep,
+  planRollback,
+} from '../../analysis/boundary-changes.js';
 import type { BoundarySnapshot, RollbackStep } from '../../analysis/boundary-changes.js';
 import type { Config } from '../../config/load-config.js';
-import { UsageError, messageOf } from '../../errors.js';
+import { InterruptedError, UsageError, messageOf } from '../../errors.js';
 import type { BoundaryPrincipal } from '../../iam/boundary-state.js';
 import type * as PermissionBoundaries from '../../aws/permission-boundaries.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
 import {
   resolveBoundaryAccount,
-  isoSeconds,
+  snapshotTime,
   newSnapshotId,
   openBoundaryTarget,
   openSnapshotStore,
@@ -36,6 +40,13 @@ export interface BoundaryRollbackOptions {
   readonly cache: CacheSettings;
   readonly onNotice: (message: string) => void;
   readonly confirm: (preview: BoundaryRollbackDocument) => Promise<boolean>;
+  /**
+   * `--yes`: with nothing to do, the snapshot is marked rolled back only then (a dry run writes
+   * nothing to the cache).
+   */
+  readonly yes: boolean;
+  /** Ctrl-C: checked before the principal's state is read and before its change. */
+  readonly signal?: AbortSignal;
   readonly now?: Date;
 }
 
@@ -74,7 +85,8 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
   const store = await openSnapshotStore(options.cache, options.onNotice);
   try {
     const snapshots = await store.boundarySnapshots({ accountId: account.id, principal: options.principal });
-    const restores = pickSnapshot(snapshots, options.to, who, cachePath);
+    const { snapshot: restores, note: picked } = pickSnapshot(snapshots, options.to, who, cachePath);
+    stopIfInterrupted(options.signal, who);
     const aws = await import('../../aws/permission-boundaries.js');
     const target = await openBoundaryTarget(account, options.config);
     try {
@@ -92,12 +104,11 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
         },
         restores,
         steps: plan.steps.map(describeRollbackStep),
-        notes: plan.notes,
+        notes: [...(picked === null ? [] : [picked]), ...plan.notes],
       };
       if (plan.steps.length === 0) {
-        if (restores.state === 'applied' || restores.state === 'failed')
-          await store.markBoundarySnapshot(restores.id, { state: 'rolled-back' });
-        return { ...base, dryRun: false, status: 'nothing-to-do', snapshotId: null, error: null };
+        if (options.yes) await store.markBoundarySnapshot(restores.id, { state: 'rolled-back' });
+        return { ...base, dryRun: !options.yes, status: 'nothing-to-do', snapshotId: null, error: null };
       }
       const preview: BoundaryRollbackDocument = {
         ...base,
@@ -107,13 +118,14 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
         error: null,
       };
       if (!(await options.confirm(preview))) return preview;
+      stopIfInterrupted(options.signal, who);
 
       const restoredTags = plan.steps.flatMap((step) => (step.kind === 'tag' ? step.tags : []));
       const own: BoundarySnapshot = {
         id: newSnapshotId(now, principal.name),
         accountId: account.id,
         principal: { ...principal, arn: base.principal.arn },
-        takenAt: isoSeconds(new Date()),
+        takenAt: snapshotTime(),
         operation: 'rollback',
         previousBoundaryArn: current.boundaryArn,
         previousTags: current.tags,
@@ -131,7 +143,7 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
       };
       await store.writeBoundarySnapshot(own);
       const done: string[] = [];
-      const notes = [...plan.notes];
+      const notes = [...base.notes];
       let newVersion: string | null = null;
       try {
         for (const step of plan.steps) {
@@ -164,34 +176,33 @@ function pickSnapshot(
   to: string | undefined,
   who: string,
   cachePath: string,
-): BoundarySnapshot {
-  const applies = snapshots.filter((snapshot) => snapshot.operation === 'apply');
-  if (to !== undefined) {
-    const found = snapshots.find((snapshot) => snapshot.id === to);
-    if (found === undefined)
-      throw new UsageError(`--to ${to}: no snapshot of ${who} has this id in ${cachePath}`, {
+): { snapshot: BoundarySnapshot; note: string | null } {
+  const choice = chooseRollbackSnapshot(snapshots, to);
+  switch (choice.kind) {
+    case 'found':
+      return choice;
+    case 'unknown-id': {
+      const applies = snapshots.filter((snapshot) => snapshot.operation === 'apply');
+      throw new UsageError(`--to ${to ?? ''}: no snapshot of ${who} has this id in ${cachePath}`, {
         suggestions: [
           applies.length === 0
             ? 'boundary history lists the snapshots'
             : `its apply snapshots: ${applies.map((snapshot) => snapshot.id).join(', ')}`,
         ],
       });
-    if (found.operation !== 'apply')
-      throw new UsageError(
-        `--to ${to}: a ${found.operation} snapshot; rollback restores what an apply found`,
-      );
-    if (found.state === 'rolled-back' || found.state === 'pending')
-      throw new UsageError(
-        `--to ${to}: its state is ${found.state}${found.state === 'pending' ? ' (the apply did not finish: see its message in boundary history)' : ''}`,
-      );
-    return found;
+    }
+    case 'not-restorable':
+      throw new UsageError(`--to ${to ?? ''}: ${choice.why}`);
+    case 'none':
+      throw new NoSnapshotError(`no applied boundary snapshot of ${who} in ${cachePath}`, {
+        suggestions: ['boundary history lists the snapshots'],
+      });
   }
-  const latest = applies.filter((snapshot) => snapshot.state === 'applied').at(-1);
-  if (latest === undefined)
-    throw new NoSnapshotError(`no applied boundary snapshot of ${who} in ${cachePath}`, {
-      suggestions: ['boundary history lists the snapshots; pass --to SNAPSHOT_ID for a failed apply'],
-    });
-  return latest;
+}
+
+/** Ctrl-C before the principal's turn: nothing of it is changed. */
+function stopIfInterrupted(signal: AbortSignal | undefined, who: string): void {
+  if (signal?.aborted === true) throw new InterruptedError(`interrupted: ${who} was not rolled back`);
 }
 
 type BoundaryAws = typeof PermissionBoundaries;
@@ -223,12 +234,11 @@ async function runStep(
     case 'restore-version':
       return (await aws.addBoundaryPolicyVersion(target, step.policyArn, step.document)).versionId;
     case 'delete-policy-if-unused': {
-      const users = await aws.boundaryPolicyUsers(target, step.policyArn);
-      if (users.length > 0) {
-        notes.push(`${step.policyArn} is left: ${users.join(', ')} use(s) it as boundary`);
-        return null;
-      }
-      await aws.deleteBoundaryPolicy(target, step.policyArn);
+      const users = await aws.deleteBoundaryPolicyIfUnused(target, step.policyArn);
+      if (users.length > 0)
+        notes.push(
+          `${step.policyArn} is left whole: ${users.join(', ')} use(s) it (as boundary or attached)`,
+        );
       return null;
     }
   }

@@ -35,12 +35,15 @@ export default class BoundaryApply extends BaseCommand {
   static override description =
     'Computes the plan of boundary plan, then per planned principal: replays the actions it was seen using in the ' +
     'period (used and ungranted) against the new boundary and refuses the principal when one would be denied; ' +
-    'reads its boundary, tags and the policy iamtrail-boundary-<name> from IAM; refuses a boundary iamtrail did ' +
-    'not create (unless --replace-boundary) and tags that would pass IAM limits. With --yes (or yes to the ' +
+    'reads its boundary, tags and the policy iamtrail-boundary-<role|user>-<name> from IAM; refuses a policy ' +
+    'anything else uses, a boundary iamtrail did not create (unless --replace-boundary, and then not when the new ' +
+    'boundary would allow a granted action the current one blocks), unmapped calls of a service the boundary does ' +
+    'not allow whole, calls the boundary would deny on itself, and tags that would pass IAM limits. With --yes (or yes to the ' +
     'question at a terminal) it writes a snapshot of what it found to the cache, creates the policy or adds a ' +
     'new default version (IAM keeps five: the oldest that is not the default is deleted), sets it as the ' +
     'boundary and adds the iamtrail:* tags; boundary rollback undoes it. Without --yes nothing is changed. ' +
-    'Exit codes: 1 a principal was refused, 2 bad input, 3 an AWS call failed (the snapshot says what was changed).';
+    'Exit codes: 1 a principal was refused, 2 bad input, 3 an AWS call failed (the snapshot says what was changed), ' +
+    '130 interrupted (the principals left are not applied).';
   static override examples = [
     '<%= config.bin %> boundary apply --account prod --role deploy --unused-days 90',
     '<%= config.bin %> boundary apply --account prod --role deploy --unused-days 90 --yes',
@@ -89,37 +92,59 @@ export default class BoundaryApply extends BaseCommand {
           `Apply ${preview.totals.wouldApply} boundary(ies) in account ${preview.account.name}?`,
       }),
     };
+    // The question is asked with the progress bar off the terminal.
+    const askedAfter =
+      (stopProgress: () => void) =>
+      (preview: BoundaryApplyDocument): Promise<boolean> => {
+        stopProgress();
+        return common.confirm(preview);
+      };
     if (flags.org) {
       const accounts = await resolveOrgAccounts(orgRequestOf(flags, config));
-      const org = await this.withLogReading(({ signal, reporter }) =>
-        forEachOrgAccount('apply', accounts, (account) =>
-          applyBoundaries({ ...common, account, signal, reporter }),
+      const org = await this.withLogReading(({ signal, reporter, stopProgress }) =>
+        forEachOrgAccount(
+          'apply',
+          accounts,
+          (account) =>
+            applyBoundaries({ ...common, account, signal, reporter, confirm: askedAfter(stopProgress) }),
+          undefined,
+          signal,
         ),
       );
       const done = org.accounts.flatMap((result) => (result.status === 'done' ? [result.document] : []));
       const refused = done.reduce((sum, document) => sum + document.totals.refused, 0);
       const failed = org.totals.failed + done.filter((document) => document.totals.failed > 0).length;
-      if (this.jsonEnabled() && failed + refused === 0) return org;
+      const interrupted =
+        done.reduce((sum, document) => sum + document.totals.interrupted, 0) +
+        org.accounts.filter((result) => result.status === 'failed' && result.exitCode === 130).length;
+      if (this.jsonEnabled() && failed + refused + interrupted === 0) return org;
       process.stdout.write(
         json ? `${JSON.stringify(org, null, 2)}\n` : renderBoundaryOrgText(org, renderBoundaryApplyText),
       );
-      await this.exitFor(failed, refused);
+      await this.exitFor(failed, refused, interrupted);
       return org;
     }
     const account = requireAccount(flags);
-    const document = await this.withLogReading(({ signal, reporter }) =>
-      applyBoundaries({ ...common, account, signal, reporter }),
+    const document = await this.withLogReading(({ signal, reporter, stopProgress }) =>
+      applyBoundaries({ ...common, account, signal, reporter, confirm: askedAfter(stopProgress) }),
     );
     if (!shown.has(document)) {
-      if (this.jsonEnabled() && document.totals.failed + document.totals.refused === 0) return document;
+      const { failed, refused, interrupted } = document.totals;
+      if (this.jsonEnabled() && failed + refused + interrupted === 0) return document;
       process.stdout.write(render(document));
     }
-    await this.exitFor(document.totals.failed, document.totals.refused);
+    await this.exitFor(document.totals.failed, document.totals.refused, document.totals.interrupted);
     return document;
   }
 
-  /** Exit code 3 when something failed, 1 when a principal was refused. */
-  private async exitFor(failed: number, refused: number): Promise<void> {
+  /** Exit code 130 when Ctrl-C stopped it, 3 when something failed, 1 when a principal was refused. */
+  private async exitFor(failed: number, refused: number, interrupted: number): Promise<void> {
+    if (interrupted > 0) {
+      this.warnLine(
+        `interrupted: ${interrupted} principal(s) not applied (the output says which were): exit code 130`,
+      );
+      await this.exitWhenWritten(130);
+    }
     if (failed > 0) {
       this.warnLine(
         `${failed} principal(s) or account(s) failed (the snapshot or the error says what was changed): exit code 3`,

@@ -32,7 +32,7 @@ export default class BoundaryPlan extends BaseCommand {
   static override summary =
     'Plan usage-driven permission boundaries: what each principal used in the period, as a managed policy (read-only).';
   static override description =
-    'Per principal of the account: the customer managed policy iamtrail-boundary-<name> allowing what it used in ' +
+    'Per principal of the account: the customer managed policy iamtrail-boundary-<role|user>-<name> allowing what it used in ' +
     'the --unused-days days ending --end (whole services or the actions; the logs must cover every day of them), ' +
     'plus boundary.base_actions of the config, and denying changes to its own boundary. Shows granted → proposed ' +
     'actions, coverage (used / granted), the size against the 6,144-character limit and the replay of the used ' +

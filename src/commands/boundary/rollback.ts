@@ -26,12 +26,12 @@ export default class BoundaryRollback extends BaseCommand {
   static override summary =
     "Roll back a boundary apply: the principal's previous boundary, tags and policy version (a dry run unless --yes).";
   static override description =
-    'From the latest applied snapshot of the principal (or --to SNAPSHOT_ID, an applied or failed apply): puts ' +
+    'From the latest applied snapshot of the principal (else its latest pending or failed one; or --to SNAPSHOT_ID): puts ' +
     'back the previous permission boundary (or removes it when there was none), removes the iamtrail:* tags apply ' +
     'added and gives back the previous value of any it overwrote, and makes the previous default version of ' +
-    'iamtrail-boundary-<name> the default again (a policy apply created is deleted unless another principal uses ' +
-    'it as boundary). Writes a snapshot of its own and marks the restored one rolled-back. Without --yes nothing ' +
-    'is changed. Exit codes: 2 bad input (no such snapshot), 3 an AWS call failed.';
+    'iamtrail-boundary-<role|user>-<name> the default again (a policy apply created is deleted unless anything uses ' +
+    'it). A boundary someone set after apply is left. Writes a snapshot of its own and marks the restored one rolled-back. Without --yes nothing ' +
+    'is changed. Exit codes: 2 bad input (no such snapshot), 3 an AWS call failed, 130 interrupted.';
   static override examples = [
     '<%= config.bin %> boundary rollback --account prod --role deploy',
     '<%= config.bin %> boundary rollback --account prod --role deploy --to 20261201T101500Z-deploy-a1b2c3 --yes',
@@ -75,6 +75,7 @@ export default class BoundaryRollback extends BaseCommand {
       config,
       principal,
       to: flags.to,
+      yes: flags.yes,
       cache: { path: flags.cache, enabled: true, refresh: false, lockTimeoutMs: flags['cache-wait'] * 1000 },
       onNotice: (message) => {
         this.warnLine(message);
@@ -90,11 +91,14 @@ export default class BoundaryRollback extends BaseCommand {
     };
     if (flags.org) {
       const accounts = await resolveOrgAccounts(orgRequestOf(flags, config));
-      const org = await forEachOrgAccount(
-        'rollback',
-        accounts,
-        (account) => rollbackBoundary({ ...common, account }),
-        (error) => error instanceof NoSnapshotError,
+      const org = await this.withLogReading(({ signal }) =>
+        forEachOrgAccount(
+          'rollback',
+          accounts,
+          (account) => rollbackBoundary({ ...common, account, signal }),
+          (error) => error instanceof NoSnapshotError,
+          signal,
+        ),
       );
       const failed =
         org.totals.failed +
@@ -104,13 +108,23 @@ export default class BoundaryRollback extends BaseCommand {
       process.stdout.write(
         json ? `${JSON.stringify(org, null, 2)}\n` : renderBoundaryOrgText(org, renderBoundaryRollbackText),
       );
+      if (org.accounts.some((result) => result.status === 'failed' && result.exitCode === 130)) {
+        this.warnLine(
+          'interrupted: the accounts after it were not rolled back (the output says which were): exit code 130',
+        );
+        await this.exitWhenWritten(130);
+      }
       if (failed > 0) {
         this.warnLine(`${failed} account(s) failed (their error is in the output): exit code 3`);
         await this.exitWhenWritten(3);
       }
       return org;
     }
-    const document = await rollbackBoundary({ ...common, account: requireAccount(flags) });
+    const account = requireAccount(flags);
+    // Ctrl-C is caught (rollback stops before the change it has not begun), not a kill mid-way.
+    const document = await this.withLogReading(({ signal }) =>
+      rollbackBoundary({ ...common, account, signal }),
+    );
     if (!shown.has(document)) {
       if (this.jsonEnabled() && document.status !== 'failed') return document;
       process.stdout.write(render(document));

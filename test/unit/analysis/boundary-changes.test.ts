@@ -2,10 +2,14 @@ import { describe, expect, it } from 'vitest';
 
 import {
   BOUNDARY_TAG_KEYS,
+  chooseRollbackSnapshot,
+  compareSnapshots,
   planBoundaryTags,
   planRollback,
   sameDocument,
   whyRefuseBoundary,
+  whyRefuseSharedPolicy,
+  whyRefuseWidening,
 } from '../../../src/analysis/boundary-changes.js';
 import type { BoundarySnapshot, BoundaryTagInput } from '../../../src/analysis/boundary-changes.js';
 import type { BoundaryPolicyVersion, BoundaryState, PrincipalTag } from '../../../src/iam/boundary-state.js';
@@ -18,7 +22,7 @@ import type { BoundaryPolicyVersion, BoundaryState, PrincipalTag } from '../../.
  */
 
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/deploy';
-const POLICY = 'arn:aws:iam::111122223333:policy/iamtrail-boundary-deploy';
+const POLICY = 'arn:aws:iam::111122223333:policy/iamtrail-boundary-role-deploy';
 const CORP = 'arn:aws:iam::111122223333:policy/corp-boundary';
 
 const input: BoundaryTagInput = {
@@ -78,6 +82,43 @@ describe('whyRefuseBoundary', () => {
     expect(whyRefuseBoundary(POLICY, false)).toBeNull();
     expect(whyRefuseBoundary(CORP, false)).toContain(CORP);
     expect(whyRefuseBoundary(CORP, true)).toBeNull();
+  });
+});
+
+describe('whyRefuseSharedPolicy', () => {
+  const deploy = { kind: 'role', name: 'deploy' } as const;
+  it('lets apply write a policy used by nothing else than its principal (any case, as IAM names are)', () => {
+    expect(whyRefuseSharedPolicy(POLICY, [], deploy)).toBeNull();
+    expect(whyRefuseSharedPolicy(POLICY, ['role/Deploy'], deploy)).toBeNull();
+  });
+  it('refuses when a user of the same name, another role or a group uses it (boundary or attached), naming them', () => {
+    const why = whyRefuseSharedPolicy(POLICY, ['role/deploy', 'user/deploy', 'group/ops'], deploy);
+    expect(why).toContain(POLICY);
+    expect(why).toContain('user/deploy, group/ops');
+    expect(why).not.toContain('role/deploy');
+  });
+});
+
+describe('whyRefuseWidening (--replace-boundary)', () => {
+  // The new boundary allows s3 whole and sqs:SendMessage.
+  const document = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'IamtrailUsedInPeriod', Effect: 'Allow', Action: ['s3:*', 'sqs:SendMessage'], Resource: '*' },
+    ],
+  } as const;
+  it('refuses when the new boundary allows a granted action the current one blocks, naming it', () => {
+    const why = whyRefuseWidening(CORP, CORP, document, ['ec2:RunInstances', 's3:DeleteBucket']);
+    expect(why).toContain('s3:DeleteBucket');
+    expect(why).not.toContain('ec2:RunInstances');
+    expect(why).toContain(CORP);
+  });
+  it('lets it replace a boundary that blocks nothing the new one allows', () => {
+    expect(whyRefuseWidening(CORP, CORP, document, ['ec2:RunInstances', 'sqs:DeleteQueue'])).toBeNull();
+    expect(whyRefuseWidening(CORP, CORP, document, [])).toBeNull();
+  });
+  it('refuses when the IAM data describes another boundary than IAM has (what it blocks is unknown)', () => {
+    expect(whyRefuseWidening(CORP, undefined, document, [])).toContain('refresh the IAM data');
   });
 });
 
@@ -192,18 +233,73 @@ describe('planRollback', () => {
     });
   });
 
-  it('takes no step for what is already as it was, and notes a boundary changed since', () => {
+  it('takes no step for what is already as it was', () => {
     const before = snapshot({ previousBoundaryArn: CORP });
     const now = afterApply({ boundaryArn: CORP, tags: [{ key: 'team', value: 'payments' }], policy: null });
     expect(planRollback(before, now)).toEqual({ steps: [], notes: [] });
+  });
+
+  it('leaves a boundary someone set after apply, and the policy apply created, and says so', () => {
     const changed = planRollback(snapshot(), afterApply({ boundaryArn: CORP }));
-    expect(changed.steps[0]).toEqual({ kind: 'delete-boundary' });
+    // Only the tags apply added are taken back: no boundary step, no policy deletion.
+    expect(changed.steps).toEqual([
+      { kind: 'untag', keys: ['iamtrail:coverage-percent', 'iamtrail:window'] },
+    ]);
     expect(changed.notes.join(' ')).toContain(CORP);
+    expect(changed.notes.join(' ')).toContain(`does not delete ${POLICY}`);
+    // Removed since (apply found CORP, set its own, someone removed it): not put back either.
+    const removed = planRollback(snapshot({ previousBoundaryArn: CORP }), afterApply({ boundaryArn: null }));
+    expect(removed.steps.map((step) => step.kind)).toEqual(['untag']);
+    expect(removed.notes.join(' ')).toContain('now none');
   });
 
   it('never touches a tag apply did not set', () => {
     const now = afterApply({ tags: [{ key: 'team', value: 'changed-since' }, ...APPLIED_TAGS] });
     const steps = planRollback(snapshot(), now).steps;
     expect(JSON.stringify(steps)).not.toContain('team');
+  });
+});
+
+describe('compareSnapshots', () => {
+  it('orders by time, never by the random part of the id', () => {
+    // Same second: the apply (taken first) has the larger random suffix.
+    const apply = snapshot({ id: '20261101T093015Z-deploy-ffffff', takenAt: '2026-11-01T09:30:15.100Z' });
+    const rollback = snapshot({
+      id: '20261101T093015Z-deploy-000000',
+      takenAt: '2026-11-01T09:30:15.900Z',
+      operation: 'rollback',
+    });
+    expect([rollback, apply].sort(compareSnapshots).map((s) => s.operation)).toEqual(['apply', 'rollback']);
+  });
+  it('compares a time to the second with one to the millisecond by their instants', () => {
+    const older = snapshot({ id: 'b', takenAt: '2026-11-01T09:30:15Z' });
+    const newer = snapshot({ id: 'a', takenAt: '2026-11-01T09:30:15.001Z' });
+    expect([newer, older].sort(compareSnapshots)).toEqual([older, newer]);
+  });
+});
+
+describe('chooseRollbackSnapshot', () => {
+  const applied = snapshot({ id: 'a1', takenAt: '2026-11-01T09:00:00.000Z', state: 'applied' });
+  const pending = snapshot({ id: 'p2', takenAt: '2026-11-02T09:00:00.000Z', state: 'pending' });
+  const rollback = snapshot({ id: 'r3', takenAt: '2026-11-03T09:00:00.000Z', operation: 'rollback' });
+  it('restores a pending snapshot named by --to (rollback works from the state now), and says it is pending', () => {
+    const choice = chooseRollbackSnapshot([applied, pending], 'p2');
+    expect(choice.kind === 'found' && choice.snapshot.id).toBe('p2');
+    expect(choice.kind === 'found' && choice.note).toContain('pending');
+  });
+  it('refuses --to of a rollback snapshot, of one rolled back, or of no snapshot', () => {
+    expect(chooseRollbackSnapshot([rollback], 'r3').kind).toBe('not-restorable');
+    expect(chooseRollbackSnapshot([{ ...applied, state: 'rolled-back' }], 'a1').kind).toBe('not-restorable');
+    expect(chooseRollbackSnapshot([applied], 'zz').kind).toBe('unknown-id');
+  });
+  it('by default takes the latest applied one, else the latest pending or failed one and says which', () => {
+    const byDefault = chooseRollbackSnapshot([applied, pending], undefined);
+    expect(byDefault).toEqual({ kind: 'found', snapshot: applied, note: null });
+    const unfinished = chooseRollbackSnapshot([{ ...applied, state: 'rolled-back' }, pending], undefined);
+    expect(unfinished.kind === 'found' && unfinished.snapshot.id).toBe('p2');
+    expect(unfinished.kind === 'found' && unfinished.note).toContain('picked the latest pending one, p2');
+    expect(chooseRollbackSnapshot([{ ...applied, state: 'rolled-back' }, rollback], undefined).kind).toBe(
+      'none',
+    );
   });
 });

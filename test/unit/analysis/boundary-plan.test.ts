@@ -6,6 +6,8 @@ import {
   MANAGED_POLICY_MAX_CHARS,
   policySize,
   replayBoundary,
+  selfLockouts,
+  unmappedOutsideBoundary,
   whyNoUseSkip,
   whySkip,
 } from '../../../src/analysis/boundary-plan.js';
@@ -94,8 +96,8 @@ describe('buildBoundary', () => {
       ],
     };
     expect(planned.document).toEqual(expected);
-    expect(planned.policyName).toBe('iamtrail-boundary-deploy');
-    expect(planned.policyArn).toBe(`arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-deploy`);
+    expect(planned.policyName).toBe('iamtrail-boundary-role-deploy');
+    expect(planned.policyArn).toBe(`arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-role-deploy`);
     expect(planned.fits).toBe(true);
     expect(planned.fallbackServices).toEqual([]);
   });
@@ -120,6 +122,22 @@ describe('buildBoundary', () => {
         ...denies('User', USER_ARN),
       ],
     });
+  });
+
+  it('names the policy by type: a role and a user of the same name never share one', () => {
+    const same = { used: ['s3:GetObject'], baseActions: [], level: 'service' as const };
+    const asRole = buildBoundary({ ...same, principal: role({ name: 'ci' }) });
+    const asUser = buildBoundary({
+      ...same,
+      principal: { ...user(), name: 'ci', arn: `arn:aws:iam::${ACCOUNT}:user/ci` },
+    });
+    expect(asRole.policyName).toBe('iamtrail-boundary-role-ci');
+    expect(asUser.policyName).toBe('iamtrail-boundary-user-ci');
+    expect(asUser.policyArn).toBe(`arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-user-ci`);
+    // IAM's longest name (64 characters) stays within its 128-character policy-name limit.
+    expect(buildBoundary({ ...same, principal: role({ name: 'r'.repeat(64) }) }).policyName).toHaveLength(
+      'iamtrail-boundary-role-'.length + 64,
+    );
   });
 
   it('keeps the granted ? actions: their services at service level, the actions at action level', () => {
@@ -386,5 +404,69 @@ describe('replayBoundary', () => {
       allowed: 1,
       notAllowed: ['ec2:RunInstances', 'kms:Decrypt'],
     });
+  });
+});
+
+describe('unmappedOutsideBoundary (apply refuses a principal with unmapped successful calls)', () => {
+  // Allows s3 whole and one sqs action: a call of s3 is allowed whatever action it needs; of sqs, unknown.
+  const document: BoundaryDocument = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'IamtrailUsedInPeriod', Effect: 'Allow', Action: ['s3:*', 'sqs:SendMessage'], Resource: '*' },
+      ...ROLE_DENIES,
+    ],
+  };
+  it('lists the unmapped calls of a service the boundary does not allow whole', () => {
+    expect(
+      unmappedOutsideBoundary(document, [
+        { event: 's3:BrandNewCall', calls: 3 },
+        { event: 'sqs:BrandNewCall', calls: 2 },
+        { event: 'newsvc:Thing', calls: 1 },
+      ]),
+    ).toEqual([
+      { event: 'sqs:BrandNewCall', calls: 2 },
+      { event: 'newsvc:Thing', calls: 1 },
+    ]);
+  });
+});
+
+describe('selfLockouts (apply refuses a principal the boundary would lock out of what it did)', () => {
+  const document: BoundaryDocument = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'IamtrailUsedInPeriod', Effect: 'Allow', Action: ['iam:*'], Resource: '*' },
+      ...ROLE_DENIES,
+    ],
+  };
+  const ownPolicy = `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-role-deploy`;
+  const other = `arn:aws:iam::${ACCOUNT}:policy/app-policy`;
+  it('refuses a self-denied action seen used when no resource record says where', () => {
+    const lockouts = selfLockouts(document, ['iam:CreatePolicyVersion', 'iam:GetRole'], []);
+    expect(lockouts.map((lockout) => lockout.action)).toEqual(['iam:CreatePolicyVersion']);
+    expect(lockouts[0]?.why).toContain('no resource record');
+  });
+  it('clears it when its recorded resources are none of the denied ARNs; refuses when one is', () => {
+    expect(
+      selfLockouts(
+        document,
+        ['iam:CreatePolicyVersion'],
+        [{ action: 'iam:CreatePolicyVersion', resource: other }],
+      ),
+    ).toEqual([]);
+    const hit = selfLockouts(
+      document,
+      ['iam:CreatePolicyVersion', 'iam:PutRolePermissionsBoundary'],
+      [
+        { action: 'iam:CreatePolicyVersion', resource: other },
+        { action: 'iam:CreatePolicyVersion', resource: ownPolicy },
+        { action: 'iam:PutRolePermissionsBoundary', resource: `arn:aws:iam::${ACCOUNT}:role/other` },
+      ],
+    );
+    expect(hit).toEqual([
+      {
+        action: 'iam:CreatePolicyVersion',
+        why: expect.stringContaining(`it called it on ${ownPolicy}`) as string,
+      },
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import {
   GetPolicyCommand,
   GetPolicyVersionCommand,
   IAMClient,
+  ListEntitiesForPolicyCommand,
   ListPolicyVersionsCommand,
   ListRoleTagsCommand,
   TagRoleCommand,
@@ -15,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addBoundaryPolicyVersion,
   createBoundaryPolicy,
+  deleteBoundaryPolicyIfUnused,
   isNoSuchEntity,
   PolicyVersionLostError,
   tagPrincipal,
@@ -171,5 +173,17 @@ describe('the permission-boundary adapter (failure paths with aws-sdk-client-moc
     ).rejects.toThrow(
       `IAM CreatePolicy iamtrail-boundary-worker in ${ACCOUNT_LABEL} failed: Error: no policy ARN in the answer`,
     );
+  });
+
+  it('deletes no version of a policy a role uses as boundary: ListEntitiesForPolicy asked without filter, first', async () => {
+    const { target, mock } = scripted();
+    // moto cannot list boundary users; IAM lists them when no PolicyUsageFilter narrows the answer.
+    mock
+      .on(ListEntitiesForPolicyCommand)
+      .resolves({ PolicyRoles: [{ RoleName: 'other' }], IsTruncated: false });
+    expect(await deleteBoundaryPolicyIfUnused(target, POLICY)).toEqual(['role/other']);
+    expect(mock.commandCalls(ListEntitiesForPolicyCommand)[0]?.args[0].input).toEqual({ PolicyArn: POLICY });
+    expect(mock.commandCalls(DeletePolicyVersionCommand)).toHaveLength(0);
+    expect(mock.commandCalls(ListPolicyVersionsCommand)).toHaveLength(0);
   });
 });
