@@ -98,3 +98,15 @@ export function cacheSettingsOf(flags: {
     lockTimeoutMs: flags['cache-wait'] * 1000,
   };
 }
+
+/** `--start` and `--end` of the commands whose window defaults to the year ending today (`report`, `policy generate`). */
+export const windowFlags = {
+  start: Flags.string({
+    helpValue: 'YYYY-MM-DD',
+    description: 'First UTC day, YYYY-MM-DD (default: 364 days before --end).',
+  }),
+  end: Flags.string({
+    helpValue: 'YYYY-MM-DD',
+    description: 'Last UTC day, YYYY-MM-DD, inclusive (default: today, UTC).',
+  }),
+};

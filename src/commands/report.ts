@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf } from '../cli/flags.js';
+import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf, windowFlags } from '../cli/flags.js';
 import {
   createPalette,
   renderDiffTotals,
@@ -85,14 +85,7 @@ export default class Report extends BaseCommand {
       description:
         "The trail's event selectors (output of `aws cloudtrail get-event-selectors`): what the trail records is then exact, not inferred from the logs.",
     }),
-    start: Flags.string({
-      helpValue: 'YYYY-MM-DD',
-      description: 'First UTC day, YYYY-MM-DD (default: 364 days before --end).',
-    }),
-    end: Flags.string({
-      helpValue: 'YYYY-MM-DD',
-      description: 'Last UTC day, YYYY-MM-DD, inclusive (default: today, UTC).',
-    }),
+    ...windowFlags,
     // The three filters default to false, not oclif's undefined: JSON's filter states all three.
     'show-used': Flags.boolean({
       default: false,

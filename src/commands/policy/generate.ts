@@ -15,6 +15,7 @@ import {
   engineFlag,
   logsFlag,
   noCacheFlag,
+  windowFlags,
 } from '../../cli/flags.js';
 import {
   POLICY_FORMATS,
@@ -61,14 +62,7 @@ export default class PolicyGenerate extends BaseCommand {
       description: 'Generate the policy of this role.',
       exactlyOne: ['user', 'role'],
     }),
-    start: Flags.string({
-      helpValue: 'YYYY-MM-DD',
-      description: 'First UTC day, YYYY-MM-DD (default: 364 days before --end).',
-    }),
-    end: Flags.string({
-      helpValue: 'YYYY-MM-DD',
-      description: 'Last UTC day, YYYY-MM-DD, inclusive (default: today, UTC).',
-    }),
+    ...windowFlags,
     'keep-unknown': Flags.boolean({
       default: true,
       allowNo: true,
