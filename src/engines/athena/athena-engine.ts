@@ -110,6 +110,7 @@ export class AthenaEngine implements Engine {
       endDay: request.endDay,
       accountIds: request.accountIds ?? this.#options.accountIds,
       partitions: true,
+      resources: request.resources === true,
     });
     if (this.#options.spillDir !== undefined)
       return this.#summarizeThroughS3(query.compile(), this.#options.spillDir, request.signal);
