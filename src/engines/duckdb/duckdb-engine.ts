@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 
 import { DuckDBInstance, listValue } from '@duckdb/node-api';
@@ -51,9 +51,12 @@ import {
 } from './duckdb-sql.js';
 import {
   DEFAULT_MAX_LOG_FILE_BYTES,
+  defaultMemoryLimitBytes,
   findOversizeProblem,
   formatMegabytes,
   parseMaxLogFileBytes,
+  parseMemoryLimitBytes,
+  readerObjectBytes,
 } from './log-file-size.js';
 import { listLogFiles } from './log-files.js';
 import { addDays } from '../../trail/utc-days.js';
@@ -83,6 +86,12 @@ export interface DuckDbEngineOptions {
   readonly spillDir?: string;
   /** Also count role sessions and attributed ones (`SummaryResult.sessions`): one more query. */
   readonly countSessions?: boolean;
+  /**
+   * DuckDB's memory limit: past it, the staged rows and the aggregations spill to a temporary
+   * folder, so memory stays flat however many events are read. Default: `IAMTRAIL_DUCKDB_MEMORY_MB`
+   * MiB, else an eighth of the machine's memory, from 256 MiB to 512 MiB.
+   */
+  readonly memoryLimitBytes: number;
 }
 
 /** Defaults of {@link DuckDbEngineOptions}: batches that keep memory bounded, one thread per core. */
@@ -91,6 +100,7 @@ export const DEFAULT_DUCKDB_ENGINE_OPTIONS: Omit<DuckDbEngineOptions, 'logsDir' 
   batchBytes: 256 * 1024 * 1024,
   threads: Math.max(1, cpus().length),
   maxLogFileBytes: DEFAULT_MAX_LOG_FILE_BYTES,
+  memoryLimitBytes: defaultMemoryLimitBytes(totalmem()),
 };
 
 /**
@@ -107,11 +117,22 @@ export class DuckDbEngine implements Engine {
   readonly #staged: Kysely<StagedDatabase>;
   #closed = false;
   #spills = 0;
-  /** Whether the `cloudtrail` view reads what the resources need (undefined: not created yet). */
-  #viewResources: boolean | undefined;
+  /**
+   * What the `cloudtrail` view was created for: whether it reads what the resources need, and
+   * its reader's largest object (undefined: not created yet).
+   */
+  #view: { readonly resources: boolean; readonly objectBytes: number } | undefined;
+  /** DuckDB's spill folder, removed on close. */
+  readonly #spillFolder: string;
 
-  private constructor(options: DuckDbEngineOptions, instance: DuckDBInstance, connection: DuckDBConnection) {
+  private constructor(
+    options: DuckDbEngineOptions,
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    spillFolder: string,
+  ) {
     this.#options = options;
+    this.#spillFolder = spillFolder;
     this.#instance = instance;
     this.#connection = connection;
     this.#db = new Kysely<CloudTrailDatabase>({ dialect: new DuckDbDialect({ connection }) });
@@ -125,6 +146,7 @@ export class DuckDbEngine implements Engine {
     const resolved: DuckDbEngineOptions = {
       ...DEFAULT_DUCKDB_ENGINE_OPTIONS,
       maxLogFileBytes: parseMaxLogFileBytes(process.env),
+      memoryLimitBytes: parseMemoryLimitBytes(process.env, totalmem()),
       ...options,
     };
     if (!existsSync(resolved.logsDir) || !statSync(resolved.logsDir).isDirectory()) {
@@ -132,9 +154,20 @@ export class DuckDbEngine implements Engine {
         suggestions: ['Pass --logs DIR, the folder that holds AWSLogs/, or set logs: in the config file'],
       });
     }
-    const instance = await DuckDBInstance.create(':memory:', { threads: String(resolved.threads) });
-    const connection = await instance.connect();
-    return new DuckDbEngine(resolved, instance, connection);
+    // Its own spill folder, which nothing else writes to: removed whole on close.
+    const spillFolder = mkdtempSync(join(tmpdir(), 'iamtrail-duckdb-'));
+    try {
+      const instance = await DuckDBInstance.create(':memory:', {
+        threads: String(resolved.threads),
+        memory_limit: `${Math.floor(resolved.memoryLimitBytes / (1024 * 1024))}MiB`,
+        temp_directory: spillFolder,
+      });
+      const connection = await instance.connect();
+      return new DuckDbEngine(resolved, instance, connection, spillFolder);
+    } catch (error) {
+      rmSync(spillFolder, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /**
@@ -218,6 +251,7 @@ export class DuckDbEngine implements Engine {
     await this.#staged.destroy();
     this.#connection.closeSync();
     this.#instance.closeSync();
+    rmSync(this.#spillFolder, { recursive: true, force: true });
   }
 
   *#batches(files: readonly LogFile[]): Generator<LogFile[]> {
@@ -238,11 +272,13 @@ export class DuckDbEngine implements Engine {
     if (batch.length > 0) yield batch;
   }
 
-  async #prepare(resources: boolean): Promise<void> {
-    if (this.#viewResources === resources) return;
-    await this.#connection.run(createCloudTrailViewSql(this.#options.maxLogFileBytes, resources));
-    await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
-    this.#viewResources = resources;
+  /** Creates the `cloudtrail` view for a batch, unless the one there fits it already. */
+  async #prepare(files: readonly LogFile[], resources: boolean): Promise<void> {
+    const objectBytes = readerObjectBytes(files, this.#options.maxLogFileBytes);
+    if (this.#view?.resources === resources && this.#view.objectBytes === objectBytes) return;
+    await this.#connection.run(createCloudTrailViewSql(objectBytes, resources));
+    if (this.#view === undefined) await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
+    this.#view = { resources, objectBytes };
   }
 
   /** Stages one batch of files; a batch DuckDB cannot read is halved until the bad file is found. */
@@ -252,7 +288,7 @@ export class DuckDbEngine implements Engine {
     skipped: SkippedFile[],
   ): Promise<void> {
     await this.#connection.run(SET_LOG_FILES_SQL, [listValue(files.map((file) => file.path))]);
-    await this.#prepare(request.resources === true);
+    await this.#prepare(files, request.resources === true);
     const stage = buildStageQuery(this.#db, {
       ...request,
       perFile: true,

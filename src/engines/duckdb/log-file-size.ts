@@ -40,6 +40,31 @@ export function parseMaxLogFileBytes(env: NodeJS.ProcessEnv): number {
   return Math.floor(megabytes * 1024 * 1024);
 }
 
+/** The smallest buffer {@link readerObjectBytes} gives DuckDB's JSON reader: its own default. */
+const MIN_READER_OBJECT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The `maximum_object_size` for DuckDB's JSON reader over a batch of files: at least the largest
+ * file's inflated size, bounded without inflating anything (a gzip file inflates to at most
+ * {@link DEFLATE_MAX_RATIO} times its size; other files are their size), rounded up to a power of
+ * two, from 16 MiB (DuckDB's default) to `limit`. The reader allocates buffers of twice this size
+ * per thread, so a limit sized for the largest possible file (256 MiB) would reserve a gigabyte for
+ * files of a few kilobytes, and a memory limit would spill everything else to make room.
+ */
+export function readerObjectBytes(
+  files: readonly { readonly path: string; readonly bytes: number }[],
+  limit: number,
+): number {
+  let largest = 0;
+  for (const file of files) {
+    const bound = /\.gz$/i.test(file.path) ? file.bytes * DEFLATE_MAX_RATIO : file.bytes;
+    if (bound > largest) largest = bound;
+  }
+  let size = MIN_READER_OBJECT_BYTES;
+  while (size < largest && size < limit) size *= 2;
+  return Math.min(size, limit);
+}
+
 /**
  * Says why a log file is too large to read, without ever holding it: a plain file by its size on
  * disk; a gzip file, when its size allows it to inflate past `limit`, by inflating it as a stream
@@ -87,4 +112,32 @@ async function countInflatedBytes(path: string, limit: number): Promise<number |
     return total > limit ? total : undefined;
   }
   return total;
+}
+
+/** The environment variable that sets the local engine's DuckDB memory limit, in MiB. */
+export const DUCKDB_MEMORY_MB_ENV = 'IAMTRAIL_DUCKDB_MEMORY_MB';
+
+/**
+ * The local engine's DuckDB memory limit on a machine with `machineBytes` of memory: an eighth of
+ * it, from 256 MiB to 512 MiB. Past it DuckDB spills to disk; the benchmark shows the cost (see
+ * docs/benchmarks.md).
+ */
+export function defaultMemoryLimitBytes(machineBytes: number): number {
+  const mib = 1024 * 1024;
+  return Math.min(512 * mib, Math.max(256 * mib, Math.floor(machineBytes / 8)));
+}
+
+/** {@link DUCKDB_MEMORY_MB_ENV} in bytes (at least 64 MiB), else {@link defaultMemoryLimitBytes}. */
+export function parseMemoryLimitBytes(env: NodeJS.ProcessEnv, machineBytes: number): number {
+  const value = env[DUCKDB_MEMORY_MB_ENV];
+  if (value === undefined || value === '') return defaultMemoryLimitBytes(machineBytes);
+  const megabytes = Number(value);
+  if (!Number.isFinite(megabytes) || megabytes < 64) {
+    throw new UsageError(`${DUCKDB_MEMORY_MB_ENV}="${value}" is not a number of MiB of at least 64`, {
+      suggestions: [
+        `Unset ${DUCKDB_MEMORY_MB_ENV} (default: an eighth of the memory, 256 to 512), or set it to e.g. 2048`,
+      ],
+    });
+  }
+  return Math.floor(megabytes * 1024 * 1024);
 }
