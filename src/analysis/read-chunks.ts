@@ -6,6 +6,9 @@ import { addDays } from '../trail/utc-days.js';
  * the accounts of a query into groups whose literals keep the query text under Athena's limit.
  */
 
+/** GB as `--max-scan-gb`, `athena.scan_cap_gb` and `athena.chunk_scan_gb` count them. */
+export const BYTES_PER_GB = 1024 ** 3;
+
 /** A run of whole UTC days, `YYYY-MM-DD`, both ends inclusive. */
 export interface DayChunk {
   readonly startDay: string;

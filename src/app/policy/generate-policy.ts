@@ -49,6 +49,8 @@ export interface GeneratePolicyOptions {
   readonly logs: string | undefined;
   readonly engine: EngineName | undefined;
   readonly cache: CacheSettings;
+  /** `--max-scan-gb` in bytes (see `LoadWindowOptions.maxScanBytes`). */
+  readonly maxScanBytes?: number;
   readonly reporter: EngineReporter & { note(message: string): void };
   readonly signal?: AbortSignal;
   readonly now?: Date;
@@ -132,6 +134,7 @@ export async function generatePolicy(
     skipSetup: false,
     reporter: options.reporter,
     noLogs: 'gap',
+    ...(options.maxScanBytes === undefined ? {} : { maxScanBytes: options.maxScanBytes }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });

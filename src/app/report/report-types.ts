@@ -63,6 +63,8 @@ export interface ReportOptions {
   readonly engine: EngineName | undefined;
   /** `--skip-setup`: do not check or create the Athena table first. */
   readonly skipSetup: boolean;
+  /** `--max-scan-gb` in bytes (see `LoadWindowOptions.maxScanBytes`). */
+  readonly maxScanBytes?: number;
   readonly reporter: EngineReporter & { note(message: string): void };
   /** `--event-selectors`: what the trail records, exactly; otherwise inferred from the logs. */
   readonly selectors?: TrailSelectors;
