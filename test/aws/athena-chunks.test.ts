@@ -318,6 +318,43 @@ describe('--max-scan-gb', () => {
     );
   }, 120_000);
 
+  it('athena.chunk_scan_gb: the first chunk alone measures a day, and the other chunks hold fewer days to stay under it', async () => {
+    const cache = join(work, 'g.duckdb');
+    proxy.hooks.rewriteExecution = (query, execution) => {
+      const { startDay, endDay } = readOf(query.sql);
+      execution.Statistics = {
+        ...execution.Statistics,
+        DataScannedInBytes: daysBetween(startDay, endDay).length * GIB,
+      };
+    };
+    // January's 17 days scan 17 GB, 1 GB a day: 10 days under 10 GB. Then February 10+10+8,
+    // March 10+10+10+1, April 10+10+10, May 10+4: 1 + 3 + 4 + 3 + 2 = 13 chunks.
+    const result = await ask(
+      writeConfig('chunk-scan', ['concurrency: 3', 'chunk_scan_gb: 10']),
+      cache,
+      '2022-01-15',
+      '2022-05-14',
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const chunks = proxy.queries.map((query) => readOf(query.sql));
+    expect(chunks).toHaveLength(13);
+    expect(chunks[0]).toMatchObject({ startDay: '2022-01-15', endDay: '2022-01-31' });
+    for (const chunk of chunks.slice(1))
+      expect(daysBetween(chunk.startDay, chunk.endDay).length).toBeLessThanOrEqual(10);
+    expect(chunks.flatMap((chunk) => daysBetween(chunk.startDay, chunk.endDay)).sort()).toEqual(
+      daysBetween('2022-01-15', '2022-05-14'),
+    );
+    expect(squeezed(result.stderr)).toContain(
+      squeezed(
+        'the first chunk scanned 1.00 GB a day: the other chunks hold at most 10 day(s), to scan about 10.00 GB or less each',
+      ),
+    );
+    expect(squeezed(result.stderr)).toContain(squeezed('chunks: 13 of 13 read and cached'));
+    console.log(
+      `athena chunk_scan_gb 10: the first chunk measured 1 GB a day; ${chunks.length} chunks of at most 10 days after it`,
+    );
+  }, 120_000);
+
   it('is a usage error (exit 2) with a value that is not a positive number, and with the local engine', async () => {
     const config = writeConfig('flag-errors', []);
     for (const value of ['0', '-3', 'lots']) {
