@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { SUMMARY_COLUMNS, coverageRow, summaryRow } from '../helpers/athena-results.js';
 import { startAthenaProxy } from '../helpers/athena-proxy.js';
 import type { AthenaProxy } from '../helpers/athena-proxy.js';
+import { readCacheRows } from '../helpers/cache-rows.js';
 import { runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
 import { startMoto } from '../helpers/moto.js';
@@ -129,21 +129,6 @@ const ask = (config: string, cache: string, start: string, end: string, ...more:
     proxy.env,
   );
 
-/** Rows of a query on a cache file, values as JSON would have them. */
-async function cacheRows(cache: string, sql: string): Promise<unknown[][]> {
-  const instance = await DuckDBInstance.create(cache, { access_mode: 'READ_ONLY' });
-  try {
-    const connection = await instance.connect();
-    try {
-      return (await connection.runAndReadAll(sql)).getRowsJson();
-    } finally {
-      connection.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
-}
-
 /** A message without its whitespace: oclif wraps long lines anywhere. */
 const squeezed = (text: string): string => text.replace(/[\s›]+/g, '');
 
@@ -202,12 +187,12 @@ describe('a long Athena window read in chunks (moto over HTTP, through the Athen
     expect(result.stderr).toContain('reading 120 day(s) in 5 chunk(s) of at most a month, up to 2 at once');
     expect(squeezed(result.stderr)).toContain(squeezed('chunks: 5 of 5 read and cached'));
     // Every day's call of bob's and every (account, day) of coverage, of every chunk.
-    const [activity] = await cacheRows(
+    const [activity] = await readCacheRows(
       cache,
       "SELECT count(*), count(DISTINCT day), min(day), max(day), sum(calls) FROM activity WHERE day BETWEEN '2026-01-15' AND '2026-05-14'",
     );
     expect(activity).toEqual(['120', '120', '2026-01-15', '2026-05-14', '120']);
-    const [coverage] = await cacheRows(
+    const [coverage] = await readCacheRows(
       cache,
       "SELECT count(*), count(DISTINCT account_id) FROM coverage WHERE day BETWEEN '2026-01-15' AND '2026-05-14'",
     );
@@ -247,13 +232,16 @@ describe('a long Athena window read in chunks (moto over HTTP, through the Athen
     expect(failed.stdout).toBe('');
     // The four other months are in the cache; March is not.
     expect(
-      await cacheRows(
+      await readCacheRows(
         cache,
         "SELECT count(DISTINCT day), count(*) FROM coverage WHERE day BETWEEN '2025-01-15' AND '2025-05-14'",
       ),
     ).toEqual([[String(120 - 31), String(2 * (120 - 31))]]);
     expect(
-      await cacheRows(cache, "SELECT count(*) FROM coverage WHERE day BETWEEN '2025-03-01' AND '2025-03-31'"),
+      await readCacheRows(
+        cache,
+        "SELECT count(*) FROM coverage WHERE day BETWEEN '2025-03-01' AND '2025-03-31'",
+      ),
     ).toEqual([['0']]);
 
     proxy.reset();
@@ -263,7 +251,7 @@ describe('a long Athena window read in chunks (moto over HTTP, through the Athen
     expect(proxy.calls('StartQueryExecution')).toBe(1);
     expect(proxy.queries.map((query) => readOf(query.sql).startDay)).toEqual(['2025-03-01']);
     expect(
-      await cacheRows(
+      await readCacheRows(
         cache,
         "SELECT count(DISTINCT day) FROM coverage WHERE day BETWEEN '2025-01-15' AND '2025-05-14'",
       ),
@@ -310,9 +298,9 @@ describe('--max-scan-gb', () => {
       ),
     );
     expect(result.stdout).toBe('');
-    expect(await cacheRows(cache, 'SELECT count(DISTINCT day), min(day), max(day) FROM coverage')).toEqual([
-      ['46', '2024-01-15', '2024-02-29'],
-    ]);
+    expect(
+      await readCacheRows(cache, 'SELECT count(DISTINCT day), min(day), max(day) FROM coverage'),
+    ).toEqual([['46', '2024-01-15', '2024-02-29']]);
     console.log(
       `athena --max-scan-gb 40: ${proxy.calls('StartQueryExecution')} of 5 chunks started, 46 GB scanned, 46 days cached, exit ${result.status}`,
     );
@@ -409,7 +397,7 @@ describe('many accounts with injected projection', () => {
     expect(query && readOf(query.sql).accounts).toHaveLength(1000);
     expect(query?.sqlBytes).toBeLessThan(262_144);
     expect(
-      await cacheRows(cache, "SELECT count(DISTINCT account_id) FROM coverage WHERE day = '2023-06-01'"),
+      await readCacheRows(cache, "SELECT count(DISTINCT account_id) FROM coverage WHERE day = '2023-06-01'"),
     ).toEqual([['1000']]);
     console.log(
       `athena 1,000 injected accounts: ${proxy.calls('StartQueryExecution')} query of ${Buffer.byteLength(query?.sql ?? '')} bytes of text + ${(query?.sqlBytes ?? 0) - Buffer.byteLength(query?.sql ?? '')} bytes of bound values (limit 262,144); 1000 accounts cached`,
@@ -431,7 +419,7 @@ describe('many accounts with injected projection', () => {
       squeezed(`athena: 6000 accounts are named in ${sizes.length} queries per chunk`),
     );
     expect(
-      await cacheRows(
+      await readCacheRows(
         cache,
         "SELECT count(DISTINCT account_id), count(*) FROM coverage WHERE day = '2023-06-02'",
       ),

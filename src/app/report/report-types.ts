@@ -92,7 +92,10 @@ export interface LogsSummary {
   readonly source: string;
   /** The cache file, or `null` with `--no-cache`. */
   readonly cache: string | null;
-  /** Calls made to the engine: one per contiguous range of days missing from the cache. */
+  /**
+   * Calls made to the engine: one per contiguous range of days missing from the cache, or, with an
+   * engine that reads in chunks (Athena), one per chunk read.
+   */
   readonly engineCalls: number;
   /**
    * Days read from the logs in this run, and days answered from the cache; days after today are
