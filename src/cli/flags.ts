@@ -114,7 +114,7 @@ export const windowFlags = {
 };
 
 /**
- * `--max-scan-gb N` of the commands that can read the logs with Athena (`report`, `audit`,
+ * `--max-scan-gb N` of the commands that can read the logs with Athena (`report`, `audit`, `test`,
  * `policy generate`): a budget for the whole run, checked before each chunk of the window starts.
  */
 export const maxScanGbFlag = Flags.custom<number>({

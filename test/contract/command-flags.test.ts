@@ -250,6 +250,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       'no-trail': { type: 'boolean' },
       logs: { type: 'option' },
       engine: { type: 'option', options: ['local', 'athena'] },
+      'max-scan-gb': { type: 'option' },
       cache: { type: 'option' },
       'no-cache': { type: 'boolean' },
       'cache-wait': { type: 'option', default: 60 },
