@@ -14,13 +14,16 @@ CREATE TABLE IF NOT EXISTS meta (
 -- Which days of a source are loaded, per account: a row says that the load of the day found log
 -- files holding records of the account (how many). An account's day without a row is read again
 -- by the next question about that account: a day without logs is never a day without activity.
--- Days after the day of the load are never loaded.
+-- Days after the day of the load are never loaded. `resources`: the load also read the resources
+-- of the day's calls (resource_usage), which only `policy generate` and `boundary` need; a
+-- question that needs them reads a day loaded without them again.
 CREATE TABLE IF NOT EXISTS coverage (
   source VARCHAR NOT NULL,
   account_id VARCHAR NOT NULL,
   day VARCHAR NOT NULL,
   loaded_at VARCHAR NOT NULL,
-  files BIGINT NOT NULL
+  files BIGINT NOT NULL,
+  resources BOOLEAN NOT NULL
 );
 
 -- Log files a load could not read (bad gzip, a gzip bomb, not CloudTrail), by the day and

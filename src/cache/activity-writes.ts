@@ -43,7 +43,8 @@ export interface CacheClearFilter {
  * transaction); then one transaction per day with activity writes its rows and coverage
  * together, and one for each run of up to 1000 days with coverage but no activity. A killed
  * process leaves every day complete or absent. `beforeCommit` is a test seam to hold a
- * transaction open.
+ * transaction open. `resourcesRead`: the engine read the days' resources (`resources` holds all
+ * of them), which the coverage remembers.
  */
 export async function writeDays(
   cache: CacheConnection,
@@ -55,6 +56,7 @@ export async function writeDays(
   skipped: readonly SkippedFile[] = [],
   changes: readonly IamChangeRow[] = [],
   resources: readonly ResourceUsageRow[] = [],
+  resourcesRead = false,
 ): Promise<void> {
   const skippedRows = skipped.map((entry) => ({
     source,
@@ -76,6 +78,7 @@ export async function writeDays(
       day: entry.day,
       loaded_at: loadedAt,
       files: entry.files,
+      resources: resourcesRead,
     });
   }
   const insertCoverage = async (entries: readonly CacheDatabase['coverage'][]): Promise<void> => {

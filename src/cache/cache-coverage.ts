@@ -23,7 +23,9 @@ export interface CacheSourceStatus {
  * The days of `[startDay, endDay]` that must be read from the source for a question about
  * `accountIds`: those not loaded for every one of them (a day whose logs held no record of an
  * account is never loaded for it, so it is read again), plus `today` and the day before, which
- * may still receive logs. Days after `today` are never returned: they have no logs yet.
+ * may still receive logs. Days after `today` are never returned: they have no logs yet. With
+ * `resources` (a question that needs the resources of the calls), a day loaded without them is
+ * missing too.
  */
 export async function missingDays(
   cache: CacheConnection,
@@ -32,6 +34,7 @@ export async function missingDays(
   startDay: string,
   endDay: string,
   today: string,
+  resources = false,
 ): Promise<string[]> {
   const accounts = [...new Set(accountIds)];
   if (accounts.length === 0) throw new Error('missingDays needs at least one account');
@@ -44,6 +47,7 @@ export async function missingDays(
     .where('account_id', 'in', accounts)
     .where('day', '>=', startDay)
     .where('day', '<=', lastDay)
+    .$if(resources, (query) => query.where('resources', '=', true))
     .groupBy('day')
     .execute();
   const loadedDays = new Set(

@@ -18,7 +18,9 @@ import type { CacheConnection } from './cache-connection.js';
 // 8: IAM change events (iam_changes), read with the days' activity; migrated from 7 (see below).
 // 9: the resources of successful calls (resource_usage), read with the days' activity, and the
 //    boundary snapshots of `boundary apply` (boundary_snapshots); migrated from 7 and 8.
-export const CACHE_SCHEMA_VERSION = '9';
+// 10: coverage says whether a day's resources were read (`resources`): only the questions that
+//    need them read them; migrated from 7, 8 and 9 (whose days were all read with them).
+export const CACHE_SCHEMA_VERSION = '10';
 
 /**
  * What a migration keeps, from each older version it knows: what the logs cannot give back —
@@ -28,6 +30,19 @@ export const CACHE_SCHEMA_VERSION = '9';
 const KEPT_FROM: Readonly<Record<string, readonly string[]>> = {
   '7': ['athena_resources', 'athena_queries', 'advisor_snapshots', 'advisor_services', 'advisor_actions'],
   '8': ['athena_resources', 'athena_queries', 'advisor_snapshots', 'advisor_services', 'advisor_actions'],
+  '9': [
+    'athena_resources',
+    'athena_queries',
+    'advisor_snapshots',
+    'advisor_services',
+    'advisor_actions',
+    'boundary_snapshots',
+    'activity',
+    'coverage',
+    'skipped_files',
+    'iam_changes',
+    'resource_usage',
+  ],
 };
 
 /**
@@ -40,6 +55,8 @@ const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason:
     tables: ['activity', 'coverage', 'skipped_files', 'iam_changes'],
     reason: 'for the resources of their calls',
   },
+  // Every day of a schema-9 cache was read with its resources: kept, and marked so.
+  '9': { tables: [], reason: '' },
 };
 
 /**
@@ -83,7 +100,14 @@ export interface CacheDatabase {
   };
   meta: { key: string; value: string };
   /** `files` is written as a number and read back as DuckDB's BIGINT, a JavaScript bigint. */
-  coverage: { source: string; account_id: string; day: string; loaded_at: string; files: number | bigint };
+  coverage: {
+    source: string;
+    account_id: string;
+    day: string;
+    loaded_at: string;
+    files: number | bigint;
+    resources: boolean;
+  };
   skipped_files: { source: string; day: string; account_id: string | null; file: string; reason: string };
   /** The summary query's columns, plus where the row came from. */
   activity: ActivitySummaryRecord & { source: string };
@@ -163,7 +187,7 @@ export interface CacheDatabase {
 }
 
 /**
- * Checks the schema of a freshly opened cache: nothing to do when it is this version; version 7 is
+ * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 9 are
  * migrated (see {@link migrateFrom}); otherwise (another version, or a new file) drops every
  * table and creates the schema, marked.
  */
@@ -193,7 +217,9 @@ export async function ensureSchema(
     ) {
       await migrateFrom(cache, emptied.tables);
       onNotice(
-        `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: kept its Access Advisor snapshots and Athena ledger; its log days will be read again (${emptied.reason})`,
+        emptied.tables.length === 0
+          ? `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost`
+          : `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: kept its Access Advisor snapshots and Athena ledger; its log days will be read again (${emptied.reason})`,
       );
       return;
     }
@@ -233,15 +259,21 @@ export async function ensureSchema(
 }
 
 /**
- * An older version (7 or 8) to this one, in one transaction: keeps the tables of {@link KEPT_FROM}
+ * An older version (7, 8 or 9) to this one, in one transaction: keeps the tables of {@link KEPT_FROM}
  * as they are, empties the loaded days (`emptied`, from {@link EMPTIED_FROM}: each day is read
- * again when a question needs it) and creates the tables the older version lacks. Versions 7 and
- * 8 are marked (schema 4 on).
+ * again when a question needs it) and creates the tables the older version lacks. Versions 7 to
+ * 9 are marked (schema 4 on).
  */
 async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): Promise<void> {
   await cache.transaction(async () => {
     // Constant table names of this file, never data.
-    for (const table of emptied) await cache.connection.run(`DELETE FROM ${table}`);
+    // Emptied by dropping them: the schema below creates them again as this version has them.
+    for (const table of emptied) await cache.connection.run(`DROP TABLE ${table}`);
+    // Schema 10's column of a coverage kept (9's): every day of it was read with its resources.
+    if (!emptied.includes('coverage'))
+      await cache.connection.run(
+        'ALTER TABLE coverage ADD COLUMN IF NOT EXISTS resources BOOLEAN DEFAULT true',
+      );
     await cache.connection.run(SCHEMA_SQL);
     await cache.db
       .updateTable('meta')

@@ -14,6 +14,12 @@ export interface SummaryRequest {
    * account the logs hold.
    */
   readonly accountIds?: readonly string[];
+  /**
+   * Also read the resources of the successful calls (`SummaryResult.resources`); without, they
+   * are empty. Only the questions that scope policies to resources need them (`policy generate`,
+   * `boundary`): they cost the most of the summary's work per event.
+   */
+  readonly resources?: boolean;
   /** Aborted when the user interrupts (Ctrl-C): the engine stops its work and throws. */
   readonly signal?: AbortSignal;
 }

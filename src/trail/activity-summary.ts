@@ -8,7 +8,7 @@ import { identityField } from './cloudtrail-relation.js';
 import { IAM_CHANGE_EVENTS } from './iam-changes.js';
 import type { IamChangeEventName, IamChangeRow } from './iam-changes.js';
 import { RESOURCE_USE_COLUMNS, resourceUseColumnsSql, resourceUsesSql } from './resource-extraction.js';
-import type { ListDialect } from './resource-extraction.js';
+import type { ListDialect, ResourceUseColumn } from './resource-extraction.js';
 import type { ResourceUsageRow, ResourceUseKind } from './resource-usage.js';
 import { addDays, isUtcDay } from './utc-days.js';
 
@@ -234,6 +234,13 @@ export interface ActivitySummaryOptions {
    * `trino` (Athena, the default) or `duckdb`.
    */
   readonly lists?: ListDialect;
+  /**
+   * Also read the resources of the successful calls (`kind`/`resource` rows; see
+   * `trail/resource-extraction.ts`). Only `policy generate` and `boundary` need them, and they
+   * cost the most of the summary's work per event: without, the resource columns are null and the
+   * query has no resource rows.
+   */
+  readonly resources?: boolean;
 }
 
 /** A per-file row of the stage query (see {@link ActivitySummaryOptions.perFile}). */
@@ -352,6 +359,8 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
   const ofIam = (value: RawBuilder<unknown>) =>
     sql<string | null>`CASE WHEN eventsource = 'iam.amazonaws.com' THEN ${value} END`;
   const parameter = (field: string) => sql`json_extract_scalar(requestparameters, ${sql.lit(`$.${field}`)})`;
+  const resources = options.resources === true;
+  const lists = options.lists ?? 'trino';
   return (
     db
       .with('records', (qb) =>
@@ -409,9 +418,11 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
             ),
             ofIam(sql`errorcode`).as('iam_error_code'),
             // The resources of a successful call (kept for the window's only, in `events`).
-            ...Object.entries(
-              resourceUseColumnsSql(options.lists ?? 'trino', sql<boolean>`errorcode IS NULL`),
-            ).map(([name, value]) => value.as(`raw_${name}`)),
+            ...(resources
+              ? Object.entries(resourceUseColumnsSql(lists, sql<boolean>`errorcode IS NULL`)).map(
+                  ([name, value]) => value.as(`raw_${name}`),
+                )
+              : []),
             sql<string>`eventtime`.as('eventtime'),
             sql<string>`"$path"`.as('log_path'),
             // Only each file's sentinel row (no eventtime) carries the file, so the file rows are
@@ -456,9 +467,11 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
               sql<string | null>`CASE WHEN event_id IS NOT NULL THEN ${sql.ref(`iam_${key}`)} END`.as(key),
             ),
             // The look-back day's calls only issue credentials: no resources.
-            ...RESOURCE_USE_COLUMNS.map((name) =>
-              sql`CASE WHEN day IS NOT NULL THEN ${sql.ref(`raw_${name}`)} END`.as(name),
-            ),
+            ...(resources
+              ? RESOURCE_USE_COLUMNS.map((name) =>
+                  sql`CASE WHEN day IS NOT NULL THEN ${sql.ref(`raw_${name}`)} END`.as(name),
+                )
+              : []),
           ]),
       )
   );
@@ -466,13 +479,18 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
 
 type EventsCreator = ReturnType<typeof withEvents>;
 
-function stageSelect(db: EventsCreator, perFile: boolean) {
+function stageSelect(db: EventsCreator, options: ActivitySummaryOptions) {
+  const perFile = options.perFile === true;
+  // Without resources, typed nulls that group nothing: the staged rows have the same columns.
+  const resourceKeys = options.resources === true ? RESOURCE_USE_COLUMNS : [];
   return db
     .selectFrom('events')
     .select((eb) => [
       ...ACTIVITY_KEYS,
       ...CHANGE_KEYS,
-      ...RESOURCE_USE_COLUMNS,
+      ...(options.resources === true
+        ? RESOURCE_USE_COLUMNS
+        : RESOURCE_USE_COLUMNS.map((name) => nullResourceColumn(name, options.lists ?? 'trino').as(name))),
       ...ASSUMPTION_KEYS,
       perFile
         ? sql<string | null>`log_file`.as('log_file')
@@ -489,8 +507,8 @@ function stageSelect(db: EventsCreator, perFile: boolean) {
       sql`GROUPING SETS (${sql.join(
         [
           perFile
-            ? [...ACTIVITY_KEYS, ...CHANGE_KEYS, ...RESOURCE_USE_COLUMNS, 'log_file', 'has_records']
-            : [...ACTIVITY_KEYS, ...CHANGE_KEYS, ...RESOURCE_USE_COLUMNS],
+            ? [...ACTIVITY_KEYS, ...CHANGE_KEYS, ...resourceKeys, 'log_file', 'has_records']
+            : [...ACTIVITY_KEYS, ...CHANGE_KEYS, ...resourceKeys],
           ASSUMPTION_KEYS,
           COVERAGE_KEYS,
         ].map((keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`),
@@ -563,14 +581,17 @@ function withSessions(db: QueryCreator<StagedDatabase>) {
  * same event staged twice (delivered twice, or in two batches) is one row. Unordered: the rows go
  * to the cache, and sorting about half a row per event costs.
  */
-function resolveOf(db: QueryCreator<StagedDatabase>, lists: ListDialect): SummaryQuery {
+function resolveOf(db: QueryCreator<StagedDatabase>, lists: ListDialect, resources: boolean): SummaryQuery {
   const caller = sql<string | null>`coalesce(se.caller_arn, st.source_identity)`;
   const resolvedKey = (key: (typeof SUMMARY_KEYS)[number]) =>
     key === 'caller_arn' ? caller : key === 'via_arn' ? sql.ref('se.via_arn') : sql.ref(`st.${key}`);
   const uses = resourceUsesSql(lists, (name) => sql.ref(`st.${name}`));
   const used = sql<boolean>`u.resource IS NOT NULL`;
+  // Without resources, no unnesting, no resource grouping set: the rows are those of the activity,
+  // changes and coverage alone, with `kind` and `resource` null.
   const useKeyOf = (key: (typeof SUMMARY_KEYS)[number]) =>
-    (USE_KEYS as readonly string[]).includes(`use_${key}`) ? sql.ref(`use_${key}`) : undefined;
+    resources && (USE_KEYS as readonly string[]).includes(`use_${key}`) ? sql.ref(`use_${key}`) : undefined;
+  const noResource = nullResourceColumn('res_target', lists);
   return withSessions(db)
     .with('resolved', (qb) =>
       qb
@@ -578,11 +599,16 @@ function resolveOf(db: QueryCreator<StagedDatabase>, lists: ListDialect): Summar
         .leftJoin('sessions as se', 'se.session_key', 'st.session_key')
         // Each staged row once per resource its calls used (once when none): the row's own
         // columns count on its first (`use_index` 1) only, the resource's on each.
-        .crossJoin(sql`UNNEST(${uses.list}) WITH ORDINALITY`.as<'u'>(sql`u (resource, use_index)`))
+        .$if(resources, (query) =>
+          query.crossJoin(sql`UNNEST(${uses.list}) WITH ORDINALITY`.as<'u'>(sql`u (resource, use_index)`)),
+        )
         .where('st.day', 'is not', null)
         .select([
           ...SUMMARY_KEYS.map((key) => sql<string | null>`${resolvedKey(key)}`.as(key)),
-          sql<number | null>`CASE WHEN u.use_index = 1 THEN st.calls END`.as('calls'),
+          (resources
+            ? sql<number | null>`CASE WHEN u.use_index = 1 THEN st.calls END`
+            : sql<number>`st.calls`
+          ).as('calls'),
           'st.first_seen',
           'st.last_seen',
           'st.log_path',
@@ -595,14 +621,20 @@ function resolveOf(db: QueryCreator<StagedDatabase>, lists: ListDialect): Summar
             ),
           ),
           // And for the resources used, likewise.
-          ...USE_KEYS.map((key) =>
-            sql<string | null>`CASE WHEN ${used} THEN ${sql.ref(`st.${key.slice('use_'.length)}`)} END`.as(
-              key,
-            ),
-          ),
-          sql<string | null>`CASE WHEN ${used} THEN ${uses.kindAt(sql`u.use_index`)} END`.as('use_kind'),
-          sql<string | null>`u.resource`.as('use_resource'),
-          sql<number>`st.calls`.as('use_calls'),
+          ...(resources
+            ? [
+                ...USE_KEYS.map((key) =>
+                  sql<
+                    string | null
+                  >`CASE WHEN ${used} THEN ${sql.ref(`st.${key.slice('use_'.length)}`)} END`.as(key),
+                ),
+                sql<string | null>`CASE WHEN ${used} THEN ${uses.kindAt(sql`u.use_index`)} END`.as(
+                  'use_kind',
+                ),
+                sql<string | null>`u.resource`.as('use_resource'),
+                sql<number>`st.calls`.as('use_calls'),
+              ]
+            : []),
         ]),
     )
     .selectFrom('resolved')
@@ -614,30 +646,39 @@ function resolveOf(db: QueryCreator<StagedDatabase>, lists: ListDialect): Summar
           key,
         );
       }),
-      sql<number>`CAST(CASE WHEN GROUPING(use_resource) = 0 THEN sum(use_calls) ELSE sum(calls) END AS BIGINT)`.as(
-        'calls',
-      ),
+      (resources
+        ? sql<number>`CAST(CASE WHEN GROUPING(use_resource) = 0 THEN sum(use_calls) ELSE sum(calls) END AS BIGINT)`
+        : sql<number>`CAST(sum(calls) AS BIGINT)`
+      ).as('calls'),
       sql<string>`min(first_seen)`.as('first_seen'),
       sql<string>`max(last_seen)`.as('last_seen'),
       // Each (account, day, file) is one staged row, and a file is in one batch only.
       sql<number>`CAST(count(log_path) AS BIGINT)`.as('log_files'),
       ...CHANGE_KEYS.map((key) => sql<string | null>`${sql.ref(key)}`.as(key)),
-      sql<string | null>`use_kind`.as('kind'),
-      sql<string | null>`use_resource`.as('resource'),
+      (resources ? sql<string | null>`use_kind` : noResource).as('kind'),
+      (resources ? sql<string | null>`use_resource` : noResource).as('resource'),
     ])
     .groupBy(
       sql`GROUPING SETS (${sql.join(
         [
           SUMMARY_KEYS,
           [...CHANGE_KEYS, ...SUMMARY_KEYS.map((key) => `change_${key}`)],
-          [...USE_KEYS, 'use_kind', 'use_resource'],
+          ...(resources ? [[...USE_KEYS, 'use_kind', 'use_resource']] : []),
         ].map((keys) => sql`(${sql.join(keys.map((key) => sql.ref(key)))})`),
       )})`,
     )
     .having(
-      sql<boolean>`(GROUPING(event_id) = 1 AND GROUPING(use_resource) = 1) OR event_id IS NOT NULL OR use_resource IS NOT NULL`,
+      resources
+        ? sql<boolean>`(GROUPING(event_id) = 1 AND GROUPING(use_resource) = 1) OR event_id IS NOT NULL OR use_resource IS NOT NULL`
+        : sql<boolean>`GROUPING(event_id) = 1 OR event_id IS NOT NULL`,
     )
     .$castTo<SummaryRecord>();
+}
+
+/** A resource column's typed null, for a summary read without resources (`res_arns` is a list). */
+function nullResourceColumn(name: ResourceUseColumn, lists: ListDialect): RawBuilder<unknown> {
+  if (name !== 'res_arns') return sql<string | null>`CAST(NULL AS VARCHAR)`;
+  return lists === 'trino' ? sql`CAST(NULL AS ARRAY(VARCHAR))` : sql`CAST(NULL AS VARCHAR[])`;
 }
 
 /**
@@ -653,9 +694,13 @@ export function buildActivitySummaryQuery(
 ): SummaryQuery {
   checkOptions(options);
   const staged = withEvents(db, { ...options, perFile: false }).with('staged', (qb) =>
-    stageSelect(qb, false),
+    stageSelect(qb, { ...options, perFile: false }),
   );
-  return resolveOf(staged as unknown as QueryCreator<StagedDatabase>, options.lists ?? 'trino');
+  return resolveOf(
+    staged as unknown as QueryCreator<StagedDatabase>,
+    options.lists ?? 'trino',
+    options.resources === true,
+  );
 }
 
 /**
@@ -664,15 +709,19 @@ export function buildActivitySummaryQuery(
  */
 export function buildStageQuery(db: Kysely<CloudTrailDatabase>, options: ActivitySummaryOptions) {
   checkOptions(options);
-  return stageSelect(withEvents(db, options), options.perFile === true);
+  return stageSelect(withEvents(db, options), options);
 }
 
 /**
  * The second stage alone, over a `staged` table holding the rows of {@link buildStageQuery},
  * compiled for `lists` (see {@link ActivitySummaryOptions.lists}).
  */
-export function buildResolveQuery(db: Kysely<StagedDatabase>, lists: ListDialect = 'trino') {
-  return resolveOf(db, lists);
+export function buildResolveQuery(
+  db: Kysely<StagedDatabase>,
+  lists: ListDialect = 'trino',
+  resources = false,
+) {
+  return resolveOf(db, lists, resources);
 }
 
 /** How many role sessions the staged rows hold, and how many of them have a known caller. */

@@ -155,248 +155,6 @@ with
       CASE
         WHEN eventsource = 'iam.amazonaws.com' THEN errorcode
       END as "iam_error_code",
-      CASE
-        WHEN errorcode IS NULL
-        AND coalesce(len(resources), 0) > 0 THEN list_transform(
-          resources,
-          record_resource -> CASE
-            WHEN record_resource.arn LIKE 'arn:%:s3:::%/%' THEN substr(
-              record_resource.arn,
-              1,
-              strpos(record_resource.arn, '/') + strpos(
-                substr(
-                  record_resource.arn,
-                  strpos(record_resource.arn, '/') + 1
-                ),
-                '/'
-              )
-            ) || '*'
-            ELSE record_resource.arn
-          END
-        )
-      END as "raw_res_arns",
-      CASE
-        WHEN errorcode IS NULL
-        AND NOT coalesce(len(resources), 0) > 0
-        AND eventsource IN (
-          's3.amazonaws.com',
-          'dynamodb.amazonaws.com',
-          'sqs.amazonaws.com',
-          'sns.amazonaws.com',
-          'kms.amazonaws.com',
-          'lambda.amazonaws.com',
-          'secretsmanager.amazonaws.com',
-          'ssm.amazonaws.com',
-          'cloudformation.amazonaws.com',
-          'ecs.amazonaws.com',
-          'glue.amazonaws.com',
-          'sagemaker.amazonaws.com'
-        ) THEN CASE eventsource
-          WHEN 's3.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar (requestparameters, '$.key') IS NOT NULL THEN 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':s3:::' || nullif(
-              regexp_extract(
-                json_extract_scalar (requestparameters, '$.bucketName') || '/' || json_extract_scalar (requestparameters, '$.key'),
-                '(?s)^([^/]+/([^/]*/)?)',
-                1
-              ),
-              ''
-            ) || '*'
-            ELSE 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':s3:::' || json_extract_scalar (requestparameters, '$.bucketName')
-          END
-          WHEN 'dynamodb.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar (requestparameters, '$.tableName') LIKE 'arn:%' THEN json_extract_scalar (requestparameters, '$.tableName')
-            ELSE 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':dynamodb:' || awsregion || ':' || recipientaccountid || ':' || 'table/' || json_extract_scalar (requestparameters, '$.tableName')
-          END
-          WHEN 'sqs.amazonaws.com' THEN 'arn:' || CASE
-            WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-            WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-            ELSE 'aws'
-          END || ':sqs:' || awsregion || ':' || nullif(
-            regexp_extract(
-              json_extract_scalar (requestparameters, '$.queueUrl'),
-              '^https?://[^/]+/([0-9]{12})/[^/?#]+',
-              1
-            ),
-            ''
-          ) || ':' || nullif(
-            regexp_extract(
-              json_extract_scalar (requestparameters, '$.queueUrl'),
-              '^https?://[^/]+/[0-9]{12}/([^/?#]+)',
-              1
-            ),
-            ''
-          )
-          WHEN 'sns.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar (requestparameters, '$.topicArn') LIKE 'arn:%' THEN json_extract_scalar (requestparameters, '$.topicArn')
-          END
-          WHEN 'kms.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar (requestparameters, '$.keyId') LIKE 'arn:%' THEN json_extract_scalar (requestparameters, '$.keyId')
-            WHEN json_extract_scalar (requestparameters, '$.keyId') LIKE 'alias/%' THEN 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':kms:' || awsregion || ':' || recipientaccountid || ':' || json_extract_scalar (requestparameters, '$.keyId')
-            ELSE 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':kms:' || awsregion || ':' || recipientaccountid || ':' || 'key/' || json_extract_scalar (requestparameters, '$.keyId')
-          END
-          WHEN 'lambda.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar (requestparameters, '$.functionName') LIKE 'arn:%' THEN nullif(
-              regexp_extract(
-                json_extract_scalar (requestparameters, '$.functionName'),
-                '^(arn:[^:]+:lambda:[^:]+:[0-9]{12}:function:[^:]+)',
-                1
-              ),
-              ''
-            )
-            WHEN json_extract_scalar (requestparameters, '$.functionName') LIKE '%:function:%' THEN 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':lambda:' || awsregion || ':' || nullif(
-              regexp_extract(
-                json_extract_scalar (requestparameters, '$.functionName'),
-                '^([0-9]{12}):function:[^:]+',
-                1
-              ),
-              ''
-            ) || ':function:' || nullif(
-              regexp_extract(
-                json_extract_scalar (requestparameters, '$.functionName'),
-                '^[0-9]{12}:function:([^:]+)',
-                1
-              ),
-              ''
-            )
-            ELSE 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':lambda:' || awsregion || ':' || recipientaccountid || ':' || 'function:' || nullif(
-              regexp_extract(
-                json_extract_scalar (requestparameters, '$.functionName'),
-                '^([^:]+)',
-                1
-              ),
-              ''
-            )
-          END
-          WHEN 'secretsmanager.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar (requestparameters, '$.secretId') LIKE 'arn:%' THEN json_extract_scalar (requestparameters, '$.secretId')
-          END
-          WHEN 'ssm.amazonaws.com' THEN CASE
-            WHEN eventname NOT IN (
-              'GetParameter',
-              'PutParameter',
-              'DeleteParameter',
-              'GetParameterHistory',
-              'LabelParameterVersion',
-              'UnlabelParameterVersion'
-            ) THEN NULL
-            WHEN json_extract_scalar (requestparameters, '$.name') LIKE 'arn:%' THEN json_extract_scalar (requestparameters, '$.name')
-            ELSE 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':ssm:' || awsregion || ':' || recipientaccountid || ':' || 'parameter/' || nullif(
-              regexp_extract(
-                json_extract_scalar (requestparameters, '$.name'),
-                '^/?([^:]+)',
-                1
-              ),
-              ''
-            )
-          END
-        END
-      END as "raw_res_target",
-      CASE
-        WHEN errorcode IS NULL THEN CASE
-          WHEN CASE eventsource
-            WHEN 'lambda.amazonaws.com' THEN CASE
-              WHEN eventname LIKE 'CreateFunction%'
-              OR eventname LIKE 'UpdateFunctionConfiguration%' THEN json_extract_scalar (requestparameters, '$.role')
-            END
-            WHEN 'cloudformation.amazonaws.com' THEN json_extract_scalar (requestparameters, '$.roleARN')
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar (requestparameters, '$.taskRoleArn')
-            END
-            WHEN 'glue.amazonaws.com' THEN coalesce(
-              json_extract_scalar (requestparameters, '$.role'),
-              json_extract_scalar (requestparameters, '$.roleArn')
-            )
-            WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar (requestparameters, '$.roleArn')
-          END LIKE 'arn:%:iam::%:role/%' THEN CASE eventsource
-            WHEN 'lambda.amazonaws.com' THEN CASE
-              WHEN eventname LIKE 'CreateFunction%'
-              OR eventname LIKE 'UpdateFunctionConfiguration%' THEN json_extract_scalar (requestparameters, '$.role')
-            END
-            WHEN 'cloudformation.amazonaws.com' THEN json_extract_scalar (requestparameters, '$.roleARN')
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar (requestparameters, '$.taskRoleArn')
-            END
-            WHEN 'glue.amazonaws.com' THEN coalesce(
-              json_extract_scalar (requestparameters, '$.role'),
-              json_extract_scalar (requestparameters, '$.roleArn')
-            )
-            WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar (requestparameters, '$.roleArn')
-          END
-        END
-      END as "raw_res_role",
-      CASE
-        WHEN errorcode IS NULL THEN CASE
-          WHEN CASE eventsource
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar (requestparameters, '$.executionRoleArn')
-            END
-            WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar (requestparameters, '$.executionRoleArn')
-          END LIKE 'arn:%:iam::%:role/%' THEN CASE eventsource
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar (requestparameters, '$.executionRoleArn')
-            END
-            WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar (requestparameters, '$.executionRoleArn')
-          END
-        END
-      END as "raw_res_second_role",
-      CASE
-        WHEN errorcode IS NULL THEN CASE
-          WHEN eventsource = 's3.amazonaws.com'
-          AND eventname IN ('CopyObject', 'UploadPartCopy') THEN 'arn:' || CASE
-            WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-            WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-            ELSE 'aws'
-          END || ':s3:::' || nullif(
-            regexp_extract(
-              url_decode (
-                nullif(
-                  regexp_extract(
-                    json_extract_scalar (requestparameters, '$["x-amz-copy-source"]'),
-                    '^/?([^?]+)',
-                    1
-                  ),
-                  ''
-                )
-              ),
-              '(?s)^([^/]+/([^/]*/)?)',
-              1
-            ),
-            ''
-          ) || '*'
-        END
-      END as "raw_res_copy_source",
       eventtime as "eventtime",
       "$path" as "log_path",
       CASE
@@ -459,22 +217,7 @@ with
       END as "created_key_id",
       CASE
         WHEN event_id IS NOT NULL THEN "iam_error_code"
-      END as "error_code",
-      CASE
-        WHEN day IS NOT NULL THEN "raw_res_arns"
-      END as "res_arns",
-      CASE
-        WHEN day IS NOT NULL THEN "raw_res_target"
-      END as "res_target",
-      CASE
-        WHEN day IS NOT NULL THEN "raw_res_role"
-      END as "res_role",
-      CASE
-        WHEN day IS NOT NULL THEN "raw_res_second_role"
-      END as "res_second_role",
-      CASE
-        WHEN day IS NOT NULL THEN "raw_res_copy_source"
-      END as "res_copy_source"
+      END as "error_code"
     from
       "records"
   )
@@ -499,11 +242,11 @@ select
   "key_status",
   "created_key_id",
   "error_code",
-  "res_arns",
-  "res_target",
-  "res_role",
-  "res_second_role",
-  "res_copy_source",
+  CAST(NULL AS VARCHAR[]) as "res_arns",
+  CAST(NULL AS VARCHAR) as "res_target",
+  CAST(NULL AS VARCHAR) as "res_role",
+  CAST(NULL AS VARCHAR) as "res_second_role",
+  CAST(NULL AS VARCHAR) as "res_copy_source",
   "issued_key",
   "assumer_arn",
   "assumer_type",
@@ -539,11 +282,6 @@ group by
       "key_status",
       "created_key_id",
       "error_code",
-      "res_arns",
-      "res_target",
-      "res_role",
-      "res_second_role",
-      "res_copy_source",
       "log_file",
       "has_records"
     ),

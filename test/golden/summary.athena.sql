@@ -155,248 +155,6 @@ with
       CASE
         WHEN eventsource = 'iam.amazonaws.com' THEN errorcode
       END as "iam_error_code",
-      CASE
-        WHEN errorcode IS NULL
-        AND coalesce(cardinality(resources), 0) > 0 THEN transform(
-          resources,
-          record_resource -> CASE
-            WHEN record_resource.arn LIKE 'arn:%:s3:::%/%' THEN substr(
-              record_resource.arn,
-              1,
-              strpos(record_resource.arn, '/') + strpos(
-                substr(
-                  record_resource.arn,
-                  strpos(record_resource.arn, '/') + 1
-                ),
-                '/'
-              )
-            ) || '*'
-            ELSE record_resource.arn
-          END
-        )
-      END as "raw_res_arns",
-      CASE
-        WHEN errorcode IS NULL
-        AND NOT coalesce(cardinality(resources), 0) > 0
-        AND eventsource IN (
-          's3.amazonaws.com',
-          'dynamodb.amazonaws.com',
-          'sqs.amazonaws.com',
-          'sns.amazonaws.com',
-          'kms.amazonaws.com',
-          'lambda.amazonaws.com',
-          'secretsmanager.amazonaws.com',
-          'ssm.amazonaws.com',
-          'cloudformation.amazonaws.com',
-          'ecs.amazonaws.com',
-          'glue.amazonaws.com',
-          'sagemaker.amazonaws.com'
-        ) THEN CASE eventsource
-          WHEN 's3.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar(requestparameters, '$.key') IS NOT NULL THEN 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':s3:::' || nullif(
-              regexp_extract(
-                json_extract_scalar(requestparameters, '$.bucketName') || '/' || json_extract_scalar(requestparameters, '$.key'),
-                '(?s)^([^/]+/([^/]*/)?)',
-                1
-              ),
-              ''
-            ) || '*'
-            ELSE 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':s3:::' || json_extract_scalar(requestparameters, '$.bucketName')
-          END
-          WHEN 'dynamodb.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar(requestparameters, '$.tableName') LIKE 'arn:%' THEN json_extract_scalar(requestparameters, '$.tableName')
-            ELSE 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':dynamodb:' || awsregion || ':' || recipientaccountid || ':' || 'table/' || json_extract_scalar(requestparameters, '$.tableName')
-          END
-          WHEN 'sqs.amazonaws.com' THEN 'arn:' || CASE
-            WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-            WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-            ELSE 'aws'
-          END || ':sqs:' || awsregion || ':' || nullif(
-            regexp_extract(
-              json_extract_scalar(requestparameters, '$.queueUrl'),
-              '^https?://[^/]+/([0-9]{12})/[^/?#]+',
-              1
-            ),
-            ''
-          ) || ':' || nullif(
-            regexp_extract(
-              json_extract_scalar(requestparameters, '$.queueUrl'),
-              '^https?://[^/]+/[0-9]{12}/([^/?#]+)',
-              1
-            ),
-            ''
-          )
-          WHEN 'sns.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar(requestparameters, '$.topicArn') LIKE 'arn:%' THEN json_extract_scalar(requestparameters, '$.topicArn')
-          END
-          WHEN 'kms.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar(requestparameters, '$.keyId') LIKE 'arn:%' THEN json_extract_scalar(requestparameters, '$.keyId')
-            WHEN json_extract_scalar(requestparameters, '$.keyId') LIKE 'alias/%' THEN 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':kms:' || awsregion || ':' || recipientaccountid || ':' || json_extract_scalar(requestparameters, '$.keyId')
-            ELSE 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':kms:' || awsregion || ':' || recipientaccountid || ':' || 'key/' || json_extract_scalar(requestparameters, '$.keyId')
-          END
-          WHEN 'lambda.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar(requestparameters, '$.functionName') LIKE 'arn:%' THEN nullif(
-              regexp_extract(
-                json_extract_scalar(requestparameters, '$.functionName'),
-                '^(arn:[^:]+:lambda:[^:]+:[0-9]{12}:function:[^:]+)',
-                1
-              ),
-              ''
-            )
-            WHEN json_extract_scalar(requestparameters, '$.functionName') LIKE '%:function:%' THEN 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':lambda:' || awsregion || ':' || nullif(
-              regexp_extract(
-                json_extract_scalar(requestparameters, '$.functionName'),
-                '^([0-9]{12}):function:[^:]+',
-                1
-              ),
-              ''
-            ) || ':function:' || nullif(
-              regexp_extract(
-                json_extract_scalar(requestparameters, '$.functionName'),
-                '^[0-9]{12}:function:([^:]+)',
-                1
-              ),
-              ''
-            )
-            ELSE 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':lambda:' || awsregion || ':' || recipientaccountid || ':' || 'function:' || nullif(
-              regexp_extract(
-                json_extract_scalar(requestparameters, '$.functionName'),
-                '^([^:]+)',
-                1
-              ),
-              ''
-            )
-          END
-          WHEN 'secretsmanager.amazonaws.com' THEN CASE
-            WHEN json_extract_scalar(requestparameters, '$.secretId') LIKE 'arn:%' THEN json_extract_scalar(requestparameters, '$.secretId')
-          END
-          WHEN 'ssm.amazonaws.com' THEN CASE
-            WHEN eventname NOT IN (
-              'GetParameter',
-              'PutParameter',
-              'DeleteParameter',
-              'GetParameterHistory',
-              'LabelParameterVersion',
-              'UnlabelParameterVersion'
-            ) THEN NULL
-            WHEN json_extract_scalar(requestparameters, '$.name') LIKE 'arn:%' THEN json_extract_scalar(requestparameters, '$.name')
-            ELSE 'arn:' || CASE
-              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-              ELSE 'aws'
-            END || ':ssm:' || awsregion || ':' || recipientaccountid || ':' || 'parameter/' || nullif(
-              regexp_extract(
-                json_extract_scalar(requestparameters, '$.name'),
-                '^/?([^:]+)',
-                1
-              ),
-              ''
-            )
-          END
-        END
-      END as "raw_res_target",
-      CASE
-        WHEN errorcode IS NULL THEN CASE
-          WHEN CASE eventsource
-            WHEN 'lambda.amazonaws.com' THEN CASE
-              WHEN eventname LIKE 'CreateFunction%'
-              OR eventname LIKE 'UpdateFunctionConfiguration%' THEN json_extract_scalar(requestparameters, '$.role')
-            END
-            WHEN 'cloudformation.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.roleARN')
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar(requestparameters, '$.taskRoleArn')
-            END
-            WHEN 'glue.amazonaws.com' THEN coalesce(
-              json_extract_scalar(requestparameters, '$.role'),
-              json_extract_scalar(requestparameters, '$.roleArn')
-            )
-            WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.roleArn')
-          END LIKE 'arn:%:iam::%:role/%' THEN CASE eventsource
-            WHEN 'lambda.amazonaws.com' THEN CASE
-              WHEN eventname LIKE 'CreateFunction%'
-              OR eventname LIKE 'UpdateFunctionConfiguration%' THEN json_extract_scalar(requestparameters, '$.role')
-            END
-            WHEN 'cloudformation.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.roleARN')
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar(requestparameters, '$.taskRoleArn')
-            END
-            WHEN 'glue.amazonaws.com' THEN coalesce(
-              json_extract_scalar(requestparameters, '$.role'),
-              json_extract_scalar(requestparameters, '$.roleArn')
-            )
-            WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.roleArn')
-          END
-        END
-      END as "raw_res_role",
-      CASE
-        WHEN errorcode IS NULL THEN CASE
-          WHEN CASE eventsource
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar(requestparameters, '$.executionRoleArn')
-            END
-            WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.executionRoleArn')
-          END LIKE 'arn:%:iam::%:role/%' THEN CASE eventsource
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar(requestparameters, '$.executionRoleArn')
-            END
-            WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.executionRoleArn')
-          END
-        END
-      END as "raw_res_second_role",
-      CASE
-        WHEN errorcode IS NULL THEN CASE
-          WHEN eventsource = 's3.amazonaws.com'
-          AND eventname IN ('CopyObject', 'UploadPartCopy') THEN 'arn:' || CASE
-            WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-            WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-            ELSE 'aws'
-          END || ':s3:::' || nullif(
-            regexp_extract(
-              url_decode(
-                nullif(
-                  regexp_extract(
-                    json_extract_scalar(requestparameters, '$["x-amz-copy-source"]'),
-                    '^/?([^?]+)',
-                    1
-                  ),
-                  ''
-                )
-              ),
-              '(?s)^([^/]+/([^/]*/)?)',
-              1
-            ),
-            ''
-          ) || '*'
-        END
-      END as "raw_res_copy_source",
       eventtime as "eventtime",
       "$path" as "log_path"
     from
@@ -454,22 +212,7 @@ with
       END as "created_key_id",
       CASE
         WHEN event_id IS NOT NULL THEN "iam_error_code"
-      END as "error_code",
-      CASE
-        WHEN day IS NOT NULL THEN "raw_res_arns"
-      END as "res_arns",
-      CASE
-        WHEN day IS NOT NULL THEN "raw_res_target"
-      END as "res_target",
-      CASE
-        WHEN day IS NOT NULL THEN "raw_res_role"
-      END as "res_role",
-      CASE
-        WHEN day IS NOT NULL THEN "raw_res_second_role"
-      END as "res_second_role",
-      CASE
-        WHEN day IS NOT NULL THEN "raw_res_copy_source"
-      END as "res_copy_source"
+      END as "error_code"
     from
       "records"
   ),
@@ -495,11 +238,11 @@ with
       "key_status",
       "created_key_id",
       "error_code",
-      "res_arns",
-      "res_target",
-      "res_role",
-      "res_second_role",
-      "res_copy_source",
+      CAST(NULL AS ARRAY(VARCHAR)) as "res_arns",
+      CAST(NULL AS VARCHAR) as "res_target",
+      CAST(NULL AS VARCHAR) as "res_role",
+      CAST(NULL AS VARCHAR) as "res_second_role",
+      CAST(NULL AS VARCHAR) as "res_copy_source",
       "issued_key",
       "assumer_arn",
       "assumer_type",
@@ -534,12 +277,7 @@ with
           "policy_name",
           "key_status",
           "created_key_id",
-          "error_code",
-          "res_arns",
-          "res_target",
-          "res_role",
-          "res_second_role",
-          "res_copy_source"
+          "error_code"
         ),
         (
           "issued_key",
@@ -626,9 +364,7 @@ with
       "st"."event_source" as "event_source",
       "st"."event_name" as "event_name",
       "st"."outcome" as "outcome",
-      CASE
-        WHEN u.use_index = 1 THEN st.calls
-      END as "calls",
+      st.calls as "calls",
       "st"."first_seen",
       "st"."last_seen",
       "st"."log_path",
@@ -669,81 +405,24 @@ with
       END as "change_event_name",
       CASE
         WHEN st.event_id IS NOT NULL THEN "st"."outcome"
-      END as "change_outcome",
-      CASE
-        WHEN u.resource IS NOT NULL THEN "st"."account_id"
-      END as "use_account_id",
-      CASE
-        WHEN u.resource IS NOT NULL THEN "st"."day"
-      END as "use_day",
-      CASE
-        WHEN u.resource IS NOT NULL THEN "st"."actor_arn"
-      END as "use_actor_arn",
-      CASE
-        WHEN u.resource IS NOT NULL THEN "st"."event_source"
-      END as "use_event_source",
-      CASE
-        WHEN u.resource IS NOT NULL THEN "st"."event_name"
-      END as "use_event_name",
-      CASE
-        WHEN u.resource IS NOT NULL THEN CASE
-          WHEN u.use_index <= coalesce(cardinality("st"."res_arns"), 1) THEN 'target'
-          WHEN u.use_index <= coalesce(cardinality("st"."res_arns"), 1) + 2 THEN 'passed_role'
-          ELSE 'copy_source'
-        END
-      END as "use_kind",
-      u.resource as "use_resource",
-      st.calls as "use_calls"
+      END as "change_outcome"
     from
       "staged" as "st"
       left join "sessions" as "se" on "se"."session_key" = "st"."session_key"
-      cross join UNNEST (
-        CASE
-          WHEN "st"."res_arns" IS NOT NULL
-          OR "st"."res_target" IS NOT NULL
-          OR "st"."res_role" IS NOT NULL
-          OR "st"."res_second_role" IS NOT NULL
-          OR "st"."res_copy_source" IS NOT NULL THEN coalesce("st"."res_arns", ARRAY["st"."res_target"]) || ARRAY[
-            "st"."res_role",
-            "st"."res_second_role",
-            "st"."res_copy_source"
-          ]
-          ELSE ARRAY[CAST(NULL AS VARCHAR)]
-        END
-      )
-    WITH
-      ORDINALITY as u (resource, use_index)
     where
       "st"."day" is not null
   )
 select
-  coalesce(
-    "account_id",
-    "change_account_id",
-    "use_account_id"
-  ) as "account_id",
-  coalesce("day", "change_day", "use_day") as "day",
-  coalesce("actor_arn", "change_actor_arn", "use_actor_arn") as "actor_arn",
+  coalesce("account_id", "change_account_id") as "account_id",
+  coalesce("day", "change_day") as "day",
+  coalesce("actor_arn", "change_actor_arn") as "actor_arn",
   coalesce("actor_type", "change_actor_type") as "actor_type",
   coalesce("caller_arn", "change_caller_arn") as "caller_arn",
   coalesce("via_arn", "change_via_arn") as "via_arn",
-  coalesce(
-    "event_source",
-    "change_event_source",
-    "use_event_source"
-  ) as "event_source",
-  coalesce(
-    "event_name",
-    "change_event_name",
-    "use_event_name"
-  ) as "event_name",
+  coalesce("event_source", "change_event_source") as "event_source",
+  coalesce("event_name", "change_event_name") as "event_name",
   coalesce("outcome", "change_outcome") as "outcome",
-  CAST(
-    CASE
-      WHEN GROUPING (use_resource) = 0 THEN sum(use_calls)
-      ELSE sum(calls)
-    END AS BIGINT
-  ) as "calls",
+  CAST(sum(calls) AS BIGINT) as "calls",
   min(first_seen) as "first_seen",
   max(last_seen) as "last_seen",
   CAST(count(log_path) AS BIGINT) as "log_files",
@@ -758,8 +437,8 @@ select
   "key_status" as "key_status",
   "created_key_id" as "created_key_id",
   "error_code" as "error_code",
-  use_kind as "kind",
-  use_resource as "resource"
+  CAST(NULL AS VARCHAR) as "kind",
+  CAST(NULL AS VARCHAR) as "resource"
 from
   "resolved"
 group by
@@ -796,21 +475,8 @@ group by
       "change_event_source",
       "change_event_name",
       "change_outcome"
-    ),
-    (
-      "use_account_id",
-      "use_day",
-      "use_actor_arn",
-      "use_event_source",
-      "use_event_name",
-      "use_kind",
-      "use_resource"
     )
   )
 having
-  (
-    GROUPING (event_id) = 1
-    AND GROUPING (use_resource) = 1
-  )
+  GROUPING (event_id) = 1
   OR event_id IS NOT NULL
-  OR use_resource IS NOT NULL

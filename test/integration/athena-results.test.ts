@@ -114,14 +114,17 @@ describe('SUMMARY_RESULT_COLUMNS', () => {
   it("is the summary query's result: its columns, in its order, with DuckDB's types of them", async () => {
     await connection.run(CREATE_STAGED_SQL);
     const db = new Kysely<StagedDatabase>({ dialect: new DuckDbDialect({ connection }) });
-    const compiled = buildResolveQuery(db, 'duckdb').compile();
-    const described = await connection.runAndReadAll(`DESCRIBE ${compiled.sql}`, [
-      ...compiled.parameters,
-    ] as never);
-    const columns = (described.getRowObjectsJson() as { column_name: string; column_type: string }[]).map(
-      (column) => [column.column_name, column.column_type],
-    );
-    expect(columns).toEqual(Object.entries(SUMMARY_RESULT_COLUMNS));
+    // With and without the resources: the same columns, so one contract checks both.
+    for (const resources of [false, true]) {
+      const compiled = buildResolveQuery(db, 'duckdb', resources).compile();
+      const described = await connection.runAndReadAll(`DESCRIBE ${compiled.sql}`, [
+        ...compiled.parameters,
+      ] as never);
+      const columns = (described.getRowObjectsJson() as { column_name: string; column_type: string }[]).map(
+        (column) => [column.column_name, column.column_type],
+      );
+      expect(columns).toEqual(Object.entries(SUMMARY_RESULT_COLUMNS));
+    }
     await db.destroy();
   });
 });

@@ -314,6 +314,34 @@ describe('iamtrail with the cache', () => {
     expect(repeat.logs.complete).toBe(false);
   });
 
+  it('reads the resources of the calls only for the questions that need them: policy generate reads again the days a report loaded without them, then both answer from the cache', async () => {
+    const cache = freshCache();
+    const report = async () =>
+      (await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache]))
+        .logs;
+    const generate = async () =>
+      parseJsonAnswer<Logs>(
+        await runCli([
+          'policy',
+          'generate',
+          ...DEMO_CONFIG,
+          ...window,
+          '--account',
+          'demo',
+          '--user',
+          'alice',
+          '--cache',
+          cache,
+          '--json',
+        ]),
+      ).logs;
+    expect(await report()).toMatchObject({ engineCalls: 1, daysRead: DAYS });
+    expect(await generate()).toMatchObject({ engineCalls: 1, daysRead: DAYS, daysFromCache: 0 });
+    expect(await generate()).toMatchObject({ engineCalls: 0, daysRead: 0, daysFromCache: DAYS });
+    // Days read with their resources answer the report too.
+    expect(await report()).toMatchObject({ engineCalls: 0, daysRead: 0, daysFromCache: DAYS });
+  });
+
   it('loads only the day that was added to the window, in one engine call', async () => {
     const cache = freshCache();
     const firstSixDays = await json([

@@ -446,7 +446,7 @@ describe('IAM change events', () => {
 });
 
 describe('a version-8 cache', () => {
-  it('migrates to 9: its advisor snapshots and Athena ledger stay, its days (and their IAM changes) are read again for their resources', async () => {
+  it('migrates to the current version: its advisor snapshots and Athena ledger stay, its days (and their IAM changes) are read again for their resources', async () => {
     const path = join(work, 'v8.duckdb');
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
@@ -482,6 +482,67 @@ describe('a version-8 cache', () => {
       expect(await store.status()).toEqual([]);
       expect(await store.iamChanges('local', WINDOW)).toEqual([]);
       expect(await store.resourceUsage('local', WINDOW, DEMO, ALICE)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    const again: string[] = [];
+    const reopened = await CacheStore.open(path, { onNotice: (message) => void again.push(message) });
+    await reopened.close();
+    expect(again).toEqual([]);
+  });
+});
+
+describe('a version-9 cache', () => {
+  it('migrates to 10 keeping everything: its days were read with their resources, and answer a question that needs them', async () => {
+    const path = join(work, 'v9.duckdb');
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run(`${readFileSync(join(REPO_ROOT, 'test/fixtures/cache/schema-v9.sql'), 'utf8')}
+      INSERT INTO meta VALUES ('application', 'iamtrail'), ('schema_version', '9'), ('created_at', '2026-11-01T00:00:00.000Z');
+      INSERT INTO coverage VALUES ('local', '${DEMO}', '2026-10-05', '2026-11-01T00:00:00Z', 1);
+      INSERT INTO activity VALUES ('local', '${DEMO}', '2026-10-05', '${ALICE}', 'IAMUser', NULL, NULL,
+        's3.amazonaws.com', 'GetObject', 'ok', 2, '2026-10-05T09:00:00Z', '2026-10-05T09:00:00Z');
+      INSERT INTO resource_usage VALUES ('local', '${DEMO}', '2026-10-05', '${ALICE}', 's3.amazonaws.com', 'GetObject',
+        'target', 'arn:aws:s3:::b/reports/*', 2);
+      INSERT INTO boundary_snapshots VALUES ('s-1', '${DEMO}', '${ALICE}', 'user', 'alice', '2026-11-01T00:00:00Z', 'apply',
+        NULL, '[]', 'arn:aws:iam::${DEMO}:policy/iamtrail-boundary-user-alice', false, NULL, NULL, 'v1', '[]', NULL, NULL, 'applied');
+      INSERT INTO athena_queries VALUES ('q-1', 'us-east-1', 'primary', 's3://results/q-1.csv', '2026-11-01T00:00:00Z', 'SUCCEEDED', 10);`);
+    connection.closeSync();
+    instance.closeSync();
+    const notices: string[] = [];
+    const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
+    try {
+      expect(notices).toEqual([
+        `the cache ${path} has schema version 9, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost`,
+      ]);
+      // The day is loaded, for questions with resources and without.
+      for (const resources of [false, true])
+        expect(
+          await store.missingDays('local', [DEMO], '2026-10-05', '2026-10-05', '2026-11-20', resources),
+        ).toEqual([]);
+      expect(await store.resourceUsage('local', WINDOW, DEMO, ALICE)).toMatchObject([
+        { resource: 'arn:aws:s3:::b/reports/*', calls: 2 },
+      ]);
+      expect((await store.boundarySnapshots({ accountId: DEMO })).map((snapshot) => snapshot.id)).toEqual([
+        's-1',
+      ]);
+      expect((await store.athenaQueries('us-east-1')).map((query) => query.queryId)).toEqual(['q-1']);
+      // A day loaded since without resources is missing for a question that needs them only.
+      await store.writeDays(
+        'local',
+        ['2026-10-06'],
+        [],
+        [{ accountId: DEMO, day: '2026-10-06', files: 1 }],
+        undefined,
+        [],
+        [],
+        [],
+        false,
+      );
+      expect(await store.missingDays('local', [DEMO], '2026-10-05', '2026-10-06', '2026-11-20')).toEqual([]);
+      expect(
+        await store.missingDays('local', [DEMO], '2026-10-05', '2026-10-06', '2026-11-20', true),
+      ).toEqual(['2026-10-06']);
     } finally {
       await store.close();
     }

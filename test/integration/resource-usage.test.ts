@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { CacheStore } from '../../src/cache/cache-store.js';
@@ -125,8 +126,16 @@ function expectedUses(
 const brief = (rows: readonly ResourceUsageRow[]) =>
   rows.map((row) => `${row.eventSource} ${row.eventName} ${row.kind} ${row.resource} ${row.calls}`).sort();
 
-/** Loads a window of `logs` into a new cache the way a cached question does, and returns the store. */
-async function loadIntoCache(logs: string, name: string, days: readonly string[]): Promise<CacheStore> {
+/**
+ * Loads a window of `logs` into a new cache the way a cached question does (with the resources of
+ * the calls, as `policy generate` asks, unless `resources` is false), and returns the store.
+ */
+async function loadIntoCache(
+  logs: string,
+  name: string,
+  days: readonly string[],
+  resources = true,
+): Promise<CacheStore> {
   const engine = await DuckDbEngine.create({
     logsDir: logs,
     reporter: { warn: () => undefined },
@@ -135,10 +144,20 @@ async function loadIntoCache(logs: string, name: string, days: readonly string[]
   const window = { startDay: days[0] ?? '', endDay: days.at(-1) ?? '' };
   let store: CacheStore | undefined;
   try {
-    const summary = await engine.summarize(window);
+    const summary = await engine.summarize({ ...window, resources });
     expect(summary.resources).toEqual([]);
     store = await CacheStore.open(join(work, `${name}.duckdb`));
-    await store.writeDays(`local:${logs}`, days, { file: summary.rowsFile ?? '' }, summary.coverage);
+    await store.writeDays(
+      `local:${logs}`,
+      days,
+      { file: summary.rowsFile ?? '' },
+      summary.coverage,
+      undefined,
+      summary.skippedFiles,
+      [],
+      [],
+      resources,
+    );
     return store;
   } catch (error) {
     await store?.close();
@@ -204,6 +223,60 @@ describe('the resources of successful calls, read with the activity into the cac
       } finally {
         await store.close();
       }
+    },
+  );
+});
+
+/** Every row of the cache file's log tables, sorted, with the coverage's load time left out. */
+async function cacheTables(path: string): Promise<Record<string, unknown[]>> {
+  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  const connection = await instance.connect();
+  try {
+    const tables: Record<string, unknown[]> = {};
+    for (const [name, query] of [
+      ['activity', 'SELECT * FROM activity ORDER BY ALL'],
+      ['iam_changes', 'SELECT * FROM iam_changes ORDER BY ALL'],
+      ['coverage', 'SELECT * EXCLUDE (loaded_at) FROM coverage ORDER BY ALL'],
+      ['skipped_files', 'SELECT * FROM skipped_files ORDER BY ALL'],
+      ['resource_usage', 'SELECT * FROM resource_usage ORDER BY ALL'],
+    ] as const)
+      tables[name] = (await connection.runAndReadAll(query)).getRowsJson();
+    return tables;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('a summary read without the resources (every question but policy generate and boundary)', () => {
+  const cases = [
+    ['the demo logs', DEMO_LOGS, DEMO_DAYS, true],
+    [
+      'invictus-stratus-cloudtrail',
+      join(DATASETS_DIR, 'invictus-stratus-cloudtrail'),
+      ['2023-07-10'],
+      hasDatasets(),
+    ],
+  ] as const;
+  it.each(cases.filter(([, , , present]) => present))(
+    '%s: the cache holds the same activity, changes, coverage and skipped files row for row, and no resources',
+    async (name, logs, days) => {
+      const lean = await loadIntoCache(logs, `${name}-lean`, days, false);
+      await lean.close();
+      const full = await loadIntoCache(logs, `${name}-full`, days, true);
+      await full.close();
+      const without = await cacheTables(join(work, `${name}-lean.duckdb`));
+      const withResources = await cacheTables(join(work, `${name}-full.duckdb`));
+      expect(withResources.activity?.length).toBeGreaterThan(0);
+      expect(withResources.resource_usage?.length).toBeGreaterThan(0);
+      expect(without.resource_usage).toEqual([]);
+      for (const table of ['activity', 'iam_changes', 'skipped_files'])
+        expect(without[table], table).toEqual(withResources[table]);
+      // The coverage is the same but for its mark: the lean load says it read no resources.
+      const mark = (rows: unknown[] | undefined, resources: boolean) =>
+        (rows as unknown[][]).map((row) => [...row.slice(0, -1), resources]);
+      expect(without.coverage).toEqual(mark(withResources.coverage, false));
+      expect(withResources.coverage).toEqual(mark(withResources.coverage, true));
     },
   );
 });

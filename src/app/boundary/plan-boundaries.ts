@@ -190,6 +190,8 @@ export async function planBoundariesOf(
     skipSetup: false,
     reporter: options.reporter,
     noLogs: 'gap',
+    // Policies are scoped to the resources the calls used.
+    resources: true,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });

@@ -134,6 +134,8 @@ export async function generatePolicy(
     skipSetup: false,
     reporter: options.reporter,
     noLogs: 'gap',
+    // Policies are scoped to the resources the calls used.
+    resources: true,
     ...(options.maxScanBytes === undefined ? {} : { maxScanBytes: options.maxScanBytes }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.now === undefined ? {} : { now: options.now }),

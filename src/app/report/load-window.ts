@@ -87,6 +87,11 @@ export interface LoadWindowOptions {
    * nothing) or `gap` (the audit: the account's findings then rest on IAM's evidence alone).
    */
   readonly noLogs?: 'error' | 'gap';
+  /**
+   * Also read the resources of the calls (`policy generate`, `boundary`): days the cache holds
+   * without them are read again.
+   */
+  readonly resources?: boolean;
 }
 
 /** The cache, up to date for the window, and what the logs cover. */
@@ -227,7 +232,14 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
     });
     const missing = options.cache.refresh
       ? readableDays
-      : await store.missingDays(source, accountIds, window.startDay, window.endDay, today);
+      : await store.missingDays(
+          source,
+          accountIds,
+          window.startDay,
+          window.endDay,
+          today,
+          options.resources === true,
+        );
     // Cache only (`serve`): the days the cache lacks stay unread, and the coverage shows them as gaps.
     const toRead = options.cacheOnly === true ? [] : missing;
     const ranges = toRanges(toRead);
@@ -256,6 +268,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
             engine,
             chunking,
             ranges,
+            resources: options.resources === true,
             reporter: options.reporter,
             ...(options.signal === undefined ? {} : { signal: options.signal }),
             ...(options.maxScanBytes === undefined ? {} : { maxScanBytes: options.maxScanBytes }),
@@ -271,6 +284,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
                   chunk.skipped,
                   chunk.changes,
                   chunk.resources,
+                  options.resources === true,
                 );
               } finally {
                 if (options.cache.enabled) await writer.close();
@@ -286,6 +300,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
             const summary = await engine.summarize({
               startDay: range.startDay,
               endDay: range.endDay,
+              resources: options.resources === true,
               ...(options.signal === undefined ? {} : { signal: options.signal }),
             });
             filesRead += summary.filesRead;
@@ -320,6 +335,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           range.skipped,
           range.changes,
           range.resources,
+          options.resources === true,
         );
     }
     const held = sortDayCoverage(await store.coverage(source, window));

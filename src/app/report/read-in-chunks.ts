@@ -39,6 +39,8 @@ export interface ChunkedReadOptions {
   readonly chunking: EngineChunking;
   /** The contiguous ranges of days to read. */
   readonly ranges: readonly DayRange[];
+  /** Also read the resources of the calls (`SummaryRequest.resources`). */
+  readonly resources?: boolean;
   readonly signal?: AbortSignal;
   /** `--max-scan-gb` in bytes: once the engine has scanned this much, no chunk starts. */
   readonly maxScanBytes?: number;
@@ -95,6 +97,7 @@ export async function readInChunks(options: ChunkedReadOptions): Promise<Chunked
           engine.summarize({
             startDay: chunk.startDay,
             endDay: chunk.endDay,
+            resources: options.resources === true,
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           }),
         {

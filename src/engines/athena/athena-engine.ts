@@ -96,7 +96,12 @@ export class AthenaEngine implements Engine {
   #spills = 0;
   /** The account groups of the last account list, computed once (see {@link MAX_QUERY_BYTES}). */
   #groups:
-    { readonly accounts: readonly string[]; readonly groups: readonly (readonly string[])[] } | undefined;
+    | {
+        readonly accounts: readonly string[];
+        readonly resources: boolean;
+        readonly groups: readonly (readonly string[])[];
+      }
+    | undefined;
 
   constructor(options: AthenaEngineOptions) {
     this.#options = options;
@@ -134,13 +139,16 @@ export class AthenaEngine implements Engine {
 
   async summarize(request: SummaryRequest): Promise<SummaryResult> {
     this.#runner.signal = request.signal;
-    const queries = this.#accountGroups(request.accountIds ?? this.#options.accountIds).map((accountIds) =>
-      buildActivitySummaryQuery(this.#db, {
-        startDay: request.startDay,
-        endDay: request.endDay,
-        accountIds,
-        partitions: true,
-      }),
+    const resources = request.resources === true;
+    const queries = this.#accountGroups(request.accountIds ?? this.#options.accountIds, resources).map(
+      (accountIds) =>
+        buildActivitySummaryQuery(this.#db, {
+          startDay: request.startDay,
+          endDay: request.endDay,
+          accountIds,
+          partitions: true,
+          resources,
+        }),
     );
     if (this.#options.spillDir !== undefined)
       return this.#summarizeThroughS3(
@@ -166,8 +174,9 @@ export class AthenaEngine implements Engine {
    * the compiled SQL with one and with two accounts (every id has 12 digits, so each adds the
    * same), and every group's query is checked again once split.
    */
-  #accountGroups(accounts: readonly string[]): readonly (readonly string[])[] {
-    if (this.#groups?.accounts === accounts) return this.#groups.groups;
+  #accountGroups(accounts: readonly string[], resources: boolean): readonly (readonly string[])[] {
+    if (this.#groups?.accounts === accounts && this.#groups.resources === resources)
+      return this.#groups.groups;
     const budget = this.#options.maxQueryBytes ?? MAX_QUERY_BYTES;
     const bytesOf = (accountIds: readonly string[]): number => {
       const compiled = buildActivitySummaryQuery(this.#db, {
@@ -175,6 +184,7 @@ export class AthenaEngine implements Engine {
         endDay: '2000-01-01',
         accountIds,
         partitions: true,
+        resources,
       }).compile();
       return compiled.parameters
         .map(toExecutionParameter)
@@ -195,7 +205,7 @@ export class AthenaEngine implements Engine {
         `athena: ${accounts.length} accounts are named in ${groups.length} queries per chunk (each under ${budget.toLocaleString('en-US')} bytes; Athena refuses a query over 262,144): a role session opened from an account of another query shows the calling account, not who called`,
       );
     }
-    this.#groups = { accounts, groups };
+    this.#groups = { accounts, resources, groups };
     return groups;
   }
 

@@ -107,7 +107,8 @@ export class DuckDbEngine implements Engine {
   readonly #staged: Kysely<StagedDatabase>;
   #closed = false;
   #spills = 0;
-  #viewCreated = false;
+  /** Whether the `cloudtrail` view reads what the resources need (undefined: not created yet). */
+  #viewResources: boolean | undefined;
 
   private constructor(options: DuckDbEngineOptions, instance: DuckDBInstance, connection: DuckDBConnection) {
     this.#options = options;
@@ -167,7 +168,7 @@ export class DuckDbEngine implements Engine {
       await this.#stageBatch(batch, request, skippedFiles);
       this.#options.reporter.progress?.(progress.advance(batch));
     }
-    const resolve = buildResolveQuery(this.#staged, 'duckdb');
+    const resolve = buildResolveQuery(this.#staged, 'duckdb', request.resources === true);
     let rows: ActivityRow[] = [];
     let changes: IamChangeRow[] = [];
     let resources: ResourceUsageRow[] = [];
@@ -237,11 +238,11 @@ export class DuckDbEngine implements Engine {
     if (batch.length > 0) yield batch;
   }
 
-  async #prepare(): Promise<void> {
-    if (this.#viewCreated) return;
-    await this.#connection.run(createCloudTrailViewSql(this.#options.maxLogFileBytes));
+  async #prepare(resources: boolean): Promise<void> {
+    if (this.#viewResources === resources) return;
+    await this.#connection.run(createCloudTrailViewSql(this.#options.maxLogFileBytes, resources));
     await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
-    this.#viewCreated = true;
+    this.#viewResources = resources;
   }
 
   /** Stages one batch of files; a batch DuckDB cannot read is halved until the bad file is found. */
@@ -251,8 +252,13 @@ export class DuckDbEngine implements Engine {
     skipped: SkippedFile[],
   ): Promise<void> {
     await this.#connection.run(SET_LOG_FILES_SQL, [listValue(files.map((file) => file.path))]);
-    await this.#prepare();
-    const stage = buildStageQuery(this.#db, { ...request, perFile: true, lists: 'duckdb' }).compile();
+    await this.#prepare(request.resources === true);
+    const stage = buildStageQuery(this.#db, {
+      ...request,
+      perFile: true,
+      lists: 'duckdb',
+      resources: request.resources === true,
+    }).compile();
     try {
       // One statement: a batch that fails leaves nothing in the staged table.
       await this.#db.executeQuery(

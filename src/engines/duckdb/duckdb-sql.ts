@@ -14,20 +14,24 @@ import { RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
  * `resources` keeps only each entry's ARN; CloudTrail always writes it as a list (a record where
  * it is not makes its file unreadable, skipped with a warning, as a malformed `userIdentity` does).
  */
-const RECORD_TYPE = `STRUCT(
+const recordType = (resources: boolean): string => `STRUCT(
   eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR, awsRegion VARCHAR,
   recipientAccountId VARCHAR, responseElements JSON, eventID VARCHAR, sourceIPAddress VARCHAR,
-  requestParameters JSON, resources STRUCT(ARN VARCHAR)[],
+  requestParameters JSON,${resources ? ' resources STRUCT(ARN VARCHAR)[],' : ''}
   userIdentity STRUCT(
     "type" VARCHAR, arn VARCHAR, accessKeyId VARCHAR, userName VARCHAR, invokedBy VARCHAR,
     sessionContext STRUCT(sourceIdentity VARCHAR, sessionIssuer STRUCT(arn VARCHAR))
   )
 )`;
 
-/** The event sources whose `requestParameters` the shared queries read, as SQL literals (constants). */
-const PARAMETER_SOURCES = ['iam.amazonaws.com', ...RESOURCE_PARAMETER_SOURCES]
-  .map((source) => `'${source}'`)
-  .join(', ');
+/**
+ * The event sources whose `requestParameters` the shared queries read, as SQL literals (constants):
+ * IAM's (its changes), and with the resources those of {@link RESOURCE_PARAMETER_SOURCES}.
+ */
+const parameterSources = (resources: boolean): string =>
+  ['iam.amazonaws.com', ...(resources ? RESOURCE_PARAMETER_SOURCES : [])]
+    .map((source) => `'${source}'`)
+    .join(', ');
 
 /** Binds the batch of files (`$1`, a list of paths) the `cloudtrail` view reads. */
 export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
@@ -39,9 +43,11 @@ export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
  * `"$path"` and `has_records`), so the summary query can tell, in the same pass, which files were
  * read and which held no `Records` list. `maxFileBytes` is the largest log file (one JSON
  * document) read in one piece: CloudTrail files can exceed DuckDB's default of 16 MiB, and the
- * reader buffers up to twice this much of a file before it gives up.
+ * reader buffers up to twice this much of a file before it gives up. Without `resources` (a
+ * summary that does not read them) the records' `resources` lists are not materialised (the
+ * column is a typed null) and `requestParameters` is kept for IAM's events only.
  */
-export function createCloudTrailViewSql(maxFileBytes: number): string {
+export function createCloudTrailViewSql(maxFileBytes: number, resources: boolean): string {
   if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0)
     throw new RangeError(`maximum log file size ${maxFileBytes} is not a positive integer`);
   return `CREATE OR REPLACE TEMP VIEW cloudtrail AS
@@ -49,12 +55,12 @@ SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS ev
   r.errorCode AS errorcode, r.awsRegion AS awsregion, r.recipientAccountId AS recipientaccountid,
   r.responseElements AS responseelements, r.userIdentity AS useridentity,
   r.eventID AS eventid, r.sourceIPAddress AS sourceipaddress,
-  CASE WHEN r.eventSource IN (${PARAMETER_SOURCES}) THEN r.requestParameters END AS requestparameters,
-  r.resources AS resources, filename AS "$path", has_records
+  CASE WHEN r.eventSource IN (${parameterSources(resources)}) THEN r.requestParameters END AS requestparameters,
+  ${resources ? 'r.resources' : 'CAST(NULL AS STRUCT(arn VARCHAR)[])'} AS resources, filename AS "$path", has_records
 FROM (
   SELECT filename, Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r
   FROM read_json(getvariable('iamtrail_log_files'),
-    columns = {'Records': '${RECORD_TYPE.replace(/\s+/g, ' ')}[]'},
+    columns = {'Records': '${recordType(resources).replace(/\s+/g, ' ')}[]'},
     format = 'unstructured', records = true, filename = true, maximum_object_size = ${maxFileBytes})
 )`;
 }

@@ -33,9 +33,12 @@ const options = {
 
 describe('the Athena summary query', () => {
   const compiled = buildActivitySummaryQuery(athenaDb, options).compile();
+  const withResources = buildActivitySummaryQuery(athenaDb, { ...options, resources: true }).compile();
 
   it('compiles to the golden Trino SQL with values bound as ExecutionParameters', () => {
     expectGolden('summary.athena.sql', `${compiled.sql}\n`);
+    expectGolden('summary-resources.athena.sql', `${withResources.sql}\n`);
+    expect(withResources.parameters).toEqual(compiled.parameters);
     expect(compiled.parameters.map(toExecutionParameter)).toEqual([
       "'2026-10-01T00:00:00Z'",
       "'2026-09-30T00:00:00Z'",
@@ -48,6 +51,7 @@ describe('the Athena summary query', () => {
 
   it('parses with a Trino grammar', () => {
     expect(new TrinoSQL().validate(compiled.sql)).toEqual([]);
+    expect(new TrinoSQL().validate(withResources.sql)).toEqual([]);
   });
 
   it('comes from the same definition as the DuckDB query: they differ only in placeholders', () => {

@@ -41,6 +41,7 @@ describe('the activity-summary query', () => {
         endDay: '2026-10-31',
         accountIds: ['111111111111', '222222222222'],
         lists: 'duckdb',
+        resources: true,
       },
       [WINDOW_START, LOOKBACK_START, WINDOW_END, WINDOW_START, '111111111111', '222222222222'],
     ],

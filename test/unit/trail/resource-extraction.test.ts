@@ -319,7 +319,7 @@ async function usesOf(cases: readonly Case[]): Promise<Map<string, unknown>> {
     }),
   );
   await connection.run(SET_LOG_FILES_SQL, [listValue([file])]);
-  await connection.run(createCloudTrailViewSql(1024 * 1024));
+  await connection.run(createCloudTrailViewSql(1024 * 1024, true));
   await connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
   // The columns as the stage computes them per event, then their pairs as the resolve unnests them.
   const uses = resourceUsesSql('duckdb', (name) => sql.ref(`staged.${name}`));
