@@ -11,7 +11,7 @@ import type {
   SkippedFile,
   SummaryResult,
 } from '../../engines/engine.js';
-import { EngineError, messageOf } from '../../errors.js';
+import { EngineError, InterruptedError, messageOf } from '../../errors.js';
 import type { ActivityRow, DayCoverage } from '../../trail/activity-summary.js';
 import { addDays } from '../../trail/utc-days.js';
 
@@ -137,14 +137,17 @@ export async function readInChunks(options: ChunkedReadOptions): Promise<Chunked
     filesRead += summary.filesRead;
     skippedFiles.push(...summary.skippedFiles);
     const cost = scanned();
-    reporter.note(
-      `chunks: ${read} of ${planned.length} read and cached (${describeChunk(chunk)} just now); ${formatGb(cost.bytesScanned - before.bytesScanned)} scanned, $${(cost.dollars - before.dollars).toFixed(2)} so far`,
-    );
+    // One chunk says nothing the run's cost line does not.
+    if (planned.length > 1)
+      reporter.note(
+        `chunks: ${read} of ${planned.length} read and cached (${describeChunk(chunk)} just now); ${formatGb(cost.bytesScanned - before.bytesScanned)} scanned, $${(cost.dollars - before.dollars).toFixed(2)} so far`,
+      );
   };
 
-  reporter.note(
-    `reading ${planned.reduce((sum, chunk) => sum + chunkDays(chunk), 0)} day(s) in ${planned.length} chunk(s) of at most a month, up to ${concurrency} at once`,
-  );
+  if (planned.length > 1)
+    reporter.note(
+      `reading ${planned.reduce((sum, chunk) => sum + chunkDays(chunk), 0)} day(s) in ${planned.length} chunk(s) of at most a month, up to ${concurrency} at once`,
+    );
   let rest = planned;
   const [first] = planned;
   if (chunkScanBytes !== undefined && first !== undefined && planned.length > 1) {
@@ -166,6 +169,11 @@ export async function readInChunks(options: ChunkedReadOptions): Promise<Chunked
   const limit = pLimit(concurrency);
   await Promise.all(rest.map((chunk) => limit(() => runChunk(chunk))));
 
+  if (stopped instanceof InterruptedError && read > 0)
+    throw new InterruptedError(`${stopped.message}; the ${read} chunk(s) read before are cached`, {
+      cause: stopped,
+      suggestions: stopped.suggestions,
+    });
   if (stopped !== undefined) throw stopped;
   const cached = `${read} chunk(s) read are cached, and a re-run reads only the days still missing`;
   const [failure] = failed;
