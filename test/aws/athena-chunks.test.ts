@@ -129,6 +129,15 @@ const ask = (config: string, cache: string, start: string, end: string, ...more:
     proxy.env,
   );
 
+/** moto reports 0 bytes scanned: the stand-in reports 1 GB for each day a query reads. */
+const scanOneGbADay: NonNullable<AthenaProxy['hooks']['rewriteExecution']> = (query, execution) => {
+  const { startDay, endDay } = readOf(query.sql);
+  execution.Statistics = {
+    ...execution.Statistics,
+    DataScannedInBytes: daysBetween(startDay, endDay).length * GIB,
+  };
+};
+
 /** A message without its whitespace: oclif wraps long lines anywhere. */
 const squeezed = (text: string): string => text.replace(/[\s›]+/g, '');
 
@@ -265,14 +274,7 @@ describe('a long Athena window read in chunks (moto over HTTP, through the Athen
 describe('--max-scan-gb', () => {
   it('starts no chunk once the budget is reached; the chunks read stay cached; the run fails naming the rest', async () => {
     const cache = join(work, 'c.duckdb');
-    // moto reports 0 bytes scanned: the stand-in reports 1 GB for each day a query reads.
-    proxy.hooks.rewriteExecution = (query, execution) => {
-      const { startDay, endDay } = readOf(query.sql);
-      execution.Statistics = {
-        ...execution.Statistics,
-        DataScannedInBytes: daysBetween(startDay, endDay).length * GIB,
-      };
-    };
+    proxy.hooks.rewriteExecution = scanOneGbADay;
     // One chunk at a time: January (17 GB) leaves the budget of 40 open, February (29 GB, a
     // leap year) closes it at 46 GB; March, April and May never start.
     const result = await ask(
@@ -308,13 +310,7 @@ describe('--max-scan-gb', () => {
 
   it('athena.chunk_scan_gb: the first chunk alone measures a day, and the other chunks hold fewer days to stay under it', async () => {
     const cache = join(work, 'g.duckdb');
-    proxy.hooks.rewriteExecution = (query, execution) => {
-      const { startDay, endDay } = readOf(query.sql);
-      execution.Statistics = {
-        ...execution.Statistics,
-        DataScannedInBytes: daysBetween(startDay, endDay).length * GIB,
-      };
-    };
+    proxy.hooks.rewriteExecution = scanOneGbADay;
     // January's 17 days scan 17 GB, 1 GB a day: 10 days under 10 GB. Then February 10+10+8,
     // March 10+10+10+1, April 10+10+10, May 10+4: 1 + 3 + 4 + 3 + 2 = 13 chunks.
     const result = await ask(
