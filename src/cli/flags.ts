@@ -7,6 +7,8 @@ import { DEFAULT_CONFIG_FILE } from '../config/load-config.js';
 import { defaultCachePath } from '../app/cache/cache-settings.js';
 import type { CacheSettings } from '../app/cache/cache-settings.js';
 import { ENGINE_NAMES } from '../app/report/report-types.js';
+import { BYTES_PER_GB } from '../analysis/read-chunks.js';
+import { UsageError } from '../errors.js';
 
 /**
  * The flags several commands share, each defined once here so that its name, help text and
@@ -110,3 +112,32 @@ export const windowFlags = {
     description: 'Last UTC day, YYYY-MM-DD, inclusive (default: today, UTC).',
   }),
 };
+
+/**
+ * `--max-scan-gb N` of the commands that can read the logs with Athena (`report`, `audit`, `test`,
+ * `policy generate`): a budget for the whole run, checked before each chunk of the window starts.
+ */
+export const maxScanGbFlag = Flags.custom<number>({
+  helpValue: 'GB',
+  description:
+    "Athena: start no new chunk of the window once the run has scanned N GB; the chunks read stay cached and the run fails naming the days not read. Each query's own cutoff stays the workgroup's.",
+  parse: (input) => Promise.resolve(parseMaxScanGb(input)),
+})();
+
+/** The value of `--max-scan-gb`: a positive number of GB, else a usage error quoting it. */
+export function parseMaxScanGb(input: string): number {
+  const value = Number(input);
+  if (!/^\d+(\.\d+)?$/.test(input.trim()) || !(value > 0))
+    throw new UsageError(`--max-scan-gb "${input}" is not a positive number of gigabytes`, {
+      suggestions: ['e.g. --max-scan-gb 50 (GB of 1024³ bytes, as athena.scan_cap_gb)'],
+    });
+  return value;
+}
+
+/** `--max-scan-gb` in bytes, for `loadWindow`'s `maxScanBytes`; `{}` when not given. */
+export function maxScanOf(flags: { readonly 'max-scan-gb'?: number | undefined }): {
+  readonly maxScanBytes?: number;
+} {
+  const gb = flags['max-scan-gb'];
+  return gb === undefined ? {} : { maxScanBytes: gb * BYTES_PER_GB };
+}

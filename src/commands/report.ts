@@ -1,7 +1,15 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf, windowFlags } from '../cli/flags.js';
+import {
+  cachePathFlag,
+  cacheWaitFlag,
+  configFlag,
+  configPathOf,
+  maxScanGbFlag,
+  maxScanOf,
+  windowFlags,
+} from '../cli/flags.js';
 import {
   createPalette,
   renderDiffTotals,
@@ -121,6 +129,7 @@ export default class Report extends BaseCommand {
     'skip-setup': Flags.boolean({
       description: 'Athena: do not check or create the database and table first.',
     }),
+    'max-scan-gb': maxScanGbFlag,
     format: Flags.option({
       options: ['text', 'json', 'csv', 'html'] as const,
       default: 'text' as const,
@@ -154,6 +163,7 @@ export default class Report extends BaseCommand {
         logs: flags.logs,
         engine: flags.engine,
         skipSetup: flags['skip-setup'],
+        ...maxScanOf(flags),
         advisor: !flags['no-advisor'],
         filter: {
           showUsed: flags['show-used'],

@@ -25,6 +25,9 @@ const accountSchema = z.strictObject({
     .optional(),
 });
 
+/** Summary queries of a long window run at once by default (`athena.concurrency`). */
+export const DEFAULT_ATHENA_CONCURRENCY = 4;
+
 /** An AWS region name (`us-east-1`, `us-gov-west-1`, `us-isob-east-1`); nothing else reaches a projection. */
 export const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const list = (item: z.ZodString) => z.union([z.array(item), item.transform((value) => [value])]);
@@ -83,6 +86,20 @@ export const athenaSchema = z.strictObject({
     .string()
     .regex(/^\d+(\.\d+)?$/, 'must be a number of gigabytes')
     .transform(Number)
+    .optional(),
+  // Summary queries run at once: the account's Athena DML limit is shared with everyone else's.
+  concurrency: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number from 1 to 20')
+    .transform(Number)
+    .refine((value) => value >= 1 && value <= 20, 'must be a whole number from 1 to 20')
+    .default(DEFAULT_ATHENA_CONCURRENCY),
+  // A chunk of a long window scans about this much at most (default: scan_cap_gb, when set).
+  chunk_scan_gb: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of gigabytes')
+    .transform(Number)
+    .refine((value) => value > 0, 'must be more than 0 gigabytes')
     .optional(),
 });
 

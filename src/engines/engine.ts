@@ -104,14 +104,32 @@ export interface EngineCostReport {
 }
 
 /**
+ * The capability of an engine that reads a long window best in chunks run side by side (Athena:
+ * each chunk is a query, and queries run in parallel on the service). The caller cuts the days
+ * it lacks into chunks of at most a calendar month, runs up to `concurrency` at once, and writes
+ * each chunk to the cache as it completes.
+ */
+export interface EngineChunking {
+  /** Chunks read at once (`athena.concurrency`). */
+  readonly concurrency: number;
+  /**
+   * A chunk's scan should stay about this size: once a chunk has measured the bytes a day scans,
+   * the others hold fewer days than a month when needed. `undefined`: month chunks.
+   */
+  readonly chunkScanBytes: number | undefined;
+}
+
+/**
  * The port every engine implements (local DuckDB, Athena). Engines never return raw events, only
  * the activity summary of DESIGN.md; they know nothing of IAM. What only some engines do is a
  * declared capability, present or absent, never a cast to the concrete class: `costReport`
- * (Athena), and `SummaryResult.rowsFile` for an engine created with a spill folder (either).
+ * and `chunking` (Athena), and `SummaryResult.rowsFile` for an engine created with a spill folder (either).
  */
 export interface Engine {
   /** Present when the engine's service bills by data scanned. */
   readonly costReport?: EngineCostReport;
+  /** Present when the engine reads long windows in concurrent chunks; absent: one call per range. */
+  readonly chunking?: EngineChunking;
   /** Summarises the activity of a range of days. */
   summarize(request: SummaryRequest): Promise<SummaryResult>;
   /** Releases the engine's resources. Safe to call twice. */

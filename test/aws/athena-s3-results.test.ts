@@ -4,10 +4,10 @@ import { join } from 'node:path';
 
 import { AthenaClient, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SUMMARY_COLUMNS, coverageRows, createUserRow, summaryRow } from '../helpers/athena-results.js';
+import { readCacheRows } from '../helpers/cache-rows.js';
 import { runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
 import { readMotoRecording, resetMotoRecording, startMoto } from '../helpers/moto.js';
@@ -118,19 +118,7 @@ const resultObjectReads = (requests: readonly MotoRecordedRequest[]): string[] =
 const squeezed = (text: string): string => text.replace(/[\s›]+/g, '');
 
 /** Rows of a query on the cache file, values as JSON would have them. */
-async function cacheRows(sql: string): Promise<unknown[][]> {
-  const instance = await DuckDBInstance.create(cache, { access_mode: 'READ_ONLY' });
-  try {
-    const connection = await instance.connect();
-    try {
-      return (await connection.runAndReadAll(sql)).getRowsJson();
-    } finally {
-      connection.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
-}
+const cacheRows = (sql: string): Promise<unknown[][]> => readCacheRows(cache, sql);
 
 describe('the Athena summary read from its S3 result object (moto over HTTP)', () => {
   it('loads exactly the result rows into the cache, with no GetQueryResults call, "" apart from NULL', async () => {

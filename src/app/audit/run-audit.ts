@@ -61,6 +61,8 @@ export interface AuditOptions {
   readonly logs: string | undefined;
   readonly engine: EngineName | undefined;
   readonly cache: CacheSettings;
+  /** `--max-scan-gb` in bytes (see `LoadWindowOptions.maxScanBytes`). */
+  readonly maxScanBytes?: number;
   /** `false` for `--no-advisor`. */
   readonly advisor: boolean;
   /** Accounts read at once. */
@@ -121,6 +123,7 @@ export async function runAudit(
       window,
       accounts,
       reporter: options.reporter,
+      ...(options.maxScanBytes === undefined ? {} : { maxScanBytes: options.maxScanBytes }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.now === undefined ? {} : { now: options.now }),
     });

@@ -85,6 +85,8 @@ export interface PolicyTestOptions {
   readonly logs: string | undefined;
   readonly engine: EngineName | undefined;
   readonly cache: CacheSettings;
+  /** `--max-scan-gb` in bytes (see `LoadWindowOptions.maxScanBytes`). */
+  readonly maxScanBytes?: number;
   /** `--simulator` with `--simulator-rate` (calls per second per account); `null` without. */
   readonly simulator: { readonly callsPerSecond: number } | null;
   /** Accounts read at once. */
@@ -161,6 +163,7 @@ export async function runPolicyTests(
       window: options.window,
       accounts,
       reporter: options.reporter,
+      ...(options.maxScanBytes === undefined ? {} : { maxScanBytes: options.maxScanBytes }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.now === undefined ? {} : { now: options.now }),
     });

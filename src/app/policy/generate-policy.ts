@@ -49,6 +49,8 @@ export interface GeneratePolicyOptions {
   readonly logs: string | undefined;
   readonly engine: EngineName | undefined;
   readonly cache: CacheSettings;
+  /** `--max-scan-gb` in bytes (see `LoadWindowOptions.maxScanBytes`). */
+  readonly maxScanBytes?: number;
   readonly reporter: EngineReporter & { note(message: string): void };
   readonly signal?: AbortSignal;
   readonly now?: Date;
@@ -134,6 +136,7 @@ export async function generatePolicy(
     noLogs: 'gap',
     // Policies are scoped to the resources the calls used.
     resources: true,
+    ...(options.maxScanBytes === undefined ? {} : { maxScanBytes: options.maxScanBytes }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });

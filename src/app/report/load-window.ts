@@ -16,6 +16,7 @@ import { UsageError } from '../../errors.js';
 import type { ActivityRow, DayCoverage } from '../../trail/activity-summary.js';
 import { addDays, utcDayOf } from '../../trail/utc-days.js';
 import { defaultCachePath } from '../cache/cache-settings.js';
+import { readInChunks } from './read-in-chunks.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
 import { requireSomeLogs, warnAboutGaps } from './coverage-checks.js';
 import type { EngineName, LogsSummary } from './report-types.js';
@@ -73,6 +74,12 @@ export interface LoadWindowOptions {
   readonly signal?: AbortSignal;
   /** The current time, for which days may still receive logs. */
   readonly now?: Date;
+  /**
+   * `--max-scan-gb` in bytes: with an engine that reads in chunks (Athena), no chunk starts once
+   * the run has scanned this much; the run then fails naming what is cached. A usage error with
+   * the local engine, which scans nothing billed.
+   */
+  readonly maxScanBytes?: number;
   /** Read no log: days the cache lacks are gaps of the coverage (`serve`). */
   readonly cacheOnly?: boolean;
   /**
@@ -104,7 +111,7 @@ export interface LoadedWindow {
 export function loadAccountsWindow(
   options: Pick<
     LoadWindowOptions,
-    'config' | 'plan' | 'cache' | 'window' | 'accounts' | 'reporter' | 'signal' | 'now'
+    'config' | 'plan' | 'cache' | 'window' | 'accounts' | 'reporter' | 'signal' | 'now' | 'maxScanBytes'
   >,
 ): Promise<LoadedWindow> {
   return loadWindow({
@@ -128,6 +135,10 @@ export function loadAccountsWindow(
 export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWindow> {
   const { config, plan, window } = options;
   const athena = config.athena;
+  if (options.maxScanBytes !== undefined && plan.engineName !== 'athena')
+    throw new UsageError(
+      '--max-scan-gb limits what Athena scans: it applies with --engine athena only (the local engine reads files, billed by nobody)',
+    );
   // The AWS SDK is loaded only for questions that call AWS: local runs start faster without it.
   const aws =
     plan.engineName === 'athena'
@@ -233,6 +244,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
     const toRead = options.cacheOnly === true ? [] : missing;
     const ranges = toRanges(toRead);
     let filesRead = 0;
+    let engineCalls = ranges.length;
     const skippedFiles: SkippedFile[] = [];
     let athenaCost: LogsSummary['athena'];
     if (ranges.length > 0) {
@@ -247,25 +259,61 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
         skipped: readonly SkippedFile[];
       }[] = [];
       const engine = await createEngine(engineSpec());
+      const { chunking } = engine;
       try {
-        for (const range of ranges) {
-          const summary = await engine.summarize({
-            startDay: range.startDay,
-            endDay: range.endDay,
+        if (chunking !== undefined) {
+          // Each chunk goes to the cache as soon as it is read, one write at a time; the cache
+          // file is open only while a chunk is written.
+          const read = await readInChunks({
+            engine,
+            chunking,
+            ranges,
             resources: options.resources === true,
+            reporter: options.reporter,
             ...(options.signal === undefined ? {} : { signal: options.signal }),
+            ...(options.maxScanBytes === undefined ? {} : { maxScanBytes: options.maxScanBytes }),
+            write: async (chunk) => {
+              const writer = options.cache.enabled ? await openStore() : store;
+              try {
+                await writer.writeDays(
+                  source,
+                  chunk.days,
+                  chunk.rows,
+                  chunk.coverage,
+                  slowCommitForTests,
+                  chunk.skipped,
+                  chunk.changes,
+                  chunk.resources,
+                  options.resources === true,
+                );
+              } finally {
+                if (options.cache.enabled) await writer.close();
+              }
+              if ('file' in chunk.rows) rmSync(chunk.rows.file, { force: true });
+            },
           });
-          filesRead += summary.filesRead;
-          skippedFiles.push(...summary.skippedFiles);
-          loaded.push({
-            days: allDays(range),
-            rows: summary.rowsFile === undefined ? summary.rows : { file: summary.rowsFile },
-            changes: summary.changes,
-            resources: summary.resources,
-            coverage: summary.coverage,
-            skipped: summary.skippedFiles,
-          });
-        }
+          engineCalls = read.chunks;
+          filesRead += read.filesRead;
+          skippedFiles.push(...read.skippedFiles);
+        } else
+          for (const range of ranges) {
+            const summary = await engine.summarize({
+              startDay: range.startDay,
+              endDay: range.endDay,
+              resources: options.resources === true,
+              ...(options.signal === undefined ? {} : { signal: options.signal }),
+            });
+            filesRead += summary.filesRead;
+            skippedFiles.push(...summary.skippedFiles);
+            loaded.push({
+              days: allDays(range),
+              rows: summary.rowsFile === undefined ? summary.rows : { file: summary.rowsFile },
+              changes: summary.changes,
+              resources: summary.resources,
+              coverage: summary.coverage,
+              skipped: summary.skippedFiles,
+            });
+          }
       } finally {
         await engine.close();
         if (options.cache.enabled) store = await openStore();
@@ -308,7 +356,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
       engine: plan.engineName,
       source,
       cache: options.cache.enabled ? cachePath : null,
-      engineCalls: ranges.length,
+      engineCalls,
       daysRead: toRead.length,
       daysFromCache: readableDays.length - missing.length,
       filesRead,

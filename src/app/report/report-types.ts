@@ -63,6 +63,8 @@ export interface ReportOptions {
   readonly engine: EngineName | undefined;
   /** `--skip-setup`: do not check or create the Athena table first. */
   readonly skipSetup: boolean;
+  /** `--max-scan-gb` in bytes (see `LoadWindowOptions.maxScanBytes`). */
+  readonly maxScanBytes?: number;
   readonly reporter: EngineReporter & { note(message: string): void };
   /** `--event-selectors`: what the trail records, exactly; otherwise inferred from the logs. */
   readonly selectors?: TrailSelectors;
@@ -90,7 +92,10 @@ export interface LogsSummary {
   readonly source: string;
   /** The cache file, or `null` with `--no-cache`. */
   readonly cache: string | null;
-  /** Calls made to the engine: one per contiguous range of days missing from the cache. */
+  /**
+   * Calls made to the engine: one per contiguous range of days missing from the cache, or, with an
+   * engine that reads in chunks (Athena), one per chunk read.
+   */
   readonly engineCalls: number;
   /**
    * Days read from the logs in this run, and days answered from the cache; days after today are

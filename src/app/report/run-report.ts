@@ -78,6 +78,7 @@ export async function runReport(
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.cacheOnly === undefined ? {} : { cacheOnly: options.cacheOnly }),
+    ...(options.maxScanBytes === undefined ? {} : { maxScanBytes: options.maxScanBytes }),
   });
   const { store, source, logs } = loaded;
   try {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { Kysely } from 'kysely';
 import type { CompiledQuery } from 'kysely';
 
@@ -23,13 +24,29 @@ import type { SummaryRecord } from '../../trail/activity-summary.js';
 import type { CloudTrailDatabase } from '../../trail/cloudtrail-relation.js';
 import { downloadS3Object } from '../../aws/s3-download.js';
 import { EngineError, InterruptedError } from '../../errors.js';
-import type { Engine, EngineCostReport, EngineReporter, SummaryRequest, SummaryResult } from '../engine.js';
+import { BYTES_PER_GB, splitAccounts } from '../../analysis/read-chunks.js';
+import type {
+  Engine,
+  EngineChunking,
+  EngineCostReport,
+  EngineReporter,
+  SummaryRequest,
+  SummaryResult,
+} from '../engine.js';
 import { formatBytes } from '../format-bytes.js';
 import { AthenaDialect } from './athena-dialect.js';
 import { toExecutionParameter } from './athena-driver.js';
 import { convertResultCsv } from './athena-results.js';
 import { AthenaRunner, DEFAULT_ATHENA_RUNNER_OPTIONS, scanCost } from './athena-runner.js';
 import type { AthenaQueryRecord } from './athena-ledger.js';
+
+/**
+ * The most bytes a summary query may have, its text and bound values together (counted as if the
+ * values were written into the text): Athena refuses a query string over 262,144 bytes (a quota
+ * that cannot be raised), and this leaves room to spare. A query naming more accounts than fit is
+ * split into several, each naming a group of them.
+ */
+export const MAX_QUERY_BYTES = 200_000;
 
 /** Options of {@link AthenaEngine}. */
 export interface AthenaEngineOptions {
@@ -53,6 +70,8 @@ export interface AthenaEngineOptions {
   readonly spillDir?: string;
   /** The S3 client the result objects are read with; needed with `spillDir`. */
   readonly s3?: Pick<S3Client, 'send'>;
+  /** The budget of a query's bytes (default {@link MAX_QUERY_BYTES}); tests lower it. */
+  readonly maxQueryBytes?: number;
 }
 
 /**
@@ -70,13 +89,28 @@ export class AthenaEngine implements Engine {
       return { bytesScanned: bytes.reduce((sum, value) => sum + value, 0), dollars: scanCost(bytes) };
     },
   };
+  readonly chunking: EngineChunking;
   readonly #db: Kysely<CloudTrailDatabase>;
   readonly #options: AthenaEngineOptions;
   readonly #runner: AthenaRunner;
   #spills = 0;
+  /** The account groups of the last account list, computed once (see {@link MAX_QUERY_BYTES}). */
+  #groups:
+    | {
+        readonly accounts: readonly string[];
+        readonly resources: boolean;
+        readonly groups: readonly (readonly string[])[];
+      }
+    | undefined;
 
   constructor(options: AthenaEngineOptions) {
     this.#options = options;
+    // A chunk larger than the workgroup's per-query cutoff would be cancelled: size chunks under it.
+    const chunkScanGb = options.athena.chunk_scan_gb ?? options.athena.scan_cap_gb;
+    this.chunking = {
+      concurrency: options.athena.concurrency,
+      chunkScanBytes: chunkScanGb === undefined ? undefined : chunkScanGb * BYTES_PER_GB,
+    };
     this.#runner = new AthenaRunner(options.client, {
       ...DEFAULT_ATHENA_RUNNER_OPTIONS,
       ...(options.pollInitialMs === undefined
@@ -105,16 +139,25 @@ export class AthenaEngine implements Engine {
 
   async summarize(request: SummaryRequest): Promise<SummaryResult> {
     this.#runner.signal = request.signal;
-    const query = buildActivitySummaryQuery(this.#db, {
-      startDay: request.startDay,
-      endDay: request.endDay,
-      accountIds: request.accountIds ?? this.#options.accountIds,
-      partitions: true,
-      resources: request.resources === true,
-    });
+    const resources = request.resources === true;
+    const queries = this.#accountGroups(request.accountIds ?? this.#options.accountIds, resources).map(
+      (accountIds) =>
+        buildActivitySummaryQuery(this.#db, {
+          startDay: request.startDay,
+          endDay: request.endDay,
+          accountIds,
+          partitions: true,
+          resources,
+        }),
+    );
     if (this.#options.spillDir !== undefined)
-      return this.#summarizeThroughS3(query.compile(), this.#options.spillDir, request.signal);
-    const records = await query.execute();
+      return this.#summarizeThroughS3(
+        queries.map((query) => query.compile()),
+        this.#options.spillDir,
+        request.signal,
+      );
+    const records: SummaryRecord[] = [];
+    for (const query of queries) records.push(...(await query.execute()));
     return {
       rows: records.filter(isActivityRecord).map(toActivityRow),
       changes: records.filter(isIamChangeRecord).map((record) => toIamChangeRow(record, record.first_seen)),
@@ -126,49 +169,85 @@ export class AthenaEngine implements Engine {
   }
 
   /**
-   * Runs the summary query and loads its result from the object Athena wrote (`<id>.csv` at the
-   * execution's output location): S3 GetObject streams it to a file of the spill folder, DuckDB
-   * converts it to the Parquet file the cache loads, checking it against the summary's columns.
+   * The accounts in groups whose query stays within the byte budget: one group (every account in
+   * one query) unless their literals would make it too long. The size of a query is measured on
+   * the compiled SQL with one and with two accounts (every id has 12 digits, so each adds the
+   * same), and every group's query is checked again once split.
+   */
+  #accountGroups(accounts: readonly string[], resources: boolean): readonly (readonly string[])[] {
+    if (this.#groups?.accounts === accounts && this.#groups.resources === resources)
+      return this.#groups.groups;
+    const budget = this.#options.maxQueryBytes ?? MAX_QUERY_BYTES;
+    const bytesOf = (accountIds: readonly string[]): number => {
+      const compiled = buildActivitySummaryQuery(this.#db, {
+        startDay: '2000-01-01',
+        endDay: '2000-01-01',
+        accountIds,
+        partitions: true,
+        resources,
+      }).compile();
+      return compiled.parameters
+        .map(toExecutionParameter)
+        .reduce((sum, value) => sum + Buffer.byteLength(value), Buffer.byteLength(compiled.sql));
+    };
+    let groups: (readonly string[])[] = [accounts];
+    const [first, second] = accounts;
+    if (first !== undefined && second !== undefined && bytesOf(accounts) > budget) {
+      const one = bytesOf([first]);
+      const bytesPerAccount = bytesOf([first, second]) - one;
+      groups = splitAccounts(accounts, { baseBytes: one - bytesPerAccount, bytesPerAccount }, budget);
+      const over = groups.find((group) => bytesOf(group) > budget);
+      if (over !== undefined)
+        throw new EngineError(
+          `the summary query naming ${over.length} account(s) has ${bytesOf(over)} bytes, over the budget of ${budget}`,
+        );
+      this.#options.reporter.note(
+        `athena: ${accounts.length} accounts are named in ${groups.length} queries per chunk (each under ${budget.toLocaleString('en-US')} bytes; Athena refuses a query over 262,144): a role session opened from an account of another query shows the calling account, not who called`,
+      );
+    }
+    this.#groups = { accounts, resources, groups };
+    return groups;
+  }
+
+  /**
+   * Runs the summary queries (one per account group) and loads their results from the objects
+   * Athena wrote (`<id>.csv` at each execution's output location): S3 GetObject streams each to a
+   * file of the spill folder, DuckDB converts it to Parquet, checking it against the summary's
+   * columns, and the groups' files become the one Parquet file the cache loads.
    */
   async #summarizeThroughS3(
-    compiled: CompiledQuery<SummaryRecord>,
+    compiled: readonly CompiledQuery<SummaryRecord>[],
     spillDir: string,
     signal: AbortSignal | undefined,
   ): Promise<SummaryResult> {
     const s3 = this.#options.s3;
     if (s3 === undefined)
       throw new EngineError('the Athena engine needs an S3 client to read results from S3');
-    const execution = await this.#runner.execute(compiled.sql, compiled.parameters.map(toExecutionParameter));
-    const location = execution.outputLocation;
-    if (location === undefined)
-      throw new EngineError(
-        `Athena query ${execution.queryId} has no S3 output location (managed query results?): iamtrail reads the summary from its result object`,
-        {
-          suggestions: [
-            'Use a workgroup that writes results to S3 (athena.output_s3_bucket), without managed query results',
-          ],
-        },
-      );
     this.#spills += 1;
-    const csvFile = join(spillDir, `athena-${this.#spills}.csv`);
-    const rowsFile = join(spillDir, `summary-${this.#spills}.parquet`);
+    const spill = this.#spills;
+    const rowsFile = join(spillDir, `summary-${spill}.parquet`);
+    const parts: string[] = [];
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      let bytes: number;
-      try {
-        bytes = await downloadS3Object(s3, location, csvFile, signal);
-      } catch (error) {
-        if (signal?.aborted === true)
-          throw new InterruptedError(
-            `interrupted: stopped reading the result of Athena query ${execution.queryId}; nothing of this window was cached`,
-          );
-        throw error;
+      for (const [index, query] of compiled.entries()) {
+        const part =
+          compiled.length === 1 ? rowsFile : join(spillDir, `summary-${spill}-${index + 1}.parquet`);
+        await this.#loadResult(
+          connection,
+          query,
+          join(spillDir, `athena-${spill}-${index + 1}.csv`),
+          part,
+          signal,
+        );
+        parts.push(part);
       }
-      const rows = await convertResultCsv(connection, csvFile, rowsFile, location);
-      this.#options.reporter.note(
-        `athena ${execution.queryId}: ${rows} row(s), ${formatBytes(bytes)} read from ${location}`,
-      );
+      if (compiled.length > 1) {
+        const quoted = (path: string): string => `'${path.replace(/'/g, "''")}'`;
+        await connection.run(
+          `COPY (SELECT * FROM read_parquet([${parts.map(quoted).join(', ')}])) TO ${quoted(rowsFile)} (FORMAT parquet)`,
+        );
+      }
       const coverage = await connection.runAndReadAll(
         'SELECT * FROM read_parquet($1) WHERE actor_arn IS NULL',
         [rowsFile],
@@ -185,6 +264,48 @@ export class AthenaEngine implements Engine {
     } finally {
       connection.closeSync();
       instance.closeSync();
+      if (compiled.length > 1) for (const part of parts) rmSync(part, { force: true });
+    }
+  }
+
+  /** Runs one summary query and converts its S3 result object to the Parquet file `parquetFile`. */
+  async #loadResult(
+    connection: DuckDBConnection,
+    compiled: CompiledQuery<SummaryRecord>,
+    csvFile: string,
+    parquetFile: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const s3 = this.#options.s3;
+    if (s3 === undefined)
+      throw new EngineError('the Athena engine needs an S3 client to read results from S3');
+    const execution = await this.#runner.execute(compiled.sql, compiled.parameters.map(toExecutionParameter));
+    const location = execution.outputLocation;
+    if (location === undefined)
+      throw new EngineError(
+        `Athena query ${execution.queryId} has no S3 output location (managed query results?): iamtrail reads the summary from its result object`,
+        {
+          suggestions: [
+            'Use a workgroup that writes results to S3 (athena.output_s3_bucket), without managed query results',
+          ],
+        },
+      );
+    try {
+      let bytes: number;
+      try {
+        bytes = await downloadS3Object(s3, location, csvFile, signal);
+      } catch (error) {
+        if (signal?.aborted === true)
+          throw new InterruptedError(
+            `interrupted: stopped reading the result of Athena query ${execution.queryId}; nothing of these days was cached`,
+          );
+        throw error;
+      }
+      const rows = await convertResultCsv(connection, csvFile, parquetFile, location);
+      this.#options.reporter.note(
+        `athena ${execution.queryId}: ${rows} row(s), ${formatBytes(bytes)} read from ${location}`,
+      );
+    } finally {
       rmSync(csvFile, { force: true });
     }
   }

@@ -79,6 +79,23 @@ describe('loadConfig', () => {
     ).toEqual(['elasticsearch']);
   });
 
+  it('reads athena.concurrency (default 4) and chunk_scan_gb (default none)', () => {
+    const given = loadConfig(
+      write(
+        'athena-chunks.yaml',
+        'accounts:\n  - {name: a, id: 111111111111}\nathena:\n  s3_bucket: trail-bucket\n  concurrency: 20\n  chunk_scan_gb: 2.5\n',
+      ),
+    );
+    expect([given.athena?.concurrency, given.athena?.chunk_scan_gb]).toEqual([20, 2.5]);
+    const defaults = loadConfig(
+      write(
+        'athena-defaults.yaml',
+        'accounts:\n  - {name: a, id: 111111111111}\nathena:\n  s3_bucket: trail-bucket\n',
+      ),
+    );
+    expect([defaults.athena?.concurrency, defaults.athena?.chunk_scan_gb]).toEqual([4, undefined]);
+  });
+
   it('reads audit: (role and exclude rules, a single value as a list)', () => {
     const config = loadConfig(
       write(
@@ -192,6 +209,26 @@ describe('loadConfig', () => {
       'audit-bad-type.yaml',
       'accounts:\n  - {name: a, id: 111111111111}\naudit:\n  exclude:\n    - {findings: [UnusedRole]}\n',
       /audit-bad-type\.yaml: audit\.exclude\[0\]\.findings/,
+    ],
+    [
+      'athena-concurrency-zero.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\nathena:\n  s3_bucket: trail-bucket\n  concurrency: 0\n',
+      /athena\.concurrency must be a whole number from 1 to 20/,
+    ],
+    [
+      'athena-concurrency-high.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\nathena:\n  s3_bucket: trail-bucket\n  concurrency: 21\n',
+      /athena\.concurrency must be a whole number from 1 to 20/,
+    ],
+    [
+      'athena-concurrency-word.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\nathena:\n  s3_bucket: trail-bucket\n  concurrency: four\n',
+      /athena\.concurrency must be a whole number from 1 to 20/,
+    ],
+    [
+      'athena-chunk-zero.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\nathena:\n  s3_bucket: trail-bucket\n  chunk_scan_gb: 0\n',
+      /athena\.chunk_scan_gb must be more than 0 gigabytes/,
     ],
     [
       'tabs.yaml',
