@@ -22,6 +22,7 @@
 //   options: --sizes N[,N...] (trees of 30 days, default 100000,1000000)
 //            --dense N (a tree of N events in 1 day, 0 for none; default 1000000)
 //            --load-rows N (rows of the load benchmark, 0 to skip; default 1000000)
+//            --memory-rows N (the S3 path alone on a larger result, default 4000000; 0 to skip)
 //            --work DIR (the trees; default $TMPDIR/iamtrail-bench, shared with npm run bench)
 //            --no-write
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -57,43 +58,42 @@ export const CONSTANTS = {
   athenaDollarsPerTb: {
     value: 5,
     source: 'https://aws.amazon.com/athena/pricing/',
-    note: 'SQL queries: $5.00 per TB scanned; bytes scanned rounded up to the megabyte, 10 MB minimum per query; compressing the data makes Athena scan less (it bills the bytes read from S3, i.e. the gzip bytes of CloudTrail files)',
+    note: 'SQL queries: $5.00 per TB scanned, bytes rounded up to the megabyte, 10 MB minimum per query; compressing the data reduces the bytes scanned, i.e. Athena bills the bytes it reads from S3 (for CloudTrail, the gzip bytes). Read in the stored Japanese copy of the page (https://aws.amazon.com/jp/athena/pricing/).',
   },
   athenaMinimumBytesPerQuery: { value: 10 * 1e6, source: 'https://aws.amazon.com/athena/pricing/' },
   athenaQueryStringBytes: {
     value: 262_144,
     source: 'https://docs.aws.amazon.com/athena/latest/ug/service-limits.html',
-    note: 'maximum query string length, UTF-8 bytes; not adjustable',
+    note: 'maximum query string length in UTF-8 bytes; not adjustable',
   },
-  athenaDmlTimeoutMinutes: {
-    value: 30,
-    source: 'https://docs.aws.amazon.com/general/latest/gr/athena.html',
-    note: 'DML query timeout, default; can be raised to at most 240 minutes (service-limits.html)',
+  athenaDmlTimeoutMaxMinutes: {
+    value: 240,
+    source: 'https://docs.aws.amazon.com/athena/latest/ug/service-limits.html',
+    note: 'DML query timeout: a quota that can be raised to at most 240 minutes; its default is shown in the Service Quotas console (30 minutes is the usual value, not verified here)',
   },
   athenaActiveDmlQueries: {
-    value: 'per Region (Service Quotas console)',
+    value: null,
     source: 'https://docs.aws.amazon.com/athena/latest/ug/service-limits.html',
-    note: 'active DML queries, running and queued, per account and Region: shared by every user of the account; one more is refused with TooManyRequestsException',
+    note: 'active DML queries, running and queued, per account and Region (the value varies by Region; Service Quotas console): shared by everyone using the account; the query past it fails with TooManyRequestsException',
   },
   s3GetDollarsPer1000: {
     value: 0.0004,
     source: 'https://aws.amazon.com/s3/pricing/',
-    note: 'S3 Standard GET, SELECT and other requests',
+    note: 'S3 Standard, us-east-1, GET and other requests; the stored copy of the AWS page renders its prices from templates, the figure was read in a transcription (https://c3x.dev/blog/s3-request-fees-explained)',
   },
   s3PutDollarsPer1000: {
     value: 0.005,
     source: 'https://aws.amazon.com/s3/pricing/',
-    note: 'S3 Standard PUT, COPY, POST, LIST requests',
-  },
-  cloudTrailMaxEventBytes: {
-    value: 256 * 1024,
-    source: 'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-concepts.html',
-    note: 'the largest event CloudTrail delivers; AWS publishes no average size, so the model uses the measured bytes per event',
+    note: 'S3 Standard, us-east-1, PUT, COPY, POST, LIST requests (same reading as above)',
   },
 };
 
 /** What the model assumes where nothing is published or measurable here. */
 export const ASSUMPTIONS = {
+  athenaDmlTimeoutMinutes: {
+    value: 30,
+    note: 'the DML query timeout in force (a quota: see athenaDmlTimeoutMaxMinutes); 30 minutes is the usual default, not verified here',
+  },
   athenaScanBytesPerSecond: {
     value: 1e9,
     note: 'Athena scan rate of one query over gzip JSON (compressed bytes per second). AWS publishes no such figure and it cannot be measured without an AWS account: 1 GB/s is an assumption. Replace it with DataScannedInBytes / EngineExecutionTimeInMillis of a real run (GetQueryExecution statistics).',
@@ -111,6 +111,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '100000,1000000' },
     dense: { type: 'string', default: '1000000' },
     'load-rows': { type: 'string', default: '1000000' },
+    'memory-rows': { type: 'string' },
     work: { type: 'string', default: join(tmpdir(), 'iamtrail-bench') },
     'model-only': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
@@ -437,16 +438,126 @@ function measureLoad(rows) {
   };
 }
 
+/**
+ * Peak RSS of the S3 path for a larger result object than athena-results.mjs writes: DuckDB writes
+ * a CSV of N rows in Athena's form (every value quoted, NULL an empty field) with the summary's
+ * columns (activity rows of 2,000 actors x 500 events over the same 30 days, then one coverage
+ * row per account-day), and athena-results.mjs loads it through its S3 path only (`s3 N FILE`).
+ */
+async function measureLoadMemory(rows) {
+  const { SUMMARY_RESULT_COLUMNS } = await import('../../dist/trail/activity-summary.js');
+  const work = mkdtempSync(join(tmpdir(), 'iamtrail-scale-csv-'));
+  try {
+    const csv = join(work, 'q-bench.csv');
+    const { instance, connection } = await duckdb();
+    const accounts = "['111111111111', '222222222222', '333333333333', '444444444444']";
+    const activity = {
+      account_id: `${accounts}[1 + i % 4]`,
+      day: "strftime(DATE '2026-10-01' + CAST(i % 30 AS INTEGER), '%Y-%m-%d')",
+      actor_arn: `'arn:aws:iam::' || ${accounts}[1 + i % 4] || ':role/service-role-' || (i // 30) % 2000`,
+      actor_type: "'AssumedRole'",
+      caller_arn: `CASE WHEN (i // 30) % 3 = 0 THEN 'arn:aws:iam::' || ${accounts}[1 + i % 4] || ':user/person-' || (i // 30) % 97 END`,
+      event_source: "'service' || (i // 60000) % 40 || '.amazonaws.com'",
+      event_name: "'Operation' || i // 60000",
+      outcome: "CASE WHEN i % 17 = 0 THEN 'denied' ELSE 'ok' END",
+      calls: '1 + i % 1000',
+      first_seen: "strftime(DATE '2026-10-01' + CAST(i % 30 AS INTEGER), '%Y-%m-%d') || 'T08:00:00Z'",
+      last_seen: "strftime(DATE '2026-10-01' + CAST(i % 30 AS INTEGER), '%Y-%m-%d') || 'T17:30:00Z'",
+      log_files: '0',
+    };
+    const coverage = {
+      account_id: `${accounts}[1 + i % 4]`,
+      day: "strftime(DATE '2026-10-01' + CAST(i // 4 AS INTEGER), '%Y-%m-%d')",
+      calls: '100',
+      first_seen: "strftime(DATE '2026-10-01' + CAST(i // 4 AS INTEGER), '%Y-%m-%d') || 'T00:01:00Z'",
+      last_seen: "strftime(DATE '2026-10-01' + CAST(i // 4 AS INTEGER), '%Y-%m-%d') || 'T23:59:00Z'",
+      log_files: '24',
+    };
+    const select = (values, from) =>
+      `SELECT ${Object.entries(SUMMARY_RESULT_COLUMNS)
+        .map(([name, type]) => `CAST(${values[name] ?? 'NULL'} AS ${type}) AS ${name}`)
+        .join(', ')} FROM ${from}`;
+    await connection.run(
+      `COPY (${select(activity, `range(${rows - 120}) t(i)`)} UNION ALL ${select(coverage, 'range(120) t(i)')})
+         TO ${sh(csv)} (FORMAT csv, HEADER, FORCE_QUOTE *)`,
+    );
+    connection.closeSync();
+    instance.closeSync();
+    const result = JSON.parse(
+      execFileSync(process.execPath, ['scripts/bench/athena-results.mjs', 's3', String(rows), csv], {
+        cwd: REPO,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      }),
+    );
+    console.error(
+      `S3 path, ${rows} rows: ${result.totalSeconds.toFixed(1)} s, peak RSS ${result.peakRssMb.toFixed(0)} MiB, ${result.cachedRows} rows cached`,
+    );
+    return {
+      command: `node scripts/bench/athena-results.mjs s3 ${rows} <CSV written by scale.mjs>`,
+      rows,
+      csvBytes: statSync(csv).size,
+      seconds: result.totalSeconds,
+      peakRssMiB: result.peakRssMb,
+      rowsCached: result.cachedRows,
+      rowsPerSecond: result.cachedRows / result.totalSeconds,
+      loadAverage: loadavg(),
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 // ---- the model -------------------------------------------------------------------------------
 
 const ACCOUNTS = [10, 100, 1000];
 const EVENTS_PER_ACCOUNT_DAY = [100_000, 1_000_000];
 
-/** The tree the model's rates come from: the densest (most events per account-day) measured. */
+/** Summary rows (every table but resource_usage) and resource rows per account-day of a run. */
+function rowsPerAccountDay(run) {
+  const resource = run.rowsPerAccountDay.resource_usage ?? 0;
+  const all = Object.values(run.rowsPerAccountDay).reduce((sum, n) => sum + n, 0);
+  return { summary: all - resource, resource };
+}
+
+/**
+ * Where each of the model's rates comes from (all from the `policy generate` run, which reads
+ * resources whether or not `--list users` does):
+ * - gzip bytes per event: the 30-day tree with the most events (its files hold about as many
+ *   events as CloudTrail's few-minute files do at these rates; the 1-day tree's much larger files
+ *   compress better, the 100k tree's smaller ones worse: the range is in the inputs);
+ * - rows per account-day: a power law rows = a * events^b through the two densest trees (rows grow
+ *   slower than events: a busy account repeats the same actor, event and outcome);
+ * - cache bytes per row: the largest cache measured (the least block overhead), after CHECKPOINT.
+ */
 function basisOf(inputs) {
-  return inputs.trees.reduce((best, tree) =>
-    tree.logs.eventsPerAccountDay > best.logs.eventsPerAccountDay ? tree : best,
+  const trees = [...inputs.trees].sort((x, y) => x.logs.eventsPerAccountDay - y.logs.eventsPerAccountDay);
+  const bytesTree = inputs.trees
+    .filter((tree) => tree.tree.days === 30)
+    .reduce((best, tree) => (tree.logs.events > best.logs.events ? tree : best));
+  const [low, high] = trees.slice(-2);
+  const fit = (key) => {
+    const y0 = rowsPerAccountDay(low.runs.policyGenerate)[key];
+    const y1 = rowsPerAccountDay(high.runs.policyGenerate)[key];
+    const exponent =
+      Math.log(y1 / y0) / Math.log(high.logs.eventsPerAccountDay / low.logs.eventsPerAccountDay);
+    return {
+      exponent,
+      at: (events) => y1 * (events / high.logs.eventsPerAccountDay) ** exponent,
+      from: [low.label, high.label],
+    };
+  };
+  const cacheTree = inputs.trees.reduce((best, tree) =>
+    tree.runs.policyGenerate.summaryRows > best.runs.policyGenerate.summaryRows ? tree : best,
   );
+  return {
+    bytesTree,
+    summaryFit: fit('summary'),
+    resourceFit: fit('resource'),
+    cacheTree,
+    bytesPerRow: cacheTree.runs.policyGenerate.checkpointedBytesPerRow,
+  };
 }
 
 /** Athena dollars for queries scanning these bytes each: the 10 MB minimum, megabytes rounded up. */
@@ -457,12 +568,7 @@ function athenaDollars(bytesPerQuery, queries) {
 
 export function model(inputs) {
   const basis = basisOf(inputs);
-  const withResources = basis.runs.policyGenerate;
-  const perMillion = withResources.rowsPerMillionEvents;
-  const resourceRowsPerMillion = perMillion.resource_usage ?? 0;
-  const summaryRowsPerMillion =
-    Object.values(perMillion).reduce((sum, n) => sum + n, 0) - resourceRowsPerMillion;
-  const bytesPerRow = withResources.checkpointedBytesPerRow;
+  const { bytesPerRow } = basis;
   const scanRate = ASSUMPTIONS.athenaScanBytesPerSecond.value;
   const { chunkDays, concurrency, daysPerYear } = {
     chunkDays: ASSUMPTIONS.chunkDays.value,
@@ -470,18 +576,30 @@ export function model(inputs) {
     daysPerYear: ASSUMPTIONS.daysPerYear.value,
   };
   const loadRowsPerSecond = inputs.load.s3RowsPerSecond;
+  // Peak RSS of the S3 path as a line through its two measurements (1,000,000 rows and the
+  // larger result): MiB = base + perRow * rows.
+  const memory =
+    inputs.loadMemory === undefined
+      ? undefined
+      : (() => {
+          const perRow =
+            (inputs.loadMemory.peakRssMiB - inputs.load.s3.peakRssMiB) /
+            (inputs.loadMemory.rows - inputs.load.rows);
+          return { perRow, base: inputs.load.s3.peakRssMiB - perRow * inputs.load.rows };
+        })();
+  const peakMiB = (rows) => (memory === undefined ? undefined : memory.base + memory.perRow * rows);
   const csvBytesPerRow = inputs.load.csvBytesPerRow;
   const text = inputs.queryText;
   const rows = [];
   for (const accounts of ACCOUNTS)
     for (const perAccountDay of EVENTS_PER_ACCOUNT_DAY) {
       const eventsPerDay = accounts * perAccountDay;
-      const bytesPerDay = (eventsPerDay / 1e6) * basis.logs.compressedBytesPerMillionEvents;
+      const bytesPerDay = (eventsPerDay / 1e6) * basis.bytesTree.logs.compressedBytesPerMillionEvents;
       const bytesPerYear = bytesPerDay * daysPerYear;
       const chunks = Math.ceil(daysPerYear / chunkDays);
       const chunkBytes = bytesPerDay * chunkDays;
-      const summaryRowsPerDay = (eventsPerDay / 1e6) * summaryRowsPerMillion;
-      const resourceRowsPerDay = (eventsPerDay / 1e6) * resourceRowsPerMillion;
+      const summaryRowsPerDay = accounts * basis.summaryFit.at(perAccountDay);
+      const resourceRowsPerDay = accounts * basis.resourceFit.at(perAccountDay);
       const rowsPerYear = (summaryRowsPerDay + resourceRowsPerDay) * daysPerYear;
       const chunkAthenaSeconds = chunkBytes / scanRate;
       const athenaWallSeconds = Math.ceil(chunks / concurrency) * chunkAthenaSeconds;
@@ -492,19 +610,24 @@ export function model(inputs) {
         athenaWallSeconds + loadSeconds / chunks,
         chunkAthenaSeconds + loadSeconds,
       );
-      const getsPerDay = accounts * basis.logs.filesPerAccountDay;
+      const getsPerDay = accounts * basis.bytesTree.logs.filesPerAccountDay;
       rows.push({
         accounts,
         eventsPerAccountDay: perAccountDay,
         eventsPerDay,
         bytesScannedPerDay: bytesPerDay,
         bytesScannedPerYear: bytesPerYear,
-        athenaDollarsFirstYear: athenaDollars(chunkBytes, chunks),
+        // Months of 30 days, the last one shorter: each chunk is one query, billed on its own.
+        athenaDollarsFirstYear:
+          athenaDollars(chunkBytes, chunks - 1) +
+          athenaDollars(bytesPerDay * (daysPerYear - chunkDays * (chunks - 1)), 1),
         athenaDollarsDailyRefresh: athenaDollars(bytesPerDay, 1),
         s3GetDollarsFirstYear: ((getsPerDay * daysPerYear) / 1000) * CONSTANTS.s3GetDollarsPer1000.value,
         summaryRowsPerDay,
         resourceRowsPerDay,
         chunkRows: (summaryRowsPerDay + resourceRowsPerDay) * chunkDays,
+        chunkPeakMiB: peakMiB((summaryRowsPerDay + resourceRowsPerDay) * chunkDays),
+        dailyPeakMiB: peakMiB(summaryRowsPerDay + resourceRowsPerDay),
         chunkCsvBytes: (summaryRowsPerDay + resourceRowsPerDay) * chunkDays * csvBytesPerRow,
         cacheBytesPerYear: rowsPerYear * bytesPerRow,
         chunkAthenaSeconds,
@@ -517,11 +640,20 @@ export function model(inputs) {
     }
   return {
     basis: {
-      label: basis.label,
-      eventsPerAccountDay: basis.logs.eventsPerAccountDay,
-      compressedBytesPerMillionEvents: basis.logs.compressedBytesPerMillionEvents,
-      summaryRowsPerMillion,
-      resourceRowsPerMillion,
+      bytesFrom: basis.bytesTree.label,
+      compressedBytesPerMillionEvents: basis.bytesTree.logs.compressedBytesPerMillionEvents,
+      filesPerAccountDay: basis.bytesTree.logs.filesPerAccountDay,
+      rowsFrom: basis.summaryFit.from,
+      summaryRowsExponent: basis.summaryFit.exponent,
+      resourceRowsExponent: basis.resourceFit.exponent,
+      summaryRowsPerAccountDay: Object.fromEntries(
+        EVENTS_PER_ACCOUNT_DAY.map((events) => [events, basis.summaryFit.at(events)]),
+      ),
+      resourceRowsPerAccountDay: Object.fromEntries(
+        EVENTS_PER_ACCOUNT_DAY.map((events) => [events, basis.resourceFit.at(events)]),
+      ),
+      bytesPerRowFrom: basis.cacheTree.label,
+      loadMemory: memory,
       bytesPerRow,
       loadRowsPerSecond,
       csvBytesPerRow,
@@ -529,7 +661,8 @@ export function model(inputs) {
       maxAccountsPerQuery: Math.floor(
         (CONSTANTS.athenaQueryStringBytes.value - text.baseBytes) / text.bytesPerAccount,
       ),
-      maxChunkBytesWithinTimeout: scanRate * CONSTANTS.athenaDmlTimeoutMinutes.value * 60,
+      maxChunkBytesWithinTimeout: scanRate * ASSUMPTIONS.athenaDmlTimeoutMinutes.value * 60,
+      maxChunkBytesWithinMaxTimeout: scanRate * CONSTANTS.athenaDmlTimeoutMaxMinutes.value * 60,
     },
     rows,
   };
@@ -547,7 +680,11 @@ const SI = (value, unit) => {
   return `${scaled.toFixed(digits)} ${steps[index]}${unit}`;
 };
 const dollars = (value) =>
-  value >= 1000 ? `$${Math.round(value).toLocaleString('en-US')}` : `$${value.toFixed(value >= 10 ? 0 : 2)}`;
+  value >= 1000
+    ? `$${Math.round(value).toLocaleString('en-US')}`
+    : value >= 0.01
+      ? `$${value.toFixed(value >= 10 ? 0 : 2)}`
+      : `$${value.toPrecision(1)}`;
 const duration = (seconds) =>
   seconds < 120
     ? `${seconds.toFixed(0)} s`
@@ -563,7 +700,7 @@ export function renderTable(inputs) {
   const lines = [
     TABLE_START,
     '',
-    `Rates from the ${basis.label} tree (${count(basis.eventsPerAccountDay)} events per account-day): ${SI(basis.compressedBytesPerMillionEvents, 'B')} of gzip per million events; ${count(basis.summaryRowsPerMillion)} summary rows + ${count(basis.resourceRowsPerMillion)} resource rows per million events; ${basis.bytesPerRow.toFixed(1)} cache bytes per row (after CHECKPOINT); load ${count(basis.loadRowsPerSecond)} rows/s. Assumed Athena scan rate ${SI(basis.scanRate, 'B')}/s per query (not published).`,
+    `Inputs: ${SI(basis.compressedBytesPerMillionEvents, 'B')} of gzip per million events (${basis.bytesFrom}); per account-day, ${EVENTS_PER_ACCOUNT_DAY.map((events) => `${count(basis.summaryRowsPerAccountDay[events])} summary + ${count(basis.resourceRowsPerAccountDay[events])} resource rows at ${count(events)} events`).join(', ')} (rows = a × events^b through ${basis.rowsFrom.join(' and ')}: b = ${basis.summaryRowsExponent.toFixed(2)} for summary rows, ${basis.resourceRowsExponent.toFixed(2)} for resource rows); ${basis.bytesPerRow.toFixed(1)} cache bytes per row after CHECKPOINT (${basis.bytesPerRowFrom}); load ${count(basis.loadRowsPerSecond)} rows/s (S3 path). Assumed: Athena scans ${SI(basis.scanRate, 'B')}/s per query (not published), chunks of ${ASSUMPTIONS.chunkDays.value} days, ${ASSUMPTIONS.concurrency.value} at once.`,
     '',
     '| accounts | events / account-day | scanned / day | scanned / year | Athena $, first year | Athena $, daily refresh | summary rows / day (+ resource rows) | cache / year | first answer, a year (chunked) | daily refresh load |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -572,14 +709,14 @@ export function renderTable(inputs) {
         `| ${row.accounts.toLocaleString('en-US')} | ${count(row.eventsPerAccountDay)} | ${SI(row.bytesScannedPerDay, 'B')} | ${SI(row.bytesScannedPerYear, 'B')} | ${dollars(row.athenaDollarsFirstYear)} | ${dollars(row.athenaDollarsDailyRefresh)} | ${count(row.summaryRowsPerDay)} (+ ${count(row.resourceRowsPerDay)}) | ${SI(row.cacheBytesPerYear, 'B')} | ${duration(row.firstAnswerSeconds)} (Athena ${duration(row.athenaWallSeconds)}, load ${duration(row.loadSeconds)}) | ${duration(row.dailyLoadSeconds)} |`,
     ),
     '',
-    '| accounts | events / account-day | rows per month chunk | result CSV per chunk | one chunk in Athena | S3 GETs $, first year | query text |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
+    '| accounts | events / account-day | rows per month chunk | result CSV per chunk | memory to load a chunk (a day) | one chunk in Athena | S3 GETs $, first year | query text |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (row) =>
-        `| ${row.accounts.toLocaleString('en-US')} | ${count(row.eventsPerAccountDay)} | ${count(row.chunkRows)} | ${SI(row.chunkCsvBytes, 'B')} | ${duration(row.chunkAthenaSeconds)} | ${dollars(row.s3GetDollarsFirstYear)} | ${SI(row.queryStringBytes, 'B')} |`,
+        `| ${row.accounts.toLocaleString('en-US')} | ${count(row.eventsPerAccountDay)} | ${count(row.chunkRows)} | ${SI(row.chunkCsvBytes, 'B')} | ${row.chunkPeakMiB === undefined ? '?' : `${SI(row.chunkPeakMiB * 2 ** 20, 'B')} (${SI(row.dailyPeakMiB * 2 ** 20, 'B')})`} | ${duration(row.chunkAthenaSeconds)} | ${dollars(row.s3GetDollarsFirstYear)} | ${SI(row.queryStringBytes, 'B')} |`,
     ),
     '',
-    `Query text: at most ${basis.maxAccountsPerQuery.toLocaleString('en-US')} accounts per query within ${CONSTANTS.athenaQueryStringBytes.value.toLocaleString('en-US')} bytes. One chunk must scan at most ${SI(basis.maxChunkBytesWithinTimeout, 'B')} to finish within the ${CONSTANTS.athenaDmlTimeoutMinutes.value}-minute DML timeout at the assumed scan rate.`,
+    `${basis.loadMemory === undefined ? '' : `Memory: peak RSS of the S3 path = ${basis.loadMemory.base.toFixed(0)} MiB + ${(basis.loadMemory.perRow * 2 ** 20).toFixed(0)} bytes per result row (a line through its measurements at ${count(inputs.load.rows)} and ${count(inputs.loadMemory.rows)} rows). `}Query text: at most ${basis.maxAccountsPerQuery.toLocaleString('en-US')} accounts per query within ${CONSTANTS.athenaQueryStringBytes.value.toLocaleString('en-US')} bytes. At the assumed scan rate a query finishes within a ${ASSUMPTIONS.athenaDmlTimeoutMinutes.value}-minute DML timeout up to ${SI(basis.maxChunkBytesWithinTimeout, 'B')} scanned, within the ${CONSTANTS.athenaDmlTimeoutMaxMinutes.value}-minute maximum up to ${SI(basis.maxChunkBytesWithinMaxTimeout, 'B')}.`,
     '',
     TABLE_END,
   ];
@@ -653,7 +790,13 @@ async function measureAll() {
   };
 }
 
-const inputs = values['model-only'] ? JSON.parse(readFileSync(INPUTS, 'utf8')) : await measureAll();
+const inputs = values['model-only']
+  ? { ...JSON.parse(readFileSync(INPUTS, 'utf8')), constants: CONSTANTS, assumptions: ASSUMPTIONS }
+  : await measureAll();
+// The S3 path's memory for a larger result (default 4,000,000 rows when measuring; with
+// --model-only only when --memory-rows is given, added to the inputs read).
+const memoryRows = Number(values['memory-rows'] ?? (values['model-only'] ? 0 : 4_000_000));
+if (memoryRows > 0) inputs.loadMemory = await measureLoadMemory(memoryRows);
 const { basis, rows } = model(inputs);
 const measured = {
   written: inputs.written,
@@ -693,9 +836,14 @@ const measured = {
 console.log(JSON.stringify(measured, null, 2));
 console.error(renderTable(inputs));
 if (!values['no-write']) {
-  if (!values['model-only']) writeFileSync(INPUTS, `${JSON.stringify(inputs, null, 2)}\n`);
-  if (existsSync(DOC)) writeTable(inputs);
-  console.error(
-    `wrote ${values['model-only'] ? '' : 'docs/scale-inputs.json and '}the table of docs/scale.md (${rows.length} rows)`,
-  );
+  writeFileSync(INPUTS, `${JSON.stringify(inputs, null, 2)}\n`);
+  console.error('wrote docs/scale-inputs.json');
+  if (existsSync(DOC)) {
+    writeTable(inputs);
+    console.error(`wrote the table of docs/scale.md (${rows.length} rows)`);
+  }
+  // In the project's format, as `npm run lint` checks it.
+  const prettier = join(REPO, 'node_modules/.bin/prettier');
+  if (existsSync(prettier))
+    spawnSync(prettier, ['--write', INPUTS, ...(existsSync(DOC) ? [DOC] : [])], { cwd: REPO });
 }
