@@ -96,7 +96,7 @@ export const ASSUMPTIONS = {
   },
   athenaScanBytesPerSecond: {
     value: 1e9,
-    note: 'Athena scan rate of one query over gzip JSON (compressed bytes per second). AWS publishes no such figure and it cannot be measured without an AWS account: 1 GB/s is an assumption. Replace it with DataScannedInBytes / EngineExecutionTimeInMillis of a real run (GetQueryExecution statistics).',
+    note: 'Athena scan rate of one query over gzip JSON (compressed bytes per second). No such figure by AWS was found and it cannot be measured without an AWS account: 1 GB/s is an assumption. Replace it with DataScannedInBytes / EngineExecutionTimeInMillis of a real run (GetQueryExecution statistics).',
   },
   chunkDays: {
     value: 30,
