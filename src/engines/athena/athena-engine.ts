@@ -157,7 +157,8 @@ export class AthenaEngine implements Engine {
         request.signal,
       );
     const records: SummaryRecord[] = [];
-    for (const query of queries) records.push(...(await query.execute()));
+    // One result may hold millions of rows: appended one by one, never spread as arguments.
+    for (const query of queries) for (const record of await query.execute()) records.push(record);
     return {
       rows: records.filter(isActivityRecord).map(toActivityRow),
       changes: records.filter(isIamChangeRecord).map((record) => toIamChangeRow(record, record.first_seen)),
