@@ -62,6 +62,27 @@ const importMetaUrlOfDistFile = {
   },
 };
 
+/**
+ * zod re-exports its 40-odd message locales (`z.locales`), half its size; iamtrail's messages are
+ * English (zod's default, which zod imports on its own) and nothing here reads `z.locales`, so the
+ * bundles get a locales module of English only.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(bundleDir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: repoRoot,
@@ -80,10 +101,11 @@ const result = await build({
   banner: {
     js: "import { createRequire as __iamtrailCreateRequire } from 'node:module';\nconst require = __iamtrailCreateRequire(import.meta.url);",
   },
-  plugins: [importMetaUrlOfDistFile],
+  plugins: [importMetaUrlOfDistFile, zodEnglishOnly],
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+  keepNames: true,
 });
 
 for (const file of commandFiles) {
@@ -97,6 +119,8 @@ if (!existsSync(join(bundleDir, `${bundleName(join(commandsDir, 'report.js'))}.j
   console.error('the report command was not bundled');
   process.exit(1);
 }
+// What each bundle holds, for `npx esbuild --analyze`-style looks (esbuild.github.io/analyze).
+writeFileSync(join(bundleDir, 'metafile.json'), JSON.stringify(result.metafile));
 const outputs = Object.keys(result.metafile.outputs);
 console.error(
   `bundled ${commandFiles.length} commands into ${relative(repoRoot, bundleDir)}/ (${outputs.length} files)`,
