@@ -73,6 +73,8 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     accounts: [account, ...(destAccount.id === account.id ? [] : [destAccount])],
     skipSetup: options.skipSetup,
     reporter: options.reporter,
+    // The report writes nothing to the cache but the days it reads.
+    readOnly: true,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.cacheOnly === undefined ? {} : { cacheOnly: options.cacheOnly }),
