@@ -28,6 +28,7 @@ function isBuildCurrent(): boolean {
       'tsconfig.build.json',
       'tsconfig.browser.json',
       'scripts/build-browser.mjs',
+      'scripts/build-cli-bundle.mjs',
     ];
     return inputs.every((input) => newestUnder(join(root, input)) < built);
   } catch {
@@ -36,8 +37,8 @@ function isBuildCurrent(): boolean {
 }
 
 /**
- * Builds dist/ (with the HTML pages' bundled app) and oclif.manifest.json before the suite
- * (unless the build is newer than every source), so the in-process runs (which load commands as
+ * Builds dist/ (with the HTML pages' bundled app and the bundled commands) and
+ * oclif.manifest.json before the suite (unless the build is newer than every source), so the in-process runs (which load commands as
  * oclif does, from the manifest and dist/) and the end-to-end tests run the code under test, not a
  * stale build.
  */
@@ -53,6 +54,8 @@ export default function setup(): void {
   );
   // The HTML pages' app (src/browser/), bundled by esbuild into dist/browser/report-app.js.
   execFileSync(process.execPath, [`${root}scripts/build-browser.mjs`], { cwd: root, stdio: 'inherit' });
+  // The commands bundled by esbuild into dist/bundle/ (what bin/run.js and oclif load), after tsc.
+  execFileSync(process.execPath, [`${root}scripts/build-cli-bundle.mjs`], { cwd: root, stdio: 'inherit' });
   // oclif reads commands' flags from the manifest: rewrite it with the build (`oclif manifest`,
   // without its check for a newer oclif on the registry).
   execFileSync(process.execPath, [`${root}node_modules/oclif/bin/run.js`, 'manifest'], {

@@ -15,7 +15,7 @@ import {
   isDamage,
   toCacheError,
 } from './cache-file.js';
-import { DUCKDB_OPTIONS, ensureSchema, isOwnCache } from './cache-schema.js';
+import { CACHE_SCHEMA_VERSION, DUCKDB_OPTIONS, ensureSchema, isOwnCache } from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 
 /** Options of {@link CacheConnection.open}. */
@@ -103,6 +103,48 @@ export class CacheConnection {
       const store = await CacheConnection.#connect(path, instance, onNotice);
       verifiedFiles.add(fileIdentity(path));
       return store;
+    });
+  }
+
+  /**
+   * Opens an existing cache read-only, for a question the cache answers alone: one open of the
+   * file instead of two (the marker check, then read-write) and no checkpoint at close. The file
+   * must carry {@link CACHE_MARKER}, be of this schema version and have no pending write-ahead log;
+   * otherwise (and for `:memory:` or a missing file) the result is `undefined`, nothing is written,
+   * and the caller opens it with {@link open}. Waits for another process's lock as {@link open} does.
+   */
+  static async openReadOnly(
+    path: string,
+    options: Partial<CacheConnectionOptions> = {},
+  ): Promise<CacheConnection | undefined> {
+    const { lockTimeoutMs } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
+    if (path === ':memory:' || existsSync(`${path}.wal`) || inspectCacheFile(path) !== 'duckdb')
+      return undefined;
+    return CacheConnection.#waitForLock(path, lockTimeoutMs, async () => {
+      let instance: DuckDBInstance;
+      try {
+        instance = await DuckDBInstance.create(path, { ...DUCKDB_OPTIONS, access_mode: 'READ_ONLY' });
+      } catch (error) {
+        throw CacheConnection.#openError(path, error);
+      }
+      let connection: DuckDBConnection | undefined;
+      let current: boolean;
+      try {
+        connection = await instance.connect();
+        current =
+          (await isOwnCache(connection)) && (await schemaVersionOf(connection)) === CACHE_SCHEMA_VERSION;
+      } catch (error) {
+        connection?.closeSync();
+        instance.closeSync();
+        throw CacheConnection.#openError(path, error);
+      }
+      if (!current) {
+        connection.closeSync();
+        instance.closeSync();
+        return undefined;
+      }
+      verifiedFiles.add(fileIdentity(path));
+      return new CacheConnection(path, instance, connection);
     });
   }
 
@@ -360,6 +402,14 @@ export class CacheConnection {
  * inode, checked anew.
  */
 const verifiedFiles = new Set<string>();
+
+/** The `schema_version` of a cache's `meta` table, read on its own connection. */
+async function schemaVersionOf(connection: DuckDBConnection): Promise<unknown> {
+  const rows = (
+    await connection.runAndReadAll("SELECT value FROM meta WHERE key = 'schema_version'")
+  ).getRowsJS();
+  return rows[0]?.[0];
+}
 
 function fileIdentity(path: string): string {
   const stats = statSync(path);

@@ -53,6 +53,18 @@ export class CacheStore {
     return new CacheStore(await CacheConnection.open(path, options));
   }
 
+  /**
+   * Opens an existing cache read-only when it can answer alone, else `undefined`: see
+   * {@link CacheConnection.openReadOnly}. Writing to it fails.
+   */
+  static async openReadOnly(
+    path: string,
+    options: Partial<CacheConnectionOptions> = {},
+  ): Promise<CacheStore | undefined> {
+    const connection = await CacheConnection.openReadOnly(path, options);
+    return connection === undefined ? undefined : new CacheStore(connection);
+  }
+
   /** Deletes the cache file at `path` when it is iamtrail's: see {@link CacheConnection.remove}. */
   static async remove(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<boolean> {
     return CacheConnection.remove(path, options);

@@ -92,6 +92,11 @@ export interface LoadWindowOptions {
    * without them are read again.
    */
   readonly resources?: boolean;
+  /**
+   * The caller only reads the store (the report): a local run's cache that holds a current
+   * schema is first opened read-only, and opened for writing only if days must be read.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** The cache, up to date for the window, and what the logs cover. */
@@ -153,7 +158,16 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
       },
     });
 
-  let store = await openStore();
+  // Athena's set-up writes its resources to the cache: read-only is for local runs.
+  const readOnly =
+    options.readOnly === true &&
+    plan.engineName === 'local' &&
+    options.cache.enabled &&
+    !options.cache.refresh;
+  let store =
+    (readOnly
+      ? await CacheStore.openReadOnly(cachePath, { lockTimeoutMs: options.cache.lockTimeoutMs })
+      : undefined) ?? (await openStore());
   let spillDir: string | undefined;
   try {
     /** What the engine is built from, once the cache says days are missing. */

@@ -27,12 +27,10 @@ import { namesInLogs, requirePrincipal, unknownPrincipalError } from './require-
  * Answers the root command's question: resolves the account, reads its IAM data, checks the user
  * or role exists (before any log is read), brings the cache up to date for the window (the engine
  * reads only the days the cache lacks, one call per contiguous range), and runs the analysis on
- * what the cache holds.
+ * what the cache holds. The action data (`data/`, by default) is loaded only for a user or role's
+ * diff: a list or the callers of a role need none of it.
  */
-export async function runReport(
-  options: ReportOptions,
-  data: ActionData = loadActionData(),
-): Promise<ReportResult> {
+export async function runReport(options: ReportOptions, data?: ActionData): Promise<ReportResult> {
   const account = findAccount(options.config, options.account);
   // Flags and config are checked before anything is read.
   const plan = planLogs(options.config, options.logs, options.engine);
@@ -75,6 +73,8 @@ export async function runReport(
     accounts: [account, ...(destAccount.id === account.id ? [] : [destAccount])],
     skipSetup: options.skipSetup,
     reporter: options.reporter,
+    // The report writes nothing to the cache but the days it reads.
+    readOnly: true,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.cacheOnly === undefined ? {} : { cacheOnly: options.cacheOnly }),
@@ -153,20 +153,22 @@ export async function runReport(
       actorRows: readonly ActivityRow[],
       advisor: boolean,
       grantsVia?: string,
-    ): Promise<PrincipalVerdicts> =>
-      judgePrincipal({
+    ): Promise<PrincipalVerdicts> => {
+      const { mapper, catalog } = data ?? loadActionData();
+      return judgePrincipal({
         details: grantsOf,
         principal: grantee,
         actorRows,
         accountEvents: await store.accountEvents(source, window, evidenceAccount.id),
-        mapper: data.mapper,
-        catalog: data.catalog,
+        mapper,
+        catalog,
         ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
         ...(grantsVia === undefined ? {} : { grantsVia }),
         ...(advisor
           ? { advisor: { snapshot: (await store.advisorSnapshots({ arns: [grantee.arn] }))[0], window } }
           : {}),
       });
+    };
     const answered = { kind: 'principal', account, window, principal, ...logsOnly, filter, logs } as const;
     const useAdvisor = options.advisor ?? true;
     if (destRole !== undefined) {

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Bundles the commands tsc compiled into dist/commands/ with esbuild into dist/bundle/ (one file a
+// command, the code commands share in chunks beside them), and replaces each dist/commands/ file
+// with a one-line stub that re-exports its bundle, so oclif (which imports dist/commands/<id>.js)
+// loads a few files instead of some 800 (kysely alone is 262 ES modules, DuckDB's API 182):
+// module loading was most of a cached question's time (docs/benchmarks.md, "Start-up of a cached
+// question"). Run by `npm run build` and by test/global-setup.ts, after tsc.
+//
+// What stays outside the bundles: @oclif/* (bin/run.js and the commands must share one oclif, whose
+// errors are classes), the AWS SDK and Fastify (loaded lazily where a question needs them),
+// DuckDB's native bindings. The rest of dist/ stays as tsc wrote it (scripts import it).
+//
+//   node scripts/build-cli-bundle.mjs
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { build } from 'esbuild';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(repoRoot, 'dist');
+const commandsDir = join(dist, 'commands');
+const bundleDir = join(dist, 'bundle');
+/** First line of a stub: a second run must bundle tsc's output, never its own stubs. */
+const STUB_MARK = '// iamtrail: the bundled command (scripts/build-cli-bundle.mjs)';
+
+const walk = (dir) =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : path.endsWith('.js') ? [path] : [];
+  });
+const commandFiles = walk(commandsDir);
+for (const file of commandFiles) {
+  if (readFileSync(file, 'utf8').startsWith(STUB_MARK)) {
+    console.error(`${relative(repoRoot, file)} is already a stub: run tsc -p tsconfig.build.json first`);
+    process.exit(1);
+  }
+}
+/** dist/commands/iam/show.js → commands-iam-show: every output in one folder (see below). */
+const bundleName = (file) => relative(dist, file).slice(0, -'.js'.length).split(sep).join('-');
+
+/**
+ * Modules that find files from `import.meta.url` (data/, sql/, dist/browser/) expect their place
+ * in dist/; bundled, the code sits in dist/bundle/ instead. Every output file is in that one
+ * folder, so each module's `import.meta.url` is rewritten to its dist/ file's URL, relative to it.
+ */
+const importMetaUrlOfDistFile = {
+  name: 'import-meta-url-of-dist-file',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const fromBundle = relative(bundleDir, args.path).split(sep).join('/');
+      return {
+        contents: text.replaceAll(
+          'import.meta.url',
+          `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`,
+        ),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
+ * zod re-exports its 40-odd message locales (`z.locales`), half its size; iamtrail's messages are
+ * English (zod's default, which zod imports on its own) and nothing here reads `z.locales`, so the
+ * bundles get a locales module of English only.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+rmSync(bundleDir, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: repoRoot,
+  entryPoints: commandFiles.map((file) => ({ in: file, out: bundleName(file) })),
+  outdir: bundleDir,
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Packages that ship both: the ES module build (jsonc-parser's main is UMD, which requires at run time).
+  mainFields: ['module', 'main'],
+  external: ['@oclif/*', '@aws-sdk/*', '@smithy/*', '@duckdb/node-bindings', 'fastify', '@fastify/*'],
+  // CommonJS packages in the bundle (DuckDB's API) require the native bindings.
+  banner: {
+    js: "import { createRequire as __iamtrailCreateRequire } from 'node:module';\nconst require = __iamtrailCreateRequire(import.meta.url);",
+  },
+  plugins: [importMetaUrlOfDistFile, zodEnglishOnly],
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+  keepNames: true,
+});
+
+for (const file of commandFiles) {
+  const target = relative(dirname(file), join(bundleDir, `${bundleName(file)}.js`))
+    .split(sep)
+    .join('/');
+  writeFileSync(file, `${STUB_MARK}\nexport { default } from './${target}';\n`.replace('./../', '../'));
+  rmSync(`${file}.map`, { force: true });
+}
+if (!existsSync(join(bundleDir, `${bundleName(join(commandsDir, 'report.js'))}.js`))) {
+  console.error('the report command was not bundled');
+  process.exit(1);
+}
+// What each bundle holds, for `npx esbuild --analyze`-style looks (esbuild.github.io/analyze).
+writeFileSync(join(bundleDir, 'metafile.json'), JSON.stringify(result.metafile));
+const outputs = Object.keys(result.metafile.outputs);
+console.error(
+  `bundled ${commandFiles.length} commands into ${relative(repoRoot, bundleDir)}/ (${outputs.length} files)`,
+);
