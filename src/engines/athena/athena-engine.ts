@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, listValue } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Kysely } from 'kysely';
 import type { CompiledQuery } from 'kysely';
@@ -244,10 +244,11 @@ export class AthenaEngine implements Engine {
         parts.push(part);
       }
       if (compiled.length > 1) {
-        const quoted = (path: string): string => `'${path.replace(/'/g, "''")}'`;
-        await connection.run(
-          `COPY (SELECT * FROM read_parquet([${parts.map(quoted).join(', ')}])) TO ${quoted(rowsFile)} (FORMAT parquet)`,
-        );
+        // The files are bound, like every value.
+        await connection.run('COPY (SELECT * FROM read_parquet($1)) TO $2 (FORMAT parquet)', [
+          listValue(parts),
+          rowsFile,
+        ]);
       }
       const coverage = await connection.runAndReadAll(
         'SELECT * FROM read_parquet($1) WHERE actor_arn IS NULL',

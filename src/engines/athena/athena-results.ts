@@ -149,10 +149,12 @@ export async function convertResultCsv(
     .map((name) => `${literal(name)}: ${literal(contract[name] ?? 'VARCHAR')}`)
     .join(', ');
   const select = Object.keys(contract).map(identifier).join(', ');
-  const source = `read_csv(${literal(csvFile)}, columns = {${columns}}, header = true, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, auto_detect = false, strict_mode = true)`;
+  const source = `read_csv($1, columns = {${columns}}, header = true, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, auto_detect = false, strict_mode = true)`;
   try {
     const reader = await connection.runAndReadAll(
-      `COPY (SELECT ${select} FROM ${source}) TO ${literal(parquetFile)} (FORMAT parquet)`,
+      `COPY (SELECT ${select} FROM ${source}) TO $2 (FORMAT parquet)`,
+      // The files are bound; the column names were checked against the contract above.
+      [csvFile, parquetFile],
     );
     return Number(reader.getRows()[0]?.[0] ?? 0);
   } catch (error) {

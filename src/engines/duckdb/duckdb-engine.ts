@@ -89,7 +89,7 @@ export interface DuckDbEngineOptions {
   /**
    * DuckDB's memory limit: past it, the staged rows and the aggregations spill to a temporary
    * folder, so memory stays flat however many events are read. Default: `IAMTRAIL_DUCKDB_MEMORY_MB`
-   * MiB, else an eighth of the machine's memory, from 256 MiB to 512 MiB.
+   * MiB, else a quarter of the machine's memory, from 512 MiB to 4 GiB.
    */
   readonly memoryLimitBytes: number;
 }

@@ -118,13 +118,13 @@ async function countInflatedBytes(path: string, limit: number): Promise<number |
 export const DUCKDB_MEMORY_MB_ENV = 'IAMTRAIL_DUCKDB_MEMORY_MB';
 
 /**
- * The local engine's DuckDB memory limit on a machine with `machineBytes` of memory: an eighth of
- * it, from 256 MiB to 512 MiB. Past it DuckDB spills to disk; the benchmark shows the cost (see
- * docs/benchmarks.md).
+ * The local engine's DuckDB memory limit on a machine with `machineBytes` of memory: a quarter of
+ * it, from 512 MiB to 4 GiB. Past it DuckDB spills to disk, at a cost: 5,000,000 benchmark events
+ * took 147.7 s and 931 MB with 512 MiB, 28.6 s and 1,535 MB with 2 GiB (docs/benchmarks.md).
  */
 export function defaultMemoryLimitBytes(machineBytes: number): number {
   const mib = 1024 * 1024;
-  return Math.min(512 * mib, Math.max(256 * mib, Math.floor(machineBytes / 8)));
+  return Math.min(4096 * mib, Math.max(512 * mib, Math.floor(machineBytes / 4)));
 }
 
 /** {@link DUCKDB_MEMORY_MB_ENV} in bytes (at least 64 MiB), else {@link defaultMemoryLimitBytes}. */
@@ -135,7 +135,7 @@ export function parseMemoryLimitBytes(env: NodeJS.ProcessEnv, machineBytes: numb
   if (!Number.isFinite(megabytes) || megabytes < 64) {
     throw new UsageError(`${DUCKDB_MEMORY_MB_ENV}="${value}" is not a number of MiB of at least 64`, {
       suggestions: [
-        `Unset ${DUCKDB_MEMORY_MB_ENV} (default: an eighth of the memory, 256 to 512), or set it to e.g. 2048`,
+        `Unset ${DUCKDB_MEMORY_MB_ENV} (default: a quarter of the memory, 512 to 4096), or set it to e.g. 2048`,
       ],
     });
   }

@@ -65,15 +65,15 @@ describe("the JSON reader's largest object for a batch", () => {
 
 describe("the local engine's DuckDB memory limit", () => {
   const MiB = 1024 * 1024;
-  it('is an eighth of the machine, from 256 to 512 MiB', () => {
-    expect(defaultMemoryLimitBytes(24 * 1024 * MiB)).toBe(512 * MiB);
-    expect(defaultMemoryLimitBytes(3 * 1024 * MiB)).toBe(384 * MiB);
-    expect(defaultMemoryLimitBytes(1024 * MiB)).toBe(256 * MiB);
+  it('is a quarter of the machine, from 512 MiB to 4 GiB', () => {
+    expect(defaultMemoryLimitBytes(24 * 1024 * MiB)).toBe(4096 * MiB);
+    expect(defaultMemoryLimitBytes(6 * 1024 * MiB)).toBe(1536 * MiB);
+    expect(defaultMemoryLimitBytes(1024 * MiB)).toBe(512 * MiB);
   });
 
   it('is set by IAMTRAIL_DUCKDB_MEMORY_MB, and a bad value is a usage error naming it', () => {
     expect(parseMemoryLimitBytes({ IAMTRAIL_DUCKDB_MEMORY_MB: '2048' }, 1024 * MiB)).toBe(2048 * MiB);
-    expect(parseMemoryLimitBytes({}, 1024 * MiB)).toBe(256 * MiB);
+    expect(parseMemoryLimitBytes({}, 1024 * MiB)).toBe(512 * MiB);
     for (const value of ['lots', '0', '32'])
       expect(() => parseMemoryLimitBytes({ IAMTRAIL_DUCKDB_MEMORY_MB: value }, 1024 * MiB)).toThrow(
         expect.objectContaining({
