@@ -216,7 +216,7 @@ function worstStartup(row) {
  */
 function keptSections(file) {
   if (!existsSync(file)) return '';
-  const KEPT = ['## Start-up of a cached question'];
+  const KEPT = ['## Start-up of a cached question', '## Cold reads: what each change bought'];
   const text = readFileSync(file, 'utf8');
   return KEPT.map((heading) => {
     const start = text.indexOf(`\n${heading}\n`);
