@@ -61,11 +61,23 @@ export class InputDataError extends IamtrailError {
   }
 }
 
+/** Options of an {@link EngineError}. */
+export interface EngineErrorOptions extends IamtrailErrorOptions {
+  /**
+   * The same request would fail the same way (a query Athena cancelled at the workgroup's cutoff
+   * or failed as not retryable, a result that breaks the summary's contract): not worth retrying.
+   */
+  readonly permanent?: boolean;
+}
+
 /** An engine, the cache or an AWS API failed. */
 export class EngineError extends IamtrailError {
   readonly kind = 'engine';
-  constructor(message: string, options?: IamtrailErrorOptions) {
+  /** See {@link EngineErrorOptions.permanent}. */
+  readonly permanent: boolean;
+  constructor(message: string, options?: EngineErrorOptions) {
     super(message, 'IAMTRAIL_ENGINE', 3, options);
+    this.permanent = options?.permanent === true;
   }
 }
 

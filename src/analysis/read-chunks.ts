@@ -50,14 +50,33 @@ export function chunkDays(chunk: DayChunk): number {
 }
 
 /**
- * How many days a chunk may hold so that its estimated scan (`bytesPerDay`, measured on earlier
- * chunks) stays within `chunkScanBytes`: at least one day (a day is the smallest chunk), and
- * `undefined` when there is no estimate (nothing scanned yet).
+ * The days a query scans beyond its chunk's: the look-back day before it (`LOOKBACK_DAYS` of
+ * trail/activity-summary.ts, for the AssumeRole calls of sessions open at midnight) and the day
+ * after it (late deliveries land in the next day's partition).
+ */
+export const EXTRA_SCANNED_DAYS = 2;
+
+/** What a chunk's query scanned per day: its bytes over its days and the {@link EXTRA_SCANNED_DAYS}. */
+export function bytesPerScannedDay(bytesScanned: number, chunk: DayChunk): number {
+  return bytesScanned / (chunkDays(chunk) + EXTRA_SCANNED_DAYS);
+}
+
+/**
+ * How many days a chunk may hold so that its estimated scan (`bytesPerDay`, see
+ * {@link bytesPerScannedDay}) stays within `chunkScanBytes`, the {@link EXTRA_SCANNED_DAYS} every
+ * query scans counted: at least one day (a day is the smallest chunk), and `undefined` when there
+ * is no estimate (nothing scanned yet).
  */
 export function maxChunkDays(bytesPerDay: number, chunkScanBytes: number): number | undefined {
   if (!(bytesPerDay > 0)) return undefined;
-  return Math.max(1, Math.floor(chunkScanBytes / bytesPerDay));
+  return Math.max(1, Math.floor(chunkScanBytes / bytesPerDay) - EXTRA_SCANNED_DAYS);
 }
+
+/**
+ * The days of the chunk that measures what a day scans, when chunks are sized by their scan: a few
+ * days, not a month, so that a month over the workgroup's per-query cutoff costs a few days' scan.
+ */
+export const PROBE_CHUNK_DAYS = 3;
 
 /** The size of a query, in bytes, as a function of the accounts it names. */
 export interface QuerySize {

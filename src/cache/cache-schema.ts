@@ -270,10 +270,14 @@ async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): 
     // Emptied by dropping them: the schema below creates them again as this version has them.
     for (const table of emptied) await cache.connection.run(`DROP TABLE ${table}`);
     // Schema 10's column of a coverage kept (9's): every day of it was read with its resources.
-    if (!emptied.includes('coverage'))
+    // Then as a fresh cache has it: no default, never null.
+    if (!emptied.includes('coverage')) {
       await cache.connection.run(
         'ALTER TABLE coverage ADD COLUMN IF NOT EXISTS resources BOOLEAN DEFAULT true',
       );
+      await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources DROP DEFAULT');
+      await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources SET NOT NULL');
+    }
     await cache.connection.run(SCHEMA_SQL);
     await cache.db
       .updateTable('meta')

@@ -129,12 +129,15 @@ const ask = (config: string, cache: string, start: string, end: string, ...more:
     proxy.env,
   );
 
-/** moto reports 0 bytes scanned: the stand-in reports 1 GB for each day a query reads. */
+/**
+ * moto reports 0 bytes scanned: the stand-in reports 1 GB for each day's partition a query reads,
+ * its chunk's days and the look-back day before them and the day after them.
+ */
 const scanOneGbADay: NonNullable<AthenaProxy['hooks']['rewriteExecution']> = (query, execution) => {
   const { startDay, endDay } = readOf(query.sql);
   execution.Statistics = {
     ...execution.Statistics,
-    DataScannedInBytes: daysBetween(startDay, endDay).length * GIB,
+    DataScannedInBytes: (daysBetween(startDay, endDay).length + 2) * GIB,
   };
 };
 
@@ -212,30 +215,54 @@ describe('a long Athena window read in chunks (moto over HTTP, through the Athen
     );
   }, 120_000);
 
+  it('a chunk whose query Athena calls final fails at once, named, while the other chunks are cached', async () => {
+    const cache = join(work, 'b-final.duckdb');
+    proxy.hooks.rewriteExecution = (query, execution) => {
+      if (readOf(query.sql).startDay === '2025-03-01')
+        execution.Status = {
+          State: 'FAILED',
+          AthenaError: { ErrorMessage: 'SYNTAX_ERROR: simulated failure', Retryable: false },
+        };
+    };
+    const failed = await ask(config(), cache, '2025-01-15', '2025-05-14');
+    expect(failed.status, failed.stderr).toBe(3);
+    const march = proxy.queries.filter((query) => readOf(query.sql).startDay === '2025-03-01');
+    expect(march).toHaveLength(1);
+    expect(proxy.calls('StartQueryExecution')).toBe(5);
+    const message = squeezed(failed.stderr);
+    expect(message).not.toContain(squeezed('trying it once more'));
+    expect(message).toContain(
+      squeezed(
+        `could not read 2025-03-01 to 2025-03-31: Athena query ${march[0]?.id} FAILED: SYNTAX_ERROR: simulated failure; the other 4 chunk(s) read are cached`,
+      ),
+    );
+  }, 120_000);
+
   it('retries a failing chunk once, reports its days, keeps the other chunks; a re-run reads only that chunk', async () => {
     const cache = join(work, 'b.duckdb');
     proxy.hooks.rewriteExecution = (query, execution) => {
       if (readOf(query.sql).startDay === '2025-03-01')
         execution.Status = {
           State: 'FAILED',
-          AthenaError: { ErrorMessage: 'HIVE_CURSOR_ERROR: simulated failure', Retryable: false },
+          AthenaError: { ErrorMessage: 'HIVE_CURSOR_ERROR: simulated failure', Retryable: true },
         };
     };
     const failed = await ask(config(), cache, '2025-01-15', '2025-05-14');
     expect(failed.status, failed.stderr).toBe(3);
-    // March twice (the first try and the retry), the four other months once.
+    // Athena says the failure is retryable: the query runner starts it 3 times (2 retries), and
+    // the chunk is tried once more (3 more); the four other months once.
     const march = proxy.queries.filter((query) => readOf(query.sql).startDay === '2025-03-01');
-    expect(march).toHaveLength(2);
-    expect(proxy.calls('StartQueryExecution')).toBe(6);
+    expect(march).toHaveLength(6);
+    expect(proxy.calls('StartQueryExecution')).toBe(10);
     const message = squeezed(failed.stderr);
     expect(message).toContain(
       squeezed(
-        `reading 2025-03-01 to 2025-03-31 failed (Athena query ${march[0]?.id} FAILED: HIVE_CURSOR_ERROR: simulated failure); trying it once more`,
+        `reading 2025-03-01 to 2025-03-31 failed (Athena query ${march[2]?.id} FAILED: HIVE_CURSOR_ERROR: simulated failure); trying it once more`,
       ),
     );
     expect(message).toContain(
       squeezed(
-        `could not read 2025-03-01 to 2025-03-31 (tried twice): Athena query ${march[1]?.id} FAILED: HIVE_CURSOR_ERROR: simulated failure; the other 4 chunk(s) read are cached, and a re-run reads only the days still missing`,
+        `could not read 2025-03-01 to 2025-03-31 (tried twice): Athena query ${march[5]?.id} FAILED: HIVE_CURSOR_ERROR: simulated failure; the other 4 chunk(s) read are cached, and a re-run reads only the days still missing`,
       ),
     );
     expect(failed.stdout).toBe('');
@@ -275,8 +302,9 @@ describe('--max-scan-gb', () => {
   it('starts no chunk once the budget is reached; the chunks read stay cached; the run fails naming the rest', async () => {
     const cache = join(work, 'c.duckdb');
     proxy.hooks.rewriteExecution = scanOneGbADay;
-    // One chunk at a time: January (17 GB) leaves the budget of 40 open, February (29 GB, a
-    // leap year) closes it at 46 GB; March, April and May never start.
+    // One chunk at a time: January (17 days, 19 GB with the look-back day and the day after)
+    // leaves the budget of 40 open, February (29 days, a leap year: 31 GB) closes it at 50 GB;
+    // March, April and May never start.
     const result = await ask(
       writeConfig('one-at-once', ['concurrency: 1']),
       cache,
@@ -288,15 +316,15 @@ describe('--max-scan-gb', () => {
     expect(result.status, result.stderr).toBe(3);
     expect(proxy.calls('StartQueryExecution')).toBe(2);
     const message = squeezed(result.stderr);
-    // 17 GB at $5 per 1,024 GB: $0.08.
+    // 19 GB at $5 per 1,024 GB: $0.09.
     expect(message).toContain(
       squeezed(
-        'chunks: 1 of 5 read and cached (2024-01-15 to 2024-01-31 just now); 17.00 GB scanned, $0.08 so far',
+        'chunks: 1 of 5 read and cached (2024-01-15 to 2024-01-31 just now); 19.00 GB scanned, $0.09 so far',
       ),
     );
     expect(message).toContain(
       squeezed(
-        'scan budget reached: 2 of 5 chunk(s) read, 46.00 GB scanned of --max-scan-gb 40; the 2 chunk(s) read are cached, and a re-run reads only the days still missing; not read: 2024-03-01 to 2024-03-31, 2024-04-01 to 2024-04-30, 2024-05-01 to 2024-05-14',
+        'scan budget reached: 2 of 5 chunk(s) read, 50.00 GB scanned of --max-scan-gb 40; the 2 chunk(s) read are cached, and a re-run reads only the days still missing; not read: 2024-03-01 to 2024-03-31, 2024-04-01 to 2024-04-30, 2024-05-01 to 2024-05-14',
       ),
     );
     expect(result.stdout).toBe('');
@@ -304,15 +332,16 @@ describe('--max-scan-gb', () => {
       await readCacheRows(cache, 'SELECT count(DISTINCT day), min(day), max(day) FROM coverage'),
     ).toEqual([['46', '2024-01-15', '2024-02-29']]);
     console.log(
-      `athena --max-scan-gb 40: ${proxy.calls('StartQueryExecution')} of 5 chunks started, 46 GB scanned, 46 days cached, exit ${result.status}`,
+      `athena --max-scan-gb 40: ${proxy.calls('StartQueryExecution')} of 5 chunks started, 50 GB scanned, 46 days cached, exit ${result.status}`,
     );
   }, 120_000);
 
-  it('athena.chunk_scan_gb: the first chunk alone measures a day, and the other chunks hold fewer days to stay under it', async () => {
+  it('athena.chunk_scan_gb: a first chunk of 3 days alone measures a day, and the other chunks hold fewer days to stay under it', async () => {
     const cache = join(work, 'g.duckdb');
     proxy.hooks.rewriteExecution = scanOneGbADay;
-    // January's 17 days scan 17 GB, 1 GB a day: 10 days under 10 GB. Then February 10+10+8,
-    // March 10+10+10+1, April 10+10+10, May 10+4: 1 + 3 + 4 + 3 + 2 = 13 chunks.
+    // 2022-01-15..17 scans 5 days' partitions, 5 GB: 1 GB a day, so 8 days a chunk (10 days'
+    // partitions) stay under 10 GB. Then the rest of January 8+6, February 8+8+8+4, March
+    // 8+8+8+7, April 8+8+8+6, May 8+6: 1 + 2 + 4 + 4 + 4 + 2 = 17 chunks.
     const result = await ask(
       writeConfig('chunk-scan', ['concurrency: 3', 'chunk_scan_gb: 10']),
       cache,
@@ -321,21 +350,21 @@ describe('--max-scan-gb', () => {
     );
     expect(result.status, result.stderr).toBe(0);
     const chunks = proxy.queries.map((query) => readOf(query.sql));
-    expect(chunks).toHaveLength(13);
-    expect(chunks[0]).toMatchObject({ startDay: '2022-01-15', endDay: '2022-01-31' });
+    expect(chunks).toHaveLength(17);
+    expect(chunks[0]).toMatchObject({ startDay: '2022-01-15', endDay: '2022-01-17' });
     for (const chunk of chunks.slice(1))
-      expect(daysBetween(chunk.startDay, chunk.endDay).length).toBeLessThanOrEqual(10);
+      expect(daysBetween(chunk.startDay, chunk.endDay).length + 2).toBeLessThanOrEqual(10);
     expect(chunks.flatMap((chunk) => daysBetween(chunk.startDay, chunk.endDay)).sort()).toEqual(
       daysBetween('2022-01-15', '2022-05-14'),
     );
     expect(squeezed(result.stderr)).toContain(
       squeezed(
-        'the first chunk scanned 1.00 GB a day: the other chunks hold at most 10 day(s), to scan about 10.00 GB or less each',
+        'the first chunk scanned 1.00 GB a day: the other chunks hold at most 8 day(s), to scan about 10.00 GB or less each',
       ),
     );
-    expect(squeezed(result.stderr)).toContain(squeezed('chunks: 13 of 13 read and cached'));
+    expect(squeezed(result.stderr)).toContain(squeezed('chunks: 17 of 17 read and cached'));
     console.log(
-      `athena chunk_scan_gb 10: the first chunk measured 1 GB a day; ${chunks.length} chunks of at most 10 days after it`,
+      `athena chunk_scan_gb 10: the first chunk (3 days) measured 1 GB a day; ${chunks.length} chunks of at most 8 days (10 days' partitions) after it`,
     );
   }, 120_000);
 

@@ -1,4 +1,5 @@
 import {
+  statSync,
   cpSync,
   createWriteStream,
   mkdirSync,
@@ -18,6 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { loadActionData } from '../../src/cli/action-data.js';
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
+import { readerObjectBytes } from '../../src/engines/duckdb/log-file-size.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
 import {
@@ -38,7 +40,12 @@ afterAll(() => {
 async function summarize(
   logsDir: string,
   request: SummaryRequest,
-  options: { batchFiles?: number; spillDir?: string; maxLogFileBytes?: number } = {},
+  options: {
+    batchFiles?: number;
+    spillDir?: string;
+    maxLogFileBytes?: number;
+    memoryLimitBytes?: number;
+  } = {},
 ): Promise<SummaryResult & { warnings: string[] }> {
   const warnings: string[] = [];
   const engine = await DuckDbEngine.create({
@@ -254,12 +261,21 @@ describe('DuckDbEngine with bad files', () => {
     expect(json.length).toBeGreaterThan(16 * 1024 * 1024);
     writeFileSync(join(big, 'big.json'), json);
     writeFileSync(join(big, 'big.json.gz'), gzipSync(json));
-    const result = await summarize(dirname(dirname(dirname(dirname(dirname(dirname(big)))))), {
-      startDay: '2026-10-05',
-      endDay: '2026-10-05',
-    });
-    expect(result.skippedFiles).toEqual([]);
-    expect(result.rows.reduce((sum, row) => sum + row.calls, 0)).toBe(30_000);
+    const gzipBytes = statSync(join(big, 'big.json.gz')).size;
+    // Its gzip is large enough that the reader's buffers (two of the largest object a thread, on
+    // two threads) reach the smallest default memory limit: they must never cost it a file.
+    expect(
+      2 * 2 * readerObjectBytes([{ path: 'big.json.gz', bytes: gzipBytes }], 256 * 1024 * 1024),
+    ).toBeGreaterThanOrEqual(512 * 1024 * 1024);
+    for (const memoryLimitBytes of [undefined, 512 * 1024 * 1024]) {
+      const result = await summarize(
+        dirname(dirname(dirname(dirname(dirname(dirname(big)))))),
+        { startDay: '2026-10-05', endDay: '2026-10-05' },
+        memoryLimitBytes === undefined ? {} : { memoryLimitBytes },
+      );
+      expect(result.skippedFiles).toEqual([]);
+      expect(result.rows.reduce((sum, row) => sum + row.calls, 0)).toBe(30_000);
+    }
   });
 
   it('skips a gzip bomb and a plain file past the size limit before DuckDB reads them', async () => {

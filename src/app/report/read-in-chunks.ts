@@ -1,7 +1,14 @@
 import pLimit from 'p-limit';
 import pRetry from 'p-retry';
 
-import { BYTES_PER_GB, chunkDays, maxChunkDays, planDayChunks } from '../../analysis/read-chunks.js';
+import {
+  BYTES_PER_GB,
+  bytesPerScannedDay,
+  chunkDays,
+  maxChunkDays,
+  planDayChunks,
+  PROBE_CHUNK_DAYS,
+} from '../../analysis/read-chunks.js';
 import type { DayChunk } from '../../analysis/read-chunks.js';
 import type { DayRange } from '../../cache/day-ranges.js';
 import type {
@@ -78,15 +85,20 @@ export async function readInChunks(options: ChunkedReadOptions): Promise<Chunked
   let filesRead = 0;
   const skippedFiles: SkippedFile[] = [];
   const failed: { readonly chunk: DayChunk; readonly error: EngineError }[] = [];
+  /** Chunks not started: the budget was reached, or the chunk that measures a day failed. */
   const notStarted: DayChunk[] = [];
   let stopped: Error | undefined;
   const writes = pLimit(1);
+  const overBudget = (): boolean =>
+    options.maxScanBytes !== undefined &&
+    scanned().bytesScanned - before.bytesScanned >= options.maxScanBytes;
+
+  const willRetry = (error: unknown): boolean =>
+    isRetryable(error) && options.signal?.aborted !== true && !overBudget();
 
   const runChunk = async (chunk: DayChunk): Promise<void> => {
-    const overBudget =
-      options.maxScanBytes !== undefined &&
-      scanned().bytesScanned - before.bytesScanned >= options.maxScanBytes;
-    if (stopped !== undefined || options.signal?.aborted === true || overBudget) {
+    if (stopped !== undefined || options.signal?.aborted === true) return;
+    if (overBudget()) {
       notStarted.push(chunk);
       return;
     }
@@ -104,9 +116,12 @@ export async function readInChunks(options: ChunkedReadOptions): Promise<Chunked
           retries: 1,
           minTimeout: options.retryDelayMs ?? 1000,
           factor: 1,
-          shouldRetry: (error) => isRetryable(error) && options.signal?.aborted !== true,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          // Not past the budget, nor when the same query would fail the same way again.
+          shouldRetry: (error) => willRetry(error),
           onFailedAttempt: (error) => {
-            if (error.retriesLeft > 0)
+            // p-retry calls this for the last failure too: say "once more" only when it is.
+            if (error.retriesLeft > 0 && willRetry(error))
               reporter.warn(
                 `reading ${describeChunk(chunk)} failed (${messageOf(error)}); trying it once more`,
               );
@@ -114,7 +129,7 @@ export async function readInChunks(options: ChunkedReadOptions): Promise<Chunked
         },
       );
     } catch (error) {
-      if (isRetryable(error)) failed.push({ chunk, error });
+      if (error instanceof EngineError) failed.push({ chunk, error });
       else stopped ??= asError(error);
       return;
     }
@@ -149,13 +164,33 @@ export async function readInChunks(options: ChunkedReadOptions): Promise<Chunked
       `reading ${planned.reduce((sum, chunk) => sum + chunkDays(chunk), 0)} day(s) in ${planned.length} chunk(s) of at most a month, up to ${concurrency} at once`,
     );
   let rest = planned;
-  const [first] = planned;
-  if (chunkScanBytes !== undefined && first !== undefined && planned.length > 1) {
-    // The first chunk alone measures what a day scans; the others are sized by it.
+  const [month] = planned;
+  if (
+    chunkScanBytes !== undefined &&
+    month !== undefined &&
+    // One chunk is one query either way (over the cutoff, it fails once, not retried).
+    planned.length > 1
+  ) {
+    // A few days alone measure what a day scans (a month might pass the workgroup's per-query
+    // cutoff, and be cancelled having scanned up to it); the others are sized by it.
+    const [first = month] = planDayChunks([month], PROBE_CHUNK_DAYS);
     await runChunk(first);
-    rest = planned.slice(1);
-    const bytesPerDay = (scanned().bytesScanned - before.bytesScanned) / chunkDays(first);
+    rest = [
+      ...planDayChunks(
+        [{ startDay: addDays(first.endDay, 1), endDay: month.endDay }].filter(
+          (range) => range.startDay <= range.endDay,
+        ),
+      ),
+      ...planned.slice(1),
+    ];
+    planned = [first, ...rest];
+    const bytesPerDay = bytesPerScannedDay(scanned().bytesScanned - before.bytesScanned, first);
     const maxDays = maxChunkDays(bytesPerDay, chunkScanBytes);
+    // Without a measure (the probe failed), no chunk sized blindly starts: the failure is reported.
+    if (read !== 1) {
+      notStarted.push(...rest);
+      rest = [];
+    }
     if (read === 1 && maxDays !== undefined) {
       const resized = planDayChunks(rest, maxDays);
       if (resized.length > rest.length)
@@ -169,6 +204,10 @@ export async function readInChunks(options: ChunkedReadOptions): Promise<Chunked
   const limit = pLimit(concurrency);
   await Promise.all(rest.map((chunk) => limit(() => runChunk(chunk))));
 
+  // An interruption that caught no query running (between chunks, or while one was written) is
+  // one all the same.
+  if (stopped === undefined && options.signal?.aborted === true)
+    stopped = new InterruptedError('interrupted: stopped starting chunks');
   if (stopped instanceof InterruptedError && read > 0)
     throw new InterruptedError(`${stopped.message}; the ${read} chunk(s) read before are cached`, {
       cause: stopped,
@@ -181,7 +220,7 @@ export async function readInChunks(options: ChunkedReadOptions): Promise<Chunked
     const days = failed.map(({ chunk }) => describeChunk(chunk)).join(', ');
     const unread = notStarted.length > 0 ? `; ${notStarted.length} chunk(s) were not started` : '';
     throw new EngineError(
-      `could not read ${days} (tried twice): ${messageOf(failure.error)}; the other ${cached}${unread}`,
+      `could not read ${days}${isRetryable(failure.error) ? ' (tried twice)' : ''}: ${messageOf(failure.error)}; the other ${cached}${unread}`,
       { cause: failure.error, suggestions: failure.error.suggestions },
     );
   }
@@ -203,9 +242,13 @@ export async function readInChunks(options: ChunkedReadOptions): Promise<Chunked
   return { chunks: read, filesRead, skippedFiles };
 }
 
-/** Whether a chunk's failure is worth one more try: an engine error (not an interruption or a usage error). */
+/**
+ * Whether a chunk's failure is worth one more try: an engine error that another try may not meet
+ * (not a cancellation at the workgroup's cutoff, a failure Athena calls final, a result that
+ * breaks the contract: {@link EngineError.permanent}), nor an interruption or a usage error.
+ */
 function isRetryable(error: unknown): error is EngineError {
-  return error instanceof EngineError;
+  return error instanceof EngineError && !error.permanent;
 }
 
 /** An error as thrown, or a thrown non-error wrapped. */

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 import type { AthenaClient } from '@aws-sdk/client-athena';
@@ -9,6 +10,7 @@ import { Kysely } from 'kysely';
 import type { CompiledQuery } from 'kysely';
 
 import type { AthenaConfig } from '../../config/config-schema.js';
+import { parseMemoryLimitBytes } from '../duckdb/log-file-size.js';
 import {
   buildActivitySummaryQuery,
   isActivityRecord,
@@ -201,6 +203,7 @@ export class AthenaEngine implements Engine {
       if (over !== undefined)
         throw new EngineError(
           `the summary query naming ${over.length} account(s) has ${bytesOf(over)} bytes, over the budget of ${budget}`,
+          { permanent: true },
         );
       this.#options.reporter.note(
         `athena: ${accounts.length} accounts are named in ${groups.length} queries per chunk (each under ${budget.toLocaleString('en-US')} bytes; Athena refuses a query over 262,144): a role session opened from an account of another query shows the calling account, not who called`,
@@ -223,12 +226,23 @@ export class AthenaEngine implements Engine {
   ): Promise<SummaryResult> {
     const s3 = this.#options.s3;
     if (s3 === undefined)
-      throw new EngineError('the Athena engine needs an S3 client to read results from S3');
+      throw new EngineError('the Athena engine needs an S3 client to read results from S3', {
+        permanent: true,
+      });
     this.#spills += 1;
     const spill = this.#spills;
     const rowsFile = join(spillDir, `summary-${spill}.parquet`);
     const parts: string[] = [];
-    const instance = await DuckDBInstance.create(':memory:');
+    // The chunks convert their results side by side: each DuckDB gets its share of the local
+    // engine's memory limit, and spills into the run's spill folder (never the current folder).
+    const temp = join(spillDir, `duckdb-${spill}`);
+    const instance = await DuckDBInstance.create(':memory:', {
+      memory_limit: `${Math.max(256, Math.floor(parseMemoryLimitBytes(process.env, totalmem()) / (1024 * 1024) / this.#options.athena.concurrency))}MiB`,
+      temp_directory: temp,
+      threads: String(
+        Math.max(1, Math.floor(cpus().length / Math.min(this.#options.athena.concurrency, cpus().length))),
+      ),
+    });
     const connection = await instance.connect();
     try {
       for (const [index, query] of compiled.entries()) {
@@ -266,6 +280,7 @@ export class AthenaEngine implements Engine {
     } finally {
       connection.closeSync();
       instance.closeSync();
+      rmSync(temp, { recursive: true, force: true });
       if (compiled.length > 1) for (const part of parts) rmSync(part, { force: true });
     }
   }
@@ -280,13 +295,16 @@ export class AthenaEngine implements Engine {
   ): Promise<void> {
     const s3 = this.#options.s3;
     if (s3 === undefined)
-      throw new EngineError('the Athena engine needs an S3 client to read results from S3');
+      throw new EngineError('the Athena engine needs an S3 client to read results from S3', {
+        permanent: true,
+      });
     const execution = await this.#runner.execute(compiled.sql, compiled.parameters.map(toExecutionParameter));
     const location = execution.outputLocation;
     if (location === undefined)
       throw new EngineError(
         `Athena query ${execution.queryId} has no S3 output location (managed query results?): iamtrail reads the summary from its result object`,
         {
+          permanent: true,
           suggestions: [
             'Use a workgroup that writes results to S3 (athena.output_s3_bucket), without managed query results',
           ],

@@ -128,6 +128,7 @@ export async function convertResultCsv(
   if (header === undefined)
     throw new EngineError(
       `the Athena result ${location} does not start with a header line of quoted column names`,
+      { permanent: true },
     );
   const mismatch = compareColumns(header, contract);
   if (mismatch !== undefined) {
@@ -139,6 +140,7 @@ export async function convertResultCsv(
       mismatch.repeated.length > 0 ? `repeats column(s) ${mismatch.repeated.join(', ')}` : undefined,
     ].filter((part) => part !== undefined);
     throw new EngineError(`the Athena result ${location} ${parts.join('; ')}`, {
+      permanent: true,
       suggestions: [
         'The query and the result object disagree: was the object written by another iamtrail version?',
       ],
@@ -167,6 +169,7 @@ export async function convertResultCsv(
       `the Athena result ${location} does not match the summary's column types: ${detail}`,
       {
         cause: error,
+        permanent: true,
       },
     );
   }

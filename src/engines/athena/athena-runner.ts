@@ -217,6 +217,9 @@ export class AthenaRunner {
       const athenaError = execution?.Status?.AthenaError;
       const reason = athenaError?.ErrorMessage ?? execution?.Status?.StateChangeReason ?? 'no reason given';
       const failure = new EngineError(`Athena query ${queryId} ${state}: ${reason}`, {
+        // Athena retried what it could; a cancellation (the workgroup's cutoff, or someone) and a
+        // failure it calls not retryable would end the same way again.
+        permanent: !(state === 'FAILED' && athenaError?.Retryable === true),
         suggestions:
           state === 'CANCELLED'
             ? [

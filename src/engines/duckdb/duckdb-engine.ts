@@ -7,7 +7,7 @@ import { DuckDBInstance, listValue } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { CompiledQuery, Kysely } from 'kysely';
 
-import { InputDataError, InterruptedError, messageOf } from '../../errors.js';
+import { EngineError, InputDataError, InterruptedError, messageOf } from '../../errors.js';
 import {
   buildResolveQuery,
   buildSessionStatsQuery,
@@ -52,6 +52,7 @@ import {
 import {
   DEFAULT_MAX_LOG_FILE_BYTES,
   defaultMemoryLimitBytes,
+  DUCKDB_MEMORY_MB_ENV,
   findOversizeProblem,
   formatMegabytes,
   parseMaxLogFileBytes,
@@ -276,6 +277,16 @@ export class DuckDbEngine implements Engine {
   async #prepare(files: readonly LogFile[], resources: boolean): Promise<void> {
     const objectBytes = readerObjectBytes(files, this.#options.maxLogFileBytes);
     if (this.#view?.resources === resources && this.#view.objectBytes === objectBytes) return;
+    if (this.#view?.objectBytes !== objectBytes) {
+      // The reader reserves two buffers of the largest object per thread, whatever the files
+      // hold: reserved on top of the limit, so that they never make DuckDB spill the data, nor
+      // fail to read a file (a number, never a value read).
+      const mib = 1024 * 1024;
+      const limit = Math.ceil(
+        (this.#options.memoryLimitBytes + 2 * objectBytes * this.#options.threads) / mib,
+      );
+      await this.#connection.run(`SET memory_limit = '${String(limit)}MiB'`);
+    }
     await this.#connection.run(createCloudTrailViewSql(objectBytes, resources));
     if (this.#view === undefined) await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
     this.#view = { resources, objectBytes };
@@ -301,6 +312,15 @@ export class DuckDbEngine implements Engine {
         CompiledQuery.raw(`INSERT INTO staged BY NAME ${stage.sql}`, [...stage.parameters]),
       );
     } catch (error) {
+      // Memory is ours to blame, never the file's: a run stops rather than skip logs it could read.
+      if (/out of memory|failed to allocate/i.test(messageOf(error)))
+        throw new EngineError(
+          `DuckDB ran out of memory reading the logs: ${messageOf(error).split('\n')[0] ?? ''}`,
+          {
+            cause: error,
+            suggestions: [`Raise ${DUCKDB_MEMORY_MB_ENV} (MiB), or read a shorter window (--start, --end)`],
+          },
+        );
       if (files.length === 1 && files[0] !== undefined) {
         this.#skip(
           skipped,

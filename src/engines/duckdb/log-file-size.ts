@@ -127,13 +127,13 @@ export function defaultMemoryLimitBytes(machineBytes: number): number {
   return Math.min(4096 * mib, Math.max(512 * mib, Math.floor(machineBytes / 4)));
 }
 
-/** {@link DUCKDB_MEMORY_MB_ENV} in bytes (at least 64 MiB), else {@link defaultMemoryLimitBytes}. */
+/** {@link DUCKDB_MEMORY_MB_ENV} in bytes (at least 256 MiB), else {@link defaultMemoryLimitBytes}. */
 export function parseMemoryLimitBytes(env: NodeJS.ProcessEnv, machineBytes: number): number {
   const value = env[DUCKDB_MEMORY_MB_ENV];
   if (value === undefined || value === '') return defaultMemoryLimitBytes(machineBytes);
   const megabytes = Number(value);
-  if (!Number.isFinite(megabytes) || megabytes < 64) {
-    throw new UsageError(`${DUCKDB_MEMORY_MB_ENV}="${value}" is not a number of MiB of at least 64`, {
+  if (!Number.isFinite(megabytes) || megabytes < 256) {
+    throw new UsageError(`${DUCKDB_MEMORY_MB_ENV}="${value}" is not a number of MiB of at least 256`, {
       suggestions: [
         `Unset ${DUCKDB_MEMORY_MB_ENV} (default: a quarter of the memory, 512 to 4096), or set it to e.g. 2048`,
       ],

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
-import { chunkDays, maxChunkDays, planDayChunks, splitAccounts } from '../../../src/analysis/read-chunks.js';
+import {
+  bytesPerScannedDay,
+  chunkDays,
+  EXTRA_SCANNED_DAYS,
+  maxChunkDays,
+  planDayChunks,
+  splitAccounts,
+} from '../../../src/analysis/read-chunks.js';
+import { LOOKBACK_DAYS } from '../../../src/trail/activity-summary.js';
 import type { DayChunk } from '../../../src/analysis/read-chunks.js';
 
 /** Every day of some chunks, in order: what the chunks must cover exactly. */
@@ -113,12 +121,21 @@ describe('chunkDays', () => {
 
 describe('maxChunkDays', () => {
   const GB = 1024 ** 3;
-  it('fits as many days as the budget holds, at least one, none without an estimate', () => {
-    // 30 GB a day under a 100 GB budget: 3 days (90 GB), not 4 (120 GB).
-    expect(maxChunkDays(30 * GB, 100 * GB)).toBe(3);
+  it('fits as many days as the budget holds with the two more days every query scans, at least one, none without an estimate', () => {
+    // 10 GB a day under a 100 GB budget: 8 days, whose query scans 10 days (100 GB), not 9 (110 GB).
+    expect(maxChunkDays(10 * GB, 100 * GB)).toBe(8);
+    // 30 GB a day: 1 day (its query scans 3 days, 90 GB).
+    expect(maxChunkDays(30 * GB, 100 * GB)).toBe(1);
     // A day larger than the budget: still one day, the smallest chunk.
     expect(maxChunkDays(300 * GB, 100 * GB)).toBe(1);
     expect(maxChunkDays(0, 100 * GB)).toBeUndefined();
+  });
+
+  it('measures a day from a chunk as its bytes over its days and the look-back day and the day after', () => {
+    // A 3-day chunk's query reads 5 days' partitions.
+    expect(bytesPerScannedDay(50 * GB, { startDay: '2026-10-01', endDay: '2026-10-03' })).toBe(10 * GB);
+    // The same two days as the summary query reads: the look-back days and the day after.
+    expect(EXTRA_SCANNED_DAYS).toBe(LOOKBACK_DAYS + 1);
   });
 });
 

@@ -74,11 +74,11 @@ describe("the local engine's DuckDB memory limit", () => {
   it('is set by IAMTRAIL_DUCKDB_MEMORY_MB, and a bad value is a usage error naming it', () => {
     expect(parseMemoryLimitBytes({ IAMTRAIL_DUCKDB_MEMORY_MB: '2048' }, 1024 * MiB)).toBe(2048 * MiB);
     expect(parseMemoryLimitBytes({}, 1024 * MiB)).toBe(512 * MiB);
-    for (const value of ['lots', '0', '32'])
+    for (const value of ['lots', '0', '128'])
       expect(() => parseMemoryLimitBytes({ IAMTRAIL_DUCKDB_MEMORY_MB: value }, 1024 * MiB)).toThrow(
         expect.objectContaining({
           exitCode: 2,
-          message: `IAMTRAIL_DUCKDB_MEMORY_MB="${value}" is not a number of MiB of at least 64`,
+          message: `IAMTRAIL_DUCKDB_MEMORY_MB="${value}" is not a number of MiB of at least 256`,
         }),
       );
   });
