@@ -579,8 +579,12 @@ function basisOf(inputs) {
     resourceFit: fit('resource'),
     cacheTree,
     bytesPerRow: cacheTree.runs.policyGenerate.checkpointedBytesPerRow,
-    // The cache a report leaves (resources are read lazily: `--list users` writes no resource rows).
+    // The cache a report leaves (resources are read lazily: `--list users` writes no resource
+    // rows), per summary row; and what `policy generate` then adds to the file, per resource row.
     summaryBytesPerRow: cacheTree.runs.listUsers.checkpointedBytesPerRow,
+    resourceBytesPerRow:
+      (cacheTree.runs.policyGenerate.checkpointedBytes - cacheTree.runs.listUsers.checkpointedBytes) /
+      cacheTree.runs.policyGenerate.rows.resource_usage,
   };
 }
 
@@ -592,7 +596,7 @@ function athenaDollars(bytesPerQuery, queries) {
 
 export function model(inputs) {
   const basis = basisOf(inputs);
-  const { bytesPerRow, summaryBytesPerRow } = basis;
+  const { bytesPerRow, summaryBytesPerRow, resourceBytesPerRow } = basis;
   const scanRate = ASSUMPTIONS.athenaScanBytesPerSecond.value;
   const { chunkDays, concurrency, daysPerYear } = {
     chunkDays: ASSUMPTIONS.chunkDays.value,
@@ -658,7 +662,8 @@ export function model(inputs) {
         chunkCsvBytes: summaryRowsPerDay * chunkDays * csvBytesPerRow,
         chunkCsvBytesWithResources: allRowsPerDay * chunkDays * csvBytesPerRow,
         cacheBytesPerYear: summaryRowsPerDay * daysPerYear * summaryBytesPerRow,
-        cacheBytesPerYearWithResources: allRowsPerDay * daysPerYear * bytesPerRow,
+        cacheBytesPerYearWithResources:
+          (summaryRowsPerDay * summaryBytesPerRow + resourceRowsPerDay * resourceBytesPerRow) * daysPerYear,
         chunkAthenaSeconds,
         athenaWallSeconds,
         loadSeconds: loadSecondsOf(summaryRowsPerDay),
@@ -689,6 +694,7 @@ export function model(inputs) {
       loadMemory: memory,
       bytesPerRow,
       summaryBytesPerRow,
+      resourceBytesPerRow,
       loadRowsPerSecond,
       csvBytesPerRow,
       scanRate,
@@ -740,7 +746,7 @@ export function renderTable(inputs) {
   const lines = [
     TABLE_START,
     '',
-    `Inputs: ${SI(basis.compressedBytesPerMillionEvents, 'B')} of gzip per million events (${basis.bytesFrom}); per account-day, ${EVENTS_PER_ACCOUNT_DAY.map((events) => `${count(basis.summaryRowsPerAccountDay[events])} summary + ${count(basis.resourceRowsPerAccountDay[events])} resource rows at ${count(events)} events`).join(', ')} (rows = a × events^b through ${basis.rowsFrom.join(' and ')}: b = ${basis.summaryRowsExponent.toFixed(2)} for summary rows, ${basis.resourceRowsExponent.toFixed(2)} for resource rows); cache bytes per row after CHECKPOINT ${basis.summaryBytesPerRow.toFixed(1)} for summary rows alone, ${basis.bytesPerRow.toFixed(1)} with resource rows (${basis.bytesPerRowFrom}); load ${count(basis.loadRowsPerSecond)} rows/s (S3 path). Assumed: Athena scans ${SI(basis.scanRate, 'B')}/s per query (not published), chunks of ${ASSUMPTIONS.chunkDays.value} days, ${ASSUMPTIONS.concurrency.value} at once. In a cell "A (B)", A is a report's (\`--list users\`, \`audit\`: summary rows only) and B a question that reads resources (\`policy generate\`, \`boundary\`: summary and resource rows).`,
+    `Inputs: ${SI(basis.compressedBytesPerMillionEvents, 'B')} of gzip per million events (${basis.bytesFrom}); per account-day, ${EVENTS_PER_ACCOUNT_DAY.map((events) => `${count(basis.summaryRowsPerAccountDay[events])} summary + ${count(basis.resourceRowsPerAccountDay[events])} resource rows at ${count(events)} events`).join(', ')} (rows = a × events^b through ${basis.rowsFrom.join(' and ')}: b = ${basis.summaryRowsExponent.toFixed(2)} for summary rows, ${basis.resourceRowsExponent.toFixed(2)} for resource rows); cache bytes after CHECKPOINT ${basis.summaryBytesPerRow.toFixed(1)} per summary row (the cache \`--list users\` leaves) + ${basis.resourceBytesPerRow.toFixed(1)} per resource row (what \`policy generate\` adds to it) (${basis.bytesPerRowFrom}); load ${count(basis.loadRowsPerSecond)} rows/s (S3 path). Assumed: Athena scans ${SI(basis.scanRate, 'B')}/s per query (not published), chunks of ${ASSUMPTIONS.chunkDays.value} days, ${ASSUMPTIONS.concurrency.value} at once. In a cell "A (B)", A is a report's (\`--list users\`, \`audit\`: summary rows only) and B a question that reads resources (\`policy generate\`, \`boundary\`: summary and resource rows).`,
     '',
     '| accounts | events / account-day | scanned / day | scanned / year | Athena $, first year | Athena $, daily refresh | summary rows / day (+ resource rows) | cache / year | first answer, a year (chunked) | its Athena part | daily refresh load |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
