@@ -100,9 +100,9 @@ export const ASSUMPTIONS = {
   },
   chunkDays: {
     value: 30,
-    note: 'a chunk is a month (issue 18), fewer days when it would scan more than the configured size',
+    note: 'a chunk is at most a calendar month (src/analysis/read-chunks.ts), fewer days when it would scan more than athena.chunk_scan_gb; a rolling year of 365 days spans 13 chunks (two part months), modelled as 13 chunks of 30 days (the last 5)',
   },
-  concurrency: { value: 4, note: 'athena.concurrency, default 4 (issue 18, built by helper A)' },
+  concurrency: { value: 4, note: 'athena.concurrency, default 4 (summary queries of a long window at once)' },
   daysPerYear: { value: 365, note: '' },
 };
 
@@ -346,54 +346,76 @@ async function measureTree(label, events, days) {
 
 /**
  * The summary query's text and parameters as the Athena engine (dist/) sends them for N accounts
- * (a 30-day window): StartQueryExecution is mocked to capture them, and the execution then fails.
+ * (a 30-day window), without the resource columns (`--list users`, `audit`: resources are read
+ * lazily) and with them (`policy generate`, `boundary`): StartQueryExecution is mocked to capture
+ * them, and the execution then fails. The bytes the engine budgets (its MAX_QUERY_BYTES) are the
+ * text plus the bound values.
  */
 async function measureQueryText(accountCounts) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { mockClient } = await import('aws-sdk-client-mock');
   const athenaSdk = await import('@aws-sdk/client-athena');
-  const { AthenaEngine } = await import('../../dist/engines/athena/athena-engine.js');
-  const out = [];
-  for (const count of accountCounts) {
-    const athena = new athenaSdk.AthenaClient({ region: 'us-east-1' });
-    const mock = mockClient(athena);
-    let sent;
-    mock.on(athenaSdk.StartQueryExecutionCommand).callsFake((input) => {
-      sent = input;
-      return { QueryExecutionId: 'q-text' };
-    });
-    mock.on(athenaSdk.GetQueryExecutionCommand).resolves({
-      QueryExecution: {
-        QueryExecutionId: 'q-text',
-        Status: { State: 'FAILED', StateChangeReason: 'measured' },
-      },
-    });
-    const accountIds = Array.from({ length: count }, (_, index) => String(100000000000 + index));
-    const engine = new AthenaEngine({
-      athena: { database: 'iamtrail', workgroup: 'primary', table: 'cloudtrail' },
-      region: 'us-east-1',
-      accountIds,
-      client: athena,
-      outputLocation: 's3://results/iamtrail-results/',
-      reporter: { warn: () => undefined, note: () => undefined },
-      pollInitialMs: 1,
-    });
-    await engine.summarize({ startDay: '2026-10-01', endDay: '2026-10-30' }).catch(() => undefined);
-    await engine.close?.();
-    if (sent === undefined) throw new Error('the engine sent no StartQueryExecution');
-    out.push({
-      accounts: count,
-      queryStringBytes: Buffer.byteLength(sent.QueryString, 'utf8'),
-      executionParameters: sent.ExecutionParameters?.length ?? 0,
-    });
-  }
-  const [first, last] = [out[0], out.at(-1)];
-  const bytesPerAccount = (last.queryStringBytes - first.queryStringBytes) / (last.accounts - first.accounts);
+  const { AthenaEngine, MAX_QUERY_BYTES } = await import('../../dist/engines/athena/athena-engine.js');
+  const measure = async (resources) => {
+    const out = [];
+    for (const count of accountCounts) {
+      const athena = new athenaSdk.AthenaClient({ region: 'us-east-1' });
+      const mock = mockClient(athena);
+      const sent = [];
+      mock.on(athenaSdk.StartQueryExecutionCommand).callsFake((input) => {
+        sent.push(input);
+        return { QueryExecutionId: 'q-text' };
+      });
+      mock.on(athenaSdk.GetQueryExecutionCommand).resolves({
+        QueryExecution: {
+          QueryExecutionId: 'q-text',
+          Status: { State: 'FAILED', StateChangeReason: 'measured' },
+        },
+      });
+      const accountIds = Array.from({ length: count }, (_, index) => String(100000000000 + index));
+      const engine = new AthenaEngine({
+        athena: { database: 'iamtrail', workgroup: 'primary', table: 'cloudtrail' },
+        region: 'us-east-1',
+        accountIds,
+        client: athena,
+        outputLocation: 's3://results/iamtrail-results/',
+        reporter: { warn: () => undefined, note: () => undefined },
+        pollInitialMs: 1,
+      });
+      await engine
+        .summarize({ startDay: '2026-10-01', endDay: '2026-10-30', resources })
+        .catch(() => undefined);
+      await engine.close?.();
+      if (sent.length !== 1) throw new Error(`the engine sent ${sent.length} StartQueryExecution(s), not 1`);
+      const [input] = sent;
+      const queryStringBytes = Buffer.byteLength(input.QueryString, 'utf8');
+      const parameterBytes = (input.ExecutionParameters ?? []).reduce(
+        (sum, value) => sum + Buffer.byteLength(value, 'utf8'),
+        0,
+      );
+      out.push({
+        accounts: count,
+        queryStringBytes,
+        executionParameters: input.ExecutionParameters?.length ?? 0,
+        parameterBytes,
+        bytes: queryStringBytes + parameterBytes,
+      });
+    }
+    const [first, last] = [out[0], out.at(-1)];
+    const per = (key) => (last[key] - first[key]) / (last.accounts - first.accounts);
+    return {
+      samples: out,
+      bytesPerAccount: per('bytes'),
+      baseBytes: first.bytes - per('bytes') * first.accounts,
+      queryStringBytesPerAccount: per('queryStringBytes'),
+      queryStringBaseBytes: first.queryStringBytes - per('queryStringBytes') * first.accounts,
+    };
+  };
   return {
     window: '2026-10-01..2026-10-30',
-    samples: out,
-    bytesPerAccount,
-    baseBytes: first.queryStringBytes - bytesPerAccount * first.accounts,
+    engineBudgetBytes: MAX_QUERY_BYTES,
+    summary: await measure(false),
+    withResources: await measure(true),
   };
 }
 
@@ -557,6 +579,12 @@ function basisOf(inputs) {
     resourceFit: fit('resource'),
     cacheTree,
     bytesPerRow: cacheTree.runs.policyGenerate.checkpointedBytesPerRow,
+    // The cache a report leaves (resources are read lazily: `--list users` writes no resource
+    // rows), per summary row; and what `policy generate` then adds to the file, per resource row.
+    summaryBytesPerRow: cacheTree.runs.listUsers.checkpointedBytesPerRow,
+    resourceBytesPerRow:
+      (cacheTree.runs.policyGenerate.checkpointedBytes - cacheTree.runs.listUsers.checkpointedBytes) /
+      cacheTree.runs.policyGenerate.rows.resource_usage,
   };
 }
 
@@ -568,7 +596,7 @@ function athenaDollars(bytesPerQuery, queries) {
 
 export function model(inputs) {
   const basis = basisOf(inputs);
-  const { bytesPerRow } = basis;
+  const { bytesPerRow, summaryBytesPerRow, resourceBytesPerRow } = basis;
   const scanRate = ASSUMPTIONS.athenaScanBytesPerSecond.value;
   const { chunkDays, concurrency, daysPerYear } = {
     chunkDays: ASSUMPTIONS.chunkDays.value,
@@ -600,16 +628,16 @@ export function model(inputs) {
       const chunkBytes = bytesPerDay * chunkDays;
       const summaryRowsPerDay = accounts * basis.summaryFit.at(perAccountDay);
       const resourceRowsPerDay = accounts * basis.resourceFit.at(perAccountDay);
-      const rowsPerYear = (summaryRowsPerDay + resourceRowsPerDay) * daysPerYear;
+      // Two kinds of question: a report (`--list users`, `audit`: summary rows only) and one that
+      // reads resources (`policy generate`, `boundary`: summary and resource rows).
+      const allRowsPerDay = summaryRowsPerDay + resourceRowsPerDay;
       const chunkAthenaSeconds = chunkBytes / scanRate;
       const athenaWallSeconds = Math.ceil(chunks / concurrency) * chunkAthenaSeconds;
-      const loadSeconds = rowsPerYear / loadRowsPerSecond;
+      const loadSecondsOf = (perDay) => (perDay * daysPerYear) / loadRowsPerSecond;
       // Chunks are loaded one after another as they complete: the answer comes when both the last
       // chunk has run and every chunk's rows are loaded.
-      const firstAnswerSeconds = Math.max(
-        athenaWallSeconds + loadSeconds / chunks,
-        chunkAthenaSeconds + loadSeconds,
-      );
+      const firstAnswerOf = (loadSeconds) =>
+        Math.max(athenaWallSeconds + loadSeconds / chunks, chunkAthenaSeconds + loadSeconds);
       const getsPerDay = accounts * basis.bytesTree.logs.filesPerAccountDay;
       rows.push({
         accounts,
@@ -625,17 +653,27 @@ export function model(inputs) {
         s3GetDollarsFirstYear: ((getsPerDay * daysPerYear) / 1000) * CONSTANTS.s3GetDollarsPer1000.value,
         summaryRowsPerDay,
         resourceRowsPerDay,
-        chunkRows: (summaryRowsPerDay + resourceRowsPerDay) * chunkDays,
-        chunkPeakMiB: peakMiB((summaryRowsPerDay + resourceRowsPerDay) * chunkDays),
-        dailyPeakMiB: peakMiB(summaryRowsPerDay + resourceRowsPerDay),
-        chunkCsvBytes: (summaryRowsPerDay + resourceRowsPerDay) * chunkDays * csvBytesPerRow,
-        cacheBytesPerYear: rowsPerYear * bytesPerRow,
+        chunkRows: summaryRowsPerDay * chunkDays,
+        chunkRowsWithResources: allRowsPerDay * chunkDays,
+        chunkPeakMiB: peakMiB(summaryRowsPerDay * chunkDays),
+        chunkPeakMiBWithResources: peakMiB(allRowsPerDay * chunkDays),
+        dailyPeakMiB: peakMiB(summaryRowsPerDay),
+        dailyPeakMiBWithResources: peakMiB(allRowsPerDay),
+        chunkCsvBytes: summaryRowsPerDay * chunkDays * csvBytesPerRow,
+        chunkCsvBytesWithResources: allRowsPerDay * chunkDays * csvBytesPerRow,
+        cacheBytesPerYear: summaryRowsPerDay * daysPerYear * summaryBytesPerRow,
+        cacheBytesPerYearWithResources:
+          (summaryRowsPerDay * summaryBytesPerRow + resourceRowsPerDay * resourceBytesPerRow) * daysPerYear,
         chunkAthenaSeconds,
         athenaWallSeconds,
-        loadSeconds,
-        dailyLoadSeconds: (summaryRowsPerDay + resourceRowsPerDay) / loadRowsPerSecond,
-        firstAnswerSeconds,
-        queryStringBytes: text.baseBytes + text.bytesPerAccount * accounts,
+        loadSeconds: loadSecondsOf(summaryRowsPerDay),
+        loadSecondsWithResources: loadSecondsOf(allRowsPerDay),
+        dailyLoadSeconds: summaryRowsPerDay / loadRowsPerSecond,
+        dailyLoadSecondsWithResources: allRowsPerDay / loadRowsPerSecond,
+        firstAnswerSeconds: firstAnswerOf(loadSecondsOf(summaryRowsPerDay)),
+        firstAnswerSecondsWithResources: firstAnswerOf(loadSecondsOf(allRowsPerDay)),
+        queryBytes: text.summary.baseBytes + text.summary.bytesPerAccount * accounts,
+        queryBytesWithResources: text.withResources.baseBytes + text.withResources.bytesPerAccount * accounts,
       });
     }
   return {
@@ -655,11 +693,19 @@ export function model(inputs) {
       bytesPerRowFrom: basis.cacheTree.label,
       loadMemory: memory,
       bytesPerRow,
+      summaryBytesPerRow,
+      resourceBytesPerRow,
       loadRowsPerSecond,
       csvBytesPerRow,
       scanRate,
+      // Accounts in one query before the engine splits them (its budget of text + values), for
+      // the larger query (with the resource columns) and the report's.
+      engineBudgetBytes: text.engineBudgetBytes,
       maxAccountsPerQuery: Math.floor(
-        (CONSTANTS.athenaQueryStringBytes.value - text.baseBytes) / text.bytesPerAccount,
+        (text.engineBudgetBytes - text.withResources.baseBytes) / text.withResources.bytesPerAccount,
+      ),
+      maxAccountsPerReportQuery: Math.floor(
+        (text.engineBudgetBytes - text.summary.baseBytes) / text.summary.bytesPerAccount,
       ),
       maxChunkBytesWithinTimeout: scanRate * ASSUMPTIONS.athenaDmlTimeoutMinutes.value * 60,
       maxChunkBytesWithinMaxTimeout: scanRate * CONSTANTS.athenaDmlTimeoutMaxMinutes.value * 60,
@@ -700,23 +746,23 @@ export function renderTable(inputs) {
   const lines = [
     TABLE_START,
     '',
-    `Inputs: ${SI(basis.compressedBytesPerMillionEvents, 'B')} of gzip per million events (${basis.bytesFrom}); per account-day, ${EVENTS_PER_ACCOUNT_DAY.map((events) => `${count(basis.summaryRowsPerAccountDay[events])} summary + ${count(basis.resourceRowsPerAccountDay[events])} resource rows at ${count(events)} events`).join(', ')} (rows = a × events^b through ${basis.rowsFrom.join(' and ')}: b = ${basis.summaryRowsExponent.toFixed(2)} for summary rows, ${basis.resourceRowsExponent.toFixed(2)} for resource rows); ${basis.bytesPerRow.toFixed(1)} cache bytes per row after CHECKPOINT (${basis.bytesPerRowFrom}); load ${count(basis.loadRowsPerSecond)} rows/s (S3 path). Assumed: Athena scans ${SI(basis.scanRate, 'B')}/s per query (not published), chunks of ${ASSUMPTIONS.chunkDays.value} days, ${ASSUMPTIONS.concurrency.value} at once.`,
+    `Inputs: ${SI(basis.compressedBytesPerMillionEvents, 'B')} of gzip per million events (${basis.bytesFrom}); per account-day, ${EVENTS_PER_ACCOUNT_DAY.map((events) => `${count(basis.summaryRowsPerAccountDay[events])} summary + ${count(basis.resourceRowsPerAccountDay[events])} resource rows at ${count(events)} events`).join(', ')} (rows = a × events^b through ${basis.rowsFrom.join(' and ')}: b = ${basis.summaryRowsExponent.toFixed(2)} for summary rows, ${basis.resourceRowsExponent.toFixed(2)} for resource rows); cache bytes after CHECKPOINT ${basis.summaryBytesPerRow.toFixed(1)} per summary row (the cache \`--list users\` leaves) + ${basis.resourceBytesPerRow.toFixed(1)} per resource row (what \`policy generate\` adds to it) (${basis.bytesPerRowFrom}); load ${count(basis.loadRowsPerSecond)} rows/s (S3 path). Assumed: Athena scans ${SI(basis.scanRate, 'B')}/s per query (not published), chunks of ${ASSUMPTIONS.chunkDays.value} days, ${ASSUMPTIONS.concurrency.value} at once. In a cell "A (B)", A is a report's (\`--list users\`, \`audit\`: summary rows only) and B a question that reads resources (\`policy generate\`, \`boundary\`: summary and resource rows).`,
     '',
-    '| accounts | events / account-day | scanned / day | scanned / year | Athena $, first year | Athena $, daily refresh | summary rows / day (+ resource rows) | cache / year | first answer, a year (chunked) | daily refresh load |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| accounts | events / account-day | scanned / day | scanned / year | Athena $, first year | Athena $, daily refresh | summary rows / day (+ resource rows) | cache / year | first answer, a year (chunked) | its Athena part | daily refresh load |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (row) =>
-        `| ${row.accounts.toLocaleString('en-US')} | ${count(row.eventsPerAccountDay)} | ${SI(row.bytesScannedPerDay, 'B')} | ${SI(row.bytesScannedPerYear, 'B')} | ${dollars(row.athenaDollarsFirstYear)} | ${dollars(row.athenaDollarsDailyRefresh)} | ${count(row.summaryRowsPerDay)} (+ ${count(row.resourceRowsPerDay)}) | ${SI(row.cacheBytesPerYear, 'B')} | ${duration(row.firstAnswerSeconds)} (Athena ${duration(row.athenaWallSeconds)}, load ${duration(row.loadSeconds)}) | ${duration(row.dailyLoadSeconds)} |`,
+        `| ${row.accounts.toLocaleString('en-US')} | ${count(row.eventsPerAccountDay)} | ${SI(row.bytesScannedPerDay, 'B')} | ${SI(row.bytesScannedPerYear, 'B')} | ${dollars(row.athenaDollarsFirstYear)} | ${dollars(row.athenaDollarsDailyRefresh)} | ${count(row.summaryRowsPerDay)} (+ ${count(row.resourceRowsPerDay)}) | ${SI(row.cacheBytesPerYear, 'B')} (${SI(row.cacheBytesPerYearWithResources, 'B')}) | ${duration(row.firstAnswerSeconds)} (${duration(row.firstAnswerSecondsWithResources)}) | ${duration(row.athenaWallSeconds)} | ${duration(row.dailyLoadSeconds)} (${duration(row.dailyLoadSecondsWithResources)}) |`,
     ),
     '',
-    '| accounts | events / account-day | rows per month chunk | result CSV per chunk | memory to load a chunk (a day) | one chunk in Athena | S3 GETs $, first year | query text |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| accounts | events / account-day | rows per month chunk | result CSV per chunk | memory to load a chunk | memory to load a day | one chunk in Athena | S3 GETs $, first year | query text + values |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (row) =>
-        `| ${row.accounts.toLocaleString('en-US')} | ${count(row.eventsPerAccountDay)} | ${count(row.chunkRows)} | ${SI(row.chunkCsvBytes, 'B')} | ${row.chunkPeakMiB === undefined ? '?' : `${SI(row.chunkPeakMiB * 2 ** 20, 'B')} (${SI(row.dailyPeakMiB * 2 ** 20, 'B')})`} | ${duration(row.chunkAthenaSeconds)} | ${dollars(row.s3GetDollarsFirstYear)} | ${SI(row.queryStringBytes, 'B')} |`,
+        `| ${row.accounts.toLocaleString('en-US')} | ${count(row.eventsPerAccountDay)} | ${count(row.chunkRows)} (${count(row.chunkRowsWithResources)}) | ${SI(row.chunkCsvBytes, 'B')} (${SI(row.chunkCsvBytesWithResources, 'B')}) | ${row.chunkPeakMiB === undefined ? '?' : `${SI(row.chunkPeakMiB * 2 ** 20, 'B')} (${SI(row.chunkPeakMiBWithResources * 2 ** 20, 'B')})`} | ${row.dailyPeakMiB === undefined ? '?' : `${SI(row.dailyPeakMiB * 2 ** 20, 'B')} (${SI(row.dailyPeakMiBWithResources * 2 ** 20, 'B')})`} | ${duration(row.chunkAthenaSeconds)} | ${dollars(row.s3GetDollarsFirstYear)} | ${SI(row.queryBytes, 'B')} (${SI(row.queryBytesWithResources, 'B')}) |`,
     ),
     '',
-    `${basis.loadMemory === undefined ? '' : `Memory: peak RSS of the S3 path = ${basis.loadMemory.base.toFixed(0)} MiB + ${(basis.loadMemory.perRow * 2 ** 20).toFixed(0)} bytes per result row (a line through its measurements at ${count(inputs.load.rows)} and ${count(inputs.loadMemory.rows)} rows). `}Query text: at most ${basis.maxAccountsPerQuery.toLocaleString('en-US')} accounts per query within ${CONSTANTS.athenaQueryStringBytes.value.toLocaleString('en-US')} bytes. At the assumed scan rate a query finishes within a ${ASSUMPTIONS.athenaDmlTimeoutMinutes.value}-minute DML timeout up to ${SI(basis.maxChunkBytesWithinTimeout, 'B')} scanned, within the ${CONSTANTS.athenaDmlTimeoutMaxMinutes.value}-minute maximum up to ${SI(basis.maxChunkBytesWithinMaxTimeout, 'B')}.`,
+    `${basis.loadMemory === undefined ? '' : `Memory: peak RSS of the S3 path = ${basis.loadMemory.base.toFixed(0)} MiB + ${(basis.loadMemory.perRow * 2 ** 20).toFixed(0)} bytes per result row (a line through its measurements at ${count(inputs.load.rows)} and ${count(inputs.loadMemory.rows)} rows). `}Query text + values: one query names at most ${basis.maxAccountsPerReportQuery.toLocaleString('en-US')} accounts (${basis.maxAccountsPerQuery.toLocaleString('en-US')} with the resource columns) within the engine's budget of ${basis.engineBudgetBytes.toLocaleString('en-US')} bytes; past it the accounts are split across queries (Athena's limit: ${CONSTANTS.athenaQueryStringBytes.value.toLocaleString('en-US')} bytes). At the assumed scan rate a query finishes within a ${ASSUMPTIONS.athenaDmlTimeoutMinutes.value}-minute DML timeout up to ${SI(basis.maxChunkBytesWithinTimeout, 'B')} scanned, within the ${CONSTANTS.athenaDmlTimeoutMaxMinutes.value}-minute maximum up to ${SI(basis.maxChunkBytesWithinMaxTimeout, 'B')}.`,
     '',
     TABLE_END,
   ];
@@ -760,7 +806,7 @@ async function measureAll() {
   if (dense > 0) trees.push(await measureTree(`${dense.toLocaleString('en-US')} events, 1 day`, dense, 1));
   const queryText = await measureQueryText([1, 10, 100, 1000]);
   console.error(
-    `query text: ${queryText.samples.map((s) => `${s.accounts} account(s) ${s.queryStringBytes} bytes`).join(', ')}`,
+    `query text + values: ${queryText.summary.samples.map((s, i) => `${s.accounts} account(s) ${s.bytes} bytes (${queryText.withResources.samples[i].bytes} with resources)`).join(', ')}`,
   );
   let load;
   if (loadRows > 0) load = measureLoad(loadRows);
