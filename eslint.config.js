@@ -162,7 +162,7 @@ const BROWSER_GLOBALS = Object.fromEntries(
 );
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**', 'data/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'coverage/**', 'examples/**', 'data/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

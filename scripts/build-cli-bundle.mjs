@@ -11,7 +11,7 @@
 // DuckDB's native bindings. The rest of dist/ stays as tsc wrote it (scripts import it).
 //
 //   node scripts/build-cli-bundle.mjs
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,7 +29,13 @@ const walk = (dir) =>
     const path = join(dir, name);
     return statSync(path).isDirectory() ? walk(path) : path.endsWith('.js') ? [path] : [];
   });
-const commandFiles = walk(commandsDir);
+// A command whose source is gone leaves its stub behind (tsc deletes nothing): removed, not bundled.
+const sourceOf = (file) => join(repoRoot, 'src', relative(dist, file)).replace(/\.js$/, '.ts');
+const commandFiles = walk(commandsDir).filter((file) => {
+  if (existsSync(sourceOf(file))) return true;
+  rmSync(file, { force: true });
+  return false;
+});
 for (const file of commandFiles) {
   if (readFileSync(file, 'utf8').startsWith(STUB_MARK)) {
     console.error(`${relative(repoRoot, file)} is already a stub: run tsc -p tsconfig.build.json first`);
@@ -119,8 +125,40 @@ if (!existsSync(join(bundleDir, `${bundleName(join(commandsDir, 'report.js'))}.j
   console.error('the report command was not bundled');
   process.exit(1);
 }
-// What each bundle holds, for `npx esbuild --analyze`-style looks (esbuild.github.io/analyze).
-writeFileSync(join(bundleDir, 'metafile.json'), JSON.stringify(result.metafile));
+// What each bundle holds, for `npx esbuild --analyze`-style looks (esbuild.github.io/analyze):
+// beside dist/, not in the package.
+mkdirSync(join(repoRoot, 'build'), { recursive: true });
+writeFileSync(join(repoRoot, 'build/cli-bundle-metafile.json'), JSON.stringify(result.metafile));
+rmSync(join(bundleDir, 'metafile.json'), { force: true });
+
+// The bundle holds copies of third-party packages: their names, versions and licences, with each
+// one's licence text, go with it (dist/bundle/THIRD_PARTY_NOTICES).
+const packageDirs = new Set();
+for (const input of Object.keys(result.metafile.inputs)) {
+  // `namespace:path` for the inputs of a plugin; a path relative to the repository otherwise.
+  const path = resolve(repoRoot, input.replace(/^[a-z-]+:(?=\/)/, ''))
+    .split(sep)
+    .join('/');
+  const match = /^(.*\/node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(path);
+  if (match?.[1] !== undefined) packageDirs.add(match[1]);
+}
+const notices = [...packageDirs]
+  .map((dir) => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const licenceFile = readdirSync(dir).find((name) => /^(licen[cs]e|copying)([.-]|$)/i.test(name));
+    const text =
+      licenceFile === undefined
+        ? '(no licence file in the package)'
+        : readFileSync(join(dir, licenceFile), 'utf8').trim();
+    return { name: manifest.name, version: manifest.version, license: manifest.license ?? 'see text', text };
+  })
+  .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+writeFileSync(
+  join(bundleDir, 'THIRD_PARTY_NOTICES'),
+  `The files of this folder bundle code of these packages (esbuild), each under its licence:\n\n${notices
+    .map((entry) => `${entry.name} ${entry.version} (${entry.license})\n\n${entry.text}\n`)
+    .join('\n---\n\n')}`,
+);
 const outputs = Object.keys(result.metafile.outputs);
 console.error(
   `bundled ${commandFiles.length} commands into ${relative(repoRoot, bundleDir)}/ (${outputs.length} files)`,

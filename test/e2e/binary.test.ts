@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -166,5 +166,25 @@ describe("the README's quick start", () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^ {2}s3:GetObject$/m);
     expect(result.stdout).toMatch(/^\+ ec2:DescribeInstances$/m);
+  });
+});
+
+describe('the command bundle (dist/bundle)', () => {
+  it('ships the licence of every third-party package whose code it holds, and not esbuild’s metafile', () => {
+    // The packages the bundle holds, from the JavaScript files of the bundle themselves: esbuild
+    // leaves a `// node_modules/<package>/...` comment before each module it copies.
+    const bundleDir = join(REPO_ROOT, 'dist/bundle');
+    const held = new Set<string>();
+    for (const name of readdirSync(bundleDir).filter((file) => file.endsWith('.js')))
+      for (const match of readFileSync(join(bundleDir, name), 'utf8').matchAll(
+        /^\/\/ (?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm,
+      ))
+        held.add(match[1] ?? '');
+    expect(held.size).toBeGreaterThan(5);
+    const notices = readFileSync(join(bundleDir, 'THIRD_PARTY_NOTICES'), 'utf8');
+    for (const name of held)
+      expect(notices, name).toMatch(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} `, 'm'));
+    expect(notices).not.toContain('(no licence file in the package)');
+    expect(existsSync(join(bundleDir, 'metafile.json'))).toBe(false);
   });
 });
