@@ -9,7 +9,7 @@ import { SUMMARY_COLUMNS, coverageRow, summaryRow } from '../helpers/athena-resu
 import { startAthenaProxy } from '../helpers/athena-proxy.js';
 import type { AthenaProxy } from '../helpers/athena-proxy.js';
 import { readCacheRows } from '../helpers/cache-rows.js';
-import { runCli } from '../helpers/cli.js';
+import { athenaListUsersArgs, runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
 import { startMoto } from '../helpers/moto.js';
 import type { MotoServer } from '../helpers/moto.js';
@@ -108,26 +108,7 @@ async function queueResultOf(query: { readonly sql: string }): Promise<void> {
 }
 
 const ask = (config: string, cache: string, start: string, end: string, ...more: string[]): Promise<CliRun> =>
-  runCli(
-    [
-      '--config',
-      config,
-      '--cache',
-      cache,
-      '--engine',
-      'athena',
-      '--account',
-      'demo',
-      '--list',
-      'users',
-      '--start',
-      start,
-      '--end',
-      end,
-      ...more,
-    ],
-    proxy.env,
-  );
+  runCli([...athenaListUsersArgs(config, cache, start, end), ...more], proxy.env);
 
 /**
  * moto reports 0 bytes scanned: the stand-in reports 1 GB for each day's partition a query reads,

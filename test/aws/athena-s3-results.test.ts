@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SUMMARY_COLUMNS, coverageRows, createUserRow, summaryRow } from '../helpers/athena-results.js';
 import { readCacheRows } from '../helpers/cache-rows.js';
-import { runCli } from '../helpers/cli.js';
+import { athenaListUsersArgs, runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
 import { readMotoRecording, resetMotoRecording, startMoto } from '../helpers/moto.js';
 import type { MotoRecordedRequest, MotoServer } from '../helpers/moto.js';
@@ -72,26 +72,7 @@ afterAll(async () => {
 });
 
 const ask = (start: string, end: string, ...more: string[]): Promise<CliRun> =>
-  runCli(
-    [
-      '--config',
-      config,
-      '--cache',
-      cache,
-      '--engine',
-      'athena',
-      '--account',
-      'demo',
-      '--list',
-      'users',
-      '--start',
-      start,
-      '--end',
-      end,
-      ...more,
-    ],
-    moto.env,
-  );
+  runCli([...athenaListUsersArgs(config, cache, start, end), ...more], moto.env);
 
 const executionIds = async (): Promise<string[]> =>
   (await athena.send(new ListQueryExecutionsCommand({ WorkGroup: 'iamtrail-wg' }))).QueryExecutionIds ?? [];

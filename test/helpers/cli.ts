@@ -196,3 +196,23 @@ export const DEMO_UNREADABLE_NOTE: readonly string[] = [
   '',
   'Note: 1 log file(s) of the window could not be read (JSON: logs.unreadableFiles); "-" and inactivity may miss their calls.',
 ];
+
+/** `--list users` of the demo account over `start..end` with the Athena engine, a config and a cache. */
+export function athenaListUsersArgs(config: string, cache: string, start: string, end: string): string[] {
+  return [
+    '--config',
+    config,
+    '--cache',
+    cache,
+    '--engine',
+    'athena',
+    '--account',
+    'demo',
+    '--list',
+    'users',
+    '--start',
+    start,
+    '--end',
+    end,
+  ];
+}
