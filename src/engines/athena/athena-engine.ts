@@ -96,6 +96,12 @@ export class AthenaEngine implements Engine {
   readonly #options: AthenaEngineOptions;
   readonly #runner: AthenaRunner;
   #spills = 0;
+  /**
+   * The settings of the DuckDB each result is converted in: its share of the local engine's memory
+   * limit and of the cores among the chunks in flight. Read once, before any query runs, so that a
+   * bad `IAMTRAIL_DUCKDB_MEMORY_MB` is refused before anything is scanned.
+   */
+  readonly #conversion: { readonly memory_limit: string; readonly threads: string };
   /** The account groups of the last account list, computed once (see {@link MAX_QUERY_BYTES}). */
   #groups:
     | {
@@ -106,6 +112,11 @@ export class AthenaEngine implements Engine {
     | undefined;
 
   constructor(options: AthenaEngineOptions) {
+    const inFlight = options.athena.concurrency;
+    this.#conversion = {
+      memory_limit: `${Math.max(256, Math.floor(parseMemoryLimitBytes(process.env, totalmem()) / (1024 * 1024) / inFlight))}MiB`,
+      threads: String(Math.max(1, Math.floor(cpus().length / Math.min(inFlight, cpus().length)))),
+    };
     this.#options = options;
     // A chunk larger than the workgroup's per-query cutoff would be cancelled: size chunks under it.
     const chunkScanGb = options.athena.chunk_scan_gb ?? options.athena.scan_cap_gb;
@@ -236,13 +247,7 @@ export class AthenaEngine implements Engine {
     // The chunks convert their results side by side: each DuckDB gets its share of the local
     // engine's memory limit, and spills into the run's spill folder (never the current folder).
     const temp = join(spillDir, `duckdb-${spill}`);
-    const instance = await DuckDBInstance.create(':memory:', {
-      memory_limit: `${Math.max(256, Math.floor(parseMemoryLimitBytes(process.env, totalmem()) / (1024 * 1024) / this.#options.athena.concurrency))}MiB`,
-      temp_directory: temp,
-      threads: String(
-        Math.max(1, Math.floor(cpus().length / Math.min(this.#options.athena.concurrency, cpus().length))),
-      ),
-    });
+    const instance = await DuckDBInstance.create(':memory:', { ...this.#conversion, temp_directory: temp });
     const connection = await instance.connect();
     try {
       for (const [index, query] of compiled.entries()) {
