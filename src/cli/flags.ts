@@ -117,12 +117,11 @@ export const windowFlags = {
  * `--max-scan-gb N` of the commands that can read the logs with Athena (`report`, `audit`, `test`,
  * `policy generate`): a budget for the whole run, checked before each chunk of the window starts.
  */
-export const maxScanGbFlag = Flags.custom<number>({
+export const maxScanGbFlag = Flags.string({
   helpValue: 'GB',
   description:
     "Athena: start no new chunk of the window once the run has scanned N GB; the chunks read stay cached and the run fails naming the days not read. Each query's own cutoff stays the workgroup's.",
-  parse: (input) => Promise.resolve(parseMaxScanGb(input)),
-})();
+});
 
 /** The value of `--max-scan-gb`: a positive number of GB, else a usage error quoting it. */
 export function parseMaxScanGb(input: string): number {
@@ -134,10 +133,13 @@ export function parseMaxScanGb(input: string): number {
   return value;
 }
 
-/** `--max-scan-gb` in bytes, for `loadWindow`'s `maxScanBytes`; `{}` when not given. */
-export function maxScanOf(flags: { readonly 'max-scan-gb'?: number | undefined }): {
+/**
+ * `--max-scan-gb` in bytes, for `loadWindow`'s `maxScanBytes`; `{}` when not given. Checked here,
+ * not in oclif's flag parser, which would hide the usage error and its suggestion in its own.
+ */
+export function maxScanOf(flags: { readonly 'max-scan-gb'?: string | undefined }): {
   readonly maxScanBytes?: number;
 } {
   const gb = flags['max-scan-gb'];
-  return gb === undefined ? {} : { maxScanBytes: gb * BYTES_PER_GB };
+  return gb === undefined ? {} : { maxScanBytes: parseMaxScanGb(gb) * BYTES_PER_GB };
 }
