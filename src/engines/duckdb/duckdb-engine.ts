@@ -44,7 +44,6 @@ import { DuckDbDialect } from './duckdb-dialect.js';
 import {
   createCloudTrailViewSql,
   CREATE_STAGED_SQL,
-  SCAN_LOG_FILES_SQL,
   JSON_EXTRACT_SCALAR_MACRO_SQL,
   SET_LOG_FILES_SQL,
   TAKE_FILE_ROWS_SQL,
@@ -292,7 +291,7 @@ export class DuckDbEngine implements Engine {
     this.#view = { resources, objectBytes };
   }
 
-  /** Stages one batch of files; a batch DuckDB cannot read is halved until the bad file is found. */
+  /** Stages one batch of files; the file DuckDB cannot read is staged alone, and skipped, the others together. */
   async #stageBatch(
     files: readonly LogFile[],
     request: SummaryRequest,
@@ -329,21 +328,21 @@ export class DuckDbEngine implements Engine {
         );
         return;
       }
-      // Find the files DuckDB cannot read with a plain scan of them (no aggregation to plan or
-      // run at each halving), then stage the others in one go; if the scan reads them all, the
-      // failure is in the records: halve the batch with the stage query itself.
-      const unreadable = await this.#unreadableFiles(files);
-      if (unreadable.size > 0) {
-        for (const [path, error] of unreadable)
-          this.#skip(
-            skipped,
-            path,
-            diagnoseLogFile(path, this.#options.maxLogFileBytes) ?? describeDuckDbError(error),
-          );
-        const readable = files.filter((file) => !unreadable.has(file.path));
-        if (readable.length > 0) await this.#stageBatch(readable, request, skipped);
+      // DuckDB's reader names the file it failed on ('Malformed JSON in file "…"', 'Input is not
+      // a GZIP stream: …'): that file is staged alone (skipped there if it fails again), the
+      // others together, without re-reading the batch to find it.
+      const named = fileNamedIn(messageOf(error), files);
+      if (named !== undefined) {
+        await this.#stageBatch([named], request, skipped);
+        await this.#stageBatch(
+          files.filter((file) => file !== named),
+          request,
+          skipped,
+        );
         return;
       }
+      // A message naming no file of the batch (not seen from DuckDB's reader): halve the batch
+      // until the file that fails alone is found.
       const middle = Math.ceil(files.length / 2);
       await this.#stageBatch(files.slice(0, middle), request, skipped);
       await this.#stageBatch(files.slice(middle), request, skipped);
@@ -363,36 +362,30 @@ export class DuckDbEngine implements Engine {
     }
   }
 
-  /**
-   * The files of a batch that DuckDB's reader refuses, each with its error, found by halving the
-   * batch with a scan of the `cloudtrail` view (which reads and parses every record, as the stage
-   * query does, without its aggregation). Leaves the view bound to another batch.
-   */
-  async #unreadableFiles(files: readonly LogFile[]): Promise<Map<string, unknown>> {
-    const found = new Map<string, unknown>();
-    const scan = async (part: readonly LogFile[]): Promise<void> => {
-      await this.#connection.run(SET_LOG_FILES_SQL, [listValue(part.map((file) => file.path))]);
-      try {
-        await this.#connection.run(SCAN_LOG_FILES_SQL);
-        return;
-      } catch (error) {
-        if (part.length === 1 && part[0] !== undefined) {
-          found.set(part[0].path, error);
-          return;
-        }
-      }
-      const middle = Math.ceil(part.length / 2);
-      await scan(part.slice(0, middle));
-      await scan(part.slice(middle));
-    };
-    await scan(files);
-    return found;
-  }
-
   #skip(skipped: SkippedFile[], file: string, reason: string): void {
     skipped.push({ file, reason });
     this.#options.reporter.warn(`skipped ${file}: ${reason}`);
   }
+}
+
+/**
+ * The file of `files` that DuckDB's error message names (its path followed by a quote, a line
+ * break, a space or the end), the longest if several paths match; `undefined` when none does.
+ */
+export function fileNamedIn(message: string, files: readonly LogFile[]): LogFile | undefined {
+  let named: LogFile | undefined;
+  for (const file of files) {
+    let at = message.indexOf(file.path);
+    while (at !== -1) {
+      const next = message[at + file.path.length];
+      if (next === undefined || next === '"' || next === '\n' || next === ' ') {
+        if (named === undefined || file.path.length > named.path.length) named = file;
+        break;
+      }
+      at = message.indexOf(file.path, at + 1);
+    }
+  }
+  return named;
 }
 
 /** Turns a DuckDB read error into a short reason: `malformed JSON at byte 48: unexpected end of data`. */

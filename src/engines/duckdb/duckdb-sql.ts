@@ -88,10 +88,3 @@ export const CREATE_STAGED_SQL = `CREATE OR REPLACE TEMP TABLE staged (
 /** Takes a batch's per-file rows out of the staged table once they have been read. */
 export const TAKE_FILE_ROWS_SQL =
   'DELETE FROM staged WHERE log_file IS NOT NULL RETURNING log_file, has_records';
-
-/**
- * Reads every record of the bound files without aggregating them: what finds the file of a batch
- * the reader refuses (a broken gzip stream, malformed JSON) at the cost of a scan.
- */
-export const SCAN_LOG_FILES_SQL =
-  'SELECT count(eventtime), count(useridentity), count(requestparameters), count(responseelements), count(resources) FROM cloudtrail';
