@@ -33,6 +33,49 @@ export interface CacheClearFilter {
   readonly before?: string;
 }
 
+/** How `writeDays` commits. */
+export interface WriteCommits {
+  /** Rows a transaction takes before the next day goes into a new one (default 100,000). */
+  readonly rowsPerTransaction?: number;
+  /** Test seam: runs inside each transaction, before its commit. */
+  readonly beforeCommit?: () => Promise<void>;
+}
+
+const ROWS_PER_TRANSACTION = 100_000;
+/** Days a transaction marks at most (their coverage is inserted 1000 rows at a time). */
+const DAYS_PER_TRANSACTION = 1000;
+
+/**
+ * The days to write, in order, grouped into transactions of whole days: a group takes the next
+ * day unless the group has rows and that day's would take it past `rowsPerTransaction` (a day
+ * alone may pass it; a day without rows always fits), or it holds `DAYS_PER_TRANSACTION` days.
+ * Days without rows and without coverage are left out.
+ */
+export function transactionGroups(
+  days: readonly string[],
+  rowsOf: ReadonlyMap<string, number>,
+  coverageOf: ReadonlyMap<string, readonly unknown[]>,
+  rowsPerTransaction: number = ROWS_PER_TRANSACTION,
+): string[][] {
+  const groups: string[][] = [];
+  let group: string[] = [];
+  let rows = 0;
+  for (const day of days) {
+    const count = rowsOf.get(day) ?? 0;
+    if (count === 0 && (coverageOf.get(day)?.length ?? 0) === 0) continue;
+    const full = count > 0 && rows > 0 && rows + count > rowsPerTransaction;
+    if (group.length > 0 && (full || group.length >= DAYS_PER_TRANSACTION)) {
+      groups.push(group);
+      group = [];
+      rows = 0;
+    }
+    group.push(day);
+    rows += count;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 /**
  * Replaces `days` of a source with what one engine load returned: its activity `rows`, IAM
  * `changes` and `resources` (or the rows of a Parquet file the engine spilled them to) and its
@@ -40,11 +83,11 @@ export interface CacheClearFilter {
  * marks each day
  * loaded for the accounts whose records its logs held, and for no other (see
  * `missingDays` in cache-coverage.ts). Whatever the days held before is forgotten first (one
- * transaction); then one transaction per day with activity writes its rows and coverage
- * together, and one for each run of up to 1000 days with coverage but no activity. A killed
- * process leaves every day complete or absent. `beforeCommit` is a test seam to hold a
- * transaction open. `resourcesRead`: the engine read the days' resources (`resources` holds all
- * of them), which the coverage remembers.
+ * transaction); then whole days are written, each day's rows with its coverage, in as few
+ * transactions as `commits.rowsPerTransaction` allows (a day is never split; a commit costs the
+ * disk a sync). A killed process leaves every day complete or absent. `commits.beforeCommit` is
+ * a test seam to hold a transaction open. `resourcesRead`: the engine read the days' resources
+ * (`resources` holds all of them), which the coverage remembers.
  */
 export async function writeDays(
   cache: CacheConnection,
@@ -52,7 +95,7 @@ export async function writeDays(
   days: readonly string[],
   rows: readonly ActivityRow[] | { readonly file: string },
   coverage: readonly DayCoverage[],
-  beforeCommit: () => Promise<void> = () => Promise.resolve(),
+  commits: WriteCommits = {},
   skipped: readonly SkippedFile[] = [],
   changes: readonly IamChangeRow[] = [],
   resources: readonly ResourceUsageRow[] = [],
@@ -178,23 +221,13 @@ export async function writeDays(
     await forgetDays(cache, source, days);
     await insertSkipped();
   });
-  // Days with logs but no activity row (only AWS services' calls) hold only their coverage:
-  // mark them in few transactions (each all or none), rather than a commit per day. Days
-  // without coverage are not marked at all.
-  const quietDays = days.filter((day) => counts.get(day) === 0);
-  for (let index = 0; index < quietDays.length; index += 1000) {
-    const entries = quietDays.slice(index, index + 1000).flatMap((day) => coverageOf.get(day) ?? []);
-    if (entries.length === 0) continue;
+  // Days without coverage are not marked at all. Days with logs but no activity row (only AWS
+  // services' calls) hold only their coverage.
+  const beforeCommit = commits.beforeCommit ?? (() => Promise.resolve());
+  for (const group of transactionGroups(days, counts, coverageOf, commits.rowsPerTransaction)) {
     await cache.transaction(async () => {
-      await insertCoverage(entries);
-      await beforeCommit();
-    });
-  }
-  for (const [day, count] of counts) {
-    if (count === 0) continue;
-    await cache.transaction(async () => {
-      await insertDay(day);
-      await insertCoverage(coverageOf.get(day) ?? []);
+      for (const day of group) if ((counts.get(day) ?? 0) > 0) await insertDay(day);
+      await insertCoverage(group.flatMap((day) => coverageOf.get(day) ?? []));
       await beforeCommit();
     });
   }

@@ -7,6 +7,7 @@ import { summarizeCoverage } from '../../analysis/log-coverage.js';
 import type { WindowCoverage } from '../../analysis/log-coverage.js';
 import { toRanges } from '../../cache/day-ranges.js';
 import { CacheStore } from '../../cache/cache-store.js';
+import type { WriteCommits } from '../../cache/activity-writes.js';
 import type { DayWindow } from '../../cli/window.js';
 import type { Config } from '../../config/load-config.js';
 import { createEngine } from '../../engines/create-engine.js';
@@ -294,7 +295,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
                   chunk.days,
                   chunk.rows,
                   chunk.coverage,
-                  slowCommitForTests,
+                  commitsForTests(),
                   chunk.skipped,
                   chunk.changes,
                   chunk.resources,
@@ -345,7 +346,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           range.days,
           range.rows,
           range.coverage,
-          slowCommitForTests,
+          commitsForTests(),
           range.skipped,
           range.changes,
           range.resources,
@@ -400,16 +401,23 @@ function allDays(window: { readonly startDay: string; readonly endDay: string })
 let commitsSeen = 0;
 
 /**
- * Test seam for the crash test: with `IAMTRAIL_TEST_SLOW_COMMIT_MS`, once
- * `IAMTRAIL_TEST_SLOW_COMMIT_AFTER` (default 0) days have committed, each day's cache transaction
- * is held open that long before it commits, so a test can kill the process mid-transaction.
+ * Test seam for the crash test: with `IAMTRAIL_TEST_SLOW_COMMIT_MS`, each day is written in a
+ * transaction of its own and, once `IAMTRAIL_TEST_SLOW_COMMIT_AFTER` (default 0) transactions
+ * have committed, each is held open that long before it commits, so a test can kill the process
+ * mid-transaction.
  */
-async function slowCommitForTests(): Promise<void> {
+function commitsForTests(): WriteCommits {
   const ms = Number(process.env.IAMTRAIL_TEST_SLOW_COMMIT_MS ?? 0);
+  if (!(ms > 0)) return {};
   const after = Number(process.env.IAMTRAIL_TEST_SLOW_COMMIT_AFTER ?? 0);
-  commitsSeen += 1;
-  if (ms > 0 && commitsSeen > after) {
-    process.stderr.write(`cache: transaction ${commitsSeen} open\n`);
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  }
+  return {
+    rowsPerTransaction: 1,
+    beforeCommit: async () => {
+      commitsSeen += 1;
+      if (commitsSeen > after) {
+        process.stderr.write(`cache: transaction ${commitsSeen} open\n`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      }
+    },
+  };
 }
