@@ -278,9 +278,9 @@ for (const step of growth) {
 if (!values['no-write']) writeReport(results, growth);
 
 /**
- * The jobs over the organisation from the cache (a), the warm step, filled: audit, policy
- * generate (after one run that reads the resources of the calls, timed apart) and test; each
- * command's exit code is checked (test: 0 means every case went as the IAM data says).
+ * The jobs over the organisation, from the cache the warm step filled: audit, policy generate
+ * (after one run that reads the resources of the calls, timed apart) and test; each command's
+ * exit code is checked (test: 0 means every case went as the IAM data says).
  */
 function measureJobs(commands, repeat, jobInputs) {
   console.error(
