@@ -8,18 +8,30 @@
 //   (d) the same iamtrail question answered from the cache, and two more cached questions
 //       (--list roles, --user user-001): each at most 2 × (e), the target of issue 17
 //   (e) iamtrail --help
+// and, from the same cache, the jobs over the whole organisation (inputs from
+// scripts/bench/job-inputs.mjs, written into TREE/bench-jobs/):
+//   audit                  every account, with credential reports from files (no AWS)
+//   policy generate        one user (user-001) and one role (role-01, granted "*") of acct1, the
+//                          warm repeat (the first run after the warm step reads the resources of
+//                          the calls from the logs: timed once, shown apart)
+//   test                   two tests per principal of every account (aws-iam-tester's format)
 // with each one's peak resident memory, and writes docs/benchmarks.md. Every run also checks that
-// the set iamtrail stored equals the jq pipeline's; a difference fails the run (exit 1).
+// the set iamtrail stored equals the jq pipeline's; a difference fails the run (exit 1). With
+// several sizes it prints the growth of time and memory from each size to the next.
 //
 //   npm run bench                                  1,000,000 and 5,000,000 events, docs/benchmarks.md
-//   npm run bench -- --sizes 100000 --no-write     the CI smoke run
+//   npm run bench -- --sizes 1000000,5000000,20000000   with 20M events (not in CI)
+//   npm run bench -- --sizes 100000 --repeat 1 --no-write     the CI smoke run
 //   options: --sizes N[,N...]  --work DIR (trees are kept and reused there)  --repeat K  --no-write
+//            --jq-runs-above-5m K (runs of (b) above 5,000,000 events, default 1: ~500 s each at 20M)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
+import { writeJobInputs } from './job-inputs.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const START = '2026-10-01';
@@ -32,8 +44,18 @@ const { values } = parseArgs({
     work: { type: 'string', default: join(tmpdir(), 'iamtrail-bench') },
     repeat: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    'jq-runs-above-5m': { type: 'string', default: '1' },
+    'jobs-from': { type: 'string', default: '1000000' },
   },
 });
+const jqRunsAbove5m = Number(values['jq-runs-above-5m']);
+const jobsFrom = Number(values['jobs-from']);
+if (!Number.isInteger(jqRunsAbove5m) || jqRunsAbove5m <= 0 || !Number.isInteger(jobsFrom) || jobsFrom < 0) {
+  console.error(
+    `--jq-runs-above-5m must be a positive integer and --jobs-from a number of events, got ${values['jq-runs-above-5m']} and ${values['jobs-from']}`,
+  );
+  process.exit(2);
+}
 const sizes = values.sizes.split(',').map(Number);
 if (sizes.some((size) => !Number.isInteger(size) || size <= 0)) {
   console.error(`--sizes must be positive integers, got ${values.sizes}`);
@@ -70,15 +92,20 @@ function measure(command, { env = {} } = {}) {
   };
 }
 
-/** The median of K measurements. */
-function timed(label, command, repeat, options) {
-  const runs = Array.from({ length: repeat }, () => measure(command, options));
+/** The median of K runs of `run` (a function returning a measurement). */
+function timedRuns(label, run, repeat) {
+  const runs = Array.from({ length: repeat }, run);
   runs.sort((a, b) => a.seconds - b.seconds);
   const median = runs[Math.floor(runs.length / 2)];
   console.error(
-    `  ${label}: ${runs.map((run) => run.seconds.toFixed(2)).join(' / ')} s, peak ${median.rssMb?.toFixed(0) ?? '?'} MB`,
+    `  ${label}: ${runs.map((entry) => entry.seconds.toFixed(2)).join(' / ')} s, peak ${median.rssMb?.toFixed(0) ?? '?'} MB${runs.length < 3 ? ` (${runs.length} run${runs.length === 1 ? '' : 's'})` : ''}`,
   );
-  return { ...median, runs: runs.map((run) => run.seconds) };
+  return { ...median, runs: runs.map((entry) => entry.seconds) };
+}
+
+/** The median of K measurements of a command. */
+function timed(label, command, repeat, options) {
+  return timedRuns(label, () => measure(command, options), repeat);
 }
 
 /** The medians of K runs of each command, the commands taking turns. */
@@ -94,6 +121,23 @@ function timedTogether(entries, repeat) {
     );
     return { ...median, runs: sorted.map((run) => run.seconds) };
   });
+}
+
+/** One run of the jq pipeline with each stage under GNU time: the sum of the stages' peaks. */
+function measureJq(commands, dir) {
+  if (commands.bMeasured === undefined) return measure(commands.b);
+  for (const stage of ['zcat', 'jq', 'sort']) rmSync(join(dir, `b-${stage}.rss`), { force: true });
+  const run = measure(commands.bMeasured);
+  // The stages run at once: the sum of their peaks bounds the pipeline's.
+  const peakKb = (stage) =>
+    Math.max(
+      0,
+      ...readFileSync(join(dir, `b-${stage}.rss`), 'utf8')
+        .split('\n')
+        .filter((line) => /^\d+$/.test(line))
+        .map(Number),
+    );
+  return { ...run, rssMb: (peakKb('zcat') + peakKb('jq') + peakKb('sort')) / 1024 };
 }
 
 function ensureTree(size) {
@@ -127,8 +171,11 @@ const sh = (value) => `'${value.replace(/'/g, "'\\''")}'`;
 const IDENTITY_JQ =
   'if .userIdentity.type == "AssumedRole" then .userIdentity.sessionContext.sessionIssuer.arn else .userIdentity.arn end';
 
-function commandsFor(dir) {
+function commandsFor(dir, jobInputs) {
   const config = join(dir, 'config.yaml');
+  const cache = `--cache ${sh(join(dir, 'cache.duckdb'))}`;
+  const window = `--start ${START} --end ${END}`;
+  const policy = `node bin/run.js policy generate --config ${sh(config)} --account acct1 ${window} ${cache}`;
   const iamtrail = `node bin/run.js --config ${sh(config)} --account acct1 --list users --start ${START} --end ${END}`;
   const files = `find ${sh(join(dir, 'logs'))} -name '*.json.gz' -print0 | xargs -0`;
   return {
@@ -149,33 +196,42 @@ function commandsFor(dir) {
     dRoles: `${iamtrail.replace('--list users', '--list roles')} --cache ${sh(join(dir, 'cache.duckdb'))} > /dev/null`,
     dUser: `${iamtrail.replace('--list users', '--user user-001')} --cache ${sh(join(dir, 'cache.duckdb'))} > /dev/null`,
     e: 'node bin/run.js --help > /dev/null',
+    audit: `node bin/run.js audit --config ${sh(jobInputs.config)} ${window} ${cache} > /dev/null`,
+    policyFirst: `${policy} --user user-001 --json`,
+    policyUser: `${policy} --user user-001 > /dev/null`,
+    policyRole: `${policy} --role role-01 > /dev/null`,
+    test: `node bin/run.js test --config ${sh(config)} --tests ${sh(jobInputs.tests)} ${window} ${cache} > /dev/null`,
     set: `node scripts/bench/cached-set.mjs ${sh(join(dir, 'cache.duckdb'))} | LC_ALL=C sort -u`,
   };
 }
+
+/** The measured lines whose growth is printed: key, label, and how to find it in a result row. */
+const GROWTH_LINES = [
+  ['a', '(a)', (row) => row.a],
+  ['b', '(b)', (row) => row.b],
+  ['c', '(c)', (row) => row.c],
+  ['d', '(d)', (row) => row.d],
+  ['audit', 'audit', (row) => row.jobs?.audit],
+  ['policy', 'policy user-001', (row) => row.jobs?.policyUser],
+  ['test', 'test', (row) => row.jobs?.test],
+];
 
 const results = [];
 let failed = false;
 for (const size of sizes) {
   const dir = ensureTree(size);
   const repeat = Number(values.repeat ?? (size <= 1_000_000 ? 3 : 1));
-  const commands = commandsFor(dir);
+  const jobInputs = writeJobInputs(dir, { lastDay: END });
+  const commands = commandsFor(dir, jobInputs);
   console.error(`${size} events (${dir}), ${repeat} run(s) each, median:`);
   const a = timed('(a) iamtrail --list users, no cache', commands.a, repeat);
-  for (const stage of ['zcat', 'jq', 'sort']) rmSync(join(dir, `b-${stage}.rss`), { force: true });
-  const b = timed('(b) zcat | jq | sort -u', commands.bMeasured ?? commands.b, 1);
-  if (commands.bMeasured !== undefined) {
-    // The stages run at once: the sum of their peaks bounds the pipeline's.
-    const peakKb = (stage) =>
-      Math.max(
-        0,
-        ...readFileSync(join(dir, `b-${stage}.rss`), 'utf8')
-          .split('\n')
-          .filter((line) => /^\d+$/.test(line))
-          .map(Number),
-      );
-    b.rssMb = (peakKb('zcat') + peakKb('jq') + peakKb('sort')) / 1024;
-    console.error(`      (b) stages' peaks summed: ${b.rssMb.toFixed(0)} MB`);
-  }
+  // (b) takes about 25 s per million events: above 5M, --jq-runs-above-5m runs of it.
+  const jqRuns = size > 5_000_000 ? Math.min(repeat, jqRunsAbove5m) : repeat;
+  const b = timedRuns(
+    '(b) zcat | jq | sort -u (memory: its stages summed)',
+    () => measureJq(commands, dir),
+    jqRuns,
+  );
   const c = timed('(c) DuckDB extraction (floor)', commands.c, repeat);
   measure(commands.warm);
   // Start-up costs are a fraction of a second: at least 5 runs each, interleaved, so that a
@@ -200,10 +256,103 @@ for (const size of sizes) {
     `  (identity, eventSource, eventName) set: jq ${lines}, iamtrail ${engineSet.split('\n').filter(Boolean).length}, DuckDB ${duckSet.split('\n').filter(Boolean).length}: ${agree ? 'identical' : 'DIFFERENT'}`,
   );
   if (!agree) failed = true;
-  results.push({ size, repeat, quick, a, b, c, d, dRoles, dUser, e, lines, agree, commands });
+  // The first policy generate alone reads the logs again (about 3 × (a) at 100,000 events): the
+  // CI smoke run leaves the jobs out.
+  const jobs = size >= jobsFrom ? measureJobs(commands, repeat, jobInputs) : undefined;
+  if (jobs === undefined)
+    console.error(
+      `  jobs (audit, policy generate, test): not measured below ${jobsFrom.toLocaleString('en-US')} events (--jobs-from)`,
+    );
+  results.push({ size, repeat, quick, a, b, c, d, dRoles, dUser, e, lines, agree, commands, jobs });
+}
+const growth = growthOf(results);
+for (const step of growth) {
+  console.error(
+    `growth ${step.from.toLocaleString('en-US')} → ${step.to.toLocaleString('en-US')} events (× ${step.events.toFixed(2)}): ` +
+      step.lines
+        .map((line) => `${line.key} time × ${fmtRatio(line.time)}, memory × ${fmtRatio(line.memory)}`)
+        .join('; '),
+  );
 }
 
-if (!values['no-write']) writeReport(results);
+if (!values['no-write']) writeReport(results, growth);
+
+/**
+ * The jobs over the organisation, from the cache the warm step filled: audit, policy generate
+ * (after one run that reads the resources of the calls, timed apart) and test; each command's
+ * exit code is checked (test: 0 means every case went as the IAM data says).
+ */
+function measureJobs(commands, repeat, jobInputs) {
+  console.error(
+    `  jobs from the cache (${jobInputs.principals} principals; ${jobInputs.testCount} tests in ${jobInputs.tests}):`,
+  );
+  // Its document says how many days it read from the logs (the text output does not).
+  const policyFirst = measure(commands.policyFirst);
+  const { daysRead, filesRead } = JSON.parse(policyFirst.stdout).logs;
+  const readLogs = daysRead > 0;
+  console.error(
+    `  policy generate --user user-001, first run after the warm step: ${policyFirst.seconds.toFixed(2)} s, peak ${policyFirst.rssMb?.toFixed(0) ?? '?'} MB (${readLogs ? `read ${daysRead} day(s), ${filesRead} file(s) from the logs for the resources` : 'no log read: the cache already held the resources'})`,
+  );
+  const [audit, policyUser, policyRole, test] = timedTogether(
+    [
+      ['audit, every account', commands.audit],
+      ['policy generate --user user-001 (warm)', commands.policyUser],
+      ['policy generate --role role-01 (warm)', commands.policyRole],
+      ['test, every principal', commands.test],
+    ],
+    repeat,
+  );
+  return {
+    policyFirst: { ...policyFirst, stdout: '', readLogs },
+    audit,
+    policyUser,
+    policyRole,
+    test,
+    ...jobInputs,
+  };
+}
+
+/** From each size to the next: the events' ratio, and each line's time and memory ratios. */
+function growthOf(rows) {
+  const sorted = [...rows].sort((x, y) => x.size - y.size);
+  return sorted.slice(1).map((row, index) => {
+    const before = sorted[index];
+    return {
+      from: before.size,
+      to: row.size,
+      events: row.size / before.size,
+      lines: GROWTH_LINES.map(([key, label, pick]) => {
+        const [now, then] = [pick(row), pick(before)];
+        return {
+          key,
+          label,
+          time: now === undefined || then === undefined ? undefined : now.seconds / then.seconds,
+          memory: now?.rssMb === undefined || then?.rssMb === undefined ? undefined : now.rssMb / then.rssMb,
+        };
+      }),
+    };
+  });
+}
+
+/** A ratio, or `n/a` (a line not measured at one of the sizes, or no GNU time). */
+function fmtRatio(value) {
+  return value === undefined ? 'n/a' : value.toFixed(2);
+}
+
+/**
+ * Issue 17's memory target, judged at 20M events and more: (a)'s peak at most 1.2 × its value at
+ * 1M events (in the same run) and under 1 GB.
+ */
+function memoryTarget(row, rows, check) {
+  const base = rows.find((other) => other.size === 1_000_000);
+  const peak = row.a.rssMb;
+  if (peak === undefined) return '- (a)’s peak memory: not measured (no GNU time)';
+  const under = peak < 1024;
+  if (base?.a.rssMb === undefined)
+    return `- (a)’s peak memory at most 1.2 × its value at 1,000,000 events and under 1 GB: ${peak.toFixed(0)} MB, 1,000,000 events not in this run — ${under ? 'under 1 GB, the ratio not judged' : check(false)}`;
+  const ratio = peak / base.a.rssMb;
+  return `- (a)’s peak memory at most 1.2 × its value at 1,000,000 events and under 1 GB: ${peak.toFixed(0)} MB, ${ratio.toFixed(2)} × ${base.a.rssMb.toFixed(0)} MB — ${check(ratio <= 1.2 && under)}`;
+}
 
 /** The worst ratio of a cached question's time to --help's. */
 function worstStartup(row) {
@@ -233,10 +382,12 @@ if (failed) {
   process.exit(1);
 }
 
-function writeReport(rows) {
+function writeReport(rows, growth) {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const f = (value, digits = 2) => value.toFixed(digits);
   const mb = (value) => (value === undefined ? '?' : f(value, 0));
+  /** Every run's seconds, fastest first. */
+  const runList = (run) => run.runs.map((x) => f(x)).join(' ');
   const lines = [
     '# Benchmarks',
     '',
@@ -257,13 +408,61 @@ function writeReport(rows) {
     '| events | (e) --help | (d) --list users | (d) --list roles | (d) --user user-001 | worst d/e |',
     '|---:|---:|---:|---:|---:|---:|',
     ...rows.map((row) => {
-      const cell = (run) =>
-        `${f(run.seconds)} s (${f(run.seconds / row.e.seconds)}×; ${run.runs.map((x) => f(x)).join(' ')})`;
-      return `| ${row.size.toLocaleString('en-US')} | ${f(row.e.seconds)} s (${row.e.runs.map((x) => f(x)).join(' ')}) | ${cell(row.d)} | ${cell(row.dRoles)} | ${cell(row.dUser)} | ${f(worstStartup(row))} |`;
+      const cell = (run) => `${f(run.seconds)} s (${f(run.seconds / row.e.seconds)}×; ${runList(run)})`;
+      return `| ${row.size.toLocaleString('en-US')} | ${f(row.e.seconds)} s (${runList(row.e)}) | ${cell(row.d)} | ${cell(row.dRoles)} | ${cell(row.dUser)} | ${f(worstStartup(row))} |`;
     }),
     '',
     '(b)’s memory is the sum of its stages’ peaks (zcat, jq, sort), each measured by GNU time: they run at once.',
     '',
+    'Runs per median (fewer than 3 marked):',
+    ...rows.map((row) => {
+      const runs = (count, what) => `${count} of ${what}${count < 3 ? ' (**fewer than 3**)' : ''}`;
+      return `- ${row.size.toLocaleString('en-US')} events: ${runs(row.repeat, '(a), (c) and the jobs')}; ${runs(row.b.runs.length, '(b)')}${row.size > 5_000_000 && row.b.runs.length < row.repeat ? ' (--jq-runs-above-5m)' : ''}; ${runs(row.quick, '(d) and (e)')}.`;
+    }),
+    '',
+    '## The jobs over the organisation, from the cache',
+    '',
+    'On the cache (a)’s warm step filled (`--list users --refresh`, which reads every account of the tree), each job over the',
+    'whole organisation of the tree, the four commands taking turns (medians of the runs shown). Their inputs are derived from the tree’s',
+    'IAM files by scripts/bench/job-inputs.mjs into TREE/bench-jobs/: `audit` reads a credential report file per account (no AWS; every',
+    'user with one active access key last used on the window’s last day); `test` runs two tests per principal of every account, each',
+    'limited to that principal’s ARN (its granted probes expected to succeed, three never-called actions it is not granted expected to',
+    'fail), and exits 0 only when every case goes as the IAM files say. `policy generate` answers for one principal per process: user-001',
+    'and role-01 (granted `*`, so its policy lists every action of unknown use) of acct1. Its first run after the warm step reads the',
+    'resources of the calls from the logs (the warm step leaves them out): that run is shown apart; the table gives the warm repeat.',
+    '',
+    '| events | principals, tests | audit, every account | policy generate, first run | policy generate --user user-001 | policy generate --role role-01 | test, every principal |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((row) => {
+      const cell = (run) => `${f(run.seconds)} s, ${mb(run.rssMb)} MB (${runList(run)})`;
+      if (row.jobs === undefined)
+        return `| ${row.size.toLocaleString('en-US')} | not measured below ${jobsFrom.toLocaleString('en-US')} events (--jobs-from) | | | | | |`;
+      const first = row.jobs.policyFirst;
+      return `| ${row.size.toLocaleString('en-US')} | ${row.jobs.principals}, ${row.jobs.testCount} | ${cell(row.jobs.audit)} | ${f(first.seconds)} s, ${mb(first.rssMb)} MB (${first.readLogs ? 'read the logs' : 'no log read'}) | ${cell(row.jobs.policyUser)} | ${cell(row.jobs.policyRole)} | ${cell(row.jobs.test)} |`;
+    }),
+    '',
+    ...(growth.length === 0
+      ? []
+      : [
+          '## Growth from size to size',
+          '',
+          'Each line’s time and peak memory at a size divided by its value at the size before, against the events’ ratio:',
+          'time should grow with the events (a ratio near theirs, or below), memory should not (a ratio near 1).',
+          '',
+          `| | ${growth.map((step) => `${step.from.toLocaleString('en-US')} → ${step.to.toLocaleString('en-US')}: time × | memory ×`).join(' | ')} |`,
+          `|---|${growth.map(() => '---:|---:').join('|')}|`,
+          `| events | ${growth.map((step) => `${f(step.events)} | `).join(' | ')} |`,
+          ...GROWTH_LINES.map(
+            ([key, label]) =>
+              `| ${label} | ${growth
+                .map((step) => {
+                  const line = step.lines.find((entry) => entry.key === key);
+                  return `${fmtRatio(line.time)} | ${fmtRatio(line.memory)}`;
+                })
+                .join(' | ')} |`,
+          ),
+          '',
+        ]),
     '## Targets, as measured in this run',
     '',
     ...rows.flatMap((row) => {
@@ -281,6 +480,7 @@ function writeReport(rows) {
           : []),
         `- (e) under 0.5 s: ${f(row.e.seconds)} s — ${check(row.e.seconds < 0.5)}`,
         `- (d) at most 2 times (e), for --list users, --list roles and --user: worst ${f(worstStartup(row))} — ${check(worstStartup(row) <= 2)}`,
+        ...(row.size >= 20_000_000 ? [memoryTarget(row, rows, check)] : []),
         '',
       ];
     }),
