@@ -215,7 +215,7 @@ export async function writeDays(
       await appendResources(cache, source, resourcesByDay.get(day) ?? []);
     };
   }
-  // Forget the days first, in one transaction: a day is then absent until its own transaction
+  // Forget the days first, in one transaction: a day is then absent until the transaction of its group
   // commits it whole (deleting per day scanned the activity table once per day).
   await cache.transaction(async () => {
     await forgetDays(cache, source, days);

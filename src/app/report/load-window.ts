@@ -401,8 +401,8 @@ function allDays(window: { readonly startDay: string; readonly endDay: string })
 let commitsSeen = 0;
 
 /**
- * Test seam for the crash test: with `IAMTRAIL_TEST_SLOW_COMMIT_MS`, each day is written in a
- * transaction of its own and, once `IAMTRAIL_TEST_SLOW_COMMIT_AFTER` (default 0) transactions
+ * Test seam for the crash test: with `IAMTRAIL_TEST_SLOW_COMMIT_MS`, each day with rows is
+ * written in a transaction of its own (a day without rows joins its neighbour's) and, once `IAMTRAIL_TEST_SLOW_COMMIT_AFTER` (default 0) transactions
  * have committed, each is held open that long before it commits, so a test can kill the process
  * mid-transaction.
  */

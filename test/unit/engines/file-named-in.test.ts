@@ -39,11 +39,11 @@ async function duckDbError(files: readonly LogFile[]): Promise<string> {
 
 describe('fileNamedIn', () => {
   const good = logFile('a.json.gz', gzipSync('{"Records":[{"eventName":"GetObject"}]}'));
-  // A good file whose path begins with the bad one's: the bad path must not match inside it.
   const truncated = logFile('b.json.gz', gzipSync('{"Records":[{"eventName":"GetObject"},').subarray(0, 30));
   const longer = logFile('b.json.gz.json.gz', gzipSync('{"Records":[]}'));
   const plain = logFile('c.json.gz', Buffer.from('not gzip at all\n'));
 
+  // A good file whose path begins with the bad one's: read with it, DuckDB names the bad one.
   it('finds the truncated file in DuckDB’s "Malformed JSON in file" error', async () => {
     const message = await duckDbError([good, truncated, longer]);
     expect(message).toContain(truncated.path);
@@ -57,8 +57,14 @@ describe('fileNamedIn', () => {
   });
 
   it('prefers the longest path when one path begins another, and names nothing otherwise', () => {
-    expect(fileNamedIn(`Malformed JSON in file "${longer.path}", at byte 3`, [truncated, longer])).toBe(
-      longer,
+    // '/d/a.json.gz' is followed by a space inside the longer name: both match, the longer wins.
+    const short = { path: '/d/a.json.gz', bytes: 1, folderDay: undefined };
+    const spaced = { path: '/d/a.json.gz 2.json.gz', bytes: 1, folderDay: undefined };
+    const message = `Malformed JSON in file "${spaced.path}", at byte 3`;
+    expect(fileNamedIn(message, [short, spaced])).toBe(spaced);
+    expect(fileNamedIn(message, [spaced, short])).toBe(spaced);
+    expect(fileNamedIn(`Input is not a GZIP stream: ${short.path}\n\nLINE 1: …`, [short, spaced])).toBe(
+      short,
     );
     expect(
       fileNamedIn(`Malformed JSON in file "${truncated.path}x", at byte 3`, [truncated]),
