@@ -12,7 +12,7 @@ export interface CloudTrailTable {
   eventname: string;
   errorcode: string | null;
   recipientaccountid: string;
-  /** JSON text of the response. Read with `json_extract_scalar`. */
+  /** JSON text of the response (Athena); DuckDB holds the JSON value. Read with `json_extract_scalar`. */
   responseelements: string | null;
   /**
    * JSON text of the request (Athena). DuckDB holds it for the events of IAM and of the services

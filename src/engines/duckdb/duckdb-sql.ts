@@ -9,18 +9,15 @@ import { RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
  * The fields of a CloudTrail record the shared queries read; everything else in a record is
  * skipped by the JSON reader without being materialised (each field costs time on every event).
  * `requestParameters` (read by the IAM changes and the resource extraction, for the events of
- * their services only) and `responseElements` (read for AssumeRole and CreateAccessKey calls only)
- * are kept as text, like Athena's columns: a struct type would refuse a whole file over one value
- * that is not an object, and costs more on the benchmark's records; a `JSON` column costs more
- * than `VARCHAR` on every record, read or not (docs/benchmarks.md, "Cold reads"). `VARCHAR` holds
- * an object as its JSON text and a string value without its quotes, as Athena's table does.
+ * their services only) is kept as JSON text, like Athena's column: a struct type would refuse a
+ * whole file over one value that is not an object, and costs more on the benchmark's records.
  * `resources` keeps only each entry's ARN; CloudTrail always writes it as a list (a record where
  * it is not makes its file unreadable, skipped with a warning, as a malformed `userIdentity` does).
  */
 const recordType = (resources: boolean): string => `STRUCT(
   eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR, awsRegion VARCHAR,
-  recipientAccountId VARCHAR, responseElements VARCHAR, eventID VARCHAR, sourceIPAddress VARCHAR,
-  requestParameters VARCHAR,${resources ? ' resources STRUCT(ARN VARCHAR)[],' : ''}
+  recipientAccountId VARCHAR, responseElements JSON, eventID VARCHAR, sourceIPAddress VARCHAR,
+  requestParameters JSON,${resources ? ' resources STRUCT(ARN VARCHAR)[],' : ''}
   userIdentity STRUCT(
     "type" VARCHAR, arn VARCHAR, accessKeyId VARCHAR, userName VARCHAR, invokedBy VARCHAR,
     sessionContext STRUCT(sourceIdentity VARCHAR, sessionIssuer STRUCT(arn VARCHAR))
@@ -70,13 +67,11 @@ FROM (
 
 /**
  * Trino's `json_extract_scalar`, which the shared queries use on `responseelements` and
- * `requestparameters` (JSON text, in the Athena table as here). Text that is not JSON (a string
- * value, which the reader unquotes) holds no field: null, as Trino answers, where DuckDB's
- * `json_extract_string` would fail the whole query. Trino's path `$["x-amz-copy-source"]` (a name
- * with dashes) is DuckDB's `$."x-amz-copy-source"`; paths are constants of the queries, so the
- * rewrite is folded once per query, not run per row.
+ * `requestparameters` (a JSON string in the Athena table, a JSON value here). Trino's path
+ * `$["x-amz-copy-source"]` (a name with dashes) is DuckDB's `$."x-amz-copy-source"`; paths are
+ * constants of the queries, so the rewrite is folded once per query, not run per row.
  */
-export const JSON_EXTRACT_SCALAR_MACRO_SQL = `CREATE OR REPLACE TEMP MACRO json_extract_scalar(document, path) AS json_extract_string(CASE WHEN json_valid(document) THEN document END, replace(replace(path, '["', '."'), '"]', '"'))`;
+export const JSON_EXTRACT_SCALAR_MACRO_SQL = `CREATE OR REPLACE TEMP MACRO json_extract_scalar(document, path) AS json_extract_string(document, replace(replace(path, '["', '."'), '"]', '"'))`;
 
 /** The table each batch's staged rows go into (`StagedRecord` of `trail/activity-summary.ts`). */
 export const CREATE_STAGED_SQL = `CREATE OR REPLACE TEMP TABLE staged (
