@@ -196,7 +196,7 @@ describe.runIf(hasDatasets())('DuckDbEngine on invictus-stratus-cloudtrail', () 
 
 const DAY_5: SummaryRequest = { startDay: '2026-10-05', endDay: '2026-10-05' };
 
-describe('DuckDbEngine reading requestParameters and responseElements as text', () => {
+describe('DuckDbEngine reading requestParameters and responseElements', () => {
   const account = '222222222222';
   const alice = { type: 'IAMUser', arn: `arn:aws:iam::${account}:user/alice`, accessKeyId: 'AKIAALICE' };
   const session = (key: string) => ({
@@ -215,7 +215,7 @@ describe('DuckDbEngine reading requestParameters and responseElements as text', 
     sourceIPAddress: '203.0.113.7',
     ...more,
   });
-  const tree = join(work, 'text-columns');
+  const tree = join(work, 'json-columns');
   const day = join(tree, 'AWSLogs', account, 'CloudTrail', 'us-east-1', '2026', '10', '05');
   mkdirSync(day, { recursive: true });
   writeFileSync(
