@@ -196,6 +196,72 @@ describe.runIf(hasDatasets())('DuckDbEngine on invictus-stratus-cloudtrail', () 
 
 const DAY_5: SummaryRequest = { startDay: '2026-10-05', endDay: '2026-10-05' };
 
+describe('DuckDbEngine reading requestParameters and responseElements', () => {
+  const account = '222222222222';
+  const alice = { type: 'IAMUser', arn: `arn:aws:iam::${account}:user/alice`, accessKeyId: 'AKIAALICE' };
+  const session = (key: string) => ({
+    type: 'AssumedRole',
+    arn: `arn:aws:sts::${account}:assumed-role/worker/s`,
+    accessKeyId: key,
+    sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${account}:role/worker` } },
+  });
+  const event = (id: string, source: string, name: string, identity: object, more: object = {}) => ({
+    eventTime: `2026-10-05T10:00:0${id}Z`,
+    eventSource: source,
+    eventName: name,
+    userIdentity: identity,
+    recipientAccountId: account,
+    eventID: `e-${id}`,
+    sourceIPAddress: '203.0.113.7',
+    ...more,
+  });
+  const tree = join(work, 'json-columns');
+  const day = join(tree, 'AWSLogs', account, 'CloudTrail', 'us-east-1', '2026', '10', '05');
+  mkdirSync(day, { recursive: true });
+  writeFileSync(
+    join(day, 'text.json'),
+    JSON.stringify({
+      Records: [
+        // Objects: their fields are read as before.
+        event('1', 'sts.amazonaws.com', 'AssumeRole', alice, {
+          responseElements: { credentials: { accessKeyId: 'ASIAOBJECT' } },
+        }),
+        event('2', 's3.amazonaws.com', 'ListBuckets', session('ASIAOBJECT')),
+        event('3', 'iam.amazonaws.com', 'CreateUser', session('ASIAOBJECT'), {
+          requestParameters: { userName: 'dave' },
+        }),
+        event('4', 'iam.amazonaws.com', 'CreateAccessKey', session('ASIAOBJECT'), {
+          requestParameters: { userName: 'dave' },
+          responseElements: { accessKey: { accessKeyId: 'AKIADAVE' } },
+        }),
+        // Strings, not objects (CloudTrail writes none): no field, and no failed read.
+        event('5', 'sts.amazonaws.com', 'AssumeRole', alice, { responseElements: 'withheld' }),
+        event('6', 'iam.amazonaws.com', 'CreateUser', session('ASIAOBJECT'), {
+          requestParameters: 'carol',
+        }),
+      ],
+    }),
+  );
+
+  it('takes the fields of objects, and none from a string value, without skipping the file', async () => {
+    const result = await summarize(tree, DAY_5);
+    expect(result.warnings).toEqual([]);
+    expect(result.filesRead).toBe(1);
+    const listing = result.rows.find((row) => row.eventName === 'ListBuckets');
+    expect(listing?.callerArn).toBe(alice.arn);
+    expect(
+      result.changes
+        .map((change) => [change.eventId, change.userName, change.createdAccessKeyId, change.callerArn])
+        .sort(),
+    ).toEqual([
+      ['e-3', 'dave', null, alice.arn],
+      ['e-4', 'dave', 'AKIADAVE', alice.arn],
+      ['e-6', null, null, alice.arn],
+    ]);
+    expect(result.rows.filter((row) => row.eventName === 'AssumeRole').map((row) => row.calls)).toEqual([2]);
+  });
+});
+
 describe('DuckDbEngine with bad files', () => {
   const tree = join(work, 'bad-files');
   const day = join(tree, 'AWSLogs', '111111111111', 'CloudTrail', 'us-east-1', '2026', '10', '05');

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Two builds of iamtrail taking turns on the benchmark's (a) command (a cold `--list users`, no
+// cache) over one tree: wall seconds and peak RSS of each run, the medians, B / A, and whether
+// every run printed the same answer.
+//   node scripts/bench/cold-ab.mjs TREE_DIR ROUNDS DIR_A DIR_B
+// DIR_A and DIR_B each hold bin/run.js and its dist/ (a copy of a checkout made before a change).
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+
+const [tree, roundsArg, ...dirs] = process.argv.slice(2);
+const rounds = Number(roundsArg);
+const args = ['--config', join(tree, 'config.yaml'), '--account', 'acct1', '--list', 'users'];
+args.push('--start', '2026-10-01', '--end', '2026-10-30', '--no-cache');
+const runs = dirs.map(() => []);
+const answers = new Set();
+for (let round = 0; round < rounds; round += 1) {
+  dirs.forEach((dir, index) => {
+    const run = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', 'node', join(dir, 'bin/run.js'), ...args], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    });
+    if (run.status !== 0) throw new Error(`${dir}: exit ${run.status}\n${run.stderr}`);
+    const [seconds, kb, user, system] = run.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+    runs[index].push({ seconds, mb: kb / 1024, cpu: user + system });
+    answers.add(createHash('sha256').update(run.stdout).digest('hex'));
+    console.error(
+      `round ${round + 1} ${dir}: ${seconds} s, ${(user + system).toFixed(2)} s CPU, ${(kb / 1024).toFixed(0)} MB`,
+    );
+  });
+}
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const medians = runs.map((list) => ({
+  seconds: median(list.map((run) => run.seconds)),
+  mb: median(list.map((run) => run.mb)),
+  cpu: median(list.map((run) => run.cpu)),
+}));
+dirs.forEach((dir, index) =>
+  console.log(
+    `${dir}: ${runs[index].map((run) => run.seconds.toFixed(2)).join(' / ')} s, ${runs[index].map((run) => run.cpu.toFixed(2)).join(' / ')} s CPU, ${runs[index].map((run) => run.mb.toFixed(0)).join(' / ')} MB; median ${medians[index].seconds.toFixed(2)} s, ${medians[index].cpu.toFixed(2)} s CPU, ${medians[index].mb.toFixed(0)} MB`,
+  ),
+);
+if (dirs.length === 2)
+  console.log(
+    `B / A: ${(medians[1].seconds / medians[0].seconds).toFixed(2)}x the time, ${(medians[1].cpu / medians[0].cpu).toFixed(2)}x the CPU time, ${(medians[1].mb / medians[0].mb).toFixed(2)}x the peak RSS (medians of ${rounds})`,
+  );
+console.log(
+  answers.size === 1 ? 'same answer in every run' : `ANSWERS DIFFER: ${answers.size} distinct outputs`,
+);
+if (answers.size !== 1) process.exitCode = 1;
