@@ -1,3 +1,5 @@
+import { listValue } from '@duckdb/node-api';
+
 import type { SkippedFile } from '../engines/engine.js';
 import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
@@ -166,7 +168,8 @@ export async function writeDays(
     });
     return;
   }
-  let insertDay: (day: string) => Promise<void>;
+  /** Writes the rows of whole days (a transaction's days that have rows). */
+  let insertDays: (group: readonly string[]) => Promise<void>;
   if ('file' in rows) {
     // The spilled rows go from Parquet to the cache inside DuckDB, never through JavaScript.
     await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${activityOfSpill('$1')}`, [
@@ -186,18 +189,20 @@ export async function writeDays(
     );
     for (const [day, count] of perDay.getRowsJS() as [string, number][])
       if (counts.has(day)) counts.set(day, count);
-    insertDay = async (day) => {
+    // One statement a table for the transaction's days (a list bound as a value).
+    insertDays = async (group) => {
+      const list = listValue([...group]);
       await cache.connection.run(
-        `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE day = $2`,
-        [source, day],
+        `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE list_contains($2, day)`,
+        [source, list],
       );
       await cache.connection.run(
-        `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM incoming_changes WHERE day = $2`,
-        [source, day],
+        `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM incoming_changes WHERE list_contains($2, day)`,
+        [source, list],
       );
       await cache.connection.run(
-        `INSERT INTO resource_usage BY NAME SELECT $1 AS source, * FROM incoming_resources WHERE day = $2`,
-        [source, day],
+        `INSERT INTO resource_usage BY NAME SELECT $1 AS source, * FROM incoming_resources WHERE list_contains($2, day)`,
+        [source, list],
       );
     };
   } else {
@@ -209,10 +214,22 @@ export async function writeDays(
     for (const resource of resources) resourcesByDay.get(resource.day)?.push(resource);
     for (const [day, dayRows] of byDay)
       counts.set(day, dayRows.length + (changesByDay.get(day)?.length ?? 0));
-    insertDay = async (day) => {
-      await appendRows(cache, source, byDay.get(day) ?? []);
-      await appendChanges(cache, source, changesByDay.get(day) ?? []);
-      await appendResources(cache, source, resourcesByDay.get(day) ?? []);
+    insertDays = async (group) => {
+      await appendRows(
+        cache,
+        source,
+        group.flatMap((day) => byDay.get(day) ?? []),
+      );
+      await appendChanges(
+        cache,
+        source,
+        group.flatMap((day) => changesByDay.get(day) ?? []),
+      );
+      await appendResources(
+        cache,
+        source,
+        group.flatMap((day) => resourcesByDay.get(day) ?? []),
+      );
     };
   }
   // Forget the days first, in one transaction: a day is then absent until the transaction of its group
@@ -226,7 +243,8 @@ export async function writeDays(
   const beforeCommit = commits.beforeCommit ?? (() => Promise.resolve());
   for (const group of transactionGroups(days, counts, coverageOf, commits.rowsPerTransaction)) {
     await cache.transaction(async () => {
-      for (const day of group) if ((counts.get(day) ?? 0) > 0) await insertDay(day);
+      const withRows = group.filter((day) => (counts.get(day) ?? 0) > 0);
+      if (withRows.length > 0) await insertDays(withRows);
       await insertCoverage(group.flatMap((day) => coverageOf.get(day) ?? []));
       await beforeCommit();
     });
