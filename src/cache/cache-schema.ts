@@ -270,11 +270,12 @@ async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): 
     // Constant table names of this file, never data.
     // Emptied by dropping them: the schema below creates them again as this version has them.
     for (const table of emptied) await cache.connection.run(`DROP TABLE ${table}`);
-    // Schema 10's column of a coverage kept (9's): every day of it was read with its resources.
-    // Then as a fresh cache has it: no default, never null.
+    // Schema 10's column of a coverage kept (9's): false. Schema 9's first engines returned no
+    // resources, so its days may lack them: the first question that needs them reads them again,
+    // once. Then as a fresh cache has it: no default, never null.
     if (!emptied.includes('coverage')) {
       await cache.connection.run(
-        'ALTER TABLE coverage ADD COLUMN IF NOT EXISTS resources BOOLEAN DEFAULT true',
+        'ALTER TABLE coverage ADD COLUMN IF NOT EXISTS resources BOOLEAN DEFAULT false',
       );
       await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources DROP DEFAULT');
       await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources SET NOT NULL');

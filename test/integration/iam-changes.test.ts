@@ -493,7 +493,7 @@ describe('a version-8 cache', () => {
 });
 
 describe('a version-9 cache', () => {
-  it('migrates to 10 keeping everything: its days were read with their resources, and answer a question that needs them', async () => {
+  it('migrates to 10 keeping everything; its days, which schema 9 may have read without their resources, are read again by a question that needs them', async () => {
     const path = join(work, 'v9.duckdb');
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
@@ -515,11 +515,12 @@ describe('a version-9 cache', () => {
       expect(notices).toEqual([
         `the cache ${path} has schema version 9, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost`,
       ]);
-      // The day is loaded, for questions with resources and without.
-      for (const resources of [false, true])
-        expect(
-          await store.missingDays('local', [DEMO], '2026-10-05', '2026-10-05', '2026-11-20', resources),
-        ).toEqual([]);
+      // The day is loaded for questions without resources; one that needs them reads it again
+      // (a day of schema 9 may have been read before its engines returned resources).
+      expect(await store.missingDays('local', [DEMO], '2026-10-05', '2026-10-05', '2026-11-20')).toEqual([]);
+      expect(
+        await store.missingDays('local', [DEMO], '2026-10-05', '2026-10-05', '2026-11-20', true),
+      ).toEqual(['2026-10-05']);
       expect(await store.resourceUsage('local', WINDOW, DEMO, ALICE)).toMatchObject([
         { resource: 'arn:aws:s3:::b/reports/*', calls: 2 },
       ]);
@@ -542,7 +543,7 @@ describe('a version-9 cache', () => {
       expect(await store.missingDays('local', [DEMO], '2026-10-05', '2026-10-06', '2026-11-20')).toEqual([]);
       expect(
         await store.missingDays('local', [DEMO], '2026-10-05', '2026-10-06', '2026-11-20', true),
-      ).toEqual(['2026-10-06']);
+      ).toEqual(['2026-10-05', '2026-10-06']);
     } finally {
       await store.close();
     }
