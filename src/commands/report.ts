@@ -23,10 +23,10 @@ import { runReport } from '../app/report/run-report.js';
 import { ENGINE_NAMES } from '../app/report/report-types.js';
 import type { ReportQuestion } from '../app/report/report-types.js';
 import { readEventSelectorsFile } from '../cli/event-selectors-file.js';
+import { renderLogsRead } from '../cli/render-logs-read.js';
 import { toPrintable, toPrintableDeep } from '../cli/printable.js';
 import { describeWindow, resolveWindow } from '../cli/window.js';
 import { loadConfig } from '../config/load-config.js';
-import { formatBytes } from '../engines/format-bytes.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -254,20 +254,7 @@ export default class Report extends BaseCommand {
     } else {
       process.stderr.write(`${toPrintable(`Listing ${result.type}s of ${where}`)}\n`);
     }
-    const { logs } = result;
-    const skipped = logs.skippedFiles.length;
-    const read =
-      logs.daysRead === 0
-        ? 'no log read'
-        : `${logs.daysRead} day(s) read from the logs in ${logs.engineCalls} engine call(s): ${logs.filesRead} file(s)${skipped > 0 ? `, ${skipped} skipped (see warnings above)` : ''}`;
-    const cached =
-      logs.cache === null ? 'no cache' : `${logs.daysFromCache} day(s) from the cache ${logs.cache}`;
-    process.stderr.write(`${read}; ${cached}\n`);
-    if (logs.athena !== undefined) {
-      process.stderr.write(
-        `athena: ${logs.athena.queries} query(ies), ${formatBytes(logs.athena.bytesScanned)} scanned, about $${logs.athena.dollars.toFixed(4)} at $5 per TB\n`,
-      );
-    }
+    process.stderr.write(renderLogsRead(result.logs));
   }
 }
 

@@ -112,6 +112,11 @@ beforeAll(async () => {
     ]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/replay: (\d+) of \1 observed calls allowed/);
+    // What it read, as the report says it: the first run reads the window's 16 days from the
+    // logs, the second answers from what the first cached.
+    if (name === 'alice')
+      expect(run.stderr).toMatch(/^16 day\(s\) read from the logs in 1 engine call\(s\): \d+ file\(s\)/m);
+    else expect(run.stderr).toContain(`no log read; 16 day(s) from the cache ${cache}\n`);
     runs.set(name, JSON.parse(run.stdout) as PolicyGenerateDocument);
   }
 });

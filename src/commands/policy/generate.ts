@@ -25,6 +25,7 @@ import {
   renderGenerateSummary,
   renderPolicies,
 } from '../../cli/render-policy-generate.js';
+import { renderLogsRead } from '../../cli/render-logs-read.js';
 import { resolveWindow } from '../../cli/window.js';
 import { loadConfig } from '../../config/load-config.js';
 import { InputDataError } from '../../errors.js';
@@ -135,6 +136,7 @@ export default class PolicyGenerate extends BaseCommand {
     }
     if (!this.jsonEnabled() && flags.output === undefined)
       process.stdout.write(renderPolicies(document.policies, flags.format));
+    process.stderr.write(renderLogsRead(document.logs));
     process.stderr.write(renderGenerateSummary(document, files));
     if (document.replay.denied.length > 0) {
       if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
