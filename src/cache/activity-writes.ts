@@ -110,8 +110,20 @@ export async function writeDays(
     file: entry.file,
     reason: entry.reason,
   }));
+  // A skipped file is filed under the day of its path, which may lie outside `days` (the day
+  // before the window, read for its AssumeRole calls): its earlier row goes, not only the days'.
   const insertSkipped = async (): Promise<void> => {
-    if (skippedRows.length > 0) await cache.db.insertInto('skipped_files').values(skippedRows).execute();
+    if (skippedRows.length === 0) return;
+    await cache.db
+      .deleteFrom('skipped_files')
+      .where('source', '=', source)
+      .where(
+        'file',
+        'in',
+        skippedRows.map((row) => row.file),
+      )
+      .execute();
+    await cache.db.insertInto('skipped_files').values(skippedRows).execute();
   };
   const counts = new Map<string, number>(days.map((day) => [day, 0]));
   const loadedAt = new Date().toISOString();

@@ -20,7 +20,8 @@ import type { CacheConnection } from './cache-connection.js';
 // 9: the resources of successful calls (resource_usage), read with the days' activity, and the
 //    boundary snapshots of `boundary apply` (boundary_snapshots); migrated from 7 and 8.
 // 10: coverage says whether a day's resources were read (`resources`): only the questions that
-//    need them read them; migrated from 7, 8 and 9 (whose days were all read with them).
+//    need them read them; migrated from 7, 8 and 9 (9's days kept but marked read without their
+//    resources: schema 9's first engines returned none).
 export const CACHE_SCHEMA_VERSION = '10';
 
 /**
@@ -56,7 +57,8 @@ const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason:
     tables: ['activity', 'coverage', 'skipped_files', 'iam_changes'],
     reason: 'for the resources of their calls',
   },
-  // Every day of a schema-9 cache was read with its resources: kept, and marked so.
+  // A schema-9 cache is kept whole; its days are marked read without their resources (see
+  // migrateFrom).
   '9': { tables: [], reason: '' },
 };
 
