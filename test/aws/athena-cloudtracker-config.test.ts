@@ -37,7 +37,7 @@ import {
   describeTrailRegions,
   resolveTrailRegions,
 } from '../../src/engines/athena/athena-regions.js';
-import { flatten, runCli } from '../helpers/cli.js';
+import { athenaListUsersArgs, flatten, runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
 import { SUMMARY_COLUMNS, coverageRows } from '../helpers/athena-results.js';
 import { startMoto } from '../helpers/moto.js';
@@ -170,20 +170,7 @@ describe('athena setup with CloudTracker config (no regions:)', () => {
       SUMMARY_COLUMNS,
     );
     const result = await cli(
-      '--config',
-      config,
-      '--cache',
-      join(work, 'report.duckdb'),
-      '--engine',
-      'athena',
-      '--account',
-      'demo',
-      '--list',
-      'users',
-      '--start',
-      '2026-10-01',
-      '--end',
-      '2026-10-31',
+      ...athenaListUsersArgs(config, join(work, 'report.duckdb'), '2026-10-01', '2026-10-31'),
     );
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain(

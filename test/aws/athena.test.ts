@@ -13,7 +13,7 @@ import { CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand }
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { flatten, runCli } from '../helpers/cli.js';
+import { athenaListUsersArgs, flatten, runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
 import { SUMMARY_COLUMNS, coverageRows, createUserRow, summaryRow } from '../helpers/athena-results.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
@@ -363,22 +363,7 @@ describe('iamtrail --engine athena (moto over HTTP, canned results)', () => {
   it('answers another question of the same window from the cache, with no Athena query', async () => {
     await askAlice();
     const before = await queryCount();
-    const result = await cli(
-      '--config',
-      config,
-      '--cache',
-      cache,
-      '--engine',
-      'athena',
-      '--account',
-      'demo',
-      '--list',
-      'users',
-      '--start',
-      '2026-10-01',
-      '--end',
-      '2026-10-31',
-    );
+    const result = await cli(...athenaListUsersArgs(config, cache, '2026-10-01', '2026-10-31'));
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout.split('\n').slice(0, 4)).toEqual([
       '  alice    2026-10-03',
