@@ -20,6 +20,13 @@ export interface SummaryRequest {
    * `boundary`): they cost the most of the summary's work per event.
    */
   readonly resources?: boolean;
+  /**
+   * The question reads only each actor's calls per account, day and outcome (`--list users`); a
+   * hint for a summary nothing keeps. An engine may then return rows without callers, with the
+   * event source and name `*` (any) and no IAM change, and skip the work of them (the local engine
+   * does; Athena reads everything always). The coverage and the files read are the same.
+   */
+  readonly actorsOnly?: boolean;
   /** Aborted when the user interrupts (Ctrl-C): the engine stops its work and throws. */
   readonly signal?: AbortSignal;
 }

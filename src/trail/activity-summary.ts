@@ -241,6 +241,14 @@ export interface ActivitySummaryOptions {
    * query has no resource rows.
    */
   readonly resources?: boolean;
+  /**
+   * Only what a per-actor rollup reads (`--list users`): each actor's calls per account, day and
+   * outcome. The events keep no role session, `sourceIdentity` or issued credentials (every
+   * caller is null), no event source or name (both {@link ANY_EVENT}) and no IAM change, so the
+   * stage groups a few rows per actor and day instead of a few per session and event. The
+   * coverage and the files read are the same. Only for a summary nothing keeps.
+   */
+  readonly actorsOnly?: boolean;
 }
 
 /** A per-file row of the stage query (see {@link ActivitySummaryOptions.perFile}). */
@@ -271,6 +279,13 @@ export const MAX_CHAIN_DEPTH = 5;
  * hours, so a session active in the window was opened on its first day or the day before.
  */
 export const LOOKBACK_DAYS = 1;
+
+/**
+ * The event source and name of the rows of a per-actor summary
+ * ({@link ActivitySummaryOptions.actorsOnly}): any event. Never an event's own (CloudTrail's are
+ * a host name and a name in letters).
+ */
+export const ANY_EVENT = '*';
 
 const ACTIVITY_KEYS = [
   'account_id',
@@ -356,8 +371,12 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
   const issuing = sql<boolean>`errorcode IS NULL AND ${isAssumeRole}`;
   // IAM change events are in the window only (never among the look-back day's AssumeRole calls).
   const isChange = sql<boolean>`(eventsource = 'iam.amazonaws.com' AND eventname IN (${sql.join(IAM_CHANGE_EVENTS.map((name) => sql.lit(name)))}))`;
+  // For a per-actor rollup, what it does not read is a typed null: it groups nothing.
+  const actorsOnly = options.actorsOnly === true;
+  const unlessActorsOnly = (value: RawBuilder<string | null>): RawBuilder<string | null> =>
+    actorsOnly ? sql<string | null>`CAST(NULL AS VARCHAR)` : value;
   const ofIam = (value: RawBuilder<unknown>) =>
-    sql<string | null>`CASE WHEN eventsource = 'iam.amazonaws.com' THEN ${value} END`;
+    unlessActorsOnly(sql<string | null>`CASE WHEN eventsource = 'iam.amazonaws.com' THEN ${value} END`);
   const parameter = (field: string) => sql`json_extract_scalar(requestparameters, ${sql.lit(`$.${field}`)})`;
   const resources = options.resources === true;
   const lists = options.lists ?? 'trino';
@@ -374,33 +393,37 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
             ),
             actorArn.as('actor_arn'),
             sql<string>`${identityType}`.as('actor_type'),
-            sql<
-              string | null
-            >`CASE WHEN ${identityType} = 'AssumedRole' THEN ${identityField('accesskeyid')} END`.as(
-              'session_key',
+            unlessActorsOnly(
+              sql<
+                string | null
+              >`CASE WHEN ${identityType} = 'AssumedRole' THEN ${identityField('accesskeyid')} END`,
+            ).as('session_key'),
+            unlessActorsOnly(sql<string | null>`${identityField('sessioncontext', 'sourceidentity')}`).as(
+              'source_identity',
             ),
-            sql<string | null>`${identityField('sessioncontext', 'sourceidentity')}`.as('source_identity'),
-            sql<string>`eventsource`.as('event_source'),
-            sql<string>`eventname`.as('event_name'),
+            (actorsOnly ? sql<string>`${sql.lit(ANY_EVENT)}` : sql<string>`eventsource`).as('event_source'),
+            (actorsOnly ? sql<string>`${sql.lit(ANY_EVENT)}` : sql<string>`eventname`).as('event_name'),
             outcomeSql(sql`errorcode`).as('outcome'),
             // Who called, only for the successful AssumeRole calls: nothing to compute for other events.
-            sql<
-              string | null
-            >`CASE WHEN ${issuing} THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId') END`.as(
-              'issued_key',
+            unlessActorsOnly(
+              sql<
+                string | null
+              >`CASE WHEN ${issuing} THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId') END`,
+            ).as('issued_key'),
+            unlessActorsOnly(
+              sql<
+                string | null
+              >`CASE WHEN ${issuing} THEN coalesce(${actorArn}, ${identityField('invokedby')}, ${identityType} || ':' || ${identityField('username')}) END`,
+            ).as('assumer_arn'),
+            unlessActorsOnly(sql<string | null>`CASE WHEN ${issuing} THEN ${identityType} END`).as(
+              'assumer_type',
             ),
-            sql<
-              string | null
-            >`CASE WHEN ${issuing} THEN coalesce(${actorArn}, ${identityField('invokedby')}, ${identityType} || ':' || ${identityField('username')}) END`.as(
-              'assumer_arn',
-            ),
-            sql<string | null>`CASE WHEN ${issuing} THEN ${identityType} END`.as('assumer_type'),
-            sql<string | null>`CASE WHEN ${issuing} THEN ${identityField('accesskeyid')} END`.as(
-              'assumer_key',
-            ),
+            unlessActorsOnly(
+              sql<string | null>`CASE WHEN ${issuing} THEN ${identityField('accesskeyid')} END`,
+            ).as('assumer_key'),
             // The event id of an IAM change event (the only column that tests the event list); the
             // change columns below are read for IAM events only, and kept for changes by `events`.
-            sql<string | null>`CASE WHEN ${isChange} THEN eventid END`.as('event_id'),
+            unlessActorsOnly(sql<string | null>`CASE WHEN ${isChange} THEN eventid END`).as('event_id'),
             ofIam(sql`sourceipaddress`).as('iam_source_ip'),
             ofIam(parameter('userName')).as('iam_user_name'),
             ofIam(parameter('roleName')).as('iam_role_name'),
@@ -411,11 +434,11 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
             ),
             ofIam(parameter('policyName')).as('iam_policy_name'),
             ofIam(parameter('status')).as('iam_key_status'),
-            sql<
-              string | null
-            >`CASE WHEN eventsource = 'iam.amazonaws.com' AND eventname = 'CreateAccessKey' THEN json_extract_scalar(responseelements, '$.accessKey.accessKeyId') END`.as(
-              'iam_created_key_id',
-            ),
+            unlessActorsOnly(
+              sql<
+                string | null
+              >`CASE WHEN eventsource = 'iam.amazonaws.com' AND eventname = 'CreateAccessKey' THEN json_extract_scalar(responseelements, '$.accessKey.accessKeyId') END`,
+            ).as('iam_created_key_id'),
             ofIam(sql`errorcode`).as('iam_error_code'),
             // The resources of a successful call (kept for the window's only, in `events`).
             ...(resources

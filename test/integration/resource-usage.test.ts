@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { ActivityRow } from '../../src/trail/activity-summary.js';
 import type { ResourceUsageRow } from '../../src/trail/resource-usage.js';
+import { cacheTables } from '../helpers/cache-tables.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
 
 /*
@@ -226,27 +226,6 @@ describe('the resources of successful calls, read with the activity into the cac
     },
   );
 });
-
-/** Every row of the cache file's log tables, sorted, with the coverage's load time left out. */
-async function cacheTables(path: string): Promise<Record<string, unknown[]>> {
-  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-  const connection = await instance.connect();
-  try {
-    const tables: Record<string, unknown[]> = {};
-    for (const [name, query] of [
-      ['activity', 'SELECT * FROM activity ORDER BY ALL'],
-      ['iam_changes', 'SELECT * FROM iam_changes ORDER BY ALL'],
-      ['coverage', 'SELECT * EXCLUDE (loaded_at) FROM coverage ORDER BY ALL'],
-      ['skipped_files', 'SELECT * FROM skipped_files ORDER BY ALL'],
-      ['resource_usage', 'SELECT * FROM resource_usage ORDER BY ALL'],
-    ] as const)
-      tables[name] = (await connection.runAndReadAll(query)).getRowsJson();
-    return tables;
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe('a summary read without the resources (every question but policy generate and boundary)', () => {
   const cases = [

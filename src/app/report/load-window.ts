@@ -94,6 +94,12 @@ export interface LoadWindowOptions {
    */
   readonly resources?: boolean;
   /**
+   * The question reads only each actor's calls per account, day and outcome (`--list users`):
+   * without the cache (nothing kept), the engine may read only that (see
+   * `SummaryRequest.actorsOnly`). A cache always gets every row, for whatever question comes next.
+   */
+  readonly actorsOnly?: boolean;
+  /**
    * The caller only reads the store (the report): a local run's cache that holds a current
    * schema is first opened read-only, and opened for writing only if days must be read.
    */
@@ -316,6 +322,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
               startDay: range.startDay,
               endDay: range.endDay,
               resources: options.resources === true,
+              ...(options.actorsOnly === true && !options.cache.enabled ? { actorsOnly: true } : {}),
               ...(options.signal === undefined ? {} : { signal: options.signal }),
             });
             filesRead += summary.filesRead;

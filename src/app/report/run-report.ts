@@ -75,6 +75,8 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     reporter: options.reporter,
     // The report writes nothing to the cache but the days it reads.
     readOnly: true,
+    // --list users reads each user's calls per day and outcome, never a caller nor an event.
+    ...(question.kind === 'list' && question.type === 'user' ? { actorsOnly: true } : {}),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.cacheOnly === undefined ? {} : { cacheOnly: options.cacheOnly }),

@@ -310,6 +310,7 @@ export class DuckDbEngine implements Engine {
       perFile: true,
       lists: 'duckdb',
       resources: request.resources === true,
+      actorsOnly: request.actorsOnly === true,
     }).compile();
     try {
       // One statement: a batch that fails leaves nothing in the staged table.
