@@ -121,7 +121,8 @@ export class DuckDbEngine implements Engine {
    * What the `cloudtrail` view was created for: whether it reads what the resources need, and
    * its reader's largest object (undefined: not created yet).
    */
-  #view: { readonly resources: boolean; readonly objectBytes: number } | undefined;
+  #view:
+    { readonly resources: boolean; readonly actorsOnly: boolean; readonly objectBytes: number } | undefined;
   /** DuckDB's spill folder, removed on close. */
   readonly #spillFolder: string;
 
@@ -273,9 +274,14 @@ export class DuckDbEngine implements Engine {
   }
 
   /** Creates the `cloudtrail` view for a batch, unless the one there fits it already. */
-  async #prepare(files: readonly LogFile[], resources: boolean): Promise<void> {
+  async #prepare(files: readonly LogFile[], resources: boolean, actorsOnly: boolean): Promise<void> {
     const objectBytes = readerObjectBytes(files, this.#options.maxLogFileBytes);
-    if (this.#view?.resources === resources && this.#view.objectBytes === objectBytes) return;
+    if (
+      this.#view?.resources === resources &&
+      this.#view.actorsOnly === actorsOnly &&
+      this.#view.objectBytes === objectBytes
+    )
+      return;
     if (this.#view?.objectBytes !== objectBytes) {
       // The reader reserves two buffers of the largest object per thread, whatever the files
       // hold: reserved on top of the limit, so that they never make DuckDB spill the data, nor
@@ -286,9 +292,9 @@ export class DuckDbEngine implements Engine {
       );
       await this.#connection.run(`SET memory_limit = '${String(limit)}MiB'`);
     }
-    await this.#connection.run(createCloudTrailViewSql(objectBytes, resources));
+    await this.#connection.run(createCloudTrailViewSql(objectBytes, resources, actorsOnly));
     if (this.#view === undefined) await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
-    this.#view = { resources, objectBytes };
+    this.#view = { resources, actorsOnly, objectBytes };
   }
 
   /**
@@ -304,7 +310,7 @@ export class DuckDbEngine implements Engine {
     afterNamed = false,
   ): Promise<void> {
     await this.#connection.run(SET_LOG_FILES_SQL, [listValue(files.map((file) => file.path))]);
-    await this.#prepare(files, request.resources === true);
+    await this.#prepare(files, request.resources === true, request.actorsOnly === true);
     const stage = buildStageQuery(this.#db, {
       ...request,
       perFile: true,

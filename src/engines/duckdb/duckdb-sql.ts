@@ -25,6 +25,15 @@ const recordType = (resources: boolean): string => `STRUCT(
 )`;
 
 /**
+ * The fields a per-actor summary reads (`ActivitySummaryOptions.actorsOnly`): who, when, which
+ * account, and the event and its error for the outcome (and the look-back day's AssumeRole test).
+ */
+const ACTORS_RECORD_TYPE = `STRUCT(
+  eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR, recipientAccountId VARCHAR,
+  userIdentity STRUCT("type" VARCHAR, arn VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(arn VARCHAR)))
+)`;
+
+/**
  * The event sources whose `requestParameters` the shared queries read, as SQL literals (constants):
  * IAM's (its changes), and with the resources those of {@link RESOURCE_PARAMETER_SOURCES}.
  */
@@ -47,20 +56,27 @@ export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
  * summary that does not read them) the records' `resources` lists are not materialised (the
  * column is a typed null) and `requestParameters` is kept for IAM's events only.
  */
-export function createCloudTrailViewSql(maxFileBytes: number, resources: boolean): string {
+export function createCloudTrailViewSql(
+  maxFileBytes: number,
+  resources: boolean,
+  actorsOnly = false,
+): string {
   if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0)
     throw new RangeError(`maximum log file size ${maxFileBytes} is not a positive integer`);
+  // A per-actor summary reads none of the other fields: typed nulls, never materialised.
+  const field = (name: string, type: string): string => (actorsOnly ? `CAST(NULL AS ${type})` : `r.${name}`);
+  const type = actorsOnly ? ACTORS_RECORD_TYPE : recordType(resources);
   return `CREATE OR REPLACE TEMP VIEW cloudtrail AS
 SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
-  r.errorCode AS errorcode, r.awsRegion AS awsregion, r.recipientAccountId AS recipientaccountid,
-  r.responseElements AS responseelements, r.userIdentity AS useridentity,
-  r.eventID AS eventid, r.sourceIPAddress AS sourceipaddress,
-  CASE WHEN r.eventSource IN (${parameterSources(resources)}) THEN r.requestParameters END AS requestparameters,
-  ${resources ? 'r.resources' : 'CAST(NULL AS STRUCT(arn VARCHAR)[])'} AS resources, filename AS "$path", has_records
+  r.errorCode AS errorcode, ${field('awsRegion', 'VARCHAR')} AS awsregion, r.recipientAccountId AS recipientaccountid,
+  ${field('responseElements', 'JSON')} AS responseelements, r.userIdentity AS useridentity,
+  ${field('eventID', 'VARCHAR')} AS eventid, ${field('sourceIPAddress', 'VARCHAR')} AS sourceipaddress,
+  ${actorsOnly ? 'CAST(NULL AS JSON)' : `CASE WHEN r.eventSource IN (${parameterSources(resources)}) THEN r.requestParameters END`} AS requestparameters,
+  ${resources && !actorsOnly ? 'r.resources' : 'CAST(NULL AS STRUCT(arn VARCHAR)[])'} AS resources, filename AS "$path", has_records
 FROM (
   SELECT filename, Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r
   FROM read_json(getvariable('iamtrail_log_files'),
-    columns = {'Records': '${recordType(resources).replace(/\s+/g, ' ')}[]'},
+    columns = {'Records': '${type.replace(/\s+/g, ' ')}[]'},
     format = 'unstructured', records = true, filename = true, maximum_object_size = ${maxFileBytes})
 )`;
 }
