@@ -343,6 +343,8 @@ const SUMMARY_KEYS = [
 ] as const;
 
 function checkOptions(options: ActivitySummaryOptions): void {
+  if (options.actorsOnly === true && options.resources === true)
+    throw new Error('a per-actor summary (actorsOnly) reads no resources');
   if (!isUtcDay(options.startDay) || !isUtcDay(options.endDay)) {
     throw new Error(`summary days must be YYYY-MM-DD, got ${options.startDay}..${options.endDay}`);
   }

@@ -1,9 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { loadWindow, planLogs } from '../../src/app/report/load-window.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
 import { ANY_EVENT } from '../../src/trail/activity-summary.js';
@@ -94,6 +97,126 @@ describe('a summary of the actors only (--list users without the cache)', () => 
   );
 });
 
+describe('one engine asked both ways', () => {
+  it('answers each request as a new engine would, whichever came before (the reader is chosen per request)', async () => {
+    const window = { startDay: '2026-10-13', endDay: '2026-10-19' };
+    const full = await summarize(DEMO_LOGS, window);
+    const actors = await summarize(DEMO_LOGS, { ...window, actorsOnly: true });
+    const engine = await DuckDbEngine.create({ logsDir: DEMO_LOGS, reporter: { warn: () => undefined } });
+    try {
+      for (const [request, expected] of [
+        [{ ...window, actorsOnly: true }, actors],
+        [window, full],
+        [{ ...window, actorsOnly: true }, actors],
+      ] as const) {
+        const answer = await engine.summarize(request);
+        expect(perActor(answer.rows)).toEqual(perActor(expected.rows));
+        expect(answer.rows).toHaveLength(expected.rows.length);
+        expect(answer.changes).toHaveLength(expected.changes.length);
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('refuses a per-actor summary with the resources, which it would leave out', async () => {
+    await expect(
+      summarize(DEMO_LOGS, {
+        startDay: '2026-10-13',
+        endDay: '2026-10-13',
+        actorsOnly: true,
+        resources: true,
+      }),
+    ).rejects.toThrow(/reads no resources/);
+  });
+});
+
+describe('a log file that repeats a field', () => {
+  it('is read, or skipped, alike by both summaries: the reader names the same fields', async () => {
+    // DuckDB refuses a record repeating a field its type names: each file repeats one field of a
+    // record, among them fields only the full summary uses (a narrower reader would accept them).
+    const logs = join(work, 'repeated-fields');
+    const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/10');
+    mkdirSync(day, { recursive: true });
+    const record = (user: string) =>
+      JSON.stringify({
+        eventTime: '2026-10-10T05:00:00Z',
+        eventSource: 's3.amazonaws.com',
+        eventName: 'ListBuckets',
+        awsRegion: 'us-east-1',
+        sourceIPAddress: '192.0.2.1',
+        userAgent: 'agent',
+        eventID: 'id',
+        recipientAccountId: '111111111111',
+        userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111111111111:user/${user}`, accessKeyId: 'AKIA' },
+      });
+    const repeats = ['eventID', 'awsRegion', 'sourceIPAddress', 'accessKeyId', 'userAgent', 'eventName'];
+    repeats.forEach((field, index) => {
+      const text = `{"Records":[${record(`plain${String(index)}`)},${record(field).replace(`"${field}":`, `"${field}":"again","${field}":`)}]}`;
+      writeFileSync(
+        join(day, `111111111111_CloudTrail_us-east-1_20261010T0${String(index)}00Z_${field}.json.gz`),
+        gzipSync(text),
+      );
+    });
+    const window = { startDay: '2026-10-10', endDay: '2026-10-10' };
+    const full = await summarize(logs, window);
+    const actors = await summarize(logs, { ...window, actorsOnly: true });
+    // Some repeat is refused and some accepted (userAgent: a field no summary reads).
+    expect(full.skippedFiles.length).toBeGreaterThan(0);
+    expect(full.skippedFiles.length).toBeLessThan(repeats.length);
+    expect(full.skippedFiles.some((entry) => entry.file.endsWith('_eventID.json.gz'))).toBe(true);
+    expect([...actors.skippedFiles].map((entry) => entry.file).sort()).toEqual(
+      [...full.skippedFiles].map((entry) => entry.file).sort(),
+    );
+    expect(actors.filesRead).toBe(full.filesRead);
+    expect(perActor(actors.rows)).toEqual(perActor(full.rows));
+  });
+});
+
+describe('loadWindow with actorsOnly', () => {
+  const config = loadConfig(join(REPO_ROOT, 'examples/demo/config.example.yaml'));
+  const load = (enabled: boolean) =>
+    loadWindow({
+      config,
+      plan: planLogs(config, DEMO_LOGS, 'local'),
+      cache: {
+        path: join(work, `load-window-${String(enabled)}.duckdb`),
+        enabled,
+        refresh: false,
+        lockTimeoutMs: 1000,
+      },
+      window: { startDay: '2026-10-13', endDay: '2026-10-19' },
+      accounts: [{ name: 'demo', id: '111111111111' }],
+      skipSetup: true,
+      reporter: { warn: () => undefined, note: () => undefined },
+      actorsOnly: true,
+      now: new Date('2026-11-30T00:00:00Z'),
+    });
+  const eventsHeld = async (enabled: boolean): Promise<Set<string>> => {
+    const { store, source } = await load(enabled);
+    try {
+      const rows = await store.actorActivity(
+        source,
+        { startDay: '2026-10-13', endDay: '2026-10-19' },
+        'arn:aws:iam::111111111111:user/alice',
+      );
+      return new Set(rows.map((row) => row.eventName));
+    } finally {
+      await store.close();
+    }
+  };
+
+  it('without the cache, reads the actors only: the rows name no event', async () => {
+    expect(await eventsHeld(false)).toEqual(new Set([ANY_EVENT]));
+  });
+
+  it('with the cache, reads everything: the rows name their events', async () => {
+    const events = await eventsHeld(true);
+    expect(events.has(ANY_EVENT)).toBe(false);
+    expect(events.size).toBeGreaterThan(3);
+  });
+});
+
 describe('iamtrail --list users', () => {
   /** The dataset's account (its records say 123837392027) with a user who called and one who did not. */
   const invictusConfig = (): string => {
@@ -143,12 +266,22 @@ describe('iamtrail --list users', () => {
         window.endDay,
       ];
       const cache = join(work, `${name}-list.duckdb`);
-      for (const format of ['json', 'text']) {
+      for (const format of ['json', 'text', 'csv', 'html']) {
+        rmSync(cache, { force: true });
         const lean = await runCli([...question, '--no-cache', '--format', format]);
         const cached = await runCli([...question, '--cache', cache, '--format', format]);
         expect(lean.status, lean.stderr).toBe(0);
-        if (format === 'json')
-          expect(withoutLogs(parseJsonAnswer(lean))).toEqual(withoutLogs(parseJsonAnswer(cached)));
+        if (format === 'json') {
+          const [leanAnswer, cachedAnswer] = [parseJsonAnswer(lean), parseJsonAnswer(cached)];
+          expect(withoutLogs(leanAnswer)).toEqual(withoutLogs(cachedAnswer));
+          // How it was read is the same too, but for where it was kept.
+          expect({ ...(leanAnswer.logs as object), cache: null }).toEqual({
+            ...(cachedAnswer.logs as object),
+            cache: null,
+          });
+        } else if (format === 'html')
+          // The page carries the JSON document: its logs say where the answer was kept.
+          expect(lean.stdout).toBe(cached.stdout.replace(`"cache":${JSON.stringify(cache)}`, '"cache":null'));
         else expect(lean.stdout).toBe(cached.stdout);
       }
     },

@@ -382,7 +382,8 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
       daysRead: toRead.length,
       daysFromCache: readableDays.length - missing.length,
       filesRead,
-      skippedFiles,
+      // In the order of the files, whatever the order the engine met them in.
+      skippedFiles: sortByFile(skippedFiles),
       unreadableFiles,
       coverage: coverage.accounts,
       complete: coverage.complete && unreadableFiles.length === 0,

@@ -25,15 +25,6 @@ const recordType = (resources: boolean): string => `STRUCT(
 )`;
 
 /**
- * The fields a per-actor summary reads (`ActivitySummaryOptions.actorsOnly`): who, when, which
- * account, and the event and its error for the outcome (and the look-back day's AssumeRole test).
- */
-const ACTORS_RECORD_TYPE = `STRUCT(
-  eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR, recipientAccountId VARCHAR,
-  userIdentity STRUCT("type" VARCHAR, arn VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(arn VARCHAR)))
-)`;
-
-/**
  * The event sources whose `requestParameters` the shared queries read, as SQL literals (constants):
  * IAM's (its changes), and with the resources those of {@link RESOURCE_PARAMETER_SOURCES}.
  */
@@ -63,9 +54,11 @@ export function createCloudTrailViewSql(
 ): string {
   if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0)
     throw new RangeError(`maximum log file size ${maxFileBytes} is not a positive integer`);
-  // A per-actor summary reads none of the other fields: typed nulls, never materialised.
+  // A per-actor summary reads none of the other fields: typed nulls. The reader still names them,
+  // as every summary's does: DuckDB refuses a file that repeats a field its type names, so the
+  // same files are readable whatever the question.
   const field = (name: string, type: string): string => (actorsOnly ? `CAST(NULL AS ${type})` : `r.${name}`);
-  const type = actorsOnly ? ACTORS_RECORD_TYPE : recordType(resources);
+  const type = recordType(resources && !actorsOnly);
   return `CREATE OR REPLACE TEMP VIEW cloudtrail AS
 SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
   r.errorCode AS errorcode, ${field('awsRegion', 'VARCHAR')} AS awsregion, r.recipientAccountId AS recipientaccountid,
