@@ -227,21 +227,11 @@ export async function writeDays(
     for (const [day, dayRows] of byDay)
       counts.set(day, dayRows.length + (changesByDay.get(day)?.length ?? 0));
     insertDays = async (group) => {
-      await appendRows(
-        cache,
-        source,
-        group.flatMap((day) => byDay.get(day) ?? []),
-      );
-      await appendChanges(
-        cache,
-        source,
-        group.flatMap((day) => changesByDay.get(day) ?? []),
-      );
-      await appendResources(
-        cache,
-        source,
-        group.flatMap((day) => resourcesByDay.get(day) ?? []),
-      );
+      const of = <T>(perDay: ReadonlyMap<string, readonly T[]>): T[] =>
+        group.flatMap((day) => perDay.get(day) ?? []);
+      await appendRows(cache, source, of(byDay));
+      await appendChanges(cache, source, of(changesByDay));
+      await appendResources(cache, source, of(resourcesByDay));
     };
   }
   // Forget the days first, in one transaction: a day is then absent until the transaction of its group

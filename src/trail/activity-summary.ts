@@ -403,8 +403,8 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
             unlessActorsOnly(sql<string | null>`${identityField('sessioncontext', 'sourceidentity')}`).as(
               'source_identity',
             ),
-            (actorsOnly ? sql<string>`${sql.lit(ANY_EVENT)}` : sql<string>`eventsource`).as('event_source'),
-            (actorsOnly ? sql<string>`${sql.lit(ANY_EVENT)}` : sql<string>`eventname`).as('event_name'),
+            (actorsOnly ? sql.lit(ANY_EVENT) : sql<string>`eventsource`).as('event_source'),
+            (actorsOnly ? sql.lit(ANY_EVENT) : sql<string>`eventname`).as('event_name'),
             outcomeSql(sql`errorcode`).as('outcome'),
             // Who called, only for the successful AssumeRole calls: nothing to compute for other events.
             unlessActorsOnly(
