@@ -6,6 +6,9 @@
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+/** {@link UNPRINTABLE} for a test, without the global flag's state. */
+const HAS_UNPRINTABLE = new RegExp(UNPRINTABLE.source);
+
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**
@@ -16,6 +19,8 @@ const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t'
  * names print unchanged.
  */
 export function toPrintable(text: string): string {
+  // Most text holds none: test first, and hand the same string back.
+  if (!HAS_UNPRINTABLE.test(text)) return text;
   return text.replace(UNPRINTABLE, (character) => {
     const named = NAMED[character];
     if (named !== undefined) return named;
@@ -28,15 +33,31 @@ export function toPrintable(text: string): string {
 
 /**
  * {@link toPrintable} applied to every string of a JSON-shaped value (plain objects, arrays,
- * scalars), for documents handed to a text or CSV renderer.
+ * scalars), for documents handed to a text or CSV renderer. Copy on write: an array or object
+ * none of whose strings changes is returned as it is (a report of 20,000 actions is rarely
+ * copied), so the result must be read, never changed.
  */
 export function toPrintableDeep<T>(value: T): T {
   if (typeof value === 'string') return toPrintable(value) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => toPrintableDeep(item)) as T;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item: unknown, index) => {
+      const printable = toPrintableDeep(item);
+      if (printable === item) return;
+      copy ??= [...value];
+      copy[index] = printable;
+    });
+    return (copy ?? value) as T;
+  }
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, toPrintableDeep(item as unknown)]),
-    ) as T;
+    let copy: Record<string, unknown> | undefined;
+    for (const [key, item] of Object.entries(value)) {
+      const printable = toPrintableDeep(item as unknown);
+      if (printable === item) continue;
+      copy ??= { ...(value as Record<string, unknown>) };
+      copy[key] = printable;
+    }
+    return (copy ?? value) as T;
   }
   return value;
 }

@@ -40,4 +40,21 @@ describe('toPrintableDeep', () => {
     });
     expect(document.name).toBe('x\u001b[2J');
   });
+
+  it('copies only what it escapes: clean parts are handed back as they are, the input is never changed', () => {
+    const clean = { arn: 'arn:aws:iam::111111111111:user/alice', calls: [1, 2] };
+    const dirty = { arn: 'arn:aws:iam::111111111111:user/\u001b[2J', calls: 1 };
+    const document = { clean, dirty, list: [clean, dirty, 'ok'] };
+    const printable = toPrintableDeep(document);
+
+    expect(toPrintableDeep(clean)).toBe(clean);
+    expect(printable).not.toBe(document);
+    expect(printable.clean).toBe(clean);
+    expect(printable.dirty).toEqual({ arn: 'arn:aws:iam::111111111111:user/\\x1b[2J', calls: 1 });
+    expect(printable.list).toEqual([clean, printable.dirty, 'ok']);
+    expect(printable.list[0]).toBe(clean);
+    // The input keeps its raw text, at every depth.
+    expect(dirty.arn).toBe('arn:aws:iam::111111111111:user/\u001b[2J');
+    expect(document.list[1]).toBe(dirty);
+  });
 });
