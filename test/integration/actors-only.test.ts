@@ -267,7 +267,10 @@ describe('iamtrail --list users', () => {
       ];
       const cache = join(work, `${name}-list.duckdb`);
       for (const format of ['json', 'text', 'csv', 'html']) {
-        rmSync(cache, { force: true });
+        // JSON and the page (which embeds it) say how the logs were read: their cached run reads
+        // every row of the logs into a new cache. Text and CSV say nothing of it: theirs answer
+        // from the cache JSON's run filled.
+        if (format === 'json' || format === 'html') rmSync(cache, { force: true });
         const lean = await runCli([...question, '--no-cache', '--format', format]);
         const cached = await runCli([...question, '--cache', cache, '--format', format]);
         expect(lean.status, lean.stderr).toBe(0);
