@@ -52,11 +52,8 @@ export async function missingDays(
     .$if(resources, (query) => query.where('resources', '=', true))
     .execute();
   const accountsOfDay = new Map<string, Set<string>>();
-  for (const row of loaded) {
-    const seen = accountsOfDay.get(row.day) ?? new Set<string>();
-    seen.add(row.account_id);
-    accountsOfDay.set(row.day, seen);
-  }
+  for (const row of loaded)
+    accountsOfDay.set(row.day, (accountsOfDay.get(row.day) ?? new Set<string>()).add(row.account_id));
   const loadedDays = new Set(
     [...accountsOfDay].filter(([, seen]) => seen.size === accounts.length).map(([day]) => day),
   );

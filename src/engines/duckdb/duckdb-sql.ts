@@ -58,18 +58,18 @@ export function createCloudTrailViewSql(
   // as every summary's does: DuckDB refuses a file that repeats a field its type names, so the
   // same files are readable whatever the question.
   const field = (name: string, type: string): string => (actorsOnly ? `CAST(NULL AS ${type})` : `r.${name}`);
-  const type = recordType(resources && !actorsOnly);
+  const withResources = resources && !actorsOnly;
   return `CREATE OR REPLACE TEMP VIEW cloudtrail AS
 SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
   r.errorCode AS errorcode, ${field('awsRegion', 'VARCHAR')} AS awsregion, r.recipientAccountId AS recipientaccountid,
   ${field('responseElements', 'JSON')} AS responseelements, r.userIdentity AS useridentity,
   ${field('eventID', 'VARCHAR')} AS eventid, ${field('sourceIPAddress', 'VARCHAR')} AS sourceipaddress,
   ${actorsOnly ? 'CAST(NULL AS JSON)' : `CASE WHEN r.eventSource IN (${parameterSources(resources)}) THEN r.requestParameters END`} AS requestparameters,
-  ${resources && !actorsOnly ? 'r.resources' : 'CAST(NULL AS STRUCT(arn VARCHAR)[])'} AS resources, filename AS "$path", has_records
+  ${withResources ? 'r.resources' : 'CAST(NULL AS STRUCT(arn VARCHAR)[])'} AS resources, filename AS "$path", has_records
 FROM (
   SELECT filename, Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r
   FROM read_json(getvariable('iamtrail_log_files'),
-    columns = {'Records': '${type.replace(/\s+/g, ' ')}[]'},
+    columns = {'Records': '${recordType(withResources).replace(/\s+/g, ' ')}[]'},
     format = 'unstructured', records = true, filename = true, maximum_object_size = ${maxFileBytes})
 )`;
 }
