@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { Kysely } from 'kysely';
-import pRetry from 'p-retry';
+import pRetry, { AbortError } from 'p-retry';
 
 import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
 import { EngineError, messageOf, UsageError } from '../errors.js';
@@ -24,6 +24,11 @@ export interface CacheConnectionOptions {
   readonly lockTimeoutMs: number;
   /** Told when an old cache is rebuilt. */
   readonly onNotice: (message: string) => void;
+  /**
+   * Stops waiting for another process's lock: once aborted, no attempt to open starts (the open
+   * fails with the signal's reason); one under way finishes, and what it opens is returned.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Defaults of {@link CacheConnectionOptions}. */
@@ -82,10 +87,10 @@ export class CacheConnection {
    * cache. A damaged file and a full disk are {@link EngineError}s (see `cache-file.ts`).
    */
   static async open(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<CacheConnection> {
-    const { lockTimeoutMs, onNotice } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
+    const { lockTimeoutMs, onNotice, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
     if (path === ':memory:')
       return CacheConnection.#connect(path, await DuckDBInstance.create(path), onNotice);
-    return CacheConnection.#waitForLock(path, lockTimeoutMs, async () => {
+    return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       const state = inspectCacheFile(path);
       if (state === 'duckdb') {
         if (!verifiedFiles.has(fileIdentity(path)))
@@ -117,10 +122,10 @@ export class CacheConnection {
     path: string,
     options: Partial<CacheConnectionOptions> = {},
   ): Promise<CacheConnection | undefined> {
-    const { lockTimeoutMs } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
+    const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
     if (path === ':memory:' || existsSync(`${path}.wal`) || inspectCacheFile(path) !== 'duckdb')
       return undefined;
-    return CacheConnection.#waitForLock(path, lockTimeoutMs, async () => {
+    return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       let instance: DuckDBInstance;
       try {
         instance = await DuckDBInstance.create(path, { ...DUCKDB_OPTIONS, access_mode: 'READ_ONLY' });
@@ -155,8 +160,8 @@ export class CacheConnection {
    * untouched. Returns whether there was a file to delete.
    */
   static async remove(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<boolean> {
-    const { lockTimeoutMs } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
-    return CacheConnection.#waitForLock(path, lockTimeoutMs, async () => {
+    const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
+    return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       const state = inspectCacheFile(path);
       if (state === 'absent') return false;
       const removeFiles = (): void => {
@@ -194,20 +199,32 @@ export class CacheConnection {
 
   /**
    * Runs `attempt`, again while another process holds the file's lock (backing off from 50 ms to
-   * 1 s), up to `lockTimeoutMs`; then fails with an {@link EngineError} naming the holder.
+   * 1 s), up to `lockTimeoutMs` or until `signal` is aborted; then fails with an
+   * {@link EngineError} naming the holder (or the signal's reason).
    */
-  static async #waitForLock<T>(path: string, lockTimeoutMs: number, attempt: () => Promise<T>): Promise<T> {
+  static async #waitForLock<T>(
+    path: string,
+    lockTimeoutMs: number,
+    signal: AbortSignal | undefined,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
     try {
-      return await pRetry(attempt, {
-        retries: 5,
-        forever: true,
-        factor: 2,
-        minTimeout: 50,
-        maxTimeout: 1000,
-        // p-retry treats 0 as "no limit"; a zero timeout is one attempt.
-        maxRetryTime: Math.max(lockTimeoutMs, 1),
-        shouldRetry: (error) => isLockConflict(error),
-      });
+      return await pRetry(
+        () => {
+          if (signal?.aborted === true) throw new AbortError(messageOf(signal.reason));
+          return attempt();
+        },
+        {
+          retries: 5,
+          forever: true,
+          factor: 2,
+          minTimeout: 50,
+          maxTimeout: 1000,
+          // p-retry treats 0 as "no limit"; a zero timeout is one attempt.
+          maxRetryTime: Math.max(lockTimeoutMs, 1),
+          shouldRetry: (error) => isLockConflict(error),
+        },
+      );
     } catch (error) {
       if (!isLockConflict(error)) throw error;
       const holder = /PID (\d+)/.exec(error.message)?.[1];

@@ -126,6 +126,64 @@ describe('two processes and crashes', () => {
     expect(after.status).toBe(0);
   });
 
+  it('a question that fails on what it names does not wait for a cache another process holds', async () => {
+    const cache = freshCache();
+    expect(json([...base, '--cache', cache]).logs.engineCalls).toBe(1);
+    // Another process holds the cache open for writing (with nothing written, so no write-ahead
+    // log beside it: a question would open it read-only, after waiting for the lock).
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api';
+         await DuckDBInstance.create(process.argv[1]);
+         process.stderr.write('held\\n');
+         setTimeout(() => undefined, 60_000);`,
+        cache,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const exited = new Promise((resolve) => holder.on('close', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stderr.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('held')) resolve();
+        });
+        holder.on('exit', () => {
+          reject(new Error('the holder exited before it held the cache'));
+        });
+      });
+      // The cache's read-only open starts while the IAM data is read; the unknown role ends the
+      // run before the cache is read, and the open stops waiting for the lock. Had it waited, the
+      // error would come after --cache-wait's 600 s, long after the test's timeout.
+      const wrong = runBinary([
+        ...base.slice(0, base.indexOf('--list')),
+        '--user',
+        'alice',
+        '--destrole',
+        'no-such-role',
+        '--start',
+        '2026-10-01',
+        '--end',
+        '2026-10-31',
+        '--cache',
+        cache,
+        '--cache-wait',
+        '600',
+      ]);
+      expect(flatten(wrong.stderr)).toContain('unknown role "no-such-role" in account demo (111111111111)');
+      expect(wrong.status).toBe(2);
+      // A question that needs the cache does wait for it, up to --cache-wait.
+      const patient = runBinary([...base, '--cache', cache, '--cache-wait', '1']);
+      expect(patient.status).toBe(3);
+      expect(flatten(patient.stderr)).toContain(`the cache ${cache} is in use by another iamtrail process`);
+    } finally {
+      holder.kill('SIGKILL');
+      await exited;
+    }
+  });
+
   it('a second process with time to wait gets the cache once the first is done, and uses what it loaded', async () => {
     const cache = freshCache();
     const first = startUntil(

@@ -104,6 +104,60 @@ export interface LoadWindowOptions {
    * schema is first opened read-only, and opened for writing only if days must be read.
    */
   readonly readOnly?: boolean;
+  /** That read-only open, started by {@link openCacheEarly} while the caller read its inputs. */
+  readonly early?: EarlyCacheOpen;
+}
+
+/** A read-only open of the cache under way: see {@link openCacheEarly}. */
+export interface EarlyCacheOpen {
+  readonly store: Promise<CacheStore | undefined>;
+  /** Closes what the open gives, for a caller that fails before {@link loadWindow} takes it. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Starts the read-only open of {@link loadWindow} (for a local run that only reads the cache)
+ * before the caller reads its other inputs (IAM data): DuckDB opens the file on a thread of its
+ * own meanwhile. `undefined` when loadWindow would not open it read-only. Whoever starts it passes
+ * it to loadWindow, or discards it.
+ */
+export function openCacheEarly(
+  options: Pick<LoadWindowOptions, 'plan' | 'cache' | 'readOnly'>,
+): EarlyCacheOpen | undefined {
+  if (!opensReadOnly(options)) return undefined;
+  const waiting = new AbortController();
+  const store = CacheStore.openReadOnly(cachePathOf(options.cache), {
+    lockTimeoutMs: options.cache.lockTimeoutMs,
+    signal: waiting.signal,
+  });
+  // Its failure is the caller's to report when it awaits it, after its own inputs' errors.
+  store.catch(() => undefined);
+  return {
+    store,
+    discard: () => {
+      // No wait for another process's lock: an open under way finishes and is closed.
+      waiting.abort(new Error('the question failed before the cache was read'));
+      return store.then(
+        (opened) => opened?.close(),
+        () => undefined,
+      );
+    },
+  };
+}
+
+/** Whether {@link loadWindow} first opens the cache read-only: a local run that only reads it. */
+function opensReadOnly(options: Pick<LoadWindowOptions, 'plan' | 'cache' | 'readOnly'>): boolean {
+  return (
+    options.readOnly === true &&
+    options.plan.engineName === 'local' &&
+    options.cache.enabled &&
+    !options.cache.refresh
+  );
+}
+
+/** The cache file of a run, or `:memory:` without the cache. */
+function cachePathOf(cache: CacheSettings): string {
+  return cache.enabled ? resolve(cache.path ?? defaultCachePath()) : ':memory:';
 }
 
 /** The cache, up to date for the window, and what the logs cover. */
@@ -156,7 +210,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
     plan.engineName === 'athena'
       ? await (await import('../../aws/aws-clients.js')).createAwsClients(athena?.region)
       : undefined;
-  const cachePath = options.cache.enabled ? resolve(options.cache.path ?? defaultCachePath()) : ':memory:';
+  const cachePath = cachePathOf(options.cache);
   const openStore = (): Promise<CacheStore> =>
     CacheStore.open(cachePath, {
       lockTimeoutMs: options.cache.lockTimeoutMs,
@@ -166,14 +220,10 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
     });
 
   // Athena's set-up writes its resources to the cache: read-only is for local runs.
-  const readOnly =
-    options.readOnly === true &&
-    plan.engineName === 'local' &&
-    options.cache.enabled &&
-    !options.cache.refresh;
   let store =
-    (readOnly
-      ? await CacheStore.openReadOnly(cachePath, { lockTimeoutMs: options.cache.lockTimeoutMs })
+    (opensReadOnly(options)
+      ? await (options.early?.store ??
+          CacheStore.openReadOnly(cachePath, { lockTimeoutMs: options.cache.lockTimeoutMs }))
       : undefined) ?? (await openStore());
   let spillDir: string | undefined;
   try {

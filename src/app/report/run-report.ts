@@ -19,7 +19,8 @@ import { assumableRoles } from '../../iam/assumable-roles.js';
 import { createLogsOnlyPrincipal, findPrincipal, principalsOf } from '../../iam/principals.js';
 import type { ActivityRow } from '../../trail/activity-summary.js';
 import { knownRolesOf } from './known-roles.js';
-import { loadWindow, planLogs } from './load-window.js';
+import { loadWindow, openCacheEarly, planLogs } from './load-window.js';
+import type { LoadedWindow } from './load-window.js';
 import type { ReportOptions, ReportResult } from './report-types.js';
 import { namesInLogs, requirePrincipal, unknownPrincipalError } from './require-principal.js';
 
@@ -48,40 +49,59 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     );
   };
   const { question } = options;
-  const details = await loadDetails(account);
-  // Everything the question names is checked before any log is read, but for a user or role
-  // the IAM data lacks: the logs may hold it (see below).
-  const principalInIam =
-    question.kind === 'principal' ? findPrincipal(details, question.type, question.name) : undefined;
-  const destRoleName = question.kind === 'list' ? undefined : question.destRole;
-  const destAccount =
-    question.kind === 'list' || question.destAccount === undefined
-      ? account
-      : findAccount(options.config, question.destAccount);
-  const destDetails = destAccount === account ? details : await loadDetails(destAccount);
-  const destRole =
-    destRoleName === undefined
-      ? undefined
-      : requirePrincipal(destDetails, { type: 'role', name: destRoleName }, destAccount);
+  // The cache opens (on a DuckDB thread) while the IAM data is read from its file; never while
+  // it is fetched from AWS, which may take long enough for a read lock to hold up other processes.
+  const early =
+    account.iam !== undefined && (question.kind === 'list' || question.destAccount === undefined)
+      ? openCacheEarly({ plan, cache: options.cache, readOnly: true })
+      : undefined;
+  let details: AuthorizationDetails;
+  let destAccount: AccountConfig;
+  let destDetails: AuthorizationDetails;
+  let destRole: IamPrincipal | undefined;
+  let principalInIam: IamPrincipal | undefined;
+  let loaded: LoadedWindow;
+  try {
+    details = await loadDetails(account);
+    // Everything the question names is checked before any log is read, but for a user or role
+    // the IAM data lacks: the logs may hold it (see below).
+    principalInIam =
+      question.kind === 'principal' ? findPrincipal(details, question.type, question.name) : undefined;
+    const destRoleName = question.kind === 'list' ? undefined : question.destRole;
+    destAccount =
+      question.kind === 'list' || question.destAccount === undefined
+        ? account
+        : findAccount(options.config, question.destAccount);
+    destDetails = destAccount === account ? details : await loadDetails(destAccount);
+    destRole =
+      destRoleName === undefined
+        ? undefined
+        : requirePrincipal(destDetails, { type: 'role', name: destRoleName }, destAccount);
 
-  const loaded = await loadWindow({
-    config: options.config,
-    plan,
-    cache: options.cache,
-    window,
-    // The accounts whose logs the answer rests on.
-    accounts: [account, ...(destAccount.id === account.id ? [] : [destAccount])],
-    skipSetup: options.skipSetup,
-    reporter: options.reporter,
-    // The report writes nothing to the cache but the days it reads.
-    readOnly: true,
-    // --list users reads each user's calls per day and outcome, never a caller nor an event.
-    ...(question.kind === 'list' && question.type === 'user' ? { actorsOnly: true } : {}),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.now === undefined ? {} : { now: options.now }),
-    ...(options.cacheOnly === undefined ? {} : { cacheOnly: options.cacheOnly }),
-    ...(options.maxScanBytes === undefined ? {} : { maxScanBytes: options.maxScanBytes }),
-  });
+    loaded = await loadWindow({
+      config: options.config,
+      plan,
+      cache: options.cache,
+      ...(early === undefined ? {} : { early }),
+      window,
+      // The accounts whose logs the answer rests on.
+      accounts: [account, ...(destAccount.id === account.id ? [] : [destAccount])],
+      skipSetup: options.skipSetup,
+      reporter: options.reporter,
+      // The report writes nothing to the cache but the days it reads.
+      readOnly: true,
+      // --list users reads each user's calls per day and outcome, never a caller nor an event.
+      ...(question.kind === 'list' && question.type === 'user' ? { actorsOnly: true } : {}),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.cacheOnly === undefined ? {} : { cacheOnly: options.cacheOnly }),
+      ...(options.maxScanBytes === undefined ? {} : { maxScanBytes: options.maxScanBytes }),
+    });
+  } catch (error) {
+    // loadWindow closes the store it took; one it never took is closed here.
+    await early?.discard();
+    throw error;
+  }
   const { store, source, logs } = loaded;
   try {
     // A name the IAM data lacks may be one the logs hold (the "!" list of --list): asked about, it
