@@ -56,6 +56,21 @@ CREATE TABLE IF NOT EXISTS activity (
   last_seen VARCHAR NOT NULL
 );
 
+-- Each actor's calls per (source, account, day, outcome): the activity rolled up over callers and
+-- events, written with the day's activity in its transaction and replaced (or cleared) with it.
+-- What `--list users` and `--list roles` read: a few rows an actor a day instead of every event's.
+CREATE TABLE IF NOT EXISTS actor_days (
+  source VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  day VARCHAR NOT NULL,
+  actor_arn VARCHAR NOT NULL,
+  actor_type VARCHAR NOT NULL,
+  outcome VARCHAR NOT NULL,
+  calls BIGINT NOT NULL,
+  first_seen VARCHAR NOT NULL,
+  last_seen VARCHAR NOT NULL
+);
+
 -- IAM change events (trail/iam-changes.ts), one row per (source, account, event id): who created,
 -- changed or removed a user, a key, a password, a role or a policy, and with what outcome. Read in
 -- the same pass as the activity, written in the day's transaction with it, and replaced (or

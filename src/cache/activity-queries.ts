@@ -31,7 +31,8 @@ export interface RoleCaller {
 
 /**
  * Per actor of an account and identity type, the summed calls and last day by outcome: what
- * `--list users|roles` needs, as rows (`day` is the last day, `calls` the total).
+ * `--list users|roles` needs, as rows (`day` is the last day, `calls` the total), from the
+ * actors' days (`actor_days`), never from every event's row.
  */
 export async function actorRollup(
   cache: CacheConnection,
@@ -40,7 +41,11 @@ export async function actorRollup(
   accountId: string,
   actorType: string,
 ): Promise<ActivityRow[]> {
-  const records = await scoped(cache, source, window)
+  const records = await cache.db
+    .selectFrom('actor_days')
+    .where('source', '=', source)
+    .where('day', '>=', window.startDay)
+    .where('day', '<=', window.endDay)
     .where(sql<string>`split_part(actor_arn, ':', 5)`, '=', accountId)
     .where('actor_type', '=', actorType)
     .select((eb) => [

@@ -5,6 +5,7 @@ import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { CacheConnection } from './cache-connection.js';
+import { ACTOR_DAYS_ROLLUP } from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 import { accountOfLogPath, dayOfLogPath } from './log-paths.js';
 
@@ -176,6 +177,7 @@ export async function writeDays(
           resources.filter((resource) => counts.has(resource.day)),
         );
       }
+      await rollUpDays(cache, source, days);
       await insertCoverage([...coverageOf.values()].flat());
     });
     return;
@@ -246,7 +248,10 @@ export async function writeDays(
   for (const group of transactionGroups(days, counts, coverageOf, commits.rowsPerTransaction)) {
     await cache.transaction(async () => {
       const withRows = group.filter((day) => (counts.get(day) ?? 0) > 0);
-      if (withRows.length > 0) await insertDays(withRows);
+      if (withRows.length > 0) {
+        await insertDays(withRows);
+        await rollUpDays(cache, source, withRows);
+      }
       await insertCoverage(group.flatMap((day) => coverageOf.get(day) ?? []));
       await beforeCommit();
     });
@@ -280,11 +285,12 @@ export async function clearDays(
         .where('day', '=', day.day)
         .executeTakeFirst();
       rows += Number(removed.numDeletedRows);
-      await cache.db
-        .deleteFrom('iam_changes')
-        .where('source', '=', day.source)
-        .where('day', '=', day.day)
-        .execute();
+      for (const table of ['actor_days', 'iam_changes'] as const)
+        await cache.db
+          .deleteFrom(table)
+          .where('source', '=', day.source)
+          .where('day', '=', day.day)
+          .execute();
       await cache.db
         .deleteFrom('resource_usage')
         .where('source', '=', day.source)
@@ -309,6 +315,7 @@ async function forgetDays(cache: CacheConnection, source: string, days: readonly
       .where('day', 'in', chunk)
       .execute();
     await cache.db.deleteFrom('activity').where('source', '=', source).where('day', 'in', chunk).execute();
+    await cache.db.deleteFrom('actor_days').where('source', '=', source).where('day', 'in', chunk).execute();
     await cache.db.deleteFrom('iam_changes').where('source', '=', source).where('day', 'in', chunk).execute();
     await cache.db
       .deleteFrom('resource_usage')
@@ -317,6 +324,14 @@ async function forgetDays(cache: CacheConnection, source: string, days: readonly
       .execute();
     await cache.db.deleteFrom('coverage').where('source', '=', source).where('day', 'in', chunk).execute();
   }
+}
+
+/** Rolls the activity of `days` (just written, in the caller's transaction) up into actor_days. */
+async function rollUpDays(cache: CacheConnection, source: string, days: readonly string[]): Promise<void> {
+  await cache.connection.run(
+    `INSERT INTO actor_days BY NAME ${ACTOR_DAYS_ROLLUP} WHERE source = $1 AND list_contains($2, day) GROUP BY ALL`,
+    [source, listValue([...days])],
+  );
 }
 
 async function appendRows(

@@ -22,29 +22,34 @@ import type { CacheConnection } from './cache-connection.js';
 // 10: coverage says whether a day's resources were read (`resources`): only the questions that
 //    need them read them; migrated from 7, 8 and 9 (9's days kept but marked read without their
 //    resources: schema 9's first engines returned none).
-export const CACHE_SCHEMA_VERSION = '10';
+// 11: each actor's calls per day and outcome (actor_days), written with the activity; migrated from
+//    9 and 10 (rolled up from their activity), and from 7 and 8 as before.
+export const CACHE_SCHEMA_VERSION = '11';
 
 /**
  * What a migration keeps, from each older version it knows: what the logs cannot give back —
  * Access Advisor snapshots (collected from AWS), the Athena ledger (which cleanup relies on) and,
  * from 9 on, the boundary snapshots (which rollback relies on).
  */
+/** The tables of schemas 9 and 10, kept whole by a migration from them. */
+const SCHEMA_9_TABLES = [
+  'athena_resources',
+  'athena_queries',
+  'advisor_snapshots',
+  'advisor_services',
+  'advisor_actions',
+  'boundary_snapshots',
+  'activity',
+  'coverage',
+  'skipped_files',
+  'iam_changes',
+  'resource_usage',
+];
 const KEPT_FROM: Readonly<Record<string, readonly string[]>> = {
   '7': ['athena_resources', 'athena_queries', 'advisor_snapshots', 'advisor_services', 'advisor_actions'],
   '8': ['athena_resources', 'athena_queries', 'advisor_snapshots', 'advisor_services', 'advisor_actions'],
-  '9': [
-    'athena_resources',
-    'athena_queries',
-    'advisor_snapshots',
-    'advisor_services',
-    'advisor_actions',
-    'boundary_snapshots',
-    'activity',
-    'coverage',
-    'skipped_files',
-    'iam_changes',
-    'resource_usage',
-  ],
+  '9': SCHEMA_9_TABLES,
+  '10': SCHEMA_9_TABLES,
 };
 
 /**
@@ -60,6 +65,8 @@ const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason:
   // A schema-9 cache is kept whole; its days are marked read without their resources (see
   // migrateFrom).
   '9': { tables: [], reason: '' },
+  // A schema-10 cache is kept whole; its actors' days are rolled up from its activity.
+  '10': { tables: [], reason: '' },
 };
 
 /**
@@ -82,6 +89,13 @@ const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
 
 /** DuckDB settings of the cache: never fetch an extension (a SQLite file would ask for one). */
 export const DUCKDB_OPTIONS = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
+
+/**
+ * The activity rolled up into `actor_days` rows (append `WHERE` conditions, then `GROUP BY ALL`):
+ * the one statement of it, for the writes and the migration alike.
+ */
+export const ACTOR_DAYS_ROLLUP = `SELECT source, account_id, day, actor_arn, actor_type, outcome,
+  sum(calls) AS calls, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM activity`;
 
 /** The schema, as readable SQL shipped with the package. */
 const SCHEMA_SQL = readFileSync(
@@ -114,6 +128,18 @@ export interface CacheDatabase {
   skipped_files: { source: string; day: string; account_id: string | null; file: string; reason: string };
   /** The summary query's columns, plus where the row came from. */
   activity: ActivitySummaryRecord & { source: string };
+  /** The activity rolled up per actor, day and outcome (see `sql/cache-schema.sql`). */
+  actor_days: {
+    source: string;
+    account_id: string;
+    day: string;
+    actor_arn: string;
+    actor_type: string;
+    outcome: Outcome;
+    calls: number | bigint;
+    first_seen: string;
+    last_seen: string;
+  };
   /** One IAM change event (see `IamChangeRow`). */
   iam_changes: {
     source: string;
@@ -190,7 +216,7 @@ export interface CacheDatabase {
 }
 
 /**
- * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 9 are
+ * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 10 are
  * migrated (see {@link migrateFrom}); otherwise (another version, or a new file) drops every
  * table and creates the schema, marked.
  */
@@ -236,6 +262,7 @@ export async function ensureSchema(
       'coverage',
       'skipped_files',
       'activity',
+      'actor_days',
       'iam_changes',
       'athena_resources',
       'athena_queries',
@@ -262,10 +289,10 @@ export async function ensureSchema(
 }
 
 /**
- * An older version (7, 8 or 9) to this one, in one transaction: keeps the tables of {@link KEPT_FROM}
+ * An older version (7 to 10) to this one, in one transaction: keeps the tables of {@link KEPT_FROM}
  * as they are, empties the loaded days (`emptied`, from {@link EMPTIED_FROM}: each day is read
  * again when a question needs it) and creates the tables the older version lacks. Versions 7 to
- * 9 are marked (schema 4 on).
+ * 10 are marked (schema 4 on).
  */
 async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): Promise<void> {
   await cache.transaction(async () => {
@@ -283,6 +310,9 @@ async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): 
       await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources SET NOT NULL');
     }
     await cache.connection.run(SCHEMA_SQL);
+    // Schema 11's rollup of the activity kept (9's and 10's), as the writes make it.
+    if (!emptied.includes('activity'))
+      await cache.connection.run(`INSERT INTO actor_days BY NAME ${ACTOR_DAYS_ROLLUP} GROUP BY ALL`);
     await cache.db
       .updateTable('meta')
       .set({ value: CACHE_SCHEMA_VERSION })

@@ -8,6 +8,7 @@ export async function cacheTables(path: string): Promise<Record<string, unknown[
     const tables: Record<string, unknown[]> = {};
     for (const [name, query] of [
       ['activity', 'SELECT * FROM activity ORDER BY ALL'],
+      ['actor_days', 'SELECT * FROM actor_days ORDER BY ALL'],
       ['iam_changes', 'SELECT * FROM iam_changes ORDER BY ALL'],
       ['coverage', 'SELECT * EXCLUDE (loaded_at) FROM coverage ORDER BY ALL'],
       ['skipped_files', 'SELECT * FROM skipped_files ORDER BY ALL'],

@@ -302,7 +302,14 @@ describe('iamtrail --list users', () => {
     const fromList = await cacheTables(listed);
     const fromRoles = await cacheTables(asked);
     expect(fromList.activity?.length).toBeGreaterThan(0);
-    for (const table of ['activity', 'iam_changes', 'coverage', 'skipped_files', 'resource_usage'])
+    for (const table of [
+      'activity',
+      'actor_days',
+      'iam_changes',
+      'coverage',
+      'skipped_files',
+      'resource_usage',
+    ])
       expect(fromList[table], table).toEqual(fromRoles[table]);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -477,6 +477,49 @@ describe('iamtrail with the cache', () => {
     expect((await runCli(['cache', 'clear', '--cache', cache, '--account', 'demo'])).status).toBe(2);
   });
 
+  it("keeps each actor's days the roll-up of its activity: after a load, a day read again, a clear, and the migration of a schema-10 cache", async () => {
+    const cache = freshCache();
+    const list = [...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache];
+    await json(list);
+    const loaded = await expectActorDaysRolledUp(cache);
+    // Days 13 to 15 of both accounts, with the corrupt file; written again in a run of their own.
+    await json([
+      ...DEMO_CONFIG,
+      '--start',
+      '2026-10-13',
+      '--end',
+      '2026-10-15',
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--refresh',
+      '--cache',
+      cache,
+    ]);
+    expect(await expectActorDaysRolledUp(cache)).toEqual(loaded);
+    expect((await runCli(['cache', 'clear', '--cache', cache, '--before', '2026-10-16'])).status).toBe(0);
+    const cleared = await expectActorDaysRolledUp(cache);
+    expect(cleared).toEqual(loaded.filter((entry) => String(entry[2]) >= '2026-10-16'));
+
+    // The same cache as schema 10 left it: no actor_days.
+    const old = freshCache();
+    copyFileSync(cache, old);
+    const instance = await DuckDBInstance.create(old);
+    const connection = await instance.connect();
+    await connection.run("DROP TABLE actor_days; UPDATE meta SET value = '10' WHERE key = 'schema_version'");
+    connection.closeSync();
+    instance.closeSync();
+    const migrated = await runCli([...list.slice(0, -1), old, '--format', 'json']);
+    expect(migrated.status, migrated.stderr).toBe(0);
+    expect(flatten(migrated.stderr)).toContain(
+      `the cache ${old} has schema version 10, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost`,
+    );
+    // Both read the cleared days again.
+    await json(list);
+    expect(await expectActorDaysRolledUp(old)).toEqual(await expectActorDaysRolledUp(cache));
+  });
+
   it('rebuilds an old cache and still answers', async () => {
     const cache = freshCache();
     const instance = await DuckDBInstance.create(cache);
@@ -502,3 +545,58 @@ describe('iamtrail with the cache', () => {
     expect(result.stdout).toContain('- readonly');
   });
 });
+
+/**
+ * Expects the cache's actor_days to be its activity summed per (source, account, day, actor, type,
+ * outcome), as computed here from the activity rows, and returns those rows, sorted.
+ */
+async function expectActorDaysRolledUp(path: string): Promise<unknown[][]> {
+  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  const connection = await instance.connect();
+  try {
+    const activity = (
+      await connection.runAndReadAll(
+        'SELECT source, account_id, day, actor_arn, actor_type, outcome, calls, first_seen, last_seen FROM activity',
+      )
+    ).getRowsJS() as [string, string, string, string, string, string, bigint, string, string][];
+    const expected = new Map<string, unknown[]>();
+    for (const [
+      source,
+      accountId,
+      day,
+      actorArn,
+      actorType,
+      outcome,
+      calls,
+      firstSeen,
+      lastSeen,
+    ] of activity) {
+      const key = JSON.stringify([source, accountId, day, actorArn, actorType, outcome]);
+      const seen = expected.get(key) as
+        [string, string, string, string, string, string, bigint, string, string] | undefined;
+      if (seen === undefined)
+        expected.set(key, [source, accountId, day, actorArn, actorType, outcome, calls, firstSeen, lastSeen]);
+      else {
+        seen[6] += calls;
+        if (firstSeen < seen[7]) seen[7] = firstSeen;
+        if (lastSeen > seen[8]) seen[8] = lastSeen;
+      }
+    }
+    const actorDays = (
+      await connection.runAndReadAll(
+        'SELECT source, account_id, day, actor_arn, actor_type, outcome, calls, first_seen, last_seen FROM actor_days',
+      )
+    ).getRowsJS();
+    const text = (entry: unknown[]): string =>
+      JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+    const sorted = (rows: unknown[][]): unknown[][] =>
+      rows.map((entry) => [...entry]).sort((a, b) => (text(a) < text(b) ? -1 : 1));
+    const rolledUp = sorted([...expected.values()]);
+    expect(activity.length).toBeGreaterThan(rolledUp.length);
+    expect(sorted(actorDays)).toEqual(rolledUp);
+    return rolledUp;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
