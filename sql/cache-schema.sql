@@ -56,15 +56,18 @@ CREATE TABLE IF NOT EXISTS activity (
   last_seen VARCHAR NOT NULL
 );
 
--- Each actor's calls per (source, account, day, outcome): the activity rolled up over callers and
+-- Each actor's calls per (source, account, day, caller, outcome): the activity rolled up over its
 -- events, written with the day's activity in its transaction and replaced (or cleared) with it.
--- What `--list users` and `--list roles` read: a few rows an actor a day instead of every event's.
+-- What `--list users`, `--list roles` and a role's callers read: a few rows an actor a day instead
+-- of a row an event.
 CREATE TABLE IF NOT EXISTS actor_days (
   source VARCHAR NOT NULL,
   account_id VARCHAR NOT NULL,
   day VARCHAR NOT NULL,
   actor_arn VARCHAR NOT NULL,
   actor_type VARCHAR NOT NULL,
+  caller_arn VARCHAR,
+  via_arn VARCHAR,
   outcome VARCHAR NOT NULL,
   calls BIGINT NOT NULL,
   first_seen VARCHAR NOT NULL,

@@ -41,11 +41,7 @@ export async function actorRollup(
   accountId: string,
   actorType: string,
 ): Promise<ActivityRow[]> {
-  const records = await cache.db
-    .selectFrom('actor_days')
-    .where('source', '=', source)
-    .where('day', '>=', window.startDay)
-    .where('day', '<=', window.endDay)
+  const records = await scopedActorDays(cache, source, window)
     .where(sql<string>`split_part(actor_arn, ':', 5)`, '=', accountId)
     .where('actor_type', '=', actorType)
     .select((eb) => [
@@ -120,6 +116,7 @@ export async function accountActorActivity(
  * that began it, with the role it came through as `via`. Rows without a known caller come with
  * `callerArn: null`. With `roleArn`, one role; with `accountId`, every role whose ARN is in that
  * account; with `callers`, every role those identities opened sessions of (first or last hop).
+ * From the actors' days (`actor_days`), never from every event's row.
  */
 export async function roleCallers(
   cache: CacheConnection,
@@ -128,7 +125,7 @@ export async function roleCallers(
   role:
     { readonly roleArn: string } | { readonly accountId: string } | { readonly callers: readonly string[] },
 ): Promise<RoleCaller[]> {
-  let query = scoped(cache, source, window).where('actor_type', '=', 'AssumedRole');
+  let query = scopedActorDays(cache, source, window).where('actor_type', '=', 'AssumedRole');
   if ('roleArn' in role) query = query.where('actor_arn', '=', role.roleArn);
   else if ('accountId' in role)
     query = query.where(sql<string>`split_part(actor_arn, ':', 5)`, '=', role.accountId);
@@ -231,6 +228,15 @@ export async function resourceUsage(
 function scoped(cache: CacheConnection, source: string, window: DayRange) {
   return cache.db
     .selectFrom('activity')
+    .where('source', '=', source)
+    .where('day', '>=', window.startDay)
+    .where('day', '<=', window.endDay);
+}
+
+/** The actors' days (the activity rolled up over events) of `source` in the window. */
+function scopedActorDays(cache: CacheConnection, source: string, window: DayRange) {
+  return cache.db
+    .selectFrom('actor_days')
     .where('source', '=', source)
     .where('day', '>=', window.startDay)
     .where('day', '<=', window.endDay);

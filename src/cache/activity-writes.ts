@@ -5,7 +5,7 @@ import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { CacheConnection } from './cache-connection.js';
-import { ACTOR_DAYS_ROLLUP } from './cache-schema.js';
+import { ACTOR_DAYS_COLUMNS } from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 import { accountOfLogPath, dayOfLogPath } from './log-paths.js';
 
@@ -177,7 +177,7 @@ export async function writeDays(
           resources.filter((resource) => counts.has(resource.day)),
         );
       }
-      await rollUpDays(cache, source, days);
+      await rollUpDays(cache, source, days, 'activity');
       await insertCoverage([...coverageOf.values()].flat());
     });
     return;
@@ -250,7 +250,8 @@ export async function writeDays(
       const withRows = group.filter((day) => (counts.get(day) ?? 0) > 0);
       if (withRows.length > 0) {
         await insertDays(withRows);
-        await rollUpDays(cache, source, withRows);
+        // The spilled rows are still in their temporary table: rolled up from there.
+        await rollUpDays(cache, source, withRows, 'file' in rows ? 'incoming' : 'activity');
       }
       await insertCoverage(group.flatMap((day) => coverageOf.get(day) ?? []));
       await beforeCommit();
@@ -326,11 +327,29 @@ async function forgetDays(cache: CacheConnection, source: string, days: readonly
   }
 }
 
-/** Rolls the activity of `days` (just written, in the caller's transaction) up into actor_days. */
-async function rollUpDays(cache: CacheConnection, source: string, days: readonly string[]): Promise<void> {
+/**
+ * Rolls the activity of `days` (just written, in the caller's transaction) up into actor_days:
+ * from the temporary table `incoming` of spilled rows, or from the activity table, whose rows of
+ * other days DuckDB skips by their range of days (rows are written in order of day).
+ */
+async function rollUpDays(
+  cache: CacheConnection,
+  source: string,
+  days: readonly string[],
+  from: 'incoming' | 'activity',
+): Promise<void> {
+  const list = listValue([...days]);
+  if (from === 'incoming') {
+    await cache.connection.run(
+      `INSERT INTO actor_days BY NAME SELECT $1 AS source, * FROM (SELECT ${ACTOR_DAYS_COLUMNS} FROM incoming WHERE list_contains($2, day) GROUP BY ALL)`,
+      [source, list],
+    );
+    return;
+  }
+  const sorted = [...days].sort();
   await cache.connection.run(
-    `INSERT INTO actor_days BY NAME ${ACTOR_DAYS_ROLLUP} WHERE source = $1 AND list_contains($2, day) GROUP BY ALL`,
-    [source, listValue([...days])],
+    `INSERT INTO actor_days BY NAME SELECT $1 AS source, * FROM (SELECT ${ACTOR_DAYS_COLUMNS} FROM activity WHERE source = $1 AND day >= $2 AND day <= $3 AND list_contains($4, day) GROUP BY ALL)`,
+    [source, sorted[0] ?? '', sorted.at(-1) ?? '', list],
   );
 }
 

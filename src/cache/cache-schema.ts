@@ -22,15 +22,10 @@ import type { CacheConnection } from './cache-connection.js';
 // 10: coverage says whether a day's resources were read (`resources`): only the questions that
 //    need them read them; migrated from 7, 8 and 9 (9's days kept but marked read without their
 //    resources: schema 9's first engines returned none).
-// 11: each actor's calls per day and outcome (actor_days), written with the activity; migrated from
+// 11: each actor's calls per day, caller and outcome (actor_days), written with the activity; migrated from
 //    9 and 10 (rolled up from their activity), and from 7 and 8 as before.
 export const CACHE_SCHEMA_VERSION = '11';
 
-/**
- * What a migration keeps, from each older version it knows: what the logs cannot give back —
- * Access Advisor snapshots (collected from AWS), the Athena ledger (which cleanup relies on) and,
- * from 9 on, the boundary snapshots (which rollback relies on).
- */
 /** The tables of schemas 9 and 10, kept whole by a migration from them. */
 const SCHEMA_9_TABLES = [
   'athena_resources',
@@ -45,6 +40,12 @@ const SCHEMA_9_TABLES = [
   'iam_changes',
   'resource_usage',
 ];
+
+/**
+ * What a migration keeps, from each older version it knows: what the logs cannot give back —
+ * Access Advisor snapshots (collected from AWS), the Athena ledger (which cleanup relies on) and,
+ * from 9 on, the boundary snapshots (which rollback relies on).
+ */
 const KEPT_FROM: Readonly<Record<string, readonly string[]>> = {
   '7': ['athena_resources', 'athena_queries', 'advisor_snapshots', 'advisor_services', 'advisor_actions'],
   '8': ['athena_resources', 'athena_queries', 'advisor_snapshots', 'advisor_services', 'advisor_actions'],
@@ -91,11 +92,11 @@ const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
 export const DUCKDB_OPTIONS = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
 
 /**
- * The activity rolled up into `actor_days` rows (append `WHERE` conditions, then `GROUP BY ALL`):
- * the one statement of it, for the writes and the migration alike.
+ * Activity rows (of one source) rolled up into `actor_days` rows but for their `source`: what
+ * follows `SELECT`, before `FROM` the rows and `GROUP BY ALL`. For the writes and the migration.
  */
-export const ACTOR_DAYS_ROLLUP = `SELECT source, account_id, day, actor_arn, actor_type, outcome,
-  sum(calls) AS calls, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM activity`;
+export const ACTOR_DAYS_COLUMNS = `account_id, day, actor_arn, actor_type, caller_arn, via_arn, outcome,
+  sum(calls) AS calls, min(first_seen) AS first_seen, max(last_seen) AS last_seen`;
 
 /** The schema, as readable SQL shipped with the package. */
 const SCHEMA_SQL = readFileSync(
@@ -135,6 +136,8 @@ export interface CacheDatabase {
     day: string;
     actor_arn: string;
     actor_type: string;
+    caller_arn: string | null;
+    via_arn: string | null;
     outcome: Outcome;
     calls: number | bigint;
     first_seen: string;
@@ -312,7 +315,9 @@ async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): 
     await cache.connection.run(SCHEMA_SQL);
     // Schema 11's rollup of the activity kept (9's and 10's), as the writes make it.
     if (!emptied.includes('activity'))
-      await cache.connection.run(`INSERT INTO actor_days BY NAME ${ACTOR_DAYS_ROLLUP} GROUP BY ALL`);
+      await cache.connection.run(
+        `INSERT INTO actor_days BY NAME SELECT source, ${ACTOR_DAYS_COLUMNS} FROM activity GROUP BY ALL`,
+      );
     await cache.db
       .updateTable('meta')
       .set({ value: CACHE_SCHEMA_VERSION })

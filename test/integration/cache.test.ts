@@ -548,44 +548,30 @@ describe('iamtrail with the cache', () => {
 
 /**
  * Expects the cache's actor_days to be its activity summed per (source, account, day, actor, type,
- * outcome), as computed here from the activity rows, and returns those rows, sorted.
+ * caller, via, outcome), as computed here from the activity rows, and returns those rows, sorted.
  */
 async function expectActorDaysRolledUp(path: string): Promise<unknown[][]> {
+  const columns = 'source, account_id, day, actor_arn, actor_type, caller_arn, via_arn, outcome';
   const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
   try {
     const activity = (
-      await connection.runAndReadAll(
-        'SELECT source, account_id, day, actor_arn, actor_type, outcome, calls, first_seen, last_seen FROM activity',
-      )
-    ).getRowsJS() as [string, string, string, string, string, string, bigint, string, string][];
+      await connection.runAndReadAll(`SELECT ${columns}, calls, first_seen, last_seen FROM activity`)
+    ).getRowsJS();
     const expected = new Map<string, unknown[]>();
-    for (const [
-      source,
-      accountId,
-      day,
-      actorArn,
-      actorType,
-      outcome,
-      calls,
-      firstSeen,
-      lastSeen,
-    ] of activity) {
-      const key = JSON.stringify([source, accountId, day, actorArn, actorType, outcome]);
-      const seen = expected.get(key) as
-        [string, string, string, string, string, string, bigint, string, string] | undefined;
-      if (seen === undefined)
-        expected.set(key, [source, accountId, day, actorArn, actorType, outcome, calls, firstSeen, lastSeen]);
+    for (const entry of activity) {
+      const key = JSON.stringify(entry.slice(0, 8));
+      const [calls, firstSeen, lastSeen] = entry.slice(8) as [bigint, string, string];
+      const seen = expected.get(key);
+      if (seen === undefined) expected.set(key, [...entry]);
       else {
-        seen[6] += calls;
-        if (firstSeen < seen[7]) seen[7] = firstSeen;
-        if (lastSeen > seen[8]) seen[8] = lastSeen;
+        seen[8] = (seen[8] as bigint) + calls;
+        if (firstSeen < (seen[9] as string)) seen[9] = firstSeen;
+        if (lastSeen > (seen[10] as string)) seen[10] = lastSeen;
       }
     }
     const actorDays = (
-      await connection.runAndReadAll(
-        'SELECT source, account_id, day, actor_arn, actor_type, outcome, calls, first_seen, last_seen FROM actor_days',
-      )
+      await connection.runAndReadAll(`SELECT ${columns}, calls, first_seen, last_seen FROM actor_days`)
     ).getRowsJS();
     const text = (entry: unknown[]): string =>
       JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));

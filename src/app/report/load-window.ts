@@ -137,10 +137,8 @@ export function openCacheEarly(
     discard: () => {
       // No wait for another process's lock: an open under way finishes and is closed.
       waiting.abort(new Error('the question failed before the cache was read'));
-      return store.then(
-        (opened) => opened?.close(),
-        () => undefined,
-      );
+      // The question's own error is the one to report, not one from closing.
+      return store.then((opened) => opened?.close()).catch(() => undefined);
     },
   };
 }
@@ -220,6 +218,8 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
     });
 
   // Athena's set-up writes its resources to the cache: read-only is for local runs.
+  // An early open this run will not use (it opens for writing) is closed first.
+  if (!opensReadOnly(options)) await options.early?.discard();
   let store =
     (opensReadOnly(options)
       ? await (options.early?.store ??
