@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
+import type { ExpressionBuilder } from 'kysely';
 
 import { toActivityRow, toIamChangeRow, toResourceUsageRow } from '../trail/activity-summary.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { CacheConnection } from './cache-connection.js';
+import type { CacheDatabase } from './cache-schema.js';
 import type { DayRange } from './day-ranges.js';
 
 /*
@@ -224,20 +226,18 @@ export async function resourceUsage(
   return records.map(toResourceUsageRow);
 }
 
+/** The rows of a source in a window, of the activity or of the actors' days. */
+function inWindow(source: string, window: DayRange) {
+  return (eb: ExpressionBuilder<CacheDatabase, 'activity' | 'actor_days'>) =>
+    eb.and([eb('source', '=', source), eb('day', '>=', window.startDay), eb('day', '<=', window.endDay)]);
+}
+
 /** The activity rows of a source in a window. */
 function scoped(cache: CacheConnection, source: string, window: DayRange) {
-  return cache.db
-    .selectFrom('activity')
-    .where('source', '=', source)
-    .where('day', '>=', window.startDay)
-    .where('day', '<=', window.endDay);
+  return cache.db.selectFrom('activity').where(inWindow(source, window));
 }
 
 /** The actors' days (the activity rolled up over events) of `source` in the window. */
 function scopedActorDays(cache: CacheConnection, source: string, window: DayRange) {
-  return cache.db
-    .selectFrom('actor_days')
-    .where('source', '=', source)
-    .where('day', '>=', window.startDay)
-    .where('day', '<=', window.endDay);
+  return cache.db.selectFrom('actor_days').where(inWindow(source, window));
 }
