@@ -129,20 +129,8 @@ export interface CacheDatabase {
   skipped_files: { source: string; day: string; account_id: string | null; file: string; reason: string };
   /** The summary query's columns, plus where the row came from. */
   activity: ActivitySummaryRecord & { source: string };
-  /** The activity rolled up per actor, day and outcome (see `sql/cache-schema.sql`). */
-  actor_days: {
-    source: string;
-    account_id: string;
-    day: string;
-    actor_arn: string;
-    actor_type: string;
-    caller_arn: string | null;
-    via_arn: string | null;
-    outcome: Outcome;
-    calls: number | bigint;
-    first_seen: string;
-    last_seen: string;
-  };
+  /** The activity rolled up per actor, day, caller and outcome (see `sql/cache-schema.sql`). */
+  actor_days: Omit<ActivitySummaryRecord, 'event_source' | 'event_name'> & { source: string };
   /** One IAM change event (see `IamChangeRow`). */
   iam_changes: {
     source: string;

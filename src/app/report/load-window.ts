@@ -218,10 +218,11 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
     });
 
   // Athena's set-up writes its resources to the cache: read-only is for local runs.
+  const readOnly = opensReadOnly(options);
   // An early open this run will not use (it opens for writing) is closed first.
-  if (!opensReadOnly(options)) await options.early?.discard();
+  if (!readOnly) await options.early?.discard();
   let store =
-    (opensReadOnly(options)
+    (readOnly
       ? await (options.early?.store ??
           CacheStore.openReadOnly(cachePath, { lockTimeoutMs: options.cache.lockTimeoutMs }))
       : undefined) ?? (await openStore());
