@@ -15,7 +15,7 @@ import {
   isDamage,
   toCacheError,
 } from './cache-file.js';
-import { CACHE_SCHEMA_VERSION, DUCKDB_OPTIONS, ensureSchema, isOwnCache } from './cache-schema.js';
+import { CACHE_SCHEMA_VERSION, cacheDuckDbOptions, ensureSchema, isOwnCache } from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 
 /** Options of {@link CacheConnection.open}. */
@@ -88,20 +88,21 @@ export class CacheConnection {
    */
   static async open(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<CacheConnection> {
     const { lockTimeoutMs, onNotice, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
+    const settings = cacheDuckDbOptions();
     if (path === ':memory:')
-      return CacheConnection.#connect(path, await DuckDBInstance.create(path), onNotice);
+      return CacheConnection.#connect(path, await DuckDBInstance.create(path, settings), onNotice);
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       const state = inspectCacheFile(path);
       if (state === 'duckdb') {
         if (!verifiedFiles.has(fileIdentity(path)))
-          await CacheConnection.#withOwnFile(path, () => Promise.resolve());
+          await CacheConnection.#withOwnFile(path, settings, () => Promise.resolve());
       } else {
         createCacheFolder(path);
-        await CacheConnection.#createFile(path, state);
+        await CacheConnection.#createFile(path, state, settings);
       }
       let instance: DuckDBInstance;
       try {
-        instance = await DuckDBInstance.create(path, DUCKDB_OPTIONS);
+        instance = await DuckDBInstance.create(path, settings);
       } catch (error) {
         throw CacheConnection.#openError(path, error);
       }
@@ -123,12 +124,13 @@ export class CacheConnection {
     options: Partial<CacheConnectionOptions> = {},
   ): Promise<CacheConnection | undefined> {
     const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
+    const settings = cacheDuckDbOptions();
     if (path === ':memory:' || existsSync(`${path}.wal`) || inspectCacheFile(path) !== 'duckdb')
       return undefined;
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       let instance: DuckDBInstance;
       try {
-        instance = await DuckDBInstance.create(path, { ...DUCKDB_OPTIONS, access_mode: 'READ_ONLY' });
+        instance = await DuckDBInstance.create(path, { ...settings, access_mode: 'READ_ONLY' });
       } catch (error) {
         throw CacheConnection.#openError(path, error);
       }
@@ -161,6 +163,7 @@ export class CacheConnection {
    */
   static async remove(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<boolean> {
     const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
+    const settings = cacheDuckDbOptions();
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       const state = inspectCacheFile(path);
       if (state === 'absent') return false;
@@ -175,7 +178,7 @@ export class CacheConnection {
       }
       try {
         // Deleted while the read-only open holds its lock, so no other process is inside.
-        await CacheConnection.#withOwnFile(path, () => {
+        await CacheConnection.#withOwnFile(path, settings, () => {
           removeFiles();
           return Promise.resolve();
         });
@@ -243,10 +246,14 @@ export class CacheConnection {
    * log) and runs `body` while it is open, if the file is iamtrail's; otherwise throws a
    * {@link UsageError}. A lock conflict is rethrown as DuckDB worded it, for the caller to wait.
    */
-  static async #withOwnFile(path: string, body: () => Promise<void>): Promise<void> {
+  static async #withOwnFile(
+    path: string,
+    settings: Record<string, string>,
+    body: () => Promise<void>,
+  ): Promise<void> {
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, { ...DUCKDB_OPTIONS, access_mode: 'READ_ONLY' });
+      instance = await DuckDBInstance.create(path, { ...settings, access_mode: 'READ_ONLY' });
     } catch (error) {
       throw CacheConnection.#openError(path, error);
     }
@@ -283,7 +290,11 @@ export class CacheConnection {
    * it, checkpointed, then moved into place, so that an interrupted run leaves no unmarked or
    * half-built file at `path`. If another process created `path` meanwhile, its file is kept.
    */
-  static async #createFile(path: string, state: 'absent' | 'empty'): Promise<void> {
+  static async #createFile(
+    path: string,
+    state: 'absent' | 'empty',
+    settings: Record<string, string>,
+  ): Promise<void> {
     const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.new`);
     const removeTemporary = (): void => {
       rmSync(temporary, { force: true });
@@ -293,7 +304,7 @@ export class CacheConnection {
     try {
       let instance: DuckDBInstance;
       try {
-        instance = await DuckDBInstance.create(temporary, DUCKDB_OPTIONS);
+        instance = await DuckDBInstance.create(temporary, settings);
       } catch (error) {
         throw CacheConnection.#openError(path, error);
       }

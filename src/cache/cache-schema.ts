@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sql } from 'kysely';
 
 import type { AthenaResource } from '../engines/athena/athena-ledger.js';
+import { parseDuckDbThreads } from '../engines/duckdb/log-file-size.js';
 import { messageOf } from '../errors.js';
 import type { ActivitySummaryRecord, ResourceUsageRecord } from '../trail/activity-summary.js';
 import type { Outcome } from '../trail/call-outcome.js';
@@ -88,8 +90,17 @@ const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
   '4': ['activity', 'athena_queries', 'athena_resources', 'coverage', 'meta'],
 };
 
-/** DuckDB settings of the cache: never fetch an extension (a SQLite file would ask for one). */
-export const DUCKDB_OPTIONS = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
+/**
+ * DuckDB settings of the cache: never fetch an extension (a SQLite file would ask for one); the
+ * threads of `IAMTRAIL_DUCKDB_THREADS`, else one per core.
+ */
+export function cacheDuckDbOptions(): Record<string, string> {
+  return {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    threads: String(parseDuckDbThreads(process.env, cpus().length)),
+  };
+}
 
 /**
  * Activity rows (of one source) rolled up into `actor_days` rows but for their `source`: what

@@ -10,7 +10,7 @@ import { Kysely } from 'kysely';
 import type { CompiledQuery } from 'kysely';
 
 import type { AthenaConfig } from '../../config/config-schema.js';
-import { parseMemoryLimitBytes } from '../duckdb/log-file-size.js';
+import { parseDuckDbThreads, parseMemoryLimitBytes } from '../duckdb/log-file-size.js';
 import {
   buildActivitySummaryQuery,
   isActivityRecord,
@@ -98,8 +98,8 @@ export class AthenaEngine implements Engine {
   #spills = 0;
   /**
    * The settings of the DuckDB each result is converted in: its share of the local engine's memory
-   * limit and of the cores among the chunks in flight. Read once, before any query runs, so that a
-   * bad `IAMTRAIL_DUCKDB_MEMORY_MB` is refused before anything is scanned.
+   * limit and of its threads among the chunks in flight. Read once, before any query runs, so that a
+   * bad `IAMTRAIL_DUCKDB_MEMORY_MB` or `IAMTRAIL_DUCKDB_THREADS` is refused before anything is scanned.
    */
   readonly #conversion: { readonly memory_limit: string; readonly threads: string };
   /** The account groups of the last account list, computed once (see {@link MAX_QUERY_BYTES}). */
@@ -113,9 +113,10 @@ export class AthenaEngine implements Engine {
 
   constructor(options: AthenaEngineOptions) {
     const inFlight = options.athena.concurrency;
+    const threads = parseDuckDbThreads(process.env, cpus().length);
     this.#conversion = {
       memory_limit: `${Math.max(256, Math.floor(parseMemoryLimitBytes(process.env, totalmem()) / (1024 * 1024) / inFlight))}MiB`,
-      threads: String(Math.max(1, Math.floor(cpus().length / Math.min(inFlight, cpus().length)))),
+      threads: String(Math.max(1, Math.floor(threads / Math.min(inFlight, threads)))),
     };
     this.#options = options;
     // A chunk larger than the workgroup's per-query cutoff would be cancelled: size chunks under it.

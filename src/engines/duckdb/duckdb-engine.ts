@@ -55,6 +55,7 @@ import {
   findOversizeProblem,
   formatMegabytes,
   parseMaxLogFileBytes,
+  parseDuckDbThreads,
   parseMemoryLimitBytes,
   readerObjectBytes,
 } from './log-file-size.js';
@@ -72,7 +73,7 @@ export interface DuckDbEngineOptions {
   readonly batchFiles: number;
   /** Most compressed bytes read by one DuckDB query. */
   readonly batchBytes: number;
-  /** DuckDB worker threads. */
+  /** DuckDB worker threads. Default: `IAMTRAIL_DUCKDB_THREADS`, else one per core. */
   readonly threads: number;
   /**
    * Largest log file, once inflated; a larger one (a gzip bomb) is skipped with a warning before
@@ -148,6 +149,7 @@ export class DuckDbEngine implements Engine {
       ...DEFAULT_DUCKDB_ENGINE_OPTIONS,
       maxLogFileBytes: parseMaxLogFileBytes(process.env),
       memoryLimitBytes: parseMemoryLimitBytes(process.env, totalmem()),
+      threads: parseDuckDbThreads(process.env, cpus().length),
       ...options,
     };
     if (!existsSync(resolved.logsDir) || !statSync(resolved.logsDir).isDirectory()) {

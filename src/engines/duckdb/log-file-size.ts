@@ -141,3 +141,24 @@ export function parseMemoryLimitBytes(env: NodeJS.ProcessEnv, machineBytes: numb
   }
   return Math.floor(megabytes * 1024 * 1024);
 }
+
+/** The environment variable that sets how many threads each DuckDB database of iamtrail runs. */
+export const DUCKDB_THREADS_ENV = 'IAMTRAIL_DUCKDB_THREADS';
+
+/**
+ * {@link DUCKDB_THREADS_ENV} (a whole number from 1), else `cores`: one thread per core. Fewer
+ * leave cores to other work (two iamtrail runs at once, a test suite's workers) at a cost in time.
+ */
+export function parseDuckDbThreads(env: NodeJS.ProcessEnv, cores: number): number {
+  const value = env[DUCKDB_THREADS_ENV];
+  if (value === undefined || value === '') return Math.max(1, cores);
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new UsageError(`${DUCKDB_THREADS_ENV}="${value}" is not a whole number of threads of at least 1`, {
+      suggestions: [
+        `Unset ${DUCKDB_THREADS_ENV} (default: one per core, ${Math.max(1, cores)} here), or set it to e.g. 1`,
+      ],
+    });
+  }
+  return threads;
+}

@@ -4,6 +4,7 @@ import {
   DEFAULT_MAX_LOG_FILE_BYTES,
   defaultMemoryLimitBytes,
   parseMaxLogFileBytes,
+  parseDuckDbThreads,
   parseMemoryLimitBytes,
   readerObjectBytes,
 } from '../../../src/engines/duckdb/log-file-size.js';
@@ -79,6 +80,22 @@ describe("the local engine's DuckDB memory limit", () => {
         expect.objectContaining({
           exitCode: 2,
           message: `IAMTRAIL_DUCKDB_MEMORY_MB="${value}" is not a number of MiB of at least 256`,
+        }),
+      );
+  });
+});
+
+describe("the threads of iamtrail's DuckDB databases", () => {
+  it('are one per core unless IAMTRAIL_DUCKDB_THREADS says, and a bad value is a usage error naming it', () => {
+    expect(parseDuckDbThreads({}, 8)).toBe(8);
+    expect(parseDuckDbThreads({ IAMTRAIL_DUCKDB_THREADS: '' }, 2)).toBe(2);
+    expect(parseDuckDbThreads({ IAMTRAIL_DUCKDB_THREADS: '1' }, 8)).toBe(1);
+    expect(parseDuckDbThreads({ IAMTRAIL_DUCKDB_THREADS: '16' }, 2)).toBe(16);
+    for (const value of ['two', '0', '-1', '1.5'])
+      expect(() => parseDuckDbThreads({ IAMTRAIL_DUCKDB_THREADS: value }, 2)).toThrow(
+        expect.objectContaining({
+          exitCode: 2,
+          message: `IAMTRAIL_DUCKDB_THREADS="${value}" is not a whole number of threads of at least 1`,
         }),
       );
   });
