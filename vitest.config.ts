@@ -15,14 +15,14 @@ export default defineConfig({
     // processes part of the time, so two workers finish sooner than one.
     maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
-    // As bin/run.js: the SDK's notice about Node versions concerns whoever upgrades the SDK.
-    // One DuckDB thread per database: the two workers already keep both cores busy, and a second
-    // thread per database (its own hash tables, page faults, locks) took the suite from 80 s to
-    // 92-97 s (150 s to 172-180 s of CPU; two runs of each, alternated). The end-to-end runs (vitest.e2e.config.ts) keep the default, one per core; a
-    // developer's IAMTRAIL_DUCKDB_THREADS wins.
     env: {
       TZ: 'UTC',
+      // As bin/run.js: the SDK's notice about Node versions concerns whoever upgrades the SDK.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // One DuckDB thread per database: the two workers already keep both cores busy, and a
+      // second thread per database (its own hash tables, page faults, locks) took the suite from
+      // 80 s to 92-97 s (150 s to 172-180 s of CPU; two runs of each, alternated). The end-to-end
+      // runs (vitest.e2e.config.ts) keep the default; a developer's IAMTRAIL_DUCKDB_THREADS wins.
       IAMTRAIL_DUCKDB_THREADS: process.env.IAMTRAIL_DUCKDB_THREADS ?? '1',
     },
     // The JSON report is what .ci/run reads for its closing 'tests: N passed, N failed' line.

@@ -8,6 +8,9 @@ import base from './vitest.config.js';
 export default defineConfig({
   test: {
     ...base.test,
+    // The built binary runs as users run it, one DuckDB thread per core (npm test's runs one per
+    // database); an empty value is the default. A developer's IAMTRAIL_DUCKDB_THREADS wins.
+    env: { ...base.test?.env, IAMTRAIL_DUCKDB_THREADS: process.env.IAMTRAIL_DUCKDB_THREADS ?? '' },
     include: ['test/e2e/**/*.test.ts', 'test/aws/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     // The JSON report is what .ci/run adds to npm test's for its closing 'tests: N passed, N failed'.

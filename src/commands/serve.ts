@@ -7,6 +7,7 @@ import { buildServer } from '../app/serve/build-server.js';
 import { createCacheAccess } from '../app/serve/cache-access.js';
 import { createUsageReader } from '../app/serve/principal-usage.js';
 import { isLoopbackHost, serveUntilStopped } from '../app/serve/serve-until-stopped.js';
+import { cacheDuckDbOptions } from '../cache/cache-schema.js';
 import { loadConfig } from '../config/load-config.js';
 
 /** `iamtrail serve`: the cache over HTTP, read-only, until SIGINT or SIGTERM. */
@@ -50,6 +51,8 @@ export default class Serve extends BaseCommand {
       this.warnLine(message);
     };
     const config = flags.config === undefined ? undefined : loadConfig(flags.config);
+    // The cache opens per request: a bad IAMTRAIL_DUCKDB_THREADS is refused now, not in every answer.
+    cacheDuckDbOptions();
     for (const key of config?.unknownKeys ?? [])
       warn(`config file ${flags.config ?? ''}: unknown key "${key}" ignored`);
     const cache = createCacheAccess(cachePathOf(flags), () => openCacheOf(flags, warn));

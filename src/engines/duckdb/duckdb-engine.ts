@@ -96,10 +96,9 @@ export interface DuckDbEngineOptions {
 }
 
 /** Defaults of {@link DuckDbEngineOptions}: batches that keep memory bounded, one thread per core. */
-export const DEFAULT_DUCKDB_ENGINE_OPTIONS: Omit<DuckDbEngineOptions, 'logsDir' | 'reporter'> = {
+export const DEFAULT_DUCKDB_ENGINE_OPTIONS: Omit<DuckDbEngineOptions, 'logsDir' | 'reporter' | 'threads'> = {
   batchFiles: 10_000,
   batchBytes: 256 * 1024 * 1024,
-  threads: Math.max(1, cpus().length),
   maxLogFileBytes: DEFAULT_MAX_LOG_FILE_BYTES,
   memoryLimitBytes: defaultMemoryLimitBytes(totalmem()),
 };
