@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sql } from 'kysely';
 
 import type { AthenaResource } from '../engines/athena/athena-ledger.js';
-import { parseDuckDbThreads } from '../engines/duckdb/log-file-size.js';
+import { duckDbThreads } from '../engines/duckdb/log-file-size.js';
 import { messageOf } from '../errors.js';
 import type { ActivitySummaryRecord, ResourceUsageRecord } from '../trail/activity-summary.js';
 import type { Outcome } from '../trail/call-outcome.js';
@@ -98,7 +97,7 @@ export function cacheDuckDbOptions(): Record<string, string> {
   return {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
-    threads: String(parseDuckDbThreads(process.env, cpus().length)),
+    threads: String(duckDbThreads()),
   };
 }
 

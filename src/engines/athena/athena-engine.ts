@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 
 import type { AthenaClient } from '@aws-sdk/client-athena';
@@ -10,7 +10,7 @@ import { Kysely } from 'kysely';
 import type { CompiledQuery } from 'kysely';
 
 import type { AthenaConfig } from '../../config/config-schema.js';
-import { parseDuckDbThreads, parseMemoryLimitBytes } from '../duckdb/log-file-size.js';
+import { duckDbThreads, parseMemoryLimitBytes } from '../duckdb/log-file-size.js';
 import {
   buildActivitySummaryQuery,
   isActivityRecord,
@@ -113,10 +113,9 @@ export class AthenaEngine implements Engine {
 
   constructor(options: AthenaEngineOptions) {
     const inFlight = options.athena.concurrency;
-    const threads = parseDuckDbThreads(process.env, cpus().length);
     this.#conversion = {
       memory_limit: `${Math.max(256, Math.floor(parseMemoryLimitBytes(process.env, totalmem()) / (1024 * 1024) / inFlight))}MiB`,
-      threads: String(Math.max(1, Math.floor(threads / Math.min(inFlight, threads)))),
+      threads: String(Math.max(1, Math.floor(duckDbThreads() / inFlight))),
     };
     this.#options = options;
     // A chunk larger than the workgroup's per-query cutoff would be cancelled: size chunks under it.

@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 
 import { DuckDBInstance, listValue } from '@duckdb/node-api';
@@ -52,10 +52,10 @@ import {
   DEFAULT_MAX_LOG_FILE_BYTES,
   defaultMemoryLimitBytes,
   DUCKDB_MEMORY_MB_ENV,
+  duckDbThreads,
   findOversizeProblem,
   formatMegabytes,
   parseMaxLogFileBytes,
-  parseDuckDbThreads,
   parseMemoryLimitBytes,
   readerObjectBytes,
 } from './log-file-size.js';
@@ -148,7 +148,7 @@ export class DuckDbEngine implements Engine {
       ...DEFAULT_DUCKDB_ENGINE_OPTIONS,
       maxLogFileBytes: parseMaxLogFileBytes(process.env),
       memoryLimitBytes: parseMemoryLimitBytes(process.env, totalmem()),
-      threads: parseDuckDbThreads(process.env, cpus().length),
+      threads: duckDbThreads(),
       ...options,
     };
     if (!existsSync(resolved.logsDir) || !statSync(resolved.logsDir).isDirectory()) {

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { cpus } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 
@@ -161,4 +162,9 @@ export function parseDuckDbThreads(env: NodeJS.ProcessEnv, cores: number): numbe
     });
   }
   return threads;
+}
+
+/** {@link parseDuckDbThreads} of this process: its environment, its machine's cores. */
+export function duckDbThreads(): number {
+  return parseDuckDbThreads(process.env, cpus().length);
 }
