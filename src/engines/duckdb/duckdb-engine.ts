@@ -95,7 +95,7 @@ export interface DuckDbEngineOptions {
   readonly memoryLimitBytes: number;
 }
 
-/** Defaults of {@link DuckDbEngineOptions}: batches that keep memory bounded, one thread per core. */
+/** Defaults of {@link DuckDbEngineOptions}: batches that keep memory bounded (threads: see `duckDbThreads`). */
 export const DEFAULT_DUCKDB_ENGINE_OPTIONS: Omit<DuckDbEngineOptions, 'logsDir' | 'reporter' | 'threads'> = {
   batchFiles: 10_000,
   batchBytes: 256 * 1024 * 1024,

@@ -164,7 +164,11 @@ export function parseDuckDbThreads(env: NodeJS.ProcessEnv, cores: number): numbe
   return threads;
 }
 
+/** This machine's cores, counted once: every DuckDB database a run opens asks. */
+let machineCores: number | undefined;
+
 /** {@link parseDuckDbThreads} of this process: its environment, its machine's cores. */
 export function duckDbThreads(): number {
-  return parseDuckDbThreads(process.env, cpus().length);
+  machineCores ??= cpus().length;
+  return parseDuckDbThreads(process.env, machineCores);
 }
