@@ -1,12 +1,14 @@
 import { existsSync, linkSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { Kysely } from 'kysely';
 import pRetry, { AbortError } from 'p-retry';
 
 import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
+import { openDuckDbDatabase } from '../engines/duckdb/duckdb-host.js';
+import type { OpenDatabaseOptions, OpenedDatabase } from '../engines/duckdb/duckdb-host.js';
+import { duckDbMemoryLimitBytes, duckDbThreads } from '../engines/duckdb/log-file-size.js';
 import { EngineError, messageOf, UsageError } from '../errors.js';
 import {
   createCacheFolder,
@@ -15,7 +17,7 @@ import {
   isDamage,
   toCacheError,
 } from './cache-file.js';
-import { CACHE_SCHEMA_VERSION, cacheDuckDbOptions, ensureSchema, isOwnCache } from './cache-schema.js';
+import { CACHE_SCHEMA_VERSION, ensureSchema, isOwnCache } from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 
 /** Options of {@link CacheConnection.open}. */
@@ -43,7 +45,7 @@ export const DEFAULT_CACHE_CONNECTION_OPTIONS: CacheConnectionOptions = {
  * bounded time for the other to finish, and never writes to a file that is not iamtrail's.
  */
 export class CacheConnection {
-  readonly #instance: DuckDBInstance;
+  readonly #database: OpenedDatabase;
   /** The DuckDB connection, for what kysely cannot say (appenders, Parquet reads). */
   readonly connection: DuckDBConnection;
   /** The same connection through kysely, with errors about the file mapped to iamtrail's. */
@@ -55,15 +57,11 @@ export class CacheConnection {
   /** The path errors name: {@link path}, or for a cache being created, where it will be. */
   readonly reportedPath: string;
 
-  private constructor(
-    path: string,
-    instance: DuckDBInstance,
-    connection: DuckDBConnection,
-    reportedPath: string = path,
-  ) {
+  private constructor(path: string, database: OpenedDatabase, reportedPath: string = path) {
     this.path = path;
     this.reportedPath = reportedPath;
-    this.#instance = instance;
+    this.#database = database;
+    const connection = database.connection;
     this.connection = connection;
     // Every query's DuckDB error about the file (damage, a full disk) becomes iamtrail's own.
     const mapped = {
@@ -88,9 +86,9 @@ export class CacheConnection {
    */
   static async open(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<CacheConnection> {
     const { lockTimeoutMs, onNotice, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
-    const settings = cacheDuckDbOptions();
+    const settings = cacheSettings();
     if (path === ':memory:')
-      return CacheConnection.#connect(path, await DuckDBInstance.create(path, settings), onNotice);
+      return CacheConnection.#connect(path, await openDuckDbDatabase(path, settings), onNotice);
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       const state = inspectCacheFile(path);
       if (state === 'duckdb') {
@@ -100,13 +98,13 @@ export class CacheConnection {
         createCacheFolder(path);
         await CacheConnection.#createFile(path, state, settings);
       }
-      let instance: DuckDBInstance;
+      let database: OpenedDatabase;
       try {
-        instance = await DuckDBInstance.create(path, settings);
+        database = await openDuckDbDatabase(path, settings);
       } catch (error) {
         throw CacheConnection.#openError(path, error);
       }
-      const store = await CacheConnection.#connect(path, instance, onNotice);
+      const store = await CacheConnection.#connect(path, database, onNotice);
       verifiedFiles.add(fileIdentity(path));
       return store;
     });
@@ -124,34 +122,31 @@ export class CacheConnection {
     options: Partial<CacheConnectionOptions> = {},
   ): Promise<CacheConnection | undefined> {
     const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
-    const settings = cacheDuckDbOptions();
+    const settings = cacheSettings();
     if (path === ':memory:' || existsSync(`${path}.wal`) || inspectCacheFile(path) !== 'duckdb')
       return undefined;
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
-      let instance: DuckDBInstance;
+      let database: OpenedDatabase;
       try {
-        instance = await DuckDBInstance.create(path, { ...settings, access_mode: 'READ_ONLY' });
+        database = await openDuckDbDatabase(path, { ...settings, readOnly: true });
       } catch (error) {
         throw CacheConnection.#openError(path, error);
       }
-      let connection: DuckDBConnection | undefined;
       let current: boolean;
       try {
-        connection = await instance.connect();
         current =
-          (await isOwnCache(connection)) && (await schemaVersionOf(connection)) === CACHE_SCHEMA_VERSION;
+          (await isOwnCache(database.connection)) &&
+          (await schemaVersionOf(database.connection)) === CACHE_SCHEMA_VERSION;
       } catch (error) {
-        connection?.closeSync();
-        instance.closeSync();
+        await database.close().catch(() => undefined);
         throw CacheConnection.#openError(path, error);
       }
       if (!current) {
-        connection.closeSync();
-        instance.closeSync();
+        await database.close();
         return undefined;
       }
       verifiedFiles.add(fileIdentity(path));
-      return new CacheConnection(path, instance, connection);
+      return new CacheConnection(path, database);
     });
   }
 
@@ -163,7 +158,7 @@ export class CacheConnection {
    */
   static async remove(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<boolean> {
     const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
-    const settings = cacheDuckDbOptions();
+    const settings = cacheSettings();
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       const state = inspectCacheFile(path);
       if (state === 'absent') return false;
@@ -230,9 +225,12 @@ export class CacheConnection {
       );
     } catch (error) {
       if (!isLockConflict(error)) throw error;
-      const holder = /PID (\d+)/.exec(error.message)?.[1];
+      const pid = /PID (\d+)/.exec(error.message)?.[1];
+      const holder = /Unique file handle conflict/.test(error.message)
+        ? 'another question of this iamtrail process'
+        : `another iamtrail process${pid === undefined ? '' : ` (PID ${pid})`}`;
       throw new EngineError(
-        `the cache ${path} is in use by another iamtrail process${holder === undefined ? '' : ` (PID ${holder})`}; waited ${Math.round(lockTimeoutMs / 1000)} s`,
+        `the cache ${path} is in use by ${holder}; waited ${Math.round(lockTimeoutMs / 1000)} s`,
         {
           suggestions: ['Try again when it has finished, or pass --cache OTHER_PATH or --no-cache'],
           cause: error,
@@ -248,40 +246,35 @@ export class CacheConnection {
    */
   static async #withOwnFile(
     path: string,
-    settings: Record<string, string>,
+    settings: OpenDatabaseOptions,
     body: () => Promise<void>,
   ): Promise<void> {
-    let instance: DuckDBInstance;
+    let database: OpenedDatabase;
     try {
-      instance = await DuckDBInstance.create(path, { ...settings, access_mode: 'READ_ONLY' });
+      database = await openDuckDbDatabase(path, { ...settings, readOnly: true });
     } catch (error) {
       throw CacheConnection.#openError(path, error);
     }
     try {
-      const connection = await instance.connect();
+      let own: boolean;
       try {
-        let own: boolean;
-        try {
-          own = await isOwnCache(connection);
-        } catch (error) {
-          throw CacheConnection.#openError(path, error);
-        }
-        if (!own) {
-          throw new UsageError(
-            `the cache ${path} is a DuckDB database that iamtrail did not create (it has no iamtrail marker); iamtrail leaves it untouched`,
-            {
-              suggestions: [
-                'Pass --cache with a new path (iamtrail creates the file) or the cache file iamtrail wrote, or --no-cache',
-              ],
-            },
-          );
-        }
-        await body();
-      } finally {
-        connection.closeSync();
+        own = await isOwnCache(database.connection);
+      } catch (error) {
+        throw CacheConnection.#openError(path, error);
       }
+      if (!own) {
+        throw new UsageError(
+          `the cache ${path} is a DuckDB database that iamtrail did not create (it has no iamtrail marker); iamtrail leaves it untouched`,
+          {
+            suggestions: [
+              'Pass --cache with a new path (iamtrail creates the file) or the cache file iamtrail wrote, or --no-cache',
+            ],
+          },
+        );
+      }
+      await body();
     } finally {
-      instance.closeSync();
+      await database.close();
     }
   }
 
@@ -293,7 +286,7 @@ export class CacheConnection {
   static async #createFile(
     path: string,
     state: 'absent' | 'empty',
-    settings: Record<string, string>,
+    settings: OpenDatabaseOptions,
   ): Promise<void> {
     const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.new`);
     const removeTemporary = (): void => {
@@ -302,13 +295,13 @@ export class CacheConnection {
     };
     removeTemporary();
     try {
-      let instance: DuckDBInstance;
+      let database: OpenedDatabase;
       try {
-        instance = await DuckDBInstance.create(temporary, settings);
+        database = await openDuckDbDatabase(temporary, settings);
       } catch (error) {
         throw CacheConnection.#openError(path, error);
       }
-      const store = await CacheConnection.#connect(temporary, instance, () => undefined, path);
+      const store = await CacheConnection.#connect(temporary, database, () => undefined, path);
       try {
         // A checkpoint that fails (a full disk) says so here; closing would keep quiet.
         await store.connection.run('CHECKPOINT').catch((error: unknown) => {
@@ -344,21 +337,14 @@ export class CacheConnection {
     }
   }
 
-  /** Sets up a store on an open instance, the schema checked (and rebuilt or created). */
+  /** Sets up a store on an open database, the schema checked (and rebuilt or created). */
   static async #connect(
     path: string,
-    instance: DuckDBInstance,
+    database: OpenedDatabase,
     onNotice: (message: string) => void,
     reportedPath: string = path,
   ): Promise<CacheConnection> {
-    let connection: DuckDBConnection;
-    try {
-      connection = await instance.connect();
-    } catch (error) {
-      instance.closeSync();
-      throw CacheConnection.#openError(reportedPath, error);
-    }
-    const store = new CacheConnection(path, instance, connection, reportedPath);
+    const store = new CacheConnection(path, database, reportedPath);
     try {
       await ensureSchema(store, onNotice);
     } catch (error) {
@@ -372,7 +358,7 @@ export class CacheConnection {
   /** A DuckDB error at opening: lock conflicts as they are (to wait), the rest iamtrail's own. */
   static #openError(path: string, error: unknown): unknown {
     const message = messageOf(error);
-    if (/Could not set lock on file/.test(message)) return error;
+    if (isLockConflict(error)) return error;
     const mapped = toCacheError(error, path);
     if (mapped !== error) return mapped;
     return new EngineError(`cannot open the cache ${path}: ${message.split('\n')[0] ?? ''}`, {
@@ -398,8 +384,7 @@ export class CacheConnection {
     this.#closed = true;
     try {
       await this.db.destroy();
-      this.connection.closeSync();
-      this.#instance.closeSync();
+      await this.#database.close();
     } catch (error) {
       throw toCacheError(error, this.reportedPath);
     }
@@ -431,6 +416,14 @@ export class CacheConnection {
  */
 const verifiedFiles = new Set<string>();
 
+/**
+ * How the cache's database opens: the threads of `IAMTRAIL_DUCKDB_THREADS` (else one per core), the
+ * memory limit of `IAMTRAIL_DUCKDB_MEMORY_MB` (else a quarter of the memory), as the local engine's.
+ */
+function cacheSettings(): OpenDatabaseOptions {
+  return { threads: duckDbThreads(), memoryLimitBytes: duckDbMemoryLimitBytes() };
+}
+
 /** The `schema_version` of a cache's `meta` table, read on its own connection. */
 async function schemaVersionOf(connection: DuckDBConnection): Promise<unknown> {
   const rows = (
@@ -445,7 +438,12 @@ function fileIdentity(path: string): string {
   return `${stats.dev}:${stats.ino}:${stats.birthtimeMs}`;
 }
 
-/** Whether DuckDB refused to open the file because another process holds its lock. */
+/**
+ * Whether DuckDB refused to open the file because another process holds its lock, or because it is
+ * open in this process already (another request of `serve`): either way, waiting is the answer.
+ */
 function isLockConflict(error: unknown): error is Error {
-  return error instanceof Error && /Could not set lock on file/.test(error.message);
+  return (
+    error instanceof Error && /Could not set lock on file|Unique file handle conflict/.test(error.message)
+  );
 }

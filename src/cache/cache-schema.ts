@@ -5,7 +5,6 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sql } from 'kysely';
 
 import type { AthenaResource } from '../engines/athena/athena-ledger.js';
-import { duckDbThreads } from '../engines/duckdb/log-file-size.js';
 import { messageOf } from '../errors.js';
 import type { ActivitySummaryRecord, ResourceUsageRecord } from '../trail/activity-summary.js';
 import type { Outcome } from '../trail/call-outcome.js';
@@ -88,18 +87,6 @@ const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
   // Schema 4 (coverage per account) was written unmarked by the commits that introduced it.
   '4': ['activity', 'athena_queries', 'athena_resources', 'coverage', 'meta'],
 };
-
-/**
- * DuckDB settings of the cache: never fetch an extension (a SQLite file would ask for one); the
- * threads of `IAMTRAIL_DUCKDB_THREADS`, else one per core.
- */
-export function cacheDuckDbOptions(): Record<string, string> {
-  return {
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
-    threads: String(duckDbThreads()),
-  };
-}
 
 /**
  * Activity rows (of one source) rolled up into `actor_days` rows but for their `source`: what
@@ -227,7 +214,8 @@ export async function ensureSchema(
 ): Promise<void> {
   const tables = await sql<{
     name: string;
-  }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'main'`.execute(cache.db);
+  }>`SELECT table_name AS name FROM information_schema.tables
+       WHERE table_catalog = current_database() AND table_schema = 'main'`.execute(cache.db);
   const names = new Set(tables.rows.map((row) => row.name));
   if (names.has('meta')) {
     const version = await cache.db

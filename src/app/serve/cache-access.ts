@@ -23,7 +23,7 @@ export interface CacheAccess {
  * one.
  */
 export function createCacheAccess(path: string, open: () => Promise<CacheStore>): CacheAccess {
-  // One open at a time: two DuckDB instances of one file in one process would not share a lock.
+  // One open at a time: DuckDB refuses a second open of a file in one process (the cache would wait).
   const limit = pLimit(1);
   return {
     read: <T>(body: (store: CacheStore) => Promise<T>): Promise<T> =>

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir, totalmem } from 'node:os';
+import { totalmem } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 
-import { DuckDBInstance, listValue } from '@duckdb/node-api';
+import { listValue } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { CompiledQuery, Kysely } from 'kysely';
 
@@ -41,6 +41,8 @@ import type {
   SummaryResult,
 } from '../engine.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
+import { openDuckDbDatabase, setMemoryLimit } from './duckdb-host.js';
+import type { OpenedDatabase } from './duckdb-host.js';
 import {
   createCloudTrailViewSql,
   CREATE_STAGED_SQL,
@@ -52,11 +54,11 @@ import {
   DEFAULT_MAX_LOG_FILE_BYTES,
   defaultMemoryLimitBytes,
   DUCKDB_MEMORY_MB_ENV,
+  duckDbMemoryLimitBytes,
   duckDbThreads,
   findOversizeProblem,
   formatMegabytes,
   parseMaxLogFileBytes,
-  parseMemoryLimitBytes,
   readerObjectBytes,
 } from './log-file-size.js';
 import { listLogFiles } from './log-files.js';
@@ -110,7 +112,7 @@ export const DEFAULT_DUCKDB_ENGINE_OPTIONS: Omit<DuckDbEngineOptions, 'logsDir' 
  */
 export class DuckDbEngine implements Engine {
   readonly #options: DuckDbEngineOptions;
-  readonly #instance: DuckDBInstance;
+  readonly #database: OpenedDatabase;
   readonly #connection: DuckDBConnection;
   readonly #db: Kysely<CloudTrailDatabase>;
   /** The same connection, typed for the staged table. */
@@ -123,31 +125,24 @@ export class DuckDbEngine implements Engine {
    */
   #view:
     { readonly resources: boolean; readonly actorsOnly: boolean; readonly objectBytes: number } | undefined;
-  /** DuckDB's spill folder, removed on close. */
-  readonly #spillFolder: string;
 
-  private constructor(
-    options: DuckDbEngineOptions,
-    instance: DuckDBInstance,
-    connection: DuckDBConnection,
-    spillFolder: string,
-  ) {
+  private constructor(options: DuckDbEngineOptions, database: OpenedDatabase) {
     this.#options = options;
-    this.#spillFolder = spillFolder;
-    this.#instance = instance;
+    this.#database = database;
+    const connection = database.connection;
     this.#connection = connection;
     this.#db = new Kysely<CloudTrailDatabase>({ dialect: new DuckDbDialect({ connection }) });
     this.#staged = new Kysely<StagedDatabase>({ dialect: new DuckDbDialect({ connection }) });
   }
 
-  /** Opens an in-memory DuckDB for a log folder, which must exist. */
+  /** Opens an in-memory DuckDB database for a log folder, which must exist. */
   static async create(
     options: Partial<DuckDbEngineOptions> & Pick<DuckDbEngineOptions, 'logsDir' | 'reporter'>,
   ): Promise<DuckDbEngine> {
     const resolved: DuckDbEngineOptions = {
       ...DEFAULT_DUCKDB_ENGINE_OPTIONS,
       maxLogFileBytes: parseMaxLogFileBytes(process.env),
-      memoryLimitBytes: parseMemoryLimitBytes(process.env, totalmem()),
+      memoryLimitBytes: duckDbMemoryLimitBytes(),
       threads: duckDbThreads(),
       ...options,
     };
@@ -156,20 +151,12 @@ export class DuckDbEngine implements Engine {
         suggestions: ['Pass --logs DIR, the folder that holds AWSLogs/, or set logs: in the config file'],
       });
     }
-    // Its own spill folder, which nothing else writes to: removed whole on close.
-    const spillFolder = mkdtempSync(join(tmpdir(), 'iamtrail-duckdb-'));
-    try {
-      const instance = await DuckDBInstance.create(':memory:', {
-        threads: String(resolved.threads),
-        memory_limit: `${Math.floor(resolved.memoryLimitBytes / (1024 * 1024))}MiB`,
-        temp_directory: spillFolder,
-      });
-      const connection = await instance.connect();
-      return new DuckDbEngine(resolved, instance, connection, spillFolder);
-    } catch (error) {
-      rmSync(spillFolder, { recursive: true, force: true });
-      throw error;
-    }
+    // The process's DuckDB, its threads and memory limit set for the reading: see duckdb-host.ts.
+    const database = await openDuckDbDatabase(':memory:', {
+      threads: resolved.threads,
+      memoryLimitBytes: resolved.memoryLimitBytes,
+    });
+    return new DuckDbEngine(resolved, database);
   }
 
   /**
@@ -251,9 +238,7 @@ export class DuckDbEngine implements Engine {
     this.#closed = true;
     await this.#db.destroy();
     await this.#staged.destroy();
-    this.#connection.closeSync();
-    this.#instance.closeSync();
-    rmSync(this.#spillFolder, { recursive: true, force: true });
+    await this.#database.close();
   }
 
   *#batches(files: readonly LogFile[]): Generator<LogFile[]> {
@@ -287,11 +272,10 @@ export class DuckDbEngine implements Engine {
       // The reader reserves two buffers of the largest object per thread, whatever the files
       // hold: reserved on top of the limit, so that they never make DuckDB spill the data, nor
       // fail to read a file (a number, never a value read).
-      const mib = 1024 * 1024;
-      const limit = Math.ceil(
-        (this.#options.memoryLimitBytes + 2 * objectBytes * this.#options.threads) / mib,
+      await setMemoryLimit(
+        this.#connection,
+        this.#options.memoryLimitBytes + 2 * objectBytes * this.#options.threads,
       );
-      await this.#connection.run(`SET memory_limit = '${String(limit)}MiB'`);
     }
     await this.#connection.run(createCloudTrailViewSql(objectBytes, resources, actorsOnly));
     if (this.#view === undefined) await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 
@@ -166,6 +166,11 @@ export function parseDuckDbThreads(env: NodeJS.ProcessEnv, cores: number): numbe
 
 /** This machine's cores, counted once: every DuckDB database a run opens asks. */
 let machineCores: number | undefined;
+
+/** {@link parseMemoryLimitBytes} of this process: its environment, its machine's memory. */
+export function duckDbMemoryLimitBytes(): number {
+  return parseMemoryLimitBytes(process.env, totalmem());
+}
 
 /** {@link parseDuckDbThreads} of this process: its environment, its machine's cores. */
 export function duckDbThreads(): number {

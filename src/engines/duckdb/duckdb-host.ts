@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/** A DuckDB database opened by {@link openDuckDbDatabase}: its connection, and how to close both. */
+export interface OpenedDatabase {
+  /** A connection whose default database is the opened one: unqualified names are its tables. */
+  readonly connection: DuckDBConnection;
+  /** Closes the connection and the database (checkpointing a file opened read-write). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openDuckDbDatabase}. */
+export interface OpenDatabaseOptions {
+  /** Opens the file read-only: nothing is written, not even a pending write-ahead log. */
+  readonly readOnly?: boolean;
+  /** DuckDB's threads: of the process's DuckDB, for every database in it. */
+  readonly threads: number;
+  /** DuckDB's memory limit: of the process's DuckDB, one budget for every database in it. */
+  readonly memoryLimitBytes: number;
+}
+
+/**
+ * The paths that may be written into an `ATTACH` statement, which takes no bound parameters:
+ * letters, digits, `_ . / @ + , = -` and spaces. Anything else (a quote, a backslash, a control
+ * character, a colon that DuckDB could read as a `type:` prefix, a `~` it could expand) gets a
+ * DuckDB instance of its own, opened as DuckDB opens any file, without SQL.
+ */
+const ATTACHABLE_PATH = /^[\p{L}\p{N}_./@+,= -]+$/u;
+
+/** Settings every database of iamtrail opens with: no extension is ever fetched or loaded. */
+const BASE_SETTINGS = {
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+} as const;
+
+let host: Promise<DuckDBInstance> | undefined;
+let attached = 0;
+
+/**
+ * Opens a DuckDB database file (or a new in-memory database, for `:memory:`) and a connection to
+ * it. Files are attached to one in-memory DuckDB instance per process instead of each getting an
+ * instance of its own: an instance builds a catalog when it opens and, when it closes, hands its
+ * memory back to the system (`malloc_trim`), which the next one faults in again — 40-50 ms per
+ * open and close where an attachment costs about 10 (docs/benchmarks.md). DuckDB takes the same
+ * file lock either way, and says the same about a lock held by another process or a damaged file;
+ * a file attached already in this process is refused with "Unique file handle conflict".
+ */
+export async function openDuckDbDatabase(
+  path: string,
+  options: OpenDatabaseOptions,
+): Promise<OpenedDatabase> {
+  if (path !== ':memory:' && !ATTACHABLE_PATH.test(path)) return openOwnInstance(path, options);
+  const instance = await hostInstance(options);
+  const connection = await instance.connect();
+  // A name of our own making, never a user's string.
+  const alias = `iamtrail_db_${++attached}`;
+  try {
+    await applySettings(connection, options);
+    await connection.run(`ATTACH '${path}' AS ${alias}${options.readOnly === true ? ' (READ_ONLY)' : ''}`);
+  } catch (error) {
+    connection.closeSync();
+    throw error;
+  }
+  const close = async (): Promise<void> => {
+    try {
+      await connection.run('USE memory');
+      await connection.run(`DETACH ${alias}`);
+    } finally {
+      connection.closeSync();
+    }
+  };
+  try {
+    await connection.run(`USE ${alias}`);
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+  return { connection, close };
+}
+
+/**
+ * The process's DuckDB now: its threads, the memory budget the last database opened asked for, and
+ * the limit in force (the budget, or more while a reader reserves buffers: {@link setMemoryLimit}).
+ */
+let applied: { threads: number; budgetMib: number; limitMib: number } | undefined;
+
+/**
+ * The process's host instance, created on first use with the settings of that use; what its
+ * queries spill goes to a folder of its own, removed when the process exits.
+ */
+function hostInstance(options: OpenDatabaseOptions): Promise<DuckDBInstance> {
+  if (host === undefined) {
+    const spillFolder = mkdtempSync(join(tmpdir(), 'iamtrail-duckdb-host-'));
+    process.once('exit', () => {
+      rmSync(spillFolder, { recursive: true, force: true });
+    });
+    const threads = wholeNumber(options.threads);
+    const budgetMib = mibOf(options.memoryLimitBytes);
+    host = DuckDBInstance.create(':memory:', {
+      ...BASE_SETTINGS,
+      threads: String(threads),
+      memory_limit: `${budgetMib}MiB`,
+      temp_directory: spillFolder,
+    }).then(
+      (instance) => {
+        applied = { threads, budgetMib, limitMib: budgetMib };
+        return instance;
+      },
+      (error: unknown) => {
+        host = undefined;
+        throw error;
+      },
+    );
+  }
+  return host;
+}
+
+/**
+ * Sets the threads and memory budget a database asks for, when they differ from those in force:
+ * DuckDB hands its memory back to the system at each change (`malloc_trim`), which costs the next
+ * queries their page faults again. The numbers are whole numbers of ours, never a user's string.
+ */
+async function applySettings(connection: DuckDBConnection, options: OpenDatabaseOptions): Promise<void> {
+  const threads = wholeNumber(options.threads);
+  const budgetMib = mibOf(options.memoryLimitBytes);
+  if (applied === undefined || applied.threads !== threads) {
+    await connection.run(`SET GLOBAL threads = ${threads}`);
+    applied = { threads, budgetMib: applied?.budgetMib ?? 0, limitMib: applied?.limitMib ?? 0 };
+  }
+  if (applied.budgetMib !== budgetMib) {
+    await connection.run(`SET GLOBAL memory_limit = '${budgetMib}MiB'`);
+    applied = { threads, budgetMib, limitMib: budgetMib };
+  }
+}
+
+/**
+ * Sets the memory limit of the process's DuckDB to `bytes` (rounded up to whole MiB), when it is
+ * not that already: for a reader that reserves its buffers on top of the budget. The limit stays
+ * until a database that asks for another budget opens.
+ */
+export async function setMemoryLimit(connection: DuckDBConnection, bytes: number): Promise<void> {
+  const limitMib = wholeNumber(Math.ceil(bytes / MIB));
+  if (applied?.limitMib === limitMib) return;
+  await connection.run(`SET GLOBAL memory_limit = '${limitMib}MiB'`);
+  if (applied !== undefined) applied = { ...applied, limitMib };
+}
+
+const MIB = 1024 * 1024;
+
+/** Bytes in whole MiB, as DuckDB's memory limit takes them. */
+function mibOf(bytes: number): number {
+  return wholeNumber(bytes / MIB);
+}
+
+/** `value` rounded down, checked to be a whole number from 1: what SQL text may hold of a number. */
+function wholeNumber(value: number): number {
+  const whole = Math.floor(value);
+  if (!Number.isSafeInteger(whole) || whole < 1) throw new RangeError(`not a whole number from 1: ${value}`);
+  return whole;
+}
+
+/** A file whose path cannot be written into SQL: an instance of its own, as DuckDB opens it. */
+async function openOwnInstance(path: string, options: OpenDatabaseOptions): Promise<OpenedDatabase> {
+  const instance = await DuckDBInstance.create(path, {
+    ...BASE_SETTINGS,
+    threads: String(wholeNumber(options.threads)),
+    memory_limit: `${mibOf(options.memoryLimitBytes)}MiB`,
+    ...(options.readOnly === true ? { access_mode: 'READ_ONLY' } : {}),
+  });
+  let connection: DuckDBConnection;
+  try {
+    connection = await instance.connect();
+  } catch (error) {
+    instance.closeSync();
+    throw error;
+  }
+  return {
+    connection,
+    close: () => {
+      try {
+        connection.closeSync();
+      } finally {
+        instance.closeSync();
+      }
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { CacheStore } from '../../src/cache/cache-store.js';
+import { openDuckDbDatabase } from '../../src/engines/duckdb/duckdb-host.js';
+import type { OpenedDatabase } from '../../src/engines/duckdb/duckdb-host.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-duckdb-host-test-'));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+const MIB = 1024 * 1024;
+/** What the tests open with, unless they say otherwise. */
+const SETTINGS = { threads: 1, memoryLimitBytes: 512 * MIB };
+
+/** The first column of the first row of `query`. */
+async function valueOf(connection: DuckDBConnection, query: string): Promise<unknown> {
+  const reader = await connection.runAndReadAll(query);
+  return reader.getRowsJS()[0]?.[0];
+}
+
+/** The databases iamtrail has attached to the process's DuckDB. */
+async function attachedDatabases(database: OpenedDatabase): Promise<string[]> {
+  const reader = await database.connection.runAndReadAll(
+    "SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'iamtrail_db_%' ORDER BY 1",
+  );
+  return (reader.getRowsJS() as [string][]).map(([name]) => name);
+}
+
+describe("the process's DuckDB", () => {
+  it('detaches each database when it closes: none is left behind', async () => {
+    const first = await openDuckDbDatabase(':memory:', SETTINGS);
+    const [firstName] = await attachedDatabases(first);
+    await first.close();
+    const second = await openDuckDbDatabase(join(work, 'second.duckdb'), SETTINGS);
+    try {
+      const names = await attachedDatabases(second);
+      expect(names).toHaveLength(1);
+      expect(names).not.toContain(firstName);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('checkpoints a file opened read-write when it closes: no write-ahead log, the rows in the file', async () => {
+    const path = join(work, 'written.duckdb');
+    const database = await openDuckDbDatabase(path, SETTINGS);
+    await database.connection.run('CREATE TABLE t AS SELECT range AS x FROM range(1000)');
+    await database.connection.run('INSERT INTO t VALUES (1000)');
+    await database.close();
+    expect(existsSync(`${path}.wal`)).toBe(false);
+    const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    try {
+      const connection = await instance.connect();
+      expect(await valueOf(connection, 'SELECT count(*)::INTEGER FROM t')).toBe(1001);
+      connection.closeSync();
+    } finally {
+      instance.closeSync();
+    }
+  });
+
+  it('runs each database with the threads and memory limit it asks for: one budget for the process', async () => {
+    const settingsOf = async (database: OpenedDatabase): Promise<unknown> =>
+      valueOf(
+        database.connection,
+        "SELECT current_setting('threads') || ' ' || current_setting('memory_limit')",
+      );
+    const engine = await openDuckDbDatabase(':memory:', { threads: 2, memoryLimitBytes: 300 * MIB });
+    expect(await settingsOf(engine)).toBe('2 300.0 MiB');
+    await engine.close();
+    const cache = await openDuckDbDatabase(':memory:', { threads: 1, memoryLimitBytes: 400 * MIB });
+    try {
+      expect(await settingsOf(cache)).toBe('1 400.0 MiB');
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+describe('a cache whose path SQL could not hold', () => {
+  it('opens in a DuckDB of its own: created, read-only, removed, as any other cache (a quote and a colon in the path)', async () => {
+    const folder = join(work, "o'brien: caches");
+    mkdirSync(folder);
+    const path = join(folder, 'cache.duckdb');
+    const store = await CacheStore.open(path);
+    await store.writeDays(
+      'local:/logs',
+      ['2026-10-01'],
+      [],
+      [{ accountId: '111111111111', day: '2026-10-01', files: 2 }],
+    );
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+    const reader = await CacheStore.openReadOnly(path);
+    expect(reader).toBeDefined();
+    await reader?.close();
+    expect(await CacheStore.remove(path)).toBe(true);
+    expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe('a cache open in this process', () => {
+  it('is waited for by a second open, which says who holds it when the wait ends', async () => {
+    const path = join(work, 'held.duckdb');
+    const held = await CacheStore.open(path);
+    try {
+      await expect(CacheStore.open(path, { lockTimeoutMs: 1000 })).rejects.toThrow(
+        `the cache ${path} is in use by another question of this iamtrail process; waited 1 s`,
+      );
+      const waiting = CacheStore.open(path, { lockTimeoutMs: 10_000 });
+      setTimeout(() => void held.close(), 300);
+      await (await waiting).close();
+    } finally {
+      await held.close();
+    }
+  });
+});
