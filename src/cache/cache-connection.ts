@@ -273,9 +273,12 @@ export class CacheConnection {
         );
       }
       await body();
-    } finally {
-      await database.close();
+    } catch (error) {
+      // The body's error is the one to report, not a second one from closing.
+      await database.close().catch(() => undefined);
+      throw error;
     }
+    await database.close();
   }
 
   /**
@@ -304,12 +307,13 @@ export class CacheConnection {
       const store = await CacheConnection.#connect(temporary, database, () => undefined, path);
       try {
         // A checkpoint that fails (a full disk) says so here; closing would keep quiet.
-        await store.connection.run('CHECKPOINT').catch((error: unknown) => {
-          throw toCacheError(error, path);
-        });
-      } finally {
-        await store.close();
+        await store.connection.run('CHECKPOINT');
+      } catch (error) {
+        // The checkpoint's error is the one to report, not a second one from closing.
+        await store.close().catch(() => undefined);
+        throw toCacheError(error, path);
       }
+      await store.close();
       if (existsSync(`${temporary}.wal`)) {
         throw new EngineError(
           `could not write the new cache ${path}: its write-ahead log was not checkpointed`,

@@ -8,7 +8,7 @@ import { createCacheAccess } from '../app/serve/cache-access.js';
 import { createUsageReader } from '../app/serve/principal-usage.js';
 import { isLoopbackHost, serveUntilStopped } from '../app/serve/serve-until-stopped.js';
 import { loadConfig } from '../config/load-config.js';
-import { duckDbThreads } from '../engines/duckdb/log-file-size.js';
+import { duckDbMemoryLimitBytes, duckDbThreads } from '../engines/duckdb/log-file-size.js';
 
 /** `iamtrail serve`: the cache over HTTP, read-only, until SIGINT or SIGTERM. */
 export default class Serve extends BaseCommand {
@@ -51,8 +51,10 @@ export default class Serve extends BaseCommand {
       this.warnLine(message);
     };
     const config = flags.config === undefined ? undefined : loadConfig(flags.config);
-    // The cache opens per request: a bad IAMTRAIL_DUCKDB_THREADS is refused now, not in every answer.
+    // The cache opens per request: a bad IAMTRAIL_DUCKDB_THREADS or IAMTRAIL_DUCKDB_MEMORY_MB is
+    // refused now, not in every answer.
     duckDbThreads();
+    duckDbMemoryLimitBytes();
     for (const key of config?.unknownKeys ?? [])
       warn(`config file ${flags.config ?? ''}: unknown key "${key}" ignored`);
     const cache = createCacheAccess(cachePathOf(flags), () => openCacheOf(flags, warn));

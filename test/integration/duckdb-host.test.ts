@@ -65,6 +65,23 @@ describe("the process's DuckDB", () => {
     }
   });
 
+  it('rolls back what a transaction left open when it closes, and lets the file go', async () => {
+    const path = join(work, 'open-transaction.duckdb');
+    const first = await openDuckDbDatabase(path, SETTINGS);
+    await first.connection.run('CREATE TABLE kept AS SELECT 1 AS x');
+    await first.connection.run('BEGIN TRANSACTION');
+    await first.connection.run('CREATE TABLE dropped AS SELECT 2 AS x');
+    await first.connection.run('INSERT INTO kept VALUES (3)');
+    await first.close();
+    const again = await openDuckDbDatabase(path, { ...SETTINGS, readOnly: true });
+    try {
+      expect(await valueOf(again.connection, 'SELECT count(*)::INTEGER FROM kept')).toBe(1);
+      await expect(again.connection.run('SELECT * FROM dropped')).rejects.toThrow(/dropped/);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('runs each database with the threads and memory limit it asks for: one budget for the process', async () => {
     const settingsOf = async (database: OpenedDatabase): Promise<unknown> =>
       valueOf(

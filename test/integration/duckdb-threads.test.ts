@@ -86,6 +86,24 @@ describe('IAMTRAIL_DUCKDB_THREADS', () => {
     expectRefused(await runCli([...withCache, ...question], bad));
   });
 
+  it('is refused by serve as it starts, as IAMTRAIL_DUCKDB_MEMORY_MB is: never in each answer', async () => {
+    const serve = ['serve', '--port', '0', '--cache', join(work, 'serve.duckdb')];
+    for (const [env, message] of [
+      [
+        { IAMTRAIL_DUCKDB_THREADS: 'all' },
+        'IAMTRAIL_DUCKDB_THREADS="all" is not a whole number of threads of at least 1',
+      ],
+      [
+        { IAMTRAIL_DUCKDB_MEMORY_MB: '100' },
+        'IAMTRAIL_DUCKDB_MEMORY_MB="100" is not a number of MiB of at least 256',
+      ],
+    ] as const) {
+      const run = await runCli(serve, env);
+      expect(run.status, run.stderr).toBe(2);
+      expect(flatten(run.stderr)).toContain(message);
+    }
+  });
+
   it('is read by the local engine as it starts, a bad value refused before any log is read', async () => {
     process.env.IAMTRAIL_DUCKDB_THREADS = '0';
     await expect(

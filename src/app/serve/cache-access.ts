@@ -23,7 +23,8 @@ export interface CacheAccess {
  * one.
  */
 export function createCacheAccess(path: string, open: () => Promise<CacheStore>): CacheAccess {
-  // One open at a time: DuckDB refuses a second open of a file in one process (the cache would wait).
+  // One open at a time: DuckDB refuses a second attachment of a path in one process (the cache
+  // would wait for the first to close).
   const limit = pLimit(1);
   return {
     read: <T>(body: (store: CacheStore) => Promise<T>): Promise<T> =>

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -54,6 +55,19 @@ export async function openDuckDbDatabase(
   options: OpenDatabaseOptions,
 ): Promise<OpenedDatabase> {
   if (path !== ':memory:' && !ATTACHABLE_PATH.test(path)) return openOwnInstance(path, options);
+  try {
+    return await attach(path, options);
+  } catch (error) {
+    // A fatal error (DuckDB's own) invalidates the whole instance: the next one is new.
+    if (!/database has been invalidated/i.test(error instanceof Error ? error.message : '')) throw error;
+    host = undefined;
+    applied = undefined;
+    return attach(path, options);
+  }
+}
+
+/** Attaches `path` to the process's instance, on a connection of its own. */
+async function attach(path: string, options: OpenDatabaseOptions): Promise<OpenedDatabase> {
   const instance = await hostInstance(options);
   const connection = await instance.connect();
   // A name of our own making, never a user's string.
@@ -67,6 +81,9 @@ export async function openDuckDbDatabase(
   }
   const close = async (): Promise<void> => {
     try {
+      // What a transaction left open is rolled back, as closing a connection does; DuckDB would
+      // refuse to detach a database such a transaction wrote to, and keep the file locked.
+      await connection.run('ROLLBACK').catch(() => undefined);
       await connection.run('USE memory');
       await connection.run(`DETACH ${alias}`);
     } finally {
@@ -90,11 +107,12 @@ let applied: { threads: number; budgetMib: number; limitMib: number } | undefine
 
 /**
  * The process's host instance, created on first use with the settings of that use; what its
- * queries spill goes to a folder of its own, removed when the process exits.
+ * queries spill goes to a folder of its own (of a name nobody can guess, created by DuckDB when it
+ * first spills), removed when the process exits.
  */
 function hostInstance(options: OpenDatabaseOptions): Promise<DuckDBInstance> {
   if (host === undefined) {
-    const spillFolder = mkdtempSync(join(tmpdir(), 'iamtrail-duckdb-host-'));
+    const spillFolder = join(tmpdir(), `iamtrail-duckdb-${randomUUID()}`);
     process.once('exit', () => {
       rmSync(spillFolder, { recursive: true, force: true });
     });
