@@ -251,10 +251,10 @@ export interface ActivitySummaryOptions {
   readonly actorsOnly?: boolean;
 }
 
-/** A per-file row of the stage query (see {@link ActivitySummaryOptions.perFile}). */
+/** A per-file row of the stage query (see {@link ActivitySummaryOptions.perFile}); null: no row. */
 export interface LogFileRecord {
   readonly log_file: string;
-  readonly has_records: boolean;
+  readonly has_records: boolean | null;
 }
 
 /** Role sessions seen in a summary, and how many of them have a known caller. */
@@ -735,6 +735,102 @@ export function buildActivitySummaryQuery(
 export function buildStageQuery(db: Kysely<CloudTrailDatabase>, options: ActivitySummaryOptions) {
   checkOptions(options);
   return stageSelect(withEvents(db, options), options);
+}
+
+/**
+ * The first stage of a per-actor summary ({@link ActivitySummaryOptions.actorsOnly}) for an engine
+ * whose `cloudtrail` relation has no per-file sentinel rows (DuckDB's for such a summary: appending
+ * a sentinel to each file's `Records` copies every record, a fifth of the read). It stages what
+ * {@link buildStageQuery} stages with `perFile` and `actorsOnly`: each actor's calls per account,
+ * day, actor type and outcome, one row per (account, day, file) for the coverage, and one row per
+ * file that held a record (`log_file`, `has_records` true). Events outside the window are not
+ * filtered out but grouped with no day and no actor, so that their file is known to have been read
+ * (a file DuckDB read no record from is then told apart in JavaScript, as a file without a
+ * sentinel row is). The grouped rows are a few per actor and day and one per file and day, read
+ * twice; the events are read once.
+ */
+export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: ActivitySummaryOptions) {
+  checkOptions(options);
+  const accounts = options.accountIds ?? [];
+  const identityType = identityField('type');
+  const actorArn = sql<string>`CASE WHEN ${identityType} = 'AssumedRole' THEN ${identityField('sessioncontext', 'sessionissuer', 'arn')} ELSE ${identityField('arn')} END`;
+  const inWindow = sql<boolean>`(eventtime >= ${`${options.startDay}T00:00:00Z`} AND eventtime < ${`${addDays(options.endDay, 1)}T00:00:00Z`}${
+    accounts.length > 0 ? sql` AND recipientaccountid IN (${sql.join(accounts)})` : sql``
+  })`;
+  return db
+    .with('records', (qb) =>
+      qb
+        .selectFrom('cloudtrail')
+        .select([
+          sql<string>`recipientaccountid`.as('account_id'),
+          sql<string | null>`CASE WHEN ${inWindow} THEN substr(eventtime, 1, 10) END`.as('day'),
+          sql<string | null>`CASE WHEN ${inWindow} THEN ${actorArn} END`.as('actor_arn'),
+          sql<string>`${identityType}`.as('actor_type'),
+          outcomeSql(sql`errorcode`).as('outcome'),
+          sql<string>`eventtime`.as('eventtime'),
+          sql<string>`"$path"`.as('log_path'),
+        ]),
+    )
+    .with(
+      (cte) => cte('grouped').materialized(),
+      (qb) =>
+        qb
+          .selectFrom('records')
+          .select((eb) => [
+            'account_id',
+            'day',
+            'actor_arn',
+            'actor_type',
+            'outcome',
+            'log_path',
+            eb.fn.count<number>('eventtime').as('calls'),
+            eb.fn.min<string>('eventtime').as('first_seen'),
+            eb.fn.max<string>('eventtime').as('last_seen'),
+          ])
+          .groupBy(
+            sql`GROUPING SETS ((account_id, day, actor_arn, actor_type, outcome), (${sql.join(
+              COVERAGE_KEYS.map((key) => sql.ref(key)),
+            )}))`,
+          ),
+    )
+    .selectFrom('grouped')
+    .select([
+      sql<string | null>`account_id`.as('account_id'),
+      'day',
+      'actor_arn',
+      sql<string | null>`actor_type`.as('actor_type'),
+      sql<string | null>`CASE WHEN actor_arn IS NOT NULL THEN ${sql.lit(ANY_EVENT)} END`.as('event_source'),
+      sql<string | null>`CASE WHEN actor_arn IS NOT NULL THEN ${sql.lit(ANY_EVENT)} END`.as('event_name'),
+      sql<string | null>`outcome`.as('outcome'),
+      sql<string | null>`CAST(NULL AS VARCHAR)`.as('log_file'),
+      sql<boolean | null>`CAST(NULL AS BOOLEAN)`.as('has_records'),
+      sql<string | null>`log_path`.as('log_path'),
+      'calls',
+      sql<string | null>`first_seen`.as('first_seen'),
+      sql<string | null>`last_seen`.as('last_seen'),
+    ])
+    .where(sql<boolean>`day IS NOT NULL AND (actor_arn IS NOT NULL OR log_path IS NOT NULL)`)
+    .unionAll((eb) =>
+      eb
+        .selectFrom('grouped')
+        .select([
+          sql<string | null>`CAST(NULL AS VARCHAR)`.as('account_id'),
+          sql<string | null>`CAST(NULL AS VARCHAR)`.as('day'),
+          sql<string | null>`CAST(NULL AS VARCHAR)`.as('actor_arn'),
+          sql<string | null>`CAST(NULL AS VARCHAR)`.as('actor_type'),
+          sql<string | null>`CAST(NULL AS VARCHAR)`.as('event_source'),
+          sql<string | null>`CAST(NULL AS VARCHAR)`.as('event_name'),
+          sql<string | null>`CAST(NULL AS VARCHAR)`.as('outcome'),
+          sql<string>`log_path`.as('log_file'),
+          sql<boolean>`true`.as('has_records'),
+          sql<string | null>`CAST(NULL AS VARCHAR)`.as('log_path'),
+          sql<number>`CAST(0 AS BIGINT)`.as('calls'),
+          sql<string | null>`CAST(NULL AS VARCHAR)`.as('first_seen'),
+          sql<string | null>`CAST(NULL AS VARCHAR)`.as('last_seen'),
+        ])
+        .where('log_path', 'is not', null)
+        .distinct(),
+    );
 }
 
 /**

@@ -173,6 +173,69 @@ describe('a log file that repeats a field', () => {
   });
 });
 
+describe('files that yield no activity', () => {
+  it('are told apart alike by both summaries, in one batch or many: read, or skipped with the same reason', async () => {
+    // The per-actor stage knows a file was read from its records (those outside the window
+    // included), where the full one has a row per file: each kind of file that holds no record of
+    // the window must come out of both the same way.
+    const logs = join(work, 'odd-files');
+    const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/10');
+    const dayAfter = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/11');
+    mkdirSync(day, { recursive: true });
+    mkdirSync(dayAfter, { recursive: true });
+    const record = (user: string, eventTime: string) => ({
+      eventTime,
+      eventSource: 's3.amazonaws.com',
+      eventName: 'ListBuckets',
+      recipientAccountId: '111111111111',
+      userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111111111111:user/${user}` },
+    });
+    const write = (dir: string, name: string, content: string | Buffer) => {
+      writeFileSync(join(dir, `111111111111_CloudTrail_us-east-1_${name}`), content);
+    };
+    const gz = (value: unknown) => gzipSync(JSON.stringify(value));
+    write(day, '20261010T0000Z_a.json.gz', gz({ Records: [record('alice', '2026-10-10T00:00:00Z')] }));
+    write(day, '20261010T0100Z_empty-list.json.gz', gz({ Records: [] }));
+    write(day, '20261010T0200Z_null-record.json.gz', gz({ Records: [null] }));
+    write(day, '20261010T0300Z_no-records.json.gz', gz({ Other: [] }));
+    write(day, '20261010T0400Z_null-records.json.gz', gz({ Records: null }));
+    write(day, '20261010T0500Z_garbled.json.gz', Buffer.from([0x1f, 0x8b, 0x08, 0, 1, 2, 3, 4, 5, 6, 7]));
+    write(day, '20261010T0600Z_empty.json.gz', Buffer.alloc(0));
+    write(day, '20261010T0700Z_b.json.gz', gz({ Records: [record('bob', '2026-10-10T07:00:00Z')] }));
+    // Read (the day after the window is, for late deliveries), holding only events after it.
+    write(dayAfter, '20261011T0100Z_after.json.gz', gz({ Records: [record('carol', '2026-10-11T00:30:00Z')] }));
+    const window = { startDay: '2026-10-10', endDay: '2026-10-10' };
+    const skippedOf = (result: SummaryResult) =>
+      result.skippedFiles.map((entry) => `${entry.file.slice(entry.file.lastIndexOf('_') + 1)}: ${entry.reason}`);
+    const expected = [
+      'no-records.json.gz: not a CloudTrail log file: the top level has no "Records" list',
+      'null-records.json.gz: not a CloudTrail log file: "Records" is not a list',
+      expect.stringMatching(/^garbled\.json\.gz: not a valid gzip stream/),
+      'empty.json.gz: empty file',
+    ];
+    for (const batchFiles of [50_000, 1, 3]) {
+      const engine = await DuckDbEngine.create({ logsDir: logs, batchFiles, reporter: { warn: () => undefined } });
+      try {
+        const full = await engine.summarize(window);
+        const actors = await engine.summarize({ ...window, actorsOnly: true });
+        expect(skippedOf(full)).toEqual(expected);
+        expect(skippedOf(actors)).toEqual(skippedOf(full));
+        expect(actors.filesRead).toBe(9 - 4);
+        expect(full.filesRead).toBe(actors.filesRead);
+        expect(actors.coverage).toEqual([{ accountId: '111111111111', day: '2026-10-10', files: 2 }]);
+        expect([...actors.coverage].sort(byAccountAndDay)).toEqual([...full.coverage].sort(byAccountAndDay));
+        expect(perActor(actors.rows)).toEqual(perActor(full.rows));
+        expect(perActor(actors.rows).map((line) => line.split('\t')[2])).toEqual([
+          'arn:aws:iam::111111111111:user/alice',
+          'arn:aws:iam::111111111111:user/bob',
+        ]);
+      } finally {
+        await engine.close();
+      }
+    }
+  });
+});
+
 describe('loadWindow with actorsOnly', () => {
   const config = loadConfig(join(REPO_ROOT, 'examples/demo/config.example.yaml'));
   const load = (enabled: boolean) =>

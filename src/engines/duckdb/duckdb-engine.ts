@@ -9,6 +9,7 @@ import { CompiledQuery, Kysely } from 'kysely';
 
 import { EngineError, InputDataError, InterruptedError, messageOf } from '../../errors.js';
 import {
+  buildActorStageQuery,
   buildResolveQuery,
   buildSessionStatsQuery,
   buildStageQuery,
@@ -48,7 +49,8 @@ import {
   CREATE_STAGED_SQL,
   JSON_EXTRACT_SCALAR_MACRO_SQL,
   SET_LOG_FILES_SQL,
-  TAKE_FILE_ROWS_SQL,
+  UNREAD_FILES_SQL,
+  DROP_FILE_ROWS_SQL,
 } from './duckdb-sql.js';
 import {
   DEFAULT_MAX_LOG_FILE_BYTES,
@@ -99,7 +101,7 @@ export interface DuckDbEngineOptions {
 
 /** Defaults of {@link DuckDbEngineOptions}: batches that keep memory bounded (threads: see `duckDbThreads`). */
 export const DEFAULT_DUCKDB_ENGINE_OPTIONS: Omit<DuckDbEngineOptions, 'logsDir' | 'reporter' | 'threads'> = {
-  batchFiles: 10_000,
+  batchFiles: 50_000,
   batchBytes: 256 * 1024 * 1024,
   maxLogFileBytes: DEFAULT_MAX_LOG_FILE_BYTES,
   memoryLimitBytes: defaultMemoryLimitBytes(totalmem()),
@@ -296,13 +298,16 @@ export class DuckDbEngine implements Engine {
   ): Promise<void> {
     await this.#connection.run(SET_LOG_FILES_SQL, [listValue(files.map((file) => file.path))]);
     await this.#prepare(files, request.resources === true, request.actorsOnly === true);
-    const stage = buildStageQuery(this.#db, {
-      ...request,
-      perFile: true,
-      lists: 'duckdb',
-      resources: request.resources === true,
-      actorsOnly: request.actorsOnly === true,
-    }).compile();
+    const stage = (
+      request.actorsOnly === true
+        ? buildActorStageQuery(this.#db, { ...request, lists: 'duckdb' })
+        : buildStageQuery(this.#db, {
+            ...request,
+            perFile: true,
+            lists: 'duckdb',
+            resources: request.resources === true,
+          })
+    ).compile();
     try {
       // One statement: a batch that fails leaves nothing in the staged table.
       await this.#db.executeQuery(
@@ -344,11 +349,12 @@ export class DuckDbEngine implements Engine {
       await this.#stageBatch(files.slice(middle), request, skipped);
       return;
     }
-    const fileRows = await this.#db.executeQuery<LogFileRecord>(CompiledQuery.raw(TAKE_FILE_ROWS_SQL));
-    const hasRecords = new Map(fileRows.rows.map((row) => [row.log_file, row.has_records]));
+    const unread = await this.#db.executeQuery<LogFileRecord>(CompiledQuery.raw(UNREAD_FILES_SQL));
+    await this.#connection.run(DROP_FILE_ROWS_SQL);
+    const hasRecords = new Map(unread.rows.map((row) => [row.log_file, row.has_records]));
     for (const file of files) {
+      if (!hasRecords.has(file.path)) continue;
       const found = hasRecords.get(file.path);
-      if (found === true) continue;
       // DuckDB reads a garbled gzip stream or an empty file as no rows, and a JSON object without
       // Records as a row without records, all without complaint: say what is wrong with them.
       const problem = diagnoseLogFile(file.path, this.#options.maxLogFileBytes);

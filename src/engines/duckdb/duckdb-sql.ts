@@ -41,7 +41,8 @@ export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
  * `"$path"`, like Athena's hidden column), streamed from the files bound by
  * {@link SET_LOG_FILES_SQL}. Each readable file also yields one sentinel row (all columns null but
  * `"$path"` and `has_records`), so the summary query can tell, in the same pass, which files were
- * read and which held no `Records` list. `maxFileBytes` is the largest log file (one JSON
+ * read and which held no `Records` list; not for `actorsOnly`, whose stage tells the files read
+ * from their records. `maxFileBytes` is the largest log file (one JSON
  * document) read in one piece: CloudTrail files can exceed DuckDB's default of 16 MiB, and the
  * reader buffers up to twice this much of a file before it gives up. Without `resources` (a
  * summary that does not read them) the records' `resources` lists are not materialised (the
@@ -59,6 +60,11 @@ export function createCloudTrailViewSql(
   // same files are readable whatever the question.
   const field = (name: string, type: string): string => (actorsOnly ? `CAST(NULL AS ${type})` : `r.${name}`);
   const withResources = resources && !actorsOnly;
+  // Its stage (`buildActorStageQuery`) needs no sentinel rows: the records are unnested as they
+  // are, not copied into a list one longer.
+  const records = actorsOnly
+    ? 'CAST(NULL AS BOOLEAN) AS has_records, unnest(Records) AS r'
+    : 'Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r';
   return `CREATE OR REPLACE TEMP VIEW cloudtrail AS
 SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
   r.errorCode AS errorcode, ${field('awsRegion', 'VARCHAR')} AS awsregion, r.recipientAccountId AS recipientaccountid,
@@ -67,7 +73,7 @@ SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS ev
   ${actorsOnly ? 'CAST(NULL AS JSON)' : `CASE WHEN r.eventSource IN (${parameterSources(resources)}) THEN r.requestParameters END`} AS requestparameters,
   ${withResources ? 'r.resources' : 'CAST(NULL AS STRUCT(arn VARCHAR)[])'} AS resources, filename AS "$path", has_records
 FROM (
-  SELECT filename, Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r
+  SELECT filename, ${records}
   FROM read_json(getvariable('iamtrail_log_files'),
     columns = {'Records': '${recordType(withResources).replace(/\s+/g, ' ')}[]'},
     format = 'unstructured', records = true, filename = true, maximum_object_size = ${maxFileBytes})
@@ -94,6 +100,17 @@ export const CREATE_STAGED_SQL = `CREATE OR REPLACE TEMP TABLE staged (
   key_status VARCHAR, created_key_id VARCHAR, error_code VARCHAR
 )`;
 
-/** Takes a batch's per-file rows out of the staged table once they have been read. */
-export const TAKE_FILE_ROWS_SQL =
-  'DELETE FROM staged WHERE log_file IS NOT NULL RETURNING log_file, has_records';
+/**
+ * The files of the batch (bound by {@link SET_LOG_FILES_SQL}) whose per-file rows in the staged
+ * table say nothing was read from them: `has_records` false when a file held no `Records` list,
+ * null when DuckDB read no row from it. A well-formed batch gives no row: the files read never
+ * cross into JavaScript.
+ */
+export const UNREAD_FILES_SQL = `SELECT b.path AS log_file, bool_or(s.has_records) AS has_records
+FROM (SELECT unnest(getvariable('iamtrail_log_files')) AS path) AS b
+LEFT JOIN staged AS s ON s.log_file = b.path
+GROUP BY b.path
+HAVING NOT coalesce(bool_or(s.has_records), false)`;
+
+/** Drops a batch's per-file rows from the staged table once they have been checked. */
+export const DROP_FILE_ROWS_SQL = 'DELETE FROM staged WHERE log_file IS NOT NULL';
