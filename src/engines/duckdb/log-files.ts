@@ -48,7 +48,7 @@ export function listLogFiles(root: string, startDay: string, endDay: string): Lo
   const visit = (dir: string, trail: readonly string[]): void => {
     let entries;
     try {
-      const real = realpathSync(dir);
+      const real = realpathSync.native(dir);
       if (visited.has(real)) return;
       visited.add(real);
       entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
