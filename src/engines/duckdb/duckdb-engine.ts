@@ -45,11 +45,11 @@ import { DuckDbDialect } from './duckdb-dialect.js';
 import { openDuckDbDatabase, setMemoryLimit } from './duckdb-host.js';
 import type { OpenedDatabase } from './duckdb-host.js';
 import {
-  createCloudTrailViewSql,
   CREATE_STAGED_SQL,
   JSON_EXTRACT_SCALAR_MACRO_SQL,
-  SET_LOG_FILES_SQL,
-  UNREAD_FILES_SQL,
+  withCloudTrailRelation,
+  FILES_READ_SQL,
+  FILE_ROWS_SQL,
   DROP_FILE_ROWS_SQL,
 } from './duckdb-sql.js';
 import {
@@ -121,12 +121,8 @@ export class DuckDbEngine implements Engine {
   readonly #staged: Kysely<StagedDatabase>;
   #closed = false;
   #spills = 0;
-  /**
-   * What the `cloudtrail` view was created for: whether it reads what the resources need, and
-   * its reader's largest object (undefined: not created yet).
-   */
-  #view:
-    { readonly resources: boolean; readonly actorsOnly: boolean; readonly objectBytes: number } | undefined;
+  /** The JSON reader's largest object the memory limit was last set for (undefined: not yet). */
+  #readerObjectBytes: number | undefined;
 
   private constructor(options: DuckDbEngineOptions, database: OpenedDatabase) {
     this.#options = options;
@@ -261,27 +257,23 @@ export class DuckDbEngine implements Engine {
     if (batch.length > 0) yield batch;
   }
 
-  /** Creates the `cloudtrail` view for a batch, unless the one there fits it already. */
-  async #prepare(files: readonly LogFile[], resources: boolean, actorsOnly: boolean): Promise<void> {
+  /**
+   * Sizes the JSON reader for a batch (`maximum_object_size`, and DuckDB's memory limit with it)
+   * unless it was sized so already; its value for the batch's `cloudtrail` relation.
+   */
+  async #prepare(files: readonly LogFile[]): Promise<number> {
     const objectBytes = readerObjectBytes(files, this.#options.maxLogFileBytes);
-    if (
-      this.#view?.resources === resources &&
-      this.#view.actorsOnly === actorsOnly &&
-      this.#view.objectBytes === objectBytes
-    )
-      return;
-    if (this.#view?.objectBytes !== objectBytes) {
-      // The reader reserves two buffers of the largest object per thread, whatever the files
-      // hold: reserved on top of the limit, so that they never make DuckDB spill the data, nor
-      // fail to read a file (a number, never a value read).
-      await setMemoryLimit(
-        this.#connection,
-        this.#options.memoryLimitBytes + 2 * objectBytes * this.#options.threads,
-      );
-    }
-    await this.#connection.run(createCloudTrailViewSql(objectBytes, resources, actorsOnly));
-    if (this.#view === undefined) await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
-    this.#view = { resources, actorsOnly, objectBytes };
+    if (this.#readerObjectBytes === objectBytes) return objectBytes;
+    // The reader reserves two buffers of the largest object per thread, whatever the files
+    // hold: reserved on top of the limit, so that they never make DuckDB spill the data, nor
+    // fail to read a file (a number, never a value read).
+    await setMemoryLimit(
+      this.#connection,
+      this.#options.memoryLimitBytes + 2 * objectBytes * this.#options.threads,
+    );
+    if (this.#readerObjectBytes === undefined) await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
+    this.#readerObjectBytes = objectBytes;
+    return objectBytes;
   }
 
   /**
@@ -296,8 +288,7 @@ export class DuckDbEngine implements Engine {
     skipped: SkippedFile[],
     afterNamed = false,
   ): Promise<void> {
-    await this.#connection.run(SET_LOG_FILES_SQL, [listValue(files.map((file) => file.path))]);
-    await this.#prepare(files, request.resources === true, request.actorsOnly === true);
+    const objectBytes = await this.#prepare(files);
     const stage = (
       request.actorsOnly === true
         ? buildActorStageQuery(this.#db, { ...request, lists: 'duckdb' })
@@ -311,7 +302,10 @@ export class DuckDbEngine implements Engine {
     try {
       // One statement: a batch that fails leaves nothing in the staged table.
       await this.#db.executeQuery(
-        CompiledQuery.raw(`INSERT INTO staged BY NAME ${stage.sql}`, [...stage.parameters]),
+        CompiledQuery.raw(
+          `INSERT INTO staged BY NAME ${withCloudTrailRelation(stage.sql, stage.parameters.length, objectBytes, request.resources === true, request.actorsOnly === true)}`,
+          [...stage.parameters, listValue(files.map((file) => file.path))],
+        ),
       );
     } catch (error) {
       // Memory is ours to blame, never the file's: a run stops rather than skip logs it could read.
@@ -349,12 +343,18 @@ export class DuckDbEngine implements Engine {
       await this.#stageBatch(files.slice(middle), request, skipped);
       return;
     }
-    const unread = await this.#db.executeQuery<LogFileRecord>(CompiledQuery.raw(UNREAD_FILES_SQL));
+    // Each file read has its row: the rows cross into JavaScript only when some file has none.
+    const [read] = (await this.#db.executeQuery<{ files: bigint }>(CompiledQuery.raw(FILES_READ_SQL))).rows;
+    const allRead = Number(read?.files ?? 0) === files.length;
+    const fileRows = allRead
+      ? []
+      : (await this.#db.executeQuery<LogFileRecord>(CompiledQuery.raw(FILE_ROWS_SQL))).rows;
     await this.#connection.run(DROP_FILE_ROWS_SQL);
-    const hasRecords = new Map(unread.rows.map((row) => [row.log_file, row.has_records]));
+    if (allRead) return;
+    const hasRecords = new Map(fileRows.map((row) => [row.log_file, row.has_records]));
     for (const file of files) {
-      if (!hasRecords.has(file.path)) continue;
       const found = hasRecords.get(file.path);
+      if (found === true) continue;
       // DuckDB reads a garbled gzip stream or an empty file as no rows, and a JSON object without
       // Records as a row without records, all without complaint: say what is wrong with them.
       const problem = diagnoseLogFile(file.path, this.#options.maxLogFileBytes);
