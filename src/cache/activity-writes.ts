@@ -1,5 +1,6 @@
 import { listValue } from '@duckdb/node-api';
 
+import { duckDbFilePattern } from '../engines/duckdb/duckdb-sql.js';
 import type { SkippedFile } from '../engines/engine.js';
 import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
@@ -154,15 +155,15 @@ export async function writeDays(
       if ('file' in rows) {
         await cache.connection.run(
           `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM (${activityOfSpill('$2')})`,
-          [source, rows.file],
+          [source, duckDbFilePattern(rows.file)],
         );
         await cache.connection.run(
           `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM (${changesOfSpill('$2')})`,
-          [source, rows.file],
+          [source, duckDbFilePattern(rows.file)],
         );
         await cache.connection.run(
           `INSERT INTO resource_usage BY NAME SELECT $1 AS source, * FROM (${resourcesOfSpill('$2')})`,
-          [source, rows.file],
+          [source, duckDbFilePattern(rows.file)],
         );
       } else {
         await appendRows(cache, source, rows);
@@ -187,14 +188,14 @@ export async function writeDays(
   if ('file' in rows) {
     // The spilled rows go from Parquet to the cache inside DuckDB, never through JavaScript.
     await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${activityOfSpill('$1')}`, [
-      rows.file,
+      duckDbFilePattern(rows.file),
     ]);
     await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming_changes AS ${changesOfSpill('$1')}`, [
-      rows.file,
+      duckDbFilePattern(rows.file),
     ]);
     await cache.connection.run(
       `CREATE OR REPLACE TEMP TABLE incoming_resources AS ${resourcesOfSpill('$1')}`,
-      [rows.file],
+      [duckDbFilePattern(rows.file)],
     );
     // A day with IAM changes or resources has activity too (each is of a call): counting the
     // activity and changes is enough.

@@ -743,10 +743,10 @@ export function buildStageQuery(db: Kysely<CloudTrailDatabase>, options: Activit
  * a sentinel to each file's `Records` copies every record, a fifth of the read). It stages what
  * {@link buildStageQuery} stages with `perFile` and `actorsOnly`: each actor's calls per account,
  * day, actor type and outcome, one row per (account, day, file) for the coverage, and one row per
- * file that held a record (`log_file`, `has_records` true). Events outside the window are not
- * filtered out but grouped with no day and no actor, so that their file is known to have been read
- * (a file DuckDB read no record from is then told apart in JavaScript, as a file without a
- * sentinel row is). The grouped rows are a few per actor and day and one per file and day, read
+ * file read (`log_file`, with `has_records`). Events outside the window are not filtered out but
+ * grouped with no day and no actor, so that their file is known to have been read; a file without
+ * records yields one null record (see `engines/duckdb/duckdb-sql.ts`), a file DuckDB read nothing
+ * from no row at all. The grouped rows are a few per actor and day and one per file and day, read
  * twice; the events are read once.
  */
 export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: ActivitySummaryOptions) {
@@ -769,6 +769,7 @@ export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: Ac
           outcomeSql(sql`errorcode`).as('outcome'),
           sql<string>`eventtime`.as('eventtime'),
           sql<string>`"$path"`.as('log_path'),
+          sql<boolean>`has_records`.as('has_records'),
         ]),
     )
     .with(
@@ -786,6 +787,7 @@ export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: Ac
             eb.fn.count<number>('eventtime').as('calls'),
             eb.fn.min<string>('eventtime').as('first_seen'),
             eb.fn.max<string>('eventtime').as('last_seen'),
+            sql<boolean>`bool_or(has_records)`.as('has_records'),
           ])
           .groupBy(
             sql`GROUPING SETS ((account_id, day, actor_arn, actor_type, outcome), (${sql.join(
@@ -822,14 +824,14 @@ export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: Ac
           sql<string | null>`CAST(NULL AS VARCHAR)`.as('event_name'),
           sql<string | null>`CAST(NULL AS VARCHAR)`.as('outcome'),
           sql<string>`log_path`.as('log_file'),
-          sql<boolean>`true`.as('has_records'),
+          sql<boolean>`bool_or(has_records)`.as('has_records'),
           sql<string | null>`CAST(NULL AS VARCHAR)`.as('log_path'),
           sql<number>`CAST(0 AS BIGINT)`.as('calls'),
           sql<string | null>`CAST(NULL AS VARCHAR)`.as('first_seen'),
           sql<string | null>`CAST(NULL AS VARCHAR)`.as('last_seen'),
         ])
         .where('log_path', 'is not', null)
-        .distinct(),
+        .groupBy('log_path'),
     );
 }
 

@@ -202,11 +202,24 @@ describe('files that yield no activity', () => {
     write(day, '20261010T0500Z_garbled.json.gz', Buffer.from([0x1f, 0x8b, 0x08, 0, 1, 2, 3, 4, 5, 6, 7]));
     write(day, '20261010T0600Z_empty.json.gz', Buffer.alloc(0));
     write(day, '20261010T0700Z_b.json.gz', gz({ Records: [record('bob', '2026-10-10T07:00:00Z')] }));
+    // DuckDB reads these two where JavaScript's JSON.parse would not: their records are read, not diagnosed.
+    write(day, '20261010T0800Z_bom-empty.json', `\uFEFF${JSON.stringify({ Records: [] })}`);
+    write(
+      day,
+      '20261010T0900Z_two-documents.json',
+      `${JSON.stringify({ Records: [] })}\n${JSON.stringify({ Records: [] })}`,
+    );
     // Read (the day after the window is, for late deliveries), holding only events after it.
-    write(dayAfter, '20261011T0100Z_after.json.gz', gz({ Records: [record('carol', '2026-10-11T00:30:00Z')] }));
+    write(
+      dayAfter,
+      '20261011T0100Z_after.json.gz',
+      gz({ Records: [record('carol', '2026-10-11T00:30:00Z')] }),
+    );
     const window = { startDay: '2026-10-10', endDay: '2026-10-10' };
     const skippedOf = (result: SummaryResult) =>
-      result.skippedFiles.map((entry) => `${entry.file.slice(entry.file.lastIndexOf('_') + 1)}: ${entry.reason}`);
+      result.skippedFiles.map(
+        (entry) => `${entry.file.slice(entry.file.lastIndexOf('_') + 1)}: ${entry.reason}`,
+      );
     const expected = [
       'no-records.json.gz: not a CloudTrail log file: the top level has no "Records" list',
       'null-records.json.gz: not a CloudTrail log file: "Records" is not a list',
@@ -214,13 +227,17 @@ describe('files that yield no activity', () => {
       'empty.json.gz: empty file',
     ];
     for (const batchFiles of [50_000, 1, 3]) {
-      const engine = await DuckDbEngine.create({ logsDir: logs, batchFiles, reporter: { warn: () => undefined } });
+      const engine = await DuckDbEngine.create({
+        logsDir: logs,
+        batchFiles,
+        reporter: { warn: () => undefined },
+      });
       try {
         const full = await engine.summarize(window);
         const actors = await engine.summarize({ ...window, actorsOnly: true });
         expect(skippedOf(full)).toEqual(expected);
         expect(skippedOf(actors)).toEqual(skippedOf(full));
-        expect(actors.filesRead).toBe(9 - 4);
+        expect(actors.filesRead).toBe(11 - 4);
         expect(full.filesRead).toBe(actors.filesRead);
         expect(actors.coverage).toEqual([{ accountId: '111111111111', day: '2026-10-10', files: 2 }]);
         expect([...actors.coverage].sort(byAccountAndDay)).toEqual([...full.coverage].sort(byAccountAndDay));
@@ -229,6 +246,61 @@ describe('files that yield no activity', () => {
           'arn:aws:iam::111111111111:user/alice',
           'arn:aws:iam::111111111111:user/bob',
         ]);
+      } finally {
+        await engine.close();
+      }
+    }
+  });
+});
+
+describe('file names DuckDB would read as patterns', () => {
+  it('are read as themselves, once each, by both summaries', async () => {
+    // DuckDB's readers expand *, ? and [...] anywhere in a path: `[ab].json` would read a.json and
+    // b.json, and a folder `d[x]` the folder `dx`.
+    const logs = join(work, 'pattern-names');
+    const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/10');
+    mkdirSync(join(day, 'd[x]'), { recursive: true });
+    mkdirSync(join(day, 'dx'), { recursive: true });
+    const file = (user: string) =>
+      JSON.stringify({
+        Records: [
+          {
+            eventTime: '2026-10-10T01:00:00Z',
+            eventSource: 's3.amazonaws.com',
+            eventName: 'ListBuckets',
+            recipientAccountId: '111111111111',
+            userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111111111111:user/${user}` },
+          },
+        ],
+      });
+    writeFileSync(join(day, '[ab].json'), file('brackets'));
+    writeFileSync(join(day, 'a.json'), file('alice'));
+    writeFileSync(join(day, 'b.json'), file('bob'));
+    writeFileSync(join(day, 'q?.json'), file('question'));
+    writeFileSync(join(day, 'qa.json'), file('quentin'));
+    writeFileSync(join(day, 'x*.json'), file('star'));
+    writeFileSync(join(day, 'd[x]', 'f.json'), file('folder'));
+    writeFileSync(join(day, 'dx', 'f.json'), file('plain'));
+    const window = { startDay: '2026-10-10', endDay: '2026-10-10' };
+    const users = ['alice', 'bob', 'brackets', 'folder', 'plain', 'quentin', 'question', 'star'];
+    for (const batchFiles of [50_000, 2]) {
+      const engine = await DuckDbEngine.create({
+        logsDir: logs,
+        batchFiles,
+        reporter: { warn: () => undefined },
+      });
+      try {
+        for (const request of [window, { ...window, actorsOnly: true }]) {
+          const result = await engine.summarize(request);
+          expect(perActor(result.rows).map((line) => line.split('\t').slice(2, 6).join(' '))).toEqual(
+            users.map((user) => `arn:aws:iam::111111111111:user/${user} IAMUser ok 1`),
+          );
+          expect(result.filesRead).toBe(users.length);
+          expect(result.coverage).toEqual([
+            { accountId: '111111111111', day: '2026-10-10', files: users.length },
+          ]);
+          expect(result.skippedFiles).toEqual([]);
+        }
       } finally {
         await engine.close();
       }

@@ -10,6 +10,7 @@ import { Kysely } from 'kysely';
 import type { CompiledQuery } from 'kysely';
 
 import type { AthenaConfig } from '../../config/config-schema.js';
+import { duckDbFilePattern } from '../duckdb/duckdb-sql.js';
 import { duckDbThreads, parseMemoryLimitBytes } from '../duckdb/log-file-size.js';
 import {
   buildActivitySummaryQuery,
@@ -265,13 +266,13 @@ export class AthenaEngine implements Engine {
       if (compiled.length > 1) {
         // The files are bound, like every value.
         await connection.run('COPY (SELECT * FROM read_parquet($1)) TO $2 (FORMAT parquet)', [
-          listValue(parts),
+          listValue(parts.map(duckDbFilePattern)),
           rowsFile,
         ]);
       }
       const coverage = await connection.runAndReadAll(
         'SELECT * FROM read_parquet($1) WHERE actor_arn IS NULL',
-        [rowsFile],
+        [duckDbFilePattern(rowsFile)],
       );
       return {
         rows: [],

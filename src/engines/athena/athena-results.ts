@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 
+import { duckDbFilePattern } from '../duckdb/duckdb-sql.js';
 import { EngineError, messageOf } from '../../errors.js';
 import { SUMMARY_RESULT_COLUMNS } from '../../trail/activity-summary.js';
 import type { SummaryColumnType } from '../../trail/activity-summary.js';
@@ -156,7 +157,7 @@ export async function convertResultCsv(
     const reader = await connection.runAndReadAll(
       `COPY (SELECT ${select} FROM ${source}) TO $2 (FORMAT parquet)`,
       // The files are bound; the column names were checked against the contract above.
-      [csvFile, parquetFile],
+      [duckDbFilePattern(csvFile), parquetFile],
     );
     return Number(reader.getRows()[0]?.[0] ?? 0);
   } catch (error) {

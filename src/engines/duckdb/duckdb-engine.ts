@@ -51,6 +51,7 @@ import {
   FILES_READ_SQL,
   FILE_ROWS_SQL,
   DROP_FILE_ROWS_SQL,
+  duckDbFilePattern,
 } from './duckdb-sql.js';
 import {
   DEFAULT_MAX_LOG_FILE_BYTES,
@@ -212,7 +213,7 @@ export class DuckDbEngine implements Engine {
       // A few rows per account and day, read back from the file's one column group that holds them.
       const read = await this.#connection.runAndReadAll(
         'SELECT * FROM read_parquet($1) WHERE actor_arn IS NULL',
-        [rowsFile],
+        [duckDbFilePattern(rowsFile)],
       );
       coverage = (read.getRowObjectsJS() as unknown as SummaryRecord[]).map(toDayCoverage);
     }
@@ -304,7 +305,7 @@ export class DuckDbEngine implements Engine {
       await this.#db.executeQuery(
         CompiledQuery.raw(
           `INSERT INTO staged BY NAME ${withCloudTrailRelation(stage.sql, stage.parameters.length, objectBytes, request.resources === true, request.actorsOnly === true)}`,
-          [...stage.parameters, listValue(files.map((file) => file.path))],
+          [...stage.parameters, listValue(files.map((file) => duckDbFilePattern(file.path)))],
         ),
       );
     } catch (error) {

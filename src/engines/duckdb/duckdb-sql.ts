@@ -33,6 +33,16 @@ const parameterSources = (resources: boolean): string =>
     .map((source) => `'${source}'`)
     .join(', ');
 
+/**
+ * A file path as DuckDB's file readers (`read_json`, `read_parquet`, `read_csv`) take it to name
+ * that file alone: they expand `*`, `?` and `[...]` anywhere in a path, so `logs/[ab].json` would
+ * read `a.json` and `b.json` instead. Each of those characters becomes a class of itself (`[[]`,
+ * `[*]`, `[?]`), which matches only it. Paths are still bound as values, never pasted into SQL.
+ */
+export function duckDbFilePattern(path: string): string {
+  return path.replace(/[[*?]/g, (character) => `[${character}]`);
+}
+
 /** Binds the batch of files (`$1`, a list of paths) the `cloudtrail` view reads. */
 export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
 
@@ -92,10 +102,11 @@ function cloudTrailRelationSql(
   // same files are readable whatever the question.
   const field = (name: string, type: string): string => (actorsOnly ? `CAST(NULL AS ${type})` : `r.${name}`);
   const withResources = resources && !actorsOnly;
-  // Its stage (`buildActorStageQuery`) needs no sentinel rows: the records are unnested as they
-  // are, not copied into a list one longer.
+  // Its stage (`buildActorStageQuery`) tells the files read from their records: a list is
+  // unnested as it is, not copied into a list one longer; only a file without records yields
+  // one null record, so that it is known to have been read (`has_records` as above).
   const records = actorsOnly
-    ? 'CAST(NULL AS BOOLEAN) AS has_records, unnest(Records) AS r'
+    ? 'Records IS NOT NULL AS has_records, unnest(CASE WHEN len(Records) > 0 THEN Records ELSE [NULL] END) AS r'
     : 'Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r';
   return `SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
   r.errorCode AS errorcode, ${field('awsRegion', 'VARCHAR')} AS awsregion, r.recipientAccountId AS recipientaccountid,
