@@ -251,10 +251,10 @@ export interface ActivitySummaryOptions {
   readonly actorsOnly?: boolean;
 }
 
-/** A per-file row of the stage query (see {@link ActivitySummaryOptions.perFile}); null: no row. */
+/** A per-file row of the stage query (see {@link ActivitySummaryOptions.perFile}). */
 export interface LogFileRecord {
   readonly log_file: string;
-  readonly has_records: boolean | null;
+  readonly has_records: boolean;
 }
 
 /** Role sessions seen in a summary, and how many of them have a known caller. */
@@ -354,6 +354,16 @@ function checkOptions(options: ActivitySummaryOptions): void {
   }
 }
 
+/** The acting identity of an event: a role session's role, else the identity's own ARN. */
+function actorArnSql(): RawBuilder<string> {
+  return sql<string>`CASE WHEN ${identityField('type')} = 'AssumedRole' THEN ${identityField('sessioncontext', 'sessionissuer', 'arn')} ELSE ${identityField('arn')} END`;
+}
+
+/** The window's bounds as `eventTime` strings: its first instant, and the first after it. */
+function windowBounds(options: ActivitySummaryOptions): { start: string; end: string } {
+  return { start: `${options.startDay}T00:00:00Z`, end: `${addDays(options.endDay, 1)}T00:00:00Z` };
+}
+
 /**
  * The first stage over the `cloudtrail` relation: every event of the window (and the AssumeRole
  * calls of the look-back day) projected to the columns the summary needs, then grouped by role
@@ -366,9 +376,8 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
   const perFile = options.perFile === true;
   const lookbackDay = addDays(options.startDay, -LOOKBACK_DAYS);
   const lookbackStart = `${lookbackDay}T00:00:00Z`;
-  const windowStart = `${options.startDay}T00:00:00Z`;
-  const windowEnd = `${addDays(options.endDay, 1)}T00:00:00Z`;
-  const actorArn = sql<string>`CASE WHEN ${identityType} = 'AssumedRole' THEN ${identityField('sessioncontext', 'sessionissuer', 'arn')} ELSE ${identityField('arn')} END`;
+  const { start: windowStart, end: windowEnd } = windowBounds(options);
+  const actorArn = actorArnSql();
   const isAssumeRole = sql<boolean>`(eventsource = 'sts.amazonaws.com' AND eventname IN (${sql.join(ASSUME_ROLE_EVENTS.map((name) => sql.lit(name)))}))`;
   const issuing = sql<boolean>`errorcode IS NULL AND ${isAssumeRole}`;
   // IAM change events are in the window only (never among the look-back day's AssumeRole calls).
@@ -753,8 +762,9 @@ export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: Ac
   checkOptions(options);
   const accounts = options.accountIds ?? [];
   const identityType = identityField('type');
-  const actorArn = sql<string>`CASE WHEN ${identityType} = 'AssumedRole' THEN ${identityField('sessioncontext', 'sessionissuer', 'arn')} ELSE ${identityField('arn')} END`;
-  const inWindow = sql<boolean>`(eventtime >= ${`${options.startDay}T00:00:00Z`} AND eventtime < ${`${addDays(options.endDay, 1)}T00:00:00Z`}${
+  const actorArn = actorArnSql();
+  const { start, end } = windowBounds(options);
+  const inWindow = sql<boolean>`(eventtime >= ${start} AND eventtime < ${end}${
     accounts.length > 0 ? sql` AND recipientaccountid IN (${sql.join(accounts)})` : sql``
   })`;
   return db

@@ -346,12 +346,12 @@ export class DuckDbEngine implements Engine {
     }
     // Each file read has its row: the rows cross into JavaScript only when some file has none.
     const [read] = (await this.#db.executeQuery<{ files: bigint }>(CompiledQuery.raw(FILES_READ_SQL))).rows;
-    const allRead = Number(read?.files ?? 0) === files.length;
-    const fileRows = allRead
-      ? []
-      : (await this.#db.executeQuery<LogFileRecord>(CompiledQuery.raw(FILE_ROWS_SQL))).rows;
+    if (Number(read?.files ?? 0) === files.length) {
+      await this.#connection.run(DROP_FILE_ROWS_SQL);
+      return;
+    }
+    const fileRows = (await this.#db.executeQuery<LogFileRecord>(CompiledQuery.raw(FILE_ROWS_SQL))).rows;
     await this.#connection.run(DROP_FILE_ROWS_SQL);
-    if (allRead) return;
     const hasRecords = new Map(fileRows.map((row) => [row.log_file, row.has_records]));
     for (const file of files) {
       const found = hasRecords.get(file.path);

@@ -51,8 +51,8 @@ export const SET_LOG_FILES_SQL = 'SET VARIABLE iamtrail_log_files = $1';
  * `"$path"`, like Athena's hidden column), streamed from the files bound by
  * {@link SET_LOG_FILES_SQL}. Each readable file also yields one sentinel row (all columns null but
  * `"$path"` and `has_records`), so the summary query can tell, in the same pass, which files were
- * read and which held no `Records` list; not for `actorsOnly`, whose stage tells the files read
- * from their records. `maxFileBytes` is the largest log file (one JSON
+ * read and which held no `Records` list; for `actorsOnly` only a file without records does, since
+ * its stage tells the other files read from their records. `maxFileBytes` is the largest log file (one JSON
  * document) read in one piece: CloudTrail files can exceed DuckDB's default of 16 MiB, and the
  * reader buffers up to twice this much of a file before it gives up. Without `resources` (a
  * summary that does not read them) the records' `resources` lists are not materialised (the
