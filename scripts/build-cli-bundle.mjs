@@ -89,10 +89,21 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * What a command that opens a DuckDB database runs first (src/cli/start-duckdb.ts): DuckDB builds
+ * its instance on a thread of its own while the command's code loads.
+ */
+const startDuckDbFile = join(dist, 'cli', 'start-duckdb.js');
+/** The module every opening of a DuckDB database goes through (its instance is the process's). */
+const duckDbHostInput = 'dist/engines/duckdb/duckdb-host.js';
+
 rmSync(bundleDir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: repoRoot,
-  entryPoints: commandFiles.map((file) => ({ in: file, out: bundleName(file) })),
+  entryPoints: [
+    ...commandFiles.map((file) => ({ in: file, out: bundleName(file) })),
+    { in: startDuckDbFile, out: 'start-duckdb' },
+  ],
   outdir: bundleDir,
   chunkNames: 'chunk-[hash]',
   bundle: true,
@@ -114,12 +125,51 @@ const result = await build({
   keepNames: true,
 });
 
-for (const file of commandFiles) {
-  const target = relative(dirname(file), join(bundleDir, `${bundleName(file)}.js`))
+/** The output files `output` loads before it runs (its static imports, theirs, and so on). */
+const staticClosure = (output) => {
+  const seen = new Set();
+  const visit = (path) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const entry of result.metafile.outputs[path]?.imports ?? [])
+      if (entry.kind === 'import-statement' && !entry.external) visit(entry.path);
+  };
+  visit(output);
+  return seen;
+};
+const outputOf = (file) =>
+  relative(repoRoot, join(bundleDir, `${bundleName(file)}.js`))
     .split(sep)
     .join('/');
-  writeFileSync(file, `${STUB_MARK}\nexport { default } from './${target}';\n`.replace('./../', '../'));
+/** Whether the command's code, as it loads, holds the module that opens DuckDB databases. */
+const opensDuckDb = (file) =>
+  [...staticClosure(outputOf(file))].some(
+    (output) => result.metafile.outputs[output]?.inputs[duckDbHostInput] !== undefined,
+  );
+const importPath = (from, to) => {
+  const path = relative(dirname(from), to).split(sep).join('/');
+  return path.startsWith('.') ? path : `./${path}`;
+};
+let starting = 0;
+for (const file of commandFiles) {
+  const target = importPath(file, join(bundleDir, `${bundleName(file)}.js`));
+  if (opensDuckDb(file)) {
+    // Loaded one after the other, as dynamic imports: a static import of the command would have
+    // Node compile all of its code before running the first line of either.
+    const start = importPath(file, join(bundleDir, 'start-duckdb.js'));
+    writeFileSync(
+      file,
+      `${STUB_MARK}\n(await import('${start}')).startHostInstance();\nexport default (await import('${target}')).default;\n`,
+    );
+    starting += 1;
+  } else {
+    writeFileSync(file, `${STUB_MARK}\nexport { default } from '${target}';\n`);
+  }
   rmSync(`${file}.map`, { force: true });
+}
+if (starting === 0) {
+  console.error(`no command bundle holds ${duckDbHostInput}: has it moved?`);
+  process.exit(1);
 }
 if (!existsSync(join(bundleDir, `${bundleName(join(commandsDir, 'report.js'))}.js`))) {
   console.error('the report command was not bundled');

@@ -6,9 +6,8 @@ import { Kysely } from 'kysely';
 import pRetry, { AbortError } from 'p-retry';
 
 import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
-import { openDuckDbDatabase } from '../engines/duckdb/duckdb-host.js';
+import { openDuckDbDatabase, processDatabaseOptions } from '../engines/duckdb/duckdb-host.js';
 import type { OpenDatabaseOptions, OpenedDatabase } from '../engines/duckdb/duckdb-host.js';
-import { duckDbMemoryLimitBytes, duckDbThreads } from '../engines/duckdb/log-file-size.js';
 import { EngineError, messageOf, UsageError } from '../errors.js';
 import {
   createCacheFolder,
@@ -86,7 +85,7 @@ export class CacheConnection {
    */
   static async open(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<CacheConnection> {
     const { lockTimeoutMs, onNotice, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
-    const settings = cacheSettings();
+    const settings = processDatabaseOptions();
     if (path === ':memory:')
       return CacheConnection.#connect(path, await openDuckDbDatabase(path, settings), onNotice);
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
@@ -122,7 +121,7 @@ export class CacheConnection {
     options: Partial<CacheConnectionOptions> = {},
   ): Promise<CacheConnection | undefined> {
     const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
-    const settings = cacheSettings();
+    const settings = processDatabaseOptions();
     if (path === ':memory:' || existsSync(`${path}.wal`) || inspectCacheFile(path) !== 'duckdb')
       return undefined;
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
@@ -158,7 +157,7 @@ export class CacheConnection {
    */
   static async remove(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<boolean> {
     const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
-    const settings = cacheSettings();
+    const settings = processDatabaseOptions();
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       const state = inspectCacheFile(path);
       if (state === 'absent') return false;
@@ -419,14 +418,6 @@ export class CacheConnection {
  * inode, checked anew.
  */
 const verifiedFiles = new Set<string>();
-
-/**
- * How the cache's database opens: the threads of `IAMTRAIL_DUCKDB_THREADS` (else one per core), the
- * memory limit of `IAMTRAIL_DUCKDB_MEMORY_MB` (else a quarter of the memory), as the local engine's.
- */
-function cacheSettings(): OpenDatabaseOptions {
-  return { threads: duckDbThreads(), memoryLimitBytes: duckDbMemoryLimitBytes() };
-}
 
 /** The `schema_version` of a cache's `meta` table, read on its own connection. */
 async function schemaVersionOf(connection: DuckDBConnection): Promise<unknown> {

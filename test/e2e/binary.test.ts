@@ -187,4 +187,30 @@ describe('the command bundle (dist/bundle)', () => {
     expect(notices).not.toContain('(no licence file in the package)');
     expect(existsSync(join(bundleDir, 'metafile.json'))).toBe(false);
   });
+
+  it("starts DuckDB's instance before a command's code loads, loading DuckDB's API and no other package", () => {
+    const bundleDir = join(REPO_ROOT, 'dist/bundle');
+    // The report's stub imports the start first, then the command, one after the other.
+    const stub = readFileSync(join(REPO_ROOT, 'dist/commands/report.js'), 'utf8').split('\n');
+    expect(stub[1]).toBe("(await import('../bundle/start-duckdb.js')).startHostInstance();");
+    expect(stub[2]).toBe("export default (await import('../bundle/commands-report.js')).default;");
+    // What loading the start loads: its file and the chunks it imports statically, theirs, ...
+    const loaded = new Set<string>();
+    const visit = (name: string): void => {
+      if (loaded.has(name)) return;
+      loaded.add(name);
+      for (const match of readFileSync(join(bundleDir, name), 'utf8').matchAll(
+        /^import .*?"\.\/(chunk-\w+\.js)";$/gms,
+      ))
+        visit(match[1] ?? '');
+    };
+    visit('start-duckdb.js');
+    const packages = new Set<string>();
+    for (const name of loaded)
+      for (const match of readFileSync(join(bundleDir, name), 'utf8').matchAll(
+        /^\/\/ (?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm,
+      ))
+        packages.add(match[1] ?? '');
+    expect([...packages]).toEqual(['@duckdb/node-api']);
+  });
 });

@@ -7,7 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { CacheStore } from '../../src/cache/cache-store.js';
-import { openDuckDbDatabase } from '../../src/engines/duckdb/duckdb-host.js';
+import { openDuckDbDatabase, startHostInstance } from '../../src/engines/duckdb/duckdb-host.js';
 import type { OpenedDatabase } from '../../src/engines/duckdb/duckdb-host.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-duckdb-host-test-'));
@@ -96,6 +96,28 @@ describe("the process's DuckDB", () => {
       expect(await settingsOf(cache)).toBe('1 400.0 MiB');
     } finally {
       await cache.close();
+    }
+  });
+
+  it('is started by a command without a word, even on a bad setting: the open that needs it says what is wrong', async () => {
+    const saved = process.env.IAMTRAIL_DUCKDB_THREADS;
+    process.env.IAMTRAIL_DUCKDB_THREADS = 'lots';
+    try {
+      expect(startHostInstance).not.toThrow();
+      await expect(CacheStore.open(join(work, 'bad-threads.duckdb'))).rejects.toThrow(
+        /IAMTRAIL_DUCKDB_THREADS="lots" is not a whole number of threads/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.IAMTRAIL_DUCKDB_THREADS;
+      else process.env.IAMTRAIL_DUCKDB_THREADS = saved;
+    }
+    // Started with good settings, it is the instance the next open takes, as any other.
+    startHostInstance();
+    const database = await openDuckDbDatabase(':memory:', SETTINGS);
+    try {
+      expect(await valueOf(database.connection, 'SELECT 42')).toBe(42);
+    } finally {
+      await database.close();
     }
   });
 });

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
+import { duckDbMemoryLimitBytes, duckDbThreads } from './log-file-size.js';
+
 /** A DuckDB database opened by {@link openDuckDbDatabase}: its connection, and how to close both. */
 export interface OpenedDatabase {
   /** A connection whose default database is the opened one: unqualified names are its tables. */
@@ -104,6 +106,31 @@ async function attach(path: string, options: OpenDatabaseOptions): Promise<Opene
  * the limit in force (the budget, or more while a reader reserves buffers: {@link setMemoryLimit}).
  */
 let applied: { threads: number; budgetMib: number; limitMib: number } | undefined;
+
+/**
+ * The settings a database of this process opens with unless told otherwise (the cache's): the
+ * threads of `IAMTRAIL_DUCKDB_THREADS` (else one per core), the memory limit of
+ * `IAMTRAIL_DUCKDB_MEMORY_MB` (else a quarter of the memory), as the local engine's.
+ */
+export function processDatabaseOptions(): OpenDatabaseOptions {
+  return { threads: duckDbThreads(), memoryLimitBytes: duckDbMemoryLimitBytes() };
+}
+
+/**
+ * Starts building the process's instance (with {@link processDatabaseOptions}) for a command
+ * about to open a database: DuckDB builds it (its catalog, its built-in extensions: some 30 ms) on
+ * a thread of its own while the command's code loads, and the first open takes it as it is. Nothing
+ * is reported here: a bad setting or a failure is reported by that open, which tries again.
+ */
+export function startHostInstance(): void {
+  let options: OpenDatabaseOptions;
+  try {
+    options = processDatabaseOptions();
+  } catch {
+    return;
+  }
+  hostInstance(options).catch(() => undefined);
+}
 
 /**
  * The process's host instance, created on first use with the settings of that use; what its
