@@ -29,6 +29,21 @@ const resourcesOfSpill = (placeholder: '$1' | '$2'): string =>
 const changesOfSpill = (placeholder: '$1' | '$2'): string =>
   `SELECT account_id, day, first_seen AS event_time, event_name, actor_arn, actor_type, caller_arn, outcome, ${CHANGE_COLUMNS} FROM read_parquet(${placeholder}) WHERE event_id IS NOT NULL`;
 
+/**
+ * The order a transaction's activity rows are stored in: an actor's rows together (and an account's
+ * actors, whose ARNs name it). A question about one principal, or one account, then reads the other
+ * columns of a few of the table's vectors instead of all of them: DuckDB skips a vector in which
+ * no row passes the filter (a --user question from the cache read its rows in half the time at 1M
+ * events, docs/benchmarks.md).
+ */
+const STORED_ORDER = 'actor_arn, day';
+
+/** {@link STORED_ORDER} for rows written from JavaScript (by code unit, as DuckDB compares). */
+function inStoredOrder(a: ActivityRow, b: ActivityRow): number {
+  if (a.actorArn !== b.actorArn) return a.actorArn < b.actorArn ? -1 : 1;
+  return a.day < b.day ? -1 : a.day > b.day ? 1 : 0;
+}
+
 /** Which days {@link clearDays} removes; both filters together narrow the set. */
 export interface CacheClearFilter {
   /** Only the days loaded for this account (whose logs hold its records). */
@@ -208,7 +223,7 @@ export async function writeDays(
     insertDays = async (group) => {
       const list = listValue([...group]);
       await cache.connection.run(
-        `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE list_contains($2, day)`,
+        `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE list_contains($2, day) ORDER BY ${STORED_ORDER}`,
         [source, list],
       );
       await cache.connection.run(
@@ -232,7 +247,7 @@ export async function writeDays(
     insertDays = async (group) => {
       const of = <T>(perDay: ReadonlyMap<string, readonly T[]>): T[] =>
         group.flatMap((day) => perDay.get(day) ?? []);
-      await appendRows(cache, source, of(byDay));
+      await appendRows(cache, source, of(byDay).sort(inStoredOrder));
       await appendChanges(cache, source, of(changesByDay));
       await appendResources(cache, source, of(resourcesByDay));
     };

@@ -14,6 +14,7 @@ import { addDays } from '../../src/trail/utc-days.js';
 import { flatten, parseJsonAnswer, runCli, withoutLogs } from '../helpers/cli.js';
 import type { JsonAnswer } from '../helpers/cli.js';
 import { onDay } from '../helpers/clock.js';
+import { readCacheRows } from '../helpers/cache-rows.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { daysFrom, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 
@@ -50,6 +51,36 @@ const logsOf = (days: readonly string[], accounts: readonly string[] = [A]): Day
   days.flatMap((day) => accounts.map((accountId) => ({ accountId, day, files: 1 })));
 
 describe('CacheStore', () => {
+  it("stores an actor's rows together, by day, whatever order they come in", async () => {
+    const path = freshCache();
+    const store = await CacheStore.open(path);
+    const days = ['2026-10-01', '2026-10-02'];
+    const arn = (name: string): string => `arn:aws:iam::${A}:user/${name}`;
+    try {
+      await store.writeDays(
+        'src',
+        days,
+        [
+          row('2026-10-02', { actorArn: arn('carol') }),
+          row('2026-10-01', { actorArn: arn('bob') }),
+          row('2026-10-02', { actorArn: arn('alice') }),
+          row('2026-10-01', { actorArn: arn('carol') }),
+          row('2026-10-01', { actorArn: arn('alice') }),
+        ],
+        logsOf(days),
+      );
+    } finally {
+      await store.close();
+    }
+    expect(await readCacheRows(path, 'SELECT actor_arn, day FROM activity ORDER BY rowid')).toEqual([
+      [arn('alice'), '2026-10-01'],
+      [arn('alice'), '2026-10-02'],
+      [arn('bob'), '2026-10-01'],
+      [arn('carol'), '2026-10-01'],
+      [arn('carol'), '2026-10-02'],
+    ]);
+  });
+
   it('knows which days are missing, and always re-reads today and yesterday', async () => {
     const store = await CacheStore.open(freshCache());
     try {

@@ -12,6 +12,7 @@ import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryResult } from '../../src/engines/engine.js';
 import type { ActivityRow } from '../../src/trail/activity-summary.js';
 import type { IamChangeRow } from '../../src/trail/iam-changes.js';
+import { readCacheRows } from '../helpers/cache-rows.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { writeTrail } from '../helpers/trail-fixture.js';
 
@@ -362,6 +363,15 @@ describe('IAM change events', () => {
     } finally {
       await store.close();
     }
+    // Stored an actor's rows together, by day (the order a question about one principal reads fastest).
+    const stored = (
+      await readCacheRows(
+        join(work, 'spilled.duckdb'),
+        "SELECT actor_arn || ' ' || day FROM activity ORDER BY rowid",
+      )
+    ).map(([row]) => row);
+    expect(stored).toHaveLength(12);
+    expect(stored).toEqual([...stored].sort());
   });
 
   it.each([['a file'], [':memory:']])(
