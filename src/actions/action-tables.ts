@@ -1,13 +1,17 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
-const source = z.url().startsWith('https://docs.aws.amazon.com/');
-const eventKey = z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'expected "<iam prefix>:<EventName>"');
+import '../zod.js';
+
+const source = z.url().check(z.startsWith('https://docs.aws.amazon.com/'));
+const eventKey = z
+  .string()
+  .check(z.regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'expected "<iam prefix>:<EventName>"'));
 
 const eventSourcePrefixes = z.object({
   rows: z.array(
     z.object({
-      eventSource: z.string().regex(/^[a-z0-9.-]+\.amazonaws\.com$/),
-      prefix: z.string().regex(/^[a-z0-9-]+$/),
+      eventSource: z.string().check(z.regex(/^[a-z0-9.-]+\.amazonaws\.com$/)),
+      prefix: z.string().check(z.regex(/^[a-z0-9-]+$/)),
       source,
     }),
   ),
@@ -16,8 +20,8 @@ const eventRenames = z.object({
   rows: z.array(
     z.object({
       event: eventKey,
-      actions: z.array(z.string()).min(1),
-      also: z.array(z.string()).optional(),
+      actions: z.array(z.string()).check(z.minLength(1)),
+      also: z.optional(z.array(z.string())),
       source,
     }),
   ),
@@ -80,7 +84,7 @@ export function parseActionTables(documents: ActionTableDocuments): ActionTables
   };
 }
 
-function parseTable<T>(file: string, schema: z.ZodType<T>, value: unknown): T {
+function parseTable<T>(file: string, schema: z.ZodMiniType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];

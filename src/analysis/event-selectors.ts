@@ -1,41 +1,49 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+
+import '../zod.js';
 
 import type { ManagementLogging, ReadWrite, TrailSelectors } from './trail-recording.js';
 
+const strings = z.optional(z.array(z.string()));
 const FieldSelector = z.object({
   Field: z.string(),
-  Equals: z.array(z.string()).optional(),
-  StartsWith: z.array(z.string()).optional(),
-  EndsWith: z.array(z.string()).optional(),
-  NotEquals: z.array(z.string()).optional(),
-  NotStartsWith: z.array(z.string()).optional(),
-  NotEndsWith: z.array(z.string()).optional(),
+  Equals: strings,
+  StartsWith: strings,
+  EndsWith: strings,
+  NotEquals: strings,
+  NotStartsWith: strings,
+  NotEndsWith: strings,
 });
 type FieldSelector = z.infer<typeof FieldSelector>;
 
 /** The output of `aws cloudtrail get-event-selectors --trail-name NAME`. */
 const EventSelectorsOutput = z
   .object({
-    TrailARN: z.string().optional(),
-    EventSelectors: z
-      .array(
+    TrailARN: z.optional(z.string()),
+    EventSelectors: z.optional(
+      z.array(
         z.object({
-          ReadWriteType: z.enum(['ReadOnly', 'WriteOnly', 'All']).default('All'),
-          IncludeManagementEvents: z.boolean().default(true),
-          DataResources: z
-            .array(z.object({ Type: z.string(), Values: z.array(z.string()).default([]) }))
-            .default([]),
-          ExcludeManagementEventSources: z.array(z.string()).default([]),
+          ReadWriteType: z._default(z.enum(['ReadOnly', 'WriteOnly', 'All']), 'All'),
+          IncludeManagementEvents: z._default(z.boolean(), true),
+          DataResources: z._default(
+            z.array(z.object({ Type: z.string(), Values: z._default(z.array(z.string()), []) })),
+            [],
+          ),
+          ExcludeManagementEventSources: z._default(z.array(z.string()), []),
         }),
-      )
-      .optional(),
-    AdvancedEventSelectors: z
-      .array(z.object({ Name: z.string().optional(), FieldSelectors: z.array(FieldSelector) }))
-      .optional(),
+      ),
+    ),
+    AdvancedEventSelectors: z.optional(
+      z.array(z.object({ Name: z.optional(z.string()), FieldSelectors: z.array(FieldSelector) })),
+    ),
   })
-  .refine((value) => value.EventSelectors !== undefined || value.AdvancedEventSelectors !== undefined, {
-    message: 'has neither EventSelectors nor AdvancedEventSelectors',
-  });
+  .check(
+    z.refine(
+      (value: { EventSelectors?: unknown; AdvancedEventSelectors?: unknown }) =>
+        value.EventSelectors !== undefined || value.AdvancedEventSelectors !== undefined,
+      { error: 'has neither EventSelectors nor AdvancedEventSelectors' },
+    ),
+  );
 
 /** A problem with an event selectors document: where (a JSON path) and what. */
 export class EventSelectorsError extends Error {

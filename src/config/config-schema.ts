@@ -1,4 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+
+import '../zod.js';
 
 import { FINDING_TYPES } from '../analysis/audit-findings.js';
 
@@ -6,23 +8,19 @@ import { FINDING_TYPES } from '../analysis/audit-findings.js';
  * An AWS account id. CloudTracker's configs write it as a bare YAML number; the file is read with
  * YAML's failsafe schema, so it arrives as the exact digits written, leading zeros included.
  */
-const accountId = z
-  .string()
-  .trim()
-  .regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const accountId = z.string().check(z.trim(), z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'));
 
 /** One entry of `accounts:`. */
 const accountSchema = z.strictObject({
-  name: z.string().min(1, 'must not be empty'),
+  name: z.string().check(z.minLength(1, 'must not be empty')),
   id: accountId,
-  iam: z.string().min(1).optional(),
+  iam: z.optional(z.string().check(z.minLength(1))),
   /** The account's credential report as CSV (`aws iam get-credential-report --query Content --output text | base64 -d`), for `audit` from files. */
-  credential_report: z.string().min(1).optional(),
+  credential_report: z.optional(z.string().check(z.minLength(1))),
   /** Role to assume in the account to read its IAM data from the API when `iam` is not set. */
-  role: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
-    .optional(),
+  role: z.optional(
+    z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')),
+  ),
 });
 
 /** Summary queries of a long window run at once by default (`athena.concurrency`). */
@@ -30,7 +28,18 @@ export const DEFAULT_ATHENA_CONCURRENCY = 4;
 
 /** An AWS region name (`us-east-1`, `us-gov-west-1`, `us-isob-east-1`); nothing else reaches a projection. */
 export const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-const list = (item: z.ZodString) => z.union([z.array(item), item.transform((value) => [value])]);
+/** One value or a list of them: a list either way. */
+const list = (item: z.ZodMiniString) =>
+  z.union([
+    z.array(item),
+    z.pipe(
+      item,
+      z.transform((value: string) => [value]),
+    ),
+  ]);
+/** A string of `pattern`, read as a number (`scan_cap_gb: 100`). */
+const numberOf = (pattern: RegExp, message: string) =>
+  z.pipe(z.string().check(z.regex(pattern, message)), z.transform(Number));
 
 /**
  * The `athena:` section. CloudTracker's keys (`s3_bucket`, `path`, `org_id`, `output_s3_bucket`,
@@ -39,68 +48,79 @@ const list = (item: z.ZodString) => z.union([z.array(item), item.transform((valu
  */
 export const athenaSchema = z.strictObject({
   // Legacy us-east-1 buckets may hold capitals and underscores (CloudTracker's example: my_log_bucket).
-  s3_bucket: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/, 'must be an S3 bucket name'),
-  path: z
+  s3_bucket: z
     .string()
-    .regex(/^[A-Za-z0-9!_.*'()/-]*$/, "must be an S3 key prefix (letters, digits, / and !_.*'()-)")
-    .transform((value) => value.replace(/^\/+|\/+$/g, ''))
-    .default(''),
-  org_id: z
-    .string()
-    .regex(/^o-[a-z0-9]{1,32}$/, 'must be an organization id like o-abc123defg')
-    .optional(),
-  output_s3_bucket: z
-    .string()
-    .regex(
-      /^s3:\/\/[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/,
-      'must be an s3://bucket[/prefix] location',
-    )
-    .optional(),
-  workgroup: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be an Athena workgroup name')
-    .default('primary'),
-  region: z.string().regex(AWS_REGION_PATTERN, 'must be an AWS region like us-east-1').optional(),
-  database: z
-    .string()
-    .regex(/^[a-z0-9_]{1,255}$/, 'must be lower-case letters, digits and _')
-    .default('iamtrail'),
-  table: z
-    .string()
-    .regex(/^[a-z0-9_]{1,255}$/, 'must be lower-case letters, digits and _')
-    .default('cloudtrail'),
-  regions: list(z.string().regex(AWS_REGION_PATTERN, 'must be AWS regions like us-east-1')).optional(),
-  account_projection: z.enum(['enum', 'injected']).default('enum'),
-  date_range_start: z
-    .string()
-    .regex(
-      /^\d{4}\/\d{2}\/\d{2}$|^NOW-\d+(DAYS|MONTHS|YEARS)$/,
-      'must be yyyy/MM/dd or NOW-<n>DAYS|MONTHS|YEARS',
-    )
-    .default('2013/11/01'),
-  results_prefix: z
-    .string()
-    .regex(/^[A-Za-z0-9!_.*'()/-]+$/, 'must be an S3 key prefix')
-    .default('iamtrail-results/'),
-  scan_cap_gb: z
-    .string()
-    .regex(/^\d+(\.\d+)?$/, 'must be a number of gigabytes')
-    .transform(Number)
-    .optional(),
+    .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/, 'must be an S3 bucket name')),
+  path: z._default(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.regex(/^[A-Za-z0-9!_.*'()/-]*$/, "must be an S3 key prefix (letters, digits, / and !_.*'()-)"),
+        ),
+      z.transform((value: string) => value.replace(/^\/+|\/+$/g, '')),
+    ),
+    '',
+  ),
+  org_id: z.optional(
+    z.string().check(z.regex(/^o-[a-z0-9]{1,32}$/, 'must be an organization id like o-abc123defg')),
+  ),
+  output_s3_bucket: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^s3:\/\/[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/,
+          'must be an s3://bucket[/prefix] location',
+        ),
+      ),
+  ),
+  workgroup: z._default(
+    z.string().check(z.regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be an Athena workgroup name')),
+    'primary',
+  ),
+  region: z.optional(z.string().check(z.regex(AWS_REGION_PATTERN, 'must be an AWS region like us-east-1'))),
+  database: z._default(
+    z.string().check(z.regex(/^[a-z0-9_]{1,255}$/, 'must be lower-case letters, digits and _')),
+    'iamtrail',
+  ),
+  table: z._default(
+    z.string().check(z.regex(/^[a-z0-9_]{1,255}$/, 'must be lower-case letters, digits and _')),
+    'cloudtrail',
+  ),
+  regions: z.optional(
+    list(z.string().check(z.regex(AWS_REGION_PATTERN, 'must be AWS regions like us-east-1'))),
+  ),
+  account_projection: z._default(z.enum(['enum', 'injected']), 'enum'),
+  date_range_start: z._default(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^\d{4}\/\d{2}\/\d{2}$|^NOW-\d+(DAYS|MONTHS|YEARS)$/,
+          'must be yyyy/MM/dd or NOW-<n>DAYS|MONTHS|YEARS',
+        ),
+      ),
+    '2013/11/01',
+  ),
+  results_prefix: z._default(
+    z.string().check(z.regex(/^[A-Za-z0-9!_.*'()/-]+$/, 'must be an S3 key prefix')),
+    'iamtrail-results/',
+  ),
+  scan_cap_gb: z.optional(numberOf(/^\d+(\.\d+)?$/, 'must be a number of gigabytes')),
   // Summary queries run at once: the account's Athena DML limit is shared with everyone else's.
-  concurrency: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number from 1 to 20')
-    .transform(Number)
-    .refine((value) => value >= 1 && value <= 20, 'must be a whole number from 1 to 20')
-    .default(DEFAULT_ATHENA_CONCURRENCY),
+  concurrency: z._default(
+    numberOf(/^\d+$/, 'must be a whole number from 1 to 20').check(
+      z.refine((value: number) => value >= 1 && value <= 20, 'must be a whole number from 1 to 20'),
+    ),
+    DEFAULT_ATHENA_CONCURRENCY,
+  ),
   // A chunk of a long window scans about this much at most (default: scan_cap_gb, when set).
-  chunk_scan_gb: z
-    .string()
-    .regex(/^\d+(\.\d+)?$/, 'must be a number of gigabytes')
-    .transform(Number)
-    .refine((value) => value > 0, 'must be more than 0 gigabytes')
-    .optional(),
+  chunk_scan_gb: z.optional(
+    numberOf(/^\d+(\.\d+)?$/, 'must be a number of gigabytes').check(
+      z.refine((value: number) => value > 0, 'must be more than 0 gigabytes'),
+    ),
+  ),
 });
 
 /** The `athena:` section, validated. */
@@ -112,7 +132,7 @@ export const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 /** The `advisor:` section: `advisor collect`'s settings. */
 export const advisorSchema = z.strictObject({
   /** The role name `advisor collect --org` assumes in every account (`--role` wins). */
-  role: z.string().regex(ROLE_NAME_PATTERN, 'must be an IAM role name (not an ARN)').optional(),
+  role: z.optional(z.string().check(z.regex(ROLE_NAME_PATTERN, 'must be an IAM role name (not an ARN)'))),
 });
 
 /** Whether a string compiles as a JavaScript regular expression in Unicode mode. */
@@ -132,27 +152,35 @@ const notARegExp = {
 };
 
 /** A pattern of `audit.exclude[].arn`: it must compile (JavaScript's RegExp, Unicode mode). */
-const arnPattern = z.string().min(1, 'must not be empty').refine(compilesAsRegExp, notARegExp);
+const arnPattern = z
+  .string()
+  .check(z.minLength(1, 'must not be empty'), z.refine(compilesAsRegExp, notARegExp));
 
 /** One entry of `audit.exclude`: findings it matches (every field given must match) are hidden and counted. */
 const auditExcludeSchema = z.strictObject({
   /** Account names or ids. */
-  accounts: list(z.string().min(1)).optional(),
+  accounts: z.optional(list(z.string().check(z.minLength(1)))),
   /** A regular expression matched against the principal's ARN. */
-  arn: arnPattern.optional(),
+  arn: z.optional(arnPattern),
   /** A tag the principal carries (the value, when given, must match too). */
-  tag: z.strictObject({ key: z.string().min(1), value: z.string().optional() }).optional(),
+  tag: z.optional(z.strictObject({ key: z.string().check(z.minLength(1)), value: z.optional(z.string()) })),
   /** Finding types (`UnusedIAMRole`, ...). */
-  findings: z
-    .union([z.array(z.enum(FINDING_TYPES)), z.enum(FINDING_TYPES).transform((value) => [value])])
-    .optional(),
+  findings: z.optional(
+    z.union([
+      z.array(z.enum(FINDING_TYPES)),
+      z.pipe(
+        z.enum(FINDING_TYPES),
+        z.transform((value: (typeof FINDING_TYPES)[number]) => [value]),
+      ),
+    ]),
+  ),
 });
 
 /** The `audit:` section: `iamtrail audit`'s settings. */
 export const auditSchema = z.strictObject({
   /** The role name `audit --org` assumes in every account (`--role` wins). */
-  role: z.string().regex(ROLE_NAME_PATTERN, 'must be an IAM role name (not an ARN)').optional(),
-  exclude: z.array(auditExcludeSchema).default([]),
+  role: z.optional(z.string().check(z.regex(ROLE_NAME_PATTERN, 'must be an IAM role name (not an ARN)'))),
+  exclude: z._default(z.array(auditExcludeSchema), []),
 });
 
 /** The `audit:` section, validated. */
@@ -161,24 +189,29 @@ export type AuditConfig = z.infer<typeof auditSchema>;
 /** An IAM action name or pattern (`ec2:DescribeInstances`, `s3:List*`); the catalog check is the plan's. */
 const actionPattern = z
   .string()
-  .trim()
-  .regex(/^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$/, 'must be an IAM action like ec2:DescribeInstances or s3:List*');
+  .check(
+    z.trim(),
+    z.regex(
+      /^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$/,
+      'must be an IAM action like ec2:DescribeInstances or s3:List*',
+    ),
+  );
 
 /**
  * One entry of `boundary.exclude`: a principal name (matched exactly), or, starting with `arn:`, a
  * regular expression the principal's whole ARN must match.
  */
-const boundaryExcludeEntry = z
-  .string()
-  .min(1, 'must not be empty')
-  .refine((value) => !value.startsWith('arn:') || compilesAsRegExp(value), notARegExp);
+const boundaryExcludeEntry = z.string().check(
+  z.minLength(1, 'must not be empty'),
+  z.refine((value: string) => !value.startsWith('arn:') || compilesAsRegExp(value), notARegExp),
+);
 
 /** The `boundary:` section: `iamtrail boundary plan`'s settings (the sample's base actions and do-not-list). */
 export const boundarySchema = z.strictObject({
   /** Actions every boundary allows, used or not (the sample's `base_actions.txt`). */
-  base_actions: list(actionPattern).default([]),
+  base_actions: z._default(list(actionPattern), []),
   /** Principals never given a boundary: names, or `arn:` regular expressions over the whole ARN. */
-  exclude: list(boundaryExcludeEntry).default([]),
+  exclude: z._default(list(boundaryExcludeEntry), []),
 });
 
 /** The `boundary:` section, validated. */
@@ -189,12 +222,12 @@ export type BoundaryConfig = z.infer<typeof boundarySchema>;
  * folder. `athena:` is accepted as CloudTracker wrote it and kept for the Athena engine.
  */
 export const configSchema = z.looseObject({
-  accounts: z.array(accountSchema).min(1, 'must list at least one account'),
-  logs: z.string().min(1).optional(),
-  athena: athenaSchema.optional(),
-  advisor: advisorSchema.optional(),
-  audit: auditSchema.optional(),
-  boundary: boundarySchema.optional(),
+  accounts: z.array(accountSchema).check(z.minLength(1, 'must list at least one account')),
+  logs: z.optional(z.string().check(z.minLength(1))),
+  athena: z.optional(athenaSchema),
+  advisor: z.optional(advisorSchema),
+  audit: z.optional(auditSchema),
+  boundary: z.optional(boundarySchema),
 });
 
 /** The config file as parsed, before paths are resolved. */

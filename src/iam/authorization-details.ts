@@ -1,4 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+
+import '../zod.js';
 
 import { describe, isRecord, parsePolicyDocument, PolicyDocumentError } from './policy-document.js';
 import type { PolicyDocument } from './policy-document.js';
@@ -96,32 +98,40 @@ const expected = (what: string) => ({
   error: (issue: { readonly input?: unknown }) => `expected ${what}, got ${describe(issue.input)}`,
 });
 
-const nonEmptyString = z.string(expected('a non-empty string')).min(1, expected('a non-empty string'));
-const optionalString = z.string(expected('a string')).nullish();
+const nonEmptyString = z
+  .string(expected('a non-empty string'))
+  .check(z.minLength(1, expected('a non-empty string')));
+const optionalString = z.nullish(z.string(expected('a string')));
 /** A timestamp: a string in files, a Date when the IAM API answer comes through the SDK. */
-const optionalDate = z
-  .union(
-    [z.date().transform((date) => date.toISOString().replace(/\.000Z$/, 'Z')), z.string()],
+const optionalDate = z.nullish(
+  z.union(
+    [
+      z.pipe(
+        z.date(),
+        z.transform((date: Date) => date.toISOString().replace(/\.000Z$/, 'Z')),
+      ),
+      z.string(),
+    ],
     expected('a string'),
-  )
-  .nullish();
+  ),
+);
 /** A list that may be absent or null (then empty). */
-const listOf = <T extends z.ZodType>(item: T) =>
-  z
-    .array(item, expected('a list'))
-    .nullish()
-    .transform((list) => list ?? []);
-const object = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape, expected('an object'));
+const listOf = <T extends z.ZodMiniType>(item: T) =>
+  z.pipe(
+    z.nullish(z.array(item, expected('a list'))),
+    z.transform((list: z.output<T>[] | null | undefined) => list ?? []),
+  );
+const object = <T extends z.core.$ZodLooseShape>(shape: T) => z.looseObject(shape, expected('an object'));
 
 /** A policy document is checked by `parsePolicyDocument` (it has its own JSON paths) once the rest is valid. */
-const inlinePolicy = object({ PolicyName: nonEmptyString, PolicyDocument: z.unknown().optional() });
+const inlinePolicy = object({ PolicyName: nonEmptyString, PolicyDocument: z.optional(z.unknown()) });
 const attachedPolicy = object({ PolicyName: nonEmptyString, PolicyArn: nonEmptyString });
 const principalFields = {
   Arn: nonEmptyString,
   Path: optionalString,
   CreateDate: optionalDate,
   AttachedManagedPolicies: listOf(attachedPolicy),
-  PermissionsBoundary: object({ PermissionsBoundaryArn: nonEmptyString }).nullish(),
+  PermissionsBoundary: z.nullish(object({ PermissionsBoundaryArn: nonEmptyString })),
   Tags: listOf(object({ Key: nonEmptyString, Value: z.string(expected('a string')) })),
 };
 const userSchema = object({
@@ -134,11 +144,11 @@ const roleSchema = object({
   ...principalFields,
   RoleName: nonEmptyString,
   RolePolicyList: listOf(inlinePolicy),
-  AssumeRolePolicyDocument: z.unknown().optional(),
+  AssumeRolePolicyDocument: z.optional(z.unknown()),
   // Anything but an object is read as "never used", as the API leaves it out.
-  RoleLastUsed: z.preprocess(
-    (value) => (isRecord(value) ? value : undefined),
-    object({ LastUsedDate: optionalDate }).optional(),
+  RoleLastUsed: z.pipe(
+    z.transform((value: unknown) => (isRecord(value) ? value : undefined)),
+    z.optional(object({ LastUsedDate: optionalDate })),
   ),
 });
 const groupSchema = object({
@@ -153,12 +163,14 @@ const managedPolicySchema = object({
   DefaultVersionId: optionalString,
   PolicyVersionList: listOf(z.unknown()),
 });
-const policyVersionSchema = object({ Document: z.unknown().optional() });
+const policyVersionSchema = object({ Document: z.optional(z.unknown()) });
 const DETAIL_LISTS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'] as const;
 /** What makes a page authorization details at all: an object with one of the lists. */
-const pageShapeSchema = object({}).refine((page) => DETAIL_LISTS.some((key) => key in page), {
-  error: `has none of ${DETAIL_LISTS.join(', ')}: this is not get-account-authorization-details output`,
-});
+const pageShapeSchema = object({}).check(
+  z.refine((page: object) => DETAIL_LISTS.some((key) => key in page), {
+    error: `has none of ${DETAIL_LISTS.join(', ')}: this is not get-account-authorization-details output`,
+  }),
+);
 const pageSchema = object({
   UserDetailList: listOf(userSchema),
   GroupDetailList: listOf(groupSchema),
@@ -177,7 +189,7 @@ function pathOf(base: string, path: readonly PropertyKey[]): string {
 }
 
 /** Validates `value` against `schema`, throwing the first issue as an {@link AuthorizationDetailsError}. */
-function parseAt<T extends z.ZodType>(schema: T, value: unknown, base: string): z.output<T> {
+function parseAt<T extends z.ZodMiniType>(schema: T, value: unknown, base: string): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
+
+import '../../zod.js';
 
 import type { CacheStore } from '../../cache/cache-store.js';
 import { InputDataError, messageOf, UsageError } from '../../errors.js';
@@ -51,37 +53,38 @@ export interface AdvisorImportDocument {
 }
 
 /** A GetServiceLastAccessedDetails response as CloudMapper stores it (extra keys are allowed). */
-const timeValue = z.union([z.string(), z.number()]).nullable().optional();
-const optionalText = z.string().nullable().optional();
+const timeValue = z.optional(z.nullable(z.union([z.string(), z.number()])));
+const optionalText = z.optional(z.nullable(z.string()));
 const jobDetailsSchema = z.looseObject({
   JobStatus: z.enum(['IN_PROGRESS', 'COMPLETED', 'FAILED']),
   JobCompletionDate: timeValue,
-  Error: z.looseObject({ Message: optionalText, Code: optionalText }).nullable().optional(),
-  ServicesLastAccessed: z
-    .array(
+  Error: z.optional(z.nullable(z.looseObject({ Message: optionalText, Code: optionalText }))),
+  ServicesLastAccessed: z.optional(
+    z.array(
       z.looseObject({
         ServiceName: optionalText,
-        ServiceNamespace: z.string().min(1),
+        ServiceNamespace: z.string().check(z.minLength(1)),
         LastAuthenticated: timeValue,
         LastAuthenticatedEntity: optionalText,
         LastAuthenticatedRegion: optionalText,
-        TotalAuthenticatedEntities: z.number().int().nonnegative().nullable().optional(),
-        TrackedActionsLastAccessed: z
-          .array(
-            z.looseObject({
-              ActionName: z.string().min(1),
-              LastAccessedEntity: optionalText,
-              LastAccessedRegion: optionalText,
-              LastAccessedTime: timeValue,
-            }),
-          )
-          .nullable()
-          .optional(),
+        TotalAuthenticatedEntities: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
+        TrackedActionsLastAccessed: z.optional(
+          z.nullable(
+            z.array(
+              z.looseObject({
+                ActionName: z.string().check(z.minLength(1)),
+                LastAccessedEntity: optionalText,
+                LastAccessedRegion: optionalText,
+                LastAccessedTime: timeValue,
+              }),
+            ),
+          ),
+        ),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
-const jobIdSchema = z.looseObject({ JobId: z.string().min(1) });
+const jobIdSchema = z.looseObject({ JobId: z.string().check(z.minLength(1)) });
 
 /**
  * Imports every principal's Access Advisor job found under `directory` (CloudMapper's
@@ -307,7 +310,7 @@ function toTimeInput(value: string | number | null | undefined): string | undefi
 }
 
 /** The file's JSON validated by `schema`, or why it is not usable. */
-function readJson<T>(file: string, schema: z.ZodType<T>): T | string {
+function readJson<T>(file: string, schema: z.ZodMiniType<T>): T | string {
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
