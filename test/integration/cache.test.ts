@@ -51,6 +51,47 @@ const logsOf = (days: readonly string[], accounts: readonly string[] = [A]): Day
   days.flatMap((day) => accounts.map((accountId) => ({ accountId, day, files: 1 })));
 
 describe('CacheStore', () => {
+  it("counts a role caller's days once each, whatever the outcomes of its calls that day", async () => {
+    const store = await CacheStore.open(freshCache());
+    const days = ['2026-10-01', '2026-10-02'];
+    const role = `arn:aws:iam::${A}:role/admin`;
+    const caller = `arn:aws:iam::${A}:user/alice`;
+    const session = { actorArn: role, actorType: 'AssumedRole', callerArn: caller };
+    try {
+      await store.writeDays(
+        'src',
+        days,
+        [
+          row('2026-10-01', { ...session, calls: 3 }),
+          row('2026-10-01', { ...session, outcome: 'denied', calls: 2 }),
+          row('2026-10-01', { ...session, eventName: 'GetObject', outcome: 'failed' }),
+          row('2026-10-02', { ...session, calls: 4 }),
+        ],
+        logsOf(days),
+      );
+      const callers = await store.roleCallers(
+        'src',
+        { startDay: days[0] ?? '', endDay: days[1] ?? '' },
+        { roleArn: role },
+      );
+      expect(callers).toEqual([
+        {
+          roleArn: role,
+          callerArn: caller,
+          viaArn: null,
+          calls: 10,
+          denied: 2,
+          failed: 1,
+          days: 2,
+          firstSeen: '2026-10-01T10:00:00Z',
+          lastSeen: '2026-10-02T10:00:00Z',
+        },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("stores an actor's rows together, by day, whatever order they come in", async () => {
     const path = freshCache();
     const store = await CacheStore.open(path);
