@@ -13,7 +13,7 @@ const EXAMPLE = join(REPO_ROOT, 'config.example.yaml');
 /** The keys the schema knows, per level: read from the zod schema itself, not listed by hand. */
 const SCHEMA_KEYS = {
   top: Object.keys(configSchema.shape),
-  account: Object.keys(configSchema.shape.accounts._zod.def.element.shape),
+  account: Object.keys(configSchema.shape.accounts.def.element.shape),
   athena: Object.keys(athenaSchema.shape),
 };
 
