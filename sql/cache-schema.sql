@@ -53,7 +53,11 @@ CREATE TABLE IF NOT EXISTS activity (
   outcome VARCHAR NOT NULL,
   calls BIGINT NOT NULL,
   first_seen VARCHAR NOT NULL,
-  last_seen VARCHAR NOT NULL
+  last_seen VARCHAR NOT NULL,
+  -- actor_arn as a number (ACTOR_KEY in src/cache/cache-schema.ts): the actor's account times 2^23
+  -- plus 23 bits of the ARN's MD5. Rows are stored in its order, so that DuckDB's min/max of it
+  -- skip the other actors' rows (its string statistics keep 8 bytes, "arn:aws:" for every ARN).
+  actor_key BIGINT NOT NULL
 );
 
 -- Each actor's calls per (source, account, day, caller, outcome): the activity rolled up over its
@@ -71,7 +75,21 @@ CREATE TABLE IF NOT EXISTS actor_days (
   outcome VARCHAR NOT NULL,
   calls BIGINT NOT NULL,
   first_seen VARCHAR NOT NULL,
-  last_seen VARCHAR NOT NULL
+  last_seen VARCHAR NOT NULL,
+  -- As in activity, and stored in its order.
+  actor_key BIGINT NOT NULL
+);
+
+-- The events logged in each account per (source, day), by anyone: the activity's distinct
+-- (account_id, day, event_source, event_name), written with the day's activity in its transaction
+-- and replaced (or cleared) with it. What tells which data events an account logs, without reading
+-- every actor's rows.
+CREATE TABLE IF NOT EXISTS account_events (
+  source VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  day VARCHAR NOT NULL,
+  event_source VARCHAR NOT NULL,
+  event_name VARCHAR NOT NULL
 );
 
 -- IAM change events (trail/iam-changes.ts), one row per (source, account, event id): who created,

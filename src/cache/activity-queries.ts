@@ -1,11 +1,17 @@
 import { sql } from 'kysely';
-import type { ExpressionBuilder } from 'kysely';
+import type { ExpressionBuilder, RawBuilder } from 'kysely';
 
-import { toActivityRow, toIamChangeRow, toResourceUsageRow } from '../trail/activity-summary.js';
+import {
+  SUMMARY_KEYS,
+  toActivityRow,
+  toIamChangeRow,
+  toResourceUsageRow,
+} from '../trail/activity-summary.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { CacheConnection } from './cache-connection.js';
+import { accountKeyRange, actorKey } from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 import type { DayRange } from './day-ranges.js';
 
@@ -44,7 +50,7 @@ export async function actorRollup(
   actorType: string,
 ): Promise<ActivityRow[]> {
   const records = await scopedActorDays(cache, source, window)
-    .where(sql<string>`split_part(actor_arn, ':', 5)`, '=', accountId)
+    .where(actorAccountIs(accountId))
     .where('actor_type', '=', actorType)
     .select((eb) => [
       'account_id',
@@ -85,12 +91,12 @@ export async function actorActivity(
   actorArn: string,
   callers?: readonly string[],
 ): Promise<ActivityRow[]> {
-  let query = scoped(cache, source, window).where('actor_arn', '=', actorArn);
+  let query = scoped(cache, source, window).where(actorIs(actorArn));
   if (callers !== undefined) {
     if (callers.length === 0) return [];
     query = query.where((eb) => eb.or([eb('caller_arn', 'in', callers), eb('via_arn', 'in', callers)]));
   }
-  const records = await query.selectAll().execute();
+  const records = await query.select(ACTIVITY_COLUMNS).execute();
   return records.map(toActivityRow);
 }
 
@@ -106,8 +112,8 @@ export async function accountActorActivity(
   accountId: string,
 ): Promise<ActivityRow[]> {
   const records = await scoped(cache, source, window)
-    .where(sql<string>`split_part(actor_arn, ':', 5)`, '=', accountId)
-    .selectAll()
+    .where(actorAccountIs(accountId))
+    .select(ACTIVITY_COLUMNS)
     .execute();
   return records.map(toActivityRow);
 }
@@ -128,9 +134,8 @@ export async function roleCallers(
     { readonly roleArn: string } | { readonly accountId: string } | { readonly callers: readonly string[] },
 ): Promise<RoleCaller[]> {
   let query = scopedActorDays(cache, source, window).where('actor_type', '=', 'AssumedRole');
-  if ('roleArn' in role) query = query.where('actor_arn', '=', role.roleArn);
-  else if ('accountId' in role)
-    query = query.where(sql<string>`split_part(actor_arn, ':', 5)`, '=', role.accountId);
+  if ('roleArn' in role) query = query.where(actorIs(role.roleArn));
+  else if ('accountId' in role) query = query.where(actorAccountIs(role.accountId));
   else if (role.callers.length === 0) return [];
   else {
     const { callers } = role;
@@ -165,14 +170,21 @@ export async function roleCallers(
   }));
 }
 
-/** The distinct events logged in an account in the window, by anyone (which data events it logs). */
+/**
+ * The distinct events logged in an account in the window, by anyone (which data events it logs):
+ * from the accounts' events (`account_events`), never from every actor's rows.
+ */
 export async function accountEvents(
   cache: CacheConnection,
   source: string,
   window: DayRange,
   accountId: string,
 ): Promise<{ eventSource: string; eventName: string }[]> {
-  const records = await scoped(cache, source, window)
+  const records = await cache.db
+    .selectFrom('account_events')
+    .where('source', '=', source)
+    .where('day', '>=', window.startDay)
+    .where('day', '<=', window.endDay)
     .where('account_id', '=', accountId)
     .select(['event_source', 'event_name'])
     .distinct()
@@ -232,6 +244,52 @@ export async function resourceUsage(
 function inWindow(source: string, window: DayRange) {
   return (eb: ExpressionBuilder<CacheDatabase, 'activity' | 'actor_days'>) =>
     eb.and([eb('source', '=', source), eb('day', '>=', window.startDay), eb('day', '<=', window.endDay)]);
+}
+
+/** The columns of an activity row (all but its key). */
+const ACTIVITY_COLUMNS = [
+  'source',
+  ...SUMMARY_KEYS,
+  'calls',
+  'first_seen',
+  'last_seen',
+] as const satisfies readonly (keyof CacheDatabase['activity'])[];
+
+/**
+ * The rows of one actor: by its key (which lets DuckDB skip the blocks of other keys, see
+ * `actorKey`), then by its ARN (a key is not unique).
+ */
+function actorIs(actorArn: string) {
+  return (eb: ExpressionBuilder<CacheDatabase, 'activity' | 'actor_days'>) =>
+    eb.and([eb('actor_key', '=', actorKeyOf(actorArn)), eb('actor_arn', '=', actorArn)]);
+}
+
+/**
+ * The rows of the actors whose ARN names the account: within the account's key range when it has
+ * one (the blocks of other accounts' actors skipped), then by the ARN.
+ */
+function actorAccountIs(accountId: string) {
+  const range = accountKeyRange(accountId);
+  return (eb: ExpressionBuilder<CacheDatabase, 'activity' | 'actor_days'>) =>
+    eb.and([
+      // As BIGINT: a JavaScript bigint is bound as HUGEINT, and a comparison with one reads every block.
+      ...(range === undefined
+        ? []
+        : [
+            eb('actor_key', '>=', sql<bigint>`CAST(${range[0]} AS BIGINT)`),
+            eb('actor_key', '<', sql<bigint>`CAST(${range[1]} AS BIGINT)`),
+          ]),
+      eb(sql<string>`split_part(actor_arn, ':', 5)`, '=', accountId),
+    ]);
+}
+
+/** {@link actorKey} of an ARN bound as a parameter. */
+function actorKeyOf(actorArn: string): RawBuilder<bigint> {
+  const [head = '', ...parts] = actorKey('\u0000').split('\u0000');
+  return parts.reduce<RawBuilder<bigint>>(
+    (key, part) => sql<bigint>`${key}${actorArn}${sql.raw(part)}`,
+    sql.raw<bigint>(head),
+  );
 }
 
 /** The activity rows of a source in a window. */

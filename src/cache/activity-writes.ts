@@ -6,7 +6,7 @@ import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { CacheConnection } from './cache-connection.js';
-import { ACTOR_DAYS_COLUMNS } from './cache-schema.js';
+import { ACCOUNT_EVENTS_COLUMNS, ACTOR_DAYS_COLUMNS, actorKey } from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 import { accountOfLogPath, dayOfLogPath } from './log-paths.js';
 
@@ -30,19 +30,12 @@ const changesOfSpill = (placeholder: '$1' | '$2'): string =>
   `SELECT account_id, day, first_seen AS event_time, event_name, actor_arn, actor_type, caller_arn, outcome, ${CHANGE_COLUMNS} FROM read_parquet(${placeholder}) WHERE event_id IS NOT NULL`;
 
 /**
- * The order a transaction's activity rows are stored in: an actor's rows together (and an account's
- * actors, whose ARNs name it). A question about one principal, or one account, then reads the other
- * columns of a few of the table's vectors instead of all of them: DuckDB skips a vector in which
- * no row passes the filter (a --user question from the cache read its rows in half the time at 1M
- * events, docs/benchmarks.md).
+ * The order a transaction's activity and actors' days are stored in: an actor's rows together, an
+ * account's actors together (`actor_key`, see `actorKey`). A question about one principal, or one
+ * account, then reads a few of the table's blocks instead of all of them: DuckDB skips the row
+ * groups and vectors whose key range cannot hold the key asked for (docs/benchmarks.md).
  */
-const STORED_ORDER = 'actor_arn, day';
-
-/** {@link STORED_ORDER} for rows written from JavaScript (by code unit, as DuckDB compares). */
-function inStoredOrder(a: ActivityRow, b: ActivityRow): number {
-  if (a.actorArn !== b.actorArn) return a.actorArn < b.actorArn ? -1 : 1;
-  return a.day < b.day ? -1 : a.day > b.day ? 1 : 0;
-}
+const STORED_ORDER = 'actor_key, day';
 
 /** Which days {@link clearDays} removes; both filters together narrow the set. */
 export interface CacheClearFilter {
@@ -54,13 +47,15 @@ export interface CacheClearFilter {
 
 /** How `writeDays` commits. */
 export interface WriteCommits {
-  /** Rows a transaction takes before the next day goes into a new one (default 100,000). */
+  /** Rows a transaction takes before the next day goes into a new one (default 1,000,000). */
   readonly rowsPerTransaction?: number;
   /** Test seam: runs inside each transaction, before its commit. */
   readonly beforeCommit?: () => Promise<void>;
 }
 
-const ROWS_PER_TRANSACTION = 100_000;
+// An actor's rows lie together within a transaction (STORED_ORDER): the more days a transaction
+// holds, the fewer places a question reads them from (docs/benchmarks.md).
+const ROWS_PER_TRANSACTION = 1_000_000;
 /** Days a transaction marks at most (their coverage is inserted 1000 rows at a time). */
 const DAYS_PER_TRANSACTION = 1000;
 
@@ -162,49 +157,10 @@ export async function writeDays(
         .values(entries.slice(index, index + 1000))
         .execute();
   };
-  if (cache.path === ':memory:') {
-    // Nothing of an in-memory store outlives the process: one transaction for every day.
-    await cache.transaction(async () => {
-      await forgetDays(cache, source, days);
-      await insertSkipped();
-      if ('file' in rows) {
-        await cache.connection.run(
-          `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM (${activityOfSpill('$2')})`,
-          [source, duckDbFilePattern(rows.file)],
-        );
-        await cache.connection.run(
-          `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM (${changesOfSpill('$2')})`,
-          [source, duckDbFilePattern(rows.file)],
-        );
-        await cache.connection.run(
-          `INSERT INTO resource_usage BY NAME SELECT $1 AS source, * FROM (${resourcesOfSpill('$2')})`,
-          [source, duckDbFilePattern(rows.file)],
-        );
-      } else {
-        await appendRows(cache, source, rows);
-        await appendChanges(
-          cache,
-          source,
-          changes.filter((change) => counts.has(change.day)),
-        );
-        await appendResources(
-          cache,
-          source,
-          resources.filter((resource) => counts.has(resource.day)),
-        );
-      }
-      await rollUpDays(cache, source, days, 'activity');
-      await insertCoverage([...coverageOf.values()].flat());
-    });
-    return;
-  }
-  /** Writes the rows of whole days (a transaction's days that have rows). */
-  let insertDays: (group: readonly string[]) => Promise<void>;
+  // The activity rows, keyed, in a temporary table (`incoming`) from which each transaction takes
+  // its days: spilled rows go from Parquet to it inside DuckDB, never through JavaScript.
+  await stageActivity(cache, rows);
   if ('file' in rows) {
-    // The spilled rows go from Parquet to the cache inside DuckDB, never through JavaScript.
-    await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming AS ${activityOfSpill('$1')}`, [
-      duckDbFilePattern(rows.file),
-    ]);
     await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming_changes AS ${changesOfSpill('$1')}`, [
       duckDbFilePattern(rows.file),
     ]);
@@ -212,72 +168,147 @@ export async function writeDays(
       `CREATE OR REPLACE TEMP TABLE incoming_resources AS ${resourcesOfSpill('$1')}`,
       [duckDbFilePattern(rows.file)],
     );
+  }
+  try {
+    if (cache.path === ':memory:') {
+      // Nothing of an in-memory store outlives the process: one transaction for every day.
+      await cache.transaction(async () => {
+        await forgetDays(cache, source, days);
+        await insertSkipped();
+        await insertDays(cache, source, days, rows, changes, resources);
+        await insertCoverage([...coverageOf.values()].flat());
+      });
+      return;
+    }
     // A day with IAM changes or resources has activity too (each is of a call): counting the
     // activity and changes is enough.
     const perDay = await cache.connection.runAndReadAll(
-      'SELECT day, count(*)::INTEGER FROM (SELECT day FROM incoming UNION ALL SELECT day FROM incoming_changes) GROUP BY day',
+      `SELECT day, count(*)::INTEGER FROM (SELECT day FROM incoming${
+        'file' in rows ? ' UNION ALL SELECT day FROM incoming_changes' : ''
+      }) GROUP BY day`,
     );
     for (const [day, count] of perDay.getRowsJS() as [string, number][])
       if (counts.has(day)) counts.set(day, count);
-    // One statement a table for the transaction's days (a list bound as a value).
-    insertDays = async (group) => {
-      const list = listValue([...group]);
-      await cache.connection.run(
-        `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE list_contains($2, day) ORDER BY ${STORED_ORDER}`,
-        [source, list],
-      );
-      await cache.connection.run(
-        `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM incoming_changes WHERE list_contains($2, day)`,
-        [source, list],
-      );
-      await cache.connection.run(
-        `INSERT INTO resource_usage BY NAME SELECT $1 AS source, * FROM incoming_resources WHERE list_contains($2, day)`,
-        [source, list],
-      );
-    };
-  } else {
-    const byDay = new Map<string, ActivityRow[]>(days.map((day) => [day, []]));
-    for (const row of rows) byDay.get(row.day)?.push(row);
-    const changesByDay = new Map<string, IamChangeRow[]>(days.map((day) => [day, []]));
-    for (const change of changes) changesByDay.get(change.day)?.push(change);
-    const resourcesByDay = new Map<string, ResourceUsageRow[]>(days.map((day) => [day, []]));
-    for (const resource of resources) resourcesByDay.get(resource.day)?.push(resource);
-    for (const [day, dayRows] of byDay)
-      counts.set(day, dayRows.length + (changesByDay.get(day)?.length ?? 0));
-    insertDays = async (group) => {
-      const of = <T>(perDay: ReadonlyMap<string, readonly T[]>): T[] =>
-        group.flatMap((day) => perDay.get(day) ?? []);
-      await appendRows(cache, source, of(byDay).sort(inStoredOrder));
-      await appendChanges(cache, source, of(changesByDay));
-      await appendResources(cache, source, of(resourcesByDay));
-    };
-  }
-  // Forget the days first, in one transaction: a day is then absent until the transaction of its group
-  // commits it whole (deleting per day scanned the activity table once per day).
-  await cache.transaction(async () => {
-    await forgetDays(cache, source, days);
-    await insertSkipped();
-  });
-  // Days without coverage are not marked at all. Days with logs but no activity row (only AWS
-  // services' calls) hold only their coverage.
-  const beforeCommit = commits.beforeCommit ?? (() => Promise.resolve());
-  for (const group of transactionGroups(days, counts, coverageOf, commits.rowsPerTransaction)) {
+    if (!('file' in rows))
+      for (const change of changes)
+        if (counts.has(change.day)) counts.set(change.day, (counts.get(change.day) ?? 0) + 1);
+    // Forget the days first, in one transaction: a day is then absent until the transaction of its
+    // group commits it whole (deleting per day scanned the activity table once per day).
     await cache.transaction(async () => {
-      const withRows = group.filter((day) => (counts.get(day) ?? 0) > 0);
-      if (withRows.length > 0) {
-        await insertDays(withRows);
-        // The spilled rows are still in their temporary table: rolled up from there.
-        await rollUpDays(cache, source, withRows, 'file' in rows ? 'incoming' : 'activity');
-      }
-      await insertCoverage(group.flatMap((day) => coverageOf.get(day) ?? []));
-      await beforeCommit();
+      await forgetDays(cache, source, days);
+      await insertSkipped();
     });
-  }
-  if ('file' in rows) {
+    // Days without coverage are not marked at all. Days with logs but no activity row (only AWS
+    // services' calls) hold only their coverage.
+    const beforeCommit = commits.beforeCommit ?? (() => Promise.resolve());
+    for (const group of transactionGroups(days, counts, coverageOf, commits.rowsPerTransaction)) {
+      await cache.transaction(async () => {
+        const withRows = group.filter((day) => (counts.get(day) ?? 0) > 0);
+        if (withRows.length > 0) await insertDays(cache, source, withRows, rows, changes, resources);
+        await insertCoverage(group.flatMap((day) => coverageOf.get(day) ?? []));
+        await beforeCommit();
+      });
+    }
+  } finally {
     await cache.connection.run('DROP TABLE IF EXISTS incoming');
     await cache.connection.run('DROP TABLE IF EXISTS incoming_changes');
     await cache.connection.run('DROP TABLE IF EXISTS incoming_resources');
   }
+}
+
+/**
+ * The activity rows of a load, keyed (`actorKey`), into the temporary table `incoming`: from the
+ * Parquet file an engine spilled them to, or appended from JavaScript.
+ */
+async function stageActivity(
+  cache: CacheConnection,
+  rows: readonly ActivityRow[] | { readonly file: string },
+): Promise<void> {
+  if ('file' in rows) {
+    await cache.connection.run(
+      `CREATE OR REPLACE TEMP TABLE incoming AS SELECT *, ${actorKey('actor_arn')} AS actor_key FROM (${activityOfSpill('$1')})`,
+      [duckDbFilePattern(rows.file)],
+    );
+    return;
+  }
+  await cache.connection.run(
+    'CREATE OR REPLACE TEMP TABLE incoming_rows AS SELECT * EXCLUDE (source, actor_key) FROM activity LIMIT 0',
+  );
+  const appender = await cache.connection.createAppender('incoming_rows', 'main', 'temp');
+  for (const row of rows) {
+    appender.appendVarchar(row.accountId);
+    appender.appendVarchar(row.day);
+    appender.appendVarchar(row.actorArn);
+    appender.appendVarchar(row.actorType);
+    if (row.callerArn === null) appender.appendNull();
+    else appender.appendVarchar(row.callerArn);
+    if (row.viaArn === null) appender.appendNull();
+    else appender.appendVarchar(row.viaArn);
+    appender.appendVarchar(row.eventSource);
+    appender.appendVarchar(row.eventName);
+    appender.appendVarchar(row.outcome);
+    appender.appendBigInt(BigInt(row.calls));
+    appender.appendVarchar(row.firstSeen);
+    appender.appendVarchar(row.lastSeen);
+    appender.endRow();
+  }
+  appender.flushSync();
+  appender.closeSync();
+  await cache.connection.run(
+    `CREATE OR REPLACE TEMP TABLE incoming AS SELECT *, ${actorKey('actor_arn')} AS actor_key FROM incoming_rows`,
+  );
+  await cache.connection.run('DROP TABLE incoming_rows');
+}
+
+/**
+ * Writes the rows of whole days (in the caller's transaction): their activity from `incoming`, in
+ * {@link STORED_ORDER}, rolled up into the actors' days and the accounts' events; their IAM
+ * changes and resources from the spill's temporary tables, or from JavaScript.
+ */
+async function insertDays(
+  cache: CacheConnection,
+  source: string,
+  days: readonly string[],
+  rows: readonly ActivityRow[] | { readonly file: string },
+  changes: readonly IamChangeRow[],
+  resources: readonly ResourceUsageRow[],
+): Promise<void> {
+  // One statement a table for the transaction's days (a list bound as a value).
+  const list = listValue([...days]);
+  await cache.connection.run(
+    `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE list_contains($2, day) ORDER BY ${STORED_ORDER}`,
+    [source, list],
+  );
+  await cache.connection.run(
+    `INSERT INTO actor_days BY NAME SELECT $1 AS source, * FROM (SELECT ${ACTOR_DAYS_COLUMNS} FROM incoming WHERE list_contains($2, day) GROUP BY ALL) ORDER BY ${STORED_ORDER}`,
+    [source, list],
+  );
+  await cache.connection.run(
+    `INSERT INTO account_events BY NAME SELECT DISTINCT $1 AS source, ${ACCOUNT_EVENTS_COLUMNS} FROM incoming WHERE list_contains($2, day) ORDER BY ALL`,
+    [source, list],
+  );
+  if ('file' in rows) {
+    await cache.connection.run(
+      `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM incoming_changes WHERE list_contains($2, day)`,
+      [source, list],
+    );
+    await cache.connection.run(
+      `INSERT INTO resource_usage BY NAME SELECT $1 AS source, * FROM incoming_resources WHERE list_contains($2, day)`,
+      [source, list],
+    );
+    return;
+  }
+  const inDays = new Set(days);
+  await appendChanges(
+    cache,
+    source,
+    changes.filter((change) => inDays.has(change.day)),
+  );
+  await appendResources(
+    cache,
+    source,
+    resources.filter((resource) => inDays.has(resource.day)),
+  );
 }
 
 /**
@@ -302,7 +333,7 @@ export async function clearDays(
         .where('day', '=', day.day)
         .executeTakeFirst();
       rows += Number(removed.numDeletedRows);
-      for (const table of ['actor_days', 'iam_changes'] as const)
+      for (const table of ['actor_days', 'account_events', 'iam_changes'] as const)
         await cache.db
           .deleteFrom(table)
           .where('source', '=', day.source)
@@ -333,6 +364,11 @@ async function forgetDays(cache: CacheConnection, source: string, days: readonly
       .execute();
     await cache.db.deleteFrom('activity').where('source', '=', source).where('day', 'in', chunk).execute();
     await cache.db.deleteFrom('actor_days').where('source', '=', source).where('day', 'in', chunk).execute();
+    await cache.db
+      .deleteFrom('account_events')
+      .where('source', '=', source)
+      .where('day', 'in', chunk)
+      .execute();
     await cache.db.deleteFrom('iam_changes').where('source', '=', source).where('day', 'in', chunk).execute();
     await cache.db
       .deleteFrom('resource_usage')
@@ -341,60 +377,6 @@ async function forgetDays(cache: CacheConnection, source: string, days: readonly
       .execute();
     await cache.db.deleteFrom('coverage').where('source', '=', source).where('day', 'in', chunk).execute();
   }
-}
-
-/**
- * Rolls the activity of `days` (just written, in the caller's transaction) up into actor_days:
- * from the temporary table `incoming` of spilled rows, or from the activity table, whose rows of
- * other days DuckDB skips by their range of days (rows are written in order of day).
- */
-async function rollUpDays(
-  cache: CacheConnection,
-  source: string,
-  days: readonly string[],
-  from: 'incoming' | 'activity',
-): Promise<void> {
-  const list = listValue([...days]);
-  if (from === 'incoming') {
-    await cache.connection.run(
-      `INSERT INTO actor_days BY NAME SELECT $1 AS source, * FROM (SELECT ${ACTOR_DAYS_COLUMNS} FROM incoming WHERE list_contains($2, day) GROUP BY ALL)`,
-      [source, list],
-    );
-    return;
-  }
-  const sorted = [...days].sort();
-  await cache.connection.run(
-    `INSERT INTO actor_days BY NAME SELECT $1 AS source, * FROM (SELECT ${ACTOR_DAYS_COLUMNS} FROM activity WHERE source = $1 AND day >= $2 AND day <= $3 AND list_contains($4, day) GROUP BY ALL)`,
-    [source, sorted[0] ?? '', sorted.at(-1) ?? '', list],
-  );
-}
-
-async function appendRows(
-  cache: CacheConnection,
-  source: string,
-  rows: readonly ActivityRow[],
-): Promise<void> {
-  const appender = await cache.connection.createAppender('activity');
-  for (const row of rows) {
-    appender.appendVarchar(source);
-    appender.appendVarchar(row.accountId);
-    appender.appendVarchar(row.day);
-    appender.appendVarchar(row.actorArn);
-    appender.appendVarchar(row.actorType);
-    if (row.callerArn === null) appender.appendNull();
-    else appender.appendVarchar(row.callerArn);
-    if (row.viaArn === null) appender.appendNull();
-    else appender.appendVarchar(row.viaArn);
-    appender.appendVarchar(row.eventSource);
-    appender.appendVarchar(row.eventName);
-    appender.appendVarchar(row.outcome);
-    appender.appendBigInt(BigInt(row.calls));
-    appender.appendVarchar(row.firstSeen);
-    appender.appendVarchar(row.lastSeen);
-    appender.endRow();
-  }
-  appender.flushSync();
-  appender.closeSync();
 }
 
 async function appendChanges(

@@ -24,7 +24,11 @@ import type { CacheConnection } from './cache-connection.js';
 //    resources: schema 9's first engines returned none).
 // 11: each actor's calls per day, caller and outcome (actor_days), written with the activity; migrated from
 //    9 and 10 (rolled up from their activity), and from 7 and 8 as before.
-export const CACHE_SCHEMA_VERSION = '11';
+// 12: activity and actor_days carry each row's actor as a number (actor_key) and are stored in its
+//    order; the events each account logged per day (account_events), written with the activity;
+//    migrated from 9 to 11 (their rows keyed and sorted, the events rolled up from the activity),
+//    from 7 and 8 as before.
+export const CACHE_SCHEMA_VERSION = '12';
 
 /** The tables of schemas 9 and 10, kept whole by a migration from them. */
 const SCHEMA_9_TABLES = [
@@ -51,6 +55,7 @@ const KEPT_FROM: Readonly<Record<string, readonly string[]>> = {
   '8': ['athena_resources', 'athena_queries', 'advisor_snapshots', 'advisor_services', 'advisor_actions'],
   '9': SCHEMA_9_TABLES,
   '10': SCHEMA_9_TABLES,
+  '11': [...SCHEMA_9_TABLES, 'actor_days'],
 };
 
 /**
@@ -68,6 +73,8 @@ const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason:
   '9': { tables: [], reason: '' },
   // A schema-10 cache is kept whole; its actors' days are rolled up from its activity.
   '10': { tables: [], reason: '' },
+  // A schema-11 cache is kept whole; its activity and actors' days are keyed (see migrateFrom).
+  '11': { tables: [], reason: '' },
 };
 
 /**
@@ -90,10 +97,42 @@ const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Activity rows (of one source) rolled up into `actor_days` rows but for their `source`: what
- * follows `SELECT`, before `FROM` the rows and `GROUP BY ALL`. For the writes and the migration.
+ * follows `SELECT`, before `FROM` the rows (which carry `actor_key`) and `GROUP BY ALL`. For the
+ * writes and the migration.
  */
 export const ACTOR_DAYS_COLUMNS = `account_id, day, actor_arn, actor_type, caller_arn, via_arn, outcome,
-  sum(calls) AS calls, min(first_seen) AS first_seen, max(last_seen) AS last_seen`;
+  sum(calls) AS calls, min(first_seen) AS first_seen, max(last_seen) AS last_seen, actor_key`;
+
+/** Activity rows rolled up into `account_events` rows but for their `source`, with `SELECT DISTINCT`. */
+export const ACCOUNT_EVENTS_COLUMNS = 'account_id, day, event_source, event_name';
+
+/**
+ * The bits of {@link actorKey} below the account: 23, so that a 12-digit account (below 2^40)
+ * times 2^23 fits a BIGINT.
+ */
+export const ACTOR_KEY_SPAN = 8_388_608n;
+
+/**
+ * The `actor_key` of an ARN, as SQL over `arn` (a column, or a bound parameter): the actor's
+ * account (the ARN's fifth field when it is 12 characters that read as a number, else 0) times
+ * {@link ACTOR_KEY_SPAN}, plus the low bits of the ARN's MD5. Stable across DuckDB versions (MD5
+ * is), so that a key written by one iamtrail is found by the next; never unique (the ARN is always
+ * compared too), but an actor's rows and an account's actors lie together in its order.
+ */
+export function actorKey(arn: string): string {
+  const account = `split_part(${arn}, ':', 5)`;
+  return `((CASE WHEN length(${account}) = 12 THEN coalesce(TRY_CAST(${account} AS BIGINT), 0) ELSE 0 END) * ${ACTOR_KEY_SPAN} + CAST(md5_number_lower(${arn}) % ${ACTOR_KEY_SPAN} AS BIGINT))`;
+}
+
+/**
+ * The `actor_key` range of the actors whose ARNs name `accountId` (12 digits), as [low, high):
+ * undefined for an account that is not 12 digits (its actors share the key 0's range).
+ */
+export function accountKeyRange(accountId: string): readonly [bigint, bigint] | undefined {
+  if (!/^[0-9]{12}$/.test(accountId)) return undefined;
+  const low = BigInt(accountId) * ACTOR_KEY_SPAN;
+  return [low, low + ACTOR_KEY_SPAN];
+}
 
 /** The schema, as readable SQL shipped with the package. */
 const SCHEMA_SQL = readFileSync(
@@ -125,9 +164,20 @@ export interface CacheDatabase {
   };
   skipped_files: { source: string; day: string; account_id: string | null; file: string; reason: string };
   /** The summary query's columns, plus where the row came from. */
-  activity: ActivitySummaryRecord & { source: string };
+  activity: ActivitySummaryRecord & { source: string; actor_key: bigint };
   /** The activity rolled up per actor, day, caller and outcome (see `sql/cache-schema.sql`). */
-  actor_days: Omit<ActivitySummaryRecord, 'event_source' | 'event_name'> & { source: string };
+  actor_days: Omit<ActivitySummaryRecord, 'event_source' | 'event_name'> & {
+    source: string;
+    actor_key: bigint;
+  };
+  /** The events logged in an account on a day (see `sql/cache-schema.sql`). */
+  account_events: {
+    source: string;
+    account_id: string;
+    day: string;
+    event_source: string;
+    event_name: string;
+  };
   /** One IAM change event (see `IamChangeRow`). */
   iam_changes: {
     source: string;
@@ -204,7 +254,7 @@ export interface CacheDatabase {
 }
 
 /**
- * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 10 are
+ * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 11 are
  * migrated (see {@link migrateFrom}); otherwise (another version, or a new file) drops every
  * table and creates the schema, marked.
  */
@@ -252,6 +302,7 @@ export async function ensureSchema(
       'skipped_files',
       'activity',
       'actor_days',
+      'account_events',
       'iam_changes',
       'athena_resources',
       'athena_queries',
@@ -278,10 +329,10 @@ export async function ensureSchema(
 }
 
 /**
- * An older version (7 to 10) to this one, in one transaction: keeps the tables of {@link KEPT_FROM}
- * as they are, empties the loaded days (`emptied`, from {@link EMPTIED_FROM}: each day is read
- * again when a question needs it) and creates the tables the older version lacks. Versions 7 to
- * 10 are marked (schema 4 on).
+ * An older version (7 to 11) to this one, in one transaction: keeps the tables of {@link KEPT_FROM}
+ * (the activity and actors' days rewritten with their key, in its order), empties the loaded days
+ * (`emptied`, from {@link EMPTIED_FROM}: each day is read again when a question needs it) and
+ * creates the tables the older version lacks. Versions 7 to 11 are marked (schema 4 on).
  */
 async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): Promise<void> {
   await cache.transaction(async () => {
@@ -298,18 +349,44 @@ async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): 
       await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources DROP DEFAULT');
       await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources SET NOT NULL');
     }
+    // The activity kept (9's to 11's) and 11's actors' days, set aside to be keyed.
+    const keptActivity = !emptied.includes('activity');
+    const keptActorDays = keptActivity && (await hasTable(cache, 'actor_days'));
+    if (keptActivity) await cache.connection.run('ALTER TABLE activity RENAME TO activity_unkeyed');
+    if (keptActorDays) await cache.connection.run('ALTER TABLE actor_days RENAME TO actor_days_unkeyed');
     await cache.connection.run(SCHEMA_SQL);
-    // Schema 11's rollup of the activity kept (9's and 10's), as the writes make it.
-    if (!emptied.includes('activity'))
+    if (keptActivity) {
+      // Schema 12's key, in its order, as the writes store them.
       await cache.connection.run(
-        `INSERT INTO actor_days BY NAME SELECT source, ${ACTOR_DAYS_COLUMNS} FROM activity GROUP BY ALL`,
+        `INSERT INTO activity BY NAME SELECT *, ${actorKey('actor_arn')} AS actor_key FROM activity_unkeyed ORDER BY actor_key, day`,
       );
+      await cache.connection.run('DROP TABLE activity_unkeyed');
+      // Schema 11's rollup of the activity (rolled up here for 9 and 10), as the writes make it.
+      await cache.connection.run(
+        keptActorDays
+          ? `INSERT INTO actor_days BY NAME SELECT *, ${actorKey('actor_arn')} AS actor_key FROM actor_days_unkeyed ORDER BY actor_key, day`
+          : `INSERT INTO actor_days BY NAME SELECT source, ${ACTOR_DAYS_COLUMNS} FROM activity GROUP BY ALL ORDER BY actor_key, day`,
+      );
+      if (keptActorDays) await cache.connection.run('DROP TABLE actor_days_unkeyed');
+      await cache.connection.run(
+        `INSERT INTO account_events BY NAME SELECT DISTINCT source, ${ACCOUNT_EVENTS_COLUMNS} FROM activity ORDER BY ALL`,
+      );
+    }
     await cache.db
       .updateTable('meta')
       .set({ value: CACHE_SCHEMA_VERSION })
       .where('key', '=', 'schema_version')
       .execute();
   });
+}
+
+/** Whether the cache's main schema holds a table of that name. */
+async function hasTable(cache: CacheConnection, name: string): Promise<boolean> {
+  const found = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables
+       WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ${name}`.execute(
+    cache.db,
+  );
+  return found.rows.length > 0;
 }
 
 /**

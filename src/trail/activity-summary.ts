@@ -330,7 +330,8 @@ const USE_KEYS = [
 ] as const;
 /** A file holding records of an account on a day of the window (look-back events have no day). */
 const COVERAGE_KEYS = ['account_id', 'day', 'log_path'] as const;
-const SUMMARY_KEYS = [
+/** The columns a summary row is grouped by (and the cache's activity rows keyed by, with `source`). */
+export const SUMMARY_KEYS = [
   'account_id',
   'day',
   'actor_arn',

@@ -14,7 +14,7 @@ import { addDays } from '../../src/trail/utc-days.js';
 import { flatten, parseJsonAnswer, runCli, withoutLogs } from '../helpers/cli.js';
 import type { JsonAnswer } from '../helpers/cli.js';
 import { onDay } from '../helpers/clock.js';
-import { readCacheRows } from '../helpers/cache-rows.js';
+import { expectedActorKey, readCacheRows } from '../helpers/cache-rows.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { daysFrom, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 
@@ -92,6 +92,41 @@ describe('CacheStore', () => {
     }
   });
 
+  it('finds each actor by its key, whatever its ARN: accounts next to each other, and ARNs without an account', async () => {
+    const store = await CacheStore.open(freshCache());
+    const days = ['2026-10-01'];
+    const window = { startDay: '2026-10-01', endDay: '2026-10-01' };
+    // Neighbouring accounts (their key ranges touch), the first and last account numbers, an ARN
+    // whose fifth field is no account, and a principal that is no ARN.
+    const actors = [
+      [`arn:aws:iam::${A}:user/alice`, A],
+      ['arn:aws:iam::111111111112:user/alice', '111111111112'],
+      ['arn:aws:iam::111111111110:user/alice', '111111111110'],
+      ['arn:aws:iam::000000000000:user/zero', '000000000000'],
+      ['arn:aws:iam::999999999999:user/nines', '999999999999'],
+      ['arn:aws:iam::aws:user/odd', 'aws'],
+      ['ANONYMOUS_PRINCIPAL', ''],
+    ] as const;
+    try {
+      await store.writeDays(
+        'src',
+        days,
+        actors.map(([actorArn]) => row('2026-10-01', { actorArn })),
+        logsOf(days),
+      );
+      for (const [actorArn, accountId] of actors) {
+        expect((await store.actorActivity('src', window, actorArn)).map((entry) => entry.actorArn)).toEqual([
+          actorArn,
+        ]);
+        expect(
+          (await store.actorRollup('src', window, accountId, 'IAMUser')).map((entry) => entry.actorArn),
+        ).toEqual([actorArn]);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it("stores an actor's rows together, by day, whatever order they come in", async () => {
     const path = freshCache();
     const store = await CacheStore.open(path);
@@ -113,13 +148,19 @@ describe('CacheStore', () => {
     } finally {
       await store.close();
     }
-    expect(await readCacheRows(path, 'SELECT actor_arn, day FROM activity ORDER BY rowid')).toEqual([
-      [arn('alice'), '2026-10-01'],
-      [arn('alice'), '2026-10-02'],
-      [arn('bob'), '2026-10-01'],
-      [arn('carol'), '2026-10-01'],
-      [arn('carol'), '2026-10-02'],
-    ]);
+    // By actor key (the account's, then the ARN's MD5), then by day.
+    const byKey = ['alice', 'bob', 'carol'].sort((a, b) =>
+      Number(BigInt(expectedActorKey(arn(a))) - BigInt(expectedActorKey(arn(b)))),
+    );
+    const expected = byKey.flatMap((name) =>
+      (name === 'bob' ? ['2026-10-01'] : days).map((day) => [arn(name), day, expectedActorKey(arn(name))]),
+    );
+    expect(
+      await readCacheRows(path, 'SELECT actor_arn, day, actor_key FROM activity ORDER BY rowid'),
+    ).toEqual(expected);
+    expect(
+      await readCacheRows(path, 'SELECT actor_arn, day, actor_key FROM actor_days ORDER BY rowid'),
+    ).toEqual(expected);
   });
 
   it('knows which days are missing, and always re-reads today and yesterday', async () => {
@@ -549,7 +590,7 @@ describe('iamtrail with the cache', () => {
     expect((await runCli(['cache', 'clear', '--cache', cache, '--account', 'demo'])).status).toBe(2);
   });
 
-  it("keeps each actor's days the roll-up of its activity: after a load, a day read again, a clear, and the migration of a schema-10 cache", async () => {
+  it("keeps each actor's days and each account's events the roll-up of its activity: after a load, a day read again, a clear, and the migration of a schema-10 or schema-11 cache", async () => {
     const cache = freshCache();
     const list = [...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache];
     await json(list);
@@ -574,22 +615,31 @@ describe('iamtrail with the cache', () => {
     const cleared = await expectActorDaysRolledUp(cache);
     expect(cleared).toEqual(loaded.filter((entry) => String(entry[2]) >= '2026-10-16'));
 
-    // The same cache as schema 10 left it: no actor_days.
-    const old = freshCache();
-    copyFileSync(cache, old);
-    const instance = await DuckDBInstance.create(old);
-    const connection = await instance.connect();
-    await connection.run("DROP TABLE actor_days; UPDATE meta SET value = '10' WHERE key = 'schema_version'");
-    connection.closeSync();
-    instance.closeSync();
-    const migrated = await runCli([...list.slice(0, -1), old, '--format', 'json']);
-    expect(migrated.status, migrated.stderr).toBe(0);
-    expect(flatten(migrated.stderr)).toContain(
-      `the cache ${old} has schema version 10, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost`,
-    );
-    // Both read the cleared days again.
-    await json(list);
-    expect(await expectActorDaysRolledUp(old)).toEqual(await expectActorDaysRolledUp(cache));
+    // The same cache as schema 10 left it (no actor_days, no keys, no account_events) and as schema
+    // 11 did (no keys, no account_events).
+    for (const [version, unkeyed] of [
+      ['10', 'DROP TABLE actor_days; DROP TABLE account_events; ALTER TABLE activity DROP COLUMN actor_key'],
+      [
+        '11',
+        'DROP TABLE account_events; ALTER TABLE activity DROP COLUMN actor_key; ALTER TABLE actor_days DROP COLUMN actor_key',
+      ],
+    ]) {
+      const old = freshCache();
+      copyFileSync(cache, old);
+      const instance = await DuckDBInstance.create(old);
+      const connection = await instance.connect();
+      await connection.run(`${unkeyed}; UPDATE meta SET value = '${version}' WHERE key = 'schema_version'`);
+      connection.closeSync();
+      instance.closeSync();
+      const migrated = await runCli([...list.slice(0, -1), old, '--format', 'json']);
+      expect(migrated.status, migrated.stderr).toBe(0);
+      expect(flatten(migrated.stderr)).toContain(
+        `the cache ${old} has schema version ${version}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost`,
+      );
+      // Both read the cleared days again.
+      await json(list);
+      expect(await expectActorDaysRolledUp(old)).toEqual(await expectActorDaysRolledUp(cache));
+    }
   });
 
   it('rebuilds an old cache and still answers', async () => {
@@ -645,6 +695,24 @@ async function expectActorDaysRolledUp(path: string): Promise<unknown[][]> {
     const actorDays = (
       await connection.runAndReadAll(`SELECT ${columns}, calls, first_seen, last_seen FROM actor_days`)
     ).getRowsJS();
+    // The accounts' events: each (source, account, day, event) of the activity, once.
+    const eventsOf = async (table: string): Promise<string[]> =>
+      (
+        await connection.runAndReadAll(
+          `SELECT concat_ws(' ', source, account_id, day, event_source, event_name) FROM ${table}`,
+        )
+      )
+        .getRowsJS()
+        .map(([entry]) => entry as string);
+    expect((await eventsOf('account_events')).sort()).toEqual(
+      [...new Set(await eventsOf('activity'))].sort(),
+    );
+    // Every row keyed by its actor, in both tables.
+    for (const table of ['activity', 'actor_days'])
+      for (const [arn, key] of (
+        await connection.runAndReadAll(`SELECT DISTINCT actor_arn, actor_key::VARCHAR FROM ${table}`)
+      ).getRowsJS() as [string, string][])
+        expect(key, `${table} ${arn}`).toBe(expectedActorKey(arn));
     const text = (entry: unknown[]): string =>
       JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
     const sorted = (rows: unknown[][]): unknown[][] =>

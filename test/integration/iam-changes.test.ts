@@ -12,7 +12,7 @@ import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryResult } from '../../src/engines/engine.js';
 import type { ActivityRow } from '../../src/trail/activity-summary.js';
 import type { IamChangeRow } from '../../src/trail/iam-changes.js';
-import { readCacheRows } from '../helpers/cache-rows.js';
+import { expectedActorKey, readCacheRows } from '../helpers/cache-rows.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { writeTrail } from '../helpers/trail-fixture.js';
 
@@ -363,15 +363,24 @@ describe('IAM change events', () => {
     } finally {
       await store.close();
     }
-    // Stored an actor's rows together, by day (the order a question about one principal reads fastest).
+    // Stored an actor's rows together, by its key, then by day (the order a question about one
+    // principal reads fastest).
     const stored = (
       await readCacheRows(
         join(work, 'spilled.duckdb'),
-        "SELECT actor_arn || ' ' || day FROM activity ORDER BY rowid",
+        'SELECT actor_arn, day, actor_key FROM activity ORDER BY rowid',
       )
-    ).map(([row]) => row);
+    ).map(([arn, day, key]) => ({ arn: String(arn), day: String(day), key: String(key) }));
     expect(stored).toHaveLength(12);
-    expect(stored).toEqual([...stored].sort());
+    for (const row of stored) expect(row.key).toBe(expectedActorKey(row.arn));
+    const order = (row: { key: string; day: string }): [bigint, string] => [BigInt(row.key), row.day];
+    expect(stored).toEqual(
+      [...stored].sort((a, b) => {
+        const [keyA, dayA] = order(a);
+        const [keyB, dayB] = order(b);
+        return keyA !== keyB ? (keyA < keyB ? -1 : 1) : dayA < dayB ? -1 : dayA > dayB ? 1 : 0;
+      }),
+    );
   });
 
   it.each([['a file'], [':memory:']])(
