@@ -1,6 +1,7 @@
 import {
   accountActorActivity,
   accountEvents,
+  accountRoleSessions,
   actorActivity,
   actorRollup,
   iamChanges,
@@ -93,6 +94,11 @@ export class CacheStore {
   /** See {@link actorRollup}. */
   actorRollup(...args: Rest<typeof actorRollup>): ReturnType<typeof actorRollup> {
     return actorRollup(this.#cache, ...args);
+  }
+
+  /** See {@link accountRoleSessions}. */
+  accountRoleSessions(...args: Rest<typeof accountRoleSessions>): ReturnType<typeof accountRoleSessions> {
+    return accountRoleSessions(this.#cache, ...args);
   }
 
   /** See {@link actorActivity}. */

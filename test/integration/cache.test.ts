@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sortDayCoverage } from '../../src/analysis/activity-order.js';
 import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
+import { listedRoles } from '../../src/cache/activity-queries.js';
 import { toRanges } from '../../src/cache/day-ranges.js';
 import type { ActivityRow, DayCoverage } from '../../src/trail/activity-summary.js';
 import { addDays } from '../../src/trail/utc-days.js';
@@ -87,6 +88,62 @@ describe('CacheStore', () => {
           lastSeen: '2026-10-02T10:00:00Z',
         },
       ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("sums an account's role sessions into --list roles' rows and callers as the two queries do", async () => {
+    const store = await CacheStore.open(freshCache());
+    const days = ['2026-10-01', '2026-10-02', '2026-10-03'];
+    const window = { startDay: '2026-10-01', endDay: '2026-10-03' };
+    const role = (name: string, account = A): string => `arn:aws:iam::${account}:role/${name}`;
+    const alice = `arn:aws:iam::${A}:user/alice`;
+    const session = (day: string, actorArn: string, overrides: Partial<ActivityRow> = {}): ActivityRow =>
+      row(day, { actorArn, actorType: 'AssumedRole', callerArn: alice, ...overrides });
+    try {
+      await store.writeDays(
+        'src',
+        days,
+        [
+          session('2026-10-01', role('admin'), { calls: 3, firstSeen: '2026-10-01T08:00:00Z' }),
+          session('2026-10-02', role('admin'), {
+            outcome: 'denied',
+            calls: 2,
+            lastSeen: '2026-10-02T23:00:00Z',
+          }),
+          session('2026-10-03', role('admin'), { eventName: 'GetObject', outcome: 'failed' }),
+          session('2026-10-02', role('admin'), { callerArn: null, calls: 7 }),
+          session('2026-10-03', role('admin'), { viaArn: role('hop'), calls: 4 }),
+          // Logged in another account, by a role of this one.
+          session('2026-10-03', role('admin'), { accountId: B, calls: 5 }),
+          session('2026-10-01', role('reader'), { callerArn: 'ec2.amazonaws.com', calls: 9 }),
+          session('2026-10-02', role('reader'), { callerArn: 'ec2.amazonaws.com', outcome: 'denied' }),
+          // Another account's role, and a user: neither is listed.
+          session('2026-10-01', role('admin', B), { calls: 11 }),
+          row('2026-10-01', { actorArn: alice, calls: 13 }),
+        ],
+        logsOf(days, [A, B]),
+      );
+      const { rows, callers } = listedRoles(await store.accountRoleSessions('src', window, A));
+      const byText = (entries: readonly unknown[]): string[] =>
+        entries.map((entry) => JSON.stringify(entry)).sort();
+      expect(byText(rows)).toEqual(byText(await store.actorRollup('src', window, A, 'AssumedRole')));
+      expect(byText(callers)).toEqual(
+        byText(
+          (await store.roleCallers('src', window, { accountId: A })).map(
+            ({ roleArn, callerArn, viaArn, calls, lastSeen }) => ({
+              roleArn,
+              callerArn,
+              viaArn,
+              calls,
+              lastSeen,
+            }),
+          ),
+        ),
+      );
+      expect(rows.map((entry) => entry.actorArn)).not.toContain(role('admin', B));
+      expect(callers).toHaveLength(4);
     } finally {
       await store.close();
     }

@@ -18,6 +18,7 @@ import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization
 import { assumableRoles } from '../../iam/assumable-roles.js';
 import { createLogsOnlyPrincipal, findPrincipal, principalsOf } from '../../iam/principals.js';
 import type { ActivityRow } from '../../trail/activity-summary.js';
+import { listedRoles } from '../../cache/activity-queries.js';
 import { knownRolesOf } from './known-roles.js';
 import { loadWindow, openCacheEarly, planLogs } from './load-window.js';
 import type { LoadedWindow } from './load-window.js';
@@ -132,22 +133,23 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     }
     if (question.kind === 'list') {
       const type = question.type;
-      const rows = await store.actorRollup(
-        source,
-        window,
-        account.id,
-        type === 'user' ? 'IAMUser' : 'AssumedRole',
-      );
-      const callers =
+      // A role's rows and its callers from one read of the account's role sessions.
+      const { rows, callers } =
         type === 'role'
-          ? sortRoleCallers(await store.roleCallers(source, window, { accountId: account.id }))
-          : [];
+          ? listedRoles(await store.accountRoleSessions(source, window, account.id))
+          : { rows: await store.actorRollup(source, window, account.id, 'IAMUser'), callers: [] };
       return {
         kind: 'list',
         type,
         account,
         window,
-        report: buildIdentityListReport(principalsOf(details, type), type, account.id, rows, callers),
+        report: buildIdentityListReport(
+          principalsOf(details, type),
+          type,
+          account.id,
+          rows,
+          sortRoleCallers(callers),
+        ),
         logs,
       };
     }
