@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS activity (
   calls BIGINT NOT NULL,
   first_seen VARCHAR NOT NULL,
   last_seen VARCHAR NOT NULL,
-  -- actor_arn as a number (ACTOR_KEY in src/cache/cache-schema.ts): the actor's account times 2^23
+  -- actor_arn as a number (actorKey in src/cache/cache-schema.ts): the actor's account times 2^23
   -- plus 23 bits of the ARN's MD5. Rows are stored in its order, so that DuckDB's min/max of it
   -- skip the other actors' rows (its string statistics keep 8 bytes, "arn:aws:" for every ARN).
   actor_key BIGINT NOT NULL

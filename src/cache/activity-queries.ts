@@ -7,6 +7,7 @@ import {
   toIamChangeRow,
   toResourceUsageRow,
 } from '../trail/activity-summary.js';
+import type { RoleCallerRow } from '../analysis/activity-report.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
@@ -210,13 +211,10 @@ export function accountRoleSessions(
  */
 export function listedRoles(sessions: readonly ActivityRow[]): {
   rows: ActivityRow[];
-  callers: Pick<RoleCaller, 'roleArn' | 'callerArn' | 'viaArn' | 'calls' | 'lastSeen'>[];
+  callers: RoleCallerRow[];
 } {
   const rows = new Map<string, ActivityRow>();
-  const callers = new Map<
-    string,
-    Pick<RoleCaller, 'roleArn' | 'callerArn' | 'viaArn' | 'calls' | 'lastSeen'>
-  >();
+  const callers = new Map<string, RoleCallerRow>();
   for (const session of sessions) {
     const rowKey = JSON.stringify([session.accountId, session.actorArn, session.outcome]);
     const row = rows.get(rowKey);

@@ -357,27 +357,21 @@ export async function clearDays(
 async function forgetDays(cache: CacheConnection, source: string, days: readonly string[]): Promise<void> {
   for (let index = 0; index < days.length; index += 1000) {
     const chunk = days.slice(index, index + 1000);
-    await cache.db
-      .deleteFrom('skipped_files')
-      .where('source', '=', source)
-      .where('day', 'in', chunk)
-      .execute();
-    await cache.db.deleteFrom('activity').where('source', '=', source).where('day', 'in', chunk).execute();
-    await cache.db.deleteFrom('actor_days').where('source', '=', source).where('day', 'in', chunk).execute();
-    await cache.db
-      .deleteFrom('account_events')
-      .where('source', '=', source)
-      .where('day', 'in', chunk)
-      .execute();
-    await cache.db.deleteFrom('iam_changes').where('source', '=', source).where('day', 'in', chunk).execute();
-    await cache.db
-      .deleteFrom('resource_usage')
-      .where('source', '=', source)
-      .where('day', 'in', chunk)
-      .execute();
-    await cache.db.deleteFrom('coverage').where('source', '=', source).where('day', 'in', chunk).execute();
+    for (const table of DAY_TABLES)
+      await cache.db.deleteFrom(table).where('source', '=', source).where('day', 'in', chunk).execute();
   }
 }
+
+/** The tables holding a source's days, each row under its day: what forgetting a day empties. */
+const DAY_TABLES = [
+  'skipped_files',
+  'activity',
+  'actor_days',
+  'account_events',
+  'iam_changes',
+  'resource_usage',
+  'coverage',
+] as const;
 
 async function appendChanges(
   cache: CacheConnection,
