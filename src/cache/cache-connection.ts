@@ -1,11 +1,12 @@
 import { existsSync, linkSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { Kysely } from 'kysely';
 import pRetry, { AbortError } from 'p-retry';
 
 import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
+import type { DuckDbConnectionLike } from '../engines/duckdb/duckdb-driver.js';
 import { openDuckDbDatabase, processDatabaseOptions } from '../engines/duckdb/duckdb-host.js';
 import type { OpenDatabaseOptions, OpenedDatabase } from '../engines/duckdb/duckdb-host.js';
 import { EngineError, messageOf, UsageError } from '../errors.js';
@@ -63,11 +64,26 @@ export class CacheConnection {
     const connection = database.connection;
     this.connection = connection;
     // Every query's DuckDB error about the file (damage, a full disk) becomes iamtrail's own.
-    const mapped = {
-      runAndReadAll: (text: string, values?: DuckDBValue[]) =>
-        connection.runAndReadAll(text, values).catch((error: unknown) => {
-          throw toCacheError(error, reportedPath);
-        }),
+    const mapError = (error: unknown): never => {
+      throw toCacheError(error, reportedPath);
+    };
+    const mapped: DuckDbConnectionLike = {
+      prepare: async (text) => {
+        const prepared = await connection.prepare(text).catch(mapError);
+        return {
+          bind: (values) => {
+            try {
+              prepared.bind(values);
+            } catch (error) {
+              mapError(error);
+            }
+          },
+          runAndReadAll: () => prepared.runAndReadAll().catch(mapError),
+          destroySync: () => {
+            prepared.destroySync();
+          },
+        };
+      },
     };
     this.db = new Kysely<CacheDatabase>({ dialect: new DuckDbDialect({ connection: mapped }) });
   }

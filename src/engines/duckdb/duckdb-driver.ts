@@ -1,13 +1,20 @@
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBResultReader, DuckDBValue } from '@duckdb/node-api';
 import { CompiledQuery } from 'kysely';
 import type { DatabaseConnection, Driver, QueryResult } from 'kysely';
 
+/** The part of `@duckdb/node-api`'s prepared statement the driver calls. */
+export interface DuckDbPreparedLike {
+  bind(values: DuckDBValue[]): void;
+  runAndReadAll(): Promise<DuckDBResultReader>;
+  destroySync(): void;
+}
+
 /**
- * The part of `@duckdb/node-api`'s connection the driver calls: just enough to run SQL with bound
- * parameters and read the rows.
+ * The part of `@duckdb/node-api`'s connection the driver calls: just enough to prepare a statement,
+ * bind its parameters and read the rows.
  */
 export interface DuckDbConnectionLike {
-  runAndReadAll(sql: string, values?: DuckDBValue[]): ReturnType<DuckDBConnection['runAndReadAll']>;
+  prepare(sql: string): Promise<DuckDbPreparedLike>;
 }
 
 /**
@@ -22,15 +29,30 @@ class DuckDbDatabaseConnection implements DatabaseConnection {
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const parameters = compiledQuery.parameters as DuckDBValue[];
     if (compiledQuery.query.kind !== 'SelectQueryNode') {
-      const reader = await this.connection.runAndReadAll(compiledQuery.sql, parameters);
+      const reader = await this.#run(compiledQuery.sql, parameters);
       return { rows: reader.getRowObjectsJS() as R[], numAffectedRows: BigInt(reader.rowsChanged) };
     }
-    const reader = await this.connection.runAndReadAll(
+    const reader = await this.#run(
       `SELECT to_json(q)::VARCHAR AS row FROM (${compiledQuery.sql}) q`,
       parameters,
     );
     const [column] = reader.getColumnsJS();
     return { rows: (column ?? []).map((json) => JSON.parse(json as string) as R) };
+  }
+
+  /**
+   * Runs one statement (kysely compiles one a query) and reads all its rows. Prepared directly:
+   * the connection's `runAndReadAll` would first split the text into statements, one more step on
+   * a DuckDB thread and one more wait for Node's event loop, before preparing it.
+   */
+  async #run(sql: string, parameters: DuckDBValue[]): Promise<DuckDBResultReader> {
+    const prepared = await this.connection.prepare(sql);
+    try {
+      if (parameters.length > 0) prepared.bind(parameters);
+      return await prepared.runAndReadAll();
+    } finally {
+      prepared.destroySync();
+    }
   }
 
   streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
