@@ -16,8 +16,8 @@ import { findAccount } from '../../config/load-config.js';
 import type { AccountConfig } from '../../config/load-config.js';
 import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization-details.js';
 import { assumableRoles } from '../../iam/assumable-roles.js';
+import type { AssumableRole } from '../../iam/assumable-roles.js';
 import { createLogsOnlyPrincipal, findPrincipal, principalsOf } from '../../iam/principals.js';
-import type { ActivityRow } from '../../trail/activity-summary.js';
 import { listedRoles } from '../../cache/activity-queries.js';
 import { knownRolesOf } from './known-roles.js';
 import { loadWindow, openCacheEarly, planLogs } from './load-window.js';
@@ -160,41 +160,68 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     // The identities a role session opened by this principal may carry: its ARN, or its name as
     // the session's sourceIdentity.
     const callerIds = principal.type === 'user' ? [principal.arn, principal.name] : [principal.arn];
-    const knownRoles = knownRolesOf(options.config, [
-      [account, details],
-      [destAccount, destDetails],
-    ]);
-    const assumable = assumableRoles(
-      details,
-      principal,
-      knownRoles.filter((role) => role.arn !== self.arn),
-    ).roles;
-    /** The diff of `grantee`'s grants against the rows of `actorArn`, with the evidence of its account. */
-    const diffOf = async (
+    const useAdvisor = options.advisor ?? true;
+    // The evidence's queries are queued at once, before the JavaScript that needs none of their
+    // rows (the action data, the roles this principal may assume): DuckDB runs them on its threads
+    // meanwhile, one after the other, instead of after it (docs/benchmarks.md).
+    const evidence =
+      destRole === undefined
+        ? allSettled([
+            store.actorActivity(source, window, principal.arn),
+            store.accountEvents(source, window, account.id),
+            useAdvisor ? store.advisorSnapshots({ arns: [principal.arn] }) : Promise.resolve([]),
+            store.roleCallers(source, window, { callers: callerIds }),
+          ] as const)
+        : allSettled([
+            store.actorActivity(source, window, destRole.arn, callerIds),
+            store.accountEvents(source, window, destAccount.id),
+            Promise.resolve([]),
+            Promise.resolve([]),
+          ] as const);
+    // Handled from now on: a query that fails while the steps below run is not an unhandled rejection.
+    evidence.catch(() => undefined);
+    let actionData: ActionData;
+    let assumable: AssumableRole[];
+    try {
+      // A turn of the event loop between the steps lets the first query go on to its next step
+      // (sent, prepared, run): the longest step, the action data, runs while DuckDB runs it.
+      await nextTurn();
+      const knownRoles = knownRolesOf(options.config, [
+        [account, details],
+        [destAccount, destDetails],
+      ]);
+      assumable = assumableRoles(
+        details,
+        principal,
+        knownRoles.filter((role) => role.arn !== self.arn),
+      ).roles;
+      await nextTurn();
+      actionData = data ?? loadActionData();
+    } catch (error) {
+      // The store closes only once no query of it is running.
+      await evidence.catch(() => undefined);
+      throw error;
+    }
+    const [actorRows, accountEvents, snapshots, used] = await evidence;
+    /** The diff of `grantee`'s grants against `actorRows`, with the evidence of its account. */
+    const diffOf = (
       grantsOf: AuthorizationDetails,
       grantee: IamPrincipal,
-      evidenceAccount: AccountConfig,
-      actorRows: readonly ActivityRow[],
       advisor: boolean,
       grantsVia?: string,
-    ): Promise<PrincipalVerdicts> => {
-      const { mapper, catalog } = data ?? loadActionData();
-      return judgePrincipal({
+    ): PrincipalVerdicts =>
+      judgePrincipal({
         details: grantsOf,
         principal: grantee,
         actorRows,
-        accountEvents: await store.accountEvents(source, window, evidenceAccount.id),
-        mapper,
-        catalog,
+        accountEvents,
+        mapper: actionData.mapper,
+        catalog: actionData.catalog,
         ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
         ...(grantsVia === undefined ? {} : { grantsVia }),
-        ...(advisor
-          ? { advisor: { snapshot: (await store.advisorSnapshots({ arns: [grantee.arn] }))[0], window } }
-          : {}),
+        ...(advisor ? { advisor: { snapshot: snapshots[0], window } } : {}),
       });
-    };
     const answered = { kind: 'principal', account, window, principal, ...logsOnly, filter, logs } as const;
-    const useAdvisor = options.advisor ?? true;
     if (destRole !== undefined) {
       // The role's Access Advisor data counts every session of the role, not only those this
       // principal opened: it cannot settle what the principal did in them.
@@ -216,33 +243,16 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
           role: destRole,
           assumable: assumable.some((role) => role.arn === destRole.arn),
         },
-        report: filterDiffReport(
-          await diffOf(
-            destDetails,
-            destRole,
-            destAccount,
-            await store.actorActivity(source, window, destRole.arn, callerIds),
-            false,
-            destRole.name,
-          ).then((verdicts) => verdicts.report),
-          filter,
-        ),
+        report: filterDiffReport(diffOf(destDetails, destRole, false, destRole.name).report, filter),
         accessAdvisor,
       };
     }
     // Access Advisor settles "?" lines before the filters, so --ignore-unknown and the totals see
     // the settled statuses.
-    const settled = await diffOf(
-      details,
-      principal,
-      account,
-      await store.actorActivity(source, window, principal.arn),
-      useAdvisor,
-    );
+    const settled = diffOf(details, principal, useAdvisor);
     const report = filterDiffReport(settled.report, filter);
-    const used = sortRoleCallers(await store.roleCallers(source, window, { callers: callerIds }));
     const usage = new Map<string, { calls: number; lastSeen: string }>();
-    for (const entry of used) {
+    for (const entry of sortRoleCallers(used)) {
       const seen = usage.get(entry.roleArn);
       usage.set(entry.roleArn, {
         calls: (seen?.calls ?? 0) + entry.calls - entry.denied - entry.failed,
@@ -276,4 +286,24 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The values of `pending` once every one has settled, or the first error: unlike `Promise.all`,
+ * never while one of them still runs (a store must not close under its queries).
+ */
+async function allSettled<T extends readonly unknown[]>(pending: {
+  readonly [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
+  const settled = await Promise.allSettled(pending);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Resolves after the event loop's next turn: what DuckDB finished meanwhile goes on. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    setImmediate(resolve);
+  });
 }
