@@ -10,7 +10,13 @@
 // errors are classes), the AWS SDK and Fastify (loaded lazily where a question needs them),
 // DuckDB's native bindings. The rest of dist/ stays as tsc wrote it (scripts import it).
 //
+// The commands that answer from the cache at interactive speed (COMPILED_COMMANDS: the report) are
+// bundled once more, as one CommonJS file each, which their stub runs through V8's code cache
+// (src/cli/compiled-bundle.ts): Node 20 caches no compiled ES module, and compiling the report's
+// code was a good part of a cached question's start (docs/benchmarks.md).
+//
 //   node scripts/build-cli-bundle.mjs
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,14 +51,20 @@ for (const file of commandFiles) {
 /** dist/commands/iam/show.js → commands-iam-show: every output in one folder (see below). */
 const bundleName = (file) => relative(dist, file).slice(0, -'.js'.length).split(sep).join('-');
 
+/** The commands (ids as oclif names them, `report` for dist/commands/report.js) bundled as CommonJS too. */
+const COMPILED_COMMANDS = ['report'];
+
 /**
  * Modules that find files from `import.meta.url` (data/, sql/, dist/browser/) expect their place
  * in dist/; bundled, the code sits in dist/bundle/ instead. Every output file is in that one
- * folder, so each module's `import.meta.url` is rewritten to its dist/ file's URL, relative to it.
+ * folder, so each module's `import.meta.url` is rewritten to its dist/ file's URL, relative to it:
+ * to the bundle's own URL in an ES module, to its `__filename`'s in a CommonJS bundle (which has no
+ * `import.meta`).
  */
-const importMetaUrlOfDistFile = {
+const importMetaUrlOfDistFile = (format) => ({
   name: 'import-meta-url-of-dist-file',
   setup(builder) {
+    const bundleUrl = format === 'cjs' ? "require('node:url').pathToFileURL(__filename)" : 'import.meta.url';
     builder.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return undefined;
@@ -60,13 +72,13 @@ const importMetaUrlOfDistFile = {
       return {
         contents: text.replaceAll(
           'import.meta.url',
-          `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`,
+          `new URL(${JSON.stringify(fromBundle)}, ${bundleUrl}).href`,
         ),
         loader: 'js',
       };
     });
   },
-};
+});
 
 /**
  * zod re-exports its 40-odd message locales (`z.locales`), half its size; iamtrail's messages are
@@ -97,33 +109,73 @@ const startDuckDbFile = join(dist, 'cli', 'start-duckdb.js');
 /** The module every opening of a DuckDB database goes through (its instance is the process's). */
 const duckDbHostInput = 'dist/engines/duckdb/duckdb-host.js';
 
-rmSync(bundleDir, { recursive: true, force: true });
-const result = await build({
+/** What both builds share. */
+const common = {
   absWorkingDir: repoRoot,
-  entryPoints: [
-    ...commandFiles.map((file) => ({ in: file, out: bundleName(file) })),
-    { in: startDuckDbFile, out: 'start-duckdb' },
-  ],
-  outdir: bundleDir,
-  chunkNames: 'chunk-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   // Packages that ship both: the ES module build (jsonc-parser's main is UMD, which requires at run time).
   mainFields: ['module', 'main'],
   external: ['@oclif/*', '@aws-sdk/*', '@smithy/*', '@duckdb/node-bindings', 'fastify', '@fastify/*'],
-  // CommonJS packages in the bundle (DuckDB's API) require the native bindings.
-  banner: {
-    js: "import { createRequire as __iamtrailCreateRequire } from 'node:module';\nconst require = __iamtrailCreateRequire(import.meta.url);",
-  },
-  plugins: [importMetaUrlOfDistFile, zodEnglishOnly],
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
   keepNames: true,
+};
+const compiledId = (file) => relative(commandsDir, file).slice(0, -'.js'.length).split(sep).join(':');
+const compiledFiles = commandFiles.filter((file) => COMPILED_COMMANDS.includes(compiledId(file)));
+if (compiledFiles.length !== COMPILED_COMMANDS.length) {
+  console.error(`COMPILED_COMMANDS names a command tsc did not compile: ${COMPILED_COMMANDS.join(', ')}`);
+  process.exit(1);
+}
+
+rmSync(bundleDir, { recursive: true, force: true });
+const result = await build({
+  ...common,
+  entryPoints: [
+    ...commandFiles
+      .filter((file) => !compiledFiles.includes(file))
+      .map((file) => ({ in: file, out: bundleName(file) })),
+    { in: startDuckDbFile, out: 'start-duckdb' },
+  ],
+  outdir: bundleDir,
+  chunkNames: 'chunk-[hash]',
+  splitting: true,
+  format: 'esm',
+  // CommonJS packages in the bundle (DuckDB's API) require the native bindings.
+  banner: {
+    js: "import { createRequire as __iamtrailCreateRequire } from 'node:module';\nconst require = __iamtrailCreateRequire(import.meta.url);",
+  },
+  plugins: [importMetaUrlOfDistFile('esm'), zodEnglishOnly],
 });
+
+/** The CommonJS bundle and the hash of its bytes, for each compiled command file. */
+const compiledBundles = new Map();
+const compiledInputs = [];
+for (const file of compiledFiles) {
+  const outfile = join(bundleDir, `${bundleName(file)}.cjs`);
+  const compiled = await build({
+    ...common,
+    // DuckDB's API and the start of its instance first, then the command's modules (required, so
+    // that esbuild evaluates them here and not before): DuckDB builds its instance on a thread of
+    // its own while they are evaluated.
+    stdin: {
+      contents: `require(${JSON.stringify(startDuckDbFile)}).startHostInstance();\nmodule.exports = require(${JSON.stringify(file)});\n`,
+      resolveDir: dirname(file),
+      sourcefile: `${bundleName(file)}-entry.js`,
+      loader: 'js',
+    },
+    outfile,
+    format: 'cjs',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    plugins: [importMetaUrlOfDistFile('cjs'), zodEnglishOnly],
+  });
+  compiledInputs.push(...Object.keys(compiled.metafile.inputs));
+  const hash = createHash('sha256').update(readFileSync(outfile)).digest('hex').slice(0, 16);
+  compiledBundles.set(file, { outfile, hash });
+}
 
 /** The output files `output` loads before it runs (its static imports, theirs, and so on). */
 const staticClosure = (output) => {
@@ -153,7 +205,15 @@ const importPath = (from, to) => {
 let starting = 0;
 for (const file of commandFiles) {
   const target = importPath(file, join(bundleDir, `${bundleName(file)}.js`));
-  if (opensDuckDb(file)) {
+  const compiled = compiledBundles.get(file);
+  if (compiled !== undefined) {
+    // Its CommonJS bundle, run with V8's code cache; the bundle starts DuckDB's instance itself.
+    writeFileSync(
+      file,
+      `${STUB_MARK}\nimport { fileURLToPath } from 'node:url';\nimport { loadCompiledBundle } from '${importPath(file, join(dist, 'cli', 'compiled-bundle.js'))}';\nexport default loadCompiledBundle(fileURLToPath(new URL('${importPath(file, compiled.outfile)}', import.meta.url)), '${compiled.hash}').exports.default;\n`,
+    );
+    starting += 1;
+  } else if (opensDuckDb(file)) {
     // Loaded one after the other, as dynamic imports: a static import of the command would have
     // Node compile all of its code before running the first line of either.
     const start = importPath(file, join(bundleDir, 'start-duckdb.js'));
@@ -171,7 +231,7 @@ if (starting === 0) {
   console.error(`no command bundle holds ${duckDbHostInput}: has it moved?`);
   process.exit(1);
 }
-if (!existsSync(join(bundleDir, `${bundleName(join(commandsDir, 'report.js'))}.js`))) {
+if (!existsSync(join(bundleDir, `${bundleName(join(commandsDir, 'report.js'))}.cjs`))) {
   console.error('the report command was not bundled');
   process.exit(1);
 }
@@ -184,7 +244,7 @@ rmSync(join(bundleDir, 'metafile.json'), { force: true });
 // The bundle holds copies of third-party packages: their names, versions and licences, with each
 // one's licence text, go with it (dist/bundle/THIRD_PARTY_NOTICES).
 const packageDirs = new Set();
-for (const input of Object.keys(result.metafile.inputs)) {
+for (const input of [...Object.keys(result.metafile.inputs), ...compiledInputs]) {
   // `namespace:path` for the inputs of a plugin; a path relative to the repository otherwise.
   const path = resolve(repoRoot, input.replace(/^[a-z-]+:(?=\/)/, ''))
     .split(sep)

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,8 +101,12 @@ describe('exit codes as the shell sees them', () => {
     expect(flatten(result.stderr)).toContain('cannot create the folder /proc/x for the cache /proc/x/y');
   });
 
-  it('prints a whole piped output longer than the pipe buffer before a non-zero exit code', () => {
-    // --fail-on low makes the demo's audit exit 1; its JSON is megabytes, far over a pipe's 64 KiB.
+  // The demo's audit JSON is megabytes, far over a pipe's 64 KiB: all of it is printed whether
+  // the run ends in an error exit (--fail-on low makes it exit 1) or exits early after success.
+  it.each([
+    ['after success', [], 0],
+    ['before a non-zero exit code', ['--fail-on', 'low'], 1],
+  ])('prints a whole piped output longer than the pipe buffer %s', (_when, extra, status) => {
     const result = runBinary([
       'audit',
       '--config',
@@ -111,13 +116,41 @@ describe('exit codes as the shell sees them', () => {
       '--no-cache',
       '--format',
       'json',
-      '--fail-on',
-      'low',
+      ...extra,
     ]);
-    expect(result.status).toBe(1);
+    expect(result.status, result.stderr).toBe(status);
     expect(result.stdout.length).toBeGreaterThan(1 << 16);
     const document = JSON.parse(result.stdout) as { schema: string };
     expect(document.schema).toBe('iamtrail.audit/v1');
+  });
+
+  it("runs the report's code from V8's code cache once a first run wrote it, with the same answer", () => {
+    const home = join(work, 'code-cache-home');
+    const folder = join(home, 'iamtrail', 'compile-cache');
+    const ask = (env: NodeJS.ProcessEnv = {}) =>
+      runBinary([...DEMO_ARGS, '--account', 'demo', '--user', 'alice', '--no-cache'], {
+        XDG_CACHE_HOME: home,
+        ...env,
+      });
+    const disabled = ask({ NODE_DISABLE_COMPILE_CACHE: '1' });
+    expect(disabled.status, disabled.stderr).toBe(0);
+    expect(existsSync(folder)).toBe(false);
+    const first = ask();
+    const [cacheFile, ...others] = readdirSync(folder);
+    expect(others).toEqual([]);
+    expect(cacheFile).toMatch(
+      new RegExp(`^commands-report-[0-9a-f]{16}-${process.version}-${process.arch}\\.bin$`),
+    );
+    const written = statSync(join(folder, cacheFile ?? '')).mtimeMs;
+    const second = ask();
+    // Read, not rewritten; and the three answers are one.
+    expect(statSync(join(folder, cacheFile ?? '')).mtimeMs).toBe(written);
+    for (const run of [first, second]) {
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toBe(disabled.stdout);
+      expect(run.stderr).toBe(disabled.stderr);
+    }
+    expect(first.stdout).toContain('+ ec2:DescribeInstances');
   });
 
   it('answers with stdin closed, as under CI', () => {
@@ -190,10 +223,10 @@ describe('the command bundle (dist/bundle)', () => {
 
   it("starts DuckDB's instance before a command's code loads, loading DuckDB's API and no other package", () => {
     const bundleDir = join(REPO_ROOT, 'dist/bundle');
-    // The report's stub imports the start first, then the command, one after the other.
-    const stub = readFileSync(join(REPO_ROOT, 'dist/commands/report.js'), 'utf8').split('\n');
+    // The audit's stub imports the start first, then the command, one after the other.
+    const stub = readFileSync(join(REPO_ROOT, 'dist/commands/audit.js'), 'utf8').split('\n');
     expect(stub[1]).toBe("(await import('../bundle/start-duckdb.js')).startHostInstance();");
-    expect(stub[2]).toBe("export default (await import('../bundle/commands-report.js')).default;");
+    expect(stub[2]).toBe("export default (await import('../bundle/commands-audit.js')).default;");
     // What loading the start loads: its file and the chunks it imports statically, theirs, ...
     const loaded = new Set<string>();
     const visit = (name: string): void => {
@@ -212,5 +245,21 @@ describe('the command bundle (dist/bundle)', () => {
       ))
         packages.add(match[1] ?? '');
     expect([...packages]).toEqual(['@duckdb/node-api']);
+  });
+
+  it("runs the report from its CommonJS bundle through the code cache, DuckDB's start before the command's modules", () => {
+    const stub = readFileSync(join(REPO_ROOT, 'dist/commands/report.js'), 'utf8');
+    const hash =
+      /'\.\.\/bundle\/commands-report\.cjs', import\.meta\.url\)\), '([0-9a-f]{16})'\)\.exports\.default;/.exec(
+        stub,
+      )?.[1];
+    expect(stub).toContain("import { loadCompiledBundle } from '../cli/compiled-bundle.js';");
+    // The hash in the stub is the bundle's own: a rebuilt bundle never meets an older cache.
+    const bundle = readFileSync(join(REPO_ROOT, 'dist/bundle/commands-report.cjs'));
+    expect(hash).toBe(createHash('sha256').update(bundle).digest('hex').slice(0, 16));
+    // Every module of the command is evaluated when required, after the start (esbuild's names).
+    expect(bundle.toString('utf8').trimEnd()).toMatch(
+      /\(init_start_duckdb\(\),__toCommonJS\(start_duckdb_exports\)\)\.startHostInstance\(\);module\.exports=\(init_report\(\),__toCommonJS\(report_exports\)\);$/,
+    );
   });
 });

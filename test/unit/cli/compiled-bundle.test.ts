@@ -1,0 +1,129 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { codeCacheFolder, loadCompiledBundle } from '../../../src/cli/compiled-bundle.js';
+import { REPO_ROOT } from '../../helpers/paths.js';
+
+/** The module the commands' stubs import, as the build wrote it (test/global-setup.ts builds dist/). */
+const COMPILED_BUNDLE_MODULE = join(REPO_ROOT, 'dist/cli/compiled-bundle.js');
+
+let work: string;
+let env: NodeJS.ProcessEnv;
+let bundle: string;
+
+/** A CommonJS bundle as esbuild writes one: it requires, knows its file, and imports lazily. */
+const BUNDLE = `
+const { basename } = require('node:path');
+function triple(value) { return value * 3; }
+module.exports = {
+  name: basename(__filename),
+  folder: __dirname,
+  triple,
+  platform: () => import('node:os').then((os) => os.platform()),
+};
+`;
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'iamtrail-compiled-'));
+  env = { XDG_CACHE_HOME: join(work, 'cache-home') };
+  bundle = join(work, 'commands-demo.cjs');
+  writeFileSync(bundle, BUNDLE);
+});
+
+afterEach(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Loads the bundle in a process of its own (the built module), as the command's stub does. */
+function inProcess(): unknown {
+  const script = `import { loadCompiledBundle } from ${JSON.stringify(COMPILED_BUNDLE_MODULE)};
+const loaded = loadCompiledBundle(${JSON.stringify(bundle)}, '0123456789abcdef');
+process.stdout.write(JSON.stringify({ codeCache: loaded.codeCache, tripled: loaded.exports.triple(2) }));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as unknown;
+}
+
+const load = (hash = '0123456789abcdef', options: { env?: NodeJS.ProcessEnv } = {}) =>
+  loadCompiledBundle(bundle, hash, { env: options.env ?? env, saveAtExit: false });
+
+describe('loadCompiledBundle', () => {
+  it('runs a CommonJS bundle with its require, __filename and import()', async () => {
+    const loaded = load();
+    const exports = loaded.exports as {
+      name: string;
+      folder: string;
+      triple: (value: number) => number;
+      platform: () => Promise<string>;
+    };
+    expect(exports.name).toBe('commands-demo.cjs');
+    expect(exports.folder).toBe(work);
+    expect(exports.triple(14)).toBe(42);
+    expect(await exports.platform()).toBe(process.platform);
+  });
+
+  // V8 keeps what a process compiled: whether it takes the cache file shows only in a new process.
+  it('writes the code cache at exit, private to the user, and a new process compiles from it', () => {
+    const first = inProcess();
+    expect(first).toEqual({ codeCache: 'written', tripled: 6 });
+    const cacheFile = join(
+      codeCacheFolder(env),
+      `commands-demo-0123456789abcdef-${process.version}-${process.arch}.bin`,
+    );
+    expect(statSync(cacheFile).size).toBeGreaterThan(0);
+    expect(statSync(cacheFile).mode & 0o777).toBe(0o600);
+    expect(statSync(codeCacheFolder(env)).mode & 0o777).toBe(0o700);
+    expect(inProcess()).toEqual({ codeCache: 'used', tripled: 6 });
+  });
+
+  it('compiles from source when V8 refuses the cache file, runs the same code, and rewrites it', () => {
+    inProcess();
+    const [cacheFile = ''] = readdirSync(codeCacheFolder(env));
+    writeFileSync(join(codeCacheFolder(env), cacheFile), 'not a code cache');
+    expect(inProcess()).toEqual({ codeCache: 'rejected', tripled: 6 });
+    expect(inProcess()).toEqual({ codeCache: 'used', tripled: 6 });
+  });
+
+  it("names the cache by the bundle's content hash, and removes the bundle's older caches when it writes", () => {
+    load('aaaaaaaaaaaaaaaa').saveCodeCache();
+    const otherBundle = join(work, 'commands-other.cjs');
+    writeFileSync(otherBundle, BUNDLE);
+    loadCompiledBundle(otherBundle, 'cccccccccccccccc', { env, saveAtExit: false }).saveCodeCache();
+    const rebuilt = load('bbbbbbbbbbbbbbbb');
+    // A new build of the same length never reads the cache of the one before.
+    expect(rebuilt.codeCache).toBe('written');
+    rebuilt.saveCodeCache();
+    expect(readdirSync(codeCacheFolder(env)).sort()).toEqual([
+      `commands-demo-bbbbbbbbbbbbbbbb-${process.version}-${process.arch}.bin`,
+      `commands-other-cccccccccccccccc-${process.version}-${process.arch}.bin`,
+    ]);
+  });
+
+  it('reads and writes nothing with NODE_DISABLE_COMPILE_CACHE', () => {
+    const loaded = load(undefined, { env: { ...env, NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(loaded.codeCache).toBe('disabled');
+    expect(loaded.cacheFile).toBeUndefined();
+    expect(loaded.saveCodeCache()).toBe(false);
+    expect(() => readdirSync(codeCacheFolder(env))).toThrow(/ENOENT/);
+  });
+
+  it('only costs the time when the cache folder cannot be written', () => {
+    // A file where the cache folder would be.
+    writeFileSync(join(work, 'cache-home'), '');
+    const loaded = load();
+    expect(loaded.codeCache).toBe('written');
+    expect(loaded.saveCodeCache()).toBe(false);
+    expect((loaded.exports as { triple: (value: number) => number }).triple(1)).toBe(3);
+  });
+
+  it('refuses a content hash that is not one', () => {
+    expect(() => load('../../etc')).toThrow(/not a content hash/);
+  });
+});
