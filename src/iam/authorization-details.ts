@@ -255,6 +255,41 @@ export function parseAuthorizationDetails(pages: readonly unknown[]): Authorizat
   return { users: [...users.values()], roles: [...roles.values()], groups, policies };
 }
 
+/** A role of another account as the assumable-role analysis needs it: its name, ARN and kind. */
+export interface RoleSummary {
+  readonly name: string;
+  readonly arn: string;
+  /** Under `/aws-service-role/`: it trusts only its AWS service. */
+  readonly serviceLinked: boolean;
+}
+
+const roleSummarySchema = object({ RoleName: nonEmptyString, Arn: nonEmptyString, Path: optionalString });
+const rolesPageSchema = object({ RoleDetailList: listOf(roleSummarySchema) });
+
+/**
+ * The roles of authorization-details pages, as {@link parseAuthorizationDetails} gives them (in the
+ * same order, an ARN on two pages kept once), reading nothing else: no policy document is parsed,
+ * and the users, groups and policies are not checked. For another account's file, of which a
+ * question needs only which roles exist (reading it all took most of the time its IAM files cost a
+ * cached question). Throws {@link AuthorizationDetailsError} for a bad page or role.
+ */
+export function parseRoleSummaries(pages: readonly unknown[]): RoleSummary[] {
+  const roles = new Map<string, RoleSummary>();
+  for (const [pageIndex, value] of pages.entries()) {
+    wrapPath(pages.length > 1 ? `[page ${pageIndex + 1}] ` : '', () => {
+      const page = parseAt(rolesPageSchema, parseAt(pageShapeSchema, value, ''), '');
+      for (const role of page.RoleDetailList) {
+        roles.set(role.Arn, {
+          name: role.RoleName,
+          arn: role.Arn,
+          serviceLinked: (role.Path ?? '/').startsWith('/aws-service-role/'),
+        });
+      }
+    });
+  }
+  return [...roles.values()];
+}
+
 function wrapPath(prefix: string, body: () => void): void {
   try {
     body();

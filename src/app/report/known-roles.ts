@@ -1,6 +1,6 @@
-import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
+import { readRoleSummariesFile } from '../../cli/iam-file.js';
 import type { AccountConfig, Config } from '../../config/load-config.js';
-import type { AuthorizationDetails } from '../../iam/authorization-details.js';
+import type { AuthorizationDetails, RoleSummary } from '../../iam/authorization-details.js';
 import type { KnownRole } from '../../iam/assumable-roles.js';
 
 /**
@@ -12,19 +12,21 @@ export function knownRolesOf(
   config: Config,
   loaded: readonly (readonly [AccountConfig, AuthorizationDetails])[],
 ): KnownRole[] {
-  const byAccount = new Map<string, { account: AccountConfig; details: AuthorizationDetails }>();
-  for (const [account, details] of loaded) byAccount.set(account.id, { account, details });
+  const byAccount = new Map<string, { account: AccountConfig; roles: readonly RoleSummary[] }>();
+  for (const [account, details] of loaded) byAccount.set(account.id, { account, roles: details.roles });
   for (const account of config.accounts) {
     if (byAccount.has(account.id) || account.iam === undefined) continue;
     try {
-      byAccount.set(account.id, { account, details: readAuthorizationDetailsFile(account.iam) });
+      // Only its roles are read: their policies, and the file's users, groups and policies, are
+      // this question's business only when it is about that account.
+      byAccount.set(account.id, { account, roles: readRoleSummariesFile(account.iam) });
     } catch {
       // Another account's unreadable IAM file does not stop this question; it is reported when asked about.
     }
   }
-  return [...byAccount.values()].flatMap(({ account, details }) =>
+  return [...byAccount.values()].flatMap(({ account, roles }) =>
     // Service-linked roles trust only their AWS service: no user or role can assume them.
-    details.roles
+    roles
       .filter((role) => !role.serviceLinked)
       .map((role) => ({
         arn: role.arn,

@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
+import { readAuthorizationDetailsFile, readRoleSummariesFile } from '../../../src/cli/iam-file.js';
 import {
   AuthorizationDetailsError,
   parseAuthorizationDetails,
+  parseRoleSummaries,
 } from '../../../src/iam/authorization-details.js';
 import { parseJsonDocuments, JsonSyntaxError } from '../../../src/iam/json-documents.js';
 import { grantsOf } from '../../helpers/iam.js';
+import { DATASETS_DIR, hasDatasets } from '../../helpers/paths.js';
 
 const cliShape = JSON.parse(
   readFileSync(new URL('../../fixtures/authz-cli-shape.json', import.meta.url), 'utf8'),
@@ -194,5 +197,39 @@ describe('parseJsonDocuments', () => {
 
   it('rejects truncated JSON', () => {
     expect(() => parseJsonDocuments('{"UserDetailList": [')).toThrow(JsonSyntaxError);
+  });
+});
+
+describe('parseRoleSummaries', () => {
+  it.each([
+    ...(hasDatasets() ? [`${DATASETS_DIR}/cloudsplaining-iam-vulnerable-authz/example.json.gz`] : []),
+    'examples/demo/iam/demo.json',
+    'examples/demo/iam/backup.json',
+  ])('gives the roles of %s as the full parse does', (file) => {
+    const summaries = readRoleSummariesFile(file);
+    const roles = readAuthorizationDetailsFile(file).roles;
+    expect(roles.length).toBeGreaterThan(0);
+    expect(summaries).toEqual(
+      roles.map((role) => ({ name: role.name, arn: role.arn, serviceLinked: role.serviceLinked })),
+    );
+  });
+
+  it('reads the roles of a file whose other parts it never reads, and refuses a bad role by its path', () => {
+    const page = structuredClone(cliShape) as { UserDetailList: { UserPolicyList: unknown }[] };
+    // A user's broken policy list: the full parse refuses the file, the roles are still read.
+    page.UserDetailList[0] = { ...page.UserDetailList[0], UserPolicyList: 'not a list' };
+    expect(() => parseAuthorizationDetails([page])).toThrow(AuthorizationDetailsError);
+    expect(parseRoleSummaries([page])).toEqual([
+      { name: 'admin', arn: 'arn:aws:iam::111111111111:role/admin', serviceLinked: false },
+      {
+        name: 'AWSServiceRoleForSupport',
+        arn: 'arn:aws:iam::111111111111:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport',
+        serviceLinked: true,
+      },
+    ]);
+    const noName = { RoleDetailList: [{ Arn: 'arn:aws:iam::111111111111:role/x' }] };
+    expect(() => parseRoleSummaries([{ RoleDetailList: [] }, noName])).toThrow(
+      '[page 2] RoleDetailList[0].RoleName: expected a non-empty string, got nothing',
+    );
   });
 });
