@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script, constants } from 'node:vm';
@@ -27,6 +27,9 @@ export interface LoadedBundle {
   saveCodeCache(): boolean;
 }
 
+/** Code caches kept per bundle: this run's, and the newest of the others. */
+const KEPT_CACHES = 3;
+
 /**
  * The folder of the code caches: `compile-cache/` beside the default cache file
  * (`$XDG_CACHE_HOME/iamtrail/`, else `~/.cache/iamtrail/`), the user's own.
@@ -41,7 +44,8 @@ export function codeCacheFolder(env: NodeJS.ProcessEnv = process.env): string {
  * modules): a cached question's command code is ~1.9 MB, whose compiling was a good part of its
  * start (docs/benchmarks.md). The first run compiles the bundle from source and, at exit, writes
  * what V8 compiled while the command ran (the functions it called, not only the top level) to
- * `<codeCacheFolder>/<bundle>-<contentHash>-<node version>-<arch>.bin`; later runs hand it to V8,
+ * `<codeCacheFolder>/<bundle>-<contentHash>-<node version>-<arch>.bin` (and removes the bundle's
+ * caches but the newest three); later runs hand it to V8,
  * which checks it against its own version and flags and compiles from source when it refuses it.
  * V8 checks the source only by its length, so the file name carries `contentHash`, a hash of the
  * bundle's bytes written into the command's stub by the build: a rebuilt bundle never runs the code
@@ -93,11 +97,15 @@ export function loadCompiledBundle(
       const partial = `${cacheFile}.${process.pid}.partial`;
       writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
       renameSync(partial, cacheFile);
-      // The caches of this bundle's earlier builds (or other Node versions) are of no more use.
-      for (const other of readdirSync(folder)) {
-        if (other.startsWith(`${name}-`) && other !== basename(cacheFile) && !other.endsWith('.partial'))
-          rmSync(join(folder, other), { force: true });
-      }
+      // The bundle's other caches (earlier builds, other Node versions, another installation):
+      // the newest few are kept, so that two installations used in turn do not undo each other.
+      const others = readdirSync(folder)
+        .filter(
+          (other) => other.startsWith(`${name}-`) && other.endsWith('.bin') && other !== basename(cacheFile),
+        )
+        .map((other) => ({ file: join(folder, other), written: statSync(join(folder, other)).mtimeMs }))
+        .sort((a, b) => b.written - a.written);
+      for (const { file } of others.slice(KEPT_CACHES - 1)) rmSync(file, { force: true });
       return true;
     } catch {
       return false;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -91,18 +91,26 @@ describe('loadCompiledBundle', () => {
     expect(inProcess()).toEqual({ codeCache: 'used', tripled: 6 });
   });
 
-  it("names the cache by the bundle's content hash, and removes the bundle's older caches when it writes", () => {
-    load('aaaaaaaaaaaaaaaa').saveCodeCache();
+  it("names the cache by the bundle's content hash, and keeps the bundle's newest three caches", () => {
+    const cacheOf = (name: string, hash: string) => `${name}-${hash}-${process.version}-${process.arch}.bin`;
     const otherBundle = join(work, 'commands-other.cjs');
     writeFileSync(otherBundle, BUNDLE);
     loadCompiledBundle(otherBundle, 'cccccccccccccccc', { env, saveAtExit: false }).saveCodeCache();
+    // Three builds, written one after the other (their times set apart: a file system may round them).
+    ['aaaaaaaaaaaaaaa1', 'aaaaaaaaaaaaaaa2', 'aaaaaaaaaaaaaaa3'].forEach((hash, index) => {
+      expect(load(hash).saveCodeCache()).toBe(true);
+      const time = new Date(Date.UTC(2026, 0, 1, 0, index));
+      utimesSync(join(codeCacheFolder(env), cacheOf('commands-demo', hash)), time, time);
+    });
     const rebuilt = load('bbbbbbbbbbbbbbbb');
     // A new build of the same length never reads the cache of the one before.
     expect(rebuilt.codeCache).toBe('written');
     rebuilt.saveCodeCache();
     expect(readdirSync(codeCacheFolder(env)).sort()).toEqual([
-      `commands-demo-bbbbbbbbbbbbbbbb-${process.version}-${process.arch}.bin`,
-      `commands-other-cccccccccccccccc-${process.version}-${process.arch}.bin`,
+      cacheOf('commands-demo', 'aaaaaaaaaaaaaaa2'),
+      cacheOf('commands-demo', 'aaaaaaaaaaaaaaa3'),
+      cacheOf('commands-demo', 'bbbbbbbbbbbbbbbb'),
+      cacheOf('commands-other', 'cccccccccccccccc'),
     ]);
   });
 
