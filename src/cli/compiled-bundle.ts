@@ -1,20 +1,33 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import type { Stats } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
-import { Script, constants } from 'node:vm';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { Script } from 'node:vm';
 
 import { defaultCachePath } from '../app/cache/cache-settings.js';
 
-/** What {@link loadCompiledBundle} did with V8's code cache. */
-export type CodeCacheUse =
-  /** Compiled from the cached code: the source's functions were not parsed again. */
-  | 'used'
-  /** No cache file yet (or it could not be read): compiled from source, the cache written at exit. */
-  | 'written'
-  /** A cache file V8 refused (another Node, other flags, a damaged file): compiled, rewritten at exit. */
-  | 'rejected'
-  /** `NODE_DISABLE_COMPILE_CACHE` set: compiled from source, nothing read or written. */
-  | 'disabled';
+/** What {@link loadCompiledBundle} can do with V8's code cache (see {@link CodeCacheUse}). */
+export const CODE_CACHE_USES = ['used', 'written', 'rejected', 'disabled'] as const;
+/**
+ * `used`: compiled from the cached code, the source's functions not parsed again; `written`: no
+ * usable cache file yet, compiled from source and the cache written at exit; `rejected`: a cache
+ * file V8 refused (another Node, other flags, a damaged file), compiled and rewritten at exit;
+ * `disabled`: `NODE_DISABLE_COMPILE_CACHE` set, or no folder of the user's own to keep it in.
+ */
+export type CodeCacheUse = (typeof CODE_CACHE_USES)[number];
 
 /** A bundle loaded by {@link loadCompiledBundle}. */
 export interface LoadedBundle {
@@ -27,60 +40,105 @@ export interface LoadedBundle {
   saveCodeCache(): boolean;
 }
 
+/** Options of {@link loadCompiledBundle}. */
+export interface CompiledBundleOptions {
+  /** Where `XDG_CACHE_HOME`, `HOME` and `NODE_DISABLE_COMPILE_CACHE` are read. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Writes the cache at the process's exit when there was none to use (tests write it themselves). */
+  readonly saveAtExit: boolean;
+}
+
+export const DEFAULT_COMPILED_BUNDLE_OPTIONS: CompiledBundleOptions = { env: process.env, saveAtExit: true };
+
 /** Code caches kept per bundle: this run's, and the newest of the others. */
 const KEPT_CACHES = 3;
 
 /**
  * The folder of the code caches: `compile-cache/` beside the default cache file
- * (`$XDG_CACHE_HOME/iamtrail/`, else `~/.cache/iamtrail/`), the user's own.
+ * (`$XDG_CACHE_HOME/iamtrail/`, else `~/.cache/iamtrail/`).
  */
 export function codeCacheFolder(env: NodeJS.ProcessEnv = process.env): string {
   return join(dirname(defaultCachePath(env)), 'compile-cache');
 }
 
 /**
+ * Whether a file or folder may hold code this process runs: its own user's (where the system has
+ * user ids), and writable by nobody else. V8 checks a code cache only against its version, its flags
+ * and the length of the source: whoever can write the cache can run code in iamtrail.
+ */
+function isPrivate(stats: Stats): boolean {
+  const uid = process.getuid?.();
+  return (uid === undefined || stats.uid === uid) && (stats.mode & 0o022) === 0;
+}
+
+/** `O_NOFOLLOW` where the system has it (not on Windows, whose links a user cannot make unasked). */
+const NO_FOLLOW = (fsConstants as Partial<typeof fsConstants>).O_NOFOLLOW ?? 0;
+
+/** The cache file's bytes, if it is a regular file (not followed through a link) of the user's own. */
+function readPrivateFile(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, fsConstants.O_RDONLY | NO_FOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    return stats.isFile() && isPrivate(stats) ? readFileSync(fd) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Runs a CommonJS bundle (scripts/build-cli-bundle.mjs) with V8's code cache, as Node 22's
  * `module.enableCompileCache()` does for every module (Node 20 has nothing of the kind for ES
- * modules): a cached question's command code is ~1.9 MB, whose compiling was a good part of its
+ * modules): the report's code is 1.2 MB, whose compiling was a good part of a cached question's
  * start (docs/benchmarks.md). The first run compiles the bundle from source and, at exit, writes
  * what V8 compiled while the command ran (the functions it called, not only the top level) to
- * `<codeCacheFolder>/<bundle>-<contentHash>-<node version>-<arch>.bin` (and removes the bundle's
- * caches but the newest three); later runs hand it to V8,
- * which checks it against its own version and flags and compiles from source when it refuses it.
+ * `<codeCacheFolder>/<bundle>-<contentHash>-<node version>-<arch>.bin`, removing the bundle's
+ * other caches but the newest two; later runs hand it to V8, which checks it against its own
+ * version and flags and compiles from source when it refuses it.
+ *
  * V8 checks the source only by its length, so the file name carries `contentHash`, a hash of the
- * bundle's bytes written into the command's stub by the build: a rebuilt bundle never runs the code
- * of the one before. Any failure to read or write the cache only costs the time it would have saved.
+ * bundle's bytes written into the command's stub by the build: a rebuilt bundle never runs the
+ * code of the one before. And since whoever can write the cache can run code here, the cache is
+ * kept only in a folder given by an absolute path, of the user's own and writable by nobody else
+ * (created with mode 0700), and read only from a regular file of the same kind (mode 0600). Any
+ * failure to read or write it only costs the time it would have saved.
  * `NODE_DISABLE_COMPILE_CACHE=1` (Node's own switch for its compile cache) turns it off.
  */
 export function loadCompiledBundle(
   file: string,
   contentHash: string,
-  options: { readonly env?: NodeJS.ProcessEnv; readonly saveAtExit?: boolean } = {},
+  overrides: Partial<CompiledBundleOptions> = {},
 ): LoadedBundle {
-  const { env = process.env, saveAtExit = true } = options;
+  const { env, saveAtExit } = { ...DEFAULT_COMPILED_BUNDLE_OPTIONS, ...overrides };
   if (!/^[0-9a-f]{8,64}$/.test(contentHash)) throw new Error(`not a content hash: ${contentHash}`);
   const source = readFileSync(file, 'utf8');
   const name = basename(file).replace(/\.c?js$/, '');
   const disabled = env.NODE_DISABLE_COMPILE_CACHE !== undefined && env.NODE_DISABLE_COMPILE_CACHE !== '';
   const folder = disabled ? undefined : codeCacheFolder(env);
   const cacheFile =
-    folder === undefined
+    folder === undefined || !isAbsolute(folder)
       ? undefined
       : join(folder, `${name}-${contentHash}-${process.version}-${process.arch}.bin`);
-  let cachedData: Buffer | undefined;
-  if (cacheFile !== undefined) {
+  const folderIsPrivate = (): boolean => {
     try {
-      cachedData = readFileSync(cacheFile);
+      const stats = statSync(folder ?? '');
+      return stats.isDirectory() && isPrivate(stats);
     } catch {
-      cachedData = undefined;
+      return false;
     }
-  }
-  // Node's own CommonJS wrapper: the bundle sees require, module and __filename as a file does.
+  };
+  const cachedData = cacheFile !== undefined && folderIsPrivate() ? readPrivateFile(cacheFile) : undefined;
+  // Node's own CommonJS wrapper: the bundle sees require, module and __filename as a file does
+  // (its import() calls are requires: the build leaves none, whose loading vm would need).
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     ...(cachedData === undefined ? {} : { cachedData }),
-    // import() of a package the bundle leaves outside (the AWS SDK's) as from the file itself.
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const codeCache: CodeCacheUse =
     cacheFile === undefined
@@ -92,24 +150,35 @@ export function loadCompiledBundle(
           : 'used';
   const saveCodeCache = (): boolean => {
     if (folder === undefined || cacheFile === undefined) return false;
+    const partial = `${cacheFile}.${randomUUID()}.partial`;
     try {
       mkdirSync(folder, { recursive: true, mode: 0o700 });
-      const partial = `${cacheFile}.${process.pid}.partial`;
-      writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
+      // A folder made before, by anyone: used only if it is the user's own, as a file read is.
+      if (!folderIsPrivate()) return false;
+      // `wx`: a new file, never one (or a link) already there.
+      writeFileSync(partial, script.createCachedData(), { mode: 0o600, flag: 'wx' });
       renameSync(partial, cacheFile);
-      // The bundle's other caches (earlier builds, other Node versions, another installation):
-      // the newest few are kept, so that two installations used in turn do not undo each other.
-      const others = readdirSync(folder)
-        .filter(
-          (other) => other.startsWith(`${name}-`) && other.endsWith('.bin') && other !== basename(cacheFile),
-        )
-        .map((other) => ({ file: join(folder, other), written: statSync(join(folder, other)).mtimeMs }))
-        .sort((a, b) => b.written - a.written);
-      for (const { file } of others.slice(KEPT_CACHES - 1)) rmSync(file, { force: true });
-      return true;
     } catch {
+      removeQuietly(partial);
       return false;
     }
+    // The bundle's other caches (earlier builds, other Node versions, another installation): the
+    // newest few are kept, so that two installations used in turn do not undo each other.
+    try {
+      const others = readdirSync(folder)
+        .filter((other) => other.startsWith(`${name}-`) && other !== basename(cacheFile))
+        .map((other) => ({ file: join(folder, other), written: statSync(join(folder, other)).mtimeMs }))
+        .sort((a, b) => b.written - a.written);
+      const stale = [
+        // What an interrupted write left (not another process's write under way).
+        ...others.filter((other) => other.file.endsWith('.partial') && other.written < Date.now() - 60_000),
+        ...others.filter((other) => other.file.endsWith('.bin')).slice(KEPT_CACHES - 1),
+      ];
+      for (const { file: old } of stale) removeQuietly(old);
+    } catch {
+      // The cache is written; what could not be tidied stays for the next write.
+    }
+    return true;
   };
   const module = { exports: {} as Record<string, unknown> };
   const run = script.runInThisContext() as (
@@ -124,4 +193,13 @@ export function loadCompiledBundle(
   if (saveAtExit && (codeCache === 'written' || codeCache === 'rejected'))
     process.once('exit', () => saveCodeCache());
   return { exports: module.exports, codeCache, cacheFile, saveCodeCache };
+}
+
+/** Removes a file if it can; a cache file that stays only takes room. */
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // A folder that is not one, a file of someone else's: left as it is.
+  }
 }

@@ -1,5 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,7 +26,7 @@ let work: string;
 let env: NodeJS.ProcessEnv;
 let bundle: string;
 
-/** A CommonJS bundle as esbuild writes one: it requires, knows its file, and imports lazily. */
+/** A CommonJS bundle as esbuild writes one: it requires, knows its file, and loads lazily. */
 const BUNDLE = `
 const { basename } = require('node:path');
 function triple(value) { return value * 3; }
@@ -23,13 +34,13 @@ module.exports = {
   name: basename(__filename),
   folder: __dirname,
   triple,
-  platform: () => import('node:os').then((os) => os.platform()),
+  platform: () => Promise.resolve().then(() => require('node:os').platform()),
 };
 `;
 
 beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), 'iamtrail-compiled-'));
-  env = { XDG_CACHE_HOME: join(work, 'cache-home') };
+  env = { XDG_CACHE_HOME: join(work, 'cache-home'), NODE_DISABLE_COMPILE_CACHE: '' };
   bundle = join(work, 'commands-demo.cjs');
   writeFileSync(bundle, BUNDLE);
 });
@@ -45,7 +56,7 @@ const loaded = loadCompiledBundle(${JSON.stringify(bundle)}, '0123456789abcdef')
 process.stdout.write(JSON.stringify({ codeCache: loaded.codeCache, tripled: loaded.exports.triple(2) }));`;
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, NODE_DISABLE_COMPILE_CACHE: '' },
   });
   expect(result.status, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as unknown;
@@ -55,7 +66,7 @@ const load = (hash = '0123456789abcdef', options: { env?: NodeJS.ProcessEnv } = 
   loadCompiledBundle(bundle, hash, { env: options.env ?? env, saveAtExit: false });
 
 describe('loadCompiledBundle', () => {
-  it('runs a CommonJS bundle with its require, __filename and import()', async () => {
+  it('runs a CommonJS bundle with its require, __filename and __dirname', async () => {
     const loaded = load();
     const exports = loaded.exports as {
       name: string;
@@ -102,9 +113,12 @@ describe('loadCompiledBundle', () => {
       const time = new Date(Date.UTC(2026, 0, 1, 0, index));
       utimesSync(join(codeCacheFolder(env), cacheOf('commands-demo', hash)), time, time);
     });
+    // A new build of the same length (V8's only check of the source) runs its own code, not the
+    // cached code of the build before.
+    writeFileSync(bundle, BUNDLE.replace('value * 3', 'value * 4'));
     const rebuilt = load('bbbbbbbbbbbbbbbb');
-    // A new build of the same length never reads the cache of the one before.
     expect(rebuilt.codeCache).toBe('written');
+    expect((rebuilt.exports as { triple: (value: number) => number }).triple(2)).toBe(8);
     rebuilt.saveCodeCache();
     expect(readdirSync(codeCacheFolder(env)).sort()).toEqual([
       cacheOf('commands-demo', 'aaaaaaaaaaaaaaa2'),
@@ -129,6 +143,35 @@ describe('loadCompiledBundle', () => {
     expect(loaded.codeCache).toBe('written');
     expect(loaded.saveCodeCache()).toBe(false);
     expect((loaded.exports as { triple: (value: number) => number }).triple(1)).toBe(3);
+  });
+
+  it('never runs a cache that someone else could have written: a shared folder, a file others may write, a link', () => {
+    inProcess();
+    const folder = codeCacheFolder(env);
+    const [cacheFile = ''] = readdirSync(folder);
+    const path = join(folder, cacheFile);
+    expect(inProcess()).toEqual({ codeCache: 'used', tripled: 6 });
+    // A folder others may write to: neither read nor written.
+    chmodSync(folder, 0o777);
+    expect(inProcess()).toEqual({ codeCache: 'written', tripled: 6 });
+    expect(load().saveCodeCache()).toBe(false);
+    chmodSync(folder, 0o700);
+    // A cache file others may write to.
+    chmodSync(path, 0o666);
+    expect(inProcess()).toEqual({ codeCache: 'written', tripled: 6 });
+    // A link to a cache file elsewhere: not followed (and the write replaces the link).
+    const elsewhere = join(work, 'elsewhere.bin');
+    renameSync(path, elsewhere);
+    chmodSync(elsewhere, 0o600);
+    symlinkSync(elsewhere, path);
+    expect(inProcess()).toEqual({ codeCache: 'written', tripled: 6 });
+    expect(lstatSync(path).isSymbolicLink()).toBe(false);
+  });
+
+  it('keeps no cache where XDG_CACHE_HOME is a relative path (a folder of the current directory)', () => {
+    const loaded = load(undefined, { env: { ...env, XDG_CACHE_HOME: 'cache-home' } });
+    expect(loaded.codeCache).toBe('disabled');
+    expect(loaded.saveCodeCache()).toBe(false);
   });
 
   it('refuses a content hash that is not one', () => {
