@@ -21,7 +21,9 @@ export function knownRolesOf(
       // this question's business only when it is about that account.
       byAccount.set(account.id, { account, roles: readRoleSummariesFile(account.iam) });
     } catch {
-      // Another account's unreadable IAM file does not stop this question; it is reported when asked about.
+      // Another account's unreadable IAM file (or one whose roles are malformed) does not stop
+      // this question; it is reported when asked about. A file whose other parts are malformed
+      // (a user's policy, say) still gives its roles: they are all this question reads of it.
     }
   }
   return [...byAccount.values()].flatMap(({ account, roles }) =>

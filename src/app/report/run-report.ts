@@ -162,8 +162,9 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     const callerIds = principal.type === 'user' ? [principal.arn, principal.name] : [principal.arn];
     const useAdvisor = options.advisor ?? true;
     // The evidence's queries are queued at once, before the JavaScript that needs none of their
-    // rows (the action data, the roles this principal may assume): DuckDB runs them on its threads
-    // meanwhile, one after the other, instead of after it (docs/benchmarks.md).
+    // rows (the roles this principal may assume, the action data): the driver runs them one after
+    // the other, each step of a query waiting for a turn of the event loop, so that the first
+    // query runs on DuckDB's threads while the action data loads (docs/benchmarks.md).
     const evidence =
       destRole === undefined
         ? allSettled([
@@ -292,7 +293,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
  * The values of `pending` once every one has settled, or the first error: unlike `Promise.all`,
  * never while one of them still runs (a store must not close under its queries).
  */
-async function allSettled<T extends readonly unknown[]>(pending: {
+export async function allSettled<T extends readonly unknown[]>(pending: {
   readonly [K in keyof T]: Promise<T[K]>;
 }): Promise<T> {
   const settled = await Promise.allSettled(pending);

@@ -11,7 +11,8 @@ export interface DuckDbPreparedLike {
 
 /**
  * The part of `@duckdb/node-api`'s connection the driver calls: just enough to prepare a statement,
- * bind its parameters and read the rows.
+ * bind its parameters and read the rows. One statement a query: `prepare` refuses text holding
+ * several (kysely compiles one; `CacheConnection.connection.run` is there for scripts).
  */
 export interface DuckDbConnectionLike {
   prepare(sql: string): Promise<DuckDbPreparedLike>;
