@@ -62,13 +62,15 @@ export function codeCacheFolder(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Whether a file or folder may hold code this process runs: its own user's (where the system has
- * user ids), and writable by nobody else. V8 checks a code cache only against its version, its flags
- * and the length of the source: whoever can write the cache can run code in iamtrail.
+ * Whether a file or folder may hold code this process runs: its own user's, and writable by nobody
+ * else. V8 checks a code cache only against its version, its flags and the length of the source:
+ * whoever can write the cache can run code in iamtrail. Windows has no user ids here and its mode
+ * bits do not show its access lists: there the folder in the user's profile is taken as theirs.
  */
 function isPrivate(stats: Stats): boolean {
   const uid = process.getuid?.();
-  return (uid === undefined || stats.uid === uid) && (stats.mode & 0o022) === 0;
+  if (uid === undefined) return true;
+  return stats.uid === uid && (stats.mode & 0o022) === 0;
 }
 
 /** `O_NOFOLLOW` where the system has it (not on Windows, whose links a user cannot make unasked). */
