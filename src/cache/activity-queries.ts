@@ -256,9 +256,7 @@ export async function accountEvents(
 ): Promise<{ eventSource: string; eventName: string }[]> {
   const records = await cache.db
     .selectFrom('account_events')
-    .where('source', '=', source)
-    .where('day', '>=', window.startDay)
-    .where('day', '<=', window.endDay)
+    .where(inWindow(source, window))
     .where('account_id', '=', accountId)
     .select(['event_source', 'event_name'])
     .distinct()
@@ -277,12 +275,7 @@ export async function iamChanges(
   accountIds?: readonly string[],
 ): Promise<IamChangeRow[]> {
   if (accountIds?.length === 0) return [];
-  let query = cache.db
-    .selectFrom('iam_changes')
-    .selectAll()
-    .where('source', '=', source)
-    .where('day', '>=', window.startDay)
-    .where('day', '<=', window.endDay);
+  let query = cache.db.selectFrom('iam_changes').selectAll().where(inWindow(source, window));
   if (accountIds !== undefined) query = query.where('account_id', 'in', accountIds);
   const records = await query.execute();
   return records.map((record) => toIamChangeRow(record, record.event_time));
@@ -304,9 +297,7 @@ export async function resourceUsage(
     .selectFrom('resource_usage')
     .select(['account_id', 'actor_arn', 'event_source', 'event_name', 'kind', 'resource'])
     .select((eb) => [eb.fn.max('day').as('day'), eb.fn.sum<number | bigint>('calls').as('calls')])
-    .where('source', '=', source)
-    .where('day', '>=', window.startDay)
-    .where('day', '<=', window.endDay)
+    .where(inWindow(source, window))
     .where('account_id', '=', accountId)
     .where('actor_arn', '=', actorArn)
     .groupBy(['account_id', 'actor_arn', 'event_source', 'event_name', 'kind', 'resource'])
@@ -314,10 +305,14 @@ export async function resourceUsage(
   return records.map(toResourceUsageRow);
 }
 
-/** The rows of a source in a window, of the activity or of the actors' days. */
+/** The rows of a source in a window, of any of the cache's tables of days. */
 function inWindow(source: string, window: DayRange) {
-  return (eb: ExpressionBuilder<CacheDatabase, 'activity' | 'actor_days'>) =>
-    eb.and([eb('source', '=', source), eb('day', '>=', window.startDay), eb('day', '<=', window.endDay)]);
+  return (
+    eb: ExpressionBuilder<
+      CacheDatabase,
+      'activity' | 'actor_days' | 'account_events' | 'iam_changes' | 'resource_usage'
+    >,
+  ) => eb.and([eb('source', '=', source), eb('day', '>=', window.startDay), eb('day', '<=', window.endDay)]);
 }
 
 /** The columns of an activity row (all but its key). */
