@@ -6,7 +6,7 @@ import { Kysely } from 'kysely';
 import pRetry, { AbortError } from 'p-retry';
 
 import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
-import type { DuckDbConnectionLike } from '../engines/duckdb/duckdb-driver.js';
+import type { DuckDbConnectionLike, DuckDbSpareConnections } from '../engines/duckdb/duckdb-driver.js';
 import { openDuckDbDatabase, processDatabaseOptions } from '../engines/duckdb/duckdb-host.js';
 import type { OpenDatabaseOptions, OpenedDatabase } from '../engines/duckdb/duckdb-host.js';
 import { EngineError, messageOf, UsageError } from '../errors.js';
@@ -19,6 +19,12 @@ import {
 } from './cache-file.js';
 import { CACHE_SCHEMA_VERSION, ensureSchema, isOwnCache } from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
+
+/**
+ * The most connections a cache opened read-only runs queries on at once: the four queries of a
+ * question's evidence (docs/benchmarks.md).
+ */
+const SPARE_CONNECTIONS = 4;
 
 /** Options of {@link CacheConnection.open}. */
 export interface CacheConnectionOptions {
@@ -57,7 +63,7 @@ export class CacheConnection {
   /** The path errors name: {@link path}, or for a cache being created, where it will be. */
   readonly reportedPath: string;
 
-  private constructor(path: string, database: OpenedDatabase, reportedPath: string = path) {
+  private constructor(path: string, database: OpenedDatabase, reportedPath: string = path, readOnly = false) {
     this.path = path;
     this.reportedPath = reportedPath;
     this.#database = database;
@@ -67,7 +73,7 @@ export class CacheConnection {
     const mapError = (error: unknown): never => {
       throw toCacheError(error, reportedPath);
     };
-    const mapped: DuckDbConnectionLike = {
+    const mapped = (connection: DuckDBConnection): DuckDbConnectionLike => ({
       prepare: async (text) => {
         const prepared = await connection.prepare(text).catch(mapError);
         return {
@@ -84,8 +90,29 @@ export class CacheConnection {
           },
         };
       },
-    };
-    this.db = new Kysely<CacheDatabase>({ dialect: new DuckDbDialect({ connection: mapped }) });
+    });
+    // A cache opened read-only runs the queries it is given at once on connections of their own
+    // (a question's evidence: the principal's rows, the account's events, Access Advisor, the
+    // role callers), as nothing writes to it. They are opened now, while the command's code runs,
+    // so that the queries find them open.
+    let spare: DuckDbSpareConnections | undefined;
+    if (readOnly) {
+      const opening = Array.from({ length: SPARE_CONNECTIONS - 1 }, () => {
+        const opened = database.connect().then(mapped, mapError);
+        opened.catch(() => undefined);
+        return opened;
+      });
+      spare = {
+        connect: () => opening.shift() ?? Promise.reject(new Error('no spare connection left')),
+        max: SPARE_CONNECTIONS,
+      };
+    }
+    this.db = new Kysely<CacheDatabase>({
+      dialect: new DuckDbDialect({
+        connection: mapped(connection),
+        ...(spare === undefined ? {} : { spare }),
+      }),
+    });
   }
 
   /**
@@ -161,7 +188,7 @@ export class CacheConnection {
         return undefined;
       }
       verifiedFiles.add(fileIdentity(path));
-      return new CacheConnection(path, database);
+      return new CacheConnection(path, database, path, true);
     });
   }
 

@@ -87,6 +87,43 @@ describe('CacheStore.openReadOnly (a question the cache answers alone)', () => {
     expect(snapshot(join(path, '..'))).toEqual(before);
   });
 
+  it('answers the questions it is asked at once as it answers them one by one, and lets the file go when it closes', async () => {
+    const path = freshPath();
+    await writtenCache(path);
+    const before = snapshot(join(path, '..'));
+    const WINDOW = { startDay: '2026-10-01', endDay: '2026-10-03' };
+    const ask = (store: CacheStore) =>
+      [
+        () => store.missingDays('local:/logs', ['111111111111'], '2026-10-01', '2026-10-02', '2026-10-03'),
+        () => store.coverage('local:/logs', WINDOW),
+        () => store.status(),
+        () => store.skippedFiles('local:/logs', WINDOW, ['111111111111']),
+        () => store.accountEvents('local:/logs', WINDOW, '111111111111'),
+      ] as const;
+    const store = await CacheStore.openReadOnly(path);
+    expect(store).toBeDefined();
+    if (store === undefined) return;
+    const oneByOne: unknown[] = [];
+    let atOnce: unknown[] = [];
+    try {
+      for (const question of ask(store)) oneByOne.push(await question());
+      atOnce = await Promise.all(ask(store).map((question) => question()));
+      // Once more, on the connections the first round opened.
+      expect(await Promise.all(ask(store).map((question) => question()))).toEqual(atOnce);
+    } finally {
+      await store.close();
+    }
+    expect(atOnce).toEqual(oneByOne);
+    expect(oneByOne[0]).toEqual(['2026-10-02']);
+    expect(snapshot(join(path, '..'))).toEqual(before);
+    // Every connection closed with the store: a read-write open takes the file at once.
+    const writer = await CacheStore.open(path, { lockTimeoutMs: 0 });
+    await writer.close();
+    // And a store closed the moment it opened (its spare connections still opening) lets it go too.
+    await (await CacheStore.openReadOnly(path))?.close();
+    await (await CacheStore.open(path, { lockTimeoutMs: 0 })).close();
+  });
+
   it('gives nothing, and creates nothing, for a missing file or the in-memory cache', async () => {
     const path = freshPath();
     expect(await CacheStore.openReadOnly(path)).toBeUndefined();

@@ -82,6 +82,30 @@ describe("the process's DuckDB", () => {
     }
   });
 
+  it('opens more connections to a database, which see its tables and close with it (one still opening, one in a transaction)', async () => {
+    const path = join(work, 'other-connections.duckdb');
+    const database = await openDuckDbDatabase(path, SETTINGS);
+    await database.connection.run('CREATE TABLE t AS SELECT range AS x FROM range(10)');
+    const other = await database.connect();
+    // Its default database is the opened one, not the process's in-memory one.
+    expect(await valueOf(other, 'SELECT count(*)::INTEGER FROM t')).toBe(10);
+    await other.run('BEGIN TRANSACTION');
+    await other.run('INSERT INTO t VALUES (10)');
+    // Still opening when the database closes: the close waits for it, and closes it too.
+    const late = database.connect();
+    await database.close();
+    await expect(late).resolves.toBeDefined();
+    await expect(database.connect()).rejects.toThrow(/closed/);
+    await expect(other.run('SELECT 1')).rejects.toThrow();
+    // Every connection closed: the file is free, and the uncommitted row was rolled back.
+    const again = await openDuckDbDatabase(path, SETTINGS);
+    try {
+      expect(await valueOf(again.connection, 'SELECT count(*)::INTEGER FROM t')).toBe(10);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('runs each database with the threads and memory limit it asks for: one budget for the process', async () => {
     const settingsOf = async (database: OpenedDatabase): Promise<unknown> =>
       valueOf(

@@ -161,10 +161,11 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     // the session's sourceIdentity.
     const callerIds = principal.type === 'user' ? [principal.arn, principal.name] : [principal.arn];
     const useAdvisor = options.advisor ?? true;
-    // The evidence's queries are queued at once, before the JavaScript that needs none of their
-    // rows (the roles this principal may assume, the action data): the driver runs them one after
-    // the other, each step of a query waiting for a turn of the event loop, so that the first
-    // query runs on DuckDB's threads while the action data loads (docs/benchmarks.md).
+    // The evidence's queries are asked at once, before the JavaScript that needs none of their
+    // rows (the roles this principal may assume, the action data), so that they run on DuckDB's
+    // threads while the action data loads: on a cache opened read-only each on a connection of its
+    // own, at once, else one after the other; each step of a query waits for a turn of the event
+    // loop (docs/benchmarks.md).
     const evidence =
       destRole === undefined
         ? allSettled([

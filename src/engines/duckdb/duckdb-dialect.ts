@@ -2,7 +2,7 @@ import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, Que
 
 import { DuckDbAdapter } from './duckdb-adapter.js';
 import { DuckDbDriver } from './duckdb-driver.js';
-import type { DuckDbConnectionLike } from './duckdb-driver.js';
+import type { DuckDbConnectionLike, DuckDbSpareConnections } from './duckdb-driver.js';
 import { InformationSchemaIntrospector } from '../information-schema-introspector.js';
 import { DuckDbQueryCompiler } from './duckdb-query-compiler.js';
 
@@ -10,6 +10,8 @@ import { DuckDbQueryCompiler } from './duckdb-query-compiler.js';
 export interface DuckDbDialectConfig {
   /** An open `@duckdb/node-api` connection, owned by the caller. */
   readonly connection: DuckDbConnectionLike;
+  /** More connections, for queries kysely is given at once: see {@link DuckDbDriver}. */
+  readonly spare?: DuckDbSpareConnections;
 }
 
 /** kysely dialect for embedded DuckDB through `@duckdb/node-api`. */
@@ -17,7 +19,7 @@ export class DuckDbDialect implements Dialect {
   constructor(private readonly config: DuckDbDialectConfig) {}
 
   createDriver(): Driver {
-    return new DuckDbDriver(this.config.connection);
+    return new DuckDbDriver(this.config.connection, this.config.spare);
   }
 
   createQueryCompiler(): QueryCompiler {

@@ -61,19 +61,34 @@ class DuckDbDatabaseConnection implements DatabaseConnection {
   }
 }
 
+/** More connections to a database, for {@link DuckDbDriver} to run queries at the same time. */
+export interface DuckDbSpareConnections {
+  /** Opens another connection to the same database (owned, and closed, by whoever opened the first). */
+  readonly connect: () => Promise<DuckDbConnectionLike>;
+  /** The most connections in use at once, the first included. */
+  readonly max: number;
+}
+
 /**
- * A kysely driver over one `@duckdb/node-api` connection. The connection is owned by the engine,
- * which opens and closes it; users of it take turns, as a DuckDB connection runs one query at a
- * time.
+ * A kysely driver over `@duckdb/node-api` connections, owned by the engine, which opens and closes
+ * them. A DuckDB connection runs one query at a time, so its users take turns; given
+ * {@link DuckDbSpareConnections}, a query that finds every connection busy opens another (up to
+ * `max`) instead of waiting, and DuckDB runs the queries at once. Only for a database nothing
+ * writes to while it is open (a cache opened read-only): a connection does not see what another's
+ * open transaction wrote.
  */
 export class DuckDbDriver implements Driver {
-  readonly #connection: DuckDbDatabaseConnection;
-  /** Resolves when the current holder releases the connection. */
-  #turn: Promise<void> = Promise.resolve();
-  #release: (() => void) | undefined;
+  /** Connections no query holds. */
+  readonly #idle: DuckDbDatabaseConnection[];
+  /** Queries waiting for a connection, first come first served. */
+  readonly #waiting: ((connection: DuckDbDatabaseConnection) => void)[] = [];
+  #spare: DuckDbSpareConnections | undefined;
+  /** Connections open or being opened. */
+  #opened = 1;
 
-  constructor(connection: DuckDbConnectionLike) {
-    this.#connection = new DuckDbDatabaseConnection(connection);
+  constructor(connection: DuckDbConnectionLike, spare?: DuckDbSpareConnections) {
+    this.#idle = [new DuckDbDatabaseConnection(connection)];
+    this.#spare = spare;
   }
 
   async init(): Promise<void> {
@@ -81,14 +96,21 @@ export class DuckDbDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.#turn;
-    let release!: () => void;
-    this.#turn = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    await previous;
-    this.#release = release;
-    return this.#connection;
+    const idle = this.#idle.pop();
+    if (idle !== undefined) return idle;
+    const spare = this.#spare;
+    if (spare !== undefined && this.#opened < spare.max) {
+      this.#opened += 1;
+      try {
+        return new DuckDbDatabaseConnection(await spare.connect());
+      } catch {
+        // No more connections: this query waits for one that is open, which reports any error
+        // of the database itself.
+        this.#opened -= 1;
+        this.#spare = undefined;
+      }
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -103,10 +125,12 @@ export class DuckDbDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
   }
 
-  releaseConnection(): Promise<void> {
-    const release = this.#release;
-    this.#release = undefined;
-    release?.();
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if (!(connection instanceof DuckDbDatabaseConnection))
+      throw new Error('a connection this driver did not hand out was released');
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#idle.push(connection);
+    else next(connection);
     return Promise.resolve();
   }
 

@@ -12,7 +12,12 @@ import { duckDbMemoryLimitBytes, duckDbThreads } from './log-file-size.js';
 export interface OpenedDatabase {
   /** A connection whose default database is the opened one: unqualified names are its tables. */
   readonly connection: DuckDBConnection;
-  /** Closes the connection and the database (checkpointing a file opened read-write). */
+  /**
+   * Another connection to the same database, for queries run at the same time as the first
+   * connection's (DuckDB runs one query at a time on a connection). Closed by {@link close}.
+   */
+  connect(): Promise<DuckDBConnection>;
+  /** Closes the connections and the database (checkpointing a file opened read-write). */
   close(): Promise<void>;
 }
 
@@ -81,8 +86,21 @@ async function attach(path: string, options: OpenDatabaseOptions): Promise<Opene
     connection.closeSync();
     throw error;
   }
+  const others = otherConnections(async () => {
+    const other = await instance.connect();
+    try {
+      await other.run(`USE ${alias}`);
+    } catch (error) {
+      other.closeSync();
+      throw error;
+    }
+    return other;
+  });
   const close = async (): Promise<void> => {
     try {
+      // The other connections first, each rolling back what it left open as it closes: once the
+      // database is detached, they could only fail.
+      await others.close();
       // What a transaction left open is rolled back, as closing a connection does; DuckDB would
       // refuse to detach a database such a transaction wrote to, and keep the file locked.
       await connection.run('ROLLBACK').catch(() => undefined);
@@ -98,7 +116,7 @@ async function attach(path: string, options: OpenDatabaseOptions): Promise<Opene
     await close().catch(() => undefined);
     throw error;
   }
-  return { connection, close };
+  return { connection, connect: others.connect, close };
 }
 
 /**
@@ -223,15 +241,49 @@ async function openOwnInstance(path: string, options: OpenDatabaseOptions): Prom
     instance.closeSync();
     throw error;
   }
+  const others = otherConnections(() => instance.connect());
   return {
     connection,
-    close: () => {
+    connect: others.connect,
+    close: async () => {
       try {
+        await others.close();
         connection.closeSync();
       } finally {
         instance.closeSync();
       }
-      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * The connections {@link OpenedDatabase.connect} opens beside the first: `close` waits for those
+ * being opened and closes them all; one asked for after that is refused.
+ */
+function otherConnections(open: () => Promise<DuckDBConnection>): {
+  connect: () => Promise<DuckDBConnection>;
+  close: () => Promise<void>;
+} {
+  const opening = new Set<Promise<DuckDBConnection>>();
+  const opened: DuckDBConnection[] = [];
+  let closed = false;
+  return {
+    connect: async () => {
+      if (closed) throw new Error('the database is closed');
+      const pending = open();
+      opening.add(pending);
+      try {
+        const connection = await pending;
+        opened.push(connection);
+        return connection;
+      } finally {
+        opening.delete(pending);
+      }
+    },
+    close: async () => {
+      closed = true;
+      await Promise.allSettled([...opening]);
+      for (const connection of opened.splice(0)) connection.closeSync();
     },
   };
 }
