@@ -50,6 +50,12 @@ export interface CompiledBundleOptions {
 
 export const DEFAULT_COMPILED_BUNDLE_OPTIONS: CompiledBundleOptions = { env: process.env, saveAtExit: true };
 
+/**
+ * How a bundle opens: the build writes it as the function Node wraps a CommonJS module in (its
+ * `banner`; `})` closes it), so that the file is compiled as it is read, not copied into a wrapper.
+ */
+export const COMMONJS_WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
+
 /** Code caches kept per bundle: this run's, and the newest of the others. */
 const KEPT_CACHES = 3;
 
@@ -95,7 +101,8 @@ function readPrivateFile(file: string): Buffer | undefined {
 }
 
 /**
- * Runs a CommonJS bundle (scripts/build-cli-bundle.mjs) with V8's code cache, as Node 22's
+ * Runs a CommonJS bundle (scripts/build-cli-bundle.mjs: ASCII, wrapped in {@link COMMONJS_WRAPPER}
+ * by the build) with V8's code cache, as Node 22's
  * `module.enableCompileCache()` does for every module (Node 20 has nothing of the kind for ES
  * modules): the report's code is 1.2 MB, whose compiling was a good part of a cached question's
  * start (docs/benchmarks.md). The first run compiles the bundle from source and, at exit, writes
@@ -119,7 +126,8 @@ export function loadCompiledBundle(
 ): LoadedBundle {
   const { env, saveAtExit } = { ...DEFAULT_COMPILED_BUNDLE_OPTIONS, ...overrides };
   if (!/^[0-9a-f]{8,64}$/.test(contentHash)) throw new Error(`not a content hash: ${contentHash}`);
-  const source = readFileSync(file, 'utf8');
+  // ASCII (the build checks it): read as Latin-1, one byte a character, without UTF-8's decoding.
+  const source = readFileSync(file, 'latin1');
   const name = basename(file).replace(/\.c?js$/, '');
   const disabled = env.NODE_DISABLE_COMPILE_CACHE !== undefined && env.NODE_DISABLE_COMPILE_CACHE !== '';
   const folder = disabled ? undefined : codeCacheFolder(env);
@@ -136,9 +144,14 @@ export function loadCompiledBundle(
     }
   };
   const cachedData = cacheFile !== undefined && folderIsPrivate() ? readPrivateFile(cacheFile) : undefined;
-  // Node's own CommonJS wrapper: the bundle sees require, module and __filename as a file does
-  // (its import() calls are requires: the build leaves none, whose loading vm would need).
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  if (!source.startsWith(COMMONJS_WRAPPER))
+    throw new Error(
+      `${file} is not a bundle of scripts/build-cli-bundle.mjs: it does not open with Node's CommonJS wrapper`,
+    );
+  // The file is compiled as it is: the function that runs the bundle with its require, module and
+  // __filename, as Node runs a CommonJS file (its import() calls are requires: the build leaves
+  // none, whose loading vm would need).
+  const script = new Script(source, {
     filename: file,
     ...(cachedData === undefined ? {} : { cachedData }),
   });

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { codeCacheFolder, loadCompiledBundle } from '../../../src/cli/compiled-bundle.js';
+import { COMMONJS_WRAPPER, codeCacheFolder, loadCompiledBundle } from '../../../src/cli/compiled-bundle.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
 
 /** The module the commands' stubs import, as the build wrote it (test/global-setup.ts builds dist/). */
@@ -26,8 +26,8 @@ let work: string;
 let env: NodeJS.ProcessEnv;
 let bundle: string;
 
-/** A CommonJS bundle as esbuild writes one: it requires, knows its file, and loads lazily. */
-const BUNDLE = `
+/** A CommonJS module as the build writes one: it requires, knows its file, and loads lazily. */
+const MODULE = `
 const { basename } = require('node:path');
 function triple(value) { return value * 3; }
 module.exports = {
@@ -36,7 +36,10 @@ module.exports = {
   triple,
   platform: () => Promise.resolve().then(() => require('node:os').platform()),
 };
+// A comment on the last line, as a source map's would be
 `;
+/** The module in the wrapper the build puts it in. */
+const BUNDLE = `${COMMONJS_WRAPPER}${MODULE}})`;
 
 beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), 'iamtrail-compiled-'));
@@ -78,6 +81,11 @@ describe('loadCompiledBundle', () => {
     expect(exports.folder).toBe(work);
     expect(exports.triple(14)).toBe(42);
     expect(await exports.platform()).toBe(process.platform);
+  });
+
+  it('refuses a file that is not such a bundle (a CommonJS module as it is), naming it', () => {
+    writeFileSync(bundle, MODULE);
+    expect(() => load()).toThrow(`${bundle} is not a bundle of scripts/build-cli-bundle.mjs`);
   });
 
   // V8 keeps what a process compiled: whether it takes the cache file shows only in a new process.
