@@ -194,6 +194,16 @@ for (const file of compiledFiles) {
     );
     process.exit(1);
   }
+  const text = bytes.toString('latin1');
+  if (
+    !text.startsWith('(function (exports, require, module, __filename, __dirname) {\n') ||
+    !text.endsWith('\n})\n')
+  ) {
+    console.error(
+      `${relative(repoRoot, outfile)} is not inside Node's CommonJS wrapper, on lines of its own`,
+    );
+    process.exit(1);
+  }
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   compiledBundles.set(file, { outfile, hash });
 }

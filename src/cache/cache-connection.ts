@@ -21,10 +21,10 @@ import { CACHE_SCHEMA_VERSION, ensureSchema, isOwnCache } from './cache-schema.j
 import type { CacheDatabase } from './cache-schema.js';
 
 /**
- * The most connections a cache opened read-only runs queries on at once: the four queries of a
- * question's evidence (docs/benchmarks.md).
+ * The most connections a cache opened read-only runs queries on at once, its first one included:
+ * the four queries of a question's evidence (docs/benchmarks.md).
  */
-const SPARE_CONNECTIONS = 4;
+const MAX_CONNECTIONS = 4;
 
 /** Options of {@link CacheConnection.open}. */
 export interface CacheConnectionOptions {
@@ -54,11 +54,18 @@ export class CacheConnection {
   readonly #database: OpenedDatabase;
   /** The DuckDB connection, for what kysely cannot say (appenders, Parquet reads). */
   readonly connection: DuckDBConnection;
-  /** The same connection through kysely, with errors about the file mapped to iamtrail's. */
+  /**
+   * The database through kysely, with errors about the file mapped to iamtrail's: on {@link
+   * connection}, and for a cache opened read-only on spare connections too, for queries asked at
+   * once (so a query here may not see what {@link connection}'s open transaction wrote: a
+   * read-only cache has none).
+   */
   readonly db: Kysely<CacheDatabase>;
   /** The file, or `:memory:`. */
   readonly path: string;
   #closed = false;
+  /** Opened by {@link openReadOnly}. */
+  readonly #readOnly: boolean;
 
   /** The path errors name: {@link path}, or for a cache being created, where it will be. */
   readonly reportedPath: string;
@@ -67,6 +74,7 @@ export class CacheConnection {
     this.path = path;
     this.reportedPath = reportedPath;
     this.#database = database;
+    this.#readOnly = readOnly;
     const connection = database.connection;
     this.connection = connection;
     // Every query's DuckDB error about the file (damage, a full disk) becomes iamtrail's own.
@@ -97,14 +105,14 @@ export class CacheConnection {
     // so that the queries find them open.
     let spare: DuckDbSpareConnections | undefined;
     if (readOnly) {
-      const opening = Array.from({ length: SPARE_CONNECTIONS - 1 }, () => {
+      const opening = Array.from({ length: MAX_CONNECTIONS - 1 }, () => {
         const opened = database.connect().then(mapped, mapError);
         opened.catch(() => undefined);
         return opened;
       });
       spare = {
         connect: () => opening.shift() ?? Promise.reject(new Error('no spare connection left')),
-        max: SPARE_CONNECTIONS,
+        max: MAX_CONNECTIONS,
       };
     }
     this.db = new Kysely<CacheDatabase>({
@@ -424,7 +432,7 @@ export class CacheConnection {
     );
   }
 
-  /** Closes the connection and the database. Safe to call twice. */
+  /** Closes the connections and the database. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -436,8 +444,13 @@ export class CacheConnection {
     }
   }
 
-  /** Runs `body` in one transaction: committed whole, or rolled back with the first error. */
+  /**
+   * Runs `body` in one transaction: committed whole, or rolled back with the first error. Not on a
+   * cache opened read-only, which has nothing to write and whose kysely queries may run on
+   * connections outside the transaction.
+   */
   async transaction<T>(body: () => Promise<T>): Promise<T> {
+    if (this.#readOnly) throw new Error(`the cache ${this.reportedPath} is open read-only: no transaction`);
     await this.connection.run('BEGIN TRANSACTION');
     try {
       const result = await body();

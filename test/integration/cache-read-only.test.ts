@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import { CacheStore } from '../../src/cache/cache-store.js';
 
@@ -100,6 +100,8 @@ describe('CacheStore.openReadOnly (a question the cache answers alone)', () => {
         () => store.skippedFiles('local:/logs', WINDOW, ['111111111111']),
         () => store.accountEvents('local:/logs', WINDOW, '111111111111'),
       ] as const;
+    // DuckDB's connect, watched (and run): the store opens its spare connections with it.
+    const connect = vi.spyOn(DuckDBInstance.prototype, 'connect');
     const store = await CacheStore.openReadOnly(path);
     expect(store).toBeDefined();
     if (store === undefined) return;
@@ -113,6 +115,9 @@ describe('CacheStore.openReadOnly (a question the cache answers alone)', () => {
     } finally {
       await store.close();
     }
+    // Its first connection and the three spares the questions asked at once ran on.
+    expect(connect).toHaveBeenCalledTimes(4);
+    connect.mockRestore();
     expect(atOnce).toEqual(oneByOne);
     expect(oneByOne[0]).toEqual(['2026-10-02']);
     expect(snapshot(join(path, '..'))).toEqual(before);

@@ -104,10 +104,12 @@ export class DuckDbDriver implements Driver {
       try {
         return new DuckDbDatabaseConnection(await spare.connect());
       } catch {
-        // No more connections: this query waits for one that is open, which reports any error
-        // of the database itself.
+        // No more connections: this query takes one that was released meanwhile, or waits for
+        // one, which reports any error of the database itself.
         this.#opened -= 1;
         this.#spare = undefined;
+        const released = this.#idle.pop();
+        if (released !== undefined) return released;
       }
     }
     return new Promise((resolve) => this.#waiting.push(resolve));

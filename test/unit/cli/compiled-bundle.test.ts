@@ -36,7 +36,7 @@ module.exports = {
   triple,
   platform: () => Promise.resolve().then(() => require('node:os').platform()),
 };
-// A comment on the last line, as a source map's would be
+// A line comment last: the wrapper's close must come on a line of its own
 `;
 /** The module in the wrapper the build puts it in. */
 const BUNDLE = `${COMMONJS_WRAPPER}${MODULE}})`;

@@ -128,6 +128,30 @@ describe('the DuckDB driver', () => {
     expect(watch.connects).toBe(3);
   });
 
+  it('takes a connection released while a spare failed to open, instead of waiting for ever', async () => {
+    const watch = newWatch();
+    let failSpare: (() => void) | undefined;
+    const db = await database(watch, (w) => ({
+      connect: () => {
+        w.connects += 1;
+        return new Promise<DuckDbConnectionLike>((_, reject) => {
+          failSpare = () => {
+            reject(new Error('no more connections'));
+          };
+        });
+      },
+      max: 2,
+    }));
+    const first = sql<{ n: number }>`SELECT 1 AS n`.execute(db);
+    const second = sql<{ n: number }>`SELECT 2 AS n`.execute(db);
+    // The first query ends (its connection idle again) while the second still waits for its spare.
+    expect((await first).rows).toEqual([{ n: 1 }]);
+    failSpare?.();
+    expect((await second).rows).toEqual([{ n: 2 }]);
+    expect(watch.connects).toBe(1);
+    // What went wrong here was a wait without end: a few seconds say so.
+  }, 10_000);
+
   it('keeps a transaction on its connection: the queries asked meanwhile run on another', async () => {
     const watch = newWatch();
     const db = await database(watch, (w) => ({
