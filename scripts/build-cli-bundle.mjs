@@ -23,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 
 import { build } from 'esbuild';
 
+import { COMMONJS_WRAPPER } from '../dist/cli/compiled-bundle.js';
+
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(repoRoot, 'dist');
 const commandsDir = join(dist, 'commands');
@@ -173,9 +175,9 @@ for (const file of compiledFiles) {
     supported: { 'dynamic-import': false },
     minifyWhitespace: true,
     minifySyntax: true,
-    // The file is the function Node wraps a CommonJS module in (COMMONJS_WRAPPER of
-    // src/cli/compiled-bundle.ts), compiled as it is read: no 1.2 MB copy to wrap it at each start.
-    banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+    // The file is the function Node wraps a CommonJS module in (COMMONJS_WRAPPER), compiled as it
+    // is read: no 1.2 MB copy to wrap it at each start.
+    banner: { js: COMMONJS_WRAPPER },
     footer: { js: '})' },
     // esbuild's default, said here because the loader reads the file as Latin-1 (checked below).
     charset: 'ascii',
@@ -195,10 +197,7 @@ for (const file of compiledFiles) {
     process.exit(1);
   }
   const text = bytes.toString('latin1');
-  if (
-    !text.startsWith('(function (exports, require, module, __filename, __dirname) {\n') ||
-    !text.endsWith('\n})\n')
-  ) {
+  if (!text.startsWith(`${COMMONJS_WRAPPER}\n`) || !text.endsWith('\n})\n')) {
     console.error(
       `${relative(repoRoot, outfile)} is not inside Node's CommonJS wrapper, on lines of its own`,
     );

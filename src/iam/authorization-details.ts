@@ -233,7 +233,7 @@ export function parseAuthorizationDetails(pages: readonly unknown[]): Authorizat
         roles.set(role.Arn, {
           type: 'role',
           ...base,
-          serviceLinked: base.path.startsWith('/aws-service-role/'),
+          serviceLinked: isServiceLinkedPath(base.path),
           assumeRolePolicyDocument: role.AssumeRolePolicyDocument,
           lastUsedDate: role.RoleLastUsed?.LastUsedDate ?? undefined,
           lastUsedKnown: role.RoleLastUsed !== undefined,
@@ -253,6 +253,11 @@ export function parseAuthorizationDetails(pages: readonly unknown[]): Authorizat
     });
   }
   return { users: [...users.values()], roles: [...roles.values()], groups, policies };
+}
+
+/** Whether a role's path (absent or null: `/`) is where AWS keeps service-linked roles. */
+function isServiceLinkedPath(path: string | null | undefined): boolean {
+  return (path ?? '/').startsWith('/aws-service-role/');
 }
 
 /** A role of another account as the assumable-role analysis needs it: its name, ARN and kind. */
@@ -282,7 +287,7 @@ export function parseRoleSummaries(pages: readonly unknown[]): RoleSummary[] {
         roles.set(role.Arn, {
           name: role.RoleName,
           arn: role.Arn,
-          serviceLinked: (role.Path ?? '/').startsWith('/aws-service-role/'),
+          serviceLinked: isServiceLinkedPath(role.Path),
         });
       }
     });
