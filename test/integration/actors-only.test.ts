@@ -134,7 +134,8 @@ describe('one engine asked both ways', () => {
 describe('a log file that repeats a field', () => {
   it('is read, or skipped, alike by both summaries: the reader names the same fields', async () => {
     // DuckDB refuses a record repeating a field its type names: each file repeats one field of a
-    // record, among them fields only the full summary uses (a narrower reader would accept them).
+    // record, among them fields only the full summary uses (a narrower reader would accept them;
+    // the per-actor reader types them "NULL"), at the top and inside userIdentity.
     const logs = join(work, 'repeated-fields');
     const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/10');
     mkdirSync(day, { recursive: true });
@@ -147,24 +148,53 @@ describe('a log file that repeats a field', () => {
         sourceIPAddress: '192.0.2.1',
         userAgent: 'agent',
         eventID: 'id',
+        requestParameters: { bucketName: 'b' },
+        responseElements: null,
         recipientAccountId: '111111111111',
-        userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111111111111:user/${user}`, accessKeyId: 'AKIA' },
+        userIdentity: {
+          type: 'IAMUser',
+          arn: `arn:aws:iam::111111111111:user/${user}`,
+          accessKeyId: 'AKIA',
+          userName: user,
+          invokedBy: 'AWS Internal',
+        },
       });
-    const repeats = ['eventID', 'awsRegion', 'sourceIPAddress', 'accessKeyId', 'userAgent', 'eventName'];
+    const repeats = [
+      'eventID',
+      'awsRegion',
+      'sourceIPAddress',
+      'accessKeyId',
+      'userAgent',
+      'eventName',
+      'requestParameters',
+      'responseElements',
+      'userName',
+      'invokedBy',
+    ];
     repeats.forEach((field, index) => {
       const text = `{"Records":[${record(`plain${String(index)}`)},${record(field).replace(`"${field}":`, `"${field}":"again","${field}":`)}]}`;
       writeFileSync(
-        join(day, `111111111111_CloudTrail_us-east-1_20261010T0${String(index)}00Z_${field}.json.gz`),
+        join(day, `111111111111_CloudTrail_us-east-1_20261010T${String(index).padStart(2, '0')}00Z_${field}.json.gz`),
         gzipSync(text),
       );
     });
+    // The fields the per-actor reader does not read hold any kind of JSON value, as both read them.
+    const odd = JSON.parse(record('odd-values')) as Record<string, unknown>;
+    Object.assign(odd, { eventID: 7, awsRegion: ['us-east-1'], requestParameters: 'text', responseElements: [1] });
+    Object.assign(odd['userIdentity'] as object, { accessKeyId: { id: 1 }, userName: false });
+    writeFileSync(
+      join(day, '111111111111_CloudTrail_us-east-1_20261010T2300Z_odd-values.json.gz'),
+      gzipSync(JSON.stringify({ Records: [odd] })),
+    );
     const window = { startDay: '2026-10-10', endDay: '2026-10-10' };
     const full = await summarize(logs, window);
     const actors = await summarize(logs, { ...window, actorsOnly: true });
     // Some repeat is refused and some accepted (userAgent: a field no summary reads).
     expect(full.skippedFiles.length).toBeGreaterThan(0);
     expect(full.skippedFiles.length).toBeLessThan(repeats.length);
-    expect(full.skippedFiles.some((entry) => entry.file.endsWith('_eventID.json.gz'))).toBe(true);
+    for (const field of ['eventID', 'requestParameters', 'responseElements', 'userName', 'invokedBy'])
+      expect(full.skippedFiles.some((entry) => entry.file.endsWith(`_${field}.json.gz`))).toBe(true);
+    expect(full.skippedFiles.some((entry) => entry.file.endsWith('_odd-values.json.gz'))).toBe(false);
     expect([...actors.skippedFiles].map((entry) => entry.file).sort()).toEqual(
       [...full.skippedFiles].map((entry) => entry.file).sort(),
     );
