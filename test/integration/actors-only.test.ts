@@ -174,13 +174,21 @@ describe('a log file that repeats a field', () => {
     repeats.forEach((field, index) => {
       const text = `{"Records":[${record(`plain${String(index)}`)},${record(field).replace(`"${field}":`, `"${field}":"again","${field}":`)}]}`;
       writeFileSync(
-        join(day, `111111111111_CloudTrail_us-east-1_20261010T${String(index).padStart(2, '0')}00Z_${field}.json.gz`),
+        join(
+          day,
+          `111111111111_CloudTrail_us-east-1_20261010T${String(index).padStart(2, '0')}00Z_${field}.json.gz`,
+        ),
         gzipSync(text),
       );
     });
     // The fields the per-actor reader does not read hold any kind of JSON value, as both read them.
     const odd = JSON.parse(record('odd-values')) as Record<string, unknown>;
-    Object.assign(odd, { eventID: 7, awsRegion: ['us-east-1'], requestParameters: 'text', responseElements: [1] });
+    Object.assign(odd, {
+      eventID: 7,
+      awsRegion: ['us-east-1'],
+      requestParameters: 'text',
+      responseElements: [1],
+    });
     Object.assign(odd['userIdentity'] as object, { accessKeyId: { id: 1 }, userName: false });
     writeFileSync(
       join(day, '111111111111_CloudTrail_us-east-1_20261010T2300Z_odd-values.json.gz'),
