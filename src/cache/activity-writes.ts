@@ -101,7 +101,10 @@ export function transactionGroups(
  * transactions as `commits.rowsPerTransaction` allows (a day is never split; a commit costs the
  * disk a sync). A killed process leaves every day complete or absent. `commits.beforeCommit` is
  * a test seam to hold a transaction open. `resourcesRead`: the engine read the days' resources
- * (`resources` holds all of them), which the coverage remembers.
+ * (`resources` holds all of them), which the coverage remembers. `actorsOnly`: the rows are those
+ * of a per-actor summary (`SummaryRequest.actorsOnly`: every event `*`), which answer only what
+ * the actors' days do; only those are written, and only into an in-memory store (a file would
+ * keep them for questions they cannot answer).
  */
 export async function writeDays(
   cache: CacheConnection,
@@ -114,7 +117,10 @@ export async function writeDays(
   changes: readonly IamChangeRow[] = [],
   resources: readonly ResourceUsageRow[] = [],
   resourcesRead = false,
+  actorsOnly = false,
 ): Promise<void> {
+  if (actorsOnly && cache.path !== ':memory:')
+    throw new Error('the rows of a per-actor summary go into an in-memory store only');
   const skippedRows = skipped.map((entry) => ({
     source,
     day: dayOfLogPath(entry.file) ?? days[0] ?? '',
@@ -175,7 +181,7 @@ export async function writeDays(
       await cache.transaction(async () => {
         await forgetDays(cache, source, days);
         await insertSkipped();
-        await insertDays(cache, source, days, rows, changes, resources);
+        await insertDays(cache, source, days, rows, changes, resources, actorsOnly);
         await insertCoverage([...coverageOf.values()].flat());
       });
       return;
@@ -262,8 +268,9 @@ async function stageActivity(
 
 /**
  * Writes the rows of whole days (in the caller's transaction): their activity from `incoming`, in
- * {@link STORED_ORDER}, rolled up into the actors' days and the accounts' events; their IAM
- * changes and resources from the spill's temporary tables, or from JavaScript.
+ * {@link STORED_ORDER}, rolled up into the actors' days and the accounts' events (with
+ * `actorsOnly`, the actors' days alone); their IAM changes and resources from the spill's
+ * temporary tables, or from JavaScript.
  */
 async function insertDays(
   cache: CacheConnection,
@@ -272,21 +279,24 @@ async function insertDays(
   rows: readonly ActivityRow[] | { readonly file: string },
   changes: readonly IamChangeRow[],
   resources: readonly ResourceUsageRow[],
+  actorsOnly = false,
 ): Promise<void> {
   // One statement a table for the transaction's days (a list bound as a value).
   const list = listValue([...days]);
-  await cache.connection.run(
-    `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE list_contains($2, day) ORDER BY ${STORED_ORDER}`,
-    [source, list],
-  );
+  if (!actorsOnly)
+    await cache.connection.run(
+      `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE list_contains($2, day) ORDER BY ${STORED_ORDER}`,
+      [source, list],
+    );
   await cache.connection.run(
     `INSERT INTO actor_days BY NAME SELECT $1 AS source, * FROM (SELECT ${ACTOR_DAYS_COLUMNS} FROM incoming WHERE list_contains($2, day) GROUP BY ALL) ORDER BY ${STORED_ORDER}`,
     [source, list],
   );
-  await cache.connection.run(
-    `INSERT INTO account_events BY NAME SELECT DISTINCT $1 AS source, ${ACCOUNT_EVENTS_COLUMNS} FROM incoming WHERE list_contains($2, day) ORDER BY ALL`,
-    [source, list],
-  );
+  if (!actorsOnly)
+    await cache.connection.run(
+      `INSERT INTO account_events BY NAME SELECT DISTINCT $1 AS source, ${ACCOUNT_EVENTS_COLUMNS} FROM incoming WHERE list_contains($2, day) ORDER BY ALL`,
+      [source, list],
+    );
   if ('file' in rows) {
     await cache.connection.run(
       `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM incoming_changes WHERE list_contains($2, day)`,

@@ -344,6 +344,39 @@ describe('CacheStore', () => {
     }
   });
 
+  it("writes a per-actor summary's rows into an in-memory store's actors' days alone, and never into a file", async () => {
+    const days = ['2026-10-01', '2026-10-02'];
+    const anyEvent = { eventSource: '*', eventName: '*' };
+    const rows = [
+      row('2026-10-01', { ...anyEvent, calls: 2 }),
+      row('2026-10-02', { ...anyEvent, outcome: 'denied', calls: 3 }),
+    ];
+    const window = { startDay: days[0] ?? '', endDay: days[1] ?? '' };
+    const memory = await CacheStore.open(':memory:');
+    try {
+      await memory.writeDays('src', days, rows, logsOf(days), {}, [], [], [], false, true);
+      const rollup = await memory.actorRollup('src', window, A, 'IAMUser');
+      expect(rollup.map((r) => [r.actorArn, r.outcome, r.calls, r.day]).sort()).toEqual([
+        ['arn:aws:iam::111111111111:user/alice', 'denied', 3, '2026-10-02'],
+        ['arn:aws:iam::111111111111:user/alice', 'ok', 2, '2026-10-01'],
+      ]);
+      expect(await memory.actorActivity('src', window, 'arn:aws:iam::111111111111:user/alice')).toEqual([]);
+      expect(await memory.accountEvents('src', window, A)).toEqual([]);
+    } finally {
+      await memory.close();
+    }
+    const file = freshCache();
+    const store = await CacheStore.open(file);
+    try {
+      await expect(
+        store.writeDays('src', days, rows, logsOf(days), {}, [], [], [], false, true),
+      ).rejects.toThrow(/in-memory store only/);
+      expect(await store.coverage('src', window)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('clears days whole: before a date, or those holding an account', async () => {
     const store = await CacheStore.open(freshCache());
     try {

@@ -329,6 +329,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
         resources: SummaryResult['resources'];
         coverage: readonly DayCoverage[];
         skipped: readonly SkippedFile[];
+        actorsOnly: boolean;
       }[] = [];
       const engine = await createEngine(engineSpec());
       const { chunking } = engine;
@@ -369,11 +370,13 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           skippedFiles.push(...read.skippedFiles);
         } else
           for (const range of ranges) {
+            // Never for a cache: its rows answer whatever question comes next.
+            const actorsOnly = options.actorsOnly === true && !options.cache.enabled;
             const summary = await engine.summarize({
               startDay: range.startDay,
               endDay: range.endDay,
               resources: options.resources === true,
-              ...(options.actorsOnly === true && !options.cache.enabled ? { actorsOnly: true } : {}),
+              ...(actorsOnly ? { actorsOnly } : {}),
               ...(options.signal === undefined ? {} : { signal: options.signal }),
             });
             filesRead += summary.filesRead;
@@ -385,6 +388,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
               resources: summary.resources,
               coverage: summary.coverage,
               skipped: summary.skippedFiles,
+              actorsOnly,
             });
           }
       } finally {
@@ -409,6 +413,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           range.changes,
           range.resources,
           options.resources === true,
+          range.actorsOnly,
         );
     }
     const held = sortDayCoverage(await store.coverage(source, window));
