@@ -1,4 +1,5 @@
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 
 import { addDays } from '../../trail/utc-days.js';
@@ -42,18 +43,19 @@ export function listLogFiles(root: string, startDay: string, endDay: string): Lo
   let prunedFiles = 0;
   let ignoredFiles = 0;
   const unreadable: { path: string; reason: string }[] = [];
-  // Each real folder once: a link back up the tree must not make the walk endless.
+  // Each real folder once, known by its device and inode (from the stat each entry gets anyway,
+  // which follows links): a link back up the tree must not make the walk endless.
   const visited = new Set<string>();
 
-  const visit = (dir: string, trail: readonly string[]): void => {
+  const visit = (dir: string, trail: readonly string[], dirStat: Stats): void => {
+    const identity = `${dirStat.dev}:${dirStat.ino}`;
+    if (visited.has(identity)) return;
+    visited.add(identity);
     let entries;
     try {
-      const real = realpathSync.native(dir);
-      if (visited.has(real)) return;
-      visited.add(real);
       entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     } catch (error) {
-      unreadable.push({ path: dir, reason: (error as NodeJS.ErrnoException).code ?? 'unreadable' });
+      unreadable.push({ path: dir, reason: reasonOf(error) });
       return;
     }
     const cloudTrailIndex = trail.lastIndexOf('CloudTrail');
@@ -61,17 +63,14 @@ export function listLogFiles(root: string, startDay: string, endDay: string): Lo
     const depth = cloudTrailIndex >= 0 ? trail.length - cloudTrailIndex - 2 : -1;
     for (const entry of entries) {
       const path = join(dir, entry.name);
-      let isDirectory: boolean;
-      let bytes = 0;
+      let stat: Stats;
       try {
-        const stat = statSync(path);
-        isDirectory = stat.isDirectory();
-        bytes = stat.size;
+        stat = statSync(path);
       } catch (error) {
-        unreadable.push({ path, reason: (error as NodeJS.ErrnoException).code ?? 'unreadable' });
+        unreadable.push({ path, reason: reasonOf(error) });
         continue;
       }
-      if (isDirectory) {
+      if (stat.isDirectory()) {
         if (NON_LOG_FOLDERS.has(entry.name)) {
           ignoredFiles += countFiles(path);
           continue;
@@ -84,7 +83,7 @@ export function listLogFiles(root: string, startDay: string, endDay: string): Lo
           prunedFiles += countFiles(path);
           continue;
         }
-        visit(path, [...trail, entry.name]);
+        visit(path, [...trail, entry.name], stat);
         continue;
       }
       if (!LOG_NAME.test(entry.name) || entry.name.includes('CloudTrail-Digest')) {
@@ -93,11 +92,22 @@ export function listLogFiles(root: string, startDay: string, endDay: string): Lo
       }
       const folderDay =
         depth === 3 ? `${trail.at(-3) ?? ''}-${trail.at(-2) ?? ''}-${trail.at(-1) ?? ''}` : undefined;
-      files.push({ path, bytes, folderDay });
+      files.push({ path, bytes: stat.size, folderDay });
     }
   };
-  visit(root, []);
+  let rootStat: Stats | undefined;
+  try {
+    rootStat = statSync(root);
+  } catch (error) {
+    unreadable.push({ path: root, reason: reasonOf(error) });
+  }
+  if (rootStat !== undefined) visit(root, [], rootStat);
   return { files, prunedFiles, ignoredFiles, unreadable };
+}
+
+/** Why an entry could not be read: its error code (`ENOENT`, `EACCES`, `ELOOP`, ...). */
+function reasonOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? 'unreadable';
 }
 
 /**
