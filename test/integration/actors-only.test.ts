@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import { loadWindow, planLogs } from '../../src/app/report/load-window.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -157,6 +157,7 @@ describe('a log file that repeats a field', () => {
           accessKeyId: 'AKIA',
           userName: user,
           invokedBy: 'AWS Internal',
+          sessionContext: { sourceIdentity: 'someone', sessionIssuer: {} },
         },
       });
     const repeats = [
@@ -170,6 +171,8 @@ describe('a log file that repeats a field', () => {
       'responseElements',
       'userName',
       'invokedBy',
+      'sourceIdentity',
+      'eventSource',
     ];
     repeats.forEach((field, index) => {
       const text = `{"Records":[${record(`plain${String(index)}`)},${record(field).replace(`"${field}":`, `"${field}":"again","${field}":`)}]}`;
@@ -185,11 +188,18 @@ describe('a log file that repeats a field', () => {
     const odd = JSON.parse(record('odd-values')) as Record<string, unknown>;
     Object.assign(odd, {
       eventID: 7,
+      eventSource: ['s3.amazonaws.com'],
       awsRegion: ['us-east-1'],
+      sourceIPAddress: { v4: '192.0.2.1' },
       requestParameters: 'text',
       responseElements: [1],
     });
-    Object.assign(odd['userIdentity'] as object, { accessKeyId: { id: 1 }, userName: false });
+    Object.assign(odd['userIdentity'] as object, {
+      accessKeyId: { id: 1 },
+      userName: false,
+      invokedBy: 5,
+      sessionContext: { sourceIdentity: [1], sessionIssuer: {} },
+    });
     writeFileSync(
       join(day, '111111111111_CloudTrail_us-east-1_20261010T2300Z_odd-values.json.gz'),
       gzipSync(JSON.stringify({ Records: [odd] })),
@@ -200,7 +210,15 @@ describe('a log file that repeats a field', () => {
     // Some repeat is refused and some accepted (userAgent: a field no summary reads).
     expect(full.skippedFiles.length).toBeGreaterThan(0);
     expect(full.skippedFiles.length).toBeLessThan(repeats.length);
-    for (const field of ['eventID', 'requestParameters', 'responseElements', 'userName', 'invokedBy'])
+    for (const field of [
+      'eventID',
+      'eventSource',
+      'requestParameters',
+      'responseElements',
+      'userName',
+      'invokedBy',
+      'sourceIdentity',
+    ])
       expect(full.skippedFiles.some((entry) => entry.file.endsWith(`_${field}.json.gz`))).toBe(true);
     expect(full.skippedFiles.some((entry) => entry.file.endsWith('_odd-values.json.gz'))).toBe(false);
     expect([...actors.skippedFiles].map((entry) => entry.file).sort()).toEqual(
@@ -366,28 +384,43 @@ describe('loadWindow with actorsOnly', () => {
       now: new Date('2026-11-30T00:00:00Z'),
     });
   const week = { startDay: '2026-10-13', endDay: '2026-10-19' };
-  const held = async (enabled: boolean): Promise<{ events: Set<string>; actorDays: number }> => {
-    const { store, source } = await load(enabled);
+  /** What the load asked the engine (a spy that lets every call through) and what its store holds. */
+  const held = async (enabled: boolean) => {
+    const summarize = vi.spyOn(DuckDbEngine.prototype, 'summarize');
     try {
-      const rows = await store.actorActivity(source, week, 'arn:aws:iam::111111111111:user/alice');
-      const rollup = await store.actorRollup(source, week, '111111111111', 'IAMUser');
-      return { events: new Set(rows.map((row) => row.eventName)), actorDays: rollup.length };
+      const { store, source } = await load(enabled);
+      try {
+        const rows = await store.actorActivity(source, week, 'arn:aws:iam::111111111111:user/alice');
+        return {
+          requests: summarize.mock.calls.map(([request]) => request),
+          events: new Set(rows.map((row) => row.eventName)),
+          accountEvents: await store.accountEvents(source, week, '111111111111'),
+          actorDays: (await store.actorRollup(source, week, '111111111111', 'IAMUser')).length,
+        };
+      } finally {
+        await store.close();
+      }
     } finally {
-      await store.close();
+      summarize.mockRestore();
     }
   };
-  const eventsHeld = async (enabled: boolean): Promise<Set<string>> => (await held(enabled)).events;
 
   it("without the cache, reads the actors only: its store holds the actors' days, and no event's row", async () => {
-    const { events, actorDays } = await held(false);
+    const { requests, events, accountEvents, actorDays } = await held(false);
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.every((request) => request.actorsOnly === true)).toBe(true);
     expect(events).toEqual(new Set());
+    expect(accountEvents).toEqual([]);
     expect(actorDays).toBeGreaterThan(0);
   });
 
   it('with the cache, reads everything: the rows name their events', async () => {
-    const events = await eventsHeld(true);
+    const { requests, events, accountEvents } = await held(true);
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.some((request) => request.actorsOnly === true)).toBe(false);
     expect(events.has(ANY_EVENT)).toBe(false);
     expect(events.size).toBeGreaterThan(3);
+    expect(accountEvents.length).toBeGreaterThan(3);
   });
 });
 

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { listLogFiles } from '../../src/engines/duckdb/log-files.js';
+import { folderIdentity, listLogFiles } from '../../src/engines/duckdb/log-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'iamtrail-tree-'));
 const put = (path: string): void => {
@@ -83,5 +83,19 @@ describe('listLogFiles on awkward trees', () => {
       'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/05/a.json',
     ]);
     expect(listing.unreadable).toEqual([{ path: join(tree, 'AWSLogs/dangling'), reason: 'ENOENT' }]);
+  });
+});
+
+describe('folderIdentity', () => {
+  it('knows a folder by its device and inode, and by its real path when the inode is no exact number or none', () => {
+    const tree = mkdtempSync(join(tmpdir(), 'iamtrail-identity-'));
+    const stat = statSync(tree);
+    expect(folderIdentity(tree, stat)).toBe(`${stat.dev}:${stat.ino}`);
+    // As Windows' 64-bit file ids come: past 2^53, two folders could share the rounded number.
+    for (const ino of [2 ** 53 + 2, 0])
+      expect(folderIdentity(join(tree, '.'), { dev: stat.dev, ino })).toBe(
+        `path:${realpathSync.native(tree)}`,
+      );
+    expect(() => folderIdentity(join(tree, 'missing'), { dev: 1, ino: 0 })).toThrow(/ENOENT/);
   });
 });

@@ -368,10 +368,10 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           engineCalls = read.chunks;
           filesRead += read.filesRead;
           skippedFiles.push(...read.skippedFiles);
-        } else
+        } else {
+          // Never for a cache: its rows answer whatever question comes next.
+          const actorsOnly = options.actorsOnly === true && !options.cache.enabled;
           for (const range of ranges) {
-            // Never for a cache: its rows answer whatever question comes next.
-            const actorsOnly = options.actorsOnly === true && !options.cache.enabled;
             const summary = await engine.summarize({
               startDay: range.startDay,
               endDay: range.endDay,
@@ -391,6 +391,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
               actorsOnly,
             });
           }
+        }
       } finally {
         await engine.close();
         if (options.cache.enabled) store = await openStore();

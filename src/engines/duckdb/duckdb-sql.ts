@@ -14,16 +14,17 @@ import { RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
  * `resources` keeps only each entry's ARN; CloudTrail always writes it as a list (a record where
  * it is not makes its file unreadable, skipped with a warning, as a malformed `userIdentity` does).
  *
- * A per-actor summary (`actorsOnly`) reads fewer of them, but its type still names every one: DuckDB
- * refuses a record that repeats a field its type names, so a narrower type would read files the
- * full one skips. The fields it does not read are typed `"NULL"`, which takes any JSON value (as
- * `VARCHAR` and `JSON` do) without materialising it, and refuses a repeat like the others: the
- * same files are readable whatever the question, for ~4 % less of the read (docs/benchmarks.md).
+ * A per-actor summary (`actorsOnly`) reads fewer of them (the time, account, error and who), but
+ * its type still names every one: DuckDB refuses a record that repeats a field its type names, so
+ * a narrower type would read files the full one skips. The fields it does not read are typed
+ * `"NULL"`, which takes any JSON value (as `VARCHAR` and `JSON` do) without materialising it, and
+ * refuses a repeat like the others: both read the same files (but for `resources`, which only a
+ * summary of the resources names). Measured in docs/benchmarks.md (twelfth session).
  */
 const recordType = (resources: boolean, actorsOnly: boolean): string => {
   const read = (type: string): string => (actorsOnly ? '"NULL"' : type);
   return `STRUCT(
-  eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR, awsRegion ${read('VARCHAR')},
+  eventTime VARCHAR, eventSource ${read('VARCHAR')}, eventName ${read('VARCHAR')}, errorCode VARCHAR, awsRegion ${read('VARCHAR')},
   recipientAccountId VARCHAR, responseElements ${read('JSON')}, eventID ${read('VARCHAR')}, sourceIPAddress ${read('VARCHAR')},
   requestParameters ${read('JSON')},${resources ? ' resources STRUCT(ARN VARCHAR)[],' : ''}
   userIdentity STRUCT(
@@ -116,7 +117,7 @@ function cloudTrailRelationSql(
   const records = actorsOnly
     ? 'Records IS NOT NULL AS has_records, unnest(CASE WHEN len(Records) > 0 THEN Records ELSE [NULL] END) AS r'
     : 'Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r';
-  return `SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
+  return `SELECT r.eventTime AS eventtime, ${field('eventSource', 'VARCHAR')} AS eventsource, ${field('eventName', 'VARCHAR')} AS eventname,
   r.errorCode AS errorcode, ${field('awsRegion', 'VARCHAR')} AS awsregion, r.recipientAccountId AS recipientaccountid,
   ${field('responseElements', 'JSON')} AS responseelements, r.userIdentity AS useridentity,
   ${field('eventID', 'VARCHAR')} AS eventid, ${field('sourceIPAddress', 'VARCHAR')} AS sourceipaddress,

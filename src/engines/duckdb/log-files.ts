@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 
@@ -43,16 +43,15 @@ export function listLogFiles(root: string, startDay: string, endDay: string): Lo
   let prunedFiles = 0;
   let ignoredFiles = 0;
   const unreadable: { path: string; reason: string }[] = [];
-  // Each real folder once, known by its device and inode (from the stat each entry gets anyway,
-  // which follows links): a link back up the tree must not make the walk endless.
+  // Each real folder once (folderIdentity): a link back up the tree must not make the walk endless.
   const visited = new Set<string>();
 
   const visit = (dir: string, trail: readonly string[], dirStat: Stats): void => {
-    const identity = `${dirStat.dev}:${dirStat.ino}`;
-    if (visited.has(identity)) return;
-    visited.add(identity);
     let entries;
     try {
+      const identity = folderIdentity(dir, dirStat);
+      if (visited.has(identity)) return;
+      visited.add(identity);
       entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     } catch (error) {
       unreadable.push({ path: dir, reason: reasonOf(error) });
@@ -103,6 +102,18 @@ export function listLogFiles(root: string, startDay: string, endDay: string): Lo
   }
   if (rootStat !== undefined) visit(root, [], rootStat);
   return { files, prunedFiles, ignoredFiles, unreadable };
+}
+
+/**
+ * What tells a folder from every other: its device and inode, from the stat the walk takes of each
+ * entry anyway (which follows links). An inode a JavaScript number cannot hold exactly (Windows'
+ * 64-bit file ids, which two folders could then share) or none is no identity: such a folder is
+ * known by its real path. Throws as `realpath(3)` does.
+ */
+export function folderIdentity(dir: string, stat: Pick<Stats, 'dev' | 'ino'>): string {
+  return Number.isSafeInteger(stat.ino) && stat.ino > 0
+    ? `${stat.dev}:${stat.ino}`
+    : `path:${realpathSync.native(dir)}`;
 }
 
 /** Why an entry could not be read: its error code (`ENOENT`, `EACCES`, `ELOOP`, ...). */
