@@ -6,6 +6,14 @@ import { RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
  */
 
 /**
+ * The fields of a record a per-actor summary reads (`buildActorStageQuery`: when, which account,
+ * its error), besides who (`userIdentity`'s type, ARN and session issuer, typed alike in every
+ * reader): the others are `"NULL"` in its reader's type and typed nulls in its `cloudtrail`
+ * relation.
+ */
+const PER_ACTOR_FIELDS: ReadonlySet<string> = new Set(['eventTime', 'errorCode', 'recipientAccountId']);
+
+/**
  * The fields of a CloudTrail record the shared queries read; everything else in a record is
  * skipped by the JSON reader without being materialised (each field costs time on every event).
  * `requestParameters` (read by the IAM changes and the resource extraction, for the events of
@@ -22,14 +30,15 @@ import { RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
  * summary of the resources names). Measured in docs/benchmarks.md (twelfth session).
  */
 const recordType = (resources: boolean, actorsOnly: boolean): string => {
-  const read = (type: string): string => (actorsOnly ? '"NULL"' : type);
+  const field = (name: string, type: string): string =>
+    `${name} ${actorsOnly && !PER_ACTOR_FIELDS.has(name) ? '"NULL"' : type}`;
   return `STRUCT(
-  eventTime VARCHAR, eventSource ${read('VARCHAR')}, eventName ${read('VARCHAR')}, errorCode VARCHAR, awsRegion ${read('VARCHAR')},
-  recipientAccountId VARCHAR, responseElements ${read('JSON')}, eventID ${read('VARCHAR')}, sourceIPAddress ${read('VARCHAR')},
-  requestParameters ${read('JSON')},${resources ? ' resources STRUCT(ARN VARCHAR)[],' : ''}
+  ${field('eventTime', 'VARCHAR')}, ${field('eventSource', 'VARCHAR')}, ${field('eventName', 'VARCHAR')}, ${field('errorCode', 'VARCHAR')}, ${field('awsRegion', 'VARCHAR')},
+  ${field('recipientAccountId', 'VARCHAR')}, ${field('responseElements', 'JSON')}, ${field('eventID', 'VARCHAR')}, ${field('sourceIPAddress', 'VARCHAR')},
+  ${field('requestParameters', 'JSON')},${resources ? ' resources STRUCT(ARN VARCHAR)[],' : ''}
   userIdentity STRUCT(
-    "type" VARCHAR, arn VARCHAR, accessKeyId ${read('VARCHAR')}, userName ${read('VARCHAR')}, invokedBy ${read('VARCHAR')},
-    sessionContext STRUCT(sourceIdentity ${read('VARCHAR')}, sessionIssuer STRUCT(arn VARCHAR))
+    "type" VARCHAR, arn VARCHAR, ${field('accessKeyId', 'VARCHAR')}, ${field('userName', 'VARCHAR')}, ${field('invokedBy', 'VARCHAR')},
+    sessionContext STRUCT(${field('sourceIdentity', 'VARCHAR')}, sessionIssuer STRUCT(arn VARCHAR))
   )
 )`;
 };
@@ -107,9 +116,10 @@ function cloudTrailRelationSql(
 ): string {
   if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0)
     throw new RangeError(`maximum log file size ${maxFileBytes} is not a positive integer`);
-  // A per-actor summary reads none of the other fields: typed nulls here, and `"NULL"` in the
-  // reader's type, which still names them (see recordType).
-  const field = (name: string, type: string): string => (actorsOnly ? `CAST(NULL AS ${type})` : `r.${name}`);
+  // A per-actor summary reads only PER_ACTOR_FIELDS: the others are typed nulls here, and `"NULL"`
+  // in the reader's type, which still names them (see recordType).
+  const field = (name: string, type: string): string =>
+    actorsOnly && !PER_ACTOR_FIELDS.has(name) ? `CAST(NULL AS ${type})` : `r.${name}`;
   const withResources = resources && !actorsOnly;
   // Its stage (`buildActorStageQuery`) tells the files read from their records: a list is
   // unnested as it is, not copied into a list one longer; only a file without records yields
@@ -117,8 +127,8 @@ function cloudTrailRelationSql(
   const records = actorsOnly
     ? 'Records IS NOT NULL AS has_records, unnest(CASE WHEN len(Records) > 0 THEN Records ELSE [NULL] END) AS r'
     : 'Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r';
-  return `SELECT r.eventTime AS eventtime, ${field('eventSource', 'VARCHAR')} AS eventsource, ${field('eventName', 'VARCHAR')} AS eventname,
-  r.errorCode AS errorcode, ${field('awsRegion', 'VARCHAR')} AS awsregion, r.recipientAccountId AS recipientaccountid,
+  return `SELECT ${field('eventTime', 'VARCHAR')} AS eventtime, ${field('eventSource', 'VARCHAR')} AS eventsource, ${field('eventName', 'VARCHAR')} AS eventname,
+  ${field('errorCode', 'VARCHAR')} AS errorcode, ${field('awsRegion', 'VARCHAR')} AS awsregion, ${field('recipientAccountId', 'VARCHAR')} AS recipientaccountid,
   ${field('responseElements', 'JSON')} AS responseelements, r.userIdentity AS useridentity,
   ${field('eventID', 'VARCHAR')} AS eventid, ${field('sourceIPAddress', 'VARCHAR')} AS sourceipaddress,
   ${actorsOnly ? 'CAST(NULL AS JSON)' : `CASE WHEN r.eventSource IN (${parameterSources(resources)}) THEN r.requestParameters END`} AS requestparameters,
