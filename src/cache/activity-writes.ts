@@ -6,7 +6,7 @@ import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { CacheConnection } from './cache-connection.js';
-import { ACCOUNT_EVENTS_COLUMNS, ACTOR_DAYS_COLUMNS, actorKey } from './cache-schema.js';
+import { ACCOUNT_EVENTS_COLUMNS, ACTOR_DAY_KEYS, ACTOR_DAYS_COLUMNS, actorKey } from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 import { accountOfLogPath, dayOfLogPath } from './log-paths.js';
 
@@ -166,6 +166,21 @@ export async function writeDays(
         .values(entries.slice(index, index + 1000))
         .execute();
   };
+  if (actorsOnly && 'file' in rows) {
+    // The actors' days of a per-actor summary's file go straight into the in-memory store: one
+    // row per actor day already (the summary groups by them, its events all ANY_EVENT), no order
+    // to keep (nothing outlives the question), no change nor resource to stage.
+    await cache.transaction(async () => {
+      await forgetDays(cache, source, days);
+      await insertSkipped();
+      await cache.connection.run(
+        `INSERT INTO actor_days BY NAME SELECT $1 AS source, ${ACTOR_DAY_KEYS}, calls, first_seen, last_seen, ${actorKey('actor_arn')} AS actor_key FROM read_parquet($2) WHERE actor_arn IS NOT NULL AND list_contains($3, day)`,
+        [source, duckDbFilePattern(rows.file), listValue([...days])],
+      );
+      await insertCoverage([...coverageOf.values()].flat());
+    });
+    return;
+  }
   // The activity rows, keyed, in a temporary table (`incoming`) from which each transaction takes
   // its days: spilled rows go from Parquet to it inside DuckDB, never through JavaScript.
   await stageActivity(cache, rows);

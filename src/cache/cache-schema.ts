@@ -95,12 +95,15 @@ const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
   '4': ['activity', 'athena_queries', 'athena_resources', 'coverage', 'meta'],
 };
 
+/** What tells one `actor_days` row of a source from another (with `actor_key`, which follows `actor_arn`). */
+export const ACTOR_DAY_KEYS = 'account_id, day, actor_arn, actor_type, caller_arn, via_arn, outcome';
+
 /**
  * Activity rows (of one source) rolled up into `actor_days` rows but for their `source`: what
  * follows `SELECT`, before `FROM` the rows (which carry `actor_key`) and `GROUP BY ALL`. For the
  * writes and the migration.
  */
-export const ACTOR_DAYS_COLUMNS = `account_id, day, actor_arn, actor_type, caller_arn, via_arn, outcome,
+export const ACTOR_DAYS_COLUMNS = `${ACTOR_DAY_KEYS},
   sum(calls) AS calls, min(first_seen) AS first_seen, max(last_seen) AS last_seen, actor_key`;
 
 /** Activity rows rolled up into `account_events` rows but for their `source`, with `SELECT DISTINCT`. */

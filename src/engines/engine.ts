@@ -59,7 +59,9 @@ export interface SummaryResult {
    * {@link SummaryResult.coverage} lists too, the IAM change rows (`event_id` not null) and the
    * resource rows (`resource` not null): readers of activity keep `actor_arn IS NOT NULL AND
    * event_id IS NULL AND resource IS NULL`, readers of changes `event_id IS NOT NULL`, readers of
-   * resources `resource IS NOT NULL`. The caller deletes it.
+   * resources `resource IS NOT NULL`. The file of an `actorsOnly` summary holds only the columns
+   * of its actors' days and coverage (`ACTOR_SUMMARY_COLUMNS`): no change, no resource, any event.
+   * The caller deletes it.
    */
   readonly rowsFile?: string;
   /**

@@ -343,6 +343,20 @@ export const SUMMARY_KEYS = [
   'outcome',
 ] as const;
 
+/**
+ * The columns a per-actor summary ({@link ActivitySummaryOptions.actorsOnly}) spilled to a file
+ * keeps of {@link SUMMARY_RESULT_COLUMNS}: the actors' days (their event source and name are
+ * {@link ANY_EVENT}, and it has no IAM change nor resource) and the coverage (`log_files`). A
+ * narrower file is a cheaper one to write: the others are null in every row.
+ */
+export const ACTOR_SUMMARY_COLUMNS: readonly (keyof typeof SUMMARY_RESULT_COLUMNS)[] = [
+  ...SUMMARY_KEYS.filter((key) => key !== 'event_source' && key !== 'event_name'),
+  'calls',
+  'first_seen',
+  'last_seen',
+  'log_files',
+];
+
 function checkOptions(options: ActivitySummaryOptions): void {
   if (options.actorsOnly === true && options.resources === true)
     throw new Error('a per-actor summary (actorsOnly) reads no resources');

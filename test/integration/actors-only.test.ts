@@ -6,6 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import { loadWindow, planLogs } from '../../src/app/report/load-window.js';
+import { writeDays } from '../../src/cache/activity-writes.js';
+import { CacheConnection } from '../../src/cache/cache-connection.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
@@ -95,6 +97,68 @@ describe('a summary of the actors only (--list users without the cache)', () => 
       expect(actors.skippedFiles).toEqual(full.skippedFiles);
     },
   );
+});
+
+describe("a per-actor summary's file (the engine's spill)", () => {
+  it('holds its columns alone, and fills an in-memory store with the rows its returned rows give, row for row', async () => {
+    const window = { startDay: '2026-10-01', endDay: '2026-10-31' };
+    const spillDir = mkdtempSync(join(work, 'spill-'));
+    const engine = await DuckDbEngine.create({
+      logsDir: DEMO_LOGS,
+      spillDir,
+      reporter: { warn: () => undefined },
+    });
+    let spilled: SummaryResult;
+    try {
+      spilled = await engine.summarize({ ...window, actorsOnly: true });
+    } finally {
+      await engine.close();
+    }
+    const returned = await summarize(DEMO_LOGS, { ...window, actorsOnly: true });
+    const file = spilled.rowsFile;
+    if (file === undefined) throw new Error('the engine spilled nothing');
+    expect(spilled.rows).toEqual([]);
+    expect([...spilled.coverage].sort(byAccountAndDay)).toEqual([...returned.coverage].sort(byAccountAndDay));
+    const days = Array.from({ length: 31 }, (_, index) => `2026-10-${String(index + 1).padStart(2, '0')}`);
+    /** The store's actors' days and coverage, written from `rows` as a per-actor summary's. */
+    const stored = async (rows: SummaryResult['rows'] | { file: string }) => {
+      const cache = await CacheConnection.open(':memory:');
+      try {
+        await writeDays(cache, 'local:demo', days, rows, returned.coverage, {}, [], [], [], false, true);
+        const read = async (query: string, values: string[] = []) =>
+          (await cache.connection.runAndReadAll(query, values)).getRowsJson();
+        return {
+          columns: await read('SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet($1))', [file]),
+          actorDays: await read('SELECT * FROM actor_days ORDER BY ALL'),
+          coverage: await read('SELECT * EXCLUDE (loaded_at) FROM coverage ORDER BY ALL'),
+          others: await read(
+            'SELECT (SELECT count(*) FROM activity) + (SELECT count(*) FROM account_events) + (SELECT count(*) FROM iam_changes) + (SELECT count(*) FROM resource_usage)',
+          ),
+        };
+      } finally {
+        await cache.close();
+      }
+    };
+    const fromFile = await stored({ file });
+    const fromRows = await stored(returned.rows);
+    expect(fromFile.columns.flat()).toEqual([
+      'account_id',
+      'day',
+      'actor_arn',
+      'actor_type',
+      'caller_arn',
+      'via_arn',
+      'outcome',
+      'calls',
+      'first_seen',
+      'last_seen',
+      'log_files',
+    ]);
+    expect(fromFile.actorDays.length).toBeGreaterThan(20);
+    expect(fromFile.actorDays).toEqual(fromRows.actorDays);
+    expect(fromFile.coverage).toEqual(fromRows.coverage);
+    expect(fromFile.others).toEqual([['0']]);
+  });
 });
 
 describe('one engine asked both ways', () => {

@@ -9,6 +9,7 @@ import { CompiledQuery, Kysely } from 'kysely';
 
 import { EngineError, InputDataError, InterruptedError, messageOf } from '../../errors.js';
 import {
+  ACTOR_SUMMARY_COLUMNS,
   buildActorStageQuery,
   buildResolveQuery,
   buildSessionStatsQuery,
@@ -205,11 +206,16 @@ export class DuckDbEngine implements Engine {
       this.#spills += 1;
       rowsFile = join(this.#options.spillDir, `summary-${this.#spills}.parquet`);
       const compiled = resolve.compile();
+      // A per-actor summary keeps its actors' days and coverage alone: the other columns are null.
+      const spilled =
+        request.actorsOnly === true
+          ? `SELECT ${ACTOR_SUMMARY_COLUMNS.join(', ')} FROM (${compiled.sql})`
+          : compiled.sql;
       // The file name is bound, like every value.
-      await this.#connection.run(
-        `COPY (${compiled.sql}) TO $${compiled.parameters.length + 1} (FORMAT parquet)`,
-        [...(compiled.parameters as DuckDBValue[]), rowsFile],
-      );
+      await this.#connection.run(`COPY (${spilled}) TO $${compiled.parameters.length + 1} (FORMAT parquet)`, [
+        ...(compiled.parameters as DuckDBValue[]),
+        rowsFile,
+      ]);
       // A few rows per account and day, read back from the file's one column group that holds them.
       const read = await this.#connection.runAndReadAll(
         'SELECT * FROM read_parquet($1) WHERE actor_arn IS NULL',
