@@ -254,12 +254,20 @@ describe('event mapper', () => {
     expect(mapper.map('s3.amazonaws.com', 'ListObjects')).toBe(mapper.map('s3.amazonaws.com', 'ListObjects'));
   });
 
-  it('refuses a curated rename whose target the catalog lacks', () => {
+  it('refuses a curated rename whose target the catalog lacks, when an event needs it', () => {
     const broken = {
       ...tables,
-      eventRenames: new Map([['s3:foo', { actions: ['s3:NoSuchAction'], also: [] }]]),
+      eventRenames: new Map([
+        ['s3:foo', { actions: ['s3:NoSuchAction'], also: [] }],
+        ['s3:bar', { actions: ['s3:GetObject'], also: ['s3:NoSuchAlso'] }],
+      ]),
     };
-    expect(() => createEventMapper(catalog, broken)).toThrow(/s3:NoSuchAction/);
+    const lenient = createEventMapper(catalog, broken);
+    expect(lenient.map('s3.amazonaws.com', 'CreateBucket')).toMatchObject({ kind: 'action' });
+    expect(() => lenient.map('s3.amazonaws.com', 'Foo')).toThrow(
+      'data/event_renames.json maps s3:foo to s3:NoSuchAction, which the action catalog lacks',
+    );
+    expect(() => lenient.map('s3.amazonaws.com', 'Bar')).toThrow(/maps s3:bar to s3:NoSuchAlso/);
   });
 });
 
