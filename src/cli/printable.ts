@@ -39,25 +39,29 @@ export function toPrintable(text: string): string {
  */
 export function toPrintableDeep<T>(value: T): T {
   if (typeof value === 'string') return toPrintable(value) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  // Plain loops: a report's document holds some 10,000 values, which `Object.entries` and a
+  // callback per array took 10-13 ms to walk once, as a command runs it (cold), against 2.
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
-    value.forEach((item: unknown, index) => {
+    for (let index = 0; index < value.length; index += 1) {
+      const item: unknown = value[index];
       const printable = toPrintableDeep(item);
-      if (printable === item) return;
-      copy ??= [...value];
-      copy[index] = printable;
-    });
-    return (copy ?? value) as T;
-  }
-  if (typeof value === 'object' && value !== null) {
-    let copy: Record<string, unknown> | undefined;
-    for (const [key, item] of Object.entries(value)) {
-      const printable = toPrintableDeep(item as unknown);
       if (printable === item) continue;
-      copy ??= { ...(value as Record<string, unknown>) };
-      copy[key] = printable;
+      copy ??= value.slice();
+      copy[index] = printable;
     }
     return (copy ?? value) as T;
   }
-  return value;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const item = record[key];
+    const printable = toPrintableDeep(item);
+    if (printable === item) continue;
+    copy ??= { ...record };
+    copy[key] = printable;
+  }
+  return (copy ?? value) as T;
 }

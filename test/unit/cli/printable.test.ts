@@ -57,4 +57,11 @@ describe('toPrintableDeep', () => {
     expect(dirty.arn).toBe('arn:aws:iam::111111111111:user/\u001b[2J');
     expect(document.list[1]).toBe(dirty);
   });
+
+  it('reads own properties only, as JSON does: what an object inherits is neither escaped nor copied', () => {
+    const inherits = Object.create({ inherited: 'x\u001b[2J' }) as { own: string; inherited: string };
+    inherits.own = 'fine';
+    expect(toPrintableDeep(inherits)).toBe(inherits);
+    expect(toPrintableDeep({ inherits, raw: '\u202e' })).toEqual({ inherits, raw: '\\u202e' });
+  });
 });
