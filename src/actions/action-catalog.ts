@@ -56,15 +56,30 @@ export function recordingClassOf(action: Pick<CatalogAction, 'recorded' | 'dataR
   return action.recorded === 'data' ? `data:${action.dataResourceType ?? ''}` : action.recorded;
 }
 
-/** A run of lines of one service prefix in the TSV text, and its actions once parsed. */
+/** A run of lines of one service prefix in the TSV, and its actions once parsed. */
 interface LineRange {
-  /** Offset of the run's first line in the text. */
+  /** Offset of the run's first line: in the text, or in the file's bytes. */
   readonly start: number;
   /** Offset just past the run's last line (its newline included, if any). */
   readonly end: number;
-  /** The file's line number of the run's first line (1-based, the header is line 1). */
-  readonly firstLine: number;
+  /**
+   * The file's line number of the run's first line (1-based, the header is line 1); `undefined`
+   * for a run found in a file without reading what comes before it (counted when a line is bad).
+   */
+  readonly firstLine: number | undefined;
+  /** The run's lower-case prefix. */
+  readonly prefix: string;
   parsed: readonly CatalogAction[] | undefined;
+}
+
+/** Where a catalog's lines come from: the whole text, or a sorted file read by parts. */
+interface CatalogLines {
+  /** The runs of lines of a lower-case prefix, in file order; empty when it has none. */
+  runsOf(prefix: string): readonly LineRange[];
+  /** Every run, in file order. */
+  all(): readonly LineRange[];
+  /** A run's lines, with the line number of the first. */
+  textOf(range: LineRange): { readonly text: string; readonly firstLine: number | (() => number) };
 }
 
 /**
@@ -72,32 +87,20 @@ interface LineRange {
  * from `data/cloudtrail_supported_actions.tsv`; lookups ignore case as IAM does.
  *
  * The file holds some 22,000 actions, but a question about one principal touches a few services:
- * the text is only indexed by service prefix (one pass over the line starts; the file is sorted,
- * so a prefix's lines are together) and a prefix's lines are parsed the first time it is looked
- * up. Parsing all of them took most of a cached question's run (docs/benchmarks.md, "Start-up of
- * a cached question").
+ * a prefix's lines are parsed the first time it is looked up. Parsing all of them took most of a
+ * cached question's run (docs/benchmarks.md, "Start-up of a cached question"). From text, the text
+ * is indexed by service prefix first (one pass over the line starts; a prefix's lines are
+ * together in a sorted file); from the shipped file's bytes ({@link ActionCatalog.fromSortedBytes}),
+ * a prefix's lines are found by a binary search and only they are decoded.
  */
 export class ActionCatalog {
-  readonly #text: string;
-  /** Every run of lines, in file order. */
-  readonly #ranges: readonly LineRange[];
-  /** Lower-case prefix → its runs of lines (one, in a sorted file). */
-  readonly #byPrefix: ReadonlyMap<string, readonly LineRange[]>;
+  #lines: CatalogLines;
   readonly #byLowerName = new Map<string, CatalogAction>();
   readonly #actionsOf = new Map<string, readonly CatalogAction[]>();
   #all: readonly CatalogAction[] | undefined;
 
-  private constructor(text: string, ranges: readonly LineRange[]) {
-    this.#text = text;
-    this.#ranges = ranges;
-    const byPrefix = new Map<string, LineRange[]>();
-    for (const range of ranges) {
-      const key = text.slice(range.start, text.indexOf(':', range.start)).toLowerCase();
-      const list = byPrefix.get(key);
-      if (list) list.push(range);
-      else byPrefix.set(key, [range]);
-    }
-    this.#byPrefix = byPrefix;
+  private constructor(lines: CatalogLines) {
+    this.#lines = lines;
   }
 
   /**
@@ -107,36 +110,24 @@ export class ActionCatalog {
    * its prefix is looked up. The file is generated, so either is a build bug.
    */
   static fromSupportedActionsTsv(text: string): ActionCatalog {
-    const ranges: LineRange[] = [];
-    let position = text.indexOf('\n') + 1;
-    let line = 2;
-    // One pass over the line starts: a new run wherever a line's prefix is not the last line's.
-    let probe: string | undefined;
-    let run: { start: number; firstLine: number } | undefined;
-    while (position > 0 && position < text.length) {
-      const next = text.indexOf('\n', position);
-      const lineEnd = next < 0 ? text.length : next;
-      if (lineEnd > position && (probe === undefined || !text.startsWith(probe, position))) {
-        const colon = text.indexOf(':', position);
-        if (colon <= position || colon >= lineEnd) {
-          throw new Error(
-            `cloudtrail_supported_actions.tsv line ${line} is malformed: ${JSON.stringify(text.slice(position, lineEnd))}`,
-          );
-        }
-        if (run !== undefined) ranges.push({ ...run, end: position, parsed: undefined });
-        probe = text.slice(position, colon + 1);
-        run = { start: position, firstLine: line };
-      }
-      position = lineEnd + 1;
-      line += 1;
-    }
-    if (run !== undefined) ranges.push({ ...run, end: text.length, parsed: undefined });
-    return new ActionCatalog(text, ranges);
+    return new ActionCatalog(new TextLines(text));
   }
 
-  /** Every action, sorted by canonical name (parses every prefix). */
+  /**
+   * The catalog of a TSV file's bytes (the format of {@link fromSupportedActionsTsv}), sorted by
+   * action name in code-point order with lower-case prefixes, as `scripts/build-data.mjs` writes
+   * it: a prefix's lines are found by a binary search of the bytes and only they are decoded and
+   * parsed. Decoding the whole 2 MB file into a string, and indexing every line of it, was a
+   * tenth of a cached question's time (docs/benchmarks.md); what needs every action (`actions`,
+   * `prefixes`) decodes it whole.
+   */
+  static fromSortedBytes(bytes: Buffer): ActionCatalog {
+    return new ActionCatalog(new SortedBytesLines(bytes));
+  }
+
+  /** Every action, in file order (sorted by canonical name): parses every prefix. */
   get actions(): readonly CatalogAction[] {
-    this.#all ??= this.#ranges.flatMap((range) => this.#parse(range));
+    this.#all ??= this.#lines.all().flatMap((range) => this.#parse(range));
     return this.#all;
   }
 
@@ -150,7 +141,7 @@ export class ActionCatalog {
 
   /** Whether a service prefix (any case) is known. */
   hasPrefix(prefix: string): boolean {
-    return this.#byPrefix.has(prefix.toLowerCase());
+    return this.#lines.runsOf(prefix.toLowerCase()).length > 0;
   }
 
   /** The actions of one service prefix (any case), or an empty list. */
@@ -158,8 +149,7 @@ export class ActionCatalog {
     const key = prefix.toLowerCase();
     const known = this.#actionsOf.get(key);
     if (known !== undefined) return known;
-    const ranges = this.#byPrefix.get(key);
-    if (ranges === undefined) return [];
+    const ranges = this.#lines.runsOf(key);
     const actions =
       ranges.length === 1 && ranges[0] !== undefined
         ? this.#parse(ranges[0])
@@ -170,17 +160,34 @@ export class ActionCatalog {
 
   /** Every known service prefix, sorted. */
   prefixes(): string[] {
-    return [...this.#byPrefix.keys()].sort();
+    return [...new Set(this.#lines.all().map((range) => range.prefix))].sort();
   }
 
-  /** The run's actions, parsed and indexed by name the first time. */
+  /**
+   * The run's actions, parsed and indexed by name the first time. A prefix's actions are parsed
+   * once whichever way they are reached (callers compare them by identity): a run read whole again
+   * takes those of the run found before it (`#actionsOf`).
+   */
   #parse(range: LineRange): readonly CatalogAction[] {
     if (range.parsed !== undefined) return range.parsed;
+    const found = this.#actionsOf.get(range.prefix);
+    if (found !== undefined && this.#lines.runsOf(range.prefix).length === 1) {
+      range.parsed = found;
+      return found;
+    }
     const actions: CatalogAction[] = [];
-    const lines = this.#text.slice(range.start, range.end).split('\n');
+    const { text, firstLine } = this.#lines.textOf(range);
+    const lines = text.split('\n');
     for (const [index, line] of lines.entries()) {
       if (line.length === 0) continue;
-      const action = parseActionLine(line, range.firstLine + index);
+      const action = parseActionLine(
+        line,
+        () => (typeof firstLine === 'number' ? firstLine : firstLine()) + index,
+      );
+      if (action.prefix !== range.prefix)
+        throw new Error(
+          `cloudtrail_supported_actions.tsv is not sorted by action name: ${action.name} is among the lines of ${range.prefix}`,
+        );
       actions.push(action);
       this.#byLowerName.set(action.name.toLowerCase(), action);
     }
@@ -189,8 +196,150 @@ export class ActionCatalog {
   }
 }
 
+/** The lines of a whole text, indexed by prefix in one pass over the line starts. */
+class TextLines implements CatalogLines {
+  readonly #text: string;
+  readonly #ranges: readonly LineRange[];
+  readonly #byPrefix = new Map<string, LineRange[]>();
+
+  constructor(text: string) {
+    this.#text = text;
+    const ranges: LineRange[] = [];
+    let position = text.indexOf('\n') + 1;
+    let line = 2;
+    // A new run wherever a line's prefix is not the last line's.
+    let probe: string | undefined;
+    let run: { start: number; firstLine: number; prefix: string } | undefined;
+    while (position > 0 && position < text.length) {
+      const next = text.indexOf('\n', position);
+      const lineEnd = next < 0 ? text.length : next;
+      if (lineEnd > position && (probe === undefined || !text.startsWith(probe, position))) {
+        const colon = text.indexOf(':', position);
+        if (colon <= position || colon >= lineEnd) {
+          throw new Error(
+            `cloudtrail_supported_actions.tsv line ${line} is malformed: ${JSON.stringify(text.slice(position, lineEnd))}`,
+          );
+        }
+        if (run !== undefined) ranges.push({ ...run, end: position, parsed: undefined });
+        probe = text.slice(position, colon + 1);
+        run = { start: position, firstLine: line, prefix: text.slice(position, colon).toLowerCase() };
+      }
+      position = lineEnd + 1;
+      line += 1;
+    }
+    if (run !== undefined) ranges.push({ ...run, end: text.length, parsed: undefined });
+    this.#ranges = ranges;
+    for (const range of ranges) {
+      const list = this.#byPrefix.get(range.prefix);
+      if (list) list.push(range);
+      else this.#byPrefix.set(range.prefix, [range]);
+    }
+  }
+
+  runsOf(prefix: string): readonly LineRange[] {
+    return this.#byPrefix.get(prefix) ?? [];
+  }
+
+  all(): readonly LineRange[] {
+    return this.#ranges;
+  }
+
+  textOf(range: LineRange): { text: string; firstLine: number } {
+    return { text: this.#text.slice(range.start, range.end), firstLine: range.firstLine ?? 0 };
+  }
+}
+
+/**
+ * The lines of a TSV file's bytes, sorted by action name (code points) with lower-case prefixes: a
+ * prefix's run is found by binary search over the bytes, and only its lines are decoded. What
+ * needs every line decodes the whole file once ({@link TextLines}).
+ */
+class SortedBytesLines implements CatalogLines {
+  readonly #bytes: Buffer;
+  readonly #runs = new Map<string, readonly LineRange[]>();
+  #whole: TextLines | undefined;
+
+  constructor(bytes: Buffer) {
+    this.#bytes = bytes;
+  }
+
+  runsOf(prefix: string): readonly LineRange[] {
+    if (this.#whole !== undefined) return this.#whole.runsOf(prefix);
+    const known = this.#runs.get(prefix);
+    if (known !== undefined) return known;
+    // Names are compared as the file sorts them: the run of `p` is every line from the first
+    // whose name is at least `p:` up to the first at least `p;` (';' follows ':').
+    const first = this.#firstAtLeast(`${prefix}:`, this.#lineStartFrom(1));
+    const end = this.#firstAtLeast(`${prefix};`, first);
+    const runs = end > first ? [{ start: first, end, firstLine: undefined, prefix, parsed: undefined }] : [];
+    this.#runs.set(prefix, runs);
+    return runs;
+  }
+
+  all(): readonly LineRange[] {
+    // The runs found before keep their parsed actions: the catalog takes them by prefix.
+    this.#whole ??= new TextLines(this.#bytes.toString('utf8'));
+    return this.#whole.all();
+  }
+
+  textOf(range: LineRange): { text: string; firstLine: number | (() => number) } {
+    if (this.#runs.get(range.prefix)?.[0] !== range) {
+      if (this.#whole === undefined) throw new Error(`no run of ${range.prefix} was found`);
+      return this.#whole.textOf(range);
+    }
+    const bytes = this.#bytes;
+    // The line number is counted only to name a malformed line.
+    const firstLine = (): number => {
+      let lines = 1;
+      for (let at = bytes.indexOf(NEWLINE); at >= 0 && at < range.start; at = bytes.indexOf(NEWLINE, at + 1))
+        lines += 1;
+      return lines;
+    };
+    return { text: bytes.toString('utf8', range.start, range.end), firstLine };
+  }
+
+  /**
+   * The offset of the first line from `low` (a line start after the header) whose name is at
+   * least `key`; the end of the bytes when none is.
+   */
+  #firstAtLeast(key: string, from: number): number {
+    // `low`: a line start before which every line is less than `key`; `high`: a line start (or the
+    // end) whose line is at least `key`.
+    let low = from;
+    let high = this.#bytes.length;
+    while (high - low > LINEAR_SPAN) {
+      const middle = this.#lineStartFrom(low + Math.floor((high - low) / 2));
+      if (middle >= high) break;
+      if (this.#nameAt(middle) < key) low = middle;
+      else high = middle;
+    }
+    for (let at = low; at < high; at = this.#lineStartFrom(at + 1)) if (this.#nameAt(at) >= key) return at;
+    return high;
+  }
+
+  /** The first line start at or after `offset` (a line starts after each newline); the end when none. */
+  #lineStartFrom(offset: number): number {
+    if (offset <= 0) return 0;
+    const newline = this.#bytes.indexOf(NEWLINE, offset - 1);
+    return newline < 0 ? this.#bytes.length : newline + 1;
+  }
+
+  /** The action name of the line starting at `start`. */
+  #nameAt(start: number): string {
+    const bytes = this.#bytes;
+    let end = start;
+    while (end < bytes.length && bytes[end] !== TAB && bytes[end] !== NEWLINE) end += 1;
+    return bytes.toString('utf8', start, end);
+  }
+}
+
+/** Below this many bytes, the search goes line by line: a few lines of some 90 bytes. */
+const LINEAR_SPAN = 512;
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+
 /** One TSV line as an action; throws, naming the line, when it is malformed. */
-function parseActionLine(line: string, lineNumber: number): CatalogAction {
+function parseActionLine(line: string, lineNumber: () => number): CatalogAction {
   const [name, recordedClass = '', evidenceText = '', accessLevel] = line.split('\t');
   const colon = name?.indexOf(':') ?? -1;
   const recorded = recordedClass.startsWith('data:') ? 'data' : recordedClass;
@@ -207,7 +356,7 @@ function parseActionLine(line: string, lineNumber: number): CatalogAction {
     accessLevel === undefined
   ) {
     throw new Error(
-      `cloudtrail_supported_actions.tsv line ${lineNumber} is malformed: ${JSON.stringify(line)}`,
+      `cloudtrail_supported_actions.tsv line ${lineNumber()} is malformed: ${JSON.stringify(line)}`,
     );
   }
   return {

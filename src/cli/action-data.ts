@@ -26,7 +26,8 @@ export function loadActionData(dataDir: string = DATA_DIR): ActionData {
   if (loaded !== undefined && dataDir === DATA_DIR) return loaded;
   const read = (file: string): string => readFileSync(`${dataDir}/${file}`, 'utf8');
   const readJson = (file: string): unknown => JSON.parse(read(file)) as unknown;
-  const catalog = ActionCatalog.fromSupportedActionsTsv(read('cloudtrail_supported_actions.tsv'));
+  // Only the lines of the services a question looks up are decoded (see fromSortedBytes).
+  const catalog = ActionCatalog.fromSortedBytes(readFileSync(`${dataDir}/cloudtrail_supported_actions.tsv`));
   const tables = parseActionTables({
     eventSourcePrefixes: readJson('eventsource_prefixes.json'),
     eventRenames: readJson('event_renames.json'),

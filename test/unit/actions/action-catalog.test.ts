@@ -105,3 +105,83 @@ describe('ActionCatalog (parsed per service prefix when first looked up)', () =>
     expect(shipped.prefixes()).toEqual([...new Set(expected.map((action) => action.prefix))].sort());
   });
 });
+
+describe('ActionCatalog.fromSortedBytes (a prefix found by a binary search, only its lines decoded)', () => {
+  const bytesOf = (text: string): Buffer => Buffer.from(text, 'utf8');
+  const shippedPath = join(REPO_ROOT, 'data/cloudtrail_supported_actions.tsv');
+  const shippedText = readFileSync(shippedPath, 'utf8');
+
+  it('finds every prefix of the shipped file, with the actions a reading of the whole text gives', () => {
+    const whole = ActionCatalog.fromSupportedActionsTsv(shippedText);
+    const found = ActionCatalog.fromSortedBytes(readFileSync(shippedPath));
+    const prefixes = whole.prefixes();
+    expect(prefixes.length).toBeGreaterThan(400);
+    for (const prefix of prefixes) {
+      expect(found.hasPrefix(prefix), prefix).toBe(true);
+      expect(found.actionsOf(prefix.toUpperCase()), prefix).toEqual(whole.actionsOf(prefix));
+    }
+    // Prefixes that are the start of others, or between them, or outside the file's range.
+    for (const absent of ['', 'a', 'aaa', 'ec', 'ec2-', 'ec2x', 'iam-', 's', 'zzz', '~', '0'])
+      expect([absent, found.hasPrefix(absent), found.actionsOf(absent)]).toEqual([absent, false, []]);
+    expect(found.actions).toEqual(whole.actions);
+    expect(found.prefixes()).toEqual(prefixes);
+  });
+
+  it('gives the same objects whichever way an action is reached, before and after reading the whole file', () => {
+    const found = ActionCatalog.fromSortedBytes(readFileSync(shippedPath));
+    const getObject = found.get('S3:GETOBJECT');
+    expect(getObject?.name).toBe('s3:GetObject');
+    expect(found.actionsOf('s3')).toContain(getObject);
+    const all = found.actions;
+    expect(all.find((action) => action.name === 's3:GetObject')).toBe(getObject);
+    expect(found.get('s3:GetObject')).toBe(getObject);
+    // A prefix looked up only after the whole file was read is parsed once too.
+    const passRole = found.get('iam:PassRole');
+    expect(all.find((action) => action.name === 'iam:PassRole')).toBe(passRole);
+  });
+
+  it('finds the first and the last prefix, prefixes that start others, long lines, and files without lines', () => {
+    const long = `x${'y'.repeat(2000)}`;
+    const lines = [
+      'a:First\tmanagement\tnone:\tRead',
+      'ec2-instance-connect:SendKey\tmanagement\tnone:\tWrite',
+      'ec2:RunInstances\tmanagement\tnone:\tWrite',
+      `ec2:Z${long}\tmanagement\tnone:${long}\tWrite`,
+      'ec2x:Other\tunknown\tnone:\tRead',
+      ...Array.from(
+        { length: 300 },
+        (_, index) => `m${String(index).padStart(3, '0')}:Get\tunknown\tnone:\tRead`,
+      ),
+      'zz:Last\tunknown\tnone:\tList',
+    ];
+    const found = ActionCatalog.fromSortedBytes(bytesOf(tsv(...lines)));
+    const whole = ActionCatalog.fromSupportedActionsTsv(tsv(...lines));
+    for (const prefix of ['a', 'ec2-instance-connect', 'ec2', 'ec2x', 'm000', 'm150', 'm299', 'zz'])
+      expect(found.actionsOf(prefix), prefix).toEqual(whole.actionsOf(prefix));
+    expect(found.actionsOf('ec2').map((action) => action.name)).toEqual(['ec2:RunInstances', `ec2:Z${long}`]);
+    expect(found.hasPrefix('m300')).toBe(false);
+    expect(ActionCatalog.fromSortedBytes(bytesOf(`${HEADER}\n`)).hasPrefix('a')).toBe(false);
+    expect(ActionCatalog.fromSortedBytes(bytesOf('')).actionsOf('a')).toEqual([]);
+    expect(
+      ActionCatalog.fromSortedBytes(bytesOf(tsv('s3:Only\tunknown\tnone:\tRead'))).get('s3:only')?.name,
+    ).toBe('s3:Only');
+  });
+
+  it("names a malformed line's number, counted in the file, and refuses a run that holds another prefix", () => {
+    const filler = Array.from(
+      { length: 40 },
+      (_, index) => `a${String(index).padStart(2, '0')}:X\tunknown\tnone:\tRead`,
+    );
+    const malformed = ActionCatalog.fromSortedBytes(
+      bytesOf(tsv(...filler, 's3:GetObject\tmanagement\tnone:\tRead', 's3:Put\tsometimes\tnone:\tWrite')),
+    );
+    expect(() => malformed.get('s3:GetObject')).toThrow(
+      'cloudtrail_supported_actions.tsv line 43 is malformed: "s3:Put\\tsometimes\\tnone:\\tWrite"',
+    );
+    // A line of another prefix between two of s3's (an unsorted file) is found among s3's lines.
+    const shuffled = ActionCatalog.fromSortedBytes(
+      bytesOf(tsv('s3:A\tunknown\tnone:\tRead', 'b:X\tunknown\tnone:\tRead', 's3:C\tunknown\tnone:\tRead')),
+    );
+    expect(() => shuffled.actionsOf('s3')).toThrow('is not sorted by action name');
+  });
+});
