@@ -64,7 +64,7 @@ interface LineRange {
   readonly end: number;
   /**
    * The file's line number of the run's first line (1-based, the header is line 1); `undefined`
-   * for a run found in a file without reading what comes before it (counted when a line is bad).
+   * for a run found by a binary search, which reads nothing before it (counted when a line is bad).
    */
   readonly firstLine: number | undefined;
   /** The run's lower-case prefix. */
@@ -72,7 +72,7 @@ interface LineRange {
   parsed: readonly CatalogAction[] | undefined;
 }
 
-/** Where a catalog's lines come from: the whole text, or a sorted file read by parts. */
+/** Where a catalog's lines come from: a whole text, or a sorted file's bytes searched by prefix. */
 interface CatalogLines {
   /** The runs of lines of a lower-case prefix, in file order; empty when it has none. */
   runsOf(prefix: string): readonly LineRange[];
@@ -299,7 +299,7 @@ class SortedBytesLines implements CatalogLines {
   }
 
   /**
-   * The offset of the first line from `low` (a line start after the header) whose name is at
+   * The offset of the first line from `from` (a line start after the header) whose name is at
    * least `key`; the end of the bytes when none is.
    */
   #firstAtLeast(key: string, from: number): number {
@@ -333,7 +333,10 @@ class SortedBytesLines implements CatalogLines {
   }
 }
 
-/** Below this many bytes, the search goes line by line: a few lines of some 90 bytes. */
+/**
+ * Below this many bytes, the search goes line by line: a few lines of some 90 bytes. At least 1:
+ * halving fewer bytes than two would not move the search on.
+ */
 const LINEAR_SPAN = 512;
 const NEWLINE = 0x0a;
 const TAB = 0x09;
