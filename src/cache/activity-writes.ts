@@ -166,25 +166,12 @@ export async function writeDays(
         .values(entries.slice(index, index + 1000))
         .execute();
   };
-  if (actorsOnly && 'file' in rows) {
-    // The actors' days of a per-actor summary's file go straight into the in-memory store: one
-    // row per actor day already (the summary groups by them, its events all ANY_EVENT), no order
-    // to keep (nothing outlives the question), no change nor resource to stage.
-    await cache.transaction(async () => {
-      await forgetDays(cache, source, days);
-      await insertSkipped();
-      await cache.connection.run(
-        `INSERT INTO actor_days BY NAME SELECT $1 AS source, ${ACTOR_DAY_KEYS}, calls, first_seen, last_seen, ${actorKey('actor_arn')} AS actor_key FROM read_parquet($2) WHERE actor_arn IS NOT NULL AND list_contains($3, day)`,
-        [source, duckDbFilePattern(rows.file), listValue([...days])],
-      );
-      await insertCoverage([...coverageOf.values()].flat());
-    });
-    return;
-  }
   // The activity rows, keyed, in a temporary table (`incoming`) from which each transaction takes
   // its days: spilled rows go from Parquet to it inside DuckDB, never through JavaScript.
-  await stageActivity(cache, rows);
-  if ('file' in rows) {
+  // A per-actor summary's file goes straight into the store (see insertDays): nothing to stage.
+  const staged = !(actorsOnly && 'file' in rows);
+  if (staged) await stageActivity(cache, rows);
+  if (staged && 'file' in rows) {
     await cache.connection.run(`CREATE OR REPLACE TEMP TABLE incoming_changes AS ${changesOfSpill('$1')}`, [
       duckDbFilePattern(rows.file),
     ]);
@@ -301,6 +288,16 @@ async function insertDays(
 ): Promise<void> {
   // One statement a table for the transaction's days (a list bound as a value).
   const list = listValue([...days]);
+  if (actorsOnly && 'file' in rows) {
+    // The actors' days of a per-actor summary's file, straight from it: one row per actor day
+    // already (the summary groups by them, its events all ANY_EVENT), no order to keep (only an
+    // in-memory store takes them), no change nor resource.
+    await cache.connection.run(
+      `INSERT INTO actor_days BY NAME SELECT $1 AS source, ${ACTOR_DAY_KEYS}, calls, first_seen, last_seen, ${actorKey('actor_arn')} AS actor_key FROM read_parquet($2) WHERE actor_arn IS NOT NULL AND list_contains($3, day)`,
+      [source, duckDbFilePattern(rows.file), list],
+    );
+    return;
+  }
   if (!actorsOnly)
     await cache.connection.run(
       `INSERT INTO activity BY NAME SELECT $1 AS source, * FROM incoming WHERE list_contains($2, day) ORDER BY ${STORED_ORDER}`,
