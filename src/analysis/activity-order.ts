@@ -1,6 +1,5 @@
-import type { ActivityRow } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
-import type { RoleCallerRow } from './activity-report.js';
+import type { EventCalls, RoleCallerRow } from './activity-report.js';
 
 /*
  * The order iamtrail shows what the cache returns: the cache answers unordered, and these sort.
@@ -21,20 +20,18 @@ export function sortDayCoverage<T extends { readonly accountId: string; readonly
 }
 
 /**
- * Activity rows by day, then event source, then event name; ties by outcome, account, actor,
- * caller and the role a chain came through, so the order is total.
+ * A principal's activity (rows, or sums per event and outcome) by event source, event name and
+ * outcome: the order its diff takes them in. The diff's sums and last calls do not depend on it,
+ * but the first row of an action decides where it stands among actions that differ only in case.
+ * Rows of the same event and outcome keep their order (the sort is stable): none of them comes
+ * first for an action that another does not.
  */
-export function sortActivityRows(rows: readonly ActivityRow[]): ActivityRow[] {
+export function sortEventCalls<T extends EventCalls>(rows: readonly T[]): T[] {
   return [...rows].sort(
     (a, b) =>
-      compareText(a.day, b.day) ||
       compareText(a.eventSource, b.eventSource) ||
       compareText(a.eventName, b.eventName) ||
-      compareText(a.outcome, b.outcome) ||
-      compareText(a.accountId, b.accountId) ||
-      compareText(a.actorArn, b.actorArn) ||
-      compareText(a.callerArn ?? '', b.callerArn ?? '') ||
-      compareText(a.viaArn ?? '', b.viaArn ?? ''),
+      compareText(a.outcome, b.outcome),
   );
 }
 

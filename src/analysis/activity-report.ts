@@ -235,11 +235,22 @@ export interface LoggedEvent {
   readonly eventName: string;
 }
 
+/**
+ * A principal's calls of one event with one outcome, and the last of them: all the diff reads of
+ * its activity. An activity row is one (of a day, an account, a caller); the cache also sums them
+ * over the window per event and outcome, which give the same diff in far fewer rows.
+ */
+export type EventCalls = Pick<ActivityRow, 'eventSource' | 'eventName' | 'outcome' | 'calls' | 'lastSeen'>;
+
 /** Inputs of {@link buildPrincipalDiffReport}. */
 export interface PrincipalDiffInput {
   readonly grants: GrantedActions;
-  /** The activity of the principal (for a role, of its sessions) in the window. */
-  readonly actorRows: readonly ActivityRow[];
+  /**
+   * The activity of the principal (for a role, of its sessions) in the window, as rows or as sums
+   * per event and outcome ({@link EventCalls}): the diff is the same for both, taken in the order
+   * of their events (see `sortEventCalls`).
+   */
+  readonly actorRows: readonly EventCalls[];
   /** The distinct events the account's logs hold in the window: they tell which data events are logged. */
   readonly accountEvents: readonly LoggedEvent[];
   readonly mapper: EventMapper;
@@ -341,11 +352,7 @@ function toActionTallies(map: Map<string, { calls: number; lastSeen: string }>):
     .sort((a, b) => compare(a.action, b.action));
 }
 
-function tally(
-  map: Map<string, { calls: number; lastSeen: string }>,
-  action: string,
-  row: ActivityRow,
-): void {
+function tally(map: Map<string, { calls: number; lastSeen: string }>, action: string, row: EventCalls): void {
   const seen = map.get(action);
   map.set(action, {
     calls: (seen?.calls ?? 0) + row.calls,

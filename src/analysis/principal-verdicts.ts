@@ -1,7 +1,7 @@
 import type { AdvisorSnapshot } from '../iam/access-advisor.js';
 import type { AuthorizationDetails, IamPrincipal } from '../iam/authorization-details.js';
 import { computeGrantedActions } from '../iam/granted-actions.js';
-import { sortActivityRows } from './activity-order.js';
+import { sortEventCalls } from './activity-order.js';
 import { buildPrincipalDiffReport } from './activity-report.js';
 import type { PrincipalDiffInput, PrincipalDiffReport } from './activity-report.js';
 import { settleWithAdvisor } from './advisor-evidence.js';
@@ -34,7 +34,7 @@ export function judgePrincipal(input: PrincipalVerdictInput): PrincipalVerdicts 
   const report = buildPrincipalDiffReport({
     grants: computeGrantedActions(input.details, input.principal, input.catalog),
     ...(input.grantsVia === undefined ? {} : { grantsVia: input.grantsVia }),
-    actorRows: sortActivityRows(input.actorRows),
+    actorRows: sortEventCalls(input.actorRows),
     accountEvents: input.accountEvents,
     mapper: input.mapper,
     catalog: input.catalog,

@@ -3,6 +3,7 @@ import {
   accountEvents,
   accountRoleSessions,
   actorActivity,
+  actorEventCalls,
   actorRollup,
   iamChanges,
   resourceUsage,
@@ -99,6 +100,11 @@ export class CacheStore {
   /** See {@link accountRoleSessions}. */
   accountRoleSessions(...args: Rest<typeof accountRoleSessions>): ReturnType<typeof accountRoleSessions> {
     return accountRoleSessions(this.#cache, ...args);
+  }
+
+  /** See {@link actorEventCalls}. */
+  actorEventCalls(...args: Rest<typeof actorEventCalls>): ReturnType<typeof actorEventCalls> {
+    return actorEventCalls(this.#cache, ...args);
   }
 
   /** See {@link actorActivity}. */

@@ -298,6 +298,72 @@ describe('CacheStore', () => {
     }
   });
 
+  it("sums an actor's calls per event and outcome over the window's days, accounts and callers", async () => {
+    const store = await CacheStore.open(freshCache());
+    const days = ['2026-10-01', '2026-10-02', '2026-10-03'];
+    const alice = `arn:aws:iam::${A}:user/alice`;
+    const admin = `arn:aws:iam::${A}:role/admin`;
+    const session = (day: string, overrides: Partial<ActivityRow> = {}): ActivityRow =>
+      row(day, { actorArn: admin, actorType: 'AssumedRole', callerArn: alice, ...overrides });
+    try {
+      await store.writeDays(
+        'src',
+        days,
+        [
+          row('2026-10-01', { calls: 2, lastSeen: '2026-10-01T09:00:00Z' }),
+          row('2026-10-02', { calls: 3, lastSeen: '2026-10-02T17:30:00Z' }),
+          // Logged in another account: the same event, summed with the others.
+          row('2026-10-02', { accountId: B, calls: 4, lastSeen: '2026-10-02T08:00:00Z' }),
+          row('2026-10-02', { outcome: 'denied', calls: 5, lastSeen: '2026-10-02T12:00:00Z' }),
+          row('2026-10-03', { eventName: 'GetObject', calls: 6, lastSeen: '2026-10-03T01:00:00Z' }),
+          // Past the window asked below.
+          row('2026-10-03', { calls: 100, lastSeen: '2026-10-03T23:00:00Z' }),
+          session('2026-10-01', { calls: 7, lastSeen: '2026-10-01T20:00:00Z' }),
+          session('2026-10-02', {
+            callerArn: null,
+            viaArn: alice,
+            calls: 8,
+            lastSeen: '2026-10-02T20:00:00Z',
+          }),
+          session('2026-10-02', { callerArn: `arn:aws:iam::${A}:user/bob`, calls: 9 }),
+          session('2026-10-02', { callerArn: 'alice', calls: 10, lastSeen: '2026-10-02T21:00:00Z' }),
+        ],
+        logsOf(days, [A, B]),
+      );
+      const twoDays = { startDay: '2026-10-01', endDay: '2026-10-02' };
+      const s3 = (eventName: string, outcome: string, calls: number, lastSeen: string) => ({
+        eventSource: 's3.amazonaws.com',
+        eventName,
+        outcome,
+        calls,
+        lastSeen,
+      });
+      const byEvent = (entries: readonly { eventName: string; outcome: string }[]): unknown[] =>
+        [...entries].sort((a, b) =>
+          `${a.eventName} ${a.outcome}`.localeCompare(`${b.eventName} ${b.outcome}`),
+        );
+      expect(byEvent(await store.actorEventCalls('src', twoDays, alice))).toEqual([
+        s3('ListBuckets', 'denied', 5, '2026-10-02T12:00:00Z'),
+        s3('ListBuckets', 'ok', 9, '2026-10-02T17:30:00Z'),
+      ]);
+      const threeDays = { ...twoDays, endDay: '2026-10-03' };
+      expect(byEvent(await store.actorEventCalls('src', threeDays, alice))).toEqual([
+        s3('GetObject', 'ok', 6, '2026-10-03T01:00:00Z'),
+        s3('ListBuckets', 'denied', 5, '2026-10-02T12:00:00Z'),
+        s3('ListBuckets', 'ok', 109, '2026-10-03T23:00:00Z'),
+      ]);
+      // The role's sessions alice opened: as their first identity, by her name as the
+      // sourceIdentity, or as the last hop of a chain; not bob's.
+      expect(await store.actorEventCalls('src', twoDays, admin, [alice, 'alice'])).toEqual([
+        s3('ListBuckets', 'ok', 25, '2026-10-02T21:00:00Z'),
+      ]);
+      expect(await store.actorEventCalls('src', twoDays, admin, [])).toEqual([]);
+      expect(await store.actorEventCalls('other', twoDays, alice)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('replaces a day when it is written again, never duplicating rows', async () => {
     const store = await CacheStore.open(freshCache());
     try {

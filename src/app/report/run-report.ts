@@ -169,13 +169,13 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     const evidence =
       destRole === undefined
         ? allSettled([
-            store.actorActivity(source, window, principal.arn),
+            store.actorEventCalls(source, window, principal.arn),
             store.accountEvents(source, window, account.id),
             useAdvisor ? store.advisorSnapshots({ arns: [principal.arn] }) : Promise.resolve([]),
             store.roleCallers(source, window, { callers: callerIds }),
           ] as const)
         : allSettled([
-            store.actorActivity(source, window, destRole.arn, callerIds),
+            store.actorEventCalls(source, window, destRole.arn, callerIds),
             store.accountEvents(source, window, destAccount.id),
             Promise.resolve([]),
             Promise.resolve([]),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { sortDayCoverage, sortRoleCallers } from '../../../src/analysis/activity-order.js';
+import { sortDayCoverage, sortEventCalls, sortRoleCallers } from '../../../src/analysis/activity-order.js';
 
 const ROLE_A = 'arn:aws:iam::111111111111:role/a';
 const ROLE_B = 'arn:aws:iam::111111111111:role/b';
@@ -13,6 +13,33 @@ const caller = (roleArn: string, callerArn: string | null, viaArn: string | null
   viaArn,
   calls,
   lastSeen: '2026-10-01T00:00:00Z',
+});
+
+describe('sortEventCalls', () => {
+  it('orders by event source, event name and outcome, keeping the order of rows alike in all three', () => {
+    const calls = (eventSource: string, eventName: string, outcome: 'ok' | 'denied', day: string) => ({
+      eventSource,
+      eventName,
+      outcome,
+      calls: 1,
+      lastSeen: `${day}T00:00:00Z`,
+    });
+    const rows = [
+      calls('sts.amazonaws.com', 'AssumeRole', 'ok', '2026-10-01'),
+      calls('s3.amazonaws.com', 'ListBuckets', 'ok', '2026-10-03'),
+      calls('s3.amazonaws.com', 'ListBuckets', 'denied', '2026-10-01'),
+      calls('s3.amazonaws.com', 'GetObject', 'ok', '2026-10-02'),
+      calls('s3.amazonaws.com', 'ListBuckets', 'ok', '2026-10-01'),
+    ];
+    expect(sortEventCalls(rows)).toEqual([
+      calls('s3.amazonaws.com', 'GetObject', 'ok', '2026-10-02'),
+      calls('s3.amazonaws.com', 'ListBuckets', 'denied', '2026-10-01'),
+      calls('s3.amazonaws.com', 'ListBuckets', 'ok', '2026-10-03'),
+      calls('s3.amazonaws.com', 'ListBuckets', 'ok', '2026-10-01'),
+      calls('sts.amazonaws.com', 'AssumeRole', 'ok', '2026-10-01'),
+    ]);
+    expect(rows[0]?.eventSource).toBe('sts.amazonaws.com');
+  });
 });
 
 describe('sortRoleCallers', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { buildIdentityListReport, buildPrincipalDiffReport } from '../../../src/analysis/activity-report.js';
+import type { PrincipalDiffInput } from '../../../src/analysis/activity-report.js';
 import { loadActionData } from '../../../src/cli/action-data.js';
 import type { ActivityRow } from '../../../src/trail/activity-summary.js';
 import { grantsOf, roleWithStatements } from '../../helpers/iam.js';
@@ -148,6 +149,83 @@ describe('buildPrincipalDiffReport', () => {
     ]);
     expect(report.actions.find((a) => a.action === 'sts:GetCallerIdentity')?.status).toBe('used');
     expect(report.actions.some((a) => a.action === 'signin:ConsoleLogin')).toBe(false);
+  });
+
+  it("gives the same diff from an actor's rows, in any order, as from their sums per event and outcome", () => {
+    const rows = [
+      row({ calls: 2, lastSeen: '2026-10-01T09:00:00Z' }),
+      row({ day: '2026-10-02', calls: 3, lastSeen: '2026-10-02T17:00:00Z' }),
+      row({ accountId: '222222222222', callerArn: 'x', calls: 4, lastSeen: '2026-10-02T08:00:00Z' }),
+      row({ outcome: 'denied', calls: 5, lastSeen: '2026-10-01T12:00:00Z' }),
+      row({ day: '2026-10-03', outcome: 'denied', lastSeen: '2026-10-03T12:00:00Z' }),
+      row({ eventName: 'GetObject', outcome: 'failed', calls: 6 }),
+      row({ eventName: 'CopyObject', day: '2026-10-02', lastSeen: '2026-10-02T01:00:00Z' }),
+      row({ eventName: 'CopyObject', calls: 2 }),
+      row({ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', calls: 7 }),
+      row({ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', day: '2026-10-03' }),
+      row({ eventName: 'GetStorageLensDashboardDataInternal', calls: 8 }),
+      row({ eventName: 'GetStorageLensDashboardDataInternal', day: '2026-10-02' }),
+    ];
+    // The rows summed by hand: calls added, the last call kept.
+    const sums = [
+      {
+        eventSource: 's3.amazonaws.com',
+        eventName: 'ListBuckets',
+        outcome: 'ok',
+        calls: 9,
+        lastSeen: '2026-10-02T17:00:00Z',
+      },
+      {
+        eventSource: 's3.amazonaws.com',
+        eventName: 'ListBuckets',
+        outcome: 'denied',
+        calls: 6,
+        lastSeen: '2026-10-03T12:00:00Z',
+      },
+      {
+        eventSource: 's3.amazonaws.com',
+        eventName: 'GetObject',
+        outcome: 'failed',
+        calls: 6,
+        lastSeen: '2026-10-01T10:00:00Z',
+      },
+      {
+        eventSource: 's3.amazonaws.com',
+        eventName: 'CopyObject',
+        outcome: 'ok',
+        calls: 3,
+        lastSeen: '2026-10-02T01:00:00Z',
+      },
+      {
+        eventSource: 'sts.amazonaws.com',
+        eventName: 'GetCallerIdentity',
+        outcome: 'ok',
+        calls: 8,
+        lastSeen: '2026-10-01T10:00:00Z',
+      },
+      {
+        eventSource: 's3.amazonaws.com',
+        eventName: 'GetStorageLensDashboardDataInternal',
+        outcome: 'ok',
+        calls: 9,
+        lastSeen: '2026-10-01T10:00:00Z',
+      },
+    ] as const;
+    const accountEvents = rows.map((r) => ({ eventSource: r.eventSource, eventName: r.eventName }));
+    const reportOf = (actorRows: PrincipalDiffInput['actorRows']) =>
+      buildPrincipalDiffReport({ grants, actorRows, accountEvents, mapper, catalog });
+    const fromRows = reportOf(rows);
+    expect(fromRows.actions.find((a) => a.action === 's3:ListAllMyBuckets')).toMatchObject({
+      status: 'used',
+      calls: 9,
+      lastSeen: '2026-10-02T17:00:00Z',
+    });
+    expect(fromRows.denied).toEqual([
+      { action: 's3:ListAllMyBuckets', calls: 6, lastSeen: '2026-10-03T12:00:00Z' },
+    ]);
+    expect(reportOf(sums)).toEqual(fromRows);
+    expect(reportOf([...rows].reverse())).toEqual(fromRows);
+    expect(reportOf([...sums].reverse())).toEqual(fromRows);
   });
 
   it("ignores other actors' calls", () => {
