@@ -308,6 +308,49 @@ describe('DuckDbEngine with bad files', () => {
     expect(good).not.toBe('');
   });
 
+  it('names the file without records among files read in the same batch', async () => {
+    const among = join(
+      work,
+      'among',
+      'AWSLogs',
+      '111111111111',
+      'CloudTrail',
+      'us-east-1',
+      '2026',
+      '10',
+      '05',
+    );
+    mkdirSync(among, { recursive: true });
+    const record = (minute: number) => ({
+      eventTime: `2026-10-05T10:${String(minute).padStart(2, '0')}:00Z`,
+      eventSource: 's3.amazonaws.com',
+      eventName: 'ListBuckets',
+      recipientAccountId: '111111111111',
+      userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111111111111:user/alice' },
+    });
+    // Sorted by name, the file without records stands between files with records, in one batch.
+    for (const [name, content] of [
+      ['a.json', { Records: [record(1)] }],
+      ['b.json', { Records: [record(2), record(3)] }],
+      ['c.json', { hello: 'world' }],
+      ['d.json', { Records: [record(4)] }],
+      ['e.json', { Records: [] }],
+    ] as const)
+      writeFileSync(join(among, name), JSON.stringify(content));
+    const tree = dirname(dirname(dirname(dirname(dirname(dirname(among))))));
+    for (const actorsOnly of [false, true]) {
+      const result = await summarize(tree, { startDay: '2026-10-05', endDay: '2026-10-05', actorsOnly });
+      expect(result.skippedFiles, `actorsOnly ${actorsOnly}`).toEqual([
+        {
+          file: join(among, 'c.json'),
+          reason: 'not a CloudTrail log file: the top level has no "Records" list',
+        },
+      ]);
+      expect(result.filesRead).toBe(4);
+      expect(result.rows.reduce((sum, row) => sum + row.calls, 0)).toBe(4);
+    }
+  });
+
   it('reads a log file over 16 MiB', async () => {
     const big = join(work, 'big', 'AWSLogs', '333333333333', 'CloudTrail', 'us-east-1', '2026', '10', '05');
     mkdirSync(big, { recursive: true });

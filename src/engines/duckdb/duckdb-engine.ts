@@ -358,9 +358,10 @@ export class DuckDbEngine implements Engine {
     }
     const fileRows = (await this.#db.executeQuery<LogFileRecord>(CompiledQuery.raw(FILE_ROWS_SQL))).rows;
     await this.#connection.run(DROP_FILE_ROWS_SQL);
+    // Each file by its place in the batch's list (`"$path"`, see createCloudTrailViewSql).
     const hasRecords = new Map(fileRows.map((row) => [row.log_file, row.has_records]));
-    for (const file of files) {
-      const found = hasRecords.get(file.path);
+    for (const [index, file] of files.entries()) {
+      const found = hasRecords.get(String(index));
       if (found === true) continue;
       // DuckDB reads a garbled gzip stream or an empty file as no rows, and a JSON object without
       // Records as a row without records, all without complaint: say what is wrong with them.
