@@ -17,7 +17,7 @@ import {
   isDamage,
   toCacheError,
 } from './cache-file.js';
-import { CACHE_SCHEMA_VERSION, ensureSchema, isOwnCache } from './cache-schema.js';
+import { CACHE_MARKER, CACHE_SCHEMA_VERSION, ensureSchema, isOwnCache } from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 
 /**
@@ -184,9 +184,7 @@ export class CacheConnection {
       }
       let current: boolean;
       try {
-        current =
-          (await isOwnCache(database.connection)) &&
-          (await schemaVersionOf(database.connection)) === CACHE_SCHEMA_VERSION;
+        current = await isCurrentCache(database.connection);
       } catch (error) {
         await database.close().catch(() => undefined);
         throw CacheConnection.#openError(path, error);
@@ -474,6 +472,25 @@ export class CacheConnection {
  * inode, checked anew.
  */
 const verifiedFiles = new Set<string>();
+
+/**
+ * Whether an open database is an iamtrail cache of {@link CACHE_SCHEMA_VERSION}: in one query when
+ * its `meta` rows carry {@link CACHE_MARKER} (a cached question's open, a round trip where three
+ * took 8-11 ms; docs/benchmarks.md), else as {@link isOwnCache} says (a `meta` table of another
+ * shape, or none, or a cache older than the marker), with the version read apart.
+ */
+async function isCurrentCache(connection: DuckDBConnection): Promise<boolean> {
+  let meta: unknown[][] | undefined;
+  try {
+    meta = (await connection.runAndReadAll('SELECT key, value FROM meta')).getRowsJS();
+  } catch {
+    // No such table or columns: the whole check says what the file is.
+    meta = undefined;
+  }
+  if (meta?.some(([key, value]) => key === CACHE_MARKER.key && value === CACHE_MARKER.value) === true)
+    return meta.find(([key]) => key === 'schema_version')?.[1] === CACHE_SCHEMA_VERSION;
+  return (await isOwnCache(connection)) && (await schemaVersionOf(connection)) === CACHE_SCHEMA_VERSION;
+}
 
 /** The `schema_version` of a cache's `meta` table, read on its own connection. */
 async function schemaVersionOf(connection: DuckDBConnection): Promise<unknown> {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
+import { CACHE_MARKER } from '../../src/cache/cache-schema.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-cache-read-only-'));
@@ -146,6 +147,15 @@ describe('CacheStore.openReadOnly (a question the cache answers alone)', () => {
     expect(await CacheStore.openReadOnly(path)).toBeUndefined();
     expect(snapshot(join(path, '..'))).toEqual(before);
     await expect(CacheStore.open(path)).rejects.toThrow('iamtrail did not create');
+  });
+
+  it('gives nothing for a DuckDB file whose meta table names this schema version but not iamtrail', async () => {
+    const path = freshPath();
+    await writtenCache(path);
+    await onDuckDb(path, [`DELETE FROM meta WHERE key = '${CACHE_MARKER.key}'`]);
+    const before = snapshot(join(path, '..'));
+    expect(await CacheStore.openReadOnly(path)).toBeUndefined();
+    expect(snapshot(join(path, '..'))).toEqual(before);
   });
 
   it('gives nothing for a cache of another schema version (open() migrates it), and leaves it untouched', async () => {

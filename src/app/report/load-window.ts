@@ -6,6 +6,7 @@ import { sortByFile, sortDayCoverage } from '../../analysis/activity-order.js';
 import { summarizeCoverage } from '../../analysis/log-coverage.js';
 import type { WindowCoverage } from '../../analysis/log-coverage.js';
 import { toRanges } from '../../cache/day-ranges.js';
+import type { DayRange } from '../../cache/day-ranges.js';
 import { CacheStore } from '../../cache/cache-store.js';
 import type { WriteCommits } from '../../cache/activity-writes.js';
 import type { DayWindow } from '../../cli/window.js';
@@ -143,6 +144,25 @@ export function openCacheEarly(
   };
 }
 
+/**
+ * What the cache holds of the window for the answer's report: the (account, day) pairs loaded, and
+ * the files of the accounts' days that could not be read when they were, both sorted. Handled: a
+ * failure is the caller's to report when it awaits the result.
+ */
+function heldBefore(
+  store: CacheStore,
+  source: string,
+  window: DayRange,
+  accountIds: readonly string[],
+): Promise<[DayCoverage[], SkippedFile[]]> {
+  const held = Promise.all([
+    store.coverage(source, window).then(sortDayCoverage),
+    store.skippedFiles(source, window, accountIds).then(sortByFile),
+  ]);
+  held.catch(() => undefined);
+  return held;
+}
+
 /** Whether {@link loadWindow} first opens the cache read-only: a local run that only reads it. */
 function opensReadOnly(options: Pick<LoadWindowOptions, 'plan' | 'cache' | 'readOnly'>): boolean {
   return (
@@ -227,6 +247,8 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           CacheStore.openReadOnly(cachePath, { lockTimeoutMs: options.cache.lockTimeoutMs }))
       : undefined) ?? (await openStore());
   let spillDir: string | undefined;
+  /** The window's coverage and unreadable files, asked early of a cache opened read-only (below). */
+  let held: Promise<[DayCoverage[], SkippedFile[]]> | undefined;
   try {
     /** What the engine is built from, once the cache says days are missing. */
     let engineSpec: () => EngineSpec;
@@ -302,6 +324,11 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
       startDay: window.startDay,
       endDay: window.endDay < today ? window.endDay : today,
     });
+    // A cached question's (a cache opened to be read only) coverage and unreadable files are asked
+    // at the same time as the days it lacks, each on a connection of its own: when no day is
+    // missing, as for any repeat question, they are the answer's, and the cache is not asked
+    // again; when some are, they are asked again once those days are written.
+    held = readOnly ? heldBefore(store, source, window, accountIds) : undefined;
     const missing = options.cache.refresh
       ? readableDays
       : await store.missingDays(
@@ -320,6 +347,8 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
     const skippedFiles: SkippedFile[] = [];
     let athenaCost: LogsSummary['athena'];
     if (ranges.length > 0) {
+      // No query of the store runs when it closes.
+      await held?.catch(() => undefined);
       // The cache file stays closed while the logs are read, so other processes can use it.
       if (options.cache.enabled) await store.close();
       const loaded: {
@@ -417,14 +446,17 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           range.actorsOnly,
         );
     }
-    const held = sortDayCoverage(await store.coverage(source, window));
-    const coverage = summarizeCoverage(window, options.accounts, held);
+    const [heldDays, heldSkips] =
+      held !== undefined && ranges.length === 0
+        ? await held
+        : await heldBefore(store, source, window, accountIds);
+    const coverage = summarizeCoverage(window, options.accounts, heldDays);
     if (options.noLogs !== 'gap')
-      requireSomeLogs(coverage, held, { window, today, where: where.text, check: where.check });
+      requireSomeLogs(coverage, heldDays, { window, today, where: where.text, check: where.check });
     warnAboutGaps(coverage, window, today, options.reporter);
     // Files skipped when a day was read, in this run or an earlier one (the cache keeps them): the
     // verdicts may miss their calls, cached or not.
-    const unreadableFiles = sortByFile(await store.skippedFiles(source, window, accountIds));
+    const unreadableFiles = heldSkips;
     const skippedNow = new Set(skippedFiles.map((entry) => entry.file));
     const skippedBefore = unreadableFiles.filter((entry) => !skippedNow.has(entry.file)).length;
     if (skippedBefore > 0)
@@ -448,6 +480,8 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
     };
     return { store, source, logs, coverage };
   } catch (error) {
+    // The store closes only once no query of it is running.
+    await held?.catch(() => undefined);
     await store.close();
     throw error;
   } finally {
