@@ -1,6 +1,7 @@
 import type { AdvisorSnapshot } from '../iam/access-advisor.js';
 import type { AuthorizationDetails, IamPrincipal } from '../iam/authorization-details.js';
 import { computeGrantedActions } from '../iam/granted-actions.js';
+import type { GrantedActions } from '../iam/granted-actions.js';
 import { sortEventCalls } from './activity-order.js';
 import { buildPrincipalDiffReport } from './activity-report.js';
 import type { PrincipalDiffInput, PrincipalDiffReport } from './activity-report.js';
@@ -31,8 +32,21 @@ export interface PrincipalVerdicts {
  * Access Advisor settling the `?` lines it can.
  */
 export function judgePrincipal(input: PrincipalVerdictInput): PrincipalVerdicts {
-  const report = buildPrincipalDiffReport({
+  return judgeGrants({
+    ...input,
     grants: computeGrantedActions(input.details, input.principal, input.catalog),
+  });
+}
+
+/**
+ * {@link judgePrincipal} of grants computed already (`computeGrantedActions` of the principal's IAM
+ * data): a cached question computes them while the cache reads its calls.
+ */
+export function judgeGrants(
+  input: Omit<PrincipalVerdictInput, 'details' | 'principal'> & { readonly grants: GrantedActions },
+): PrincipalVerdicts {
+  const report = buildPrincipalDiffReport({
+    grants: input.grants,
     ...(input.grantsVia === undefined ? {} : { grantsVia: input.grantsVia }),
     actorRows: sortEventCalls(input.actorRows),
     accountEvents: input.accountEvents,

@@ -7,7 +7,7 @@ import {
 } from '../../analysis/activity-report.js';
 import type { AdvisorUse } from '../../analysis/advisor-evidence.js';
 import { sortRoleCallers } from '../../analysis/activity-order.js';
-import { judgePrincipal } from '../../analysis/principal-verdicts.js';
+import { judgeGrants } from '../../analysis/principal-verdicts.js';
 import type { PrincipalVerdicts } from '../../analysis/principal-verdicts.js';
 import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
@@ -16,6 +16,8 @@ import { findAccount } from '../../config/load-config.js';
 import type { AccountConfig } from '../../config/load-config.js';
 import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization-details.js';
 import { assumableRoles } from '../../iam/assumable-roles.js';
+import { computeGrantedActions } from '../../iam/granted-actions.js';
+import type { GrantedActions } from '../../iam/granted-actions.js';
 import type { AssumableRole } from '../../iam/assumable-roles.js';
 import { createLogsOnlyPrincipal, findPrincipal, principalsOf } from '../../iam/principals.js';
 import { listedRoles } from '../../cache/activity-queries.js';
@@ -184,6 +186,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     evidence.catch(() => undefined);
     let actionData: ActionData;
     let assumable: AssumableRole[];
+    let grants: GrantedActions;
     try {
       // A turn of the event loop between the steps lets the first query go on to its next step
       // (sent, prepared, run): the longest step, the action data, runs while DuckDB runs it.
@@ -199,22 +202,23 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
       ).roles;
       await nextTurn();
       actionData = data ?? loadActionData();
+      // The grants compared, while the queries run: with --destrole the role's, else the
+      // principal's own.
+      await nextTurn();
+      grants =
+        destRole === undefined
+          ? computeGrantedActions(details, principal, actionData.catalog)
+          : computeGrantedActions(destDetails, destRole, actionData.catalog);
     } catch (error) {
       // The store closes only once no query of it is running.
       await evidence.catch(() => undefined);
       throw error;
     }
     const [actorRows, accountEvents, snapshots, used] = await evidence;
-    /** The diff of `grantee`'s grants against `actorRows`, with the evidence of its account. */
-    const diffOf = (
-      grantsOf: AuthorizationDetails,
-      grantee: IamPrincipal,
-      advisor: boolean,
-      grantsVia?: string,
-    ): PrincipalVerdicts =>
-      judgePrincipal({
-        details: grantsOf,
-        principal: grantee,
+    /** The diff of the grants against `actorRows`, with the evidence of its account. */
+    const diffOf = (advisor: boolean, grantsVia?: string): PrincipalVerdicts =>
+      judgeGrants({
+        grants,
         actorRows,
         accountEvents,
         mapper: actionData.mapper,
@@ -245,13 +249,13 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
           role: destRole,
           assumable: assumable.some((role) => role.arn === destRole.arn),
         },
-        report: filterDiffReport(diffOf(destDetails, destRole, false, destRole.name).report, filter),
+        report: filterDiffReport(diffOf(false, destRole.name).report, filter),
         accessAdvisor,
       };
     }
     // Access Advisor settles "?" lines before the filters, so --ignore-unknown and the totals see
     // the settled statuses.
-    const settled = diffOf(details, principal, useAdvisor);
+    const settled = diffOf(useAdvisor);
     const report = filterDiffReport(settled.report, filter);
     const usage = new Map<string, { calls: number; lastSeen: string }>();
     for (const entry of sortRoleCallers(used)) {
