@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -61,6 +61,33 @@ describe('listLogFiles', () => {
     ]);
     expect(listing.prunedFiles).toBe(3);
     expect(listing.ignoredFiles).toBe(3);
+  });
+
+  it('names each file by a normalised path, however the root was written', () => {
+    const expected = listLogFiles(root, '2026-10-01', '2026-10-31').files.map((file) => file.path);
+    expect(expected[0]).toBe(
+      join(
+        root,
+        'AWSLogs/222222222222/CloudTrail/eu-west-1/2026/10/10/222222222222_CloudTrail_eu-west-1_y.json',
+      ),
+    );
+    for (const written of [`${root}/`, `${root}//./`, `${join(root, 'loose', '..')}/../${basename(root)}`])
+      expect(listLogFiles(written, '2026-10-01', '2026-10-31').files.map((file) => file.path)).toEqual(
+        expected,
+      );
+    // A relative root stays relative, each path joined as path.join would.
+    const cwd = process.cwd();
+    try {
+      process.chdir(root);
+      expect(listLogFiles('.', '2026-10-01', '2026-10-31').files.map((file) => file.path)).toEqual(
+        expected.map((path) => relative(root, path)),
+      );
+      expect(listLogFiles('./loose/', '2026-10-01', '2026-10-31').files.map((file) => file.path)).toEqual([
+        join('loose', 'events.json'),
+      ]);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('prunes whole years and months', () => {
