@@ -119,12 +119,13 @@ function timedTogether(entries, repeat) {
   for (let round = 0; round < repeat; round += 1)
     entries.forEach(([, command], index) => runs[index].push(measure(command)));
   return entries.map(([label], index) => {
+    const inOrder = runs[index].map((run) => run.seconds);
     const sorted = runs[index].sort((x, y) => x.seconds - y.seconds);
     const median = sorted[Math.floor(sorted.length / 2)];
     console.error(
       `  ${label}: ${sorted.map((run) => run.seconds.toFixed(2)).join(' / ')} s, peak ${median.rssMb?.toFixed(0) ?? '?'} MB, read from disk ${sorted.map((run) => run.diskMb?.toFixed(0) ?? '?').join(' / ')} MB`,
     );
-    return { ...median, runs: sorted.map((run) => run.seconds) };
+    return { ...median, runs: sorted.map((run) => run.seconds), inOrder };
   });
 }
 
@@ -245,6 +246,10 @@ for (const size of sizes) {
     ],
     repeat,
   );
+  // Each round's (a) against the floor run right after it: the ratio a neighbour's load, which
+  // comes and goes, disturbs least (shown beside the medians' ratio, which the targets judge).
+  const acRounds = a.inOrder.map((seconds, round) => seconds / c.inOrder[round]);
+  console.error(`  (a)/(c) round by round: ${acRounds.map((ratio) => ratio.toFixed(2)).join(' / ')}`);
   // (b) takes about 25 s per million events: above 5M, --jq-runs-above-5m runs of it.
   const jqRuns = size > 5_000_000 ? Math.min(repeat, jqRunsAbove5m) : repeat;
   const b = timedRuns(
@@ -290,7 +295,24 @@ for (const size of sizes) {
     console.error(
       `  jobs (audit, policy generate, test): measured at ${jobsAt.map((at) => at.toLocaleString('en-US')).join(', ')} events only (--jobs-at)`,
     );
-  results.push({ size, repeat, quick, a, b, c, d, dRoles, dUser, e, warm, lines, agree, commands, jobs });
+  results.push({
+    size,
+    repeat,
+    quick,
+    a,
+    b,
+    c,
+    acRounds,
+    d,
+    dRoles,
+    dUser,
+    e,
+    warm,
+    lines,
+    agree,
+    commands,
+    jobs,
+  });
 }
 const growth = growthOf(results);
 for (const step of growth) {
@@ -447,6 +469,12 @@ function writeReport(rows, growth) {
       const runs = (count, what) => `${count} of ${what}${count < 3 ? ' (**fewer than 3**)' : ''}`;
       return `- ${row.size.toLocaleString('en-US')} events: ${runs(row.repeat, '(a), (c) and the jobs')}; ${runs(row.b.runs.length, '(b)')}${row.size > 5_000_000 && row.b.runs.length < row.repeat ? ' (--jq-runs-above-5m)' : ''}; ${runs(row.quick, '(d) and (e)')}.`;
     }),
+    '',
+    '(a)/(c) round by round (each (a) against the floor run right after it, in the order run; the table’s a/c is the ratio of the medians):',
+    ...rows.map(
+      (row) =>
+        `- ${row.size.toLocaleString('en-US')} events: ${row.acRounds.map((ratio) => f(ratio)).join(', ')}.`,
+    ),
     '',
     '## The jobs over the organisation, from the cache',
     '',
