@@ -13,13 +13,14 @@ const [logs, start, end] = process.argv.slice(2);
 const instance = await DuckDBInstance.create(':memory:', { threads: String(cpus().length) });
 const connection = await instance.connect();
 const reader = await connection.runAndReadAll(
-  `SELECT string_agg(line || chr(10), '' ORDER BY line) FROM (SELECT DISTINCT concat(
-     CASE WHEN r.userIdentity."type" = 'AssumedRole' THEN r.userIdentity.sessionContext.sessionIssuer.arn ELSE r.userIdentity.arn END,
-     chr(9), r.eventSource, chr(9), r.eventName) AS line
-   FROM (SELECT unnest(Records) AS r FROM read_json($1, columns = {'Records': 'STRUCT(eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, userIdentity STRUCT("type" VARCHAR, arn VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(arn VARCHAR))))[]'},
-         format = 'unstructured', records = true, maximum_object_size = 1073741824))
-   WHERE r.eventTime >= $2 AND r.eventTime < $3
-     AND (CASE WHEN r.userIdentity."type" = 'AssumedRole' THEN r.userIdentity.sessionContext.sessionIssuer.arn ELSE r.userIdentity.arn END) IS NOT NULL)`,
+  `SELECT string_agg(line || chr(10), '' ORDER BY line) FROM (
+     SELECT DISTINCT concat(identity, chr(9), eventSource, chr(9), eventName) AS line FROM (
+       SELECT CASE WHEN r.userIdentity."type" = 'AssumedRole' THEN r.userIdentity.sessionContext.sessionIssuer.arn ELSE r.userIdentity.arn END AS identity,
+         r.eventSource AS eventSource, r.eventName AS eventName
+       FROM (SELECT unnest(Records) AS r FROM read_json($1, columns = {'Records': 'STRUCT(eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, userIdentity STRUCT("type" VARCHAR, arn VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(arn VARCHAR))))[]'},
+             format = 'unstructured', records = true, maximum_object_size = 1073741824))
+       WHERE r.eventTime >= $2 AND r.eventTime < $3)
+     WHERE identity IS NOT NULL)`,
   [`${logs}/**/*.json.gz`, start, end],
 );
 process.stdout.write(reader.getRows()[0]?.[0] ?? '');

@@ -78,14 +78,14 @@ const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
  * Runs a shell command once; its wall time (s), the peak RSS (MB) of its largest process and what
  * it read from disk rather than the page cache (MB; GNU time %I counts 512-byte blocks).
  */
-function measure(command, { env = {} } = {}) {
+function measure(command) {
   const started = process.hrtime.bigint();
   const wrapped = TIME === undefined ? ['sh', ['-c', command]] : [TIME, ['-f', '%M %I', 'sh', '-c', command]];
   const result = spawnSync(wrapped[0], wrapped[1], {
     cwd: REPO,
     encoding: 'utf8',
     maxBuffer: 1 << 30,
-    env: { ...process.env, NO_COLOR: '1', ...env },
+    env: { ...process.env, NO_COLOR: '1' },
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) {
