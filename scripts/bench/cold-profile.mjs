@@ -32,7 +32,7 @@ const connection = await instance.connect();
 await connection.run(sqlOf.SET_LOG_FILES_SQL, [listValue(files.map((file) => file.path))]);
 await connection.run(sqlOf.createCloudTrailViewSql(objectBytes, false));
 await connection.run(sqlOf.JSON_EXTRACT_SCALAR_MACRO_SQL);
-await connection.run(sqlOf.CREATE_STAGED_SQL);
+await connection.run(sqlOf.stagedTable(false).create);
 const db = new Kysely({ dialect: new DuckDbDialect({ connection }) });
 const addDay = (day, n) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
 const stage = buildStageQuery(db, {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { convertResultCsv } from '../../src/engines/athena/athena-results.js';
 import { DuckDbDialect } from '../../src/engines/duckdb/duckdb-dialect.js';
-import { CREATE_STAGED_SQL } from '../../src/engines/duckdb/duckdb-sql.js';
+import { stagedTable } from '../../src/engines/duckdb/duckdb-sql.js';
 import { EngineError } from '../../src/errors.js';
 import { buildResolveQuery, SUMMARY_RESULT_COLUMNS } from '../../src/trail/activity-summary.js';
 import type { StagedDatabase } from '../../src/trail/activity-summary.js';
@@ -112,7 +112,7 @@ describe('convertResultCsv (Athena CSV result → Parquet)', () => {
 
 describe('SUMMARY_RESULT_COLUMNS', () => {
   it("is the summary query's result: its columns, in its order, with DuckDB's types of them", async () => {
-    await connection.run(CREATE_STAGED_SQL);
+    await connection.run(stagedTable(false).create);
     const db = new Kysely<StagedDatabase>({ dialect: new DuckDbDialect({ connection }) });
     // With and without the resources: the same columns, so one contract checks both.
     for (const resources of [false, true]) {

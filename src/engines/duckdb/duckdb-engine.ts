@@ -46,14 +46,12 @@ import { DuckDbDialect } from './duckdb-dialect.js';
 import { openDuckDbDatabase, setMemoryLimit } from './duckdb-host.js';
 import type { OpenedDatabase } from './duckdb-host.js';
 import {
-  CREATE_STAGED_SQL,
   JSON_EXTRACT_SCALAR_MACRO_SQL,
   withCloudTrailRelation,
-  FILES_READ_SQL,
-  FILE_ROWS_SQL,
-  DROP_FILE_ROWS_SQL,
   duckDbFilePattern,
+  stagedTable,
 } from './duckdb-sql.js';
+import type { StagedTable } from './duckdb-sql.js';
 import {
   DEFAULT_MAX_LOG_FILE_BYTES,
   defaultMemoryLimitBytes,
@@ -181,15 +179,33 @@ export class DuckDbEngine implements Engine {
       if (problem === undefined) files.push(file);
       else this.#skip(skippedFiles, file.path, problem);
     }
-    await this.#connection.run(CREATE_STAGED_SQL);
-    const progress = createProgressCounter(listing.files, files);
+    const table = stagedTable(request.actorsOnly === true);
+    await this.#connection.run(table.create);
+    try {
+      return await this.#summarizeInto(table, request, listing.files, files, skippedFiles);
+    } finally {
+      // Temporary, gone with the engine: a failed drop (after DuckDB's own failure) loses nothing.
+      for (const statement of table.drop) await this.#connection.run(statement).catch(() => undefined);
+    }
+  }
+
+  /** {@link summarize} once the files are listed and checked: stages them into `table` and resolves. */
+  async #summarizeInto(
+    table: StagedTable,
+    request: SummaryRequest,
+    listed: readonly LogFile[],
+    files: readonly LogFile[],
+    skippedFiles: SkippedFile[],
+  ): Promise<SummaryResult> {
+    const progress = createProgressCounter(listed, files);
     this.#options.reporter.progress?.(progress.advance([]));
     for (const batch of this.#batches(files)) {
       if (request.signal?.aborted === true)
         throw new InterruptedError('interrupted: stopped reading the logs; nothing of this run was cached');
-      await this.#stageBatch(batch, request, skippedFiles);
+      await this.#stageBatch(table, batch, request, skippedFiles);
       this.#options.reporter.progress?.(progress.advance(batch));
     }
+    if (table.view !== undefined) await this.#connection.run(table.view);
     const resolve = buildResolveQuery(this.#staged, 'duckdb', request.resources === true);
     let rows: ActivityRow[] = [];
     let changes: IamChangeRow[] = [];
@@ -225,14 +241,13 @@ export class DuckDbEngine implements Engine {
     }
     const [stats] =
       this.#options.countSessions === true ? await buildSessionStatsQuery(this.#staged).execute() : [];
-    await this.#connection.run('DROP TABLE staged');
     return {
       rows,
       changes,
       resources,
       ...(rowsFile === undefined ? {} : { rowsFile }),
       coverage,
-      filesRead: listing.files.length - skippedFiles.length,
+      filesRead: listed.length - skippedFiles.length,
       skippedFiles,
       ...(stats === undefined ? {} : { sessions: stats }),
     };
@@ -290,6 +305,7 @@ export class DuckDbEngine implements Engine {
    * bad files of n cost about k·log n reads, never k reads of the whole batch.
    */
   async #stageBatch(
+    table: StagedTable,
     files: readonly LogFile[],
     request: SummaryRequest,
     skipped: SkippedFile[],
@@ -310,7 +326,7 @@ export class DuckDbEngine implements Engine {
       // One statement: a batch that fails leaves nothing in the staged table.
       await this.#db.executeQuery(
         CompiledQuery.raw(
-          `INSERT INTO staged BY NAME ${withCloudTrailRelation(stage.sql, stage.parameters.length, objectBytes, request.resources === true, request.actorsOnly === true)}`,
+          `INSERT INTO ${table.name} BY NAME ${withCloudTrailRelation(stage.sql, stage.parameters.length, objectBytes, request.resources === true, request.actorsOnly === true)}`,
           [...stage.parameters, listValue(files.map((file) => duckDbFilePattern(file.path)))],
         ),
       );
@@ -336,8 +352,9 @@ export class DuckDbEngine implements Engine {
       // a GZIP stream: …').
       const named = afterNamed ? undefined : fileNamedIn(messageOf(error), files);
       if (named !== undefined) {
-        await this.#stageBatch([named], request, skipped);
+        await this.#stageBatch(table, [named], request, skipped);
         await this.#stageBatch(
+          table,
           files.filter((file) => file !== named),
           request,
           skipped,
@@ -346,18 +363,18 @@ export class DuckDbEngine implements Engine {
         return;
       }
       const middle = Math.ceil(files.length / 2);
-      await this.#stageBatch(files.slice(0, middle), request, skipped);
-      await this.#stageBatch(files.slice(middle), request, skipped);
+      await this.#stageBatch(table, files.slice(0, middle), request, skipped);
+      await this.#stageBatch(table, files.slice(middle), request, skipped);
       return;
     }
     // Each file read has its row: the rows cross into JavaScript only when some file has none.
-    const [read] = (await this.#db.executeQuery<{ files: bigint }>(CompiledQuery.raw(FILES_READ_SQL))).rows;
+    const [read] = (await this.#db.executeQuery<{ files: bigint }>(CompiledQuery.raw(table.filesRead))).rows;
     if (Number(read?.files ?? 0) === files.length) {
-      await this.#connection.run(DROP_FILE_ROWS_SQL);
+      await this.#connection.run(table.dropFileRows);
       return;
     }
-    const fileRows = (await this.#db.executeQuery<LogFileRecord>(CompiledQuery.raw(FILE_ROWS_SQL))).rows;
-    await this.#connection.run(DROP_FILE_ROWS_SQL);
+    const fileRows = (await this.#db.executeQuery<LogFileRecord>(CompiledQuery.raw(table.fileRows))).rows;
+    await this.#connection.run(table.dropFileRows);
     // Each file by its place in the batch's list (`"$path"`, see createCloudTrailViewSql).
     const hasRecords = new Map(fileRows.map((row) => [row.log_file, row.has_records]));
     for (const [index, file] of files.entries()) {
