@@ -373,6 +373,51 @@ describe('files that yield no activity', () => {
   });
 });
 
+/** A log file of one call, `ListBuckets` by the user `user` of 111111111111 on 2026-10-10. */
+function oneCallFile(user: string): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventTime: '2026-10-10T01:00:00Z',
+        eventSource: 's3.amazonaws.com',
+        eventName: 'ListBuckets',
+        recipientAccountId: '111111111111',
+        userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111111111111:user/${user}` },
+      },
+    ],
+  });
+}
+
+/**
+ * Expects both summaries of 2026-10-10, in one batch and in batches of two, to read each of the
+ * `users`' file (of {@link oneCallFile}) once, and no other.
+ */
+async function expectEachFileOnce(logs: string, users: readonly string[]): Promise<void> {
+  const window = { startDay: '2026-10-10', endDay: '2026-10-10' };
+  for (const batchFiles of [50_000, 2]) {
+    const engine = await DuckDbEngine.create({
+      logsDir: logs,
+      batchFiles,
+      reporter: { warn: () => undefined },
+    });
+    try {
+      for (const request of [window, { ...window, actorsOnly: true }]) {
+        const result = await engine.summarize(request);
+        expect(perActor(result.rows).map((line) => line.split('\t').slice(2, 6).join(' '))).toEqual(
+          users.map((user) => `arn:aws:iam::111111111111:user/${user} IAMUser ok 1`),
+        );
+        expect(result.filesRead).toBe(users.length);
+        expect(result.coverage).toEqual([
+          { accountId: '111111111111', day: '2026-10-10', files: users.length },
+        ]);
+        expect(result.skippedFiles).toEqual([]);
+      }
+    } finally {
+      await engine.close();
+    }
+  }
+}
+
 describe('file names DuckDB would read as patterns', () => {
   it('are read as themselves, once each, by both summaries', async () => {
     // DuckDB's readers expand *, ? and [...] anywhere in a path: `[ab].json` would read a.json and
@@ -381,50 +426,38 @@ describe('file names DuckDB would read as patterns', () => {
     const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/10');
     mkdirSync(join(day, 'd[x]'), { recursive: true });
     mkdirSync(join(day, 'dx'), { recursive: true });
-    const file = (user: string) =>
-      JSON.stringify({
-        Records: [
-          {
-            eventTime: '2026-10-10T01:00:00Z',
-            eventSource: 's3.amazonaws.com',
-            eventName: 'ListBuckets',
-            recipientAccountId: '111111111111',
-            userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111111111111:user/${user}` },
-          },
-        ],
-      });
-    writeFileSync(join(day, '[ab].json'), file('brackets'));
-    writeFileSync(join(day, 'a.json'), file('alice'));
-    writeFileSync(join(day, 'b.json'), file('bob'));
-    writeFileSync(join(day, 'q?.json'), file('question'));
-    writeFileSync(join(day, 'qa.json'), file('quentin'));
-    writeFileSync(join(day, 'x*.json'), file('star'));
-    writeFileSync(join(day, 'd[x]', 'f.json'), file('folder'));
-    writeFileSync(join(day, 'dx', 'f.json'), file('plain'));
-    const window = { startDay: '2026-10-10', endDay: '2026-10-10' };
-    const users = ['alice', 'bob', 'brackets', 'folder', 'plain', 'quentin', 'question', 'star'];
-    for (const batchFiles of [50_000, 2]) {
-      const engine = await DuckDbEngine.create({
-        logsDir: logs,
-        batchFiles,
-        reporter: { warn: () => undefined },
-      });
-      try {
-        for (const request of [window, { ...window, actorsOnly: true }]) {
-          const result = await engine.summarize(request);
-          expect(perActor(result.rows).map((line) => line.split('\t').slice(2, 6).join(' '))).toEqual(
-            users.map((user) => `arn:aws:iam::111111111111:user/${user} IAMUser ok 1`),
-          );
-          expect(result.filesRead).toBe(users.length);
-          expect(result.coverage).toEqual([
-            { accountId: '111111111111', day: '2026-10-10', files: users.length },
-          ]);
-          expect(result.skippedFiles).toEqual([]);
-        }
-      } finally {
-        await engine.close();
-      }
-    }
+    writeFileSync(join(day, '[ab].json'), oneCallFile('brackets'));
+    writeFileSync(join(day, 'a.json'), oneCallFile('alice'));
+    writeFileSync(join(day, 'b.json'), oneCallFile('bob'));
+    writeFileSync(join(day, 'q?.json'), oneCallFile('question'));
+    writeFileSync(join(day, 'qa.json'), oneCallFile('quentin'));
+    writeFileSync(join(day, 'x*.json'), oneCallFile('star'));
+    writeFileSync(join(day, 'd[x]', 'f.json'), oneCallFile('folder'));
+    writeFileSync(join(day, 'dx', 'f.json'), oneCallFile('plain'));
+    await expectEachFileOnce(logs, [
+      'alice',
+      'bob',
+      'brackets',
+      'folder',
+      'plain',
+      'quentin',
+      'question',
+      'star',
+    ]);
+  });
+});
+
+describe('a file name holding a line break', () => {
+  it('is read as itself, once, by both summaries, whether its batch holds it or not', async () => {
+    // The paths are bound as one text split at line breaks, unless a path holds one: `a\nb.json`
+    // split would name `…/a` and `b.json`. In batches of two, the first holds it, the second not.
+    const logs = join(work, 'line-break-names');
+    const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/10');
+    mkdirSync(day, { recursive: true });
+    writeFileSync(join(day, 'a.json'), oneCallFile('alice'));
+    writeFileSync(join(day, 'b.json'), oneCallFile('bob'));
+    writeFileSync(join(day, 'a\nb.json'), oneCallFile('broken'));
+    await expectEachFileOnce(logs, ['alice', 'bob', 'broken']);
   });
 });
 

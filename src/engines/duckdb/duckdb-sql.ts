@@ -94,7 +94,9 @@ export function createCloudTrailViewSql(
  * {@link createCloudTrailViewSql} as its first CTE, reading the files bound as the next parameter
  * (a list of paths): DuckDB binds the reader over every file once per statement that names it, so
  * a view, and the variable it reads, cost one more binding and one more copy of the list (~50 and
- * ~40 ms for 10,000 files).
+ * ~40 ms for 10,000 files). With `filesAsText` the parameter is one text, the paths separated by
+ * line breaks (none may hold one), split inside DuckDB: a list binds one value per path, which
+ * took ~45 ms for 10,800 paths against ~23 for the text (docs/benchmarks.md, sixteenth session).
  */
 export function withCloudTrailRelation(
   stageSql: string,
@@ -102,12 +104,12 @@ export function withCloudTrailRelation(
   maxFileBytes: number,
   resources: boolean,
   actorsOnly: boolean,
+  filesAsText = false,
 ): string {
-  const opening = /^with /i.exec(stageSql);
-  if (opening === null) throw new Error('a stage query opens with a WITH clause');
   if (!Number.isSafeInteger(parameters) || parameters < 0)
     throw new RangeError(`parameter count ${parameters} is not a whole number`);
-  return `WITH cloudtrail AS NOT MATERIALIZED (${cloudTrailRelationSql(maxFileBytes, resources, actorsOnly, `$${parameters + 1}`)}), ${stageSql.slice(opening[0].length)}`;
+  const files = filesAsText ? `string_split($${parameters + 1}, chr(10))` : `$${parameters + 1}`;
+  return `WITH cloudtrail AS NOT MATERIALIZED (${cloudTrailRelationSql(maxFileBytes, resources, actorsOnly, files)}), ${withoutWith(stageSql)}`;
 }
 
 /** The SELECT of {@link createCloudTrailViewSql}, reading the files of the SQL expression `files`. */
@@ -210,9 +212,9 @@ const ACTOR_STAGED_COLUMNS: ReadonlySet<string> = new Set([
 
 /**
  * The table each batch's staged rows go into, which the resolve query reads as `staged`: for a
- * per-actor summary a table of the columns its stage writes (`staged_actors`) under a view naming
- * the others as typed nulls, since every column of a table costs its insert even when null (the
- * per-actor stage at 1,000,000 events took ~70 ms less into 13 columns than into 35;
+ * per-actor summary a table of the columns its stage writes (`staged_actors`), read through a CTE
+ * naming the others as typed nulls, since every column of a table costs its insert even when null
+ * (the per-actor stage at 1,000,000 events took ~70 ms less into 13 columns than into 35;
  * docs/benchmarks.md, sixteenth session). Constant text: every name is ours.
  */
 export interface StagedTable {
@@ -220,10 +222,13 @@ export interface StagedTable {
   readonly name: 'staged' | 'staged_actors';
   /** Creates it (empty). */
   readonly create: string;
-  /** Makes it readable as `staged` with every column, once the batches are in (none: it is). */
-  readonly view: string | undefined;
-  /** Drops it (and its view). */
-  readonly drop: readonly string[];
+  /** Drops it. */
+  readonly drop: string;
+  /**
+   * A query over `staged` (opening with a `WITH` clause), made to read this table: for
+   * `staged_actors`, a first CTE `staged` with every column (a view costs a statement of its own).
+   */
+  readsStaged(sql: string): string;
   /** How many of the batch's files have a per-file row saying records were read from them. */
   readonly filesRead: string;
   /**
@@ -239,19 +244,24 @@ export interface StagedTable {
 export function stagedTable(actorsOnly: boolean): StagedTable {
   const name = actorsOnly ? 'staged_actors' : 'staged';
   const columns = STAGED_COLUMNS.filter(([column]) => !actorsOnly || ACTOR_STAGED_COLUMNS.has(column));
+  const everyColumn = STAGED_COLUMNS.map(([column, type]) =>
+    ACTOR_STAGED_COLUMNS.has(column) ? column : `CAST(NULL AS ${type}) AS ${column}`,
+  ).join(', ');
   return {
     name,
     create: `CREATE OR REPLACE TEMP TABLE ${name} (${columns.map(([column, type]) => `${column} ${type}`).join(', ')})`,
-    view: actorsOnly
-      ? `CREATE OR REPLACE TEMP VIEW staged AS SELECT ${STAGED_COLUMNS.map(([column, type]) =>
-          ACTOR_STAGED_COLUMNS.has(column) ? column : `CAST(NULL AS ${type}) AS ${column}`,
-        ).join(', ')} FROM ${name}`
-      : undefined,
-    drop: actorsOnly
-      ? ['DROP VIEW IF EXISTS staged', `DROP TABLE IF EXISTS ${name}`]
-      : [`DROP TABLE IF EXISTS ${name}`],
+    drop: `DROP TABLE IF EXISTS ${name}`,
+    readsStaged: (sql) =>
+      actorsOnly ? `WITH staged AS NOT MATERIALIZED (SELECT ${everyColumn} FROM ${name}), ${withoutWith(sql)}` : sql,
     filesRead: `SELECT count(DISTINCT log_file) FILTER (WHERE has_records) AS files FROM ${name} WHERE log_file IS NOT NULL`,
     fileRows: `SELECT log_file, bool_or(has_records) AS has_records FROM ${name} WHERE log_file IS NOT NULL GROUP BY log_file`,
     dropFileRows: `DELETE FROM ${name} WHERE log_file IS NOT NULL`,
   };
+}
+
+/** A query opening with a `WITH` clause, without it: its CTEs, to follow others. */
+function withoutWith(sql: string): string {
+  const opening = /^with /i.exec(sql);
+  if (opening === null) throw new Error('the query opens with a WITH clause');
+  return sql.slice(opening[0].length);
 }
