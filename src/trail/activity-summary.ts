@@ -872,6 +872,37 @@ export function buildResolveQuery(
   return resolveOf(db, lists, resources);
 }
 
+/**
+ * The second stage of a per-actor summary alone, over a `staged` table holding the rows of
+ * {@link buildActorStageQuery}: what {@link buildResolveQuery} gives over such rows, row for row
+ * and column for column, without its work for what they never hold (role sessions, IAM changes,
+ * resources): each actor's calls per account, day, actor type and outcome summed over the
+ * batches, with no caller, and each (account, day)'s coverage (its files, `log_files`).
+ */
+export function buildActorResolveQuery(db: Kysely<StagedDatabase>, lists: ListDialect = 'trino') {
+  const noResource = nullResourceColumn('res_target', lists);
+  return db
+    .selectFrom('staged')
+    .where('day', 'is not', null)
+    .select([
+      ...SUMMARY_KEYS.map((key) =>
+        (key === 'caller_arn' || key === 'via_arn'
+          ? sql<string | null>`CAST(NULL AS VARCHAR)`
+          : sql<string | null>`${sql.ref(key)}`
+        ).as(key),
+      ),
+      sql<number>`CAST(sum(calls) AS BIGINT)`.as('calls'),
+      sql<string>`min(first_seen)`.as('first_seen'),
+      sql<string>`max(last_seen)`.as('last_seen'),
+      sql<number>`CAST(count(log_path) AS BIGINT)`.as('log_files'),
+      ...CHANGE_KEYS.map((key) => sql<string | null>`CAST(NULL AS VARCHAR)`.as(key)),
+      noResource.as('kind'),
+      noResource.as('resource'),
+    ])
+    .groupBy(SUMMARY_KEYS.filter((key) => key !== 'caller_arn' && key !== 'via_arn'))
+    .$castTo<SummaryRecord>();
+}
+
 /** How many role sessions the staged rows hold, and how many of them have a known caller. */
 export function buildSessionStatsQuery(db: Kysely<StagedDatabase>) {
   return withSessions(db)

@@ -10,6 +10,7 @@ import { CompiledQuery, Kysely } from 'kysely';
 import { EngineError, InputDataError, InterruptedError, messageOf } from '../../errors.js';
 import {
   ACTOR_SUMMARY_COLUMNS,
+  buildActorResolveQuery,
   buildActorStageQuery,
   buildResolveQuery,
   buildSessionStatsQuery,
@@ -205,7 +206,11 @@ export class DuckDbEngine implements Engine {
       await this.#stageBatch(table, batch, request, skippedFiles);
       this.#options.reporter.progress?.(progress.advance(batch));
     }
-    const compiled = buildResolveQuery(this.#staged, 'duckdb', request.resources === true).compile();
+    const compiled = (
+      request.actorsOnly === true
+        ? buildActorResolveQuery(this.#staged, 'duckdb')
+        : buildResolveQuery(this.#staged, 'duckdb', request.resources === true)
+    ).compile();
     // The same query (its kind tells the driver how to read its rows), over the staged table.
     const resolve: CompiledQuery<SummaryRecord> = { ...compiled, sql: table.readsStaged(compiled.sql) };
     let rows: ActivityRow[] = [];

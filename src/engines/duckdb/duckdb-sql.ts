@@ -225,8 +225,8 @@ export interface StagedTable {
   /** Drops it. */
   readonly drop: string;
   /**
-   * A query over `staged` (opening with a `WITH` clause), made to read this table: for
-   * `staged_actors`, a first CTE `staged` with every column (a view costs a statement of its own).
+   * A query over `staged`, made to read this table: for `staged_actors`, with a first CTE
+   * `staged` of every column (a view costs a statement of its own).
    */
   readsStaged(sql: string): string;
   /** How many of the batch's files have a per-file row saying records were read from them. */
@@ -251,8 +251,11 @@ export function stagedTable(actorsOnly: boolean): StagedTable {
     name,
     create: `CREATE OR REPLACE TEMP TABLE ${name} (${columns.map(([column, type]) => `${column} ${type}`).join(', ')})`,
     drop: `DROP TABLE IF EXISTS ${name}`,
-    readsStaged: (sql) =>
-      actorsOnly ? `WITH staged AS NOT MATERIALIZED (SELECT ${everyColumn} FROM ${name}), ${withoutWith(sql)}` : sql,
+    readsStaged: (sql) => {
+      if (!actorsOnly) return sql;
+      const staged = `WITH staged AS NOT MATERIALIZED (SELECT ${everyColumn} FROM ${name})`;
+      return /^with /i.test(sql) ? `${staged}, ${withoutWith(sql)}` : `${staged} ${sql}`;
+    },
     filesRead: `SELECT count(DISTINCT log_file) FILTER (WHERE has_records) AS files FROM ${name} WHERE log_file IS NOT NULL`,
     fileRows: `SELECT log_file, bool_or(has_records) AS has_records FROM ${name} WHERE log_file IS NOT NULL GROUP BY log_file`,
     dropFileRows: `DELETE FROM ${name} WHERE log_file IS NOT NULL`,
