@@ -124,6 +124,8 @@ export class DuckDbEngine implements Engine {
   #spills = 0;
   /** The JSON reader's largest object the memory limit was last set for (undefined: not yet). */
   #readerObjectBytes: number | undefined;
+  /** Whether `json_extract_scalar` was created: a per-actor stage does not use it. */
+  #macro = false;
 
   private constructor(options: DuckDbEngineOptions, database: OpenedDatabase) {
     this.#options = options;
@@ -298,7 +300,6 @@ export class DuckDbEngine implements Engine {
       this.#connection,
       this.#options.memoryLimitBytes + 2 * objectBytes * this.#options.threads,
     );
-    if (this.#readerObjectBytes === undefined) await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
     this.#readerObjectBytes = objectBytes;
     return objectBytes;
   }
@@ -317,6 +318,10 @@ export class DuckDbEngine implements Engine {
     afterNamed = false,
   ): Promise<void> {
     const objectBytes = await this.#prepare(files);
+    if (request.actorsOnly !== true && !this.#macro) {
+      await this.#connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
+      this.#macro = true;
+    }
     const stage = (
       request.actorsOnly === true
         ? buildActorStageQuery(this.#db, { ...request, lists: 'duckdb' })
