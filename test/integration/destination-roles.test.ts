@@ -294,6 +294,13 @@ describe('session attribution by the local engine', () => {
     // fall inside days and between sessions and their AssumeRole calls.
     const batched = await summarize(logs, window, { batchFiles: 16 });
     expect(sortRows(batched.rows)).toEqual(sortRows(whole.rows));
+    expect(batched.sessions).toEqual(whole.sessions);
+    expect(whole.sessions?.sessions).toBeGreaterThan(0);
+    // A per-actor summary keeps no session: none counted, from its own staged table.
+    expect((await summarize(logs, { ...window, actorsOnly: true })).sessions).toEqual({
+      sessions: 0,
+      attributed: 0,
+    });
     expect(sortRows(whole.rows)).toEqual(readTrailPlainly(logs, window.startDay, window.endDay).rows);
     // A window that starts the day after an AssumeRole still attributes the session's calls
     // there: the engine reads the day before for AssumeRole calls.

@@ -29,6 +29,7 @@ import type {
   ActivityRow,
   DayCoverage,
   LogFileRecord,
+  SessionStats,
   StagedDatabase,
   SummaryRecord,
 } from '../../trail/activity-summary.js';
@@ -246,8 +247,13 @@ export class DuckDbEngine implements Engine {
       );
       coverage = (read.getRowObjectsJS() as unknown as SummaryRecord[]).map(toDayCoverage);
     }
-    const [stats] =
-      this.#options.countSessions === true ? await buildSessionStatsQuery(this.#staged).execute() : [];
+    let stats: SessionStats | undefined;
+    if (this.#options.countSessions === true) {
+      const counted = buildSessionStatsQuery(this.#staged).compile();
+      [stats] = (
+        await this.#staged.executeQuery<SessionStats>({ ...counted, sql: table.readsStaged(counted.sql) })
+      ).rows;
+    }
     return {
       rows,
       changes,
