@@ -33,6 +33,10 @@ describe('a skipped file of the day before the window', () => {
         expect(
           await store.skippedFiles('local', { startDay: '2026-10-15', endDay: '2026-10-16' }, [ACCOUNT]),
         ).toEqual([{ file: FILE, reason: 'not a valid gzip stream' }]);
+        // The day's coverage too: each read replaces the one before.
+        expect(await store.coverage('local', { startDay: '2026-10-15', endDay: '2026-10-16' })).toEqual([
+          { accountId: ACCOUNT, day: '2026-10-16', files: 2 },
+        ]);
       } finally {
         await store.close();
       }
