@@ -265,13 +265,14 @@ export async function ensureSchema(
   cache: CacheConnection,
   onNotice: (message: string) => void,
 ): Promise<void> {
-  // An in-memory store is a new, empty database (each one attached anew): nothing to look for.
-  const tables =
-    cache.path === ':memory:'
-      ? { rows: [] }
-      : await sql<{
-          name: string;
-        }>`SELECT table_name AS name FROM information_schema.tables
+  // An in-memory store is a new, empty database (each one attached anew): nothing to look for,
+  // nothing to drop.
+  const fresh = cache.path === ':memory:';
+  const tables = fresh
+    ? { rows: [] }
+    : await sql<{
+        name: string;
+      }>`SELECT table_name AS name FROM information_schema.tables
        WHERE table_catalog = current_database() AND table_schema = 'main'`.execute(cache.db);
   const names = new Set(tables.rows.map((row) => row.name));
   if (names.has('meta')) {
@@ -302,27 +303,25 @@ export async function ensureSchema(
       `the cache ${cache.path} has schema version ${version?.value ?? 'unknown'}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
     );
   }
-  // An in-memory store has none to drop.
-  const dropped =
-    cache.path === ':memory:'
-      ? []
-      : [
-          'meta',
-          'coverage',
-          'skipped_files',
-          'activity',
-          'actor_days',
-          'account_events',
-          'iam_changes',
-          'athena_resources',
-          'athena_queries',
-          'advisor_snapshots',
-          'advisor_services',
-          'advisor_actions',
-          'resource_usage',
-          'boundary_snapshots',
-          ...names,
-        ].filter((name, index, all) => all.indexOf(name) === index);
+  const dropped = fresh
+    ? []
+    : [
+        'meta',
+        'coverage',
+        'skipped_files',
+        'activity',
+        'actor_days',
+        'account_events',
+        'iam_changes',
+        'athena_resources',
+        'athena_queries',
+        'advisor_snapshots',
+        'advisor_services',
+        'advisor_actions',
+        'resource_usage',
+        'boundary_snapshots',
+        ...names,
+      ].filter((name, index, all) => all.indexOf(name) === index);
   await cache.transaction(async () => {
     for (const table of dropped) {
       // Table names come from information_schema of our own file or the constant list above.
