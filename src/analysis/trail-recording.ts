@@ -29,15 +29,17 @@ export interface TrailSelectors {
 
 /**
  * What the logs themselves say about how the trail records, for one account and window: which
- * directions (read: an event of a `Read` or `List` action; write: any other) they hold, for
- * management events and per data resource type. A direction never seen proves nothing about its
+ * directions (see {@link callDirection}) they hold, for management events and per data resource
+ * type, and which services' events. A direction never seen proves nothing about its
  * unused actions: a trail may log only writes (or only reads), and a data selector may too.
  */
 export interface LoggedEvidence {
   /** Data resource types whose events the account's logs hold, with the directions seen. */
   readonly dataTypesLogged: ReadonlyMap<string, ReadWrite>;
-  /** The directions of the management events seen. */
+  /** The directions of the management events seen (of actions whose direction is known). */
   readonly management: ReadWrite;
+  /** The IAM prefixes of the actions of the events seen (lower case). */
+  readonly servicesLogged: ReadonlySet<string>;
 }
 
 /** The logs hold management writes but not one read: the trail looks write-only. */
@@ -59,10 +61,66 @@ export interface RecordingVerdict {
 /** IAM access levels whose calls CloudTrail marks `readOnly: true`. */
 const READ_LEVELS = new Set(['Read', 'List']);
 
-/** Whether an action's calls are read-only ones (by its IAM access level). */
-export function isReadAction(action: Pick<CatalogAction, 'accessLevel'>): boolean {
-  return action.accessLevel.split(',').every((level) => READ_LEVELS.has(level.trim()));
+/**
+ * Actions whose records CloudTrail marks `readOnly: true` although IAM's access level is `Write`.
+ * Every record of them in the public logs of `../shared/datasets` says so (kms Decrypt 178,
+ * Encrypt 42, GenerateDataKey 20, sts AssumeRole 61 records; no other action there disagrees with
+ * its level), and CloudTrail's guide states it for KMS: "AWS KMS actions such as Encrypt, Decrypt,
+ * and GenerateDataKey … are now logged as Read events" (notes: cloudtrail-coverage-facts.md §5).
+ */
+const RECORDED_AS_READ: ReadonlySet<string> = new Set([
+  'kms:decrypt',
+  'kms:encrypt',
+  'kms:generatedatakey',
+  'sts:assumerole',
+]);
+
+/**
+ * Actions of the same families whose `readOnly` marking neither those logs nor a document shows:
+ * KMS's other cryptographic operations ("actions such as Encrypt, Decrypt, and GenerateDataKey")
+ * and the other ways of assuming a role. A trail that logs one direction only proves nothing
+ * about their unused grants.
+ */
+const DIRECTION_UNKNOWN: ReadonlySet<string> = new Set([
+  'kms:derivesharedsecret',
+  'kms:generatedatakeypair',
+  'kms:generatedatakeypairwithoutplaintext',
+  'kms:generatedatakeywithoutplaintext',
+  'kms:generatemac',
+  'kms:generaterandom',
+  'kms:sign',
+  'kms:verify',
+  'kms:verifymac',
+  'sts:assumerolewithsaml',
+  'sts:assumerolewithwebidentity',
+  'sts:assumeroot',
+]);
+
+/** How CloudTrail marks an action's calls: `read` (`readOnly: true`), `write`, or not known. */
+export type CallDirection = 'read' | 'write' | 'unknown';
+
+/**
+ * The direction of an action's calls as CloudTrail records them (`readOnly`), which is what a
+ * `ReadOnly` or `WriteOnly` selector filters on: its IAM access level's (`Read` and `List` are
+ * reads), except for the actions CloudTrail is known to mark otherwise or not known to mark alike.
+ */
+export function callDirection(action: Pick<CatalogAction, 'name' | 'accessLevel'>): CallDirection {
+  const name = action.name.toLowerCase();
+  if (RECORDED_AS_READ.has(name)) return 'read';
+  if (DIRECTION_UNKNOWN.has(name)) return 'unknown';
+  return action.accessLevel.split(',').every((level) => READ_LEVELS.has(level.trim())) ? 'read' : 'write';
 }
+
+/**
+ * Services whose management events a trail can leave out with one setting ("Exclude AWS KMS
+ * events", "Exclude Amazon RDS Data API events": `eventSource` NotEquals in the selectors; notes:
+ * cloudtrail-coverage-facts.md §5), by IAM prefix. Without the selectors, only events of the
+ * service in the account's logs show that the trail keeps them.
+ */
+const EXCLUDABLE_SERVICES: ReadonlyMap<string, string> = new Map([
+  ['kms', 'AWS KMS'],
+  ['rds-data', 'Amazon RDS Data API'],
+]);
 
 /**
  * What the account's logged events say about the trail: the directions of its management events,
@@ -75,13 +133,16 @@ export function inferLoggedEvidence(
 ): LoggedEvidence {
   const dataTypesLogged = new Map<string, { read: boolean; write: boolean }>();
   const management = { read: false, write: false };
+  const servicesLogged = new Set<string>();
   for (const event of events) {
     const mapping = mapper.map(event.eventSource, event.eventName);
     if (mapping.kind !== 'action') continue;
     for (const name of mapping.actions) {
       const action = catalog.get(name);
       if (action === undefined) continue;
-      const direction = isReadAction(action) ? 'read' : 'write';
+      servicesLogged.add(action.prefix);
+      const direction = callDirection(action);
+      if (direction === 'unknown') continue;
       if (action.dataResourceType !== undefined) {
         const seen = dataTypesLogged.get(action.dataResourceType) ?? { read: false, write: false };
         seen[direction] = true;
@@ -90,7 +151,7 @@ export function inferLoggedEvidence(
       if (action.recorded === 'management') management[direction] = true;
     }
   }
-  return { dataTypesLogged, management };
+  return { dataTypesLogged, management, servicesLogged };
 }
 
 /**
@@ -124,8 +185,11 @@ export function createRecordingJudge(
   function judge(name: string): RecordingVerdict {
     const action = catalog.get(name);
     if (action === undefined) return { recorded: false, basis: 'not in the IAM action catalog' };
-    const read = isReadAction(action);
-    const direction = read ? 'read' : 'write';
+    const direction = callDirection(action);
+    // Whether a trail logging these directions logs this action's calls: both, when not known.
+    const logsDirection = (logs: ReadWrite): boolean =>
+      direction === 'unknown' ? logs.read && logs.write : logs[direction];
+    const directionText = direction === 'unknown' ? 'a' : `a ${direction}`;
     switch (action.recorded) {
       case 'not-recorded':
         return { recorded: false, basis: 'CloudTrail records no event of its own for this action' };
@@ -139,12 +203,15 @@ export function createRecordingJudge(
               recorded: false,
               basis: `the event selectors of ${selectors.source} log no management events`,
             };
-          if (!management[direction].logged)
+          // Both directions must be logged for a call whose marking is not known.
+          const directions = direction === 'unknown' ? (['read', 'write'] as const) : [direction];
+          const unlogged = directions.find((each) => !management[each].logged);
+          if (unlogged !== undefined)
             return {
               recorded: false,
-              basis: `a ${direction} action, and the event selectors of ${selectors.source} log only ${read ? 'write' : 'read'} management events`,
+              basis: `${direction === 'unknown' ? "CloudTrail's read/write marking of this action is not known" : `a ${direction} action`}, and the event selectors of ${selectors.source} log only ${unlogged === 'read' ? 'write' : 'read'} management events`,
             };
-          if (excluded[direction].has(action.prefix))
+          if (directions.some((each) => excluded[each].has(action.prefix)))
             return {
               recorded: false,
               basis: `the event selectors of ${selectors.source} exclude this service's management events`,
@@ -154,16 +221,21 @@ export function createRecordingJudge(
             basis: `a management event, which the event selectors of ${selectors.source} log`,
           };
         }
-        if (read && isWriteOnlySuspected(logged))
+        if (direction !== 'write' && isWriteOnlySuspected(logged))
           return {
             recorded: false,
-            basis:
-              'a read action, and the logs hold no read-only management event: the trail looks write-only',
+            basis: `${direction === 'read' ? 'a read action' : "CloudTrail's read/write marking of this action is not known"}, and the logs hold no read-only management event: the trail looks write-only`,
           };
-        if (!read && isReadOnlySuspected(logged))
+        if (direction !== 'read' && isReadOnlySuspected(logged))
           return {
             recorded: false,
-            basis: 'a write action, and the logs hold no write management event: the trail looks read-only',
+            basis: `${direction === 'write' ? 'a write action' : "CloudTrail's read/write marking of this action is not known"}, and the logs hold no write management event: the trail looks read-only`,
+          };
+        const excludable = EXCLUDABLE_SERVICES.get(action.prefix);
+        if (excludable !== undefined && !logged.servicesLogged.has(action.prefix))
+          return {
+            recorded: false,
+            basis: `trails can leave out ${excludable}'s management events, and the logs hold none of them (--event-selectors settles it)`,
           };
         return { recorded: true, basis: 'a management event, which trails log by default' };
       }
@@ -181,10 +253,10 @@ export function createRecordingJudge(
               recorded: false,
               basis: `a data event of type ${type}, which the event selectors of ${selectors.source} select for some resources only`,
             };
-          if (!(read ? selected.read : selected.write))
+          if (!logsDirection(selected))
             return {
               recorded: false,
-              basis: `a ${direction} data event of type ${type}, and the event selectors of ${selectors.source} log only ${read ? 'write' : 'read'} ones`,
+              basis: `${directionText} data event of type ${type}, and the event selectors of ${selectors.source} log only ${selected.read ? 'read' : 'write'} ones`,
             };
           return {
             recorded: true,
@@ -192,7 +264,7 @@ export function createRecordingJudge(
           };
         }
         const seen = logged.dataTypesLogged.get(type);
-        if (seen !== undefined && seen[direction])
+        if (seen !== undefined && logsDirection(seen))
           return {
             recorded: true,
             basis: `a data event of type ${type}, and the logs hold data events of that type`,
@@ -200,7 +272,7 @@ export function createRecordingJudge(
         if (seen !== undefined)
           return {
             recorded: false,
-            basis: `a ${direction} data event of type ${type}, and the logs hold only ${read ? 'write' : 'read'} ones of that type: the trail may select only those`,
+            basis: `${directionText} data event of type ${type}, and the logs hold only ${seen.read ? 'read' : 'write'} ones of that type: the trail may select only those`,
           };
         return {
           recorded: false,

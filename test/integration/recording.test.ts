@@ -44,10 +44,12 @@ describe('"-" only for actions CloudTrail would have recorded (demo role admin, 
     expect(document.dataEventTypesLogged).toEqual(['AWS::Lambda::Function', 'AWS::S3::Object']);
     const classes = actionClassesFromTsv();
     const used = new Set(document.actions.filter((a) => a.status === 'used').map((a) => a.action));
+    // The demo's logs hold KMS events but none of the RDS Data API, whose management events a
+    // trail can leave out with one setting: its actions are "?".
     const recordable = [...classes].filter(
       ([action, recorded]) =>
         !used.has(action) &&
-        (recorded === 'management' ||
+        ((recorded === 'management' && !action.startsWith('rds-data:')) ||
           recorded === 'data:AWS::S3::Object' ||
           recorded === 'data:AWS::Lambda::Function'),
     );

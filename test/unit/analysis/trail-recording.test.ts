@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
 import { EventSelectorsError, parseEventSelectors } from '../../../src/analysis/event-selectors.js';
 import {
+  callDirection,
   createRecordingJudge,
   inferLoggedEvidence,
   isReadOnlySuspected,
@@ -12,17 +14,19 @@ import {
 } from '../../../src/analysis/trail-recording.js';
 import type { LoggedEvidence } from '../../../src/analysis/trail-recording.js';
 import { loadActionData } from '../../../src/cli/action-data.js';
-import { REPO_ROOT } from '../../helpers/paths.js';
+import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../../helpers/paths.js';
 
 const { catalog, mapper } = loadActionData();
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/event-selectors', name), 'utf8')) as unknown;
 const selectorsOf = (name: string) => parseEventSelectors(fixture(name), name);
-const NOTHING_LOGGED: LoggedEvidence = {
-  dataTypesLogged: new Map(),
-  management: { read: true, write: true },
-};
 const BOTH = { read: true, write: true };
+/** Evidence of both management directions, of these services' events and of no data type. */
+const managementOf = (
+  management: { read: boolean; write: boolean },
+  services: readonly string[] = ['ec2', 'iam'],
+): LoggedEvidence => ({ dataTypesLogged: new Map(), management, servicesLogged: new Set(services) });
+const NOTHING_LOGGED = managementOf(BOTH);
 
 describe('inferLoggedEvidence', () => {
   it('finds the data types of the logged events and a trail that holds reads', () => {
@@ -63,6 +67,33 @@ describe('inferLoggedEvidence', () => {
     expect(isReadOnlySuspected(logged)).toBe(true);
   });
 
+  it('takes KMS cryptographic calls and AssumeRole for the reads CloudTrail marks them', () => {
+    // Real records of these say readOnly: true though IAM's access level is Write: with them and
+    // reads only, the trail still looks read-only.
+    const logged = inferLoggedEvidence(
+      [
+        { eventSource: 'ec2.amazonaws.com', eventName: 'DescribeInstances' },
+        { eventSource: 'kms.amazonaws.com', eventName: 'Decrypt' },
+        { eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole' },
+      ],
+      mapper,
+      catalog,
+    );
+    expect(logged.management).toEqual({ read: true, write: false });
+    expect(isReadOnlySuspected(logged)).toBe(true);
+    expect([...logged.servicesLogged].sort()).toEqual(['ec2', 'kms', 'sts']);
+  });
+
+  it('counts no direction for a call whose read/write marking is not known', () => {
+    const logged = inferLoggedEvidence(
+      [{ eventSource: 'kms.amazonaws.com', eventName: 'Sign' }],
+      mapper,
+      catalog,
+    );
+    expect(logged.management).toEqual({ read: false, write: false });
+    expect([...logged.servicesLogged]).toEqual(['kms']);
+  });
+
   it('suspects nothing when there is no management call at all', () => {
     const logged = inferLoggedEvidence([], mapper, catalog);
     expect(isWriteOnlySuspected(logged) || isReadOnlySuspected(logged)).toBe(false);
@@ -84,7 +115,7 @@ describe('createRecordingJudge', () => {
     { name: 'data type absent', action: 's3:GetObject', recorded: false, basis: /hold none of that type/ },
     {
       name: 'data type present in the logs',
-      logged: { dataTypesLogged: new Map([['AWS::S3::Object', BOTH]]), management: BOTH },
+      logged: { ...NOTHING_LOGGED, dataTypesLogged: new Map([['AWS::S3::Object', BOTH]]) },
       action: 's3:GetObject',
       recorded: true,
       basis: /hold data events of that type/,
@@ -92,8 +123,8 @@ describe('createRecordingJudge', () => {
     {
       name: 'a data read when the logs hold only writes of that type (a write-only data selector)',
       logged: {
+        ...NOTHING_LOGGED,
         dataTypesLogged: new Map([['AWS::S3::Object', { read: false, write: true }]]),
-        management: BOTH,
       },
       action: 's3:GetObject',
       recorded: false,
@@ -102,8 +133,8 @@ describe('createRecordingJudge', () => {
     {
       name: 'a data write when the logs hold writes of that type',
       logged: {
+        ...NOTHING_LOGGED,
         dataTypesLogged: new Map([['AWS::S3::Object', { read: false, write: true }]]),
-        management: BOTH,
       },
       action: 's3:DeleteObject',
       recorded: true,
@@ -111,24 +142,122 @@ describe('createRecordingJudge', () => {
     },
     {
       name: 'a write on a read-only-looking trail',
-      logged: { dataTypesLogged: new Map(), management: { read: true, write: false } },
+      logged: managementOf({ read: true, write: false }),
       action: 'iam:CreateUser',
       recorded: false,
       basis: /looks read-only/,
     },
     {
       name: 'a read on a write-only-looking trail',
-      logged: { dataTypesLogged: new Map(), management: { read: false, write: true } },
+      logged: managementOf({ read: false, write: true }),
       action: 'ec2:DescribeInstances',
       recorded: false,
       basis: /looks write-only/,
     },
     {
       name: 'a write on a write-only-looking trail',
-      logged: { dataTypesLogged: new Map(), management: { read: false, write: true } },
+      logged: managementOf({ read: false, write: true }),
       action: 'iam:CreateUser',
       recorded: true,
       basis: /by default/,
+    },
+    {
+      name: 'KMS, and the logs hold no KMS event (a trail can exclude them)',
+      logged: managementOf(BOTH, ['ec2']),
+      action: 'kms:ScheduleKeyDeletion',
+      recorded: false,
+      basis: /leave out AWS KMS's management events/,
+    },
+    {
+      name: 'RDS Data API, and the logs hold none of its events',
+      logged: managementOf(BOTH, ['ec2']),
+      action: 'rds-data:ExecuteStatement',
+      recorded: false,
+      basis: /leave out Amazon RDS Data API's/,
+    },
+    {
+      name: 'KMS, and the logs hold KMS events',
+      logged: managementOf(BOTH, ['ec2', 'kms']),
+      action: 'kms:ScheduleKeyDeletion',
+      recorded: true,
+      basis: /by default/,
+    },
+    {
+      name: 'a KMS cryptographic read on a write-only-looking trail',
+      logged: managementOf({ read: false, write: true }, ['kms']),
+      action: 'kms:Decrypt',
+      recorded: false,
+      basis: /a read action.*looks write-only/,
+    },
+    {
+      name: 'AssumeRole on a write-only-looking trail',
+      logged: managementOf({ read: false, write: true }),
+      action: 'sts:AssumeRole',
+      recorded: false,
+      basis: /looks write-only/,
+    },
+    {
+      name: 'a KMS cryptographic read on a read-only-looking trail',
+      logged: managementOf({ read: true, write: false }, ['kms']),
+      action: 'kms:Encrypt',
+      recorded: true,
+      basis: /by default/,
+    },
+    {
+      name: 'a call of unknown marking on a write-only-looking trail',
+      logged: managementOf({ read: false, write: true }, ['kms']),
+      action: 'kms:Sign',
+      recorded: false,
+      basis: /not known.*looks write-only/,
+    },
+    {
+      name: 'a call of unknown marking on a read-only-looking trail',
+      logged: managementOf({ read: true, write: false }),
+      action: 'sts:AssumeRoleWithSAML',
+      recorded: false,
+      basis: /not known.*looks read-only/,
+    },
+    {
+      name: 'a call of unknown marking on a trail of both',
+      logged: managementOf(BOTH, ['kms']),
+      action: 'kms:Sign',
+      recorded: true,
+      basis: /by default/,
+    },
+    {
+      name: 'selectors: write-only, a KMS cryptographic call (a read to CloudTrail)',
+      selectors: 'basic-write-only-s3-all.json',
+      action: 'kms:GenerateDataKey',
+      recorded: false,
+      basis: /a read action.*log only write/,
+    },
+    {
+      name: 'selectors: write-only, AssumeRole',
+      selectors: 'basic-write-only-s3-all.json',
+      action: 'sts:AssumeRole',
+      recorded: false,
+      basis: /log only write/,
+    },
+    {
+      name: 'selectors: write-only, a KMS key deletion (a write)',
+      selectors: 'basic-write-only-s3-all.json',
+      action: 'kms:ScheduleKeyDeletion',
+      recorded: true,
+      basis: /event selectors/,
+    },
+    {
+      name: 'selectors: write-only, a call of unknown marking',
+      selectors: 'basic-write-only-s3-all.json',
+      action: 'kms:Sign',
+      recorded: false,
+      basis: /not known.*log only write/,
+    },
+    {
+      name: 'selectors: all management, a call of unknown marking',
+      selectors: 'basic-all.json',
+      action: 'kms:Sign',
+      recorded: true,
+      basis: /event selectors/,
     },
     {
       name: 'selectors: all management',
@@ -139,7 +268,7 @@ describe('createRecordingJudge', () => {
     },
     {
       name: 'selectors outrank the logs: data type present but not selected',
-      logged: { dataTypesLogged: new Map([['AWS::S3::Object', BOTH]]), management: BOTH },
+      logged: { ...NOTHING_LOGGED, dataTypesLogged: new Map([['AWS::S3::Object', BOTH]]) },
       selectors: 'basic-all.json',
       action: 's3:GetObject',
       recorded: false,
@@ -219,6 +348,80 @@ describe('createRecordingJudge', () => {
     const verdict = judge(action);
     expect(verdict.recorded).toBe(recorded);
     expect(verdict.basis).toMatch(basis);
+  });
+});
+
+describe('callDirection', () => {
+  /** The CloudTrail records of the shared data sets: (eventSource, eventName, readOnly) and how many. */
+  const recordedDirections = (): Map<string, number> => {
+    const seen = new Map<string, number>();
+    const visit = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) visit(path);
+        else if (/\.json(\.gz)?$/.test(entry.name)) {
+          let document: unknown;
+          try {
+            const bytes = readFileSync(path);
+            document = JSON.parse((path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'));
+          } catch {
+            continue; // IAM dumps and other JSON of the data sets are not logs; a bad file neither.
+          }
+          const records = (document as { Records?: unknown }).Records;
+          if (!Array.isArray(records)) continue;
+          for (const record of records as {
+            eventSource?: unknown;
+            eventName?: unknown;
+            readOnly?: unknown;
+          }[]) {
+            if (typeof record.readOnly !== 'boolean' || typeof record.eventSource !== 'string') continue;
+            const key = `${record.eventSource}\t${String(record.eventName)}\t${String(record.readOnly)}`;
+            seen.set(key, (seen.get(key) ?? 0) + 1);
+          }
+        }
+      }
+    };
+    visit(DATASETS_DIR);
+    return seen;
+  };
+
+  it.skipIf(!hasDatasets())(
+    "agrees with the readOnly flag of every record of the shared data sets' CloudTrail logs",
+    () => {
+      const disagreements: string[] = [];
+      let checked = 0;
+      for (const [key, records] of recordedDirections()) {
+        const [source = '', name = '', readOnly] = key.split('\t');
+        const mapping = mapper.map(source, name);
+        if (mapping.kind !== 'action') continue;
+        for (const actionName of mapping.actions) {
+          const action = catalog.get(actionName);
+          if (action === undefined) continue;
+          checked += records;
+          const direction = callDirection(action);
+          if (direction !== (readOnly === 'true' ? 'read' : 'write'))
+            disagreements.push(`${source} ${name} readOnly=${readOnly}: ${actionName} is ${direction}`);
+        }
+      }
+      expect(checked).toBeGreaterThan(1000);
+      expect(disagreements).toEqual([]);
+    },
+  );
+
+  it('is the access level but for the calls CloudTrail marks otherwise', () => {
+    const of = (name: string) => {
+      const action = catalog.get(name);
+      if (action === undefined) throw new Error(`${name} is not in the catalog`);
+      return callDirection(action);
+    };
+    expect([
+      of('ec2:DescribeInstances'),
+      of('s3:ListBucket'),
+      of('iam:CreateUser'),
+      of('kms:CreateGrant'),
+    ]).toEqual(['read', 'read', 'write', 'write']);
+    expect([of('kms:Decrypt'), of('KMS:encrypt'), of('sts:AssumeRole')]).toEqual(['read', 'read', 'read']);
+    expect([of('kms:Sign'), of('sts:AssumeRoleWithWebIdentity')]).toEqual(['unknown', 'unknown']);
   });
 });
 
