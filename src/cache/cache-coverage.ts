@@ -90,7 +90,10 @@ export async function loadedCoverage(
 
 /**
  * The log files of a source that loads of the window's days could not read, of these accounts
- * (by their path; a file whose path names no account counts for every account).
+ * (by their path; a file whose path names no account counts for every account). A file is filed
+ * under its folder's day, and the folder of the day after the window counts too: CloudTrail
+ * delivers a file up to about 15 minutes after its last event, so that folder may hold calls of
+ * the window's last day (the engines read it for them).
  */
 export async function skippedFiles(
   cache: CacheConnection,
@@ -103,7 +106,7 @@ export async function skippedFiles(
     .select(['file', 'reason'])
     .where('source', '=', source)
     .where('day', '>=', window.startDay)
-    .where('day', '<=', window.endDay)
+    .where('day', '<=', addDays(window.endDay, 1))
     .where((eb) =>
       accountIds.length === 0
         ? eb('account_id', 'is', null)

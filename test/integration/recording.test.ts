@@ -223,4 +223,39 @@ describe('a log file that could not be read', () => {
       '1 log file(s) of the window could not be read when their days were loaded',
     );
   });
+
+  it("leaves incomplete a window whose next day's folder holds it: a late delivery may hold its last calls", async () => {
+    // The corrupt file lies in the folder of 2026-10-15, the day after this window, read for the
+    // files CloudTrail delivers after midnight.
+    const window = (cachePath: string) =>
+      runCli([
+        '--config',
+        'examples/demo/config.example.yaml',
+        '--start',
+        '2026-10-01',
+        '--end',
+        '2026-10-14',
+        '--cache',
+        cachePath,
+        '--account',
+        'demo',
+        '--list',
+        'users',
+        '--format',
+        'json',
+      ]);
+    const before = join(cache, '..', 'day-before.duckdb');
+    const first = await window(before);
+    const cached = await window(before);
+    for (const run of [first, cached]) {
+      expect(run.status).toBe(0);
+      const { logs } = JSON.parse(run.stdout) as {
+        logs: { complete: boolean; unreadableFiles: { file: string }[] };
+      };
+      expect(logs.complete).toBe(false);
+      expect(logs.unreadableFiles.map((entry) => entry.file.split('/').at(-1))).toEqual([
+        '111111111111_CloudTrail_us-east-1_20261015T0900Z_CorruptedInTransit.json.gz',
+      ]);
+    }
+  });
 });
