@@ -188,11 +188,12 @@ describe('a log file that could not be read', () => {
   afterAll(() => {
     rmSync(join(cache, '..'), { recursive: true, force: true });
   });
-  const list = () =>
+  /** `--list users` of the demo account through a cache, in JSON, from 2026-10-01 to `end`. */
+  const list = (cachePath = cache, end = '2026-10-31') =>
     runCli([
-      ...DEMO_ARGS.filter((arg) => arg !== '--no-cache'),
+      ...DEMO_ARGS.filter((arg) => arg !== '--no-cache').map((arg) => (arg === '2026-10-31' ? end : arg)),
       '--cache',
-      cache,
+      cachePath,
       '--account',
       'demo',
       '--list',
@@ -227,26 +228,9 @@ describe('a log file that could not be read', () => {
   it("leaves incomplete a window whose next day's folder holds it: a late delivery may hold its last calls", async () => {
     // The corrupt file lies in the folder of 2026-10-15, the day after this window, read for the
     // files CloudTrail delivers after midnight.
-    const window = (cachePath: string) =>
-      runCli([
-        '--config',
-        'examples/demo/config.example.yaml',
-        '--start',
-        '2026-10-01',
-        '--end',
-        '2026-10-14',
-        '--cache',
-        cachePath,
-        '--account',
-        'demo',
-        '--list',
-        'users',
-        '--format',
-        'json',
-      ]);
     const before = join(cache, '..', 'day-before.duckdb');
-    const first = await window(before);
-    const cached = await window(before);
+    const first = await list(before, '2026-10-14');
+    const cached = await list(before, '2026-10-14');
     for (const run of [first, cached]) {
       expect(run.status).toBe(0);
       const { logs } = JSON.parse(run.stdout) as {
