@@ -227,6 +227,11 @@ export interface PrincipalDiffReport {
   readonly readOnlySuspected: boolean;
   /** The event selectors file that decided what the trail records, if one was given. */
   readonly eventSelectors: string | null;
+  /**
+   * What the IAM data lacks of the principal's policies (an attached managed policy, a group, its
+   * permissions boundary): its grants, and so the verdicts, miss what those say.
+   */
+  readonly iamDataProblems: readonly string[];
 }
 
 /** An event name logged in an account, by anyone. */
@@ -343,6 +348,7 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
     writeOnlySuspected: input.selectors === undefined && isWriteOnlySuspected(logged),
     readOnlySuspected: input.selectors === undefined && isReadOnlySuspected(logged),
     eventSelectors: input.selectors?.source ?? null,
+    iamDataProblems: input.grants.problems.map((problem) => problem.message),
   };
 }
 

@@ -78,6 +78,12 @@ export interface PrincipalDiffDocument {
   /** The `--event-selectors` file that decided what the trail records, or `null`. */
   readonly eventSelectors: string | null;
   /**
+   * What the IAM data lacks of the principal's policies (an attached managed policy, a group, its
+   * permissions boundary), one message each: the grants, and so the `-` and `+` lines, miss what
+   * those policies say.
+   */
+  readonly iamDataProblems: readonly string[];
+  /**
    * With `--destrole`: the role whose sessions (opened by the principal) were compared with the
    * role's grants, and whether the principal's own policies allow assuming it.
    */
@@ -168,6 +174,7 @@ export function toReportDocument(result: ReportResult): ReportDocument {
     writeOnlySuspected: result.report.writeOnlySuspected,
     readOnlySuspected: result.report.readOnlySuspected,
     eventSelectors: result.report.eventSelectors,
+    iamDataProblems: result.report.iamDataProblems,
     ...(result.destination === undefined
       ? {}
       : {
@@ -354,6 +361,12 @@ export function renderReportText(
   ]);
   lines.push(...renderAssumableRoles(document, palette));
   lines.push(...renderIncompleteNote(document.logs));
+  if (document.iamDataProblems.length > 0)
+    lines.push(
+      '',
+      `Note: the IAM data lacks part of ${document.principal.name}'s policies (JSON: iamDataProblems); the grants above miss what they say:`,
+      ...document.iamDataProblems.map((problem) => `  ${problem}`),
+    );
   return lines.map((line) => `${line}\n`).join('');
 }
 

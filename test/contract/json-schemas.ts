@@ -137,6 +137,7 @@ export const diffDocument = z.strictObject({
   writeOnlySuspected: z.boolean(),
   readOnlySuspected: z.boolean(),
   eventSelectors: z.string().nullable(),
+  iamDataProblems: z.array(z.string()),
   destination: z.strictObject({ account, role: roleRef, assumable: z.boolean() }).optional(),
   assumableRoles: z
     .array(

@@ -295,6 +295,9 @@ async function readTrails(
         ...(snapshots === undefined ? {} : { advisor: { snapshot, window } }),
       });
       if (judged.advisor?.state === 'applied') advisorPrincipals += 1;
+      // Its "-" rest on the policies the IAM data holds: say which it lacks.
+      for (const problem of judged.report.iamDataProblems)
+        options.reporter.warn(`IAM data of ${principal.arn}: ${problem}`);
       const pick = (status: string) =>
         judged.report.actions.filter((line) => line.status === status).map((line) => line.action);
       const unused = pick('unused');

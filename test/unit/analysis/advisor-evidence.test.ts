@@ -44,6 +44,7 @@ function diff(actions: ActionUsage[], denied: PrincipalDiffReport['denied'] = []
     writeOnlySuspected: false,
     readOnlySuspected: false,
     eventSelectors: null,
+    iamDataProblems: [],
   };
 }
 

@@ -1,0 +1,120 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { flatten, runCli } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+/**
+ * The demo organisation with an IAM file that lacks two policies alice's and charlie's grants come
+ * from: the group policy DeveloperAccess (alice, through the group developers) and charlie's
+ * permissions boundary DeveloperBoundary. A report must say so, not pass the missing grants off
+ * as "not granted".
+ */
+describe('a report over IAM data that lacks some of the principal’s policies', () => {
+  let dir: string;
+  let config: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'iamtrail-iam-problems-'));
+    const details = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/demo/iam/demo.json'), 'utf8')) as {
+      Policies: { PolicyName: string }[];
+    };
+    details.Policies = details.Policies.filter(
+      (policy) => !['DeveloperAccess', 'DeveloperBoundary'].includes(policy.PolicyName),
+    );
+    writeFileSync(join(dir, 'demo.json'), JSON.stringify(details));
+    config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      `logs: ${join(REPO_ROOT, 'examples/demo/logs')}\naccounts:\n  - {name: demo, id: '111111111111', iam: ${join(dir, 'demo.json')}, credential_report: ${join(REPO_ROOT, 'examples/demo/credentials/demo.csv')}}\n`,
+    );
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const report = (...args: string[]) =>
+    runCli([
+      '--config',
+      config,
+      '--account',
+      'demo',
+      '--start',
+      '2026-10-01',
+      '--end',
+      '2026-10-31',
+      '--no-cache',
+      ...args,
+    ]);
+
+  it('names the missing group policy in JSON and under the text', async () => {
+    const json = await report('--user', 'alice', '--format', 'json');
+    expect(json.status).toBe(0);
+    const document = JSON.parse(json.stdout) as { iamDataProblems: string[] };
+    expect(document.iamDataProblems).toEqual([
+      'managed policy arn:aws:iam::111111111111:policy/DeveloperAccess is attached to group developers but not in the file; its grants are missing',
+    ]);
+    const text = await report('--user', 'alice');
+    expect(text.status).toBe(0);
+    expect(flatten(text.stdout)).toContain(
+      "Note: the IAM data lacks part of alice's policies (JSON: iamDataProblems); the grants above miss what they say: managed policy arn:aws:iam::111111111111:policy/DeveloperAccess is attached to group developers",
+    );
+  });
+
+  it('names the missing permissions boundary, which leaves every call "+"', async () => {
+    const json = await report('--user', 'charlie', '--format', 'json');
+    expect(json.status).toBe(0);
+    const document = JSON.parse(json.stdout) as {
+      iamDataProblems: string[];
+      actions: { status: string }[];
+    };
+    expect(document.iamDataProblems).toEqual([
+      'permissions boundary arn:aws:iam::111111111111:policy/DeveloperBoundary is not in the file; nothing is allowed through it',
+    ]);
+    expect(new Set(document.actions.map((line) => line.status))).toEqual(new Set(['ungranted']));
+  });
+
+  it('the audit warns of each principal whose "-" rest on partial IAM data', async () => {
+    // Its last week, which the demo's logs cover (the corrupt file is of 2026-10-15).
+    const audit = await runCli([
+      'audit',
+      '--config',
+      config,
+      '--end',
+      '2026-10-31',
+      '--unused-days',
+      '7',
+      '--no-cache',
+      '--format',
+      'json',
+    ]);
+    expect(audit.status, audit.stderr).toBe(0);
+    expect(flatten(audit.stderr)).toContain(
+      'IAM data of arn:aws:iam::111111111111:user/alice: managed policy arn:aws:iam::111111111111:policy/DeveloperAccess is attached to group developers but not in the file',
+    );
+    expect(flatten(audit.stderr)).toContain(
+      'IAM data of arn:aws:iam::111111111111:user/charlie: permissions boundary arn:aws:iam::111111111111:policy/DeveloperBoundary is not in the file',
+    );
+  });
+
+  it('says nothing of the kind when the IAM data is whole', async () => {
+    const json = await runCli([
+      '--config',
+      'examples/demo/config.example.yaml',
+      '--account',
+      'demo',
+      '--start',
+      '2026-10-01',
+      '--end',
+      '2026-10-31',
+      '--no-cache',
+      '--user',
+      'alice',
+      '--format',
+      'json',
+    ]);
+    expect((JSON.parse(json.stdout) as { iamDataProblems: string[] }).iamDataProblems).toEqual([]);
+    expect(json.stdout).not.toContain('lacks part of');
+  });
+});
