@@ -78,8 +78,8 @@ export interface PrincipalPolicies {
   /**
    * The identity policies and groups the principal has that are missing from the data (a managed
    * policy's ARN, `group <name>`); empty when all were read. When not empty, a request the identity
-   * layer would deny implicitly is `inconclusive` (pseudo key {@link IDENTITY_NOT_IN_DATA}: the
-   * missing policies might allow it); `allowed` stays `allowed` and `explicitDeny` stays, with the
+   * layer would deny implicitly or allow is `inconclusive` (pseudo key {@link IDENTITY_NOT_IN_DATA}:
+   * the missing policies might allow it, or deny it explicitly); `explicitDeny` stays, with the
    * missing data named in the result's `problems`.
    */
   readonly incomplete: readonly string[];

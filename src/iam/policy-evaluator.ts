@@ -320,9 +320,8 @@ function decide(
     outcome.allowTrue.length > 0 ? [] : outcome.allowUnknown,
   );
   const allowTrue = outcomes.flatMap((outcome) => outcome.allowTrue);
-  const unread = layers.flatMap((layer, index) =>
-    layer.unread !== undefined && outcomes[index]?.allowTrue.length === 0 ? [layer.unread] : [],
-  );
+  // A layer with unread data leaves an Allow unsettled too: what was not read may deny.
+  const unread = layers.flatMap((layer) => (layer.unread !== undefined ? [layer.unread] : []));
   if (denyUnknown.length === 0 && uncertainAllows.length === 0 && unread.length === 0) {
     return {
       decision: 'allowed',

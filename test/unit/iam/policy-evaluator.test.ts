@@ -452,10 +452,10 @@ describe('policies missing from the data', () => {
           expected: { decision: 'inconclusive', missingContextKeys: ['(identity policies not in the data)'] },
         },
         {
-          name: 'allowed stays allowed',
+          name: 'an Allow becomes inconclusive: a missing policy may deny it',
           statements: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }],
           action: 'iam:CreateUser',
-          expected: { decision: 'allowed' },
+          expected: { decision: 'inconclusive', missingContextKeys: ['(identity policies not in the data)'] },
         },
         {
           name: 'explicitDeny stays',
@@ -479,12 +479,12 @@ describe('policies missing from the data', () => {
         noAllowIn: 'scp:r-abcd',
       });
     });
-    it('the result names the missing data in problems, allowed or not', () => {
+    it('the result names the missing data in problems, whatever the decision', () => {
       const allowed = evaluate(
         testPolicies(alice, [allowAll], { incomplete: [gone, 'group ops'] }),
         request('s3:GetObject'),
       );
-      expect(allowed.decision).toBe('allowed');
+      expect(allowed.decision).toBe('inconclusive');
       expect(allowed.problems).toEqual([
         `identity policies missing from the data: ${gone}, group ops; the decision does not account for them`,
       ]);
@@ -632,7 +632,7 @@ describe('principalPolicies and principalContext', () => {
     const result = evaluate(policies, request('s3:GetObject'));
     expect(result).toMatchObject({
       decision: 'inconclusive',
-      missingContextKeys: ['(permissions boundary not in the data)'],
+      missingContextKeys: ['(identity policies not in the data)', '(permissions boundary not in the data)'],
     });
     expect(result.problems).toEqual([
       `identity policies missing from the data: group missing-group, arn:aws:iam::${TEST_ACCOUNT}:policy/absent; the decision does not account for them`,
