@@ -136,7 +136,14 @@ const cases: Case[] = [
   {
     name: 'S3 HeadObject is s3:GetObject',
     input: ['s3.amazonaws.com', 'HeadObject'],
-    expected: { kind: 'action', event: 's3:HeadObject', actions: ['s3:GetObject'], also: [], via: 'rename' },
+    // With a versionId it needs s3:GetObjectVersion instead: possibly used.
+    expected: {
+      kind: 'action',
+      event: 's3:HeadObject',
+      actions: ['s3:GetObject'],
+      also: ['s3:GetObjectVersion'],
+      via: 'rename',
+    },
   },
   {
     name: 'S3 ListBuckets is s3:ListAllMyBuckets',
@@ -167,7 +174,7 @@ const cases: Case[] = [
       kind: 'action',
       event: 's3:CopyObject',
       actions: ['s3:PutObject'],
-      also: ['s3:GetObject'],
+      also: ['s3:GetObject', 's3:GetObjectVersion'],
       via: 'rename',
     },
   },

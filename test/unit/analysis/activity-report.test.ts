@@ -134,6 +134,38 @@ describe('buildPrincipalDiffReport', () => {
     });
   });
 
+  it('never calls a version action unused while the object calls seen may have named a version', () => {
+    // A GetObject or DeleteObject with a versionId needs s3:GetObjectVersion or
+    // s3:DeleteObjectVersion instead (S3's "Required permissions for Amazon S3 API operations"); the
+    // summary keeps no versionId, so a grant of the version action is possibly used, never "-".
+    const versions = grantsOf(
+      roleWithStatements([{ Effect: 'Allow', Action: ['s3:GetObject*', 's3:DeleteObject*'], Resource: '*' }]),
+      'role',
+      'test_role',
+    );
+    const other = { actorArn: `arn:aws:iam::${ACCOUNT}:user/other`, actorType: 'IAMUser' };
+    const rows = [
+      row({ eventName: 'GetObject', calls: 2 }),
+      row({ eventName: 'DeleteObject' }),
+      // Someone else's tagging call: the logs hold S3 data events of both directions.
+      row({ ...other, eventName: 'PutObjectTagging' }),
+    ];
+    const report = buildPrincipalDiffReport({
+      grants: versions,
+      actorRows: rows.filter((r) => r.actorArn === ROLE),
+      accountEvents: rows.map((r) => ({ eventSource: r.eventSource, eventName: r.eventName })),
+      mapper,
+      catalog,
+    });
+    const line = (name: string) => report.actions.find((a) => a.action === name);
+    expect(line('s3:GetObject')).toMatchObject({ status: 'used', possiblyUsed: false, calls: 2 });
+    expect(line('s3:GetObjectVersion')).toMatchObject({ status: 'used', possiblyUsed: true, calls: 0 });
+    expect(line('s3:DeleteObjectVersion')).toMatchObject({ status: 'used', possiblyUsed: true });
+    // No object call could have needed these: unused, and the logs would show them.
+    expect(line('s3:GetObjectVersionTagging')?.status).toBe('unused');
+    expect(line('s3:GetObjectTagging')?.status).toBe('unused');
+  });
+
   it('reports events that need no permission or map to nothing, and counts a granted GetCallerIdentity as used', () => {
     const report = diff([
       row({ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', calls: 2 }),
