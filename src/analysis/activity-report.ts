@@ -17,7 +17,7 @@ import {
   isReadOnlySuspected,
   isWriteOnlySuspected,
 } from './trail-recording.js';
-import type { TrailSelectors } from './trail-recording.js';
+import type { RecordingVerdict, TrailSelectors } from './trail-recording.js';
 
 /** One identity of `--list users|roles`. */
 export interface IdentityActivity {
@@ -232,6 +232,16 @@ export interface PrincipalDiffReport {
    * permissions boundary): its grants, and so the verdicts, miss what those say.
    */
   readonly iamDataProblems: readonly string[];
+  /**
+   * Successful `sts:GetFederationToken` calls of the principal in the window: federated sessions,
+   * whose calls are logged as the federated user. When any, no unused grant is `-` (all are `?`).
+   */
+  readonly federatedSessions: number;
+}
+
+/** Whether a call opened a federated session (`sts:GetFederationToken`). */
+function isFederationTokenCall(row: Pick<EventCalls, 'eventSource' | 'eventName'>): boolean {
+  return row.eventSource === 'sts.amazonaws.com' && row.eventName === 'GetFederationToken';
 }
 
 /** An event name logged in an account, by anyone. */
@@ -275,7 +285,23 @@ export interface PrincipalDiffInput {
 export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDiffReport {
   const { mapper, catalog } = input;
   const logged = inferLoggedEvidence(input.accountEvents, mapper, catalog);
-  const judge = createRecordingJudge(catalog, mapper, logged, input.selectors);
+  const recording = createRecordingJudge(catalog, mapper, logged, input.selectors);
+  // A user's federated sessions (sts:GetFederationToken) act with its permissions, but CloudTrail
+  // logs their calls as the federated user (`arn:aws:sts::…:federated-user/NAME`, a name the caller
+  // chose), which the summary does not tie to the user: its unused grants cannot be told apart.
+  const federatedSessions = input.actorRows
+    .filter((row) => row.outcome === 'ok' && isFederationTokenCall(row))
+    .reduce((sum, row) => sum + row.calls, 0);
+  const judge = (name: string): RecordingVerdict => {
+    const verdict = recording(name);
+    return federatedSessions > 0 && verdict.recorded
+      ? {
+          recorded: false,
+          basis:
+            'the principal opened federated sessions (sts:GetFederationToken), whose calls CloudTrail logs as the federated user, not as it',
+        }
+      : verdict;
+  };
 
   const used = new Map<string, { calls: number; lastSeen: string }>();
   const possibly = new Set<string>();
@@ -349,6 +375,7 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
     readOnlySuspected: input.selectors === undefined && isReadOnlySuspected(logged),
     eventSelectors: input.selectors?.source ?? null,
     iamDataProblems: input.grants.problems.map((problem) => problem.message),
+    federatedSessions,
   };
 }
 

@@ -84,6 +84,11 @@ export interface PrincipalDiffDocument {
    */
   readonly iamDataProblems: readonly string[];
   /**
+   * Successful `sts:GetFederationToken` calls of the principal in the window: its federated
+   * sessions' calls are logged as the federated user, so no unused grant is `-` (all are `?`).
+   */
+  readonly federatedSessions: number;
+  /**
    * With `--destrole`: the role whose sessions (opened by the principal) were compared with the
    * role's grants, and whether the principal's own policies allow assuming it.
    */
@@ -175,6 +180,7 @@ export function toReportDocument(result: ReportResult): ReportDocument {
     readOnlySuspected: result.report.readOnlySuspected,
     eventSelectors: result.report.eventSelectors,
     iamDataProblems: result.report.iamDataProblems,
+    federatedSessions: result.report.federatedSessions,
     ...(result.destination === undefined
       ? {}
       : {
@@ -361,6 +367,11 @@ export function renderReportText(
   ]);
   lines.push(...renderAssumableRoles(document, palette));
   lines.push(...renderIncompleteNote(document.logs));
+  if (document.federatedSessions > 0)
+    lines.push(
+      '',
+      `Note: ${document.principal.name} opened federated sessions (${document.federatedSessions} sts:GetFederationToken call(s)); CloudTrail logs their calls as the federated user, which iamtrail does not tie to ${document.principal.name}: its unused grants are "?", not "-".`,
+    );
   if (document.iamDataProblems.length > 0)
     lines.push(
       '',

@@ -138,6 +138,7 @@ export const diffDocument = z.strictObject({
   readOnlySuspected: z.boolean(),
   eventSelectors: z.string().nullable(),
   iamDataProblems: z.array(z.string()),
+  federatedSessions: z.number().int().nonnegative(),
   destination: z.strictObject({ account, role: roleRef, assumable: z.boolean() }).optional(),
   assumableRoles: z
     .array(

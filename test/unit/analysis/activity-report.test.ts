@@ -166,6 +166,30 @@ describe('buildPrincipalDiffReport', () => {
     expect(line('s3:GetObjectTagging')?.status).toBe('unused');
   });
 
+  it('leaves every unused grant "?" once the principal opened federated sessions, whose calls are not its own in the logs', () => {
+    const other = { actorArn: `arn:aws:iam::${ACCOUNT}:user/other`, actorType: 'IAMUser' };
+    const rows = [
+      row({ eventName: 'ListBuckets' }),
+      row({ ...other, eventSource: 'iam.amazonaws.com', eventName: 'CreateUser' }),
+    ];
+    const federation = (outcome: 'ok' | 'denied', calls: number) =>
+      row({ eventSource: 'sts.amazonaws.com', eventName: 'GetFederationToken', outcome, calls });
+    const plain = diff(rows);
+    expect(plain.federatedSessions).toBe(0);
+    expect(plain.actions.find((a) => a.action === 'kms:Decrypt')?.status).toBe('unknown'); // no KMS event
+    expect(plain.actions.find((a) => a.action === 'sts:GetCallerIdentity')?.status).toBe('unused');
+    // A refused GetFederationToken opened no session.
+    expect(diff([...rows, federation('denied', 4)]).federatedSessions).toBe(0);
+    const federated = diff([...rows, federation('ok', 2), federation('ok', 1)]);
+    expect(federated.federatedSessions).toBe(3);
+    expect(federated.actions.filter((a) => a.status === 'unused')).toEqual([]);
+    expect(federated.actions.find((a) => a.action === 'sts:GetCallerIdentity')).toMatchObject({
+      status: 'unknown',
+      basis: expect.stringMatching(/opened federated sessions/) as unknown,
+    });
+    expect(federated.actions.find((a) => a.action === 's3:ListAllMyBuckets')?.status).toBe('used');
+  });
+
   it('reports events that need no permission or map to nothing, and counts a granted GetCallerIdentity as used', () => {
     const report = diff([
       row({ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', calls: 2 }),

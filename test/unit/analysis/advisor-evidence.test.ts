@@ -45,6 +45,7 @@ function diff(actions: ActionUsage[], denied: PrincipalDiffReport['denied'] = []
     readOnlySuspected: false,
     eventSelectors: null,
     iamDataProblems: [],
+    federatedSessions: 0,
   };
 }
 
