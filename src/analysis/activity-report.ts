@@ -190,6 +190,11 @@ export interface ActionUsage {
   readonly basis: string;
   /** The policies that grant it (empty for `ungranted`): what to edit to take it away. */
   readonly grantedBy: readonly GrantingPolicy[];
+  /**
+   * On an `unused` line: its calls in the window that failed with an error other than access
+   * (`NoSuchEntity`, throttling, ...), none succeeding. Such a call may have been authorised.
+   */
+  readonly failedCalls?: number;
 }
 
 /** Events of the principal that are not actions, reported rather than dropped. */
@@ -344,6 +349,9 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
       const entry = catalog.get(line.action);
       const verdict = judge(line.action);
       const grant = grantedByName.get(line.action);
+      // An unused grant whose calls all failed with another error than access (NoSuchEntity, ...):
+      // such a call may have been authorised first.
+      const failedCalls = line.status === 'unused' ? failed.get(line.action)?.calls : undefined;
       return {
         action: line.action,
         status: line.status,
@@ -363,7 +371,10 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
             ? 'used in the window'
             : line.status === 'ungranted'
               ? 'used in the window, but no policy grants it'
-              : verdict.basis,
+              : failedCalls === undefined
+                ? verdict.basis
+                : `${verdict.basis}; but ${failedCalls} call(s) of it failed with an error other than access, which may come after it was authorised`,
+        ...(failedCalls === undefined ? {} : { failedCalls }),
       };
     }),
     denied: toActionTallies(denied),

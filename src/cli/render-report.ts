@@ -367,6 +367,15 @@ export function renderReportText(
   ]);
   lines.push(...renderAssumableRoles(document, palette));
   lines.push(...renderIncompleteNote(document.logs));
+  const attempted = document.actions.filter((line) => line.failedCalls !== undefined);
+  if (attempted.length > 0)
+    lines.push(
+      '',
+      `Note: ${attempted.length} "-" action(s) were called in the window, every call failing with an error other than access, which may come after the call was authorised (JSON: failedCalls): ${attempted
+        .slice(0, 5)
+        .map((line) => `${line.action} (${line.failedCalls ?? 0})`)
+        .join(', ')}${attempted.length > 5 ? ', …' : ''}.`,
+    );
   if (document.federatedSessions > 0)
     lines.push(
       '',

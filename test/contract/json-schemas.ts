@@ -103,6 +103,7 @@ const action = z.strictObject({
       via: z.string().nullable(),
     }),
   ),
+  failedCalls: count.positive().optional(),
   windowIncomplete: z.literal(true).optional(),
 });
 const tally = z.strictObject({ event: z.string(), reason: z.string(), calls: count });

@@ -87,6 +87,23 @@ describe('denied and failed calls', () => {
     expect(used).toEqual(['s3:ListAllMyBuckets']);
   });
 
+  it('flags a "-" whose calls all failed: such a call may have been authorised', async () => {
+    const document = await diffOf('--user', 'alice');
+    // S3 object data events are in these logs (the GetObject itself), so the grant is "-".
+    expect(document.actions.find((line) => line.action === 's3:GetObject')).toMatchObject({
+      status: 'unused',
+      failedCalls: 1,
+    });
+    expect(document.actions.filter((line) => 'failedCalls' in line).map((line) => line.action)).toEqual([
+      's3:GetObject',
+    ]);
+    const text = await run('--user', 'alice');
+    expect(text.status, text.stderr).toBe(0);
+    expect(flatten(text.stdout)).toContain(
+      'Note: 1 "-" action(s) were called in the window, every call failing with an error other than access, which may come after the call was authorised (JSON: failedCalls): s3:GetObject (1).',
+    );
+  });
+
   it('counts them apart in --list users', async () => {
     const result = await run('--list', 'users', '--format', 'csv');
     expect(result.status, result.stderr).toBe(0);

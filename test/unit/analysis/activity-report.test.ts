@@ -119,7 +119,15 @@ describe('buildPrincipalDiffReport', () => {
       row({ eventName: 'GetObject', outcome: 'failed', calls: 3, lastSeen: '2026-10-01T11:00:00Z' }),
       row({ eventName: 'PutObject', outcome: 'denied', calls: 2 }),
     ]);
-    expect(report.actions.find((a) => a.action === 's3:GetObject')?.status).not.toBe('used');
+    // Unused, since no call succeeded, but its line says it was called.
+    expect(report.actions.find((a) => a.action === 's3:GetObject')).toMatchObject({
+      status: 'unused',
+      failedCalls: 3,
+      basis: expect.stringMatching(
+        /; but 3 call\(s\) of it failed with an error other than access/,
+      ) as unknown,
+    });
+    expect(report.actions.find((a) => a.action === 's3:PutObject')?.failedCalls).toBeUndefined();
     expect(report.failed).toEqual([{ action: 's3:GetObject', calls: 3, lastSeen: '2026-10-01T11:00:00Z' }]);
     expect(report.denied).toEqual([{ action: 's3:PutObject', calls: 2, lastSeen: '2026-10-01T10:00:00Z' }]);
   });
