@@ -194,11 +194,14 @@ export function createGrantView(
   evaluate: PrincipalEvaluator = compilePolicies(policies),
 ): GrantView {
   const identity = policies.identity.flatMap((policy) => policy.document.statements);
+  // What the Allows read allow: a policy the IAM data lacks adds none of them (the caller names it
+  // in its notes), so it does not make them uncertain here.
   const evaluateAllows = compilePolicies({
     ...policies,
     identity: policies.identity.map(allowsOnly),
     boundary: undefined,
     scps: undefined,
+    incomplete: [],
   });
   const implied = new Map(
     principalContext(policies.principal, policies.accountId).map((entry) => [

@@ -100,6 +100,47 @@ describe('a report over IAM data that lacks some of the principal’s policies',
     );
   });
 
+  it('policy generate rests on the policies read, and names the one missing', async () => {
+    // The demo's IAM data whole, but for one more managed policy attached to alice and not in the file.
+    const details = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/demo/iam/demo.json'), 'utf8')) as {
+      UserDetailList: {
+        UserName: string;
+        AttachedManagedPolicies: { PolicyName: string; PolicyArn: string }[];
+      }[];
+    };
+    const alice = details.UserDetailList.find((entry) => entry.UserName === 'alice');
+    alice?.AttachedManagedPolicies.push({
+      PolicyName: 'NotInTheFile',
+      PolicyArn: 'arn:aws:iam::111111111111:policy/NotInTheFile',
+    });
+    writeFileSync(join(dir, 'attached.json'), JSON.stringify(details));
+    const attached = join(dir, 'attached.yaml');
+    writeFileSync(
+      attached,
+      `logs: ${join(REPO_ROOT, 'examples/demo/logs')}\naccounts:\n  - {name: demo, id: '111111111111', iam: ${join(dir, 'attached.json')}}\n`,
+    );
+    const generated = await runCli([
+      'policy',
+      'generate',
+      '--config',
+      attached,
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--start',
+      '2026-10-16',
+      '--end',
+      '2026-10-31',
+      '--no-cache',
+    ]);
+    expect(generated.status, generated.stderr).toBe(0);
+    expect(JSON.parse(generated.stdout)).toMatchObject({ Version: '2012-10-17' });
+    expect(flatten(generated.stderr)).toContain(
+      'current policies: managed policy arn:aws:iam::111111111111:policy/NotInTheFile is attached but not in the file',
+    );
+  });
+
   it('says nothing of the kind when the IAM data is whole', async () => {
     const json = await reportOf('examples/demo/config.example.yaml', '--user', 'alice', '--format', 'json');
     expect((JSON.parse(json.stdout) as { iamDataProblems: string[] }).iamDataProblems).toEqual([]);

@@ -180,7 +180,10 @@ export async function generatePolicy(
     const unknown = lines.filter((line) => line.status === 'unknown').map((line) => line.action);
     const ungranted = lines.filter((line) => line.status === 'ungranted').map((line) => line.action);
     const current = principalPolicies(details, principal, account.id, undefined);
-    const currentEvaluator = compilePolicies(current.policies);
+    // Over the policies read: a generated policy can rest on nothing else, and those the IAM data
+    // lacks are named in the notes (`current.problems`). Counted as missing, they would leave every
+    // Allow inconclusive (one of them may deny).
+    const currentEvaluator = compilePolicies({ ...current.policies, incomplete: [] });
     const evidenced = grantEvidenced(used, resourceRows, currentEvaluator);
     if (!evidenced)
       throw new InputDataError(

@@ -33,6 +33,28 @@ function grantOf(statements: readonly Record<string, unknown>[]) {
   return { policies, evaluate, view: createGrantView(policies, evaluate) };
 }
 
+describe('a grant view of policies some of which the IAM data lacks', () => {
+  it('allows what the policies read allow: the missing ones add no Allow', () => {
+    const policies = {
+      ...testPolicies(user, [
+        inlinePolicy('current', {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::app/*' }],
+        }),
+      ]),
+      incomplete: [`arn:aws:iam::${TEST_ACCOUNT}:policy/NotInTheFile`],
+    };
+    const result = generate({
+      grant: createGrantView(policies, compilePolicies({ ...policies, incomplete: [] })),
+      used: ['s3:GetObject'],
+      resourceRows: [resourceRow('s3.amazonaws.com', 'GetObject', 'arn:aws:s3:::app/report.csv')],
+    });
+    expect(result.actions.map((entry) => entry.action)).toEqual(['s3:GetObject']);
+    expect(result.dropped).toEqual([]);
+    expect(JSON.stringify(result.policies)).toContain('arn:aws:s3:::app/');
+  });
+});
+
 function resourceRow(
   eventSource: string,
   eventName: string,
