@@ -38,8 +38,11 @@ export interface LoggedEvidence {
   readonly dataTypesLogged: ReadonlyMap<string, ReadWrite>;
   /** The directions of the management events seen (of actions whose direction is known). */
   readonly management: ReadWrite;
-  /** The IAM prefixes of the actions of the events seen (lower case). */
-  readonly servicesLogged: ReadonlySet<string>;
+  /**
+   * The IAM prefixes (lower case) of the actions of the events seen, with the directions seen (none
+   * for an event whose direction is not known).
+   */
+  readonly servicesLogged: ReadonlyMap<string, ReadWrite>;
 }
 
 /** The logs hold management writes but not one read: the trail looks write-only. */
@@ -78,8 +81,9 @@ const RECORDED_AS_READ: ReadonlySet<string> = new Set([
 /**
  * Actions of the same families whose `readOnly` marking neither those logs nor a document shows:
  * KMS's other cryptographic operations ("actions such as Encrypt, Decrypt, and GenerateDataKey")
- * and the other ways of assuming a role. A trail that logs one direction only proves nothing
- * about their unused grants.
+ * and STS's other calls that IAM calls Write but that change no resource (sts:GetFederationToken,
+ * recorded `readOnly: false` in those logs, is the one STS write shown). A trail that logs one
+ * direction only proves nothing about their unused grants.
  */
 const DIRECTION_UNKNOWN: ReadonlySet<string> = new Set([
   'kms:derivesharedsecret',
@@ -94,6 +98,9 @@ const DIRECTION_UNKNOWN: ReadonlySet<string> = new Set([
   'sts:assumerolewithsaml',
   'sts:assumerolewithwebidentity',
   'sts:assumeroot',
+  'sts:decodeauthorizationmessage',
+  'sts:getdelegatedaccesstoken',
+  'sts:getwebidentitytoken',
 ]);
 
 /** How CloudTrail marks an action's calls: `read` (`readOnly: true`), `write`, or not known. */
@@ -133,16 +140,18 @@ export function inferLoggedEvidence(
 ): LoggedEvidence {
   const dataTypesLogged = new Map<string, { read: boolean; write: boolean }>();
   const management = { read: false, write: false };
-  const servicesLogged = new Set<string>();
+  const servicesLogged = new Map<string, { read: boolean; write: boolean }>();
   for (const event of events) {
     const mapping = mapper.map(event.eventSource, event.eventName);
     if (mapping.kind !== 'action') continue;
     for (const name of mapping.actions) {
       const action = catalog.get(name);
       if (action === undefined) continue;
-      servicesLogged.add(action.prefix);
+      const service = servicesLogged.get(action.prefix) ?? { read: false, write: false };
+      servicesLogged.set(action.prefix, service);
       const direction = callDirection(action);
       if (direction === 'unknown') continue;
+      service[direction] = true;
       if (action.dataResourceType !== undefined) {
         const seen = dataTypesLogged.get(action.dataResourceType) ?? { read: false, write: false };
         seen[direction] = true;
@@ -231,11 +240,14 @@ export function createRecordingJudge(
             recorded: false,
             basis: `${direction === 'write' ? 'a write action' : "CloudTrail's read/write marking of this action is not known"}, and the logs hold no write management event: the trail looks read-only`,
           };
+        // A trail can leave the service out of one direction only (e.g. KMS's reads, its Decrypt
+        // calls): its events of this direction must be there.
         const excludable = EXCLUDABLE_SERVICES.get(action.prefix);
-        if (excludable !== undefined && !logged.servicesLogged.has(action.prefix))
+        const serviceSeen = logged.servicesLogged.get(action.prefix);
+        if (excludable !== undefined && (serviceSeen === undefined || !logsDirection(serviceSeen)))
           return {
             recorded: false,
-            basis: `trails can leave out ${excludable}'s management events, and the logs hold none of them (--event-selectors settles it)`,
+            basis: `trails can leave out ${excludable}'s management events, and the logs hold none of them${serviceSeen === undefined ? '' : ` of this action's direction`} (--event-selectors settles it)`,
           };
         return { recorded: true, basis: 'a management event, which trails log by default' };
       }

@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
+import { datasetRecords } from '../../../scripts/lib/dataset-records.mjs';
 import { EventSelectorsError, parseEventSelectors } from '../../../src/analysis/event-selectors.js';
 import {
   callDirection,
@@ -25,8 +25,20 @@ const BOTH = { read: true, write: true };
 const managementOf = (
   management: { read: boolean; write: boolean },
   services: readonly string[] = ['ec2', 'iam'],
-): LoggedEvidence => ({ dataTypesLogged: new Map(), management, servicesLogged: new Set(services) });
+): LoggedEvidence => ({
+  dataTypesLogged: new Map(),
+  management,
+  servicesLogged: new Map(services.map((service) => [service, BOTH])),
+});
 const NOTHING_LOGGED = managementOf(BOTH);
+/** Both directions of management events, and KMS's writes only (a trail leaving out KMS's reads). */
+const KMS_WRITES_ONLY: LoggedEvidence = {
+  ...managementOf(BOTH),
+  servicesLogged: new Map([
+    ['ec2', BOTH],
+    ['kms', { read: false, write: true }],
+  ]),
+};
 
 describe('inferLoggedEvidence', () => {
   it('finds the data types of the logged events and a trail that holds reads', () => {
@@ -81,7 +93,11 @@ describe('inferLoggedEvidence', () => {
     );
     expect(logged.management).toEqual({ read: true, write: false });
     expect(isReadOnlySuspected(logged)).toBe(true);
-    expect([...logged.servicesLogged].sort()).toEqual(['ec2', 'kms', 'sts']);
+    expect(Object.fromEntries(logged.servicesLogged)).toEqual({
+      ec2: { read: true, write: false },
+      kms: { read: true, write: false },
+      sts: { read: true, write: false },
+    });
   });
 
   it('counts no direction for a call whose read/write marking is not known', () => {
@@ -91,7 +107,7 @@ describe('inferLoggedEvidence', () => {
       catalog,
     );
     expect(logged.management).toEqual({ read: false, write: false });
-    expect([...logged.servicesLogged]).toEqual(['kms']);
+    expect(Object.fromEntries(logged.servicesLogged)).toEqual({ kms: { read: false, write: false } });
   });
 
   it('suspects nothing when there is no management call at all', () => {
@@ -178,6 +194,21 @@ describe('createRecordingJudge', () => {
     {
       name: 'KMS, and the logs hold KMS events',
       logged: managementOf(BOTH, ['ec2', 'kms']),
+      action: 'kms:ScheduleKeyDeletion',
+      recorded: true,
+      basis: /by default/,
+    },
+    {
+      name: 'a KMS read, and the logs hold KMS writes only (a trail can leave out KMS reads alone)',
+      logged: KMS_WRITES_ONLY,
+      action: 'kms:Decrypt',
+      recorded: false,
+      basis:
+        /leave out AWS KMS's management events, and the logs hold none of them of this action's direction/,
+    },
+    {
+      name: 'a KMS write, and the logs hold KMS writes',
+      logged: KMS_WRITES_ONLY,
       action: 'kms:ScheduleKeyDeletion',
       recorded: true,
       basis: /by default/,
@@ -352,36 +383,17 @@ describe('createRecordingJudge', () => {
 });
 
 describe('callDirection', () => {
-  /** The CloudTrail records of the shared data sets: (eventSource, eventName, readOnly) and how many. */
+  /**
+   * The CloudTrail records of the shared data sets (every shape they come in: `{"Records": [...]}`,
+   * bare arrays, JSON Lines) as (eventSource, eventName, readOnly) and how many.
+   */
   const recordedDirections = (): Map<string, number> => {
     const seen = new Map<string, number>();
-    const visit = (dir: string): void => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) visit(path);
-        else if (/\.json(\.gz)?$/.test(entry.name)) {
-          let document: unknown;
-          try {
-            const bytes = readFileSync(path);
-            document = JSON.parse((path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'));
-          } catch {
-            continue; // IAM dumps and other JSON of the data sets are not logs; a bad file neither.
-          }
-          const records = (document as { Records?: unknown }).Records;
-          if (!Array.isArray(records)) continue;
-          for (const record of records as {
-            eventSource?: unknown;
-            eventName?: unknown;
-            readOnly?: unknown;
-          }[]) {
-            if (typeof record.readOnly !== 'boolean' || typeof record.eventSource !== 'string') continue;
-            const key = `${record.eventSource}\t${String(record.eventName)}\t${String(record.readOnly)}`;
-            seen.set(key, (seen.get(key) ?? 0) + 1);
-          }
-        }
-      }
-    };
-    visit(DATASETS_DIR);
+    for (const { record } of datasetRecords(DATASETS_DIR)) {
+      if (typeof record.readOnly !== 'boolean') continue;
+      const key = `${record.eventSource}\t${record.eventName}\t${String(record.readOnly)}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
     return seen;
   };
 
@@ -421,7 +433,13 @@ describe('callDirection', () => {
       of('kms:CreateGrant'),
     ]).toEqual(['read', 'read', 'write', 'write']);
     expect([of('kms:Decrypt'), of('KMS:encrypt'), of('sts:AssumeRole')]).toEqual(['read', 'read', 'read']);
-    expect([of('kms:Sign'), of('sts:AssumeRoleWithWebIdentity')]).toEqual(['unknown', 'unknown']);
+    expect([
+      of('kms:Sign'),
+      of('sts:AssumeRoleWithWebIdentity'),
+      of('sts:DecodeAuthorizationMessage'),
+    ]).toEqual(['unknown', 'unknown', 'unknown']);
+    // Recorded readOnly: false in the shared logs, as its level says.
+    expect(of('sts:GetFederationToken')).toBe('write');
   });
 });
 
