@@ -168,6 +168,17 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'UploadPartCopy needs PutObject and may read its source, a version of it too',
+    input: ['s3.amazonaws.com', 'UploadPartCopy'],
+    expected: {
+      kind: 'action',
+      event: 's3:UploadPartCopy',
+      actions: ['s3:PutObject'],
+      also: ['s3:GetObject', 's3:GetObjectVersion'],
+      via: 'rename',
+    },
+  },
+  {
     name: 'CopyObject needs PutObject and may read with GetObject',
     input: ['s3.amazonaws.com', 'CopyObject'],
     expected: {
