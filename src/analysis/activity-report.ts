@@ -191,8 +191,8 @@ export interface ActionUsage {
   /** The policies that grant it (empty for `ungranted`): what to edit to take it away. */
   readonly grantedBy: readonly GrantingPolicy[];
   /**
-   * On an `unused` line: its calls in the window that failed with an error other than access
-   * (`NoSuchEntity`, throttling, ...), none succeeding. Such a call may have been authorised.
+   * On an `unused` line (none of its calls succeeded): its calls in the window that failed with an
+   * error other than access (`NoSuchEntity`, throttling, ...). Such a call may have been authorised.
    */
   readonly failedCalls?: number;
 }
@@ -349,7 +349,7 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
       const entry = catalog.get(line.action);
       const verdict = judge(line.action);
       const grant = grantedByName.get(line.action);
-      // An unused grant whose calls all failed with another error than access (NoSuchEntity, ...):
+      // An unused grant with calls that failed with another error than access (NoSuchEntity, ...):
       // such a call may have been authorised first.
       const failedCalls = line.status === 'unused' ? failed.get(line.action)?.calls : undefined;
       return {

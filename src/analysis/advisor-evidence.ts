@@ -186,7 +186,14 @@ export function settleWithAdvisor(
     if (line.status === 'unused')
       return noteUnusedLine(line, service, context, deniedOrFailed.get(line.action.toLowerCase()));
     if (line.status !== 'unknown') return line;
-    const decided = settleUnknownLine(line, service, context, usedInLogs.has(prefixOf(line.action)));
+    let decided = settleUnknownLine(line, service, context, usedInLogs.has(prefixOf(line.action)));
+    // The "?" of a principal with federated sessions stays: whether Access Advisor counts their
+    // calls as the user's is not known (see buildPrincipalDiffReport).
+    if (decided.status === 'unused' && report.federatedSessions > 0)
+      decided = {
+        ...line,
+        basis: `${decided.basis}; not taken as "-": whether Access Advisor counts the calls of its federated sessions is not known`,
+      };
     if (decided.status === 'unused') settled.unused += 1;
     else if (decided.status === 'used') settled.used += 1;
     else if (decided.evidence.kind === 'access-advisor:service') serviceUsed += 1;

@@ -231,6 +231,31 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
         'read-only',
       ),
     );
+  if (doc.iamDataProblems.length > 0)
+    root.appendChild(
+      notice(
+        'warn',
+        `The IAM data lacks part of ${principal.name}'s policies; the grants here miss what they say: ${doc.iamDataProblems.join('; ')}.`,
+        'iam-data',
+      ),
+    );
+  if (doc.federatedSessions > 0)
+    root.appendChild(
+      notice(
+        'warn',
+        `${principal.name} opened federated sessions (${doc.federatedSessions} sts:GetFederationToken call(s)); CloudTrail logs their calls as the federated user, which iamtrail does not tie to ${principal.name}: its unused grants are "?", not "-".`,
+        'federated',
+      ),
+    );
+  const attempted = doc.actions.filter((line) => line.failedCalls !== undefined);
+  if (attempted.length > 0)
+    root.appendChild(
+      notice(
+        'warn',
+        `${attempted.length} "-" action(s) have calls in the window that failed with an error other than access, which may come after the call was authorised: ${attempted.map((line) => line.action).join(', ')}.`,
+        'failed-calls',
+      ),
+    );
   append(root, logsNotices(doc.logs));
   if (doc.accessAdvisor !== null)
     root.appendChild(notice('info', `Access Advisor: ${doc.accessAdvisor.detail}`, 'advisor'));

@@ -412,6 +412,39 @@ describe('the report as HTML (--format html) on the demo', () => {
     });
   });
 
+  it('--user over IAM data that lacks a policy says so in a notice', async () => {
+    // The demo's IAM data without the group policy alice's grants come from.
+    const details = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/demo/iam/demo.json'), 'utf8')) as {
+      Policies: { PolicyName: string }[];
+    };
+    details.Policies = details.Policies.filter((policy) => policy.PolicyName !== 'DeveloperAccess');
+    writeFileSync(join(work, 'lacking.json'), JSON.stringify(details));
+    const config = join(work, 'lacking.yaml');
+    writeFileSync(
+      config,
+      `logs: ${join(REPO_ROOT, 'examples/demo/logs')}\naccounts:\n  - {name: demo, id: '111111111111', iam: ${join(work, 'lacking.json')}}\n`,
+    );
+    // The same logs and window (and cache: it holds no IAM data) as the other questions.
+    const run = runBinary([
+      ...demo.map((arg) => (arg === 'examples/demo/config.example.yaml' ? config : arg)),
+      '--user',
+      'alice',
+      '--format',
+      'html',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const { page, problems, close } = await openHtml('lacking-alice.html', run.stdout);
+    try {
+      expect(await page.textContent('[data-notice="iam-data"]')).toContain(
+        "The IAM data lacks part of alice's policies; the grants here miss what they say: managed policy arn:aws:iam::111111111111:policy/DeveloperAccess is attached to group developers but not in the file",
+      );
+      expect(await page.$('[data-notice="federated"]')).toBeNull();
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('--destrole alone with --format html is a usage error', () => {
     const run = runBinary([...demo, '--destrole', 'admin', '--format', 'html']);
     expect(run.status).toBe(2);

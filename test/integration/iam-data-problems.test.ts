@@ -59,6 +59,9 @@ describe('a report over IAM data that lacks some of the principal’s policies',
     ]);
     const text = await report('--user', 'alice');
     expect(text.status).toBe(0);
+    expect(flatten(text.stderr)).toContain(
+      'IAM data of arn:aws:iam::111111111111:user/alice: managed policy arn:aws:iam::111111111111:policy/DeveloperAccess is attached to group developers but not in the file',
+    );
     expect(flatten(text.stdout)).toContain(
       "Note: the IAM data lacks part of alice's policies (JSON: iamDataProblems); the grants above miss what they say: managed policy arn:aws:iam::111111111111:policy/DeveloperAccess is attached to group developers",
     );

@@ -36,7 +36,7 @@ function call(user: string, source: string, name: string, minute: number, errorC
 // alice (demo IAM data: s3:* on demo-app-* and s3:ListAllMyBuckets through group developers'
 // DeveloperAccess, which denies s3:DeleteBucket) lists buckets, misses an object (NoSuchKey: a
 // failed call, not a refusal) and is refused a bucket deletion twice; dave, whom the IAM data
-// does not hold, lists users and buckets.
+// does not hold, lists users and buckets; bob opens a federated session.
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-outcomes-'));
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
@@ -52,6 +52,7 @@ const logs = writeTrail(join(work, 'logs'), [
       call('alice', 's3', 'DeleteBucket', 3, 'AccessDenied'),
       call('dave', 'iam', 'ListUsers', 4),
       call('dave', 's3', 'ListBuckets', 5),
+      call('bob', 'sts', 'GetFederationToken', 6),
     ],
   },
 ]);
@@ -100,7 +101,19 @@ describe('denied and failed calls', () => {
     const text = await run('--user', 'alice');
     expect(text.status, text.stderr).toBe(0);
     expect(flatten(text.stdout)).toContain(
-      'Note: 1 "-" action(s) were called in the window, every call failing with an error other than access, which may come after the call was authorised (JSON: failedCalls): s3:GetObject (1).',
+      'Note: 1 "-" action(s) have calls in the window that failed with an error other than access, which may come after the call was authorised (JSON: failedCalls): s3:GetObject (1).',
+    );
+  });
+
+  it('gives a user that opened a federated session no "-", and says why', async () => {
+    const result = await run('--user', 'bob', '--format', 'json');
+    expect(result.status, result.stderr).toBe(0);
+    const document = JSON.parse(result.stdout) as DiffDocument & { federatedSessions: number };
+    expect(document.federatedSessions).toBe(1);
+    expect(document.actions.filter((line) => line.status === 'unused')).toEqual([]);
+    expect(document.actions.filter((line) => line.status === 'unknown').length).toBeGreaterThan(0);
+    expect(flatten(result.stderr)).toContain(
+      'bob opened federated sessions (1 sts:GetFederationToken call(s)) whose calls are logged as the federated user',
     );
   });
 

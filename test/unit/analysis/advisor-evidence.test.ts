@@ -127,6 +127,22 @@ describe('settleWithAdvisor', () => {
     expect(advisor).toMatchObject({ state: 'applied', settled: { unused: 2, used: 0 }, serviceUsed: 0 });
   });
 
+  it('turns no "?" into "-" for a principal that opened federated sessions', () => {
+    const { report, advisor } = settleWithAdvisor(
+      { ...diff([line('sqs:SendMessage'), line('kms:GenerateMac')]), federatedSessions: 2 },
+      snapshot([service('sqs', '2026-09-30T23:59:59Z'), service('kms', null)]),
+      WINDOW,
+    );
+    expect(verdicts(report)).toEqual([
+      ['sqs:SendMessage', 'unknown', 'no-operation'],
+      ['kms:GenerateMac', 'unknown', 'no-operation'],
+    ]);
+    expect(report.actions[0]?.basis).toContain(
+      'whether Access Advisor counts the calls of its federated sessions',
+    );
+    expect(advisor).toMatchObject({ state: 'applied', settled: { unused: 0, used: 0 } });
+  });
+
   it('keeps "?" with the note "service used" when the service was accessed in the window', () => {
     const { report, advisor } = settleWithAdvisor(
       diff([line('s3:ReplicateObject')]),
