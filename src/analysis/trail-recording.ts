@@ -92,6 +92,8 @@ const DIRECTION_UNKNOWN: ReadonlySet<string> = new Set([
   'kms:generatedatakeywithoutplaintext',
   'kms:generatemac',
   'kms:generaterandom',
+  'kms:reencryptfrom',
+  'kms:reencryptto',
   'kms:sign',
   'kms:verify',
   'kms:verifymac',
@@ -151,7 +153,7 @@ export function inferLoggedEvidence(
       servicesLogged.set(action.prefix, service);
       const direction = callDirection(action);
       if (direction === 'unknown') continue;
-      service[direction] = true;
+      if (action.recorded === 'management') service[direction] = true;
       if (action.dataResourceType !== undefined) {
         const seen = dataTypesLogged.get(action.dataResourceType) ?? { read: false, write: false };
         seen[direction] = true;
@@ -247,7 +249,7 @@ export function createRecordingJudge(
         if (excludable !== undefined && (serviceSeen === undefined || !logsDirection(serviceSeen)))
           return {
             recorded: false,
-            basis: `trails can leave out ${excludable}'s management events, and the logs hold none of them${serviceSeen === undefined ? '' : ` of this action's direction`} (--event-selectors settles it)`,
+            basis: `trails can leave out ${excludable}'s management events, and the logs hold none of them${serviceSeen === undefined ? '' : direction === 'unknown' ? ' of both directions' : ` of this action's direction`} (--event-selectors settles it)`,
           };
         return { recorded: true, basis: 'a management event, which trails log by default' };
       }

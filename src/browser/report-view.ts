@@ -235,7 +235,7 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
     root.appendChild(
       notice(
         'warn',
-        `The IAM data lacks part of ${principal.name}'s policies; the grants here miss what they say: ${doc.iamDataProblems.join('; ')}.`,
+        `The IAM data lacks part of ${doc.destination?.role.name ?? principal.name}'s policies; the grants here miss what they say: ${doc.iamDataProblems.join('; ')}.`,
         'iam-data',
       ),
     );

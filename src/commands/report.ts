@@ -229,6 +229,14 @@ export default class Report extends BaseCommand {
             `the policies of ${result.principal.type} ${result.principal.name} do not name role ${destination.role.arn} for sts:AssumeRole (a trust policy may still allow it)`,
           );
       }
+      // Said here too, for the formats that have no place for them (CSV).
+      const granted = destination?.role ?? result.principal;
+      for (const problem of result.report.iamDataProblems)
+        this.warnLine(`IAM data of ${granted.arn}: ${problem}`);
+      if (result.report.federatedSessions > 0)
+        this.warnLine(
+          `${result.principal.name} opened federated sessions (${result.report.federatedSessions} sts:GetFederationToken call(s)) whose calls are logged as the federated user: its unused grants are "?", not "-"`,
+        );
       // The trail evidence comes from the account whose grants were compared (--destaccount's with --destrole).
       const evidenceAccount = result.destination?.account ?? result.account;
       if (result.report.writeOnlySuspected)

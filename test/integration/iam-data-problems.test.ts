@@ -8,9 +8,9 @@ import { flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /**
- * The demo organisation with an IAM file that lacks two policies alice's and charlie's grants come
- * from: the group policy DeveloperAccess (alice, through the group developers) and charlie's
- * permissions boundary DeveloperBoundary. A report must say so, not pass the missing grants off
+ * The demo organisation with an IAM file that lacks three policies grants come from: the group
+ * policy DeveloperAccess (alice, through the group developers), charlie's permissions boundary
+ * DeveloperBoundary and role admin's AdministratorAccess. A report must say so, not pass the missing grants off
  * as "not granted".
  */
 describe('a report over IAM data that lacks some of the principal’s policies', () => {
@@ -22,7 +22,8 @@ describe('a report over IAM data that lacks some of the principal’s policies',
       Policies: { PolicyName: string }[];
     };
     details.Policies = details.Policies.filter(
-      (policy) => !['DeveloperAccess', 'DeveloperBoundary'].includes(policy.PolicyName),
+      (policy) =>
+        !['DeveloperAccess', 'DeveloperBoundary', 'AdministratorAccess'].includes(policy.PolicyName),
     );
     writeFileSync(join(dir, 'demo.json'), JSON.stringify(details));
     config = join(dir, 'config.yaml');
@@ -64,6 +65,17 @@ describe('a report over IAM data that lacks some of the principal’s policies',
     );
     expect(flatten(text.stdout)).toContain(
       "Note: the IAM data lacks part of alice's policies (JSON: iamDataProblems); the grants above miss what they say: managed policy arn:aws:iam::111111111111:policy/DeveloperAccess is attached to group developers",
+    );
+  });
+
+  it('with --destrole, names the role whose policies are missing', async () => {
+    const text = await report('--user', 'alice', '--destrole', 'admin');
+    expect(text.status, text.stderr).toBe(0);
+    expect(flatten(text.stdout)).toContain(
+      "Note: the IAM data lacks part of admin's policies (JSON: iamDataProblems); the grants above miss what they say: managed policy arn:aws:iam::aws:policy/AdministratorAccess is attached but not in the file",
+    );
+    expect(flatten(text.stderr)).toContain(
+      'IAM data of arn:aws:iam::111111111111:role/admin: managed policy',
     );
   });
 

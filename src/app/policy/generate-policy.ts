@@ -235,7 +235,11 @@ export async function generatePolicy(
       );
     if (ungranted.length > 0)
       notes.push(
-        `left out ${ungranted.length} used action(s) no identity policy grants (allowed by something else, e.g. a resource policy): ${ungranted.join(', ')}`,
+        `left out ${ungranted.length} used action(s) no identity policy grants (allowed by something else, e.g. a resource policy${current.problems.length > 0 ? ', or a policy the IAM data lacks' : ''}): ${ungranted.join(', ')}`,
+      );
+    if (judged.report.federatedSessions > 0)
+      notes.push(
+        `${principal.name} opened federated sessions (${judged.report.federatedSessions} sts:GetFederationToken call(s)): their calls are logged as the federated user, not in this policy`,
       );
     if (resourceRows.length === 0 && options.resources === 'scoped')
       notes.push('the cache holds no resource of these calls: every action is on *, narrowed to the grant');

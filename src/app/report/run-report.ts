@@ -215,9 +215,6 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
       throw error;
     }
     const [actorRows, accountEvents, snapshots, used] = await evidence;
-    // Said on stderr too, for the formats that have no place for them (CSV).
-    for (const problem of grants.problems)
-      options.reporter.warn(`IAM data of ${grants.principal.arn}: ${problem.message}`);
     /** The diff of the grants against `actorRows`, with the evidence of its account. */
     const diffOf = (advisor: boolean, grantsVia?: string): PrincipalVerdicts =>
       judgeGrants({
@@ -259,10 +256,6 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     // Access Advisor settles "?" lines before the filters, so --ignore-unknown and the totals see
     // the settled statuses.
     const settled = diffOf(useAdvisor);
-    if (settled.report.federatedSessions > 0)
-      options.reporter.warn(
-        `${principal.name} opened federated sessions (${settled.report.federatedSessions} sts:GetFederationToken call(s)) whose calls are logged as the federated user: its unused grants are "?", not "-"`,
-      );
     const report = filterDiffReport(settled.report, filter);
     const usage = new Map<string, { calls: number; lastSeen: string }>();
     for (const entry of sortRoleCallers(used)) {

@@ -100,6 +100,23 @@ describe('inferLoggedEvidence', () => {
     });
   });
 
+  it('counts no KMS write for a ReEncrypt (a cryptographic call), so unused KMS writes stay "?"', () => {
+    const logged = inferLoggedEvidence(
+      [
+        { eventSource: 'ec2.amazonaws.com', eventName: 'DescribeInstances' },
+        { eventSource: 'iam.amazonaws.com', eventName: 'CreateUser' },
+        { eventSource: 'kms.amazonaws.com', eventName: 'Decrypt' },
+        { eventSource: 'kms.amazonaws.com', eventName: 'ReEncrypt' },
+      ],
+      mapper,
+      catalog,
+    );
+    expect(logged.servicesLogged.get('kms')).toEqual({ read: true, write: false });
+    const judge = createRecordingJudge(catalog, mapper, logged, undefined);
+    expect(judge('kms:ScheduleKeyDeletion')).toMatchObject({ recorded: false });
+    expect(judge('kms:Decrypt')).toMatchObject({ recorded: true });
+  });
+
   it('counts no direction for a call whose read/write marking is not known', () => {
     const logged = inferLoggedEvidence(
       [{ eventSource: 'kms.amazonaws.com', eventName: 'Sign' }],
