@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 
 import { flatten, runCli } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
 import { writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 
 const ACCOUNT = '111111111111';
@@ -59,6 +60,8 @@ const logs = writeTrail(join(work, 'logs'), [
 const config = writeDemoConfig(join(work, 'config.yaml'), logs, ['demo']);
 const ARGS = ['--config', config, '--account', 'demo', '--start', '2026-10-01', '--end', '2026-10-01'];
 const run = (...args: string[]) => runCli([...ARGS, '--no-cache', ...args]);
+/** The fixture's one day as the period of `audit` and `boundary plan`, read from the logs, in JSON. */
+const ONE_DAY_PERIOD = ['--end', '2026-10-01', '--unused-days', '1', '--no-cache', '--format', 'json'];
 
 interface DiffDocument {
   principal: { name: string; knownTo: string };
@@ -103,6 +106,56 @@ describe('denied and failed calls', () => {
     expect(flatten(text.stdout)).toContain(
       'Note: 1 "-" action(s) have calls in the window that failed with an error other than access, which may come after the call was authorised (JSON: failedCalls): s3:GetObject (1).',
     );
+  });
+
+  it('boundary plan keeps a "-" action whose calls failed, as it keeps "?" ones', async () => {
+    const result = await runCli([
+      'boundary',
+      'plan',
+      '--config',
+      config,
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--level',
+      'action',
+      ...ONE_DAY_PERIOD,
+    ]);
+    expect(result.status, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as {
+      principals: { name: string; used: string[]; unknown: string[]; boundary: { document: unknown } }[];
+    };
+    const [alice] = plan.principals;
+    expect(alice?.used).toEqual(['s3:ListAllMyBuckets']);
+    // Its one GetObject failed (NoSuchKey): "-" in the report, kept in the boundary.
+    expect(alice?.unknown).toContain('s3:GetObject');
+    expect(JSON.stringify(alice?.boundary.document)).toContain('"s3:GetObject"');
+  });
+
+  it('audit makes no UnusedPermission finding of a "-" whose calls failed', async () => {
+    const audited = join(work, 'audited.yaml');
+    writeFileSync(
+      audited,
+      `${readFileSync(config, 'utf8')}    credential_report: ${join(REPO_ROOT, 'examples/demo/credentials/demo.csv')}\n`,
+    );
+    const result = await runCli(['audit', '--config', audited, ...ONE_DAY_PERIOD]);
+    expect(result.status, result.stderr).toBe(0);
+    const document = JSON.parse(result.stdout) as {
+      accounts: { principals?: { name: string; actions?: { unused: string[]; unknown: string[] } }[] }[];
+      findings: { findingType: string; resource: string; title: string }[];
+    };
+    const alice = document.accounts
+      .flatMap((account) => account.principals ?? [])
+      .find((p) => p.name === 'alice');
+    expect(alice?.actions?.unknown).toContain('s3:GetObject');
+    expect(alice?.actions?.unused).not.toContain('s3:GetObject');
+    expect(alice?.actions?.unused.length).toBeGreaterThan(0);
+    const findings = document.findings.filter(
+      (finding) => finding.findingType === 'UnusedPermission' && finding.resource.endsWith(':user/alice'),
+    );
+    expect(findings.length).toBeGreaterThan(0);
+    expect(JSON.stringify(findings)).not.toContain('s3:GetObject"');
   });
 
   it('gives a user that opened a federated session no "-", and says why', async () => {

@@ -298,10 +298,17 @@ async function readTrails(
       // Its "-" rest on the policies the IAM data holds: say which it lacks.
       for (const problem of judged.report.iamDataProblems)
         options.reporter.warn(`IAM data of ${principal.arn}: ${problem}`);
-      const pick = (status: string) =>
-        judged.report.actions.filter((line) => line.status === status).map((line) => line.action);
-      const unused = pick('unused');
-      actions.set(principal.arn, { used: pick('used'), unused, unknown: pick('unknown') });
+      // A "-" with calls that failed with another error than access is no finding: such a call may
+      // have been authorised (it is listed with the "?" ones).
+      const pick = (keep: (line: (typeof judged.report.actions)[number]) => boolean) =>
+        judged.report.actions.filter(keep).map((line) => line.action);
+      const attempted = (line: { readonly failedCalls?: number }) => line.failedCalls !== undefined;
+      const unused = pick((line) => line.status === 'unused' && !attempted(line));
+      actions.set(principal.arn, {
+        used: pick((line) => line.status === 'used'),
+        unused,
+        unknown: pick((line) => line.status === 'unknown' || attempted(line)),
+      });
       verdicts.set(principal.arn, { arn: principal.arn, unused, advisor: snapshot });
     }
     const coverage = logs.coverage.find((candidate) => candidate.account.id === accountId);

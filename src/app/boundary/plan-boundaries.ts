@@ -249,7 +249,11 @@ export async function planBoundariesOf(
       const lines = judged.report.actions;
       const used = lines.filter((line) => line.status === 'used').map((line) => line.action);
       const ungranted = lines.filter((line) => line.status === 'ungranted').map((line) => line.action);
-      const unknown = lines.filter((line) => line.status === 'unknown').map((line) => line.action);
+      // Kept like "?": the granted actions of unknown use, and the "-" ones whose calls failed with
+      // another error than access (such a call may have been authorised: nothing proves them unused).
+      const unknown = lines
+        .filter((line) => line.status === 'unknown' || line.failedCalls !== undefined)
+        .map((line) => line.action);
       const usedServices = new Set(used.map((action) => action.slice(0, action.indexOf(':')).toLowerCase()));
       // "?" lines Access Advisor noted "service used": the service was used, which action is unknown.
       const advisorServices = [
