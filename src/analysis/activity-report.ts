@@ -197,6 +197,15 @@ export interface ActionUsage {
   readonly failedCalls?: number;
 }
 
+/**
+ * Whether nothing proves a line's action unused: a `?`, or a `-` with calls that failed with
+ * another error than access (`failedCalls`: such a call may have been authorised). The audit makes
+ * no finding of it and `boundary plan` keeps it.
+ */
+export function isUnprovenUnused(line: Pick<ActionUsage, 'status' | 'failedCalls'>): boolean {
+  return line.status === 'unknown' || (line.status === 'unused' && line.failedCalls !== undefined);
+}
+
 /** Events of the principal that are not actions, reported rather than dropped. */
 export interface EventTally {
   readonly event: string;

@@ -16,21 +16,27 @@ import { REPO_ROOT } from '../helpers/paths.js';
 describe('a report over IAM data that lacks some of the principal’s policies', () => {
   let dir: string;
   let config: string;
+  /** The demo's IAM data, to be changed and written by {@link writeConfig}. */
+  const demoDetails = (): unknown =>
+    JSON.parse(readFileSync(join(REPO_ROOT, 'examples/demo/iam/demo.json'), 'utf8'));
+  /** A config of the demo account, its logs and credential report, with `details` as its IAM file. */
+  const writeConfig = (name: string, details: unknown): string => {
+    writeFileSync(join(dir, `${name}.json`), JSON.stringify(details));
+    const path = join(dir, `${name}.yaml`);
+    writeFileSync(
+      path,
+      `logs: ${join(REPO_ROOT, 'examples/demo/logs')}\naccounts:\n  - {name: demo, id: '111111111111', iam: ${join(dir, `${name}.json`)}, credential_report: ${join(REPO_ROOT, 'examples/demo/credentials/demo.csv')}}\n`,
+    );
+    return path;
+  };
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'iamtrail-iam-problems-'));
-    const details = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/demo/iam/demo.json'), 'utf8')) as {
-      Policies: { PolicyName: string }[];
-    };
+    const details = demoDetails() as { Policies: { PolicyName: string }[] };
     details.Policies = details.Policies.filter(
       (policy) =>
         !['DeveloperAccess', 'DeveloperBoundary', 'AdministratorAccess'].includes(policy.PolicyName),
     );
-    writeFileSync(join(dir, 'demo.json'), JSON.stringify(details));
-    config = join(dir, 'config.yaml');
-    writeFileSync(
-      config,
-      `logs: ${join(REPO_ROOT, 'examples/demo/logs')}\naccounts:\n  - {name: demo, id: '111111111111', iam: ${join(dir, 'demo.json')}, credential_report: ${join(REPO_ROOT, 'examples/demo/credentials/demo.csv')}}\n`,
-    );
+    config = writeConfig('demo', details);
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -117,7 +123,7 @@ describe('a report over IAM data that lacks some of the principal’s policies',
 
   it('policy generate rests on the policies read, and names the one missing', async () => {
     // The demo's IAM data whole, but for one more managed policy attached to alice and not in the file.
-    const details = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/demo/iam/demo.json'), 'utf8')) as {
+    const details = demoDetails() as {
       UserDetailList: {
         UserName: string;
         AttachedManagedPolicies: { PolicyName: string; PolicyArn: string }[];
@@ -128,12 +134,7 @@ describe('a report over IAM data that lacks some of the principal’s policies',
       PolicyName: 'NotInTheFile',
       PolicyArn: 'arn:aws:iam::111111111111:policy/NotInTheFile',
     });
-    writeFileSync(join(dir, 'attached.json'), JSON.stringify(details));
-    const attached = join(dir, 'attached.yaml');
-    writeFileSync(
-      attached,
-      `logs: ${join(REPO_ROOT, 'examples/demo/logs')}\naccounts:\n  - {name: demo, id: '111111111111', iam: ${join(dir, 'attached.json')}}\n`,
-    );
+    const attached = writeConfig('attached', details);
     const generated = await runCli([
       'policy',
       'generate',

@@ -10,6 +10,7 @@ import type {
   FindingType,
   Severity,
 } from '../../analysis/audit-findings.js';
+import { isUnprovenUnused } from '../../analysis/activity-report.js';
 import { judgePrincipal } from '../../analysis/principal-verdicts.js';
 import type { CacheStore } from '../../cache/cache-store.js';
 import type { ActionData } from '../../cli/action-data.js';
@@ -298,16 +299,15 @@ async function readTrails(
       // Its "-" rest on the policies the IAM data holds: say which it lacks.
       for (const problem of judged.report.iamDataProblems)
         options.reporter.warn(`IAM data of ${principal.arn}: ${problem}`);
-      // A "-" with calls that failed with another error than access is no finding: such a call may
-      // have been authorised (it is listed with the "?" ones).
+      // A "-" with calls that failed with another error than access is no finding: it is listed
+      // with the "?" ones (isUnprovenUnused).
       const pick = (keep: (line: (typeof judged.report.actions)[number]) => boolean) =>
         judged.report.actions.filter(keep).map((line) => line.action);
-      const attempted = (line: { readonly failedCalls?: number }) => line.failedCalls !== undefined;
-      const unused = pick((line) => line.status === 'unused' && !attempted(line));
+      const unused = pick((line) => line.status === 'unused' && !isUnprovenUnused(line));
       actions.set(principal.arn, {
         used: pick((line) => line.status === 'used'),
         unused,
-        unknown: pick((line) => line.status === 'unknown' || attempted(line)),
+        unknown: pick(isUnprovenUnused),
       });
       verdicts.set(principal.arn, { arn: principal.arn, unused, advisor: snapshot });
     }

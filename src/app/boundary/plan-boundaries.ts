@@ -16,6 +16,7 @@ import type {
   PlannedBoundary,
   UnmappedCalls,
 } from '../../analysis/boundary-plan.js';
+import { isUnprovenUnused } from '../../analysis/activity-report.js';
 import { judgePrincipal } from '../../analysis/principal-verdicts.js';
 import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
@@ -249,11 +250,9 @@ export async function planBoundariesOf(
       const lines = judged.report.actions;
       const used = lines.filter((line) => line.status === 'used').map((line) => line.action);
       const ungranted = lines.filter((line) => line.status === 'ungranted').map((line) => line.action);
-      // Kept like "?": the granted actions of unknown use, and the "-" ones whose calls failed with
-      // another error than access (such a call may have been authorised: nothing proves them unused).
-      const unknown = lines
-        .filter((line) => line.status === 'unknown' || line.failedCalls !== undefined)
-        .map((line) => line.action);
+      // Kept: the granted actions nothing proves unused (the "?" ones, and the "-" ones whose
+      // calls failed with another error than access).
+      const unknown = lines.filter(isUnprovenUnused).map((line) => line.action);
       const usedServices = new Set(used.map((action) => action.slice(0, action.indexOf(':')).toLowerCase()));
       // "?" lines Access Advisor noted "service used": the service was used, which action is unknown.
       const advisorServices = [
