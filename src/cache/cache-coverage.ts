@@ -90,10 +90,14 @@ export async function loadedCoverage(
 
 /**
  * The log files of a source that loads of the window's days could not read, of these accounts
- * (by their path; a file whose path names no account counts for every account). A file is filed
- * under its folder's day, and the folder of the day after the window counts too: CloudTrail
- * delivers a file up to about 15 minutes after its last event, so that folder may hold calls of
- * the window's last day (the engines read it for them).
+ * (by their path). A file whose path names no account, or an account no record the source holds
+ * was made in, counts for every account: the coverage and the activity go by each record's
+ * account, and a tree whose folders name other accounts than its records (logs copied under
+ * another account's prefix, as in Invictus-IR's published logs) would otherwise hide its
+ * unreadable files from every question. A file is filed under its folder's day, and the folder
+ * of the day after the window counts too: CloudTrail delivers a file up to about 15 minutes after
+ * its last event, so that folder may hold calls of the window's last day (the engines read it for
+ * them).
  */
 export async function skippedFiles(
   cache: CacheConnection,
@@ -101,6 +105,14 @@ export async function skippedFiles(
   window: DayRange,
   accountIds: readonly string[],
 ): Promise<SkippedFile[]> {
+  const recorded = (
+    await cache.db
+      .selectFrom('coverage')
+      .select('account_id')
+      .distinct()
+      .where('source', '=', source)
+      .execute()
+  ).map((record) => record.account_id);
   const records = await cache.db
     .selectFrom('skipped_files')
     .select(['file', 'reason'])
@@ -108,9 +120,11 @@ export async function skippedFiles(
     .where('day', '>=', window.startDay)
     .where('day', '<=', addDays(window.endDay, 1))
     .where((eb) =>
-      accountIds.length === 0
-        ? eb('account_id', 'is', null)
-        : eb.or([eb('account_id', 'is', null), eb('account_id', 'in', accountIds)]),
+      eb.or([
+        eb('account_id', 'is', null),
+        ...(accountIds.length === 0 ? [] : [eb('account_id', 'in', accountIds)]),
+        ...(recorded.length === 0 ? [eb.lit(true)] : [eb('account_id', 'not in', recorded)]),
+      ]),
     )
     .execute();
   return records.map((record) => ({ file: record.file, reason: record.reason }));
