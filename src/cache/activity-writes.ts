@@ -6,7 +6,13 @@ import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { CacheConnection } from './cache-connection.js';
-import { ACCOUNT_EVENTS_COLUMNS, ACTOR_DAY_KEYS, ACTOR_DAYS_COLUMNS, actorKey } from './cache-schema.js';
+import {
+  ACCOUNT_EVENTS_COLUMNS,
+  ACTOR_DAY_KEYS,
+  ACTOR_DAYS_COLUMNS,
+  actorKey,
+  DAY_TABLES,
+} from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 import { accountOfLogPath, dayOfLogPath } from './log-paths.js';
 
@@ -399,17 +405,6 @@ async function holdsSource(cache: CacheConnection, source: string): Promise<bool
   );
   return reader.getRows()[0]?.[0] === true;
 }
-
-/** The tables holding a source's days, each row under its day: what forgetting a day empties. */
-const DAY_TABLES = [
-  'skipped_files',
-  'activity',
-  'actor_days',
-  'account_events',
-  'iam_changes',
-  'resource_usage',
-  'coverage',
-] as const;
 
 async function appendChanges(
   cache: CacheConnection,

@@ -28,7 +28,10 @@ import type { CacheConnection } from './cache-connection.js';
 //    order; the events each account logged per day (account_events), written with the activity;
 //    migrated from 9 to 11 (their rows keyed and sorted, the events rolled up from the activity),
 //    from 7 and 8 as before.
-export const CACHE_SCHEMA_VERSION = '12';
+// 13: a record with an `errorMessage` and no `errorCode` (a failed console sign-in) is a `failed`
+//    call, no longer an `ok` one; migrated from 9 to 12 as before, then the days that hold a sign-in
+//    counted `ok` are forgotten, to be read again (they may hold a failed one; see migrateFrom).
+export const CACHE_SCHEMA_VERSION = '13';
 
 /** The tables of schemas 9 and 10, kept whole by a migration from them. */
 const SCHEMA_9_TABLES = [
@@ -56,6 +59,7 @@ const KEPT_FROM: Readonly<Record<string, readonly string[]>> = {
   '9': SCHEMA_9_TABLES,
   '10': SCHEMA_9_TABLES,
   '11': [...SCHEMA_9_TABLES, 'actor_days'],
+  '12': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
 };
 
 /**
@@ -75,7 +79,20 @@ const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason:
   '10': { tables: [], reason: '' },
   // A schema-11 cache is kept whole; its activity and actors' days are keyed (see migrateFrom).
   '11': { tables: [], reason: '' },
+  // A schema-12 cache is kept whole but for the days with a sign-in (see migrateFrom).
+  '12': { tables: [], reason: '' },
 };
+
+/** The tables holding a source's days, each row under its day: what forgetting a day empties. */
+export const DAY_TABLES = [
+  'skipped_files',
+  'activity',
+  'actor_days',
+  'account_events',
+  'iam_changes',
+  'resource_usage',
+  'coverage',
+] as const;
 
 /**
  * The mark of a cache iamtrail created: this row in its `meta` table. iamtrail opens for writing,
@@ -291,10 +308,14 @@ export async function ensureSchema(
       emptied !== undefined &&
       [...kept, ...emptied.tables].every((table) => names.has(table))
     ) {
-      await migrateFrom(cache, emptied.tables);
+      const signInDays = await migrateFrom(cache, emptied.tables);
+      const againForSignIns =
+        signInDays === 0
+          ? ''
+          : `; ${signInDays} day(s) with console sign-ins will be read again (a failed sign-in counted as a call before)`;
       onNotice(
         emptied.tables.length === 0
-          ? `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost`
+          ? `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${againForSignIns}`
           : `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: kept its Access Advisor snapshots and Athena ledger; its log days will be read again (${emptied.reason})`,
       );
       return;
@@ -345,8 +366,8 @@ export async function ensureSchema(
  * (`emptied`, from {@link EMPTIED_FROM}: each day is read again when a question needs it) and
  * creates the tables the older version lacks. Versions 7 to 11 are marked (schema 4 on).
  */
-async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): Promise<void> {
-  await cache.transaction(async () => {
+async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): Promise<number> {
+  return await cache.transaction(async () => {
     // Constant table names of this file, never data.
     // Emptied by dropping them: the schema below creates them again as this version has them.
     for (const table of emptied) await cache.connection.run(`DROP TABLE ${table}`);
@@ -360,8 +381,9 @@ async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): 
       await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources DROP DEFAULT');
       await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources SET NOT NULL');
     }
-    // The activity kept (9's to 11's) and 11's actors' days, set aside to be keyed.
-    const keptActivity = !emptied.includes('activity');
+    // The activity kept (9's to 11's) and 11's actors' days, set aside to be keyed; 12's are.
+    const keyed = await hasTable(cache, 'account_events');
+    const keptActivity = !emptied.includes('activity') && !keyed;
     const keptActorDays = keptActivity && (await hasTable(cache, 'actor_days'));
     if (keptActivity) await cache.connection.run('ALTER TABLE activity RENAME TO activity_unkeyed');
     if (keptActorDays) await cache.connection.run('ALTER TABLE actor_days RENAME TO actor_days_unkeyed');
@@ -383,11 +405,26 @@ async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): 
         `INSERT INTO account_events BY NAME SELECT DISTINCT source, ${ACCOUNT_EVENTS_COLUMNS} FROM activity ORDER BY ALL`,
       );
     }
+    // Before 13 a failed console sign-in (an errorMessage, no errorCode) counted as an `ok` call:
+    // the days holding a sign-in counted `ok` are forgotten whole (every table, every account),
+    // so that the next question reads them again. Table names are the constants of DAY_TABLES.
+    await cache.connection.run(
+      `CREATE OR REPLACE TEMP TABLE sign_in_days AS SELECT DISTINCT source, day FROM activity WHERE event_source = 'signin.amazonaws.com' AND outcome = 'ok'`,
+    );
+    for (const table of DAY_TABLES)
+      await cache.connection.run(
+        `DELETE FROM ${table} WHERE EXISTS (SELECT 1 FROM sign_in_days AS s WHERE s.source = ${table}.source AND s.day = ${table}.day)`,
+      );
+    const signInDays = Number(
+      (await cache.connection.runAndReadAll('SELECT count(*) FROM sign_in_days')).getRowsJS()[0]?.[0] ?? 0,
+    );
+    await cache.connection.run('DROP TABLE sign_in_days');
     await cache.db
       .updateTable('meta')
       .set({ value: CACHE_SCHEMA_VERSION })
       .where('key', '=', 'schema_version')
       .execute();
+    return signInDays;
   });
 }
 

@@ -429,7 +429,7 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
             ),
             (actorsOnly ? sql.lit(ANY_EVENT) : sql<string>`eventsource`).as('event_source'),
             (actorsOnly ? sql.lit(ANY_EVENT) : sql<string>`eventname`).as('event_name'),
-            outcomeSql(sql`errorcode`).as('outcome'),
+            outcomeSql(sql`errorcode`, sql`errormessage`).as('outcome'),
             // Who called, only for the successful AssumeRole calls: nothing to compute for other events.
             unlessActorsOnly(
               sql<
@@ -791,7 +791,7 @@ export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: Ac
           sql<string | null>`CASE WHEN ${inWindow} THEN substr(eventtime, 1, 10) END`.as('day'),
           sql<string | null>`CASE WHEN ${inWindow} THEN ${actorArn} END`.as('actor_arn'),
           sql<string>`${identityType}`.as('actor_type'),
-          outcomeSql(sql`errorcode`).as('outcome'),
+          outcomeSql(sql`errorcode`, sql`errormessage`).as('outcome'),
           sql<string>`eventtime`.as('eventtime'),
           sql<string>`"$path"`.as('log_path'),
           sql<boolean>`has_records`.as('has_records'),

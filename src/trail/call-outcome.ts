@@ -2,10 +2,15 @@ import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
 
 /**
- * How a call ended: `ok` (no `errorCode`), `denied` (an access error: IAM, an SCP, a resource or
- * session policy refused it) or `failed` (any other error: a missing resource, throttling, a bad
- * parameter). Only `ok` counts as use; `denied` says what a principal tried without the right;
- * `failed` calls were authorised or never reached authorisation, so they say neither.
+ * How a call ended: `ok` (no `errorCode` and no `errorMessage`), `denied` (an access error: IAM, an
+ * SCP, a resource or session policy refused it) or `failed` (any other error: a missing resource,
+ * throttling, a bad parameter, a failed sign-in). Only `ok` counts as use; `denied` says what a
+ * principal tried without the right; `failed` calls were authorised or never reached
+ * authorisation, so they say neither. A failed console sign-in is recorded with an `errorMessage`
+ * ("Failed authentication") and `responseElements.ConsoleLogin: "Failure"` but no `errorCode`, and
+ * a root user's carries the root ARN
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-aws-console-sign-in-events.html):
+ * a record with an `errorMessage` and no `errorCode` is `failed`, never use.
  */
 export const OUTCOMES = ['ok', 'denied', 'failed'] as const;
 /** One of {@link OUTCOMES}. */
@@ -50,23 +55,28 @@ for (const code of [...ACCESS_ERROR_CODES.exact, ...ACCESS_ERROR_CODES.containin
   if (!SAFE_CODE.test(code)) throw new Error(`access error code ${JSON.stringify(code)} is not a plain name`);
 }
 
-/** The outcome of a call with this `errorCode` (`null` or absent: no error). */
-export function outcomeOf(errorCode: string | null | undefined): Outcome {
-  if (errorCode === null || errorCode === undefined) return 'ok';
+/** The outcome of a call with this `errorCode` and `errorMessage` (`null` or absent: none). */
+export function outcomeOf(errorCode: string | null | undefined, errorMessage?: string | null): Outcome {
+  if (errorCode === null || errorCode === undefined)
+    return errorMessage === null || errorMessage === undefined ? 'ok' : 'failed';
   const exact: readonly string[] = ACCESS_ERROR_CODES.exact;
   if (exact.includes(errorCode)) return 'denied';
   return ACCESS_ERROR_CODES.containing.some((fragment) => errorCode.includes(fragment)) ? 'denied' : 'failed';
 }
 
 /**
- * {@link outcomeOf} as SQL over a column holding the `errorCode`, for every engine: the codes are
- * iamtrail's constants, never data. `LIKE` is case-sensitive on DuckDB and Athena alike, as
- * `includes` is.
+ * {@link outcomeOf} as SQL over the columns holding the `errorCode` and `errorMessage`, for every
+ * engine: the codes are iamtrail's constants, never data. `LIKE` is case-sensitive on DuckDB and
+ * Athena alike, as `includes` is. A record with a message and no code falls through to `failed`
+ * (`NULL IN (...)` and `NULL LIKE ...` are not true).
  */
-export function outcomeSql(errorCode: RawBuilder<unknown>): RawBuilder<Outcome> {
+export function outcomeSql(
+  errorCode: RawBuilder<unknown>,
+  errorMessage: RawBuilder<unknown>,
+): RawBuilder<Outcome> {
   const exact = sql.join(ACCESS_ERROR_CODES.exact.map((code) => sql.lit(code)));
   const containing = ACCESS_ERROR_CODES.containing.map(
     (fragment) => sql`${errorCode} LIKE ${sql.lit(`%${fragment}%`)}`,
   );
-  return sql<Outcome>`CASE WHEN ${errorCode} IS NULL THEN 'ok' WHEN ${errorCode} IN (${exact}) OR ${sql.join(containing, sql` OR `)} THEN 'denied' ELSE 'failed' END`;
+  return sql<Outcome>`CASE WHEN ${errorCode} IS NULL AND ${errorMessage} IS NULL THEN 'ok' WHEN ${errorCode} IN (${exact}) OR ${sql.join(containing, sql` OR `)} THEN 'denied' ELSE 'failed' END`;
 }

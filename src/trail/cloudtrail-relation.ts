@@ -11,6 +11,8 @@ export interface CloudTrailTable {
   eventsource: string;
   eventname: string;
   errorcode: string | null;
+  /** `errorMessage`: with no `errorCode`, a failed console sign-in (see `call-outcome.ts`). */
+  errormessage: string | null;
   recipientaccountid: string;
   /** JSON text of the response (Athena); DuckDB holds the JSON value. Read with `json_extract_scalar`. */
   responseelements: string | null;

@@ -17,7 +17,8 @@ with
       eventsource as "event_source",
       eventname as "event_name",
       CASE
-        WHEN errorcode IS NULL THEN 'ok'
+        WHEN errorcode IS NULL
+        AND errormessage IS NULL THEN 'ok'
         WHEN errorcode IN (
           'AccessDenied',
           'AccessDeniedException',

@@ -12,6 +12,7 @@ interface RawRecord {
   eventSource?: string;
   eventName?: string;
   errorCode?: string;
+  errorMessage?: string;
   recipientAccountId?: string;
   responseElements?: { credentials?: { accessKeyId?: string } } | null;
   userIdentity?: {
@@ -134,7 +135,7 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
       viaArn: via ?? null,
       eventSource: record.eventSource ?? '',
       eventName: record.eventName ?? '',
-      outcome: outcomeOf(record.errorCode),
+      outcome: outcomeOf(record.errorCode, record.errorMessage),
       calls: 1,
       firstSeen: time,
       lastSeen: time,

@@ -11,7 +11,12 @@ import { RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
  * reader): the others are `"NULL"` in its reader's type and typed nulls in its `cloudtrail`
  * relation.
  */
-const PER_ACTOR_FIELDS: ReadonlySet<string> = new Set(['eventTime', 'errorCode', 'recipientAccountId']);
+const PER_ACTOR_FIELDS: ReadonlySet<string> = new Set([
+  'eventTime',
+  'errorCode',
+  'errorMessage',
+  'recipientAccountId',
+]);
 
 /**
  * The fields of a CloudTrail record the shared queries read; everything else in a record is
@@ -33,8 +38,8 @@ const recordType = (resources: boolean, actorsOnly: boolean): string => {
   const field = (name: string, type: string): string =>
     `${name} ${actorsOnly && !PER_ACTOR_FIELDS.has(name) ? '"NULL"' : type}`;
   return `STRUCT(
-  ${field('eventTime', 'VARCHAR')}, ${field('eventSource', 'VARCHAR')}, ${field('eventName', 'VARCHAR')}, ${field('errorCode', 'VARCHAR')}, ${field('awsRegion', 'VARCHAR')},
-  ${field('recipientAccountId', 'VARCHAR')}, ${field('responseElements', 'JSON')}, ${field('eventID', 'VARCHAR')}, ${field('sourceIPAddress', 'VARCHAR')},
+  ${field('eventTime', 'VARCHAR')}, ${field('eventSource', 'VARCHAR')}, ${field('eventName', 'VARCHAR')}, ${field('errorCode', 'VARCHAR')}, ${field('errorMessage', 'VARCHAR')},
+  ${field('awsRegion', 'VARCHAR')}, ${field('recipientAccountId', 'VARCHAR')}, ${field('responseElements', 'JSON')}, ${field('eventID', 'VARCHAR')}, ${field('sourceIPAddress', 'VARCHAR')},
   ${field('requestParameters', 'JSON')},${resources ? ' resources STRUCT(ARN VARCHAR)[],' : ''}
   userIdentity STRUCT(
     "type" VARCHAR, arn VARCHAR, ${field('accessKeyId', 'VARCHAR')}, ${field('userName', 'VARCHAR')}, ${field('invokedBy', 'VARCHAR')},
@@ -133,7 +138,7 @@ function cloudTrailRelationSql(
     ? 'Records IS NOT NULL AS has_records, unnest(CASE WHEN len(Records) > 0 THEN Records ELSE [NULL] END) AS r'
     : 'Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r';
   return `SELECT ${field('eventTime', 'VARCHAR')} AS eventtime, ${field('eventSource', 'VARCHAR')} AS eventsource, ${field('eventName', 'VARCHAR')} AS eventname,
-  ${field('errorCode', 'VARCHAR')} AS errorcode, ${field('awsRegion', 'VARCHAR')} AS awsregion, ${field('recipientAccountId', 'VARCHAR')} AS recipientaccountid,
+  ${field('errorCode', 'VARCHAR')} AS errorcode, ${field('errorMessage', 'VARCHAR')} AS errormessage, ${field('awsRegion', 'VARCHAR')} AS awsregion, ${field('recipientAccountId', 'VARCHAR')} AS recipientaccountid,
   ${field('responseElements', 'JSON')} AS responseelements, r.userIdentity AS useridentity,
   ${field('eventID', 'VARCHAR')} AS eventid, ${field('sourceIPAddress', 'VARCHAR')} AS sourceipaddress,
   ${actorsOnly ? 'CAST(NULL AS JSON)' : `CASE WHEN r.eventSource IN (${parameterSources(resources)}) THEN r.requestParameters END`} AS requestparameters,

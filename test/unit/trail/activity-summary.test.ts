@@ -62,7 +62,7 @@ describe('the activity-summary query', () => {
     const identity = `STRUCT("type" VARCHAR, arn VARCHAR, accesskeyid VARCHAR, invokedby VARCHAR, username VARCHAR,
       sessioncontext STRUCT(sourceidentity VARCHAR, sessionissuer STRUCT(arn VARCHAR)))`;
     await connection.run(`CREATE TABLE cloudtrail (eventtime VARCHAR, eventsource VARCHAR, eventname VARCHAR,
-      errorcode VARCHAR, recipientaccountid VARCHAR, responseelements VARCHAR, useridentity ${identity},
+      errorcode VARCHAR, errormessage VARCHAR, recipientaccountid VARCHAR, responseelements VARCHAR, useridentity ${identity},
       "$path" VARCHAR, eventid VARCHAR, sourceipaddress VARCHAR, requestparameters VARCHAR,
       awsregion VARCHAR, resources STRUCT(arn VARCHAR)[])`);
     await connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);

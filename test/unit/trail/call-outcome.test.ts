@@ -66,16 +66,35 @@ describe('the outcome of a call', () => {
     expect(outcomeOf(code)).toBe(expected);
   });
 
+  // A failed console sign-in: "errorMessage": "Failed authentication", no errorCode (the CloudTrail
+  // user guide's sign-in failure examples); the root user's carries the root ARN.
+  it('is failed with an errorMessage and no errorCode (a failed console sign-in), whatever the message', () => {
+    expect(outcomeOf(null, 'Failed authentication')).toBe('failed');
+    expect(outcomeOf(undefined, 'No username found in supplied account')).toBe('failed');
+    expect(outcomeOf('AccessDenied', 'User is not authorized')).toBe('denied');
+    expect(outcomeOf('NoSuchKey', 'The specified key does not exist.')).toBe('failed');
+    expect(outcomeOf(null, null)).toBe('ok');
+  });
+
   it('is the same in SQL, run on DuckDB, codes bound as values', async () => {
-    await connection.run('CREATE TABLE calls (errorcode VARCHAR)');
-    for (const [code] of CASES) await sql`INSERT INTO calls VALUES (${code})`.execute(db);
-    await sql`INSERT INTO calls VALUES (NULL)`.execute(db);
+    await connection.run('CREATE TABLE calls (errorcode VARCHAR, errormessage VARCHAR)');
+    const withMessages: [string | null, string | null, string][] = [
+      ...CASES.map(([code, outcome]): [string, null, string] => [code, null, outcome]),
+      ...CASES.map(([code, outcome]): [string, string, string] => [code, 'a message', outcome]),
+      [null, null, 'ok'],
+      [null, 'Failed authentication', 'failed'],
+    ];
+    for (const [code, message] of withMessages)
+      await sql`INSERT INTO calls VALUES (${code}, ${message})`.execute(db);
     const rows = await db
       .selectFrom('calls')
-      .select([sql<string | null>`errorcode`.as('code'), outcomeSql(sql`errorcode`).as('outcome')])
+      .select([
+        sql<string | null>`errorcode`.as('code'),
+        sql<string | null>`errormessage`.as('message'),
+        outcomeSql(sql`errorcode`, sql`errormessage`).as('outcome'),
+      ])
       .execute();
-    const sorted = (pairs: unknown[][]) => pairs.map((pair) => JSON.stringify(pair)).sort();
-    const expected = [...CASES.map(([code, outcome]) => [code, outcome]), [null, 'ok']];
-    expect(sorted(rows.map((row) => [row.code, row.outcome]))).toEqual(sorted(expected));
+    const sorted = (triples: unknown[][]) => triples.map((triple) => JSON.stringify(triple)).sort();
+    expect(sorted(rows.map((row) => [row.code, row.message, row.outcome]))).toEqual(sorted(withMessages));
   });
 });

@@ -1,0 +1,167 @@
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+import { flatten, parseJsonAnswer, runCli } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+/*
+ * Failed console sign-ins, as the CloudTrail user guide records them ("AWS Management Console
+ * sign-in events": `errorMessage: "Failed authentication"`, `responseElements.ConsoleLogin:
+ * "Failure"`, no `errorCode`; the root user's carries the root ARN). The demo organisation's logs
+ * get one more file on 2026-10-20 with a failed sign-in of the root user and one of erin, whom the
+ * demo's logs show inactive all October. Neither is use: erin stays inactive, root is not "used".
+ */
+const ACCOUNT = '111111111111';
+
+const failedSignIn = (identity: Record<string, unknown>, time: string) => ({
+  eventVersion: '1.08',
+  userIdentity: { accountId: ACCOUNT, accessKeyId: '', ...identity },
+  eventTime: time,
+  eventSource: 'signin.amazonaws.com',
+  eventName: 'ConsoleLogin',
+  awsRegion: 'us-east-1',
+  sourceIPAddress: '203.0.113.9',
+  userAgent: 'Mozilla/5.0',
+  errorMessage: 'Failed authentication',
+  requestParameters: null,
+  responseElements: { ConsoleLogin: 'Failure' },
+  additionalEventData: {
+    LoginTo: 'https://console.aws.amazon.com/console/home',
+    MobileVersion: 'No',
+    MFAUsed: 'No',
+  },
+  eventID: `${time}-sign-in`,
+  readOnly: false,
+  eventType: 'AwsConsoleSignIn',
+  managementEvent: true,
+  recipientAccountId: ACCOUNT,
+  eventCategory: 'Management',
+});
+
+describe('a failed console sign-in', () => {
+  let dir: string;
+  let config: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'iamtrail-failed-sign-in-'));
+    const demo = join(REPO_ROOT, 'examples/demo');
+    cpSync(join(demo, 'logs'), join(dir, 'logs'), { recursive: true });
+    const day = join(dir, 'logs/AWSLogs/o-demo12345', ACCOUNT, 'CloudTrail/us-east-1/2026/10/20');
+    mkdirSync(day, { recursive: true });
+    writeFileSync(
+      join(day, `${ACCOUNT}_CloudTrail_us-east-1_20261020T2300Z_SignInFailures.json.gz`),
+      gzipSync(
+        JSON.stringify({
+          Records: [
+            failedSignIn(
+              { type: 'Root', principalId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root` },
+              '2026-10-20T22:51:07Z',
+            ),
+            failedSignIn(
+              {
+                type: 'IAMUser',
+                principalId: 'AIDAERIN',
+                arn: `arn:aws:iam::${ACCOUNT}:user/erin`,
+                userName: 'erin',
+              },
+              '2026-10-20T22:53:40Z',
+            ),
+          ],
+        }),
+      ),
+    );
+    config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      readFileSync(join(demo, 'config.example.yaml'), 'utf8')
+        .replace(/^logs: logs$/m, `logs: ${join(dir, 'logs')}`)
+        .replaceAll(/\b(iam|credentials)\//g, `${demo}/$1/`),
+    );
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const window = ['--start', '2026-10-01', '--end', '2026-10-31'];
+  interface ListAnswer {
+    readonly identities: readonly {
+      readonly name: string;
+      readonly active: boolean;
+      readonly failedCalls: number;
+    }[];
+  }
+
+  it.each([
+    ['without the cache (actors only)', ['--no-cache']],
+    ['read into a cache', ['--cache', 'CACHE']],
+  ])('is no activity of the user in --list users, %s', async (_name, args) => {
+    const run = await runCli([
+      '--config',
+      config,
+      '--account',
+      'demo',
+      ...window,
+      '--list',
+      'users',
+      ...args.map((arg) => (arg === 'CACHE' ? join(dir, 'list.duckdb') : arg)),
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^- erin +not active in window$/m);
+  });
+
+  it('is no use of the root user in the audit: its finding rests on the credential report alone', async () => {
+    const run = await runCli([
+      'audit',
+      '--config',
+      config,
+      '--end',
+      '2026-10-31',
+      '--no-cache',
+      '--format',
+      'json',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    interface Finding {
+      readonly findingType: string;
+      readonly title: string;
+      readonly evidence: readonly { readonly source: string }[];
+    }
+    const rootUsed = (JSON.parse(run.stdout) as { findings: Finding[] }).findings.filter(
+      (finding) => finding.findingType === 'RootUsed',
+    );
+    // The demo's credential report: root's password last used 2026-09-14T07:31:00+00:00.
+    expect(rootUsed.map((finding) => finding.title)).toEqual([
+      'the root user of demo was used in the window (last 2026-09-14T07:31:00Z)',
+    ]);
+    expect(rootUsed[0]?.evidence.map((entry) => entry.source)).toEqual(['credential-report']);
+  });
+
+  it('counted as a call by an older cache: the migration forgets its day, which is read again', async () => {
+    const list = ['--config', config, '--account', 'demo', ...window, '--list', 'users', '--format', 'json'];
+    const cache = join(dir, 'migrated.duckdb');
+    expect((await runCli([...list, '--cache', cache])).status).toBe(0);
+    // The cache as schema 12 wrote it: the sign-ins counted `ok`.
+    const old = join(dir, 'schema-12.duckdb');
+    copyFileSync(cache, old);
+    const instance = await DuckDBInstance.create(old);
+    const connection = await instance.connect();
+    await connection.run(`UPDATE activity SET outcome = 'ok' WHERE event_source = 'signin.amazonaws.com';
+      UPDATE actor_days SET outcome = 'ok' WHERE day = '2026-10-20' AND actor_arn LIKE '%:user/erin';
+      UPDATE meta SET value = '12' WHERE key = 'schema_version'`);
+    connection.closeSync();
+    instance.closeSync();
+    const migrated = await runCli([...list, '--cache', old]);
+    expect(migrated.status, migrated.stderr).toBe(0);
+    expect(flatten(migrated.stderr)).toContain(
+      `the cache ${old} has schema version 12, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 1 day(s) with console sign-ins will be read again (a failed sign-in counted as a call before)`,
+    );
+    const answer = parseJsonAnswer<{ daysRead: number }>(migrated);
+    expect(answer.logs.daysRead).toBe(1);
+    const erin = (answer as unknown as ListAnswer).identities.find((identity) => identity.name === 'erin');
+    expect(erin).toMatchObject({ active: false, failedCalls: 1 });
+  });
+});
