@@ -36,6 +36,8 @@ export const IAMTRAIL_FINDING_TYPES = [
   'ConsolePasswordWithoutMfa',
   /** The root user has an active access key. */
   'RootAccessKey',
+  /** The root user has no MFA device (`mfa_active` false on the `<root_account>` row). */
+  'RootWithoutMfa',
   /** The root user was used in the window (console sign-in or calls). */
   'RootUsed',
 ] as const;
@@ -124,6 +126,7 @@ export function atOrAbove(severity: Severity, threshold: Severity): boolean {
 export const FINDING_SEVERITIES: Readonly<Record<FindingType, Severity>> = {
   RootAccessKey: 'critical',
   RootUsed: 'high',
+  RootWithoutMfa: 'high',
   ConsolePasswordWithoutMfa: 'high',
   UnusedIAMUserAccessKey: 'high',
   AccessKeyNotRotated: 'medium',
@@ -496,6 +499,24 @@ function rootDrafts(user: FindingsUser, account: FindingsAccount, context: RuleC
         lastUsed: key.lastUsedDate,
         covers: null,
       })),
+    });
+  // The report writes not_supported in password_enabled for root, which has a password unless it
+  // was deleted: mfa_active alone decides (Security Hub IAM.9, CIS "MFA enabled for root").
+  if (!report.mfaActive)
+    drafts.push({
+      ...base,
+      findingType: 'RootWithoutMfa',
+      key: '',
+      title: `the root user of ${account.name} has no MFA device`,
+      findingDetails: [{ iamtrailDetails: { mfaActive: false, passwordLastUsed: report.passwordLastUsed } }],
+      evidence: [
+        {
+          source: 'credential-report',
+          detail: `mfa_active: false on the ${report.user} row`,
+          lastUsed: report.passwordLastUsed,
+          covers: null,
+        },
+      ],
     });
   const { window } = context.input;
   const windowText = `${window.startDay}..${window.endDay}`;

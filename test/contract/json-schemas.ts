@@ -396,6 +396,7 @@ const findingType = z.enum([
   'TwoActiveAccessKeys',
   'ConsolePasswordWithoutMfa',
   'RootAccessKey',
+  'RootWithoutMfa',
   'RootUsed',
 ]);
 const byType = z.partialRecord(findingType, count);

@@ -97,6 +97,12 @@ describe('iamtrail audit on the demo organisation', () => {
         .filter(({ row }) => row.user === '<root_account>' && keysOf(row).length > 0)
         .map(({ account }) => `arn:aws:iam::${account}:root`),
     );
+    // The root row's password_enabled is not_supported: mfa_active alone decides.
+    expect(resourcesOf('RootWithoutMfa')).toEqual(
+      reports
+        .filter(({ row }) => row.user === '<root_account>' && row.mfa_active === 'false')
+        .map(({ account }) => `arn:aws:iam::${account}:root`),
+    );
     // A report file gives no key id: the key is named <user>:key<slot>.
     expect(resourcesOf('AccessKeyNotRotated')).toEqual(
       users

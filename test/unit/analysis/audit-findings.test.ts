@@ -358,7 +358,23 @@ describe('root', () => {
   });
 
   it('root is never judged by the user rules (no UnusedIAMUser, no password rules)', () => {
-    expect(found([account({ users: [root({ mfaActive: false })] })])).toEqual([]);
+    expect(found([account({ users: [root({ mfaActive: true })] })])).toEqual([]);
+  });
+
+  it('RootWithoutMfa: mfa_active false on the root row is high, whatever password_enabled says (not_supported)', () => {
+    // The credential report writes not_supported in password_enabled for root: the root user
+    // always has a password unless it was deleted, so mfa_active alone decides (Security Hub IAM.9).
+    expect(found([account({ users: [root({ mfaActive: false })] })])).toEqual(['RootWithoutMfa root']);
+    const [finding] = ofType('RootWithoutMfa', [account({ users: [root({ mfaActive: false })] })]);
+    expect(finding?.severity).toBe('high');
+    expect(finding?.resource).toBe(`arn:aws:iam::${ACCOUNT}:root`);
+    expect(finding?.evidence.map((entry) => [entry.source, entry.detail])).toEqual([
+      ['credential-report', 'mfa_active: false on the <root_account> row'],
+    ]);
+    // An IAM user without a password and without MFA is no finding: only root is judged so.
+    expect(
+      ofType('RootWithoutMfa', [account({ users: [user('nopassword', { mfaActive: false })] })]),
+    ).toEqual([]);
   });
 
   const window = { startDay: '2026-10-01', endDay: '2026-10-31' };
@@ -554,8 +570,8 @@ describe('finding ids and severities', () => {
     const severities = run([account({ users, roles: [role('app')] })]).findings.map(
       (finding) => finding.severity,
     );
-    // The root key was used in the window: RootUsed too.
-    expect(severities).toEqual(['critical', 'high', 'high', 'medium']);
+    // The root key was used in the window: RootUsed too; the root row has no MFA: RootWithoutMfa.
+    expect(severities).toEqual(['critical', 'high', 'high', 'high', 'medium']);
     expect(atOrAbove(FINDING_SEVERITIES.UnusedPermission, 'low')).toBe(true);
     expect(atOrAbove(FINDING_SEVERITIES.UnusedIAMRole, 'high')).toBe(false);
   });
