@@ -1,12 +1,18 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { resolveAccounts } from '../../src/app/accounts/resolve-accounts.js';
 import type { AccountEvidence, AuditAccountTarget } from '../../src/app/audit/audit-types.js';
 import { collectAccountEvidence, DEFAULT_EVIDENCE_OPTIONS } from '../../src/app/audit/collect-evidence.js';
 import { AwsCallCounts } from '../../src/aws/client-instrumentation.js';
+import { CREDENTIAL_REPORT_COLUMNS } from '../../src/iam/credential-report.js';
 import { startMotoAdvisor } from '../helpers/moto.js';
 import type { MotoServer } from '../helpers/moto.js';
-import { buildMotoOrg } from '../helpers/moto-org.js';
+import { buildMotoOrg, motoSdkConfig } from '../helpers/moto-org.js';
 import type { MotoOrgAccount } from '../helpers/moto-org.js';
 
 /*
@@ -129,5 +135,49 @@ describe('collectAccountEvidence against moto (an organisation of three accounts
     expect(calls['iam:GetAccountAuthorizationDetails']).toBe(org.length);
     expect(calls['sts:AssumeRole']).toBe(org.length + 1);
     expect(calls['organizations:ListAccounts']).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('the IAM data the credentials reach', () => {
+  it("must be of the account: without a role:, the caller's own account is a failed entry naming both", async () => {
+    // The caller's own account (moto's default, the organisation's management account) holds a role.
+    const own = new IAMClient(motoSdkConfig(moto));
+    try {
+      await own.send(
+        new CreateRoleCommand({
+          RoleName: 'management-role',
+          AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+        }),
+      );
+    } finally {
+      own.destroy();
+    }
+    // audit-a's credential report from a file, no iam: file and no role: the IAM data comes from
+    // the credentials of the environment, which reach 123456789012, not audit-a.
+    const [target] = org as [MotoOrgAccount];
+    const scratch = mkdtempSync(join(tmpdir(), 'iamtrail-foreign-iam-'));
+    try {
+      const reportFile = join(scratch, 'report.csv');
+      writeFileSync(
+        reportFile,
+        [
+          CREDENTIAL_REPORT_COLUMNS.join(','),
+          `key-used,arn:aws:iam::${target.id}:user/key-used,2026-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A`,
+          '',
+        ].join('\n'),
+      );
+      const evidence = await collectAccountEvidence(
+        [{ name: target.name, id: target.id, roleArn: undefined, credentialReportFile: reportFile }],
+        { ...DEFAULT_EVIDENCE_OPTIONS, counts: new AwsCallCounts(), region: 'us-east-1' },
+        { progress: () => undefined, note: () => undefined },
+      );
+      const [entry] = evidence;
+      expect(entry?.status).toBe('failed');
+      expect(entry?.status === 'failed' ? entry.error : '').toBe(
+        `the credentials used reach account 123456789012, not ${target.name} (${target.id}) (its IAM data lists arn:aws:iam::123456789012:role/management-role): give the account a role: to assume`,
+      );
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

@@ -164,3 +164,26 @@ describe('a credential report of another account', () => {
     expect((failure as Error).message).toContain(`not of ${backup.name} (${backup.id})`);
   });
 });
+
+describe('an IAM data file of another account', () => {
+  it('is refused, naming the file and both accounts, before anything is read', async () => {
+    const [demo, backup] = targets as [AuditAccountTarget, AuditAccountTarget];
+    // backup's own credential report, with demo's IAM data.
+    const swapped: AuditAccountTarget = { ...backup, iamFile: demo.iamFile ?? '' };
+    const counts = new AwsCallCounts();
+    const failure = await collectAccountEvidence(
+      [swapped],
+      { ...DEFAULT_EVIDENCE_OPTIONS, counts },
+      silent,
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(InputDataError);
+    expect((failure as Error).message).toContain(
+      `${demo.iamFile ?? ''}: the IAM data is of account ${demo.id} (arn:aws:iam::${demo.id}:`,
+    );
+    expect((failure as Error).message).toContain(`not of ${backup.name} (${backup.id})`);
+    expect(counts.total()).toBe(0);
+  });
+});

@@ -92,10 +92,15 @@ export async function collectAccountEvidence(
         `${target.credentialReportFile}: the credential report is of account ${accountOfArn(foreign.arn) ?? '(unknown)'} (${foreign.arn}), not of ${labelOf(target)}`,
         { suggestions: ['Give each account of the config its own credential_report: file'] },
       );
-    return {
-      details: target.iamFile === undefined ? undefined : readAuthorizationDetailsFile(target.iamFile),
-      reportRows,
-    };
+    const details = target.iamFile === undefined ? undefined : readAuthorizationDetailsFile(target.iamFile);
+    // Likewise another account's IAM data would judge the wrong roles and grants.
+    const foreignArn = details === undefined ? undefined : foreignArnOf(details, target.id);
+    if (foreignArn !== undefined && target.iamFile !== undefined)
+      throw new InputDataError(
+        `${target.iamFile}: the IAM data is of account ${accountOfArn(foreignArn) ?? '(unknown)'} (${foreignArn}), not of ${labelOf(target)}`,
+        { suggestions: ['Give each account of the config its own iam: file'] },
+      );
+    return { details, reportRows };
   });
   let accountsDone = 0;
   const report = (): void => {
@@ -131,6 +136,19 @@ function accountOfArn(arn: string): string | undefined {
   return /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(arn)?.[1];
 }
 
+/**
+ * The first ARN of the IAM data that is not of `accountId` (its users, roles, groups and own
+ * managed policies; AWS managed policies, `arn:aws:iam::aws:policy/...`, are of no account), or
+ * `undefined`. IAM data without any of them cannot tell, and judges no one either.
+ */
+function foreignArnOf(details: AuthorizationDetails, accountId: string): string | undefined {
+  const own = [...details.users, ...details.roles, ...details.groups.values()].map((entry) => entry.arn);
+  const policies = [...details.policies.values()]
+    .map((policy) => policy.arn)
+    .filter((arn) => !/^arn:aws[a-z-]*:iam::aws:/.test(arn));
+  return [...own, ...policies].find((arn) => accountOfArn(arn) !== accountId);
+}
+
 async function readAccount(
   target: AuditAccountTarget,
   files: TargetFiles,
@@ -162,7 +180,16 @@ async function readAccount(
         );
       users = await withApiCredentials(iam, label, rows, options.userConcurrency, warnings);
     } else users = files.reportRows.map(credentialsFromReport);
-    const details = files.details ?? (await fetchAuthorizationDetails(iam, label));
+    let details = files.details;
+    if (details === undefined) {
+      details = await fetchAuthorizationDetails(iam, label);
+      // As for the report: the credentials used must reach this account (a report file says nothing of them).
+      const foreignArn = foreignArnOf(details, target.id);
+      if (foreignArn !== undefined)
+        throw new Error(
+          `the credentials used reach account ${accountOfArn(foreignArn) ?? '(unknown)'}, not ${label} (its IAM data lists ${foreignArn}): give the account a role: to assume`,
+        );
+    }
     return read(target, generatedAt, users, details, warnings);
   } catch (error) {
     return { status: 'failed', account: target, errorCode: awsErrorCode(error), error: messageOf(error) };
