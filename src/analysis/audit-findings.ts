@@ -442,8 +442,13 @@ function userDrafts(user: FindingsUser, account: FindingsAccount, context: RuleC
   // Unused user: no password use, no key use (any key, active or not), no call in the logs.
   const lastKeyUse = latest(user.accessKeys.map((key) => key.lastUsedDate));
   const trailUse = account.trail?.lastActivity.get(report.arn) ?? null;
-  if (before(report.passwordLastUsed) && before(lastKeyUse) && before(trailUse)) {
+  // A key created (rotated) in the period may have replaced one used in it, whose last use went
+  // with it: the report cannot show the user unused, only logs of the whole period can.
+  const newKey = user.accessKeys.find((key) => !before(key.created));
+  const decidable = newKey === undefined || account.trail?.coversPeriod === true;
+  if (decidable && before(report.passwordLastUsed) && before(lastKeyUse) && before(trailUse)) {
     const lastAccessed = latest([report.passwordLastUsed, lastKeyUse, trailUse]);
+    const uses = `password last used ${report.passwordLastUsed ?? 'never'}, keys last used ${lastKeyUse ?? 'never'}`;
     drafts.push({
       ...base,
       findingType: 'UnusedIAMUser',
@@ -463,7 +468,9 @@ function userDrafts(user: FindingsUser, account: FindingsAccount, context: RuleC
       ],
       evidence: [
         reportEvidence(
-          `no password or access key use in the period ${period} (password last used ${report.passwordLastUsed ?? 'never'}, keys last used ${lastKeyUse ?? 'never'})`,
+          newKey === undefined
+            ? `no password or access key use in the period ${period} (${uses})`
+            : `access_key_${newKey.slot} created ${newKey.created}, in the period ${period}: a key it replaced may have been used in the period, which the credential report no longer shows (${uses})`,
           latest([report.passwordLastUsed, lastKeyUse]),
         ),
         trailEvidence(account.trail, trailUse, context),

@@ -331,6 +331,54 @@ describe('UnusedIAMUser', () => {
     expect(result.map((finding) => finding.resource)).toEqual([idle.report.arn]);
   });
 
+  describe('a key created (rotated) in the period: an earlier key, now deleted, may have been used in it', () => {
+    // The credential report keeps no trace of a deleted key: IAM alone cannot show the user unused.
+    const rotated = (status: 'Active' | 'Inactive' = 'Active') =>
+      user('rotated', {}, [key({ created: '2026-10-15T00:00:00Z', lastUsedDate: null, status })]);
+    const cases: { name: string; target: FindingsUser; trail: FindingsTrail | null; expected: boolean }[] = [
+      { name: 'no logs', target: rotated(), trail: null, expected: false },
+      {
+        name: 'logs on part of the period, no call',
+        target: rotated(),
+        trail: trail({ coversPeriod: false, covers: '2026-10-01..2026-10-31 (31 of 90 days)' }),
+        expected: false,
+      },
+      { name: 'logs on the whole period, no call', target: rotated(), trail: trail(), expected: true },
+      {
+        name: 'an inactive key created in the period, no logs',
+        target: rotated('Inactive'),
+        trail: null,
+        expected: false,
+      },
+      {
+        name: 'the key created the second before the period, no logs',
+        target: user('kept', {}, [key({ created: DAY_BEFORE_START, lastUsedDate: null })]),
+        trail: null,
+        expected: true,
+      },
+      {
+        name: 'the key created at the start of the period, no logs',
+        target: user('kept', {}, [key({ created: PERIOD_START, lastUsedDate: null })]),
+        trail: null,
+        expected: false,
+      },
+    ];
+    for (const entry of cases)
+      it(entry.name, () => {
+        expect(ofType('UnusedIAMUser', [account({ users: [entry.target], trail: entry.trail })]).length).toBe(
+          entry.expected ? 1 : 0,
+        );
+      });
+
+    it('with logs on the whole period, the evidence says the logs decide', () => {
+      const [finding] = ofType('UnusedIAMUser', [account({ users: [rotated()], trail: trail() })]);
+      expect(finding?.evidence.map((entry) => entry.detail)).toEqual([
+        'access_key_1 created 2026-10-15T00:00:00Z, in the period 2026-08-03..2026-10-31: a key it replaced may have been used in the period, which the credential report no longer shows (password last used never, keys last used never)',
+        'no call in the logs of the whole period 2026-08-03..2026-10-31',
+      ]);
+    });
+  });
+
   it('missing logs: the report alone decides and the evidence says the logs do not cover the period', () => {
     const partial = trail({ coversPeriod: false, covers: '2026-10-25..2026-10-31 (7 of 90 days)' });
     const [finding] = ofType('UnusedIAMUser', [account({ users: [user('idle')], trail: partial })]);
