@@ -366,13 +366,19 @@ function userDrafts(user: FindingsUser, account: FindingsAccount, context: RuleC
           ),
         ],
       });
-    const ageDays = Math.floor((Date.parse(context.asOf) - Date.parse(key.created)) / DAY_MS);
-    if (ageDays > input.keyMaxAgeDays)
+    // Created more than keyMaxAgeDays before the audit's time, to the millisecond: a key of 90 whole
+    // days and some hours is more than 90 days old.
+    const ageMs = Date.parse(context.asOf) - Date.parse(key.created);
+    const ageDays = Math.floor(ageMs / DAY_MS);
+    if (ageMs > input.keyMaxAgeDays * DAY_MS)
       drafts.push({
         ...base,
         findingType: 'AccessKeyNotRotated',
         key: name,
-        title: `active access key ${name} of ${report.user} is ${ageDays} days old (more than ${input.keyMaxAgeDays})`,
+        title:
+          ageDays > input.keyMaxAgeDays
+            ? `active access key ${name} of ${report.user} is ${ageDays} days old (more than ${input.keyMaxAgeDays})`
+            : `active access key ${name} of ${report.user} is more than ${input.keyMaxAgeDays} days old (created ${key.created})`,
         findingDetails: [
           {
             iamtrailDetails: {

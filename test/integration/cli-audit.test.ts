@@ -108,7 +108,7 @@ describe('iamtrail audit on the demo organisation', () => {
       users
         .flatMap(({ row }) =>
           keysOf(row)
-            .filter((key) => Math.floor((AS_OF - key.rotated) / DAY_MS) > 90)
+            .filter((key) => AS_OF - key.rotated > 90 * DAY_MS)
             .map((key) => `${row.arn} ${row.user}:key${key.slot}`),
         )
         .sort(),

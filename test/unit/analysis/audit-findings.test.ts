@@ -240,9 +240,12 @@ describe('UnusedIAMUserAccessKey', () => {
 });
 
 describe('AccessKeyNotRotated', () => {
-  // 2026-11-01 minus 90 days is 2026-08-03.
+  // 2026-11-01 minus 90 days is 2026-08-03: a key created before that instant is more than 90 days old.
   const cases = [
     { created: '2026-08-02T00:00:00Z', expected: 1 },
+    // 90 days 23 hours 59 minutes 59 seconds old: more than 90 days, though 90 whole days.
+    { created: '2026-08-02T00:00:01Z', expected: 1 },
+    { created: '2026-08-02T23:59:59Z', expected: 1 },
     { created: '2026-08-03T00:00:00Z', expected: 0 },
     { created: '2026-08-04T00:00:00Z', expected: 0 },
   ];
@@ -254,6 +257,18 @@ describe('AccessKeyNotRotated', () => {
       const inactive = [user('bob', {}, [key({ created: entry.created, status: 'Inactive' })])];
       expect(ofType('AccessKeyNotRotated', [account({ users: inactive })]).length).toBe(0);
     });
+
+  it('titles a key of 90 whole days and some hours as more than 90 days old, with its creation time', () => {
+    const users = [user('bob', {}, [key({ created: '2026-08-02T00:00:01Z' })])];
+    const [finding] = ofType('AccessKeyNotRotated', [account({ users })]);
+    expect(finding?.title).toBe(
+      'active access key AKIAEXAMPLE1 of bob is more than 90 days old (created 2026-08-02T00:00:01Z)',
+    );
+    const older = [user('bob', {}, [key({ created: '2026-07-01T00:00:00Z' })])];
+    expect(ofType('AccessKeyNotRotated', [account({ users: older })])[0]?.title).toBe(
+      'active access key AKIAEXAMPLE1 of bob is 123 days old (more than 90)',
+    );
+  });
 
   it('follows --key-max-age', () => {
     const users = [user('bob', {}, [key({ created: '2026-10-01T00:00:00Z' })])];
