@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import '../zod.js';
 
 import { FINDING_TYPES } from '../analysis/audit-findings.js';
+import { closeMatches } from '../close-matches.js';
 
 /**
  * An AWS account id. CloudTracker's configs write it as a bare YAML number; the file is read with
@@ -156,25 +157,38 @@ const arnPattern = z
   .string()
   .check(z.minLength(1, 'must not be empty'), z.refine(compilesAsRegExp, notARegExp));
 
+/** The message of a finding type that is not one: the value, the closest types, and every type. */
+const notAFindingType = {
+  error: (issue: { readonly input: unknown }) => {
+    const close = typeof issue.input === 'string' ? closeMatches(issue.input, FINDING_TYPES) : [];
+    return `is not a finding type: ${JSON.stringify(issue.input)} (${close.length > 0 ? `did you mean ${close.join(', ')}? ` : ''}finding types: ${FINDING_TYPES.join(', ')})`;
+  },
+};
+
+/** The fields of an `audit.exclude` entry. */
+const AUDIT_EXCLUDE_FIELDS = ['accounts', 'arn', 'tag', 'findings'] as const;
+
 /** One entry of `audit.exclude`: findings it matches (every field given must match) are hidden and counted. */
-const auditExcludeSchema = z.strictObject({
-  /** Account names or ids. */
-  accounts: z.optional(list(z.string().check(z.minLength(1)))),
-  /** A regular expression matched against the principal's ARN. */
-  arn: z.optional(arnPattern),
-  /** A tag the principal carries (the value, when given, must match too). */
-  tag: z.optional(z.strictObject({ key: z.string().check(z.minLength(1)), value: z.optional(z.string()) })),
-  /** Finding types (`UnusedIAMRole`, ...). */
-  findings: z.optional(
-    z.union([
-      z.array(z.enum(FINDING_TYPES)),
-      z.pipe(
-        z.enum(FINDING_TYPES),
-        z.transform((value: (typeof FINDING_TYPES)[number]) => [value]),
-      ),
-    ]),
-  ),
-});
+const auditExcludeSchema = z
+  .strictObject({
+    /** Account names or ids. */
+    accounts: z.optional(list(z.string().check(z.minLength(1)))),
+    /** A regular expression matched against the principal's ARN. */
+    arn: z.optional(arnPattern),
+    /** A tag the principal carries (the value, when given, must match too). */
+    tag: z.optional(z.strictObject({ key: z.string().check(z.minLength(1)), value: z.optional(z.string()) })),
+    /** Finding types (`UnusedIAMRole`, ...): a list, or one; each named when it is not one. */
+    findings: z.optional(z.pipe(list(z.string()), z.array(z.enum(FINDING_TYPES, notAFindingType)))),
+  })
+  .check(
+    // Every field given must match: an entry that gives none would match, and hide, every finding.
+    z.refine(
+      (entry: Record<string, unknown>) => AUDIT_EXCLUDE_FIELDS.some((field) => entry[field] !== undefined),
+      {
+        error: `gives no field (${AUDIT_EXCLUDE_FIELDS.slice(0, -1).join(', ')} or ${AUDIT_EXCLUDE_FIELDS.at(-1) ?? ''}): an empty entry would hide every finding`,
+      },
+    ),
+  );
 
 /** The `audit:` section: `iamtrail audit`'s settings. */
 export const auditSchema = z.strictObject({

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { FINDING_TYPES } from '../../../src/analysis/audit-findings.js';
 import { findAccount, loadConfig } from '../../../src/config/load-config.js';
 import { ConfigError, UsageError } from '../../../src/errors.js';
 
@@ -207,8 +208,18 @@ describe('loadConfig', () => {
     ],
     [
       'audit-bad-type.yaml',
-      'accounts:\n  - {name: a, id: 111111111111}\naudit:\n  exclude:\n    - {findings: [UnusedRole]}\n',
-      /audit-bad-type\.yaml: audit\.exclude\[0\]\.findings/,
+      'accounts:\n  - {name: a, id: 111111111111}\naudit:\n  exclude:\n    - {findings: [UnusedIAMRole, UnusedIAMrole]}\n',
+      /audit-bad-type\.yaml: audit\.exclude\[0\]\.findings\[1\] is not a finding type: "UnusedIAMrole" \(did you mean UnusedIAMRole(, [A-Za-z]+)*\? finding types: UnusedIAMRole, /,
+    ],
+    [
+      'audit-bad-type-single.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\naudit:\n  exclude:\n    - {findings: Unused}\n',
+      /audit-bad-type-single\.yaml: audit\.exclude\[0\]\.findings\[0\] is not a finding type: "Unused" \(.*finding types: UnusedIAMRole, /,
+    ],
+    [
+      'audit-empty-exclude.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\naudit:\n  exclude:\n    - {}\n',
+      /audit-empty-exclude\.yaml: audit\.exclude\[0\] gives no field \(accounts, arn, tag or findings\): an empty entry would hide every finding$/,
     ],
     [
       'athena-concurrency-zero.yaml',
@@ -239,6 +250,18 @@ describe('loadConfig', () => {
     const path = text === undefined ? join(dir, name) : write(name, text);
     expect(() => loadConfig(path)).toThrow(ConfigError);
     expect(() => loadConfig(path)).toThrow(message);
+  });
+});
+
+describe('audit.exclude finding types', () => {
+  it('a wrong one is named with every valid type', () => {
+    const path = write(
+      'audit-bad-type-list.yaml',
+      'accounts:\n  - {name: a, id: 111111111111}\naudit:\n  exclude:\n    - {findings: [RootMfa]}\n',
+    );
+    expect(() => loadConfig(path)).toThrow(
+      `audit.exclude[0].findings[0] is not a finding type: "RootMfa" (finding types: ${FINDING_TYPES.join(', ')})`,
+    );
   });
 });
 
