@@ -173,6 +173,14 @@ export default class Audit extends BaseCommand {
             atOrAbove(finding.severity, document.settings.failOn ?? 'low'),
           ).length;
     const exitCode = failed > 0 ? 3 : matched > 0 ? 1 : 0;
+    // The text on stdout lists each account's warnings (a credential report file older than the
+    // audit, users in one source only); no other output shows them where they are run: stderr does.
+    const textOnStdout = !this.jsonEnabled() && format === 'text' && flags.out === undefined;
+    if (!textOnStdout)
+      for (const account of document.accounts)
+        if (account.status === 'audited')
+          for (const warning of account.warnings)
+            this.warnLine(`account ${account.name} (${account.id}): ${warning}`);
     if (this.jsonEnabled() && exitCode === 0) return document;
     if (this.jsonEnabled() || format === 'json')
       this.#write(flags.out, `${JSON.stringify(document, null, 2)}\n`);

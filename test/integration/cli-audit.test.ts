@@ -275,6 +275,37 @@ describe('iamtrail audit on the demo organisation', () => {
     expect(text.stdout).toContain('Accounts: 1 audited, 1 failed');
   });
 
+  it('says in every format that a credential report file is older than the audit (stderr where stdout lacks it)', async () => {
+    // The demo's files hold nothing after October: an audit as of the end of November judges them
+    // as of their own time, and says so.
+    const args = [
+      'audit',
+      '--config',
+      'examples/demo/config.example.yaml',
+      '--end',
+      '2026-11-30',
+      '--no-trail',
+    ];
+    const stale = (name: string, id: string) =>
+      `account ${name} (${id}): the credential report file holds nothing after`;
+    const text = await runCli(args);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toContain('warning: the credential report file holds nothing after');
+    const others = [
+      ['--format', 'json'],
+      ['--json'],
+      ['--format', 'csv', '--out', join(work, 'stale-csv')],
+      ['--format', 'html', '--out', join(work, 'stale.html')],
+      ['--out', join(work, 'stale.txt')],
+    ];
+    for (const format of others) {
+      const run = await runCli([...args, ...format]);
+      expect(run.status, `${format.join(' ')}: ${run.stderr}`).toBe(0);
+      expect(run.stderr, format.join(' ')).toContain(`warning: ${stale('demo', '111111111111')}`);
+      expect(run.stderr, format.join(' ')).toContain(`warning: ${stale('backup', '222222222222')}`);
+    }
+  });
+
   it('refuses csv without --out (exit 2); --out FILE.html writes the HTML page', async () => {
     expect((await runCli([...DEMO, '--no-trail', '--format', 'csv'])).status).toBe(2);
     const html = await runCli([...DEMO, '--no-trail', '--out', join(work, 'a.html')]);
