@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { AdvisorSnapshot } from '../iam/access-advisor.js';
+import { advisorAsOf } from './advisor-evidence.js';
 import type { CredentialReportRow } from '../iam/credential-report.js';
 
 /*
@@ -179,6 +180,11 @@ export interface FindingsVerdicts {
   readonly arn: string;
   /** Actions whose verdict is `-` (never `?`). */
   readonly unused: readonly string[];
+  /**
+   * Those of {@link unused} whose `-` Access Advisor decided (a `?` of the logs: the trail does not
+   * record the action), not the logs.
+   */
+  readonly advisorDecided: readonly string[];
   /** The principal's latest Access Advisor snapshot, for the actions' last access. */
   readonly advisor: AdvisorSnapshot | undefined;
 }
@@ -679,6 +685,11 @@ function permissionDrafts(account: FindingsAccount, context: RuleContext): Draft
       };
       const sorted = [...actions].sort(compare);
       const serviceLast = advisorService?.lastAuthenticated ?? null;
+      const decided = new Set(verdicts.advisorDecided);
+      const byAdvisor = sorted.filter((action) => decided.has(action));
+      const byTrail = sorted.filter((action) => !decided.has(action));
+      const share = (part: readonly string[]): string =>
+        `${part.length === sorted.length ? `the ${sorted.length}` : `${part.length} of the ${sorted.length}`} action${sorted.length === 1 ? '' : 's'} (${listOf(part)})`;
       drafts.push({
         findingType: 'UnusedPermission',
         resource: subject.arn,
@@ -696,12 +707,19 @@ function permissionDrafts(account: FindingsAccount, context: RuleContext): Draft
           },
         ],
         evidence: [
-          {
-            source: 'cloudtrail',
-            detail: `verdict "-": granted, no call in the logs of the whole period ${context.period}, and the trail records them`,
-            lastUsed: null,
-            covers: trail.covers,
-          },
+          ...(byTrail.length === 0
+            ? []
+            : [
+                {
+                  source: 'cloudtrail' as const,
+                  detail: `verdict "-"${byTrail.length === sorted.length ? '' : ` for ${share(byTrail)}`}: granted, no call in the logs of the whole period ${context.period}, and the trail records them`,
+                  lastUsed: null,
+                  covers: trail.covers,
+                },
+              ]),
+          ...(byAdvisor.length === 0
+            ? []
+            : [advisorVerdictEvidence(byAdvisor, share(byAdvisor), service, verdicts.advisor, context)]),
           ...(advisorService === undefined
             ? []
             : [
@@ -717,6 +735,57 @@ function permissionDrafts(account: FindingsAccount, context: RuleContext): Draft
     }
   }
   return drafts;
+}
+
+/**
+ * The evidence of the `-` lines of a service that Access Advisor decided: the trail does not record
+ * those actions, so the verdict rests on the snapshot: each tracked action's own last access, or
+ * the service's last authentication (see `settleWithAdvisor`).
+ */
+function advisorVerdictEvidence(
+  actions: readonly string[],
+  share: string,
+  service: string,
+  snapshot: AdvisorSnapshot | undefined,
+  context: RuleContext,
+): FindingEvidence {
+  const entry = snapshot?.services.find((candidate) => candidate.serviceNamespace.toLowerCase() === service);
+  const trackedOf = (action: string) => {
+    const name = action.slice(action.indexOf(':') + 1).toLowerCase();
+    return entry?.trackedActions?.find((tracked) => tracked.actionName.toLowerCase() === name);
+  };
+  const tracked = actions.filter((action) => trackedOf(action) !== undefined);
+  const byService = actions.length > tracked.length;
+  const serviceLast = entry?.lastAuthenticated ?? null;
+  const parts = [
+    ...(tracked.length === 0
+      ? []
+      : [
+          `${tracked.length} tracked action(s) not accessed in it (the last access of each is in the details)`,
+        ]),
+    ...(byService
+      ? [
+          serviceLast === null
+            ? `${service} not authenticated in the tracking period`
+            : `${service} last authenticated ${serviceLast}, before it`,
+        ]
+      : []),
+  ];
+  const { window } = context.input;
+  return {
+    source: 'access-advisor',
+    detail: `verdict "-" for ${share}, which the trail does not record: the Access Advisor snapshot as of ${snapshot === undefined ? '(unknown)' : advisorAsOf(snapshot)} shows no access in the window ${window.startDay}..${window.endDay}: ${parts.join('; ')}; it considers identity policies only`,
+    lastUsed: latest([
+      ...tracked.map((action) => trackedOf(action)?.lastAccessed),
+      ...(byService ? [serviceLast] : []),
+    ]),
+    covers: null,
+  };
+}
+
+/** The first three of a list of actions, then `…`. */
+function listOf(actions: readonly string[]): string {
+  return `${actions.slice(0, 3).join(', ')}${actions.length > 3 ? ', …' : ''}`;
 }
 
 /** Whether a suppression rule matches a finding: every field it gives must. */

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,6 +14,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { AuditDocument } from '../../src/app/audit/audit-types.js';
+import { CacheStore } from '../../src/cache/cache-store.js';
+import { advisorService } from '../helpers/advisor.js';
 import { runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -181,6 +191,72 @@ describe('iamtrail audit on the demo organisation', () => {
     expect(principals.some((principal) => principal.type === 'role' && principal.lastActivity !== null)).toBe(
       true,
     );
+  });
+
+  it('UnusedPermission says which "-" Access Advisor decided, not the logs', async () => {
+    // bob's week: "-" (the trail records them) and "?" (it does not) in sqs and kms. A snapshot
+    // saying sqs was last used in March and kms never turns those "?" into "-" of Access Advisor.
+    const bob = document.accounts
+      .flatMap((account) => (account.status === 'audited' ? account.principals : []))
+      .find((principal) => principal.name === 'bob');
+    const ofService = (actions: readonly string[] | undefined, service: string) =>
+      (actions ?? []).filter((action) => action.startsWith(`${service}:`)).sort();
+    const advisorCache = join(work, 'advisor.duckdb');
+    copyFileSync(cache, advisorCache);
+    if (existsSync(`${cache}.wal`)) copyFileSync(`${cache}.wal`, `${advisorCache}.wal`);
+    const store = await CacheStore.open(advisorCache);
+    try {
+      await store.writeAdvisorSnapshot({
+        accountId: '111111111111',
+        arn: bob?.arn ?? '',
+        entityType: 'user',
+        // Two days after the week: the hours an access may take to show have passed.
+        collectedAt: '2026-11-02T06:00:00Z',
+        jobCompletedAt: '2026-11-02T06:00:00Z',
+        origin: 'import:test',
+        services: [advisorService('sqs', '2026-03-01T00:00:00Z'), advisorService('kms', null)],
+      });
+    } finally {
+      await store.close();
+    }
+    const run = await runCli([...DEMO, '--unused-days', '7', '--cache', advisorCache, '--format', 'json']);
+    expect(run.status, run.stderr).toBe(0);
+    const withAdvisor = JSON.parse(run.stdout) as AuditDocument;
+    for (const [service, access] of [
+      ['sqs', 'sqs last authenticated 2026-03-01T00:00:00Z, before it'],
+      ['kms', 'kms not authenticated in the tracking period'],
+    ] as const) {
+      const byTrail = ofService(bob?.actions?.unused, service);
+      const byAdvisor = ofService(bob?.actions?.unknown, service);
+      expect(byTrail.length, service).toBeGreaterThan(0);
+      expect(byAdvisor.length, service).toBeGreaterThan(0);
+      const total = byTrail.length + byAdvisor.length;
+      const finding = withAdvisor.findings.find(
+        (entry) =>
+          entry.findingType === 'UnusedPermission' &&
+          entry.resource === bob?.arn &&
+          entry.findingDetails.some(
+            (detail) =>
+              'unusedPermissionDetails' in detail &&
+              detail.unusedPermissionDetails.serviceNamespace === service,
+          ),
+      );
+      const [trailEvidence, advisorEvidence] = finding?.evidence ?? [];
+      expect(trailEvidence?.source).toBe('cloudtrail');
+      expect(trailEvidence?.detail).toMatch(
+        new RegExp(
+          `^verdict "-" for ${byTrail.length} of the ${total} actions \\(${byTrail[0] ?? ''}, .*and the trail records them$`,
+        ),
+      );
+      expect(advisorEvidence?.source).toBe('access-advisor');
+      expect(advisorEvidence?.detail).toMatch(
+        new RegExp(
+          `^verdict "-" for ${byAdvisor.length} of the ${total} actions \\(${byAdvisor[0] ?? ''}, .*which the trail does not record: `,
+        ),
+      );
+      expect(advisorEvidence?.detail).toContain(`the Access Advisor snapshot as of 2026-11-02T06:00:00Z`);
+      expect(advisorEvidence?.detail).toContain(access);
+    }
   });
 
   it('--no-trail: says so in every output, no unused permission and no IAM changes (null)', async () => {

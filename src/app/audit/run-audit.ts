@@ -11,6 +11,7 @@ import type {
   Severity,
 } from '../../analysis/audit-findings.js';
 import { isUnprovenUnused } from '../../analysis/activity-report.js';
+import { ADVISOR_EVIDENCE_KINDS } from '../../analysis/advisor-evidence.js';
 import { judgePrincipal } from '../../analysis/principal-verdicts.js';
 import type { CacheStore } from '../../cache/cache-store.js';
 import type { ActionData } from '../../cli/action-data.js';
@@ -309,7 +310,14 @@ async function readTrails(
         unused,
         unknown: pick(isUnprovenUnused),
       });
-      verdicts.set(principal.arn, { arn: principal.arn, unused, advisor: snapshot });
+      // A "-" Access Advisor decided rests on its snapshot, not on the logs: the findings say so.
+      const advisorDecided = pick(
+        (line) =>
+          line.status === 'unused' &&
+          !isUnprovenUnused(line) &&
+          (ADVISOR_EVIDENCE_KINDS as readonly string[]).includes(line.evidence.kind),
+      );
+      verdicts.set(principal.arn, { arn: principal.arn, unused, advisorDecided, advisor: snapshot });
     }
     const coverage = logs.coverage.find((candidate) => candidate.account.id === accountId);
     // Files of this account's period (or of no known account) that could not be read.

@@ -482,7 +482,8 @@ describe('root', () => {
 
 describe('UnusedPermission', () => {
   const app = role('app', { lastUsed: RECENT });
-  const verdicts = (unused: string[]) => new Map([[app.arn, { arn: app.arn, unused, advisor: undefined }]]);
+  const verdicts = (unused: string[]) =>
+    new Map([[app.arn, { arn: app.arn, unused, advisorDecided: [], advisor: undefined }]]);
 
   it('one finding per service of the "-" actions', () => {
     const result = ofType('UnusedPermission', [
@@ -559,7 +560,11 @@ describe('UnusedPermission', () => {
     const [finding] = ofType('UnusedPermission', [
       account({
         roles: [app],
-        trail: trail({ verdicts: new Map([[app.arn, { arn: app.arn, unused: ['s3:PutObject'], advisor }]]) }),
+        trail: trail({
+          verdicts: new Map([
+            [app.arn, { arn: app.arn, unused: ['s3:PutObject'], advisorDecided: [], advisor }],
+          ]),
+        }),
       }),
     ]);
     expect(finding?.findingDetails).toEqual([
@@ -572,6 +577,78 @@ describe('UnusedPermission', () => {
       },
     ]);
     expect(finding?.evidence.map((entry) => entry.source)).toEqual(['cloudtrail', 'access-advisor']);
+    expect(finding?.evidence[0]?.detail).toBe(
+      'verdict "-": granted, no call in the logs of the whole period 2026-08-03..2026-10-31, and the trail records them',
+    );
+  });
+
+  it('says which "-" Access Advisor decided (the trail does not record those actions) and what it said', () => {
+    // The trail records s3:PutObject (its "-" is the logs'); Access Advisor decided
+    // s3:PutAccountPublicAccessBlock by its own last access, and sqs:SendMessage by sqs's.
+    const advisor = {
+      accountId: ACCOUNT,
+      arn: app.arn,
+      entityType: 'role' as const,
+      collectedAt: '2026-11-02T06:00:00Z',
+      jobCompletedAt: '2026-11-02T06:00:00Z',
+      origin: 'api',
+      services: [
+        {
+          serviceNamespace: 's3',
+          serviceName: 'Amazon S3',
+          lastAuthenticated: RECENT,
+          lastAuthenticatedEntity: null,
+          lastAuthenticatedRegion: null,
+          totalAuthenticatedEntities: 1,
+          trackedActions: [
+            {
+              actionName: 'PutAccountPublicAccessBlock',
+              lastAccessed: '2026-06-01T00:00:00Z',
+              lastAccessedEntity: null,
+              lastAccessedRegion: null,
+            },
+          ],
+        },
+        {
+          serviceNamespace: 'sqs',
+          serviceName: 'Amazon SQS',
+          lastAuthenticated: '2026-03-01T00:00:00Z',
+          lastAuthenticatedEntity: null,
+          lastAuthenticatedRegion: null,
+          totalAuthenticatedEntities: 1,
+        },
+      ],
+    };
+    const unused = ['s3:PutObject', 's3:PutAccountPublicAccessBlock', 'sqs:SendMessage'];
+    const advisorDecided = ['s3:PutAccountPublicAccessBlock', 'sqs:SendMessage'];
+    const [s3, sqs] = ofType('UnusedPermission', [
+      account({
+        roles: [app],
+        trail: trail({ verdicts: new Map([[app.arn, { arn: app.arn, unused, advisorDecided, advisor }]]) }),
+      }),
+    ]);
+    expect(s3?.evidence.map((entry) => [entry.source, entry.detail, entry.lastUsed])).toEqual([
+      [
+        'cloudtrail',
+        'verdict "-" for 1 of the 2 actions (s3:PutObject): granted, no call in the logs of the whole period 2026-08-03..2026-10-31, and the trail records them',
+        null,
+      ],
+      [
+        'access-advisor',
+        'verdict "-" for 1 of the 2 actions (s3:PutAccountPublicAccessBlock), which the trail does not record: the Access Advisor snapshot as of 2026-11-02T06:00:00Z shows no access in the window 2026-08-03..2026-10-31: 1 tracked action(s) not accessed in it (the last access of each is in the details); it considers identity policies only',
+        '2026-06-01T00:00:00Z',
+      ],
+      ['access-advisor', `s3 last authenticated ${RECENT}`, RECENT],
+    ]);
+    // No line of sqs is the logs': no "the trail records them".
+    expect(sqs?.evidence.map((entry) => [entry.source, entry.detail, entry.lastUsed])).toEqual([
+      [
+        'access-advisor',
+        'verdict "-" for the 1 action (sqs:SendMessage), which the trail does not record: the Access Advisor snapshot as of 2026-11-02T06:00:00Z shows no access in the window 2026-08-03..2026-10-31: sqs last authenticated 2026-03-01T00:00:00Z, before it; it considers identity policies only',
+        '2026-03-01T00:00:00Z',
+      ],
+      ['access-advisor', 'sqs last authenticated 2026-03-01T00:00:00Z', '2026-03-01T00:00:00Z'],
+    ]);
   });
 });
 
