@@ -125,7 +125,10 @@ function actionCount(finding: Finding): number {
   return 0;
 }
 
-/** The credential audit scripts' columns, then iamtrail's. */
+/**
+ * iam_audit.py's report columns in its order (four named differently there, and its values are not
+ * iamtrail's: see "Org audit" in the README), then iamtrail's.
+ */
 export const CREDENTIALS_CSV_COLUMNS = [
   'account_id',
   'account_name',

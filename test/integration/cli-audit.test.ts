@@ -259,6 +259,27 @@ describe('iamtrail audit on the demo organisation', () => {
     }
   });
 
+  it("prints what the README's example shows (the lines before its …, then those after it)", async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const command =
+      '$ iamtrail audit --config examples/demo/config.example.yaml --end 2026-10-31 --unused-days 7';
+    const start = readme.indexOf(`${command}\n`);
+    expect(start).toBeGreaterThan(0);
+    const example = readme.slice(start + command.length + 1, readme.indexOf('\n```', start)).split('\n');
+    const elided = example.indexOf('…');
+    const run = await runCli(WEEK);
+    expect(run.status, run.stderr).toBe(0);
+    // The README shortens the logs' folder.
+    const printed = run.stdout
+      .replace(/local:\S*\/examples\/demo\/logs/, 'local:/…/examples/demo/logs')
+      .split('\n');
+    expect(printed.slice(0, elided)).toEqual(example.slice(0, elided));
+    const tail = example.slice(elided + 1);
+    const at = printed.indexOf(tail[0] ?? '');
+    expect(at, tail[0]).toBeGreaterThan(elided);
+    expect(printed.slice(at, at + tail.length)).toEqual(tail);
+  });
+
   it('--no-trail: says so in every output, no unused permission and no IAM changes (null)', async () => {
     const json = await runCli([...DEMO, '--no-trail', '--format', 'json']);
     expect(json.status, json.stderr).toBe(0);
