@@ -137,23 +137,53 @@ export function whyRefuseSharedPolicy(
 }
 
 /**
+ * What a principal's current boundary does to its grants (computeGrantedActions' sets), for
+ * {@link whyRefuseWidening}.
+ */
+export interface CurrentBoundaryEffect {
+  /** Granted actions the current boundary does not allow at all (`outsideBoundary`). */
+  readonly outsideBoundary: readonly string[];
+  /**
+   * Granted actions (or patterns the catalog does not know) the current boundary allows only on
+   * some resources or under conditions (a `limitedBy` statement of the boundary): a scoped or
+   * conditional Deny, or an Allow scoped so.
+   */
+  readonly limitedByBoundary: readonly string[];
+}
+
+/**
  * Why `--replace-boundary` must not replace the principal's boundary, or `null`: the new boundary
- * would allow an action its policies grant that the current boundary blocks (`outsideBoundary`,
- * computeGrantedActions' set): replacing it would widen what the principal can do. `current` is
- * the boundary IAM has now, `known` the one the IAM data describes (what `outsideBoundary` was
- * computed with): when they differ, what the current boundary blocks is unknown.
+ * would allow an action its policies grant that the current boundary blocks, wholly
+ * (`outsideBoundary`) or on some resources or under conditions (`limitedByBoundary`: the new
+ * boundary allows on `*` without conditions, so it would lift that limit): replacing it would widen
+ * what the principal can do. `current` is the boundary IAM has now, `known` the one the IAM data
+ * describes (what the sets were computed with): when they differ, what the current boundary
+ * blocks is unknown.
  */
 export function whyRefuseWidening(
   current: string,
   known: string | undefined,
   document: BoundaryDocument,
-  outsideBoundary: readonly string[],
+  effect: CurrentBoundaryEffect,
 ): string | null {
   if (known !== current)
     return `its permission boundary is ${current} in IAM but ${known ?? 'none'} in the IAM data: what the current boundary blocks is unknown, so replacing it might widen its permissions (refresh the IAM data)`;
-  const widened = outsideBoundary.filter((action) => boundaryAllows(document, action));
-  if (widened.length === 0) return null;
-  return `the new boundary would allow ${widened.length} granted action(s) its boundary ${current} blocks, widening its permissions: ${widened.join(', ')}`;
+  const widened = effect.outsideBoundary.filter((action) => boundaryAllows(document, action));
+  const lifted = effect.limitedByBoundary.filter((action) => boundaryAllows(document, action));
+  if (widened.length === 0 && lifted.length === 0) return null;
+  const parts = [
+    ...(widened.length === 0
+      ? []
+      : [
+          `the new boundary would allow ${widened.length} granted action(s) its boundary ${current} blocks, widening its permissions: ${widened.join(', ')}`,
+        ]),
+    ...(lifted.length === 0
+      ? []
+      : [
+          `the new boundary would allow on every resource and without conditions ${lifted.length} granted action(s) its boundary ${current} allows only on some resources or under conditions, widening its permissions: ${lifted.join(', ')}`,
+        ]),
+  ];
+  return parts.join('; ');
 }
 
 /** Whether two policy documents (JSON text) say the same: equal once parsed. */

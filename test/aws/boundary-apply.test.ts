@@ -101,6 +101,14 @@ const PRINCIPALS = {
     calls: [['s3.amazonaws.com', 'GetObject']],
     tags: [],
   },
+  // Granted s3:GetObject and s3:DeleteObject, its boundary audit-boundary allows everything but
+  // S3 on the audit bucket: a boundary of s3:* on "*" would let it delete the audit bucket's objects.
+  audited: {
+    kind: 'role',
+    granted: ['s3:GetObject', 's3:DeleteObject'],
+    calls: [['s3.amazonaws.com', 'GetObject']],
+    tags: [],
+  },
   // Also calls an API the action tables do not know (a service they lack): its action is unknown.
   odd: {
     kind: 'role',
@@ -128,9 +136,19 @@ const PRINCIPALS = {
 type Name = keyof typeof PRINCIPALS;
 
 /** The boundaries set before iamtrail runs (in moto and in the IAM file) and what they allow. */
-const BOUNDARIES: Partial<Record<Name, { policy: string; allows: string[] }>> = {
+const BOUNDARIES: Partial<Record<Name, { policy: string; allows: string[]; denies?: object }>> = {
   legacy: { policy: 'corp-boundary', allows: ['*'] },
   narrow: { policy: 'narrow-boundary', allows: ['s3:GetObject'] },
+  // The corporate kind: everything, but nothing of S3 on the audit bucket.
+  audited: {
+    policy: 'audit-boundary',
+    allows: ['*'],
+    denies: {
+      Effect: 'Deny',
+      Action: 's3:*',
+      Resource: ['arn:aws:s3:::audit-bucket', 'arn:aws:s3:::audit-bucket/*'],
+    },
+  },
 };
 const boundaryArnOf = (policy: string): string => `arn:aws:iam::${ACCOUNT}:policy/${policy}`;
 
@@ -188,7 +206,7 @@ function writeIamFile(): string {
         Tags: [],
       })),
     GroupDetailList: [],
-    Policies: Object.values(BOUNDARIES).map(({ policy, allows }) => ({
+    Policies: Object.values(BOUNDARIES).map(({ policy, allows, denies }) => ({
       PolicyName: policy,
       PolicyId: `ANPA${policy.toUpperCase().replace(/-/g, '')}`,
       Arn: boundaryArnOf(policy),
@@ -201,7 +219,7 @@ function writeIamFile(): string {
       UpdateDate: '2025-01-01T00:00:00Z',
       PolicyVersionList: [
         {
-          Document: JSON.parse(boundaryDocument(...allows)) as object,
+          Document: JSON.parse(boundaryDocumentOf(allows, denies)) as object,
           VersionId: 'v1',
           IsDefaultVersion: true,
           CreateDate: '2025-01-01T00:00:00Z',
@@ -260,6 +278,14 @@ function writeLogs(): string {
 
 const boundaryDocument = (...actions: string[]): string =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] });
+const boundaryDocumentOf = (allows: string[], denies: object | undefined): string =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: allows, Resource: '*' },
+      ...(denies === undefined ? [] : [denies]),
+    ],
+  });
 
 beforeAll(async () => {
   moto = await startMotoAdvisor();
@@ -279,9 +305,9 @@ beforeAll(async () => {
       await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST, Tags }));
     else await iam.send(new CreateUserCommand({ UserName: name, Tags }));
   }
-  for (const [name, { policy, allows }] of Object.entries(BOUNDARIES)) {
+  for (const [name, { policy, allows, denies }] of Object.entries(BOUNDARIES)) {
     await iam.send(
-      new CreatePolicyCommand({ PolicyName: policy, PolicyDocument: boundaryDocument(...allows) }),
+      new CreatePolicyCommand({ PolicyName: policy, PolicyDocument: boundaryDocumentOf(allows, denies) }),
     );
     await iam.send(
       new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: boundaryArnOf(policy) }),
@@ -468,6 +494,24 @@ describe('boundary apply and rollback against moto', () => {
     expect(await boundaryOf('narrow')).toBe(boundaryArnOf('narrow-boundary'));
     expect(await versionsOf('narrow')).toBeNull();
     expect(await tagsOf('narrow')).toEqual({});
+  });
+
+  it('--replace-boundary refuses a boundary that limits a granted action by resource, which the replacement would lift', async () => {
+    const refused = await run(
+      'boundary',
+      'apply',
+      '--role',
+      'audited',
+      ...PERIOD,
+      '--yes',
+      '--replace-boundary',
+    );
+    expect(refused.status).toBe(1);
+    // audit-boundary denies both on the audit bucket; the new boundary allows s3:* on "*".
+    expect(refused.stdout).toContain('widening its permissions: s3:DeleteObject, s3:GetObject');
+    expect(await boundaryOf('audited')).toBe(boundaryArnOf('audit-boundary'));
+    expect(await versionsOf('audited')).toBeNull();
+    expect(await tagsOf('audited')).toEqual({});
   });
 
   it('a policy at five versions loses its oldest non-default one; rollback makes the old default the default again', async () => {

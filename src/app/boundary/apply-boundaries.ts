@@ -330,7 +330,7 @@ async function stateReasons(
       state.boundaryArn,
       gate.known,
       planned.boundary.document,
-      gate.proof?.outsideBoundary ?? [],
+      gate.proof ?? { outsideBoundary: [], limitedByBoundary: [] },
     );
     if (widening !== null) reasons.push(widening);
   }

@@ -149,6 +149,11 @@ export interface BoundaryPlanWithPrincipals {
 export interface ApplyEvidence {
   /** Actions its policies grant that its current boundary blocks (computeGrantedActions). */
   readonly outsideBoundary: readonly string[];
+  /**
+   * Granted actions its current boundary allows only on some resources or under conditions (a
+   * `limitedBy` statement of the boundary, computeGrantedActions).
+   */
+  readonly limitedByBoundary: readonly string[];
   /** Its successful calls the mapper cannot map, by event. */
   readonly unmapped: readonly UnmappedCalls[];
   /**
@@ -312,8 +317,12 @@ export async function planBoundariesOf(
                   ? mapping.actions.map((action) => ({ action, resource: row.resource }))
                   : [];
               });
+      const grants = computeGrantedActions(details, principal, data.catalog);
       evidence.set(entry.arn, {
-        outsideBoundary: computeGrantedActions(details, principal, data.catalog).outsideBoundary,
+        outsideBoundary: grants.outsideBoundary,
+        limitedByBoundary: grants.actions
+          .filter((grant) => grant.limitedBy.some((ref) => ref.kind === 'boundary'))
+          .map((grant) => grant.action),
         unmapped: [...unmapped]
           .map(([event, calls]) => ({ event, calls }))
           .sort((a, b) => (a.event < b.event ? -1 : 1)),

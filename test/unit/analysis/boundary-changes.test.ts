@@ -100,6 +100,7 @@ describe('whyRefuseSharedPolicy', () => {
 });
 
 describe('whyRefuseWidening (--replace-boundary)', () => {
+  const NOTHING_BLOCKED = { outsideBoundary: [], limitedByBoundary: [] };
   // The new boundary allows s3 whole and sqs:SendMessage.
   const document = {
     Version: '2012-10-17',
@@ -108,17 +109,36 @@ describe('whyRefuseWidening (--replace-boundary)', () => {
     ],
   } as const;
   it('refuses when the new boundary allows a granted action the current one blocks, naming it', () => {
-    const why = whyRefuseWidening(CORP, CORP, document, ['ec2:RunInstances', 's3:DeleteBucket']);
+    const why = whyRefuseWidening(CORP, CORP, document, {
+      outsideBoundary: ['ec2:RunInstances', 's3:DeleteBucket'],
+      limitedByBoundary: [],
+    });
     expect(why).toContain('s3:DeleteBucket');
     expect(why).not.toContain('ec2:RunInstances');
     expect(why).toContain(CORP);
   });
   it('lets it replace a boundary that blocks nothing the new one allows', () => {
-    expect(whyRefuseWidening(CORP, CORP, document, ['ec2:RunInstances', 'sqs:DeleteQueue'])).toBeNull();
-    expect(whyRefuseWidening(CORP, CORP, document, [])).toBeNull();
+    expect(
+      whyRefuseWidening(CORP, CORP, document, {
+        outsideBoundary: ['ec2:RunInstances', 'sqs:DeleteQueue'],
+        limitedByBoundary: ['ec2:TerminateInstances'],
+      }),
+    ).toBeNull();
+    expect(whyRefuseWidening(CORP, CORP, document, NOTHING_BLOCKED)).toBeNull();
+  });
+  it('refuses when the new boundary allows on every resource a granted action the current one allows only on some, naming it', () => {
+    // The corporate kind: Allow * and Deny s3:* on an audit bucket. The new boundary's Allow of
+    // s3:* on "*" would let s3:DeleteObject reach the audit bucket, which the current one forbids.
+    const why = whyRefuseWidening(CORP, CORP, document, {
+      outsideBoundary: [],
+      limitedByBoundary: ['ec2:TerminateInstances', 's3:DeleteObject', 's3:GetObject'],
+    });
+    expect(why).toContain('widening its permissions: s3:DeleteObject, s3:GetObject');
+    expect(why).toContain('allows only on some resources or under conditions');
+    expect(why).not.toContain('ec2:TerminateInstances');
   });
   it('refuses when the IAM data describes another boundary than IAM has (what it blocks is unknown)', () => {
-    expect(whyRefuseWidening(CORP, undefined, document, [])).toContain('refresh the IAM data');
+    expect(whyRefuseWidening(CORP, undefined, document, NOTHING_BLOCKED)).toContain('refresh the IAM data');
   });
 });
 
