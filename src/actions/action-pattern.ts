@@ -70,3 +70,43 @@ export function expandActionPattern(catalog: ActionCatalog, pattern: string): Pa
   }
   return { kind: 'matched', actions };
 }
+
+/**
+ * Whether some action name matches both IAM globs (`*` any run of characters, `?` one, any case):
+ * `newsvc:*` and `newsvc:Delete*` do, `s3:Get*` and `s3:Put*` do not. Exact: the two patterns are
+ * walked together, a `*` of either taking nothing or one more character of the other.
+ */
+export function actionPatternsOverlap(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const seen = new Map<number, boolean>();
+  const walk = (i: number, j: number): boolean => {
+    const key = i * (y.length + 1) + j;
+    const known = seen.get(key);
+    if (known !== undefined) return known;
+    let result: boolean;
+    if (i === x.length && j === y.length) result = true;
+    else if (x[i] === '*') result = walk(i + 1, j) || (j < y.length && walk(i, j + 1));
+    else if (y[j] === '*') result = walk(i, j + 1) || (i < x.length && walk(i + 1, j));
+    else if (i < x.length && j < y.length && (x[i] === '?' || y[j] === '?' || x[i] === y[j]))
+      result = walk(i + 1, j + 1);
+    else result = false;
+    seen.set(key, result);
+    return result;
+  };
+  return walk(0, 0);
+}
+
+/**
+ * Whether every action name the glob `inner` matches is matched by `outer` (any case), as far as
+ * can be told simply: `outer` is `*`, the same pattern, or a literal prefix and `*` that `inner`
+ * starts with (`s3:*` covers `s3:Future*`). `false` means "not known to cover", never "overlaps
+ * not": callers use it only where a wrong `true` would be the unsafe answer.
+ */
+export function actionPatternCovers(outer: string, inner: string): boolean {
+  const o = outer.toLowerCase();
+  const i = inner.toLowerCase();
+  if (o === '*' || o === i) return true;
+  const prefix = o.slice(0, -1);
+  return o.endsWith('*') && !/[*?]/.test(prefix) && i.startsWith(prefix);
+}

@@ -1,5 +1,5 @@
 import { IAM_LIMITS, policyDocumentChars } from '../iam/boundary-state.js';
-import { actionMatchesPattern } from '../actions/action-pattern.js';
+import { actionMatchesPattern, actionPatternCovers } from '../actions/action-pattern.js';
 import { arnMatchesPattern } from '../iam/assumable-roles.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
 import { parsePolicyDocument } from '../iam/policy-document.js';
@@ -108,6 +108,11 @@ export interface BoundaryInput {
   readonly unknown?: readonly string[];
   /** Services Access Advisor says were used in the period with no action of them in `used`: allowed whole. */
   readonly advisorServices?: readonly string[];
+  /**
+   * Granted patterns the catalog does not know (`newsvc:*`, `s3:FutureAction`): of unknown use,
+   * kept as written at both levels (unless a service allowed whole covers one).
+   */
+  readonly unknownPatterns?: readonly string[];
   /** The config's `boundary.base_actions`, as written. */
   readonly baseActions: readonly string[];
   readonly level: BoundaryLevel;
@@ -131,7 +136,8 @@ export interface PlannedBoundary {
 /**
  * The boundary document of a principal: an Allow on `*` of what it used and of its granted `?`
  * actions (`svc:*` per service, or each action; services Access Advisor saw used with no action
- * known are allowed whole at both levels), an Allow of the base actions not already covered, and
+ * known are allowed whole at both levels) and of its granted patterns the catalog does not know
+ * (as written: which actions they stand for is unknown), an Allow of the base actions not already covered, and
  * the Deny statements on changing or removing its own boundary (the principal's
  * Put/Delete…PermissionsBoundary on itself, and a new, deleted or default version of any iamtrail
  * boundary policy of the account). At action level, a document over the limit allows whole
@@ -147,10 +153,15 @@ export function buildBoundary(input: BoundaryInput): PlannedBoundary {
   const fallback = new Set<string>(
     input.level === 'service' ? [...usedActions.map(serviceOf), ...advisorServices] : advisorServices,
   );
+  const unknownPatterns = sortedUnique(input.unknownPatterns ?? []);
   const documentFor = (whole: ReadonlySet<string>): BoundaryDocument => {
-    const allowed = sortedUnique([
+    const listed = sortedUnique([
       ...[...whole].map((service) => `${service}:*`),
       ...usedActions.filter((action) => !whole.has(serviceOf(action))),
+    ]);
+    const allowed = sortedUnique([
+      ...listed,
+      ...unknownPatterns.filter((pattern) => !listed.some((action) => actionPatternCovers(action, pattern))),
     ]);
     const base = sortedUnique(
       input.baseActions.filter(
@@ -234,23 +245,37 @@ export interface BoundaryCounts {
   readonly coveragePercent: number | null;
   /** Granted actions of unknown use (`?`) the boundary keeps. */
   readonly unknownKept: number;
+  /**
+   * Granted patterns the catalog does not know the boundary keeps (each counted once in `granted`
+   * and `proposed`: how many actions one stands for is unknown).
+   */
+  readonly unknownPatternsKept: number;
 }
 
-/** Counts {@link BoundaryCounts} from the granted and the used actions. */
+/**
+ * Counts {@link BoundaryCounts} from the granted and the used actions, and the granted patterns
+ * the catalog does not know (`unknownPatterns`: each one granted entry of unknown use, never
+ * used, so coverage is not 100% while one is granted).
+ */
 export function countBoundary(
   document: BoundaryDocument,
   granted: readonly string[],
   used: readonly string[],
   unknown: readonly string[] = [],
+  unknownPatterns: readonly string[] = [],
 ): BoundaryCounts {
   const usedSet = new Set(used.map((action) => action.toLowerCase()));
   const usedGranted = granted.filter((action) => usedSet.has(action.toLowerCase())).length;
+  const patterns = sortedUnique(unknownPatterns.map((pattern) => pattern.toLowerCase()));
+  const patternsKept = patterns.filter((pattern) => boundaryAllows(document, pattern)).length;
+  const total = granted.length + patterns.length;
   return {
-    granted: granted.length,
-    proposed: granted.filter((action) => boundaryAllows(document, action)).length,
+    granted: total,
+    proposed: granted.filter((action) => boundaryAllows(document, action)).length + patternsKept,
     usedGranted,
-    coveragePercent: granted.length === 0 ? null : Math.round((usedGranted / granted.length) * 1000) / 10,
+    coveragePercent: total === 0 ? null : Math.round((usedGranted / total) * 1000) / 10,
     unknownKept: sortedUnique(unknown).filter((action) => boundaryAllows(document, action)).length,
+    unknownPatternsKept: patternsKept,
   };
 }
 

@@ -61,6 +61,10 @@ function renderPlanned(entry: BoundaryPrincipalPlan): string[] {
     lines.push(
       `    kept ${counts.unknownKept} granted action(s) of unknown use (?): nothing proves them unused`,
     );
+  if (entry.unknownGrants.length > 0)
+    lines.push(
+      `    kept ${counts.unknownPatternsKept} granted pattern(s) the action catalog does not know, of unknown use: ${entry.unknownGrants.map((grant) => grant.pattern).join(', ')}`,
+    );
   if (entry.ungranted.length > 0)
     lines.push(`    ungranted used (not in the boundary): ${entry.ungranted.join(', ')}`);
   if (boundary.fallbackServices.length > 0)

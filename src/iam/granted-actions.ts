@@ -1,5 +1,9 @@
 import type { ActionCatalog, CatalogAction } from '../actions/action-catalog.js';
-import { expandActionPattern } from '../actions/action-pattern.js';
+import {
+  actionPatternCovers,
+  actionPatternsOverlap,
+  expandActionPattern,
+} from '../actions/action-pattern.js';
 import type { UnknownPatternReason } from '../actions/action-pattern.js';
 import type { AuthorizationDetails, IamPrincipal } from './authorization-details.js';
 import type { PolicyDocument, PolicyStatement } from './policy-document.js';
@@ -52,6 +56,29 @@ export interface UnknownActionPattern extends StatementRef {
   readonly reason: UnknownPatternReason;
 }
 
+/**
+ * A grant of actions the catalog does not know (a service newer than it, `newsvc:*`; an action
+ * newer than it, `s3:FutureAction`): a pattern of an Allow's `Action`, or a pattern of a Deny's
+ * `NotAction` that an Allow of a wider pattern (`*`) grants, once the unconditional Deny
+ * statements and the permissions boundary are applied to it as patterns. Which actions it stands
+ * for is unknown, so it is kept as written, never dropped.
+ */
+export interface UnknownGrant {
+  /** The pattern as written. */
+  readonly pattern: string;
+  /** Where it is written: an Allow's `Action`, or a Deny's `NotAction` (excepted from that Deny). */
+  readonly field: 'Action' | 'NotAction';
+  readonly reason: Exclude<UnknownPatternReason, 'malformed'>;
+  /** The Allow statements that grant it (and, for `NotAction`, the Deny that excepts it). */
+  readonly sources: readonly StatementRef[];
+  /**
+   * Statements that may take part of it away: a Deny with resources or conditions, or one whose
+   * patterns cover only part of it; and boundary statements that allow it only in part, or only
+   * on some resources or under conditions.
+   */
+  readonly limitedBy: readonly StatementRef[];
+}
+
 /** Something in the IAM data that prevented a complete answer, e.g. a missing managed policy. */
 export interface GrantProblem {
   readonly code: 'missing-managed-policy' | 'missing-default-version' | 'missing-group';
@@ -66,6 +93,8 @@ export interface GrantedActions {
   /** Granted actions sorted by name. */
   readonly actions: readonly GrantedAction[];
   readonly unknownPatterns: readonly UnknownActionPattern[];
+  /** Grants of actions the catalog does not know, sorted by pattern (see {@link UnknownGrant}). */
+  readonly unknownGrants: readonly UnknownGrant[];
   /** Actions an Allow grants that an unconditional Deny on all resources removes, sorted. */
   readonly denied: readonly string[];
   /** Actions an Allow grants that the permissions boundary does not allow, sorted. */
@@ -140,6 +169,7 @@ export function computeGrantedActions(
     principal,
     actions: granted,
     unknownPatterns,
+    unknownGrants: findUnknownGrants(details, principal, catalog, policies),
     denied: denied.sort(compareNames),
     outsideBoundary: outsideBoundary.sort(compareNames),
     problems,
@@ -197,6 +227,127 @@ function resolveBoundary(
     result.set(action, [...allowLimits, ...(limits.get(action) ?? [])]);
   }
   return result;
+}
+
+/** How much of a pattern's actions a statement's `Action` or `NotAction` names: all, some, none. */
+function statementShare(statement: PolicyStatement, pattern: string): 'all' | 'some' | 'none' {
+  const covers = statement.action.patterns.some((written) => actionPatternCovers(written, pattern));
+  const overlaps = statement.action.patterns.some((written) => actionPatternsOverlap(written, pattern));
+  if (!statement.action.not) return covers ? 'all' : overlaps ? 'some' : 'none';
+  return covers ? 'none' : overlaps ? 'some' : 'all';
+}
+
+/**
+ * The grants of actions the catalog does not know ({@link UnknownGrant}): the unknown patterns of
+ * the Allow statements' `Action`, and the unknown patterns a Deny's `NotAction` excepts that an
+ * Allow covers whole; less those an unconditional Deny covers whole, and, with a permissions
+ * boundary, those it allows none of (or denies whole unconditionally). What may take part of one
+ * away is its `limitedBy`. Patterns are compared as patterns: the actions behind them are unknown.
+ */
+function findUnknownGrants(
+  details: AuthorizationDetails,
+  principal: IamPrincipal,
+  catalog: ActionCatalog,
+  policies: readonly ResolvedPolicy[],
+): UnknownGrant[] {
+  const statements = policies.flatMap((policy) =>
+    policy.document.statements.map((statement) => ({ ref: statementRef(policy, statement), statement })),
+  );
+  const unknownReason = (pattern: string): UnknownGrant['reason'] | undefined => {
+    const expansion = expandActionPattern(catalog, pattern);
+    return expansion.kind === 'unknown' && expansion.reason !== 'malformed' ? expansion.reason : undefined;
+  };
+  const candidates = new Map<
+    string,
+    { pattern: string; field: UnknownGrant['field']; reason: UnknownGrant['reason']; sources: StatementRef[] }
+  >();
+  const add = (
+    pattern: string,
+    field: UnknownGrant['field'],
+    reason: UnknownGrant['reason'],
+    sources: StatementRef[],
+  ): void => {
+    const key = pattern.toLowerCase();
+    const known = candidates.get(key);
+    if (known === undefined) candidates.set(key, { pattern, field, reason, sources: [...sources] });
+    else known.sources.push(...sources);
+  };
+  for (const { ref, statement } of statements) {
+    if (statement.effect === 'Allow' && !statement.action.not) {
+      for (const pattern of statement.action.patterns) {
+        const reason = unknownReason(pattern);
+        if (reason !== undefined) add(pattern, 'Action', reason, [ref]);
+      }
+    } else if (statement.effect === 'Deny' && statement.action.not) {
+      for (const pattern of statement.action.patterns) {
+        const reason = unknownReason(pattern);
+        if (reason === undefined) continue;
+        // Excepted from this Deny: granted when an Allow covers it whole (`*`, `newsvc:*`…).
+        const allows = statements.filter(
+          (other) => other.statement.effect === 'Allow' && statementShare(other.statement, pattern) === 'all',
+        );
+        if (allows.length > 0) add(pattern, 'NotAction', reason, [...allows.map((other) => other.ref), ref]);
+      }
+    }
+  }
+
+  const boundary = boundaryPolicy(details, principal);
+  const grants: UnknownGrant[] = [];
+  for (const candidate of candidates.values()) {
+    const { pattern } = candidate;
+    const limitedBy: StatementRef[] = [];
+    let denied = false;
+    for (const { ref, statement } of statements) {
+      if (statement.effect !== 'Deny') continue;
+      const share = statementShare(statement, pattern);
+      if (share === 'none') continue;
+      if (share === 'all' && !isLimited(statement)) denied = true;
+      else limitedBy.push(ref);
+    }
+    if (denied) continue;
+    if (boundary !== undefined) {
+      if (boundary === null) continue;
+      let allowedWhole = false;
+      let allowedAtAll = false;
+      const partialAllows: StatementRef[] = [];
+      const partialDenies: StatementRef[] = [];
+      for (const statement of boundary.document.statements) {
+        const ref = statementRef(boundary, statement);
+        const share = statementShare(statement, pattern);
+        if (share === 'none') continue;
+        const whole = share === 'all' && !isLimited(statement);
+        if (statement.effect === 'Allow') {
+          allowedAtAll = true;
+          if (whole) allowedWhole = true;
+          else partialAllows.push(ref);
+        } else if (whole) denied = true;
+        else partialDenies.push(ref);
+      }
+      if (denied || !allowedAtAll) continue;
+      // Allowed whole by one statement: the boundary's partial Allow statements limit nothing.
+      limitedBy.push(...(allowedWhole ? [] : partialAllows), ...partialDenies);
+    }
+    grants.push({ ...candidate, limitedBy });
+  }
+  return grants.sort((a, b) => compareNames(a.pattern.toLowerCase(), b.pattern.toLowerCase()));
+}
+
+/**
+ * The principal's permissions boundary as a resolved policy; `undefined` when it has none, `null`
+ * when the IAM data lacks its document (nothing is allowed through it).
+ */
+function boundaryPolicy(
+  details: AuthorizationDetails,
+  principal: IamPrincipal,
+): ResolvedPolicy | null | undefined {
+  const arn = principal.permissionsBoundaryArn;
+  if (arn === undefined) return undefined;
+  const policy = details.policies.get(arn);
+  if (policy?.document === undefined) return null;
+  return {
+    ref: { kind: 'boundary', policy: arn.slice(arn.lastIndexOf('/') + 1), policyArn: arn },
+    document: policy.document,
+  };
 }
 
 /**

@@ -600,12 +600,21 @@ export const boundaryPlanDocument = z.strictObject({
         ungranted: z.array(z.string()),
         unknown: z.array(z.string()),
         advisorServices: z.array(z.string()),
+        unknownGrants: z.array(
+          z.strictObject({
+            pattern: z.string(),
+            field: z.enum(['Action', 'NotAction']),
+            reason: z.enum(['unknown-service', 'unknown-action']),
+            sources: z.array(z.strictObject(statementRef)),
+          }),
+        ),
         counts: z.strictObject({
           granted: count,
           proposed: count,
           usedGranted: count,
           coveragePercent: z.number().min(0).max(100).nullable(),
           unknownKept: count,
+          unknownPatternsKept: count,
         }),
         boundary: z.strictObject({
           policyName: z.string().startsWith('iamtrail-boundary-'),

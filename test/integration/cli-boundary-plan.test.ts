@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -9,6 +9,7 @@ import type { BoundaryPlanDocument } from '../../src/app/boundary/plan-boundarie
 import { boundaryPlanDocument } from '../contract/json-schemas.js';
 import { runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { daysFrom, writeTrail } from '../helpers/trail-fixture.js';
 
 /*
  * `iamtrail boundary plan` in-process on the demo account over 2026-10-16..2026-10-31 (after the
@@ -193,5 +194,125 @@ describe('boundary plan on the demo account', () => {
       });
       expect(entry.boundary.fits).toBe(true);
     }
+  });
+});
+
+describe('boundary plan of a role granted patterns the action catalog does not know', () => {
+  // Role app is granted two actions it calls every day, a service the catalog does not know
+  // (newsvc:*) and an action of S3 it does not know (s3:FutureAction); which actions those two
+  // stand for, and whether they were used, is unknown.
+  const OWN = '123456789012';
+  const days = daysFrom('2026-10-29', '2026-10-31');
+  const dir = join(work, 'unknown-grants');
+  const iamFile = join(dir, 'iam.json');
+  const ownConfig = join(dir, 'config.yaml');
+  const arn = `arn:aws:iam::${OWN}:role/app`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    iamFile,
+    JSON.stringify({
+      RoleDetailList: [
+        {
+          RoleName: 'app',
+          Arn: arn,
+          Path: '/',
+          CreateDate: '2025-01-01T00:00:00Z',
+          RolePolicyList: [
+            {
+              PolicyName: 'grants',
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Action: ['s3:GetObject', 'dynamodb:GetItem', 'newsvc:*', 's3:FutureAction'],
+                    Resource: '*',
+                  },
+                ],
+              },
+            },
+          ],
+          AttachedManagedPolicies: [],
+        },
+      ],
+    }),
+  );
+  const logs = writeTrail(
+    join(dir, 'logs'),
+    days.map((day) => ({
+      account: OWN,
+      day,
+      records: [
+        ['s3.amazonaws.com', 'GetObject'],
+        ['dynamodb.amazonaws.com', 'GetItem'],
+      ].map(([eventSource, eventName]) => ({
+        eventVersion: '1.09',
+        eventTime: `${day}T10:00:00Z`,
+        eventSource,
+        eventName,
+        awsRegion: 'us-east-1',
+        recipientAccountId: OWN,
+        userIdentity: {
+          type: 'AssumedRole',
+          arn: `arn:aws:sts::${OWN}:assumed-role/app/session`,
+          accountId: OWN,
+          sessionContext: { sessionIssuer: { type: 'Role', arn, accountId: OWN, userName: 'app' } },
+        },
+      })),
+    })),
+  );
+  writeFileSync(ownConfig, `logs: ${logs}\naccounts:\n  - {name: own, id: '${OWN}', iam: ${iamFile}}\n`);
+  const plan = (level: string, format: string) =>
+    runCli([
+      'boundary',
+      'plan',
+      '--config',
+      ownConfig,
+      '--account',
+      'own',
+      '--role',
+      'app',
+      '--end',
+      '2026-10-31',
+      '--unused-days',
+      String(days.length),
+      '--level',
+      level,
+      '--cache',
+      join(dir, 'cache.duckdb'),
+      '--format',
+      format,
+    ]);
+
+  it('keeps them in the boundary as written, names them, and counts them as granted and not used', async () => {
+    const run = await plan('action', 'json');
+    expect(run.status, run.stderr).toBe(0);
+    const document = boundaryPlanDocument.parse(JSON.parse(run.stdout));
+    const entry = document.principals[0];
+    expect(entry?.status).toBe('planned');
+    if (entry?.status !== 'planned') return;
+    expect(entry.unknownGrants.map(({ pattern, field, reason }) => [pattern, field, reason])).toEqual([
+      ['newsvc:*', 'Action', 'unknown-service'],
+      ['s3:FutureAction', 'Action', 'unknown-action'],
+    ]);
+    expect(entry.boundary.document.Statement[0]?.Action).toEqual([
+      'dynamodb:GetItem',
+      'newsvc:*',
+      's3:FutureAction',
+      's3:GetObject',
+    ]);
+    // Four granted entries (two actions, two patterns), two used.
+    expect(entry.counts).toMatchObject({ granted: 4, proposed: 4, usedGranted: 2, coveragePercent: 50 });
+    expect(entry.replay.notAllowed).toEqual([]);
+  });
+
+  it('says so in the text', async () => {
+    const run = await plan('service', 'text');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('coverage 50% (2 used of 4 granted)');
+    expect(run.stdout).toContain(
+      'kept 2 granted pattern(s) the action catalog does not know, of unknown use: newsvc:*, s3:FutureAction',
+    );
+    expect(run.stdout).toContain('allow dynamodb:*, newsvc:*, s3:*');
   });
 });

@@ -202,7 +202,12 @@ export async function applyBoundaries(
       }
       const tagInput: BoundaryTagInput = {
         counts: planned.counts,
-        unused: planned.counts.granted - planned.counts.usedGranted - planned.unknown.length,
+        // The ? actions and the patterns the catalog does not know are of unknown use, not unused.
+        unused:
+          planned.counts.granted -
+          planned.counts.usedGranted -
+          planned.unknown.length -
+          planned.unknownGrants.length,
         startDay: plan.window.startDay,
         endDay: plan.window.endDay,
         appliedAt: now,

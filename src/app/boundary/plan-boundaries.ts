@@ -27,6 +27,7 @@ import type { EngineReporter } from '../../engines/engine.js';
 import { ConfigError } from '../../errors.js';
 import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization-details.js';
 import { computeGrantedActions } from '../../iam/granted-actions.js';
+import type { GrantedActions, UnknownGrant } from '../../iam/granted-actions.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
 import { periodCoverage } from '../audit/run-audit.js';
 import { loadWindow, planLogs } from '../report/load-window.js';
@@ -90,12 +91,20 @@ export type BoundaryPrincipalPlan = {
       readonly unknown: readonly string[];
       /** Services Access Advisor says were used with no action of them in the logs: allowed whole. */
       readonly advisorServices: readonly string[];
+      /**
+       * Granted patterns the action catalog does not know (`newsvc:*`, `s3:FutureAction`): of
+       * unknown use, kept in the boundary as written, and counted in `counts` (one each).
+       */
+      readonly unknownGrants: readonly PlannedUnknownGrant[];
       readonly counts: BoundaryCounts;
       readonly boundary: PlannedBoundary;
       readonly replay: BoundaryReplay;
     }
   | ({ readonly status: 'skipped' } & BoundarySkip)
 );
+
+/** A granted pattern the catalog does not know, as the plan names it. */
+export type PlannedUnknownGrant = Omit<UnknownGrant, 'limitedBy'>;
 
 /** `iamtrail boundary plan --format json` (schema `iamtrail.boundary-plan/v1`). */
 export interface BoundaryPlanDocument {
@@ -150,8 +159,9 @@ export interface ApplyEvidence {
   /** Actions its policies grant that its current boundary blocks (computeGrantedActions). */
   readonly outsideBoundary: readonly string[];
   /**
-   * Granted actions its current boundary allows only on some resources or under conditions (a
-   * `limitedBy` statement of the boundary, computeGrantedActions).
+   * Granted actions (and granted patterns the catalog does not know) its current boundary allows
+   * only on some resources or under conditions (a `limitedBy` statement of the boundary,
+   * computeGrantedActions).
    */
   readonly limitedByBoundary: readonly string[];
   /** Its successful calls the mapper cannot map, by event. */
@@ -225,6 +235,7 @@ export async function planBoundariesOf(
       ]),
     );
     let advisorPrincipals = 0;
+    const grantsOf = new Map<string, GrantedActions>();
     const plans = principals.map((principal): BoundaryPrincipalPlan => {
       const about = {
         type: principal.type,
@@ -271,11 +282,18 @@ export async function planBoundariesOf(
         .sort();
       const noUse = whyNoUseSkip(used, advisorServices);
       if (noUse !== null) return { ...about, status: 'skipped', ...noUse };
+      const grants = computeGrantedActions(details, principal, data.catalog);
+      grantsOf.set(principal.arn, grants);
+      const unknownGrants = grants.unknownGrants.map(
+        ({ limitedBy: _limitedBy, ...grant }): PlannedUnknownGrant => grant,
+      );
+      const unknownPatterns = unknownGrants.map((grant) => grant.pattern);
       const boundary = buildBoundary({
         principal,
         used,
         unknown,
         advisorServices,
+        unknownPatterns,
         baseActions,
         level: options.level,
       });
@@ -287,9 +305,14 @@ export async function planBoundariesOf(
         ungranted,
         unknown,
         advisorServices,
-        counts: countBoundary(boundary.document, granted, used, unknown),
+        unknownGrants,
+        counts: countBoundary(boundary.document, granted, used, unknown, unknownPatterns),
         boundary,
-        replay: replayBoundary(boundary.document, principal, account.id, [...used, ...unknown]),
+        replay: replayBoundary(boundary.document, principal, account.id, [
+          ...used,
+          ...unknown,
+          ...unknownPatterns,
+        ]),
       };
     });
     const planned = plans.filter((entry) => entry.status === 'planned');
@@ -317,12 +340,15 @@ export async function planBoundariesOf(
                   ? mapping.actions.map((action) => ({ action, resource: row.resource }))
                   : [];
               });
-      const grants = computeGrantedActions(details, principal, data.catalog);
+      const grants = grantsOf.get(entry.arn) ?? computeGrantedActions(details, principal, data.catalog);
+      const byBoundary = (grant: { limitedBy: GrantedActions['actions'][number]['limitedBy'] }): boolean =>
+        grant.limitedBy.some((ref) => ref.kind === 'boundary');
       evidence.set(entry.arn, {
         outsideBoundary: grants.outsideBoundary,
-        limitedByBoundary: grants.actions
-          .filter((grant) => grant.limitedBy.some((ref) => ref.kind === 'boundary'))
-          .map((grant) => grant.action),
+        limitedByBoundary: [
+          ...grants.actions.filter(byBoundary).map((grant) => grant.action),
+          ...grants.unknownGrants.filter(byBoundary).map((grant) => grant.pattern),
+        ],
         unmapped: [...unmapped]
           .map(([event, calls]) => ({ event, calls }))
           .sort((a, b) => (a.event < b.event ? -1 : 1)),

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import {
   actionMatchesPattern,
+  actionPatternCovers,
+  actionPatternsOverlap,
   expandActionPattern,
   toActionRegExp,
 } from '../../../src/actions/action-pattern.js';
@@ -105,5 +107,27 @@ describe('ActionCatalog', () => {
     const all = catalog.actions.map((a) => a.name);
     expect(new Set(all.map((n) => n.toLowerCase())).size).toBe(all.length);
     expect([...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(all);
+  });
+});
+
+describe('actionPatternsOverlap and actionPatternCovers (patterns the catalog cannot expand)', () => {
+  // [a, b, some action matches both, every action b matches, a matches]
+  const cases: [string, string, boolean, boolean][] = [
+    ['newsvc:*', 'newsvc:*', true, true],
+    ['*', 'newsvc:*', true, true],
+    ['NEWSVC:*', 'newsvc:Get*', true, true],
+    ['newsvc:Delete*', 'newsvc:*', true, false],
+    ['s3:*', 's3:FutureAction', true, true],
+    ['s3:Get*', 's3:FutureAction', false, false],
+    ['s3:*Action', 's3:Future*', true, false],
+    ['s3:Future?', 's3:FutureAction', false, false],
+    ['s3:Future?ction', 's3:Future*', true, false],
+    ['ec2:*', 'newsvc:*', false, false],
+    ['*:Get*', 'newsvc:*', true, false],
+  ];
+  it.each(cases)('%s and %s: overlap %s, covers %s', (a, b, overlap, covers) => {
+    expect(actionPatternsOverlap(a, b)).toBe(overlap);
+    expect(actionPatternsOverlap(b, a)).toBe(overlap);
+    expect(actionPatternCovers(a, b)).toBe(covers);
   });
 });

@@ -26,7 +26,14 @@ const POLICY = 'arn:aws:iam::111122223333:policy/iamtrail-boundary-role-deploy';
 const CORP = 'arn:aws:iam::111122223333:policy/corp-boundary';
 
 const input: BoundaryTagInput = {
-  counts: { granted: 40, proposed: 12, usedGranted: 5, coveragePercent: 12.5, unknownKept: 3 },
+  counts: {
+    granted: 40,
+    proposed: 12,
+    usedGranted: 5,
+    coveragePercent: 12.5,
+    unknownKept: 3,
+    unknownPatternsKept: 0,
+  },
   unused: 32,
   startDay: '2026-08-03',
   endDay: '2026-10-31',
@@ -136,6 +143,13 @@ describe('whyRefuseWidening (--replace-boundary)', () => {
     expect(why).toContain('widening its permissions: s3:DeleteObject, s3:GetObject');
     expect(why).toContain('allows only on some resources or under conditions');
     expect(why).not.toContain('ec2:TerminateInstances');
+  });
+  it('refuses to lift the limit on a granted pattern the catalog does not know as well', () => {
+    const why = whyRefuseWidening(CORP, CORP, document, {
+      outsideBoundary: [],
+      limitedByBoundary: ['s3:FutureAction'],
+    });
+    expect(why).toContain('widening its permissions: s3:FutureAction');
   });
   it('refuses when the IAM data describes another boundary than IAM has (what it blocks is unknown)', () => {
     expect(whyRefuseWidening(CORP, undefined, document, NOTHING_BLOCKED)).toContain('refresh the IAM data');

@@ -159,6 +159,25 @@ describe('buildBoundary', () => {
     expect(action.document.Statement[0]?.Action).toEqual(['kms:Decrypt', 'kms:Encrypt', 's3:GetObject']);
   });
 
+  it('keeps granted patterns the catalog does not know as written, at both levels, unless a service allowed whole covers one', () => {
+    const input = {
+      principal: role(),
+      used: ['s3:GetObject'],
+      unknownPatterns: ['newsvc:*', 's3:FutureAction'],
+      baseActions: [],
+    };
+    expect(buildBoundary({ ...input, level: 'action' }).document.Statement[0]?.Action).toEqual([
+      'newsvc:*',
+      's3:FutureAction',
+      's3:GetObject',
+    ]);
+    // s3:* allows s3:FutureAction whatever it turns out to be.
+    expect(buildBoundary({ ...input, level: 'service' }).document.Statement[0]?.Action).toEqual([
+      'newsvc:*',
+      's3:*',
+    ]);
+  });
+
   it('action level allows whole the services Access Advisor saw used with no action known', () => {
     const planned = buildBoundary({
       principal: role(),
@@ -231,13 +250,52 @@ describe('countBoundary', () => {
         ['s3:GetObject', 's3:PutObject', 'ec2:RunInstances', 'iam:GetUser'],
         ['s3:GetObject'],
       ),
-    ).toEqual({ granted: 4, proposed: 2, usedGranted: 1, coveragePercent: 25, unknownKept: 0 });
+    ).toEqual({
+      granted: 4,
+      proposed: 2,
+      usedGranted: 1,
+      coveragePercent: 25,
+      unknownKept: 0,
+      unknownPatternsKept: 0,
+    });
     expect(countBoundary(document, [], [])).toEqual({
       granted: 0,
       proposed: 0,
       usedGranted: 0,
       coveragePercent: null,
       unknownKept: 0,
+      unknownPatternsKept: 0,
+    });
+  });
+
+  it('counts each granted pattern the catalog does not know once, of unknown use: coverage is not 100%', () => {
+    const document: BoundaryDocument = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'x',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'newsvc:*', 's3:FutureAction', 's3:GetObject'],
+          Resource: '*',
+        },
+      ],
+    };
+    // Granted: two actions (both used) and two patterns; used 2 of 4 entries.
+    expect(
+      countBoundary(
+        document,
+        ['dynamodb:GetItem', 's3:GetObject'],
+        ['dynamodb:GetItem', 's3:GetObject'],
+        [],
+        ['newsvc:*', 's3:FutureAction'],
+      ),
+    ).toEqual({
+      granted: 4,
+      proposed: 4,
+      usedGranted: 2,
+      coveragePercent: 50,
+      unknownKept: 0,
+      unknownPatternsKept: 2,
     });
   });
 

@@ -47,7 +47,15 @@ const document: BoundaryPlanDocument = {
       ungranted: ['sqs:SendMessage'],
       unknown: ['s3:PutObject', 's3:DeleteObject'],
       advisorServices: [],
-      counts: { granted: 40, proposed: 30, usedGranted: 2, coveragePercent: 5, unknownKept: 2 },
+      unknownGrants: [],
+      counts: {
+        granted: 40,
+        proposed: 30,
+        usedGranted: 2,
+        coveragePercent: 5,
+        unknownKept: 2,
+        unknownPatternsKept: 0,
+      },
       boundary: {
         policyName: 'iamtrail-boundary-big',
         policyArn: 'arn:aws:iam::111111111111:policy/iamtrail-boundary-big',

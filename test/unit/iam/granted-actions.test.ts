@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadActionData } from '../../../src/cli/action-data.js';
 import { parseAuthorizationDetails } from '../../../src/iam/authorization-details.js';
 import { grantedNames, grantsOf } from '../../helpers/iam.js';
+import type { Statement } from '../../helpers/iam.js';
 
 const fixture = JSON.parse(
   readFileSync(new URL('../../fixtures/authz-cli-shape.json', import.meta.url), 'utf8'),
@@ -218,5 +219,173 @@ describe('statement semantics', () => {
   ];
   it.each(cases)('$name', ({ input, expected }) => {
     expect(grantedNames(...input)).toEqual(expected);
+  });
+});
+
+describe('grants the catalog does not know (unknownGrants)', () => {
+  const BOUNDARY_ARN = 'arn:aws:iam::111111111111:policy/corp-boundary';
+  /** A role with one inline policy of `statements` and, when given, a boundary of `boundary`'s statements. */
+  function grantsWith(statements: Statement[], boundary?: Statement[] | 'missing') {
+    const details = parseAuthorizationDetails([
+      {
+        RoleDetailList: [
+          {
+            RoleName: 'test_role',
+            Arn: 'arn:aws:iam::111111111111:role/test_role',
+            Path: '/',
+            RolePolicyList: [
+              { PolicyName: 'grants', PolicyDocument: { Version: '2012-10-17', Statement: statements } },
+            ],
+            AttachedManagedPolicies: [],
+            ...(boundary === undefined
+              ? {}
+              : {
+                  PermissionsBoundary: {
+                    PermissionsBoundaryType: 'Policy',
+                    PermissionsBoundaryArn: BOUNDARY_ARN,
+                  },
+                }),
+          },
+        ],
+        Policies:
+          boundary === undefined || boundary === 'missing'
+            ? []
+            : [
+                {
+                  PolicyName: 'corp-boundary',
+                  Arn: BOUNDARY_ARN,
+                  DefaultVersionId: 'v1',
+                  PolicyVersionList: [
+                    {
+                      VersionId: 'v1',
+                      IsDefaultVersion: true,
+                      Document: { Version: '2012-10-17', Statement: boundary },
+                    },
+                  ],
+                },
+              ],
+      },
+    ]);
+    return grantsOf(details, 'role', 'test_role').unknownGrants;
+  }
+  /** [pattern, field, statements of the role's own policy limiting it, of its boundary]. */
+  const summary = (grants: ReturnType<typeof grantsWith>) =>
+    grants.map((grant) => [
+      grant.pattern,
+      grant.field,
+      grant.limitedBy.filter((ref) => ref.kind !== 'boundary').map((ref) => ref.statement),
+      grant.limitedBy.filter((ref) => ref.kind === 'boundary').map((ref) => ref.statement),
+    ]);
+  const ALLOW = { Effect: 'Allow', Action: ['s3:GetObject', 'newsvc:*', 's3:FutureAction'], Resource: '*' };
+  const AUDIT_DENY = {
+    Effect: 'Deny',
+    Action: 's3:*',
+    Resource: ['arn:aws:s3:::audit-bucket', 'arn:aws:s3:::audit-bucket/*'],
+  };
+  const cases: {
+    name: string;
+    statements: Statement[];
+    boundary?: Statement[] | 'missing';
+    expected: unknown[];
+  }[] = [
+    {
+      name: "an Allow's patterns of a service and of an action the catalog does not know",
+      statements: [ALLOW],
+      expected: [
+        ['newsvc:*', 'Action', [], []],
+        ['s3:FutureAction', 'Action', [], []],
+      ],
+    },
+    {
+      name: 'an unconditional Deny of the same pattern, or of *, takes it away',
+      statements: [ALLOW, { Effect: 'Deny', Action: 'NEWSVC:*', Resource: '*' }],
+      expected: [['s3:FutureAction', 'Action', [], []]],
+    },
+    {
+      name: 'an unconditional Deny of *, all of them',
+      statements: [ALLOW, { Effect: 'Deny', Action: '*', Resource: '*' }],
+      expected: [],
+    },
+    {
+      name: 'a Deny of part of it (newsvc:Delete*) or on some resources limits it',
+      statements: [ALLOW, { Effect: 'Deny', Action: 'newsvc:Delete*', Resource: '*' }, AUDIT_DENY],
+      expected: [
+        ['newsvc:*', 'Action', [1], []],
+        ['s3:FutureAction', 'Action', [2], []],
+      ],
+    },
+    {
+      name: 'an unconditional Deny NotAction denies every pattern it does not except',
+      statements: [ALLOW, { Effect: 'Deny', NotAction: 's3:*', Resource: '*' }],
+      expected: [['s3:FutureAction', 'Action', [], []]],
+    },
+    {
+      name: 'a pattern a Deny NotAction excepts, which Allow * grants, is granted',
+      statements: [
+        { Effect: 'Allow', Action: '*', Resource: '*' },
+        { Effect: 'Deny', NotAction: ['s3:*', 'newsvc:*'], Resource: '*' },
+      ],
+      expected: [['newsvc:*', 'NotAction', [], []]],
+    },
+    {
+      name: 'an Allow NotAction grants none of the patterns it names',
+      statements: [{ Effect: 'Allow', NotAction: ['newsvc:*', 's3:FutureAction'], Resource: '*' }],
+      expected: [],
+    },
+    {
+      name: 'a malformed pattern grants nothing (IAM would not take it)',
+      statements: [{ Effect: 'Allow', Action: ['s3 GetObject'], Resource: '*' }],
+      expected: [],
+    },
+    {
+      name: 'a boundary that allows none of a pattern takes it away; one that allows it whole does not limit it',
+      statements: [ALLOW],
+      boundary: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+      expected: [['s3:FutureAction', 'Action', [], []]],
+    },
+    {
+      name: 'a boundary of Allow * and a Deny of s3:* on the audit bucket limits the S3 one only',
+      statements: [ALLOW],
+      boundary: [{ Effect: 'Allow', Action: '*', Resource: '*' }, AUDIT_DENY],
+      expected: [
+        ['newsvc:*', 'Action', [], []],
+        ['s3:FutureAction', 'Action', [], [1]],
+      ],
+    },
+    {
+      name: 'a boundary that allows part of a pattern (newsvc:Get*) limits it',
+      statements: [ALLOW],
+      boundary: [{ Effect: 'Allow', Action: ['newsvc:Get*', 's3:*'], Resource: '*' }],
+      expected: [
+        ['newsvc:*', 'Action', [], [0]],
+        ['s3:FutureAction', 'Action', [], []],
+      ],
+    },
+    {
+      name: 'a boundary missing from the IAM data allows nothing',
+      statements: [ALLOW],
+      boundary: 'missing',
+      expected: [],
+    },
+  ];
+  it.each(cases)('$name', ({ statements, boundary, expected }) => {
+    expect(summary(grantsWith(statements, boundary))).toEqual(expected);
+  });
+
+  it('names the reason, and the statements that grant it', () => {
+    expect(grantsWith([ALLOW]).map(({ pattern, reason, sources }) => ({ pattern, reason, sources }))).toEqual(
+      [
+        {
+          pattern: 'newsvc:*',
+          reason: 'unknown-service',
+          sources: [{ kind: 'inline', policy: 'grants', statement: 0 }],
+        },
+        {
+          pattern: 's3:FutureAction',
+          reason: 'unknown-action',
+          sources: [{ kind: 'inline', policy: 'grants', statement: 0 }],
+        },
+      ],
+    );
   });
 });
