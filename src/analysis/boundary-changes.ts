@@ -5,7 +5,7 @@ import type {
   BoundaryState,
   PrincipalTag,
 } from '../iam/boundary-state.js';
-import { boundaryAllows, isIamtrailBoundaryArn } from './boundary-plan.js';
+import { boundaryAllows } from './boundary-plan.js';
 import type { BoundaryCounts, BoundaryDocument } from './boundary-plan.js';
 
 /*
@@ -112,11 +112,17 @@ export function planBoundaryTags(
 }
 
 /**
- * Why apply must not touch the principal now, or `null`: its boundary is a policy iamtrail did
- * not create (replaced only with `--replace-boundary`, the snapshot then keeping its ARN).
+ * Why apply must not touch the principal now, or `null`: its boundary is a policy other than its
+ * own iamtrail boundary policy (`ownPolicyArn`; a name that merely starts with
+ * `iamtrail-boundary-` is not iamtrail's), replaced only with `--replace-boundary`, the snapshot
+ * then keeping its ARN.
  */
-export function whyRefuseBoundary(current: string | null, replaceBoundary: boolean): string | null {
-  if (current === null || isIamtrailBoundaryArn(current) || replaceBoundary) return null;
+export function whyRefuseBoundary(
+  current: string | null,
+  ownPolicyArn: string,
+  replaceBoundary: boolean,
+): string | null {
+  if (current === null || current === ownPolicyArn || replaceBoundary) return null;
   return `its permission boundary is ${current}, which iamtrail did not create: pass --replace-boundary to replace it (rollback restores it)`;
 }
 

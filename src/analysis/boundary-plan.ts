@@ -76,10 +76,17 @@ export function allBoundaryPoliciesArn(principalArn: string): string {
   return `${arn}:${partition}:iam::${account}:policy/${BOUNDARY_POLICY_PREFIX}*`;
 }
 
-/** Whether a policy ARN is one of iamtrail's boundary policies (`…:policy/iamtrail-boundary-*`). */
-export function isIamtrailBoundaryArn(policyArn: string): boolean {
-  const resource = policyArn.split(':').slice(5).join(':');
-  return resource.startsWith(`policy/${BOUNDARY_POLICY_PREFIX}`);
+/**
+ * Whether a boundary ARN is the principal's own iamtrail boundary policy ({@link boundaryPolicyArn}:
+ * `iamtrail-boundary-<role|user>-<name>` at path `/` of its account), the one policy apply may
+ * write for it. A name that merely starts with `iamtrail-boundary-` (another principal's, one
+ * someone made to look like it, one on a path) is not.
+ */
+export function isOwnBoundaryArn(
+  policyArn: string,
+  principal: Pick<IamPrincipal, 'type' | 'name' | 'arn'>,
+): boolean {
+  return policyArn === boundaryPolicyArn(principal);
 }
 
 /** A document's size as IAM counts it against its limits: characters, whitespace excluded. */
@@ -340,7 +347,7 @@ export function whySkip(input: SkipInput): BoundarySkip | null {
   if (principal.type === 'role' && principal.serviceLinked)
     return { reason: 'service-linked', detail: 'a service-linked role: AWS manages its permissions' };
   const current = principal.permissionsBoundaryArn;
-  if (current !== undefined && !isIamtrailBoundaryArn(current) && input.replaceBoundary !== true)
+  if (current !== undefined && !isOwnBoundaryArn(current, principal) && input.replaceBoundary !== true)
     return {
       reason: 'has-boundary',
       detail: `has boundary ${current} iamtrail did not create: a plan would replace it`,

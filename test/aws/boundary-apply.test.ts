@@ -109,6 +109,21 @@ const PRINCIPALS = {
     calls: [['s3.amazonaws.com', 'GetObject']],
     tags: [],
   },
+  // Its boundary iamtrail-boundary-corp was made by someone else (a name like iamtrail's) and
+  // allows s3:GetObject only: a boundary of s3:* would let it delete objects.
+  lookalike: {
+    kind: 'role',
+    granted: ['s3:GetObject', 's3:DeleteObject'],
+    calls: [['s3.amazonaws.com', 'GetObject']],
+    tags: [],
+  },
+  // No boundary in the IAM file; in IAM, one named like iamtrail's that someone set since.
+  drifted: {
+    kind: 'role',
+    granted: ['s3:GetObject', 's3:DeleteObject'],
+    calls: [['s3.amazonaws.com', 'GetObject']],
+    tags: [],
+  },
   // Also calls an API the action tables do not know (a service they lack): its action is unknown.
   odd: {
     kind: 'role',
@@ -139,6 +154,7 @@ type Name = keyof typeof PRINCIPALS;
 const BOUNDARIES: Partial<Record<Name, { policy: string; allows: string[]; denies?: object }>> = {
   legacy: { policy: 'corp-boundary', allows: ['*'] },
   narrow: { policy: 'narrow-boundary', allows: ['s3:GetObject'] },
+  lookalike: { policy: 'iamtrail-boundary-corp', allows: ['s3:GetObject'] },
   // The corporate kind: everything, but nothing of S3 on the audit bucket.
   audited: {
     policy: 'audit-boundary',
@@ -512,6 +528,34 @@ describe('boundary apply and rollback against moto', () => {
     expect(await boundaryOf('audited')).toBe(boundaryArnOf('audit-boundary'));
     expect(await versionsOf('audited')).toBeNull();
     expect(await tagsOf('audited')).toEqual({});
+  });
+
+  it("leaves alone a boundary whose name only starts with iamtrail-boundary- (not the role's own policy)", async () => {
+    const skipped = await run('boundary', 'apply', '--role', 'lookalike', ...PERIOD, '--yes');
+    // The plan skips it (the IAM file gives its boundary): nothing to apply, nothing changed.
+    expect(skipped.status, skipped.stderr).toBe(0);
+    expect(skipped.stdout).toContain(
+      `has boundary ${boundaryArnOf('iamtrail-boundary-corp')} iamtrail did not create`,
+    );
+    expect(await boundaryOf('lookalike')).toBe(boundaryArnOf('iamtrail-boundary-corp'));
+    expect(await versionsOf('lookalike')).toBeNull();
+    expect(await tagsOf('lookalike')).toEqual({});
+
+    // Set in IAM after the IAM file was read: apply refuses it when it reads the role's state.
+    await iam.send(
+      new PutRolePermissionsBoundaryCommand({
+        RoleName: 'drifted',
+        PermissionsBoundary: boundaryArnOf('iamtrail-boundary-corp'),
+      }),
+    );
+    const refused = await run('boundary', 'apply', '--role', 'drifted', ...PERIOD, '--yes');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain(
+      `its permission boundary is ${boundaryArnOf('iamtrail-boundary-corp')}, which iamtrail did not create`,
+    );
+    expect(await boundaryOf('drifted')).toBe(boundaryArnOf('iamtrail-boundary-corp'));
+    expect(await versionsOf('drifted')).toBeNull();
+    expect(await tagsOf('drifted')).toEqual({});
   });
 
   it('a policy at five versions loses its oldest non-default one; rollback makes the old default the default again', async () => {

@@ -7,7 +7,6 @@ import {
 } from '../../analysis/boundary-changes.js';
 import type { BoundarySnapshot, BoundaryTagInput } from '../../analysis/boundary-changes.js';
 import {
-  isIamtrailBoundaryArn,
   replayBoundary,
   selfLockouts,
   unmappedOutsideBoundary,
@@ -328,9 +327,10 @@ async function stateReasons(
   gate: StateGate,
 ): Promise<string[]> {
   const reasons: string[] = [];
-  const refusal = whyRefuseBoundary(state.boundaryArn, gate.replaceBoundary);
+  const own = planned.boundary.policyArn;
+  const refusal = whyRefuseBoundary(state.boundaryArn, own, gate.replaceBoundary);
   if (refusal !== null) reasons.push(refusal);
-  else if (state.boundaryArn !== null && !isIamtrailBoundaryArn(state.boundaryArn)) {
+  else if (state.boundaryArn !== null && state.boundaryArn !== own) {
     const widening = whyRefuseWidening(
       state.boundaryArn,
       gate.known,

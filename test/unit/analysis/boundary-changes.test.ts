@@ -85,10 +85,21 @@ describe('planBoundaryTags', () => {
 
 describe('whyRefuseBoundary', () => {
   it("refuses a boundary iamtrail did not create unless told to replace it; none or iamtrail's is fine", () => {
-    expect(whyRefuseBoundary(null, false)).toBeNull();
-    expect(whyRefuseBoundary(POLICY, false)).toBeNull();
-    expect(whyRefuseBoundary(CORP, false)).toContain(CORP);
-    expect(whyRefuseBoundary(CORP, true)).toBeNull();
+    expect(whyRefuseBoundary(null, POLICY, false)).toBeNull();
+    expect(whyRefuseBoundary(POLICY, POLICY, false)).toBeNull();
+    expect(whyRefuseBoundary(CORP, POLICY, false)).toContain(CORP);
+    expect(whyRefuseBoundary(CORP, POLICY, true)).toBeNull();
+  });
+  it("refuses a boundary whose name only starts with iamtrail-boundary-: someone else's, or another principal's", () => {
+    for (const lookalike of [
+      'arn:aws:iam::111122223333:policy/iamtrail-boundary-corp',
+      'arn:aws:iam::111122223333:policy/iamtrail-boundary-role-other',
+      'arn:aws:iam::111122223333:policy/iamtrail-boundary-user-deploy',
+      'arn:aws:iam::111122223333:policy/team/iamtrail-boundary-role-deploy',
+    ])
+      expect(whyRefuseBoundary(lookalike, POLICY, false)).toContain(
+        `${lookalike}, which iamtrail did not create`,
+      );
   });
 });
 

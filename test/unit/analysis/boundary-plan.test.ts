@@ -357,14 +357,21 @@ describe('whySkip', () => {
       expected: 'has-boundary',
     },
     {
-      name: 'an iamtrail boundary already set',
+      name: 'its own iamtrail boundary already set',
       input: {
         principal: role({
-          permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-deploy`,
+          permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/iamtrail-boundary-role-deploy`,
         }),
       },
       expected: null,
     },
+    ...['iamtrail-boundary-corp', 'iamtrail-boundary-role-other', 'iamtrail-boundary-user-deploy'].map(
+      (name) => ({
+        name: `a boundary whose name only starts with iamtrail-boundary- (${name}) is not its own`,
+        input: { principal: role({ permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/${name}` }) },
+        expected: 'has-boundary',
+      }),
+    ),
     { name: 'unreadable log files in the period', input: { unreadableFiles: 2 }, expected: 'no-evidence' },
     {
       name: 'service-linked role',
