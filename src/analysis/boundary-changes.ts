@@ -126,20 +126,43 @@ export function whyRefuseBoundary(
   return `its permission boundary is ${current}, which iamtrail did not create: pass --replace-boundary to replace it (rollback restores it)`;
 }
 
+/** Who uses a principal's boundary policy (ListEntitiesForPolicy), as `role/NAME`, `user/NAME`, `group/NAME`. */
+export interface PolicyUsers {
+  /** Every entity that uses it, as boundary or attached (no filter). */
+  readonly all: readonly string[];
+  /** The entities it is attached to as a permissions policy (`PolicyUsageFilter=PermissionsPolicy`). */
+  readonly attached: readonly string[];
+}
+
 /**
- * Why apply must not write the principal's boundary policy, or `null`: something other than the
- * principal uses it (`entities`: every role, user and group ListEntitiesForPolicy lists, as
- * boundary or attached, as `role/NAME`…): a new version would change that one's permissions too.
+ * Why apply must not write the principal's boundary policy, or `null`: it is attached to anything
+ * as a permissions policy, the principal itself included (there it grants what it allows: a new
+ * version would change those grants, widening them as readily as narrowing), or something other
+ * than the principal uses it as boundary (a new version would change that one's permissions too).
  */
 export function whyRefuseSharedPolicy(
   policyArn: string,
-  entities: readonly string[],
+  users: PolicyUsers,
   principal: BoundaryPrincipal,
 ): string | null {
   const self = `${principal.kind}/${principal.name}`.toLowerCase();
-  const others = entities.filter((entity) => entity.toLowerCase() !== self);
-  if (others.length === 0) return null;
-  return `the policy ${policyArn} is used by ${others.join(', ')} (as boundary or attached): a new version would change their permissions too`;
+  const attached = new Set(users.attached.map((entity) => entity.toLowerCase()));
+  const others = users.all.filter(
+    (entity) => entity.toLowerCase() !== self && !attached.has(entity.toLowerCase()),
+  );
+  const reasons = [
+    ...(users.attached.length === 0
+      ? []
+      : [
+          `the policy ${policyArn} is attached as a permissions policy to ${users.attached.join(', ')}: there it grants what it allows, so a new version would change those grants (detach it first)`,
+        ]),
+    ...(others.length === 0
+      ? []
+      : [
+          `the policy ${policyArn} is used by ${others.join(', ')} (as boundary or attached): a new version would change their permissions too`,
+        ]),
+  ];
+  return reasons.length === 0 ? null : reasons.join('; ');
 }
 
 /**

@@ -437,15 +437,28 @@ export async function untagPrincipal(
     );
 }
 
+/** How a policy is used, as ListEntitiesForPolicy's `PolicyUsageFilter` names it. */
+export type PolicyUsage = 'PermissionsPolicy' | 'PermissionsBoundary';
+
 /**
- * Every role, user and group that uses the policy, as boundary or attached (ListEntitiesForPolicy
- * without PolicyUsageFilter, every page), as `role/NAME`, `user/NAME` and `group/NAME`.
+ * Every role, user and group that uses the policy (ListEntitiesForPolicy, every page), as
+ * `role/NAME`, `user/NAME` and `group/NAME`: as boundary or attached, or only as `usage` says
+ * (`PolicyUsageFilter`: `PermissionsPolicy` lists the entities it is attached to, granting what it
+ * allows; `PermissionsBoundary` those it bounds).
  */
-export async function policyEntities(target: BoundaryTarget, policyArn: string): Promise<string[]> {
+export async function policyEntities(
+  target: BoundaryTarget,
+  policyArn: string,
+  usage?: PolicyUsage,
+): Promise<string[]> {
   const client = target.client as IAMClient;
-  return awsCall(`IAM ListEntitiesForPolicy ${policyArn} in ${target.accountLabel}`, async () => {
+  const as = usage === undefined ? '' : ` (${usage})`;
+  return awsCall(`IAM ListEntitiesForPolicy ${policyArn}${as} in ${target.accountLabel}`, async () => {
     const entities: string[] = [];
-    for await (const page of paginateListEntitiesForPolicy({ client }, { PolicyArn: policyArn })) {
+    for await (const page of paginateListEntitiesForPolicy(
+      { client },
+      { PolicyArn: policyArn, ...(usage === undefined ? {} : { PolicyUsageFilter: usage }) },
+    )) {
       for (const role of page.PolicyRoles ?? []) entities.push(`role/${role.RoleName ?? ''}`);
       for (const user of page.PolicyUsers ?? []) entities.push(`user/${user.UserName ?? ''}`);
       for (const group of page.PolicyGroups ?? []) entities.push(`group/${group.GroupName ?? ''}`);

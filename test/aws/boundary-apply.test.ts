@@ -7,6 +7,7 @@ import {
   CreatePolicyVersionCommand,
   CreateRoleCommand,
   CreateUserCommand,
+  AttachRolePolicyCommand,
   GetPolicyCommand,
   GetRoleCommand,
   GetUserCommand,
@@ -30,8 +31,13 @@ import {
   boundaryRollbackDocument,
 } from '../contract/json-schemas.js';
 import { runCli } from '../helpers/cli.js';
-import { startMotoAdvisor } from '../helpers/moto.js';
-import type { MotoServer } from '../helpers/moto.js';
+import {
+  MOTO_ADVISOR_FIXTURE,
+  readMotoRecording,
+  resetMotoRecording,
+  startMotoAdvisor,
+} from '../helpers/moto.js';
+import type { MotoRecordedRequest, MotoServer } from '../helpers/moto.js';
 import { motoSdkConfig } from '../helpers/moto-org.js';
 import { daysFrom, writeTrail } from '../helpers/trail-fixture.js';
 
@@ -121,6 +127,14 @@ const PRINCIPALS = {
   drifted: {
     kind: 'role',
     granted: ['s3:GetObject', 's3:DeleteObject'],
+    calls: [['s3.amazonaws.com', 'GetObject']],
+    tags: [],
+  },
+  // Its boundary policy iamtrail-boundary-role-selfuse exists and is attached to it as a
+  // permissions policy: a new version would change what it grants.
+  selfuse: {
+    kind: 'role',
+    granted: ['s3:GetObject'],
     calls: [['s3.amazonaws.com', 'GetObject']],
     tags: [],
   },
@@ -304,7 +318,10 @@ const boundaryDocumentOf = (allows: string[], denies: object | undefined): strin
   });
 
 beforeAll(async () => {
-  moto = await startMotoAdvisor();
+  moto = await startMotoAdvisor(MOTO_ADVISOR_FIXTURE, {
+    MOTO_ENABLE_RECORDING: 'true',
+    MOTO_RECORDER_FILEPATH: join(work, 'moto-recording'),
+  });
   iam = new IAMClient(motoSdkConfig(moto));
   writeFileSync(
     config,
@@ -397,6 +414,17 @@ async function allowedOf(name: Name, versionId: string): Promise<string[]> {
     Statement: { Effect: string; Action: string[] }[];
   };
   return document.Statement.filter((statement) => statement.Effect === 'Allow').flatMap((s) => s.Action);
+}
+
+/** The form parameters of a recorded request (IAM's query protocol: the body is form-encoded). */
+function requestBody(request: MotoRecordedRequest): URLSearchParams {
+  const { body, body_encoded: encoded } = request as MotoRecordedRequest & {
+    body?: string;
+    body_encoded?: boolean;
+  };
+  return new URLSearchParams(
+    encoded === true ? Buffer.from(body ?? '', 'base64').toString('utf8') : (body ?? ''),
+  );
 }
 
 /** The services of the principal's calls, allowed whole (the default service level). */
@@ -556,6 +584,32 @@ describe('boundary apply and rollback against moto', () => {
     expect(await boundaryOf('drifted')).toBe(boundaryArnOf('iamtrail-boundary-corp'));
     expect(await versionsOf('drifted')).toBeNull();
     expect(await tagsOf('drifted')).toEqual({});
+  });
+
+  it('refuses a role its own boundary policy is attached to as a permissions policy (it grants there): nothing changed', async () => {
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: 'iamtrail-boundary-role-selfuse',
+        PolicyDocument: boundaryDocument('s3:GetObject', 'ec2:*'),
+      }),
+    );
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'selfuse', PolicyArn: policyArnOf('selfuse') }));
+    await resetMotoRecording(moto);
+    const refused = await run('boundary', 'apply', '--role', 'selfuse', ...PERIOD, '--yes');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain(
+      `the policy ${policyArnOf('selfuse')} is attached as a permissions policy to role/selfuse`,
+    );
+    expect(await versionsOf('selfuse')).toEqual([{ id: 'v1', isDefault: true }]);
+    expect(await allowedOf('selfuse', 'v1')).toEqual(['s3:GetObject', 'ec2:*']);
+    expect(await boundaryOf('selfuse')).toBeNull();
+    expect(await tagsOf('selfuse')).toEqual({});
+    // IAM lists a policy's permissions-policy attachments apart from its boundary uses only with
+    // PolicyUsageFilter=PermissionsPolicy (moto ignores the filter, and lists attachments only).
+    const listings = (await readMotoRecording(moto))
+      .map((request) => requestBody(request))
+      .filter((body) => body.get('Action') === 'ListEntitiesForPolicy');
+    expect(listings.map((body) => body.get('PolicyUsageFilter'))).toContain('PermissionsPolicy');
   });
 
   it('a policy at five versions loses its oldest non-default one; rollback makes the old default the default again', async () => {

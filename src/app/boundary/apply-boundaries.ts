@@ -6,11 +6,7 @@ import {
   whyRefuseWidening,
 } from '../../analysis/boundary-changes.js';
 import type { BoundarySnapshot, BoundaryTagInput } from '../../analysis/boundary-changes.js';
-import {
-  replayBoundary,
-  selfLockouts,
-  unmappedOutsideBoundary,
-} from '../../analysis/boundary-plan.js';
+import { replayBoundary, selfLockouts, unmappedOutsideBoundary } from '../../analysis/boundary-plan.js';
 import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
 import { InterruptedError, messageOf } from '../../errors.js';
@@ -344,15 +340,18 @@ async function stateReasons(
   return reasons;
 }
 
-/** {@link whyRefuseSharedPolicy} of the principal's policy, when it exists (ListEntitiesForPolicy, no filter). */
+/**
+ * {@link whyRefuseSharedPolicy} of the principal's policy, when it exists: ListEntitiesForPolicy
+ * with `PolicyUsageFilter=PermissionsPolicy` (what it is attached to, the principal included) and
+ * without a filter (whatever uses it).
+ */
 async function whyShared(target: OpenTarget, planned: Planned, state: BoundaryState): Promise<string | null> {
   if (state.policy === null || state.policy === undefined) return null;
   const { policyEntities } = await import('../../aws/permission-boundaries.js');
-  const entities = await policyEntities(target, planned.boundary.policyArn);
-  return whyRefuseSharedPolicy(planned.boundary.policyArn, entities, {
-    kind: planned.type,
-    name: planned.name,
-  });
+  const policyArn = planned.boundary.policyArn;
+  const attached = await policyEntities(target, policyArn, 'PermissionsPolicy');
+  const all = await policyEntities(target, policyArn);
+  return whyRefuseSharedPolicy(policyArn, { all, attached }, { kind: planned.type, name: planned.name });
 }
 
 async function readState(target: OpenTarget, planned: Planned): Promise<BoundaryState> {

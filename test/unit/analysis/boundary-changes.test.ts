@@ -105,15 +105,30 @@ describe('whyRefuseBoundary', () => {
 
 describe('whyRefuseSharedPolicy', () => {
   const deploy = { kind: 'role', name: 'deploy' } as const;
-  it('lets apply write a policy used by nothing else than its principal (any case, as IAM names are)', () => {
-    expect(whyRefuseSharedPolicy(POLICY, [], deploy)).toBeNull();
-    expect(whyRefuseSharedPolicy(POLICY, ['role/Deploy'], deploy)).toBeNull();
+  it('lets apply write a policy nothing uses but its principal, as its boundary (any case, as IAM names are)', () => {
+    expect(whyRefuseSharedPolicy(POLICY, { all: [], attached: [] }, deploy)).toBeNull();
+    expect(whyRefuseSharedPolicy(POLICY, { all: ['role/Deploy'], attached: [] }, deploy)).toBeNull();
   });
   it('refuses when a user of the same name, another role or a group uses it (boundary or attached), naming them', () => {
-    const why = whyRefuseSharedPolicy(POLICY, ['role/deploy', 'user/deploy', 'group/ops'], deploy);
+    const why = whyRefuseSharedPolicy(
+      POLICY,
+      { all: ['role/deploy', 'user/deploy', 'group/ops'], attached: [] },
+      deploy,
+    );
     expect(why).toContain(POLICY);
     expect(why).toContain('user/deploy, group/ops');
     expect(why).not.toContain('role/deploy');
+  });
+  it('refuses when it is attached as a permissions policy, to the principal itself too: there it grants', () => {
+    const why = whyRefuseSharedPolicy(POLICY, { all: ['role/deploy'], attached: ['role/deploy'] }, deploy);
+    expect(why).toContain(`the policy ${POLICY} is attached as a permissions policy to role/deploy`);
+    const both = whyRefuseSharedPolicy(
+      POLICY,
+      { all: ['role/deploy', 'group/ops', 'role/other'], attached: ['group/ops'] },
+      deploy,
+    );
+    expect(both).toContain('attached as a permissions policy to group/ops');
+    expect(both).toContain('is used by role/other (as boundary or attached)');
   });
 });
 
