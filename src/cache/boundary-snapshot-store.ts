@@ -86,6 +86,15 @@ export async function markBoundarySnapshot(
     .execute();
 }
 
+/** How many boundary snapshots the cache holds, of every account. */
+export async function boundarySnapshotCount(cache: CacheConnection): Promise<number> {
+  const row = await cache.db
+    .selectFrom('boundary_snapshots')
+    .select((eb) => eb.fn.countAll<number | bigint>().as('count'))
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 /** Which snapshots to list: an account's, optionally one principal's (by type and name, any case). */
 export interface BoundarySnapshotQuery {
   readonly accountId: string;

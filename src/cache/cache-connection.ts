@@ -17,7 +17,13 @@ import {
   isDamage,
   toCacheError,
 } from './cache-file.js';
-import { CACHE_MARKER, CACHE_SCHEMA_VERSION, ensureSchema, isOwnCache } from './cache-schema.js';
+import {
+  CACHE_MARKER,
+  CACHE_SCHEMA_VERSION,
+  countBoundarySnapshots,
+  ensureSchema,
+  isOwnCache,
+} from './cache-schema.js';
 import type { CacheDatabase } from './cache-schema.js';
 
 /**
@@ -25,6 +31,13 @@ import type { CacheDatabase } from './cache-schema.js';
  * the four queries of a question's evidence (docs/benchmarks.md).
  */
 const MAX_CONNECTIONS = 4;
+
+/** What {@link CacheConnection.remove} did. */
+export interface CacheRemoval {
+  readonly deleted: boolean;
+  /** The boundary snapshots the file held; `null` when it was damaged (they could not be read). */
+  readonly boundarySnapshots: number | null;
+}
 
 /** Options of {@link CacheConnection.open}. */
 export interface CacheConnectionOptions {
@@ -202,14 +215,20 @@ export class CacheConnection {
    * Deletes the cache file at `path` (and its write-ahead log) for `cache clear --force`, when it is
    * iamtrail's: it carries the marker, or DuckDB reports it damaged and its bytes still hold the
    * names of iamtrail's tables and columns. Refuses anything else with a {@link UsageError},
-   * untouched. Returns whether there was a file to delete.
+   * untouched. A readable cache that holds boundary snapshots (the record `boundary rollback`
+   * restores from) is left whole when `keepBoundarySnapshots` says so. Says whether the file was
+   * deleted and how many boundary snapshots it held (`null`: a damaged file, whose rows cannot be
+   * read).
    */
-  static async remove(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<boolean> {
+  static async remove(
+    path: string,
+    options: Partial<CacheConnectionOptions> & { readonly keepBoundarySnapshots?: boolean } = {},
+  ): Promise<CacheRemoval> {
     const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
     const settings = processDatabaseOptions();
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       const state = inspectCacheFile(path);
-      if (state === 'absent') return false;
+      if (state === 'absent') return { deleted: false, boundarySnapshots: 0 };
       const removeFiles = (): void => {
         verifiedFiles.delete(fileIdentity(path));
         rmSync(`${path}.wal`, { force: true });
@@ -217,13 +236,19 @@ export class CacheConnection {
       };
       if (state === 'empty') {
         unlinkSync(path);
-        return true;
+        return { deleted: true, boundarySnapshots: 0 };
       }
+      let removal: CacheRemoval = { deleted: true, boundarySnapshots: 0 };
       try {
         // Deleted while the read-only open holds its lock, so no other process is inside.
-        await CacheConnection.#withOwnFile(path, settings, () => {
-          removeFiles();
-          return Promise.resolve();
+        await CacheConnection.#withOwnFile(path, settings, async (connection) => {
+          const snapshots = await countBoundarySnapshots(connection);
+          if (snapshots > 0 && options.keepBoundarySnapshots === true)
+            removal = { deleted: false, boundarySnapshots: snapshots };
+          else {
+            removeFiles();
+            removal = { deleted: true, boundarySnapshots: snapshots };
+          }
         });
       } catch (error) {
         const cause = error instanceof EngineError ? error.cause : undefined;
@@ -238,8 +263,9 @@ export class CacheConnection {
           );
         }
         removeFiles();
+        removal = { deleted: true, boundarySnapshots: null };
       }
-      return true;
+      return removal;
     });
   }
 
@@ -295,7 +321,7 @@ export class CacheConnection {
   static async #withOwnFile(
     path: string,
     settings: OpenDatabaseOptions,
-    body: () => Promise<void>,
+    body: (connection: DuckDBConnection) => Promise<void>,
   ): Promise<void> {
     let database: OpenedDatabase;
     try {
@@ -320,7 +346,7 @@ export class CacheConnection {
           },
         );
       }
-      await body();
+      await body(database.connection);
     } catch (error) {
       // The body's error is the one to report, not a second one from closing.
       await database.close().catch(() => undefined);

@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sql } from 'kysely';
 
 import type { AthenaResource } from '../engines/athena/athena-ledger.js';
-import { messageOf } from '../errors.js';
+import { messageOf, UsageError } from '../errors.js';
 import type { ActivitySummaryRecord, ResourceUsageRecord } from '../trail/activity-summary.js';
 import type { Outcome } from '../trail/call-outcome.js';
 import type { CacheConnection } from './cache-connection.js';
@@ -282,16 +282,9 @@ export async function ensureSchema(
   cache: CacheConnection,
   onNotice: (message: string) => void,
 ): Promise<void> {
-  // An in-memory store is a new, empty database (each one attached anew): nothing to look for,
-  // nothing to drop.
+  // An in-memory store is a new, empty database (each one attached anew): nothing to look for.
   const fresh = cache.path === ':memory:';
-  const tables = fresh
-    ? { rows: [] }
-    : await sql<{
-        name: string;
-      }>`SELECT table_name AS name FROM information_schema.tables
-       WHERE table_catalog = current_database() AND table_schema = 'main'`.execute(cache.db);
-  const names = new Set(tables.rows.map((row) => row.name));
+  const names = fresh ? new Set<string>() : await tableNames(cache);
   if (names.has('meta')) {
     const version = await cache.db
       .selectFrom('meta')
@@ -320,44 +313,121 @@ export async function ensureSchema(
       );
       return;
     }
+    const carried = await rebuildSchema(cache, names, version?.value ?? 'unknown');
     onNotice(
-      `the cache ${cache.path} has schema version ${version?.value ?? 'unknown'}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it`,
+      `the cache ${cache.path} has schema version ${version?.value ?? 'unknown'}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it${carried > 0 ? ` (its ${carried} boundary snapshot(s), the record boundary rollback restores from, kept)` : ''}`,
+    );
+    return;
+  }
+  await rebuildSchema(cache, names, undefined);
+}
+
+/** The table a rebuild keeps `boundary_snapshots` under while it drops and creates the others. */
+const CARRIED_SNAPSHOTS = 'boundary_snapshots_carried';
+
+/**
+ * Drops every table of the cache (`names`: those it holds) and creates this version's schema,
+ * marked, in one transaction, but for the boundary snapshots (`boundary_snapshots`, whatever
+ * version wrote them): the one record `boundary rollback` restores from, which no log gives back,
+ * so their rows are carried over (the columns this version knows). Returns how many were carried.
+ * Snapshots that cannot be carried (a column this version needs is missing) leave the cache as it
+ * was and fail with a {@link UsageError} saying what to do. `version` names the cache's schema
+ * version for that message (`undefined`: a new file).
+ */
+export async function rebuildSchema(
+  cache: CacheConnection,
+  names: ReadonlySet<string>,
+  version: string | undefined,
+): Promise<number> {
+  const carry = names.has('boundary_snapshots');
+  // A new file (or an in-memory store) holds no table: nothing to drop.
+  const dropped = (
+    names.size === 0
+      ? []
+      : [
+          'meta',
+          'coverage',
+          'skipped_files',
+          'activity',
+          'actor_days',
+          'account_events',
+          'iam_changes',
+          'athena_resources',
+          'athena_queries',
+          'advisor_snapshots',
+          'advisor_services',
+          'advisor_actions',
+          'resource_usage',
+          ...names,
+        ]
+  ).filter(
+    (name, index, all) =>
+      all.indexOf(name) === index && name !== 'boundary_snapshots' && name !== CARRIED_SNAPSHOTS,
+  );
+  try {
+    return await cache.transaction(async () => {
+      if (carry) await cache.connection.run(`ALTER TABLE boundary_snapshots RENAME TO ${CARRIED_SNAPSHOTS}`);
+      for (const table of dropped) {
+        // Table names come from information_schema of our own file or the constant list above.
+        if (/^[a-z_]+$/.test(table)) await cache.connection.run(`DROP TABLE IF EXISTS ${table}`);
+      }
+      await cache.connection.run(SCHEMA_SQL);
+      await cache.db
+        .insertInto('meta')
+        .values([
+          CACHE_MARKER,
+          { key: 'schema_version', value: CACHE_SCHEMA_VERSION },
+          { key: 'created_at', value: new Date().toISOString() },
+        ])
+        .execute();
+      if (!carry) return 0;
+      const kept = new Set(await columnsOf(cache, CARRIED_SNAPSHOTS));
+      const columns = (await columnsOf(cache, 'boundary_snapshots'))
+        .filter((column) => kept.has(column) && /^[a-z_]+$/.test(column))
+        .join(', ');
+      const inserted = await cache.connection.run(
+        `INSERT INTO boundary_snapshots (${columns}) SELECT ${columns} FROM ${CARRIED_SNAPSHOTS}`,
+      );
+      await cache.connection.run(`DROP TABLE ${CARRIED_SNAPSHOTS}`);
+      return inserted.rowsChanged;
+    });
+  } catch (error) {
+    if (!carry) throw error;
+    throw new UsageError(
+      `cannot rebuild the cache ${cache.path} (schema version ${version ?? 'unknown'}) for this iamtrail's schema ${CACHE_SCHEMA_VERSION}: its boundary snapshots, the record boundary rollback restores from, cannot be carried over (${messageOf(error)}); the cache is left as it was`,
+      {
+        suggestions: [
+          'Use the iamtrail that wrote the cache (boundary history and rollback), or pass --cache OTHER_PATH',
+          `To delete the cache with its boundary snapshots: iamtrail cache clear --force --drop-boundary-snapshots --cache ${cache.path}`,
+        ],
+        cause: error,
+      },
     );
   }
-  const dropped = fresh
-    ? []
-    : [
-        'meta',
-        'coverage',
-        'skipped_files',
-        'activity',
-        'actor_days',
-        'account_events',
-        'iam_changes',
-        'athena_resources',
-        'athena_queries',
-        'advisor_snapshots',
-        'advisor_services',
-        'advisor_actions',
-        'resource_usage',
-        'boundary_snapshots',
-        ...names,
-      ].filter((name, index, all) => all.indexOf(name) === index);
-  await cache.transaction(async () => {
-    for (const table of dropped) {
-      // Table names come from information_schema of our own file or the constant list above.
-      if (/^[a-z_]+$/.test(table)) await cache.connection.run(`DROP TABLE IF EXISTS ${table}`);
-    }
-    await cache.connection.run(SCHEMA_SQL);
-    await cache.db
-      .insertInto('meta')
-      .values([
-        CACHE_MARKER,
-        { key: 'schema_version', value: CACHE_SCHEMA_VERSION },
-        { key: 'created_at', value: new Date().toISOString() },
-      ])
-      .execute();
-  });
+}
+
+/**
+ * Empties the cache (`cache clear --force` of a cache holding boundary snapshots): every table
+ * dropped and created anew, the boundary snapshots carried over ({@link rebuildSchema}). Returns
+ * how many were kept.
+ */
+export async function emptyKeepingBoundarySnapshots(cache: CacheConnection): Promise<number> {
+  return rebuildSchema(cache, await tableNames(cache), CACHE_SCHEMA_VERSION);
+}
+
+/** The tables of the cache's main schema. */
+async function tableNames(cache: CacheConnection): Promise<Set<string>> {
+  const tables = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables
+       WHERE table_catalog = current_database() AND table_schema = 'main'`.execute(cache.db);
+  return new Set(tables.rows.map((row) => row.name));
+}
+
+/** The columns of a table of the cache, in their order. */
+async function columnsOf(cache: CacheConnection, table: string): Promise<string[]> {
+  const found = await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
+       WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ${table}
+       ORDER BY ordinal_position`.execute(cache.db);
+  return found.rows.map((row) => row.name);
 }
 
 /**
@@ -481,4 +551,18 @@ export async function isOwnCache(connection: DuckDBConnection): Promise<boolean>
     JSON.stringify(objects.getRowsJS().map(([name]) => name)) ===
     JSON.stringify(legacyTables.map((table) => `main.${table}`))
   );
+}
+
+/**
+ * How many boundary snapshots an open DuckDB database holds (0 without the table): what `cache
+ * clear --force` keeps unless told otherwise. Reads only.
+ */
+export async function countBoundarySnapshots(connection: DuckDBConnection): Promise<number> {
+  const tables = await connection.runAndReadAll(
+    `SELECT count(*) FROM duckdb_tables()
+       WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'boundary_snapshots'`,
+  );
+  if (Number(tables.getRowsJS()[0]?.[0] ?? 0) === 0) return 0;
+  const rows = await connection.runAndReadAll('SELECT count(*) FROM boundary_snapshots');
+  return Number(rows.getRowsJS()[0]?.[0] ?? 0);
 }

@@ -16,7 +16,12 @@ import {
   writeAdvisorSnapshots,
 } from './advisor-store.js';
 import { clearDays, writeDays } from './activity-writes.js';
-import { boundarySnapshots, markBoundarySnapshot, writeBoundarySnapshot } from './boundary-snapshot-store.js';
+import {
+  boundarySnapshotCount,
+  boundarySnapshots,
+  markBoundarySnapshot,
+  writeBoundarySnapshot,
+} from './boundary-snapshot-store.js';
 import {
   athenaQueries,
   athenaResources,
@@ -26,7 +31,8 @@ import {
   recordAthenaResource,
 } from './athena-ledger-store.js';
 import { CacheConnection } from './cache-connection.js';
-import type { CacheConnectionOptions } from './cache-connection.js';
+import type { CacheConnectionOptions, CacheRemoval } from './cache-connection.js';
+import { emptyKeepingBoundarySnapshots } from './cache-schema.js';
 import { cacheStatus, loadedCoverage, missingDays, skippedFiles } from './cache-coverage.js';
 
 /** The parameters of a cache operation after the connection it runs on. */
@@ -68,8 +74,21 @@ export class CacheStore {
   }
 
   /** Deletes the cache file at `path` when it is iamtrail's: see {@link CacheConnection.remove}. */
-  static async remove(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<boolean> {
+  static async remove(
+    path: string,
+    options: Parameters<typeof CacheConnection.remove>[1] = {},
+  ): Promise<CacheRemoval> {
     return CacheConnection.remove(path, options);
+  }
+
+  /** See {@link emptyKeepingBoundarySnapshots}. */
+  emptyKeepingBoundarySnapshots(): Promise<number> {
+    return emptyKeepingBoundarySnapshots(this.#cache);
+  }
+
+  /** See {@link boundarySnapshotCount}. */
+  boundarySnapshotCount(): Promise<number> {
+    return boundarySnapshotCount(this.#cache);
   }
 
   /** See {@link missingDays}. */

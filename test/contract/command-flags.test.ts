@@ -78,6 +78,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       cache: { type: 'option' },
       'cache-wait': { type: 'option', default: 60 },
       force: { type: 'boolean' },
+      'drop-boundary-snapshots': { type: 'boolean', dependsOn: ['force'] },
     },
   },
   'athena setup': {

@@ -163,8 +163,17 @@ describe('documented JSON documents, validated against real output', () => {
     // The contract is strict: were it not, the cases above could not fail on an added field.
     const extra = { schema: 'iamtrail.cache-status/v1', path: '/x', exists: false, bytes: 0 };
     expect(
-      cacheStatusDocument.safeParse({ ...extra, schemaVersion: '5', sources: [], more: 1 }).success,
+      cacheStatusDocument.safeParse({
+        ...extra,
+        schemaVersion: '5',
+        sources: [],
+        boundarySnapshots: 0,
+        more: 1,
+      }).success,
     ).toBe(false);
-    expect(cacheStatusDocument.safeParse({ ...extra, schemaVersion: '5', sources: [] }).success).toBe(true);
+    expect(
+      cacheStatusDocument.safeParse({ ...extra, schemaVersion: '5', sources: [], boundarySnapshots: 0 })
+        .success,
+    ).toBe(true);
   });
 });

@@ -268,6 +268,7 @@ export const cacheStatusDocument = z.strictObject({
       lastLoadedAt: z.string(),
     }),
   ),
+  boundarySnapshots: count,
 });
 
 const accountId = z.string().regex(/^\d{12}$/);

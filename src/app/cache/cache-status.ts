@@ -13,11 +13,16 @@ export interface CacheStatusDocument {
   readonly bytes: number;
   readonly schemaVersion: string;
   readonly sources: readonly CacheSourceStatus[];
+  /**
+   * The boundary snapshots of `boundary apply` and `rollback` it holds: the record `boundary
+   * rollback` restores from, which no log gives back (`cache clear` keeps them).
+   */
+  readonly boundarySnapshots: number;
 }
 
 /**
  * What the cache at `path` holds: per source (sorted), its accounts (sorted), loaded days and
- * rows. A cache that does not exist yet is reported as such, never created.
+ * rows; and how many boundary snapshots. A cache that does not exist yet is reported as such, never created.
  */
 export async function readCacheStatus(
   path: string,
@@ -30,6 +35,7 @@ export async function readCacheStatus(
     bytes: 0,
     schemaVersion: CACHE_SCHEMA_VERSION,
     sources: [],
+    boundarySnapshots: 0,
   };
   if (!existsSync(path)) return document;
   const store = await openStore();
@@ -37,7 +43,13 @@ export async function readCacheStatus(
     const sources = (await store.status())
       .map((source) => ({ ...source, accounts: [...source.accounts].sort(compareText) }))
       .sort((a, b) => compareText(a.source, b.source));
-    return { ...document, exists: true, sources, bytes: store.sizeOnDisk() };
+    return {
+      ...document,
+      exists: true,
+      sources,
+      bytes: store.sizeOnDisk(),
+      boundarySnapshots: await store.boundarySnapshotCount(),
+    };
   } finally {
     await store.close();
   }

@@ -15,12 +15,15 @@ export default class CacheClear extends BaseCommand {
     'with --account, the days loaded for that account are removed for every account (a day is read for all ' +
     'accounts at once). With --force, the cache file itself is deleted, even a damaged one that cannot ' +
     'be opened, but only a file iamtrail made: one that carries its marker, or a damaged DuckDB file whose bytes ' +
-    'still hold the names of its tables; any other file is left untouched (exit code 2).';
+    'still hold the names of its tables; any other file is left untouched (exit code 2). Boundary snapshots (the ' +
+    'record boundary rollback restores from) are kept: cache clear removes days only, and --force empties a cache ' +
+    'holding them but for them, unless --drop-boundary-snapshots.';
   static override examples = [
     '<%= config.bin %> cache clear',
     '<%= config.bin %> cache clear --account 111111111111',
     '<%= config.bin %> cache clear --before 2026-01-01',
     '<%= config.bin %> cache clear --force',
+    '<%= config.bin %> cache clear --force --drop-boundary-snapshots',
   ];
   static override flags = {
     account: Flags.string({ description: 'Only this account (12-digit id).' }),
@@ -28,7 +31,13 @@ export default class CacheClear extends BaseCommand {
     cache: cachePathFlag,
     'cache-wait': cacheWaitFlag,
     force: Flags.boolean({
-      description: 'Delete the cache file itself, even a damaged one; only a file iamtrail made.',
+      description:
+        'Delete the cache file itself, even a damaged one; only a file iamtrail made. A cache holding boundary snapshots is emptied but for them instead.',
+    }),
+    'drop-boundary-snapshots': Flags.boolean({
+      description:
+        'With --force: delete the cache file even when it holds boundary snapshots, the record boundary rollback restores from.',
+      dependsOn: ['force'],
     }),
   };
 
@@ -52,10 +61,28 @@ export default class CacheClear extends BaseCommand {
           },
         );
       }
-      const result = await deleteCache(path, flags['cache-wait'] * 1000);
-      this.log(
-        `cache ${path}: ${result.deleted ? 'deleted; the next run creates a new one' : 'does not exist'}`,
-      );
+      const result = await deleteCache(path, {
+        lockTimeoutMs: flags['cache-wait'] * 1000,
+        dropBoundarySnapshots: flags['drop-boundary-snapshots'],
+        onNotice: (message) => {
+          this.warnLine(message);
+        },
+      });
+      const snapshots = result.boundarySnapshots;
+      if (result.emptied)
+        this.log(
+          `cache ${path}: emptied; kept its ${snapshots ?? 0} boundary snapshot(s), the record boundary rollback restores from (--drop-boundary-snapshots deletes the file with them)`,
+        );
+      else if (!result.deleted) this.log(`cache ${path}: does not exist`);
+      else {
+        if (snapshots === null)
+          this.warnLine(
+            `the cache ${path} was damaged: its boundary snapshots, if it held any, could not be read and are gone with it`,
+          );
+        this.log(
+          `cache ${path}: deleted${snapshots !== null && snapshots > 0 ? `, with its ${snapshots} boundary snapshot(s)` : ''}; the next run creates a new one`,
+        );
+      }
       return result;
     }
     const result = await clearCache(
@@ -70,7 +97,7 @@ export default class CacheClear extends BaseCommand {
         }),
     );
     this.log(
-      `cache ${path}: ${result.rowsRemoved} row(s) removed, ${result.daysUnloaded} day(s) marked unloaded`,
+      `cache ${path}: ${result.rowsRemoved} row(s) removed, ${result.daysUnloaded} day(s) marked unloaded${result.boundarySnapshots !== null && result.boundarySnapshots > 0 ? `; its ${result.boundarySnapshots} boundary snapshot(s) kept` : ''}`,
     );
     return result;
   }

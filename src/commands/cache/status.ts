@@ -5,7 +5,8 @@ import type { CacheStatusDocument } from '../../app/cache/cache-status.js';
 
 /** `iamtrail cache status`: what the cache holds. */
 export default class CacheStatus extends BaseCommand {
-  static override summary = 'Show what the cache holds: sources, accounts, loaded days, rows, size on disk.';
+  static override summary =
+    'Show what the cache holds: sources, accounts, loaded days, rows, size on disk, boundary snapshots.';
   static override examples = [
     '<%= config.bin %> cache status',
     '<%= config.bin %> cache status --cache /tmp/iamtrail.duckdb --format json',
@@ -28,7 +29,7 @@ export default class CacheStatus extends BaseCommand {
     const lines = [
       `cache ${path}: ${document.exists ? `${formatBytes(document.bytes)}, schema ${document.schemaVersion}` : 'does not exist yet'}`,
     ];
-    if (document.exists && document.sources.length === 0) lines.push('  empty');
+    if (document.exists && document.sources.length === 0) lines.push('  no cached activity');
     for (const source of document.sources) {
       lines.push(source.source);
       lines.push(
@@ -40,6 +41,10 @@ export default class CacheStatus extends BaseCommand {
       lines.push(`  rows:       ${source.rows}`);
       lines.push(`  loaded at:  ${source.lastLoadedAt ?? '-'} (latest)`);
     }
+    if (document.exists)
+      lines.push(
+        `boundary snapshots: ${document.boundarySnapshots}${document.boundarySnapshots > 0 ? ' (the record boundary rollback restores from; boundary history lists them; cache clear keeps them)' : ''}`,
+      );
     process.stdout.write(`${lines.join('\n')}\n`);
     return document;
   }
