@@ -247,13 +247,20 @@ const fold = (key: string): string => key.toLowerCase();
 /**
  * The steps that bring a principal back to what `snapshot` (an apply's) found: the boundary it
  * had (put back, or removed when it had none) when its boundary is still the policy apply set (a
- * boundary someone set since is left, and so is a policy apply created), the tags exactly (each key apply set removed, or
- * given back its previous value when apply overwrote it; other tags untouched), and the policy's
- * previous default version (made the default again, or written back from the snapshot when that
- * version is gone; a policy apply created is removed when nothing else uses it). What is already
- * as it was needs no step. `current` is the principal's state now, with the policy's.
+ * boundary someone set since is left, and so is a policy apply created), the tags (each key apply
+ * set removed, or given back its previous value when apply overwrote it; other tags untouched),
+ * and the policy's previous default version (made the default again, or written back from the
+ * snapshot when that version is gone; a policy apply created is removed when nothing else uses
+ * it). What is already as it was needs no step. `current` is the principal's state now, with the
+ * policy's; `later` the apply snapshots of the principal taken after `snapshot` that this rollback
+ * undoes too ({@link chooseRollbackSnapshot}). A tag is taken back only while its value is still
+ * one `snapshot` or a later apply set: a value someone set since is left, and said.
  */
-export function planRollback(snapshot: BoundarySnapshot, current: BoundaryState): RollbackPlan {
+export function planRollback(
+  snapshot: BoundarySnapshot,
+  current: BoundaryState,
+  later: readonly BoundarySnapshot[] = [],
+): RollbackPlan {
   const steps: RollbackStep[] = [];
   const notes: string[] = [];
   // Someone set (or removed) the boundary since apply: theirs is kept, and so is the policy.
@@ -270,19 +277,39 @@ export function planRollback(snapshot: BoundarySnapshot, current: BoundaryState)
 
   const previous = new Map(snapshot.previousTags.map((tag) => [fold(tag.key), tag]));
   const now = new Map(current.tags.map((tag) => [fold(tag.key), tag]));
+  // The values each key was given by the restored apply and by those after it.
+  const setByApply = new Map<string, Set<string>>();
+  for (const applied of [snapshot, ...later.filter((entry) => entry.operation === 'apply')])
+    for (const tag of applied.appliedTags) {
+      const values = setByApply.get(fold(tag.key)) ?? new Set<string>();
+      values.add(tag.value);
+      setByApply.set(fold(tag.key), values);
+    }
   const untag: string[] = [];
   const retag: PrincipalTag[] = [];
+  const left: string[] = [];
   for (const applied of snapshot.appliedTags) {
-    const before = previous.get(fold(applied.key));
-    const present = now.get(fold(applied.key));
-    if (before === undefined) {
-      if (present !== undefined) untag.push(present.key);
-    } else if (present?.value !== before.value || present.key !== before.key) {
-      retag.push(before);
+    const key = fold(applied.key);
+    const before = previous.get(key);
+    const present = now.get(key);
+    if (before !== undefined && present?.value === before.value && present.key === before.key) continue;
+    if (present === undefined) {
+      // Removed since apply: a previous value is not written back over someone's removal.
+      if (before !== undefined)
+        left.push(`${before.key} (removed since; it was ${before.value} before apply)`);
+      continue;
     }
+    if (setByApply.get(key)?.has(present.value) !== true) {
+      left.push(`${present.key}=${present.value} (set since apply)`);
+      continue;
+    }
+    if (before === undefined) untag.push(present.key);
+    else retag.push(before);
   }
   if (untag.length > 0) steps.push({ kind: 'untag', keys: untag });
   if (retag.length > 0) steps.push({ kind: 'tag', tags: retag });
+  if (left.length > 0)
+    notes.push(`leaves the tags apply set whose value is not what apply set: ${left.join(', ')}`);
 
   const policy: BoundaryPolicyState | null | undefined = current.policy;
   if (!snapshot.policyExisted) {
@@ -333,7 +360,16 @@ export function describeRollbackStep(step: RollbackStep): string {
 
 /** The snapshot a rollback restores, or why there is none. */
 export type RollbackChoice =
-  | { readonly kind: 'found'; readonly snapshot: BoundarySnapshot; readonly note: string | null }
+  | {
+      readonly kind: 'found';
+      readonly snapshot: BoundarySnapshot;
+      readonly note: string | null;
+      /**
+       * The apply snapshots of the principal taken after it and not rolled back: restoring what
+       * it found undoes them too, so they are marked rolled back with it.
+       */
+      readonly later: readonly BoundarySnapshot[];
+    }
   /** `--to` names no snapshot of the principal. */
   | { readonly kind: 'unknown-id' }
   /** `--to` names a rollback's snapshot, or one already rolled back. */
@@ -345,12 +381,21 @@ export type RollbackChoice =
  * Which apply snapshot a rollback restores (`snapshots` oldest first): `--to`'s (an applied,
  * failed or pending apply: rollback works from the state now, so an apply that stopped midway
  * is undone as well), else the latest applied one, else the latest pending or failed one (said
- * in `note`). A rolled-back snapshot is never restored again.
+ * in `note`). A rolled-back snapshot is never restored again. The apply snapshots after it that
+ * are not rolled back are `later`: the rollback undoes them too.
  */
 export function chooseRollbackSnapshot(
   snapshots: readonly BoundarySnapshot[],
   to: string | undefined,
 ): RollbackChoice {
+  const laterThan = (chosen: BoundarySnapshot): BoundarySnapshot[] =>
+    snapshots.filter(
+      (snapshot) =>
+        snapshot.operation === 'apply' &&
+        snapshot.state !== 'rolled-back' &&
+        snapshot.id !== chosen.id &&
+        compareSnapshots(snapshot, chosen) > 0,
+    );
   if (to !== undefined) {
     const found = snapshots.find((snapshot) => snapshot.id === to);
     if (found === undefined) return { kind: 'unknown-id' };
@@ -367,11 +412,13 @@ export function chooseRollbackSnapshot(
         found.state === 'pending'
           ? `snapshot ${found.id} is pending (its apply did not finish): rolling back from the state now`
           : null,
+      later: laterThan(found),
     };
   }
   const applies = snapshots.filter((snapshot) => snapshot.operation === 'apply');
   const applied = applies.filter((snapshot) => snapshot.state === 'applied').at(-1);
-  if (applied !== undefined) return { kind: 'found', snapshot: applied, note: null };
+  if (applied !== undefined)
+    return { kind: 'found', snapshot: applied, note: null, later: laterThan(applied) };
   const unfinished = applies
     .filter((snapshot) => snapshot.state === 'pending' || snapshot.state === 'failed')
     .at(-1);
@@ -380,5 +427,6 @@ export function chooseRollbackSnapshot(
     kind: 'found',
     snapshot: unfinished,
     note: `no applied snapshot: picked the latest ${unfinished.state} one, ${unfinished.id} (taken ${unfinished.takenAt}${unfinished.message === null ? '' : `: ${unfinished.message}`})`,
+    later: laterThan(unfinished),
   };
 }

@@ -138,6 +138,13 @@ const PRINCIPALS = {
     calls: [['s3.amazonaws.com', 'GetObject']],
     tags: [],
   },
+  // Applied twice (service level, then action level), then rolled back to the first apply.
+  layered: {
+    kind: 'role',
+    granted: ['s3:GetObject', 'sqs:SendMessage'],
+    calls: [['s3.amazonaws.com', 'GetObject']],
+    tags: [{ key: 'team', value: 'data' }],
+  },
   // Also calls an API the action tables do not know (a service they lack): its action is unknown.
   odd: {
     kind: 'role',
@@ -610,6 +617,57 @@ describe('boundary apply and rollback against moto', () => {
       .map((request) => requestBody(request))
       .filter((body) => body.get('Action') === 'ListEntitiesForPolicy');
     expect(listings.map((body) => body.get('PolicyUsageFilter'))).toContain('PermissionsPolicy');
+  });
+
+  it('rollback --to an older apply undoes the later one too: marked rolled back, and no stale tag put back after', async () => {
+    const first = await run('boundary', 'apply', '--role', 'layered', ...PERIOD, '--yes');
+    expect(first.status, first.stderr).toBe(0);
+    const second = await run(
+      'boundary',
+      'apply',
+      '--role',
+      'layered',
+      ...PERIOD,
+      '--level',
+      'action',
+      '--yes',
+    );
+    expect(second.status, second.stderr).toBe(0);
+    // The action-level document differs from the service-level one: a second version.
+    expect(await versionsOf('layered')).toEqual([
+      { id: 'v1', isDefault: false },
+      { id: 'v2', isDefault: true },
+    ]);
+    const snapshotsOf = async () =>
+      boundaryHistoryDocument.parse(
+        JSON.parse((await run('boundary', 'history', '--role', 'layered', '--json')).stdout),
+      ).snapshots;
+    const [firstApply, secondApply] = await snapshotsOf();
+    const rolled = await run(
+      'boundary',
+      'rollback',
+      '--role',
+      'layered',
+      '--to',
+      firstApply?.id ?? '',
+      '--yes',
+    );
+    expect(rolled.status, rolled.stderr).toBe(0);
+    // Back to what the first apply found: no boundary, its own tags only, the policy apply created gone.
+    expect(await boundaryOf('layered')).toBeNull();
+    expect(await tagsOf('layered')).toEqual(ownTags('layered'));
+    expect(await versionsOf('layered')).toBeNull();
+    expect((await snapshotsOf()).map((s) => [s.id, s.operation, s.state])).toEqual([
+      [firstApply?.id, 'apply', 'rolled-back'],
+      [secondApply?.id, 'apply', 'rolled-back'],
+      [expect.any(String), 'rollback', 'applied'],
+    ]);
+    // Nothing is left to roll back: the second apply's snapshot is not restored over the first rollback.
+    const again = await run('boundary', 'rollback', '--role', 'layered', '--yes');
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('no applied boundary snapshot of role layered');
+    expect(await tagsOf('layered')).toEqual(ownTags('layered'));
+    expect(await boundaryOf('layered')).toBeNull();
   });
 
   it('a policy at five versions loses its oldest non-default one; rollback makes the old default the default again', async () => {

@@ -26,7 +26,8 @@ import type { BoundaryAccount } from './boundary-target.js';
  * principal (the latest applied one, or `--to`), reads the principal's state now, and restores
  * what the snapshot found (the steps are pure in `analysis/boundary-changes`); once confirmed it
  * writes a snapshot of its own (operation `rollback`) before any change, and marks the restored
- * one `rolled-back`. History lists the snapshots of the cache.
+ * one `rolled-back`, and with it the principal's apply snapshots after it (restoring what it
+ * found undoes them). History lists the snapshots of the cache.
  */
 
 /** What `boundary rollback` was asked. */
@@ -85,14 +86,25 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
   const store = await openSnapshotStore(options.cache, options.onNotice);
   try {
     const snapshots = await store.boundarySnapshots({ accountId: account.id, principal: options.principal });
-    const { snapshot: restores, note: picked } = pickSnapshot(snapshots, options.to, who, cachePath);
+    const { snapshot: restores, note: picked, later } = pickSnapshot(snapshots, options.to, who, cachePath);
     stopIfInterrupted(options.signal, who);
     const aws = await import('../../aws/permission-boundaries.js');
     const target = await openBoundaryTarget(account, options.config);
     try {
       const principal: BoundaryPrincipal = { kind: restores.principal.kind, name: restores.principal.name };
       const current = await aws.readBoundaryState(target, principal, restores.policyArn);
-      const plan = planRollback(restores, current);
+      const plan = planRollback(restores, current, later);
+      // Restoring what it found undoes every apply after it: they are marked rolled back with it.
+      const undone =
+        later.length === 0
+          ? []
+          : [
+              `undoes the later apply snapshot(s) ${later.map((snapshot) => `${snapshot.id} (${snapshot.state})`).join(', ')} too: marked rolled-back with it`,
+            ];
+      const markRestored = async (): Promise<void> => {
+        for (const snapshot of [restores, ...later])
+          await store.markBoundarySnapshot(snapshot.id, { state: 'rolled-back' });
+      };
       const base = {
         schema: 'iamtrail.boundary-rollback/v1' as const,
         generatedAt: now.toISOString(),
@@ -104,10 +116,10 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
         },
         restores,
         steps: plan.steps.map(describeRollbackStep),
-        notes: [...(picked === null ? [] : [picked]), ...plan.notes],
+        notes: [...(picked === null ? [] : [picked]), ...undone, ...plan.notes],
       };
       if (plan.steps.length === 0) {
-        if (options.yes) await store.markBoundarySnapshot(restores.id, { state: 'rolled-back' });
+        if (options.yes) await markRestored();
         return { ...base, dryRun: !options.yes, status: 'nothing-to-do', snapshotId: null, error: null };
       }
       const preview: BoundaryRollbackDocument = {
@@ -161,7 +173,7 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
         newVersion,
         message: notes.length === 0 ? null : notes.join('; '),
       });
-      await store.markBoundarySnapshot(restores.id, { state: 'rolled-back' });
+      await markRestored();
       return { ...base, notes, dryRun: false, status: 'rolled-back', snapshotId: own.id, error: null };
     } finally {
       target.close();
@@ -176,7 +188,7 @@ function pickSnapshot(
   to: string | undefined,
   who: string,
   cachePath: string,
-): { snapshot: BoundarySnapshot; note: string | null } {
+): { snapshot: BoundarySnapshot; note: string | null; later: readonly BoundarySnapshot[] } {
   const choice = chooseRollbackSnapshot(snapshots, to);
   switch (choice.kind) {
     case 'found':

@@ -313,6 +313,55 @@ describe('planRollback', () => {
     expect(removed.notes.join(' ')).toContain('now none');
   });
 
+  it('takes back a tag only while it holds a value apply set: one changed or removed since is left, and said', () => {
+    const before = snapshot({
+      previousTags: [
+        { key: 'team', value: 'payments' },
+        { key: 'iamtrail:window', value: 'set-by-hand' },
+      ],
+    });
+    const now = afterApply({
+      tags: [
+        { key: 'team', value: 'payments' },
+        { key: 'iamtrail:coverage-percent', value: 'edited-since' },
+      ],
+    });
+    const plan = planRollback(before, now);
+    // coverage-percent now holds a value apply did not set; window (overwritten by apply) was removed since.
+    expect(plan.steps.filter((step) => step.kind === 'untag' || step.kind === 'tag')).toEqual([]);
+    expect(plan.notes.join(' ')).toContain('iamtrail:coverage-percent=edited-since (set since apply)');
+    expect(plan.notes.join(' ')).toContain(
+      'iamtrail:window (removed since; it was set-by-hand before apply)',
+    );
+  });
+
+  it('rolling back to an older apply takes back the values a later apply set over it', () => {
+    const first = snapshot();
+    // A later apply over the first one: it found the first one's tags and set its own values.
+    const second = snapshot({
+      id: '20261102T093015Z-deploy-abcdef',
+      takenAt: '2026-11-02T09:30:15Z',
+      previousBoundaryArn: POLICY,
+      previousTags: [{ key: 'team', value: 'payments' }, ...APPLIED_TAGS],
+      policyExisted: true,
+      previousDefaultVersion: 'v1',
+      newVersion: 'v2',
+      appliedTags: [
+        { key: 'iamtrail:coverage-percent', value: '20' },
+        { key: 'iamtrail:window', value: '2026-08-04/2026-11-01' },
+      ],
+    });
+    const now = afterApply({
+      tags: [{ key: 'team', value: 'payments' }, ...second.appliedTags],
+      policy: { arn: POLICY, defaultVersionId: 'v2', versions: [version('v1', false), version('v2', true)] },
+    });
+    expect(planRollback(first, now, [second]).steps).toEqual([
+      { kind: 'delete-boundary' },
+      { kind: 'untag', keys: ['iamtrail:coverage-percent', 'iamtrail:window'] },
+      { kind: 'delete-policy-if-unused', policyArn: POLICY },
+    ]);
+  });
+
   it('never touches a tag apply did not set', () => {
     const now = afterApply({ tags: [{ key: 'team', value: 'changed-since' }, ...APPLIED_TAGS] });
     const steps = planRollback(snapshot(), now).steps;
@@ -347,6 +396,12 @@ describe('chooseRollbackSnapshot', () => {
     expect(choice.kind === 'found' && choice.snapshot.id).toBe('p2');
     expect(choice.kind === 'found' && choice.note).toContain('pending');
   });
+  it('--to an older apply names the later applies not rolled back: the rollback undoes them too', () => {
+    const second = snapshot({ id: 'a2', takenAt: '2026-11-02T09:00:00.000Z', state: 'applied' });
+    const third = snapshot({ id: 'a4', takenAt: '2026-11-04T09:00:00.000Z', state: 'rolled-back' });
+    const choice = chooseRollbackSnapshot([applied, second, rollback, third], 'a1');
+    expect(choice.kind === 'found' && choice.later.map((entry) => entry.id)).toEqual(['a2']);
+  });
   it('refuses --to of a rollback snapshot, of one rolled back, or of no snapshot', () => {
     expect(chooseRollbackSnapshot([rollback], 'r3').kind).toBe('not-restorable');
     expect(chooseRollbackSnapshot([{ ...applied, state: 'rolled-back' }], 'a1').kind).toBe('not-restorable');
@@ -354,7 +409,8 @@ describe('chooseRollbackSnapshot', () => {
   });
   it('by default takes the latest applied one, else the latest pending or failed one and says which', () => {
     const byDefault = chooseRollbackSnapshot([applied, pending], undefined);
-    expect(byDefault).toEqual({ kind: 'found', snapshot: applied, note: null });
+    // Restoring what a1 found undoes the pending apply after it too.
+    expect(byDefault).toEqual({ kind: 'found', snapshot: applied, note: null, later: [pending] });
     const unfinished = chooseRollbackSnapshot([{ ...applied, state: 'rolled-back' }, pending], undefined);
     expect(unfinished.kind === 'found' && unfinished.snapshot.id).toBe('p2');
     expect(unfinished.kind === 'found' && unfinished.note).toContain('picked the latest pending one, p2');
