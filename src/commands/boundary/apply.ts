@@ -36,8 +36,9 @@ export default class BoundaryApply extends BaseCommand {
     'Computes the plan of boundary plan, then per planned principal: replays the actions it was seen using in the ' +
     'period (used and ungranted) against the new boundary and refuses the principal when one would be denied; ' +
     'reads its boundary, tags and the policy iamtrail-boundary-<role|user>-<name> from IAM; refuses a policy ' +
-    'anything else uses, a boundary iamtrail did not create (unless --replace-boundary, and then not when the new ' +
-    'boundary would allow a granted action the current one blocks), unmapped calls of a service the boundary does ' +
+    'attached to anything as a permissions policy (itself included) or used by anything else, a boundary other than ' +
+    'its own iamtrail policy (unless --replace-boundary, and then not when the new boundary would allow a granted ' +
+    'action the current one blocks, wholly or on some resources or under conditions), unmapped calls of a service the boundary does ' +
     'not allow whole, calls the boundary would deny on itself, and tags that would pass IAM limits. With --yes (or yes to the ' +
     'question at a terminal) it writes a snapshot of what it found to the cache, creates the policy or adds a ' +
     'new default version (IAM keeps five: the oldest that is not the default is deleted), sets it as the ' +

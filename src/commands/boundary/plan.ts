@@ -34,7 +34,8 @@ export default class BoundaryPlan extends BaseCommand {
   static override description =
     'Per principal of the account: the customer managed policy iamtrail-boundary-<role|user>-<name> allowing what it used in ' +
     'the --unused-days days ending --end (whole services or the actions; the logs must cover every day of them), ' +
-    'plus boundary.base_actions of the config, and denying changes to its own boundary. Shows granted → proposed ' +
+    'plus boundary.base_actions of the config, and the granted patterns the action catalog does not know (kept as ' +
+    'written), and denying changes to its own boundary. Shows granted → proposed ' +
     'actions, coverage (used / granted), the size against the 6,144-character limit and the replay of the used ' +
     'actions; lists the principals skipped (boundary.exclude, service-linked roles, younger than the period, ' +
     'logs not covering the period). Nothing is written to AWS. With --org, every account of the organisation ' +

@@ -28,9 +28,11 @@ export default class BoundaryRollback extends BaseCommand {
   static override description =
     'From the latest applied snapshot of the principal (else its latest pending or failed one; or --to SNAPSHOT_ID): puts ' +
     'back the previous permission boundary (or removes it when there was none), removes the iamtrail:* tags apply ' +
-    'added and gives back the previous value of any it overwrote, and makes the previous default version of ' +
+    'added and gives back the previous value of any it overwrote (while they hold a value apply, or an apply after ' +
+    'it, set), and makes the previous default version of ' +
     'iamtrail-boundary-<role|user>-<name> the default again (a policy apply created is deleted unless anything uses ' +
-    'it). A boundary someone set after apply is left. Writes a snapshot of its own and marks the restored one rolled-back. Without --yes nothing ' +
+    'it). A boundary someone set after apply is left. Writes a snapshot of its own and marks the restored one, and ' +
+    "the principal's apply snapshots after it, rolled-back. Without --yes nothing " +
     'is changed. Exit codes: 2 bad input (no such snapshot), 3 an AWS call failed, 130 interrupted.';
   static override examples = [
     '<%= config.bin %> boundary rollback --account prod --role deploy',
