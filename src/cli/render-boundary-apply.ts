@@ -18,6 +18,16 @@ import { describeWindow } from './window.js';
 /** The line a dry run ends with. */
 export const DRY_RUN_LINE = 'dry run: nothing changed; run again with --yes to apply';
 
+/**
+ * Why an apply changed nothing: a dry run ({@link DRY_RUN_LINE}), or nothing to apply, which
+ * `--yes` would not change (every principal skipped, or skipped and refused).
+ */
+function unchangedLine(totals: BoundaryApplyDocument['totals']): string {
+  if (totals.wouldApply > 0 || totals.interrupted > 0) return DRY_RUN_LINE;
+  if (totals.skipped === totals.principals) return 'nothing changed: every principal was skipped';
+  return 'nothing changed: no principal can be applied (each one was skipped or refused)';
+}
+
 const tagsText = (tags: readonly PrincipalTag[]): string =>
   tags.length === 0 ? 'none' : tags.map((tag) => `${tag.key}=${tag.value}`).join(', ');
 
@@ -72,7 +82,7 @@ export function renderBoundaryApplyText(document: BoundaryApplyDocument): string
       : `${totals.applied} applied, ${totals.failed} failed, ${totals.refused} refused, ${totals.skipped} skipped`,
     ...(totals.interrupted > 0 ? [`${totals.interrupted} not applied (interrupted)`] : []),
   ];
-  if (document.dryRun) lines.push(DRY_RUN_LINE);
+  if (document.dryRun) lines.push(unchangedLine(totals));
   if (totals.applied > 0)
     lines.push('boundary rollback --account … --role|--user NAME undoes one (boundary history lists them)');
   return `${lines.map(toPrintable).join('\n')}\n`;

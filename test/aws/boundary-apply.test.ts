@@ -508,6 +508,9 @@ describe('boundary apply and rollback against moto', () => {
     // The plan skips it (the IAM file gives its boundary): nothing to apply, nothing changed.
     expect(refused.status, refused.stderr).toBe(0);
     expect(refused.stdout).toContain(CORP_BOUNDARY);
+    // --yes was given: nothing was changed because there was nothing to apply, not for want of it.
+    expect(refused.stdout).toContain('nothing changed: every principal was skipped');
+    expect(refused.stdout).not.toContain('run again with --yes');
     expect(await boundaryOf('legacy')).toBe(CORP_BOUNDARY);
     expect(await versionsOf('legacy')).toBeNull();
     expect(await tagsOf('legacy')).toEqual({});
@@ -694,6 +697,9 @@ describe('boundary apply and rollback against moto', () => {
     const refused = await run('boundary', 'apply', '--role', 'wide', ...PERIOD, '--yes');
     expect(refused.status).toBe(1);
     expect(refused.stdout).toContain('would deny: sqs:SendMessage');
+    expect(refused.stdout).toContain(
+      'nothing changed: no principal can be applied (each one was skipped or refused)',
+    );
     expect(await boundaryOf('wide')).toBeNull();
     expect(await versionsOf('wide')).toBeNull();
     expect(await tagsOf('wide')).toEqual({});

@@ -87,7 +87,10 @@ export interface BoundaryApplyDocument {
   readonly generatedAt: string;
   readonly account: { readonly name: string; readonly id: string };
   readonly window: { readonly startDay: string; readonly endDay: string };
-  /** `true` when nothing was changed (not confirmed). */
+  /**
+   * `true` when nothing was changed: not confirmed, or nothing to apply (every principal skipped
+   * or refused: `totals` say which; `--yes` would change nothing either).
+   */
   readonly dryRun: boolean;
   /** The cache file holding the snapshots. */
   readonly cache: string;
