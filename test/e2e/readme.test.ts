@@ -192,4 +192,26 @@ describe("README's examples are what the commands print for the demo", () => {
     const roles = fencedAfter(README, '**Roles a user may assume.**');
     expect(demo('--account demo --user alice')).toContain(roles);
   }, 180_000);
+
+  it('the boundary plan example is what boundary plan prints (its "..." lines elide, a line ending "..." is cut short)', () => {
+    const [command = '', ...printedLines] = fencedAfter(README, 'the example below starts after it.').split(
+      '\n',
+    );
+    expect(command.startsWith('$ iamtrail boundary plan ')).toBe(true);
+    const run = runBinary([
+      ...command.slice('$ iamtrail '.length).split(' '),
+      '--cache',
+      join(WORK, 'plan.duckdb'),
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const printed = run.stdout.split('\n');
+    let at = 0;
+    for (const line of printedLines.filter((candidate) => candidate !== '...')) {
+      const matches = (candidate: string): boolean =>
+        line.endsWith(', ...') ? candidate.startsWith(line.slice(0, -'...'.length)) : candidate === line;
+      const found = printed.findIndex((candidate, index) => index >= at && matches(candidate));
+      expect(found, `README line ${JSON.stringify(line)} printed, in order`).toBeGreaterThanOrEqual(0);
+      at = found + 1;
+    }
+  }, 180_000);
 });
