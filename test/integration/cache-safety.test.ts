@@ -283,6 +283,10 @@ describe('a damaged cache', () => {
       const clear = await runCli(['cache', 'clear', '--force', '--cache', path]);
       expect(clear.status, clear.stderr).toBe(0);
       expect(clear.stdout).toBe(`cache ${path}: deleted; the next run creates a new one\n`);
+      // Its boundary snapshots, if any, could not be read: said, not passed over.
+      expect(flatten(clear.stderr)).toContain(
+        `the cache ${path} was damaged: its boundary snapshots, if it held any, could not be read and are gone with it`,
+      );
       expect(readdirSync(join(path, '..'))).toEqual([]);
       const rerun = await runCli([...REPORT, '--cache', path, '--format', 'json']);
       expect(rerun.status, rerun.stderr).toBe(0);
