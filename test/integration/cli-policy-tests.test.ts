@@ -174,3 +174,34 @@ describe('iamtrail access on the demo', () => {
     expect(flatten(run.stderr)).toContain('Did you mean: alice?');
   });
 });
+
+/*
+ * aws-iam-tester's own example file on the demo. Its tester removes global_exemptions (here every
+ * principal whose name holds "admin": the admin roles of both accounts) from the principals before
+ * any test runs, so its second test, limited to the admins, tests nobody (aws_iam_tester.py,
+ * determine_source, then evaluate_sources). The demo's principals are those of
+ * examples/demo/iam/*.json less the service-linked role: alice, erin, bob, charlie, readonly, ops.
+ */
+describe("iamtrail test on aws-iam-tester's example file", () => {
+  it('tests no globally exempt admin, even in the test limited to the admins, and says why', async () => {
+    const run = await runCli([
+      'test',
+      ...CONFIG,
+      '--tests',
+      'examples/policy-tests/aws-iam-tester.yaml',
+      '--no-trail',
+      '--format',
+      'json',
+    ]);
+    const tested = JSON.parse(run.stdout) as PolicyTestDocument;
+    expect(tested.tests.map((test) => test.principals)).toEqual([6, 0, 6, 0, 6]);
+    const admins = tested.tests
+      .flatMap((test) => test.outcomes)
+      .filter((outcome) => outcome.principalArn.endsWith(':role/admin'));
+    expect(admins).toEqual([]);
+    expect(tested.tests[1]?.warnings).toEqual([
+      'test "test-2" (examples/policy-tests/aws-iam-tester.yaml:69): its limit_to matches 2 principal(s) that global_limit_to or global_exemptions leave out: they are not tested (the global filters apply first, as in aws-iam-tester)',
+      'test "test-2" (examples/policy-tests/aws-iam-tester.yaml:69): its selection (limit_to, exemptions, global ones) covers no principal of the accounts tested: it checks nothing',
+    ]);
+  });
+});

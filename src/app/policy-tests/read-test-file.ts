@@ -20,7 +20,7 @@ import type { PolicyTestCase, PolicyTestFile, PrincipalPattern } from './policy-
  *       actions: ["iam:Create*", "sts:AssumeRole"]
  *       resources: ["*", "arn:aws:s3:::bucket-{account_id}/*"]
  *       expected_result: fail               # fail | succeed
- *       limit_to: [regex, ...]              # wins over every exemption (the test's and the global ones)
+ *       limit_to: [regex, ...]              # narrows what the global keys keep; replaces exemptions
  *       exemptions: [regex, ...]
  *       custom_context:
  *         - context_key_name: aws:MultiFactorAuthPresent

@@ -48,7 +48,7 @@ import type {
 } from './policy-test-types.js';
 import { readPolicyTestFile } from './read-test-file.js';
 import { readScpFile, scpLevelsOf } from './read-scp-file.js';
-import { candidatePrincipals, isServiceRole, testCovers } from './select-principals.js';
+import { candidatePrincipals, isServiceRole, testCovers, withheldByGlobals } from './select-principals.js';
 import type { PrincipalSelection } from './select-principals.js';
 
 /*
@@ -215,6 +215,7 @@ export async function runPolicyTests(
 
   const outcomes: PolicyTestOutcome[][] = file.tests.map(() => []);
   const covered: Set<string>[] = file.tests.map(() => new Set());
+  const withheld: Set<string>[] = file.tests.map(() => new Set());
   const disagreements: SimulatorDisagreement[] = [];
   const accounts: PolicyTestAccount[] = [];
   for (const entry of read) {
@@ -241,6 +242,7 @@ export async function runPolicyTests(
     });
     for (const [index, list] of result.outcomes.entries()) outcomes[index]?.push(...list);
     for (const [index, arns] of result.covered.entries()) for (const arn of arns) covered[index]?.add(arn);
+    for (const [index, arns] of result.withheld.entries()) for (const arn of arns) withheld[index]?.add(arn);
     disagreements.push(...result.disagreements);
     accounts.push(result.account);
   }
@@ -248,7 +250,10 @@ export async function runPolicyTests(
   const tests: PolicyTestReport[] = file.tests.map((test, index) => {
     const list = outcomes[index] ?? [];
     const principals = covered[index]?.size ?? 0;
-    const warnings = uncheckedWarnings(file.path, test, principals, list.length);
+    const warnings = [
+      ...withheldWarnings(file.path, test, withheld[index]?.size ?? 0),
+      ...uncheckedWarnings(file.path, test, principals, list.length),
+    ];
     for (const warning of warnings) options.reporter.warn(warning);
     return {
       index: test.index,
@@ -318,6 +323,22 @@ export function uncheckedWarnings(
   return [`test "${test.name}" (${path}:${test.line}): ${why}: ${consequence}`];
 }
 
+/**
+ * Why a test with a `limit_to` leaves out principals it names: `global_limit_to` and
+ * `global_exemptions` are applied first (aws-iam-tester's `determine_source`), so its `limit_to`
+ * only narrows what they keep. Empty when they withhold none.
+ */
+export function withheldWarnings(
+  path: string,
+  test: Pick<PolicyTestCase, 'name' | 'line'>,
+  withheld: number,
+): string[] {
+  if (withheld === 0) return [];
+  return [
+    `test "${test.name}" (${path}:${test.line}): its limit_to matches ${withheld} principal(s) that global_limit_to or global_exemptions leave out: they are not tested (the global filters apply first, as in aws-iam-tester)`,
+  ];
+}
+
 /** A test's context: the defaults, with `custom_context` overriding by key (case-insensitively). */
 export function testContext(test: PolicyTestCase): ContextEntry[] {
   return withDefaultContext(test.context);
@@ -355,6 +376,8 @@ async function testAccount(run: AccountRun): Promise<{
   readonly account: PolicyTestAccount;
   readonly outcomes: readonly PolicyTestOutcome[][];
   readonly covered: readonly string[][];
+  /** Per test, the principals its `limit_to` names that the global filters leave out. */
+  readonly withheld: readonly string[][];
   readonly disagreements: readonly SimulatorDisagreement[];
 }> {
   const { entry, file, options } = run;
@@ -364,6 +387,7 @@ async function testAccount(run: AccountRun): Promise<{
   const warnings: string[] = [];
   const outcomes: PolicyTestOutcome[][] = file.tests.map(() => []);
   const covered: string[][] = file.tests.map(() => []);
+  const withheld: string[][] = file.tests.map(() => []);
   const disagreements: SimulatorDisagreement[] = [];
   let simulator: AccountSimulator | undefined;
   let simulatorError: string | undefined;
@@ -379,6 +403,8 @@ async function testAccount(run: AccountRun): Promise<{
     }
   try {
     for (const principal of principals) {
+      for (const test of file.tests)
+        if (withheldByGlobals(file, test, principal.arn)) withheld[test.index]?.push(principal.arn);
       const tests = file.tests.filter((test) => testCovers(file, test, principal.arn));
       if (tests.length === 0) continue;
       const { evaluate, problems } = compilePrincipal(run, principal, warnings);
@@ -474,6 +500,7 @@ async function testAccount(run: AccountRun): Promise<{
     },
     outcomes,
     covered,
+    withheld,
     disagreements,
   };
 }

@@ -6,7 +6,8 @@ import type { PolicyTestCase, PolicyTestFile, PrincipalPattern } from './policy-
  * Which principals of an account `iamtrail test` covers: every user and role, less the
  * service-linked roles (unless `--include-service-roles`) and, with `--no-include-system-roles`,
  * the roles only AWS services can assume (aws-iam-tester's "roles that can be assumed by human
- * beings"); then per test aws-iam-tester's filters on the principal ARN.
+ * beings"); then aws-iam-tester's filters on the principal ARN: the file's global ones first, then
+ * each test's.
  */
 
 /** Which roles an account contributes. */
@@ -53,15 +54,35 @@ export function isSystemRole(role: IamRole): boolean {
 }
 
 /**
- * Whether a test covers a principal ARN, as aws-iam-tester decides: with a `limit_to` (the test's,
- * else the file's `global_limit_to`) the ARN must match one of it and exemptions are ignored;
- * without, it must match no exemption (the test's nor the global ones). Patterns match at the
- * start of the ARN (Python's `re.match`).
+ * Whether a principal ARN is among the file's sources, as aws-iam-tester's `determine_source`
+ * decides before any test runs: it must match `global_limit_to` (when given) and no
+ * `global_exemptions`. A test's own `limit_to` can only narrow this list, never widen it.
+ */
+export function globallySelected(file: PolicyTestFile, arn: string): boolean {
+  if (file.globalLimitTo.length > 0 && !matchesAny(file.globalLimitTo, arn)) return false;
+  return !matchesAny(file.globalExemptions, arn);
+}
+
+/**
+ * Whether a test covers a principal ARN, as aws-iam-tester's `evaluate_sources` decides over the
+ * sources {@link globallySelected} keeps: with the test's `limit_to` the ARN must match one of it
+ * (the test's `exemptions` are then ignored); without, it must match none of the test's
+ * `exemptions`. Patterns match at the start of the ARN (Python's `re.match`).
  */
 export function testCovers(file: PolicyTestFile, test: PolicyTestCase, arn: string): boolean {
-  const matches = (patterns: readonly PrincipalPattern[]): boolean =>
-    patterns.some((pattern) => pattern.regex.test(arn));
-  const limitTo = test.limitTo.length > 0 ? test.limitTo : file.globalLimitTo;
-  if (limitTo.length > 0) return matches(limitTo);
-  return !matches(test.exemptions) && !matches(file.globalExemptions);
+  if (!globallySelected(file, arn)) return false;
+  if (test.limitTo.length > 0) return matchesAny(test.limitTo, arn);
+  return !matchesAny(test.exemptions, arn);
+}
+
+/**
+ * Whether the global filters withhold from a test a principal its own `limit_to` names: the reason,
+ * worth saying, why a test with a `limit_to` covers fewer principals than it names.
+ */
+export function withheldByGlobals(file: PolicyTestFile, test: PolicyTestCase, arn: string): boolean {
+  return test.limitTo.length > 0 && matchesAny(test.limitTo, arn) && !globallySelected(file, arn);
+}
+
+function matchesAny(patterns: readonly PrincipalPattern[], arn: string): boolean {
+  return patterns.some((pattern) => pattern.regex.test(arn));
 }

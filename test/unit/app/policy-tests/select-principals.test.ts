@@ -6,6 +6,7 @@ import {
   candidatePrincipals,
   isSystemRole,
   testCovers,
+  withheldByGlobals,
 } from '../../../../src/app/policy-tests/select-principals.js';
 import type { IamRole, IamUser } from '../../../../src/iam/authorization-details.js';
 
@@ -98,6 +99,12 @@ function testAt(file: PolicyTestFile, index: number): PolicyTestCase {
   return test;
 }
 
+/*
+ * aws-iam-tester (aws_iam_tester/lib/aws_iam_tester.py): `determine_source` keeps the users and
+ * roles matching `global_limit_to` (when given), then removes those matching `global_exemptions`,
+ * once, before any test; `evaluate_sources` then runs each test over that list: with the test's
+ * `limit_to` a source must match it, else it must match none of the test's `exemptions`.
+ */
 describe('testCovers', () => {
   const file = parsePolicyTestFile(
     `global_exemptions:
@@ -114,29 +121,57 @@ tests:
   resources: ["*"]
   expected_result: succeed
   limit_to: ["arn:aws:iam::\\\\d{12}:role/admin"]
-  exemptions: ["arn:aws:iam::\\\\d{12}:role/admin"]
+- actions: [iam:CreateUser]
+  resources: ["*"]
+  expected_result: fail
+  limit_to: ["arn:aws:iam::\\\\d{12}:user/alice"]
+  exemptions: ["arn:aws:iam::\\\\d{12}:user/alice"]
 `,
     't.yaml',
   );
-  const covered = (index: number) =>
-    [alice, admin, lambda].filter((p) => testCovers(file, testAt(file, index), p.arn)).map((p) => p.name);
+  const covered = (tests: PolicyTestFile, index: number) =>
+    [alice, admin, lambda].filter((p) => testCovers(tests, testAt(tests, index), p.arn)).map((p) => p.name);
 
   it('leaves out the global exemptions', () => {
-    expect(covered(0)).toEqual(['alice', 'worker']);
+    expect(covered(file, 0)).toEqual(['alice', 'worker']);
   });
   it("adds the test's exemptions to the global ones", () => {
-    expect(covered(1)).toEqual(['worker']);
+    expect(covered(file, 1)).toEqual(['worker']);
   });
-  it('lets limit_to win over every exemption, as aws-iam-tester', () => {
-    expect(covered(2)).toEqual(['admin']);
+  it("never tests a globally exempt principal, even one the test's limit_to names", () => {
+    expect(covered(file, 2)).toEqual([]);
+    expect(withheldByGlobals(file, testAt(file, 2), admin.arn)).toBe(true);
+    expect(withheldByGlobals(file, testAt(file, 2), alice.arn)).toBe(false);
   });
-  it('uses global_limit_to when the test has no limit_to', () => {
-    const limited = parsePolicyTestFile(
-      'global_limit_to: ["arn:aws:iam::\\\\d{12}:user/"]\ntests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n',
-      't.yaml',
-    );
-    expect(
-      [alice, admin].filter((p) => testCovers(limited, testAt(limited, 0), p.arn)).map((p) => p.name),
-    ).toEqual(['alice']);
+  it("ignores the test's exemptions when it has a limit_to", () => {
+    expect(covered(file, 3)).toEqual(['alice']);
+  });
+
+  const limited = parsePolicyTestFile(
+    `global_limit_to: ["arn:aws:iam::\\\\d{12}:role/"]
+tests:
+- actions: [s3:GetObject]
+  resources: ["*"]
+  expected_result: fail
+- actions: [s3:GetObject]
+  resources: ["*"]
+  expected_result: fail
+  exemptions: ["arn:aws:iam::\\\\d{12}:role/admin"]
+- actions: [s3:GetObject]
+  resources: ["*"]
+  expected_result: fail
+  limit_to: ["arn:aws:iam::\\\\d{12}:user/alice", "arn:aws:iam::\\\\d{12}:role/worker"]
+`,
+    't.yaml',
+  );
+  it('tests only what global_limit_to matches', () => {
+    expect(covered(limited, 0)).toEqual(['admin', 'worker']);
+  });
+  it("applies the test's exemptions within global_limit_to", () => {
+    expect(covered(limited, 1)).toEqual(['worker']);
+  });
+  it("narrows global_limit_to by the test's limit_to, never widens it", () => {
+    expect(covered(limited, 2)).toEqual(['worker']);
+    expect(withheldByGlobals(limited, testAt(limited, 2), alice.arn)).toBe(true);
   });
 });
