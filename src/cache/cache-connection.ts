@@ -212,6 +212,54 @@ export class CacheConnection {
   }
 
   /**
+   * Opens an existing cache read-only and as it is, for a reader that must never write (`serve`):
+   * nothing is created, migrated or rebuilt, and a write-ahead log a stopped process left is
+   * replayed in memory only. Refuses with a {@link UsageError}, touching nothing: a missing or empty
+   * file, a folder or a file that is not a DuckDB database, a database that is not iamtrail's, and a
+   * cache of another schema version (the message says which, and how to bring it to this one).
+   * Waits for another process's lock as {@link open} does.
+   */
+  static async openAsIs(
+    path: string,
+    options: Partial<CacheConnectionOptions> = {},
+  ): Promise<CacheConnection> {
+    const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
+    const settings = processDatabaseOptions();
+    const state = inspectCacheFile(path);
+    if (state !== 'duckdb')
+      throw new UsageError(
+        state === 'absent'
+          ? `the cache ${path} does not exist`
+          : `the cache ${path} is an empty file: no iamtrail cache yet`,
+        {
+          suggestions: [
+            `Fill it first (\`iamtrail advisor collect\`, \`iamtrail advisor import\` or a report with --cache ${path}), or pass --cache with the cache file iamtrail wrote`,
+          ],
+        },
+      );
+    return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
+      let database: OpenedDatabase;
+      try {
+        database = await openDuckDbDatabase(path, { ...settings, readOnly: true });
+      } catch (error) {
+        throw CacheConnection.#openError(path, error);
+      }
+      let problem: UsageError | undefined;
+      try {
+        problem = await versionProblem(database.connection, path);
+      } catch (error) {
+        await database.close().catch(() => undefined);
+        throw CacheConnection.#openError(path, error);
+      }
+      if (problem !== undefined) {
+        await database.close();
+        throw problem;
+      }
+      return new CacheConnection(path, database, path, true);
+    });
+  }
+
+  /**
    * Deletes the cache file at `path` (and its write-ahead log) for `cache clear --force`, when it is
    * iamtrail's: it carries the marker, or DuckDB reports it damaged and its bytes still hold the
    * names of iamtrail's tables and columns. Refuses anything else with a {@link UsageError},
@@ -516,6 +564,43 @@ async function isCurrentCache(connection: DuckDBConnection): Promise<boolean> {
   if (meta?.some(([key, value]) => key === CACHE_MARKER.key && value === CACHE_MARKER.value) === true)
     return meta.find(([key]) => key === 'schema_version')?.[1] === CACHE_SCHEMA_VERSION;
   return (await isOwnCache(connection)) && (await schemaVersionOf(connection)) === CACHE_SCHEMA_VERSION;
+}
+
+/**
+ * Why an open database is not a cache {@link CacheConnection.openAsIs} can read as it is: not
+ * iamtrail's, or of another schema version; `undefined` when it is a cache of this version.
+ */
+async function versionProblem(connection: DuckDBConnection, path: string): Promise<UsageError | undefined> {
+  if (!(await isOwnCache(connection)))
+    return new UsageError(
+      `the cache ${path} is a DuckDB database that iamtrail did not create (it has no iamtrail marker)`,
+      { suggestions: ['Pass --cache with the cache file iamtrail wrote'] },
+    );
+  const version = await schemaVersionOf(connection);
+  if (version === CACHE_SCHEMA_VERSION) return undefined;
+  const named = typeof version === 'string' ? version : 'unknown';
+  if (/^\d+$/.test(named) && Number(named) > Number(CACHE_SCHEMA_VERSION))
+    return new UsageError(
+      `the cache ${path} has schema version ${named}, written by a newer iamtrail; this iamtrail reads version ${CACHE_SCHEMA_VERSION} and never changes a cache it only reads`,
+      {
+        suggestions: [
+          'Read it with the newer iamtrail that wrote it (any command of this one would rebuild it, dropping what it holds)',
+        ],
+      },
+    );
+  return new UsageError(
+    `the cache ${path} has schema version ${named}; this iamtrail reads version ${CACHE_SCHEMA_VERSION} and never changes a cache it only reads`,
+    {
+      suggestions: [
+        `Bring it to version ${CACHE_SCHEMA_VERSION} with another iamtrail command, e.g. \`iamtrail cache status --cache ${path}\` (it says what the migration keeps), then ask again`,
+      ],
+    },
+  );
+}
+
+/** Whether an error is {@link CacheConnection}'s: the cache is in use by another process (or request). */
+export function isCacheInUse(error: unknown): boolean {
+  return error instanceof EngineError && isLockConflict(error.cause);
 }
 
 /** The `schema_version` of a cache's `meta` table, read on its own connection. */

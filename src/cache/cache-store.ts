@@ -73,6 +73,11 @@ export class CacheStore {
     return connection === undefined ? undefined : new CacheStore(connection);
   }
 
+  /** Opens an existing cache read-only, as it is, or refuses: see {@link CacheConnection.openAsIs}. */
+  static async openAsIs(path: string, options: Partial<CacheConnectionOptions> = {}): Promise<CacheStore> {
+    return new CacheStore(await CacheConnection.openAsIs(path, options));
+  }
+
   /** Deletes the cache file at `path` when it is iamtrail's: see {@link CacheConnection.remove}. */
   static async remove(
     path: string,

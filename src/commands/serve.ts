@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { cachePathFlag, cachePathOf, cacheWaitFlag, configFlag, openCacheOf } from '../cli/flags.js';
+import { cachePathFlag, cachePathOf, cacheWaitFlag, configFlag } from '../cli/flags.js';
 import { toReportDocument } from '../cli/render-report.js';
 import { buildServer } from '../app/serve/build-server.js';
 import { createCacheAccess } from '../app/serve/cache-access.js';
@@ -57,7 +57,8 @@ export default class Serve extends BaseCommand {
     duckDbMemoryLimitBytes();
     for (const key of config?.unknownKeys ?? [])
       warn(`config file ${flags.config ?? ''}: unknown key "${key}" ignored`);
-    const cache = createCacheAccess(cachePathOf(flags), () => openCacheOf(flags, warn));
+    const cachePath = cachePathOf(flags);
+    const cache = createCacheAccess(cachePath, { lockTimeoutMs: flags['cache-wait'] * 1000 });
     const server = await buildServer({
       cache,
       version: this.config.version,

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/app/serve/build-server.js';
 import { createCacheAccess } from '../../src/app/serve/cache-access.js';
 import { createUsageReader } from '../../src/app/serve/principal-usage.js';
-import { CacheStore } from '../../src/cache/cache-store.js';
 import { toReportDocument } from '../../src/cli/render-report.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { diffDocument } from '../contract/json-schemas.js';
@@ -49,7 +48,7 @@ beforeAll(async () => {
   );
   const warnings: string[] = [];
   server = await buildServer({
-    cache: createCacheAccess(cachePath, () => CacheStore.open(cachePath)),
+    cache: createCacheAccess(cachePath, { lockTimeoutMs: 5000 }),
     usage: createUsageReader({
       config: loadConfig(CONFIG),
       cache: { path: cachePath, lockTimeoutMs: 5000 },

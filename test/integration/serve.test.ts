@@ -109,7 +109,7 @@ beforeAll(async () => {
     await store.close();
   }
   server = await buildServer({
-    cache: createCacheAccess(cachePath, () => CacheStore.open(cachePath)),
+    cache: createCacheAccess(cachePath, { lockTimeoutMs: 5000 }),
     now: () => NOW,
     version: '9.9.9',
   });
