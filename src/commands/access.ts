@@ -38,9 +38,13 @@ export default class Access extends BaseCommand {
     action: Flags.string({
       required: true,
       helpValue: 'ACTION',
-      description: 'One action (service:Action).',
+      description: 'One action (service:Action), without wildcards.',
     }),
-    resource: Flags.string({ default: '*', helpValue: 'ARN', description: 'The resource ARN.' }),
+    resource: Flags.string({
+      default: '*',
+      helpValue: 'ARN',
+      description: 'The resource: an ARN, or *',
+    }),
     scps: Flags.string({
       helpValue: 'FILE',
       description: 'Service control policies and their targets (see iamtrail test).',
@@ -49,7 +53,7 @@ export default class Access extends BaseCommand {
       multiple: true,
       helpValue: 'KEY=VALUE[:TYPE]',
       description:
-        'A condition key of the request (repeatable); TYPE as the simulator names it (default string; list types take a,b,c).',
+        'A condition key of the request (repeatable); TYPE as the simulator names it, in any case (default string; list types take a,b,c; a VALUE ending in :letters needs its TYPE).',
     }),
     format: formatFlag,
   };

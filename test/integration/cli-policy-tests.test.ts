@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -158,6 +158,28 @@ describe('iamtrail access on the demo', () => {
     ).toEqual([['DeveloperAccess', 3, 'Deny']]);
   });
 
+  it('refuses an action without its service and a resource that is no ARN, exit 2', async () => {
+    const ask = (action: string, resource: string) =>
+      runCli([
+        'access',
+        ...CONFIG,
+        '--account',
+        'demo',
+        '--user',
+        'alice',
+        '--action',
+        action,
+        '--resource',
+        resource,
+      ]);
+    const action = await ask('iam', '*');
+    expect(action.status).toBe(2);
+    expect(flatten(action.stderr)).toContain('--action "iam" is not an action (service:Action)');
+    const resource = await ask('s3:GetObject', 'notanarn');
+    expect(resource.status).toBe(2);
+    expect(flatten(resource.stderr)).toContain('--resource "notanarn" is neither * nor an ARN');
+  });
+
   it('refuses an unknown user with the close match, exit 2', async () => {
     const run = await runCli([
       'access',
@@ -203,5 +225,87 @@ describe("iamtrail test on aws-iam-tester's example file", () => {
       'test "test-2" (examples/policy-tests/aws-iam-tester.yaml:69): its limit_to matches 2 principal(s) that global_limit_to or global_exemptions leave out: they are not tested (the global filters apply first, as in aws-iam-tester)',
       'test "test-2" (examples/policy-tests/aws-iam-tester.yaml:69): its selection (limit_to, exemptions, global ones) covers no principal of the accounts tested: it checks nothing',
     ]);
+  });
+});
+
+/*
+ * A user allowed everything but denied it without MFA, as AWS's own example policy
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_aws_my-sec-creds-self-manage.html:
+ * Deny NotAction ... BoolIfExists aws:MultiFactorAuthPresent false): asked without MFA, the Deny
+ * decides, whatever the case of the type suffix.
+ */
+describe('iamtrail access --context with a type in another case', () => {
+  it('reads false:Boolean as the boolean false: the MFA Deny decides', async () => {
+    const dir = mkdtempSync(join(work, 'mfa-'));
+    writeFileSync(
+      join(dir, 'iam.json'),
+      JSON.stringify({
+        UserDetailList: [
+          {
+            Path: '/',
+            UserName: 'needs-mfa',
+            UserId: 'AIDANEEDSMFA',
+            Arn: 'arn:aws:iam::333333333333:user/needs-mfa',
+            CreateDate: '2025-01-01T00:00:00Z',
+            UserPolicyList: [
+              {
+                PolicyName: 'p',
+                PolicyDocument: {
+                  Version: '2012-10-17',
+                  Statement: [
+                    { Effect: 'Allow', Action: '*', Resource: '*' },
+                    {
+                      Effect: 'Deny',
+                      NotAction: ['iam:ChangePassword', 'sts:GetSessionToken'],
+                      Resource: '*',
+                      Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+                    },
+                  ],
+                },
+              },
+            ],
+            GroupList: [],
+            AttachedManagedPolicies: [],
+            Tags: [],
+          },
+        ],
+        GroupDetailList: [],
+        RoleDetailList: [],
+        Policies: [],
+      }),
+    );
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      'accounts:\n  - name: lab\n    id: 333333333333\n    iam: iam.json\n',
+    );
+    const ask = (context: string) =>
+      runCli([
+        'access',
+        '--config',
+        join(dir, 'config.yaml'),
+        '--user',
+        'needs-mfa',
+        '--action',
+        's3:GetObject',
+        '--context',
+        context,
+        '--format',
+        'json',
+      ]);
+    for (const context of [
+      'aws:MultiFactorAuthPresent=false:Boolean',
+      'aws:MultiFactorAuthPresent=false:boolean',
+    ]) {
+      const run = await ask(context);
+      expect(run.status, run.stderr).toBe(0);
+      const access = JSON.parse(run.stdout) as AccessDocument;
+      expect(
+        access.results.map((result) => result.decision),
+        context,
+      ).toEqual(['explicitDeny']);
+    }
+    const typo = await ask('aws:MultiFactorAuthPresent=false:bool');
+    expect(typo.status).toBe(2);
+    expect(flatten(typo.stderr)).toContain('"bool" is not a context key type');
   });
 });

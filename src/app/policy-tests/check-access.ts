@@ -19,6 +19,7 @@ import type { AccountDetails } from '../accounts/account-details.js';
 import type { AccountTarget } from '../accounts/resolve-accounts.js';
 import { contextKeyProblem, contextValueProblem } from './context-values.js';
 import { readScpFile, scpLevelsOf } from './read-scp-file.js';
+import { ACTION_NAME, RESOURCE_ARN } from './read-test-file.js';
 import { withDefaultContext } from './run-policy-tests.js';
 import { candidatePrincipals, isServiceRole } from './select-principals.js';
 
@@ -89,8 +90,11 @@ export interface AccessDependencies {
 
 /**
  * Parses one `--context KEY=VALUE[:TYPE]`: the type is the part after the last `:` when it is one
- * of the context key types (default `string`); a list type takes comma-separated values. A value
- * not of its type, or an empty key, is a UsageError (exit code 2).
+ * of the context key types, in any case (`:Boolean` is `boolean`); without one, `string`. A list
+ * type takes comma-separated values. A suffix of letters only that is no type (`:bool`, or a value
+ * ending in `:root`) is refused rather than read as part of a string value: a mistyped type would
+ * silently change the decision. A value not of its type, or an empty key, is a UsageError too
+ * (exit code 2).
  */
 export function parseContextFlag(value: string): ContextEntry {
   const equals = value.indexOf('=');
@@ -106,9 +110,25 @@ export function parseContextFlag(value: string): ContextEntry {
   let type: ContextKeyType = 'string';
   const colon = rest.lastIndexOf(':');
   const suffix = colon < 0 ? '' : rest.slice(colon + 1);
-  if ((CONTEXT_KEY_TYPES as readonly string[]).includes(suffix)) {
-    type = suffix as ContextKeyType;
+  const named = CONTEXT_KEY_TYPES.find((name) => name.toLowerCase() === suffix.toLowerCase());
+  if (named !== undefined) {
+    type = named;
     rest = rest.slice(0, colon);
+  } else if (/^[A-Za-z]+$/.test(suffix)) {
+    const close = closeMatches(suffix, CONTEXT_KEY_TYPES);
+    throw new UsageError(
+      `--context ${JSON.stringify(value)}: "${suffix}" is not a context key type (${CONTEXT_KEY_TYPES.join(', ')})`,
+      {
+        suggestions: [
+          ...(close.length === 0
+            ? []
+            : [
+                `Did you mean ${close.map((name) => `--context ${key}=${rest.slice(0, colon)}:${name}`).join(' or ')}?`,
+              ]),
+          `If "${rest}" is the value, give its type: --context ${key}=${rest}:string`,
+        ],
+      },
+    );
   }
   const values = type.endsWith('List') ? rest.split(',') : [rest];
   const keyProblem = contextKeyProblem(key);
@@ -136,6 +156,15 @@ export async function checkAccess(
   if (/[*?]/.test(options.action))
     throw new UsageError(
       `--action ${options.action}: give one action, without wildcards (iamtrail test expands them)`,
+    );
+  if (!ACTION_NAME.test(options.action))
+    throw new UsageError(`--action ${JSON.stringify(options.action)} is not an action (service:Action)`, {
+      suggestions: ['--action iam:CreateUser'],
+    });
+  if (options.resource !== '*' && !RESOURCE_ARN.test(options.resource))
+    throw new UsageError(
+      `--resource ${JSON.stringify(options.resource)} is neither * nor an ARN (arn:partition:service:region:account:resource)`,
+      { suggestions: ['--resource arn:aws:s3:::my-bucket/key'] },
     );
   const known = deps.data.catalog.get(options.action);
   if (known === undefined)

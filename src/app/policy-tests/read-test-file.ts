@@ -46,7 +46,9 @@ const TEST_KEYS = [
 const CONTEXT_KEYS = ['context_key_name', 'context_key_values', 'context_key_type'] as const;
 const EXPECTED_RESULTS = ['fail', 'succeed'] as const;
 /** An ARN: `arn:` then partition, service, region, account and a non-empty resource. */
-const RESOURCE_ARN = /^arn:[^:]+:[^:]*:[^:]*:[^:]*:.+/;
+export const RESOURCE_ARN = /^arn:[^:]+:[^:]*:[^:]*:[^:]*:.+/;
+/** An action, `service:Action` (wildcards allowed in a test file), or `*`. */
+export const ACTION_NAME = /^(?:\*|[^:\s]+:[^:\s]+)$/;
 
 /** Reads and parses a test file; a missing file or a bad one is an InputDataError (exit code 2). */
 export function readPolicyTestFile(path: string): PolicyTestFile {
@@ -188,7 +190,7 @@ class TestFileReader {
     const actions = this.strings(required('actions'), `${where}.actions`);
     if (actions.length === 0) throw this.error(fields.get('actions'), `${where}.actions`, 'is empty');
     for (const { value, node: item } of actions)
-      if (value !== '*' && !/^[^:\s]+:[^:\s]+$/.test(value))
+      if (!ACTION_NAME.test(value))
         throw this.error(
           item,
           `${where}.actions`,

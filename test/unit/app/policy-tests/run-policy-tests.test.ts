@@ -76,6 +76,46 @@ describe('parseContextFlag', () => {
   });
 });
 
+describe('parseContextFlag: the type suffix', () => {
+  it('reads a type in any case, as the one it names', () => {
+    expect(parseContextFlag('aws:MultiFactorAuthPresent=false:Boolean')).toEqual({
+      key: 'aws:MultiFactorAuthPresent',
+      values: ['false'],
+      type: 'boolean',
+    });
+    expect(parseContextFlag('aws:SourceIp=10.0.0.1:IP').type).toBe('ip');
+    expect(parseContextFlag('aws:TagKeys=a,b:STRINGLIST')).toEqual({
+      key: 'aws:TagKeys',
+      values: ['a', 'b'],
+      type: 'stringList',
+    });
+  });
+  it('refuses a suffix of letters that is no type, naming it, the types and the close one', () => {
+    expect(() => parseContextFlag('aws:MultiFactorAuthPresent=false:bool')).toThrow(
+      '--context "aws:MultiFactorAuthPresent=false:bool": "bool" is not a context key type (string, stringList, numeric, numericList, boolean, booleanList, ip, ipList, binary, binaryList, date, dateList)',
+    );
+    try {
+      parseContextFlag('aws:MultiFactorAuthPresent=false:bolean');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).suggestions[0]).toBe(
+        'Did you mean --context aws:MultiFactorAuthPresent=false:boolean?',
+      );
+    }
+  });
+  it('takes a value ending in :letters only with its type given', () => {
+    expect(() => parseContextFlag('aws:PrincipalArn=arn:aws:iam::123456789012:root')).toThrow(
+      '"root" is not a context key type',
+    );
+    expect(parseContextFlag('aws:PrincipalArn=arn:aws:iam::123456789012:root:string')).toEqual({
+      key: 'aws:PrincipalArn',
+      values: ['arn:aws:iam::123456789012:root'],
+      type: 'string',
+    });
+  });
+});
+
 describe('summarize and uncheckedWarnings', () => {
   it('counts a succeed test without any case as unchecked, and says why', () => {
     expect(summarize([], 'succeed')).toEqual({
