@@ -1,5 +1,5 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Node, YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, Node, YAMLMap } from 'yaml';
 
 import { readInputFile } from '../../cli/read-input-file.js';
 import { closeMatches } from '../../close-matches.js';
@@ -26,6 +26,11 @@ import type { PolicyTestCase, PolicyTestFile, PrincipalPattern } from './policy-
  *         - context_key_name: aws:MultiFactorAuthPresent
  *           context_key_values: false       # a scalar or a list
  *           context_key_type: boolean       # one of CONTEXT_KEY_TYPES
+ *
+ * Read as aws-iam-tester's PyYAML `FullLoader` reads it: anchors and aliases (`actions: *acts`) and
+ * merge keys (`<<: *base`, the mapping's own keys winning) resolve where they are used, and
+ * `expected_result` is compared in any case (`Fail`). Unknown keys stay errors, also in a merged
+ * mapping.
  *
  * The regexes are Python's `re.match` in aws-iam-tester: anchored at the start only. Every mistake
  * (unknown key, wrong type, bad regex or a Python-only one such as `\Z`, `{…}` other than
@@ -63,14 +68,19 @@ export function readPolicyTestFile(path: string): PolicyTestFile {
 /** Parses the text of a test file; `path` names it in messages. */
 export function parsePolicyTestFile(text: string, path: string): PolicyTestFile {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: true });
+  const document = parseDocument(text, {
+    lineCounter,
+    keepSourceTokens: true,
+    uniqueKeys: true,
+    merge: true,
+  });
   const first = document.errors[0];
   if (first !== undefined)
     throw new InputDataError(
       `${path}:${first.linePos?.[0].line ?? 1}: not valid YAML: ${first.message.split('\n')[0] ?? ''}`,
     );
-  const reader = new TestFileReader(path, text, lineCounter);
-  const root = document.contents;
+  const reader = new TestFileReader(path, text, lineCounter, document);
+  const root = reader.resolve(document.contents);
   if (!isMap(root)) throw reader.error(root, 'the file', 'must be a mapping with a tests: list');
   const top = reader.entries(root, TOP_KEYS, 'the file');
   const landing = top.get('user_landing_account');
@@ -110,7 +120,23 @@ class TestFileReader {
     private readonly path: string,
     private readonly text: string,
     private readonly lines: LineCounter,
+    private readonly document: Document,
   ) {}
+
+  /**
+   * The entries of each mapping merged so far: one named by many `<<` (or by a `<<` of mappings that
+   * merge it in turn, an alias bomb) is read once.
+   */
+  readonly #merged = new Map<YAMLMap, { known: readonly string[]; entries: Map<string, Node | null> }>();
+
+  /** The node an alias (`*acts`) stands for; any other node as it is. */
+  resolve(node: Node | null | undefined): Node | null {
+    let current = node ?? null;
+    // An alias may name an anchored alias; the parser refuses cycles and unknown anchors.
+    for (let hops = 0; isAlias(current) && hops < 100; hops += 1)
+      current = current.resolve(this.document) ?? null;
+    return current;
+  }
 
   lineOf(node: Node | null | undefined): number {
     const offset = node?.range?.[0];
@@ -124,35 +150,69 @@ class TestFileReader {
     );
   }
 
-  /** A mapping's entries by key; an unknown key is an error with the close matches. */
-  entries<K extends string>(map: YAMLMap, known: readonly K[], where: string): Map<K, Node | null> {
+  /**
+   * A mapping's entries by key, aliases resolved; an unknown key is an error with the close
+   * matches. A merge key (`<<: *base`, or a list of them) adds the keys of the mappings it names that
+   * the mapping does not give itself, the first named winning (YAML's merge, as PyYAML reads it).
+   */
+  entries<K extends string>(
+    map: YAMLMap,
+    known: readonly K[],
+    where: string,
+    merging: ReadonlySet<YAMLMap> = new Set(),
+  ): Map<K, Node | null> {
     const result = new Map<K, Node | null>();
+    const merged: YAMLMap[] = [];
     for (const pair of map.items) {
       const keyNode = pair.key as Node | null;
-      const key = isScalar(keyNode) ? String(keyNode.value) : '';
-      if (!(known as readonly string[]).includes(key)) {
-        const close = closeMatches(key, known);
-        throw this.error(
-          keyNode,
-          `unknown key "${key}" in ${where}`,
-          `(known: ${known.join(', ')})`,
-          close.length === 0 ? [] : [`Did you mean ${close.map((name) => `"${name}"`).join(' or ')}?`],
-        );
+      if (isScalar(keyNode) && typeof keyNode.value === 'symbol' && keyNode.value.description === '<<') {
+        const source = this.resolve(pair.value as Node | null);
+        const sources = isSeq(source) ? (source.items as Node[]).map((item) => this.resolve(item)) : [source];
+        for (const entry of sources) {
+          if (!isMap(entry))
+            throw this.error(entry ?? keyNode, `<< in ${where}`, 'must name a mapping (<<: *anchor)');
+          if (entry === map || merging.has(entry))
+            throw this.error(keyNode, `<< in ${where}`, 'merges a mapping into itself');
+          merged.push(entry);
+        }
+        continue;
       }
-      result.set(key as K, (pair.value as Node | null) ?? null);
+      const key = isScalar(keyNode) ? String(keyNode.value) : '';
+      result.set(this.knownKey(keyNode, key, known, where), this.resolve(pair.value as Node | null));
+    }
+    for (const source of merged) {
+      let read = this.#merged.get(source);
+      if (read?.known !== known) {
+        read = { known, entries: this.entries(source, known, where, new Set([...merging, map])) };
+        this.#merged.set(source, read);
+      }
+      for (const [key, value] of read.entries as Map<K, Node | null>)
+        if (!result.has(key)) result.set(key, value);
     }
     return result;
   }
 
+  knownKey<K extends string>(keyNode: Node | null, key: string, known: readonly K[], where: string): K {
+    if ((known as readonly string[]).includes(key)) return key as K;
+    const close = closeMatches(key, known);
+    throw this.error(
+      keyNode,
+      `unknown key "${key}" in ${where}`,
+      `(known: ${known.join(', ')})`,
+      close.length === 0 ? [] : [`Did you mean ${close.map((name) => `"${name}"`).join(' or ')}?`],
+    );
+  }
+
   list(node: Node | null, key: string): Node[] {
-    if (!isSeq(node)) throw this.error(node, key, 'must be a list');
-    return node.items as Node[];
+    const resolved = this.resolve(node);
+    if (!isSeq(resolved)) throw this.error(resolved, key, 'must be a list');
+    return (resolved.items as Node[]).map((item) => this.resolve(item) ?? item);
   }
 
   /** A list of strings; `null` (the key with no value) is an empty list. */
   strings(node: Node | null | undefined, key: string): { value: string; node: Node }[] {
     if (node === undefined || (isScalar(node) && node.value === null)) return [];
-    return this.list(node ?? null, key).map((item) => {
+    return this.list(node, key).map((item) => {
       if (!isScalar(item) || typeof item.value !== 'string' || item.value.length === 0)
         throw this.error(item, key, 'must list strings');
       return { value: item.value, node: item };
@@ -214,9 +274,11 @@ class TestFileReader {
         );
     }
     const expectedNode = required('expected_result');
-    const expected = this.scalarText(expectedNode, `${where}.expected_result`);
+    // aws-iam-tester lowercases it: `Fail` and `SUCCEED` are fail and succeed.
+    const written = this.scalarText(expectedNode, `${where}.expected_result`);
+    const expected = written.toLowerCase();
     if (!(EXPECTED_RESULTS as readonly string[]).includes(expected))
-      throw this.error(expectedNode, `${where}.expected_result`, `"${expected}" must be fail or succeed`);
+      throw this.error(expectedNode, `${where}.expected_result`, `"${written}" must be fail or succeed`);
     const nameNode = fields.get('name');
     return {
       index,
@@ -258,7 +320,9 @@ class TestFileReader {
         );
       }
       const valuesNode = get('context_key_values');
-      const valueNodes = isSeq(valuesNode) ? (valuesNode.items as Node[]) : [valuesNode];
+      const valueNodes = isSeq(valuesNode)
+        ? (valuesNode.items as Node[]).map((value) => this.resolve(value))
+        : [valuesNode];
       const values = valueNodes.map((value) => {
         const text = this.scalarText(value, `${where}.context_key_values`);
         const problem = contextValueProblem(type as ContextKeyType, text);

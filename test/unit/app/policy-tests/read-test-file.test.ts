@@ -194,6 +194,137 @@ describe('parsePolicyTestFile', () => {
     });
 });
 
+/*
+ * aws-iam-tester reads its file with PyYAML's FullLoader, which resolves anchors, aliases and merge
+ * keys (https://yaml.org/type/merge.html: the mapping's own keys win over merged ones, and a mapping
+ * named earlier in a `<<` list wins over a later one), and lowercases expected_result.
+ */
+describe('parsePolicyTestFile: YAML as aws-iam-tester reads it', () => {
+  it('resolves aliases where they are used: actions, resources, limit_to, a context entry', () => {
+    const file = parsePolicyTestFile(
+      `global_exemptions: &admins
+- "arn:aws:iam::\\\\d{12}:role/admin"
+tests:
+- actions: &acts
+  - s3:GetObject
+  - s3:PutObject
+  resources: &all ["*"]
+  expected_result: fail
+  custom_context:
+  - &no-mfa
+    context_key_name: aws:MultiFactorAuthPresent
+    context_key_values: false
+    context_key_type: boolean
+- actions: *acts
+  resources: *all
+  expected_result: succeed
+  limit_to: *admins
+  custom_context:
+  - *no-mfa
+`,
+      't.yaml',
+    );
+    expect(file.tests[1]?.actions).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(file.tests[1]?.resources).toEqual(['*']);
+    expect(file.tests[1]?.limitTo.map((pattern) => pattern.source)).toEqual([
+      'arn:aws:iam::\\d{12}:role/admin',
+    ]);
+    expect(file.tests[1]?.context).toEqual([
+      { key: 'aws:MultiFactorAuthPresent', values: ['false'], type: 'boolean' },
+    ]);
+  });
+
+  it("merges <<: the test's own keys win, then the first mapping named", () => {
+    const file = parsePolicyTestFile(
+      `tests:
+- &base
+  name: base
+  actions: [s3:GetObject]
+  resources: ["*"]
+  expected_result: fail
+- &other
+  name: other
+  actions: [iam:CreateUser]
+  resources: ["arn:aws:iam::{account_id}:user/x"]
+  expected_result: fail
+- <<: *base
+  name: derived
+  expected_result: succeed
+- <<: [*other, *base]
+  name: both
+`,
+      't.yaml',
+    );
+    expect(
+      file.tests.map((test) => [test.name, test.line, test.actions, test.resources, test.expected]),
+    ).toEqual([
+      ['base', 3, ['s3:GetObject'], ['*'], 'fail'],
+      ['other', 8, ['iam:CreateUser'], ['arn:aws:iam::{account_id}:user/x'], 'fail'],
+      ['derived', 12, ['s3:GetObject'], ['*'], 'succeed'],
+      ['both', 15, ['iam:CreateUser'], ['arn:aws:iam::{account_id}:user/x'], 'fail'],
+    ]);
+  });
+
+  it('reads a mapping merged many times over once (an alias bomb parses at once)', () => {
+    const levels = Array.from(
+      { length: 12 },
+      (_, level) =>
+        `- &m${level + 1}\n  <<: [${Array.from({ length: 10 }, () => `*m${level}`).join(', ')}]\n`,
+    );
+    const text = `tests:\n- &m0\n  actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n${levels.join('')}`;
+    const started = Date.now();
+    const file = parsePolicyTestFile(text, 't.yaml');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(file.tests).toHaveLength(13);
+    expect(file.tests[12]?.actions).toEqual(['s3:GetObject']);
+  });
+
+  it('reads expected_result in any case, as the tester lowercases it', () => {
+    const file = parsePolicyTestFile(
+      'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: Fail\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: SUCCEED\n',
+      't.yaml',
+    );
+    expect(file.tests.map((test) => test.expected)).toEqual(['fail', 'succeed']);
+  });
+
+  const refused: { name: string; text: string; message: string }[] = [
+    {
+      name: 'an unknown key in a merged mapping, at its line',
+      text: 'tests:\n- &base\n  actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n  expectd: x\n- <<: *base\n',
+      message: 't.yaml:6: unknown key "expectd" in tests[0]',
+    },
+    {
+      name: 'a merge of something that is no mapping',
+      text: 'tests:\n- actions: &acts [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n- <<: *acts\n',
+      message: 't.yaml:2: << in tests[1] must name a mapping (<<: *anchor)',
+    },
+    {
+      name: 'a mapping merged into itself',
+      text: 'tests: &all\n- <<: *all\n',
+      message: 't.yaml:2: << in tests[0] merges a mapping into itself',
+    },
+    {
+      name: 'a test merging itself',
+      text: 'tests:\n- &t\n  <<: *t\n  actions: [s3:GetObject]\n',
+      message: 't.yaml:3: << in tests[0] merges a mapping into itself',
+    },
+    {
+      name: 'an aliased value of the wrong kind, at the line it is written',
+      text: 'tests:\n- name: &first first\n  actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: fail\n- actions: *first\n  resources: ["*"]\n  expected_result: fail\n',
+      message: 't.yaml:2: tests[1].actions must be a list',
+    },
+    {
+      name: 'an expected_result neither fail nor succeed in any case, quoted as written',
+      text: 'tests:\n- actions: [s3:GetObject]\n  resources: ["*"]\n  expected_result: Denied\n',
+      message: 't.yaml:4: tests[0].expected_result "Denied" must be fail or succeed',
+    },
+  ];
+  for (const { name, text, message } of refused)
+    it(`refuses ${name}`, () => {
+      expect(() => parsePolicyTestFile(text, 't.yaml')).toThrow(message);
+    });
+});
+
 describe("the demo's test file", () => {
   it('parses, with fail tests and a succeed test', () => {
     const file = readPolicyTestFile(join(REPO_ROOT, 'examples/policy-tests/demo.yaml'));
