@@ -45,8 +45,9 @@ export default class Test extends BaseCommand {
     'policies, groups, permissions boundary and, with --scps FILE, the SCPs above its account. The SCP file is JSON ' +
     '(or YAML): {"managementAccount": "1111…" (optional), "policies": [{"id", "name", "content" (the policy, object ' +
     'or JSON text), "targets": ["r-…", "ou-…", account ids]}], "accounts": {"2222…": ["r-…", "ou-…"]} (per account, ' +
-    'its path from the root to its parent OU)}; every level needs at least one SCP. Default context: ' +
-    'aws:MultiFactorAuthPresent=true and redshift:DbUser=admin; a condition key nobody supplies makes a case ' +
+    'its path from the root to its parent OU)}; every level needs at least one SCP. Default context (of a test ' +
+    'without custom_context, which replaces it): aws:MultiFactorAuthPresent=true and redshift:DbUser=admin; a ' +
+    'condition key nobody supplies makes a case ' +
     'inconclusive. CloudTrail (the cache, the last 90 days by default) tells for each case whether the principal ' +
     'really called the actions: a fail test on * it contradicts is a critical finding (the logs keep no resource: ' +
     'calls on a scoped resource are shown, not a finding). A succeed test covering no principal is unchecked: a ' +

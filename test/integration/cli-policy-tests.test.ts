@@ -228,6 +228,42 @@ describe("iamtrail test on aws-iam-tester's example file", () => {
   });
 });
 
+/**
+ * A folder with a one-account config (lab, 333333333333) whose IAM file holds one user with one
+ * inline policy of `statements`.
+ */
+function labAccount(prefix: string, user: string, statements: readonly unknown[]): string {
+  const dir = mkdtempSync(join(work, prefix));
+  writeFileSync(
+    join(dir, 'iam.json'),
+    JSON.stringify({
+      UserDetailList: [
+        {
+          Path: '/',
+          UserName: user,
+          UserId: 'AIDALABUSER',
+          Arn: `arn:aws:iam::333333333333:user/${user}`,
+          CreateDate: '2025-01-01T00:00:00Z',
+          UserPolicyList: [
+            { PolicyName: 'p', PolicyDocument: { Version: '2012-10-17', Statement: statements } },
+          ],
+          GroupList: [],
+          AttachedManagedPolicies: [],
+          Tags: [],
+        },
+      ],
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: [],
+    }),
+  );
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    'accounts:\n  - name: lab\n    id: 333333333333\n    iam: iam.json\n',
+  );
+  return dir;
+}
+
 /*
  * A user allowed everything but denied it without MFA, as AWS's own example policy
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_aws_my-sec-creds-self-manage.html:
@@ -236,48 +272,15 @@ describe("iamtrail test on aws-iam-tester's example file", () => {
  */
 describe('iamtrail access --context with a type in another case', () => {
   it('reads false:Boolean as the boolean false: the MFA Deny decides', async () => {
-    const dir = mkdtempSync(join(work, 'mfa-'));
-    writeFileSync(
-      join(dir, 'iam.json'),
-      JSON.stringify({
-        UserDetailList: [
-          {
-            Path: '/',
-            UserName: 'needs-mfa',
-            UserId: 'AIDANEEDSMFA',
-            Arn: 'arn:aws:iam::333333333333:user/needs-mfa',
-            CreateDate: '2025-01-01T00:00:00Z',
-            UserPolicyList: [
-              {
-                PolicyName: 'p',
-                PolicyDocument: {
-                  Version: '2012-10-17',
-                  Statement: [
-                    { Effect: 'Allow', Action: '*', Resource: '*' },
-                    {
-                      Effect: 'Deny',
-                      NotAction: ['iam:ChangePassword', 'sts:GetSessionToken'],
-                      Resource: '*',
-                      Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
-                    },
-                  ],
-                },
-              },
-            ],
-            GroupList: [],
-            AttachedManagedPolicies: [],
-            Tags: [],
-          },
-        ],
-        GroupDetailList: [],
-        RoleDetailList: [],
-        Policies: [],
-      }),
-    );
-    writeFileSync(
-      join(dir, 'config.yaml'),
-      'accounts:\n  - name: lab\n    id: 333333333333\n    iam: iam.json\n',
-    );
+    const dir = labAccount('mfa-', 'needs-mfa', [
+      { Effect: 'Allow', Action: '*', Resource: '*' },
+      {
+        Effect: 'Deny',
+        NotAction: ['iam:ChangePassword', 'sts:GetSessionToken'],
+        Resource: '*',
+        Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+      },
+    ]);
     const ask = (context: string) =>
       runCli([
         'access',
@@ -307,5 +310,57 @@ describe('iamtrail access --context with a type in another case', () => {
     const typo = await ask('aws:MultiFactorAuthPresent=false:bool');
     expect(typo.status).toBe(2);
     expect(flatten(typo.stderr)).toContain('"bool" is not a context key type');
+  });
+});
+
+/*
+ * aws-iam-tester sends a test's custom_context as the whole request context: its default (MFA
+ * present) only when the test has none (simulate(): `if not sim_context`). A user allowed IAM only
+ * with MFA, tested with a context that names the source address alone: MFA is not in the request,
+ * so the Allow's condition cannot be decided (iamtrail: inconclusive, naming the key), where the
+ * default MFA=true added to it would have allowed it.
+ */
+describe('iamtrail test: a custom_context replaces the default context', () => {
+  it('leaves aws:MultiFactorAuthPresent out of a test that gives only aws:SourceIp', async () => {
+    const dir = labAccount('ctx-', 'u_mfa', [
+      {
+        Effect: 'Allow',
+        Action: 'iam:*',
+        Resource: '*',
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+      },
+    ]);
+    writeFileSync(
+      join(dir, 'tests.yaml'),
+      `tests:
+  - name: no-iam-from-office
+    actions: [iam:CreateUser]
+    resources: ["*"]
+    expected_result: fail
+    custom_context:
+      - context_key_name: aws:SourceIp
+        context_key_values: 10.0.0.1
+        context_key_type: ip
+  - name: no-iam-by-default
+    actions: [iam:CreateUser]
+    resources: ["*"]
+    expected_result: fail
+`,
+    );
+    const run = await runCli([
+      'test',
+      '--config',
+      join(dir, 'config.yaml'),
+      '--tests',
+      join(dir, 'tests.yaml'),
+      '--no-trail',
+      '--format',
+      'json',
+    ]);
+    const tested = JSON.parse(run.stdout) as PolicyTestDocument;
+    const [office, byDefault] = tested.tests.map((test) => test.outcomes[0]);
+    expect([office?.decision, office?.status]).toEqual(['inconclusive', 'inconclusive']);
+    expect(office?.examples[0]?.missingContextKeys).toEqual(['aws:MultiFactorAuthPresent']);
+    expect([byDefault?.decision, byDefault?.status]).toEqual(['allowed', 'fail']);
   });
 });

@@ -32,7 +32,7 @@ export interface PolicyTestCase {
   readonly expected: 'fail' | 'succeed';
   readonly limitTo: readonly PrincipalPattern[];
   readonly exemptions: readonly PrincipalPattern[];
-  /** `custom_context`, added to (and overriding) the default context. */
+  /** `custom_context`: when given, the whole context of the test's requests (no default is added). */
   readonly context: readonly ContextEntry[];
 }
 
@@ -184,7 +184,7 @@ export interface PolicyTestDocument {
   readonly scpsFile: string | null;
   /** `true` with `--simulator`: outcomes also carry the simulator's decision. */
   readonly simulator: boolean;
-  /** The context every request gets unless a test's `custom_context` overrides a key. */
+  /** The context of every test without a `custom_context` (one with it gets exactly its own). */
   readonly defaultContext: readonly ContextEntry[];
   readonly accounts: readonly PolicyTestAccount[];
   /** Whether CloudTrail (the cache) was read for the cross-check, over which window, or why not. */

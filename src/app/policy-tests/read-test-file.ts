@@ -22,7 +22,7 @@ import type { PolicyTestCase, PolicyTestFile, PrincipalPattern } from './policy-
  *       expected_result: fail               # fail | succeed
  *       limit_to: [regex, ...]              # narrows what the global keys keep; replaces exemptions
  *       exemptions: [regex, ...]
- *       custom_context:
+ *       custom_context:                     # replaces the default context (aws-iam-tester)
  *         - context_key_name: aws:MultiFactorAuthPresent
  *           context_key_values: false       # a scalar or a list
  *           context_key_type: boolean       # one of CONTEXT_KEY_TYPES

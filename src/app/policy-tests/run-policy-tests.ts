@@ -60,8 +60,9 @@ import type { PrincipalSelection } from './select-principals.js';
  */
 
 /**
- * The context every request gets, as aws-iam-tester sets it: MFA present, and the Redshift user
- * `admin`. A test's `custom_context` overrides a key (compared case-insensitively).
+ * The context of a test without `custom_context`, as aws-iam-tester sets it: MFA present, and the
+ * Redshift user `admin`. A test's `custom_context` replaces it whole (the tester's `simulate`
+ * uses these only `if not sim_context`); `iamtrail access --context` overrides its keys.
  */
 export const DEFAULT_TEST_CONTEXT: readonly ContextEntry[] = [
   { key: 'aws:MultiFactorAuthPresent', values: ['true'], type: 'boolean' },
@@ -339,12 +340,18 @@ export function withheldWarnings(
   ];
 }
 
-/** A test's context: the defaults, with `custom_context` overriding by key (case-insensitively). */
+/**
+ * A test's context, as aws-iam-tester builds it: its `custom_context` alone when it has one (a key it
+ * does not give is missing, not defaulted), else {@link DEFAULT_TEST_CONTEXT}.
+ */
 export function testContext(test: PolicyTestCase): ContextEntry[] {
-  return withDefaultContext(test.context);
+  return test.context.length > 0 ? [...test.context] : [...DEFAULT_TEST_CONTEXT];
 }
 
-/** {@link DEFAULT_TEST_CONTEXT} with `custom` added, overriding a key given in any case. */
+/**
+ * {@link DEFAULT_TEST_CONTEXT} with `custom` added, overriding a key given in any case: the context
+ * of `iamtrail access --context`.
+ */
 export function withDefaultContext(custom: readonly ContextEntry[]): ContextEntry[] {
   const keys = new Set(custom.map((entry) => entry.key.toLowerCase()));
   return [...DEFAULT_TEST_CONTEXT.filter((entry) => !keys.has(entry.key.toLowerCase())), ...custom];

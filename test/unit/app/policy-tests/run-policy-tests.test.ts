@@ -7,31 +7,58 @@ import {
   summarize,
   testContext,
   uncheckedWarnings,
+  withDefaultContext,
 } from '../../../../src/app/policy-tests/run-policy-tests.js';
 import { UsageError } from '../../../../src/errors.js';
 
+/*
+ * aws-iam-tester (aws_iam_tester/lib/aws_iam_tester.py): check_account passes a test's converted
+ * custom_context as sim_context, and simulate() sets its default context (MFA true, redshift:DbUser
+ * admin) only `if not sim_context`: a test with a custom_context gets exactly its keys.
+ */
 describe('testContext', () => {
-  it("starts from aws-iam-tester's defaults and lets custom_context override a key in any case", () => {
-    const [test] = parsePolicyTestFile(
-      `tests:
+  const [custom, plain] = parsePolicyTestFile(
+    `tests:
 - actions: [iam:CreateUser]
   resources: ["*"]
   expected_result: fail
   custom_context:
-  - context_key_name: AWS:multifactorauthpresent
-    context_key_values: false
-    context_key_type: boolean
   - context_key_name: aws:SourceIp
     context_key_values: [10.0.0.1, 10.0.0.2]
     context_key_type: ipList
+- actions: [iam:CreateUser]
+  resources: ["*"]
+  expected_result: fail
+  custom_context:
 `,
-      't.yaml',
-    ).tests;
-    if (test === undefined) throw new Error('no test parsed');
-    expect(testContext(test)).toEqual([
+    't.yaml',
+  ).tests;
+  it('is the custom_context alone when the test gives one: no default key is added', () => {
+    if (custom === undefined) throw new Error('no test parsed');
+    expect(testContext(custom)).toEqual([
+      { key: 'aws:SourceIp', values: ['10.0.0.1', '10.0.0.2'], type: 'ipList' },
+    ]);
+  });
+  it("is aws-iam-tester's default context when the test gives none", () => {
+    if (plain === undefined) throw new Error('no test parsed');
+    expect(testContext(plain)).toEqual([
+      { key: 'aws:MultiFactorAuthPresent', values: ['true'], type: 'boolean' },
+      { key: 'redshift:DbUser', values: ['admin'], type: 'string' },
+    ]);
+  });
+});
+
+describe('withDefaultContext (iamtrail access --context)', () => {
+  it('overrides a default key given in any case, and keeps the others', () => {
+    expect(
+      withDefaultContext([
+        { key: 'AWS:multifactorauthpresent', values: ['false'], type: 'boolean' },
+        { key: 'aws:SourceIp', values: ['10.0.0.1'], type: 'ip' },
+      ]),
+    ).toEqual([
       { key: 'redshift:DbUser', values: ['admin'], type: 'string' },
       { key: 'AWS:multifactorauthpresent', values: ['false'], type: 'boolean' },
-      { key: 'aws:SourceIp', values: ['10.0.0.1', '10.0.0.2'], type: 'ipList' },
+      { key: 'aws:SourceIp', values: ['10.0.0.1'], type: 'ip' },
     ]);
   });
 });
