@@ -4,10 +4,12 @@ import { BaseCommand } from '../cli/base-command.js';
 import { cachePathFlag, cachePathOf, cacheWaitFlag, configFlag } from '../cli/flags.js';
 import { toReportDocument } from '../cli/render-report.js';
 import { buildServer } from '../app/serve/build-server.js';
-import { createCacheAccess } from '../app/serve/cache-access.js';
+import { checkServedCache, createCacheAccess } from '../app/serve/cache-access.js';
 import { createUsageReader } from '../app/serve/principal-usage.js';
 import { isLoopbackHost, serveUntilStopped } from '../app/serve/serve-until-stopped.js';
+import { planLogs } from '../app/report/load-window.js';
 import { loadConfig } from '../config/load-config.js';
+import { ConfigError } from '../errors.js';
 import { duckDbMemoryLimitBytes, duckDbThreads } from '../engines/duckdb/log-file-size.js';
 
 /** `iamtrail serve`: the cache over HTTP, read-only, until SIGINT or SIGTERM. */
@@ -57,7 +59,25 @@ export default class Serve extends BaseCommand {
     duckDbMemoryLimitBytes();
     for (const key of config?.unknownKeys ?? [])
       warn(`config file ${flags.config ?? ''}: unknown key "${key}" ignored`);
+    // The usage route answers from the days cached from the config's logs: a config naming none
+    // could never answer it.
+    if (config !== undefined)
+      try {
+        planLogs(config, undefined, undefined);
+      } catch (error) {
+        throw new ConfigError(
+          `--config ${config.file}: neither logs: nor athena: is set, so /api/v1/principals/{arn}/usage has no cached logs to answer from`,
+          {
+            suggestions: [
+              'Set logs: (or athena:) as for the report, or leave --config out to serve Access Advisor data only',
+            ],
+            cause: error,
+          },
+        );
+      }
     const cachePath = cachePathOf(flags);
+    // A --cache serve cannot read as it is stops it now (exit 2), not every request after it listens.
+    await checkServedCache(cachePath, warn);
     const cache = createCacheAccess(cachePath, { lockTimeoutMs: flags['cache-wait'] * 1000 });
     const server = await buildServer({
       cache,
@@ -80,12 +100,12 @@ export default class Serve extends BaseCommand {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    if (!isLoopbackHost(flags.host))
-      warn(
-        `listening on ${flags.host}, not a loopback address: anyone who can reach it reads the cache without authentication; put it behind a proxy that authenticates`,
-      );
     try {
       await serveUntilStopped(server, { host: flags.host, port: flags.port }, stop.signal, (url) => {
+        if (!isLoopbackHost(flags.host))
+          warn(
+            `listening on ${flags.host}, not a loopback address: anyone who can reach it reads the cache without authentication; put it behind a proxy that authenticates`,
+          );
         process.stderr.write(`iamtrail serve: listening on ${url} (read-only; Ctrl-C stops)\n`);
       });
     } finally {

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,12 +13,14 @@ import { createUsageReader } from '../../src/app/serve/principal-usage.js';
 import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /*
  * `iamtrail serve` is read-only (README "HTTP API"): it reads the cache as it is and never creates,
  * migrates or rebuilds it. A cache it cannot read as it is (missing, empty, of another schema
- * version) is the server's problem: a 503 that says what to do, and the file is left byte for byte.
+ * version) is the server's problem: a 503 that says what to do, and the file is left byte for byte;
+ * at start-up, exit 2.
  */
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-serve-cache-'));
@@ -139,5 +142,119 @@ describe('serve on a cache that is not there yet', () => {
       await server.close();
     }
     expect(readFileSync(path).length).toBe(0);
+  });
+});
+
+/*
+ * `iamtrail serve`'s start-up: a --cache it cannot read as it is, or an address it cannot listen
+ * on, stops it before it listens, exit 2 naming the flag (README "Exit codes": 2 is a bad flag or
+ * input file); nothing is created.
+ */
+describe('serve refuses at start-up what it cannot serve', () => {
+  it.each([
+    ['a folder', () => mkdtempSync(join(work, 'folder-')), 'is a folder'],
+    ['a missing file', () => join(work, 'nowhere.duckdb'), 'does not exist'],
+    [
+      'a file that is no DuckDB database',
+      () => {
+        const path = join(work, 'text.db');
+        writeFileSync(path, 'hello\n');
+        return path;
+      },
+      'is not a DuckDB database',
+    ],
+    ['a cache of another schema version', () => join(work, 'v6.duckdb'), 'has schema version 6'],
+  ])('--cache %s: exit 2 naming --cache', async (_name, pathOf, problem) => {
+    const path = pathOf();
+    if (path.endsWith('v6.duckdb')) await cacheOfVersion('v6.duckdb', '6');
+    const before = existsSync(path) && !path.includes('folder-') ? readFileSync(path) : undefined;
+    const run = await runCli(['serve', '--port', '0', '--cache', path]);
+    expect(run.status, run.stderr).toBe(2);
+    expect(flatten(run.stderr)).toContain(`--cache: the cache ${path} ${problem}`);
+    expect(run.stderr).not.toContain('listening');
+    if (before === undefined) expect(existsSync(path)).toBe(path.includes('folder-'));
+    else expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('--port in use, --host that does not resolve or is not this machine: exit 2 naming the flag', async () => {
+    const path = await cacheOfVersion('current.duckdb', CACHE_SCHEMA_VERSION);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    const port = address !== null && typeof address === 'object' ? address.port : 0;
+    try {
+      const inUse = await runCli(['serve', '--port', String(port), '--cache', path]);
+      expect(inUse.status, inUse.stderr).toBe(2);
+      expect(flatten(inUse.stderr)).toContain(`--port ${port}: the port is in use on 127.0.0.1`);
+      expect(flatten(inUse.stderr)).toContain('--port 0 for any free one');
+    } finally {
+      taken.close();
+    }
+    // .invalid never resolves (RFC 2606); 192.0.2.1 is TEST-NET-1 (RFC 5737), no machine's address.
+    const unknown = await runCli(['serve', '--host', 'no-such-host.invalid', '--port', '0', '--cache', path]);
+    expect(unknown.status, unknown.stderr).toBe(2);
+    expect(flatten(unknown.stderr)).toContain('--host no-such-host.invalid: the name does not resolve');
+    expect(unknown.stderr).not.toContain('listening');
+    const foreign = await runCli(['serve', '--host', '192.0.2.1', '--port', '0', '--cache', path]);
+    expect(foreign.status, foreign.stderr).toBe(2);
+    expect(flatten(foreign.stderr)).toContain('--host 192.0.2.1: not an address of this machine');
+  });
+});
+
+describe('serve --config without logs', () => {
+  it('exits 2 naming --config: the usage route would have nothing to answer from', async () => {
+    const dir = mkdtempSync(join(work, 'nologs-'));
+    writeFileSync(join(dir, 'config.yaml'), 'accounts:\n  - name: lab\n    id: 333333333333\n');
+    const path = await cacheOfVersion('nologs.duckdb', CACHE_SCHEMA_VERSION);
+    const run = await runCli(['serve', '--port', '0', '--cache', path, '--config', join(dir, 'config.yaml')]);
+    expect(run.status, run.stderr).toBe(2);
+    expect(flatten(run.stderr)).toContain(
+      `--config ${join(dir, 'config.yaml')}: neither logs: nor athena: is set`,
+    );
+    expect(run.stderr).not.toContain('listening');
+  });
+});
+
+describe('what the client cannot mend is a 503, never a 400', () => {
+  it('a --cache that became a folder after start-up', async () => {
+    const path = mkdtempSync(join(work, 'became-folder-'));
+    const server = await buildServer({ cache: createCacheAccess(path, { lockTimeoutMs: 1000 }) });
+    try {
+      const answer = await server.inject({ method: 'GET', url: '/api/1/advisors' });
+      expect(answer.statusCode).toBe(503);
+      expect(answer.json<{ message: string }>().message).toContain(`the cache ${path} is a folder`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("the server's config names an IAM file that is not IAM data", async () => {
+    const dir = mkdtempSync(join(work, 'config-'));
+    writeFileSync(join(dir, 'iam.json'), '{"not": "authorization details"');
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      'logs: logs\naccounts:\n  - name: lab\n    id: 333333333333\n    iam: iam.json\n',
+    );
+    mkdirSync(join(dir, 'logs'));
+    const path = await cacheOfVersion('usage.duckdb', CACHE_SCHEMA_VERSION);
+    const server = await buildServer({
+      cache: createCacheAccess(path, { lockTimeoutMs: 1000 }),
+      usage: createUsageReader({
+        config: loadConfig(join(dir, 'config.yaml')),
+        cache: { path, lockTimeoutMs: 1000 },
+        toDocument: toReportDocument,
+        warn: () => undefined,
+      }),
+    });
+    try {
+      const answer = await server.inject({
+        method: 'GET',
+        url: `/api/v1/principals/${encodeURIComponent('arn:aws:iam::333333333333:user/alice')}/usage`,
+      });
+      expect(answer.statusCode, answer.body).toBe(503);
+      expect(answer.json<{ message: string }>().message).toContain(join(dir, 'iam.json'));
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -82,9 +82,10 @@ const STATUS_NAMES: Record<number, string> = {
 };
 
 /**
- * Errors as JSON: a parameter that fails its schema, or iamtrail's usage, config and input errors
- * (a regex that does not compile) are 400s; the cache busy or broken is a 503; Fastify's own
- * client errors keep their status (a body that is not JSON).
+ * Errors as JSON: a parameter that fails its schema, or an iamtrail usage error (a regex that does
+ * not compile) is a 400; what the client cannot mend (the cache busy, broken or unreadable as it is,
+ * the server's config or IAM files) is a 503; Fastify's own client errors keep their status (a body
+ * that is not JSON).
  */
 function toErrorReply(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   let statusCode: number;
@@ -93,7 +94,7 @@ function toErrorReply(error: FastifyError, request: FastifyRequest, reply: Fasti
     statusCode = 400;
     message = describeValidation(error, request);
   } else if (isIamtrailError(error)) {
-    statusCode = error.kind === 'engine' || error.kind === 'aws' ? 503 : 400;
+    statusCode = error.kind === 'usage' ? 400 : 503;
     if (error.suggestions.length > 0) message = `${message}. ${error.suggestions.join('. ')}`;
   } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     statusCode = error.statusCode;

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
+import { UsageError } from '../../errors.js';
+
 /** Where `serve` listens. */
 export interface ListenOptions {
   readonly host: string;
@@ -9,7 +11,8 @@ export interface ListenOptions {
 
 /**
  * Listens on `host:port`, tells `onListening` the URL, and closes the server (answering the
- * requests under way first) once `signal` is aborted.
+ * requests under way first) once `signal` is aborted. An address it cannot listen on is a
+ * {@link UsageError} naming `--port` or `--host` (see {@link toListenError}).
  */
 export async function serveUntilStopped(
   server: FastifyInstance,
@@ -28,7 +31,11 @@ export async function serveUntilStopped(
         { once: true },
       );
   });
-  await server.listen({ host: where.host, port: where.port });
+  try {
+    await server.listen({ host: where.host, port: where.port });
+  } catch (error) {
+    throw toListenError(error, where);
+  }
   const address = server.server.address();
   const port = address !== null && typeof address === 'object' ? address.port : where.port;
   onListening(`http://${where.host.includes(':') ? `[${where.host}]` : where.host}:${port}`);
@@ -45,4 +52,45 @@ export function isLoopbackHost(host: string): boolean {
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) ||
     bare === '::ffff:127.0.0.1'
   );
+}
+
+/**
+ * Why `serve` cannot listen on `where`, as the flag to change: a port in use or reserved
+ * (`--port`), a host that does not resolve or is not this machine's (`--host`). Any other error
+ * comes back as it is.
+ */
+export function toListenError(error: unknown, where: ListenOptions): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const port = `--port ${where.port}`;
+  const host = `--host ${where.host}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new UsageError(`${port}: the port is in use on ${where.host} (something else listens there)`, {
+        suggestions: ['Pass another --port, or --port 0 for any free one (the URL is printed)'],
+        cause: error,
+      });
+    case 'EACCES':
+      return new UsageError(`${port}: not allowed to listen on it (ports below 1024 need privileges)`, {
+        suggestions: ['Pass a --port of 1024 or above, or --port 0 for any free one'],
+        cause: error,
+      });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return new UsageError(`${host}: the name does not resolve to an address`, {
+        suggestions: ['Pass an address, e.g. --host 127.0.0.1 (this machine only) or --host 0.0.0.0'],
+        cause: error,
+      });
+    case 'EADDRNOTAVAIL':
+    case 'EAFNOSUPPORT':
+      return new UsageError(`${host}: not an address of this machine`, {
+        suggestions: [
+          'Pass one of its addresses, e.g. --host 127.0.0.1 (this machine only) or --host 0.0.0.0',
+        ],
+        cause: error,
+      });
+    default:
+      return error;
+  }
 }
