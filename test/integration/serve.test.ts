@@ -320,6 +320,29 @@ describe("Aardvark's /api/1/advisors", () => {
     expect(body.message).toContain('the regular expression "([a-z" does not compile');
   });
 
+  it('page and count: digits within bounds, given once; anything else a 400 naming the parameter', async () => {
+    const cases: [string, string][] = [
+      ['page=Infinity', 'parameter page "Infinity": must be integer (digits)'],
+      ['page=1e400', 'parameter page "1e400": must be integer (digits)'],
+      ['count=1e400', 'parameter count "1e400": must be integer (digits)'],
+      ['count=%20', 'parameter count " ": must be integer (digits)'],
+      ['count=0x10', 'parameter count "0x10": must be integer (digits)'],
+      ['page=1000001', 'parameter page "1000001": must be <= 1000000'],
+      ['count=10001', 'parameter count "10001": must be <= 10000'],
+      ['count=1&count=2', 'parameter count is given 2 times ("1", "2"): give it once'],
+      ['phrase=a&phrase=b', 'parameter phrase is given 2 times ("a", "b"): give it once'],
+    ];
+    for (const route of ['/api/1/advisors', '/api/v1/principals'])
+      for (const [query, message] of cases) {
+        const { status, body } = await get(`${route}?${query}`);
+        expect([status, body.message], `${route}?${query}`).toEqual([400, message]);
+      }
+    const highest = await get('/api/1/advisors?page=1000000&count=10000');
+    expect(highest.body).toEqual({ page: 1000000, total: 6, count: 0 });
+    const posted = await post('/api/1/advisors', '{"count": 1e400}');
+    expect([posted.status, posted.body.message]).toEqual([400, 'body field count Infinity: must be integer']);
+  });
+
   it('POST: a body that is not JSON, or a bad field, is a 400', async () => {
     const broken = await post('/api/1/advisors', '{"phrase": ');
     expect(broken.status).toBe(400);

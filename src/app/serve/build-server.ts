@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import { isIamtrailError } from '../../errors.js';
+import { isIamtrailError, UsageError } from '../../errors.js';
 import { registerAardvarkRoute } from './aardvark-route.js';
 import type { CacheAccess } from './cache-access.js';
 import { registerPrincipalRoutes } from './principal-routes.js';
@@ -57,6 +57,14 @@ export async function buildServer(
     },
   });
   server.setErrorHandler(toErrorReply);
+  server.addHook('preValidation', (request, _reply, done) => {
+    try {
+      checkQueryText(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   server.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
       statusCode: 404,
@@ -69,6 +77,28 @@ export async function buildServer(
   if (usage !== undefined) registerUsageRoute(server, cache, usage);
   server.get('/openapi.json', { schema: { hide: true } }, () => server.swagger());
   return server;
+}
+
+/**
+ * What the schema's validation cannot see, since it coerces the query string first: a parameter
+ * given twice (validation would blame its first value), and an integer not written in digits (a
+ * blank would be 0, `1e400` Infinity, `0x10` 16). Each a usage error naming the parameter (a 400).
+ */
+function checkQueryText(request: FastifyRequest): void {
+  const schema = request.routeOptions.schema?.querystring as
+    { readonly properties?: Record<string, { readonly type?: unknown }> } | undefined;
+  const query = request.query as Record<string, unknown> | undefined;
+  for (const [name, property] of Object.entries(schema?.properties ?? {})) {
+    const value = query?.[name];
+    if (value === undefined) continue;
+    if (property.type !== 'array' && Array.isArray(value))
+      throw new UsageError(
+        `parameter ${name} is given ${value.length} times (${value.map((entry) => JSON.stringify(entry)).join(', ')}): give it once`,
+      );
+    // The query string parser gives strings (or lists of them, refused above).
+    if (property.type === 'integer' && (typeof value !== 'string' || !/^[+-]?\d+$/.test(value)))
+      throw new UsageError(`parameter ${name} ${JSON.stringify(value)}: must be integer (digits)`);
+  }
 }
 
 /** HTTP status names of the errors this API answers with. */
@@ -130,6 +160,10 @@ function describeValidation(error: FastifyError, request: FastifyRequest): strin
     source,
   );
   const raw = sent.length === 0 ? value : sent[path[1] === undefined ? 0 : Number(path[1])];
-  const quoted = raw === undefined ? '' : ` ${JSON.stringify(raw)}`;
+  // A JSON number too large for a double is Infinity, which JSON.stringify would call null.
+  const quoted =
+    raw === undefined
+      ? ''
+      : ` ${typeof raw === 'number' && !Number.isFinite(raw) ? String(raw) : JSON.stringify(raw)}`;
   return `${where} ${name}${quoted}: ${first.message ?? 'is not valid'}`;
 }

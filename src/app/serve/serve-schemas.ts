@@ -6,6 +6,12 @@
 /** `true` or `false` in any case, as Aardvark reads `combine` (`"True"` counts). */
 const TRUE_OR_FALSE = '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$';
 
+/** The highest page asked for: far past any cache's principals at any count. */
+const MAX_PAGE = 1_000_000;
+
+/** The most principals a page holds (but Aardvark's `count=0`, all of them). */
+const MAX_COUNT = 10_000;
+
 /** Every error answer: the HTTP status, its name, and what was wrong, quoting the value. */
 export const ERROR_SCHEMA = {
   type: 'object',
@@ -36,10 +42,11 @@ const AARDVARK_FILTER_DESCRIPTIONS = {
 export const AARDVARK_QUERY_SCHEMA = {
   type: 'object',
   properties: {
-    page: { type: 'integer', minimum: 1, default: 1, description: 'Page, from 1.' },
+    page: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1, description: 'Page, from 1.' },
     count: {
       type: 'integer',
       minimum: 0,
+      maximum: MAX_COUNT,
       default: 30,
       description: 'ARNs per page (0: all, as in Aardvark).',
     },
@@ -59,8 +66,8 @@ export const AARDVARK_QUERY_SCHEMA = {
 export const AARDVARK_BODY_SCHEMA = {
   type: ['object', 'null'],
   properties: {
-    page: { type: 'integer', minimum: 1 },
-    count: { type: 'integer', minimum: 0 },
+    page: { type: 'integer', minimum: 1, maximum: MAX_PAGE },
+    count: { type: 'integer', minimum: 0, maximum: MAX_COUNT },
     combine: { anyOf: [{ type: 'boolean' }, { type: 'string', pattern: TRUE_OR_FALSE }] },
     phrase: { type: 'string', description: AARDVARK_FILTER_DESCRIPTIONS.phrase },
     regex: { type: 'string', description: AARDVARK_FILTER_DESCRIPTIONS.regex },
@@ -161,8 +168,8 @@ export const PRINCIPALS_QUERY_SCHEMA = {
     phrase: { type: 'string', description: AARDVARK_FILTER_DESCRIPTIONS.phrase },
     regex: { type: 'string', description: AARDVARK_FILTER_DESCRIPTIONS.regex },
     arn: { type: 'array', items: { type: 'string' }, description: 'ARNs, case-insensitive and exact.' },
-    page: { type: 'integer', minimum: 1, default: 1 },
-    count: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
+    page: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 },
+    count: { type: 'integer', minimum: 1, maximum: MAX_COUNT, default: 100 },
   },
 } as const;
 
