@@ -19,21 +19,29 @@ export const DEFAULT_WINDOW_DAYS = 365;
 /** CloudTrail's first day (it launched on 13 November 2013; earlier days can hold no log). */
 export const CLOUDTRAIL_FIRST_DAY = '2013-11-01';
 
+/** How messages name the two ends: the flags, or (`serve`) the query parameters. */
+export interface WindowNames {
+  readonly start: string;
+  readonly end: string;
+}
+
 /**
  * Resolves `--start` / `--end` into a window of UTC days. Defaults: `--end` today (UTC),
  * `--start` 364 days before `--end`. Bad or reversed dates are usage errors that quote the value.
  * Logs can only hold days from {@link CLOUDTRAIL_FIRST_DAY} to tomorrow (UTC, for clocks ahead of
  * this one): an end outside them is moved to the bound with a notice, so `--end 9999-12-31` costs
- * no more than `--end` tomorrow; a window wholly outside them is a usage error.
+ * no more than `--end` tomorrow; a window wholly outside them is a usage error. Messages name
+ * the ends as `names` says (the flags by default).
  */
 export function resolveWindow(
   start: string | undefined,
   end: string | undefined,
   now: Date = new Date(),
+  names: WindowNames = { start: '--start', end: '--end' },
 ): ResolvedWindow {
   for (const [flag, value] of [
-    ['--start', start],
-    ['--end', end],
+    [names.start, start],
+    [names.end, end],
   ] as const) {
     if (value !== undefined && !isUtcDay(value)) {
       throw new UsageError(`${flag} "${value}" is not a date`, {
@@ -44,7 +52,7 @@ export function resolveWindow(
   let endDay = end ?? utcDayOf(now);
   let startDay = start ?? addDays(endDay, -(DEFAULT_WINDOW_DAYS - 1));
   if (startDay > endDay) {
-    throw new UsageError(`--start ${startDay} is after --end ${endDay}`, {
+    throw new UsageError(`${names.start} ${startDay} is after ${names.end} ${endDay}`, {
       suggestions: ['Swap the two dates'],
     });
   }
@@ -52,7 +60,9 @@ export function resolveWindow(
   if (endDay < CLOUDTRAIL_FIRST_DAY || startDay > tomorrow) {
     throw new UsageError(
       `the window ${startDay}..${endDay} holds no day CloudTrail can have logged (${CLOUDTRAIL_FIRST_DAY}..${tomorrow})`,
-      { suggestions: [`Give --start and --end between ${CLOUDTRAIL_FIRST_DAY} and ${tomorrow}`] },
+      {
+        suggestions: [`Give ${names.start} and ${names.end} between ${CLOUDTRAIL_FIRST_DAY} and ${tomorrow}`],
+      },
     );
   }
   const notices: string[] = [];

@@ -139,9 +139,13 @@ describe('iamtrail serve (the binary)', () => {
     try {
       const busy = await fetch(`${serve.url}/api/1/advisors`);
       expect(busy.status).toBe(503);
-      expect(((await busy.json()) as { message: string }).message).toContain(
+      const { message } = (await busy.json()) as { message: string };
+      expect(message).toContain(
         `the cache ${cachePath} is in use by another iamtrail process (PID ${report.child.pid ?? ''})`,
       );
+      // The CLI's advice (--cache, --no-cache) is no client's to follow.
+      expect(message).toContain('Ask again once it has finished');
+      expect(message).not.toContain('--no-cache');
       report.child.kill('SIGKILL');
       await report.exited;
       const free = await fetch(`${serve.url}/api/1/advisors`);

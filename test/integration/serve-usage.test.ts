@@ -115,16 +115,25 @@ describe('/api/v1/principals/:arn/usage', () => {
     [
       'a day that is not one',
       `/${encodeURIComponent(ALICE)}/usage?start=2026-13-01`,
-      '"2026-13-01" is not a date',
+      'parameter start "2026-13-01" is not a date',
+    ],
+    [
+      'a start after the end',
+      `/${encodeURIComponent(ALICE)}/usage?start=2026-10-10&end=2026-10-01`,
+      'parameter start 2026-10-10 is after parameter end 2026-10-01',
     ],
     [
       'a day in another format',
       `/${encodeURIComponent(ALICE)}/usage?end=1%2F10%2F2026`,
       'parameter end "1/10/2026": must match pattern',
     ],
-  ])('%s is a 400 that says so', async (_name, path, message) => {
-    const { status, body } = await get(path);
-    expect(status).toBe(400);
-    expect(body.message).toContain(message);
-  });
+  ])(
+    '%s is a 400 that says so, naming the query parameter (not a CLI flag)',
+    async (_name, path, message) => {
+      const { status, body } = await get(path);
+      expect(status).toBe(400);
+      expect(body.message).toContain(message);
+      expect(body.message).not.toMatch(/--(start|end)\b/);
+    },
+  );
 });

@@ -475,4 +475,25 @@ describe('/openapi.json', () => {
       'regex',
     ]);
   });
+
+  it('says the POST body is optional, and every status a route answers with: 503 everywhere, 413 and 415 for the POST', async () => {
+    const paths = (await get('/openapi.json')).body.paths as Record<
+      string,
+      Record<string, { requestBody?: { required: boolean }; responses: Record<string, unknown> }>
+    >;
+    const documented = paths['/api/1/advisors']?.post;
+    expect(documented?.requestBody?.required).toBe(false);
+    expect(Object.keys(documented?.responses ?? {}).sort()).toEqual(['200', '400', '413', '415', '503']);
+    for (const [path, operations] of Object.entries(paths))
+      for (const [method, operation] of Object.entries(operations))
+        expect(Object.keys(operation.responses), `${method} ${path}`).toContain('503');
+    // A POST without a body is answered (Repokid may send one without).
+    const response = await fetch(`${base}/api/1/advisors?count=1`, { method: 'POST' });
+    expect(response.status).toBe(200);
+    // What the document promises for 413 and 415 is what a POST gets.
+    const large = await post('/api/1/advisors', JSON.stringify({ phrase: 'x'.repeat(1024 * 1024) }));
+    expect(large.status).toBe(413);
+    const form = await post('/api/1/advisors', 'phrase=x', 'application/x-www-form-urlencoded');
+    expect(form.status).toBe(415);
+  });
 });

@@ -10,6 +10,7 @@ import {
   AARDVARK_QUERY_SCHEMA,
   AARDVARK_RESPONSE_SCHEMA,
   ERROR_SCHEMA,
+  UNAVAILABLE_SCHEMA,
 } from './serve-schemas.js';
 
 /** The query string after validation (defaults applied). */
@@ -36,7 +37,7 @@ export function registerAardvarkRoute(server: FastifyInstance, cache: CacheAcces
     summary: "Aardvark's advisors: Access Advisor data per ARN",
     tags: ['aardvark'],
     querystring: AARDVARK_QUERY_SCHEMA,
-    response: { 200: AARDVARK_RESPONSE_SCHEMA, 400: ERROR_SCHEMA },
+    response: { 200: AARDVARK_RESPONSE_SCHEMA, 400: ERROR_SCHEMA, 503: UNAVAILABLE_SCHEMA },
   };
   const answer = async (query: AardvarkQuery) => {
     const { total, snapshots } = await cache.read((store) =>
@@ -59,7 +60,20 @@ export function registerAardvarkRoute(server: FastifyInstance, cache: CacheAcces
   );
   server.post<{ Querystring: AardvarkQueryString; Body: AardvarkBody }>(
     '/api/1/advisors',
-    { schema: { ...schema, body: AARDVARK_BODY_SCHEMA } },
+    {
+      schema: {
+        ...schema,
+        body: AARDVARK_BODY_SCHEMA,
+        response: {
+          ...schema.response,
+          413: { ...ERROR_SCHEMA, description: 'The body is larger than 1 MiB.' },
+          415: {
+            ...ERROR_SCHEMA,
+            description: 'The content-type is neither application/json nor text/plain.',
+          },
+        },
+      },
+    },
     (request) => answer(toAardvarkQuery(request.query, request.body ?? null)),
   );
 }

@@ -55,6 +55,8 @@ export async function buildServer(
         { name: 'iamtrail', description: "iamtrail's own API" },
       ],
     },
+    transformObject: (generated) =>
+      'openapiObject' in generated ? withOptionalBodies(generated.openapiObject) : generated.swaggerObject,
   });
   server.setErrorHandler(toErrorReply);
   server.addHook('preValidation', (request, _reply, done) => {
@@ -99,6 +101,20 @@ function checkQueryText(request: FastifyRequest): void {
     if (property.type === 'integer' && (typeof value !== 'string' || !/^[+-]?\d+$/.test(value)))
       throw new UsageError(`parameter ${name} ${JSON.stringify(value)}: must be integer (digits)`);
   }
+}
+
+/**
+ * The OpenAPI document with every request body optional: @fastify/swagger marks a route's body
+ * required, but Aardvark's POST (the only route with one) answers without a body too.
+ */
+function withOptionalBodies<T>(document: T): T {
+  const paths = (
+    document as { paths?: Record<string, Record<string, { requestBody?: { required?: boolean } }>> }
+  ).paths;
+  for (const operations of Object.values(paths ?? {}))
+    for (const operation of Object.values(operations))
+      if (operation.requestBody !== undefined) operation.requestBody.required = false;
+  return document;
 }
 
 /** HTTP status names of the errors this API answers with. */

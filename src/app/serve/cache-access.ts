@@ -86,6 +86,12 @@ export async function checkServedCache(path: string, warn: (message: string) => 
 
 /** An error that keeps a request from reading the cache, as a server-side failure (HTTP 503). */
 function toServerError(error: unknown): unknown {
+  // The CLI's advice (--cache OTHER_PATH, --no-cache) is no client's to follow.
+  if (isCacheInUse(error))
+    return new EngineError((error as EngineError).message, {
+      suggestions: ['Ask again once it has finished'],
+      cause: error,
+    });
   if (!isIamtrailError(error) || error.kind === 'engine') return error;
   return new EngineError(error.message, { suggestions: error.suggestions, cause: error });
 }

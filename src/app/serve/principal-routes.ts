@@ -9,6 +9,7 @@ import {
   PRINCIPALS_QUERY_SCHEMA,
   PRINCIPAL_SUMMARY_SCHEMA,
   SNAPSHOT_SCHEMA,
+  UNAVAILABLE_SCHEMA,
 } from './serve-schemas.js';
 
 /** `GET /api/v1/principals` (schema `iamtrail.advisor-principals/v1`). */
@@ -75,6 +76,7 @@ export function registerPrincipalRoutes(server: FastifyInstance, cache: CacheAcc
             },
           },
           400: ERROR_SCHEMA,
+          503: UNAVAILABLE_SCHEMA,
         },
       },
     },
@@ -119,6 +121,7 @@ export function registerPrincipalRoutes(server: FastifyInstance, cache: CacheAcc
             },
           },
           404: ERROR_SCHEMA,
+          503: UNAVAILABLE_SCHEMA,
         },
       },
     },
@@ -147,6 +150,7 @@ export function registerPrincipalRoutes(server: FastifyInstance, cache: CacheAcc
             },
           },
           404: ERROR_SCHEMA,
+          503: UNAVAILABLE_SCHEMA,
         },
       },
     },

@@ -41,7 +41,11 @@ export function createUsageReader<D>(options: UsageReaderOptions<D>): (request: 
       throw new UsageError(
         `account ${account.name} (${account.id}) has no iam: file in ${options.config.file}: the HTTP API does not read IAM data from AWS`,
       );
-    const window = resolveWindow(request.start, request.end);
+    // The client sent query parameters, not the CLI's --start and --end.
+    const window = resolveWindow(request.start, request.end, new Date(), {
+      start: 'parameter start',
+      end: 'parameter end',
+    });
     const result = await runReport({
       config: options.config,
       account: principal.accountId,

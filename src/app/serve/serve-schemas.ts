@@ -23,6 +23,13 @@ export const ERROR_SCHEMA = {
   },
 } as const;
 
+/** A 503: the cache is in use past --cache-wait, or cannot be read as it is (the message says what to do). */
+export const UNAVAILABLE_SCHEMA = {
+  ...ERROR_SCHEMA,
+  description:
+    'The cache is in use by another process past --cache-wait, or cannot be read as it is (missing, of another schema version, damaged), or the server cannot answer from its config: the message says what to do.',
+} as const;
+
 const AARDVARK_SERVICE_PROPERTIES = {
   lastAuthenticated: { type: 'integer', description: 'Milliseconds since the epoch; 0: never.' },
   lastAuthenticatedEntity: { type: ['string', 'null'] },

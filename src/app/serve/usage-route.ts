@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 
 import type { CacheAccess } from './cache-access.js';
 import type { UsageRequest } from './principal-usage.js';
-import { ARN_PARAMS_SCHEMA, ERROR_SCHEMA, USAGE_QUERY_SCHEMA } from './serve-schemas.js';
+import { ARN_PARAMS_SCHEMA, ERROR_SCHEMA, UNAVAILABLE_SCHEMA, USAGE_QUERY_SCHEMA } from './serve-schemas.js';
 
 /**
  * `GET /api/v1/principals/:arn/usage?start=&end=`: the report's JSON document for that user or
@@ -30,6 +30,7 @@ export function registerUsageRoute(
             additionalProperties: true,
           },
           400: ERROR_SCHEMA,
+          503: UNAVAILABLE_SCHEMA,
         },
       },
     },
