@@ -91,10 +91,10 @@ export interface AccessDependencies {
 /**
  * Parses one `--context KEY=VALUE[:TYPE]`: the type is the part after the last `:` when it is one
  * of the context key types, in any case (`:Boolean` is `boolean`); without one, `string`. A list
- * type takes comma-separated values. A suffix of letters only that is no type (`:bool`, or a value
- * ending in `:root`) is refused rather than read as part of a string value: a mistyped type would
- * silently change the decision. A value not of its type, or an empty key, is a UsageError too
- * (exit code 2).
+ * type takes comma-separated values. A suffix of letters only that is no type but close to one
+ * (`:bool`, `:bolean`) is refused rather than read as part of a string value: a mistyped type would
+ * silently change the decision. Any other suffix is part of the value (an ARN ending in `:root` or
+ * `:topic`). A value not of its type, or an empty key, is a UsageError too (exit code 2).
  */
 export function parseContextFlag(value: string): ContextEntry {
   const equals = value.indexOf('=');
@@ -114,17 +114,13 @@ export function parseContextFlag(value: string): ContextEntry {
   if (named !== undefined) {
     type = named;
     rest = rest.slice(0, colon);
-  } else if (/^[A-Za-z]+$/.test(suffix)) {
+  } else if (/^[A-Za-z]+$/.test(suffix) && closeMatches(suffix, CONTEXT_KEY_TYPES).length > 0) {
     const close = closeMatches(suffix, CONTEXT_KEY_TYPES);
     throw new UsageError(
       `--context ${JSON.stringify(value)}: "${suffix}" is not a context key type (${CONTEXT_KEY_TYPES.join(', ')})`,
       {
         suggestions: [
-          ...(close.length === 0
-            ? []
-            : [
-                `Did you mean ${close.map((name) => `--context ${key}=${rest.slice(0, colon)}:${name}`).join(' or ')}?`,
-              ]),
+          `Did you mean ${close.map((name) => `--context ${key}=${rest.slice(0, colon)}:${name}`).join(' or ')}?`,
           `If "${rest}" is the value, give its type: --context ${key}=${rest}:string`,
         ],
       },

@@ -131,10 +131,15 @@ describe('parseContextFlag: the type suffix', () => {
       );
     }
   });
-  it('takes a value ending in :letters only with its type given', () => {
-    expect(() => parseContextFlag('aws:PrincipalArn=arn:aws:iam::123456789012:root')).toThrow(
-      '"root" is not a context key type',
-    );
+  it('takes a value ending in :letters far from any type as a string, or with its type given', () => {
+    expect(parseContextFlag('aws:PrincipalArn=arn:aws:iam::123456789012:root')).toEqual({
+      key: 'aws:PrincipalArn',
+      values: ['arn:aws:iam::123456789012:root'],
+      type: 'string',
+    });
+    expect(parseContextFlag('aws:SourceArn=arn:aws:sns:us-east-1:123456789012:alerts').values).toEqual([
+      'arn:aws:sns:us-east-1:123456789012:alerts',
+    ]);
     expect(parseContextFlag('aws:PrincipalArn=arn:aws:iam::123456789012:root:string')).toEqual({
       key: 'aws:PrincipalArn',
       values: ['arn:aws:iam::123456789012:root'],
