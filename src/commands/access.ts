@@ -53,7 +53,7 @@ export default class Access extends BaseCommand {
       multiple: true,
       helpValue: 'KEY=VALUE[:TYPE]',
       description:
-        'A condition key of the request (repeatable); TYPE as the simulator names it, in any case (default string; list types take a,b,c; a VALUE ending in :letters needs its TYPE).',
+        'A condition key of the request (repeatable); TYPE as the simulator names it, in any case (default string; list types take a,b,c; a VALUE ending in a word close to a type, such as :date, needs its TYPE).',
     }),
     format: formatFlag,
   };
