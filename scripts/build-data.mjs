@@ -38,12 +38,29 @@ const actionsDir = join(iamDataRoot, 'data', 'actions');
 
 /** @type {{action: string, prefix: string, accessLevel: string}[]} */
 const actions = [];
+// Per service: the ARN format of each resource type, and the resource types each action names (the
+// "Resource types" column of the Service Authorization Reference; an empty list: the action is
+// authorised on `*` only).
+/** @type {Record<string, {types: Record<string, string>, actions: Record<string, string[]>}>} */
+const resourceTypes = {};
+const resourceTypesDir = join(iamDataRoot, 'data', 'resourceTypes');
 for (const file of readdirSync(actionsDir).sort()) {
   const prefix = file.replace(/\.json$/, '');
   const entries = JSON.parse(readFileSync(join(actionsDir, file), 'utf8'));
+  const service = { types: {}, actions: {} };
   for (const entry of Object.values(entries)) {
     actions.push({ action: `${prefix}:${entry.name}`, prefix, accessLevel: entry.accessLevel });
+    const names = entry.resourceTypes.map((type) => type.name);
+    service.actions[entry.name] = names;
   }
+  let types = {};
+  try {
+    types = JSON.parse(readFileSync(join(resourceTypesDir, file), 'utf8'));
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  for (const [name, type] of Object.entries(types)) service.types[name] = type.arn;
+  resourceTypes[prefix] = service;
 }
 const byCodePoint = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 actions.sort((a, b) => byCodePoint(a.action, b.action));
@@ -210,6 +227,17 @@ const awsActions = actions.map((a) => a.action).join('\n') + '\n';
 const supported = lines.join('\n') + '\n';
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const sortKeys = (object) => Object.fromEntries(Object.entries(object).sort(([a], [b]) => byCodePoint(a, b)));
+// One service a line, keys sorted: a change shows in review as the lines of its services.
+const resourceTypesText =
+  '{\n' +
+  Object.keys(resourceTypes)
+    .sort(byCodePoint)
+    .map((prefix) => {
+      const { types, actions: byAction } = resourceTypes[prefix];
+      return `${JSON.stringify(prefix)}: ${JSON.stringify({ types: sortKeys(types), actions: sortKeys(byAction) })}`;
+    })
+    .join(',\n') +
+  '\n}\n';
 const sources = {
   generator: 'scripts/build-data.mjs',
   generatorSha256: sha256(readFileSync(fileURLToPath(import.meta.url), 'utf8')),
@@ -250,12 +278,14 @@ const sources = {
   files: {
     'aws_actions.txt': sha256(awsActions),
     'cloudtrail_supported_actions.tsv': sha256(supported),
+    'resource_types.json': sha256(resourceTypesText),
   },
 };
 
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'aws_actions.txt'), awsActions);
 writeFileSync(join(outDir, 'cloudtrail_supported_actions.tsv'), supported);
+writeFileSync(join(outDir, 'resource_types.json'), resourceTypesText);
 writeFileSync(join(outDir, 'SOURCES.json'), JSON.stringify(sources, null, 2) + '\n');
 console.error(
   `iam actions: ${actions.length}, prefixes: ${sources.counts.prefixes}; recorded: ` +

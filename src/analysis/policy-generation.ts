@@ -2,6 +2,7 @@ import type { ActionCatalog } from '../actions/action-catalog.js';
 import { globToRegExp } from '../actions/action-pattern.js';
 import { dependentAction, passedToService, suppliedByDependency } from '../actions/call-dependencies.js';
 import type { EventMapper } from '../actions/event-mapper.js';
+import type { ResourceTypes } from '../actions/resource-types.js';
 import { IAM_LIMITS, policyDocumentChars } from '../iam/boundary-state.js';
 import type { ConditionClause, PolicyStatement } from '../iam/policy-document.js';
 import { IDENTITY_NOT_IN_DATA, RESOURCE_KEY } from '../iam/policy-evaluation.js';
@@ -30,8 +31,9 @@ import {
  * Resources, per action (the rule the README documents):
  * 1. the resources seen (`resource_usage` rows: the call's targets; `passed_role` rows give
  *    `iam:PassRole` on the role, conditioned on `iam:PassedToService`; `copy_source` rows give
- *    `s3:GetObject` on the source, see `actions/call-dependencies`), generalised by
- *    `generaliseResources`; none seen, or `--resources star`: `*`;
+ *    `s3:GetObject` on the source, see `actions/call-dependencies`) of a type the action is
+ *    authorised on (`actions/resource-types`: an S3 data event names the bucket besides the
+ *    object), generalised by `generaliseResources`; none seen, or `--resources star`: `*`;
  * 2. each pattern is checked against the current identity Allow statements: kept when one of them
  *    alone covers every resource it names (`globCovers`: a grant's `?` does not cover a `*`; a
  *    NotResource must meet none), the evaluator agreeing on its probes, no unconditional Deny
@@ -315,6 +317,8 @@ export interface GenerationInput {
   readonly resourceRows: readonly ResourceUsageRow[];
   readonly mapper: EventMapper;
   readonly catalog: ActionCatalog;
+  /** Which resources each action is authorised on: a resource of another type is not given to it. */
+  readonly resourceTypes: ResourceTypes;
   readonly grant: GrantView;
   readonly resources: ResourceScope;
   /** The policy's name; split policies get `-1`, `-2`, … */
@@ -581,13 +585,19 @@ function scopeWithinGrant(
   };
 }
 
-/** Per action, the resources seen (and for PassRole, the services each role was passed to). */
+/**
+ * Per action, the resources seen (and for PassRole, the services each role was passed to): those
+ * of a type the action is authorised on (an S3 data event names the bucket besides the object; the
+ * bucket is no resource of `s3:GetObject`).
+ */
 function seenResources(
   rows: readonly ResourceUsageRow[],
   mapper: EventMapper,
+  resourceTypes: ResourceTypes,
 ): Map<string, Map<string, Set<string>>> {
   const byAction = new Map<string, Map<string, Set<string>>>();
   const add = (action: string, resource: string, service: string | undefined): void => {
+    if (!resourceTypes.accepts(action, resource)) return;
     const resources = byAction.get(action) ?? new Map<string, Set<string>>();
     const services = resources.get(resource) ?? new Set<string>();
     if (service !== undefined) services.add(service);
@@ -623,7 +633,7 @@ function seenResources(
 export function generatePolicies(input: GenerationInput): GenerationResult {
   const maxChars = input.maxChars ?? IAM_LIMITS.managedPolicyChars;
   const limit = input.exactLimit ?? DEFAULT_EXACT_LIMIT;
-  const seenByAction = seenResources(input.resourceRows, input.mapper);
+  const seenByAction = seenResources(input.resourceRows, input.mapper, input.resourceTypes);
   // iam:PassRole and the copy source's s3:GetObject: needed by the calls, whatever the mapper lists.
   const dependents = input.resourceRows.flatMap((row) => dependentAction(row.kind) ?? []);
   const canonical = (action: string): string => input.catalog.get(action)?.name ?? action;

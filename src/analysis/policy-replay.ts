@@ -1,6 +1,7 @@
 import { globToRegExp } from '../actions/action-pattern.js';
 import { dependentAction, passedToService } from '../actions/call-dependencies.js';
 import type { EventMapper } from '../actions/event-mapper.js';
+import type { ResourceTypes } from '../actions/resource-types.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
 import { parsePolicyDocument } from '../iam/policy-document.js';
 import type { ContextEntry, PrincipalEvaluator } from '../iam/policy-evaluation.js';
@@ -18,7 +19,7 @@ import type { GeneratedPolicy } from './policy-generation.js';
  *   policies allow the action on some resource (decision `allowed`, or `inconclusive` only for
  *   want of the resource or a condition key);
  * - a resource use (a `resource_usage` row): the action on that resource (each action of the
- *   event for a target; `iam:PassRole` with `iam:PassedToService` for a passed role; `s3:GetObject`
+ *   event authorised on the resource's type for a target, as generation gives them; `iam:PassRole` with `iam:PassedToService` for a passed role; `s3:GetObject`
  *   for a copy source): allowed only when the decision is `allowed`, or, for an S3 folder row
  *   (`…/logs/*`: the objects of the calls are under it), when a Resource pattern under the folder
  *   of the policies' Allow statements is allowed (some object under it is, as for a call).
@@ -129,6 +130,8 @@ export function replayCalls(input: {
   readonly activity: readonly ActivityRow[];
   readonly resourceRows: readonly ResourceUsageRow[];
   readonly mapper: EventMapper;
+  /** A resource row is checked for the actions authorised on its type only (as generation gives them). */
+  readonly resourceTypes: ResourceTypes;
   /** The Allow patterns of the generated and of the current policies, to judge S3 folder rows. */
   readonly patterns?: { readonly generated: AllowPatterns; readonly current: AllowPatterns };
 }): PolicyReplay {
@@ -153,6 +156,7 @@ export function replayCalls(input: {
     const event = mapping.event;
     const dependent = dependentAction(row.kind);
     if (dependent !== undefined) {
+      if (!input.resourceTypes.accepts(dependent, row.resource)) continue;
       const service =
         row.kind === 'passed_role' ? passedToService(row.eventSource, row.eventName) : undefined;
       checks.push({
@@ -170,7 +174,7 @@ export function replayCalls(input: {
       continue;
     }
     if (mapping.kind !== 'action') continue;
-    for (const action of mapping.actions)
+    for (const action of mapping.actions.filter((entry) => input.resourceTypes.accepts(entry, row.resource)))
       checks.push({
         kind: 'resource',
         event,

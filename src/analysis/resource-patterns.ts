@@ -4,7 +4,8 @@
  * - S3 objects come as folder patterns (`arn:aws:s3:::bucket/logs/2026/*`, see
  *   `trail/resource-usage.ts`): per bucket, one pattern, the longest folder prefix common to all of
  *   the bucket's (`arn:aws:s3:::bucket/logs/*`; `arn:aws:s3:::bucket/*` when they share none).
- *   Bucket ARNs (`arn:aws:s3:::bucket`) stay as they are.
+ *   Bucket ARNs (`arn:aws:s3:::bucket`) stay as they are, also beyond the limit below: any pattern
+ *   of bucket names matches objects as well (`arn:aws:s3:::*` is every object of every bucket).
  * - Then: the patterns are listed exactly up to {@link DEFAULT_EXACT_LIMIT}; beyond it, they are
  *   grouped by ARN segment (partition, service, region, account, and resource type: the resource
  *   part up to its first `/` or `:`, `table/`, `function:`), which stay exact, and each group of
@@ -63,6 +64,12 @@ function reduceS3Folders(resources: readonly string[]): string[] {
   return [...others, ...reduced];
 }
 
+/** Whether an ARN is an S3 bucket's (`arn:aws:s3:::bucket`, no key). */
+function isS3Bucket(arn: string): boolean {
+  const match = S3_ARN.exec(arn);
+  return match !== null && match[3] === undefined;
+}
+
 const ARN_HEAD = /^(arn:[^:]*:[^:]*:[^:]*:[^:]*:)(.*)$/s;
 
 /** The ARN up to its resource type included (`arn:aws:dynamodb:us-east-1:1…:table/`); `undefined` for no ARN. */
@@ -90,7 +97,9 @@ export function generaliseResources(
   const generalised: string[] = [];
   for (const pattern of patterns) {
     const group = groupOf(pattern);
-    if (group === undefined) {
+    // A bucket's pattern would match objects: IAM's `*` and `?` match a `/` too, so no pattern
+    // stands for bucket names alone (`arn:aws:s3:::*` is every object of every bucket).
+    if (group === undefined || isS3Bucket(pattern)) {
       generalised.push(pattern);
       continue;
     }

@@ -6,12 +6,15 @@ import { parseActionTables } from '../actions/action-tables.js';
 import type { ActionTables } from '../actions/action-tables.js';
 import { createEventMapper } from '../actions/event-mapper.js';
 import type { EventMapper } from '../actions/event-mapper.js';
+import { ResourceTypeCatalog } from '../actions/resource-types.js';
 
 /** The action data shipped in `data/`, loaded and indexed. */
 export interface ActionData {
   readonly catalog: ActionCatalog;
   readonly tables: ActionTables;
   readonly mapper: EventMapper;
+  /** The resource types of each action (`data/resource_types.json`, read when first asked). */
+  readonly resourceTypes: ResourceTypeCatalog;
   /** `data/SOURCES.json`: versions and dates of the generated files. */
   readonly sources: { readonly iamData: { readonly version: string; readonly updatedAt: string } };
 }
@@ -37,6 +40,7 @@ export function loadActionData(dataDir: string = DATA_DIR): ActionData {
     catalog,
     tables,
     mapper: createEventMapper(catalog, tables),
+    resourceTypes: ResourceTypeCatalog.fromJson(() => read('resource_types.json')),
     sources: readJson('SOURCES.json') as ActionData['sources'],
   };
   if (dataDir === DATA_DIR) loaded = data;

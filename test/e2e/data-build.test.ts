@@ -9,7 +9,12 @@ import { REPO_ROOT } from '../helpers/paths.js';
 
 // `npm run data:build` runs its scripts (Node and Python) in processes of their own: so does this.
 
-const GENERATED = ['aws_actions.txt', 'cloudtrail_supported_actions.tsv', 'SOURCES.json'];
+const GENERATED = [
+  'aws_actions.txt',
+  'cloudtrail_supported_actions.tsv',
+  'resource_types.json',
+  'SOURCES.json',
+];
 const outDir = mkdtempSync(join(tmpdir(), 'iamtrail-data-'));
 afterAll(() => {
   rmSync(outDir, { recursive: true, force: true });

@@ -114,6 +114,7 @@ describe('policy generation from resource_usage rows in the cache', () => {
       unknown: [],
       resourceRows: rows,
       mapper: data.mapper,
+      resourceTypes: data.resourceTypes,
       catalog: data.catalog,
       grant: createGrantView(policies, compilePolicies(policies)),
       resources: 'scoped',

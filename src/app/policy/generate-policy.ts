@@ -197,6 +197,7 @@ export async function generatePolicy(
       resourceRows,
       mapper: data.mapper,
       catalog: data.catalog,
+      resourceTypes: data.resourceTypes,
       grant,
       resources: options.resources,
       name: `iamtrail-${principal.type}-${principal.name}`,
@@ -207,6 +208,7 @@ export async function generatePolicy(
       activity: rows,
       resourceRows,
       mapper: data.mapper,
+      resourceTypes: data.resourceTypes,
       patterns: { generated: generatedAllowPatterns(generation.policies), current: grant.allowPatterns },
     });
     if (generation.actions.length === 0)

@@ -127,6 +127,7 @@ describe('generatePolicies (property)', () => {
             unknown: [],
             resourceRows: rows,
             mapper: data.mapper,
+            resourceTypes: data.resourceTypes,
             catalog: data.catalog,
             grant: createGrantView(policies, current),
             resources,

@@ -97,6 +97,7 @@ function generate(overrides: Partial<GenerationInput> & Pick<GenerationInput, 'g
     unknown: [],
     resourceRows: [],
     mapper: data.mapper,
+    resourceTypes: data.resourceTypes,
     catalog: data.catalog,
     resources: 'scoped',
     name: 'iamtrail-user-dev',
@@ -294,6 +295,7 @@ describe('generatePolicies: resources and the grant', () => {
       ],
       resourceRows: rows,
       mapper: data.mapper,
+      resourceTypes: data.resourceTypes,
     });
     expect(replay).toEqual({
       calls: { total: 4, allowed: 4, outsideGrant: 0 },
@@ -301,6 +303,77 @@ describe('generatePolicies: resources and the grant', () => {
       denied: [],
       outsideGrant: [],
     });
+  });
+});
+
+describe('generatePolicies: resources of the types an action is authorised on', () => {
+  const admin = grantOf([{ Effect: 'Allow', Action: '*', Resource: '*' }]);
+  // Eleven buckets: more than the 10 resources listed exactly. An S3 data event lists the bucket
+  // besides the object (GetObject: AWS::S3::Object and AWS::S3::Bucket), so both are resource rows.
+  const buckets = Array.from({ length: 11 }, (_, index) => `bucket-${String.fromCharCode(97 + index)}`);
+  const rows = buckets.flatMap((bucket) => [
+    resourceRow('s3.amazonaws.com', 'GetObject', `arn:aws:s3:::${bucket}/data/*`),
+    resourceRow('s3.amazonaws.com', 'GetObject', `arn:aws:s3:::${bucket}`),
+    resourceRow('s3.amazonaws.com', 'ListObjects', `arn:aws:s3:::${bucket}`),
+  ]);
+  const result = generate({ grant: admin.view, used: ['s3:GetObject', 's3:ListBucket'], resourceRows: rows });
+  const evaluate = compileGenerated(result.policies, user, TEST_ACCOUNT);
+  const decide = (action: string, resource: string): string =>
+    evaluate({ action, resource, context: [] }).decision;
+
+  it('gives s3:GetObject the objects only: no object of a bucket not seen is allowed', () => {
+    // S3 authorises GetObject on the object's ARN (Service Authorization Reference: resource type
+    // `object`), ListBucket on the bucket's (`bucket`).
+    const resources = (action: string) =>
+      statementsOf(result).find((statement) => statement.Action?.includes(action))?.Resource;
+    expect(resources('s3:GetObject')).toEqual(buckets.map((bucket) => `arn:aws:s3:::${bucket}/data/*`));
+    expect(resources('s3:ListBucket')).toEqual(buckets.map((bucket) => `arn:aws:s3:::${bucket}`));
+    expect(decide('s3:GetObject', 'arn:aws:s3:::bucket-a/data/report.csv')).toBe('allowed');
+    expect(decide('s3:GetObject', 'arn:aws:s3:::payroll/2026/salaries.csv')).toBe('implicitDeny');
+    expect(decide('s3:GetObject', 'arn:aws:s3:::bucket-a/secret/key')).toBe('implicitDeny');
+    expect(decide('s3:ListBucket', 'arn:aws:s3:::payroll')).toBe('implicitDeny');
+  });
+
+  it('the replay checks each resource row for the actions authorised on its type, and allows them all', () => {
+    const replay = replayCalls({
+      generated: evaluate,
+      current: admin.evaluate,
+      activity: [
+        activityRow('s3.amazonaws.com', 'GetObject', 11),
+        activityRow('s3.amazonaws.com', 'ListObjects', 11),
+      ],
+      resourceRows: rows,
+      mapper: data.mapper,
+      resourceTypes: data.resourceTypes,
+    });
+    expect(replay.denied).toEqual([]);
+    // 11 object folders for GetObject, 11 buckets for ListBucket: not the buckets for GetObject.
+    expect(replay.resourceUses).toEqual({ total: 22, allowed: 22, outsideGrant: 0 });
+  });
+
+  it('keeps a resource whose type a format cannot tell: a Lambda alias for lambda:InvokeFunction', () => {
+    // The reference names `function` for InvokeFunction; the call is authorised on the alias's ARN
+    // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
+    const alias = `arn:aws:lambda:us-east-1:${TEST_ACCOUNT}:function:worker:live`;
+    const invoked = generate({
+      grant: admin.view,
+      used: ['lambda:InvokeFunction'],
+      resourceRows: [resourceRow('lambda.amazonaws.com', 'Invoke', alias)],
+    });
+    expect(statementsOf(invoked)).toEqual([
+      { Sid: 'LambdaScoped', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: alias },
+    ]);
+  });
+
+  it('an action IAM authorises on * only gets *, whatever resource its calls named', () => {
+    const listed = generate({
+      grant: admin.view,
+      used: ['s3:ListAllMyBuckets'],
+      resourceRows: [resourceRow('s3.amazonaws.com', 'ListBuckets', 'arn:aws:s3:::bucket-a')],
+    });
+    expect(statementsOf(listed)).toEqual([
+      { Sid: 'S3All', Effect: 'Allow', Action: ['s3:ListAllMyBuckets'], Resource: '*' },
+    ]);
   });
 });
 
@@ -347,6 +420,7 @@ describe('replayCalls', () => {
         resourceRow('lambda.amazonaws.com', 'CreateFunction20150331', role, 'passed_role', 1),
       ],
       mapper: data.mapper,
+      resourceTypes: data.resourceTypes,
     });
     expect(replay.calls).toEqual({ total: 5, allowed: 5, outsideGrant: 3 });
     expect(replay.resourceUses).toEqual({ total: 7, allowed: 3, outsideGrant: 0 });
@@ -729,6 +803,7 @@ describe('generatePolicies: never broader than the grant (review findings)', () 
       activity: [activityRow('s3.amazonaws.com', 'GetObject', 5)],
       resourceRows: rows,
       mapper: data.mapper,
+      resourceTypes: data.resourceTypes,
       patterns: { generated: generatedAllowPatterns(result.policies), current: narrow.view.allowPatterns },
     });
     expect(replay.resourceUses).toEqual({ total: 5, allowed: 5, outsideGrant: 0 });
@@ -750,6 +825,7 @@ describe('generatePolicies: never broader than the grant (review findings)', () 
       activity: [],
       resourceRows: rows,
       mapper: data.mapper,
+      resourceTypes: data.resourceTypes,
       patterns: { generated: generatedAllowPatterns(result.policies), current: exact.view.allowPatterns },
     });
     expect(replay.resourceUses).toEqual({ total: 5, allowed: 5, outsideGrant: 0 });

@@ -8,6 +8,19 @@ import {
 } from '../../../src/analysis/resource-patterns.js';
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:111122223333:table';
+const BUCKETS = [
+  'alpha',
+  'billing',
+  'customer-pii',
+  'dev',
+  'etl',
+  'finance',
+  'growth',
+  'hr',
+  'infra',
+  'jobs',
+  'kpi',
+].map((name) => `arn:aws:s3:::${name}`);
 
 const CASES: readonly {
   name: string;
@@ -88,6 +101,12 @@ const CASES: readonly {
     input: [`${TABLE}/app/orders`, `${TABLE}/app/carts`, `${TABLE}/app/users`],
     limit: 2,
     expected: [`${TABLE}/app/*`],
+  },
+  {
+    name: 'over the limit: S3 buckets stay exact (a pattern of bucket names would match objects)',
+    input: [...BUCKETS, 'arn:aws:s3:::alpha/data/*'],
+    limit: 10,
+    expected: [...BUCKETS.slice(0, 1), 'arn:aws:s3:::alpha/data/*', ...BUCKETS.slice(1)],
   },
   { name: 'a * seen: everything', input: ['*', `${TABLE}/a`], expected: ['*'] },
 ];
