@@ -21,6 +21,8 @@ import {
   globCovers,
   globsIntersect,
   longestCommonPrefix,
+  toGlob,
+  toPolicyResource,
 } from './resource-patterns.js';
 
 /*
@@ -33,7 +35,9 @@ import {
  *    `iam:PassRole` on the role, conditioned on `iam:PassedToService`; `copy_source` rows give
  *    `s3:GetObject` on the source, see `actions/call-dependencies`) of a type the action is
  *    authorised on (`actions/resource-types`: an S3 data event names the bucket besides the
- *    object), generalised by `generaliseResources`; none seen, or `--resources star`: `*`;
+ *    object), written in the policy grammar (`toPolicyResource`: a key's `*` is `${*}`) and
+ *    generalised by `generaliseResources`; none seen, or `--resources star`: `*`; the grant is
+ *    asked about a pattern as a glob (`toGlob`: its literal `*` a wildcard, so asked for more);
  * 2. each pattern is checked against the current identity Allow statements: kept when one of them
  *    alone covers every resource it names (`globCovers`: a grant's `?` does not cover a `*`; a
  *    NotResource must meet none), the evaluator agreeing on its probes, no unconditional Deny
@@ -546,12 +550,12 @@ function scopeWithinGrant(
   const ungranted: string[] = [];
   let narrowed = false;
   for (const candidate of candidates) {
-    const alternatives = check(candidate);
+    const alternatives = check(toGlob(candidate));
     if (alternatives.length > 0) {
       keep([candidate], alternatives);
       // Granted only under Conditions: what the grant allows there without them (or under others) too.
       if (!alternatives.includes(undefined))
-        fromGrant(candidate === '*' ? undefined : candidate, alternatives);
+        fromGrant(candidate === '*' ? undefined : toGlob(candidate), alternatives);
       continue;
     }
     narrowed = true;
@@ -559,15 +563,15 @@ function scopeWithinGrant(
       fromGrant(undefined);
       continue;
     }
-    const under = globToRegExp(candidate, true);
-    for (const resource of seen.filter((entry) => under.test(entry) || entry === candidate)) {
-      const allowed = check(resource);
+    const under = globToRegExp(toGlob(candidate), true);
+    for (const resource of seen.filter((entry) => under.test(toGlob(entry)) || entry === candidate)) {
+      const allowed = check(toGlob(resource));
       if (allowed.length > 0) {
         keep([resource], allowed);
-        if (!allowed.includes(undefined)) fromGrant(resource, allowed);
+        if (!allowed.includes(undefined)) fromGrant(toGlob(resource), allowed);
         continue;
       }
-      if (!fromGrant(resource)) ungranted.push(resource);
+      if (!fromGrant(toGlob(resource))) ungranted.push(resource);
     }
   }
   const scopes = [...kept.entries()]
@@ -599,9 +603,10 @@ function seenResources(
   const add = (action: string, resource: string, service: string | undefined): void => {
     if (!resourceTypes.accepts(action, resource)) return;
     const resources = byAction.get(action) ?? new Map<string, Set<string>>();
-    const services = resources.get(resource) ?? new Set<string>();
+    const pattern = toPolicyResource(resource);
+    const services = resources.get(pattern) ?? new Set<string>();
     if (service !== undefined) services.add(service);
-    resources.set(resource, services);
+    resources.set(pattern, services);
     byAction.set(action, resources);
   };
   for (const row of rows) {

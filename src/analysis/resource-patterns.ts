@@ -20,6 +20,30 @@ export const DEFAULT_EXACT_LIMIT = 10;
 
 const S3_ARN = /^(arn:[^:]+:s3:::)([^/]+)(\/.*)?$/;
 
+/**
+ * A resource as the logs name it (a `resource_usage` row) in a policy's Resource grammar: its
+ * `*`, `?` and `$` as IAM writes them literally, `${*}`, `${?}`, `${$}` (Version 2012-10-17, which
+ * generated policies always declare; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars),
+ * so that an S3 key `we*rd/` or `${aws:username}/` is no wildcard nor policy variable. The `*`
+ * ending an S3 object row (`arn:aws:s3:::bucket/dir/*`, its folder's objects) stays a wildcard:
+ * the rows put it there, and the key before it is cut at a `/`.
+ */
+export function toPolicyResource(resource: string): string {
+  const folder = S3_ARN.exec(resource)?.[3] !== undefined && resource.endsWith('/*');
+  const literal = folder ? resource.slice(0, -1) : resource;
+  const escaped = literal.replace(/[*?$]/g, (char) => `\${${char}}`);
+  return folder ? `${escaped}*` : escaped;
+}
+
+/**
+ * A Resource pattern as a glob whose `*` and `?` are wildcards: `${*}`, `${?}`, `${$}` as their
+ * characters. The glob matches what the pattern matches and more (a literal `*` made a wildcard),
+ * so a grant that covers the glob covers the pattern.
+ */
+export function toGlob(pattern: string): string {
+  return pattern.replace(/\$\{([*?$])\}/g, '$1');
+}
+
 /** The longest common prefix of strings (the empty string for none). */
 export function longestCommonPrefix(values: readonly string[]): string {
   const [first, ...rest] = values;

@@ -28,6 +28,8 @@ export interface ResourceUsageRow {
   /**
    * An ARN; for S3 objects, the ARN of the object's folder ending in `/*`
    * (`arn:aws:s3:::bucket/logs/2026/*`), or `arn:aws:s3:::bucket/*` for an object at the root.
+   * That final `*` stands for the folder's objects; any other character is the name's as logged
+   * (a key's `*`, `?` or `$` is literal: `analysis/resource-patterns` `toPolicyResource`).
    */
   readonly resource: string;
   /** Successful calls of the day that named this resource. */

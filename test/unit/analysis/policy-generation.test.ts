@@ -377,6 +377,66 @@ describe('generatePolicies: resources of the types an action is authorised on', 
   });
 });
 
+describe('generatePolicies: S3 keys with the characters of the policy grammar', () => {
+  const admin = grantOf([{ Effect: 'Allow', Action: '*', Resource: '*' }]);
+  // Keys `we*rd/file.txt`, `q?/a.txt`, `${aws:username}/f.txt`, `cost$/x` as their folder rows.
+  const rows = [
+    'arn:aws:s3:::b-star/we*rd/*',
+    'arn:aws:s3:::b-q/q?/*',
+    'arn:aws:s3:::b-var/${aws:username}/*',
+    'arn:aws:s3:::b-dollar/cost$/*',
+  ].map((resource) => resourceRow('s3.amazonaws.com', 'GetObject', resource));
+  const result = generate({ grant: admin.view, used: ['s3:GetObject'], resourceRows: rows });
+  const evaluate = compileGenerated(result.policies, user, TEST_ACCOUNT);
+  const decide = (resource: string): string =>
+    evaluate({ action: 's3:GetObject', resource, context: [] }).decision;
+
+  it('writes their *, ? and $ as IAM writes them literally: no wildcard, no policy variable', () => {
+    expect(statementsOf(result)).toEqual([
+      {
+        Sid: 'S3Scoped',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [
+          'arn:aws:s3:::b-dollar/cost${$}/*',
+          'arn:aws:s3:::b-q/q${?}/*',
+          'arn:aws:s3:::b-star/we${*}rd/*',
+          'arn:aws:s3:::b-var/${$}{aws:username}/*',
+        ],
+      },
+    ]);
+    expect(decide('arn:aws:s3:::b-star/we*rd/file.txt')).toBe('allowed');
+    expect(decide('arn:aws:s3:::b-star/weird-and-more-rd/file.txt')).toBe('implicitDeny');
+    expect(decide('arn:aws:s3:::b-q/qx/a.txt')).toBe('implicitDeny');
+    expect(decide('arn:aws:s3:::b-var/${aws:username}/f.txt')).toBe('allowed');
+    // The user is `dev`: as a variable, the pattern would have allowed dev's folder.
+    expect(decide('arn:aws:s3:::b-var/dev/f.txt')).toBe('implicitDeny');
+  });
+
+  it('the replay allows each of their calls', () => {
+    const replay = replayCalls({
+      generated: evaluate,
+      current: admin.evaluate,
+      activity: [activityRow('s3.amazonaws.com', 'GetObject', 4)],
+      resourceRows: rows,
+      mapper: data.mapper,
+      resourceTypes: data.resourceTypes,
+    });
+    expect(replay.denied).toEqual([]);
+    expect(replay.resourceUses).toEqual({ total: 4, allowed: 4, outsideGrant: 0 });
+  });
+
+  it('a grant narrower than the folder: the grant decides on the key as written', () => {
+    const narrow = grantOf([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b-star/we*' },
+    ]);
+    const scoped = generate({ grant: narrow.view, used: ['s3:GetObject'], resourceRows: rows.slice(0, 1) });
+    expect(statementsOf(scoped).map((statement) => statement.Resource)).toEqual([
+      'arn:aws:s3:::b-star/we${*}rd/*',
+    ]);
+  });
+});
+
 describe('replayCalls', () => {
   const current = grantOf([{ Effect: 'Allow', Action: ['s3:*', 'iam:PassRole'], Resource: '*' }]);
   const narrowed = [

@@ -5,6 +5,8 @@ import {
   globCovers,
   globsIntersect,
   longestCommonPrefix,
+  toGlob,
+  toPolicyResource,
 } from '../../../src/analysis/resource-patterns.js';
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:111122223333:table';
@@ -120,6 +122,31 @@ describe('generaliseResources', () => {
   it('the longest common prefix', () => {
     expect(longestCommonPrefix(['abcd', 'abce', 'abx'])).toBe('ab');
     expect(longestCommonPrefix([])).toBe('');
+  });
+});
+
+describe('toPolicyResource and toGlob', () => {
+  // IAM's literal forms of `*`, `?` and `$` in a Resource (Version 2012-10-17):
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars
+  it.each([
+    ['arn:aws:s3:::b-star/we*rd/*', 'arn:aws:s3:::b-star/we${*}rd/*'],
+    ['arn:aws:s3:::b-q/q?/*', 'arn:aws:s3:::b-q/q${?}/*'],
+    ['arn:aws:s3:::b-var/${aws:username}/*', 'arn:aws:s3:::b-var/${$}{aws:username}/*'],
+    ['arn:aws:s3:::b-dollar/cost$/*', 'arn:aws:s3:::b-dollar/cost${$}/*'],
+    // An object at the root: the row's `*` is the wildcard of the bucket's objects.
+    ['arn:aws:s3:::b/*', 'arn:aws:s3:::b/*'],
+    ['arn:aws:s3:::b', 'arn:aws:s3:::b'],
+    [
+      'arn:aws:lambda:us-east-1:111122223333:function:f:$LATEST',
+      'arn:aws:lambda:us-east-1:111122223333:function:f:${$}LATEST',
+    ],
+  ])('%s is written %s', (resource, pattern) => {
+    expect(toPolicyResource(resource)).toBe(pattern);
+  });
+
+  it('a pattern as a glob: the escapes as their characters, a wildcard where they were a * or ?', () => {
+    expect(toGlob('arn:aws:s3:::b-star/we${*}rd/*')).toBe('arn:aws:s3:::b-star/we*rd/*');
+    expect(toGlob('arn:aws:s3:::b-var/${$}{aws:username}/*')).toBe('arn:aws:s3:::b-var/${aws:username}/*');
   });
 });
 
