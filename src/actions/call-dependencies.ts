@@ -12,11 +12,15 @@
  *   (the service principal the role is passed to, `lambda.amazonaws.com`).
  * - s3:GetObject on the source of CopyObject and UploadPartCopy:
  *   https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html ("you must have read
- *   access to the source object").
+ *   access to the source object"); s3:GetObjectVersion on it instead when the copy names a version
+ *   of it (`x-amz-copy-source: bucket/key?versionId=…`): CopyObject's row of
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html lists
+ *   s3:GetObjectVersion as required to read a specific version of the source, the check GetObject
+ *   makes of a version too (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
  */
 
 /** What a resource row is to the call, for the checks of this table. */
-export type DependentResourceKind = 'passed_role' | 'copy_source';
+export type DependentResourceKind = 'passed_role' | 'copy_source' | 'copy_source_version';
 
 /** One check a call makes beyond its own action. */
 export interface CallDependency {
@@ -48,6 +52,11 @@ export const CALL_DEPENDENCIES: readonly CallDependency[] = [
     ],
   },
   { kind: 'copy_source', action: 's3:GetObject', events: ['s3:CopyObject', 's3:UploadPartCopy'] },
+  {
+    kind: 'copy_source_version',
+    action: 's3:GetObjectVersion',
+    events: ['s3:CopyObject', 's3:UploadPartCopy'],
+  },
 ];
 
 /** The action a resource row of `kind` gives (`undefined`: the row is the call's own target). */

@@ -14,6 +14,7 @@ import type {
 } from '../iam/policy-evaluation.js';
 import { compilePolicies } from '../iam/policy-evaluator.js';
 import { principalContext } from '../iam/principal-policies.js';
+import type { ActivityRow } from '../trail/activity-summary.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import {
   DEFAULT_EXACT_LIMIT,
@@ -721,6 +722,28 @@ export function generatePolicies(input: GenerationInput): GenerationResult {
 }
 
 const PASS_ROLE = 'iam:passrole';
+
+/**
+ * The actions the successful calls may check only on a resource a call dependency names: those
+ * listed among an event's other actions where a dependency supplies them, and nowhere else
+ * (CopyObject's s3:GetObject and s3:GetObjectVersion are checked on its source: the source's row
+ * gives the first, or the second for a copy of a version, never both). The report counts them as
+ * possibly used; a policy gets them from the dependency's rows alone (`generatePolicies`), not on
+ * every resource.
+ */
+export function dependencyOnlyActions(activity: readonly ActivityRow[], mapper: EventMapper): Set<string> {
+  const supplied = new Set<string>();
+  const own = new Set<string>();
+  for (const row of activity) {
+    if (row.outcome !== 'ok') continue;
+    const mapping = mapper.map(row.eventSource, row.eventName);
+    if (mapping.kind !== 'action') continue;
+    const named = [mapping.event, ...mapping.actions];
+    for (const action of mapping.actions) own.add(action);
+    for (const action of mapping.also) (suppliedByDependency(named, action) ? supplied : own).add(action);
+  }
+  return new Set([...supplied].filter((action) => !own.has(action)));
+}
 
 /**
  * Whether anything the current policies grant is evidenced: a granted action used, or a role

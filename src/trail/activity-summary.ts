@@ -192,6 +192,7 @@ export interface StagedRecord extends ChangeColumns {
   res_role: string | null;
   res_second_role: string | null;
   res_copy_source: string | null;
+  res_copy_version: string | null;
   calls: number;
   first_seen: string | null;
   last_seen: string | null;

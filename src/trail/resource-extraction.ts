@@ -152,13 +152,16 @@ function passedRoles(): [RawBuilder<string | null>, RawBuilder<string | null>] {
 
 /**
  * The object a copy read: `x-amz-copy-source` (`bucket/key`, maybe with a leading slash, URL-encoded
- * and with `?versionId=`), as its folder's pattern.
+ * and with `?versionId=`), as its folder's pattern; `versioned`: of the copies that name a version
+ * of it (`?versionId=`, which S3 checks as `s3:GetObjectVersion`), else of those that do not
+ * (`s3:GetObject`). The header is URL-encoded, so a `?` in it is the query's.
  */
-function copySource(): RawBuilder<string | null> {
+function copySource(versioned: boolean): RawBuilder<string | null> {
   const source = parameter('$["x-amz-copy-source"]');
+  const version = sql<boolean>`coalesce(strpos(${source}, '?versionId=') > 0, false)`;
   return sql<
     string | null
-  >`CASE WHEN eventsource = 's3.amazonaws.com' AND eventname IN (${literals(S3_COPY_EVENTS)}) THEN ${folderOfObject(sql`url_decode(${capture(source, '^/?([^?]+)')})`)} END`;
+  >`CASE WHEN eventsource = 's3.amazonaws.com' AND eventname IN (${literals(S3_COPY_EVENTS)}) AND ${versioned ? version : sql`NOT ${version}`} THEN ${folderOfObject(sql`url_decode(${capture(source, '^/?([^?]+)')})`)} END`;
 }
 
 /**
@@ -166,7 +169,8 @@ function copySource(): RawBuilder<string | null> {
  * and one plain list (nested lists and lambdas cost DuckDB far more per event than per staged
  * row): `res_arns` the record's `resources` ARNs (S3 objects as their folders; entries may be
  * null), `res_target` else the target its `requestParameters` name, `res_role` and
- * `res_second_role` the roles it passed, `res_copy_source` the object it copied. All null for a
+ * `res_second_role` the roles it passed, `res_copy_source` the object it copied,
+ * `res_copy_version` the object it copied a version of. All null for a
  * call that failed or used none the logs name. Keys of the activity grouping: calls of one actor
  * and event with the same resources are one staged row. {@link resourceUsesSql} pairs them with
  * their kinds.
@@ -177,6 +181,7 @@ export const RESOURCE_USE_COLUMNS = [
   'res_role',
   'res_second_role',
   'res_copy_source',
+  'res_copy_version',
 ] as const;
 
 /** One of {@link RESOURCE_USE_COLUMNS}. */
@@ -209,15 +214,16 @@ export function resourceUseColumnsSql(
     >`CASE WHEN ${applies} AND NOT ${listed} AND eventsource IN (${literals(RESOURCE_PARAMETER_SOURCES)}) THEN ${parameterTarget()} END`,
     res_role: sql<string | null>`CASE WHEN ${applies} THEN ${role} END`,
     res_second_role: sql<string | null>`CASE WHEN ${applies} THEN ${secondRole} END`,
-    res_copy_source: sql<string | null>`CASE WHEN ${applies} THEN ${copySource()} END`,
+    res_copy_source: sql<string | null>`CASE WHEN ${applies} THEN ${copySource(false)} END`,
+    res_copy_version: sql<string | null>`CASE WHEN ${applies} THEN ${copySource(true)} END`,
   };
 }
 
 /**
  * The resources a staged row's calls used, to unnest with their positions: a flat list (no
  * nesting, no lambda: the resolve stage builds it once a staged row) of `res_arns` (else
- * `res_target`), then the two passed roles and the copy source, null entries left for the caller
- * to drop; `[NULL]` for a row with none. `kindAt` gives the `ResourceUseKind` of the entry at a
+ * `res_target`), then the two passed roles, the copy source and the copied version's source, null
+ * entries left for the caller to drop; `[NULL]` for a row with none. `kindAt` gives the `ResourceUseKind` of the entry at a
  * 1-based position. `column` names a staged column.
  */
 export function resourceUsesSql(
@@ -233,8 +239,8 @@ export function resourceUsesSql(
   return {
     list: sql<
       (string | null)[]
-    >`CASE WHEN ${any} THEN coalesce(${column('res_arns')}, ARRAY[${column('res_target')}]) || ARRAY[${column('res_role')}, ${column('res_second_role')}, ${column('res_copy_source')}] ELSE ARRAY[CAST(NULL AS VARCHAR)] END`,
+    >`CASE WHEN ${any} THEN coalesce(${column('res_arns')}, ARRAY[${column('res_target')}]) || ARRAY[${column('res_role')}, ${column('res_second_role')}, ${column('res_copy_source')}, ${column('res_copy_version')}] ELSE ARRAY[CAST(NULL AS VARCHAR)] END`,
     kindAt: (position) =>
-      sql<string>`CASE WHEN ${position} <= ${targets} THEN 'target' WHEN ${position} <= ${targets} + 2 THEN 'passed_role' ELSE 'copy_source' END`,
+      sql<string>`CASE WHEN ${position} <= ${targets} THEN 'target' WHEN ${position} <= ${targets} + 2 THEN 'passed_role' WHEN ${position} = ${targets} + 3 THEN 'copy_source' ELSE 'copy_source_version' END`,
   };
 }

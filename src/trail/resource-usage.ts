@@ -10,9 +10,10 @@
  * What a resource was to the call: `target` the resource the call acted on (the record's
  * `resources` list, or the ARNs of its requestParameters for the common services); `passed_role`
  * a role the call passed to a service (the `iam:PassRole` check of RunInstances, CreateFunction…);
- * `copy_source` the object a copy read (the `s3:GetObject` check of CopyObject, UploadPartCopy).
+ * `copy_source` the object a copy read (the `s3:GetObject` check of CopyObject, UploadPartCopy);
+ * `copy_source_version` the object a copy read a version of (`?versionId=`: `s3:GetObjectVersion`).
  */
-export type ResourceUseKind = 'target' | 'passed_role' | 'copy_source';
+export type ResourceUseKind = 'target' | 'passed_role' | 'copy_source' | 'copy_source_version';
 
 /** One resource of a day's successful calls of one actor and event. */
 export interface ResourceUsageRow {

@@ -244,6 +244,7 @@ with
       CAST(NULL AS VARCHAR) as "res_role",
       CAST(NULL AS VARCHAR) as "res_second_role",
       CAST(NULL AS VARCHAR) as "res_copy_source",
+      CAST(NULL AS VARCHAR) as "res_copy_version",
       "issued_key",
       "assumer_arn",
       "assumer_type",

@@ -375,7 +375,14 @@ with
       CASE
         WHEN errorcode IS NULL THEN CASE
           WHEN eventsource = 's3.amazonaws.com'
-          AND eventname IN ('CopyObject', 'UploadPartCopy') THEN 'arn:' || CASE
+          AND eventname IN ('CopyObject', 'UploadPartCopy')
+          AND NOT coalesce(
+            strpos(
+              json_extract_scalar (requestparameters, '$["x-amz-copy-source"]'),
+              '?versionId='
+            ) > 0,
+            false
+          ) THEN 'arn:' || CASE
             WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
             WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
             ELSE 'aws'
@@ -398,6 +405,39 @@ with
           ) || '*'
         END
       END as "raw_res_copy_source",
+      CASE
+        WHEN errorcode IS NULL THEN CASE
+          WHEN eventsource = 's3.amazonaws.com'
+          AND eventname IN ('CopyObject', 'UploadPartCopy')
+          AND coalesce(
+            strpos(
+              json_extract_scalar (requestparameters, '$["x-amz-copy-source"]'),
+              '?versionId='
+            ) > 0,
+            false
+          ) THEN 'arn:' || CASE
+            WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
+            WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
+            ELSE 'aws'
+          END || ':s3:::' || nullif(
+            regexp_extract(
+              url_decode (
+                nullif(
+                  regexp_extract(
+                    json_extract_scalar (requestparameters, '$["x-amz-copy-source"]'),
+                    '^/?([^?]+)',
+                    1
+                  ),
+                  ''
+                )
+              ),
+              '(?s)^([^/]+/([^/]*/)?)',
+              1
+            ),
+            ''
+          ) || '*'
+        END
+      END as "raw_res_copy_version",
       eventtime as "eventtime",
       "$path" as "log_path"
     from
@@ -467,7 +507,10 @@ with
       END as "res_second_role",
       CASE
         WHEN day IS NOT NULL THEN "raw_res_copy_source"
-      END as "res_copy_source"
+      END as "res_copy_source",
+      CASE
+        WHEN day IS NOT NULL THEN "raw_res_copy_version"
+      END as "res_copy_version"
     from
       "records"
   ),
@@ -498,6 +541,7 @@ with
       "res_role",
       "res_second_role",
       "res_copy_source",
+      "res_copy_version",
       "issued_key",
       "assumer_arn",
       "assumer_type",
@@ -537,7 +581,8 @@ with
           "res_target",
           "res_role",
           "res_second_role",
-          "res_copy_source"
+          "res_copy_source",
+          "res_copy_version"
         ),
         (
           "issued_key",
@@ -687,7 +732,8 @@ with
         WHEN u.resource IS NOT NULL THEN CASE
           WHEN u.use_index <= coalesce(len("st"."res_arns"), 1) THEN 'target'
           WHEN u.use_index <= coalesce(len("st"."res_arns"), 1) + 2 THEN 'passed_role'
-          ELSE 'copy_source'
+          WHEN u.use_index = coalesce(len("st"."res_arns"), 1) + 3 THEN 'copy_source'
+          ELSE 'copy_source_version'
         END
       END as "use_kind",
       u.resource as "use_resource",
@@ -701,10 +747,12 @@ with
           OR "st"."res_target" IS NOT NULL
           OR "st"."res_role" IS NOT NULL
           OR "st"."res_second_role" IS NOT NULL
-          OR "st"."res_copy_source" IS NOT NULL THEN coalesce("st"."res_arns", ARRAY["st"."res_target"]) || ARRAY[
+          OR "st"."res_copy_source" IS NOT NULL
+          OR "st"."res_copy_version" IS NOT NULL THEN coalesce("st"."res_arns", ARRAY["st"."res_target"]) || ARRAY[
             "st"."res_role",
             "st"."res_second_role",
-            "st"."res_copy_source"
+            "st"."res_copy_source",
+            "st"."res_copy_version"
           ]
           ELSE ARRAY[CAST(NULL AS VARCHAR)]
         END

@@ -1,6 +1,11 @@
 import { describeSpans } from '../../analysis/log-coverage.js';
 import type { DaySpan } from '../../analysis/log-coverage.js';
-import { createGrantView, generatePolicies, grantEvidenced } from '../../analysis/policy-generation.js';
+import {
+  createGrantView,
+  dependencyOnlyActions,
+  generatePolicies,
+  grantEvidenced,
+} from '../../analysis/policy-generation.js';
 import type { GeneratedPolicy, ResourceScope, ScopedAction } from '../../analysis/policy-generation.js';
 import { compileGenerated, generatedAllowPatterns, replayCalls } from '../../analysis/policy-replay.js';
 import type { PolicyReplay } from '../../analysis/policy-replay.js';
@@ -176,7 +181,12 @@ export async function generatePolicy(
       advisor: { snapshot, window },
     });
     const lines = judged.report.actions;
-    const used = lines.filter((line) => line.status === 'used').map((line) => line.action);
+    // A check a call makes only on a resource its dependency names (CopyObject's source) comes
+    // from that resource's rows, not as a used action on every resource.
+    const dependencyOnly = dependencyOnlyActions(rows, data.mapper);
+    const used = lines
+      .filter((line) => line.status === 'used' && !(line.possiblyUsed && dependencyOnly.has(line.action)))
+      .map((line) => line.action);
     const unknown = lines.filter((line) => line.status === 'unknown').map((line) => line.action);
     const ungranted = lines.filter((line) => line.status === 'ungranted').map((line) => line.action);
     const current = principalPolicies(details, principal, account.id, undefined);

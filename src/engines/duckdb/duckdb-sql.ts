@@ -185,6 +185,7 @@ const STAGED_COLUMNS: readonly (readonly [name: string, type: string])[] = [
   ['res_role', 'VARCHAR'],
   ['res_second_role', 'VARCHAR'],
   ['res_copy_source', 'VARCHAR'],
+  ['res_copy_version', 'VARCHAR'],
   ['event_id', 'VARCHAR'],
   ['source_ip', 'VARCHAR'],
   ['user_name', 'VARCHAR'],

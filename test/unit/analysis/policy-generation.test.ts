@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { expandActionPattern } from '../../../src/actions/action-pattern.js';
 import {
   createGrantView,
+  dependencyOnlyActions,
   documentSize,
   fitPolicies,
   generatePolicies,
@@ -434,6 +435,18 @@ describe('generatePolicies: S3 keys with the characters of the policy grammar', 
     expect(statementsOf(scoped).map((statement) => statement.Resource)).toEqual([
       'arn:aws:s3:::b-star/we${*}rd/*',
     ]);
+  });
+});
+
+describe('dependencyOnlyActions', () => {
+  // CopyObject checks s3:GetObject (or s3:GetObjectVersion for a version) on its source, which
+  // the source's row names; GetObject's own s3:GetObjectVersion is on its own target.
+  it.each([
+    [[activityRow('s3.amazonaws.com', 'CopyObject', 1)], ['s3:GetObject', 's3:GetObjectVersion']],
+    [[activityRow('s3.amazonaws.com', 'CopyObject', 1), activityRow('s3.amazonaws.com', 'GetObject', 1)], []],
+    [[activityRow('s3.amazonaws.com', 'CopyObject', 1, 'denied')], []],
+  ])('%#', (activity, expected) => {
+    expect([...dependencyOnlyActions(activity, data.mapper)].sort()).toEqual(expected);
   });
 });
 

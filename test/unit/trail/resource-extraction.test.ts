@@ -100,7 +100,7 @@ const CASES: readonly Case[] = [
     expected: [['target', 'arn:aws-cn:s3:::cn-bucket']],
   },
   {
-    name: 'a copy: the object written and the top folder read (URL-encoded, with a version)',
+    name: 'a copy of a version: the object written, and the top folder read as a version (URL-encoded)',
     source: 's3.amazonaws.com',
     event: 'CopyObject',
     request: {
@@ -110,7 +110,23 @@ const CASES: readonly Case[] = [
     },
     expected: [
       ['target', 'arn:aws:s3:::dest/copies/*'],
-      ['copy_source', 'arn:aws:s3:::src-bucket/in box/*'],
+      ['copy_source_version', 'arn:aws:s3:::src-bucket/in box/*'],
+    ],
+  },
+  {
+    name: 'a copy of the current object (a leading slash): the object written and the top folder read',
+    source: 's3.amazonaws.com',
+    event: 'UploadPartCopy',
+    request: {
+      bucketName: 'dest',
+      key: 'copies/x.bin',
+      partNumber: '1',
+      uploadId: 'u',
+      'x-amz-copy-source': '/src-bucket/in/x.bin',
+    },
+    expected: [
+      ['target', 'arn:aws:s3:::dest/copies/*'],
+      ['copy_source', 'arn:aws:s3:::src-bucket/in/*'],
     ],
   },
   {

@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import type { GeneratedStatement } from '../../src/analysis/policy-generation.js';
+import type { PolicyGenerateDocument } from '../../src/app/policy/generate-policy.js';
+import { runCli } from '../helpers/cli.js';
+import { writeTrail } from '../helpers/trail-fixture.js';
+
+/*
+ * `iamtrail policy generate` from logs to policy (the local engine, no cache) on calls whose
+ * permissions are not the event's own action alone: each user of the fixture made the calls of
+ * one case on 2026-03-02, and holds the policy given with it. What each case expects restates the
+ * AWS documentation cited beside it.
+ */
+
+const ACCOUNT = '111122223333';
+const DAY = '2026-03-02';
+const ADMIN = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+const work = mkdtempSync(join(tmpdir(), 'iamtrail-policy-calls-'));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Call {
+  readonly source: string;
+  readonly name: string;
+  readonly request?: object;
+  readonly resources?: readonly object[];
+  readonly category?: 'Management' | 'Data';
+}
+
+/** The records of a user's calls, a minute apart. */
+function recordsOf(user: string, calls: readonly Call[]): object[] {
+  return calls.map((call, index) => ({
+    eventVersion: '1.09',
+    eventTime: `${DAY}T10:${String(index).padStart(2, '0')}:00Z`,
+    eventSource: call.source,
+    eventName: call.name,
+    awsRegion: 'us-east-1',
+    recipientAccountId: ACCOUNT,
+    eventCategory: call.category ?? 'Management',
+    requestParameters: call.request ?? null,
+    ...(call.resources === undefined ? {} : { resources: call.resources }),
+    eventID: `${user}-${index}`,
+    userIdentity: {
+      type: 'IAMUser',
+      arn: `arn:aws:iam::${ACCOUNT}:user/${user}`,
+      accountId: ACCOUNT,
+      accessKeyId: 'AKIAFIXTURE',
+      userName: user,
+    },
+  }));
+}
+
+const USERS: Readonly<Record<string, { readonly calls: readonly Call[]; readonly policy?: object }>> = {
+  copier: {
+    calls: [
+      {
+        source: 's3.amazonaws.com',
+        name: 'CopyObject',
+        category: 'Data',
+        request: {
+          bucketName: 'dst-bucket',
+          key: 'out/x.bin',
+          'x-amz-copy-source': 'src-bucket/in/x.bin?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY',
+        },
+        resources: [
+          { type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::dst-bucket/out/x.bin' },
+          { accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::dst-bucket' },
+        ],
+      },
+      {
+        source: 's3.amazonaws.com',
+        name: 'CopyObject',
+        category: 'Data',
+        request: { bucketName: 'dst-bucket', key: 'plain/y.bin', 'x-amz-copy-source': 'plain-src/in/y.bin' },
+        resources: [
+          { type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::dst-bucket/plain/y.bin' },
+          { accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::dst-bucket' },
+        ],
+      },
+    ],
+  },
+};
+
+const logs = writeTrail(
+  join(work, 'logs'),
+  Object.entries(USERS).map(([user, { calls }]) => ({
+    account: ACCOUNT,
+    day: DAY,
+    records: recordsOf(user, calls),
+  })),
+);
+const iamFile = join(work, 'iam.json');
+writeFileSync(
+  iamFile,
+  JSON.stringify({
+    UserDetailList: Object.entries(USERS).map(([user, { policy }]) => ({
+      Path: '/',
+      UserName: user,
+      UserId: `AIDA${user.toUpperCase().padEnd(16, 'X')}`,
+      Arn: `arn:aws:iam::${ACCOUNT}:user/${user}`,
+      CreateDate: '2020-01-01T00:00:00Z',
+      UserPolicyList: [{ PolicyName: 'current', PolicyDocument: policy ?? ADMIN }],
+      GroupList: [],
+      AttachedManagedPolicies: [],
+      Tags: [],
+    })),
+    GroupDetailList: [],
+    RoleDetailList: [],
+    Policies: [],
+  }),
+);
+const config = join(work, 'config.yaml');
+writeFileSync(config, `logs: ${logs}\naccounts:\n  - name: syn\n    id: '${ACCOUNT}'\n    iam: ${iamFile}\n`);
+
+/** `policy generate --json` for a user over the fixture's day, and its exit code. */
+async function generate(user: string): Promise<{ status: number | null; document: PolicyGenerateDocument }> {
+  const run = await runCli([
+    'policy',
+    'generate',
+    '--config',
+    config,
+    '--account',
+    'syn',
+    '--user',
+    user,
+    '--start',
+    DAY,
+    '--end',
+    DAY,
+    '--no-cache',
+    '--no-keep-unknown',
+    '--json',
+  ]);
+  return { status: run.status, document: JSON.parse(run.stdout) as PolicyGenerateDocument };
+}
+
+function statementsOf(document: PolicyGenerateDocument): GeneratedStatement[] {
+  return document.policies.flatMap((policy) => [...policy.document.Statement]);
+}
+
+/** The Resource of each action of the policies (a statement per action: those of the cases are). */
+function resourcesByAction(document: PolicyGenerateDocument): Record<string, unknown> {
+  const byAction: Record<string, unknown> = {};
+  for (const statement of statementsOf(document))
+    for (const action of statement.Action ?? []) byAction[action] = statement.Resource;
+  return byAction;
+}
+
+describe('policy generate: what calls check beyond their own action', () => {
+  it('a copy of a version needs s3:GetObjectVersion on its source, a copy of the current object s3:GetObject, the destination s3:PutObject only', async () => {
+    // CopyObject: s3:PutObject on the destination, s3:GetObject on the source, s3:GetObjectVersion
+    // on it to copy a given version (https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html).
+    const { status, document } = await generate('copier');
+    expect(status).toBe(0);
+    expect(resourcesByAction(document)).toEqual({
+      's3:GetObject': 'arn:aws:s3:::plain-src/in/*',
+      's3:GetObjectVersion': 'arn:aws:s3:::src-bucket/in/*',
+      // Two folders of one bucket: their common folder (README, "Resources").
+      's3:PutObject': 'arn:aws:s3:::dst-bucket/*',
+    });
+    expect(document.replay.denied).toEqual([]);
+  });
+});
