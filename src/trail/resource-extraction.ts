@@ -97,7 +97,17 @@ function folderOfObject(object: RawBuilder<unknown>): RawBuilder<string | null> 
   >`'arn:' || ${PARTITION} || ':s3:::' || ${capture(object, '(?s)^([^/]+/([^/]*/)?)')} || '*'`;
 }
 
-/** The target named by `requestParameters`, for the services whose parameters name it. */
+/**
+ * Whether the call read an index of a DynamoDB table (Query, Scan with `indexName`): DynamoDB
+ * authorises it on the index's ARN, `table/T/index/I`, which its `resources` (the table) do not
+ * name (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-data-crud.html: Query and Scan on `table/Books/index/*`).
+ */
+const DYNAMODB_INDEX = sql<boolean>`eventsource = 'dynamodb.amazonaws.com' AND ${parameter('$.indexName')} IS NOT NULL`;
+
+/**
+ * The target named by `requestParameters`, for the services whose parameters name it (a DynamoDB
+ * table's index: the index).
+ */
 function parameterTarget(): RawBuilder<string | null> {
   const bucket = parameter('$.bucketName');
   const key = parameter('$.key');
@@ -110,7 +120,7 @@ function parameterTarget(): RawBuilder<string | null> {
   const name = parameter('$.name');
   return sql<string | null>`CASE eventsource
     WHEN 's3.amazonaws.com' THEN CASE WHEN ${key} IS NOT NULL THEN ${folderOfObject(sql`${bucket} || '/' || ${key}`)} ELSE 'arn:' || ${PARTITION} || ':s3:::' || ${bucket} END
-    WHEN 'dynamodb.amazonaws.com' THEN CASE WHEN ${table} LIKE 'arn:%' THEN ${table} ELSE ${regionalArn('dynamodb')} || 'table/' || ${table} END
+    WHEN 'dynamodb.amazonaws.com' THEN CASE WHEN ${table} LIKE 'arn:%' THEN ${table} ELSE ${regionalArn('dynamodb')} || 'table/' || ${table} END || coalesce('/index/' || ${parameter('$.indexName')}, '')
     WHEN 'sqs.amazonaws.com' THEN 'arn:' || ${PARTITION} || ':sqs:' || awsregion || ':' || ${capture(queueUrl, '^https?://[^/]+/([0-9]{12})/[^/?#]+')} || ':' || ${capture(queueUrl, '^https?://[^/]+/[0-9]{12}/([^/?#]+)')}
     WHEN 'sns.amazonaws.com' THEN CASE WHEN ${topic} LIKE 'arn:%' THEN ${topic} END
     WHEN 'kms.amazonaws.com' THEN CASE WHEN ${keyId} LIKE 'arn:%' THEN ${keyId} WHEN ${keyId} LIKE 'alias/%' THEN ${regionalArn('kms')} || ${keyId} ELSE ${regionalArn('kms')} || 'key/' || ${keyId} END
@@ -204,7 +214,8 @@ export function resourceUseColumnsSql(
 ): Record<ResourceUseColumn, RawBuilder<unknown>> {
   const { transform, cardinality } = listFunctions(dialect);
   const [role, secondRole] = passedRoles();
-  const listed = sql<boolean>`coalesce(${cardinality}(resources), 0) > 0`;
+  // The record's resources, but for a read of a DynamoDB index, which they name as its table.
+  const listed = sql<boolean>`(NOT coalesce(${DYNAMODB_INDEX}, false) AND coalesce(${cardinality}(resources), 0) > 0)`;
   return {
     res_arns: sql<
       string[] | null

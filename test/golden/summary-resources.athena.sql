@@ -158,7 +158,14 @@ with
       END as "iam_error_code",
       CASE
         WHEN errorcode IS NULL
-        AND coalesce(cardinality(resources), 0) > 0 THEN transform(
+        AND (
+          NOT coalesce(
+            eventsource = 'dynamodb.amazonaws.com'
+            AND json_extract_scalar(requestparameters, '$.indexName') IS NOT NULL,
+            false
+          )
+          AND coalesce(cardinality(resources), 0) > 0
+        ) THEN transform(
           resources,
           record_resource -> CASE
             WHEN record_resource.arn LIKE 'arn:%:s3:::%/%' THEN substr(
@@ -178,7 +185,14 @@ with
       END as "raw_res_arns",
       CASE
         WHEN errorcode IS NULL
-        AND NOT coalesce(cardinality(resources), 0) > 0
+        AND NOT (
+          NOT coalesce(
+            eventsource = 'dynamodb.amazonaws.com'
+            AND json_extract_scalar(requestparameters, '$.indexName') IS NOT NULL,
+            false
+          )
+          AND coalesce(cardinality(resources), 0) > 0
+        )
         AND eventsource IN (
           's3.amazonaws.com',
           'dynamodb.amazonaws.com',
@@ -219,7 +233,10 @@ with
               WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
               ELSE 'aws'
             END || ':dynamodb:' || awsregion || ':' || recipientaccountid || ':' || 'table/' || json_extract_scalar(requestparameters, '$.tableName')
-          END
+          END || coalesce(
+            '/index/' || json_extract_scalar(requestparameters, '$.indexName'),
+            ''
+          )
           WHEN 'sqs.amazonaws.com' THEN 'arn:' || CASE
             WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
             WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'

@@ -84,6 +84,29 @@ const USERS: Readonly<Record<string, { readonly calls: readonly Call[]; readonly
       },
     ],
   },
+  ddb: {
+    calls: [
+      {
+        source: 'dynamodb.amazonaws.com',
+        name: 'Query',
+        category: 'Data',
+        request: { tableName: 'orders', indexName: 'by-customer', keyConditionExpression: 'c = :c' },
+        resources: [
+          {
+            accountId: ACCOUNT,
+            type: 'AWS::DynamoDB::Table',
+            ARN: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`,
+          },
+        ],
+      },
+      {
+        source: 'dynamodb.amazonaws.com',
+        name: 'Scan',
+        request: { tableName: 'orders', indexName: 'by-date' },
+      },
+      { source: 'dynamodb.amazonaws.com', name: 'Scan', request: { tableName: 'orders' } },
+    ],
+  },
 };
 
 const logs = writeTrail(
@@ -164,5 +187,18 @@ describe('policy generate: what calls check beyond their own action', () => {
       's3:PutObject': 'arn:aws:s3:::dst-bucket/*',
     });
     expect(document.replay.denied).toEqual([]);
+  });
+
+  it('a Query or Scan of an index is allowed on the index, a Scan of the table on the table', async () => {
+    // DynamoDB authorises a read of an index on the index's ARN, table/T/index/I
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-data-crud.html).
+    const { status, document } = await generate('ddb');
+    expect(status).toBe(0);
+    const table = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`;
+    expect(resourcesByAction(document)).toEqual({
+      'dynamodb:Query': `${table}/index/by-customer`,
+      'dynamodb:Scan': [table, `${table}/index/by-date`],
+    });
+    expect(document.replay.resourceUses).toEqual({ total: 3, allowed: 3, outsideGrant: 0 });
   });
 });

@@ -144,6 +144,27 @@ const CASES: readonly Case[] = [
     expected: [['target', 'arn:aws:dynamodb:us-east-1:222222222222:table/shared']],
   },
   {
+    name: 'a Query of a DynamoDB index: the index, not the table its resources name',
+    source: 'dynamodb.amazonaws.com',
+    event: 'Query',
+    request: { tableName: 'orders', indexName: 'by-customer', keyConditionExpression: 'c = :c' },
+    resources: [
+      {
+        accountId: ACCOUNT,
+        type: 'AWS::DynamoDB::Table',
+        ARN: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders`,
+      },
+    ],
+    expected: [['target', `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders/index/by-customer`]],
+  },
+  {
+    name: 'a Scan of a DynamoDB index of a table named by ARN',
+    source: 'dynamodb.amazonaws.com',
+    event: 'Scan',
+    request: { tableName: 'arn:aws:dynamodb:us-east-1:222222222222:table/shared', indexName: 'by-date' },
+    expected: [['target', 'arn:aws:dynamodb:us-east-1:222222222222:table/shared/index/by-date']],
+  },
+  {
     name: 'an SQS queue of another account, from its URL',
     source: 'sqs.amazonaws.com',
     event: 'SendMessage',
@@ -362,8 +383,8 @@ describe('the resources a call used', () => {
       return sql`SELECT ${uses.list}, ${uses.kindAt(sql`1`)} FROM (${compileColumns(dialect)})`.compile(db)
         .sql;
     };
-    expect(compile('trino')).toMatch(/cardinality\(resources\), 0\) > 0 THEN transform\(resources, /);
-    expect(compile('duckdb')).toMatch(/len\(resources\), 0\) > 0 THEN list_transform\(resources, /);
+    expect(compile('trino')).toMatch(/cardinality\(resources\), 0\) > 0\) THEN transform\(resources, /);
+    expect(compile('duckdb')).toMatch(/len\(resources\), 0\) > 0\) THEN list_transform\(resources, /);
     expect(compile('trino')).toMatch(/coalesce\(cardinality\("res_arns"\), 1\)/);
     expect(
       compile('trino')
