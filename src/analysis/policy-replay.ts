@@ -23,6 +23,8 @@ import type { GeneratedPolicy } from './policy-generation.js';
  *   for a copy source): allowed only when the decision is `allowed`, or, for an S3 folder row
  *   (`…/logs/*`: the objects of the calls are under it), when a Resource pattern under the folder
  *   of the policies' Allow statements is allowed (some object under it is, as for a call).
+ * A successful call of an event that maps to no IAM action (`unmapped`) has no check: it is
+ * counted and named apart, not replayed.
  * A check the generated policies do not allow is checked the same way against the current
  * policies: if they do not allow it either, the call was allowed by something outside the identity
  * policies (a resource policy, another account's grant…) and a generated policy, never broader than
@@ -43,6 +45,15 @@ export interface ReplayMiss {
   readonly calls: number;
 }
 
+/** Successful calls of one event no IAM action is known for: not replayed. */
+export interface UnmappedCalls {
+  /** `prefix:EventName` as the logs name it. */
+  readonly event: string;
+  /** Why the event maps to no action (`unknown-action`, `unknown-service`, `malformed-event`). */
+  readonly reason: string;
+  readonly calls: number;
+}
+
 /** The replay's counts and misses. */
 export interface PolicyReplay {
   /** Calls (activity rows' `calls`, times their actions) whose action the current policies grant. */
@@ -53,6 +64,12 @@ export interface PolicyReplay {
   readonly denied: readonly ReplayMiss[];
   /** Checks neither allows: allowed by something else, left out of the totals above. */
   readonly outsideGrant: readonly ReplayMiss[];
+  /**
+   * Successful calls of events the mapper knows no IAM action for (API Gateway's management calls,
+   * a service newer than the data): no check to make, so not replayed and left out of the totals
+   * above; the permissions they need may be missing from the generated policies.
+   */
+  readonly unmapped: { readonly calls: number; readonly events: readonly UnmappedCalls[] };
 }
 
 /** Compiles generated policies for the evaluator, as the principal's only identity policies. */
@@ -137,9 +154,19 @@ export function replayCalls(input: {
 }): PolicyReplay {
   const checks: Check[] = [];
   const NO_CONTEXT: readonly ContextEntry[] = [];
+  const unmapped = new Map<string, UnmappedCalls>();
   for (const row of input.activity) {
     if (row.outcome !== 'ok') continue;
     const mapping = input.mapper.map(row.eventSource, row.eventName);
+    if (mapping.kind === 'unmapped') {
+      const seen = unmapped.get(mapping.event);
+      unmapped.set(mapping.event, {
+        event: mapping.event,
+        reason: mapping.reason,
+        calls: (seen?.calls ?? 0) + row.calls,
+      });
+      continue;
+    }
     if (mapping.kind !== 'action') continue;
     for (const action of mapping.actions)
       checks.push({
@@ -209,7 +236,19 @@ export function replayCalls(input: {
       outsideGrant.push(miss);
     }
   }
-  return { calls, resourceUses, denied: mergeMisses(denied), outsideGrant: mergeMisses(outsideGrant) };
+  const unmappedEvents = [...unmapped.values()].sort((a, b) =>
+    a.event < b.event ? -1 : a.event > b.event ? 1 : 0,
+  );
+  return {
+    calls,
+    resourceUses,
+    denied: mergeMisses(denied),
+    outsideGrant: mergeMisses(outsideGrant),
+    unmapped: {
+      calls: unmappedEvents.reduce((sum, entry) => sum + entry.calls, 0),
+      events: unmappedEvents,
+    },
+  };
 }
 
 /** Misses of the same check summed, sorted by event, action, resource. */

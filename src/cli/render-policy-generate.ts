@@ -124,6 +124,12 @@ export function renderGenerateSummary(
     lines.push(
       `  ${replay.calls.outsideGrant + replay.resourceUses.outsideGrant} call(s) not granted by the current policies either (allowed by something else): not replayed`,
     );
+  if (replay.unmapped.calls > 0)
+    lines.push(
+      `  ${replay.unmapped.calls} call(s) of events no IAM action is known for: not replayed (${replay.unmapped.events
+        .map((entry) => `${entry.event} ${entry.calls}`)
+        .join(', ')})`,
+    );
   for (const miss of replay.denied)
     lines.push(
       `  DENIED ${miss.event} → ${miss.action} on ${miss.resource}${miss.passedToService === undefined ? '' : ` passed to ${miss.passedToService}`} (${miss.calls} call(s))`,

@@ -107,6 +107,23 @@ const USERS: Readonly<Record<string, { readonly calls: readonly Call[]; readonly
       { source: 'dynamodb.amazonaws.com', name: 'Scan', request: { tableName: 'orders' } },
     ],
   },
+  apigw: {
+    calls: [
+      { source: 'apigateway.amazonaws.com', name: 'GetRestApis', request: { limit: 25 } },
+      {
+        source: 'apigateway.amazonaws.com',
+        name: 'CreateDeployment',
+        request: { restApiId: 'abc123', stageName: 'prod' },
+      },
+      { source: 'sqs.amazonaws.com', name: 'ListQueues', request: {} },
+    ],
+    policy: {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['apigateway:GET', 'apigateway:POST', 'sqs:ListQueues'], Resource: '*' },
+      ],
+    },
+  },
 };
 
 const logs = writeTrail(
@@ -173,6 +190,28 @@ function resourcesByAction(document: PolicyGenerateDocument): Record<string, unk
     for (const action of statement.Action ?? []) byAction[action] = statement.Resource;
   return byAction;
 }
+
+describe('policy generate: calls it cannot replay', () => {
+  it('names the calls of events no IAM action is known for, in the notes and the replay, not replayed', async () => {
+    // API Gateway's management calls are authorised as apigateway:GET, POST… on the resource path
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonapigatewaymanagement.html): no action of
+    // the event's name, so the mapper maps them to none.
+    const { status, document } = await generate('apigw');
+    // Like the calls allowed by something else: counted and named, the exit code as the replayed calls say.
+    expect(status).toBe(0);
+    expect(document.replay.unmapped).toEqual({
+      calls: 2,
+      events: [
+        { event: 'apigateway:CreateDeployment', reason: 'unknown-action', calls: 1 },
+        { event: 'apigateway:GetRestApis', reason: 'unknown-action', calls: 1 },
+      ],
+    });
+    expect(document.replay.calls).toEqual({ total: 1, allowed: 1, outsideGrant: 0 });
+    expect(document.notes).toContain(
+      '2 successful call(s) of 2 event(s) no IAM action is known for, so the policy may lack what they need and the replay does not check them: apigateway:CreateDeployment (1), apigateway:GetRestApis (1)',
+    );
+  });
+});
 
 describe('policy generate: what calls check beyond their own action', () => {
   it('a copy of a version needs s3:GetObjectVersion on its source, a copy of the current object s3:GetObject, the destination s3:PutObject only', async () => {

@@ -249,6 +249,12 @@ export async function generatePolicy(
       notes.push(
         `left out ${ungranted.length} used action(s) no identity policy grants (allowed by something else, e.g. a resource policy${current.problems.length > 0 ? ', or a policy the IAM data lacks' : ''}): ${ungranted.join(', ')}`,
       );
+    if (replay.unmapped.calls > 0)
+      notes.push(
+        `${replay.unmapped.calls} successful call(s) of ${replay.unmapped.events.length} event(s) no IAM action is known for, so the policy may lack what they need and the replay does not check them: ${replay.unmapped.events
+          .map((entry) => `${entry.event} (${entry.calls})`)
+          .join(', ')}`,
+      );
     if (judged.report.federatedSessions > 0)
       notes.push(
         `${principal.name} opened federated sessions (${judged.report.federatedSessions} sts:GetFederationToken call(s)): their calls are logged as the federated user, not in this policy`,

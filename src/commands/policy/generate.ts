@@ -38,12 +38,14 @@ export default class PolicyGenerate extends BaseCommand {
     'Actions: those the principal used in the window (its successful calls, mapped as the report maps them; ' +
     "Access Advisor's action-level use when collected), iam:PassRole and s3:GetObject where its calls passed a role " +
     'or copied an object, and the granted actions of unknown use (?) unless --no-keep-unknown. Resources: those its ' +
-    'calls named, generalised (S3 folders to their common prefix; more than 10 ARNs to a prefix per region, account ' +
-    'and resource type), never broader than what its current policies grant: their Conditions and Deny statements ' +
+    'calls named of a type each action is authorised on, generalised (S3 folders to their common prefix; more than 10 ' +
+    'ARNs to a prefix per region, account and resource type, but S3 buckets), never broader than what its current ' +
+    'policies grant: their Conditions and Deny statements ' +
     'are copied, and iam:PassRole is only allowed with iam:PassedToService. The document fits the managed-policy limit of 6,144 characters ' +
     '(wildcards that match no other action, then several policies). Before printing, every successful call of the ' +
-    'window is replayed against it with the policy evaluator. The policy goes to stdout (or --output), the summary ' +
-    'to stderr. Exit codes: 0 every observed call allowed, 1 the replay denies a call, 2 bad input or no evidence, 3 AWS failure.';
+    'window is replayed against it with the policy evaluator, but those of events no IAM action is known for, which ' +
+    'are named. The policy goes to stdout (or --output), the summary to stderr. Exit codes: 0 every replayed call ' +
+    'allowed, 1 the replay denies a call, 2 bad input or no evidence, 3 AWS failure.';
   static override examples = [
     '<%= config.bin %> policy generate --config examples/demo/config.example.yaml --account demo --user alice --start 2026-10-16 --end 2026-10-31',
     '<%= config.bin %> policy generate --account prod --role deploy --format terraform --output deploy.tf',

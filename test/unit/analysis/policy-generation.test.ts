@@ -303,6 +303,7 @@ describe('generatePolicies: resources and the grant', () => {
       resourceUses: { total: 4, allowed: 4, outsideGrant: 0 },
       denied: [],
       outsideGrant: [],
+      unmapped: { calls: 0, events: [] },
     });
   });
 });
@@ -435,6 +436,35 @@ describe('generatePolicies: S3 keys with the characters of the policy grammar', 
     expect(statementsOf(scoped).map((statement) => statement.Resource)).toEqual([
       'arn:aws:s3:::b-star/we${*}rd/*',
     ]);
+  });
+});
+
+describe('replayCalls: calls of events no IAM action is known for', () => {
+  it('counts and names them apart, not replayed (API Gateway management calls have no action of their name)', () => {
+    const current = grantOf([
+      { Effect: 'Allow', Action: ['apigateway:GET', 'sqs:ListQueues'], Resource: '*' },
+    ]);
+    const replay = replayCalls({
+      generated: compileGenerated([], user, TEST_ACCOUNT),
+      current: current.evaluate,
+      activity: [
+        activityRow('apigateway.amazonaws.com', 'GetRestApis', 2),
+        activityRow('apigateway.amazonaws.com', 'CreateDeployment', 1),
+        activityRow('apigateway.amazonaws.com', 'GetRestApis', 5, 'denied'),
+      ],
+      resourceRows: [],
+      mapper: data.mapper,
+      resourceTypes: data.resourceTypes,
+    });
+    expect(replay.unmapped).toEqual({
+      calls: 3,
+      events: [
+        { event: 'apigateway:CreateDeployment', reason: 'unknown-action', calls: 1 },
+        { event: 'apigateway:GetRestApis', reason: 'unknown-action', calls: 2 },
+      ],
+    });
+    expect(replay.calls).toEqual({ total: 0, allowed: 0, outsideGrant: 0 });
+    expect(replay.denied).toEqual([]);
   });
 });
 

@@ -172,7 +172,7 @@ describe('renderPolicies', () => {
 });
 
 describe('renderGenerateSummary', () => {
-  it('says the sizes, the replay line, each denied call and the notes', () => {
+  it('says the sizes, the replay line, the calls not replayed, each denied call and the notes', () => {
     const document = {
       principal: { type: 'role', name: 'app', arn: 'arn:aws:iam::111122223333:role/app' },
       window: { startDay: '2026-10-01', endDay: '2026-10-31' },
@@ -193,6 +193,13 @@ describe('renderGenerateSummary', () => {
           },
         ],
         outsideGrant: [],
+        unmapped: {
+          calls: 3,
+          events: [
+            { event: 'apigateway:CreateDeployment', reason: 'unknown-action', calls: 1 },
+            { event: 'apigateway:GetRestApis', reason: 'unknown-action', calls: 2 },
+          ],
+        },
       },
       notes: ['kept 1 granted action(s) of unknown use (?)'],
     } as unknown as PolicyGenerateDocument;
@@ -203,6 +210,7 @@ describe('renderGenerateSummary', () => {
         '  iamtrail-user-dev: 420 of 6144 characters → out/app.json',
         '  replay: 9 of 9 observed calls allowed; 3 of 4 resource uses allowed',
         '  2 call(s) not granted by the current policies either (allowed by something else): not replayed',
+        '  3 call(s) of events no IAM action is known for: not replayed (apigateway:CreateDeployment 1, apigateway:GetRestApis 2)',
         '  DENIED ec2:RunInstances → iam:PassRole on arn:aws:iam::111122223333:role/exec passed to ec2.amazonaws.com (1 call(s))',
         '  note: kept 1 granted action(s) of unknown use (?)',
         '',
