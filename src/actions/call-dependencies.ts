@@ -40,6 +40,7 @@ export const CALL_DEPENDENCIES: readonly CallDependency[] = [
     events: [
       'ec2:RunInstances',
       'ec2:AssociateIamInstanceProfile',
+      'ec2:ReplaceIamInstanceProfileAssociation',
       'lambda:CreateFunction',
       'lambda:UpdateFunctionConfiguration',
       'ecs:RegisterTaskDefinition',
@@ -49,6 +50,7 @@ export const CALL_DEPENDENCIES: readonly CallDependency[] = [
       'cloudformation:UpdateStack',
       'glue:CreateJob',
       'states:CreateStateMachine',
+      'states:UpdateStateMachine',
     ],
   },
   { kind: 'copy_source', action: 's3:GetObject', events: ['s3:CopyObject', 's3:UploadPartCopy'] },

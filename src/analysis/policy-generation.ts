@@ -330,6 +330,8 @@ export interface GenerationInput {
   readonly name: string;
   /** Resources listed exactly before a prefix (default {@link DEFAULT_EXACT_LIMIT}). */
   readonly exactLimit?: number;
+  /** Events (`prefix:EventName`) that passed a role the IAM data does not resolve (`iam/passed-roles`). */
+  readonly unresolvedRoleEvents?: readonly string[];
   /** The size limit (default `IAM_LIMITS.managedPolicyChars`, 6,144). */
   readonly maxChars?: number;
 }
@@ -665,10 +667,13 @@ export function generatePolicies(input: GenerationInput): GenerationResult {
       }
     if (passRole) groups.delete('');
     if (passRole && groups.size === 0) {
+      const unresolved = input.unresolvedRoleEvents ?? [];
       dropped.push({
         action,
         reason:
-          'no role passed to a service is in the logs, so there is no iam:PassedToService to restrict it to: an iam:PassRole without it lets the roles be passed to any service',
+          unresolved.length > 0
+            ? `the roles passed by ${sortedUnique(unresolved).join(', ')} are not known (the IAM data does not resolve them, see the replay), and no other role passed is in the logs`
+            : 'no role passed to a service is in the logs, so there is no iam:PassedToService to restrict it to: an iam:PassRole without it lets the roles be passed to any service',
       });
       continue;
     }

@@ -3,6 +3,7 @@ import { dependentAction, passedToService } from '../actions/call-dependencies.j
 import type { EventMapper } from '../actions/event-mapper.js';
 import type { ResourceTypes } from '../actions/resource-types.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
+import type { UnresolvedPassedRole } from '../iam/passed-roles.js';
 import { parsePolicyDocument } from '../iam/policy-document.js';
 import type { ContextEntry, PrincipalEvaluator } from '../iam/policy-evaluation.js';
 import { compilePolicies } from '../iam/policy-evaluator.js';
@@ -70,6 +71,21 @@ export interface PolicyReplay {
    * above; the permissions they need may be missing from the generated policies.
    */
   readonly unmapped: { readonly calls: number; readonly events: readonly UnmappedCalls[] };
+  /**
+   * Roles calls passed that the IAM data does not resolve (an instance profile or a role name it
+   * does not hold): no `iam:PassRole` check to make, so not replayed.
+   */
+  readonly unresolvedRoles: readonly UnresolvedRoleCalls[];
+}
+
+/** Calls of one event that passed a role the IAM data does not resolve. */
+export interface UnresolvedRoleCalls {
+  /** `prefix:EventName` as the logs name it. */
+  readonly event: string;
+  /** What the calls named: an instance profile's ARN or a role's name. */
+  readonly reference: string;
+  readonly reason: string;
+  readonly calls: number;
 }
 
 /** Compiles generated policies for the evaluator, as the principal's only identity policies. */
@@ -149,6 +165,8 @@ export function replayCalls(input: {
   readonly mapper: EventMapper;
   /** A resource row is checked for the actions authorised on its type only (as generation gives them). */
   readonly resourceTypes: ResourceTypes;
+  /** Passed roles the IAM data does not resolve (`iam/passed-roles`): named, not replayed. */
+  readonly unresolvedRoles?: readonly UnresolvedPassedRole[];
   /** The Allow patterns of the generated and of the current policies, to judge S3 folder rows. */
   readonly patterns?: { readonly generated: AllowPatterns; readonly current: AllowPatterns };
 }): PolicyReplay {
@@ -248,6 +266,12 @@ export function replayCalls(input: {
       calls: unmappedEvents.reduce((sum, entry) => sum + entry.calls, 0),
       events: unmappedEvents,
     },
+    unresolvedRoles: (input.unresolvedRoles ?? []).map((entry) => ({
+      event: input.mapper.map(entry.eventSource, entry.eventName).event,
+      reference: entry.reference,
+      reason: entry.reason,
+      calls: entry.calls,
+    })),
   };
 }
 

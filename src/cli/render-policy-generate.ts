@@ -130,6 +130,13 @@ export function renderGenerateSummary(
         .map((entry) => `${entry.event} ${entry.calls}`)
         .join(', ')})`,
     );
+  const unresolvedCalls = replay.unresolvedRoles.reduce((sum, entry) => sum + entry.calls, 0);
+  if (unresolvedCalls > 0)
+    lines.push(
+      `  ${unresolvedCalls} call(s) passed a role the IAM data does not resolve: its iam:PassRole not replayed (${replay.unresolvedRoles
+        .map((entry) => `${entry.event} ${entry.reference}`)
+        .join(', ')})`,
+    );
   for (const miss of replay.denied)
     lines.push(
       `  DENIED ${miss.event} → ${miss.action} on ${miss.resource}${miss.passedToService === undefined ? '' : ` passed to ${miss.passedToService}`} (${miss.calls} call(s))`,

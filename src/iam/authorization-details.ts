@@ -51,6 +51,17 @@ export interface IamRole extends PrincipalBase {
    * older dump) says nothing, and `lastUsedDate` is then no evidence of non-use.
    */
   readonly lastUsedKnown: boolean;
+  /**
+   * The instance profiles that hold the role (`InstanceProfileList`): an EC2 call that passes a
+   * profile passes its role.
+   */
+  readonly instanceProfiles: readonly InstanceProfileRef[];
+}
+
+/** An instance profile, by name and ARN. */
+export interface InstanceProfileRef {
+  readonly name: string;
+  readonly arn: string;
 }
 
 /** A user or a role. */
@@ -145,6 +156,7 @@ const roleSchema = object({
   RoleName: nonEmptyString,
   RolePolicyList: listOf(inlinePolicy),
   AssumeRolePolicyDocument: z.optional(z.unknown()),
+  InstanceProfileList: listOf(object({ InstanceProfileName: nonEmptyString, Arn: nonEmptyString })),
   // Anything but an object is read as "never used", as the API leaves it out.
   RoleLastUsed: z.pipe(
     z.transform((value: unknown) => (isRecord(value) ? value : undefined)),
@@ -237,6 +249,10 @@ export function parseAuthorizationDetails(pages: readonly unknown[]): Authorizat
           assumeRolePolicyDocument: role.AssumeRolePolicyDocument,
           lastUsedDate: role.RoleLastUsed?.LastUsedDate ?? undefined,
           lastUsedKnown: role.RoleLastUsed !== undefined,
+          instanceProfiles: role.InstanceProfileList.map((profile) => ({
+            name: profile.InstanceProfileName,
+            arn: profile.Arn,
+          })),
         });
       }
       for (const [index, group] of page.GroupDetailList.entries()) {

@@ -50,5 +50,6 @@ export function createLogsOnlyPrincipal(type: PrincipalType, name: string, arn: 
         assumeRolePolicyDocument: undefined,
         lastUsedDate: undefined,
         lastUsedKnown: false,
+        instanceProfiles: [],
       };
 }

@@ -35,6 +35,20 @@ export const RESOURCE_PARAMETER_SOURCES = [
   'sagemaker.amazonaws.com',
 ] as const;
 
+/**
+ * The events of other sources whose `requestParameters` the extraction reads too: the few that pass
+ * a role (EC2's with an instance profile, Step Functions' state machines). Events, not sources:
+ * EC2 logs many calls, and keeping every one's parameters would cost every read with resources.
+ */
+export const RESOURCE_PARAMETER_EVENTS: Readonly<Record<string, readonly string[]>> = {
+  'ec2.amazonaws.com': [
+    'RunInstances',
+    'AssociateIamInstanceProfile',
+    'ReplaceIamInstanceProfileAssociation',
+  ],
+  'states.amazonaws.com': ['CreateStateMachine', 'UpdateStateMachine'],
+};
+
 /** The SSM calls whose `name` is a parameter's (CreateDocument and others name documents). */
 const SSM_PARAMETER_EVENTS = [
   'GetParameter',
@@ -133,31 +147,52 @@ function parameterTarget(): RawBuilder<string | null> {
   END`;
 }
 
-/** A role ARN, or null for anything else (a role's name, an instance profile). */
-function roleArn(value: RawBuilder<string | null>): RawBuilder<string | null> {
-  return sql<string | null>`CASE WHEN ${value} LIKE 'arn:%:iam::%:role/%' THEN ${value} END`;
+/** A value a call passed as its role: null when absent or empty. */
+function reference(value: RawBuilder<string | null>): RawBuilder<string | null> {
+  return sql<string | null>`nullif(${value}, '')`;
 }
 
 /**
- * The roles a call passed to a service (`iam:PassRole`), first and second: Lambda's function role
+ * The instance profile an EC2 call passed (its role is what is passed): its ARN as given, or built
+ * from its name in the record's account (`…:instance-profile/NAME`; a profile with a path is found
+ * by name when the IAM data resolves it).
+ */
+function instanceProfile(arn: string, name: string): RawBuilder<string | null> {
+  return sql<
+    string | null
+  >`coalesce(${reference(parameter(arn))}, 'arn:' || ${PARTITION} || ':iam::' || recipientaccountid || ':instance-profile/' || ${reference(parameter(name))})`;
+}
+
+/**
+ * The roles a call passed to a service (`iam:PassRole`), first and second, as the call named them:
+ * a role's ARN, its name (ECS's `role`, Glue's `role` may be one), or an EC2 instance profile's ARN,
+ * which `policy generate` resolves to the role with the IAM data. Lambda's function role
  * (CreateFunction, UpdateFunctionConfiguration), CloudFormation's stack role (`roleARN`), ECS's
- * task and execution roles (RegisterTaskDefinition), Glue's and SageMaker's job roles (`role`,
- * `roleArn`, `executionRoleArn`) when given as ARNs. EC2 RunInstances passes the role of an
- * instance profile whose ARN CloudTrail does not record (only the profile's), so it has none.
+ * service role (CreateService, UpdateService `role`) and task and execution roles
+ * (RegisterTaskDefinition), Glue's and SageMaker's job roles (`role`, `roleArn`,
+ * `executionRoleArn`), Step Functions' state machine role (`roleArn`), EC2's instance profile
+ * (RunInstances `iamInstanceProfile`, AssociateIamInstanceProfile and
+ * ReplaceIamInstanceProfileAssociation `IamInstanceProfile`).
  */
 function passedRoles(): [RawBuilder<string | null>, RawBuilder<string | null>] {
   const first = sql<string | null>`CASE eventsource
     WHEN 'lambda.amazonaws.com' THEN CASE WHEN eventname LIKE 'CreateFunction%' OR eventname LIKE 'UpdateFunctionConfiguration%' THEN ${parameter('$.role')} END
     WHEN 'cloudformation.amazonaws.com' THEN ${parameter('$.roleARN')}
-    WHEN 'ecs.amazonaws.com' THEN CASE WHEN eventname = 'RegisterTaskDefinition' THEN ${parameter('$.taskRoleArn')} END
+    WHEN 'ecs.amazonaws.com' THEN CASE eventname WHEN 'RegisterTaskDefinition' THEN ${parameter('$.taskRoleArn')} WHEN 'CreateService' THEN ${parameter('$.role')} WHEN 'UpdateService' THEN ${parameter('$.role')} END
     WHEN 'glue.amazonaws.com' THEN coalesce(${parameter('$.role')}, ${parameter('$.roleArn')})
     WHEN 'sagemaker.amazonaws.com' THEN ${parameter('$.roleArn')}
+    WHEN 'states.amazonaws.com' THEN CASE WHEN eventname IN ('CreateStateMachine', 'UpdateStateMachine') THEN ${parameter('$.roleArn')} END
+    WHEN 'ec2.amazonaws.com' THEN CASE eventname
+      WHEN 'RunInstances' THEN ${instanceProfile('$.iamInstanceProfile.arn', '$.iamInstanceProfile.name')}
+      WHEN 'AssociateIamInstanceProfile' THEN ${instanceProfile('$.AssociateIamInstanceProfileRequest.IamInstanceProfile.Arn', '$.AssociateIamInstanceProfileRequest.IamInstanceProfile.Name')}
+      WHEN 'ReplaceIamInstanceProfileAssociation' THEN ${instanceProfile('$.ReplaceIamInstanceProfileAssociationRequest.IamInstanceProfile.Arn', '$.ReplaceIamInstanceProfileAssociationRequest.IamInstanceProfile.Name')}
+    END
   END`;
   const second = sql<string | null>`CASE eventsource
     WHEN 'ecs.amazonaws.com' THEN CASE WHEN eventname = 'RegisterTaskDefinition' THEN ${parameter('$.executionRoleArn')} END
     WHEN 'sagemaker.amazonaws.com' THEN ${parameter('$.executionRoleArn')}
   END`;
-  return [roleArn(first), roleArn(second)];
+  return [reference(first), reference(second)];
 }
 
 /**

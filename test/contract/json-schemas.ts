@@ -768,6 +768,9 @@ export const policyGenerateDocument = z.strictObject({
       calls: count,
       events: z.array(z.strictObject({ event: z.string(), reason: z.string(), calls: count })),
     }),
+    unresolvedRoles: z.array(
+      z.strictObject({ event: z.string(), reference: z.string(), reason: z.string(), calls: count }),
+    ),
   }),
 });
 

@@ -342,52 +342,96 @@ with
         END
       END as "raw_res_target",
       CASE
-        WHEN errorcode IS NULL THEN CASE
-          WHEN CASE eventsource
+        WHEN errorcode IS NULL THEN nullif(
+          CASE eventsource
             WHEN 'lambda.amazonaws.com' THEN CASE
               WHEN eventname LIKE 'CreateFunction%'
               OR eventname LIKE 'UpdateFunctionConfiguration%' THEN json_extract_scalar(requestparameters, '$.role')
             END
             WHEN 'cloudformation.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.roleARN')
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar(requestparameters, '$.taskRoleArn')
+            WHEN 'ecs.amazonaws.com' THEN CASE eventname
+              WHEN 'RegisterTaskDefinition' THEN json_extract_scalar(requestparameters, '$.taskRoleArn')
+              WHEN 'CreateService' THEN json_extract_scalar(requestparameters, '$.role')
+              WHEN 'UpdateService' THEN json_extract_scalar(requestparameters, '$.role')
             END
             WHEN 'glue.amazonaws.com' THEN coalesce(
               json_extract_scalar(requestparameters, '$.role'),
               json_extract_scalar(requestparameters, '$.roleArn')
             )
             WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.roleArn')
-          END LIKE 'arn:%:iam::%:role/%' THEN CASE eventsource
-            WHEN 'lambda.amazonaws.com' THEN CASE
-              WHEN eventname LIKE 'CreateFunction%'
-              OR eventname LIKE 'UpdateFunctionConfiguration%' THEN json_extract_scalar(requestparameters, '$.role')
+            WHEN 'states.amazonaws.com' THEN CASE
+              WHEN eventname IN ('CreateStateMachine', 'UpdateStateMachine') THEN json_extract_scalar(requestparameters, '$.roleArn')
             END
-            WHEN 'cloudformation.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.roleARN')
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar(requestparameters, '$.taskRoleArn')
+            WHEN 'ec2.amazonaws.com' THEN CASE eventname
+              WHEN 'RunInstances' THEN coalesce(
+                nullif(
+                  json_extract_scalar(requestparameters, '$.iamInstanceProfile.arn'),
+                  ''
+                ),
+                'arn:' || CASE
+                  WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
+                  WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
+                  ELSE 'aws'
+                END || ':iam::' || recipientaccountid || ':instance-profile/' || nullif(
+                  json_extract_scalar(requestparameters, '$.iamInstanceProfile.name'),
+                  ''
+                )
+              )
+              WHEN 'AssociateIamInstanceProfile' THEN coalesce(
+                nullif(
+                  json_extract_scalar(
+                    requestparameters,
+                    '$.AssociateIamInstanceProfileRequest.IamInstanceProfile.Arn'
+                  ),
+                  ''
+                ),
+                'arn:' || CASE
+                  WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
+                  WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
+                  ELSE 'aws'
+                END || ':iam::' || recipientaccountid || ':instance-profile/' || nullif(
+                  json_extract_scalar(
+                    requestparameters,
+                    '$.AssociateIamInstanceProfileRequest.IamInstanceProfile.Name'
+                  ),
+                  ''
+                )
+              )
+              WHEN 'ReplaceIamInstanceProfileAssociation' THEN coalesce(
+                nullif(
+                  json_extract_scalar(
+                    requestparameters,
+                    '$.ReplaceIamInstanceProfileAssociationRequest.IamInstanceProfile.Arn'
+                  ),
+                  ''
+                ),
+                'arn:' || CASE
+                  WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
+                  WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
+                  ELSE 'aws'
+                END || ':iam::' || recipientaccountid || ':instance-profile/' || nullif(
+                  json_extract_scalar(
+                    requestparameters,
+                    '$.ReplaceIamInstanceProfileAssociationRequest.IamInstanceProfile.Name'
+                  ),
+                  ''
+                )
+              )
             END
-            WHEN 'glue.amazonaws.com' THEN coalesce(
-              json_extract_scalar(requestparameters, '$.role'),
-              json_extract_scalar(requestparameters, '$.roleArn')
-            )
-            WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.roleArn')
-          END
-        END
+          END,
+          ''
+        )
       END as "raw_res_role",
       CASE
-        WHEN errorcode IS NULL THEN CASE
-          WHEN CASE eventsource
+        WHEN errorcode IS NULL THEN nullif(
+          CASE eventsource
             WHEN 'ecs.amazonaws.com' THEN CASE
               WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar(requestparameters, '$.executionRoleArn')
             END
             WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.executionRoleArn')
-          END LIKE 'arn:%:iam::%:role/%' THEN CASE eventsource
-            WHEN 'ecs.amazonaws.com' THEN CASE
-              WHEN eventname = 'RegisterTaskDefinition' THEN json_extract_scalar(requestparameters, '$.executionRoleArn')
-            END
-            WHEN 'sagemaker.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.executionRoleArn')
-          END
-        END
+          END,
+          ''
+        )
       END as "raw_res_second_role",
       CASE
         WHEN errorcode IS NULL THEN CASE

@@ -37,6 +37,7 @@ export function testRole(name: string, tags: Record<string, string> = {}): IamRo
     assumeRolePolicyDocument: {},
     lastUsedDate: undefined,
     lastUsedKnown: false,
+    instanceProfiles: [],
   };
 }
 

@@ -124,7 +124,64 @@ const USERS: Readonly<Record<string, { readonly calls: readonly Call[]; readonly
       ],
     },
   },
+  ops: {
+    calls: [
+      {
+        source: 'ec2.amazonaws.com',
+        name: 'RunInstances',
+        request: {
+          instancesSet: { items: [{ imageId: 'ami-1', minCount: 1, maxCount: 1 }] },
+          instanceType: 't3.micro',
+          iamInstanceProfile: { arn: `arn:aws:iam::${ACCOUNT}:instance-profile/web-profile` },
+        },
+      },
+      {
+        source: 'ec2.amazonaws.com',
+        name: 'RunInstances',
+        request: { instanceType: 't3.micro', iamInstanceProfile: { name: 'gone-profile' } },
+      },
+    ],
+  },
+  sfn: {
+    calls: [
+      {
+        source: 'states.amazonaws.com',
+        name: 'CreateStateMachine',
+        request: { name: 'flow', roleArn: `arn:aws:iam::${ACCOUNT}:role/sfn-exec`, type: 'STANDARD' },
+      },
+      {
+        source: 'ecs.amazonaws.com',
+        name: 'CreateService',
+        request: { cluster: 'main', serviceName: 'web', role: 'ecsServiceRole', desiredCount: 1 },
+      },
+    ],
+  },
 };
+
+/** The account's roles: the instance profile `web-profile` holds `web-role`. */
+const ROLES = [
+  { name: 'web-role', profiles: ['web-profile'] },
+  { name: 'sfn-exec', profiles: [] },
+  { name: 'ecsServiceRole', profiles: [] },
+].map(({ name, profiles }) => ({
+  Path: '/',
+  RoleName: name,
+  RoleId: `AROA${name.toUpperCase().replace(/-/g, '').padEnd(16, 'X')}`,
+  Arn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+  CreateDate: '2020-01-01T00:00:00Z',
+  AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] },
+  RolePolicyList: [],
+  AttachedManagedPolicies: [],
+  InstanceProfileList: profiles.map((profile) => ({
+    Path: '/',
+    InstanceProfileName: profile,
+    InstanceProfileId: 'AIPAFIXTURE',
+    Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/${profile}`,
+    CreateDate: '2020-01-01T00:00:00Z',
+    Roles: [],
+  })),
+  Tags: [],
+}));
 
 const logs = writeTrail(
   join(work, 'logs'),
@@ -150,7 +207,7 @@ writeFileSync(
       Tags: [],
     })),
     GroupDetailList: [],
-    RoleDetailList: [],
+    RoleDetailList: ROLES,
     Policies: [],
   }),
 );
@@ -158,7 +215,10 @@ const config = join(work, 'config.yaml');
 writeFileSync(config, `logs: ${logs}\naccounts:\n  - name: syn\n    id: '${ACCOUNT}'\n    iam: ${iamFile}\n`);
 
 /** `policy generate --json` for a user over the fixture's day, and its exit code. */
-async function generate(user: string): Promise<{ status: number | null; document: PolicyGenerateDocument }> {
+async function generate(
+  user: string,
+  flags: readonly string[] = ['--no-keep-unknown'],
+): Promise<{ status: number | null; document: PolicyGenerateDocument }> {
   const run = await runCli([
     'policy',
     'generate',
@@ -173,7 +233,7 @@ async function generate(user: string): Promise<{ status: number | null; document
     '--end',
     DAY,
     '--no-cache',
-    '--no-keep-unknown',
+    ...flags,
     '--json',
   ]);
   return { status: run.status, document: JSON.parse(run.stdout) as PolicyGenerateDocument };
@@ -209,6 +269,60 @@ describe('policy generate: calls it cannot replay', () => {
     expect(document.replay.calls).toEqual({ total: 1, allowed: 1, outsideGrant: 0 });
     expect(document.notes).toContain(
       '2 successful call(s) of 2 event(s) no IAM action is known for, so the policy may lack what they need and the replay does not check them: apigateway:CreateDeployment (1), apigateway:GetRestApis (1)',
+    );
+  });
+});
+
+describe('policy generate: the roles calls pass', () => {
+  // iam:PassRole is checked on the role passed, with iam:PassedToService the service it is passed to
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html): Step Functions'
+  // state machine role, ECS's service role (for ecs.amazonaws.com), the role of an EC2 instance
+  // profile (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html).
+  const passRoles = (document: PolicyGenerateDocument) =>
+    statementsOf(document)
+      .filter((statement) => statement.Action?.includes('iam:PassRole'))
+      .map((statement) => ({ resource: statement.Resource, condition: statement.Condition }));
+
+  it("allows passing a state machine's and an ECS service's role, each to its service", async () => {
+    // iam:PassRole is recorded by no event: a granted action of unknown use, kept.
+    const { status, document } = await generate('sfn', ['--keep-unknown']);
+    expect(status).toBe(0);
+    expect(passRoles(document)).toEqual([
+      {
+        resource: `arn:aws:iam::${ACCOUNT}:role/ecsServiceRole`,
+        condition: { StringEquals: { 'iam:PassedToService': 'ecs.amazonaws.com' } },
+      },
+      {
+        resource: `arn:aws:iam::${ACCOUNT}:role/sfn-exec`,
+        condition: { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } },
+      },
+    ]);
+    expect(document.replay.denied).toEqual([]);
+    expect(document.replay.resourceUses).toEqual({ total: 2, allowed: 2, outsideGrant: 0 });
+  });
+
+  it("allows passing an instance profile's role to EC2, and names the profile the IAM data does not hold", async () => {
+    const { status, document } = await generate('ops', ['--keep-unknown']);
+    expect(status).toBe(0);
+    expect(passRoles(document)).toEqual([
+      {
+        resource: `arn:aws:iam::${ACCOUNT}:role/web-role`,
+        condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      },
+    ]);
+    const gone = `arn:aws:iam::${ACCOUNT}:instance-profile/gone-profile`;
+    expect(document.replay.unresolvedRoles).toEqual([
+      {
+        event: 'ec2:RunInstances',
+        reference: gone,
+        reason: 'the IAM data holds no role in that instance profile',
+        calls: 1,
+      },
+    ]);
+    // Checked: web-role's PassRole only; the other call's role is not claimed allowed.
+    expect(document.replay.resourceUses).toEqual({ total: 1, allowed: 1, outsideGrant: 0 });
+    expect(document.notes).toContain(
+      `ec2:RunInstances passed ${gone} to a service (1 call(s)): the IAM data holds no role in that instance profile, so the policy lacks iam:PassRole for its role and the replay does not check it`,
     );
   });
 });

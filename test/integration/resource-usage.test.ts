@@ -119,6 +119,17 @@ function expectedUses(
       parameters.role !== undefined
     )
       add('passed_role', parameters.role);
+    // An instance launched with a profile passes the profile's role: the profile, by ARN (from its
+    // name in the account when the call names it so).
+    const profile = (record.requestParameters ?? {}) as {
+      iamInstanceProfile?: { arn?: string; name?: string };
+    };
+    if (service === 'ec2' && record.eventName === 'RunInstances' && profile.iamInstanceProfile !== undefined)
+      add(
+        'passed_role',
+        profile.iamInstanceProfile.arn ??
+          `arn:aws:iam::${accountId}:instance-profile/${profile.iamInstanceProfile.name ?? ''}`,
+      );
   }
   return [...counts].map(([key, calls]) => `${key} ${calls}`).sort();
 }

@@ -21,6 +21,7 @@ import type { EngineReporter } from '../../engines/engine.js';
 import { InputDataError } from '../../errors.js';
 import { IAM_LIMITS } from '../../iam/boundary-state.js';
 import { compilePolicies } from '../../iam/policy-evaluator.js';
+import { resolvePassedRoles } from '../../iam/passed-roles.js';
 import { principalPolicies } from '../../iam/principal-policies.js';
 import { loadDetails } from '../boundary/plan-boundaries.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
@@ -165,9 +166,12 @@ export async function generatePolicy(
     const accountEvents = await store.accountEvents(source, window, account.id);
     // Its calls to other accounts are logged (and their resources kept) under those accounts.
     const recipients = [...new Set([account.id, ...rows.map((row) => row.accountId)])].sort();
-    const resourceRows: ResourceUsageRow[] = [];
+    const loggedRows: ResourceUsageRow[] = [];
     for (const recipient of recipients)
-      resourceRows.push(...(await store.resourceUsage(source, window, recipient, principal.arn)));
+      loggedRows.push(...(await store.resourceUsage(source, window, recipient, principal.arn)));
+    // A role passed by name or in an instance profile, as its ARN; what the IAM data does not resolve, apart.
+    const passed = resolvePassedRoles(loggedRows, details);
+    const resourceRows = passed.rows;
     const snapshot = (await store.advisorSnapshots({ accountIds: [account.id] })).find(
       (entry) => entry.arn.toLowerCase() === principal.arn.toLowerCase(),
     );
@@ -211,6 +215,9 @@ export async function generatePolicy(
       grant,
       resources: options.resources,
       name: `iamtrail-${principal.type}-${principal.name}`,
+      unresolvedRoleEvents: passed.unresolved.map(
+        (entry) => data.mapper.map(entry.eventSource, entry.eventName).event,
+      ),
     });
     const replay = replayCalls({
       generated: compileGenerated(generation.policies, principal, account.id),
@@ -219,6 +226,7 @@ export async function generatePolicy(
       resourceRows,
       mapper: data.mapper,
       resourceTypes: data.resourceTypes,
+      unresolvedRoles: passed.unresolved,
       patterns: { generated: generatedAllowPatterns(generation.policies), current: grant.allowPatterns },
     });
     if (generation.actions.length === 0)
@@ -254,6 +262,10 @@ export async function generatePolicy(
         `${replay.unmapped.calls} successful call(s) of ${replay.unmapped.events.length} event(s) no IAM action is known for, so the policy may lack what they need and the replay does not check them: ${replay.unmapped.events
           .map((entry) => `${entry.event} (${entry.calls})`)
           .join(', ')}`,
+      );
+    for (const entry of replay.unresolvedRoles)
+      notes.push(
+        `${entry.event} passed ${entry.reference} to a service (${entry.calls} call(s)): ${entry.reason}, so the policy lacks iam:PassRole for its role and the replay does not check it`,
       );
     if (judged.report.federatedSessions > 0)
       notes.push(
@@ -341,7 +353,7 @@ export async function generatePolicy(
         statements,
         policies: generation.policies.length,
         sizeBefore: generation.sizeBefore,
-        resourceRows: resourceRows.length,
+        resourceRows: loggedRows.length,
       },
       policies: generation.policies.map((policy) => ({
         ...policy,

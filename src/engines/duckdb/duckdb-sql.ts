@@ -1,4 +1,4 @@
-import { RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
+import { RESOURCE_PARAMETER_EVENTS, RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
 
 /**
  * DuckDB-side SQL that is not part of the shared trail queries: how the `cloudtrail` relation is
@@ -49,13 +49,19 @@ const recordType = (resources: boolean, actorsOnly: boolean): string => {
 };
 
 /**
- * The event sources whose `requestParameters` the shared queries read, as SQL literals (constants):
- * IAM's (its changes), and with the resources those of {@link RESOURCE_PARAMETER_SOURCES}.
+ * The records whose `requestParameters` the shared queries read, as an SQL condition over `r`
+ * (constants only): IAM's (its changes), and with the resources those of
+ * {@link RESOURCE_PARAMETER_SOURCES} and the events of {@link RESOURCE_PARAMETER_EVENTS}.
  */
-const parameterSources = (resources: boolean): string =>
-  ['iam.amazonaws.com', ...(resources ? RESOURCE_PARAMETER_SOURCES : [])]
-    .map((source) => `'${source}'`)
-    .join(', ');
+const parameterRecords = (resources: boolean): string => {
+  const list = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
+  const sources = `r.eventSource IN (${list(['iam.amazonaws.com', ...(resources ? RESOURCE_PARAMETER_SOURCES : [])])})`;
+  if (!resources) return sources;
+  const events = Object.entries(RESOURCE_PARAMETER_EVENTS).map(
+    ([source, names]) => `(r.eventSource = '${source}' AND r.eventName IN (${list(names)}))`,
+  );
+  return [sources, ...events].join(' OR ');
+};
 
 /**
  * A file path as DuckDB's file readers (`read_json`, `read_parquet`, `read_csv`) take it to name
@@ -141,7 +147,7 @@ function cloudTrailRelationSql(
   ${field('errorCode', 'VARCHAR')} AS errorcode, ${field('errorMessage', 'VARCHAR')} AS errormessage, ${field('awsRegion', 'VARCHAR')} AS awsregion, ${field('recipientAccountId', 'VARCHAR')} AS recipientaccountid,
   ${field('responseElements', 'JSON')} AS responseelements, r.userIdentity AS useridentity,
   ${field('eventID', 'VARCHAR')} AS eventid, ${field('sourceIPAddress', 'VARCHAR')} AS sourceipaddress,
-  ${actorsOnly ? 'CAST(NULL AS JSON)' : `CASE WHEN r.eventSource IN (${parameterSources(resources)}) THEN r.requestParameters END`} AS requestparameters,
+  ${actorsOnly ? 'CAST(NULL AS JSON)' : `CASE WHEN ${parameterRecords(resources)} THEN r.requestParameters END`} AS requestparameters,
   ${withResources ? 'r.resources' : 'CAST(NULL AS STRUCT(arn VARCHAR)[])'} AS resources, CAST(file_index AS VARCHAR) AS "$path", has_records
 FROM (
   SELECT file_index, ${records}

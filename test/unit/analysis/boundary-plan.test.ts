@@ -40,6 +40,7 @@ function role(overrides: Partial<IamRole> = {}): IamRole {
     assumeRolePolicyDocument: {},
     lastUsedDate: undefined,
     lastUsedKnown: true,
+    instanceProfiles: [],
     ...overrides,
   };
 }

@@ -304,6 +304,7 @@ describe('generatePolicies: resources and the grant', () => {
       denied: [],
       outsideGrant: [],
       unmapped: { calls: 0, events: [] },
+      unresolvedRoles: [],
     });
   });
 });

@@ -200,6 +200,14 @@ describe('renderGenerateSummary', () => {
             { event: 'apigateway:GetRestApis', reason: 'unknown-action', calls: 2 },
           ],
         },
+        unresolvedRoles: [
+          {
+            event: 'ec2:RunInstances',
+            reference: 'arn:aws:iam::111122223333:instance-profile/gone',
+            reason: 'the IAM data holds no role in that instance profile',
+            calls: 1,
+          },
+        ],
       },
       notes: ['kept 1 granted action(s) of unknown use (?)'],
     } as unknown as PolicyGenerateDocument;
@@ -211,6 +219,7 @@ describe('renderGenerateSummary', () => {
         '  replay: 9 of 9 observed calls allowed; 3 of 4 resource uses allowed',
         '  2 call(s) not granted by the current policies either (allowed by something else): not replayed',
         '  3 call(s) of events no IAM action is known for: not replayed (apigateway:CreateDeployment 1, apigateway:GetRestApis 2)',
+        '  1 call(s) passed a role the IAM data does not resolve: its iam:PassRole not replayed (ec2:RunInstances arn:aws:iam::111122223333:instance-profile/gone)',
         '  DENIED ec2:RunInstances → iam:PassRole on arn:aws:iam::111122223333:role/exec passed to ec2.amazonaws.com (1 call(s))',
         '  note: kept 1 granted action(s) of unknown use (?)',
         '',

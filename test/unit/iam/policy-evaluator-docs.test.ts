@@ -77,6 +77,7 @@ function setUp(testCase: EvaluationCase) {
           assumeRolePolicyDocument: {},
           lastUsedDate: undefined,
           lastUsedKnown: false,
+          instanceProfiles: [],
         };
   const policies = new Map<string, ManagedPolicy>();
   if (testCase.boundary !== undefined) {

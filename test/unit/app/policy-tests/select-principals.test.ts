@@ -35,6 +35,7 @@ const role = (name: string, trust: unknown, path = '/', serviceLinked = false): 
   assumeRolePolicyDocument: trust,
   lastUsedDate: undefined,
   lastUsedKnown: false,
+  instanceProfiles: [],
 });
 const trust = (principal: unknown) => ({
   Version: '2012-10-17',
