@@ -29,8 +29,12 @@ import type { CacheConnection } from './cache-connection.js';
 //    migrated from 9 to 11 (their rows keyed and sorted, the events rolled up from the activity),
 //    from 7 and 8 as before.
 // 13: a record with an `errorMessage` and no `errorCode` (a failed console sign-in) is a `failed`
-//    call, no longer an `ok` one; migrated from 9 to 12 as before, then the days that hold a sign-in
-//    counted `ok` are forgotten, to be read again (they may hold a failed one; see migrateFrom).
+//    call, no longer an `ok` one; the resources of a call name more (a copied version's source
+//    apart, the index of a DynamoDB Query or Scan, the roles of Step Functions, of ECS services and
+//    of EC2 instance profiles). Migrated from 9 to 12 as before, then the days that hold a sign-in
+//    counted `ok` are forgotten, to be read again (they may hold a failed one), and every day kept
+//    is marked read without its resources, so that the first question that needs them reads them
+//    again (see migrateFrom).
 export const CACHE_SCHEMA_VERSION = '13';
 
 /** The tables of schemas 9 and 10, kept whole by a migration from them. */
@@ -79,7 +83,8 @@ const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason:
   '10': { tables: [], reason: '' },
   // A schema-11 cache is kept whole; its activity and actors' days are keyed (see migrateFrom).
   '11': { tables: [], reason: '' },
-  // A schema-12 cache is kept whole but for the days with a sign-in (see migrateFrom).
+  // A schema-12 cache is kept whole but for the days with a sign-in; its days are marked read
+  // without their resources (see migrateFrom).
   '12': { tables: [], reason: '' },
 };
 
@@ -274,7 +279,7 @@ export interface CacheDatabase {
 }
 
 /**
- * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 11 are
+ * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 12 are
  * migrated (see {@link migrateFrom}); otherwise (another version, or a new file) drops every
  * table and creates the schema, marked.
  */
@@ -297,11 +302,12 @@ export async function ensureSchema(
     const kept = from === undefined ? undefined : KEPT_FROM[from];
     const emptied = from === undefined ? undefined : EMPTIED_FROM[from];
     if (
+      from !== undefined &&
       kept !== undefined &&
       emptied !== undefined &&
       [...kept, ...emptied.tables].every((table) => names.has(table))
     ) {
-      const signInDays = await migrateFrom(cache, emptied.tables);
+      const signInDays = await migrateFrom(cache, from, emptied.tables);
       const againForSignIns =
         signInDays === 0
           ? ''
@@ -431,12 +437,19 @@ async function columnsOf(cache: CacheConnection, table: string): Promise<string[
 }
 
 /**
- * An older version (7 to 11) to this one, in one transaction: keeps the tables of {@link KEPT_FROM}
- * (the activity and actors' days rewritten with their key, in its order), empties the loaded days
- * (`emptied`, from {@link EMPTIED_FROM}: each day is read again when a question needs it) and
- * creates the tables the older version lacks. Versions 7 to 11 are marked (schema 4 on).
+ * An older version (`from`, 7 to 12) to this one, in one transaction: keeps the tables of
+ * {@link KEPT_FROM} (before 12, the activity and actors' days rewritten with their key, in its
+ * order), empties the loaded days (`emptied`, from {@link EMPTIED_FROM}: each day is read again
+ * when a question needs it), forgets the days holding a console sign-in counted `ok` (it may have
+ * failed), marks the days it keeps read without their resources (an older version extracted less of
+ * them) and creates the tables the older version lacks. Versions 7 to 12 are marked (schema 4 on).
+ * Gives the number of days forgotten for their sign-ins.
  */
-async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): Promise<number> {
+async function migrateFrom(
+  cache: CacheConnection,
+  from: string,
+  emptied: readonly string[],
+): Promise<number> {
   return await cache.transaction(async () => {
     // Constant table names of this file, never data.
     // Emptied by dropping them: the schema below creates them again as this version has them.
@@ -451,9 +464,8 @@ async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): 
       await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources DROP DEFAULT');
       await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources SET NOT NULL');
     }
-    // The activity kept (9's to 11's) and 11's actors' days, set aside to be keyed; 12's are.
-    const keyed = await hasTable(cache, 'account_events');
-    const keptActivity = !emptied.includes('activity') && !keyed;
+    // The activity kept (9's to 11's) and 11's actors' days, set aside to be keyed (12's are).
+    const keptActivity = !emptied.includes('activity') && from !== '12';
     const keptActorDays = keptActivity && (await hasTable(cache, 'actor_days'));
     if (keptActivity) await cache.connection.run('ALTER TABLE activity RENAME TO activity_unkeyed');
     if (keptActorDays) await cache.connection.run('ALTER TABLE actor_days RENAME TO actor_days_unkeyed');
@@ -489,6 +501,10 @@ async function migrateFrom(cache: CacheConnection, emptied: readonly string[]): 
       (await cache.connection.runAndReadAll('SELECT count(*) FROM sign_in_days')).getRowsJS()[0]?.[0] ?? 0,
     );
     await cache.connection.run('DROP TABLE sign_in_days');
+    // Resources read by an older extraction: read again, once, by a question that needs them (its
+    // rows are replaced with the day's).
+    if (!emptied.includes('coverage'))
+      await cache.db.updateTable('coverage').set({ resources: false }).execute();
     await cache.db
       .updateTable('meta')
       .set({ value: CACHE_SCHEMA_VERSION })
