@@ -5,6 +5,7 @@ import type { ResourceTypes } from '../actions/resource-types.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
 import type { UnresolvedPassedRole } from '../iam/passed-roles.js';
 import { parsePolicyDocument } from '../iam/policy-document.js';
+import { IDENTITY_NOT_IN_DATA, RESOURCE_KEY } from '../iam/policy-evaluation.js';
 import type { ContextEntry, PrincipalEvaluator } from '../iam/policy-evaluation.js';
 import { compilePolicies } from '../iam/policy-evaluator.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
@@ -26,6 +27,8 @@ import type { GeneratedPolicy } from './policy-generation.js';
  *   of the policies' Allow statements is allowed (some object under it is, as for a call).
  * A successful call of an event that maps to no IAM action (`unmapped`) has no check: it is
  * counted and named apart, not replayed.
+ * A resource use both leave to a condition key the logs do not give (`conditional`) is counted
+ * apart, neither allowed nor denied.
  * A check the generated policies do not allow is checked the same way against the current
  * policies: if they do not allow it either, the call was allowed by something outside the identity
  * policies (a resource policy, another account's grant…) and a generated policy, never broader than
@@ -65,6 +68,11 @@ export interface PolicyReplay {
   readonly denied: readonly ReplayMiss[];
   /** Checks neither allows: allowed by something else, left out of the totals above. */
   readonly outsideGrant: readonly ReplayMiss[];
+  /**
+   * Resource uses both the generated and the current policies leave to a condition key the logs
+   * do not give (`s3:prefix` of a ListBucket): not settled either way, left out of the totals.
+   */
+  readonly conditional: readonly ReplayMiss[];
   /**
    * Successful calls of events the mapper knows no IAM action for (API Gateway's management calls,
    * a service newer than the data): no check to make, so not replayed and left out of the totals
@@ -120,20 +128,40 @@ interface Check {
 /** The Resource patterns of a set of policies' Allow statements whose Action admits an action. */
 export type AllowPatterns = (action: string) => readonly string[];
 
-function allows(evaluate: PrincipalEvaluator, check: Check, patterns: AllowPatterns | undefined): boolean {
+/** How a set of policies answers a check: allowed, left to a condition the replay cannot settle, or not. */
+type Answer = 'allowed' | 'conditional' | 'not';
+
+/**
+ * `evaluate`'s answer to a check. A call is allowed also when only the resource or a condition
+ * key is missing; a resource use is `conditional` when only a condition key the logs do not give
+ * is (`s3:prefix`), and a folder row allowed when a pattern of the policies under the folder is,
+ * its policy variables resolved for the principal by `resolve`.
+ */
+function answer(
+  evaluate: PrincipalEvaluator,
+  check: Check,
+  patterns: AllowPatterns | undefined,
+  resolve: ((pattern: string) => string | undefined) | undefined,
+): Answer {
   const result = evaluate({ action: check.action, resource: check.resource, context: check.context });
-  if (result.decision === 'allowed') return true;
-  if (check.kind === 'call') return result.decision === 'inconclusive';
-  if (patterns === undefined || !check.resource.endsWith('/*')) return false;
+  if (result.decision === 'allowed') return 'allowed';
+  if (check.kind === 'call') return result.decision === 'inconclusive' ? 'allowed' : 'not';
+  const conditional =
+    result.decision === 'inconclusive' &&
+    !result.missingContextKeys.some((key) => key === RESOURCE_KEY || key === IDENTITY_NOT_IN_DATA);
+  if (patterns === undefined || !check.resource.endsWith('/*')) return conditional ? 'conditional' : 'not';
   // A folder row: allowed when some object under it is (a pattern of the policies under the folder).
   const folder = globToRegExp(check.resource, true);
-  return patterns(check.action).some(
-    (pattern) =>
-      !pattern.includes('${') &&
-      folder.test(pattern) &&
-      evaluate({ action: check.action, resource: pattern.replaceAll('*', 'x'), context: check.context })
-        .decision === 'allowed',
-  );
+  const under = patterns(check.action).some((pattern) => {
+    const resolved = pattern.includes('${') ? resolve?.(pattern) : pattern;
+    return (
+      resolved !== undefined &&
+      folder.test(resolved) &&
+      evaluate({ action: check.action, resource: resolved.replaceAll('*', 'x'), context: check.context })
+        .decision === 'allowed'
+    );
+  });
+  return under ? 'allowed' : conditional ? 'conditional' : 'not';
 }
 
 /** {@link AllowPatterns} of generated policies. */
@@ -167,8 +195,15 @@ export function replayCalls(input: {
   readonly resourceTypes: ResourceTypes;
   /** Passed roles the IAM data does not resolve (`iam/passed-roles`): named, not replayed. */
   readonly unresolvedRoles?: readonly UnresolvedPassedRole[];
-  /** The Allow patterns of the generated and of the current policies, to judge S3 folder rows. */
-  readonly patterns?: { readonly generated: AllowPatterns; readonly current: AllowPatterns };
+  /**
+   * The Allow patterns of the generated and of the current policies, to judge S3 folder rows, and
+   * how their policy variables resolve for the principal (`GrantView.resolve`).
+   */
+  readonly patterns?: {
+    readonly generated: AllowPatterns;
+    readonly current: AllowPatterns;
+    readonly resolve?: (pattern: string) => string | undefined;
+  };
 }): PolicyReplay {
   const checks: Check[] = [];
   const NO_CONTEXT: readonly ContextEntry[] = [];
@@ -233,6 +268,7 @@ export function replayCalls(input: {
   const resourceUses = { total: 0, allowed: 0, outsideGrant: 0 };
   const denied: ReplayMiss[] = [];
   const outsideGrant: ReplayMiss[] = [];
+  const conditional: ReplayMiss[] = [];
   for (const check of checks) {
     const tally = check.kind === 'call' ? calls : resourceUses;
     const miss: ReplayMiss = {
@@ -243,12 +279,19 @@ export function replayCalls(input: {
       ...(check.passedToService === undefined ? {} : { passedToService: check.passedToService }),
       calls: check.calls,
     };
-    if (allows(input.generated, check, input.patterns?.generated)) {
+    const resolve = input.patterns?.resolve;
+    const generated = answer(input.generated, check, input.patterns?.generated, resolve);
+    const current =
+      generated === 'allowed' ? 'allowed' : answer(input.current, check, input.patterns?.current, resolve);
+    if (generated === 'allowed') {
       tally.total += check.calls;
       tally.allowed += check.calls;
-    } else if (allows(input.current, check, input.patterns?.current)) {
+    } else if (current === 'allowed') {
       tally.total += check.calls;
       denied.push(miss);
+    } else if (generated === 'conditional' && current === 'conditional') {
+      // Both leave it to the same condition (generation copies the grant's): neither allowed nor not.
+      conditional.push(miss);
     } else {
       tally.outsideGrant += check.calls;
       outsideGrant.push(miss);
@@ -262,6 +305,7 @@ export function replayCalls(input: {
     resourceUses,
     denied: mergeMisses(denied),
     outsideGrant: mergeMisses(outsideGrant),
+    conditional: mergeMisses(conditional),
     unmapped: {
       calls: unmappedEvents.reduce((sum, entry) => sum + entry.calls, 0),
       events: unmappedEvents,

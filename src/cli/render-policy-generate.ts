@@ -124,6 +124,13 @@ export function renderGenerateSummary(
     lines.push(
       `  ${replay.calls.outsideGrant + replay.resourceUses.outsideGrant} call(s) not granted by the current policies either (allowed by something else): not replayed`,
     );
+  const conditionalCalls = replay.conditional.reduce((sum, miss) => sum + miss.calls, 0);
+  if (conditionalCalls > 0)
+    lines.push(
+      `  ${conditionalCalls} resource use(s) granted under a condition the logs do not settle, now as in the generated policies: not replayed (${replay.conditional
+        .map((miss) => `${miss.event} → ${miss.action} on ${miss.resource}`)
+        .join(', ')})`,
+    );
   if (replay.unmapped.calls > 0)
     lines.push(
       `  ${replay.unmapped.calls} call(s) of events no IAM action is known for: not replayed (${replay.unmapped.events

@@ -764,6 +764,7 @@ export const policyGenerateDocument = z.strictObject({
     resourceUses: replayTally,
     denied: z.array(replayMiss),
     outsideGrant: z.array(replayMiss),
+    conditional: z.array(replayMiss),
     unmapped: z.strictObject({
       calls: count,
       events: z.array(z.strictObject({ event: z.string(), reason: z.string(), calls: count })),

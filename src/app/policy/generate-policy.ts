@@ -227,7 +227,11 @@ export async function generatePolicy(
       mapper: data.mapper,
       resourceTypes: data.resourceTypes,
       unresolvedRoles: passed.unresolved,
-      patterns: { generated: generatedAllowPatterns(generation.policies), current: grant.allowPatterns },
+      patterns: {
+        generated: generatedAllowPatterns(generation.policies),
+        current: grant.allowPatterns,
+        resolve: grant.resolve,
+      },
     });
     if (generation.actions.length === 0)
       throw new InputDataError(

@@ -303,6 +303,7 @@ describe('generatePolicies: resources and the grant', () => {
       resourceUses: { total: 4, allowed: 4, outsideGrant: 0 },
       denied: [],
       outsideGrant: [],
+      conditional: [],
       unmapped: { calls: 0, events: [] },
       unresolvedRoles: [],
     });
@@ -465,6 +466,60 @@ describe('replayCalls: calls of events no IAM action is known for', () => {
       ],
     });
     expect(replay.calls).toEqual({ total: 0, allowed: 0, outsideGrant: 0 });
+    expect(replay.denied).toEqual([]);
+  });
+});
+
+describe('replayCalls: a grant resting on a policy variable or a condition the logs do not settle', () => {
+  // The user's home folder by ${aws:username}, and the listing of it under an s3:prefix condition
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_s3_home-directory-console.html).
+  const home = grantOf([
+    { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home-bucket/home/${aws:username}/*' },
+    {
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: 'arn:aws:s3:::home-bucket',
+      Condition: { StringLike: { 's3:prefix': ['home/${aws:username}/*', 'home/${aws:username}/'] } },
+    },
+  ]);
+  // dev's GetObject of home/dev/notes.txt (its row: the key's top folder) and ListObjects of home/dev/.
+  const rows = [
+    resourceRow('s3.amazonaws.com', 'GetObject', 'arn:aws:s3:::home-bucket/home/*'),
+    resourceRow('s3.amazonaws.com', 'ListObjects', 'arn:aws:s3:::home-bucket'),
+  ];
+  const result = generate({ grant: home.view, used: ['s3:GetObject', 's3:ListBucket'], resourceRows: rows });
+  const replay = replayCalls({
+    generated: compileGenerated(result.policies, user, TEST_ACCOUNT),
+    current: home.evaluate,
+    activity: [
+      activityRow('s3.amazonaws.com', 'GetObject', 1),
+      activityRow('s3.amazonaws.com', 'ListObjects', 1),
+    ],
+    resourceRows: rows,
+    mapper: data.mapper,
+    resourceTypes: data.resourceTypes,
+    patterns: {
+      generated: generatedAllowPatterns(result.policies),
+      current: home.view.allowPatterns,
+      resolve: home.view.resolve,
+    },
+  });
+
+  it('allows a folder row under which the variable resolves for the principal: not "allowed by something else"', () => {
+    expect(replay.resourceUses).toEqual({ total: 1, allowed: 1, outsideGrant: 0 });
+    expect(replay.outsideGrant).toEqual([]);
+  });
+
+  it('counts apart a use both the current and the generated policies leave to s3:prefix', () => {
+    expect(replay.conditional).toEqual([
+      {
+        kind: 'resource',
+        event: 's3:ListObjects',
+        action: 's3:ListBucket',
+        resource: 'arn:aws:s3:::home-bucket',
+        calls: 1,
+      },
+    ]);
     expect(replay.denied).toEqual([]);
   });
 });

@@ -193,6 +193,15 @@ describe('renderGenerateSummary', () => {
           },
         ],
         outsideGrant: [],
+        conditional: [
+          {
+            kind: 'resource',
+            event: 's3:ListObjects',
+            action: 's3:ListBucket',
+            resource: 'arn:aws:s3:::home-bucket',
+            calls: 1,
+          },
+        ],
         unmapped: {
           calls: 3,
           events: [
@@ -218,6 +227,7 @@ describe('renderGenerateSummary', () => {
         '  iamtrail-user-dev: 420 of 6144 characters → out/app.json',
         '  replay: 9 of 9 observed calls allowed; 3 of 4 resource uses allowed',
         '  2 call(s) not granted by the current policies either (allowed by something else): not replayed',
+        '  1 resource use(s) granted under a condition the logs do not settle, now as in the generated policies: not replayed (s3:ListObjects → s3:ListBucket on arn:aws:s3:::home-bucket)',
         '  3 call(s) of events no IAM action is known for: not replayed (apigateway:CreateDeployment 1, apigateway:GetRestApis 2)',
         '  1 call(s) passed a role the IAM data does not resolve: its iam:PassRole not replayed (ec2:RunInstances arn:aws:iam::111122223333:instance-profile/gone)',
         '  DENIED ec2:RunInstances → iam:PassRole on arn:aws:iam::111122223333:role/exec passed to ec2.amazonaws.com (1 call(s))',
