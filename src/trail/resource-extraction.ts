@@ -112,11 +112,12 @@ function folderOfObject(object: RawBuilder<unknown>): RawBuilder<string | null> 
 }
 
 /**
- * Whether the call read an index of a DynamoDB table (Query, Scan with `indexName`): DynamoDB
+ * Whether the call read an index of a DynamoDB table (Query, Scan with `indexName`; its parameters
+ * read for DynamoDB's events only, as the CASE evaluates them for those alone): DynamoDB
  * authorises it on the index's ARN, `table/T/index/I`, which its `resources` (the table) do not
  * name (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-data-crud.html: Query and Scan on `table/Books/index/*`).
  */
-const DYNAMODB_INDEX = sql<boolean>`eventsource = 'dynamodb.amazonaws.com' AND ${parameter('$.indexName')} IS NOT NULL`;
+const DYNAMODB_INDEX = sql<boolean>`CASE WHEN eventsource = 'dynamodb.amazonaws.com' THEN ${parameter('$.indexName')} IS NOT NULL ELSE false END`;
 
 /**
  * The target named by `requestParameters`, for the services whose parameters name it (a DynamoDB
@@ -206,7 +207,7 @@ function copySource(versioned: boolean): RawBuilder<string | null> {
   const version = sql<boolean>`coalesce(strpos(${source}, '?versionId=') > 0, false)`;
   return sql<
     string | null
-  >`CASE WHEN eventsource = 's3.amazonaws.com' AND eventname IN (${literals(S3_COPY_EVENTS)}) AND ${versioned ? version : sql`NOT ${version}`} THEN ${folderOfObject(sql`url_decode(${capture(source, '^/?([^?]+)')})`)} END`;
+  >`CASE WHEN eventsource = 's3.amazonaws.com' AND eventname IN (${literals(S3_COPY_EVENTS)}) THEN CASE WHEN ${versioned ? version : sql`NOT ${version}`} THEN ${folderOfObject(sql`url_decode(${capture(source, '^/?([^?]+)')})`)} END END`;
 }
 
 /**

@@ -160,8 +160,10 @@ with
         WHEN errorcode IS NULL
         AND (
           NOT coalesce(
-            eventsource = 'dynamodb.amazonaws.com'
-            AND json_extract_scalar(requestparameters, '$.indexName') IS NOT NULL,
+            CASE
+              WHEN eventsource = 'dynamodb.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.indexName') IS NOT NULL
+              ELSE false
+            END,
             false
           )
           AND coalesce(cardinality(resources), 0) > 0
@@ -187,8 +189,10 @@ with
         WHEN errorcode IS NULL
         AND NOT (
           NOT coalesce(
-            eventsource = 'dynamodb.amazonaws.com'
-            AND json_extract_scalar(requestparameters, '$.indexName') IS NOT NULL,
+            CASE
+              WHEN eventsource = 'dynamodb.amazonaws.com' THEN json_extract_scalar(requestparameters, '$.indexName') IS NOT NULL
+              ELSE false
+            END,
             false
           )
           AND coalesce(cardinality(resources), 0) > 0
@@ -436,67 +440,69 @@ with
       CASE
         WHEN errorcode IS NULL THEN CASE
           WHEN eventsource = 's3.amazonaws.com'
-          AND eventname IN ('CopyObject', 'UploadPartCopy')
-          AND NOT coalesce(
-            strpos(
-              json_extract_scalar(requestparameters, '$["x-amz-copy-source"]'),
-              '?versionId='
-            ) > 0,
-            false
-          ) THEN 'arn:' || CASE
-            WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-            WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-            ELSE 'aws'
-          END || ':s3:::' || nullif(
-            regexp_extract(
-              url_decode(
-                nullif(
-                  regexp_extract(
-                    json_extract_scalar(requestparameters, '$["x-amz-copy-source"]'),
-                    '^/?([^?]+)',
-                    1
-                  ),
-                  ''
-                )
+          AND eventname IN ('CopyObject', 'UploadPartCopy') THEN CASE
+            WHEN NOT coalesce(
+              strpos(
+                json_extract_scalar(requestparameters, '$["x-amz-copy-source"]'),
+                '?versionId='
+              ) > 0,
+              false
+            ) THEN 'arn:' || CASE
+              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
+              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
+              ELSE 'aws'
+            END || ':s3:::' || nullif(
+              regexp_extract(
+                url_decode(
+                  nullif(
+                    regexp_extract(
+                      json_extract_scalar(requestparameters, '$["x-amz-copy-source"]'),
+                      '^/?([^?]+)',
+                      1
+                    ),
+                    ''
+                  )
+                ),
+                '(?s)^([^/]+/([^/]*/)?)',
+                1
               ),
-              '(?s)^([^/]+/([^/]*/)?)',
-              1
-            ),
-            ''
-          ) || '*'
+              ''
+            ) || '*'
+          END
         END
       END as "raw_res_copy_source",
       CASE
         WHEN errorcode IS NULL THEN CASE
           WHEN eventsource = 's3.amazonaws.com'
-          AND eventname IN ('CopyObject', 'UploadPartCopy')
-          AND coalesce(
-            strpos(
-              json_extract_scalar(requestparameters, '$["x-amz-copy-source"]'),
-              '?versionId='
-            ) > 0,
-            false
-          ) THEN 'arn:' || CASE
-            WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
-            WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
-            ELSE 'aws'
-          END || ':s3:::' || nullif(
-            regexp_extract(
-              url_decode(
-                nullif(
-                  regexp_extract(
-                    json_extract_scalar(requestparameters, '$["x-amz-copy-source"]'),
-                    '^/?([^?]+)',
-                    1
-                  ),
-                  ''
-                )
+          AND eventname IN ('CopyObject', 'UploadPartCopy') THEN CASE
+            WHEN coalesce(
+              strpos(
+                json_extract_scalar(requestparameters, '$["x-amz-copy-source"]'),
+                '?versionId='
+              ) > 0,
+              false
+            ) THEN 'arn:' || CASE
+              WHEN awsregion LIKE 'cn-%' THEN 'aws-cn'
+              WHEN awsregion LIKE 'us-gov-%' THEN 'aws-us-gov'
+              ELSE 'aws'
+            END || ':s3:::' || nullif(
+              regexp_extract(
+                url_decode(
+                  nullif(
+                    regexp_extract(
+                      json_extract_scalar(requestparameters, '$["x-amz-copy-source"]'),
+                      '^/?([^?]+)',
+                      1
+                    ),
+                    ''
+                  )
+                ),
+                '(?s)^([^/]+/([^/]*/)?)',
+                1
               ),
-              '(?s)^([^/]+/([^/]*/)?)',
-              1
-            ),
-            ''
-          ) || '*'
+              ''
+            ) || '*'
+          END
         END
       END as "raw_res_copy_version",
       eventtime as "eventtime",
