@@ -319,33 +319,64 @@ export async function ensureSchema(
       );
       return;
     }
-    const carried = await rebuildSchema(cache, names, version?.value ?? 'unknown');
+    const carried = await rebuildSchema(cache, names, version?.value ?? 'unknown', CARRIED_ON_REBUILD);
+    const carriedNames = [
+      ...(carried.boundary_snapshots > 0
+        ? [
+            `its ${carried.boundary_snapshots} boundary snapshot(s), the record boundary rollback restores from`,
+          ]
+        : []),
+      ...(carried.advisor_snapshots > 0
+        ? [`its ${carried.advisor_snapshots} Access Advisor snapshot(s)`]
+        : []),
+      ...(carried.athena_resources + carried.athena_queries > 0 ? ['its Athena ledger'] : []),
+    ];
     onNotice(
-      `the cache ${cache.path} has schema version ${version?.value ?? 'unknown'}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it${carried > 0 ? ` (its ${carried} boundary snapshot(s), the record boundary rollback restores from, kept)` : ''}`,
+      `the cache ${cache.path} has schema version ${version?.value ?? 'unknown'}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it${carriedNames.length > 0 ? ` (${carriedNames.join(', ')}, kept)` : ''}`,
     );
     return;
   }
-  await rebuildSchema(cache, names, undefined);
+  await rebuildSchema(cache, names, undefined, []);
 }
 
-/** The table a rebuild keeps `boundary_snapshots` under while it drops and creates the others. */
-const CARRIED_SNAPSHOTS = 'boundary_snapshots_carried';
+/**
+ * What no log gives back, carried over by a rebuild for another schema version: the boundary
+ * snapshots (the one record `boundary rollback` restores from), the Access Advisor snapshots
+ * (collected from AWS) and the Athena ledger (which `athena cleanup` relies on).
+ */
+const CARRIED_ON_REBUILD = [
+  'boundary_snapshots',
+  'advisor_snapshots',
+  'advisor_services',
+  'advisor_actions',
+  'athena_resources',
+  'athena_queries',
+] as const;
+/** One of {@link CARRIED_ON_REBUILD}. */
+type CarriedTable = (typeof CARRIED_ON_REBUILD)[number];
+
+/** The name a rebuild keeps a carried table under while it drops and creates the others. */
+const carriedName = (table: CarriedTable): string => `${table}_carried`;
 
 /**
  * Drops every table of the cache (`names`: those it holds) and creates this version's schema,
- * marked, in one transaction, but for the boundary snapshots (`boundary_snapshots`, whatever
- * version wrote them): the one record `boundary rollback` restores from, which no log gives back,
- * so their rows are carried over (the columns this version knows). Returns how many were carried.
- * Snapshots that cannot be carried (a column this version needs is missing) leave the cache as it
- * was and fail with a {@link UsageError} saying what to do. `version` names the cache's schema
- * version for that message (`undefined`: a new file).
+ * marked, in one transaction, but for the tables of `carry` that the cache holds, whatever version
+ * wrote them: their rows are carried over (the columns this version knows). Returns how many rows
+ * of each were carried. Rows that cannot be carried (a column this version needs is missing) leave
+ * the cache as it was and fail with a {@link UsageError} saying what to do. `version` names the
+ * cache's schema version for that message (`undefined`: a new file).
  */
 export async function rebuildSchema(
   cache: CacheConnection,
   names: ReadonlySet<string>,
   version: string | undefined,
-): Promise<number> {
-  const carry = names.has('boundary_snapshots');
+  carry: readonly CarriedTable[],
+): Promise<Record<CarriedTable, number>> {
+  const carried = carry.filter((table) => names.has(table));
+  const counts = Object.fromEntries(CARRIED_ON_REBUILD.map((table) => [table, 0])) as Record<
+    CarriedTable,
+    number
+  >;
   // A new file (or an in-memory store) holds no table: nothing to drop.
   const dropped = (
     names.size === 0
@@ -364,52 +395,58 @@ export async function rebuildSchema(
           'advisor_services',
           'advisor_actions',
           'resource_usage',
+          'boundary_snapshots',
           ...names,
         ]
   ).filter(
     (name, index, all) =>
-      all.indexOf(name) === index && name !== 'boundary_snapshots' && name !== CARRIED_SNAPSHOTS,
+      all.indexOf(name) === index &&
+      !(carried as readonly string[]).includes(name) &&
+      !CARRIED_ON_REBUILD.some((table) => carriedName(table) === name),
   );
-  try {
-    return await cache.transaction(async () => {
-      if (carry) await cache.connection.run(`ALTER TABLE boundary_snapshots RENAME TO ${CARRIED_SNAPSHOTS}`);
-      for (const table of dropped) {
-        // Table names come from information_schema of our own file or the constant list above.
-        if (/^[a-z_]+$/.test(table)) await cache.connection.run(`DROP TABLE IF EXISTS ${table}`);
-      }
-      await cache.connection.run(SCHEMA_SQL);
-      await cache.db
-        .insertInto('meta')
-        .values([
-          CACHE_MARKER,
-          { key: 'schema_version', value: CACHE_SCHEMA_VERSION },
-          { key: 'created_at', value: new Date().toISOString() },
-        ])
-        .execute();
-      if (!carry) return 0;
-      const kept = new Set(await columnsOf(cache, CARRIED_SNAPSHOTS));
-      const columns = (await columnsOf(cache, 'boundary_snapshots'))
+  return await cache.transaction(async () => {
+    // Table names are the constants above, or come from information_schema of our own file.
+    for (const table of carried)
+      await cache.connection.run(`ALTER TABLE ${table} RENAME TO ${carriedName(table)}`);
+    for (const table of dropped)
+      if (/^[a-z_]+$/.test(table)) await cache.connection.run(`DROP TABLE IF EXISTS ${table}`);
+    await cache.connection.run(SCHEMA_SQL);
+    await cache.db
+      .insertInto('meta')
+      .values([
+        CACHE_MARKER,
+        { key: 'schema_version', value: CACHE_SCHEMA_VERSION },
+        { key: 'created_at', value: new Date().toISOString() },
+      ])
+      .execute();
+    for (const table of carried) {
+      const kept = new Set(await columnsOf(cache, carriedName(table)));
+      const columns = (await columnsOf(cache, table))
         .filter((column) => kept.has(column) && /^[a-z_]+$/.test(column))
         .join(', ');
-      const inserted = await cache.connection.run(
-        `INSERT INTO boundary_snapshots (${columns}) SELECT ${columns} FROM ${CARRIED_SNAPSHOTS}`,
-      );
-      await cache.connection.run(`DROP TABLE ${CARRIED_SNAPSHOTS}`);
-      return inserted.rowsChanged;
-    });
-  } catch (error) {
-    if (!carry) throw error;
-    throw new UsageError(
-      `cannot rebuild the cache ${cache.path} (schema version ${version ?? 'unknown'}) for this iamtrail's schema ${CACHE_SCHEMA_VERSION}: its boundary snapshots, the record boundary rollback restores from, cannot be carried over (${messageOf(error)}); the cache is left as it was`,
-      {
-        suggestions: [
-          'Use the iamtrail that wrote the cache (boundary history and rollback), or pass --cache OTHER_PATH',
-          `To delete the cache with its boundary snapshots: iamtrail cache clear --force --drop-boundary-snapshots --cache ${cache.path}`,
-        ],
-        cause: error,
-      },
-    );
-  }
+      let inserted;
+      try {
+        inserted = await cache.connection.run(
+          `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${carriedName(table)}`,
+        );
+      } catch (error) {
+        // The transaction rolls back: the cache stays as it was.
+        throw new UsageError(
+          `cannot rebuild the cache ${cache.path} (schema version ${version ?? 'unknown'}) for this iamtrail's schema ${CACHE_SCHEMA_VERSION}: its ${table === 'boundary_snapshots' ? 'boundary snapshots, the record boundary rollback restores from,' : `${table} rows, which no log gives back,`} cannot be carried over (${messageOf(error)}); the cache is left as it was`,
+          {
+            suggestions: [
+              'Use the iamtrail that wrote the cache, or pass --cache OTHER_PATH',
+              `To delete the cache with everything in it: iamtrail cache clear --force --drop-boundary-snapshots --cache ${cache.path}`,
+            ],
+            cause: error,
+          },
+        );
+      }
+      counts[table] = inserted.rowsChanged;
+      await cache.connection.run(`DROP TABLE ${carriedName(table)}`);
+    }
+    return counts;
+  });
 }
 
 /**
@@ -418,7 +455,8 @@ export async function rebuildSchema(
  * how many were kept.
  */
 export async function emptyKeepingBoundarySnapshots(cache: CacheConnection): Promise<number> {
-  return rebuildSchema(cache, await tableNames(cache), CACHE_SCHEMA_VERSION);
+  return (await rebuildSchema(cache, await tableNames(cache), CACHE_SCHEMA_VERSION, ['boundary_snapshots']))
+    .boundary_snapshots;
 }
 
 /** The tables of the cache's main schema. */

@@ -149,6 +149,37 @@ describe('a cache rebuilt for another schema version', () => {
   });
 });
 
+describe('a cache rebuilt for another schema version, with Access Advisor snapshots and an Athena ledger', () => {
+  it('keeps them too (collected from AWS, relied on by athena cleanup: no log gives them back), and says so', async () => {
+    const path = await cacheWithSnapshot(
+      `INSERT INTO advisor_snapshots VALUES ('snap-1', '${ACCOUNT}', 'arn:aws:iam::${ACCOUNT}:role/deploy', 'role', '2026-11-02T10:00:00Z', '2026-11-02T10:00:05Z', 'collect');
+       INSERT INTO athena_resources VALUES ('database', 'iamtrail', 'us-east-1', '2026-11-01T08:00:00Z');
+       ${markVersion(OTHER_VERSION)}`,
+    );
+    const run = await history(path);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.snapshots).toEqual([SNAPSHOT]);
+    expect(flatten(run.stderr)).toContain(
+      `the cache ${path} has schema version ${OTHER_VERSION}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: rebuilding it (its 1 boundary snapshot(s), the record boundary rollback restores from, its 1 Access Advisor snapshot(s), its Athena ledger, kept)`,
+    );
+    const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    const connection = await instance.connect();
+    try {
+      const meta = await connection.runAndReadAll("SELECT value FROM meta WHERE key = 'schema_version'");
+      expect(meta.getRowsJS()).toEqual([[CACHE_SCHEMA_VERSION]]);
+      expect(
+        (await connection.runAndReadAll('SELECT snapshot_id, origin FROM advisor_snapshots')).getRowsJS(),
+      ).toEqual([['snap-1', 'collect']]);
+      expect((await connection.runAndReadAll('SELECT kind, name FROM athena_resources')).getRowsJS()).toEqual(
+        [['database', 'iamtrail']],
+      );
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});
+
 describe('cache clear and cache status with boundary snapshots', () => {
   it('cache clear removes days and keeps the snapshots, saying how many', async () => {
     const path = await cacheWithSnapshot();
