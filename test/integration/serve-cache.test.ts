@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -112,6 +113,57 @@ describe('serve on a cache of another schema version', () => {
       expect(existsSync(`${path}.wal`)).toBe(false);
     },
   );
+});
+
+describe('serve on a cache whose writer was killed before its checkpoint', () => {
+  it('answers every route without replaying the write-ahead log into the file', async () => {
+    const path = await cacheOfVersion('wal.duckdb', CACHE_SCHEMA_VERSION);
+    // The usage route's days, loaded as a report loads them.
+    const loaded = await runCli([
+      '--config',
+      join(REPO_ROOT, 'examples/demo/config.example.yaml'),
+      '--account',
+      'demo',
+      '--list',
+      'users',
+      '--start',
+      '2026-10-01',
+      '--end',
+      '2026-10-02',
+      '--cache',
+      path,
+    ]);
+    expect(loaded.status, loaded.stderr).toBe(0);
+    // A writer killed mid-way leaves its transaction in the WAL beside the file.
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api';
+         const instance = await DuckDBInstance.create(process.argv[1]);
+         const connection = await instance.connect();
+         await connection.run("INSERT INTO advisor_snapshots VALUES ('pending', '000000000000', '${ROLE}', 'role', '2026-12-01T00:00:00Z', NULL, 'api')");
+         process.kill(process.pid, 'SIGKILL');`,
+        path,
+      ],
+      { cwd: REPO_ROOT },
+    );
+    expect(child.signal).toBe('SIGKILL');
+    expect(existsSync(`${path}.wal`)).toBe(true);
+    const [file, wal] = [readFileSync(path), readFileSync(`${path}.wal`)];
+    const server = await serverOn(path);
+    try {
+      for (const url of ROUTES) {
+        const answer = await server.inject({ method: 'GET', url });
+        expect(answer.statusCode, `${url}: ${answer.body}`).toBe(200);
+      }
+    } finally {
+      await server.close();
+    }
+    expect(readFileSync(path).equals(file)).toBe(true);
+    expect(readFileSync(`${path}.wal`).equals(wal)).toBe(true);
+  });
 });
 
 describe('serve on a cache that is not there yet', () => {

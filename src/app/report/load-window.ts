@@ -240,12 +240,16 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
   // Athena's set-up writes its resources to the cache: read-only is for local runs.
   const readOnly = opensReadOnly(options);
   // An early open this run will not use (it opens for writing) is closed first.
-  if (!readOnly) await options.early?.discard();
+  if (!readOnly || options.cacheOnly === true) await options.early?.discard();
+  // Cache only (`serve`): the cache is read as it is, whatever the engine, never opened for writing
+  // (a read-write open would migrate it, or replay a pending write-ahead log into the file).
   let store =
-    (readOnly
-      ? await (options.early?.store ??
-          CacheStore.openReadOnly(cachePath, { lockTimeoutMs: options.cache.lockTimeoutMs }))
-      : undefined) ?? (await openStore());
+    options.cacheOnly === true
+      ? await CacheStore.openAsIs(cachePath, { lockTimeoutMs: options.cache.lockTimeoutMs })
+      : ((readOnly
+          ? await (options.early?.store ??
+              CacheStore.openReadOnly(cachePath, { lockTimeoutMs: options.cache.lockTimeoutMs }))
+          : undefined) ?? (await openStore()));
   let spillDir: string | undefined;
   /** The window's coverage and unreadable files, asked early of a cache opened read-only (below). */
   let held: Promise<[DayCoverage[], SkippedFile[]]> | undefined;
