@@ -124,6 +124,7 @@ export function settleWithAdvisor(
   report: PrincipalDiffReport,
   snapshot: AdvisorSnapshot | undefined,
   window: AdvisorWindow,
+  createdAt?: string,
 ): AdvisorSettledReport {
   if (snapshot === undefined)
     return {
@@ -171,11 +172,21 @@ export function settleWithAdvisor(
   const deniedOrFailed = new Map(
     [...report.denied, ...report.failed].map((entry) => [entry.action.toLowerCase(), entry]),
   );
+  const createdInWindow =
+    createdAt !== undefined &&
+    Number.isFinite(Date.parse(createdAt)) &&
+    Date.parse(createdAt) > windowStartMs(window)
+      ? createdAt
+      : undefined;
   const context: SettleContext = {
     start: windowStartMs(window),
     end: windowEndMs(window),
-    // "Never" reaches back only as far as the tracking period.
-    neverReachesStart: windowStartMs(window) >= Date.parse(asOf) - ADVISOR_TRACKING_DAYS * 24 * HOUR_MS,
+    // "Never" reaches back only as far as the tracking period, and the principal's creation: Access
+    // Advisor keeps its data per entity, and a user or role created in the window may have
+    // replaced one of the same name (and ARN) whose accesses went with it.
+    neverReachesStart:
+      windowStartMs(window) >= Date.parse(asOf) - ADVISOR_TRACKING_DAYS * 24 * HOUR_MS && !createdInWindow,
+    createdInWindow,
     snapshotText: `Access Advisor snapshot as of ${asOf}`,
   };
   const settled = { unused: 0, used: 0 };
@@ -215,6 +226,8 @@ interface SettleContext {
   readonly start: number;
   readonly end: number;
   readonly neverReachesStart: boolean;
+  /** The principal's creation time when it falls after the window's start. */
+  readonly createdInWindow: string | undefined;
   readonly snapshotText: string;
 }
 
@@ -262,7 +275,7 @@ function settleUnknownLine(
         evidence,
         basis: `${line.basis}; Access Advisor: ${access}, so not in the window (${POLICY_CAVEAT})`,
       };
-    return undecided(line, access, placement);
+    return undecided(line, access, placement, context);
   }
   const placement = placementOf(service.lastAuthenticated, context);
   const access =
@@ -288,15 +301,25 @@ function settleUnknownLine(
       evidence,
       basis: `${line.basis}; Access Advisor: ${access}, so no action of it was used in the window (${POLICY_CAVEAT})`,
     };
-  return undecided(line, access, placement);
+  return undecided(line, access, placement, context);
 }
 
-/** A `?` line Access Advisor cannot settle: an access after the window, or "never" beyond its tracking period. */
-function undecided(line: ActionUsage, access: string, placement: Placement): ActionUsage {
+/**
+ * A `?` line Access Advisor cannot settle: an access after the window, or "never" beyond its
+ * tracking period or the principal's creation.
+ */
+function undecided(
+  line: ActionUsage,
+  access: string,
+  placement: Placement,
+  context: SettleContext,
+): ActionUsage {
   const why =
     placement === 'after'
       ? 'after the window: it cannot tell about the window'
-      : `but its ${ADVISOR_TRACKING_DAYS}-day tracking period does not reach the window's start`;
+      : context.createdInWindow !== undefined
+        ? `but the principal was created ${context.createdInWindow}, in the window: its data begins then, and one of the same name before it may have used it`
+        : `but its ${ADVISOR_TRACKING_DAYS}-day tracking period does not reach the window's start`;
   return { ...line, basis: `${line.basis}; Access Advisor: ${access}, ${why}` };
 }
 

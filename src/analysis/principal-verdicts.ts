@@ -17,7 +17,15 @@ export interface PrincipalVerdictInput extends Omit<PrincipalDiffInput, 'grants'
    * Its latest Access Advisor snapshot (`undefined`: none) and the window it must cover to settle
    * `?` lines; absent: Access Advisor is left out (`--no-advisor`, `--destrole`).
    */
-  readonly advisor?: { readonly snapshot: AdvisorSnapshot | undefined; readonly window: AdvisorWindow };
+  readonly advisor?: {
+    readonly snapshot: AdvisorSnapshot | undefined;
+    readonly window: AdvisorWindow;
+    /**
+     * When the principal was created (`CreateDate`; {@link judgePrincipal} takes it from
+     * `principal`): Access Advisor's "never" reaches back no further.
+     */
+    readonly createdAt?: string | undefined;
+  };
 }
 
 /** A principal's verdicts, and the Access Advisor snapshot they used (`null`: left out). */
@@ -34,6 +42,9 @@ export interface PrincipalVerdicts {
 export function judgePrincipal(input: PrincipalVerdictInput): PrincipalVerdicts {
   return judgeGrants({
     ...input,
+    ...(input.advisor === undefined
+      ? {}
+      : { advisor: { ...input.advisor, createdAt: input.principal.createDate } }),
     grants: computeGrantedActions(input.details, input.principal, input.catalog),
   });
 }
@@ -55,5 +66,5 @@ export function judgeGrants(
     ...(input.selectors === undefined ? {} : { selectors: input.selectors }),
   });
   if (input.advisor === undefined) return { report, advisor: null };
-  return settleWithAdvisor(report, input.advisor.snapshot, input.advisor.window);
+  return settleWithAdvisor(report, input.advisor.snapshot, input.advisor.window, input.advisor.createdAt);
 }

@@ -225,7 +225,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
         catalog: actionData.catalog,
         ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
         ...(grantsVia === undefined ? {} : { grantsVia }),
-        ...(advisor ? { advisor: { snapshot: snapshots[0], window } } : {}),
+        ...(advisor ? { advisor: { snapshot: snapshots[0], window, createdAt: principal.createDate } } : {}),
       });
     const answered = { kind: 'principal', account, window, principal, ...logsOnly, filter, logs } as const;
     if (destRole !== undefined) {

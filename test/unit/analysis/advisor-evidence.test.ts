@@ -233,6 +233,28 @@ describe('settleWithAdvisor', () => {
     expect(report.actions[0]?.basis).toContain('400-day tracking period');
   });
 
+  // Access Advisor keeps its data per entity: a user or role created in the window (perhaps
+  // replacing one of the same name and ARN, as CloudFormation does) has no data before it.
+  it('trusts "never" only for a principal created by the window start, a tracked action\'s too', () => {
+    const lines = [line('sqs:SendMessage'), line('s3:GetObject')];
+    const services = [service('sqs', null), service('s3', null, [action('GetObject', null)])];
+    const created = settleWithAdvisor(diff(lines), snapshot(services), WINDOW, '2026-10-20T09:00:00Z');
+    expect(verdicts(created.report)).toEqual([
+      ['sqs:SendMessage', 'unknown', 'no-operation'],
+      ['s3:GetObject', 'unknown', 'no-operation'],
+    ]);
+    expect(created.report.actions[0]?.basis).toContain(
+      'but the principal was created 2026-10-20T09:00:00Z, in the window: its data begins then',
+    );
+    expect(created.advisor).toMatchObject({ state: 'applied', settled: { unused: 0, used: 0 } });
+    // Created at the window's first instant, or before it: "never" covers the whole window.
+    for (const createdAt of ['2026-10-01T00:00:00Z', '2025-01-06T09:00:00Z'])
+      expect(verdicts(settleWithAdvisor(diff(lines), snapshot(services), WINDOW, createdAt).report)).toEqual([
+        ['sqs:SendMessage', 'unused', 'access-advisor:service'],
+        ['s3:GetObject', 'unused', 'access-advisor:action'],
+      ]);
+  });
+
   it('lets calls of the service in these logs overrule a snapshot that says it was not used', () => {
     const { report } = settleWithAdvisor(
       diff([
