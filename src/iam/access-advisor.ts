@@ -79,9 +79,13 @@ export interface ServiceLastAccessedInput {
 /** An AWS timestamp (a Date from the SDK, a string or epoch seconds in JSON files) as ISO-8601 UTC. */
 export function toIsoTime(value: Date | string | number | undefined | null): string | null {
   if (value === undefined || value === null || value === '') return null;
-  // A time written without a zone (some tools drop AWS's) is UTC, never the local time zone.
-  const text =
-    typeof value === 'string' && /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
+  // A time written without a zone (some tools drop AWS's, Python's str() writes a space for the
+  // T) is UTC, never the local time zone.
+  const zoneless =
+    typeof value === 'string'
+      ? /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/.exec(value)
+      : null;
+  const text = zoneless === null ? value : `${zoneless[1]}T${zoneless[2]}Z`;
   const date =
     text instanceof Date ? text : typeof text === 'number' ? new Date(text * 1000) : new Date(text);
   if (Number.isNaN(date.getTime())) throw new Error(`not a time: ${String(value)}`);

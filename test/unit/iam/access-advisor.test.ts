@@ -25,5 +25,9 @@ describe('toIsoTime', () => {
     process.env.TZ = 'America/New_York';
     expect(toIsoTime('2026-10-31T07:52:34')).toBe('2026-10-31T07:52:34Z');
     expect(toIsoTime('2026-10-31T07:52:34.5')).toBe('2026-10-31T07:52:34.500Z');
+    // With a space for the T, as Python's str() of a datetime writes it.
+    expect(toIsoTime('2026-10-31 07:52:34')).toBe('2026-10-31T07:52:34Z');
+    expect(toIsoTime('2026-10-31 07:52:34.127')).toBe('2026-10-31T07:52:34.127Z');
+    expect(toIsoTime('2026-10-31 07:52:34+00:00')).toBe('2026-10-31T07:52:34Z');
   });
 });
