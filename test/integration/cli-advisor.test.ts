@@ -255,6 +255,13 @@ describe('iamtrail advisor', () => {
     expect(text.stdout).toMatch(/\n {2}dynamodb +2026-05-12T14:03:27Z +Amazon DynamoDB\n/);
   });
 
+  it('--unused-days beyond the 400 days AWS keeps is exit 2: "never" would be claimed for days it has no data of', async () => {
+    const run = await runCli(['advisor', '--cache', cache, '--unused-days', '401']);
+    expect(run.status).toBe(2);
+    expect(flatten(run.stderr)).toContain('Expected an integer less than or equal to 400 but received: 401');
+    expect((await runCli(['advisor', '--cache', cache, '--unused-days', '400'])).status).toBe(0);
+  });
+
   it('--unused-days without IAM data: the services Access Advisor lists count as granted', async () => {
     const document = await advisorJson(['--unused-days', '90']);
     // Without the IAM data, charlie's iam (never authenticated; his boundary is ignored) is listed.

@@ -40,8 +40,11 @@ export default class Advisor extends BaseCommand {
     service: Flags.string({ helpValue: 'NS', description: 'Only this service namespace (s3, ec2, ...).' }),
     'unused-days': Flags.integer({
       min: 0,
+      // AWS keeps at least 400 days: beyond them "never authenticated" says nothing.
+      max: 400,
       helpValue: 'N',
-      description: 'Only services granted and not authenticated for N days before the snapshot.',
+      description:
+        'Only services granted and not authenticated for N days before the snapshot (at most 400: the days AWS keeps).',
     }),
     history: Flags.boolean({
       default: false,
