@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -348,6 +348,21 @@ describe('--max-scan-gb', () => {
       `athena chunk_scan_gb 10: the first chunk (3 days) measured 1 GB a day; ${chunks.length} chunks of at most 8 days (10 days' partitions) after it`,
     );
   }, 120_000);
+
+  it('warns that --no-cache leaves what the run creates in AWS unrecorded (athena cleanup reads the cache)', async () => {
+    const config = writeConfig('nocache', []);
+    const args = athenaListUsersArgs(config, join(work, 'unused.duckdb'), '2024-01-01', '2024-01-02');
+    // Its --cache and path out, --no-cache in.
+    args.splice(args.indexOf('--cache'), 2, '--no-cache');
+    const run = await runCli(args, proxy.env);
+    expect(run.status, run.stderr).toBe(0);
+    expect(squeezed(run.stderr)).toContain(
+      squeezed(
+        '--no-cache with the Athena engine: nothing records what this run creates in AWS (the Glue database and table and the workgroup it sets up, the query results under',
+      ),
+    );
+    expect(existsSync(join(work, 'unused.duckdb'))).toBe(false);
+  });
 
   it('is a usage error (exit 2) with a value that is not a positive number, and with the local engine', async () => {
     const config = writeConfig('flag-errors', []);

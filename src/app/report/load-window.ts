@@ -267,6 +267,12 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           import('../../engines/athena/athena-regions.js'),
         ]);
       const outputLocation = athenaOutputLocation(athena);
+      // The ledger `athena cleanup` removes from lives in the cache: without one, nothing records
+      // what this run creates in AWS.
+      if (!options.cache.enabled)
+        options.reporter.warn(
+          `--no-cache with the Athena engine: nothing records what this run creates in AWS (${options.skipSetup ? '' : 'the Glue database and table and the workgroup it sets up, '}the query results under ${outputLocation}), so iamtrail athena cleanup cannot find them: ask with the cache, or remove them yourself`,
+        );
       const accountIds = [...(options.athenaAccountIds ?? config.accounts.map((entry) => entry.id))];
       if (!options.skipSetup) {
         await setUpAthena(
