@@ -111,11 +111,12 @@ export function parseContextFlag(value: string): ContextEntry {
   const colon = rest.lastIndexOf(':');
   const suffix = colon < 0 ? '' : rest.slice(colon + 1);
   const named = CONTEXT_KEY_TYPES.find((name) => name.toLowerCase() === suffix.toLowerCase());
+  const close =
+    named === undefined && /^[A-Za-z]+$/.test(suffix) ? closeMatches(suffix, CONTEXT_KEY_TYPES) : [];
   if (named !== undefined) {
     type = named;
     rest = rest.slice(0, colon);
-  } else if (/^[A-Za-z]+$/.test(suffix) && closeMatches(suffix, CONTEXT_KEY_TYPES).length > 0) {
-    const close = closeMatches(suffix, CONTEXT_KEY_TYPES);
+  } else if (close.length > 0) {
     throw new UsageError(
       `--context ${JSON.stringify(value)}: "${suffix}" is not a context key type (${CONTEXT_KEY_TYPES.join(', ')})`,
       {
