@@ -189,19 +189,11 @@ export class CacheConnection {
     if (path === ':memory:' || existsSync(`${path}.wal`) || inspectCacheFile(path) !== 'duckdb')
       return undefined;
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
-      let database: OpenedDatabase;
-      try {
-        database = await openDuckDbDatabase(path, { ...settings, readOnly: true });
-      } catch (error) {
-        throw CacheConnection.#openError(path, error);
-      }
-      let current: boolean;
-      try {
-        current = await isCurrentCache(database.connection);
-      } catch (error) {
-        await database.close().catch(() => undefined);
-        throw CacheConnection.#openError(path, error);
-      }
+      const { database, found: current } = await CacheConnection.#openReadOnlyChecked(
+        path,
+        settings,
+        (connection) => isCurrentCache(connection),
+      );
       if (!current) {
         await database.close();
         return undefined;
@@ -209,6 +201,29 @@ export class CacheConnection {
       verifiedFiles.add(fileIdentity(path));
       return new CacheConnection(path, database, path, true);
     });
+  }
+
+  /**
+   * Opens `path` read-only (within the caller's lock wait) and runs `check` on it; a failure of
+   * either closes what was opened and becomes the open error of the path.
+   */
+  static async #openReadOnlyChecked<T>(
+    path: string,
+    settings: ReturnType<typeof processDatabaseOptions>,
+    check: (connection: OpenedDatabase['connection']) => Promise<T>,
+  ): Promise<{ readonly database: OpenedDatabase; readonly found: T }> {
+    let database: OpenedDatabase;
+    try {
+      database = await openDuckDbDatabase(path, { ...settings, readOnly: true });
+    } catch (error) {
+      throw CacheConnection.#openError(path, error);
+    }
+    try {
+      return { database, found: await check(database.connection) };
+    } catch (error) {
+      await database.close().catch(() => undefined);
+      throw CacheConnection.#openError(path, error);
+    }
   }
 
   /**
@@ -238,19 +253,11 @@ export class CacheConnection {
         },
       );
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
-      let database: OpenedDatabase;
-      try {
-        database = await openDuckDbDatabase(path, { ...settings, readOnly: true });
-      } catch (error) {
-        throw CacheConnection.#openError(path, error);
-      }
-      let problem: UsageError | undefined;
-      try {
-        problem = await versionProblem(database.connection, path);
-      } catch (error) {
-        await database.close().catch(() => undefined);
-        throw CacheConnection.#openError(path, error);
-      }
+      const { database, found: problem } = await CacheConnection.#openReadOnlyChecked(
+        path,
+        settings,
+        (connection) => versionProblem(connection, path),
+      );
       if (problem !== undefined) {
         await database.close();
         throw problem;
