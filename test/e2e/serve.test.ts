@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { CacheStore } from '../../src/cache/cache-store.js';
+import { writeS3Snapshot } from '../helpers/advisor.js';
 import { runBinary } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -51,29 +51,7 @@ async function start(
 describe('iamtrail serve (the binary)', () => {
   it('prints its URL, answers, lets other processes use the cache, and stops on SIGTERM', async () => {
     const cachePath = join(work, 'cache.duckdb');
-    const store = await CacheStore.open(cachePath);
-    try {
-      await store.writeAdvisorSnapshot({
-        accountId: '000000000000',
-        arn: ROLE,
-        entityType: 'role',
-        collectedAt: '2026-11-30T06:00:00Z',
-        jobCompletedAt: '2026-11-30T06:00:00Z',
-        origin: 'api',
-        services: [
-          {
-            serviceNamespace: 's3',
-            serviceName: 'Amazon S3',
-            lastAuthenticated: '2026-11-20T10:00:00Z',
-            lastAuthenticatedEntity: ROLE,
-            lastAuthenticatedRegion: 'us-east-1',
-            totalAuthenticatedEntities: 1,
-          },
-        ],
-      });
-    } finally {
-      await store.close();
-    }
+    await writeS3Snapshot(cachePath, ROLE);
     const { child, exited, url, stderr } = await start(['serve', '--port', '0', '--cache', cachePath]);
     try {
       const response = await fetch(`${url}/api/1/advisors?phrase=securitymonkey`);

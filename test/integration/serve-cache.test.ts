@@ -12,8 +12,8 @@ import { buildServer } from '../../src/app/serve/build-server.js';
 import { createCacheAccess } from '../../src/app/serve/cache-access.js';
 import { createUsageReader } from '../../src/app/serve/principal-usage.js';
 import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
-import { CacheStore } from '../../src/cache/cache-store.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { writeS3Snapshot } from '../helpers/advisor.js';
 import { flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -34,29 +34,7 @@ const ROLE = 'arn:aws:iam::000000000000:role/SecurityMonkey';
 /** A cache holding one Access Advisor snapshot, its schema version then set to `version`. */
 async function cacheOfVersion(name: string, version: string): Promise<string> {
   const path = join(work, name);
-  const store = await CacheStore.open(path);
-  try {
-    await store.writeAdvisorSnapshot({
-      accountId: '000000000000',
-      arn: ROLE,
-      entityType: 'role',
-      collectedAt: '2026-11-30T06:00:00Z',
-      jobCompletedAt: '2026-11-30T06:00:00Z',
-      origin: 'api',
-      services: [
-        {
-          serviceNamespace: 's3',
-          serviceName: 'Amazon S3',
-          lastAuthenticated: '2026-11-20T10:00:00Z',
-          lastAuthenticatedEntity: ROLE,
-          lastAuthenticatedRegion: 'us-east-1',
-          totalAuthenticatedEntities: 1,
-        },
-      ],
-    });
-  } finally {
-    await store.close();
-  }
+  await writeS3Snapshot(path, ROLE);
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   await connection.run(`UPDATE meta SET value = '${version}' WHERE key = 'schema_version'`);
