@@ -166,15 +166,19 @@ CREATE TABLE IF NOT EXISTS boundary_snapshots (
   state VARCHAR NOT NULL
 );
 
--- Athena objects iamtrail created (database, table, workgroup): cleanup removes exactly these.
+-- Athena objects iamtrail created (database, table, workgroup): cleanup removes exactly these,
+-- and only those of the account of its credentials. account_id is the account of the credentials
+-- that created it (null: recorded before schema 14, which did not note it).
 CREATE TABLE IF NOT EXISTS athena_resources (
   kind VARCHAR NOT NULL,
   name VARCHAR NOT NULL,
   region VARCHAR NOT NULL,
-  created_at VARCHAR NOT NULL
+  created_at VARCHAR NOT NULL,
+  account_id VARCHAR
 );
 
--- Athena queries iamtrail ran, with where their results were written and what they scanned.
+-- Athena queries iamtrail ran, with where their results were written and what they scanned, and
+-- the account of the credentials that ran them (null as above).
 CREATE TABLE IF NOT EXISTS athena_queries (
   query_id VARCHAR NOT NULL,
   region VARCHAR NOT NULL,
@@ -182,7 +186,8 @@ CREATE TABLE IF NOT EXISTS athena_queries (
   output_location VARCHAR,
   submitted_at VARCHAR NOT NULL,
   state VARCHAR NOT NULL,
-  bytes_scanned BIGINT NOT NULL
+  bytes_scanned BIGINT NOT NULL,
+  account_id VARCHAR
 );
 
 -- IAM Access Advisor, appended: one row per collect (or import) of a principal (user, role,

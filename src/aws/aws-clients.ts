@@ -3,7 +3,7 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 
 import { awsCall } from './aws-call.js';
 import { instrumentClient } from './client-instrumentation.js';
@@ -16,6 +16,12 @@ export interface AwsClients {
   readonly athena: AthenaClient;
   readonly glue: GlueClient;
   readonly s3: S3Client;
+  /**
+   * The account of the credentials (STS GetCallerIdentity, asked once, when first needed): what
+   * the Athena ledger records each object and query under, so that cleanup acts in that account
+   * only.
+   */
+  account(): Promise<string>;
 }
 
 /** SDK retries: throttling and TooManyRequests (concurrent query limit) back off and retry. */
@@ -36,8 +42,10 @@ export async function createAwsClients(region: string | undefined): Promise<AwsC
     );
   }
   const common = { region: resolved, maxAttempts: MAX_ATTEMPTS };
+  let account: Promise<string> | undefined;
   return {
     region: resolved,
+    account: () => (account ??= callerAccount(resolved)),
     athena: new AthenaClient(common),
     glue: new GlueClient(common),
     // A custom endpoint (AWS_ENDPOINT_URL, e.g. a local S3-compatible service) needs path-style addressing.
@@ -47,6 +55,21 @@ export async function createAwsClients(region: string | undefined): Promise<AwsC
         process.env.AWS_ENDPOINT_URL !== undefined || process.env.AWS_ENDPOINT_URL_S3 !== undefined,
     }),
   };
+}
+
+/** The account of the SDK's credentials, from STS GetCallerIdentity (which needs no permission). */
+async function callerAccount(region: string): Promise<string> {
+  return awsCall('STS GetCallerIdentity', async () => {
+    const sts = new STSClient({ region, maxAttempts: MAX_ATTEMPTS });
+    try {
+      const identity = await sts.send(new GetCallerIdentityCommand({}));
+      if (identity.Account === undefined || !/^[0-9]{12}$/.test(identity.Account))
+        throw new Error(`no account in the answer (${String(identity.Account)})`);
+      return identity.Account;
+    } finally {
+      sts.destroy();
+    }
+  });
 }
 
 /** Instrumentation for the clients of a long fan-out: see {@link instrumentClient}. */

@@ -1,13 +1,20 @@
-import type { AthenaQueryRecord, AthenaResource } from '../engines/athena/athena-ledger.js';
+import type { AthenaQueryRecord, AthenaResource, LedgerEntry } from '../engines/athena/athena-ledger.js';
 import type { CacheConnection } from './cache-connection.js';
 
 /*
- * The Athena ledger: what iamtrail created and ran on the Athena side, so that `athena cleanup`
- * removes exactly that.
+ * The Athena ledger: what iamtrail created and ran on the Athena side, and in which account, so
+ * that `athena cleanup` removes exactly that.
  */
 
-/** Remembers an object iamtrail created, so that cleanup can remove it and nothing else. */
-export async function recordAthenaResource(cache: CacheConnection, resource: AthenaResource): Promise<void> {
+/**
+ * Remembers an object iamtrail created with the credentials of `account`, so that cleanup can
+ * remove it and nothing else.
+ */
+export async function recordAthenaResource(
+  cache: CacheConnection,
+  resource: AthenaResource,
+  account: string,
+): Promise<void> {
   await cache.db
     .insertInto('athena_resources')
     .values({
@@ -15,32 +22,48 @@ export async function recordAthenaResource(cache: CacheConnection, resource: Ath
       name: resource.name,
       region: resource.region,
       created_at: new Date().toISOString(),
+      account_id: account,
     })
     .execute();
 }
 
-/** The objects iamtrail created in a region, unordered. */
-export async function athenaResources(cache: CacheConnection, region: string): Promise<AthenaResource[]> {
-  return cache.db
+/** The objects iamtrail created in a region, in every account, unordered. */
+export async function athenaResources(
+  cache: CacheConnection,
+  region: string,
+): Promise<LedgerEntry<AthenaResource>[]> {
+  const rows = await cache.db
     .selectFrom('athena_resources')
-    .select(['kind', 'name', 'region'])
+    .select(['kind', 'name', 'region', 'account_id'])
     .where('region', '=', region)
     .distinct()
     .execute();
+  return rows.map(({ account_id, ...resource }) => ({ ...resource, account: account_id }));
 }
 
-/** Forgets a created object (after cleanup removed it). */
-export async function forgetAthenaResource(cache: CacheConnection, resource: AthenaResource): Promise<void> {
+/** Forgets a created object of one account (after cleanup removed it). */
+export async function forgetAthenaResource(
+  cache: CacheConnection,
+  resource: LedgerEntry<AthenaResource>,
+): Promise<void> {
   await cache.db
     .deleteFrom('athena_resources')
     .where('kind', '=', resource.kind)
     .where('name', '=', resource.name)
     .where('region', '=', resource.region)
+    .where('account_id', 'is not distinct from', resource.account)
     .execute();
 }
 
-/** Remembers a query iamtrail ran and where its results are. */
-export async function recordAthenaQuery(cache: CacheConnection, query: AthenaQueryRecord): Promise<void> {
+/**
+ * Remembers a query iamtrail ran with the credentials of `account` (null when they could not be
+ * told), and where its results are.
+ */
+export async function recordAthenaQuery(
+  cache: CacheConnection,
+  query: AthenaQueryRecord,
+  account: string | null,
+): Promise<void> {
   await cache.db
     .insertInto('athena_queries')
     .values({
@@ -51,12 +74,16 @@ export async function recordAthenaQuery(cache: CacheConnection, query: AthenaQue
       submitted_at: new Date().toISOString(),
       state: query.state,
       bytes_scanned: query.bytesScanned,
+      account_id: account,
     })
     .execute();
 }
 
-/** The queries iamtrail ran in a region. */
-export async function athenaQueries(cache: CacheConnection, region: string): Promise<AthenaQueryRecord[]> {
+/** The queries iamtrail ran in a region, in every account. */
+export async function athenaQueries(
+  cache: CacheConnection,
+  region: string,
+): Promise<LedgerEntry<AthenaQueryRecord>[]> {
   const rows = await cache.db
     .selectFrom('athena_queries')
     .selectAll()
@@ -70,6 +97,7 @@ export async function athenaQueries(cache: CacheConnection, region: string): Pro
     outputLocation: row.output_location,
     state: row.state,
     bytesScanned: row.bytes_scanned,
+    account: row.account_id,
   }));
 }
 
@@ -80,4 +108,17 @@ export async function forgetAthenaQueries(
 ): Promise<void> {
   if (queryIds.length > 0)
     await cache.db.deleteFrom('athena_queries').where('query_id', 'in', queryIds).execute();
+}
+
+/** How many entries (objects and queries, of every region and account) the ledger holds. */
+export async function athenaLedgerCount(cache: CacheConnection): Promise<number> {
+  let count = 0;
+  for (const table of ['athena_resources', 'athena_queries'] as const) {
+    const row = await cache.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number | bigint>().as('count'))
+      .executeTakeFirst();
+    count += Number(row?.count ?? 0);
+  }
+  return count;
 }

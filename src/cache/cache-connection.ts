@@ -20,11 +20,11 @@ import {
 import {
   CACHE_MARKER,
   CACHE_SCHEMA_VERSION,
-  countBoundarySnapshots,
+  countKeptRecords,
   ensureSchema,
   isOwnCache,
 } from './cache-schema.js';
-import type { CacheDatabase } from './cache-schema.js';
+import type { CacheDatabase, KeptRecords } from './cache-schema.js';
 
 /**
  * The most connections a cache opened read-only runs queries on at once, its first one included:
@@ -37,6 +37,8 @@ export interface CacheRemoval {
   readonly deleted: boolean;
   /** The boundary snapshots the file held; `null` when it was damaged (they could not be read). */
   readonly boundarySnapshots: number | null;
+  /** The Athena ledger's entries (objects and queries) the file held; `null` as above. */
+  readonly athenaLedger: number | null;
 }
 
 /** Options of {@link CacheConnection.open}. */
@@ -271,19 +273,19 @@ export class CacheConnection {
    * iamtrail's: it carries the marker, or DuckDB reports it damaged and its bytes still hold the
    * names of iamtrail's tables and columns. Refuses anything else with a {@link UsageError},
    * untouched. A readable cache that holds boundary snapshots (the record `boundary rollback`
-   * restores from) is left whole when `keepBoundarySnapshots` says so. Says whether the file was
-   * deleted and how many boundary snapshots it held (`null`: a damaged file, whose rows cannot be
-   * read).
+   * restores from) or Athena ledger entries (what `athena cleanup` removes) is left whole when
+   * `keep` says to keep those it holds. Says whether the file was deleted and how many of each it
+   * held (`null`: a damaged file, whose rows cannot be read).
    */
   static async remove(
     path: string,
-    options: Partial<CacheConnectionOptions> & { readonly keepBoundarySnapshots?: boolean } = {},
+    options: Partial<CacheConnectionOptions> & { readonly keep?: KeptRecords } = {},
   ): Promise<CacheRemoval> {
     const { lockTimeoutMs, signal } = { ...DEFAULT_CACHE_CONNECTION_OPTIONS, ...options };
     const settings = processDatabaseOptions();
     return CacheConnection.#waitForLock(path, lockTimeoutMs, signal, async () => {
       const state = inspectCacheFile(path);
-      if (state === 'absent') return { deleted: false, boundarySnapshots: 0 };
+      if (state === 'absent') return { deleted: false, boundarySnapshots: 0, athenaLedger: 0 };
       const removeFiles = (): void => {
         verifiedFiles.delete(fileIdentity(path));
         rmSync(`${path}.wal`, { force: true });
@@ -291,18 +293,21 @@ export class CacheConnection {
       };
       if (state === 'empty') {
         unlinkSync(path);
-        return { deleted: true, boundarySnapshots: 0 };
+        return { deleted: true, boundarySnapshots: 0, athenaLedger: 0 };
       }
-      let removal: CacheRemoval = { deleted: true, boundarySnapshots: 0 };
+      let removal: CacheRemoval = { deleted: true, boundarySnapshots: 0, athenaLedger: 0 };
       try {
         // Deleted while the read-only open holds its lock, so no other process is inside.
         await CacheConnection.#withOwnFile(path, settings, async (connection) => {
-          const snapshots = await countBoundarySnapshots(connection);
-          if (snapshots > 0 && options.keepBoundarySnapshots === true)
-            removal = { deleted: false, boundarySnapshots: snapshots };
+          const held = await countKeptRecords(connection);
+          if (
+            (held.boundarySnapshots > 0 && options.keep?.boundarySnapshots === true) ||
+            (held.athenaLedger > 0 && options.keep?.athenaLedger === true)
+          )
+            removal = { deleted: false, ...held };
           else {
             removeFiles();
-            removal = { deleted: true, boundarySnapshots: snapshots };
+            removal = { deleted: true, ...held };
           }
         });
       } catch (error) {
@@ -318,7 +323,7 @@ export class CacheConnection {
           );
         }
         removeFiles();
-        removal = { deleted: true, boundarySnapshots: null };
+        removal = { deleted: true, boundarySnapshots: null, athenaLedger: null };
       }
       return removal;
     });

@@ -35,7 +35,10 @@ import type { CacheConnection } from './cache-connection.js';
 //    counted `ok` are forgotten, to be read again (they may hold a failed one), and every day kept
 //    is marked read without its resources, so that the first question that needs them reads them
 //    again (see migrateFrom).
-export const CACHE_SCHEMA_VERSION = '13';
+// 14: the Athena ledger notes the account of the credentials each object and query was created
+//    or run with (`account_id`), and cleanup acts only on the entries of its own account. Migrated
+//    from 13 (its entries kept, their account unknown: null), and from 7 to 12 as before.
+export const CACHE_SCHEMA_VERSION = '14';
 
 /** The tables of schemas 9 and 10, kept whole by a migration from them. */
 const SCHEMA_9_TABLES = [
@@ -64,6 +67,7 @@ const KEPT_FROM: Readonly<Record<string, readonly string[]>> = {
   '10': SCHEMA_9_TABLES,
   '11': [...SCHEMA_9_TABLES, 'actor_days'],
   '12': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
+  '13': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
 };
 
 /**
@@ -86,6 +90,8 @@ const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason:
   // A schema-12 cache is kept whole but for the days with a sign-in; its days are marked read
   // without their resources (see migrateFrom).
   '12': { tables: [], reason: '' },
+  // A schema-13 cache is kept whole; its Athena ledger's entries get an unknown account.
+  '13': { tables: [], reason: '' },
 };
 
 /** The tables holding a source's days, each row under its day: what forgetting a day empties. */
@@ -167,7 +173,13 @@ const SCHEMA_SQL = readFileSync(
 
 /** The cache's tables, as kysely sees them. */
 export interface CacheDatabase {
-  athena_resources: { kind: AthenaResource['kind']; name: string; region: string; created_at: string };
+  athena_resources: {
+    kind: AthenaResource['kind'];
+    name: string;
+    region: string;
+    created_at: string;
+    account_id: string | null;
+  };
   athena_queries: {
     query_id: string;
     region: string;
@@ -176,6 +188,7 @@ export interface CacheDatabase {
     submitted_at: string;
     state: string;
     bytes_scanned: number;
+    account_id: string | null;
   };
   meta: { key: string; value: string };
   /** `files` is written as a number and read back as DuckDB's BIGINT, a JavaScript bigint. */
@@ -279,7 +292,7 @@ export interface CacheDatabase {
 }
 
 /**
- * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 12 are
+ * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 13 are
  * migrated (see {@link migrateFrom}); otherwise (another version, or a new file) drops every
  * table and creates the schema, marked.
  */
@@ -449,14 +462,31 @@ export async function rebuildSchema(
   });
 }
 
+/** What `cache clear --force` keeps of a cache unless told otherwise: what changes in AWS rely on. */
+export interface KeptRecords {
+  /** The boundary snapshots, the record `boundary rollback` restores from. */
+  readonly boundarySnapshots: boolean;
+  /** The Athena ledger, what `athena cleanup` removes from AWS. */
+  readonly athenaLedger: boolean;
+}
+
 /**
- * Empties the cache (`cache clear --force` of a cache holding boundary snapshots): every table
- * dropped and created anew, the boundary snapshots carried over ({@link rebuildSchema}). Returns
- * how many were kept.
+ * Empties the cache (`cache clear --force` of a cache holding records it keeps): every table
+ * dropped and created anew, the records of `keep` carried over ({@link rebuildSchema}). Returns how
+ * many rows of each were kept.
  */
-export async function emptyKeepingBoundarySnapshots(cache: CacheConnection): Promise<number> {
-  return (await rebuildSchema(cache, await tableNames(cache), CACHE_SCHEMA_VERSION, ['boundary_snapshots']))
-    .boundary_snapshots;
+export async function emptyKeeping(
+  cache: CacheConnection,
+  keep: KeptRecords,
+): Promise<{ boundarySnapshots: number; athenaLedger: number }> {
+  const carried = await rebuildSchema(cache, await tableNames(cache), CACHE_SCHEMA_VERSION, [
+    ...(keep.boundarySnapshots ? (['boundary_snapshots'] as const) : []),
+    ...(keep.athenaLedger ? (['athena_resources', 'athena_queries'] as const) : []),
+  ]);
+  return {
+    boundarySnapshots: carried.boundary_snapshots,
+    athenaLedger: carried.athena_resources + carried.athena_queries,
+  };
 }
 
 /** The tables of the cache's main schema. */
@@ -475,13 +505,14 @@ async function columnsOf(cache: CacheConnection, table: string): Promise<string[
 }
 
 /**
- * An older version (`from`, 7 to 12) to this one, in one transaction: keeps the tables of
+ * An older version (`from`, 7 to 13) to this one, in one transaction: keeps the tables of
  * {@link KEPT_FROM} (before 12, the activity and actors' days rewritten with their key, in its
  * order), empties the loaded days (`emptied`, from {@link EMPTIED_FROM}: each day is read again
- * when a question needs it), forgets the days holding a console sign-in counted `ok` (it may have
- * failed), marks the days it keeps read without their resources (an older version extracted less of
- * them) and creates the tables the older version lacks. Versions 7 to 12 are marked (schema 4 on).
- * Gives the number of days forgotten for their sign-ins.
+ * when a question needs it); before 13, forgets the days holding a console sign-in counted `ok` (it
+ * may have failed) and marks the days it keeps read without their resources (an older version
+ * extracted less of them); creates the tables the older version lacks, and gives the Athena
+ * ledger's entries their account column (null: not known). Versions 7 to 13 are marked (schema 4
+ * on). Gives the number of days forgotten for their sign-ins.
  */
 async function migrateFrom(
   cache: CacheConnection,
@@ -492,10 +523,11 @@ async function migrateFrom(
     // Constant table names of this file, never data.
     // Emptied by dropping them: the schema below creates them again as this version has them.
     for (const table of emptied) await cache.connection.run(`DROP TABLE ${table}`);
+    const before13 = Number(from) < 13;
     // Schema 10's column of a coverage kept (9's): false. Schema 9's first engines returned no
     // resources, so its days may lack them: the first question that needs them reads them again,
     // once. Then as a fresh cache has it: no default, never null.
-    if (!emptied.includes('coverage')) {
+    if (before13 && !emptied.includes('coverage')) {
       await cache.connection.run(
         'ALTER TABLE coverage ADD COLUMN IF NOT EXISTS resources BOOLEAN DEFAULT false',
       );
@@ -503,11 +535,14 @@ async function migrateFrom(
       await cache.connection.run('ALTER TABLE coverage ALTER COLUMN resources SET NOT NULL');
     }
     // The activity kept (9's to 11's) and 11's actors' days, set aside to be keyed (12's are).
-    const keptActivity = !emptied.includes('activity') && from !== '12';
+    const keptActivity = !emptied.includes('activity') && Number(from) < 12;
     const keptActorDays = keptActivity && (await hasTable(cache, 'actor_days'));
     if (keptActivity) await cache.connection.run('ALTER TABLE activity RENAME TO activity_unkeyed');
     if (keptActorDays) await cache.connection.run('ALTER TABLE actor_days RENAME TO actor_days_unkeyed');
     await cache.connection.run(SCHEMA_SQL);
+    // Schema 14's account of each ledger entry: unknown for those recorded before it.
+    for (const table of ['athena_resources', 'athena_queries'])
+      await cache.connection.run(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS account_id VARCHAR`);
     if (keptActivity) {
       // Schema 12's key, in its order, as the writes store them.
       await cache.connection.run(
@@ -528,20 +563,10 @@ async function migrateFrom(
     // Before 13 a failed console sign-in (an errorMessage, no errorCode) counted as an `ok` call:
     // the days holding a sign-in counted `ok` are forgotten whole (every table, every account),
     // so that the next question reads them again. Table names are the constants of DAY_TABLES.
-    await cache.connection.run(
-      `CREATE OR REPLACE TEMP TABLE sign_in_days AS SELECT DISTINCT source, day FROM activity WHERE event_source = 'signin.amazonaws.com' AND outcome = 'ok'`,
-    );
-    for (const table of DAY_TABLES)
-      await cache.connection.run(
-        `DELETE FROM ${table} WHERE EXISTS (SELECT 1 FROM sign_in_days AS s WHERE s.source = ${table}.source AND s.day = ${table}.day)`,
-      );
-    const signInDays = Number(
-      (await cache.connection.runAndReadAll('SELECT count(*) FROM sign_in_days')).getRowsJS()[0]?.[0] ?? 0,
-    );
-    await cache.connection.run('DROP TABLE sign_in_days');
+    const signInDays = before13 ? await forgetSignInDays(cache) : 0;
     // Resources read by an older extraction: read again, once, by a question that needs them (its
     // rows are replaced with the day's).
-    if (!emptied.includes('coverage'))
+    if (before13 && !emptied.includes('coverage'))
       await cache.db.updateTable('coverage').set({ resources: false }).execute();
     await cache.db
       .updateTable('meta')
@@ -550,6 +575,24 @@ async function migrateFrom(
       .execute();
     return signInDays;
   });
+}
+
+/**
+ * Forgets the days (of every source) holding a console sign-in counted `ok`, whole; gives how many.
+ */
+async function forgetSignInDays(cache: CacheConnection): Promise<number> {
+  await cache.connection.run(
+    `CREATE OR REPLACE TEMP TABLE sign_in_days AS SELECT DISTINCT source, day FROM activity WHERE event_source = 'signin.amazonaws.com' AND outcome = 'ok'`,
+  );
+  for (const table of DAY_TABLES)
+    await cache.connection.run(
+      `DELETE FROM ${table} WHERE EXISTS (SELECT 1 FROM sign_in_days AS s WHERE s.source = ${table}.source AND s.day = ${table}.day)`,
+    );
+  const signInDays = Number(
+    (await cache.connection.runAndReadAll('SELECT count(*) FROM sign_in_days')).getRowsJS()[0]?.[0] ?? 0,
+  );
+  await cache.connection.run('DROP TABLE sign_in_days');
+  return signInDays;
 }
 
 /** Whether the cache's main schema holds a table of that name. */
@@ -608,15 +651,26 @@ export async function isOwnCache(connection: DuckDBConnection): Promise<boolean>
 }
 
 /**
- * How many boundary snapshots an open DuckDB database holds (0 without the table): what `cache
- * clear --force` keeps unless told otherwise. Reads only.
+ * How many boundary snapshots, and how many Athena ledger entries (objects and queries), an open
+ * DuckDB database holds (0 without the tables): what `cache clear --force` keeps unless told
+ * otherwise. Reads only.
  */
-export async function countBoundarySnapshots(connection: DuckDBConnection): Promise<number> {
+export async function countKeptRecords(
+  connection: DuckDBConnection,
+): Promise<{ boundarySnapshots: number; athenaLedger: number }> {
   const tables = await connection.runAndReadAll(
-    `SELECT count(*) FROM duckdb_tables()
-       WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'boundary_snapshots'`,
+    `SELECT table_name FROM duckdb_tables()
+       WHERE database_name = current_database() AND schema_name = 'main'
+         AND table_name IN ('boundary_snapshots', 'athena_resources', 'athena_queries')`,
   );
-  if (Number(tables.getRowsJS()[0]?.[0] ?? 0) === 0) return 0;
-  const rows = await connection.runAndReadAll('SELECT count(*) FROM boundary_snapshots');
-  return Number(rows.getRowsJS()[0]?.[0] ?? 0);
+  const present = new Set(tables.getRowsJS().map(([name]) => name));
+  // Table names are the constants above.
+  const count = async (table: string): Promise<number> =>
+    present.has(table)
+      ? Number((await connection.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRowsJS()[0]?.[0] ?? 0)
+      : 0;
+  return {
+    boundarySnapshots: await count('boundary_snapshots'),
+    athenaLedger: (await count('athena_resources')) + (await count('athena_queries')),
+  };
 }

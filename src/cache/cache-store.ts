@@ -23,6 +23,7 @@ import {
   writeBoundarySnapshot,
 } from './boundary-snapshot-store.js';
 import {
+  athenaLedgerCount,
   athenaQueries,
   athenaResources,
   forgetAthenaQueries,
@@ -32,7 +33,8 @@ import {
 } from './athena-ledger-store.js';
 import { CacheConnection } from './cache-connection.js';
 import type { CacheConnectionOptions, CacheRemoval } from './cache-connection.js';
-import { emptyKeepingBoundarySnapshots } from './cache-schema.js';
+import { emptyKeeping } from './cache-schema.js';
+import type { KeptRecords } from './cache-schema.js';
 import { cacheStatus, loadedCoverage, missingDays, skippedFiles } from './cache-coverage.js';
 
 /** The parameters of a cache operation after the connection it runs on. */
@@ -86,9 +88,14 @@ export class CacheStore {
     return CacheConnection.remove(path, options);
   }
 
-  /** See {@link emptyKeepingBoundarySnapshots}. */
-  emptyKeepingBoundarySnapshots(): Promise<number> {
-    return emptyKeepingBoundarySnapshots(this.#cache);
+  /** See {@link emptyKeeping}. */
+  emptyKeeping(keep: KeptRecords): ReturnType<typeof emptyKeeping> {
+    return emptyKeeping(this.#cache, keep);
+  }
+
+  /** See {@link athenaLedgerCount}. */
+  athenaLedgerCount(): Promise<number> {
+    return athenaLedgerCount(this.#cache);
   }
 
   /** See {@link boundarySnapshotCount}. */

@@ -79,6 +79,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       'cache-wait': { type: 'option', default: 60 },
       force: { type: 'boolean' },
       'drop-boundary-snapshots': { type: 'boolean', dependsOn: ['force'] },
+      'drop-athena-ledger': { type: 'boolean', dependsOn: ['force'] },
     },
   },
   'athena setup': {
@@ -97,6 +98,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       config: { type: 'option' },
       'dry-run': { type: 'boolean' },
       yes: { type: 'boolean' },
+      'include-unattributed': { type: 'boolean' },
       cache: { type: 'option' },
       'cache-wait': { type: 'option', default: 60 },
     },

@@ -269,6 +269,7 @@ export const cacheStatusDocument = z.strictObject({
     }),
   ),
   boundarySnapshots: count,
+  athenaLedger: count,
 });
 
 const accountId = z.string().regex(/^\d{12}$/);

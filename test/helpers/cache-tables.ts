@@ -21,3 +21,15 @@ export async function cacheTables(path: string): Promise<Record<string, unknown[
     instance.closeSync();
   }
 }
+
+/** Runs SQL statements on a DuckDB file with plain DuckDB, as another program (or an older iamtrail) would. */
+export async function runOnDuckDb(path: string, statements: string): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  try {
+    await connection.run(statements);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

@@ -12,6 +12,7 @@ import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { cacheStatusDocument } from '../contract/json-schemas.js';
 import { flatten, runCli } from '../helpers/cli.js';
+import { runOnDuckDb } from '../helpers/cache-tables.js';
 
 /*
  * The boundary snapshots of `boundary apply` and `rollback` are the one record rollback restores
@@ -58,19 +59,8 @@ async function cacheWithSnapshot(statements = ''): Promise<string> {
   } finally {
     await store.close();
   }
-  if (statements !== '') await runOn(path, statements);
+  if (statements !== '') await runOnDuckDb(path, statements);
   return path;
-}
-
-async function runOn(path: string, statements: string): Promise<void> {
-  const instance = await DuckDBInstance.create(path);
-  const connection = await instance.connect();
-  try {
-    await connection.run(statements);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
 }
 
 async function history(path: string) {
@@ -153,7 +143,7 @@ describe('a cache rebuilt for another schema version, with Access Advisor snapsh
   it('keeps them too (collected from AWS, relied on by athena cleanup: no log gives them back), and says so', async () => {
     const path = await cacheWithSnapshot(
       `INSERT INTO advisor_snapshots VALUES ('snap-1', '${ACCOUNT}', 'arn:aws:iam::${ACCOUNT}:role/deploy', 'role', '2026-11-02T10:00:00Z', '2026-11-02T10:00:05Z', 'collect');
-       INSERT INTO athena_resources VALUES ('database', 'iamtrail', 'us-east-1', '2026-11-01T08:00:00Z');
+       INSERT INTO athena_resources VALUES ('database', 'iamtrail', 'us-east-1', '2026-11-01T08:00:00Z', '${ACCOUNT}');
        ${markVersion(OTHER_VERSION)}`,
     );
     const run = await history(path);
@@ -170,9 +160,9 @@ describe('a cache rebuilt for another schema version, with Access Advisor snapsh
       expect(
         (await connection.runAndReadAll('SELECT snapshot_id, origin FROM advisor_snapshots')).getRowsJS(),
       ).toEqual([['snap-1', 'collect']]);
-      expect((await connection.runAndReadAll('SELECT kind, name FROM athena_resources')).getRowsJS()).toEqual(
-        [['database', 'iamtrail']],
-      );
+      expect(
+        (await connection.runAndReadAll('SELECT kind, name, account_id FROM athena_resources')).getRowsJS(),
+      ).toEqual([['database', 'iamtrail', ACCOUNT]]);
     } finally {
       connection.closeSync();
       instance.closeSync();
@@ -196,7 +186,7 @@ describe('cache clear and cache status with boundary snapshots', () => {
     const kept = await runCli(['cache', 'clear', '--force', '--cache', path]);
     expect(kept.status, kept.stderr).toBe(0);
     expect(kept.stdout).toBe(
-      `cache ${path}: emptied; kept its 1 boundary snapshot(s), the record boundary rollback restores from (--drop-boundary-snapshots deletes the file with them)\n`,
+      `cache ${path}: emptied; kept its 1 boundary snapshot(s), the record boundary rollback restores from (--drop-boundary-snapshots drops them)\n`,
     );
     expect((await history(path)).snapshots).toEqual([SNAPSHOT]);
 
@@ -222,5 +212,106 @@ describe('cache clear and cache status with boundary snapshots', () => {
     const json = await runCli(['cache', 'status', '--cache', path, '--format', 'json']);
     const document = cacheStatusDocument.parse(JSON.parse(json.stdout)) as CacheStatusDocument;
     expect(document.boundarySnapshots).toBe(1);
+  });
+});
+
+describe('cache clear and cache status with an Athena ledger (the record athena cleanup removes from)', () => {
+  /** A cache holding one ledger entry of each kind (an object, a query), written through the store. */
+  async function cacheWithLedger(withSnapshot: boolean): Promise<string> {
+    const path = join(work, `ledger-${(counter += 1)}.duckdb`);
+    const store = await CacheStore.open(path);
+    try {
+      if (withSnapshot) await store.writeBoundarySnapshot(SNAPSHOT);
+      await store.recordAthenaResource(
+        { kind: 'workgroup', name: 'iamtrail-wg', region: 'us-east-1' },
+        ACCOUNT,
+      );
+      await store.recordAthenaQuery(
+        {
+          queryId: 'q-1',
+          region: 'us-east-1',
+          workgroup: 'iamtrail-wg',
+          outputLocation: 's3://results/iamtrail-results/q-1.csv',
+          state: 'SUCCEEDED',
+          bytesScanned: 10,
+        },
+        ACCOUNT,
+      );
+    } finally {
+      await store.close();
+    }
+    return path;
+  }
+  const ledgerOf = async (path: string) => {
+    const store = await CacheStore.open(path);
+    try {
+      return {
+        resources: await store.athenaResources('us-east-1'),
+        queries: (await store.athenaQueries('us-east-1')).map((query) => [query.queryId, query.account]),
+      };
+    } finally {
+      await store.close();
+    }
+  };
+
+  it('cache clear --force empties the cache but for the ledger, says so, and deletes it only with --drop-athena-ledger', async () => {
+    const path = await cacheWithLedger(false);
+    const status = await runCli(['cache', 'status', '--cache', path]);
+    expect(status.stdout).toContain(
+      'athena ledger: 2 entries (what athena cleanup removes; cache clear keeps it)',
+    );
+    const days = await runCli(['cache', 'clear', '--cache', path]);
+    expect(days.status, days.stderr).toBe(0);
+    expect(days.stdout).toBe(
+      `cache ${path}: 0 row(s) removed, 0 day(s) marked unloaded; its Athena ledger (2 entries) kept\n`,
+    );
+
+    const kept = await runCli(['cache', 'clear', '--force', '--cache', path]);
+    expect(kept.status, kept.stderr).toBe(0);
+    expect(kept.stdout).toBe(
+      `cache ${path}: emptied; kept its Athena ledger (2 entries), the record of what athena cleanup removes (--drop-athena-ledger drops it)\n`,
+    );
+    expect(await ledgerOf(path)).toEqual({
+      resources: [{ kind: 'workgroup', name: 'iamtrail-wg', region: 'us-east-1', account: ACCOUNT }],
+      queries: [['q-1', ACCOUNT]],
+    });
+
+    const dropped = await runCli(['cache', 'clear', '--force', '--drop-athena-ledger', '--cache', path]);
+    expect(dropped.status, dropped.stderr).toBe(0);
+    expect(dropped.stdout).toBe(
+      `cache ${path}: deleted, with its Athena ledger (2 entries); the next run creates a new one\n`,
+    );
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('with boundary snapshots too: each is dropped only by its own flag', async () => {
+    const path = await cacheWithLedger(true);
+    const one = await runCli(['cache', 'clear', '--force', '--drop-boundary-snapshots', '--cache', path]);
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout).toBe(
+      `cache ${path}: emptied; dropped its 1 boundary snapshot(s); kept its Athena ledger (2 entries), the record of what athena cleanup removes (--drop-athena-ledger drops it)\n`,
+    );
+    expect((await history(path)).snapshots).toEqual([]);
+    expect((await ledgerOf(path)).queries).toEqual([['q-1', ACCOUNT]]);
+  });
+
+  it('a schema-13 cache is migrated whole, its ledger entries without an account', async () => {
+    const path = await cacheWithLedger(false);
+    await runOnDuckDb(
+      path,
+      `ALTER TABLE athena_resources DROP COLUMN account_id;
+       ALTER TABLE athena_queries DROP COLUMN account_id;
+       ${markVersion('13')}`,
+    );
+    const notices: string[] = [];
+    const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
+    await store.close();
+    expect(notices).toEqual([
+      `the cache ${path} has schema version 13, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost`,
+    ]);
+    expect(await ledgerOf(path)).toEqual({
+      resources: [{ kind: 'workgroup', name: 'iamtrail-wg', region: 'us-east-1', account: null }],
+      queries: [['q-1', null]],
+    });
   });
 });

@@ -27,6 +27,7 @@ import { CacheStore } from '../../src/cache/cache-store.js';
 import { EngineError, UsageError } from '../../src/errors.js';
 import { flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { runOnDuckDb } from '../helpers/cache-tables.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-cache-safety-'));
 afterAll(() => {
@@ -62,22 +63,10 @@ const REPORT = [
   '2026-10-19',
 ];
 
-/** Writes a DuckDB file with plain DuckDB, as another program would. */
-async function writeDuckDb(path: string, statements: string): Promise<void> {
-  const instance = await DuckDBInstance.create(path);
-  const connection = await instance.connect();
-  try {
-    await connection.run(statements);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
-
 /** Writes a cache of an older schema version (the SQL it shipped with) as that iamtrail did. */
 async function writeLegacyCache(path: string, version: '1' | '2' | '3' | '4', rows: string): Promise<void> {
   const schema = readFileSync(join(REPO_ROOT, `test/fixtures/cache/schema-v${version}.sql`), 'utf8');
-  await writeDuckDb(
+  await runOnDuckDb(
     path,
     `${schema}
     INSERT INTO meta VALUES ('schema_version', '${version}'), ('created_at', '2026-11-01T00:00:00.000Z');
@@ -157,7 +146,7 @@ describe('a file iamtrail did not create', () => {
     };
     for (const [name, statements] of Object.entries(lookAlikes)) {
       const path = freshPath();
-      await writeDuckDb(path, statements);
+      await runOnDuckDb(path, statements);
       const before = snapshot(join(path, '..'));
       expect(await openError(path), name).toBeInstanceOf(UsageError);
       expect(snapshot(join(path, '..')), name).toEqual(before);
@@ -285,7 +274,7 @@ describe('a damaged cache', () => {
       expect(clear.stdout).toBe(`cache ${path}: deleted; the next run creates a new one\n`);
       // Its boundary snapshots, if any, could not be read: said, not passed over.
       expect(flatten(clear.stderr)).toContain(
-        `the cache ${path} was damaged: its boundary snapshots, if it held any, could not be read and are gone with it`,
+        `the cache ${path} was damaged: its boundary snapshots and Athena ledger, if it held any, could not be read and are gone with it`,
       );
       expect(readdirSync(join(path, '..'))).toEqual([]);
       const rerun = await runCli([...REPORT, '--cache', path, '--format', 'json']);
@@ -306,7 +295,7 @@ describe('a damaged cache', () => {
 
   it('cache clear --force leaves a damaged DuckDB file alone when nothing in it says it is iamtrail’s', async () => {
     const path = freshPath('orders.duckdb');
-    await writeDuckDb(
+    await runOnDuckDb(
       path,
       'CREATE TABLE orders AS SELECT range AS id, range * 2 AS amount FROM range(200000)',
     );

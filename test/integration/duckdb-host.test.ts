@@ -163,7 +163,7 @@ describe('a cache whose path SQL could not hold', () => {
     const reader = await CacheStore.openReadOnly(path);
     expect(reader).toBeDefined();
     await reader?.close();
-    expect(await CacheStore.remove(path)).toEqual({ deleted: true, boundarySnapshots: 0 });
+    expect(await CacheStore.remove(path)).toEqual({ deleted: true, boundarySnapshots: 0, athenaLedger: 0 });
     expect(existsSync(path)).toBe(false);
   });
 });

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { flatten, parseJsonAnswer, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { runOnDuckDb } from '../helpers/cache-tables.js';
 
 /*
  * Failed console sign-ins, as the CloudTrail user guide records them ("AWS Management Console
@@ -147,13 +147,12 @@ describe('a failed console sign-in', () => {
     // The cache as schema 12 wrote it: the sign-ins counted `ok`.
     const old = join(dir, 'schema-12.duckdb');
     copyFileSync(cache, old);
-    const instance = await DuckDBInstance.create(old);
-    const connection = await instance.connect();
-    await connection.run(`UPDATE activity SET outcome = 'ok' WHERE event_source = 'signin.amazonaws.com';
+    await runOnDuckDb(
+      old,
+      `UPDATE activity SET outcome = 'ok' WHERE event_source = 'signin.amazonaws.com';
       UPDATE actor_days SET outcome = 'ok' WHERE day = '2026-10-20' AND actor_arn LIKE '%:user/erin';
-      UPDATE meta SET value = '12' WHERE key = 'schema_version'`);
-    connection.closeSync();
-    instance.closeSync();
+      UPDATE meta SET value = '12' WHERE key = 'schema_version'`,
+    );
     const migrated = await runCli([...list, '--cache', old]);
     expect(migrated.status, migrated.stderr).toBe(0);
     expect(flatten(migrated.stderr)).toContain(
@@ -163,5 +162,27 @@ describe('a failed console sign-in', () => {
     expect(answer.logs.daysRead).toBe(1);
     const erin = (answer as unknown as ListAnswer).identities.find((identity) => identity.name === 'erin');
     expect(erin).toMatchObject({ active: false, failedCalls: 1 });
+  });
+
+  it('a schema-13 cache (its sign-ins already told apart) is migrated whole: no day is read again', async () => {
+    const list = ['--config', config, '--account', 'demo', ...window, '--list', 'users', '--format', 'json'];
+    const cache = join(dir, 'schema-13.duckdb');
+    expect((await runCli([...list, '--cache', cache])).status).toBe(0);
+    // The cache as schema 13 wrote it: its Athena ledger without the account (schema 14's), and a
+    // sign-in that succeeded (13 tells them apart: its day is not forgotten).
+    await runOnDuckDb(
+      cache,
+      `UPDATE activity SET outcome = 'ok' WHERE event_source = 'signin.amazonaws.com';
+      ALTER TABLE athena_resources DROP COLUMN account_id;
+      ALTER TABLE athena_queries DROP COLUMN account_id;
+      UPDATE meta SET value = '13' WHERE key = 'schema_version'`,
+    );
+    const migrated = await runCli([...list, '--cache', cache]);
+    expect(migrated.status, migrated.stderr).toBe(0);
+    expect(flatten(migrated.stderr)).toContain(
+      `the cache ${cache} has schema version 13, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost`,
+    );
+    expect(flatten(migrated.stderr)).not.toContain('read again');
+    expect(parseJsonAnswer<{ daysRead: number }>(migrated).logs.daysRead).toBe(0);
   });
 });

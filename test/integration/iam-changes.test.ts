@@ -441,8 +441,9 @@ describe('IAM change events', () => {
       expect(notices).toEqual([
         `the cache ${path} has schema version 7, this iamtrail uses ${CACHE_SCHEMA_VERSION}: kept its Access Advisor snapshots and Athena ledger; its log days will be read again (for their IAM changes and resources)`,
       ]);
+      // Recorded before schema 14, which notes the account: unknown (athena cleanup keeps it).
       expect(await store.athenaResources('us-east-1')).toEqual([
-        { kind: 'table', name: 'iamtrail.cloudtrail', region: 'us-east-1' },
+        { kind: 'table', name: 'iamtrail.cloudtrail', region: 'us-east-1', account: null },
       ]);
       const [snapshot] = await store.advisorSnapshots();
       expect(snapshot).toMatchObject({ arn: ALICE, accountId: DEMO, origin: 'api' });

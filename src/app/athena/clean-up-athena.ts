@@ -1,14 +1,14 @@
 import { compareText } from '../../analysis/activity-order.js';
 import type { AwsClients } from '../../aws/aws-clients.js';
 import type { CacheStore } from '../../cache/cache-store.js';
-import type { AthenaResource } from '../../engines/athena/athena-ledger.js';
+import type { AthenaQueryRecord, AthenaResource, LedgerEntry } from '../../engines/athena/athena-ledger.js';
 import { checkOwnership } from '../../engines/athena/athena-ownership.js';
 import type { Ownership } from '../../engines/athena/athena-ownership.js';
 import { IAMTRAIL_MARKER } from '../../engines/athena/athena-sql.js';
 import {
-  memoiseWorkgroupArn,
   removeAthenaResource,
   removeResultObjects,
+  workgroupArnOf,
 } from '../../engines/athena/athena-teardown.js';
 import type { CleanupItem } from '../../engines/athena/athena-teardown.js';
 import { EngineError, messageOf } from '../../errors.js';
@@ -26,17 +26,33 @@ export interface CleanupResult {
 export interface CleanupReporter {
   log(line: string): void;
   warn(line: string): void;
-  /** Asks to go on with removing `count` items; throws to stop. */
-  confirm(count: number): Promise<void>;
+  /**
+   * Asks to go on with removing `count` items, showing what they are with `showPlan` first; throws
+   * to stop (before showing anything when it cannot ask).
+   */
+  confirm(count: number, showPlan: () => void): Promise<void>;
+}
+
+/** Which ledger entries cleanup acts on, beyond those of the account of its credentials. */
+export interface CleanupScope {
+  /**
+   * Also the entries recorded without their account (by an iamtrail before cache schema 14): the
+   * caller says they were created with these credentials.
+   */
+  readonly includeUnattributed: boolean;
 }
 
 const NOT_OURS = `it no longer carries iamtrail's marker (${IAMTRAIL_MARKER}): someone else recreated it under this name`;
 
 /**
  * Removes what iamtrail created and only that: the result objects of the queries it ran, its
- * table, its database and its workgroup, as recorded in the cache, and each object only while it
- * still carries iamtrail's marker. One failure does not stop the rest; when anything could not be
- * removed, an {@link EngineError} (exit code 3) follows once the rest is done.
+ * table, its database and its workgroup, as recorded in the cache with the account of the
+ * credentials that created them, and each object only while it still carries iamtrail's marker.
+ * Only the entries of the account of the current credentials are acted on: a marked object of the
+ * same name in that account may be another install's (entries of other accounts, and those
+ * recorded without an account unless `scope` includes them, are kept and stay recorded). One
+ * failure does not stop the rest; when anything could not be removed, an {@link EngineError} (exit
+ * code 3) follows once the rest is done.
  */
 export async function cleanUpAthena(
   clients: AwsClients,
@@ -44,27 +60,46 @@ export async function cleanUpAthena(
   dryRun: boolean,
   openStore: () => Promise<CacheStore>,
   reporter: CleanupReporter,
+  scope: CleanupScope = { includeUnattributed: false },
 ): Promise<CleanupResult> {
   const store = await openStore();
   try {
-    const queries = await store.athenaQueries(clients.region);
-    const resources = order(await store.athenaResources(clients.region));
-    const objects = queries.flatMap((query) =>
-      query.outputLocation === null ? [] : [query.outputLocation, `${query.outputLocation}.metadata`],
-    );
-    if (objects.length === 0 && resources.length === 0) {
+    const allQueries = await store.athenaQueries(clients.region);
+    const allResources = await store.athenaResources(clients.region);
+    if (allQueries.length === 0 && allResources.length === 0) {
       reporter.log(
         `nothing to clean up in ${clients.region}: the cache ${cachePath} records no Athena object or query of iamtrail`,
       );
       return { dryRun, removed: [], kept: [], failed: [] };
     }
+    const account = await clients.account();
+    const ours = (entry: { readonly account: string | null }): boolean =>
+      entry.account === account || (entry.account === null && scope.includeUnattributed);
+    const queries = allQueries.filter(ours);
+    const resources = order(allResources.filter(ours));
+    const elsewhere = keptElsewhere(
+      allQueries.filter((query) => !ours(query)),
+      allResources.filter((resource) => !ours(resource)),
+      account,
+      reporter,
+      dryRun,
+    );
+    const objects = queries.flatMap((query) =>
+      query.outputLocation === null ? [] : [query.outputLocation, `${query.outputLocation}.metadata`],
+    );
+    if (objects.length === 0 && resources.length === 0) {
+      reporter.log(
+        `nothing to clean up in ${clients.region} for account ${account}: the cache ${cachePath} records no Athena object or query of iamtrail made there`,
+      );
+      return { dryRun, removed: [], kept: elsewhere, failed: [] };
+    }
 
     // Ownership is read before anything is asked or removed, so a dry run tells the truth too.
-    const workgroupArn = memoiseWorkgroupArn(clients);
+    const workgroupArn = workgroupArnOf(clients);
     const removed: CleanupItem[] = [];
     const kept: (CleanupItem & { reason: string })[] = [];
     const failed: (CleanupItem & { error: string })[] = [];
-    const plan: { resource: AthenaResource; ownership: Ownership }[] = [];
+    const plan: { resource: LedgerEntry<AthenaResource>; ownership: Ownership }[] = [];
     for (const resource of resources) {
       try {
         plan.push({ resource, ownership: await checkOwnership(clients, resource, workgroupArn) });
@@ -78,8 +113,11 @@ export async function cleanUpAthena(
         .filter((step) => step.ownership === 'owned')
         .map(({ resource }) => ({ kind: resource.kind, name: resource.name })),
     ];
-    for (const item of toRemove)
-      reporter.log(`${dryRun ? 'would remove' : 'remove'} ${item.kind} ${item.name}`);
+    const showPlan = (): void => {
+      for (const item of toRemove)
+        reporter.log(`${dryRun ? 'would remove' : 'remove'} ${item.kind} ${item.name}`);
+    };
+    if (dryRun) showPlan();
     for (const { resource, ownership } of plan) {
       if (ownership === 'foreign')
         reporter.warn(`${dryRun ? 'would keep' : 'kept'} ${resource.kind} ${resource.name}: ${NOT_OURS}`);
@@ -90,13 +128,16 @@ export async function cleanUpAthena(
       return {
         dryRun,
         removed: toRemove,
-        kept: plan
-          .filter((step) => step.ownership === 'foreign')
-          .map(({ resource }) => ({ kind: resource.kind, name: resource.name, reason: NOT_OURS })),
+        kept: [
+          ...plan
+            .filter((step) => step.ownership === 'foreign')
+            .map(({ resource }) => ({ kind: resource.kind, name: resource.name, reason: NOT_OURS })),
+          ...elsewhere,
+        ],
         failed,
       };
     }
-    if (toRemove.length > 0) await reporter.confirm(toRemove.length);
+    if (toRemove.length > 0) await reporter.confirm(toRemove.length, showPlan);
 
     const cleared = await removeResultObjects(clients, objects, removed, failed, (message) => {
       reporter.warn(message);
@@ -137,10 +178,51 @@ export async function cleanUpAthena(
     }
     reporter.log(`removed ${removed.length} item(s)`);
     reportFailures(failed, reporter);
-    return { dryRun: false, removed, kept, failed };
+    return { dryRun: false, removed, kept: [...kept, ...elsewhere], failed };
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The entries cleanup leaves alone, as kept items with why, each group said once: those recorded in
+ * another account, and those recorded without one. They stay recorded.
+ */
+function keptElsewhere(
+  queries: readonly LedgerEntry<AthenaQueryRecord>[],
+  resources: readonly LedgerEntry<AthenaResource>[],
+  account: string,
+  reporter: CleanupReporter,
+  dryRun: boolean,
+): (CleanupItem & { reason: string })[] {
+  const kept: (CleanupItem & { reason: string })[] = [];
+  const accounts = [...new Set([...queries, ...resources].map((entry) => entry.account))].sort((a, b) =>
+    a === null ? 1 : b === null ? -1 : compareText(a, b),
+  );
+  for (const other of accounts) {
+    const reason =
+      other === null
+        ? `recorded without the account it was created in (by an iamtrail before cache schema 14): it may be another account's; pass --include-unattributed if it was created with these credentials (account ${account})`
+        : `recorded in account ${other}, not in ${account} (the account of these credentials): run cleanup with account ${other}'s credentials to remove it`;
+    const items: CleanupItem[] = [
+      ...queries
+        .filter((query) => query.account === other && query.outputLocation !== null)
+        .flatMap((query) => [query.outputLocation ?? '', `${query.outputLocation ?? ''}.metadata`])
+        .map((name) => ({ kind: 'result-object' as const, name })),
+      ...order(resources.filter((resource) => resource.account === other)).map((resource) => ({
+        kind: resource.kind,
+        name: resource.name,
+      })),
+    ];
+    const objects = items.filter((item) => item.kind === 'result-object').length;
+    const named = items
+      .filter((item) => item.kind !== 'result-object')
+      .map((item) => `${item.kind} ${item.name}`);
+    const what = [...named, ...(objects > 0 ? [`${objects} query result object(s)`] : [])].join(', ');
+    reporter.warn(`${dryRun ? 'would keep' : 'kept'} ${what}: ${reason}`);
+    kept.push(...items.map((item) => ({ ...item, reason })));
+  }
+  return kept;
 }
 
 /** Warns about each failed removal, then fails the command (exit 3) if there was any. */
@@ -162,7 +244,7 @@ function reportFailures(
 }
 
 /** Tables before databases, so a database is empty when its turn comes; by name within a kind. */
-function order(resources: readonly AthenaResource[]): AthenaResource[] {
+function order<T extends AthenaResource>(resources: readonly T[]): T[] {
   const rank = { table: 0, workgroup: 1, database: 2 } as const;
   return [...resources].sort((a, b) => rank[a.kind] - rank[b.kind] || compareText(a.name, b.name));
 }

@@ -18,11 +18,16 @@ export interface CacheStatusDocument {
    * rollback` restores from, which no log gives back (`cache clear` keeps them).
    */
   readonly boundarySnapshots: number;
+  /**
+   * The Athena ledger's entries (objects and queries iamtrail created, of every region and
+   * account): the record `athena cleanup` removes from (`cache clear` keeps it).
+   */
+  readonly athenaLedger: number;
 }
 
 /**
  * What the cache at `path` holds: per source (sorted), its accounts (sorted), loaded days and
- * rows; and how many boundary snapshots. A cache that does not exist yet is reported as such, never created.
+ * rows; and how many boundary snapshots and Athena ledger entries. A cache that does not exist yet is reported as such, never created.
  */
 export async function readCacheStatus(
   path: string,
@@ -36,6 +41,7 @@ export async function readCacheStatus(
     schemaVersion: CACHE_SCHEMA_VERSION,
     sources: [],
     boundarySnapshots: 0,
+    athenaLedger: 0,
   };
   if (!existsSync(path)) return document;
   const store = await openStore();
@@ -49,6 +55,7 @@ export async function readCacheStatus(
       sources,
       bytes: store.sizeOnDisk(),
       boundarySnapshots: await store.boundarySnapshotCount(),
+      athenaLedger: await store.athenaLedgerCount(),
     };
   } finally {
     await store.close();

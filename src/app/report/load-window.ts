@@ -250,6 +250,8 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           ? await (options.early?.store ??
               CacheStore.openReadOnly(cachePath, { lockTimeoutMs: options.cache.lockTimeoutMs }))
           : undefined) ?? (await openStore()));
+  /** The account of the Athena engine's credentials (see below), for the ledger. */
+  let athenaAccount: string | undefined;
   let spillDir: string | undefined;
   /** The window's coverage and unreadable files, asked early of a cache opened read-only (below). */
   let held: Promise<[DayCoverage[], SkippedFile[]]> | undefined;
@@ -274,12 +276,16 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           `--no-cache with the Athena engine: nothing records what this run creates in AWS (${options.skipSetup ? '' : 'the Glue database and table and the workgroup it sets up, '}the query results under ${outputLocation}), so iamtrail athena cleanup cannot find them: ask with the cache, or remove them yourself`,
         );
       const accountIds = [...(options.athenaAccountIds ?? config.accounts.map((entry) => entry.id))];
+      // The account of the credentials, before anything is created or run: the ledger records
+      // each object and query under it, and cleanup acts only in that account.
+      const account = await aws.account();
+      athenaAccount = account;
       if (!options.skipSetup) {
         await setUpAthena(
           aws,
           athena,
           accountIds,
-          (resource) => store.recordAthenaResource(resource),
+          (resource) => store.recordAthenaResource(resource, account),
           (trail) => {
             // The standard list misses opt-in regions: calls made there would be invisible, so say so.
             if (trail.source === 'standard')
@@ -438,7 +444,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
         // cleanup, and the cost line.
         if (engine.costReport !== undefined) {
           const queries = engine.costReport.queries();
-          for (const query of queries) await store.recordAthenaQuery(query);
+          for (const query of queries) await store.recordAthenaQuery(query, athenaAccount ?? null);
           athenaCost = { queries: queries.length, ...engine.costReport.cost() };
         }
       }

@@ -24,7 +24,8 @@ export default class AthenaCleanup extends BaseCommand {
     'parameter, a workgroup tag); one recreated by someone else under the same name is kept. A missing results ' +
     'bucket is reported and the rest goes on. Exit code 0 when everything recorded is removed, already gone or ' +
     "kept as not iamtrail's; 3 when a removal failed (the rest is still done, and what failed stays recorded " +
-    'for the next cleanup).';
+    'for the next cleanup). Only what was created in the account of the credentials is acted on: what the cache ' +
+    "records of another account is kept and stays recorded (run cleanup with that account's credentials).";
   static override examples = [
     '<%= config.bin %> athena cleanup --dry-run',
     '<%= config.bin %> athena cleanup --yes',
@@ -33,6 +34,11 @@ export default class AthenaCleanup extends BaseCommand {
     config: configFlag,
     'dry-run': Flags.boolean({ description: 'List what would be removed; remove nothing.' }),
     yes: Flags.boolean({ description: 'Remove without asking.' }),
+    'include-unattributed': Flags.boolean({
+      description:
+        'Also act on what a cache of schema 13 or older recorded without the account it was created in: ' +
+        'only when it was created with the credentials cleanup runs with.',
+    }),
     cache: cachePathFlag,
     'cache-wait': cacheWaitFlag,
   };
@@ -58,17 +64,26 @@ export default class AthenaCleanup extends BaseCommand {
         warn: (line) => {
           this.warnLine(line);
         },
-        confirm: (count) => (flags.yes ? Promise.resolve() : this.#confirm(count)),
+        confirm: async (count, showPlan) => {
+          if (!flags.yes) this.#canAsk(count);
+          showPlan();
+          if (!flags.yes) await this.#ask(count);
+        },
       },
+      { includeUnattributed: flags['include-unattributed'] },
     );
   }
 
-  async #confirm(count: number): Promise<void> {
+  /** Refuses, before anything is printed or removed, when there is no terminal to ask. */
+  #canAsk(count: number): void {
     if (!process.stdin.isTTY) {
       throw new UsageError(`cleanup would remove ${count} item(s) and there is no terminal to ask`, {
         suggestions: ['Pass --yes to remove them, or --dry-run to list them'],
       });
     }
+  }
+
+  async #ask(count: number): Promise<void> {
     const prompt = createInterface({ input: process.stdin, output: process.stderr });
     try {
       const answer = await prompt.question(`Remove these ${count} item(s)? [y/N] `);

@@ -61,7 +61,9 @@ export default class AthenaSetup extends BaseCommand {
         clients,
         context.athena,
         context.accountIds,
-        store === undefined ? undefined : (resource) => store.recordAthenaResource(resource),
+        store === undefined
+          ? undefined
+          : async (resource) => store.recordAthenaResource(resource, await clients.account()),
       );
     } finally {
       await store?.close();

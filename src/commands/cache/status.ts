@@ -44,6 +44,7 @@ export default class CacheStatus extends BaseCommand {
     if (document.exists)
       lines.push(
         `boundary snapshots: ${document.boundarySnapshots}${document.boundarySnapshots > 0 ? ' (the record boundary rollback restores from; boundary history lists them; cache clear keeps them)' : ''}`,
+        `athena ledger: ${document.athenaLedger} entries${document.athenaLedger > 0 ? ' (what athena cleanup removes; cache clear keeps it)' : ''}`,
       );
     process.stdout.write(`${lines.join('\n')}\n`);
     return document;

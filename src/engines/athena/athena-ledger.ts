@@ -21,3 +21,10 @@ export interface AthenaQueryRecord {
   readonly state: string;
   readonly bytesScanned: number;
 }
+
+/**
+ * What the ledger holds of an object or query: it, and the account of the credentials it was
+ * created or run with (null: recorded by an iamtrail before cache schema 14, which did not note
+ * it). Cleanup acts only on the entries of the account of its own credentials.
+ */
+export type LedgerEntry<T> = T & { readonly account: string | null };

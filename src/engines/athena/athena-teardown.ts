@@ -4,7 +4,6 @@ import { DeleteDatabaseCommand, DeleteTableCommand, GetTablesCommand } from '@aw
 import type { GlueClient } from '@aws-sdk/client-glue';
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 
 import { awsCall } from '../../aws/aws-call.js';
 import { messageOf } from '../../errors.js';
@@ -22,6 +21,8 @@ export interface TeardownClients {
   readonly athena: Pick<AthenaClient, 'send'>;
   readonly glue: Pick<GlueClient, 'send'>;
   readonly s3: Pick<S3Client, 'send'>;
+  /** The account of the credentials (see `AwsClients.account`). */
+  account(): Promise<string>;
 }
 
 /** One thing cleanup removes. */
@@ -154,25 +155,14 @@ function groupByBucket(locations: readonly string[]): Map<string, string[]> {
   return byBucket;
 }
 
-/** The workgroup ARN for ListTagsForResource; the account comes from STS once, when first needed. */
-export function memoiseWorkgroupArn(clients: TeardownClients): (name: string) => Promise<string> {
-  let account: Promise<string> | undefined;
+/** The workgroup ARN for ListTagsForResource, in the account of the credentials. */
+export function workgroupArnOf(clients: TeardownClients): (name: string) => Promise<string> {
   return async (name) => {
-    account ??= awsCall('STS GetCallerIdentity', async () => {
-      const sts = new STSClient({ region: clients.region });
-      try {
-        const identity = await sts.send(new GetCallerIdentityCommand({}));
-        if (identity.Account === undefined) throw new Error('no account in the answer');
-        return identity.Account;
-      } finally {
-        sts.destroy();
-      }
-    });
     const partition = clients.region.startsWith('cn-')
       ? 'aws-cn'
       : clients.region.startsWith('us-gov-')
         ? 'aws-us-gov'
         : 'aws';
-    return `arn:${partition}:athena:${clients.region}:${await account}:workgroup/${name}`;
+    return `arn:${partition}:athena:${clients.region}:${await clients.account()}:workgroup/${name}`;
   };
 }
