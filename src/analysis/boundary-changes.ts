@@ -135,15 +135,18 @@ export interface PolicyUsers {
 }
 
 /**
- * Why apply must not write the principal's boundary policy, or `null`: it is attached to anything
- * as a permissions policy, the principal itself included (there it grants what it allows: a new
- * version would change those grants, widening them as readily as narrowing), or something other
- * than the principal uses it as boundary (a new version would change that one's permissions too).
+ * Why apply (or rollback) must not change the principal's boundary policy, or `null`: it is
+ * attached to anything as a permissions policy, the principal itself included (there it grants
+ * what it allows: a new default version would change those grants, widening them as readily as
+ * narrowing), or something other than the principal uses it as boundary (a new default version
+ * would change that one's permissions too). `change` names the change in the reason: apply's new
+ * version by default, a rollback's step ({@link rollbackPolicyChange}).
  */
 export function whyRefuseSharedPolicy(
   policyArn: string,
   users: PolicyUsers,
   principal: BoundaryPrincipal,
+  change = 'a new version',
 ): string | null {
   const self = `${principal.kind}/${principal.name}`.toLowerCase();
   const attached = new Set(users.attached.map((entity) => entity.toLowerCase()));
@@ -154,12 +157,12 @@ export function whyRefuseSharedPolicy(
     ...(users.attached.length === 0
       ? []
       : [
-          `the policy ${policyArn} is attached as a permissions policy to ${users.attached.join(', ')}: there it grants what it allows, so a new version would change those grants (detach it first)`,
+          `the policy ${policyArn} is attached as a permissions policy to ${users.attached.join(', ')}: there it grants what it allows, so ${change} would change those grants (detach it first)`,
         ]),
     ...(others.length === 0
       ? []
       : [
-          `the policy ${policyArn} is used by ${others.join(', ')} (as boundary or attached): a new version would change their permissions too`,
+          `the policy ${policyArn} is used by ${others.join(', ')} (as boundary or attached): ${change} would change their permissions too`,
         ]),
   ];
   return reasons.length === 0 ? null : reasons.join('; ');
@@ -336,6 +339,22 @@ export function planRollback(
       );
   }
   return { steps, notes };
+}
+
+/**
+ * The change a rollback's steps make to the boundary policy's default version, in words, or
+ * `null` when they make none: making an older version the default again, or writing its document
+ * back as a new default version. Either changes what the policy allows wherever it is used, so
+ * {@link whyRefuseSharedPolicy} must let it first. Deleting a policy apply created is not such a
+ * change: that step deletes only a policy nothing uses (and leaves it whole otherwise).
+ */
+export function rollbackPolicyChange(steps: readonly RollbackStep[]): string | null {
+  for (const step of steps) {
+    if (step.kind === 'set-default-version') return `making version ${step.versionId} the default again`;
+    if (step.kind === 'restore-version')
+      return 'writing its previous default document back as a new default version';
+  }
+  return null;
 }
 
 /** A rollback step in words. */

@@ -102,6 +102,7 @@ export function renderBoundaryRollbackText(document: BoundaryRollbackDocument): 
   ];
   if (document.status === 'failed')
     lines.push(`FAILED (snapshot ${document.snapshotId ?? '?'}): ${document.error ?? ''}`);
+  else if (document.status === 'refused') lines.push(`REFUSED, nothing changed: ${document.error ?? ''}`);
   else if (document.status === 'rolled-back')
     lines.push(`rolled back (snapshot ${document.snapshotId ?? '?'})`);
   else if (document.dryRun) lines.push(DRY_RUN_LINE.replace('to apply', 'to roll back'));

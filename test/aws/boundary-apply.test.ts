@@ -8,6 +8,8 @@ import {
   CreateRoleCommand,
   CreateUserCommand,
   AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  DetachUserPolicyCommand,
   GetPolicyCommand,
   GetRoleCommand,
   GetUserCommand,
@@ -24,13 +26,15 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { rollbackBoundary } from '../../src/app/boundary/rollback-boundary.js';
 import type { BoundaryHistoryDocument } from '../../src/app/boundary/rollback-boundary.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import {
   boundaryApplyDocument,
   boundaryHistoryDocument,
   boundaryRollbackDocument,
 } from '../contract/json-schemas.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, setEnv } from '../helpers/cli.js';
 import {
   MOTO_ADVISOR_FIXTURE,
   readMotoRecording,
@@ -135,6 +139,14 @@ const PRINCIPALS = {
   selfuse: {
     kind: 'role',
     granted: ['s3:GetObject'],
+    calls: [['s3.amazonaws.com', 'GetObject']],
+    tags: [],
+  },
+  // Its boundary policy exists before apply, which adds a version; then someone attaches that
+  // policy to another user as a permissions policy: rollback's older default would change its grants.
+  shared: {
+    kind: 'role',
+    granted: ['s3:GetObject', 'sqs:SendMessage'],
     calls: [['s3.amazonaws.com', 'GetObject']],
     tags: [],
   },
@@ -691,6 +703,117 @@ describe('boundary apply and rollback against moto', () => {
       { id: 'v1', isDefault: true },
     ]);
     expect(await boundaryOf('versions')).toBeNull();
+  });
+
+  it('rollback refuses, changing nothing, while the boundary policy is attached to another user as a permissions policy (exit 1)', async () => {
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: 'iamtrail-boundary-role-shared',
+        PolicyDocument: boundaryDocument('s3:GetObject'),
+      }),
+    );
+    const applied = await run('boundary', 'apply', '--role', 'shared', ...PERIOD, '--yes');
+    expect(applied.status, applied.stderr).toBe(0);
+    const afterApply = [
+      { id: 'v1', isDefault: false },
+      { id: 'v2', isDefault: true },
+    ];
+    expect(await versionsOf('shared')).toEqual(afterApply);
+    const tagsAfterApply = await tagsOf('shared');
+    await iam.send(new CreateUserCommand({ UserName: 'bystander' }));
+    await iam.send(new AttachUserPolicyCommand({ UserName: 'bystander', PolicyArn: policyArnOf('shared') }));
+    await resetMotoRecording(moto);
+
+    const refused = await run('boundary', 'rollback', '--role', 'shared', '--yes');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain(
+      `REFUSED, nothing changed: the policy ${policyArnOf('shared')} is attached as a permissions policy to user/bystander: there it grants what it allows, so making version v1 the default again would change those grants`,
+    );
+    expect(refused.stderr).toContain('role shared refused, nothing changed: exit code 1');
+    // v2 is still the default (bystander's grants unchanged), and the role keeps its boundary and tags.
+    expect(await versionsOf('shared')).toEqual(afterApply);
+    expect(await allowedOf('shared', 'v2')).toEqual(usedServices('shared'));
+    expect(await boundaryOf('shared')).toBe(policyArnOf('shared'));
+    expect(await tagsOf('shared')).toEqual(tagsAfterApply);
+    const bodies = (await readMotoRecording(moto)).map((request) => requestBody(request));
+    // IAM tells permissions-policy attachments apart only with PolicyUsageFilter=PermissionsPolicy
+    // (moto ignores the filter, and lists attachments only).
+    expect(
+      bodies
+        .filter((body) => body.get('Action') === 'ListEntitiesForPolicy')
+        .map((body) => body.get('PolicyUsageFilter')),
+    ).toContain('PermissionsPolicy');
+    expect(
+      bodies
+        .map((body) => body.get('Action'))
+        .filter((action) => action !== null && /^(Set|Create|Delete|Put|Tag|Untag)/.test(action)),
+    ).toEqual([]);
+
+    const json = await run('boundary', 'rollback', '--role', 'shared', '--yes', '--json');
+    expect(json.status).toBe(1);
+    const document = boundaryRollbackDocument.parse(JSON.parse(json.stdout));
+    expect([document.status, document.dryRun, document.snapshotId]).toEqual(['refused', true, null]);
+    expect(document.error).toContain('attached as a permissions policy to user/bystander');
+    // No rollback snapshot written; the apply's is kept, to roll back once the policy is detached.
+    const history = boundaryHistoryDocument.parse(
+      JSON.parse((await run('boundary', 'history', '--role', 'shared', '--json')).stdout),
+    );
+    expect(history.snapshots.map((s) => [s.operation, s.state])).toEqual([['apply', 'applied']]);
+  });
+
+  it('a rollback dry run shows the refusal too (exit 1); once the policy is detached, rollback goes through', async () => {
+    const dry = await run('boundary', 'rollback', '--role', 'shared');
+    expect(dry.status).toBe(1);
+    expect(dry.stdout).toContain(`would make version v1 of ${policyArnOf('shared')} the default again`);
+    expect(dry.stdout).toContain(
+      `REFUSED, nothing changed: the policy ${policyArnOf('shared')} is attached as a permissions policy to user/bystander`,
+    );
+    expect(dry.stdout).not.toContain('run again with --yes');
+
+    await iam.send(new DetachUserPolicyCommand({ UserName: 'bystander', PolicyArn: policyArnOf('shared') }));
+    const rolled = await run('boundary', 'rollback', '--role', 'shared', '--yes');
+    expect(rolled.status, rolled.stderr).toBe(0);
+    expect(await versionsOf('shared')).toEqual([
+      { id: 'v1', isDefault: true },
+      { id: 'v2', isDefault: false },
+    ]);
+    expect(await boundaryOf('shared')).toBeNull();
+    expect(await tagsOf('shared')).toEqual({});
+  });
+
+  it('rollback checks the attachments again once confirmed: one made while the question waited refuses it', async () => {
+    const applied = await run('boundary', 'apply', '--role', 'shared', ...PERIOD, '--yes');
+    expect(applied.status, applied.stderr).toBe(0);
+    const afterApply = [
+      { id: 'v1', isDefault: false },
+      { id: 'v2', isDefault: false },
+      { id: 'v3', isDefault: true },
+    ];
+    expect(await versionsOf('shared')).toEqual(afterApply);
+    // The use case itself: the command asks only at a terminal, which a test does not have.
+    const restoreEnv = setEnv(moto.env);
+    const document = await rollbackBoundary({
+      config: loadConfig(config),
+      account: 'moto',
+      principal: { kind: 'role', name: 'shared' },
+      to: undefined,
+      cache: { path: cache, enabled: true, refresh: false, lockTimeoutMs: 60_000 },
+      onNotice: () => undefined,
+      yes: false,
+      confirm: async () => {
+        await iam.send(
+          new AttachUserPolicyCommand({ UserName: 'bystander', PolicyArn: policyArnOf('shared') }),
+        );
+        return true;
+      },
+    }).finally(restoreEnv);
+    expect(document.status).toBe('refused');
+    expect(document.error).toContain(
+      `its policy's use changed since the dry run: the policy ${policyArnOf('shared')} is attached as a permissions policy to user/bystander`,
+    );
+    expect(await versionsOf('shared')).toEqual(afterApply);
+    expect(await boundaryOf('shared')).toBe(policyArnOf('shared'));
+    await iam.send(new DetachUserPolicyCommand({ UserName: 'bystander', PolicyArn: policyArnOf('shared') }));
   });
 
   it('refuses a role whose new boundary would deny a call it was seen making, and changes nothing', async () => {

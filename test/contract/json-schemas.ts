@@ -857,7 +857,7 @@ export const boundaryRollbackDocument = z.strictObject({
   dryRun: z.boolean(),
   steps: z.array(z.string()),
   notes: z.array(z.string()),
-  status: z.enum(['would-roll-back', 'rolled-back', 'nothing-to-do', 'failed']),
+  status: z.enum(['would-roll-back', 'rolled-back', 'nothing-to-do', 'refused', 'failed']),
   snapshotId: z.string().nullable(),
   error: z.string().nullable(),
 });

@@ -109,7 +109,7 @@ function toRunCommandArgs(args: readonly string[]): string[] {
 }
 
 /** Sets `env` in process.env (`undefined` removes a variable) and returns what restores it. */
-function setEnv(env: NodeJS.ProcessEnv): () => void {
+export function setEnv(env: NodeJS.ProcessEnv): () => void {
   const saved = Object.entries(env).map(([key]) => [key, process.env[key]] as const);
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) Reflect.deleteProperty(process.env, key);

@@ -4,6 +4,8 @@ import {
   chooseRollbackSnapshot,
   describeRollbackStep,
   planRollback,
+  rollbackPolicyChange,
+  whyRefuseSharedPolicy,
 } from '../../analysis/boundary-changes.js';
 import type { BoundarySnapshot, RollbackStep } from '../../analysis/boundary-changes.js';
 import type { Config } from '../../config/load-config.js';
@@ -27,7 +29,10 @@ import type { BoundaryAccount } from './boundary-target.js';
  * what the snapshot found (the steps are pure in `analysis/boundary-changes`); once confirmed it
  * writes a snapshot of its own (operation `rollback`) before any change, and marks the restored
  * one `rolled-back`, and with it the principal's apply snapshots after it (restoring what it
- * found undoes them). History lists the snapshots of the cache.
+ * found undoes them). A rollback that would change the policy's default version is refused, as
+ * apply refuses a new version, while the policy is attached to anything as a permissions policy or
+ * used by anything else: that change would reach them too. History lists the snapshots of the
+ * cache.
  */
 
 /** What `boundary rollback` was asked. */
@@ -59,14 +64,20 @@ export interface BoundaryRollbackDocument {
   readonly principal: { readonly type: 'user' | 'role'; readonly name: string; readonly arn: string };
   /** The snapshot restored. */
   readonly restores: BoundarySnapshot;
+  /** `true` when nothing was changed: not confirmed, or refused. */
   readonly dryRun: boolean;
-  /** The steps, in words, in the order made. */
+  /** The steps, in words, in the order made (refused: the steps it would have made). */
   readonly steps: readonly string[];
   readonly notes: readonly string[];
-  /** `would-roll-back` (dry run), `rolled-back`, `nothing-to-do`, `failed`. */
-  readonly status: 'would-roll-back' | 'rolled-back' | 'nothing-to-do' | 'failed';
+  /**
+   * `would-roll-back` (dry run), `rolled-back`, `nothing-to-do`, `refused` (its policy is
+   * attached to anything as a permissions policy, or used by anything else, and a step would change
+   * its default version: nothing changed, the snapshot kept), `failed`.
+   */
+  readonly status: 'would-roll-back' | 'rolled-back' | 'nothing-to-do' | 'refused' | 'failed';
   /** The rollback's own snapshot. */
   readonly snapshotId: string | null;
+  /** Why it failed or was refused. */
   readonly error: string | null;
 }
 
@@ -122,6 +133,18 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
         if (options.yes) await markRestored();
         return { ...base, dryRun: !options.yes, status: 'nothing-to-do', snapshotId: null, error: null };
       }
+      const change = rollbackPolicyChange(plan.steps);
+      const sharedNow = async (): Promise<string | null> =>
+        change === null ? null : whyShared(aws, target, restores.policyArn, principal, change);
+      const refused = (why: string): BoundaryRollbackDocument => ({
+        ...base,
+        dryRun: true,
+        status: 'refused',
+        snapshotId: null,
+        error: `${why}; snapshot ${restores.id} is kept: run rollback again once the policy is detached (a copy of it under another name can take its place there)`,
+      });
+      const shared = await sharedNow();
+      if (shared !== null) return refused(shared);
       const preview: BoundaryRollbackDocument = {
         ...base,
         dryRun: true,
@@ -131,6 +154,9 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
       };
       if (!(await options.confirm(preview))) return preview;
       stopIfInterrupted(options.signal, who);
+      // Asked at a terminal, the answer can come long after the check: it is made again before any change.
+      const sharedSince = await sharedNow();
+      if (sharedSince !== null) return refused(`its policy's use changed since the dry run: ${sharedSince}`);
 
       const restoredTags = plan.steps.flatMap((step) => (step.kind === 'tag' ? step.tags : []));
       const own: BoundarySnapshot = {
@@ -218,6 +244,23 @@ function stopIfInterrupted(signal: AbortSignal | undefined, who: string): void {
 }
 
 type BoundaryAws = typeof PermissionBoundaries;
+
+/**
+ * {@link whyRefuseSharedPolicy} of the policy a rollback step would change, as apply asks it before
+ * it writes a version: ListEntitiesForPolicy with `PolicyUsageFilter=PermissionsPolicy` (what it
+ * is attached to, the principal included) and without a filter (whatever uses it).
+ */
+async function whyShared(
+  aws: BoundaryAws,
+  target: Parameters<BoundaryAws['readBoundaryState']>[0],
+  policyArn: string,
+  principal: BoundaryPrincipal,
+  change: string,
+): Promise<string | null> {
+  const attached = await aws.policyEntities(target, policyArn, 'PermissionsPolicy');
+  const all = await aws.policyEntities(target, policyArn);
+  return whyRefuseSharedPolicy(policyArn, { all, attached }, principal, change);
+}
 
 /** Makes one step; returns the version made the default, if any. */
 async function runStep(

@@ -32,8 +32,11 @@ export default class BoundaryRollback extends BaseCommand {
     'it, set), and makes the previous default version of ' +
     'iamtrail-boundary-<role|user>-<name> the default again (a policy apply created is deleted unless anything uses ' +
     'it). A boundary someone set after apply is left. Writes a snapshot of its own and marks the restored one, and ' +
-    "the principal's apply snapshots after it, rolled-back. Without --yes nothing " +
-    'is changed. Exit codes: 2 bad input (no such snapshot), 3 an AWS call failed, 130 interrupted.';
+    "the principal's apply snapshots after it, rolled-back. Refuses the principal, changing nothing, when a step " +
+    'would change the default version of a policy attached to anything as a permissions policy (itself included) or ' +
+    'used by anything else, as apply refuses a new version. Without --yes nothing ' +
+    'is changed. Exit codes: 1 the principal was refused (nothing changed), 2 bad input (no such snapshot), ' +
+    '3 an AWS call failed, 130 interrupted.';
   static override examples = [
     '<%= config.bin %> boundary rollback --account prod --role deploy',
     '<%= config.bin %> boundary rollback --account prod --role deploy --to 20261201T101500Z-deploy-a1b2c3 --yes',
@@ -106,7 +109,10 @@ export default class BoundaryRollback extends BaseCommand {
         org.totals.failed +
         org.accounts.filter((result) => result.status === 'done' && result.document.status === 'failed')
           .length;
-      if (this.jsonEnabled() && failed === 0) return org;
+      const refused = org.accounts.filter(
+        (result) => result.status === 'done' && result.document.status === 'refused',
+      ).length;
+      if (this.jsonEnabled() && failed + refused === 0) return org;
       process.stdout.write(
         json ? `${JSON.stringify(org, null, 2)}\n` : renderBoundaryOrgText(org, renderBoundaryRollbackText),
       );
@@ -120,6 +126,12 @@ export default class BoundaryRollback extends BaseCommand {
         this.warnLine(`${failed} account(s) failed (their error is in the output): exit code 3`);
         await this.exitWhenWritten(3);
       }
+      if (refused > 0) {
+        this.warnLine(
+          `refused in ${refused} account(s), nothing changed there (the output says why): exit code 1`,
+        );
+        await this.exitWhenWritten(1);
+      }
       return org;
     }
     const account = requireAccount(flags);
@@ -128,10 +140,17 @@ export default class BoundaryRollback extends BaseCommand {
       rollbackBoundary({ ...common, account, signal }),
     );
     if (!shown.has(document)) {
-      if (this.jsonEnabled() && document.status !== 'failed') return document;
+      if (this.jsonEnabled() && document.status !== 'failed' && document.status !== 'refused')
+        return document;
       process.stdout.write(render(document));
     }
     if (document.status === 'failed') await this.exitWhenWritten(3);
+    if (document.status === 'refused') {
+      this.warnLine(
+        `${document.principal.type} ${document.principal.name} refused, nothing changed: exit code 1`,
+      );
+      await this.exitWhenWritten(1);
+    }
     return document;
   }
 }

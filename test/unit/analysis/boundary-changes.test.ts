@@ -6,12 +6,17 @@ import {
   compareSnapshots,
   planBoundaryTags,
   planRollback,
+  rollbackPolicyChange,
   sameDocument,
   whyRefuseBoundary,
   whyRefuseSharedPolicy,
   whyRefuseWidening,
 } from '../../../src/analysis/boundary-changes.js';
-import type { BoundarySnapshot, BoundaryTagInput } from '../../../src/analysis/boundary-changes.js';
+import type {
+  BoundarySnapshot,
+  BoundaryTagInput,
+  RollbackStep,
+} from '../../../src/analysis/boundary-changes.js';
 import type { BoundaryPolicyVersion, BoundaryState, PrincipalTag } from '../../../src/iam/boundary-state.js';
 
 /*
@@ -130,6 +135,55 @@ describe('whyRefuseSharedPolicy', () => {
     expect(both).toContain('attached as a permissions policy to group/ops');
     expect(both).toContain('is used by role/other (as boundary or attached)');
   });
+  it("names a rollback's change instead of apply's new version", () => {
+    const why = whyRefuseSharedPolicy(
+      POLICY,
+      { all: ['role/deploy', 'user/bob', 'role/other'], attached: ['user/bob'] },
+      deploy,
+      'making version v1 the default again',
+    );
+    expect(why).toBe(
+      `the policy ${POLICY} is attached as a permissions policy to user/bob: there it grants what it allows, so making version v1 the default again would change those grants (detach it first); ` +
+        `the policy ${POLICY} is used by role/other (as boundary or attached): making version v1 the default again would change their permissions too`,
+    );
+  });
+});
+
+describe('rollbackPolicyChange', () => {
+  const cases: { name: string; steps: RollbackStep[]; expected: string | null }[] = [
+    {
+      name: 'an older version made the default again',
+      steps: [
+        { kind: 'delete-boundary' },
+        { kind: 'set-default-version', policyArn: POLICY, versionId: 'v2' },
+      ],
+      expected: 'making version v2 the default again',
+    },
+    {
+      name: 'the previous document written back as a new default version',
+      steps: [{ kind: 'restore-version', policyArn: POLICY, document: '{}' }],
+      expected: 'writing its previous default document back as a new default version',
+    },
+    {
+      // Deleted only when nothing uses it (left whole otherwise): no one's grants change.
+      name: 'none: the policy apply created deleted if unused',
+      steps: [{ kind: 'delete-boundary' }, { kind: 'delete-policy-if-unused', policyArn: POLICY }],
+      expected: null,
+    },
+    {
+      name: "none: the principal's boundary and tags only",
+      steps: [
+        { kind: 'put-boundary', policyArn: CORP },
+        { kind: 'untag', keys: ['iamtrail:window'] },
+        { kind: 'tag', tags: [{ key: 'iamtrail:window', value: 'set-by-hand' }] },
+      ],
+      expected: null,
+    },
+  ];
+  for (const { name, steps, expected } of cases)
+    it(name, () => {
+      expect(rollbackPolicyChange(steps)).toBe(expected);
+    });
 });
 
 describe('whyRefuseWidening (--replace-boundary)', () => {
