@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { SUMMARY_COLUMNS, coverageRow, summaryRow } from '../helpers/athena-results.js';
@@ -349,19 +350,68 @@ describe('--max-scan-gb', () => {
     );
   }, 120_000);
 
-  it('warns that --no-cache leaves what the run creates in AWS unrecorded (athena cleanup reads the cache)', async () => {
-    const config = writeConfig('nocache', []);
+  it('--no-cache refuses to create what nothing would record, and removes the results of its own queries', async () => {
+    // A database of its own: the other tests of this file set up iamtrail (and its workgroup).
+    const config = writeConfig('nocache', ['database: nocache_db']);
     const args = athenaListUsersArgs(config, join(work, 'unused.duckdb'), '2024-01-01', '2024-01-02');
     // Its --cache and path out, --no-cache in.
     args.splice(args.indexOf('--cache'), 2, '--no-cache');
-    const run = await runCli(args, proxy.env);
-    expect(run.status, run.stderr).toBe(0);
-    expect(squeezed(run.stderr)).toContain(
+    const refused = await runCli(args, proxy.env);
+    expect(refused.status, refused.stderr).toBe(2);
+    // (and the workgroup, unless a test before this one set it up)
+    expect(squeezed(refused.stderr)).toContain(
       squeezed(
-        '--no-cache with the Athena engine: nothing records what this run creates in AWS (the Glue database and table and the workgroup it sets up, the query results under',
+        '--no-cache with the Athena engine would create database nocache_db, table nocache_db.cloudtrail',
       ),
     );
+    expect(squeezed(refused.stderr)).toContain(
+      squeezed('and nothing would record it for iamtrail athena cleanup (its ledger is in the cache)'),
+    );
+    expect(squeezed(refused.stderr)).toContain(squeezed('Run iamtrail athena setup first'));
+    expect(proxy.calls('StartQueryExecution')).toBe(0);
+    const glue = new GlueClient({
+      region: 'us-east-1',
+      endpoint: moto.endpoint,
+      credentials: moto.credentials,
+    });
+    await expect(glue.send(new GetDatabaseCommand({ Name: 'nocache_db' }))).rejects.toThrow();
+
+    // Set up with a cache (which records what it creates), then ask without one.
+    const setup = await runCli(
+      ['athena', 'setup', '--config', config, '--cache', join(work, 'setup.duckdb')],
+      moto.env,
+    );
+    expect(setup.status, setup.stderr).toBe(0);
+    expect((await glue.send(new GetDatabaseCommand({ Name: 'nocache_db' }))).Database?.Name).toBe(
+      'nocache_db',
+    );
+    glue.destroy();
+    const run = await runCli(args, proxy.env);
+    expect(run.status, run.stderr).toBe(0);
     expect(existsSync(join(work, 'unused.duckdb'))).toBe(false);
+    // Its queries' result objects went with the run; those of the same question asked with a
+    // cache (recorded, for cleanup) stay: moto writes <id>.csv of each.
+    const ids = proxy.queries.map((query) => query.id);
+    expect(ids.length).toBeGreaterThan(0);
+    const cached = await runCli(
+      athenaListUsersArgs(config, join(work, 'kept.duckdb'), '2024-01-01', '2024-01-02'),
+      proxy.env,
+    );
+    expect(cached.status, cached.stderr).toBe(0);
+    const cachedIds = proxy.queries.map((query) => query.id).filter((id) => !ids.includes(id));
+    expect(cachedIds.length).toBeGreaterThan(0);
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: moto.endpoint,
+      credentials: moto.credentials,
+      forcePathStyle: true,
+    });
+    const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET }))).Contents ?? []).map(
+      (object) => object.Key ?? '',
+    );
+    s3.destroy();
+    for (const id of cachedIds) expect(keys.filter((key) => key.includes(id)).length).toBeGreaterThan(0);
+    for (const id of ids) expect(keys.filter((key) => key.includes(id))).toEqual([]);
   });
 
   it('is a usage error (exit 2) with a value that is not a positive number, and with the local engine', async () => {

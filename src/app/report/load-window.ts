@@ -15,6 +15,11 @@ import { createEngine } from '../../engines/create-engine.js';
 import type { EngineSpec } from '../../engines/create-engine.js';
 import type { EngineReporter, SkippedFile, SummaryResult } from '../../engines/engine.js';
 import { UsageError } from '../../errors.js';
+import type { AwsClients } from '../../aws/aws-clients.js';
+import type { AthenaConfig } from '../../config/config-schema.js';
+import type { AthenaQueryRecord } from '../../engines/athena/athena-ledger.js';
+import type { CleanupItem } from '../../engines/athena/athena-teardown.js';
+import type { setUpAthena as SetUpAthena } from '../athena/set-up-athena.js';
 import type { ActivityRow, DayCoverage } from '../../trail/activity-summary.js';
 import { addDays, utcDayOf } from '../../trail/utc-days.js';
 import { defaultCachePath } from '../cache/cache-settings.js';
@@ -269,18 +274,15 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           import('../../engines/athena/athena-regions.js'),
         ]);
       const outputLocation = athenaOutputLocation(athena);
-      // The ledger `athena cleanup` removes from lives in the cache: without one, nothing records
-      // what this run creates in AWS.
-      if (!options.cache.enabled)
-        options.reporter.warn(
-          `--no-cache with the Athena engine: nothing records what this run creates in AWS (${options.skipSetup ? '' : 'the Glue database and table and the workgroup it sets up, '}the query results under ${outputLocation}), so iamtrail athena cleanup cannot find them: ask with the cache, or remove them yourself`,
-        );
       const accountIds = [...(options.athenaAccountIds ?? config.accounts.map((entry) => entry.id))];
       // The account of the credentials, before anything is created or run: the ledger records
       // each object and query under it, and cleanup acts only in that account.
       const account = await aws.account();
       athenaAccount = account;
       if (!options.skipSetup) {
+        // The ledger `athena cleanup` removes from lives in the cache: without one, nothing would
+        // record an object set-up creates, so set-up may only bring existing ones up to date.
+        if (!options.cache.enabled) await refuseUnrecordedSetup(setUpAthena, aws, athena, accountIds);
         await setUpAthena(
           aws,
           athena,
@@ -446,6 +448,9 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           const queries = engine.costReport.queries();
           for (const query of queries) await store.recordAthenaQuery(query, athenaAccount ?? null);
           athenaCost = { queries: queries.length, ...engine.costReport.cost() };
+          // Without a cache nothing records them for cleanup: this run's results go with it.
+          if (!options.cache.enabled && aws !== undefined)
+            await removeRunResults(aws, queries, options.reporter);
         }
       }
       for (const range of loaded)
@@ -535,4 +540,54 @@ function commitsForTests(): WriteCommits {
       }
     },
   };
+}
+
+/**
+ * `--no-cache` with the Athena engine: refuses (exit 2), before anything is created, when set-up
+ * would create an object (database, table, workgroup), which no ledger would record for `athena
+ * cleanup`; bringing existing ones up to date is left to set-up.
+ */
+async function refuseUnrecordedSetup(
+  setUpAthena: typeof SetUpAthena,
+  aws: AwsClients,
+  athena: AthenaConfig,
+  accountIds: readonly string[],
+): Promise<void> {
+  const { plan } = await setUpAthena(aws, athena, accountIds, undefined);
+  const creates = plan.steps.filter((step) => step.action.startsWith('create-'));
+  if (creates.length === 0) return;
+  const what = creates.map((step) => `${step.action.slice('create-'.length)} ${step.target}`).join(', ');
+  throw new UsageError(
+    `--no-cache with the Athena engine would create ${what}, and nothing would record it for iamtrail athena cleanup (its ledger is in the cache)`,
+    {
+      suggestions: [
+        'Run iamtrail athena setup first (it records what it creates in the cache), then ask again with --no-cache',
+        'Or ask with the cache (drop --no-cache)',
+      ],
+    },
+  );
+}
+
+/**
+ * Removes the result objects of a `--no-cache` run's Athena queries, which nothing records for
+ * cleanup; what cannot be removed is named on stderr.
+ */
+async function removeRunResults(
+  aws: AwsClients,
+  queries: readonly AthenaQueryRecord[],
+  reporter: EngineReporter,
+): Promise<void> {
+  const objects = queries.flatMap((query) =>
+    query.outputLocation === null ? [] : [query.outputLocation, `${query.outputLocation}.metadata`],
+  );
+  if (objects.length === 0) return;
+  const { removeResultObjects } = await import('../../engines/athena/athena-teardown.js');
+  const failed: (CleanupItem & { error: string })[] = [];
+  await removeResultObjects(aws, objects, [], failed, (message) => {
+    reporter.warn(message);
+  });
+  for (const item of failed)
+    reporter.warn(
+      `--no-cache: could not remove the query result ${item.name} (${item.error}), which nothing records: remove it yourself`,
+    );
 }
