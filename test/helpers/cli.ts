@@ -62,9 +62,14 @@ async function runInProcess(args: readonly string[], env: NodeJS.ProcessEnv): Pr
   // console on the process streams lets runCommand capture it as the binary's output.
   const testConsole = globalThis.console;
   globalThis.console = new Console({ stdout: process.stdout, stderr: process.stderr });
+  // A command that fails with --json prints its error document and sets process.exitCode (see
+  // BaseCommand.catch) instead of throwing: the binary ends with that code, and so does this run.
+  const exitCode = process.exitCode;
+  process.exitCode = undefined;
   try {
     const run = await runCommand(toRunCommandArgs(toCommandArgv(args)), loaded, { stripAnsi: false });
-    if (run.error === undefined) return { status: 0, stdout: run.stdout, stderr: run.stderr };
+    if (run.error === undefined)
+      return { status: exitCodeSet(), stdout: run.stdout, stderr: run.stderr };
     const handled = await handleAsTheBinary(run.error);
     return {
       status: handled.status,
@@ -72,10 +77,16 @@ async function runInProcess(args: readonly string[], env: NodeJS.ProcessEnv): Pr
       stderr: run.stderr + handled.stderr,
     };
   } finally {
+    process.exitCode = exitCode;
     globalThis.console = testConsole;
     process.chdir(cwd);
     restoreEnv();
   }
+}
+
+/** The exit code the process would end with now (`process.exitCode`, 0 when unset). */
+function exitCodeSet(): number {
+  return Number(process.exitCode ?? 0);
 }
 
 /** What oclif's error handler (the binary's last step) prints for `error`, and the exit code it picks. */

@@ -178,3 +178,16 @@ describe('names with control characters and formulas, from an IAM file and a log
     expect(csv.stdout).not.toMatch(RAW_CONTROL);
   });
 });
+
+describe('an error with --json (the test harness runs commands as the binary does)', () => {
+  it('exits 2 with the error document, in this process as the built binary does', async () => {
+    // With --json a command prints its error document and sets the exit code instead of throwing.
+    const run = await runCli(['cache', 'clear', '--account', 'bad', '--json']);
+    expect(run.status).toBe(2);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      error: { message: '--account "bad" is not a 12-digit account id', exitCode: 2 },
+    });
+    // The next run starts from a clean exit code.
+    expect((await runCli(['--version'])).status).toBe(0);
+  });
+});
