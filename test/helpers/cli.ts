@@ -68,8 +68,7 @@ async function runInProcess(args: readonly string[], env: NodeJS.ProcessEnv): Pr
   process.exitCode = undefined;
   try {
     const run = await runCommand(toRunCommandArgs(toCommandArgv(args)), loaded, { stripAnsi: false });
-    if (run.error === undefined)
-      return { status: exitCodeSet(), stdout: run.stdout, stderr: run.stderr };
+    if (run.error === undefined) return { status: exitCodeSet(), stdout: run.stdout, stderr: run.stderr };
     const handled = await handleAsTheBinary(run.error);
     return {
       status: handled.status,
