@@ -18,12 +18,20 @@ const eventSourcePrefixes = z.object({
 });
 const eventRenames = z.object({
   rows: z.array(
-    z.object({
-      event: eventKey,
-      actions: z.array(z.string()).check(z.minLength(1)),
-      also: z.optional(z.array(z.string())),
-      source,
-    }),
+    z
+      .object({
+        event: eventKey,
+        // Empty when no action is certain: the call needs one of `also`, by its request.
+        actions: z.array(z.string()),
+        also: z.optional(z.array(z.string())),
+        source,
+      })
+      .check(
+        z.refine(
+          (row) => row.actions.length + (row.also?.length ?? 0) > 0,
+          'expected at least one action in "actions" or "also"',
+        ),
+      ),
   ),
 });
 const noPermissionEvents = z.object({
@@ -43,7 +51,10 @@ export type NoPermissionReason = 'no-permission' | 'sign-in' | 'service-event';
 export interface ActionTables {
   /** eventSource → IAM prefix, only where it is not the first label of the eventSource. */
   readonly eventSourcePrefixes: ReadonlyMap<string, string>;
-  /** Lower-case `prefix:eventname` → the actions that authorise the call. */
+  /**
+   * Lower-case `prefix:eventname` → the actions that authorise the call (none certain when the
+   * action depends on the request) and those it may also check.
+   */
   readonly eventRenames: ReadonlyMap<
     string,
     { readonly actions: readonly string[]; readonly also: readonly string[] }

@@ -15,9 +15,15 @@ export type EventMapping =
       readonly kind: 'action';
       /** `prefix:EventName` after prefix mapping and version-suffix stripping. */
       readonly event: string;
-      /** Canonical IAM actions that authorise the call (usually one). */
+      /**
+       * Canonical IAM actions that authorise the call (usually one; none when which action it
+       * needs depends on its request, a PartiQL statement or a transaction's items: then `also`).
+       */
       readonly actions: readonly string[];
-      /** Actions the call may additionally check; counted as possibly used. */
+      /**
+       * Actions the call may additionally check (the tagging action of a create that carries tags,
+       * a version action); counted as possibly used.
+       */
       readonly also: readonly string[];
       /** `catalog` when the event name is itself the action, `rename` when a curated row said so. */
       readonly via: 'catalog' | 'rename';

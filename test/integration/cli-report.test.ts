@@ -148,6 +148,8 @@ describe('iamtrail --user / --role (demo organisation)', () => {
     expect((await demo('--account', 'demo', '--role', 'admin', '--show-used')).stdout).toBe(
       [
         '  cloudtrail:LookupEvents',
+        // possibly: RunInstances may carry tags, which ec2:CreateTags authorises (data/event_renames.json)
+        '  ec2:CreateTags',
         '  ec2:DescribeInstances',
         '  ec2:RunInstances',
         // the IAM changes alice made as admin (scripts/generate-demo.mjs, demoIamChanges)
@@ -164,6 +166,8 @@ describe('iamtrail --user / --role (demo organisation)', () => {
         '  iam:ListRoles',
         '  iam:ListUsers',
         '  iam:PutRolePolicy',
+        // possibly: CreateUser may carry tags, which iam:TagUser authorises
+        '  iam:TagUser',
         '  iam:UpdateAccessKey',
         '  iam:UpdateAssumeRolePolicy',
         // charlie's admin session assumed backup's admin once (a role chain), alice's readonly

@@ -65,6 +65,8 @@ describe('--destrole on the demo organisation', () => {
         '  iam:GetUser',
         '  iam:ListUsers',
         '  iam:PutRolePolicy',
+        // possibly: CreateUser may carry tags, which iam:TagUser authorises (data/event_renames.json)
+        '  iam:TagUser',
         '  iam:UpdateAccessKey',
         '  iam:UpdateAssumeRolePolicy',
         // and from one of those sessions she assumed readonly

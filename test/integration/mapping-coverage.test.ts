@@ -28,14 +28,9 @@ describe.runIf(hasDatasets())('event mapping coverage on the shared CloudTrail d
   });
 
   it('leaves only the events no AWS page maps, each with its reason', () => {
-    expect(report.unmapped).toEqual([
-      {
-        eventSource: 's3.amazonaws.com',
-        eventName: 'GetStorageLensDashboardDataInternal',
-        reason: 'unknown-action',
-        datasets: ['invictus-stratus-cloudtrail'],
-      },
-    ]);
+    // The last one, the Storage Lens console's GetStorageLensDashboardDataInternal, is
+    // s3:GetStorageLensDashboard (data/event_renames.json).
+    expect(report.unmapped).toEqual([]);
     expect(report.mappedToAction + report.noPermission + report.unmapped.length).toBe(report.pairs);
   });
 });

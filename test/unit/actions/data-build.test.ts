@@ -37,6 +37,29 @@ describe('recording classes', () => {
     ['bedrock:GetAsyncInvoke', 'data:AWS::Bedrock::AsyncInvoke', 'documented'],
     ['rds-data:ExecuteStatement', 'management', 'documented'],
     ['verifiedpermissions:IsAuthorized', 'unknown', 'documented'],
+    // Firehose's CloudTrail page lists the logged calls without the record APIs; the data-event
+    // table has AWS::KinesisFirehose::DeliveryStream:
+    // https://docs.aws.amazon.com/firehose/latest/dev/monitoring-with-cloudtrail.html
+    ['firehose:PutRecord', 'data:AWS::KinesisFirehose::DeliveryStream', 'documented'],
+    ['firehose:PutRecordBatch', 'data:AWS::KinesisFirehose::DeliveryStream', 'documented'],
+    ['firehose:CreateDeliveryStream', 'management', 'api-operation'],
+    // X-Ray's page lists only its configuration calls; AWS::XRay::Trace names no APIs:
+    // https://docs.aws.amazon.com/xray/latest/devguide/xray-api-cloudtrail.html
+    ['xray:PutTraceSegments', 'unknown', 'documented'],
+    ['xray:PutTelemetryRecords', 'unknown', 'documented'],
+    ['xray:GetSamplingRules', 'unknown', 'documented'],
+    ['xray:CreateGroup', 'management', 'api-operation'],
+    // Activity workers and task-token callbacks; AWS::StepFunctions::Activity and AWS::SWF::Domain
+    // name no APIs: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-events.html
+    ['states:SendTaskSuccess', 'unknown', 'documented'],
+    ['states:SendTaskFailure', 'unknown', 'documented'],
+    ['states:SendTaskHeartbeat', 'unknown', 'documented'],
+    ['states:GetActivityTask', 'unknown', 'documented'],
+    ['states:StartExecution', 'management', 'api-operation'],
+    ['swf:PollForActivityTask', 'unknown', 'documented'],
+    ['swf:PollForDecisionTask', 'unknown', 'documented'],
+    // The Storage Lens console's GetStorageLensDashboardDataInternal, a management event of the data sets.
+    ['s3:GetStorageLensDashboard', 'management', 'observed'],
   ])('%s is %s (%s)', (name, recorded, evidence) => {
     const action = catalog.get(name);
     expect(action && recordingClassOf(action)).toBe(recorded);

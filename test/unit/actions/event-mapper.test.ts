@@ -190,17 +190,6 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'Secrets Manager BatchGetSecretValue also reads each secret with GetSecretValue',
-    input: ['secretsmanager.amazonaws.com', 'BatchGetSecretValue'],
-    expected: {
-      kind: 'action',
-      event: 'secretsmanager:BatchGetSecretValue',
-      actions: ['secretsmanager:BatchGetSecretValue'],
-      also: ['secretsmanager:GetSecretValue'],
-      via: 'rename',
-    },
-  },
-  {
     name: 'KMS ReEncrypt needs two actions',
     input: ['kms.amazonaws.com', 'ReEncrypt'],
     expected: {
@@ -243,8 +232,147 @@ const cases: Case[] = [
   },
   {
     name: 'an unknown event name of a known service is unmapped',
+    input: ['s3.amazonaws.com', 'NoSuchOperation'],
+    expected: { kind: 'unmapped', event: 's3:NoSuchOperation', reason: 'unknown-action' },
+  },
+  // Session Manager's control channel is logged under ssm.amazonaws.com but authorised by
+  // ssmmessages: https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-cloudtrail-logs.html
+  {
+    name: 'Session Manager CreateControlChannel (eventSource ssm) is ssmmessages:CreateControlChannel',
+    input: ['ssm.amazonaws.com', 'CreateControlChannel'],
+    expected: {
+      kind: 'action',
+      event: 'ssm:CreateControlChannel',
+      actions: ['ssmmessages:CreateControlChannel'],
+      also: [],
+      via: 'rename',
+    },
+  },
+  {
+    name: 'Session Manager OpenControlChannel (eventSource ssm) is ssmmessages:OpenControlChannel',
+    input: ['ssm.amazonaws.com', 'OpenControlChannel'],
+    expected: {
+      kind: 'action',
+      event: 'ssm:OpenControlChannel',
+      actions: ['ssmmessages:OpenControlChannel'],
+      also: [],
+      via: 'rename',
+    },
+  },
+  // PartiQL and transactions need the action of each statement or item, which the summary does
+  // not keep: none is certain, each is possible.
+  // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/api-permissions-reference.html
+  ...(['ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction'] as const).map((name): Case => ({
+    name: `DynamoDB ${name} needs the PartiQL action of its statements: each possible, none certain`,
+    input: ['dynamodb.amazonaws.com', name],
+    expected: {
+      kind: 'action',
+      event: `dynamodb:${name}`,
+      actions: [],
+      also: [
+        'dynamodb:PartiQLSelect',
+        'dynamodb:PartiQLInsert',
+        'dynamodb:PartiQLUpdate',
+        'dynamodb:PartiQLDelete',
+      ],
+      via: 'rename',
+    },
+  })),
+  {
+    name: 'DynamoDB TransactWriteItems needs the action of each item: each possible, none certain',
+    input: ['dynamodb.amazonaws.com', 'TransactWriteItems'],
+    expected: {
+      kind: 'action',
+      event: 'dynamodb:TransactWriteItems',
+      actions: [],
+      also: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+      via: 'rename',
+    },
+  },
+  // https://docs.aws.amazon.com/bedrock/latest/userguide/inference-prereq.html: Converse needs
+  // bedrock:InvokeModel, ConverseStream bedrock:InvokeModelWithResponseStream.
+  {
+    name: 'Bedrock Converse is bedrock:InvokeModel',
+    input: ['bedrock.amazonaws.com', 'Converse'],
+    expected: {
+      kind: 'action',
+      event: 'bedrock:Converse',
+      actions: ['bedrock:InvokeModel'],
+      also: [],
+      via: 'rename',
+    },
+  },
+  {
+    name: 'Bedrock ConverseStream is bedrock:InvokeModelWithResponseStream',
+    input: ['bedrock.amazonaws.com', 'ConverseStream'],
+    expected: {
+      kind: 'action',
+      event: 'bedrock:ConverseStream',
+      actions: ['bedrock:InvokeModelWithResponseStream'],
+      also: [],
+      via: 'rename',
+    },
+  },
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html:
+  // GetSecretValue for each secret, ListSecrets when the call uses filters.
+  {
+    name: 'Secrets Manager BatchGetSecretValue needs GetSecretValue, and ListSecrets with filters',
+    input: ['secretsmanager.amazonaws.com', 'BatchGetSecretValue'],
+    expected: {
+      kind: 'action',
+      event: 'secretsmanager:BatchGetSecretValue',
+      actions: ['secretsmanager:BatchGetSecretValue', 'secretsmanager:GetSecretValue'],
+      also: ['secretsmanager:ListSecrets'],
+      via: 'rename',
+    },
+  },
+  // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateDistributionWithTags.html
+  {
+    name: 'CloudFront CreateDistributionWithTags is CreateDistribution and TagResource',
+    input: ['cloudfront.amazonaws.com', 'CreateDistributionWithTags2020_05_31'],
+    expected: {
+      kind: 'action',
+      event: 'cloudfront:CreateDistributionWithTags',
+      actions: ['cloudfront:CreateDistribution', 'cloudfront:TagResource'],
+      also: [],
+      via: 'rename',
+    },
+  },
+  // https://docs.aws.amazon.com/lambda/latest/api/API_InvokeWithResponseStream.html (permission
+  // lambda:InvokeFunction) and API_GetLayerVersionByArn.html (lambda:GetLayerVersion).
+  {
+    name: 'Lambda InvokeWithResponseStream is lambda:InvokeFunction',
+    input: ['lambda.amazonaws.com', 'InvokeWithResponseStream'],
+    expected: {
+      kind: 'action',
+      event: 'lambda:InvokeWithResponseStream',
+      actions: ['lambda:InvokeFunction'],
+      also: [],
+      via: 'rename',
+    },
+  },
+  {
+    name: 'Lambda GetLayerVersionByArn is lambda:GetLayerVersion',
+    input: ['lambda.amazonaws.com', 'GetLayerVersionByArn20181031'],
+    expected: {
+      kind: 'action',
+      event: 'lambda:GetLayerVersionByArn',
+      actions: ['lambda:GetLayerVersion'],
+      also: [],
+      via: 'rename',
+    },
+  },
+  // The Storage Lens console's call: https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage_lens_iam_permissions.html
+  {
+    name: 'S3 GetStorageLensDashboardDataInternal is s3:GetStorageLensDashboard',
     input: ['s3.amazonaws.com', 'GetStorageLensDashboardDataInternal'],
-    expected: { kind: 'unmapped', event: 's3:GetStorageLensDashboardDataInternal', reason: 'unknown-action' },
+    expected: {
+      kind: 'action',
+      event: 's3:GetStorageLensDashboardDataInternal',
+      actions: ['s3:GetStorageLensDashboard'],
+      also: [],
+      via: 'rename',
+    },
   },
   {
     name: 'an unknown service is unmapped',
@@ -286,6 +414,54 @@ describe('event mapper', () => {
       'data/event_renames.json maps s3:foo to s3:NoSuchAction, which the action catalog lacks',
     );
     expect(() => lenient.map('s3.amazonaws.com', 'Bar')).toThrow(/maps s3:bar to s3:NoSuchAlso/);
+  });
+});
+
+describe('tag on create', () => {
+  // A create that carries tags is also authorised by the service's tagging action; CloudTrail logs
+  // no event of its own for it, and the summary keeps no request, so it is possibly used:
+  // EC2 https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html
+  // ELB https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/tagging-resources-during-creation.html
+  // ECS https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html
+  // Lambda https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html
+  // SSM PutParameter https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-parameter.html
+  // The others (logs, iam, rds, cloudtrail, rolesanywhere) rest on the creates with tags of the
+  // invictus-stratus-cloudtrail data set: a possible use only prevents a "-".
+  it.each([
+    ['ec2.amazonaws.com', 'RunInstances', 'ec2:RunInstances', ['ec2:CreateTags']],
+    ['ec2.amazonaws.com', 'CreateVpc', 'ec2:CreateVpc', ['ec2:CreateTags']],
+    ['ec2.amazonaws.com', 'AllocateAddress', 'ec2:AllocateAddress', ['ec2:CreateTags']],
+    ['ec2.amazonaws.com', 'CreateSecurityGroup', 'ec2:CreateSecurityGroup', ['ec2:CreateTags']],
+    [
+      'elasticloadbalancing.amazonaws.com',
+      'CreateLoadBalancer',
+      'elasticloadbalancing:CreateLoadBalancer',
+      ['elasticloadbalancing:AddTags'],
+    ],
+    ['ecs.amazonaws.com', 'CreateCluster', 'ecs:CreateCluster', ['ecs:TagResource']],
+    ['ecs.amazonaws.com', 'RunTask', 'ecs:RunTask', ['ecs:TagResource']],
+    ['lambda.amazonaws.com', 'CreateFunction20150331', 'lambda:CreateFunction', ['lambda:TagResource']],
+    ['ssm.amazonaws.com', 'PutParameter', 'ssm:PutParameter', ['ssm:AddTagsToResource']],
+    ['logs.amazonaws.com', 'CreateLogGroup', 'logs:CreateLogGroup', ['logs:TagResource', 'logs:TagLogGroup']],
+    ['iam.amazonaws.com', 'CreateRole', 'iam:CreateRole', ['iam:TagRole']],
+    ['iam.amazonaws.com', 'CreateUser', 'iam:CreateUser', ['iam:TagUser']],
+    ['iam.amazonaws.com', 'CreatePolicy', 'iam:CreatePolicy', ['iam:TagPolicy']],
+    ['iam.amazonaws.com', 'CreateInstanceProfile', 'iam:CreateInstanceProfile', ['iam:TagInstanceProfile']],
+    ['rds.amazonaws.com', 'CreateDBInstance', 'rds:CreateDBInstance', ['rds:AddTagsToResource']],
+    ['cloudtrail.amazonaws.com', 'CreateTrail', 'cloudtrail:CreateTrail', ['cloudtrail:AddTags']],
+    [
+      'rolesanywhere.amazonaws.com',
+      'CreateTrustAnchor',
+      'rolesanywhere:CreateTrustAnchor',
+      ['rolesanywhere:TagResource'],
+    ],
+  ] as const)('%s %s is %s, and possibly %j', (source, name, action, tagActions) => {
+    expect(mapper.map(source, name)).toMatchObject({ kind: 'action', actions: [action], also: tagActions });
+  });
+
+  it('a call that creates nothing gets no tagging action', () => {
+    expect(mapper.map('ec2.amazonaws.com', 'DescribeInstances')).toMatchObject({ also: [] });
+    expect(mapper.map('iam.amazonaws.com', 'AttachRolePolicy')).toMatchObject({ also: [] });
   });
 });
 

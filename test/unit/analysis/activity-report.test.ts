@@ -202,14 +202,14 @@ describe('buildPrincipalDiffReport', () => {
     const report = diff([
       row({ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', calls: 2 }),
       row({ eventSource: 'signin.amazonaws.com', eventName: 'ConsoleLogin' }),
-      row({ eventName: 'GetStorageLensDashboardDataInternal' }),
+      row({ eventName: 'NoSuchInternalOperation' }),
     ]);
     expect(report.noPermissionEvents).toEqual([
       { event: 'signin:ConsoleLogin', reason: 'sign-in', calls: 1 },
       { event: 'sts:GetCallerIdentity', reason: 'no-permission', calls: 2 },
     ]);
     expect(report.unmappedEvents).toEqual([
-      { event: 's3:GetStorageLensDashboardDataInternal', reason: 'unknown-action', calls: 1 },
+      { event: 's3:NoSuchInternalOperation', reason: 'unknown-action', calls: 1 },
     ]);
     expect(report.actions.find((a) => a.action === 'sts:GetCallerIdentity')?.status).toBe('used');
     expect(report.actions.some((a) => a.action === 'signin:ConsoleLogin')).toBe(false);
@@ -227,8 +227,8 @@ describe('buildPrincipalDiffReport', () => {
       row({ eventName: 'CopyObject', calls: 2 }),
       row({ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', calls: 7 }),
       row({ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', day: '2026-10-03' }),
-      row({ eventName: 'GetStorageLensDashboardDataInternal', calls: 8 }),
-      row({ eventName: 'GetStorageLensDashboardDataInternal', day: '2026-10-02' }),
+      row({ eventName: 'NoSuchInternalOperation', calls: 8 }),
+      row({ eventName: 'NoSuchInternalOperation', day: '2026-10-02' }),
     ];
     // The rows summed by hand: calls added, the last call kept.
     const sums = [
@@ -269,7 +269,7 @@ describe('buildPrincipalDiffReport', () => {
       },
       {
         eventSource: 's3.amazonaws.com',
-        eventName: 'GetStorageLensDashboardDataInternal',
+        eventName: 'NoSuchInternalOperation',
         outcome: 'ok',
         calls: 9,
         lastSeen: '2026-10-01T10:00:00Z',
