@@ -130,6 +130,13 @@ export default class Report extends BaseCommand {
       description: 'Athena: do not check or create the database and table first.',
     }),
     'max-scan-gb': maxScanGbFlag,
+    // CloudTracker parses --iam FILE and never reads it (its IAM data comes from the config): scripts
+    // that pass it keep working, with a notice of where iamtrail reads IAM data instead.
+    iam: Flags.string({
+      helpValue: 'FILE',
+      description:
+        "Accepted for CloudTracker's scripts and ignored, as CloudTracker ignores it: IAM data comes from the config's iam: files, else the IAM API.",
+    }),
     format: Flags.option({
       options: ['text', 'json', 'csv', 'html'] as const,
       default: 'text' as const,
@@ -140,6 +147,10 @@ export default class Report extends BaseCommand {
 
   async run(): Promise<ReportDocument> {
     const { flags } = await this.parse(Report);
+    if (flags.iam !== undefined)
+      process.stderr.write(
+        `${toPrintable(`notice: --iam ${flags.iam} ignored (as CloudTracker ignores it): iamtrail reads IAM data from the config's iam: files, else the IAM API`)}\n`,
+      );
     const window = resolveWindow(flags.start, flags.end);
     for (const notice of window.notices) this.warnLine(notice);
     const configPath = configPathOf(flags);

@@ -49,6 +49,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       engine: { type: 'option', options: ['local', 'athena'] },
       'skip-setup': { type: 'boolean' },
       'max-scan-gb': { type: 'option' },
+      iam: { type: 'option' },
       format: { type: 'option', options: ['text', 'json', 'csv', 'html'], default: 'text' },
     },
   },
