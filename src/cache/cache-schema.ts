@@ -38,7 +38,10 @@ import type { CacheConnection } from './cache-connection.js';
 // 14: the Athena ledger notes the account of the credentials each object and query was created
 //    or run with (`account_id`), and cleanup acts only on the entries of its own account. Migrated
 //    from 13 (its entries kept, their account unknown: null), and from 7 to 12 as before.
-export const CACHE_SCHEMA_VERSION = '14';
+// 15: a call AWS answered with a dry run's error (`DryRunOperation`: it would have succeeded) is
+//    an `ok` call, no longer a `failed` one. Migrated from 7 to 14 as before, then the days that
+//    hold a `failed` call are forgotten, to be read again (one may be a dry run).
+export const CACHE_SCHEMA_VERSION = '15';
 
 /** The tables of schemas 9 and 10, kept whole by a migration from them. */
 const SCHEMA_9_TABLES = [
@@ -68,6 +71,7 @@ const KEPT_FROM: Readonly<Record<string, readonly string[]>> = {
   '11': [...SCHEMA_9_TABLES, 'actor_days'],
   '12': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
   '13': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
+  '14': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
 };
 
 /**
@@ -92,6 +96,8 @@ const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason:
   '12': { tables: [], reason: '' },
   // A schema-13 cache is kept whole; its Athena ledger's entries get an unknown account.
   '13': { tables: [], reason: '' },
+  // A schema-14 cache is kept whole but for the days with a failed call (see migrateFrom).
+  '14': { tables: [], reason: '' },
 };
 
 /** The tables holding a source's days, each row under its day: what forgetting a day empties. */
@@ -292,7 +298,7 @@ export interface CacheDatabase {
 }
 
 /**
- * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 13 are
+ * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 14 are
  * migrated (see {@link migrateFrom}); otherwise (another version, or a new file) drops every
  * table and creates the schema, marked.
  */
@@ -320,11 +326,14 @@ export async function ensureSchema(
       emptied !== undefined &&
       [...kept, ...emptied.tables].every((table) => names.has(table))
     ) {
-      const signInDays = await migrateFrom(cache, from, emptied.tables);
+      const forgotten = await migrateFrom(cache, from, emptied.tables);
       const againForSignIns =
-        signInDays === 0
+        (forgotten.signInDays === 0
           ? ''
-          : `; ${signInDays} day(s) with console sign-ins will be read again (a failed sign-in counted as a call before)`;
+          : `; ${forgotten.signInDays} day(s) with console sign-ins will be read again (a failed sign-in counted as a call before)`) +
+        (forgotten.failedDays === 0
+          ? ''
+          : `; ${forgotten.failedDays} day(s) with failed calls will be read again (a dry run AWS authorised counted as failed before)`);
       onNotice(
         emptied.tables.length === 0
           ? `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${againForSignIns}`
@@ -505,20 +514,21 @@ async function columnsOf(cache: CacheConnection, table: string): Promise<string[
 }
 
 /**
- * An older version (`from`, 7 to 13) to this one, in one transaction: keeps the tables of
+ * An older version (`from`, 7 to 14) to this one, in one transaction: keeps the tables of
  * {@link KEPT_FROM} (before 12, the activity and actors' days rewritten with their key, in its
  * order), empties the loaded days (`emptied`, from {@link EMPTIED_FROM}: each day is read again
  * when a question needs it); before 13, forgets the days holding a console sign-in counted `ok` (it
  * may have failed) and marks the days it keeps read without their resources (an older version
- * extracted less of them); creates the tables the older version lacks, and gives the Athena
- * ledger's entries their account column (null: not known). Versions 7 to 13 are marked (schema 4
- * on). Gives the number of days forgotten for their sign-ins.
+ * extracted less of them); before 15, forgets the days holding a `failed` call (it may be a dry run
+ * AWS authorised, now `ok`); creates the tables the older version lacks, and gives the Athena
+ * ledger's entries their account column (null: not known). Versions 7 to 14 are marked (schema 4
+ * on). Gives the number of days forgotten for their sign-ins and for their failed calls.
  */
 async function migrateFrom(
   cache: CacheConnection,
   from: string,
   emptied: readonly string[],
-): Promise<number> {
+): Promise<{ signInDays: number; failedDays: number }> {
   return await cache.transaction(async () => {
     // Constant table names of this file, never data.
     // Emptied by dropping them: the schema below creates them again as this version has them.
@@ -563,7 +573,15 @@ async function migrateFrom(
     // Before 13 a failed console sign-in (an errorMessage, no errorCode) counted as an `ok` call:
     // the days holding a sign-in counted `ok` are forgotten whole (every table, every account),
     // so that the next question reads them again. Table names are the constants of DAY_TABLES.
-    const signInDays = before13 ? await forgetSignInDays(cache) : 0;
+    const signInDays = before13
+      ? await forgetDaysHolding(cache, `event_source = 'signin.amazonaws.com' AND outcome = 'ok'`)
+      : 0;
+    // Before 15 a dry run AWS authorised (DryRunOperation) counted as a `failed` call: the days
+    // holding a failed call are forgotten whole, as above (the summary keeps no error code).
+    const failedDays =
+      Number(from) < 15 && !emptied.includes('activity')
+        ? await forgetDaysHolding(cache, `outcome = 'failed'`)
+        : 0;
     // Resources read by an older extraction: read again, once, by a question that needs them (its
     // rows are replaced with the day's).
     if (before13 && !emptied.includes('coverage'))
@@ -573,26 +591,27 @@ async function migrateFrom(
       .set({ value: CACHE_SCHEMA_VERSION })
       .where('key', '=', 'schema_version')
       .execute();
-    return signInDays;
+    return { signInDays, failedDays };
   });
 }
 
 /**
- * Forgets the days (of every source) holding a console sign-in counted `ok`, whole; gives how many.
+ * Forgets the days (of every source) whose activity holds a row matching `condition` (a constant
+ * of this file, never data), whole; gives how many.
  */
-async function forgetSignInDays(cache: CacheConnection): Promise<number> {
+async function forgetDaysHolding(cache: CacheConnection, condition: string): Promise<number> {
   await cache.connection.run(
-    `CREATE OR REPLACE TEMP TABLE sign_in_days AS SELECT DISTINCT source, day FROM activity WHERE event_source = 'signin.amazonaws.com' AND outcome = 'ok'`,
+    `CREATE OR REPLACE TEMP TABLE forgotten_days AS SELECT DISTINCT source, day FROM activity WHERE ${condition}`,
   );
   for (const table of DAY_TABLES)
     await cache.connection.run(
-      `DELETE FROM ${table} WHERE EXISTS (SELECT 1 FROM sign_in_days AS s WHERE s.source = ${table}.source AND s.day = ${table}.day)`,
+      `DELETE FROM ${table} WHERE EXISTS (SELECT 1 FROM forgotten_days AS f WHERE f.source = ${table}.source AND f.day = ${table}.day)`,
     );
-  const signInDays = Number(
-    (await cache.connection.runAndReadAll('SELECT count(*) FROM sign_in_days')).getRowsJS()[0]?.[0] ?? 0,
+  const days = Number(
+    (await cache.connection.runAndReadAll('SELECT count(*) FROM forgotten_days')).getRowsJS()[0]?.[0] ?? 0,
   );
-  await cache.connection.run('DROP TABLE sign_in_days');
-  return signInDays;
+  await cache.connection.run('DROP TABLE forgotten_days');
+  return days;
 }
 
 /** Whether the cache's main schema holds a table of that name. */

@@ -20,6 +20,11 @@ with
         WHEN errorcode IS NULL
         AND errormessage IS NULL THEN 'ok'
         WHEN errorcode IN (
+          'DryRunOperation',
+          'Client.DryRunOperation',
+          'DryRunOperationException'
+        ) THEN 'ok'
+        WHEN errorcode IN (
           'AccessDenied',
           'AccessDeniedException',
           'UnauthorizedOperation',

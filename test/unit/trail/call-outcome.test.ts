@@ -41,6 +41,15 @@ const DOCUMENTED_CODES: readonly (readonly [string, Outcome])[] = [
   ['ValidationException', 'failed'],
   // Matching is exact or by the two families' fragments, never case-folded.
   ['accessdenied', 'failed'],
+  // A dry run AWS authorised: "If you have the required permissions, the error response is
+  // DryRunOperation. Otherwise, it is UnauthorizedOperation" (EC2 API reference, DryRun; logged
+  // as Client.DryRunOperation), and KMS's DryRunOperationException ("the request would have
+  // succeeded", KMS developer guide, Testing your permissions): a use of the permission.
+  ['Client.DryRunOperation', 'ok'],
+  ['DryRunOperation', 'ok'],
+  ['DryRunOperationException', 'ok'],
+  // Other failures stay failed: a dry run's refusal is an access error.
+  ['EntityAlreadyExists', 'failed'],
 ];
 
 const CASES = [...DATASET_CODES, ...DOCUMENTED_CODES];
