@@ -191,16 +191,18 @@ export interface ActionUsage {
   /** The policies that grant it (empty for `ungranted`): what to edit to take it away. */
   readonly grantedBy: readonly GrantingPolicy[];
   /**
-   * On an `unused` line (none of its calls succeeded): its calls in the window that failed with an
-   * error other than access (`NoSuchEntity`, throttling, ...). Such a call may have been authorised.
+   * On a `?` line (none of its calls succeeded): its calls in the window that failed with an error
+   * other than access (`NoSuchEntity`, throttling, ...). Such a call may have been authorised, so
+   * the line is never `-`.
    */
   readonly failedCalls?: number;
 }
 
 /**
- * Whether nothing proves a line's action unused: a `?`, or a `-` with calls that failed with
- * another error than access (`failedCalls`: such a call may have been authorised). The audit makes
- * no finding of it and `boundary plan` keeps it.
+ * Whether nothing proves a line's action unused: a `?` (among them the actions whose calls failed
+ * with another error than access, `failedCalls`: such a call may have been authorised), or, from a
+ * report of an older shape, a `-` carrying `failedCalls`. The audit makes no finding of it and
+ * `boundary plan` keeps it.
  */
 export function isUnprovenUnused(line: Pick<ActionUsage, 'status' | 'failedCalls'>): boolean {
   return line.status === 'unknown' || (line.status === 'unused' && line.failedCalls !== undefined);
@@ -306,25 +308,25 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
   const federatedSessions = input.actorRows
     .filter((row) => row.outcome === 'ok' && isFederationTokenCall(row))
     .reduce((sum, row) => sum + row.calls, 0);
-  const judge = (name: string): RecordingVerdict => {
-    const verdict = recording(name);
-    return federatedSessions > 0 && verdict.recorded
-      ? {
-          recorded: false,
-          basis:
-            'the principal opened federated sessions (sts:GetFederationToken), whose calls CloudTrail logs as the federated user, not as it',
-        }
-      : verdict;
-  };
-
   const used = new Map<string, { calls: number; lastSeen: string }>();
   const possibly = new Set<string>();
   const denied = new Map<string, { calls: number; lastSeen: string }>();
   const failed = new Map<string, { calls: number; lastSeen: string }>();
   const unmapped = new Map<string, EventTally>();
   const noPermission = new Map<string, EventTally>();
+  // Calls no IAM action is known for, not refused (a refused call used no grant), by the IAM
+  // prefix of their event source, and by their name: any grant of that service (or of that name)
+  // may have authorised them.
+  const unmappedCalls: UnmappedCalls[] = [];
+  const rolePassing = new Map<string, { calls: number; lastSeen: string }>();
   for (const row of input.actorRows) {
     const mapping = mapper.map(row.eventSource, row.eventName);
+    if (mapping.kind === 'unmapped' && row.outcome !== 'denied')
+      unmappedCalls.push({
+        prefix: mapper.prefixOf(row.eventSource).toLowerCase(),
+        event: mapping.event,
+        calls: row.calls,
+      });
     if (mapping.kind === 'unmapped' || mapping.kind === 'no-permission') {
       const target = mapping.kind === 'unmapped' ? unmapped : noPermission;
       const seen = target.get(mapping.event);
@@ -343,7 +345,34 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
     const target = row.outcome === 'ok' ? used : row.outcome === 'denied' ? denied : failed;
     for (const action of mapping.actions) tally(target, action, row);
     if (row.outcome === 'ok') for (const action of mapping.also) possibly.add(action);
+    if (row.outcome === 'ok' && passesRoleAlways(mapping.event)) tally(rolePassing, PASS_ROLE, row);
   }
+  // A successful call that cannot be made without passing a role proves iam:PassRole was allowed.
+  const passRole = rolePassing.get(PASS_ROLE);
+  if (passRole !== undefined && input.grants.actions.some((grant) => grant.action === PASS_ROLE))
+    tally(used, PASS_ROLE, { ...passRole, eventSource: '', eventName: '', outcome: 'ok' });
+
+  const judge = (name: string): RecordingVerdict => {
+    const verdict = recording(name);
+    if (!verdict.recorded) return verdict;
+    // Calls of the action that failed with another error than access: the principal tried it, and
+    // such a call may have been authorised before it failed (see isUnprovenUnused).
+    const failedCalls = failed.get(name)?.calls;
+    if (failedCalls !== undefined)
+      return {
+        recorded: false,
+        basis: `called ${failedCalls} time(s), each failed with an error other than access (JSON: failed): the permission may be needed`,
+      };
+    const unmappedBasis = describeUnmappedCalls(name, unmappedCalls);
+    if (unmappedBasis !== undefined) return { recorded: false, basis: unmappedBasis };
+    return federatedSessions > 0
+      ? {
+          recorded: false,
+          basis:
+            'the principal opened federated sessions (sts:GetFederationToken), whose calls CloudTrail logs as the federated user, not as it',
+        }
+      : verdict;
+  };
 
   const grantedByName = new Map(input.grants.actions.map((grant) => [grant.action, grant]));
   const usedNames = [...used.keys(), ...[...possibly].filter((action) => grantedByName.has(action))];
@@ -358,9 +387,9 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
       const entry = catalog.get(line.action);
       const verdict = judge(line.action);
       const grant = grantedByName.get(line.action);
-      // An unused grant with calls that failed with another error than access (NoSuchEntity, ...):
-      // such a call may have been authorised first.
-      const failedCalls = line.status === 'unused' ? failed.get(line.action)?.calls : undefined;
+      // A grant not used with calls that failed with another error than access (NoSuchEntity, ...):
+      // such a call may have been authorised first, so the line is "?" (see judge).
+      const failedCalls = line.status === 'unknown' ? failed.get(line.action)?.calls : undefined;
       return {
         action: line.action,
         status: line.status,
@@ -380,9 +409,7 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
             ? 'used in the window'
             : line.status === 'ungranted'
               ? 'used in the window, but no policy grants it'
-              : failedCalls === undefined
-                ? verdict.basis
-                : `${verdict.basis}; but ${failedCalls} call(s) of it failed with an error other than access, which may come after it was authorised`,
+              : verdict.basis,
         ...(failedCalls === undefined ? {} : { failedCalls }),
       };
     }),
@@ -411,6 +438,68 @@ function tally(map: Map<string, { calls: number; lastSeen: string }>, action: st
     calls: (seen?.calls ?? 0) + row.calls,
     lastSeen: seen === undefined || row.lastSeen > seen.lastSeen ? row.lastSeen : seen.lastSeen,
   });
+}
+
+/** `iam:PassRole`, as the catalog names it. */
+const PASS_ROLE = 'iam:PassRole';
+
+/**
+ * The events of `CALL_DEPENDENCIES` (`actions/call-dependencies.ts`) whose API requires the role
+ * they pass, so that a successful call proves `iam:PassRole` was allowed without reading its
+ * resources (the other events there pass a role only when asked to: RunInstances with an instance
+ * profile, UpdateFunctionConfiguration with a new role, RegisterTaskDefinition with a task role,
+ * CreateStack with a service role...). The role parameter is `Required: Yes` in each API reference:
+ * Lambda CreateFunction `Role` (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html),
+ * Glue CreateJob `Role` (https://docs.aws.amazon.com/glue/latest/webapi/API_CreateJob.html), Step
+ * Functions CreateStateMachine `roleArn`
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html), EC2
+ * AssociateIamInstanceProfile and ReplaceIamInstanceProfileAssociation `IamInstanceProfile`
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateIamInstanceProfile.html);
+ * passing a role to a service needs `iam:PassRole` on it
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
+ */
+export const ROLE_REQUIRED_EVENTS: readonly string[] = [
+  'ec2:AssociateIamInstanceProfile',
+  'ec2:ReplaceIamInstanceProfileAssociation',
+  'glue:CreateJob',
+  'lambda:CreateFunction',
+  'states:CreateStateMachine',
+];
+const ROLE_REQUIRED = new Set(ROLE_REQUIRED_EVENTS.map((event) => event.toLowerCase()));
+
+/** Whether a successful call of `event` (`prefix:Name`, as mapped) always passed a role. */
+function passesRoleAlways(event: string): boolean {
+  return ROLE_REQUIRED.has(event.toLowerCase());
+}
+
+/** Calls of an event no IAM action is known for, with the IAM prefix of its event source. */
+interface UnmappedCalls {
+  readonly prefix: string;
+  readonly event: string;
+  readonly calls: number;
+}
+
+/**
+ * Why an action that would be `-` is `?` because of calls that map to no known action: calls whose
+ * event source stands for the action's service (`dynamodb:BatchExecuteStatement` for
+ * `dynamodb:PartiQLSelect`), or, from another event source, of the action's very name
+ * (`ssm:CreateControlChannel` for `ssmmessages:CreateControlChannel`): any of them may have used
+ * it. `undefined` when there are none.
+ */
+function describeUnmappedCalls(action: string, unmapped: readonly UnmappedCalls[]): string | undefined {
+  const colon = action.indexOf(':');
+  const prefix = action.slice(0, colon).toLowerCase();
+  const name = action.slice(colon + 1).toLowerCase();
+  const calls = new Map<string, number>();
+  for (const entry of unmapped) {
+    const entryName = entry.event.slice(entry.event.indexOf(':') + 1).toLowerCase();
+    if (entry.prefix.length === 0 || (entry.prefix !== prefix && entryName !== name)) continue;
+    calls.set(entry.event, (calls.get(entry.event) ?? 0) + entry.calls);
+  }
+  if (calls.size === 0) return undefined;
+  const total = [...calls.values()].reduce((sum, count) => sum + count, 0);
+  const events = [...calls.keys()].sort(compare);
+  return `${total} call(s) of events no IAM action is known for (${events.join(', ')}): any of them may have used it`;
 }
 
 /** The account id of an ARN (`arn:aws:iam::123456789012:user/x` → `123456789012`). */

@@ -371,7 +371,7 @@ export function renderReportText(
   if (attempted.length > 0)
     lines.push(
       '',
-      `Note: ${attempted.length} "-" action(s) have calls in the window that failed with an error other than access, which may come after the call was authorised (JSON: failedCalls): ${attempted
+      `Note: ${attempted.length} "?" action(s) were called in the window, each call failing with an error other than access, which may come after the call was authorised: the permission may be needed (JSON: failedCalls): ${attempted
         .slice(0, 5)
         .map((line) => `${line.action} (${line.failedCalls ?? 0})`)
         .join(', ')}${attempted.length > 5 ? ', …' : ''}.`,

@@ -91,12 +91,15 @@ describe('denied and failed calls', () => {
     expect(used).toEqual(['s3:ListAllMyBuckets']);
   });
 
-  it('flags a "-" whose calls all failed: such a call may have been authorised', async () => {
+  it('makes "?" of a grant whose calls all failed: such a call may have been authorised', async () => {
     const document = await diffOf('--user', 'alice');
-    // S3 object data events are in these logs (the GetObject itself), so the grant is "-".
+    // S3 object data events are in these logs (the GetObject itself), so without its failed call
+    // the grant would be "-".
     expect(document.actions.find((line) => line.action === 's3:GetObject')).toMatchObject({
-      status: 'unused',
+      status: 'unknown',
       failedCalls: 1,
+      basis:
+        'called 1 time(s), each failed with an error other than access (JSON: failed): the permission may be needed',
     });
     expect(document.actions.filter((line) => 'failedCalls' in line).map((line) => line.action)).toEqual([
       's3:GetObject',
@@ -104,11 +107,11 @@ describe('denied and failed calls', () => {
     const text = await run('--user', 'alice');
     expect(text.status, text.stderr).toBe(0);
     expect(flatten(text.stdout)).toContain(
-      'Note: 1 "-" action(s) have calls in the window that failed with an error other than access, which may come after the call was authorised (JSON: failedCalls): s3:GetObject (1).',
+      'Note: 1 "?" action(s) were called in the window, each call failing with an error other than access, which may come after the call was authorised: the permission may be needed (JSON: failedCalls): s3:GetObject (1).',
     );
   });
 
-  it('boundary plan keeps a "-" action whose calls failed, as it keeps "?" ones', async () => {
+  it('boundary plan keeps an action whose calls failed, as it keeps other "?" ones', async () => {
     const result = await runCli([
       'boundary',
       'plan',
@@ -128,12 +131,12 @@ describe('denied and failed calls', () => {
     };
     const [alice] = plan.principals;
     expect(alice?.used).toEqual(['s3:ListAllMyBuckets']);
-    // Its one GetObject failed (NoSuchKey): "-" in the report, kept in the boundary.
+    // Its one GetObject failed (NoSuchKey): "?" in the report, kept in the boundary.
     expect(alice?.unknown).toContain('s3:GetObject');
     expect(JSON.stringify(alice?.boundary.document)).toContain('"s3:GetObject"');
   });
 
-  it('audit makes no UnusedPermission finding of a "-" whose calls failed', async () => {
+  it('audit makes no UnusedPermission finding of an action whose calls failed', async () => {
     const audited = join(work, 'audited.yaml');
     writeFileSync(
       audited,
