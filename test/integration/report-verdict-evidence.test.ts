@@ -56,8 +56,9 @@ function call(name: string, source: string, event: string, minute: number, error
 }
 
 // dry dry-runs TerminateInstances (AWS answers Client.DryRunOperation: it would have succeeded);
-// failer tries to create a user that exists (EntityAlreadyExists); partiql runs PartiQL in a batch
-// (BatchExecuteStatement, which no IAM action is named after); passer creates a Lambda function
+// failer tries to create a user that exists (EntityAlreadyExists); partiql makes DynamoDB calls of
+// an event no IAM action is known for (ExecuteFutureStatement, a made-up name standing for a call
+// the action data does not know yet, as BatchExecuteStatement was); passer creates a Lambda function
 // (its Role is required, so iam:PassRole was allowed); other makes the trail look like one that
 // logs reads and writes, and DynamoDB table data events both ways.
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-verdict-evidence-'));
@@ -71,8 +72,8 @@ const logs = writeTrail(join(work, 'logs'), [
     records: [
       call('dry', 'ec2', 'TerminateInstances', 0, 'Client.DryRunOperation'),
       call('failer', 'iam', 'CreateUser', 1, 'EntityAlreadyExists'),
-      call('partiql', 'dynamodb', 'BatchExecuteStatement', 2),
-      call('partiql', 'dynamodb', 'BatchExecuteStatement', 3),
+      call('partiql', 'dynamodb', 'ExecuteFutureStatement', 2),
+      call('partiql', 'dynamodb', 'ExecuteFutureStatement', 3),
       call('passer', 'lambda', 'CreateFunction20150331', 4),
       call('other', 'iam', 'ListUsers', 5),
       call('other', 'iam', 'CreateRole', 6),
@@ -175,7 +176,7 @@ describe('calls that map to no known IAM action', () => {
       expect.objectContaining({
         action: 'dynamodb:PartiQLSelect',
         basis:
-          '2 call(s) of events no IAM action is known for (dynamodb:BatchExecuteStatement): any of them may have used it',
+          '2 call(s) of events no IAM action is known for (dynamodb:ExecuteFutureStatement): any of them may have used it',
       }),
     );
   });

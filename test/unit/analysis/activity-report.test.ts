@@ -383,21 +383,21 @@ describe('buildPrincipalDiffReport with calls no IAM action is known for', () =>
   });
 
   it('makes the unused grants of their event source\'s service "?", naming the events', () => {
-    // BatchExecuteStatement (PartiQL in batches) is no IAM action: it is authorised by the PartiQL
-    // actions of its statements, which its record does not name here.
+    // Made-up DynamoDB events the action data does not know (as BatchExecuteStatement and
+    // ExecuteTransaction were): any of the service's actions may have authorised them.
     const report = diff([
-      row({ eventSource: 'dynamodb.amazonaws.com', eventName: 'BatchExecuteStatement', calls: 2 }),
-      row({ eventSource: 'dynamodb.amazonaws.com', eventName: 'ExecuteTransaction', outcome: 'failed' }),
+      row({ eventSource: 'dynamodb.amazonaws.com', eventName: 'ExecuteFutureStatement', calls: 2 }),
+      row({ eventSource: 'dynamodb.amazonaws.com', eventName: 'RunFutureTransaction', outcome: 'failed' }),
     ]);
     expect(report.unmappedEvents.map((event) => event.event)).toEqual([
-      'dynamodb:BatchExecuteStatement',
-      'dynamodb:ExecuteTransaction',
+      'dynamodb:ExecuteFutureStatement',
+      'dynamodb:RunFutureTransaction',
     ]);
     const select = report.actions.find((a) => a.action === 'dynamodb:PartiQLSelect');
     expect(select).toMatchObject({
       status: 'unknown',
       basis:
-        '3 call(s) of events no IAM action is known for (dynamodb:BatchExecuteStatement, dynamodb:ExecuteTransaction): any of them may have used it',
+        '3 call(s) of events no IAM action is known for (dynamodb:ExecuteFutureStatement, dynamodb:RunFutureTransaction): any of them may have used it',
     });
     expect(Object.fromEntries(report.actions.map((a) => [a.action, a.status]))).toEqual({
       'dynamodb:DeleteTable': 'unknown',
@@ -424,7 +424,11 @@ describe('buildPrincipalDiffReport with calls no IAM action is known for', () =>
   it('ignores refused ones: a denied call used no grant', () => {
     expect(
       statuses([
-        row({ eventSource: 'dynamodb.amazonaws.com', eventName: 'BatchExecuteStatement', outcome: 'denied' }),
+        row({
+          eventSource: 'dynamodb.amazonaws.com',
+          eventName: 'ExecuteFutureStatement',
+          outcome: 'denied',
+        }),
       ]),
     ).toMatchObject({ 'dynamodb:PartiQLSelect': 'unused', 'dynamodb:DeleteTable': 'unused' });
   });
