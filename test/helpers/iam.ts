@@ -39,3 +39,29 @@ export function grantsOf(details: AuthorizationDetails, type: 'user' | 'role', n
 export function grantedNames(...policies: Statement[][]): string[] {
   return grantsOf(roleWithStatements(...policies), 'role', 'test_role').actions.map((a) => a.action);
 }
+
+/**
+ * A user of GetAccountAuthorizationDetails' `UserDetailList`, in `account`, with one inline policy
+ * allowing `actions` on every resource.
+ */
+export function userAllowing(account: string, name: string, actions: readonly string[]): object {
+  return {
+    Path: '/',
+    UserName: name,
+    UserId: `AIDA${name.toUpperCase()}`,
+    Arn: `arn:aws:iam::${account}:user/${name}`,
+    CreateDate: '2025-01-01T00:00:00Z',
+    UserPolicyList: [
+      {
+        PolicyName: `${name}-inline`,
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
+        },
+      },
+    ],
+    GroupList: [],
+    AttachedManagedPolicies: [],
+    Tags: [],
+  };
+}

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runCli } from '../helpers/cli.js';
+import { userAllowing } from '../helpers/iam.js';
 
 /*
  * Grants that these logs cannot show unused must not be "-", end to end:
@@ -20,25 +21,7 @@ import { runCli } from '../helpers/cli.js';
  */
 const ACCOUNT = '333333333333';
 
-const user = (name: string, actions: readonly string[]) => ({
-  Path: '/',
-  UserName: name,
-  UserId: `AIDA${name.toUpperCase()}`,
-  Arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
-  CreateDate: '2025-01-01T00:00:00Z',
-  UserPolicyList: [
-    {
-      PolicyName: `${name}-inline`,
-      PolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
-      },
-    },
-  ],
-  GroupList: [],
-  AttachedManagedPolicies: [],
-  Tags: [],
-});
+const user = (name: string, actions: readonly string[]): object => userAllowing(ACCOUNT, name, actions);
 
 const event = (
   name: string,

@@ -9,31 +9,11 @@ import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 
 import { flatten, runCli } from '../helpers/cli.js';
 import { writeTrail } from '../helpers/trail-fixture.js';
+import { userAllowing } from '../helpers/iam.js';
 
 const ACCOUNT = '333333333333';
 
-/** A user of the fixture's IAM data with one inline policy allowing `actions` on everything. */
-function user(name: string, actions: readonly string[]): object {
-  return {
-    Path: '/',
-    UserName: name,
-    UserId: `AIDA${name.toUpperCase()}`,
-    Arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
-    CreateDate: '2025-01-01T00:00:00Z',
-    UserPolicyList: [
-      {
-        PolicyName: `${name}-inline`,
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
-        },
-      },
-    ],
-    GroupList: [],
-    AttachedManagedPolicies: [],
-    Tags: [],
-  };
-}
+const user = (name: string, actions: readonly string[]): object => userAllowing(ACCOUNT, name, actions);
 
 /** One call of `name` on 2026-11-02 at the given minute, with an errorCode or none. */
 function call(name: string, source: string, event: string, minute: number, errorCode?: string): object {
