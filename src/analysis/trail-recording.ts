@@ -278,10 +278,14 @@ export function createRecordingJudge(
           };
         }
         const seen = logged.dataTypesLogged.get(type);
+        // Data events of the type in the logs show that the trail selects some of them, not which
+        // resources: a selector narrowed by ARN (a few buckets, one table) is common, and a call on
+        // another resource leaves no record. Only the selectors can say "every resource", as they
+        // do above (notes: cloudtrail-coverage-facts.md §1a).
         if (seen !== undefined && logsDirection(seen))
           return {
-            recorded: true,
-            basis: `a data event of type ${type}, and the logs hold data events of that type`,
+            recorded: false,
+            basis: `a data event of type ${type}: the logs hold data events of that type, but a trail can select them for some resources only (--event-selectors settles it)`,
           };
         if (seen !== undefined)
           return {

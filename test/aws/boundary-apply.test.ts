@@ -65,11 +65,15 @@ const TRUST = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-/** What each principal is granted (its one inline policy) and calls successfully every day of the period. */
+/**
+ * What each principal is granted (its one inline policy) and calls successfully every day of the
+ * period. A grant never called is a management action (sqs:DeleteQueue, s3:DeleteBucket): an unused
+ * data-event action is "?" without the trail's selectors, and a boundary keeps it.
+ */
 const PRINCIPALS = {
   app: {
     kind: 'role',
-    granted: ['s3:GetObject', 'dynamodb:GetItem', 'sqs:SendMessage'],
+    granted: ['s3:GetObject', 'dynamodb:GetItem', 'sqs:DeleteQueue'],
     calls: [
       ['s3.amazonaws.com', 'GetObject'],
       ['dynamodb.amazonaws.com', 'GetItem'],
@@ -82,13 +86,13 @@ const PRINCIPALS = {
   },
   legacy: {
     kind: 'role',
-    granted: ['s3:GetObject', 'sqs:SendMessage'],
+    granted: ['s3:GetObject', 'sqs:DeleteQueue'],
     calls: [['s3.amazonaws.com', 'GetObject']],
     tags: [],
   },
   versions: {
     kind: 'role',
-    granted: ['s3:GetObject', 'sqs:SendMessage'],
+    granted: ['s3:DeleteBucket', 'sqs:SendMessage'],
     calls: [['sqs.amazonaws.com', 'SendMessage']],
     tags: [],
   },
@@ -146,14 +150,14 @@ const PRINCIPALS = {
   // policy to another user as a permissions policy: rollback's older default would change its grants.
   shared: {
     kind: 'role',
-    granted: ['s3:GetObject', 'sqs:SendMessage'],
+    granted: ['s3:GetObject', 'sqs:DeleteQueue'],
     calls: [['s3.amazonaws.com', 'GetObject']],
     tags: [],
   },
   // Applied twice (service level, then action level), then rolled back to the first apply.
   layered: {
     kind: 'role',
-    granted: ['s3:GetObject', 'sqs:SendMessage'],
+    granted: ['s3:GetObject', 'sqs:DeleteQueue'],
     calls: [['s3.amazonaws.com', 'GetObject']],
     tags: [{ key: 'team', value: 'data' }],
   },

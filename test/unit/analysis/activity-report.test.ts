@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -11,6 +14,8 @@ import type { PrincipalDiffInput } from '../../../src/analysis/activity-report.j
 import { loadActionData } from '../../../src/cli/action-data.js';
 import type { ActivityRow } from '../../../src/trail/activity-summary.js';
 import { grantsOf, roleWithStatements } from '../../helpers/iam.js';
+import { REPO_ROOT } from '../../helpers/paths.js';
+import { parseEventSelectors } from '../../../src/analysis/event-selectors.js';
 import { parseAuthorizationDetails } from '../../../src/iam/authorization-details.js';
 
 const { mapper, catalog } = loadActionData();
@@ -31,6 +36,18 @@ const row = (overrides: Partial<ActivityRow>): ActivityRow => ({
   lastSeen: '2026-10-01T10:00:00Z',
   ...overrides,
 });
+
+/**
+ * A trail's selectors logging management events and the S3 object, DynamoDB table and Lambda
+ * function data events of every resource, both directions: what makes an unused data action "-"
+ * (data events in the logs alone show that some resources are selected, not which).
+ */
+const ALL_DATA_SELECTORS = parseEventSelectors(
+  JSON.parse(
+    readFileSync(join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json'), 'utf8'),
+  ) as unknown,
+  'basic-all-data.json',
+);
 
 describe('buildPrincipalDiffReport', () => {
   const grants = grantsOf(
@@ -53,7 +70,7 @@ describe('buildPrincipalDiffReport', () => {
     'test_role',
   );
   // As the cache answers: the actor's rows, and the distinct events of the account.
-  const diff = (rows: ActivityRow[]) =>
+  const diff = (rows: ActivityRow[], selectors?: PrincipalDiffInput['selectors']) =>
     buildPrincipalDiffReport({
       grants,
       actorRows: rows.filter((r) => r.actorArn === ROLE),
@@ -62,6 +79,7 @@ describe('buildPrincipalDiffReport', () => {
         .map((r) => ({ eventSource: r.eventSource, eventName: r.eventName })),
       mapper,
       catalog,
+      ...(selectors === undefined ? {} : { selectors }),
     });
 
   it('classifies used, unused, unknown and ungranted actions', () => {
@@ -92,23 +110,32 @@ describe('buildPrincipalDiffReport', () => {
     });
   });
 
-  it("counts a service's data actions as recorded once the account's logs hold its data events, from any actor", () => {
+  it('makes an unused data action "?" when the logs hold data events of its type, from any actor: a trail may select some resources only', () => {
     const other = { actorArn: `arn:aws:iam::${ACCOUNT}:user/other`, actorType: 'IAMUser' };
-    const report = diff([
-      row({ ...other, eventName: 'GetObject' }),
-      row({ ...other, eventName: 'PutObject' }),
-    ]);
+    const rows = [row({ ...other, eventName: 'GetObject' }), row({ ...other, eventName: 'PutObject' })];
+    const report = diff(rows);
     expect(report.dataEventTypesLogged).toEqual(['AWS::S3::Object']);
-    expect(report.actions.find((a) => a.action === 's3:PutObject')?.status).toBe('unused');
-    expect(report.actions.find((a) => a.action === 's3:GetObject')?.status).toBe('unused');
+    expect(report.actions.find((a) => a.action === 's3:PutObject')).toMatchObject({
+      status: 'unknown',
+      basis:
+        'a data event of type AWS::S3::Object: the logs hold data events of that type, but a trail can select them for some resources only (--event-selectors settles it)',
+    });
+    expect(report.actions.find((a) => a.action === 's3:GetObject')?.status).toBe('unknown');
     expect(report.actions.find((a) => a.action === 'sqs:SendMessage')?.status).toBe('unknown');
+    // Selectors that select the type for every resource settle it.
+    const selected = diff(rows, ALL_DATA_SELECTORS);
+    expect(selected.actions.find((a) => a.action === 's3:PutObject')?.status).toBe('unused');
+    expect(selected.actions.find((a) => a.action === 's3:GetObject')?.status).toBe('unused');
   });
 
-  it('keeps "?" for the direction of a data type the logs never show (a write-only data selector)', () => {
+  it('says when the logs show only one direction of a data type (a write-only data selector)', () => {
     const other = { actorArn: `arn:aws:iam::${ACCOUNT}:user/other`, actorType: 'IAMUser' };
     const report = diff([row({ ...other, eventName: 'PutObject' })]);
-    expect(report.actions.find((a) => a.action === 's3:GetObject')?.status).toBe('unknown');
-    expect(report.actions.find((a) => a.action === 's3:PutObject')?.status).toBe('unused');
+    expect(report.actions.find((a) => a.action === 's3:GetObject')).toMatchObject({
+      status: 'unknown',
+      basis: expect.stringContaining('the logs hold only write ones of that type') as string,
+    });
+    expect(report.actions.find((a) => a.action === 's3:PutObject')?.status).toBe('unknown');
   });
 
   it('never counts denied calls as use, and lists them apart', () => {
@@ -121,12 +148,15 @@ describe('buildPrincipalDiffReport', () => {
   });
 
   it('lists calls that failed with another error (NoSuchKey) apart from denied ones, never as use', () => {
-    const report = diff([
-      row({ eventName: 'GetObject', outcome: 'failed', calls: 3, lastSeen: '2026-10-01T11:00:00Z' }),
-      row({ eventName: 'PutObject', outcome: 'denied', calls: 2 }),
-    ]);
+    const report = diff(
+      [
+        row({ eventName: 'GetObject', outcome: 'failed', calls: 3, lastSeen: '2026-10-01T11:00:00Z' }),
+        row({ eventName: 'PutObject', outcome: 'denied', calls: 2 }),
+      ],
+      ALL_DATA_SELECTORS,
+    );
     // Not used, since no call succeeded; but tried, and such a call may have been authorised: "?",
-    // never "-" (S3 object data events are in these logs, so without the calls it would be "-").
+    // never "-" (the selectors log S3 object data events, so without the calls it would be "-").
     const getObject = report.actions.find((a) => a.action === 's3:GetObject');
     expect(getObject).toMatchObject({
       status: 'unknown',
@@ -196,12 +226,13 @@ describe('buildPrincipalDiffReport', () => {
       accountEvents: rows.map((r) => ({ eventSource: r.eventSource, eventName: r.eventName })),
       mapper,
       catalog,
+      selectors: ALL_DATA_SELECTORS,
     });
     const line = (name: string) => report.actions.find((a) => a.action === name);
     expect(line('s3:GetObject')).toMatchObject({ status: 'used', possiblyUsed: false, calls: 2 });
     expect(line('s3:GetObjectVersion')).toMatchObject({ status: 'used', possiblyUsed: true, calls: 0 });
     expect(line('s3:DeleteObjectVersion')).toMatchObject({ status: 'used', possiblyUsed: true });
-    // No object call could have needed these: unused, and the logs would show them.
+    // No object call could have needed these: unused, and the trail (its selectors) logs them.
     expect(line('s3:GetObjectVersionTagging')?.status).toBe('unused');
     expect(line('s3:GetObjectTagging')?.status).toBe('unused');
   });
@@ -348,9 +379,9 @@ describe('buildPrincipalDiffReport with calls no IAM action is known for', () =>
     'role',
     'test_role',
   );
-  // The account logs management reads and writes (ListBuckets, another user's CreateUser) and
-  // DynamoDB table data events both ways (GetItem, PutItem; the PartiQL actions are of that type):
-  // every grant above is "-" unless something says otherwise.
+  // The account logs management reads and writes (ListBuckets, another user's CreateUser), and its
+  // selectors DynamoDB table data events both ways (the PartiQL actions are of that type): every
+  // grant above is "-" unless something says otherwise.
   const other = { actorArn: `arn:aws:iam::${ACCOUNT}:user/other`, actorType: 'IAMUser' } as const;
   const account = [
     row(other),
@@ -368,6 +399,7 @@ describe('buildPrincipalDiffReport with calls no IAM action is known for', () =>
       })),
       mapper,
       catalog,
+      selectors: ALL_DATA_SELECTORS,
     });
   const statuses = (rows: ActivityRow[]) =>
     Object.fromEntries(diff(rows).actions.map((a) => [a.action, a.status]));
