@@ -12,6 +12,7 @@ import type { Config } from '../config/load-config.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import type { BoundaryPrincipal } from '../iam/boundary-state.js';
 import { addDays } from '../trail/utc-days.js';
+import { selectorsOf } from './flags.js';
 import { resolveWindow } from './window.js';
 import type { ResolvedWindow } from './window.js';
 
@@ -198,13 +199,16 @@ export function planInputsOf(flags: {
   readonly level: BoundaryLevel;
   readonly logs?: string | undefined;
   readonly engine?: EngineName | undefined;
-}): Pick<BoundaryPlanOptions, 'selection' | 'unusedDays' | 'level' | 'logs' | 'engine'> {
+  readonly 'event-selectors'?: string | undefined;
+}): Pick<BoundaryPlanOptions, 'selection' | 'unusedDays' | 'level' | 'logs' | 'engine' | 'selectors'> {
+  const selectors = selectorsOf(flags);
   return {
     selection: selectionOf(flags),
     unusedDays: flags['unused-days'],
     level: flags.level,
     logs: flags.logs,
     engine: flags.engine,
+    ...(selectors === undefined ? {} : { selectors }),
   };
 }
 

@@ -9,6 +9,8 @@ import type { CacheSettings } from '../app/cache/cache-settings.js';
 import { ENGINE_NAMES } from '../app/report/report-types.js';
 import { BYTES_PER_GB } from '../analysis/read-chunks.js';
 import { UsageError } from '../errors.js';
+import type { TrailSelectors } from '../analysis/trail-recording.js';
+import { readEventSelectorsFile } from './event-selectors-file.js';
 
 /**
  * The flags several commands share, each defined once here so that its name, help text and
@@ -74,6 +76,24 @@ export const logsFlag = Flags.string({
   helpValue: 'DIR',
   description: 'Folder holding the CloudTrail tree (AWSLogs/...); overrides logs: in the config.',
 });
+
+/**
+ * `--event-selectors FILE` of the commands that judge grants from the logs (the main job, `audit`,
+ * `boundary plan` and `apply`): the trail's selectors, which make what it records exact.
+ */
+export const eventSelectorsFlag = Flags.string({
+  helpValue: 'FILE',
+  description:
+    "The trail's event selectors (output of `aws cloudtrail get-event-selectors`): what the trail records is then exact, not inferred from the logs.",
+});
+
+/** The trail's selectors of `--event-selectors`, read (exit 2 for a bad file), or `undefined`. */
+export function selectorsOf(flags: {
+  readonly 'event-selectors'?: string | undefined;
+}): TrailSelectors | undefined {
+  const file = flags['event-selectors'];
+  return file === undefined ? undefined : readEventSelectorsFile(file);
+}
 
 /** `--engine` of the commands that read CloudTrail over accounts (`audit`, `test`). */
 export const engineFlag = Flags.option({

@@ -8,11 +8,13 @@ import {
   cacheWaitFlag,
   configFlag,
   engineFlag,
+  eventSelectorsFlag,
   logsFlag,
   maxScanGbFlag,
   maxScanOf,
   noCacheFlag,
   cacheSettingsOf,
+  selectorsOf,
 } from '../cli/flags.js';
 import { describeCloudTrail, renderAuditText, writeAuditCsvFiles } from '../cli/render-audit.js';
 import { renderAuditHtml } from '../cli/render-html/render-audit-html.js';
@@ -98,6 +100,7 @@ export default class Audit extends BaseCommand {
         "Leave CloudTrail out: findings rest on IAM's own evidence (no unused permissions, no IAM changes).",
     }),
     logs: logsFlag,
+    'event-selectors': eventSelectorsFlag,
     engine: engineFlag,
     'max-scan-gb': maxScanGbFlag,
     cache: cachePathFlag,
@@ -144,6 +147,7 @@ export default class Audit extends BaseCommand {
     for (const notice of window.notices) this.warnLine(notice);
     // With --org the config is optional; without, it lists the accounts.
     const config = this.loadFanOutConfig(flags);
+    const selectors = selectorsOf(flags);
 
     const document = await this.withLogReading(({ signal, reporter }) =>
       runAudit({
@@ -159,6 +163,7 @@ export default class Audit extends BaseCommand {
         cache: cacheSettingsOf(flags),
         ...maxScanOf(flags),
         advisor: !flags['no-advisor'],
+        ...(selectors === undefined ? {} : { selectors }),
         concurrency: flags.concurrency,
         signal,
         reporter,

@@ -6,8 +6,10 @@ import {
   cacheWaitFlag,
   configFlag,
   configPathOf,
+  eventSelectorsFlag,
   maxScanGbFlag,
   maxScanOf,
+  selectorsOf,
   windowFlags,
 } from '../cli/flags.js';
 import {
@@ -22,7 +24,6 @@ import { renderReportHtml } from '../cli/render-html/render-report-html.js';
 import { runReport } from '../app/report/run-report.js';
 import { ENGINE_NAMES } from '../app/report/report-types.js';
 import type { ReportQuestion } from '../app/report/report-types.js';
-import { readEventSelectorsFile } from '../cli/event-selectors-file.js';
 import { renderLogsRead } from '../cli/render-logs-read.js';
 import { toPrintable, toPrintableDeep } from '../cli/printable.js';
 import { describeWindow, resolveWindow } from '../cli/window.js';
@@ -88,11 +89,7 @@ export default class Report extends BaseCommand {
       helpValue: 'DIR',
       description: 'Folder holding the CloudTrail tree (AWSLogs/...); overrides logs: in the config.',
     }),
-    'event-selectors': Flags.string({
-      helpValue: 'FILE',
-      description:
-        "The trail's event selectors (output of `aws cloudtrail get-event-selectors`): what the trail records is then exact, not inferred from the logs.",
-    }),
+    'event-selectors': eventSelectorsFlag,
     ...windowFlags,
     // The three filters default to false, not oclif's undefined: JSON's filter states all three.
     'show-used': Flags.boolean({
@@ -162,8 +159,7 @@ export default class Report extends BaseCommand {
       throw new UsageError('--format html is for --list and --user/--role; --destrole alone lists callers', {
         suggestions: ['--format text, json or csv for the callers of a role'],
       });
-    const selectors =
-      flags['event-selectors'] === undefined ? undefined : readEventSelectorsFile(flags['event-selectors']);
+    const selectors = selectorsOf(flags);
 
     const result = await this.withLogReading(({ signal, reporter }) =>
       runReport({

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditDocument } from '../../src/app/audit/audit-types.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { advisorService } from '../helpers/advisor.js';
-import { runCli } from '../helpers/cli.js';
+import { flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /*
@@ -278,6 +278,28 @@ describe('iamtrail audit on the demo organisation', () => {
     const at = printed.indexOf(tail[0] ?? '');
     expect(at, tail[0]).toBeGreaterThan(elided);
     expect(printed.slice(at, at + tail.length)).toEqual(tail);
+  });
+
+  it('--event-selectors: data actions the selectors log for every resource count as unused; a bad file is exit 2', async () => {
+    const alice = (stdout: string): string | undefined =>
+      stdout.split('\n')[
+        stdout.split('\n').indexOf('LOW      UnusedPermission demo arn:aws:iam::111111111111:user/alice') + 1
+      ];
+    // Without the selectors alice's unused S3 object actions are "?" (the logs cannot say every
+    // bucket's data events are logged): 186 unused; with selectors logging them all, 212.
+    expect(alice((await runCli(WEEK)).stdout)).toContain('186 granted action(s) unused');
+    const selected = await runCli([
+      ...WEEK,
+      '--event-selectors',
+      join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json'),
+    ]);
+    expect(selected.status, selected.stderr).toBe(0);
+    expect(alice(selected.stdout)).toContain('212 granted action(s) unused');
+    const bad = await runCli([...WEEK, '--event-selectors', join(REPO_ROOT, 'no/such/selectors.json')]);
+    expect(bad.status).toBe(2);
+    expect(flatten(bad.stderr)).toContain(
+      `event selectors file ${join(REPO_ROOT, 'no/such/selectors.json')} does not exist`,
+    );
   });
 
   it('--no-trail: says so in every output, no unused permission and no IAM changes (null)', async () => {

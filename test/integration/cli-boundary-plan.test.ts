@@ -197,6 +197,32 @@ describe('boundary plan on the demo account', () => {
   });
 });
 
+describe('boundary plan --event-selectors', () => {
+  it('drops unused data actions the selectors log for every resource, which it keeps without them', async () => {
+    const plan = async (...more: string[]) => {
+      const run = await runCli([
+        ...['boundary', 'plan', '--config', config, '--account', 'demo', '--role', 'admin'],
+        ...['--end', '2026-10-31', '--unused-days', '16', '--level', 'action', '--format', 'json'],
+        ...['--cache', join(work, 'cache.duckdb'), ...more],
+      ]);
+      expect(run.status, run.stderr).toBe(0);
+      const [admin] = (JSON.parse(run.stdout) as BoundaryPlanDocument).principals;
+      if (admin?.status !== 'planned') throw new Error(`admin not planned: ${run.stdout}`);
+      return admin;
+    };
+    // Without the selectors, S3 object data events in the logs do not show that every bucket's are
+    // logged: an unused s3:DeleteObject is "?" and kept. Selectors logging them for every bucket
+    // make it "-": dropped.
+    expect((await plan()).unknown).toContain('s3:DeleteObject');
+    const selected = await plan(
+      '--event-selectors',
+      join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json'),
+    );
+    expect(selected.unknown).not.toContain('s3:DeleteObject');
+    expect(selected.used).toEqual((await plan()).used);
+  });
+});
+
 describe('boundary plan of a role granted patterns the action catalog does not know', () => {
   // Role app is granted two actions it calls every day, a service the catalog does not know
   // (newsvc:*) and an action of S3 it does not know (s3:FutureAction); which actions those two

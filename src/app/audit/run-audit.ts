@@ -36,6 +36,7 @@ import type {
   AuditPrincipal,
   PrincipalActions,
 } from './audit-types.js';
+import type { TrailSelectors } from '../../analysis/trail-recording.js';
 
 /*
  * `iamtrail audit`: the accounts' credentials and IAM data (the evidence fan-out), CloudTrail from
@@ -67,6 +68,8 @@ export interface AuditOptions {
   readonly maxScanBytes?: number;
   /** `false` for `--no-advisor`. */
   readonly advisor: boolean;
+  /** `--event-selectors`: what the trail records, exactly; otherwise inferred from the logs. */
+  readonly selectors?: TrailSelectors;
   /** Accounts read at once. */
   readonly concurrency: number;
   readonly reporter: EngineReporter & { note(message: string): void };
@@ -294,6 +297,7 @@ async function readTrails(
         accountEvents,
         mapper: data.mapper,
         catalog: data.catalog,
+        ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
         ...(snapshots === undefined ? {} : { advisor: { snapshot, window } }),
       });
       if (judged.advisor?.state === 'applied') advisorPrincipals += 1;

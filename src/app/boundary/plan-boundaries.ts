@@ -35,6 +35,7 @@ import type { EngineName, LogsSummary } from '../report/report-types.js';
 import { requirePrincipal } from '../report/require-principal.js';
 import { resolveBoundaryAccount } from './boundary-target.js';
 import type { BoundaryAccount } from './boundary-target.js';
+import type { TrailSelectors } from '../../analysis/trail-recording.js';
 
 /*
  * `iamtrail boundary plan`: per principal of one account, the permission boundary a usage-driven
@@ -68,6 +69,8 @@ export interface BoundaryPlanOptions {
   readonly now?: Date;
   /** `boundary apply --replace-boundary`: a principal whose boundary iamtrail did not create is planned, not skipped. */
   readonly replaceBoundary?: boolean;
+  /** `--event-selectors`: what the trail records, exactly; otherwise inferred from the logs. */
+  readonly selectors?: TrailSelectors;
 }
 
 /** One principal's plan: a boundary, or why it gets none. */
@@ -260,6 +263,7 @@ export async function planBoundariesOf(
         accountEvents,
         mapper: data.mapper,
         catalog: data.catalog,
+        ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
         advisor: { snapshot: snapshots.get(principal.arn.toLowerCase()), window },
       });
       if (judged.advisor?.state === 'applied') advisorPrincipals += 1;

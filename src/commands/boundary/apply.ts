@@ -23,6 +23,7 @@ import {
   cacheWaitFlag,
   configFlag,
   engineFlag,
+  eventSelectorsFlag,
   formatFlag,
   logsFlag,
 } from '../../cli/flags.js';
@@ -63,6 +64,7 @@ export default class BoundaryApply extends BaseCommand {
     }),
     yes: yesFlag,
     logs: logsFlag,
+    'event-selectors': eventSelectorsFlag,
     engine: engineFlag,
     cache: cachePathFlag,
     'cache-wait': cacheWaitFlag,
