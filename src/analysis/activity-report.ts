@@ -345,6 +345,10 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
     const target = row.outcome === 'ok' ? used : row.outcome === 'denied' ? denied : failed;
     for (const action of mapping.actions) tally(target, action, row);
     if (row.outcome === 'ok') for (const action of mapping.also) possibly.add(action);
+    // A call authorised only by one of its `also` actions (a transaction's item actions, a PartiQL
+    // statement's) that failed after authorisation may have needed any of them: never "-".
+    if (row.outcome === 'failed' && mapping.actions.length === 0)
+      for (const action of mapping.also) tally(failed, action, row);
     if (row.outcome === 'ok' && passesRoleAlways(mapping.event)) tally(rolePassing, PASS_ROLE, row);
   }
   // A successful call that cannot be made without passing a role proves iam:PassRole was allowed.
@@ -482,8 +486,8 @@ interface UnmappedCalls {
 /**
  * Why an action that would be `-` is `?` because of calls that map to no known action: calls whose
  * event source stands for the action's service (`dynamodb:BatchExecuteStatement` for
- * `dynamodb:PartiQLSelect`), or, from another event source, of the action's very name
- * (`ssm:CreateControlChannel` for `ssmmessages:CreateControlChannel`): any of them may have used
+ * `dynamodb:PartiQLSelect`), or of the action's very name from an event source whose prefix the
+ * action's extends (`ssm:CreateControlChannel` for `ssmmessages:CreateControlChannel`): any of them may have used
  * it. `undefined` when there are none.
  */
 function describeUnmappedCalls(action: string, unmapped: readonly UnmappedCalls[]): string | undefined {
@@ -493,7 +497,10 @@ function describeUnmappedCalls(action: string, unmapped: readonly UnmappedCalls[
   const calls = new Map<string, number>();
   for (const entry of unmapped) {
     const entryName = entry.event.slice(entry.event.indexOf(':') + 1).toLowerCase();
-    if (entry.prefix.length === 0 || (entry.prefix !== prefix && entryName !== name)) continue;
+    // Another prefix only for a service whose IAM prefix extends the event source's (ssm's events
+    // for ssmmessages): a same-named action of any service would make every TagResource "?".
+    const related = entry.prefix === prefix || (entryName === name && prefix.startsWith(entry.prefix));
+    if (entry.prefix.length === 0 || !related) continue;
     calls.set(entry.event, (calls.get(entry.event) ?? 0) + entry.calls);
   }
   if (calls.size === 0) return undefined;

@@ -252,7 +252,7 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
     root.appendChild(
       notice(
         'warn',
-        `${attempted.length} "-" action(s) have calls in the window that failed with an error other than access, which may come after the call was authorised: ${attempted.map((line) => line.action).join(', ')}.`,
+        `${attempted.length} "?" action(s) were called in the window, each call failing with an error other than access, which may come after the call was authorised: the permission may be needed: ${attempted.map((line) => line.action).join(', ')}.`,
         'failed-calls',
       ),
     );

@@ -57,13 +57,16 @@ export default class AthenaSetup extends BaseCommand {
         });
     let outcome: AthenaSetupOutcome;
     try {
+      // The account each created object is recorded under, known before anything is created: an
+      // object made while STS could not say would be in no account's ledger.
+      const account = store === undefined ? undefined : await clients.account();
       outcome = await setUpAthena(
         clients,
         context.athena,
         context.accountIds,
-        store === undefined
+        store === undefined || account === undefined
           ? undefined
-          : async (resource) => store.recordAthenaResource(resource, await clients.account()),
+          : (resource) => store.recordAthenaResource(resource, account),
       );
     } finally {
       await store?.close();

@@ -441,16 +441,39 @@ describe('buildPrincipalDiffReport with calls no IAM action is known for', () =>
     });
   });
 
-  it('makes a grant of the same name "?" when the event source stands for another prefix', () => {
+  it('makes a grant of the same name "?" only when its prefix extends the event source\'s', () => {
     // SSM Session Manager's ssmmessages:* calls are logged by ssm.amazonaws.com (CloudTrail coverage
-    // notes, §6): an unmapped event of another source with an action's very name may be it.
-    expect(statuses([row({ eventSource: 'example.amazonaws.com', eventName: 'DeleteTable' })])).toEqual({
+    // notes, §6): an unmapped event of such a source with an action's very name may be it.
+    expect(statuses([row({ eventSource: 'dynamo.amazonaws.com', eventName: 'DeleteTable' })])).toEqual({
       'dynamodb:DeleteTable': 'unknown',
       'dynamodb:PartiQLInsert': 'unused',
       'dynamodb:PartiQLSelect': 'unused',
       'iam:CreateUser': 'unused',
       'iam:DeleteUser': 'unused',
     });
+    // Any other service's event of that name says nothing of this one (every service has a
+    // TagResource): the grants stay as the logs make them.
+    expect(statuses([row({ eventSource: 'example.amazonaws.com', eventName: 'DeleteTable' })])).toEqual({
+      'dynamodb:DeleteTable': 'unused',
+      'dynamodb:PartiQLInsert': 'unused',
+      'dynamodb:PartiQLSelect': 'unused',
+      'iam:CreateUser': 'unused',
+      'iam:DeleteUser': 'unused',
+    });
+  });
+
+  it('makes "?" the possible actions of a call that failed after authorisation and names no certain one', () => {
+    // ExecuteStatement is authorised by its statement's PartiQL action, which the record does not
+    // name (only possible uses): failed, any of them may have been needed.
+    const report = diff([
+      row({ eventSource: 'dynamodb.amazonaws.com', eventName: 'ExecuteStatement', outcome: 'failed' }),
+    ]);
+    for (const action of ['dynamodb:PartiQLSelect', 'dynamodb:PartiQLInsert'])
+      expect(report.actions.find((a) => a.action === action)).toMatchObject({
+        status: 'unknown',
+        failedCalls: 1,
+      });
+    expect(report.actions.find((a) => a.action === 'dynamodb:DeleteTable')?.status).toBe('unused');
   });
 
   it('ignores refused ones: a denied call used no grant', () => {
