@@ -231,6 +231,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
       format: { type: 'option', options: ['json', 'yaml', 'terraform'], default: 'json' },
       output: { type: 'option' },
       logs: { type: 'option' },
+      'event-selectors': { type: 'option' },
       engine: { type: 'option', options: ['local', 'athena'] },
       'max-scan-gb': { type: 'option' },
       cache: { type: 'option' },

@@ -224,3 +224,30 @@ describe('policy generate on the demo account', () => {
     expect(resourcesOf('sts:AssumeRole').sort()).toEqual(assumed);
   });
 });
+
+describe('policy generate --event-selectors', () => {
+  it('keeps an unused data action "?" without the selectors, and drops it when they log its type for every resource', async () => {
+    const generate = async (...more: string[]) => {
+      const run = await runCli([
+        ...['policy', 'generate', '--config', join(DEMO, 'config.example.yaml'), '--cache', cache],
+        ...['--account', 'demo', '--user', 'alice', '--start', '2026-10-16', '--end', '2026-10-31', '--json'],
+        ...more,
+      ]);
+      expect(run.status, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as PolicyGenerateDocument;
+    };
+    const allows = (document: PolicyGenerateDocument): string =>
+      JSON.stringify(document.policies.map((policy) => policy.document));
+    // alice never deletes objects; S3 object data events in the logs do not show that every bucket's
+    // are logged, so s3:DeleteObject is "?" and kept (keep-unknown is the default).
+    const inferred = await generate();
+    expect(allows(inferred)).toContain('"s3:DeleteObject"');
+    const selected = await generate(
+      '--event-selectors',
+      join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json'),
+    );
+    expect(allows(selected)).not.toContain('"s3:DeleteObject"');
+    expect(selected.counts.unknownKept).toBeLessThan(inferred.counts.unknownKept);
+    expect(selected.counts.used).toBe(inferred.counts.used);
+  });
+});

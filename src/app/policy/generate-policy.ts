@@ -29,6 +29,7 @@ import { loadWindow, planLogs } from '../report/load-window.js';
 import type { EngineName, LogsSummary } from '../report/report-types.js';
 import { requirePrincipal } from '../report/require-principal.js';
 import type { ResourceUsageRow } from '../../trail/resource-usage.js';
+import type { TrailSelectors } from '../../analysis/trail-recording.js';
 
 /*
  * `iamtrail policy generate`: the identity policy a principal needs for what it did in a window,
@@ -57,6 +58,8 @@ export interface GeneratePolicyOptions {
   readonly cache: CacheSettings;
   /** `--max-scan-gb` in bytes (see `LoadWindowOptions.maxScanBytes`). */
   readonly maxScanBytes?: number;
+  /** `--event-selectors`: what the trail records, exactly; otherwise inferred from the logs. */
+  readonly selectors?: TrailSelectors;
   readonly reporter: EngineReporter & { note(message: string): void };
   readonly signal?: AbortSignal;
   readonly now?: Date;
@@ -182,6 +185,7 @@ export async function generatePolicy(
       accountEvents,
       mapper: data.mapper,
       catalog: data.catalog,
+      ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
       advisor: { snapshot, window },
     });
     const lines = judged.report.actions;

@@ -13,9 +13,11 @@ import {
   configFlag,
   configPathOf,
   engineFlag,
+  eventSelectorsFlag,
   logsFlag,
   maxScanGbFlag,
   maxScanOf,
+  selectorsOf,
   noCacheFlag,
   windowFlags,
 } from '../../cli/flags.js';
@@ -90,6 +92,7 @@ export default class PolicyGenerate extends BaseCommand {
       description: 'Write the policy to FILE (several policies: FILE-1, FILE-2, … before the extension).',
     }),
     logs: logsFlag,
+    'event-selectors': eventSelectorsFlag,
     engine: engineFlag,
     'max-scan-gb': maxScanGbFlag,
     cache: cachePathFlag,
@@ -105,6 +108,7 @@ export default class PolicyGenerate extends BaseCommand {
     const config = loadConfig(configPath);
     for (const key of config.unknownKeys)
       this.warnLine(`config file ${configPath}: unknown key "${key}" ignored`);
+    const selectors = selectorsOf(flags);
     const document = await this.withLogReading(({ signal, reporter }) =>
       generatePolicy({
         config,
@@ -120,6 +124,7 @@ export default class PolicyGenerate extends BaseCommand {
         engine: flags.engine,
         cache: cacheSettingsOf(flags),
         ...maxScanOf(flags),
+        ...(selectors === undefined ? {} : { selectors }),
         signal,
         reporter,
       }),
