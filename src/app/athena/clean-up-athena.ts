@@ -8,6 +8,7 @@ import { IAMTRAIL_MARKER } from '../../engines/athena/athena-sql.js';
 import {
   removeAthenaResource,
   removeResultObjects,
+  resultObjectsOf,
   workgroupArnOf,
 } from '../../engines/athena/athena-teardown.js';
 import type { CleanupItem } from '../../engines/athena/athena-teardown.js';
@@ -84,9 +85,7 @@ export async function cleanUpAthena(
       reporter,
       dryRun,
     );
-    const objects = queries.flatMap((query) =>
-      query.outputLocation === null ? [] : [query.outputLocation, `${query.outputLocation}.metadata`],
-    );
+    const objects = resultObjectsOf(queries);
     if (objects.length === 0 && resources.length === 0) {
       reporter.log(
         `nothing to clean up in ${clients.region} for account ${account}: the cache ${cachePath} records no Athena object or query of iamtrail made there`,
@@ -205,10 +204,10 @@ function keptElsewhere(
         ? `recorded without the account it was created in (by an iamtrail before cache schema 14): it may be another account's; pass --include-unattributed if it was created with these credentials (account ${account})`
         : `recorded in account ${other}, not in ${account} (the account of these credentials): run cleanup with account ${other}'s credentials to remove it`;
     const items: CleanupItem[] = [
-      ...queries
-        .filter((query) => query.account === other && query.outputLocation !== null)
-        .flatMap((query) => [query.outputLocation ?? '', `${query.outputLocation ?? ''}.metadata`])
-        .map((name) => ({ kind: 'result-object' as const, name })),
+      ...resultObjectsOf(queries.filter((query) => query.account === other)).map((name) => ({
+        kind: 'result-object' as const,
+        name,
+      })),
       ...order(resources.filter((resource) => resource.account === other)).map((resource) => ({
         kind: resource.kind,
         name: resource.name,

@@ -577,11 +577,9 @@ async function removeRunResults(
   queries: readonly AthenaQueryRecord[],
   reporter: EngineReporter,
 ): Promise<void> {
-  const objects = queries.flatMap((query) =>
-    query.outputLocation === null ? [] : [query.outputLocation, `${query.outputLocation}.metadata`],
-  );
+  const { removeResultObjects, resultObjectsOf } = await import('../../engines/athena/athena-teardown.js');
+  const objects = resultObjectsOf(queries);
   if (objects.length === 0) return;
-  const { removeResultObjects } = await import('../../engines/athena/athena-teardown.js');
   const failed: (CleanupItem & { error: string })[] = [];
   await removeResultObjects(aws, objects, [], failed, (message) => {
     reporter.warn(message);

@@ -40,6 +40,13 @@ export interface CleanupResult {
   readonly failed: readonly (CleanupItem & { readonly error: string })[];
 }
 
+/** The result objects Athena wrote for `queries`: each one's `<id>.csv` and its `.metadata`. */
+export function resultObjectsOf(queries: readonly { readonly outputLocation: string | null }[]): string[] {
+  return queries.flatMap((query) =>
+    query.outputLocation === null ? [] : [query.outputLocation, `${query.outputLocation}.metadata`],
+  );
+}
+
 /**
  * Deletes result objects bucket by bucket; returns the locations now absent (deleted, or their
  * bucket is gone). A missing bucket or a refused batch is reported and the rest goes on.
