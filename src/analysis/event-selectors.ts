@@ -45,6 +45,9 @@ const EventSelectorsOutput = z
     ),
   );
 
+/** A trail's ARN (`arn:aws:cloudtrail:us-east-1:111122223333:trail/NAME`), its account captured. */
+const TRAIL_ARN = /^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:(\d{12}):trail\/\S+$/;
+
 /** A problem with an event selectors document: where (a JSON path) and what. */
 export class EventSelectorsError extends Error {
   override readonly name = 'EventSelectorsError';
@@ -77,6 +80,12 @@ export function parseEventSelectors(value: unknown, source: string): TrailSelect
       `not the output of get-event-selectors${path}: ${issue?.message ?? 'invalid'}`,
     );
   }
+  const trailArn = parsed.data.TrailARN;
+  const trailAccount = trailArn === undefined ? undefined : TRAIL_ARN.exec(trailArn)?.[1];
+  if (trailArn !== undefined && trailAccount === undefined)
+    throw new EventSelectorsError(
+      `not the output of get-event-selectors at TrailARN: ${JSON.stringify(trailArn)} is not a trail's ARN`,
+    );
   const management = {
     read: { logged: false, excluded: undefined } as MutableManagement,
     write: { logged: false, excluded: undefined } as MutableManagement,
@@ -145,5 +154,33 @@ export function parseEventSelectors(value: unknown, source: string): TrailSelect
     logged: entry.logged,
     excludedSources: [...(entry.excluded ?? [])].sort(),
   });
-  return { source, management: { read: freeze(management.read), write: freeze(management.write) }, data };
+  return {
+    source,
+    ...(trailAccount === undefined ? {} : { trailAccount }),
+    management: { read: freeze(management.read), write: freeze(management.write) },
+    data,
+  };
+}
+
+/**
+ * The selectors that say what an account's logs hold: a trail's selectors say what that trail
+ * records, so they apply to its own account, and to every account only when it is an organization
+ * trail (`--organization-trail`); a file that names no trail is taken as the user gave it. For
+ * another account they are not applied (`skipped` says why): its unused actions are judged from
+ * what its logs show, as without `--event-selectors`, never from another trail's selectors.
+ */
+export function selectorsForAccount(
+  selectors: TrailSelectors | undefined,
+  account: { readonly name: string; readonly id: string },
+): { readonly selectors?: TrailSelectors; readonly skipped?: string } {
+  if (
+    selectors === undefined ||
+    selectors.trailAccount === undefined ||
+    selectors.organizationTrail === true ||
+    selectors.trailAccount === account.id
+  )
+    return selectors === undefined ? {} : { selectors };
+  return {
+    skipped: `--event-selectors ${selectors.source} holds the selectors of a trail of account ${selectors.trailAccount} (its TrailARN); they are not applied to account ${account.name} (${account.id}): what that account's trail records is inferred from its logs, so its unused data actions stay "?" (if the trail is an organization trail, add --organization-trail)`,
+  };
 }

@@ -22,6 +22,14 @@ export interface ManagementLogging {
 export interface TrailSelectors {
   /** Where the selectors came from (the file), for messages. */
   readonly source: string;
+  /**
+   * The account of the trail (of its `TrailARN`), when the file names it: its selectors say what
+   * that trail records, which is what another account's logs hold only if the trail is an
+   * organization trail (see {@link selectorsForAccount}).
+   */
+  readonly trailAccount?: string;
+  /** `--organization-trail`: the trail logs every account of the organisation. */
+  readonly organizationTrail?: boolean;
   readonly management: { readonly read: ManagementLogging; readonly write: ManagementLogging };
   /** Data resource types selected, each with its direction and whether all of its resources are. */
   readonly data: ReadonlyMap<string, ReadWrite & { readonly allResources: boolean }>;

@@ -200,6 +200,7 @@ export function planInputsOf(flags: {
   readonly logs?: string | undefined;
   readonly engine?: EngineName | undefined;
   readonly 'event-selectors'?: string | undefined;
+  readonly 'organization-trail'?: boolean | undefined;
 }): Pick<BoundaryPlanOptions, 'selection' | 'unusedDays' | 'level' | 'logs' | 'engine' | 'selectors'> {
   const selectors = selectorsOf(flags);
   return {

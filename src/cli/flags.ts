@@ -87,12 +87,25 @@ export const eventSelectorsFlag = Flags.string({
     "The trail's event selectors (output of `aws cloudtrail get-event-selectors`): what the trail records is then exact, not inferred from the logs.",
 });
 
+/**
+ * `--organization-trail`, beside {@link eventSelectorsFlag}: the selectors' trail is an
+ * organization trail, so they apply to every account, not only to the trail's own.
+ */
+export const organizationTrailFlag = Flags.boolean({
+  dependsOn: ['event-selectors'],
+  description:
+    'The --event-selectors trail is an organization trail: its selectors apply to every account, not only to the account in its TrailARN.',
+});
+
 /** The trail's selectors of `--event-selectors`, read (exit 2 for a bad file), or `undefined`. */
 export function selectorsOf(flags: {
   readonly 'event-selectors'?: string | undefined;
+  readonly 'organization-trail'?: boolean | undefined;
 }): TrailSelectors | undefined {
   const file = flags['event-selectors'];
-  return file === undefined ? undefined : readEventSelectorsFile(file);
+  if (file === undefined) return undefined;
+  const selectors = readEventSelectorsFile(file);
+  return flags['organization-trail'] === true ? { ...selectors, organizationTrail: true } : selectors;
 }
 
 /** `--engine` of the commands that read CloudTrail over accounts (`audit`, `test`). */

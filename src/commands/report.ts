@@ -7,6 +7,7 @@ import {
   configFlag,
   configPathOf,
   eventSelectorsFlag,
+  organizationTrailFlag,
   maxScanGbFlag,
   maxScanOf,
   selectorsOf,
@@ -90,6 +91,7 @@ export default class Report extends BaseCommand {
       description: 'Folder holding the CloudTrail tree (AWSLogs/...); overrides logs: in the config.',
     }),
     'event-selectors': eventSelectorsFlag,
+    'organization-trail': organizationTrailFlag,
     ...windowFlags,
     // The three filters default to false, not oclif's undefined: JSON's filter states all three.
     'show-used': Flags.boolean({

@@ -295,6 +295,19 @@ describe('iamtrail audit on the demo organisation', () => {
     ]);
     expect(selected.status, selected.stderr).toBe(0);
     expect(alice(selected.stdout)).toContain('212 granted action(s) unused');
+    // They are the selectors of a trail of account demo: account backup is judged by them only if
+    // that trail is an organization trail (--organization-trail).
+    const notApplied = 'they are not applied to account backup (222222222222)';
+    expect(flatten(selected.stderr)).toContain(notApplied);
+    expect(flatten(selected.stderr)).not.toContain('not applied to account demo');
+    const organization = await runCli([
+      ...WEEK,
+      '--event-selectors',
+      join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json'),
+      '--organization-trail',
+    ]);
+    expect(organization.status, organization.stderr).toBe(0);
+    expect(flatten(organization.stderr)).not.toContain(notApplied);
     const bad = await runCli([...WEEK, '--event-selectors', join(REPO_ROOT, 'no/such/selectors.json')]);
     expect(bad.status).toBe(2);
     expect(flatten(bad.stderr)).toContain(

@@ -127,6 +127,45 @@ describe('--event-selectors', () => {
     expect(document.actions.find((a) => a.action === 'iam:DeleteRole')?.symbol).toBe('-');
   });
 
+  it("judges only the trail's own account, another one only with --organization-trail", async () => {
+    // basic-all-data.json is the selectors of a trail of account demo (111111111111), logging S3
+    // object events for every bucket; backup (222222222222) is judged by them only if that trail is
+    // an organization trail.
+    const ops = (...args: string[]) =>
+      runCli([
+        ...DEMO_CACHED_ARGS,
+        '--account',
+        'backup',
+        '--user',
+        'ops',
+        '--format',
+        'json',
+        '--event-selectors',
+        join(SELECTORS, 'basic-all-data.json'),
+        ...args,
+      ]);
+    const symbolsOf = (run: CliRun) => {
+      const document = JSON.parse(run.stdout) as { actions: DiffAction[]; eventSelectors: string | null };
+      return {
+        getObject: document.actions.find((a) => a.action === 's3:GetObject')?.symbol,
+        eventSelectors: document.eventSelectors,
+      };
+    };
+    const notApplied = await ops();
+    expect(notApplied.status).toBe(0);
+    expect(symbolsOf(notApplied)).toEqual({ getObject: '?', eventSelectors: null });
+    expect(flatten(notApplied.stderr)).toContain(
+      'holds the selectors of a trail of account 111111111111 (its TrailARN); they are not applied to account backup (222222222222)',
+    );
+    const organization = await ops('--organization-trail');
+    expect(organization.status).toBe(0);
+    expect(symbolsOf(organization)).toEqual({
+      getObject: '-',
+      eventSelectors: join(SELECTORS, 'basic-all-data.json'),
+    });
+    expect(flatten(organization.stderr)).not.toContain('not applied');
+  });
+
   it('a missing file or one that is not get-event-selectors output is exit 2 naming the file', async () => {
     const missing = await withSelectors('no-such-file.json');
     expect(missing.status).toBe(2);

@@ -150,11 +150,13 @@ describe('calls that failed with another error (EntityAlreadyExists)', () => {
 
 describe('calls that map to no known IAM action', () => {
   it('make the unused grants of their event source\'s service "?", naming them', async () => {
-    // Selectors that log DynamoDB table data events of every table: without the unmapped calls the
-    // PartiQL grants would be "-".
+    // Selectors that log DynamoDB table data events of every table (an organization trail's: the
+    // file's TrailARN is another account's): without the unmapped calls the PartiQL grants would
+    // be "-".
     const selectors = [
       '--event-selectors',
       join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json'),
+      '--organization-trail',
     ];
     const result = await run('--user', 'partiql', ...selectors);
     expect(result.status, result.stderr).toBe(0);

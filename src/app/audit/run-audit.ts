@@ -12,6 +12,7 @@ import type {
 } from '../../analysis/audit-findings.js';
 import { isUnprovenUnused } from '../../analysis/activity-report.js';
 import { ADVISOR_EVIDENCE_KINDS } from '../../analysis/advisor-evidence.js';
+import { selectorsForAccount } from '../../analysis/event-selectors.js';
 import { judgePrincipal } from '../../analysis/principal-verdicts.js';
 import type { CacheStore } from '../../cache/cache-store.js';
 import type { ActionData } from '../../cli/action-data.js';
@@ -283,6 +284,8 @@ async function readTrails(
     }
     const verdicts = new Map<string, FindingsVerdicts>();
     const actions = new Map<string, PrincipalActions>();
+    const trail = selectorsForAccount(options.selectors, entry.account);
+    if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);
     let advisorPrincipals = 0;
     const principals: IamPrincipal[] = [
       ...entry.details.users,
@@ -297,7 +300,7 @@ async function readTrails(
         accountEvents,
         mapper: data.mapper,
         catalog: data.catalog,
-        ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
+        ...(trail.selectors === undefined ? {} : { selectors: trail.selectors }),
         ...(snapshots === undefined ? {} : { advisor: { snapshot, window } }),
       });
       if (judged.advisor?.state === 'applied') advisorPrincipals += 1;

@@ -17,6 +17,7 @@ import type {
   UnmappedCalls,
 } from '../../analysis/boundary-plan.js';
 import { isUnprovenUnused } from '../../analysis/activity-report.js';
+import { selectorsForAccount } from '../../analysis/event-selectors.js';
 import { judgePrincipal } from '../../analysis/principal-verdicts.js';
 import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
@@ -231,6 +232,8 @@ export async function planBoundariesOf(
     };
     const rows = await store.accountActorActivity(source, window, account.id);
     const accountEvents = await store.accountEvents(source, window, account.id);
+    const trail = selectorsForAccount(options.selectors, account);
+    if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);
     const snapshots = new Map(
       (await store.advisorSnapshots({ accountIds: [account.id] })).map((snapshot) => [
         snapshot.arn.toLowerCase(),
@@ -263,7 +266,7 @@ export async function planBoundariesOf(
         accountEvents,
         mapper: data.mapper,
         catalog: data.catalog,
-        ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
+        ...(trail.selectors === undefined ? {} : { selectors: trail.selectors }),
         advisor: { snapshot: snapshots.get(principal.arn.toLowerCase()), window },
       });
       if (judged.advisor?.state === 'applied') advisorPrincipals += 1;

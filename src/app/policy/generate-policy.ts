@@ -6,6 +6,7 @@ import {
   generatePolicies,
   grantEvidenced,
 } from '../../analysis/policy-generation.js';
+import { selectorsForAccount } from '../../analysis/event-selectors.js';
 import type { GeneratedPolicy, ResourceScope, ScopedAction } from '../../analysis/policy-generation.js';
 import { compileGenerated, generatedAllowPatterns, replayCalls } from '../../analysis/policy-replay.js';
 import type { PolicyReplay } from '../../analysis/policy-replay.js';
@@ -167,6 +168,8 @@ export async function generatePolicy(
       (row) => row.actorArn === principal.arn,
     );
     const accountEvents = await store.accountEvents(source, window, account.id);
+    const trail = selectorsForAccount(options.selectors, account);
+    if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);
     // Its calls to other accounts are logged (and their resources kept) under those accounts.
     const recipients = [...new Set([account.id, ...rows.map((row) => row.accountId)])].sort();
     const loggedRows: ResourceUsageRow[] = [];
@@ -185,7 +188,7 @@ export async function generatePolicy(
       accountEvents,
       mapper: data.mapper,
       catalog: data.catalog,
-      ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
+      ...(trail.selectors === undefined ? {} : { selectors: trail.selectors }),
       advisor: { snapshot, window },
     });
     const lines = judged.report.actions;

@@ -7,6 +7,7 @@ import {
 } from '../../analysis/activity-report.js';
 import type { AdvisorUse } from '../../analysis/advisor-evidence.js';
 import { sortRoleCallers } from '../../analysis/activity-order.js';
+import { selectorsForAccount } from '../../analysis/event-selectors.js';
 import { judgeGrants } from '../../analysis/principal-verdicts.js';
 import type { PrincipalVerdicts } from '../../analysis/principal-verdicts.js';
 import type { ActionData } from '../../cli/action-data.js';
@@ -215,6 +216,9 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
       throw error;
     }
     const [actorRows, accountEvents, snapshots, used] = await evidence;
+    // The selectors of the trail whose logs are judged: the account of the events read.
+    const trail = selectorsForAccount(options.selectors, destRole === undefined ? account : destAccount);
+    if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);
     /** The diff of the grants against `actorRows`, with the evidence of its account. */
     const diffOf = (advisor: boolean, grantsVia?: string): PrincipalVerdicts =>
       judgeGrants({
@@ -223,7 +227,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
         accountEvents,
         mapper: actionData.mapper,
         catalog: actionData.catalog,
-        ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
+        ...(trail.selectors === undefined ? {} : { selectors: trail.selectors }),
         ...(grantsVia === undefined ? {} : { grantsVia }),
         ...(advisor ? { advisor: { snapshot: snapshots[0], window, createdAt: principal.createDate } } : {}),
       });

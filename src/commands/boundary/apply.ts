@@ -24,6 +24,7 @@ import {
   configFlag,
   engineFlag,
   eventSelectorsFlag,
+  organizationTrailFlag,
   formatFlag,
   logsFlag,
 } from '../../cli/flags.js';
@@ -65,6 +66,7 @@ export default class BoundaryApply extends BaseCommand {
     yes: yesFlag,
     logs: logsFlag,
     'event-selectors': eventSelectorsFlag,
+    'organization-trail': organizationTrailFlag,
     engine: engineFlag,
     cache: cachePathFlag,
     'cache-wait': cacheWaitFlag,

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { datasetRecords } from '../../../scripts/lib/dataset-records.mjs';
-import { EventSelectorsError, parseEventSelectors } from '../../../src/analysis/event-selectors.js';
+import {
+  EventSelectorsError,
+  parseEventSelectors,
+  selectorsForAccount,
+} from '../../../src/analysis/event-selectors.js';
 import {
   callDirection,
   createRecordingJudge,
@@ -499,5 +503,38 @@ describe('parseEventSelectors', () => {
     expect(() => parseEventSelectors({ EventSelectors: [{ ReadWriteType: 'Sometimes' }] }, 'x')).toThrow(
       /at EventSelectors\.0\.ReadWriteType/,
     );
+  });
+  it('refuses a TrailARN that is not a trail ARN', () => {
+    expect(() => parseEventSelectors({ TrailARN: 'arn:aws:s3:::bucket', EventSelectors: [] }, 'x')).toThrow(
+      /at TrailARN: "arn:aws:s3:::bucket" is not a trail's ARN/,
+    );
+  });
+});
+
+describe("selectorsForAccount: a trail's selectors judge its own account, others only as an organization trail", () => {
+  // The fixture's TrailARN is arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail.
+  const trail = selectorsOf('basic-all-data.json');
+  const own = { name: 'demo', id: '111111111111' };
+  const other = { name: 'backup', id: '222222222222' };
+
+  it('reads the account of the TrailARN', () => {
+    expect(trail.trailAccount).toBe('111111111111');
+  });
+
+  it("applies them to the trail's account, and to another only with --organization-trail", () => {
+    expect(selectorsForAccount(trail, own)).toEqual({ selectors: trail });
+    const skipped = selectorsForAccount(trail, other);
+    expect(skipped.selectors).toBeUndefined();
+    expect(skipped.skipped).toBe(
+      '--event-selectors basic-all-data.json holds the selectors of a trail of account 111111111111 (its TrailARN); they are not applied to account backup (222222222222): what that account\'s trail records is inferred from its logs, so its unused data actions stay "?" (if the trail is an organization trail, add --organization-trail)',
+    );
+    const organization = { ...trail, organizationTrail: true };
+    expect(selectorsForAccount(organization, other)).toEqual({ selectors: organization });
+  });
+
+  it('a file naming no trail applies as given; no file, nothing', () => {
+    const { trailAccount: _, ...unnamed } = trail;
+    expect(selectorsForAccount(unnamed, other)).toEqual({ selectors: unnamed });
+    expect(selectorsForAccount(undefined, other)).toEqual({});
   });
 });
