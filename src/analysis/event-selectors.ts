@@ -46,7 +46,7 @@ const EventSelectorsOutput = z
   );
 
 /** A trail's ARN (`arn:aws:cloudtrail:us-east-1:111122223333:trail/NAME`), its account captured. */
-const TRAIL_ARN = /^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:(\d{12}):trail\/\S+$/;
+const TRAIL_ARN = /^arn:aws(?:-[a-z]+)*:cloudtrail:[a-z0-9-]+:(\d{12}):trail\/\S+$/;
 
 /** A problem with an event selectors document: where (a JSON path) and what. */
 export class EventSelectorsError extends Error {
@@ -156,7 +156,9 @@ export function parseEventSelectors(value: unknown, source: string): TrailSelect
   });
   return {
     source,
-    ...(trailAccount === undefined ? {} : { trailAccount }),
+    ...(trailArn === undefined || trailAccount === undefined
+      ? {}
+      : { trail: { arn: trailArn, account: trailAccount } }),
     management: { read: freeze(management.read), write: freeze(management.write) },
     data,
   };
@@ -164,23 +166,23 @@ export function parseEventSelectors(value: unknown, source: string): TrailSelect
 
 /**
  * The selectors that say what an account's logs hold: a trail's selectors say what that trail
- * records, so they apply to its own account, and to every account only when it is an organization
- * trail (`--organization-trail`); a file that names no trail is taken as the user gave it. For
- * another account they are not applied (`skipped` says why): its unused actions are judged from
- * what its logs show, as without `--event-selectors`, never from another trail's selectors.
+ * records, so they apply to its own account (of its `TrailARN`), and to every account only when it
+ * is an organization trail (`--organization-trail`). A file that names no trail applies to no
+ * account without that flag: nothing says whose trail it describes. Where they are not applied
+ * (`skipped` says why), the account is judged from what its logs show, as without
+ * `--event-selectors`, never from another trail's selectors.
  */
 export function selectorsForAccount(
   selectors: TrailSelectors | undefined,
   account: { readonly name: string; readonly id: string },
 ): { readonly selectors?: TrailSelectors; readonly skipped?: string } {
-  if (
-    selectors === undefined ||
-    selectors.trailAccount === undefined ||
-    selectors.organizationTrail === true ||
-    selectors.trailAccount === account.id
-  )
-    return selectors === undefined ? {} : { selectors };
+  if (selectors === undefined) return {};
+  if (selectors.organizationTrail === true || selectors.trail?.account === account.id) return { selectors };
+  const judged = `not applied to account ${account.name} (${account.id}), which is judged from its logs alone (its unused data actions stay "?")`;
   return {
-    skipped: `--event-selectors ${selectors.source} holds the selectors of a trail of account ${selectors.trailAccount} (its TrailARN); they are not applied to account ${account.name} (${account.id}): what that account's trail records is inferred from its logs, so its unused data actions stay "?" (if the trail is an organization trail, add --organization-trail)`,
+    skipped:
+      selectors.trail === undefined
+        ? `--event-selectors ${selectors.source} names no trail (no TrailARN): ${judged}; pass the output of get-event-selectors as it prints it, or add --organization-trail if the trail logs every account`
+        : `--event-selectors ${selectors.source} are the selectors of trail ${selectors.trail.arn}, of account ${selectors.trail.account}: ${judged}; add --organization-trail if that trail is an organization trail`,
   };
 }

@@ -23,11 +23,11 @@ export interface TrailSelectors {
   /** Where the selectors came from (the file), for messages. */
   readonly source: string;
   /**
-   * The account of the trail (of its `TrailARN`), when the file names it: its selectors say what
-   * that trail records, which is what another account's logs hold only if the trail is an
-   * organization trail (see {@link selectorsForAccount}).
+   * The trail (the file's `TrailARN`) and its account, when the file names it: its selectors say
+   * what that trail records, which is what another account's logs hold only if the trail is an
+   * organization trail (see `selectorsForAccount`).
    */
-  readonly trailAccount?: string;
+  readonly trail?: { readonly arn: string; readonly account: string };
   /** `--organization-trail`: the trail logs every account of the organisation. */
   readonly organizationTrail?: boolean;
   readonly management: { readonly read: ManagementLogging; readonly write: ManagementLogging };

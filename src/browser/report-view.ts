@@ -215,6 +215,8 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
         'logs-only',
       ),
     );
+  if (doc.eventSelectorsNotApplied !== null)
+    root.appendChild(notice('warn', doc.eventSelectorsNotApplied, 'event-selectors'));
   if (doc.writeOnlySuspected)
     root.appendChild(
       notice(

@@ -77,6 +77,8 @@ export interface PrincipalDiffDocument {
   readonly readOnlySuspected: boolean;
   /** The `--event-selectors` file that decided what the trail records, or `null`. */
   readonly eventSelectors: string | null;
+  /** `--event-selectors` given but not applied to the account judged, and why; else null. */
+  readonly eventSelectorsNotApplied: string | null;
   /**
    * What the IAM data lacks of the principal's policies (an attached managed policy, a group, its
    * permissions boundary), one message each: the grants, and so the `-` and `+` lines, miss what
@@ -179,6 +181,7 @@ export function toReportDocument(result: ReportResult): ReportDocument {
     writeOnlySuspected: result.report.writeOnlySuspected,
     readOnlySuspected: result.report.readOnlySuspected,
     eventSelectors: result.report.eventSelectors,
+    eventSelectorsNotApplied: result.eventSelectorsNotApplied ?? null,
     iamDataProblems: result.report.iamDataProblems,
     federatedSessions: result.report.federatedSessions,
     ...(result.destination === undefined

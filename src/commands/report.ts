@@ -191,7 +191,7 @@ export default class Report extends BaseCommand {
       }),
     );
     const document = toReportDocument(result);
-    this.#describe(result, window);
+    this.#describe(result, window, selectors !== undefined);
     if (this.jsonEnabled()) return document;
     if (flags.format === 'json') process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     // HTML embeds the JSON document and inserts its text with textContent only: no escaping here.
@@ -214,7 +214,11 @@ export default class Report extends BaseCommand {
   }
 
   /** Context on stderr, so stdout holds only the answer. */
-  #describe(result: Awaited<ReturnType<typeof runReport>>, window: ReturnType<typeof resolveWindow>): void {
+  #describe(
+    result: Awaited<ReturnType<typeof runReport>>,
+    window: ReturnType<typeof resolveWindow>,
+    selectorsGiven: boolean,
+  ): void {
     const where = `account ${result.account.name} (${result.account.id}), ${describeWindow(window)}`;
     if (result.kind === 'callers') {
       process.stderr.write(`${toPrintable(`Callers of role ${result.role.name}; ${where}`)}\n`);
@@ -248,13 +252,17 @@ export default class Report extends BaseCommand {
         );
       // The trail evidence comes from the account whose grants were compared (--destaccount's with --destrole).
       const evidenceAccount = result.destination?.account ?? result.account;
+      // Given but not applied to this account (see the warning): the hint is that warning's.
+      const exact = selectorsGiven
+        ? 'the --event-selectors file is not applied to this account: see above'
+        : 'pass --event-selectors FILE to be exact';
       if (result.report.writeOnlySuspected)
         this.warnLine(
-          `the logs of account ${evidenceAccount.name} hold management calls but no read-only one (Describe/Get/List): the trail looks write-only, so unused read actions are "?" (pass --event-selectors FILE to be exact)`,
+          `the logs of account ${evidenceAccount.name} hold management calls but no read-only one (Describe/Get/List): the trail looks write-only, so unused read actions are "?" (${exact})`,
         );
       if (result.report.readOnlySuspected)
         this.warnLine(
-          `the logs of account ${evidenceAccount.name} hold management calls but no write: the trail looks read-only, so unused write actions are "?" (pass --event-selectors FILE to be exact)`,
+          `the logs of account ${evidenceAccount.name} hold management calls but no write: the trail looks read-only, so unused write actions are "?" (${exact})`,
         );
       const advisor = result.accessAdvisor;
       if (advisor?.state === 'applied')

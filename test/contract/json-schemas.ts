@@ -138,6 +138,7 @@ export const diffDocument = z.strictObject({
   writeOnlySuspected: z.boolean(),
   readOnlySuspected: z.boolean(),
   eventSelectors: z.string().nullable(),
+  eventSelectorsNotApplied: z.string().nullable(),
   iamDataProblems: z.array(z.string()),
   federatedSessions: z.number().int().nonnegative(),
   destination: z.strictObject({ account, role: roleRef, assumable: z.boolean() }).optional(),

@@ -445,6 +445,29 @@ describe('the report as HTML (--format html) on the demo', () => {
     }
   });
 
+  it("--event-selectors of another account's trail: a notice says they are not applied", async () => {
+    // The fixture's TrailARN is a trail of account demo; ops is a user of account backup.
+    const run = runBinary([
+      ...demo.map((arg) => (arg === 'demo' ? 'backup' : arg)),
+      '--user',
+      'ops',
+      '--event-selectors',
+      join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json'),
+      '--format',
+      'html',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const { page, problems, close } = await openHtml('selectors-ops.html', run.stdout);
+    try {
+      expect(await page.textContent('[data-notice="event-selectors"]')).toContain(
+        'not applied to account backup (222222222222), which is judged from its logs alone',
+      );
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('--destrole alone with --format html is a usage error', () => {
     const run = runBinary([...demo, '--destrole', 'admin', '--format', 'html']);
     expect(run.status).toBe(2);

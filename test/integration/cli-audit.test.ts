@@ -297,7 +297,8 @@ describe('iamtrail audit on the demo organisation', () => {
     expect(alice(selected.stdout)).toContain('212 granted action(s) unused');
     // They are the selectors of a trail of account demo: account backup is judged by them only if
     // that trail is an organization trail (--organization-trail).
-    const notApplied = 'they are not applied to account backup (222222222222)';
+    const notApplied =
+      'trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to account backup (222222222222)';
     expect(flatten(selected.stderr)).toContain(notApplied);
     expect(flatten(selected.stderr)).not.toContain('not applied to account demo');
     const organization = await runCli([

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { BoundaryPlanDocument } from '../../src/app/boundary/plan-boundaries.js';
 import { boundaryPlanDocument } from '../contract/json-schemas.js';
-import { runCli } from '../helpers/cli.js';
+import { flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { daysFrom, writeTrail } from '../helpers/trail-fixture.js';
 
@@ -220,6 +220,30 @@ describe('boundary plan --event-selectors', () => {
     );
     expect(selected.unknown).not.toContain('s3:DeleteObject');
     expect(selected.used).toEqual((await plan()).used);
+  });
+
+  it("applies another account's trail selectors only with --organization-trail, and says so", async () => {
+    const plan = async (...more: string[]) => {
+      const run = await runCli([
+        ...['boundary', 'plan', '--config', join(DEMO, 'config.example.yaml'), '--account', 'backup'],
+        ...['--role', 'admin', '--end', '2026-10-31', '--unused-days', '16', '--level', 'action'],
+        ...['--format', 'json', '--cache', join(work, 'backup.duckdb')],
+        ...['--event-selectors', join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json')],
+        ...more,
+      ]);
+      expect(run.status, run.stderr).toBe(0);
+      const [admin] = (JSON.parse(run.stdout) as BoundaryPlanDocument).principals;
+      if (admin?.status !== 'planned') throw new Error(`admin not planned: ${run.stdout}`);
+      return { admin, stderr: flatten(run.stderr) };
+    };
+    // The fixture is a trail of account demo: backup's admin keeps its unused s3:DeleteObject ("?")
+    // unless the trail is an organization trail.
+    const notApplied = await plan();
+    expect(notApplied.admin.unknown).toContain('s3:DeleteObject');
+    expect(notApplied.stderr).toContain('not applied to account backup (222222222222)');
+    const organization = await plan('--organization-trail');
+    expect(organization.admin.unknown).not.toContain('s3:DeleteObject');
+    expect(organization.stderr).not.toContain('not applied');
   });
 });
 

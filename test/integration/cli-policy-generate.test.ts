@@ -12,7 +12,8 @@ import { readAuthorizationDetailsFile } from '../../src/cli/iam-file.js';
 import { findPrincipal } from '../../src/iam/principals.js';
 import { computeGrantedActions } from '../../src/iam/granted-actions.js';
 import { generatedPolicyDocument, policyGenerateDocument } from '../contract/json-schemas.js';
-import { DEMO_CACHED_ARGS, runCli } from '../helpers/cli.js';
+import { DEMO_CACHED_ARGS, flatten, runCli } from '../helpers/cli.js';
+import type { CliRun } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /*
@@ -249,5 +250,28 @@ describe('policy generate --event-selectors', () => {
     expect(allows(selected)).not.toContain('"s3:DeleteObject"');
     expect(selected.counts.unknownKept).toBeLessThan(inferred.counts.unknownKept);
     expect(selected.counts.used).toBe(inferred.counts.used);
+  });
+
+  it("applies another account's trail selectors only with --organization-trail, and says so", async () => {
+    const generate = async (...more: string[]) =>
+      runCli([
+        ...['policy', 'generate', '--config', join(DEMO, 'config.example.yaml'), '--cache', cache],
+        ...['--account', 'backup', '--user', 'ops', '--start', '2026-10-16', '--end', '2026-10-31', '--json'],
+        ...['--event-selectors', join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json')],
+        ...more,
+      ]);
+    const allows = (run: CliRun): string => {
+      expect(run.status, run.stderr).toBe(0);
+      const document = JSON.parse(run.stdout) as PolicyGenerateDocument;
+      return JSON.stringify(document.policies.map((policy) => policy.document));
+    };
+    // The fixture is a trail of account demo: for backup's ops it is not applied, so ops's unused
+    // s3:GetObject stays "?" and is kept; as an organization trail's it is "-" and dropped.
+    const notApplied = await generate();
+    expect(allows(notApplied)).toContain('"s3:GetObject"');
+    expect(flatten(notApplied.stderr)).toContain('not applied to account backup (222222222222)');
+    const organization = await generate('--organization-trail');
+    expect(allows(organization)).not.toContain('"s3:GetObject"');
+    expect(flatten(organization.stderr)).not.toContain('not applied');
   });
 });

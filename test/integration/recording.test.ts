@@ -102,6 +102,20 @@ describe('"-" only for actions CloudTrail would have recorded (demo role admin, 
   });
 });
 
+/** What a report says of the selectors, and the verdict of s3:GetObject (a data action). */
+const selectorsVerdict = (run: CliRun) => {
+  const document = JSON.parse(run.stdout) as {
+    actions: DiffAction[];
+    eventSelectors: string | null;
+    eventSelectorsNotApplied: string | null;
+  };
+  return {
+    getObject: document.actions.find((a) => a.action === 's3:GetObject')?.symbol,
+    eventSelectors: document.eventSelectors,
+    eventSelectorsNotApplied: document.eventSelectorsNotApplied,
+  };
+};
+
 describe('--event-selectors', () => {
   const withSelectors = (file: string) =>
     admin('--format', 'json', '--event-selectors', join(SELECTORS, file));
@@ -144,26 +158,69 @@ describe('--event-selectors', () => {
         join(SELECTORS, 'basic-all-data.json'),
         ...args,
       ]);
-    const symbolsOf = (run: CliRun) => {
-      const document = JSON.parse(run.stdout) as { actions: DiffAction[]; eventSelectors: string | null };
-      return {
-        getObject: document.actions.find((a) => a.action === 's3:GetObject')?.symbol,
-        eventSelectors: document.eventSelectors,
-      };
-    };
     const notApplied = await ops();
     expect(notApplied.status).toBe(0);
-    expect(symbolsOf(notApplied)).toEqual({ getObject: '?', eventSelectors: null });
-    expect(flatten(notApplied.stderr)).toContain(
-      'holds the selectors of a trail of account 111111111111 (its TrailARN); they are not applied to account backup (222222222222)',
-    );
+    const reason = `--event-selectors ${join(SELECTORS, 'basic-all-data.json')} are the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to account backup (222222222222), which is judged from its logs alone (its unused data actions stay "?"); add --organization-trail if that trail is an organization trail`;
+    expect(selectorsVerdict(notApplied)).toEqual({
+      getObject: '?',
+      eventSelectors: null,
+      eventSelectorsNotApplied: reason,
+    });
+    expect(flatten(notApplied.stderr)).toContain(reason);
     const organization = await ops('--organization-trail');
     expect(organization.status).toBe(0);
-    expect(symbolsOf(organization)).toEqual({
+    expect(selectorsVerdict(organization)).toEqual({
       getObject: '-',
       eventSelectors: join(SELECTORS, 'basic-all-data.json'),
+      eventSelectorsNotApplied: null,
     });
     expect(flatten(organization.stderr)).not.toContain('not applied');
+  });
+
+  it('with --destrole, the account of the role judged decides', async () => {
+    const selectors = ['--event-selectors', join(SELECTORS, 'basic-all-data.json')];
+    const question = (account: string, user: string, destaccount: string) =>
+      runCli([
+        ...DEMO_CACHED_ARGS,
+        ...['--account', account, '--user', user, '--destrole', 'admin', '--destaccount', destaccount],
+        ...['--format', 'json', ...selectors],
+      ]);
+    // ops (backup) in demo's admin role: the role's account is the trail's, so they apply.
+    const intoDemo = await question('backup', 'ops', 'demo');
+    expect(intoDemo.status, intoDemo.stderr).toBe(0);
+    expect(selectorsVerdict(intoDemo)).toMatchObject({ eventSelectorsNotApplied: null });
+    expect(selectorsVerdict(intoDemo).eventSelectors).toBe(join(SELECTORS, 'basic-all-data.json'));
+    // alice (demo) in backup's admin role: backup's events are judged, so they do not.
+    const intoBackup = await question('demo', 'alice', 'backup');
+    expect(intoBackup.status, intoBackup.stderr).toBe(0);
+    expect(selectorsVerdict(intoBackup)).toMatchObject({ getObject: '?', eventSelectors: null });
+    expect(selectorsVerdict(intoBackup).eventSelectorsNotApplied).toContain(
+      'not applied to account backup (222222222222)',
+    );
+  });
+
+  it('where they are not applied, the read-only hint points at that, not at passing them', async () => {
+    // Backup's logs of 2026-10-01 hold no management write: the trail looks read-only.
+    const args = [
+      ...DEMO_CACHED_ARGS.map((arg) => (arg === '2026-10-31' ? '2026-10-01' : arg)),
+      ...['--account', 'backup', '--user', 'ops'],
+    ];
+    const without = await runCli(args);
+    expect(flatten(without.stderr)).toContain(
+      'the trail looks read-only, so unused write actions are "?" (pass --event-selectors FILE to be exact)',
+    );
+    const skipped = await runCli([...args, '--event-selectors', join(SELECTORS, 'basic-all-data.json')]);
+    expect(flatten(skipped.stderr)).toContain(
+      'the trail looks read-only, so unused write actions are "?" (the --event-selectors file is not applied to this account: see above)',
+    );
+  });
+
+  it('--organization-trail without --event-selectors is exit 2', async () => {
+    const run = await admin('--organization-trail');
+    expect(run.status).toBe(2);
+    expect(flatten(run.stderr)).toContain(
+      'All of the following must be provided when using --organization-trail: --event-selectors',
+    );
   });
 
   it('a missing file or one that is not get-event-selectors output is exit 2 naming the file', async () => {

@@ -157,6 +157,8 @@ export type ReportResult =
       readonly otherRolesUsed?: readonly OtherRoleUsed[];
       /** The Access Advisor snapshot the diff used, or why none was; `null` with `--no-advisor`. */
       readonly accessAdvisor: AdvisorUse | null;
+      /** `--event-selectors` given but not applied to the account judged: why (`selectorsForAccount`). */
+      readonly eventSelectorsNotApplied?: string;
       readonly logs: LogsSummary;
     }
   | {

@@ -231,7 +231,16 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
         ...(grantsVia === undefined ? {} : { grantsVia }),
         ...(advisor ? { advisor: { snapshot: snapshots[0], window, createdAt: principal.createDate } } : {}),
       });
-    const answered = { kind: 'principal', account, window, principal, ...logsOnly, filter, logs } as const;
+    const answered = {
+      kind: 'principal',
+      account,
+      window,
+      principal,
+      ...logsOnly,
+      filter,
+      logs,
+      ...(trail.skipped === undefined ? {} : { eventSelectorsNotApplied: trail.skipped }),
+    } as const;
     if (destRole !== undefined) {
       // The role's Access Advisor data counts every session of the role, not only those this
       // principal opened: it cannot settle what the principal did in them.

@@ -504,10 +504,24 @@ describe('parseEventSelectors', () => {
       /at EventSelectors\.0\.ReadWriteType/,
     );
   });
-  it('refuses a TrailARN that is not a trail ARN', () => {
-    expect(() => parseEventSelectors({ TrailARN: 'arn:aws:s3:::bucket', EventSelectors: [] }, 'x')).toThrow(
-      /at TrailARN: "arn:aws:s3:::bucket" is not a trail's ARN/,
+  it("reads the trail of the TrailARN, in any partition; refuses one that is not a trail's ARN", () => {
+    const trailOf = (arn: string) => parseEventSelectors({ TrailARN: arn, EventSelectors: [] }, 'x').trail;
+    expect(trailOf('arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail')).toEqual({
+      arn: 'arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail',
+      account: '111111111111',
+    });
+    expect(trailOf('arn:aws-cn:cloudtrail:cn-north-1:222222222222:trail/t')?.account).toBe('222222222222');
+    expect(trailOf('arn:aws-us-gov:cloudtrail:us-gov-west-1:333333333333:trail/t')?.account).toBe(
+      '333333333333',
     );
+    for (const arn of [
+      'arn:aws:s3:::bucket',
+      'org-trail',
+      'arn:awsfoo:cloudtrail:us-east-1:111111111111:trail/t',
+    ])
+      expect(() => parseEventSelectors({ TrailARN: arn, EventSelectors: [] }, 'x')).toThrow(
+        `at TrailARN: ${JSON.stringify(arn)} is not a trail's ARN`,
+      );
   });
 });
 
@@ -517,24 +531,25 @@ describe("selectorsForAccount: a trail's selectors judge its own account, others
   const own = { name: 'demo', id: '111111111111' };
   const other = { name: 'backup', id: '222222222222' };
 
-  it('reads the account of the TrailARN', () => {
-    expect(trail.trailAccount).toBe('111111111111');
-  });
-
   it("applies them to the trail's account, and to another only with --organization-trail", () => {
     expect(selectorsForAccount(trail, own)).toEqual({ selectors: trail });
     const skipped = selectorsForAccount(trail, other);
     expect(skipped.selectors).toBeUndefined();
     expect(skipped.skipped).toBe(
-      '--event-selectors basic-all-data.json holds the selectors of a trail of account 111111111111 (its TrailARN); they are not applied to account backup (222222222222): what that account\'s trail records is inferred from its logs, so its unused data actions stay "?" (if the trail is an organization trail, add --organization-trail)',
+      '--event-selectors basic-all-data.json are the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to account backup (222222222222), which is judged from its logs alone (its unused data actions stay "?"); add --organization-trail if that trail is an organization trail',
     );
     const organization = { ...trail, organizationTrail: true };
     expect(selectorsForAccount(organization, other)).toEqual({ selectors: organization });
   });
 
-  it('a file naming no trail applies as given; no file, nothing', () => {
-    const { trailAccount: _, ...unnamed } = trail;
-    expect(selectorsForAccount(unnamed, other)).toEqual({ selectors: unnamed });
+  it('a file naming no trail applies to no account without --organization-trail; no file, nothing', () => {
+    const { trail: _, ...unnamed } = trail;
+    expect(selectorsForAccount(unnamed, own)).toEqual({
+      skipped:
+        '--event-selectors basic-all-data.json names no trail (no TrailARN): not applied to account demo (111111111111), which is judged from its logs alone (its unused data actions stay "?"); pass the output of get-event-selectors as it prints it, or add --organization-trail if the trail logs every account',
+    });
+    const organization = { ...unnamed, organizationTrail: true };
+    expect(selectorsForAccount(organization, other)).toEqual({ selectors: organization });
     expect(selectorsForAccount(undefined, other)).toEqual({});
   });
 });
