@@ -178,11 +178,23 @@ export function selectorsForAccount(
 ): { readonly selectors?: TrailSelectors; readonly skipped?: string } {
   if (selectors === undefined) return {};
   if (selectors.organizationTrail === true || selectors.trail?.account === account.id) return { selectors };
-  const judged = `not applied to account ${account.name} (${account.id}), which is judged from its logs alone (its unused data actions stay "?")`;
-  return {
-    skipped:
-      selectors.trail === undefined
-        ? `--event-selectors ${selectors.source} names no trail (no TrailARN): ${judged}; pass the output of get-event-selectors as it prints it, or add --organization-trail if the trail logs every account`
-        : `--event-selectors ${selectors.source} are the selectors of trail ${selectors.trail.arn}, of account ${selectors.trail.account}: ${judged}; add --organization-trail if that trail is an organization trail`,
-  };
+  return { skipped: selectorsNotApplied(selectors, [account]) };
+}
+
+/**
+ * Why `selectors` are not applied to these accounts (see {@link selectorsForAccount}), in one
+ * warning: a run over many accounts says it once, naming them all.
+ */
+export function selectorsNotApplied(
+  selectors: TrailSelectors,
+  accounts: readonly { readonly name: string; readonly id: string }[],
+): string {
+  const named = accounts.map((account) => `${account.name} (${account.id})`).join(', ');
+  const judged =
+    accounts.length === 1
+      ? `not applied to account ${named}, which is judged from its logs alone (its unused data actions stay "?")`
+      : `not applied to the ${accounts.length} accounts ${named}, which are judged from their logs alone (their unused data actions stay "?")`;
+  return selectors.trail === undefined
+    ? `--event-selectors ${selectors.source} names no trail (no TrailARN): ${judged}; pass the output of get-event-selectors as it prints it, or add --organization-trail if the trail logs every account`
+    : `--event-selectors ${selectors.source} are the selectors of trail ${selectors.trail.arn}, of account ${selectors.trail.account}: ${judged}; add --organization-trail if that trail is an organization trail`;
 }

@@ -12,7 +12,7 @@ import type {
 } from '../../analysis/audit-findings.js';
 import { isUnprovenUnused } from '../../analysis/activity-report.js';
 import { ADVISOR_EVIDENCE_KINDS } from '../../analysis/advisor-evidence.js';
-import { selectorsForAccount } from '../../analysis/event-selectors.js';
+import { selectorsForAccount, selectorsNotApplied } from '../../analysis/event-selectors.js';
 import { judgePrincipal } from '../../analysis/principal-verdicts.js';
 import type { CacheStore } from '../../cache/cache-store.js';
 import type { ActionData } from '../../cli/action-data.js';
@@ -261,6 +261,7 @@ async function readTrails(
   const { window } = options;
   const periodStartDay = addDays(window.endDay, -(options.unusedDays - 1));
   const trails = new Map<string, AccountTrail>();
+  const notApplied: { readonly name: string; readonly id: string }[] = [];
   for (const entry of read) {
     const accountId = entry.account.id;
     const rows = await store.accountActorActivity(source, window, accountId);
@@ -285,7 +286,7 @@ async function readTrails(
     const verdicts = new Map<string, FindingsVerdicts>();
     const actions = new Map<string, PrincipalActions>();
     const trail = selectorsForAccount(options.selectors, entry.account);
-    if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);
+    if (trail.skipped !== undefined) notApplied.push(entry.account);
     let advisorPrincipals = 0;
     const principals: IamPrincipal[] = [
       ...entry.details.users,
@@ -341,6 +342,9 @@ async function readTrails(
       advisorPrincipals,
     });
   }
+  // One warning for every account the selectors were not applied to.
+  if (options.selectors !== undefined && notApplied.length > 0)
+    options.reporter.warn(selectorsNotApplied(options.selectors, notApplied));
   return trails;
 }
 

@@ -8,6 +8,7 @@ import {
   EventSelectorsError,
   parseEventSelectors,
   selectorsForAccount,
+  selectorsNotApplied,
 } from '../../../src/analysis/event-selectors.js';
 import {
   callDirection,
@@ -540,6 +541,12 @@ describe("selectorsForAccount: a trail's selectors judge its own account, others
     );
     const organization = { ...trail, organizationTrail: true };
     expect(selectorsForAccount(organization, other)).toEqual({ selectors: organization });
+  });
+
+  it('one warning names every account they are not applied to', () => {
+    expect(selectorsNotApplied(trail, [other, { name: 'sandbox', id: '333333333333' }])).toBe(
+      '--event-selectors basic-all-data.json are the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to the 2 accounts backup (222222222222), sandbox (333333333333), which are judged from their logs alone (their unused data actions stay "?"); add --organization-trail if that trail is an organization trail',
+    );
   });
 
   it('a file naming no trail applies to no account without --organization-trail; no file, nothing', () => {
