@@ -192,8 +192,8 @@ export function selectorsNotApplied(
   const named = accounts.map((account) => `${account.name} (${account.id})`).join(', ');
   const judged =
     accounts.length === 1
-      ? `not applied to account ${named}, which is judged from its logs alone (its unused data actions stay "?")`
-      : `not applied to the ${accounts.length} accounts ${named}, which are judged from their logs alone (their unused data actions stay "?")`;
+      ? `not applied to account ${named}, which is judged from its logs alone, as without --event-selectors`
+      : `not applied to the ${accounts.length} accounts ${named}, which are judged from their logs alone, as without --event-selectors`;
   return selectors.trail === undefined
     ? `--event-selectors ${selectors.source} names no trail (no TrailARN): ${judged}; pass the output of get-event-selectors as it prints it, or add --organization-trail if the trail logs every account`
     : `--event-selectors ${selectors.source} are the selectors of trail ${selectors.trail.arn}, of account ${selectors.trail.account}: ${judged}; add --organization-trail if that trail is an organization trail`;

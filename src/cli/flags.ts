@@ -84,7 +84,7 @@ export const logsFlag = Flags.string({
 export const eventSelectorsFlag = Flags.string({
   helpValue: 'FILE',
   description:
-    "The trail's event selectors (output of `aws cloudtrail get-event-selectors`): what the trail records is then exact, not inferred from the logs.",
+    "The trail's event selectors (output of `aws cloudtrail get-event-selectors`): what the trail records is then exact, not inferred from the logs, for the account of its TrailARN (every account with --organization-trail).",
 });
 
 /**

@@ -8,8 +8,10 @@ import { REPO_ROOT } from '../helpers/paths.js';
 
 /**
  * The README shows the demo's answers as examples (JSON documents, totals lines, a `serve` curl,
- * a `policy generate` transcript). Each of its numbers here must be what the tool prints on the
- * demo now: a change of verdicts that does not update the README fails this test.
+ * a `policy generate` transcript). The numbers checked here (alice's totals and lines, the files
+ * read, policy generate's dropped count) must be what the tool prints on the demo now: a change of
+ * verdicts that does not update them fails this test. The audit transcript has its own test
+ * (cli-audit); other numbers of the README are not checked.
  */
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 

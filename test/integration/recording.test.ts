@@ -160,7 +160,7 @@ describe('--event-selectors', () => {
       ]);
     const notApplied = await ops();
     expect(notApplied.status).toBe(0);
-    const reason = `--event-selectors ${join(SELECTORS, 'basic-all-data.json')} are the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to account backup (222222222222), which is judged from its logs alone (its unused data actions stay "?"); add --organization-trail if that trail is an organization trail`;
+    const reason = `--event-selectors ${join(SELECTORS, 'basic-all-data.json')} are the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to account backup (222222222222), which is judged from its logs alone, as without --event-selectors; add --organization-trail if that trail is an organization trail`;
     expect(selectorsVerdict(notApplied)).toEqual({
       getObject: '?',
       eventSelectors: null,

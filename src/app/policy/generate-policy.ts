@@ -168,8 +168,8 @@ export async function generatePolicy(
       (row) => row.actorArn === principal.arn,
     );
     const accountEvents = await store.accountEvents(source, window, account.id);
+    // Not applied: said in the notes (JSON and stderr), since the kept "?" actions follow from it.
     const trail = selectorsForAccount(options.selectors, account);
-    if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);
     // Its calls to other accounts are logged (and their resources kept) under those accounts.
     const recipients = [...new Set([account.id, ...rows.map((row) => row.accountId)])].sort();
     const loggedRows: ResourceUsageRow[] = [];
@@ -249,6 +249,7 @@ export async function generatePolicy(
       );
 
     const notes: string[] = [];
+    if (trail.skipped !== undefined) notes.push(trail.skipped);
     if (gaps.length > 0)
       notes.push(
         `the logs hold no day of ${describeSpans(gaps)} (${loaded.coverage.windowDays - daysWithLogs} of ${loaded.coverage.windowDays} days): calls made then are not in the policy`,

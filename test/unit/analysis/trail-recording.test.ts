@@ -537,7 +537,7 @@ describe("selectorsForAccount: a trail's selectors judge its own account, others
     const skipped = selectorsForAccount(trail, other);
     expect(skipped.selectors).toBeUndefined();
     expect(skipped.skipped).toBe(
-      '--event-selectors basic-all-data.json are the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to account backup (222222222222), which is judged from its logs alone (its unused data actions stay "?"); add --organization-trail if that trail is an organization trail',
+      '--event-selectors basic-all-data.json are the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to account backup (222222222222), which is judged from its logs alone, as without --event-selectors; add --organization-trail if that trail is an organization trail',
     );
     const organization = { ...trail, organizationTrail: true };
     expect(selectorsForAccount(organization, other)).toEqual({ selectors: organization });
@@ -545,7 +545,7 @@ describe("selectorsForAccount: a trail's selectors judge its own account, others
 
   it('one warning names every account they are not applied to', () => {
     expect(selectorsNotApplied(trail, [other, { name: 'sandbox', id: '333333333333' }])).toBe(
-      '--event-selectors basic-all-data.json are the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to the 2 accounts backup (222222222222), sandbox (333333333333), which are judged from their logs alone (their unused data actions stay "?"); add --organization-trail if that trail is an organization trail',
+      '--event-selectors basic-all-data.json are the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to the 2 accounts backup (222222222222), sandbox (333333333333), which are judged from their logs alone, as without --event-selectors; add --organization-trail if that trail is an organization trail',
     );
   });
 
@@ -553,7 +553,7 @@ describe("selectorsForAccount: a trail's selectors judge its own account, others
     const { trail: _, ...unnamed } = trail;
     expect(selectorsForAccount(unnamed, own)).toEqual({
       skipped:
-        '--event-selectors basic-all-data.json names no trail (no TrailARN): not applied to account demo (111111111111), which is judged from its logs alone (its unused data actions stay "?"); pass the output of get-event-selectors as it prints it, or add --organization-trail if the trail logs every account',
+        '--event-selectors basic-all-data.json names no trail (no TrailARN): not applied to account demo (111111111111), which is judged from its logs alone, as without --event-selectors; pass the output of get-event-selectors as it prints it, or add --organization-trail if the trail logs every account',
     });
     const organization = { ...unnamed, organizationTrail: true };
     expect(selectorsForAccount(organization, other)).toEqual({ selectors: organization });
