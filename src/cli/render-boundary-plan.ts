@@ -29,6 +29,8 @@ export function renderBoundaryPlanText(document: BoundaryPlanDocument): string {
   lines.push(
     `Base actions: ${settings.baseActions.length === 0 ? 'none (boundary.base_actions)' : settings.baseActions.join(', ')}`,
   );
+  if (settings.eventSelectors !== null) lines.push(`Event selectors: ${settings.eventSelectors}`);
+  if (settings.eventSelectorsNotApplied !== null) lines.push(`Warning: ${settings.eventSelectorsNotApplied}`);
   lines.push('');
   const planned = document.principals.filter((entry) => entry.status === 'planned');
   const skipped = document.principals.filter((entry) => entry.status === 'skipped');

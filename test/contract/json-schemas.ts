@@ -589,6 +589,8 @@ export const boundaryPlanDocument = z.strictObject({
     level: z.enum(['service', 'action']),
     baseActions: z.array(z.string()),
     exclude: z.array(z.string()),
+    eventSelectors: z.string().nullable(),
+    eventSelectorsNotApplied: z.string().nullable(),
   }),
   coverage: z.strictObject({ covers: z.string(), coversPeriod: z.boolean(), unreadableFiles: count }),
   logs,

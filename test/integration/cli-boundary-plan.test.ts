@@ -232,18 +232,25 @@ describe('boundary plan --event-selectors', () => {
         ...more,
       ]);
       expect(run.status, run.stderr).toBe(0);
-      const [admin] = (JSON.parse(run.stdout) as BoundaryPlanDocument).principals;
+      const document = JSON.parse(run.stdout) as BoundaryPlanDocument;
+      const [admin] = document.principals;
       if (admin?.status !== 'planned') throw new Error(`admin not planned: ${run.stdout}`);
-      return { admin, stderr: flatten(run.stderr) };
+      return { admin, settings: document.settings, stderr: flatten(run.stderr) };
     };
     // The fixture is a trail of account demo: backup's admin keeps its unused s3:DeleteObject ("?")
-    // unless the trail is an organization trail.
+    // unless the trail is an organization trail; the plan records which.
+    const file = join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json');
     const notApplied = await plan();
     expect(notApplied.admin.unknown).toContain('s3:DeleteObject');
     expect(notApplied.stderr).toContain('not applied to account backup (222222222222)');
+    expect(notApplied.settings.eventSelectors).toBeNull();
+    expect(notApplied.settings.eventSelectorsNotApplied).toContain(
+      'not applied to account backup (222222222222), which is judged from its logs alone',
+    );
     const organization = await plan('--organization-trail');
     expect(organization.admin.unknown).not.toContain('s3:DeleteObject');
     expect(organization.stderr).not.toContain('not applied');
+    expect(organization.settings).toMatchObject({ eventSelectors: file, eventSelectorsNotApplied: null });
   });
 });
 

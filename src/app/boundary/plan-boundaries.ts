@@ -121,6 +121,10 @@ export interface BoundaryPlanDocument {
     readonly level: BoundaryLevel;
     readonly baseActions: readonly string[];
     readonly exclude: readonly string[];
+    /** The `--event-selectors` file the verdicts used for this account, or null. */
+    readonly eventSelectors: string | null;
+    /** `--event-selectors` given but not applied to this account (another trail's): why; else null. */
+    readonly eventSelectorsNotApplied: string | null;
   };
   /** What the logs of the account hold of the period. */
   readonly coverage: {
@@ -367,7 +371,14 @@ export async function planBoundariesOf(
       generatedAt: (options.now ?? new Date()).toISOString(),
       account: { name: account.name, id: account.id },
       window: { startDay: window.startDay, endDay: window.endDay },
-      settings: { unusedDays: options.unusedDays, level: options.level, baseActions, exclude },
+      settings: {
+        unusedDays: options.unusedDays,
+        level: options.level,
+        baseActions,
+        exclude,
+        eventSelectors: trail.selectors?.source ?? null,
+        eventSelectorsNotApplied: trail.skipped ?? null,
+      },
       coverage,
       logs,
       accessAdvisor: { principals: advisorPrincipals },

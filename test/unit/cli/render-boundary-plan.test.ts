@@ -16,7 +16,14 @@ const document: BoundaryPlanDocument = {
   generatedAt: '2026-11-01T00:00:00.000Z',
   account: { name: 'demo', id: '111111111111' },
   window: { startDay: '2026-10-01', endDay: '2026-10-31' },
-  settings: { unusedDays: 31, level: 'action', baseActions: [], exclude: ['ci'] },
+  settings: {
+    unusedDays: 31,
+    level: 'action',
+    baseActions: [],
+    exclude: ['ci'],
+    eventSelectors: null,
+    eventSelectorsNotApplied: null,
+  },
   coverage: {
     covers: '2026-10-01..2026-10-31 (31 of the 31 days of the period)',
     coversPeriod: true,
@@ -118,5 +125,18 @@ describe('renderBoundaryPlanText', () => {
     'Nothing was changed in AWS. 1 boundary(ies) over the size limit; 1 with a used or kept action not allowed.',
   ])('has the line %s', (line) => {
     expect(text.split('\n')).toContain(line);
+  });
+});
+
+describe('renderBoundaryPlanText: the event selectors', () => {
+  const withSettings = (settings: Partial<BoundaryPlanDocument['settings']>): string[] =>
+    renderBoundaryPlanText({ ...document, settings: { ...document.settings, ...settings } }).split('\n');
+
+  it('names the file applied, or says why it was not', () => {
+    expect(withSettings({ eventSelectors: 'trail.json' })).toContain('Event selectors: trail.json');
+    expect(withSettings({ eventSelectorsNotApplied: 'not applied to account backup' })).toContain(
+      'Warning: not applied to account backup',
+    );
+    expect(renderBoundaryPlanText(document)).not.toContain('Event selectors');
   });
 });
