@@ -323,6 +323,15 @@ export function renderAudit(doc: EmbeddedAuditDocument, root: HTMLElement): void
       ),
     );
   }
+  const selectors = doc.settings.eventSelectors;
+  if (selectors !== null && selectors.notAppliedTo.length > 0)
+    root.appendChild(
+      notice(
+        'warn',
+        `The event selectors ${selectors.file} were not applied to ${selectors.notAppliedTo.map((account) => `${account.name} (${account.id})`).join(', ')}: those accounts are judged from their logs alone.`,
+        'event-selectors',
+      ),
+    );
   root.appendChild(
     notice(
       'info',

@@ -527,6 +527,7 @@ export const auditDocument = z.strictObject({
     unusedDays: z.number().int().positive(),
     keyMaxAgeDays: z.number().int().positive(),
     failOn: severity.nullable(),
+    eventSelectors: z.strictObject({ file: z.string(), notAppliedTo: z.array(account) }).nullable(),
   }),
   cloudTrail: z.union([
     z.strictObject({ used: z.literal(true), logs }),

@@ -258,6 +258,25 @@ describe('the audit HTML report in Chromium', () => {
     }
   });
 
+  it('says which accounts the event selectors were not applied to', async () => {
+    const withSelectors: AuditDocument = {
+      ...document,
+      settings: {
+        ...document.settings,
+        eventSelectors: { file: 'trail.json', notAppliedTo: [{ name: 'backup', id: '222222222222' }] },
+      },
+    };
+    const { page, problems, close } = await openHtml('selectors.html', renderAuditHtml(withSelectors));
+    try {
+      expect(await page.textContent('[data-notice="event-selectors"]')).toBe(
+        'The event selectors trail.json were not applied to backup (222222222222): those accounts are judged from their logs alone.',
+      );
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('says when CloudTrail evidence was not used, and shows no IAM changes or unused permissions', async () => {
     const withoutTrail: AuditDocument = {
       ...document,

@@ -320,6 +320,22 @@ describe('iamtrail audit on the demo organisation', () => {
     const withoutSelectors = opsUnused((await runCli(WEEK)).stdout);
     expect(opsUnused(selected.stdout)).toBe(withoutSelectors);
     expect(opsUnused(organization.stdout)).toBeGreaterThan(withoutSelectors);
+    // The JSON document says which accounts they were not applied to.
+    const settingsOf = async (...more: string[]) => {
+      const run = await runCli([...WEEK, '--format', 'json', ...more]);
+      expect(run.status, run.stderr).toBe(0);
+      return (JSON.parse(run.stdout) as AuditDocument).settings.eventSelectors;
+    };
+    const file = join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json');
+    expect(await settingsOf('--event-selectors', file)).toEqual({
+      file,
+      notAppliedTo: [{ name: 'backup', id: '222222222222' }],
+    });
+    expect(await settingsOf('--event-selectors', file, '--organization-trail')).toEqual({
+      file,
+      notAppliedTo: [],
+    });
+    expect(await settingsOf()).toBeNull();
     const bad = await runCli([...WEEK, '--event-selectors', join(REPO_ROOT, 'no/such/selectors.json')]);
     expect(bad.status).toBe(2);
     expect(flatten(bad.stderr)).toContain(

@@ -108,6 +108,14 @@ export interface AuditDocument {
     readonly unusedDays: number;
     readonly keyMaxAgeDays: number;
     readonly failOn: Severity | null;
+    /**
+     * `--event-selectors`: the file, and the accounts it was not applied to (another trail's: their
+     * verdicts are as without it); null without the flag.
+     */
+    readonly eventSelectors: {
+      readonly file: string;
+      readonly notAppliedTo: readonly { readonly name: string; readonly id: string }[];
+    } | null;
   };
   /**
    * Whether CloudTrail evidence was used; when `false`, `reason` says why, findings that need it

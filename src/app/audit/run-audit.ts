@@ -216,6 +216,15 @@ export async function runAudit(
       unusedDays: options.unusedDays,
       keyMaxAgeDays: options.keyMaxAgeDays,
       failOn: options.failOn,
+      eventSelectors:
+        options.selectors === undefined
+          ? null
+          : {
+              file: options.selectors.source,
+              notAppliedTo: read
+                .filter((entry) => trails.get(entry.account.id)?.selectorsNotApplied === true)
+                .map((entry) => ({ name: entry.account.name, id: entry.account.id })),
+            },
     },
     cloudTrail,
     accessAdvisor: { used: advisorPrincipals > 0, principals: advisorPrincipals },
@@ -244,6 +253,8 @@ interface AccountTrail {
   /** Per principal ARN, its verdicts as action lists. */
   readonly actions: ReadonlyMap<string, PrincipalActions>;
   readonly advisorPrincipals: number;
+  /** `--event-selectors` given and not applied to this account (another trail's). */
+  readonly selectorsNotApplied: boolean;
 }
 
 /**
@@ -340,6 +351,7 @@ async function readTrails(
       },
       actions,
       advisorPrincipals,
+      selectorsNotApplied: trail.skipped !== undefined,
     });
   }
   // One warning for every account the selectors were not applied to.
