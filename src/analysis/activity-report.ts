@@ -288,6 +288,8 @@ export interface PrincipalDiffInput {
   readonly catalog: ActionCatalog;
   /** The trail's event selectors (`--event-selectors`): exact, instead of what the logs suggest. */
   readonly selectors?: TrailSelectors;
+  /** `--event-selectors` was given but is not applied to this account (`selectorsForAccount`). */
+  readonly selectorsNotApplied?: boolean;
   /** With `--destrole`: the role whose grants `grants` are, named as every policy's `via`. */
   readonly grantsVia?: string;
 }
@@ -301,7 +303,13 @@ export interface PrincipalDiffInput {
 export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDiffReport {
   const { mapper, catalog } = input;
   const logged = inferLoggedEvidence(input.accountEvents, mapper, catalog);
-  const recording = createRecordingJudge(catalog, mapper, logged, input.selectors);
+  const recording = createRecordingJudge(
+    catalog,
+    mapper,
+    logged,
+    input.selectors,
+    input.selectorsNotApplied === true,
+  );
   // A user's federated sessions (sts:GetFederationToken) act with its permissions, but CloudTrail
   // logs their calls as the federated user (`arn:aws:sts::…:federated-user/NAME`, a name the caller
   // chose), which the summary does not tie to the user: its unused grants cannot be told apart.

@@ -175,10 +175,16 @@ export function parseEventSelectors(value: unknown, source: string): TrailSelect
 export function selectorsForAccount(
   selectors: TrailSelectors | undefined,
   account: { readonly name: string; readonly id: string },
-): { readonly selectors?: TrailSelectors; readonly skipped?: string } {
-  if (selectors === undefined) return {};
-  if (selectors.organizationTrail === true || selectors.trail?.account === account.id) return { selectors };
-  return { skipped: selectorsNotApplied(selectors, [account]) };
+): {
+  readonly selectors?: TrailSelectors;
+  readonly skipped?: string;
+  /** What the verdicts take of it (`judgePrincipal`'s `selectors` or `selectorsNotApplied`). */
+  readonly judged: { readonly selectors?: TrailSelectors; readonly selectorsNotApplied?: true };
+} {
+  if (selectors === undefined) return { judged: {} };
+  if (selectors.organizationTrail === true || selectors.trail?.account === account.id)
+    return { selectors, judged: { selectors } };
+  return { skipped: selectorsNotApplied(selectors, [account]), judged: { selectorsNotApplied: true } };
 }
 
 /**

@@ -64,6 +64,7 @@ export function judgeGrants(
     mapper: input.mapper,
     catalog: input.catalog,
     ...(input.selectors === undefined ? {} : { selectors: input.selectors }),
+    ...(input.selectorsNotApplied === true ? { selectorsNotApplied: true } : {}),
   });
   if (input.advisor === undefined) return { report, advisor: null };
   return settleWithAdvisor(report, input.advisor.snapshot, input.advisor.window, input.advisor.createdAt);

@@ -184,7 +184,12 @@ export function createRecordingJudge(
   mapper: EventMapper,
   logged: LoggedEvidence,
   selectors: TrailSelectors | undefined,
+  selectorsNotApplied = false,
 ): (name: string) => RecordingVerdict {
+  // What would settle a `?` the logs leave: the selectors, unless a file was given for another trail.
+  const settles = selectorsNotApplied
+    ? '--event-selectors would settle it; the file given is not applied to this account'
+    : '--event-selectors settles it';
   const excludedPrefixes = (logging: ManagementLogging): Set<string> =>
     new Set(logging.excludedSources.map((source) => mapper.prefixOf(source)));
   const excluded = {
@@ -257,7 +262,7 @@ export function createRecordingJudge(
         if (excludable !== undefined && (serviceSeen === undefined || !logsDirection(serviceSeen)))
           return {
             recorded: false,
-            basis: `trails can leave out ${excludable}'s management events, and the logs hold none of them${serviceSeen === undefined ? '' : direction === 'unknown' ? ' of both directions' : ` of this action's direction`} (--event-selectors settles it)`,
+            basis: `trails can leave out ${excludable}'s management events, and the logs hold none of them${serviceSeen === undefined ? '' : direction === 'unknown' ? ' of both directions' : ` of this action's direction`} (${settles})`,
           };
         return { recorded: true, basis: 'a management event, which trails log by default' };
       }
@@ -293,7 +298,7 @@ export function createRecordingJudge(
         if (seen !== undefined && logsDirection(seen))
           return {
             recorded: false,
-            basis: `a data event of type ${type}: the logs hold data events of that type, but a trail can select them for some resources only (--event-selectors settles it)`,
+            basis: `a data event of type ${type}: the logs hold data events of that type, but a trail can select them for some resources only (${settles})`,
           };
         if (seen !== undefined)
           return {

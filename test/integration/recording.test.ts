@@ -215,6 +215,22 @@ describe('--event-selectors', () => {
     );
   });
 
+  it('a "?" the selectors would settle says the file given is not applied to this account', async () => {
+    // Backup's logs hold no KMS event: its admin's (granted "*") unused KMS actions are "?".
+    const run = await runCli([
+      ...DEMO_CACHED_ARGS,
+      ...['--account', 'backup', '--role', 'admin', '--format', 'json'],
+      ...['--event-selectors', join(SELECTORS, 'basic-all-data.json')],
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const line = (JSON.parse(run.stdout) as { actions: DiffAction[] }).actions.find(
+      (a) => a.action === 'kms:CreateAlias',
+    );
+    expect(line?.basis).toBe(
+      "trails can leave out AWS KMS's management events, and the logs hold none of them (--event-selectors would settle it; the file given is not applied to this account)",
+    );
+  });
+
   it('--organization-trail without --event-selectors is exit 2', async () => {
     const run = await admin('--organization-trail');
     expect(run.status).toBe(2);

@@ -312,7 +312,7 @@ async function readTrails(
         accountEvents,
         mapper: data.mapper,
         catalog: data.catalog,
-        ...(trail.selectors === undefined ? {} : { selectors: trail.selectors }),
+        ...trail.judged,
         ...(snapshots === undefined ? {} : { advisor: { snapshot, window } }),
       });
       if (judged.advisor?.state === 'applied') advisorPrincipals += 1;

@@ -270,7 +270,7 @@ export async function planBoundariesOf(
         accountEvents,
         mapper: data.mapper,
         catalog: data.catalog,
-        ...(trail.selectors === undefined ? {} : { selectors: trail.selectors }),
+        ...trail.judged,
         advisor: { snapshot: snapshots.get(principal.arn.toLowerCase()), window },
       });
       if (judged.advisor?.state === 'applied') advisorPrincipals += 1;

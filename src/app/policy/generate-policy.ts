@@ -188,7 +188,7 @@ export async function generatePolicy(
       accountEvents,
       mapper: data.mapper,
       catalog: data.catalog,
-      ...(trail.selectors === undefined ? {} : { selectors: trail.selectors }),
+      ...trail.judged,
       advisor: { snapshot, window },
     });
     const lines = judged.report.actions;

@@ -227,7 +227,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
         accountEvents,
         mapper: actionData.mapper,
         catalog: actionData.catalog,
-        ...(trail.selectors === undefined ? {} : { selectors: trail.selectors }),
+        ...trail.judged,
         ...(grantsVia === undefined ? {} : { grantsVia }),
         ...(advisor ? { advisor: { snapshot: snapshots[0], window, createdAt: principal.createDate } } : {}),
       });

@@ -533,14 +533,18 @@ describe("selectorsForAccount: a trail's selectors judge its own account, others
   const other = { name: 'backup', id: '222222222222' };
 
   it("applies them to the trail's account, and to another only with --organization-trail", () => {
-    expect(selectorsForAccount(trail, own)).toEqual({ selectors: trail });
+    expect(selectorsForAccount(trail, own)).toEqual({ selectors: trail, judged: { selectors: trail } });
     const skipped = selectorsForAccount(trail, other);
     expect(skipped.selectors).toBeUndefined();
+    expect(skipped.judged).toEqual({ selectorsNotApplied: true });
     expect(skipped.skipped).toBe(
       '--event-selectors basic-all-data.json are the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail, of account 111111111111: not applied to account backup (222222222222), which is judged from its logs alone, as without --event-selectors; add --organization-trail if that trail is an organization trail',
     );
     const organization = { ...trail, organizationTrail: true };
-    expect(selectorsForAccount(organization, other)).toEqual({ selectors: organization });
+    expect(selectorsForAccount(organization, other)).toEqual({
+      selectors: organization,
+      judged: { selectors: organization },
+    });
   });
 
   it('one warning names every account they are not applied to', () => {
@@ -554,9 +558,13 @@ describe("selectorsForAccount: a trail's selectors judge its own account, others
     expect(selectorsForAccount(unnamed, own)).toEqual({
       skipped:
         '--event-selectors basic-all-data.json names no trail (no TrailARN): not applied to account demo (111111111111), which is judged from its logs alone, as without --event-selectors; pass the output of get-event-selectors as it prints it, or add --organization-trail if the trail logs every account',
+      judged: { selectorsNotApplied: true },
     });
     const organization = { ...unnamed, organizationTrail: true };
-    expect(selectorsForAccount(organization, other)).toEqual({ selectors: organization });
-    expect(selectorsForAccount(undefined, other)).toEqual({});
+    expect(selectorsForAccount(organization, other)).toEqual({
+      selectors: organization,
+      judged: { selectors: organization },
+    });
+    expect(selectorsForAccount(undefined, other)).toEqual({ judged: {} });
   });
 });
