@@ -45,21 +45,7 @@ export function writeTrail(root: string, files: readonly FixtureFile[]): string 
       dayOfMonth,
     );
     mkdirSync(folder, { recursive: true });
-    const record = {
-      eventVersion: '1.09',
-      eventTime: `${file.day}T10:00:00Z`,
-      eventSource: 's3.amazonaws.com',
-      eventName: 'ListBuckets',
-      awsRegion: 'us-east-1',
-      recipientAccountId: file.account,
-      userIdentity: {
-        type: 'IAMUser',
-        arn: `arn:aws:iam::${file.account}:user/alice`,
-        accountId: file.account,
-        accessKeyId: 'AKIAFIXTURE',
-        userName: 'alice',
-      },
-    };
+    const record = userCall(file.account, file.day, 'alice', 's3', 'ListBuckets', 0);
     writeFileSync(
       join(
         folder,
@@ -72,6 +58,37 @@ export function writeTrail(root: string, files: readonly FixtureFile[]): string 
 }
 
 /** Writes a config file naming `logs` and the demo accounts given, and returns its path. */
+/**
+ * One call by IAM user `user` of `account`, on `day` at 10:`minute`, to `source`.amazonaws.com's
+ * `event`, with an errorCode (and a fixture errorMessage) or none.
+ */
+export function userCall(
+  account: string,
+  day: string,
+  user: string,
+  source: string,
+  event: string,
+  minute: number,
+  errorCode?: string,
+): object {
+  return {
+    eventVersion: '1.09',
+    eventTime: `${day}T10:${String(minute).padStart(2, '0')}:00Z`,
+    eventSource: `${source}.amazonaws.com`,
+    eventName: event,
+    awsRegion: 'us-east-1',
+    recipientAccountId: account,
+    userIdentity: {
+      type: 'IAMUser',
+      arn: `arn:aws:iam::${account}:user/${user}`,
+      accountId: account,
+      accessKeyId: 'AKIAFIXTURE',
+      userName: user,
+    },
+    ...(errorCode === undefined ? {} : { errorCode, errorMessage: 'fixture' }),
+  };
+}
+
 export function writeDemoConfig(
   path: string,
   logs: string,

@@ -9,30 +9,14 @@ import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 
 import { flatten, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
-import { writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
+import { userCall, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 
 const ACCOUNT = '111111111111';
 const DEVELOPER_ACCESS = `arn:aws:iam::${ACCOUNT}:policy/DeveloperAccess`;
 
 /** One call of a user of the demo account on 2026-10-01, with an errorCode or none. */
-function call(user: string, source: string, name: string, minute: number, errorCode?: string): object {
-  return {
-    eventVersion: '1.09',
-    eventTime: `2026-10-01T10:${String(minute).padStart(2, '0')}:00Z`,
-    eventSource: `${source}.amazonaws.com`,
-    eventName: name,
-    awsRegion: 'us-east-1',
-    recipientAccountId: ACCOUNT,
-    userIdentity: {
-      type: 'IAMUser',
-      arn: `arn:aws:iam::${ACCOUNT}:user/${user}`,
-      accountId: ACCOUNT,
-      accessKeyId: 'AKIAFIXTURE',
-      userName: user,
-    },
-    ...(errorCode === undefined ? {} : { errorCode, errorMessage: 'fixture' }),
-  };
-}
+const call = (user: string, source: string, event: string, minute: number, errorCode?: string): object =>
+  userCall(ACCOUNT, '2026-10-01', user, source, event, minute, errorCode);
 
 // alice (demo IAM data: s3:* on demo-app-* and s3:ListAllMyBuckets through group developers'
 // DeveloperAccess, which denies s3:DeleteBucket) lists buckets, misses an object (NoSuchKey: a

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 
 import { flatten, runCli } from '../helpers/cli.js';
-import { writeTrail } from '../helpers/trail-fixture.js';
+import { userCall, writeTrail } from '../helpers/trail-fixture.js';
 import { userAllowing } from '../helpers/iam.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -16,25 +16,9 @@ const ACCOUNT = '333333333333';
 
 const user = (name: string, actions: readonly string[]): object => userAllowing(ACCOUNT, name, actions);
 
-/** One call of `name` on 2026-11-02 at the given minute, with an errorCode or none. */
-function call(name: string, source: string, event: string, minute: number, errorCode?: string): object {
-  return {
-    eventVersion: '1.09',
-    eventTime: `2026-11-02T10:${String(minute).padStart(2, '0')}:00Z`,
-    eventSource: `${source}.amazonaws.com`,
-    eventName: event,
-    awsRegion: 'us-east-1',
-    recipientAccountId: ACCOUNT,
-    userIdentity: {
-      type: 'IAMUser',
-      arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
-      accountId: ACCOUNT,
-      accessKeyId: 'AKIAFIXTURE',
-      userName: name,
-    },
-    ...(errorCode === undefined ? {} : { errorCode, errorMessage: 'fixture' }),
-  };
-}
+/** One call of user `user` on 2026-11-02 at the given minute, with an errorCode or none. */
+const call = (user: string, source: string, event: string, minute: number, errorCode?: string): object =>
+  userCall(ACCOUNT, '2026-11-02', user, source, event, minute, errorCode);
 
 // dry dry-runs TerminateInstances (AWS answers Client.DryRunOperation: it would have succeeded);
 // failer tries to create a user that exists (EntityAlreadyExists); partiql makes DynamoDB calls of
