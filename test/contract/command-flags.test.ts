@@ -294,6 +294,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
     json: true,
     flags: {
       config: { type: 'option' },
+      'test-out': { type: 'option' },
     },
   },
   serve: {

@@ -191,3 +191,26 @@ describe('an error with --json (the test harness runs commands as the binary doe
     expect((await runCli(['--version'])).status).toBe(0);
   });
 });
+
+describe('permissions --test-out', () => {
+  it('adds s3:PutObject under the S3 prefix test --out writes to', async () => {
+    const result = await runCli(['permissions', '--test-out', 's3://ci-results/iam/tests/']);
+    expect(result.status, result.stderr).toBe(0);
+    const policy = JSON.parse(result.stdout) as { Statement: { Sid: string }[] };
+    expect(policy.Statement.find((statement) => statement.Sid === 'WriteTestResults')).toEqual({
+      Sid: 'WriteTestResults',
+      Effect: 'Allow',
+      Action: ['s3:PutObject'],
+      Resource: 'arn:aws:s3:::ci-results/iam/tests/*',
+    });
+  });
+
+  it('refuses a folder (it needs no AWS permission) and a bad bucket name, exit 2, naming the value', async () => {
+    const folder = await runCli(['permissions', '--test-out', 'results/']);
+    expect(folder.status).toBe(2);
+    expect(flatten(folder.stderr)).toContain('--test-out "results/" is not an s3:// location');
+    const bucket = await runCli(['permissions', '--test-out', 's3://Bad_Bucket/x']);
+    expect(bucket.status).toBe(2);
+    expect(flatten(bucket.stderr)).toContain('"Bad_Bucket" is not a valid S3 bucket name');
+  });
+});

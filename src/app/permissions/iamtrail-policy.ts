@@ -23,6 +23,12 @@ export interface PolicyConfig {
   readonly audit?: { readonly role?: string | undefined } | undefined;
 }
 
+/** What of the command line the policy depends on: where `test --out s3://…` writes. */
+export interface PolicyOptions {
+  /** `test --out s3://bucket/prefix`, split: its files are written under the prefix. */
+  readonly testOut?: { readonly bucket: string; readonly prefix: string } | undefined;
+}
+
 /**
  * The least-privilege policy iamtrail needs: Glue set-up and cleanup of its own database and
  * table, Athena queries in its workgroup (and reading its marker tag), reading the trail, listing
@@ -32,9 +38,13 @@ export interface PolicyConfig {
  * (`audit`: the credential report, access keys and MFA devices), setting permission boundaries
  * (`boundary apply` and `rollback`: iamtrail's `iamtrail-boundary-*` policies and their versions,
  * the principals' boundaries and tags), and assuming each account's
- * `role:` (and `advisor.role` and `audit.role` in every account). Placeholders when there is no config.
+ * `role:` (and `advisor.role` and `audit.role` in every account), and with `options.testOut`
+ * writing `test --out s3://…`'s files. Placeholders when there is no config.
  */
-export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailPolicy {
+export function buildIamtrailPolicy(
+  config: PolicyConfig | undefined,
+  options: PolicyOptions = {},
+): IamtrailPolicy {
   const athena = config?.athena;
   const bucket = athena?.s3_bucket ?? 'TRAIL_BUCKET';
   const prefix = athena === undefined ? 'PREFIX/' : athena.path === '' ? '' : `${athena.path}/`;
@@ -214,6 +224,17 @@ export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailP
         Action: ['organizations:ListAccounts'],
         Resource: '*',
       },
+      ...(options.testOut === undefined
+        ? []
+        : [
+            {
+              // `test --out s3://bucket/prefix`: one object per test and summary.json, each a PutObject.
+              Sid: 'WriteTestResults',
+              Effect: 'Allow' as const,
+              Action: ['s3:PutObject'],
+              Resource: `arn:aws:s3:::${options.testOut.bucket}/${literalResource(options.testOut.prefix === '' ? '' : `${options.testOut.prefix}/`)}*`,
+            },
+          ]),
       ...(roles.length === 0
         ? []
         : [
@@ -226,4 +247,12 @@ export function buildIamtrailPolicy(config: PolicyConfig | undefined): IamtrailP
           ]),
     ],
   };
+}
+
+/**
+ * A key prefix as a Resource ARN matches it literally: `*`, `?` and `$` in a key are written as
+ * IAM's policy variables for them (`${*}`, `${?}`, `${$}`), not left as wildcards.
+ */
+function literalResource(text: string): string {
+  return text.replace(/[*?$]/g, (character) => `\${${character}}`);
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { buildIamtrailPolicy } from '../../../../src/app/permissions/iamtrail-policy.js';
+import { compilePolicies } from '../../../../src/iam/policy-evaluator.js';
+import { inlinePolicy, testPolicies, testRole } from '../../../helpers/evaluation.js';
 import { REPO_ROOT } from '../../../helpers/paths.js';
 
 describe("the README's IAM permissions", () => {
@@ -102,5 +104,50 @@ describe('the policy for boundary apply and rollback', () => {
     for (const entry of policy.Statement)
       if (entry.Action.some((action) => policyActions.includes(action)))
         expect(entry.Sid).toBe('ManageBoundaryPolicies');
+  });
+});
+
+describe('the policy for test --out s3://…', () => {
+  // Judged by the project's own evaluator: the statement must allow exactly the keys test --out
+  // writes (<nn>-<name>.json and summary.json under the prefix), and nothing beside the prefix.
+  const decide = (testOut: { bucket: string; prefix: string }, key: string) => {
+    const policy = buildIamtrailPolicy(undefined, { testOut });
+    const statement = policy.Statement.find((entry) => entry.Sid === 'WriteTestResults');
+    expect(statement?.Action).toEqual(['s3:PutObject']);
+    const evaluator = compilePolicies(
+      testPolicies(testRole('ci'), [
+        inlinePolicy('iamtrail', { Version: '2012-10-17', Statement: [statement] }),
+      ]),
+    );
+    return evaluator({
+      action: 's3:PutObject',
+      resource: `arn:aws:s3:::${testOut.bucket}/${key}`,
+      context: [],
+    }).decision;
+  };
+
+  it('allows PutObject under the prefix only', () => {
+    const out = { bucket: 'ci-results', prefix: 'iam/tests' };
+    expect(decide(out, 'iam/tests/01-no-iam-writes.json')).toBe('allowed');
+    expect(decide(out, 'iam/tests/summary.json')).toBe('allowed');
+    expect(decide(out, 'iam/tests-other/summary.json')).toBe('implicitDeny');
+    expect(decide(out, 'iam/summary.json')).toBe('implicitDeny');
+  });
+
+  it('allows the whole bucket when the location names no prefix', () => {
+    expect(decide({ bucket: 'ci-results', prefix: '' }, 'summary.json')).toBe('allowed');
+  });
+
+  it('matches *, ? and $ in the prefix literally, not as wildcards', () => {
+    const out = { bucket: 'ci-results', prefix: 'run*?$' };
+    expect(decide(out, 'run*?$/summary.json')).toBe('allowed');
+    expect(decide(out, 'run-anything-x$/summary.json')).toBe('implicitDeny');
+    expect(decide(out, 'runAB$/summary.json')).toBe('implicitDeny');
+  });
+
+  it('is not in the policy without --test-out', () => {
+    expect(buildIamtrailPolicy(undefined).Statement.some((entry) => entry.Sid === 'WriteTestResults')).toBe(
+      false,
+    );
   });
 });
