@@ -164,27 +164,64 @@ export function parseEventSelectors(value: unknown, source: string): TrailSelect
   };
 }
 
+/** Where an account's logs lie: an organization trail's folders (`AWSLogs/o-…/`), its own, or both. */
+export interface LogFolderPlaces {
+  readonly organization: boolean;
+  readonly own: boolean;
+}
+
 /**
  * The selectors that say what an account's logs hold: a trail's selectors say what that trail
  * records, so they apply to its own account (of its `TrailARN`), and to every account only when it
  * is an organization trail (`--organization-trail`). A file that names no trail applies to no
  * account without that flag: nothing says whose trail it describes. Where they are not applied
  * (`skipped` says why), the account is judged from what its logs show, as without
- * `--event-selectors`, never from another trail's selectors.
+ * `--event-selectors`, never from another trail's selectors. `folders`, where the account's logs
+ * lie (when known), checks the flag against them: another account's logs found only in its own
+ * folders (`AWSLogs/<account>/`, which an organization trail does not write) come from a trail of
+ * its own, whose selectors may differ; the selectors are still applied, as the flag says, and
+ * `caution` says so.
  */
 export function selectorsForAccount(
   selectors: TrailSelectors | undefined,
   account: { readonly name: string; readonly id: string },
+  folders?: LogFolderPlaces,
 ): {
   readonly selectors?: TrailSelectors;
   readonly skipped?: string;
+  /** `--organization-trail` given, and the account's logs are not where an organization trail writes. */
+  readonly caution?: string;
   /** What the verdicts take of it (`judgePrincipal`'s `selectors` or `selectorsNotApplied`). */
   readonly judged: { readonly selectors?: TrailSelectors; readonly selectorsNotApplied?: true };
 } {
   if (selectors === undefined) return { judged: {} };
-  if (selectors.organizationTrail === true || selectors.trail?.account === account.id)
-    return { selectors, judged: { selectors } };
+  if (selectors.trail?.account === account.id) return { selectors, judged: { selectors } };
+  if (selectors.organizationTrail === true)
+    return {
+      selectors,
+      judged: { selectors },
+      ...(folders?.own === true && !folders.organization
+        ? { caution: organizationTrailCaution(selectors, [account]) }
+        : {}),
+    };
   return { skipped: selectorsNotApplied(selectors, [account]), judged: { selectorsNotApplied: true } };
+}
+
+/**
+ * Why applying `selectors` to these accounts under `--organization-trail` may be wrong (see
+ * {@link selectorsForAccount}), in one warning naming them all.
+ */
+export function organizationTrailCaution(
+  selectors: TrailSelectors,
+  accounts: readonly { readonly name: string; readonly id: string }[],
+): string {
+  const trail = selectors.trail === undefined ? 'the trail' : `trail ${selectors.trail.arn}`;
+  const named = accounts.map((account) => `${account.name} (${account.id})`).join(', ');
+  const subject =
+    accounts.length === 1
+      ? `account ${named} has its logs only in AWSLogs/${accounts[0]?.id ?? ''}/`
+      : `the ${accounts.length} accounts ${named} have their logs only in AWSLogs/<account>/`;
+  return `--organization-trail: ${subject}, where a trail of the account's own writes, not in an organization trail's folders (AWSLogs/o-…/<account>/): the selectors of ${trail} (--event-selectors ${selectors.source}) still judge their data actions, as the flag says; if that trail does not log them, a "-" for a data action may be wrong`;
 }
 
 /**

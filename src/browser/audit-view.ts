@@ -332,6 +332,17 @@ export function renderAudit(doc: EmbeddedAuditDocument, root: HTMLElement): void
         'event-selectors',
       ),
     );
+  if (selectors !== null && selectors.ownFoldersOnly.length > 0) {
+    const one = selectors.ownFoldersOnly.length === 1;
+    const named = selectors.ownFoldersOnly.map((account) => `${account.name} (${account.id})`).join(', ');
+    root.appendChild(
+      notice(
+        'warn',
+        `--organization-trail: ${named} ${one ? 'has its' : 'have their'} logs only in AWSLogs/<account>/, not in an organization trail's folders, yet ${selectors.file} judged ${one ? 'its' : 'their'} data actions: if that trail does not log ${one ? 'it' : 'them'}, a "-" for a data action may be wrong.`,
+        'organization-trail',
+      ),
+    );
+  }
   root.appendChild(
     notice(
       'info',

@@ -217,6 +217,8 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
     );
   if (doc.eventSelectorsNotApplied !== null)
     root.appendChild(notice('warn', doc.eventSelectorsNotApplied, 'event-selectors'));
+  if (doc.eventSelectorsCaution !== null)
+    root.appendChild(notice('warn', doc.eventSelectorsCaution, 'organization-trail'));
   if (doc.writeOnlySuspected)
     root.appendChild(
       notice(

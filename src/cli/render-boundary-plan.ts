@@ -31,6 +31,7 @@ export function renderBoundaryPlanText(document: BoundaryPlanDocument): string {
   );
   if (settings.eventSelectors !== null) lines.push(`Event selectors: ${settings.eventSelectors}`);
   if (settings.eventSelectorsNotApplied !== null) lines.push(`Warning: ${settings.eventSelectorsNotApplied}`);
+  if (settings.eventSelectorsCaution !== null) lines.push(`Warning: ${settings.eventSelectorsCaution}`);
   lines.push('');
   const planned = document.principals.filter((entry) => entry.status === 'planned');
   const skipped = document.principals.filter((entry) => entry.status === 'skipped');

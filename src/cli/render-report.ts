@@ -79,6 +79,8 @@ export interface PrincipalDiffDocument {
   readonly eventSelectors: string | null;
   /** `--event-selectors` given but not applied to the account judged, and why; else null. */
   readonly eventSelectorsNotApplied: string | null;
+  /** `--organization-trail`, and the judged account's logs lie in its own folders (`AWSLogs/<account>/`): why a "-" may be wrong; else null. */
+  readonly eventSelectorsCaution: string | null;
   /**
    * What the IAM data lacks of the principal's policies (an attached managed policy, a group, its
    * permissions boundary), one message each: the grants, and so the `-` and `+` lines, miss what
@@ -182,6 +184,7 @@ export function toReportDocument(result: ReportResult): ReportDocument {
     readOnlySuspected: result.report.readOnlySuspected,
     eventSelectors: result.report.eventSelectors,
     eventSelectorsNotApplied: result.eventSelectorsNotApplied ?? null,
+    eventSelectorsCaution: result.eventSelectorsCaution ?? null,
     iamDataProblems: result.report.iamDataProblems,
     federatedSessions: result.report.federatedSessions,
     ...(result.destination === undefined

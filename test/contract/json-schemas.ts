@@ -139,6 +139,7 @@ export const diffDocument = z.strictObject({
   readOnlySuspected: z.boolean(),
   eventSelectors: z.string().nullable(),
   eventSelectorsNotApplied: z.string().nullable(),
+  eventSelectorsCaution: z.string().nullable(),
   iamDataProblems: z.array(z.string()),
   federatedSessions: z.number().int().nonnegative(),
   destination: z.strictObject({ account, role: roleRef, assumable: z.boolean() }).optional(),
@@ -527,7 +528,9 @@ export const auditDocument = z.strictObject({
     unusedDays: z.number().int().positive(),
     keyMaxAgeDays: z.number().int().positive(),
     failOn: severity.nullable(),
-    eventSelectors: z.strictObject({ file: z.string(), notAppliedTo: z.array(account) }).nullable(),
+    eventSelectors: z
+      .strictObject({ file: z.string(), notAppliedTo: z.array(account), ownFoldersOnly: z.array(account) })
+      .nullable(),
   }),
   cloudTrail: z.union([
     z.strictObject({ used: z.literal(true), logs }),
@@ -592,6 +595,7 @@ export const boundaryPlanDocument = z.strictObject({
     exclude: z.array(z.string()),
     eventSelectors: z.string().nullable(),
     eventSelectorsNotApplied: z.string().nullable(),
+    eventSelectorsCaution: z.string().nullable(),
   }),
   coverage: z.strictObject({ covers: z.string(), coversPeriod: z.boolean(), unreadableFiles: count }),
   logs,

@@ -17,6 +17,7 @@ import { generateAuditDocument } from '../helpers/audit-scale-document.js';
 import { launchChromium, openWatchedPage } from '../helpers/browser.js';
 import type { WatchedPage } from '../helpers/browser.js';
 import { flatten, runBinary } from '../helpers/cli.js';
+import { demoInOwnFolders } from '../helpers/demo-own-folders.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { AUDIT_DOCUMENT, HOSTILE_NAME } from '../fixtures/audit/audit-document.js';
 
@@ -263,13 +264,20 @@ describe('the audit HTML report in Chromium', () => {
       ...document,
       settings: {
         ...document.settings,
-        eventSelectors: { file: 'trail.json', notAppliedTo: [{ name: 'backup', id: '222222222222' }] },
+        eventSelectors: {
+          file: 'trail.json',
+          notAppliedTo: [{ name: 'backup', id: '222222222222' }],
+          ownFoldersOnly: [{ name: 'sandbox', id: '333333333333' }],
+        },
       },
     };
     const { page, problems, close } = await openHtml('selectors.html', renderAuditHtml(withSelectors));
     try {
       expect(await page.textContent('[data-notice="event-selectors"]')).toBe(
         'The event selectors trail.json were not applied to backup (222222222222): those accounts are judged from their logs alone.',
+      );
+      expect(await page.textContent('[data-notice="organization-trail"]')).toBe(
+        `--organization-trail: sandbox (333333333333) has its logs only in AWSLogs/<account>/, not in an organization trail's folders, yet trail.json judged its data actions: if that trail does not log it, a "-" for a data action may be wrong.`,
       );
       expect(problems).toEqual([]);
     } finally {
@@ -481,6 +489,33 @@ describe('the report as HTML (--format html) on the demo', () => {
       expect(await page.textContent('[data-notice="event-selectors"]')).toContain(
         'not applied to account backup (222222222222), which is judged from its logs alone',
       );
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("--organization-trail over an account's own folders: a notice says the selectors may not be its trail's", async () => {
+    const run = runBinary([
+      ...[
+        '--config',
+        demoInOwnFolders(join(work, 'own-folders')),
+        '--start',
+        '2026-10-01',
+        '--end',
+        '2026-10-31',
+      ],
+      ...['--no-cache', '--account', 'backup', '--user', 'ops', '--format', 'html'],
+      ...['--event-selectors', join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json')],
+      '--organization-trail',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const { page, problems, close } = await openHtml('own-folders-ops.html', run.stdout);
+    try {
+      expect(await page.textContent('[data-notice="organization-trail"]')).toContain(
+        '--organization-trail: account backup (222222222222) has its logs only in AWSLogs/222222222222/',
+      );
+      expect(await page.locator('[data-notice="event-selectors"]').count()).toBe(0);
       expect(problems).toEqual([]);
     } finally {
       await close();

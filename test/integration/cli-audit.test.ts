@@ -17,6 +17,7 @@ import type { AuditDocument } from '../../src/app/audit/audit-types.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { advisorService } from '../helpers/advisor.js';
 import { flatten, runCli } from '../helpers/cli.js';
+import { demoInOwnFolders } from '../helpers/demo-own-folders.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /*
@@ -330,12 +331,30 @@ describe('iamtrail audit on the demo organisation', () => {
     expect(await settingsOf('--event-selectors', file)).toEqual({
       file,
       notAppliedTo: [{ name: 'backup', id: '222222222222' }],
+      ownFoldersOnly: [],
     });
     expect(await settingsOf('--event-selectors', file, '--organization-trail')).toEqual({
       file,
       notAppliedTo: [],
+      ownFoldersOnly: [],
     });
     expect(await settingsOf()).toBeNull();
+    // The same logs in each account's own folders (AWSLogs/<account>/): backup is still judged by
+    // the trail of demo, with a caution; demo is the trail's own account.
+    const own = await runCli([
+      ...['audit', '--config', demoInOwnFolders(join(work, 'own-folders')), '--end', '2026-10-31'],
+      ...['--unused-days', '7', '--no-cache', '--format', 'json'],
+      ...['--event-selectors', file, '--organization-trail'],
+    ]);
+    expect(own.status, own.stderr).toBe(0);
+    expect((JSON.parse(own.stdout) as AuditDocument).settings.eventSelectors).toEqual({
+      file,
+      notAppliedTo: [],
+      ownFoldersOnly: [{ name: 'backup', id: '222222222222' }],
+    });
+    expect(flatten(own.stderr)).toContain(
+      '--organization-trail: account backup (222222222222) has its logs only in AWSLogs/222222222222/',
+    );
     const bad = await runCli([...WEEK, '--event-selectors', join(REPO_ROOT, 'no/such/selectors.json')]);
     expect(bad.status).toBe(2);
     expect(flatten(bad.stderr)).toContain(

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoundaryPlanDocument } from '../../src/app/boundary/plan-boundaries.js';
 import { boundaryPlanDocument } from '../contract/json-schemas.js';
 import { flatten, runCli } from '../helpers/cli.js';
+import { demoInOwnFolders } from '../helpers/demo-own-folders.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { daysFrom, writeTrail } from '../helpers/trail-fixture.js';
 
@@ -250,7 +251,25 @@ describe('boundary plan --event-selectors', () => {
     const organization = await plan('--organization-trail');
     expect(organization.admin.unknown).not.toContain('s3:DeleteObject');
     expect(organization.stderr).not.toContain('not applied');
-    expect(organization.settings).toMatchObject({ eventSelectors: file, eventSelectorsNotApplied: null });
+    expect(organization.settings).toMatchObject({
+      eventSelectors: file,
+      eventSelectorsNotApplied: null,
+      eventSelectorsCaution: null,
+    });
+    // The same logs in backup's own folders (AWSLogs/222222222222/): still applied, with a caution
+    // in the plan and on stderr.
+    const own = await runCli([
+      ...['boundary', 'plan', '--config', demoInOwnFolders(join(work, 'own-folders')), '--account', 'backup'],
+      ...['--role', 'admin', '--end', '2026-10-31', '--unused-days', '16', '--level', 'action'],
+      ...['--format', 'json', '--no-cache', '--event-selectors', file, '--organization-trail'],
+    ]);
+    expect(own.status, own.stderr).toBe(0);
+    const ownPlan = JSON.parse(own.stdout) as BoundaryPlanDocument;
+    expect(ownPlan.settings.eventSelectors).toBe(file);
+    expect(ownPlan.settings.eventSelectorsCaution).toContain(
+      '--organization-trail: account backup (222222222222) has its logs only in AWSLogs/222222222222/',
+    );
+    expect(flatten(own.stderr)).toContain(ownPlan.settings.eventSelectorsCaution ?? 'no caution');
   });
 });
 

@@ -14,6 +14,7 @@ import { computeGrantedActions } from '../../src/iam/granted-actions.js';
 import { generatedPolicyDocument, policyGenerateDocument } from '../contract/json-schemas.js';
 import { DEMO_CACHED_ARGS, runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
+import { demoInOwnFolders } from '../helpers/demo-own-folders.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /*
@@ -277,5 +278,19 @@ describe('policy generate --event-selectors', () => {
     const organization = generated(await generate('--organization-trail'));
     expect(organization.allows).not.toContain('"s3:GetObject"');
     expect(organization.notes).not.toContain('not applied');
+    expect(organization.notes).not.toContain('--organization-trail:');
+    // The same logs in backup's own folders (AWSLogs/222222222222/): still applied, with a note.
+    const own = generated(
+      await runCli([
+        ...['policy', 'generate', '--config', demoInOwnFolders(join(work, 'own-folders')), '--no-cache'],
+        ...['--account', 'backup', '--user', 'ops', '--start', '2026-10-16', '--end', '2026-10-31', '--json'],
+        ...['--event-selectors', join(REPO_ROOT, 'test/fixtures/event-selectors/basic-all-data.json')],
+        '--organization-trail',
+      ]),
+    );
+    expect(own.allows).toBe(organization.allows);
+    expect(own.notes).toContain(
+      '--organization-trail: account backup (222222222222) has its logs only in AWSLogs/222222222222/',
+    );
   });
 });

@@ -4,7 +4,7 @@ import { basename, join, relative } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { folderIdentity, listLogFiles } from '../../src/engines/duckdb/log-files.js';
+import { accountLogFolders, folderIdentity, listLogFiles } from '../../src/engines/duckdb/log-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'iamtrail-tree-'));
 const put = (path: string): void => {
@@ -124,5 +124,34 @@ describe('folderIdentity', () => {
         `path:${realpathSync.native(tree)}`,
       );
     expect(() => folderIdentity(join(tree, 'missing'), { dev: 1, ino: 0 })).toThrow(/ENOENT/);
+  });
+});
+
+describe('accountLogFolders', () => {
+  it("tells an organization trail's folders from an account's own, below prefixes", () => {
+    expect(Object.fromEntries(accountLogFolders(root))).toEqual({
+      '111111111111': { organization: true, own: false },
+      '222222222222': { organization: false, own: true },
+    });
+  });
+
+  it('finds both for an account in both, and works from a folder inside the layout', () => {
+    const both = mkdtempSync(join(tmpdir(), 'iamtrail-layout-'));
+    mkdirSync(join(both, 'AWSLogs/o-zz9/333333333333/CloudTrail/us-east-1'), { recursive: true });
+    mkdirSync(join(both, 'AWSLogs/333333333333/CloudTrail/us-east-1'), { recursive: true });
+    // A digest folder alone is no log folder.
+    mkdirSync(join(both, 'AWSLogs/444444444444/CloudTrail-Digest/us-east-1'), { recursive: true });
+    expect(Object.fromEntries(accountLogFolders(both))).toEqual({
+      '333333333333': { organization: true, own: true },
+    });
+    expect(Object.fromEntries(accountLogFolders(join(both, 'AWSLogs/o-zz9')))).toEqual({
+      '333333333333': { organization: true, own: false },
+    });
+    expect(
+      Object.fromEntries(accountLogFolders(join(both, 'AWSLogs/333333333333/CloudTrail/us-east-1'))),
+    ).toEqual({
+      '333333333333': { organization: false, own: true },
+    });
+    expect(accountLogFolders(join(both, 'missing')).size).toBe(0);
   });
 });

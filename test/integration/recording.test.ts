@@ -12,6 +12,7 @@ import {
 } from '../../scripts/lib/cloudtrail-writer.mjs';
 import { accessLevelsFromTsv, actionClassesFromTsv } from '../helpers/action-classes.js';
 import { DEMO_ARGS, DEMO_CACHED_ARGS, flatten, runCli } from '../helpers/cli.js';
+import { demoInOwnFolders } from '../helpers/demo-own-folders.js';
 import type { CliRun } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -175,6 +176,45 @@ describe('--event-selectors', () => {
       eventSelectorsNotApplied: null,
     });
     expect(flatten(organization.stderr)).not.toContain('not applied');
+  });
+
+  it("--organization-trail with an account's logs in its own folders: applied, with a caution", async () => {
+    const file = join(SELECTORS, 'basic-all-data.json');
+    const organizationTrail = async (where: readonly string[], account: string, user: string) => {
+      const run = await runCli([
+        ...where,
+        ...['--account', account, '--user', user, '--format', 'json'],
+        ...['--event-selectors', file, '--organization-trail'],
+      ]);
+      expect(run.status, run.stderr).toBe(0);
+      const { eventSelectorsCaution } = JSON.parse(run.stdout) as { eventSelectorsCaution: string | null };
+      return { run, caution: eventSelectorsCaution, stderr: flatten(run.stderr) };
+    };
+    // The demo's logs in each account's own folders (AWSLogs/<account>/), where a trail of the
+    // account itself writes, not an organization trail.
+    const relaid = mkdtempSync(join(tmpdir(), 'iamtrail-own-folders-'));
+    try {
+      const own = [
+        ...['--config', demoInOwnFolders(relaid), '--start', '2026-10-01', '--end', '2026-10-31'],
+        '--no-cache',
+      ];
+      const ops = await organizationTrail(own, 'backup', 'ops');
+      const caution = `--organization-trail: account backup (222222222222) has its logs only in AWSLogs/222222222222/, where a trail of the account's own writes, not in an organization trail's folders (AWSLogs/o-…/<account>/): the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail (--event-selectors ${file}) still judge their data actions, as the flag says; if that trail does not log them, a "-" for a data action may be wrong`;
+      expect(ops.stderr).toContain(caution);
+      expect(ops.caution).toBe(caution);
+      // Still applied, as the flag says.
+      expect(selectorsVerdict(ops.run)).toMatchObject({ getObject: '-', eventSelectorsNotApplied: null });
+      // The trail's own account (demo) in its own folders: no caution.
+      const alice = await organizationTrail(own, 'demo', 'alice');
+      expect(alice.caution).toBeNull();
+      expect(alice.stderr).not.toContain('--organization-trail:');
+    } finally {
+      rmSync(relaid, { recursive: true, force: true });
+    }
+    // In the organization trail's folders (the demo as shipped): no caution.
+    const shipped = await organizationTrail(DEMO_CACHED_ARGS, 'backup', 'ops');
+    expect(shipped.caution).toBeNull();
+    expect(shipped.stderr).not.toContain('--organization-trail:');
   });
 
   it('with --destrole, the account of the role judged decides', async () => {

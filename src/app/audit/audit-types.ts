@@ -115,6 +115,11 @@ export interface AuditDocument {
     readonly eventSelectors: {
       readonly file: string;
       readonly notAppliedTo: readonly { readonly name: string; readonly id: string }[];
+      /**
+       * With `--organization-trail`: the accounts whose logs lie only in their own folders
+       * (`AWSLogs/<account>/`), which an organization trail does not write, judged by its selectors all the same.
+       */
+      readonly ownFoldersOnly: readonly { readonly name: string; readonly id: string }[];
     } | null;
   };
   /**

@@ -12,7 +12,12 @@ import type {
 } from '../../analysis/audit-findings.js';
 import { isUnprovenUnused } from '../../analysis/activity-report.js';
 import { ADVISOR_EVIDENCE_KINDS } from '../../analysis/advisor-evidence.js';
-import { selectorsForAccount, selectorsNotApplied } from '../../analysis/event-selectors.js';
+import {
+  organizationTrailCaution,
+  selectorsForAccount,
+  selectorsNotApplied,
+} from '../../analysis/event-selectors.js';
+import type { LogFolderPlaces } from '../../analysis/event-selectors.js';
 import { judgePrincipal } from '../../analysis/principal-verdicts.js';
 import type { CacheStore } from '../../cache/cache-store.js';
 import type { ActionData } from '../../cli/action-data.js';
@@ -26,7 +31,7 @@ import type { ActivityRow } from '../../trail/activity-summary.js';
 import type { IamChangeRow } from '../../trail/iam-changes.js';
 import { addDays } from '../../trail/utc-days.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
-import { loadAccountsWindow } from '../report/load-window.js';
+import { loadAccountsWindow, logFoldersOf } from '../report/load-window.js';
 import { planTrail, resolveAuditRoleTargets } from '../accounts/fan-out-options.js';
 import type { EngineName, LogsSummary } from '../report/report-types.js';
 import type {
@@ -135,7 +140,15 @@ export async function runAudit(
     });
     try {
       cloudTrail = { used: true, logs: loaded.logs };
-      trails = await readTrails(loaded.store, loaded.source, loaded.logs, read, options, deps.data);
+      trails = await readTrails(
+        loaded.store,
+        loaded.source,
+        loaded.logs,
+        read,
+        options,
+        deps.data,
+        logFoldersOf(config, plan),
+      );
       advisorPrincipals = [...trails.values()].reduce((sum, trail) => sum + trail.advisorPrincipals, 0);
       iamChanges = await readIamChanges(
         loaded.store,
@@ -224,6 +237,9 @@ export async function runAudit(
               notAppliedTo: read
                 .filter((entry) => trails.get(entry.account.id)?.selectorsNotApplied === true)
                 .map((entry) => ({ name: entry.account.name, id: entry.account.id })),
+              ownFoldersOnly: read
+                .filter((entry) => trails.get(entry.account.id)?.selectorsCaution === true)
+                .map((entry) => ({ name: entry.account.name, id: entry.account.id })),
             },
     },
     cloudTrail,
@@ -255,6 +271,8 @@ interface AccountTrail {
   readonly advisorPrincipals: number;
   /** `--event-selectors` given and not applied to this account (another trail's). */
   readonly selectorsNotApplied: boolean;
+  /** `--organization-trail`, and this account's logs lie only in its own folders. */
+  readonly selectorsCaution: boolean;
 }
 
 /**
@@ -268,11 +286,13 @@ async function readTrails(
   read: readonly Extract<AccountEvidence, { status: 'read' }>[],
   options: AuditOptions,
   data: ActionData,
+  folders: (accountId: string) => LogFolderPlaces | undefined,
 ): Promise<Map<string, AccountTrail>> {
   const { window } = options;
   const periodStartDay = addDays(window.endDay, -(options.unusedDays - 1));
   const trails = new Map<string, AccountTrail>();
   const notApplied: { readonly name: string; readonly id: string }[] = [];
+  const cautioned: { readonly name: string; readonly id: string }[] = [];
   for (const entry of read) {
     const accountId = entry.account.id;
     const rows = await store.accountActorActivity(source, window, accountId);
@@ -296,8 +316,9 @@ async function readTrails(
     }
     const verdicts = new Map<string, FindingsVerdicts>();
     const actions = new Map<string, PrincipalActions>();
-    const trail = selectorsForAccount(options.selectors, entry.account);
+    const trail = selectorsForAccount(options.selectors, entry.account, folders(entry.account.id));
     if (trail.skipped !== undefined) notApplied.push(entry.account);
+    if (trail.caution !== undefined) cautioned.push(entry.account);
     let advisorPrincipals = 0;
     const principals: IamPrincipal[] = [
       ...entry.details.users,
@@ -352,11 +373,14 @@ async function readTrails(
       actions,
       advisorPrincipals,
       selectorsNotApplied: trail.skipped !== undefined,
+      selectorsCaution: trail.caution !== undefined,
     });
   }
   // One warning for every account the selectors were not applied to.
   if (options.selectors !== undefined && notApplied.length > 0)
     options.reporter.warn(selectorsNotApplied(options.selectors, notApplied));
+  if (options.selectors !== undefined && cautioned.length > 0)
+    options.reporter.warn(organizationTrailCaution(options.selectors, cautioned));
   return trails;
 }
 

@@ -31,7 +31,7 @@ import { computeGrantedActions } from '../../iam/granted-actions.js';
 import type { GrantedActions, UnknownGrant } from '../../iam/granted-actions.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
 import { periodCoverage } from '../audit/run-audit.js';
-import { loadWindow, planLogs } from '../report/load-window.js';
+import { loadWindow, logFoldersOf, planLogs } from '../report/load-window.js';
 import type { EngineName, LogsSummary } from '../report/report-types.js';
 import { requirePrincipal } from '../report/require-principal.js';
 import { resolveBoundaryAccount } from './boundary-target.js';
@@ -125,6 +125,8 @@ export interface BoundaryPlanDocument {
     readonly eventSelectors: string | null;
     /** `--event-selectors` given but not applied to this account (another trail's): why; else null. */
     readonly eventSelectorsNotApplied: string | null;
+    /** `--organization-trail`, and the account's logs lie in its own folders (`AWSLogs/<account>/`): why a "-" may be wrong; else null. */
+    readonly eventSelectorsCaution: string | null;
   };
   /** What the logs of the account hold of the period. */
   readonly coverage: {
@@ -236,8 +238,13 @@ export async function planBoundariesOf(
     };
     const rows = await store.accountActorActivity(source, window, account.id);
     const accountEvents = await store.accountEvents(source, window, account.id);
-    const trail = selectorsForAccount(options.selectors, account);
+    const trail = selectorsForAccount(
+      options.selectors,
+      account,
+      options.selectors === undefined ? undefined : logFoldersOf(config, plan)(account.id),
+    );
     if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);
+    if (trail.caution !== undefined) options.reporter.warn(trail.caution);
     const snapshots = new Map(
       (await store.advisorSnapshots({ accountIds: [account.id] })).map((snapshot) => [
         snapshot.arn.toLowerCase(),
@@ -378,6 +385,7 @@ export async function planBoundariesOf(
         exclude,
         eventSelectors: trail.selectors?.source ?? null,
         eventSelectorsNotApplied: trail.skipped ?? null,
+        eventSelectorsCaution: trail.caution ?? null,
       },
       coverage,
       logs,

@@ -26,7 +26,7 @@ import { resolvePassedRoles } from '../../iam/passed-roles.js';
 import { principalPolicies } from '../../iam/principal-policies.js';
 import { loadDetails } from '../boundary/plan-boundaries.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
-import { loadWindow, planLogs } from '../report/load-window.js';
+import { loadWindow, logFoldersOf, planLogs } from '../report/load-window.js';
 import type { EngineName, LogsSummary } from '../report/report-types.js';
 import { requirePrincipal } from '../report/require-principal.js';
 import type { ResourceUsageRow } from '../../trail/resource-usage.js';
@@ -169,7 +169,11 @@ export async function generatePolicy(
     );
     const accountEvents = await store.accountEvents(source, window, account.id);
     // Not applied: said in the notes (JSON and stderr), since the kept "?" actions follow from it.
-    const trail = selectorsForAccount(options.selectors, account);
+    const trail = selectorsForAccount(
+      options.selectors,
+      account,
+      options.selectors === undefined ? undefined : logFoldersOf(config, plan)(account.id),
+    );
     // Its calls to other accounts are logged (and their resources kept) under those accounts.
     const recipients = [...new Set([account.id, ...rows.map((row) => row.accountId)])].sort();
     const loggedRows: ResourceUsageRow[] = [];
@@ -250,6 +254,7 @@ export async function generatePolicy(
 
     const notes: string[] = [];
     if (trail.skipped !== undefined) notes.push(trail.skipped);
+    if (trail.caution !== undefined) notes.push(trail.caution);
     if (gaps.length > 0)
       notes.push(
         `the logs hold no day of ${describeSpans(gaps)} (${loaded.coverage.windowDays - daysWithLogs} of ${loaded.coverage.windowDays} days): calls made then are not in the policy`,

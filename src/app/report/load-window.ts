@@ -12,6 +12,8 @@ import type { WriteCommits } from '../../cache/activity-writes.js';
 import type { DayWindow } from '../../cli/window.js';
 import type { Config } from '../../config/load-config.js';
 import { createEngine } from '../../engines/create-engine.js';
+import { accountLogFolders } from '../../engines/duckdb/log-files.js';
+import type { LogFolderPlaces } from '../../analysis/event-selectors.js';
 import type { EngineSpec } from '../../engines/create-engine.js';
 import type { EngineReporter, SkippedFile, SummaryResult } from '../../engines/engine.js';
 import { UsageError } from '../../errors.js';
@@ -64,6 +66,30 @@ export function planLogs(config: Config, logs: string | undefined, engine: Engin
     });
   }
   return { engineName, logsDir };
+}
+
+/**
+ * Where each account's logs lie, as the plan reads them (for `--organization-trail`'s check, see
+ * `selectorsForAccount`): locally the folder's `AWSLogs/[o-…/]<account>/CloudTrail/` folders,
+ * looked for on first use; on Athena every account alike, by the table's location (`athena.org_id`
+ * set: an organization trail's folders). `undefined` for an account the folder has no such place of.
+ */
+export function logFoldersOf(
+  config: Config,
+  plan: LogPlan,
+): (accountId: string) => LogFolderPlaces | undefined {
+  if (plan.engineName === 'athena') {
+    const places = {
+      organization: config.athena?.org_id !== undefined,
+      own: config.athena?.org_id === undefined,
+    };
+    return () => places;
+  }
+  let found: ReadonlyMap<string, LogFolderPlaces> | undefined;
+  return (accountId) => {
+    found ??= accountLogFolders(resolve(plan.logsDir ?? '.'));
+    return found.get(accountId);
+  };
 }
 
 /** Inputs of {@link loadWindow}. */

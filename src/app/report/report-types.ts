@@ -159,6 +159,8 @@ export type ReportResult =
       readonly accessAdvisor: AdvisorUse | null;
       /** `--event-selectors` given but not applied to the account judged: why (`selectorsForAccount`). */
       readonly eventSelectorsNotApplied?: string;
+      /** `--organization-trail`, and the judged account's logs lie in its own folders: why that may be wrong. */
+      readonly eventSelectorsCaution?: string;
       readonly logs: LogsSummary;
     }
   | {

@@ -23,7 +23,7 @@ import type { AssumableRole } from '../../iam/assumable-roles.js';
 import { createLogsOnlyPrincipal, findPrincipal, principalsOf } from '../../iam/principals.js';
 import { listedRoles } from '../../cache/activity-queries.js';
 import { knownRolesOf } from './known-roles.js';
-import { loadWindow, openCacheEarly, planLogs } from './load-window.js';
+import { loadWindow, logFoldersOf, openCacheEarly, planLogs } from './load-window.js';
 import type { LoadedWindow } from './load-window.js';
 import type { ReportOptions, ReportResult } from './report-types.js';
 import { namesInLogs, requirePrincipal, unknownPrincipalError } from './require-principal.js';
@@ -217,8 +217,14 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     }
     const [actorRows, accountEvents, snapshots, used] = await evidence;
     // The selectors of the trail whose logs are judged: the account of the events read.
-    const trail = selectorsForAccount(options.selectors, destRole === undefined ? account : destAccount);
+    const judgedAccount = destRole === undefined ? account : destAccount;
+    const trail = selectorsForAccount(
+      options.selectors,
+      judgedAccount,
+      options.selectors === undefined ? undefined : logFoldersOf(options.config, plan)(judgedAccount.id),
+    );
     if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);
+    if (trail.caution !== undefined) options.reporter.warn(trail.caution);
     /** The diff of the grants against `actorRows`, with the evidence of its account. */
     const diffOf = (advisor: boolean, grantsVia?: string): PrincipalVerdicts =>
       judgeGrants({
@@ -240,6 +246,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
       filter,
       logs,
       ...(trail.skipped === undefined ? {} : { eventSelectorsNotApplied: trail.skipped }),
+      ...(trail.caution === undefined ? {} : { eventSelectorsCaution: trail.caution }),
     } as const;
     if (destRole !== undefined) {
       // The role's Access Advisor data counts every session of the role, not only those this

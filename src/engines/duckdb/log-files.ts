@@ -1,6 +1,6 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 import { addDays } from '../../trail/utc-days.js';
 
@@ -149,4 +149,54 @@ function countFiles(dir: string): number {
     // Only a statistic: an unreadable folder counts as empty.
   }
   return count;
+}
+
+/** Where a log folder holds an account's logs, by their place in the S3 key layout. */
+export interface AccountLogFolders {
+  /** In an organization trail's folders, `AWSLogs/o-…/<account>/CloudTrail/`. */
+  readonly organization: boolean;
+  /** In the account's own, `AWSLogs/<account>/CloudTrail/`, which an organization trail does not write. */
+  readonly own: boolean;
+}
+
+/** A `CloudTrail` folder of the S3 key layout, with its organization (if any) and account. */
+const CLOUDTRAIL_FOLDER = /[\\/]AWSLogs[\\/](?:(o-[a-z0-9]+)[\\/])?(\d{12})[\\/]CloudTrail(?:$|[\\/])/;
+/** How deep below the folder given the `CloudTrail` folders are looked for (prefixes, AWSLogs, o-…, account). */
+const LAYOUT_DEPTH = 8;
+
+/**
+ * The accounts whose `AWSLogs/[o-…/]<account>/CloudTrail/` folders lie in `root` (or hold it),
+ * each with where: an organization trail's folders, the account's own, or both. Only folders are
+ * listed, down to the `CloudTrail` folders (never into them, nor into digest and Insights
+ * folders); an unreadable folder is passed over (the listing of the files reports it).
+ */
+export function accountLogFolders(root: string): ReadonlyMap<string, AccountLogFolders> {
+  const found = new Map<string, AccountLogFolders>();
+  const visited = new Set<string>();
+  const visit = (dir: string, depth: number): void => {
+    const match = CLOUDTRAIL_FOLDER.exec(dir);
+    if (match !== null) {
+      const account = match[2] ?? '';
+      const known = found.get(account) ?? { organization: false, own: false };
+      found.set(account, match[1] === undefined ? { ...known, own: true } : { ...known, organization: true });
+      return;
+    }
+    if (depth === 0) return;
+    let entries;
+    try {
+      const stat = statSync(dir);
+      const identity = folderIdentity(dir, stat);
+      if (!stat.isDirectory() || visited.has(identity)) return;
+      visited.add(identity);
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if ((entry.isDirectory() || entry.isSymbolicLink()) && !NON_LOG_FOLDERS.has(entry.name))
+        visit(join(dir, entry.name), depth - 1);
+    }
+  };
+  visit(resolve(root), LAYOUT_DEPTH);
+  return found;
 }

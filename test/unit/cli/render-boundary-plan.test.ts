@@ -23,6 +23,7 @@ const document: BoundaryPlanDocument = {
     exclude: ['ci'],
     eventSelectors: null,
     eventSelectorsNotApplied: null,
+    eventSelectorsCaution: null,
   },
   coverage: {
     covers: '2026-10-01..2026-10-31 (31 of the 31 days of the period)',
@@ -137,6 +138,10 @@ describe('renderBoundaryPlanText: the event selectors', () => {
     expect(withSettings({ eventSelectorsNotApplied: 'not applied to account backup' })).toContain(
       'Warning: not applied to account backup',
     );
+    expect(
+      withSettings({ eventSelectorsCaution: '--organization-trail: account sandbox has its logs only in' }),
+    ).toContain('Warning: --organization-trail: account sandbox has its logs only in');
     expect(renderBoundaryPlanText(document)).not.toContain('Event selectors');
+    expect(renderBoundaryPlanText(document)).not.toContain('Warning');
   });
 });
