@@ -236,6 +236,10 @@ export function createGrantView(
     const patterns = element.patterns
       .filter((pattern) => element.not || !/\$\{[*?]\}/.test(pattern))
       .flatMap((pattern) => resolve(pattern) ?? []);
+    // An Allow's NotResource with such a variable: AWS may take the statement as invalid (the
+    // evaluator's answer is inconclusive), so it is not relied on. A Deny's still covers all.
+    if (element.not && statement.effect === 'Allow' && patterns.length < element.patterns.length)
+      return () => false;
     return element.not
       ? (candidate) => patterns.every((pattern) => !globsIntersect(pattern, candidate))
       : (candidate) => patterns.some((pattern) => globCovers(pattern, candidate));

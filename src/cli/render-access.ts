@@ -8,6 +8,13 @@ import type { DecidingStatement, EvaluatedPolicyRef } from '../iam/policy-evalua
  * principal allowed, the inconclusive ones marked.
  */
 
+/**
+ * What the decision leaves out (the evaluator reads identity policies, the boundary and SCPs):
+ * said under every answer, since a policy on the resource can change it either way.
+ */
+export const NOT_CONSIDERED =
+  'Not considered: resource-based policies (a bucket, key or queue policy may allow the request, or deny it), session policies and resource control policies (they may deny it).';
+
 /** The text of an `iamtrail access` document. */
 export function renderAccessText(document: AccessDocument): string {
   const lines: string[] = [];
@@ -42,6 +49,7 @@ export function renderAccessText(document: AccessDocument): string {
     );
   if (!document.knownAction)
     lines.push('', `Note: ${document.action} is not in iamtrail's action data: evaluated as written.`);
+  lines.push(...(lines.at(-1) === '' ? [] : ['']), NOT_CONSIDERED);
   return `${lines.join('\n')}\n`;
 }
 
@@ -58,7 +66,10 @@ function renderPrincipal(document: AccessDocument, result: AccessResult): string
     );
   for (const problem of result.problems) lines.push(`Problem: ${problem}`);
   if (result.deciding.length === 0) {
-    lines.push('', 'No statement applies: nothing allows the request.');
+    lines.push(
+      '',
+      'No statement applies: nothing in its identity policies, permissions boundary or SCPs allows the request.',
+    );
     return lines;
   }
   lines.push(

@@ -49,7 +49,10 @@ import { principalContext, sessionTagsPossible } from './principal-policies.js';
  * - Policy variables, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html:
  *   `${key}` and `${key, 'default'}` in Resource and in String/ARN condition values, in policies of
  *   Version 2012-10-17 only; `${*}`, `${?}`, `${$}` stand for the characters; a variable without a
- *   value (and no default) makes its pattern or value match nothing.
+ *   value (and no default) makes its pattern or value match nothing. AWS says such a variable "might
+ *   cause the entire statement to be invalid": where a negation (`NotResource`, a negated operator)
+ *   would turn that "matches nothing" into "applies", the clause is `unknown` with a problem naming
+ *   the variable, never a certain Allow or Deny.
  *
  * Keys the request does not supply: the keys a principal implies (aws:username, aws:PrincipalTag/…,
  * aws:PrincipalArn, …) are KNOWN, absent when the principal does not imply them (but a role's
@@ -74,6 +77,8 @@ type Lookup = ContextEntry | typeof ABSENT | typeof UNKNOWN;
 interface Scratch {
   missing: string[];
   problems: Set<string>;
+  /** Policy variables that had no value and no default (their pattern matched nothing). */
+  unresolved: string[];
   lookup: (key: string) => Lookup;
 }
 
@@ -228,6 +233,7 @@ export function compilePolicies(
     const scratch: Scratch = {
       missing: [],
       problems: new Set(),
+      unresolved: [],
       lookup: lookupFor(request.context),
     };
     const perLayer = candidates.map((statements) =>
@@ -371,7 +377,7 @@ function compileLayer(layer: EvaluationLayer, policies: readonly EvaluatedPolicy
         layer,
         matchesAction: compileActionMatcher(statement),
         services: statementServices(statement),
-        resource: compileResourceMatcher(statement, variables),
+        resource: compileResourceMatcher(statement, variables, where),
         conditions: statement.conditions.map((clause) => compileCondition(clause, variables, where)),
       });
     }
@@ -472,7 +478,10 @@ function resolveTokens(tokens: readonly Token[], scratch: Scratch): Token[] | fa
     }
     const value = found === ABSENT ? undefined : found.values[0];
     if (value === undefined || (found !== ABSENT && found.values.length !== 1)) {
-      if (token.fallback === undefined) return false;
+      if (token.fallback === undefined) {
+        scratch.unresolved.push(token.key);
+        return false;
+      }
       resolved.push({ kind: 'literal', value: token.fallback });
     } else resolved.push({ kind: 'literal', value });
   }
@@ -511,6 +520,7 @@ function arnRegex(tokens: readonly Token[]): RegExp {
 function compileResourceMatcher(
   statement: PolicyStatement,
   variables: boolean,
+  where: string,
 ): ((resource: string, scratch: Scratch) => Tri) | undefined {
   const element = statement.resource;
   if (element === undefined) return undefined;
@@ -523,6 +533,7 @@ function compileResourceMatcher(
       scratch.missing.push(RESOURCE_KEY);
       return 'unknown';
     }
+    const unresolved = scratch.unresolved.length;
     let result: Tri = false;
     for (const matcher of matchers) {
       const value = matcher(resource, scratch);
@@ -532,8 +543,23 @@ function compileResourceMatcher(
       }
       if (value === 'unknown') result = 'unknown';
     }
-    return element.not ? not(result) : result;
+    if (!element.not) return result;
+    return negateUnresolved(not(result), scratch, unresolved, `${where}: NotResource`);
   };
+}
+
+/**
+ * A negated match (`NotResource`, a negated operator) that holds only because a policy variable
+ * had no value (its pattern matched nothing, see `resolveTokens`): `unknown`, with a problem
+ * naming the variable, since AWS may instead take the statement as invalid. Otherwise `value`.
+ */
+function negateUnresolved(value: Tri, scratch: Scratch, before: number, where: string): Tri {
+  if (value !== true || scratch.unresolved.length === before) return value;
+  const keys = [...new Set(scratch.unresolved.slice(before))].map((key) => `\${${key}}`).join(', ');
+  scratch.problems.add(
+    `${where} holds only because the policy variable ${keys} has no value here and no default: AWS may take the statement as invalid, so the clause is taken as unknown`,
+  );
+  return 'unknown';
 }
 
 /** One ARN pattern (Resource, or an Arn condition value) as a three-valued matcher. */
@@ -630,11 +656,18 @@ const numericValue =
     };
   };
 
-/** A date in ISO 8601 or as epoch seconds, in milliseconds. */
-function parseDate(text: string): number {
+/** An ISO 8601 date-time without a UTC offset (`2026-10-31T12:00:00`). */
+const DATE_TIME_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+
+/**
+ * A date in ISO 8601 or as epoch seconds, in milliseconds. A date-time without an offset is UTC
+ * (JavaScript would read it in the machine's time zone: the answer must not depend on where
+ * iamtrail runs), as a date alone is.
+ */
+export function parseDate(text: string): number {
   const trimmed = text.trim();
   if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  return Date.parse(trimmed);
+  return Date.parse(DATE_TIME_WITHOUT_OFFSET.test(trimmed) ? `${trimmed}Z` : trimmed);
 }
 
 const dateValue =
@@ -659,11 +692,25 @@ const ipValue = (policyValue: string): ValueMatcher => {
   } catch {
     return () => false;
   }
-  return (contextValue) => {
-    const actual = contextValue.trim();
+  return (contextValue, scratch) => {
+    const [actual = '', actualPrefixText] = contextValue.trim().split('/');
     const actualFamily = isIP(actual);
     if (actualFamily === 0) return false;
-    return list.check(actual, actualFamily === 4 ? 'ipv4' : 'ipv6');
+    const actualType = actualFamily === 4 ? 'ipv4' : 'ipv6';
+    if (actualPrefixText === undefined) return list.check(actual, actualType);
+    // A CIDR as the request's value (`--context aws:SourceIp=10.1.2.0/24:ip`): any address of the
+    // block. CIDR blocks nest or are apart: the block inside the policy's is true, apart false,
+    // and one holding the policy's (only some of its addresses match) unknown.
+    const actualPrefix = Number(actualPrefixText);
+    if (actualType !== type) return false;
+    if (actualPrefix >= prefix) return list.check(actual, actualType);
+    const block = new BlockList();
+    block.addSubnet(actual, actualPrefix, actualType);
+    if (!block.check(address, type)) return false;
+    scratch.problems.add(
+      `the request's address block ${contextValue.trim()} holds addresses in and out of the policy's ${policyValue.trim()}: the answer depends on the address`,
+    );
+    return 'unknown';
   };
 };
 
@@ -771,16 +818,26 @@ function compileCondition(
   const matchers = clause.values.map((value) => spec.compile(value, variables));
   /** Whether one request value satisfies the clause: matches a policy value (none, negated). */
   const one = (contextValue: string, scratch: Scratch): Tri => {
+    const unresolved = scratch.unresolved.length;
     const any = orAll(matchers.map((matcher) => matcher(contextValue, scratch)));
-    return spec.negated ? not(any) : any;
+    return spec.negated
+      ? negateUnresolved(not(any), scratch, unresolved, `${where}: ${clause.operator} on ${key}`)
+      : any;
   };
   return (scratch) => {
     const found = scratch.lookup(key);
     if (found === UNKNOWN) return unknownKey(scratch);
     const values = found === ABSENT ? [] : found.values;
-    if (set === 'all') return andAll(values.map((value) => one(value, scratch)));
-    if (set === 'any') return orAll(values.map((value) => one(value, scratch)));
-    if (found === ABSENT || values.length === 0) return ifExists || spec.negated;
+    // …IfExists: a key absent (or without values) makes the clause true, set operators included.
+    if (ifExists && values.length === 0) return true;
+    if (set !== undefined) {
+      // An empty string is no value: "a null data set, such as an empty string" (ForAllValues true).
+      const members = values.filter((value) => value !== '');
+      return set === 'all'
+        ? andAll(members.map((value) => one(value, scratch)))
+        : orAll(members.map((value) => one(value, scratch)));
+    }
+    if (found === ABSENT || values.length === 0) return spec.negated;
     if (spec.negated) return andAll(values.map((value) => one(value, scratch)));
     return orAll(values.map((value) => one(value, scratch)));
   };

@@ -145,10 +145,13 @@ describe('iamtrail access on the demo (binary)', () => {
       'Start',
       'End',
     ]);
-    const rows = output.slice(header + 1).filter((line) => line !== '');
+    // The table ends at the first empty line; the note on what is not read comes after it.
+    const table = output.slice(header + 1);
+    const rows = table.slice(0, table.indexOf(''));
     expect(rows.map((row) => row.split(/\s{2,}/))).toEqual([
       ['AdministratorAccess', 'managed', 'Allow', '#0', start, end],
     ]);
+    expect(output.filter((line) => line !== '').at(-1)).toMatch(/^Not considered: resource-based policies/);
   });
 
   it('without --user/--role: exactly the principals the IAM file allows to create users', () => {
@@ -188,10 +191,9 @@ describe('iamtrail access on the demo (binary)', () => {
       `Account demo (111111111111): ${allowed.length} of ${principals.length} principal(s) allowed or inconclusive for ${ACTION} on *`,
     );
     const header = output.findIndex((line) => line.startsWith('Source'));
-    const rows = output
-      .slice(header + 1)
-      .filter((line) => line !== '')
-      .map((row) => row.split(/\s{2,}/));
+    const table = output.slice(header + 1);
+    const rows = table.slice(0, table.indexOf('')).map((row) => row.split(/\s{2,}/));
+    expect(output.filter((line) => line !== '').at(-1)).toMatch(/^Not considered: resource-based policies/);
     expect(rows.map((row) => row[0])).toEqual(allowed);
     expect(rows.map((row) => row.slice(1))).toEqual([[ACTION, '*', 'allowed', 'AdministratorAccess']]);
   });

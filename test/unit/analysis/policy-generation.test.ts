@@ -760,6 +760,31 @@ describe('generatePolicies: never broader than the grant (review findings)', () 
     expect(decisionOf(result, 'ec2:RunInstances', '*', region('us-east-1'))).toBe('explicitDeny');
   });
 
+  it("an Allow's NotResource naming a variable the principal has no value of is not relied on", () => {
+    // dev has no team tag: AWS may take the statement as invalid, and the evaluator says
+    // inconclusive for any object; the generated policy must not allow one for certain through it.
+    const untagged = grantOf([
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        NotResource: 'arn:aws:s3:::team/${aws:PrincipalTag/team}/*',
+        Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+      },
+      { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::a/*' },
+    ]);
+    const office = [{ key: 'aws:SourceIp', values: ['10.1.2.3'], type: 'ip' as const }];
+    expect(
+      untagged.evaluate({ action: 's3:GetObject', resource: 'arn:aws:s3:::secret/k', context: office })
+        .decision,
+    ).toBe('inconclusive');
+    const result = generate({
+      grant: untagged.view,
+      used: ['s3:GetObject'],
+      resourceRows: [resourceRow('s3.amazonaws.com', 'GetObject', 'arn:aws:s3:::secret/k')],
+    });
+    expect(decisionOf(result, 's3:GetObject', 'arn:aws:s3:::secret/k', office)).not.toBe('allowed');
+  });
+
   it('a Deny covering the whole pattern: the action is left out', () => {
     const home = grantOf([
       { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${aws:username}/*' },

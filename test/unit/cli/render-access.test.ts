@@ -34,10 +34,44 @@ describe('renderAccessText', () => {
       'What limits the answer (IAM data):',
       `  ${DEV}: ${MISSING}`,
       '',
+      'Not considered: resource-based policies (a bucket, key or queue policy may allow the request, or deny it), session policies and resource control policies (they may deny it).',
+      '',
     ]);
   });
 
   it('prints no such section when the IAM data is complete', () => {
     expect(renderAccessText({ ...document, warnings: [] })).not.toContain('What limits');
+  });
+});
+
+describe('renderAccessText for one principal', () => {
+  it('an implicit deny says what it rests on and what the evaluator does not read', () => {
+    const text = renderAccessText({
+      ...document,
+      scope: 'principal',
+      warnings: [],
+      results: [
+        {
+          principalArn: DEV,
+          principalType: 'user',
+          name: 'dev',
+          decision: 'implicitDeny',
+          missingContextKeys: [],
+          problems: [],
+          deciding: [],
+        },
+      ],
+    });
+    expect(text.split('\n')).toEqual([
+      `Source:   ${DEV}`,
+      'Action:   iam:CreateUser',
+      'Resource: *',
+      'Result:   implicitDeny',
+      '',
+      'No statement applies: nothing in its identity policies, permissions boundary or SCPs allows the request.',
+      '',
+      'Not considered: resource-based policies (a bucket, key or queue policy may allow the request, or deny it), session policies and resource control policies (they may deny it).',
+      '',
+    ]);
   });
 });

@@ -7,7 +7,7 @@ import type {
   PrincipalPolicies,
   ScpLevel,
 } from '../../../src/iam/policy-evaluation.js';
-import { compilePolicies, evaluate } from '../../../src/iam/policy-evaluator.js';
+import { compilePolicies, evaluate, parseDate } from '../../../src/iam/policy-evaluator.js';
 import { principalContext, principalPolicies } from '../../../src/iam/principal-policies.js';
 import { inlinePolicy, TEST_ACCOUNT, testPolicies, testRole, testUser } from '../../helpers/evaluation.js';
 
@@ -656,5 +656,182 @@ describe('principalPolicies and principalContext', () => {
       ['aws:PrincipalType', 'AssumedRole'],
       ['aws:PrincipalIsAWSService', 'false'],
     ]);
+  });
+});
+
+describe('a policy variable without a value under a negation: unknown, never a certain decision', () => {
+  // AWS: a variable it cannot resolve "might cause the entire statement to be invalid"
+  // (reference_policies_variables.html). "Matches nothing" is safe for a positive match (the
+  // statement does not apply either way); under a negation it would turn into "applies".
+  const untagged = testUser('notag');
+  const decide = (statements: unknown[], action: string, resource: string, context: ContextEntry[] = []) =>
+    compilePolicies(
+      testPolicies(untagged, [inlinePolicy('p', { Version: '2012-10-17', Statement: statements })]),
+    )(request(action, resource, context));
+
+  it('a Deny on StringNotEquals with ${aws:PrincipalTag/team} the user does not have', () => {
+    const result = decide(
+      [
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+        {
+          Effect: 'Deny',
+          Action: 's3:GetObject',
+          Resource: '*',
+          Condition: { StringNotEquals: { 's3:ExistingObjectTag/owner': '${aws:PrincipalTag/team}' } },
+        },
+      ],
+      's3:GetObject',
+      'arn:aws:s3:::bucket/key',
+      [{ key: 's3:ExistingObjectTag/owner', values: ['red'], type: 'string' }],
+    );
+    expect(result.decision).toBe('inconclusive');
+    expect(result.problems.join('\n')).toContain(
+      'StringNotEquals on s3:ExistingObjectTag/owner holds only because the policy variable ${aws:PrincipalTag/team} has no value here and no default',
+    );
+  });
+
+  it('an Allow with NotResource naming ${aws:PrincipalTag/team}', () => {
+    const result = decide(
+      [
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          NotResource: 'arn:aws:s3:::restricted/${aws:PrincipalTag/team}/*',
+        },
+      ],
+      's3:GetObject',
+      'arn:aws:s3:::restricted/red/payroll.csv',
+    );
+    expect(result.decision).toBe('inconclusive');
+    expect(result.problems.join('\n')).toContain('NotResource holds only because the policy variable');
+  });
+
+  it('a positive match still fails (the statement does not apply), and a default or a value settles it', () => {
+    const allow = [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${aws:PrincipalTag/team}/*' },
+    ];
+    expect(decide(allow, 's3:GetObject', 'arn:aws:s3:::home/red/x').decision).toBe('implicitDeny');
+    const withDefault = [
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        NotResource: "arn:aws:s3:::restricted/${aws:PrincipalTag/team, 'none'}/*",
+      },
+    ];
+    expect(decide(withDefault, 's3:GetObject', 'arn:aws:s3:::restricted/red/x').decision).toBe('allowed');
+    const tagged = compilePolicies(
+      testPolicies(testUser('red', { team: 'red' }), [
+        inlinePolicy('p', {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 's3:GetObject',
+              NotResource: 'arn:aws:s3:::restricted/${aws:PrincipalTag/team}/*',
+            },
+          ],
+        }),
+      ]),
+    );
+    expect(tagged(request('s3:GetObject', 'arn:aws:s3:::restricted/red/x')).decision).toBe('implicitDeny');
+    expect(tagged(request('s3:GetObject', 'arn:aws:s3:::restricted/blue/x')).decision).toBe('allowed');
+  });
+});
+
+describe('dates without a UTC offset are UTC, wherever iamtrail runs', () => {
+  const before = (limit: string) =>
+    compilePolicies(
+      testPolicies(alice, [
+        inlinePolicy('p', {
+          Version: '2012-10-17',
+          Statement: {
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: '*',
+            Condition: { DateLessThan: { 'aws:CurrentTime': limit } },
+          },
+        }),
+      ]),
+    );
+  const at = (time: string) => [{ key: 'aws:CurrentTime', values: [time], type: 'date' as const }];
+
+  // Node reads TZ anew when it changes: each case runs as on machines in three time zones.
+  const inZones = (check: () => void) => {
+    const saved = process.env.TZ;
+    try {
+      for (const zone of ['America/Los_Angeles', 'Asia/Tokyo', 'UTC']) {
+        process.env.TZ = zone;
+        check();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  };
+
+  it('in the policy and in the request alike', () => {
+    inZones(() => {
+      // 12:00 UTC is the limit: 11:59Z is before it, 12:01Z after, in any time zone of the machine.
+      expect(
+        before('2026-10-31T12:00:00')(request('s3:GetObject', '*', at('2026-10-31T11:59:00Z'))).decision,
+      ).toBe('allowed');
+      expect(
+        before('2026-10-31T12:00:00')(request('s3:GetObject', '*', at('2026-10-31T12:01:00Z'))).decision,
+      ).toBe('implicitDeny');
+      expect(
+        before('2026-10-31T12:00:00Z')(request('s3:GetObject', '*', at('2026-10-31T11:59'))).decision,
+      ).toBe('allowed');
+      expect(
+        before('2026-10-31T12:00:00Z')(request('s3:GetObject', '*', at('2026-10-31T12:00:01.5'))).decision,
+      ).toBe('implicitDeny');
+    });
+  });
+
+  it('parseDate reads them as UTC; an explicit offset is kept', () => {
+    inZones(() => {
+      expect(parseDate('2026-10-31T12:00:00')).toBe(Date.UTC(2026, 9, 31, 12));
+    });
+    expect(parseDate('2026-10-31T12:00:00+02:00')).toBe(Date.UTC(2026, 9, 31, 10));
+    expect(parseDate('2026-10-31')).toBe(Date.UTC(2026, 9, 31));
+    expect(parseDate('1793448000')).toBe(1793448000 * 1000);
+  });
+});
+
+describe('an address block as the request value of an IP condition', () => {
+  const office = compilePolicies(
+    testPolicies(alice, [
+      inlinePolicy('p', {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+          {
+            Effect: 'Deny',
+            Action: '*',
+            Resource: '*',
+            Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+          },
+        ],
+      }),
+    ]),
+  );
+  const from = (value: string) =>
+    office(request('s3:GetObject', '*', [{ key: 'aws:SourceIp', values: [value], type: 'ip' }]));
+
+  it('inside the policy block: every address matches', () => {
+    expect(from('10.1.2.0/24').decision).toBe('allowed');
+    expect(from('10.1.2.7').decision).toBe('allowed');
+  });
+
+  it('apart from it: none does', () => {
+    expect(from('192.168.0.0/16').decision).toBe('explicitDeny');
+    expect(from('11.0.0.0/8').decision).toBe('explicitDeny');
+  });
+
+  it('holding it: some do, so it depends on the address', () => {
+    const result = from('0.0.0.0/0');
+    expect(result.decision).toBe('inconclusive');
+    expect(result.problems).toContain(
+      "the request's address block 0.0.0.0/0 holds addresses in and out of the policy's 10.0.0.0/8: the answer depends on the address",
+    );
   });
 });
