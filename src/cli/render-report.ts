@@ -390,7 +390,7 @@ export function renderReportText(
   if (document.iamDataProblems.length > 0)
     lines.push(
       '',
-      `Note: the IAM data lacks part of ${document.destination?.role.name ?? document.principal.name}'s policies (JSON: iamDataProblems); the grants above miss what they say:`,
+      `Note: the IAM data lacks part of ${document.destination?.role.name ?? document.principal.name}'s policies (JSON: iamDataProblems); the grants above are read without them:`,
       ...document.iamDataProblems.map((problem) => `  ${problem}`),
     );
   return lines.map((line) => `${line}\n`).join('');

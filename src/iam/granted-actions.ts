@@ -178,7 +178,8 @@ export function computeGrantedActions(
 
 /**
  * The boundary as a map from each action it allows to the statements that limit it there (an
- * empty list when it allows the action on everything). `undefined` when no boundary is set.
+ * empty list when it allows the action on everything). `undefined` when no boundary is set, or
+ * when the IAM data lacks its document (a problem says so).
  */
 function resolveBoundary(
   details: AuthorizationDetails,
@@ -192,11 +193,13 @@ function resolveBoundary(
   const policy = details.policies.get(arn);
   const name = arn.slice(arn.lastIndexOf('/') + 1);
   if (policy?.document === undefined) {
+    // What it allows is unknown: the grants are the identity policies' (an upper bound). Taken as
+    // allowing nothing, every call the principal made would show as not granted ("+").
     problems.push({
       code: policy === undefined ? 'missing-managed-policy' : 'missing-default-version',
-      message: `permissions boundary ${arn} is not in the file; nothing is allowed through it`,
+      message: `permissions boundary ${arn} is not in the file; the grants are those of the identity policies, which it may narrow`,
     });
-    return new Map();
+    return undefined;
   }
   const resolved: ResolvedPolicy = {
     ref: { kind: 'boundary', policy: name, policyArn: arn },
@@ -306,7 +309,6 @@ function findUnknownGrants(
     }
     if (denied) continue;
     if (boundary !== undefined) {
-      if (boundary === null) continue;
       let allowedWhole = false;
       let allowedAtAll = false;
       const partialAllows: StatementRef[] = [];
@@ -333,17 +335,14 @@ function findUnknownGrants(
 }
 
 /**
- * The principal's permissions boundary as a resolved policy; `undefined` when it has none, `null`
- * when the IAM data lacks its document (nothing is allowed through it).
+ * The principal's permissions boundary as a resolved policy; `undefined` when it has none, or when
+ * the IAM data lacks its document (see `resolveBoundary`).
  */
-function boundaryPolicy(
-  details: AuthorizationDetails,
-  principal: IamPrincipal,
-): ResolvedPolicy | null | undefined {
+function boundaryPolicy(details: AuthorizationDetails, principal: IamPrincipal): ResolvedPolicy | undefined {
   const arn = principal.permissionsBoundaryArn;
   if (arn === undefined) return undefined;
   const policy = details.policies.get(arn);
-  if (policy?.document === undefined) return null;
+  if (policy?.document === undefined) return undefined;
   return {
     ref: { kind: 'boundary', policy: arn.slice(arn.lastIndexOf('/') + 1), policyArn: arn },
     document: policy.document,

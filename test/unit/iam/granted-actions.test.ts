@@ -362,10 +362,13 @@ describe('grants the catalog does not know (unknownGrants)', () => {
       ],
     },
     {
-      name: 'a boundary missing from the IAM data allows nothing',
+      name: 'a boundary missing from the IAM data: the identity policies alone (a problem names it)',
       statements: [ALLOW],
       boundary: 'missing',
-      expected: [],
+      expected: [
+        ['newsvc:*', 'Action', [], []],
+        ['s3:FutureAction', 'Action', [], []],
+      ],
     },
   ];
   it.each(cases)('$name', ({ statements, boundary, expected }) => {
