@@ -459,9 +459,14 @@ function tokenize(pattern: string, variables: boolean): Token[] {
 
 /**
  * Resolves a token list's variables: the tokens with values as literals, `false` when a variable
- * has no value and no default (the pattern matches nothing), `'unknown'` for an unknown key.
+ * has no value and no default (the pattern matches nothing), and for an unknown key `unknown`: the
+ * tokens with the variables of unknown keys kept (each stands for any string, see
+ * {@link unlessImpossible}).
  */
-function resolveTokens(tokens: readonly Token[], scratch: Scratch): Token[] | false | 'unknown' {
+function resolveTokens(
+  tokens: readonly Token[],
+  scratch: Scratch,
+): Token[] | false | { readonly unknown: readonly Token[] } {
   let unknown = false;
   const resolved: Token[] = [];
   for (const token of tokens) {
@@ -474,6 +479,7 @@ function resolveTokens(tokens: readonly Token[], scratch: Scratch): Token[] | fa
       // a default does not make the value known: the key may be present with any value
       unknown = true;
       scratch.missing.push(token.key);
+      resolved.push(token);
       continue;
     }
     const value = found === ABSENT ? undefined : found.values[0];
@@ -485,7 +491,18 @@ function resolveTokens(tokens: readonly Token[], scratch: Scratch): Token[] | fa
       resolved.push({ kind: 'literal', value: token.fallback });
     } else resolved.push({ kind: 'literal', value });
   }
-  return unknown ? 'unknown' : resolved;
+  return unknown ? { unknown: resolved } : resolved;
+}
+
+/**
+ * A match that depends on variables of unknown keys: `unknown`, unless no value of them could
+ * make it hold (`possible` false, each such variable taken as any string), which is a plain
+ * `false`: the keys it recorded as missing (since `before`) are dropped, since they cannot change it.
+ */
+function unlessImpossible(possible: boolean, scratch: Scratch, before: number): Tri {
+  if (possible) return 'unknown';
+  scratch.missing.length = before;
+  return false;
 }
 
 /**
@@ -496,14 +513,21 @@ function resolveTokens(tokens: readonly Token[], scratch: Scratch): Token[] | fa
 function arnRegex(tokens: readonly Token[]): RegExp {
   let source = '';
   let colons = 0;
-  const flat: { char: string; wild: boolean }[] = [];
+  const flat: { char: string; wild: boolean; any?: true }[] = [];
   for (const token of tokens) {
-    for (const char of token.kind === 'variable' ? '' : token.value) {
-      flat.push({ char, wild: token.kind === 'text' && (char === '*' || char === '?') });
-    }
+    // A variable of an unknown key (see resolveTokens): any string, colons included.
+    if (token.kind === 'variable') flat.push({ char: '', wild: false, any: true });
+    else
+      for (const char of token.value) {
+        flat.push({ char, wild: token.kind === 'text' && (char === '*' || char === '?') });
+      }
   }
-  flat.forEach(({ char, wild }, index) => {
+  flat.forEach(({ char, wild, any }, index) => {
     const inResource = colons >= 5;
+    if (any === true) {
+      source += '.*';
+      return;
+    }
     if (!wild) {
       if (char === ':') colons += 1;
       source += escapeRegex(char);
@@ -572,8 +596,11 @@ function compileArnPattern(pattern: string, variables: boolean): (value: string,
   }
   const cache = new Map<string, RegExp>();
   return (value, scratch) => {
+    const before = scratch.missing.length;
     const resolved = resolveTokens(tokens, scratch);
-    if (resolved === false || resolved === 'unknown') return resolved;
+    if (resolved === false) return false;
+    if (!Array.isArray(resolved))
+      return unlessImpossible(arnRegex(resolved.unknown).test(value), scratch, before);
     const cacheKey = JSON.stringify(resolved);
     let regex = cache.get(cacheKey);
     if (regex === undefined) {
@@ -613,16 +640,25 @@ const stringValue =
       return (contextValue) => compare(contextValue, plain);
     }
     return (contextValue, scratch) => {
+      const before = scratch.missing.length;
       const resolved = resolveTokens(tokens, scratch);
-      if (resolved === false || resolved === 'unknown') return resolved;
+      if (resolved === false) return false;
+      if (!Array.isArray(resolved)) {
+        // Each unknown variable any string; case ignored, as some of these comparisons do.
+        const source = resolved.unknown
+          .map((token) => (token.kind === 'variable' ? '.*' : escapeRegex(token.value)))
+          .join('');
+        return unlessImpossible(new RegExp(`^${source}$`, 'is').test(contextValue), scratch, before);
+      }
       return compare(contextValue, joinTokens(resolved));
     };
   };
 
 const likeValue = (policyValue: string, variables: boolean): ValueMatcher => {
+  // A variable left in the tokens is one of an unknown key (see resolveTokens): any string.
   const toRegex = (tokens: readonly Token[]) =>
     new RegExp(
-      `^${tokens.map((token) => (token.kind === 'text' ? globSource(token.value, false) : token.kind === 'literal' ? escapeRegex(token.value) : '')).join('')}$`,
+      `^${tokens.map((token) => (token.kind === 'text' ? globSource(token.value, false) : token.kind === 'literal' ? escapeRegex(token.value) : '.*')).join('')}$`,
       's',
     );
   const tokens = tokenize(policyValue, variables);
@@ -631,8 +667,11 @@ const likeValue = (policyValue: string, variables: boolean): ValueMatcher => {
     return (contextValue) => regex.test(contextValue);
   }
   return (contextValue, scratch) => {
+    const before = scratch.missing.length;
     const resolved = resolveTokens(tokens, scratch);
-    if (resolved === false || resolved === 'unknown') return resolved;
+    if (resolved === false) return false;
+    if (!Array.isArray(resolved))
+      return unlessImpossible(toRegex(resolved.unknown).test(contextValue), scratch, before);
     return toRegex(resolved).test(contextValue);
   };
 };

@@ -835,3 +835,64 @@ describe('an address block as the request value of an IP condition', () => {
     );
   });
 });
+
+describe('a variable of an unknown key where no value of it could match: no missing key', () => {
+  const scratchDeny = compilePolicies(
+    testPolicies(alice, [
+      inlinePolicy('p', {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+          { Effect: 'Deny', Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::scratch/${aws:SourceVpc}/*' },
+          {
+            Effect: 'Deny',
+            Action: 's3:ListBucket',
+            Resource: '*',
+            Condition: { StringLike: { 's3:prefix': 'vpc/${aws:SourceVpc}/*' } },
+          },
+          {
+            Effect: 'Deny',
+            Action: 's3:PutObject',
+            Resource: '*',
+            Condition: { StringEquals: { 's3:x-amz-server-side-encryption': 'kms-${aws:SourceVpc}' } },
+          },
+        ],
+      }),
+    ]),
+  );
+
+  it('a Resource whose fixed part cannot match the request: the Deny does not apply', () => {
+    expect(scratchDeny(request('s3:DeleteObject', 'arn:aws:s3:::home/alice/notes.txt'))).toMatchObject({
+      decision: 'allowed',
+      missingContextKeys: [],
+    });
+    // Its fixed part matches: the VPC decides.
+    expect(scratchDeny(request('s3:DeleteObject', 'arn:aws:s3:::scratch/vpc-1/x'))).toMatchObject({
+      decision: 'inconclusive',
+      missingContextKeys: ['aws:SourceVpc'],
+    });
+  });
+
+  it('a condition value likewise, for like and exact operators', () => {
+    const prefix = (value: string) => [{ key: 's3:prefix', values: [value], type: 'string' as const }];
+    expect(scratchDeny(request('s3:ListBucket', '*', prefix('home/alice/')))).toMatchObject({
+      decision: 'allowed',
+      missingContextKeys: [],
+    });
+    expect(scratchDeny(request('s3:ListBucket', '*', prefix('vpc/vpc-1/x')))).toMatchObject({
+      decision: 'inconclusive',
+      missingContextKeys: ['aws:SourceVpc'],
+    });
+    const encryption = (value: string) => [
+      { key: 's3:x-amz-server-side-encryption', values: [value], type: 'string' as const },
+    ];
+    expect(scratchDeny(request('s3:PutObject', '*', encryption('AES256')))).toMatchObject({
+      decision: 'allowed',
+      missingContextKeys: [],
+    });
+    expect(scratchDeny(request('s3:PutObject', '*', encryption('kms-vpc-1')))).toMatchObject({
+      decision: 'inconclusive',
+      missingContextKeys: ['aws:SourceVpc'],
+    });
+  });
+});
