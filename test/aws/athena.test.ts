@@ -8,6 +8,7 @@ import {
   GetWorkGroupCommand,
   ListQueryExecutionsCommand,
 } from '@aws-sdk/client-athena';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { CreateTableCommand, GetDatabaseCommand, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaListUsersArgs, flatten, runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
 import { SUMMARY_COLUMNS, coverageRows, createUserRow, summaryRow } from '../helpers/athena-results.js';
+import { readCacheRows } from '../helpers/cache-rows.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { startMoto } from '../helpers/moto.js';
 import type { MotoServer } from '../helpers/moto.js';
@@ -569,9 +571,29 @@ describe('iamtrail athena cleanup (moto over HTTP)', () => {
       'logs/AWSLogs/o-abc1234567/111111111111/CloudTrail/us-east-1/2026/10/02/111111111111_CloudTrail_us-east-1_20261002T1000Z_a.json.gz';
     await s3.send(new PutObjectCommand({ Bucket: 'org-trail-bucket', Key: logKey, Body: 'x' }));
 
+    // A query row the ledger was made to hold (the cache is only a file), naming a log object as its
+    // result, in the account of the credentials: cleanup must keep the object, and say so.
+    const account = (await readCacheRows(cache, 'SELECT account_id FROM athena_queries LIMIT 1'))[0]?.[0];
+    const forged = '0e6f2a4c-1b3d-4e5f-8a9b-0c1d2e3f4a5b';
+    const writable = await DuckDBInstance.create(cache);
+    try {
+      const connection = await writable.connect();
+      await connection.run(
+        "INSERT INTO athena_queries VALUES ($1, 'us-east-1', 'iamtrail-wg', $2, '2026-11-01T00:00:00Z', 'SUCCEEDED', 0, $3)",
+        [forged, `s3://org-trail-bucket/${logKey}`, String(account)],
+      );
+      connection.closeSync();
+    } finally {
+      writable.closeSync();
+    }
+
     const dryRun = await cli('athena', 'cleanup', '--config', config, '--cache', cache, '--dry-run');
     expect(dryRun.status, dryRun.stderr).toBe(0);
     expect(dryRun.stdout).toContain('would remove table iamtrail.cloudtrail');
+    expect(dryRun.stdout).not.toContain('org-trail-bucket');
+    expect(flatten(dryRun.stderr)).toContain(
+      `would keep result-object s3://org-trail-bucket/${logKey}: not the result object of query ${forged} under the results location s3://query-results-bucket/iamtrail-results/`,
+    );
     const noTerminal = await cli('athena', 'cleanup', '--config', config, '--cache', cache);
     expect(noTerminal.status).toBe(2);
     expect(flatten(noTerminal.stderr)).toContain('Pass --yes to remove them');

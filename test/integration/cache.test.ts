@@ -746,6 +746,27 @@ describe('iamtrail with the cache', () => {
     expect((await runCli(['cache', 'clear', '--cache', cache, '--account', 'demo'])).status).toBe(2);
   });
 
+  it('cache status prints what the file holds escaped: no raw control character reaches the terminal', async () => {
+    const cache = freshCache();
+    await json([...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache]);
+    // An account id as a log record (or a crafted file) could carry it: ESC, an OSC title, BEL.
+    const writable = await DuckDBInstance.create(cache);
+    try {
+      const connection = await writable.connect();
+      await connection.run("UPDATE coverage SET account_id = $1 WHERE account_id = '222222222222'", [
+        '222222222222\u001b]0;TITLE\u0007\u001b[31mRED',
+      ]);
+      connection.closeSync();
+    } finally {
+      writable.closeSync();
+    }
+    const text = (await runCli(['cache', 'status', '--cache', cache])).stdout;
+    // No control character but the line breaks.
+    const codes = Array.from({ length: text.length }, (_, index) => text.charCodeAt(index));
+    expect(codes.filter((code) => code !== 10 && (code < 32 || code === 127))).toEqual([]);
+    expect(text).toContain('222222222222\\x1b]0;TITLE\\x07\\x1b[31mRED');
+  });
+
   it("keeps each actor's days and each account's events the roll-up of its activity: after a load, a day read again, a clear, and the migration of a schema-10 or schema-11 cache", async () => {
     const cache = freshCache();
     const list = [...DEMO_CONFIG, ...window, '--account', 'demo', '--list', 'users', '--cache', cache];

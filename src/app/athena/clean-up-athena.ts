@@ -45,6 +45,27 @@ export interface CleanupScope {
 
 const NOT_OURS = `it no longer carries iamtrail's marker (${IAMTRAIL_MARKER}): someone else recreated it under this name`;
 
+/** Athena's query execution ids (UUIDs). */
+const QUERY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether a query's recorded result location is the object Athena writes for it under the results
+ * location iamtrail uses (`athena.output_s3_bucket`/`results_prefix`): `<location><query id>.csv`
+ * (`.txt` for a statement without rows). The ledger is only a file: a location it names elsewhere
+ * is not removed.
+ */
+export function isOwnResultLocation(
+  query: { readonly queryId: string; readonly outputLocation: string },
+  resultsLocation: string,
+): boolean {
+  const base = resultsLocation.endsWith('/') ? resultsLocation : `${resultsLocation}/`;
+  return (
+    QUERY_ID.test(query.queryId) &&
+    (query.outputLocation === `${base}${query.queryId}.csv` ||
+      query.outputLocation === `${base}${query.queryId}.txt`)
+  );
+}
+
 /**
  * Removes what iamtrail created and only that: the result objects of the queries it ran, its
  * table, its database and its workgroup, as recorded in the cache with the account of the
@@ -61,7 +82,10 @@ export async function cleanUpAthena(
   dryRun: boolean,
   openStore: () => Promise<CacheStore>,
   reporter: CleanupReporter,
-  scope: CleanupScope = { includeUnattributed: false },
+  scope: CleanupScope & {
+    /** Where iamtrail's query results go (`athenaOutputLocation`): only results there are removed. */
+    readonly resultsLocation: string;
+  },
 ): Promise<CleanupResult> {
   const store = await openStore();
   try {
@@ -76,7 +100,20 @@ export async function cleanUpAthena(
     const account = await clients.account();
     const ours = (entry: { readonly account: string | null }): boolean =>
       entry.account === account || (entry.account === null && scope.includeUnattributed);
-    const queries = allQueries.filter(ours);
+    const ownQueries = allQueries.filter(ours);
+    const foreignResults = ownQueries.filter(
+      (query) =>
+        query.outputLocation !== null &&
+        !isOwnResultLocation({ ...query, outputLocation: query.outputLocation }, scope.resultsLocation),
+    );
+    const queries = ownQueries.filter((query) => !foreignResults.includes(query));
+    const strayResults = foreignResults.map((query) => ({
+      kind: 'result-object' as const,
+      name: query.outputLocation ?? '',
+      reason: `not the result object of query ${query.queryId} under the results location ${scope.resultsLocation} (${query.queryId}.csv): not removed, and it stays recorded`,
+    }));
+    for (const stray of strayResults)
+      reporter.warn(`${dryRun ? 'would keep' : 'kept'} ${stray.kind} ${stray.name}: ${stray.reason}`);
     const resources = order(allResources.filter(ours));
     const elsewhere = keptElsewhere(
       allQueries.filter((query) => !ours(query)),
@@ -90,7 +127,7 @@ export async function cleanUpAthena(
       reporter.log(
         `nothing to clean up in ${clients.region} for account ${account}: the cache ${cachePath} records no Athena object or query of iamtrail made there`,
       );
-      return { dryRun, removed: [], kept: elsewhere, failed: [] };
+      return { dryRun, removed: [], kept: [...strayResults, ...elsewhere], failed: [] };
     }
 
     // Ownership is read before anything is asked or removed, so a dry run tells the truth too.
@@ -131,6 +168,7 @@ export async function cleanUpAthena(
           ...plan
             .filter((step) => step.ownership === 'foreign')
             .map(({ resource }) => ({ kind: resource.kind, name: resource.name, reason: NOT_OURS })),
+          ...strayResults,
           ...elsewhere,
         ],
         failed,
@@ -177,7 +215,7 @@ export async function cleanUpAthena(
     }
     reporter.log(`removed ${removed.length} item(s)`);
     reportFailures(failed, reporter);
-    return { dryRun: false, removed, kept: [...kept, ...elsewhere], failed };
+    return { dryRun: false, removed, kept: [...kept, ...strayResults, ...elsewhere], failed };
   } finally {
     await store.close();
   }

@@ -6,9 +6,11 @@ import { createAthenaContext } from '../../app/athena/athena-context.js';
 import { cleanUpAthena } from '../../app/athena/clean-up-athena.js';
 import type { CleanupResult } from '../../app/athena/clean-up-athena.js';
 import { BaseCommand } from '../../cli/base-command.js';
+import { toPrintable } from '../../cli/printable.js';
 import { cachePathFlag, cacheWaitFlag, configFlag, configPathOf } from '../../cli/flags.js';
 import { CacheStore } from '../../cache/cache-store.js';
 import { loadConfig } from '../../config/load-config.js';
+import { athenaOutputLocation } from '../../engines/athena/athena-sql.js';
 import { UsageError } from '../../errors.js';
 
 /**
@@ -45,7 +47,10 @@ export default class AthenaCleanup extends BaseCommand {
 
   async run(): Promise<CleanupResult> {
     const { flags } = await this.parse(AthenaCleanup);
-    const { clients, cachePath } = await createAthenaContext(loadConfig(configPathOf(flags)), flags.cache);
+    const { athena, clients, cachePath } = await createAthenaContext(
+      loadConfig(configPathOf(flags)),
+      flags.cache,
+    );
     return cleanUpAthena(
       clients,
       cachePath,
@@ -59,7 +64,8 @@ export default class AthenaCleanup extends BaseCommand {
         }),
       {
         log: (line) => {
-          this.log(line);
+          // Names come from the cache file: escaped, never raw control characters.
+          this.log(toPrintable(line));
         },
         warn: (line) => {
           this.warnLine(line);
@@ -70,7 +76,10 @@ export default class AthenaCleanup extends BaseCommand {
           if (!flags.yes) await this.#ask(count);
         },
       },
-      { includeUnattributed: flags['include-unattributed'] },
+      {
+        includeUnattributed: flags['include-unattributed'],
+        resultsLocation: athenaOutputLocation(athena),
+      },
     );
   }
 

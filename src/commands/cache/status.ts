@@ -1,4 +1,5 @@
 import { BaseCommand } from '../../cli/base-command.js';
+import { toPrintable } from '../../cli/printable.js';
 import { cachePathFlag, cachePathOf, cacheWaitFlag, formatFlag, openCacheOf } from '../../cli/flags.js';
 import { readCacheStatus } from '../../app/cache/cache-status.js';
 import type { CacheStatusDocument } from '../../app/cache/cache-status.js';
@@ -46,7 +47,8 @@ export default class CacheStatus extends BaseCommand {
         `boundary snapshots: ${document.boundarySnapshots}${document.boundarySnapshots > 0 ? ' (the record boundary rollback restores from; boundary history lists them; cache clear keeps them)' : ''}`,
         `athena ledger: ${document.athenaLedger} entries${document.athenaLedger > 0 ? ' (what athena cleanup removes; cache clear keeps it)' : ''}`,
       );
-    process.stdout.write(`${lines.join('\n')}\n`);
+    // Account ids and sources come from log records and the cache file: escaped, never raw.
+    process.stdout.write(`${lines.map((line) => toPrintable(line)).join('\n')}\n`);
     return document;
   }
 }
