@@ -5,7 +5,7 @@ import type {
   BoundaryState,
   PrincipalTag,
 } from '../iam/boundary-state.js';
-import { boundaryAllows } from './boundary-plan.js';
+import { boundaryAllows, boundaryPolicyArn } from './boundary-plan.js';
 import type { BoundaryCounts, BoundaryDocument } from './boundary-plan.js';
 
 /*
@@ -259,6 +259,31 @@ const fold = (key: string): string => key.toLowerCase();
  * undoes too ({@link chooseRollbackSnapshot}). A tag is taken back only while its value is still
  * one `snapshot` or a later apply set: a value someone set since is left, and said.
  */
+/**
+ * Why a snapshot cannot be what `boundary apply` wrote for this principal, or `null`: the cache is
+ * only a file, and rollback acts in AWS on what the snapshot says. Apply only ever sets the
+ * principal's own iamtrail boundary policy (`iamtrail-boundary-<kind>-<name>`) and tags of the keys
+ * `iamtrail:*`, and it replaces a boundary that is a managed policy (of the account, or AWS's).
+ * Anything else would make rollback remove, delete or rewrite what iamtrail never set.
+ */
+export function rollbackSnapshotProblem(
+  snapshot: BoundarySnapshot,
+  principal: BoundaryPrincipal & { readonly arn: string },
+): string | null {
+  const own = boundaryPolicyArn({ type: principal.kind, name: principal.name, arn: principal.arn });
+  if (snapshot.policyArn !== own)
+    return `snapshot ${snapshot.id} names the boundary policy ${snapshot.policyArn}, not ${own}, the only one apply sets on ${principal.kind} ${principal.name}`;
+  const foreignTags = snapshot.appliedTags.filter((tag) => !fold(tag.key).startsWith('iamtrail:'));
+  if (foreignTags.length > 0)
+    return `snapshot ${snapshot.id} says apply set the tag(s) ${foreignTags.map((tag) => tag.key).join(', ')}, but apply sets only keys iamtrail:*`;
+  const account = principal.arn.split(':')[4] ?? '';
+  if (!/^\d{12}$/.test(account)) return `${principal.arn} is not the ARN of a principal of an account`;
+  const previous = snapshot.previousBoundaryArn;
+  if (previous !== null && !new RegExp(`^arn:aws[a-z-]*:iam::(?:${account}|aws):policy/\\S+$`).test(previous))
+    return `snapshot ${snapshot.id} names ${previous} as the boundary before apply, which is not a managed policy of account ${account} or of AWS`;
+  return null;
+}
+
 export function planRollback(
   snapshot: BoundarySnapshot,
   current: BoundaryState,

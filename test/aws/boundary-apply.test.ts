@@ -23,6 +23,7 @@ import {
   TagRoleCommand,
   UntagRoleCommand,
 } from '@aws-sdk/client-iam';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -34,7 +35,7 @@ import {
   boundaryHistoryDocument,
   boundaryRollbackDocument,
 } from '../contract/json-schemas.js';
-import { runCli, setEnv } from '../helpers/cli.js';
+import { flatten, runCli, setEnv } from '../helpers/cli.js';
 import {
   MOTO_ADVISOR_FIXTURE,
   readMotoRecording,
@@ -546,6 +547,71 @@ describe('boundary apply and rollback against moto', () => {
     expect(rolled.status, rolled.stderr).toBe(0);
     expect(await boundaryOf('legacy')).toBe(CORP_BOUNDARY);
     expect(await tagsOf('legacy')).toEqual({});
+  });
+
+  it('rollback refuses a snapshot apply could not have written (an altered cache): nothing changed, exit 1', async () => {
+    // Rows as someone who can write the cache file would add them: rollback acts on what they say.
+    const forge = async (
+      id: string,
+      fields: { policy: string; previous: string | null; applied: string },
+    ) => {
+      const instance = await DuckDBInstance.create(cache);
+      try {
+        const connection = await instance.connect();
+        await connection.run(
+          `INSERT INTO boundary_snapshots VALUES ($1, $2, $3, 'role', 'legacy', '2099-01-01T00:00:00.000Z', 'apply', $4, '[]', $5, false, NULL, NULL, NULL, $6, NULL, NULL, 'applied')`,
+          [
+            id,
+            ACCOUNT,
+            `arn:aws:iam::${ACCOUNT}:role/legacy`,
+            fields.previous,
+            fields.policy,
+            fields.applied,
+          ],
+        );
+        connection.closeSync();
+      } finally {
+        instance.closeSync();
+      }
+    };
+    const versionsBefore = await versionsOf('legacy');
+    const tagsBefore = await tagsOf('legacy');
+    // The boundary policy named is the security team's, not iamtrail's: "delete it, apply created it".
+    await forge('20990101T000000Z-legacy-forged1', { policy: CORP_BOUNDARY, previous: null, applied: '[]' });
+    const guardrail = await run('boundary', 'rollback', '--role', 'legacy', '--yes');
+    expect(guardrail.status).toBe(1);
+    expect(flatten(guardrail.stdout + guardrail.stderr)).toContain(
+      `snapshot 20990101T000000Z-legacy-forged1 names the boundary policy ${CORP_BOUNDARY}, not ${policyArnOf('legacy')}, the only one apply sets on role legacy`,
+    );
+    expect(await boundaryOf('legacy')).toBe(CORP_BOUNDARY);
+    expect((await iam.send(new GetPolicyCommand({ PolicyArn: CORP_BOUNDARY }))).Policy?.Arn).toBe(
+      CORP_BOUNDARY,
+    );
+    // A tag apply never sets (its keys are iamtrail:*).
+    await forge('20990101T000001Z-legacy-forged2', {
+      policy: policyArnOf('legacy'),
+      previous: null,
+      applied: JSON.stringify([{ key: 'access-level', value: 'read' }]),
+    });
+    const tag = await run('boundary', 'rollback', '--role', 'legacy', '--yes');
+    expect(tag.status).toBe(1);
+    expect(flatten(tag.stdout + tag.stderr)).toContain(
+      'says apply set the tag(s) access-level, but apply sets only keys iamtrail:*',
+    );
+    // A boundary before apply that is no managed policy of the account or of AWS.
+    await forge('20990101T000002Z-legacy-forged3', {
+      policy: policyArnOf('legacy'),
+      previous: 'arn:aws:iam::999999999999:policy/elsewhere',
+      applied: '[]',
+    });
+    const previous = await run('boundary', 'rollback', '--role', 'legacy', '--yes');
+    expect(previous.status).toBe(1);
+    expect(flatten(previous.stdout + previous.stderr)).toContain(
+      'names arn:aws:iam::999999999999:policy/elsewhere as the boundary before apply, which is not a managed policy of account',
+    );
+    expect(await boundaryOf('legacy')).toBe(CORP_BOUNDARY);
+    expect(await versionsOf('legacy')).toEqual(versionsBefore);
+    expect(await tagsOf('legacy')).toEqual(tagsBefore);
   });
 
   it('--replace-boundary refuses a boundary whose replacement would allow a granted action it blocks', async () => {

@@ -6,6 +6,7 @@ import {
   planRollback,
   rollbackPolicyChange,
   whyRefuseSharedPolicy,
+  rollbackSnapshotProblem,
 } from '../../analysis/boundary-changes.js';
 import type { BoundarySnapshot, RollbackStep } from '../../analysis/boundary-changes.js';
 import type { Config } from '../../config/load-config.js';
@@ -129,6 +130,17 @@ export async function rollbackBoundary(options: BoundaryRollbackOptions): Promis
         steps: plan.steps.map(describeRollbackStep),
         notes: [...(picked === null ? [] : [picked]), ...undone, ...plan.notes],
       };
+      // The snapshot comes from a file: one apply could not have written is refused, before anything.
+      const forged = rollbackSnapshotProblem(restores, { ...principal, arn: base.principal.arn });
+      if (forged !== null)
+        return {
+          ...base,
+          steps: [],
+          dryRun: true,
+          status: 'refused',
+          snapshotId: null,
+          error: `${forged}: the cache does not hold what apply wrote (a damaged or altered file); nothing was changed`,
+        };
       if (plan.steps.length === 0) {
         if (options.yes) await markRestored();
         return { ...base, dryRun: !options.yes, status: 'nothing-to-do', snapshotId: null, error: null };

@@ -7,6 +7,7 @@ import {
   planBoundaryTags,
   planRollback,
   rollbackPolicyChange,
+  rollbackSnapshotProblem,
   sameDocument,
   whyRefuseBoundary,
   whyRefuseSharedPolicy,
@@ -471,5 +472,52 @@ describe('chooseRollbackSnapshot', () => {
     expect(chooseRollbackSnapshot([{ ...applied, state: 'rolled-back' }, rollback], undefined).kind).toBe(
       'none',
     );
+  });
+});
+
+describe('rollbackSnapshotProblem: only what apply could have written is rolled back', () => {
+  const deploy = { kind: 'role' as const, name: 'deploy', arn: ROLE_ARN };
+
+  it('accepts what apply writes: its own policy, iamtrail:* tags, no boundary or a managed one before', () => {
+    expect(rollbackSnapshotProblem(snapshot(), deploy)).toBeNull();
+    for (const previous of [
+      'arn:aws:iam::111122223333:policy/corp-boundary',
+      'arn:aws:iam::111122223333:policy/path/to/boundary',
+      'arn:aws:iam::aws:policy/PowerUserAccess',
+    ])
+      expect(rollbackSnapshotProblem(snapshot({ previousBoundaryArn: previous }), deploy)).toBeNull();
+  });
+
+  it("refuses another policy, a tag outside iamtrail:*, or a boundary before that is no account's policy", () => {
+    expect(
+      rollbackSnapshotProblem(
+        snapshot({ policyArn: 'arn:aws:iam::111122223333:policy/OrgGuardrail' }),
+        deploy,
+      ),
+    ).toContain(
+      'names the boundary policy arn:aws:iam::111122223333:policy/OrgGuardrail, not arn:aws:iam::111122223333:policy/iamtrail-boundary-role-deploy',
+    );
+    // Another principal's iamtrail policy is not this one's either.
+    expect(
+      rollbackSnapshotProblem(
+        snapshot({ policyArn: 'arn:aws:iam::111122223333:policy/iamtrail-boundary-role-admin' }),
+        deploy,
+      ),
+    ).not.toBeNull();
+    expect(
+      rollbackSnapshotProblem(
+        snapshot({ appliedTags: [...APPLIED_TAGS, { key: 'access-level', value: 'read' }] }),
+        deploy,
+      ),
+    ).toContain('apply set the tag(s) access-level, but apply sets only keys iamtrail:*');
+    expect(
+      rollbackSnapshotProblem(
+        snapshot({ previousBoundaryArn: 'arn:aws:iam::999999999999:policy/elsewhere' }),
+        deploy,
+      ),
+    ).toContain('which is not a managed policy of account 111122223333 or of AWS');
+    expect(
+      rollbackSnapshotProblem(snapshot({ previousBoundaryArn: 'arn:aws:iam::111122223333:role/x' }), deploy),
+    ).not.toBeNull();
   });
 });
