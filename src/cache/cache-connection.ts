@@ -23,6 +23,7 @@ import {
   countKeptRecords,
   ensureSchema,
   isOwnCache,
+  refuseForeignObjects,
 } from './cache-schema.js';
 import type { CacheDatabase, KeptRecords } from './cache-schema.js';
 
@@ -221,6 +222,7 @@ export class CacheConnection {
       throw CacheConnection.#openError(path, error);
     }
     try {
+      await refuseForeignObjects(database.connection, path);
       return { database, found: await check(database.connection) };
     } catch (error) {
       await database.close().catch(() => undefined);
@@ -298,18 +300,23 @@ export class CacheConnection {
       let removal: CacheRemoval = { deleted: true, boundarySnapshots: 0, athenaLedger: 0 };
       try {
         // Deleted while the read-only open holds its lock, so no other process is inside.
-        await CacheConnection.#withOwnFile(path, settings, async (connection) => {
-          const held = await countKeptRecords(connection);
-          if (
-            (held.boundarySnapshots > 0 && options.keep?.boundarySnapshots === true) ||
-            (held.athenaLedger > 0 && options.keep?.athenaLedger === true)
-          )
-            removal = { deleted: false, ...held };
-          else {
-            removeFiles();
-            removal = { deleted: true, ...held };
-          }
-        });
+        await CacheConnection.#withOwnFile(
+          path,
+          settings,
+          async (connection) => {
+            const held = await countKeptRecords(connection);
+            if (
+              (held.boundarySnapshots > 0 && options.keep?.boundarySnapshots === true) ||
+              (held.athenaLedger > 0 && options.keep?.athenaLedger === true)
+            )
+              removal = { deleted: false, ...held };
+            else {
+              removeFiles();
+              removal = { deleted: true, ...held };
+            }
+          },
+          'allow',
+        );
       } catch (error) {
         const cause = error instanceof EngineError ? error.cause : undefined;
         if (!(cause instanceof Error) || !isDamage(cause.message, path)) throw error;
@@ -382,6 +389,8 @@ export class CacheConnection {
     path: string,
     settings: OpenDatabaseOptions,
     body: (connection: DuckDBConnection) => Promise<void>,
+    /** Removal reads only counts of tables: a file holding views or macros may still be deleted. */
+    foreignObjects: 'refuse' | 'allow' = 'refuse',
   ): Promise<void> {
     let database: OpenedDatabase;
     try {
@@ -396,6 +405,7 @@ export class CacheConnection {
       } catch (error) {
         throw CacheConnection.#openError(path, error);
       }
+      if (own && foreignObjects === 'refuse') await refuseForeignObjects(database.connection, path);
       if (!own) {
         throw new UsageError(
           `the cache ${path} is a DuckDB database that iamtrail did not create (it has no iamtrail marker); iamtrail leaves it untouched`,

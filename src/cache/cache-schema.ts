@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sql } from 'kysely';
 
 import type { AthenaResource } from '../engines/athena/athena-ledger.js';
-import { messageOf, UsageError } from '../errors.js';
+import { EngineError, messageOf, UsageError } from '../errors.js';
 import type { ActivitySummaryRecord, ResourceUsageRecord } from '../trail/activity-summary.js';
 import type { Outcome } from '../trail/call-outcome.js';
 import type { CacheConnection } from './cache-connection.js';
@@ -667,6 +667,33 @@ export async function isOwnCache(connection: DuckDBConnection): Promise<boolean>
     JSON.stringify(objects.getRowsJS().map(([name]) => name)) ===
     JSON.stringify(legacyTables.map((table) => `main.${table}`))
   );
+}
+
+/**
+ * Refuses a cache file that holds a view or a macro: iamtrail creates neither, and DuckDB would run
+ * them with the process's rights (a view over `read_text('~/.aws/credentials')` named like a cache
+ * table, a macro shadowing a built-in function its queries call), whose rows `serve` would hand to
+ * any client. The file is only a file: one altered so is not read at all. Reads only.
+ */
+export async function refuseForeignObjects(connection: DuckDBConnection, path: string): Promise<void> {
+  const found = (
+    await connection.runAndReadAll(
+      `SELECT 'view ' || view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
+       UNION ALL
+       SELECT 'macro ' || function_name FROM duckdb_functions()
+         WHERE database_name = current_database() AND NOT internal AND function_type IN ('macro', 'table_macro')
+       ORDER BY 1`,
+    )
+  ).getRowsJS() as [string][];
+  if (found.length > 0)
+    throw new EngineError(
+      `the cache ${path} holds ${found.map(([name]) => name).join(', ')}, which iamtrail never creates: the file was altered, and iamtrail does not read it`,
+      {
+        suggestions: [
+          `Delete ${path} (the next run reads the logs again), or pass --cache OTHER_PATH or --no-cache`,
+        ],
+      },
+    );
 }
 
 /**

@@ -288,3 +288,67 @@ describe('what the client cannot mend is a 503, never a 400', () => {
     }
   });
 });
+
+describe('a cache file altered to read other files (a view, a macro): not read at all', () => {
+  // A secret of the user running iamtrail; the altered file's objects would read it with DuckDB's
+  // file functions, and serve would hand it to any client.
+  const secret = join(work, 'credentials');
+  writeFileSync(secret, '[default]\naws_secret_access_key = SECRET-MARKER\n');
+
+  const altered = async (name: string, statements: string[]): Promise<string> => {
+    const path = await cacheOfVersion(name, CACHE_SCHEMA_VERSION);
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    for (const statement of statements) await connection.run(statement);
+    await connection.run('CHECKPOINT');
+    connection.closeSync();
+    instance.closeSync();
+    return path;
+  };
+  const readsSecret = `(SELECT content FROM read_text('${secret}'))`;
+
+  it.each([
+    [
+      'a view in place of a table',
+      'view.duckdb',
+      [
+        'DROP TABLE advisor_snapshots',
+        `CREATE VIEW advisor_snapshots AS SELECT 'x' AS snapshot_id, '000000000000' AS account_id, 'arn:aws:iam::000000000000:role/' || ${readsSecret} AS arn, 'role' AS entity_type, '2026-12-01T00:00:00Z' AS collected_at, NULL AS job_id, 'api' AS source`,
+      ],
+      'view advisor_snapshots',
+    ],
+    [
+      'a macro shadowing a built-in',
+      'macro.duckdb',
+      [`CREATE MACRO lower(x) AS ${readsSecret}`],
+      'macro lower',
+    ],
+  ])(
+    '%s: serve answers no route with data, the CLI exits 3; both name the file',
+    async (_name, file, statements, object) => {
+      const path = await altered(file, statements);
+      const server = await serverOn(path);
+      try {
+        for (const url of ROUTES) {
+          const answer = await server.inject({ method: 'GET', url });
+          expect(answer.body, url).not.toContain('SECRET-MARKER');
+          expect(answer.statusCode, url).toBeGreaterThanOrEqual(500);
+          expect(answer.json<{ message: string }>().message, url).toContain(
+            `the cache ${path} holds ${object}, which iamtrail never creates`,
+          );
+        }
+      } finally {
+        await server.close();
+      }
+      const list = await runCli([
+        ...['--config', join(REPO_ROOT, 'examples/demo/config.example.yaml'), '--account', 'demo'],
+        ...['--list', 'users', '--start', '2026-10-01', '--end', '2026-10-02', '--cache', path],
+      ]);
+      expect(list.status).toBe(3);
+      expect(list.stdout + list.stderr).not.toContain('SECRET-MARKER');
+      expect(flatten(list.stderr)).toContain(
+        `the cache ${path} holds ${object}, which iamtrail never creates`,
+      );
+    },
+  );
+});
