@@ -35,6 +35,12 @@ export default class Serve extends BaseCommand {
       helpValue: 'ADDRESS',
       description: 'Address to listen on (a warning when it is not a loopback address).',
     }),
+    'allow-host': Flags.string({
+      multiple: true,
+      helpValue: 'NAME',
+      description:
+        "Also answer requests whose Host header names NAME (a proxy's name). On a loopback address only localhost, 127.0.0.1, ::1 and --host are answered (DNS rebinding); on another address, any unless this is given.",
+    }),
     port: Flags.integer({
       default: 5000,
       min: 0,
@@ -79,9 +85,15 @@ export default class Serve extends BaseCommand {
     // A --cache serve cannot read as it is stops it now (exit 2), not every request after it listens.
     await checkServedCache(cachePath, warn);
     const cache = createCacheAccess(cachePath, { lockTimeoutMs: flags['cache-wait'] * 1000 });
+    const allowHost = flags['allow-host'] ?? [];
     const server = await buildServer({
       cache,
       version: this.config.version,
+      allowedHosts: isLoopbackHost(flags.host)
+        ? ['localhost', '127.0.0.1', '::1', flags.host, ...allowHost]
+        : allowHost.length > 0
+          ? [flags.host, ...allowHost]
+          : undefined,
       ...(config === undefined
         ? {}
         : {

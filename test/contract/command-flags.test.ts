@@ -301,6 +301,7 @@ const CONTRACT: Record<string, { readonly json: boolean; readonly flags: Record<
     json: false,
     flags: {
       host: { type: 'option', default: '127.0.0.1' },
+      'allow-host': { type: 'option', multiple: true },
       port: { type: 'option', default: 5000 },
       cache: { type: 'option' },
       'cache-wait': { type: 'option', default: 60 },

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -90,6 +91,51 @@ describe('iamtrail serve (the binary)', () => {
     expect(await exited).toBe(0);
     expect(stderr()).toContain('stopping');
     expect(stderr()).not.toContain('warning');
+  });
+
+  it("answers only requests naming its own host (DNS rebinding: a page's own name is refused, 421)", async () => {
+    const cachePath = join(work, 'hosts.duckdb');
+    await writeS3Snapshot(cachePath, ROLE);
+    /** GET `path` on `url` with the Host header `host` (fetch cannot set it; a browser page's name). */
+    const asHost = (url: string, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(`${url}/api/1/advisors`, { headers: { host } }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => {
+            resolve({ status: response.statusCode ?? 0, body });
+          });
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    const { child, exited, url } = await start([
+      ...['serve', '--port', '0', '--cache', cachePath, '--allow-host', 'iamtrail.internal.example'],
+    ]);
+    try {
+      const port = new URL(url).port;
+      for (const host of [
+        `127.0.0.1:${port}`,
+        `localhost:${port}`,
+        `LOCALHOST:${port}`,
+        `[::1]:${port}`,
+        'iamtrail.internal.example',
+      ])
+        expect((await asHost(url, host)).status, host).toBe(200);
+      for (const host of [
+        `rebind.attacker.example:${port}`,
+        'localhost.attacker.example',
+        `127.0.0.2:${port}`,
+      ]) {
+        const refused = await asHost(url, host);
+        expect(refused.status, host).toBe(421);
+        expect(refused.body).not.toContain(ROLE);
+        expect(refused.body).not.toContain('attacker');
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('answers 503 while another process holds the cache past --cache-wait, and 200 once it is free', async () => {

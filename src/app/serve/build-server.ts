@@ -22,6 +22,21 @@ export interface ServeOptions {
   readonly now: () => Date;
   /** The version `/openapi.json` states. */
   readonly version: string;
+  /**
+   * The host names a request's `Host` header may name (any case, any port); another one is a 421.
+   * A page of another site whose name was made to resolve to 127.0.0.1 (DNS rebinding) sends its
+   * own name there. Undefined: any (behind a proxy, which checks it).
+   */
+  readonly allowedHosts?: readonly string[] | undefined;
+}
+
+/** The host name of a `Host` header (`name:port`, `[v6]:port`), lower case, without its port. */
+export function hostNameOf(header: string): string {
+  const value = header.trim().toLowerCase();
+  if (value.startsWith('['))
+    return value.slice(1, value.indexOf(']') === -1 ? undefined : value.indexOf(']'));
+  const colon = value.lastIndexOf(':');
+  return colon === -1 ? value : value.slice(0, colon);
 }
 
 /** Defaults of {@link ServeOptions}. */
@@ -39,8 +54,27 @@ export const DEFAULT_SERVE_OPTIONS: Pick<ServeOptions, 'now' | 'version'> = {
 export async function buildServer(
   options: Partial<ServeOptions> & Pick<ServeOptions, 'cache'>,
 ): Promise<FastifyInstance> {
-  const { cache, usage, now, version } = { ...DEFAULT_SERVE_OPTIONS, ...options };
+  const { cache, usage, now, version, allowedHosts } = { ...DEFAULT_SERVE_OPTIONS, ...options };
   const server = Fastify({ logger: false });
+  if (allowedHosts !== undefined) {
+    const allowed = new Set(
+      allowedHosts.map((host) =>
+        hostNameOf(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host),
+      ),
+    );
+    server.addHook('onRequest', (request, reply, done) => {
+      const name = hostNameOf(request.headers.host ?? '');
+      if (allowed.has(name)) {
+        done();
+        return;
+      }
+      void reply.code(421).send({
+        statusCode: 421,
+        error: 'Misdirected Request',
+        message: `this server answers requests for ${[...allowed].join(', ')}, not for the host this request names (pass --allow-host NAME to serve it under another name)`,
+      });
+    });
+  }
   await server.register(swagger, {
     openapi: {
       openapi: '3.0.3',
