@@ -1,4 +1,13 @@
-import { existsSync, linkSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -161,6 +170,7 @@ export class CacheConnection {
         if (!verifiedFiles.has(fileIdentity(path)))
           await CacheConnection.#withOwnFile(path, settings, () => Promise.resolve());
       } else {
+        refuseDanglingLink(path);
         createCacheFolder(path);
         await CacheConnection.#createFile(path, state, settings);
       }
@@ -466,6 +476,8 @@ export class CacheConnection {
           },
         );
       }
+      // The organisation's activity, key ids and IAM changes: readable by its owner only.
+      chmodSync(temporary, 0o600);
       if (state === 'empty') {
         if (statSync(path).size === 0) renameSync(temporary, path);
         return;
@@ -647,4 +659,22 @@ function isLockConflict(error: unknown): error is Error {
   return (
     error instanceof Error && /Could not set lock on file|Unique file handle conflict/.test(error.message)
   );
+}
+
+/**
+ * A new cache is never created through a symbolic link: a link at `path` to a file that does not
+ * exist (one planted in a shared folder, say) would make DuckDB create the file it points to.
+ */
+function refuseDanglingLink(path: string): void {
+  let link: boolean;
+  try {
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    return;
+  }
+  if (link)
+    throw new UsageError(
+      `the cache ${path} is a symbolic link to a file that does not exist: iamtrail does not create a cache through a link`,
+      { suggestions: ['Pass --cache with the path of a file (or of none yet), or remove the link'] },
+    );
 }

@@ -78,7 +78,8 @@ export function createCacheFolder(path: string): void {
   }
   for (const folder of missing) {
     try {
-      mkdirSync(folder);
+      // Only its owner may list or write the cache's folder (a created one; an existing one is left).
+      mkdirSync(folder, { mode: 0o700 });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw new UsageError(

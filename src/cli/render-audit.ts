@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { stringify } from 'csv-stringify/sync';
@@ -10,6 +10,7 @@ import type { Finding } from '../analysis/audit-findings.js';
 import { messageOf, UsageError } from '../errors.js';
 import { toPrintable } from './printable.js';
 import { describeWindow } from './window.js';
+import { writeOutputFile } from './write-output-file.js';
 
 /*
  * `iamtrail audit`'s text and CSV outputs (JSON is the document itself). Every output says whether
@@ -303,7 +304,7 @@ export function writeAuditCsvFiles(dir: string, document: AuditDocument): string
     if (document.iamChanges === null) rmSync(join(dir, 'iam-changes.csv'), { force: true });
     return files.map(([name, text]) => {
       const path = join(dir, name);
-      writeFileSync(path, text);
+      writeOutputFile(path, text);
       return path;
     });
   } catch (error) {

@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
@@ -31,6 +29,7 @@ import {
 } from '../analysis/audit-findings.js';
 import { messageOf, UsageError } from '../errors.js';
 import { addDays } from '../trail/utc-days.js';
+import { writeOutputFile } from '../cli/write-output-file.js';
 
 /** The audit's output formats. */
 const AUDIT_FORMATS = ['text', 'json', 'csv', 'html'] as const;
@@ -219,7 +218,7 @@ export default class Audit extends BaseCommand {
       return;
     }
     try {
-      writeFileSync(out, text);
+      writeOutputFile(out, text);
     } catch (error) {
       throw new UsageError(`--out ${out}: cannot write there: ${messageOf(error)}`, { cause: error });
     }

@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
@@ -23,6 +21,7 @@ import { DEFAULT_TEST_WINDOW_DAYS, runPolicyTests } from '../app/policy-tests/ru
 import { writePolicyTestFiles } from '../app/policy-tests/write-test-files.js';
 import { messageOf, UsageError } from '../errors.js';
 import { addDays } from '../trail/utc-days.js';
+import { writeOutputFile } from '../cli/write-output-file.js';
 
 /** The test file read when `--tests` is not given (in the current directory). */
 export const DEFAULT_TESTS_FILE = 'policy-tests.yaml';
@@ -184,7 +183,7 @@ export default class Test extends BaseCommand {
 
     if (flags.junit !== undefined) {
       try {
-        writeFileSync(flags.junit, renderPolicyTestsJunit(document));
+        writeOutputFile(flags.junit, renderPolicyTestsJunit(document));
       } catch (error) {
         throw new UsageError(`--junit ${flags.junit}: cannot write there: ${messageOf(error)}`, {
           cause: error,

@@ -11,6 +11,7 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
   writeSync,
@@ -203,6 +204,32 @@ describe('a file iamtrail did not create', () => {
         ['schema_version', CACHE_SCHEMA_VERSION],
       ]);
     }
+  });
+
+  it('creates a new cache readable by its owner only, in folders it creates for its owner only', async () => {
+    const path = join(work, 'private', 'deeper', 'cache.duckdb');
+    const store = await CacheStore.open(path);
+    await store.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(work, 'private')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(work, 'private', 'deeper')).mode & 0o777).toBe(0o700);
+  });
+
+  it('never creates a cache through a symbolic link to a file that does not exist (exit 2, nothing created)', async () => {
+    const dir = mkdtempSync(join(work, 'link-'));
+    const target = join(dir, 'victim.db');
+    const path = join(dir, 'cache.duckdb');
+    symlinkSync(target, path);
+    const run = await runCli([
+      ...['--config', 'examples/demo/config.example.yaml', '--account', 'demo', '--list', 'users'],
+      ...['--start', '2026-10-01', '--end', '2026-10-02', '--cache', path],
+    ]);
+    expect(run.status).toBe(2);
+    expect(flatten(run.stderr)).toContain(
+      `the cache ${path} is a symbolic link to a file that does not exist: iamtrail does not create a cache through a link`,
+    );
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(dir)).toEqual(['cache.duckdb']);
   });
 });
 

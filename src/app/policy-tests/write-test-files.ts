@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { uploadS3Objects } from '../../aws/s3-upload.js';
 import { messageOf, UsageError } from '../../errors.js';
 import type { PolicyTestDocument, PolicyTestReport, PolicyTestSummary } from './policy-test-types.js';
+import { writeOutputFile } from '../../cli/write-output-file.js';
 
 /*
  * `iamtrail test --out DIR|s3://bucket/prefix`: one JSON file per test, as aws-iam-tester writes
@@ -160,12 +161,9 @@ function writeDirectory(location: string, files: readonly OutputFile[]): string[
   const written: string[] = [];
   for (const file of files) {
     const path = join(directory, file.name);
-    const temporary = join(directory, `.${file.name}.${process.pid}.tmp`);
     try {
-      writeFileSync(temporary, file.text);
-      renameSync(temporary, path);
+      writeOutputFile(path, file.text);
     } catch (error) {
-      rmSync(temporary, { force: true });
       throw new UsageError(`cannot write "${path}": ${messageOf(error)}`, { cause: error });
     }
     written.push(path);

@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-
 import { Flags } from '@oclif/core';
 
 import { RESOURCE_SCOPES } from '../../analysis/policy-generation.js';
@@ -32,6 +30,7 @@ import { renderLogsRead } from '../../cli/render-logs-read.js';
 import { resolveWindow } from '../../cli/window.js';
 import { loadConfig } from '../../config/load-config.js';
 import { InputDataError } from '../../errors.js';
+import { writeOutputFile } from '../../cli/write-output-file.js';
 
 /** `iamtrail policy generate`: the least-privilege identity policy of a principal, from its calls in a window. */
 export default class PolicyGenerate extends BaseCommand {
@@ -136,7 +135,7 @@ export default class PolicyGenerate extends BaseCommand {
       const file = files[index];
       if (file === undefined) break;
       try {
-        writeFileSync(file, renderPolicies([policy], flags.format));
+        writeOutputFile(file, renderPolicies([policy], flags.format));
       } catch (error) {
         throw new InputDataError(`cannot write the policy to ${file}: ${(error as Error).message}`, {
           cause: error,
