@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import { toReportDocument } from '../../src/cli/render-report.js';
 import { buildServer } from '../../src/app/serve/build-server.js';
@@ -351,4 +351,37 @@ describe('a cache file altered to read other files (a view, a macro): not read a
       );
     },
   );
+});
+
+describe('an internal failure', () => {
+  it("answers 500 without the server's detail, which goes to its stderr", async () => {
+    // A cache of this version whose table lost a column: DuckDB's own error, naming the column.
+    const path = await cacheOfVersion('broken.duckdb', CACHE_SCHEMA_VERSION);
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run('ALTER TABLE advisor_snapshots DROP COLUMN collected_at');
+    await connection.run('CHECKPOINT');
+    connection.closeSync();
+    instance.closeSync();
+    const written: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const server = await serverOn(path);
+    try {
+      const answer = await server.inject({ method: 'GET', url: '/api/1/advisors' });
+      expect(answer.statusCode).toBe(500);
+      expect(answer.json()).toEqual({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: "internal error: the server's output says what went wrong",
+      });
+    } finally {
+      stderr.mockRestore();
+      await server.close();
+    }
+    expect(written.join('')).toContain('iamtrail serve: GET "/api/1/advisors": ');
+    expect(written.join('')).toContain('collected_at');
+  });
 });

@@ -179,7 +179,14 @@ function toErrorReply(error: FastifyError, request: FastifyRequest, reply: Fasti
   } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     statusCode = error.statusCode;
   } else {
+    // What went wrong inside (a DuckDB message naming files, say) is the operator's to read, on
+    // the server's stderr; the client learns only that it did.
     statusCode = 500;
+    // As a JSON string: no control character of a message reaches the terminal raw.
+    process.stderr.write(
+      `iamtrail serve: ${request.method} ${JSON.stringify(request.url.split('?')[0] ?? '')}: ${JSON.stringify(error.message)}\n`,
+    );
+    message = "internal error: the server's output says what went wrong";
   }
   return reply.code(statusCode).send({
     statusCode,
