@@ -18,7 +18,7 @@ import { DuckDbDialect } from '../engines/duckdb/duckdb-dialect.js';
 import type { DuckDbConnectionLike, DuckDbSpareConnections } from '../engines/duckdb/duckdb-driver.js';
 import { openDuckDbDatabase, processDatabaseOptions } from '../engines/duckdb/duckdb-host.js';
 import type { OpenDatabaseOptions, OpenedDatabase } from '../engines/duckdb/duckdb-host.js';
-import { EngineError, messageOf, UsageError } from '../errors.js';
+import { EngineError, isIamtrailError, messageOf, UsageError } from '../errors.js';
 import {
   createCacheFolder,
   hasCacheSignature,
@@ -518,7 +518,8 @@ export class CacheConnection {
   /** A DuckDB error at opening: lock conflicts as they are (to wait), the rest iamtrail's own. */
   static #openError(path: string, error: unknown): unknown {
     const message = messageOf(error);
-    if (isLockConflict(error)) return error;
+    // Ours says what it is already (an altered file, say).
+    if (isLockConflict(error) || isIamtrailError(error)) return error;
     const mapped = toCacheError(error, path);
     if (mapped !== error) return mapped;
     return new EngineError(`cannot open the cache ${path}: ${message.split('\n')[0] ?? ''}`, {

@@ -95,7 +95,9 @@ export function renderBoundaryRollbackText(document: BoundaryRollbackDocument): 
     `Boundary rollback of ${document.principal.type} ${document.principal.name} in account ${document.account.name} (${document.account.id})`,
     `Restores snapshot ${restores.id} (${restores.operation} at ${restores.takenAt}, ${restores.state}): boundary ${restores.previousBoundaryArn ?? 'none'}, tags ${tagsText(restores.previousTags)}, ${restores.policyExisted ? `policy default ${restores.previousDefaultVersion ?? '?'}` : 'policy did not exist'}`,
     '',
-    ...(document.steps.length === 0 ? ['  nothing to do: the principal is as the snapshot found it'] : []),
+    ...(document.steps.length === 0 && document.status !== 'refused'
+      ? ['  nothing to do: the principal is as the snapshot found it']
+      : []),
     ...document.steps.map((step) => `  ${document.dryRun ? 'would ' : ''}${step}`),
     ...document.notes.map((note) => `  note: ${note}`),
     '',

@@ -580,6 +580,7 @@ describe('boundary apply and rollback against moto', () => {
     await forge('20990101T000000Z-legacy-forged1', { policy: CORP_BOUNDARY, previous: null, applied: '[]' });
     const guardrail = await run('boundary', 'rollback', '--role', 'legacy', '--yes');
     expect(guardrail.status).toBe(1);
+    expect(guardrail.stdout).not.toContain('nothing to do');
     expect(flatten(guardrail.stdout + guardrail.stderr)).toContain(
       `snapshot 20990101T000000Z-legacy-forged1 names the boundary policy ${CORP_BOUNDARY}, not ${policyArnOf('legacy')}, the only one apply sets on role legacy`,
     );

@@ -349,6 +349,7 @@ describe('a cache file altered to read other files (a view, a macro): not read a
       expect(flatten(list.stderr)).toContain(
         `the cache ${path} holds ${object}, which iamtrail never creates`,
       );
+      expect(flatten(list.stderr)).not.toContain('cannot open the cache');
     },
   );
 });
