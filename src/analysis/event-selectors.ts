@@ -176,8 +176,9 @@ export interface LogFolderPlaces {
  * is an organization trail (`--organization-trail`). A file that names no trail applies to no
  * account without that flag: nothing says whose trail it describes. Where they are not applied
  * (`skipped` says why), the account is judged from what its logs show, as without
- * `--event-selectors`, never from another trail's selectors. `folders`, where the account's logs
- * lie (when known), checks the flag against them: another account's logs found only in its own
+ * `--event-selectors`, never from another trail's selectors. `folders`, where an account's logs
+ * lie (when known; asked only under the flag, for another account than the trail's), checks the
+ * flag against them: another account's logs found only in its own
  * folders (`AWSLogs/<account>/`, which an organization trail does not write) come from a trail of
  * its own, whose selectors may differ; the selectors are still applied, as the flag says, and
  * `caution` says so.
@@ -185,7 +186,7 @@ export interface LogFolderPlaces {
 export function selectorsForAccount(
   selectors: TrailSelectors | undefined,
   account: { readonly name: string; readonly id: string },
-  folders?: LogFolderPlaces,
+  folders?: (accountId: string) => LogFolderPlaces | undefined,
 ): {
   readonly selectors?: TrailSelectors;
   readonly skipped?: string;
@@ -196,14 +197,16 @@ export function selectorsForAccount(
 } {
   if (selectors === undefined) return { judged: {} };
   if (selectors.trail?.account === account.id) return { selectors, judged: { selectors } };
-  if (selectors.organizationTrail === true)
+  if (selectors.organizationTrail === true) {
+    const places = folders?.(account.id);
     return {
       selectors,
       judged: { selectors },
-      ...(folders?.own === true && !folders.organization
+      ...(places?.own === true && !places.organization
         ? { caution: organizationTrailCaution(selectors, [account]) }
         : {}),
     };
+  }
   return { skipped: selectorsNotApplied(selectors, [account]), judged: { selectorsNotApplied: true } };
 }
 

@@ -316,7 +316,7 @@ async function readTrails(
     }
     const verdicts = new Map<string, FindingsVerdicts>();
     const actions = new Map<string, PrincipalActions>();
-    const trail = selectorsForAccount(options.selectors, entry.account, folders(entry.account.id));
+    const trail = selectorsForAccount(options.selectors, entry.account, folders);
     if (trail.skipped !== undefined) notApplied.push(entry.account);
     if (trail.caution !== undefined) cautioned.push(entry.account);
     let advisorPrincipals = 0;

@@ -238,11 +238,7 @@ export async function planBoundariesOf(
     };
     const rows = await store.accountActorActivity(source, window, account.id);
     const accountEvents = await store.accountEvents(source, window, account.id);
-    const trail = selectorsForAccount(
-      options.selectors,
-      account,
-      options.selectors === undefined ? undefined : logFoldersOf(config, plan)(account.id),
-    );
+    const trail = selectorsForAccount(options.selectors, account, logFoldersOf(config, plan));
     if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);
     if (trail.caution !== undefined) options.reporter.warn(trail.caution);
     const snapshots = new Map(

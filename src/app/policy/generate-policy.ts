@@ -169,11 +169,7 @@ export async function generatePolicy(
     );
     const accountEvents = await store.accountEvents(source, window, account.id);
     // Not applied: said in the notes (JSON and stderr), since the kept "?" actions follow from it.
-    const trail = selectorsForAccount(
-      options.selectors,
-      account,
-      options.selectors === undefined ? undefined : logFoldersOf(config, plan)(account.id),
-    );
+    const trail = selectorsForAccount(options.selectors, account, logFoldersOf(config, plan));
     // Its calls to other accounts are logged (and their resources kept) under those accounts.
     const recipients = [...new Set([account.id, ...rows.map((row) => row.accountId)])].sort();
     const loggedRows: ResourceUsageRow[] = [];

@@ -218,11 +218,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     const [actorRows, accountEvents, snapshots, used] = await evidence;
     // The selectors of the trail whose logs are judged: the account of the events read.
     const judgedAccount = destRole === undefined ? account : destAccount;
-    const trail = selectorsForAccount(
-      options.selectors,
-      judgedAccount,
-      options.selectors === undefined ? undefined : logFoldersOf(options.config, plan)(judgedAccount.id),
-    );
+    const trail = selectorsForAccount(options.selectors, judgedAccount, logFoldersOf(options.config, plan));
     if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);
     if (trail.caution !== undefined) options.reporter.warn(trail.caution);
     /** The diff of the grants against `actorRows`, with the evidence of its account. */

@@ -553,20 +553,22 @@ describe("selectorsForAccount: a trail's selectors judge its own account, others
     const caution =
       '--organization-trail: account backup (222222222222) has its logs only in AWSLogs/222222222222/, where a trail of the account\'s own writes, not in an organization trail\'s folders (AWSLogs/o-…/<account>/): the selectors of trail arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail (--event-selectors basic-all-data.json) still judge their data actions, as the flag says; if that trail does not log them, a "-" for a data action may be wrong';
     // Still applied (the flag is the user's statement), with the caution.
-    expect(selectorsForAccount(organization, other, { organization: false, own: true })).toEqual({
+    expect(selectorsForAccount(organization, other, () => ({ organization: false, own: true }))).toEqual({
       selectors: organization,
       judged: { selectors: organization },
       caution,
     });
     // In an organization trail's folders (also beside its own), or not known: no caution.
     for (const folders of [{ organization: true, own: false }, { organization: true, own: true }, undefined])
-      expect(selectorsForAccount(organization, other, folders).caution).toBeUndefined();
+      expect(selectorsForAccount(organization, other, () => folders).caution).toBeUndefined();
     // The trail's own account: its own folders are where its trail writes.
     expect(
-      selectorsForAccount(organization, own, { organization: false, own: true }).caution,
+      selectorsForAccount(organization, own, () => ({ organization: false, own: true })).caution,
     ).toBeUndefined();
     // Without the flag the selectors are not applied at all: nothing to caution about.
-    expect(selectorsForAccount(trail, other, { organization: false, own: true }).caution).toBeUndefined();
+    expect(
+      selectorsForAccount(trail, other, () => ({ organization: false, own: true })).caution,
+    ).toBeUndefined();
     expect(
       organizationTrailCaution(organization, [other, { name: 'sandbox', id: '333333333333' }]),
     ).toContain(
