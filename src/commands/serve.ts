@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { cachePathFlag, cachePathOf, cacheWaitFlag, configFlag } from '../cli/flags.js';
 import { toReportDocument } from '../cli/render-report.js';
-import { buildServer } from '../app/serve/build-server.js';
+import { buildServer, serverPlaces } from '../app/serve/build-server.js';
 import { checkServedCache, createCacheAccess } from '../app/serve/cache-access.js';
 import { createUsageReader } from '../app/serve/principal-usage.js';
 import { isLoopbackHost, serveUntilStopped } from '../app/serve/serve-until-stopped.js';
@@ -89,6 +89,7 @@ export default class Serve extends BaseCommand {
     const server = await buildServer({
       cache,
       version: this.config.version,
+      privatePlaces: serverPlaces(cachePath, config),
       allowedHosts: isLoopbackHost(flags.host)
         ? ['localhost', '127.0.0.1', '::1', flags.host, ...allowHost]
         : allowHost.length > 0

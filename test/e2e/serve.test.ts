@@ -164,9 +164,12 @@ describe('iamtrail serve (the binary)', () => {
       const busy = await fetch(`${serve.url}/api/1/advisors`);
       expect(busy.status).toBe(503);
       const { message } = (await busy.json()) as { message: string };
+      // The client reads what keeps it waiting; where the cache lies is for the server's stderr.
       expect(message).toContain(
-        `the cache ${cachePath} is in use by another iamtrail process (PID ${report.child.pid ?? ''})`,
+        `the cache <--cache> is in use by another iamtrail process (PID ${report.child.pid ?? ''})`,
       );
+      expect(message).not.toContain(cachePath);
+      expect(serve.stderr()).toContain(`the cache ${cachePath} is in use by another iamtrail process`);
       // The CLI's advice (--cache, --no-cache) is no client's to follow.
       expect(message).toContain('Ask again once it has finished');
       expect(message).not.toContain('--no-cache');

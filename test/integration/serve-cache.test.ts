@@ -8,7 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import { toReportDocument } from '../../src/cli/render-report.js';
-import { buildServer } from '../../src/app/serve/build-server.js';
+import { buildServer, serverPlaces } from '../../src/app/serve/build-server.js';
 import { createCacheAccess } from '../../src/app/serve/cache-access.js';
 import { createUsageReader } from '../../src/app/serve/principal-usage.js';
 import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
@@ -44,11 +44,28 @@ async function cacheOfVersion(name: string, version: string): Promise<string> {
   return path;
 }
 
+/** What the server wrote to its stderr while `body` ran. */
+async function stderrOf(body: () => Promise<void>): Promise<string> {
+  const written: string[] = [];
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    await body();
+  } finally {
+    stderr.mockRestore();
+  }
+  return written.join('');
+}
+
 async function serverOn(path: string) {
+  const config = loadConfig(join(REPO_ROOT, 'examples/demo/config.example.yaml'));
   return buildServer({
     cache: createCacheAccess(path, { lockTimeoutMs: 1000 }),
+    privatePlaces: serverPlaces(path, config),
     usage: createUsageReader({
-      config: loadConfig(join(REPO_ROOT, 'examples/demo/config.example.yaml')),
+      config,
       cache: { path, lockTimeoutMs: 1000 },
       toDocument: toReportDocument,
       warn: () => undefined,
@@ -74,19 +91,24 @@ describe('serve on a cache of another schema version', () => {
       const path = await cacheOfVersion(`v${version}.duckdb`, version);
       const before = readFileSync(path);
       const server = await serverOn(path);
-      try {
-        for (const url of ROUTES) {
-          const answer = await server.inject({ method: 'GET', url });
-          expect(answer.statusCode, url).toBe(503);
-          const message = answer.json<{ message: string }>().message;
-          expect(message, url).toContain(
-            `the cache ${path} has schema version ${version}${version === '99' ? ', written by a newer iamtrail' : ''}; this iamtrail reads version ${CACHE_SCHEMA_VERSION}`,
-          );
-          expect(message, url).toContain(advice);
+      const said = `has schema version ${version}${version === '99' ? ', written by a newer iamtrail' : ''}; this iamtrail reads version ${CACHE_SCHEMA_VERSION}`;
+      const logged = await stderrOf(async () => {
+        try {
+          for (const url of ROUTES) {
+            const answer = await server.inject({ method: 'GET', url });
+            expect(answer.statusCode, url).toBe(503);
+            const message = answer.json<{ message: string }>().message;
+            // The client reads what is wrong, not where the server keeps its cache.
+            expect(message, url).toContain(`the cache <--cache> ${said}`);
+            expect(message, url).not.toContain(work);
+            expect(message, url).toContain(advice);
+          }
+        } finally {
+          await server.close();
         }
-      } finally {
-        await server.close();
-      }
+      });
+      // The operator reads where, on the server's stderr.
+      expect(logged).toContain(`the cache ${path} ${said}`);
       expect(readFileSync(path).equals(before)).toBe(true);
       expect(existsSync(`${path}.wal`)).toBe(false);
     },
@@ -152,7 +174,9 @@ describe('serve on a cache that is not there yet', () => {
       for (const url of ROUTES) {
         const answer = await server.inject({ method: 'GET', url });
         expect(answer.statusCode, url).toBe(503);
-        expect(answer.json<{ message: string }>().message, url).toContain(`the cache ${path} does not exist`);
+        expect(answer.json<{ message: string }>().message, url).toContain(
+          'the cache <--cache> does not exist',
+        );
       }
     } finally {
       await server.close();
@@ -167,7 +191,7 @@ describe('serve on a cache that is not there yet', () => {
     try {
       const answer = await server.inject({ method: 'GET', url: '/api/1/advisors' });
       expect(answer.statusCode).toBe(503);
-      expect(answer.json<{ message: string }>().message).toContain(`the cache ${path} is an empty file`);
+      expect(answer.json<{ message: string }>().message).toContain('the cache <--cache> is an empty file');
     } finally {
       await server.close();
     }
@@ -248,14 +272,20 @@ describe('serve --config without logs', () => {
 describe('what the client cannot mend is a 503, never a 400', () => {
   it('a --cache that became a folder after start-up', async () => {
     const path = mkdtempSync(join(work, 'became-folder-'));
-    const server = await buildServer({ cache: createCacheAccess(path, { lockTimeoutMs: 1000 }) });
-    try {
-      const answer = await server.inject({ method: 'GET', url: '/api/1/advisors' });
-      expect(answer.statusCode).toBe(503);
-      expect(answer.json<{ message: string }>().message).toContain(`the cache ${path} is a folder`);
-    } finally {
-      await server.close();
-    }
+    const server = await buildServer({
+      cache: createCacheAccess(path, { lockTimeoutMs: 1000 }),
+      privatePlaces: serverPlaces(path, undefined),
+    });
+    const logged = await stderrOf(async () => {
+      try {
+        const answer = await server.inject({ method: 'GET', url: '/api/1/advisors' });
+        expect(answer.statusCode).toBe(503);
+        expect(answer.json<{ message: string }>().message).toContain('the cache <--cache> is a folder');
+      } finally {
+        await server.close();
+      }
+    });
+    expect(logged).toContain(`the cache ${path} is a folder`);
   });
 
   it("the server's config names an IAM file that is not IAM data", async () => {
@@ -267,25 +297,32 @@ describe('what the client cannot mend is a 503, never a 400', () => {
     );
     mkdirSync(join(dir, 'logs'));
     const path = await cacheOfVersion('usage.duckdb', CACHE_SCHEMA_VERSION);
+    const config = loadConfig(join(dir, 'config.yaml'));
     const server = await buildServer({
       cache: createCacheAccess(path, { lockTimeoutMs: 1000 }),
+      privatePlaces: serverPlaces(path, config),
       usage: createUsageReader({
-        config: loadConfig(join(dir, 'config.yaml')),
+        config,
         cache: { path, lockTimeoutMs: 1000 },
         toDocument: toReportDocument,
         warn: () => undefined,
       }),
     });
-    try {
-      const answer = await server.inject({
-        method: 'GET',
-        url: `/api/v1/principals/${encodeURIComponent('arn:aws:iam::333333333333:user/alice')}/usage`,
-      });
-      expect(answer.statusCode, answer.body).toBe(503);
-      expect(answer.json<{ message: string }>().message).toContain(join(dir, 'iam.json'));
-    } finally {
-      await server.close();
-    }
+    const logged = await stderrOf(async () => {
+      try {
+        const answer = await server.inject({
+          method: 'GET',
+          url: `/api/v1/principals/${encodeURIComponent('arn:aws:iam::333333333333:user/alice')}/usage`,
+        });
+        expect(answer.statusCode, answer.body).toBe(503);
+        const { message } = answer.json<{ message: string }>();
+        expect(message).toContain('<the iam: file of account 333333333333 in --config>');
+        expect(message).not.toContain(dir);
+      } finally {
+        await server.close();
+      }
+    });
+    expect(logged).toContain(join(dir, 'iam.json'));
   });
 });
 
@@ -334,7 +371,7 @@ describe('a cache file altered to read other files (a view, a macro): not read a
           expect(answer.body, url).not.toContain('SECRET-MARKER');
           expect(answer.statusCode, url).toBeGreaterThanOrEqual(500);
           expect(answer.json<{ message: string }>().message, url).toContain(
-            `the cache ${path} holds ${object}, which iamtrail never creates`,
+            `the cache <--cache> holds ${object}, which iamtrail never creates`,
           );
         }
       } finally {
@@ -364,25 +401,21 @@ describe('an internal failure', () => {
     await connection.run('CHECKPOINT');
     connection.closeSync();
     instance.closeSync();
-    const written: string[] = [];
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      written.push(String(chunk));
-      return true;
-    });
     const server = await serverOn(path);
-    try {
-      const answer = await server.inject({ method: 'GET', url: '/api/1/advisors' });
-      expect(answer.statusCode).toBe(500);
-      expect(answer.json()).toEqual({
-        statusCode: 500,
-        error: 'Internal Server Error',
-        message: "internal error: the server's output says what went wrong",
-      });
-    } finally {
-      stderr.mockRestore();
-      await server.close();
-    }
-    expect(written.join('')).toContain('iamtrail serve: GET "/api/1/advisors": ');
-    expect(written.join('')).toContain('collected_at');
+    const logged = await stderrOf(async () => {
+      try {
+        const answer = await server.inject({ method: 'GET', url: '/api/1/advisors' });
+        expect(answer.statusCode).toBe(500);
+        expect(answer.json()).toEqual({
+          statusCode: 500,
+          error: 'Internal Server Error',
+          message: "internal error: the server's output says what went wrong",
+        });
+      } finally {
+        await server.close();
+      }
+    });
+    expect(logged).toContain('iamtrail serve: GET "/api/1/advisors": ');
+    expect(logged).toContain('collected_at');
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildServer } from '../../src/app/serve/build-server.js';
+import { buildServer, serverPlaces } from '../../src/app/serve/build-server.js';
 import { createCacheAccess } from '../../src/app/serve/cache-access.js';
 import { createUsageReader } from '../../src/app/serve/principal-usage.js';
 import { toReportDocument } from '../../src/cli/render-report.js';
@@ -47,10 +47,12 @@ beforeAll(async () => {
     await runCli([...args, '--cache', cachePath, '--account', 'demo', '--user', 'alice', '--format', 'json']),
   );
   const warnings: string[] = [];
+  const config = loadConfig(CONFIG);
   server = await buildServer({
     cache: createCacheAccess(cachePath, { lockTimeoutMs: 5000 }),
+    privatePlaces: serverPlaces(cachePath, config),
     usage: createUsageReader({
-      config: loadConfig(CONFIG),
+      config,
       cache: { path: cachePath, lockTimeoutMs: 5000 },
       toDocument: toReportDocument,
       warn: (message) => warnings.push(message),
@@ -110,7 +112,7 @@ describe('/api/v1/principals/:arn/usage', () => {
     [
       'an account the config does not list',
       `/${encodeURIComponent('arn:aws:iam::999999999999:user/alice')}/usage`,
-      'unknown account "999999999999"',
+      "account 999999999999 is not in the server's config",
     ],
     [
       'a day that is not one',
@@ -136,4 +138,21 @@ describe('/api/v1/principals/:arn/usage', () => {
       expect(body.message).not.toMatch(/--(start|end)\b/);
     },
   );
+
+  it("names none of the server's accounts or files to a client that asks for what it lacks", async () => {
+    const answers = await Promise.all(
+      [
+        'arn:aws:iam::999999999999:user/alice',
+        'arn:aws:iam::111111111111:user/alicia',
+        'arn:aws:iam::111111111111:role/no-such-role',
+      ].map((arn) => get(`/${encodeURIComponent(arn)}/usage?start=2026-10-01&end=2026-10-15`)),
+    );
+    for (const { status, body } of answers) {
+      expect(status, body.message).toBe(400);
+      for (const secret of ['backup', '222222222222', 'config.example.yaml', 'examples/demo', cachePath])
+        expect(body.message, secret).not.toContain(secret);
+    }
+    // The user it does not know is said, with the closest name of the account's IAM data.
+    expect(answers[1]?.body.message).toContain('alicia');
+  });
 });

@@ -1,7 +1,10 @@
+import { resolve } from 'node:path';
+
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+import type { Config } from '../../config/load-config.js';
 import { isIamtrailError, UsageError } from '../../errors.js';
 import { registerAardvarkRoute } from './aardvark-route.js';
 import type { CacheAccess } from './cache-access.js';
@@ -28,6 +31,56 @@ export interface ServeOptions {
    * own name there. Undefined: any (behind a proxy, which checks it).
    */
   readonly allowedHosts?: readonly string[] | undefined;
+  /**
+   * The server's own files (its cache, config, IAM files, logs folder), which an answer names only
+   * by their role (`<--cache>`): a client learns what is wrong, the operator where, on stderr.
+   */
+  readonly privatePlaces?: readonly PrivatePlace[];
+}
+
+/** A path of the server's that no answer names, and what answers say instead. */
+export interface PrivatePlace {
+  readonly path: string;
+  readonly label: string;
+}
+
+/**
+ * The server's files an answer must not name: the cache, and with a config its file, its logs
+ * folder and its accounts' IAM files, each as given and as resolved.
+ */
+export function serverPlaces(cachePath: string, config: Config | undefined): PrivatePlace[] {
+  const places = [
+    { path: cachePath, label: '<--cache>' },
+    ...(config === undefined
+      ? []
+      : [
+          { path: config.file, label: '<--config>' },
+          ...(config.logs === undefined
+            ? []
+            : [{ path: config.logs, label: '<the logs: folder of --config>' }]),
+          ...config.accounts.flatMap((account) =>
+            account.iam === undefined
+              ? []
+              : [{ path: account.iam, label: `<the iam: file of account ${account.id} in --config>` }],
+          ),
+        ]),
+  ];
+  return places.flatMap((place) => [place, { path: resolve(place.path), label: place.label }]);
+}
+
+/**
+ * `message` with every private place replaced by its label, the longest paths first (a cache's
+ * write-ahead log `CACHE.wal` reads `<--cache>.wal`), as written and as a JSON string holds it.
+ */
+export function withoutPrivatePlaces(message: string, places: readonly PrivatePlace[]): string {
+  const forms = places
+    .flatMap((place) => [
+      { text: place.path, label: place.label },
+      { text: JSON.stringify(place.path).slice(1, -1), label: place.label },
+    ])
+    .filter((form) => form.text.length > 1)
+    .sort((a, b) => b.text.length - a.text.length);
+  return forms.reduce((text, form) => text.split(form.text).join(form.label), message);
 }
 
 /** The host name of a `Host` header (`name:port`, `[v6]:port`), lower case, without its port. */
@@ -54,7 +107,10 @@ export const DEFAULT_SERVE_OPTIONS: Pick<ServeOptions, 'now' | 'version'> = {
 export async function buildServer(
   options: Partial<ServeOptions> & Pick<ServeOptions, 'cache'>,
 ): Promise<FastifyInstance> {
-  const { cache, usage, now, version, allowedHosts } = { ...DEFAULT_SERVE_OPTIONS, ...options };
+  const { cache, usage, now, version, allowedHosts, privatePlaces } = {
+    ...DEFAULT_SERVE_OPTIONS,
+    ...options,
+  };
   const server = Fastify({ logger: false });
   if (allowedHosts !== undefined) {
     const allowed = new Set(
@@ -92,7 +148,9 @@ export async function buildServer(
     transformObject: (generated) =>
       'openapiObject' in generated ? withOptionalBodies(generated.openapiObject) : generated.swaggerObject,
   });
-  server.setErrorHandler(toErrorReply);
+  server.setErrorHandler((error: FastifyError, request, reply) =>
+    toErrorReply(error, request, reply, privatePlaces ?? []),
+  );
   server.addHook('preValidation', (request, _reply, done) => {
     try {
       checkQueryText(request);
@@ -165,27 +223,39 @@ const STATUS_NAMES: Record<number, string> = {
  * Errors as JSON: a parameter that fails its schema, or an iamtrail usage error (a regex that does
  * not compile) is a 400; what the client cannot mend (the cache busy, broken or unreadable as it is,
  * the server's config or IAM files) is a 503; Fastify's own client errors keep their status (a body
- * that is not JSON).
+ * that is not JSON). An iamtrail error's answer names no file of the server's (`places`); a 503's
+ * whole message goes to the server's stderr, for its operator. Anything else is a 500 that says no
+ * more than that (its detail on stderr).
  */
-function toErrorReply(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function toErrorReply(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  places: readonly PrivatePlace[],
+): FastifyReply {
   let statusCode: number;
   let message = error.message;
+  // As a JSON string: no control character of a message reaches the terminal raw.
+  const logged = (text: string): void => {
+    process.stderr.write(
+      `iamtrail serve: ${request.method} ${JSON.stringify(request.url.split('?')[0] ?? '')}: ${JSON.stringify(text)}\n`,
+    );
+  };
   if (error.validation !== undefined) {
     statusCode = 400;
     message = describeValidation(error, request);
   } else if (isIamtrailError(error)) {
     statusCode = error.kind === 'usage' ? 400 : 503;
     if (error.suggestions.length > 0) message = `${message}. ${error.suggestions.join('. ')}`;
+    if (statusCode === 503) logged(message);
+    message = withoutPrivatePlaces(message, places);
   } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     statusCode = error.statusCode;
   } else {
     // What went wrong inside (a DuckDB message naming files, say) is the operator's to read, on
     // the server's stderr; the client learns only that it did.
     statusCode = 500;
-    // As a JSON string: no control character of a message reaches the terminal raw.
-    process.stderr.write(
-      `iamtrail serve: ${request.method} ${JSON.stringify(request.url.split('?')[0] ?? '')}: ${JSON.stringify(error.message)}\n`,
-    );
+    logged(error.message);
     message = "internal error: the server's output says what went wrong";
   }
   return reply.code(statusCode).send({
