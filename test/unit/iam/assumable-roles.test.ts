@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { arnMatchesPattern, assumableRoles } from '../../../src/iam/assumable-roles.js';
 import type { KnownRole } from '../../../src/iam/assumable-roles.js';
+import { parseAuthorizationDetails } from '../../../src/iam/authorization-details.js';
 import { findPrincipal } from '../../../src/iam/principals.js';
 import { roleWithStatements } from '../../helpers/iam.js';
 import type { Statement } from '../../helpers/iam.js';
@@ -90,6 +91,109 @@ describe('assumableRoles', () => {
       ['111111111111:reader-audit', 'always'],
       ['111111111111:readonly', 'conditional'],
       ['222222222222:deploy', 'conditional'],
+    ]);
+  });
+
+  it("resolves policy variables as IAM does: ${aws:username} is a user's name, and a role has none", () => {
+    // A user `reader` (tagged team=audit) whose policy names roles through variables
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+    const userDetails = (statements: Statement[]) =>
+      parseAuthorizationDetails([
+        {
+          UserDetailList: [
+            {
+              UserName: 'reader',
+              UserId: 'AIDAREADER',
+              Arn: 'arn:aws:iam::111111111111:user/reader',
+              Path: '/',
+              Tags: [{ Key: 'team', Value: 'audit' }],
+              UserPolicyList: [
+                { PolicyName: 'p', PolicyDocument: { Version: '2012-10-17', Statement: statements } },
+              ],
+              AttachedManagedPolicies: [],
+              GroupList: [],
+            },
+          ],
+        },
+      ]);
+    const ofUser = (...statements: Statement[]) => {
+      const details = userDetails(statements);
+      const principal = findPrincipal(details, 'user', 'reader');
+      if (principal === undefined) throw new Error('no reader');
+      return assumableRoles(details, principal, KNOWN).roles.map((entry) => [
+        `${entry.accountId}:${entry.name}`,
+        entry.conditional ? 'conditional' : 'always',
+      ]);
+    };
+    expect(
+      ofUser({
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: 'arn:aws:iam::*:role/${aws:username}-*',
+      }),
+    ).toEqual([['111111111111:reader-audit', 'always']]);
+    // A condition on a key the user implies is settled: the tag is team=audit, not team=ops.
+    expect(
+      ofUser({
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: 'arn:aws:iam::222222222222:role/*',
+        Condition: { StringEquals: { 'aws:PrincipalTag/team': 'ops' } },
+      }),
+    ).toEqual([]);
+    expect(
+      ofUser({
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: 'arn:aws:iam::222222222222:role/*',
+        Condition: { StringEquals: { 'aws:PrincipalTag/team': 'audit' } },
+      }),
+    ).toEqual([
+      ['222222222222:admin', 'always'],
+      ['222222222222:deploy', 'always'],
+    ]);
+    // A role has no aws:username: the pattern names no role, and under NotResource a statement
+    // that may be invalid grants nothing certain.
+    expect(
+      assumable({
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: 'arn:aws:iam::*:role/${aws:username}-*',
+      }),
+    ).toEqual([]);
+    expect(
+      assumable({
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        NotResource: 'arn:aws:iam::*:role/${aws:username}',
+      }).every(([, how]) => how === 'conditional'),
+    ).toBe(true);
+  });
+
+  it('names the statements that grant each role', () => {
+    const details = roleWithStatements(
+      [
+        {
+          Sid: 'Prod',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: 'arn:aws:iam::111111111111:role/admin',
+        },
+      ],
+      [{ Effect: 'Allow', Action: 'sts:*', Resource: 'arn:aws:iam::*:role/admin' }],
+    );
+    const principal = findPrincipal(details, 'role', 'test_role');
+    if (principal === undefined) throw new Error('no test_role');
+    const roles = assumableRoles(details, principal, KNOWN).roles;
+    expect(roles.map((entry) => [entry.arn, entry.sources])).toEqual([
+      [
+        'arn:aws:iam::111111111111:role/admin',
+        [
+          { kind: 'inline', policy: 'policy0', statement: 0, sid: 'Prod' },
+          { kind: 'inline', policy: 'policy1', statement: 0 },
+        ],
+      ],
+      ['arn:aws:iam::222222222222:role/admin', [{ kind: 'inline', policy: 'policy1', statement: 0 }]],
     ]);
   });
 
