@@ -1,19 +1,26 @@
+import { spawn, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  closeSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { writeOutputFile } from '../../../src/cli/write-output-file.js';
+import { REPO_ROOT } from '../../helpers/paths.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-output-file-'));
 afterAll(() => {
@@ -54,4 +61,62 @@ describe('writeOutputFile', () => {
     expect(readFileSync(path, 'utf8')).toBe('earlier');
     expect(readdirSync(work).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
+
+  it('a file it replaces keeps its permissions', () => {
+    const path = join(work, 'audit.json');
+    writeFileSync(path, 'earlier');
+    chmodSync(path, 0o600);
+    writeOutputFile(path, 'findings');
+    expect(readFileSync(path, 'utf8')).toBe('findings');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it.skipIf(process.platform === 'win32')(
+    'writes into a pipe at the path, or a link to one, as a shell does, and leaves it a pipe',
+    async () => {
+      const fifo = join(work, 'fifo');
+      const made = spawn('mkfifo', [fifo]);
+      expect(await new Promise((resolve) => made.on('close', resolve))).toBe(0);
+      const link = join(work, 'to-fifo');
+      symlinkSync(fifo, link);
+      for (const path of [fifo, link]) {
+        // The reader: a process that prints what the pipe gives it.
+        const reader = spawn('cat', [fifo]);
+        let read = '';
+        reader.stdout.on('data', (chunk: Buffer) => (read += chunk.toString()));
+        // A pipe replaced by a file would leave the reader waiting: it is stopped, and reads nothing.
+        const stop = setTimeout(() => reader.kill(), 5000);
+        const closed = new Promise((resolve) => reader.on('close', resolve));
+        writeOutputFile(path, `through ${path}\n`);
+        await closed;
+        clearTimeout(stop);
+        expect(read).toBe(`through ${path}\n`);
+      }
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(readdirSync(work).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    },
+  );
+
+  it.skipIf(process.platform !== 'linux')(
+    '--out /dev/stdout with stdout redirected to a file: written into that file, after what came before, and /dev/stdout stays a link',
+    () => {
+      const out = join(work, 'stdout.txt');
+      const descriptor = openSync(out, 'w');
+      const module = pathToFileURL(join(REPO_ROOT, 'dist/cli/write-output-file.js')).href;
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `process.stdout.write('before\\n'); const { writeOutputFile } = await import(${JSON.stringify(module)}); writeOutputFile('/dev/stdout', 'report\\n');`,
+        ],
+        { stdio: ['ignore', descriptor, 'pipe'] },
+      );
+      closeSync(descriptor);
+      expect(child.status, child.stderr.toString()).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe('before\nreport\n');
+      expect(lstatSync('/dev/stdout').isSymbolicLink()).toBe(true);
+    },
+  );
 });
