@@ -495,13 +495,27 @@ function resolveTokens(
 }
 
 /**
- * A match that depends on variables of unknown keys: `unknown`, unless no value of them could
- * make it hold (`possible` false, each such variable taken as any string), which is a plain
- * `false`: the keys it recorded as missing (since `before`) are dropped, since they cannot change it.
+ * A match that depends on variables of unknown keys (`unknown`, the variables left in it): `unknown`,
+ * unless no value of them could make it hold (`possible` false, each such variable taken as any
+ * string), which is a plain `false`. Then the keys it recorded as missing (since `before`) are
+ * dropped, since no value of theirs can change it; but a key that may also be absent, with no
+ * default, is kept and counted as unresolved: absent, AWS may take the statement as invalid, so a
+ * negation of this `false` is no more certain than one of a variable known to be absent
+ * (see {@link negateUnresolved}).
  */
-function unlessImpossible(possible: boolean, scratch: Scratch, before: number): Tri {
+function unlessImpossible(
+  possible: boolean,
+  scratch: Scratch,
+  before: number,
+  unknown: readonly Token[],
+): Tri {
   if (possible) return 'unknown';
+  const withoutDefault = unknown.flatMap((token) =>
+    token.kind === 'variable' && token.fallback === undefined ? [token.key] : [],
+  );
   scratch.missing.length = before;
+  scratch.missing.push(...withoutDefault);
+  scratch.unresolved.push(...withoutDefault);
   return false;
 }
 
@@ -600,7 +614,7 @@ function compileArnPattern(pattern: string, variables: boolean): (value: string,
     const resolved = resolveTokens(tokens, scratch);
     if (resolved === false) return false;
     if (!Array.isArray(resolved))
-      return unlessImpossible(arnRegex(resolved.unknown).test(value), scratch, before);
+      return unlessImpossible(arnRegex(resolved.unknown).test(value), scratch, before, resolved.unknown);
     const cacheKey = JSON.stringify(resolved);
     let regex = cache.get(cacheKey);
     if (regex === undefined) {
@@ -648,7 +662,12 @@ const stringValue =
         const source = resolved.unknown
           .map((token) => (token.kind === 'variable' ? '.*' : escapeRegex(token.value)))
           .join('');
-        return unlessImpossible(new RegExp(`^${source}$`, 'is').test(contextValue), scratch, before);
+        return unlessImpossible(
+          new RegExp(`^${source}$`, 'is').test(contextValue),
+          scratch,
+          before,
+          resolved.unknown,
+        );
       }
       return compare(contextValue, joinTokens(resolved));
     };
@@ -671,7 +690,12 @@ const likeValue = (policyValue: string, variables: boolean): ValueMatcher => {
     const resolved = resolveTokens(tokens, scratch);
     if (resolved === false) return false;
     if (!Array.isArray(resolved))
-      return unlessImpossible(toRegex(resolved.unknown).test(contextValue), scratch, before);
+      return unlessImpossible(
+        toRegex(resolved.unknown).test(contextValue),
+        scratch,
+        before,
+        resolved.unknown,
+      );
     return toRegex(resolved).test(contextValue);
   };
 };
@@ -741,6 +765,8 @@ const ipValue = (policyValue: string): ValueMatcher => {
     // block. CIDR blocks nest or are apart: the block inside the policy's is true, apart false,
     // and one holding the policy's (only some of its addresses match) unknown.
     const actualPrefix = Number(actualPrefixText);
+    // A prefix that is not one (`/abc`, `/-1`, `/33` for IPv4) makes the value no address.
+    if (!/^\d{1,3}$/.test(actualPrefixText) || actualPrefix > (actualFamily === 4 ? 32 : 128)) return false;
     if (actualType !== type) return false;
     if (actualPrefix >= prefix) return list.check(actual, actualType);
     const block = new BlockList();

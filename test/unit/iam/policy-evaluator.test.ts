@@ -827,6 +827,15 @@ describe('an address block as the request value of an IP condition', () => {
     expect(from('11.0.0.0/8').decision).toBe('explicitDeny');
   });
 
+  it('a prefix that is not one: no address, so the NotIpAddress Deny applies (never a crash)', () => {
+    // As a string value (the default type, which --context does not check as an address).
+    const text = (value: string) =>
+      office(request('s3:GetObject', '*', [{ key: 'aws:SourceIp', values: [value], type: 'string' }]));
+    for (const value of ['10.0.0.0/abc', '10.0.0.0/-1', '10.0.0.0/33', '10.0.0.0/', '10.0.0.0/1e1'])
+      expect(text(value).decision, value).toBe('explicitDeny');
+    expect(text('10.0.0.0/9').decision).toBe('allowed');
+  });
+
   it('holding it: some do, so it depends on the address', () => {
     const result = from('0.0.0.0/0');
     expect(result.decision).toBe('inconclusive');
@@ -893,6 +902,52 @@ describe('a variable of an unknown key where no value of it could match: no miss
     expect(scratchDeny(request('s3:PutObject', '*', encryption('kms-vpc-1')))).toMatchObject({
       decision: 'inconclusive',
       missingContextKeys: ['aws:SourceVpc'],
+    });
+  });
+});
+
+describe('a variable of an unknown key under a negation, where no value of it could match', () => {
+  // The key may be absent, and with no default an absent variable may make AWS take the statement
+  // as invalid (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html):
+  // no more certain than a variable of a key known to be absent.
+  const untagged = testUser('notag');
+  const decide = (statements: unknown[], resource: string, context: ContextEntry[] = []) =>
+    compilePolicies(
+      testPolicies(untagged, [inlinePolicy('p', { Version: '2012-10-17', Statement: statements })]),
+    )(request('s3:GetObject', resource, context));
+  const notResource = (variable: string) => [
+    { Effect: 'Allow', Action: 's3:GetObject', NotResource: `arn:aws:s3:::restricted/${variable}/*` },
+  ];
+
+  it('an Allow with NotResource: inconclusive, as for a key known to be absent', () => {
+    const absent = decide(notResource('${aws:PrincipalTag/team}'), 'arn:aws:s3:::public/x');
+    const unknown = decide(notResource('${s3:ExistingObjectTag/team}'), 'arn:aws:s3:::public/x');
+    expect(absent.decision).toBe('inconclusive');
+    expect(unknown).toMatchObject({
+      decision: 'inconclusive',
+      missingContextKeys: ['s3:ExistingObjectTag/team'],
+    });
+    expect(unknown.problems.join('\n')).toContain('${s3:ExistingObjectTag/team}');
+    // With a default the absent key has a value, which cannot match either: a certain Allow.
+    expect(
+      decide(notResource("${s3:ExistingObjectTag/team, 'none'}"), 'arn:aws:s3:::public/x').decision,
+    ).toBe('allowed');
+  });
+
+  it('a Deny on a negated operator: inconclusive, never a certain Deny', () => {
+    const statements = [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+      {
+        Effect: 'Deny',
+        Action: 's3:GetObject',
+        Resource: '*',
+        Condition: { StringNotEquals: { 's3:ExistingObjectTag/owner': 'team-${s3:ExistingObjectTag/team}' } },
+      },
+    ];
+    const owner: ContextEntry[] = [{ key: 's3:ExistingObjectTag/owner', values: ['red'], type: 'string' }];
+    expect(decide(statements, 'arn:aws:s3:::b/k', owner)).toMatchObject({
+      decision: 'inconclusive',
+      missingContextKeys: ['s3:ExistingObjectTag/team'],
     });
   });
 });
