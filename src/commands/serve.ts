@@ -6,7 +6,7 @@ import { toReportDocument } from '../cli/render-report.js';
 import { buildServer, serverPlaces } from '../app/serve/build-server.js';
 import { checkServedCache, createCacheAccess } from '../app/serve/cache-access.js';
 import { createUsageReader } from '../app/serve/principal-usage.js';
-import { isLoopbackHost, serveUntilStopped } from '../app/serve/serve-until-stopped.js';
+import { listensOnLoopbackOnly, serveUntilStopped } from '../app/serve/serve-until-stopped.js';
 import { planLogs } from '../app/report/load-window.js';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
@@ -86,11 +86,12 @@ export default class Serve extends BaseCommand {
     await checkServedCache(cachePath, warn);
     const cache = createCacheAccess(cachePath, { lockTimeoutMs: flags['cache-wait'] * 1000 });
     const allowHost = flags['allow-host'] ?? [];
+    const loopback = await listensOnLoopbackOnly(flags.host);
     const server = await buildServer({
       cache,
       version: this.config.version,
       privatePlaces: serverPlaces(cachePath, config),
-      allowedHosts: isLoopbackHost(flags.host)
+      allowedHosts: loopback
         ? ['localhost', '127.0.0.1', '::1', flags.host, ...allowHost]
         : allowHost.length > 0
           ? [flags.host, ...allowHost]
@@ -115,7 +116,7 @@ export default class Serve extends BaseCommand {
     process.once('SIGTERM', onSignal);
     try {
       await serveUntilStopped(server, { host: flags.host, port: flags.port }, stop.signal, (url) => {
-        if (!isLoopbackHost(flags.host))
+        if (!loopback)
           warn(
             `listening on ${flags.host}, not a loopback address: anyone who can reach it reads the cache without authentication; put it behind a proxy that authenticates`,
           );

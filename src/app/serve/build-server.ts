@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 import swagger from '@fastify/swagger';
@@ -113,11 +114,9 @@ export async function buildServer(
   };
   const server = Fastify({ logger: false });
   if (allowedHosts !== undefined) {
-    const allowed = new Set(
-      allowedHosts.map((host) =>
-        hostNameOf(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host),
-      ),
-    );
+    // Each a name or address, with or without a port (`proxy.example:8080`, `[::1]:5000`); a bare
+    // IPv6 address (`::1`) has no port to take off.
+    const allowed = new Set(allowedHosts.map((host) => hostNameOf(isIP(host) === 6 ? `[${host}]` : host)));
     server.addHook('onRequest', (request, reply, done) => {
       const name = hostNameOf(request.headers.host ?? '');
       if (allowed.has(name)) {

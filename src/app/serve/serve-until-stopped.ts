@@ -1,3 +1,6 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+
 import type { FastifyInstance } from 'fastify';
 
 import { UsageError } from '../../errors.js';
@@ -43,15 +46,35 @@ export async function serveUntilStopped(
   await server.close();
 }
 
+/** The loopback addresses: 127.0.0.0/8, ::1, and the former as IPv4-mapped IPv6 addresses. */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
 /** Whether `host` is a loopback address (or `localhost`): only this machine can connect. */
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return (
-    bare === 'localhost' ||
-    bare === '::1' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) ||
-    bare === '::ffff:127.0.0.1'
-  );
+  if (bare === 'localhost') return true;
+  const family = isIP(bare);
+  return family !== 0 && LOOPBACK.check(bare, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Whether `serve --host` listens on loopback addresses only: an address, `localhost`, or a name
+ * every address of which is a loopback one (a name of /etc/hosts for 127.0.0.1 gets the same Host
+ * check as 127.0.0.1). A name that does not resolve is not (listening on it fails anyway).
+ */
+export async function listensOnLoopbackOnly(host: string): Promise<boolean> {
+  if (isLoopbackHost(host)) return true;
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIP(bare) !== 0) return false;
+  try {
+    const addresses = await lookup(bare, { all: true });
+    return addresses.length > 0 && addresses.every((entry) => isLoopbackHost(entry.address));
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { combineAardvarkServices, splitArnParameter } from '../../../../src/app/serve/aardvark-document.js';
 import type { AdvisorSnapshot } from '../../../../src/iam/access-advisor.js';
-import { isLoopbackHost } from '../../../../src/app/serve/serve-until-stopped.js';
+import { buildServer } from '../../../../src/app/serve/build-server.js';
+import { createCacheAccess } from '../../../../src/app/serve/cache-access.js';
+import { isLoopbackHost, listensOnLoopbackOnly } from '../../../../src/app/serve/serve-until-stopped.js';
 
 describe('splitArnParameter', () => {
   it.each<{ name: string; input: string[]; expected: string[] }>([
@@ -35,12 +37,50 @@ describe('isLoopbackHost', () => {
     ['localhost', true],
     ['::1', true],
     ['[::1]', true],
+    ['0:0:0:0:0:0:0:1', true],
+    ['::ffff:127.0.0.1', true],
+    ['127.0.0.1.example.com', false],
     ['0.0.0.0', false],
     ['::', false],
     ['192.168.1.10', false],
     ['example.com', false],
   ])('%s: %s', (host, expected) => {
     expect(isLoopbackHost(host)).toBe(expected);
+  });
+});
+
+describe('listensOnLoopbackOnly', () => {
+  it('decides an address by its value and a name by every address it resolves to', async () => {
+    expect(await listensOnLoopbackOnly('127.0.0.1')).toBe(true);
+    expect(await listensOnLoopbackOnly('[0:0:0:0:0:0:0:1]')).toBe(true);
+    expect(await listensOnLoopbackOnly('0.0.0.0')).toBe(false);
+    // A name that resolves to no address: not loopback (listening on it fails anyway).
+    expect(await listensOnLoopbackOnly('no-such-host.invalid')).toBe(false);
+  });
+});
+
+describe('--allow-host with a port', () => {
+  it('answers the name with any port, or none; a bare IPv6 address too', async () => {
+    const server = await buildServer({
+      cache: createCacheAccess('/nonexistent/iamtrail-cache.duckdb', { lockTimeoutMs: 0 }),
+      allowedHosts: ['127.0.0.1', 'proxy.example:8080', '::1', '[fd00::2]:443'],
+    });
+    try {
+      const status = async (host: string) =>
+        (await server.inject({ method: 'GET', url: '/openapi.json', headers: { host } })).statusCode;
+      for (const host of [
+        'proxy.example:8080',
+        'proxy.example',
+        'PROXY.example:9',
+        '[::1]:5000',
+        '[fd00::2]',
+      ])
+        expect(await status(host), host).toBe(200);
+      for (const host of ['proxy.example.attacker:8080', 'example:8080', '[fd00::3]'])
+        expect(await status(host), host).toBe(421);
+    } finally {
+      await server.close();
+    }
   });
 });
 
