@@ -154,4 +154,17 @@ describe('accountLogFolders', () => {
     });
     expect(accountLogFolders(join(both, 'missing')).size).toBe(0);
   });
+
+  it('finds them below a prefix of many parts', () => {
+    const deep = mkdtempSync(join(tmpdir(), 'iamtrail-layout-'));
+    const prefix = 'a/b/c/d/e/f/g/h/i/j';
+    mkdirSync(join(deep, prefix, 'AWSLogs/555555555555/CloudTrail/us-east-1/2026/10/01'), {
+      recursive: true,
+    });
+    mkdirSync(join(deep, prefix, 'AWSLogs/o-deep1/666666666666/CloudTrail/eu-west-1'), { recursive: true });
+    expect(Object.fromEntries(accountLogFolders(deep))).toEqual({
+      '555555555555': { organization: false, own: true },
+      '666666666666': { organization: true, own: false },
+    });
+  });
 });

@@ -161,19 +161,18 @@ export interface AccountLogFolders {
 
 /** A `CloudTrail` folder of the S3 key layout, with its organization (if any) and account. */
 const CLOUDTRAIL_FOLDER = /[\\/]AWSLogs[\\/](?:(o-[a-z0-9]+)[\\/])?(\d{12})[\\/]CloudTrail(?:$|[\\/])/;
-/** How deep below the folder given the `CloudTrail` folders are looked for (prefixes, AWSLogs, o-…, account). */
-const LAYOUT_DEPTH = 8;
 
 /**
  * The accounts whose `AWSLogs/[o-…/]<account>/CloudTrail/` folders lie in `root` (or hold it),
- * each with where: an organization trail's folders, the account's own, or both. Only folders are
- * listed, down to the `CloudTrail` folders (never into them, nor into digest and Insights
- * folders); an unreadable folder is passed over (the listing of the files reports it).
+ * each with where: an organization trail's folders, the account's own, or both, at any depth (a
+ * trail's S3 prefix may have many parts). Only folders are listed, down to the `CloudTrail` folders
+ * (never into them, nor into digest and Insights folders), each real folder once; an unreadable
+ * folder is passed over (the listing of the files reports it).
  */
 export function accountLogFolders(root: string): ReadonlyMap<string, AccountLogFolders> {
   const found = new Map<string, AccountLogFolders>();
   const visited = new Set<string>();
-  const visit = (dir: string, depth: number): void => {
+  const visit = (dir: string): void => {
     const match = CLOUDTRAIL_FOLDER.exec(dir);
     if (match !== null) {
       const account = match[2] ?? '';
@@ -181,7 +180,6 @@ export function accountLogFolders(root: string): ReadonlyMap<string, AccountLogF
       found.set(account, match[1] === undefined ? { ...known, own: true } : { ...known, organization: true });
       return;
     }
-    if (depth === 0) return;
     let entries;
     try {
       const stat = statSync(dir);
@@ -194,9 +192,9 @@ export function accountLogFolders(root: string): ReadonlyMap<string, AccountLogF
     }
     for (const entry of entries) {
       if ((entry.isDirectory() || entry.isSymbolicLink()) && !NON_LOG_FOLDERS.has(entry.name))
-        visit(join(dir, entry.name), depth - 1);
+        visit(join(dir, entry.name));
     }
   };
-  visit(resolve(root), LAYOUT_DEPTH);
+  visit(resolve(root));
   return found;
 }
