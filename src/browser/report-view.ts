@@ -188,6 +188,8 @@ interface RoleRow {
   readonly arn: string;
   readonly account: string;
   readonly calls: number;
+  /** Calls of its sessions refused or failed. */
+  readonly refused: number;
   readonly lastSeen: string | undefined;
   readonly note: string;
 }
@@ -366,6 +368,7 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
       arn: role.arn,
       account: role.account.name,
       calls: role.calls,
+      refused: role.refusedCalls,
       lastSeen: role.lastSeen,
       note: role.conditional ? 'conditional' : '',
     })),
@@ -374,6 +377,7 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
       arn: role.arn,
       account: '',
       calls: role.calls,
+      refused: role.refusedCalls,
       lastSeen: role.lastSeen,
       note: 'not named by its policies',
     })),
@@ -386,6 +390,7 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
         { key: 'role', label: 'Role', value: (r) => r.arn, className: 'mono' },
         { key: 'account', label: 'Account', value: (r) => r.account },
         { key: 'calls', label: 'Calls in its sessions', className: 'num', value: (r) => r.calls },
+        { key: 'refused', label: 'Refused', className: 'num', value: (r) => r.refused },
         { key: 'last_seen', label: 'Last seen', value: (r) => r.lastSeen },
         { key: 'note', label: 'Note', value: (r) => r.note },
       ]),

@@ -218,6 +218,11 @@ function describeCaller(caller: string | null, via: string | null, accountId: st
   return `${shortIdentity(caller, accountId)}${via === null ? '' : ` via ${shortIdentity(via, accountId)}`}`;
 }
 
+/** `, 2 refused` after a count of successful calls, or nothing when none was refused. */
+function refused(count: number): string {
+  return count > 0 ? `, ${count} refused` : '';
+}
+
 function renderAssumableRoles(document: PrincipalDiffDocument, palette: ChalkInstance): string[] {
   const roles = document.assumableRoles ?? [];
   const others = document.otherRolesUsed ?? [];
@@ -232,13 +237,15 @@ function renderAssumableRoles(document: PrincipalDiffDocument, palette: ChalkIns
     ...roles.map((role) => ({
       symbol: role.used ? ' ' : '-',
       name: label(role),
-      detail: role.used ? `${role.calls} call(s), last ${role.lastSeen ?? ''}` : 'not assumed in the window',
+      detail: role.used
+        ? `${role.calls} call(s)${refused(role.refusedCalls)}, last ${role.lastSeen ?? ''}`
+        : 'not assumed in the window',
       suffix: role.conditional ? '  [conditional]' : '',
     })),
     ...others.map((role) => ({
       symbol: '+',
       name: shortIdentity(role.arn, document.account.id),
-      detail: `${role.calls} call(s), last ${role.lastSeen}; not named by its policies`,
+      detail: `${role.calls} call(s)${refused(role.refusedCalls)}, last ${role.lastSeen}; not named by its policies`,
       suffix: '',
     })),
   ];

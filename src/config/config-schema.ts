@@ -212,7 +212,7 @@ const actionPattern = z
   );
 
 /**
- * One entry of `boundary.exclude`: a principal name (matched exactly), or, starting with `arn:`, a
+ * One entry of `boundary.exclude`: a principal name (in any case, as IAM compares them), or, starting with `arn:`, a
  * regular expression the principal's whole ARN must match.
  */
 const boundaryExcludeEntry = z.string().check(

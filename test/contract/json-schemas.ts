@@ -152,12 +152,20 @@ export const diffDocument = z.strictObject({
         conditional: z.boolean(),
         used: z.boolean(),
         calls: count,
+        refusedCalls: count,
         lastSeen: time.optional(),
       }),
     )
     .optional(),
   otherRolesUsed: z
-    .array(z.strictObject({ arn: z.string().startsWith('arn:'), calls: count, lastSeen: time }))
+    .array(
+      z.strictObject({
+        arn: z.string().startsWith('arn:'),
+        calls: count,
+        refusedCalls: count,
+        lastSeen: time,
+      }),
+    )
     .optional(),
   accessAdvisor: z
     .strictObject({

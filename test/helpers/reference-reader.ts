@@ -222,14 +222,19 @@ export function describeRoleSessionUse(
   roleArn: string,
   callerIds: readonly string[],
 ): string {
+  // Sessions the callers opened, directly or through a chain that came through one of them.
   const sessions = rows.filter(
-    (row) => row.actorArn === roleArn && row.callerArn !== null && callerIds.includes(row.callerArn),
+    (row) =>
+      row.actorArn === roleArn &&
+      ((row.callerArn !== null && callerIds.includes(row.callerArn)) ||
+        (row.viaArn !== null && callerIds.includes(row.viaArn))),
   );
   const calls = sessions.filter((row) => row.outcome === 'ok').reduce((sum, row) => sum + row.calls, 0);
+  const refused = sessions.filter((row) => row.outcome !== 'ok').reduce((sum, row) => sum + row.calls, 0);
   const last =
     sessions
       .map((row) => row.lastSeen)
       .sort()
       .at(-1) ?? 'never';
-  return `${calls} call(s), last ${last}`;
+  return `${calls} call(s)${refused > 0 ? `, ${refused} refused` : ''}, last ${last}`;
 }

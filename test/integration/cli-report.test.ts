@@ -104,6 +104,8 @@ describe('iamtrail --user / --role (demo organisation)', () => {
         '',
         'Roles alice may assume (sts:AssumeRole in its policies) and their use in the window:',
         `  admin           ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::111111111111:role/admin', ALICE)}`,
+        // Her readonly session's only call was refused: she assumed it, so --show-used keeps it.
+        `  readonly        ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::111111111111:role/readonly', ALICE)}`,
         `  admin (backup)  ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::222222222222:role/admin', ALICE)}`,
         ...DEMO_UNREADABLE_NOTE,
         '',
@@ -195,6 +197,8 @@ describe('iamtrail --user / --role (demo organisation)', () => {
         '  sts:AssumeRole',
         '',
         'Roles admin may assume (sts:AssumeRole in its policies) and their use in the window:',
+        // alice's readonly session, opened through admin, made one call, refused: assumed all the same
+        `  readonly        ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::111111111111:role/readonly', ['arn:aws:iam::111111111111:role/admin'])}`,
         '  admin (backup)  3 call(s), last 2026-10-29T00:01:45Z',
         ...DEMO_UNREADABLE_NOTE,
         '',

@@ -170,7 +170,7 @@ describe('--destrole on the demo organisation', () => {
     );
   });
 
-  it('--user alice lists the roles her policies let her assume; the read* role she never used is "-"', async () => {
+  it('--user alice lists the roles her policies let her assume; the readonly session whose only call was refused counts as assumed', async () => {
     const result = await demo('--account', 'demo', '--user', 'alice');
     expect(result.status).toBe(0);
     const section = result.stdout.slice(result.stdout.indexOf('\nRoles alice may assume'));
@@ -179,7 +179,7 @@ describe('--destrole on the demo organisation', () => {
         '',
         'Roles alice may assume (sts:AssumeRole in its policies) and their use in the window:',
         `  admin           ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::111111111111:role/admin', ALICE)}`,
-        '- readonly        not assumed in the window',
+        `  readonly        ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::111111111111:role/readonly', ALICE)}`,
         `  admin (backup)  ${describeRoleSessionUse(demoMonthPlainly().rows, 'arn:aws:iam::222222222222:role/admin', ALICE)}`,
         ...DEMO_UNREADABLE_NOTE,
         '',
@@ -193,10 +193,24 @@ describe('--destrole on the demo organisation', () => {
     };
     expect(json.assumableRoles.map((role) => [role.arn, role.used])).toEqual([
       [`arn:aws:iam::${DEMO_ID}:role/admin`, true],
-      [`arn:aws:iam::${DEMO_ID}:role/readonly`, false],
+      [`arn:aws:iam::${DEMO_ID}:role/readonly`, true],
       ['arn:aws:iam::222222222222:role/admin', true],
     ]);
     expect(json.otherRolesUsed).toEqual([]);
+  });
+
+  it('--user bob: roles his group lets him assume (under MFA) and no session of his in the logs are "-"', async () => {
+    // bob opened no role session in the demo: no row of any role has him as caller.
+    expect(
+      demoMonthPlainly().rows.filter((row) => row.callerArn === `arn:aws:iam::${DEMO_ID}:user/bob`),
+    ).toEqual([]);
+    const result = await demo('--account', 'demo', '--user', 'bob');
+    const section = result.stdout.slice(result.stdout.indexOf('\nRoles bob may assume'));
+    expect(section.split('\n').slice(2, 5)).toEqual([
+      '- admin           not assumed in the window  [conditional]',
+      '- readonly        not assumed in the window  [conditional]',
+      '- admin (backup)  not assumed in the window  [conditional]',
+    ]);
   });
 
   it('--list roles shows each role with its callers, in text and JSON', async () => {

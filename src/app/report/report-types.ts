@@ -30,18 +30,27 @@ export interface AssumableRoleUsage {
   readonly name: string;
   readonly arn: string;
   readonly account: { readonly name: string; readonly id: string };
-  /** Only under a Condition of the policy. */
+  /** Only for some requests (a Condition, a variable without a value, policies the data lacks). */
   readonly conditional: boolean;
+  /**
+   * A session of it the principal opened (directly or through a chain) made a call in the window,
+   * refused or not: the role was assumed.
+   */
   readonly used: boolean;
-  /** Calls made in its sessions that the principal opened (directly or through a chain). */
+  /** Successful calls made in those sessions. */
   readonly calls: number;
+  /** Calls made in those sessions that were refused or failed. */
+  readonly refusedCalls: number;
   readonly lastSeen: string | undefined;
 }
 
 /** A role the principal opened sessions of that its own policies do not name (trust policy, SCP, other account). */
 export interface OtherRoleUsed {
   readonly arn: string;
+  /** Successful calls made in its sessions. */
   readonly calls: number;
+  /** Calls made in its sessions that were refused or failed. */
+  readonly refusedCalls: number;
   readonly lastSeen: string;
 }
 

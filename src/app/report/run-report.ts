@@ -273,11 +273,13 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     // the settled statuses.
     const settled = diffOf(useAdvisor);
     const report = filterDiffReport(settled.report, filter);
-    const usage = new Map<string, { calls: number; lastSeen: string }>();
+    // A session's call, refused or not, shows that the role was assumed: AssumeRole succeeded.
+    const usage = new Map<string, { calls: number; refusedCalls: number; lastSeen: string }>();
     for (const entry of sortRoleCallers(used)) {
       const seen = usage.get(entry.roleArn);
       usage.set(entry.roleArn, {
         calls: (seen?.calls ?? 0) + entry.calls - entry.denied - entry.failed,
+        refusedCalls: (seen?.refusedCalls ?? 0) + entry.denied + entry.failed,
         lastSeen: seen === undefined || entry.lastSeen > seen.lastSeen ? entry.lastSeen : seen.lastSeen,
       });
     }
@@ -288,8 +290,9 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
         arn: role.arn,
         account: { name: role.accountName, id: role.accountId },
         conditional: role.conditional,
-        used: seen !== undefined && seen.calls > 0,
+        used: seen !== undefined,
         calls: seen?.calls ?? 0,
+        refusedCalls: seen?.refusedCalls ?? 0,
         lastSeen: seen?.lastSeen,
       };
     });
