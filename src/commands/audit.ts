@@ -75,7 +75,7 @@ export default class Audit extends BaseCommand {
     start: Flags.string({
       helpValue: 'YYYY-MM-DD',
       description:
-        'First UTC day (default: --unused-days days before --end, so the window is the unused period).',
+        'First UTC day (default: the window of --unused-days days that ends on --end, the unused period).',
     }),
     end: Flags.string({
       helpValue: 'YYYY-MM-DD',

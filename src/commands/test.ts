@@ -110,7 +110,7 @@ export default class Test extends BaseCommand {
     }),
     start: Flags.string({
       helpValue: 'YYYY-MM-DD',
-      description: `First UTC day of the CloudTrail cross-check (default: ${DEFAULT_TEST_WINDOW_DAYS} days before --end).`,
+      description: `First UTC day of the CloudTrail cross-check (default: the window of ${DEFAULT_TEST_WINDOW_DAYS} days that ends on --end).`,
     }),
     end: Flags.string({
       helpValue: 'YYYY-MM-DD',
