@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -99,24 +100,43 @@ describe('writeOutputFile', () => {
   );
 
   it.skipIf(process.platform !== 'linux')(
-    '--out /dev/stdout with stdout redirected to a file: written into that file, after what came before, and /dev/stdout stays a link',
+    '--out /dev/stdout (or a link to it) with stdout redirected to a file: written where stdout stands, between what is printed before and after; the links stay links',
     () => {
-      const out = join(work, 'stdout.txt');
-      const descriptor = openSync(out, 'w');
+      const link = join(work, 'to-stdout');
+      symlinkSync('/dev/stdout', link);
       const module = pathToFileURL(join(REPO_ROOT, 'dist/cli/write-output-file.js')).href;
-      const child = spawnSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `process.stdout.write('before\\n'); const { writeOutputFile } = await import(${JSON.stringify(module)}); writeOutputFile('/dev/stdout', 'report\\n');`,
-        ],
-        { stdio: ['ignore', descriptor, 'pipe'] },
-      );
-      closeSync(descriptor);
-      expect(child.status, child.stderr.toString()).toBe(0);
-      expect(readFileSync(out, 'utf8')).toBe('before\nreport\n');
+      for (const path of ['/dev/stdout', link]) {
+        const out = join(work, 'stdout.txt');
+        const descriptor = openSync(out, 'w');
+        const child = spawnSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `process.stdout.write('before\\n'); const { writeOutputFile } = await import(${JSON.stringify(module)}); writeOutputFile(${JSON.stringify(path)}, 'report\\n'); process.stdout.write('after\\n');`,
+          ],
+          { stdio: ['ignore', descriptor, 'pipe'] },
+        );
+        closeSync(descriptor);
+        expect(child.status, child.stderr.toString()).toBe(0);
+        expect(readFileSync(out, 'utf8'), path).toBe('before\nreport\nafter\n');
+      }
       expect(lstatSync('/dev/stdout').isSymbolicLink()).toBe(true);
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    },
+  );
+
+  it.skipIf(!existsSync('/dev/shm'))(
+    'a regular file under /dev (tmpfs) is replaced whole, as any file',
+    () => {
+      const path = join('/dev/shm', `iamtrail-output-${process.pid}.json`);
+      try {
+        writeOutputFile(path, '{"a":1}\n');
+        writeOutputFile(path, '{"a":2}\n');
+        expect(readFileSync(path, 'utf8')).toBe('{"a":2}\n');
+      } finally {
+        rmSync(path, { force: true });
+      }
     },
   );
 });
