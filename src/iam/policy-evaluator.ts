@@ -743,34 +743,47 @@ const dateValue =
     };
   };
 
-const ipValue = (policyValue: string): ValueMatcher => {
-  const [address = '', prefixText] = policyValue.trim().split('/');
+/**
+ * An address with an optional prefix (`10.1.0.0/16`, `2001:db8::/32`, `192.0.2.7`); `undefined`
+ * when the text is not one (`10.0.0.0/`, `10.0.0.0/abc`, `10.0.0.0/33`, `10.0.0.0/8/9`).
+ */
+function parseAddressBlock(text: string):
+  | {
+      readonly address: string;
+      readonly type: 'ipv4' | 'ipv6';
+      readonly prefix: number;
+      readonly block: boolean;
+    }
+  | undefined {
+  const match = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text.trim());
+  const address = match?.[1] ?? '';
   const family = isIP(address);
-  if (family === 0) return () => false;
+  if (match === null || family === 0) return undefined;
+  const max = family === 4 ? 32 : 128;
+  const prefix = match[2] === undefined ? max : Number(match[2]);
+  if (prefix > max) return undefined;
+  return { address, type: family === 4 ? 'ipv4' : 'ipv6', prefix, block: match[2] !== undefined };
+}
+
+const ipValue = (policyValue: string): ValueMatcher => {
+  // A policy value that is no address block matches no address.
+  const policy = parseAddressBlock(policyValue);
+  if (policy === undefined) return () => false;
+  const { address, type, prefix } = policy;
   const list = new BlockList();
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  const prefix = prefixText === undefined ? (family === 4 ? 32 : 128) : Number(prefixText);
-  try {
-    list.addSubnet(address, prefix, type);
-  } catch {
-    return () => false;
-  }
+  list.addSubnet(address, prefix, type);
   return (contextValue, scratch) => {
-    const [actual = '', actualPrefixText] = contextValue.trim().split('/');
-    const actualFamily = isIP(actual);
-    if (actualFamily === 0) return false;
-    const actualType = actualFamily === 4 ? 'ipv4' : 'ipv6';
-    if (actualPrefixText === undefined) return list.check(actual, actualType);
+    // A request value that is no address (a prefix that is not one included) matches none.
+    const actual = parseAddressBlock(contextValue);
+    if (actual === undefined) return false;
+    if (!actual.block) return list.check(actual.address, actual.type);
     // A CIDR as the request's value (`--context aws:SourceIp=10.1.2.0/24:ip`): any address of the
     // block. CIDR blocks nest or are apart: the block inside the policy's is true, apart false,
     // and one holding the policy's (only some of its addresses match) unknown.
-    const actualPrefix = Number(actualPrefixText);
-    // A prefix that is not one (`/abc`, `/-1`, `/33` for IPv4) makes the value no address.
-    if (!/^\d{1,3}$/.test(actualPrefixText) || actualPrefix > (actualFamily === 4 ? 32 : 128)) return false;
-    if (actualType !== type) return false;
-    if (actualPrefix >= prefix) return list.check(actual, actualType);
+    if (actual.type !== type) return false;
+    if (actual.prefix >= prefix) return list.check(actual.address, actual.type);
     const block = new BlockList();
-    block.addSubnet(actual, actualPrefix, actualType);
+    block.addSubnet(actual.address, actual.prefix, actual.type);
     if (!block.check(address, type)) return false;
     scratch.problems.add(
       `the request's address block ${contextValue.trim()} holds addresses in and out of the policy's ${policyValue.trim()}: the answer depends on the address`,

@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,14 +17,13 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
-import { toReportDocument } from '../../src/cli/render-report.js';
 import { buildServer, serverPlaces } from '../../src/app/serve/build-server.js';
 import { createCacheAccess } from '../../src/app/serve/cache-access.js';
-import { createUsageReader } from '../../src/app/serve/principal-usage.js';
 import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { writeS3Snapshot } from '../helpers/advisor.js';
 import { flatten, runCli } from '../helpers/cli.js';
+import { usageServer } from '../helpers/usage-server.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /*
@@ -60,17 +69,7 @@ async function stderrOf(body: () => Promise<void>): Promise<string> {
 }
 
 async function serverOn(path: string) {
-  const config = loadConfig(join(REPO_ROOT, 'examples/demo/config.example.yaml'));
-  return buildServer({
-    cache: createCacheAccess(path, { lockTimeoutMs: 1000 }),
-    privatePlaces: serverPlaces(path, config),
-    usage: createUsageReader({
-      config,
-      cache: { path, lockTimeoutMs: 1000 },
-      toDocument: toReportDocument,
-      warn: () => undefined,
-    }),
-  });
+  return usageServer(path, loadConfig(join(REPO_ROOT, 'examples/demo/config.example.yaml')));
 }
 
 const ROUTES = [
@@ -297,17 +296,7 @@ describe('what the client cannot mend is a 503, never a 400', () => {
     );
     mkdirSync(join(dir, 'logs'));
     const path = await cacheOfVersion('usage.duckdb', CACHE_SCHEMA_VERSION);
-    const config = loadConfig(join(dir, 'config.yaml'));
-    const server = await buildServer({
-      cache: createCacheAccess(path, { lockTimeoutMs: 1000 }),
-      privatePlaces: serverPlaces(path, config),
-      usage: createUsageReader({
-        config,
-        cache: { path, lockTimeoutMs: 1000 },
-        toDocument: toReportDocument,
-        warn: () => undefined,
-      }),
-    });
+    const server = await usageServer(path, loadConfig(join(dir, 'config.yaml')));
     const logged = await stderrOf(async () => {
       try {
         const answer = await server.inject({
@@ -323,6 +312,55 @@ describe('what the client cannot mend is a 503, never a 400', () => {
       }
     });
     expect(logged).toContain(join(dir, 'iam.json'));
+  });
+});
+
+describe("what an answer may name of the server's", () => {
+  it("a 503 about one account names no other account of the config, and the usage document none of the server's files", async () => {
+    // The demo without the logs of account demo: a question about alice finds records of backup only.
+    const dir = mkdtempSync(join(work, 'no-demo-logs-'));
+    cpSync(join(REPO_ROOT, 'examples/demo'), dir, { recursive: true });
+    rmSync(join(dir, 'logs/AWSLogs/o-demo12345/111111111111'), { recursive: true });
+    const config = loadConfig(join(dir, 'config.example.yaml'));
+    const path = join(dir, 'cache.duckdb');
+    const window = ['--start', '2026-10-01', '--end', '2026-10-02'];
+    const filled = await runCli([
+      ...['--config', config.file, '--account', 'backup', '--list', 'users', ...window, '--cache', path],
+    ]);
+    expect(filled.status, filled.stderr).toBe(0);
+    // The server is given the cache through a link: DuckDB names the file the link leads to.
+    const link = join(dir, 'cache-link.duckdb');
+    symlinkSync(path, link);
+    expect(
+      serverPlaces(link, config)
+        .filter((place) => place.label === '<--cache>')
+        .map((place) => place.path),
+    ).toContain(realpathSync.native(path));
+    const server = await usageServer(link, config);
+    const usageOf = (arn: string) =>
+      server.inject({
+        method: 'GET',
+        url: `/api/v1/principals/${encodeURIComponent(arn)}/usage?start=2026-10-01&end=2026-10-02`,
+      });
+    const logged = await stderrOf(async () => {
+      try {
+        const alice = await usageOf('arn:aws:iam::111111111111:user/alice');
+        expect(alice.statusCode, alice.body).toBe(503);
+        const { message } = alice.json<{ message: string }>();
+        expect(message).toContain('no CloudTrail log for account demo (111111111111)');
+        expect(message).toContain('records of <another account of --config>');
+        expect(message).not.toContain('222222222222');
+        expect(message).not.toContain(dir);
+        const ops = await usageOf('arn:aws:iam::222222222222:user/ops');
+        expect(ops.statusCode, ops.body).toBe(200);
+        expect(ops.body).not.toContain(dir);
+        expect(ops.json<{ logs: { cache: string } }>().logs.cache).toBe('<--cache>');
+        expect(ops.body).toContain('222222222222');
+      } finally {
+        await server.close();
+      }
+    });
+    expect(logged).toContain('records of 222222222222');
   });
 });
 

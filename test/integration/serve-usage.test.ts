@@ -5,13 +5,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildServer, serverPlaces } from '../../src/app/serve/build-server.js';
-import { createCacheAccess } from '../../src/app/serve/cache-access.js';
-import { createUsageReader } from '../../src/app/serve/principal-usage.js';
-import { toReportDocument } from '../../src/cli/render-report.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { diffDocument } from '../contract/json-schemas.js';
 import { DEMO_ARGS, parseJsonAnswer, runCli, withoutLogs } from '../helpers/cli.js';
+import { usageServer } from '../helpers/usage-server.js';
 import type { JsonAnswer } from '../helpers/cli.js';
 
 // `/api/v1/principals/:arn/usage`: the report's document, answered from the cache alone. The cache
@@ -47,16 +44,9 @@ beforeAll(async () => {
     await runCli([...args, '--cache', cachePath, '--account', 'demo', '--user', 'alice', '--format', 'json']),
   );
   const warnings: string[] = [];
-  const config = loadConfig(CONFIG);
-  server = await buildServer({
-    cache: createCacheAccess(cachePath, { lockTimeoutMs: 5000 }),
-    privatePlaces: serverPlaces(cachePath, config),
-    usage: createUsageReader({
-      config,
-      cache: { path: cachePath, lockTimeoutMs: 5000 },
-      toDocument: toReportDocument,
-      warn: (message) => warnings.push(message),
-    }),
+  server = await usageServer(cachePath, loadConfig(CONFIG), {
+    lockTimeoutMs: 5000,
+    warn: (message) => warnings.push(message),
   });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const address = server.server.address();
@@ -112,7 +102,7 @@ describe('/api/v1/principals/:arn/usage', () => {
     [
       'an account the config does not list',
       `/${encodeURIComponent('arn:aws:iam::999999999999:user/alice')}/usage`,
-      "account 999999999999 is not in the server's config",
+      'the server does not answer the usage of account 999999999999: its --config does not list it with an iam: file',
     ],
     [
       'a day that is not one',

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
@@ -39,18 +40,42 @@ export interface ServeOptions {
   readonly privatePlaces?: readonly PrivatePlace[];
 }
 
-/** A path of the server's that no answer names, and what answers say instead. */
+/**
+ * A text of the server's that no answer names (a path, or an account's id), and what answers say
+ * instead. An account's id (`account`) is named in errors about that account only, and left in a
+ * document.
+ */
 export interface PrivatePlace {
   readonly path: string;
   readonly label: string;
+  /** The id of the account this place is (an error about it may name it). */
+  readonly account?: string;
+}
+
+/** `path` as given, resolved, and as the file system has it (links followed), where it differs. */
+function pathForms(path: string): string[] {
+  const resolved = resolve(path);
+  let real: string | undefined;
+  try {
+    real = realpathSync.native(resolved);
+  } catch {
+    // Not there (yet): its folder's real path, if that is there.
+    try {
+      real = join(realpathSync.native(dirname(resolved)), basename(resolved));
+    } catch {
+      real = undefined;
+    }
+  }
+  return [...new Set([path, resolved, ...(real === undefined ? [] : [real])])];
 }
 
 /**
  * The server's files an answer must not name: the cache, and with a config its file, its logs
- * folder and its accounts' IAM files, each as given and as resolved.
+ * folder and its accounts' IAM files, each as given, as resolved and with links followed; and the
+ * config's account ids, which an error names only about the account asked for.
  */
 export function serverPlaces(cachePath: string, config: Config | undefined): PrivatePlace[] {
-  const places = [
+  const files = [
     { path: cachePath, label: '<--cache>' },
     ...(config === undefined
       ? []
@@ -66,7 +91,25 @@ export function serverPlaces(cachePath: string, config: Config | undefined): Pri
           ),
         ]),
   ];
-  return places.flatMap((place) => [place, { path: resolve(place.path), label: place.label }]);
+  return [
+    ...files.flatMap((place) => pathForms(place.path).map((path) => ({ path, label: place.label }))),
+    ...(config?.accounts ?? []).map((account) => ({
+      path: account.id,
+      label: '<another account of --config>',
+      account: account.id,
+    })),
+  ];
+}
+
+/** `value` with every string in it passed through {@link withoutPrivatePlaces}. */
+function withoutPrivatePlacesDeep(value: unknown, places: readonly PrivatePlace[]): unknown {
+  if (typeof value === 'string') return withoutPrivatePlaces(value, places);
+  if (Array.isArray(value)) return value.map((entry) => withoutPrivatePlacesDeep(entry, places));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(
+      Object.entries(value).map(([key, entry]) => [key, withoutPrivatePlacesDeep(entry, places)]),
+    );
+  return value;
 }
 
 /**
@@ -147,9 +190,17 @@ export async function buildServer(
     transformObject: (generated) =>
       'openapiObject' in generated ? withOptionalBodies(generated.openapiObject) : generated.swaggerObject,
   });
-  server.setErrorHandler((error: FastifyError, request, reply) =>
-    toErrorReply(error, request, reply, privatePlaces ?? []),
-  );
+  server.setErrorHandler((error: FastifyError, request, reply) => {
+    // An error about a principal's account may name that account, no other of the config.
+    const asked = (request.params as { arn?: unknown } | undefined)?.arn;
+    const account = typeof asked === 'string' ? asked.split(':')[4] : undefined;
+    return toErrorReply(
+      error,
+      request,
+      reply,
+      (privatePlaces ?? []).filter((place) => place.account === undefined || place.account !== account),
+    );
+  });
   server.addHook('preValidation', (request, _reply, done) => {
     try {
       checkQueryText(request);
@@ -167,7 +218,13 @@ export async function buildServer(
   );
   registerAardvarkRoute(server, cache, now);
   registerPrincipalRoutes(server, cache);
-  if (usage !== undefined) registerUsageRoute(server, cache, usage);
+  // The report's document names the cache and log files read: by their role only. Account ids
+  // stay: the document is of the account asked about.
+  const files = (privatePlaces ?? []).filter((place) => place.account === undefined);
+  if (usage !== undefined)
+    registerUsageRoute(server, cache, async (request) =>
+      withoutPrivatePlacesDeep(await usage(request), files),
+    );
   server.get('/openapi.json', { schema: { hide: true } }, () => server.swagger());
   return server;
 }

@@ -36,15 +36,12 @@ export function createUsageReader<D>(options: UsageReaderOptions<D>): (request: 
   return async (request) => {
     const principal = parsePrincipalArn(request.arn);
     // An anonymous request never makes iamtrail call AWS: the account's IAM data must be a file.
-    // What the server's config lists is its operator's: an account it lacks is named alone.
+    // What the server's config lists is its operator's: an account it lacks, and one it lists
+    // without an IAM file, get the same answer.
     const account = options.config.accounts.find((entry) => entry.id === principal.accountId);
-    if (account === undefined)
+    if (account?.iam === undefined)
       throw new UsageError(
-        `account ${principal.accountId} is not in the server's config: it answers the usage of the principals of the accounts its --config lists`,
-      );
-    if (account.iam === undefined)
-      throw new UsageError(
-        `account ${account.id} has no iam: file in the server's config: the HTTP API does not read IAM data from AWS`,
+        `the server does not answer the usage of account ${principal.accountId}: its --config does not list it with an iam: file (the HTTP API never reads IAM data from AWS)`,
       );
     // The client sent query parameters, not the CLI's --start and --end.
     const window = resolveWindow(request.start, request.end, new Date(), {

@@ -831,9 +831,42 @@ describe('an address block as the request value of an IP condition', () => {
     // As a string value (the default type, which --context does not check as an address).
     const text = (value: string) =>
       office(request('s3:GetObject', '*', [{ key: 'aws:SourceIp', values: [value], type: 'string' }]));
-    for (const value of ['10.0.0.0/abc', '10.0.0.0/-1', '10.0.0.0/33', '10.0.0.0/', '10.0.0.0/1e1'])
+    for (const value of [
+      '10.0.0.0/abc',
+      '10.0.0.0/-1',
+      '10.0.0.0/33',
+      '10.0.0.0/',
+      '10.0.0.0/1e1',
+      '10.0.0.0/8/99',
+    ])
       expect(text(value).decision, value).toBe('explicitDeny');
     expect(text('10.0.0.0/9').decision).toBe('allowed');
+  });
+
+  it('a policy value that is no address block matches no address (never every address)', () => {
+    for (const policyValue of ['10.0.0.0/', '10.0.0.0/abc', '10.0.0.0/33', '10.0.0.0/8/9', 'office']) {
+      const only = compilePolicies(
+        testPolicies(alice, [
+          inlinePolicy('p', {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 's3:GetObject',
+                Resource: '*',
+                Condition: { IpAddress: { 'aws:SourceIp': policyValue } },
+              },
+            ],
+          }),
+        ]),
+      );
+      for (const address of ['192.168.1.1', '10.1.2.3'])
+        expect(
+          only(request('s3:GetObject', '*', [{ key: 'aws:SourceIp', values: [address], type: 'ip' }]))
+            .decision,
+          `${policyValue} / ${address}`,
+        ).toBe('implicitDeny');
+    }
   });
 
   it('holding it: some do, so it depends on the address', () => {
