@@ -91,6 +91,8 @@ export class CacheConnection {
   #closed = false;
   /** Opened by {@link openReadOnly}. */
   readonly #readOnly: boolean;
+  /** Gives back the umask {@link holdPrivateUmask} took for this cache, opened for writing. */
+  #releaseUmask: () => void = () => undefined;
 
   /** The path errors name: {@link path}, or for a cache being created, where it will be. */
   readonly reportedPath: string;
@@ -169,20 +171,30 @@ export class CacheConnection {
       if (state === 'duckdb') {
         if (!verifiedFiles.has(fileIdentity(path)))
           await CacheConnection.#withOwnFile(path, settings, () => Promise.resolve());
+        // A cache written before iamtrail made them its owner's only (or by hand): made so now.
+        keepToOwner(path);
       } else {
         refuseDanglingLink(path);
         createCacheFolder(path);
         await CacheConnection.#createFile(path, state, settings);
       }
-      let database: OpenedDatabase;
+      // What DuckDB writes beside the file while it is open (its write-ahead log) is the owner's too.
+      const release = holdPrivateUmask();
       try {
-        database = await openDuckDbDatabase(path, settings);
+        let database: OpenedDatabase;
+        try {
+          database = await openDuckDbDatabase(path, settings);
+        } catch (error) {
+          throw CacheConnection.#openError(path, error);
+        }
+        const store = await CacheConnection.#connect(path, database, onNotice);
+        store.#releaseUmask = release;
+        verifiedFiles.add(fileIdentity(path));
+        return store;
       } catch (error) {
-        throw CacheConnection.#openError(path, error);
+        release();
+        throw error;
       }
-      const store = await CacheConnection.#connect(path, database, onNotice);
-      verifiedFiles.add(fileIdentity(path));
-      return store;
     });
   }
 
@@ -548,6 +560,8 @@ export class CacheConnection {
       await this.#database.close();
     } catch (error) {
       throw toCacheError(error, this.reportedPath);
+    } finally {
+      this.#releaseUmask();
     }
   }
 
@@ -581,6 +595,51 @@ export class CacheConnection {
  * inode, checked anew.
  */
 const verifiedFiles = new Set<string>();
+
+/** How many caches the process has open for writing, and the umask before the first of them. */
+let privateWriters = 0;
+let umaskBefore: number | undefined;
+
+/**
+ * Makes the files the process creates its owner's only (umask 077 added to its own) until the
+ * returned function is called, for as long as one cache is open for writing: DuckDB creates the
+ * cache's write-ahead log (`CACHE.wal`, rows not yet in the file) and its spill files with the
+ * umask's mode, which a shared folder would open to others. Nothing where the umask cannot be
+ * changed (a worker thread).
+ */
+function holdPrivateUmask(): () => void {
+  try {
+    if (privateWriters === 0) {
+      const before = process.umask(0o077);
+      process.umask(before | 0o077);
+      umaskBefore = before;
+    }
+  } catch {
+    return () => undefined;
+  }
+  privateWriters += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    privateWriters -= 1;
+    if (privateWriters === 0 && umaskBefore !== undefined) {
+      process.umask(umaskBefore);
+      umaskBefore = undefined;
+    }
+  };
+}
+
+/** Takes away the group's and others' access to a cache file the process owns; else leaves it. */
+function keepToOwner(path: string): void {
+  try {
+    const { mode, uid } = statSync(path);
+    if ((mode & 0o077) !== 0 && (process.getuid === undefined || uid === process.getuid()))
+      chmodSync(path, mode & 0o700);
+  } catch {
+    // Not the process's to change (or gone): the cache is read as it is.
+  }
+}
 
 /**
  * Whether an open database is an iamtrail cache of {@link CACHE_SCHEMA_VERSION}: in one query when

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   copyFileSync,
   existsSync,
@@ -213,6 +214,40 @@ describe('a file iamtrail did not create', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(join(work, 'private')).mode & 0o777).toBe(0o700);
     expect(statSync(join(work, 'private', 'deeper')).mode & 0o777).toBe(0o700);
+  });
+
+  it("makes an older cache its owner's only, and its write-ahead log too while it is written", async () => {
+    const path = join(work, 'older', 'cache.duckdb');
+    await (await CacheStore.open(path)).close();
+    // A cache written before iamtrail made caches 0600, in a folder others may read.
+    chmodSync(path, 0o644);
+    chmodSync(join(work, 'older'), 0o755);
+    const before = join(work, 'older', 'before.txt');
+    writeFileSync(before, '');
+    const store = await CacheStore.open(path);
+    try {
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      await store.recordAthenaQuery(
+        {
+          queryId: '11111111-2222-3333-4444-555555555555',
+          region: 'us-east-1',
+          workgroup: 'primary',
+          outputLocation: null,
+          state: 'SUCCEEDED',
+          bytesScanned: 0,
+        },
+        null,
+      );
+      // The write is in the write-ahead log until the checkpoint of the close.
+      expect(existsSync(`${path}.wal`)).toBe(true);
+      expect(statSync(`${path}.wal`).mode & 0o777).toBe(0o600);
+    } finally {
+      await store.close();
+    }
+    // The process's umask is given back: a file created now has the mode one had before.
+    const after = join(work, 'older', 'after.txt');
+    writeFileSync(after, '');
+    expect(statSync(after).mode & 0o777).toBe(statSync(before).mode & 0o777);
   });
 
   it('never creates a cache through a symbolic link to a file that does not exist (exit 2, nothing created)', async () => {
