@@ -1,3 +1,5 @@
+import { mapStringsDeep } from '../map-strings.js';
+
 /**
  * Characters that data must not send to a terminal raw: C0 controls (ESC starts ANSI and OSC
  * sequences, CR and LF rewrite or forge lines), DEL, C1 controls (U+009B is a one-character CSI)
@@ -33,35 +35,9 @@ export function toPrintable(text: string): string {
 
 /**
  * {@link toPrintable} applied to every string of a JSON-shaped value (plain objects, arrays,
- * scalars), for documents handed to a text or CSV renderer. Copy on write: an array or object
- * none of whose strings changes is returned as it is (a report of 20,000 actions is rarely
- * copied), so the result must be read, never changed.
+ * scalars), for documents handed to a text or CSV renderer; copy on write ({@link mapStringsDeep}),
+ * so the result must be read, never changed.
  */
 export function toPrintableDeep<T>(value: T): T {
-  if (typeof value === 'string') return toPrintable(value) as T;
-  if (typeof value !== 'object' || value === null) return value;
-  // Plain loops: a report's document holds some 10,000 values, which `Object.entries` and a
-  // callback per array took 10-13 ms to walk once, as a command runs it (cold), against 2.
-  if (Array.isArray(value)) {
-    let copy: unknown[] | undefined;
-    for (let index = 0; index < value.length; index += 1) {
-      const item: unknown = value[index];
-      const printable = toPrintableDeep(item);
-      if (printable === item) continue;
-      copy ??= value.slice();
-      copy[index] = printable;
-    }
-    return (copy ?? value) as T;
-  }
-  const record = value as Record<string, unknown>;
-  let copy: Record<string, unknown> | undefined;
-  for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue;
-    const item = record[key];
-    const printable = toPrintableDeep(item);
-    if (printable === item) continue;
-    copy ??= { ...record };
-    copy[key] = printable;
-  }
-  return (copy ?? value) as T;
+  return mapStringsDeep(value, toPrintable);
 }

@@ -745,9 +745,10 @@ const dateValue =
 
 /**
  * An address with an optional prefix (`10.1.0.0/16`, `2001:db8::/32`, `192.0.2.7`); `undefined`
- * when the text is not one (`10.0.0.0/`, `10.0.0.0/abc`, `10.0.0.0/33`, `10.0.0.0/8/9`).
+ * when the text, as it is (no blank trimmed), is not one (`10.0.0.0/`, `10.0.0.0/abc`, `10.0.0.0/33`,
+ * `10.0.0.0/8/9`). Also what `--context KEY=VALUE:ip` and a test's `ip` values must be.
  */
-function parseAddressBlock(text: string):
+export function parseAddressBlock(text: string):
   | {
       readonly address: string;
       readonly type: 'ipv4' | 'ipv6';
@@ -755,7 +756,7 @@ function parseAddressBlock(text: string):
       readonly block: boolean;
     }
   | undefined {
-  const match = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text.trim());
+  const match = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text);
   const address = match?.[1] ?? '';
   const family = isIP(address);
   if (match === null || family === 0) return undefined;
@@ -767,14 +768,14 @@ function parseAddressBlock(text: string):
 
 const ipValue = (policyValue: string): ValueMatcher => {
   // A policy value that is no address block matches no address.
-  const policy = parseAddressBlock(policyValue);
+  const policy = parseAddressBlock(policyValue.trim());
   if (policy === undefined) return () => false;
   const { address, type, prefix } = policy;
   const list = new BlockList();
   list.addSubnet(address, prefix, type);
   return (contextValue, scratch) => {
     // A request value that is no address (a prefix that is not one included) matches none.
-    const actual = parseAddressBlock(contextValue);
+    const actual = parseAddressBlock(contextValue.trim());
     if (actual === undefined) return false;
     if (!actual.block) return list.check(actual.address, actual.type);
     // A CIDR as the request's value (`--context aws:SourceIp=10.1.2.0/24:ip`): any address of the

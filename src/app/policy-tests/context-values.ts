@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
-
 import type { ContextKeyType } from '../../iam/policy-evaluation.js';
+import { parseAddressBlock } from '../../iam/policy-evaluator.js';
 
 /*
  * The values of a request's context keys (a test file's `custom_context`, `access --context`),
@@ -18,16 +17,6 @@ function memberType(type: ContextKeyType): string {
   return type.endsWith('List') ? type.slice(0, -'List'.length) : type;
 }
 
-/** Whether `value` is an IP address or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`). */
-function isAddressOrCidr(value: string): boolean {
-  const slash = value.indexOf('/');
-  if (slash < 0) return isIP(value) !== 0;
-  const version = isIP(value.slice(0, slash));
-  const prefix = value.slice(slash + 1);
-  if (version === 0 || !/^\d{1,3}$/.test(prefix)) return false;
-  return Number(prefix) <= (version === 4 ? 32 : 128);
-}
-
 /**
  * Why `value` is not a value of `type`, or `undefined` when it is: ip (an address or CIDR block),
  * boolean (`true`/`false`, any case, as IAM reads them), numeric, date (ISO 8601 or epoch seconds),
@@ -36,7 +25,9 @@ function isAddressOrCidr(value: string): boolean {
 export function contextValueProblem(type: ContextKeyType, value: string): string | undefined {
   switch (memberType(type)) {
     case 'ip':
-      return isAddressOrCidr(value) ? undefined : 'is not an IP address or CIDR block (10.0.0.1, 10.0.0.0/8)';
+      return parseAddressBlock(value) !== undefined
+        ? undefined
+        : 'is not an IP address or CIDR block (10.0.0.1, 10.0.0.0/8)';
     case 'boolean':
       return /^(?:true|false)$/i.test(value) ? undefined : 'is not a boolean (true or false)';
     case 'numeric':

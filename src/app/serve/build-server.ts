@@ -8,6 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 
 import type { Config } from '../../config/load-config.js';
 import { isIamtrailError, UsageError } from '../../errors.js';
+import { mapStringsDeep } from '../../map-strings.js';
 import { registerAardvarkRoute } from './aardvark-route.js';
 import type { CacheAccess } from './cache-access.js';
 import { registerPrincipalRoutes } from './principal-routes.js';
@@ -99,17 +100,6 @@ export function serverPlaces(cachePath: string, config: Config | undefined): Pri
       account: account.id,
     })),
   ];
-}
-
-/** `value` with every string in it passed through {@link withoutPrivatePlaces}. */
-function withoutPrivatePlacesDeep(value: unknown, places: readonly PrivatePlace[]): unknown {
-  if (typeof value === 'string') return withoutPrivatePlaces(value, places);
-  if (Array.isArray(value)) return value.map((entry) => withoutPrivatePlacesDeep(entry, places));
-  if (typeof value === 'object' && value !== null)
-    return Object.fromEntries(
-      Object.entries(value).map(([key, entry]) => [key, withoutPrivatePlacesDeep(entry, places)]),
-    );
-  return value;
 }
 
 /**
@@ -223,7 +213,7 @@ export async function buildServer(
   const files = (privatePlaces ?? []).filter((place) => place.account === undefined);
   if (usage !== undefined)
     registerUsageRoute(server, cache, async (request) =>
-      withoutPrivatePlacesDeep(await usage(request), files),
+      mapStringsDeep(await usage(request), (text) => withoutPrivatePlaces(text, files)),
     );
   server.get('/openapi.json', { schema: { hide: true } }, () => server.swagger());
   return server;
