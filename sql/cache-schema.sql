@@ -57,7 +57,10 @@ CREATE TABLE IF NOT EXISTS activity (
   -- actor_arn as a number (actorKey in src/cache/cache-schema.ts): the actor's account times 2^23
   -- plus 23 bits of the ARN's MD5. Rows are stored in its order, so that DuckDB's min/max of it
   -- skip the other actors' rows (its string statistics keep 8 bytes, "arn:aws:" for every ARN).
-  actor_key BIGINT NOT NULL
+  actor_key BIGINT NOT NULL,
+  -- For a successful AssumeRole (WithSAML, WithWebIdentity) call, the role it assumed
+  -- (requestParameters.roleArn); null for every other call. Last, as schema 16 added it to 15's.
+  assumed_role_arn VARCHAR
 );
 
 -- Each actor's calls per (source, account, day, caller, outcome): the activity rolled up over its
@@ -90,6 +93,21 @@ CREATE TABLE IF NOT EXISTS account_events (
   day VARCHAR NOT NULL,
   event_source VARCHAR NOT NULL,
   event_name VARCHAR NOT NULL
+);
+
+-- The successful AssumeRole (WithSAML, WithWebIdentity) calls per (source, account, day, actor,
+-- caller, role they assumed): the activity's rows that name a role (assumed_role_arn) rolled up,
+-- written with the day's activity in its transaction and replaced (or cleared) with it. What shows
+-- a role assumed whose sessions made no logged call, without reading every actor's rows.
+CREATE TABLE IF NOT EXISTS role_assumptions (
+  source VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  day VARCHAR NOT NULL,
+  actor_arn VARCHAR NOT NULL,
+  caller_arn VARCHAR,
+  role_arn VARCHAR NOT NULL,
+  calls BIGINT NOT NULL,
+  last_seen VARCHAR NOT NULL
 );
 
 -- IAM change events (trail/iam-changes.ts), one row per (source, account, event id): who created,

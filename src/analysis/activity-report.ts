@@ -25,6 +25,11 @@ export interface IdentityActivity {
   readonly arn: string;
   /** Whether it made at least one successful call in the window. */
   readonly active: boolean;
+  /**
+   * The `-` of `--list`: not active and, for a role, no successful AssumeRole call named it (a
+   * role assumed whose sessions made no logged call, or only refused ones, was used all the same).
+   */
+  readonly unused: boolean;
   /** UTC day of its last successful call in the window. */
   readonly lastActivity: string | undefined;
   readonly calls: number;
@@ -36,6 +41,20 @@ export interface IdentityActivity {
   readonly serviceLinked: boolean;
   /** For roles: who opened its sessions in the window, most calls first. */
   readonly callers?: readonly CallerTally[];
+  /**
+   * For roles: its successful AssumeRole calls in the window (a call logged in two accounts
+   * once), whether or not its sessions made a logged call; with the last one's time. A role assumed
+   * is not unused even when it is not active.
+   */
+  readonly assumptions?: number;
+  readonly lastAssumed?: string;
+}
+
+/** Who assumed a role, as the cache's `role_assumptions` give it (see `accountRoleAssumptions`). */
+export interface RoleAssumptionRow {
+  readonly roleArn: string;
+  readonly assumptions: number;
+  readonly lastSeen: string;
 }
 
 /** One caller of a role: the identity that began the sessions (`null`: unknown), and its use. */
@@ -90,7 +109,16 @@ export function buildIdentityListReport(
   accountId: string,
   rows: readonly ActivityRow[],
   roleCallers: readonly RoleCallerRow[] = [],
+  roleAssumptions: readonly RoleAssumptionRow[] = [],
 ): IdentityListReport {
+  const assumedRoles = new Map<string, { assumptions: number; lastAssumed: string }>();
+  for (const row of roleAssumptions) {
+    const seen = assumedRoles.get(row.roleArn);
+    assumedRoles.set(row.roleArn, {
+      assumptions: (seen?.assumptions ?? 0) + row.assumptions,
+      lastAssumed: seen === undefined || row.lastSeen > seen.lastAssumed ? row.lastSeen : seen.lastAssumed,
+    });
+  }
   const callersByRole = new Map<string, CallerTally[]>();
   for (const row of roleCallers) {
     const list = callersByRole.get(row.roleArn) ?? [];
@@ -125,6 +153,14 @@ export function buildIdentityListReport(
     }
     tallies.set(row.actorArn, tally);
   }
+  const roleUse = (arn: string): Pick<IdentityActivity, 'callers' | 'assumptions' | 'lastAssumed'> => {
+    const assumed = assumedRoles.get(arn);
+    return {
+      callers: callersByRole.get(arn) ?? [],
+      assumptions: assumed?.assumptions ?? 0,
+      ...(assumed === undefined ? {} : { lastAssumed: assumed.lastAssumed }),
+    };
+  };
   const known = new Set(principals.map((principal) => principal.arn));
   const identities = principals
     .map((principal) => {
@@ -133,12 +169,13 @@ export function buildIdentityListReport(
         name: principal.name,
         arn: principal.arn,
         active: (tally?.calls ?? 0) > 0,
+        unused: (tally?.calls ?? 0) === 0 && (assumedRoles.get(principal.arn)?.assumptions ?? 0) === 0,
         lastActivity: tally?.lastActivity,
         calls: tally?.calls ?? 0,
         deniedCalls: tally?.deniedCalls ?? 0,
         failedCalls: tally?.failedCalls ?? 0,
         serviceLinked: principal.type === 'role' && principal.serviceLinked,
-        ...(type === 'role' ? { callers: callersByRole.get(principal.arn) ?? [] } : {}),
+        ...(type === 'role' ? roleUse(principal.arn) : {}),
       };
     })
     .sort((a, b) => compare(a.name, b.name));

@@ -615,7 +615,7 @@ function roleDrafts(role: FindingsRole, account: FindingsAccount, context: RuleC
           lastUsed: role.lastUsed,
           covers: null,
         },
-        trailEvidence(account.trail, trailUse, context),
+        trailEvidence(account.trail, trailUse, context, 'role'),
       ],
     },
   ];
@@ -626,6 +626,7 @@ function trailEvidence(
   trail: FindingsTrail | null,
   lastUse: string | null,
   context: RuleContext,
+  subject: 'user' | 'role' = 'user',
 ): FindingEvidence {
   if (trail === null)
     return {
@@ -634,7 +635,15 @@ function trailEvidence(
       lastUsed: null,
       covers: null,
     };
-  const found = lastUse === null ? 'no call in the logs' : `last call ${lastUse}, before the period`;
+  // A role's use is also an AssumeRole call naming it, whose session may have made no logged call.
+  const found =
+    subject === 'role'
+      ? lastUse === null
+        ? 'no call of its sessions and no AssumeRole call naming it in the logs'
+        : `last call or assumption ${lastUse}, before the period`
+      : lastUse === null
+        ? 'no call in the logs'
+        : `last call ${lastUse}, before the period`;
   return {
     source: 'cloudtrail',
     detail: trail.coversPeriod

@@ -82,18 +82,28 @@ export function renderList(doc: IdentityListDocument, root: HTMLElement): void {
   append(root, logsNotices(doc.logs));
   const rows: ListRow[] = [
     ...doc.identities.map((identity): ListRow => ({
-      mark: identity.active ? ' ' : '-',
+      mark: identity.unused ? '-' : ' ',
       knownTo: 'iam',
       identity,
     })),
     ...doc.notInIam.map((identity): ListRow => ({ mark: '!', knownTo: 'logs-only', identity })),
   ];
   const active = doc.identities.filter((identity) => identity.active).length;
+  const unused = doc.identities.filter((identity) => identity.unused).length;
   root.appendChild(
     h('div', { class: 'cards', 'data-role': 'totals' }, [
       card({ key: 'identities', label: `${doc.type}s in IAM`, value: doc.identities.length }),
       card({ key: 'active', label: 'active in the window', value: active }),
-      card({ key: 'inactive', label: 'not active (-)', value: doc.identities.length - active }),
+      card({ key: 'inactive', label: 'not active (-)', value: unused }),
+      ...(doc.identities.length - active - unused > 0
+        ? [
+            card({
+              key: 'assumed-only',
+              label: 'assumed, no successful call',
+              value: doc.identities.length - active - unused,
+            }),
+          ]
+        : []),
       card({ key: 'not-in-iam', label: 'in the logs only (!)', value: doc.notInIam.length }),
     ]),
   );
@@ -190,6 +200,8 @@ interface RoleRow {
   readonly calls: number;
   /** Calls of its sessions refused or failed. */
   readonly refused: number;
+  /** The principal's own successful AssumeRole calls naming it. */
+  readonly assumptions: number;
   readonly lastSeen: string | undefined;
   readonly note: string;
 }
@@ -369,6 +381,7 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
       account: role.account.name,
       calls: role.calls,
       refused: role.refusedCalls,
+      assumptions: role.assumptions,
       lastSeen: role.lastSeen,
       note: role.conditional ? 'conditional' : '',
     })),
@@ -378,6 +391,7 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
       account: '',
       calls: role.calls,
       refused: role.refusedCalls,
+      assumptions: role.assumptions,
       lastSeen: role.lastSeen,
       note: 'not named by its policies',
     })),
@@ -391,6 +405,7 @@ export function renderDiff(doc: PrincipalDiffDocument, root: HTMLElement): void 
         { key: 'account', label: 'Account', value: (r) => r.account },
         { key: 'calls', label: 'Calls in its sessions', className: 'num', value: (r) => r.calls },
         { key: 'refused', label: 'Refused', className: 'num', value: (r) => r.refused },
+        { key: 'assumed', label: 'AssumeRole calls', className: 'num', value: (r) => r.assumptions },
         { key: 'last_seen', label: 'Last seen', value: (r) => r.lastSeen },
         { key: 'note', label: 'Note', value: (r) => r.note },
       ]),

@@ -267,6 +267,8 @@ async function stageActivity(
     appender.appendBigInt(BigInt(row.calls));
     appender.appendVarchar(row.firstSeen);
     appender.appendVarchar(row.lastSeen);
+    if (row.assumedRoleArn === null) appender.appendNull();
+    else appender.appendVarchar(row.assumedRoleArn);
     appender.endRow();
   }
   appender.flushSync();
@@ -313,11 +315,16 @@ async function insertDays(
     `INSERT INTO actor_days BY NAME SELECT $1 AS source, * FROM (SELECT ${ACTOR_DAYS_COLUMNS} FROM incoming WHERE list_contains($2, day) GROUP BY ALL) ORDER BY ${STORED_ORDER}`,
     [source, list],
   );
-  if (!actorsOnly)
+  if (!actorsOnly) {
     await cache.connection.run(
       `INSERT INTO account_events BY NAME SELECT DISTINCT $1 AS source, ${ACCOUNT_EVENTS_COLUMNS} FROM incoming WHERE list_contains($2, day) ORDER BY ALL`,
       [source, list],
     );
+    await cache.connection.run(
+      `INSERT INTO role_assumptions BY NAME SELECT $1 AS source, account_id, day, actor_arn, caller_arn, assumed_role_arn AS role_arn, sum(calls) AS calls, max(last_seen) AS last_seen FROM incoming WHERE list_contains($2, day) AND assumed_role_arn IS NOT NULL GROUP BY ALL ORDER BY ALL`,
+      [source, list],
+    );
+  }
   if ('file' in rows) {
     await cache.connection.run(
       `INSERT INTO iam_changes BY NAME SELECT $1 AS source, * FROM incoming_changes WHERE list_contains($2, day)`,
@@ -364,7 +371,7 @@ export async function clearDays(
         .where('day', '=', day.day)
         .executeTakeFirst();
       rows += Number(removed.numDeletedRows);
-      for (const table of ['actor_days', 'account_events', 'iam_changes'] as const)
+      for (const table of ['actor_days', 'account_events', 'role_assumptions', 'iam_changes'] as const)
         await cache.db
           .deleteFrom(table)
           .where('source', '=', day.source)

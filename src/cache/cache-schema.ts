@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 
 import type { AthenaResource } from '../engines/athena/athena-ledger.js';
 import { EngineError, messageOf, UsageError } from '../errors.js';
+import { ASSUME_ROLE_EVENTS } from '../trail/activity-summary.js';
 import type { ActivitySummaryRecord, ResourceUsageRecord } from '../trail/activity-summary.js';
 import type { Outcome } from '../trail/call-outcome.js';
 import type { CacheConnection } from './cache-connection.js';
@@ -41,7 +42,12 @@ import type { CacheConnection } from './cache-connection.js';
 // 15: a call AWS answered with a dry run's error (`DryRunOperation`: it would have succeeded) is
 //    an `ok` call, no longer a `failed` one. Migrated from 7 to 14 as before, then the days that
 //    hold a `failed` call are forgotten, to be read again (one may be a dry run).
-export const CACHE_SCHEMA_VERSION = '15';
+// 16: a successful AssumeRole call's activity row names the role it assumed (`assumed_role_arn`),
+//    rolled up per actor, caller and role into `role_assumptions`, which shows a role assumed even
+//    when its session made no logged call. Migrated from 7 to 15
+//    as before, then the days that hold a successful AssumeRole call are forgotten, to be read
+//    again (their rows lack the role).
+export const CACHE_SCHEMA_VERSION = '16';
 
 /** The tables of schemas 9 and 10, kept whole by a migration from them. */
 const SCHEMA_9_TABLES = [
@@ -72,6 +78,7 @@ const KEPT_FROM: Readonly<Record<string, readonly string[]>> = {
   '12': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
   '13': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
   '14': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
+  '15': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
 };
 
 /**
@@ -98,6 +105,9 @@ const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason:
   '13': { tables: [], reason: '' },
   // A schema-14 cache is kept whole but for the days with a failed call (see migrateFrom).
   '14': { tables: [], reason: '' },
+  // A schema-15 cache is kept whole but for the days with a successful AssumeRole call (see
+  // migrateFrom).
+  '15': { tables: [], reason: '' },
 };
 
 /** The tables holding a source's days, each row under its day: what forgetting a day empties. */
@@ -106,6 +116,7 @@ export const DAY_TABLES = [
   'activity',
   'actor_days',
   'account_events',
+  'role_assumptions',
   'iam_changes',
   'resource_usage',
   'coverage',
@@ -222,6 +233,17 @@ export interface CacheDatabase {
     event_source: string;
     event_name: string;
   };
+  /** The successful AssumeRole calls of an actor day per caller and role (see `sql/cache-schema.sql`). */
+  role_assumptions: {
+    source: string;
+    account_id: string;
+    day: string;
+    actor_arn: string;
+    caller_arn: string | null;
+    role_arn: string;
+    calls: number;
+    last_seen: string;
+  };
   /** One IAM change event (see `IamChangeRow`). */
   iam_changes: {
     source: string;
@@ -298,7 +320,7 @@ export interface CacheDatabase {
 }
 
 /**
- * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 14 are
+ * Checks the schema of a freshly opened cache: nothing to do when it is this version; versions 7 to 15 are
  * migrated (see {@link migrateFrom}); otherwise (another version, or a new file) drops every
  * table and creates the schema, marked.
  */
@@ -333,7 +355,10 @@ export async function ensureSchema(
           : `; ${forgotten.signInDays} day(s) with console sign-ins will be read again (a failed sign-in counted as a call before)`) +
         (forgotten.failedDays === 0
           ? ''
-          : `; ${forgotten.failedDays} day(s) with failed calls will be read again (a dry run AWS authorised counted as failed before)`);
+          : `; ${forgotten.failedDays} day(s) with failed calls will be read again (a dry run AWS authorised counted as failed before)`) +
+        (forgotten.assumeRoleDays === 0
+          ? ''
+          : `; ${forgotten.assumeRoleDays} day(s) with AssumeRole calls will be read again (for the roles they assumed)`);
       onNotice(
         emptied.tables.length === 0
           ? `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${againForSignIns}`
@@ -410,6 +435,7 @@ export async function rebuildSchema(
           'activity',
           'actor_days',
           'account_events',
+          'role_assumptions',
           'iam_changes',
           'athena_resources',
           'athena_queries',
@@ -514,21 +540,23 @@ async function columnsOf(cache: CacheConnection, table: string): Promise<string[
 }
 
 /**
- * An older version (`from`, 7 to 14) to this one, in one transaction: keeps the tables of
+ * An older version (`from`, 7 to 15) to this one, in one transaction: keeps the tables of
  * {@link KEPT_FROM} (before 12, the activity and actors' days rewritten with their key, in its
  * order), empties the loaded days (`emptied`, from {@link EMPTIED_FROM}: each day is read again
  * when a question needs it); before 13, forgets the days holding a console sign-in counted `ok` (it
  * may have failed) and marks the days it keeps read without their resources (an older version
  * extracted less of them); before 15, forgets the days holding a `failed` call (it may be a dry run
- * AWS authorised, now `ok`); creates the tables the older version lacks, and gives the Athena
- * ledger's entries their account column (null: not known). Versions 7 to 14 are marked (schema 4
- * on). Gives the number of days forgotten for their sign-ins and for their failed calls.
+ * AWS authorised, now `ok`); before 16, gives the activity its `assumed_role_arn` column and
+ * forgets the days holding a successful AssumeRole call (their rows lack the role); creates the
+ * tables the older version lacks, and gives the Athena ledger's entries their account column
+ * (null: not known). Versions 7 to 15 are marked (schema 4 on). Gives the number of days
+ * forgotten for their sign-ins, for their failed calls and for their AssumeRole calls.
  */
 async function migrateFrom(
   cache: CacheConnection,
   from: string,
   emptied: readonly string[],
-): Promise<{ signInDays: number; failedDays: number }> {
+): Promise<{ signInDays: number; failedDays: number; assumeRoleDays: number }> {
   return await cache.transaction(async () => {
     // Constant table names of this file, never data.
     // Emptied by dropping them: the schema below creates them again as this version has them.
@@ -553,6 +581,8 @@ async function migrateFrom(
     // Schema 14's account of each ledger entry: unknown for those recorded before it.
     for (const table of ['athena_resources', 'athena_queries'])
       await cache.connection.run(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS account_id VARCHAR`);
+    // Schema 16's role of an AssumeRole call: last, where a fresh cache has it too.
+    await cache.connection.run('ALTER TABLE activity ADD COLUMN IF NOT EXISTS assumed_role_arn VARCHAR');
     if (keptActivity) {
       // Schema 12's key, in its order, as the writes store them.
       await cache.connection.run(
@@ -582,6 +612,15 @@ async function migrateFrom(
       Number(from) < 15 && !emptied.includes('activity')
         ? await forgetDaysHolding(cache, `outcome = 'failed'`)
         : 0;
+    // Before 16 a successful AssumeRole call's row did not name the role: its days are forgotten
+    // whole, as above.
+    const assumeRoleDays =
+      Number(from) < 16 && !emptied.includes('activity')
+        ? await forgetDaysHolding(
+            cache,
+            `event_source = 'sts.amazonaws.com' AND event_name IN (${ASSUME_ROLE_EVENTS.map((name) => `'${name}'`).join(', ')}) AND outcome = 'ok'`,
+          )
+        : 0;
     // Resources read by an older extraction: read again, once, by a question that needs them (its
     // rows are replaced with the day's).
     if (before13 && !emptied.includes('coverage'))
@@ -591,7 +630,7 @@ async function migrateFrom(
       .set({ value: CACHE_SCHEMA_VERSION })
       .where('key', '=', 'schema_version')
       .execute();
-    return { signInDays, failedDays };
+    return { signInDays, failedDays, assumeRoleDays };
   });
 }
 

@@ -8,6 +8,8 @@ import {
   iamChanges,
   resourceUsage,
   roleCallers,
+  assumedRoles,
+  accountRoleAssumptions,
 } from './activity-queries.js';
 import {
   advisorArns,
@@ -151,6 +153,18 @@ export class CacheStore {
   /** See {@link roleCallers}. */
   roleCallers(...args: Rest<typeof roleCallers>): ReturnType<typeof roleCallers> {
     return roleCallers(this.#cache, ...args);
+  }
+
+  /** See {@link accountRoleAssumptions}. */
+  accountRoleAssumptions(
+    ...args: Rest<typeof accountRoleAssumptions>
+  ): ReturnType<typeof accountRoleAssumptions> {
+    return accountRoleAssumptions(this.#cache, ...args);
+  }
+
+  /** See {@link assumedRoles}. */
+  assumedRoles(...args: Rest<typeof assumedRoles>): ReturnType<typeof assumedRoles> {
+    return assumedRoles(this.#cache, ...args);
   }
 
   /** See {@link accountEvents}. */

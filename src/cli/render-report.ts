@@ -135,7 +135,7 @@ export function toReportDocument(result: ReportResult): ReportDocument {
       window,
       type: result.type,
       identities: result.report.identities.map((identity) =>
-        !identity.active && !result.logs.complete
+        identity.unused && !result.logs.complete
           ? { ...identity, windowIncomplete: true as const }
           : identity,
       ),
@@ -218,9 +218,32 @@ function describeCaller(caller: string | null, via: string | null, accountId: st
   return `${shortIdentity(caller, accountId)}${via === null ? '' : ` via ${shortIdentity(via, accountId)}`}`;
 }
 
+/** What the sessions of a role assumed but not active did: refused calls, or none logged. */
+function refusedOnly(refusedCalls: number): string {
+  return refusedCalls > 0
+    ? `its sessions' ${refusedCalls} call(s) were all refused`
+    : 'no logged call in its sessions';
+}
+
 /** `, 2 refused` after a count of successful calls, or nothing when none was refused. */
 function refused(count: number): string {
   return count > 0 ? `, ${count} refused` : '';
+}
+
+/**
+ * A role's use in the window: the calls of its sessions, or, when they made none the trail logs,
+ * the principal's AssumeRole calls that opened them.
+ */
+function describeRoleUse(role: {
+  readonly calls: number;
+  readonly refusedCalls: number;
+  readonly assumptions: number;
+  readonly lastSeen: string | undefined;
+}): string {
+  const last = `last ${role.lastSeen ?? ''}`;
+  if (role.calls + role.refusedCalls === 0 && role.assumptions > 0)
+    return `assumed ${role.assumptions} time(s), no logged call in its sessions, ${last}`;
+  return `${role.calls} call(s)${refused(role.refusedCalls)}, ${last}`;
 }
 
 function renderAssumableRoles(document: PrincipalDiffDocument, palette: ChalkInstance): string[] {
@@ -237,15 +260,13 @@ function renderAssumableRoles(document: PrincipalDiffDocument, palette: ChalkIns
     ...roles.map((role) => ({
       symbol: role.used ? ' ' : '-',
       name: label(role),
-      detail: role.used
-        ? `${role.calls} call(s)${refused(role.refusedCalls)}, last ${role.lastSeen ?? ''}`
-        : 'not assumed in the window',
+      detail: role.used ? describeRoleUse(role) : 'not assumed in the window',
       suffix: role.conditional ? '  [conditional]' : '',
     })),
     ...others.map((role) => ({
       symbol: '+',
       name: shortIdentity(role.arn, document.account.id),
-      detail: `${role.calls} call(s)${refused(role.refusedCalls)}, last ${role.lastSeen}; not named by its policies`,
+      detail: `${describeRoleUse(role)}; not named by its policies`,
       suffix: '',
     })),
   ];
@@ -347,8 +368,14 @@ export function renderReportText(
         identity.callers === undefined || identity.callers.length === 0
           ? ''
           : `  callers: ${identity.callers.map((caller) => describeCaller(caller.caller, caller.via, document.account.id)).join(', ')}`;
-      const text = `${identity.active ? ' ' : '-'} ${identity.name.padEnd(width)}  ${identity.lastActivity ?? 'not active in window'}${identity.serviceLinked ? '  [service-linked]' : ''}${callers}`;
-      return identity.active ? palette.white(text) : palette.red(text);
+      const used = !identity.unused;
+      const activity =
+        identity.lastActivity ??
+        (used
+          ? `not active in window; assumed ${identity.assumptions ?? 0} time(s), last ${identity.lastAssumed ?? ''}: ${refusedOnly(identity.deniedCalls + identity.failedCalls)}`
+          : 'not active in window');
+      const text = `${used ? ' ' : '-'} ${identity.name.padEnd(width)}  ${activity}${identity.serviceLinked ? '  [service-linked]' : ''}${callers}`;
+      return used ? palette.white(text) : palette.red(text);
     });
     if (document.notInIam.length > 0) {
       lines.push(
@@ -428,7 +455,7 @@ export function renderReportCsv(document: ReportDocument): string {
     return stringify(
       [
         ...document.identities.map((identity) => [
-          identity.active ? ' ' : '-',
+          identity.unused ? '-' : ' ',
           identity.name,
           identity.arn,
           'iam',

@@ -41,6 +41,12 @@ export interface ActivityRow {
   /** Earliest and latest `eventTime` of the group, ISO-8601. */
   readonly firstSeen: string;
   readonly lastSeen: string;
+  /**
+   * For the successful calls of {@link ASSUME_ROLE_EVENTS}, the role they assumed (their
+   * `requestParameters.roleArn`, when it is a role's ARN): what shows a role assumed even when its
+   * session made no call the trail logs. Null for every other call.
+   */
+  readonly assumedRoleArn: string | null;
 }
 
 /**
@@ -71,6 +77,7 @@ export interface ActivitySummaryRecord {
   calls: number;
   first_seen: string;
   last_seen: string;
+  assumed_role_arn: string | null;
 }
 
 /**
@@ -139,6 +146,7 @@ export const SUMMARY_RESULT_COLUMNS = {
   event_source: 'VARCHAR',
   event_name: 'VARCHAR',
   outcome: 'VARCHAR',
+  assumed_role_arn: 'VARCHAR',
   calls: 'BIGINT',
   first_seen: 'VARCHAR',
   last_seen: 'VARCHAR',
@@ -175,6 +183,8 @@ export interface StagedRecord extends ChangeColumns {
   event_source: string | null;
   event_name: string | null;
   outcome: Outcome | null;
+  /** See `ActivityRow.assumedRoleArn`: a key of the activity grouping, null but on those calls. */
+  assumed_role_arn: string | null;
   issued_key: string | null;
   assumer_arn: string | null;
   assumer_type: string | null;
@@ -298,6 +308,7 @@ const ACTIVITY_KEYS = [
   'event_source',
   'event_name',
   'outcome',
+  'assumed_role_arn',
 ] as const;
 /**
  * The columns of an IAM change event: part of the activity grouping set, where they are null for
@@ -342,7 +353,11 @@ export const SUMMARY_KEYS = [
   'event_source',
   'event_name',
   'outcome',
+  'assumed_role_arn',
 ] as const;
+
+/** The keys of a summary row a per-actor summary never has: null in each of its rows. */
+const NOT_PER_ACTOR: ReadonlySet<string> = new Set(['caller_arn', 'via_arn', 'assumed_role_arn']);
 
 /**
  * The columns a per-actor summary ({@link ActivitySummaryOptions.actorsOnly}) spilled to a file
@@ -351,7 +366,9 @@ export const SUMMARY_KEYS = [
  * narrower file is a cheaper one to write: the others are null in every row.
  */
 export const ACTOR_SUMMARY_COLUMNS: readonly (keyof typeof SUMMARY_RESULT_COLUMNS)[] = [
-  ...SUMMARY_KEYS.filter((key) => key !== 'event_source' && key !== 'event_name'),
+  ...SUMMARY_KEYS.filter(
+    (key) => key !== 'event_source' && key !== 'event_name' && key !== 'assumed_role_arn',
+  ),
   'calls',
   'first_seen',
   'last_seen',
@@ -431,6 +448,12 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
             (actorsOnly ? sql.lit(ANY_EVENT) : sql<string>`eventsource`).as('event_source'),
             (actorsOnly ? sql.lit(ANY_EVENT) : sql<string>`eventname`).as('event_name'),
             outcomeSql(sql`errorcode`, sql`errormessage`).as('outcome'),
+            // The role a successful AssumeRole call assumed, when its parameter names one.
+            unlessActorsOnly(
+              sql<
+                string | null
+              >`CASE WHEN ${issuing} AND ${parameter('roleArn')} LIKE 'arn:%:iam::%:role/%' THEN ${parameter('roleArn')} END`,
+            ).as('assumed_role_arn'),
             // Who called, only for the successful AssumeRole calls: nothing to compute for other events.
             unlessActorsOnly(
               sql<
@@ -887,7 +910,7 @@ export function buildActorResolveQuery(db: Kysely<StagedDatabase>, lists: ListDi
     .where('day', 'is not', null)
     .select([
       ...SUMMARY_KEYS.map((key) =>
-        (key === 'caller_arn' || key === 'via_arn'
+        (NOT_PER_ACTOR.has(key)
           ? sql<string | null>`CAST(NULL AS VARCHAR)`
           : sql<string | null>`${sql.ref(key)}`
         ).as(key),
@@ -900,7 +923,7 @@ export function buildActorResolveQuery(db: Kysely<StagedDatabase>, lists: ListDi
       noResource.as('kind'),
       noResource.as('resource'),
     ])
-    .groupBy(SUMMARY_KEYS.filter((key) => key !== 'caller_arn' && key !== 'via_arn'))
+    .groupBy(SUMMARY_KEYS.filter((key) => !NOT_PER_ACTOR.has(key)))
     .$castTo<SummaryRecord>();
 }
 
@@ -1036,5 +1059,6 @@ export function toActivityRow(record: ActivitySummaryRecord): ActivityRow {
     calls: record.calls,
     firstSeen: record.first_seen,
     lastSeen: record.last_seen,
+    assumedRoleArn: record.assumed_role_arn,
   };
 }

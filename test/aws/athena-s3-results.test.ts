@@ -134,8 +134,21 @@ describe('the Athena summary read from its S3 result object (moto over HTTP)', (
       'carol, the second\nline',
       `arn:aws:iam::${DEMO}:user/alice`,
     );
+    // The role an AssumeRole call assumed: a column of the activity rows.
+    const assumed = summaryRow(
+      DEMO,
+      '2026-10-05',
+      `arn:aws:iam::${DEMO}:user/alice`,
+      'IAMUser',
+      'sts.amazonaws.com',
+      'AssumeRole',
+      'ok',
+      '1',
+      null,
+      `arn:aws:iam::${BACKUP}:role/admin`,
+    );
     await moto.queueAthenaResults(
-      [bob, emptyCaller, created, ...coverageRows([DEMO, BACKUP], '2026-10-01', '2026-10-07')],
+      [bob, emptyCaller, created, assumed, ...coverageRows([DEMO, BACKUP], '2026-10-01', '2026-10-07')],
       SUMMARY_COLUMNS,
     );
     await resetMotoRecording(moto);
@@ -151,7 +164,7 @@ describe('the Athena summary read from its S3 result object (moto over HTTP)', (
     expect(athenaCalls(requests, 'StartQueryExecution')).toBe(1);
     expect(athenaCalls(requests, 'GetQueryResults')).toBe(0);
     expect(resultObjectReads(requests)).toEqual([`/${RESULTS_BUCKET}/${object}`]);
-    const rowsInObject = 3 + 2 * 7;
+    const rowsInObject = 4 + 2 * 7;
     expect(result.stderr).toContain(`athena ${queryId}: ${rowsInObject} row(s),`);
     expect(squeezed(result.stderr)).toContain(squeezed(`read from s3://${RESULTS_BUCKET}/${object}`));
     expect(result.stdout).toContain('  bob      2026-10-03\n');
@@ -162,7 +175,7 @@ describe('the Athena summary read from its S3 result object (moto over HTTP)', (
 
     expect(
       await cacheRows(
-        'SELECT account_id, day, actor_arn, actor_type, caller_arn, via_arn, event_source, event_name, outcome, calls, first_seen, last_seen FROM activity ORDER BY day, actor_arn',
+        'SELECT account_id, day, actor_arn, actor_type, caller_arn, via_arn, event_source, event_name, outcome, calls, first_seen, last_seen, assumed_role_arn FROM activity ORDER BY day, actor_arn',
       ),
     ).toEqual([
       [
@@ -178,6 +191,7 @@ describe('the Athena summary read from its S3 result object (moto over HTTP)', (
         '7',
         '2026-10-03T10:00:00Z',
         '2026-10-03T11:00:00Z',
+        null,
       ],
       [
         BACKUP,
@@ -192,6 +206,22 @@ describe('the Athena summary read from its S3 result object (moto over HTTP)', (
         '2',
         '2026-10-04T10:00:00Z',
         '2026-10-04T11:00:00Z',
+        null,
+      ],
+      [
+        DEMO,
+        '2026-10-05',
+        `arn:aws:iam::${DEMO}:user/alice`,
+        'IAMUser',
+        null,
+        null,
+        'sts.amazonaws.com',
+        'AssumeRole',
+        'ok',
+        '1',
+        '2026-10-05T10:00:00Z',
+        '2026-10-05T11:00:00Z',
+        `arn:aws:iam::${BACKUP}:role/admin`,
       ],
     ]);
     expect(

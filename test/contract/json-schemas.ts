@@ -45,6 +45,7 @@ const identity = z.strictObject({
   deniedCalls: count,
   failedCalls: count,
   serviceLinked: z.boolean(),
+  unused: z.boolean(),
   callers: z
     .array(
       z.strictObject({
@@ -55,6 +56,8 @@ const identity = z.strictObject({
       }),
     )
     .optional(),
+  assumptions: count.optional(),
+  lastAssumed: time.optional(),
   windowIncomplete: z.literal(true).optional(),
 });
 
@@ -153,6 +156,7 @@ export const diffDocument = z.strictObject({
         used: z.boolean(),
         calls: count,
         refusedCalls: count,
+        assumptions: count,
         lastSeen: time.optional(),
       }),
     )
@@ -163,6 +167,7 @@ export const diffDocument = z.strictObject({
         arn: z.string().startsWith('arn:'),
         calls: count,
         refusedCalls: count,
+        assumptions: count,
         lastSeen: time,
       }),
     )

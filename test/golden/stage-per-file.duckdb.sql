@@ -51,6 +51,18 @@ with
             'AssumeRoleWithSAML',
             'AssumeRoleWithWebIdentity'
           )
+        )
+        AND json_extract_scalar (requestparameters, '$.roleArn') LIKE 'arn:%:iam::%:role/%' THEN json_extract_scalar (requestparameters, '$.roleArn')
+      END as "assumed_role_arn",
+      CASE
+        WHEN errorcode IS NULL
+        AND (
+          eventsource = 'sts.amazonaws.com'
+          AND eventname IN (
+            'AssumeRole',
+            'AssumeRoleWithSAML',
+            'AssumeRoleWithWebIdentity'
+          )
         ) THEN json_extract_scalar (responseelements, '$.credentials.accessKeyId')
       END as "issued_key",
       CASE
@@ -237,6 +249,7 @@ select
   "event_source",
   "event_name",
   "outcome",
+  "assumed_role_arn",
   "event_id",
   "source_ip",
   "user_name",
@@ -278,6 +291,7 @@ group by
       "event_source",
       "event_name",
       "outcome",
+      "assumed_role_arn",
       "event_id",
       "source_ip",
       "user_name",

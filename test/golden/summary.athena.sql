@@ -51,6 +51,18 @@ with
             'AssumeRoleWithSAML',
             'AssumeRoleWithWebIdentity'
           )
+        )
+        AND json_extract_scalar(requestparameters, '$.roleArn') LIKE 'arn:%:iam::%:role/%' THEN json_extract_scalar(requestparameters, '$.roleArn')
+      END as "assumed_role_arn",
+      CASE
+        WHEN errorcode IS NULL
+        AND (
+          eventsource = 'sts.amazonaws.com'
+          AND eventname IN (
+            'AssumeRole',
+            'AssumeRoleWithSAML',
+            'AssumeRoleWithWebIdentity'
+          )
         ) THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId')
       END as "issued_key",
       CASE
@@ -233,6 +245,7 @@ with
       "event_source",
       "event_name",
       "outcome",
+      "assumed_role_arn",
       "event_id",
       "source_ip",
       "user_name",
@@ -274,6 +287,7 @@ with
           "event_source",
           "event_name",
           "outcome",
+          "assumed_role_arn",
           "event_id",
           "source_ip",
           "user_name",
@@ -371,6 +385,7 @@ with
       "st"."event_source" as "event_source",
       "st"."event_name" as "event_name",
       "st"."outcome" as "outcome",
+      "st"."assumed_role_arn" as "assumed_role_arn",
       st.calls as "calls",
       "st"."first_seen",
       "st"."last_seen",
@@ -412,7 +427,10 @@ with
       END as "change_event_name",
       CASE
         WHEN st.event_id IS NOT NULL THEN "st"."outcome"
-      END as "change_outcome"
+      END as "change_outcome",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN "st"."assumed_role_arn"
+      END as "change_assumed_role_arn"
     from
       "staged" as "st"
       left join "sessions" as "se" on "se"."session_key" = "st"."session_key"
@@ -429,6 +447,7 @@ select
   coalesce("event_source", "change_event_source") as "event_source",
   coalesce("event_name", "change_event_name") as "event_name",
   coalesce("outcome", "change_outcome") as "outcome",
+  coalesce("assumed_role_arn", "change_assumed_role_arn") as "assumed_role_arn",
   CAST(sum(calls) AS BIGINT) as "calls",
   min(first_seen) as "first_seen",
   max(last_seen) as "last_seen",
@@ -459,7 +478,8 @@ group by
       "via_arn",
       "event_source",
       "event_name",
-      "outcome"
+      "outcome",
+      "assumed_role_arn"
     ),
     (
       "event_id",
@@ -481,7 +501,8 @@ group by
       "change_via_arn",
       "change_event_source",
       "change_event_name",
-      "change_outcome"
+      "change_outcome",
+      "change_assumed_role_arn"
     )
   )
 having

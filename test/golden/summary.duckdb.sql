@@ -51,6 +51,18 @@ with
             'AssumeRoleWithSAML',
             'AssumeRoleWithWebIdentity'
           )
+        )
+        AND json_extract_scalar (requestparameters, '$.roleArn') LIKE 'arn:%:iam::%:role/%' THEN json_extract_scalar (requestparameters, '$.roleArn')
+      END as "assumed_role_arn",
+      CASE
+        WHEN errorcode IS NULL
+        AND (
+          eventsource = 'sts.amazonaws.com'
+          AND eventname IN (
+            'AssumeRole',
+            'AssumeRoleWithSAML',
+            'AssumeRoleWithWebIdentity'
+          )
         ) THEN json_extract_scalar (responseelements, '$.credentials.accessKeyId')
       END as "issued_key",
       CASE
@@ -597,6 +609,7 @@ with
       "event_source",
       "event_name",
       "outcome",
+      "assumed_role_arn",
       "event_id",
       "source_ip",
       "user_name",
@@ -638,6 +651,7 @@ with
           "event_source",
           "event_name",
           "outcome",
+          "assumed_role_arn",
           "event_id",
           "source_ip",
           "user_name",
@@ -741,6 +755,7 @@ with
       "st"."event_source" as "event_source",
       "st"."event_name" as "event_name",
       "st"."outcome" as "outcome",
+      "st"."assumed_role_arn" as "assumed_role_arn",
       CASE
         WHEN u.use_index = 1 THEN st.calls
       END as "calls",
@@ -785,6 +800,9 @@ with
       CASE
         WHEN st.event_id IS NOT NULL THEN "st"."outcome"
       END as "change_outcome",
+      CASE
+        WHEN st.event_id IS NOT NULL THEN "st"."assumed_role_arn"
+      END as "change_assumed_role_arn",
       CASE
         WHEN u.resource IS NOT NULL THEN "st"."account_id"
       END as "use_account_id",
@@ -856,6 +874,7 @@ select
     "use_event_name"
   ) as "event_name",
   coalesce("outcome", "change_outcome") as "outcome",
+  coalesce("assumed_role_arn", "change_assumed_role_arn") as "assumed_role_arn",
   CAST(
     CASE
       WHEN GROUPING (use_resource) = 0 THEN sum(use_calls)
@@ -891,7 +910,8 @@ group by
       "via_arn",
       "event_source",
       "event_name",
-      "outcome"
+      "outcome",
+      "assumed_role_arn"
     ),
     (
       "event_id",
@@ -913,7 +933,8 @@ group by
       "change_via_arn",
       "change_event_source",
       "change_event_name",
-      "change_outcome"
+      "change_outcome",
+      "change_assumed_role_arn"
     ),
     (
       "use_account_id",

@@ -14,6 +14,7 @@ interface RawRecord {
   errorCode?: string;
   errorMessage?: string;
   recipientAccountId?: string;
+  requestParameters?: { roleArn?: unknown } | null;
   responseElements?: { credentials?: { accessKeyId?: string } } | null;
   userIdentity?: {
     type?: string;
@@ -41,6 +42,12 @@ export interface ReferenceSummary {
   readonly unreadable: string[];
   /** The log files it read, sorted. */
   readonly read: string[];
+  /**
+   * The window's successful AssumeRole calls naming a role, once per credentials they issued (a
+   * call logged in two accounts is one): who called (the acting identity, and for a role session
+   * the identity that began its chain) and the role.
+   */
+  readonly assumptions: { actorArn: string; callerArn: string | null; roleArn: string; key: string }[];
 }
 
 /**
@@ -50,6 +57,7 @@ export interface ReferenceSummary {
  */
 export function readTrailPlainly(root: string, startDay: string, endDay: string): ReferenceSummary {
   const groups = new Map<string, ActivityRow>();
+  const assumed = new Map<string, ReferenceSummary['assumptions'][number]>();
   const unreadable: string[] = [];
   const files: string[] = [];
   const walk = (dir: string): void => {
@@ -139,7 +147,11 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
       calls: 1,
       firstSeen: time,
       lastSeen: time,
+      assumedRoleArn: assumedRoleOf(record),
     };
+    const issued = record.responseElements?.credentials?.accessKeyId;
+    if (row.assumedRoleArn !== null && issued !== undefined && !assumed.has(issued))
+      assumed.set(issued, { actorArn, callerArn: row.callerArn, roleArn: row.assumedRoleArn, key: issued });
     const key = groupKey(row);
     const seen = groups.get(key);
     groups.set(
@@ -160,7 +172,13 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
       return { accountId, day, files: set.size };
     })
     .sort(byAccountAndDay);
-  return { rows: sortRows([...groups.values()]), coverage, unreadable: unreadable.sort(), read: read.sort() };
+  return {
+    rows: sortRows([...groups.values()]),
+    coverage,
+    unreadable: unreadable.sort(),
+    read: read.sort(),
+    assumptions: [...assumed.values()],
+  };
 }
 
 /** The summary's group of a row: everything but the counts and times. */
@@ -175,7 +193,16 @@ function groupKey(row: ActivityRow): string {
     row.eventSource,
     row.eventName,
     row.outcome,
+    row.assumedRoleArn,
   ].join('|');
+}
+
+/** The role a successful AssumeRole call named, when its parameter is a role's ARN. */
+function assumedRoleOf(record: RawRecord): string | null {
+  if (record.errorCode !== undefined || record.eventSource !== 'sts.amazonaws.com') return null;
+  if (!ASSUME_ROLE.has(record.eventName ?? '')) return null;
+  const role = record.requestParameters?.roleArn;
+  return typeof role === 'string' && /^arn:.*:iam::.*:role\/.*$/s.test(role) ? role : null;
 }
 
 /** Rows in a canonical order, for comparisons. */

@@ -42,6 +42,7 @@ const row = (day: string, overrides: Partial<ActivityRow> = {}): ActivityRow => 
   calls: 1,
   firstSeen: `${day}T10:00:00Z`,
   lastSeen: `${day}T10:00:00Z`,
+  assumedRoleArn: null,
   ...overrides,
 });
 
@@ -144,6 +145,68 @@ describe('CacheStore', () => {
       );
       expect(rows.map((entry) => entry.actorArn)).not.toContain(role('admin', B));
       expect(callers).toHaveLength(4);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps the roles of an actor's AssumeRole calls apart: counted once across accounts, its chains' too, replaced and cleared with their days", async () => {
+    const store = await CacheStore.open(freshCache());
+    const days = ['2026-10-01', '2026-10-02'];
+    const window = { startDay: '2026-10-01', endDay: '2026-10-02' };
+    const alice = `arn:aws:iam::${A}:user/alice`;
+    const admin = `arn:aws:iam::${A}:role/admin`;
+    const backup = `arn:aws:iam::${B}:role/backup`;
+    const readonly = `arn:aws:iam::${A}:role/readonly`;
+    const assume = (day: string, assumedRoleArn: string, overrides: Partial<ActivityRow> = {}): ActivityRow =>
+      row(day, {
+        actorArn: alice,
+        eventSource: 'sts.amazonaws.com',
+        eventName: 'AssumeRole',
+        assumedRoleArn,
+        ...overrides,
+      });
+    try {
+      await store.writeDays(
+        'src',
+        days,
+        [
+          assume('2026-10-01', admin, { calls: 2, lastSeen: '2026-10-01T12:00:00Z' }),
+          // one call to another account's role, logged in both accounts
+          assume('2026-10-01', backup, { calls: 3 }),
+          assume('2026-10-01', backup, { accountId: B, calls: 3 }),
+          assume('2026-10-02', backup, { accountId: B, lastSeen: '2026-10-02T18:00:00Z' }),
+          // refused: no role
+          assume('2026-10-02', admin, { outcome: 'denied', assumedRoleArn: null }),
+          // the admin session alice opened assumed readonly: her chain
+          assume('2026-10-02', readonly, { actorArn: admin, actorType: 'AssumedRole', callerArn: alice }),
+          // someone else's
+          assume('2026-10-02', readonly, { actorArn: `arn:aws:iam::${A}:user/bob` }),
+          row('2026-10-02', { actorArn: alice }),
+        ],
+        logsOf(days, [A, B]),
+      );
+      expect(await store.assumedRoles('src', window, alice, [alice, 'alice'])).toEqual([
+        { roleArn: admin, assumptions: 2, lastSeen: '2026-10-01T12:00:00Z' },
+        { roleArn: readonly, assumptions: 1, lastSeen: '2026-10-02T10:00:00Z' },
+        { roleArn: backup, assumptions: 4, lastSeen: '2026-10-02T18:00:00Z' },
+      ]);
+      // Without the callers, the actor's own calls only.
+      expect((await store.assumedRoles('src', window, alice, [])).map((entry) => entry.roleArn)).toEqual([
+        admin,
+        backup,
+      ]);
+      // A day read again replaces its rows; a day cleared loses them.
+      await store.writeDays('src', ['2026-10-01'], [assume('2026-10-01', readonly)], logsOf(['2026-10-01']));
+      expect(await store.assumedRoles('src', window, alice, [alice])).toEqual([
+        { roleArn: readonly, assumptions: 2, lastSeen: '2026-10-02T10:00:00Z' },
+        { roleArn: backup, assumptions: 1, lastSeen: '2026-10-02T18:00:00Z' },
+      ]);
+      await store.clear({ before: '2026-10-02' });
+      expect(await store.assumedRoles('src', window, alice, [alice])).toEqual([
+        { roleArn: readonly, assumptions: 1, lastSeen: '2026-10-02T10:00:00Z' },
+        { roleArn: backup, assumptions: 1, lastSeen: '2026-10-02T18:00:00Z' },
+      ]);
     } finally {
       await store.close();
     }

@@ -45,8 +45,9 @@ describe('iamtrail --list (demo organisation)', () => {
       [
         '  AWSServiceRoleForSupport  2026-10-31  [service-linked]  callers: (unknown caller)',
         '  admin                     2026-10-28  callers: user/alice, user/charlie',
-        // its one session (demoIamChanges: alice, from her admin session) was refused its one call
-        '- readonly                  not active in window  callers: user/alice via role/admin',
+        // its one session (demoIamChanges: alice, from her admin session) was refused its one call:
+        // not active, but assumed (the AssumeRole call of her admin session), so not "-"
+        "  readonly                  not active in window; assumed 1 time(s), last 2026-10-22T14:40:30Z: its sessions' 1 call(s) were all refused  callers: user/alice via role/admin",
         ...DEMO_UNREADABLE_NOTE,
         '',
       ].join('\n'),

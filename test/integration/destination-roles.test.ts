@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,8 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
-import { DEMO_CACHED_ARGS, DEMO_UNREADABLE_NOTE, flatten, runCli } from '../helpers/cli.js';
+import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+import { runOnDuckDb } from '../helpers/cache-tables.js';
+import { DEMO_CACHED_ARGS, DEMO_UNREADABLE_NOTE, flatten, parseJsonAnswer, runCli } from '../helpers/cli.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
+import { userCall, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 import {
   demoMonthPlainly,
   describeRoleSessionUse,
@@ -43,6 +46,213 @@ async function summarize(
     await engine.close();
   }
 }
+
+describe('a role assumed whose sessions made no logged call', () => {
+  const ALICE_ARN = `arn:aws:iam::${DEMO_ID}:user/alice`;
+  const BACKUP_ADMIN = 'arn:aws:iam::222222222222:role/admin';
+  /** alice's AssumeRole call at 10:`minute` of `day`, logged in `account`. */
+  const assumeRole = (
+    account: string,
+    day: string,
+    role: string,
+    key: string,
+    minute: number,
+    error?: string,
+  ) => ({
+    ...userCall(account, day, 'alice', 'sts', 'AssumeRole', minute, error),
+    userIdentity: {
+      type: 'IAMUser',
+      arn: ALICE_ARN,
+      accountId: DEMO_ID,
+      accessKeyId: 'AKIAALICE',
+      userName: 'alice',
+    },
+    requestParameters: { roleArn: role, roleSessionName: 'alice' },
+    ...(error === undefined ? { responseElements: { credentials: { accessKeyId: key } } } : {}),
+  });
+  const logs = writeTrail(join(work, 'assumed-no-calls'), [
+    {
+      account: DEMO_ID,
+      day: '2026-10-05',
+      records: [
+        assumeRole(DEMO_ID, '2026-10-05', `arn:aws:iam::${DEMO_ID}:role/admin`, 'ASIAADMIN1', 1),
+        assumeRole(DEMO_ID, '2026-10-05', `arn:aws:iam::${DEMO_ID}:role/admin`, 'ASIAADMIN2', 7),
+        // refused: readonly stays unassumed
+        assumeRole(
+          DEMO_ID,
+          '2026-10-05',
+          `arn:aws:iam::${DEMO_ID}:role/readonly`,
+          'ASIANONE',
+          3,
+          'AccessDenied',
+        ),
+      ],
+    },
+    { account: '222222222222', day: '2026-10-05' },
+    // across accounts: logged in alice's and in the role's, one call
+    {
+      account: DEMO_ID,
+      day: '2026-10-06',
+      records: [assumeRole(DEMO_ID, '2026-10-06', BACKUP_ADMIN, 'ASIABACKUP', 2)],
+    },
+    {
+      account: '222222222222',
+      day: '2026-10-06',
+      records: [assumeRole('222222222222', '2026-10-06', BACKUP_ADMIN, 'ASIABACKUP', 2)],
+    },
+  ]);
+  const config = writeDemoConfig(join(work, 'assumed-no-calls.yaml'), logs);
+  const ask = (...args: string[]) =>
+    runCli([
+      '--config',
+      config,
+      '--account',
+      'demo',
+      '--user',
+      'alice',
+      '--start',
+      '2026-10-05',
+      '--end',
+      '2026-10-06',
+      ...args,
+    ]);
+
+  it.each([
+    ['without the cache', ['--no-cache']],
+    ['through a cache', ['--cache', join(work, 'assumed-no-calls.duckdb')]],
+  ])('is assumed, not "-", from the AssumeRole calls alone (%s)', async (_name, args) => {
+    const text = await ask(...args);
+    expect(text.status, text.stderr).toBe(0);
+    const section = text.stdout.slice(text.stdout.indexOf('\nRoles alice may assume'));
+    expect(section.split('\n').slice(2, 5)).toEqual([
+      '  admin           assumed 2 time(s), no logged call in its sessions, last 2026-10-05T10:07:00Z',
+      '- readonly        not assumed in the window',
+      '  admin (backup)  assumed 1 time(s), no logged call in its sessions, last 2026-10-06T10:02:00Z',
+    ]);
+    const json = await ask(...args, '--format', 'json');
+    const document = JSON.parse(json.stdout) as {
+      assumableRoles: {
+        name: string;
+        used: boolean;
+        calls: number;
+        refusedCalls: number;
+        assumptions: number;
+      }[];
+    };
+    expect(
+      document.assumableRoles.map((role) => [
+        role.name,
+        role.used,
+        role.calls,
+        role.refusedCalls,
+        role.assumptions,
+      ]),
+    ).toEqual([
+      ['admin', true, 0, 0, 2],
+      ['readonly', false, 0, 0, 0],
+      ['admin', true, 0, 0, 1],
+    ]);
+  });
+
+  it('--list roles: a role assumed is not "-" though not active (text, JSON, CSV)', async () => {
+    const list = (...args: string[]) =>
+      runCli([
+        '--config',
+        config,
+        '--account',
+        'demo',
+        '--list',
+        'roles',
+        '--start',
+        '2026-10-05',
+        '--end',
+        '2026-10-06',
+        '--no-cache',
+        ...args,
+      ]);
+    const text = await list();
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout.split('\n').slice(0, 3)).toEqual([
+      '- AWSServiceRoleForSupport  not active in window  [service-linked]',
+      '  admin                     not active in window; assumed 2 time(s), last 2026-10-05T10:07:00Z: no logged call in its sessions',
+      '- readonly                  not active in window',
+    ]);
+    const json = JSON.parse((await list('--format', 'json')).stdout) as {
+      identities: { name: string; active: boolean; assumptions: number; lastAssumed?: string }[];
+    };
+    expect(
+      json.identities.map(({ name, active, assumptions, lastAssumed }) => [
+        name,
+        active,
+        assumptions,
+        lastAssumed,
+      ]),
+    ).toEqual([
+      ['AWSServiceRoleForSupport', false, 0, undefined],
+      ['admin', false, 2, '2026-10-05T10:07:00Z'],
+      ['readonly', false, 0, undefined],
+    ]);
+    const csv = (await list('--format', 'csv')).stdout.split('\n');
+    expect(
+      csv
+        .filter((line) => /,arn:aws:iam::111111111111:role\/(admin|readonly),/.test(line))
+        .map((line) => line.slice(0, 12)),
+    ).toEqual([' ,admin,arn:', '-,readonly,a']);
+  });
+
+  it("the audit finds no unused role in one assumed, and says a role's use includes its assumptions", async () => {
+    const withReports = join(work, 'assumed-no-calls-audit.yaml');
+    writeFileSync(
+      withReports,
+      readFileSync(config, 'utf8').replace(
+        /( {4}iam: (.*)\/iam\/(demo|backup)\.json)/g,
+        '$1\n    credential_report: $2/credentials/$3.csv',
+      ),
+    );
+    const run = await runCli([
+      'audit',
+      '--config',
+      withReports,
+      '--end',
+      '2026-10-06',
+      '--unused-days',
+      '2',
+      '--no-cache',
+      '--format',
+      'json',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const findings = (
+      JSON.parse(run.stdout) as {
+        findings: { findingType: string; resource: string; evidence: { detail: string }[] }[];
+      }
+    ).findings.filter((finding) => finding.findingType === 'UnusedIAMRole');
+    // The demo's IAM data says no role was ever used (RoleLastUsed empty): the logs decide.
+    expect(findings.map((finding) => finding.resource)).toEqual([`arn:aws:iam::${DEMO_ID}:role/readonly`]);
+    expect(findings[0]?.evidence.map((entry) => entry.detail)).toContain(
+      'no call of its sessions and no AssumeRole call naming it in the logs of the whole period 2026-10-05..2026-10-06',
+    );
+  });
+
+  it('a schema-15 cache (no role on its AssumeRole rows) forgets their days, which are read again', async () => {
+    const cache = join(work, 'assumed-no-calls-15.duckdb');
+    const fresh = await ask('--cache', cache);
+    expect(fresh.status, fresh.stderr).toBe(0);
+    await runOnDuckDb(
+      cache,
+      `ALTER TABLE activity DROP COLUMN assumed_role_arn;
+      UPDATE meta SET value = '15' WHERE key = 'schema_version'`,
+    );
+    const migrated = await ask('--cache', cache, '--format', 'json');
+    expect(migrated.status, migrated.stderr).toBe(0);
+    expect(flatten(migrated.stderr)).toContain(
+      `the cache ${cache} has schema version 15, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 2 day(s) with AssumeRole calls will be read again (for the roles they assumed)`,
+    );
+    const answer = parseJsonAnswer<{ daysRead: number }>(migrated);
+    expect(answer.logs.daysRead).toBe(2);
+    expect((await ask('--cache', cache)).stdout).toBe(fresh.stdout);
+  });
+});
 
 describe('--destrole on the demo organisation', () => {
   it('alice as admin in her own account: what she did in the admin sessions she opened', async () => {
@@ -188,14 +398,22 @@ describe('--destrole on the demo organisation', () => {
     const json = JSON.parse(
       (await demo('--account', 'demo', '--user', 'alice', '--format', 'json')).stdout,
     ) as {
-      assumableRoles: { arn: string; used: boolean; calls: number }[];
+      assumableRoles: { arn: string; used: boolean; calls: number; assumptions: number }[];
       otherRolesUsed: unknown[];
     };
-    expect(json.assumableRoles.map((role) => [role.arn, role.used])).toEqual([
-      [`arn:aws:iam::${DEMO_ID}:role/admin`, true],
-      [`arn:aws:iam::${DEMO_ID}:role/readonly`, true],
-      ['arn:aws:iam::222222222222:role/admin', true],
+    // Her AssumeRole calls, and those of the sessions she began (readonly through admin), once per
+    // credentials issued: the backup admin's are logged in both accounts.
+    const assumptions = (role: string) =>
+      demoMonthPlainly().assumptions.filter(
+        (call) =>
+          call.roleArn === role && (call.actorArn === ALICE[0] || ALICE.includes(call.callerArn ?? '')),
+      ).length;
+    expect(json.assumableRoles.map((role) => [role.arn, role.used, role.assumptions])).toEqual([
+      [`arn:aws:iam::${DEMO_ID}:role/admin`, true, assumptions(`arn:aws:iam::${DEMO_ID}:role/admin`)],
+      [`arn:aws:iam::${DEMO_ID}:role/readonly`, true, assumptions(`arn:aws:iam::${DEMO_ID}:role/readonly`)],
+      ['arn:aws:iam::222222222222:role/admin', true, assumptions('arn:aws:iam::222222222222:role/admin')],
     ]);
+    expect(json.assumableRoles.map((role) => role.assumptions)).toEqual([12, 1, 4]);
     expect(json.otherRolesUsed).toEqual([]);
   });
 

@@ -9,6 +9,7 @@ import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { flatten, parseJsonAnswer, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { runOnDuckDb } from '../helpers/cache-tables.js';
+import { demoMonthPlainly } from '../helpers/reference-reader.js';
 
 /*
  * Failed console sign-ins, as the CloudTrail user guide records them ("AWS Management Console
@@ -43,6 +44,20 @@ const failedSignIn = (identity: Record<string, unknown>, time: string) => ({
   recipientAccountId: ACCOUNT,
   eventCategory: 'Management',
 });
+
+/**
+ * The days of the demo's month with a successful AssumeRole call naming a role, as a plain reader
+ * of the logs finds them: what a migration from before schema 16 forgets.
+ */
+function assumeRoleDays(): string[] {
+  return [
+    ...new Set(
+      demoMonthPlainly()
+        .rows.filter((row) => row.assumedRoleArn !== null)
+        .map((row) => row.day),
+    ),
+  ].sort();
+}
 
 describe('a failed console sign-in', () => {
   let dir: string;
@@ -151,20 +166,25 @@ describe('a failed console sign-in', () => {
       old,
       `UPDATE activity SET outcome = 'ok' WHERE event_source = 'signin.amazonaws.com';
       UPDATE actor_days SET outcome = 'ok' WHERE day = '2026-10-20' AND actor_arn LIKE '%:user/erin';
+      ALTER TABLE activity DROP COLUMN assumed_role_arn;
       UPDATE meta SET value = '12' WHERE key = 'schema_version'`,
     );
     const migrated = await runCli([...list, '--cache', old]);
     expect(migrated.status, migrated.stderr).toBe(0);
+    // And, as from every version before 16, the other days with a successful AssumeRole call (the
+    // sign-in's day has one too: forgotten already).
+    const assumeDays = assumeRoleDays();
+    expect(assumeDays).toContain('2026-10-20');
     expect(flatten(migrated.stderr)).toContain(
-      `the cache ${old} has schema version 12, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 1 day(s) with console sign-ins will be read again (a failed sign-in counted as a call before)`,
+      `the cache ${old} has schema version 12, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 1 day(s) with console sign-ins will be read again (a failed sign-in counted as a call before); ${assumeDays.length - 1} day(s) with AssumeRole calls will be read again (for the roles they assumed)`,
     );
     const answer = parseJsonAnswer<{ daysRead: number }>(migrated);
-    expect(answer.logs.daysRead).toBe(1);
+    expect(answer.logs.daysRead).toBe(assumeDays.length);
     const erin = (answer as unknown as ListAnswer).identities.find((identity) => identity.name === 'erin');
     expect(erin).toMatchObject({ active: false, failedCalls: 1 });
   });
 
-  it('a schema-13 cache (its sign-ins already told apart) is migrated whole: no day is read again', async () => {
+  it('a schema-13 cache (its sign-ins already told apart) keeps its sign-in days: only its AssumeRole days are read again', async () => {
     const list = ['--config', config, '--account', 'demo', ...window, '--list', 'users', '--format', 'json'];
     const cache = join(dir, 'schema-13.duckdb');
     expect((await runCli([...list, '--cache', cache])).status).toBe(0);
@@ -175,14 +195,16 @@ describe('a failed console sign-in', () => {
       `UPDATE activity SET outcome = 'ok' WHERE event_source = 'signin.amazonaws.com';
       ALTER TABLE athena_resources DROP COLUMN account_id;
       ALTER TABLE athena_queries DROP COLUMN account_id;
+      ALTER TABLE activity DROP COLUMN assumed_role_arn;
       UPDATE meta SET value = '13' WHERE key = 'schema_version'`,
     );
     const migrated = await runCli([...list, '--cache', cache]);
     expect(migrated.status, migrated.stderr).toBe(0);
+    const assumeDays = assumeRoleDays();
     expect(flatten(migrated.stderr)).toContain(
-      `the cache ${cache} has schema version 13, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost`,
+      `the cache ${cache} has schema version 13, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; ${assumeDays.length} day(s) with AssumeRole calls will be read again (for the roles they assumed) `,
     );
-    expect(flatten(migrated.stderr)).not.toContain('read again');
-    expect(parseJsonAnswer<{ daysRead: number }>(migrated).logs.daysRead).toBe(0);
+    expect(flatten(migrated.stderr)).not.toContain('console sign-ins');
+    expect(parseJsonAnswer<{ daysRead: number }>(migrated).logs.daysRead).toBe(assumeDays.length);
   });
 });

@@ -404,6 +404,7 @@ describe('IAM change events', () => {
         calls: 1,
         firstSeen: `${day}T09:00:00Z`,
         lastSeen: `${day}T09:00:00Z`,
+        assumedRoleArn: null,
       });
       try {
         const days = ['2026-10-05', '2026-10-06'];

@@ -296,6 +296,7 @@ describe('resource rows in the cache', () => {
     calls: 2,
     firstSeen: `${day}T09:00:00Z`,
     lastSeen: `${day}T09:00:00Z`,
+    assumedRoleArn: null,
   });
 
   it.each([['a file'], [':memory:']])(

@@ -314,6 +314,11 @@ async function readTrails(
       const seen = lastActivity.get(row.actorArn);
       if (seen === undefined || row.lastSeen > seen) lastActivity.set(row.actorArn, row.lastSeen);
     }
+    // A role assumed was used, though its sessions made no logged call.
+    for (const assumed of await store.accountRoleAssumptions(source, window, accountId)) {
+      const seen = lastActivity.get(assumed.roleArn);
+      if (seen === undefined || assumed.lastSeen > seen) lastActivity.set(assumed.roleArn, assumed.lastSeen);
+    }
     const verdicts = new Map<string, FindingsVerdicts>();
     const actions = new Map<string, PrincipalActions>();
     const trail = selectorsForAccount(options.selectors, entry.account, folders);

@@ -33,14 +33,20 @@ export interface AssumableRoleUsage {
   /** Only for some requests (a Condition, a variable without a value, policies the data lacks). */
   readonly conditional: boolean;
   /**
-   * A session of it the principal opened (directly or through a chain) made a call in the window,
-   * refused or not: the role was assumed.
+   * The role was assumed in the window: a session of it the principal opened (directly or through
+   * a chain) made a call, refused or not, or the principal's own successful AssumeRole call named
+   * it.
    */
   readonly used: boolean;
   /** Successful calls made in those sessions. */
   readonly calls: number;
   /** Calls made in those sessions that were refused or failed. */
   readonly refusedCalls: number;
+  /**
+   * Successful AssumeRole calls naming the role made by the principal, or along a chain it began
+   * (each counted once, though logged in two accounts).
+   */
+  readonly assumptions: number;
   readonly lastSeen: string | undefined;
 }
 
@@ -51,6 +57,8 @@ export interface OtherRoleUsed {
   readonly calls: number;
   /** Calls made in its sessions that were refused or failed. */
   readonly refusedCalls: number;
+  /** Successful AssumeRole calls naming it (see {@link AssumableRoleUsage}). */
+  readonly assumptions: number;
   readonly lastSeen: string;
 }
 

@@ -137,10 +137,17 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     if (question.kind === 'list') {
       const type = question.type;
       // A role's rows and its callers from one read of the account's role sessions.
-      const { rows, callers } =
+      const { rows, callers, assumptions } =
         type === 'role'
-          ? listedRoles(await store.accountRoleSessions(source, window, account.id))
-          : { rows: await store.actorRollup(source, window, account.id, 'IAMUser'), callers: [] };
+          ? {
+              ...listedRoles(await store.accountRoleSessions(source, window, account.id)),
+              assumptions: await store.accountRoleAssumptions(source, window, account.id),
+            }
+          : {
+              rows: await store.actorRollup(source, window, account.id, 'IAMUser'),
+              callers: [],
+              assumptions: [],
+            };
       return {
         kind: 'list',
         type,
@@ -152,6 +159,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
           account.id,
           rows,
           sortRoleCallers(callers),
+          assumptions,
         ),
         logs,
       };
@@ -176,10 +184,12 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
             store.accountEvents(source, window, account.id),
             useAdvisor ? store.advisorSnapshots({ arns: [principal.arn] }) : Promise.resolve([]),
             store.roleCallers(source, window, { callers: callerIds }),
+            store.assumedRoles(source, window, principal.arn, callerIds),
           ] as const)
         : allSettled([
             store.actorEventCalls(source, window, destRole.arn, callerIds),
             store.accountEvents(source, window, destAccount.id),
+            Promise.resolve([]),
             Promise.resolve([]),
             Promise.resolve([]),
           ] as const);
@@ -215,7 +225,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
       await evidence.catch(() => undefined);
       throw error;
     }
-    const [actorRows, accountEvents, snapshots, used] = await evidence;
+    const [actorRows, accountEvents, snapshots, used, assumed] = await evidence;
     // The selectors of the trail whose logs are judged: the account of the events read.
     const judgedAccount = destRole === undefined ? account : destAccount;
     const trail = selectorsForAccount(options.selectors, judgedAccount, logFoldersOf(options.config, plan));
@@ -273,14 +283,29 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     // the settled statuses.
     const settled = diffOf(useAdvisor);
     const report = filterDiffReport(settled.report, filter);
-    // A session's call, refused or not, shows that the role was assumed: AssumeRole succeeded.
-    const usage = new Map<string, { calls: number; refusedCalls: number; lastSeen: string }>();
+    // A session's call, refused or not, shows that the role was assumed: AssumeRole succeeded. So
+    // does the principal's own successful AssumeRole call naming the role, whose session may have
+    // made no call the trail logs (S3 object reads without data events).
+    const usage = new Map<
+      string,
+      { calls: number; refusedCalls: number; assumptions: number; lastSeen: string }
+    >();
+    const noUse = { calls: 0, refusedCalls: 0, assumptions: 0, lastSeen: '' };
     for (const entry of sortRoleCallers(used)) {
-      const seen = usage.get(entry.roleArn);
+      const seen = usage.get(entry.roleArn) ?? noUse;
       usage.set(entry.roleArn, {
-        calls: (seen?.calls ?? 0) + entry.calls - entry.denied - entry.failed,
-        refusedCalls: (seen?.refusedCalls ?? 0) + entry.denied + entry.failed,
-        lastSeen: seen === undefined || entry.lastSeen > seen.lastSeen ? entry.lastSeen : seen.lastSeen,
+        ...seen,
+        calls: seen.calls + entry.calls - entry.denied - entry.failed,
+        refusedCalls: seen.refusedCalls + entry.denied + entry.failed,
+        lastSeen: entry.lastSeen > seen.lastSeen ? entry.lastSeen : seen.lastSeen,
+      });
+    }
+    for (const entry of assumed) {
+      const seen = usage.get(entry.roleArn) ?? noUse;
+      usage.set(entry.roleArn, {
+        ...seen,
+        assumptions: entry.assumptions,
+        lastSeen: entry.lastSeen > seen.lastSeen ? entry.lastSeen : seen.lastSeen,
       });
     }
     const assumableRolesUsage = assumable.map((role) => {
@@ -293,6 +318,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
         used: seen !== undefined,
         calls: seen?.calls ?? 0,
         refusedCalls: seen?.refusedCalls ?? 0,
+        assumptions: seen?.assumptions ?? 0,
         lastSeen: seen?.lastSeen,
       };
     });

@@ -1,4 +1,5 @@
 import { RESOURCE_PARAMETER_EVENTS, RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
+import { ASSUME_ROLE_EVENTS } from '../../trail/activity-summary.js';
 
 /**
  * DuckDB-side SQL that is not part of the shared trail queries: how the `cloudtrail` relation is
@@ -50,16 +51,17 @@ const recordType = (resources: boolean, actorsOnly: boolean): string => {
 
 /**
  * The records whose `requestParameters` the shared queries read, as an SQL condition over `r`
- * (constants only): IAM's (its changes), and with the resources those of
+ * (constants only): IAM's (its changes), STS's AssumeRole calls (the role), and with the resources those of
  * {@link RESOURCE_PARAMETER_SOURCES} and the events of {@link RESOURCE_PARAMETER_EVENTS}.
  */
 const parameterRecords = (resources: boolean): string => {
   const list = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
   const sources = `r.eventSource IN (${list(['iam.amazonaws.com', ...(resources ? RESOURCE_PARAMETER_SOURCES : [])])})`;
-  if (!resources) return sources;
-  const events = Object.entries(RESOURCE_PARAMETER_EVENTS).map(
-    ([source, names]) => `(r.eventSource = '${source}' AND r.eventName IN (${list(names)}))`,
-  );
+  const events = Object.entries({
+    // The role an AssumeRole call assumed (`roleArn`).
+    'sts.amazonaws.com': ASSUME_ROLE_EVENTS,
+    ...(resources ? RESOURCE_PARAMETER_EVENTS : {}),
+  }).map(([source, names]) => `(r.eventSource = '${source}' AND r.eventName IN (${list(names)}))`);
   return [sources, ...events].join(' OR ');
 };
 
@@ -176,6 +178,7 @@ const STAGED_COLUMNS: readonly (readonly [name: string, type: string])[] = [
   ['event_source', 'VARCHAR'],
   ['event_name', 'VARCHAR'],
   ['outcome', 'VARCHAR'],
+  ['assumed_role_arn', 'VARCHAR'],
   ['issued_key', 'VARCHAR'],
   ['assumer_arn', 'VARCHAR'],
   ['assumer_type', 'VARCHAR'],

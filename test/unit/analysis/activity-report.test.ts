@@ -34,6 +34,7 @@ const row = (overrides: Partial<ActivityRow>): ActivityRow => ({
   calls: 1,
   firstSeen: '2026-10-01T10:00:00Z',
   lastSeen: '2026-10-01T10:00:00Z',
+  assumedRoleArn: null,
   ...overrides,
 });
 
@@ -522,6 +523,8 @@ describe('buildIdentityListReport', () => {
         deniedCalls: 0,
         failedCalls: 0,
         serviceLinked: false,
+
+        unused: false,
       },
       {
         name: 'bob',
@@ -532,6 +535,8 @@ describe('buildIdentityListReport', () => {
         deniedCalls: 5,
         failedCalls: 0,
         serviceLinked: false,
+
+        unused: true,
       },
       {
         name: 'carol',
@@ -542,6 +547,8 @@ describe('buildIdentityListReport', () => {
         deniedCalls: 0,
         failedCalls: 2,
         serviceLinked: false,
+
+        unused: true,
       },
     ]);
     expect(report.notInIam).toEqual([
@@ -588,5 +595,44 @@ describe('buildIdentityListReport', () => {
       ['admin', true, false],
     ]);
     expect(report.notInIam).toEqual([]);
+  });
+
+  it('does not mark "-" a role assumed whose sessions made no successful call, and counts its assumptions', () => {
+    const roles = parseAuthorizationDetails([
+      {
+        RoleDetailList: [
+          { RoleName: 'admin', Arn: `arn:aws:iam::${ACCOUNT}:role/admin` },
+          { RoleName: 'deploy', Arn: `arn:aws:iam::${ACCOUNT}:role/deploy` },
+          { RoleName: 'reader', Arn: `arn:aws:iam::${ACCOUNT}:role/reader` },
+        ],
+      },
+    ]).roles;
+    const report = buildIdentityListReport(
+      roles,
+      'role',
+      ACCOUNT,
+      // deploy's one session call was refused; reader's sessions made none
+      [row({ actorArn: `arn:aws:iam::${ACCOUNT}:role/deploy`, outcome: 'denied' })],
+      [],
+      [
+        { roleArn: `arn:aws:iam::${ACCOUNT}:role/deploy`, assumptions: 1, lastSeen: '2026-10-01T09:00:00Z' },
+        { roleArn: `arn:aws:iam::${ACCOUNT}:role/reader`, assumptions: 2, lastSeen: '2026-10-02T09:00:00Z' },
+        // another caller's
+        { roleArn: `arn:aws:iam::${ACCOUNT}:role/reader`, assumptions: 1, lastSeen: '2026-10-03T09:00:00Z' },
+      ],
+    );
+    expect(
+      report.identities.map((identity) => [
+        identity.name,
+        identity.active,
+        identity.unused,
+        identity.assumptions,
+        identity.lastAssumed,
+      ]),
+    ).toEqual([
+      ['admin', false, true, 0, undefined],
+      ['deploy', false, false, 1, '2026-10-01T09:00:00Z'],
+      ['reader', false, false, 3, '2026-10-03T09:00:00Z'],
+    ]);
   });
 });

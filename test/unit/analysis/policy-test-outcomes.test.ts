@@ -187,6 +187,7 @@ describe('CloudTrail tallies', () => {
     calls,
     firstSeen: lastSeen,
     lastSeen,
+    assumedRoleArn: null,
   });
   // ListObjects is authorised by s3:ListBucket (README: event_renames.json).
   const calls = callsByAction(

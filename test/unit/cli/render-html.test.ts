@@ -50,6 +50,7 @@ const LIST: IdentityListDocument = {
       name: `${HOSTILE_NAME}\u2028\u2029&amp;`,
       arn: 'arn:aws:iam::111111111111:user/x',
       active: true,
+      unused: false,
       lastActivity: '2026-10-30',
       calls: 3,
       deniedCalls: 0,

@@ -30,6 +30,9 @@ const WINDOW_START = '2026-10-01T00:00:00Z';
 const LOOKBACK_START = '2026-09-30T00:00:00Z';
 const WINDOW_END = '2026-11-01T00:00:00Z';
 
+/** Rows as JSON lines, sorted: a comparison that ignores their order. */
+const sorted = (rows: unknown[][]): string[] => rows.map((row) => JSON.stringify(row)).sort();
+
 describe('the activity-summary query', () => {
   // The SQL is a contract between the query definition and the engines: golden files, rewritten
   // with UPDATE_GOLDEN=1 and reviewed in the diff.
@@ -124,7 +127,6 @@ describe('the activity-summary query', () => {
         row.calls,
       ]);
     // The session opened at 23:30 the day before counts for alice; ListRoles on that day does not.
-    const sorted = (rows: unknown[][]) => rows.map((row) => JSON.stringify(row)).sort();
     expect(sorted(brief)).toEqual(
       sorted([
         ['1', '2026-10-01', 'role/admin', alice, null, 'ListUsers', 'ok', 1],
@@ -170,6 +172,7 @@ describe('the activity-summary query', () => {
       calls: 2,
       firstSeen: '2026-10-01T10:00:00Z',
       lastSeen: '2026-10-01T11:00:00Z',
+      assumedRoleArn: null,
     });
     // Coverage: the files holding records of each (account, day) of the window, by the records'
     // account and eventTime. f0 holds events of 09-30 and 10-01: it counts for 10-01 only; f7
@@ -186,6 +189,73 @@ describe('the activity-summary query', () => {
       { accountId: '111111111111', day: '2026-10-03', files: 2 },
       { accountId: '222222222222', day: '2026-10-01', files: 1 },
     ]);
+  });
+
+  it('names the role of each successful AssumeRole call in its activity row, and no other', async () => {
+    await connection.run(`CREATE OR REPLACE TABLE cloudtrail (eventtime VARCHAR, eventsource VARCHAR, eventname VARCHAR,
+      errorcode VARCHAR, errormessage VARCHAR, recipientaccountid VARCHAR, responseelements VARCHAR,
+      useridentity STRUCT("type" VARCHAR, arn VARCHAR, accesskeyid VARCHAR, invokedby VARCHAR, username VARCHAR,
+        sessioncontext STRUCT(sourceidentity VARCHAR, sessionissuer STRUCT(arn VARCHAR))),
+      "$path" VARCHAR, eventid VARCHAR, sourceipaddress VARCHAR, requestparameters VARCHAR,
+      awsregion VARCHAR, resources STRUCT(arn VARCHAR)[])`);
+    await connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
+    const alice = `{'type': 'IAMUser', 'arn': 'arn:aws:iam::111111111111:user/alice', 'accesskeyid': 'AKIAALICE', 'invokedby': NULL, 'username': 'alice', 'sessioncontext': NULL}`;
+    const admin = 'arn:aws:iam::111111111111:role/ops/admin';
+    const deploy = 'arn:aws:iam::222222222222:role/deploy';
+    const call = (
+      time: string,
+      name: string,
+      error: string | null,
+      account: string,
+      role: string,
+      key: string,
+    ) =>
+      `('${time}', '${name === 'GetRole' ? 'iam' : 'sts'}.amazonaws.com', '${name}', ${error === null ? 'NULL' : `'${error}'`}, '${account}', '{"credentials":{"accessKeyId":"${key}"}}', ${alice}, 's3://trail/f.json.gz', '{"roleArn":"${role}","roleSessionName":"s"}')`;
+    await connection.run(
+      `INSERT INTO cloudtrail (eventtime, eventname, eventsource, errorcode, recipientaccountid, responseelements, useridentity, "$path", requestparameters) SELECT eventtime, eventname, eventsource, errorcode, recipientaccountid, responseelements, useridentity, "$path", requestparameters FROM (VALUES ${[
+        call('2026-10-01T08:00:00Z', 'AssumeRole', null, '111111111111', admin, 'ASIA1'),
+        call('2026-10-01T09:00:00Z', 'AssumeRole', null, '111111111111', admin, 'ASIA2'),
+        // across accounts, logged in both: a row in each account, as every call has
+        call('2026-10-01T10:00:00Z', 'AssumeRole', null, '111111111111', deploy, 'ASIA3'),
+        call('2026-10-01T10:00:00Z', 'AssumeRole', null, '222222222222', deploy, 'ASIA3'),
+        // refused: no role assumed
+        call('2026-10-02T08:00:00Z', 'AssumeRole', 'AccessDenied', '111111111111', admin, 'ASIA4'),
+        // a parameter that is no role's ARN
+        call('2026-10-02T09:00:00Z', 'AssumeRole', null, '111111111111', 'admin', 'ASIA5'),
+        // another service's roleArn parameter
+        call('2026-10-02T10:00:00Z', 'GetRole', null, '111111111111', admin, 'ASIA6'),
+        // the look-back day's call opens a session, and is no activity of the window
+        call('2026-09-30T23:00:00Z', 'AssumeRole', null, '111111111111', deploy, 'ASIA7'),
+      ].join(
+        ',\n',
+      )}) AS v (eventtime, eventsource, eventname, errorcode, recipientaccountid, responseelements, useridentity, "$path", requestparameters)`,
+    );
+    const records = await buildActivitySummaryQuery(db, {
+      startDay: '2026-10-01',
+      endDay: '2026-10-31',
+      lists: 'duckdb',
+    }).execute();
+    const brief = records
+      .filter(isActivityRecord)
+      .map(toActivityRow)
+      .map((row) => [
+        row.accountId.slice(0, 1),
+        row.day,
+        row.eventName,
+        row.outcome,
+        row.assumedRoleArn,
+        row.calls,
+      ]);
+    expect(sorted(brief)).toEqual(
+      sorted([
+        ['1', '2026-10-01', 'AssumeRole', 'ok', admin, 2],
+        ['1', '2026-10-01', 'AssumeRole', 'ok', deploy, 1],
+        ['2', '2026-10-01', 'AssumeRole', 'ok', deploy, 1],
+        ['1', '2026-10-02', 'AssumeRole', 'denied', null, 1],
+        ['1', '2026-10-02', 'AssumeRole', 'ok', null, 1],
+        ['1', '2026-10-02', 'GetRole', 'ok', null, 1],
+      ]),
+    );
   });
 
   it.each([
