@@ -95,13 +95,13 @@ CREATE TABLE IF NOT EXISTS account_events (
   event_name VARCHAR NOT NULL
 );
 
--- The successful AssumeRole (WithSAML, WithWebIdentity) calls per (source, account, day, actor,
--- caller, role they assumed): the activity's rows that name a role (assumed_role_arn) rolled up,
--- written with the day's activity in its transaction and replaced (or cleared) with it. What shows
--- a role assumed whose sessions made no logged call, without reading every actor's rows.
+-- The successful AssumeRole (WithSAML, WithWebIdentity) calls per (source, day, actor, caller,
+-- role they assumed): the activity's rows that name a role (assumed_role_arn) rolled up, each call
+-- once (CloudTrail logs a call across accounts in both: the count of the account that logged the
+-- most), written with the day's activity in its transaction and replaced (or cleared) with it.
+-- What shows a role assumed whose sessions made no logged call, without reading every actor's rows.
 CREATE TABLE IF NOT EXISTS role_assumptions (
   source VARCHAR NOT NULL,
-  account_id VARCHAR NOT NULL,
   day VARCHAR NOT NULL,
   actor_arn VARCHAR NOT NULL,
   caller_arn VARCHAR,

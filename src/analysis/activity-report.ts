@@ -50,7 +50,7 @@ export interface IdentityActivity {
   readonly lastAssumed?: string;
 }
 
-/** Who assumed a role, as the cache's `role_assumptions` give it (see `accountRoleAssumptions`). */
+/** The successful AssumeRole calls naming a role (the cache's `accountRoleAssumptions`). */
 export interface RoleAssumptionRow {
   readonly roleArn: string;
   readonly assumptions: number;

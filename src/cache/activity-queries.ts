@@ -157,12 +157,12 @@ export async function actorEventCalls(
   }));
 }
 
-/** A role an actor's successful AssumeRole calls named in a window (see {@link assumedRoles}). */
+/** A role that successful AssumeRole calls named in a window (see {@link assumedRoles}). */
 export interface AssumedRole {
   readonly roleArn: string;
   /**
    * The calls, each counted once: CloudTrail logs a call across accounts in both the caller's and
-   * the role's, so a day counts the calls of the account that logged the most of them.
+   * the role's, so each actor's day counts the calls of the account that logged the most of them.
    */
   readonly assumptions: number;
   readonly lastSeen: string;
@@ -173,98 +173,73 @@ export interface AssumedRole {
  * the trail logs: the successful AssumeRole (WithSAML, WithWebIdentity) calls per role they named,
  * made by the principal itself or, along a chain it began, by a role session whose caller is one
  * of `callers` (its ARN, or its name as a `sourceIdentity`): the sessions {@link roleCallers}
- * counts for it. From `role_assumptions`, a few rows an actor a month (12,016 of the
- * 1,000,000-event benchmark's), read whole.
+ * counts for it.
  */
-export async function assumedRoles(
+export function assumedRoles(
   cache: CacheConnection,
   source: string,
   window: DayRange,
   actorArn: string,
   callers: readonly string[],
 ): Promise<AssumedRole[]> {
-  const records = await cache.db
-    .selectFrom('role_assumptions')
-    .where(inWindow(source, window))
-    .where((eb) =>
-      eb.or([
-        eb('actor_arn', '=', actorArn),
-        ...(callers.length === 0 ? [] : [eb('caller_arn', 'in', callers)]),
-      ]),
-    )
-    .select(['role_arn', 'day', 'account_id', 'calls', 'last_seen'])
-    .execute();
-  return countedOnce(records, (record) => record.role_arn).map(([roleArn, seen]) => ({ roleArn, ...seen }));
-}
-
-/** Who assumed a role of an account in a window (see {@link accountRoleAssumptions}). */
-export interface RoleAssumer {
-  readonly roleArn: string;
-  /** The identity that began the chain (the caller of the session that assumed it), or the actor. */
-  readonly assumerArn: string;
-  /** As {@link AssumedRole.assumptions}. */
-  readonly assumptions: number;
-  readonly lastSeen: string;
+  return roleAssumptionTotals(
+    cache,
+    source,
+    window,
+    callers.length === 0
+      ? sql<boolean>`actor_arn = ${actorArn}`
+      : sql<boolean>`(actor_arn = ${actorArn} OR caller_arn IN (${sql.join(callers)}))`,
+  );
 }
 
 /**
- * The successful AssumeRole calls naming a role of the account (its ARN names the account) in the
- * window, per role and who began them: what `--list roles` and the audit add to the roles'
- * sessions' calls, so that a role assumed whose sessions made no logged call is not unused.
+ * The successful AssumeRole calls naming each role of the account (its ARN names the account) in
+ * the window, by anyone: what `--list roles` and the audit add to the roles' sessions' calls, so
+ * that a role assumed whose sessions made no logged call is not unused.
  */
-export async function accountRoleAssumptions(
+export function accountRoleAssumptions(
   cache: CacheConnection,
   source: string,
   window: DayRange,
   accountId: string,
-): Promise<RoleAssumer[]> {
-  const records = await cache.db
-    .selectFrom('role_assumptions')
-    .where(inWindow(source, window))
-    .where(sql<string>`split_part(role_arn, ':', 5)`, '=', accountId)
-    .select(['role_arn', 'actor_arn', 'caller_arn', 'day', 'account_id', 'calls', 'last_seen'])
-    .execute();
-  return countedOnce(records, (record) =>
-    JSON.stringify([record.role_arn, record.caller_arn ?? record.actor_arn]),
-  ).map(([key, seen]) => {
-    const [roleArn = '', assumerArn = ''] = JSON.parse(key) as string[];
-    return { roleArn, assumerArn, ...seen };
-  });
+): Promise<AssumedRole[]> {
+  return roleAssumptionTotals(
+    cache,
+    source,
+    window,
+    sql<boolean>`split_part(role_arn, ':', 5) = ${accountId}`,
+  );
 }
 
 /**
- * `role_assumptions` rows summed per `keyOf`, each call once: per day, the calls of the account
- * that logged the most of them (a call across accounts is logged in both); sorted by key.
+ * `role_assumptions` rows of the window matching `condition` (a fixed SQL text with bound values),
+ * summed per role in one aggregate (each call is counted once in them): a row a role comes back.
+ * The 2,397 rows of the 1,000,000-event benchmark's account, taken into JavaScript, cost ~17 ms
+ * against ~5 ms for the sums (docs/benchmarks.md, twenty-fourth session).
  */
-function countedOnce<T extends { day: string; account_id: string; calls: number; last_seen: string }>(
-  records: readonly T[],
-  keyOf: (record: T) => string,
-): [string, { assumptions: number; lastSeen: string }][] {
-  const byKey = new Map<string, { days: Map<string, Map<string, number>>; lastSeen: string }>();
-  for (const record of records) {
-    const key = keyOf(record);
-    const seen = byKey.get(key) ?? {
-      days: new Map<string, Map<string, number>>(),
-      lastSeen: record.last_seen,
-    };
-    const accounts = seen.days.get(record.day) ?? new Map<string, number>();
-    accounts.set(record.account_id, (accounts.get(record.account_id) ?? 0) + record.calls);
-    seen.days.set(record.day, accounts);
-    if (record.last_seen > seen.lastSeen) seen.lastSeen = record.last_seen;
-    byKey.set(key, seen);
-  }
-  return [...byKey]
-    .map(([key, seen]): [string, { assumptions: number; lastSeen: string }] => [
-      key,
-      {
-        assumptions: [...seen.days.values()].reduce(
-          (sum, accounts) => sum + Math.max(...accounts.values()),
-          0,
-        ),
-        lastSeen: seen.lastSeen,
-      },
+async function roleAssumptionTotals(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+  condition: RawBuilder<boolean>,
+): Promise<AssumedRole[]> {
+  const records = await cache.db
+    .selectFrom('role_assumptions')
+    .where(inWindow(source, window))
+    .where(condition)
+    .select((eb) => [
+      'role_arn',
+      sql<number>`CAST(sum(calls) AS BIGINT)`.as('assumptions'),
+      eb.fn.max('last_seen').as('last_seen'),
     ])
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    .groupBy('role_arn')
+    .orderBy('role_arn')
+    .execute();
+  return records.map((record) => ({
+    roleArn: record.role_arn,
+    assumptions: record.assumptions,
+    lastSeen: record.last_seen,
+  }));
 }
 
 /**

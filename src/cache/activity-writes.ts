@@ -321,7 +321,9 @@ async function insertDays(
       [source, list],
     );
     await cache.connection.run(
-      `INSERT INTO role_assumptions BY NAME SELECT $1 AS source, account_id, day, actor_arn, caller_arn, assumed_role_arn AS role_arn, sum(calls) AS calls, max(last_seen) AS last_seen FROM incoming WHERE list_contains($2, day) AND assumed_role_arn IS NOT NULL GROUP BY ALL ORDER BY ALL`,
+      // Each call once: a day is read for every account at once, and a call across accounts is
+      // logged in both (the count of the account that logged the most of them).
+      `INSERT INTO role_assumptions BY NAME SELECT $1 AS source, day, actor_arn, caller_arn, role_arn, max(calls) AS calls, max(last_seen) AS last_seen FROM (SELECT account_id, day, actor_arn, caller_arn, assumed_role_arn AS role_arn, sum(calls) AS calls, max(last_seen) AS last_seen FROM incoming WHERE list_contains($2, day) AND assumed_role_arn IS NOT NULL GROUP BY ALL) GROUP BY day, actor_arn, caller_arn, role_arn ORDER BY ALL`,
       [source, list],
     );
   }

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 
 import type { AthenaResource } from '../engines/athena/athena-ledger.js';
 import { EngineError, messageOf, UsageError } from '../errors.js';
-import { ASSUME_ROLE_EVENTS } from '../trail/activity-summary.js';
+import { ASSUME_ROLE_EVENTS } from '../trail/assume-role-events.js';
 import type { ActivitySummaryRecord, ResourceUsageRecord } from '../trail/activity-summary.js';
 import type { Outcome } from '../trail/call-outcome.js';
 import type { CacheConnection } from './cache-connection.js';
@@ -236,7 +236,6 @@ export interface CacheDatabase {
   /** The successful AssumeRole calls of an actor day per caller and role (see `sql/cache-schema.sql`). */
   role_assumptions: {
     source: string;
-    account_id: string;
     day: string;
     actor_arn: string;
     caller_arn: string | null;

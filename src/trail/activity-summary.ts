@@ -5,6 +5,7 @@ import { outcomeSql } from './call-outcome.js';
 import type { Outcome } from './call-outcome.js';
 import type { CloudTrailDatabase } from './cloudtrail-relation.js';
 import { identityField } from './cloudtrail-relation.js';
+import { ASSUME_ROLE_EVENTS } from './assume-role-events.js';
 import { IAM_CHANGE_EVENTS } from './iam-changes.js';
 import type { IamChangeEventName, IamChangeRow } from './iam-changes.js';
 import { RESOURCE_USE_COLUMNS, resourceUseColumnsSql, resourceUsesSql } from './resource-extraction.js';
@@ -276,8 +277,7 @@ export interface SessionStats {
 
 const ACCOUNT_ID = /^\d{12}$/;
 
-/** The STS calls whose returned access key id opens a role session. */
-export const ASSUME_ROLE_EVENTS = ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'] as const;
+export { ASSUME_ROLE_EVENTS };
 
 /**
  * How many AssumeRole hops are followed back from a session to the identity that began the chain.

@@ -136,11 +136,13 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     }
     if (question.kind === 'list') {
       const type = question.type;
-      // A role's rows and its callers from one read of the account's role sessions.
+      // A role's rows and its callers from one read of the account's role sessions; then who
+      // assumed its roles.
       const { rows, callers, assumptions } =
         type === 'role'
           ? {
               ...listedRoles(await store.accountRoleSessions(source, window, account.id)),
+              // After the sessions, on the same connection: at once, it would open another.
               assumptions: await store.accountRoleAssumptions(source, window, account.id),
             }
           : {

@@ -1,5 +1,5 @@
 import { RESOURCE_PARAMETER_EVENTS, RESOURCE_PARAMETER_SOURCES } from '../../trail/resource-extraction.js';
-import { ASSUME_ROLE_EVENTS } from '../../trail/activity-summary.js';
+import { ASSUME_ROLE_EVENTS } from '../../trail/assume-role-events.js';
 
 /**
  * DuckDB-side SQL that is not part of the shared trail queries: how the `cloudtrail` relation is
