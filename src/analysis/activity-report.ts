@@ -26,8 +26,9 @@ export interface IdentityActivity {
   /** Whether it made at least one successful call in the window. */
   readonly active: boolean;
   /**
-   * The `-` of `--list`: not active and, for a role, no successful AssumeRole call named it (a
-   * role assumed whose sessions made no logged call, or only refused ones, was used all the same).
+   * The `-` of `--list`: not active and, for a role, neither did its sessions make a call (a refused
+   * one shows it was assumed) nor did a successful AssumeRole call name it (one whose sessions made
+   * no logged call was used all the same).
    */
   readonly unused: boolean;
   /** UTC day of its last successful call in the window. */
@@ -169,7 +170,11 @@ export function buildIdentityListReport(
         name: principal.name,
         arn: principal.arn,
         active: (tally?.calls ?? 0) > 0,
-        unused: (tally?.calls ?? 0) === 0 && (assumedRoles.get(principal.arn)?.assumptions ?? 0) === 0,
+        unused:
+          type === 'user'
+            ? (tally?.calls ?? 0) === 0
+            : (tally?.calls ?? 0) + (tally?.deniedCalls ?? 0) + (tally?.failedCalls ?? 0) === 0 &&
+              (assumedRoles.get(principal.arn)?.assumptions ?? 0) === 0,
         lastActivity: tally?.lastActivity,
         calls: tally?.calls ?? 0,
         deniedCalls: tally?.deniedCalls ?? 0,

@@ -67,6 +67,9 @@ interface ListIdentity {
   readonly failedCalls: number;
   readonly serviceLinked?: boolean;
   readonly callers?: readonly CallerTally[];
+  /** Roles: the successful AssumeRole calls naming it, and the last one's time. */
+  readonly assumptions?: number;
+  readonly lastAssumed?: string;
   readonly windowIncomplete?: true;
 }
 
@@ -146,6 +149,22 @@ export function renderList(doc: IdentityListDocument, root: HTMLElement): void {
           value: (r) => (r.identity.serviceLinked === true ? 'yes' : ''),
         },
         { key: 'callers', label: 'Callers', value: callersText, className: 'mono' },
+        ...(doc.type === 'role'
+          ? [
+              {
+                key: 'assumptions',
+                label: 'AssumeRole calls',
+                className: 'num',
+                value: (r: ListRow) => r.identity.assumptions,
+              },
+              {
+                key: 'last_assumed',
+                label: 'Last assumed',
+                value: (r: ListRow) => r.identity.lastAssumed,
+                hidden: true,
+              },
+            ]
+          : []),
         {
           key: 'window_incomplete',
           label: 'Window incomplete',
@@ -161,6 +180,14 @@ export function renderList(doc: IdentityListDocument, root: HTMLElement): void {
             `${r.identity.calls} ok, ${r.identity.deniedCalls} denied, ${r.identity.failedCalls} failed`,
           ],
           ['Callers', callersText(r)],
+          r.identity.assumptions === undefined || r.identity.assumptions === 0
+            ? null
+            : [
+                'Assumed',
+                `${r.identity.assumptions} successful AssumeRole call(s), the last ${r.identity.lastAssumed ?? ''}${
+                  r.identity.calls === 0 ? ': not active, but not unused' : ''
+                }`,
+              ],
           r.identity.windowIncomplete
             ? ['Note', 'not seen on the days with logs; the logs miss days of the window']
             : null,

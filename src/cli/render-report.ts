@@ -369,10 +369,14 @@ export function renderReportText(
           ? ''
           : `  callers: ${identity.callers.map((caller) => describeCaller(caller.caller, caller.via, document.account.id)).join(', ')}`;
       const used = !identity.unused;
+      const assumed =
+        (identity.assumptions ?? 0) > 0
+          ? `assumed ${identity.assumptions ?? 0} time(s), last ${identity.lastAssumed ?? ''}: `
+          : '';
       const activity =
         identity.lastActivity ??
         (used
-          ? `not active in window; assumed ${identity.assumptions ?? 0} time(s), last ${identity.lastAssumed ?? ''}: ${refusedOnly(identity.deniedCalls + identity.failedCalls)}`
+          ? `not active in window; ${assumed}${refusedOnly(identity.deniedCalls + identity.failedCalls)}`
           : 'not active in window');
       const text = `${used ? ' ' : '-'} ${identity.name.padEnd(width)}  ${activity}${identity.serviceLinked ? '  [service-linked]' : ''}${callers}`;
       return used ? palette.white(text) : palette.red(text);
@@ -452,6 +456,7 @@ const CSV_SAFETY = {
  */
 export function renderReportCsv(document: ReportDocument): string {
   if (document.schema === 'iamtrail.list/v1') {
+    const roles = document.type === 'role';
     return stringify(
       [
         ...document.identities.map((identity) => [
@@ -466,6 +471,7 @@ export function renderReportCsv(document: ReportDocument): string {
           identity.failedCalls,
           identity.serviceLinked,
           identity.windowIncomplete === true,
+          ...(roles ? [identity.assumptions ?? 0, identity.lastAssumed ?? ''] : []),
         ]),
         ...document.notInIam.map((identity) => [
           '!',
@@ -479,6 +485,7 @@ export function renderReportCsv(document: ReportDocument): string {
           identity.failedCalls,
           false,
           false,
+          ...(roles ? [0, ''] : []),
         ]),
       ],
       {
@@ -495,6 +502,8 @@ export function renderReportCsv(document: ReportDocument): string {
           'failed_calls',
           'service_linked',
           'window_incomplete',
+          // A role's successful AssumeRole calls: what keeps one not active from being "-".
+          ...(roles ? ['assumptions', 'last_assumed'] : []),
         ],
         ...CSV_SAFETY,
         cast: { ...CSV_SAFETY.cast, boolean: String },

@@ -413,6 +413,13 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
   const actorArn = actorArnSql();
   const isAssumeRole = sql<boolean>`(eventsource = 'sts.amazonaws.com' AND eventname IN (${sql.join(ASSUME_ROLE_EVENTS.map((name) => sql.lit(name)))}))`;
   const issuing = sql<boolean>`errorcode IS NULL AND ${isAssumeRole}`;
+  // A successful AssumeRole call (an `ok` outcome: no error code, and no error message either).
+  const assuming = sql<boolean>`${issuing} AND errormessage IS NULL`;
+  // Who made it: for an identity without an ARN (a SAML or web-identity user, an AWS service), the
+  // assumer as a role session's caller is named (`SAMLUser:name`, `lambda.amazonaws.com`).
+  const assumer = sql<
+    string | null
+  >`coalesce(${actorArnSql()}, ${identityField('invokedby')}, ${identityField('type')} || ':' || ${identityField('username')})`;
   // IAM change events are in the window only (never among the look-back day's AssumeRole calls).
   const isChange = sql<boolean>`(eventsource = 'iam.amazonaws.com' AND eventname IN (${sql.join(IAM_CHANGE_EVENTS.map((name) => sql.lit(name)))}))`;
   // For a per-actor rollup, what it does not read is a typed null: it groups nothing.
@@ -422,6 +429,8 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
   const ofIam = (value: RawBuilder<unknown>) =>
     unlessActorsOnly(sql<string | null>`CASE WHEN eventsource = 'iam.amazonaws.com' THEN ${value} END`);
   const parameter = (field: string) => sql`json_extract_scalar(requestparameters, ${sql.lit(`$.${field}`)})`;
+  // The role a successful AssumeRole call assumed, when its parameter names one.
+  const namesRole = sql<boolean>`${assuming} AND ${parameter('roleArn')} LIKE 'arn:%:iam::%:role/%'`;
   const resources = options.resources === true;
   const lists = options.lists ?? 'trino';
   return (
@@ -435,7 +444,12 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
             sql<string | null>`CASE WHEN eventtime >= ${windowStart} THEN substr(eventtime, 1, 10) END`.as(
               'day',
             ),
-            actorArn.as('actor_arn'),
+            // An AssumeRole call by an identity without an ARN is kept under its assumer's name, for
+            // the role it assumed; every other call of such an identity is no actor's.
+            (actorsOnly
+              ? actorArn
+              : sql<string | null>`CASE WHEN ${namesRole} THEN ${assumer} ELSE ${actorArn} END`
+            ).as('actor_arn'),
             sql<string>`${identityType}`.as('actor_type'),
             unlessActorsOnly(
               sql<
@@ -448,23 +462,16 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
             (actorsOnly ? sql.lit(ANY_EVENT) : sql<string>`eventsource`).as('event_source'),
             (actorsOnly ? sql.lit(ANY_EVENT) : sql<string>`eventname`).as('event_name'),
             outcomeSql(sql`errorcode`, sql`errormessage`).as('outcome'),
-            // The role a successful AssumeRole call assumed, when its parameter names one.
-            unlessActorsOnly(
-              sql<
-                string | null
-              >`CASE WHEN ${issuing} AND ${parameter('roleArn')} LIKE 'arn:%:iam::%:role/%' THEN ${parameter('roleArn')} END`,
-            ).as('assumed_role_arn'),
+            unlessActorsOnly(sql<string | null>`CASE WHEN ${namesRole} THEN ${parameter('roleArn')} END`).as(
+              'assumed_role_arn',
+            ),
             // Who called, only for the successful AssumeRole calls: nothing to compute for other events.
             unlessActorsOnly(
               sql<
                 string | null
               >`CASE WHEN ${issuing} THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId') END`,
             ).as('issued_key'),
-            unlessActorsOnly(
-              sql<
-                string | null
-              >`CASE WHEN ${issuing} THEN coalesce(${actorArn}, ${identityField('invokedby')}, ${identityType} || ':' || ${identityField('username')}) END`,
-            ).as('assumer_arn'),
+            unlessActorsOnly(sql<string | null>`CASE WHEN ${issuing} THEN ${assumer} END`).as('assumer_arn'),
             unlessActorsOnly(sql<string | null>`CASE WHEN ${issuing} THEN ${identityType} END`).as(
               'assumer_type',
             ),

@@ -6,8 +6,28 @@ with
         WHEN eventtime >= ? THEN substr(eventtime, 1, 10)
       END as "day",
       CASE
-        WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
-        ELSE useridentity.arn
+        WHEN errorcode IS NULL
+        AND (
+          eventsource = 'sts.amazonaws.com'
+          AND eventname IN (
+            'AssumeRole',
+            'AssumeRoleWithSAML',
+            'AssumeRoleWithWebIdentity'
+          )
+        )
+        AND errormessage IS NULL
+        AND json_extract_scalar(requestparameters, '$.roleArn') LIKE 'arn:%:iam::%:role/%' THEN coalesce(
+          CASE
+            WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
+            ELSE useridentity.arn
+          END,
+          useridentity.invokedby,
+          useridentity.type || ':' || useridentity.username
+        )
+        ELSE CASE
+          WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
+          ELSE useridentity.arn
+        END
       END as "actor_arn",
       useridentity.type as "actor_type",
       CASE
@@ -52,6 +72,7 @@ with
             'AssumeRoleWithWebIdentity'
           )
         )
+        AND errormessage IS NULL
         AND json_extract_scalar(requestparameters, '$.roleArn') LIKE 'arn:%:iam::%:role/%' THEN json_extract_scalar(requestparameters, '$.roleArn')
       END as "assumed_role_arn",
       CASE

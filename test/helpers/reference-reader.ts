@@ -127,8 +127,16 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
     const day = time.slice(0, 10);
     if (day < startDay || day > endDay) continue;
     const identity = record.userIdentity ?? {};
+    const assumedRoleArn = assumedRoleOf(record);
+    // An AssumeRole call by an identity without an ARN counts under its assumer's name.
     const actorArn =
-      identity.type === 'AssumedRole' ? identity.sessionContext?.sessionIssuer?.arn : identity.arn;
+      (identity.type === 'AssumedRole' ? identity.sessionContext?.sessionIssuer?.arn : identity.arn) ??
+      (assumedRoleArn === null
+        ? undefined
+        : (identity.invokedBy ??
+          (identity.type === undefined || identity.userName === undefined
+            ? undefined
+            : `${identity.type}:${identity.userName}`)));
     if (actorArn === undefined) continue;
     const { caller, via } =
       identity.type === 'AssumedRole'
@@ -147,7 +155,7 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
       calls: 1,
       firstSeen: time,
       lastSeen: time,
-      assumedRoleArn: assumedRoleOf(record),
+      assumedRoleArn,
     };
     const issued = record.responseElements?.credentials?.accessKeyId;
     if (row.assumedRoleArn !== null && issued !== undefined && !assumed.has(issued))
@@ -199,7 +207,8 @@ function groupKey(row: ActivityRow): string {
 
 /** The role a successful AssumeRole call named, when its parameter is a role's ARN. */
 function assumedRoleOf(record: RawRecord): string | null {
-  if (record.errorCode !== undefined || record.eventSource !== 'sts.amazonaws.com') return null;
+  if (record.errorCode !== undefined || record.errorMessage !== undefined) return null;
+  if (record.eventSource !== 'sts.amazonaws.com') return null;
   if (!ASSUME_ROLE.has(record.eventName ?? '')) return null;
   const role = record.requestParameters?.roleArn;
   return typeof role === 'string' && /^arn:.*:iam::.*:role\/.*$/s.test(role) ? role : null;

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -103,6 +103,21 @@ export function writeDemoConfig(
     );
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/**
+ * A copy of a config {@link writeDemoConfig} wrote, at `path`, with each demo account's credential
+ * report (examples/demo/credentials/): what `audit` reads. Returns `path`.
+ */
+export function withDemoCredentialReports(config: string, path: string): string {
+  writeFileSync(
+    path,
+    readFileSync(config, 'utf8').replace(
+      /( {4}iam: (.*)\/iam\/(demo|backup)\.json)/g,
+      '$1\n    credential_report: $2/credentials/$3.csv',
+    ),
+  );
   return path;
 }
 

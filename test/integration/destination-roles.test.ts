@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,7 +10,12 @@ import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { runOnDuckDb } from '../helpers/cache-tables.js';
 import { DEMO_CACHED_ARGS, DEMO_UNREADABLE_NOTE, flatten, parseJsonAnswer, runCli } from '../helpers/cli.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
-import { userCall, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
+import {
+  userCall,
+  withDemoCredentialReports,
+  writeDemoConfig,
+  writeTrail,
+} from '../helpers/trail-fixture.js';
 import {
   demoMonthPlainly,
   describeRoleSessionUse,
@@ -193,6 +198,9 @@ describe('a role assumed whose sessions made no logged call', () => {
       ['readonly', false, 0, undefined],
     ]);
     const csv = (await list('--format', 'csv')).stdout.split('\n');
+    expect(csv[0]).toBe(
+      'mark,name,arn,known_to,active,last_activity,calls,denied_calls,failed_calls,service_linked,window_incomplete,assumptions,last_assumed',
+    );
     expect(
       csv
         .filter((line) => /,arn:aws:iam::111111111111:role\/(admin|readonly),/.test(line))
@@ -201,14 +209,7 @@ describe('a role assumed whose sessions made no logged call', () => {
   });
 
   it("the audit finds no unused role in one assumed, and says a role's use includes its assumptions", async () => {
-    const withReports = join(work, 'assumed-no-calls-audit.yaml');
-    writeFileSync(
-      withReports,
-      readFileSync(config, 'utf8').replace(
-        /( {4}iam: (.*)\/iam\/(demo|backup)\.json)/g,
-        '$1\n    credential_report: $2/credentials/$3.csv',
-      ),
-    );
+    const withReports = withDemoCredentialReports(config, join(work, 'assumed-no-calls-audit.yaml'));
     const run = await runCli([
       'audit',
       '--config',

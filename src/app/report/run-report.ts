@@ -19,7 +19,7 @@ import type { AuthorizationDetails, IamPrincipal } from '../../iam/authorization
 import { assumableRoles } from '../../iam/assumable-roles.js';
 import { computeGrantedActions } from '../../iam/granted-actions.js';
 import type { GrantedActions } from '../../iam/granted-actions.js';
-import type { AssumableRole } from '../../iam/assumable-roles.js';
+import type { AssumableRole, KnownRole } from '../../iam/assumable-roles.js';
 import { createLogsOnlyPrincipal, findPrincipal, principalsOf } from '../../iam/principals.js';
 import { listedRoles } from '../../cache/activity-queries.js';
 import { knownRolesOf } from './known-roles.js';
@@ -199,12 +199,13 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
     evidence.catch(() => undefined);
     let actionData: ActionData;
     let assumable: AssumableRole[];
+    let knownRoles: KnownRole[];
     let grants: GrantedActions;
     try {
       // A turn of the event loop between the steps lets the first query go on to its next step
       // (sent, prepared, run): the longest step, the action data, runs while DuckDB runs it.
       await nextTurn();
-      const knownRoles = knownRolesOf(options.config, [
+      knownRoles = knownRolesOf(options.config, [
         [account, details],
         [destAccount, destDetails],
       ]);
@@ -310,7 +311,32 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
         lastSeen: entry.lastSeen > seen.lastSeen ? entry.lastSeen : seen.lastSeen,
       });
     }
-    const assumableRolesUsage = assumable.map((role) => {
+    // A role it used of an account whose IAM data is not loaded (not in the config, or without an
+    // iam: file): its own policies are asked about that role too, so that one they name is not a
+    // "+" (a role its policies do not name).
+    const known = new Set(knownRoles.map((role) => role.arn));
+    const unknownUsed = [...usage.keys()].filter((arn) => !known.has(arn) && arn !== self.arn);
+    const assumableOrUsed =
+      unknownUsed.length === 0
+        ? assumable
+        : [
+            ...assumable,
+            ...assumableRoles(
+              details,
+              principal,
+              unknownUsed.map((arn) => {
+                const accountId = arn.split(':')[4] ?? '';
+                const configured = options.config.accounts.find((entry) => entry.id === accountId);
+                return {
+                  arn,
+                  name: arn.slice(arn.lastIndexOf('/') + 1),
+                  accountId,
+                  accountName: configured?.name ?? accountId,
+                };
+              }),
+            ).roles,
+          ].sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+    const assumableRolesUsage = assumableOrUsed.map((role) => {
       const seen = usage.get(role.arn);
       return {
         name: role.name,
@@ -324,7 +350,7 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
         lastSeen: seen?.lastSeen,
       };
     });
-    const named = new Set(assumable.map((role) => role.arn));
+    const named = new Set(assumableOrUsed.map((role) => role.arn));
     const otherRolesUsed = [...usage]
       .filter(([arn]) => !named.has(arn))
       .map(([arn, seen]) => ({ arn, ...seen }))
