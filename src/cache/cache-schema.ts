@@ -49,6 +49,13 @@ import type { CacheConnection } from './cache-connection.js';
 //    again (their rows lack the role).
 export const CACHE_SCHEMA_VERSION = '16';
 
+/**
+ * The end of the notice of a migration from schema 15 or before, which kept no row of an
+ * AssumeRole call by a caller without an ARN: the days kept cannot tell which held one.
+ */
+export const BEFORE_16_NOTICE =
+  '; the roles that AWS services, SAML and web-identity users assumed on the days kept count once --refresh reads those days again';
+
 /** The tables of schemas 9 and 10, kept whole by a migration from them. */
 const SCHEMA_9_TABLES = [
   'athena_resources',
@@ -357,7 +364,8 @@ export async function ensureSchema(
           : `; ${forgotten.failedDays} day(s) with failed calls will be read again (a dry run AWS authorised counted as failed before)`) +
         (forgotten.assumeRoleDays === 0
           ? ''
-          : `; ${forgotten.assumeRoleDays} day(s) with AssumeRole calls will be read again (for the roles they assumed)`);
+          : `; ${forgotten.assumeRoleDays} day(s) with AssumeRole calls will be read again (for the roles they assumed)`) +
+        (Number(from) < 16 ? BEFORE_16_NOTICE : '');
       onNotice(
         emptied.tables.length === 0
           ? `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${againForSignIns}`

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
-import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+import { BEFORE_16_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { runOnDuckDb } from '../helpers/cache-tables.js';
 import { DEMO_CACHED_ARGS, DEMO_UNREADABLE_NOTE, flatten, parseJsonAnswer, runCli } from '../helpers/cli.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
@@ -247,7 +247,7 @@ describe('a role assumed whose sessions made no logged call', () => {
     const migrated = await ask('--cache', cache, '--format', 'json');
     expect(migrated.status, migrated.stderr).toBe(0);
     expect(flatten(migrated.stderr)).toContain(
-      `the cache ${cache} has schema version 15, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 2 day(s) with AssumeRole calls will be read again (for the roles they assumed)`,
+      `the cache ${cache} has schema version 15, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 2 day(s) with AssumeRole calls will be read again (for the roles they assumed)${BEFORE_16_NOTICE}`,
     );
     const answer = parseJsonAnswer<{ daysRead: number }>(migrated);
     expect(answer.logs.daysRead).toBe(2);

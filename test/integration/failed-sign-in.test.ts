@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+import { BEFORE_16_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { flatten, parseJsonAnswer, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { runOnDuckDb } from '../helpers/cache-tables.js';
@@ -176,7 +176,7 @@ describe('a failed console sign-in', () => {
     const assumeDays = assumeRoleDays();
     expect(assumeDays).toContain('2026-10-20');
     expect(flatten(migrated.stderr)).toContain(
-      `the cache ${old} has schema version 12, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 1 day(s) with console sign-ins will be read again (a failed sign-in counted as a call before); ${assumeDays.length - 1} day(s) with AssumeRole calls will be read again (for the roles they assumed)`,
+      `the cache ${old} has schema version 12, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 1 day(s) with console sign-ins will be read again (a failed sign-in counted as a call before); ${assumeDays.length - 1} day(s) with AssumeRole calls will be read again (for the roles they assumed)${BEFORE_16_NOTICE}`,
     );
     const answer = parseJsonAnswer<{ daysRead: number }>(migrated);
     expect(answer.logs.daysRead).toBe(assumeDays.length);
@@ -202,7 +202,7 @@ describe('a failed console sign-in', () => {
     expect(migrated.status, migrated.stderr).toBe(0);
     const assumeDays = assumeRoleDays();
     expect(flatten(migrated.stderr)).toContain(
-      `the cache ${cache} has schema version 13, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; ${assumeDays.length} day(s) with AssumeRole calls will be read again (for the roles they assumed) `,
+      `the cache ${cache} has schema version 13, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; ${assumeDays.length} day(s) with AssumeRole calls will be read again (for the roles they assumed)${BEFORE_16_NOTICE} `,
     );
     expect(flatten(migrated.stderr)).not.toContain('console sign-ins');
     expect(parseJsonAnswer<{ daysRead: number }>(migrated).logs.daysRead).toBe(assumeDays.length);

@@ -311,9 +311,9 @@ export async function runReport(options: ReportOptions, data?: ActionData): Prom
         lastSeen: entry.lastSeen > seen.lastSeen ? entry.lastSeen : seen.lastSeen,
       });
     }
-    // A role it used of an account whose IAM data is not loaded (not in the config, or without an
-    // iam: file): its own policies are asked about that role too, so that one they name is not a
-    // "+" (a role its policies do not name).
+    // A role it used that the loaded IAM data does not list (of an account not in the config or
+    // without an iam: file, or one the account's IAM file lacks): its own policies are asked about
+    // that role too, so that one they name is not a "+" (a role its policies do not name).
     const known = new Set(knownRoles.map((role) => role.arn));
     const unknownUsed = [...usage.keys()].filter((arn) => !known.has(arn) && arn !== self.arn);
     const assumableOrUsed =
