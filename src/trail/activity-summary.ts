@@ -277,8 +277,6 @@ export interface SessionStats {
 
 const ACCOUNT_ID = /^\d{12}$/;
 
-export { ASSUME_ROLE_EVENTS };
-
 /**
  * How many AssumeRole hops are followed back from a session to the identity that began the chain.
  * Role chaining is rare beyond two hops; the bound keeps the query's joins fixed.

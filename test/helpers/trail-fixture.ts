@@ -2,6 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+import { runCli } from './cli.js';
+import type { CliRun } from './cli.js';
 import { REPO_ROOT } from './paths.js';
 
 /** The demo organisation's accounts, with their IAM files. */
@@ -110,7 +112,7 @@ export function writeDemoConfig(
  * A copy of a config {@link writeDemoConfig} wrote, at `path`, with each demo account's credential
  * report (examples/demo/credentials/): what `audit` reads. Returns `path`.
  */
-export function withDemoCredentialReports(config: string, path: string): string {
+function withDemoCredentialReports(config: string, path: string): string {
   writeFileSync(
     path,
     readFileSync(config, 'utf8').replace(
@@ -119,6 +121,41 @@ export function withDemoCredentialReports(config: string, path: string): string 
     ),
   );
   return path;
+}
+
+/** A finding of `audit --format json`, as the tests read it. */
+export interface AuditFinding {
+  readonly findingType: string;
+  readonly resource: string;
+  readonly evidence: readonly { readonly detail: string }[];
+}
+
+/**
+ * `audit --no-cache --format json` over a config {@link writeDemoConfig} wrote, with the demo's
+ * credential reports (a copy at `path`), for the `unusedDays` up to `end`: the run, and its
+ * findings of `findingType` (none when it failed).
+ */
+export async function auditDemoFindings(
+  config: string,
+  path: string,
+  end: string,
+  unusedDays: number,
+  findingType: string,
+): Promise<{ run: CliRun; findings: AuditFinding[] }> {
+  const run = await runCli([
+    'audit',
+    '--config',
+    withDemoCredentialReports(config, path),
+    '--end',
+    end,
+    '--unused-days',
+    String(unusedDays),
+    '--no-cache',
+    '--format',
+    'json',
+  ]);
+  const findings = run.status === 0 ? (JSON.parse(run.stdout) as { findings: AuditFinding[] }).findings : [];
+  return { run, findings: findings.filter((finding) => finding.findingType === findingType) };
 }
 
 /** Every day from `start` to `end`, both included. */

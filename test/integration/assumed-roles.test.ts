@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { runCli } from '../helpers/cli.js';
-import { withDemoCredentialReports, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
+import { auditDemoFindings, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-assumed-roles-'));
 afterAll(() => {
@@ -108,28 +108,15 @@ describe('the roles successful AssumeRole calls named', () => {
     );
     // The audit, with the demo's credential reports: the demo's IAM data says no role was ever
     // used (RoleLastUsed empty), so the logs decide.
-    const withReports = withDemoCredentialReports(
+    const audit = await auditDemoFindings(
       config,
       join(work, `service-${event}-${identity.type}-audit.yaml`),
-    );
-    const audit = await runCli([
-      'audit',
-      '--config',
-      withReports,
-      '--end',
       '2026-10-05',
-      '--unused-days',
-      '1',
-      '--no-cache',
-      '--format',
-      'json',
-    ]);
-    expect(audit.status, audit.stderr).toBe(0);
-    const unusedRoles = (
-      JSON.parse(audit.stdout) as { findings: { findingType: string; resource: string }[] }
-    ).findings
-      .filter((finding) => finding.findingType === 'UnusedIAMRole')
-      .map((finding) => finding.resource);
+      1,
+      'UnusedIAMRole',
+    );
+    expect(audit.run.status, audit.run.stderr).toBe(0);
+    const unusedRoles = audit.findings.map((finding) => finding.resource);
     expect(unusedRoles).toContain(`arn:aws:iam::${A}:role/admin`);
     expect(unusedRoles).not.toContain(READONLY);
   });

@@ -10,12 +10,7 @@ import { BEFORE_16_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-sc
 import { runOnDuckDb } from '../helpers/cache-tables.js';
 import { DEMO_CACHED_ARGS, DEMO_UNREADABLE_NOTE, flatten, parseJsonAnswer, runCli } from '../helpers/cli.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
-import {
-  userCall,
-  withDemoCredentialReports,
-  writeDemoConfig,
-  writeTrail,
-} from '../helpers/trail-fixture.js';
+import { userCall, auditDemoFindings, writeDemoConfig, writeTrail } from '../helpers/trail-fixture.js';
 import {
   demoMonthPlainly,
   describeRoleSessionUse,
@@ -209,25 +204,14 @@ describe('a role assumed whose sessions made no logged call', () => {
   });
 
   it("the audit finds no unused role in one assumed, and says a role's use includes its assumptions", async () => {
-    const withReports = withDemoCredentialReports(config, join(work, 'assumed-no-calls-audit.yaml'));
-    const run = await runCli([
-      'audit',
-      '--config',
-      withReports,
-      '--end',
+    const { run, findings } = await auditDemoFindings(
+      config,
+      join(work, 'assumed-no-calls-audit.yaml'),
       '2026-10-06',
-      '--unused-days',
-      '2',
-      '--no-cache',
-      '--format',
-      'json',
-    ]);
+      2,
+      'UnusedIAMRole',
+    );
     expect(run.status, run.stderr).toBe(0);
-    const findings = (
-      JSON.parse(run.stdout) as {
-        findings: { findingType: string; resource: string; evidence: { detail: string }[] }[];
-      }
-    ).findings.filter((finding) => finding.findingType === 'UnusedIAMRole');
     // The demo's IAM data says no role was ever used (RoleLastUsed empty): the logs decide.
     expect(findings.map((finding) => finding.resource)).toEqual([`arn:aws:iam::${DEMO_ID}:role/readonly`]);
     expect(findings[0]?.evidence.map((entry) => entry.detail)).toContain(
