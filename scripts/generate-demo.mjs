@@ -10,9 +10,11 @@ import { gzipSync } from 'node:zlib';
 
 import {
   createRandom,
+  crossAccountIdentity,
   makeRecord,
   roleSessionIdentity,
   serviceIdentity,
+  sharedEventId,
   userIdentity,
   writeLogFiles,
 } from './lib/cloudtrail-writer.mjs';
@@ -308,12 +310,18 @@ function demoLogs(random) {
   const ops = userIdentity(random, backup, 'ops', 'AKIAOPSBACKUPKEY0001');
 
   // An AssumeRole call and the session it opens: the event lands in the caller's account and,
-  // across accounts, in the role's account too; the session's calls carry the returned key id.
+  // across accounts, in the role's account too, where CloudTrail names only the caller's account
+  // (`AWSAccount`) and both copies share a `sharedEventID`; the session's calls carry the
+  // returned key id.
   const assume = (caller, callerName, account, roleName, day, hour, calls, minute = 0) => {
     const time = at(day, hour, minute, random.int(60));
     const { event, session } = assumeRoleCall(random, caller, callerName, account, roleName, time);
-    emit({ ...event, account: caller.accountId, region: 'us-east-1' });
-    if (account !== caller.accountId) emit({ ...event, account, region: 'us-east-1' });
+    if (account === caller.accountId) emit({ ...event, account, region: 'us-east-1' });
+    else {
+      const sharedEventID = sharedEventId(event.responseElements.credentials.accessKeyId);
+      emit({ ...event, account: caller.accountId, region: 'us-east-1', sharedEventID });
+      emit({ ...event, identity: crossAccountIdentity(caller), account, region: 'us-east-1', sharedEventID });
+    }
     calls.forEach(([source, name, region = 'us-east-1', extra = {}], index) => {
       emit({
         time: new Date(time.getTime() + (index + 1) * 47_000),

@@ -1,6 +1,7 @@
 // Builds CloudTrail records shaped like real ones (field names, nesting, typical sizes) and writes
 // them as delivered log files in the S3 key layout. Deterministic: all randomness comes from the
 // seeded generator passed in.
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -82,6 +83,20 @@ export function serviceIdentity(service) {
   return { type: 'AWSService', invokedBy: service };
 }
 
+/**
+ * `userIdentity` of the role's account's copy of an AssumeRole call from another account:
+ * CloudTrail names only the caller's account (and its principal id), no ARN, no key.
+ */
+export function crossAccountIdentity(caller) {
+  return { type: 'AWSAccount', principalId: caller.principalId, accountId: caller.accountId };
+}
+
+/** The `sharedEventID` both copies of a call across accounts carry: a UUID derived from `seed`. */
+export function sharedEventId(seed) {
+  const hex = createHash('sha256').update(seed).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 const USER_AGENTS = [
   'aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22 prompt/off command/s3.ls',
   'Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.5.0 md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.69',
@@ -106,6 +121,7 @@ export function makeRecord(
     category = 'Management',
     resources,
     readOnly,
+    sharedEventID,
   },
 ) {
   const record = {
@@ -128,6 +144,7 @@ export function makeRecord(
   record.eventID = random.uuid();
   record.readOnly = readOnly ?? /^(Get|List|Describe|Head|Lookup)/.test(name);
   if (resources !== undefined) record.resources = resources;
+  if (sharedEventID !== undefined) record.sharedEventID = sharedEventID;
   record.eventType =
     identity.type === 'AWSService' && category === 'Management' && requestParameters === null
       ? 'AwsServiceEvent'

@@ -3,6 +3,7 @@ import { listValue } from '@duckdb/node-api';
 import { duckDbFilePattern } from '../engines/duckdb/duckdb-sql.js';
 import type { SkippedFile } from '../engines/engine.js';
 import type { ActivityRow, DayCoverage } from '../trail/activity-summary.js';
+import { CROSS_ACCOUNT_TYPE } from '../trail/assume-role-events.js';
 import type { IamChangeRow } from '../trail/iam-changes.js';
 import type { ResourceUsageRow } from '../trail/resource-usage.js';
 import type { CacheConnection } from './cache-connection.js';
@@ -321,10 +322,18 @@ async function insertDays(
       [source, list],
     );
     await cache.connection.run(
-      // Each call once: a day is read for every account at once, and a call across accounts is
-      // logged in both (the count of the account that logged the most of them).
-      `INSERT INTO role_assumptions BY NAME SELECT $1 AS source, day, actor_arn, caller_arn, role_arn, max(calls) AS calls, max(last_seen) AS last_seen FROM (SELECT account_id, day, actor_arn, caller_arn, assumed_role_arn AS role_arn, sum(calls) AS calls, max(last_seen) AS last_seen FROM incoming WHERE list_contains($2, day) AND assumed_role_arn IS NOT NULL GROUP BY ALL) GROUP BY day, actor_arn, caller_arn, role_arn ORDER BY ALL`,
-      [source, list],
+      // Each call once: a day is read for every account at once. A call across accounts is logged
+      // in both: by the same actor (the count of the account that logged the most of them), or,
+      // in the role's account, as `AWSAccount:<caller's account>` (an actor of its own): those
+      // count only beyond the calls the caller's account's actors are read making that day.
+      `INSERT INTO role_assumptions BY NAME
+       WITH per_account AS (SELECT account_id, day, actor_arn, caller_arn, assumed_role_arn AS role_arn, sum(calls) AS calls, max(last_seen) AS last_seen FROM incoming WHERE list_contains($2, day) AND assumed_role_arn IS NOT NULL GROUP BY ALL),
+       assumed AS (SELECT day, actor_arn, caller_arn, role_arn, max(calls) AS calls, max(last_seen) AS last_seen FROM per_account GROUP BY day, actor_arn, caller_arn, role_arn),
+       named AS (SELECT day, role_arn, split_part(actor_arn, ':', 5) AS caller_account, sum(calls) AS calls FROM assumed WHERE NOT starts_with(actor_arn, $3) GROUP BY ALL)
+       SELECT $1 AS source, a.day, a.actor_arn, a.caller_arn, a.role_arn, a.calls - coalesce(n.calls, 0) AS calls, a.last_seen
+       FROM assumed AS a LEFT JOIN named AS n ON starts_with(a.actor_arn, $3) AND n.day = a.day AND n.role_arn = a.role_arn AND n.caller_account = substr(a.actor_arn, length($3) + 1)
+       WHERE a.calls > coalesce(n.calls, 0) ORDER BY ALL`,
+      [source, list, `${CROSS_ACCOUNT_TYPE}:`],
     );
   }
   if ('file' in rows) {

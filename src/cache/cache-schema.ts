@@ -47,7 +47,14 @@ import type { CacheConnection } from './cache-connection.js';
 //    when its session made no logged call. Migrated from 7 to 15
 //    as before, then the days that hold a successful AssumeRole call are forgotten, to be read
 //    again (their rows lack the role).
-export const CACHE_SCHEMA_VERSION = '16';
+// 17: the role's account's copy of an AssumeRole call from another account (`AWSAccount`, no
+//    ARN) is kept under `AWSAccount:<account id>` and counted in `role_assumptions` beyond the
+//    caller's account's copies read; a chain of roles across accounts is followed through the
+//    copy that names its caller (before, the role's account's copy could stop it). Migrated from
+//    7 to 16 as before, then the days that hold a successful AssumeRole call across accounts by a
+//    role session (before 16: by a role session), and the day after each (its sessions' calls),
+//    are forgotten, to be read again.
+export const CACHE_SCHEMA_VERSION = '17';
 
 /**
  * The end of the notice of a migration from schema 15 or before, which kept no row of an
@@ -55,6 +62,14 @@ export const CACHE_SCHEMA_VERSION = '16';
  */
 export const BEFORE_16_NOTICE =
   '; the roles that AWS services, SAML and web-identity users assumed on the days kept count once --refresh reads those days again';
+
+/**
+ * The end of the notice of a migration from schema 16 or before, which kept no row of the role's
+ * account's copy of an AssumeRole call from another account: the days kept cannot tell which held
+ * one.
+ */
+export const BEFORE_17_NOTICE =
+  '; the roles assumed from accounts whose logs are not read, on the days kept, count once --refresh reads those days again';
 
 /** The tables of schemas 9 and 10, kept whole by a migration from them. */
 const SCHEMA_9_TABLES = [
@@ -86,6 +101,7 @@ const KEPT_FROM: Readonly<Record<string, readonly string[]>> = {
   '13': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
   '14': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
   '15': [...SCHEMA_9_TABLES, 'actor_days', 'account_events'],
+  '16': [...SCHEMA_9_TABLES, 'actor_days', 'account_events', 'role_assumptions'],
 };
 
 /**
@@ -115,6 +131,9 @@ const EMPTIED_FROM: Readonly<Record<string, { tables: readonly string[]; reason:
   // A schema-15 cache is kept whole but for the days with a successful AssumeRole call (see
   // migrateFrom).
   '15': { tables: [], reason: '' },
+  // A schema-16 cache is kept whole but for the days with an AssumeRole call across accounts by a
+  // role session, and the day after each (see migrateFrom).
+  '16': { tables: [], reason: '' },
 };
 
 /** The tables holding a source's days, each row under its day: what forgetting a day empties. */
@@ -362,10 +381,14 @@ export async function ensureSchema(
         (forgotten.failedDays === 0
           ? ''
           : `; ${forgotten.failedDays} day(s) with failed calls will be read again (a dry run AWS authorised counted as failed before)`) +
+        (forgotten.chainDays === 0
+          ? ''
+          : `; ${forgotten.chainDays} day(s) with a role session's AssumeRole call, or the day after one, will be read again (for who began its chain)`) +
         (forgotten.assumeRoleDays === 0
           ? ''
           : `; ${forgotten.assumeRoleDays} day(s) with AssumeRole calls will be read again (for the roles they assumed)`) +
-        (Number(from) < 16 ? BEFORE_16_NOTICE : '');
+        (Number(from) < 16 ? BEFORE_16_NOTICE : '') +
+        (Number(from) < 17 ? BEFORE_17_NOTICE : '');
       onNotice(
         emptied.tables.length === 0
           ? `the cache ${cache.path} has schema version ${from}, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${againForSignIns}`
@@ -563,7 +586,7 @@ async function migrateFrom(
   cache: CacheConnection,
   from: string,
   emptied: readonly string[],
-): Promise<{ signInDays: number; failedDays: number; assumeRoleDays: number }> {
+): Promise<{ signInDays: number; failedDays: number; chainDays: number; assumeRoleDays: number }> {
   return await cache.transaction(async () => {
     // Constant table names of this file, never data.
     // Emptied by dropping them: the schema below creates them again as this version has them.
@@ -619,15 +642,24 @@ async function migrateFrom(
       Number(from) < 15 && !emptied.includes('activity')
         ? await forgetDaysHolding(cache, `outcome = 'failed'`)
         : 0;
+    // Before 17 a chain of roles across accounts could stop at the role's account's copy of its
+    // AssumeRole call: the days holding such a call by a role session (before 16, any role's), and
+    // the day after each (the sessions it opened), are forgotten whole, as above. First: the step
+    // below forgets days by their AssumeRole rows too, and would leave the days after them.
+    const assumeRoleRow = `event_source = 'sts.amazonaws.com' AND event_name IN (${ASSUME_ROLE_EVENTS.map((name) => `'${name}'`).join(', ')}) AND outcome = 'ok'`;
+    const chainDays =
+      Number(from) < 17 && !emptied.includes('activity')
+        ? await forgetDaysHolding(
+            cache,
+            // Before 16 no row names its role: every role session's AssumeRole day.
+            `${assumeRoleRow} AND actor_type = 'AssumedRole' AND (assumed_role_arn IS NULL OR split_part(assumed_role_arn, ':', 5) <> account_id)`,
+            { andNext: true },
+          )
+        : 0;
     // Before 16 a successful AssumeRole call's row did not name the role: its days are forgotten
     // whole, as above.
     const assumeRoleDays =
-      Number(from) < 16 && !emptied.includes('activity')
-        ? await forgetDaysHolding(
-            cache,
-            `event_source = 'sts.amazonaws.com' AND event_name IN (${ASSUME_ROLE_EVENTS.map((name) => `'${name}'`).join(', ')}) AND outcome = 'ok'`,
-          )
-        : 0;
+      Number(from) < 16 && !emptied.includes('activity') ? await forgetDaysHolding(cache, assumeRoleRow) : 0;
     // Resources read by an older extraction: read again, once, by a question that needs them (its
     // rows are replaced with the day's).
     if (before13 && !emptied.includes('coverage'))
@@ -637,18 +669,27 @@ async function migrateFrom(
       .set({ value: CACHE_SCHEMA_VERSION })
       .where('key', '=', 'schema_version')
       .execute();
-    return { signInDays, failedDays, assumeRoleDays };
+    return { signInDays, failedDays, chainDays, assumeRoleDays };
   });
 }
 
 /**
  * Forgets the days (of every source) whose activity holds a row matching `condition` (a constant
- * of this file, never data), whole; gives how many.
+ * of this file, never data), whole, and with `andNext` the day after each too; gives how many.
  */
-async function forgetDaysHolding(cache: CacheConnection, condition: string): Promise<number> {
+async function forgetDaysHolding(
+  cache: CacheConnection,
+  condition: string,
+  { andNext = false }: { andNext?: boolean } = {},
+): Promise<number> {
   await cache.connection.run(
     `CREATE OR REPLACE TEMP TABLE forgotten_days AS SELECT DISTINCT source, day FROM activity WHERE ${condition}`,
   );
+  if (andNext)
+    await cache.connection.run(
+      // The days after, when read (a day without logs holds nothing to forget).
+      `INSERT INTO forgotten_days SELECT DISTINCT c.source, c.day FROM forgotten_days AS f JOIN coverage AS c ON c.source = f.source AND c.day = strftime(CAST(f.day AS DATE) + 1, '%Y-%m-%d') EXCEPT SELECT source, day FROM forgotten_days`,
+    );
   for (const table of DAY_TABLES)
     await cache.connection.run(
       `DELETE FROM ${table} WHERE EXISTS (SELECT 1 FROM forgotten_days AS f WHERE f.source = ${table}.source AND f.day = ${table}.day)`,

@@ -5,7 +5,7 @@ import { outcomeSql } from './call-outcome.js';
 import type { Outcome } from './call-outcome.js';
 import type { CloudTrailDatabase } from './cloudtrail-relation.js';
 import { identityField } from './cloudtrail-relation.js';
-import { ASSUME_ROLE_EVENTS } from './assume-role-events.js';
+import { ASSUME_ROLE_EVENTS, CROSS_ACCOUNT_TYPE } from './assume-role-events.js';
 import { IAM_CHANGE_EVENTS } from './iam-changes.js';
 import type { IamChangeEventName, IamChangeRow } from './iam-changes.js';
 import { RESOURCE_USE_COLUMNS, resourceUseColumnsSql, resourceUsesSql } from './resource-extraction.js';
@@ -418,6 +418,13 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
   const assumer = sql<
     string | null
   >`coalesce(${actorArnSql()}, ${identityField('invokedby')}, ${identityField('type')} || ':' || ${identityField('username')})`;
+  // The role's account's copy of a call from another account names no caller, only its account
+  // (`userIdentity.type` `AWSAccount`): the call is kept under `AWSAccount:<account id>` for the
+  // role it assumed (counted once with the caller's account's copy when that is read too: see the
+  // cache's writes). It opens no session of a known caller: `assumer` stays null for it.
+  const assumedBy = sql<
+    string | null
+  >`CASE WHEN ${identityField('type')} = ${sql.lit(CROSS_ACCOUNT_TYPE)} AND ${identityField('accountid')} IS NOT NULL THEN ${sql.lit(`${CROSS_ACCOUNT_TYPE}:`)} || ${identityField('accountid')} ELSE ${assumer} END`;
   // IAM change events are in the window only (never among the look-back day's AssumeRole calls).
   const isChange = sql<boolean>`(eventsource = 'iam.amazonaws.com' AND eventname IN (${sql.join(IAM_CHANGE_EVENTS.map((name) => sql.lit(name)))}))`;
   // For a per-actor rollup, what it does not read is a typed null: it groups nothing.
@@ -446,7 +453,7 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
             // the role it assumed; every other call of such an identity is no actor's.
             (actorsOnly
               ? actorArn
-              : sql<string | null>`CASE WHEN ${namesRole} THEN ${assumer} ELSE ${actorArn} END`
+              : sql<string | null>`CASE WHEN ${namesRole} THEN ${assumedBy} ELSE ${actorArn} END`
             ).as('actor_arn'),
             sql<string>`${identityType}`.as('actor_type'),
             unlessActorsOnly(
@@ -611,8 +618,10 @@ function withSessions(db: QueryCreator<StagedDatabase>) {
         .select((eb) => [
           'issued_key',
           eb.fn.min('assumer_arn').as('assumer_arn'),
-          eb.fn.min('assumer_type').as('assumer_type'),
-          eb.fn.min('assumer_key').as('assumer_key'),
+          // The copy that names its caller: a call across accounts is logged in the role's account
+          // too, as `AWSAccount` without an ARN nor the caller's key (whose type sorts first).
+          eb.fn.min('assumer_type').filterWhere('assumer_arn', 'is not', null).as('assumer_type'),
+          eb.fn.min('assumer_key').filterWhere('assumer_arn', 'is not', null).as('assumer_key'),
         ])
         .where('issued_key', 'is not', null)
         .groupBy('issued_key'),

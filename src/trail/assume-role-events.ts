@@ -4,3 +4,11 @@
  * summary query.
  */
 export const ASSUME_ROLE_EVENTS = ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'] as const;
+
+/**
+ * `userIdentity.type` of the role's account's copy of an AssumeRole call from another account
+ * (its caller's account id only, no ARN): such a call's activity row is kept under
+ * `AWSAccount:<account id>` as its actor (the summary), and counted once with the caller's
+ * account's copy (the cache's writes).
+ */
+export const CROSS_ACCOUNT_TYPE = 'AWSAccount';

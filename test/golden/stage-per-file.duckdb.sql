@@ -16,14 +16,18 @@ with
           )
         )
         AND errormessage IS NULL
-        AND json_extract_scalar (requestparameters, '$.roleArn') LIKE 'arn:%:iam::%:role/%' THEN coalesce(
-          CASE
-            WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
-            ELSE useridentity.arn
-          END,
-          useridentity.invokedby,
-          useridentity.type || ':' || useridentity.username
-        )
+        AND json_extract_scalar (requestparameters, '$.roleArn') LIKE 'arn:%:iam::%:role/%' THEN CASE
+          WHEN useridentity.type = 'AWSAccount'
+          AND useridentity.accountid IS NOT NULL THEN 'AWSAccount:' || useridentity.accountid
+          ELSE coalesce(
+            CASE
+              WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
+              ELSE useridentity.arn
+            END,
+            useridentity.invokedby,
+            useridentity.type || ':' || useridentity.username
+          )
+        END
         ELSE CASE
           WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
           ELSE useridentity.arn

@@ -16,14 +16,18 @@ with
           )
         )
         AND errormessage IS NULL
-        AND json_extract_scalar (requestparameters, '$.roleArn') LIKE 'arn:%:iam::%:role/%' THEN coalesce(
-          CASE
-            WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
-            ELSE useridentity.arn
-          END,
-          useridentity.invokedby,
-          useridentity.type || ':' || useridentity.username
-        )
+        AND json_extract_scalar (requestparameters, '$.roleArn') LIKE 'arn:%:iam::%:role/%' THEN CASE
+          WHEN useridentity.type = 'AWSAccount'
+          AND useridentity.accountid IS NOT NULL THEN 'AWSAccount:' || useridentity.accountid
+          ELSE coalesce(
+            CASE
+              WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
+              ELSE useridentity.arn
+            END,
+            useridentity.invokedby,
+            useridentity.type || ':' || useridentity.username
+          )
+        END
         ELSE CASE
           WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
           ELSE useridentity.arn
@@ -723,8 +727,14 @@ with
     select
       "issued_key",
       min("assumer_arn") as "assumer_arn",
-      min("assumer_type") as "assumer_type",
-      min("assumer_key") as "assumer_key"
+      min("assumer_type") filter(
+        where
+          "assumer_arn" is not null
+      ) as "assumer_type",
+      min("assumer_key") filter(
+        where
+          "assumer_arn" is not null
+      ) as "assumer_key"
     from
       "staged"
     where

@@ -19,6 +19,7 @@ interface RawRecord {
   userIdentity?: {
     type?: string;
     arn?: string;
+    accountId?: string;
     accessKeyId?: string;
     invokedBy?: string;
     userName?: string;
@@ -102,6 +103,13 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
     const identity = record.userIdentity ?? {};
     const actor =
       identity.type === 'AssumedRole' ? identity.sessionContext?.sessionIssuer?.arn : identity.arn;
+    // The role's account's copy of a call from another account names no caller: the caller's
+    // account's copy, when read, says who.
+    if (identity.type === 'AWSAccount') {
+      if (!assumptions.has(key))
+        assumptions.set(key, { assumerArn: undefined, assumerType: undefined, assumerKey: undefined });
+      continue;
+    }
     assumptions.set(key, {
       assumerArn: actor ?? identity.invokedBy ?? `${identity.type ?? ''}:${identity.userName ?? ''}`,
       assumerType: identity.type,
@@ -128,15 +136,18 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
     if (day < startDay || day > endDay) continue;
     const identity = record.userIdentity ?? {};
     const assumedRoleArn = assumedRoleOf(record);
-    // An AssumeRole call by an identity without an ARN counts under its assumer's name.
+    // An AssumeRole call by an identity without an ARN counts under its assumer's name; the role's
+    // account's copy of a call from another account, under that account.
     const actorArn =
       (identity.type === 'AssumedRole' ? identity.sessionContext?.sessionIssuer?.arn : identity.arn) ??
       (assumedRoleArn === null
         ? undefined
-        : (identity.invokedBy ??
-          (identity.type === undefined || identity.userName === undefined
-            ? undefined
-            : `${identity.type}:${identity.userName}`)));
+        : identity.type === 'AWSAccount' && identity.accountId !== undefined
+          ? `AWSAccount:${identity.accountId}`
+          : (identity.invokedBy ??
+            (identity.type === undefined || identity.userName === undefined
+              ? undefined
+              : `${identity.type}:${identity.userName}`)));
     if (actorArn === undefined) continue;
     const { caller, via } =
       identity.type === 'AssumedRole'
@@ -158,7 +169,12 @@ export function readTrailPlainly(root: string, startDay: string, endDay: string)
       assumedRoleArn,
     };
     const issued = record.responseElements?.credentials?.accessKeyId;
-    if (row.assumedRoleArn !== null && issued !== undefined && !assumed.has(issued))
+    // Once per issued credentials, under the caller when a copy names it.
+    if (
+      row.assumedRoleArn !== null &&
+      issued !== undefined &&
+      (!assumed.has(issued) || assumed.get(issued)?.actorArn.startsWith('AWSAccount:') === true)
+    )
       assumed.set(issued, { actorArn, callerArn: row.callerArn, roleArn: row.assumedRoleArn, key: issued });
     const key = groupKey(row);
     const seen = groups.get(key);
@@ -246,6 +262,44 @@ let demoMonth: ReferenceSummary | undefined;
 export function demoMonthPlainly(): ReferenceSummary {
   demoMonth ??= readTrailPlainly(join(REPO_ROOT, 'examples/demo/logs'), '2026-10-01', '2026-10-31');
   return demoMonth;
+}
+
+/**
+ * The days of the demo's month a migration from before schema 16 forgets for their AssumeRole
+ * calls, in its order, as a plain reader finds them (the days of `forgotten` gone before): each
+ * day with a role session's successful AssumeRole call and the day after it (when it has logs),
+ * then the other days with a successful AssumeRole call naming a role.
+ */
+export function demoAssumeRoleDaysBefore16(forgotten: readonly string[] = []): {
+  chain: string[];
+  assumeRole: string[];
+} {
+  const month = demoMonthPlainly();
+  const gone = new Set(forgotten);
+  const withLogs = new Set(month.coverage.map((entry) => entry.day));
+  const sessionDays = new Set(
+    month.rows
+      .filter(
+        (row) =>
+          row.eventSource === 'sts.amazonaws.com' &&
+          ASSUME_ROLE.has(row.eventName) &&
+          row.outcome === 'ok' &&
+          row.actorType === 'AssumedRole' &&
+          !gone.has(row.day),
+      )
+      .map((row) => row.day),
+  );
+  const chain = new Set(sessionDays);
+  for (const day of sessionDays) {
+    const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    if (withLogs.has(next) && !gone.has(next)) chain.add(next);
+  }
+  const assumeRole = new Set(
+    month.rows
+      .filter((row) => row.assumedRoleArn !== null && !gone.has(row.day) && !chain.has(row.day))
+      .map((row) => row.day),
+  );
+  return { chain: [...chain].sort(), assumeRole: [...assumeRole].sort() };
 }
 
 /**

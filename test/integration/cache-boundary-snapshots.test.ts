@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BoundarySnapshot } from '../../src/analysis/boundary-changes.js';
 import type { BoundaryHistoryDocument } from '../../src/app/boundary/rollback-boundary.js';
 import type { CacheStatusDocument } from '../../src/app/cache/cache-status.js';
-import { BEFORE_16_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+import { BEFORE_16_NOTICE, BEFORE_17_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { cacheStatusDocument } from '../contract/json-schemas.js';
 import { flatten, runCli } from '../helpers/cli.js';
@@ -307,7 +307,7 @@ describe('cache clear and cache status with an Athena ledger (the record athena 
     const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
     await store.close();
     expect(notices).toEqual([
-      `the cache ${path} has schema version 13, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${BEFORE_16_NOTICE}`,
+      `the cache ${path} has schema version 13, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${BEFORE_16_NOTICE}${BEFORE_17_NOTICE}`,
     ]);
     expect(await ledgerOf(path)).toEqual({
       resources: [{ kind: 'workgroup', name: 'iamtrail-wg', region: 'us-east-1', account: null }],

@@ -12,7 +12,7 @@ import { readAuthorizationDetailsFile } from '../../src/cli/iam-file.js';
 import { findPrincipal } from '../../src/iam/principals.js';
 import { computeGrantedActions } from '../../src/iam/granted-actions.js';
 import { generatedPolicyDocument, policyGenerateDocument } from '../contract/json-schemas.js';
-import { DEMO_CACHED_ARGS, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
 import { demoInOwnFolders } from '../helpers/demo-own-folders.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -27,8 +27,10 @@ import { REPO_ROOT } from '../helpers/paths.js';
 const DEMO = join(REPO_ROOT, 'examples/demo');
 const ACCOUNT = '111111111111';
 const WINDOW = { start: '2026-10-16T00:00:00Z', end: '2026-11-01T00:00:00Z' };
-const cache = DEMO_CACHED_ARGS[DEMO_CACHED_ARGS.indexOf('--cache') + 1] ?? '';
 const work = mkdtempSync(join(tmpdir(), 'iamtrail-policy-generate-'));
+// A cache of its own: the first run reads the window (the shared demo cache may hold it already,
+// written by another file of the same worker).
+const cache = join(work, 'demo.duckdb');
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
-import { BEFORE_16_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+import { BEFORE_16_NOTICE, BEFORE_17_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { runOnDuckDb } from '../helpers/cache-tables.js';
 import { DEMO_CACHED_ARGS, DEMO_UNREADABLE_NOTE, flatten, parseJsonAnswer, runCli } from '../helpers/cli.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
@@ -70,6 +70,11 @@ describe('a role assumed whose sessions made no logged call', () => {
     requestParameters: { roleArn: role, roleSessionName: 'alice' },
     ...(error === undefined ? { responseElements: { credentials: { accessKeyId: key } } } : {}),
   });
+  /** The role's account's copy of `call`, made from `account`: CloudTrail names only the account. */
+  const fromAccount = (call: ReturnType<typeof assumeRole>, account: string) => ({
+    ...call,
+    userIdentity: { type: 'AWSAccount', principalId: 'AIDAALICE', accountId: account },
+  });
   const logs = writeTrail(join(work, 'assumed-no-calls'), [
     {
       account: DEMO_ID,
@@ -98,11 +103,30 @@ describe('a role assumed whose sessions made no logged call', () => {
     {
       account: '222222222222',
       day: '2026-10-06',
-      records: [assumeRole('222222222222', '2026-10-06', BACKUP_ADMIN, 'ASIABACKUP', 2)],
+      records: [
+        fromAccount(assumeRole('222222222222', '2026-10-06', BACKUP_ADMIN, 'ASIABACKUP', 2), DEMO_ID),
+      ],
+    },
+    // from an account whose logs are not read: the role's account's copy alone, twice; and from
+    // the demo account, both copies
+    {
+      account: DEMO_ID,
+      day: '2026-10-07',
+      records: [assumeRole(DEMO_ID, '2026-10-07', BACKUP_ADMIN, 'ASIAB2', 9)],
+    },
+    {
+      account: '222222222222',
+      day: '2026-10-07',
+      records: [
+        fromAccount(assumeRole('222222222222', '2026-10-07', BACKUP_ADMIN, 'ASIAOTHER1', 4), '333333333333'),
+        fromAccount(assumeRole('222222222222', '2026-10-07', BACKUP_ADMIN, 'ASIAOTHER2', 5), '333333333333'),
+        fromAccount(assumeRole('222222222222', '2026-10-07', BACKUP_ADMIN, 'ASIAB2', 9), DEMO_ID),
+      ],
     },
   ]);
   const config = writeDemoConfig(join(work, 'assumed-no-calls.yaml'), logs);
-  const ask = (...args: string[]) =>
+  /** alice's report over `start`..`end`. */
+  const askIn = (start: string, end: string, ...args: string[]) =>
     runCli([
       '--config',
       config,
@@ -111,11 +135,12 @@ describe('a role assumed whose sessions made no logged call', () => {
       '--user',
       'alice',
       '--start',
-      '2026-10-05',
+      start,
       '--end',
-      '2026-10-06',
+      end,
       ...args,
     ]);
+  const ask = (...args: string[]) => askIn('2026-10-05', '2026-10-06', ...args);
 
   it.each([
     ['without the cache', ['--no-cache']],
@@ -202,6 +227,59 @@ describe('a role assumed whose sessions made no logged call', () => {
         .map((line) => line.slice(0, 12)),
     ).toEqual([' ,admin,arn:', '-,readonly,a']);
   });
+
+  it.each([
+    ['without the cache', ['--no-cache']],
+    ['through a cache', ['--cache', join(work, 'assumed-across-accounts.duckdb')]],
+  ])(
+    "counts the role's account's copies of calls from other accounts, each call once (%s)",
+    async (_name, args) => {
+      const list = (...more: string[]) =>
+        runCli([
+          '--config',
+          config,
+          '--account',
+          'backup',
+          '--list',
+          'roles',
+          '--start',
+          '2026-10-06',
+          '--end',
+          '2026-10-07',
+          ...args,
+          ...more,
+        ]);
+      const json = await list('--format', 'json');
+      expect(json.status, json.stderr).toBe(0);
+      const document = JSON.parse(json.stdout) as {
+        identities: { name: string; unused: boolean; assumptions: number; lastAssumed?: string }[];
+        notInIam: unknown[];
+      };
+      // alice's two calls (each logged in both accounts) and the two from 333333333333, whose
+      // logs are not read (only the role's account's copies say so).
+      expect(
+        document.identities
+          .filter((role) => role.name === 'admin')
+          .map(({ unused, assumptions, lastAssumed }) => [unused, assumptions, lastAssumed]),
+      ).toEqual([[false, 4, '2026-10-07T10:09:00Z']]);
+      // The account named by those copies is no identity.
+      expect(document.notInIam).toEqual([]);
+      const text = await list();
+      expect(text.stdout).toMatch(
+        /^ {2}admin +not active in window; assumed 4 time\(s\), last 2026-10-07T10:09:00Z: no logged call in its sessions$/m,
+      );
+      expect(text.stdout).not.toContain('AWSAccount');
+      // alice's own: her two calls, not the other account's.
+      const alice = JSON.parse(
+        (await askIn('2026-10-06', '2026-10-07', '--format', 'json', ...args)).stdout,
+      ) as { assumableRoles: { name: string; assumptions: number }[] };
+      expect(alice.assumableRoles.map((role) => [role.name, role.assumptions])).toEqual([
+        ['admin', 0],
+        ['readonly', 0],
+        ['admin', 2],
+      ]);
+    },
+  );
 
   it("the audit finds no unused role in one assumed, and says a role's use includes its assumptions", async () => {
     const { run, findings } = await auditDemoFindings(
@@ -342,6 +420,47 @@ describe('--destrole on the demo organisation', () => {
     expect(chain?.firstSeen.startsWith('2026-10-29T00:0')).toBe(true);
   });
 
+  it("a schema-16 cache forgets the days of a role session's AssumeRole across accounts and the day after, which are read again", async () => {
+    const cache = join(work, 'chain-16.duckdb');
+    const ask = (...args: string[]) =>
+      runCli([
+        '--config',
+        'examples/demo/config.example.yaml',
+        '--cache',
+        cache,
+        '--account',
+        'backup',
+        '--destrole',
+        'admin',
+        '--start',
+        '2026-10-27',
+        '--end',
+        '2026-10-30',
+        ...args,
+      ]);
+    const fresh = await ask();
+    expect(fresh.status, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toContain(`${DEMO_ID}:user/charlie via ${DEMO_ID}:role/admin  3 call(s)`);
+    // What schema 16 stored: the chain stopped at the demo admin role (the backup account's copy
+    // of its AssumeRole call, typed AWSAccount, sorted first), and that copy kept nowhere.
+    await runOnDuckDb(
+      cache,
+      `UPDATE activity SET caller_arn = via_arn, via_arn = NULL WHERE via_arn = 'arn:aws:iam::${DEMO_ID}:role/admin';
+      DELETE FROM activity WHERE starts_with(actor_arn, 'AWSAccount:');
+      DELETE FROM actor_days WHERE starts_with(actor_arn, 'AWSAccount:');
+      DELETE FROM role_assumptions WHERE starts_with(actor_arn, 'AWSAccount:');
+      UPDATE meta SET value = '16' WHERE key = 'schema_version'`,
+    );
+    const migrated = await ask('--format', 'json');
+    expect(migrated.status, migrated.stderr).toBe(0);
+    expect(flatten(migrated.stderr)).toContain(
+      `the cache ${cache} has schema version 16, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 2 day(s) with a role session's AssumeRole call, or the day after one, will be read again (for who began its chain)${BEFORE_17_NOTICE}`,
+    );
+    // 2026-10-28 (charlie's admin session's AssumeRole at 23:59) and 2026-10-29 (its calls).
+    expect(parseJsonAnswer<{ daysRead: number }>(migrated).logs.daysRead).toBe(2);
+    expect((await ask()).stdout).toBe(fresh.stdout);
+  });
+
   it('--role admin --destrole admin --destaccount backup: what the demo admin role did as backup admin (the chain)', async () => {
     const result = await demo(
       '--account',
@@ -430,8 +549,9 @@ describe('--destrole on the demo organisation', () => {
     expect(admin?.callers.map((caller) => [caller.caller, caller.calls])).toEqual([
       // 29 calls, plus the 16 of her sessions of demoIamChanges (15 IAM changes, 1 AssumeRole)
       [`arn:aws:iam::${DEMO_ID}:user/alice`, 45],
-      // 13 calls, plus the chained AssumeRole counted again from its copy in the backup account's trail
-      [`arn:aws:iam::${DEMO_ID}:user/charlie`, 14],
+      // 13 calls: the chained AssumeRole once (its copy in the backup account's trail names only
+      // the demo account, as CloudTrail writes it: no call of the admin role there)
+      [`arn:aws:iam::${DEMO_ID}:user/charlie`, 13],
     ]);
   });
 

@@ -5,11 +5,11 @@ import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { BEFORE_16_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+import { BEFORE_16_NOTICE, BEFORE_17_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { flatten, parseJsonAnswer, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { runOnDuckDb } from '../helpers/cache-tables.js';
-import { demoMonthPlainly } from '../helpers/reference-reader.js';
+import { demoAssumeRoleDaysBefore16, demoMonthPlainly } from '../helpers/reference-reader.js';
 
 /*
  * Failed console sign-ins, as the CloudTrail user guide records them ("AWS Management Console
@@ -172,14 +172,16 @@ describe('a failed console sign-in', () => {
     const migrated = await runCli([...list, '--cache', old]);
     expect(migrated.status, migrated.stderr).toBe(0);
     // And, as from every version before 16, the other days with a successful AssumeRole call (the
-    // sign-in's day has one too: forgotten already).
-    const assumeDays = assumeRoleDays();
-    expect(assumeDays).toContain('2026-10-20');
+    // sign-in's day has one too: forgotten already), those of a role session's and the days after
+    // them first.
+    expect(assumeRoleDays()).toContain('2026-10-20');
+    const { chain, assumeRole } = demoAssumeRoleDaysBefore16(['2026-10-20']);
+    expect(chain.length).toBeGreaterThan(0);
     expect(flatten(migrated.stderr)).toContain(
-      `the cache ${old} has schema version 12, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 1 day(s) with console sign-ins will be read again (a failed sign-in counted as a call before); ${assumeDays.length - 1} day(s) with AssumeRole calls will be read again (for the roles they assumed)${BEFORE_16_NOTICE}`,
+      `the cache ${old} has schema version 12, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; 1 day(s) with console sign-ins will be read again (a failed sign-in counted as a call before); ${chain.length} day(s) with a role session's AssumeRole call, or the day after one, will be read again (for who began its chain); ${assumeRole.length} day(s) with AssumeRole calls will be read again (for the roles they assumed)${BEFORE_16_NOTICE}${BEFORE_17_NOTICE}`,
     );
     const answer = parseJsonAnswer<{ daysRead: number }>(migrated);
-    expect(answer.logs.daysRead).toBe(assumeDays.length);
+    expect(answer.logs.daysRead).toBe(1 + chain.length + assumeRole.length);
     const erin = (answer as unknown as ListAnswer).identities.find((identity) => identity.name === 'erin');
     expect(erin).toMatchObject({ active: false, failedCalls: 1 });
   });
@@ -200,11 +202,14 @@ describe('a failed console sign-in', () => {
     );
     const migrated = await runCli([...list, '--cache', cache]);
     expect(migrated.status, migrated.stderr).toBe(0);
-    const assumeDays = assumeRoleDays();
+    const { chain, assumeRole } = demoAssumeRoleDaysBefore16();
+    expect([...chain, ...assumeRole].sort()).toEqual([...new Set([...assumeRoleDays(), ...chain])].sort());
     expect(flatten(migrated.stderr)).toContain(
-      `the cache ${cache} has schema version 13, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; ${assumeDays.length} day(s) with AssumeRole calls will be read again (for the roles they assumed)${BEFORE_16_NOTICE} `,
+      `the cache ${cache} has schema version 13, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost; ${chain.length} day(s) with a role session's AssumeRole call, or the day after one, will be read again (for who began its chain); ${assumeRole.length} day(s) with AssumeRole calls will be read again (for the roles they assumed)${BEFORE_16_NOTICE}${BEFORE_17_NOTICE} `,
     );
     expect(flatten(migrated.stderr)).not.toContain('console sign-ins');
-    expect(parseJsonAnswer<{ daysRead: number }>(migrated).logs.daysRead).toBe(assumeDays.length);
+    expect(parseJsonAnswer<{ daysRead: number }>(migrated).logs.daysRead).toBe(
+      chain.length + assumeRole.length,
+    );
   });
 });

@@ -6,7 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { sortIamChanges } from '../../src/analysis/activity-order.js';
-import { BEFORE_16_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
+import { BEFORE_16_NOTICE, BEFORE_17_NOTICE, CACHE_SCHEMA_VERSION } from '../../src/cache/cache-schema.js';
 import { CacheStore } from '../../src/cache/cache-store.js';
 import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { SummaryResult } from '../../src/engines/engine.js';
@@ -534,7 +534,7 @@ describe('a version-9 cache', () => {
     const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
     try {
       expect(notices).toEqual([
-        `the cache ${path} has schema version 9, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${BEFORE_16_NOTICE}`,
+        `the cache ${path} has schema version 9, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${BEFORE_16_NOTICE}${BEFORE_17_NOTICE}`,
       ]);
       // The day is loaded for questions without resources; one that needs them reads it again
       // (a day of schema 9 may have been read before its engines returned resources).
@@ -603,7 +603,7 @@ describe('a version-12 cache', () => {
     const store = await CacheStore.open(path, { onNotice: (message) => void notices.push(message) });
     try {
       expect(notices).toEqual([
-        `the cache ${path} has schema version 12, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${BEFORE_16_NOTICE}`,
+        `the cache ${path} has schema version 12, this iamtrail uses ${CACHE_SCHEMA_VERSION}: migrated it, nothing lost${BEFORE_16_NOTICE}${BEFORE_17_NOTICE}`,
       ]);
       // Loaded for the questions without resources; schema 12's extraction missed some of them
       // (a copied version, a DynamoDB index, roles passed by EC2, ECS and Step Functions).

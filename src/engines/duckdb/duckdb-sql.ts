@@ -43,7 +43,7 @@ const recordType = (resources: boolean, actorsOnly: boolean): string => {
   ${field('awsRegion', 'VARCHAR')}, ${field('recipientAccountId', 'VARCHAR')}, ${field('responseElements', 'JSON')}, ${field('eventID', 'VARCHAR')}, ${field('sourceIPAddress', 'VARCHAR')},
   ${field('requestParameters', 'JSON')},${resources ? ' resources STRUCT(ARN VARCHAR)[],' : ''}
   userIdentity STRUCT(
-    "type" VARCHAR, arn VARCHAR, ${field('accessKeyId', 'VARCHAR')}, ${field('userName', 'VARCHAR')}, ${field('invokedBy', 'VARCHAR')},
+    "type" VARCHAR, arn VARCHAR, ${field('accountId', 'VARCHAR')}, ${field('accessKeyId', 'VARCHAR')}, ${field('userName', 'VARCHAR')}, ${field('invokedBy', 'VARCHAR')},
     sessionContext STRUCT(${field('sourceIdentity', 'VARCHAR')}, sessionIssuer STRUCT(arn VARCHAR))
   )
 )`;

@@ -62,7 +62,7 @@ describe('the activity-summary query', () => {
   });
 
   it('runs on DuckDB over a cloudtrail relation and aggregates by actor, caller, event and outcome', async () => {
-    const identity = `STRUCT("type" VARCHAR, arn VARCHAR, accesskeyid VARCHAR, invokedby VARCHAR, username VARCHAR,
+    const identity = `STRUCT("type" VARCHAR, arn VARCHAR, accountid VARCHAR, accesskeyid VARCHAR, invokedby VARCHAR, username VARCHAR,
       sessioncontext STRUCT(sourceidentity VARCHAR, sessionissuer STRUCT(arn VARCHAR)))`;
     await connection.run(`CREATE TABLE cloudtrail (eventtime VARCHAR, eventsource VARCHAR, eventname VARCHAR,
       errorcode VARCHAR, errormessage VARCHAR, recipientaccountid VARCHAR, responseelements VARCHAR, useridentity ${identity},
@@ -70,9 +70,9 @@ describe('the activity-summary query', () => {
       awsregion VARCHAR, resources STRUCT(arn VARCHAR)[])`);
     await connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
     const user = (name: string, account = '111111111111', key = 'AKIAUSER') =>
-      `{'type': 'IAMUser', 'arn': 'arn:aws:iam::${account}:user/${name}', 'accesskeyid': '${key}', 'invokedby': NULL, 'username': '${name}', 'sessioncontext': NULL}`;
+      `{'type': 'IAMUser', 'arn': 'arn:aws:iam::${account}:user/${name}', 'accountid': '${account}', 'accesskeyid': '${key}', 'invokedby': NULL, 'username': '${name}', 'sessioncontext': NULL}`;
     const session = (role: string, key: string, account = '111111111111', source: string | null = null) =>
-      `{'type': 'AssumedRole', 'arn': 'arn:aws:sts::${account}:assumed-role/${role}/s', 'accesskeyid': '${key}', 'invokedby': NULL, 'username': NULL, 'sessioncontext': {'sourceidentity': ${source === null ? 'NULL' : `'${source}'`}, 'sessionissuer': {'arn': 'arn:aws:iam::${account}:role/${role}'}}}`;
+      `{'type': 'AssumedRole', 'arn': 'arn:aws:sts::${account}:assumed-role/${role}/s', 'accountid': '${account}', 'accesskeyid': '${key}', 'invokedby': NULL, 'username': NULL, 'sessioncontext': {'sourceidentity': ${source === null ? 'NULL' : `'${source}'`}, 'sessionissuer': {'arn': 'arn:aws:iam::${account}:role/${role}'}}}`;
     const issued = (key: string) => `'{"credentials":{"accessKeyId":"${key}"}}'`;
     const rows = [
       // alice: two calls and one denied call
@@ -83,22 +83,24 @@ describe('the activity-summary query', () => {
       `('2026-09-30T23:30:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '111111111111', ${issued('ASIA1')}, ${user('alice')}, 's3://trail/f0.json.gz')`,
       `('2026-09-30T23:40:00Z', 'iam.amazonaws.com', 'ListRoles', NULL, '111111111111', NULL, ${session('admin', 'ASIA1')}, 's3://trail/f0.json.gz')`,
       `('2026-10-01T00:10:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA1')}, 's3://trail/f0.json.gz')`,
-      // admin's session assumed deploy in another account: logged in both accounts, counted once
+      // admin's session assumed deploy in another account: logged in both accounts, in deploy's
+      // as CloudTrail does, naming only the caller's account (no ARN, no key; its type sorts
+      // before `AssumedRole`): the chain is followed through the caller's account's copy
       `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '111111111111', ${issued('ASIA2')}, ${session('admin', 'ASIA1')}, 's3://trail/f1.json.gz')`,
-      `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '222222222222', ${issued('ASIA2')}, ${session('admin', 'ASIA1')}, 's3://trail/f3.json.gz')`,
+      `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '222222222222', ${issued('ASIA2')}, {'type': 'AWSAccount', 'arn': NULL, 'accountid': '111111111111', 'accesskeyid': NULL, 'invokedby': NULL, 'username': NULL, 'sessioncontext': NULL}, 's3://trail/f3.json.gz')`,
       `('2026-10-01T00:30:00Z', 'ec2.amazonaws.com', 'RunInstances', NULL, '222222222222', NULL, ${session('deploy', 'ASIA2', '222222222222')}, 's3://trail/f3.json.gz')`,
       // a session opened before the look-back day: only its sourceIdentity says who
       `('2026-10-02T09:00:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA9', '111111111111', 'bob')}, 's3://trail/f4.json.gz')`,
       // nothing says who: no caller
       `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, ${session('admin', 'ASIA8')}, 's3://trail/f4.json.gz')`,
       // federation: a SAML sign-in and a web-identity token open sessions too
-      `('2026-10-03T08:00:00Z', 'sts.amazonaws.com', 'AssumeRoleWithSAML', NULL, '111111111111', ${issued('ASIA5')}, {'type': 'SAMLUser', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': NULL, 'username': 'carol@example.com', 'sessioncontext': NULL}, 's3://trail/f5.json.gz')`,
+      `('2026-10-03T08:00:00Z', 'sts.amazonaws.com', 'AssumeRoleWithSAML', NULL, '111111111111', ${issued('ASIA5')}, {'type': 'SAMLUser', 'arn': NULL, 'accountid': NULL, 'accesskeyid': NULL, 'invokedby': NULL, 'username': 'carol@example.com', 'sessioncontext': NULL}, 's3://trail/f5.json.gz')`,
       `('2026-10-03T08:05:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${session('readonly', 'ASIA5')}, 's3://trail/f5.json.gz')`,
-      `('2026-10-03T09:00:00Z', 'sts.amazonaws.com', 'AssumeRoleWithWebIdentity', NULL, '111111111111', ${issued('ASIA6')}, {'type': 'WebIdentityUser', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': NULL, 'username': 'repo:org/app', 'sessioncontext': NULL}, 's3://trail/f6.json.gz')`,
+      `('2026-10-03T09:00:00Z', 'sts.amazonaws.com', 'AssumeRoleWithWebIdentity', NULL, '111111111111', ${issued('ASIA6')}, {'type': 'WebIdentityUser', 'arn': NULL, 'accountid': NULL, 'accesskeyid': NULL, 'invokedby': NULL, 'username': 'repo:org/app', 'sessioncontext': NULL}, 's3://trail/f6.json.gz')`,
       `('2026-10-03T09:05:00Z', 'ecr.amazonaws.com', 'GetAuthorizationToken', NULL, '111111111111', NULL, ${session('deploy', 'ASIA6')}, 's3://trail/f6.json.gz')`,
       // a denied AssumeRole issues nothing
       `('2026-10-02T09:30:00Z', 'sts.amazonaws.com', 'AssumeRole', 'AccessDenied', '111111111111', ${issued('ASIA8')}, ${user('eve')}, 's3://trail/f4.json.gz')`,
-      `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, {'type': 'AWSService', 'arn': NULL, 'accesskeyid': NULL, 'invokedby': 'kms.amazonaws.com', 'username': NULL, 'sessioncontext': NULL}, 's3://trail/f7.json.gz')`,
+      `('2026-10-02T09:00:00Z', 'kms.amazonaws.com', 'Decrypt', NULL, '111111111111', NULL, {'type': 'AWSService', 'arn': NULL, 'accountid': NULL, 'accesskeyid': NULL, 'invokedby': 'kms.amazonaws.com', 'username': NULL, 'sessioncontext': NULL}, 's3://trail/f7.json.gz')`,
       `('2026-11-01T00:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '111111111111', NULL, ${user('alice')}, 's3://trail/f8.json.gz')`,
       `('2026-10-03T09:00:00Z', 's3.amazonaws.com', 'ListBuckets', NULL, '999999999999', NULL, ${user('mallory', '999999999999')}, 's3://trail/f5.json.gz')`,
     ];
@@ -149,8 +151,8 @@ describe('the activity-summary query', () => {
           'ok',
           1,
         ],
-        // the AssumeRole logged in both accounts: a row in each, and the chain followed back to alice
-        ['2', '2026-10-01', 'role/admin', alice, null, 'AssumeRole', 'ok', 1],
+        // the AssumeRole logged in both accounts: deploy's copy names no actor (and no role here),
+        // and the chain is followed back to alice
         ['2', '2026-10-01', 'role/deploy', alice, admin, 'RunInstances', 'ok', 1],
       ]),
     );
@@ -194,12 +196,12 @@ describe('the activity-summary query', () => {
   it('names the role of each successful AssumeRole call in its activity row, and no other', async () => {
     await connection.run(`CREATE OR REPLACE TABLE cloudtrail (eventtime VARCHAR, eventsource VARCHAR, eventname VARCHAR,
       errorcode VARCHAR, errormessage VARCHAR, recipientaccountid VARCHAR, responseelements VARCHAR,
-      useridentity STRUCT("type" VARCHAR, arn VARCHAR, accesskeyid VARCHAR, invokedby VARCHAR, username VARCHAR,
+      useridentity STRUCT("type" VARCHAR, arn VARCHAR, accountid VARCHAR, accesskeyid VARCHAR, invokedby VARCHAR, username VARCHAR,
         sessioncontext STRUCT(sourceidentity VARCHAR, sessionissuer STRUCT(arn VARCHAR))),
       "$path" VARCHAR, eventid VARCHAR, sourceipaddress VARCHAR, requestparameters VARCHAR,
       awsregion VARCHAR, resources STRUCT(arn VARCHAR)[])`);
     await connection.run(JSON_EXTRACT_SCALAR_MACRO_SQL);
-    const alice = `{'type': 'IAMUser', 'arn': 'arn:aws:iam::111111111111:user/alice', 'accesskeyid': 'AKIAALICE', 'invokedby': NULL, 'username': 'alice', 'sessioncontext': NULL}`;
+    const alice = `{'type': 'IAMUser', 'arn': 'arn:aws:iam::111111111111:user/alice', 'accountid': '111111111111', 'accesskeyid': 'AKIAALICE', 'invokedby': NULL, 'username': 'alice', 'sessioncontext': NULL}`;
     const admin = 'arn:aws:iam::111111111111:role/ops/admin';
     const deploy = 'arn:aws:iam::222222222222:role/deploy';
     const call = (
@@ -209,15 +211,19 @@ describe('the activity-summary query', () => {
       account: string,
       role: string,
       key: string,
+      identity = alice,
     ) =>
-      `('${time}', '${name === 'GetRole' ? 'iam' : 'sts'}.amazonaws.com', '${name}', ${error === null ? 'NULL' : `'${error}'`}, '${account}', '{"credentials":{"accessKeyId":"${key}"}}', ${alice}, 's3://trail/f.json.gz', '{"roleArn":"${role}","roleSessionName":"s"}')`;
+      `('${time}', '${name === 'GetRole' ? 'iam' : 'sts'}.amazonaws.com', '${name}', ${error === null ? 'NULL' : `'${error}'`}, '${account}', '{"credentials":{"accessKeyId":"${key}"}}', ${identity}, 's3://trail/f.json.gz', '{"roleArn":"${role}","roleSessionName":"s"}')`;
+    // The role's account's copy of a call from another account: CloudTrail names only the account.
+    const fromAccount = `{'type': 'AWSAccount', 'arn': NULL, 'accountid': '111111111111', 'accesskeyid': NULL, 'invokedby': NULL, 'username': NULL, 'sessioncontext': NULL}`;
     await connection.run(
       `INSERT INTO cloudtrail (eventtime, eventname, eventsource, errorcode, recipientaccountid, responseelements, useridentity, "$path", requestparameters) SELECT eventtime, eventname, eventsource, errorcode, recipientaccountid, responseelements, useridentity, "$path", requestparameters FROM (VALUES ${[
         call('2026-10-01T08:00:00Z', 'AssumeRole', null, '111111111111', admin, 'ASIA1'),
         call('2026-10-01T09:00:00Z', 'AssumeRole', null, '111111111111', admin, 'ASIA2'),
-        // across accounts, logged in both: a row in each account, as every call has
+        // across accounts, logged in both: a row in each account, as every call has; the role's
+        // account's under the caller's account
         call('2026-10-01T10:00:00Z', 'AssumeRole', null, '111111111111', deploy, 'ASIA3'),
-        call('2026-10-01T10:00:00Z', 'AssumeRole', null, '222222222222', deploy, 'ASIA3'),
+        call('2026-10-01T10:00:00Z', 'AssumeRole', null, '222222222222', deploy, 'ASIA3', fromAccount),
         // refused: no role assumed
         call('2026-10-02T08:00:00Z', 'AssumeRole', 'AccessDenied', '111111111111', admin, 'ASIA4'),
         // a parameter that is no role's ARN
@@ -241,6 +247,7 @@ describe('the activity-summary query', () => {
       .map((row) => [
         row.accountId.slice(0, 1),
         row.day,
+        row.actorArn.startsWith('arn:') ? row.actorArn.split(':').at(-1) : row.actorArn,
         row.eventName,
         row.outcome,
         row.assumedRoleArn,
@@ -248,12 +255,12 @@ describe('the activity-summary query', () => {
       ]);
     expect(sorted(brief)).toEqual(
       sorted([
-        ['1', '2026-10-01', 'AssumeRole', 'ok', admin, 2],
-        ['1', '2026-10-01', 'AssumeRole', 'ok', deploy, 1],
-        ['2', '2026-10-01', 'AssumeRole', 'ok', deploy, 1],
-        ['1', '2026-10-02', 'AssumeRole', 'denied', null, 1],
-        ['1', '2026-10-02', 'AssumeRole', 'ok', null, 1],
-        ['1', '2026-10-02', 'GetRole', 'ok', null, 1],
+        ['1', '2026-10-01', 'user/alice', 'AssumeRole', 'ok', admin, 2],
+        ['1', '2026-10-01', 'user/alice', 'AssumeRole', 'ok', deploy, 1],
+        ['2', '2026-10-01', 'AWSAccount:111111111111', 'AssumeRole', 'ok', deploy, 1],
+        ['1', '2026-10-02', 'user/alice', 'AssumeRole', 'denied', null, 1],
+        ['1', '2026-10-02', 'user/alice', 'AssumeRole', 'ok', null, 1],
+        ['1', '2026-10-02', 'user/alice', 'GetRole', 'ok', null, 1],
       ]),
     );
   });
