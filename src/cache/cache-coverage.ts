@@ -4,6 +4,7 @@ import type { SkippedFile } from '../engines/engine.js';
 import type { DayCoverage } from '../trail/activity-summary.js';
 import { addDays } from '../trail/utc-days.js';
 import type { CacheConnection } from './cache-connection.js';
+import { READ_BEFORE_17_KEY } from './cache-schema.js';
 import { toRanges } from './day-ranges.js';
 import type { DayRange } from './day-ranges.js';
 
@@ -86,6 +87,31 @@ export async function loadedCoverage(
     day: record.day,
     files: Number(record.files),
   }));
+}
+
+/**
+ * The days of a source's window loaded before the cache was migrated from schema 16 or before
+ * (`meta`'s {@link READ_BEFORE_17_KEY}): read without the role's account's copies of AssumeRole
+ * calls from other accounts. Sorted; none in a cache written at schema 17 or later.
+ */
+export async function daysReadBefore17(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+): Promise<string[]> {
+  const records = await cache.db
+    .selectFrom('coverage')
+    .select('day')
+    .distinct()
+    .where('source', '=', source)
+    .where('day', '>=', window.startDay)
+    .where('day', '<=', window.endDay)
+    .where((eb) =>
+      eb('loaded_at', '<', eb.selectFrom('meta').select('value').where('key', '=', READ_BEFORE_17_KEY)),
+    )
+    .orderBy('day')
+    .execute();
+  return records.map((record) => record.day);
 }
 
 /**

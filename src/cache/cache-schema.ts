@@ -69,7 +69,14 @@ export const BEFORE_16_NOTICE =
  * one.
  */
 export const BEFORE_17_NOTICE =
-  '; the roles assumed from accounts whose logs are not read, on the days kept, count once --refresh reads those days again';
+  '; the roles assumed from accounts whose logs are not read, on the days kept, count once --refresh reads those days again (every question over them says so)';
+
+/**
+ * The `meta` key a migration from schema 16 or before sets to its time: a day whose coverage was
+ * loaded before it was read without the role's account's copies of AssumeRole calls from other
+ * accounts (see {@link BEFORE_17_NOTICE}), which every question over it is told.
+ */
+export const READ_BEFORE_17_KEY = 'schema_17_migrated_at';
 
 /** The tables of schemas 9 and 10, kept whole by a migration from them. */
 const SCHEMA_9_TABLES = [
@@ -660,6 +667,15 @@ async function migrateFrom(
     // whole, as above.
     const assumeRoleDays =
       Number(from) < 16 && !emptied.includes('activity') ? await forgetDaysHolding(cache, assumeRoleRow) : 0;
+    // The days kept before 17 lack the role's account's copies of AssumeRole calls from other
+    // accounts: the time of the migration tells them (loaded before it) to every question.
+    if (Number(from) < 17) {
+      await cache.db.deleteFrom('meta').where('key', '=', READ_BEFORE_17_KEY).execute();
+      await cache.db
+        .insertInto('meta')
+        .values({ key: READ_BEFORE_17_KEY, value: new Date().toISOString() })
+        .execute();
+    }
     // Resources read by an older extraction: read again, once, by a question that needs them (its
     // rows are replaced with the day's).
     if (before13 && !emptied.includes('coverage'))

@@ -37,7 +37,13 @@ import { CacheConnection } from './cache-connection.js';
 import type { CacheConnectionOptions, CacheRemoval } from './cache-connection.js';
 import { emptyKeeping } from './cache-schema.js';
 import type { KeptRecords } from './cache-schema.js';
-import { cacheStatus, loadedCoverage, missingDays, skippedFiles } from './cache-coverage.js';
+import {
+  cacheStatus,
+  daysReadBefore17,
+  loadedCoverage,
+  missingDays,
+  skippedFiles,
+} from './cache-coverage.js';
 
 /** The parameters of a cache operation after the connection it runs on. */
 type Rest<F> = F extends (cache: CacheConnection, ...rest: infer R) => unknown ? R : never;
@@ -118,6 +124,11 @@ export class CacheStore {
   /** See {@link loadedCoverage}. */
   coverage(...args: Rest<typeof loadedCoverage>): ReturnType<typeof loadedCoverage> {
     return loadedCoverage(this.#cache, ...args);
+  }
+
+  /** See {@link daysReadBefore17}. */
+  daysReadBefore17(...args: Rest<typeof daysReadBefore17>): ReturnType<typeof daysReadBefore17> {
+    return daysReadBefore17(this.#cache, ...args);
   }
 
   /** See {@link skippedFiles}. */

@@ -415,16 +415,20 @@ function withEvents(db: QueryCreator<CloudTrailDatabase>, options: ActivitySumma
   const assuming = sql<boolean>`${issuing} AND errormessage IS NULL`;
   // Who made it: for an identity without an ARN (a SAML or web-identity user, an AWS service), the
   // assumer as a role session's caller is named (`SAMLUser:name`, `lambda.amazonaws.com`).
-  const assumer = sql<
+  const named = sql<
     string | null
   >`coalesce(${actorArnSql()}, ${identityField('invokedby')}, ${identityField('type')} || ':' || ${identityField('username')})`;
   // The role's account's copy of a call from another account names no caller, only its account
-  // (`userIdentity.type` `AWSAccount`): the call is kept under `AWSAccount:<account id>` for the
-  // role it assumed (counted once with the caller's account's copy when that is read too: see the
-  // cache's writes). It opens no session of a known caller: `assumer` stays null for it.
+  // (`userIdentity.type` `AWSAccount`, at times with the `invokedBy` of a service acting for it).
+  const crossAccount = sql<boolean>`${identityField('type')} = ${sql.lit(CROSS_ACCOUNT_TYPE)}`;
+  // Its call is kept under `AWSAccount:<account id>` for the role it assumed (counted once with
+  // the caller's account's copy when that is read too: see the cache's writes)...
   const assumedBy = sql<
     string | null
-  >`CASE WHEN ${identityField('type')} = ${sql.lit(CROSS_ACCOUNT_TYPE)} AND ${identityField('accountid')} IS NOT NULL THEN ${sql.lit(`${CROSS_ACCOUNT_TYPE}:`)} || ${identityField('accountid')} ELSE ${assumer} END`;
+  >`CASE WHEN ${crossAccount} THEN ${sql.lit(`${CROSS_ACCOUNT_TYPE}:`)} || ${identityField('accountid')} ELSE ${named} END`;
+  // ...and it opens no session of a known caller: the copy that names the caller, when read, says
+  // who (see withSessions).
+  const assumer = sql<string | null>`CASE WHEN ${crossAccount} THEN NULL ELSE ${named} END`;
   // IAM change events are in the window only (never among the look-back day's AssumeRole calls).
   const isChange = sql<boolean>`(eventsource = 'iam.amazonaws.com' AND eventname IN (${sql.join(IAM_CHANGE_EVENTS.map((name) => sql.lit(name)))}))`;
   // For a per-actor rollup, what it does not read is a typed null: it groups nothing.

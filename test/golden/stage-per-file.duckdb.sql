@@ -17,8 +17,7 @@ with
         )
         AND errormessage IS NULL
         AND json_extract_scalar (requestparameters, '$.roleArn') LIKE 'arn:%:iam::%:role/%' THEN CASE
-          WHEN useridentity.type = 'AWSAccount'
-          AND useridentity.accountid IS NOT NULL THEN 'AWSAccount:' || useridentity.accountid
+          WHEN useridentity.type = 'AWSAccount' THEN 'AWSAccount:' || useridentity.accountid
           ELSE coalesce(
             CASE
               WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
@@ -99,14 +98,17 @@ with
             'AssumeRoleWithSAML',
             'AssumeRoleWithWebIdentity'
           )
-        ) THEN coalesce(
-          CASE
-            WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
-            ELSE useridentity.arn
-          END,
-          useridentity.invokedby,
-          useridentity.type || ':' || useridentity.username
-        )
+        ) THEN CASE
+          WHEN useridentity.type = 'AWSAccount' THEN NULL
+          ELSE coalesce(
+            CASE
+              WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
+              ELSE useridentity.arn
+            END,
+            useridentity.invokedby,
+            useridentity.type || ':' || useridentity.username
+          )
+        END
       END as "assumer_arn",
       CASE
         WHEN errorcode IS NULL

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { sortByFile, sortDayCoverage } from '../../analysis/activity-order.js';
-import { summarizeCoverage } from '../../analysis/log-coverage.js';
+import { describeSpans, summarizeCoverage } from '../../analysis/log-coverage.js';
 import type { WindowCoverage } from '../../analysis/log-coverage.js';
 import { toRanges } from '../../cache/day-ranges.js';
 import type { DayRange } from '../../cache/day-ranges.js';
@@ -185,10 +185,11 @@ function heldBefore(
   source: string,
   window: DayRange,
   accountIds: readonly string[],
-): Promise<[DayCoverage[], SkippedFile[]]> {
+): Promise<[DayCoverage[], SkippedFile[], string[]]> {
   const held = Promise.all([
     store.coverage(source, window).then(sortDayCoverage),
     store.skippedFiles(source, window, accountIds).then(sortByFile),
+    store.daysReadBefore17(source, window),
   ]);
   held.catch(() => undefined);
   return held;
@@ -285,7 +286,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
   let athenaAccount: string | undefined;
   let spillDir: string | undefined;
   /** The window's coverage and unreadable files, asked early of a cache opened read-only (below). */
-  let held: Promise<[DayCoverage[], SkippedFile[]]> | undefined;
+  let held: Promise<[DayCoverage[], SkippedFile[], string[]]> | undefined;
   try {
     /** What the engine is built from, once the cache says days are missing. */
     let engineSpec: () => EngineSpec;
@@ -493,7 +494,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           range.actorsOnly,
         );
     }
-    const [heldDays, heldSkips] =
+    const [heldDays, heldSkips, readBefore17] =
       held !== undefined && ranges.length === 0
         ? await held
         : await heldBefore(store, source, window, accountIds);
@@ -509,6 +510,12 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
     if (skippedBefore > 0)
       options.reporter.warn(
         `${skippedBefore} log file(s) of the window could not be read when their days were loaded (the cache remembers them): "-" and inactivity may miss their calls`,
+      );
+    // Days an iamtrail before cache schema 17 read: told on every question over them, until read
+    // again (the migration's notice is printed once).
+    if (readBefore17.length > 0)
+      options.reporter.warn(
+        `${readBefore17.length} day(s) of the window (${describeSpans(toRanges(readBefore17))}) were read into the cache ${cachePath} by an iamtrail before cache schema 17, which kept no role's account's copy of an AssumeRole call from another account: a role assumed on those days only from accounts whose logs are not read may show "-" (--refresh reads them again)`,
       );
     const logs: LogsSummary = {
       engine: plan.engineName,

@@ -85,9 +85,10 @@ describe('the activity-summary query', () => {
       `('2026-10-01T00:10:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA1')}, 's3://trail/f0.json.gz')`,
       // admin's session assumed deploy in another account: logged in both accounts, in deploy's
       // as CloudTrail does, naming only the caller's account (no ARN, no key; its type sorts
-      // before `AssumedRole`): the chain is followed through the caller's account's copy
+      // before `AssumedRole`; here with the service that acted for it): the chain is followed
+      // through the caller's account's copy
       `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '111111111111', ${issued('ASIA2')}, ${session('admin', 'ASIA1')}, 's3://trail/f1.json.gz')`,
-      `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '222222222222', ${issued('ASIA2')}, {'type': 'AWSAccount', 'arn': NULL, 'accountid': '111111111111', 'accesskeyid': NULL, 'invokedby': NULL, 'username': NULL, 'sessioncontext': NULL}, 's3://trail/f3.json.gz')`,
+      `('2026-10-01T00:20:00Z', 'sts.amazonaws.com', 'AssumeRole', NULL, '222222222222', ${issued('ASIA2')}, {'type': 'AWSAccount', 'arn': NULL, 'accountid': '111111111111', 'accesskeyid': NULL, 'invokedby': 'cloudformation.amazonaws.com', 'username': NULL, 'sessioncontext': NULL}, 's3://trail/f3.json.gz')`,
       `('2026-10-01T00:30:00Z', 'ec2.amazonaws.com', 'RunInstances', NULL, '222222222222', NULL, ${session('deploy', 'ASIA2', '222222222222')}, 's3://trail/f3.json.gz')`,
       // a session opened before the look-back day: only its sourceIdentity says who
       `('2026-10-02T09:00:00Z', 'iam.amazonaws.com', 'ListUsers', NULL, '111111111111', NULL, ${session('admin', 'ASIA9', '111111111111', 'bob')}, 's3://trail/f4.json.gz')`,
