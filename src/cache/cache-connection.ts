@@ -97,6 +97,12 @@ export class CacheConnection {
   /** The path errors name: {@link path}, or for a cache being created, where it will be. */
   readonly reportedPath: string;
 
+  /**
+   * The keys of the cache's `meta` table when its open read them (a read-only open, which checks
+   * them in one query): a question asks nothing of what they say is not there.
+   */
+  metaKeys: ReadonlySet<string> | undefined;
+
   private constructor(path: string, database: OpenedDatabase, reportedPath: string = path, readOnly = false) {
     this.path = path;
     this.reportedPath = reportedPath;
@@ -219,12 +225,14 @@ export class CacheConnection {
         settings,
         (connection) => isCurrentCache(connection),
       );
-      if (!current) {
+      if (current === false) {
         await database.close();
         return undefined;
       }
       verifiedFiles.add(fileIdentity(path));
-      return new CacheConnection(path, database, path, true);
+      const opened = new CacheConnection(path, database, path, true);
+      if (current !== true) opened.metaKeys = current;
+      return opened;
     });
   }
 
@@ -644,10 +652,11 @@ function keepToOwner(path: string): void {
 /**
  * Whether an open database is an iamtrail cache of {@link CACHE_SCHEMA_VERSION}: in one query when
  * its `meta` rows carry {@link CACHE_MARKER} (a cached question's open, a round trip where three
- * took 8-11 ms; docs/benchmarks.md), else as {@link isOwnCache} says (a `meta` table of another
- * shape, or none, or a cache older than the marker), with the version read apart.
+ * took 8-11 ms; docs/benchmarks.md), which then gives the keys of those rows, else as
+ * {@link isOwnCache} says (a `meta` table of another shape, or none, or a cache older than the
+ * marker), with the version read apart.
  */
-async function isCurrentCache(connection: DuckDBConnection): Promise<boolean> {
+async function isCurrentCache(connection: DuckDBConnection): Promise<boolean | ReadonlySet<string>> {
   let meta: unknown[][] | undefined;
   try {
     meta = (await connection.runAndReadAll('SELECT key, value FROM meta')).getRowsJS();
@@ -656,7 +665,10 @@ async function isCurrentCache(connection: DuckDBConnection): Promise<boolean> {
     meta = undefined;
   }
   if (meta?.some(([key, value]) => key === CACHE_MARKER.key && value === CACHE_MARKER.value) === true)
-    return meta.find(([key]) => key === 'schema_version')?.[1] === CACHE_SCHEMA_VERSION;
+    return (
+      meta.find(([key]) => key === 'schema_version')?.[1] === CACHE_SCHEMA_VERSION &&
+      new Set(meta.map(([key]) => String(key)))
+    );
   return (await isOwnCache(connection)) && (await schemaVersionOf(connection)) === CACHE_SCHEMA_VERSION;
 }
 

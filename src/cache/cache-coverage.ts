@@ -99,6 +99,8 @@ export async function daysReadBefore17(
   source: string,
   window: DayRange,
 ): Promise<string[]> {
+  // A cache whose open read its meta rows: none but after such a migration.
+  if (cache.metaKeys !== undefined && !cache.metaKeys.has(READ_BEFORE_17_KEY)) return [];
   const records = await cache.db
     .selectFrom('coverage')
     .select('day')
