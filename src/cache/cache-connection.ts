@@ -101,10 +101,17 @@ export class CacheConnection {
    * The keys of the cache's `meta` table when its open read them (a read-only open, which checks
    * them in one query): a question asks nothing of what they say is not there.
    */
-  metaKeys: ReadonlySet<string> | undefined;
+  readonly metaKeys: ReadonlySet<string> | undefined;
 
-  private constructor(path: string, database: OpenedDatabase, reportedPath: string = path, readOnly = false) {
+  private constructor(
+    path: string,
+    database: OpenedDatabase,
+    reportedPath: string = path,
+    readOnly = false,
+    metaKeys?: ReadonlySet<string>,
+  ) {
     this.path = path;
+    this.metaKeys = metaKeys;
     this.reportedPath = reportedPath;
     this.#database = database;
     this.#readOnly = readOnly;
@@ -230,9 +237,7 @@ export class CacheConnection {
         return undefined;
       }
       verifiedFiles.add(fileIdentity(path));
-      const opened = new CacheConnection(path, database, path, true);
-      if (current !== true) opened.metaKeys = current;
-      return opened;
+      return new CacheConnection(path, database, path, true, current === true ? undefined : current);
     });
   }
 

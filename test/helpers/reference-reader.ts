@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import type { EventMapper } from '../../src/actions/event-mapper.js';
 import type { ActivityRow, DayCoverage } from '../../src/trail/activity-summary.js';
 import { outcomeOf } from '../../src/trail/call-outcome.js';
+import { addDays } from '../../src/trail/utc-days.js';
 import { REPO_ROOT } from './paths.js';
 
 interface RawRecord {
@@ -291,7 +292,7 @@ export function demoAssumeRoleDaysBefore16(forgotten: readonly string[] = []): {
   );
   const chain = new Set(sessionDays);
   for (const day of sessionDays) {
-    const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const next = addDays(day, 1);
     if (withLogs.has(next) && !gone.has(next)) chain.add(next);
   }
   const assumeRole = new Set(
