@@ -5,7 +5,7 @@ import type {
   BoundaryState,
   PrincipalTag,
 } from '../iam/boundary-state.js';
-import { boundaryAllows, boundaryPolicyArn } from './boundary-plan.js';
+import { boundaryMatcher, boundaryPolicyArn } from './boundary-plan.js';
 import type { BoundaryCounts, BoundaryDocument } from './boundary-plan.js';
 
 /*
@@ -200,8 +200,9 @@ export function whyRefuseWidening(
 ): string | null {
   if (known !== current)
     return `its permission boundary is ${current} in IAM but ${known ?? 'none'} in the IAM data: what the current boundary blocks is unknown, so replacing it might widen its permissions (refresh the IAM data)`;
-  const widened = effect.outsideBoundary.filter((action) => boundaryAllows(document, action));
-  const lifted = effect.limitedByBoundary.filter((action) => boundaryAllows(document, action));
+  const allows = boundaryMatcher(document);
+  const widened = effect.outsideBoundary.filter(allows);
+  const lifted = effect.limitedByBoundary.filter(allows);
   if (widened.length === 0 && lifted.length === 0) return null;
   const parts = [
     ...(widened.length === 0

@@ -99,8 +99,43 @@ function serviceOf(action: string): string {
   return action.slice(0, action.indexOf(':')).toLowerCase();
 }
 
+/**
+ * The order of every action list of a boundary: case-insensitive, then by code unit (`S3:x` before
+ * `s3:x`). A total order, so the same values give the same list in any order they come.
+ */
+function compareKeyed(
+  a: readonly [lower: string, value: string],
+  b: readonly [lower: string, value: string],
+): number {
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
 function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a < b ? -1 : 1));
+  // Each value lowered once, not at each comparison.
+  return [...new Set(values)]
+    .map((value) => [value.toLowerCase(), value] as const)
+    .sort(compareKeyed)
+    .map(([, value]) => value);
+}
+
+/** Two lists sorted by {@link sortedUnique}, with no value in both, as one. */
+function mergeSorted(first: readonly string[], second: readonly string[]): string[] {
+  const merged: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < first.length && j < second.length) {
+    const a = first[i] as string;
+    const b = second[j] as string;
+    if (compareKeyed([a.toLowerCase(), a], [b.toLowerCase(), b]) <= 0) {
+      merged.push(a);
+      i += 1;
+    } else {
+      merged.push(b);
+      j += 1;
+    }
+  }
+  return [...merged, ...first.slice(i), ...second.slice(j)];
 }
 
 /** Inputs of {@link buildBoundary}. */
@@ -156,20 +191,24 @@ export function buildBoundary(input: BoundaryInput): PlannedBoundary {
   const policyArn = boundaryPolicyArn(input.principal);
   // What the boundary must allow: the used actions and the kept unknown ones.
   const usedActions = sortedUnique([...input.used, ...(input.unknown ?? [])]);
+  // Each action's service, found once: the document is built again for each service allowed whole.
+  const usedServices = usedActions.map(serviceOf);
   const advisorServices = (input.advisorServices ?? []).map((name) => name.toLowerCase());
   const fallback = new Set<string>(
-    input.level === 'service' ? [...usedActions.map(serviceOf), ...advisorServices] : advisorServices,
+    input.level === 'service' ? [...usedServices, ...advisorServices] : advisorServices,
   );
   const unknownPatterns = sortedUnique(input.unknownPatterns ?? []);
   const documentFor = (whole: ReadonlySet<string>): BoundaryDocument => {
-    const listed = sortedUnique([
-      ...[...whole].map((service) => `${service}:*`),
-      ...usedActions.filter((action) => !whole.has(serviceOf(action))),
-    ]);
-    const allowed = sortedUnique([
-      ...listed,
-      ...unknownPatterns.filter((pattern) => !listed.some((action) => actionPatternCovers(action, pattern))),
-    ]);
+    // `svc:*` of the services allowed whole, and the actions of the others: no value in both.
+    const listed = mergeSorted(
+      sortedUnique([...whole].map((service) => `${service}:*`)),
+      usedActions.filter((_, index) => !whole.has(usedServices[index] as string)),
+    );
+    // A pattern a listed action covers is left out: the others are in no list of `listed`.
+    const allowed = mergeSorted(
+      listed,
+      unknownPatterns.filter((pattern) => !listed.some((action) => actionPatternCovers(action, pattern))),
+    );
     const base = sortedUnique(
       input.baseActions.filter(
         (pattern) =>
@@ -208,10 +247,10 @@ export function buildBoundary(input: BoundaryInput): PlannedBoundary {
   const fallbackServices: string[] = [];
   if (input.level === 'action') {
     // The services with the most actions save the most characters when allowed whole.
-    const byCount = sortedUnique(usedActions.map(serviceOf).filter((service) => !fallback.has(service))).sort(
-      (a, b) =>
-        usedActions.filter((action) => serviceOf(action) === b).length -
-          usedActions.filter((action) => serviceOf(action) === a).length || (a < b ? -1 : 1),
+    const counts = new Map<string, number>();
+    for (const service of usedServices) counts.set(service, (counts.get(service) ?? 0) + 1);
+    const byCount = sortedUnique(usedServices.filter((service) => !fallback.has(service))).sort(
+      (a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || (a < b ? -1 : 1),
     );
     for (const service of byCount) {
       if (policySize(document) <= maxChars) break;
@@ -234,11 +273,43 @@ export function buildBoundary(input: BoundaryInput): PlannedBoundary {
 
 /** Whether a boundary document allows an action (on some resource): one of its Allow patterns matches it. */
 export function boundaryAllows(document: BoundaryDocument, action: string): boolean {
-  return document.Statement.some(
-    (statement) =>
-      statement.Effect === 'Allow' &&
-      statement.Action.some((pattern) => actionMatchesPattern(action, pattern)),
+  return boundaryMatcher(document)(action);
+}
+
+/** Printable ASCII: where lowering a name and matching it in any case agree. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** A whole service's pattern (`svc:*`): its service. */
+const WHOLE_SERVICE = /^([\x20-\x29\x2b-\x39\x3b-\x3e\x40-\x7e]+):\*$/;
+
+/**
+ * {@link boundaryAllows} of one document, for many actions: of its Allow patterns, those without
+ * a wildcard are looked up (any case) and `svc:*` by the action's service, any other glob matched
+ * as it is. An action or a pattern outside printable ASCII is matched as a glob (case folding
+ * beyond ASCII is the regular expression's).
+ */
+export function boundaryMatcher(document: BoundaryDocument): (action: string) => boolean {
+  const patterns = document.Statement.filter((statement) => statement.Effect === 'Allow').flatMap(
+    (statement) => statement.Action,
   );
+  const exact = new Set<string>();
+  const wholeServices = new Set<string>();
+  const globs: string[] = [];
+  for (const pattern of patterns) {
+    const service = WHOLE_SERVICE.exec(pattern)?.[1];
+    if (!PRINTABLE_ASCII.test(pattern)) globs.push(pattern);
+    else if (service !== undefined) wholeServices.add(service.toLowerCase());
+    else if (/[*?]/.test(pattern)) globs.push(pattern);
+    else exact.add(pattern.toLowerCase());
+  }
+  return (action) => {
+    if (!PRINTABLE_ASCII.test(action))
+      return patterns.some((pattern) => actionMatchesPattern(action, pattern));
+    const lower = action.toLowerCase();
+    if (exact.has(lower)) return true;
+    const colon = lower.indexOf(':');
+    if (colon >= 0 && wholeServices.has(lower.slice(0, colon))) return true;
+    return globs.some((pattern) => actionMatchesPattern(action, pattern));
+  };
 }
 
 /** Granted actions before and after the boundary, and how much of the grant was used. */
@@ -274,14 +345,15 @@ export function countBoundary(
   const usedSet = new Set(used.map((action) => action.toLowerCase()));
   const usedGranted = granted.filter((action) => usedSet.has(action.toLowerCase())).length;
   const patterns = sortedUnique(unknownPatterns.map((pattern) => pattern.toLowerCase()));
-  const patternsKept = patterns.filter((pattern) => boundaryAllows(document, pattern)).length;
+  const allows = boundaryMatcher(document);
+  const patternsKept = patterns.filter(allows).length;
   const total = granted.length + patterns.length;
   return {
     granted: total,
-    proposed: granted.filter((action) => boundaryAllows(document, action)).length + patternsKept,
+    proposed: granted.filter(allows).length + patternsKept,
     usedGranted,
     coveragePercent: total === 0 ? null : Math.round((usedGranted / total) * 1000) / 10,
-    unknownKept: sortedUnique(unknown).filter((action) => boundaryAllows(document, action)).length,
+    unknownKept: sortedUnique(unknown).filter(allows).length,
     unknownPatternsKept: patternsKept,
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  boundaryAllows,
   buildBoundary,
   countBoundary,
   MANAGED_POLICY_MAX_CHARS,
@@ -201,12 +202,12 @@ describe('buildBoundary', () => {
     expect(planned.document.Statement[0]?.Action).toEqual(['kms:*', 's3:*']);
   });
 
-  it('action level over the limit: the service with most actions is allowed whole, and said', () => {
-    const used = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 'ec2:RunInstances'];
-    const fallback: BoundaryDocument = {
+  /** The action-level boundary of `used` under a limit of exactly the size of a document allowing `allowed`. */
+  const fitTo = (used: string[], allowed: string[]) => {
+    const expected: BoundaryDocument = {
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'IamtrailUsedInPeriod', Effect: 'Allow', Action: ['ec2:RunInstances', 's3:*'], Resource: '*' },
+        { Sid: 'IamtrailUsedInPeriod', Effect: 'Allow', Action: allowed, Resource: '*' },
         ...ROLE_DENIES,
       ],
     };
@@ -215,11 +216,68 @@ describe('buildBoundary', () => {
       used,
       baseActions: [],
       level: 'action',
-      maxChars: policySize(fallback),
+      maxChars: policySize(expected),
     });
-    expect(planned.document).toEqual(fallback);
+    return { planned, expected };
+  };
+
+  it('action level over the limit: the service with most actions is allowed whole, and said', () => {
+    const { planned, expected } = fitTo(
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 'ec2:RunInstances'],
+      ['ec2:RunInstances', 's3:*'],
+    );
+    expect(planned.document).toEqual(expected);
     expect(planned.fallbackServices).toEqual(['s3']);
     expect(planned.fits).toBe(true);
+  });
+
+  it('lists the actions case-insensitively, then by code unit, whatever order they come in', () => {
+    // "GetSSHPublicKey" sorts after "GetServerCertificate" in any case ('s' > 'e') and before it
+    // by code unit ('S' < 'e'): an order that is not total gave four lists for the 120 orders of these.
+    const names = [
+      'iam:GetServerCertificate',
+      'iam:GetSSHPublicKey',
+      'iam:GetServiceLastAccessedDetails',
+      'iam:GetRole',
+      'IAM:GetRole',
+    ];
+    const orders = (values: string[]): string[][] =>
+      values.length <= 1
+        ? [values]
+        : values.flatMap((value, index) =>
+            orders([...values.slice(0, index), ...values.slice(index + 1)]).map((rest) => [value, ...rest]),
+          );
+    const lists = new Set(
+      orders(names).map((used) =>
+        JSON.stringify(buildBoundary({ principal: role(), used, baseActions: [], level: 'action' }).document),
+      ),
+    );
+    expect([...lists].map((list) => (JSON.parse(list) as BoundaryDocument).Statement[0]?.Action)).toEqual([
+      [
+        'IAM:GetRole',
+        'iam:GetRole',
+        'iam:GetServerCertificate',
+        'iam:GetServiceLastAccessedDetails',
+        'iam:GetSSHPublicKey',
+      ],
+    ]);
+  });
+
+  it('allows whole, over the limit, the services with most actions first, until the document fits', () => {
+    // s3 has 3 actions, ec2 2, sqs 1: a limit that fits once s3 and ec2 are whole, not before.
+    const { planned, expected } = fitTo(
+      [
+        's3:GetObject',
+        's3:PutObject',
+        's3:DeleteObject',
+        'ec2:RunInstances',
+        'ec2:StopInstances',
+        'sqs:SendMessage',
+      ],
+      ['ec2:*', 's3:*', 'sqs:SendMessage'],
+    );
+    expect(planned.document).toEqual(expected);
+    expect(planned.fallbackServices).toEqual(['ec2', 's3']);
   });
 
   it('says when even whole services do not fit the 6,144 characters', () => {
@@ -236,6 +294,48 @@ describe('policySize', () => {
   it('counts characters without whitespace', () => {
     const document: BoundaryDocument = { Version: '2012-10-17', Statement: [] };
     expect(policySize(document)).toBe('{"Version":"2012-10-17","Statement":[]}'.length);
+  });
+});
+
+describe('boundaryAllows', () => {
+  const allowing = (...patterns: string[]): BoundaryDocument => ({
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'IamtrailUsedInPeriod', Effect: 'Allow', Action: patterns, Resource: '*' },
+      // A Deny's actions allow nothing.
+      { Sid: 'IamtrailDenyBoundaryChange', Effect: 'Deny', Action: ['sqs:SendMessage'], Resource: '*' },
+    ],
+  });
+
+  it('matches an action named in any case, a whole service by its prefix, and globs', () => {
+    const document = allowing('s3:GetObject', 'EC2:*', 'iam:Get*', 'kms:?ecrypt', 'newsvc:*');
+    const cases: [string, boolean][] = [
+      ['s3:GetObject', true],
+      ['S3:GETOBJECT', true],
+      ['s3:GetObjectAcl', false],
+      ['ec2:RunInstances', true],
+      ['Ec2:anything:at:all', true],
+      ['ec2', false],
+      ['ec2x:RunInstances', false],
+      ['iam:GetRole', true],
+      ['iam:ListRoles', false],
+      ['kms:Decrypt', true],
+      ['kms:Encrypt', false],
+      ['newsvc:Anything', true],
+      ['sqs:SendMessage', false],
+    ];
+    for (const [action, allowed] of cases)
+      expect([action, boundaryAllows(document, action)]).toEqual([action, allowed]);
+  });
+
+  it('matches a name outside printable ASCII as a glob would, never by lowering it', () => {
+    // U+212A KELVIN SIGN lowers to "k", but is not "K" to a case-insensitive expression; a line
+    // break is not matched by a glob's "*".
+    const document = allowing('s3:getobjeck', 'kms:*', 'ec2:Describe*');
+    expect(boundaryAllows(document, 's3:GetObjec\u212A')).toBe(false);
+    expect(boundaryAllows(document, 'kms:Decrypt\nx')).toBe(false);
+    expect(boundaryAllows(document, 'ec2:Describe\u00e9')).toBe(true);
+    expect(boundaryAllows(allowing('s3:GetObjec\u212A'), 's3:getobjeck')).toBe(false);
   });
 });
 
