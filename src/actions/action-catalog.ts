@@ -96,6 +96,11 @@ interface CatalogLines {
 export class ActionCatalog {
   #lines: CatalogLines;
   readonly #byLowerName = new Map<string, CatalogAction>();
+  /**
+   * {@link get}'s answers by the name as asked (`null`: none): a report asks for each granted
+   * action several times, in the case the policies wrote it.
+   */
+  readonly #byAskedName = new Map<string, CatalogAction | null>();
   readonly #actionsOf = new Map<string, readonly CatalogAction[]>();
   #all: readonly CatalogAction[] | undefined;
 
@@ -133,10 +138,14 @@ export class ActionCatalog {
 
   /** The action of that name in any case, or `undefined`. */
   get(name: string): CatalogAction | undefined {
+    const asked = this.#byAskedName.get(name);
+    if (asked !== undefined) return asked ?? undefined;
     const colon = name.indexOf(':');
     if (colon <= 0) return undefined;
     this.actionsOf(name.slice(0, colon));
-    return this.#byLowerName.get(name.toLowerCase());
+    const found = this.#byLowerName.get(name.toLowerCase());
+    this.#byAskedName.set(name, found ?? null);
+    return found;
   }
 
   /** Whether a service prefix (any case) is known. */

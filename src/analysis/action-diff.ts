@@ -62,7 +62,11 @@ export function diffActions(input: ActionDiffInput): ActionDiffLine[] {
         : 'unknown';
     lines.push({ action, status });
   }
-  return lines.sort((a, b) => compareIgnoringCase(a.action, b.action));
+  // Each name lowered once, not at each comparison.
+  return lines
+    .map((line) => ({ line, lower: line.action.toLowerCase() }))
+    .sort((a, b) => compareLowered(a.lower, a.line.action, b.lower, b.line.action))
+    .map(({ line }) => line);
 }
 
 /**
@@ -84,8 +88,7 @@ export function isBenign(action: string): boolean {
   return name.startsWith('list') || name.startsWith('describe');
 }
 
-function compareIgnoringCase(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
+/** Names in any case (`x`, `y` lowered), then by code unit. */
+function compareLowered(x: string, a: string, y: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }

@@ -406,7 +406,18 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
   if (passRole !== undefined && input.grants.actions.some((grant) => grant.action === PASS_ROLE))
     tally(used, PASS_ROLE, { ...passRole, eventSource: '', eventName: '', outcome: 'ok' });
 
+  const unmappedBasis = unmappedCallsBasis(unmappedCalls);
+  // Asked for each line twice (its status, then its evidence): one verdict per name.
+  const verdicts = new Map<string, RecordingVerdict>();
   const judge = (name: string): RecordingVerdict => {
+    let verdict = verdicts.get(name);
+    if (verdict === undefined) {
+      verdict = judgeOnce(name);
+      verdicts.set(name, verdict);
+    }
+    return verdict;
+  };
+  const judgeOnce = (name: string): RecordingVerdict => {
     const verdict = recording(name);
     if (!verdict.recorded) return verdict;
     // Calls of the action that failed with another error than access: the principal tried it, and
@@ -417,8 +428,8 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
         recorded: false,
         basis: `called ${failedCalls} time(s), each failed with an error other than access (JSON: failed): the permission may be needed`,
       };
-    const unmappedBasis = describeUnmappedCalls(name, unmappedCalls);
-    if (unmappedBasis !== undefined) return { recorded: false, basis: unmappedBasis };
+    const unmapped = unmappedBasis(name);
+    if (unmapped !== undefined) return { recorded: false, basis: unmapped };
     return federatedSessions > 0
       ? {
           recorded: false,
@@ -540,17 +551,28 @@ interface UnmappedCalls {
  * action's extends (`ssm:CreateControlChannel` for `ssmmessages:CreateControlChannel`): any of them may have used
  * it. `undefined` when there are none.
  */
-function describeUnmappedCalls(action: string, unmapped: readonly UnmappedCalls[]): string | undefined {
+function unmappedCallsBasis(unmapped: readonly UnmappedCalls[]): (action: string) => string | undefined {
+  // Each call's event name lowered once, for every action asked about.
+  const entries = unmapped
+    .filter((entry) => entry.prefix.length > 0)
+    .map((entry) => ({ ...entry, name: entry.event.slice(entry.event.indexOf(':') + 1).toLowerCase() }));
+  if (entries.length === 0) return () => undefined;
+  return (action) => describeUnmappedCalls(action, entries);
+}
+
+function describeUnmappedCalls(
+  action: string,
+  unmapped: readonly (UnmappedCalls & { readonly name: string })[],
+): string | undefined {
   const colon = action.indexOf(':');
   const prefix = action.slice(0, colon).toLowerCase();
   const name = action.slice(colon + 1).toLowerCase();
   const calls = new Map<string, number>();
   for (const entry of unmapped) {
-    const entryName = entry.event.slice(entry.event.indexOf(':') + 1).toLowerCase();
     // Another prefix only for a service whose IAM prefix extends the event source's (ssm's events
     // for ssmmessages): a same-named action of any service would make every TagResource "?".
-    const related = entry.prefix === prefix || (entryName === name && prefix.startsWith(entry.prefix));
-    if (entry.prefix.length === 0 || !related) continue;
+    const related = entry.prefix === prefix || (entry.name === name && prefix.startsWith(entry.prefix));
+    if (!related) continue;
     calls.set(entry.event, (calls.get(entry.event) ?? 0) + entry.calls);
   }
   if (calls.size === 0) return undefined;

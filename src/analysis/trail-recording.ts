@@ -122,10 +122,30 @@ export type CallDirection = 'read' | 'write' | 'unknown';
  * reads), except for the actions CloudTrail is known to mark otherwise or not known to mark alike.
  */
 export function callDirection(action: Pick<CatalogAction, 'name' | 'accessLevel'>): CallDirection {
+  const known = directions.get(action);
+  if (known !== undefined && known.name === action.name && known.accessLevel === action.accessLevel)
+    return known.direction;
   const name = action.name.toLowerCase();
-  if (RECORDED_AS_READ.has(name)) return 'read';
-  if (DIRECTION_UNKNOWN.has(name)) return 'unknown';
-  return action.accessLevel.split(',').every((level) => READ_LEVELS.has(level.trim())) ? 'read' : 'write';
+  const direction: CallDirection = RECORDED_AS_READ.has(name)
+    ? 'read'
+    : DIRECTION_UNKNOWN.has(name)
+      ? 'unknown'
+      : action.accessLevel.split(',').every((level) => READ_LEVELS.has(level.trim()))
+        ? 'read'
+        : 'write';
+  directions.set(action, { name: action.name, accessLevel: action.accessLevel, direction });
+  return direction;
+}
+
+/** {@link callDirection}'s answer per action, with what it was decided from: a report asks it for each grant. */
+const directions = new WeakMap<
+  Pick<CatalogAction, 'name' | 'accessLevel'>,
+  { readonly name: string; readonly accessLevel: string; readonly direction: CallDirection }
+>();
+
+/** Whether a trail logging the directions `logs` logs a call of `direction`: both, when not known. */
+function logsDirection(logs: ReadWrite, direction: CallDirection): boolean {
+  return direction === 'unknown' ? logs.read && logs.write : logs[direction];
 }
 
 /**
@@ -210,9 +230,6 @@ export function createRecordingJudge(
     const action = catalog.get(name);
     if (action === undefined) return { recorded: false, basis: 'not in the IAM action catalog' };
     const direction = callDirection(action);
-    // Whether a trail logging these directions logs this action's calls: both, when not known.
-    const logsDirection = (logs: ReadWrite): boolean =>
-      direction === 'unknown' ? logs.read && logs.write : logs[direction];
     const directionText = direction === 'unknown' ? 'a' : `a ${direction}`;
     switch (action.recorded) {
       case 'not-recorded':
@@ -259,7 +276,7 @@ export function createRecordingJudge(
         // calls): its events of this direction must be there.
         const excludable = EXCLUDABLE_SERVICES.get(action.prefix);
         const serviceSeen = logged.servicesLogged.get(action.prefix);
-        if (excludable !== undefined && (serviceSeen === undefined || !logsDirection(serviceSeen)))
+        if (excludable !== undefined && (serviceSeen === undefined || !logsDirection(serviceSeen, direction)))
           return {
             recorded: false,
             basis: `trails can leave out ${excludable}'s management events, and the logs hold none of them${serviceSeen === undefined ? '' : direction === 'unknown' ? ' of both directions' : ` of this action's direction`} (${settles})`,
@@ -280,7 +297,7 @@ export function createRecordingJudge(
               recorded: false,
               basis: `a data event of type ${type}, which the event selectors of ${selectors.source} select for some resources only`,
             };
-          if (!logsDirection(selected))
+          if (!logsDirection(selected, direction))
             return {
               recorded: false,
               basis: `${directionText} data event of type ${type}, and the event selectors of ${selectors.source} log only ${selected.read ? 'read' : 'write'} ones`,
@@ -295,7 +312,7 @@ export function createRecordingJudge(
         // resources: a selector narrowed by ARN (a few buckets, one table) is common, and a call on
         // another resource leaves no record. Only the selectors can say "every resource", as they
         // do above (notes: cloudtrail-coverage-facts.md §1a).
-        if (seen !== undefined && logsDirection(seen))
+        if (seen !== undefined && logsDirection(seen, direction))
           return {
             recorded: false,
             basis: `a data event of type ${type}: the logs hold data events of that type, but a trail can select them for some resources only (${settles})`,

@@ -35,6 +35,17 @@ describe('ActionCatalog (parsed per service prefix when first looked up)', () =>
     expect(catalog.get('no-colon')).toBeUndefined();
   });
 
+  it('answers a name asked again as the first time: the same action, or none', () => {
+    const first = catalog.get('s3:GETOBJECT');
+    expect(first?.name).toBe('S3:GetObject');
+    expect(catalog.get('s3:GETOBJECT')).toBe(first);
+    expect(catalog.get('S3:GetObject')).toBe(first);
+    expect(catalog.get('s3:PutObject')).toBeUndefined();
+    expect(catalog.get('s3:PutObject')).toBeUndefined();
+    expect(catalog.get('no-colon')).toBeUndefined();
+    expect(catalog.get('no-colon')).toBeUndefined();
+  });
+
   it('groups a prefix written in two cases, and lists every action in file order', () => {
     expect(catalog.actionsOf('S3').map((action) => action.name)).toEqual(['S3:GetObject', 's3:ListBucket']);
     expect(catalog.actions.map((action) => action.name)).toEqual([
