@@ -8,7 +8,7 @@ import type {
   SimulatorDecision,
 } from '../iam/policy-evaluation.js';
 import { matchesEveryArn } from '../iam/granted-actions.js';
-import type { ActivityRow } from '../trail/activity-summary.js';
+import type { EventCalls } from './activity-report.js';
 
 /*
  * `iamtrail test`, per case: one principal, one action pattern of a test (expanded to concrete
@@ -177,7 +177,7 @@ export interface ActionCalls {
  * A principal's successful calls per IAM action (lower-cased), mapped from its activity rows as the
  * report maps them: only `ok` rows, each event to the actions that authorise it.
  */
-export function callsByAction(rows: readonly ActivityRow[], mapper: EventMapper): Map<string, ActionCalls> {
+export function callsByAction(rows: readonly EventCalls[], mapper: EventMapper): Map<string, ActionCalls> {
   const calls = new Map<string, ActionCalls>();
   for (const row of rows) {
     if (row.outcome !== 'ok') continue;

@@ -260,6 +260,47 @@ export async function accountActorActivity(
   return records.map(toActivityRow);
 }
 
+/** An actor's calls of one event with one outcome (see {@link accountEventCalls}). */
+export type ActorEventCalls = EventCalls & { readonly actorArn: string };
+
+/**
+ * The calls of every actor of an account in the window (as {@link accountActorActivity} selects
+ * them) summed per actor, event and outcome, with the last call: what its rows sum to for a
+ * principal's diff ({@link actorEventCalls} of each actor), in a row per event instead of one per
+ * day, account and caller. Ordered by actor, event and outcome.
+ */
+export async function accountEventCalls(
+  cache: CacheConnection,
+  source: string,
+  window: DayRange,
+  accountId: string,
+): Promise<ActorEventCalls[]> {
+  const records = await scoped(cache, source, window)
+    .where(actorAccountIs(accountId))
+    .select((eb) => [
+      'actor_arn',
+      'event_source',
+      'event_name',
+      'outcome',
+      sql<number>`CAST(sum(calls) AS BIGINT)`.as('calls'),
+      eb.fn.max('last_seen').as('last_seen'),
+    ])
+    .groupBy(['actor_arn', 'event_source', 'event_name', 'outcome'])
+    .orderBy('actor_arn')
+    .orderBy('event_source')
+    .orderBy('event_name')
+    .orderBy('outcome')
+    .execute();
+  return records.map((record) => ({
+    actorArn: record.actor_arn,
+    eventSource: record.event_source,
+    eventName: record.event_name,
+    outcome: record.outcome,
+    calls: record.calls,
+    lastSeen: record.last_seen,
+  }));
+}
+
 /**
  * Who opened sessions of roles in the window: per (role, caller), the calls made in those
  * sessions, on how many days, and when first and last. A role chain is listed under the identity

@@ -1,5 +1,6 @@
 import {
   accountActorActivity,
+  accountEventCalls,
   accountEvents,
   accountRoleSessions,
   actorActivity,
@@ -154,6 +155,11 @@ export class CacheStore {
   /** See {@link actorActivity}. */
   actorActivity(...args: Rest<typeof actorActivity>): ReturnType<typeof actorActivity> {
     return actorActivity(this.#cache, ...args);
+  }
+
+  /** See {@link accountEventCalls}. */
+  accountEventCalls(...args: Rest<typeof accountEventCalls>): ReturnType<typeof accountEventCalls> {
+    return accountEventCalls(this.#cache, ...args);
   }
 
   /** See {@link accountActorActivity}. */

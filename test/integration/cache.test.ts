@@ -422,6 +422,15 @@ describe('CacheStore', () => {
       ]);
       expect(await store.actorEventCalls('src', twoDays, admin, [])).toEqual([]);
       expect(await store.actorEventCalls('other', twoDays, alice)).toEqual([]);
+      // Every actor of the account (whose ARN names it) at once, summed whoever opened the
+      // sessions and wherever the calls were logged, ordered by actor (role/ before user/), event
+      // and outcome.
+      expect(await store.accountEventCalls('src', twoDays, A)).toEqual([
+        { actorArn: admin, ...s3('ListBuckets', 'ok', 34, '2026-10-02T21:00:00Z') },
+        { actorArn: alice, ...s3('ListBuckets', 'denied', 5, '2026-10-02T12:00:00Z') },
+        { actorArn: alice, ...s3('ListBuckets', 'ok', 9, '2026-10-02T17:30:00Z') },
+      ]);
+      expect(await store.accountEventCalls('src', twoDays, B)).toEqual([]);
     } finally {
       await store.close();
     }

@@ -19,6 +19,7 @@ import {
 } from '../../analysis/event-selectors.js';
 import type { LogFolderPlaces } from '../../analysis/event-selectors.js';
 import { judgePrincipal } from '../../analysis/principal-verdicts.js';
+import type { ActorEventCalls } from '../../cache/activity-queries.js';
 import type { CacheStore } from '../../cache/cache-store.js';
 import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
@@ -27,7 +28,6 @@ import type { Config } from '../../config/load-config.js';
 import type { EngineReporter } from '../../engines/engine.js';
 import type { AdvisorSnapshot } from '../../iam/access-advisor.js';
 import type { IamPrincipal } from '../../iam/authorization-details.js';
-import type { ActivityRow } from '../../trail/activity-summary.js';
 import type { IamChangeRow } from '../../trail/iam-changes.js';
 import { addDays } from '../../trail/utc-days.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
@@ -295,7 +295,8 @@ async function readTrails(
   const cautioned: { readonly name: string; readonly id: string }[] = [];
   for (const entry of read) {
     const accountId = entry.account.id;
-    const rows = await store.accountActorActivity(source, window, accountId);
+    // Each actor's calls summed per event: what its diff reads of its rows.
+    const rows = await store.accountEventCalls(source, window, accountId);
     const accountEvents = await store.accountEvents(source, window, accountId);
     const snapshots = options.advisor
       ? new Map(
@@ -304,7 +305,7 @@ async function readTrails(
           ),
         )
       : undefined;
-    const byActor = new Map<string, ActivityRow[]>();
+    const byActor = new Map<string, ActorEventCalls[]>();
     const lastActivity = new Map<string, string>();
     for (const row of rows) {
       const list = byActor.get(row.actorArn);

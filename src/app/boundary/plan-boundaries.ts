@@ -236,7 +236,8 @@ export async function planBoundariesOf(
       ),
       unreadableFiles,
     };
-    const rows = await store.accountActorActivity(source, window, account.id);
+    // Each actor's calls summed per event: what its diff and its unmapped calls read of its rows.
+    const rows = await store.accountEventCalls(source, window, account.id);
     const accountEvents = await store.accountEvents(source, window, account.id);
     const trail = selectorsForAccount(options.selectors, account, logFoldersOf(config, plan));
     if (trail.skipped !== undefined) options.reporter.warn(trail.skipped);

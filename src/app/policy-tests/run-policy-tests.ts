@@ -189,7 +189,8 @@ export async function runPolicyTests(
           trailWarnings.push(
             `account ${label}: the logs cover ${describeSpans(coverage.days)} only${unreadable > 0 ? `, ${unreadable} log file(s) unreadable` : ''}: a call on the missing days is unknown (a succeed test not seen may still have been exercised; a fail test may still have happened)`,
           );
-        const rows = await loaded.store.accountActorActivity(loaded.source, options.window, account.id);
+        // Each actor's calls summed per event: the calls of each action are their sums.
+        const rows = await loaded.store.accountEventCalls(loaded.source, options.window, account.id);
         const byActor = new Map<string, typeof rows>();
         for (const row of rows) {
           const list = byActor.get(row.actorArn);
