@@ -15,6 +15,7 @@
 //                          warm repeat (the first run after the warm step reads the resources of
 //                          the calls from the logs: timed once, shown apart)
 //   test                   two tests per principal of every account (aws-iam-tester's format)
+//   boundary plan          every role of acct1, at action level, over the window (read-only)
 // with each one's peak resident memory, and writes docs/benchmarks.md. Every run also checks that
 // the set iamtrail stored equals the jq pipeline's; a difference fails the run (exit 1). With
 // several sizes it prints the growth of time and memory from each size to the next.
@@ -38,6 +39,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const START = '2026-10-01';
 const DAYS = 30;
 const END = '2026-10-30';
+/** The days of the window, START to END. */
+const WINDOW_DAYS = (Date.parse(`${END}T00:00:00Z`) - Date.parse(`${START}T00:00:00Z`)) / 86_400_000 + 1;
 
 const { values } = parseArgs({
   options: {
@@ -213,6 +216,8 @@ function commandsFor(dir, jobInputs) {
     policyUser: `${policy} --user user-001 > /dev/null`,
     policyRole: `${policy} --role role-01 > /dev/null`,
     test: `node bin/run.js test --config ${sh(config)} --tests ${sh(jobInputs.tests)} ${window} ${cache} > /dev/null`,
+    // The period of the plan is the window: its last day and as many days as it has.
+    boundary: `node bin/run.js boundary plan --config ${sh(config)} --account acct1 --all-roles --level action --end ${END} --unused-days ${WINDOW_DAYS} ${cache} > /dev/null`,
     set: `node scripts/bench/cached-set.mjs ${sh(join(dir, 'cache.duckdb'))} | LC_ALL=C sort -u`,
   };
 }
@@ -226,6 +231,7 @@ const GROWTH_LINES = [
   ['audit', 'audit', (row) => row.jobs?.audit],
   ['policy', 'policy user-001', (row) => row.jobs?.policyUser],
   ['test', 'test', (row) => row.jobs?.test],
+  ['boundary', 'boundary plan', (row) => row.jobs?.boundary],
 ];
 
 const results = [];
@@ -293,7 +299,7 @@ for (const size of sizes) {
   const jobs = jobsAt.includes(size) ? measureJobs(commands, repeat, jobInputs) : undefined;
   if (jobs === undefined)
     console.error(
-      `  jobs (audit, policy generate, test): measured at ${jobsAt.map((at) => at.toLocaleString('en-US')).join(', ')} events only (--jobs-at)`,
+      `  jobs (audit, policy generate, test, boundary plan): measured at ${jobsAt.map((at) => at.toLocaleString('en-US')).join(', ')} events only (--jobs-at)`,
     );
   results.push({
     size,
@@ -342,12 +348,13 @@ function measureJobs(commands, repeat, jobInputs) {
   console.error(
     `  policy generate --user user-001, first run after the warm step: ${policyFirst.seconds.toFixed(2)} s, peak ${policyFirst.rssMb?.toFixed(0) ?? '?'} MB (${readLogs ? `read ${daysRead} day(s), ${filesRead} file(s) from the logs for the resources` : 'no log read: the cache already held the resources'})`,
   );
-  const [audit, policyUser, policyRole, test] = timedTogether(
+  const [audit, policyUser, policyRole, test, boundary] = timedTogether(
     [
       ['audit, every account', commands.audit],
       ['policy generate --user user-001 (warm)', commands.policyUser],
       ['policy generate --role role-01 (warm)', commands.policyRole],
       ['test, every principal', commands.test],
+      ['boundary plan, every role of acct1', commands.boundary],
     ],
     repeat,
   );
@@ -357,6 +364,7 @@ function measureJobs(commands, repeat, jobInputs) {
     policyUser,
     policyRole,
     test,
+    boundary,
     ...jobInputs,
   };
 }
@@ -486,15 +494,16 @@ function writeReport(rows, growth) {
     'fail), and exits 0 only when every case goes as the IAM files say. `policy generate` answers for one principal per process: user-001',
     'and role-01 (granted `*`, so its policy lists every action of unknown use) of acct1. Its first run after the warm step reads the',
     'resources of the calls from the logs (the warm step leaves them out): that run is shown apart; the table gives the warm repeat.',
+    '`boundary plan` plans, read-only, the boundary of every role of acct1 at action level over the window (`--unused-days` its days).',
     '',
-    '| events | principals, tests | audit, every account | policy generate, first run | policy generate --user user-001 | policy generate --role role-01 | test, every principal |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
+    '| events | principals, tests | audit, every account | policy generate, first run | policy generate --user user-001 | policy generate --role role-01 | test, every principal | boundary plan, every role of acct1 |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((row) => {
       const cell = (run) => `${f(run.seconds)} s, ${mb(run.rssMb)} MB (${runList(run)})`;
       if (row.jobs === undefined)
-        return `| ${row.size.toLocaleString('en-US')} | not measured at this size (--jobs-at) | | | | | |`;
+        return `| ${row.size.toLocaleString('en-US')} | not measured at this size (--jobs-at) | | | | | | |`;
       const first = row.jobs.policyFirst;
-      return `| ${row.size.toLocaleString('en-US')} | ${row.jobs.principals}, ${row.jobs.testCount} | ${cell(row.jobs.audit)} | ${f(first.seconds)} s, ${mb(first.rssMb)} MB (${first.readLogs ? 'read the logs' : 'no log read'}) | ${cell(row.jobs.policyUser)} | ${cell(row.jobs.policyRole)} | ${cell(row.jobs.test)} |`;
+      return `| ${row.size.toLocaleString('en-US')} | ${row.jobs.principals}, ${row.jobs.testCount} | ${cell(row.jobs.audit)} | ${f(first.seconds)} s, ${mb(first.rssMb)} MB (${first.readLogs ? 'read the logs' : 'no log read'}) | ${cell(row.jobs.policyUser)} | ${cell(row.jobs.policyRole)} | ${cell(row.jobs.test)} | ${cell(row.jobs.boundary)} |`;
     }),
     '',
     ...(growth.length === 0
