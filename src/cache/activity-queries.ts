@@ -242,32 +242,15 @@ async function roleAssumptionTotals(
   }));
 }
 
-/**
- * Every row of every actor of an account in the window (the actors whose ARN names the account:
- * its users, its roles' sessions, its root), wherever the calls were made: what the audit reads
- * once per account instead of {@link actorActivity} once per principal.
- */
-export async function accountActorActivity(
-  cache: CacheConnection,
-  source: string,
-  window: DayRange,
-  accountId: string,
-): Promise<ActivityRow[]> {
-  const records = await scoped(cache, source, window)
-    .where(actorAccountIs(accountId))
-    .select(ACTIVITY_COLUMNS)
-    .execute();
-  return records.map(toActivityRow);
-}
-
 /** An actor's calls of one event with one outcome (see {@link accountEventCalls}). */
 export type ActorEventCalls = EventCalls & { readonly actorArn: string };
 
 /**
- * The calls of every actor of an account in the window (as {@link accountActorActivity} selects
- * them) summed per actor, event and outcome, with the last call: what its rows sum to for a
- * principal's diff ({@link actorEventCalls} of each actor), in a row per event instead of one per
- * day, account and caller. Ordered by actor, event and outcome.
+ * The calls of every actor of an account in the window (the actors whose ARN names the account:
+ * its users, its roles' sessions, its root, wherever the calls were made) summed per actor, event
+ * and outcome, with the last call: what a principal's diff reads ({@link actorEventCalls} of each
+ * actor), in a row per event instead of one per day, account and caller. What the audit, the
+ * policy tests and the boundary plans read once per account. Ordered by actor, event and outcome.
  */
 export async function accountEventCalls(
   cache: CacheConnection,

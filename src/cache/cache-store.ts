@@ -1,5 +1,4 @@
 import {
-  accountActorActivity,
   accountEventCalls,
   accountEvents,
   accountRoleSessions,
@@ -160,11 +159,6 @@ export class CacheStore {
   /** See {@link accountEventCalls}. */
   accountEventCalls(...args: Rest<typeof accountEventCalls>): ReturnType<typeof accountEventCalls> {
     return accountEventCalls(this.#cache, ...args);
-  }
-
-  /** See {@link accountActorActivity}. */
-  accountActorActivity(...args: Rest<typeof accountActorActivity>): ReturnType<typeof accountActorActivity> {
-    return accountActorActivity(this.#cache, ...args);
   }
 
   /** See {@link roleCallers}. */

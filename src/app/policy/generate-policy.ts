@@ -1,3 +1,4 @@
+import { arnAccount } from '../../analysis/activity-report.js';
 import { describeSpans } from '../../analysis/log-coverage.js';
 import type { DaySpan } from '../../analysis/log-coverage.js';
 import {
@@ -164,9 +165,12 @@ export async function generatePolicy(
           ],
         },
       );
-    const rows = (await store.accountActorActivity(source, window, account.id)).filter(
-      (row) => row.actorArn === principal.arn,
-    );
+    // The principal's own rows (of its account's actors, as its ARN names the account), found by
+    // its key rather than among every actor's of the account.
+    const rows =
+      arnAccount(principal.arn) === account.id
+        ? await store.actorActivity(source, window, principal.arn)
+        : [];
     const accountEvents = await store.accountEvents(source, window, account.id);
     // Not applied: said in the notes (JSON and stderr), since the kept "?" actions follow from it.
     const trail = selectorsForAccount(options.selectors, account, logFoldersOf(config, plan));
