@@ -100,42 +100,20 @@ function serviceOf(action: string): string {
 }
 
 /**
- * The order of every action list of a boundary: case-insensitive, then by code unit (`S3:x` before
- * `s3:x`). A total order, so the same values give the same list in any order they come.
+ * The order of every action list of a boundary, as iamtrail has always written it: by the names
+ * in lower case, a name before another when its lower case sorts first, else when it sorts first
+ * by code unit. Not a total order (`ec2:DescribeInstances` and `ec2:DescribeInstanceStatus` each
+ * come "first" by one of the two tests), so the list follows from the order the values come in,
+ * which is fixed (the report's order of the grants): kept as it is, because `boundary apply`
+ * compares a plan with the document in AWS as written, and a boundary applied by an earlier
+ * version must still compare equal. Each value is lowered once, not at each comparison, which
+ * gives the same comparisons in the same sequence.
  */
-function compareKeyed(
-  a: readonly [lower: string, value: string],
-  b: readonly [lower: string, value: string],
-): number {
-  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
-  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
-}
-
 function sortedUnique(values: Iterable<string>): string[] {
-  // Each value lowered once, not at each comparison.
   return [...new Set(values)]
     .map((value) => [value.toLowerCase(), value] as const)
-    .sort(compareKeyed)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[1] < b[1] ? -1 : 1))
     .map(([, value]) => value);
-}
-
-/** Two lists sorted by {@link sortedUnique}, with no value in both, as one. */
-function mergeSorted(first: readonly string[], second: readonly string[]): string[] {
-  const merged: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < first.length && j < second.length) {
-    const a = first[i] as string;
-    const b = second[j] as string;
-    if (compareKeyed([a.toLowerCase(), a], [b.toLowerCase(), b]) <= 0) {
-      merged.push(a);
-      i += 1;
-    } else {
-      merged.push(b);
-      j += 1;
-    }
-  }
-  return [...merged, ...first.slice(i), ...second.slice(j)];
 }
 
 /** Inputs of {@link buildBoundary}. */
@@ -199,16 +177,14 @@ export function buildBoundary(input: BoundaryInput): PlannedBoundary {
   );
   const unknownPatterns = sortedUnique(input.unknownPatterns ?? []);
   const documentFor = (whole: ReadonlySet<string>): BoundaryDocument => {
-    // `svc:*` of the services allowed whole, and the actions of the others: no value in both.
-    const listed = mergeSorted(
-      sortedUnique([...whole].map((service) => `${service}:*`)),
-      usedActions.filter((_, index) => !whole.has(usedServices[index] as string)),
-    );
-    // A pattern a listed action covers is left out: the others are in no list of `listed`.
-    const allowed = mergeSorted(
-      listed,
-      unknownPatterns.filter((pattern) => !listed.some((action) => actionPatternCovers(action, pattern))),
-    );
+    const listed = sortedUnique([
+      ...[...whole].map((service) => `${service}:*`),
+      ...usedActions.filter((_, index) => !whole.has(usedServices[index] as string)),
+    ]);
+    const allowed = sortedUnique([
+      ...listed,
+      ...unknownPatterns.filter((pattern) => !listed.some((action) => actionPatternCovers(action, pattern))),
+    ]);
     const base = sortedUnique(
       input.baseActions.filter(
         (pattern) =>
