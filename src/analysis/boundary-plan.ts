@@ -271,9 +271,12 @@ export function boundaryMatcher(document: BoundaryDocument): (action: string) =>
   const wholeServices = new Set<string>();
   const globs: string[] = [];
   for (const pattern of patterns) {
+    if (!PRINTABLE_ASCII.test(pattern)) {
+      globs.push(pattern);
+      continue;
+    }
     const service = WHOLE_SERVICE.exec(pattern)?.[1];
-    if (!PRINTABLE_ASCII.test(pattern)) globs.push(pattern);
-    else if (service !== undefined) wholeServices.add(service.toLowerCase());
+    if (service !== undefined) wholeServices.add(service.toLowerCase());
     else if (/[*?]/.test(pattern)) globs.push(pattern);
     else exact.add(pattern.toLowerCase());
   }

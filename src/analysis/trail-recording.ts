@@ -123,8 +123,7 @@ export type CallDirection = 'read' | 'write' | 'unknown';
  */
 export function callDirection(action: Pick<CatalogAction, 'name' | 'accessLevel'>): CallDirection {
   const known = directions.get(action);
-  if (known !== undefined && known.name === action.name && known.accessLevel === action.accessLevel)
-    return known.direction;
+  if (known !== undefined) return known;
   const name = action.name.toLowerCase();
   const direction: CallDirection = RECORDED_AS_READ.has(name)
     ? 'read'
@@ -133,15 +132,12 @@ export function callDirection(action: Pick<CatalogAction, 'name' | 'accessLevel'
       : action.accessLevel.split(',').every((level) => READ_LEVELS.has(level.trim()))
         ? 'read'
         : 'write';
-  directions.set(action, { name: action.name, accessLevel: action.accessLevel, direction });
+  directions.set(action, direction);
   return direction;
 }
 
-/** {@link callDirection}'s answer per action, with what it was decided from: a report asks it for each grant. */
-const directions = new WeakMap<
-  Pick<CatalogAction, 'name' | 'accessLevel'>,
-  { readonly name: string; readonly accessLevel: string; readonly direction: CallDirection }
->();
+/** {@link callDirection}'s answer per action (its fields are read-only): a report asks it for each grant. */
+const directions = new WeakMap<Pick<CatalogAction, 'name' | 'accessLevel'>, CallDirection>();
 
 /** Whether a trail logging the directions `logs` logs a call of `direction`: both, when not known. */
 function logsDirection(logs: ReadWrite, direction: CallDirection): boolean {
