@@ -25,8 +25,11 @@ export interface ActionDiffLine {
 export interface ActionDiffInput {
   /** Actions the principal used (successful calls only), canonical names. */
   readonly used: Iterable<string>;
-  /** Actions the principal is granted, canonical names. */
-  readonly granted: Iterable<string>;
+  /**
+   * Actions the principal is granted, canonical names: a set, or a map keyed by them (its values
+   * unread), is used as it is, without a copy.
+   */
+  readonly granted: Iterable<string> | ReadonlySet<string> | ReadonlyMap<string, unknown>;
   /** Whether these logs would show a call authorised by the action, had it been made. */
   readonly isRecorded: (action: string) => boolean;
 }
@@ -50,23 +53,41 @@ export const DEFAULT_DIFF_FILTER: DiffFilter = { showUsed: false, ignoreBenign: 
  */
 export function diffActions(input: ActionDiffInput): ActionDiffLine[] {
   const used = new Set(input.used);
-  const granted = new Set(input.granted);
-  const lines: ActionDiffLine[] = [];
-  for (const action of new Set([...used, ...granted])) {
-    const status: DiffStatus = used.has(action)
-      ? granted.has(action)
-        ? 'used'
-        : 'ungranted'
-      : input.isRecorded(action)
-        ? 'unused'
-        : 'unknown';
-    lines.push({ action, status });
+  const granted =
+    input.granted instanceof Map || input.granted instanceof Set
+      ? (input.granted as ReadonlyMap<string, unknown> | ReadonlySet<string>)
+      : new Set(input.granted as Iterable<string>);
+  // Each name lowered once, not at each comparison (and once per process: see lowered).
+  const lines: { readonly line: ActionDiffLine; readonly lower: string }[] = [];
+  for (const action of used)
+    lines.push({
+      line: { action, status: granted.has(action) ? 'used' : 'ungranted' },
+      lower: lowered(action),
+    });
+  for (const action of granted.keys()) {
+    if (used.has(action)) continue;
+    const status = input.isRecorded(action) ? 'unused' : 'unknown';
+    lines.push({ line: { action, status }, lower: lowered(action) });
   }
-  // Each name lowered once, not at each comparison.
   return lines
-    .map((line) => ({ line, lower: line.action.toLowerCase() }))
     .sort((a, b) => compareLowered(a.lower, a.line.action, b.lower, b.line.action))
     .map(({ line }) => line);
+}
+
+/** Action names lowered, kept: the principals of an account are granted the same names again and again. */
+const LOWERED = new Map<string, string>();
+/** Names kept at most (the catalog holds some 22,000; names from logs or policies add to them). */
+const LOWERED_KEPT = 100_000;
+
+/** `name` in lower case. */
+function lowered(name: string): string {
+  let lower = LOWERED.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (LOWERED.size >= LOWERED_KEPT) LOWERED.clear();
+    LOWERED.set(name, lower);
+  }
+  return lower;
 }
 
 /**

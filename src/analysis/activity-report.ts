@@ -3,7 +3,7 @@ import { recordingClassOf } from '../actions/action-catalog.js';
 import type { EventMapper } from '../actions/event-mapper.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
 import type { GrantedActions } from '../iam/granted-actions.js';
-import { toGrantingPolicies } from '../iam/granted-by.js';
+import { grantingPoliciesOf } from '../iam/granted-by.js';
 import type { GrantingPolicy } from '../iam/granted-by.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import type { AdvisorEvidence } from './advisor-evidence.js';
@@ -17,7 +17,7 @@ import {
   isReadOnlySuspected,
   isWriteOnlySuspected,
 } from './trail-recording.js';
-import type { RecordingVerdict, TrailSelectors } from './trail-recording.js';
+import type { LoggedEvidence, RecordingVerdict, TrailSelectors } from './trail-recording.js';
 
 /** One identity of `--list users|roles`. */
 export interface IdentityActivity {
@@ -344,14 +344,7 @@ export interface PrincipalDiffInput {
  */
 export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDiffReport {
   const { mapper, catalog } = input;
-  const logged = inferLoggedEvidence(input.accountEvents, mapper, catalog);
-  const recording = createRecordingJudge(
-    catalog,
-    mapper,
-    logged,
-    input.selectors,
-    input.selectorsNotApplied === true,
-  );
+  const { logged, recording } = accountRecording(input);
   // A user's federated sessions (sts:GetFederationToken) act with its permissions, but CloudTrail
   // logs their calls as the federated user (`arn:aws:sts::…:federated-user/NAME`, a name the caller
   // chose), which the summary does not tie to the user: its unused grants cannot be told apart.
@@ -443,10 +436,12 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
   const usedNames = [...used.keys(), ...[...possibly].filter((action) => grantedByName.has(action))];
   const lines = diffActions({
     used: usedNames,
-    granted: grantedByName.keys(),
+    granted: grantedByName,
     isRecorded: (action) => judge(action).recorded,
   });
   const unknownAction = { recorded: 'unknown', evidence: { kind: 'none', detail: '' } } as const;
+  // The statements of one policy grant many actions: each statement's policy is worked out once.
+  const grantingPolicies = grantingPoliciesOf(input.grantsVia === undefined ? {} : { role: input.grantsVia });
   return {
     actions: lines.map((line) => {
       const entry = catalog.get(line.action);
@@ -465,10 +460,7 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
         ...(entry === undefined
           ? unknownAction
           : { recorded: recordingClassOf(entry), evidence: entry.evidence }),
-        grantedBy:
-          grant === undefined
-            ? []
-            : toGrantingPolicies(grant, input.grantsVia === undefined ? {} : { role: input.grantsVia }),
+        grantedBy: grant === undefined ? [] : grantingPolicies(grant),
         basis:
           line.status === 'used'
             ? 'used in the window'
@@ -489,6 +481,55 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
     iamDataProblems: input.grants.problems.map((problem) => problem.message),
     federatedSessions,
   };
+}
+
+/** What {@link accountRecording} keeps of an account's events: one entry per way of judging them. */
+interface AccountRecording {
+  readonly catalog: ActionCatalog;
+  readonly mapper: EventMapper;
+  readonly selectors: TrailSelectors | undefined;
+  readonly selectorsNotApplied: boolean;
+  readonly logged: LoggedEvidence;
+  readonly recording: (name: string) => RecordingVerdict;
+}
+
+/** By the account's events (the same list for each principal of an account the audit judges). */
+const accountRecordings = new WeakMap<readonly LoggedEvent[], AccountRecording[]>();
+
+/**
+ * What the account's logs show is logged, and the judge of whether they would record an action:
+ * they depend on the account's events, the action data and the selectors, never on the principal,
+ * so the principals judged against the same list of events share them, and each action is judged
+ * once for all of them (`audit`, `boundary plan`, `test`: a role granted `*` asks about 22,000).
+ */
+function accountRecording(
+  input: Pick<
+    PrincipalDiffInput,
+    'accountEvents' | 'catalog' | 'mapper' | 'selectors' | 'selectorsNotApplied'
+  >,
+): AccountRecording {
+  const { accountEvents, catalog, mapper, selectors } = input;
+  const selectorsNotApplied = input.selectorsNotApplied === true;
+  const known = accountRecordings.get(accountEvents) ?? [];
+  const found = known.find(
+    (entry) =>
+      entry.catalog === catalog &&
+      entry.mapper === mapper &&
+      entry.selectors === selectors &&
+      entry.selectorsNotApplied === selectorsNotApplied,
+  );
+  if (found !== undefined) return found;
+  const logged = inferLoggedEvidence(accountEvents, mapper, catalog);
+  const entry: AccountRecording = {
+    catalog,
+    mapper,
+    selectors,
+    selectorsNotApplied,
+    logged,
+    recording: createRecordingJudge(catalog, mapper, logged, selectors, selectorsNotApplied),
+  };
+  accountRecordings.set(accountEvents, [...known, entry]);
+  return entry;
 }
 
 function toActionTallies(map: Map<string, { calls: number; lastSeen: string }>): DeniedAction[] {

@@ -121,9 +121,48 @@ export function computeGrantedActions(
   catalog: ActionCatalog,
 ): GrantedActions {
   const problems: GrantProblem[] = [];
-  const unknownPatterns: UnknownActionPattern[] = [];
   const policies = resolvePolicies(details, principal, problems);
+  const arn = principal.permissionsBoundaryArn;
+  const boundary: BoundaryEntry | undefined =
+    arn === undefined ? undefined : { arn, policy: details.policies.get(arn) };
+  // What the grants follow from; principals whose policies say the same share them (see keptGrants).
+  const key = JSON.stringify([
+    policies.map((policy) => [policy.ref, statementsKey(policy.document)]),
+    boundary === undefined
+      ? null
+      : [
+          boundary.arn,
+          boundary.policy?.document === undefined
+            ? boundary.policy === undefined
+            : statementsKey(boundary.policy.document),
+        ],
+    problems,
+  ]);
+  const grants =
+    keptGrants(catalog, key) ?? keepGrants(catalog, key, grantsOf(policies, boundary, problems, catalog));
+  return { principal, ...grants };
+}
 
+/** A principal's permissions boundary: its ARN, and the IAM data's policy of that ARN (if any). */
+interface BoundaryEntry {
+  readonly arn: string;
+  readonly policy: { readonly document?: PolicyDocument | undefined } | undefined;
+}
+
+/** What a principal is granted, but for the principal: what its policies and boundary grant. */
+type Grants = Omit<GrantedActions, 'principal'>;
+
+/**
+ * The grants of {@link computeGrantedActions}, from the policies that apply (in order), the
+ * boundary, and what the IAM data lacks of them (`problems`, added to).
+ */
+function grantsOf(
+  policies: readonly ResolvedPolicy[],
+  boundaryEntry: BoundaryEntry | undefined,
+  problems: GrantProblem[],
+  catalog: ActionCatalog,
+): Grants {
+  const unknownPatterns: UnknownActionPattern[] = [];
   const allowed = new Map<CatalogAction, GrantSource[]>();
   const partialDenies = new Map<CatalogAction, StatementRef[]>();
   const fullyDenied = new Set<CatalogAction>();
@@ -142,7 +181,7 @@ export function computeGrantedActions(
     }
   }
 
-  const boundary = resolveBoundary(details, principal, catalog, problems, unknownPatterns);
+  const boundary = resolveBoundary(boundaryEntry, catalog, problems, unknownPatterns);
   const granted: GrantedAction[] = [];
   const denied: string[] = [];
   const outsideBoundary: string[] = [];
@@ -166,10 +205,9 @@ export function computeGrantedActions(
   }
   granted.sort((a, b) => compareNames(a.action, b.action));
   return {
-    principal,
     actions: granted,
     unknownPatterns,
-    unknownGrants: findUnknownGrants(details, principal, catalog, policies),
+    unknownGrants: findUnknownGrants(boundaryPolicy(boundaryEntry), catalog, policies),
     denied: denied.sort(compareNames),
     outsideBoundary: outsideBoundary.sort(compareNames),
     problems,
@@ -182,15 +220,13 @@ export function computeGrantedActions(
  * when the IAM data lacks its document (a problem says so).
  */
 function resolveBoundary(
-  details: AuthorizationDetails,
-  principal: IamPrincipal,
+  entry: BoundaryEntry | undefined,
   catalog: ActionCatalog,
   problems: GrantProblem[],
   unknownPatterns: UnknownActionPattern[],
 ): Map<CatalogAction, StatementRef[]> | undefined {
-  const arn = principal.permissionsBoundaryArn;
-  if (arn === undefined) return undefined;
-  const policy = details.policies.get(arn);
+  if (entry === undefined) return undefined;
+  const { arn, policy } = entry;
   const name = arn.slice(arn.lastIndexOf('/') + 1);
   if (policy?.document === undefined) {
     // What it allows is unknown: the grants are the identity policies' (an upper bound). Taken as
@@ -248,8 +284,7 @@ function statementShare(statement: PolicyStatement, pattern: string): 'all' | 's
  * away is its `limitedBy`. Patterns are compared as patterns: the actions behind them are unknown.
  */
 function findUnknownGrants(
-  details: AuthorizationDetails,
-  principal: IamPrincipal,
+  boundary: ResolvedPolicy | undefined,
   catalog: ActionCatalog,
   policies: readonly ResolvedPolicy[],
 ): UnknownGrant[] {
@@ -294,7 +329,6 @@ function findUnknownGrants(
     }
   }
 
-  const boundary = boundaryPolicy(details, principal);
   const grants: UnknownGrant[] = [];
   for (const candidate of candidates.values()) {
     const { pattern } = candidate;
@@ -338,14 +372,13 @@ function findUnknownGrants(
  * The principal's permissions boundary as a resolved policy; `undefined` when it has none, or when
  * the IAM data lacks its document (see `resolveBoundary`).
  */
-function boundaryPolicy(details: AuthorizationDetails, principal: IamPrincipal): ResolvedPolicy | undefined {
-  const arn = principal.permissionsBoundaryArn;
-  if (arn === undefined) return undefined;
-  const policy = details.policies.get(arn);
-  if (policy?.document === undefined) return undefined;
+function boundaryPolicy(entry: BoundaryEntry | undefined): ResolvedPolicy | undefined {
+  const document = entry?.policy?.document;
+  if (entry === undefined || document === undefined) return undefined;
+  const { arn } = entry;
   return {
     ref: { kind: 'boundary', policy: arn.slice(arn.lastIndexOf('/') + 1), policyArn: arn },
-    document: policy.document,
+    document,
   };
 }
 
@@ -469,4 +502,49 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 
 function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The statements of a document as a key (they are plain data), once per document. */
+const statementKeys = new WeakMap<PolicyDocument, string>();
+
+function statementsKey(document: PolicyDocument): string {
+  let key = statementKeys.get(document);
+  if (key === undefined) {
+    key = JSON.stringify(document.statements);
+    statementKeys.set(document, key);
+  }
+  return key;
+}
+
+/**
+ * Grants worked out lately, per catalog, by what they follow from: an audit or a boundary plan
+ * judges every principal of an organisation, and many are granted by the same policies (an AWS
+ * managed policy, the same inline policy on several roles), some of them every action (22,000).
+ * The most recent few are kept; each is shared by the principals it was asked for, read-only.
+ */
+const KEPT_GRANTS = 8;
+const grantsByCatalog = new WeakMap<ActionCatalog, Map<string, Grants>>();
+
+function keptGrants(catalog: ActionCatalog, key: string): Grants | undefined {
+  const kept = grantsByCatalog.get(catalog);
+  const grants = kept?.get(key);
+  if (kept === undefined || grants === undefined) return undefined;
+  // The most recently used last.
+  kept.delete(key);
+  kept.set(key, grants);
+  return grants;
+}
+
+function keepGrants(catalog: ActionCatalog, key: string, grants: Grants): Grants {
+  let kept = grantsByCatalog.get(catalog);
+  if (kept === undefined) {
+    kept = new Map();
+    grantsByCatalog.set(catalog, kept);
+  }
+  kept.set(key, grants);
+  for (const oldest of kept.keys()) {
+    if (kept.size <= KEPT_GRANTS) break;
+    kept.delete(oldest);
+  }
+  return grants;
 }

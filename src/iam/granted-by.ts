@@ -47,16 +47,41 @@ export function toGrantingPolicies(
   grant: Pick<GrantedAction, 'sources'>,
   options: GrantingPolicyOptions = {},
 ): GrantingPolicy[] {
-  const seen = new Set<string>();
-  const policies: GrantingPolicy[] = [];
-  for (const source of grant.sources) {
-    const entry = toGrantingPolicy(source, options.role);
-    const key = `${entry.type}\u0000${entry.via ?? ''}\u0000${entry.policy}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    policies.push(entry);
-  }
-  return policies;
+  return grantingPoliciesOf(options)(grant);
+}
+
+/**
+ * {@link toGrantingPolicies} for the actions of one principal: each statement (a {@link GrantSource}
+ * the grants of many actions share) is turned into its policy once, and the entries are shared.
+ */
+export function grantingPoliciesOf(
+  options: GrantingPolicyOptions = {},
+): (grant: Pick<GrantedAction, 'sources'>) => GrantingPolicy[] {
+  const known = new Map<GrantSource, { readonly entry: GrantingPolicy; readonly key: string }>();
+  const policyOf = (source: GrantSource): { readonly entry: GrantingPolicy; readonly key: string } => {
+    let found = known.get(source);
+    if (found === undefined) {
+      const entry = toGrantingPolicy(source, options.role);
+      found = { entry, key: `${entry.type}\u0000${entry.via ?? ''}\u0000${entry.policy}` };
+      known.set(source, found);
+    }
+    return found;
+  };
+  return (grant) => {
+    const { sources } = grant;
+    if (sources.length === 0) return [];
+    // Most actions have one source: one policy, nothing to tell apart.
+    if (sources.length === 1 && sources[0] !== undefined) return [policyOf(sources[0]).entry];
+    const seen = new Set<string>();
+    const policies: GrantingPolicy[] = [];
+    for (const source of sources) {
+      const { entry, key } = policyOf(source);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      policies.push(entry);
+    }
+    return policies;
+  };
 }
 
 function toGrantingPolicy(source: GrantSource, role: string | undefined): GrantingPolicy {

@@ -360,6 +360,51 @@ describe('buildPrincipalDiffReport', () => {
     const report = diff([row({ actorArn: `arn:aws:iam::${ACCOUNT}:role/other` })]);
     expect(report.actions.find((a) => a.action === 's3:ListAllMyBuckets')?.status).toBe('unused');
   });
+
+  it('judges each principal of an account by its own calls and the selectors it is given, though the account events are one list', () => {
+    // The audit hands every principal of an account the same list of the account's events: what
+    // they show of the trail is worked out once for the list, never what the principal did.
+    const accountEvents = [
+      { eventSource: 's3.amazonaws.com', eventName: 'ListBuckets' },
+      { eventSource: 'iam.amazonaws.com', eventName: 'CreateUser' },
+      // Someone's S3 object read and write: the trail logs S3 object data events both ways, for
+      // some buckets at least.
+      { eventSource: 's3.amazonaws.com', eventName: 'GetObject' },
+      { eventSource: 's3.amazonaws.com', eventName: 'PutObject' },
+    ];
+    const judged = (rows: ActivityRow[], more: Partial<PrincipalDiffInput> = {}) => {
+      const report = buildPrincipalDiffReport({
+        grants,
+        actorRows: rows,
+        accountEvents,
+        mapper,
+        catalog,
+        ...more,
+      });
+      return (action: string) => report.actions.find((line) => line.action === action);
+    };
+    // No selectors: S3 object actions "?" (the logs cannot say every bucket is logged).
+    expect(judged([])('s3:PutObject')).toMatchObject({ status: 'unknown' });
+    // Selectors logging them for every resource: "-"; the next principal without them: "?" again.
+    expect(judged([], { selectors: ALL_DATA_SELECTORS })('s3:PutObject')).toMatchObject({ status: 'unused' });
+    expect(judged([])('s3:PutObject')).toMatchObject({ status: 'unknown' });
+    // Selectors given for another account's trail: not applied (as selectorsForAccount hands
+    // them on), and the basis says so.
+    expect(judged([], { selectorsNotApplied: true })('s3:PutObject')?.basis).toContain(
+      'the file given is not applied to this account',
+    );
+    expect(judged([])('s3:PutObject')?.basis).not.toContain('not applied');
+    // One principal's failed calls make its line "?"; another's, with none, stays "-".
+    const failed = row({ eventName: 'PutObject', outcome: 'failed', calls: 2 });
+    expect(judged([failed], { selectors: ALL_DATA_SELECTORS })('s3:PutObject')).toMatchObject({
+      status: 'unknown',
+      failedCalls: 2,
+    });
+    expect(judged([], { selectors: ALL_DATA_SELECTORS })('s3:PutObject')).toMatchObject({ status: 'unused' });
+    // Its own calls, used; the next principal's line "-".
+    expect(judged([row({ eventName: 'ListBuckets' })])('s3:ListAllMyBuckets')?.status).toBe('used');
+    expect(judged([])('s3:ListAllMyBuckets')?.status).toBe('unused');
+  });
 });
 
 describe('buildPrincipalDiffReport with calls no IAM action is known for', () => {

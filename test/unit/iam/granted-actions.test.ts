@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { loadActionData } from '../../../src/cli/action-data.js';
 import { parseAuthorizationDetails } from '../../../src/iam/authorization-details.js';
+import type { GrantedActions } from '../../../src/iam/granted-actions.js';
 import { grantedNames, grantsOf } from '../../helpers/iam.js';
 import type { Statement } from '../../helpers/iam.js';
 
@@ -390,5 +391,136 @@ describe('grants the catalog does not know (unknownGrants)', () => {
         },
       ],
     );
+  });
+});
+
+describe('principals granted by the same policies share their grants, and only they', () => {
+  const ACCOUNT = '111111111111';
+  const STATEMENTS: Statement[] = [{ Effect: 'Allow', Action: ['s3:Get*', 'ec2:Describe*'], Resource: '*' }];
+  const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/boundary`;
+  /** A role with one inline policy, and optionally a permissions boundary. */
+  const role = (name: string, policyName: string, statements: Statement[], boundary?: string): object => ({
+    RoleName: name,
+    Arn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+    Path: '/',
+    RolePolicyList: [
+      { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } },
+    ],
+    AttachedManagedPolicies: [],
+    ...(boundary === undefined
+      ? {}
+      : { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: boundary } }),
+  });
+  /** A user with the same inline policy, in `groups` (which the file may lack). */
+  const user = (name: string, groups: string[]): object => ({
+    UserName: name,
+    Arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
+    Path: '/',
+    UserPolicyList: [{ PolicyName: 'ops', PolicyDocument: { Version: '2012-10-17', Statement: STATEMENTS } }],
+    AttachedManagedPolicies: [],
+    GroupList: groups,
+  });
+  const shared = parseAuthorizationDetails([
+    {
+      RoleDetailList: [
+        role('first', 'ops', STATEMENTS),
+        role('second', 'ops', STATEMENTS),
+        role('renamed', 'other', STATEMENTS),
+        role('conditional', 'ops', [
+          { ...STATEMENTS[0], Condition: { Bool: { 'aws:SecureTransport': 'true' } } },
+        ]),
+        role('scoped', 'ops', [{ ...STATEMENTS[0], Resource: 'arn:aws:s3:::bucket/*' }]),
+        role('with-sid', 'ops', [{ ...STATEMENTS[0], Sid: 'Reads' }]),
+        role('bounded', 'ops', STATEMENTS, BOUNDARY_ARN),
+        role('unknown-boundary', 'ops', STATEMENTS, `arn:aws:iam::${ACCOUNT}:policy/not-in-the-file`),
+      ],
+      UserDetailList: [user('plain', []), user('in-a-lost-group', ['lost'])],
+      Policies: [
+        {
+          PolicyName: 'boundary',
+          Arn: BOUNDARY_ARN,
+          DefaultVersionId: 'v1',
+          PolicyVersionList: [
+            {
+              VersionId: 'v1',
+              IsDefaultVersion: true,
+              Document: {
+                Version: '2012-10-17',
+                Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+              },
+            },
+          ],
+        },
+      ],
+    },
+  ]);
+  // Each role's grants are asked right after those of `first`: grants handed on too freely would be its.
+  const grants = (type: 'user' | 'role', name: string) => {
+    grantsOf(shared, 'role', 'first');
+    return grantsOf(shared, type, name);
+  };
+  const first = grantsOf(shared, 'role', 'first');
+  const names = (of: GrantedActions) => of.actions.map((grant) => grant.action);
+
+  it('gives the same grants to a principal whose policies say the same, with itself as the principal', () => {
+    const second = grants('role', 'second');
+    expect(second.principal.name).toBe('second');
+    expect(first.principal.name).toBe('first');
+    expect(second.actions).toEqual(first.actions);
+    expect(names(first)).toContain('ec2:DescribeInstances');
+    expect(names(first)).toContain('s3:GetObject');
+  });
+
+  it('tells apart a policy of another name, a Condition, a Resource and a Sid', () => {
+    expect(grants('role', 'renamed').actions[0]?.sources).toEqual([
+      { kind: 'inline', policy: 'other', statement: 0, limited: false },
+    ]);
+    expect(first.actions.every((grant) => !grant.limited)).toBe(true);
+    expect(grants('role', 'conditional').actions.every((grant) => grant.limited)).toBe(true);
+    expect(grants('role', 'scoped').actions.every((grant) => grant.limited)).toBe(true);
+    expect(grants('role', 'with-sid').actions[0]?.sources[0]?.sid).toBe('Reads');
+  });
+
+  it('tells apart a permissions boundary, and one the file lacks', () => {
+    const bounded = grants('role', 'bounded');
+    expect(names(bounded).every((name) => name.startsWith('s3:'))).toBe(true);
+    expect(bounded.outsideBoundary).toContain('ec2:DescribeInstances');
+    const unknownBoundary = grants('role', 'unknown-boundary');
+    expect(names(unknownBoundary)).toEqual(names(first));
+    expect(unknownBoundary.problems.map((problem) => problem.code)).toEqual(['missing-managed-policy']);
+    expect(first.problems).toEqual([]);
+  });
+
+  it('tells apart a boundary one file lacks from one it holds without a default version', () => {
+    // An AWS managed policy as the boundary, in two accounts' files: one lacks it, one has it
+    // without a version marked default. Same ARN, same inline policy: the problems differ.
+    const managed = 'arn:aws:iam::aws:policy/PowerUserAccess';
+    const fileWith = (policies: object[]) =>
+      parseAuthorizationDetails([
+        { RoleDetailList: [role('boundary-of-aws', 'ops', STATEMENTS, managed)], Policies: policies },
+      ]);
+    const lacking = grantsOf(fileWith([]), 'role', 'boundary-of-aws');
+    const noDefault = grantsOf(
+      fileWith([
+        {
+          PolicyName: 'PowerUserAccess',
+          Arn: managed,
+          PolicyVersionList: [{ VersionId: 'v1', IsDefaultVersion: false, Document: { Statement: [] } }],
+        },
+      ]),
+      'role',
+      'boundary-of-aws',
+    );
+    expect(lacking.problems.map((problem) => problem.code)).toEqual(['missing-managed-policy']);
+    expect(noDefault.problems.map((problem) => problem.code)).toEqual(['missing-default-version']);
+  });
+
+  it('tells apart what the IAM data lacks: a user in a group the file does not hold', () => {
+    const plain = grants('user', 'plain');
+    const lost = grants('user', 'in-a-lost-group');
+    expect(names(lost)).toEqual(names(plain));
+    expect(plain.problems).toEqual([]);
+    expect(lost.problems.map((problem) => problem.missing)).toEqual(['group lost']);
+    expect(grants('user', 'plain').problems).toEqual([]);
   });
 });

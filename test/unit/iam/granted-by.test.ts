@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { parseAuthorizationDetails } from '../../../src/iam/authorization-details.js';
-import { describeGrantingPolicy, toGrantingPolicies } from '../../../src/iam/granted-by.js';
+import {
+  describeGrantingPolicy,
+  grantingPoliciesOf,
+  toGrantingPolicies,
+} from '../../../src/iam/granted-by.js';
 import type { GrantingPolicy } from '../../../src/iam/granted-by.js';
 import { grantsOf } from '../../helpers/iam.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
@@ -133,5 +137,57 @@ describe('which policies grant an action', () => {
     expect(describeGrantingPolicy(awsManaged, { full: true })).toBe(
       'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess (group-aws-managed via ops)',
     );
+  });
+});
+
+describe('the granting policies of one principal, one statement at a time', () => {
+  // alice (see above): her grants share their statements' sources, one of them for many actions.
+  const alice = grantsOf(demo, 'user', 'alice');
+
+  it('gives every grant the policies toGrantingPolicies gives it alone, for the principal or via a role', () => {
+    // A user two of whose inline policies grant s3:GetObject, beside the demo's principals.
+    const twice = parseAuthorizationDetails([
+      {
+        UserDetailList: [
+          {
+            UserName: 'twice',
+            Arn: 'arn:aws:iam::111111111111:user/twice',
+            Path: '/',
+            UserPolicyList: ['mine', 'also'].map((name) => ({
+              PolicyName: name,
+              PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:Get*', Resource: '*' }] },
+            })),
+          },
+        ],
+      },
+    ]);
+    const counts = new Set<number>();
+    const principals = [
+      ...[...demo.users, ...demo.roles].map((principal) => ({ details: demo, principal })),
+      ...twice.users.map((principal) => ({ details: twice, principal })),
+    ];
+    for (const { details, principal } of principals) {
+      const grants = grantsOf(details, principal.type, principal.name).actions;
+      for (const options of [{}, { role: 'admin' }]) {
+        const policiesOf = grantingPoliciesOf(options);
+        for (const grant of grants) {
+          const alone = toGrantingPolicies(grant, options);
+          expect(policiesOf(grant)).toEqual(alone);
+          counts.add(alone.length);
+        }
+      }
+    }
+    // Grants of one policy and of two were among them.
+    expect([...counts].sort()).toEqual([1, 2]);
+  });
+
+  it('names each policy once though several of its statements grant the action, and none without a source', () => {
+    const policiesOf = grantingPoliciesOf();
+    const listed = alice.actions.find((grant) => grant.action === 's3:ListAllMyBuckets');
+    expect(listed?.sources.length).toBeGreaterThan(1);
+    expect(policiesOf(listed ?? { sources: [] })).toEqual([
+      { policy: DEVELOPER_ACCESS, type: 'group-managed', via: 'developers' },
+    ]);
+    expect(policiesOf({ sources: [] })).toEqual([]);
   });
 });
