@@ -26,12 +26,18 @@ export interface ActionDiffInput {
   /** Actions the principal used (successful calls only), canonical names. */
   readonly used: Iterable<string>;
   /**
-   * Actions the principal is granted, canonical names: a set, or a map keyed by them (its values
-   * unread), is used as it is, without a copy.
+   * Actions the principal is granted, canonical names: as a list, or as names that can be looked
+   * up (a set, a map keyed by them), used as they are, without a copy.
    */
-  readonly granted: Iterable<string> | ReadonlySet<string> | ReadonlyMap<string, unknown>;
+  readonly granted: Iterable<string> | GrantedNames;
   /** Whether these logs would show a call authorised by the action, had it been made. */
   readonly isRecorded: (action: string) => boolean;
+}
+
+/** Names to look up and go through: a `Set`, or a `Map` keyed by them (its values unread). */
+export interface GrantedNames {
+  has(name: string): boolean;
+  keys(): Iterable<string>;
 }
 
 /** CloudTracker's output filters. */
@@ -53,10 +59,7 @@ export const DEFAULT_DIFF_FILTER: DiffFilter = { showUsed: false, ignoreBenign: 
  */
 export function diffActions(input: ActionDiffInput): ActionDiffLine[] {
   const used = new Set(input.used);
-  const granted =
-    input.granted instanceof Map || input.granted instanceof Set
-      ? (input.granted as ReadonlyMap<string, unknown> | ReadonlySet<string>)
-      : new Set(input.granted as Iterable<string>);
+  const granted = isGrantedNames(input.granted) ? input.granted : new Set(input.granted);
   // Each name lowered once, not at each comparison (and once per process: see lowered).
   const lines: { readonly line: ActionDiffLine; readonly lower: string }[] = [];
   for (const action of used)
@@ -72,6 +75,11 @@ export function diffActions(input: ActionDiffInput): ActionDiffLine[] {
   return lines
     .sort((a, b) => compareLowered(a.lower, a.line.action, b.lower, b.line.action))
     .map(({ line }) => line);
+}
+
+/** Whether grants can be looked up as they are (a list has no `has`). */
+function isGrantedNames(granted: ActionDiffInput['granted']): granted is GrantedNames {
+  return typeof (granted as Partial<GrantedNames>).has === 'function';
 }
 
 /** Action names lowered, kept: the principals of an account are granted the same names again and again. */

@@ -114,6 +114,9 @@ export interface ResolvedPolicy {
  * groups' policies; minus every action of an unconditional Deny on all resources (`Action` or
  * `NotAction`); intersected with the permissions boundary when one is set. Patterns are matched
  * case-insensitively against the catalog; `NotAction` is the catalog minus its matches.
+ *
+ * Principals of the same IAM data granted by the same policies get the same lists (see
+ * {@link sharedGrantsOf}): what it returns is read, never changed.
  */
 export function computeGrantedActions(
   details: AuthorizationDetails,
@@ -125,21 +128,15 @@ export function computeGrantedActions(
   const arn = principal.permissionsBoundaryArn;
   const boundary: BoundaryEntry | undefined =
     arn === undefined ? undefined : { arn, policy: details.policies.get(arn) };
-  // What the grants follow from; principals whose policies say the same share them (see keptGrants).
+  // What the grants follow from: principals whose policies say the same share them (sharedGrants).
+  const shared = sharedGrantsOf(details, catalog);
   const key = JSON.stringify([
-    policies.map((policy) => [policy.ref, statementsKey(policy.document)]),
-    boundary === undefined
-      ? null
-      : [
-          boundary.arn,
-          boundary.policy?.document === undefined
-            ? boundary.policy === undefined
-            : statementsKey(boundary.policy.document),
-        ],
+    policies.map((policy) => [policy.ref, shared.statementsId(policy.document)]),
+    // Within one IAM data an ARN is one policy (or none): the boundary is its ARN.
+    arn ?? null,
     problems,
   ]);
-  const grants =
-    keptGrants(catalog, key) ?? keepGrants(catalog, key, grantsOf(policies, boundary, problems, catalog));
+  const grants = shared.get(key, () => computeGrants(policies, boundary, problems, catalog));
   return { principal, ...grants };
 }
 
@@ -156,7 +153,7 @@ type Grants = Omit<GrantedActions, 'principal'>;
  * The grants of {@link computeGrantedActions}, from the policies that apply (in order), the
  * boundary, and what the IAM data lacks of them (`problems`, added to).
  */
-function grantsOf(
+function computeGrants(
   policies: readonly ResolvedPolicy[],
   boundaryEntry: BoundaryEntry | undefined,
   problems: GrantProblem[],
@@ -504,47 +501,71 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The statements of a document as a key (they are plain data), once per document. */
-const statementKeys = new WeakMap<PolicyDocument, string>();
+/** The statements of a document as text (they are plain data), once per document. */
+const statementTexts = new WeakMap<PolicyDocument, string>();
 
-function statementsKey(document: PolicyDocument): string {
-  let key = statementKeys.get(document);
-  if (key === undefined) {
-    key = JSON.stringify(document.statements);
-    statementKeys.set(document, key);
+function statementsText(document: PolicyDocument): string {
+  let text = statementTexts.get(document);
+  if (text === undefined) {
+    text = JSON.stringify(document.statements);
+    statementTexts.set(document, text);
   }
-  return key;
+  return text;
+}
+
+/** Grants kept at most for one IAM data and catalog (a role granted `*` holds 22,000 actions). */
+const SHARED_GRANTS = 8;
+
+/** The grants of one IAM data's principals, shared by those their policies give the same. */
+interface SharedGrants {
+  /** A short number for a document's statements, the same for every document that says the same. */
+  statementsId(document: PolicyDocument): number;
+  /** The grants of `key`, from the last few kept, else from `compute` (then kept). */
+  get(key: string, compute: () => Grants): Grants;
 }
 
 /**
- * Grants worked out lately, per catalog, by what they follow from: an audit or a boundary plan
- * judges every principal of an organisation, and many are granted by the same policies (an AWS
- * managed policy, the same inline policy on several roles), some of them every action (22,000).
- * The most recent few are kept; each is shared by the principals it was asked for, read-only.
+ * Per IAM data (and catalog), the grants worked out lately by what they follow from: an audit or
+ * a boundary plan judges every principal of an account, and many are granted by the same policies
+ * (an AWS managed policy, the same inline policy on several roles), some of them every action. The
+ * most recently used few are kept, and go with the IAM data they were read from.
  */
-const KEPT_GRANTS = 8;
-const grantsByCatalog = new WeakMap<ActionCatalog, Map<string, Grants>>();
+const sharedGrants = new WeakMap<AuthorizationDetails, WeakMap<ActionCatalog, SharedGrants>>();
 
-function keptGrants(catalog: ActionCatalog, key: string): Grants | undefined {
-  const kept = grantsByCatalog.get(catalog);
-  const grants = kept?.get(key);
-  if (kept === undefined || grants === undefined) return undefined;
-  // The most recently used last.
-  kept.delete(key);
-  kept.set(key, grants);
-  return grants;
-}
-
-function keepGrants(catalog: ActionCatalog, key: string, grants: Grants): Grants {
-  let kept = grantsByCatalog.get(catalog);
-  if (kept === undefined) {
-    kept = new Map();
-    grantsByCatalog.set(catalog, kept);
+function sharedGrantsOf(details: AuthorizationDetails, catalog: ActionCatalog): SharedGrants {
+  let byCatalog = sharedGrants.get(details);
+  if (byCatalog === undefined) {
+    byCatalog = new WeakMap();
+    sharedGrants.set(details, byCatalog);
   }
-  kept.set(key, grants);
-  for (const oldest of kept.keys()) {
-    if (kept.size <= KEPT_GRANTS) break;
-    kept.delete(oldest);
+  let shared = byCatalog.get(catalog);
+  if (shared === undefined) {
+    const ids = new Map<string, number>();
+    const kept = new Map<string, Grants>();
+    shared = {
+      statementsId: (document) => {
+        const text = statementsText(document);
+        let id = ids.get(text);
+        if (id === undefined) {
+          id = ids.size;
+          ids.set(text, id);
+        }
+        return id;
+      },
+      get: (key, compute) => {
+        let grants = kept.get(key);
+        // The most recently used last.
+        if (grants !== undefined) kept.delete(key);
+        else grants = compute();
+        kept.set(key, grants);
+        for (const oldest of kept.keys()) {
+          if (kept.size <= SHARED_GRANTS) break;
+          kept.delete(oldest);
+        }
+        return grants;
+      },
+    };
+    byCatalog.set(catalog, shared);
   }
-  return grants;
+  return shared;
 }

@@ -6,6 +6,12 @@ import { diffActions } from '../../../src/analysis/action-diff.js';
  * diffActions takes the grants as any list of names, or as the set or map a report already holds
  * (used as it is, without a copy): the lines are the same for each, sorted by name in any case.
  */
+/** Names that can be looked up, kept in a map of their own (as a wrapper of a store would). */
+function lookup(names: string[]): { has(name: string): boolean; keys(): Iterable<string> } {
+  const byName = new Map(names.map((name) => [name, name.length]));
+  return { has: (name) => byName.has(name), keys: () => byName.keys() };
+}
+
 describe('diffActions', () => {
   const used = ['s3:GetObject', 'ec2:RunInstances', 'S3:getobject'];
   const granted = [
@@ -31,6 +37,7 @@ describe('diffActions', () => {
     ['a set', new Set(granted)],
     ['a map keyed by the names', new Map(granted.map((name) => [name, { grant: name }]))],
     ['an iterator', granted.values()],
+    ['names to look up that are no Map or Set', lookup(granted)],
   ])('gives the same lines for grants as %s', (_kind, grants) => {
     const asked: string[] = [];
     const lines = diffActions({
