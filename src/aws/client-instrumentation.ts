@@ -111,3 +111,22 @@ export function instrumentClient(
     { step: 'deserialize', name: 'iamtrailCallCount', priority: 'low' },
   );
 }
+
+/**
+ * How long to wait for IAM's credential report (src/aws/credential-report.ts): here, beside the
+ * other waits, so that the options of a run that reads only files load no AWS SDK client.
+ */
+export interface CredentialReportWaitOptions {
+  /** The longest wait for COMPLETE before the account fails. */
+  readonly timeoutMs: number;
+  /** The first wait between two GenerateCredentialReport calls; later ones grow by half. */
+  readonly pollDelayMs: number;
+  readonly maxPollDelayMs: number;
+}
+
+/** Two minutes (a report of thousands of users takes seconds), polled from 1 s to 10 s apart. */
+export const DEFAULT_CREDENTIAL_REPORT_WAIT: CredentialReportWaitOptions = {
+  timeoutMs: 120_000,
+  pollDelayMs: 1_000,
+  maxPollDelayMs: 10_000,
+};

@@ -3,6 +3,8 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import pRetry from 'p-retry';
 
 import { awsCall } from './aws-call.js';
+import { DEFAULT_CREDENTIAL_REPORT_WAIT } from './client-instrumentation.js';
+import type { CredentialReportWaitOptions } from './client-instrumentation.js';
 import { EngineError } from '../errors.js';
 
 /*
@@ -10,22 +12,6 @@ import { EngineError } from '../errors.js';
  * GetCredentialReport (../shared/notes/peer-tools-and-aws-apis.md §14). AWS makes a new report
  * only when the last one is more than four hours old, so most calls find one COMPLETE at once.
  */
-
-/** How long to wait for a report. */
-export interface CredentialReportWaitOptions {
-  /** The longest wait for COMPLETE before the account fails. */
-  readonly timeoutMs: number;
-  /** The first wait between two GenerateCredentialReport calls; later ones grow by half. */
-  readonly pollDelayMs: number;
-  readonly maxPollDelayMs: number;
-}
-
-/** Two minutes (a report of thousands of users takes seconds), polled from 1 s to 10 s apart. */
-export const DEFAULT_CREDENTIAL_REPORT_WAIT: CredentialReportWaitOptions = {
-  timeoutMs: 120_000,
-  pollDelayMs: 1_000,
-  maxPollDelayMs: 10_000,
-};
 
 /** A credential report as read: its CSV text and when AWS generated it. */
 export interface FetchedCredentialReport {

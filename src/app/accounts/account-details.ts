@@ -1,9 +1,7 @@
 import pLimit from 'p-limit';
 
-import { createIamClient } from '../../aws/aws-clients.js';
 import { DEFAULT_THROTTLING_RETRY } from '../../aws/client-instrumentation.js';
 import type { AwsCallCounts } from '../../aws/client-instrumentation.js';
-import { fetchAuthorizationDetails } from '../../aws/iam-authorization-details.js';
 import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
 import { messageOf } from '../../errors.js';
 import type { AuthorizationDetails } from '../../iam/authorization-details.js';
@@ -56,6 +54,11 @@ export async function loadAccountDetails(
         let result: AccountDetails;
         if (file !== undefined) result = { status: 'read', account: target, details: file, source: 'file' };
         else {
+          // The AWS SDK is loaded for an account read from AWS only: one read from a file needs none of it.
+          const [{ createIamClient }, { fetchAuthorizationDetails }] = await Promise.all([
+            import('../../aws/aws-clients.js'),
+            import('../../aws/iam-authorization-details.js'),
+          ]);
           const client = await createIamClient(options.region, target.roleArn, {
             counts: options.counts,
             retry: DEFAULT_THROTTLING_RETRY,

@@ -1,6 +1,4 @@
-import { createOrganizationsClient } from '../../aws/aws-clients.js';
 import type { AwsCallCounts } from '../../aws/client-instrumentation.js';
-import { listActiveAccounts } from '../../aws/organizations.js';
 import { ROLE_NAME_PATTERN } from '../../config/config-schema.js';
 import { findAccount } from '../../config/load-config.js';
 import type { Config } from '../../config/load-config.js';
@@ -81,6 +79,11 @@ export async function resolveAccounts(
     throw new UsageError(`--role ${JSON.stringify(roleName)} is not an IAM role name`, {
       suggestions: [`Give the name only (iamtrail-${defaultRole.section}), not an ARN`],
     });
+  // The AWS SDK is loaded for --org only: the config's accounts need none of it.
+  const [{ createOrganizationsClient }, { listActiveAccounts }] = await Promise.all([
+    import('../../aws/aws-clients.js'),
+    import('../../aws/organizations.js'),
+  ]);
   const client = await createOrganizationsClient(region, { counts });
   let listed;
   try {

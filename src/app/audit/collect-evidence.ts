@@ -3,13 +3,15 @@ import pLimit from 'p-limit';
 
 import type { AccountEvidence, AuditAccountTarget, UserCredentials } from './audit-types.js';
 import { credentialsFromReport, joinAccessKeys, mfaTypeOf } from './user-credentials.js';
-import { createIamClient } from '../../aws/aws-clients.js';
-import { DEFAULT_THROTTLING_RETRY } from '../../aws/client-instrumentation.js';
-import type { AwsCallCounts, ThrottlingRetryOptions } from '../../aws/client-instrumentation.js';
-import { DEFAULT_CREDENTIAL_REPORT_WAIT, fetchCredentialReport } from '../../aws/credential-report.js';
-import type { CredentialReportWaitOptions } from '../../aws/credential-report.js';
-import { fetchAuthorizationDetails } from '../../aws/iam-authorization-details.js';
-import { listAccessKeys, listMfaSerials, listVirtualMfaUsers } from '../../aws/user-credentials.js';
+import {
+  DEFAULT_CREDENTIAL_REPORT_WAIT,
+  DEFAULT_THROTTLING_RETRY,
+} from '../../aws/client-instrumentation.js';
+import type {
+  AwsCallCounts,
+  CredentialReportWaitOptions,
+  ThrottlingRetryOptions,
+} from '../../aws/client-instrumentation.js';
 import { readCredentialReportFile } from '../../cli/credential-report-file.js';
 import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
 import { InputDataError, messageOf } from '../../errors.js';
@@ -159,6 +161,14 @@ async function readAccount(
     return read(target, null, files.reportRows.map(credentialsFromReport), files.details, []);
   let client: IAMClient | undefined;
   try {
+    // The AWS SDK is loaded for an account read from AWS only: one read from files needs none of it.
+    const [{ createIamClient }, { fetchCredentialReport }, { fetchAuthorizationDetails }] = await Promise.all(
+      [
+        import('../../aws/aws-clients.js'),
+        import('../../aws/credential-report.js'),
+        import('../../aws/iam-authorization-details.js'),
+      ],
+    );
     // The role is assumed when the account's turn comes: its credentials last an hour.
     client = await createIamClient(options.region, target.roleArn, {
       counts: options.counts,
@@ -255,6 +265,7 @@ async function rootCredentials(
   label: string,
   row: CredentialReportRow,
 ): Promise<JoinedCredentials> {
+  const { listVirtualMfaUsers } = await import('../../aws/user-credentials.js');
   const warnings: string[] = [];
   let mfaType: UserCredentials['mfaType'] = row.mfaActive ? 'unknown' : 'none';
   if (row.mfaActive)
@@ -273,6 +284,7 @@ async function userCredentials(
   label: string,
   row: CredentialReportRow,
 ): Promise<JoinedCredentials> {
+  const { listAccessKeys, listMfaSerials } = await import('../../aws/user-credentials.js');
   const warnings: string[] = [];
   let listed = null;
   if (row.accessKeys.length > 0)

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { uploadS3Objects } from '../../aws/s3-upload.js';
 import { messageOf, UsageError } from '../../errors.js';
 import type { PolicyTestDocument, PolicyTestReport, PolicyTestSummary } from './policy-test-types.js';
 import { writeOutputFile } from '../../cli/write-output-file.js';
@@ -132,6 +131,8 @@ export async function writePolicyTestFiles(
   const files = policyTestFiles(document);
   const s3 = parseS3Location(location);
   if (s3 !== undefined) {
+    // The AWS SDK is loaded for an S3 location only.
+    const { uploadS3Objects } = await import('../../aws/s3-upload.js');
     const written = await uploadS3Objects(
       options.region,
       s3.bucket,
