@@ -5,7 +5,7 @@ import {
   expandActionPattern,
 } from '../actions/action-pattern.js';
 import type { UnknownPatternReason } from '../actions/action-pattern.js';
-import type { AuthorizationDetails, IamPrincipal } from './authorization-details.js';
+import type { AuthorizationDetails, IamPrincipal, ManagedPolicy } from './authorization-details.js';
 import type { PolicyDocument, PolicyStatement } from './policy-document.js';
 
 /** Where a policy reached the principal from. */
@@ -143,7 +143,7 @@ export function computeGrantedActions(
 /** A principal's permissions boundary: its ARN, and the IAM data's policy of that ARN (if any). */
 interface BoundaryEntry {
   readonly arn: string;
-  readonly policy: { readonly document?: PolicyDocument | undefined } | undefined;
+  readonly policy: ManagedPolicy | undefined;
 }
 
 /** What a principal is granted, but for the principal: what its policies and boundary grant. */

@@ -12,6 +12,7 @@ import type {
   CredentialReportWaitOptions,
   ThrottlingRetryOptions,
 } from '../../aws/client-instrumentation.js';
+import type * as UserCredentialsApi from '../../aws/user-credentials.js';
 import { readCredentialReportFile } from '../../cli/credential-report-file.js';
 import { readAuthorizationDetailsFile } from '../../cli/iam-file.js';
 import { InputDataError, messageOf } from '../../errors.js';
@@ -244,10 +245,14 @@ async function withApiCredentials(
   concurrency: number,
   warnings: string[],
 ): Promise<UserCredentials[]> {
+  // Loaded once per account, here: only an account read from AWS lists its users' keys and MFA.
+  const api = await import('../../aws/user-credentials.js');
   const limit = pLimit(concurrency);
   const results = await Promise.all(
     rows.map((row) =>
-      limit(() => (row.isRoot ? rootCredentials(client, label, row) : userCredentials(client, label, row))),
+      limit(() =>
+        row.isRoot ? rootCredentials(api, client, label, row) : userCredentials(api, client, label, row),
+      ),
     ),
   );
   // In the report's order, whichever call finished first.
@@ -261,11 +266,11 @@ interface JoinedCredentials {
 }
 
 async function rootCredentials(
+  { listVirtualMfaUsers }: typeof UserCredentialsApi,
   client: IAMClient,
   label: string,
   row: CredentialReportRow,
 ): Promise<JoinedCredentials> {
-  const { listVirtualMfaUsers } = await import('../../aws/user-credentials.js');
   const warnings: string[] = [];
   let mfaType: UserCredentials['mfaType'] = row.mfaActive ? 'unknown' : 'none';
   if (row.mfaActive)
@@ -280,11 +285,11 @@ async function rootCredentials(
 }
 
 async function userCredentials(
+  { listAccessKeys, listMfaSerials }: typeof UserCredentialsApi,
   client: IAMClient,
   label: string,
   row: CredentialReportRow,
 ): Promise<JoinedCredentials> {
-  const { listAccessKeys, listMfaSerials } = await import('../../aws/user-credentials.js');
   const warnings: string[] = [];
   let listed = null;
   if (row.accessKeys.length > 0)
