@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -143,6 +144,53 @@ describe("the process's DuckDB", () => {
     } finally {
       await database.close();
     }
+  });
+});
+
+describe("the process's spill folder", () => {
+  /**
+   * Opens a database in a process of its own whose temporary folder is `tmp` (the host instance is
+   * the process's: this one's exists already), prints DuckDB's spill folder and whether it exists,
+   * and exits.
+   */
+  const spillFolderOf = (tmp: string): { folder: string; existed: boolean; mode: number | undefined } => {
+    const script = `import { existsSync, statSync } from 'node:fs';
+      import { openDuckDbDatabase } from './dist/engines/duckdb/duckdb-host.js';
+      const database = await openDuckDbDatabase(':memory:', { threads: 1, memoryLimitBytes: 512 * 1024 * 1024 });
+      const reader = await database.connection.runAndReadAll("SELECT current_setting('temp_directory')");
+      const folder = reader.getRowsJS()[0][0];
+      const existed = existsSync(folder);
+      await database.close();
+      console.log(JSON.stringify({ folder, existed, mode: existed ? statSync(folder).mode & 0o777 : undefined }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      env: { ...process.env, TMPDIR: tmp },
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as { folder: string; existed: boolean; mode: number | undefined };
+  };
+
+  it('is made by iamtrail for this user only (0700) in the temporary folder, and removed when the process exits', () => {
+    const tmp = join(work, 'tmp');
+    mkdirSync(tmp);
+    const { folder, existed, mode } = spillFolderOf(tmp);
+    expect(folder.startsWith(join(tmp, 'iamtrail-duckdb-'))).toBe(true);
+    expect(existed).toBe(true);
+    // DuckDB would create it with the umask's modes: 0755 under the usual 022.
+    expect(mode).toBe(0o700);
+    expect(existsSync(folder)).toBe(false);
+  });
+
+  it('where the temporary folder cannot be made in, is a name nobody can guess that DuckDB creates if it spills', () => {
+    const missing = join(work, 'no-such-tmp');
+    const { folder, existed } = spillFolderOf(missing);
+    const prefix = join(missing, 'iamtrail-duckdb-');
+    expect(folder.startsWith(prefix)).toBe(true);
+    expect(folder.slice(prefix.length)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    expect(existed).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -152,12 +152,12 @@ export function startHostInstance(): void {
 
 /**
  * The process's host instance, created on first use with the settings of that use; what its
- * queries spill goes to a folder of its own (of a name nobody can guess, created by DuckDB when it
- * first spills), removed when the process exits.
+ * queries spill goes to a folder of its own ({@link newSpillFolder}), removed when the process
+ * exits.
  */
 function hostInstance(options: OpenDatabaseOptions): Promise<DuckDBInstance> {
   if (host === undefined) {
-    const spillFolder = join(tmpdir(), `iamtrail-duckdb-${randomUUID()}`);
+    const spillFolder = newSpillFolder();
     process.once('exit', () => {
       rmSync(spillFolder, { recursive: true, force: true });
     });
@@ -180,6 +180,23 @@ function hostInstance(options: OpenDatabaseOptions): Promise<DuckDBInstance> {
     );
   }
   return host;
+}
+
+/**
+ * A folder for the host instance to spill to, as the run's own spill folder is made
+ * (load-window.ts): `mkdtemp` creates it, readable by this user only (0700), under a name no other
+ * process holds. Left to DuckDB, the folder was created when a query first spilled, with the
+ * modes of the umask (0755, its files 0644 under the usual 022): the rows it spilled (principals'
+ * ARNs and calls) could be read by any user of the machine while the run lasted. Where the
+ * temporary folder cannot be written to now, the name is one nobody can guess, which DuckDB
+ * creates if it ever spills (as before: a run that never spills needs no folder).
+ */
+function newSpillFolder(): string {
+  try {
+    return mkdtempSync(join(tmpdir(), 'iamtrail-duckdb-'));
+  } catch {
+    return join(tmpdir(), `iamtrail-duckdb-${randomUUID()}`);
+  }
 }
 
 /**
