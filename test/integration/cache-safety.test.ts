@@ -400,6 +400,23 @@ describe('cache paths that cannot work', () => {
   });
 });
 
+describe("a temporary folder that cannot hold the run's own", () => {
+  it('stops a run that reads logs with exit code 2, naming it, and leaves the cache to answer the next run', async () => {
+    const file = freshPath('tmp-is-a-file');
+    writeFileSync(file, 'not a folder\n');
+    const cache = freshPath();
+    const failed = await runCli([...REPORT, '--cache', cache], { TMPDIR: file, TMP: file, TEMP: file });
+    expect(failed.status, failed.stderr).toBe(2);
+    expect(flatten(failed.stderr)).toContain(`cannot create a temporary folder in ${file} (ENOTDIR)`);
+    expect(flatten(failed.stderr)).toContain('Set TMPDIR (TEMP on Windows) to a folder you can write to');
+    // Nothing of the window was kept: the next run reads it all, and answers as a run without cache.
+    const next = await runCli([...REPORT, '--cache', cache]);
+    const uncached = await runCli([...REPORT, '--no-cache']);
+    expect(next.status, next.stderr).toBe(0);
+    expect(next.stdout).toBe(uncached.stdout);
+  });
+});
+
 describe('a full disk', () => {
   // A real full disk (a small tmpfs) is test/e2e/full-disk.test.ts.
   it('maps DuckDB’s out-of-space error (as observed on a full tmpfs) to exit code 3 saying so', () => {

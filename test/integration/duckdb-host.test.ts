@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -168,6 +168,7 @@ describe("the process's spill folder", () => {
       encoding: 'utf8',
     });
     expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
     return JSON.parse(run.stdout) as { folder: string; existed: boolean; mode: number | undefined };
   };
 
@@ -183,14 +184,19 @@ describe("the process's spill folder", () => {
   });
 
   it('where the temporary folder cannot be made in, is a name nobody can guess that DuckDB creates if it spills', () => {
-    const missing = join(work, 'no-such-tmp');
-    const { folder, existed } = spillFolderOf(missing);
-    const prefix = join(missing, 'iamtrail-duckdb-');
-    expect(folder.startsWith(prefix)).toBe(true);
-    expect(folder.slice(prefix.length)).toMatch(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-    );
-    expect(existed).toBe(false);
+    const file = join(work, 'tmp-is-a-file');
+    writeFileSync(file, 'not a folder\n');
+    // Missing, or a file: the process opens the database and exits 0 (its removal at exit finds
+    // nothing to remove, and says nothing).
+    for (const tmp of [join(work, 'no-such-tmp'), file]) {
+      const { folder, existed } = spillFolderOf(tmp);
+      const prefix = join(tmp, 'iamtrail-duckdb-');
+      expect(folder.startsWith(prefix), tmp).toBe(true);
+      expect(folder.slice(prefix.length), tmp).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      );
+      expect(existed, tmp).toBe(false);
+    }
   });
 });
 

@@ -1,6 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 import { sortByFile, sortDayCoverage } from '../../analysis/activity-order.js';
 import { describeSpans, summarizeCoverage } from '../../analysis/log-coverage.js';
@@ -16,6 +15,7 @@ import { accountLogFolders } from '../../engines/duckdb/log-files.js';
 import type { LogFolderPlaces } from '../../analysis/event-selectors.js';
 import type { EngineSpec } from '../../engines/create-engine.js';
 import type { EngineReporter, SkippedFile, SummaryResult } from '../../engines/engine.js';
+import { makeTempFolder } from '../../engines/temp-folder.js';
 import { UsageError } from '../../errors.js';
 import type { AwsClients } from '../../aws/aws-clients.js';
 import type { AthenaConfig } from '../../config/config-schema.js';
@@ -334,7 +334,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
       engineSpec = () => {
         // The summary goes from its S3 result object to a Parquet file, then to the cache, DuckDB
         // to DuckDB, never through GetQueryResults; removed below.
-        spillDir = mkdtempSync(join(tmpdir(), 'iamtrail-summary-'));
+        spillDir = makeTempFolder('iamtrail-summary-');
         return {
           kind: 'athena',
           athena,
@@ -357,7 +357,7 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
       };
       engineSpec = () => {
         // The summary reaches the cache as a Parquet file, DuckDB to DuckDB; removed below.
-        spillDir = mkdtempSync(join(tmpdir(), 'iamtrail-summary-'));
+        spillDir = makeTempFolder('iamtrail-summary-');
         return { kind: 'local', logsDir: folder, reporter: options.reporter, spillDir };
       };
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,6 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 import { duckDbMemoryLimitBytes, duckDbThreads } from './log-file-size.js';
+import { makeTempFolder } from '../temp-folder.js';
 
 /** A DuckDB database opened by {@link openDuckDbDatabase}: its connection, and how to close both. */
 export interface OpenedDatabase {
@@ -159,7 +160,12 @@ function hostInstance(options: OpenDatabaseOptions): Promise<DuckDBInstance> {
   if (host === undefined) {
     const spillFolder = newSpillFolder();
     process.once('exit', () => {
-      rmSync(spillFolder, { recursive: true, force: true });
+      try {
+        rmSync(spillFolder, { recursive: true, force: true });
+      } catch {
+        // Nothing to remove where the temporary folder could not hold it (a file, say): the answer
+        // is out, and the exit must not fail on its cleanup.
+      }
     });
     const threads = wholeNumber(options.threads);
     const budgetMib = mibOf(options.memoryLimitBytes);
@@ -183,17 +189,17 @@ function hostInstance(options: OpenDatabaseOptions): Promise<DuckDBInstance> {
 }
 
 /**
- * A folder for the host instance to spill to, as the run's own spill folder is made
- * (load-window.ts): `mkdtemp` creates it, readable by this user only (0700), under a name no other
- * process holds. Left to DuckDB, the folder was created when a query first spilled, with the
- * modes of the umask (0755, its files 0644 under the usual 022): the rows it spilled (principals'
- * ARNs and calls) could be read by any user of the machine while the run lasted. Where the
- * temporary folder cannot be written to now, the name is one nobody can guess, which DuckDB
- * creates if it ever spills (as before: a run that never spills needs no folder).
+ * A folder for the host instance to spill to, made as the run's own spill folder is
+ * ({@link makeTempFolder}): readable by this user only. Left to DuckDB, the folder was created
+ * when a query first spilled, with the modes of the umask (0755, its files 0644 under the usual
+ * 022): the rows it spilled (principals' ARNs and calls) could be read by any user of the machine
+ * while the run lasted. Where the temporary folder cannot hold it now, the name is one nobody can
+ * guess, which DuckDB creates if it ever spills: a question answered from the cache needs no
+ * folder (one that reads logs stops at its own spill folder, with the reason).
  */
 function newSpillFolder(): string {
   try {
-    return mkdtempSync(join(tmpdir(), 'iamtrail-duckdb-'));
+    return makeTempFolder('iamtrail-duckdb-');
   } catch {
     return join(tmpdir(), `iamtrail-duckdb-${randomUUID()}`);
   }
