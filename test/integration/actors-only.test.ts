@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -46,10 +46,11 @@ async function summarize(
   logsDir: string,
   request: SummaryRequest,
   batchFiles?: number,
+  warnings?: string[],
 ): Promise<SummaryResult> {
   const engine = await DuckDbEngine.create({
     logsDir,
-    reporter: { warn: () => undefined },
+    reporter: { warn: (message) => warnings?.push(message) },
     ...(batchFiles === undefined ? {} : { batchFiles }),
   });
   try {
@@ -219,10 +220,12 @@ describe('one engine asked both ways', () => {
 });
 
 describe('a log file that repeats a field', () => {
-  it('is read, or skipped, alike by both summaries: the reader names the same fields', async () => {
-    // DuckDB refuses a record repeating a field its type names: each file repeats one field of a
-    // record, among them fields only the full summary uses (a narrower reader would accept them;
-    // the per-actor reader types them "NULL"), at the top and inside userIdentity.
+  it('is read alike by both summaries, each repeated field at its last value, with a warning naming the file', async () => {
+    // DuckDB refuses a record repeating a field its type names, and the per-actor reader names
+    // fewer fields than the full one: both must still read every file the same way. Each file
+    // repeats one field of one record, its first value one that would change the answer (another
+    // account, a day outside the window, another user, an access error, the text "again"): the
+    // last value must win, as jq and JSON.parse take it. The last file repeats two fields.
     const logs = join(work, 'repeated-fields');
     const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/10');
     mkdirSync(day, { recursive: true });
@@ -231,6 +234,7 @@ describe('a log file that repeats a field', () => {
         eventTime: '2026-10-10T05:00:00Z',
         eventSource: 's3.amazonaws.com',
         eventName: 'ListBuckets',
+        errorCode: null,
         awsRegion: 'us-east-1',
         sourceIPAddress: '192.0.2.1',
         userAgent: 'agent',
@@ -247,6 +251,13 @@ describe('a log file that repeats a field', () => {
           sessionContext: { sourceIdentity: 'someone', sessionIssuer: {} },
         },
       });
+    const firstValues: Record<string, string> = {
+      eventTime: '"2026-10-01T05:00:00Z"',
+      recipientAccountId: '"999999999999"',
+      errorCode: '"AccessDenied"',
+      arn: '"arn:aws:iam::111111111111:user/someone-else"',
+      type: '"AssumedRole"',
+    };
     const repeats = [
       'eventID',
       'awsRegion',
@@ -260,17 +271,20 @@ describe('a log file that repeats a field', () => {
       'invokedBy',
       'sourceIdentity',
       'eventSource',
+      ...Object.keys(firstValues),
     ];
+    const repeat = (text: string, field: string) =>
+      text.replace(`"${field}":`, `"${field}":${firstValues[field] ?? '"again"'},"${field}":`);
+    const write = (name: string, text: string) => {
+      writeFileSync(join(day, `111111111111_CloudTrail_us-east-1_20261010T${name}.json.gz`), gzipSync(text));
+    };
     repeats.forEach((field, index) => {
-      const text = `{"Records":[${record(`plain${String(index)}`)},${record(field).replace(`"${field}":`, `"${field}":"again","${field}":`)}]}`;
-      writeFileSync(
-        join(
-          day,
-          `111111111111_CloudTrail_us-east-1_20261010T${String(index).padStart(2, '0')}00Z_${field}.json.gz`,
-        ),
-        gzipSync(text),
+      write(
+        `${String(index).padStart(2, '0')}00Z_${field}`,
+        `{"Records":[${record(`plain${String(index)}`)},${repeat(record(field), field)}]}`,
       );
     });
+    write('2200Z_two', `{"Records":[${repeat(repeat(record('two'), 'eventTime'), 'eventName')}]}`);
     // The fields the per-actor reader does not read hold any kind of JSON value, as both read them.
     const odd = JSON.parse(record('odd-values')) as Record<string, unknown>;
     Object.assign(odd, {
@@ -292,27 +306,90 @@ describe('a log file that repeats a field', () => {
       gzipSync(JSON.stringify({ Records: [odd] })),
     );
     const window = { startDay: '2026-10-10', endDay: '2026-10-10' };
-    const full = await summarize(logs, window);
-    const actors = await summarize(logs, { ...window, actorsOnly: true });
-    // Some repeat is refused and some accepted (userAgent: a field no summary reads).
-    expect(full.skippedFiles.length).toBeGreaterThan(0);
-    expect(full.skippedFiles.length).toBeLessThan(repeats.length);
-    for (const field of [
-      'eventID',
-      'eventSource',
-      'requestParameters',
-      'responseElements',
-      'userName',
-      'invokedBy',
-      'sourceIdentity',
-    ])
-      expect(full.skippedFiles.some((entry) => entry.file.endsWith(`_${field}.json.gz`))).toBe(true);
-    expect(full.skippedFiles.some((entry) => entry.file.endsWith('_odd-values.json.gz'))).toBe(false);
-    expect([...actors.skippedFiles].map((entry) => entry.file).sort()).toEqual(
-      [...full.skippedFiles].map((entry) => entry.file).sort(),
-    );
+    const fullWarnings: string[] = [];
+    const actorWarnings: string[] = [];
+    const full = await summarize(logs, window, undefined, fullWarnings);
+    const actors = await summarize(logs, { ...window, actorsOnly: true }, undefined, actorWarnings);
+    expect(full.skippedFiles).toEqual([]);
+    expect(actors.skippedFiles).toEqual([]);
+    expect(full.filesRead).toBe(repeats.length + 2);
     expect(actors.filesRead).toBe(full.filesRead);
     expect(perActor(actors.rows)).toEqual(perActor(full.rows));
+    // Every user's call, as its last values say: in the account, on the day, by the user, ok.
+    const users = [
+      ...repeats.map((field, index) => [`plain${String(index)}`, field]).flat(),
+      'two',
+      'odd-values',
+    ];
+    expect(perActor(full.rows)).toEqual(
+      users
+        .map((user) =>
+          [
+            '111111111111',
+            '2026-10-10',
+            `arn:aws:iam::111111111111:user/${user}`,
+            'IAMUser',
+            'ok',
+            1,
+            '2026-10-10T05:00:00Z',
+            '2026-10-10T05:00:00Z',
+          ].join('\t'),
+        )
+        .sort(),
+    );
+    expect(full.rows.filter((row) => row.eventSource === 'again' || row.eventName === 'again')).toEqual([]);
+    // Each summary warns of the files it read again: those that repeat a field its reader names
+    // (userAgent, named by neither, is never refused); the per-actor reader names them all.
+    const warned = (warnings: readonly string[]) =>
+      warnings
+        .map((warning) =>
+          /_20261010T\d{4}Z_([A-Za-z-]+)\.json\.gz: a record repeats the field "([A-Za-z]+)"; read with/
+            .exec(warning)
+            ?.slice(1, 3)
+            .join(' '),
+        )
+        .sort();
+    expect(warned(fullWarnings)).toEqual(
+      [
+        ...repeats.filter((field) => field !== 'userAgent').map((field) => `${field} ${field}`),
+        'two eventTime',
+      ].sort(),
+    );
+    expect(warned(actorWarnings)).toEqual(warned(fullWarnings));
+  });
+
+  it('is skipped as before when its copy cannot be read either, and leaves no copy behind', async () => {
+    // A record repeating a field (refused first), and a record that is not an object, which the
+    // copy still holds: refused again, for that.
+    const logs = join(work, 'repeated-and-bad');
+    const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/10');
+    mkdirSync(day, { recursive: true });
+    const file = join(day, '111111111111_CloudTrail_us-east-1_20261010T0000Z_bad.json.gz');
+    writeFileSync(
+      file,
+      gzipSync(
+        '{"Records":[{"eventTime":"2026-10-10T05:00:00Z","eventTime":"2026-10-10T05:00:00Z","recipientAccountId":"111111111111","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/a"}},7]}',
+      ),
+    );
+    const temp = mkdtempSync(join(tmpdir(), 'iamtrail-tmpdir-'));
+    vi.stubEnv('TMPDIR', temp);
+    try {
+      for (const actorsOnly of [false, true]) {
+        const warnings: string[] = [];
+        const result = await summarize(
+          logs,
+          { startDay: '2026-10-10', endDay: '2026-10-10', actorsOnly },
+          undefined,
+          warnings,
+        );
+        expect(result.skippedFiles.map((entry) => entry.file)).toEqual([file]);
+        expect(warnings.some((warning) => warning.includes('a record repeats'))).toBe(false);
+        expect(readdirSync(temp).filter((name) => name.startsWith('iamtrail-repeated-'))).toEqual([]);
+      }
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(temp, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { gunzipSync } from 'node:zlib';
@@ -66,6 +66,7 @@ import {
   readerObjectBytes,
 } from './log-file-size.js';
 import { listLogFiles } from './log-files.js';
+import { makeTempFolder } from '../temp-folder.js';
 import { addDays } from '../../trail/utc-days.js';
 import type { LogFile } from './log-files.js';
 
@@ -338,7 +339,7 @@ export class DuckDbEngine implements Engine {
             resources: request.resources === true,
           })
     ).compile();
-    const patterns = files.map((file) => duckDbFilePattern(file.path));
+    const patterns = files.map((file) => duckDbFilePattern(file.readFrom ?? file.path));
     // One text of the paths, split inside DuckDB, binds in half the time of a list; not when a
     // path holds a line break.
     const asText = !patterns.some((pattern) => pattern.includes('\n'));
@@ -361,10 +362,35 @@ export class DuckDbEngine implements Engine {
           },
         );
       if (files.length === 1 && files[0] !== undefined) {
+        const [file] = files;
+        const message = messageOf(error);
+        if (message.includes(REPEATED_FIELD) && file.readFrom === undefined) {
+          // The field's name as DuckDB quotes it, when it is a plain name (it comes from the file).
+          const field = FIELD_NAME.exec(message.slice(message.indexOf(REPEATED_FIELD)))?.[1];
+          const copy = withoutRepeatedFields(file.path, this.#options.maxLogFileBytes);
+          if (copy !== undefined) {
+            try {
+              const before = skipped.length;
+              await this.#stageBatch(
+                table,
+                [{ ...file, readFrom: copy.file, bytes: copy.bytes }],
+                request,
+                skipped,
+              );
+              if (skipped.length === before)
+                this.#options.reporter.warn(
+                  `${file.path}: a record repeats ${field === undefined ? 'a field' : `the field "${field}"`}; read with each repeated field's last value, as jq and JSON.parse take it`,
+                );
+            } finally {
+              rmSync(copy.folder, { recursive: true, force: true });
+            }
+            return;
+          }
+        }
         this.#skip(
           skipped,
-          files[0].path,
-          diagnoseLogFile(files[0].path, this.#options.maxLogFileBytes) ?? describeDuckDbError(error),
+          file.path,
+          diagnoseLogFile(file.path, this.#options.maxLogFileBytes) ?? describeDuckDbError(error),
         );
         return;
       }
@@ -435,6 +461,40 @@ export function fileNamedIn(message: string, files: readonly LogFile[]): LogFile
   return named;
 }
 
+/** How DuckDB's JSON reader refuses a record that repeats a field its type names. */
+const REPEATED_FIELD = 'has duplicate key "';
+/** The field it names after {@link REPEATED_FIELD}, when a plain name. */
+const FIELD_NAME = /^has duplicate key "([A-Za-z0-9_.:-]{1,100})"/;
+
+/**
+ * A copy of a log file whose records repeat a field, each object keeping the repeated field's last
+ * value (`JSON.parse`'s rule, and jq's), in a new folder of its own (the caller removes it): the
+ * file as DuckDB reads it without complaint, whichever fields a summary's reader names. Only made
+ * for a file DuckDB refused, read within `maxBytes` as {@link diagnoseLogFile} reads it;
+ * `undefined` when the file cannot be read, inflated or parsed that way (it is skipped as before).
+ */
+export function withoutRepeatedFields(
+  path: string,
+  maxBytes: number,
+): { folder: string; file: string; bytes: number } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(inflated(readFileSync(path), maxBytes).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const text = JSON.stringify(value);
+  const folder = makeTempFolder('iamtrail-repeated-');
+  const file = join(folder, 'log.json');
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    rmSync(folder, { recursive: true, force: true });
+    throw error;
+  }
+  return { folder, file, bytes: Buffer.byteLength(text) };
+}
+
 /** Turns a DuckDB read error into a short reason: `malformed JSON at byte 48: unexpected end of data`. */
 function describeDuckDbError(error: unknown): string {
   const message = messageOf(error).split('\n')[0] ?? '';
@@ -462,8 +522,7 @@ export function diagnoseLogFile(path: string, maxBytes: number): string | undefi
   }
   let text: string;
   try {
-    const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
-    text = (gzip ? gunzipSync(bytes, { maxOutputLength: maxBytes }) : bytes).toString('utf8');
+    text = inflated(bytes, maxBytes).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
       return `inflates past ${formatMegabytes(maxBytes)}`;
@@ -482,6 +541,11 @@ export function diagnoseLogFile(path: string, maxBytes: number): string | undefi
     return 'not a CloudTrail log file: the top level has no "Records" list';
   }
   return Array.isArray(value.Records) ? undefined : 'not a CloudTrail log file: "Records" is not a list';
+}
+
+/** A log file's bytes inflated when they are gzip (by their magic bytes), up to `maxBytes` (else throws). */
+function inflated(bytes: Buffer, maxBytes: number): Buffer {
+  return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes, { maxOutputLength: maxBytes }) : bytes;
 }
 
 /**

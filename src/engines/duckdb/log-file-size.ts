@@ -53,12 +53,12 @@ const MIN_READER_OBJECT_BYTES = 16 * 1024 * 1024;
  * files of a few kilobytes, and a memory limit would spill everything else to make room.
  */
 export function readerObjectBytes(
-  files: readonly { readonly path: string; readonly bytes: number }[],
+  files: readonly { readonly path: string; readonly bytes: number; readonly readFrom?: string }[],
   limit: number,
 ): number {
   let largest = 0;
   for (const file of files) {
-    const bound = /\.gz$/i.test(file.path) ? file.bytes * DEFLATE_MAX_RATIO : file.bytes;
+    const bound = /\.gz$/i.test(file.readFrom ?? file.path) ? file.bytes * DEFLATE_MAX_RATIO : file.bytes;
     if (bound > largest) largest = bound;
   }
   let size = MIN_READER_OBJECT_BYTES;

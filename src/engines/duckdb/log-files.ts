@@ -8,6 +8,11 @@ import { addDays } from '../../trail/utc-days.js';
 export interface LogFile {
   readonly path: string;
   readonly bytes: number;
+  /**
+   * Where DuckDB reads the file from when not from `path`: a copy of it, made when DuckDB refused the
+   * file itself (`DuckDbEngine`); `bytes` is then the copy's size. Everything else names `path`.
+   */
+  readonly readFrom?: string;
   /** The UTC day of the folder it lies in (`YYYY-MM-DD`), when it lies in the S3 key layout. */
   readonly folderDay: string | undefined;
 }

@@ -38,6 +38,10 @@ describe("the JSON reader's largest object for a batch", () => {
     // 20 KB of gzip may inflate to 20,640 KB: the next power of two from 16 MiB holds it.
     expect(readerObjectBytes([{ path: 'a.json.gz', bytes: 20_000 }], limit)).toBe(32 * MiB);
     expect(readerObjectBytes([{ path: 'a.json', bytes: 20 * MiB }], limit)).toBe(32 * MiB);
+    // A gzip file read from a plain copy (a record that repeated a field): the copy's size bounds it.
+    expect(
+      readerObjectBytes([{ path: 'a.json.gz', bytes: 20 * MiB, readFrom: '/tmp/copy/log.json' }], limit),
+    ).toBe(32 * MiB);
     for (const [files, expected] of [
       [[{ path: 'small.json.gz', bytes: 1_000 }], 16 * MiB],
       [
