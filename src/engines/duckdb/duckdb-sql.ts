@@ -9,8 +9,8 @@ import { ASSUME_ROLE_EVENTS } from '../../trail/assume-role-events.js';
 /**
  * The fields of a record a per-actor summary reads (`buildActorStageQuery`: when, which account,
  * its error), besides who (`userIdentity`'s type, ARN and session issuer, typed alike in every
- * reader): the others are `"NULL"` in its reader's type and typed nulls in its `cloudtrail`
- * relation.
+ * reader): its reader's type leaves the others out, and its `cloudtrail` relation has typed nulls
+ * for them.
  */
 const PER_ACTOR_FIELDS: ReadonlySet<string> = new Set([
   'eventTime',
@@ -28,23 +28,25 @@ const PER_ACTOR_FIELDS: ReadonlySet<string> = new Set([
  * `resources` keeps only each entry's ARN; CloudTrail always writes it as a list (a record where
  * it is not makes its file unreadable, skipped with a warning, as a malformed `userIdentity` does).
  *
- * A per-actor summary (`actorsOnly`) reads fewer of them (the time, account, error and who), but
- * its type still names every one: DuckDB refuses a record that repeats a field its type names, so
- * a narrower type would read files the full one skips. The fields it does not read are typed
- * `"NULL"`, which takes any JSON value (as `VARCHAR` and `JSON` do) without materialising it, and
- * refuses a repeat like the others: both read the same files (but for `resources`, which only a
- * summary of the resources names). Measured in docs/benchmarks.md (twelfth session).
+ * A per-actor summary (`actorsOnly`) names only the fields it reads (the time, account, error and
+ * who): every field it leaves out is one the full type reads as text or JSON, which takes any JSON
+ * value, so both types refuse the same values (the structs, `userIdentity` and its
+ * `sessionContext`, are named alike). DuckDB also refuses a record that repeats a field its type
+ * names, which a narrower type would not notice; the engine reads such a file again from a copy
+ * that keeps each repeated field's last value (`DuckDbEngine`), so both summaries read it, alike.
+ * Naming the unread fields (typed `"NULL"`) cost some 0.2 s of 2.8 at 1,000,000 events
+ * (docs/benchmarks.md, twenty-ninth session).
  */
 const recordType = (resources: boolean, actorsOnly: boolean): string => {
   const field = (name: string, type: string): string =>
-    `${name} ${actorsOnly && !PER_ACTOR_FIELDS.has(name) ? '"NULL"' : type}`;
+    actorsOnly && !PER_ACTOR_FIELDS.has(name) ? '' : `${name} ${type}, `;
   return `STRUCT(
-  ${field('eventTime', 'VARCHAR')}, ${field('eventSource', 'VARCHAR')}, ${field('eventName', 'VARCHAR')}, ${field('errorCode', 'VARCHAR')}, ${field('errorMessage', 'VARCHAR')},
-  ${field('awsRegion', 'VARCHAR')}, ${field('recipientAccountId', 'VARCHAR')}, ${field('responseElements', 'JSON')}, ${field('eventID', 'VARCHAR')}, ${field('sourceIPAddress', 'VARCHAR')},
-  ${field('requestParameters', 'JSON')},${resources ? ' resources STRUCT(ARN VARCHAR)[],' : ''}
+  ${field('eventTime', 'VARCHAR')}${field('eventSource', 'VARCHAR')}${field('eventName', 'VARCHAR')}${field('errorCode', 'VARCHAR')}${field('errorMessage', 'VARCHAR')}
+  ${field('awsRegion', 'VARCHAR')}${field('recipientAccountId', 'VARCHAR')}${field('responseElements', 'JSON')}${field('eventID', 'VARCHAR')}${field('sourceIPAddress', 'VARCHAR')}
+  ${field('requestParameters', 'JSON')}${resources ? 'resources STRUCT(ARN VARCHAR)[], ' : ''}
   userIdentity STRUCT(
-    "type" VARCHAR, arn VARCHAR, ${field('accountId', 'VARCHAR')}, ${field('accessKeyId', 'VARCHAR')}, ${field('userName', 'VARCHAR')}, ${field('invokedBy', 'VARCHAR')},
-    sessionContext STRUCT(${field('sourceIdentity', 'VARCHAR')}, sessionIssuer STRUCT(arn VARCHAR))
+    "type" VARCHAR, arn VARCHAR, ${field('accountId', 'VARCHAR')}${field('accessKeyId', 'VARCHAR')}${field('userName', 'VARCHAR')}${field('invokedBy', 'VARCHAR')}
+    sessionContext STRUCT(${field('sourceIdentity', 'VARCHAR')}sessionIssuer STRUCT(arn VARCHAR))
   )
 )`;
 };
@@ -134,8 +136,8 @@ function cloudTrailRelationSql(
 ): string {
   if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0)
     throw new RangeError(`maximum log file size ${maxFileBytes} is not a positive integer`);
-  // A per-actor summary reads only PER_ACTOR_FIELDS: the others are typed nulls here, and `"NULL"`
-  // in the reader's type, which still names them (see recordType).
+  // A per-actor summary reads only PER_ACTOR_FIELDS: the others are typed nulls here, and left out
+  // of the reader's type (see recordType).
   const field = (name: string, type: string): string =>
     actorsOnly && !PER_ACTOR_FIELDS.has(name) ? `CAST(NULL AS ${type})` : `r.${name}`;
   const withResources = resources && !actorsOnly;
