@@ -808,7 +808,9 @@ export function buildStageQuery(db: Kysely<CloudTrailDatabase>, options: Activit
  * whose `cloudtrail` relation has no per-file sentinel rows (DuckDB's for such a summary: appending
  * a sentinel to each file's `Records` copies every record, a fifth of the read). It stages what
  * {@link buildStageQuery} stages with `perFile` and `actorsOnly`: each actor's calls per account,
- * day, actor type and outcome, one row per (account, day, file) for the coverage, and one row per
+ * day, actor type and outcome (grouped by what the outcome depends on, the error code and whether
+ * there is an error message, and told once per group: the resolve query sums the rows of one
+ * outcome), one row per (account, day, file) for the coverage, and one row per
  * file read (`log_file`, with `has_records`). Events outside the window are not filtered out but
  * grouped with no day and no actor, so that their file is known to have been read; a file without
  * records yields one null record (see `engines/duckdb/duckdb-sql.ts`), a file DuckDB read nothing
@@ -826,18 +828,18 @@ export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: Ac
   })`;
   return db
     .with('records', (qb) =>
-      qb
-        .selectFrom('cloudtrail')
-        .select([
-          sql<string>`recipientaccountid`.as('account_id'),
-          sql<string | null>`CASE WHEN ${inWindow} THEN substr(eventtime, 1, 10) END`.as('day'),
-          sql<string | null>`CASE WHEN ${inWindow} THEN ${actorArn} END`.as('actor_arn'),
-          sql<string>`${identityType}`.as('actor_type'),
-          outcomeSql(sql`errorcode`, sql`errormessage`).as('outcome'),
-          sql<string>`eventtime`.as('eventtime'),
-          sql<string>`"$path"`.as('log_path'),
-          sql<boolean>`has_records`.as('has_records'),
-        ]),
+      qb.selectFrom('cloudtrail').select([
+        sql<string>`recipientaccountid`.as('account_id'),
+        sql<string | null>`CASE WHEN ${inWindow} THEN substr(eventtime, 1, 10) END`.as('day'),
+        sql<string | null>`CASE WHEN ${inWindow} THEN ${actorArn} END`.as('actor_arn'),
+        sql<string>`${identityType}`.as('actor_type'),
+        // What the outcome depends on, grouped; the outcome is told once per group below.
+        sql<string | null>`errorcode`.as('error_code'),
+        sql<boolean>`errormessage IS NULL`.as('no_message'),
+        sql<string>`eventtime`.as('eventtime'),
+        sql<string>`"$path"`.as('log_path'),
+        sql<boolean>`has_records`.as('has_records'),
+      ]),
     )
     .with(
       (cte) => cte('grouped').materialized(),
@@ -849,7 +851,8 @@ export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: Ac
             'day',
             'actor_arn',
             'actor_type',
-            'outcome',
+            'error_code',
+            'no_message',
             'log_path',
             eb.fn.count<number>('eventtime').as('calls'),
             eb.fn.min<string>('eventtime').as('first_seen'),
@@ -857,7 +860,7 @@ export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: Ac
             sql<boolean>`bool_or(has_records)`.as('has_records'),
           ])
           .groupBy(
-            sql`GROUPING SETS ((account_id, day, actor_arn, actor_type, outcome), (${sql.join(
+            sql`GROUPING SETS ((account_id, day, actor_arn, actor_type, error_code, no_message), (${sql.join(
               COVERAGE_KEYS.map((key) => sql.ref(key)),
             )}))`,
           ),
@@ -870,7 +873,11 @@ export function buildActorStageQuery(db: Kysely<CloudTrailDatabase>, options: Ac
       sql<string | null>`actor_type`.as('actor_type'),
       sql<string | null>`CASE WHEN actor_arn IS NOT NULL THEN ${sql.lit(ANY_EVENT)} END`.as('event_source'),
       sql<string | null>`CASE WHEN actor_arn IS NOT NULL THEN ${sql.lit(ANY_EVENT)} END`.as('event_name'),
-      sql<string | null>`outcome`.as('outcome'),
+      // Several error codes may give one outcome: the resolve query sums their rows.
+      sql<string | null>`CASE WHEN actor_arn IS NOT NULL THEN ${outcomeSql(
+        sql`error_code`,
+        sql`CASE WHEN no_message THEN NULL ELSE '' END`,
+      )} END`.as('outcome'),
       sql<string | null>`CAST(NULL AS VARCHAR)`.as('log_file'),
       sql<boolean | null>`CAST(NULL AS BOOLEAN)`.as('has_records'),
       sql<string | null>`log_path`.as('log_path'),

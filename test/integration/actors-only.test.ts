@@ -400,6 +400,67 @@ describe('a log file that repeats a field', () => {
   });
 });
 
+describe("each call's outcome", () => {
+  it('is told per actor as the full summary tells it, from the error code and whether there is a message', async () => {
+    // The per-actor stage groups by the error code and whether a message is present, and tells
+    // the outcome once per group: each combination, and two codes giving one outcome to one actor.
+    const logs = join(work, 'outcomes');
+    const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/10');
+    mkdirSync(day, { recursive: true });
+    const call = (user: string, minute: number, error: Record<string, string>) => ({
+      eventTime: `2026-10-10T05:${String(minute).padStart(2, '0')}:00Z`,
+      eventSource: 's3.amazonaws.com',
+      eventName: 'ListBuckets',
+      recipientAccountId: '111111111111',
+      userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111111111111:user/${user}` },
+      ...error,
+    });
+    const records = [
+      call('none', 1, {}),
+      call('message-only', 2, { errorMessage: 'Internal error' }),
+      call('denied', 3, { errorCode: 'AccessDenied' }),
+      call('denied', 4, { errorCode: 'AccessDenied', errorMessage: 'not authorized' }),
+      call('denied', 5, { errorCode: 'KMS.AccessDeniedException' }),
+      call('dry-run', 6, { errorCode: 'Client.DryRunOperation', errorMessage: 'would have succeeded' }),
+      call('failed', 7, { errorCode: 'NoSuchBucket' }),
+      call('failed', 8, { errorCode: 'ThrottlingException', errorMessage: 'Rate exceeded' }),
+      call('mixed', 1, {}),
+      call('mixed', 2, { errorMessage: 'Internal error' }),
+    ];
+    writeFileSync(
+      join(day, '111111111111_CloudTrail_us-east-1_20261010T0500Z_outcomes.json.gz'),
+      gzipSync(JSON.stringify({ Records: records })),
+    );
+    const window = { startDay: '2026-10-10', endDay: '2026-10-10' };
+    const full = await summarize(logs, window);
+    const actors = await summarize(logs, { ...window, actorsOnly: true });
+    const line = (user: string, outcome: string, calls: number, first: number, last: number) =>
+      [
+        '111111111111',
+        '2026-10-10',
+        `arn:aws:iam::111111111111:user/${user}`,
+        'IAMUser',
+        outcome,
+        calls,
+        `2026-10-10T05:0${String(first)}:00Z`,
+        `2026-10-10T05:0${String(last)}:00Z`,
+      ].join('\t');
+    const expected = [
+      line('none', 'ok', 1, 1, 1),
+      line('message-only', 'failed', 1, 2, 2),
+      line('denied', 'denied', 3, 3, 5),
+      line('dry-run', 'ok', 1, 6, 6),
+      line('failed', 'failed', 2, 7, 8),
+      line('mixed', 'ok', 1, 1, 1),
+      line('mixed', 'failed', 1, 2, 2),
+    ].sort();
+    expect(perActor(actors.rows)).toEqual(expected);
+    expect(perActor(full.rows)).toEqual(expected);
+    // One row per actor and outcome once resolved, whatever the codes under it.
+    expect(actors.rows).toHaveLength(expected.length);
+  });
+});
+
 describe('files that yield no activity', () => {
   it('are told apart alike by both summaries, in one batch or many: read, or skipped with the same reason', async () => {
     // The per-actor stage knows a file was read from its records (those outside the window
