@@ -308,8 +308,22 @@ describe('a log file that repeats a field', () => {
     const window = { startDay: '2026-10-10', endDay: '2026-10-10' };
     const fullWarnings: string[] = [];
     const actorWarnings: string[] = [];
-    const full = await summarize(logs, window, undefined, fullWarnings);
-    const actors = await summarize(logs, { ...window, actorsOnly: true }, undefined, actorWarnings);
+    const temp = mkdtempSync(join(tmpdir(), 'iamtrail-tmpdir-'));
+    vi.stubEnv('TMPDIR', temp);
+    let full: SummaryResult;
+    let actors: SummaryResult;
+    try {
+      full = await summarize(logs, window, undefined, fullWarnings);
+      actors = await summarize(logs, { ...window, actorsOnly: true }, undefined, actorWarnings);
+      // Each copy removed once read, and its removal at exit with it.
+      expect(readdirSync(temp).filter((name) => name.startsWith('iamtrail-repeated-'))).toEqual([]);
+      expect(process.listeners('exit').map((listener) => listener.name)).not.toContain(
+        'removeRepeatedFieldsCopy',
+      );
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(temp, { recursive: true, force: true });
+    }
     expect(full.skippedFiles).toEqual([]);
     expect(actors.skippedFiles).toEqual([]);
     expect(full.filesRead).toBe(repeats.length + 2);
@@ -363,6 +377,32 @@ describe('a log file that repeats a field', () => {
         'two eventTime',
       ].sort(),
     );
+  });
+
+  it('is skipped as before when its copy would pass the size limit, which numbers written out can make it', async () => {
+    const logs = join(work, 'repeated-and-growing');
+    const day = join(logs, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/10/10');
+    mkdirSync(day, { recursive: true });
+    const file = join(day, '111111111111_CloudTrail_us-east-1_20261010T0000Z_growing.json');
+    // 149 bytes; JSON.stringify writes each 1e9 as 1000000000: 245 bytes.
+    const text = `{"Records":[{"eventTime":"2026-10-10T05:00:00Z","eventTime":"2026-10-10T05:00:00Z","n":[${Array(16).fill('1e9').join(',')}]}]}`;
+    writeFileSync(file, text);
+    expect(text.length).toBeLessThanOrEqual(200);
+    expect(JSON.stringify(JSON.parse(text)).length).toBeGreaterThan(200);
+    const warnings: string[] = [];
+    const engine = await DuckDbEngine.create({
+      logsDir: logs,
+      reporter: { warn: (message) => warnings.push(message) },
+      maxLogFileBytes: 200,
+    });
+    try {
+      const result = await engine.summarize({ startDay: '2026-10-10', endDay: '2026-10-10' });
+      expect(result.skippedFiles.map((entry) => entry.file)).toEqual([file]);
+      expect(result.skippedFiles[0]?.reason).toMatch(/duplicate key/);
+      expect(warnings.some((warning) => warning.includes('a record repeats'))).toBe(false);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('is skipped as before when its copy cannot be read either, and leaves no copy behind', async () => {

@@ -382,7 +382,7 @@ export class DuckDbEngine implements Engine {
                   `${file.path}: a record repeats ${field === undefined ? 'a field' : `the field "${field}"`}; read with each repeated field's last value, as jq and JSON.parse take it`,
                 );
             } finally {
-              rmSync(copy.folder, { recursive: true, force: true });
+              copy.remove();
             }
             return;
           }
@@ -468,31 +468,49 @@ const FIELD_NAME = /^has duplicate key "([A-Za-z0-9_.:-]{1,100})"/;
 
 /**
  * A copy of a log file whose records repeat a field, each object keeping the repeated field's last
- * value (`JSON.parse`'s rule, and jq's), in a new folder of its own (the caller removes it): the
- * file as DuckDB reads it without complaint, whichever fields a summary's reader names. Only made
- * for a file DuckDB refused, read within `maxBytes` as {@link diagnoseLogFile} reads it;
- * `undefined` when the file cannot be read, inflated or parsed that way (it is skipped as before).
+ * value (`JSON.parse`'s rule, and jq's), in a new folder of its own (the caller removes it; so does
+ * the process's exit, should it come first): the file as DuckDB reads it without complaint,
+ * whichever fields a summary's reader names. Only made for a file DuckDB refused, read within
+ * `maxBytes` as {@link diagnoseLogFile} reads it; `undefined` when the file cannot be read,
+ * inflated or parsed that way, or its copy would be larger than `maxBytes` (it is skipped as
+ * before). `JSON.parse` is stricter than DuckDB's reader: a file that also holds what only DuckDB
+ * takes (a byte-order mark, `NaN`, a trailing comma, a second document) has no copy.
  */
 export function withoutRepeatedFields(
   path: string,
   maxBytes: number,
-): { folder: string; file: string; bytes: number } | undefined {
-  let value: unknown;
+): { file: string; bytes: number; remove: () => void } | undefined {
+  let text: string;
   try {
-    value = JSON.parse(inflated(readFileSync(path), maxBytes).toString('utf8'));
+    text = JSON.stringify(JSON.parse(inflated(readFileSync(path), maxBytes).toString('utf8')));
   } catch {
     return undefined;
   }
-  const text = JSON.stringify(value);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > maxBytes) return undefined;
   const folder = makeTempFolder('iamtrail-repeated-');
+  const remove = function removeRepeatedFieldsCopy(): void {
+    process.removeListener('exit', remove);
+    rmSync(folder, { recursive: true, force: true });
+  };
+  // A second Ctrl-C exits at once, past every `finally`: the copy holds a log's records.
+  process.once('exit', remove);
   const file = join(folder, 'log.json');
   try {
     writeFileSync(file, text);
   } catch (error) {
-    rmSync(folder, { recursive: true, force: true });
-    throw error;
+    remove();
+    throw new EngineError(
+      `cannot write a copy of ${path} into ${folder} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`,
+      {
+        cause: error,
+        suggestions: [
+          'Free some space in the temporary folder, or set TMPDIR (TEMP on Windows) to a folder with room',
+        ],
+      },
+    );
   }
-  return { folder, file, bytes: Buffer.byteLength(text) };
+  return { file, bytes, remove };
 }
 
 /** Turns a DuckDB read error into a short reason: `malformed JSON at byte 48: unexpected end of data`. */
