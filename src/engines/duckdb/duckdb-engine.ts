@@ -66,6 +66,7 @@ import {
   readerObjectBytes,
 } from './log-file-size.js';
 import { listLogFiles } from './log-files.js';
+import { withoutRepeatedKeys } from './repeated-fields.js';
 import { makeTempFolder } from '../temp-folder.js';
 import { addDays } from '../../trail/utc-days.js';
 import type { LogFile } from './log-files.js';
@@ -367,7 +368,7 @@ export class DuckDbEngine implements Engine {
         if (message.includes(REPEATED_FIELD) && file.readFrom === undefined) {
           // The field's name as DuckDB quotes it, when it is a plain name (it comes from the file).
           const field = FIELD_NAME.exec(message.slice(message.indexOf(REPEATED_FIELD)))?.[1];
-          const copy = withoutRepeatedFields(file.path, this.#options.maxLogFileBytes);
+          const copy = await this.#withoutRepeatedFields(file);
           if (copy !== undefined) {
             try {
               const before = skipped.length;
@@ -435,6 +436,61 @@ export class DuckDbEngine implements Engine {
     }
   }
 
+  /**
+   * A copy of a log file whose records repeat a field, each object keeping the repeated field's
+   * last value (jq's rule, and `JSON.parse`'s), in a new folder of its own (the caller removes it;
+   * so does the process's exit, should it come first): the file as DuckDB reads it without
+   * complaint, whichever fields a summary's reader names. DuckDB itself reads the file's documents
+   * (`read_json_objects`, which takes whatever its JSON reader takes) and writes each in its
+   * compact form (`json()`), from which only the repeated keys are removed: every value reads back
+   * as it read from the file. `undefined` when DuckDB cannot read the file so, or the copy would be
+   * larger than the size limit (the file is skipped as before).
+   */
+  async #withoutRepeatedFields(
+    file: LogFile,
+  ): Promise<{ file: string; bytes: number; remove: () => void } | undefined> {
+    const objectBytes = await this.#prepare([file]);
+    if (!Number.isSafeInteger(objectBytes))
+      throw new RangeError(`object size ${objectBytes} is not a whole number`);
+    let text: string;
+    try {
+      const documents = await this.#connection.runAndReadAll(
+        `SELECT json(json)::VARCHAR FROM read_json_objects($1, format = 'unstructured', maximum_object_size = ${objectBytes})`,
+        [duckDbFilePattern(file.path)],
+      );
+      text = (documents.getRowsJS() as [string | null][])
+        .flatMap(([document]) => (document === null ? [] : [withoutRepeatedKeys(document)]))
+        .join('\n');
+    } catch {
+      return undefined;
+    }
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.#options.maxLogFileBytes) return undefined;
+    const folder = makeTempFolder('iamtrail-repeated-');
+    const remove = function removeRepeatedFieldsCopy(): void {
+      process.removeListener('exit', remove);
+      rmSync(folder, { recursive: true, force: true });
+    };
+    // A second Ctrl-C exits at once, past every `finally`: the copy holds a log's records.
+    process.once('exit', remove);
+    const copy = join(folder, 'log.json');
+    try {
+      writeFileSync(copy, text);
+    } catch (error) {
+      remove();
+      throw new EngineError(
+        `cannot write a copy of ${file.path} into ${folder} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`,
+        {
+          cause: error,
+          suggestions: [
+            'Free some space in the temporary folder, or set TMPDIR (TEMP on Windows) to a folder with room',
+          ],
+        },
+      );
+    }
+    return { file: copy, bytes, remove };
+  }
+
   #skip(skipped: SkippedFile[], file: string, reason: string): void {
     skipped.push({ file, reason });
     this.#options.reporter.warn(`skipped ${file}: ${reason}`);
@@ -466,53 +522,6 @@ const REPEATED_FIELD = 'has duplicate key "';
 /** The field it names after {@link REPEATED_FIELD}, when a plain name. */
 const FIELD_NAME = /^has duplicate key "([A-Za-z0-9_.:-]{1,100})"/;
 
-/**
- * A copy of a log file whose records repeat a field, each object keeping the repeated field's last
- * value (`JSON.parse`'s rule, and jq's), in a new folder of its own (the caller removes it; so does
- * the process's exit, should it come first): the file as DuckDB reads it without complaint,
- * whichever fields a summary's reader names. Only made for a file DuckDB refused, read within
- * `maxBytes` as {@link diagnoseLogFile} reads it; `undefined` when the file cannot be read,
- * inflated or parsed that way, or its copy would be larger than `maxBytes` (it is skipped as
- * before). `JSON.parse` is stricter than DuckDB's reader: a file that also holds what only DuckDB
- * takes (a byte-order mark, `NaN`, a trailing comma, a second document) has no copy.
- */
-export function withoutRepeatedFields(
-  path: string,
-  maxBytes: number,
-): { file: string; bytes: number; remove: () => void } | undefined {
-  let text: string;
-  try {
-    text = JSON.stringify(JSON.parse(inflated(readFileSync(path), maxBytes).toString('utf8')));
-  } catch {
-    return undefined;
-  }
-  const bytes = Buffer.byteLength(text);
-  if (bytes > maxBytes) return undefined;
-  const folder = makeTempFolder('iamtrail-repeated-');
-  const remove = function removeRepeatedFieldsCopy(): void {
-    process.removeListener('exit', remove);
-    rmSync(folder, { recursive: true, force: true });
-  };
-  // A second Ctrl-C exits at once, past every `finally`: the copy holds a log's records.
-  process.once('exit', remove);
-  const file = join(folder, 'log.json');
-  try {
-    writeFileSync(file, text);
-  } catch (error) {
-    remove();
-    throw new EngineError(
-      `cannot write a copy of ${path} into ${folder} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`,
-      {
-        cause: error,
-        suggestions: [
-          'Free some space in the temporary folder, or set TMPDIR (TEMP on Windows) to a folder with room',
-        ],
-      },
-    );
-  }
-  return { file, bytes, remove };
-}
-
 /** Turns a DuckDB read error into a short reason: `malformed JSON at byte 48: unexpected end of data`. */
 function describeDuckDbError(error: unknown): string {
   const message = messageOf(error).split('\n')[0] ?? '';
@@ -540,7 +549,8 @@ export function diagnoseLogFile(path: string, maxBytes: number): string | undefi
   }
   let text: string;
   try {
-    text = inflated(bytes, maxBytes).toString('utf8');
+    const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    text = (gzip ? gunzipSync(bytes, { maxOutputLength: maxBytes }) : bytes).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
       return `inflates past ${formatMegabytes(maxBytes)}`;
@@ -559,11 +569,6 @@ export function diagnoseLogFile(path: string, maxBytes: number): string | undefi
     return 'not a CloudTrail log file: the top level has no "Records" list';
   }
   return Array.isArray(value.Records) ? undefined : 'not a CloudTrail log file: "Records" is not a list';
-}
-
-/** A log file's bytes inflated when they are gzip (by their magic bytes), up to `maxBytes` (else throws). */
-function inflated(bytes: Buffer, maxBytes: number): Buffer {
-  return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes, { maxOutputLength: maxBytes }) : bytes;
 }
 
 /**

@@ -34,9 +34,8 @@ const PER_ACTOR_FIELDS: ReadonlySet<string> = new Set([
  * `sessionContext`, are named alike). DuckDB also refuses a record that repeats a field its type
  * names, which a narrower type would not notice; the engine reads such a file again from a copy
  * that keeps each repeated field's last value (`DuckDbEngine`), so both summaries read it, alike,
- * but for a file the copy cannot be made of (`withoutRepeatedFields`: JSON that only DuckDB
- * accepts, or a copy past the size limit), which the full summary skips and this one reads when
- * the field it repeats is not one of its own.
+ * but for a file whose copy would pass the size limit, which the full summary skips and this one
+ * reads when the field it repeats is not one of its own.
  * Naming the unread fields (typed `"NULL"`) cost some 0.2 s of 2.8 at 1,000,000 events
  * (docs/benchmarks.md, twenty-ninth session).
  */
