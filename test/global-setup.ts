@@ -1,7 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A folder of this test run's own, removed when it ends (test/helpers/cli.ts's cache homes). */
+    testRunTmp: string;
+  }
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Touched by `npm run build` and by this setup after a build; a build is current while nothing it reads is newer. */
@@ -42,8 +52,15 @@ function isBuildCurrent(): boolean {
  * oclif does, from the manifest and dist/) and the end-to-end tests run the code under test, not a
  * stale build.
  */
-export default function setup(): void {
-  if (isBuildCurrent()) return;
+export default function setup(project: TestProject): () => void {
+  // The workers end without their process's 'exit' event: what they leave in this folder goes with
+  // the run.
+  const runTmp = mkdtempSync(join(tmpdir(), 'iamtrail-test-run-'));
+  project.provide('testRunTmp', runTmp);
+  const teardown = (): void => {
+    rmSync(runTmp, { recursive: true, force: true });
+  };
+  if (isBuildCurrent()) return teardown;
   execFileSync(
     process.execPath,
     [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`],
@@ -64,4 +81,5 @@ export default function setup(): void {
     env: { ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
   });
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+  return teardown;
 }

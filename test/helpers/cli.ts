@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { Console } from 'node:console';
 
 import { Config } from '@oclif/core';
 import { Exit, handle } from '@oclif/core/handle';
 import { captureOutput, runCommand } from '@oclif/test';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 
 import { toCommandArgv } from '../../src/cli/root-argv.js';
 import { REPO_ROOT } from './paths.js';
@@ -19,11 +18,11 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** A cache folder for this test process, so tests never touch the user's ~/.cache. */
-const CACHE_HOME = mkdtempSync(join(tmpdir(), 'iamtrail-cache-home-'));
-process.on('exit', () => {
-  rmSync(CACHE_HOME, { recursive: true, force: true });
-});
+/**
+ * A cache folder for this module's tests, so tests never touch the user's ~/.cache: in the run's
+ * own folder (test/global-setup.ts), removed when the run ends.
+ */
+const CACHE_HOME = mkdtempSync(join(inject('testRunTmp'), 'iamtrail-cache-home-'));
 
 /** The environment every run starts from: no colour unless asked, the cache in this process's folder. */
 const BASE_ENV: NodeJS.ProcessEnv = {
