@@ -469,7 +469,12 @@ export class DuckDbEngine implements Engine {
     const folder = makeTempFolder('iamtrail-repeated-');
     const remove = function removeRepeatedFieldsCopy(): void {
       process.removeListener('exit', remove);
-      rmSync(folder, { recursive: true, force: true });
+      try {
+        rmSync(folder, { recursive: true, force: true });
+      } catch {
+        // As the host instance's spill folder (duckdb-host.ts): a folder that cannot be removed
+        // must not replace the run's own error, nor fail its exit.
+      }
     };
     // A second Ctrl-C exits at once, past every `finally`: the copy holds a log's records.
     process.once('exit', remove);
