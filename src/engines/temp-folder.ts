@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,5 +22,18 @@ export function makeTempFolder(prefix: string): string {
       ],
       cause: error,
     });
+  }
+}
+
+/**
+ * Removes a folder {@link makeTempFolder} made, with what it holds, saying nothing when it cannot
+ * (gone already, a file in its place, no right to it): a cleanup must not replace a run's own
+ * error, nor fail its exit.
+ */
+export function removeTempFolder(folder: string): void {
+  try {
+    rmSync(folder, { recursive: true, force: true });
+  } catch {
+    // Left where it is: see above.
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { gunzipSync } from 'node:zlib';
@@ -67,7 +67,7 @@ import {
 } from './log-file-size.js';
 import { listLogFiles } from './log-files.js';
 import { withoutRepeatedKeys } from './repeated-fields.js';
-import { makeTempFolder } from '../temp-folder.js';
+import { makeTempFolder, removeTempFolder } from '../temp-folder.js';
 import { addDays } from '../../trail/utc-days.js';
 import type { LogFile } from './log-files.js';
 
@@ -469,12 +469,7 @@ export class DuckDbEngine implements Engine {
     const folder = makeTempFolder('iamtrail-repeated-');
     const remove = function removeRepeatedFieldsCopy(): void {
       process.removeListener('exit', remove);
-      try {
-        rmSync(folder, { recursive: true, force: true });
-      } catch {
-        // As the host instance's spill folder (duckdb-host.ts): a folder that cannot be removed
-        // must not replace the run's own error, nor fail its exit.
-      }
+      removeTempFolder(folder);
     };
     // A second Ctrl-C exits at once, past every `finally`: the copy holds a log's records.
     process.once('exit', remove);

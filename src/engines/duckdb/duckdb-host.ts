@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,7 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 import { duckDbMemoryLimitBytes, duckDbThreads } from './log-file-size.js';
-import { makeTempFolder } from '../temp-folder.js';
+import { makeTempFolder, removeTempFolder } from '../temp-folder.js';
 
 /** A DuckDB database opened by {@link openDuckDbDatabase}: its connection, and how to close both. */
 export interface OpenedDatabase {
@@ -160,12 +159,7 @@ function hostInstance(options: OpenDatabaseOptions): Promise<DuckDBInstance> {
   if (host === undefined) {
     const spillFolder = newSpillFolder();
     process.once('exit', () => {
-      try {
-        rmSync(spillFolder, { recursive: true, force: true });
-      } catch {
-        // Nothing to remove where the temporary folder could not hold it (a file, say): the answer
-        // is out, and the exit must not fail on its cleanup.
-      }
+      removeTempFolder(spillFolder);
     });
     const threads = wholeNumber(options.threads);
     const budgetMib = mibOf(options.memoryLimitBytes);
