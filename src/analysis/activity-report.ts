@@ -2,13 +2,13 @@ import type { ActionCatalog, RecordingEvidence } from '../actions/action-catalog
 import { recordingClassOf } from '../actions/action-catalog.js';
 import type { EventMapper } from '../actions/event-mapper.js';
 import type { IamPrincipal } from '../iam/authorization-details.js';
-import type { GrantedActions } from '../iam/granted-actions.js';
+import type { GrantedAction, GrantedActions } from '../iam/granted-actions.js';
 import { grantingPoliciesOf } from '../iam/granted-by.js';
 import type { GrantingPolicy } from '../iam/granted-by.js';
 import type { ActivityRow } from '../trail/activity-summary.js';
 import type { AdvisorEvidence } from './advisor-evidence.js';
-import { diffActions, filterDiff } from './action-diff.js';
-import type { DiffFilter, DiffStatus } from './action-diff.js';
+import { diffActions, filterDiff, sortGrants } from './action-diff.js';
+import type { DiffFilter, DiffStatus, SortedGrants } from './action-diff.js';
 import { countDiffStatuses } from './diff-totals.js';
 import type { DiffTotalsReport } from './diff-totals.js';
 import {
@@ -400,9 +400,14 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
     tally(used, PASS_ROLE, { ...passRole, eventSource: '', eventName: '', outcome: 'ok' });
 
   const unmappedBasis = unmappedCallsBasis(unmappedCalls);
-  // Asked for each line twice (its status, then its evidence): one verdict per name.
+  // A principal whose own calls change no verdict (no failed call, no call of an unknown event, no
+  // federated session) is judged as its account's logs judge every principal (`recording`, kept
+  // per account); else each line is asked about twice (its status, then its basis): one verdict
+  // per name.
+  const plain = failed.size === 0 && unmappedBasis === undefined && federatedSessions === 0;
   const verdicts = new Map<string, RecordingVerdict>();
   const judge = (name: string): RecordingVerdict => {
+    if (plain) return recording(name);
     let verdict = verdicts.get(name);
     if (verdict === undefined) {
       verdict = judgeOnce(name);
@@ -421,7 +426,7 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
         recorded: false,
         basis: `called ${failedCalls} time(s), each failed with an error other than access (JSON: failed): the permission may be needed`,
       };
-    const unmapped = unmappedBasis(name);
+    const unmapped = unmappedBasis?.(name);
     if (unmapped !== undefined) return { recorded: false, basis: unmapped };
     return federatedSessions > 0
       ? {
@@ -432,43 +437,44 @@ export function buildPrincipalDiffReport(input: PrincipalDiffInput): PrincipalDi
       : verdict;
   };
 
-  const grantedByName = new Map(input.grants.actions.map((grant) => [grant.action, grant]));
+  const { byName: grantedByName, sorted } = grantIndexOf(input.grants.actions);
   const usedNames = [...used.keys(), ...[...possibly].filter((action) => grantedByName.has(action))];
   const lines = diffActions({
     used: usedNames,
-    granted: grantedByName,
+    granted: sorted,
     isRecorded: (action) => judge(action).recorded,
   });
-  const unknownAction = { recorded: 'unknown', evidence: { kind: 'none', detail: '' } } as const;
   // The statements of one policy grant many actions: each statement's policy is worked out once.
   const grantingPolicies = grantingPoliciesOf(input.grantsVia === undefined ? {} : { role: input.grantsVia });
   return {
-    actions: lines.map((line) => {
-      const entry = catalog.get(line.action);
-      const verdict = judge(line.action);
-      const grant = grantedByName.get(line.action);
-      // A grant not used with calls that failed with another error than access (NoSuchEntity, ...):
-      // such a call may have been authorised first, so the line is "?" (see judge).
-      const failedCalls = line.status === 'unknown' ? failed.get(line.action)?.calls : undefined;
-      return {
-        action: line.action,
-        status: line.status,
-        calls: used.get(line.action)?.calls ?? 0,
-        lastSeen: used.get(line.action)?.lastSeen,
+    // Each line written out property by property, in the order JSON prints them: a principal
+    // granted `*` has some 22,000.
+    actions: lines.map(({ action, status }) => {
+      const entry = catalog.get(action);
+      const grant = grantedByName.get(action);
+      const calls = used.get(action);
+      const usage: Writable<ActionUsage> = {
+        action,
+        status,
+        calls: calls?.calls ?? 0,
+        lastSeen: calls?.lastSeen,
         limited: grant?.limited ?? false,
-        possiblyUsed: !used.has(line.action) && possibly.has(line.action),
-        ...(entry === undefined
-          ? unknownAction
-          : { recorded: recordingClassOf(entry), evidence: entry.evidence }),
+        possiblyUsed: calls === undefined && possibly.has(action),
+        recorded: entry === undefined ? 'unknown' : recordingClassOf(entry),
+        evidence: entry === undefined ? NO_EVIDENCE : entry.evidence,
         grantedBy: grant === undefined ? [] : grantingPolicies(grant),
         basis:
-          line.status === 'used'
+          status === 'used'
             ? 'used in the window'
-            : line.status === 'ungranted'
+            : status === 'ungranted'
               ? 'used in the window, but no policy grants it'
-              : verdict.basis,
-        ...(failedCalls === undefined ? {} : { failedCalls }),
+              : judge(action).basis,
       };
+      // A grant not used with calls that failed with another error than access (NoSuchEntity, ...):
+      // such a call may have been authorised first, so the line is "?" (see judge).
+      const failedCalls = status === 'unknown' ? failed.get(action)?.calls : undefined;
+      if (failedCalls !== undefined) usage.failedCalls = failedCalls;
+      return usage;
     }),
     denied: toActionTallies(denied),
     failed: toActionTallies(failed),
@@ -532,6 +538,32 @@ function accountRecording(
   return entry;
 }
 
+/** An action's evidence when the catalog does not know it. */
+const NO_EVIDENCE: RecordingEvidence = { kind: 'none', detail: '' };
+
+/** A line of the diff while it is written. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A principal's grants by name, and their names in the diff's order. */
+interface GrantIndex {
+  readonly byName: ReadonlyMap<string, GrantedAction>;
+  readonly sorted: SortedGrants;
+}
+
+/** By the grants' list: the principals granted by the same policies share one (`computeGrantedActions`). */
+const grantIndexes = new WeakMap<readonly GrantedAction[], GrantIndex>();
+
+/** The grants looked up by name and sorted for the diff, once per list of grants. */
+function grantIndexOf(grants: readonly GrantedAction[]): GrantIndex {
+  let index = grantIndexes.get(grants);
+  if (index === undefined) {
+    const byName = new Map(grants.map((grant) => [grant.action, grant]));
+    index = { byName, sorted: sortGrants(byName) };
+    grantIndexes.set(grants, index);
+  }
+  return index;
+}
+
 function toActionTallies(map: Map<string, { calls: number; lastSeen: string }>): DeniedAction[] {
   return [...map.entries()]
     .map(([action, value]) => ({ action, ...value }))
@@ -592,12 +624,14 @@ interface UnmappedCalls {
  * action's extends (`ssm:CreateControlChannel` for `ssmmessages:CreateControlChannel`): any of them may have used
  * it. `undefined` when there are none.
  */
-function unmappedCallsBasis(unmapped: readonly UnmappedCalls[]): (action: string) => string | undefined {
+function unmappedCallsBasis(
+  unmapped: readonly UnmappedCalls[],
+): ((action: string) => string | undefined) | undefined {
   // Each call's event name lowered once, for every action asked about.
   const entries = unmapped
     .filter((entry) => entry.prefix.length > 0)
     .map((entry) => ({ ...entry, name: entry.event.slice(entry.event.indexOf(':') + 1).toLowerCase() }));
-  if (entries.length === 0) return () => undefined;
+  if (entries.length === 0) return undefined;
   return (action) => describeUnmappedCalls(action, entries);
 }
 
