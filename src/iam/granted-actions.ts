@@ -160,7 +160,7 @@ function computeGrants(
   catalog: ActionCatalog,
 ): Grants {
   const unknownPatterns: UnknownActionPattern[] = [];
-  const allowed = new Map<CatalogAction, GrantSource[]>();
+  const allowed = new Map<CatalogAction, readonly GrantSource[]>();
   const partialDenies = new Map<CatalogAction, StatementRef[]>();
   const fullyDenied = new Set<CatalogAction>();
   for (const policy of policies) {
@@ -169,7 +169,13 @@ function computeGrants(
       const actions = statementActions(catalog, statement, ref, unknownPatterns);
       if (statement.effect === 'Allow') {
         const source: GrantSource = { ...ref, limited: isLimited(statement) };
-        for (const action of actions) push(allowed, action, source);
+        // Most actions have one source: the actions a statement alone grants share its list (a
+        // statement of `*` grants some 22,000); another statement's source makes a new list.
+        const alone: readonly GrantSource[] = Object.freeze([source]);
+        for (const action of actions) {
+          const list = allowed.get(action);
+          allowed.set(action, list === undefined ? alone : [...list, source]);
+        }
       } else if (isLimited(statement)) {
         for (const action of actions) push(partialDenies, action, ref);
       } else {
@@ -192,7 +198,11 @@ function computeGrants(
       outsideBoundary.push(action.name);
       continue;
     }
-    const limitedBy = [...(partialDenies.get(action) ?? []), ...(boundaryLimit ?? [])];
+    const denies = partialDenies.get(action);
+    const limitedBy =
+      denies === undefined && (boundaryLimit === undefined || boundaryLimit.length === 0)
+        ? NOT_LIMITED
+        : [...(denies ?? []), ...(boundaryLimit ?? [])];
     granted.push({
       action: action.name,
       limited: limitedBy.length > 0 || sources.every((source) => source.limited),
@@ -210,6 +220,9 @@ function computeGrants(
     problems,
   };
 }
+
+/** The `limitedBy` of the actions nothing narrows: one list for all, never changed. */
+const NOT_LIMITED: readonly StatementRef[] = Object.freeze([]);
 
 /**
  * The boundary as a map from each action it allows to the statements that limit it there (an
