@@ -1,21 +1,38 @@
 #!/usr/bin/env node
-// Two builds of iamtrail taking turns on the benchmark's (a) command (a cold `--list users`, no
-// cache) over one tree: wall seconds and peak RSS of each run, the medians, B / A, and whether
-// every run printed the same answer.
-//   node scripts/bench/cold-ab.mjs TREE_DIR ROUNDS DIR_A DIR_B
+// Two builds of iamtrail taking turns on one command over one tree: wall seconds, CPU seconds and
+// peak RSS of each run, the medians, B / A, and whether every run printed the same answer. The
+// command is the benchmark's (a) (a cold `--list users`, no cache) unless one follows `--`, where
+// TREE stands for the tree's folder. The builds take turns in both orders (A then B, B then A), so
+// neither always runs second on a busy host.
+//   node scripts/bench/cold-ab.mjs TREE_DIR ROUNDS DIR_A DIR_B [-- ARGS...]
+//   e.g. ... -- audit --config TREE/bench-jobs/config.yaml --start 2026-10-01 --end 2026-10-30 --cache TREE/cache.duckdb
 // DIR_A and DIR_B each hold bin/run.js and its dist/ (a copy of a checkout made before a change).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
-const [tree, roundsArg, ...dirs] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const dash = argv.indexOf('--');
+const [tree, roundsArg, ...dirs] = dash === -1 ? argv : argv.slice(0, dash);
 const rounds = Number(roundsArg);
-const args = ['--config', join(tree, 'config.yaml'), '--account', 'acct1', '--list', 'users'];
-args.push('--start', '2026-10-01', '--end', '2026-10-30', '--no-cache');
+if (tree === undefined || !Number.isSafeInteger(rounds) || rounds < 1 || dirs.length === 0) {
+  console.error('usage: node scripts/bench/cold-ab.mjs TREE_DIR ROUNDS DIR_A [DIR_B] [-- ARGS...]');
+  process.exit(2);
+}
+const args =
+  dash === -1
+    ? [
+        ...['--config', join(tree, 'config.yaml'), '--account', 'acct1', '--list', 'users'],
+        ...['--start', '2026-10-01', '--end', '2026-10-30', '--no-cache'],
+      ]
+    : argv.slice(dash + 1).map((arg) => arg.replaceAll('TREE', tree));
 const runs = dirs.map(() => []);
 const answers = new Set();
 for (let round = 0; round < rounds; round += 1) {
-  dirs.forEach((dir, index) => {
+  const order = dirs.map((dir, index) => index);
+  if (round % 2 === 1) order.reverse();
+  order.forEach((index) => {
+    const dir = dirs[index];
     const run = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', 'node', join(dir, 'bin/run.js'), ...args], {
       encoding: 'utf8',
       maxBuffer: 1 << 30,
