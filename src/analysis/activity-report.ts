@@ -538,8 +538,8 @@ function accountRecording(
   return entry;
 }
 
-/** An action's evidence when the catalog does not know it. */
-const NO_EVIDENCE: RecordingEvidence = { kind: 'none', detail: '' };
+/** An action's evidence when the catalog does not know it: one for all such lines, never changed. */
+const NO_EVIDENCE: RecordingEvidence = Object.freeze({ kind: 'none', detail: '' });
 
 /** A line of the diff while it is written. */
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
