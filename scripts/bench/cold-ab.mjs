@@ -2,8 +2,10 @@
 // Two builds of iamtrail taking turns on one command over one tree: wall seconds, CPU seconds and
 // peak RSS of each run, the medians, B / A, and whether every run printed the same answer. The
 // command is the benchmark's (a) (a cold `--list users`, no cache) unless one follows `--`, where
-// TREE stands for the tree's folder. The builds take turns in both orders (A then B, B then A), so
-// neither always runs second on a busy host.
+// an argument TREE, or one starting with TREE/, stands for the tree's folder. The builds take turns
+// in both orders (A then B, B then A), so neither always runs second on a busy host. The answers
+// are compared as printed: a command that prints the time (`--format json`'s generatedAt) differs
+// at every run.
 //   node scripts/bench/cold-ab.mjs TREE_DIR ROUNDS DIR_A DIR_B [-- ARGS...]
 //   e.g. ... -- audit --config TREE/bench-jobs/config.yaml --start 2026-10-01 --end 2026-10-30 --cache TREE/cache.duckdb
 // DIR_A and DIR_B each hold bin/run.js and its dist/ (a copy of a checkout made before a change).
@@ -25,7 +27,13 @@ const args =
         ...['--config', join(tree, 'config.yaml'), '--account', 'acct1', '--list', 'users'],
         ...['--start', '2026-10-01', '--end', '2026-10-30', '--no-cache'],
       ]
-    : argv.slice(dash + 1).map((arg) => arg.replaceAll('TREE', tree));
+    : argv.slice(dash + 1).map((arg) => arg.replace(/^TREE(?=\/|$)/, tree));
+if (args.length === 0) {
+  console.error(
+    'cold-ab.mjs: nothing after --: give the command to run (or leave out -- for the (a) command)',
+  );
+  process.exit(2);
+}
 const runs = dirs.map(() => []);
 const answers = new Set();
 for (let round = 0; round < rounds; round += 1) {

@@ -26,15 +26,20 @@ export interface ActionDiffInput {
   /** Actions the principal used (successful calls only), canonical names. */
   readonly used: Iterable<string>;
   /**
-   * Actions the principal is granted, canonical names: as a list, or already in the diff's order
-   * ({@link sortGrants}: made once for the principals granted the same names).
+   * Actions the principal is granted, canonical names: as a list (or a set, or any iterable of
+   * names; not a map, whose entries are pairs), or already in the diff's order ({@link sortGrants}:
+   * made once for the principals granted the same names).
    */
   readonly granted: Iterable<string> | SortedGrants;
   /** Whether these logs would show a call authorised by the action, had it been made. */
   readonly isRecorded: (action: string) => boolean;
 }
 
-/** Granted names in the diff's order, each lowered, and looked up by name: see {@link sortGrants}. */
+/**
+ * Granted names in the diff's order, each lowered, and looked up by name: made by
+ * {@link sortGrants}, whose `has` is true of exactly the names in `names` (a used name it is true of
+ * but `names` lacks would be on no line).
+ */
 export interface SortedGrants {
   /** The names, by name in any case, then by code unit. */
   readonly names: readonly string[];
