@@ -11,6 +11,7 @@
 // DIR_A and DIR_B each hold bin/run.js and its dist/ (a copy of a checkout made before a change).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const argv = process.argv.slice(2);
@@ -19,6 +20,13 @@ const [tree, roundsArg, ...dirs] = dash === -1 ? argv : argv.slice(0, dash);
 const rounds = Number(roundsArg);
 if (tree === undefined || !Number.isSafeInteger(rounds) || rounds < 1 || dirs.length === 0) {
   console.error('usage: node scripts/bench/cold-ab.mjs TREE_DIR ROUNDS DIR_A [DIR_B] [-- ARGS...]');
+  process.exit(2);
+}
+const missing = dirs.find((dir) => !existsSync(join(dir, 'bin/run.js')));
+if (missing !== undefined) {
+  console.error(
+    `cold-ab.mjs: ${missing} holds no bin/run.js: give a checkout of iamtrail, built (npm run build)`,
+  );
   process.exit(2);
 }
 const args =
