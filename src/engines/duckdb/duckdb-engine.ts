@@ -53,7 +53,7 @@ import {
   duckDbFilePattern,
   stagedTable,
 } from './duckdb-sql.js';
-import type { StagedTable } from './duckdb-sql.js';
+import type { LogFileFormat, StagedTable } from './duckdb-sql.js';
 import {
   DEFAULT_MAX_LOG_FILE_BYTES,
   defaultMemoryLimitBytes,
@@ -96,6 +96,12 @@ export interface DuckDbEngineOptions {
   /** Also count role sessions and attributed ones (`SummaryResult.sessions`): one more query. */
   readonly countSessions?: boolean;
   /**
+   * Read each batch one line a document first (`LogFileFormat`), the way CloudTrail writes its
+   * files, and as any JSON text only once a batch fails so. Default true; false reads every batch
+   * as any JSON text (the same rows, slower).
+   */
+  readonly lineReader?: boolean;
+  /**
    * DuckDB's memory limit: past it, the staged rows and the aggregations spill to a temporary
    * folder, so memory stays flat however many events are read. Default: `IAMTRAIL_DUCKDB_MEMORY_MB`
    * MiB, else a quarter of the machine's memory, from 512 MiB to 4 GiB.
@@ -129,9 +135,15 @@ export class DuckDbEngine implements Engine {
   #readerObjectBytes: number | undefined;
   /** Whether `json_extract_scalar` was created: a per-actor stage does not use it. */
   #macro = false;
+  /**
+   * Whether the next batch is read one line a document first (see `LogFileFormat`): until a batch
+   * fails so, after which the engine reads every batch as any JSON text, as it reads a failed one.
+   */
+  #lineReader: boolean;
 
   private constructor(options: DuckDbEngineOptions, database: OpenedDatabase) {
     this.#options = options;
+    this.#lineReader = options.lineReader !== false;
     this.#database = database;
     const connection = database.connection;
     this.#connection = connection;
@@ -208,7 +220,14 @@ export class DuckDbEngine implements Engine {
     for (const batch of this.#batches(files)) {
       if (request.signal?.aborted === true)
         throw new InterruptedError('interrupted: stopped reading the logs; nothing of this run was cached');
-      await this.#stageBatch(table, batch, request, skippedFiles);
+      await this.#stageBatch(
+        table,
+        batch,
+        request,
+        skippedFiles,
+        false,
+        this.#lineReader ? 'newline_delimited' : 'unstructured',
+      );
       this.#options.reporter.progress?.(progress.advance(batch));
     }
     const compiled = (
@@ -268,6 +287,14 @@ export class DuckDbEngine implements Engine {
     };
   }
 
+  /**
+   * Whether the engine still reads a batch one line a document first (`lineReader`): false once a
+   * batch failed so, for the rest of its runs.
+   */
+  get readsLines(): boolean {
+    return this.#lineReader;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -316,7 +343,10 @@ export class DuckDbEngine implements Engine {
    * Stages one batch of files. When DuckDB cannot read it, the file its error names is staged
    * alone (and skipped if it fails again) and the others together; when they fail again, or the
    * error names none of them, the batch is halved, each half again going to the file named. So k
-   * bad files of n cost about k·log n reads, never k reads of the whole batch.
+   * bad files of n cost about k·log n reads, never k reads of the whole batch. A batch read one
+   * line a document (`newline_delimited`) that fails is staged again as any JSON text, as above,
+   * and so is every later batch: what the line reader refuses may be a file written over several
+   * lines, which only the other reads.
    */
   async #stageBatch(
     table: StagedTable,
@@ -324,6 +354,7 @@ export class DuckDbEngine implements Engine {
     request: SummaryRequest,
     skipped: SkippedFile[],
     afterNamed = false,
+    format: LogFileFormat = 'unstructured',
   ): Promise<void> {
     const objectBytes = await this.#prepare(files);
     if (request.actorsOnly !== true && !this.#macro) {
@@ -348,7 +379,7 @@ export class DuckDbEngine implements Engine {
       // One statement: a batch that fails leaves nothing in the staged table.
       await this.#db.executeQuery(
         CompiledQuery.raw(
-          `INSERT INTO ${table.name} BY NAME ${withCloudTrailRelation(stage.sql, stage.parameters.length, objectBytes, request.resources === true, request.actorsOnly === true, asText)}`,
+          `INSERT INTO ${table.name} BY NAME ${withCloudTrailRelation(stage.sql, stage.parameters.length, objectBytes, request.resources === true, request.actorsOnly === true, asText, format)}`,
           [...stage.parameters, asText ? patterns.join('\n') : listValue(patterns)],
         ),
       );
@@ -362,6 +393,12 @@ export class DuckDbEngine implements Engine {
             suggestions: [`Raise ${DUCKDB_MEMORY_MB_ENV} (MiB), or read a shorter window (--start, --end)`],
           },
         );
+      if (format === 'newline_delimited') {
+        // Nothing of the failed statement was kept: the batch is read again, as any JSON text.
+        this.#lineReader = false;
+        await this.#stageBatch(table, files, request, skipped);
+        return;
+      }
       if (files.length === 1 && files[0] !== undefined) {
         const [file] = files;
         const message = messageOf(error);
