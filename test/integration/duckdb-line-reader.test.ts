@@ -70,9 +70,19 @@ const CORPUS: readonly { name: string; text: string | Buffer; lines?: boolean; a
   { name: 'a document split across lines', text: `{"Records":\n[${JSON.stringify(record(1))}]}` },
   { name: 'a trailing comma', text: `{"Records":[${JSON.stringify(record(1))},]}` },
   { name: 'NaN', text: '{"Records":[{"eventTime":"2026-10-05T10:00:00Z","eventID":NaN}]}' },
-  { name: 'no Records', text: '{"hello":"world"}' },
-  { name: 'Records null', text: '{"Records":null}' },
-  { name: 'records in lower case', text: `{"records":[${JSON.stringify(record(1))}]}` },
+  { name: 'no Records', text: '{"hello":"world"}', lines: false, any: true },
+  { name: 'Records null', text: '{"Records":null}', lines: false, any: true },
+  {
+    name: 'records in lower case',
+    text: `{"records":[${JSON.stringify(record(1))}]}`,
+    lines: false,
+    any: true,
+  },
+  { name: 'null', text: 'null', lines: false, any: true },
+  { name: 'null before a document', text: `null\n${doc(1)}`, lines: false, any: false },
+  { name: 'null between two documents', text: `${doc(1)}\nnull\n${doc(2)}`, lines: false, any: false },
+  { name: 'null after a document', text: `${doc(1)}\nnull` },
+  { name: 'an empty object before a document', text: `{}\n${doc(1)}`, lines: false, any: true },
   { name: 'Records empty', text: '{"Records":[]}', lines: true, any: true },
   { name: 'a repeated field', text: '{"Records":[{"eventTime":"x","eventName":"A","eventName":"B"}]}' },
   { name: 'Records repeated', text: `{"Records":[${JSON.stringify(record(1))}],"Records":[]}` },
@@ -177,7 +187,7 @@ async function parquetRows(file: string): Promise<unknown[]> {
 }
 
 /** One engine's summary of `logsDir`, spilled to Parquet as a cache's is, and how it read the files. */
-async function summarize(logsDir: string, request: SummaryRequest, lineReader: boolean) {
+async function summarize(logsDir: string, request: SummaryRequest, lineReader: boolean, batchFiles?: number) {
   const warnings: string[] = [];
   const spillDir = mkdtempSync(join(work, 'spill-'));
   const engine = await DuckDbEngine.create({
@@ -186,6 +196,7 @@ async function summarize(logsDir: string, request: SummaryRequest, lineReader: b
     spillDir,
     countSessions: true,
     lineReader,
+    ...(batchFiles === undefined ? {} : { batchFiles }),
   });
   try {
     const result = await engine.summarize(request);
@@ -263,6 +274,63 @@ describe('the engine reading one line a document', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  it('reads a pretty-printed file alone in its batch with the other reader, without a warning', async () => {
+    const day = join(work, 'alone', 'AWSLogs', '111111111111', 'CloudTrail', 'us-east-1', '2026', '10', '05');
+    mkdirSync(day, { recursive: true });
+    writeFileSync(join(day, 'a.json'), JSON.stringify({ Records: [record(1), record(2)] }, null, 2));
+    const request: SummaryRequest = { startDay: '2026-10-05', endDay: '2026-10-05', actorsOnly: true };
+    const lines = await summarize(join(work, 'alone'), request, true);
+    expect(lines.readsLines).toBe(false);
+    expect(lines.warnings).toEqual([]);
+    expect(lines.filesRead).toBe(1);
+    expect({ ...lines, readsLines: null }).toEqual({
+      ...(await summarize(join(work, 'alone'), request, false)),
+      readsLines: null,
+    });
+  });
+
+  it.each([
+    ['one batch', undefined],
+    ['batches of two files', 2],
+  ] as const)('skips the files the other reader skips, with the same warnings: %s', async (_, batchFiles) => {
+    const tree = join(work, 'bad');
+    const day = join(tree, 'AWSLogs', '111111111111', 'CloudTrail', 'us-east-1', '2026', '10', '05');
+    mkdirSync(day, { recursive: true });
+    const files: Record<string, string | Buffer> = {
+      'a.json.gz': gzipSync(doc(1, 2)),
+      'b-null-first.json.gz': gzipSync(`null\n${doc(3)}`),
+      'c-null-between.json': `${doc(4)}\nnull\n${doc(5)}`,
+      'd-pretty.json.gz': gzipSync(JSON.stringify({ Records: [record(6)] }, null, 2)),
+      'e-corrupt.json.gz': gzipSync(doc(7)).subarray(0, 40),
+      'f-truncated.json': doc(8).slice(0, -3),
+      'g-no-records.json': '{"hello":"world"}',
+      'h-empty-object-first.json': `{}\n${doc(9)}`,
+      'i-two-on-a-line.json': `${doc(10)}${doc(11)}`,
+      'j-repeated.json': `{"Records":[${JSON.stringify(record(12)).replace('"eventName":"CreateUser"', '"eventName":"A","eventName":"CreateUser"')}]}`,
+      'k.json.gz': gzipSync(`${doc(13)}\n`),
+    };
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(day, name), content);
+    const request: SummaryRequest = { startDay: '2026-10-05', endDay: '2026-10-05' };
+    const sorted = (result: Awaited<ReturnType<typeof summarize>>) => ({
+      ...result,
+      readsLines: null,
+      skippedFiles: [...result.skippedFiles].sort((a, b) => a.file.localeCompare(b.file)),
+      warnings: [...result.warnings].sort(),
+    });
+    const lines = await summarize(tree, request, true, batchFiles);
+    const any = await summarize(tree, request, false, batchFiles);
+    expect(lines.readsLines).toBe(false);
+    expect(sorted(lines)).toEqual(sorted(any));
+    // The null files and the corrupt and truncated ones are skipped, as before; the rest read.
+    expect(lines.skippedFiles.map((skip) => skip.file.slice(day.length + 1)).sort()).toEqual([
+      'b-null-first.json.gz',
+      'c-null-between.json',
+      'e-corrupt.json.gz',
+      'f-truncated.json',
+      'g-no-records.json',
+    ]);
   });
 
   it.runIf(hasDatasets())(

@@ -137,9 +137,13 @@ export function withCloudTrailRelation(
  * ~30 % less time at 1,000,000 events (docs/benchmarks.md, thirty-second session). CloudTrail writes
  * each log file as one line. A file the line reader reads, the other reads alike (the same rows from
  * the same documents, test/integration/duckdb-line-reader.test.ts); a file it refuses (a document
- * over several lines, two on one line, or one DuckDB refuses either way) is read again by the other.
+ * over several lines, two on one line, a document without Records, or one DuckDB refuses either
+ * way) is read again by the other.
  */
 export type LogFileFormat = 'newline_delimited' | 'unstructured';
+
+/** The error a document without Records raises when read one line a document (constant text). */
+const WITHOUT_RECORDS = 'a document without a Records list: read the batch as any JSON text';
 
 /** The SELECT of {@link createCloudTrailViewSql}, reading the files of the SQL expression `files`. */
 function cloudTrailRelationSql(
@@ -159,9 +163,17 @@ function cloudTrailRelationSql(
   // Its stage (`buildActorStageQuery`) tells the files read from their records: a list is
   // unnested as it is, not copied into a list one longer; only a file without records yields
   // one null record, so that it is known to have been read (`has_records` as above).
+  // Read one line a document, a document without a Records list (`null`, `{}`, another object)
+  // stops the statement, so that the batch is read as any JSON text: that reader refuses a `null`
+  // followed by another document, where the line reader would read the other (the two readers
+  // agree on files whose every document holds Records; test/integration/duckdb-line-reader.test.ts).
+  const hasRecords =
+    format === 'newline_delimited'
+      ? `CASE WHEN Records IS NULL THEN error('${WITHOUT_RECORDS}') ELSE true END`
+      : 'Records IS NOT NULL';
   const records = actorsOnly
-    ? 'Records IS NOT NULL AS has_records, unnest(CASE WHEN len(Records) > 0 THEN Records ELSE [NULL] END) AS r'
-    : 'Records IS NOT NULL AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r';
+    ? `${hasRecords} AS has_records, unnest(CASE WHEN len(Records) > 0 THEN Records ELSE [NULL] END) AS r`
+    : `${hasRecords} AS has_records, unnest(list_append(coalesce(Records, []), NULL)) AS r`;
   return `SELECT ${field('eventTime', 'VARCHAR')} AS eventtime, ${field('eventSource', 'VARCHAR')} AS eventsource, ${field('eventName', 'VARCHAR')} AS eventname,
   ${field('errorCode', 'VARCHAR')} AS errorcode, ${field('errorMessage', 'VARCHAR')} AS errormessage, ${field('awsRegion', 'VARCHAR')} AS awsregion, ${field('recipientAccountId', 'VARCHAR')} AS recipientaccountid,
   ${field('responseElements', 'JSON')} AS responseelements, r.userIdentity AS useridentity,
