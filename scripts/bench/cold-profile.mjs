@@ -4,6 +4,9 @@
 // turns (A B C ... A B C ...). Imports dist/: run `npm run build` first.
 //   node scripts/bench/cold-profile.mjs TREE_DIR START_DAY END_DAY ACCOUNT [ROUNDS] [VARIANT;...]
 // END_DAY inclusive. Prints each variant's seconds per round and its median.
+// Its queries read as any JSON text (`format = 'unstructured'`), the engine's reader before the
+// thirty-second session and now only after its line reader (`newline_delimited`) failed on a batch
+// (LogFileFormat in src/engines/duckdb/duckdb-sql.ts): its profiles describe that reader.
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
