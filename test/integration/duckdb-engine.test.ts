@@ -10,15 +10,16 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { loadActionData } from '../../src/cli/action-data.js';
-import { DuckDbEngine } from '../../src/engines/duckdb/duckdb-engine.js';
+import { DuckDbEngine, isOutOfMemory } from '../../src/engines/duckdb/duckdb-engine.js';
 import { readerObjectBytes } from '../../src/engines/duckdb/log-file-size.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
@@ -58,6 +59,12 @@ async function summarize(
   } finally {
     await engine.close();
   }
+}
+
+/** A day's folder (2026-10-05, us-east-1) of an account in a log tree of its own under the work folder. */
+function dayFolder(name: string, account = '111111111111'): { tree: string; day: string } {
+  const tree = join(work, name);
+  return { tree, day: join(tree, 'AWSLogs', account, 'CloudTrail', 'us-east-1', '2026', '10', '05') };
 }
 
 /** The demo's month read once for the tests that only look at the result (each reading is ~1 s). */
@@ -317,17 +324,7 @@ describe('DuckDbEngine with bad files', () => {
   });
 
   it('names the file without records among files read in the same batch', async () => {
-    const among = join(
-      work,
-      'among',
-      'AWSLogs',
-      '111111111111',
-      'CloudTrail',
-      'us-east-1',
-      '2026',
-      '10',
-      '05',
-    );
+    const { tree, day: among } = dayFolder('among');
     mkdirSync(among, { recursive: true });
     const record = (minute: number) => ({
       eventTime: `2026-10-05T10:${String(minute).padStart(2, '0')}:00Z`,
@@ -345,7 +342,6 @@ describe('DuckDbEngine with bad files', () => {
       ['e.json', { Records: [] }],
     ] as const)
       writeFileSync(join(among, name), JSON.stringify(content));
-    const tree = dirname(dirname(dirname(dirname(dirname(dirname(among))))));
     for (const actorsOnly of [false, true]) {
       const result = await summarize(tree, { startDay: '2026-10-05', endDay: '2026-10-05', actorsOnly });
       expect(result.skippedFiles, `actorsOnly ${actorsOnly}`).toEqual([
@@ -360,7 +356,7 @@ describe('DuckDbEngine with bad files', () => {
   });
 
   it('reads a log file over 16 MiB', async () => {
-    const big = join(work, 'big', 'AWSLogs', '333333333333', 'CloudTrail', 'us-east-1', '2026', '10', '05');
+    const { tree, day: big } = dayFolder('big', '333333333333');
     mkdirSync(big, { recursive: true });
     const records = Array.from({ length: 15_000 }, (_, index) => ({
       eventTime: `2026-10-05T10:${String(Math.floor(index / 1000) % 60).padStart(2, '0')}:00Z`,
@@ -386,7 +382,7 @@ describe('DuckDbEngine with bad files', () => {
     ).toBeGreaterThanOrEqual(512 * 1024 * 1024);
     for (const memoryLimitBytes of [undefined, 512 * 1024 * 1024]) {
       const result = await summarize(
-        dirname(dirname(dirname(dirname(dirname(dirname(big)))))),
+        tree,
         { startDay: '2026-10-05', endDay: '2026-10-05' },
         memoryLimitBytes === undefined ? {} : { memoryLimitBytes },
       );
@@ -427,6 +423,53 @@ describe('DuckDbEngine with bad files', () => {
       `skipped ${join(bombDay, 'huge.json')}: is ${hugeMegabytes} MB, past 1 MB (${tip})`,
     ]);
     expect(withBomb.filesRead).toBe(without.filesRead);
+  });
+
+  it('skips a bad file whose name speaks of memory, and reads the others', async () => {
+    // DuckDB's error for a bad file quotes its path: a name is no sign that memory ran out.
+    const { tree, day: named } = dayFolder('named');
+    cpSync(day, named, { recursive: true });
+    for (const name of Object.keys(bad)) rmSync(join(named, name));
+    const badName = 'Out of Memory Error: failed to allocate std::bad_alloc.json';
+    writeFileSync(join(named, badName), '{"Records": [{"eventTime": "2026-10-05T10:00:00Z", out of memory');
+    for (const actorsOnly of [false, true]) {
+      const read = await summarize(tree, { ...DAY_5, actorsOnly });
+      const reference = await summarize(clean, { ...DAY_5, actorsOnly });
+      expect(read.skippedFiles.map((skip) => skip.file)).toEqual([join(named, badName)]);
+      expect(read.skippedFiles[0]?.reason).toMatch(/^not valid JSON \(/);
+      expect(sortRows(read.rows)).toEqual(sortRows(reference.rows));
+      expect(read.filesRead).toBe(reference.filesRead);
+    }
+  });
+
+  it('tells DuckDB running out of memory from a bad file by the start of its message', async () => {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const connection = await instance.connect();
+    const failure = async (sql: string, values: string[] = []): Promise<string> => {
+      try {
+        await connection.run(sql, values);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${sql} did not fail`);
+    };
+    try {
+      const malformed = join(work, 'out of memory, failed to allocate.json');
+      writeFileSync(malformed, '{"Records": [ out of memory');
+      const badFile = await failure(
+        `SELECT * FROM read_json($1, records = true, columns = {'Records': 'STRUCT(eventTime VARCHAR)[]'})`,
+        [malformed],
+      );
+      expect(badFile).toContain(malformed);
+      expect(isOutOfMemory(badFile)).toBe(false);
+      await connection.run("SET memory_limit = '2MB'");
+      const outOfMemory = await failure('SELECT list(range) FROM range(10000000)');
+      expect(outOfMemory).toMatch(/^Out of Memory Error: /);
+      expect(isOutOfMemory(outOfMemory)).toBe(true);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   });
 
   it('refuses a log folder that does not exist, naming it', async () => {

@@ -385,7 +385,7 @@ export class DuckDbEngine implements Engine {
       );
     } catch (error) {
       // Memory is ours to blame, never the file's: a run stops rather than skip logs it could read.
-      if (/out of memory|failed to allocate/i.test(messageOf(error)))
+      if (isOutOfMemory(messageOf(error)))
         throw new EngineError(
           `DuckDB ran out of memory reading the logs: ${messageOf(error).split('\n')[0] ?? ''}`,
           {
@@ -552,6 +552,16 @@ export function fileNamedIn(message: string, files: readonly LogFile[]): LogFile
     }
   }
   return named;
+}
+
+/**
+ * Whether DuckDB failed for want of memory: its OutOfMemoryException (`Out of Memory Error: failed
+ * to allocate data of size ...`), or an allocation C++ itself refused (`std::bad_alloc`). By the
+ * start of the message only: DuckDB's other errors quote the file they failed on, and a log folder
+ * names its files (`Malformed JSON in file ".../out of memory.json"` is a bad file, to skip).
+ */
+export function isOutOfMemory(message: string): boolean {
+  return /^(?:Out of Memory Error:|(?:[A-Za-z ]+ Error: )?std::bad_alloc)/.test(message);
 }
 
 /** How DuckDB's JSON reader refuses a record that repeats a field its type names. */
