@@ -425,18 +425,28 @@ describe('DuckDbEngine with bad files', () => {
     expect(withBomb.filesRead).toBe(without.filesRead);
   });
 
-  it('skips a bad file whose name speaks of memory, and reads the others', async () => {
-    // DuckDB's error for a bad file quotes its path: a name is no sign that memory ran out.
+  it('skips a bad file whose name or value speaks of memory, and reads the others', async () => {
+    // DuckDB's error for a bad file quotes its path, and may quote a value of it: neither is a
+    // sign that memory ran out.
     const { tree, day: named } = dayFolder('named');
     cpSync(day, named, { recursive: true });
     for (const name of Object.keys(bad)) rmSync(join(named, name));
     const badName = 'Out of Memory Error: failed to allocate std::bad_alloc.json';
     writeFileSync(join(named, badName), '{"Records": [{"eventTime": "2026-10-05T10:00:00Z", out of memory');
+    const badValue = 'value.json';
+    writeFileSync(
+      join(named, badValue),
+      JSON.stringify({
+        Records: [{ eventTime: '2026-10-05T10:00:00Z', userIdentity: 'Out of Memory Error: x' }],
+      }),
+    );
     for (const actorsOnly of [false, true]) {
       const read = await summarize(tree, { ...DAY_5, actorsOnly });
       const reference = await summarize(clean, { ...DAY_5, actorsOnly });
-      expect(read.skippedFiles.map((skip) => skip.file)).toEqual([join(named, badName)]);
-      expect(read.skippedFiles[0]?.reason).toMatch(/^not valid JSON \(/);
+      const reasons = Object.fromEntries(read.skippedFiles.map((skip) => [skip.file, skip.reason]));
+      expect(Object.keys(reasons).sort()).toEqual([join(named, badName), join(named, badValue)].sort());
+      expect(reasons[join(named, badName)]).toMatch(/^not valid JSON \(/);
+      expect(reasons[join(named, badValue)]).toMatch(/^JSON transform error/);
       expect(sortRows(read.rows)).toEqual(sortRows(reference.rows));
       expect(read.filesRead).toBe(reference.filesRead);
     }
