@@ -9,6 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -450,6 +451,87 @@ describe('DuckDbEngine with bad files', () => {
       expect(sortRows(read.rows)).toEqual(sortRows(reference.rows));
       expect(read.filesRead).toBe(reference.filesRead);
     }
+  });
+
+  describe('stops the run, skipping nothing, when DuckDB itself fails', () => {
+    // A log file of ~46 MB (42,000 records) whose last record repeats "eventName" (read from a
+    // copy that keeps the last value, as smaller files are in actors-only.test.ts).
+    let bulky: string | undefined;
+    const bulkyTree = (): string => {
+      if (bulky !== undefined) return bulky;
+      const { tree, day } = dayFolder('bulky', '333333333333');
+      mkdirSync(day, { recursive: true });
+      const records = Array.from({ length: 42_000 }, (_, index) => ({
+        eventTime: '2026-10-05T10:00:00Z',
+        eventSource: 's3.amazonaws.com',
+        eventName: 'GetObject',
+        recipientAccountId: '333333333333',
+        userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::333333333333:user/bulk' },
+        requestParameters: { bucketName: 'bulk', key: `k/${'x'.repeat(1000)}/${index}` },
+      }));
+      const json = JSON.stringify({ Records: records });
+      const at = json.lastIndexOf('"eventName":"GetObject"');
+      writeFileSync(
+        join(day, 'bulk.json'),
+        `${json.slice(0, at)}"eventName":"GetObject","eventName":"PutObject"${json.slice(at + 23)}`,
+      );
+      bulky = tree;
+      return tree;
+    };
+
+    it('is a file DuckDB reads with the memory it needs', async () => {
+      // Per actor, which reads no event name (so no copy, the slow part of a 46 MB file).
+      const read = await summarize(bulkyTree(), { ...DAY_5, actorsOnly: true });
+      expect(read.skippedFiles).toEqual([]);
+      expect(read.warnings).toEqual([]);
+      expect(read.rows.reduce((sum, row) => sum + row.calls, 0)).toBe(42_000);
+    });
+
+    it('out of memory while reading a batch', async () => {
+      await expect(summarize(bulkyTree(), DAY_5, { memoryLimitBytes: 40 * 1024 * 1024 })).rejects.toThrow(
+        /^DuckDB ran out of memory reading the logs: Out of Memory Error: /,
+      );
+    });
+
+    it('out of memory while copying a file that repeats a field', async () => {
+      // With 400 MiB (and the tests' one DuckDB thread) the batch fails on the repeat, not on
+      // memory (below ~365 MiB it is the batch that runs out); the copy's read of the file's
+      // documents is what runs out (from ~450 MiB it does not).
+      await expect(summarize(bulkyTree(), DAY_5, { memoryLimitBytes: 400 * 1024 * 1024 })).rejects.toThrow(
+        /^DuckDB ran out of memory reading the logs: Out of Memory Error: /,
+      );
+    });
+
+    it('a spill folder it cannot create', () => {
+      // In a process of its own: the spill folder is named once a process, under TMPDIR, here a
+      // file, so that DuckDB cannot create it when the demo's month passes a limit of 1 MiB.
+      const notAFolder = join(work, 'tmpdir-is-a-file');
+      writeFileSync(notAFolder, 'not a folder\n');
+      const script = `import { DuckDbEngine } from './dist/engines/duckdb/duckdb-engine.js';
+        const warnings = [];
+        const engine = await DuckDbEngine.create({ logsDir: ${JSON.stringify(DEMO_LOGS)}, memoryLimitBytes: 1024 * 1024, reporter: { warn: (message) => warnings.push(message) } });
+        try {
+          const result = await engine.summarize({ startDay: '2026-10-01', endDay: '2026-10-31' });
+          console.log(JSON.stringify({ skipped: result.skippedFiles.length, warnings }));
+        } catch (error) {
+          console.log(JSON.stringify({ error: error.message, warnings }));
+        } finally {
+          await engine.close();
+        }`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, TMPDIR: notAFolder },
+        encoding: 'utf8',
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const outcome = JSON.parse(run.stdout) as { error?: string; warnings: string[] };
+      expect(outcome.warnings).toEqual([]);
+      expect(outcome.error).toMatch(
+        new RegExp(
+          `^DuckDB could not use its spill folder ${notAFolder}/iamtrail-duckdb-[0-9a-f-]{36}: IO Error: Failed to create directory `,
+        ),
+      );
+    });
   });
 
   it('tells DuckDB running out of memory from a bad file by the start of its message', async () => {

@@ -384,15 +384,9 @@ export class DuckDbEngine implements Engine {
         ),
       );
     } catch (error) {
-      // Memory is ours to blame, never the file's: a run stops rather than skip logs it could read.
-      if (isOutOfMemory(messageOf(error)))
-        throw new EngineError(
-          `DuckDB ran out of memory reading the logs: ${messageOf(error).split('\n')[0] ?? ''}`,
-          {
-            cause: error,
-            suggestions: [`Raise ${DUCKDB_MEMORY_MB_ENV} (MiB), or read a shorter window (--start, --end)`],
-          },
-        );
+      // Memory and the spill folder are ours to blame, never the file's: a run stops rather than
+      // skip logs it could read.
+      await this.#throwIfOwnFailure(error);
       if (format === 'newline_delimited') {
         // Nothing of the failed statement was kept: the batch is read again, as any JSON text.
         this.#lineReader = false;
@@ -498,7 +492,8 @@ export class DuckDbEngine implements Engine {
       text = (documents.getRowsJS() as [string | null][])
         .flatMap(([document]) => (document === null ? [] : [withoutRepeatedKeys(document)]))
         .join('\n');
-    } catch {
+    } catch (error) {
+      await this.#throwIfOwnFailure(error);
       return undefined;
     }
     const bytes = Buffer.byteLength(text);
@@ -526,6 +521,39 @@ export class DuckDbEngine implements Engine {
       );
     }
     return { file: copy, bytes, remove };
+  }
+
+  /**
+   * Stops the run when DuckDB failed for want of its own resources rather than for a file: memory
+   * ({@link isOutOfMemory}), or its spill folder (a full disk, a folder it cannot create), which its
+   * error names. Such a failure would otherwise be taken for the files of the batch, which would be
+   * skipped with a reason that blames them. The spill folder's name holds a random part nobody can
+   * put in a log file.
+   */
+  async #throwIfOwnFailure(error: unknown): Promise<void> {
+    const message = messageOf(error);
+    const firstLine = message.split('\n')[0] ?? '';
+    if (isOutOfMemory(message))
+      throw new EngineError(`DuckDB ran out of memory reading the logs: ${firstLine}`, {
+        cause: error,
+        suggestions: [`Raise ${DUCKDB_MEMORY_MB_ENV} (MiB), or read a shorter window (--start, --end)`],
+      });
+    const spillFolder = await this.#spillFolder();
+    if (spillFolder !== '' && message.includes(spillFolder))
+      throw new EngineError(`DuckDB could not use its spill folder ${spillFolder}: ${firstLine}`, {
+        cause: error,
+        suggestions: [
+          'Free some space in the temporary folder, or set TMPDIR (TEMP on Windows) to a folder with room',
+          `Or raise ${DUCKDB_MEMORY_MB_ENV} (MiB), so that DuckDB spills less`,
+        ],
+      });
+  }
+
+  /** Where DuckDB spills past its memory limit (its `temp_directory`); empty when nowhere. */
+  async #spillFolder(): Promise<string> {
+    const reader = await this.#connection.runAndReadAll("SELECT current_setting('temp_directory')");
+    const [[folder]] = reader.getRowsJS() as [[unknown]];
+    return typeof folder === 'string' ? folder : '';
   }
 
   #skip(skipped: SkippedFile[], file: string, reason: string): void {
