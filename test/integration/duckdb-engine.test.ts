@@ -432,7 +432,7 @@ describe('DuckDbEngine with bad files', () => {
     const { tree, day: named } = dayFolder('named');
     cpSync(day, named, { recursive: true });
     for (const name of Object.keys(bad)) rmSync(join(named, name));
-    const badName = 'Out of Memory Error: failed to allocate std::bad_alloc.json';
+    const badName = 'Out of Memory Error: failed to allocate.json';
     writeFileSync(join(named, badName), '{"Records": [{"eventTime": "2026-10-05T10:00:00Z", out of memory');
     const badValue = 'value.json';
     writeFileSync(

@@ -583,13 +583,14 @@ export function fileNamedIn(message: string, files: readonly LogFile[]): LogFile
 }
 
 /**
- * Whether DuckDB failed for want of memory: its OutOfMemoryException (`Out of Memory Error: failed
- * to allocate data of size ...`), or an allocation C++ itself refused (`std::bad_alloc`). By the
- * start of the message only: DuckDB's other errors quote the file they failed on, and a log folder
- * names its files (`Malformed JSON in file ".../out of memory.json"` is a bad file, to skip).
+ * Whether DuckDB failed for want of memory: its OutOfMemoryException, `Out of Memory Error: ...`
+ * (past its limit, a block it could not offload, or an allocation the system refused, which DuckDB
+ * reports as `Out of Memory Error: Allocation failure`). By the start of the message only: DuckDB's
+ * other errors quote the file they failed on, and a log folder names its files (`Malformed JSON in
+ * file ".../out of memory.json"` is a bad file, to skip), and may quote a value of it.
  */
 export function isOutOfMemory(message: string): boolean {
-  return /^(?:Out of Memory Error:|(?:[A-Za-z ]+ Error: )?std::bad_alloc)/.test(message);
+  return message.startsWith('Out of Memory Error:');
 }
 
 /** How DuckDB's JSON reader refuses a record that repeats a field its type names. */
