@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -502,36 +503,98 @@ describe('DuckDbEngine with bad files', () => {
       );
     });
 
-    it('a spill folder it cannot create', () => {
-      // In a process of its own: the spill folder is named once a process, under TMPDIR, here a
-      // file, so that DuckDB cannot create it when the demo's month passes a limit of 1 MiB.
-      const notAFolder = join(work, 'tmpdir-is-a-file');
-      writeFileSync(notAFolder, 'not a folder\n');
-      const script = `import { DuckDbEngine } from './dist/engines/duckdb/duckdb-engine.js';
+    /**
+     * Reads the demo's month with DuckDbEngine in a process of its own, through bash (for its
+     * `ulimit`), and says what the read returned or threw. `exhaust` uses up the process's file
+     * handles before the listing or once the listing is done.
+     */
+    const readInProcess = (
+      options: { memoryLimitBytes?: number; exhaust?: 'before' | 'after' },
+      env: Record<string, string>,
+      limits: string,
+    ): { error?: string; warnings: string[] } => {
+      const script = `import { openSync } from 'node:fs';
+        import { DuckDbEngine } from './dist/engines/duckdb/duckdb-engine.js';
+        const handles = [];
+        const exhaust = () => { try { for (;;) handles.push(openSync('/dev/null', 'r')); } catch {} };
         const warnings = [];
-        const engine = await DuckDbEngine.create({ logsDir: ${JSON.stringify(DEMO_LOGS)}, memoryLimitBytes: 1024 * 1024, reporter: { warn: (message) => warnings.push(message) } });
+        const engine = await DuckDbEngine.create({
+          logsDir: ${JSON.stringify(DEMO_LOGS)},
+          ${options.memoryLimitBytes === undefined ? '' : `memoryLimitBytes: ${options.memoryLimitBytes},`}
+          reporter: {
+            warn: (message) => warnings.push(message),
+            progress: () => { if (${JSON.stringify(options.exhaust)} === 'after' && handles.length === 0) exhaust(); },
+          },
+        });
+        if (${JSON.stringify(options.exhaust)} === 'before') exhaust();
         try {
-          const result = await engine.summarize({ startDay: '2026-10-01', endDay: '2026-10-31' });
-          console.log(JSON.stringify({ skipped: result.skippedFiles.length, warnings }));
+          await engine.summarize({ startDay: '2026-10-01', endDay: '2026-10-31' });
+          console.log(JSON.stringify({ warnings }));
         } catch (error) {
           console.log(JSON.stringify({ error: error.message, warnings }));
-        } finally {
-          await engine.close();
         }`;
-      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, TMPDIR: notAFolder },
-        encoding: 'utf8',
-      });
+      const run = spawnSync(
+        'bash',
+        ['-c', `${limits}; exec "$0" --input-type=module -e "$1"`, process.execPath, script],
+        { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: 'utf8' },
+      );
       expect(run.status, run.stderr).toBe(0);
-      const outcome = JSON.parse(run.stdout) as { error?: string; warnings: string[] };
-      expect(outcome.warnings).toEqual([]);
-      expect(outcome.error).toMatch(
+      return JSON.parse(run.stdout) as { error?: string; warnings: string[] };
+    };
+    const SPILL = 'iamtrail-duckdb-[0-9a-f-]{36}';
+
+    it('a spill folder it cannot create, or write in', () => {
+      // The spill folder is named once a process, under TMPDIR: here a file, so that DuckDB cannot
+      // create it when the demo's month passes a limit of 1 MiB.
+      const notAFolder = join(work, 'tmpdir-is-a-file');
+      writeFileSync(notAFolder, 'not a folder\n');
+      const cannotCreate = readInProcess({ memoryLimitBytes: 1024 * 1024 }, { TMPDIR: notAFolder }, 'true');
+      expect(cannotCreate.warnings).toEqual([]);
+      expect(cannotCreate.error).toMatch(
         new RegExp(
-          `^DuckDB could not use its spill folder ${notAFolder}/iamtrail-duckdb-[0-9a-f-]{36}: IO Error: Failed to create directory `,
+          `^DuckDB could not use its spill folder ${notAFolder}/${SPILL}: IO Error: Failed to create directory `,
+        ),
+      );
+      // A TMPDIR of "~/spill" (as a container's environment may set it, unexpanded): DuckDB
+      // writes to the folder with "~" expanded, and says so; files past 4 KiB cannot be written.
+      const home = join(work, 'home');
+      mkdirSync(join(home, 'spill'), { recursive: true });
+      const cannotWrite = readInProcess(
+        { memoryLimitBytes: 1024 * 1024 },
+        { HOME: home, TMPDIR: '~/spill' },
+        "trap '' XFSZ; ulimit -f 8",
+      );
+      expect(cannotWrite.warnings).toEqual([]);
+      expect(cannotWrite.error).toMatch(
+        new RegExp(
+          `^DuckDB could not use its spill folder ~/spill/${SPILL}: IO Error: Could not write file "${home}/spill/${SPILL}/`,
         ),
       );
     });
+
+    it('no file handle left, before or after the listing', () => {
+      const before = readInProcess({ exhaust: 'before' }, {}, 'ulimit -n 256');
+      expect(before.warnings).toEqual([]);
+      expect(before.error).toBe(`ran out of file handles listing the logs (EMFILE at ${DEMO_LOGS})`);
+      const after = readInProcess({ exhaust: 'after' }, {}, 'ulimit -n 256');
+      expect(after.warnings).toEqual([]);
+      expect(after.error).toMatch(
+        /^DuckDB ran out of file handles reading the logs: IO Error: Cannot open file ".*": Too many open files$/,
+      );
+    });
+  });
+
+  it('counts as read the files it read, not the folders it could not list', async () => {
+    const { tree, day: dangling } = dayFolder('dangling');
+    cpSync(day, dangling, { recursive: true });
+    for (const name of Object.keys(bad)) rmSync(join(dangling, name));
+    // A link to nothing: an entry the listing cannot look at, skipped with its reason.
+    symlinkSync(join(work, 'nowhere'), join(dangling, 'gone'));
+    const read = await summarize(tree, DAY_5);
+    const reference = await summarize(clean, DAY_5);
+    expect(read.skippedFiles).toEqual([{ file: join(dangling, 'gone'), reason: 'cannot be read (ENOENT)' }]);
+    expect(read.filesRead).toBe(reference.filesRead);
+    expect(read.filesRead).toBeGreaterThan(0);
   });
 
   it('tells DuckDB running out of memory from a bad file by the start of its message', async () => {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { totalmem } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 
@@ -45,7 +45,7 @@ import type {
   SummaryResult,
 } from '../engine.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
-import { openDuckDbDatabase, setMemoryLimit } from './duckdb-host.js';
+import { openDuckDbDatabase, setMemoryLimit, SPILL_FOLDER_PREFIX } from './duckdb-host.js';
 import type { OpenedDatabase } from './duckdb-host.js';
 import {
   JSON_EXTRACT_SCALAR_MACRO_SQL,
@@ -188,8 +188,14 @@ export class DuckDbEngine implements Engine {
       request.endDay,
     );
     const skippedFiles: SkippedFile[] = [];
-    for (const entry of listing.unreadable)
+    for (const entry of listing.unreadable) {
+      // Out of file handles is the process's state, not the entry's: nothing is skipped for it.
+      if (entry.reason === 'EMFILE' || entry.reason === 'ENFILE')
+        throw new EngineError(`ran out of file handles listing the logs (${entry.reason} at ${entry.path})`, {
+          suggestions: [OPEN_FILES_TIP],
+        });
       this.#skip(skippedFiles, entry.path, `cannot be read (${entry.reason})`);
+    }
     // A file too large once inflated never reaches DuckDB, whose reader would buffer it.
     const files: LogFile[] = [];
     for (const file of listing.files) {
@@ -275,13 +281,15 @@ export class DuckDbEngine implements Engine {
         await this.#staged.executeQuery<SessionStats>({ ...counted, sql: table.readsStaged(counted.sql) })
       ).rows;
     }
+    const listedPaths = new Set(listed.map((file) => file.path));
     return {
       rows,
       changes,
       resources,
       ...(rowsFile === undefined ? {} : { rowsFile }),
       coverage,
-      filesRead: listed.length - skippedFiles.length,
+      // The listed files not skipped (a folder that could not be listed is no file).
+      filesRead: listed.length - skippedFiles.filter((skip) => listedPaths.has(skip.file)).length,
       skippedFiles,
       ...(stats === undefined ? {} : { sessions: stats }),
     };
@@ -525,10 +533,12 @@ export class DuckDbEngine implements Engine {
 
   /**
    * Stops the run when DuckDB failed for want of its own resources rather than for a file: memory
-   * ({@link isOutOfMemory}), or its spill folder (a full disk, a folder it cannot create), which its
-   * error names. Such a failure would otherwise be taken for the files of the batch, which would be
-   * skipped with a reason that blames them. The spill folder's name holds a random part nobody can
-   * put in a log file.
+   * ({@link isOutOfMemory}), file handles (`...: Too many open files`, after the quoted path), or
+   * its spill folder (a full disk, a folder it cannot create), which its error names. Such a
+   * failure would otherwise be taken for the files of the batch, which would be skipped with a
+   * reason that blames them. The spill folder is told by its name, whose random part nobody can put
+   * in a log file (DuckDB may print the folder's path otherwise than it was given: `~` expanded).
+   * A connection that cannot even say where it spills is broken: the run stops on the first error.
    */
   async #throwIfOwnFailure(error: unknown): Promise<void> {
     const message = messageOf(error);
@@ -538,8 +548,19 @@ export class DuckDbEngine implements Engine {
         cause: error,
         suggestions: [`Raise ${DUCKDB_MEMORY_MB_ENV} (MiB), or read a shorter window (--start, --end)`],
       });
-    const spillFolder = await this.#spillFolder();
-    if (spillFolder !== '' && message.includes(spillFolder))
+    if (firstLine.trimEnd().endsWith('": Too many open files'))
+      throw new EngineError(`DuckDB ran out of file handles reading the logs: ${firstLine}`, {
+        cause: error,
+        suggestions: [OPEN_FILES_TIP],
+      });
+    let spillFolder: string;
+    try {
+      spillFolder = await this.#spillFolder();
+    } catch {
+      throw new EngineError(`DuckDB failed reading the logs: ${firstLine}`, { cause: error });
+    }
+    const name = basename(spillFolder);
+    if (name.startsWith(SPILL_FOLDER_PREFIX) && message.includes(name))
       throw new EngineError(`DuckDB could not use its spill folder ${spillFolder}: ${firstLine}`, {
         cause: error,
         suggestions: [
@@ -592,6 +613,9 @@ export function fileNamedIn(message: string, files: readonly LogFile[]): LogFile
 export function isOutOfMemory(message: string): boolean {
   return message.startsWith('Out of Memory Error:');
 }
+
+/** What to do when the process runs out of file handles. */
+const OPEN_FILES_TIP = 'Raise the limit on open files (ulimit -n), or run fewer programs at once';
 
 /** How DuckDB's JSON reader refuses a record that repeats a field its type names. */
 const REPEATED_FIELD = 'has duplicate key "';

@@ -182,6 +182,9 @@ function hostInstance(options: OpenDatabaseOptions): Promise<DuckDBInstance> {
   return host;
 }
 
+/** How the name of the process's spill folder starts; a random part follows. */
+export const SPILL_FOLDER_PREFIX = 'iamtrail-duckdb-';
+
 /**
  * A folder for the host instance to spill to, made as the run's own spill folder is
  * ({@link makeTempFolder}): readable by this user only. Left to DuckDB, the folder was created
@@ -193,9 +196,9 @@ function hostInstance(options: OpenDatabaseOptions): Promise<DuckDBInstance> {
  */
 function newSpillFolder(): string {
   try {
-    return makeTempFolder('iamtrail-duckdb-');
+    return makeTempFolder(SPILL_FOLDER_PREFIX);
   } catch {
-    return join(tmpdir(), `iamtrail-duckdb-${randomUUID()}`);
+    return join(tmpdir(), `${SPILL_FOLDER_PREFIX}${randomUUID()}`);
   }
 }
 
