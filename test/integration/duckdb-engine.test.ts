@@ -21,7 +21,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { loadActionData } from '../../src/cli/action-data.js';
-import { DuckDbEngine, isOutOfMemory } from '../../src/engines/duckdb/duckdb-engine.js';
+import { DuckDbEngine, isOutOfMemory, isQueryDefect } from '../../src/engines/duckdb/duckdb-engine.js';
 import { readerObjectBytes } from '../../src/engines/duckdb/log-file-size.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
@@ -597,7 +597,7 @@ describe('DuckDbEngine with bad files', () => {
     expect(read.filesRead).toBeGreaterThan(0);
   });
 
-  it('tells DuckDB running out of memory from a bad file by the start of its message', async () => {
+  it('tells DuckDB running out of memory, or refusing the query, from a bad file by the start of its message', async () => {
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const connection = await instance.connect();
     const failure = async (sql: string, values: string[] = []): Promise<string> => {
@@ -617,10 +617,43 @@ describe('DuckDbEngine with bad files', () => {
       );
       expect(badFile).toContain(malformed);
       expect(isOutOfMemory(badFile)).toBe(false);
+      // What files cause (malformed JSON, a value of the wrong type, a broken gzip stream, however
+      // named) is no defect of the query; a query DuckDB cannot bind, parse or find is.
+      const namedLikeDefects = join(work, 'Binder Error: Parser Error: Catalog Error:.json.gz');
+      writeFileSync(namedLikeDefects, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x67, 0x61, 0x72, 0x62]));
+      const wrongType = join(work, 'wrong type.json');
+      writeFileSync(wrongType, '{"Records": [{"eventTime": "Binder Error: a value"}]}');
+      // One statement at a time: a connection runs one.
+      const fileFailures: string[] = [];
+      for (const file of [malformed, namedLikeDefects, wrongType])
+        fileFailures.push(
+          await failure(
+            `SELECT * FROM read_json($1, records = true, columns = {'Records': 'STRUCT(eventTime STRUCT(a INT))[]'})`,
+            [file],
+          ),
+        );
+      expect(fileFailures.map((message) => message.slice(0, message.indexOf(':')))).toEqual([
+        'Invalid Input Error',
+        'IO Error',
+        'Invalid Input Error',
+      ]);
+      for (const message of [badFile, ...fileFailures]) expect(isQueryDefect(message), message).toBe(false);
+      const defects = [
+        await failure('SELECT no_such_column FROM range(1)'),
+        await failure('SELEC 1'),
+        await failure('SELECT * FROM no_such_table'),
+      ];
+      expect(defects.map((message) => /(\w+) Error:/.exec(message)?.[1])).toEqual([
+        'Binder',
+        'Parser',
+        'Catalog',
+      ]);
+      for (const message of defects) expect(isQueryDefect(message), message).toBe(true);
       await connection.run("SET memory_limit = '2MB'");
       const outOfMemory = await failure('SELECT list(range) FROM range(10000000)');
       expect(outOfMemory).toMatch(/^Out of Memory Error: /);
       expect(isOutOfMemory(outOfMemory)).toBe(true);
+      expect(isQueryDefect(outOfMemory)).toBe(false);
     } finally {
       connection.closeSync();
       instance.closeSync();

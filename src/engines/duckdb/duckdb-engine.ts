@@ -4,7 +4,7 @@ import { totalmem } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 
 import { listValue } from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResultReader, DuckDBValue } from '@duckdb/node-api';
 import { CompiledQuery, Kysely } from 'kysely';
 
 import { EngineError, InputDataError, InterruptedError, messageOf } from '../../errors.js';
@@ -491,19 +491,20 @@ export class DuckDbEngine implements Engine {
     const objectBytes = await this.#prepare([file]);
     if (!Number.isSafeInteger(objectBytes))
       throw new RangeError(`object size ${objectBytes} is not a whole number`);
-    let text: string;
+    let documents: DuckDBResultReader;
     try {
-      const documents = await this.#connection.runAndReadAll(
+      documents = await this.#connection.runAndReadAll(
         `SELECT json(json)::VARCHAR FROM read_json_objects($1, format = 'unstructured', maximum_object_size = ${objectBytes})`,
         [duckDbFilePattern(file.path)],
       );
-      text = (documents.getRowsJS() as [string | null][])
-        .flatMap(([document]) => (document === null ? [] : [withoutRepeatedKeys(document)]))
-        .join('\n');
     } catch (error) {
       await this.#throwIfOwnFailure(error);
       return undefined;
     }
+    // Outside the try: a failure of iamtrail's own code is no reason to skip the file.
+    const text = (documents.getRowsJS() as [string | null][])
+      .flatMap(([document]) => (document === null ? [] : [withoutRepeatedKeys(document)]))
+      .join('\n');
     const bytes = Buffer.byteLength(text);
     if (bytes > this.#options.maxLogFileBytes) return undefined;
     const folder = makeTempFolder('iamtrail-repeated-');
@@ -532,13 +533,14 @@ export class DuckDbEngine implements Engine {
   }
 
   /**
-   * Stops the run when DuckDB failed for want of its own resources rather than for a file: memory
-   * ({@link isOutOfMemory}), file handles (`...: Too many open files`, after the quoted path), or
-   * its spill folder (a full disk, a folder it cannot create), which its error names. Such a
-   * failure would otherwise be taken for the files of the batch, which would be skipped with a
-   * reason that blames them. The spill folder is told by its name, whose random part nobody can put
-   * in a log file (DuckDB may print the folder's path otherwise than it was given: `~` expanded).
-   * A connection that cannot even say where it spills is broken: the run stops on the first error.
+   * Stops the run when DuckDB refused iamtrail's query ({@link isQueryDefect}), or failed for want
+   * of its own resources rather than for a file: memory ({@link isOutOfMemory}), file handles
+   * (`...: Too many open files`, after the quoted path), or its spill folder (a full disk, a folder
+   * it cannot create), which its error names. Such a failure would otherwise be taken for the files
+   * of the batch, which would be skipped with a reason that blames them. The spill folder is told
+   * by its name, whose random part nobody can put in a log file (DuckDB may print the folder's path
+   * otherwise than it was given: `~` expanded). A connection that cannot even say where it spills
+   * is broken: the run stops on the first error.
    */
   async #throwIfOwnFailure(error: unknown): Promise<void> {
     const message = messageOf(error);
@@ -547,6 +549,11 @@ export class DuckDbEngine implements Engine {
       throw new EngineError(`DuckDB ran out of memory reading the logs: ${firstLine}`, {
         cause: error,
         suggestions: [`Raise ${DUCKDB_MEMORY_MB_ENV} (MiB), or read a shorter window (--start, --end)`],
+      });
+    if (isQueryDefect(message))
+      throw new EngineError(`DuckDB refused iamtrail's own query reading the logs: ${firstLine}`, {
+        cause: error,
+        suggestions: ['This is a bug of iamtrail, not of the logs: please report it with this message'],
       });
     if (firstLine.trimEnd().endsWith('": Too many open files'))
       throw new EngineError(`DuckDB ran out of file handles reading the logs: ${firstLine}`, {
@@ -612,6 +619,17 @@ export function fileNamedIn(message: string, files: readonly LogFile[]): LogFile
  */
 export function isOutOfMemory(message: string): boolean {
   return message.startsWith('Out of Memory Error:');
+}
+
+/**
+ * Whether DuckDB refused the query itself (`Binder Error`, `Parser Error`, `Catalog Error`): a
+ * defect of iamtrail's SQL, which every file would meet alike. A log file's content and name reach
+ * the reader as values, never as SQL, so they cannot cause these; taken for the files' fault, they
+ * would skip every file and leave verdicts resting on no logs.
+ */
+export function isQueryDefect(message: string): boolean {
+  // `@duckdb/node-api` puts its own words before a parser error of a statement run with values.
+  return /^(?:Failed to extract statements: )?(?:Binder|Parser|Catalog) Error:/.test(message);
 }
 
 /** What to do when the process runs out of file handles. */
