@@ -392,8 +392,8 @@ export class DuckDbEngine implements Engine {
         ),
       );
     } catch (error) {
-      // Memory and the spill folder are ours to blame, never the file's: a run stops rather than
-      // skip logs it could read.
+      // Memory, file handles, the spill folder and iamtrail's own SQL are never the file's to
+      // blame: a run stops rather than skip logs it could read.
       await this.#throwIfOwnFailure(error);
       if (format === 'newline_delimited') {
         // Nothing of the failed statement was kept: the batch is read again, as any JSON text.
