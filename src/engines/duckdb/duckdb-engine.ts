@@ -140,6 +140,8 @@ export class DuckDbEngine implements Engine {
    * fails so, after which the engine reads every batch as any JSON text, as it reads a failed one.
    */
   #lineReader: boolean;
+  /** The signal of the summary being read, while it is read (see {@link summarize}). */
+  #signal: AbortSignal | undefined;
 
   private constructor(options: DuckDbEngineOptions, database: OpenedDatabase) {
     this.#options = options;
@@ -182,6 +184,7 @@ export class DuckDbEngine implements Engine {
    * different batches, days or accounts.
    */
   async summarize(request: SummaryRequest): Promise<SummaryResult> {
+    throwIfAborted(request.signal);
     const listing = listLogFiles(
       this.#options.logsDir,
       addDays(request.startDay, -LOOKBACK_DAYS),
@@ -204,13 +207,46 @@ export class DuckDbEngine implements Engine {
       else this.#skip(skippedFiles, file.path, problem);
     }
     const table = stagedTable(request.actorsOnly === true);
-    await this.#connection.run(table.create);
+    const stopInterrupting = this.#interruptOnAbort(request.signal);
     try {
+      await this.#connection.run(table.create);
       return await this.#summarizeInto(table, request, listing.files, files, skippedFiles);
+    } catch (error) {
+      // Whatever DuckDB was doing when the signal came was interrupted: no file is to blame.
+      if (isAborted(request.signal) && !(error instanceof InterruptedError))
+        throw new InterruptedError(INTERRUPTED_READING, { cause: error });
+      throw error;
     } finally {
+      stopInterrupting();
       // Temporary, gone with the engine: a failed drop (after DuckDB's own failure) loses nothing.
       await this.#connection.run(table.drop).catch(() => undefined);
     }
+  }
+
+  /**
+   * Makes `signal`'s abort (Ctrl-C) interrupt the engine's DuckDB query, which would otherwise run
+   * to its end (a batch of 256 MB of logs, or the sessions' resolution, takes seconds) before the
+   * run could stop. DuckDB forgets an interrupt that comes before its query has begun, so the
+   * interrupt is sent again every 50 ms until the summary ends; its query then fails with
+   * `INTERRUPT Error`, which {@link summarize} reports as the interruption. Returns what stops it.
+   */
+  #interruptOnAbort(signal: AbortSignal | undefined): () => void {
+    if (signal === undefined) return () => undefined;
+    this.#signal = signal;
+    let timer: NodeJS.Timeout | undefined;
+    const interrupt = (): void => {
+      this.#connection.interrupt();
+      timer ??= setInterval(() => {
+        this.#connection.interrupt();
+      }, 50).unref();
+    };
+    if (signal.aborted) interrupt();
+    else signal.addEventListener('abort', interrupt, { once: true });
+    return () => {
+      signal.removeEventListener('abort', interrupt);
+      clearInterval(timer);
+      this.#signal = undefined;
+    };
   }
 
   /** {@link summarize} once the files are listed and checked: stages them into `table` and resolves. */
@@ -224,8 +260,7 @@ export class DuckDbEngine implements Engine {
     const progress = createProgressCounter(listed, files);
     this.#options.reporter.progress?.(progress.advance([]));
     for (const batch of this.#batches(files)) {
-      if (request.signal?.aborted === true)
-        throw new InterruptedError('interrupted: stopped reading the logs; nothing of this run was cached');
+      throwIfAborted(request.signal);
       await this.#stageBatch(
         table,
         batch,
@@ -236,6 +271,7 @@ export class DuckDbEngine implements Engine {
       );
       this.#options.reporter.progress?.(progress.advance(batch));
     }
+    throwIfAborted(request.signal);
     const compiled = (
       request.actorsOnly === true
         ? buildActorResolveQuery(this.#staged, 'duckdb')
@@ -392,8 +428,8 @@ export class DuckDbEngine implements Engine {
         ),
       );
     } catch (error) {
-      // Memory, file handles, the spill folder and iamtrail's own SQL are never the file's to
-      // blame: a run stops rather than skip logs it could read.
+      // Memory, file handles, the spill folder, iamtrail's own SQL and an interrupt are never the
+      // file's to blame: a run stops rather than skip logs it could read.
       await this.#throwIfOwnFailure(error);
       if (format === 'newline_delimited') {
         // Nothing of the failed statement was kept: the batch is read again, as any JSON text.
@@ -533,16 +569,19 @@ export class DuckDbEngine implements Engine {
   }
 
   /**
-   * Stops the run when DuckDB refused iamtrail's query ({@link isQueryDefect}), or failed for want
-   * of its own resources rather than for a file: memory ({@link isOutOfMemory}), file handles
-   * (`...: Too many open files`, after the quoted path), or its spill folder (a full disk, a folder
-   * it cannot create), which its error names. Such a failure would otherwise be taken for the files
-   * of the batch, which would be skipped with a reason that blames them. The spill folder is told
-   * by its name, whose random part nobody can put in a log file (DuckDB may print the folder's path
+   * Stops the run when the user interrupted it (the query failed for the interrupt), when DuckDB
+   * refused iamtrail's query ({@link isQueryDefect}), or when it failed for want of its own
+   * resources rather than for a file: memory ({@link isOutOfMemory}), file handles (`...: Too many
+   * open files`, after the quoted path), or its spill folder (a full disk, a folder it cannot
+   * create), which its error names. Such a failure would otherwise be taken for the files of the
+   * batch, which would be skipped with a reason that blames them. The spill folder is told by its
+   * name, whose random part nobody can put in a log file (DuckDB may print the folder's path
    * otherwise than it was given: `~` expanded). A connection that cannot even say where it spills
    * is broken: the run stops on the first error.
    */
   async #throwIfOwnFailure(error: unknown): Promise<void> {
+    // An interrupted query (Ctrl-C): not the files' fault either, and the run stops at once.
+    if (isAborted(this.#signal)) throw new InterruptedError(INTERRUPTED_READING, { cause: error });
     const message = messageOf(error);
     const firstLine = message.split('\n')[0] ?? '';
     if (isOutOfMemory(message))
@@ -634,6 +673,19 @@ export function isQueryDefect(message: string): boolean {
 
 /** What to do when the process runs out of file handles. */
 const OPEN_FILES_TIP = 'Raise the limit on open files (ulimit -n), or run fewer programs at once';
+
+/** Why a read stopped at the user's interrupt; nothing is cached before every range is read. */
+const INTERRUPTED_READING = 'interrupted: stopped reading the logs; nothing of this run was cached';
+
+/** Whether the user interrupted the run (a function: the signal changes under an `await`). */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/** Stops the read, before its next step, once the user interrupted it. */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (isAborted(signal)) throw new InterruptedError(INTERRUPTED_READING);
+}
 
 /** How DuckDB's JSON reader refuses a record that repeats a field its type names. */
 const REPEATED_FIELD = 'has duplicate key "';
