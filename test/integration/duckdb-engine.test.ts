@@ -24,7 +24,6 @@ import { loadActionData } from '../../src/cli/action-data.js';
 import { DuckDbEngine, isOutOfMemory, isQueryDefect } from '../../src/engines/duckdb/duckdb-engine.js';
 import { readerObjectBytes } from '../../src/engines/duckdb/log-file-size.js';
 import type { SummaryRequest, SummaryResult } from '../../src/engines/engine.js';
-import { InterruptedError, messageOf } from '../../src/errors.js';
 import { DATASETS_DIR, hasDatasets, REPO_ROOT } from '../helpers/paths.js';
 import {
   byAccountAndDay,
@@ -213,65 +212,6 @@ describe.runIf(hasDatasets())('DuckDbEngine on invictus-stratus-cloudtrail', () 
 });
 
 const DAY_5: SummaryRequest = { startDay: '2026-10-05', endDay: '2026-10-05' };
-
-describe('DuckDbEngine interrupted (Ctrl-C)', () => {
-  it("stops DuckDB's query when the signal is aborted mid-read, skips no file, and reads whole afterwards", async () => {
-    const warnings: string[] = [];
-    const interrupt = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const engine = await DuckDbEngine.create({
-      logsDir: DEMO_LOGS,
-      reporter: {
-        warn: (message) => void warnings.push(message),
-        // Reported once before the only batch (the month's 446 files, ~1 s to read): the abort
-        // comes while DuckDB reads it, not between batches.
-        progress: () => {
-          timer ??= setTimeout(() => {
-            interrupt.abort();
-          }, 100);
-        },
-      },
-    });
-    try {
-      const error = await engine.summarize({ ...DEMO_WINDOW, signal: interrupt.signal }).then(
-        () => undefined,
-        (reason: unknown) => reason,
-      );
-      expect(error).toBeInstanceOf(InterruptedError);
-      expect((error as InterruptedError).message).toBe(
-        'interrupted: stopped reading the logs; nothing of this run was cached',
-      );
-      // DuckDB's own query failed for the interrupt: the read did not run to its end.
-      expect(messageOf((error as InterruptedError).cause)).toMatch(/^INTERRUPT Error: Interrupted!/);
-      expect(warnings).toEqual([]);
-      // The same engine, its connection no longer interrupted, reads the month as a new one does.
-      const whole = await engine.summarize(DEMO_WINDOW);
-      expect(sortRows(whole.rows)).toEqual(sortRows((await wholeDemo()).rows));
-      expect(whole.filesRead).toBe((await wholeDemo()).filesRead);
-    } finally {
-      clearTimeout(timer);
-      await engine.close();
-    }
-  });
-
-  it('reads nothing when the signal is aborted before the read', async () => {
-    const progress: unknown[] = [];
-    const engine = await DuckDbEngine.create({
-      logsDir: DEMO_LOGS,
-      reporter: { warn: () => undefined, progress: (update) => void progress.push(update) },
-    });
-    try {
-      await expect(engine.summarize({ ...DEMO_WINDOW, signal: AbortSignal.abort() })).rejects.toThrow(
-        InterruptedError,
-      );
-      // Not even the files were counted for the progress line.
-      expect(progress).toEqual([]);
-      expect((await engine.summarize(DEMO_WINDOW)).filesRead).toBe((await wholeDemo()).filesRead);
-    } finally {
-      await engine.close();
-    }
-  });
-});
 
 describe('DuckDbEngine reading requestParameters and responseElements', () => {
   const account = '222222222222';

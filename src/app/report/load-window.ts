@@ -16,7 +16,7 @@ import type { LogFolderPlaces } from '../../analysis/event-selectors.js';
 import type { EngineSpec } from '../../engines/create-engine.js';
 import type { EngineReporter, SkippedFile, SummaryResult } from '../../engines/engine.js';
 import { makeTempFolder } from '../../engines/temp-folder.js';
-import { UsageError } from '../../errors.js';
+import { InterruptedError, UsageError } from '../../errors.js';
 import type { AwsClients } from '../../aws/aws-clients.js';
 import type { AthenaConfig } from '../../config/config-schema.js';
 import type { AthenaQueryRecord } from '../../engines/athena/athena-ledger.js';
@@ -480,6 +480,12 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
             await removeRunResults(aws, queries, options.reporter);
         }
       }
+      // A Ctrl-C once the logs are read stops the run before it writes them, or (below) once
+      // they are written whole: never with an answer, as if nothing had been asked.
+      if (loaded.length > 0 && options.signal?.aborted === true)
+        throw new InterruptedError(
+          'interrupted: stopped before writing the logs read; nothing of this run was cached',
+        );
       for (const range of loaded)
         await store.writeDays(
           source,
@@ -492,6 +498,12 @@ export async function loadWindow(options: LoadWindowOptions): Promise<LoadedWind
           range.resources,
           options.resources === true,
           range.actorsOnly,
+        );
+      if (options.signal?.aborted === true)
+        throw new InterruptedError(
+          options.cache.enabled
+            ? `interrupted: the days read were written to the cache ${cachePath}; no answer was given`
+            : 'interrupted: the logs were read; no answer was given',
         );
     }
     const [heldDays, heldSkips, readBefore17] =

@@ -140,8 +140,6 @@ export class DuckDbEngine implements Engine {
    * fails so, after which the engine reads every batch as any JSON text, as it reads a failed one.
    */
   #lineReader: boolean;
-  /** The signal of the summary being read, while it is read (see {@link summarize}). */
-  #signal: AbortSignal | undefined;
 
   private constructor(options: DuckDbEngineOptions, database: OpenedDatabase) {
     this.#options = options;
@@ -232,7 +230,6 @@ export class DuckDbEngine implements Engine {
    */
   #interruptOnAbort(signal: AbortSignal | undefined): () => void {
     if (signal === undefined) return () => undefined;
-    this.#signal = signal;
     let timer: NodeJS.Timeout | undefined;
     const interrupt = (): void => {
       this.#connection.interrupt();
@@ -245,7 +242,6 @@ export class DuckDbEngine implements Engine {
     return () => {
       signal.removeEventListener('abort', interrupt);
       clearInterval(timer);
-      this.#signal = undefined;
     };
   }
 
@@ -430,7 +426,7 @@ export class DuckDbEngine implements Engine {
     } catch (error) {
       // Memory, file handles, the spill folder, iamtrail's own SQL and an interrupt are never the
       // file's to blame: a run stops rather than skip logs it could read.
-      await this.#throwIfOwnFailure(error);
+      await this.#throwIfOwnFailure(error, request.signal);
       if (format === 'newline_delimited') {
         // Nothing of the failed statement was kept: the batch is read again, as any JSON text.
         this.#lineReader = false;
@@ -443,7 +439,7 @@ export class DuckDbEngine implements Engine {
         if (message.includes(REPEATED_FIELD) && file.readFrom === undefined) {
           // The field's name as DuckDB quotes it, when it is a plain name (it comes from the file).
           const field = FIELD_NAME.exec(message.slice(message.indexOf(REPEATED_FIELD)))?.[1];
-          const copy = await this.#withoutRepeatedFields(file);
+          const copy = await this.#withoutRepeatedFields(file, request.signal);
           if (copy !== undefined) {
             try {
               const before = skipped.length;
@@ -523,6 +519,7 @@ export class DuckDbEngine implements Engine {
    */
   async #withoutRepeatedFields(
     file: LogFile,
+    signal: AbortSignal | undefined,
   ): Promise<{ file: string; bytes: number; remove: () => void } | undefined> {
     const objectBytes = await this.#prepare([file]);
     if (!Number.isSafeInteger(objectBytes))
@@ -534,7 +531,7 @@ export class DuckDbEngine implements Engine {
         [duckDbFilePattern(file.path)],
       );
     } catch (error) {
-      await this.#throwIfOwnFailure(error);
+      await this.#throwIfOwnFailure(error, signal);
       return undefined;
     }
     // Outside the try: a failure of iamtrail's own code is no reason to skip the file.
@@ -579,9 +576,9 @@ export class DuckDbEngine implements Engine {
    * otherwise than it was given: `~` expanded). A connection that cannot even say where it spills
    * is broken: the run stops on the first error.
    */
-  async #throwIfOwnFailure(error: unknown): Promise<void> {
+  async #throwIfOwnFailure(error: unknown, signal: AbortSignal | undefined): Promise<void> {
     // An interrupted query (Ctrl-C): not the files' fault either, and the run stops at once.
-    if (isAborted(this.#signal)) throw new InterruptedError(INTERRUPTED_READING, { cause: error });
+    if (isAborted(signal)) throw new InterruptedError(INTERRUPTED_READING, { cause: error });
     const message = messageOf(error);
     const firstLine = message.split('\n')[0] ?? '';
     if (isOutOfMemory(message))
