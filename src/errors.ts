@@ -89,6 +89,14 @@ export class InterruptedError extends IamtrailError {
   }
 }
 
+/**
+ * Whether the user interrupted the run (Ctrl-C), read afresh at each call: a function, since the
+ * signal changes under an `await`, where TypeScript keeps a checked property narrowed.
+ */
+export function isInterrupted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
 /** Type guard for errors raised by iamtrail itself. */
 export function isIamtrailError(error: unknown): error is IamtrailError {
   return error instanceof IamtrailError;

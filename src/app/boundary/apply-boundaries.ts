@@ -9,7 +9,7 @@ import type { BoundarySnapshot, BoundaryTagInput } from '../../analysis/boundary
 import { replayBoundary, selfLockouts, unmappedOutsideBoundary } from '../../analysis/boundary-plan.js';
 import type { ActionData } from '../../cli/action-data.js';
 import { loadActionData } from '../../cli/action-data.js';
-import { InterruptedError, messageOf } from '../../errors.js';
+import { InterruptedError, isInterrupted, messageOf } from '../../errors.js';
 import { versionToDelete } from '../../iam/boundary-state.js';
 import type { BoundaryState, PrincipalTag } from '../../iam/boundary-state.js';
 import {
@@ -153,7 +153,7 @@ export async function applyBoundaries(
         entries.push(unchanged(about, 'skipped', planned.detail, planned.currentBoundary));
         continue;
       }
-      if (interrupted(options.signal)) {
+      if (isInterrupted(options.signal)) {
         entries.push(unchanged(about, 'interrupted', INTERRUPTED_REASON, planned.currentBoundary));
         continue;
       }
@@ -228,7 +228,7 @@ export async function applyBoundaries(
       entries.push(entry);
       if (reasons.length === 0) ready.push({ entry, planned, tagInput, gate });
     }
-    if (interrupted(options.signal)) {
+    if (isInterrupted(options.signal)) {
       // Ctrl-C before the question: none of them is applied.
       for (const { entry } of ready)
         entries[entries.indexOf(entry)] = {
@@ -254,7 +254,7 @@ export async function applyBoundaries(
       };
       for (const { entry, planned, tagInput, gate } of ready) {
         const at = entries.indexOf(entry);
-        if (interrupted(options.signal)) {
+        if (isInterrupted(options.signal)) {
           entries[at] = {
             ...entry,
             status: 'interrupted',
@@ -531,9 +531,4 @@ async function markQuietly(
   } catch (error) {
     return `the snapshot ${snapshotId} could not be marked ${outcome.state} in the cache (${messageOf(error)}): it still says pending`;
   }
-}
-
-/** Whether Ctrl-C was pressed (read afresh at each call). */
-function interrupted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
 }

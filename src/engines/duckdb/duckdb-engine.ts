@@ -7,7 +7,7 @@ import { listValue } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBResultReader, DuckDBValue } from '@duckdb/node-api';
 import { CompiledQuery, Kysely } from 'kysely';
 
-import { EngineError, InputDataError, InterruptedError, messageOf } from '../../errors.js';
+import { EngineError, InputDataError, InterruptedError, isInterrupted, messageOf } from '../../errors.js';
 import {
   ACTOR_SUMMARY_COLUMNS,
   buildActorResolveQuery,
@@ -211,7 +211,7 @@ export class DuckDbEngine implements Engine {
       return await this.#summarizeInto(table, request, listing.files, files, skippedFiles);
     } catch (error) {
       // Whatever DuckDB was doing when the signal came was interrupted: no file is to blame.
-      if (isAborted(request.signal) && !(error instanceof InterruptedError))
+      if (isInterrupted(request.signal) && !(error instanceof InterruptedError))
         throw new InterruptedError(INTERRUPTED_READING, { cause: error });
       throw error;
     } finally {
@@ -578,7 +578,7 @@ export class DuckDbEngine implements Engine {
    */
   async #throwIfOwnFailure(error: unknown, signal: AbortSignal | undefined): Promise<void> {
     // An interrupted query (Ctrl-C): not the files' fault either, and the run stops at once.
-    if (isAborted(signal)) throw new InterruptedError(INTERRUPTED_READING, { cause: error });
+    if (isInterrupted(signal)) throw new InterruptedError(INTERRUPTED_READING, { cause: error });
     const message = messageOf(error);
     const firstLine = message.split('\n')[0] ?? '';
     if (isOutOfMemory(message))
@@ -674,14 +674,9 @@ const OPEN_FILES_TIP = 'Raise the limit on open files (ulimit -n), or run fewer 
 /** Why a read stopped at the user's interrupt; nothing is cached before every range is read. */
 const INTERRUPTED_READING = 'interrupted: stopped reading the logs; nothing of this run was cached';
 
-/** Whether the user interrupted the run (a function: the signal changes under an `await`). */
-function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
-}
-
 /** Stops the read, before its next step, once the user interrupted it. */
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (isAborted(signal)) throw new InterruptedError(INTERRUPTED_READING);
+  if (isInterrupted(signal)) throw new InterruptedError(INTERRUPTED_READING);
 }
 
 /** How DuckDB's JSON reader refuses a record that repeats a field its type names. */
