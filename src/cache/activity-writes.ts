@@ -101,6 +101,12 @@ export function transactionGroups(
 }
 
 /**
+ * The in-memory stores {@link writeDays} has written to (or begun to): only it writes their days'
+ * tables, so one not in here holds no day of any source.
+ */
+const writtenStores = new WeakSet<CacheConnection>();
+
+/**
  * Replaces `days` of a source with what one engine load returned: its activity `rows`, IAM
  * `changes` and `resources` (or the rows of a Parquet file the engine spilled them to) and its
  * `coverage`, which
@@ -166,12 +172,21 @@ export async function writeDays(
       resources: resourcesRead,
     });
   }
+  // One statement, its columns bound as lists: a row of six parameters per account and day took
+  // 15-23 ms for a month of five accounts, the lists 3-7 ms (docs/benchmarks.md).
   const insertCoverage = async (entries: readonly CacheDatabase['coverage'][]): Promise<void> => {
-    for (let index = 0; index < entries.length; index += 1000)
-      await cache.db
-        .insertInto('coverage')
-        .values(entries.slice(index, index + 1000))
-        .execute();
+    if (entries.length === 0) return;
+    await cache.connection.run(
+      'INSERT INTO coverage BY NAME SELECT $1 AS source, unnest($2::VARCHAR[]) AS account_id, unnest($3::VARCHAR[]) AS day, $4 AS loaded_at, unnest($5::BIGINT[]) AS files, $6 AS resources',
+      [
+        source,
+        listValue(entries.map((entry) => entry.account_id)),
+        listValue(entries.map((entry) => entry.day)),
+        loadedAt,
+        listValue(entries.map((entry) => entry.files)),
+        resourcesRead,
+      ],
+    );
   };
   // The activity rows, keyed, in a temporary table (`incoming`) from which each transaction takes
   // its days: spilled rows go from Parquet to it inside DuckDB, never through JavaScript.
@@ -189,9 +204,12 @@ export async function writeDays(
   }
   try {
     if (cache.path === ':memory:') {
-      // Nothing of an in-memory store outlives the process: one transaction for every day.
+      // Nothing of an in-memory store outlives the process: one transaction for every day. One
+      // that no load has written to yet holds nothing to forget (the check took 12-16 ms).
+      const written = writtenStores.has(cache);
+      writtenStores.add(cache);
       await cache.transaction(async () => {
-        if (await holdsSource(cache, source)) await forgetDays(cache, source, days);
+        if (written && (await holdsSource(cache, source))) await forgetDays(cache, source, days);
         await insertSkipped();
         await insertDays(cache, source, days, rows, changes, resources, actorsOnly);
         await insertCoverage([...coverageOf.values()].flat());

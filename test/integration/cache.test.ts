@@ -361,6 +361,45 @@ describe('CacheStore', () => {
     }
   });
 
+  it.each([
+    ['a file', freshCache],
+    ['memory', () => ':memory:'],
+  ])("keeps each account's files per day as the load counted them (cache in %s)", async (_, path) => {
+    const store = await CacheStore.open(path());
+    try {
+      // No two entries alike in their account, day or count: a count written to another entry's
+      // day or account shows.
+      const days = ['2026-10-01', '2026-10-02', '2026-10-03'];
+      await store.writeDays(
+        'src',
+        days,
+        [row('2026-10-02')],
+        [
+          { accountId: A, day: '2026-10-01', files: 3 },
+          { accountId: A, day: '2026-10-02', files: 5 },
+          { accountId: B, day: '2026-10-02', files: 7 },
+          { accountId: B, day: '2026-10-03', files: 11 },
+        ],
+      );
+      const window = { startDay: '2026-10-01', endDay: '2026-10-31' };
+      expect(sortDayCoverage(await store.coverage('src', window))).toEqual([
+        { accountId: A, day: '2026-10-01', files: 3 },
+        { accountId: A, day: '2026-10-02', files: 5 },
+        { accountId: B, day: '2026-10-02', files: 7 },
+        { accountId: B, day: '2026-10-03', files: 11 },
+      ]);
+      // A day with logs but no account's records (an empty folder) is marked for no account.
+      await store.writeDays('src', ['2026-10-03'], [], []);
+      expect(sortDayCoverage(await store.coverage('src', window))).toEqual([
+        { accountId: A, day: '2026-10-01', files: 3 },
+        { accountId: A, day: '2026-10-02', files: 5 },
+        { accountId: B, day: '2026-10-02', files: 7 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("sums an actor's calls per event and outcome over the window's days, accounts and callers", async () => {
     const store = await CacheStore.open(freshCache());
     const days = ['2026-10-01', '2026-10-02', '2026-10-03'];

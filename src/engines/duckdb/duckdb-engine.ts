@@ -300,8 +300,10 @@ export class DuckDbEngine implements Engine {
         rowsFile,
       ]);
       // A few rows per account and day, read back from the file's one column group that holds them.
+      // Only the columns a day's coverage holds: every column of the file, taken into JavaScript,
+      // cost ~5 ms more at 1,000,000 events.
       const read = await this.#connection.runAndReadAll(
-        'SELECT * FROM read_parquet($1) WHERE actor_arn IS NULL',
+        'SELECT account_id, day, log_files FROM read_parquet($1) WHERE actor_arn IS NULL',
         [duckDbFilePattern(rowsFile)],
       );
       coverage = (read.getRowObjectsJS() as unknown as SummaryRecord[]).map(toDayCoverage);
@@ -313,7 +315,7 @@ export class DuckDbEngine implements Engine {
         await this.#staged.executeQuery<SessionStats>({ ...counted, sql: table.readsStaged(counted.sql) })
       ).rows;
     }
-    const listedPaths = new Set(listed.map((file) => file.path));
+    const listedPaths = new Set(skippedFiles.length === 0 ? [] : listed.map((file) => file.path));
     return {
       rows,
       changes,
