@@ -1,4 +1,4 @@
-import { listValue } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 
 import { duckDbFilePattern } from '../engines/duckdb/duckdb-sql.js';
 import type { SkippedFile } from '../engines/engine.js';
@@ -66,7 +66,7 @@ export interface WriteCommits {
 // INSERT's sort, which DuckDB spills past its memory limit. 4,000,000: the 20M bench window's
 // 2,987,122 rows in one transaction, one sorted run, instead of three.
 const ROWS_PER_TRANSACTION = 4_000_000;
-/** Days a transaction marks at most (their coverage is inserted 1000 rows at a time). */
+/** Days a transaction marks at most (their coverage rows go in as one statement's bound lists). */
 const DAYS_PER_TRANSACTION = 1000;
 
 /**
@@ -99,6 +99,9 @@ export function transactionGroups(
   if (group.length > 0) groups.push(group);
   return groups;
 }
+
+/** The types of the coverage insert's parameters (see `insertCoverage` in {@link writeDays}). */
+const COVERAGE_TYPES = [VARCHAR, LIST(VARCHAR), LIST(VARCHAR), VARCHAR, LIST(BIGINT), BOOLEAN];
 
 /**
  * The in-memory stores {@link writeDays} has written to (or begun to): only it writes their days'
@@ -172,12 +175,14 @@ export async function writeDays(
       resources: resourcesRead,
     });
   }
-  // One statement, its columns bound as lists: a row of six parameters per account and day took
-  // 15-23 ms for a month of five accounts, the lists 3-7 ms (docs/benchmarks.md).
+  // One statement, its columns bound as lists (unnested side by side, row i of each together): a
+  // row of six parameters per account and day took 15-23 ms for a month of five accounts, the
+  // lists 3-7 ms (docs/benchmarks.md). The types are given, not guessed from a list's first value.
+  // No entry, no statement: DuckDB cannot type an empty list.
   const insertCoverage = async (entries: readonly CacheDatabase['coverage'][]): Promise<void> => {
     if (entries.length === 0) return;
     await cache.connection.run(
-      'INSERT INTO coverage BY NAME SELECT $1 AS source, unnest($2::VARCHAR[]) AS account_id, unnest($3::VARCHAR[]) AS day, $4 AS loaded_at, unnest($5::BIGINT[]) AS files, $6 AS resources',
+      'INSERT INTO coverage BY NAME SELECT $1 AS source, unnest($2) AS account_id, unnest($3) AS day, $4 AS loaded_at, unnest($5) AS files, $6 AS resources',
       [
         source,
         listValue(entries.map((entry) => entry.account_id)),
@@ -186,6 +191,7 @@ export async function writeDays(
         listValue(entries.map((entry) => entry.files)),
         resourcesRead,
       ],
+      COVERAGE_TYPES,
     );
   };
   // The activity rows, keyed, in a temporary table (`incoming`) from which each transaction takes

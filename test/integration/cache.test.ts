@@ -368,7 +368,7 @@ describe('CacheStore', () => {
     const store = await CacheStore.open(path());
     try {
       // No two entries alike in their account, day or count: a count written to another entry's
-      // day or account shows.
+      // day or account shows. The last count needs the column's BIGINT (past 2^32), after small ones.
       const days = ['2026-10-01', '2026-10-02', '2026-10-03'];
       await store.writeDays(
         'src',
@@ -378,7 +378,7 @@ describe('CacheStore', () => {
           { accountId: A, day: '2026-10-01', files: 3 },
           { accountId: A, day: '2026-10-02', files: 5 },
           { accountId: B, day: '2026-10-02', files: 7 },
-          { accountId: B, day: '2026-10-03', files: 11 },
+          { accountId: B, day: '2026-10-03', files: 4_294_967_307 },
         ],
       );
       const window = { startDay: '2026-10-01', endDay: '2026-10-31' };
@@ -386,7 +386,7 @@ describe('CacheStore', () => {
         { accountId: A, day: '2026-10-01', files: 3 },
         { accountId: A, day: '2026-10-02', files: 5 },
         { accountId: B, day: '2026-10-02', files: 7 },
-        { accountId: B, day: '2026-10-03', files: 11 },
+        { accountId: B, day: '2026-10-03', files: 4_294_967_307 },
       ]);
       // A day with logs but no account's records (an empty folder) is marked for no account.
       await store.writeDays('src', ['2026-10-03'], [], []);
