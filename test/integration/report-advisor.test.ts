@@ -151,7 +151,8 @@ describe('Access Advisor settles "?" in the report (demo, October)', () => {
         symbol: '-',
         evidence: { kind: 'access-advisor:service' },
       });
-    expect(bob.actions.find((line) => line.action === unknownOf(plainBob, 'kms')[0])?.evidence.detail).toBe(
+    const kms = unknownOf(plainBob, 'kms')[0];
+    expect(bob.actions.find((line) => line.action === kms)?.evidence.detail).toBe(
       `Access Advisor snapshot as of ${AS_OF}: kms not accessed in the tracking period`,
     );
     // Only those lines changed.

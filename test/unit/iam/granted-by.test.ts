@@ -170,11 +170,11 @@ describe('the granting policies of one principal, one statement at a time', () =
       const grants = grantsOf(details, principal.type, principal.name).actions;
       for (const options of [{}, { role: 'admin' }]) {
         const policiesOf = grantingPoliciesOf(options);
-        for (const grant of grants) {
-          const alone = toGrantingPolicies(grant, options);
-          expect(policiesOf(grant)).toEqual(alone);
-          counts.add(alone.length);
-        }
+        // One comparison of every grant's policies, each named by its action (an expect per grant
+        // took seconds).
+        const alone = grants.map((grant) => [grant.action, toGrantingPolicies(grant, options)] as const);
+        expect(grants.map((grant) => [grant.action, policiesOf(grant)])).toEqual(alone);
+        for (const [, policies] of alone) counts.add(policies.length);
       }
     }
     // Grants of one policy and of two were among them.
